@@ -1,0 +1,80 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Commands that accept ReturnConsumedCapacity. */
+const METERED = new Set([
+  'GetCommand',
+  'PutCommand',
+  'UpdateCommand',
+  'DeleteCommand',
+  'QueryCommand',
+  'ScanCommand',
+  'BatchGetCommand',
+  'BatchWriteCommand',
+  'TransactWriteCommand',
+  'TransactGetCommand',
+]);
+
+const WRITES = new Set([
+  'PutCommand',
+  'UpdateCommand',
+  'DeleteCommand',
+  'BatchWriteCommand',
+  'TransactWriteCommand',
+]);
+
+interface Consumed {
+  CapacityUnits?: number;
+  WriteCapacityUnits?: number;
+  ReadCapacityUnits?: number;
+}
+
+/**
+ * Counts DynamoDB requests and the capacity DynamoDB reports for them (ReturnConsumedCapacity
+ * TOTAL), per command. DynamoDB Local reports the same units the service bills.
+ */
+export class CapacityMeter {
+  requests = 0;
+  writeUnits = 0;
+  readUnits = 0;
+  readonly byCommand = new Map<string, { requests: number; units: number }>();
+
+  attach(client: DynamoDBDocumentClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? 'unknown';
+        const metered = METERED.has(command);
+        if (metered) (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        this.record(
+          command,
+          metered
+            ? (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity
+            : undefined,
+        );
+        return result;
+      },
+      { step: 'initialize', name: 'tallyCapacityMeter' },
+    );
+  }
+
+  reset(): void {
+    this.requests = 0;
+    this.writeUnits = 0;
+    this.readUnits = 0;
+    this.byCommand.clear();
+  }
+
+  private record(command: string, consumed: Consumed | Consumed[] | undefined): void {
+    this.requests++;
+    const list = consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed];
+    let units = 0;
+    for (const entry of list)
+      units += entry.CapacityUnits ?? (entry.WriteCapacityUnits ?? 0) + (entry.ReadCapacityUnits ?? 0);
+    if (WRITES.has(command)) this.writeUnits += units;
+    else this.readUnits += units;
+    const row = this.byCommand.get(command) ?? { requests: 0, units: 0 };
+    row.requests++;
+    row.units += units;
+    this.byCommand.set(command, row);
+  }
+}

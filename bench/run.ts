@@ -1,0 +1,290 @@
+/**
+ * `npm run bench [-- --json <file>] [-- --quick]` — prints the wallet slice's figures:
+ * write units and requests per deposit over the whole path (HTTP → event store → stream →
+ * projector), beside a Powertools-idempotency baseline measured in the same run; projection lag;
+ * one hot wallet with 16 independent producers against one producer.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { createDocumentClient, observeClients } from '#adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { startLocalRuntime } from '#adapters/local/runtime.ts';
+import { ensureTable } from '#adapters/local/table.ts';
+import { recordDeposit } from '#app/deposit.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import { randomIds, systemClock } from '#ports/clock.ts';
+import { baselineDeposit } from './baseline.ts';
+import { CapacityMeter } from './capacity-meter.ts';
+
+const { values: args } = parseArgs({
+  options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  allowPositionals: false,
+});
+const QUICK = args.quick === true;
+const DEPOSITS = QUICK ? 300 : 1500;
+const WALLETS = 100;
+const HTTP_CONCURRENCY = 4;
+const HOT_SINGLE = QUICK ? 150 : 500;
+const HOT_PRODUCERS = 16;
+const HOT_PER_PRODUCER = QUICK ? 10 : 40;
+
+const meter = new CapacityMeter();
+observeClients((client) => meter.attach(client));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN);
+
+async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+/** Deposits over HTTP through the local runtime; write units include the projector's. */
+async function walletPath(endpoint: string) {
+  const completions = new Map<string, { startMs: number; endMs: number }[]>();
+  const runtime = await startLocalRuntime({
+    port: 0,
+    endpoint,
+    tableName: 'bench-wallet',
+    logRequests: false,
+    log: () => undefined,
+    wrapHandler: (spec, handler) =>
+      spec.name !== 'project-streams'
+        ? handler
+        : async (event, context) => {
+            const startMs = performance.now();
+            const result = await handler(event, context);
+            const endMs = performance.now();
+            for (const record of (event as DynamoDBStreamEvent).Records) {
+              const wallet = record.dynamodb?.Keys?.pk?.S ?? '';
+              const list = completions.get(wallet) ?? [];
+              list.push({ startMs, endMs });
+              completions.set(wallet, list);
+            }
+            return result;
+          },
+  });
+  try {
+    const deposit = async (walletId: string, amount: string) => {
+      const response = await fetch(`${runtime.url}/deposit`, {
+        method: 'POST',
+        body: `{"WalletID":"${walletId}","Amount":${amount}}`,
+      });
+      if (response.status !== 201)
+        throw new Error(`deposit answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    // Warm up the handlers and the JVM; not measured.
+    await pool(
+      Array.from({ length: 100 }, (_, i) => i),
+      HTTP_CONCURRENCY,
+      (i) => deposit(`warm-${i % 10}`, '1'),
+    );
+    await runtime.whenProjected({ timeoutMs: 30_000 });
+    meter.reset();
+    completions.clear();
+
+    const acks: { wallet: string; ackMs: number }[] = [];
+    const startMs = performance.now();
+    await pool(
+      Array.from({ length: DEPOSITS }, (_, i) => i),
+      HTTP_CONCURRENCY,
+      async (i) => {
+        const walletId = `bench-${i % WALLETS}`;
+        await deposit(walletId, `${1 + (i % 500)}.${String(i % 100).padStart(2, '0')}`);
+        acks.push({ wallet: `WALLET#${walletId}`, ackMs: performance.now() });
+      },
+    );
+    const depositSeconds = (performance.now() - startMs) / 1000;
+    await runtime.whenProjected({ timeoutMs: 60_000 });
+
+    const lags: number[] = [];
+    for (const ack of acks) {
+      // The first projector run that started after the 201 surely folded the deposit in.
+      const done = (completions.get(ack.wallet) ?? []).filter((run) => run.startMs >= ack.ackMs);
+      const first = Math.min(...done.map((run) => run.endMs));
+      if (Number.isFinite(first)) lags.push(first - ack.ackMs);
+    }
+    lags.sort((a, b) => a - b);
+    const byCommand = Object.fromEntries(
+      [...meter.byCommand].map(([command, row]) => [
+        command,
+        { requestsPerDeposit: row.requests / DEPOSITS, unitsPerDeposit: row.units / DEPOSITS },
+      ]),
+    );
+    return {
+      depositsPerSecond: DEPOSITS / depositSeconds,
+      writeUnitsPerDeposit: meter.writeUnits / DEPOSITS,
+      readUnitsPerDeposit: meter.readUnits / DEPOSITS,
+      requestsPerDeposit: meter.requests / DEPOSITS,
+      projectionWriteUnitsPerDeposit: (meter.byCommand.get('PutItemCommand')?.units ?? 0) / DEPOSITS,
+      byCommand,
+      lagSamples: lags.length,
+      projectionLagP50Ms: percentile(lags, 50),
+      projectionLagP99Ms: percentile(lags, 99),
+    };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/** The baseline's write path, measured the same way (projection cost is added from ours). */
+async function baselinePath(endpoint: string) {
+  await ensureTable(
+    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    'bench-baseline',
+  );
+  const client = createDocumentClient({ endpoint });
+  meter.reset();
+  await pool(
+    Array.from({ length: DEPOSITS }, (_, i) => i),
+    HTTP_CONCURRENCY,
+    (i) => baselineDeposit(client, 'bench-baseline', `bench-${i % WALLETS}`, BigInt(100 + i)),
+  );
+  return { writeUnitsPerDeposit: meter.writeUnits / DEPOSITS, requestsPerDeposit: meter.requests / DEPOSITS };
+}
+
+/** Independent producers on one wallet: each its own client and head cache, like separate Lambdas. */
+async function hotWallet(
+  endpoint: string,
+  table: string,
+  walletId: string,
+  producers: number,
+  perProducer: number,
+) {
+  let conflicts = 0;
+  let failures = 0;
+  const lanes = new Set<number>();
+  const startMs = performance.now();
+  await Promise.all(
+    Array.from({ length: producers }, async () => {
+      const deps = {
+        store: new DynamoEventStore(createDocumentClient({ endpoint }), table),
+        clock: systemClock,
+        ids: randomIds,
+        heads: new HeadCache(),
+      };
+      for (let i = 0; i < perProducer; i++) {
+        try {
+          const result = await recordDeposit(deps, {
+            walletId,
+            amountMinor: 100n,
+            respond: () => ({ statusCode: 201, body: '{}' }),
+          });
+          if (result.kind === 'recorded') {
+            conflicts += result.conflicts;
+            for (const event of result.events) lanes.add(event.lane);
+          } else failures++;
+        } catch {
+          failures++;
+        }
+      }
+    }),
+  );
+  const deposits = producers * perProducer;
+  return {
+    depositsPerSecond: deposits / ((performance.now() - startMs) / 1000),
+    conflictsPerDeposit: conflicts / deposits,
+    failures,
+    lanes: lanes.size,
+  };
+}
+
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+const ddb = await startDynamoDbLocal({ inMemory: true, log });
+try {
+  log(`DynamoDB Local on ${ddb.endpoint}; ${DEPOSITS} deposits over HTTP to ${WALLETS} wallets…`);
+  const wallet = await walletPath(ddb.endpoint);
+  log('baseline…');
+  const baselineWrite = await baselinePath(ddb.endpoint);
+  const baselineWriteUnitsPerDeposit =
+    baselineWrite.writeUnitsPerDeposit + wallet.projectionWriteUnitsPerDeposit;
+
+  log('hot wallet…');
+  await ensureTable(
+    new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    'bench-hot',
+  );
+  await hotWallet(ddb.endpoint, 'bench-hot', 'warm', 4, 25);
+  const single = await hotWallet(ddb.endpoint, 'bench-hot', 'hot-single', 1, HOT_SINGLE);
+  const many = await hotWallet(ddb.endpoint, 'bench-hot', 'hot-many', HOT_PRODUCERS, HOT_PER_PRODUCER);
+  const hotWalletRatio = many.depositsPerSecond / single.depositsPerSecond;
+
+  const rows: [string, string, string, string][] = [
+    [
+      'write units / deposit (whole path)',
+      fmt(wallet.writeUnitsPerDeposit),
+      '≤ 5 and < baseline',
+      `baseline ${fmt(baselineWriteUnitsPerDeposit)} (ratio ${fmt(wallet.writeUnitsPerDeposit / baselineWriteUnitsPerDeposit)})`,
+    ],
+    ['  of which projections', fmt(wallet.projectionWriteUnitsPerDeposit), '≤ 1', ''],
+    [
+      'DynamoDB requests / deposit',
+      fmt(wallet.requestsPerDeposit),
+      '',
+      `baseline write path ${fmt(baselineWrite.requestsPerDeposit)} + projections`,
+    ],
+    ['read units / deposit', fmt(wallet.readUnitsPerDeposit), '', ''],
+    ['deposits/s over HTTP (concurrency 4)', fmt(wallet.depositsPerSecond, 0), '', ''],
+    ['projection lag p50 (ms)', fmt(wallet.projectionLagP50Ms, 1), '', `${wallet.lagSamples} samples`],
+    ['projection lag p99 (ms)', fmt(wallet.projectionLagP99Ms, 1), '≤ 250', ''],
+    ['hot wallet: 1 producer deposits/s', fmt(single.depositsPerSecond, 0), '', ''],
+    [
+      `hot wallet: ${HOT_PRODUCERS} producers deposits/s`,
+      fmt(many.depositsPerSecond, 0),
+      '',
+      `${many.lanes} lanes used`,
+    ],
+    ['hot wallet ratio (16 ÷ 1)', fmt(hotWalletRatio), '≥ 0.8', ''],
+    [
+      'hot wallet conflicts / deposit',
+      fmt(many.conflictsPerDeposit),
+      '',
+      `1 producer: ${fmt(single.conflictsPerDeposit)}`,
+    ],
+    ['hot wallet failed deposits', String(many.failures + single.failures), '0', ''],
+  ];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0), 6));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(line(['figure', 'value', 'target', 'note']));
+  console.log(line(widths.map((width) => '-'.repeat(width))));
+  for (const row of rows) console.log(line(row));
+  console.log('\nper command (requests, units per deposit):');
+  for (const [command, row] of Object.entries(wallet.byCommand)) {
+    console.log(`  ${command.padEnd(22)} ${fmt(row.requestsPerDeposit)}  ${fmt(row.unitsPerDeposit)}`);
+  }
+
+  if (args.json) {
+    const figures = {
+      writeUnitsPerDeposit: wallet.writeUnitsPerDeposit,
+      baselineWriteUnitsPerDeposit,
+      projectionWriteUnitsPerDeposit: wallet.projectionWriteUnitsPerDeposit,
+      requestsPerDeposit: wallet.requestsPerDeposit,
+      projectionLagP50Ms: wallet.projectionLagP50Ms,
+      projectionLagP99Ms: wallet.projectionLagP99Ms,
+      hotWalletSingleDepositsPerSecond: single.depositsPerSecond,
+      hotWalletDepositsPerSecond: many.depositsPerSecond,
+      hotWalletRatio,
+      hotWalletFailures: many.failures + single.failures,
+      hotWalletConflictsPerDeposit: many.conflictsPerDeposit,
+    };
+    await writeFile(args.json, `${JSON.stringify(figures, null, 2)}\n`);
+    log(`figures written to ${args.json}`);
+  }
+} finally {
+  await ddb.stop();
+}

@@ -1,0 +1,241 @@
+/**
+ * The `tally` CLI (run through bin/tally.js, which registers tsx so no build step is needed).
+ *
+ *   tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR]
+ *   tally help [COMMAND]
+ *
+ * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each.
+ */
+import * as path from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DynamoDbLocalError } from '#adapters/local/dynamodb-local.ts';
+import { type LocalRuntime, PortInUseError, startLocalRuntime } from '#adapters/local/runtime.ts';
+import { TableSetupError } from '#adapters/local/table.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+interface Command {
+  summary: string;
+  /** Usage lines after `tally <name>`, and option help. */
+  usage: string;
+  options: Options;
+  /** Whether extra positional arguments are allowed. */
+  positionals?: boolean;
+  run(values: Values, positionals: string[], io: Io): Promise<number>;
+}
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+const COMMANDS: Record<string, Command> = {
+  dev: {
+    summary: 'run Tally on this machine: DynamoDB Local, the HTTP API and the stream projector',
+    usage: [
+      'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR]',
+      '',
+      '  --port N        HTTP port (env PORT; default 8080)',
+      '  --host H        address to listen on (default 127.0.0.1)',
+      '  --in-memory     keep no data: DynamoDB Local runs in memory',
+      '  --data-dir DIR  keep data in DIR/dynamodb (env TALLY_DATA_DIR; default .tally in the current directory)',
+      '',
+      'Needs Java 17+. DynamoDB Local is fetched once into ~/.cache/tally (or $TALLY_CACHE_DIR).',
+    ].join('\n'),
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      'data-dir': { type: 'string' },
+    },
+    run: runDev,
+  },
+  help: {
+    summary: 'show this help, or a command’s',
+    usage: 'tally help [COMMAND]',
+    options: {},
+    positionals: true,
+    run: async (_values, positionals, io) => {
+      const [name] = positionals;
+      if (name === undefined) {
+        io.out(generalHelp());
+        return EXIT_OK;
+      }
+      const command = COMMANDS[name];
+      if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+      io.out(commandHelp(name, command));
+      return EXIT_OK;
+    },
+  },
+};
+
+function generalHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
+  );
+  return [
+    'Usage: tally <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'tally help <command> for its options.',
+    '',
+  ].join('\n');
+}
+
+function commandHelp(name: string, command: Command): string {
+  return `tally ${name}: ${command.summary}\n\nUsage: ${command.usage}\n`;
+}
+
+function stringValue(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parsePort(text: string, source: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
+  }
+  return port;
+}
+
+async function runDev(values: Values, _positionals: string[], io: Io): Promise<number> {
+  const portFlag = stringValue(values, 'port');
+  const port =
+    portFlag !== undefined
+      ? parsePort(portFlag, '--port')
+      : io.env.PORT
+        ? parsePort(io.env.PORT, 'PORT')
+        : 8080;
+  const inMemory = values['in-memory'] === true;
+  const dataDirFlag = stringValue(values, 'data-dir');
+  if (inMemory && dataDirFlag !== undefined) {
+    throw new UsageError('--in-memory and --data-dir exclude each other');
+  }
+  const dataDir = path.resolve(io.cwd, dataDirFlag ?? (io.env.TALLY_DATA_DIR || '.tally'));
+  const host = stringValue(values, 'host');
+
+  // Installed before anything starts, so Ctrl-C during start-up also leaves nothing behind.
+  let runtime: LocalRuntime | undefined;
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) {
+      // A second Ctrl-C: leave now; the exit hook still kills the JVM.
+      process.exit(130);
+    }
+    stopRequested = true;
+    io.err(`\n${signal}: stopping…`);
+    if (runtime === undefined) return; // start-up is still running; it checks stopRequested
+    runtime.stop().then(
+      () => process.exit(EXIT_OK),
+      (error: unknown) => {
+        io.err(`tally dev: stopping failed: ${String(error)}`);
+        process.exit(EXIT_FAILED);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    runtime = await startLocalRuntime({
+      port,
+      ...(host === undefined ? {} : { host }),
+      inMemory,
+      dataDir,
+      log: io.err,
+    });
+  } catch (error) {
+    // Ctrl-C reaches the JVM too (same process group), which then fails the start: not an error.
+    if (stopRequested) return EXIT_OK;
+    throw error;
+  }
+  if (stopRequested) {
+    await runtime.stop();
+    return EXIT_OK;
+  }
+
+  const base = `http://localhost:${runtime.port}`;
+  const storage = inMemory
+    ? 'in memory (nothing is kept)'
+    : `${path.relative(io.cwd, path.join(dataDir, 'dynamodb')) || '.'} (kept between runs)`;
+  io.out(
+    [
+      `Tally is running on ${base}`,
+      `  DynamoDB Local ${runtime.endpoint}, table ${runtime.tableName}, data ${storage}`,
+      'Try:',
+      `  curl -X POST -d '{"WalletID": "walletID001", "Amount": 8000}' ${base}/deposit`,
+      `  curl ${base}/details/walletID001`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  // Runs until a signal: the HTTP server keeps the event loop alive, onSignal exits the process.
+  await new Promise<never>(() => undefined);
+  return EXIT_OK;
+}
+
+/** Runs the CLI and returns its exit code; expected failures print one clear line, not a stack. */
+async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.out(generalHelp());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`tally: unknown command "${name}"\n\n${generalHelp()}`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(commandHelp(name, command));
+    return EXIT_OK;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: command.positionals === true,
+      strict: true,
+    });
+    return await command.run(values, positionals, io);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))) {
+      io.err(`tally ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}\n`);
+      return EXIT_USAGE;
+    }
+    if (
+      error instanceof PortInUseError ||
+      error instanceof DynamoDbLocalError ||
+      error instanceof TableSetupError
+    ) {
+      io.err(`tally ${name}: ${error.message}`);
+      return EXIT_FAILED;
+    }
+    io.err(`tally ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT_FAILED;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+});

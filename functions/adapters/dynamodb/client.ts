@@ -1,0 +1,48 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '#lib/wiring.ts';
+
+/** Called with every document client this process creates, e.g. to add instrumentation. */
+export type ClientObserver = (client: DynamoDBDocumentClient) => void;
+const observers: ClientObserver[] = [];
+
+/**
+ * Lets a benchmark or a test see every client made from now on (the handlers build theirs lazily),
+ * for instance to add `ReturnConsumedCapacity` and count write units. Not used in production.
+ */
+export function observeClients(observer: ClientObserver): void {
+  observers.push(observer);
+}
+
+/**
+ * The document client every adapter uses. Numbers come back as their decimal text (never a float)
+ * so the item schemas can turn them into exact integers; empty values are removed on write.
+ */
+export function createDocumentClient(
+  options: { endpoint?: string; region?: string } = {},
+): DynamoDBDocumentClient {
+  const endpoint = options.endpoint ?? process.env[ENV.dynamodbEndpoint];
+  const client = new DynamoDBClient({
+    ...(endpoint
+      ? {
+          endpoint,
+          region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+          // DynamoDB Local accepts any credentials; tables are per key id + region, so use fixed ones.
+          credentials: { accessKeyId: 'tallylocal', secretAccessKey: 'tallylocal' },
+        }
+      : {}),
+    maxAttempts: 4,
+  });
+  const documentClient = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: (text: string) => text },
+  });
+  for (const observe of observers) observe(documentClient);
+  return documentClient;
+}
+
+export function tableNameFromEnv(): string {
+  const name = process.env[ENV.tableName];
+  if (!name) throw new Error(`${ENV.tableName} is not set`);
+  return name;
+}

@@ -1,0 +1,235 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import {
+  type AppendOutcome,
+  type AppendRequest,
+  type EventStore,
+  type IdempotencyRecord,
+  LANES_MAX,
+  type StreamHead,
+  VersionConflictError,
+} from '#ports/event-store.ts';
+import { eventHash } from './event-hash.ts';
+import {
+  eventSk,
+  fromEventItem,
+  fromIdempotencyItem,
+  fromLanesItem,
+  IDEMPOTENCY_SK,
+  idempotencyPk,
+  LANES_SK,
+  laneSkPrefix,
+  toEventItem,
+  toIdempotencyItem,
+  VERSION_MAX,
+  walletPk,
+} from './table-layout.ts';
+
+/** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
+export const EVENTS_PER_APPEND_MAX = 98;
+const READ_PAGE_SIZE = 500;
+
+export class DynamoEventStore implements EventStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async head(walletId: string, lane: number): Promise<StreamHead> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': laneSkPrefix(lane) },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Items?.[0];
+    if (item === undefined) return { version: 0, hash: '' };
+    const last = fromEventItem(item);
+    return { version: last.version, hash: last.hash };
+  }
+
+  async lanes(walletId: string): Promise<number[]> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: walletPk(walletId), sk: LANES_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return fromLanesItem(result.Item);
+  }
+
+  async append(request: AppendRequest): Promise<AppendOutcome> {
+    const { walletId, lane, expected, events, idempotency } = request;
+    if (events.length === 0 || events.length > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`append: 1 to ${EVENTS_PER_APPEND_MAX} events per call, got ${events.length}`);
+    }
+    if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
+    let prevHash = expected.hash;
+    const recorded: RecordedEvent[] = [];
+    const items: Record<string, unknown>[] = [];
+    events.forEach((event, index) => {
+      const stored: RecordedEvent = {
+        ...event,
+        walletId,
+        lane,
+        version: expected.version + 1 + index,
+        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+      };
+      const hash = eventHash(prevHash, stored);
+      items.push(toEventItem(stored, prevHash, hash));
+      recorded.push(stored);
+      prevHash = hash;
+    });
+
+    // The version lock is the event item itself: its sort key is the version, and it may only be
+    // created. The idempotency record rides in the same transaction, so it exists iff the events do.
+    const transactItems: NonNullable<TransactWriteCommand['input']['TransactItems']> = items.map((item) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        // On a lost race the winner's event comes back, so the retry can follow it without a read.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    }));
+    if (lane > 0 && expected.version === 0) {
+      // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
+      // other writers opening other lanes.
+      transactItems.push({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: walletPk(walletId), sk: LANES_SK },
+          UpdateExpression: 'ADD lanes :lane',
+          ExpressionAttributeValues: { ':lane': new Set([lane]) },
+        },
+      });
+    }
+    if (idempotency) {
+      transactItems.push({
+        Put: {
+          TableName: this.tableName,
+          Item: toIdempotencyItem({
+            key: idempotency.key,
+            payloadHash: idempotency.payloadHash,
+            walletId,
+            versions: recorded.map((event) => event.version),
+            eventIds: recorded.map((event) => event.eventId),
+            response: idempotency.response,
+            recordedAtMs: events[0]?.recordedAtMs ?? 0,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+      return {
+        kind: 'appended',
+        events: recorded,
+        head: { version: expected.version + recorded.length, hash: prevHash },
+      };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const keyReason = idempotency ? reasons[transactItems.length - 1] : undefined;
+      if (idempotency && keyReason?.Code === 'ConditionalCheckFailed') {
+        const record = keyReason.Item
+          ? fromIdempotencyItem(unmarshall(keyReason.Item, { wrapNumbers: (text: string) => text }))
+          : await this.findIdempotency(idempotency.key);
+        if (record === undefined) throw new Error('append: idempotency record vanished after a key conflict');
+        return record.payloadHash === idempotency.payloadHash
+          ? { kind: 'duplicate', record }
+          : { kind: 'key-reused', record };
+      }
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
+        const taken = winner
+          ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text }))
+          : undefined;
+        throw new VersionConflictError(
+          walletId,
+          lane,
+          expected.version,
+          'version-taken',
+          taken ? { version: taken.version, hash: taken.hash } : undefined,
+        );
+      }
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+        throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');
+      }
+      throw error;
+    }
+  }
+
+  async *read(
+    walletId: string,
+    lane: number,
+    range: { fromVersion?: number; toVersion?: number } = {},
+  ): AsyncGenerator<RecordedEvent[]> {
+    const fromVersion = Math.max(1, range.fromVersion ?? 1);
+    const toVersion = Math.min(range.toVersion ?? VERSION_MAX, VERSION_MAX);
+    if (toVersion < fromVersion) return;
+    let startKey: Record<string, unknown> | undefined;
+    let expectedVersion = fromVersion;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': walletPk(walletId),
+            ':from': eventSk(lane, fromVersion),
+            ':to': eventSk(lane, toVersion),
+          },
+          ConsistentRead: true,
+          Limit: READ_PAGE_SIZE,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const page = (result.Items ?? []).map(fromEventItem);
+      for (const event of page) {
+        // Versions are dense by construction (each append claims the next sort key); a hole
+        // here means the table was edited by hand.
+        if (event.version !== expectedVersion) {
+          throw new Error(
+            `read: wallet ${walletId} has no version ${expectedVersion} (found ${event.version})`,
+          );
+        }
+        expectedVersion++;
+      }
+      if (page.length > 0) yield page;
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: idempotencyPk(key), sk: IDEMPOTENCY_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item === undefined ? undefined : fromIdempotencyItem(result.Item);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }),
+    );
+  }
+}

@@ -1,0 +1,371 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+/**
+ * DynamoDB Local (Amazon's emulator, a Java program) for the local runtime and the tests.
+ *
+ * The emulator ships inside the npm package `amplify-dynamodb-simulator`; installing that package
+ * would drag in ~300 MB of unrelated dependencies, so we `npm pack` its tarball once and keep only
+ * its `package/emulator` folder in a per-user cache outside the repository.
+ */
+export const DYNAMODB_LOCAL_VERSION = '1.25.1';
+export const SIMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
+export const JAVA_MAJOR_MIN = 17;
+
+/** DynamoDB Local keeps tables per access key and region; every local client uses these. */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'tallylocal', secretAccessKey: 'tallylocal' } as const;
+
+const execFileAsync = promisify(execFile);
+
+export class DynamoDbLocalError extends Error {
+  override readonly name = 'DynamoDbLocalError';
+}
+
+/**
+ * Where the emulator lives: `$TALLY_CACHE_DIR/dynamodb-local-<version>`, else
+ * `$XDG_CACHE_HOME/tally/…`, else `~/.cache/tally/…`. The version is in the folder name so a
+ * version bump never runs a stale copy.
+ */
+export function emulatorDir(env: NodeJS.ProcessEnv = process.env): string {
+  const root =
+    env.TALLY_CACHE_DIR ||
+    (env.XDG_CACHE_HOME ? path.join(env.XDG_CACHE_HOME, 'tally') : path.join(homedir(), '.cache', 'tally'));
+  return path.join(path.resolve(root), `dynamodb-local-${DYNAMODB_LOCAL_VERSION}`);
+}
+
+const isInstalled = (dir: string): boolean => existsSync(path.join(dir, 'DynamoDBLocal.jar'));
+
+/**
+ * The npm that is running us (`npm start`, `npx vitest` set `npm_execpath`), so a user with
+ * several node installations fetches with the one they chose; plain `npm` otherwise.
+ */
+function npmCommand(env: NodeJS.ProcessEnv): { file: string; prefix: string[] } {
+  const execPath = env.npm_execpath;
+  // pnpm and yarn set npm_execpath to themselves and take other arguments for `pack`.
+  if (execPath && /npm(-cli)?\.[cm]?js$/.test(path.basename(execPath))) {
+    return { file: process.execPath, prefix: [execPath] };
+  }
+  return { file: process.platform === 'win32' ? 'npm.cmd' : 'npm', prefix: [] };
+}
+
+/**
+ * Makes sure the emulator is in the cache and returns its folder. Safe to call from several
+ * processes at once: each one unpacks into its own temporary folder next to the target and renames
+ * it into place; rename is atomic, and a loser (EEXIST/ENOTEMPTY) finds the winner's copy.
+ */
+export async function ensureDynamoDbLocal(
+  options: { dir?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<string> {
+  const env = options.env ?? process.env;
+  const dir = options.dir ?? emulatorDir(env);
+  if (isInstalled(dir)) return dir;
+
+  const parent = path.dirname(dir);
+  await mkdir(parent, { recursive: true });
+  // Same parent folder as the target, so the final rename never crosses a file system.
+  const work = await mkdtemp(path.join(parent, `.${path.basename(dir)}.tmp-`));
+  try {
+    options.log?.(`Fetching DynamoDB Local ${DYNAMODB_LOCAL_VERSION} (${SIMULATOR_PACKAGE}) into ${dir} …`);
+    const npm = npmCommand(env);
+    try {
+      await execFileAsync(npm.file, [...npm.prefix, 'pack', SIMULATOR_PACKAGE, '--pack-destination', work], {
+        env,
+        timeout: 5 * 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    } catch (error) {
+      throw new DynamoDbLocalError(
+        `could not fetch ${SIMULATOR_PACKAGE} with npm pack (is the npm registry reachable?): ${describe(error)}`,
+      );
+    }
+    const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
+    if (tarball === undefined)
+      throw new DynamoDbLocalError(`npm pack ${SIMULATOR_PACKAGE} produced no tarball`);
+    try {
+      await execFileAsync('tar', ['-xzf', path.join(work, tarball), '-C', work, 'package/emulator'], {
+        timeout: 2 * 60_000,
+      });
+    } catch (error) {
+      throw new DynamoDbLocalError(`could not unpack ${tarball}: ${describe(error)}`);
+    }
+    const unpacked = path.join(work, 'package', 'emulator');
+    if (!isInstalled(unpacked)) {
+      throw new DynamoDbLocalError(`${tarball} has no package/emulator/DynamoDBLocal.jar`);
+    }
+    try {
+      await rename(unpacked, dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Another process renamed its copy into place first: theirs is complete, use it.
+      if (!((code === 'EEXIST' || code === 'ENOTEMPTY') && isInstalled(dir))) throw error;
+    }
+    return dir;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const JAVA_INSTALL_HINT =
+  `DynamoDB Local needs Java ${JAVA_MAJOR_MIN} or newer. On Debian/Ubuntu: ` +
+  `sudo apt-get install openjdk-${JAVA_MAJOR_MIN}-jre-headless (macOS: brew install openjdk@${JAVA_MAJOR_MIN}).`;
+
+/** `$JAVA_HOME/bin/java` when JAVA_HOME is set (the usual way to pick a JDK), else `java` on PATH. */
+export function javaCommand(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+/** Checks that a usable Java is installed; throws a DynamoDbLocalError that says how to get one. */
+export async function checkJava(java: string = javaCommand()): Promise<{ major: number; banner: string }> {
+  let output: string;
+  try {
+    const result = await execFileAsync(java, ['-version'], { timeout: 30_000 });
+    output = `${result.stderr}${result.stdout}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DynamoDbLocalError(`Java was not found (${java}). ${JAVA_INSTALL_HINT}`);
+    throw new DynamoDbLocalError(`\`${java} -version\` failed: ${describe(error)}. ${JAVA_INSTALL_HINT}`);
+  }
+  const banner = output.split('\n')[0]?.trim() ?? '';
+  // `openjdk version "17.0.15"`, `java version "1.8.0_391"` (Java 8 and older say 1.x).
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
+  const first = Number(match?.[1] ?? Number.NaN);
+  const major = first === 1 ? Number(match?.[2] ?? Number.NaN) : first;
+  if (!Number.isInteger(major)) {
+    throw new DynamoDbLocalError(`could not read the Java version from "${banner}". ${JAVA_INSTALL_HINT}`);
+  }
+  if (major < JAVA_MAJOR_MIN) {
+    throw new DynamoDbLocalError(`${banner} is too old. ${JAVA_INSTALL_HINT}`);
+  }
+  return { major, banner };
+}
+
+/**
+ * A port that was free a moment ago. DynamoDB Local does not accept `-port 0`, so we ask the OS
+ * for a port, release it and hand it to the JVM; the caller retries if someone takes it meanwhile.
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : undefined;
+      server.close(() => (port === undefined ? reject(new Error('no port assigned')) : resolve(port)));
+    });
+  });
+}
+
+export interface DynamoDbLocalOptions {
+  /** A fixed port, or 'any' for a free one. @default 'any' */
+  port?: number | 'any';
+  /** Keep nothing on disk. Ignored when dbPath is given. @default true when dbPath is absent */
+  inMemory?: boolean;
+  /** Folder for the database file (created if missing). */
+  dbPath?: string;
+  /** How long to wait for the first ListTables answer. @default 30 000 */
+  startTimeoutMs?: number;
+  /** Grace period between SIGTERM and SIGKILL in stop(). @default 3 000 */
+  stopGraceMs?: number;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  pid: number;
+  /** Stops the JVM: SIGTERM, then SIGKILL after the grace period. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** JVMs this process started and has not stopped yet; killed on exit whatever the reason. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' listeners run synchronously, so only a synchronous kill is possible here; SIGKILL
+  // because there is no time left for the JVM's shutdown hooks anyway.
+  process.on('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
+/**
+ * On Linux, `setpriv --pdeathsig KILL` makes the kernel kill the JVM when this process dies, even
+ * by SIGKILL, when no exit handler runs. Elsewhere the JVM stays in our process group, so a
+ * terminal's Ctrl-C reaches it as well, and the exit hook covers normal exits.
+ */
+function parentDeathWrapper(): string[] {
+  if (process.platform !== 'linux') return [];
+  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+    if (existsSync(candidate)) return [candidate, '--pdeathsig', 'KILL', '--'];
+  }
+  return [];
+}
+
+/** Starts DynamoDB Local and resolves once it answers ListTables. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const env = options.env ?? process.env;
+  const java = javaCommand(env);
+  await checkJava(java);
+  const dir = await ensureDynamoDbLocal({ env, ...(options.log ? { log: options.log } : {}) });
+  if (options.dbPath !== undefined) await mkdir(options.dbPath, { recursive: true });
+
+  const wanted = options.port ?? 'any';
+  // A free port can be taken between our probe and the JVM's bind; try a few fresh ones.
+  const attempts = wanted === 'any' ? 3 : 1;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const port = wanted === 'any' ? await freePort() : wanted;
+    try {
+      return await launch(java, dir, port, options);
+    } catch (error) {
+      lastError = error;
+      if (!(error instanceof PortTakenError)) throw error;
+    }
+  }
+  throw lastError;
+}
+
+class PortTakenError extends DynamoDbLocalError {}
+
+async function launch(
+  java: string,
+  dir: string,
+  port: number,
+  options: DynamoDbLocalOptions,
+): Promise<DynamoDbLocal> {
+  const args = [
+    // Serial GC and C1 only: DynamoDB Local is small and short-lived; this starts ~15% faster.
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    path.join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    // One database for every access key and region, so a developer's own AWS CLI profile sees
+    // the same tables as the runtime (otherwise tables are per key id + region).
+    '-sharedDb',
+    ...(options.dbPath !== undefined ? ['-dbPath', options.dbPath] : ['-inMemory']),
+  ];
+  const wrapper = parentDeathWrapper();
+  const [command = java, ...commandArgs] = [...wrapper, java, ...args];
+  const child = spawn(command, commandArgs, {
+    cwd: dir,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Not detached: the JVM stays in our process group (see parentDeathWrapper).
+    detached: false,
+  });
+  installExitHook();
+  running.add(child);
+
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    // The tail is enough to explain a failed start; the emulator is chatty only at start-up.
+    output = (output + chunk.toString('utf8')).slice(-8_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const grace = options.stopGraceMs ?? 3_000;
+      let timer: NodeJS.Timeout | undefined;
+      const killed = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, grace);
+      });
+      await Promise.race([exited, killed]);
+      await exited;
+      clearTimeout(timer);
+    })();
+    return stopping;
+  };
+
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+    // The JVM accepts connections before it can answer; a slow first answer is just "not yet".
+    requestHandler: { requestTimeout: 2_000, connectionTimeout: 500, throwOnRequestTimeout: true },
+  });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  try {
+    for (;;) {
+      const early = await Promise.race([
+        exited.then((exit) => ({ kind: 'exited' as const, exit })),
+        spawnError.then((error) => ({ kind: 'error' as const, error })),
+        client.send(new ListTablesCommand({ Limit: 1 })).then(
+          () => ({ kind: 'ready' as const }),
+          () => ({ kind: 'not-yet' as const }),
+        ),
+      ]);
+      if (early.kind === 'ready') break;
+      if (early.kind === 'error') {
+        throw new DynamoDbLocalError(`could not start ${java}: ${early.error.message}`);
+      }
+      if (early.kind === 'exited') {
+        const how = early.exit.signal ? `signal ${early.exit.signal}` : `code ${early.exit.code}`;
+        const message = `DynamoDB Local exited with ${how} before it answered:\n${output.trim()}`;
+        throw /Address already in use|BindException/.test(output)
+          ? new PortTakenError(`port ${port} is in use. ${message}`)
+          : new DynamoDbLocalError(message);
+      }
+      if (Date.now() > deadline) {
+        throw new DynamoDbLocalError(
+          `DynamoDB Local did not answer on ${endpoint} within ${options.startTimeoutMs ?? 30_000} ms:\n${output.trim()}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  // Once ready, stop collecting output: the emulator's later chatter would only fill memory.
+  child.stdout?.removeListener('data', keep);
+  child.stderr?.removeListener('data', keep);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  options.log?.(`DynamoDB Local ${DYNAMODB_LOCAL_VERSION} answers on ${endpoint} (pid ${child.pid})`);
+  return { endpoint, port, pid: child.pid ?? -1, stop };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const stderr = (error as { stderr?: unknown }).stderr;
+    const tail = typeof stderr === 'string' && stderr.trim() ? `\n${stderr.trim().slice(-2_000)}` : '';
+    return `${error.message.split('\n')[0]}${tail}`;
+  }
+  return String(error);
+}

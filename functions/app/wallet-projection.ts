@@ -1,0 +1,78 @@
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import { emptyView, projectEvents, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
+import { type EventStore, readWallet } from '#ports/event-store.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+
+/**
+ * Brings a wallet view up to the heads of all its lanes. The stream only rings the doorbell:
+ * whatever it delivered (duplicates, out of order, gaps), the events are read from the store in
+ * order, each lane from after the version the view has applied.
+ */
+export async function catchUp(
+  store: EventStore,
+  walletId: string,
+  stored: WalletView | undefined,
+  config: ThresholdConfig,
+  lanes?: readonly number[],
+): Promise<{ view: WalletView; changed: boolean }> {
+  const start =
+    stored !== undefined && viewMatchesConfig(stored, config) ? stored : emptyView(walletId, config);
+  let view = start;
+  for (const lane of lanes ?? (await store.lanes(walletId))) {
+    for await (const page of store.read(walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })) {
+      view = await projectPage(store, view, page, config);
+    }
+  }
+  const changed = view.eventCount > 0 && (view !== start || start !== stored);
+  return { view, changed };
+}
+
+async function projectPage(
+  store: EventStore,
+  view: WalletView,
+  page: RecordedEvent[],
+  config: ThresholdConfig,
+): Promise<WalletView> {
+  const result = projectEvents(view, page, config);
+  if (result.kind === 'projected') return result.view;
+  // A deposit came later (in event time) than the cached window covers: decide it from the
+  // whole history. Rare, exact, and the result equals what a rebuild from zero gives.
+  const withHistory = projectEvents(view, page, config, await readWallet(store, view.walletId));
+  if (withHistory.kind !== 'projected') throw new Error('unreachable: projection with history');
+  return withHistory.view;
+}
+
+/** How often a projector re-reads and retries when another projector wrote first. */
+const PROJECTION_ATTEMPTS_MAX = 3;
+
+/**
+ * Projects one wallet and stores the view if it moved. Safe to call any number of times, concurrently.
+ *
+ * `laneHints` are the lanes the doorbells named: with them, the projector reads those lanes and
+ * the ones the view already knows, and skips reading the lane registry. A lane it might miss that
+ * way has a doorbell of its own on the way.
+ */
+export async function projectWallet(
+  store: EventStore,
+  readModels: ReadModelStore,
+  walletId: string,
+  config: ThresholdConfig,
+  laneHints?: readonly number[],
+): Promise<{ eventCount: number; written: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await readModels.getView(walletId);
+    const lanes =
+      laneHints === undefined || attempt > 1
+        ? undefined
+        : [...new Set([...(stored?.lanes.keys() ?? []), ...laneHints, 0])].sort((a, b) => a - b);
+    const { view, changed } = await catchUp(store, walletId, stored, config, lanes);
+    if (!changed) return { eventCount: view.eventCount, written: false };
+    if ((await readModels.putView(view)) === 'written') return { eventCount: view.eventCount, written: true };
+    // Another projector stored a view first. Ours may hold events it lacks (lanes read at other
+    // moments), so start again from what it stored: the union is never lost.
+    if (attempt >= PROJECTION_ATTEMPTS_MAX) {
+      throw new Error(`projectWallet: ${walletId} kept losing to other projectors`);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
+import { thresholdConfig } from '#app/config.ts';
+import { catchUp } from '#app/wallet-projection.ts';
+import { formatMinor } from '#domain/money.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import { parseWalletId } from '#domain/wallet-id.ts';
+import { aboveThreshold } from '#domain/wallet-view.ts';
+import { problemErrors } from '#http/middleware.ts';
+import { logger } from '#http/observability.ts';
+import { HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+
+/**
+ * `GET /details/{wallet_id}` — the original wallet service's JSON, exactly:
+ * `{"WalletID":…,"Balance":…,"AboveThreshold":…}`. Reads the projected view and folds in any
+ * events the projector has not applied yet, so a read always reflects every acknowledged deposit.
+ */
+export function makeDetailsHandler(deps: () => { stores: Stores; config: ThresholdConfig }) {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    const walletId = parseWalletId(event.pathParameters?.wallet_id);
+    const { stores, config } = deps();
+    const [stored, lanes] = await Promise.all([
+      stores.readModels.getView(walletId),
+      stores.events.lanes(walletId),
+    ]);
+    const { view } = await catchUp(stores.events, walletId, stored, config, lanes);
+    if (view.eventCount === 0) {
+      throw new HttpProblem({
+        status: 404,
+        code: 'wallet-not-found',
+        title: 'Not found',
+        detail: `Wallet ${walletId} has no deposits.`,
+      });
+    }
+    return jsonResult(
+      200,
+      `{"WalletID":${JSON.stringify(walletId)},"Balance":${formatMinor(view.balanceMinor)},"AboveThreshold":${aboveThreshold(view)}}`,
+    );
+  };
+}
+
+export const handler = middy(
+  makeDetailsHandler(() => ({ stores: storesFromEnv(), config: thresholdConfig() })),
+)
+  .use(injectLambdaContext(logger))
+  .use(problemErrors(logger));

@@ -1,0 +1,64 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
+import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout.ts';
+import { thresholdConfig } from '#app/config.ts';
+import { projectWallet } from '#app/wallet-projection.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import { logger, metrics } from '#http/observability.ts';
+
+const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S: z.string() }) });
+
+/**
+ * The stream is a doorbell: a record only says "wallet X changed". For each wallet named in the
+ * batch, the projector reads the events after the view's `appliedVersion` from the store, in
+ * order, so duplicates, reordering and gaps in delivery change nothing. A wallet that fails fails
+ * only its own records (partial batch response); the rest of the batch is kept.
+ */
+export function makeProjectStreamsHandler(deps: () => { stores: Stores; config: ThresholdConfig }) {
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  return async (event: DynamoDBStreamEvent, context: Context) => {
+    const { stores, config } = deps();
+    // Which lanes of which wallets rang, so each wallet is projected once per batch.
+    const rang = new Map<string, Set<number>>();
+    for (const record of event.Records) {
+      const keys = streamKeys.safeParse(record.dynamodb?.Keys);
+      const walletId = keys.success ? walletIdFromPk(keys.data.pk.S) : undefined;
+      const lane = keys.success ? laneFromEventSk(keys.data.sk.S) : undefined;
+      if (walletId === undefined || lane === undefined) continue;
+      rang.set(walletId, (rang.get(walletId) ?? new Set()).add(lane));
+    }
+    const perWallet = new Map<string, Promise<unknown>>();
+    const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
+      const keys = streamKeys.parse(record.dynamodb?.Keys);
+      const walletId = walletIdFromPk(keys.pk.S);
+      if (walletId === undefined) return; // not a wallet item: the event-source filter lets none through
+      let projected = perWallet.get(walletId);
+      if (projected === undefined) {
+        const lanes = [...(rang.get(walletId) ?? [])];
+        projected = projectWallet(stores.events, stores.readModels, walletId, config, lanes).then(
+          (outcome) => {
+            if (outcome.written) metrics.addMetric('ViewsWritten', MetricUnit.Count, 1);
+          },
+        );
+        perWallet.set(walletId, projected);
+      }
+      await projected;
+    };
+    return processPartialResponse(event, recordHandler, processor, { context });
+  };
+}
+
+export const handler = middy(
+  makeProjectStreamsHandler(() => ({
+    stores: storesFromEnv(),
+    config: thresholdConfig(),
+  })),
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

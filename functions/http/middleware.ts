@@ -1,0 +1,50 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { isDomainError } from '#domain/errors.ts';
+import { HttpProblem, type HttpResult, problemResult } from './problem.ts';
+
+const DOMAIN_STATUS: Record<string, number> = {
+  invalid_wallet_id: 400,
+  invalid_amount: 400,
+  invalid_time: 400,
+  wallet_not_found: 404,
+};
+
+/**
+ * Maps every error to an RFC 9457 response. Known problems and domain rejections carry their own
+ * safe detail; anything else is logged with its stack and answered with a bare 500 and the
+ * request id to quote, never its message.
+ */
+export function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const instance = request.event.requestContext?.requestId;
+      if (error instanceof HttpProblem) {
+        request.response = problemResult(error.problem, instance);
+        return;
+      }
+      if (isDomainError(error)) {
+        const status = DOMAIN_STATUS[error.code] ?? 400;
+        const title = status === 404 ? 'Not found' : 'Bad request';
+        request.response = problemResult(
+          { status, code: error.code.replaceAll('_', '-'), title, detail: error.detail },
+          instance,
+        );
+        return;
+      }
+      logger.error('Unhandled error', { error: error as Error });
+      request.response = problemResult(
+        {
+          status: 500,
+          code: 'internal',
+          title: 'Internal error',
+          detail:
+            'The request failed on our side and changed nothing it had not acknowledged. Quote the instance id.',
+        },
+        instance,
+      );
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
+
+/** The response an idempotent request produced, kept so a retry gets it back byte for byte. */
+export interface StoredResponse {
+  statusCode: number;
+  body: string;
+}
+
+/** What the store keeps under an idempotency key, written in the same transaction as the events. */
+export interface IdempotencyRecord {
+  key: string;
+  /** sha256 of the canonical command: the same key with another payload is refused. */
+  payloadHash: string;
+  walletId: string;
+  versions: number[];
+  eventIds: string[];
+  response: StoredResponse;
+  recordedAtMs: number;
+}
+
+/** How many lanes a wallet's log may have (lane numbers 0 … LANES_MAX − 1). */
+export const LANES_MAX = 32;
+
+/** A new event to append; the store gives it its lane, version and hash. */
+export type NewEvent = WalletEvent & {
+  eventId: string;
+  recordedAtMs: number;
+};
+
+/** The head of one lane of a wallet's log: where the next append to that lane goes. */
+export interface StreamHead {
+  version: number;
+  /** Hash of the last event (tamper evidence); the empty string for an empty stream. */
+  hash: string;
+}
+
+export interface AppendRequest {
+  walletId: string;
+  /** Lane 0 always exists; appending version 1 of another lane opens it (registers it). */
+  lane: number;
+  /** The head the command was decided against; the append fails if another writer moved it. */
+  expected: StreamHead;
+  events: NewEvent[];
+  idempotency?: {
+    key: string;
+    payloadHash: string;
+    /** The response to store; it may mention the versions this append will take. */
+    response: StoredResponse;
+  };
+}
+
+export type AppendOutcome =
+  | { kind: 'appended'; events: RecordedEvent[]; head: StreamHead }
+  /** The key was used before with the same payload: nothing was written; here is the original result. */
+  | { kind: 'duplicate'; record: IdempotencyRecord }
+  /** The key was used before with another payload: nothing was written. */
+  | { kind: 'key-reused'; record: IdempotencyRecord };
+
+/** Another writer appended to the wallet first (or DynamoDB reported a transaction conflict). Retry. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(
+    readonly walletId: string,
+    readonly lane: number,
+    readonly expectedVersion: number,
+    readonly reason: 'version-taken' | 'transaction-conflict',
+    /** The event that took `expectedVersion + 1`, when the store could tell: retry after it without a read. */
+    readonly taken?: StreamHead,
+  ) {
+    super(`Wallet ${walletId} lane ${lane} moved past version ${expectedVersion} (${reason})`);
+  }
+}
+
+export const isVersionConflict = (error: unknown): error is VersionConflictError =>
+  error instanceof VersionConflictError;
+
+/**
+ * The event store: one append-only log per wallet, made of lanes (see RecordedEvent); each lane an
+ * ordered, dense, hash-chained stream. Appends are atomic with their idempotency record; reads are
+ * strongly consistent.
+ */
+export interface EventStore {
+  /** The head of one lane (version 0 when it has no events). */
+  head(walletId: string, lane: number): Promise<StreamHead>;
+  /** The lanes the wallet's log has, ascending; always includes lane 0. */
+  lanes(walletId: string): Promise<number[]>;
+  /**
+   * Appends `events` at `expected.version + 1 …` of the lane, together with the idempotency record
+   * (and, for a new lane, its registration), in one transaction. Throws VersionConflictError when
+   * the version is taken; never writes half.
+   */
+  append(request: AppendRequest): Promise<AppendOutcome>;
+  /**
+   * Events of one lane with `fromVersion <= version <= toVersion`, ascending, one page at a time.
+   * Every page is complete and in order; the iteration ends at the end of the range.
+   */
+  read(
+    walletId: string,
+    lane: number,
+    range?: { fromVersion?: number; toVersion?: number },
+  ): AsyncGenerator<RecordedEvent[]>;
+  findIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
+  /** Resolves when the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+}
+
+/** Reads the whole range of one lane into memory; for bounded ranges only. */
+export async function readAll(
+  store: EventStore,
+  walletId: string,
+  lane: number,
+  range?: { fromVersion?: number; toVersion?: number },
+): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const page of store.read(walletId, lane, range)) events.push(...page);
+  return events;
+}
+
+/** Every event of the wallet, lane by lane. */
+export async function readWallet(store: EventStore, walletId: string): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for (const lane of await store.lanes(walletId)) events.push(...(await readAll(store, walletId, lane)));
+  return events;
+}

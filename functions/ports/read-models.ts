@@ -1,0 +1,11 @@
+import type { WalletView } from '#domain/wallet-view.ts';
+
+/** Where projections keep wallet read models. */
+export interface ReadModelStore {
+  getView(walletId: string): Promise<WalletView | undefined>;
+  /**
+   * Writes `view` unless the stored one has already applied as far or further (another
+   * projector got there first). `stale` means nothing was written, which is fine.
+   */
+  putView(view: WalletView): Promise<'written' | 'stale'>;
+}

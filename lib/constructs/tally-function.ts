@@ -1,0 +1,97 @@
+import * as path from 'node:path';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/**
+ * The Lambda runtime every Tally function runs on. cdk-nag's AwsSolutions-L1 asks for the newest
+ * Node.js runtime aws-cdk-lib knows, so this moves with aws-cdk-lib upgrades.
+ */
+export const TALLY_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** esbuild target matching {@link TALLY_RUNTIME}; the local toolchain (Node 20) never runs this output. */
+const ESBUILD_TARGET = 'node24';
+
+/**
+ * ESM bundles have no `require`; some dependencies still call it for Node built-ins.
+ * This banner gives them one, bound to the bundle's own URL.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export interface TallyFunctionProps {
+  /** Absolute path of the handler module (exports `handler`). */
+  entry: string;
+  /** Directory holding package.json / package-lock.json; esbuild resolves from here. */
+  projectRoot: string;
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+  /** Applied to the function's log group; RETAIN unless the stack is a throwaway dev stack. */
+  removalPolicy: RemovalPolicy;
+  /** @default one month */
+  logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A NodejsFunction with Tally's safe defaults: ESM bundle built by the local esbuild (no Docker),
+ * arm64, newest Node.js runtime, JSON logs into its own log group with a retention, and a role that
+ * may write to that log group only (no AWSLambdaBasicExecutionRole, whose `logs:*` on `*` is broader
+ * than needed). Callers add table grants and triggers.
+ */
+export class TallyFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: TallyFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${id} function`,
+    });
+    // The log group exists before the function, so Lambda never needs logs:CreateLogGroup.
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+      description: props.description,
+      runtime: TALLY_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'tally',
+        POWERTOOLS_METRICS_NAMESPACE: 'Tally',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Ship the SDK version the tests ran against instead of whatever the runtime bundles.
+        bundleAwsSDK: true,
+      },
+    });
+  }
+}

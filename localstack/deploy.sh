@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Deploy (or destroy) the Tally CDK app on LocalStack. NEEDS DOCKER: LocalStack runs in a container
+# and starts one more per Lambda function. Start LocalStack first: see localstack/README.md.
+#
+#   localstack/deploy.sh            bootstrap + deploy, prints the API URL
+#   localstack/deploy.sh destroy    delete the stack
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# cdklocal wraps the aws-cdk CLI found through NODE_PATH: the project's pinned one, whose cloud
+# assembly schema matches aws-cdk-lib.
+readonly CDKLOCAL_VERSION=3.0.4
+export NODE_PATH="$PWD/node_modules${NODE_PATH:+:$NODE_PATH}"
+
+readonly ACCOUNT=000000000000
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_DEFAULT_REGION="$AWS_REGION"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://localhost:4566}"
+# cdklocal needs an S3 endpoint with an ".s3." component to recognise S3 requests.
+export AWS_ENDPOINT_URL_S3="${AWS_ENDPOINT_URL_S3:-http://s3.localhost.localstack.cloud:4566}"
+# cdklocal drops AWS_* variables (so nothing can reach real AWS) except these.
+export AWS_ENVAR_ALLOWLIST=AWS_REGION,AWS_DEFAULT_REGION,AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY
+export CDK_DEFAULT_ACCOUNT="$ACCOUNT" CDK_DEFAULT_REGION="$AWS_REGION"
+export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
+
+cdklocal() { npx --yes "aws-cdk-local@${CDKLOCAL_VERSION}" "$@"; }
+
+for attempt in $(seq 1 30); do
+  if curl -sf "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null; then break; fi
+  if [ "$attempt" -eq 30 ]; then
+    echo "LocalStack does not answer at $AWS_ENDPOINT_URL; start it with: docker compose -f localstack/docker-compose.yml up -d" >&2
+    exit 1
+  fi
+  sleep 2
+done
+
+# A LocalStack stack is throwaway: let the table, queue and log groups go with it.
+if [ "${1:-deploy}" = destroy ]; then
+  cdklocal destroy Tally --force -c removalPolicy=destroy
+  exit 0
+fi
+
+cdklocal bootstrap "aws://$ACCOUNT/$AWS_REGION"
+cdklocal deploy Tally --require-approval never -c removalPolicy=destroy \
+  --outputs-file cdk.out/localstack-outputs.json
+echo "Outputs written to cdk.out/localstack-outputs.json"

@@ -1,0 +1,176 @@
+import { eventHash } from '#adapters/dynamodb/event-hash.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
+import {
+  type AppendOutcome,
+  type AppendRequest,
+  type EventStore,
+  type IdempotencyRecord,
+  LANES_MAX,
+  type StreamHead,
+  VersionConflictError,
+} from '#ports/event-store.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+
+/** Same bound as the DynamoDB adapter: 100 items per transaction, two of them key and lane registration. */
+const EVENTS_PER_APPEND_MAX = 98;
+
+export type StoredEvent = RecordedEvent & { hash: string; prevHash: string };
+
+/**
+ * An in-memory EventStore and ReadModelStore with the semantics of the DynamoDB adapter:
+ * - each lane of a wallet is a dense, hash-chained stream whose versions are claimed by create-only
+ *   puts; a lost version reports the event that took it (`taken`, like ALL_OLD on the first put);
+ * - the idempotency record is written atomically with the events, and a used key wins over a taken
+ *   version (the adapter reads the key's cancellation reason first);
+ * - opening a lane other than 0 (its version 1) registers it, so `lanes()` lists it;
+ * - reads are paged (`pageSize`) and each page sees the store as it is when the page is asked for;
+ * - a view is written only if it holds more events than the stored one, or another threshold rule.
+ * Everything handed out is a copy, so callers cannot edit the store.
+ */
+export class InMemoryEventStore implements EventStore, ReadModelStore {
+  private readonly wallets = new Map<string, Map<number, StoredEvent[]>>();
+  private readonly keys = new Map<string, IdempotencyRecord>();
+  private readonly views = new Map<string, WalletView>();
+  readonly pageSize: number;
+
+  constructor(options: { pageSize?: number } = {}) {
+    this.pageSize = options.pageSize ?? 500;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new Error('pageSize must be >= 1');
+  }
+
+  private lane(walletId: string, lane: number): StoredEvent[] {
+    return this.wallets.get(walletId)?.get(lane) ?? [];
+  }
+
+  async head(walletId: string, lane: number): Promise<StreamHead> {
+    const last = this.lane(walletId, lane).at(-1);
+    return last === undefined ? { version: 0, hash: '' } : { version: last.version, hash: last.hash };
+  }
+
+  async lanes(walletId: string): Promise<number[]> {
+    const lanes = new Set([0, ...(this.wallets.get(walletId)?.keys() ?? [])]);
+    return [...lanes].sort((a, b) => a - b);
+  }
+
+  async append(request: AppendRequest): Promise<AppendOutcome> {
+    const { walletId, lane, expected, events, idempotency } = request;
+    if (events.length === 0 || events.length > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`append: 1 to ${EVENTS_PER_APPEND_MAX} events per call, got ${events.length}`);
+    }
+    if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
+    const stream = this.lane(walletId, lane);
+    if (expected.version > stream.length) {
+      // DynamoDB would accept this and leave a hole; here it is the programmer error it is.
+      throw new Error(`append: expected version ${expected.version} is past the head ${stream.length}`);
+    }
+    if (idempotency) {
+      const existing = this.keys.get(idempotency.key);
+      if (existing !== undefined) {
+        const record = structuredClone(existing);
+        return existing.payloadHash === idempotency.payloadHash
+          ? { kind: 'duplicate', record }
+          : { kind: 'key-reused', record };
+      }
+    }
+    const winner = stream[expected.version];
+    if (winner !== undefined) {
+      throw new VersionConflictError(walletId, lane, expected.version, 'version-taken', {
+        version: winner.version,
+        hash: winner.hash,
+      });
+    }
+
+    let prevHash = expected.hash;
+    const recorded: StoredEvent[] = events.map((event, index) => {
+      const stored: RecordedEvent = {
+        ...structuredClone(event),
+        walletId,
+        lane,
+        version: expected.version + 1 + index,
+        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+      };
+      const hash = eventHash(prevHash, stored);
+      const withHash = { ...stored, hash, prevHash };
+      prevHash = hash;
+      return withHash;
+    });
+    const lanes = this.wallets.get(walletId) ?? new Map<number, StoredEvent[]>();
+    lanes.set(lane, [...stream, ...recorded]);
+    this.wallets.set(walletId, lanes);
+    if (idempotency) {
+      this.keys.set(idempotency.key, {
+        key: idempotency.key,
+        payloadHash: idempotency.payloadHash,
+        walletId,
+        versions: recorded.map((event) => event.version),
+        eventIds: recorded.map((event) => event.eventId),
+        response: { ...idempotency.response },
+        recordedAtMs: events[0]?.recordedAtMs ?? 0,
+      });
+    }
+    return {
+      kind: 'appended',
+      events: recorded.map(withoutHashes),
+      head: { version: expected.version + recorded.length, hash: prevHash },
+    };
+  }
+
+  async *read(
+    walletId: string,
+    lane: number,
+    range: { fromVersion?: number; toVersion?: number } = {},
+  ): AsyncGenerator<RecordedEvent[]> {
+    const fromVersion = Math.max(1, range.fromVersion ?? 1);
+    const toVersion = range.toVersion ?? Number.MAX_SAFE_INTEGER;
+    for (let version = fromVersion; version <= toVersion; ) {
+      const stream = this.lane(walletId, lane);
+      const lastVersion = Math.min(toVersion, stream.length, version + this.pageSize - 1);
+      if (lastVersion < version) return;
+      yield stream.slice(version - 1, lastVersion).map(withoutHashes);
+      version = lastVersion + 1;
+    }
+  }
+
+  async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const record = this.keys.get(key);
+    return record === undefined ? undefined : structuredClone(record);
+  }
+
+  async ping(): Promise<void> {}
+
+  async getView(walletId: string): Promise<WalletView | undefined> {
+    const view = this.views.get(walletId);
+    return view === undefined ? undefined : structuredClone(view);
+  }
+
+  async putView(view: WalletView): Promise<'written' | 'stale'> {
+    const stored = this.views.get(view.walletId);
+    const write =
+      stored === undefined ||
+      stored.eventCount < view.eventCount ||
+      stored.thresholdMinor !== view.thresholdMinor ||
+      stored.windowMs !== view.windowMs;
+    if (!write) return 'stale';
+    this.views.set(view.walletId, structuredClone(view));
+    return 'written';
+  }
+
+  /** Test access: every event of the wallet with its hash chain, lane by lane, in version order. */
+  storedEvents(walletId: string): StoredEvent[] {
+    const lanes = this.wallets.get(walletId) ?? new Map<number, StoredEvent[]>();
+    return [...lanes.keys()].sort((a, b) => a - b).flatMap((lane) => structuredClone(lanes.get(lane) ?? []));
+  }
+
+  /** Test access: how many events the store holds across all wallets. */
+  eventCount(): number {
+    let count = 0;
+    for (const lanes of this.wallets.values()) for (const stream of lanes.values()) count += stream.length;
+    return count;
+  }
+}
+
+function withoutHashes(event: StoredEvent): RecordedEvent {
+  const { hash: _hash, prevHash: _prevHash, ...recorded } = event;
+  return structuredClone(recorded);
+}

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../functions/adapters/local/runtime.ts';
+
+/**
+ * Helpers for integration and e2e tests. They all use the DynamoDB Local that test/global-setup.ts
+ * started; each caller gets its own table, so test files can run in parallel against one JVM.
+ */
+
+export const dynamodbEndpoint = (): string => inject('dynamodbEndpoint');
+
+/** A table name no other test file uses. */
+export const uniqueTableName = (prefix = 'tally-test'): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export function testDynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: dynamodbEndpoint(),
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+}
+
+/** The document client the adapters use (numbers as decimal text), on the shared endpoint. */
+export function testDocumentClient(): DynamoDBDocumentClient {
+  return createDocumentClient({ endpoint: dynamodbEndpoint(), region: LOCAL_REGION });
+}
+
+/**
+ * The whole local runtime on a free port, against the shared DynamoDB Local and a fresh table.
+ * One per test file: handlers configure themselves from process.env once per process.
+ */
+export function startTestRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
+  return startLocalRuntime({
+    port: 0,
+    endpoint: dynamodbEndpoint(),
+    tableName: uniqueTableName('tally-e2e'),
+    logRequests: false,
+    ...options,
+  });
+}

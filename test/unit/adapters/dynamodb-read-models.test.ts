@@ -1,0 +1,132 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ThrottlingException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
+import { toViewItem } from '#adapters/dynamodb/table-layout.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
+
+const TABLE = 'tally-test';
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const readModels = new DynamoReadModelStore(
+  DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+  TABLE,
+);
+
+beforeEach(() => ddbMock.reset());
+
+const VIEW: WalletView = {
+  walletId: 'w1',
+  lanes: [2, 1],
+  eventCount: 3,
+  balanceMinor: 1_100_001n,
+  depositCount: 3,
+  updatedAtMs: 1_700_000_000_000,
+  thresholdMinor: 1_000_000n,
+  windowMs: 120_000,
+  threshold: {
+    breach: {
+      atMs: 60_000,
+      windowStartMs: -60_000,
+      sumMinor: 1_100_000n,
+      depositCount: 2,
+      deposits: [
+        { atMs: 0, amountMinor: 600_000n, lane: 0, version: 1 },
+        { atMs: 60_000, amountMinor: 500_000n, lane: 1, version: 1 },
+      ],
+    },
+    maxAtMs: 500_000,
+    coverFromMs: 0,
+    retained: [{ atMs: 500_000, amountMinor: 1n, lane: 0, version: 2 }],
+  },
+};
+
+/** What the document client returns with wrapNumbers: every number as its decimal text. */
+function asReturned(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(asReturned);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, asReturned(entry)]));
+  }
+  return value;
+}
+
+describe('DynamoReadModelStore.putView', () => {
+  it('writes only forward, or over a view of another threshold rule', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    await expect(readModels.putView(VIEW)).resolves.toBe('written');
+    expect(ddbMock.calls()).toHaveLength(1);
+    expect(ddbMock.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: {
+        pk: 'WALLET#w1',
+        sk: 'VIEW#WALLET',
+        kind: 'view',
+        walletId: 'w1',
+        lanes: [2, 1],
+        eventCount: 3,
+        balanceMinor: 1_100_001n,
+        depositCount: 3,
+        updatedAtMs: 1_700_000_000_000,
+        thresholdMinor: 1_000_000n,
+        windowMs: 120_000,
+        breach: {
+          atMs: 60_000,
+          windowStartMs: -60_000,
+          sumMinor: 1_100_000n,
+          depositCount: 2,
+          deposits: [
+            [0, 600_000n, 0, 1],
+            [60_000, 500_000n, 1, 1],
+          ],
+        },
+        maxAtMs: 500_000,
+        coverFromMs: 0,
+        retained: [[500_000, 1n, 0, 2]],
+      },
+      ConditionExpression:
+        'attribute_not_exists(pk) OR eventCount < :count OR thresholdMinor <> :threshold OR windowMs <> :window',
+      ExpressionAttributeValues: { ':count': 3, ':threshold': 1_000_000n, ':window': 120_000 },
+    });
+  });
+
+  it('answers stale when the condition fails (another projector got there first)', async () => {
+    ddbMock
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    await expect(readModels.putView(VIEW)).resolves.toBe('stale');
+  });
+
+  it('lets any other error propagate', async () => {
+    const throttled = new ThrottlingException({ message: 'slow down', $metadata: {} });
+    ddbMock.on(PutCommand).rejects(throttled);
+    await expect(readModels.putView(VIEW)).rejects.toBe(throttled);
+  });
+});
+
+describe('DynamoReadModelStore.getView', () => {
+  it('gets the view item by key and parses it back to the same view, exactly', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: asReturned(toViewItem(VIEW)) as Record<string, unknown> });
+    await expect(readModels.getView('w1')).resolves.toEqual(VIEW);
+    expect(ddbMock.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'WALLET#w1', sk: 'VIEW#WALLET' },
+    });
+  });
+
+  it('is undefined for a wallet without a view', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    await expect(readModels.getView('w1')).resolves.toBeUndefined();
+  });
+
+  it('refuses an item that does not parse', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: { walletId: 'w1', lanes: [], eventCount: 'three' } });
+    await expect(readModels.getView('w1')).rejects.toThrow();
+  });
+});

@@ -1,0 +1,375 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type DepositInput, type RetryPolicy, recordDeposit } from '#app/deposit.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import {
+  type AppendOutcome,
+  type AppendRequest,
+  type EventStore,
+  type IdempotencyRecord,
+  LANES_MAX,
+  type StreamHead,
+  VersionConflictError,
+} from '#ports/event-store.ts';
+import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+
+/** What the wrapped store does on an append before (or instead of) the real one. */
+type Fault =
+  /** Another writer appends first, so the real append loses the version. */
+  | 'rival'
+  /** DynamoDB cancels the transaction for a conflict; nothing is written. */
+  | 'transaction-conflict'
+  /** DynamoDB throttles; nothing is written. */
+  | 'throttle'
+  /** The same request with the same key commits first (a client retry racing its original). */
+  | 'twin'
+  /** Another request with the same key but another payload commits first. */
+  | 'twin-other-payload'
+  /** The twin commits, and this append is cancelled for the conflict with it. */
+  | 'twin-then-conflict';
+
+/** The in-memory store with faults injected into `append`, one per call, in order. */
+class FaultyStore implements EventStore {
+  readonly appends: AppendRequest[] = [];
+  readonly headReads: number[] = [];
+  readonly throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+
+  constructor(
+    readonly inner: InMemoryEventStore,
+    private readonly faults: Fault[],
+  ) {}
+
+  head(walletId: string, lane: number): Promise<StreamHead> {
+    this.headReads.push(lane);
+    return this.inner.head(walletId, lane);
+  }
+
+  lanes(walletId: string): Promise<number[]> {
+    return this.inner.lanes(walletId);
+  }
+
+  async append(request: AppendRequest): Promise<AppendOutcome> {
+    this.appends.push(request);
+    const fault = this.faults.shift();
+    const twin = (payloadHash: string) =>
+      this.inner.append({
+        ...request,
+        events: request.events.map((event) => ({ ...event, eventId: 'twin-event' })),
+        ...(request.idempotency
+          ? {
+              idempotency: {
+                ...request.idempotency,
+                payloadHash,
+                response: { statusCode: 201, body: 'twin' },
+              },
+            }
+          : {}),
+      });
+    switch (fault) {
+      case undefined:
+        break;
+      case 'rival':
+        await this.inner.append({
+          walletId: request.walletId,
+          lane: request.lane,
+          expected: await this.inner.head(request.walletId, request.lane),
+          events: [
+            {
+              type: 'Deposited',
+              data: { amountMinor: 1n, occurredAtMs: 0 },
+              eventId: 'rival',
+              recordedAtMs: 0,
+            },
+          ],
+        });
+        break;
+      case 'transaction-conflict':
+        throw new VersionConflictError(
+          request.walletId,
+          request.lane,
+          request.expected.version,
+          'transaction-conflict',
+        );
+      case 'throttle':
+        throw this.throttled;
+      case 'twin':
+        await twin(request.idempotency?.payloadHash ?? '');
+        break;
+      case 'twin-other-payload':
+        await twin('another-payload');
+        break;
+      case 'twin-then-conflict':
+        await twin(request.idempotency?.payloadHash ?? '');
+        throw new VersionConflictError(
+          request.walletId,
+          request.lane,
+          request.expected.version,
+          'transaction-conflict',
+        );
+    }
+    return this.inner.append(request);
+  }
+
+  read(
+    walletId: string,
+    lane: number,
+    range?: { fromVersion?: number; toVersion?: number },
+  ): AsyncGenerator<RecordedEvent[]> {
+    return this.inner.read(walletId, lane, range);
+  }
+
+  findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    return this.inner.findIdempotency(key);
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+}
+
+function setup(faults: Fault[], retry: Partial<RetryPolicy> = {}) {
+  const inner = new InMemoryEventStore();
+  const store = new FaultyStore(inner, faults);
+  const sleeps: number[] = [];
+  let clockCalls = 0;
+  let idCalls = 0;
+  const clock: Clock = {
+    nowMs: () => {
+      clockCalls++;
+      return 1_700_000_000_000 + clockCalls;
+    },
+  };
+  const ids: IdGenerator = {
+    newId: () => {
+      idCalls++;
+      return `id-${idCalls}`;
+    },
+  };
+  const policy: RetryPolicy = {
+    attemptsMax: 10,
+    backoffBaseMs: 2,
+    backoffCapMs: 80,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    ...retry,
+  };
+  const deps = { store, clock, ids, retry: policy, heads: new HeadCache() };
+  return { inner, store, deps, sleeps, calls: () => ({ clock: clockCalls, ids: idCalls }) };
+}
+
+const input = (overrides: Partial<DepositInput> = {}): DepositInput => ({
+  walletId: 'w1',
+  amountMinor: 800_000n,
+  respond: (events) => ({
+    statusCode: 201,
+    body: JSON.stringify({ lane: events[0]?.lane, version: events[0]?.version, eventId: events[0]?.eventId }),
+  }),
+  ...overrides,
+});
+
+const KEY = { key: 'k1', payloadHash: 'ph-1' };
+const ours = (inner: InMemoryEventStore) =>
+  inner.storedEvents('w1').filter((event) => event.eventId === 'id-1');
+const times = <T>(count: number, value: T): T[] => Array.from({ length: count }, () => value);
+
+describe('recordDeposit', () => {
+  it('records one event at lane 0, version 1 on an empty wallet', async () => {
+    const { inner, deps } = setup([]);
+    const result = await recordDeposit(deps, input());
+    expect(result).toEqual({
+      kind: 'recorded',
+      response: { statusCode: 201, body: '{"lane":0,"version":1,"eventId":"id-1"}' },
+      events: [
+        {
+          type: 'Deposited',
+          data: { amountMinor: 800_000n, occurredAtMs: 1_700_000_000_001 },
+          eventId: 'id-1',
+          recordedAtMs: 1_700_000_000_001,
+          walletId: 'w1',
+          lane: 0,
+          version: 1,
+        },
+      ],
+      conflicts: 0,
+    });
+    expect(inner.storedEvents('w1')).toHaveLength(1);
+  });
+
+  it.each([1, 2, 3, 7])(
+    'retries %i lost races and records exactly one event, counting the conflicts',
+    async (n) => {
+      const { inner, store, deps, calls } = setup(times(n, 'rival'));
+      const result = await recordDeposit(deps, input());
+      expect(result.kind).toBe('recorded');
+      if (result.kind !== 'recorded') return;
+      expect(result.conflicts).toBe(n);
+      const [event] = result.events;
+      expect(ours(inner)).toEqual([expect.objectContaining({ lane: event?.lane, version: event?.version })]);
+      // The response was built for the slot actually taken, not the one first tried.
+      expect(result.response.body).toBe(
+        `{"lane":${event?.lane},"version":${event?.version},"eventId":"id-1"}`,
+      );
+      expect(inner.storedEvents('w1')).toHaveLength(n + 1);
+      expect(store.appends).toHaveLength(n + 1);
+      // One time and one id for the command, however many attempts it takes.
+      expect(calls()).toEqual({ clock: 1, ids: 1 });
+    },
+  );
+
+  it('follows the winner after a first loss, and moves to another lane after a second', async () => {
+    const { store, deps, sleeps } = setup(times(2, 'rival'), { random: () => 0.25 });
+    const result = await recordDeposit(deps, input());
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1 + Math.floor(0.25 * (LANES_MAX - 1)), 0],
+    ]);
+    expect(sleeps).toEqual([0.25 * 4]); // only the second loss in a row waits: ceiling 2 · 2¹
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
+  });
+
+  it('retries transaction conflicts (nothing written) and records once', async () => {
+    const { inner, deps } = setup(times(2, 'transaction-conflict'));
+    const result = await recordDeposit(deps, input());
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
+    expect(inner.storedEvents('w1')).toHaveLength(1);
+  });
+
+  it('gives up as contended after attemptsMax lost races, writing none of its events', async () => {
+    const { inner, store, deps } = setup(times(20, 'rival'), { attemptsMax: 4 });
+    const result = await recordDeposit(deps, input());
+    expect(result).toEqual({ kind: 'contended', conflicts: 4 });
+    expect(store.appends).toHaveLength(4);
+    expect(inner.storedEvents('w1').map((event) => event.eventId)).toEqual(times(4, 'rival'));
+  });
+
+  it('gives up as contended with a key when no record of it exists', async () => {
+    const { inner, deps } = setup(times(20, 'transaction-conflict'), { attemptsMax: 3 });
+    const result = await recordDeposit(deps, input({ idempotency: KEY }));
+    expect(result).toEqual({ kind: 'contended', conflicts: 3 });
+    expect(inner.eventCount()).toBe(0);
+    await expect(inner.findIdempotency('k1')).resolves.toBeUndefined();
+  });
+
+  it('replays the twin that already committed with the same key and payload', async () => {
+    const { inner, deps } = setup(['twin']);
+    const result = await recordDeposit(deps, input({ idempotency: KEY }));
+    expect(result).toEqual({ kind: 'replayed', response: { statusCode: 201, body: 'twin' } });
+    expect(inner.storedEvents('w1').map((event) => event.eventId)).toEqual(['twin-event']);
+  });
+
+  it('refuses a key already used with another payload, writing nothing', async () => {
+    const { inner, deps } = setup(['twin-other-payload']);
+    const result = await recordDeposit(deps, input({ idempotency: KEY }));
+    expect(result).toEqual({ kind: 'key-reused' });
+    expect(inner.storedEvents('w1').map((event) => event.eventId)).toEqual(['twin-event']);
+  });
+
+  it('finds the committed twin after the retries run out and replays it', async () => {
+    const { inner, deps } = setup(['twin-then-conflict', ...times(3, 'transaction-conflict' as const)], {
+      attemptsMax: 4,
+    });
+    const result = await recordDeposit(deps, input({ idempotency: KEY }));
+    expect(result).toEqual({ kind: 'replayed', response: { statusCode: 201, body: 'twin' } });
+    expect(inner.eventCount()).toBe(1);
+  });
+
+  it('lets a throttling error propagate at once: no retry, no sleep, nothing written', async () => {
+    const { inner, store, deps, sleeps } = setup(['throttle']);
+    await expect(recordDeposit(deps, input({ idempotency: KEY }))).rejects.toBe(store.throttled);
+    expect(store.appends).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(inner.eventCount()).toBe(0);
+    await expect(inner.findIdempotency('k1')).resolves.toBeUndefined();
+  });
+
+  it('sleeps with full jitter under an exponential ceiling capped at backoffCapMs', async () => {
+    const ceilings = [2, 4, 8, 16, 32, 64, 80, 80, 80];
+    const random = 0.999_999;
+    const atMax = setup(times(10, 'transaction-conflict'), { random: () => random });
+    await recordDeposit(atMax.deps, input());
+    // Without a winner to follow, every loss waits. The first attemptsMax − 1 sleeps sit on the
+    // ceilings; a sleep after the last attempt is not pinned here (it would only delay the answer).
+    expect(atMax.sleeps.slice(0, 9)).toEqual(ceilings.map((ceiling) => random * ceiling));
+    expect(atMax.sleeps.length).toBeLessThanOrEqual(10);
+
+    const atZero = setup(times(10, 'transaction-conflict'), { random: () => 0 });
+    await recordDeposit(atZero.deps, input());
+    expect(atZero.sleeps.length).toBeGreaterThan(0);
+    expect(atZero.sleeps.every((ms) => ms === 0)).toBe(true);
+  });
+
+  it('keeps every sleep under its ceiling and the total under attemptsMax × backoffCapMs', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.array(fc.constantFrom<Fault>('rival', 'transaction-conflict'), { maxLength: 30 }),
+        async (randoms, faults) => {
+          let next = 0;
+          const random = () => randoms[next++ % randoms.length] ?? 0;
+          const { store, deps, sleeps } = setup(faults, { attemptsMax: 12, random });
+          const result = await recordDeposit(deps, input());
+          expect(sleeps.length).toBeLessThanOrEqual(12);
+          for (const ms of sleeps) expect(ms >= 0 && ms < 80).toBe(true);
+          expect(sleeps.reduce((total, ms) => total + ms, 0)).toBeLessThan(12 * 80);
+          // Lane choices stay in range (the store refuses others) and always move somewhere else.
+          for (const [index, request] of store.appends.entries()) {
+            expect(request.lane >= 0 && request.lane < LANES_MAX).toBe(true);
+            const before = store.appends[index - 1];
+            if (before !== undefined && request.expected.version === 0 && request.lane !== 0) {
+              expect(request.lane).not.toBe(before.lane);
+            }
+          }
+          expect(result.kind).toBe(faults.length < 12 ? 'recorded' : 'contended');
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('appends without a read when the head cache knows the head, and remembers the new head', async () => {
+    const { store, deps } = setup([]);
+    await recordDeposit(deps, input());
+    expect(store.headReads).toEqual([0]);
+    const second = await recordDeposit(deps, input());
+    expect(store.headReads).toEqual([0]);
+    expect(second.kind === 'recorded' && second.events[0]?.version).toBe(2);
+    expect(deps.heads.get('w1')).toMatchObject({ lane: 0, head: { version: 2 } });
+  });
+
+  it('recovers from a stale cached head on an uncontended wallet within three attempts', async () => {
+    // Another instance wrote 10 deposits; this instance last saw version 1 of lane 0.
+    const { inner, store, deps } = setup([], { attemptsMax: 3 });
+    for (let version = 0; version < 10; version++) {
+      await inner.append({
+        walletId: 'w1',
+        lane: 0,
+        expected: await inner.head('w1', 0),
+        events: [
+          {
+            type: 'Deposited',
+            data: { amountMinor: 1n, occurredAtMs: 0 },
+            eventId: `other-${version}`,
+            recordedAtMs: 0,
+          },
+        ],
+      });
+    }
+    const stale = inner.storedEvents('w1')[0];
+    if (stale === undefined) throw new Error('fixture');
+    deps.heads.remember('w1', { lane: 0, head: { version: stale.version, hash: stale.hash } });
+
+    const result = await recordDeposit(deps, input());
+    expect(result.kind).toBe('recorded');
+    expect(store.appends.length).toBeLessThanOrEqual(3);
+    expect(ours(inner)).toHaveLength(1);
+  });
+});

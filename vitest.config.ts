@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One project per kind of test, so `vitest run --project unit` stays fast and free of Java.
+ * Integration and e2e tests share ONE DynamoDB Local (test/global-setup.ts): its setup runs only
+ * for projects that have selected test files, and the JVM is started once for both (each test
+ * file then uses its own table, so files run in parallel).
+ */
+const dynamodbLocal = ['test/global-setup.ts'];
+
+// The global setup runs in this process and loads the AWS SDK, which warns on Node 20 otherwise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export default defineConfig({
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**'],
+        },
+      },
+      { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: dynamodbLocal },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: dynamodbLocal },
+      },
+    ],
+  },
+});
