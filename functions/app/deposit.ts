@@ -45,6 +45,12 @@ export type DepositResult =
   /** Retries ran out while other writers kept winning (with a key: likely its own twin in flight). */
   | { kind: 'contended'; conflicts: number };
 
+/**
+ * A winner recorded this long before our deposit started was not racing us: our cached head was
+ * stale. Concurrent writers start within a request's latency of each other.
+ */
+const STALE_HEAD_MARGIN_MS = 1_000;
+
 /** Heads seen by this function instance; shared by every invocation a warm container serves. */
 const instanceHeads = new HeadCache();
 
@@ -53,8 +59,9 @@ const instanceHeads = new HeadCache();
  * transaction; retry on version conflicts only, a bounded number of times.
  *
  * Where: the lane and head this instance last used for the wallet (no read), else lane 0's head.
- * A lost race returns the winner's event, so the first retry goes straight after it in the same
- * lane. A second loss in a row means the lane is hot: the deposit moves to a random other lane
+ * A lost race returns the winner's event. If it was written well before this deposit started, the head
+ * was only stale: re-read it. Otherwise the first retry goes straight after the winner in the same
+ * lane, and a second loss in a row means the lane is hot: the deposit moves to a random other lane
  * (deposits commute, so any lane will do) after a short jittered pause. Writers that keep meeting
  * spread over lanes and stop contending, instead of queueing on one version.
  */
@@ -106,10 +113,16 @@ export async function recordDeposit(deps: DepositDeps, input: DepositInput): Pro
     } catch (error) {
       if (!isVersionConflict(error)) throw error;
       conflicts++;
-      lostInARow++;
-      if (lostInARow === 1 && error.taken !== undefined) {
-        at = { lane, head: error.taken };
+      if (attempt + 1 >= retry.attemptsMax) break;
+      const { taken } = error;
+      if (taken !== undefined && taken.recordedAtMs < occurredAtMs - STALE_HEAD_MARGIN_MS) {
+        // The winner was written before this deposit started: our head was stale (another
+        // instance wrote meanwhile), not contended. Catch up in the same lane.
+        at = { lane, head: await deps.store.head(input.walletId, lane) };
+      } else if (taken !== undefined && ++lostInARow === 1) {
+        at = { lane, head: taken };
       } else {
+        // Lost to concurrent writers twice in a row: this lane is hot, take the deposit elsewhere.
         const ceilingMs = Math.min(retry.backoffCapMs, retry.backoffBaseMs * 2 ** Math.min(attempt, 16));
         await retry.sleep(retry.random() * ceilingMs);
         const otherLane = 1 + Math.floor(retry.random() * (LANES_MAX - 1));

@@ -61,7 +61,7 @@ export const initialThresholdState = (): ThresholdState => ({
 });
 
 export const byEventTime = (a: WindowDeposit, b: WindowDeposit): number =>
-  a.atMs - b.atMs || a.version - b.version;
+  a.atMs - b.atMs || a.lane - b.lane || a.version - b.version;
 
 /** True when the cache alone can decide the effect of a deposit at `atMs`. */
 export function canDecideFromCache(state: ThresholdState, atMs: number, config: ThresholdConfig): boolean {
@@ -83,7 +83,21 @@ export function applyDeposit(
   if (!fromCache && history === undefined) {
     throw new Error('applyDeposit: history is required for a deposit older than the cache covers');
   }
-  const breach = earliestBreach(state.breach, deposit, fromCache ? state.retained : (history ?? []), config);
+  const earliest = earliestBreach(
+    state.breach,
+    deposit,
+    fromCache ? state.retained : (history ?? []),
+    config,
+  );
+  // A deposit inside the window that first breached (but not early enough to breach sooner)
+  // belongs to that window's sum and list all the same: the record must not depend on arrival order.
+  const breach =
+    earliest !== null &&
+    earliest === state.breach &&
+    deposit.atMs > earliest.windowStartMs &&
+    deposit.atMs <= earliest.atMs
+      ? withDeposit(earliest, deposit)
+      : earliest;
 
   const maxAtMs = state.maxAtMs === null ? deposit.atMs : Math.max(state.maxAtMs, deposit.atMs);
   const ageLimitMs = maxAtMs - 2 * config.windowMs;
@@ -99,6 +113,16 @@ export function applyDeposit(
     coverFromMs = coverFromMs === null ? newestRemoved.atMs : Math.max(coverFromMs, newestRemoved.atMs);
   }
   return { breach, maxAtMs, coverFromMs, retained: candidates.slice(keepFrom) };
+}
+
+function withDeposit(breach: Breach, deposit: WindowDeposit): Breach {
+  const listed = [...breach.deposits, deposit].sort(byEventTime).slice(0, BREACH_DEPOSITS_LISTED);
+  return {
+    ...breach,
+    sumMinor: breach.sumMinor + deposit.amountMinor,
+    depositCount: breach.depositCount + 1,
+    deposits: listed,
+  };
 }
 
 /**

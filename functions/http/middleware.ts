@@ -11,6 +11,23 @@ const DOMAIN_STATUS: Record<string, number> = {
   wallet_not_found: 404,
 };
 
+/** AWS errors that mean "too much at once": the SDK already retried; the client should too. */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+]);
+
+function isThrottling(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (THROTTLING.has(error.name)) return true;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return (
+    error.name === 'TransactionCanceledException' && (reasons ?? []).some((r) => r.Code === 'ThrottlingError')
+  );
+}
+
 /**
  * Maps every error to an RFC 9457 response. Known problems and domain rejections carry their own
  * safe detail; anything else is logged with its stack and answered with a bare 500 and the
@@ -30,6 +47,20 @@ export function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEven
         const title = status === 404 ? 'Not found' : 'Bad request';
         request.response = problemResult(
           { status, code: error.code.replaceAll('_', '-'), title, detail: error.detail },
+          instance,
+        );
+        return;
+      }
+      if (isThrottling(error)) {
+        logger.warn('Throttled by DynamoDB after the SDK retries', { error: error as Error });
+        request.response = problemResult(
+          {
+            status: 503,
+            code: 'throttled',
+            title: 'Service unavailable',
+            detail: 'The store is throttling requests; nothing was recorded. Retry after a moment.',
+            headers: { 'retry-after': '1' },
+          },
           instance,
         );
         return;

@@ -65,7 +65,7 @@ export class VersionConflictError extends Error {
     readonly expectedVersion: number,
     readonly reason: 'version-taken' | 'transaction-conflict',
     /** The event that took `expectedVersion + 1`, when the store could tell: retry after it without a read. */
-    readonly taken?: StreamHead,
+    readonly taken?: StreamHead & { recordedAtMs: number },
   ) {
     super(`Wallet ${walletId} lane ${lane} moved past version ${expectedVersion} (${reason})`);
   }

@@ -78,6 +78,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       throw new VersionConflictError(walletId, lane, expected.version, 'version-taken', {
         version: winner.version,
         hash: winner.hash,
+        recordedAtMs: winner.recordedAtMs,
       });
     }
 
@@ -146,11 +147,15 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
 
   async putView(view: WalletView): Promise<'written' | 'stale'> {
     const stored = this.views.get(view.walletId);
+    // As the DynamoDB adapter: only a proper superset of the stored view (every lane at least as
+    // far, more events), or a view under another threshold rule, replaces it.
     const write =
       stored === undefined ||
-      stored.eventCount < view.eventCount ||
       stored.thresholdMinor !== view.thresholdMinor ||
-      stored.windowMs !== view.windowMs;
+      stored.windowMs !== view.windowMs ||
+      (stored.eventCount < view.eventCount &&
+        stored.lanes.length <= view.lanes.length &&
+        stored.lanes.every((version, lane) => version <= (view.lanes[lane] ?? 0)));
     if (!write) return 'stale';
     this.views.set(view.walletId, structuredClone(view));
     return 'written';

@@ -8,6 +8,7 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 export function eventHash(prevHash: string, event: RecordedEvent): string {
   const canonical = canonicalJson({
     walletId: event.walletId,
+    lane: event.lane,
     version: event.version,
     eventId: event.eventId,
     type: event.type,

@@ -165,7 +165,7 @@ export class DynamoEventStore implements EventStore {
           lane,
           expected.version,
           'version-taken',
-          taken ? { version: taken.version, hash: taken.hash } : undefined,
+          taken ? { version: taken.version, hash: taken.hash, recordedAtMs: taken.recordedAtMs } : undefined,
         );
       }
       if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {

@@ -18,21 +18,33 @@ export class DynamoReadModelStore implements ReadModelStore {
   }
 
   async putView(view: WalletView): Promise<'written' | 'stale'> {
+    // Projectors may race (two shards, a replay). A view is a set of events that only grows, so
+    // a write must hold everything the stored view holds: every lane at least as far, and more
+    // events in all. A rebuild under a changed threshold rule replaces the view whatever it holds.
+    const names: Record<string, string> = { '#lanes': 'lanes' };
+    const values: Record<string, unknown> = {
+      ':count': view.eventCount,
+      ':threshold': view.thresholdMinor,
+      ':window': view.windowMs,
+    };
+    const lanesNotBehind = view.lanes.map((version, lane) => {
+      values[`:lane${lane}`] = version;
+      const bound = `#lanes[${lane}] <= :lane${lane}`;
+      return lane === 0 ? bound : `(attribute_not_exists(#lanes[${lane}]) OR ${bound})`;
+    });
+    const superset = [
+      'eventCount < :count',
+      `attribute_not_exists(#lanes[${view.lanes.length}])`,
+      ...lanesNotBehind,
+    ].join(' AND ');
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toViewItem(view),
-          // Projectors may race (two shards, a replay); the view only ever moves forward — it
-          // holds more events than the stored one — or is replaced by a rebuild under a changed
-          // threshold rule. Views are sets of events that only grow, so the count orders them.
-          ConditionExpression:
-            'attribute_not_exists(pk) OR eventCount < :count OR thresholdMinor <> :threshold OR windowMs <> :window',
-          ExpressionAttributeValues: {
-            ':count': view.eventCount,
-            ':threshold': view.thresholdMinor,
-            ':window': view.windowMs,
-          },
+          ConditionExpression: `attribute_not_exists(pk) OR thresholdMinor <> :threshold OR windowMs <> :window OR (${superset})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return 'written';

@@ -56,7 +56,7 @@ function asReturned(value: unknown): unknown {
 }
 
 describe('DynamoReadModelStore.putView', () => {
-  it('writes only forward, or over a view of another threshold rule', async () => {
+  it('writes only a superset of the stored view (every lane as far, more events), or over another threshold rule', async () => {
     ddbMock.on(PutCommand).resolves({});
     await expect(readModels.putView(VIEW)).resolves.toBe('written');
     expect(ddbMock.calls()).toHaveLength(1);
@@ -89,8 +89,15 @@ describe('DynamoReadModelStore.putView', () => {
         retained: [[500_000, 1n, 0, 2]],
       },
       ConditionExpression:
-        'attribute_not_exists(pk) OR eventCount < :count OR thresholdMinor <> :threshold OR windowMs <> :window',
-      ExpressionAttributeValues: { ':count': 3, ':threshold': 1_000_000n, ':window': 120_000 },
+        'attribute_not_exists(pk) OR thresholdMinor <> :threshold OR windowMs <> :window OR (eventCount < :count AND attribute_not_exists(#lanes[2]) AND #lanes[0] <= :lane0 AND (attribute_not_exists(#lanes[1]) OR #lanes[1] <= :lane1))',
+      ExpressionAttributeNames: { '#lanes': 'lanes' },
+      ExpressionAttributeValues: {
+        ':count': 3,
+        ':lane0': 2,
+        ':lane1': 1,
+        ':threshold': 1_000_000n,
+        ':window': 120_000,
+      },
     });
   });
 

@@ -20,6 +20,8 @@ import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 type Fault =
   /** Another writer appends first, so the real append loses the version. */
   | 'rival'
+  /** A rival written long before the deposit started: the head was stale, not contended. */
+  | 'old-rival'
   /** DynamoDB cancels the transaction for a conflict; nothing is written. */
   | 'transaction-conflict'
   /** DynamoDB throttles; nothing is written. */
@@ -72,6 +74,9 @@ class FaultyStore implements EventStore {
       case undefined:
         break;
       case 'rival':
+      case 'old-rival': {
+        // A concurrent rival is recorded as the deposit starts; an old one a day before.
+        const recordedAtMs = fault === 'rival' ? 1_700_000_000_000 : 1_700_000_000_000 - 86_400_000;
         await this.inner.append({
           walletId: request.walletId,
           lane: request.lane,
@@ -79,13 +84,14 @@ class FaultyStore implements EventStore {
           events: [
             {
               type: 'Deposited',
-              data: { amountMinor: 1n, occurredAtMs: 0 },
+              data: { amountMinor: 1n, occurredAtMs: recordedAtMs },
               eventId: 'rival',
-              recordedAtMs: 0,
+              recordedAtMs,
             },
           ],
         });
         break;
+      }
       case 'transaction-conflict':
         throw new VersionConflictError(
           request.walletId,
@@ -231,6 +237,19 @@ describe('recordDeposit', () => {
     ]);
     expect(sleeps).toEqual([0.25 * 4]); // only the second loss in a row waits: ceiling 2 · 2¹
     expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
+  });
+
+  it('re-reads the head in the same lane when the winner is older than the deposit (a stale head, not a race)', async () => {
+    const { store, deps, sleeps } = setup(times(3, 'old-rival'));
+    const result = await recordDeposit(deps, input());
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [0, 3],
+    ]);
+    expect(sleeps).toEqual([]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 3 });
   });
 
   it('retries transaction conflicts (nothing written) and records once', async () => {

@@ -1,12 +1,77 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { DomainError } from '#domain/errors.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { badRequest, HttpProblem, type HttpResult } from '#http/problem.ts';
 import { idempotencyKey } from '#http/request.ts';
-import { httpEvent, lambdaContext, problemOf } from '../handlers/http-fixtures.ts';
+
+/** An API Gateway HTTP API (payload 2.0) event, as the local runtime and AWS deliver it. */
+function httpEvent(options: {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  pathParameters?: Record<string, string>;
+  isBase64Encoded?: boolean;
+}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${options.method} ${options.path}`,
+    rawPath: options.path,
+    rawQueryString: '',
+    headers: options.headers ?? {},
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'api',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: options.method,
+        path: options.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
+      requestId: 'req-1',
+      routeKey: `${options.method} ${options.path}`,
+      stage: '$default',
+      time: '14/Nov/2023:22:13:20 +0000',
+      timeEpoch: 1_700_000_000_000,
+    },
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.pathParameters === undefined ? {} : { pathParameters: options.pathParameters }),
+  };
+}
+
+const lambdaContext: Context = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'tally-test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:tally-test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'lambda-req-1',
+  logGroupName: '/aws/lambda/tally-test',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+};
+
+/** The parsed problem+json body of a response, after checking its content type. */
+function problemOf(response: { headers?: Record<string, unknown>; body: string }): Record<string, unknown> {
+  if (response.headers?.['content-type'] !== 'application/problem+json') {
+    throw new Error(`not a problem response: ${JSON.stringify(response)}`);
+  }
+  return JSON.parse(response.body) as Record<string, unknown>;
+}
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
 
@@ -73,6 +138,37 @@ describe('problemErrors', () => {
     ]);
     expect(logged).toHaveBeenCalledWith('Unhandled error', { error });
     logged.mockRestore();
+  });
+
+  it.each([
+    [
+      'ProvisionedThroughputExceededException',
+      new ProvisionedThroughputExceededException({ message: 'x', $metadata: {} }),
+    ],
+    ['ThrottlingException', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })],
+    [
+      'a transaction cancelled by throttling',
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }],
+      }),
+    ],
+  ])('answers %s (after the SDK retries) with a 503 and Retry-After, not a 500', async (_name, error) => {
+    const response = await throwing(error)(event, lambdaContext);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('1');
+    expect(problemOf(response)).toMatchObject({ status: 503, type: '/problems/throttled' });
+  });
+
+  it('keeps a transaction cancelled for another reason a 500', async () => {
+    const error = new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'ValidationError' }],
+    });
+    const response = await throwing(error)(event, lambdaContext);
+    expect(response.statusCode).toBe(500);
   });
 
   it('answers a thrown non-Error value with a 500 too', async () => {
