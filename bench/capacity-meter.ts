@@ -1,25 +1,25 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** Commands that accept ReturnConsumedCapacity. */
+/** Commands (the low-level names the middleware context carries) that accept ReturnConsumedCapacity. */
 const METERED = new Set([
-  'GetCommand',
-  'PutCommand',
-  'UpdateCommand',
-  'DeleteCommand',
+  'GetItemCommand',
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
   'QueryCommand',
   'ScanCommand',
-  'BatchGetCommand',
-  'BatchWriteCommand',
-  'TransactWriteCommand',
-  'TransactGetCommand',
+  'BatchGetItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+  'TransactGetItemsCommand',
 ]);
 
 const WRITES = new Set([
-  'PutCommand',
-  'UpdateCommand',
-  'DeleteCommand',
-  'BatchWriteCommand',
-  'TransactWriteCommand',
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
 ]);
 
 interface Consumed {
@@ -43,8 +43,10 @@ export class CapacityMeter {
       (next, context) => async (args) => {
         const command = context.commandName ?? 'unknown';
         const metered = METERED.has(command);
-        if (metered) (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-        const result = await next(args);
+        const input = metered
+          ? { ...(args.input as Record<string, unknown>), ReturnConsumedCapacity: 'TOTAL' }
+          : args.input;
+        const result = await next({ ...args, input });
         this.record(
           command,
           metered
@@ -53,7 +55,8 @@ export class CapacityMeter {
         );
         return result;
       },
-      { step: 'initialize', name: 'tallyCapacityMeter' },
+      // Low priority: after lib-dynamodb has marshalled the input, so the field is not dropped.
+      { step: 'initialize', name: 'tallyCapacityMeter', priority: 'low' },
     );
   }
 

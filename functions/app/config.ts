@@ -5,7 +5,11 @@ import { ENV } from '#lib/wiring.ts';
 /** Defaults of the original wallet service: more than 10,000 within 2 minutes. */
 export const DEFAULT_THRESHOLD_MAJOR = '10000';
 export const DEFAULT_WINDOW_SECONDS = 120;
-export const RETAINED_DEPOSITS_MAX = 200;
+/**
+ * Deposits the view caches for the sliding window. Small on purpose: the view item must stay
+ * under 1 KB (one write unit); a late deposit beyond the cache is decided from the log instead.
+ */
+export const RETAINED_DEPOSITS_MAX = 16;
 
 /** The threshold rule from the environment; a bad value stops the function at cold start. */
 export function thresholdConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ThresholdConfig {

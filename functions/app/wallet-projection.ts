@@ -59,20 +59,55 @@ export async function projectWallet(
   walletId: string,
   config: ThresholdConfig,
   laneHints?: readonly number[],
+  views?: ViewCache,
 ): Promise<{ eventCount: number; written: boolean }> {
   for (let attempt = 1; ; attempt++) {
-    const stored = await readModels.getView(walletId);
+    // The view this instance last wrote saves the read; if another projector moved the stored
+    // one since, the conditional write says so and the next attempt reads it.
+    const cached = attempt === 1 ? views?.get(walletId) : undefined;
+    const stored = cached ?? (await readModels.getView(walletId));
     const lanes =
       laneHints === undefined || attempt > 1
         ? undefined
         : [...new Set([...(stored?.lanes.keys() ?? []), ...laneHints, 0])].sort((a, b) => a - b);
     const { view, changed } = await catchUp(store, walletId, stored, config, lanes);
-    if (!changed) return { eventCount: view.eventCount, written: false };
-    if ((await readModels.putView(view)) === 'written') return { eventCount: view.eventCount, written: true };
+    if (!changed) {
+      if (stored !== undefined) views?.remember(stored);
+      return { eventCount: view.eventCount, written: false };
+    }
+    if ((await readModels.putView(view)) === 'written') {
+      views?.remember(view);
+      return { eventCount: view.eventCount, written: true };
+    }
+    views?.forget(walletId);
     // Another projector stored a view first. Ours may hold events it lacks (lanes read at other
     // moments), so start again from what it stored: the union is never lost.
     if (attempt >= PROJECTION_ATTEMPTS_MAX) {
       throw new Error(`projectWallet: ${walletId} kept losing to other projectors`);
     }
+  }
+}
+
+/** Views this projector instance wrote last, per wallet; bounded, oldest out first. */
+export class ViewCache {
+  private readonly views = new Map<string, WalletView>();
+
+  constructor(private readonly entriesMax: number = 5_000) {}
+
+  get(walletId: string): WalletView | undefined {
+    return this.views.get(walletId);
+  }
+
+  remember(view: WalletView): void {
+    this.views.delete(view.walletId);
+    this.views.set(view.walletId, view);
+    if (this.views.size > this.entriesMax) {
+      const oldest = this.views.keys().next();
+      if (!oldest.done) this.views.delete(oldest.value);
+    }
+  }
+
+  forget(walletId: string): void {
+    this.views.delete(walletId);
   }
 }

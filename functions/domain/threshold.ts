@@ -51,7 +51,8 @@ export interface ThresholdState {
   retained: WindowDeposit[];
 }
 
-export const BREACH_DEPOSITS_LISTED = 50;
+/** The view lists this many of the breaching deposits (the window's bounds find the rest in the log). */
+export const BREACH_DEPOSITS_LISTED = 10;
 
 export const initialThresholdState = (): ThresholdState => ({
   breach: null,

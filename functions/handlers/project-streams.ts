@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout.ts';
 import { thresholdConfig } from '#app/config.ts';
-import { projectWallet } from '#app/wallet-projection.ts';
+import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger, metrics } from '#http/observability.ts';
 
@@ -22,6 +22,7 @@ const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S:
  */
 export function makeProjectStreamsHandler(deps: () => { stores: Stores; config: ThresholdConfig }) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const views = new ViewCache();
   return async (event: DynamoDBStreamEvent, context: Context) => {
     const { stores, config } = deps();
     // Which lanes of which wallets rang, so each wallet is projected once per batch.
@@ -41,7 +42,7 @@ export function makeProjectStreamsHandler(deps: () => { stores: Stores; config: 
       let projected = perWallet.get(walletId);
       if (projected === undefined) {
         const lanes = [...(rang.get(walletId) ?? [])];
-        projected = projectWallet(stores.events, stores.readModels, walletId, config, lanes).then(
+        projected = projectWallet(stores.events, stores.readModels, walletId, config, lanes, views).then(
           (outcome) => {
             if (outcome.written) metrics.addMetric('ViewsWritten', MetricUnit.Count, 1);
           },

@@ -124,7 +124,7 @@ describe('threshold window (t − 120 s, t], strictly more than 10,000', () => {
       lane: 0,
       version: 1,
     });
-    expect(view.threshold.breach?.deposits.at(-1)?.version).toBe(50);
+    expect(view.threshold.breach?.deposits.at(-1)?.version).toBe(BREACH_DEPOSITS_LISTED);
   });
 
   it('moves breach.atMs earlier when a late deposit creates an earlier breach', () => {

@@ -1,0 +1,11 @@
+import { createHash } from 'node:crypto';
+import { celRules, facts, ruleSpecs } from './bench/rules.ts';
+import { compileRuleSet } from '#rules/rule-set.ts';
+import { celData } from '#rules/cel.ts';
+const r = compileRuleSet(celRules(ruleSpecs()), { hash: (t) => createHash('sha256').update(t).digest('hex') });
+if (!r.ok) throw new Error('x');
+const batch = facts(10000);
+const time = (label: string, f: () => void) => { f(); const s = performance.now(); for (let i = 0; i < 20; i++) f(); const ms = performance.now() - s; console.log(label, ((ms * 1e6) / (20 * batch.length)).toFixed(0), 'ns/fact'); };
+time('evaluate', () => { for (const f of batch) r.ruleSet.evaluate(f); });
+time('celData', () => { for (const f of batch) celData(f.data); });
+console.log(r.ruleSet.rules.slice(0, 100).map(x => x.condition).slice(20, 25));
