@@ -19,6 +19,7 @@ import { HeadCache } from '#app/head-cache.ts';
 import { randomIds, systemClock } from '#ports/clock.ts';
 import { baselineDeposit } from './baseline.ts';
 import { CapacityMeter } from './capacity-meter.ts';
+import { benchRules } from './rules.ts';
 
 const { values: args } = parseArgs({
   options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } },
@@ -268,6 +269,9 @@ try {
   }
   const single = combine(singles);
   const many = combine(manys);
+
+  log('rules: our engine, json-rules-engine and a hand-written closure on the same rules and facts…');
+  const rules = await benchRules({ quick: QUICK });
   const hotWalletRatio = many.depositsPerSecond / single.depositsPerSecond;
 
   const rows: [string, string, string, string][] = [
@@ -308,6 +312,19 @@ try {
       `1 producer: ${fmt(single.conflictsPerDeposit)}`,
     ],
     ['hot wallet failed deposits', String(many.failures + single.failures), '0', ''],
+    ['rules: facts/s, ours', fmt(rules.ourRate, 0), '', '100 rules per fact'],
+    [
+      'rules: ours ÷ json-rules-engine',
+      fmt(rules.rulesVsJsonRulesEngine, 0),
+      '≥ 15',
+      `json-rules-engine ${fmt(rules.jsonRulesEngineRate, 0)} facts/s`,
+    ],
+    [
+      'rules: closure ÷ ours',
+      fmt(rules.rulesVsClosure),
+      '≤ 3',
+      `closure ${fmt(rules.closureRate, 0)} facts/s`,
+    ],
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0), 6));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
@@ -332,6 +349,9 @@ try {
       hotWalletRatio,
       hotWalletFailures: many.failures + single.failures,
       hotWalletConflictsPerDeposit: many.conflictsPerDeposit,
+      rulesPerSecond: rules.ourRate,
+      rulesVsJsonRulesEngine: rules.rulesVsJsonRulesEngine,
+      rulesVsClosure: rules.rulesVsClosure,
     };
     await writeFile(args.json, `${JSON.stringify(figures, null, 2)}\n`);
     log(`figures written to ${args.json}`);

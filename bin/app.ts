@@ -4,10 +4,18 @@
  * Context:
  *   -c removalPolicy=destroy   throwaway dev stack: table, queues and log groups go with the stack
  *   -c nag=true                run the cdk-nag AwsSolutions checks; synth fails on unacknowledged errors
+ *   -c fifo=true               FIFO events queue and DLQ (MessageGroupId = subject), for per-wallet order
+ *   -c mskClusterArn=arn:aws:kafka:... -c mskTopic=tally-events
+ *                              read CloudEvents from an MSK topic too; without both, MSK is off and
+ *                              the ingest-kafka function is not deployed
+ *   -c alarmTopicArn=arn:aws:sns:...
+ *                              notify this SNS topic when a dead-letter queue holds messages
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { TallyStack } from '../lib/tally-stack.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,16 +31,28 @@ if (
   throw new Error(`context removalPolicy must be "retain" or "destroy", got ${String(removalPolicyContext)}`);
 }
 
+const fifoContext: unknown = app.node.tryGetContext('fifo');
+const alarmTopicArn: unknown = app.node.tryGetContext('alarmTopicArn');
+if (alarmTopicArn !== undefined && typeof alarmTopicArn !== 'string') {
+  throw new Error('context alarmTopicArn must be an SNS topic ARN');
+}
+
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 
-new TallyStack(app, 'Tally', {
+const stack = new TallyStack(app, 'Tally', {
   description: 'Tally: event-sourced wallet ledger',
   // Environment-agnostic unless the CLI resolved an account and region.
   ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
   removalPolicy: removalPolicyContext === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   projectRoot: repoRoot,
+  fifo: fifoContext === true || fifoContext === 'true',
+  // MSK comes from the context mskClusterArn + mskTopic, read by the stack itself.
 });
+if (alarmTopicArn !== undefined) {
+  const action = new SnsAction(Topic.fromTopicArn(stack, 'AlarmTopic', alarmTopicArn));
+  for (const alarm of stack.alarms.values()) alarm.addAlarmAction(action);
+}
 
 const nagContext: unknown = app.node.tryGetContext('nag');
 if (nagContext === true || nagContext === 'true') {

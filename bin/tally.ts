@@ -2,6 +2,8 @@
  * The `tally` CLI (run through bin/tally.js, which registers tsx so no build step is needed).
  *
  *   tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR]
+ *   tally rules check <file|dir>...
+ *   tally rules publish <file|dir> [--url URL | --table NAME]
  *   tally help [COMMAND]
  *
  * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each.
@@ -62,6 +64,25 @@ const COMMANDS: Record<string, Command> = {
     },
     run: runDev,
   },
+  rules: {
+    summary: 'check rule files, or publish one to a running Tally (no redeploy)',
+    usage: [
+      'tally rules check <file|dir>...',
+      'tally rules publish <file|dir> [--url URL | --table NAME]',
+      '',
+      '  check           compile each file; print every error as file:line:column: message',
+      '  publish         make the file the active rule set (a new version; running functions pick it up within seconds)',
+      '  --url URL       the Tally API to PUT /rules to (env TALLY_URL; default http://localhost:8080);',
+      '                  sends Authorization: Bearer $TALLY_ADMIN_TOKEN when that is set',
+      '  --table NAME    write straight to this DynamoDB table with your AWS credentials instead',
+      '                  (TALLY_DYNAMODB_ENDPOINT points it at DynamoDB Local)',
+      '',
+      'A directory stands for its tally.rules.yaml, or for its only *.rules / *.rules.yaml file.',
+    ].join('\n'),
+    options: { url: { type: 'string' }, table: { type: 'string' } },
+    positionals: true,
+    run: runRules,
+  },
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',
@@ -80,6 +101,93 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+async function runRules(values: Values, positionals: string[], io: Io): Promise<number> {
+  const [action, ...targets] = positionals;
+  if (action !== 'check' && action !== 'publish') throw new UsageError('say "check" or "publish"');
+  if (targets.length === 0) throw new UsageError(`rules ${action} needs a file or a directory`);
+  const { readFile, stat, readdir } = await import('node:fs/promises');
+  const { compileRuleSet } = await import('#rules/rule-set.ts');
+  const { formatRuleError } = await import('#rules/types.ts');
+  const { sha256Hex } = await import('#adapters/dynamodb/event-hash.ts');
+
+  const resolveFile = async (target: string): Promise<string> => {
+    const full = path.resolve(io.cwd, target);
+    if (!(await stat(full)).isDirectory()) return full;
+    const names = (await readdir(full)).filter((name) => /\.rules(\.ya?ml)?$/.test(name)).sort();
+    if (names.includes('tally.rules.yaml')) return path.join(full, 'tally.rules.yaml');
+    if (names.length === 1 && names[0] !== undefined) return path.join(full, names[0]);
+    throw new UsageError(
+      `${target}: found ${names.length ? names.join(', ') : 'no rule files'}; name one file`,
+    );
+  };
+
+  if (action === 'check') {
+    let failed = 0;
+    for (const target of targets) {
+      const file = await resolveFile(target);
+      const shown = path.relative(io.cwd, file) || file;
+      const compiled = compileRuleSet(await readFile(file, 'utf8'), { hash: sha256Hex, source: shown });
+      if (compiled.ok) {
+        const { rules, flag } = compiled.ruleSet;
+        io.out(
+          `${shown}: ok — ${rules.length} rule(s); ${flag.id}: > ${Number(flag.thresholdMinor) / 100} within ${flag.windowMs / 1000} s`,
+        );
+      } else {
+        failed++;
+        for (const error of compiled.errors) io.err(formatRuleError(error, shown));
+      }
+    }
+    return failed === 0 ? EXIT_OK : EXIT_FAILED;
+  }
+
+  if (targets.length !== 1) throw new UsageError('publish takes one file or directory');
+  const file = await resolveFile(targets[0] as string);
+  const shown = path.relative(io.cwd, file) || file;
+  const text = await readFile(file, 'utf8');
+  const compiled = compileRuleSet(text, { hash: sha256Hex, source: shown });
+  if (!compiled.ok) {
+    for (const error of compiled.errors) io.err(formatRuleError(error, shown));
+    return EXIT_FAILED;
+  }
+  const table = stringValue(values, 'table');
+  if (table !== undefined) {
+    const { createDocumentClient } = await import('#adapters/dynamodb/client.ts');
+    const { DynamoRuleSetStore } = await import('#adapters/dynamodb/rule-sets.ts');
+    const store = new DynamoRuleSetStore(createDocumentClient(), table);
+    const outcome = await store.publish({
+      text,
+      textHash: sha256Hex(text),
+      publishedAtMs: Date.now(),
+      source: shown,
+    });
+    if (outcome.kind === 'conflict') {
+      io.err('tally rules publish: another publish won the race; run it again');
+      return EXIT_FAILED;
+    }
+    io.out(
+      `${shown}: ${outcome.kind === 'published' ? 'published as' : 'already active as'} version ${outcome.ruleSet.version}`,
+    );
+    return EXIT_OK;
+  }
+  const url = stringValue(values, 'url') ?? io.env.TALLY_URL ?? 'http://localhost:8080';
+  const token = io.env.TALLY_ADMIN_TOKEN;
+  const response = await fetch(`${url.replace(/\/$/, '')}/rules?source=${encodeURIComponent(shown)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: text,
+  });
+  const body = await response.text();
+  if (!response.ok) {
+    io.err(`tally rules publish: ${response.status} ${body}`);
+    return EXIT_FAILED;
+  }
+  const version = (JSON.parse(body) as { version?: number }).version;
+  io.out(
+    `${shown}: ${response.status === 201 ? 'published as' : 'already active as'} version ${version} on ${url}`,
+  );
+  return EXIT_OK;
+}
 
 function generalHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -181,6 +289,7 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
       'Try:',
       `  curl -X POST -d '{"WalletID": "walletID001", "Amount": 8000}' ${base}/deposit`,
       `  curl ${base}/details/walletID001`,
+      `  curl -X POST -d '{"specversion": "1.0", "id": "like-001", "source": "qa-app", "type": "answer_is_liked", "subject": "walletID001"}' ${base}/events`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

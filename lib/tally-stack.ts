@@ -1,13 +1,31 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Arn,
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import {
+  DynamoEventSource,
+  ManagedKafkaEventSource,
+  SqsDlq,
+  SqsEventSource,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -16,6 +34,13 @@ import { ENV, FUNCTIONS, type FunctionSpec, type RouteSpec, TABLE, type TriggerS
 
 /** The repository root: lib/ sits right under it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** An MSK cluster and the topic of CloudEvents the `kafka` triggers read. */
+export interface MskSource {
+  /** `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>` */
+  clusterArn: string;
+  topic: string;
+}
 
 export interface TallyStackProps extends StackProps {
   /**
@@ -28,6 +53,28 @@ export interface TallyStackProps extends StackProps {
   projectRoot?: string;
   /** @default FUNCTIONS from lib/wiring.ts; tests pass variations. */
   functions?: readonly FunctionSpec[];
+  /**
+   * The MSK topic for `kafka` triggers. Without it (the default) MSK is off and functions with a
+   * `kafka` trigger are not created at all: no idle function, no role, no mapping.
+   * @default context `mskClusterArn` + `mskTopic` when both are set, otherwise off
+   */
+  msk?: MskSource;
+  /**
+   * Make the events queue and its DLQ FIFO queues, for per-wallet ordering: senders set
+   * `MessageGroupId` = the CloudEvent `subject` and `MessageDeduplicationId` = the CloudEvent `id`
+   * (content-based deduplication is off, and deduplication is scoped to the message group).
+   * FIFO event sources take no batching window, so the trigger's `maxBatchingWindowSeconds` is
+   * not used, and their batch size is at most 10.
+   * @default false (a standard queue: higher throughput, ordering left to the event store's
+   *   per-wallet versions)
+   */
+  fifo?: boolean;
+  /**
+   * Actions for every dead-letter alarm (for example an SNS topic's `SnsAction`). Operators can also
+   * add actions later through {@link TallyStack.alarms}.
+   * @default no action: the alarms still show in the CloudWatch console
+   */
+  alarmActions?: readonly cloudwatch.IAlarmAction[];
 }
 
 /** `project-streams` → `ProjectStreams`: the construct id of a wiring function. */
@@ -39,20 +86,71 @@ export function constructIdOf(name: string): string {
     .join('');
 }
 
+type EventsQueueTrigger = Extract<TriggerSpec, { kind: 'events-queue' }>;
+type KafkaTrigger = Extract<TriggerSpec, { kind: 'kafka' }>;
+
+/** AWS guidance: a queue's visibility timeout is at least six times its consumer's timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Kafka topic names: 1–249 of these characters. */
+const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
 /**
- * Tally: the event-store table, an HTTP API and one Lambda per wiring entry. Everything that is a
- * function, route or trigger comes from the wiring table; nothing here names a handler.
+ * Tally: the event-store table, the events queue and its DLQ, an HTTP API and one Lambda per wiring
+ * entry. Everything that is a function, route or trigger comes from the wiring table; nothing here
+ * names a handler.
+ *
+ * Admin routes (`admin: true` in the wiring, e.g. `PUT /rules`) use IAM authorization: the caller
+ * signs the request with SigV4 for the `execute-api` service, and needs `execute-api:Invoke` on the
+ * route, e.g. `arn:aws:execute-api:<region>:<account>:<api-id>/$default/PUT/rules`. An operator
+ * with such a role publishes a rule set with
+ *
+ *     awscurl --service execute-api --region <region> -X PUT \
+ *       -H 'content-type: text/plain' --data-binary @rules/seed.rules "<ApiUrl>/rules"
+ *
+ * (or any SigV4 client). No shared secret to store or rotate, access is granted and revoked in IAM,
+ * and each call's IAM caller is in the API access log (`caller`). The local runtime's bearer token (TALLY_ADMIN_TOKEN) is not
+ * used in AWS, and no secret is put in a Lambda environment.
  */
 export class TallyStack extends Stack {
   readonly table: dynamodb.Table;
   readonly api: apigw.HttpApi;
   readonly functions: ReadonlyMap<string, TallyFunction>;
+  /** The events queue, when a wiring function consumes it. */
+  readonly eventsQueue: sqs.Queue | undefined;
+  /** Where events that fail `maxReceiveCount` times land (and where ingest sends poison events). */
+  readonly eventsDlq: sqs.Queue | undefined;
+  /**
+   * One alarm per dead-letter or on-failure queue (ApproximateNumberOfMessagesVisible ≥ 1), keyed
+   * by the queue's construct id: `EventsDlq`, `ProjectStreamsStreamFailures`, ...
+   */
+  readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
+  /** The MSK source in force, or undefined when MSK is off. */
+  readonly msk: MskSource | undefined;
+
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly alarmActions: readonly cloudwatch.IAlarmAction[];
+  private readonly alarmsById = new Map<string, cloudwatch.Alarm>();
 
   constructor(scope: Construct, id: string, props: TallyStackProps = {}) {
     super(scope, id, props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.alarmActions = props.alarmActions ?? [];
+    this.alarms = this.alarmsById;
+    const removalPolicy = this.removalPolicy;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
-    const specs = props.functions ?? FUNCTIONS;
+    const fifo = props.fifo ?? false;
+    this.msk = validateMsk(props.msk ?? mskFromContext(this));
+
+    // A function that only exists to read MSK is not created while MSK is off.
+    const specs = (props.functions ?? FUNCTIONS).filter(
+      (spec) => this.msk !== undefined || !(spec.triggers ?? []).some((trigger) => trigger.kind === 'kafka'),
+    );
+    if (this.msk !== undefined && !specs.some((spec) => spec.triggers?.some((t) => t.kind === 'kafka'))) {
+      Annotations.of(this).addWarningV2(
+        'tally:msk-unused',
+        'An MSK cluster and topic are configured, but no wiring function has a kafka trigger.',
+      );
+    }
 
     this.table = new dynamodb.Table(this, 'EventStore', {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -66,25 +164,41 @@ export class TallyStack extends Stack {
       removalPolicy,
     });
 
-    this.api = this.createApi(removalPolicy);
-    // Admin routes are signed with SigV4 by operators (IAM auth): no shared secret to store or
-    // rotate, callers are named in CloudTrail, and access is an execute-api:Invoke grant. The IAM
+    const queues = this.createEventsQueue(specs, fifo);
+    this.eventsQueue = queues?.queue;
+    this.eventsDlq = queues?.dlq;
+
+    this.api = this.createApi();
+    // Admin routes are signed with SigV4 by operators (IAM auth, see the class comment). The IAM
     // authorizer is a route setting, not a resource, so it costs nothing while no route is admin.
     const adminAuthorizer = new HttpIamAuthorizer();
 
     const functions = new Map<string, TallyFunction>();
     for (const spec of specs) {
+      const environment: Record<string, string> = { [ENV.tableName]: this.table.tableName };
+      if (spec.sendsToEventsQueue === true) {
+        environment[ENV.eventsQueueUrl] = this.requireQueues(
+          queues,
+          spec,
+          'sendsToEventsQueue',
+        ).queue.queueUrl;
+      }
+      if (spec.sendsToEventsDlq === true) {
+        environment[ENV.eventsDlqUrl] = this.requireQueues(queues, spec, 'sendsToEventsDlq').dlq.queueUrl;
+      }
       const fn = new TallyFunction(this, constructIdOf(spec.name), {
         entry: path.resolve(projectRoot, spec.entry),
         projectRoot,
         description: spec.description,
         memoryMb: spec.memoryMb,
         timeoutSeconds: spec.timeoutSeconds,
-        environment: { [ENV.tableName]: this.table.tableName },
+        environment,
         removalPolicy,
       });
       functions.set(spec.name, fn);
       this.grantTableAccess(spec, fn);
+      if (spec.sendsToEventsQueue === true) queues?.queue.grantSendMessages(fn.role);
+      if (spec.sendsToEventsDlq === true) queues?.dlq.grantSendMessages(fn.role);
 
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
@@ -95,16 +209,141 @@ export class TallyStack extends Stack {
         }
       }
       for (const trigger of spec.triggers ?? []) {
-        this.addTrigger(spec, fn, trigger, removalPolicy);
+        this.addTrigger(spec, fn, trigger, queues, fifo);
       }
     }
     this.functions = functions;
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Event-store table' });
+    if (queues !== undefined) {
+      new CfnOutput(this, 'EventsQueueUrl', {
+        value: queues.queue.queueUrl,
+        description: 'Events queue: CloudEvents sent here are ingested exactly once',
+      });
+      new CfnOutput(this, 'EventsDlqUrl', {
+        value: queues.dlq.queueUrl,
+        description: 'Events that failed ingest, with their reason',
+      });
+    }
+    for (const [alarmId, alarm] of this.alarmsById) {
+      new CfnOutput(this, `${alarmId}AlarmName`, {
+        value: alarm.alarmName,
+        description: `Alarm on messages waiting in ${alarmId}; add an SNS action to be told`,
+      });
+    }
   }
 
-  private createApi(removalPolicy: RemovalPolicy): apigw.HttpApi {
+  private requireQueues(queues: EventsQueues | undefined, spec: FunctionSpec, flag: string): EventsQueues {
+    if (queues === undefined) {
+      throw new Error(`${spec.name} has ${flag}, but no wiring function has an events-queue trigger`);
+    }
+    return queues;
+  }
+
+  /**
+   * The events queue and its DLQ, sized for their one consumer (the function with the
+   * `events-queue` trigger). None when no function consumes the queue.
+   */
+  private createEventsQueue(specs: readonly FunctionSpec[], fifo: boolean): EventsQueues | undefined {
+    const consumers = specs.flatMap((spec) =>
+      (spec.triggers ?? [])
+        .filter((trigger): trigger is EventsQueueTrigger => trigger.kind === 'events-queue')
+        .map((trigger) => ({ spec, trigger })),
+    );
+    if (consumers.length === 0) return undefined;
+    const [consumer, ...others] = consumers;
+    if (consumer === undefined || others.length > 0) {
+      // Two consumers would split the stream between them, and disagree on the receive limit.
+      throw new Error(
+        `the events queue has one consumer; found events-queue triggers on ${consumers.map((c) => c.spec.name).join(', ')}`,
+      );
+    }
+    const { spec, trigger } = consumer;
+    if (fifo && trigger.batchSize > 10) {
+      throw new Error(`${spec.name}: a FIFO queue's event source takes at most 10 messages per batch`);
+    }
+    const fifoProps: Partial<sqs.QueueProps> = fifo
+      ? {
+          fifo: true,
+          contentBasedDeduplication: false,
+          // High-throughput FIFO: one ordered lane per wallet (message group).
+          deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+          fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        }
+      : {};
+
+    const dlq = new sqs.Queue(this, 'EventsDlq', {
+      ...fifoProps,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the events queue (and where ingest sends poison events); it needs no DLQ of its own.',
+    });
+    this.alarmOnDepth('EventsDlq', dlq, 'CloudEvents that failed ingest are waiting in the events DLQ');
+
+    const batchingWindow = fifo ? 0 : trigger.maxBatchingWindowSeconds;
+    const queue = new sqs.Queue(this, 'EventsQueue', {
+      ...fifoProps,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // A message is invisible while a batch holding it runs (plus the batching window), with room
+      // for Lambda's retries of throttled invocations: AWS's six times the function timeout.
+      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * spec.timeoutSeconds + batchingWindow),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: dlq, maxReceiveCount: trigger.maxReceiveCount },
+      removalPolicy: this.removalPolicy,
+    });
+    return { queue, dlq };
+  }
+
+  /**
+   * An alarm when anything waits in a dead-letter or on-failure queue: the maximum of
+   * ApproximateNumberOfMessagesVisible over 5 minutes is ≥ 1, for one datapoint. SQS stops
+   * publishing metrics for a queue idle for six hours, so missing data keeps the alarm's state
+   * (a DLQ nobody has looked at stays in ALARM) instead of turning it OK.
+   */
+  private alarmOnDepth(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    if (this.alarmActions.length > 0) alarm.addAlarmAction(...this.alarmActions);
+    this.alarmsById.set(id, alarm);
+    return alarm;
+  }
+
+  /** An encrypted, TLS-only queue that receives a mapping's failed batches (as failure records). */
+  private createFailureQueue(id: string, description: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the on-failure destination (dead-letter) of an event source mapping; it needs no DLQ of its own.',
+    });
+    this.alarmOnDepth(id, queue, description);
+    return queue;
+  }
+
+  private createApi(): apigw.HttpApi {
     // The default stage is added by hand: HttpApi's own default stage takes no access-log or
     // throttle settings.
     const api = new apigw.HttpApi(this, 'HttpApi', {
@@ -113,7 +352,7 @@ export class TallyStack extends Stack {
     });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy,
+      removalPolicy: this.removalPolicy,
     });
     api.addStage('DefaultStage', {
       stageName: '$default',
@@ -134,6 +373,7 @@ export class TallyStack extends Stack {
             integrationLatency: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
             authorizerError: '$context.authorizer.error',
+            caller: '$context.identity.userArn',
           }),
         ),
       },
@@ -182,24 +422,18 @@ export class TallyStack extends Stack {
     spec: FunctionSpec,
     fn: TallyFunction,
     trigger: TriggerSpec,
-    removalPolicy: RemovalPolicy,
+    queues: EventsQueues | undefined,
+    fifo: boolean,
   ): void {
+    const id = constructIdOf(spec.name);
     switch (trigger.kind) {
       case 'table-stream': {
-        const id = constructIdOf(spec.name);
         // Records that still fail after the retries (and bisection) land here as pointers to the
         // shard range; the store still holds the events, so nothing is lost.
-        const onFailure = new sqs.Queue(this, `${id}StreamFailures`, {
-          encryption: sqs.QueueEncryption.SQS_MANAGED,
-          enforceSSL: true,
-          retentionPeriod: Duration.days(14),
-          removalPolicy,
-        });
-        Validations.of(onFailure).acknowledge({
-          id: 'AwsSolutions-SQS3',
-          reason:
-            'This queue is itself the on-failure destination (dead-letter) of the stream mapping; it needs no DLQ of its own.',
-        });
+        const onFailure = this.createFailureQueue(
+          `${id}StreamFailures`,
+          `Table-stream batches that ${spec.name} failed after its retries (replay them from the store)`,
+        );
         fn.function.addEventSource(
           new DynamoEventSource(this.table, {
             startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -229,10 +463,116 @@ export class TallyStack extends Stack {
         });
         break;
       }
+      case 'events-queue': {
+        if (queues === undefined) throw new Error(`${spec.name}: the events queue was not created`);
+        fn.function.addEventSource(
+          new SqsEventSource(queues.queue, {
+            batchSize: trigger.batchSize,
+            // FIFO event sources take no batching window.
+            ...(fifo ? {} : { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) }),
+            reportBatchItemFailures: true,
+            maxConcurrency: trigger.maxConcurrency,
+          }),
+        );
+        break;
+      }
+      case 'kafka':
+        this.addKafkaTrigger(spec, fn, trigger);
+        break;
       default: {
-        const unknownKind: never = trigger.kind;
-        throw new Error(`unknown trigger kind ${String(unknownKind)}`);
+        const unknownTrigger: never = trigger;
+        throw new Error(`unknown trigger ${JSON.stringify(unknownTrigger)}`);
       }
     }
   }
+
+  /**
+   * Reads the MSK topic from the oldest record, in a consumer group named after the stack and the
+   * function. Batches that still fail after Lambda's retries go to their own on-failure queue: SQS
+   * destinations of Kafka mappings receive failure records (topic, partition, offsets), not the
+   * events, so they must not mix with the events DLQ, which holds redrivable CloudEvents. Records
+   * the handler rejects one by one go to the events DLQ with their reason (sendsToEventsDlq).
+   */
+  private addKafkaTrigger(spec: FunctionSpec, fn: TallyFunction, trigger: KafkaTrigger): void {
+    const msk = this.msk;
+    if (msk === undefined) throw new Error(`${spec.name}: kafka trigger without an MSK source`);
+    const id = constructIdOf(spec.name);
+    const consumerGroupId = `${this.stackName}-${spec.name}`;
+    const onFailure = this.createFailureQueue(
+      `${id}KafkaFailures`,
+      `Kafka batches that ${spec.name} failed after Lambda's retries (failure records with offsets)`,
+    );
+    fn.function.addEventSource(
+      new ManagedKafkaEventSource({
+        clusterArn: msk.clusterArn,
+        topic: msk.topic,
+        consumerGroupId,
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: trigger.batchSize,
+        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+        onFailure: new SqsDlq(onFailure),
+      }),
+    );
+    // For clusters with IAM access control (the only kind MSK Serverless has): connect, read this
+    // topic, and commit offsets of this consumer group. Nothing else on the cluster.
+    const cluster = Arn.split(msk.clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
+    const inCluster = (resource: 'topic' | 'group', name: string): string =>
+      Arn.format({ ...cluster, resource, resourceName: `${cluster.resourceName}/${name}` });
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+        resources: [msk.clusterArn],
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: [inCluster('topic', msk.topic)],
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [inCluster('group', consumerGroupId)],
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
+      reason:
+        "ManagedKafkaEventSource attaches AWS's documented minimum for MSK pollers (cluster lookup and the pollers' ENIs in the cluster VPC, whose EC2 actions take no resource scope); only the MSK-reading role gets it.",
+    });
+  }
+}
+
+interface EventsQueues {
+  queue: sqs.Queue;
+  dlq: sqs.Queue;
+}
+
+/** `-c mskClusterArn=... -c mskTopic=...`: both or neither. */
+function mskFromContext(stack: Stack): MskSource | undefined {
+  const clusterArn: unknown = stack.node.tryGetContext('mskClusterArn');
+  const topic: unknown = stack.node.tryGetContext('mskTopic');
+  if (clusterArn === undefined && topic === undefined) return undefined;
+  if (typeof clusterArn !== 'string' || typeof topic !== 'string') {
+    throw new Error('context mskClusterArn and mskTopic go together: set both (strings) or neither');
+  }
+  return { clusterArn, topic };
+}
+
+function validateMsk(msk: MskSource | undefined): MskSource | undefined {
+  if (msk === undefined) return undefined;
+  if (!Token.isUnresolved(msk.clusterArn)) {
+    const parts = msk.clusterArn.split(':');
+    const resource = parts.slice(5).join(':');
+    if (parts.length < 6 || parts[2] !== 'kafka' || !/^cluster\/[^/]+\/[^/]+$/.test(resource)) {
+      throw new Error(
+        `MSK cluster ARN must be arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>, got ${msk.clusterArn}`,
+      );
+    }
+  }
+  if (!Token.isUnresolved(msk.topic) && !KAFKA_TOPIC.test(msk.topic)) {
+    throw new Error(`MSK topic must be 1–249 characters of [A-Za-z0-9._-], got ${JSON.stringify(msk.topic)}`);
+  }
+  return msk;
 }

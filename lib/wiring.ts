@@ -36,13 +36,34 @@ export const EVENT_ITEMS_FILTER: StreamFilterSpec = { eventName: 'INSERT', sortK
 
 export type TriggerSpec =
   /** DynamoDB Streams of the event-store table, filtered. */
-  {
-    kind: 'table-stream';
-    filter: StreamFilterSpec;
-    batchSize: number;
-    maxBatchingWindowSeconds: number;
-    retryAttempts: number;
-  };
+  | {
+      kind: 'table-stream';
+      filter: StreamFilterSpec;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      retryAttempts: number;
+    }
+  /**
+   * The events queue (SQS, with a dead-letter queue). A message that fails `maxReceiveCount`
+   * times moves to the DLQ; partial batch responses keep the rest of a batch.
+   */
+  | {
+      kind: 'events-queue';
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      /** Lambda's maximum concurrency for the SQS event source (2–1000). */
+      maxConcurrency: number;
+      maxReceiveCount: number;
+    }
+  /**
+   * An MSK (Kafka) topic of CloudEvents. Off unless the stack is given a cluster ARN and topic;
+   * locally, MSK-shaped events are fed to the same handler by tests.
+   */
+  | {
+      kind: 'kafka';
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+    };
 
 export interface FunctionSpec {
   /** Logical name; also the CDK construct id (PascalCase is derived from it). */
@@ -55,6 +76,10 @@ export interface FunctionSpec {
   triggers?: TriggerSpec[];
   /** What the function may do to the table; the stack grants exactly this. */
   tableAccess: 'read' | 'read-write';
+  /** Sends to the events queue (the queue URL is in ENV.eventsQueueUrl); the stack grants SendMessage. */
+  sendsToEventsQueue?: boolean;
+  /** Sends failed messages straight to the events DLQ with their reason (ENV.eventsDlqUrl). */
+  sendsToEventsDlq?: boolean;
 }
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
@@ -86,6 +111,68 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read',
   },
   {
+    name: 'events',
+    entry: 'functions/handlers/events.ts',
+    description: 'POST /events: validate CloudEvents (one or up to 100) and put them on the events queue',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [{ method: 'POST', path: '/events' }],
+    tableAccess: 'read',
+    sendsToEventsQueue: true,
+  },
+  {
+    name: 'ingest-queue',
+    entry: 'functions/handlers/ingest-queue.ts',
+    description: 'Events queue → deposits and rule-awarded points, exactly once per CloudEvent id',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    triggers: [
+      {
+        kind: 'events-queue',
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxConcurrency: 20,
+        maxReceiveCount: 5,
+      },
+    ],
+    tableAccess: 'read-write',
+    sendsToEventsDlq: true,
+  },
+  {
+    name: 'ingest-kafka',
+    entry: 'functions/handlers/ingest-kafka.ts',
+    description: 'MSK topic → the same ingest core (JSON or protobuf CloudEvents)',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'kafka', batchSize: 100, maxBatchingWindowSeconds: 1 }],
+    tableAccess: 'read-write',
+    sendsToEventsDlq: true,
+  },
+  {
+    name: 'rules',
+    entry: 'functions/handlers/rules.ts',
+    description: 'GET /rules (the active rule set) and PUT /rules (publish a new version; admin)',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'GET', path: '/rules' },
+      { method: 'PUT', path: '/rules', admin: true },
+    ],
+    tableAccess: 'read-write',
+  },
+  {
+    name: 'wallets',
+    entry: 'functions/handlers/wallets.ts',
+    description: 'GET /wallets/{wallet_id} and its points awards with their explanations',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'GET', path: '/wallets/{wallet_id}' },
+      { method: 'GET', path: '/wallets/{wallet_id}/points' },
+    ],
+    tableAccess: 'read',
+  },
+  {
     name: 'project-streams',
     entry: 'functions/handlers/project-streams.ts',
     description: 'DynamoDB Streams doorbell: bring wallet read models up to date from the event store',
@@ -108,6 +195,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 export const ENV = {
   tableName: 'TALLY_TABLE_NAME',
   dynamodbEndpoint: 'TALLY_DYNAMODB_ENDPOINT',
-  thresholdMajor: 'TALLY_THRESHOLD',
-  windowSeconds: 'TALLY_WINDOW_SECONDS',
+  eventsQueueUrl: 'TALLY_EVENTS_QUEUE_URL',
+  eventsDlqUrl: 'TALLY_EVENTS_DLQ_URL',
+  sqsEndpoint: 'TALLY_SQS_ENDPOINT',
+  adminToken: 'TALLY_ADMIN_TOKEN',
 } as const;

@@ -2,7 +2,9 @@
 # Deploy (or destroy) the Tally CDK app on LocalStack. NEEDS DOCKER: LocalStack runs in a container
 # and starts one more per Lambda function. Start LocalStack first: see localstack/README.md.
 #
-#   localstack/deploy.sh            bootstrap + deploy, prints the API URL
+#   localstack/deploy.sh            bootstrap + deploy, outputs in cdk.out/localstack-outputs.json
+#   localstack/deploy.sh deploy -c fifo=true
+#                                   extra arguments go to `cdk deploy` (context: see bin/app.ts)
 #   localstack/deploy.sh destroy    delete the stack
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,16 @@ export AWS_ENVAR_ALLOWLIST=AWS_REGION,AWS_DEFAULT_REGION,AWS_ACCESS_KEY_ID,AWS_S
 export CDK_DEFAULT_ACCOUNT="$ACCOUNT" CDK_DEFAULT_REGION="$AWS_REGION"
 export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 
+action="${1:-deploy}"
+if [ "$#" -gt 0 ]; then shift; fi
+case "$action" in
+  deploy | destroy) ;;
+  *)
+    echo "usage: localstack/deploy.sh [deploy|destroy] [cdk arguments...]" >&2
+    exit 2
+    ;;
+esac
+
 cdklocal() { npx --yes "aws-cdk-local@${CDKLOCAL_VERSION}" "$@"; }
 
 for attempt in $(seq 1 30); do
@@ -35,13 +47,13 @@ for attempt in $(seq 1 30); do
   sleep 2
 done
 
-# A LocalStack stack is throwaway: let the table, queue and log groups go with it.
-if [ "${1:-deploy}" = destroy ]; then
-  cdklocal destroy Tally --force -c removalPolicy=destroy
+# A LocalStack stack is throwaway: let the table, queues and log groups go with it.
+if [ "$action" = destroy ]; then
+  cdklocal destroy Tally --force -c removalPolicy=destroy "$@"
   exit 0
 fi
 
 cdklocal bootstrap "aws://$ACCOUNT/$AWS_REGION"
 cdklocal deploy Tally --require-approval never -c removalPolicy=destroy \
-  --outputs-file cdk.out/localstack-outputs.json
+  --outputs-file cdk.out/localstack-outputs.json "$@"
 echo "Outputs written to cdk.out/localstack-outputs.json"

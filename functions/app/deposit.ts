@@ -1,4 +1,4 @@
-import { decide, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import { decide, initialWalletState, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import { type EventStore, isVersionConflict, LANES_MAX, type StoredResponse } from '#ports/event-store.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
@@ -38,6 +38,15 @@ export interface DepositInput {
   respond: (events: RecordedEvent[]) => StoredResponse;
 }
 
+/** Anything whose events commute with a wallet's other events (deposits, facts and their points). */
+export interface CommutingCommandInput {
+  walletId: string;
+  /** Decides the events; called once per attempt with the time the command started. */
+  decide: (occurredAtMs: number) => WalletEvent[];
+  idempotency?: { key: string; payloadHash: string };
+  respond: (events: RecordedEvent[]) => StoredResponse;
+}
+
 export type DepositResult =
   | { kind: 'recorded'; response: StoredResponse; events: RecordedEvent[]; conflicts: number }
   | { kind: 'replayed'; response: StoredResponse }
@@ -65,7 +74,24 @@ const instanceHeads = new HeadCache();
  * (deposits commute, so any lane will do) after a short jittered pause. Writers that keep meeting
  * spread over lanes and stop contending, instead of queueing on one version.
  */
-export async function recordDeposit(deps: DepositDeps, input: DepositInput): Promise<DepositResult> {
+export function recordDeposit(deps: DepositDeps, input: DepositInput): Promise<DepositResult> {
+  return recordCommuting(deps, {
+    walletId: input.walletId,
+    decide: (occurredAtMs) =>
+      decide(
+        { type: 'Deposit', walletId: input.walletId, amountMinor: input.amountMinor, occurredAtMs },
+        initialWalletState(),
+      ),
+    ...(input.idempotency ? { idempotency: input.idempotency } : {}),
+    respond: input.respond,
+  });
+}
+
+/** The append loop of `recordDeposit`, for any command whose events commute (see lanes). */
+export async function recordCommuting(
+  deps: DepositDeps,
+  input: CommutingCommandInput,
+): Promise<DepositResult> {
   const retry = deps.retry ?? defaultRetryPolicy;
   const heads = deps.heads ?? instanceHeads;
   const occurredAtMs = deps.clock.nowMs();
@@ -74,12 +100,8 @@ export async function recordDeposit(deps: DepositDeps, input: DepositInput): Pro
   let conflicts = 0;
   let lostInARow = 0;
   for (let attempt = 0; attempt < retry.attemptsMax; attempt++) {
-    // A deposit is accepted whatever the state; debits will decide against lane 0's state here.
-    const decided = decide(
-      { type: 'Deposit', walletId: input.walletId, amountMinor: input.amountMinor, occurredAtMs },
-      { ...initialWalletState(), version: at.head.version },
-    );
-    const events = decided.map((event, index) => ({
+    // These events need no state to be decided; debits will decide against lane 0's state.
+    const events = input.decide(occurredAtMs).map((event, index) => ({
       ...event,
       eventId: index === 0 ? eventId : `${eventId}-${index}`,
       recordedAtMs: occurredAtMs,

@@ -21,6 +21,11 @@ export interface WalletView {
   eventCount: number;
   balanceMinor: bigint;
   depositCount: number;
+  /** Points awarded by rules (whole points, not money). */
+  points: bigint;
+  awardCount: number;
+  /** Facts (business events from other apps) recorded. */
+  factCount: number;
   /** The latest `recordedAtMs` applied: from the log, not a clock, so rebuilds agree. */
   updatedAtMs: number;
   /** The threshold rule the flag was computed with; a change of configuration forces a rebuild. */
@@ -40,6 +45,9 @@ export const emptyView = (walletId: string, config: ThresholdConfig): WalletView
   eventCount: 0,
   balanceMinor: 0n,
   depositCount: 0,
+  points: 0n,
+  awardCount: 0,
+  factCount: 0,
   updatedAtMs: 0,
   thresholdMinor: config.thresholdMinor,
   windowMs: config.windowMs,
@@ -77,6 +85,11 @@ export function projectEvents(
     const lanes = [...next.lanes];
     while (lanes.length <= event.lane) lanes.push(0);
     lanes[event.lane] = event.version;
+    const counted = {
+      lanes,
+      eventCount: next.eventCount + 1,
+      updatedAtMs: Math.max(next.updatedAtMs, event.recordedAtMs),
+    };
     switch (event.type) {
       case 'Deposited': {
         const deposit = toWindowDeposit(event);
@@ -88,17 +101,26 @@ export function projectEvents(
         }
         next = {
           ...next,
-          lanes,
-          eventCount: next.eventCount + 1,
+          ...counted,
           balanceMinor: next.balanceMinor + event.data.amountMinor,
           depositCount: next.depositCount + 1,
-          updatedAtMs: Math.max(next.updatedAtMs, event.recordedAtMs),
           threshold: applyDeposit(next.threshold, deposit, config, priorDeposits),
         };
         break;
       }
+      case 'FactRecorded':
+        next = { ...next, ...counted, factCount: next.factCount + 1 };
+        break;
+      case 'PointsAwarded':
+        next = {
+          ...next,
+          ...counted,
+          points: next.points + event.data.points,
+          awardCount: next.awardCount + 1,
+        };
+        break;
       default:
-        return assertNever(event.type);
+        return assertNever(event);
     }
   }
   return { kind: 'projected', view: next };

@@ -4,14 +4,40 @@
  */
 
 /** Events are past tense and carry everything a read model needs; amounts in minor units. */
-export type WalletEvent = {
-  type: 'Deposited';
-  data: {
-    amountMinor: bigint;
-    /** Event time: when the deposit happened (the intake time for `POST /deposit`). */
-    occurredAtMs: number;
-  };
-};
+export type WalletEvent =
+  | {
+      type: 'Deposited';
+      data: {
+        amountMinor: bigint;
+        /** Event time: when the deposit happened (the intake time for `POST /deposit`, a CloudEvent's `time`). */
+        occurredAtMs: number;
+        /** The CloudEvent that carried it, for deposits that came over the bus. */
+        factId?: string;
+      };
+    }
+  | {
+      /** A business event from another application (a CloudEvent), kept whole so rules can be replayed. */
+      type: 'FactRecorded';
+      data: {
+        factId: string;
+        source: string;
+        factType: string;
+        occurredAtMs: number;
+        /** The CloudEvent's `data`, as the JSON text it arrived as (numbers stay exact). */
+        dataJson: string;
+      };
+    }
+  | {
+      /** Points a rule gave for a fact; names everything needed to explain it. */
+      type: 'PointsAwarded';
+      data: {
+        points: bigint;
+        factId: string;
+        ruleId: string;
+        ruleSetVersion: number;
+        ruleTextHash: string;
+      };
+    };
 
 export type WalletEventType = WalletEvent['type'];
 
@@ -34,12 +60,36 @@ export type RecordedEvent = WalletEvent & {
   idempotencyKey?: string;
 };
 
-export type WalletCommand = {
-  type: 'Deposit';
-  walletId: string;
-  amountMinor: bigint;
+export interface FactInput {
+  id: string;
+  source: string;
+  type: string;
   occurredAtMs: number;
-};
+  dataJson: string;
+}
+
+/** What the rules decided for a fact: one award per matching rule. */
+export interface AwardInput {
+  ruleId: string;
+  ruleTextHash: string;
+  points: bigint;
+}
+
+export type WalletCommand =
+  | {
+      type: 'Deposit';
+      walletId: string;
+      amountMinor: bigint;
+      occurredAtMs: number;
+      factId?: string;
+    }
+  | {
+      type: 'RecordFact';
+      walletId: string;
+      fact: FactInput;
+      ruleSetVersion: number;
+      awards: AwardInput[];
+    };
 
 /** What deciding a command needs to know. Deposits need nothing; debits (later) need the balance. */
 export interface WalletState {
@@ -55,10 +105,47 @@ export function decide(command: WalletCommand, _state: WalletState): WalletEvent
       // Amount and id were validated on the way in (parseAmountMinor, parseWalletId); a deposit
       // needs no state to be accepted.
       return [
-        { type: 'Deposited', data: { amountMinor: command.amountMinor, occurredAtMs: command.occurredAtMs } },
+        {
+          type: 'Deposited',
+          data: {
+            amountMinor: command.amountMinor,
+            occurredAtMs: command.occurredAtMs,
+            ...(command.factId === undefined ? {} : { factId: command.factId }),
+          },
+        },
       ];
+    case 'RecordFact': {
+      // The fact is kept whole (rules can be replayed over it); each matching rule with points
+      // above zero becomes its own award, naming the rule and the rule set version.
+      const { fact } = command;
+      const awards: WalletEvent[] = command.awards
+        .filter((award) => award.points > 0n)
+        .map((award) => ({
+          type: 'PointsAwarded',
+          data: {
+            points: award.points,
+            factId: fact.id,
+            ruleId: award.ruleId,
+            ruleSetVersion: command.ruleSetVersion,
+            ruleTextHash: award.ruleTextHash,
+          },
+        }));
+      return [
+        {
+          type: 'FactRecorded',
+          data: {
+            factId: fact.id,
+            source: fact.source,
+            factType: fact.type,
+            occurredAtMs: fact.occurredAtMs,
+            dataJson: fact.dataJson,
+          },
+        },
+        ...awards,
+      ];
+    }
     default:
-      return assertNever(command.type);
+      return assertNever(command);
   }
 }
 
@@ -66,11 +153,18 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
   switch (event.type) {
     case 'Deposited':
       return { version: state.version + 1, balanceMinor: state.balanceMinor + event.data.amountMinor };
+    case 'FactRecorded':
+    case 'PointsAwarded':
+      return { ...state, version: state.version + 1 };
     default:
-      return assertNever(event.type);
+      return assertNever(event);
   }
 }
 
 export function assertNever(value: never): never {
-  throw new Error(`Unhandled variant: ${String(value)}`);
+  const variant =
+    typeof value === 'object' && value !== null && 'type' in value
+      ? String((value as { type: unknown }).type)
+      : String(value);
+  throw new Error(`Unhandled variant: ${variant}`);
 }

@@ -35,7 +35,7 @@ const depositBody = z.strictObject(
 );
 
 /** The 201 body: the original service's field style, amounts as exact JSON numbers. */
-function depositResponse(event: RecordedEvent): { statusCode: number; body: string } {
+function depositResponse(event: RecordedEvent & { type: 'Deposited' }): { statusCode: number; body: string } {
   const body =
     `{"WalletID":${JSON.stringify(event.walletId)},"Amount":${formatMinor(event.data.amountMinor)},` +
     `"Lane":${event.lane},"Version":${event.version},"EventID":${JSON.stringify(event.eventId)},` +
@@ -57,7 +57,7 @@ export function makeDepositHandler(deps: () => DepositDeps) {
       ...(key === undefined ? {} : { idempotency: { key, payloadHash } }),
       respond: (events) => {
         const [first] = events;
-        if (first === undefined) throw new Error('a deposit decides exactly one event');
+        if (first?.type !== 'Deposited') throw new Error('a deposit decides exactly one Deposited event');
         return depositResponse(first);
       },
     });

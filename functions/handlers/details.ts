@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { thresholdConfig } from '#app/config.ts';
 import { catchUp } from '#app/wallet-projection.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
@@ -17,10 +17,12 @@ import { HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
  * `{"WalletID":…,"Balance":…,"AboveThreshold":…}`. Reads the projected view and folds in any
  * events the projector has not applied yet, so a read always reflects every acknowledged deposit.
  */
-export function makeDetailsHandler(deps: () => { stores: Stores; config: ThresholdConfig }) {
+export function makeDetailsHandler(
+  deps: () => Promise<{ stores: Pick<Stores, 'events' | 'readModels'>; config: ThresholdConfig }>,
+) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     const walletId = parseWalletId(event.pathParameters?.wallet_id);
-    const { stores, config } = deps();
+    const { stores, config } = await deps();
     const [stored, lanes] = await Promise.all([
       stores.readModels.getView(walletId),
       stores.events.lanes(walletId),
@@ -42,7 +44,10 @@ export function makeDetailsHandler(deps: () => { stores: Stores; config: Thresho
 }
 
 export const handler = middy(
-  makeDetailsHandler(() => ({ stores: storesFromEnv(), config: thresholdConfig() })),
+  makeDetailsHandler(async () => ({
+    stores: storesFromEnv(),
+    config: (await activeRulesFromEnv().current()).threshold,
+  })),
 )
   .use(injectLambdaContext(logger))
   .use(problemErrors(logger));

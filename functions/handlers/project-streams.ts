@@ -5,9 +5,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout.ts';
-import { thresholdConfig } from '#app/config.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger, metrics } from '#http/observability.ts';
@@ -20,11 +20,13 @@ const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S:
  * order, so duplicates, reordering and gaps in delivery change nothing. A wallet that fails fails
  * only its own records (partial batch response); the rest of the batch is kept.
  */
-export function makeProjectStreamsHandler(deps: () => { stores: Stores; config: ThresholdConfig }) {
+export function makeProjectStreamsHandler(
+  deps: () => Promise<{ stores: Pick<Stores, 'events' | 'readModels'>; config: ThresholdConfig }>,
+) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const views = new ViewCache();
   return async (event: DynamoDBStreamEvent, context: Context) => {
-    const { stores, config } = deps();
+    const { stores, config } = await deps();
     // Which lanes of which wallets rang, so each wallet is projected once per batch.
     const rang = new Map<string, Set<number>>();
     for (const record of event.Records) {
@@ -56,9 +58,9 @@ export function makeProjectStreamsHandler(deps: () => { stores: Stores; config: 
 }
 
 export const handler = middy(
-  makeProjectStreamsHandler(() => ({
+  makeProjectStreamsHandler(async () => ({
     stores: storesFromEnv(),
-    config: thresholdConfig(),
+    config: (await activeRulesFromEnv().current()).threshold,
   })),
 )
   .use(injectLambdaContext(logger))

@@ -11,7 +11,7 @@ import {
   ParseError,
   serialize,
 } from '@marcbachmann/cel-js';
-import { rewriteTypeIdentifier, TYPE_ALIAS } from './lexer.ts';
+import { ALIAS_WORD, rewriteTypeIdentifier, TYPE_ALIAS } from './lexer.ts';
 
 /** Limits on one expression, so a rule file cannot make compiling or evaluating unbounded. */
 export const EXPRESSION_CHARS_MAX = 4_000;
@@ -130,7 +130,7 @@ export function compileExpression(
 
 function celProblem(error: unknown, role: ExpressionRole, kind: string): ExpressionProblem {
   if (error instanceof ParseError || error instanceof CelTypeError || error instanceof EvaluationError) {
-    const summary = error.summary.replaceAll(TYPE_ALIAS, 'type');
+    const summary = error.summary.replace(ALIAS_WORD, 'type');
     const hint = error.code === 'unknown_variable' ? ` (the variables are ${VARIABLES.join(', ')})` : '';
     return { offset: error.range?.start ?? 0, message: `${role}: CEL ${kind}: ${summary}${hint}` };
   }
@@ -312,16 +312,23 @@ function toCel(value: unknown, depth: number): unknown {
       if (value === null) return null;
       if (depth >= DATA_DEPTH_MAX)
         throw new FactDataError(`data is nested deeper than ${DATA_DEPTH_MAX} levels`);
-      if (Array.isArray(value)) return value.map((item) => toCel(item, depth + 1));
+      // As in JSON, undefined (and functions) in a list read as null, and as absent in a map.
+      if (Array.isArray(value)) return value.map((item) => (isAbsent(item) ? null : toCel(item, depth + 1)));
       const map: Record<string, unknown> = Object.create(null);
       const source = value as Record<string, unknown>;
       // for…in is several times faster than Object.entries here, and this runs once per fact.
-      for (const key in source) if (Object.hasOwn(source, key)) map[key] = toCel(source[key], depth + 1);
+      for (const key in source) {
+        const item = source[key];
+        if (Object.hasOwn(source, key) && !isAbsent(item)) map[key] = toCel(item, depth + 1);
+      }
       return map;
     }
     default:
-      throw new FactDataError(`data holds a ${typeof value}, which is not JSON`);
+      throw new FactDataError(`data is a ${typeof value}, not JSON`);
   }
 }
+
+const isAbsent = (value: unknown): boolean =>
+  value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
 export { EvaluationError };

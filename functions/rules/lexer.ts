@@ -152,6 +152,8 @@ export function normalizeCel(text: string): string {
  * exact; the alias is declared as a string variable. Writing the alias itself is refused.
  */
 export const TYPE_ALIAS = '_typ';
+/** The alias as a whole word, to put `type` back into the library's messages. */
+export const ALIAS_WORD = /\b_typ\b/g;
 
 export interface TypeRewrite {
   text: string;

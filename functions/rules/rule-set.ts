@@ -21,7 +21,7 @@ import {
   FactDataError,
 } from './cel.ts';
 import type { ParsedForm, RuleDraft } from './draft.ts';
-import { normalizeCel, TYPE_ALIAS } from './lexer.ts';
+import { ALIAS_WORD, normalizeCel, TYPE_ALIAS } from './lexer.ts';
 import { parseOneLinerForm } from './one-liner.ts';
 import {
   type Award,
@@ -158,6 +158,7 @@ export function compileRuleSet(text: string, options: CompileOptions): CompileRe
   const flag = form.flag ?? DEFAULT_THRESHOLD_FLAG;
   const ruleSet = {
     textHash: hash(text),
+    ...(options.source === undefined ? {} : { source: options.source }),
     rules: Object.freeze(runtimes.map((runtime) => runtime.rule)),
     flag: Object.freeze({ ...flag }),
     evaluate: (fact: Fact): Award[] => evaluateFact(candidatesByType.get(fact.type) ?? unindexed, fact),
@@ -260,7 +261,7 @@ function run(
     return expression(context);
   } catch (error) {
     if (!(error instanceof EvaluationError)) throw error;
-    const summary = error.summary.replaceAll(TYPE_ALIAS, 'type');
+    const summary = error.summary.replace(ALIAS_WORD, 'type');
     if (error.code === 'unknown_variable') {
       // Every variable is declared and set, except `time` when the fact's time is not RFC 3339.
       throw failure(

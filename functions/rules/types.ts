@@ -72,6 +72,8 @@ export interface CompiledRule {
 export interface CompiledRuleSet {
   /** Hash of the whole rule file text, verbatim. */
   textHash: string;
+  /** The name the text was compiled under (`CompileOptions.source`), for logs and listings. */
+  source?: string;
   /** In file order. */
   rules: readonly CompiledRule[];
   flag: ThresholdFlagRule;
@@ -87,7 +89,7 @@ export type CompileResult = { ok: true; ruleSet: CompiledRuleSet } | { ok: false
 export interface CompileOptions {
   /** A hash of a text as lowercase hex, at least 10 digits (e.g. SHA-256); the rules code does no crypto. */
   hash: (text: string) => string;
-  /** A name for the text (a file name), used by `formatRuleError`. */
+  /** A name for the text (a file name), kept on the rule set; pass it to `formatRuleError` too. */
   source?: string;
 }
 

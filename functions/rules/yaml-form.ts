@@ -76,17 +76,17 @@ class FormReader {
     }
     for (const pair of contents.items) {
       const key = this.keyName(pair);
-      if (key === 'rules') this.readRules(pair.value as Node | null, pair);
-      else if (key === 'flags') this.readFlags(pair.value as Node | null, pair);
+      if (key === 'rules') this.readRules(pair.value as Node | null);
+      else if (key === 'flags') this.readFlags(pair.value as Node | null);
       else if (key !== null)
         this.error(pair.key as Node, `unknown top-level key \`${key}\` (expected rules, flags)`);
     }
   }
 
-  private readRules(node: Node | null, pair: Pair): void {
+  private readRules(node: Node | null): void {
     if (node === null || (isScalar(node) && node.value === null)) return;
     if (!isSeq(node)) {
-      this.error(node ?? (pair.key as Node), '`rules` must be a list');
+      this.error(node, '`rules` must be a list');
       return;
     }
     for (const item of node.items as (Node | null)[]) {
@@ -113,12 +113,25 @@ class FormReader {
     // YAML has already removed its own comments; a `#` still in the value is part of the rule.
     const split = splitOneLiner(source, { hashComments: false });
     if (split === null) this.errors.push({ ...start, message: 'empty rule' });
-    else if ('message' in split) this.errors.push(split);
-    else this.rules.push({ line: start.line, ...split });
+    else if ('message' in split) {
+      const quoted = item.type === 'QUOTE_SINGLE' || item.type === 'QUOTE_DOUBLE';
+      const hint = quoted ? '' : ' (in YAML, ` #` starts a comment: quote an item that contains one)';
+      this.errors.push({ ...split, message: split.message + hint });
+    } else this.rules.push({ line: start.line, ...split });
   }
 
   private readRuleMap(map: YAMLMap): void {
     const start = this.start(map);
+    const keys = map.items.map((pair) => (isScalar(pair.key) ? pair.key.value : null));
+    if (!keys.some((key) => typeof key === 'string' && RULE_FIELDS.includes(key))) {
+      // `- a ? 1 : 2, 3` is a map to YAML: the one-liner needed quotes.
+      this.errors.push({
+        ...start,
+        message:
+          'this item reads as a YAML map, not a rule: quote a one-liner that contains `: `, or use `when:` and `points:`',
+      });
+      return;
+    }
     const fields = this.fields(map, RULE_FIELDS, (key) =>
       key === 'asset' ? '`asset` is not supported: every award is in points' : null,
     );
@@ -161,10 +174,10 @@ class FormReader {
     }
   }
 
-  private readFlags(node: Node | null, pair: Pair): void {
+  private readFlags(node: Node | null): void {
     if (node === null || (isScalar(node) && node.value === null)) return;
     if (!isSeq(node)) {
-      this.error(node ?? (pair.key as Node), '`flags` must be a list');
+      this.error(node, '`flags` must be a list');
       return;
     }
     for (const item of node.items as (Node | null)[]) {
@@ -369,12 +382,12 @@ class FormReader {
     return { text: String(value), position: () => position };
   }
 
-  private start(node: Node): Position {
-    return this.at(node.range?.[0] ?? 0);
+  private start(node: Node | null): Position {
+    return this.at(node?.range?.[0] ?? 0);
   }
 
   private error(node: Node | null, message: string): void {
-    this.errors.push({ ...this.start(node ?? ({ range: [0, 0, 0] } as unknown as Node)), message });
+    this.errors.push({ ...this.start(node), message });
   }
 }
 

@@ -1,12 +1,15 @@
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
+import type { RuleSetStore } from '#ports/rule-sets.ts';
 import { createDocumentClient, tableNameFromEnv } from './client.ts';
 import { DynamoEventStore } from './event-store.ts';
 import { DynamoReadModelStore } from './read-models.ts';
+import { DynamoRuleSetStore } from './rule-sets.ts';
 
 export interface Stores {
   events: EventStore;
   readModels: ReadModelStore;
+  ruleSets: RuleSetStore;
 }
 
 let fromEnv: Stores | undefined;
@@ -19,6 +22,7 @@ export function storesFromEnv(): Stores {
     fromEnv = {
       events: new DynamoEventStore(client, table),
       readModels: new DynamoReadModelStore(client, table),
+      ruleSets: new DynamoRuleSetStore(client, table),
     };
   }
   return fromEnv;

@@ -46,20 +46,49 @@ const numberAttr = intText.transform((value, ctx) => {
   return parsed;
 });
 
-export const eventItemSchema = z.object({
+const eventItemBase = {
   pk: z.string(),
   sk: z.string(),
   walletId: z.string(),
   lane: numberAttr,
   version: numberAttr,
   eventId: z.string(),
-  type: z.literal('Deposited'),
-  data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr }),
   recordedAtMs: numberAttr,
   idempotencyKey: z.string().optional(),
   hash: z.string(),
   prevHash: z.string(),
-});
+};
+
+/** The stored event, one shape per event type. */
+export const eventItemSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...eventItemBase,
+    type: z.literal('Deposited'),
+    data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr, factId: z.string().optional() }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('FactRecorded'),
+    data: z.object({
+      factId: z.string(),
+      source: z.string(),
+      factType: z.string(),
+      occurredAtMs: numberAttr,
+      dataJson: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('PointsAwarded'),
+    data: z.object({
+      points: bigintAttr,
+      factId: z.string(),
+      ruleId: z.string(),
+      ruleSetVersion: numberAttr,
+      ruleTextHash: z.string(),
+    }),
+  }),
+]);
 
 export function toEventItem(event: RecordedEvent, prevHash: string, hash: string): Record<string, unknown> {
   return {
@@ -71,7 +100,7 @@ export function toEventItem(event: RecordedEvent, prevHash: string, hash: string
     version: event.version,
     eventId: event.eventId,
     type: event.type,
-    data: { amountMinor: event.data.amountMinor, occurredAtMs: event.data.occurredAtMs },
+    data: event.data,
     recordedAtMs: event.recordedAtMs,
     idempotencyKey: event.idempotencyKey,
     prevHash,
@@ -81,18 +110,30 @@ export function toEventItem(event: RecordedEvent, prevHash: string, hash: string
 
 export function fromEventItem(item: unknown): RecordedEvent & { hash: string; prevHash: string } {
   const parsed = eventItemSchema.parse(item);
-  return {
+  const base = {
     walletId: parsed.walletId,
     lane: parsed.lane,
     version: parsed.version,
     eventId: parsed.eventId,
-    type: parsed.type,
-    data: parsed.data,
     recordedAtMs: parsed.recordedAtMs,
     ...(parsed.idempotencyKey === undefined ? {} : { idempotencyKey: parsed.idempotencyKey }),
     hash: parsed.hash,
     prevHash: parsed.prevHash,
   };
+  switch (parsed.type) {
+    case 'Deposited': {
+      const { factId, ...deposit } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: { ...deposit, ...(factId === undefined ? {} : { factId }) },
+      };
+    }
+    case 'FactRecorded':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'PointsAwarded':
+      return { ...base, type: parsed.type, data: parsed.data };
+  }
 }
 
 const idempotencyItemSchema = z.object({
@@ -153,6 +194,9 @@ const viewItemSchema = z.object({
   eventCount: numberAttr,
   balanceMinor: bigintAttr,
   depositCount: numberAttr,
+  points: bigintAttr,
+  awardCount: numberAttr,
+  factCount: numberAttr,
   updatedAtMs: numberAttr,
   thresholdMinor: bigintAttr,
   windowMs: numberAttr,
@@ -176,6 +220,9 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
     eventCount: view.eventCount,
     balanceMinor: view.balanceMinor,
     depositCount: view.depositCount,
+    points: view.points,
+    awardCount: view.awardCount,
+    factCount: view.factCount,
     updatedAtMs: view.updatedAtMs,
     thresholdMinor: view.thresholdMinor,
     windowMs: view.windowMs,
@@ -194,6 +241,9 @@ export function fromViewItem(item: unknown): WalletView {
     eventCount: parsed.eventCount,
     balanceMinor: parsed.balanceMinor,
     depositCount: parsed.depositCount,
+    points: parsed.points,
+    awardCount: parsed.awardCount,
+    factCount: parsed.factCount,
     updatedAtMs: parsed.updatedAtMs,
     thresholdMinor: parsed.thresholdMinor,
     windowMs: parsed.windowMs,

@@ -2,10 +2,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '#adapters/sqs/client.ts';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import { handlerLoader, type LambdaHandler } from './lambda.ts';
+import { type QueueConsumer, QueuePoller, type QueuePollerOptions } from './queue-poller.ts';
+import { ensureEventsQueues, type LocalSqs, startLocalSqs } from './sqs-local.ts';
 import { type StreamConsumer, StreamPoller, type StreamPollerOptions } from './stream-poller.ts';
 import { DEFAULT_LOCAL_TABLE_NAME, ensureTable } from './table.ts';
 
@@ -44,6 +48,23 @@ export interface LocalRuntimeOptions {
     StreamPollerOptions,
     'idlePollMs' | 'quietPollMs' | 'describeIntervalMs' | 'retryBackoffMs' | 'onFailure'
   >;
+  /** The local events queue (fauxqs) and its pollers. */
+  queues?: LocalQueuesOptions;
+}
+
+export interface LocalQueuesOptions extends Pick<QueuePollerOptions, 'waitTimeSeconds' | 'concurrency'> {
+  /** A FIFO events queue (`MessageGroupId` = wallet), as the stack can deploy. @default false */
+  fifo?: boolean;
+  /**
+   * How long a failed message stays hidden before it is delivered again. Short locally, so a
+   * retry (and a poison message's way to the DLQ) takes seconds, not minutes. @default 2
+   */
+  visibilityTimeoutSeconds?: number;
+  /**
+   * On stop, wait up to this long for the queue to empty: the local SQS keeps nothing across
+   * restarts, so events accepted with 202 are ingested before it goes. @default 3000
+   */
+  drainOnStopMs?: number;
 }
 
 export interface LocalRuntime {
@@ -55,8 +76,20 @@ export interface LocalRuntime {
   tableName: string;
   streamArn: string;
   poller: StreamPoller;
+  /** The local SQS endpoint the handlers use (ENV.sqsEndpoint). */
+  sqsEndpoint: string;
+  /** The events queue (ENV.eventsQueueUrl) and its DLQ (ENV.eventsDlqUrl). */
+  eventsQueueUrl: string;
+  eventsDlqUrl: string;
+  /** One per `events-queue` trigger in the wiring table. */
+  queuePollers: QueuePoller[];
   /** Resolves once every stream record written before the call has been delivered to the projector. */
   whenProjected(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Resolves once the events queue is empty and no batch is being handled: every event accepted
+   * before the call has been ingested or dead-lettered.
+   */
+  whenIngested(options?: { timeoutMs?: number }): Promise<void>;
   /** Stops the HTTP server, the poller and the JVM (if this runtime started it). Idempotent. */
   stop(): Promise<void>;
 }
@@ -76,7 +109,9 @@ let active = false;
 
 /**
  * Runs the whole system on this machine: DynamoDB Local, the table, the HTTP API calling the same
- * handlers API Gateway would, and a stream poller calling the projector with Lambda-shaped batches.
+ * handlers API Gateway would, a stream poller calling the projector with Lambda-shaped batches, and
+ * a local SQS (fauxqs, in this process) holding the events queue and its DLQ, with a queue poller
+ * calling the ingest handler with Lambda-shaped SQS batches.
  *
  * The HTTP port is bound first, so a taken port fails in milliseconds and starts no JVM; requests
  * that arrive before the table exists wait for it.
@@ -135,21 +170,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let poller: StreamPoller | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let streams: DynamoDBStreamsClient | undefined;
+  let sqsStarting: Promise<LocalSqs> | undefined;
+  let sqs: SQSClient | undefined;
+  const queuePollers: QueuePoller[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // Outside in: no new requests, no new invocations, then the database they use.
+      // Outside in: no new requests; the queue drained (its emulator keeps nothing); no new
+      // invocations; then the services they use.
       await http.close();
+      await drainQueues(queuePollers, options.queues?.drainOnStopMs ?? 3_000, log);
+      await Promise.all(queuePollers.map((queuePoller) => queuePoller.stop()));
       await poller?.stop();
+      await sqsStarting?.then(
+        (server) => server.stop(),
+        () => undefined,
+      );
       await database?.stop();
       dynamodb?.destroy();
       streams?.destroy();
+      sqs?.destroy();
       active = false;
     })();
     return stopping;
   };
 
   try {
+    // The local SQS starts in milliseconds, alongside the JVM.
+    const sqsStarted = startLocalSqs({ host: '127.0.0.1', port: 0 });
+    sqsStarting = sqsStarted;
+    // Don't leave it unhandled if the JVM fails first; the await below reports it otherwise.
+    sqsStarted.catch(() => undefined);
     let endpoint = options.endpoint;
     if (endpoint === undefined) {
       const dbPath =
@@ -157,11 +208,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       database = await startDynamoDbLocal({ port: 'any', ...(dbPath === undefined ? {} : { dbPath }), log });
       endpoint = database.endpoint;
     }
+    const sqsEndpoint = (await sqsStarted).endpoint;
+    sqs = createSqsClient({ endpoint: sqsEndpoint, region: LOCAL_REGION });
+    const queueTrigger = functions
+      .flatMap((spec) => spec.triggers ?? [])
+      .find((trigger) => trigger.kind === 'events-queue');
+    const queues = await ensureEventsQueues(sqs, {
+      fifo: options.queues?.fifo ?? false,
+      maxReceiveCount: queueTrigger?.maxReceiveCount ?? 5,
+      visibilityTimeoutSeconds: options.queues?.visibilityTimeoutSeconds ?? 2,
+    });
 
     // Before any handler module loads: they read their configuration from the environment.
     Object.assign(process.env, {
       [ENV.tableName]: tableName,
       [ENV.dynamodbEndpoint]: endpoint,
+      [ENV.sqsEndpoint]: sqsEndpoint,
+      [ENV.eventsQueueUrl]: queues.queueUrl,
+      [ENV.eventsDlqUrl]: queues.dlqUrl,
       AWS_REGION: LOCAL_REGION,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
@@ -176,10 +240,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // Loading every handler now surfaces an import error at start-up, not on the first request.
     const consumers: StreamConsumer[] = [];
+    const queueConsumers: QueueConsumer[] = [];
     for (const spec of functions) {
       const handler = await loadHandler(spec);
       for (const trigger of spec.triggers ?? []) {
         if (trigger.kind === 'table-stream') consumers.push({ spec, trigger, handler });
+        if (trigger.kind === 'events-queue') queueConsumers.push({ spec, trigger, handler });
+        // 'kafka': no broker runs locally; tests feed MSK-shaped events to the handler directly.
       }
     }
 
@@ -193,6 +260,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...options.poller,
     });
     poller.start();
+    for (const consumer of queueConsumers) {
+      const queuePoller = new QueuePoller({
+        client: sqs,
+        queueUrl: queues.queueUrl,
+        queueArn: queues.queueArn,
+        consumer,
+        region: LOCAL_REGION,
+        log,
+        ...(options.queues?.waitTimeSeconds === undefined
+          ? {}
+          : { waitTimeSeconds: options.queues.waitTimeSeconds }),
+        ...(options.queues?.concurrency === undefined ? {} : { concurrency: options.queues.concurrency }),
+      });
+      queuePoller.start();
+      queuePollers.push(queuePoller);
+    }
     markReady();
 
     const started = poller;
@@ -203,12 +286,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tableName,
       streamArn: table.streamArn,
       poller: started,
+      sqsEndpoint,
+      eventsQueueUrl: queues.queueUrl,
+      eventsDlqUrl: queues.dlqUrl,
+      queuePollers,
       whenProjected: (waitOptions) => started.whenIdle(waitOptions),
+      whenIngested: async (waitOptions) => {
+        await Promise.all(queuePollers.map((queuePoller) => queuePoller.whenIdle(waitOptions)));
+      },
       stop,
     };
   } catch (error) {
     markFailed(error);
     await stop();
     throw error;
+  }
+}
+
+/** Waits (bounded) for the queue to empty before its in-memory emulator stops; says what is lost if not. */
+async function drainQueues(pollers: readonly QueuePoller[], timeoutMs: number, log: (line: string) => void) {
+  if (timeoutMs <= 0) return;
+  try {
+    await Promise.all(pollers.map((queuePoller) => queuePoller.whenIdle({ timeoutMs })));
+  } catch (error) {
+    log(`local queue not drained before stopping; its remaining messages are lost: ${String(error)}`);
   }
 }

@@ -86,7 +86,9 @@ describe('duplicates change nothing', () => {
           const events = store.storedEvents('w1');
           expect(events).toHaveLength(earlierDeposits + rivals + 1);
           expect(
-            events.filter((event) => event.idempotencyKey === 'k').map((event) => event.data.amountMinor),
+            events
+              .filter((event) => event.idempotencyKey === 'k')
+              .map((event) => (event.type === 'Deposited' ? event.data.amountMinor : undefined)),
           ).toEqual([amountMinor]);
           expect((await store.findIdempotency('k'))?.response).toEqual(first);
 

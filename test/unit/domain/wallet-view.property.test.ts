@@ -66,12 +66,15 @@ const scenario = (lanes: number): fc.Arbitrary<Scenario> =>
       return { config: { windowMs, thresholdMinor, retainMax }, events, pageSizes };
     });
 
-const toDeposit = (event: RecordedEvent): WindowDeposit => ({
-  atMs: event.data.occurredAtMs,
-  amountMinor: event.data.amountMinor,
-  lane: event.lane,
-  version: event.version,
-});
+function toDeposit(event: RecordedEvent): WindowDeposit {
+  if (event.type !== 'Deposited') throw new Error(`not a deposit: ${event.type}`);
+  return {
+    atMs: event.data.occurredAtMs,
+    amountMinor: event.data.amountMinor,
+    lane: event.lane,
+    version: event.version,
+  };
+}
 
 /** The deposits in the window (t − W, t] by (atMs, lane, version), and their sum. */
 function windowEndingAt(deposits: WindowDeposit[], t: number, windowMs: number) {
@@ -134,7 +137,7 @@ describe('wallet view properties', () => {
   it('(a) balance equals the sum of the deposits, in the decider state and the view', () => {
     fc.assert(
       fc.property(scenario(4), (s) => {
-        const sum = s.events.reduce((total, event) => total + event.data.amountMinor, 0n);
+        const sum = s.events.reduce((total, event) => total + toDeposit(event).amountMinor, 0n);
         expect(s.events.reduce(evolve, initialWalletState()).balanceMinor).toBe(sum);
         const { view } = projectInPages(s);
         expect(view.balanceMinor).toBe(sum);

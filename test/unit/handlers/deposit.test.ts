@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DepositDeps } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HeadCache } from '#app/head-cache.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
@@ -32,7 +31,7 @@ const deposit = middy(
   })),
 ).use(problemErrors(logger));
 const details = middy(
-  makeDetailsHandler(() => ({ stores: { events: store, readModels: store }, config: CONFIG })),
+  makeDetailsHandler(async () => ({ stores: { events: store, readModels: store }, config: CONFIG })),
 ).use(problemErrors(logger));
 
 async function post(walletId: string, amount: number | string, atMs: number) {

@@ -1,0 +1,335 @@
+import { z } from 'zod';
+import { cloudEventProtoType } from './cloudevent-proto.ts';
+
+/**
+ * MSK records → candidate CloudEvents (validated afterwards by the same zod schema as every other
+ * way in). Three encodings of the CloudEvents Kafka protocol binding are understood:
+ * - structured JSON: `content-type: application/cloudevents+json`, the value is the event's JSON;
+ * - structured protobuf: `content-type: application/cloudevents+protobuf`, the value is an
+ *   `io.cloudevents.v1.CloudEvent` (./cloudevent.proto), decoded with protobufjs;
+ * - binary mode: `ce_*` headers carry the attributes and the value is the data.
+ * Without a content type or `ce_specversion`, the first byte decides: `{` is JSON, anything else
+ * protobuf (a CloudEvent message starts with a field tag, never with `{`).
+ */
+
+/** One record as the MSK event source delivers it: key and value base64, header values as bytes. */
+export const mskRecordSchema = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.number().int(),
+  timestamp: z.number().optional(),
+  timestampType: z.string().optional(),
+  key: z.string().nullish(),
+  value: z.string().nullish(),
+  headers: z.array(z.record(z.string(), z.array(z.number().int().min(0).max(255)))).nullish(),
+});
+
+export type MskRecord = z.infer<typeof mskRecordSchema>;
+
+/** The MSK event: records grouped by `topic-partition`, each group in offset order. */
+export const mskEventSchema = z.object({
+  eventSource: z.literal('aws:kafka'),
+  eventSourceArn: z.string().optional(),
+  bootstrapServers: z.string().optional(),
+  records: z.record(z.string(), z.array(z.unknown())),
+});
+
+export type DecodedRecord =
+  | { ok: true; format: 'json' | 'protobuf' | 'binary'; candidate: unknown }
+  | { ok: false; code: 'undecodable'; reason: string };
+
+const MEDIA_JSON = 'application/cloudevents+json';
+const MEDIA_PROTOBUF = 'application/cloudevents+protobuf';
+const OPEN_BRACE = 0x7b;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Header values by lower-cased name (the binding's names are lower case; a producer that wrote
+ * `Content-Type` still means it). The last of repeated headers wins, as a map would have it.
+ */
+export function recordHeaders(record: Pick<MskRecord, 'headers'>): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const header of record.headers ?? []) {
+    for (const [name, bytes] of Object.entries(header)) {
+      headers.set(name.toLowerCase(), Buffer.from(bytes).toString('utf8'));
+    }
+  }
+  return headers;
+}
+
+/** The media type of a content type, without parameters: `application/json; charset=utf-8` → `application/json`. */
+const mediaType = (contentType: string): string => (contentType.split(';')[0] ?? '').trim().toLowerCase();
+
+/** JSON media types: `application/json`, `text/json` and any `+json` suffix. */
+export const isJsonMediaType = (contentType: string): boolean => {
+  const media = mediaType(contentType);
+  return media === 'application/json' || media === 'text/json' || media.endsWith('+json');
+};
+
+/** Decodes one record's value into a candidate CloudEvent (not yet validated). */
+export function decodeRecord(record: MskRecord): DecodedRecord {
+  if (record.value === undefined || record.value === null) {
+    return fail('the record has no value (a tombstone?): there is no event to ingest');
+  }
+  const bytes = Buffer.from(record.value, 'base64');
+  const headers = recordHeaders(record);
+  const contentType = headers.get('content-type');
+  const media = contentType === undefined ? undefined : mediaType(contentType);
+
+  if (media === MEDIA_JSON) return decodeJson(bytes);
+  if (media === MEDIA_PROTOBUF) return decodeProtobuf(bytes);
+  if (media?.startsWith('application/cloudevents')) {
+    return fail(
+      `content-type ${media} is not supported on Kafka; send one event per record (${MEDIA_JSON} or ${MEDIA_PROTOBUF})`,
+    );
+  }
+  if (headers.has('ce_specversion')) return decodeBinaryMode(bytes, headers, contentType);
+  if (media !== undefined) {
+    return fail(
+      `content-type ${media} without ce_* headers is not a CloudEvent; expected ${MEDIA_JSON}, ${MEDIA_PROTOBUF} or binary mode`,
+    );
+  }
+  if (bytes.length === 0) return fail('the record value is empty');
+  return bytes[0] === OPEN_BRACE ? decodeJson(bytes) : decodeProtobuf(bytes);
+}
+
+function fail(reason: string): DecodedRecord {
+  return { ok: false, code: 'undecodable', reason };
+}
+
+function decodeJson(bytes: Buffer): DecodedRecord {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return fail('the JSON value is not valid UTF-8');
+  }
+  try {
+    return { ok: true, format: 'json', candidate: JSON.parse(text) };
+  } catch (error) {
+    return fail(`the value is not JSON: ${error instanceof SyntaxError ? error.message : 'unreadable'}`);
+  }
+}
+
+/** The decoded protobuf message as plain data (protobufjs `toObject`, int64 as text, bytes as base64). */
+const attributeValueSchema = z.object({
+  ce_boolean: z.boolean().optional(),
+  ce_integer: z.number().int().optional(),
+  ce_string: z.string().optional(),
+  ce_bytes: z.string().optional(),
+  ce_uri: z.string().optional(),
+  ce_uri_ref: z.string().optional(),
+  ce_timestamp: z.object({ seconds: z.string().optional(), nanos: z.number().int().optional() }).optional(),
+  attr: z.string().optional(),
+});
+
+const protoEventSchema = z.object({
+  id: z.string().optional(),
+  source: z.string().optional(),
+  spec_version: z.string().optional(),
+  type: z.string().optional(),
+  attributes: z.record(z.string(), attributeValueSchema).optional(),
+  binary_data: z.string().optional(),
+  text_data: z.string().optional(),
+  proto_data: z.object({ type_url: z.string().optional() }).optional(),
+});
+
+/** Context attributes the message holds in fields of their own; the map may not repeat them. */
+const RESERVED_ATTRIBUTES = new Set(['id', 'source', 'specversion', 'type', 'data', 'data_base64']);
+
+function decodeProtobuf(bytes: Buffer): DecodedRecord {
+  const type = cloudEventProtoType();
+  let plain: unknown;
+  try {
+    // `defaults: false`: a field left unset stays absent, so an empty `id` is reported as missing.
+    plain = type.toObject(type.decode(bytes), {
+      longs: String,
+      bytes: String,
+      defaults: false,
+      oneofs: true,
+    });
+  } catch (error) {
+    return fail(
+      `the value is not an io.cloudevents.v1.CloudEvent protobuf message: ${error instanceof Error ? error.message : 'unreadable'}`,
+    );
+  }
+  const message = protoEventSchema.safeParse(plain);
+  if (!message.success) return fail('the protobuf message does not have the CloudEvent shape');
+  const {
+    id,
+    source,
+    spec_version,
+    type: eventType,
+    attributes,
+    binary_data,
+    text_data,
+    proto_data,
+  } = message.data;
+
+  const event: Record<string, unknown> = {
+    ...(spec_version === undefined ? {} : { specversion: spec_version }),
+    ...(id === undefined ? {} : { id }),
+    ...(source === undefined ? {} : { source }),
+    ...(eventType === undefined ? {} : { type: eventType }),
+  };
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (RESERVED_ATTRIBUTES.has(name)) {
+      return fail(`attributes.${name}: belongs in its own field of the message, not in the attributes map`);
+    }
+    const converted = attributeValue(value);
+    if (!converted.ok) return fail(`attributes.${name}: ${converted.reason}`);
+    event[name] = converted.value;
+  }
+
+  const contentType = typeof event.datacontenttype === 'string' ? event.datacontenttype : undefined;
+  if (proto_data !== undefined) {
+    return fail(
+      `proto_data (${proto_data.type_url ?? 'google.protobuf.Any'}) is not supported: rules read JSON data, so send it as text_data with datacontenttype application/json`,
+    );
+  }
+  if (text_data !== undefined) {
+    const data = textData(text_data, contentType);
+    if (!data.ok) return fail(`text_data: ${data.reason}`);
+    event.data = data.value;
+  } else if (binary_data !== undefined) {
+    const data = binaryData(Buffer.from(binary_data, 'base64'), contentType);
+    if (!data.ok) return fail(`binary_data: ${data.reason}`);
+    Object.assign(event, data.value);
+  }
+  return { ok: true, format: 'protobuf', candidate: event };
+}
+
+type Converted<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+function attributeValue(value: z.infer<typeof attributeValueSchema>): Converted<unknown> {
+  switch (value.attr) {
+    case 'ce_boolean':
+      return { ok: true, value: value.ce_boolean };
+    case 'ce_integer':
+      return { ok: true, value: value.ce_integer };
+    case 'ce_string':
+      return { ok: true, value: value.ce_string };
+    case 'ce_bytes':
+      // The JSON format carries Binary attributes as base64 text.
+      return { ok: true, value: value.ce_bytes };
+    case 'ce_uri':
+      return { ok: true, value: value.ce_uri };
+    case 'ce_uri_ref':
+      return { ok: true, value: value.ce_uri_ref };
+    case 'ce_timestamp':
+      return timestampText(value.ce_timestamp?.seconds ?? '0', value.ce_timestamp?.nanos ?? 0);
+    default:
+      return { ok: false, reason: 'has no value' };
+  }
+}
+
+/**
+ * A google.protobuf.Timestamp as RFC 3339 in UTC, exact to the nanosecond (`2026-11-22T10:00:00.5Z`),
+ * which is how the JSON format writes the `time` attribute.
+ */
+export function timestampText(seconds: string, nanos: number): Converted<string> {
+  const wholeSeconds = Number(seconds);
+  if (!Number.isSafeInteger(wholeSeconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
+    return { ok: false, reason: `is not a valid timestamp (seconds ${seconds}, nanos ${nanos})` };
+  }
+  const date = new Date(wholeSeconds * 1000);
+  // Year 0001 to 9999, as the Timestamp type defines it and RFC 3339 can write it.
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
+    return { ok: false, reason: `is outside the years 0001-9999 (seconds ${seconds})` };
+  }
+  const fraction = nanos === 0 ? '' : `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;
+  return { ok: true, value: `${date.toISOString().slice(0, 19)}${fraction}Z` };
+}
+
+/**
+ * Text data: JSON when the content type says so, or when there is none and the text parses (the
+ * JSON format's default content type is JSON); otherwise the text itself.
+ */
+function textData(text: string, contentType: string | undefined): Converted<unknown> {
+  if (contentType !== undefined && !isJsonMediaType(contentType)) return { ok: true, value: text };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    if (contentType === undefined) return { ok: true, value: text };
+    return {
+      ok: false,
+      reason: `datacontenttype is ${contentType} but the text is not JSON: ${error instanceof SyntaxError ? error.message : 'unreadable'}`,
+    };
+  }
+}
+
+/** Binary data: parsed when it is JSON text, else kept as `data_base64`, as the JSON format does. */
+function binaryData(bytes: Buffer, contentType: string | undefined): Converted<Record<string, unknown>> {
+  if (contentType !== undefined && isJsonMediaType(contentType)) {
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return { ok: false, reason: `datacontenttype is ${contentType} but the bytes are not UTF-8` };
+    }
+    const parsed = textData(text, contentType);
+    return parsed.ok ? { ok: true, value: { data: parsed.value } } : parsed;
+  }
+  return { ok: true, value: { data_base64: bytes.toString('base64') } };
+}
+
+/**
+ * Binary mode: every `ce_<name>` header is the attribute `<name>`, `content-type` is
+ * `datacontenttype`, and the value is the data.
+ */
+function decodeBinaryMode(
+  bytes: Buffer,
+  headers: Map<string, string>,
+  contentType: string | undefined,
+): DecodedRecord {
+  const event: Record<string, unknown> = {};
+  for (const [name, value] of headers) {
+    if (name.startsWith('ce_') && name.length > 3) event[name.slice(3)] = value;
+  }
+  if (contentType !== undefined) event.datacontenttype = contentType;
+  if (bytes.length === 0) return { ok: true, format: 'binary', candidate: event };
+  if (
+    contentType === undefined ||
+    isJsonMediaType(contentType) ||
+    mediaType(contentType).startsWith('text/')
+  ) {
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return fail('the value is not valid UTF-8 text');
+    }
+    const data = textData(text, contentType);
+    if (!data.ok) return fail(`value: ${data.reason}`);
+    event.data = data.value;
+  } else {
+    event.data_base64 = bytes.toString('base64');
+  }
+  return { ok: true, format: 'binary', candidate: event };
+}
+
+/** A record of the event, parsed: a record that does not have the MSK shape cannot be decoded. */
+export type PartitionRecord = { ok: true; record: MskRecord } | { ok: false; raw: unknown; reason: string };
+
+/**
+ * Every record of an MSK event, grouped by `topic-partition` in event order, in offset order within
+ * each group (misshapen records last).
+ */
+export function recordsByPartition(
+  records: Record<string, unknown[]>,
+): { partition: string; records: PartitionRecord[] }[] {
+  return Object.entries(records).map(([partition, list]) => {
+    const parsed = list.map((raw): PartitionRecord => {
+      const result = mskRecordSchema.safeParse(raw);
+      if (result.success) return { ok: true, record: result.data };
+      const reason = result.error.issues
+        .map((issue) => `${issue.path.map(String).join('.') || 'record'}: ${issue.message}`)
+        .join('; ');
+      return { ok: false, raw, reason: `not an MSK record: ${reason}` };
+    });
+    const offset = (entry: PartitionRecord): number =>
+      entry.ok ? entry.record.offset : Number.MAX_SAFE_INTEGER;
+    return { partition, records: parsed.sort((a, b) => offset(a) - offset(b)) };
+  });
+}

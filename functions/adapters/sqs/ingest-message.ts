@@ -1,0 +1,92 @@
+import { cloudEventProblems, cloudEventSchema } from '#app/cloud-event.ts';
+import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
+import type { DeadLetter, DeadLetterSink } from './dead-letters.ts';
+
+/**
+ * What the bus handlers (SQS and MSK) share: one message, already decoded to a candidate CloudEvent,
+ * taken through validation and the ingest core, with every outcome sorted into one of three:
+ * - it took effect, or had before (a duplicate): done;
+ * - it never can (invalid, a rule fails on it, its id was used for another payload): it goes to the
+ *   DLQ with its reason, and is done as far as its queue or topic is concerned;
+ * - it might later (contention, throttling, the store or the DLQ unreachable): `TransientIngestError`
+ *   or the original error is thrown, and the event source delivers it again. Idempotency by
+ *   CloudEvent id makes the redelivery safe.
+ */
+
+/** Where the bus handlers say why a message was dead-lettered or retried; Powertools' Logger fits. */
+export interface BusLog {
+  warn(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface BusIngestDeps {
+  ingest: IngestDeps;
+  deadLetters: DeadLetterSink;
+  log: BusLog;
+}
+
+/** A message that may succeed if delivered again. */
+export class TransientIngestError extends Error {
+  override readonly name = 'TransientIngestError';
+}
+
+export type MessageOutcome =
+  | { kind: 'recorded'; eventId: string; points: bigint }
+  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'dead-lettered'; code: string; reason: string };
+
+/** Where a message came from, as its dead letter will say. */
+export type MessageOrigin = Omit<DeadLetter, 'code' | 'reason' | 'eventId'>;
+
+/** Validates `candidate` as a CloudEvent and ingests it (see the module comment for the outcomes). */
+export async function ingestCandidate(
+  deps: BusIngestDeps,
+  candidate: unknown,
+  origin: MessageOrigin,
+): Promise<MessageOutcome> {
+  const parsed = cloudEventSchema.safeParse(candidate);
+  if (!parsed.success) {
+    return deadLetter(deps, origin, {
+      code: 'invalid-event',
+      reason: cloudEventProblems(parsed.error).join('; '),
+      ...idOf(candidate),
+    });
+  }
+  const event = parsed.data;
+  const outcome = await ingestEvent(deps.ingest, event);
+  switch (outcome.kind) {
+    case 'recorded':
+      return { kind: 'recorded', eventId: event.id, points: outcome.points };
+    case 'duplicate':
+      return { kind: 'duplicate', eventId: event.id };
+    case 'rejected':
+      return deadLetter(deps, origin, { code: outcome.code, reason: outcome.reason, eventId: event.id });
+    case 'contended':
+      throw new TransientIngestError(
+        `event ${event.id}: other writers kept winning the race for wallet ${event.subject}; delivered again later`,
+      );
+  }
+}
+
+/** Files a dead letter and logs why. A failure to file it throws, so the message is retried instead. */
+export async function deadLetter(
+  deps: BusIngestDeps,
+  origin: MessageOrigin,
+  problem: { code: string; reason: string; eventId?: string },
+): Promise<MessageOutcome> {
+  deps.log.warn('Message sent to the DLQ: it can never take effect', {
+    code: problem.code,
+    reason: problem.reason,
+    origin: origin.origin,
+    originId: origin.originId,
+    ...(problem.eventId === undefined ? {} : { eventId: problem.eventId }),
+  });
+  await deps.deadLetters.send({ ...origin, ...problem });
+  return { kind: 'dead-lettered', code: problem.code, reason: problem.reason };
+}
+
+/** The id of something that failed validation, when it has a usable one: it helps find the sender. */
+function idOf(candidate: unknown): { eventId?: string } {
+  if (typeof candidate !== 'object' || candidate === null || !('id' in candidate)) return {};
+  const id = (candidate as { id: unknown }).id;
+  return typeof id === 'string' && id !== '' ? { eventId: id.slice(0, 255) } : {};
+}

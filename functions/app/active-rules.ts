@@ -1,0 +1,79 @@
+import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { RuleSetStore } from '#ports/rule-sets.ts';
+import { compileRuleSet } from '#rules/rule-set.ts';
+import type { CompiledRuleSet } from '#rules/types.ts';
+import { DEFAULT_RULES_SOURCE, DEFAULT_RULES_TEXT } from './default-rules.ts';
+
+/** The rule set in force, compiled. Version 0 is the built-in default (nothing published yet). */
+export interface ActiveRules {
+  version: number;
+  ruleSet: CompiledRuleSet;
+  /** The windowed flag as the wallet view folds it. */
+  threshold: ThresholdConfig;
+}
+
+/**
+ * How long a function instance trusts the rule set it holds before asking the table again.
+ * Publishing therefore takes effect everywhere within this time, with no redeploy or restart.
+ */
+export const RULES_REFRESH_MS = 2_000;
+
+export function compileOrThrow(
+  text: string,
+  hash: (text: string) => string,
+  source?: string,
+): CompiledRuleSet {
+  const compiled = compileRuleSet(text, { hash, ...(source === undefined ? {} : { source }) });
+  if (!compiled.ok) {
+    // A stored rule set was validated before it was stored, so this is a programmer error.
+    throw new Error(`rule set ${source ?? ''} does not compile: ${compiled.errors[0]?.message ?? 'unknown'}`);
+  }
+  return compiled.ruleSet;
+}
+
+export const thresholdOf = (ruleSet: CompiledRuleSet): ThresholdConfig => ({
+  thresholdMinor: ruleSet.flag.thresholdMinor,
+  windowMs: ruleSet.flag.windowMs,
+  retainMax: RETAINED_DEPOSITS_MAX,
+});
+
+/**
+ * The active rule set of this function instance: read from the table at most every
+ * RULES_REFRESH_MS, compiled once per version.
+ */
+export class ActiveRuleSets {
+  private held: ActiveRules | undefined;
+  private checkedAtMs = Number.NEGATIVE_INFINITY;
+  private pending: Promise<ActiveRules> | undefined;
+
+  constructor(
+    private readonly store: RuleSetStore,
+    private readonly clock: Clock,
+    private readonly hash: (text: string) => string,
+    private readonly refreshMs: number = RULES_REFRESH_MS,
+  ) {}
+
+  current(): Promise<ActiveRules> {
+    if (this.held !== undefined && this.clock.nowMs() - this.checkedAtMs < this.refreshMs) {
+      return Promise.resolve(this.held);
+    }
+    this.pending ??= this.refresh().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async refresh(): Promise<ActiveRules> {
+    const stored = await this.store.active();
+    this.checkedAtMs = this.clock.nowMs();
+    const version = stored?.version ?? 0;
+    if (this.held?.version === version) return this.held;
+    const ruleSet = stored
+      ? compileOrThrow(stored.text, this.hash, stored.source ?? `version ${stored.version}`)
+      : compileOrThrow(DEFAULT_RULES_TEXT, this.hash, DEFAULT_RULES_SOURCE);
+    this.held = { version, ruleSet, threshold: thresholdOf(ruleSet) };
+    return this.held;
+  }
+}

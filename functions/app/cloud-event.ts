@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
+
+/** The native type: a deposit, exactly like `POST /deposit`, with `time` as its event time. */
+export const DEPOSIT_EVENT_TYPE = 'wallet.deposit';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A CloudEvent 1.0 in the structured JSON format, as Tally takes it from any bus: `id` is the
+ * idempotency key, `subject` the wallet id, `time` the event time. Extension attributes are kept.
+ */
+export const cloudEventSchema = z
+  .object({
+    specversion: z.literal('1.0', { error: 'must be "1.0"' }),
+    id: z
+      .string({ error: 'is required (it is the idempotency key)' })
+      .min(1, 'must not be empty')
+      .max(255, 'must be at most 255 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
+    source: z.string({ error: 'is required' }).min(1, 'must not be empty').max(1024),
+    type: z.string({ error: 'is required' }).min(1, 'must not be empty').max(256),
+    subject: z
+      .string({ error: 'is required (it names the wallet)' })
+      .regex(WALLET_ID_PATTERN, 'does not match the wallet id rule (1-128 of A-Z a-z 0-9 . _ : @ -)'),
+    time: z
+      .string()
+      .regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-11-22T10:00:00Z')
+      .refine(isCalendarDate, 'is not a valid date (no such day or time)')
+      .optional(),
+    datacontenttype: z.string().optional(),
+    dataschema: z.string().optional(),
+    data: z.unknown().optional(),
+  })
+  .catchall(z.unknown());
+
+export type CloudEvent = z.infer<typeof cloudEventSchema>;
+
+/** `Date.parse` rolls 2026-02-30 over to 2 March; a real date must come back as written. */
+function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(value);
+  if (!match || !Number.isFinite(Date.parse(value))) return false;
+  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 0, hour ?? 0, minute ?? 0, second ?? 0));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() + 1 === month &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
+
+/** Human-readable reasons, e.g. `subject: does not match the wallet id rule`. */
+export function cloudEventProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || 'event'}: ${issue.message}`);
+}

@@ -1,0 +1,168 @@
+import { isDomainError } from '#domain/errors.ts';
+import { parseAmountMinor } from '#domain/money.ts';
+import { decide, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import type { StoredResponse } from '#ports/event-store.ts';
+import { isRuleEvaluationError } from '#rules/types.ts';
+import type { ActiveRuleSets } from './active-rules.ts';
+import { type CloudEvent, DEPOSIT_EVENT_TYPE } from './cloud-event.ts';
+import { type DepositDeps, recordCommuting } from './deposit.ts';
+
+export interface IngestDeps extends DepositDeps {
+  rules: ActiveRuleSets;
+  /** sha256 hex of a text. */
+  hash: (text: string) => string;
+  canonicalJson: (value: unknown) => string;
+}
+
+/** Why an event can never take effect, however often it is retried: it goes to the DLQ. */
+export type RejectionCode =
+  | 'invalid-deposit'
+  | 'rule-failed'
+  /** The id was used before with another payload. */
+  | 'id-reused';
+
+export type IngestOutcome =
+  | { kind: 'recorded'; walletId: string; events: RecordedEvent[]; points: bigint; response: StoredResponse }
+  /** The same id with the same payload took effect before: nothing changed. */
+  | { kind: 'duplicate'; response: StoredResponse }
+  | { kind: 'rejected'; code: RejectionCode; reason: string }
+  /** Other writers kept winning: retry later (transient). */
+  | { kind: 'contended' };
+
+/**
+ * The one ingest core behind SQS, MSK and `POST /events`: a CloudEvent takes effect exactly once
+ * per `id`. `wallet.deposit` is a deposit; every other type is a fact, kept whole with the points
+ * the active rules give it, all in one transaction with the id's idempotency record.
+ */
+export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<IngestOutcome> {
+  const walletId = event.subject;
+  const dataJson = JSON.stringify(event.data ?? null);
+  const payloadHash = deps.hash(
+    deps.canonicalJson({
+      source: event.source,
+      type: event.type,
+      subject: event.subject,
+      time: event.time ?? null,
+      data: event.data ?? null,
+    }),
+  );
+  const idempotency = { key: event.id, payloadHash };
+  const eventTimeMs = event.time === undefined ? undefined : Date.parse(event.time);
+  let points = 0n;
+
+  let decideEvents: (occurredAtMs: number) => ReturnType<typeof decide>;
+  if (event.type === DEPOSIT_EVENT_TYPE) {
+    let amountMinor: bigint;
+    try {
+      amountMinor = parseAmountMinor(depositAmount(event.data));
+    } catch (error) {
+      if (isDomainError(error))
+        return { kind: 'rejected', code: 'invalid-deposit', reason: `data.amount: ${error.detail}` };
+      throw error;
+    }
+    decideEvents = (nowMs) =>
+      decide(
+        { type: 'Deposit', walletId, amountMinor, occurredAtMs: eventTimeMs ?? nowMs, factId: event.id },
+        initialWalletState(),
+      );
+  } else {
+    const active = await deps.rules.current();
+    let awards: ReturnType<typeof active.ruleSet.evaluate>;
+    try {
+      awards = active.ruleSet.evaluate({
+        id: event.id,
+        source: event.source,
+        type: event.type,
+        subject: event.subject,
+        time: event.time ?? new Date(deps.clock.nowMs()).toISOString(),
+        data: event.data,
+      });
+    } catch (error) {
+      if (!isRuleEvaluationError(error)) throw error;
+      // A redelivery of an event that took effect under earlier rules is a duplicate, not a failure.
+      return (
+        (await earlierOutcome(deps, idempotency)) ?? {
+          kind: 'rejected',
+          code: 'rule-failed',
+          reason: `rule ${error.ruleId} (line ${error.line}, rule set version ${active.version}): ${error.reason}: ${error.detail}`,
+        }
+      );
+    }
+    points = awards.reduce((total, award) => total + award.points, 0n);
+    decideEvents = (nowMs) =>
+      decide(
+        {
+          type: 'RecordFact',
+          walletId,
+          fact: {
+            id: event.id,
+            source: event.source,
+            type: event.type,
+            occurredAtMs: eventTimeMs ?? nowMs,
+            dataJson,
+          },
+          ruleSetVersion: active.version,
+          awards: awards.map((award) => ({
+            ruleId: award.ruleId,
+            ruleTextHash: award.ruleTextHash,
+            points: award.points,
+          })),
+        },
+        initialWalletState(),
+      );
+  }
+
+  const result = await recordCommuting(deps, {
+    walletId,
+    decide: decideEvents,
+    idempotency,
+    respond: (events) => ({
+      statusCode: 202,
+      body: JSON.stringify({
+        id: event.id,
+        walletId,
+        type: event.type,
+        events: events.map((recorded) => ({
+          type: recorded.type,
+          lane: recorded.lane,
+          version: recorded.version,
+        })),
+        points: points.toString(),
+      }),
+    }),
+  });
+  switch (result.kind) {
+    case 'recorded':
+      return { kind: 'recorded', walletId, events: result.events, points, response: result.response };
+    case 'replayed':
+      return { kind: 'duplicate', response: result.response };
+    case 'key-reused':
+      return {
+        kind: 'rejected',
+        code: 'id-reused',
+        reason: `id ${event.id} was already used for another event; nothing was changed`,
+      };
+    case 'contended':
+      return { kind: 'contended' };
+  }
+}
+
+/** What an id already did, when it did something: checked before reporting an event as failing. */
+async function earlierOutcome(
+  deps: IngestDeps,
+  idempotency: { key: string; payloadHash: string },
+): Promise<IngestOutcome | undefined> {
+  const record = await deps.store.findIdempotency(idempotency.key);
+  if (record === undefined) return undefined;
+  if (record.payloadHash === idempotency.payloadHash) return { kind: 'duplicate', response: record.response };
+  return {
+    kind: 'rejected',
+    code: 'id-reused',
+    reason: `id ${idempotency.key} was already used for another event; nothing was changed`,
+  };
+}
+
+function depositAmount(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || !('amount' in data)) return undefined;
+  return (data as { amount: unknown }).amount;
+}

@@ -1,0 +1,146 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { activeRulesFromEnv } from '#adapters/compose.ts';
+import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
+import { catchUp } from '#app/wallet-projection.ts';
+import { formatMinor } from '#domain/money.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import { parseWalletId } from '#domain/wallet-id.ts';
+import { aboveThreshold } from '#domain/wallet-view.ts';
+import { problemErrors } from '#http/middleware.ts';
+import { logger } from '#http/observability.ts';
+import { badRequest, HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+
+export const POINTS_PAGE_DEFAULT = 50;
+export const POINTS_PAGE_MAX = 200;
+
+const cursorSchema = z.object({ lane: z.number().int().min(0).max(99), version: z.number().int().min(1) });
+type Cursor = z.infer<typeof cursorSchema>;
+
+const encodeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+function decodeCursor(text: string): Cursor {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
+  }
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return POINTS_PAGE_DEFAULT;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > POINTS_PAGE_MAX) {
+    throw badRequest('invalid-limit', `limit must be a whole number from 1 to ${POINTS_PAGE_MAX}.`);
+  }
+  return limit;
+}
+
+const notFound = (walletId: string) =>
+  new HttpProblem({
+    status: 404,
+    code: 'wallet-not-found',
+    title: 'Not found',
+    detail: `Wallet ${walletId} has no events.`,
+  });
+
+type Fact = RecordedEvent & { type: 'FactRecorded' };
+type Award = RecordedEvent & { type: 'PointsAwarded' };
+
+/** An award with what explains it: the rule (id, version, text hash) and the fact that earned it. */
+function explain(award: Award, fact: Fact | undefined) {
+  return {
+    points: Number(award.data.points),
+    ruleId: award.data.ruleId,
+    ruleSetVersion: award.data.ruleSetVersion,
+    ruleTextHash: award.data.ruleTextHash,
+    factId: award.data.factId,
+    factType: fact?.data.factType ?? null,
+    factSource: fact?.data.source ?? null,
+    factTime: fact ? new Date(fact.data.occurredAtMs).toISOString() : null,
+    recordedAt: new Date(award.recordedAtMs).toISOString(),
+    eventId: award.eventId,
+    lane: award.lane,
+    version: award.version,
+  };
+}
+
+export function makeWalletsHandler(
+  deps: () => Promise<{ stores: Pick<Stores, 'events' | 'readModels'>; config: ThresholdConfig }>,
+) {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    const walletId = parseWalletId(event.pathParameters?.wallet_id);
+    const { stores, config } = await deps();
+    if (event.routeKey.endsWith('/points')) {
+      return points(stores, walletId, event.queryStringParameters ?? {});
+    }
+    const [stored, lanes] = await Promise.all([
+      stores.readModels.getView(walletId),
+      stores.events.lanes(walletId),
+    ]);
+    const { view } = await catchUp(stores.events, walletId, stored, config, lanes);
+    if (view.eventCount === 0) throw notFound(walletId);
+    return jsonResult(
+      200,
+      `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
+        `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
+        `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}}`,
+    );
+  };
+}
+
+/**
+ * The awards, lane by lane, oldest first. A fact and its awards are one append, so a page ends
+ * only between facts: each award is listed with its fact.
+ */
+async function points(
+  stores: Pick<Stores, 'events'>,
+  walletId: string,
+  query: Record<string, string | undefined>,
+): Promise<HttpResult> {
+  const limit = parseLimit(query.limit);
+  const start = query.cursor === undefined ? { lane: 0, version: 1 } : decodeCursor(query.cursor);
+  const lanes = (await stores.events.lanes(walletId)).filter((lane) => lane >= start.lane);
+  const awards: ReturnType<typeof explain>[] = [];
+  let next: Cursor | undefined;
+  scan: for (const lane of lanes) {
+    let fact: Fact | undefined;
+    const fromVersion = lane === start.lane ? start.version : 1;
+    for await (const page of stores.events.read(walletId, lane, { fromVersion })) {
+      for (const recorded of page) {
+        if (recorded.type === 'FactRecorded') {
+          if (awards.length >= limit) {
+            next = { lane, version: recorded.version };
+            break scan;
+          }
+          fact = recorded;
+        } else if (recorded.type === 'PointsAwarded') {
+          awards.push(explain(recorded, fact?.data.factId === recorded.data.factId ? fact : undefined));
+        }
+      }
+    }
+  }
+  if (
+    awards.length === 0 &&
+    query.cursor === undefined &&
+    (await stores.events.head(walletId, 0)).version === 0
+  ) {
+    throw notFound(walletId);
+  }
+  return jsonResult(
+    200,
+    JSON.stringify({ walletId, awards, nextCursor: next === undefined ? null : encodeCursor(next) }),
+  );
+}
+
+export const handler = middy(
+  makeWalletsHandler(async () => ({
+    stores: storesFromEnv(),
+    config: (await activeRulesFromEnv().current()).threshold,
+  })),
+)
+  .use(injectLambdaContext(logger))
+  .use(problemErrors(logger));

@@ -1,0 +1,28 @@
+/** A published rule set: the text operators wrote, versioned. Versions start at 1 and never change. */
+export interface StoredRuleSet {
+  version: number;
+  text: string;
+  /** sha256 of the text, verbatim. */
+  textHash: string;
+  publishedAtMs: number;
+  /** Where it came from (a file name), for listings. */
+  source?: string;
+}
+
+export type PublishOutcome =
+  | { kind: 'published'; ruleSet: StoredRuleSet }
+  /** The text is the active one already: nothing was written. */
+  | { kind: 'unchanged'; ruleSet: StoredRuleSet }
+  /** Another publish won the race for the next version: nothing was written. Retry. */
+  | { kind: 'conflict' };
+
+/** Where rule sets live: the active one and every earlier version, never deleted. */
+export interface RuleSetStore {
+  active(): Promise<StoredRuleSet | undefined>;
+  version(version: number): Promise<StoredRuleSet | undefined>;
+  /**
+   * Makes `text` the active rule set as version `active + 1`, writing the version item and the
+   * ACTIVE pointer in one transaction.
+   */
+  publish(input: Omit<StoredRuleSet, 'version'>): Promise<PublishOutcome>;
+}
