@@ -29,7 +29,11 @@ describe('CloudEvent validation', () => {
     ['no source', { source: undefined }, /^source: is required$/],
     ['an empty type', { type: '' }, /^type: must not be empty$/],
     ['a time without a zone', { time: '2026-11-22T10:00:00' }, /^time: must be an RFC 3339 timestamp/],
-    ['a time in month 13', { time: '2026-13-01T10:00:00Z' }, /^time: is not a valid date \(no such day or time\)$/],
+    [
+      'a time in month 13',
+      { time: '2026-13-01T10:00:00Z' },
+      /^time: is not a valid date \(no such day or time\)$/,
+    ],
     ['30 February', { time: '2026-02-30T10:00:00Z' }, /^time: is not a valid date \(no such day or time\)$/],
   ])('refuses %s with a specific reason', (_name, overrides, reason) => {
     const found = reasons(cloudEvent(overrides));
