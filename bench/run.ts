@@ -301,9 +301,13 @@ async function hotWallet(
           if (result.kind === 'recorded') {
             conflicts += result.conflicts;
             for (const event of result.events) lanes.add(event.lane);
-          } else failures++;
-        } catch {
+          } else {
+            failures++;
+            log(`hot wallet: a deposit failed: ${JSON.stringify(result)}`);
+          }
+        } catch (error) {
           failures++;
+          log(`hot wallet: a deposit failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     }),
