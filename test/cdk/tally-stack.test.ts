@@ -51,7 +51,12 @@ function synth(
   props: TallyStackProps = {},
   context: Record<string, unknown> = {},
 ): { stack: TallyStack; template: Template } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  // Every App writes a cloud assembly; keep them under projectRoot so afterAll removes them
+  // (the default is a new temporary folder per App, which nothing deletes).
+  const app = new App({
+    outdir: mkdtempSync(path.join(projectRoot, 'cdk.out-')),
+    context: { 'aws:cdk:bundling-stacks': [], ...context },
+  });
   const stack = new TallyStack(app, 'Tally', { projectRoot, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
@@ -703,7 +708,10 @@ describe('dead-letter alarms', () => {
   });
 
   it('notifies the alarm actions an operator passes', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir: mkdtempSync(path.join(projectRoot, 'cdk.out-')),
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
     const topics = new Stack(app, 'Topics');
     const action: IAlarmAction = new SnsAction(new Topic(topics, 'OnCall'));
     const stack = new TallyStack(app, 'Tally', { projectRoot, alarmActions: [action] });
@@ -747,7 +755,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('still finds real problems (the check is not vacuous)', () => {
-    const stack = new Stack(new App(), 'Bare');
+    const stack = new Stack(new App({ outdir: mkdtempSync(path.join(projectRoot, 'cdk.out-')) }), 'Bare');
     // A table without point-in-time recovery must be reported.
     new Table(stack, 'NoBackups', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
     const report = new AwsSolutionsChecks().validateScope(stack);
