@@ -163,12 +163,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'wallets',
     entry: 'functions/handlers/wallets.ts',
-    description: 'GET /wallets/{wallet_id} and its points awards with their explanations',
+    description:
+      'GET /wallets/{wallet_id} (also as of a time or version), its explained points awards, and verify',
     memoryMb: 256,
     timeoutSeconds: 10,
     routes: [
       { method: 'GET', path: '/wallets/{wallet_id}' },
       { method: 'GET', path: '/wallets/{wallet_id}/points' },
+      { method: 'GET', path: '/wallets/{wallet_id}/verify' },
     ],
     tableAccess: 'read',
   },

@@ -9,10 +9,11 @@ import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
-import { aboveThreshold } from '#domain/wallet-view.ts';
+import { aboveThreshold, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
 import { badRequest, HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+import { readWallet } from '#ports/event-store.ts';
 
 export const POINTS_PAGE_DEFAULT = 50;
 export const POINTS_PAGE_MAX = 200;
@@ -77,19 +78,82 @@ export function makeWalletsHandler(
     if (event.routeKey.endsWith('/points')) {
       return points(stores, walletId, event.queryStringParameters ?? {});
     }
+    if (event.routeKey.endsWith('/verify')) {
+      const result = await stores.events.verify(walletId);
+      if (result.ok && result.events === 0) throw notFound(walletId);
+      return jsonResult(200, JSON.stringify({ walletId, ...result }));
+    }
+    const asOfText = event.queryStringParameters?.asOf;
+    if (asOfText !== undefined) {
+      const asOf = parseAsOf(asOfText);
+      const view = viewAsOf(walletId, await readWallet(stores.events, walletId), config, asOf);
+      if (view === undefined) throw notFound(walletId);
+      return jsonResult(200, walletJson(walletId, view, asOfText));
+    }
     const [stored, lanes] = await Promise.all([
       stores.readModels.getView(walletId),
       stores.events.lanes(walletId),
     ]);
     const { view } = await catchUp(stores.events, walletId, stored, config, lanes);
     if (view.eventCount === 0) throw notFound(walletId);
-    return jsonResult(
-      200,
-      `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
-        `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
-        `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}}`,
-    );
+    return jsonResult(200, walletJson(walletId, view));
   };
+}
+
+function walletJson(walletId: string, view: WalletView, asOf?: string): string {
+  return (
+    `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
+    `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
+    `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}` +
+    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`}}`
+  );
+}
+
+type AsOf = { kind: 'time'; atMs: number } | { kind: 'version'; version: number };
+
+/** `asOf` is an ISO 8601 time (recorded at or before it) or a wallet version (its first N events). */
+function parseAsOf(text: string): AsOf {
+  if (/^\d{1,12}$/.test(text)) return { kind: 'version', version: Number(text) };
+  const atMs = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(text) && Number.isFinite(atMs)) {
+    return { kind: 'time', atMs };
+  }
+  throw badRequest(
+    'invalid-as-of',
+    'asOf must be an ISO 8601 time (e.g. 2026-11-22T10:00:00Z) or a version number.',
+  );
+}
+
+/**
+ * The view from the log as it stood: the events recorded up to a time, or the wallet's first
+ * `version` events in the order they were recorded (time, then lane, then version). Undefined when
+ * the wallet had no events by then.
+ */
+function viewAsOf(
+  walletId: string,
+  events: RecordedEvent[],
+  config: ThresholdConfig,
+  asOf: AsOf,
+): WalletView | undefined {
+  const ordered = [...events].sort(
+    (a, b) => a.recordedAtMs - b.recordedAtMs || a.lane - b.lane || a.version - b.version,
+  );
+  const kept =
+    asOf.kind === 'version'
+      ? ordered.slice(0, asOf.version)
+      : ordered.filter((recorded) => recorded.recordedAtMs <= asOf.atMs);
+  // Within a lane the kept events must be a prefix (1…n), which recorded order gives unless a
+  // clock went backwards; cut each lane at its first gap so the fold stays well-defined.
+  const nextVersion = new Map<number, number>();
+  const prefix: RecordedEvent[] = [];
+  for (const recorded of [...kept].sort((a, b) => a.lane - b.lane || a.version - b.version)) {
+    const expected = nextVersion.get(recorded.lane) ?? 1;
+    if (recorded.version !== expected) continue;
+    nextVersion.set(recorded.lane, expected + 1);
+    prefix.push(recorded);
+  }
+  if (prefix.length === 0) return undefined;
+  return rebuildView(walletId, prefix, config);
 }
 
 /**

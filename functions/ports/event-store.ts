@@ -100,9 +100,19 @@ export interface EventStore {
     range?: { fromVersion?: number; toVersion?: number },
   ): AsyncGenerator<RecordedEvent[]>;
   findIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Checks the wallet's log against its hash chains: in every lane, versions dense from 1, each
+   * event's `prevHash` the hash of the one before, and its `hash` recomputed from what is stored.
+   * Reports the first broken place of the first broken lane.
+   */
+  verify(walletId: string): Promise<VerifyResult>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
 }
+
+export type VerifyResult =
+  | { ok: true; lanes: number; events: number }
+  | { ok: false; lane: number; version: number; reason: string; eventsChecked: number };
 
 /** Reads the whole range of one lane into memory; for bounded ranges only. */
 export async function readAll(

@@ -8,6 +8,7 @@ import {
   type IdempotencyRecord,
   LANES_MAX,
   type StreamHead,
+  type VerifyResult,
   VersionConflictError,
 } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -139,6 +140,32 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   async ping(): Promise<void> {}
+
+  /** The same checks as the DynamoDB adapter, over what this store holds. */
+  async verify(walletId: string): Promise<VerifyResult> {
+    const lanes = await this.lanes(walletId);
+    let events = 0;
+    for (const lane of lanes) {
+      let prevHash = '';
+      const stream = this.wallets.get(walletId)?.get(lane) ?? [];
+      for (const [index, event] of stream.entries()) {
+        const broken = (reason: string): VerifyResult => ({
+          ok: false,
+          lane,
+          version: index + 1,
+          reason,
+          eventsChecked: events,
+        });
+        if (event.version !== index + 1) return broken('version missing');
+        if (event.prevHash !== prevHash) return broken('prevHash is not the hash of the event before it');
+        const { hash, prevHash: _previous, ...recorded } = event;
+        if (eventHash(prevHash, recorded) !== hash) return broken('the hash does not match the stored event');
+        prevHash = hash;
+        events++;
+      }
+    }
+    return { ok: true, lanes: lanes.length, events };
+  }
 
   async getView(walletId: string): Promise<WalletView | undefined> {
     const view = this.views.get(walletId);

@@ -14,6 +14,7 @@ import {
   type IdempotencyRecord,
   LANES_MAX,
   type StreamHead,
+  type VerifyResult,
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
@@ -214,6 +215,57 @@ export class DynamoEventStore implements EventStore {
       if (page.length > 0) yield page;
       startKey = result.LastEvaluatedKey;
     } while (startKey !== undefined);
+  }
+
+  async verify(walletId: string): Promise<VerifyResult> {
+    const lanes = await this.lanes(walletId);
+    let events = 0;
+    for (const lane of lanes) {
+      let expectedVersion = 1;
+      let prevHash = '';
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': laneSkPrefix(lane) },
+            ConsistentRead: true,
+            Limit: READ_PAGE_SIZE,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of result.Items ?? []) {
+          const broken = (reason: string): VerifyResult => ({
+            ok: false,
+            lane,
+            version: expectedVersion,
+            reason,
+            eventsChecked: events,
+          });
+          let event: ReturnType<typeof fromEventItem>;
+          try {
+            event = fromEventItem(item);
+          } catch {
+            return broken('the stored event does not parse (an attribute was edited or removed)');
+          }
+          if (event.version !== expectedVersion || event.lane !== lane) {
+            return broken(
+              `version ${expectedVersion} is missing (found lane ${event.lane} version ${event.version})`,
+            );
+          }
+          if (event.prevHash !== prevHash) return broken('prevHash is not the hash of the event before it');
+          if (eventHash(prevHash, event) !== event.hash) {
+            return broken('the hash does not match the stored event (its content was changed)');
+          }
+          prevHash = event.hash;
+          expectedVersion++;
+          events++;
+        }
+        startKey = result.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    return { ok: true, lanes: lanes.length, events };
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {

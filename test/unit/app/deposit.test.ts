@@ -12,6 +12,7 @@ import {
   type IdempotencyRecord,
   LANES_MAX,
   type StreamHead,
+  type VerifyResult,
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
@@ -129,6 +130,10 @@ class FaultyStore implements EventStore {
 
   findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
     return this.inner.findIdempotency(key);
+  }
+
+  verify(walletId: string): Promise<VerifyResult> {
+    return this.inner.verify(walletId);
   }
 
   ping(): Promise<void> {

@@ -54,6 +54,7 @@ function scheduled(s: fc.Scheduler, store: InMemoryEventStore): EventStore & Rea
       return store.lanes(walletId);
     },
     append: (request) => store.append(request),
+    verify: (walletId) => store.verify(walletId),
     read: async function* (walletId, lane, range) {
       const pages = store.read(walletId, lane, range);
       for (;;) {
