@@ -175,6 +175,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read',
   },
   {
+    name: 'replay',
+    entry: 'functions/handlers/replay.ts',
+    description: 'POST /replay (admin): rebuild a wallet read model from the event store, or dry-run it',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    routes: [{ method: 'POST', path: '/replay', admin: true }],
+    tableAccess: 'read-write',
+  },
+  {
     name: 'project-streams',
     entry: 'functions/handlers/project-streams.ts',
     description: 'DynamoDB Streams doorbell: bring wallet read models up to date from the event store',

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -6,10 +5,10 @@ import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { DEFAULT_RULES_SOURCE, DEFAULT_RULES_TEXT } from '#app/default-rules.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
 import { badRequest, HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
-import { header } from '#http/request.ts';
 import { ENV } from '#lib/wiring.ts';
 import { type Clock, systemClock } from '#ports/clock.ts';
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
@@ -44,39 +43,13 @@ const describe = (ruleSet: StoredRuleSet | undefined) =>
         text: ruleSet.text,
       };
 
-/** Locally, `Authorization: Bearer <TALLY_ADMIN_TOKEN>`: 401 without it, 403 with another. */
-function authorize(event: APIGatewayProxyEventV2, token: string | undefined): void {
-  if (token === undefined || token === '') return;
-  const authorization = header(event, 'authorization');
-  const presented = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
-  if (presented === undefined) {
-    throw new HttpProblem({
-      status: 401,
-      code: 'unauthorized',
-      title: 'Unauthorized',
-      detail: 'This is an admin route: send Authorization: Bearer <TALLY_ADMIN_TOKEN>.',
-      headers: { 'www-authenticate': 'Bearer realm="tally-admin"' },
-    });
-  }
-  const expected = Buffer.from(token);
-  const given = Buffer.from(presented);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    throw new HttpProblem({
-      status: 403,
-      code: 'forbidden',
-      title: 'Forbidden',
-      detail: 'The admin token is not valid.',
-    });
-  }
-}
-
 export function makeRulesHandler(deps: () => RulesDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     const { ruleSets, clock, adminToken } = deps();
     const method = event.requestContext.http.method.toUpperCase();
     if (method === 'GET') return jsonResult(200, JSON.stringify(describe(await ruleSets.active())));
 
-    authorize(event, adminToken);
+    authorizeAdmin(event, adminToken);
     const text = event.isBase64Encoded
       ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
       : (event.body ?? '');

@@ -7,5 +7,13 @@ export interface ReadModelStore {
    * Writes `view` unless the stored one has already applied as far or further (another
    * projector got there first). `stale` means nothing was written, which is fine.
    */
-  putView(view: WalletView): Promise<'written' | 'stale'>;
+  putView(view: WalletView, options?: PutViewOptions): Promise<'written' | 'stale'>;
+}
+
+export interface PutViewOptions {
+  /**
+   * A replay rebuilds a view from the whole log: it may replace a stored view that holds the same
+   * events (to repair it), but still never one that holds more.
+   */
+  replaceEqual?: boolean;
 }

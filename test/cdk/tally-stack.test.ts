@@ -317,7 +317,10 @@ describe('HTTP API', () => {
       template.findResources('AWS::ApiGatewayV2::Route', { Properties: { AuthorizationType: 'AWS_IAM' } }),
     ).map((route) => route.Properties.RouteKey);
     expect(iamRoutes.sort()).toEqual(
-      routes.filter(({ route }) => route.admin === true).map(({ route }) => `${route.method} ${route.path}`),
+      routes
+        .filter(({ route }) => route.admin === true)
+        .map(({ route }) => `${route.method} ${route.path}`)
+        .sort(),
     );
     expect(iamRoutes).toContain('PUT /rules');
   });

@@ -11,7 +11,7 @@ import {
   type VerifyResult,
   VersionConflictError,
 } from '#ports/event-store.ts';
-import type { ReadModelStore } from '#ports/read-models.ts';
+import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
 
 /** Same bound as the DynamoDB adapter: 100 items per transaction, two of them key and lane registration. */
 const EVENTS_PER_APPEND_MAX = 98;
@@ -172,7 +172,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     return view === undefined ? undefined : structuredClone(view);
   }
 
-  async putView(view: WalletView): Promise<'written' | 'stale'> {
+  async putView(view: WalletView, options: PutViewOptions = {}): Promise<'written' | 'stale'> {
     const stored = this.views.get(view.walletId);
     // As the DynamoDB adapter: only a proper superset of the stored view (every lane at least as
     // far, more events), or a view under another threshold rule, replaces it.
@@ -180,7 +180,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       stored === undefined ||
       stored.thresholdMinor !== view.thresholdMinor ||
       stored.windowMs !== view.windowMs ||
-      (stored.eventCount < view.eventCount &&
+      ((options.replaceEqual ? stored.eventCount <= view.eventCount : stored.eventCount < view.eventCount) &&
         stored.lanes.length <= view.lanes.length &&
         stored.lanes.every((version, lane) => version <= (view.lanes[lane] ?? 0)));
     if (!write) return 'stale';

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { WalletView } from '#domain/wallet-view.ts';
-import type { ReadModelStore } from '#ports/read-models.ts';
+import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
 import { fromViewItem, toViewItem, VIEW_SK, walletPk } from './table-layout.ts';
 
 export class DynamoReadModelStore implements ReadModelStore {
@@ -17,7 +17,7 @@ export class DynamoReadModelStore implements ReadModelStore {
     return result.Item === undefined ? undefined : fromViewItem(result.Item);
   }
 
-  async putView(view: WalletView): Promise<'written' | 'stale'> {
+  async putView(view: WalletView, options: PutViewOptions = {}): Promise<'written' | 'stale'> {
     // Projectors may race (two shards, a replay). A view is a set of events that only grows, so
     // a write must hold everything the stored view holds: every lane at least as far, and more
     // events in all. A rebuild under a changed threshold rule replaces the view whatever it holds.
@@ -33,7 +33,7 @@ export class DynamoReadModelStore implements ReadModelStore {
       return lane === 0 ? bound : `(attribute_not_exists(#lanes[${lane}]) OR ${bound})`;
     });
     const superset = [
-      'eventCount < :count',
+      options.replaceEqual ? 'eventCount <= :count' : 'eventCount < :count',
       `attribute_not_exists(#lanes[${view.lanes.length}])`,
       ...lanesNotBehind,
     ].join(' AND ');

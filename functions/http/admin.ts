@@ -1,0 +1,30 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { HttpProblem } from './problem.ts';
+import { header } from './request.ts';
+
+/** Locally, `Authorization: Bearer <TALLY_ADMIN_TOKEN>`: 401 without it, 403 with another. */
+export function authorizeAdmin(event: APIGatewayProxyEventV2, token: string | undefined): void {
+  if (token === undefined || token === '') return;
+  const authorization = header(event, 'authorization');
+  const presented = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
+  if (presented === undefined) {
+    throw new HttpProblem({
+      status: 401,
+      code: 'unauthorized',
+      title: 'Unauthorized',
+      detail: 'This is an admin route: send Authorization: Bearer <TALLY_ADMIN_TOKEN>.',
+      headers: { 'www-authenticate': 'Bearer realm="tally-admin"' },
+    });
+  }
+  const expected = Buffer.from(token);
+  const given = Buffer.from(presented);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw new HttpProblem({
+      status: 403,
+      code: 'forbidden',
+      title: 'Forbidden',
+      detail: 'The admin token is not valid.',
+    });
+  }
+}
