@@ -1,38 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileRuleSet } from '#rules/rule-set.ts';
-import {
-  type CompiledRuleSet,
-  DEFAULT_THRESHOLD_FLAG,
-  type Fact,
-  formatRuleError,
-  type RuleError,
-} from '#rules/types.ts';
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const SEED = 'event_type=="answer_is_liked", 250';
-
-function compile(text: string): CompiledRuleSet {
-  const result = compileRuleSet(text, { hash: sha256 });
-  if (!result.ok) throw new Error(result.errors.map((error) => formatRuleError(error)).join('\n'));
-  return result.ruleSet;
-}
-
-function errorsOf(text: string): RuleError[] {
-  const result = compileRuleSet(text, { hash: sha256 });
-  if (result.ok) throw new Error('expected compile errors');
-  return result.errors;
-}
-
-const fact = (type: string, data: unknown = {}): Fact => ({
-  id: 'fact-1',
-  source: 'app://exchange',
-  type,
-  subject: 'wallet-1',
-  time: '2025-03-01T12:00:00Z',
-  data,
-});
+import { DEFAULT_THRESHOLD_FLAG } from '#rules/types.ts';
+import { compile, errorsOf, fact, SEED, sha256 } from '../../support/rules.ts';
 
 const lines = (...text: string[]): string => text.join('\n');
 
