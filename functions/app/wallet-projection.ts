@@ -43,6 +43,20 @@ async function projectPage(
   return withHistory.view;
 }
 
+/**
+ * The wallet view as of now, for reads: the stored projection with any events the projector has
+ * not applied yet folded in (not stored), so a read reflects every acknowledged write.
+ */
+export async function currentView(
+  store: EventStore,
+  readModels: ReadModelStore,
+  walletId: string,
+  config: ThresholdConfig,
+): Promise<WalletView> {
+  const [stored, lanes] = await Promise.all([readModels.getView(walletId), store.lanes(walletId)]);
+  return (await catchUp(store, walletId, stored, config, lanes)).view;
+}
+
 /** How often a projector re-reads and retries when another projector wrote first. */
 const PROJECTION_ATTEMPTS_MAX = 3;
 

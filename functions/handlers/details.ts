@@ -3,14 +3,14 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { catchUp } from '#app/wallet-projection.ts';
+import { currentView } from '#app/wallet-projection.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { aboveThreshold } from '#domain/wallet-view.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
-import { HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
 
 /**
  * `GET /details/{wallet_id}` — the original wallet service's JSON, exactly:
@@ -23,19 +23,8 @@ export function makeDetailsHandler(
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     const walletId = parseWalletId(event.pathParameters?.wallet_id);
     const { stores, config } = await deps();
-    const [stored, lanes] = await Promise.all([
-      stores.readModels.getView(walletId),
-      stores.events.lanes(walletId),
-    ]);
-    const { view } = await catchUp(stores.events, walletId, stored, config, lanes);
-    if (view.eventCount === 0) {
-      throw new HttpProblem({
-        status: 404,
-        code: 'wallet-not-found',
-        title: 'Not found',
-        detail: `Wallet ${walletId} has no deposits.`,
-      });
-    }
+    const view = await currentView(stores.events, stores.readModels, walletId, config);
+    if (view.eventCount === 0) throw walletNotFound(walletId, 'deposits');
     return jsonResult(
       200,
       `{"WalletID":${JSON.stringify(walletId)},"Balance":${formatMinor(view.balanceMinor)},"AboveThreshold":${aboveThreshold(view)}}`,

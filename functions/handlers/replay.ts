@@ -11,7 +11,7 @@ import { parseWalletId } from '#domain/wallet-id.ts';
 import { authorizeAdmin } from '#http/admin.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
-import { HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+import { HttpProblem, type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
 import { parseJsonBody, parseWith } from '#http/request.ts';
 import { ENV } from '#lib/wiring.ts';
 
@@ -67,14 +67,7 @@ export function makeReplayHandler(
     const result = await replayWallet(stores.events, stores.readModels, walletId, config, {
       dryRun: body.dryRun === true,
     });
-    if (result === undefined) {
-      throw new HttpProblem({
-        status: 404,
-        code: 'wallet-not-found',
-        title: 'Not found',
-        detail: `Wallet ${walletId} has no events.`,
-      });
-    }
+    if (result === undefined) throw walletNotFound(walletId);
     return jsonResult(
       200,
       JSON.stringify({

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { catchUp } from '#app/wallet-projection.ts';
+import { currentView } from '#app/wallet-projection.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -12,7 +12,7 @@ import { parseWalletId } from '#domain/wallet-id.ts';
 import { aboveThreshold, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
-import { badRequest, HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+import { badRequest, type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
 import { readWallet } from '#ports/event-store.ts';
 
 export const POINTS_PAGE_DEFAULT = 50;
@@ -39,14 +39,6 @@ function parseLimit(text: string | undefined): number {
   }
   return limit;
 }
-
-const notFound = (walletId: string) =>
-  new HttpProblem({
-    status: 404,
-    code: 'wallet-not-found',
-    title: 'Not found',
-    detail: `Wallet ${walletId} has no events.`,
-  });
 
 type Fact = RecordedEvent & { type: 'FactRecorded' };
 type Award = RecordedEvent & { type: 'PointsAwarded' };
@@ -80,22 +72,18 @@ export function makeWalletsHandler(
     }
     if (event.routeKey.endsWith('/verify')) {
       const result = await stores.events.verify(walletId);
-      if (result.ok && result.events === 0) throw notFound(walletId);
+      if (result.ok && result.events === 0) throw walletNotFound(walletId);
       return jsonResult(200, JSON.stringify({ walletId, ...result }));
     }
     const asOfText = event.queryStringParameters?.asOf;
     if (asOfText !== undefined) {
       const asOf = parseAsOf(asOfText);
       const view = viewAsOf(walletId, await readWallet(stores.events, walletId), config, asOf);
-      if (view === undefined) throw notFound(walletId);
+      if (view === undefined) throw walletNotFound(walletId);
       return jsonResult(200, walletJson(walletId, view, asOfText));
     }
-    const [stored, lanes] = await Promise.all([
-      stores.readModels.getView(walletId),
-      stores.events.lanes(walletId),
-    ]);
-    const { view } = await catchUp(stores.events, walletId, stored, config, lanes);
-    if (view.eventCount === 0) throw notFound(walletId);
+    const view = await currentView(stores.events, stores.readModels, walletId, config);
+    if (view.eventCount === 0) throw walletNotFound(walletId);
     return jsonResult(200, walletJson(walletId, view));
   };
 }
@@ -192,7 +180,7 @@ async function points(
     query.cursor === undefined &&
     (await stores.events.head(walletId, 0)).version === 0
   ) {
-    throw notFound(walletId);
+    throw walletNotFound(walletId);
   }
   return jsonResult(
     200,

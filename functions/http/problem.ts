@@ -46,3 +46,12 @@ export function jsonResult(
 ): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body };
 }
+
+/** 404 for a wallet with nothing in its log (`what` names what it lacks, e.g. "deposits"). */
+export const walletNotFound = (walletId: string, what = 'events'): HttpProblem =>
+  new HttpProblem({
+    status: 404,
+    code: 'wallet-not-found',
+    title: 'Not found',
+    detail: `Wallet ${walletId} has no ${what}.`,
+  });

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PublishOutcome, RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
+import { numberAttr } from './table-layout.ts';
 
 /**
  * | item                | pk      | sk                          |
@@ -16,12 +17,11 @@ const versionSk = (version: number): string => `VERSION#${String(version).padSta
 /** DynamoDB items stop at 400 KB; a rule set is text, so this leaves room for the attributes. */
 export const RULE_SET_TEXT_BYTES_MAX = 300 * 1024;
 
-const intText = z.union([z.string().regex(/^\d+$/), z.number().int()]).transform(Number);
 const ruleSetItem = z.object({
-  version: intText,
+  version: numberAttr,
   text: z.string(),
   textHash: z.string(),
-  publishedAtMs: intText,
+  publishedAtMs: numberAttr,
   source: z.string().optional(),
 });
 

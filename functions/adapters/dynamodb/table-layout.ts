@@ -37,7 +37,8 @@ export const walletIdFromPk = (pk: string): string | undefined =>
 
 const intText = z.union([z.string().regex(/^-?\d+$/), z.number().int()]);
 const bigintAttr = intText.transform((value) => BigInt(value));
-const numberAttr = intText.transform((value, ctx) => {
+/** A DynamoDB number (read back as decimal text) that must be a safe integer. */
+export const numberAttr = intText.transform((value, ctx) => {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed)) {
     ctx.addIssue({ code: 'custom', message: 'not a safe integer' });

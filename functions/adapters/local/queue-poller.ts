@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { FunctionSpec, TriggerSpec } from '#lib/wiring.ts';
+import { BackgroundLoops } from './background-loops.ts';
 import { type LambdaHandler, lambdaContext, localAccountId } from './lambda.ts';
 
 /**
@@ -121,14 +122,12 @@ export function toLambdaRecord(message: Message, queueArn: string, region: strin
 }
 
 export class QueuePoller {
-  private readonly loops = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly loops = new BackgroundLoops();
   private readonly waitTimeSeconds: number;
   private readonly concurrency: number;
   private readonly batchSize: number;
   private readonly log: (line: string) => void;
   private started = false;
-  private stopped = false;
   private inFlight = 0;
   readonly stats: QueuePollerStats = {
     receives: 0,
@@ -150,14 +149,12 @@ export class QueuePoller {
   start(): void {
     if (this.started) throw new Error('QueuePoller.start: already started');
     this.started = true;
-    for (let index = 0; index < this.concurrency; index++) this.track(this.pollLoop());
+    for (let index = 0; index < this.concurrency; index++) this.loops.track(this.pollLoop());
   }
 
   /** Stops polling and waits for the loops to end (a batch being handled is let finish). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    while (this.loops.size > 0) await Promise.allSettled([...this.loops]);
+    await this.loops.stop();
   }
 
   /**
@@ -170,7 +167,7 @@ export class QueuePoller {
     const deadline = Date.now() + timeoutMs;
     let counts = '';
     for (;;) {
-      if (this.stopped) throw new Error('QueuePoller.whenIdle: the poller is stopped');
+      if (this.loops.stopped) throw new Error('QueuePoller.whenIdle: the poller is stopped');
       if (this.inFlight === 0) {
         const result = await this.options.client.send(
           new GetQueueAttributesCommand({
@@ -198,23 +195,10 @@ export class QueuePoller {
     }
   }
 
-  private track(loop: Promise<void>): void {
-    this.loops.add(loop);
-    void loop.finally(() => this.loops.delete(loop));
-  }
-
-  private async pause(ms: number): Promise<void> {
-    try {
-      await sleepFor(ms, undefined, { signal: this.abort.signal });
-    } catch {
-      // Aborted by stop(): the loop checks `stopped` next.
-    }
-  }
-
   private async pollLoop(): Promise<void> {
     const { client, queueUrl } = this.options;
     let failures = 0;
-    while (!this.stopped) {
+    while (!this.loops.stopped) {
       let messages: Message[];
       try {
         this.stats.receives++;
@@ -226,17 +210,17 @@ export class QueuePoller {
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: this.abort.signal },
+          { abortSignal: this.loops.signal },
         );
         messages = result.Messages ?? [];
         failures = 0;
       } catch (error) {
-        if (this.stopped) return;
+        if (this.loops.stopped) return;
         failures++;
         if (failures === 1 || failures % 10 === 0) {
           this.log(`queue poller: ReceiveMessage failed (${failures}x): ${String(error)}`);
         }
-        await this.pause(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)));
+        await this.loops.pause(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)));
         continue;
       }
       if (messages.length === 0) continue;

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FunctionSpec, type StreamFilterSpec, TABLE, type TriggerSpec } from '#lib/wiring.ts';
+import { BackgroundLoops } from './background-loops.ts';
 import { type LambdaHandler, lambdaContext } from './lambda.ts';
 
 /**
@@ -181,8 +182,7 @@ interface ShardState {
 
 export class StreamPoller {
   private readonly shards = new Map<string, ShardState>();
-  private readonly loops = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly loops = new BackgroundLoops();
   private readonly idlePollMs: number;
   private readonly quietPollMs: number;
   private readonly describeIntervalMs: number;
@@ -192,7 +192,6 @@ export class StreamPoller {
   private discoveredAtMs = 0;
   private shardClosedAtMs = 0;
   private started = false;
-  private stopped = false;
   private inFlight = 0;
   readonly stats: StreamPollerStats = {
     shards: 0,
@@ -217,15 +216,12 @@ export class StreamPoller {
   start(): void {
     if (this.started) throw new Error('StreamPoller.start: already started');
     this.started = true;
-    this.track(this.discoveryLoop());
+    this.loops.track(this.discoveryLoop());
   }
 
   /** Stops polling and waits for the loops to end (an invocation in progress is let finish). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    this.wakeDiscovery?.();
-    while (this.loops.size > 0) await Promise.allSettled([...this.loops]);
+    await this.loops.stop(() => this.wakeDiscovery?.());
   }
 
   /**
@@ -237,7 +233,7 @@ export class StreamPoller {
     const sinceMs = Date.now();
     const deadline = sinceMs + (options.timeoutMs ?? 10_000);
     for (;;) {
-      if (this.stopped) throw new Error('StreamPoller.whenIdle: the poller is stopped');
+      if (this.loops.stopped) throw new Error('StreamPoller.whenIdle: the poller is stopped');
       const open = [...this.shards.values()].filter((shard) => !shard.done);
       const caughtUp = open.every((shard) => shard.caughtUpAtMs >= sinceMs);
       // A shard that closed since the last DescribeStream may have children nobody reads yet.
@@ -253,29 +249,16 @@ export class StreamPoller {
     }
   }
 
-  private track(loop: Promise<void>): void {
-    this.loops.add(loop);
-    void loop.finally(() => this.loops.delete(loop));
-  }
-
-  private async pause(ms: number): Promise<void> {
-    try {
-      await sleepFor(ms, undefined, { signal: this.abort.signal });
-    } catch {
-      // Aborted by stop(): the caller's loop checks `stopped` next.
-    }
-  }
-
   private async discoveryLoop(): Promise<void> {
     let failures = 0;
-    while (!this.stopped) {
+    while (!this.loops.stopped) {
       const startedMs = Date.now();
       try {
         await this.discover();
         this.discoveredAtMs = startedMs;
         failures = 0;
       } catch (error) {
-        if (this.stopped) return;
+        if (this.loops.stopped) return;
         failures++;
         if (failures === 1 || failures % 10 === 0) {
           this.log(`stream poller: DescribeStream failed (${failures}x): ${String(error)}`);
@@ -283,9 +266,9 @@ export class StreamPoller {
       }
       await new Promise<void>((resolve) => {
         this.wakeDiscovery = resolve;
-        void this.pause(failures > 0 ? Math.min(5_000, 250 * failures) : this.describeIntervalMs).then(
-          resolve,
-        );
+        void this.loops
+          .pause(failures > 0 ? Math.min(5_000, 250 * failures) : this.describeIntervalMs)
+          .then(resolve);
       });
       this.wakeDiscovery = undefined;
     }
@@ -302,7 +285,7 @@ export class StreamPoller {
           Limit: 100,
           ...(startShardId === undefined ? {} : { ExclusiveStartShardId: startShardId }),
         }),
-        { abortSignal: this.abort.signal },
+        { abortSignal: this.loops.signal },
       );
       found.push(...(result.StreamDescription?.Shards ?? []));
       startShardId = result.StreamDescription?.LastEvaluatedShardId;
@@ -326,7 +309,7 @@ export class StreamPoller {
       this.shards.set(shard.ShardId, state);
       this.stats.shards++;
       fresh.push(state);
-      this.track(
+      this.loops.track(
         (async () => {
           // Lambda finishes a parent shard before reading its children, which keeps per-item order.
           const parent = state.parentShardId === undefined ? undefined : this.shards.get(state.parentShardId);
@@ -354,7 +337,7 @@ export class StreamPoller {
           ? { ShardIteratorType: 'TRIM_HORIZON' }
           : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequenceNumber }),
       }),
-      { abortSignal: this.abort.signal },
+      { abortSignal: this.loops.signal },
     );
     return result.ShardIterator;
   }
@@ -363,7 +346,7 @@ export class StreamPoller {
     let iterator: string | undefined;
     let failures = 0;
     let quietSinceMs: number | undefined;
-    while (!this.stopped) {
+    while (!this.loops.stopped) {
       const startedMs = Date.now();
       try {
         iterator ??= await this.iterator(shard);
@@ -372,7 +355,7 @@ export class StreamPoller {
         const result = await this.options.client.send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
           {
-            abortSignal: this.abort.signal,
+            abortSignal: this.loops.signal,
           },
         );
         failures = 0;
@@ -388,12 +371,12 @@ export class StreamPoller {
         if (records.length === 0) {
           shard.caughtUpAtMs = startedMs;
           quietSinceMs ??= startedMs;
-          await this.pause(startedMs - quietSinceMs < 500 ? this.idlePollMs : this.quietPollMs);
+          await this.loops.pause(startedMs - quietSinceMs < 500 ? this.idlePollMs : this.quietPollMs);
         } else {
           quietSinceMs = undefined;
         }
       } catch (error) {
-        if (this.stopped) return;
+        if (this.loops.stopped) return;
         if (error instanceof ResourceNotFoundException) {
           this.log(`stream poller: shard ${shard.shardId} is gone (table deleted?); stopping it`);
           return;
@@ -409,7 +392,7 @@ export class StreamPoller {
         if (failures === 1 || failures % 10 === 0) {
           this.log(`stream poller: reading shard ${shard.shardId} failed (${failures}x): ${String(error)}`);
         }
-        await this.pause(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)));
+        await this.loops.pause(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)));
       }
     }
   }
@@ -456,13 +439,13 @@ export class StreamPoller {
       pending = pending.slice(failedFrom);
       if (pending.length === 0) return;
       // Stopping mid-retry gives up quietly: the next start reads from TRIM_HORIZON again.
-      if (this.stopped) return;
+      if (this.loops.stopped) return;
       if (attempt >= consumer.trigger.retryAttempts) {
         this.reportFailure(consumer, shard, pending, attempt + 1, lastError);
         return;
       }
-      await this.pause(Math.min(2_000, this.retryBackoffMs * 2 ** attempt));
-      if (this.stopped) return;
+      await this.loops.pause(Math.min(2_000, this.retryBackoffMs * 2 ** attempt));
+      if (this.loops.stopped) return;
     }
   }
 
