@@ -4,44 +4,31 @@
  *   tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR]
  *   tally rules check <file|dir>...
  *   tally rules publish <file|dir> [--url URL | --table NAME]
+ *   tally replay [--wallet ID] [--dry-run] [--json] [--url URL] [--token TOKEN]
+ *   tally backtest <file|dir> [--wallet ID]... [--from TIME] [--to TIME] [--apply --version N] [--json]
  *   tally help [COMMAND]
  *
- * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each.
+ * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each. The
+ * shared pieces (the I/O a command gets, argument parsing, usage errors) are in functions/cli/.
  */
 import * as path from 'node:path';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DynamoDbLocalError } from '#adapters/local/dynamodb-local.ts';
 import { type LocalRuntime, PortInUseError, startLocalRuntime } from '#adapters/local/runtime.ts';
 import { TableSetupError } from '#adapters/local/table.ts';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-interface Command {
-  summary: string;
-  /** Usage lines after `tally <name>`, and option help. */
-  usage: string;
-  options: Options;
-  /** Whether extra positional arguments are allowed. */
-  positionals?: boolean;
-  run(values: Values, positionals: string[], io: Io): Promise<number>;
-}
-
-/** A mistake in the command line: printed with the usage, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
+import { backtestCommand } from '../functions/cli/backtest.ts';
+import {
+  type Command,
+  commandHelp,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Io,
+  runCommand,
+  stringValue,
+  UsageError,
+  type Values,
+} from '../functions/cli/command.ts';
+import { replayCommand } from '../functions/cli/replay.ts';
 
 const COMMANDS: Record<string, Command> = {
   dev: {
@@ -83,6 +70,8 @@ const COMMANDS: Record<string, Command> = {
     positionals: true,
     run: runRules,
   },
+  replay: replayCommand,
+  backtest: backtestCommand,
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',
@@ -106,28 +95,13 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
   const [action, ...targets] = positionals;
   if (action !== 'check' && action !== 'publish') throw new UsageError('say "check" or "publish"');
   if (targets.length === 0) throw new UsageError(`rules ${action} needs a file or a directory`);
-  const { readFile, stat, readdir } = await import('node:fs/promises');
-  const { compileRuleSet } = await import('#rules/rule-set.ts');
-  const { formatRuleError } = await import('#rules/types.ts');
+  const { loadRuleFile } = await import('../functions/cli/rules-file.ts');
   const { sha256Hex } = await import('#adapters/dynamodb/event-hash.ts');
-
-  const resolveFile = async (target: string): Promise<string> => {
-    const full = path.resolve(io.cwd, target);
-    if (!(await stat(full)).isDirectory()) return full;
-    const names = (await readdir(full)).filter((name) => /\.rules(\.ya?ml)?$/.test(name)).sort();
-    if (names.includes('tally.rules.yaml')) return path.join(full, 'tally.rules.yaml');
-    if (names.length === 1 && names[0] !== undefined) return path.join(full, names[0]);
-    throw new UsageError(
-      `${target}: found ${names.length ? names.join(', ') : 'no rule files'}; name one file`,
-    );
-  };
 
   if (action === 'check') {
     let failed = 0;
     for (const target of targets) {
-      const file = await resolveFile(target);
-      const shown = path.relative(io.cwd, file) || file;
-      const compiled = compileRuleSet(await readFile(file, 'utf8'), { hash: sha256Hex, source: shown });
+      const { shown, compiled, errors } = await loadRuleFile(target, io.cwd);
       if (compiled.ok) {
         const { rules, flag } = compiled.ruleSet;
         io.out(
@@ -135,19 +109,16 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
         );
       } else {
         failed++;
-        for (const error of compiled.errors) io.err(formatRuleError(error, shown));
+        for (const line of errors) io.err(line);
       }
     }
     return failed === 0 ? EXIT_OK : EXIT_FAILED;
   }
 
   if (targets.length !== 1) throw new UsageError('publish takes one file or directory');
-  const file = await resolveFile(targets[0] as string);
-  const shown = path.relative(io.cwd, file) || file;
-  const text = await readFile(file, 'utf8');
-  const compiled = compileRuleSet(text, { hash: sha256Hex, source: shown });
-  if (!compiled.ok) {
-    for (const error of compiled.errors) io.err(formatRuleError(error, shown));
+  const { shown, text, errors } = await loadRuleFile(targets[0] as string, io.cwd);
+  if (errors.length > 0) {
+    for (const line of errors) io.err(line);
     return EXIT_FAILED;
   }
   const table = stringValue(values, 'table');
@@ -172,7 +143,7 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
   }
   const url = stringValue(values, 'url') ?? io.env.TALLY_URL ?? 'http://localhost:8080';
   const token = io.env.TALLY_ADMIN_TOKEN;
-  const response = await fetch(`${url.replace(/\/$/, '')}/rules?source=${encodeURIComponent(shown)}`, {
+  const response = await io.fetch(`${url.replace(/\/$/, '')}/rules?source=${encodeURIComponent(shown)}`, {
     method: 'PUT',
     headers: { 'content-type': 'text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: text,
@@ -203,15 +174,6 @@ function generalHelp(): string {
     'tally help <command> for its options.',
     '',
   ].join('\n');
-}
-
-function commandHelp(name: string, command: Command): string {
-  return `tally ${name}: ${command.summary}\n\nUsage: ${command.usage}\n`;
-}
-
-function stringValue(values: Values, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 function parsePort(text: string, source: string): number {
@@ -311,24 +273,9 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.err(`tally: unknown command "${name}"\n\n${generalHelp()}`);
     return EXIT_USAGE;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(commandHelp(name, command));
-    return EXIT_OK;
-  }
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: command.options,
-      allowPositionals: command.positionals === true,
-      strict: true,
-    });
-    return await command.run(values, positionals, io);
+    return await runCommand(name, command, rest, io);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))) {
-      io.err(`tally ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}\n`);
-      return EXIT_USAGE;
-    }
     if (
       error instanceof PortInUseError ||
       error instanceof DynamoDbLocalError ||
@@ -347,4 +294,6 @@ process.exitCode = await main(process.argv.slice(2), {
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   env: process.env,
   cwd: process.cwd(),
+  fetch: globalThis.fetch,
+  progress: process.stderr,
 });

@@ -87,6 +87,7 @@ export function constructIdOf(name: string): string {
 }
 
 type EventsQueueTrigger = Extract<TriggerSpec, { kind: 'events-queue' }>;
+type JobsQueueTrigger = Extract<TriggerSpec, { kind: 'jobs-queue' }>;
 type KafkaTrigger = Extract<TriggerSpec, { kind: 'kafka' }>;
 
 /** AWS guidance: a queue's visibility timeout is at least six times its consumer's timeout. */
@@ -95,9 +96,9 @@ const VISIBILITY_TIMEOUT_FACTOR = 6;
 const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**
- * Tally: the event-store table, the events queue and its DLQ, an HTTP API and one Lambda per wiring
- * entry. Everything that is a function, route or trigger comes from the wiring table; nothing here
- * names a handler.
+ * Tally: the event-store table, the events queue and the jobs queue (each with its DLQ), an HTTP API
+ * and one Lambda per wiring entry. Everything that is a function, route or trigger comes from the
+ * wiring table; nothing here names a handler.
  *
  * Admin routes (`admin: true` in the wiring, e.g. `PUT /rules`) use IAM authorization: the caller
  * signs the request with SigV4 for the `execute-api` service, and needs `execute-api:Invoke` on the
@@ -119,9 +120,13 @@ export class TallyStack extends Stack {
   readonly eventsQueue: sqs.Queue | undefined;
   /** Where events that fail `maxReceiveCount` times land (and where ingest sends poison events). */
   readonly eventsDlq: sqs.Queue | undefined;
+  /** The jobs queue (one message per page of an admin job), when a wiring function consumes it. */
+  readonly jobsQueue: sqs.Queue | undefined;
+  /** Where job pages that fail `maxReceiveCount` times land. */
+  readonly jobsDlq: sqs.Queue | undefined;
   /**
    * One alarm per dead-letter or on-failure queue (ApproximateNumberOfMessagesVisible ≥ 1), keyed
-   * by the queue's construct id: `EventsDlq`, `ProjectStreamsStreamFailures`, ...
+   * by the queue's construct id: `EventsDlq`, `JobsDlq`, `ProjectStreamsStreamFailures`, ...
    */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
   /** The MSK source in force, or undefined when MSK is off. */
@@ -167,6 +172,9 @@ export class TallyStack extends Stack {
     const queues = this.createEventsQueue(specs, fifo);
     this.eventsQueue = queues?.queue;
     this.eventsDlq = queues?.dlq;
+    const jobsQueues = this.createJobsQueue(specs);
+    this.jobsQueue = jobsQueues?.queue;
+    this.jobsDlq = jobsQueues?.dlq;
 
     this.api = this.createApi();
     // Admin routes are signed with SigV4 by operators (IAM auth, see the class comment). The IAM
@@ -186,6 +194,14 @@ export class TallyStack extends Stack {
       if (spec.sendsToEventsDlq === true) {
         environment[ENV.eventsDlqUrl] = this.requireQueues(queues, spec, 'sendsToEventsDlq').dlq.queueUrl;
       }
+      if (spec.sendsToJobsQueue === true) {
+        environment[ENV.jobsQueueUrl] = this.requireQueues(
+          jobsQueues,
+          spec,
+          'sendsToJobsQueue',
+          'jobs-queue',
+        ).queue.queueUrl;
+      }
       const fn = new TallyFunction(this, constructIdOf(spec.name), {
         entry: path.resolve(projectRoot, spec.entry),
         projectRoot,
@@ -199,6 +215,7 @@ export class TallyStack extends Stack {
       this.grantTableAccess(spec, fn);
       if (spec.sendsToEventsQueue === true) queues?.queue.grantSendMessages(fn.role);
       if (spec.sendsToEventsDlq === true) queues?.dlq.grantSendMessages(fn.role);
+      if (spec.sendsToJobsQueue === true) jobsQueues?.queue.grantSendMessages(fn.role);
 
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
@@ -209,7 +226,7 @@ export class TallyStack extends Stack {
         }
       }
       for (const trigger of spec.triggers ?? []) {
-        this.addTrigger(spec, fn, trigger, queues, fifo);
+        this.addTrigger(spec, fn, trigger, { events: queues, jobs: jobsQueues }, fifo);
       }
     }
     this.functions = functions;
@@ -226,6 +243,16 @@ export class TallyStack extends Stack {
         description: 'Events that failed ingest, with their reason',
       });
     }
+    if (jobsQueues !== undefined) {
+      new CfnOutput(this, 'JobsQueueUrl', {
+        value: jobsQueues.queue.queueUrl,
+        description: 'Jobs queue: one message per page of a replay or backtest of every wallet',
+      });
+      new CfnOutput(this, 'JobsDlqUrl', {
+        value: jobsQueues.dlq.queueUrl,
+        description: 'Job pages that failed their receive limit (the job stays running until redriven)',
+      });
+    }
     for (const [alarmId, alarm] of this.alarmsById) {
       new CfnOutput(this, `${alarmId}AlarmName`, {
         value: alarm.alarmName,
@@ -234,9 +261,14 @@ export class TallyStack extends Stack {
     }
   }
 
-  private requireQueues(queues: EventsQueues | undefined, spec: FunctionSpec, flag: string): EventsQueues {
+  private requireQueues(
+    queues: QueuePair | undefined,
+    spec: FunctionSpec,
+    flag: string,
+    trigger: 'events-queue' | 'jobs-queue' = 'events-queue',
+  ): QueuePair {
     if (queues === undefined) {
-      throw new Error(`${spec.name} has ${flag}, but no wiring function has an events-queue trigger`);
+      throw new Error(`${spec.name} has ${flag}, but no wiring function has a ${trigger} trigger`);
     }
     return queues;
   }
@@ -245,7 +277,7 @@ export class TallyStack extends Stack {
    * The events queue and its DLQ, sized for their one consumer (the function with the
    * `events-queue` trigger). None when no function consumes the queue.
    */
-  private createEventsQueue(specs: readonly FunctionSpec[], fifo: boolean): EventsQueues | undefined {
+  private createEventsQueue(specs: readonly FunctionSpec[], fifo: boolean): QueuePair | undefined {
     const consumers = specs.flatMap((spec) =>
       (spec.triggers ?? [])
         .filter((trigger): trigger is EventsQueueTrigger => trigger.kind === 'events-queue')
@@ -273,19 +305,12 @@ export class TallyStack extends Stack {
         }
       : {};
 
-    const dlq = new sqs.Queue(this, 'EventsDlq', {
-      ...fifoProps,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: this.removalPolicy,
-    });
-    Validations.of(dlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the events queue (and where ingest sends poison events); it needs no DLQ of its own.',
-    });
-    this.alarmOnDepth('EventsDlq', dlq, 'CloudEvents that failed ingest are waiting in the events DLQ');
+    const dlq = this.createDlq(
+      'EventsDlq',
+      fifoProps,
+      'This queue is the dead-letter queue of the events queue (and where ingest sends poison events); it needs no DLQ of its own.',
+      'CloudEvents that failed ingest are waiting in the events DLQ',
+    );
 
     const batchingWindow = fifo ? 0 : trigger.maxBatchingWindowSeconds;
     const queue = new sqs.Queue(this, 'EventsQueue', {
@@ -300,6 +325,68 @@ export class TallyStack extends Stack {
       removalPolicy: this.removalPolicy,
     });
     return { queue, dlq };
+  }
+
+  /**
+   * The jobs queue and its DLQ: a standard queue (pages of a job need no order; the job store counts
+   * a page delivered twice once), sized for its slowest consumer. None when no function consumes it.
+   */
+  private createJobsQueue(specs: readonly FunctionSpec[]): QueuePair | undefined {
+    const consumers = specs.flatMap((spec) =>
+      (spec.triggers ?? [])
+        .filter((trigger): trigger is JobsQueueTrigger => trigger.kind === 'jobs-queue')
+        .map((trigger) => ({ spec, trigger })),
+    );
+    const [first] = consumers;
+    if (first === undefined) return undefined;
+    // The queue has one redrive policy, so its consumers must agree on the receive limit.
+    const limits = new Set(consumers.map(({ trigger }) => trigger.maxReceiveCount));
+    if (limits.size > 1) {
+      throw new Error(
+        `the jobs queue has one receive limit; its consumers disagree: ${consumers
+          .map(({ spec, trigger }) => `${spec.name} maxReceiveCount ${trigger.maxReceiveCount}`)
+          .join(', ')}`,
+      );
+    }
+    const slowest = Math.max(...consumers.map(({ spec }) => spec.timeoutSeconds));
+
+    const dlq = this.createDlq(
+      'JobsDlq',
+      {},
+      'This queue is the dead-letter queue of the jobs queue; it needs no DLQ of its own.',
+      'Pages of admin jobs (replay, backtest) that failed their receive limit are waiting in the jobs DLQ; their jobs stay running until the pages are redriven',
+    );
+    const queue = new sqs.Queue(this, 'JobsQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // A page is invisible while its invocation runs, with room for Lambda's retries of throttled
+      // invocations: AWS's six times the function timeout (of the slowest consumer).
+      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * slowest),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: dlq, maxReceiveCount: first.trigger.maxReceiveCount },
+      removalPolicy: this.removalPolicy,
+    });
+    return { queue, dlq };
+  }
+
+  /** An encrypted, TLS-only dead-letter queue that keeps messages 14 days, with a depth alarm. */
+  private createDlq(
+    id: string,
+    props: Partial<sqs.QueueProps>,
+    nagReason: string,
+    alarmDescription: string,
+  ): sqs.Queue {
+    const dlq = new sqs.Queue(this, id, {
+      ...props,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // 14 days, the longest SQS keeps a message: dead letters wait for a person.
+      retentionPeriod: Duration.days(14),
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: nagReason });
+    this.alarmOnDepth(id, dlq, alarmDescription);
+    return dlq;
   }
 
   /**
@@ -422,7 +509,7 @@ export class TallyStack extends Stack {
     spec: FunctionSpec,
     fn: TallyFunction,
     trigger: TriggerSpec,
-    queues: EventsQueues | undefined,
+    queues: { events: QueuePair | undefined; jobs: QueuePair | undefined },
     fifo: boolean,
   ): void {
     const id = constructIdOf(spec.name);
@@ -464,12 +551,24 @@ export class TallyStack extends Stack {
         break;
       }
       case 'events-queue': {
-        if (queues === undefined) throw new Error(`${spec.name}: the events queue was not created`);
+        if (queues.events === undefined) throw new Error(`${spec.name}: the events queue was not created`);
         fn.function.addEventSource(
-          new SqsEventSource(queues.queue, {
+          new SqsEventSource(queues.events.queue, {
             batchSize: trigger.batchSize,
             // FIFO event sources take no batching window.
             ...(fifo ? {} : { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) }),
+            reportBatchItemFailures: true,
+            maxConcurrency: trigger.maxConcurrency,
+          }),
+        );
+        break;
+      }
+      case 'jobs-queue': {
+        if (queues.jobs === undefined) throw new Error(`${spec.name}: the jobs queue was not created`);
+        // No batching window: a page is picked up as soon as it is sent (the trigger has none).
+        fn.function.addEventSource(
+          new SqsEventSource(queues.jobs.queue, {
+            batchSize: trigger.batchSize,
             reportBatchItemFailures: true,
             maxConcurrency: trigger.maxConcurrency,
           }),
@@ -544,7 +643,8 @@ export class TallyStack extends Stack {
   }
 }
 
-interface EventsQueues {
+/** A queue and its dead-letter queue (the events queue, the jobs queue). */
+interface QueuePair {
   queue: sqs.Queue;
   dlq: sqs.Queue;
 }

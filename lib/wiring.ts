@@ -59,6 +59,18 @@ export type TriggerSpec =
    * An MSK (Kafka) topic of CloudEvents. Off unless the stack is given a cluster ARN and topic;
    * locally, MSK-shaped events are fed to the same handler by tests.
    */
+  /**
+   * The jobs queue (SQS, with a dead-letter queue): one message is one page of a long admin job
+   * (replaying or backtesting every wallet), so a job is not bound by API Gateway's 30 s or one
+   * Lambda's 15 minutes. The runner sends the next page itself.
+   */
+  | {
+      kind: 'jobs-queue';
+      batchSize: number;
+      /** Lambda's maximum concurrency for the SQS event source (2–1000). */
+      maxConcurrency: number;
+      maxReceiveCount: number;
+    }
   | {
       kind: 'kafka';
       batchSize: number;
@@ -80,6 +92,8 @@ export interface FunctionSpec {
   sendsToEventsQueue?: boolean;
   /** Sends failed messages straight to the events DLQ with their reason (ENV.eventsDlqUrl). */
   sendsToEventsDlq?: boolean;
+  /** Starts or continues admin jobs on the jobs queue (ENV.jobsQueueUrl); the stack grants SendMessage. */
+  sendsToJobsQueue?: boolean;
 }
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
@@ -164,12 +178,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'wallets',
     entry: 'functions/handlers/wallets.ts',
     description:
-      'GET /wallets/{wallet_id} (also as of a time or version), its explained points awards, and verify',
+      'GET /wallets/{wallet_id} (also as of a time or version), its explained points awards, its audit trail, and verify',
     memoryMb: 256,
     timeoutSeconds: 10,
     routes: [
       { method: 'GET', path: '/wallets/{wallet_id}' },
       { method: 'GET', path: '/wallets/{wallet_id}/points' },
+      { method: 'GET', path: '/wallets/{wallet_id}/events' },
       { method: 'GET', path: '/wallets/{wallet_id}/verify' },
     ],
     tableAccess: 'read',
@@ -177,11 +192,50 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'replay',
     entry: 'functions/handlers/replay.ts',
-    description: 'POST /replay (admin): rebuild a wallet read model from the event store, or dry-run it',
+    description:
+      'POST /replay (admin): rebuild one wallet read model from the event store, or start a job for all; GET /replay/{jobId}',
     memoryMb: 1024,
     timeoutSeconds: 29,
-    routes: [{ method: 'POST', path: '/replay', admin: true }],
+    routes: [
+      { method: 'POST', path: '/replay', admin: true },
+      { method: 'GET', path: '/replay/{jobId}', admin: true },
+    ],
     tableAccess: 'read-write',
+    sendsToJobsQueue: true,
+  },
+  {
+    name: 'corrections',
+    entry: 'functions/handlers/corrections.ts',
+    description:
+      'POST /wallets/{wallet_id}/corrections (admin): void or amend an event with a correction and compensating events',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    routes: [{ method: 'POST', path: '/wallets/{wallet_id}/corrections', admin: true }],
+    tableAccess: 'read-write',
+  },
+  {
+    name: 'backtest',
+    entry: 'functions/handlers/backtest.ts',
+    description:
+      'POST /rules/backtest (admin): a candidate rule set over stored facts, dry run or applied; GET /rules/backtest/{jobId}',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    routes: [
+      { method: 'POST', path: '/rules/backtest', admin: true },
+      { method: 'GET', path: '/rules/backtest/{jobId}', admin: true },
+    ],
+    tableAccess: 'read-write',
+    sendsToJobsQueue: true,
+  },
+  {
+    name: 'run-jobs',
+    entry: 'functions/handlers/run-jobs.ts',
+    description: 'Jobs queue → one page of a replay or backtest of every wallet, then the next page',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    triggers: [{ kind: 'jobs-queue', batchSize: 1, maxConcurrency: 8, maxReceiveCount: 5 }],
+    tableAccess: 'read-write',
+    sendsToJobsQueue: true,
   },
   {
     name: 'project-streams',
@@ -210,4 +264,7 @@ export const ENV = {
   eventsDlqUrl: 'TALLY_EVENTS_DLQ_URL',
   sqsEndpoint: 'TALLY_SQS_ENDPOINT',
   adminToken: 'TALLY_ADMIN_TOKEN',
+  jobsQueueUrl: 'TALLY_JOBS_QUEUE_URL',
+  /** Snapshot a wallet's view every N events (0: never). */
+  snapshotEvery: 'TALLY_SNAPSHOT_EVERY',
 } as const;

@@ -1,4 +1,4 @@
-import { ActiveRuleSets } from '#app/active-rules.ts';
+import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { IngestDeps } from '#app/ingest.ts';
 import { randomIds, systemClock } from '#ports/clock.ts';
 import { canonicalJson, sha256Hex } from './dynamodb/event-hash.ts';
@@ -24,4 +24,12 @@ export function ingestDepsFromEnv(): IngestDeps {
     hash: sha256Hex,
     canonicalJson,
   };
+}
+
+let ruleSetVersions: RuleSetVersions | undefined;
+
+/** Every published rule set version, compiled on first use (corrections and backtests). */
+export function ruleSetVersionsFromEnv(): RuleSetVersions {
+  ruleSetVersions ??= new RuleSetVersions(storesFromEnv().ruleSets, sha256Hex);
+  return ruleSetVersions;
 }

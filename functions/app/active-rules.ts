@@ -77,3 +77,34 @@ export class ActiveRuleSets {
     return this.held;
   }
 }
+
+/**
+ * Any rule set version, compiled once per instance (versions never change): what corrections and
+ * backtests evaluate stored facts with. Version 0 is the built-in default.
+ */
+export class RuleSetVersions {
+  private readonly compiled = new Map<number, Promise<CompiledRuleSet | undefined>>();
+
+  constructor(
+    private readonly store: RuleSetStore,
+    private readonly hash: (text: string) => string,
+  ) {}
+
+  get(version: number): Promise<CompiledRuleSet | undefined> {
+    let held = this.compiled.get(version);
+    if (held === undefined) {
+      held = this.load(version);
+      held.catch(() => this.compiled.delete(version));
+      this.compiled.set(version, held);
+    }
+    return held;
+  }
+
+  private async load(version: number): Promise<CompiledRuleSet | undefined> {
+    if (version === 0) return compileOrThrow(DEFAULT_RULES_TEXT, this.hash, DEFAULT_RULES_SOURCE);
+    const stored = await this.store.version(version);
+    return stored === undefined
+      ? undefined
+      : compileOrThrow(stored.text, this.hash, stored.source ?? `version ${stored.version}`);
+  }
+}

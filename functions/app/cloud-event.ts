@@ -6,6 +6,12 @@ export const DEPOSIT_EVENT_TYPE = 'wallet.deposit';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** An RFC 3339 timestamp that names a real instant (no 30 February). */
+export const rfc3339Time = z
+  .string()
+  .regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-11-22T10:00:00Z')
+  .refine(isCalendarDate, 'is not a valid date (no such day or time)');
+
 /**
  * A CloudEvent 1.0 in the structured JSON format, as Tally takes it from any bus: `id` is the
  * idempotency key, `subject` the wallet id, `time` the event time. Extension attributes are kept.
@@ -23,11 +29,7 @@ export const cloudEventSchema = z
     subject: z
       .string({ error: 'is required (it names the wallet)' })
       .regex(WALLET_ID_PATTERN, 'does not match the wallet id rule (1-128 of A-Z a-z 0-9 . _ : @ -)'),
-    time: z
-      .string()
-      .regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-11-22T10:00:00Z')
-      .refine(isCalendarDate, 'is not a valid date (no such day or time)')
-      .optional(),
+    time: rfc3339Time.optional(),
     datacontenttype: z.string().optional(),
     dataschema: z.string().optional(),
     data: z.unknown().optional(),

@@ -1,7 +1,10 @@
+import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { aboveThreshold, rebuildView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import { type EventStore, readWallet } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
+import type { SnapshotStore } from '#ports/snapshots.ts';
+import { rebuildFromSnapshot } from './snapshots.ts';
 
 export interface ViewSummary {
   balanceMinor: bigint;
@@ -13,6 +16,8 @@ export interface ViewSummary {
 export interface WalletReplay {
   walletId: string;
   events: number;
+  /** The event count of the snapshot the rebuild started from (0: from the first event). */
+  fromSnapshot: number;
   before: ViewSummary | null;
   after: ViewSummary;
   /** The stored view differed from the fold of the log (or was missing). */
@@ -20,6 +25,17 @@ export interface WalletReplay {
   /** The rebuilt view was stored (never on a dry run). */
   written: boolean;
 }
+
+/** A view as admin answers show it: balance as a decimal number, points, flag, version. */
+export const viewSummaryJson = (view: WalletView | ViewSummary | null) =>
+  view === null
+    ? null
+    : {
+        balance: Number(formatMinor(view.balanceMinor)),
+        points: Number(view.points),
+        aboveThreshold: 'aboveThreshold' in view ? view.aboveThreshold : aboveThreshold(view),
+        version: view.eventCount,
+      };
 
 const summary = (view: WalletView): ViewSummary => ({
   balanceMinor: view.balanceMinor,
@@ -38,18 +54,37 @@ export async function replayWallet(
   readModels: ReadModelStore,
   walletId: string,
   config: ThresholdConfig,
-  options: { dryRun: boolean },
+  options: {
+    dryRun: boolean;
+    /**
+     * Start from the newest snapshot holding fewer than this many events (the wallet's events
+     * before this version are trusted as folded), then fold the rest. Needs `snapshots`.
+     */
+    fromVersion?: number;
+    snapshots?: SnapshotStore;
+  },
 ): Promise<WalletReplay | undefined> {
-  const events = await readWallet(store, walletId);
-  if (events.length === 0) return undefined;
-  const rebuilt = rebuildView(walletId, events, config);
+  let rebuilt: WalletView;
+  let fromSnapshot = 0;
+  if (options.fromVersion !== undefined && options.snapshots !== undefined) {
+    const rebuild = await rebuildFromSnapshot(store, options.snapshots, walletId, config, {
+      maxEventCount: options.fromVersion - 1,
+    });
+    rebuilt = rebuild.view;
+    fromSnapshot = rebuild.fromSnapshot;
+  } else {
+    const events = await readWallet(store, walletId);
+    rebuilt = rebuildView(walletId, events, config);
+  }
+  if (rebuilt.eventCount === 0) return undefined;
   const stored = await readModels.getView(walletId);
   const changed = stored === undefined || !viewMatchesConfig(stored, config) || !sameView(stored, rebuilt);
   const written =
     !options.dryRun && changed && (await readModels.putView(rebuilt, { replaceEqual: true })) === 'written';
   return {
     walletId,
-    events: events.length,
+    events: rebuilt.eventCount,
+    fromSnapshot,
     before: stored === undefined ? null : summary(stored),
     after: summary(rebuilt),
     changed,

@@ -3,6 +3,7 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import { emptyView, projectEvents, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import { type EventStore, readWallet } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
+import { type SnapshotPolicy, shouldSnapshot } from './snapshots.ts';
 
 /**
  * Brings a wallet view up to the heads of all its lanes. The stream only rings the doorbell:
@@ -66,6 +67,9 @@ const PROJECTION_ATTEMPTS_MAX = 3;
  * `laneHints` are the lanes the doorbells named: with them, the projector reads those lanes and
  * the ones the view already knows, and skips reading the lane registry. A lane it might miss that
  * way has a doorbell of its own on the way.
+ *
+ * With `snapshots`, a written view that crossed a multiple of `snapshots.every` events is also
+ * kept as a snapshot, for rebuilds (see rebuildFromSnapshot).
  */
 export async function projectWallet(
   store: EventStore,
@@ -74,6 +78,7 @@ export async function projectWallet(
   config: ThresholdConfig,
   laneHints?: readonly number[],
   views?: ViewCache,
+  snapshots?: SnapshotPolicy,
 ): Promise<{ eventCount: number; written: boolean }> {
   for (let attempt = 1; ; attempt++) {
     // The view this instance last wrote saves the read; if another projector moved the stored
@@ -91,6 +96,19 @@ export async function projectWallet(
     }
     if ((await readModels.putView(view)) === 'written') {
       views?.remember(view);
+      // Counted from the view this one was folded from: one under another threshold rule was
+      // rebuilt from zero.
+      const before = stored !== undefined && viewMatchesConfig(stored, config) ? stored.eventCount : 0;
+      if (snapshots !== undefined && shouldSnapshot(before, view.eventCount, snapshots.every)) {
+        try {
+          await snapshots.store.put(view);
+        } catch (error) {
+          // A snapshot only shortens later rebuilds; the view is stored, so the projection
+          // succeeded. Failing the batch would redo work that is done (and could hold a wallet's
+          // projection back over an optimisation); the next crossing takes a snapshot again.
+          snapshots.onError?.(error, view);
+        }
+      }
       return { eventCount: view.eventCount, written: true };
     }
     views?.forget(walletId);

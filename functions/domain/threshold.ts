@@ -170,3 +170,20 @@ function earliestBreach(
   }
   return current;
 }
+
+/**
+ * The state for a set of deposits, from zero (any order in, the same state out): what a
+ * correction needs when it changes a deposit already applied.
+ */
+export function thresholdFromDeposits(
+  deposits: readonly WindowDeposit[],
+  config: ThresholdConfig,
+): ThresholdState {
+  const sorted = [...deposits].sort(byEventTime);
+  let state = initialThresholdState();
+  sorted.forEach((deposit, index) => {
+    const fromCache = canDecideFromCache(state, deposit.atMs, config);
+    state = applyDeposit(state, deposit, config, fromCache ? undefined : sorted.slice(0, index));
+  });
+  return state;
+}

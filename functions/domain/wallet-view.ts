@@ -4,9 +4,22 @@ import {
   initialThresholdState,
   type ThresholdConfig,
   type ThresholdState,
+  thresholdFromDeposits,
   type WindowDeposit,
 } from './threshold.ts';
 import { assertNever, type RecordedEvent } from './wallet.ts';
+
+/**
+ * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
+ * event time. Only the latest correction of a deposit counts (corrections are all in lane 0, so
+ * `byVersion` orders them).
+ */
+export interface DepositCorrection {
+  lane: number;
+  version: number;
+  byVersion: number;
+  effective: { amountMinor: bigint; atMs: number } | null;
+}
 
 /**
  * The wallet read model: balance and AboveThreshold flag. Every field is a function of the set of
@@ -26,6 +39,12 @@ export interface WalletView {
   awardCount: number;
   /** Facts (business events from other apps) recorded. */
   factCount: number;
+  /** Corrections (voids and amendments) applied, of deposits and facts. */
+  correctionCount: number;
+  /** Points adjustments (from corrections and retroactive rule sets) applied; `points` includes them. */
+  adjustmentCount: number;
+  /** The deposits corrections changed, by (lane, version): kept so a deposit applied after its correction counts as corrected. */
+  corrections: DepositCorrection[];
   /** The latest `recordedAtMs` applied: from the log, not a clock, so rebuilds agree. */
   updatedAtMs: number;
   /** The threshold rule the flag was computed with; a change of configuration forces a rebuild. */
@@ -48,6 +67,9 @@ export const emptyView = (walletId: string, config: ThresholdConfig): WalletView
   points: 0n,
   awardCount: 0,
   factCount: 0,
+  correctionCount: 0,
+  adjustmentCount: 0,
+  corrections: [],
   updatedAtMs: 0,
   thresholdMinor: config.thresholdMinor,
   windowMs: config.windowMs,
@@ -92,19 +114,25 @@ export function projectEvents(
     };
     switch (event.type) {
       case 'Deposited': {
-        const deposit = toWindowDeposit(event);
+        const correction = correctionOf(next, event);
+        const effective =
+          correction === undefined ? toWindowDeposit(event) : correctedDeposit(event, correction);
+        if (effective === null) {
+          // Voided before it was applied here: it is counted, and changes nothing else.
+          next = { ...next, ...counted, depositCount: next.depositCount + 1 };
+          break;
+        }
         let priorDeposits: WindowDeposit[] | undefined;
-        if (!canDecideFromCache(next.threshold, deposit.atMs, config)) {
+        if (!canDecideFromCache(next.threshold, effective.atMs, config)) {
           if (history === undefined) return { kind: 'needs-history' };
-          const applied = next;
-          priorDeposits = history.filter((prior) => isApplied(applied, prior)).flatMap(depositOf);
+          priorDeposits = effectiveDeposits(next, history);
         }
         next = {
           ...next,
           ...counted,
-          balanceMinor: next.balanceMinor + event.data.amountMinor,
+          balanceMinor: next.balanceMinor + effective.amountMinor,
           depositCount: next.depositCount + 1,
-          threshold: applyDeposit(next.threshold, deposit, config, priorDeposits),
+          threshold: applyDeposit(next.threshold, effective, config, priorDeposits),
         };
         break;
       }
@@ -119,6 +147,61 @@ export function projectEvents(
           awardCount: next.awardCount + 1,
         };
         break;
+      case 'PointsAdjusted':
+        next = {
+          ...next,
+          ...counted,
+          points: next.points + event.data.points,
+          adjustmentCount: next.adjustmentCount + 1,
+        };
+        break;
+      case 'RulesApplied':
+        // Points moved with the PointsAdjusted events before it; this only marks the facts'
+        // governing rule set (see functions/domain/corrections.ts).
+        next = { ...next, ...counted };
+        break;
+      case 'EventCorrected': {
+        const { target } = event.data;
+        const corrected = { ...next, ...counted, correctionCount: next.correctionCount + 1 };
+        if (target.type !== 'Deposited') {
+          // A corrected fact changes points only through the PointsAdjusted events appended with it.
+          next = corrected;
+          break;
+        }
+        const existing = correctionOf(next, target);
+        if (existing !== undefined && existing.byVersion > event.version) {
+          next = corrected; // a later correction of the same deposit is in force already
+          break;
+        }
+        const entry: DepositCorrection = {
+          lane: target.lane,
+          version: target.version,
+          byVersion: event.version,
+          effective:
+            event.data.action === 'void' || event.data.deposit === undefined
+              ? null
+              : { amountMinor: event.data.deposit.amountMinor, atMs: event.data.deposit.occurredAtMs },
+        };
+        const corrections = [...next.corrections.filter((c) => !sameTarget(c, target)), entry].sort(
+          (a, b) => a.lane - b.lane || a.version - b.version,
+        );
+        if (!isApplied(next, target)) {
+          // The deposit comes later (another lane): it will be applied as corrected.
+          next = { ...corrected, corrections };
+          break;
+        }
+        // The deposit was applied as it stood: balance and flag are recomputed from the deposits
+        // applied, as corrected now. Corrections are rare; this reads the wallet's history.
+        if (history === undefined) return { kind: 'needs-history' };
+        const withCorrection = { ...corrected, corrections };
+        const deposits = effectiveDeposits(withCorrection, history);
+        next = {
+          ...withCorrection,
+          balanceMinor: deposits.reduce((sum, deposit) => sum + deposit.amountMinor, 0n),
+          threshold: thresholdFromDeposits(deposits, config),
+        };
+        break;
+      }
       default:
         return assertNever(event);
     }
@@ -156,5 +239,36 @@ const toWindowDeposit = (event: RecordedEvent & { type: 'Deposited' }): WindowDe
   version: event.version,
 });
 
-const depositOf = (event: RecordedEvent): WindowDeposit[] =>
-  event.type === 'Deposited' ? [toWindowDeposit(event)] : [];
+const sameTarget = (a: { lane: number; version: number }, b: { lane: number; version: number }) =>
+  a.lane === b.lane && a.version === b.version;
+
+const correctionOf = (
+  view: WalletView,
+  target: { lane: number; version: number },
+): DepositCorrection | undefined => view.corrections.find((entry) => sameTarget(entry, target));
+
+/** The deposit as its correction left it; null when voided. */
+function correctedDeposit(
+  event: RecordedEvent & { type: 'Deposited' },
+  correction: DepositCorrection,
+): WindowDeposit | null {
+  if (correction.effective === null) return null;
+  return {
+    atMs: correction.effective.atMs,
+    amountMinor: correction.effective.amountMinor,
+    lane: event.lane,
+    version: event.version,
+  };
+}
+
+/** Every deposit of `history` that `view` has applied, as the view's corrections leave it. */
+function effectiveDeposits(view: WalletView, history: readonly RecordedEvent[]): WindowDeposit[] {
+  const deposits: WindowDeposit[] = [];
+  for (const event of history) {
+    if (event.type !== 'Deposited' || !isApplied(view, event)) continue;
+    const correction = correctionOf(view, event);
+    const effective = correction === undefined ? toWindowDeposit(event) : correctedDeposit(event, correction);
+    if (effective !== null) deposits.push(effective);
+  }
+  return deposits;
+}

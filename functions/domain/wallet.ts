@@ -25,6 +25,8 @@ export type WalletEvent =
         occurredAtMs: number;
         /** The CloudEvent's `data`, as the JSON text it arrived as (numbers stay exact). */
         dataJson: string;
+        /** The rule set version that decided its points (absent on facts recorded before it was kept). */
+        ruleSetVersion?: number;
       };
     }
   | {
@@ -37,7 +39,59 @@ export type WalletEvent =
         ruleSetVersion: number;
         ruleTextHash: string;
       };
+    }
+  | {
+      /**
+       * An operator voided or amended an earlier deposit or fact. The original stays in the log
+       * untouched; read models and rules use the corrected value from here on. Always in lane 0,
+       * so corrections of one wallet are decided one after another.
+       */
+      type: 'EventCorrected';
+      data: {
+        target: CorrectionTarget;
+        action: 'void' | 'amend';
+        reason: string;
+        /** An amended deposit: its corrected amount and event time. */
+        deposit?: { amountMinor: bigint; occurredAtMs: number };
+        /** An amended fact: its corrected event time and data (JSON text). */
+        fact?: { occurredAtMs: number; dataJson: string };
+      };
+    }
+  | {
+      /**
+       * Points given or taken back because a fact was corrected or a rule set was applied
+       * retroactively: the difference between what was awarded and what the rules now say,
+       * per fact and rule. Never zero.
+       */
+      type: 'PointsAdjusted';
+      data: {
+        points: bigint;
+        factId: string;
+        ruleId: string;
+        ruleSetVersion: number;
+        ruleTextHash: string;
+        cause: 'correction' | 'backtest';
+        /** The correction's event id, or the retroactive application's id. */
+        causeId: string;
+      };
+    }
+  | {
+      /**
+       * A rule set version was applied retroactively to the facts whose event time is in
+       * `[fromMs, toMs)` (PointsAdjusted events before it brought their points there): from now on
+       * those facts are governed by it, so a later correction of one is decided under it.
+       */
+      type: 'RulesApplied';
+      data: { ruleSetVersion: number; fromMs?: number; toMs?: number; causeId: string };
     };
+
+/** The event a correction refers to: where it is in the log, and what it was. */
+export interface CorrectionTarget {
+  eventId: string;
+  lane: number;
+  version: number;
+  type: 'Deposited' | 'FactRecorded';
+}
 
 export type WalletEventType = WalletEvent['type'];
 
@@ -139,6 +193,7 @@ export function decide(command: WalletCommand, _state: WalletState): WalletEvent
             factType: fact.type,
             occurredAtMs: fact.occurredAtMs,
             dataJson: fact.dataJson,
+            ruleSetVersion: command.ruleSetVersion,
           },
         },
         ...awards,
@@ -155,6 +210,12 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       return { version: state.version + 1, balanceMinor: state.balanceMinor + event.data.amountMinor };
     case 'FactRecorded':
     case 'PointsAwarded':
+    case 'PointsAdjusted':
+    case 'RulesApplied':
+      return { ...state, version: state.version + 1 };
+    case 'EventCorrected':
+      // The balance a correction changes is the read model's business (it knows what the target
+      // was); deciding deposits needs no balance.
       return { ...state, version: state.version + 1 };
     default:
       return assertNever(event);

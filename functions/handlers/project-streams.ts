@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout.ts';
+import { type SnapshotPolicy, snapshotEveryFromEnv } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger, metrics } from '#http/observability.ts';
@@ -21,12 +22,32 @@ const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S:
  * only its own records (partial batch response); the rest of the batch is kept.
  */
 export function makeProjectStreamsHandler(
-  deps: () => Promise<{ stores: Pick<Stores, 'events' | 'readModels'>; config: ThresholdConfig }>,
+  deps: () => Promise<{
+    stores: Pick<Stores, 'events' | 'readModels'> & Partial<Pick<Stores, 'snapshots'>>;
+    config: ThresholdConfig;
+    /** Snapshot a view every this many events (0 or absent: no snapshots). */
+    snapshotEvery?: number;
+  }>,
 ) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const views = new ViewCache();
   return async (event: DynamoDBStreamEvent, context: Context) => {
-    const { stores, config } = await deps();
+    const { stores, config, snapshotEvery = 0 } = await deps();
+    const snapshots: SnapshotPolicy | undefined =
+      stores.snapshots === undefined || snapshotEvery <= 0
+        ? undefined
+        : {
+            store: stores.snapshots,
+            every: snapshotEvery,
+            onError: (error, view) => {
+              logger.warn('Snapshot not stored', {
+                walletId: view.walletId,
+                eventCount: view.eventCount,
+                error: error as Error,
+              });
+              metrics.addMetric('SnapshotsFailed', MetricUnit.Count, 1);
+            },
+          };
     // Which lanes of which wallets rang, so each wallet is projected once per batch.
     const rang = new Map<string, Set<number>>();
     for (const record of event.Records) {
@@ -44,11 +65,17 @@ export function makeProjectStreamsHandler(
       let projected = perWallet.get(walletId);
       if (projected === undefined) {
         const lanes = [...(rang.get(walletId) ?? [])];
-        projected = projectWallet(stores.events, stores.readModels, walletId, config, lanes, views).then(
-          (outcome) => {
-            if (outcome.written) metrics.addMetric('ViewsWritten', MetricUnit.Count, 1);
-          },
-        );
+        projected = projectWallet(
+          stores.events,
+          stores.readModels,
+          walletId,
+          config,
+          lanes,
+          views,
+          snapshots,
+        ).then((outcome) => {
+          if (outcome.written) metrics.addMetric('ViewsWritten', MetricUnit.Count, 1);
+        });
         perWallet.set(walletId, projected);
       }
       await projected;
@@ -61,6 +88,7 @@ export const handler = middy(
   makeProjectStreamsHandler(async () => ({
     stores: storesFromEnv(),
     config: (await activeRulesFromEnv().current()).threshold,
+    snapshotEvery: snapshotEveryFromEnv(),
   })),
 )
   .use(injectLambdaContext(logger))

@@ -9,6 +9,7 @@ import { authorizeAdmin } from '#http/admin.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
 import { badRequest, HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
+import { invalidRules } from '#http/rules-problem.ts';
 import { ENV } from '#lib/wiring.ts';
 import { type Clock, systemClock } from '#ports/clock.ts';
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
@@ -66,18 +67,7 @@ export function makeRulesHandler(deps: () => RulesDeps) {
     if (!SOURCE_PATTERN.test(source))
       throw badRequest('invalid-source', 'source must be 1-200 of A-Z a-z 0-9 _ . / @ : -');
     const compiled = compileRuleSet(text, { hash: sha256Hex, source });
-    if (!compiled.ok) {
-      const [first] = compiled.errors;
-      throw new HttpProblem({
-        status: 422,
-        code: 'invalid-rules',
-        title: 'Invalid rule set',
-        detail: first
-          ? `${compiled.errors.length} error(s); first at line ${first.line}, column ${first.column}: ${first.message}`
-          : 'The rule set does not compile.',
-        extensions: { errors: compiled.errors },
-      });
-    }
+    if (!compiled.ok) throw invalidRules(compiled.errors);
     for (let attempt = 0; attempt < PUBLISH_ATTEMPTS_MAX; attempt++) {
       const outcome = await ruleSets.publish({
         text,

@@ -7,7 +7,7 @@ import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { currentView } from '#app/wallet-projection.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
+import { assertNever, type RecordedEvent } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { aboveThreshold, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import { problemErrors } from '#http/middleware.ts';
@@ -69,6 +69,9 @@ export function makeWalletsHandler(
     const { stores, config } = await deps();
     if (event.routeKey.endsWith('/points')) {
       return points(stores, walletId, event.queryStringParameters ?? {});
+    }
+    if (event.routeKey.endsWith('/events')) {
+      return auditTrail(stores, walletId, event.queryStringParameters ?? {});
     }
     if (event.routeKey.endsWith('/verify')) {
       const result = await stores.events.verify(walletId);
@@ -156,7 +159,7 @@ async function points(
   const limit = parseLimit(query.limit);
   const start = query.cursor === undefined ? { lane: 0, version: 1 } : decodeCursor(query.cursor);
   const lanes = (await stores.events.lanes(walletId)).filter((lane) => lane >= start.lane);
-  const awards: ReturnType<typeof explain>[] = [];
+  const awards: (ReturnType<typeof explain> & { adjustment?: { cause: string; causeId: string } })[] = [];
   let next: Cursor | undefined;
   scan: for (const lane of lanes) {
     let fact: Fact | undefined;
@@ -171,6 +174,16 @@ async function points(
           fact = recorded;
         } else if (recorded.type === 'PointsAwarded') {
           awards.push(explain(recorded, fact?.data.factId === recorded.data.factId ? fact : undefined));
+        } else if (recorded.type === 'PointsAdjusted') {
+          // Adjustments stand alone (no fact before them in the lane): a page may end before one.
+          if (awards.length >= limit) {
+            next = { lane, version: recorded.version };
+            break scan;
+          }
+          awards.push({
+            ...explain({ ...recorded, type: 'PointsAwarded' }, undefined),
+            adjustment: { cause: recorded.data.cause, causeId: recorded.data.causeId },
+          });
         }
       }
     }
@@ -185,6 +198,125 @@ async function points(
   return jsonResult(
     200,
     JSON.stringify({ walletId, awards, nextCursor: next === undefined ? null : encodeCursor(next) }),
+  );
+}
+
+/** One stored event as the audit trail shows it: amounts as decimal text, times as ISO 8601. */
+function auditEvent(event: RecordedEvent, correctedBy: ReadonlyMap<string, string[]>) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const base = {
+    eventId: event.eventId,
+    type: event.type,
+    lane: event.lane,
+    version: event.version,
+    recordedAt: iso(event.recordedAtMs),
+    ...(event.idempotencyKey === undefined ? {} : { idempotencyKey: event.idempotencyKey }),
+  };
+  const corrections = correctedBy.get(`${event.lane}:${event.version}`);
+  const annotated = corrections === undefined ? {} : { correctedBy: corrections };
+  switch (event.type) {
+    case 'Deposited':
+      return {
+        ...base,
+        data: {
+          amount: formatMinor(event.data.amountMinor),
+          time: iso(event.data.occurredAtMs),
+          ...(event.data.factId === undefined ? {} : { factId: event.data.factId }),
+        },
+        ...annotated,
+      };
+    case 'FactRecorded':
+      return {
+        ...base,
+        data: {
+          factId: event.data.factId,
+          source: event.data.source,
+          factType: event.data.factType,
+          time: iso(event.data.occurredAtMs),
+          data: JSON.parse(event.data.dataJson) as unknown,
+          ...(event.data.ruleSetVersion === undefined ? {} : { ruleSetVersion: event.data.ruleSetVersion }),
+        },
+        ...annotated,
+      };
+    case 'PointsAwarded':
+    case 'PointsAdjusted':
+      return { ...base, data: { ...event.data, points: Number(event.data.points) } };
+    case 'RulesApplied':
+      return {
+        ...base,
+        data: {
+          ruleSetVersion: event.data.ruleSetVersion,
+          from: event.data.fromMs === undefined ? null : iso(event.data.fromMs),
+          to: event.data.toMs === undefined ? null : iso(event.data.toMs),
+          causeId: event.data.causeId,
+        },
+      };
+    case 'EventCorrected':
+      return {
+        ...base,
+        data: {
+          target: event.data.target,
+          action: event.data.action,
+          reason: event.data.reason,
+          ...(event.data.deposit === undefined
+            ? {}
+            : {
+                deposit: {
+                  amount: formatMinor(event.data.deposit.amountMinor),
+                  time: iso(event.data.deposit.occurredAtMs),
+                },
+              }),
+          ...(event.data.fact === undefined
+            ? {}
+            : {
+                fact: {
+                  time: iso(event.data.fact.occurredAtMs),
+                  data: JSON.parse(event.data.fact.dataJson) as unknown,
+                },
+              }),
+        },
+      };
+    default:
+      return assertNever(event);
+  }
+}
+
+/**
+ * The audit trail: every event of the wallet, lane by lane, oldest first — originals, the
+ * corrections that name them (`correctedBy`) and the compensating adjustments. Nothing is hidden
+ * or rewritten; `/verify` proves the chain.
+ */
+async function auditTrail(
+  stores: Pick<Stores, 'events'>,
+  walletId: string,
+  query: Record<string, string | undefined>,
+): Promise<HttpResult> {
+  const limit = parseLimit(query.limit);
+  const start = query.cursor === undefined ? { lane: 0, version: 1 } : decodeCursor(query.cursor);
+  const all = await readWallet(stores.events, walletId);
+  if (all.length === 0) throw walletNotFound(walletId);
+  const correctedBy = new Map<string, string[]>();
+  for (const recorded of all) {
+    if (recorded.type !== 'EventCorrected') continue;
+    const key = `${recorded.data.target.lane}:${recorded.data.target.version}`;
+    correctedBy.set(key, [...(correctedBy.get(key) ?? []), recorded.eventId]);
+  }
+  const ordered = all
+    .filter(
+      (recorded) =>
+        recorded.lane > start.lane || (recorded.lane === start.lane && recorded.version >= start.version),
+    )
+    .sort((a, b) => a.lane - b.lane || a.version - b.version);
+  const page = ordered.slice(0, limit);
+  const following = ordered[limit];
+  return jsonResult(
+    200,
+    JSON.stringify({
+      walletId,
+      events: page.map((recorded) => auditEvent(recorded, correctedBy)),
+      nextCursor:
+        following === undefined ? null : encodeCursor({ lane: following.lane, version: following.version }),
+    }),
   );
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { isDomainError } from '#domain/errors.ts';
+import { isVersionConflict } from '#ports/event-store.ts';
 import { HttpProblem, type HttpResult, problemResult } from './problem.ts';
 
 const DOMAIN_STATUS: Record<string, number> = {
@@ -51,14 +52,28 @@ export function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEven
         );
         return;
       }
-      if (isThrottling(error)) {
-        logger.warn('Throttled by DynamoDB after the SDK retries', { error: error as Error });
+      const unavailable = isThrottling(error)
+        ? {
+            code: 'throttled',
+            log: 'Throttled by DynamoDB after the SDK retries',
+            detail: 'The store is throttling requests; nothing was recorded. Retry after a moment.',
+          }
+        : isVersionConflict(error)
+          ? {
+              // Other writers kept winning lane 0 through every bounded retry (admin writes there).
+              code: 'contended',
+              log: 'Contention outlasted the retries',
+              detail: 'Other writers kept changing this wallet; nothing was recorded. Retry after a moment.',
+            }
+          : undefined;
+      if (unavailable !== undefined) {
+        logger.warn(unavailable.log, { error: error as Error });
         request.response = problemResult(
           {
             status: 503,
-            code: 'throttled',
+            code: unavailable.code,
             title: 'Service unavailable',
-            detail: 'The store is throttling requests; nothing was recorded. Retry after a moment.',
+            detail: unavailable.detail,
             headers: { 'retry-after': '1' },
           },
           instance,

@@ -106,8 +106,20 @@ export interface EventStore {
    * Reports the first broken place of the first broken lane.
    */
   verify(walletId: string): Promise<VerifyResult>;
+  /**
+   * One page of the wallets in the store (those with an event in lane 0), for jobs over every
+   * wallet: `segment` of `segments` parallel parts, continuing at `cursor` (null to start). Each
+   * wallet is in exactly one segment; `nextCursor` is null after the segment's last page.
+   */
+  walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
+}
+
+export interface WalletPageRequest {
+  segment: number;
+  segments: number;
+  cursor: string | null;
 }
 
 export type VerifyResult =

@@ -77,6 +77,14 @@ function queuesOf(stack: TallyStack) {
   return { queueId: logicalId(stack.eventsQueue), dlqId: logicalId(stack.eventsDlq) };
 }
 
+function jobsQueuesOf(stack: TallyStack) {
+  if (stack.jobsQueue === undefined || stack.jobsDlq === undefined) throw new Error('no jobs queue');
+  return { jobsQueueId: logicalId(stack.jobsQueue), jobsDlqId: logicalId(stack.jobsDlq) };
+}
+
+/** The wiring's functions that may start or continue jobs (sendsToJobsQueue). */
+const JOB_SENDERS = FUNCTIONS.filter((spec) => spec.sendsToJobsQueue === true).map((spec) => spec.name);
+
 const functionLogicalId = (stack: TallyStack, name: string) => logicalId(functionOf(stack, name).function);
 const roleLogicalId = (stack: TallyStack, name: string) => logicalId(functionOf(stack, name).role);
 
@@ -174,6 +182,7 @@ describe('event-store table', () => {
 describe('functions from the wiring table', () => {
   const { stack, template } = synth({ msk: MSK });
   const { queueId, dlqId } = queuesOf(stack);
+  const { jobsQueueId } = jobsQueuesOf(stack);
 
   it('creates exactly one Lambda per wiring entry (all of them with MSK on)', () => {
     template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
@@ -198,6 +207,7 @@ describe('functions from the wiring table', () => {
             [ENV.tableName]: { Ref: logicalId(stack.table) },
             ...(spec.sendsToEventsQueue === true ? { [ENV.eventsQueueUrl]: { Ref: queueId } } : {}),
             ...(spec.sendsToEventsDlq === true ? { [ENV.eventsDlqUrl]: { Ref: dlqId } } : {}),
+            ...(spec.sendsToJobsQueue === true ? { [ENV.jobsQueueUrl]: { Ref: jobsQueueId } } : {}),
             POWERTOOLS_SERVICE_NAME: 'tally',
             POWERTOOLS_METRICS_NAMESPACE: 'Tally',
             NODE_OPTIONS: '--enable-source-maps',
@@ -215,6 +225,14 @@ describe('functions from the wiring table', () => {
     expect(env('ingest-queue')[ENV.eventsDlqUrl]).toEqual({ Ref: dlqId });
     expect(env('ingest-kafka')[ENV.eventsDlqUrl]).toEqual({ Ref: dlqId });
     expect(env('rules')[ENV.adminToken]).toBeUndefined();
+  });
+
+  it('passes the jobs queue URL to replay, backtest and run-jobs, and not to corrections', () => {
+    const env = (name: string) =>
+      template.toJSON().Resources[functionLogicalId(stack, name)].Properties.Environment.Variables;
+    expect([...JOB_SENDERS].sort()).toEqual(['backtest', 'replay', 'run-jobs']);
+    for (const name of JOB_SENDERS) expect(env(name)[ENV.jobsQueueUrl], name).toEqual({ Ref: jobsQueueId });
+    expect(env('corrections')[ENV.jobsQueueUrl]).toBeUndefined();
   });
 
   it('uses no AWS managed policy, except the MSK poller policy on the MSK reader', () => {
@@ -305,6 +323,12 @@ describe('HTTP API', () => {
     ['PUT /rules', 'AWS_IAM'],
     ['GET /wallets/{wallet_id}', 'NONE'],
     ['GET /wallets/{wallet_id}/points', 'NONE'],
+    ['GET /wallets/{wallet_id}/events', 'NONE'],
+    ['POST /replay', 'AWS_IAM'],
+    ['GET /replay/{jobId}', 'AWS_IAM'],
+    ['POST /wallets/{wallet_id}/corrections', 'AWS_IAM'],
+    ['POST /rules/backtest', 'AWS_IAM'],
+    ['GET /rules/backtest/{jobId}', 'AWS_IAM'],
   ])('serves %s (authorization %s)', (routeKey, authorizationType) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
@@ -322,7 +346,17 @@ describe('HTTP API', () => {
         .map(({ route }) => `${route.method} ${route.path}`)
         .sort(),
     );
-    expect(iamRoutes).toContain('PUT /rules');
+    expect(iamRoutes).toEqual(
+      expect.arrayContaining([
+        'PUT /rules',
+        'POST /replay',
+        'GET /replay/{jobId}',
+        'POST /wallets/{wallet_id}/corrections',
+        'POST /rules/backtest',
+        'GET /rules/backtest/{jobId}',
+      ]),
+    );
+    expect(iamRoutes).not.toContain('GET /wallets/{wallet_id}/events');
   });
 
   it('has a $default stage with throttling and JSON access logs keyed by request id, naming IAM callers', () => {
@@ -341,6 +375,9 @@ describe('HTTP API', () => {
 
   it('outputs the API URL, the table name and the queue URLs', () => {
     const { queueId, dlqId } = queuesOf(stack);
+    const { jobsQueueId, jobsDlqId } = jobsQueuesOf(stack);
+    template.hasOutput('JobsQueueUrl', { Value: { Ref: jobsQueueId } });
+    template.hasOutput('JobsDlqUrl', { Value: { Ref: jobsDlqId } });
     template.hasOutput('ApiUrl', {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HttpApi'), 'ApiEndpoint'] },
     });
@@ -419,9 +456,10 @@ describe('events queue', () => {
     );
   });
 
-  it('lets only events send to the queue and only the ingest functions send to the DLQ', () => {
+  it('lets only events send to the queue, only the ingest functions send to the DLQ, and only the job functions send to the jobs queue', () => {
     const withMsk = synth({ msk: MSK });
     const ids = queuesOf(withMsk.stack);
+    const { jobsQueueId } = jobsQueuesOf(withMsk.stack);
     const streamFailures = onlyResourceId(
       withMsk.template,
       'AWS::SQS::Queue',
@@ -434,6 +472,9 @@ describe('events queue', () => {
       // Its own handler's poison records, and the mapping's failed batches.
       'ingest-kafka': [ids.dlqId, kafkaFailures].sort(),
       'project-streams': [streamFailures],
+      replay: [jobsQueueId],
+      backtest: [jobsQueueId],
+      'run-jobs': [jobsQueueId],
     };
     for (const spec of FUNCTIONS) {
       expect(sendTargetsOf(withMsk.template, roleLogicalId(withMsk.stack, spec.name)), spec.name).toEqual(
@@ -467,8 +508,126 @@ describe('events queue', () => {
       ),
     });
     expect(bare.stack.eventsQueue).toBeUndefined();
-    bare.template.resourceCountIs('AWS::SQS::Queue', 1);
+    expect(bare.stack.eventsDlq).toBeUndefined();
+    // What is left: the projector's failure queue, and the jobs queue with its DLQ.
+    expect(Object.keys(bare.template.findResources('AWS::SQS::Queue')).sort()).toEqual(
+      [
+        onlyResourceId(bare.template, 'AWS::SQS::Queue', 'ProjectStreamsStreamFailures'),
+        ...Object.values(jobsQueuesOf(bare.stack)),
+      ].sort(),
+    );
     expect(Object.keys(bare.template.toJSON().Outputs)).not.toContain('EventsQueueUrl');
+  });
+});
+
+describe('jobs queue', () => {
+  const { stack, template } = synth();
+  const { jobsQueueId, jobsDlqId } = jobsQueuesOf(stack);
+  const trigger = triggerOf('run-jobs', 'jobs-queue');
+  const consumerTimeout = FUNCTIONS.find((spec) => spec.name === 'run-jobs')?.timeoutSeconds ?? 0;
+  const resources = template.toJSON().Resources;
+
+  it('is a standard, SQS-encrypted queue that redrives to its own DLQ after maxReceiveCount receives', () => {
+    expect(resources[jobsQueueId].Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * consumerTimeout,
+      MessageRetentionPeriod: 4 * 24 * 3600,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [jobsDlqId, 'Arn'] },
+        maxReceiveCount: trigger.maxReceiveCount,
+      },
+    });
+    expect(jobsDlqId).not.toBe(queuesOf(stack).dlqId);
+  });
+
+  it('stays a standard queue when the events queue is FIFO', () => {
+    const fifo = synth({ fifo: true });
+    const ids = jobsQueuesOf(fifo.stack);
+    const fifoResources = fifo.template.toJSON().Resources;
+    expect(fifoResources[ids.jobsQueueId].Properties.FifoQueue).toBeUndefined();
+    expect(fifoResources[ids.jobsDlqId].Properties.FifoQueue).toBeUndefined();
+  });
+
+  it('has a visibility timeout of at least six times the slowest consumer timeout, following the wiring', () => {
+    expect(resources[jobsQueueId].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumerTimeout);
+    const slower = synth({ functions: withSpec('run-jobs', (spec) => ({ ...spec, timeoutSeconds: 900 })) });
+    expect(
+      slower.template.toJSON().Resources[jobsQueuesOf(slower.stack).jobsQueueId].Properties.VisibilityTimeout,
+    ).toBe(6 * 900);
+  });
+
+  it('has a DLQ that keeps messages 14 days, encrypted', () => {
+    expect(resources[jobsDlqId].Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+
+  it.each([
+    ['queue', jobsQueueId],
+    ['DLQ', jobsDlqId],
+  ])('the %s refuses plain-HTTP access', (_label, id) => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('feeds run-jobs with partial batch failures and a concurrency cap', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::GetAtt': [jobsQueueId, 'Arn'] } },
+    });
+    expect(Object.values(mappings).map((mapping) => mapping.Properties)).toEqual([
+      {
+        FunctionName: { Ref: functionLogicalId(stack, 'run-jobs') },
+        EventSourceArn: { 'Fn::GetAtt': [jobsQueueId, 'Arn'] },
+        BatchSize: trigger.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: trigger.maxConcurrency },
+      },
+    ]);
+    expect(actionsOf(template, roleLogicalId(stack, 'run-jobs'))).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+    );
+  });
+
+  it('lets replay, backtest and run-jobs send to it, and not corrections', () => {
+    for (const name of ['replay', 'backtest', 'run-jobs']) {
+      expect(sendTargetsOf(template, roleLogicalId(stack, name)), name).toEqual([jobsQueueId]);
+    }
+    expect(sendTargetsOf(template, roleLogicalId(stack, 'corrections'))).toEqual([]);
+    expect(
+      actionsOf(template, roleLogicalId(stack, 'corrections')).filter((a) => a.startsWith('sqs:')),
+    ).toEqual([]);
+  });
+
+  it('is refused when a function sends to it and none consumes it, or its consumers disagree on the receive limit', () => {
+    const noConsumer = FUNCTIONS.filter((spec) => spec.name !== 'run-jobs');
+    expect(() => synth({ functions: noConsumer })).toThrow(
+      /replay has sendsToJobsQueue, but no wiring function has a jobs-queue trigger/,
+    );
+    const disagreeing = withSpec('backtest', (spec) => ({
+      ...spec,
+      triggers: [{ ...trigger, maxReceiveCount: trigger.maxReceiveCount + 1 }],
+    }));
+    expect(() => synth({ functions: disagreeing })).toThrow(/one receive limit.*backtest.*run-jobs/);
+  });
+
+  it('is not created when nothing uses it', () => {
+    const bare = synth({
+      functions: FUNCTIONS.filter(
+        (spec) => !spec.sendsToJobsQueue && !spec.triggers?.some((t) => t.kind === 'jobs-queue'),
+      ),
+    });
+    expect(bare.stack.jobsQueue).toBeUndefined();
+    expect(bare.stack.jobsDlq).toBeUndefined();
+    expect(bare.stack.alarms.has('JobsDlq')).toBe(false);
+    expect(Object.keys(bare.template.toJSON().Outputs)).not.toContain('JobsQueueUrl');
+    expect(bare.stack.eventsQueue).toBeDefined();
   });
 });
 
@@ -599,7 +758,7 @@ describe('MSK event source', () => {
     expect(stack.functions.has('ingest-kafka')).toBe(false);
     expect([...stack.functions.keys()].sort()).toEqual(WITHOUT_MSK.map((spec) => spec.name).sort());
     template.resourceCountIs('AWS::Lambda::Function', WITHOUT_MSK.length);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     expect(
       template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { Topics: Match.anyValue() } }),
     ).toEqual({});
@@ -687,14 +846,16 @@ describe('dead-letter alarms', () => {
     TreatMissingData: 'ignore',
   });
 
-  it('alarms when the events DLQ or the projector failure queue holds a message', () => {
+  it('alarms when the events DLQ, the jobs DLQ or the projector failure queue holds a message', () => {
     const { stack, template } = synth();
     const { dlqId } = queuesOf(stack);
+    const { jobsDlqId } = jobsQueuesOf(stack);
     const streamFailures = onlyResourceId(template, 'AWS::SQS::Queue', 'ProjectStreamsStreamFailures');
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', dlqAlarm(dlqId));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', dlqAlarm(jobsDlqId));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', dlqAlarm(streamFailures));
-    expect([...stack.alarms.keys()].sort()).toEqual(['EventsDlq', 'ProjectStreamsStreamFailures']);
+    expect([...stack.alarms.keys()].sort()).toEqual(['EventsDlq', 'JobsDlq', 'ProjectStreamsStreamFailures']);
     for (const [id, alarm] of stack.alarms) {
       template.hasOutput(`${id}AlarmName`, { Value: { Ref: logicalId(alarm) } });
     }
@@ -702,7 +863,7 @@ describe('dead-letter alarms', () => {
 
   it('alarms on the Kafka failure queue too when MSK is on', () => {
     const { stack, template } = synth({ msk: MSK });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties(
       'AWS::CloudWatch::Alarm',
       dlqAlarm(onlyResourceId(template, 'AWS::SQS::Queue', 'IngestKafkaKafkaFailures')),
@@ -719,7 +880,7 @@ describe('dead-letter alarms', () => {
     const action: IAlarmAction = new SnsAction(new Topic(topics, 'OnCall'));
     const stack = new TallyStack(app, 'Tally', { projectRoot, alarmActions: [action] });
     const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(2);
+    expect(Object.keys(alarms)).toHaveLength(3);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
     }
@@ -780,6 +941,7 @@ describe('cdk-nag AwsSolutions', () => {
     ).toEqual(
       [
         'Tally/EventsDlq AwsSolutions-SQS3',
+        'Tally/JobsDlq AwsSolutions-SQS3',
         'Tally/ProjectStreamsStreamFailures AwsSolutions-SQS3',
         'Tally/IngestKafkaKafkaFailures AwsSolutions-SQS3',
         'Tally/ProjectStreams/Role AwsSolutions-IAM5[Resource::*]',

@@ -10,6 +10,7 @@ import {
   type StreamHead,
   type VerifyResult,
   VersionConflictError,
+  type WalletPageRequest,
 } from '#ports/event-store.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
 
@@ -140,6 +141,17 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   async ping(): Promise<void> {}
+
+  /** Wallets in insertion order, split round-robin into segments; `pageSize` wallets a page. */
+  async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
+    const inSegment = [...this.wallets.keys()]
+      .filter((walletId) => (this.wallets.get(walletId)?.get(0)?.length ?? 0) > 0)
+      .filter((_walletId, index) => index % page.segments === page.segment);
+    const start = page.cursor === null ? 0 : Number(page.cursor);
+    const walletIds = inSegment.slice(start, start + this.pageSize);
+    const next = start + walletIds.length;
+    return { walletIds, nextCursor: next < inSegment.length ? String(next) : null };
+  }
 
   /** The same checks as the DynamoDB adapter, over what this store holds. */
   async verify(walletId: string): Promise<VerifyResult> {

@@ -3,6 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -16,6 +17,7 @@ import {
   type StreamHead,
   type VerifyResult,
   VersionConflictError,
+  type WalletPageRequest,
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
 import {
@@ -30,6 +32,7 @@ import {
   toEventItem,
   toIdempotencyItem,
   VERSION_MAX,
+  walletIdFromPk,
   walletPk,
 } from './table-layout.ts';
 
@@ -277,6 +280,32 @@ export class DynamoEventStore implements EventStore {
       }),
     );
     return result.Item === undefined ? undefined : fromIdempotencyItem(result.Item);
+  }
+
+  async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
+    // A parallel Scan segment, keeping only each wallet's first lane-0 event: one item per
+    // wallet, whatever else the table holds. Pages are DynamoDB's (up to 1 MB read).
+    const result = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Segment: page.segment,
+        TotalSegments: page.segments,
+        FilterExpression: 'sk = :first',
+        ExpressionAttributeValues: { ':first': eventSk(0, 1) },
+        ProjectionExpression: 'pk',
+        ...(page.cursor === null
+          ? {}
+          : { ExclusiveStartKey: JSON.parse(page.cursor) as Record<string, unknown> }),
+      }),
+    );
+    const walletIds = (result.Items ?? []).flatMap((item) => {
+      const walletId = walletIdFromPk(String(item.pk));
+      return walletId === undefined ? [] : [walletId];
+    });
+    return {
+      walletIds,
+      nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
+    };
   }
 
   async ping(): Promise<void> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { IdempotencyRecord } from '#ports/event-store.ts';
+import type { Job, JobChange, JobParams, JobSegment } from '#ports/jobs.ts';
 
 /**
  * The single-table layout. This module is the only code that knows key shapes and item
@@ -13,6 +14,8 @@ import type { IdempotencyRecord } from '#ports/event-store.ts';
  * | lanes       | WALLET#<walletId>   | LANES  (number set of lanes other than 0)   |
  * | read model  | WALLET#<walletId>   | VIEW#WALLET                                 |
  * | idempotency | IDEMPOTENCY#<key>   | IDEMPOTENCY                                 |
+ * | job         | JOB#<jobId>         | JOB                                         |
+ * | job segment | JOB#<jobId>         | SEGMENT#<segment, 3 digits>                 |
  */
 export const VERSION_DIGITS = 12;
 export const VERSION_MAX = 10 ** VERSION_DIGITS - 1;
@@ -76,6 +79,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       factType: z.string(),
       occurredAtMs: numberAttr,
       dataJson: z.string(),
+      ruleSetVersion: numberAttr.optional(),
     }),
   }),
   z.object({
@@ -87,6 +91,45 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       ruleId: z.string(),
       ruleSetVersion: numberAttr,
       ruleTextHash: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('PointsAdjusted'),
+    data: z.object({
+      points: bigintAttr,
+      factId: z.string(),
+      ruleId: z.string(),
+      ruleSetVersion: numberAttr,
+      ruleTextHash: z.string(),
+      cause: z.enum(['correction', 'backtest']),
+      causeId: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('RulesApplied'),
+    data: z.object({
+      ruleSetVersion: numberAttr,
+      fromMs: numberAttr.optional(),
+      toMs: numberAttr.optional(),
+      causeId: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('EventCorrected'),
+    data: z.object({
+      target: z.object({
+        eventId: z.string(),
+        lane: numberAttr,
+        version: numberAttr,
+        type: z.enum(['Deposited', 'FactRecorded']),
+      }),
+      action: z.enum(['void', 'amend']),
+      reason: z.string(),
+      deposit: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr }).optional(),
+      fact: z.object({ occurredAtMs: numberAttr, dataJson: z.string() }).optional(),
     }),
   }),
 ]);
@@ -130,10 +173,42 @@ export function fromEventItem(item: unknown): RecordedEvent & { hash: string; pr
         data: { ...deposit, ...(factId === undefined ? {} : { factId }) },
       };
     }
-    case 'FactRecorded':
-      return { ...base, type: parsed.type, data: parsed.data };
+    case 'FactRecorded': {
+      const { ruleSetVersion, ...fact } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: { ...fact, ...(ruleSetVersion === undefined ? {} : { ruleSetVersion }) },
+      };
+    }
     case 'PointsAwarded':
       return { ...base, type: parsed.type, data: parsed.data };
+    case 'PointsAdjusted':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'RulesApplied': {
+      const { fromMs, toMs, ...applied } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: {
+          ...applied,
+          ...(fromMs === undefined ? {} : { fromMs }),
+          ...(toMs === undefined ? {} : { toMs }),
+        },
+      };
+    }
+    case 'EventCorrected': {
+      const { deposit, fact, ...rest } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: {
+          ...rest,
+          ...(deposit === undefined ? {} : { deposit }),
+          ...(fact === undefined ? {} : { fact }),
+        },
+      };
+    }
   }
 }
 
@@ -198,6 +273,12 @@ const viewItemSchema = z.object({
   points: bigintAttr,
   awardCount: numberAttr,
   factCount: numberAttr,
+  correctionCount: numberAttr.optional(),
+  adjustmentCount: numberAttr.optional(),
+  /** [lane, version, byVersion, amountMinor | null, atMs | null] per corrected deposit. */
+  corrections: z
+    .array(z.tuple([numberAttr, numberAttr, numberAttr, bigintAttr.nullable(), numberAttr.nullable()]))
+    .optional(),
   updatedAtMs: numberAttr,
   thresholdMinor: bigintAttr,
   windowMs: numberAttr,
@@ -224,6 +305,15 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
     points: view.points,
     awardCount: view.awardCount,
     factCount: view.factCount,
+    correctionCount: view.correctionCount,
+    adjustmentCount: view.adjustmentCount,
+    corrections: view.corrections.map((entry) => [
+      entry.lane,
+      entry.version,
+      entry.byVersion,
+      entry.effective?.amountMinor ?? null,
+      entry.effective?.atMs ?? null,
+    ]),
     updatedAtMs: view.updatedAtMs,
     thresholdMinor: view.thresholdMinor,
     windowMs: view.windowMs,
@@ -245,6 +335,14 @@ export function fromViewItem(item: unknown): WalletView {
     points: parsed.points,
     awardCount: parsed.awardCount,
     factCount: parsed.factCount,
+    correctionCount: parsed.correctionCount ?? 0,
+    adjustmentCount: parsed.adjustmentCount ?? 0,
+    corrections: (parsed.corrections ?? []).map(([lane, version, byVersion, amountMinor, atMs]) => ({
+      lane,
+      version,
+      byVersion,
+      effective: amountMinor === null || atMs === null ? null : { amountMinor, atMs },
+    })),
     updatedAtMs: parsed.updatedAtMs,
     thresholdMinor: parsed.thresholdMinor,
     windowMs: parsed.windowMs,
@@ -265,4 +363,108 @@ export function fromLanesItem(item: unknown): number[] {
   const lanes = new Set<number>([0]);
   for (const lane of parsed.lanes ?? []) lanes.add(Number(lane));
   return [...lanes].sort((a, b) => a - b);
+}
+
+export const jobPk = (jobId: string): string => `JOB#${jobId}`;
+export const JOB_SK = 'JOB';
+export const jobSegmentSk = (segment: number): string => `SEGMENT#${String(segment).padStart(3, '0')}`;
+
+const jobParamsSchema: z.ZodType<JobParams> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('replay'), dryRun: z.boolean() }),
+  z.object({
+    kind: z.literal('backtest'),
+    ruleSetVersion: z.number().int().optional(),
+    rulesText: z.string().optional(),
+    fromMs: z.number().optional(),
+    toMs: z.number().optional(),
+    apply: z.boolean(),
+  }),
+]);
+
+const jobItemSchema = z.object({
+  jobId: z.string(),
+  params: z.string(),
+  segments: numberAttr,
+  createdAtMs: numberAttr,
+});
+
+export function toJobItem(job: Job): Record<string, unknown> {
+  return {
+    pk: jobPk(job.jobId),
+    sk: JOB_SK,
+    kind: 'job',
+    jobId: job.jobId,
+    params: JSON.stringify(job.params),
+    segments: job.segments,
+    createdAtMs: job.createdAtMs,
+  };
+}
+
+export function fromJobItem(item: unknown): Job {
+  const parsed = jobItemSchema.parse(item);
+  return {
+    jobId: parsed.jobId,
+    params: jobParamsSchema.parse(JSON.parse(parsed.params)),
+    segments: parsed.segments,
+    createdAtMs: parsed.createdAtMs,
+  };
+}
+
+/** A segment before its first page: counters are added to (ADD creates them). */
+export function toJobSegmentItem(jobId: string, segment: number): Record<string, unknown> {
+  return {
+    pk: jobPk(jobId),
+    sk: jobSegmentSk(segment),
+    kind: 'job-segment',
+    segment,
+    page: 0,
+    cursor: null,
+    done: false,
+    changes: '[]',
+    finishedAtMs: null,
+  };
+}
+
+const counterAttr = numberAttr.optional().transform((value) => value ?? 0);
+const bigCounterAttr = bigintAttr.optional().transform((value) => value ?? 0n);
+
+const jobSegmentItemSchema = z.object({
+  segment: numberAttr,
+  page: numberAttr,
+  cursor: z.string().nullable(),
+  done: z.boolean(),
+  changes: z.string(),
+  finishedAtMs: numberAttr.nullable().optional(),
+  wallets: counterAttr,
+  eventsDone: counterAttr,
+  changed: counterAttr,
+  written: counterAttr,
+  facts: counterAttr,
+  walletsWithDifference: counterAttr,
+  awardedPoints: bigCounterAttr,
+  candidatePoints: bigCounterAttr,
+  adjustmentsAppended: counterAttr,
+});
+
+export function fromJobSegmentItem(item: unknown): JobSegment {
+  const parsed = jobSegmentItemSchema.parse(item);
+  return {
+    segment: parsed.segment,
+    page: parsed.page,
+    cursor: parsed.cursor,
+    done: parsed.done,
+    finishedAtMs: parsed.finishedAtMs ?? null,
+    changes: z.array(z.record(z.string(), z.unknown())).parse(JSON.parse(parsed.changes)) as JobChange[],
+    counters: {
+      wallets: parsed.wallets,
+      events: parsed.eventsDone,
+      changed: parsed.changed,
+      written: parsed.written,
+      facts: parsed.facts,
+      walletsWithDifference: parsed.walletsWithDifference,
+      awardedPoints: parsed.awardedPoints,
+      candidatePoints: parsed.candidatePoints,
+      adjustmentsAppended: parsed.adjustmentsAppended,
+    },
+  };
 }

@@ -21,15 +21,19 @@ import { type LambdaHandler, lambdaContext, localAccountId } from './lambda.ts';
  * Differences from the managed service, on purpose:
  * - A batch is one ReceiveMessage (at most 10 messages, fewer if `batchSize` is smaller) with no
  *   batching window: ingest lag matters more here than invocation count.
+ * - The same poller serves the events queue (ingest) and the jobs queue (admin job pages).
  * - `concurrency` pollers run at once (default: the trigger's `maxConcurrency`, at most 4), each
  *   invoking the handler in this process; Lambda scales pollers with the queue's depth.
  */
 
 export type EventsQueueTrigger = Extract<TriggerSpec, { kind: 'events-queue' }>;
+export type JobsQueueTrigger = Extract<TriggerSpec, { kind: 'jobs-queue' }>;
+/** The triggers an SQS event source mapping serves: the events queue and the jobs queue. */
+export type SqsQueueTrigger = EventsQueueTrigger | JobsQueueTrigger;
 
 export interface QueueConsumer {
   spec: FunctionSpec;
-  trigger: EventsQueueTrigger;
+  trigger: SqsQueueTrigger;
   handler: LambdaHandler;
 }
 

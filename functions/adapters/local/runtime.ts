@@ -9,7 +9,7 @@ import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import { handlerLoader, type LambdaHandler } from './lambda.ts';
 import { type QueueConsumer, QueuePoller, type QueuePollerOptions } from './queue-poller.ts';
-import { ensureEventsQueues, type LocalSqs, startLocalSqs } from './sqs-local.ts';
+import { type EventsQueues, ensureEventsQueues, type LocalSqs, startLocalSqs } from './sqs-local.ts';
 import { type StreamConsumer, StreamPoller, type StreamPollerOptions } from './stream-poller.ts';
 import { DEFAULT_LOCAL_TABLE_NAME, ensureTable } from './table.ts';
 
@@ -50,6 +50,8 @@ export interface LocalRuntimeOptions {
   >;
   /** The local events queue (fauxqs) and its pollers. */
   queues?: LocalQueuesOptions;
+  /** The local jobs queue (fauxqs, never FIFO) and its pollers. */
+  jobsQueue?: LocalJobsQueueOptions;
 }
 
 export interface LocalQueuesOptions extends Pick<QueuePollerOptions, 'waitTimeSeconds' | 'concurrency'> {
@@ -63,6 +65,20 @@ export interface LocalQueuesOptions extends Pick<QueuePollerOptions, 'waitTimeSe
   /**
    * On stop, wait up to this long for the queue to empty: the local SQS keeps nothing across
    * restarts, so events accepted with 202 are ingested before it goes. @default 3000
+   */
+  drainOnStopMs?: number;
+}
+
+export interface LocalJobsQueueOptions extends Pick<QueuePollerOptions, 'waitTimeSeconds' | 'concurrency'> {
+  /**
+   * How long a received page stays hidden. A page still running after this is delivered again
+   * (the job store counts it once, but the work is done twice), and a failed page comes back after
+   * it; in AWS it is six times the runner's timeout. @default 30
+   */
+  visibilityTimeoutSeconds?: number;
+  /**
+   * On stop, wait up to this long for the jobs queue to empty. A job whose pages are lost with the
+   * emulator stays `running`. @default queues.drainOnStopMs, else 3000
    */
   drainOnStopMs?: number;
 }
@@ -83,6 +99,11 @@ export interface LocalRuntime {
   eventsDlqUrl: string;
   /** One per `events-queue` trigger in the wiring table. */
   queuePollers: QueuePoller[];
+  /** The jobs queue (ENV.jobsQueueUrl) and its DLQ. */
+  jobsQueueUrl: string;
+  jobsDlqUrl: string;
+  /** One per `jobs-queue` trigger in the wiring table. */
+  jobsQueuePollers: QueuePoller[];
   /** Resolves once every stream record written before the call has been delivered to the projector. */
   whenProjected(options?: { timeoutMs?: number }): Promise<void>;
   /**
@@ -90,6 +111,11 @@ export interface LocalRuntime {
    * before the call has been ingested or dead-lettered.
    */
   whenIngested(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Resolves once the jobs queue is empty and no page is being handled: every page queued before
+   * the call (and every page those pages queued) has run, or been dead-lettered.
+   */
+  whenJobsIdle(options?: { timeoutMs?: number }): Promise<void>;
   /** Stops the HTTP server, the poller and the JVM (if this runtime started it). Idempotent. */
   stop(): Promise<void>;
 }
@@ -110,8 +136,9 @@ let active = false;
 /**
  * Runs the whole system on this machine: DynamoDB Local, the table, the HTTP API calling the same
  * handlers API Gateway would, a stream poller calling the projector with Lambda-shaped batches, and
- * a local SQS (fauxqs, in this process) holding the events queue and its DLQ, with a queue poller
- * calling the ingest handler with Lambda-shaped SQS batches.
+ * a local SQS (fauxqs, in this process) holding the events queue and the jobs queue, each with its
+ * DLQ, with queue pollers calling the ingest handler and the job runner with Lambda-shaped SQS
+ * batches.
  *
  * The HTTP port is bound first, so a taken port fails in milliseconds and starts no JVM; requests
  * that arrive before the table exists wait for it.
@@ -173,14 +200,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let sqsStarting: Promise<LocalSqs> | undefined;
   let sqs: SQSClient | undefined;
   const queuePollers: QueuePoller[] = [];
+  const jobsQueuePollers: QueuePoller[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // Outside in: no new requests; the queue drained (its emulator keeps nothing); no new
+      // Outside in: no new requests; the queues drained (their emulator keeps nothing); no new
       // invocations; then the services they use.
       await http.close();
-      await drainQueues(queuePollers, options.queues?.drainOnStopMs ?? 3_000, log);
-      await Promise.all(queuePollers.map((queuePoller) => queuePoller.stop()));
+      const eventsDrainMs = options.queues?.drainOnStopMs ?? 3_000;
+      await Promise.all([
+        drainQueues('events', queuePollers, eventsDrainMs, log),
+        drainQueues('jobs', jobsQueuePollers, options.jobsQueue?.drainOnStopMs ?? eventsDrainMs, log),
+      ]);
+      await Promise.all([...queuePollers, ...jobsQueuePollers].map((queuePoller) => queuePoller.stop()));
       await poller?.stop();
       await sqsStarting?.then(
         (server) => server.stop(),
@@ -210,13 +242,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
     const sqsEndpoint = (await sqsStarted).endpoint;
     sqs = createSqsClient({ endpoint: sqsEndpoint, region: LOCAL_REGION });
-    const queueTrigger = functions
-      .flatMap((spec) => spec.triggers ?? [])
-      .find((trigger) => trigger.kind === 'events-queue');
+    const triggers = functions.flatMap((spec) => spec.triggers ?? []);
+    const queueTrigger = triggers.find((trigger) => trigger.kind === 'events-queue');
     const queues = await ensureEventsQueues(sqs, {
       fifo: options.queues?.fifo ?? false,
       maxReceiveCount: queueTrigger?.maxReceiveCount ?? 5,
       visibilityTimeoutSeconds: options.queues?.visibilityTimeoutSeconds ?? 2,
+    });
+    const jobsTrigger = triggers.find((trigger) => trigger.kind === 'jobs-queue');
+    const jobsQueues = await ensureEventsQueues(sqs, {
+      name: 'tally-jobs',
+      fifo: false,
+      maxReceiveCount: jobsTrigger?.maxReceiveCount ?? 5,
+      visibilityTimeoutSeconds: options.jobsQueue?.visibilityTimeoutSeconds ?? 30,
     });
 
     // Before any handler module loads: they read their configuration from the environment.
@@ -226,6 +264,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.sqsEndpoint]: sqsEndpoint,
       [ENV.eventsQueueUrl]: queues.queueUrl,
       [ENV.eventsDlqUrl]: queues.dlqUrl,
+      [ENV.jobsQueueUrl]: jobsQueues.queueUrl,
       AWS_REGION: LOCAL_REGION,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
@@ -241,11 +280,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Loading every handler now surfaces an import error at start-up, not on the first request.
     const consumers: StreamConsumer[] = [];
     const queueConsumers: QueueConsumer[] = [];
+    const jobsConsumers: QueueConsumer[] = [];
     for (const spec of functions) {
       const handler = await loadHandler(spec);
       for (const trigger of spec.triggers ?? []) {
         if (trigger.kind === 'table-stream') consumers.push({ spec, trigger, handler });
         if (trigger.kind === 'events-queue') queueConsumers.push({ spec, trigger, handler });
+        if (trigger.kind === 'jobs-queue') jobsConsumers.push({ spec, trigger, handler });
         // 'kafka': no broker runs locally; tests feed MSK-shaped events to the handler directly.
       }
     }
@@ -260,22 +301,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...options.poller,
     });
     poller.start();
-    for (const consumer of queueConsumers) {
-      const queuePoller = new QueuePoller({
-        client: sqs,
-        queueUrl: queues.queueUrl,
-        queueArn: queues.queueArn,
-        consumer,
-        region: LOCAL_REGION,
-        log,
-        ...(options.queues?.waitTimeSeconds === undefined
-          ? {}
-          : { waitTimeSeconds: options.queues.waitTimeSeconds }),
-        ...(options.queues?.concurrency === undefined ? {} : { concurrency: options.queues.concurrency }),
-      });
-      queuePoller.start();
-      queuePollers.push(queuePoller);
-    }
+    const client = sqs;
+    const startPollers = (
+      queue: EventsQueues,
+      queueConsumers: readonly QueueConsumer[],
+      pollerOptions: Pick<QueuePollerOptions, 'waitTimeSeconds' | 'concurrency'> | undefined,
+      into: QueuePoller[],
+    ): void => {
+      for (const consumer of queueConsumers) {
+        const queuePoller = new QueuePoller({
+          client,
+          queueUrl: queue.queueUrl,
+          queueArn: queue.queueArn,
+          consumer,
+          region: LOCAL_REGION,
+          log,
+          ...(pollerOptions?.waitTimeSeconds === undefined
+            ? {}
+            : { waitTimeSeconds: pollerOptions.waitTimeSeconds }),
+          ...(pollerOptions?.concurrency === undefined ? {} : { concurrency: pollerOptions.concurrency }),
+        });
+        queuePoller.start();
+        into.push(queuePoller);
+      }
+    };
+    startPollers(queues, queueConsumers, options.queues, queuePollers);
+    startPollers(jobsQueues, jobsConsumers, options.jobsQueue, jobsQueuePollers);
     markReady();
 
     const started = poller;
@@ -290,9 +341,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       eventsQueueUrl: queues.queueUrl,
       eventsDlqUrl: queues.dlqUrl,
       queuePollers,
+      jobsQueueUrl: jobsQueues.queueUrl,
+      jobsDlqUrl: jobsQueues.dlqUrl,
+      jobsQueuePollers,
       whenProjected: (waitOptions) => started.whenIdle(waitOptions),
       whenIngested: async (waitOptions) => {
         await Promise.all(queuePollers.map((queuePoller) => queuePoller.whenIdle(waitOptions)));
+      },
+      whenJobsIdle: async (waitOptions) => {
+        await Promise.all(jobsQueuePollers.map((queuePoller) => queuePoller.whenIdle(waitOptions)));
       },
       stop,
     };
@@ -303,12 +360,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
 }
 
-/** Waits (bounded) for the queue to empty before its in-memory emulator stops; says what is lost if not. */
-async function drainQueues(pollers: readonly QueuePoller[], timeoutMs: number, log: (line: string) => void) {
+/** Waits (bounded) for a queue to empty before its in-memory emulator stops; says what is lost if not. */
+async function drainQueues(
+  queue: string,
+  pollers: readonly QueuePoller[],
+  timeoutMs: number,
+  log: (line: string) => void,
+) {
   if (timeoutMs <= 0) return;
   try {
     await Promise.all(pollers.map((queuePoller) => queuePoller.whenIdle({ timeoutMs })));
   } catch (error) {
-    log(`local queue not drained before stopping; its remaining messages are lost: ${String(error)}`);
+    log(
+      `local ${queue} queue not drained before stopping; its remaining messages are lost: ${String(error)}`,
+    );
   }
 }

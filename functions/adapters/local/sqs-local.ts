@@ -8,7 +8,7 @@ import {
 /**
  * The local SQS: fauxqs, an in-process emulator that speaks the SQS API (long polling, visibility
  * timeouts, redrive to a DLQ, FIFO groups). Its state is in memory only, so messages still queued
- * when `tally dev` stops are gone; the runtime drains the queue before it stops for that reason.
+ * when `tally dev` stops are gone; the runtime drains its queues before it stops for that reason.
  */
 export interface LocalSqs {
   /** e.g. `http://127.0.0.1:43123`: the endpoint for `@aws-sdk/client-sqs`. */
@@ -49,7 +49,7 @@ export interface EventsQueues {
 }
 
 export interface EventsQueuesOptions {
-  /** @default 'tally-events' (`.fifo` is appended for FIFO queues) */
+  /** @default 'tally-events' (`.fifo` is appended for FIFO queues); the DLQ is `<name>-dlq` */
   name?: string;
   fifo?: boolean;
   /** Receives before the redrive policy moves a message to the DLQ (the trigger's maxReceiveCount). */
@@ -61,7 +61,8 @@ export interface EventsQueuesOptions {
 /**
  * Creates the events queue and its DLQ, as the stack does: the queue's redrive policy sends a
  * message to the DLQ after `maxReceiveCount` receives. CreateQueue with the same attributes is
- * idempotent, so calling this twice is fine.
+ * idempotent, so calling this twice is fine. With another `name` it makes the stack's other queue
+ * pair the same way: the jobs queue (`tally-jobs`, never FIFO) and its DLQ.
  */
 export async function ensureEventsQueues(
   client: SQSClient,

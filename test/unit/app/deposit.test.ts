@@ -14,6 +14,7 @@ import {
   type StreamHead,
   type VerifyResult,
   VersionConflictError,
+  type WalletPageRequest,
 } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
@@ -52,6 +53,10 @@ class FaultyStore implements EventStore {
 
   lanes(walletId: string): Promise<number[]> {
     return this.inner.lanes(walletId);
+  }
+
+  walletIds(page: WalletPageRequest) {
+    return this.inner.walletIds(page);
   }
 
   async append(request: AppendRequest): Promise<AppendOutcome> {

@@ -86,6 +86,7 @@ describe('ingestEvent: facts and rules', () => {
           factType: 'answer_is_liked',
           occurredAtMs: Date.parse('2026-11-22T10:00:00Z'),
           dataJson: '{"answerId":"a-7"}',
+          ruleSetVersion: 0,
         },
       },
       {

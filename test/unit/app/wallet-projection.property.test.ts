@@ -55,6 +55,7 @@ function scheduled(s: fc.Scheduler, store: InMemoryEventStore): EventStore & Rea
     },
     append: (request) => store.append(request),
     verify: (walletId) => store.verify(walletId),
+    walletIds: (page) => store.walletIds(page),
     read: async function* (walletId, lane, range) {
       const pages = store.read(walletId, lane, range);
       for (;;) {

@@ -10,6 +10,7 @@ import { DomainError } from '#domain/errors.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { badRequest, HttpProblem, type HttpResult } from '#http/problem.ts';
 import { idempotencyKey } from '#http/request.ts';
+import { VersionConflictError } from '#ports/event-store.ts';
 import { httpEvent, lambdaContext, problemOf } from '../../support/http.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -98,6 +99,15 @@ describe('problemErrors', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['retry-after']).toBe('1');
     expect(problemOf(response)).toMatchObject({ status: 503, type: '/problems/throttled' });
+  });
+
+  it('answers contention that outlasted the retries (a version conflict) with a 503 and Retry-After', async () => {
+    const error = new VersionConflictError('w1', 0, 7, 'version-taken');
+    const response = await throwing(error)(event, lambdaContext);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('1');
+    expect(problemOf(response)).toMatchObject({ status: 503, type: '/problems/contended' });
+    expect(response.body).not.toContain('lane 0');
   });
 
   it('keeps a transaction cancelled for another reason a 500', async () => {

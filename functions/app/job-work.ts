@@ -1,0 +1,110 @@
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import type { BacktestJobParams, JobParams } from '#ports/jobs.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+import { compileRuleSet } from '#rules/rule-set.ts';
+import type { RuleSetVersions } from './active-rules.ts';
+import { backtestWallet, type Candidate, type WalletBacktest } from './backtest.ts';
+import type { WalletOutcome } from './jobs.ts';
+import { replayWallet, viewSummaryJson, type WalletReplay } from './replay.ts';
+
+export interface JobWorkDeps {
+  events: EventStore;
+  readModels: ReadModelStore;
+  ruleSets: RuleSetVersions;
+  /** The threshold rule in force (replays fold under it). */
+  config: () => Promise<ThresholdConfig>;
+  hash: (text: string) => string;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+/** A replayed wallet as a job's report and `POST /replay` show it. */
+export const replayLine = (result: WalletReplay) => ({
+  walletId: result.walletId,
+  events: result.events,
+  changed: result.changed,
+  written: result.written,
+  before: viewSummaryJson(result.before),
+  after: viewSummaryJson(result.after),
+});
+
+/** A backtested wallet as a job's report and `POST /rules/backtest` show it. */
+export const backtestLine = (result: WalletBacktest) => ({
+  walletId: result.walletId,
+  facts: result.facts,
+  awardedPoints: Number(result.awardedPoints),
+  candidatePoints: Number(result.candidatePoints),
+  difference: Number(result.difference),
+  adjustmentsAppended: result.adjustmentsAppended,
+  ...(result.ruleErrors > 0 ? { ruleErrors: result.ruleErrors, firstRuleError: result.firstRuleError } : {}),
+});
+
+/** Resolves a backtest's candidate rule set: a published version, or text compiled here. */
+export async function candidateOf(
+  params: Pick<BacktestJobParams, 'ruleSetVersion' | 'rulesText'>,
+  ruleSets: RuleSetVersions,
+  hash: (text: string) => string,
+): Promise<Candidate | undefined> {
+  if (params.ruleSetVersion !== undefined) {
+    const ruleSet = await ruleSets.get(params.ruleSetVersion);
+    return ruleSet === undefined ? undefined : { ruleSet, version: params.ruleSetVersion };
+  }
+  if (params.rulesText === undefined) return undefined;
+  const compiled = compileRuleSet(params.rulesText, { hash, source: 'candidate' });
+  return compiled.ok ? { ruleSet: compiled.ruleSet, version: null } : undefined;
+}
+
+/** What a job does for one wallet, by kind. Candidates are compiled once per job per instance. */
+export function makeJobWork(deps: JobWorkDeps) {
+  const candidates = new Map<string, Promise<Candidate | undefined>>();
+  return async (params: JobParams, walletId: string, jobId = ''): Promise<WalletOutcome | undefined> => {
+    if (params.kind === 'replay') {
+      const result = await replayWallet(deps.events, deps.readModels, walletId, await deps.config(), {
+        dryRun: params.dryRun,
+      });
+      if (result === undefined) return undefined;
+      return {
+        counters: {
+          wallets: 1,
+          events: result.events,
+          changed: result.changed ? 1 : 0,
+          written: result.written ? 1 : 0,
+        },
+        ...(result.changed ? { change: replayLine(result) } : {}),
+      };
+    }
+    const key = `${jobId}:${params.ruleSetVersion ?? ''}:${params.rulesText === undefined ? '' : deps.hash(params.rulesText)}`;
+    let candidate = candidates.get(key);
+    if (candidate === undefined) {
+      candidate = candidateOf(params, deps.ruleSets, deps.hash);
+      candidates.set(key, candidate);
+    }
+    const resolved = await candidate;
+    if (resolved === undefined) throw new Error(`backtest job: its rule set is not available`);
+    const result = await backtestWallet(
+      deps.events,
+      walletId,
+      resolved,
+      {
+        ...(params.fromMs === undefined ? {} : { fromMs: params.fromMs }),
+        ...(params.toMs === undefined ? {} : { toMs: params.toMs }),
+      },
+      { apply: params.apply, causeId: `backtest:${jobId}`, clock: deps.clock, ids: deps.ids },
+    );
+    if (result === undefined) return undefined;
+    const differs = result.difference !== 0n || result.adjustmentsAppended > 0;
+    return {
+      counters: {
+        wallets: 1,
+        facts: result.facts,
+        walletsWithDifference: result.difference === 0n ? 0 : 1,
+        awardedPoints: result.awardedPoints,
+        candidatePoints: result.candidatePoints,
+        adjustmentsAppended: result.adjustmentsAppended,
+      },
+      ...(differs ? { change: backtestLine(result) } : {}),
+    };
+  };
+}

@@ -1,0 +1,172 @@
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import {
+  type Job,
+  type JobChange,
+  type JobCounters,
+  type JobMessage,
+  type JobParams,
+  type JobQueue,
+  type JobReport,
+  type JobSegment,
+  type JobStore,
+  zeroCounters,
+} from '#ports/jobs.ts';
+
+/** Parallel parts of a job over every wallet (Scan segments); each walks its pages one message at a time. */
+export const JOB_SEGMENTS = 8;
+
+/** Wallets of one page worked on at once. */
+export const WALLETS_IN_FLIGHT = 8;
+
+/** A job's report lists this many changed wallets per segment. */
+export const CHANGES_PER_SEGMENT = 10;
+
+/** What one wallet contributed to a job: counters to add, and a line for the report when it changed. */
+export interface WalletOutcome {
+  counters: Partial<JobCounters>;
+  change?: JobChange;
+}
+
+export interface JobDeps {
+  store: Pick<EventStore, 'walletIds'>;
+  jobs: JobStore;
+  queue: JobQueue;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Does the job's work for one wallet (replay or backtest it); undefined when it has no events. */
+  work: (params: JobParams, walletId: string, jobId: string) => Promise<WalletOutcome | undefined>;
+}
+
+/** Creates a job and queues the first page of every segment. */
+export async function startJob(deps: Omit<JobDeps, 'work' | 'store'>, params: JobParams): Promise<Job> {
+  const job: Job = {
+    jobId: deps.ids.newId(),
+    params,
+    segments: JOB_SEGMENTS,
+    createdAtMs: deps.clock.nowMs(),
+  };
+  await deps.jobs.create(job);
+  await deps.queue.send(
+    Array.from({ length: job.segments }, (_, segment) => ({
+      jobId: job.jobId,
+      segment,
+      page: 0,
+      cursor: null,
+    })),
+  );
+  return job;
+}
+
+export type PageOutcome = 'done' | 'duplicate' | 'not-found';
+
+/** Thrown when a message arrives before the page it continues was recorded: retry it later. */
+export class PageNotReady extends Error {
+  override readonly name = 'PageNotReady';
+}
+
+/**
+ * Works one page of one segment: the wallets of one Scan page, then records the page (counted
+ * once: the segment moves from page n to n + 1 only if it is at n) and queues the next one.
+ * A redelivered message finds its page recorded and changes nothing; if the next page's message
+ * was lost after the record, the redelivery queues it again.
+ */
+export async function runJobPage(
+  deps: JobDeps,
+  message: JobMessage,
+  /**
+   * The queue delivered this message before (SQS's receive count > 1): a run may have recorded
+   * the page and died before queueing the next one. A first delivery of an already recorded page
+   * is a duplicate send whose successor exists; re-queueing then would copy every later page.
+   */
+  redelivered = true,
+): Promise<PageOutcome> {
+  const state = await deps.jobs.get(message.jobId);
+  const segment = state?.segments.find((candidate) => candidate.segment === message.segment);
+  if (state === undefined || segment === undefined) return 'not-found';
+  if (segment.page > message.page) {
+    if (redelivered && segment.page === message.page + 1 && !segment.done) {
+      await queueNext(deps, message.jobId, segment);
+    }
+    return 'duplicate';
+  }
+  if (segment.page < message.page) throw new PageNotReady(`job ${message.jobId} segment ${message.segment}`);
+
+  const page = await deps.store.walletIds({
+    segment: message.segment,
+    segments: state.job.segments,
+    cursor: message.cursor,
+  });
+  const counters = zeroCounters();
+  const changes: JobChange[] = [];
+  await forEachLimited(page.walletIds, WALLETS_IN_FLIGHT, async (walletId) => {
+    const outcome = await deps.work(state.job.params, walletId, message.jobId);
+    if (outcome === undefined) return;
+    addCounters(counters, outcome.counters);
+    if (outcome.change !== undefined) changes.push(outcome.change);
+  });
+  changes.sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0));
+  const recorded = await deps.jobs.completePage(message.jobId, message.segment, message.page, {
+    nextCursor: page.nextCursor,
+    counters,
+    changes: [...segment.changes, ...changes].slice(0, CHANGES_PER_SEGMENT),
+    finishedAtMs: deps.clock.nowMs(),
+  });
+  if (recorded === 'stale') return 'duplicate';
+  if (page.nextCursor !== null) {
+    await deps.queue.send([
+      { jobId: message.jobId, segment: message.segment, page: message.page + 1, cursor: page.nextCursor },
+    ]);
+  }
+  return 'done';
+}
+
+async function queueNext(deps: Pick<JobDeps, 'queue'>, jobId: string, segment: JobSegment): Promise<void> {
+  await deps.queue.send([{ jobId, segment: segment.segment, page: segment.page, cursor: segment.cursor }]);
+}
+
+/** The job as a whole: counters summed over segments, done when every segment is. */
+export function jobReport(job: Job, segments: readonly JobSegment[]): JobReport {
+  const counters = zeroCounters();
+  for (const segment of segments) addCounters(counters, segment.counters);
+  const segmentsDone = segments.filter((segment) => segment.done).length;
+  const done = segmentsDone === job.segments;
+  return {
+    ...job,
+    status: done ? 'done' : 'running',
+    segmentsDone,
+    finishedAtMs: done
+      ? Math.max(...segments.map((segment) => segment.finishedAtMs ?? job.createdAtMs))
+      : null,
+    counters,
+    changes: segments.flatMap((segment) => segment.changes),
+  };
+}
+
+function addCounters(into: JobCounters, add: Partial<JobCounters>): void {
+  into.wallets += add.wallets ?? 0;
+  into.events += add.events ?? 0;
+  into.changed += add.changed ?? 0;
+  into.written += add.written ?? 0;
+  into.facts += add.facts ?? 0;
+  into.walletsWithDifference += add.walletsWithDifference ?? 0;
+  into.awardedPoints += add.awardedPoints ?? 0n;
+  into.candidatePoints += add.candidatePoints ?? 0n;
+  into.adjustmentsAppended += add.adjustmentsAppended ?? 0;
+}
+
+/** Runs `work` over `items`, at most `limit` at once; the first failure fails the whole. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,93 @@
+import { jobReport } from '#app/jobs.ts';
+import type { Job, JobKind, JobReport, JobStore } from '#ports/jobs.ts';
+import { HttpProblem, type HttpResult, jsonResult } from './problem.ts';
+
+const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Where a job's progress is read: `GET /replay/{jobId}` or `GET /rules/backtest/{jobId}`. */
+export const jobHref = (kind: JobKind, jobId: string): string =>
+  kind === 'replay' ? `/replay/${jobId}` : `/rules/backtest/${jobId}`;
+
+/** 202 Accepted for a job just started, with its Location. */
+export function jobStarted(job: Job): HttpResult {
+  const href = jobHref(job.params.kind, job.jobId);
+  return jsonResult(
+    202,
+    JSON.stringify({ jobId: job.jobId, kind: job.params.kind, status: 'running', href }),
+    { location: href },
+  );
+}
+
+/** The params as the report shows them (a candidate's text is summarised, not echoed). */
+function paramsJson(report: JobReport) {
+  const { params } = report;
+  if (params.kind === 'replay') return { dryRun: params.dryRun };
+  return {
+    ruleSetVersion: params.ruleSetVersion ?? null,
+    rulesTextChars: params.rulesText?.length ?? null,
+    from: iso(params.fromMs ?? null),
+    to: iso(params.toMs ?? null),
+    apply: params.apply,
+    dryRun: !params.apply,
+  };
+}
+
+function totalsJson(report: JobReport) {
+  const { counters } = report;
+  if (report.params.kind === 'replay') {
+    return {
+      wallets: counters.wallets,
+      events: counters.events,
+      changed: counters.changed,
+      written: counters.written,
+    };
+  }
+  return {
+    wallets: counters.wallets,
+    facts: counters.facts,
+    walletsWithDifference: counters.walletsWithDifference,
+    awardedPoints: Number(counters.awardedPoints),
+    candidatePoints: Number(counters.candidatePoints),
+    difference: Number(counters.candidatePoints - counters.awardedPoints),
+    adjustmentsAppended: counters.adjustmentsAppended,
+  };
+}
+
+/** A job's progress and totals, or 404 when there is no such job of this kind. */
+export async function jobReportResult(
+  jobs: JobStore,
+  kind: JobKind,
+  jobId: string | undefined,
+): Promise<HttpResult> {
+  // Job ids are UUIDs (letters, digits, dashes); anything else is not a job, and never becomes a key.
+  const state = jobId === undefined || !JOB_ID.test(jobId) ? undefined : await jobs.get(jobId);
+  if (state === undefined || state.job.params.kind !== kind) {
+    throw new HttpProblem({
+      status: 404,
+      code: 'job-not-found',
+      title: 'Not found',
+      detail: `There is no ${kind} job ${(jobId ?? '').slice(0, 64)}.`,
+    });
+  }
+  const report = jobReport(state.job, state.segments);
+  return jsonResult(
+    200,
+    JSON.stringify({
+      jobId: report.jobId,
+      kind: report.params.kind,
+      status: report.status,
+      createdAt: iso(report.createdAtMs),
+      finishedAt: iso(report.finishedAtMs),
+      params: paramsJson(report),
+      progress: {
+        segments: report.segments,
+        segmentsDone: report.segmentsDone,
+        fraction: report.segmentsDone / report.segments,
+      },
+      totals: totalsJson(report),
+      changes: report.changes,
+    }),
+  );
+}

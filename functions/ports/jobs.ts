@@ -1,0 +1,124 @@
+/**
+ * Admin jobs over every wallet (replay, rule backtest). A job is split into `segments` (parallel
+ * Scan segments of the table); each segment is walked one page at a time, one jobs-queue message
+ * per page. A page is counted exactly once: the segment's page number moves forward only by a
+ * conditional write that expects the page the message names.
+ */
+
+export type JobKind = 'replay' | 'backtest';
+
+export type JobStatus = 'running' | 'done';
+
+export interface ReplayJobParams {
+  kind: 'replay';
+  dryRun: boolean;
+}
+
+export interface BacktestJobParams {
+  kind: 'backtest';
+  /** The candidate rule set: a published version, or text (dry run only). */
+  ruleSetVersion?: number;
+  rulesText?: string;
+  fromMs?: number;
+  toMs?: number;
+  apply: boolean;
+}
+
+export type JobParams = ReplayJobParams | BacktestJobParams;
+
+/** Counters every page adds to; which ones move depends on the kind. */
+export interface JobCounters {
+  wallets: number;
+  events: number;
+  /** replay: views that differed from the fold of the log. */
+  changed: number;
+  /** replay: views written. */
+  written: number;
+  /** backtest: facts considered. */
+  facts: number;
+  walletsWithDifference: number;
+  awardedPoints: bigint;
+  candidatePoints: bigint;
+  adjustmentsAppended: number;
+}
+
+export const zeroCounters = (): JobCounters => ({
+  wallets: 0,
+  events: 0,
+  changed: 0,
+  written: 0,
+  facts: 0,
+  walletsWithDifference: 0,
+  awardedPoints: 0n,
+  candidatePoints: 0n,
+  adjustmentsAppended: 0,
+});
+
+/** One wallet's line in a job's sample of changes (JSON-ready). */
+export type JobChange = Record<string, unknown> & { walletId: string };
+
+export interface JobSegment {
+  segment: number;
+  /** Pages done so far; the next message for this segment names page `page`. */
+  page: number;
+  /** Where the Scan goes on (DynamoDB's LastEvaluatedKey as JSON); null before the first page. */
+  cursor: string | null;
+  done: boolean;
+  /** When its last page was recorded. */
+  finishedAtMs: number | null;
+  counters: JobCounters;
+  /** The first changes this segment found (bounded), for the job's report. */
+  changes: JobChange[];
+}
+
+export interface Job {
+  jobId: string;
+  params: JobParams;
+  segments: number;
+  createdAtMs: number;
+}
+
+export interface JobReport extends Job {
+  status: JobStatus;
+  segmentsDone: number;
+  finishedAtMs: number | null;
+  counters: JobCounters;
+  changes: JobChange[];
+}
+
+/** One page of one segment of a job: the jobs-queue message body. */
+export interface JobMessage {
+  jobId: string;
+  segment: number;
+  page: number;
+  cursor: string | null;
+}
+
+export interface PageResult {
+  /** The Scan's LastEvaluatedKey as JSON; null when the segment is finished. */
+  nextCursor: string | null;
+  counters: JobCounters;
+  changes: JobChange[];
+  finishedAtMs: number;
+}
+
+export interface JobStore {
+  /** Writes the job and its segments (page 0, no cursor). */
+  create(job: Job): Promise<void>;
+  get(jobId: string): Promise<{ job: Job; segments: JobSegment[] } | undefined>;
+  /**
+   * Records a finished page: moves the segment from `page` to `page + 1`, sets the cursor, adds
+   * the counters. 'stale' when the segment was not at `page` (the page was counted already).
+   */
+  completePage(
+    jobId: string,
+    segment: number,
+    page: number,
+    result: PageResult,
+  ): Promise<'recorded' | 'stale'>;
+}
+
+/** Where job pages are queued (SQS in AWS; the local SQS on a laptop). */
+export interface JobQueue {
+  send(messages: JobMessage[]): Promise<void>;
+}
