@@ -64,20 +64,21 @@ export async function replayWallet(
     snapshots?: SnapshotStore;
   },
 ): Promise<WalletReplay | undefined> {
-  let rebuilt: WalletView;
-  let fromSnapshot = 0;
-  if (options.fromVersion !== undefined && options.snapshots !== undefined) {
-    const rebuild = await rebuildFromSnapshot(store, options.snapshots, walletId, config, {
-      maxEventCount: options.fromVersion - 1,
-    });
-    rebuilt = rebuild.view;
-    fromSnapshot = rebuild.fromSnapshot;
-  } else {
-    const events = await readWallet(store, walletId);
-    rebuilt = rebuildView(walletId, events, config);
-  }
+  const rebuild = async (): Promise<{ view: WalletView; fromSnapshot: number }> => {
+    if (options.fromVersion !== undefined && options.snapshots !== undefined) {
+      const fromSnapshot = await rebuildFromSnapshot(store, options.snapshots, walletId, config, {
+        maxEventCount: options.fromVersion - 1,
+      });
+      return { view: fromSnapshot.view, fromSnapshot: fromSnapshot.fromSnapshot };
+    }
+    return { view: rebuildView(walletId, await readWallet(store, walletId), config), fromSnapshot: 0 };
+  };
+  // The stored view is read while the log is: one round trip less per wallet.
+  const [{ view: rebuilt, fromSnapshot }, stored] = await Promise.all([
+    rebuild(),
+    readModels.getView(walletId),
+  ]);
   if (rebuilt.eventCount === 0) return undefined;
-  const stored = await readModels.getView(walletId);
   const changed = stored === undefined || !viewMatchesConfig(stored, config) || !sameView(stored, rebuilt);
   const written =
     !options.dryRun && changed && (await readModels.putView(rebuilt, { replaceEqual: true })) === 'written';

@@ -1,9 +1,10 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { emptyView, projectEvents, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
+import { rebuildView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import { ENV } from '#lib/wiring.ts';
 import { type EventStore, readWallet } from '#ports/event-store.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
+import { foldTail } from './fold.ts';
 
 /** Snapshot a wallet's view every this many events unless TALLY_SNAPSHOT_EVERY says otherwise. */
 export const SNAPSHOT_EVERY_DEFAULT = 1_000;
@@ -76,8 +77,7 @@ export async function rebuildFromSnapshot(
   if (snapshot === undefined || !viewMatchesConfig(snapshot, config)) {
     // From zero: the whole log once, which is also the history any late deposit needs.
     const log = await readWallet(events, walletId);
-    const view = await foldByEventTime(emptyView(walletId, config), log, config, async () => log);
-    return { view, fromSnapshot: 0, eventsRead: log.length };
+    return { view: rebuildView(walletId, log, config), fromSnapshot: 0, eventsRead: log.length };
   }
 
   const tail: RecordedEvent[] = [];
@@ -86,83 +86,7 @@ export async function rebuildFromSnapshot(
       tail.push(...page);
     }
   }
-  let eventsRead = tail.length;
-  // One read of the whole log serves every late deposit, as long as it holds all the view has
-  // applied (a lane that grew after it was read makes it read again).
-  let history: RecordedEvent[] | undefined;
-  const view = await foldByEventTime(snapshot, tail, config, async (applied) => {
-    if (history === undefined || !covers(history, applied)) {
-      history = await readWallet(events, walletId);
-      eventsRead += history.length;
-    }
-    return history;
-  });
+  const { view, historyRead } = await foldTail(events, snapshot, tail, config);
+  const eventsRead = tail.length + historyRead;
   return { view, fromSnapshot: snapshot.eventCount, eventsRead };
-}
-
-/**
- * Folds `events` into `view`: each lane's events contiguous and ascending from `view.lanes[k] + 1`,
- * the lanes interleaved by the deposits' event time. The result is the same in any order (the view
- * is a function of the set of events), but the order decides the cost: folded lane after lane, a
- * wallet whose writers used several lanes meets every deposit of lane 1 and up older than the
- * window cache covers, and each one is decided from the whole history — quadratic in the wallet's
- * size (a 10,000-event wallet in 2 lanes: 13 s; in event-time order: 76 ms, no history at all).
- * `history(view)` answers every event `view` has applied, for the deposits that still need it.
- */
-export async function foldByEventTime(
-  view: WalletView,
-  events: readonly RecordedEvent[],
-  config: ThresholdConfig,
-  history: (view: WalletView) => Promise<readonly RecordedEvent[]>,
-): Promise<WalletView> {
-  const byLane = new Map<number, RecordedEvent[]>();
-  for (const event of events) {
-    const lane = byLane.get(event.lane);
-    if (lane === undefined) byLane.set(event.lane, [event]);
-    else lane.push(event);
-  }
-  const cursors = [...byLane.values()].map((laneEvents) => ({
-    events: laneEvents.sort((a, b) => a.version - b.version),
-    at: 0,
-  }));
-  // Only deposits have a say in the order; anything else never holds its lane back.
-  const keyOf = (event: RecordedEvent): number =>
-    event.type === 'Deposited' ? event.data.occurredAtMs : Number.NEGATIVE_INFINITY;
-  let folded = view;
-  for (;;) {
-    let next: (typeof cursors)[number] | undefined;
-    let nextKey = Number.POSITIVE_INFINITY;
-    let otherKey = Number.POSITIVE_INFINITY;
-    for (const cursor of cursors) {
-      const head = cursor.events[cursor.at];
-      if (head === undefined) continue;
-      const key = keyOf(head);
-      if (next === undefined || key < nextKey) {
-        if (next !== undefined) otherKey = Math.min(otherKey, nextKey);
-        next = cursor;
-        nextKey = key;
-      } else {
-        otherKey = Math.min(otherKey, key);
-      }
-    }
-    if (next === undefined) return folded;
-    // The run of this lane that comes before every other lane's next deposit, in one call.
-    let end = next.at + 1;
-    while (end < next.events.length && keyOf(next.events[end] as RecordedEvent) <= otherKey) end++;
-    const run = next.events.slice(next.at, end);
-    next.at = end;
-    let result = projectEvents(folded, run, config);
-    if (result.kind === 'needs-history') {
-      result = projectEvents(folded, run, config, await history(folded));
-      if (result.kind !== 'projected') throw new Error('unreachable: projection with history');
-    }
-    folded = result.view;
-  }
-}
-
-/** True when `history` holds every event `view` has applied (each lane up to `view.lanes[k]`). */
-function covers(history: readonly RecordedEvent[], view: WalletView): boolean {
-  const heads: number[] = [];
-  for (const event of history) heads[event.lane] = Math.max(heads[event.lane] ?? 0, event.version);
-  return view.lanes.every((version, lane) => version <= (heads[lane] ?? 0));
 }

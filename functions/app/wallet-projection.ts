@@ -1,8 +1,9 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { emptyView, projectEvents, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
-import { type EventStore, readWallet } from '#ports/event-store.ts';
+import { emptyView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
+import { type EventStore, readAll } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
+import { foldTail } from './fold.ts';
 import { type SnapshotPolicy, shouldSnapshot } from './snapshots.ts';
 
 /**
@@ -19,29 +20,13 @@ export async function catchUp(
 ): Promise<{ view: WalletView; changed: boolean }> {
   const start =
     stored !== undefined && viewMatchesConfig(stored, config) ? stored : emptyView(walletId, config);
-  let view = start;
+  const tail: RecordedEvent[] = [];
   for (const lane of lanes ?? (await store.lanes(walletId))) {
-    for await (const page of store.read(walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })) {
-      view = await projectPage(store, view, page, config);
-    }
+    tail.push(...(await readAll(store, walletId, lane, { fromVersion: (start.lanes[lane] ?? 0) + 1 })));
   }
+  const view = tail.length === 0 ? start : (await foldTail(store, start, tail, config)).view;
   const changed = view.eventCount > 0 && (view !== start || start !== stored);
   return { view, changed };
-}
-
-async function projectPage(
-  store: EventStore,
-  view: WalletView,
-  page: RecordedEvent[],
-  config: ThresholdConfig,
-): Promise<WalletView> {
-  const result = projectEvents(view, page, config);
-  if (result.kind === 'projected') return result.view;
-  // A deposit came later (in event time) than the cached window covers: decide it from the
-  // whole history. Rare, exact, and the result equals what a rebuild from zero gives.
-  const withHistory = projectEvents(view, page, config, await readWallet(store, view.walletId));
-  if (withHistory.kind !== 'projected') throw new Error('unreachable: projection with history');
-  return withHistory.view;
 }
 
 /**

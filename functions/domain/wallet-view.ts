@@ -97,116 +97,151 @@ export function projectEvents(
   if (!viewMatchesConfig(view, config)) {
     throw new Error('projectEvents: view was computed under another threshold rule; rebuild it');
   }
-  let next = view;
+  if (events.length === 0) return { kind: 'projected', view };
+  // One working copy per call, changed in place: a fresh object per event (spread) costs more than
+  // the fold itself. `view` is never changed.
+  const next: WalletView = { ...view, lanes: [...view.lanes] };
   for (const event of events) {
     if (event.walletId !== view.walletId) throw new Error('projectEvents: event of another wallet');
     const expected = (next.lanes[event.lane] ?? 0) + 1;
     if (event.version !== expected) {
       throw new Error(`projectEvents: lane ${event.lane} expected version ${expected}, got ${event.version}`);
     }
-    const lanes = [...next.lanes];
-    while (lanes.length <= event.lane) lanes.push(0);
-    lanes[event.lane] = event.version;
-    const counted = {
-      lanes,
-      eventCount: next.eventCount + 1,
-      updatedAtMs: Math.max(next.updatedAtMs, event.recordedAtMs),
-    };
     switch (event.type) {
       case 'Deposited': {
         const correction = correctionOf(next, event);
         const effective =
           correction === undefined ? toWindowDeposit(event) : correctedDeposit(event, correction);
-        if (effective === null) {
-          // Voided before it was applied here: it is counted, and changes nothing else.
-          next = { ...next, ...counted, depositCount: next.depositCount + 1 };
-          break;
+        if (effective !== null) {
+          let priorDeposits: WindowDeposit[] | undefined;
+          if (!canDecideFromCache(next.threshold, effective.atMs, config)) {
+            if (history === undefined) return { kind: 'needs-history' };
+            priorDeposits = effectiveDeposits(next, history);
+          }
+          next.balanceMinor += effective.amountMinor;
+          next.threshold = applyDeposit(next.threshold, effective, config, priorDeposits);
         }
-        let priorDeposits: WindowDeposit[] | undefined;
-        if (!canDecideFromCache(next.threshold, effective.atMs, config)) {
-          if (history === undefined) return { kind: 'needs-history' };
-          priorDeposits = effectiveDeposits(next, history);
-        }
-        next = {
-          ...next,
-          ...counted,
-          balanceMinor: next.balanceMinor + effective.amountMinor,
-          depositCount: next.depositCount + 1,
-          threshold: applyDeposit(next.threshold, effective, config, priorDeposits),
-        };
+        // A deposit voided before it was applied here is counted and changes nothing else.
+        next.depositCount += 1;
         break;
       }
       case 'FactRecorded':
-        next = { ...next, ...counted, factCount: next.factCount + 1 };
+        next.factCount += 1;
         break;
       case 'PointsAwarded':
-        next = {
-          ...next,
-          ...counted,
-          points: next.points + event.data.points,
-          awardCount: next.awardCount + 1,
-        };
+        next.points += event.data.points;
+        next.awardCount += 1;
         break;
       case 'PointsAdjusted':
-        next = {
-          ...next,
-          ...counted,
-          points: next.points + event.data.points,
-          adjustmentCount: next.adjustmentCount + 1,
-        };
+        next.points += event.data.points;
+        next.adjustmentCount += 1;
         break;
       case 'RulesApplied':
         // Points moved with the PointsAdjusted events before it; this only marks the facts'
         // governing rule set (see functions/domain/corrections.ts).
-        next = { ...next, ...counted };
         break;
       case 'EventCorrected': {
-        const { target } = event.data;
-        const corrected = { ...next, ...counted, correctionCount: next.correctionCount + 1 };
-        if (target.type !== 'Deposited') {
-          // A corrected fact changes points only through the PointsAdjusted events appended with it.
-          next = corrected;
-          break;
-        }
-        const existing = correctionOf(next, target);
-        if (existing !== undefined && existing.byVersion > event.version) {
-          next = corrected; // a later correction of the same deposit is in force already
-          break;
-        }
-        const entry: DepositCorrection = {
-          lane: target.lane,
-          version: target.version,
-          byVersion: event.version,
-          effective:
-            event.data.action === 'void' || event.data.deposit === undefined
-              ? null
-              : { amountMinor: event.data.deposit.amountMinor, atMs: event.data.deposit.occurredAtMs },
-        };
-        const corrections = [...next.corrections.filter((c) => !sameTarget(c, target)), entry].sort(
-          (a, b) => a.lane - b.lane || a.version - b.version,
-        );
-        if (!isApplied(next, target)) {
-          // The deposit comes later (another lane): it will be applied as corrected.
-          next = { ...corrected, corrections };
-          break;
-        }
-        // The deposit was applied as it stood: balance and flag are recomputed from the deposits
-        // applied, as corrected now. Corrections are rare; this reads the wallet's history.
-        if (history === undefined) return { kind: 'needs-history' };
-        const withCorrection = { ...corrected, corrections };
-        const deposits = effectiveDeposits(withCorrection, history);
-        next = {
-          ...withCorrection,
-          balanceMinor: deposits.reduce((sum, deposit) => sum + deposit.amountMinor, 0n),
-          threshold: thresholdFromDeposits(deposits, config),
-        };
+        const outcome = applyCorrection(next, event, config, history);
+        if (outcome === 'needs-history') return { kind: 'needs-history' };
         break;
       }
       default:
         return assertNever(event);
     }
+    while (next.lanes.length <= event.lane) next.lanes.push(0);
+    next.lanes[event.lane] = event.version;
+    next.eventCount += 1;
+    next.updatedAtMs = Math.max(next.updatedAtMs, event.recordedAtMs);
   }
   return { kind: 'projected', view: next };
+}
+
+/**
+ * Folds a correction into `next` (in place). A deposit's correction is kept in `corrections`; if
+ * the deposit was applied already, balance and window are recomputed from the deposits applied,
+ * as corrected now (corrections are rare; this needs the wallet's history).
+ */
+function applyCorrection(
+  next: WalletView,
+  event: RecordedEvent & { type: 'EventCorrected' },
+  config: ThresholdConfig,
+  history: readonly RecordedEvent[] | undefined,
+): 'applied' | 'needs-history' {
+  const { target } = event.data;
+  // A corrected fact changes points only through the PointsAdjusted events appended with it; a
+  // later correction of the same deposit may be in force already.
+  const existing = target.type === 'Deposited' ? correctionOf(next, target) : undefined;
+  if (target.type !== 'Deposited' || (existing !== undefined && existing.byVersion > event.version)) {
+    next.correctionCount += 1;
+    return 'applied';
+  }
+  const applied = isApplied(next, target);
+  if (applied && history === undefined) return 'needs-history';
+  const entry: DepositCorrection = {
+    lane: target.lane,
+    version: target.version,
+    byVersion: event.version,
+    effective:
+      event.data.action === 'void' || event.data.deposit === undefined
+        ? null
+        : { amountMinor: event.data.deposit.amountMinor, atMs: event.data.deposit.occurredAtMs },
+  };
+  next.corrections = [...next.corrections.filter((c) => !sameTarget(c, target)), entry].sort(
+    (a, b) => a.lane - b.lane || a.version - b.version,
+  );
+  next.correctionCount += 1;
+  if (applied && history !== undefined) {
+    const deposits = effectiveDeposits(next, history);
+    next.balanceMinor = deposits.reduce((sum, deposit) => sum + deposit.amountMinor, 0n);
+    next.threshold = thresholdFromDeposits(deposits, config);
+  }
+  return 'applied';
+}
+
+/**
+ * The order to fold a set of events in: runs of one lane each (contiguous, ascending), the lanes
+ * interleaved by the deposits' event time. Any order gives the same view (it is a function of the
+ * set), but the order decides the cost: folded lane after lane, a wallet whose writers used several
+ * lanes meets every deposit of lane 1 and up older than the window cache covers, and each is then
+ * decided from the whole history — quadratic in the wallet's size (10,000 events in 2 lanes: 15 s;
+ * in event-time order: 50 ms). Events other than deposits never hold their lane back.
+ */
+export function eventTimeRuns(events: readonly RecordedEvent[]): RecordedEvent[][] {
+  const byLane = new Map<number, RecordedEvent[]>();
+  for (const event of events) {
+    const lane = byLane.get(event.lane);
+    if (lane === undefined) byLane.set(event.lane, [event]);
+    else lane.push(event);
+  }
+  const cursors = [...byLane.keys()]
+    .sort((a, b) => a - b)
+    .map((lane) => ({ events: (byLane.get(lane) ?? []).sort((a, b) => a.version - b.version), at: 0 }));
+  const keyOf = (event: RecordedEvent): number =>
+    event.type === 'Deposited' ? event.data.occurredAtMs : Number.NEGATIVE_INFINITY;
+  const runs: RecordedEvent[][] = [];
+  for (;;) {
+    let next: (typeof cursors)[number] | undefined;
+    let nextKey = Number.POSITIVE_INFINITY;
+    let otherKey = Number.POSITIVE_INFINITY;
+    for (const cursor of cursors) {
+      const head = cursor.events[cursor.at];
+      if (head === undefined) continue;
+      const key = keyOf(head);
+      if (next === undefined || key < nextKey) {
+        if (next !== undefined) otherKey = Math.min(otherKey, nextKey);
+        next = cursor;
+        nextKey = key;
+      } else {
+        otherKey = Math.min(otherKey, key);
+      }
+    }
+    if (next === undefined) return runs;
+    // The run of this lane that comes before every other lane's next deposit.
+    let end = next.at + 1;
+    while (end < next.events.length && keyOf(next.events[end] as RecordedEvent) <= otherKey) end++;
+    runs.push(next.events.slice(next.at, end));
+    next.at = end;
+  }
 }
 
 /** The view from zero: what a rebuild from the log produces. Lanes may come in any order. */
@@ -215,17 +250,11 @@ export function rebuildView(
   events: readonly RecordedEvent[],
   config: ThresholdConfig,
 ): WalletView {
-  const ordered = [...events].sort((a, b) => a.lane - b.lane || a.version - b.version);
   let view = emptyView(walletId, config);
-  let start = 0;
-  while (start < ordered.length) {
-    const lane = ordered[start]?.lane;
-    let end = start;
-    while (end < ordered.length && ordered[end]?.lane === lane) end++;
-    const result = projectEvents(view, ordered.slice(start, end), config, events);
+  for (const run of eventTimeRuns(events)) {
+    const result = projectEvents(view, run, config, events);
     if (result.kind !== 'projected') throw new Error('unreachable: a rebuild has the whole history');
     view = result.view;
-    start = end;
   }
   return view;
 }

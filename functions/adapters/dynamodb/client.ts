@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#lib/wiring.ts';
 
@@ -13,6 +13,19 @@ const observers: ClientObserver[] = [];
 export function observeClients(observer: ClientObserver): void {
   observers.push(observer);
 }
+
+/**
+ * The SDK's default logger does nothing, yet its logger middleware calls `logger.info?.(…)` with
+ * the input and output run through the commands' sensitive-data filters — a walk over every item of
+ * every page (measured: 9.5 µs of CPU per event read). A logger without `info` skips that walk;
+ * the others stay no-ops, as the default's are.
+ */
+const QUIET_LOGGER = {
+  trace() {},
+  debug() {},
+  warn() {},
+  error() {},
+} as unknown as NonNullable<DynamoDBClientConfig['logger']>;
 
 /**
  * The document client every adapter uses. Numbers come back as their decimal text (never a float)
@@ -32,6 +45,7 @@ export function createDocumentClient(
         }
       : {}),
     maxAttempts: 4,
+    logger: QUIET_LOGGER,
   });
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

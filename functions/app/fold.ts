@@ -1,0 +1,41 @@
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import { eventTimeRuns, projectEvents, type WalletView } from '#domain/wallet-view.ts';
+import { type EventStore, readWallet } from '#ports/event-store.ts';
+
+/**
+ * Folds `tail` — for each lane, the events after `view.lanes[k]`, contiguous — into `view`, in
+ * event-time order (see eventTimeRuns). A deposit older than the view's window cache covers (or a
+ * correction of a deposit already folded) is decided from the wallet's whole log, read once and
+ * read again only if a lane grew past it. Returns how many events the history reads took.
+ */
+export async function foldTail(
+  store: EventStore,
+  view: WalletView,
+  tail: readonly RecordedEvent[],
+  config: ThresholdConfig,
+): Promise<{ view: WalletView; historyRead: number }> {
+  let history: RecordedEvent[] | undefined;
+  let historyRead = 0;
+  let folded = view;
+  for (const run of eventTimeRuns(tail)) {
+    let result = projectEvents(folded, run, config);
+    if (result.kind === 'needs-history') {
+      if (history === undefined || !covers(history, folded)) {
+        history = await readWallet(store, view.walletId);
+        historyRead += history.length;
+      }
+      result = projectEvents(folded, run, config, history);
+      if (result.kind !== 'projected') throw new Error('unreachable: projection with history');
+    }
+    folded = result.view;
+  }
+  return { view: folded, historyRead };
+}
+
+/** True when `history` holds every event `view` has applied (each lane up to `view.lanes[k]`). */
+function covers(history: readonly RecordedEvent[], view: WalletView): boolean {
+  const heads: number[] = [];
+  for (const event of history) heads[event.lane] = Math.max(heads[event.lane] ?? 0, event.version);
+  return view.lanes.every((version, lane) => version <= (heads[lane] ?? 0));
+}

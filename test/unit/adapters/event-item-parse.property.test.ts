@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromEventItem, fromEventItemSchema } from '#adapters/dynamodb/table-layout.ts';
+
+/** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
+function outcome(parse: (item: unknown) => unknown, item: unknown): unknown {
+  try {
+    return { event: parse(item) };
+  } catch {
+    return 'refused';
+  }
+}
+
+const safeText = fc.integer({ min: 0, max: 2 ** 50 }).map(String);
+const intText = fc.oneof(
+  fc.integer().map(String),
+  fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
+);
+/** Values a tampered or foreign attribute might hold. */
+const junk = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.string(),
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  intText,
+  fc.constant('1.5'),
+  fc.constant('9007199254740993'),
+  fc.constant({}),
+  fc.constant([]),
+);
+
+const base = {
+  pk: fc.constant('WALLET#w1'),
+  sk: fc.constant('EVENT#00#000000000001'),
+  kind: fc.constant('event'),
+  walletId: fc.string({ minLength: 1 }),
+  lane: fc.integer({ min: 0, max: 31 }).map(String),
+  version: fc.integer({ min: 1, max: 10 ** 9 }).map(String),
+  eventId: fc.uuid(),
+  recordedAtMs: fc.integer({ min: 0, max: 2 ** 45 }).map(String),
+  idempotencyKey: fc.option(fc.string(), { nil: undefined }),
+  hash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
+  prevHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
+};
+
+const item = fc.oneof(
+  fc.record({
+    ...base,
+    type: fc.constant('Deposited'),
+    data: fc.record(
+      { amountMinor: intText, occurredAtMs: safeText, factId: fc.string() },
+      { requiredKeys: ['amountMinor', 'occurredAtMs'] },
+    ),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('FactRecorded'),
+    data: fc.record(
+      {
+        factId: fc.string(),
+        source: fc.string(),
+        factType: fc.string(),
+        occurredAtMs: safeText,
+        dataJson: fc.json(),
+        ruleSetVersion: fc.nat().map(String),
+      },
+      { requiredKeys: ['factId', 'source', 'factType', 'occurredAtMs', 'dataJson'] },
+    ),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('PointsAwarded'),
+    data: fc.record({
+      points: intText,
+      factId: fc.string(),
+      ruleId: fc.string(),
+      ruleSetVersion: fc.nat().map(String),
+      ruleTextHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
+    }),
+  }),
+);
+
+describe('fromEventItem: the fast path and the schema agree', () => {
+  it('on stored items as written', () => {
+    fc.assert(
+      fc.property(item, (stored) => {
+        expect(outcome(fromEventItem, stored)).toStrictEqual(outcome(fromEventItemSchema, stored));
+        expect(outcome(fromEventItem, stored)).not.toBe('refused');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('on items with one attribute (or one data attribute) edited, removed or added', () => {
+    fc.assert(
+      fc.property(
+        item,
+        fc.boolean(),
+        fc.oneof(
+          fc.constantFrom('amountMinor', 'occurredAtMs', 'points', 'factId', 'ruleSetVersion', 'x'),
+          fc.string(),
+        ),
+        fc.constantFrom(
+          'walletId',
+          'lane',
+          'version',
+          'eventId',
+          'recordedAtMs',
+          'hash',
+          'prevHash',
+          'pk',
+          'type',
+          'idempotencyKey',
+          'data',
+        ),
+        junk,
+        (stored, inData, dataKey, key, value) => {
+          const edited: Record<string, unknown> = { ...stored, data: { ...stored.data } };
+          if (inData) (edited.data as Record<string, unknown>)[dataKey] = value;
+          else edited[key] = value;
+          expect(outcome(fromEventItem, edited)).toStrictEqual(outcome(fromEventItemSchema, edited));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});
