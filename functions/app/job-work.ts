@@ -94,7 +94,7 @@ export function makeJobWork(deps: JobWorkDeps) {
       { apply: params.apply, causeId: `backtest:${jobId}`, clock: deps.clock, ids: deps.ids },
     );
     if (result === undefined) return undefined;
-    const differs = result.difference !== 0n || result.adjustmentsAppended > 0;
+    const differs = result.difference !== 0n || result.adjustmentsAppended > 0 || result.ruleErrors > 0;
     return {
       counters: {
         wallets: 1,
@@ -103,6 +103,7 @@ export function makeJobWork(deps: JobWorkDeps) {
         awardedPoints: result.awardedPoints,
         candidatePoints: result.candidatePoints,
         adjustmentsAppended: result.adjustmentsAppended,
+        ruleErrors: result.ruleErrors,
       },
       ...(differs ? { change: backtestLine(result) } : {}),
     };

@@ -153,6 +153,7 @@ function addCounters(into: JobCounters, add: Partial<JobCounters>): void {
   into.awardedPoints += add.awardedPoints ?? 0n;
   into.candidatePoints += add.candidatePoints ?? 0n;
   into.adjustmentsAppended += add.adjustmentsAppended ?? 0;
+  into.ruleErrors += add.ruleErrors ?? 0;
 }
 
 /** Runs `work` over `items`, at most `limit` at once; the first failure fails the whole. */

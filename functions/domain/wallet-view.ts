@@ -116,7 +116,7 @@ export function projectEvents(
           let priorDeposits: WindowDeposit[] | undefined;
           if (!canDecideFromCache(next.threshold, effective.atMs, config)) {
             if (history === undefined) return { kind: 'needs-history' };
-            priorDeposits = effectiveDeposits(next, history);
+            priorDeposits = appliedDepositsNear(next, history, effective.atMs, config.windowMs);
           }
           next.balanceMinor += effective.amountMinor;
           next.threshold = applyDeposit(next.threshold, effective, config, priorDeposits);
@@ -288,6 +288,70 @@ function correctedDeposit(
     lane: event.lane,
     version: event.version,
   };
+}
+
+type Deposit = RecordedEvent & { type: 'Deposited' };
+
+/** Each history's deposits sorted by event time, built once per history array. */
+const depositsByTime = new WeakMap<readonly RecordedEvent[], Deposit[]>();
+
+function sortedDeposits(history: readonly RecordedEvent[]): Deposit[] {
+  let sorted = depositsByTime.get(history);
+  if (sorted === undefined) {
+    sorted = history
+      .filter((event): event is Deposit => event.type === 'Deposited')
+      .sort((a, b) => a.data.occurredAtMs - b.data.occurredAtMs);
+    depositsByTime.set(history, sorted);
+  }
+  return sorted;
+}
+
+/** The first index of `sorted` whose event time is at least `atMs`. */
+function firstAtOrAfter(sorted: readonly Deposit[], atMs: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((sorted[middle] as Deposit).data.occurredAtMs < atMs) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * The deposits `view` has applied, as its corrections leave them, whose event time is in
+ * `(atMs − windowMs, atMs + windowMs)`: all a deposit at `atMs` needs to be decided (only windows
+ * ending in `[atMs, atMs + windowMs)` change). Found by binary search in the history sorted once,
+ * so deciding from history costs the window's deposits, not the wallet's whole log.
+ */
+function appliedDepositsNear(
+  view: WalletView,
+  history: readonly RecordedEvent[],
+  atMs: number,
+  windowMs: number,
+): WindowDeposit[] {
+  const sorted = sortedDeposits(history);
+  const deposits: WindowDeposit[] = [];
+  const end = firstAtOrAfter(sorted, atMs + windowMs);
+  for (let index = firstAtOrAfter(sorted, atMs - windowMs + 1); index < end; index++) {
+    const event = sorted[index] as Deposit;
+    if (isApplied(view, event) && correctionOf(view, event) === undefined)
+      deposits.push(toWindowDeposit(event));
+  }
+  // Corrected deposits count at their corrected time (if not voided), wherever they were recorded.
+  for (const entry of view.corrections) {
+    const effective = entry.effective;
+    if (effective === null || !isApplied(view, entry)) continue;
+    if (effective.atMs > atMs - windowMs && effective.atMs < atMs + windowMs) {
+      deposits.push({
+        atMs: effective.atMs,
+        amountMinor: effective.amountMinor,
+        lane: entry.lane,
+        version: entry.version,
+      });
+    }
+  }
+  return deposits;
 }
 
 /** Every deposit of `history` that `view` has applied, as the view's corrections leave it. */

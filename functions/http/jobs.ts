@@ -52,6 +52,7 @@ function totalsJson(report: JobReport) {
     candidatePoints: Number(counters.candidatePoints),
     difference: Number(counters.candidatePoints - counters.awardedPoints),
     adjustmentsAppended: counters.adjustmentsAppended,
+    ruleErrors: counters.ruleErrors,
   };
 }
 

@@ -40,6 +40,8 @@ export interface JobCounters {
   awardedPoints: bigint;
   candidatePoints: bigint;
   adjustmentsAppended: number;
+  /** backtest: facts a candidate rule failed on (left out of the sums, never adjusted). */
+  ruleErrors: number;
 }
 
 export const zeroCounters = (): JobCounters => ({
@@ -52,6 +54,7 @@ export const zeroCounters = (): JobCounters => ({
   awardedPoints: 0n,
   candidatePoints: 0n,
   adjustmentsAppended: 0,
+  ruleErrors: 0,
 });
 
 /** One wallet's line in a job's sample of changes (JSON-ready). */

@@ -239,6 +239,7 @@ describe('a replay job over every wallet, run page by page', () => {
         awardedPoints: 0n,
         candidatePoints: 0n,
         adjustmentsAppended: 0,
+        ruleErrors: 2,
       },
       changes: [{ walletId: 'w' }],
       finishedAtMs: clockMs,
@@ -254,7 +255,7 @@ describe('a replay job over every wallet, run page by page', () => {
       done: false,
       finishedAtMs: clockMs,
       changes: [{ walletId: 'w' }],
-      counters: { wallets: 2, events: 3, changed: 1 },
+      counters: { wallets: 2, events: 3, changed: 1, ruleErrors: 2 },
     });
     expect(await jobs.get('no-such-job')).toBeUndefined();
   });

@@ -74,6 +74,7 @@ export class InMemoryJobStore implements JobStore {
       awardedPoints: stored.counters.awardedPoints + counters.awardedPoints,
       candidatePoints: stored.counters.candidatePoints + counters.candidatePoints,
       adjustmentsAppended: stored.counters.adjustmentsAppended + counters.adjustmentsAppended,
+      ruleErrors: stored.counters.ruleErrors + counters.ruleErrors,
     };
     return 'recorded';
   }

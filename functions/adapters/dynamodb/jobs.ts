@@ -84,7 +84,7 @@ export class DynamoJobStore implements JobStore {
             'SET #page = :next, #cursor = :cursor, #done = :done, #changes = :changes, finishedAtMs = :at ' +
             'ADD wallets :wallets, eventsDone :events, changed :changed, written :written, facts :facts, ' +
             'walletsWithDifference :differing, awardedPoints :awarded, candidatePoints :candidate, ' +
-            'adjustmentsAppended :adjustments',
+            'adjustmentsAppended :adjustments, ruleErrors :ruleErrors',
           ConditionExpression: '#page = :page',
           ExpressionAttributeNames: {
             '#page': 'page',
@@ -108,6 +108,7 @@ export class DynamoJobStore implements JobStore {
             ':awarded': counters.awardedPoints,
             ':candidate': counters.candidatePoints,
             ':adjustments': counters.adjustmentsAppended,
+            ':ruleErrors': counters.ruleErrors,
           },
         }),
       );

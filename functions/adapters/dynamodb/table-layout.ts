@@ -578,6 +578,7 @@ const jobSegmentItemSchema = z.object({
   awardedPoints: bigCounterAttr,
   candidatePoints: bigCounterAttr,
   adjustmentsAppended: counterAttr,
+  ruleErrors: counterAttr,
 });
 
 export function fromJobSegmentItem(item: unknown): JobSegment {
@@ -599,6 +600,7 @@ export function fromJobSegmentItem(item: unknown): JobSegment {
       awardedPoints: parsed.awardedPoints,
       candidatePoints: parsed.candidatePoints,
       adjustmentsAppended: parsed.adjustmentsAppended,
+      ruleErrors: parsed.ruleErrors,
     },
   };
 }

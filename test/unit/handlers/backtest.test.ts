@@ -391,6 +391,7 @@ describe('POST /rules/backtest over every wallet: a job', () => {
         candidatePoints: 0,
         difference: 0,
         adjustmentsAppended: 0,
+        ruleErrors: 0,
       },
       changes: [],
     });
