@@ -112,6 +112,12 @@ export interface EventStore {
    * wallet is in exactly one segment; `nextCursor` is null after the segment's last page.
    */
   walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }>;
+  /**
+   * Every event of the wallet, lane by lane, each lane dense from version 1, when the store can
+   * read them all at once (fewer round trips than `lanes` + `read` per lane). Optional: readWallet
+   * falls back to lanes + read.
+   */
+  readWallet?(walletId: string): Promise<RecordedEvent[]>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
 }
@@ -140,6 +146,7 @@ export async function readAll(
 
 /** Every event of the wallet, lane by lane. */
 export async function readWallet(store: EventStore, walletId: string): Promise<RecordedEvent[]> {
+  if (store.readWallet !== undefined) return store.readWallet(walletId);
   const events: RecordedEvent[] = [];
   for (const lane of await store.lanes(walletId)) events.push(...(await readAll(store, walletId, lane)));
   return events;

@@ -282,6 +282,7 @@ describe('DynamoEventStore: append, head, read', () => {
       new DeleteCommand({ TableName: tableName, Key: { pk: walletPk(walletId), sk: eventSk(0, 2) } }),
     );
     await expect(readAll(store, walletId, 0)).rejects.toThrow(/no version 2 \(found 3\)/);
+    await expect(readWallet(store, walletId)).rejects.toThrow(/lane 0 has no version 2 \(found 3\)/);
   });
 
   it('refuses a stale expected head with version-taken, naming the winner; the loser writes nothing', async () => {
@@ -596,6 +597,8 @@ describe('DynamoEventStore: paging', () => {
     expect(all.map((event) => event.eventId)).toEqual(ids);
     expect(all.reduce((sum, event) => sum + amountOf(event), 0n)).toBe(BigInt((total * (total + 1)) / 2));
     expect(await store.head(walletId, 0)).toEqual(head);
+    // The whole-log read pages through the same items in one Query.
+    expect(await readWallet(store, walletId)).toEqual(all);
 
     const range = async (fromVersion?: number, toVersion?: number) =>
       (
@@ -670,6 +673,10 @@ describe('recordDeposit against DynamoDB Local', () => {
     );
 
     const lanes = await store.lanes(walletId);
+    // The one-Query read of the whole log gives exactly what lanes + read per lane give.
+    const perLane = [];
+    for (const lane of lanes) perLane.push(...(await readAll(store, walletId, lane)));
+    expect(events).toEqual(perLane);
     const stored = await eventItems(walletId);
     // Every lane that holds events is registered (else readers would miss them).
     expect(lanes).toEqual([...new Set(stored.map((event) => event.lane))].sort((a, b) => a - b));

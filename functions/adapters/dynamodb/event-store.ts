@@ -21,6 +21,7 @@ import {
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
 import {
+  EVENT_SK_PREFIX,
   eventSk,
   fromEventItem,
   fromIdempotencyItem,
@@ -218,6 +219,46 @@ export class DynamoEventStore implements EventStore {
       if (page.length > 0) yield page;
       startKey = result.LastEvaluatedKey;
     } while (startKey !== undefined);
+  }
+
+  /**
+   * The whole log in one paged Query over the wallet's event items (every lane, in lane and version
+   * order): no lane-registry read, no query per lane. Each lane must be dense from version 1.
+   */
+  async readWallet(walletId: string): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let lane = -1;
+    let expectedVersion = 1;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': EVENT_SK_PREFIX },
+          ConsistentRead: true,
+          Limit: READ_PAGE_SIZE,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const event = fromEventItem(item);
+        if (event.lane !== lane) {
+          lane = event.lane;
+          expectedVersion = 1;
+        }
+        // Versions are dense by construction; a hole means the table was edited by hand.
+        if (event.version !== expectedVersion) {
+          throw new Error(
+            `readWallet: wallet ${walletId} lane ${lane} has no version ${expectedVersion} (found ${event.version})`,
+          );
+        }
+        expectedVersion++;
+        events.push(event);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return events;
   }
 
   async verify(walletId: string): Promise<VerifyResult> {
