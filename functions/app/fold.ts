@@ -1,7 +1,26 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { eventTimeRuns, projectEvents, type WalletView } from '#domain/wallet-view.ts';
-import { type EventStore, readWallet } from '#ports/event-store.ts';
+import { type EventStore, readAll, readWallet } from '#ports/event-store.ts';
+
+/**
+ * Brings `view` up to the heads of the wallet's lanes (`lanes`, else the registry's): reads each
+ * lane's events after the version the view has applied, then folds them with foldTail.
+ */
+export async function catchUpView(
+  store: EventStore,
+  view: WalletView,
+  config: ThresholdConfig,
+  lanes?: readonly number[],
+): Promise<{ view: WalletView; eventsRead: number }> {
+  const tail: RecordedEvent[] = [];
+  for (const lane of lanes ?? (await store.lanes(view.walletId))) {
+    tail.push(...(await readAll(store, view.walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })));
+  }
+  if (tail.length === 0) return { view, eventsRead: 0 };
+  const folded = await foldTail(store, view, tail, config);
+  return { view: folded.view, eventsRead: tail.length + folded.historyRead };
+}
 
 /**
  * Folds `tail` — for each lane, the events after `view.lanes[k]`, contiguous — into `view`, in

@@ -1,10 +1,9 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import { ENV } from '#lib/wiring.ts';
 import { type EventStore, readWallet } from '#ports/event-store.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
-import { foldTail } from './fold.ts';
+import { catchUpView } from './fold.ts';
 
 /** Snapshot a wallet's view every this many events unless TALLY_SNAPSHOT_EVERY says otherwise. */
 export const SNAPSHOT_EVERY_DEFAULT = 1_000;
@@ -51,7 +50,7 @@ export interface SnapshotRebuild {
 /**
  * Rebuilds a wallet's view from its newest usable snapshot (taken under `config`'s threshold
  * rule, and holding at most `maxEventCount` events when that is given) plus the events after it
- * (see foldByEventTime); from zero when there is none. The result equals a rebuild from zero, field for
+ * (folded as catchUp folds a stored view's tail); from zero when there is none. The result equals a rebuild from zero, field for
  * field: a snapshot is a view of a set of events that holds a prefix of every lane, and a view is
  * a function of the set of events it applied.
  */
@@ -80,13 +79,6 @@ export async function rebuildFromSnapshot(
     return { view: rebuildView(walletId, log, config), fromSnapshot: 0, eventsRead: log.length };
   }
 
-  const tail: RecordedEvent[] = [];
-  for (const lane of await events.lanes(walletId)) {
-    for await (const page of events.read(walletId, lane, { fromVersion: (snapshot.lanes[lane] ?? 0) + 1 })) {
-      tail.push(...page);
-    }
-  }
-  const { view, historyRead } = await foldTail(events, snapshot, tail, config);
-  const eventsRead = tail.length + historyRead;
+  const { view, eventsRead } = await catchUpView(events, snapshot, config);
   return { view, fromSnapshot: snapshot.eventCount, eventsRead };
 }

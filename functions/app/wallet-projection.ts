@@ -1,9 +1,8 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
 import { emptyView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
-import { type EventStore, readAll } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
-import { foldTail } from './fold.ts';
+import { catchUpView } from './fold.ts';
 import { type SnapshotPolicy, shouldSnapshot } from './snapshots.ts';
 
 /**
@@ -17,16 +16,12 @@ export async function catchUp(
   stored: WalletView | undefined,
   config: ThresholdConfig,
   lanes?: readonly number[],
-): Promise<{ view: WalletView; changed: boolean }> {
+): Promise<{ view: WalletView; changed: boolean; eventsRead: number }> {
   const start =
     stored !== undefined && viewMatchesConfig(stored, config) ? stored : emptyView(walletId, config);
-  const tail: RecordedEvent[] = [];
-  for (const lane of lanes ?? (await store.lanes(walletId))) {
-    tail.push(...(await readAll(store, walletId, lane, { fromVersion: (start.lanes[lane] ?? 0) + 1 })));
-  }
-  const view = tail.length === 0 ? start : (await foldTail(store, start, tail, config)).view;
+  const { view, eventsRead } = await catchUpView(store, start, config, lanes);
   const changed = view.eventCount > 0 && (view !== start || start !== stored);
-  return { view, changed };
+  return { view, changed, eventsRead };
 }
 
 /**
