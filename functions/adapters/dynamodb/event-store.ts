@@ -1,4 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  QueryCommand as LowLevelQueryCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -23,6 +27,7 @@ import { eventHash } from './event-hash.ts';
 import {
   EVENT_SK_PREFIX,
   eventSk,
+  fromEventAttributes,
   fromEventItem,
   fromIdempotencyItem,
   fromLanesItem,
@@ -227,22 +232,26 @@ export class DynamoEventStore implements EventStore {
    */
   async readWallet(walletId: string): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     let lane = -1;
     let expectedVersion = 1;
     do {
-      const result = await this.client.send(
-        new QueryCommand({
+      // The low-level command on the same client: items come in DynamoDB's wire form and are
+      // parsed straight from it (fromEventAttributes), skipping the generic unmarshalling.
+      const result = (await this.client.send(
+        new LowLevelQueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': EVENT_SK_PREFIX },
+          ExpressionAttributeValues: { ':pk': { S: walletPk(walletId) }, ':prefix': { S: EVENT_SK_PREFIX } },
           ConsistentRead: true,
           Limit: READ_PAGE_SIZE,
           ExclusiveStartKey: startKey,
-        }),
-      );
+        }) as never,
+      )) as { Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> };
       for (const item of result.Items ?? []) {
-        const event = fromEventItem(item);
+        const event = fromEventAttributes(item as never, () =>
+          unmarshall(item, { wrapNumbers: (text: string) => text }),
+        );
         if (event.lane !== lane) {
           lane = event.lane;
           expectedVersion = 1;

@@ -184,6 +184,58 @@ const FAST_DATA_KEYS: Record<string, ReadonlySet<string>> = {
   PointsAwarded: new Set(['points', 'factId', 'ruleId', 'ruleSetVersion', 'ruleTextHash']),
 };
 
+/** A DynamoDB AttributeValue, as the low-level client returns it. */
+type Attribute = { S?: string; N?: string; M?: Record<string, Attribute> } & Record<string, unknown>;
+
+/** S or N as text; undefined for any other kind (the item then takes the general path). */
+const scalar = (value: Attribute | undefined): string | undefined => value?.S ?? value?.N;
+
+/**
+ * An event item straight from DynamoDB's wire form (the low-level client), for reads of whole
+ * logs: the attributes the fast path knows are taken as text, without the generic unmarshalling.
+ * Anything else (another event type, another kind of attribute) is unmarshalled in full and
+ * parsed by fromEventItem, so both give the same event or the same refusal.
+ */
+export function fromEventAttributes(
+  item: Record<string, Attribute>,
+  unmarshalled: () => unknown,
+): RecordedEvent & { hash: string; prevHash: string } {
+  const data = item.data?.M;
+  const type = scalar(item.type);
+  const known = type === undefined ? undefined : FAST_DATA_KEYS[type];
+  if (data !== undefined && known !== undefined) {
+    const plainData: Record<string, string> = {};
+    let plain = true;
+    for (const key in data) {
+      const value = scalar(data[key]);
+      if (value === undefined || !known.has(key)) {
+        plain = false;
+        break;
+      }
+      plainData[key] = value;
+    }
+    const idempotencyKey = item.idempotencyKey;
+    if (plain && (idempotencyKey === undefined || idempotencyKey.S !== undefined)) {
+      const event = fastEventItem({
+        pk: item.pk?.S,
+        sk: item.sk?.S,
+        walletId: item.walletId?.S,
+        lane: item.lane?.N,
+        version: item.version?.N,
+        eventId: item.eventId?.S,
+        recordedAtMs: item.recordedAtMs?.N,
+        idempotencyKey: idempotencyKey?.S,
+        hash: item.hash?.S,
+        prevHash: item.prevHash?.S,
+        type,
+        data: plainData,
+      });
+      if (event !== undefined) return event;
+    }
+  }
+  return fromEventItem(unmarshalled());
+}
+
 function fastEventItem(item: unknown): (RecordedEvent & { hash: string; prevHash: string }) | undefined {
   if (typeof item !== 'object' || item === null) return undefined;
   const record = item as Record<string, unknown>;

@@ -1,6 +1,7 @@
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromEventItem, fromEventItemSchema } from '#adapters/dynamodb/table-layout.ts';
+import { fromEventAttributes, fromEventItem, fromEventItemSchema } from '#adapters/dynamodb/table-layout.ts';
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 function outcome(parse: (item: unknown) => unknown, item: unknown): unknown {
@@ -124,6 +125,42 @@ describe('fromEventItem: the fast path and the schema agree', () => {
         },
       ),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('from the wire form (the low-level client) as from the unmarshalled item, edited or not', () => {
+    // Numeric attributes as DynamoDB numbers (N), the rest as they are; undefined when the SDK
+    // itself cannot marshal the value (an unsafe integer), which no stored item can hold.
+    const wire = (stored: Record<string, unknown>): Record<string, Record<string, unknown>> | undefined => {
+      let av: Record<string, Record<string, unknown>>;
+      try {
+        av = marshall(stored, { removeUndefinedValues: true }) as unknown as Record<
+          string,
+          Record<string, unknown>
+        >;
+      } catch {
+        return undefined;
+      }
+      for (const key of ['lane', 'version', 'recordedAtMs']) {
+        const text = stored[key];
+        if (typeof text === 'string' && /^\d+$/.test(text)) av[key] = { N: text };
+      }
+      return av;
+    };
+    const viaUnmarshall = (av: Record<string, unknown>) =>
+      unmarshall(av as never, { wrapNumbers: (text: string) => text });
+    fc.assert(
+      fc.property(item, fc.boolean(), fc.string(), junk, (stored, edit, key, value) => {
+        const edited: Record<string, unknown> = { ...stored, data: { ...stored.data } };
+        if (edit) (edited.data as Record<string, unknown>)[key] = value;
+        const av = wire(edited);
+        fc.pre(av !== undefined);
+        if (av === undefined) return;
+        expect(
+          outcome((input) => fromEventAttributes(input as never, () => viaUnmarshall(av)), av),
+        ).toStrictEqual(outcome((input) => fromEventItemSchema(viaUnmarshall(input as never)), av));
+      }),
+      { numRuns: 1_000 },
     );
   });
 });
