@@ -21,7 +21,7 @@ import {
   QueryCommand as RawQueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { eventHash, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
@@ -310,14 +310,8 @@ const ddb = await startDynamoDbLocal({
     JAVA_TOOL_OPTIONS: `${process.env.JAVA_TOOL_OPTIONS ?? ''} -Xmx${args.heap}`.trim(),
   },
 });
-/**
- * The SDK's default logger is a no-op, but the logger middleware calls `logger.info?.(…)` with the
- * input and output run through the schema's sensitive-data filter first, which walks every item of
- * every page. A logger without `info` skips that walk.
- */
-type Logger = NonNullable<DynamoDBClientConfig['logger']>;
-const quietLogger = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as Logger;
-const lowLevelClient = (logger?: Logger) =>
+/** The raw reader is quiet like the store's clients (see QUIET_LOGGER in client.ts). */
+const lowLevelClient = (logger?: DynamoDBClientConfig['logger']) =>
   new DynamoDBClient({
     endpoint: ddb.endpoint,
     region: LOCAL_REGION,
@@ -326,7 +320,7 @@ const lowLevelClient = (logger?: Logger) =>
     ...(logger === undefined ? {} : { logger }),
   });
 /** The raw reader: the low-level client, nothing decoded, not even for a no-op log line. */
-const raw = lowLevelClient(quietLogger);
+const raw = lowLevelClient(QUIET_LOGGER);
 /** The stores as the functions build them (createDocumentClient). */
 const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
 const events = new DynamoEventStore(documents, TABLE);
@@ -580,10 +574,10 @@ try {
   for (const [index, walletId] of profileIds.entries()) {
     // Raw first for half the wallets, last for the others: the order costs something itself.
     if (index % 2 === 0) await step('raw Query (the rate above)', () => rawRead(raw, walletId));
-    const items = await step('document-client Query (the store)', () => documentRead(documents, walletId));
+    const items = await step('document-client Query (read, view)', () => documentRead(documents, walletId));
     await step('… without pk/kind/hashes', () => documentRead(documents, walletId, foldAttributes));
     if (index % 2 === 1) await step('raw Query (the rate above)', () => rawRead(raw, walletId));
-    const parsed = await step('fromEventItem (zod)', async () => items.map(fromEventItem));
+    const parsed = await step('fromEventItem (checked fast path)', async () => items.map(fromEventItem));
     const folded = await step('rebuildView', async () => rebuildView(walletId, parsed, CONFIG));
     await step('view get (replay reads the stored view)', () => views.getView(walletId));
     await step('view put (conditional)', () => views.putView(folded, { replaceEqual: true }));

@@ -1,11 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { RuleSetVersions } from '#app/active-rules.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
 import { recordDeposit } from '#app/deposit.ts';
-import { HeadCache } from '#app/head-cache.ts';
 import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
 import { makeJobWork } from '#app/job-work.ts';
 import { JOB_SEGMENTS, runJobPage, startJob } from '#app/jobs.ts';
@@ -18,6 +17,7 @@ import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { inMemoryIngestDeps } from '../../support/ingest-deps.ts';
 import { drainJobQueue } from '../../support/job-runs.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -35,7 +35,6 @@ let jobs: InMemoryJobStore;
 let createJob: MockInstance<InMemoryJobStore['create']>;
 let queue: InMemoryJobQueue;
 let nowMs: number;
-let idCount: number;
 let adminToken: string | undefined;
 let deps: IngestDeps;
 
@@ -46,18 +45,8 @@ beforeEach(() => {
   createJob = vi.spyOn(jobs, 'create');
   queue = new InMemoryJobQueue();
   nowMs = T0;
-  idCount = 0;
   adminToken = TOKEN;
-  const clock = { nowMs: () => nowMs };
-  deps = {
-    store,
-    clock,
-    ids: { newId: () => `id-${++idCount}` },
-    heads: new HeadCache(),
-    rules: new ActiveRuleSets(ruleSetStore, clock, sha256Hex),
-    hash: sha256Hex,
-    canonicalJson,
-  };
+  deps = inMemoryIngestDeps(store, ruleSetStore, { nowMs: () => nowMs });
 });
 
 const ruleSets = () => new RuleSetVersions(ruleSetStore, sha256Hex);

@@ -1,12 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { RuleSetVersions } from '#app/active-rules.ts';
 import { backtestWallet } from '#app/backtest.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
 import { recordDeposit } from '#app/deposit.ts';
-import { HeadCache } from '#app/head-cache.ts';
 import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -17,6 +16,7 @@ import { apiRequest, expectProblem } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { inMemoryIngestDeps } from '../../support/ingest-deps.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
 /** The shipped flag: more than 10,000.00 within 2 minutes. */
@@ -28,7 +28,6 @@ const AUTHORIZED = { authorization: `Bearer ${TOKEN}` };
 let store: InMemoryEventStore;
 let ruleSetStore: InMemoryRuleSetStore;
 let nowMs: number;
-let idCount: number;
 let adminToken: string | undefined;
 let deps: IngestDeps;
 
@@ -36,18 +35,8 @@ beforeEach(() => {
   store = new InMemoryEventStore({ pageSize: 4 });
   ruleSetStore = new InMemoryRuleSetStore();
   nowMs = T0;
-  idCount = 0;
   adminToken = TOKEN;
-  const clock = { nowMs: () => nowMs };
-  deps = {
-    store,
-    clock,
-    ids: { newId: () => `id-${++idCount}` },
-    heads: new HeadCache(),
-    rules: new ActiveRuleSets(ruleSetStore, clock, sha256Hex),
-    hash: sha256Hex,
-    canonicalJson,
-  };
+  deps = inMemoryIngestDeps(store, ruleSetStore, { nowMs: () => nowMs });
 });
 
 const handler = middy(

@@ -1,13 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { RuleSetVersions } from '#app/active-rules.ts';
 import { backtestWallet } from '#app/backtest.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
 import { type CorrectionInput, correctEvent } from '#app/corrections.ts';
 import { recordDeposit } from '#app/deposit.ts';
-import { HeadCache } from '#app/head-cache.ts';
 import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { makeWalletsHandler } from '#handlers/wallets.ts';
@@ -16,6 +15,7 @@ import { apiRequest, expectProblem } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { inMemoryIngestDeps } from '../../support/ingest-deps.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
@@ -25,24 +25,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 let store: InMemoryEventStore;
 let ruleSetStore: InMemoryRuleSetStore;
 let nowMs: number;
-let idCount: number;
 let deps: IngestDeps;
 
 beforeEach(() => {
   store = new InMemoryEventStore({ pageSize: 3 });
   ruleSetStore = new InMemoryRuleSetStore();
   nowMs = T0;
-  idCount = 0;
-  const clock = { nowMs: () => nowMs };
-  deps = {
-    store,
-    clock,
-    ids: { newId: () => `id-${++idCount}` },
-    heads: new HeadCache(),
-    rules: new ActiveRuleSets(ruleSetStore, clock, sha256Hex),
-    hash: sha256Hex,
-    canonicalJson,
-  };
+  deps = inMemoryIngestDeps(store, ruleSetStore, { nowMs: () => nowMs });
 });
 
 const handler = middy(
