@@ -20,7 +20,7 @@ import {
   GetItemCommand,
   QueryCommand as RawQueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { eventHash, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
@@ -28,7 +28,6 @@ import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import {
   eventSk,
-  fromEventItem,
   LANES_SK,
   toEventItem,
   VERSION_MAX,
@@ -528,60 +527,15 @@ try {
     steps.set(name, row);
     return value;
   };
-  const documentRead = async (client: DynamoDBDocumentClient, walletId: string, projection?: string[]) => {
-    const items: Record<string, unknown>[] = [];
-    for (const lane of await events.lanes(walletId)) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: TABLE,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: {
-              ':pk': walletPk(walletId),
-              ':from': eventSk(lane, 1),
-              ':to': eventSk(lane, VERSION_MAX),
-            },
-            ...(projection === undefined
-              ? {}
-              : {
-                  ProjectionExpression: projection.map((_, i) => `#a${i}`).join(', '),
-                  ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#a${i}`, name])),
-                }),
-            ConsistentRead: true,
-            Limit: 500,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
-    }
-    return items;
-  };
-  // What a fold needs: no keys, no kind, no hash chain.
-  const foldAttributes = [
-    'walletId',
-    'lane',
-    'version',
-    'eventId',
-    'type',
-    'data',
-    'recordedAtMs',
-    'idempotencyKey',
-  ];
   let profiled = 0;
   for (const [index, walletId] of profileIds.entries()) {
     // Raw first for half the wallets, last for the others: the order costs something itself.
     if (index % 2 === 0) await step('raw Query (the rate above)', () => rawRead(raw, walletId));
-    const items = await step('document-client Query (read, view)', () => documentRead(documents, walletId));
-    await step('… without pk/kind/hashes', () => documentRead(documents, walletId, foldAttributes));
+    const parsed = await step('store read: Query, wire-form parse', () => events.readWallet(walletId));
     if (index % 2 === 1) await step('raw Query (the rate above)', () => rawRead(raw, walletId));
-    const parsed = await step('fromEventItem (checked fast path)', async () => items.map(fromEventItem));
     const folded = await step('rebuildView', async () => rebuildView(walletId, parsed, CONFIG));
-    await step('view get (replay reads the stored view)', () => views.getView(walletId));
-    await step('view put (conditional)', () => views.putView(folded, { replaceEqual: true }));
-    profiled += items.length;
+    await step('view replace (conditional put, old image)', () => views.replaceView(folded));
+    profiled += parsed.length;
   }
   const perEvent = (ms: number) => (1000 * ms) / Math.max(1, profiled);
   const profileRows = [...steps].map(([name, row]) => ({

@@ -73,15 +73,33 @@ export async function replayWallet(
     }
     return { view: rebuildView(walletId, await readWallet(store, walletId), config), fromSnapshot: 0 };
   };
-  // The stored view is read while the log is: one round trip less per wallet.
-  const [{ view: rebuilt, fromSnapshot }, stored] = await Promise.all([
-    rebuild(),
-    readModels.getView(walletId),
-  ]);
+  if (options.dryRun) {
+    // The stored view is read while the log is: one round trip less per wallet.
+    const [{ view: rebuilt, fromSnapshot }, stored] = await Promise.all([
+      rebuild(),
+      readModels.getView(walletId),
+    ]);
+    if (rebuilt.eventCount === 0) return undefined;
+    return outcome(walletId, fromSnapshot, stored, rebuilt, config, false);
+  }
+  // A repair writes the rebuilt view and learns what it replaced from the same request; one that
+  // holds more events (a projector got further) is kept. An unchanged view is written over with
+  // itself (no stream record): one request per wallet instead of a read and a write.
+  const { view: rebuilt, fromSnapshot } = await rebuild();
   if (rebuilt.eventCount === 0) return undefined;
+  const replaced = await readModels.replaceView(rebuilt);
+  return outcome(walletId, fromSnapshot, replaced.previous, rebuilt, config, replaced.outcome === 'written');
+}
+
+function outcome(
+  walletId: string,
+  fromSnapshot: number,
+  stored: WalletView | undefined,
+  rebuilt: WalletView,
+  config: ThresholdConfig,
+  wrote: boolean,
+): WalletReplay {
   const changed = stored === undefined || !viewMatchesConfig(stored, config) || !sameView(stored, rebuilt);
-  const written =
-    !options.dryRun && changed && (await readModels.putView(rebuilt, { replaceEqual: true })) === 'written';
   return {
     walletId,
     events: rebuilt.eventCount,
@@ -89,7 +107,7 @@ export async function replayWallet(
     before: stored === undefined ? null : summary(stored),
     after: summary(rebuilt),
     changed,
-    written,
+    written: changed && wrote,
   };
 }
 

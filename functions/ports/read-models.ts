@@ -8,6 +8,17 @@ export interface ReadModelStore {
    * projector got there first). `stale` means nothing was written, which is fine.
    */
   putView(view: WalletView, options?: PutViewOptions): Promise<'written' | 'stale'>;
+  /**
+   * A replay's write: `putView` with `replaceEqual`, answering in the same request the view it
+   * replaced or, when `stale`, the one that holds more and was kept.
+   */
+  replaceView(view: WalletView): Promise<ReplacedView>;
+}
+
+export interface ReplacedView {
+  outcome: 'written' | 'stale';
+  /** The view stored before the write (undefined: there was none). */
+  previous: WalletView | undefined;
 }
 
 export interface PutViewOptions {

@@ -196,6 +196,24 @@ describe('projectWallet against DynamoDB', () => {
     expect(await storedView(walletId)).toEqual(current);
   });
 
+  it("a replay's write answers the view it replaced, or the one it kept, from the same request", async () => {
+    const walletId = newWallet('replace');
+    const lane0 = await deposit(walletId, 0, [10n, T], [20n, T + 1], [30n, T + 2]);
+    const lane2 = await deposit(walletId, 2, [40n, T + 3]);
+    const whole = rebuildView(walletId, [...lane0, ...lane2], CONFIG);
+    const partial = rebuildView(walletId, lane0, CONFIG);
+
+    // Nothing stored yet: written, nothing replaced.
+    expect(await views.replaceView(partial)).toEqual({ outcome: 'written', previous: undefined });
+    // A view with more events replaces it and brings the old one back, field for field.
+    expect(await views.replaceView(whole)).toEqual({ outcome: 'written', previous: partial });
+    // The same view again may be written over itself (a repair of an equal view).
+    expect(await views.replaceView(whole)).toEqual({ outcome: 'written', previous: whole });
+    // A view holding fewer events is kept, and the answer carries it (read from the failed condition).
+    expect(await views.replaceView(partial)).toEqual({ outcome: 'stale', previous: whole });
+    expect(await storedView(walletId)).toEqual(whole);
+  });
+
   it('rebuilds a view stored under another threshold rule', async () => {
     const walletId = newWallet('rule');
     await deposit(walletId, 0, [600_000n, T]);

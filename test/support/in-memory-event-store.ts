@@ -12,7 +12,7 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
-import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
+import type { PutViewOptions, ReadModelStore, ReplacedView } from '#ports/read-models.ts';
 
 /** Same bound as the DynamoDB adapter: 100 items per transaction, two of them key and lane registration. */
 const EVENTS_PER_APPEND_MAX = 98;
@@ -198,6 +198,11 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     if (!write) return 'stale';
     this.views.set(view.walletId, structuredClone(view));
     return 'written';
+  }
+
+  async replaceView(view: WalletView): Promise<ReplacedView> {
+    const previous = await this.getView(view.walletId);
+    return { outcome: await this.putView(view, { replaceEqual: true }), previous };
   }
 
   /** Test access: every event of the wallet with its hash chain, lane by lane, in version order. */

@@ -75,6 +75,10 @@ function scheduled(s: fc.Scheduler, store: InMemoryEventStore): EventStore & Rea
       await turn(`putView ${view.walletId} (${view.eventCount} events)`);
       return store.putView(view);
     },
+    replaceView: async (view) => {
+      await turn(`replaceView ${view.walletId} (${view.eventCount} events)`);
+      return store.replaceView(view);
+    },
   };
 }
 
