@@ -11,7 +11,7 @@
  * 3. snapshots: for the long wallets, a rebuild from zero against one from a snapshot taken
  *    SNAPSHOT_BEHIND events before the head; both views must be equal.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import {
   type AttributeValue,
@@ -20,7 +20,7 @@ import {
   GetItemCommand,
   QueryCommand as RawQueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { eventHash, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
@@ -43,6 +43,7 @@ import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { emptyView, projectEvents, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
+import { batchWrite, cpuSeconds, cpuSince, printTable, prng } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -91,18 +92,6 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
       while (next < items.length) await work(items[next++] as T);
     }),
   );
-}
-
-/** A small deterministic PRNG (mulberry32), one per wallet, so every run seeds the same log. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface WalletSpec {
@@ -204,23 +193,6 @@ function walletLog(spec: WalletSpec): { appends: RecordedEvent[][]; items: Recor
   return { appends, items };
 }
 
-/** Writes the items with BatchWriteItem, 25 at a time, retrying what DynamoDB left unprocessed. */
-async function batchWrite(client: DynamoDBDocumentClient, items: Record<string, unknown>[]): Promise<void> {
-  for (let start = 0; start < items.length; start += BATCH_WRITE_MAX) {
-    let requests = items
-      .slice(start, start + BATCH_WRITE_MAX)
-      .map((Item) => ({ PutRequest: { Item } })) as NonNullable<
-      BatchWriteCommand['input']['RequestItems']
-    >[string];
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
-      const result = await client.send(new BatchWriteCommand({ RequestItems: { [TABLE]: requests } }));
-      requests = result.UnprocessedItems?.[TABLE] ?? [];
-    }
-  }
-}
-
 /** The raw read: every lane of the wallet, paged and strongly consistent like the store, items counted. */
 async function rawRead(client: DynamoDBClient, walletId: string): Promise<number> {
   const registry = await client.send(
@@ -272,25 +244,6 @@ function viewAfter(walletId: string, appends: RecordedEvent[][], count: number):
   }
   return view;
 }
-
-/** CPU seconds used so far by this process and by the DynamoDB Local JVM (Linux /proc; 0 elsewhere). */
-async function cpuSeconds(jvmPid: number): Promise<{ node: number; jvm: number }> {
-  const usage = process.cpuUsage();
-  let jvm = 0;
-  try {
-    const stat = await readFile(`/proc/${jvmPid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    jvm = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
-  } catch {
-    // not Linux: the figure is left out
-  }
-  return { node: (usage.user + usage.system) / 1e6, jvm };
-}
-
-const cpuSince = async (jvmPid: number, before: { node: number; jvm: number }) => {
-  const now = await cpuSeconds(jvmPid);
-  return { node: now.node - before.node, jvm: now.jvm - before.jvm };
-};
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const startMs = performance.now();
@@ -375,7 +328,7 @@ try {
       items.slice(i * chunk, (i + 1) * chunk),
     );
     await pool(chunks, spec.events > EVENTS_PER_WALLET ? CONCURRENCY : 1, (part) =>
-      batchWrite(documents, part),
+      batchWrite(documents, TABLE, part),
     );
     seeded += spec.events;
     if (performance.now() - lastReportMs > 15_000) {
@@ -673,11 +626,7 @@ try {
       '—',
     ],
   ];
-  const width = [0, 1, 2].map((col) => Math.max(...rows.map((row) => row[col]?.length ?? 0), 6));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(width[i] ?? 0)).join(' | ')} |`;
-  process.stdout.write(
-    `${[line(['figure', 'value', 'target']), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`,
-  );
+  printTable(['figure', 'value', 'target'], rows);
   process.stdout.write(`wall time ${wallSeconds.toFixed(0)} s\n`);
   if (args.json) {
     await writeFile(args.json, `${JSON.stringify(figures, null, 2)}\n`);

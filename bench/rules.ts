@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { Engine, type RuleProperties } from 'json-rules-engine';
 import { compileRuleSet } from '#rules/rule-set.ts';
 import type { CompiledRuleSet, Fact } from '#rules/types.ts';
+import { prng } from './support.ts';
 
 export interface RulesBenchResult {
   ourRate: number;
@@ -49,22 +50,10 @@ interface BenchData {
   channel: string;
 }
 
-/** mulberry32: a small seeded generator, so every run measures the same rules and facts. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const typeName = (index: number): string => `type_${String(index).padStart(2, '0')}`;
 
 export function ruleSpecs(): RuleSpec[] {
-  const next = random(7);
+  const next = prng(7);
   const int = (below: number) => Math.floor(next() * below);
   return Array.from({ length: RULE_COUNT }, (_, index): RuleSpec => {
     const type = typeName(index % RULE_TYPES);
@@ -84,7 +73,7 @@ export function ruleSpecs(): RuleSpec[] {
 }
 
 export function facts(count: number): Fact[] {
-  const next = random(42);
+  const next = prng(42);
   return Array.from({ length: count }, (_, index) => {
     const data: BenchData = {
       qty: Math.floor(next() * 50),

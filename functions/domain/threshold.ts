@@ -12,9 +12,17 @@
  *   with `atMs > maxAtMs − 2·windowMs` — the cache that decides most steps without a read;
  * - `coverFromMs`: the latest event time of an applied deposit that is not retained, so every
  *   applied deposit with `atMs > coverFromMs` is in `retained`.
+ * - `evicted`: while no window has breached, per bucket of `bucketMs(config)` (an eighth of the
+ *   window), the sum of the applied deposits that are not retained, for the buckets from the one
+ *   holding `maxAtMs − 2·windowMs` on (at most 17). It bounds what a window holds when more deposits
+ *   fall in it than the cache keeps: a wallet taking many small deposits decides each from the
+ *   bound (no window containing it can exceed the threshold) instead of reading its history. Empty
+ *   once breached: the cache decides every deposit from the breach on, history any earlier one.
+ *   `null` on a view stored before this field existed: such a view decides as it did (from
+ *   history) until a replay rebuilds it.
  * A deposit not retained never becomes retained again (the age limit only moves forward, and the
  * ones that pushed it out stay newer), which is what lets a step update the cache from itself.
- * A deposit that arrives too late for the cache is decided from the whole history instead.
+ * A deposit that neither the cache nor the bound decides is decided from the history instead.
  */
 
 export interface ThresholdConfig {
@@ -49,7 +57,21 @@ export interface ThresholdState {
   coverFromMs: number | null;
   /** Sorted by (atMs, lane, version). */
   retained: WindowDeposit[];
+  /** Sorted by `fromMs`; only non-empty buckets. `null`: unknown (a view stored before it existed). */
+  evicted: EvictedBucket[] | null;
 }
+
+/** The deposits the cache let go whose event time is in `[fromMs, fromMs + bucketMs)`, summed. */
+export interface EvictedBucket {
+  fromMs: number;
+  sumMinor: bigint;
+}
+
+/** The width of an `evicted` bucket: an eighth of the window (at least 1 ms). */
+export const bucketMs = (config: Pick<ThresholdConfig, 'windowMs'>): number =>
+  Math.max(1, Math.ceil(config.windowMs / 8));
+
+const bucketStart = (atMs: number, widthMs: number): number => Math.floor(atMs / widthMs) * widthMs;
 
 /** The view lists this many of the breaching deposits (the window's bounds find the rest in the log). */
 export const BREACH_DEPOSITS_LISTED = 10;
@@ -59,15 +81,46 @@ export const initialThresholdState = (): ThresholdState => ({
   maxAtMs: null,
   coverFromMs: null,
   retained: [],
+  evicted: [],
 });
 
 export const byEventTime = (a: WindowDeposit, b: WindowDeposit): number =>
   a.atMs - b.atMs || a.lane - b.lane || a.version - b.version;
 
-/** True when the cache alone can decide the effect of a deposit at `atMs`. */
+/** True when the cache alone holds every applied deposit a deposit at `atMs` could share a window with. */
 export function canDecideFromCache(state: ThresholdState, atMs: number, config: ThresholdConfig): boolean {
   if (state.breach !== null && atMs >= state.breach.atMs) return true;
   return state.coverFromMs === null || atMs - config.windowMs >= state.coverFromMs;
+}
+
+/**
+ * True when `deposit` can be applied without the history: the cache decides it, or the bound does.
+ * Every window `deposit` falls in lies within `(atMs − windowMs, atMs + windowMs)`; when the deposit
+ * plus every applied deposit there (the retained ones exactly, the evicted ones by whole buckets)
+ * sums to no more than the threshold, no window with it can breach, and the breach stays as it is.
+ * The buckets hold every deposit the cache let go from `maxAtMs − 2·windowMs` on, so the bound is
+ * complete for a deposit at `maxAtMs − windowMs` or later (every in-order deposit).
+ */
+export function decidableWithoutHistory(
+  state: ThresholdState,
+  deposit: WindowDeposit,
+  config: ThresholdConfig,
+): boolean {
+  if (canDecideFromCache(state, deposit.atMs, config)) return true;
+  const { evicted, maxAtMs } = state;
+  if (state.breach !== null || evicted === null || maxAtMs === null) return false;
+  if (deposit.atMs < maxAtMs - config.windowMs) return false;
+  const fromMs = deposit.atMs - config.windowMs; // exclusive
+  const toMs = deposit.atMs + config.windowMs; // exclusive
+  const widthMs = bucketMs(config);
+  let boundMinor = deposit.amountMinor;
+  for (const entry of state.retained) {
+    if (entry.atMs > fromMs && entry.atMs < toMs) boundMinor += entry.amountMinor;
+  }
+  for (const bucket of evicted) {
+    if (bucket.fromMs + widthMs > fromMs && bucket.fromMs < toMs) boundMinor += bucket.sumMinor;
+  }
+  return boundMinor <= config.thresholdMinor;
 }
 
 /**
@@ -80,9 +133,13 @@ export function applyDeposit(
   config: ThresholdConfig,
   history?: readonly WindowDeposit[],
 ): ThresholdState {
-  const fromCache = canDecideFromCache(state, deposit.atMs, config);
+  // Decided by the bound, the retained deposits are enough too: the windows they give sum to no
+  // more than the bound, so none breaches, as none does with every deposit counted.
+  const fromCache = decidableWithoutHistory(state, deposit, config);
   if (!fromCache && history === undefined) {
-    throw new Error('applyDeposit: history is required for a deposit older than the cache covers');
+    throw new Error(
+      'applyDeposit: history is required for a deposit neither the cache nor the bound decides',
+    );
   }
   const earliest = earliestBreach(
     state.breach,
@@ -113,7 +170,42 @@ export function applyDeposit(
   if (newestRemoved !== undefined) {
     coverFromMs = coverFromMs === null ? newestRemoved.atMs : Math.max(coverFromMs, newestRemoved.atMs);
   }
-  return { breach, maxAtMs, coverFromMs, retained: candidates.slice(keepFrom) };
+  return {
+    breach,
+    maxAtMs,
+    coverFromMs,
+    retained: candidates.slice(keepFrom),
+    evicted: breach !== null ? [] : evictedAfter(state.evicted, candidates, keepFrom, ageLimitMs, config),
+  };
+}
+
+/**
+ * The buckets once `candidates[0 … keepFrom)` have left the cache: buckets wholly before the one
+ * holding the age limit are dropped, the deposits that left are added to theirs (if not dropped).
+ */
+function evictedAfter(
+  evicted: readonly EvictedBucket[] | null,
+  candidates: readonly WindowDeposit[],
+  keepFrom: number,
+  ageLimitMs: number,
+  config: ThresholdConfig,
+): EvictedBucket[] | null {
+  if (evicted === null) return null;
+  const widthMs = bucketMs(config);
+  const liveFromMs = bucketStart(ageLimitMs, widthMs);
+  if (keepFrom === 0 && (evicted[0] === undefined || evicted[0].fromMs >= liveFromMs)) {
+    return evicted as EvictedBucket[];
+  }
+  const sums = new Map<number, bigint>();
+  for (const bucket of evicted) {
+    if (bucket.fromMs >= liveFromMs) sums.set(bucket.fromMs, bucket.sumMinor);
+  }
+  for (let index = 0; index < keepFrom; index++) {
+    const entry = candidates[index] as WindowDeposit;
+    const fromMs = bucketStart(entry.atMs, widthMs);
+    if (fromMs >= liveFromMs) sums.set(fromMs, (sums.get(fromMs) ?? 0n) + entry.amountMinor);
+  }
+  return [...sums].map(([fromMs, sumMinor]) => ({ fromMs, sumMinor })).sort((a, b) => a.fromMs - b.fromMs);
 }
 
 function withDeposit(breach: Breach, deposit: WindowDeposit): Breach {
@@ -182,7 +274,7 @@ export function thresholdFromDeposits(
   const sorted = [...deposits].sort(byEventTime);
   let state = initialThresholdState();
   sorted.forEach((deposit, index) => {
-    const fromCache = canDecideFromCache(state, deposit.atMs, config);
+    const fromCache = decidableWithoutHistory(state, deposit, config);
     state = applyDeposit(state, deposit, config, fromCache ? undefined : sorted.slice(0, index));
   });
   return state;

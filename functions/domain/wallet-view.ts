@@ -1,6 +1,6 @@
 import {
   applyDeposit,
-  canDecideFromCache,
+  decidableWithoutHistory,
   initialThresholdState,
   type ThresholdConfig,
   type ThresholdState,
@@ -114,7 +114,7 @@ export function projectEvents(
           correction === undefined ? toWindowDeposit(event) : correctedDeposit(event, correction);
         if (effective !== null) {
           let priorDeposits: WindowDeposit[] | undefined;
-          if (!canDecideFromCache(next.threshold, effective.atMs, config)) {
+          if (!decidableWithoutHistory(next.threshold, effective, config)) {
             if (history === undefined) return { kind: 'needs-history' };
             priorDeposits = appliedDepositsNear(next, history, effective.atMs, config.windowMs);
           }

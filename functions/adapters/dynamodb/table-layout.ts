@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { IdempotencyRecord } from '#ports/event-store.ts';
@@ -472,13 +473,18 @@ const viewItemSchema = z.object({
   maxAtMs: numberAttr.nullable().optional(),
   coverFromMs: numberAttr.nullable().optional(),
   retained: z.array(windowDepositSchema),
+  /**
+   * [first bucket's fromMs, its sum, the next bucket's sum, …] (0 for an empty bucket between), or
+   * [] — absent on views stored before it existed (see fromViewItem).
+   */
+  evicted: z.array(bigintAttr).nullable().optional(),
 });
 
 type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
 const entryTuple = (entry: WindowEntry) => [entry.atMs, entry.amountMinor, entry.lane, entry.version];
 
 export function toViewItem(view: WalletView): Record<string, unknown> {
-  const { breach, maxAtMs, coverFromMs, retained } = view.threshold;
+  const { breach, maxAtMs, coverFromMs, retained, evicted } = view.threshold;
   return {
     pk: walletPk(view.walletId),
     sk: VIEW_SK,
@@ -507,7 +513,31 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
     maxAtMs,
     coverFromMs,
     retained: retained.map(entryTuple),
+    // Always empty once breached, and read back so when absent: not written then (the item stays
+    // as small as before the buckets existed).
+    ...(breach !== null ? {} : { evicted: evicted === null ? null : evictedTuple(evicted, bucketMs(view)) }),
   };
+}
+
+/** The buckets as one list: the first one's start, then every bucket's sum up to the last (one item attribute, no key per bucket). */
+function evictedTuple(evicted: readonly EvictedBucket[], widthMs: number): bigint[] {
+  const first = evicted[0];
+  if (first === undefined) return [];
+  const sums: bigint[] = [BigInt(first.fromMs)];
+  for (const bucket of evicted) {
+    const index = 1 + (bucket.fromMs - first.fromMs) / widthMs;
+    while (sums.length < index) sums.push(0n);
+    sums.push(bucket.sumMinor);
+  }
+  return sums;
+}
+
+function evictedBuckets(tuple: readonly bigint[], widthMs: number): EvictedBucket[] {
+  const [first, ...sums] = tuple;
+  if (first === undefined) return [];
+  return sums.flatMap((sumMinor, index) =>
+    sumMinor === 0n ? [] : [{ fromMs: Number(first) + index * widthMs, sumMinor }],
+  );
 }
 
 export function fromViewItem(item: unknown): WalletView {
@@ -537,6 +567,17 @@ export function fromViewItem(item: unknown): WalletView {
       maxAtMs: parsed.maxAtMs ?? null,
       coverFromMs: parsed.coverFromMs ?? null,
       retained: parsed.retained,
+      // A view stored before the buckets existed: known empty if the cache never let a deposit
+      // go or the flag is set, else unknown (decided from history, as it was, until a replay
+      // rebuilds the view).
+      evicted:
+        parsed.evicted !== undefined
+          ? parsed.evicted === null
+            ? null
+            : evictedBuckets(parsed.evicted, bucketMs(parsed))
+          : parsed.coverFromMs == null || parsed.breach != null
+            ? []
+            : null,
     },
   };
 }

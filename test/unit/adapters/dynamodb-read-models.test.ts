@@ -51,6 +51,7 @@ const VIEW: WalletView = {
     maxAtMs: 500_000,
     coverFromMs: 0,
     retained: [{ atMs: 500_000, amountMinor: 1n, lane: 0, version: 2 }],
+    evicted: [], // always, once breached
   },
 };
 
@@ -105,6 +106,7 @@ describe('DynamoReadModelStore.putView', () => {
         maxAtMs: 500_000,
         coverFromMs: 0,
         retained: [[500_000, 1n, 0, 2]],
+        // no `evicted` once breached: it is empty then, and read back so
       },
       ConditionExpression:
         'attribute_not_exists(pk) OR thresholdMinor <> :threshold OR windowMs <> :window OR (eventCount < :count AND attribute_not_exists(#lanes[2]) AND #lanes[0] <= :lane0 AND (attribute_not_exists(#lanes[1]) OR #lanes[1] <= :lane1))',
@@ -143,6 +145,37 @@ describe('DynamoReadModelStore.getView', () => {
       TableName: TABLE,
       Key: { pk: 'WALLET#w1', sk: 'VIEW#WALLET' },
     });
+  });
+
+  it('keeps the evicted buckets of a view below the threshold as one list, gaps as 0, and reads them back', async () => {
+    const below: WalletView = {
+      ...VIEW,
+      // Buckets of 15 s (an eighth of the window); the one at 270,000 is empty.
+      threshold: {
+        ...VIEW.threshold,
+        breach: null,
+        evicted: [
+          { fromMs: 255_000, sumMinor: 700n },
+          { fromMs: 285_000, sumMinor: 5n },
+        ],
+      },
+    };
+    expect(toViewItem(below).evicted).toEqual([255_000n, 700n, 0n, 5n]);
+    ddbMock.on(GetCommand).resolves({ Item: asReturned(toViewItem(below)) as Record<string, unknown> });
+    await expect(readModels.getView('w1')).resolves.toEqual(below);
+  });
+
+  it('reads a view stored before the evicted buckets existed as unknown, unless none can matter', async () => {
+    const { evicted: _evicted, ...legacy } = asReturned(toViewItem(VIEW)) as Record<string, unknown>;
+    // The cache let deposits go (coverFromMs set) and no window breached: their sums are unknown,
+    // so history decides.
+    ddbMock.on(GetCommand).resolves({ Item: { ...legacy, breach: null } });
+    expect((await readModels.getView('w1'))?.threshold.evicted).toBeNull();
+    // Nothing was let go, or the flag is set (the buckets are empty then): known empty.
+    ddbMock.on(GetCommand).resolves({ Item: { ...legacy, breach: null, coverFromMs: null } });
+    expect((await readModels.getView('w1'))?.threshold.evicted).toEqual([]);
+    ddbMock.on(GetCommand).resolves({ Item: legacy });
+    expect((await readModels.getView('w1'))?.threshold.evicted).toEqual([]);
   });
 
   it('is undefined for a wallet without a view', async () => {

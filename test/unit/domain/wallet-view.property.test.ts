@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BREACH_DEPOSITS_LISTED,
   type Breach,
+  bucketMs,
   type ThresholdConfig,
   type WindowDeposit,
 } from '#domain/threshold.ts';
@@ -23,6 +24,26 @@ interface Scenario {
   events: RecordedEvent[];
   /** Page sizes, used in a cycle, to split each run of one lane into the pages a projector would see. */
   pageSizes: number[];
+}
+
+/** Deposits of wallet w1 in the order given, each lane's versions 1, 2, … */
+function depositLog(
+  deposits: { amountMinor: bigint; occurredAtMs: number; lane: number }[],
+): RecordedEvent[] {
+  const versions = new Map<number, number>();
+  return deposits.map(({ amountMinor, occurredAtMs, lane }, index) => {
+    const version = (versions.get(lane) ?? 0) + 1;
+    versions.set(lane, version);
+    return {
+      type: 'Deposited',
+      data: { amountMinor, occurredAtMs },
+      walletId: 'w1',
+      lane,
+      version,
+      eventId: `e${index}`,
+      recordedAtMs: 1_000 + index,
+    };
+  });
 }
 
 /**
@@ -49,20 +70,13 @@ const scenario = (lanes: number): fc.Arbitrary<Scenario> =>
       pageSizes: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
     })
     .map(({ windowMs, thresholdMinor, retainMax, deposits, pageSizes }) => {
-      const versions = new Map<number, number>();
-      const events = deposits.map(({ amountMinor, quarterWindows, jitter, lane }, index): RecordedEvent => {
-        const version = (versions.get(lane) ?? 0) + 1;
-        versions.set(lane, version);
-        return {
-          type: 'Deposited',
-          data: { amountMinor, occurredAtMs: Math.floor((quarterWindows * windowMs) / 4) + jitter },
-          walletId: 'w1',
+      const events = depositLog(
+        deposits.map(({ amountMinor, quarterWindows, jitter, lane }) => ({
+          amountMinor,
+          occurredAtMs: Math.floor((quarterWindows * windowMs) / 4) + jitter,
           lane,
-          version,
-          eventId: `e${index}`,
-          recordedAtMs: 1_000 + index,
-        };
-      });
+        })),
+      );
       return { config: { windowMs, thresholdMinor, retainMax }, events, pageSizes };
     });
 
@@ -112,8 +126,8 @@ function oracleBreach(deposits: WindowDeposit[], config: ThresholdConfig): Breac
  * What functions/app/wallet-projection.ts does: pages of one lane each; project without history,
  * and only when that answers needs-history, again with the wallet's log.
  */
-function projectInPages(s: Scenario): { view: WalletView; historyLoads: number } {
-  let view = emptyView('w1', s.config);
+function projectInPages(s: Scenario, start?: WalletView): { view: WalletView; historyLoads: number } {
+  let view = start ?? emptyView('w1', s.config);
   let historyLoads = 0;
   for (let start = 0, page = 0; start < s.events.length; page++) {
     const lane = s.events[start]?.lane;
@@ -229,5 +243,110 @@ describe('wallet view properties', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+/**
+ * Many small deposits in one window, as a busy wallet takes them: mostly in event-time order
+ * (some a little late), more per window than the cache keeps, amounts that may or may not reach the
+ * threshold together, over several windows (so buckets age out).
+ */
+const busyWallet: fc.Arbitrary<Scenario> = fc
+  .record({
+    windowMs: fc.constantFrom(8, 100, 120_000),
+    thresholdMinor: fc.bigInt({ min: 1n, max: 3_000n }),
+    retainMax: fc.integer({ min: 1, max: 4 }),
+    deposits: fc.array(
+      fc.record({
+        amountMinor: fc.bigInt({ min: 1n, max: 100n }),
+        /** Steps forward in 32nds of a window; now and then a step back (a late deposit). */
+        step: fc.integer({ min: -6, max: 6 }).map((step) => (step < -3 ? step : Math.abs(step))),
+        lane: fc.integer({ min: 0, max: 1 }),
+      }),
+      { minLength: 1, maxLength: 100, size: 'large' },
+    ),
+    pageSizes: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }),
+  })
+  .map(({ windowMs, thresholdMinor, retainMax, deposits, pageSizes }) => {
+    let tick = 1_000;
+    const events = depositLog(
+      deposits.map(({ amountMinor, step, lane }) => {
+        tick += step;
+        return { amountMinor, occurredAtMs: Math.floor((tick * windowMs) / 32), lane };
+      }),
+    );
+    return { config: { windowMs, thresholdMinor, retainMax }, events, pageSizes };
+  });
+
+/** threshold.ts's definition of `evicted`, by brute force over the set of deposits. */
+function oracleEvicted(view: WalletView, deposits: WindowDeposit[], config: ThresholdConfig) {
+  const { maxAtMs, retained, breach } = view.threshold;
+  if (maxAtMs === null || breach !== null) return [];
+  const width = bucketMs(config);
+  const liveFromMs = Math.floor((maxAtMs - 2 * config.windowMs) / width) * width;
+  const isRetained = (deposit: WindowDeposit) =>
+    retained.some((entry) => entry.lane === deposit.lane && entry.version === deposit.version);
+  const sums = new Map<number, bigint>();
+  for (const deposit of deposits) {
+    const fromMs = Math.floor(deposit.atMs / width) * width;
+    if (isRetained(deposit) || fromMs < liveFromMs) continue;
+    sums.set(fromMs, (sums.get(fromMs) ?? 0n) + deposit.amountMinor);
+  }
+  return [...sums].map(([fromMs, sumMinor]) => ({ fromMs, sumMinor })).sort((a, b) => a.fromMs - b.fromMs);
+}
+
+describe('evicted buckets: busy wallets decide without their history, exactly', () => {
+  it('the flag and breach equal the oracle, the view equals the rebuild, the buckets their definition', () => {
+    let spared = 0;
+    let breaches = 0;
+    let agedOut = 0;
+    fc.assert(
+      fc.property(busyWallet, (s) => {
+        const deposits = s.events.map(toDeposit);
+        const { view, historyLoads } = projectInPages(s);
+        expect(view.threshold.breach).toEqual(oracleBreach(deposits, s.config));
+        expect(view).toEqual(rebuildView('w1', s.events, s.config));
+        expect(view.threshold.evicted).toEqual(oracleEvicted(view, deposits, s.config));
+        if (view.threshold.breach !== null) breaches++;
+        const { maxAtMs } = view.threshold;
+        if (maxAtMs !== null && deposits.some((deposit) => deposit.atMs <= maxAtMs - 2 * s.config.windowMs)) {
+          agedOut++;
+        }
+        // A view without buckets (stored before they existed) decides from history as it did:
+        // the same flag, never fewer history loads.
+        const empty = emptyView('w1', s.config);
+        const legacy = projectInPages(s, { ...empty, threshold: { ...empty.threshold, evicted: null } });
+        expect(legacy.view.threshold.breach).toEqual(view.threshold.breach);
+        // It keeps no buckets (unknown) until its flag is set; then none are kept anyway.
+        expect(legacy.view.threshold.evicted).toEqual(view.threshold.breach === null ? null : []);
+        expect(legacy.historyLoads).toBeGreaterThanOrEqual(historyLoads);
+        spared += legacy.historyLoads - historyLoads;
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    // The generator reaches every side: the bound spares history reads, windows breach, and
+    // deposits age out of the buckets' range.
+    expect(spared).toBeGreaterThan(NUM_RUNS);
+    expect(breaches).toBeGreaterThan(NUM_RUNS / 10);
+    expect(agedOut).toBeGreaterThan(NUM_RUNS / 4);
+  });
+
+  it('a busy wallet far below the threshold never reads its history, in order or a little late', () => {
+    const config: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
+    // 2,000 deposits of 1.00 at 3 per second (670 s), each eighth one 10 s late.
+    const events: RecordedEvent[] = Array.from({ length: 2_000 }, (_, index) => ({
+      type: 'Deposited',
+      data: { amountMinor: 100n, occurredAtMs: 1_000_000 + index * 333 - (index % 8 === 7 ? 10_000 : 0) },
+      walletId: 'w1',
+      lane: 0,
+      version: index + 1,
+      eventId: `e${index}`,
+      recordedAtMs: 1_000_000 + index * 333,
+    }));
+    const { view, historyLoads } = projectInPages({ config, events, pageSizes: [100] });
+    expect(historyLoads).toBe(0);
+    expect(view.threshold.breach).toBeNull();
+    expect(view.threshold.evicted?.length).toBeLessThanOrEqual(17);
+    expect(view).toEqual(rebuildView('w1', events, config));
   });
 });

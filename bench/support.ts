@@ -1,0 +1,68 @@
+/** What the benchmarks share: seeding items straight into the table, and CPU figures. */
+import { readFile } from 'node:fs/promises';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+const BATCH_WRITE_MAX = 25;
+
+/** Writes the items with BatchWriteItem, 25 at a time, retrying what DynamoDB left unprocessed. */
+export async function batchWrite(
+  client: DynamoDBDocumentClient,
+  table: string,
+  items: Record<string, unknown>[],
+): Promise<void> {
+  for (let start = 0; start < items.length; start += BATCH_WRITE_MAX) {
+    let requests = items
+      .slice(start, start + BATCH_WRITE_MAX)
+      .map((Item) => ({ PutRequest: { Item } })) as NonNullable<
+      BatchWriteCommand['input']['RequestItems']
+    >[string];
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
+      const result = await client.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = result.UnprocessedItems?.[table] ?? [];
+    }
+  }
+}
+
+/** CPU seconds used so far by this process and by the DynamoDB Local JVM (Linux /proc; 0 elsewhere). */
+export async function cpuSeconds(jvmPid: number): Promise<{ node: number; jvm: number }> {
+  const usage = process.cpuUsage();
+  let jvm = 0;
+  try {
+    const stat = await readFile(`/proc/${jvmPid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    jvm = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
+  } catch {
+    // not Linux: the figure is left out
+  }
+  return { node: (usage.user + usage.system) / 1e6, jvm };
+}
+
+export const cpuSince = async (jvmPid: number, before: { node: number; jvm: number }) => {
+  const now = await cpuSeconds(jvmPid);
+  return { node: now.node - before.node, jvm: now.jvm - before.jvm };
+};
+
+/** mulberry32: a small seeded generator, so every run of a benchmark measures the same data. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Prints a Markdown table to stdout, columns padded to their widest cell. */
+export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const all = [header, ...rows];
+  const width = header.map((_, col) => Math.max(...all.map((row) => row[col]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(width[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    `${[line(header), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`,
+  );
+}
