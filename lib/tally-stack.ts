@@ -165,6 +165,8 @@ export class TallyStack extends Stack {
       // so the records need no images.
       stream: dynamodb.StreamViewType[TABLE.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Job reports expire (JOB_RETENTION_DAYS); the stream's REMOVE records wake no projector.
+      timeToLiveAttribute: TABLE.timeToLiveAttribute,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
     });

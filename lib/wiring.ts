@@ -23,6 +23,11 @@ export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   streamViewType: 'KEYS_ONLY',
+  /**
+   * DynamoDB's TTL attribute (epoch seconds). Only job items carry it: events, idempotency
+   * records, views and rule sets never expire.
+   */
+  timeToLiveAttribute: 'expiresAt',
 } as const;
 
 /** Which stream records wake a table-stream trigger: new items whose sort key starts with the prefix. */

@@ -158,6 +158,13 @@ describe('event-store table', () => {
     });
   });
 
+  it('expires job items by TTL (expiresAt); nothing else carries the attribute', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
   it('is retained and deletion-protected by default, with its queues', () => {
     const { template } = synth();
     template.hasResource('AWS::DynamoDB::Table', {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { recordDeposit } from '#app/deposit.ts';
@@ -16,9 +16,11 @@ import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/jobs.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '../../functions/adapters/dynamodb/rule-sets.ts';
+import { JOB_RETENTION_DAYS } from '../../functions/adapters/dynamodb/table-layout.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
 import type { JobMessage } from '../../functions/ports/jobs.ts';
+import { TABLE } from '../../lib/wiring.ts';
 import { InMemoryJobQueue } from '../support/in-memory-job-store.ts';
 import { drainJobQueue } from '../support/job-runs.ts';
 
@@ -193,6 +195,18 @@ describe('a replay job over every wallet, run page by page', () => {
     });
     expect(outcomes.get('done')).toBe(state?.segments.reduce((sum, segment) => sum + segment.page, 0));
     for (const walletId of walletIds) expect(await views.getView(walletId)).toBeDefined();
+
+    // The job's items (its report) carry the table's TTL attribute: deleted 30 days after the start.
+    const items = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `JOB#${job.jobId}` },
+      }),
+    );
+    expect(items.Items).toHaveLength(1 + JOB_SEGMENTS);
+    const expiresAt = Math.floor(job.createdAtMs / 1000) + JOB_RETENTION_DAYS * 86_400;
+    for (const item of items.Items ?? []) expect(Number(item[TABLE.timeToLiveAttribute])).toBe(expiresAt);
   });
 
   it('counts each wallet once when one page is delivered twice, after itself and at the same time', async () => {

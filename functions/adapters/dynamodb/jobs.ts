@@ -36,7 +36,7 @@ export class DynamoJobStore implements JobStore {
             },
           },
           ...segments.map((segment) => ({
-            Put: { TableName: this.tableName, Item: toJobSegmentItem(job.jobId, segment) },
+            Put: { TableName: this.tableName, Item: toJobSegmentItem(job, segment) },
           })),
         ],
       }),

@@ -6,27 +6,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
-import { fromViewItem, toViewItem, VERSION_DIGITS, VERSION_MAX, walletPk } from './table-layout.ts';
+import { fromViewItem, snapshotSk, toViewItem, VERSION_MAX, walletPk } from './table-layout.ts';
 
-/**
- * Snapshot items live in the wallet's partition next to its events and view:
- *
- * | item     | pk                | sk                                        |
- * |----------|-------------------|-------------------------------------------|
- * | snapshot | WALLET#<walletId> | SNAPSHOT#<eventCount, 12 digits>          |
- *
- * with the attributes of the view item (`toViewItem`). The sort key never starts with `EVENT#`,
- * so the stream filter (new `EVENT#` items only) and the event store's queries (`BETWEEN` two
- * event sort keys of one lane, `begins_with(sk, 'EVENT#<lane>#')`) never see a snapshot.
- */
-export const SNAPSHOT_SK_PREFIX = 'SNAPSHOT#';
-export const snapshotSk = (eventCount: number): string =>
-  `${SNAPSHOT_SK_PREFIX}${String(eventCount).padStart(VERSION_DIGITS, '0')}`;
 /** How many snapshots a wallet keeps; older ones are deleted after each put. */
 export const SNAPSHOTS_KEPT = 3;
 /** BatchWriteItem takes 25 requests: the bound on what one put's clean-up deletes. */
 const DELETES_PER_PUT_MAX = 25;
 
+/** A wallet's snapshots: copies of its view in its partition, keyed by event count (table-layout's snapshotSk). */
 export class DynamoSnapshotStore implements SnapshotStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
+import { TABLE } from '#lib/wiring.ts';
 import type { IdempotencyRecord } from '#ports/event-store.ts';
 import type { Job, JobChange, JobParams, JobSegment } from '#ports/jobs.ts';
 
@@ -14,6 +15,7 @@ import type { Job, JobChange, JobParams, JobSegment } from '#ports/jobs.ts';
  * | event       | WALLET#<walletId>   | EVENT#<lane, 2 digits>#<version, 12 digits> |
  * | lanes       | WALLET#<walletId>   | LANES  (number set of lanes other than 0)   |
  * | read model  | WALLET#<walletId>   | VIEW#WALLET                                 |
+ * | snapshot    | WALLET#<walletId>   | SNAPSHOT#<eventCount, 12 digits>            |
  * | idempotency | IDEMPOTENCY#<key>   | IDEMPOTENCY                                 |
  * | job         | JOB#<jobId>         | JOB                                         |
  * | job segment | JOB#<jobId>         | SEGMENT#<segment, 3 digits>                 |
@@ -27,6 +29,13 @@ export const eventSk = (lane: number, version: number): string =>
 export const EVENT_SK_PREFIX = 'EVENT#';
 export const LANES_SK = 'LANES';
 export const VIEW_SK = 'VIEW#WALLET';
+/**
+ * Snapshots have the view item's attributes. Their sort key never starts with `EVENT#`, so the
+ * stream filter (new `EVENT#` items only) and the event store's queries never see one.
+ */
+export const SNAPSHOT_SK_PREFIX = 'SNAPSHOT#';
+export const snapshotSk = (eventCount: number): string =>
+  `${SNAPSHOT_SK_PREFIX}${String(eventCount).padStart(VERSION_DIGITS, '0')}`;
 export const idempotencyPk = (key: string): string => `IDEMPOTENCY#${key}`;
 export const IDEMPOTENCY_SK = 'IDEMPOTENCY';
 
@@ -615,6 +624,14 @@ const jobItemSchema = z.object({
   createdAtMs: numberAttr,
 });
 
+/** How long a job's items (its report) are kept: DynamoDB's TTL deletes them after that. */
+export const JOB_RETENTION_DAYS = 30;
+
+/** The TTL attribute's value (epoch seconds) for a job created at `createdAtMs`. */
+const jobExpiry = (createdAtMs: number): Record<string, number> => ({
+  [TABLE.timeToLiveAttribute]: Math.floor(createdAtMs / 1000) + JOB_RETENTION_DAYS * 86_400,
+});
+
 export function toJobItem(job: Job): Record<string, unknown> {
   return {
     pk: jobPk(job.jobId),
@@ -624,6 +641,7 @@ export function toJobItem(job: Job): Record<string, unknown> {
     params: JSON.stringify(job.params),
     segments: job.segments,
     createdAtMs: job.createdAtMs,
+    ...jobExpiry(job.createdAtMs),
   };
 }
 
@@ -638,10 +656,11 @@ export function fromJobItem(item: unknown): Job {
 }
 
 /** A segment before its first page: counters are added to (ADD creates them). */
-export function toJobSegmentItem(jobId: string, segment: number): Record<string, unknown> {
+export function toJobSegmentItem(job: Job, segment: number): Record<string, unknown> {
   return {
-    pk: jobPk(jobId),
+    pk: jobPk(job.jobId),
     sk: jobSegmentSk(segment),
+    ...jobExpiry(job.createdAtMs),
     kind: 'job-segment',
     segment,
     page: 0,
