@@ -121,6 +121,17 @@ export async function runJobPage(
   return 'done';
 }
 
+/**
+ * Queues again the next page of every unfinished segment of every job: for a restart after the
+ * queue lost its messages (the local runtime's in-process SQS keeps nothing when it stops). Safe
+ * whatever is still queued: a page delivered twice is counted once. Answers how many were queued.
+ */
+export async function resumeJobs(deps: Pick<JobDeps, 'jobs' | 'queue'>): Promise<number> {
+  const unfinished = await deps.jobs.unfinishedSegments();
+  for (const { jobId, segment } of unfinished) await queueNext(deps, jobId, segment);
+  return unfinished.length;
+}
+
 async function queueNext(deps: Pick<JobDeps, 'queue'>, jobId: string, segment: JobSegment): Promise<void> {
   await deps.queue.send([{ jobId, segment: segment.segment, page: segment.page, cursor: segment.cursor }]);
 }

@@ -119,6 +119,12 @@ export interface JobStore {
     page: number,
     result: PageResult,
   ): Promise<'recorded' | 'stale'>;
+  /**
+   * Every segment, of every job, that is not done. A whole-table read: only for restarting jobs
+   * whose queued pages were lost (the local runtime's in-process SQS keeps nothing), never on a
+   * request path.
+   */
+  unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]>;
 }
 
 /** Where job pages are queued (SQS in AWS; the local SQS on a laptop). */

@@ -47,6 +47,14 @@ export class InMemoryJobStore implements JobStore {
     return stored === undefined ? undefined : structuredClone(stored);
   }
 
+  async unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]> {
+    return [...this.jobs.values()].flatMap(({ job, segments }) =>
+      segments
+        .filter((segment) => !segment.done)
+        .map((segment) => ({ jobId: job.jobId, segment: structuredClone(segment) })),
+    );
+  }
+
   async completePage(
     jobId: string,
     segment: number,

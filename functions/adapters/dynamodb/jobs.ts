@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -9,6 +10,7 @@ import type { Job, JobSegment, JobStore, PageResult } from '#ports/jobs.ts';
 import {
   fromJobItem,
   fromJobSegmentItem,
+  JOB_PK_PREFIX,
   JOB_SK,
   jobPk,
   jobSegmentSk,
@@ -66,6 +68,28 @@ export class DynamoJobStore implements JobStore {
       .map(fromJobSegmentItem)
       .sort((a, b) => a.segment - b.segment);
     return { job: fromJobItem(jobItem), segments };
+  }
+
+  async unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]> {
+    const found: { jobId: string; segment: JobSegment }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#kind = :segment AND #done = :no',
+          ExpressionAttributeNames: { '#kind': 'kind', '#done': 'done' },
+          ExpressionAttributeValues: { ':segment': 'job-segment', ':no': false },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        found.push({ jobId: String(item.pk).slice(JOB_PK_PREFIX.length), segment: fromJobSegmentItem(item) });
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return found;
   }
 
   async completePage(

@@ -601,7 +601,8 @@ export function fromLanesItem(item: unknown): number[] {
   return [...lanes].sort((a, b) => a - b);
 }
 
-export const jobPk = (jobId: string): string => `JOB#${jobId}`;
+export const JOB_PK_PREFIX = 'JOB#';
+export const jobPk = (jobId: string): string => `${JOB_PK_PREFIX}${jobId}`;
 export const JOB_SK = 'JOB';
 export const jobSegmentSk = (segment: number): string => `SEGMENT#${String(segment).padStart(3, '0')}`;
 

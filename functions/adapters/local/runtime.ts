@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
+import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
+import { resumeJobs } from '#app/jobs.ts';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
@@ -202,11 +206,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const queuePollers: QueuePoller[] = [];
   const jobsQueuePollers: QueuePoller[] = [];
   let stopping: Promise<void> | undefined;
+  let resuming: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // Outside in: no new requests; the queues drained (their emulator keeps nothing); no new
       // invocations; then the services they use.
       await http.close();
+      await resuming;
       const eventsDrainMs = options.queues?.drainOnStopMs ?? 3_000;
       await Promise.all([
         drainQueues('events', queuePollers, eventsDrainMs, log),
@@ -328,6 +334,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     startPollers(queues, queueConsumers, options.queues, queuePollers);
     startPollers(jobsQueues, jobsConsumers, options.jobsQueue, jobsQueuePollers);
     markReady();
+    if (jobsConsumers.length > 0) {
+      // A job that was running when the last run stopped lost its queued pages with the in-process
+      // SQS: its unfinished segments are queued again (a page delivered twice counts once). In the
+      // background: finding them reads the whole table.
+      const documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
+      resuming = resumeJobs({
+        jobs: new DynamoJobStore(documents, tableName),
+        queue: new SqsJobQueue(client, jobsQueues.queueUrl),
+      })
+        .then((queued) => {
+          if (queued > 0) log(`Resumed ${queued} unfinished job segment(s) left by the last run.`);
+        })
+        .catch((error: unknown) => {
+          log(`Could not resume unfinished jobs: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => documents.destroy());
+    }
 
     const started = poller;
     return {

@@ -11,6 +11,7 @@ import {
   jobReport,
   PageNotReady,
   type PageOutcome,
+  resumeJobs,
   runJobPage,
   startJob,
 } from '#app/jobs.ts';
@@ -291,6 +292,39 @@ describe('page messages delivered more than once, early, or lost', () => {
     // A redelivery of a finished segment's last page queues nothing.
     expect(await runJobPage(deps, next as JobMessage)).toBe('duplicate');
     expect(queue.pending).toEqual([]);
+  });
+});
+
+describe('resuming jobs whose queue lost its messages (a local restart)', () => {
+  it('queues the next page of every unfinished segment; the job finishes with every wallet counted once', async () => {
+    const finished = await startJob(deps, REPLAY);
+    await drain();
+    const job = await startJob(deps, REPLAY);
+    // Some pages run, then the queue is lost with everything in it.
+    for (let i = 0; i < 5; i++) await runJobPage(deps, queue.take() as JobMessage);
+    queue.pending = [];
+    const before = await report(job.jobId);
+    expect(before.status).toBe('running');
+    worked = [];
+
+    const queued = await resumeJobs(deps);
+    // The finished job has nothing to resume; every segment of the other that is not done is queued.
+    expect(queued).toBe(JOB_SEGMENTS - before.segmentsDone);
+    expect(queue.pending.every((message) => message.jobId === job.jobId)).toBe(true);
+    // Resumed twice (a restart during the restart): the extra pages are duplicates, counted once.
+    expect(await resumeJobs(deps)).toBe(queued);
+    const outcomes = await drain();
+    expect(outcomes.filter(([, outcome]) => outcome === 'duplicate')).toHaveLength(queued);
+
+    const done = await report(job.jobId);
+    expect(done.status).toBe('done');
+    expect(done.counters.wallets).toBe(WALLET_COUNT);
+    expect(done.counters.events).toBe(await eventsOf(walletIds));
+    // Only the wallets the lost pages held were worked, each once.
+    expect(new Set(worked).size).toBe(worked.length);
+    expect(worked.length).toBe(WALLET_COUNT - before.counters.wallets);
+    expect((await report(finished.jobId)).status).toBe('done');
+    expect(await resumeJobs(deps)).toBe(0);
   });
 });
 
