@@ -1,6 +1,6 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { eventTimeRuns, projectEvents, type WalletView } from '#domain/wallet-view.ts';
+import { eventTimeRuns, projectEvents, type WalletView, withKnownBuckets } from '#domain/wallet-view.ts';
 import { type EventStore, readAll, readWallet } from '#ports/event-store.ts';
 
 /**
@@ -26,7 +26,8 @@ export async function catchUpView(
  * Folds `tail` — for each lane, the events after `view.lanes[k]`, contiguous — into `view`, in
  * event-time order (see eventTimeRuns). A deposit older than the view's window cache covers (or a
  * correction of a deposit already folded) is decided from the wallet's whole log, read once and
- * read again only if a lane grew past it. Returns how many events the history reads took.
+ * read again only if a lane grew past it; so is a view stored before the evicted buckets existed,
+ * once, to get them. Returns how many events the history reads took.
  */
 export async function foldTail(
   store: EventStore,
@@ -37,6 +38,13 @@ export async function foldTail(
   let history: RecordedEvent[] | undefined;
   let historyRead = 0;
   let folded = view;
+  if (view.threshold.evicted === null) {
+    // Stored before the buckets existed: read the history once and give the view its buckets, so
+    // it decides like a rebuild from here on (and equals one).
+    history = await readWallet(store, view.walletId);
+    historyRead += history.length;
+    folded = withKnownBuckets(view, history, config);
+  }
   for (const run of eventTimeRuns(tail)) {
     let result = projectEvents(folded, run, config);
     if (result.kind === 'needs-history') {

@@ -61,10 +61,14 @@ export async function rebuildFromSnapshot(
   config: ThresholdConfig,
   options: { maxEventCount?: number } = {},
 ): Promise<SnapshotRebuild> {
+  // Usable: taken under this threshold rule, and with its evicted buckets known (one stored before
+  // they existed would fold on without them and differ from a rebuild from zero).
+  const usable = (candidate: WalletView) =>
+    viewMatchesConfig(candidate, config) && candidate.threshold.evicted !== null;
   let snapshot = await snapshots.latest(walletId, options.maxEventCount);
   for (
     let tried = 1;
-    snapshot !== undefined && !viewMatchesConfig(snapshot, config) && tried < SNAPSHOT_CANDIDATES_MAX;
+    snapshot !== undefined && !usable(snapshot) && tried < SNAPSHOT_CANDIDATES_MAX;
     tried++
   ) {
     snapshot =
@@ -73,7 +77,7 @@ export async function rebuildFromSnapshot(
   if (snapshot !== undefined && snapshot.walletId !== walletId) {
     throw new Error(`rebuildFromSnapshot: the snapshot of ${walletId} names wallet ${snapshot.walletId}`);
   }
-  if (snapshot === undefined || !viewMatchesConfig(snapshot, config)) {
+  if (snapshot === undefined || !usable(snapshot)) {
     // From zero: the whole log once, which is also the history any late deposit needs.
     const log = await readWallet(events, walletId);
     return { view: rebuildView(walletId, log, config), fromSnapshot: 0, eventsRead: log.length };

@@ -193,7 +193,13 @@ function evictedAfter(
   if (evicted === null) return null;
   const widthMs = bucketMs(config);
   const liveFromMs = bucketStart(ageLimitMs, widthMs);
-  if (keepFrom === 0 && (evicted[0] === undefined || evicted[0].fromMs >= liveFromMs)) {
+  // Most steps change nothing here (a sparse wallet's deposits leave the cache by age, before
+  // the buckets' range): no copy then.
+  let adds = false;
+  for (let index = 0; index < keepFrom && !adds; index++) {
+    adds = (candidates[index] as WindowDeposit).atMs >= liveFromMs;
+  }
+  if (!adds && (evicted[0] === undefined || evicted[0].fromMs >= liveFromMs)) {
     return evicted as EvictedBucket[];
   }
   const sums = new Map<number, bigint>();

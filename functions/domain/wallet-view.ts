@@ -261,6 +261,20 @@ export function rebuildView(
 
 export const aboveThreshold = (view: WalletView): boolean => view.threshold.breach !== null;
 
+/**
+ * A view stored before the evicted buckets existed (`evicted: null`) with its window state
+ * recomputed from `history` (which must hold every event the view applied): the state a rebuild
+ * gives, buckets included. Any other view is returned as it is.
+ */
+export function withKnownBuckets(
+  view: WalletView,
+  history: readonly RecordedEvent[],
+  config: ThresholdConfig,
+): WalletView {
+  if (view.threshold.evicted !== null) return view;
+  return { ...view, threshold: thresholdFromDeposits(effectiveDeposits(view, history), config) };
+}
+
 const toWindowDeposit = (event: RecordedEvent & { type: 'Deposited' }): WindowDeposit => ({
   atMs: event.data.occurredAtMs,
   amountMinor: event.data.amountMinor,

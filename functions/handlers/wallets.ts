@@ -149,7 +149,9 @@ function viewAsOf(
 
 /**
  * The awards, lane by lane, oldest first. A fact and its awards are one append, so a page ends
- * only between facts: each award is listed with its fact.
+ * only between facts: each award is listed with its fact. Adjustments (corrections, backtest
+ * applications) are appended later, in lane 0: their fact is looked up, in one read of the
+ * wallet's log when the page did not meet it.
  */
 async function points(
   stores: Pick<Stores, 'events'>,
@@ -159,7 +161,9 @@ async function points(
   const limit = parseLimit(query.limit);
   const start = query.cursor === undefined ? { lane: 0, version: 1 } : decodeCursor(query.cursor);
   const lanes = (await stores.events.lanes(walletId)).filter((lane) => lane >= start.lane);
-  const awards: (ReturnType<typeof explain> & { adjustment?: { cause: string; causeId: string } })[] = [];
+  const listed: { award: Award; fact: Fact | undefined; adjustment?: { cause: string; causeId: string } }[] =
+    [];
+  const facts = new Map<string, Fact>();
   let next: Cursor | undefined;
   scan: for (const lane of lanes) {
     let fact: Fact | undefined;
@@ -167,34 +171,49 @@ async function points(
     for await (const page of stores.events.read(walletId, lane, { fromVersion })) {
       for (const recorded of page) {
         if (recorded.type === 'FactRecorded') {
-          if (awards.length >= limit) {
+          if (listed.length >= limit) {
             next = { lane, version: recorded.version };
             break scan;
           }
           fact = recorded;
+          facts.set(recorded.data.factId, recorded);
         } else if (recorded.type === 'PointsAwarded') {
-          awards.push(explain(recorded, fact?.data.factId === recorded.data.factId ? fact : undefined));
+          listed.push({
+            award: recorded,
+            fact: fact?.data.factId === recorded.data.factId ? fact : undefined,
+          });
         } else if (recorded.type === 'PointsAdjusted') {
           // Adjustments stand alone (no fact before them in the lane): a page may end before one.
-          if (awards.length >= limit) {
+          if (listed.length >= limit) {
             next = { lane, version: recorded.version };
             break scan;
           }
-          awards.push({
-            ...explain({ ...recorded, type: 'PointsAwarded' }, undefined),
+          listed.push({
+            award: { ...recorded, type: 'PointsAwarded' },
+            fact: facts.get(recorded.data.factId),
             adjustment: { cause: recorded.data.cause, causeId: recorded.data.causeId },
           });
         }
       }
     }
   }
+  if (listed.some((entry) => entry.adjustment !== undefined && entry.fact === undefined)) {
+    for (const recorded of await readWallet(stores.events, walletId)) {
+      if (recorded.type === 'FactRecorded') facts.set(recorded.data.factId, recorded);
+    }
+    for (const entry of listed) entry.fact ??= facts.get(entry.award.data.factId);
+  }
   if (
-    awards.length === 0 &&
+    listed.length === 0 &&
     query.cursor === undefined &&
     (await stores.events.head(walletId, 0)).version === 0
   ) {
     throw walletNotFound(walletId);
   }
+  const awards = listed.map(({ award, fact, adjustment }) => ({
+    ...explain(award, fact),
+    ...(adjustment === undefined ? {} : { adjustment }),
+  }));
   return jsonResult(
     200,
     JSON.stringify({ walletId, awards, nextCursor: next === undefined ? null : encodeCursor(next) }),

@@ -299,6 +299,7 @@ describe('the corrections story, over HTTP', () => {
       expect.objectContaining({
         points: 10,
         factId: 'trade-77',
+        factType: 'trade',
         ruleId: 'trade-volume',
         ruleSetVersion: 0,
         adjustment: { cause: 'correction', causeId: correctionId },

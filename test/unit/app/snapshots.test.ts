@@ -7,7 +7,7 @@ import {
 } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import { emptyView, rebuildView } from '#domain/wallet-view.ts';
+import { emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import { readWallet } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemorySnapshotStore } from '../../support/in-memory-snapshot-store.ts';
@@ -221,5 +221,41 @@ describe('rebuildFromSnapshot', () => {
       CONFIG,
     );
     expect(rebuilt).toEqual({ view: emptyView('w9', CONFIG), fromSnapshot: 0, eventsRead: 0 });
+  });
+});
+
+describe('views and snapshots stored before the evicted buckets existed (evicted: null)', () => {
+  // Deposits a minute apart, 2 retained: the cache lets deposits go, and none breaches.
+  const config: ThresholdConfig = { ...CONFIG, retainMax: 2 };
+  const legacyOf = (view: WalletView): WalletView => ({
+    ...view,
+    threshold: { ...view.threshold, evicted: null },
+  });
+
+  it('a rebuild passes over such a snapshot: it would fold on without buckets', async () => {
+    const store = new InMemoryEventStore();
+    const snapshots = new InMemorySnapshotStore();
+    await deposits(store, 10);
+    const atTen = rebuildView('w1', await readWallet(store, 'w1'), config);
+    expect(atTen.threshold.evicted?.length).toBeGreaterThan(0);
+    await snapshots.put(legacyOf(atTen));
+    await deposits(store, 2);
+    const log = await readWallet(store, 'w1');
+    expect(await rebuildFromSnapshot(store, snapshots, 'w1', config)).toEqual({
+      view: rebuildView('w1', log, config),
+      fromSnapshot: 0,
+      eventsRead: 12,
+    });
+  });
+
+  it('the projector gives such a view its buckets at its next deposit (one history read)', async () => {
+    const store = new InMemoryEventStore();
+    await deposits(store, 10);
+    await store.putView(legacyOf(rebuildView('w1', await readWallet(store, 'w1'), config)));
+    await deposits(store, 1);
+    expect(await projectWallet(store, store, 'w1', config)).toEqual({ eventCount: 11, written: true });
+    const stored = await store.getView('w1');
+    expect(stored?.threshold.evicted).not.toBeNull();
+    expect(stored).toEqual(rebuildView('w1', await readWallet(store, 'w1'), config));
   });
 });

@@ -296,6 +296,54 @@ describe('GET /wallets/{wallet_id}/points', () => {
     expect(awards.reduce((sum, award) => sum + award.points, 0)).toBe(wallet.points);
   });
 
+  it('explains an adjustment by its fact, wherever the fact is (another lane, an earlier page)', async () => {
+    await ingest(cloudEvent('like-1'), T0);
+    await appendFact(2, 'lane2-a', [10n], T0 + 5);
+    // A correction's compensation, appended in lane 0 (before lane 2 in the walk).
+    const head = await store.head('w1', 0);
+    const appended = await store.append({
+      walletId: 'w1',
+      lane: 0,
+      expected: head,
+      events: [
+        {
+          type: 'PointsAdjusted',
+          data: {
+            points: -10n,
+            factId: 'lane2-a',
+            ruleId: 'bonus-0',
+            ruleSetVersion: 3,
+            ruleTextHash: 'ab'.repeat(32),
+            cause: 'correction',
+            causeId: 'corr-1',
+          },
+          eventId: 'adj-1',
+          recordedAtMs: T0 + 9,
+        },
+      ],
+    });
+    expect(appended.kind).toBe('appended');
+    for (const query of [{}, { limit: '1' }] as Record<string, string>[]) {
+      const awards: PointsPage['awards'] = [];
+      let cursor: string | null = null;
+      do {
+        const page: PointsPage = await pointsPage('w1', { ...query, ...(cursor === null ? {} : { cursor }) });
+        awards.push(...page.awards);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      const adjustment = awards.find((award) => award.eventId === 'adj-1');
+      expect(adjustment).toMatchObject({
+        points: -10,
+        factId: 'lane2-a',
+        factType: 'bonus',
+        factSource: 'lane-app',
+        factTime: new Date(T0 + 5).toISOString(),
+        adjustment: { cause: 'correction', causeId: 'corr-1' },
+      });
+      expect(awards.map((award) => award.points)).toEqual([250, -10, 10]);
+    }
+  });
+
   it('gives the same awards in one page as in pages of 2', async () => {
     for (let index = 0; index < 7; index++) await ingest(cloudEvent(`like-${index}`), T0 + index);
     await appendFact(1, 'lane1-a', [5n, 6n], T0 + 10);
