@@ -7,7 +7,8 @@
  * format (table-layout's toEventItem, event-hash's chain, so `verify` passes), and measures:
  * 1. raw Query: every lane of every wallet, paged and strongly consistent as the store reads,
  *    items counted, never decoded;
- * 2. replay: `replayWallet` of every wallet (reads, decodes, folds, writes the view);
+ * 2. replay: `replayWallets` over every wallet in pages of 16, as a job's pages run (reads, decodes,
+ *    folds, reads the stored views and writes the changed ones together);
  * 3. snapshots: for the long wallets, a rebuild from zero against one from a snapshot taken
  *    SNAPSHOT_BEHIND events before the head; both views must be equal.
  */
@@ -17,7 +18,6 @@ import {
   type AttributeValue,
   DynamoDBClient,
   type DynamoDBClientConfig,
-  GetItemCommand,
   QueryCommand as RawQueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,17 +27,16 @@ import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import {
-  eventSk,
+  EVENT_SK_PREFIX,
   LANES_SK,
   toEventItem,
-  VERSION_MAX,
   VIEW_SK,
   walletPk,
 } from '#adapters/dynamodb/table-layout.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
-import { replayWallet } from '#app/replay.ts';
+import { replayWallets } from '#app/replay.ts';
 import { rebuildFromSnapshot } from '#app/snapshots.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -66,6 +65,9 @@ const LONG_EVENTS = Math.min(
   Math.floor(TOTAL_EVENTS / 2 / LONG_WALLET_LANES.length),
 );
 const SNAPSHOT_BEHIND = 1_000;
+/** A replay page (replayWallets) and how many run at once (see replayInPages). */
+const REPLAY_PAGE = 16;
+const REPLAY_PAGES_AT_ONCE = 2;
 const BATCH_WRITE_MAX = 25;
 const RATIO_TARGET = 0.8;
 if (!Number.isSafeInteger(TOTAL_EVENTS) || TOTAL_EVENTS < 10_000) throw new Error('--events: at least 10000');
@@ -193,38 +195,27 @@ function walletLog(spec: WalletSpec): { appends: RecordedEvent[][]; items: Recor
   return { appends, items };
 }
 
-/** The raw read: every lane of the wallet, paged and strongly consistent like the store, items counted. */
+/**
+ * The raw read: the wallet's whole log as the store reads it for a replay (readWallet: one paged,
+ * strongly consistent Query over every lane, pages of 500), items counted, never decoded.
+ */
 async function rawRead(client: DynamoDBClient, walletId: string): Promise<number> {
-  const registry = await client.send(
-    new GetItemCommand({
-      TableName: TABLE,
-      Key: { pk: { S: walletPk(walletId) }, sk: { S: LANES_SK } },
-      ConsistentRead: true,
-    }),
-  );
-  const lanes = [0, ...(registry.Item?.lanes?.NS ?? []).map(Number)];
   let count = 0;
-  for (const lane of lanes) {
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(
-        new RawQueryCommand({
-          TableName: TABLE,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': { S: walletPk(walletId) },
-            ':from': { S: eventSk(lane, 1) },
-            ':to': { S: eventSk(lane, VERSION_MAX) },
-          },
-          ConsistentRead: true,
-          Limit: 500, // the event store's page size
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-  }
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new RawQueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: walletPk(walletId) }, ':prefix': { S: EVENT_SK_PREFIX } },
+        ConsistentRead: true,
+        Limit: 500, // the event store's page size
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
   return count;
 }
 
@@ -249,6 +240,34 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
   const startMs = performance.now();
   const value = await work();
   return { ms: performance.now() - startMs, value };
+}
+
+/**
+ * Replays the wallets as a job's pages do (replayWallets: views read and written together), in
+ * pages of REPLAY_PAGE wallets, REPLAY_PAGES_AT_ONCE pages at a time with REPLAY_IN_PAGE wallets
+ * read at once in each: at most CONCURRENCY reads in flight, as the raw read.
+ */
+async function replayInPages(
+  walletIds: readonly string[],
+  stores: { events: DynamoEventStore; views: DynamoReadModelStore },
+  slowest?: { walletId: string; ms: number }[],
+) {
+  const pages: string[][] = [];
+  for (let start = 0; start < walletIds.length; start += REPLAY_PAGE) {
+    pages.push(walletIds.slice(start, start + REPLAY_PAGE));
+  }
+  const results: Awaited<ReturnType<typeof replayWallets>>[number][] = [];
+  await pool(pages, REPLAY_PAGES_AT_ONCE, async (page) => {
+    const startMs = performance.now();
+    results.push(
+      ...(await replayWallets(stores.events, stores.views, page, CONFIG, {
+        dryRun: false,
+        inFlight: Math.max(1, Math.floor(CONCURRENCY / REPLAY_PAGES_AT_ONCE)),
+      })),
+    );
+    slowest?.push({ walletId: `${page[0]}…(${page.length})`, ms: performance.now() - startMs });
+  });
+  return results;
 }
 
 const wallStartMs = performance.now();
@@ -376,10 +395,8 @@ try {
   // Warm every path up (the JIT in the JVM and in node) on a fifth of the wallets; their views are
   // removed again, so the measured replay writes every view.
   const warmIds = measuredIds.filter((_, i) => i % 5 === 4);
-  await pool(warmIds, CONCURRENCY, async (walletId) => {
-    await rawRead(raw, walletId);
-    await replayWallet(events, views, walletId, CONFIG, { dryRun: false });
-  });
+  await pool(warmIds, CONCURRENCY, (walletId) => rawRead(raw, walletId).then(() => undefined));
+  await replayInPages(warmIds, { events, views });
   await deleteViews(warmIds);
 
   // ---- 1. raw Query, before and after the replay (the mean is the rate: the machine is shared) ----
@@ -413,14 +430,11 @@ try {
     let replayed = 0;
     let written = 0;
     const slowest: { walletId: string; ms: number }[] = [];
-    await pool(measuredIds, CONCURRENCY, async (walletId) => {
-      const walletStartMs = performance.now();
-      const result = await replayWallet(stores.events, stores.views, walletId, CONFIG, { dryRun: false });
-      if (result === undefined) throw new Error(`replay ${walletId}: no events`);
+    for (const result of await replayInPages(measuredIds, stores, slowest)) {
+      if (result === undefined) throw new Error('replay: a wallet without events');
       replayed += result.events;
       if (result.written) written++;
-      slowest.push({ walletId, ms: performance.now() - walletStartMs });
-    });
+    }
     const secs = seconds(startMs);
     if (replayed !== measuredEvents)
       throw new Error(`replay folded ${replayed} events, seeded ${measuredEvents}`);
@@ -431,7 +445,7 @@ try {
     log(
       `${label}: ${replayed} events in ${secs.toFixed(1)} s: ${rate(replayed, secs)} events/s ` +
         `(CPU: node ${used.node.toFixed(1)} s, DynamoDB Local ${used.jvm.toFixed(1)} s); ` +
-        `slowest wallets: ${slowest
+        `slowest pages: ${slowest
           .slice(0, 3)
           .map((entry) => `${entry.walletId} ${(entry.ms / 1000).toFixed(2)} s`)
           .join(', ')}`,
@@ -487,7 +501,7 @@ try {
     const parsed = await step('store read: Query, wire-form parse', () => events.readWallet(walletId));
     if (index % 2 === 1) await step('raw Query (the rate above)', () => rawRead(raw, walletId));
     const folded = await step('rebuildView', async () => rebuildView(walletId, parsed, CONFIG));
-    await step('view replace (conditional put, old image)', () => views.replaceView(folded));
+    await step('view write (conditional put, alone)', () => views.putViews([folded]));
     profiled += parsed.length;
   }
   const perEvent = (ms: number) => (1000 * ms) / Math.max(1, profiled);
@@ -606,7 +620,7 @@ try {
       '—',
     ],
     [
-      'replayWallet, every wallet (mean of 2 passes)',
+      'replayWallets, every wallet (mean of 2 passes)',
       `${replayEventsPerSecond} events/s (${measuredEvents} events, ${replaySeconds.toFixed(0)} s)`,
       '—',
     ],

@@ -6,8 +6,8 @@ import type { ReadModelStore } from '#ports/read-models.ts';
 import { compileRuleSet } from '#rules/rule-set.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { backtestWallet, type Candidate, type WalletBacktest } from './backtest.ts';
-import type { WalletOutcome } from './jobs.ts';
-import { replayWallet, viewSummaryJson, type WalletReplay } from './replay.ts';
+import { forEachLimited, type JobDeps, WALLETS_IN_FLIGHT, type WalletOutcome } from './jobs.ts';
+import { replayWallet, replayWallets, viewSummaryJson, type WalletReplay } from './replay.ts';
 
 export interface JobWorkDeps {
   events: EventStore;
@@ -57,15 +57,10 @@ export async function candidateOf(
 }
 
 /** What a job does for one wallet, by kind. Candidates are compiled once per job per instance. */
-export function makeJobWork(deps: JobWorkDeps) {
-  const candidates = new Map<string, Promise<Candidate | undefined>>();
-  return async (params: JobParams, walletId: string, jobId = ''): Promise<WalletOutcome | undefined> => {
-    if (params.kind === 'replay') {
-      const result = await replayWallet(deps.events, deps.readModels, walletId, await deps.config(), {
-        dryRun: params.dryRun,
-      });
-      if (result === undefined) return undefined;
-      return {
+const replayOutcome = (result: WalletReplay | undefined): WalletOutcome | undefined =>
+  result === undefined
+    ? undefined
+    : {
         counters: {
           wallets: 1,
           events: result.events,
@@ -74,6 +69,37 @@ export function makeJobWork(deps: JobWorkDeps) {
         },
         ...(result.changed ? { change: replayLine(result) } : {}),
       };
+
+/**
+ * What a job does for a page of wallets: a replay replays them together (replayWallets: their
+ * views read in one request and written in one), a backtest wallet by wallet.
+ */
+export function makeJobPageWork(deps: JobWorkDeps): NonNullable<JobDeps['workPage']> {
+  const work = makeJobWork(deps);
+  return async (params, walletIds, jobId) => {
+    if (params.kind === 'replay') {
+      const results = await replayWallets(deps.events, deps.readModels, walletIds, await deps.config(), {
+        dryRun: params.dryRun,
+      });
+      return results.map(replayOutcome);
+    }
+    const outcomes: (WalletOutcome | undefined)[] = new Array(walletIds.length);
+    await forEachLimited([...walletIds.keys()], WALLETS_IN_FLIGHT, async (index) => {
+      outcomes[index] = await work(params, walletIds[index] as string, jobId);
+    });
+    return outcomes;
+  };
+}
+
+export function makeJobWork(deps: JobWorkDeps) {
+  const candidates = new Map<string, Promise<Candidate | undefined>>();
+  return async (params: JobParams, walletId: string, jobId = ''): Promise<WalletOutcome | undefined> => {
+    if (params.kind === 'replay') {
+      return replayOutcome(
+        await replayWallet(deps.events, deps.readModels, walletId, await deps.config(), {
+          dryRun: params.dryRun,
+        }),
+      );
     }
     const key = `${jobId}:${params.ruleSetVersion ?? ''}:${params.rulesText === undefined ? '' : deps.hash(params.rulesText)}`;
     let candidate = candidates.get(key);

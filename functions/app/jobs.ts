@@ -36,6 +36,12 @@ export interface JobDeps {
   ids: IdGenerator;
   /** Does the job's work for one wallet (replay or backtest it); undefined when it has no events. */
   work: (params: JobParams, walletId: string, jobId: string) => Promise<WalletOutcome | undefined>;
+  /** The same for a page of wallets at once, in order, when it can share requests (makeJobPageWork). */
+  workPage?: (
+    params: JobParams,
+    walletIds: readonly string[],
+    jobId: string,
+  ) => Promise<(WalletOutcome | undefined)[]>;
 }
 
 /** Creates a job and queues the first page of every segment. */
@@ -99,12 +105,19 @@ export async function runJobPage(
   });
   const counters = zeroCounters();
   const changes: JobChange[] = [];
-  await forEachLimited(page.walletIds, WALLETS_IN_FLIGHT, async (walletId) => {
-    const outcome = await deps.work(state.job.params, walletId, message.jobId);
+  const collect = (outcome: WalletOutcome | undefined) => {
     if (outcome === undefined) return;
     addCounters(counters, outcome.counters);
     if (outcome.change !== undefined) changes.push(outcome.change);
-  });
+  };
+  if (deps.workPage !== undefined) {
+    for (const outcome of await deps.workPage(state.job.params, page.walletIds, message.jobId))
+      collect(outcome);
+  } else {
+    await forEachLimited(page.walletIds, WALLETS_IN_FLIGHT, async (walletId) => {
+      collect(await deps.work(state.job.params, walletId, message.jobId));
+    });
+  }
   changes.sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0));
   const recorded = await deps.jobs.completePage(message.jobId, message.segment, message.page, {
     nextCursor: page.nextCursor,

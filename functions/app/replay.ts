@@ -44,6 +44,21 @@ const summary = (view: WalletView): ViewSummary => ({
   eventCount: view.eventCount,
 });
 
+export interface ReplayOptions {
+  dryRun: boolean;
+  /**
+   * Start from the newest snapshot holding fewer than this many events (the wallet's events
+   * before this version are trusted as folded), then fold the rest. Needs `snapshots`.
+   */
+  fromVersion?: number;
+  snapshots?: SnapshotStore;
+  /** How many wallets are read and folded at once (default REPLAY_IN_FLIGHT). */
+  inFlight?: number;
+}
+
+/** How many wallets a replay reads and folds at once. */
+export const REPLAY_IN_FLIGHT = 8;
+
 /**
  * Rebuilds one wallet's read model from its whole log and, unless `dryRun`, stores it. Safe while
  * traffic flows: the write only replaces a view holding the same events or fewer, so a projector
@@ -54,17 +69,25 @@ export async function replayWallet(
   readModels: ReadModelStore,
   walletId: string,
   config: ThresholdConfig,
-  options: {
-    dryRun: boolean;
-    /**
-     * Start from the newest snapshot holding fewer than this many events (the wallet's events
-     * before this version are trusted as folded), then fold the rest. Needs `snapshots`.
-     */
-    fromVersion?: number;
-    snapshots?: SnapshotStore;
-  },
+  options: ReplayOptions,
 ): Promise<WalletReplay | undefined> {
-  const rebuild = async (): Promise<{ view: WalletView; fromSnapshot: number }> => {
+  return (await replayWallets(store, readModels, [walletId], config, options))[0];
+}
+
+/**
+ * `replayWallet` for several wallets: their logs read and folded `REPLAY_IN_FLIGHT` at a time,
+ * their stored views read in one request (alongside), and the views that changed written together
+ * (one request per 100: the per-request cost is most of a view write's). An unchanged view is not
+ * written. Undefined for a wallet with no events.
+ */
+export async function replayWallets(
+  store: EventStore,
+  readModels: ReadModelStore,
+  walletIds: readonly string[],
+  config: ThresholdConfig,
+  options: ReplayOptions,
+): Promise<(WalletReplay | undefined)[]> {
+  const rebuild = async (walletId: string): Promise<{ view: WalletView; fromSnapshot: number }> => {
     if (options.fromVersion !== undefined && options.snapshots !== undefined) {
       const fromSnapshot = await rebuildFromSnapshot(store, options.snapshots, walletId, config, {
         maxEventCount: options.fromVersion - 1,
@@ -73,42 +96,43 @@ export async function replayWallet(
     }
     return { view: rebuildView(walletId, await readWallet(store, walletId), config), fromSnapshot: 0 };
   };
-  if (options.dryRun) {
-    // The stored view is read while the log is: one round trip less per wallet.
-    const [{ view: rebuilt, fromSnapshot }, stored] = await Promise.all([
-      rebuild(),
-      readModels.getView(walletId),
-    ]);
-    if (rebuilt.eventCount === 0) return undefined;
-    return outcome(walletId, fromSnapshot, stored, rebuilt, config, false);
-  }
-  // A repair writes the rebuilt view and learns what it replaced from the same request; one that
-  // holds more events (a projector got further) is kept. An unchanged view is written over with
-  // itself (no stream record): one request per wallet instead of a read and a write.
-  const { view: rebuilt, fromSnapshot } = await rebuild();
-  if (rebuilt.eventCount === 0) return undefined;
-  const replaced = await readModels.replaceView(rebuilt);
-  return outcome(walletId, fromSnapshot, replaced.previous, rebuilt, config, replaced.outcome === 'written');
-}
-
-function outcome(
-  walletId: string,
-  fromSnapshot: number,
-  stored: WalletView | undefined,
-  rebuilt: WalletView,
-  config: ThresholdConfig,
-  wrote: boolean,
-): WalletReplay {
-  const changed = stored === undefined || !viewMatchesConfig(stored, config) || !sameView(stored, rebuilt);
-  return {
-    walletId,
-    events: rebuilt.eventCount,
-    fromSnapshot,
-    before: stored === undefined ? null : summary(stored),
-    after: summary(rebuilt),
-    changed,
-    written: changed && wrote,
+  const rebuilt: { view: WalletView; fromSnapshot: number }[] = new Array(walletIds.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < walletIds.length) {
+      const index = next++;
+      rebuilt[index] = await rebuild(walletIds[index] as string);
+    }
   };
+  const [stored] = await Promise.all([
+    readModels.getViews(walletIds),
+    ...Array.from({ length: Math.min(options.inFlight ?? REPLAY_IN_FLIGHT, walletIds.length) }, worker),
+  ]);
+  const results = walletIds.map((walletId, index) => {
+    const { view, fromSnapshot } = rebuilt[index] as { view: WalletView; fromSnapshot: number };
+    if (view.eventCount === 0) return undefined;
+    const before = stored.get(walletId);
+    const changed = before === undefined || !viewMatchesConfig(before, config) || !sameView(before, view);
+    return { walletId, view, fromSnapshot, before, changed };
+  });
+  const toWrite = options.dryRun ? [] : results.filter((result) => result?.changed === true);
+  const outcomes = await readModels.putViews(toWrite.map((result) => (result as { view: WalletView }).view));
+  const written = new Set(
+    toWrite.flatMap((result, index) => (outcomes[index] === 'written' ? [result?.walletId] : [])),
+  );
+  return results.map((result) =>
+    result === undefined
+      ? undefined
+      : {
+          walletId: result.walletId,
+          events: result.view.eventCount,
+          fromSnapshot: result.fromSnapshot,
+          before: result.before === undefined ? null : summary(result.before),
+          after: summary(result.view),
+          changed: result.changed,
+          written: written.has(result.walletId),
+        },
+  );
 }
 
 /** Field-for-field equality of two views (bigints included). */

@@ -6,7 +6,7 @@ import { activeRulesFromEnv, ruleSetVersionsFromEnv } from '#adapters/compose.ts
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { jobQueueFromEnv, parseJobMessage } from '#adapters/sqs/jobs-queue.ts';
-import { makeJobWork } from '#app/job-work.ts';
+import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import { type JobDeps, runJobPage } from '#app/jobs.ts';
 import { logger } from '#http/observability.ts';
 import { randomIds, systemClock } from '#ports/clock.ts';
@@ -33,27 +33,30 @@ export function makeRunJobsHandler(deps: () => JobDeps) {
   };
 }
 
-let work: JobDeps['work'] | undefined;
+let work: Pick<JobDeps, 'work' | 'workPage'> | undefined;
 
 export const handler = middy(
   makeRunJobsHandler(() => {
     const stores = storesFromEnv();
-    work ??= makeJobWork({
-      events: stores.events,
-      readModels: stores.readModels,
-      ruleSets: ruleSetVersionsFromEnv(),
-      config: async () => (await activeRulesFromEnv().current()).threshold,
-      hash: sha256Hex,
-      clock: systemClock,
-      ids: randomIds,
-    });
+    if (work === undefined) {
+      const workDeps = {
+        events: stores.events,
+        readModels: stores.readModels,
+        ruleSets: ruleSetVersionsFromEnv(),
+        config: async () => (await activeRulesFromEnv().current()).threshold,
+        hash: sha256Hex,
+        clock: systemClock,
+        ids: randomIds,
+      };
+      work = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
+    }
     return {
       store: stores.events,
       jobs: stores.jobs,
       queue: jobQueueFromEnv(),
       clock: systemClock,
       ids: randomIds,
-      work,
+      ...work,
     };
   }),
 ).use(injectLambdaContext(logger));

@@ -8,17 +8,13 @@ export interface ReadModelStore {
    * projector got there first). `stale` means nothing was written, which is fine.
    */
   putView(view: WalletView, options?: PutViewOptions): Promise<'written' | 'stale'>;
+  /** Several wallets' views in one read (a replay's): absent from the map when a wallet has none. */
+  getViews(walletIds: readonly string[]): Promise<Map<string, WalletView>>;
   /**
-   * A replay's write: `putView` with `replaceEqual`, answering in the same request the view it
-   * replaced or, when `stale`, the one that holds more and was kept.
+   * A replay's writes, several views at once, each as `putView` with `replaceEqual`: never over a
+   * view holding more events. Answers each one's outcome, in order.
    */
-  replaceView(view: WalletView): Promise<ReplacedView>;
-}
-
-export interface ReplacedView {
-  outcome: 'written' | 'stale';
-  /** The view stored before the write (undefined: there was none). */
-  previous: WalletView | undefined;
+  putViews(views: readonly WalletView[]): Promise<('written' | 'stale')[]>;
 }
 
 export interface PutViewOptions {

@@ -196,22 +196,46 @@ describe('projectWallet against DynamoDB', () => {
     expect(await storedView(walletId)).toEqual(current);
   });
 
-  it("a replay's write answers the view it replaced, or the one it kept, from the same request", async () => {
-    const walletId = newWallet('replace');
-    const lane0 = await deposit(walletId, 0, [10n, T], [20n, T + 1], [30n, T + 2]);
-    const lane2 = await deposit(walletId, 2, [40n, T + 3]);
-    const whole = rebuildView(walletId, [...lane0, ...lane2], CONFIG);
-    const partial = rebuildView(walletId, lane0, CONFIG);
+  it("a replay's batched reads and writes: every view found, written together unless one is stale", async () => {
+    const a = newWallet('batch-a');
+    const b = newWallet('batch-b');
+    const c = newWallet('batch-c');
+    const logs = new Map<string, RecordedEvent[]>();
+    for (const walletId of [a, b, c]) {
+      logs.set(walletId, [
+        ...(await deposit(walletId, 0, [10n, T], [20n, T + 1])),
+        ...(await deposit(walletId, 1, [5n, T + 2])),
+      ]);
+    }
+    const whole = (walletId: string) => rebuildView(walletId, logs.get(walletId) ?? [], CONFIG);
+    const partial = (walletId: string) =>
+      rebuildView(walletId, (logs.get(walletId) ?? []).slice(0, 2), CONFIG);
 
-    // Nothing stored yet: written, nothing replaced.
-    expect(await views.replaceView(partial)).toEqual({ outcome: 'written', previous: undefined });
-    // A view with more events replaces it and brings the old one back, field for field.
-    expect(await views.replaceView(whole)).toEqual({ outcome: 'written', previous: partial });
-    // The same view again may be written over itself (a repair of an equal view).
-    expect(await views.replaceView(whole)).toEqual({ outcome: 'written', previous: whole });
-    // A view holding fewer events is kept, and the answer carries it (read from the failed condition).
-    expect(await views.replaceView(partial)).toEqual({ outcome: 'stale', previous: whole });
-    expect(await storedView(walletId)).toEqual(whole);
+    expect(await views.getViews([a, b, c])).toEqual(new Map());
+    // All three in one transaction.
+    expect(await views.putViews([partial(a), partial(b), partial(c)])).toEqual([
+      'written',
+      'written',
+      'written',
+    ]);
+    expect(await views.getViews([c, a, newWallet('none')])).toEqual(
+      new Map([
+        [c, partial(c)],
+        [a, partial(a)],
+      ]),
+    );
+    // b moves on (a projector); a batch holding b's older view loses that one only.
+    expect(await views.putView(whole(b))).toBe('written');
+    expect(await views.putViews([whole(a), partial(b), whole(c)])).toEqual(['written', 'stale', 'written']);
+    expect(await views.getViews([a, b, c])).toEqual(
+      new Map([
+        [a, whole(a)],
+        [b, whole(b)],
+        [c, whole(c)],
+      ]),
+    );
+    // A repair may write a view over an equal one.
+    expect(await views.putViews([whole(a), whole(b)])).toEqual(['written', 'written']);
   });
 
   it('rebuilds a view stored under another threshold rule', async () => {

@@ -12,7 +12,7 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
-import type { PutViewOptions, ReadModelStore, ReplacedView } from '#ports/read-models.ts';
+import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
 
 /** Same bound as the DynamoDB adapter: 100 items per transaction, two of them key and lane registration. */
 const EVENTS_PER_APPEND_MAX = 98;
@@ -200,9 +200,19 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     return 'written';
   }
 
-  async replaceView(view: WalletView): Promise<ReplacedView> {
-    const previous = await this.getView(view.walletId);
-    return { outcome: await this.putView(view, { replaceEqual: true }), previous };
+  async getViews(walletIds: readonly string[]): Promise<Map<string, WalletView>> {
+    const found = new Map<string, WalletView>();
+    for (const walletId of walletIds) {
+      const view = await this.getView(walletId);
+      if (view !== undefined) found.set(walletId, view);
+    }
+    return found;
+  }
+
+  async putViews(views: readonly WalletView[]): Promise<('written' | 'stale')[]> {
+    const outcomes: ('written' | 'stale')[] = [];
+    for (const view of views) outcomes.push(await this.putView(view, { replaceEqual: true }));
+    return outcomes;
   }
 
   /** Test access: every event of the wallet with its hash chain, lane by lane, in version order. */

@@ -1,14 +1,23 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   type PutCommandInput,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { WalletView } from '#domain/wallet-view.ts';
-import type { PutViewOptions, ReadModelStore, ReplacedView } from '#ports/read-models.ts';
+import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
 import { fromViewItem, toViewItem, VIEW_SK, walletPk } from './table-layout.ts';
+
+/** BatchGetItem takes 100 keys; TransactWriteItems 100 actions. */
+const BATCH_GET_MAX = 100;
+const TRANSACT_MAX = 100;
+const UNPROCESSED_ATTEMPTS_MAX = 10;
+const UNPROCESSED_BACKOFF_MS = 20;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DynamoReadModelStore implements ReadModelStore {
   constructor(
@@ -33,30 +42,52 @@ export class DynamoReadModelStore implements ReadModelStore {
     }
   }
 
-  async replaceView(view: WalletView): Promise<ReplacedView> {
-    // One request: the old item comes back whether the write happened (ReturnValues) or not
-    // (ReturnValuesOnConditionCheckFailure). A PutItem that changes nothing writes no stream record.
-    try {
-      const result = await this.client.send(
-        new PutCommand({
-          ...this.conditionalPut(view, { replaceEqual: true }),
-          ReturnValues: 'ALL_OLD',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return {
-        outcome: 'written',
-        previous: result.Attributes === undefined ? undefined : fromViewItem(result.Attributes),
-      };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The exception carries the item in DynamoDB's wire form (the document client leaves errors alone).
-      const kept =
-        error.Item === undefined
-          ? undefined
-          : unmarshall(error.Item, { wrapNumbers: (text: string) => text });
-      return { outcome: 'stale', previous: kept === undefined ? undefined : fromViewItem(kept) };
+  async getViews(walletIds: readonly string[]): Promise<Map<string, WalletView>> {
+    const found = new Map<string, WalletView>();
+    for (let start = 0; start < walletIds.length; start += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = walletIds
+        .slice(start, start + BATCH_GET_MAX)
+        .map((walletId) => ({ pk: walletPk(walletId), sk: VIEW_SK }));
+      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
+        if (attempt > 0) await sleep(UNPROCESSED_BACKOFF_MS * 2 ** Math.min(attempt, 6));
+        if (attempt > UNPROCESSED_ATTEMPTS_MAX)
+          throw new Error('getViews: BatchGetItem kept keys unprocessed');
+        const result: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const view = fromViewItem(item);
+          found.set(view.walletId, view);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
     }
+    return found;
+  }
+
+  async putViews(views: readonly WalletView[]): Promise<('written' | 'stale')[]> {
+    const outcomes: ('written' | 'stale')[] = [];
+    for (let start = 0; start < views.length; start += TRANSACT_MAX) {
+      const group = views.slice(start, start + TRANSACT_MAX);
+      if (group.length === 1) {
+        outcomes.push(await this.putView(group[0] as WalletView, { replaceEqual: true }));
+        continue;
+      }
+      // One request for the group: the per-request cost dominates a view's write. All or nothing,
+      // so when any condition fails (a projector got further) each view is put on its own.
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: group.map((view) => ({ Put: this.conditionalPut(view, { replaceEqual: true }) })),
+          }),
+        );
+        for (const _ of group) outcomes.push('written');
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        for (const view of group) outcomes.push(await this.putView(view, { replaceEqual: true }));
+      }
+    }
+    return outcomes;
   }
 
   /**

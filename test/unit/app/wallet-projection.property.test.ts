@@ -75,9 +75,13 @@ function scheduled(s: fc.Scheduler, store: InMemoryEventStore): EventStore & Rea
       await turn(`putView ${view.walletId} (${view.eventCount} events)`);
       return store.putView(view);
     },
-    replaceView: async (view) => {
-      await turn(`replaceView ${view.walletId} (${view.eventCount} events)`);
-      return store.replaceView(view);
+    getViews: async (walletIds) => {
+      await turn(`getViews ${walletIds.join(',')}`);
+      return store.getViews(walletIds);
+    },
+    putViews: async (views) => {
+      await turn(`putViews ${views.map((view) => view.walletId).join(',')}`);
+      return store.putViews(views);
     },
   };
 }
