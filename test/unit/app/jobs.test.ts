@@ -3,7 +3,7 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { ingestEvent } from '#app/ingest.ts';
-import { makeJobWork } from '#app/job-work.ts';
+import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import {
   CHANGES_PER_SEGMENT,
   JOB_SEGMENTS,
@@ -178,6 +178,48 @@ describe('a replay job over every wallet', () => {
     expect(sorted(done.changes.map((change) => change.walletId))).toEqual(
       walletIds.filter((walletId) => !['w00', 'w07', 'w15'].includes(walletId)),
     );
+    for (const walletId of walletIds) {
+      expect(await store.getView(walletId)).toEqual(
+        rebuildView(walletId, await readWallet(store, walletId), CONFIG),
+      );
+    }
+  });
+
+  it('pages through workPage (as run-jobs does): the same sums and views, a page written together', async () => {
+    for (const walletId of ['w00', 'w07', 'w15']) await projectWallet(store, store, walletId, CONFIG);
+    const pageWork = makeJobPageWork({
+      events: store,
+      readModels: store,
+      ruleSets: new RuleSetVersions(ruleSets, sha256Hex),
+      config: async () => CONFIG,
+      hash: sha256Hex,
+      clock,
+      ids: { newId: () => 'unused' },
+    });
+    const writes: string[][] = [];
+    const putViews = store.putViews.bind(store);
+    store.putViews = async (views) => {
+      writes.push(views.map((view) => view.walletId));
+      return putViews(views);
+    };
+    deps.workPage = async (params, ids, jobId) => {
+      worked.push(...ids);
+      return pageWork(params, ids, jobId);
+    };
+    const job = await startJob(deps, REPLAY);
+    await drain();
+    const done = await report(job.jobId);
+    expect(done.counters).toEqual({
+      ...zeroCounters(),
+      wallets: WALLET_COUNT,
+      events: await eventsOf(walletIds),
+      changed: WALLET_COUNT - 3,
+      written: WALLET_COUNT - 3,
+    });
+    expect(sorted(worked)).toEqual(walletIds);
+    // One write per page (13 pages), holding only the changed views: the 3 up-to-date are not written.
+    expect(writes).toHaveLength(13);
+    expect(sorted(writes.flat())).toEqual(walletIds.filter((id) => !['w00', 'w07', 'w15'].includes(id)));
     for (const walletId of walletIds) {
       expect(await store.getView(walletId)).toEqual(
         rebuildView(walletId, await readWallet(store, walletId), CONFIG),
