@@ -3,7 +3,7 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { ingestEvent } from '#app/ingest.ts';
-import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
+import { type JobWorkDeps, makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import {
   CHANGES_PER_SEGMENT,
   JOB_SEGMENTS,
@@ -36,6 +36,7 @@ let jobs: InMemoryJobStore;
 let queue: InMemoryJobQueue;
 let nowMs: number;
 let deps: JobDeps;
+let workDeps: JobWorkDeps;
 /** Every wallet the job's work was called for, in order. */
 let worked: string[];
 let walletIds: string[];
@@ -51,7 +52,7 @@ beforeEach(async () => {
   worked = [];
   let ids = 0;
   const idGenerator = { newId: () => `id-${++ids}` };
-  const work = makeJobWork({
+  workDeps = {
     events: store,
     readModels: store,
     ruleSets: new RuleSetVersions(ruleSets, sha256Hex),
@@ -59,7 +60,8 @@ beforeEach(async () => {
     hash: sha256Hex,
     clock,
     ids: idGenerator,
-  });
+  };
+  const work = makeJobWork(workDeps);
   deps = {
     store,
     jobs,
@@ -187,15 +189,7 @@ describe('a replay job over every wallet', () => {
 
   it('pages through workPage (as run-jobs does): the same sums and views, a page written together', async () => {
     for (const walletId of ['w00', 'w07', 'w15']) await projectWallet(store, store, walletId, CONFIG);
-    const pageWork = makeJobPageWork({
-      events: store,
-      readModels: store,
-      ruleSets: new RuleSetVersions(ruleSets, sha256Hex),
-      config: async () => CONFIG,
-      hash: sha256Hex,
-      clock,
-      ids: { newId: () => 'unused' },
-    });
+    const pageWork = makeJobPageWork(workDeps);
     const writes: string[][] = [];
     const putViews = store.putViews.bind(store);
     store.putViews = async (views) => {
