@@ -36,6 +36,7 @@ import {
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
+import { forEachLimited } from '#app/jobs.ts';
 import { replayWallets } from '#app/replay.ts';
 import { rebuildFromSnapshot } from '#app/snapshots.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
@@ -86,15 +87,6 @@ const RULE_TEXT_HASH = sha256Hex('event_type=="answer_is_liked", 250');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 const rate = (count: number, secs: number) => Math.round(count / secs);
-
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
 
 interface WalletSpec {
   walletId: string;
@@ -257,7 +249,7 @@ async function replayInPages(
     pages.push(walletIds.slice(start, start + REPLAY_PAGE));
   }
   const results: Awaited<ReturnType<typeof replayWallets>>[number][] = [];
-  await pool(pages, REPLAY_PAGES_AT_ONCE, async (page) => {
+  await forEachLimited(pages, REPLAY_PAGES_AT_ONCE, async (page) => {
     const startMs = performance.now();
     results.push(
       ...(await replayWallets(stores.events, stores.views, page, CONFIG, {
@@ -336,7 +328,7 @@ try {
   const seedStartMs = performance.now();
   let seeded = 0;
   let lastReportMs = seedStartMs;
-  await pool(specs, CONCURRENCY, async (spec) => {
+  await forEachLimited(specs, CONCURRENCY, async (spec) => {
     const { appends, items } = walletLog(spec);
     if (spec.walletId.startsWith('long-')) {
       snapshotsToTake.push(viewAfter(spec.walletId, appends, spec.events - SNAPSHOT_BEHIND));
@@ -346,7 +338,7 @@ try {
     const chunks = Array.from({ length: Math.ceil(items.length / chunk) }, (_, i) =>
       items.slice(i * chunk, (i + 1) * chunk),
     );
-    await pool(chunks, spec.events > EVENTS_PER_WALLET ? CONCURRENCY : 1, (part) =>
+    await forEachLimited(chunks, spec.events > EVENTS_PER_WALLET ? CONCURRENCY : 1, (part) =>
       batchWrite(documents, TABLE, part),
     );
     seeded += spec.events;
@@ -395,7 +387,7 @@ try {
   // Warm every path up (the JIT in the JVM and in node) on a fifth of the wallets; their views are
   // removed again, so the measured replay writes every view.
   const warmIds = measuredIds.filter((_, i) => i % 5 === 4);
-  await pool(warmIds, CONCURRENCY, (walletId) => rawRead(raw, walletId).then(() => undefined));
+  await forEachLimited(warmIds, CONCURRENCY, (walletId) => rawRead(raw, walletId).then(() => undefined));
   await replayInPages(warmIds, { events, views });
   await deleteViews(warmIds);
 
@@ -404,7 +396,7 @@ try {
     const cpu = await cpuSeconds(ddb.pid);
     const startMs = performance.now();
     let queried = 0;
-    await pool(measuredIds, CONCURRENCY, async (walletId) => {
+    await forEachLimited(measuredIds, CONCURRENCY, async (walletId) => {
       const count = await rawRead(raw, walletId);
       queried += count;
     });

@@ -17,6 +17,7 @@ import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { forEachLimited } from '#app/jobs.ts';
 import { FUNCTIONS } from '#lib/wiring.ts';
 import { randomIds, systemClock } from '#ports/clock.ts';
 import { baselineDeposit } from './baseline.ts';
@@ -47,18 +48,6 @@ const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0
     ? Number.NaN
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN);
-
-async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-      }
-    }),
-  );
-}
 
 /** Deposits over HTTP through the local runtime; write units include the projector's. */
 async function walletPath(endpoint: string) {
@@ -99,7 +88,7 @@ async function walletPath(endpoint: string) {
       return `${walletPk(walletId)}|${eventSk(recorded.Lane, recorded.Version)}`;
     };
     // Warm up the handlers and the JVM; not measured.
-    await pool(
+    await forEachLimited(
       Array.from({ length: 100 }, (_, i) => i),
       HTTP_CONCURRENCY,
       async (i) => {
@@ -113,7 +102,7 @@ async function walletPath(endpoint: string) {
 
     const sent: { key: string; ackMs: number }[] = [];
     const startMs = performance.now();
-    await pool(
+    await forEachLimited(
       Array.from({ length: DEPOSITS }, (_, i) => i),
       HTTP_CONCURRENCY,
       async (i) => {
@@ -263,7 +252,7 @@ async function baselinePath(endpoint: string) {
   );
   const client = createDocumentClient({ endpoint });
   meter.reset();
-  await pool(
+  await forEachLimited(
     Array.from({ length: DEPOSITS }, (_, i) => i),
     HTTP_CONCURRENCY,
     (i) => baselineDeposit(client, 'bench-baseline', `bench-${i % WALLETS}`, BigInt(100 + i)),

@@ -167,7 +167,8 @@ export function jobReport(job: Job, segments: readonly JobSegment[]): JobReport 
   };
 }
 
-function addCounters(into: JobCounters, add: Partial<JobCounters>): void {
+/** Adds `add` into `into` (missing counters count 0). */
+export function addCounters(into: JobCounters, add: Partial<JobCounters>): void {
   into.wallets += add.wallets ?? 0;
   into.events += add.events ?? 0;
   into.changed += add.changed ?? 0;

@@ -4,6 +4,7 @@ import { aboveThreshold, rebuildView, viewMatchesConfig, type WalletView } from 
 import { type EventStore, readWallet } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
+import { forEachLimited, WALLETS_IN_FLIGHT } from './jobs.ts';
 import { rebuildFromSnapshot } from './snapshots.ts';
 
 export interface ViewSummary {
@@ -52,12 +53,9 @@ export interface ReplayOptions {
    */
   fromVersion?: number;
   snapshots?: SnapshotStore;
-  /** How many wallets are read and folded at once (default REPLAY_IN_FLIGHT). */
+  /** How many wallets are read and folded at once (default WALLETS_IN_FLIGHT). */
   inFlight?: number;
 }
-
-/** How many wallets a replay reads and folds at once. */
-export const REPLAY_IN_FLIGHT = 8;
 
 /**
  * Rebuilds one wallet's read model from its whole log and, unless `dryRun`, stores it. Safe while
@@ -75,7 +73,7 @@ export async function replayWallet(
 }
 
 /**
- * `replayWallet` for several wallets: their logs read and folded `REPLAY_IN_FLIGHT` at a time,
+ * `replayWallet` for several wallets: their logs read and folded `WALLETS_IN_FLIGHT` at a time,
  * their stored views read in one request (alongside), and the views that changed written together
  * (one request per 100: the per-request cost is most of a view write's). An unchanged view is not
  * written. Undefined for a wallet with no events.
@@ -97,16 +95,11 @@ export async function replayWallets(
     return { view: rebuildView(walletId, await readWallet(store, walletId), config), fromSnapshot: 0 };
   };
   const rebuilt: { view: WalletView; fromSnapshot: number }[] = new Array(walletIds.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < walletIds.length) {
-      const index = next++;
-      rebuilt[index] = await rebuild(walletIds[index] as string);
-    }
-  };
   const [stored] = await Promise.all([
     readModels.getViews(walletIds),
-    ...Array.from({ length: Math.min(options.inFlight ?? REPLAY_IN_FLIGHT, walletIds.length) }, worker),
+    forEachLimited([...walletIds.keys()], options.inFlight ?? WALLETS_IN_FLIGHT, async (index) => {
+      rebuilt[index] = await rebuild(walletIds[index] as string);
+    }),
   ]);
   const results = walletIds.map((walletId, index) => {
     const { view, fromSnapshot } = rebuilt[index] as { view: WalletView; fromSnapshot: number };

@@ -1,3 +1,4 @@
+import { addCounters } from '#app/jobs.ts';
 import {
   type Job,
   type JobMessage,
@@ -72,18 +73,7 @@ export class InMemoryJobStore implements JobStore {
     stored.done = result.nextCursor === null;
     stored.changes = changes;
     stored.finishedAtMs = result.finishedAtMs;
-    stored.counters = {
-      wallets: stored.counters.wallets + counters.wallets,
-      events: stored.counters.events + counters.events,
-      changed: stored.counters.changed + counters.changed,
-      written: stored.counters.written + counters.written,
-      facts: stored.counters.facts + counters.facts,
-      walletsWithDifference: stored.counters.walletsWithDifference + counters.walletsWithDifference,
-      awardedPoints: stored.counters.awardedPoints + counters.awardedPoints,
-      candidatePoints: stored.counters.candidatePoints + counters.candidatePoints,
-      adjustmentsAppended: stored.counters.adjustmentsAppended + counters.adjustmentsAppended,
-      ruleErrors: stored.counters.ruleErrors + counters.ruleErrors,
-    };
+    addCounters(stored.counters, counters);
     return 'recorded';
   }
 }

@@ -13,6 +13,12 @@ export const SNAPSHOTS_KEPT = 3;
 /** BatchWriteItem takes 25 requests: the bound on what one put's clean-up deletes. */
 const DELETES_PER_PUT_MAX = 25;
 
+/** The key condition of a wallet's snapshots holding at most `upTo` events. */
+const snapshotsUpTo = (walletId: string, upTo: number) => ({
+  KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+  ExpressionAttributeValues: { ':pk': walletPk(walletId), ':from': snapshotSk(0), ':to': snapshotSk(upTo) },
+});
+
 /** A wallet's snapshots: copies of its view in its partition, keyed by event count (table-layout's snapshotSk). */
 export class DynamoSnapshotStore implements SnapshotStore {
   constructor(
@@ -26,12 +32,7 @@ export class DynamoSnapshotStore implements SnapshotStore {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': walletPk(walletId),
-          ':from': snapshotSk(0),
-          ':to': snapshotSk(upTo),
-        },
+        ...snapshotsUpTo(walletId, upTo),
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
@@ -61,12 +62,7 @@ export class DynamoSnapshotStore implements SnapshotStore {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': walletPk(walletId),
-          ':from': snapshotSk(0),
-          ':to': snapshotSk(VERSION_MAX),
-        },
+        ...snapshotsUpTo(walletId, VERSION_MAX),
         ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
         ProjectionExpression: '#pk, #sk',
         ScanIndexForward: false,
