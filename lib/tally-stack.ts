@@ -30,7 +30,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TallyFunction } from './constructs/tally-function.ts';
-import { ENV, FUNCTIONS, type FunctionSpec, type RouteSpec, TABLE, type TriggerSpec } from './wiring.ts';
+import {
+  ENV,
+  FUNCTIONS,
+  type FunctionSpec,
+  isAdminRoute,
+  type RouteSpec,
+  TABLE,
+  type TriggerSpec,
+} from './wiring.ts';
 
 /** The repository root: lib/ sits right under it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,7 +108,7 @@ const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
  * and one Lambda per wiring entry. Everything that is a function, route or trigger comes from the
  * wiring table; nothing here names a handler.
  *
- * Admin routes (`admin: true` in the wiring, e.g. `PUT /rules`) use IAM authorization: the caller
+ * Admin routes (scope `admin` in the wiring, e.g. `PUT /rules`) use IAM authorization: the caller
  * signs the request with SigV4 for the `execute-api` service, and needs `execute-api:Invoke` on the
  * route, e.g. `arn:aws:execute-api:<region>:<account>:<api-id>/$default/PUT/rules`. An operator
  * with such a role publishes a rule set with
@@ -224,7 +232,7 @@ export class TallyStack extends Stack {
         // CDK emits one integration and one invoke permission (scoped to the route) per route.
         const integration = new HttpLambdaIntegration(`${constructIdOf(spec.name)}Integration`, fn.function);
         for (const route of routes) {
-          this.addRoute(route, integration, route.admin === true ? adminAuthorizer : undefined);
+          this.addRoute(route, integration, isAdminRoute(route) ? adminAuthorizer : undefined);
         }
       }
       for (const trigger of spec.triggers ?? []) {

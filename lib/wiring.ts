@@ -7,12 +7,39 @@
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * The scopes a caller's token must carry. API Gateway's authorizer enforces them in AWS (JWT
+ * `authorizationScopes`, or IAM for service-to-service deployments); the local runtime enforces the
+ * same table with `--auth`.
+ */
+export const SCOPES = [
+  'wallets:read',
+  'wallets:write',
+  'events:write',
+  'rules:read',
+  'transfers:write',
+  'accounts:authorize',
+  'payments:write',
+  'admin',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * Who may call a route: a token with ANY of the listed scopes (API Gateway's semantics for
+ * `authorizationScopes`), or nobody's token at all — public — with the reason written down.
+ */
+export type RouteAuth = { scopes: readonly [Scope, ...Scope[]] } | { public: string };
+
 export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway HTTP API path syntax, e.g. `/details/{wallet_id}`. */
   path: string;
-  /** Admin routes need the admin authorizer in AWS and the bearer token locally. */
-  admin?: boolean;
+  auth: RouteAuth;
+}
+
+/** True when the route needs the admin scope (IAM in AWS with `-c auth=iam`, TALLY_ADMIN_TOKEN locally). */
+export function isAdminRoute(route: RouteSpec): boolean {
+  return 'scopes' in route.auth && route.auth.scopes.includes('admin');
 }
 
 /**
@@ -108,7 +135,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'POST /deposit: record a deposit, exactly once per Idempotency-Key',
     memoryMb: 512,
     timeoutSeconds: 10,
-    routes: [{ method: 'POST', path: '/deposit' }],
+    routes: [{ method: 'POST', path: '/deposit', auth: { scopes: ['wallets:write'] } }],
     tableAccess: 'read-write',
   },
   {
@@ -117,7 +144,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'GET /details/{wallet_id}: balance and AboveThreshold flag (original wallet service JSON)',
     memoryMb: 256,
     timeoutSeconds: 5,
-    routes: [{ method: 'GET', path: '/details/{wallet_id}' }],
+    routes: [{ method: 'GET', path: '/details/{wallet_id}', auth: { scopes: ['wallets:read'] } }],
     tableAccess: 'read',
   },
   {
@@ -126,7 +153,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'GET /health: 200 when the event store answers',
     memoryMb: 128,
     timeoutSeconds: 5,
-    routes: [{ method: 'GET', path: '/health' }],
+    routes: [
+      {
+        method: 'GET',
+        path: '/health',
+        auth: { public: 'liveness probe for load balancers and uptime checks; reveals no data' },
+      },
+    ],
     tableAccess: 'read',
   },
   {
@@ -135,7 +168,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'POST /events: validate CloudEvents (one or up to 100) and put them on the events queue',
     memoryMb: 512,
     timeoutSeconds: 10,
-    routes: [{ method: 'POST', path: '/events' }],
+    routes: [{ method: 'POST', path: '/events', auth: { scopes: ['events:write'] } }],
     tableAccess: 'read',
     sendsToEventsQueue: true,
   },
@@ -174,8 +207,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [
-      { method: 'GET', path: '/rules' },
-      { method: 'PUT', path: '/rules', admin: true },
+      { method: 'GET', path: '/rules', auth: { scopes: ['rules:read'] } },
+      { method: 'PUT', path: '/rules', auth: { scopes: ['admin'] } },
     ],
     tableAccess: 'read-write',
   },
@@ -187,10 +220,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     routes: [
-      { method: 'GET', path: '/wallets/{wallet_id}' },
-      { method: 'GET', path: '/wallets/{wallet_id}/points' },
-      { method: 'GET', path: '/wallets/{wallet_id}/events' },
-      { method: 'GET', path: '/wallets/{wallet_id}/verify' },
+      { method: 'GET', path: '/wallets/{wallet_id}', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/wallets/{wallet_id}/points', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/wallets/{wallet_id}/events', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/wallets/{wallet_id}/verify', auth: { scopes: ['wallets:read'] } },
     ],
     tableAccess: 'read',
   },
@@ -202,8 +235,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 29,
     routes: [
-      { method: 'POST', path: '/replay', admin: true },
-      { method: 'GET', path: '/replay/{jobId}', admin: true },
+      { method: 'POST', path: '/replay', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/replay/{jobId}', auth: { scopes: ['admin'] } },
     ],
     tableAccess: 'read-write',
     sendsToJobsQueue: true,
@@ -215,7 +248,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       'POST /wallets/{wallet_id}/corrections (admin): void or amend an event with a correction and compensating events',
     memoryMb: 1024,
     timeoutSeconds: 29,
-    routes: [{ method: 'POST', path: '/wallets/{wallet_id}/corrections', admin: true }],
+    routes: [{ method: 'POST', path: '/wallets/{wallet_id}/corrections', auth: { scopes: ['admin'] } }],
     tableAccess: 'read-write',
   },
   {
@@ -226,8 +259,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 29,
     routes: [
-      { method: 'POST', path: '/rules/backtest', admin: true },
-      { method: 'GET', path: '/rules/backtest/{jobId}', admin: true },
+      { method: 'POST', path: '/rules/backtest', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/rules/backtest/{jobId}', auth: { scopes: ['admin'] } },
     ],
     tableAccess: 'read-write',
     sendsToJobsQueue: true,

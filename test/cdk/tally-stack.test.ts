@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type MskSource, TallyStack, type TallyStackProps } from '../../lib/tally-stack.ts';
-import { ENV, FUNCTIONS, type FunctionSpec, type TriggerSpec } from '../../lib/wiring.ts';
+import { ENV, FUNCTIONS, type FunctionSpec, isAdminRoute, type TriggerSpec } from '../../lib/wiring.ts';
 
 const MSK: MskSource = {
   clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/tally/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
@@ -305,7 +305,7 @@ describe('HTTP API', () => {
   it.each(
     routes.map(
       ({ spec, route }) =>
-        [`${route.method} ${route.path}`, spec.name, route.admin === true ? 'AWS_IAM' : 'NONE'] as const,
+        [`${route.method} ${route.path}`, spec.name, isAdminRoute(route) ? 'AWS_IAM' : 'NONE'] as const,
     ),
   )('%s invokes %s with authorization %s', (routeKey, name, authorizationType) => {
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
@@ -349,7 +349,7 @@ describe('HTTP API', () => {
     ).map((route) => route.Properties.RouteKey);
     expect(iamRoutes.sort()).toEqual(
       routes
-        .filter(({ route }) => route.admin === true)
+        .filter(({ route }) => isAdminRoute(route))
         .map(({ route }) => `${route.method} ${route.path}`)
         .sort(),
     );
@@ -937,7 +937,7 @@ describe('cdk-nag AwsSolutions', () => {
     const { stack } = synth({ msk: MSK });
     const found = acknowledgments(stack);
     const publicRoutes = FUNCTIONS.flatMap((spec) => spec.routes ?? []).filter(
-      (route) => route.admin !== true,
+      (route) => !isAdminRoute(route),
     );
     expect(found.filter((ack) => ack.id === 'AwsSolutions-APIG4')).toHaveLength(publicRoutes.length);
     expect(

@@ -25,15 +25,15 @@ const spec = (name: string, routes: FunctionSpec['routes']): FunctionSpec => ({
 
 const FUNCTIONS: FunctionSpec[] = [
   spec('echo', [
-    { method: 'POST', path: '/echo/{id}' },
-    { method: 'GET', path: '/echo/{id}' },
+    { method: 'POST', path: '/echo/{id}', auth: { public: 'test route' } },
+    { method: 'GET', path: '/echo/{id}', auth: { public: 'test route' } },
   ]),
-  spec('literal', [{ method: 'GET', path: '/echo/fixed' }]),
-  spec('greedy', [{ method: 'GET', path: '/files/{path+}' }]),
-  spec('plain', [{ method: 'GET', path: '/plain' }]),
-  spec('binary', [{ method: 'GET', path: '/binary' }]),
-  spec('boom', [{ method: 'GET', path: '/boom' }]),
-  spec('malformed', [{ method: 'GET', path: '/malformed' }]),
+  spec('literal', [{ method: 'GET', path: '/echo/fixed', auth: { public: 'test route' } }]),
+  spec('greedy', [{ method: 'GET', path: '/files/{path+}', auth: { public: 'test route' } }]),
+  spec('plain', [{ method: 'GET', path: '/plain', auth: { public: 'test route' } }]),
+  spec('binary', [{ method: 'GET', path: '/binary', auth: { public: 'test route' } }]),
+  spec('boom', [{ method: 'GET', path: '/boom', auth: { public: 'test route' } }]),
+  spec('malformed', [{ method: 'GET', path: '/malformed', auth: { public: 'test route' } }]),
 ];
 
 const seen: { event: APIGatewayProxyEventV2; context: Context }[] = [];
