@@ -1,0 +1,93 @@
+/**
+ * The fence (issue 9): which room may import which. `npm run lint` runs it, so `npm test` does.
+ * Layers, from the inside out: domain + rules (pure) ← ports ← app ← adapters / http ←
+ * composition ← handlers / local runtime / cli ← bin. An arrow may only point inwards.
+ */
+const AWS = '^(@aws-sdk|aws-cdk-lib|constructs|@aws-lambda-powertools|@middy|aws-lambda)(/|$)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Files that import each other in a loop cannot be understood (or tested) one at a time.',
+      from: { path: '^(functions|lib|bin)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'pure-core-no-aws',
+      severity: 'error',
+      comment: 'The domain and the rules are pure: no AWS, Lambda or CDK packages.',
+      from: { path: '^functions/(domain|rules)/' },
+      to: { path: AWS },
+    },
+    {
+      name: 'pure-core-no-node-io',
+      severity: 'error',
+      comment: 'The domain and the rules do no I/O: what they need comes in as an argument.',
+      from: { path: '^functions/(domain|rules)/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'pure-core-inward-only',
+      severity: 'error',
+      comment: 'The domain and the rules depend on nothing outside themselves.',
+      from: { path: '^functions/(domain|rules)/' },
+      to: { path: '^(functions/(?!domain/|rules/)|lib/|bin/)' },
+    },
+    {
+      name: 'ports-are-interfaces',
+      severity: 'error',
+      comment: 'Ports name what the core needs; they import the domain and nothing outward.',
+      from: { path: '^functions/ports/' },
+      to: { path: '^(functions/(app|adapters|handlers|http|composition|observability|cli)/|lib/|bin/)' },
+    },
+    {
+      name: 'app-no-edges',
+      severity: 'error',
+      comment: 'Use cases talk to the world through ports only: no adapters, handlers, HTTP, wiring or AWS.',
+      from: { path: '^functions/app/' },
+      to: { path: '^(functions/(adapters|handlers|http|composition|cli)/|lib/|bin/)' },
+    },
+    {
+      name: 'app-no-aws',
+      severity: 'error',
+      comment: 'Use cases do not know AWS; adapters do.',
+      from: { path: '^functions/app/' },
+      to: { path: AWS },
+    },
+    {
+      name: 'handlers-through-composition',
+      severity: 'error',
+      comment: 'A handler reaches adapters and configuration only through the composition root.',
+      from: { path: '^functions/handlers/' },
+      to: { path: '^(functions/adapters/|lib/)' },
+    },
+    {
+      name: 'adapters-not-up',
+      severity: 'error',
+      comment: 'Adapters implement ports; they never call handlers, the CLI or the composition root.',
+      from: { path: '^functions/adapters/(?!local/)' },
+      to: { path: '^functions/(handlers|cli|composition)/' },
+    },
+    {
+      name: 'runtime-not-into-tests',
+      severity: 'error',
+      comment: 'Shipped code never imports test code.',
+      from: { path: '^(functions|lib|bin)/' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
