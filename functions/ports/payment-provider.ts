@@ -100,11 +100,12 @@ export interface ProviderEvent {
   /** The intent the event is about ({@link CreatedIntent.paymentIntentId}). */
   paymentIntentId: string;
   /**
-   * Our payment id, as the provider echoed it from the intent's metadata; null when the event
-   * carries none (an intent made outside Tally). The caller still checks that the payment's
-   * recorded intent id equals `paymentIntentId` before applying anything.
+   * Tally's references as the provider echoed them from the intent's metadata (signed with the
+   * event, so they can be trusted to find the payment's wallet); null when the event carries none
+   * or not all of them (an intent made outside Tally). The caller still checks that the payment's
+   * recorded intent id, amount and currency equal the event's before applying anything.
    */
-  paymentId: string | null;
+  metadata: PaymentMetadata | null;
   kind: ProviderEventKind;
   /** For `succeeded`, the amount received; otherwise the intent's amount. Minor units. */
   amountMinor: bigint;
@@ -186,6 +187,17 @@ export interface PaymentProvider {
    * the event. Never throws for a bad delivery: a refusal is a `rejected` outcome.
    */
   verifyWebhook(rawBody: string, headers: WebhookHeaders): Promise<WebhookVerification>;
+}
+
+/** Reads echoed metadata back; null unless all three references are there and well formed. */
+export function echoedMetadata(
+  metadata: Readonly<Record<string, unknown>> | null | undefined,
+): PaymentMetadata | null {
+  const { paymentId, wallet, purpose } = metadata ?? {};
+  if (typeof paymentId !== 'string' || paymentId === '' || typeof wallet !== 'string' || wallet === '')
+    return null;
+  if (purpose !== 'points-purchase' && purpose !== 'order') return null;
+  return { paymentId, wallet, purpose };
 }
 
 /** Looks up a header case-insensitively; the first match wins. */

@@ -3,6 +3,7 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   type CreatedIntent,
   type CreateIntentRequest,
+  echoedMetadata,
   headerValue,
   type IntentStatus,
   type PaymentProvider,
@@ -278,7 +279,7 @@ export function readSandboxEvent(rawBody: string): WebhookVerification {
       provider: SANDBOX_PROVIDER,
       providerEventId: id,
       paymentIntentId: data.object.id,
-      paymentId: data.object.metadata.paymentId ?? null,
+      metadata: echoedMetadata(data.object.metadata),
       kind,
       amountMinor: BigInt(data.object.amount),
       currency: data.object.currency.toUpperCase(),

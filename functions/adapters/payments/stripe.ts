@@ -4,6 +4,7 @@ import type { Clock } from '#ports/clock.ts';
 import {
   type CreatedIntent,
   type CreateIntentRequest,
+  echoedMetadata,
   headerValue,
   type IntentStatus,
   type PaymentProvider,
@@ -216,7 +217,7 @@ export function readStripeEvent(event: unknown): WebhookVerification {
       provider: STRIPE_PROVIDER,
       providerEventId: id,
       paymentIntentId: intent.data.id,
-      paymentId: intent.data.metadata?.paymentId ?? null,
+      metadata: echoedMetadata(intent.data.metadata),
       kind,
       amountMinor: BigInt(amount),
       currency: intent.data.currency.toUpperCase(),

@@ -103,7 +103,7 @@ describe('sandbox provider: lifecycle and webhooks', () => {
         provider: 'sandbox',
         providerEventId: webhook.providerEventId,
         paymentIntentId: intentId,
-        paymentId: 'p-1',
+        metadata: { paymentId: 'p-1', wallet: 'w1', purpose: 'points-purchase' },
         kind: 'succeeded',
         amountMinor: 1000n,
         currency: 'EUR',

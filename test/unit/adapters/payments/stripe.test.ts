@@ -177,7 +177,7 @@ describe('Stripe adapter: webhooks', () => {
         provider: 'stripe',
         providerEventId: 'evt_1',
         paymentIntentId: 'pi_123',
-        paymentId: 'p-1',
+        metadata: { paymentId: 'p-1', wallet: 'w1', purpose: 'points-purchase' },
         kind,
         amountMinor: BigInt(amount),
         currency: 'EUR',
@@ -246,10 +246,11 @@ describe('Stripe adapter: webhooks', () => {
     }
   });
 
-  it('reads an event without metadata as one with no payment id', () => {
-    const parsed = readStripeEvent(
-      JSON.parse(event('payment_intent.canceled', intentJson({ metadata: {} }))),
-    );
-    expect(parsed).toMatchObject({ outcome: 'event', event: { paymentId: null, kind: 'canceled' } });
-  });
+  it.each([{}, { paymentId: 'p-1', wallet: 'w1' }, { paymentId: 'p-1', wallet: 'w1', purpose: 'gift' }])(
+    'reads an event without all of our metadata (%o) as one with none',
+    (metadata) => {
+      const parsed = readStripeEvent(JSON.parse(event('payment_intent.canceled', intentJson({ metadata }))));
+      expect(parsed).toMatchObject({ outcome: 'event', event: { metadata: null, kind: 'canceled' } });
+    },
+  );
 });
