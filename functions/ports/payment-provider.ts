@@ -19,6 +19,9 @@
  *   `TRADE_SUCCESS`, WeChat `TRANSACTION.SUCCESS`) to a {@link ProviderEventKind}.
  * Our `paymentId` travels as the provider's metadata / merchant reference (Adyen `reference`,
  * Alipay `out_trade_no`, WeChat `out_trade_no`), so every event names the payment it is about.
+ * One delivery carries one event here. Adyen's notification format is a list of items; its
+ * adapter would read a one-item list (or, if batches must be accepted, `verifyWebhook` would
+ * answer a list — the one change to this port that adapter could need).
  *
  * Money crosses this port as bigint minor units with an ISO 4217 currency code; adapters convert
  * to the provider's wire format (Stripe: integer smallest unit, Alipay: decimal yuan string).

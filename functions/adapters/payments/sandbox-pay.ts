@@ -41,6 +41,7 @@ export async function settleSandboxPayment(request: SandboxPayRequest): Promise<
   const provider = sandboxProvider(
     {
       dataDir: request.dataDir,
+      // Only verification reads the tolerance; here the sandbox signs, so any value does.
       toleranceSeconds: 300,
       ...(request.sandboxWebhookSecret ? { sandboxWebhookSecret: request.sandboxWebhookSecret } : {}),
     },
