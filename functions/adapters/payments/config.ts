@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_POINT_RATE, formatPointRate, type PointRate, parsePointRate } from '#domain/pricing.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import { type PaymentProvider, WEBHOOK_TOLERANCE_SECONDS_DEFAULT } from '#ports/payment-provider.ts';
+import { SandboxPaymentProvider } from './sandbox.ts';
+import {
+  FileSandboxIntentStore,
+  loadOrCreateSandboxSecret,
+  MemorySandboxIntentStore,
+  sandboxPaths,
+} from './sandbox-store.ts';
+import { StripePaymentProvider } from './stripe.ts';
+
+/**
+ * Which payment provider a function instance uses, and the prices, from its environment. The stack
+ * sets these (`-c paymentProvider=stripe` → `stripe` and the secret's ARN); the local runtime
+ * leaves the provider at `sandbox`. Read once per instance: a bad value fails the cold start with
+ * a message naming the variable, never a request.
+ */
+export const PAYMENT_ENV = {
+  /** `sandbox` (default) or `stripe`. */
+  provider: 'TALLY_PAYMENT_PROVIDER',
+  /** Secrets Manager secret (ARN) holding `{"apiKey":"sk_…","webhookSecrets":["whsec_…"]}`. Stripe only. */
+  stripeSecretArn: 'TALLY_STRIPE_SECRET_ARN',
+  /** ISO 4217 code of the money the ledger holds; a currency with 2 decimals (EUR default). */
+  currency: 'TALLY_PAYMENT_CURRENCY',
+  /** What points cost: `"<price>/<points>"`, default `"1.00/100"`. */
+  pointRate: 'TALLY_POINT_RATE',
+  /** Freshness window of webhook timestamps in seconds, default 300. */
+  webhookToleranceSeconds: 'TALLY_WEBHOOK_TOLERANCE_SECONDS',
+  /** The sandbox's signing secret; else the one in the data dir (created on first use). */
+  sandboxWebhookSecret: 'TALLY_SANDBOX_WEBHOOK_SECRET',
+  /** The local runtime's data dir: the sandbox keeps its intents and secret under `payments/`. */
+  dataDir: 'TALLY_DATA_DIR',
+} as const;
+
+export interface PaymentSettings {
+  provider: 'sandbox' | 'stripe';
+  /** ISO 4217, upper case. */
+  currency: string;
+  pointRate: PointRate;
+  toleranceSeconds: number;
+  stripeSecretArn?: string;
+  sandboxWebhookSecret?: string;
+  dataDir?: string;
+}
+
+/** True when the currency has exactly two decimals (the ledger's money scale) per ICU's ISO 4217 data. */
+function hasTwoDecimals(currency: string): boolean {
+  try {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    return format.resolvedOptions().maximumFractionDigits === 2;
+  } catch {
+    return false;
+  }
+}
+
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const envSchema = z
+  .object({
+    [PAYMENT_ENV.provider]: optional.pipe(z.enum(['sandbox', 'stripe']).default('sandbox')),
+    [PAYMENT_ENV.stripeSecretArn]: optional.pipe(z.string().startsWith('arn:').optional()),
+    [PAYMENT_ENV.currency]: optional.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code')
+        .transform((code) => code.toUpperCase())
+        .refine(hasTwoDecimals, 'a currency with 2 decimals, as the ledger keeps money at scale 2')
+        .default('EUR'),
+    ),
+    [PAYMENT_ENV.pointRate]: optional,
+    [PAYMENT_ENV.webhookToleranceSeconds]: optional.pipe(
+      z
+        .string()
+        .regex(/^\d{1,4}$/, 'whole seconds')
+        .transform(Number)
+        .pipe(z.number().min(1).max(3600))
+        .default(WEBHOOK_TOLERANCE_SECONDS_DEFAULT),
+    ),
+    [PAYMENT_ENV.sandboxWebhookSecret]: optional.pipe(z.string().min(16).optional()),
+    [PAYMENT_ENV.dataDir]: optional,
+  })
+  .refine((env) => env[PAYMENT_ENV.provider] !== 'stripe' || env[PAYMENT_ENV.stripeSecretArn] !== undefined, {
+    message: `${PAYMENT_ENV.provider}=stripe needs ${PAYMENT_ENV.stripeSecretArn}`,
+    path: [PAYMENT_ENV.stripeSecretArn],
+  });
+
+/** Reads the payment settings; throws an Error naming each bad variable. */
+export function paymentSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): PaymentSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`payment configuration: ${problems.join('; ')}`);
+  }
+  const values = parsed.data;
+  const rateText = values[PAYMENT_ENV.pointRate];
+  let pointRate = DEFAULT_POINT_RATE;
+  if (rateText !== undefined) {
+    try {
+      pointRate = parsePointRate(rateText);
+    } catch (error) {
+      throw new Error(`payment configuration: ${PAYMENT_ENV.pointRate}: ${(error as Error).message}`);
+    }
+  }
+  return {
+    provider: values[PAYMENT_ENV.provider],
+    currency: values[PAYMENT_ENV.currency],
+    pointRate,
+    toleranceSeconds: values[PAYMENT_ENV.webhookToleranceSeconds],
+    ...(values[PAYMENT_ENV.stripeSecretArn] ? { stripeSecretArn: values[PAYMENT_ENV.stripeSecretArn] } : {}),
+    ...(values[PAYMENT_ENV.sandboxWebhookSecret]
+      ? { sandboxWebhookSecret: values[PAYMENT_ENV.sandboxWebhookSecret] }
+      : {}),
+    ...(values[PAYMENT_ENV.dataDir] ? { dataDir: values[PAYMENT_ENV.dataDir] } : {}),
+  };
+}
+
+/** A one-line description for startup logs (no secrets). */
+export const describePaymentSettings = (settings: PaymentSettings): string =>
+  `payments: ${settings.provider}, ${settings.currency}, ${formatPointRate(settings.pointRate)} per point block, ` +
+  `webhook tolerance ${settings.toleranceSeconds} s`;
+
+/** The Stripe secret's JSON, as stored in Secrets Manager. */
+const stripeSecretSchema = z
+  .object({
+    apiKey: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'a Stripe secret or restricted key'),
+    webhookSecrets: z
+      .array(z.string().regex(/^whsec_\w+$/, 'a webhook signing secret (whsec_…)'))
+      .min(1)
+      .max(4),
+  })
+  .or(
+    z
+      .object({
+        apiKey: z.string().regex(/^(sk|rk)_(test|live)_\w+$/),
+        webhookSecret: z.string().regex(/^whsec_\w+$/),
+      })
+      .transform(({ apiKey, webhookSecret }) => ({ apiKey, webhookSecrets: [webhookSecret] })),
+  );
+
+export interface StripeSecret {
+  apiKey: string;
+  webhookSecrets: [string, ...string[]];
+}
+
+/** Parses the secret string; the error never repeats the secret's text. */
+export function parseStripeSecret(text: string): StripeSecret {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error('the Stripe secret is not JSON: expected {"apiKey":"sk_…","webhookSecrets":["whsec_…"]}');
+  }
+  const parsed = stripeSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error('the Stripe secret needs "apiKey" (sk_… or rk_…) and "webhookSecrets" (["whsec_…"])');
+  }
+  const [first, ...rest] = parsed.data.webhookSecrets;
+  if (first === undefined) throw new Error('the Stripe secret has no webhook secret');
+  return { apiKey: parsed.data.apiKey, webhookSecrets: [first, ...rest] };
+}
+
+export interface ProviderDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  /** Reads a secret string by ARN (Secrets Manager's GetSecretValue in AWS); only Stripe calls it. */
+  loadSecret: (arn: string) => Promise<string>;
+}
+
+/**
+ * Builds the configured provider. The sandbox keeps its intents in the data dir when there is one
+ * (so `tally pay` in another process can settle them), else in memory.
+ */
+export async function createPaymentProvider(
+  settings: PaymentSettings,
+  deps: ProviderDeps,
+): Promise<PaymentProvider> {
+  if (settings.provider === 'stripe') {
+    if (settings.stripeSecretArn === undefined) throw new Error(`${PAYMENT_ENV.stripeSecretArn} is not set`);
+    const secret = parseStripeSecret(await deps.loadSecret(settings.stripeSecretArn));
+    return new StripePaymentProvider({
+      apiKey: secret.apiKey,
+      webhookSecrets: secret.webhookSecrets,
+      clock: deps.clock,
+      toleranceSeconds: settings.toleranceSeconds,
+    });
+  }
+  return sandboxProvider(settings, deps);
+}
+
+/** The sandbox as `npm start` and `tally pay` both build it, so they share intents and secret. */
+export function sandboxProvider(
+  settings: Pick<PaymentSettings, 'sandboxWebhookSecret' | 'dataDir' | 'toleranceSeconds'>,
+  deps: Pick<ProviderDeps, 'clock' | 'ids'>,
+): SandboxPaymentProvider {
+  const paths = settings.dataDir === undefined ? undefined : sandboxPaths(settings.dataDir);
+  const secret =
+    settings.sandboxWebhookSecret ??
+    (paths ? loadOrCreateSandboxSecret(paths.secret) : `whsec_sandbox_${randomBytes(24).toString('hex')}`);
+  return new SandboxPaymentProvider({
+    secrets: [secret],
+    clock: deps.clock,
+    ids: deps.ids,
+    store: paths ? new FileSandboxIntentStore(paths.intents) : new MemorySandboxIntentStore(),
+    toleranceSeconds: settings.toleranceSeconds,
+  });
+}
