@@ -25,7 +25,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { toEventItem } from '#adapters/dynamodb/table-layout.ts';
+import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';

@@ -11,7 +11,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createDocumentClient, observeClients } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { eventSk, walletPk } from '#adapters/dynamodb/table-layout.ts';
+import { eventSk, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ensureTable } from '#adapters/local/table.ts';

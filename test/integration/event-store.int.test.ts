@@ -14,14 +14,14 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { eventHash } from '../../functions/adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore, EVENTS_PER_APPEND_MAX } from '../../functions/adapters/dynamodb/event-store.ts';
+import { fromEventItem } from '../../functions/adapters/dynamodb/table-layout/event-item.ts';
 import {
   eventSk,
-  fromEventItem,
   IDEMPOTENCY_SK,
   idempotencyPk,
   LANES_SK,
   walletPk,
-} from '../../functions/adapters/dynamodb/table-layout.ts';
+} from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { randomIds, systemClock } from '../../functions/ports/clock.ts';

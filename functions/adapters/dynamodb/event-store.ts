@@ -24,23 +24,20 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
+import { fromEventAttributes, fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
   EVENT_SK_PREFIX,
   eventSk,
-  fromEventAttributes,
-  fromEventItem,
-  fromIdempotencyItem,
-  fromLanesItem,
   IDEMPOTENCY_SK,
   idempotencyPk,
   LANES_SK,
   laneSkPrefix,
-  toEventItem,
-  toIdempotencyItem,
   VERSION_MAX,
   walletIdFromPk,
   walletPk,
-} from './table-layout.ts';
+} from './table-layout/keys.ts';
+import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
@@ -117,14 +114,7 @@ export class DynamoEventStore implements EventStore {
     if (lane > 0 && expected.version === 0) {
       // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
       // other writers opening other lanes.
-      transactItems.push({
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: walletPk(walletId), sk: LANES_SK },
-          UpdateExpression: 'ADD lanes :lane',
-          ExpressionAttributeValues: { ':lane': new Set([lane]) },
-        },
-      });
+      transactItems.push({ Update: { TableName: this.tableName, ...registerLane(walletId, lane) } });
     }
     if (idempotency) {
       transactItems.push({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout.ts';
+import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout/view-item.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { backtestWallet, type Candidate } from '#app/backtest.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';

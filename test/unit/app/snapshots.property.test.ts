@@ -1,7 +1,7 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout.ts';
+import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout/view-item.ts';
 import { rebuildFromSnapshot, shouldSnapshot } from '#app/snapshots.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
