@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { eventHash } from '../../functions/adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore, EVENTS_PER_APPEND_MAX } from '../../functions/adapters/dynamodb/event-store.ts';
@@ -24,12 +25,10 @@ import {
 } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
-import { randomIds, systemClock } from '../../functions/ports/clock.ts';
+import { readAll, readWallet } from '../../functions/app/read-events.ts';
 import {
   type AppendOutcome,
   type NewEvent,
-  readAll,
-  readWallet,
   type StoredResponse,
   VersionConflictError,
 } from '../../functions/ports/event-store.ts';

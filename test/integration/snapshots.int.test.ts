@@ -17,7 +17,7 @@ import { eventSk, snapshotSk, walletPk } from '../../functions/adapters/dynamodb
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { matchesTableStreamFilter } from '../../functions/adapters/local/stream-poller.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
-import { readWallet } from '../../functions/ports/event-store.ts';
+import { readWallet } from '../../functions/app/read-events.ts';
 
 /**
  * Snapshots against the real DynamoDB Local (one table for this file, deleted at the end): the
