@@ -41,7 +41,8 @@ import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
-const READ_PAGE_SIZE = 500;
+/** Events per Query page of a read (DynamoDB stops a page at 1 MB anyway). */
+export const READ_PAGE_SIZE = 500;
 
 export class DynamoEventStore implements EventStore {
   constructor(
