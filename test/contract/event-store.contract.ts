@@ -410,6 +410,8 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
         const span = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
         expect(versionsOf(pages.flat())).toEqual(span(1, total));
         expect(pages.flat().map((e) => e.eventId)).toEqual(span(1, total).map((n) => `p-${n}`));
+        // The whole-log read pages through the same events.
+        expect((await readWallet(store, walletId)).map(plain)).toEqual(pages.flat().map(plain));
 
         const range = async (fromVersion?: number, toVersion?: number) =>
           versionsOf(
