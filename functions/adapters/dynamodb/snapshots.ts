@@ -7,7 +7,7 @@ import {
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 import { snapshotSk, VERSION_MAX, walletPk } from './table-layout/keys.ts';
-import { fromViewItem, toViewItem } from './table-layout/view-item.ts';
+import { fromViewItem, toSnapshotItem } from './table-layout/view-item.ts';
 
 /** How many snapshots a wallet keeps; older ones are deleted after each put. */
 export const SNAPSHOTS_KEPT = 3;
@@ -49,7 +49,7 @@ export class DynamoSnapshotStore implements SnapshotStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...toViewItem(view), sk: snapshotSk(view.eventCount), kind: 'snapshot' },
+        Item: toSnapshotItem(view),
       }),
     );
     await this.trim(view.walletId);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
-import { VIEW_SK, walletPk } from './keys.ts';
+import { snapshotSk, VIEW_SK, walletPk } from './keys.ts';
 
 /**
  * The wallet's read model (its view) item. A snapshot is the same item under a SNAPSHOT# sort key
@@ -87,6 +87,11 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
     // as small as before the buckets existed).
     ...(breach !== null ? {} : { evicted: evicted === null ? null : evictedTuple(evicted, bucketMs(view)) }),
   };
+}
+
+/** A snapshot: the view item under its event count's SNAPSHOT# key (read back by fromViewItem). */
+export function toSnapshotItem(view: WalletView): Record<string, unknown> {
+  return { ...toViewItem(view), sk: snapshotSk(view.eventCount), kind: 'snapshot' };
 }
 
 /** The buckets as one list: the first one's start, then every bucket's sum up to the last (one item attribute, no key per bucket). */
