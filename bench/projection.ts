@@ -25,15 +25,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { toEventItem } from '#adapters/dynamodb/table-layout.ts';
+import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import { foldTail } from '#app/fold.ts';
+import { readWallet } from '#app/read-events.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { aboveThreshold, emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import { readWallet } from '#ports/event-store.ts';
 import { batchWrite, cpuSeconds, cpuSince, printTable, prng } from './support.ts';
 
 const { values: args } = parseArgs({

@@ -4,7 +4,7 @@
  *
  * It starts its own DynamoDB Local (throughput tuning), seeds N events (default 1,000,000;
  * `--quick`: 100,000) straight into the table with BatchWriteItem, in the event store's own item
- * format (table-layout's toEventItem, event-hash's chain, so `verify` passes), and measures:
+ * format (table-layout/event-item.ts's toEventItem, event-hash's chain, so `verify` passes), and measures:
  * 1. raw Query: every lane of every wallet, paged and strongly consistent as the store reads,
  *    items counted, never decoded;
  * 2. replay: `replayWallets` over every wallet in pages of 16, as a job's pages run (reads, decodes,
@@ -26,13 +26,8 @@ import { eventHash, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
-import {
-  EVENT_SK_PREFIX,
-  LANES_SK,
-  toEventItem,
-  VIEW_SK,
-  walletPk,
-} from '#adapters/dynamodb/table-layout.ts';
+import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
+import { EVENT_SK_PREFIX, LANES_SK, VIEW_SK, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';

@@ -1,6 +1,6 @@
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { IngestDeps } from '#app/ingest.ts';
-import { randomIds, systemClock } from '#ports/clock.ts';
+import { randomIds, systemClock } from './clock.ts';
 import { canonicalJson, sha256Hex } from './dynamodb/event-hash.ts';
 import { storesFromEnv } from './dynamodb/stores.ts';
 

@@ -11,9 +11,10 @@ import {
 } from '#domain/corrections.ts';
 import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
-import { type EventStore, readWallet } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { CompiledRuleSet } from '#rules/types.ts';
 import { appendToLane0, CorrectionRejected, evaluateFact, LANE0_EVENTS_PER_APPEND } from './corrections.ts';
+import { readWallet } from './read-events.ts';
 
 /** The rule set a backtest tries: a published version (which can be applied) or text (dry run only). */
 export interface Candidate {

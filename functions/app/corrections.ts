@@ -10,9 +10,10 @@ import {
 } from '#domain/corrections.ts';
 import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
-import { type EventStore, isVersionConflict, type NewEvent, readWallet } from '#ports/event-store.ts';
+import { type EventStore, isVersionConflict, type NewEvent } from '#ports/event-store.ts';
 import { type CompiledRuleSet, isRuleEvaluationError } from '#rules/types.ts';
 import type { RuleSetVersions } from './active-rules.ts';
+import { readWallet } from './read-events.ts';
 
 /** Why a correction cannot be made; `code` is stable and the edge maps it to a status. */
 export class CorrectionRejected extends Error {

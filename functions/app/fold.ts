@@ -1,7 +1,8 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { eventTimeRuns, projectEvents, type WalletView, withKnownBuckets } from '#domain/wallet-view.ts';
-import { type EventStore, readAll, readWallet } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import { readAll, readWallet } from './read-events.ts';
 
 /**
  * Brings `view` up to the heads of the wallet's lanes (`lanes`, else the registry's): reads each

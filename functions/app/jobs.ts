@@ -1,17 +1,17 @@
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import {
-  type Job,
-  type JobChange,
-  type JobCounters,
-  type JobMessage,
-  type JobParams,
-  type JobQueue,
-  type JobReport,
-  type JobSegment,
-  type JobStore,
-  zeroCounters,
+import type {
+  Job,
+  JobChange,
+  JobCounters,
+  JobMessage,
+  JobParams,
+  JobQueue,
+  JobReport,
+  JobSegment,
+  JobStore,
 } from '#ports/jobs.ts';
+import { zeroCounters } from './job-counters.ts';
 
 /** Parallel parts of a job over every wallet (Scan segments); each walks its pages one message at a time. */
 export const JOB_SEGMENTS = 8;

@@ -1,10 +1,11 @@
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { aboveThreshold, rebuildView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
-import { type EventStore, readWallet } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 import { forEachLimited, WALLETS_IN_FLIGHT } from './jobs.ts';
+import { readWallet } from './read-events.ts';
 import { rebuildFromSnapshot } from './snapshots.ts';
 
 export interface ViewSummary {

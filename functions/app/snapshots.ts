@@ -1,9 +1,10 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { rebuildView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import { ENV } from '#lib/wiring.ts';
-import { type EventStore, readWallet } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 import { catchUpView } from './fold.ts';
+import { readWallet } from './read-events.ts';
 
 /** Snapshot a wallet's view every this many events unless TALLY_SNAPSHOT_EVERY says otherwise. */
 export const SNAPSHOT_EVERY_DEFAULT = 1_000;

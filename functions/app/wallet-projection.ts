@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';
@@ -100,23 +101,21 @@ export async function projectWallet(
   }
 }
 
-/** Views this projector instance wrote last, per wallet; bounded, oldest out first. */
+/** Views this projector instance wrote last, per wallet; bounded, least recently remembered out first. */
 export class ViewCache {
-  private readonly views = new Map<string, WalletView>();
+  private readonly views: LRUCache<string, WalletView>;
 
-  constructor(private readonly entriesMax: number = 5_000) {}
+  constructor(entriesMax = 5_000) {
+    this.views = new LRUCache({ max: entriesMax });
+  }
 
   get(walletId: string): WalletView | undefined {
-    return this.views.get(walletId);
+    // peek: only `remember` makes an entry younger, as every projection of the wallet does.
+    return this.views.peek(walletId);
   }
 
   remember(view: WalletView): void {
-    this.views.delete(view.walletId);
     this.views.set(view.walletId, view);
-    if (this.views.size > this.entriesMax) {
-      const oldest = this.views.keys().next();
-      if (!oldest.done) this.views.delete(oldest.value);
-    }
   }
 
   forget(walletId: string): void {

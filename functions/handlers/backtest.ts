@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { randomIds, systemClock } from '#adapters/clock.ts';
 import { ruleSetVersionsFromEnv } from '#adapters/compose.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
@@ -20,7 +21,7 @@ import { HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
 import { parseJsonBody, parseWith } from '#http/request.ts';
 import { invalidRules } from '#http/rules-problem.ts';
 import { ENV } from '#lib/wiring.ts';
-import { type Clock, type IdGenerator, randomIds, systemClock } from '#ports/clock.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 import { compileRuleSet } from '#rules/rule-set.ts';
 

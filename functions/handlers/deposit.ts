@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { type DepositDeps, recordDeposit } from '#app/deposit.ts';
@@ -14,7 +15,6 @@ import { problemErrors } from '#http/middleware.ts';
 import { logger, metrics } from '#http/observability.ts';
 import { HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
 import { idempotencyKey, parseJsonBody, parseWith } from '#http/request.ts';
-import { randomIds, systemClock } from '#ports/clock.ts';
 
 const depositBody = z.strictObject(
   {

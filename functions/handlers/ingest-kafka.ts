@@ -17,7 +17,7 @@ import {
   ingestCandidate,
   type MessageOrigin,
   type MessageOutcome,
-} from '#adapters/sqs/ingest-message.ts';
+} from '#app/ingest-message.ts';
 import { logger, metrics } from '#http/observability.ts';
 
 /** How a dead letter from Kafka carries its record: the MSK record as JSON, value still base64. */

@@ -12,12 +12,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ingestDepsFromEnv } from '#adapters/compose.ts';
 import { isFifoQueue } from '#adapters/sqs/client.ts';
 import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
-import {
-  type BusIngestDeps,
-  deadLetter,
-  ingestCandidate,
-  type MessageOutcome,
-} from '#adapters/sqs/ingest-message.ts';
+import { type BusIngestDeps, deadLetter, ingestCandidate, type MessageOutcome } from '#app/ingest-message.ts';
 import { logger, metrics } from '#http/observability.ts';
 
 /**

@@ -7,7 +7,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout.ts';
+import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { type SnapshotPolicy, snapshotEveryFromEnv } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';

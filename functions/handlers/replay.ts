@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { randomIds, systemClock } from '#adapters/clock.ts';
 import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { jobQueueFromEnv } from '#adapters/sqs/jobs-queue.ts';
@@ -17,7 +18,7 @@ import { logger } from '#http/observability.ts';
 import { HttpProblem, type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
 import { parseJsonBody, parseWith } from '#http/request.ts';
 import { ENV } from '#lib/wiring.ts';
-import { type Clock, type IdGenerator, randomIds, systemClock } from '#ports/clock.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 
 const replayBody = z.strictObject({

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { systemClock } from '#adapters/clock.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
@@ -11,7 +12,7 @@ import { logger } from '#http/observability.ts';
 import { badRequest, HttpProblem, type HttpResult, jsonResult } from '#http/problem.ts';
 import { invalidRules } from '#http/rules-problem.ts';
 import { ENV } from '#lib/wiring.ts';
-import { type Clock, systemClock } from '#ports/clock.ts';
+import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
 import { compileRuleSet } from '#rules/rule-set.ts';
 

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomIds, systemClock } from '#adapters/clock.ts';
 import { activeRulesFromEnv, ruleSetVersionsFromEnv } from '#adapters/compose.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
@@ -9,7 +10,6 @@ import { jobQueueFromEnv, parseJobMessage } from '#adapters/sqs/jobs-queue.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import { type JobDeps, runJobPage } from '#app/jobs.ts';
 import { logger } from '#http/observability.ts';
-import { randomIds, systemClock } from '#ports/clock.ts';
 
 /**
  * The jobs queue → one page of a job over every wallet (replay or backtest), then the next page

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { activeRulesFromEnv } from '#adapters/compose.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
+import { readWallet } from '#app/read-events.ts';
 import { currentView } from '#app/wallet-projection.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
@@ -13,7 +14,6 @@ import { aboveThreshold, rebuildView, type WalletView } from '#domain/wallet-vie
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
 import { badRequest, type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
-import { readWallet } from '#ports/event-store.ts';
 
 export const POINTS_PAGE_DEFAULT = 50;
 export const POINTS_PAGE_MAX = 200;

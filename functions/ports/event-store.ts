@@ -34,6 +34,7 @@ export interface StreamHead {
   hash: string;
 }
 
+/** One append: events for one lane of one wallet, decided against `expected`. */
 export interface AppendRequest {
   walletId: string;
   /** Lane 0 always exists; appending version 1 of another lane opens it (registers it). */
@@ -49,6 +50,7 @@ export interface AppendRequest {
   };
 }
 
+/** What an append did: wrote the events, or found the idempotency key used before. */
 export type AppendOutcome =
   | { kind: 'appended'; events: RecordedEvent[]; head: StreamHead }
   /** The key was used before with the same payload: nothing was written; here is the original result. */
@@ -71,6 +73,7 @@ export class VersionConflictError extends Error {
   }
 }
 
+/** True for a VersionConflictError: the one failure of an append that callers retry. */
 export const isVersionConflict = (error: unknown): error is VersionConflictError =>
   error instanceof VersionConflictError;
 
@@ -99,6 +102,7 @@ export interface EventStore {
     lane: number,
     range?: { fromVersion?: number; toVersion?: number },
   ): AsyncGenerator<RecordedEvent[]>;
+  /** The record kept under an idempotency key (strongly consistent), or undefined if the key is unused. */
   findIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
   /**
    * Checks the wallet's log against its hash chains: in every lane, versions dense from 1, each
@@ -122,32 +126,14 @@ export interface EventStore {
   ping(): Promise<void>;
 }
 
+/** Which page of the store's wallets `walletIds` answers. */
 export interface WalletPageRequest {
   segment: number;
   segments: number;
   cursor: string | null;
 }
 
+/** What `verify` found: the whole log intact, or the first broken place. */
 export type VerifyResult =
   | { ok: true; lanes: number; events: number }
   | { ok: false; lane: number; version: number; reason: string; eventsChecked: number };
-
-/** Reads the whole range of one lane into memory; for bounded ranges only. */
-export async function readAll(
-  store: EventStore,
-  walletId: string,
-  lane: number,
-  range?: { fromVersion?: number; toVersion?: number },
-): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for await (const page of store.read(walletId, lane, range)) events.push(...page);
-  return events;
-}
-
-/** Every event of the wallet, lane by lane. */
-export async function readWallet(store: EventStore, walletId: string): Promise<RecordedEvent[]> {
-  if (store.readWallet !== undefined) return store.readWallet(walletId);
-  const events: RecordedEvent[] = [];
-  for (const lane of await store.lanes(walletId)) events.push(...(await readAll(store, walletId, lane)));
-  return events;
-}

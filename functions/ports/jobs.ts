@@ -5,15 +5,19 @@
  * conditional write that expects the page the message names.
  */
 
+/** What a job does to every wallet. */
 export type JobKind = 'replay' | 'backtest';
 
+/** A job is done when every segment is. */
 export type JobStatus = 'running' | 'done';
 
+/** Rebuild every view from its log; a dry run only counts what would change. */
 export interface ReplayJobParams {
   kind: 'replay';
   dryRun: boolean;
 }
 
+/** Run a candidate rule set over recorded facts; with `apply`, append the differences as adjustments. */
 export interface BacktestJobParams {
   kind: 'backtest';
   /** The candidate rule set: a published version, or text (dry run only). */
@@ -24,6 +28,7 @@ export interface BacktestJobParams {
   apply: boolean;
 }
 
+/** What a job was asked to do, as stored with it. */
 export type JobParams = ReplayJobParams | BacktestJobParams;
 
 /** Counters every page adds to; which ones move depends on the kind. */
@@ -44,22 +49,10 @@ export interface JobCounters {
   ruleErrors: number;
 }
 
-export const zeroCounters = (): JobCounters => ({
-  wallets: 0,
-  events: 0,
-  changed: 0,
-  written: 0,
-  facts: 0,
-  walletsWithDifference: 0,
-  awardedPoints: 0n,
-  candidatePoints: 0n,
-  adjustmentsAppended: 0,
-  ruleErrors: 0,
-});
-
 /** One wallet's line in a job's sample of changes (JSON-ready). */
 export type JobChange = Record<string, unknown> & { walletId: string };
 
+/** One segment's progress, as the store keeps it. */
 export interface JobSegment {
   segment: number;
   /** Pages done so far; the next message for this segment names page `page`. */
@@ -74,6 +67,7 @@ export interface JobSegment {
   changes: JobChange[];
 }
 
+/** A job as created: its parameters and how many segments it is split into. */
 export interface Job {
   jobId: string;
   params: JobParams;
@@ -81,6 +75,7 @@ export interface Job {
   createdAtMs: number;
 }
 
+/** A job's state for its report: the segments' progress summed up. */
 export interface JobReport extends Job {
   status: JobStatus;
   segmentsDone: number;
@@ -97,6 +92,7 @@ export interface JobMessage {
   cursor: string | null;
 }
 
+/** What working one page of a segment gave, recorded by `completePage`. */
 export interface PageResult {
   /** The Scan's LastEvaluatedKey as JSON; null when the segment is finished. */
   nextCursor: string | null;
@@ -105,9 +101,11 @@ export interface PageResult {
   finishedAtMs: number;
 }
 
+/** Where jobs and their segments' progress are kept. */
 export interface JobStore {
   /** Writes the job and its segments (page 0, no cursor). */
   create(job: Job): Promise<void>;
+  /** The job and every segment's progress, or undefined for an unknown (or expired) job. */
   get(jobId: string): Promise<{ job: Job; segments: JobSegment[] } | undefined>;
   /**
    * Records a finished page: moves the segment from `page` to `page + 1`, sets the cursor, adds
@@ -129,5 +127,6 @@ export interface JobStore {
 
 /** Where job pages are queued (SQS in AWS; the local SQS on a laptop). */
 export interface JobQueue {
+  /** Queues the messages; resolves once every one is accepted. */
   send(messages: JobMessage[]): Promise<void>;
 }

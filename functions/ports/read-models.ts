@@ -2,6 +2,7 @@ import type { WalletView } from '#domain/wallet-view.ts';
 
 /** Where projections keep wallet read models. */
 export interface ReadModelStore {
+  /** The stored view of the wallet (strongly consistent), or undefined before its first projection. */
   getView(walletId: string): Promise<WalletView | undefined>;
   /**
    * Writes `view` unless the stored one has already applied as far or further (another
@@ -17,6 +18,7 @@ export interface ReadModelStore {
   putViews(views: readonly WalletView[]): Promise<('written' | 'stale')[]>;
 }
 
+/** How `putView` decides whether the stored view may be replaced. */
 export interface PutViewOptions {
   /**
    * A replay rebuilds a view from the whole log: it may replace a stored view that holds the same

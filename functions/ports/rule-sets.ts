@@ -9,6 +9,7 @@ export interface StoredRuleSet {
   source?: string;
 }
 
+/** What `publish` did. */
 export type PublishOutcome =
   | { kind: 'published'; ruleSet: StoredRuleSet }
   /** The text is the active one already: nothing was written. */
@@ -18,7 +19,9 @@ export type PublishOutcome =
 
 /** Where rule sets live: the active one and every earlier version, never deleted. */
 export interface RuleSetStore {
+  /** The rule set in force, or undefined before the first publish. */
   active(): Promise<StoredRuleSet | undefined>;
+  /** One published version, or undefined if there is no such version. */
   version(version: number): Promise<StoredRuleSet | undefined>;
   /**
    * Makes `text` the active rule set as version `active + 1`, writing the version item and the

@@ -11,7 +11,7 @@ import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
-import { readWallet } from '../../functions/ports/event-store.ts';
+import { readWallet } from '../../functions/app/read-events.ts';
 
 /**
  * The wallet projection against the real DynamoDB Local (one table for this file, deleted at the

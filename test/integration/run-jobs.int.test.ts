@@ -16,7 +16,7 @@ import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/jobs.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '../../functions/adapters/dynamodb/rule-sets.ts';
-import { JOB_RETENTION_DAYS } from '../../functions/adapters/dynamodb/table-layout.ts';
+import { JOB_RETENTION_DAYS } from '../../functions/adapters/dynamodb/table-layout/job-items.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
 import type { JobMessage } from '../../functions/ports/jobs.ts';

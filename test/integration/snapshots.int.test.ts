@@ -13,11 +13,11 @@ import { createDocumentClient } from '../../functions/adapters/dynamodb/client.t
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { DynamoSnapshotStore } from '../../functions/adapters/dynamodb/snapshots.ts';
-import { eventSk, snapshotSk, walletPk } from '../../functions/adapters/dynamodb/table-layout.ts';
+import { eventSk, snapshotSk, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { matchesTableStreamFilter } from '../../functions/adapters/local/stream-poller.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
-import { readWallet } from '../../functions/ports/event-store.ts';
+import { readWallet } from '../../functions/app/read-events.ts';
 
 /**
  * Snapshots against the real DynamoDB Local (one table for this file, deleted at the end): the

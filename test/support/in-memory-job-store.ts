@@ -1,13 +1,6 @@
+import { zeroCounters } from '#app/job-counters.ts';
 import { addCounters } from '#app/jobs.ts';
-import {
-  type Job,
-  type JobMessage,
-  type JobQueue,
-  type JobSegment,
-  type JobStore,
-  type PageResult,
-  zeroCounters,
-} from '#ports/jobs.ts';
+import type { Job, JobMessage, JobQueue, JobSegment, JobStore, PageResult } from '#ports/jobs.ts';
 
 /**
  * An in-memory JobStore with the semantics of the DynamoDB adapter (functions/adapters/dynamodb/jobs.ts):

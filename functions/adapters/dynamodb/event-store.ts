@@ -24,27 +24,25 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
+import { fromEventAttributes, fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
   EVENT_SK_PREFIX,
   eventSk,
-  fromEventAttributes,
-  fromEventItem,
-  fromIdempotencyItem,
-  fromLanesItem,
   IDEMPOTENCY_SK,
   idempotencyPk,
   LANES_SK,
   laneSkPrefix,
-  toEventItem,
-  toIdempotencyItem,
   VERSION_MAX,
   walletIdFromPk,
   walletPk,
-} from './table-layout.ts';
+} from './table-layout/keys.ts';
+import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
-const READ_PAGE_SIZE = 500;
+/** Events per Query page of a read (DynamoDB stops a page at 1 MB anyway). */
+export const READ_PAGE_SIZE = 500;
 
 export class DynamoEventStore implements EventStore {
   constructor(
@@ -117,14 +115,7 @@ export class DynamoEventStore implements EventStore {
     if (lane > 0 && expected.version === 0) {
       // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
       // other writers opening other lanes.
-      transactItems.push({
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: walletPk(walletId), sk: LANES_SK },
-          UpdateExpression: 'ADD lanes :lane',
-          ExpressionAttributeValues: { ':lane': new Set([lane]) },
-        },
-      });
+      transactItems.push({ Update: { TableName: this.tableName, ...registerLane(walletId, lane) } });
     }
     if (idempotency) {
       transactItems.push({

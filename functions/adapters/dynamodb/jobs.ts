@@ -7,18 +7,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Job, JobSegment, JobStore, PageResult } from '#ports/jobs.ts';
-import {
-  fromJobItem,
-  fromJobSegmentItem,
-  JOB_PK_PREFIX,
-  JOB_SK,
-  jobPk,
-  jobSegmentSk,
-  toJobItem,
-  toJobSegmentItem,
-} from './table-layout.ts';
+import { fromJobItem, fromJobSegmentItem, toJobItem, toJobSegmentItem } from './table-layout/job-items.ts';
+import { JOB_PK_PREFIX, JOB_SK, jobPk, jobSegmentSk } from './table-layout/keys.ts';
 
-/** Jobs in the event-store table: one item for the job, one per segment (see table-layout.ts). */
+/** Jobs in the event-store table: one item for the job, one per segment (see table-layout/job-items.ts). */
 export class DynamoJobStore implements JobStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
-import { fromViewItem, toViewItem, VIEW_SK, walletPk } from './table-layout.ts';
+import { VIEW_SK, walletPk } from './table-layout/keys.ts';
+import { fromViewItem, toViewItem } from './table-layout/view-item.ts';
 
 /** BatchGetItem takes 100 keys; TransactWriteItems 100 actions. */
 const BATCH_GET_MAX = 100;

@@ -1,41 +1,13 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { PublishOutcome, RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
-import { numberAttr } from './table-layout.ts';
-
-/**
- * | item                | pk      | sk                          |
- * |---------------------|---------|-----------------------------|
- * | active rule set     | RULESET | ACTIVE (a copy, with version) |
- * | every version       | RULESET | VERSION#<8 digits>          |
- */
-const RULESET_PK = 'RULESET';
-const ACTIVE_SK = 'ACTIVE';
-const versionSk = (version: number): string => `VERSION#${String(version).padStart(8, '0')}`;
+import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './table-layout/keys.ts';
+import { fromRuleSetItem, toRuleSetItem } from './table-layout/rule-set-item.ts';
 
 /** DynamoDB items stop at 400 KB; a rule set is text, so this leaves room for the attributes. */
 export const RULE_SET_TEXT_BYTES_MAX = 300 * 1024;
 
-const ruleSetItem = z.object({
-  version: numberAttr,
-  text: z.string(),
-  textHash: z.string(),
-  publishedAtMs: numberAttr,
-  source: z.string().optional(),
-});
-
-function fromItem(item: unknown): StoredRuleSet {
-  const parsed = ruleSetItem.parse(item);
-  return {
-    version: parsed.version,
-    text: parsed.text,
-    textHash: parsed.textHash,
-    publishedAtMs: parsed.publishedAtMs,
-    ...(parsed.source === undefined ? {} : { source: parsed.source }),
-  };
-}
-
+/** Rule sets in the event-store table (items: table-layout/rule-set-item.ts). */
 export class DynamoRuleSetStore implements RuleSetStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -43,11 +15,11 @@ export class DynamoRuleSetStore implements RuleSetStore {
   ) {}
 
   async active(): Promise<StoredRuleSet | undefined> {
-    return this.get(ACTIVE_SK);
+    return this.get(RULESET_ACTIVE_SK);
   }
 
   async version(version: number): Promise<StoredRuleSet | undefined> {
-    return this.get(versionSk(version));
+    return this.get(ruleSetVersionSk(version));
   }
 
   async publish(input: Omit<StoredRuleSet, 'version'>): Promise<PublishOutcome> {
@@ -57,7 +29,6 @@ export class DynamoRuleSetStore implements RuleSetStore {
     const current = await this.active();
     if (current?.textHash === input.textHash) return { kind: 'unchanged', ruleSet: current };
     const ruleSet: StoredRuleSet = { ...input, version: (current?.version ?? 0) + 1 };
-    const attributes = { kind: 'ruleset', ...ruleSet };
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -65,14 +36,14 @@ export class DynamoRuleSetStore implements RuleSetStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk: RULESET_PK, sk: versionSk(ruleSet.version), ...attributes },
+                Item: toRuleSetItem(ruleSet, 'version'),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk: RULESET_PK, sk: ACTIVE_SK, ...attributes },
+                Item: toRuleSetItem(ruleSet, 'active'),
                 // The pointer only moves from the version this publish was based on.
                 ConditionExpression: current ? 'version = :previous' : 'attribute_not_exists(pk)',
                 ...(current ? { ExpressionAttributeValues: { ':previous': current.version } } : {}),
@@ -92,6 +63,6 @@ export class DynamoRuleSetStore implements RuleSetStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: RULESET_PK, sk }, ConsistentRead: true }),
     );
-    return result.Item === undefined ? undefined : fromItem(result.Item);
+    return result.Item === undefined ? undefined : fromRuleSetItem(result.Item);
   }
 }

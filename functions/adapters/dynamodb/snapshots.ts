@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
-import { fromViewItem, snapshotSk, toViewItem, VERSION_MAX, walletPk } from './table-layout.ts';
+import { snapshotSk, VERSION_MAX, walletPk } from './table-layout/keys.ts';
+import { fromViewItem, toSnapshotItem } from './table-layout/view-item.ts';
 
 /** How many snapshots a wallet keeps; older ones are deleted after each put. */
 export const SNAPSHOTS_KEPT = 3;
@@ -19,7 +20,7 @@ const snapshotsUpTo = (walletId: string, upTo: number) => ({
   ExpressionAttributeValues: { ':pk': walletPk(walletId), ':from': snapshotSk(0), ':to': snapshotSk(upTo) },
 });
 
-/** A wallet's snapshots: copies of its view in its partition, keyed by event count (table-layout's snapshotSk). */
+/** A wallet's snapshots: copies of its view in its partition, keyed by event count (table-layout/keys.ts's snapshotSk). */
 export class DynamoSnapshotStore implements SnapshotStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -48,7 +49,7 @@ export class DynamoSnapshotStore implements SnapshotStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...toViewItem(view), sk: snapshotSk(view.eventCount), kind: 'snapshot' },
+        Item: toSnapshotItem(view),
       }),
     );
     await this.trim(view.walletId);

@@ -17,7 +17,8 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { type AppendRequest, readAll, VersionConflictError } from '#ports/event-store.ts';
+import { readAll } from '#app/read-events.ts';
+import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
 
 expect.extend(allCustomMatcher);
 

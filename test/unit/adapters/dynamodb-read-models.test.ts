@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
-import { toViewItem } from '#adapters/dynamodb/table-layout.ts';
+import { toViewItem } from '#adapters/dynamodb/table-layout/view-item.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 
 const TABLE = 'tally-test';

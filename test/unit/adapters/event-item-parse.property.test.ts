@@ -1,7 +1,11 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromEventAttributes, fromEventItem, fromEventItemSchema } from '#adapters/dynamodb/table-layout.ts';
+import {
+  fromEventAttributes,
+  fromEventItem,
+  fromEventItemSchema,
+} from '#adapters/dynamodb/table-layout/event-item.ts';
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 function outcome(parse: (item: unknown) => unknown, item: unknown): unknown {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout.ts';
+import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout/view-item.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { backtestWallet, type Candidate } from '#app/backtest.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
@@ -15,13 +15,13 @@ import {
 import { type DepositDeps, type RetryPolicy, recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
+import { readWallet } from '#app/read-events.ts';
 import { replayWallet } from '#app/replay.ts';
 import { rebuildFromSnapshot } from '#app/snapshots.ts';
 import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import { readWallet } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 import { InMemorySnapshotStore } from '../../support/in-memory-snapshot-store.ts';

@@ -3,6 +3,7 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { ingestEvent } from '#app/ingest.ts';
+import { zeroCounters } from '#app/job-counters.ts';
 import { type JobWorkDeps, makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import {
   CHANGES_PER_SEGMENT,
@@ -15,11 +16,11 @@ import {
   runJobPage,
   startJob,
 } from '#app/jobs.ts';
+import { readWallet } from '#app/read-events.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
-import { readWallet } from '#ports/event-store.ts';
-import { type Job, type JobMessage, type JobParams, type JobSegment, zeroCounters } from '#ports/jobs.ts';
+import type { Job, JobMessage, JobParams, JobSegment } from '#ports/jobs.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';

@@ -1,14 +1,14 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout.ts';
+import { fromViewItem, toViewItem } from '#adapters/dynamodb/table-layout/view-item.ts';
+import { readWallet } from '#app/read-events.ts';
 import { rebuildFromSnapshot, shouldSnapshot } from '#app/snapshots.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import type { NewEvent } from '#ports/event-store.ts';
-import { readWallet } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemorySnapshotStore } from '../../support/in-memory-snapshot-store.ts';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readWallet } from '#app/read-events.ts';
 import {
   rebuildFromSnapshot,
   SNAPSHOT_EVERY_DEFAULT,
@@ -8,7 +9,6 @@ import {
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import { readWallet } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemorySnapshotStore } from '../../support/in-memory-snapshot-store.ts';
 

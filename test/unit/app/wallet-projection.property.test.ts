@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readWallet } from '#app/read-events.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import { type EventStore, readWallet } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readWallet } from '#app/read-events.ts';
 import { catchUp, projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, rebuildView } from '#domain/wallet-view.ts';
-import { readWallet } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 200 };

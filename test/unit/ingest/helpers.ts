@@ -1,9 +1,9 @@
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import type { DeadLetter, DeadLetterSink } from '#adapters/sqs/dead-letters.ts';
-import type { BusIngestDeps } from '#adapters/sqs/ingest-message.ts';
 import { ActiveRuleSets } from '#app/active-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
+import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
+import { readAll, readWallet } from '#app/read-events.ts';
 import { emptyView } from '#domain/wallet-view.ts';
-import { type AppendRequest, readAll, readWallet, VersionConflictError } from '#ports/event-store.ts';
+import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /** The fake must behave like the DynamoDB adapter, or the tests built on it prove nothing. */

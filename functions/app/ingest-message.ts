@@ -1,6 +1,6 @@
-import { cloudEventProblems, cloudEventSchema } from '#app/cloud-event.ts';
-import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
-import type { DeadLetter, DeadLetterSink } from './dead-letters.ts';
+import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
+import { cloudEventProblems, cloudEventSchema } from './cloud-event.ts';
+import { type IngestDeps, ingestEvent } from './ingest.ts';
 
 /**
  * What the bus handlers (SQS and MSK) share: one message, already decoded to a candidate CloudEvent,

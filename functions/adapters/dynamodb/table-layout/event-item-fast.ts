@@ -1,0 +1,140 @@
+import type { RecordedEvent } from '#domain/wallet.ts';
+
+/**
+ * The fast path of the event item's parse: the common shapes (deposits, facts, awards), which
+ * every read of a log meets by the thousand, checked field by field without the schema.
+ * `undefined` means "not checked here": the caller then takes the schema path (event-item.ts).
+ */
+
+export type StoredEvent = RecordedEvent & { hash: string; prevHash: string };
+
+const INT_TEXT = /^-?\d+$/;
+
+function safeInt(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value !== 'string' || !INT_TEXT.test(value)) return undefined;
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) ? parsed : undefined;
+}
+
+function bigInt(value: unknown): bigint | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  return typeof value === 'string' && INT_TEXT.test(value) ? BigInt(value) : undefined;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** Keys the fast path knows for each type's `data`; any other key sends the item to the schema. */
+export const FAST_DATA_KEYS: Record<string, ReadonlySet<string>> = {
+  Deposited: new Set(['amountMinor', 'occurredAtMs', 'factId']),
+  FactRecorded: new Set(['factId', 'source', 'factType', 'occurredAtMs', 'dataJson', 'ruleSetVersion']),
+  PointsAwarded: new Set(['points', 'factId', 'ruleId', 'ruleSetVersion', 'ruleTextHash']),
+};
+
+/** A DynamoDB AttributeValue, as the low-level client returns it. */
+export type Attribute = { S?: string; N?: string; M?: Record<string, Attribute> } & Record<string, unknown>;
+
+/** S or N as text; undefined for any other kind (the item then takes the general path). */
+export const scalar = (value: Attribute | undefined): string | undefined => value?.S ?? value?.N;
+
+export function fastEventItem(item: unknown): StoredEvent | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const record = item as Record<string, unknown>;
+  const data = record.data as Record<string, unknown> | undefined;
+  const type = record.type;
+  const known = typeof type === 'string' ? FAST_DATA_KEYS[type] : undefined;
+  if (known === undefined || typeof data !== 'object' || data === null) return undefined;
+  for (const key in data) if (!known.has(key)) return undefined;
+  const walletId = text(record.walletId);
+  const lane = safeInt(record.lane);
+  const version = safeInt(record.version);
+  const eventId = text(record.eventId);
+  const recordedAtMs = safeInt(record.recordedAtMs);
+  const hash = text(record.hash);
+  const prevHash = text(record.prevHash);
+  const idempotencyKey = record.idempotencyKey;
+  if (
+    text(record.pk) === undefined ||
+    text(record.sk) === undefined ||
+    walletId === undefined ||
+    lane === undefined ||
+    version === undefined ||
+    eventId === undefined ||
+    recordedAtMs === undefined ||
+    hash === undefined ||
+    prevHash === undefined ||
+    (idempotencyKey !== undefined && typeof idempotencyKey !== 'string')
+  ) {
+    return undefined;
+  }
+  // Built without object spread: V8's spread of a fresh object costs microseconds here, ten times
+  // the rest of the parse (measured), and a log read parses every event.
+  let event: StoredEvent;
+  if (type === 'Deposited') {
+    const amountMinor = bigInt(data.amountMinor);
+    const occurredAtMs = safeInt(data.occurredAtMs);
+    const factId = data.factId;
+    if (amountMinor === undefined || occurredAtMs === undefined) return undefined;
+    if (factId !== undefined && typeof factId !== 'string') return undefined;
+    const deposit: { amountMinor: bigint; occurredAtMs: number; factId?: string } = {
+      amountMinor,
+      occurredAtMs,
+    };
+    if (factId !== undefined) deposit.factId = factId;
+    event = { walletId, lane, version, eventId, recordedAtMs, hash, prevHash, type, data: deposit };
+  } else if (type === 'FactRecorded') {
+    const factId = text(data.factId);
+    const source = text(data.source);
+    const factType = text(data.factType);
+    const occurredAtMs = safeInt(data.occurredAtMs);
+    const dataJson = text(data.dataJson);
+    const ruleSetVersion = data.ruleSetVersion === undefined ? undefined : safeInt(data.ruleSetVersion);
+    if (
+      factId === undefined ||
+      source === undefined ||
+      factType === undefined ||
+      occurredAtMs === undefined ||
+      dataJson === undefined ||
+      (data.ruleSetVersion !== undefined && ruleSetVersion === undefined)
+    ) {
+      return undefined;
+    }
+    const fact: Extract<RecordedEvent, { type: 'FactRecorded' }>['data'] = {
+      factId,
+      source,
+      factType,
+      occurredAtMs,
+      dataJson,
+    };
+    if (ruleSetVersion !== undefined) fact.ruleSetVersion = ruleSetVersion;
+    event = { walletId, lane, version, eventId, recordedAtMs, hash, prevHash, type, data: fact };
+  } else {
+    const points = bigInt(data.points);
+    const factId = text(data.factId);
+    const ruleId = text(data.ruleId);
+    const ruleSetVersion = safeInt(data.ruleSetVersion);
+    const ruleTextHash = text(data.ruleTextHash);
+    if (
+      points === undefined ||
+      factId === undefined ||
+      ruleId === undefined ||
+      ruleSetVersion === undefined ||
+      ruleTextHash === undefined
+    ) {
+      return undefined;
+    }
+    event = {
+      walletId,
+      lane,
+      version,
+      eventId,
+      recordedAtMs,
+      hash,
+      prevHash,
+      type: 'PointsAwarded',
+      data: { points, factId, ruleId, ruleSetVersion, ruleTextHash },
+    };
+  }
+  if (idempotencyKey !== undefined) event.idempotencyKey = idempotencyKey;
+  return event;
+}

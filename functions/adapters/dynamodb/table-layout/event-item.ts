@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import { bigintAttr, numberAttr } from './attributes.ts';
+import {
+  type Attribute,
+  FAST_DATA_KEYS,
+  fastEventItem,
+  type StoredEvent,
+  scalar,
+} from './event-item-fast.ts';
+import { eventSk, walletPk } from './keys.ts';
+
+/** An event item: one per event, keyed by wallet, lane and version (see keys.ts). */
+
+const eventItemBase = {
+  pk: z.string(),
+  sk: z.string(),
+  walletId: z.string(),
+  lane: numberAttr,
+  version: numberAttr,
+  eventId: z.string(),
+  recordedAtMs: numberAttr,
+  idempotencyKey: z.string().optional(),
+  hash: z.string(),
+  prevHash: z.string(),
+};
+
+/** The stored event, one shape per event type. */
+export const eventItemSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...eventItemBase,
+    type: z.literal('Deposited'),
+    data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr, factId: z.string().optional() }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('FactRecorded'),
+    data: z.object({
+      factId: z.string(),
+      source: z.string(),
+      factType: z.string(),
+      occurredAtMs: numberAttr,
+      dataJson: z.string(),
+      ruleSetVersion: numberAttr.optional(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('PointsAwarded'),
+    data: z.object({
+      points: bigintAttr,
+      factId: z.string(),
+      ruleId: z.string(),
+      ruleSetVersion: numberAttr,
+      ruleTextHash: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('PointsAdjusted'),
+    data: z.object({
+      points: bigintAttr,
+      factId: z.string(),
+      ruleId: z.string(),
+      ruleSetVersion: numberAttr,
+      ruleTextHash: z.string(),
+      cause: z.enum(['correction', 'backtest']),
+      causeId: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('RulesApplied'),
+    data: z.object({
+      ruleSetVersion: numberAttr,
+      fromMs: numberAttr.optional(),
+      toMs: numberAttr.optional(),
+      causeId: z.string(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('EventCorrected'),
+    data: z.object({
+      target: z.object({
+        eventId: z.string(),
+        lane: numberAttr,
+        version: numberAttr,
+        type: z.enum(['Deposited', 'FactRecorded']),
+      }),
+      action: z.enum(['void', 'amend']),
+      reason: z.string(),
+      deposit: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr }).optional(),
+      fact: z.object({ occurredAtMs: numberAttr, dataJson: z.string() }).optional(),
+    }),
+  }),
+]);
+
+export function toEventItem(event: RecordedEvent, prevHash: string, hash: string): Record<string, unknown> {
+  return {
+    pk: walletPk(event.walletId),
+    sk: eventSk(event.lane, event.version),
+    kind: 'event',
+    walletId: event.walletId,
+    lane: event.lane,
+    version: event.version,
+    eventId: event.eventId,
+    type: event.type,
+    data: event.data,
+    recordedAtMs: event.recordedAtMs,
+    idempotencyKey: event.idempotencyKey,
+    prevHash,
+    hash,
+  };
+}
+
+/**
+ * The stored event. The common shapes (deposits, facts, awards, as every read of a log meets them
+ * by the thousand) are checked field by field here, 5–7× faster than the schema; anything else,
+ * and anything that does not check out, goes through the schema, which accepts or explains it.
+ */
+export function fromEventItem(item: unknown): StoredEvent {
+  return fastEventItem(item) ?? fromEventItemSchema(item);
+}
+
+/**
+ * An event item straight from DynamoDB's wire form (the low-level client), for reads of whole
+ * logs: the attributes the fast path knows are taken as text, without the generic unmarshalling.
+ * Anything else (another event type, another kind of attribute) is unmarshalled in full and
+ * parsed by fromEventItem, so both give the same event or the same refusal.
+ */
+export function fromEventAttributes(
+  item: Record<string, Attribute>,
+  unmarshalled: () => unknown,
+): StoredEvent {
+  const data = item.data?.M;
+  const type = scalar(item.type);
+  const known = type === undefined ? undefined : FAST_DATA_KEYS[type];
+  if (data !== undefined && known !== undefined) {
+    const plainData: Record<string, string> = {};
+    let plain = true;
+    for (const key in data) {
+      const value = scalar(data[key]);
+      if (value === undefined || !known.has(key)) {
+        plain = false;
+        break;
+      }
+      plainData[key] = value;
+    }
+    const idempotencyKey = item.idempotencyKey;
+    if (plain && (idempotencyKey === undefined || idempotencyKey.S !== undefined)) {
+      const event = fastEventItem({
+        pk: item.pk?.S,
+        sk: item.sk?.S,
+        walletId: item.walletId?.S,
+        lane: item.lane?.N,
+        version: item.version?.N,
+        eventId: item.eventId?.S,
+        recordedAtMs: item.recordedAtMs?.N,
+        idempotencyKey: idempotencyKey?.S,
+        hash: item.hash?.S,
+        prevHash: item.prevHash?.S,
+        type,
+        data: plainData,
+      });
+      if (event !== undefined) return event;
+    }
+  }
+  return fromEventItem(unmarshalled());
+}
+
+export function fromEventItemSchema(item: unknown): StoredEvent {
+  const parsed = eventItemSchema.parse(item);
+  const base = {
+    walletId: parsed.walletId,
+    lane: parsed.lane,
+    version: parsed.version,
+    eventId: parsed.eventId,
+    recordedAtMs: parsed.recordedAtMs,
+    ...(parsed.idempotencyKey === undefined ? {} : { idempotencyKey: parsed.idempotencyKey }),
+    hash: parsed.hash,
+    prevHash: parsed.prevHash,
+  };
+  switch (parsed.type) {
+    case 'Deposited': {
+      const { factId, ...deposit } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: { ...deposit, ...(factId === undefined ? {} : { factId }) },
+      };
+    }
+    case 'FactRecorded': {
+      const { ruleSetVersion, ...fact } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: { ...fact, ...(ruleSetVersion === undefined ? {} : { ruleSetVersion }) },
+      };
+    }
+    case 'PointsAwarded':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'PointsAdjusted':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'RulesApplied': {
+      const { fromMs, toMs, ...applied } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: {
+          ...applied,
+          ...(fromMs === undefined ? {} : { fromMs }),
+          ...(toMs === undefined ? {} : { toMs }),
+        },
+      };
+    }
+    case 'EventCorrected': {
+      const { deposit, fact, ...rest } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: {
+          ...rest,
+          ...(deposit === undefined ? {} : { deposit }),
+          ...(fact === undefined ? {} : { fact }),
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The single-table layout's keys: the only code that knows key shapes. Each kind of item has its
+ * own module beside this one that writes it and parses it back (numbers arrive as decimal text).
+ *
+ * | item        | pk                  | sk                                          | module              |
+ * |-------------|---------------------|---------------------------------------------|---------------------|
+ * | event       | WALLET#<walletId>   | EVENT#<lane, 2 digits>#<version, 12 digits> | event-item.ts       |
+ * | lanes       | WALLET#<walletId>   | LANES  (number set of lanes other than 0)   | lanes-item.ts       |
+ * | read model  | WALLET#<walletId>   | VIEW#WALLET                                 | view-item.ts        |
+ * | snapshot    | WALLET#<walletId>   | SNAPSHOT#<eventCount, 12 digits>            | view-item.ts        |
+ * | idempotency | IDEMPOTENCY#<key>   | IDEMPOTENCY                                 | idempotency-item.ts |
+ * | job         | JOB#<jobId>         | JOB                                         | job-items.ts        |
+ * | job segment | JOB#<jobId>         | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
+ * | rule set    | RULESET             | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
+ */
+export const VERSION_DIGITS = 12;
+export const VERSION_MAX = 10 ** VERSION_DIGITS - 1;
+export const walletPk = (walletId: string): string => `WALLET#${walletId}`;
+export const laneSkPrefix = (lane: number): string => `EVENT#${String(lane).padStart(2, '0')}#`;
+export const eventSk = (lane: number, version: number): string =>
+  `${laneSkPrefix(lane)}${String(version).padStart(VERSION_DIGITS, '0')}`;
+export const EVENT_SK_PREFIX = 'EVENT#';
+export const LANES_SK = 'LANES';
+export const VIEW_SK = 'VIEW#WALLET';
+/**
+ * Snapshots have the view item's attributes. Their sort key never starts with `EVENT#`, so the
+ * stream filter (new `EVENT#` items only) and the event store's queries never see one.
+ */
+export const SNAPSHOT_SK_PREFIX = 'SNAPSHOT#';
+export const snapshotSk = (eventCount: number): string =>
+  `${SNAPSHOT_SK_PREFIX}${String(eventCount).padStart(VERSION_DIGITS, '0')}`;
+export const idempotencyPk = (key: string): string => `IDEMPOTENCY#${key}`;
+export const IDEMPOTENCY_SK = 'IDEMPOTENCY';
+
+/** The lane of an event item's sort key, or undefined for any other item. */
+export function laneFromEventSk(sk: string): number | undefined {
+  const match = /^EVENT#(\d{2})#\d+$/.exec(sk);
+  return match ? Number(match[1]) : undefined;
+}
+
+export const walletIdFromPk = (pk: string): string | undefined =>
+  pk.startsWith('WALLET#') ? pk.slice('WALLET#'.length) : undefined;
+
+export const JOB_PK_PREFIX = 'JOB#';
+export const jobPk = (jobId: string): string => `${JOB_PK_PREFIX}${jobId}`;
+export const JOB_SK = 'JOB';
+export const jobSegmentSk = (segment: number): string => `SEGMENT#${String(segment).padStart(3, '0')}`;
+
+/** Every rule set lives in one partition: the active one (a copy, with its version) and each version. */
+export const RULESET_PK = 'RULESET';
+export const RULESET_ACTIVE_SK = 'ACTIVE';
+export const ruleSetVersionSk = (version: number): string => `VERSION#${String(version).padStart(8, '0')}`;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { StoredRuleSet } from '#ports/rule-sets.ts';
+import { numberAttr } from './attributes.ts';
+import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './keys.ts';
+
+/**
+ * A rule set item: each version under its own sort key, and the active one copied (with its
+ * version) under ACTIVE, so reading the active rule set is one Get.
+ */
+export function toRuleSetItem(ruleSet: StoredRuleSet, as: 'version' | 'active'): Record<string, unknown> {
+  return {
+    pk: RULESET_PK,
+    sk: as === 'active' ? RULESET_ACTIVE_SK : ruleSetVersionSk(ruleSet.version),
+    kind: 'ruleset',
+    ...ruleSet,
+  };
+}
+
+const ruleSetItemSchema = z.object({
+  version: numberAttr,
+  text: z.string(),
+  textHash: z.string(),
+  publishedAtMs: numberAttr,
+  source: z.string().optional(),
+});
+
+export function fromRuleSetItem(item: unknown): StoredRuleSet {
+  const parsed = ruleSetItemSchema.parse(item);
+  return {
+    version: parsed.version,
+    text: parsed.text,
+    textHash: parsed.textHash,
+    publishedAtMs: parsed.publishedAtMs,
+    ...(parsed.source === undefined ? {} : { source: parsed.source }),
+  };
+}

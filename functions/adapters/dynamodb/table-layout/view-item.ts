@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
+import { bigintAttr, numberAttr } from './attributes.ts';
+import { snapshotSk, VIEW_SK, walletPk } from './keys.ts';
+
+/**
+ * The wallet's read model (its view) item. A snapshot is the same item under a SNAPSHOT# sort key
+ * (keys.ts), so both are written and read back here.
+ */
+
+const windowDepositSchema = z
+  .tuple([numberAttr, bigintAttr, numberAttr, numberAttr])
+  .transform(([atMs, amountMinor, lane, version]) => ({ atMs, amountMinor, lane, version }));
+
+const breachSchema = z.object({
+  atMs: numberAttr,
+  windowStartMs: numberAttr,
+  sumMinor: bigintAttr,
+  depositCount: numberAttr,
+  deposits: z.array(windowDepositSchema),
+});
+
+const viewItemSchema = z.object({
+  walletId: z.string(),
+  lanes: z.array(numberAttr).min(1),
+  eventCount: numberAttr,
+  balanceMinor: bigintAttr,
+  depositCount: numberAttr,
+  points: bigintAttr,
+  awardCount: numberAttr,
+  factCount: numberAttr,
+  correctionCount: numberAttr.optional(),
+  adjustmentCount: numberAttr.optional(),
+  /** [lane, version, byVersion, amountMinor | null, atMs | null] per corrected deposit. */
+  corrections: z
+    .array(z.tuple([numberAttr, numberAttr, numberAttr, bigintAttr.nullable(), numberAttr.nullable()]))
+    .optional(),
+  updatedAtMs: numberAttr,
+  thresholdMinor: bigintAttr,
+  windowMs: numberAttr,
+  breach: breachSchema.nullable().optional(),
+  maxAtMs: numberAttr.nullable().optional(),
+  coverFromMs: numberAttr.nullable().optional(),
+  retained: z.array(windowDepositSchema),
+  /**
+   * [first bucket's fromMs, its sum, the next bucket's sum, …] (0 for an empty bucket between), or
+   * [] — absent on views stored before it existed (see fromViewItem).
+   */
+  evicted: z.array(bigintAttr).nullable().optional(),
+});
+
+type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
+const entryTuple = (entry: WindowEntry) => [entry.atMs, entry.amountMinor, entry.lane, entry.version];
+
+export function toViewItem(view: WalletView): Record<string, unknown> {
+  const { breach, maxAtMs, coverFromMs, retained, evicted } = view.threshold;
+  return {
+    pk: walletPk(view.walletId),
+    sk: VIEW_SK,
+    kind: 'view',
+    walletId: view.walletId,
+    lanes: view.lanes,
+    eventCount: view.eventCount,
+    balanceMinor: view.balanceMinor,
+    depositCount: view.depositCount,
+    points: view.points,
+    awardCount: view.awardCount,
+    factCount: view.factCount,
+    correctionCount: view.correctionCount,
+    adjustmentCount: view.adjustmentCount,
+    corrections: view.corrections.map((entry) => [
+      entry.lane,
+      entry.version,
+      entry.byVersion,
+      entry.effective?.amountMinor ?? null,
+      entry.effective?.atMs ?? null,
+    ]),
+    updatedAtMs: view.updatedAtMs,
+    thresholdMinor: view.thresholdMinor,
+    windowMs: view.windowMs,
+    breach: breach === null ? null : { ...breach, deposits: breach.deposits.map(entryTuple) },
+    maxAtMs,
+    coverFromMs,
+    retained: retained.map(entryTuple),
+    // Always empty once breached, and read back so when absent: not written then (the item stays
+    // as small as before the buckets existed).
+    ...(breach !== null ? {} : { evicted: evicted === null ? null : evictedTuple(evicted, bucketMs(view)) }),
+  };
+}
+
+/** A snapshot: the view item under its event count's SNAPSHOT# key (read back by fromViewItem). */
+export function toSnapshotItem(view: WalletView): Record<string, unknown> {
+  return { ...toViewItem(view), sk: snapshotSk(view.eventCount), kind: 'snapshot' };
+}
+
+/** The buckets as one list: the first one's start, then every bucket's sum up to the last (one item attribute, no key per bucket). */
+function evictedTuple(evicted: readonly EvictedBucket[], widthMs: number): bigint[] {
+  const first = evicted[0];
+  if (first === undefined) return [];
+  const sums: bigint[] = [BigInt(first.fromMs)];
+  for (const bucket of evicted) {
+    const index = 1 + (bucket.fromMs - first.fromMs) / widthMs;
+    while (sums.length < index) sums.push(0n);
+    sums.push(bucket.sumMinor);
+  }
+  return sums;
+}
+
+function evictedBuckets(tuple: readonly bigint[], widthMs: number): EvictedBucket[] {
+  const [first, ...sums] = tuple;
+  if (first === undefined) return [];
+  return sums.flatMap((sumMinor, index) =>
+    sumMinor === 0n ? [] : [{ fromMs: Number(first) + index * widthMs, sumMinor }],
+  );
+}
+
+export function fromViewItem(item: unknown): WalletView {
+  const parsed = viewItemSchema.parse(item);
+  return {
+    walletId: parsed.walletId,
+    lanes: parsed.lanes,
+    eventCount: parsed.eventCount,
+    balanceMinor: parsed.balanceMinor,
+    depositCount: parsed.depositCount,
+    points: parsed.points,
+    awardCount: parsed.awardCount,
+    factCount: parsed.factCount,
+    correctionCount: parsed.correctionCount ?? 0,
+    adjustmentCount: parsed.adjustmentCount ?? 0,
+    corrections: (parsed.corrections ?? []).map(([lane, version, byVersion, amountMinor, atMs]) => ({
+      lane,
+      version,
+      byVersion,
+      effective: amountMinor === null || atMs === null ? null : { amountMinor, atMs },
+    })),
+    updatedAtMs: parsed.updatedAtMs,
+    thresholdMinor: parsed.thresholdMinor,
+    windowMs: parsed.windowMs,
+    threshold: {
+      breach: parsed.breach ?? null,
+      maxAtMs: parsed.maxAtMs ?? null,
+      coverFromMs: parsed.coverFromMs ?? null,
+      retained: parsed.retained,
+      // A view stored before the buckets existed: known empty if the cache never let a deposit
+      // go or the flag is set, else unknown (decided from history, as it was, until a replay
+      // rebuilds the view).
+      evicted:
+        parsed.evicted !== undefined
+          ? parsed.evicted === null
+            ? null
+            : evictedBuckets(parsed.evicted, bucketMs(parsed))
+          : parsed.coverFromMs == null || parsed.breach != null
+            ? []
+            : null,
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { describe } from 'vitest';
+import { appendContract } from './event-store/append.ts';
+import { idempotencyContract } from './event-store/idempotency.ts';
+import { contractKit, type EventStoreContractOptions } from './event-store/kit.ts';
+import { readsContract } from './event-store/reads.ts';
+
+export type { EventStoreContractOptions } from './event-store/kit.ts';
+
+/**
+ * The EventStore port's behaviour, written once and run against every implementation: the
+ * in-memory store the unit tests build on (test/unit/support) and the DynamoDB adapter on
+ * DynamoDB Local (test/integration). If the fake passes what the real store passes, tests built
+ * on the fake say something about production.
+ *
+ * Stores may be shared between tests (one DynamoDB table per file): every test uses wallets and
+ * idempotency keys of its own.
+ */
+export function eventStoreContract(name: string, options: EventStoreContractOptions): void {
+  const kit = contractKit(options);
+  describe(`EventStore contract: ${name}`, () => {
+    readsContract(kit);
+    appendContract(kit);
+    idempotencyContract(kit);
+  });
+}
