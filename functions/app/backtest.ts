@@ -61,7 +61,12 @@ interface Comparison {
 }
 
 /** Pure: the facts in range through the candidate, against what they hold. */
-function compare(walletId: string, state: WalletState, candidate: Candidate, range: BacktestRange): Comparison {
+function compare(
+  walletId: string,
+  state: WalletState,
+  candidate: Candidate,
+  range: BacktestRange,
+): Comparison {
   let facts = 0;
   let awardedPoints = 0n;
   let candidatePoints = 0n;

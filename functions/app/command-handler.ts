@@ -126,7 +126,9 @@ export async function handleCommand<C extends WalletCommand>(
   write: WalletWrite<C>,
 ): Promise<WriteOutcome<C>> {
   const placement =
-    write.placement === 'any-lane' ? anyLane(deps, write.walletId, write.startedAtMs) : lane0(deps.store, write.walletId);
+    write.placement === 'any-lane'
+      ? anyLane(deps, write.walletId, write.startedAtMs)
+      : lane0(deps.store, write.walletId);
   let position = await placement.start();
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;

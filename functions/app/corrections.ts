@@ -121,7 +121,9 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
     },
     stamp: (events, command) => {
       const nowMs = deps.clock.nowMs();
-      return events.map((event, index) => withId(event, index === 0 ? command.correctionId : deps.ids.newId(), nowMs));
+      return events.map((event, index) =>
+        withId(event, index === 0 ? command.correctionId : deps.ids.newId(), nowMs),
+      );
     },
   });
   switch (outcome.kind) {

@@ -83,7 +83,12 @@ export async function recordCommuting(
   switch (outcome.kind) {
     case 'recorded': {
       if (outcome.response === undefined) throw new Error('recordCommuting: a response is always built');
-      return { kind: 'recorded', response: outcome.response, events: outcome.events, conflicts: outcome.conflicts };
+      return {
+        kind: 'recorded',
+        response: outcome.response,
+        events: outcome.events,
+        conflicts: outcome.conflicts,
+      };
     }
     case 'replayed':
     case 'key-reused':

@@ -53,7 +53,10 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
       amountMinor = parseAmountMinor(depositAmount(event.data));
     } catch (error) {
       if (isDomainError(error))
-        return { kind: 'rejected', error: new DomainError('invalid_deposit', `data.amount: ${error.detail}`) };
+        return {
+          kind: 'rejected',
+          error: new DomainError('invalid_deposit', `data.amount: ${error.detail}`),
+        };
       throw error;
     }
     command = (nowMs) => ({
@@ -97,7 +100,13 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
     command = (nowMs) => ({
       type: 'RecordFact',
       walletId,
-      fact: { id: event.id, source: event.source, type: event.type, occurredAtMs: eventTimeMs ?? nowMs, dataJson },
+      fact: {
+        id: event.id,
+        source: event.source,
+        type: event.type,
+        occurredAtMs: eventTimeMs ?? nowMs,
+        dataJson,
+      },
       ruleSetVersion: active.version,
       awards: decided,
     });

@@ -55,13 +55,16 @@ export const applicationInForce = (
 ): boolean => wallet.applicationInForce(fold(events), application);
 
 /** Points held per fact and rule: every award and adjustment summed. */
-export const heldPoints = (events: readonly RecordedEvent[]): ReadonlyMap<string, ReadonlyMap<string, HeldPoints>> =>
-  fold(events).points;
+export const heldPoints = (
+  events: readonly RecordedEvent[],
+): ReadonlyMap<string, ReadonlyMap<string, HeldPoints>> => fold(events).points;
 
 /**
  * The event an operator's reference names: its stored event id, the id it came in with (a
  * CloudEvent id, kept as `factId`), or the Idempotency-Key of its request. A deposit or fact is
  * preferred over the awards written with it.
  */
-export const findByReference = (events: readonly RecordedEvent[], reference: string): RecordedEvent | undefined =>
-  wallet.findByReference(fold(events), reference);
+export const findByReference = (
+  events: readonly RecordedEvent[],
+  reference: string,
+): RecordedEvent | undefined => wallet.findByReference(fold(events), reference);

@@ -17,8 +17,8 @@
  *    not commute, so it is decided against lane 0's exact head and re-decided on a conflict.
  */
 import { assertNever } from '../assert-never.ts';
-import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
 import { DomainError } from '../errors.ts';
+import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
 import type { WalletCommand } from './commands.ts';
 import type { WalletEvent } from './events.ts';
 import {
@@ -120,7 +120,10 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
   const { correction, voided } = correctionOf(state, found);
   if (voided) {
     if (command.action === 'void') return [];
-    return new DomainError('event_voided', `Event ${found.eventId} was voided; a voided event cannot be amended.`);
+    return new DomainError(
+      'event_voided',
+      `Event ${found.eventId} was voided; a voided event cannot be amended.`,
+    );
   }
   const corrected: WalletEvent & { type: 'EventCorrected' } = {
     type: 'EventCorrected',
@@ -130,14 +133,18 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
   if (found.type === 'Deposited') {
     if (command.action === 'amend') {
       if (amend.dataJson !== undefined) {
-        return new DomainError('invalid_amendment', 'A deposit is amended with amount and/or time, not data.');
+        return new DomainError(
+          'invalid_amendment',
+          'A deposit is amended with amount and/or time, not data.',
+        );
       }
       const current = correction?.data.deposit ?? found.data;
       const amended = {
         amountMinor: amend.amountMinor ?? current.amountMinor,
         occurredAtMs: amend.occurredAtMs ?? current.occurredAtMs,
       };
-      if (amended.amountMinor === current.amountMinor && amended.occurredAtMs === current.occurredAtMs) return [];
+      if (amended.amountMinor === current.amountMinor && amended.occurredAtMs === current.occurredAtMs)
+        return [];
       corrected.data.deposit = amended;
     }
     return [corrected];
@@ -156,7 +163,8 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
   // What the fact should hold comes from the rules (evaluated by the app, see factToCorrect); a
   // voided fact holds nothing.
   const { rules } = command;
-  if (rules === undefined) throw new Error(`Correct: correcting fact ${fact.factId} needs the rules' verdict`);
+  if (rules === undefined)
+    throw new Error(`Correct: correcting fact ${fact.factId} needs the rules' verdict`);
   const adjustments = adjustmentsFor(
     fact.factId,
     state.points.get(fact.factId),
@@ -184,7 +192,14 @@ function applyRules(command: CommandOf<'ApplyRules'>, state: WalletState): Decis
     const awards = command.awards.get(fact.factId);
     if (awards === undefined) continue;
     const held = state.points.get(fact.factId);
-    for (const data of adjustmentsFor(fact.factId, held, awards, command.ruleSetVersion, 'backtest', command.causeId)) {
+    for (const data of adjustmentsFor(
+      fact.factId,
+      held,
+      awards,
+      command.ruleSetVersion,
+      'backtest',
+      command.causeId,
+    )) {
       adjustments.push({ type: 'PointsAdjusted', data });
     }
     if (adjustments.length >= command.eventsMax) break;

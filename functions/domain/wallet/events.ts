@@ -113,4 +113,3 @@ export type RecordedEvent = WalletEvent & {
   recordedAtMs: number;
   idempotencyKey?: string;
 };
-

@@ -6,7 +6,13 @@
 import { assertNever } from '../assert-never.ts';
 import type { HeldPoints } from './adjustments.ts';
 import type { RecordedEvent } from './events.ts';
-import { type AssetBalance, type CorrectableEvent, effectiveDeposit, placeKey, type WalletState } from './state.ts';
+import {
+  type AssetBalance,
+  type CorrectableEvent,
+  effectiveDeposit,
+  placeKey,
+  type WalletState,
+} from './state.ts';
 
 /** A state being folded: fresh copies of the collections of the state it started from. */
 interface Draft {
@@ -70,7 +76,8 @@ function remember(draft: Draft, reference: string | undefined, event: RecordedEv
   const held = draft.references.get(reference);
   const correctable = (candidate: RecordedEvent) =>
     candidate.type === 'Deposited' || candidate.type === 'FactRecorded';
-  if (held === undefined || (!correctable(held) && correctable(event))) draft.references.set(reference, event);
+  if (held === undefined || (!correctable(held) && correctable(event)))
+    draft.references.set(reference, event);
 }
 
 function apply(draft: Draft, event: RecordedEvent): void {
@@ -110,7 +117,8 @@ function apply(draft: Draft, event: RecordedEvent): void {
       // A deposit folded already: its amount in the balance moves to what this correction says.
       const target = draft.correctables.get(key);
       if (target?.type === 'Deposited') {
-        const change = effectiveDeposit(target, event).amountMinor - effectiveDeposit(target, before).amountMinor;
+        const change =
+          effectiveDeposit(target, event).amountMinor - effectiveDeposit(target, before).amountMinor;
         draft.money = { ...draft.money, balance: draft.money.balance + change };
       }
       return;
@@ -121,7 +129,7 @@ function apply(draft: Draft, event: RecordedEvent): void {
       return;
     }
     default:
-      return assertNever(event);
+      assertNever(event);
   }
 }
 

@@ -61,7 +61,8 @@ export const initialWalletState = (): WalletState => ({
   applications: [],
 });
 
-export const placeKey = (event: { lane: number; version: number }): string => `${event.lane}:${event.version}`;
+export const placeKey = (event: { lane: number; version: number }): string =>
+  `${event.lane}:${event.version}`;
 
 /** Lane 0's head version: what lane-0 appends are conditioned on. */
 export const lane0Version = (state: WalletState): number => state.lanes[0] ?? 0;
@@ -76,7 +77,9 @@ export function correctionOf(
   target: CorrectableEvent,
 ): { correction?: Recorded<'EventCorrected'>; voided: boolean } {
   const correction = state.corrections.get(placeKey(target));
-  return correction === undefined ? { voided: false } : { correction, voided: correction.data.action === 'void' };
+  return correction === undefined
+    ? { voided: false }
+    : { correction, voided: correction.data.action === 'void' };
 }
 
 /** A deposit's amount and event time as its correction left them (0n when voided). */
@@ -146,7 +149,11 @@ export function applicationInForce(
  */
 export function factToCorrect(
   state: WalletState,
-  command: { reference: string; action: 'void' | 'amend'; amend?: { amountMinor?: bigint; occurredAtMs?: number; dataJson?: string } },
+  command: {
+    reference: string;
+    action: 'void' | 'amend';
+    amend?: { amountMinor?: bigint; occurredAtMs?: number; dataJson?: string };
+  },
 ): { fact: EffectiveFact; ruleSetVersion?: number; evaluate: boolean } | undefined {
   const target = findByReference(state, command.reference);
   if (target?.type !== 'FactRecorded') return undefined;

@@ -17,8 +17,8 @@ import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
 import { replayWallet } from '#app/replay.ts';
 import { rebuildFromSnapshot } from '#app/snapshots.ts';
 import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
-import type { ThresholdConfig } from '#domain/threshold.ts';
 import { DomainError } from '#domain/errors.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import { readWallet } from '#ports/event-store.ts';
@@ -550,7 +550,8 @@ async function run(p: Plan) {
           target.kind === 'fact' && !target.voided ? pointsV0(target.type, target.data) : 0n;
         const result: CorrectionResult = await correctEvent(correctionDeps, input);
         expect(result.kind).toBe(changed ? 'recorded' : 'unchanged');
-        if (result.kind !== 'recorded' && result.kind !== 'unchanged') throw new Error(`not written: ${result.kind}`);
+        if (result.kind !== 'recorded' && result.kind !== 'unchanged')
+          throw new Error(`not written: ${result.kind}`);
         stats[result.kind === 'recorded' ? 'corrected' : 'unchanged']++;
         expect(result.target.eventId).toBe(target.eventId);
         if (result.kind === 'recorded') {
