@@ -1,5 +1,6 @@
-import { DomainError } from '#domain/errors.ts';
+import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
+  correctionOf,
   type EffectiveFact,
   type ExpectedAward,
   factToCorrect,
@@ -7,6 +8,7 @@ import {
   type RecordedEvent,
   type WalletCommand,
   type WalletEvent,
+  type WalletState,
 } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
@@ -33,6 +35,7 @@ export interface CorrectionInput {
   amend?: { amountMinor?: bigint; occurredAtMs?: number; dataJson?: string };
 }
 
+type Correct = WalletCommand & { type: 'Correct' };
 type Correctable = RecordedEvent & { type: 'Deposited' | 'FactRecorded' };
 type Corrected = RecordedEvent & { type: 'EventCorrected' };
 
@@ -92,17 +95,11 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   const outcome = await handleCommand(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
-    command: async (state) => {
-      const command: WalletCommand & { type: 'Correct' } = {
-        type: 'Correct',
-        walletId: input.walletId,
-        reference: input.reference,
-        action: input.action,
-        reason: input.reason,
-        ...(input.amend === undefined ? {} : { amend: input.amend }),
-        correctionId: '',
-      };
-      const toCorrect = factToCorrect(state, command);
+    command: async (state): Promise<Correct | DomainError> => {
+      // A fact's points follow the rules: ask the rule set that governs it about the fact as it
+      // would stand, and let the decider turn the difference into adjustments.
+      let rules: Correct['rules'];
+      const toCorrect = factToCorrect(state, input);
       if (toCorrect !== undefined) {
         const ruleSetVersion = toCorrect.ruleSetVersion ?? (await deps.activeVersion());
         let awards: ExpectedAward[] = [];
@@ -112,12 +109,17 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
             return new DomainError('rule_set_missing', `Rule set version ${ruleSetVersion} is not stored.`);
           }
           const evaluated = evaluateFact(ruleSet, input.walletId, toCorrect.fact);
-          if (evaluated instanceof DomainError) return evaluated;
+          if (isDomainError(evaluated)) return evaluated;
           awards = evaluated;
         }
-        command.rules = { ruleSetVersion, awards };
+        rules = { ruleSetVersion, awards };
       }
-      return { ...command, correctionId: deps.ids.newId() };
+      return {
+        type: 'Correct',
+        ...input,
+        correctionId: deps.ids.newId(),
+        ...(rules === undefined ? {} : { rules }),
+      };
     },
     stamp: (events, command) => {
       const nowMs = deps.clock.nowMs();
@@ -140,7 +142,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
     }
     case 'unchanged': {
       const target = targetIn(outcome.state, input.reference);
-      const correction = outcome.state.corrections.get(`${target.lane}:${target.version}`);
+      const { correction } = correctionOf(outcome.state, target);
       return { kind: 'unchanged', target, ...(correction === undefined ? {} : { correction }) };
     }
     case 'rejected':
@@ -154,7 +156,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
 }
 
 /** The deposit or fact a decided correction named. */
-function targetIn(state: Parameters<typeof findByReference>[0], reference: string): Correctable {
+function targetIn(state: WalletState, reference: string): Correctable {
   const target = findByReference(state, reference);
   if (target?.type !== 'Deposited' && target?.type !== 'FactRecorded')
     throw new Error('unreachable: a correction was decided without a deposit or fact to name');
