@@ -1,24 +1,19 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ingestDepsFromEnv } from '#adapters/compose.ts';
-import {
-  decodeRecord,
-  mskEventSchema,
-  type PartitionRecord,
-  recordsByPartition,
-} from '#adapters/kafka/msk-record.ts';
-import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
 import {
   type BusIngestDeps,
   deadLetter,
+  decodeRecord,
   ingestCandidate,
   type MessageOrigin,
   type MessageOutcome,
-} from '#adapters/sqs/ingest-message.ts';
-import { logger, metrics } from '#http/observability.ts';
+  mskEventSchema,
+  type PartitionRecord,
+  recordsByPartition,
+} from '#composition/formats.ts';
+import { busIngestDeps } from '#composition/lambda.ts';
+import { observed } from '#observability/middleware.ts';
+import { metrics } from '#observability/powertools.ts';
 
 /** How a dead letter from Kafka carries its record: the MSK record as JSON, value still base64. */
 export const MSK_RECORD_CONTENT_TYPE = 'application/vnd.tally.msk-record+json';
@@ -115,12 +110,4 @@ async function ingestRecord(
   return ingestCandidate(bus, decoded.candidate, origin);
 }
 
-export const handler = middy(
-  makeIngestKafkaHandler(() => ({
-    ingest: ingestDepsFromEnv(),
-    deadLetters: deadLettersFromEnv(),
-    log: logger,
-  })),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics: true });

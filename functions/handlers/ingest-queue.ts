@@ -4,21 +4,18 @@ import {
   processPartialResponse,
   SqsFifoPartialProcessorAsync,
 } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ingestDepsFromEnv } from '#adapters/compose.ts';
-import { isFifoQueue } from '#adapters/sqs/client.ts';
-import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
 import {
   type BusIngestDeps,
   deadLetter,
   ingestCandidate,
+  isFifoQueue,
   type MessageOutcome,
-} from '#adapters/sqs/ingest-message.ts';
-import { logger, metrics } from '#http/observability.ts';
+} from '#composition/formats.ts';
+import { busIngestDeps } from '#composition/lambda.ts';
+import { observed } from '#observability/middleware.ts';
+import { metrics } from '#observability/powertools.ts';
 
 /**
  * The events queue → the ingest core. Each message body is one CloudEvent in the structured JSON
@@ -93,12 +90,4 @@ export function makeIngestQueueHandler(deps: () => BusIngestDeps) {
   };
 }
 
-export const handler = middy(
-  makeIngestQueueHandler(() => ({
-    ingest: ingestDepsFromEnv(),
-    deadLetters: deadLettersFromEnv(),
-    log: logger,
-  })),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = observed(makeIngestQueueHandler(busIngestDeps), { metrics: true });

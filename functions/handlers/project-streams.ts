@@ -1,17 +1,17 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { activeRulesFromEnv } from '#adapters/compose.ts';
-import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout.ts';
-import { type SnapshotPolicy, snapshotEveryFromEnv } from '#app/snapshots.ts';
+import type { SnapshotPolicy } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
+import { laneFromEventSk, walletIdFromPk } from '#composition/formats.ts';
+import { projectorDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import { logger, metrics } from '#http/observability.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger, metrics } from '#observability/powertools.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+import type { SnapshotStore } from '#ports/snapshots.ts';
 
 const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S: z.string() }) });
 
@@ -23,7 +23,7 @@ const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S:
  */
 export function makeProjectStreamsHandler(
   deps: () => Promise<{
-    stores: Pick<Stores, 'events' | 'readModels'> & Partial<Pick<Stores, 'snapshots'>>;
+    stores: { events: EventStore; readModels: ReadModelStore; snapshots?: SnapshotStore };
     config: ThresholdConfig;
     /** Snapshot a view every this many events (0 or absent: no snapshots). */
     snapshotEvery?: number;
@@ -84,12 +84,4 @@ export function makeProjectStreamsHandler(
   };
 }
 
-export const handler = middy(
-  makeProjectStreamsHandler(async () => ({
-    stores: storesFromEnv(),
-    config: (await activeRulesFromEnv().current()).threshold,
-    snapshotEvery: snapshotEveryFromEnv(),
-  })),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = observed(makeProjectStreamsHandler(projectorDeps), { metrics: true });

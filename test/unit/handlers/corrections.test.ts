@@ -40,15 +40,17 @@ beforeEach(() => {
 });
 
 const handler = middy(
-  makeCorrectionsHandler(async () => ({
-    stores: { events: store, readModels: store },
-    ruleSets: new RuleSetVersions(ruleSetStore, sha256Hex),
-    activeVersion: async () => (await deps.rules.current()).version,
-    config: CONFIG,
-    clock: deps.clock,
-    ids: deps.ids,
-    ...(adminToken === undefined ? {} : { adminToken }),
-  })),
+  makeCorrectionsHandler(
+    async () => ({
+      stores: { events: store, readModels: store },
+      ruleSets: new RuleSetVersions(ruleSetStore, sha256Hex),
+      activeVersion: async () => (await deps.rules.current()).version,
+      config: CONFIG,
+      clock: deps.clock,
+      ids: deps.ids,
+    }),
+    () => adminToken,
+  ),
 ).use(problemErrors(logger));
 
 /** POST /wallets/{walletId}/corrections; a string body is sent as it is. */
