@@ -1,20 +1,16 @@
 import type { RuleSetVersions } from '#app/active-rules.ts';
-import type { Candidate } from '#app/backtest.ts';
 import { backtestNamedWallets } from '#app/backtest-wallets.ts';
 import { backtestLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { adminToken, backtestDeps, hashing } from '#composition/lambda.ts';
-import { type BacktestBody, backtestBody, backtestReach } from '#http/backtest-body.ts';
+import { backtestBody, backtestReach, candidateOf } from '#http/backtest-body.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
 import { jsonResult } from '#http/problem.ts';
-import { problem } from '#http/problems.ts';
 import { parseWith } from '#http/request.ts';
-import { invalidRules } from '#http/rules-problem.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { JobQueue, JobStore } from '#ports/jobs.ts';
-import { compileRuleSet } from '#rules/rule-set.ts';
 
 export { BACKTEST_WALLETS_MAX } from '#http/backtest-body.ts';
 
@@ -24,20 +20,6 @@ export interface BacktestDeps {
   queue: () => JobQueue;
   clock: Clock;
   ids: IdGenerator;
-}
-
-/** The candidate: a published version (422 when it is not), or text compiled here (422 with its errors). */
-async function candidateOf(body: BacktestBody, ruleSets: RuleSetVersions): Promise<Candidate> {
-  if (body.ruleSetVersion !== undefined) {
-    const ruleSet = await ruleSets.get(body.ruleSetVersion);
-    if (ruleSet === undefined) {
-      throw problem('rule-set-not-found', `Rule set version ${body.ruleSetVersion} is not published.`);
-    }
-    return { ruleSet, version: body.ruleSetVersion };
-  }
-  const compiled = compileRuleSet(body.rules ?? '', { hash: hashing.sha256Hex, source: 'candidate' });
-  if (!compiled.ok) throw invalidRules(compiled.errors);
-  return { ruleSet: compiled.ruleSet, version: null };
 }
 
 /**
@@ -58,7 +40,7 @@ export const makeBacktestHandler = (deps: () => Promise<BacktestDeps>, token = a
       const apply = body.apply === true;
       const from = body.from === undefined ? {} : { fromMs: Date.parse(body.from) };
       const range = { ...from, ...(body.to === undefined ? {} : { toMs: Date.parse(body.to) }) };
-      const candidate = await candidateOf(body, ruleSets);
+      const candidate = await candidateOf(body, ruleSets, hashing.sha256Hex);
       if (body.walletIds === undefined) {
         const version = body.ruleSetVersion === undefined ? {} : { ruleSetVersion: body.ruleSetVersion };
         const text = body.rules === undefined ? {} : { rulesText: body.rules };

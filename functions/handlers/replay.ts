@@ -1,26 +1,20 @@
-import { z } from 'zod';
 import { replayLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { replayWallet } from '#app/replay.ts';
 import { adminToken, replayDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
-import { type HttpRequest, httpHandler, httpRoute, stringField } from '#http/handler.ts';
+import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
 import { jsonResult, walletNotFound } from '#http/problem.ts';
 import { problem } from '#http/problems.ts';
+import { replayBody, replayReach } from '#http/replay-body.ts';
 import { parseWith } from '#http/request.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { JobQueue, JobStore } from '#ports/jobs.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
-
-const replayBody = z.strictObject({
-  walletId: z.string().optional(),
-  fromVersion: z.number().int().min(1).optional(),
-  dryRun: z.boolean().optional(),
-});
 
 export interface ReplayDeps {
   stores: { events: EventStore; readModels: ReadModelStore; snapshots: SnapshotStore; jobs: JobStore };
@@ -41,11 +35,7 @@ const body = (request: HttpRequest) => (request.event.body ? request.json() : {}
 export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = adminToken) =>
   httpRoute({
     admin: { token },
-    wallets: (request) => {
-      if (!isPost(request)) return [];
-      const walletId = stringField(body(request), 'walletId');
-      return walletId === undefined ? 'every' : [walletId];
-    },
+    wallets: (request) => (isPost(request) ? replayReach(body(request)) : []),
     deps,
     run: async (request, { stores, config, queue, clock, ids }) => {
       if (!isPost(request)) return jobReportResult(stores.jobs, 'replay', request.param('jobId'));

@@ -1,6 +1,11 @@
 import { z } from 'zod';
+import type { RuleSetVersions } from '#app/active-rules.ts';
+import type { Candidate } from '#app/backtest.ts';
 import { rfc3339Time } from '#app/cloud-event.ts';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
+import { compileRuleSet } from '#rules/rule-set.ts';
+import { problem } from './problems.ts';
+import { invalidRules } from './rules-problem.ts';
 
 /** Wallets one request may name; more (or none: every wallet) run as a job. */
 export const BACKTEST_WALLETS_MAX = 100;
@@ -51,4 +56,22 @@ export function backtestReach(body: unknown): readonly string[] | 'every' {
     typeof body === 'object' && body !== null ? (body as { walletIds?: unknown }).walletIds : undefined;
   if (!Array.isArray(listed)) return 'every';
   return listed.map((walletId) => (typeof walletId === 'string' ? walletId : ''));
+}
+
+/** The candidate: a published version (422 when it is not), or text compiled here (422 with its errors). */
+export async function candidateOf(
+  body: BacktestBody,
+  ruleSets: RuleSetVersions,
+  hash: (text: string) => string,
+): Promise<Candidate> {
+  if (body.ruleSetVersion !== undefined) {
+    const ruleSet = await ruleSets.get(body.ruleSetVersion);
+    if (ruleSet === undefined) {
+      throw problem('rule-set-not-found', `Rule set version ${body.ruleSetVersion} is not published.`);
+    }
+    return { ruleSet, version: body.ruleSetVersion };
+  }
+  const compiled = compileRuleSet(body.rules ?? '', { hash, source: 'candidate' });
+  if (!compiled.ok) throw invalidRules(compiled.errors);
+  return { ruleSet: compiled.ruleSet, version: null };
 }
