@@ -1,8 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { eventFormats, eventsDeps } from '#composition/lambda.ts';
-import { type EventFormats, eventSubjects, eventsToQueue, type QueuedEvent } from '#http/cloud-events.ts';
+import {
+  type EventFormats,
+  eventSubjects,
+  eventsToQueue,
+  notQueued,
+  type QueuedEvent,
+} from '#http/cloud-events.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
-import { HttpProblem, jsonResult } from '#http/problem.ts';
+import { jsonResult } from '#http/problem.ts';
 import { metrics } from '#observability/powertools.ts';
 
 export { EVENTS_PER_REQUEST_MAX } from '#http/cloud-events.ts';
@@ -28,19 +34,7 @@ export const makeEventsHandler = (deps: () => EventsDeps, formats: EventFormats 
       const outcome = await queue.send(queued);
       if (outcome.failed.length > 0) {
         log.warn('Events not queued after retries', { sent: outcome.sent.length, failed: outcome.failed });
-        throw new HttpProblem({
-          status: 503,
-          code: 'events-not-queued',
-          title: 'Service unavailable',
-          detail:
-            `${outcome.failed.length} of ${queued.length} events could not be queued; the others were. ` +
-            'Send the request again: events already queued take effect once however often they are sent.',
-          extensions: {
-            queued: outcome.sent,
-            failed: outcome.failed.map((failure) => ({ id: failure.id, code: failure.code })),
-          },
-          headers: { 'retry-after': '1' },
-        });
+        throw notQueued(outcome, queued.length);
       }
       metrics.addMetric('EventsQueued', MetricUnit.Count, queued.length);
       const duplicates = received - queued.length;

@@ -6,7 +6,7 @@ import {
 } from '#app/cloud-event.ts';
 import { isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
-import { badRequest } from './problem.ts';
+import { badRequest, HttpProblem } from './problem.ts';
 import { problem } from './problems.ts';
 import { jsonDepthExceeds } from './request.ts';
 
@@ -165,4 +165,24 @@ export function eventsToQueue(
     }
   }
   return { queued, received: items.length };
+}
+
+/** 503 when some events could not be queued: which were, which were not, and that a resend is safe. */
+export function notQueued(
+  outcome: { sent: string[]; failed: { id: string; code: string }[] },
+  queuedCount: number,
+): HttpProblem {
+  return new HttpProblem({
+    status: 503,
+    code: 'events-not-queued',
+    title: 'Service unavailable',
+    detail:
+      `${outcome.failed.length} of ${queuedCount} events could not be queued; the others were. ` +
+      'Send the request again: events already queued take effect once however often they are sent.',
+    extensions: {
+      queued: outcome.sent,
+      failed: outcome.failed.map((failure) => ({ id: failure.id, code: failure.code })),
+    },
+    headers: { 'retry-after': '1' },
+  });
 }

@@ -1,6 +1,11 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import type { DepositResult } from '#app/deposit.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { metrics } from '#observability/powertools.ts';
+import { type HttpResult, jsonResult } from './problem.ts';
+import { problem } from './problems.ts';
 
 /** `POST /deposit`'s body, in the original wallet service's field style. */
 export const depositBody = z.strictObject(
@@ -30,4 +35,38 @@ export function depositResponse(events: RecordedEvent[]): { statusCode: number; 
     `"Lane":${event.lane},"Version":${event.version},"EventID":${JSON.stringify(event.eventId)},` +
     `"RecordedAt":${JSON.stringify(new Date(event.recordedAtMs).toISOString())}}`;
   return { statusCode: 201, body };
+}
+
+/**
+ * The answer to a deposit: 201 (or the stored answer again, marked replayed) with the wallet's
+ * location, or the problem that says why nothing was recorded.
+ */
+export function depositAnswer(walletId: string, result: DepositResult, keyed: boolean): HttpResult {
+  const location = { location: `/details/${encodeURIComponent(walletId)}` };
+  switch (result.kind) {
+    case 'recorded':
+      metrics.addMetric('DepositsRecorded', MetricUnit.Count, 1);
+      if (result.conflicts > 0) metrics.addMetric('VersionConflicts', MetricUnit.Count, result.conflicts);
+      return jsonResult(result.response.statusCode, result.response.body, location);
+    case 'replayed':
+      return jsonResult(result.response.statusCode, result.response.body, {
+        ...location,
+        'idempotent-replayed': 'true',
+      });
+    case 'key-reused':
+      throw problem(
+        'idempotency-key-reused',
+        'This Idempotency-Key was already used with a different payload; nothing was changed.',
+      );
+    case 'contended':
+      throw keyed
+        ? problem(
+            'idempotency-key-in-flight',
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+          )
+        : problem(
+            'wallet-busy',
+            `Other writers kept winning the race for this wallet (${result.conflicts} attempts); nothing was recorded. Retry.`,
+          );
+  }
 }

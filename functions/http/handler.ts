@@ -83,6 +83,14 @@ export const walletInPath = (request: HttpRequest): WalletReach => {
   return walletId === undefined ? [] : [walletId];
 };
 
+/** The wallet a JSON body names in `field` (the use case validates the body properly later). */
+export const walletInBody =
+  (field: string) =>
+  (request: HttpRequest): WalletReach => {
+    const walletId = stringField(request.json(), field);
+    return walletId === undefined ? [] : [walletId];
+  };
+
 /** A field of a JSON object body when it is a string (the use case validates it properly later). */
 export function stringField(body: unknown, field: string): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
