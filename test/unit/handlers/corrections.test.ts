@@ -674,7 +674,7 @@ describe('POST /wallets/{wallet_id}/corrections: refusals change nothing', () =>
     expect(store.eventCount()).toBe(count + 1);
   });
 
-  it('answers 413 for a body over 256 KiB', async () => {
+  it('answers 413 for a body over 64 KiB (here 300 KB)', async () => {
     const count = store.eventCount();
     expectProblem(
       await correct('w1', { ...VALID, reason: 'x'.repeat(300_000) }),
