@@ -1,42 +1,25 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { activeRulesFromEnv } from '#adapters/compose.ts';
-import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { currentView } from '#app/wallet-projection.ts';
-import { formatMinor } from '#domain/money.ts';
-import type { ThresholdConfig } from '#domain/threshold.ts';
+import { type WalletViewDeps, walletNow } from '#app/queries/wallet-view.ts';
+import { walletReadDeps } from '#composition/lambda.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
-import { aboveThreshold } from '#domain/wallet-view.ts';
-import { problemErrors } from '#http/middleware.ts';
-import { logger } from '#http/observability.ts';
-import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
+import { httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
+import { jsonResult, walletNotFound } from '#http/problem.ts';
+import { detailsJson } from '#http/wallet-json.ts';
 
 /**
  * `GET /details/{wallet_id}` — the original wallet service's JSON, exactly:
  * `{"WalletID":…,"Balance":…,"AboveThreshold":…}`. Reads the projected view and folds in any
  * events the projector has not applied yet, so a read always reflects every acknowledged deposit.
  */
-export function makeDetailsHandler(
-  deps: () => Promise<{ stores: Pick<Stores, 'events' | 'readModels'>; config: ThresholdConfig }>,
-) {
-  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    const walletId = parseWalletId(event.pathParameters?.wallet_id);
-    const { stores, config } = await deps();
-    const view = await currentView(stores.events, stores.readModels, walletId, config);
-    if (view.eventCount === 0) throw walletNotFound(walletId, 'deposits');
-    return jsonResult(
-      200,
-      `{"WalletID":${JSON.stringify(walletId)},"Balance":${formatMinor(view.balanceMinor)},"AboveThreshold":${aboveThreshold(view)}}`,
-    );
-  };
-}
+export const makeDetailsHandler = (deps: () => Promise<WalletViewDeps>) =>
+  httpRoute({
+    wallets: walletInPath,
+    deps,
+    run: async (request, deps) => {
+      const walletId = parseWalletId(request.param('wallet_id'));
+      const view = await walletNow(deps, walletId);
+      if (view === undefined) throw walletNotFound(walletId, 'deposits');
+      return jsonResult(200, detailsJson(walletId, view));
+    },
+  });
 
-export const handler = middy(
-  makeDetailsHandler(async () => ({
-    stores: storesFromEnv(),
-    config: (await activeRulesFromEnv().current()).threshold,
-  })),
-)
-  .use(injectLambdaContext(logger))
-  .use(problemErrors(logger));
+export const handler = httpHandler(makeDetailsHandler(walletReadDeps));

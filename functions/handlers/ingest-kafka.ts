@@ -1,42 +1,21 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ingestDepsFromEnv } from '#adapters/compose.ts';
-import {
-  decodeRecord,
-  mskEventSchema,
-  type PartitionRecord,
-  recordsByPartition,
-} from '#adapters/kafka/msk-record.ts';
-import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
-import {
-  type BusIngestDeps,
-  deadLetter,
-  ingestCandidate,
-  type MessageOrigin,
-  type MessageOutcome,
-} from '#app/ingest-message.ts';
-import { logger, metrics } from '#http/observability.ts';
+import type { BusIngestDeps } from '#app/ingest-message.ts';
+import { mskEventSchema, recordsByPartition } from '#composition/formats.ts';
+import { busIngestDeps } from '#composition/lambda.ts';
+import { observed } from '#observability/middleware.ts';
+import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
+import { forEachPartition, ingestRecord, KafkaBatchRetryError } from '#triggers/kafka-batch.ts';
 
-/** How a dead letter from Kafka carries its record: the MSK record as JSON, value still base64. */
-export const MSK_RECORD_CONTENT_TYPE = 'application/vnd.tally.msk-record+json';
-
-/** Some partition stopped at a record that may succeed later: the event source delivers the batch again. */
-export class KafkaBatchRetryError extends Error {
-  override readonly name = 'KafkaBatchRetryError';
-}
+export { KafkaBatchRetryError, MSK_RECORD_CONTENT_TYPE } from '#triggers/kafka-batch.ts';
 
 /**
  * An MSK topic → the ingest core. Each record's value is one CloudEvent, JSON or protobuf
  * (functions/adapters/kafka/msk-record.ts says how the format is told apart).
  *
- * Partitions are processed concurrently, each in offset order. A record that can never take
- * effect goes to the events DLQ with its reason and its partition moves on. A record that may
- * succeed later stops its partition; once every partition has finished or stopped, the handler
- * throws, and the MSK event source delivers the whole batch again. Records that took effect the
- * first time are then duplicates by CloudEvent id and change nothing: exactly once, in effect.
+ * A record that can never take effect goes to the events DLQ and its partition moves on. A record
+ * that may succeed later stops its partition; once every partition has finished or stopped, the
+ * handler throws, and the MSK event source delivers the whole batch again. Records that took
+ * effect the first time are then duplicates by CloudEvent id and change nothing.
  *
  * Not Powertools' kafkaConsumer: it deserializes every value of a function with one schema type,
  * while producers here may mix JSON and protobuf on one topic, chosen per record by its headers.
@@ -48,37 +27,19 @@ export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
     if (!parsed.success)
       throw new Error('ingest-kafka: the event is not an MSK event (eventSource aws:kafka)');
     const bus = deps();
-    const counts = { recorded: 0, duplicate: 0, deadLettered: 0 };
-    const stopped: string[] = [];
-
-    await Promise.all(
-      recordsByPartition(parsed.data.records).map(async ({ partition, records }) => {
-        for (const entry of records) {
-          let outcome: MessageOutcome;
-          try {
-            outcome = await ingestRecord(bus, partition, entry);
-          } catch (error) {
-            const at = entry.ok ? `${partition}@${entry.record.offset}` : partition;
-            bus.log.warn('Record failed; its partition stops here and the batch will be delivered again', {
-              at,
-              error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
-            });
-            stopped.push(at);
-            return;
-          }
-          if (outcome.kind === 'recorded') counts.recorded++;
-          else if (outcome.kind === 'duplicate') counts.duplicate++;
-          else counts.deadLettered++;
-        }
-      }),
+    const counts = new IngestCounts();
+    const stopped = await forEachPartition(
+      recordsByPartition(parsed.data.records),
+      async (partition, entry) => void counts.count(await ingestRecord(bus, partition, entry)),
+      (at, error) =>
+        bus.log.warn('Record failed; its partition stops here and the batch will be delivered again', {
+          at,
+          error: errorSummary(error),
+        }),
     );
-
-    if (counts.recorded > 0) metrics.addMetric('EventsRecorded', MetricUnit.Count, counts.recorded);
-    if (counts.duplicate > 0) metrics.addMetric('EventsDuplicate', MetricUnit.Count, counts.duplicate);
-    if (counts.deadLettered > 0)
-      metrics.addMetric('EventsDeadLettered', MetricUnit.Count, counts.deadLettered);
+    counts.retried = stopped.length;
+    counts.emit();
     if (stopped.length > 0) {
-      metrics.addMetric('EventsRetried', MetricUnit.Count, stopped.length);
       throw new KafkaBatchRetryError(
         `${stopped.length} partition(s) stopped at a record that may succeed later (${stopped.join(', ')}); the batch is delivered again`,
       );
@@ -86,41 +47,4 @@ export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
   };
 }
 
-async function ingestRecord(
-  bus: BusIngestDeps,
-  partition: string,
-  entry: PartitionRecord,
-): Promise<MessageOutcome> {
-  if (!entry.ok) {
-    return deadLetter(
-      bus,
-      {
-        origin: 'kafka',
-        originId: partition,
-        body: JSON.stringify(entry.raw) ?? 'null',
-        contentType: MSK_RECORD_CONTENT_TYPE,
-      },
-      { code: 'undecodable', reason: entry.reason },
-    );
-  }
-  const { record } = entry;
-  const origin: MessageOrigin = {
-    origin: 'kafka',
-    originId: `${partition}@${record.offset}`,
-    body: JSON.stringify(record),
-    contentType: MSK_RECORD_CONTENT_TYPE,
-  };
-  const decoded = decodeRecord(record);
-  if (!decoded.ok) return deadLetter(bus, origin, { code: decoded.code, reason: decoded.reason });
-  return ingestCandidate(bus, decoded.candidate, origin);
-}
-
-export const handler = middy(
-  makeIngestKafkaHandler(() => ({
-    ingest: ingestDepsFromEnv(),
-    deadLetters: deadLettersFromEnv(),
-    log: logger,
-  })),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics: true });

@@ -1,96 +1,71 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
-import { randomIds, systemClock } from '#adapters/clock.ts';
-import { activeRulesFromEnv } from '#adapters/compose.ts';
-import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { jobQueueFromEnv } from '#adapters/sqs/jobs-queue.ts';
 import { replayLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { replayWallet } from '#app/replay.ts';
+import { adminToken, replayDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
-import { authorizeAdmin } from '#http/admin.ts';
+import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
-import { problemErrors } from '#http/middleware.ts';
-import { logger } from '#http/observability.ts';
-import { HttpProblem, type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
-import { parseJsonBody, parseWith } from '#http/request.ts';
-import { ENV } from '#lib/wiring.ts';
+import { jsonResult, walletNotFound } from '#http/problem.ts';
+import { problem } from '#http/problems.ts';
+import { replayBody, replayReach } from '#http/replay-body.ts';
+import { parseWith } from '#http/request.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
-import type { JobQueue } from '#ports/jobs.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import type { JobQueue, JobStore } from '#ports/jobs.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+import type { SnapshotStore } from '#ports/snapshots.ts';
 
-const replayBody = z.strictObject({
-  walletId: z.string().optional(),
-  fromVersion: z.number().int().min(1).optional(),
-  dryRun: z.boolean().optional(),
-});
+export interface ReplayDeps {
+  stores: { events: EventStore; readModels: ReadModelStore; snapshots: SnapshotStore; jobs: JobStore };
+  config: ThresholdConfig;
+  queue: () => JobQueue;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+const isPost = (request: HttpRequest) => request.method === 'POST';
+const body = (request: HttpRequest) => (request.event.body ? request.json() : {});
 
 /**
  * `POST /replay` (admin): rebuilds one wallet's read model from the event store and says what
  * changed, at once; without a wallet, starts a job over every wallet (202, followed at
  * `GET /replay/{jobId}`), which runs page by page on the jobs queue, past API Gateway's 30 s.
  */
-export function makeReplayHandler(
-  deps: () => Promise<{
-    stores: Pick<Stores, 'events' | 'readModels' | 'snapshots' | 'jobs'>;
-    config: ThresholdConfig;
-    queue: () => JobQueue;
-    clock: Clock;
-    ids: IdGenerator;
-    adminToken?: string;
-  }>,
-) {
-  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    const { stores, config, queue, clock, ids, adminToken } = await deps();
-    authorizeAdmin(event, adminToken);
-    if (event.requestContext.http.method === 'GET') {
-      return jobReportResult(stores.jobs, 'replay', event.pathParameters?.jobId);
-    }
-    const body = parseWith(replayBody, event.body ? parseJsonBody(event) : {});
-    const dryRun = body.dryRun === true;
-    if (body.walletId === undefined) {
-      if (body.fromVersion !== undefined) {
-        throw new HttpProblem({
-          status: 422,
-          code: 'from-version-needs-wallet',
-          title: 'Unprocessable request',
-          detail: 'fromVersion is a version of one wallet: name the walletId too.',
-        });
+export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = adminToken) =>
+  httpRoute({
+    admin: { token },
+    wallets: (request) => (isPost(request) ? replayReach(body(request)) : []),
+    deps,
+    run: async (request, { stores, config, queue, clock, ids }) => {
+      if (!isPost(request)) return jobReportResult(stores.jobs, 'replay', request.param('jobId'));
+      const { walletId: named, fromVersion, dryRun = false } = parseWith(replayBody, body(request));
+      if (named === undefined) {
+        if (fromVersion !== undefined) {
+          throw problem(
+            'from-version-needs-wallet',
+            'fromVersion is a version of one wallet: name the walletId too.',
+          );
+        }
+        const job = await startJob(
+          { jobs: stores.jobs, queue: queue(), clock, ids },
+          { kind: 'replay', dryRun },
+        );
+        return jobStarted(job);
       }
-      return jobStarted(
-        await startJob({ jobs: stores.jobs, queue: queue(), clock, ids }, { kind: 'replay', dryRun }),
-      );
-    }
-    const walletId = parseWalletId(body.walletId);
-    const result = await replayWallet(stores.events, stores.readModels, walletId, config, {
-      dryRun,
-      snapshots: stores.snapshots,
-      ...(body.fromVersion === undefined ? {} : { fromVersion: body.fromVersion }),
-    });
-    if (result === undefined) throw walletNotFound(walletId);
-    return jsonResult(
-      200,
-      JSON.stringify({
+      const walletId = parseWalletId(named);
+      const from = fromVersion === undefined ? {} : { fromVersion };
+      const options = { dryRun, snapshots: stores.snapshots, ...from };
+      const result = await replayWallet(stores.events, stores.readModels, walletId, config, options);
+      if (result === undefined) throw walletNotFound(walletId);
+      const line = {
         dryRun,
         ...replayLine(result),
-        fromVersion: body.fromVersion ?? null,
+        fromVersion: fromVersion ?? null,
         fromSnapshot: result.fromSnapshot,
-      }),
-    );
-  };
-}
+      };
+      return jsonResult(200, JSON.stringify(line));
+    },
+  });
 
-export const handler = middy(
-  makeReplayHandler(async () => ({
-    stores: storesFromEnv(),
-    config: (await activeRulesFromEnv().current()).threshold,
-    queue: jobQueueFromEnv,
-    clock: systemClock,
-    ids: randomIds,
-    adminToken: process.env[ENV.adminToken],
-  })),
-)
-  .use(injectLambdaContext(logger))
-  .use(problemErrors(logger));
+export const handler = httpHandler(makeReplayHandler(replayDeps));

@@ -1,8 +1,6 @@
-import { jobReport } from '#app/jobs.ts';
+import { findJobReport } from '#app/queries/job-report.ts';
 import type { Job, JobKind, JobReport, JobStore } from '#ports/jobs.ts';
 import { HttpProblem, type HttpResult, jsonResult } from './problem.ts';
-
-const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -62,9 +60,8 @@ export async function jobReportResult(
   kind: JobKind,
   jobId: string | undefined,
 ): Promise<HttpResult> {
-  // Job ids are UUIDs (letters, digits, dashes); anything else is not a job, and never becomes a key.
-  const state = jobId === undefined || !JOB_ID.test(jobId) ? undefined : await jobs.get(jobId);
-  if (state === undefined || state.job.params.kind !== kind) {
+  const report = await findJobReport(jobs, kind, jobId);
+  if (report === undefined) {
     throw new HttpProblem({
       status: 404,
       code: 'job-not-found',
@@ -72,7 +69,6 @@ export async function jobReportResult(
       detail: `There is no ${kind} job ${(jobId ?? '').slice(0, 64)}.`,
     });
   }
-  const report = jobReport(state.job, state.segments);
   return jsonResult(
     200,
     JSON.stringify({

@@ -1,16 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { isDomainError } from '#domain/errors.ts';
 import { isVersionConflict } from '#ports/event-store.ts';
 import { HttpProblem, type HttpResult, problemResult } from './problem.ts';
-
-const DOMAIN_STATUS: Record<string, number> = {
-  invalid_wallet_id: 400,
-  invalid_amount: 400,
-  invalid_time: 400,
-  wallet_not_found: 404,
-};
+import { rejectionProblem } from './problems.ts';
 
 /** AWS errors that mean "too much at once": the SDK already retried; the client should too. */
 const THROTTLING = new Set([
@@ -43,13 +36,9 @@ export function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEven
         request.response = problemResult(error.problem, instance);
         return;
       }
-      if (isDomainError(error)) {
-        const status = DOMAIN_STATUS[error.code] ?? 400;
-        const title = status === 404 ? 'Not found' : 'Bad request';
-        request.response = problemResult(
-          { status, code: error.code.replaceAll('_', '-'), title, detail: error.detail },
-          instance,
-        );
+      const rejected = rejectionProblem(error);
+      if (rejected !== undefined) {
+        request.response = problemResult(rejected.problem, instance);
         return;
       }
       const unavailable = isThrottling(error)

@@ -1,12 +1,12 @@
 import { type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestDepsFromEnv } from '../../functions/adapters/compose.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
 import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
 import { deadLettersFromEnv } from '../../functions/adapters/sqs/dead-letters.ts';
+import { ingestDepsFromEnv } from '../../functions/composition/lambda.ts';
 import type { EventStore } from '../../functions/ports/event-store.ts';
 import { FUNCTIONS } from '../../lib/wiring.ts';
 import {

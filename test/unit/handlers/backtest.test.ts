@@ -52,14 +52,16 @@ beforeEach(() => {
 const ruleSets = () => new RuleSetVersions(ruleSetStore, sha256Hex);
 
 const handler = middy(
-  makeBacktestHandler(async () => ({
-    stores: { events: store, jobs },
-    ruleSets: ruleSets(),
-    queue: () => queue,
-    clock: deps.clock,
-    ids: deps.ids,
-    ...(adminToken === undefined ? {} : { adminToken }),
-  })),
+  makeBacktestHandler(
+    async () => ({
+      stores: { events: store, jobs },
+      ruleSets: ruleSets(),
+      queue: () => queue,
+      clock: deps.clock,
+      ids: deps.ids,
+    }),
+    () => adminToken,
+  ),
 ).use(problemErrors(logger));
 
 function post(body: unknown, headers: Record<string, string> = AUTHORIZED) {

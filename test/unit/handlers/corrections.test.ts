@@ -40,15 +40,17 @@ beforeEach(() => {
 });
 
 const handler = middy(
-  makeCorrectionsHandler(async () => ({
-    stores: { events: store, readModels: store },
-    ruleSets: new RuleSetVersions(ruleSetStore, sha256Hex),
-    activeVersion: async () => (await deps.rules.current()).version,
-    config: CONFIG,
-    clock: deps.clock,
-    ids: deps.ids,
-    ...(adminToken === undefined ? {} : { adminToken }),
-  })),
+  makeCorrectionsHandler(
+    async () => ({
+      stores: { events: store, readModels: store },
+      ruleSets: new RuleSetVersions(ruleSetStore, sha256Hex),
+      activeVersion: async () => (await deps.rules.current()).version,
+      config: CONFIG,
+      clock: deps.clock,
+      ids: deps.ids,
+    }),
+    () => adminToken,
+  ),
 ).use(problemErrors(logger));
 
 /** POST /wallets/{walletId}/corrections; a string body is sent as it is. */
@@ -672,7 +674,7 @@ describe('POST /wallets/{wallet_id}/corrections: refusals change nothing', () =>
     expect(store.eventCount()).toBe(count + 1);
   });
 
-  it('answers 413 for a body over 256 KiB', async () => {
+  it('answers 413 for a body over 64 KiB (here 300 KB)', async () => {
     const count = store.eventCount();
     expectProblem(
       await correct('w1', { ...VALID, reason: 'x'.repeat(300_000) }),

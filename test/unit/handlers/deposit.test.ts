@@ -170,7 +170,7 @@ describe('POST /deposit', () => {
     expect(problemOf(response).type).toBe('/problems/missing-body');
   });
 
-  it('answers a body over 256 KiB with 413', async () => {
+  it('answers a body over 64 KiB (here 256 KiB) with 413', async () => {
     const response = await post(`{"WalletID":"w1","Amount":1,"pad":"${'x'.repeat(256 * 1024)}"}`);
     expect(response.statusCode).toBe(413);
     expect(problemOf(response).type).toBe('/problems/body-too-large');

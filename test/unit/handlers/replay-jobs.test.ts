@@ -15,8 +15,8 @@ import { rebuildView } from '#domain/wallet-view.ts';
 import { makeReplayHandler } from '#handlers/replay.ts';
 import { makeRunJobsHandler } from '#handlers/run-jobs.ts';
 import { problemErrors } from '#http/middleware.ts';
-import { logger as handlerLogger } from '#http/observability.ts';
 import type { HttpResult } from '#http/problem.ts';
+import { logger as handlerLogger } from '#observability/powertools.ts';
 import type { JobMessage } from '#ports/jobs.ts';
 import { apiRequest, expectProblem } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
@@ -63,14 +63,16 @@ beforeEach(() => {
 });
 
 const handler = middy(
-  makeReplayHandler(async () => ({
-    stores: { events: store, readModels: store, snapshots, jobs },
-    config: CONFIG,
-    queue: () => queue,
-    clock: deps.clock,
-    ids: deps.ids,
-    ...(adminToken === undefined ? {} : { adminToken }),
-  })),
+  makeReplayHandler(
+    async () => ({
+      stores: { events: store, readModels: store, snapshots, jobs },
+      config: CONFIG,
+      queue: () => queue,
+      clock: deps.clock,
+      ids: deps.ids,
+    }),
+    () => adminToken,
+  ),
 ).use(problemErrors(logger));
 
 function post(body: unknown, headers: Record<string, string> = AUTHORIZED) {

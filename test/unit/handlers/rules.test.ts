@@ -27,7 +27,10 @@ const problemOrNothing = (response: { headers?: Record<string, unknown>; body: s
   response.headers?.['content-type'] === 'application/problem+json' ? problemOf(response).type : undefined;
 
 const handler = middy(
-  makeRulesHandler(() => ({ ruleSets: store, clock: { nowMs: () => NOW_MS }, adminToken })),
+  makeRulesHandler(
+    () => ({ ruleSets: store, clock: { nowMs: () => NOW_MS } }),
+    () => adminToken,
+  ),
 ).use(problemErrors(logger));
 
 function request(

@@ -151,6 +151,7 @@ describe('idempotencyKey', () => {
     ['  "abc"  ', 'abc'],
     ['3f2b8a6e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '3f2b8a6e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'],
     ['x'.repeat(255), 'x'.repeat(255)],
+    ['order-2026/11:retry~1@shop+eu=1_a.b', 'order-2026/11:retry~1@shop+eu=1_a.b'],
   ])('reads %j as %j', (value, expected) => {
     expect(idempotencyKey(withKey(value))).toBe(expected);
   });
@@ -159,7 +160,20 @@ describe('idempotencyKey', () => {
     expect(idempotencyKey(httpEvent({ method: 'POST', path: '/deposit' }))).toBeUndefined();
   });
 
-  it.each([[''], ['""'], ['a b'], ['x'.repeat(256)], ['ключ']])('refuses %j with 400', (value) => {
+  it.each([
+    [''],
+    ['""'],
+    ['a b'],
+    ['x'.repeat(256)],
+    ['ключ'],
+    ['"'],
+    ['"""'],
+    ['a"b'],
+    ['{key}'],
+    ['key;drop'],
+    ['key\\n'],
+    ['%2F..%2F'],
+  ])('refuses %j with 400', (value) => {
     let thrown: unknown;
     try {
       idempotencyKey(withKey(value));

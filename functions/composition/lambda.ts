@@ -1,0 +1,134 @@
+// The one place that names the clock and id implementations (they move to #adapters/clock.ts).
+import { randomIds, systemClock } from '#adapters/clock.ts';
+import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
+import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
+import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
+import { eventsQueueFromEnv, toMessageBody } from '#adapters/sqs/events-queue.ts';
+import { jobQueueFromEnv } from '#adapters/sqs/jobs-queue.ts';
+import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import type { DepositDeps } from '#app/deposit.ts';
+import type { IngestDeps } from '#app/ingest.ts';
+import type { BusIngestDeps } from '#app/ingest-message.ts';
+import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
+import type { JobDeps } from '#app/jobs.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import { logger } from '#observability/powertools.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import { configFromEnv } from './config.ts';
+
+/**
+ * The composition root of a Lambda function instance: the only runtime code that builds adapters
+ * (DynamoDB stores, SQS queues, the clock, hashing) from configuration. Each builder below hands
+ * one handler its use case's dependencies; what is expensive is built once per instance, on first
+ * use, so a handler module loads without touching the network or the environment.
+ */
+let activeRules: ActiveRuleSets | undefined;
+let ruleSetVersions: RuleSetVersions | undefined;
+
+export const stores = (): Stores => storesFromEnv();
+
+export function activeRulesFromEnv(): ActiveRuleSets {
+  activeRules ??= new ActiveRuleSets(storesFromEnv().ruleSets, systemClock, sha256Hex);
+  return activeRules;
+}
+
+/** Every published rule set version, compiled on first use (corrections and backtests). */
+export function ruleSetVersionsFromEnv(): RuleSetVersions {
+  ruleSetVersions ??= new RuleSetVersions(storesFromEnv().ruleSets, sha256Hex);
+  return ruleSetVersions;
+}
+
+/** Read on every call: the local runtime may set it after a handler module loaded. */
+export const adminToken = (): string | undefined => configFromEnv().adminToken;
+
+/** The threshold of the active rule set (the wallet view's flag). */
+const threshold = async (): Promise<ThresholdConfig> => (await activeRulesFromEnv().current()).threshold;
+
+/** How payloads are fingerprinted for idempotency: the store's canonical JSON, hashed. */
+export const hashing = {
+  sha256Hex,
+  canonicalJson,
+  fingerprint: (value: unknown): string => sha256Hex(canonicalJson(value)),
+} as const;
+
+export { RULE_SET_TEXT_BYTES_MAX };
+
+export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
+
+export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+
+export async function walletReadDeps(): Promise<{
+  stores: Pick<Stores, 'events' | 'readModels'>;
+  config: ThresholdConfig;
+}> {
+  return { stores: storesFromEnv(), config: await threshold() };
+}
+
+/** `POST /events`: the events queue, and how a queued message body is written. */
+export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger });
+export const eventFormats = { canonicalJson, messageBody: toMessageBody } as const;
+
+export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });
+
+export async function replayDeps() {
+  return { stores: storesFromEnv(), config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
+}
+
+export async function correctionsDeps() {
+  return {
+    stores: storesFromEnv(),
+    ruleSets: ruleSetVersionsFromEnv(),
+    activeVersion: async () => (await activeRulesFromEnv().current()).version,
+    config: await threshold(),
+    ...clockAndIds(),
+  };
+}
+
+export async function backtestDeps() {
+  return {
+    stores: storesFromEnv(),
+    ruleSets: ruleSetVersionsFromEnv(),
+    queue: jobQueueFromEnv,
+    ...clockAndIds(),
+  };
+}
+
+export function ingestDepsFromEnv(): IngestDeps {
+  return {
+    store: storesFromEnv().events,
+    ...clockAndIds(),
+    rules: activeRulesFromEnv(),
+    hash: sha256Hex,
+    canonicalJson,
+  };
+}
+
+/** The events queue's and Kafka's consumers: ingest, and the DLQ for what can never apply. */
+export const busIngestDeps = (): BusIngestDeps => ({
+  ingest: ingestDepsFromEnv(),
+  deadLetters: deadLettersFromEnv(),
+  log: logger,
+});
+
+let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
+
+export function jobDeps(): JobDeps {
+  const { events, readModels, jobs } = storesFromEnv();
+  if (jobWork === undefined) {
+    const workDeps = {
+      events,
+      readModels,
+      ruleSets: ruleSetVersionsFromEnv(),
+      config: threshold,
+      hash: sha256Hex,
+      ...clockAndIds(),
+    };
+    jobWork = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
+  }
+  return { store: events, jobs, queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork };
+}
+
+export async function projectorDeps() {
+  return { stores: storesFromEnv(), config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
+}

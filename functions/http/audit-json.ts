@@ -1,0 +1,91 @@
+import { formatMinor } from '#domain/money.ts';
+import { assertNever, type RecordedEvent } from '#domain/wallet.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * One stored event as the audit trail shows it: amounts as decimal text, times as ISO 8601.
+ * `withKeys`: idempotency keys are shown only to service and admin callers, because a key is a
+ * correction handle (an admin can name an event by it), not something the wallet owner needs.
+ */
+export function auditEventJson(
+  event: RecordedEvent,
+  correctedBy: ReadonlyMap<string, string[]>,
+  withKeys: boolean,
+) {
+  const base = {
+    eventId: event.eventId,
+    type: event.type,
+    lane: event.lane,
+    version: event.version,
+    recordedAt: iso(event.recordedAtMs),
+    ...(event.idempotencyKey === undefined || !withKeys ? {} : { idempotencyKey: event.idempotencyKey }),
+  };
+  const corrections = correctedBy.get(`${event.lane}:${event.version}`);
+  const annotated = corrections === undefined ? {} : { correctedBy: corrections };
+  switch (event.type) {
+    case 'Deposited':
+      return {
+        ...base,
+        data: {
+          amount: formatMinor(event.data.amountMinor),
+          time: iso(event.data.occurredAtMs),
+          ...(event.data.factId === undefined ? {} : { factId: event.data.factId }),
+        },
+        ...annotated,
+      };
+    case 'FactRecorded':
+      return {
+        ...base,
+        data: {
+          factId: event.data.factId,
+          source: event.data.source,
+          factType: event.data.factType,
+          time: iso(event.data.occurredAtMs),
+          data: JSON.parse(event.data.dataJson) as unknown,
+          ...(event.data.ruleSetVersion === undefined ? {} : { ruleSetVersion: event.data.ruleSetVersion }),
+        },
+        ...annotated,
+      };
+    case 'PointsAwarded':
+    case 'PointsAdjusted':
+      return { ...base, data: { ...event.data, points: Number(event.data.points) } };
+    case 'RulesApplied':
+      return {
+        ...base,
+        data: {
+          ruleSetVersion: event.data.ruleSetVersion,
+          from: event.data.fromMs === undefined ? null : iso(event.data.fromMs),
+          to: event.data.toMs === undefined ? null : iso(event.data.toMs),
+          causeId: event.data.causeId,
+        },
+      };
+    case 'EventCorrected':
+      return {
+        ...base,
+        data: {
+          target: event.data.target,
+          action: event.data.action,
+          reason: event.data.reason,
+          ...(event.data.deposit === undefined
+            ? {}
+            : {
+                deposit: {
+                  amount: formatMinor(event.data.deposit.amountMinor),
+                  time: iso(event.data.deposit.occurredAtMs),
+                },
+              }),
+          ...(event.data.fact === undefined
+            ? {}
+            : {
+                fact: {
+                  time: iso(event.data.fact.occurredAtMs),
+                  data: JSON.parse(event.data.fact.dataJson) as unknown,
+                },
+              }),
+        },
+      };
+    default:
+      return assertNever(event);
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { RuleSetVersions } from '#app/active-rules.ts';
+import type { Candidate } from '#app/backtest.ts';
+import { rfc3339Time } from '#app/cloud-event.ts';
+import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
+import { compileRuleSet } from '#rules/rule-set.ts';
+import { problem } from './problems.ts';
+import { invalidRules } from './rules-problem.ts';
+
+/** Wallets one request may name; more (or none: every wallet) run as a job. */
+export const BACKTEST_WALLETS_MAX = 100;
+
+/** `POST /rules/backtest`'s body. */
+export const backtestBody = z
+  .strictObject({
+    rules: z.string().min(1, 'must not be empty').max(200_000).optional(),
+    ruleSetVersion: z.number().int().min(0).optional(),
+    walletIds: z
+      .array(z.string().regex(WALLET_ID_PATTERN, 'does not match the wallet id rule'))
+      .min(1, 'must name at least one wallet (leave it out for every wallet)')
+      .max(
+        BACKTEST_WALLETS_MAX,
+        `names at most ${BACKTEST_WALLETS_MAX} wallets (leave it out for a job over every wallet)`,
+      )
+      .optional(),
+    from: rfc3339Time.optional(),
+    to: rfc3339Time.optional(),
+    apply: z.boolean().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.rules === undefined) === (body.ruleSetVersion === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules'],
+        message: 'send exactly one of rules (text) and ruleSetVersion',
+      });
+    }
+    if (body.apply === true && body.ruleSetVersion === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apply'],
+        message:
+          'apply needs ruleSetVersion: publish the rule set first (PUT /rules), so every adjustment names a stored version',
+      });
+    }
+    if (body.from !== undefined && body.to !== undefined && Date.parse(body.from) >= Date.parse(body.to)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    }
+  });
+
+export type BacktestBody = z.infer<typeof backtestBody>;
+
+/** The wallets a backtest names: those listed, or every wallet when none are. */
+export function backtestReach(body: unknown): readonly string[] | 'every' {
+  const listed =
+    typeof body === 'object' && body !== null ? (body as { walletIds?: unknown }).walletIds : undefined;
+  if (!Array.isArray(listed)) return 'every';
+  return listed.map((walletId) => (typeof walletId === 'string' ? walletId : ''));
+}
+
+/** The candidate: a published version (422 when it is not), or text compiled here (422 with its errors). */
+export async function candidateOf(
+  body: BacktestBody,
+  ruleSets: RuleSetVersions,
+  hash: (text: string) => string,
+): Promise<Candidate> {
+  if (body.ruleSetVersion !== undefined) {
+    const ruleSet = await ruleSets.get(body.ruleSetVersion);
+    if (ruleSet === undefined) {
+      throw problem('rule-set-not-found', `Rule set version ${body.ruleSetVersion} is not published.`);
+    }
+    return { ruleSet, version: body.ruleSetVersion };
+  }
+  const compiled = compileRuleSet(body.rules ?? '', { hash, source: 'candidate' });
+  if (!compiled.ok) throw invalidRules(compiled.errors);
+  return { ruleSet: compiled.ruleSet, version: null };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { EventPosition } from '#app/queries/positions.ts';
+import type { AsOf } from '#app/queries/wallet-view.ts';
+import { badRequest } from './problem.ts';
+
+/** Pages of awards or audit events: this many unless `limit` says otherwise, never more than the max. */
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 200;
+
+const cursorSchema = z.object({ lane: z.number().int().min(0).max(99), version: z.number().int().min(1) });
+
+/** A cursor is the position of the next event to list, opaque to the client (base64url JSON). */
+export const encodeCursor = (position: EventPosition): string =>
+  Buffer.from(JSON.stringify({ lane: position.lane, version: position.version })).toString('base64url');
+
+export const nextCursor = (position: EventPosition | undefined): string | null =>
+  position === undefined ? null : encodeCursor(position);
+
+function decodeCursor(text: string): EventPosition {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
+  }
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return PAGE_DEFAULT;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
+    throw badRequest('invalid-limit', `limit must be a whole number from 1 to ${PAGE_MAX}.`);
+  }
+  return limit;
+}
+
+export interface PageQuery {
+  limit: number;
+  /** Where the page starts; the first event of lane 0 without a cursor. */
+  from: EventPosition;
+  /** True when the client sent a cursor (a later page). */
+  continued: boolean;
+}
+
+/** `?limit=&cursor=`, the one pagination every listing route takes. */
+export function pageQuery(query: Readonly<Record<string, string | undefined>>): PageQuery {
+  const limit = parseLimit(query.limit);
+  if (query.cursor === undefined) return { limit, from: { lane: 0, version: 1 }, continued: false };
+  return { limit, from: decodeCursor(query.cursor), continued: true };
+}
+
+/** `asOf` is an ISO 8601 time (recorded at or before it) or a wallet version (its first N events). */
+export function parseAsOf(text: string): AsOf {
+  if (/^\d{1,12}$/.test(text)) return { kind: 'version', version: Number(text) };
+  const atMs = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(text) && Number.isFinite(atMs)) {
+    return { kind: 'time', atMs };
+  }
+  throw badRequest(
+    'invalid-as-of',
+    'asOf must be an ISO 8601 time (e.g. 2026-11-22T10:00:00Z) or a version number.',
+  );
+}

@@ -1,0 +1,47 @@
+import type { Award, ExplainedAward, Fact } from '#app/queries/points.ts';
+import { formatMinor } from '#domain/money.ts';
+import { aboveThreshold, type WalletView } from '#domain/wallet-view.ts';
+
+/**
+ * Response bodies of the wallet read routes. Amounts are written as exact JSON numbers from
+ * minor units, so the JSON is built as text where an amount appears.
+ */
+
+/** `GET /details/{wallet_id}`: the original wallet service's JSON, exactly. */
+export const detailsJson = (walletId: string, view: WalletView): string =>
+  `{"WalletID":${JSON.stringify(walletId)},"Balance":${formatMinor(view.balanceMinor)},"AboveThreshold":${aboveThreshold(view)}}`;
+
+/** `GET /wallets/{wallet_id}` (and `?asOf=`). */
+export function walletJson(walletId: string, view: WalletView, asOf?: string): string {
+  return (
+    `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
+    `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
+    `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}` +
+    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`}}`
+  );
+}
+
+/** An award with what explains it: the rule (id, version, text hash) and the fact that earned it. */
+function explain(award: Award, fact: Fact | undefined) {
+  return {
+    points: Number(award.data.points),
+    ruleId: award.data.ruleId,
+    ruleSetVersion: award.data.ruleSetVersion,
+    ruleTextHash: award.data.ruleTextHash,
+    factId: award.data.factId,
+    factType: fact?.data.factType ?? null,
+    factSource: fact?.data.source ?? null,
+    factTime: fact ? new Date(fact.data.occurredAtMs).toISOString() : null,
+    recordedAt: new Date(award.recordedAtMs).toISOString(),
+    eventId: award.eventId,
+    lane: award.lane,
+    version: award.version,
+  };
+}
+
+/** `GET /wallets/{wallet_id}/points`: the awards of a page, each explained. */
+export const awardsJson = (awards: readonly ExplainedAward[]) =>
+  awards.map(({ award, fact, adjustment }) => ({
+    ...explain(award, fact),
+    ...(adjustment === undefined ? {} : { adjustment }),
+  }));
