@@ -13,6 +13,7 @@ import { FUNCTIONS } from '#lib/wiring.ts';
  * wiring table's routes: 401 for a missing or bad token, 403 for a missing scope, and the claims
  * handed on as API Gateway hands them.
  */
+type SigningKey = Parameters<SignJWT['sign']>[0];
 const routes = compileRoutes(FUNCTIONS);
 const route = (routeKey: string) => {
   const found = routes.find((candidate) => candidate.routeKey === routeKey);
@@ -51,9 +52,9 @@ describe('local authorizer, --auth (jwt)', () => {
     const other = await generateKeyPair('ES256');
     // The issuer's own private key, so only the claim under test is wrong.
     const own = JSON.parse(await readFile(issuer.keyFile, 'utf8')) as { privateJwk: JWK };
-    const ownKey = (await importJWK({ ...own.privateJwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
+    const ownKey = (await importJWK({ ...own.privateJwk, alg: 'ES256' }, 'ES256')) as SigningKey;
     const kid = issuer.jwks.keys[0]?.kid ?? '';
-    const signed = (build: (token: SignJWT) => SignJWT, key: CryptoKey = other.privateKey) =>
+    const signed = (build: (token: SignJWT) => SignJWT, key: SigningKey = other.privateKey) =>
       build(new SignJWT({ scope: 'wallets:write' }).setProtectedHeader({ alg: 'ES256', kid })).sign(key);
     const valid = (token: SignJWT) =>
       token.setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setExpirationTime('1h');
