@@ -82,22 +82,7 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
   const { loadRuleFile } = await import('../functions/cli/rules-file.ts');
   const { sha256Hex } = await import('#adapters/dynamodb/event-hash.ts');
 
-  if (action === 'check') {
-    let failed = 0;
-    for (const target of targets) {
-      const { shown, compiled, errors } = await loadRuleFile(target, io.cwd);
-      if (compiled.ok) {
-        const { rules, flag } = compiled.ruleSet;
-        io.out(
-          `${shown}: ok — ${rules.length} rule(s); ${flag.id}: > ${Number(flag.thresholdMinor) / 100} within ${flag.windowMs / 1000} s`,
-        );
-      } else {
-        failed++;
-        for (const line of errors) io.err(line);
-      }
-    }
-    return failed === 0 ? EXIT_OK : EXIT_FAILED;
-  }
+  if (action === 'check') return checkRules(targets, io);
 
   if (targets.length !== 1) throw new UsageError('publish takes one file or directory');
   const { shown, text, errors } = await loadRuleFile(targets[0] as string, io.cwd);
@@ -142,6 +127,25 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
     `${shown}: ${response.status === 201 ? 'published as' : 'already active as'} version ${version} on ${url}`,
   );
   return EXIT_OK;
+}
+
+/** `tally rules check`: compiles each file and prints every error as file:line:column: message. */
+async function checkRules(targets: string[], io: Io): Promise<number> {
+  const { loadRuleFile } = await import('../functions/cli/rules-file.ts');
+  let failed = 0;
+  for (const target of targets) {
+    const { shown, compiled, errors } = await loadRuleFile(target, io.cwd);
+    if (compiled.ok) {
+      const { rules, flag } = compiled.ruleSet;
+      io.out(
+        `${shown}: ok — ${rules.length} rule(s); ${flag.id}: > ${Number(flag.thresholdMinor) / 100} within ${flag.windowMs / 1000} s`,
+      );
+    } else {
+      failed++;
+      for (const line of errors) io.err(line);
+    }
+  }
+  return failed === 0 ? EXIT_OK : EXIT_FAILED;
 }
 
 function generalHelp(): string {

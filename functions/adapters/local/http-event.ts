@@ -46,27 +46,7 @@ export interface JwtAuthorizerContext {
 export function buildEvent(
   input: EventInput,
 ): APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer {
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (let index = 0; index + 1 < input.rawHeaders.length; index += 2) {
-    const name = (input.rawHeaders[index] ?? '').toLowerCase();
-    const value = input.rawHeaders[index + 1] ?? '';
-    if (name === 'cookie') {
-      // v2 moves cookies out of the headers into their own array, one entry per cookie.
-      for (const cookie of value.split(';')) if (cookie.trim() !== '') cookies.push(cookie.trim());
-      continue;
-    }
-    // Repeated headers are joined with commas, as API Gateway does.
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-  }
-  // What API Gateway adds in front of every integration.
-  headers['x-forwarded-for'] ??= input.sourceIp;
-  headers['x-forwarded-port'] ??= String(input.localPort);
-  headers['x-forwarded-proto'] ??= 'http';
-  headers['x-amzn-trace-id'] ??=
-    `Root=1-${Math.floor(input.nowMs / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
-  if (input.body.length > 0) headers['content-length'] ??= String(input.body.length);
-
+  const { headers, cookies } = eventHeaders(input);
   const queryStringParameters: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(input.rawQueryString)) {
     const previous = queryStringParameters[name];
@@ -110,6 +90,34 @@ export function buildEvent(
     isBase64Encoded: input.body.length > 0 && !textual,
   };
   return event;
+}
+
+/**
+ * Headers as payload 2.0 carries them: lower-cased, repeats joined with commas, cookies moved to
+ * their own array, and what API Gateway adds in front of every integration.
+ */
+function eventHeaders(input: EventInput): { headers: Record<string, string>; cookies: string[] } {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let index = 0; index + 1 < input.rawHeaders.length; index += 2) {
+    const name = (input.rawHeaders[index] ?? '').toLowerCase();
+    const value = input.rawHeaders[index + 1] ?? '';
+    if (name === 'cookie') {
+      // v2 moves cookies out of the headers into their own array, one entry per cookie.
+      for (const cookie of value.split(';')) if (cookie.trim() !== '') cookies.push(cookie.trim());
+      continue;
+    }
+    // Repeated headers are joined with commas, as API Gateway does.
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  headers['x-forwarded-for'] ??= input.sourceIp;
+  headers['x-forwarded-port'] ??= String(input.localPort);
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-amzn-trace-id'] ??=
+    `Root=1-${Math.floor(input.nowMs / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+  if (input.body.length > 0) headers['content-length'] ??= String(input.body.length);
+
+  return { headers, cookies };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
