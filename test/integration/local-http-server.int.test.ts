@@ -245,7 +245,8 @@ describe('local HTTP API: results and its own answers', () => {
     // A client that keeps writing 2 MB in chunks, with no Content-Length (chunked), reads the 413;
     // the socket is neither reset nor closed under it, and serves the next request.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const post = (chunks: number): Promise<{ status: number; body: string }> =>
+    const errors: Error[] = [];
+    const post = (chunks: number): Promise<{ status: number; body: string; reusedSocket: boolean }> =>
       new Promise((resolve, reject) => {
         const request = httpRequest(`${server.url}/echo/stream`, { method: 'POST', agent }, (response) => {
           let body = '';
@@ -253,10 +254,16 @@ describe('local HTTP API: results and its own answers', () => {
           response.on('data', (text: string) => {
             body += text;
           });
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body, reusedSocket: request.reusedSocket }),
+          );
           response.on('error', reject);
         });
-        request.on('error', reject);
+        // Kept after the answer too: a reset that follows the 413 shows up here.
+        request.on('error', (error) => {
+          errors.push(error);
+          reject(error);
+        });
         const chunk = Buffer.alloc(64 * 1024, 0x61);
         let sent = 0;
         const writeMore = (): void => {
@@ -277,6 +284,9 @@ describe('local HTTP API: results and its own answers', () => {
       expect(JSON.parse(refused.body)).toMatchObject({ status: 413, type: '/problems/body-too-large' });
       const next = await post(0);
       expect(next.status).toBe(200);
+      // The same keep-alive connection answered both: it was neither reset nor closed.
+      expect(next.reusedSocket).toBe(true);
+      expect(errors).toEqual([]);
     } finally {
       agent.destroy();
     }
