@@ -7,7 +7,7 @@ import {
   type LocalAuthMode,
   type LocalAuthorizer,
 } from './local-authorizer.ts';
-import { OpenAdminRoutesError } from './runtime-options.ts';
+import { type LocalRuntimeOptions, OpenAdminRoutesError } from './runtime-options.ts';
 
 /** The local runtime's authorization: the mode, the admin token, and the dev issuer's keys. */
 export interface LocalAuth {
@@ -22,16 +22,15 @@ export interface LocalAuth {
  * Builds the authorizer before anything listens, and refuses a non-loopback host while admin routes
  * would answer anyone. TALLY_ADMIN_TOKEN is read from the runtime's `env` or the process.
  */
-export async function setUpLocalAuth(options: {
-  mode: LocalAuthMode;
-  host: string;
-  dataDir: string | undefined;
-  env: Record<string, string> | undefined;
-}): Promise<LocalAuth> {
+export async function setUpLocalAuth(
+  options: Pick<LocalRuntimeOptions, 'auth' | 'host' | 'dataDir' | 'env'>,
+): Promise<LocalAuth> {
+  const mode = options.auth ?? 'off';
+  const host = options.host ?? '127.0.0.1';
   const adminToken = options.env?.[ENV.adminToken] ?? process.env[ENV.adminToken];
-  const open = adminRoutesOpen({ mode: options.mode, adminToken });
-  if (open && !isLoopback(options.host)) throw new OpenAdminRoutesError(options.host);
-  if (options.mode === 'off') {
+  const open = adminRoutesOpen({ mode, adminToken });
+  if (open && !isLoopback(host)) throw new OpenAdminRoutesError(host);
+  if (mode === 'off') {
     return {
       mode: 'off',
       authorizer: createLocalAuthorizer({ mode: 'off', adminToken }),

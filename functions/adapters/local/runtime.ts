@@ -73,12 +73,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return stopping;
   };
   try {
-    const auth = await setUpLocalAuth({
-      mode: options.auth ?? 'off',
-      host: options.host ?? '127.0.0.1',
-      dataDir: options.dataDir,
-      env: options.env,
-    });
+    const auth = await setUpLocalAuth(options);
     const loadHandler = localHandlerLoader(options.repoRoot ?? REPO_ROOT, options.wrapHandler);
     services.http = await listen(options, functions, loadHandler, auth, ready.promise, log);
     services.sqs = startLocalSqs({ host: '127.0.0.1', port: 0 });
@@ -98,22 +93,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     startPollers(options, services, queues, consumers, log);
     ready.resolve();
     if (consumers.jobsQueue.length > 0) {
-      const jobsQueueUrl = queues.jobs.queueUrl;
-      services.resumingJobs = resumeUnfinishedJobs({
-        endpoint,
-        tableName,
-        sqs: queues.client,
-        jobsQueueUrl,
-        log,
-      });
+      const jobs = { endpoint, tableName, sqs: queues.client, jobsQueueUrl: queues.jobs.queueUrl, log };
+      services.resumingJobs = resumeUnfinishedJobs(jobs);
     }
-    const http = services.http;
-    return runtimeHandle(
-      { http, endpoint, tableName, streamArn: table.streamArn },
-      { ...services, poller, queues },
-      auth,
-      stop,
-    );
+    const started = { http: services.http, endpoint, tableName, streamArn: table.streamArn };
+    return runtimeHandle(started, { ...services, poller, queues }, auth, stop);
   } catch (error) {
     ready.reject(error);
     await stop();
