@@ -1,7 +1,8 @@
 /**
  * The `tally` CLI (run through bin/tally.js, which registers tsx so no build step is needed).
  *
- *   tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR]
+ *   tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth]
+ *   tally token --scope SCOPE... [--wallet ID]... [--ttl 1h] [--data-dir DIR]
  *   tally rules check <file|dir>...
  *   tally rules publish <file|dir> [--url URL | --table NAME]
  *   tally replay [--wallet ID] [--dry-run] [--json] [--url URL] [--token TOKEN]
@@ -11,9 +12,8 @@
  * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each. The
  * shared pieces (the I/O a command gets, argument parsing, usage errors) are in functions/cli/.
  */
-import * as path from 'node:path';
 import { DynamoDbLocalError } from '#adapters/local/dynamodb-local.ts';
-import { type LocalRuntime, PortInUseError, startLocalRuntime } from '#adapters/local/runtime.ts';
+import { OpenAdminRoutesError, PortInUseError } from '#adapters/local/runtime.ts';
 import { TableSetupError } from '#adapters/local/table.ts';
 import { backtestCommand } from '../functions/cli/backtest.ts';
 import {
@@ -28,29 +28,12 @@ import {
   UsageError,
   type Values,
 } from '../functions/cli/command.ts';
+import { devCommand } from '../functions/cli/dev.ts';
 import { replayCommand } from '../functions/cli/replay.ts';
+import { tokenCommand } from '../functions/cli/token.ts';
 
 const COMMANDS: Record<string, Command> = {
-  dev: {
-    summary: 'run Tally on this machine: DynamoDB Local, the HTTP API and the stream projector',
-    usage: [
-      'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR]',
-      '',
-      '  --port N        HTTP port (env PORT; default 8080)',
-      '  --host H        address to listen on (default 127.0.0.1)',
-      '  --in-memory     keep no data: DynamoDB Local runs in memory',
-      '  --data-dir DIR  keep data in DIR/dynamodb (env TALLY_DATA_DIR; default .tally in the current directory)',
-      '',
-      'Needs Java 17+. DynamoDB Local is fetched once into ~/.cache/tally (or $TALLY_CACHE_DIR).',
-    ].join('\n'),
-    options: {
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      'in-memory': { type: 'boolean' },
-      'data-dir': { type: 'string' },
-    },
-    run: runDev,
-  },
+  dev: devCommand,
   rules: {
     summary: 'check rule files, or publish one to a running Tally (no redeploy)',
     usage: [
@@ -71,6 +54,7 @@ const COMMANDS: Record<string, Command> = {
     run: runRules,
   },
   replay: replayCommand,
+  token: tokenCommand,
   backtest: backtestCommand,
   help: {
     summary: 'show this help, or a command’s',
@@ -98,22 +82,7 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
   const { loadRuleFile } = await import('../functions/cli/rules-file.ts');
   const { sha256Hex } = await import('#adapters/dynamodb/event-hash.ts');
 
-  if (action === 'check') {
-    let failed = 0;
-    for (const target of targets) {
-      const { shown, compiled, errors } = await loadRuleFile(target, io.cwd);
-      if (compiled.ok) {
-        const { rules, flag } = compiled.ruleSet;
-        io.out(
-          `${shown}: ok — ${rules.length} rule(s); ${flag.id}: > ${Number(flag.thresholdMinor) / 100} within ${flag.windowMs / 1000} s`,
-        );
-      } else {
-        failed++;
-        for (const line of errors) io.err(line);
-      }
-    }
-    return failed === 0 ? EXIT_OK : EXIT_FAILED;
-  }
+  if (action === 'check') return checkRules(targets, io);
 
   if (targets.length !== 1) throw new UsageError('publish takes one file or directory');
   const { shown, text, errors } = await loadRuleFile(targets[0] as string, io.cwd);
@@ -160,6 +129,25 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
   return EXIT_OK;
 }
 
+/** `tally rules check`: compiles each file and prints every error as file:line:column: message. */
+async function checkRules(targets: string[], io: Io): Promise<number> {
+  const { loadRuleFile } = await import('../functions/cli/rules-file.ts');
+  let failed = 0;
+  for (const target of targets) {
+    const { shown, compiled, errors } = await loadRuleFile(target, io.cwd);
+    if (compiled.ok) {
+      const { rules, flag } = compiled.ruleSet;
+      io.out(
+        `${shown}: ok — ${rules.length} rule(s); ${flag.id}: > ${Number(flag.thresholdMinor) / 100} within ${flag.windowMs / 1000} s`,
+      );
+    } else {
+      failed++;
+      for (const line of errors) io.err(line);
+    }
+  }
+  return failed === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
 function generalHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(
@@ -174,91 +162,6 @@ function generalHelp(): string {
     'tally help <command> for its options.',
     '',
   ].join('\n');
-}
-
-function parsePort(text: string, source: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new UsageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
-  }
-  return port;
-}
-
-async function runDev(values: Values, _positionals: string[], io: Io): Promise<number> {
-  const portFlag = stringValue(values, 'port');
-  const port =
-    portFlag !== undefined
-      ? parsePort(portFlag, '--port')
-      : io.env.PORT
-        ? parsePort(io.env.PORT, 'PORT')
-        : 8080;
-  const inMemory = values['in-memory'] === true;
-  const dataDirFlag = stringValue(values, 'data-dir');
-  if (inMemory && dataDirFlag !== undefined) {
-    throw new UsageError('--in-memory and --data-dir exclude each other');
-  }
-  const dataDir = path.resolve(io.cwd, dataDirFlag ?? (io.env.TALLY_DATA_DIR || '.tally'));
-  const host = stringValue(values, 'host');
-
-  // Installed before anything starts, so Ctrl-C during start-up also leaves nothing behind.
-  let runtime: LocalRuntime | undefined;
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
-      // A second Ctrl-C: leave now; the exit hook still kills the JVM.
-      process.exit(130);
-    }
-    stopRequested = true;
-    io.err(`\n${signal}: stopping…`);
-    if (runtime === undefined) return; // start-up is still running; it checks stopRequested
-    runtime.stop().then(
-      () => process.exit(EXIT_OK),
-      (error: unknown) => {
-        io.err(`tally dev: stopping failed: ${String(error)}`);
-        process.exit(EXIT_FAILED);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  try {
-    runtime = await startLocalRuntime({
-      port,
-      ...(host === undefined ? {} : { host }),
-      inMemory,
-      dataDir,
-      log: io.err,
-    });
-  } catch (error) {
-    // Ctrl-C reaches the JVM too (same process group), which then fails the start: not an error.
-    if (stopRequested) return EXIT_OK;
-    throw error;
-  }
-  if (stopRequested) {
-    await runtime.stop();
-    return EXIT_OK;
-  }
-
-  const base = `http://localhost:${runtime.port}`;
-  const storage = inMemory
-    ? 'in memory (nothing is kept)'
-    : `${path.relative(io.cwd, path.join(dataDir, 'dynamodb')) || '.'} (kept between runs)`;
-  io.out(
-    [
-      `Tally is running on ${base}`,
-      `  DynamoDB Local ${runtime.endpoint}, table ${runtime.tableName}, data ${storage}`,
-      'Try:',
-      `  curl -X POST -d '{"WalletID": "walletID001", "Amount": 8000}' ${base}/deposit`,
-      `  curl ${base}/details/walletID001`,
-      `  curl -X POST -d '{"specversion": "1.0", "id": "like-001", "source": "qa-app", "type": "answer_is_liked", "subject": "walletID001"}' ${base}/events`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
-  // Runs until a signal: the HTTP server keeps the event loop alive, onSignal exits the process.
-  await new Promise<never>(() => undefined);
-  return EXIT_OK;
 }
 
 /** Runs the CLI and returns its exit code; expected failures print one clear line, not a stack. */
@@ -278,6 +181,7 @@ async function main(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     if (
       error instanceof PortInUseError ||
+      error instanceof OpenAdminRoutesError ||
       error instanceof DynamoDbLocalError ||
       error instanceof TableSetupError
     ) {

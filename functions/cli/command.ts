@@ -2,6 +2,7 @@
  * What every `tally` subcommand shares: its I/O (so tests run a command in-process with their own
  * writers, environment and fetch), its table entry, and how a command line becomes an exit code.
  */
+import * as path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -90,4 +91,12 @@ export async function runCommand(name: string, command: Command, args: string[],
     }
     throw error;
   }
+}
+
+/**
+ * The data dir `tally dev` keeps its data (and the dev issuer's keys) in, and `tally token` finds
+ * the keys in: `--data-dir`, else TALLY_DATA_DIR, else `.tally` in the current directory.
+ */
+export function dataDirOf(values: Values, io: Pick<Io, 'env' | 'cwd'>): string {
+  return path.resolve(io.cwd, stringValue(values, 'data-dir') ?? (io.env.TALLY_DATA_DIR || '.tally'));
 }

@@ -1,11 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type LocalHttpServer,
-  REQUEST_BODY_BYTES_MAX,
-  startHttpServer,
-} from '../../functions/adapters/local/http-server.ts';
+import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
+import { type LocalHttpServer, startHttpServer } from '../../functions/adapters/local/http-server.ts';
 import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
 import type { FunctionSpec } from '../../lib/wiring.ts';
 
@@ -225,8 +222,9 @@ describe('local HTTP API: results and its own answers', () => {
     expect(both.headers.get('allow')).toBe('GET, POST');
   });
 
-  it('refuses a body over 1 MB with 413 before any handler runs', async () => {
+  it('refuses a body over 64 KB with 413 before any handler runs', async () => {
     seen.length = 0;
+    expect(REQUEST_BODY_BYTES_MAX).toBe(64 * 1024);
     const response = await fetch(`${server.url}/echo/big`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -234,6 +232,64 @@ describe('local HTTP API: results and its own answers', () => {
     });
     await expectProblem(response, 413);
     expect(seen).toHaveLength(0);
+    // A body of exactly the limit still reaches the handler.
+    const atLimit = await fetch(`${server.url}/echo/fits`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'y'.repeat(REQUEST_BODY_BYTES_MAX),
+    });
+    expect(atLimit.status).toBe(200);
+  });
+
+  it('answers a large streamed upload with 413 on a healthy connection, not a reset', async () => {
+    // A client that keeps writing 2 MB in chunks, with no Content-Length (chunked), reads the 413;
+    // the socket is neither reset nor closed under it, and serves the next request.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const errors: Error[] = [];
+    const post = (chunks: number): Promise<{ status: number; body: string; reusedSocket: boolean }> =>
+      new Promise((resolve, reject) => {
+        const request = httpRequest(`${server.url}/echo/stream`, { method: 'POST', agent }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (text: string) => {
+            body += text;
+          });
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body, reusedSocket: request.reusedSocket }),
+          );
+          response.on('error', reject);
+        });
+        // Kept after the answer too: a reset that follows the 413 shows up here.
+        request.on('error', (error) => {
+          errors.push(error);
+          reject(error);
+        });
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        let sent = 0;
+        const writeMore = (): void => {
+          while (sent < chunks) {
+            sent++;
+            if (!request.write(chunk)) {
+              request.once('drain', writeMore);
+              return;
+            }
+          }
+          request.end();
+        };
+        writeMore();
+      });
+    try {
+      const refused = await post(32);
+      expect(refused.status).toBe(413);
+      expect(JSON.parse(refused.body)).toMatchObject({ status: 413, type: '/problems/body-too-large' });
+      const next = await post(0);
+      expect(next.status).toBe(200);
+      // The same keep-alive connection answered both: it was neither reset nor closed.
+      expect(next.reusedSocket).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('turns a throwing handler into a 500 problem without its message or stack, and logs the stack', async () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type Jvm, jvmStopper, spawnJvm } from './jvm-process.ts';
 
 /**
  * DynamoDB Local (Amazon's emulator, a Java program) for the local runtime and the tests.
@@ -188,33 +189,6 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** JVMs this process started and has not stopped yet; killed on exit whatever the reason. */
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // 'exit' listeners run synchronously, so only a synchronous kill is possible here; SIGKILL
-  // because there is no time left for the JVM's shutdown hooks anyway.
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
-
-/**
- * On Linux, `setpriv --pdeathsig KILL` makes the kernel kill the JVM when this process dies, even
- * by SIGKILL, when no exit handler runs. Elsewhere the JVM stays in our process group, so a
- * terminal's Ctrl-C reaches it as well, and the exit hook covers normal exits.
- */
-function parentDeathWrapper(): string[] {
-  if (process.platform !== 'linux') return [];
-  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
-    if (existsSync(candidate)) return [candidate, '--pdeathsig', 'KILL', '--'];
-  }
-  return [];
-}
-
 /** Starts DynamoDB Local and resolves once it answers ListTables. */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const env = options.env ?? process.env;
@@ -247,7 +221,22 @@ async function launch(
   port: number,
   options: DynamoDbLocalOptions,
 ): Promise<DynamoDbLocal> {
-  const args = [
+  const jvm = spawnJvm(java, dir, jvmArgs(dir, port, options), options);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = jvmStopper(jvm, options.stopGraceMs ?? 3_000);
+  try {
+    await waitUntilAnswering(jvm, { java, endpoint, port, startTimeoutMs: options.startTimeoutMs ?? 30_000 });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  jvm.stopCollecting();
+  options.log?.(`DynamoDB Local ${DYNAMODB_LOCAL_VERSION} answers on ${endpoint} (pid ${jvm.child.pid})`);
+  return { endpoint, port, pid: jvm.child.pid ?? -1, stop };
+}
+
+function jvmArgs(dir: string, port: number, options: DynamoDbLocalOptions): string[] {
+  return [
     // Serial GC and C1 only: DynamoDB Local is small and short-lived; this starts ~15% faster.
     // Benchmarks ask for the full JIT instead, which a long run repays.
     ...(options.tuning === 'throughput' ? [] : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']),
@@ -262,105 +251,53 @@ async function launch(
     '-sharedDb',
     ...(options.dbPath !== undefined ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
-  const wrapper = parentDeathWrapper();
-  const [command = java, ...commandArgs] = [...wrapper, java, ...args];
-  const child = spawn(command, commandArgs, {
-    cwd: dir,
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Not detached: the JVM stays in our process group (see parentDeathWrapper).
-    detached: false,
-  });
-  installExitHook();
-  running.add(child);
+}
 
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    // The tail is enough to explain a failed start; the emulator is chatty only at start-up.
-    output = (output + chunk.toString('utf8')).slice(-8_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-
-  const endpoint = `http://127.0.0.1:${port}`;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const grace = options.stopGraceMs ?? 3_000;
-      let timer: NodeJS.Timeout | undefined;
-      const killed = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, grace);
-      });
-      await Promise.race([exited, killed]);
-      await exited;
-      clearTimeout(timer);
-    })();
-    return stopping;
-  };
-
+/** Polls until the emulator answers; fails at once if the JVM exits or cannot start. */
+async function waitUntilAnswering(
+  jvm: Jvm,
+  target: { java: string; endpoint: string; port: number; startTimeoutMs: number },
+): Promise<void> {
   const client = new DynamoDBClient({
-    endpoint,
+    endpoint: target.endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
     // The JVM accepts connections before it can answer; a slow first answer is just "not yet".
     requestHandler: { requestTimeout: 2_000, connectionTimeout: 500, throwOnRequestTimeout: true },
   });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + target.startTimeoutMs;
   try {
     for (;;) {
       const early = await Promise.race([
-        exited.then((exit) => ({ kind: 'exited' as const, exit })),
-        spawnError.then((error) => ({ kind: 'error' as const, error })),
+        jvm.exited.then((exit) => ({ kind: 'exited' as const, exit })),
+        jvm.spawnError.then((error) => ({ kind: 'error' as const, error })),
         client.send(new ListTablesCommand({ Limit: 1 })).then(
           () => ({ kind: 'ready' as const }),
           () => ({ kind: 'not-yet' as const }),
         ),
       ]);
-      if (early.kind === 'ready') break;
+      if (early.kind === 'ready') return;
       if (early.kind === 'error') {
-        throw new DynamoDbLocalError(`could not start ${java}: ${early.error.message}`);
+        throw new DynamoDbLocalError(`could not start ${target.java}: ${early.error.message}`);
       }
       if (early.kind === 'exited') {
         const how = early.exit.signal ? `signal ${early.exit.signal}` : `code ${early.exit.code}`;
-        const message = `DynamoDB Local exited with ${how} before it answered:\n${output.trim()}`;
-        throw /Address already in use|BindException/.test(output)
-          ? new PortTakenError(`port ${port} is in use. ${message}`)
+        const message = `DynamoDB Local exited with ${how} before it answered:\n${jvm.output().trim()}`;
+        throw /Address already in use|BindException/.test(jvm.output())
+          ? new PortTakenError(`port ${target.port} is in use. ${message}`)
           : new DynamoDbLocalError(message);
       }
       if (Date.now() > deadline) {
         throw new DynamoDbLocalError(
-          `DynamoDB Local did not answer on ${endpoint} within ${options.startTimeoutMs ?? 30_000} ms:\n${output.trim()}`,
+          `DynamoDB Local did not answer on ${target.endpoint} within ${target.startTimeoutMs} ms:\n${jvm.output().trim()}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-  } catch (error) {
-    await stop();
-    throw error;
   } finally {
     client.destroy();
   }
-  // Once ready, stop collecting output: the emulator's later chatter would only fill memory.
-  child.stdout?.removeListener('data', keep);
-  child.stderr?.removeListener('data', keep);
-  child.stdout?.resume();
-  child.stderr?.resume();
-  options.log?.(`DynamoDB Local ${DYNAMODB_LOCAL_VERSION} answers on ${endpoint} (pid ${child.pid})`);
-  return { endpoint, port, pid: child.pid ?? -1, stop };
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   DescribeStreamCommand,
@@ -8,24 +7,30 @@ import {
   GetShardIteratorCommand,
   ResourceNotFoundException,
   type Shard,
-  type AttributeValue as StreamAttributeValue,
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type FunctionSpec, type StreamFilterSpec, TABLE, type TriggerSpec } from '#lib/wiring.ts';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { FunctionSpec, TriggerSpec } from '#lib/wiring.ts';
 import { BackgroundLoops } from './background-loops.ts';
-import { type LambdaHandler, lambdaContext } from './lambda.ts';
+import type { LambdaHandler } from './lambda.ts';
+import type { ShardCheckpoint, StreamCheckpointStore } from './stream-checkpoints.ts';
+import { StreamDelivery } from './stream-delivery.ts';
+import type { StreamBatchFailure } from './stream-failure.ts';
+
+export type { StreamBatchFailure } from './stream-failure.ts';
+// Re-exported for the tests and callers that have always found them here.
+export { firstFailedIndex, matchesTableStreamFilter, toLambdaRecord } from './stream-records.ts';
 
 /**
  * The local stand-in for Lambda's DynamoDB Streams event source mapping: reads every shard of the
  * table's stream, keeps the records the CDK filter keeps, and invokes the consumer with batches
- * shaped exactly like Lambda's, honouring partial batch responses and the retry limit.
+ * shaped exactly like Lambda's, honouring partial batch responses and the retry limit. Like the
+ * managed mapping it keeps a checkpoint per shard (stream-checkpoints.ts): a restart resumes after
+ * the last delivered record, TRIM_HORIZON only without one. It is saved every `checkpointIntervalMs`,
+ * so a kill -9 re-delivers at most that much, which the idempotent projector skips.
  *
  * Differences from the managed service, on purpose:
- * - Always starts at TRIM_HORIZON, also on a restart with a persistent data dir. The projector is
- *   idempotent and reads the events from the store, so a re-delivered record costs a read and
- *   changes nothing, while starting at LATEST could miss events written while the runtime was down.
  * - No batching window: a batch is whatever one GetRecords returned (cut at `batchSize`), and it is
  *   delivered at once, because projection lag matters more here than invocation count.
  * - No bisection: a failing batch is retried from its first failed record (the partial batch
@@ -40,28 +45,6 @@ export interface StreamConsumer {
   spec: FunctionSpec;
   trigger: TableStreamTrigger;
   handler: LambdaHandler;
-}
-
-/** What an on-failure destination receives for a stream batch that ran out of retries. */
-export interface StreamBatchFailure {
-  version: '1.0';
-  timestamp: string;
-  requestContext: {
-    requestId: string;
-    functionArn: string;
-    condition: 'RetryAttemptsExhausted';
-    approximateInvokeCount: number;
-  };
-  responseContext: { statusCode: number; executedVersion: string; functionError: string };
-  DDBStreamBatchInfo: {
-    shardId: string;
-    startSequenceNumber: string;
-    endSequenceNumber: string;
-    approximateArrivalOfFirstRecord: string;
-    approximateArrivalOfLastRecord: string;
-    batchSize: number;
-    streamArn: string;
-  };
 }
 
 export interface StreamPollerOptions {
@@ -81,6 +64,10 @@ export interface StreamPollerOptions {
   describeIntervalMs?: number;
   /** First retry delay of a failed batch; doubles per retry up to 2 s. @default 100 */
   retryBackoffMs?: number;
+  /** Where each shard's position is kept across restarts. @default none: every start is at TRIM_HORIZON */
+  checkpoints?: StreamCheckpointStore;
+  /** How often a changed checkpoint is saved. @default 250 */
+  checkpointIntervalMs?: number;
   log?: (line: string) => void;
   /** Called with each batch that ran out of retries (after it is logged). */
   onFailure?: (failure: StreamBatchFailure, records: DynamoDBRecord[]) => void;
@@ -94,80 +81,14 @@ export interface StreamPollerStats {
   failedBatches: number;
 }
 
-/** The trigger's filter, as the CDK stack hands it to the event-source mapping. */
-export function matchesTableStreamFilter(
-  filter: StreamFilterSpec,
-  record: Pick<StreamRecord, 'eventName' | 'dynamodb'>,
-): boolean {
-  const sortKey = record.dynamodb?.Keys?.[TABLE.sortKey];
-  return (
-    record.eventName === filter.eventName &&
-    sortKey !== undefined &&
-    'S' in sortKey &&
-    typeof sortKey.S === 'string' &&
-    sortKey.S.startsWith(filter.sortKeyPrefix)
-  );
-}
-
-/** The SDK decodes binary attributes to bytes; Lambda's JSON event carries them as base64. */
-function toLambdaAttribute(value: StreamAttributeValue): AttributeValue {
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.BS !== undefined) return { BS: value.BS.map((bytes) => Buffer.from(bytes).toString('base64')) };
-  if (value.L !== undefined) return { L: value.L.map(toLambdaAttribute) };
-  if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  const { $unknown: _unknown, ...plain } = value as StreamAttributeValue & { $unknown?: unknown };
-  return plain as AttributeValue;
-}
-
-function toLambdaImage(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toLambdaAttribute(value)]));
-}
-
-/** A Streams API record as Lambda puts it in the event (dates as epoch seconds, bytes as base64). */
-export function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
-  const data = record.dynamodb ?? {};
-  const created = data.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID ?? '',
-    ...(record.eventName === undefined ? {} : { eventName: record.eventName }),
-    eventVersion: record.eventVersion ?? '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: record.awsRegion ?? region,
-    dynamodb: {
-      ...(created === undefined ? {} : { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) }),
-      ...(data.Keys === undefined ? {} : { Keys: toLambdaImage(data.Keys) }),
-      ...(data.NewImage === undefined ? {} : { NewImage: toLambdaImage(data.NewImage) }),
-      ...(data.OldImage === undefined ? {} : { OldImage: toLambdaImage(data.OldImage) }),
-      ...(data.SequenceNumber === undefined ? {} : { SequenceNumber: data.SequenceNumber }),
-      ...(data.SizeBytes === undefined ? {} : { SizeBytes: data.SizeBytes }),
-      ...(data.StreamViewType === undefined ? {} : { StreamViewType: data.StreamViewType }),
-    },
-    eventSourceARN: streamArn,
-  };
-}
-
-/**
- * Where to resume after an invocation, by Lambda's partial-batch rules: undefined means the whole
- * batch succeeded (no result, no or an empty `batchItemFailures`); otherwise the index of the first
- * failed record. An identifier that is empty or names no record in the batch fails the whole batch.
- */
-export function firstFailedIndex(result: unknown, batch: readonly DynamoDBRecord[]): number | undefined {
-  if (typeof result !== 'object' || result === null) return undefined;
-  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === undefined || failures === null) return undefined;
-  if (!Array.isArray(failures)) return 0;
-  if (failures.length === 0) return undefined;
-  let first = batch.length;
-  for (const failure of failures) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    const index =
-      typeof id === 'string' && id !== ''
-        ? batch.findIndex((record) => record.dynamodb?.SequenceNumber === id)
-        : -1;
-    if (index === -1) return 0;
-    first = Math.min(first, index);
-  }
-  return first;
+export interface StreamPollerStats {
+  shards: number;
+  /** Shards whose reading started from a saved checkpoint (or that it marked finished). */
+  resumedShards: number;
+  getRecordsCalls: number;
+  recordsRead: number;
+  invocations: number;
+  failedBatches: number;
 }
 
 interface ShardState {
@@ -188,13 +109,18 @@ export class StreamPoller {
   private readonly describeIntervalMs: number;
   private readonly retryBackoffMs: number;
   private readonly log: (line: string) => void;
+  private readonly delivery: StreamDelivery;
   private wakeDiscovery: (() => void) | undefined;
   private discoveredAtMs = 0;
   private shardClosedAtMs = 0;
   private started = false;
   private inFlight = 0;
+  /** Saved checkpoints not yet claimed by a discovered shard. */
+  private saved = new Map<string, ShardCheckpoint>();
+  private checkpointDirty = false;
   readonly stats: StreamPollerStats = {
     shards: 0,
+    resumedShards: 0,
     getRecordsCalls: 0,
     recordsRead: 0,
     invocations: 0,
@@ -207,6 +133,13 @@ export class StreamPoller {
     this.describeIntervalMs = options.describeIntervalMs ?? 1000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
     this.log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.delivery = new StreamDelivery({
+      ...options,
+      loops: this.loops,
+      stats: this.stats,
+      retryBackoffMs: this.retryBackoffMs,
+      log: this.log,
+    });
     for (const consumer of options.consumers) {
       if (consumer.trigger.batchSize < 1)
         throw new Error(`${consumer.spec.name}: batchSize must be at least 1`);
@@ -216,12 +149,61 @@ export class StreamPoller {
   start(): void {
     if (this.started) throw new Error('StreamPoller.start: already started');
     this.started = true;
-    this.loops.track(this.discoveryLoop());
+    this.loops.track(
+      (async () => {
+        await this.loadCheckpoints();
+        if (this.options.checkpoints !== undefined) this.loops.track(this.checkpointLoop());
+        await this.discoveryLoop();
+      })(),
+    );
   }
 
-  /** Stops polling and waits for the loops to end (an invocation in progress is let finish). */
+  /**
+   * Stops polling and waits for the loops to end (an invocation in progress is let finish), then
+   * saves the checkpoint a last time.
+   */
   async stop(): Promise<void> {
     await this.loops.stop(() => this.wakeDiscovery?.());
+    await this.saveCheckpoints();
+  }
+
+  private async loadCheckpoints(): Promise<void> {
+    const store = this.options.checkpoints;
+    if (store === undefined) return;
+    try {
+      this.saved = await store.load(this.options.streamArn);
+    } catch (error) {
+      this.log(`stream poller: could not read the checkpoints, starting at TRIM_HORIZON: ${String(error)}`);
+    }
+    if (this.saved.size > 0)
+      this.log(`stream poller: resuming ${this.saved.size} shard(s) from their checkpoints`);
+  }
+
+  private async checkpointLoop(): Promise<void> {
+    while (!this.loops.stopped) {
+      await this.loops.pause(this.options.checkpointIntervalMs ?? 250);
+      await this.saveCheckpoints();
+    }
+  }
+
+  /** Saves every shard's position (and the saved ones no shard has claimed yet) if one changed. */
+  private async saveCheckpoints(): Promise<void> {
+    const store = this.options.checkpoints;
+    if (store === undefined || !this.checkpointDirty) return;
+    this.checkpointDirty = false;
+    const shards = new Map(this.saved);
+    for (const shard of this.shards.values()) {
+      shards.set(shard.shardId, {
+        ...(shard.lastSequenceNumber === undefined ? {} : { sequenceNumber: shard.lastSequenceNumber }),
+        ...(shard.done && shard.lastSequenceNumber !== undefined ? { finished: true } : {}),
+      });
+    }
+    try {
+      await store.save(this.options.streamArn, shards);
+    } catch (error) {
+      this.checkpointDirty = true;
+      this.log(`stream poller: could not save the checkpoints: ${String(error)}`);
+    }
   }
 
   /**
@@ -292,40 +274,47 @@ export class StreamPoller {
       if (startShardId === undefined) break;
     }
     // Create every new shard's state first, so a child listed before its parent still waits for it.
-    const fresh: ShardState[] = [];
     for (const shard of found) {
       if (shard.ShardId === undefined || this.shards.has(shard.ShardId)) continue;
-      let markFinished: () => void = () => undefined;
-      const state: ShardState = {
-        shardId: shard.ShardId,
-        parentShardId: shard.ParentShardId,
-        caughtUpAtMs: 0,
-        done: false,
-        finished: new Promise<void>((resolve) => {
-          markFinished = resolve;
-        }),
-        lastSequenceNumber: undefined,
-      };
-      this.shards.set(shard.ShardId, state);
-      this.stats.shards++;
-      fresh.push(state);
-      this.loops.track(
-        (async () => {
-          // Lambda finishes a parent shard before reading its children, which keeps per-item order.
-          const parent = state.parentShardId === undefined ? undefined : this.shards.get(state.parentShardId);
-          if (parent !== undefined) await parent.finished;
-          try {
-            await this.readShard(state);
-          } finally {
-            state.done = true;
-            this.shardClosedAtMs = Date.now();
-            markFinished();
-            // A closed shard usually has children by now; look for them without waiting a full interval.
-            this.wakeDiscovery?.();
-          }
-        })(),
-      );
+      this.track(shard.ShardId, shard.ParentShardId);
     }
+  }
+
+  /** A new shard: resumed from its checkpoint, read after its parent, and marked done at its end. */
+  private track(shardId: string, parentShardId: string | undefined): void {
+    const checkpoint = this.saved.get(shardId);
+    this.saved.delete(shardId);
+    let markFinished: () => void = () => undefined;
+    const state: ShardState = {
+      shardId,
+      parentShardId,
+      caughtUpAtMs: 0,
+      done: false,
+      finished: new Promise<void>((resolve) => {
+        markFinished = resolve;
+      }),
+      lastSequenceNumber: checkpoint?.sequenceNumber,
+    };
+    this.shards.set(shardId, state);
+    this.stats.shards++;
+    if (checkpoint !== undefined) this.stats.resumedShards++;
+    this.loops.track(
+      (async () => {
+        // Lambda finishes a parent shard before reading its children, which keeps per-item order.
+        const parent = parentShardId === undefined ? undefined : this.shards.get(parentShardId);
+        if (parent !== undefined) await parent.finished;
+        try {
+          if (checkpoint?.finished !== true) await this.readShard(state);
+        } finally {
+          state.done = !this.loops.stopped || checkpoint?.finished === true;
+          this.checkpointDirty = true;
+          this.shardClosedAtMs = Date.now();
+          markFinished();
+          // A closed shard usually has children by now; look for them without waiting a full interval.
+          this.wakeDiscovery?.();
+        }
+      })(),
+    );
   }
 
   private async iterator(shard: ShardState): Promise<string | undefined> {
@@ -362,8 +351,10 @@ export class StreamPoller {
         const records = result.Records ?? [];
         if (records.length > 0) {
           this.stats.recordsRead += records.length;
-          await this.deliver(shard, records);
+          // Stopped mid-delivery: the checkpoint stays before this batch, which the next start delivers.
+          if ((await this.deliver(shard, records)) === 'abandoned') return;
           shard.lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequenceNumber;
+          this.checkpointDirty = true;
         }
         // No next iterator: the shard is closed and read to its end.
         if (result.NextShardIterator === undefined || result.NextShardIterator === null) return;
@@ -397,95 +388,12 @@ export class StreamPoller {
     }
   }
 
-  private async deliver(shard: ShardState, records: StreamRecord[]): Promise<void> {
-    const { streamArn, region } = this.options;
+  private async deliver(shard: ShardState, records: StreamRecord[]): Promise<'done' | 'abandoned'> {
     this.inFlight++;
     try {
-      await Promise.all(
-        this.options.consumers.map(async (consumer) => {
-          const selected = records
-            .filter((record) => matchesTableStreamFilter(consumer.trigger.filter, record))
-            .map((record) => toLambdaRecord(record, streamArn, region));
-          for (let start = 0; start < selected.length; start += consumer.trigger.batchSize) {
-            await this.invoke(consumer, shard, selected.slice(start, start + consumer.trigger.batchSize));
-          }
-        }),
-      );
+      return await this.delivery.deliver(shard.shardId, records);
     } finally {
       this.inFlight--;
     }
-  }
-
-  private async invoke(consumer: StreamConsumer, shard: ShardState, batch: DynamoDBRecord[]): Promise<void> {
-    let pending = batch;
-    let lastError = '';
-    for (let attempt = 0; ; attempt++) {
-      let failedFrom: number | undefined;
-      this.stats.invocations++;
-      try {
-        const result = await consumer.handler(
-          { Records: pending } satisfies DynamoDBStreamEvent,
-          lambdaContext(consumer.spec, this.options.region),
-        );
-        failedFrom = firstFailedIndex(result, pending);
-        if (failedFrom !== undefined)
-          lastError = `partial batch response: ${failedFrom} of ${pending.length} succeeded`;
-      } catch (error) {
-        failedFrom = 0;
-        lastError = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      }
-      if (failedFrom === undefined) return;
-      // Records before the first failure are done (Lambda moves its checkpoint past them).
-      pending = pending.slice(failedFrom);
-      if (pending.length === 0) return;
-      // Stopping mid-retry gives up quietly: the next start reads from TRIM_HORIZON again.
-      if (this.loops.stopped) return;
-      if (attempt >= consumer.trigger.retryAttempts) {
-        this.reportFailure(consumer, shard, pending, attempt + 1, lastError);
-        return;
-      }
-      await this.loops.pause(Math.min(2_000, this.retryBackoffMs * 2 ** attempt));
-      if (this.loops.stopped) return;
-    }
-  }
-
-  private reportFailure(
-    consumer: StreamConsumer,
-    shard: ShardState,
-    records: DynamoDBRecord[],
-    invokeCount: number,
-    lastError: string,
-  ): void {
-    this.stats.failedBatches++;
-    const first = records[0];
-    const last = records.at(-1);
-    const arrival = (record: DynamoDBRecord | undefined): string =>
-      new Date((record?.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString();
-    const failure: StreamBatchFailure = {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: lambdaContext(consumer.spec, this.options.region).invokedFunctionArn,
-        condition: 'RetryAttemptsExhausted',
-        approximateInvokeCount: invokeCount,
-      },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      DDBStreamBatchInfo: {
-        shardId: shard.shardId,
-        startSequenceNumber: first?.dynamodb?.SequenceNumber ?? '',
-        endSequenceNumber: last?.dynamodb?.SequenceNumber ?? '',
-        approximateArrivalOfFirstRecord: arrival(first),
-        approximateArrivalOfLastRecord: arrival(last),
-        batchSize: records.length,
-        streamArn: this.options.streamArn,
-      },
-    };
-    // What AWS would put on the on-failure queue; the events themselves are still in the table.
-    this.log(
-      `stream poller: ${consumer.spec.name} gave up on ${records.length} record(s) after ${invokeCount} invocations; ` +
-        `last error: ${lastError}\non-failure record: ${JSON.stringify(failure)}`,
-    );
-    this.options.onFailure?.(failure, records);
   }
 }

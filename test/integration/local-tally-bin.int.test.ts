@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../../../bin/tally.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));
 
 function tally(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -62,6 +62,14 @@ describe('bin/tally.js', { timeout: 60_000 }, () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^bad\.rules:1:\d+: /);
     expect(broken.stderr).not.toContain('cannot reach');
+  });
+
+  it('lists dev and token, and `tally dev --help` shows --auth', async () => {
+    const help = await tally(['help'], dir);
+    expect(help.stdout).toMatch(/^ {2}token {5}print a signed token from the local dev issuer/m);
+    const dev = await tally(['dev', '--help'], dir);
+    expect(dev.code).toBe(0);
+    expect(dev.stdout).toContain('tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth]');
   });
 
   it('still checks rule files with `tally rules check`', async () => {

@@ -1,0 +1,50 @@
+import type { FunctionSpec } from '#lib/wiring.ts';
+import { handlerLoader, type LambdaHandler } from './lambda.ts';
+import type { QueueConsumer } from './queue-poller.ts';
+import type { StreamConsumer } from './stream-poller.ts';
+
+/** The functions of the wiring table as the local runtime invokes them: loaded once, wrapped once. */
+export function localHandlerLoader(
+  repoRoot: string,
+  wrap: ((spec: FunctionSpec, handler: LambdaHandler) => LambdaHandler) | undefined,
+): (spec: FunctionSpec) => Promise<LambdaHandler> {
+  const loadEntry = handlerLoader(repoRoot);
+  if (wrap === undefined) return loadEntry;
+  const wrapped = new Map<string, Promise<LambdaHandler>>();
+  return (spec) => {
+    let handler = wrapped.get(spec.name);
+    if (handler === undefined) {
+      handler = loadEntry(spec).then((loaded) => wrap(spec, loaded));
+      handler.catch(() => wrapped.delete(spec.name));
+      wrapped.set(spec.name, handler);
+    }
+    return handler;
+  };
+}
+
+export interface TriggerConsumers {
+  stream: StreamConsumer[];
+  eventsQueue: QueueConsumer[];
+  jobsQueue: QueueConsumer[];
+}
+
+/**
+ * Every trigger of the wiring table with its loaded handler. Loading them all now surfaces an
+ * import error at start-up, not on the first request.
+ */
+export async function triggerConsumers(
+  functions: readonly FunctionSpec[],
+  loadHandler: (spec: FunctionSpec) => Promise<LambdaHandler>,
+): Promise<TriggerConsumers> {
+  const consumers: TriggerConsumers = { stream: [], eventsQueue: [], jobsQueue: [] };
+  for (const spec of functions) {
+    const handler = await loadHandler(spec);
+    for (const trigger of spec.triggers ?? []) {
+      if (trigger.kind === 'table-stream') consumers.stream.push({ spec, trigger, handler });
+      if (trigger.kind === 'events-queue') consumers.eventsQueue.push({ spec, trigger, handler });
+      if (trigger.kind === 'jobs-queue') consumers.jobsQueue.push({ spec, trigger, handler });
+      // 'kafka': no broker runs locally; tests feed MSK-shaped events to the handler directly.
+    }
+  }
+  return consumers;
+}

@@ -1,0 +1,172 @@
+import * as path from 'node:path';
+import type { LocalAuthMode } from '#adapters/local/local-authorizer.ts';
+import { type LocalRuntime, startLocalRuntime } from '#adapters/local/runtime.ts';
+import { ENV } from '#lib/wiring.ts';
+import {
+  type Command,
+  dataDirOf,
+  EXIT_FAILED,
+  EXIT_OK,
+  type Io,
+  stringValue,
+  UsageError,
+  type Values,
+} from './command.ts';
+
+/** `tally dev` (what `npm start` runs): the whole system on this machine until Ctrl-C. */
+export const devCommand: Command = {
+  summary: 'run Tally on this machine: DynamoDB Local, the HTTP API and the stream projector',
+  usage: [
+    'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth]',
+    '',
+    '  --port N        HTTP port (env PORT; default 8080)',
+    '  --host H        address to listen on (default 127.0.0.1); another than loopback needs',
+    '                  TALLY_ADMIN_TOKEN or --auth, so admin routes are not open to the network',
+    '  --in-memory     keep no data: DynamoDB Local runs in memory',
+    '  --data-dir DIR  keep data in DIR/dynamodb (env TALLY_DATA_DIR; default .tally in the current directory)',
+    '  --auth          check tokens as API Gateway does (env TALLY_AUTH=jwt): every route needs a JWT',
+    '                  with its scope from the local dev issuer (tally token), whose keys are in the data dir',
+    '',
+    'Needs Java 17+. DynamoDB Local is fetched once into ~/.cache/tally (or $TALLY_CACHE_DIR).',
+  ].join('\n'),
+  options: {
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    'in-memory': { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    auth: { type: 'boolean' },
+  },
+  run: runDev,
+};
+
+function parsePort(text: string, source: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
+  }
+  return port;
+}
+
+/** `--auth`, else TALLY_AUTH (`jwt` or `off`). */
+export function authModeOf(values: Values, env: NodeJS.ProcessEnv): LocalAuthMode {
+  if (values.auth === true) return 'jwt';
+  const fromEnv = (env.TALLY_AUTH ?? '').trim().toLowerCase();
+  if (fromEnv === '' || fromEnv === 'off') return 'off';
+  if (fromEnv === 'jwt') return 'jwt';
+  throw new UsageError(`TALLY_AUTH must be "jwt" or "off", got "${env.TALLY_AUTH}"`);
+}
+
+/** The first line `tally dev` prints: whether anyone can call the routes, said before anything else. */
+export function authBanner(mode: LocalAuthMode, env: NodeJS.ProcessEnv): string {
+  const adminToken = Boolean(env[ENV.adminToken]);
+  if (mode === 'jwt') {
+    return (
+      'AUTH ON (--auth): every route but /health needs a JWT with its scope from the local dev issuer ' +
+      `(npx tally token --scope …)${adminToken ? '; admin routes also take TALLY_ADMIN_TOKEN' : ''}.`
+    );
+  }
+  return adminToken
+    ? 'AUTH OFF: wallet and event routes answer anyone without a token; admin routes need TALLY_ADMIN_TOKEN. ' +
+        'Start with --auth to check tokens.'
+    : 'AUTH OFF: every route answers anyone without a token, and ADMIN ROUTES ARE OPEN (no TALLY_ADMIN_TOKEN). ' +
+        'Start with --auth to check tokens.';
+}
+
+async function runDev(values: Values, _positionals: string[], io: Io): Promise<number> {
+  const portFlag = stringValue(values, 'port');
+  const port =
+    portFlag !== undefined
+      ? parsePort(portFlag, '--port')
+      : io.env.PORT
+        ? parsePort(io.env.PORT, 'PORT')
+        : 8080;
+  const inMemory = values['in-memory'] === true;
+  if (inMemory && stringValue(values, 'data-dir') !== undefined) {
+    throw new UsageError('--in-memory and --data-dir exclude each other');
+  }
+  const dataDir = dataDirOf(values, io);
+  const host = stringValue(values, 'host');
+  const auth = authModeOf(values, io.env);
+  io.out(authBanner(auth, io.env));
+
+  const stopper = stopOnSignals(io);
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime({
+      port,
+      ...(host === undefined ? {} : { host }),
+      inMemory,
+      dataDir,
+      auth,
+      log: io.err,
+    });
+  } catch (error) {
+    // Ctrl-C reaches the JVM too (same process group), which then fails the start: not an error.
+    if (stopper.requested()) return EXIT_OK;
+    throw error;
+  }
+  if (stopper.requested()) {
+    await runtime.stop();
+    return EXIT_OK;
+  }
+  stopper.started(runtime);
+  io.out(runningText(runtime, { inMemory, dataDir, cwd: io.cwd }));
+  // Runs until a signal: the HTTP server keeps the event loop alive, the signal handler exits.
+  await new Promise<never>(() => undefined);
+  return EXIT_OK;
+}
+
+/**
+ * Ctrl-C (or SIGTERM) stops the runtime and exits; a second one exits at once (the JVM dies with
+ * us). Installed before anything starts, so a signal during start-up also leaves nothing behind.
+ */
+function stopOnSignals(io: Io): { requested(): boolean; started(runtime: LocalRuntime): void } {
+  let runtime: LocalRuntime | undefined;
+  let stopRequested = false;
+  const stop = (running: LocalRuntime) =>
+    running.stop().then(
+      () => process.exit(EXIT_OK),
+      (error: unknown) => {
+        io.err(`tally dev: stopping failed: ${String(error)}`);
+        process.exit(EXIT_FAILED);
+      },
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    io.err(`\n${signal}: stopping…`);
+    if (runtime !== undefined) void stop(runtime); // else start-up is running; it checks requested()
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested: () => stopRequested,
+    started: (started) => {
+      runtime = started;
+    },
+  };
+}
+
+function runningText(
+  runtime: LocalRuntime,
+  input: { inMemory: boolean; dataDir: string; cwd: string },
+): string {
+  const base = `http://localhost:${runtime.port}`;
+  const storage = input.inMemory
+    ? 'in memory (nothing is kept)'
+    : `${path.relative(input.cwd, path.join(input.dataDir, 'dynamodb')) || '.'} (kept between runs)`;
+  const jwt = runtime.auth === 'jwt';
+  const bearer = (scope: string) =>
+    jwt ? ` -H "Authorization: Bearer $(npx tally token --scope ${scope})"` : '';
+  return [
+    `Tally is running on ${base}`,
+    `  DynamoDB Local ${runtime.endpoint}, table ${runtime.tableName}, data ${storage}`,
+    ...(jwt ? [`  tokens: npx tally token --scope SCOPE; JWKS at ${base}/.well-known/jwks.json`] : []),
+    'Try:',
+    `  curl${bearer('wallets:write')} -X POST -d '{"WalletID": "walletID001", "Amount": 8000}' ${base}/deposit`,
+    `  curl${bearer('wallets:read')} ${base}/details/walletID001`,
+    `  curl${bearer('events:write')} -X POST -d '{"specversion": "1.0", "id": "like-001", "source": "qa-app", "type": "answer_is_liked", "subject": "walletID001"}' ${base}/events`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
