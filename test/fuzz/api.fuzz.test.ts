@@ -18,10 +18,12 @@ import { changedKeys, digestStore, type StoreDigest, watchWrites } from './store
  */
 const TOTAL = Number(process.env.TALLY_FUZZ_REQUESTS ?? 100_000);
 const SEED = Number(process.env.TALLY_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const BATCH = 2_000;
+const BATCH = 5_000;
 const CONCURRENCY = Number(process.env.TALLY_FUZZ_CONCURRENCY ?? 8);
 /** Findings of one kind on one route that get searched for and shrunk to a minimal request. */
 const SHRINK_MAX = 4;
+/** Also count the answers per problem type (to see which checks the requests reach). */
+const VERBOSE = process.env.TALLY_FUZZ_VERBOSE === '1';
 
 const ROUTES: RouteSpec[] = FUNCTIONS.flatMap((spec) => spec.routes ?? []);
 
@@ -34,7 +36,10 @@ const json = (body: unknown) => Buffer.from(JSON.stringify(body), 'utf8');
 const request = (method: string, target: string, body: Buffer, token?: string): ApiRequest => ({
   method,
   target,
-  headers: [['content-type', 'application/json'], ...(token ? [['authorization', `Bearer ${token}`] as const] : [])],
+  headers: [
+    ['content-type', 'application/json'],
+    ...(token ? [['authorization', `Bearer ${token}`] as const] : []),
+  ],
   body,
 });
 
@@ -44,7 +49,9 @@ async function seedPools(): Promise<FuzzPools> {
   const eventIds: string[] = [];
   for (const wallet of wallets) {
     for (const amount of ['10.5', '20']) {
-      const { reply } = await api.send(request('POST', '/deposit', json({ WalletID: wallet, Amount: amount })));
+      const { reply } = await api.send(
+        request('POST', '/deposit', json({ WalletID: wallet, Amount: amount })),
+      );
       expect(reply.statusCode, reply.body.toString()).toBe(201);
       eventIds.push((JSON.parse(reply.body.toString()) as { EventID: string }).EventID);
     }
@@ -117,6 +124,7 @@ describe('fuzz: every route of the wiring table, in process', () => {
       let checkedBatches = 0;
       let before: StoreDigest = await digestStore(env.dynamodb, env.tableName, env.sqs, env.queueUrls);
       const started = performance.now();
+      const cpuStarted = process.cpuUsage();
 
       for (let batch = 0, done = 0; done < TOTAL; batch++) {
         const count = Math.min(BATCH, TOTAL - done);
@@ -131,6 +139,10 @@ describe('fuzz: every route of the wiring table, in process', () => {
           const counts = perRoute.get(routeKey) ?? {};
           const bucket = `${Math.floor(result.status / 100)}xx`;
           counts[bucket] = (counts[bucket] ?? 0) + 1;
+          if (VERBOSE && result.problemType)
+            counts[result.problemType] = (counts[result.problemType] ?? 0) + 1;
+          if (VERBOSE) counts.ms = (counts.ms ?? 0) + Math.round(result.trace.ms);
+          if (VERBOSE) counts.calls = (counts.calls ?? 0) + result.trace.calls;
           perRoute.set(routeKey, counts);
           if (result.finding) findings.push(result.finding);
           // Successes may change the store; so may a 5xx (already a finding of its own).
@@ -162,17 +174,22 @@ describe('fuzz: every route of the wiring table, in process', () => {
         before = after;
       }
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuStarted);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
       const fiveXx = findings.filter((f) => ['5xx', 'handler-threw', 'timeout'].includes(f.kind)).length;
       const lines = [
         `fuzz: ${TOTAL} requests, ${fiveXx} 5xx, ${seconds.toFixed(1)} s (seed ${SEED}, ${CONCURRENCY} in flight, ` +
+          `${cpuSeconds.toFixed(1)} s CPU in this process, ` +
           `${checkedBatches} store digests of ${before.items.size} items)`,
         ...[...perRoute.entries()].map(
           ([route, counts]) => `  ${route.padEnd(40)} ${JSON.stringify(counts)}`,
         ),
       ];
       if (space.fallbacks.length > 0) {
-        lines.push(`  routes without an entry in test/fuzz/routes.ts (generic requests): ${space.fallbacks.join(', ')}`);
+        lines.push(
+          `  routes without an entry in test/fuzz/routes.ts (generic requests): ${space.fallbacks.join(', ')}`,
+        );
       }
 
       // One example per kind and route, the first of each shrunk to a minimal request.
@@ -198,7 +215,9 @@ describe('fuzz: every route of the wiring table, in process', () => {
       for (const route of ROUTES) {
         const counts = perRoute.get(`${route.method} ${route.path}`) ?? {};
         const driven = Object.values(counts).reduce((sum, n) => sum + n, 0);
-        expect(driven, `${route.method} ${route.path} was driven`).toBeGreaterThan(TOTAL / ROUTES.length / 20);
+        expect(driven, `${route.method} ${route.path} was driven`).toBeGreaterThan(
+          TOTAL / ROUTES.length / 20,
+        );
       }
       expect(findings.map((f) => `${f.kind} on ${f.routeKey} (${f.where})`)).toEqual([]);
     },

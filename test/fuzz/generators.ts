@@ -126,7 +126,7 @@ export const SPECIAL_STRINGS = [
   'w1#EVENT',
   'a:b@c.d-e_f',
   '*',
-  '${jndi:ldap://x}',
+  '\u0024{jndi:ldap://x}',
   '<script>',
   "' OR 1=1 --",
   'a'.repeat(128),
@@ -141,35 +141,57 @@ export const oddString: Arbitrary<string> = fc.oneof(
   { arbitrary: fc.string({ maxLength: 40 }), weight: 2 },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 20 }), weight: 1 },
   { arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }), weight: 1 },
-  { arbitrary: fc.string({ unit: fc.constantFrom('a', '/', '.', '%', '#', '?', '2', 'F', ' '), maxLength: 300 }), weight: 1 },
+  {
+    arbitrary: fc.string({
+      unit: fc.constantFrom('a', '/', '.', '%', '#', '?', '2', 'F', ' '),
+      maxLength: 300,
+    }),
+    weight: 1,
+  },
 );
 
 /** A valid wallet id that nobody has used (so reads answer 404, writes create a wallet). */
 export const freshWalletId: Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,30}$/);
 
-/** A wallet id: mostly ones that exist (so requests get past validation), else fresh or odd. */
-export function walletIdFrom(pool: readonly string[]): Arbitrary<string> {
+/**
+ * A wallet id: often one that exists (so requests get past validation), else fresh or odd.
+ * `validPercent` is the share of valid ids (existing or fresh); every valid one costs store reads.
+ */
+export function walletIdFrom(pool: readonly string[], validPercent = 60): Arbitrary<string> {
   return fc.oneof(
-    { arbitrary: fc.constantFrom(...pool), weight: 5 },
-    { arbitrary: freshWalletId, weight: 2 },
-    { arbitrary: oddString, weight: 3 },
+    { arbitrary: fc.constantFrom(...pool), weight: Math.round((validPercent * 3) / 4) },
+    { arbitrary: freshWalletId, weight: Math.round(validPercent / 4) },
+    { arbitrary: oddString, weight: 100 - validPercent },
   );
 }
+
+/** `arbitrary` in `percent` % of the draws, else null (fc.option's `freq` is the odds of nil). */
+export const sometimes = <T>(arbitrary: Arbitrary<T>, percent: number): Arbitrary<T | null> =>
+  fc.oneof({ arbitrary: fc.constant(null), weight: 100 - percent }, { arbitrary, weight: percent });
 
 /** A JSON string literal of `text` (JSON.stringify escapes lone surrogates and controls). */
 export const quoted = (text: string): string => JSON.stringify(text);
 
-/** A JSON text for any value at all, valid or not, shallow or deep. */
+/** A JSON text for any value, valid or not, shallow (deep and huge ones are rarer, below). */
 export const anyJsonText: Arbitrary<string> = fc.oneof(
-  { arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value) ?? 'null'), weight: 4 },
+  { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? 'null'), weight: 4 },
   { arbitrary: fc.constantFrom(...ODD_NUMBER_TEXTS, ...NOT_NUMBER_TEXTS), weight: 3 },
   { arbitrary: oddString.map(quoted), weight: 3 },
-  { arbitrary: fc.integer({ min: 2, max: 60_000 }).map((depth) => nested(depth, '[', ']', '0')), weight: 1 },
-  {
-    arbitrary: fc.integer({ min: 2, max: 60_000 }).map((depth) => nested(depth, '{"a":', '}', 'null')),
-    weight: 1,
-  },
+  { arbitrary: fc.integer({ min: 2, max: 64 }).map((depth) => nested(depth, '[', ']', '0')), weight: 1 },
 );
+
+/**
+ * Deeply nested JSON: arrays or objects 1,000 to 60,000 levels deep (the largest are over the
+ * body limit). Expensive to send, so every generator draws it rarely.
+ */
+export const deepJsonText: Arbitrary<string> = fc
+  .integer({ min: 1_000, max: 60_000 })
+  .chain((depth) => fc.constantFrom(nested(depth, '[', ']', '1'), nested(depth, '{"a":', '}', 'null')));
+
+/** A JSON string just under or over the handlers' 256 KB and the local server's 1 MB limits. */
+export const hugeJsonText: Arbitrary<string> = fc
+  .constantFrom(200 * 1024, 256 * 1024 + 1, 1024 * 1024 + 1)
+  .map((size) => `"${'x'.repeat(size - 2)}"`);
 
 /** `depth` levels of `open … close` around `core`: one of the deep-nesting shapes. */
 export function nested(depth: number, open: string, close: string, core: string): string {
@@ -197,11 +219,9 @@ export function shapedObject(fields: Record<string, Arbitrary<string>>): Arbitra
   return fc
     .record({
       values: base,
-      drop: fc.option(fc.nat({ max: names.length - 1 }), { freq: 6 }),
-      extra: fc.option(fc.tuple(oddKey, anyJsonText), { freq: 6 }),
-      duplicate: fc.option(fc.tuple(fc.nat({ max: names.length - 1 }), anyJsonText, fc.boolean()), {
-        freq: 8,
-      }),
+      drop: sometimes(fc.nat({ max: names.length - 1 }), 12),
+      extra: sometimes(fc.tuple(oddKey, anyJsonText), 12),
+      duplicate: sometimes(fc.tuple(fc.nat({ max: names.length - 1 }), anyJsonText, fc.boolean()), 10),
     })
     .map(({ values, drop, extra, duplicate }) => {
       let entries: [string, string][] = names.map((name, index) => [name, values[index] ?? 'null']);
@@ -216,8 +236,14 @@ export function shapedObject(fields: Record<string, Arbitrary<string>>): Arbitra
     });
 }
 
+/** fc.oneof with the weights in order. */
+export function weighted<T>(weights: readonly number[], ...arbitraries: Arbitrary<T>[]): Arbitrary<T> {
+  return fc.oneof(...arbitraries.map((arbitrary, index) => ({ arbitrary, weight: weights[index] ?? 1 })));
+}
+
 /** Documents that are not JSON, or not an object, or too large. */
-export const malformedBody: Arbitrary<string> = fc.oneof(
+export const malformedBody: Arbitrary<string> = weighted(
+  [40, 20, 10, 1, 1],
   fc.constantFrom(
     '',
     ' ',
@@ -247,111 +273,9 @@ export const malformedBody: Arbitrary<string> = fc.oneof(
   ),
   anyJsonText,
   fc.string({ maxLength: 80 }),
-  // Too large for the handlers' 256 KB and the local server's 1 MB limits, or just under them.
-  fc.constantFrom(200 * 1024, 256 * 1024 + 1, 1024 * 1024 + 1).map((size) => `"${'x'.repeat(size - 2)}"`),
+  deepJsonText,
+  hugeJsonText,
 );
-
-/** Content types a client may send; every one but the JSON ones arrives base64 in the event. */
-export const contentType: Arbitrary<string | undefined> = fc.constantFrom(
-  'application/json',
-  'application/json',
-  'application/json; charset=utf-8',
-  'APPLICATION/JSON',
-  'application/x-www-form-urlencoded',
-  'application/cloudevents+json',
-  'application/cloudevents-batch+json',
-  'text/plain',
-  'text/yaml',
-  'application/octet-stream',
-  'multipart/form-data; boundary=x',
-  'application/xml',
-  'application/json; charset=utf-16',
-  '',
-  ';;;',
-  undefined,
-);
-
-/** A JWT-shaped string: expired, unsigned, garbled or foreign. */
-const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-const jwtLike: Arbitrary<string> = fc
-  .record({
-    alg: fc.constantFrom('none', 'HS256', 'RS256', 'ES256', ''),
-    exp: fc.constantFrom(0, 1, 1_600_000_000, 4_102_444_800, -1, 1e309),
-    scope: fc.constantFrom('admin', 'wallets:write wallets:read', '', 'admin admin', '*'),
-    signature: fc.constantFrom('', 'sig', 'AAAA', '.', '..'),
-  })
-  .map(
-    ({ alg, exp, scope, signature }) =>
-      `${base64url({ alg, typ: 'JWT' })}.${base64url({ sub: 'fuzz', exp, scope, aud: 'tally' })}.${signature}`,
-  );
-
-/** Authorization header values; `token` is the valid admin token, used whole, cut or padded. */
-export function authorizationValue(token: string): Arbitrary<string | undefined> {
-  return fc.oneof(
-    { arbitrary: fc.constant(`Bearer ${token}`), weight: 8 },
-    { arbitrary: fc.constant(undefined), weight: 4 },
-    {
-      arbitrary: fc.constantFrom(
-        'Bearer',
-        'Bearer ',
-        `bearer ${token}`,
-        `BEARER  ${token} `,
-        `Bearer ${token}x`,
-        `Bearer ${token.slice(0, -1)}`,
-        `Bearer ${token.slice(1)}`,
-        `Bearer ${token} ${token}`,
-        `Bearer ${token},Bearer ${token}`,
-        `Bearer x,Bearer ${token}`,
-        `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`,
-        token,
-        `Token ${token}`,
-        'Bearer null',
-        'Bearer undefined',
-        `Bearer ${'a'.repeat(token.length)}`,
-        `Bearer ${'a'.repeat(10_000)}`,
-        'Bearer \u00e9\u00e8',
-      ),
-      weight: 4,
-    },
-    { arbitrary: jwtLike.map((jwt) => `Bearer ${jwt}`), weight: 3 },
-    { arbitrary: oddString.map((text) => `Bearer ${text}`), weight: 2 },
-  );
-}
-
-/** Idempotency-Key values: good tokens, quoted ones, and ones no key should be. */
-export const idempotencyKeyValue: Arbitrary<string | undefined> = fc.oneof(
-  { arbitrary: fc.constant(undefined), weight: 4 },
-  { arbitrary: fc.uuid(), weight: 3 },
-  // A small set, so keys are reused with the same and with other payloads.
-  { arbitrary: fc.constantFrom('fuzz-key-1', 'fuzz-key-2', '"fuzz-key-3"', 'fuzz-key-1 '), weight: 3 },
-  {
-    arbitrary: fc.constantFrom(
-      '"',
-      '""',
-      '"""',
-      "'k'",
-      ' ',
-      'a b',
-      'k\u00e9',
-      'k,k',
-      'k;k',
-      '*',
-      'a'.repeat(255),
-      'a'.repeat(256),
-      '"' + 'a'.repeat(255) + '"',
-      '__proto__',
-      'constructor',
-    ),
-    weight: 3,
-  },
-  { arbitrary: oddString, weight: 2 },
-);
-
-/** A header value as Node hands it over: latin1, no CR, LF or NUL (the parser refuses those). */
-export const asHeaderValue = (text: string): string =>
-  Buffer.from(text, 'utf8')
-    .toString('latin1')
-    .replace(/[\r\n\0]/g, '');
 
 /**
  * A path parameter as a client may put it in the target: encoded properly, left raw (so a `/`
@@ -376,7 +300,8 @@ function encodeText(text: string, which: RegExp): string {
       out += char;
       continue;
     }
-    for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    for (const byte of Buffer.from(char, 'utf8'))
+      out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -387,7 +312,7 @@ export const queryPair = (name: Arbitrary<string>, value: Arbitrary<string>): Ar
     .tuple(name, value, fc.boolean())
     .map(([key, text, encode]) =>
       encode
-        ? `${encodeURIComponent(key)}=${encodeText(text, /[^A-Za-z0-9_.~-]/u)}`
+        ? `${encodeText(key, /[^A-Za-z0-9_.~-]/u)}=${encodeText(text, /[^A-Za-z0-9_.~-]/u)}`
         : `${encodeText(key, /[^\x21-\x7e]|[#&=]/u)}=${encodeText(text, /[^\x21-\x7e]|#/u)}`,
     );
 

@@ -1,15 +1,7 @@
 import fc, { type Arbitrary } from 'fast-check';
 import type { RouteSpec } from '../../lib/wiring.ts';
-import {
-  asHeaderValue,
-  authorizationValue,
-  contentType,
-  idempotencyKeyValue,
-  oddString,
-  pathParameter,
-  queryString,
-  walletIdFrom,
-} from './generators.ts';
+import { oddString, pathParameter, queryString, sometimes, walletIdFrom } from './generators.ts';
+import { asHeaderValue, authorizationValue, contentType, idempotencyKeyValue } from './headers.ts';
 import type { ApiRequest } from './in-process-api.ts';
 import { type FuzzPools, genericRouteFuzz, type RouteFuzz, routeFuzzTable } from './routes.ts';
 
@@ -49,7 +41,7 @@ const junkHeader: Arbitrary<[string, string]> = fc.tuple(
  * them odd (a wallet claim as a string, an API-Gateway-rendered array, a real array, a number).
  */
 const authorizerContext = (pools: FuzzPools): Arbitrary<ApiRequest['authorizer']> =>
-  fc.option(
+  sometimes(
     fc.record({
       claims: fc.record(
         {
@@ -70,8 +62,8 @@ const authorizerContext = (pools: FuzzPools): Arbitrary<ApiRequest['authorizer']
         fc.array(fc.constantFrom('admin', 'wallets:read', 'wallets:write', 'events:write', 'rules:read', '')),
       ),
     }),
-    { freq: 8, nil: undefined },
-  );
+    15,
+  ).map((context) => context ?? undefined);
 
 /** The raw target for a route: each `{param}` filled, maybe a path trick, then the query. */
 function target(route: RouteSpec, fuzz: RouteFuzz, pools: FuzzPools): Arbitrary<string> {
@@ -82,7 +74,7 @@ function target(route: RouteSpec, fuzz: RouteFuzz, pools: FuzzPools): Arbitrary<
     return pathParameter(fuzz.params?.[param] ?? walletIdFrom(pools.wallets));
   });
   const query = fc.option(fuzz.query ?? queryString(), { freq: 3, nil: undefined });
-  const trick = fc.option(
+  const trick = sometimes(
     fc.constantFrom(
       (path: string) => `${path}/`,
       (path: string) => `/${path}`,
@@ -92,11 +84,11 @@ function target(route: RouteSpec, fuzz: RouteFuzz, pools: FuzzPools): Arbitrary<
       (path: string) => path.toUpperCase(),
       (path: string) => path.replace(/\/([^/]*)$/, '/./$1'),
     ),
-    { freq: 20, nil: undefined },
+    5,
   );
   return fc.tuple(fc.tuple(...segments), query, trick).map(([filled, rawQuery, spoil]) => {
     const path = filled.join('/');
-    const spoiled = spoil === undefined ? path : spoil(path);
+    const spoiled = spoil === null ? path : spoil(path);
     return rawQuery === undefined ? spoiled : `${spoiled}?${rawQuery}`;
   });
 }
@@ -115,7 +107,12 @@ function bodyBytes(route: RouteSpec, fuzz: RouteFuzz): Arbitrary<Buffer> {
   );
 }
 
-function requestFor(route: RouteSpec, fuzz: RouteFuzz, pools: FuzzPools, adminToken: string): Arbitrary<FuzzCase> {
+function requestFor(
+  route: RouteSpec,
+  fuzz: RouteFuzz,
+  pools: FuzzPools,
+  adminToken: string,
+): Arbitrary<FuzzCase> {
   const routeKey = `${route.method} ${route.path}`;
   const method = fc.oneof(
     { arbitrary: fc.constant<string>(route.method), weight: 30 },

@@ -32,6 +32,8 @@ export interface Finding {
 
 export interface CaseResult {
   status: number;
+  /** The problem's `type` of a 4xx. */
+  problemType?: string;
   trace: RequestTrace;
   finding?: Finding;
 }
@@ -56,18 +58,23 @@ export class HandlerLogs {
   private readonly unattributed: string[] = [];
   private restore: (() => void) | undefined;
 
-  /** Takes the handlers' JSON log lines off stdout (others pass through). */
+  /** Takes the handlers' JSON log lines off stdout and stderr (other output passes through). */
   capture(): void {
-    const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' && chunk.startsWith('{') && chunk.includes('"level"')) {
-        this.record(chunk);
-        return true;
-      }
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
+    const undo = [process.stdout, process.stderr].map((stream) => {
+      const original = stream.write.bind(stream);
+      stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+        if (typeof chunk === 'string' && chunk.startsWith('{') && chunk.includes('"level"')) {
+          this.record(chunk);
+          return true;
+        }
+        return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+      }) as typeof stream.write;
+      return () => {
+        stream.write = original;
+      };
+    });
     this.restore = () => {
-      process.stdout.write = original;
+      for (const step of undo) step();
     };
   }
 
@@ -104,20 +111,26 @@ export class HandlerLogs {
   }
 }
 
-function problemShapeError(status: number, headers: Record<string, string>, body: Buffer): string | undefined {
+/** The problem's type, or what is wrong with the answer as an RFC 9457 problem. */
+function readProblem(
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+): { type: string } | { error: string } {
   const type = headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('application/problem+json')) return `content-type is "${type}"`;
+  if (!type.toLowerCase().startsWith('application/problem+json'))
+    return { error: `content-type is "${type}"` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    return 'the body is not JSON';
+    return { error: 'the body is not JSON' };
   }
   const problem = parsed as { type?: unknown; title?: unknown; status?: unknown } | null;
-  if (typeof problem?.type !== 'string') return 'no type';
-  if (typeof problem.title !== 'string') return 'no title';
-  if (problem.status !== status) return `status ${String(problem.status)} in the body`;
-  return undefined;
+  if (typeof problem?.type !== 'string') return { error: 'no type' };
+  if (typeof problem.title !== 'string') return { error: 'no title' };
+  if (problem.status !== status) return { error: `status ${String(problem.status)} in the body` };
+  return { type: problem.type };
 }
 
 export async function runCase(
@@ -127,6 +140,7 @@ export async function runCase(
   where: string,
 ): Promise<CaseResult> {
   const trace = newTrace();
+  const startedMs = performance.now();
   const awsRequestId = randomUUID();
   const finding = (kind: FindingKind, detail: string, status?: number, cause?: string): CaseResult => ({
     status: status ?? 500,
@@ -144,6 +158,7 @@ export async function runCase(
   let answer: Awaited<ReturnType<InProcessApi['send']>>;
   try {
     answer = await traced(trace, () => api.send(fuzzCase.request, { awsRequestId }));
+    trace.ms = performance.now() - startedMs;
   } catch (error) {
     if (error instanceof HandlerTimeout) return finding('timeout', error.message);
     // The local server answers a thrown handler (or a result API Gateway refuses) with a 500.
@@ -156,8 +171,8 @@ export async function runCase(
   }
   if (statusCode >= 200 && statusCode < 300) return { status: statusCode, trace };
   if (statusCode < 400) return finding('unexpected-status', `status ${statusCode}`, statusCode);
-  const shape = problemShapeError(statusCode, headers, body);
-  if (shape !== undefined) return finding('not-a-problem', shape, statusCode);
+  const problem = readProblem(statusCode, headers, body);
+  if ('error' in problem) return finding('not-a-problem', problem.error, statusCode);
   if (trace.writes.length > 0 || trace.messages > 0) {
     return finding(
       'write-on-reject',
@@ -165,5 +180,5 @@ export async function runCase(
       statusCode,
     );
   }
-  return { status: statusCode, trace };
+  return { status: statusCode, problemType: problem.type, trace };
 }

@@ -23,11 +23,21 @@ export interface RequestTrace {
   writes: string[];
   /** Messages queues accepted. */
   messages: number;
+  /** How long the request took. */
+  ms: number;
+  /** SDK calls made (reads included). */
+  calls: number;
 }
 
 const traces = new AsyncLocalStorage<RequestTrace>();
 
-export const newTrace = (): RequestTrace => ({ itemKeys: new Set(), writes: [], messages: 0 });
+export const newTrace = (): RequestTrace => ({
+  itemKeys: new Set(),
+  writes: [],
+  messages: 0,
+  ms: 0,
+  calls: 0,
+});
 
 /** Runs `work` with its SDK writes charged to `trace`. */
 export const traced = <T>(trace: RequestTrace, work: () => Promise<T>): Promise<T> => traces.run(trace, work);
@@ -80,7 +90,11 @@ function writtenKeys(input: Input): string[] {
   return keys;
 }
 
-function charge(trace: RequestTrace, command: { constructor: { name: string }; input?: unknown }, output: unknown) {
+function charge(
+  trace: RequestTrace,
+  command: { constructor: { name: string }; input?: unknown },
+  output: unknown,
+) {
   const name = command.constructor.name;
   if (!WRITE_COMMANDS.has(name)) return;
   trace.writes.push(name);
@@ -108,7 +122,10 @@ export function watchWrites(): () => void {
     prototype.send = async function send(this: unknown, command: never, ...rest: unknown[]) {
       const output = await original.call(this, command, ...rest);
       const trace = traces.getStore();
-      if (trace !== undefined) charge(trace, command as never, output);
+      if (trace !== undefined) {
+        trace.calls++;
+        charge(trace, command as never, output);
+      }
       return output;
     };
     undo.push(() => {
@@ -149,7 +166,12 @@ export async function digestStore(
       new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
     for (const item of page.Items ?? []) {
-      items.set(itemKey(item), createHash('sha256').update(attributeText(item as never)).digest('hex'));
+      items.set(
+        itemKey(item),
+        createHash('sha256')
+          .update(attributeText(item as never))
+          .digest('hex'),
+      );
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
