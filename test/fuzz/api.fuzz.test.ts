@@ -103,7 +103,7 @@ async function minimalCase(space: RequestSpace, finding: Finding): Promise<strin
   const details = await fc.check(
     fc.asyncProperty(arbitrary, async (fuzzCase) => {
       const result = await runCase(api, fuzzCase, logs, 'shrink');
-      return result.finding?.kind !== finding.kind;
+      return result.finding?.kind !== finding.kind || result.finding.signature !== finding.signature;
     }),
     { seed: SEED, numRuns: 3_000, interruptAfterTimeLimit: 20_000 },
   );
@@ -160,6 +160,7 @@ describe('fuzz: every route of the wiring table, in process', () => {
             routeKey: '(batch)',
             detail: `items no successful request wrote changed: ${unexplained.slice(0, 5).join(', ').replaceAll('\u0000', ' / ')}`,
             where,
+            signature: 'table',
           });
         }
         if (after.messages - before.messages !== sentMessages) {
@@ -168,6 +169,7 @@ describe('fuzz: every route of the wiring table, in process', () => {
             routeKey: '(batch)',
             detail: `queues grew by ${after.messages - before.messages}; successful requests sent ${sentMessages}`,
             where,
+            signature: 'queues',
           });
         }
         checkedBatches++;
@@ -195,7 +197,7 @@ describe('fuzz: every route of the wiring table, in process', () => {
       // One example per kind and route, the first of each shrunk to a minimal request.
       const groups = new Map<string, Finding[]>();
       for (const finding of findings) {
-        const key = `${finding.kind} on ${finding.routeKey}`;
+        const key = `${finding.kind} on ${finding.routeKey} (${finding.signature.trim()})`;
         groups.set(key, [...(groups.get(key) ?? []), finding]);
       }
       let shrunk = 0;

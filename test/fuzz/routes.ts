@@ -224,12 +224,21 @@ function cloudEvent(pools: FuzzPools): Arbitrary<string> {
   });
 }
 
+function deepDataEvent(pools: FuzzPools): Arbitrary<string> {
+  return fc
+    .record({ id: fc.uuid(), subject: fc.constantFrom(...pools.wallets), data: deepJsonText })
+    .map(
+      ({ id, subject, data }) =>
+        `{"specversion":"1.0","id":"${id}","source":"fuzz","type":"trade","subject":"${subject}","data":${data}}`,
+    );
+}
+
 /** The table: one entry per route key of lib/wiring.ts. */
 export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
   const wallet = walletIdFrom(pools.wallets);
   // Reads with a valid id go to the store and are the slow part of a run: fewer of them.
-  const readWallet = walletIdFrom(pools.wallets, 15);
-  const read = { weight: 0.5 };
+  const readWallet = walletIdFrom(pools.wallets, 12);
+  const read = { weight: 0.35 };
   return {
     'POST /deposit': {
       weight: 1.5,
@@ -245,27 +254,30 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
       ),
     },
     'GET /details/{wallet_id}': { ...read, params: { wallet_id: readWallet } },
-    'GET /health': { weight: 0.1 },
+    'GET /health': { weight: 0.05 },
     'POST /events': {
       weight: 1.5,
       body: fc.oneof(
-        { arbitrary: cloudEvent(pools), weight: 5 },
+        { arbitrary: cloudEvent(pools), weight: 50 },
         {
           arbitrary: fc
             .array(cloudEvent(pools), { minLength: 1, maxLength: 4 })
             .map((all) => `[${all.join(',')}]`),
-          weight: 2,
+          weight: 20,
         },
         {
           arbitrary: fc.constantFrom(0, 101).map((count) => `[${Array(count).fill('{}').join(',')}]`),
-          weight: 1,
+          weight: 10,
         },
-        { arbitrary: malformedBody, weight: 2 },
+        { arbitrary: malformedBody, weight: 20 },
+        // A valid envelope around deep `data`, so the nesting reaches the event hash (§4.5).
+        { arbitrary: deepDataEvent(pools), weight: 2 },
       ),
     },
-    'GET /rules': { weight: 0.1 },
+    'GET /rules': { weight: 0.05 },
     'PUT /rules': {
-      weight: 1.5,
+      // Each request with the admin token compiles a rule set: CPU-heavy, so fewer of them.
+      weight: 0.8,
       body: rulesText,
       query: queryString(
         queryPair(
@@ -279,7 +291,7 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
     'GET /wallets/{wallet_id}/events': { ...read, params: { wallet_id: readWallet }, query: walletQuery },
     'GET /wallets/{wallet_id}/verify': { ...read, params: { wallet_id: readWallet }, query: walletQuery },
     'POST /replay': {
-      weight: 1.5,
+      weight: 1,
       body: fc.oneof(
         {
           arbitrary: optionalFields({

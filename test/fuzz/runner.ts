@@ -27,6 +27,8 @@ export interface Finding {
   cause?: string;
   /** Where it came from: seed, batch and index, so the run can be repeated. */
   where: string;
+  /** What tells findings of one kind apart: the problem type or the error's name. */
+  signature: string;
   request?: string;
 }
 
@@ -150,6 +152,7 @@ export async function runCase(
       routeKey: fuzzCase.routeKey,
       detail,
       where,
+      signature: `${status ?? ''} ${/"type":"([^"]*)"/.exec(detail)?.[1] ?? ''} ${/: (\w*Error)\b/.exec(cause ?? '')?.[1] ?? ''}`,
       request: describeRequest(fuzzCase),
       ...(status === undefined ? {} : { status }),
       ...(cause === undefined ? {} : { cause }),
