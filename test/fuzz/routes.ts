@@ -55,6 +55,7 @@ function optionalFields(fields: FieldTexts): Arbitrary<string> {
   return shapedObject(present).map((text) => text.replace(/,?"[^"]*":@@omit@@/g, '').replace('{,', '{'));
 }
 
+/** A field left out once in `freq` draws (fast-check's `freq` is the odds of the nil value). */
 const omitted = <T>(arbitrary: Arbitrary<T>, freq = 3): Arbitrary<T | undefined> =>
   fc.option(arbitrary, { freq, nil: undefined });
 
