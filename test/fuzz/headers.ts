@@ -90,7 +90,7 @@ export const idempotencyKeyValue: Arbitrary<string | undefined> = fc.oneof(
       '*',
       'a'.repeat(255),
       'a'.repeat(256),
-      '"' + 'a'.repeat(255) + '"',
+      `"${'a'.repeat(255)}"`,
       '__proto__',
       'constructor',
     ),

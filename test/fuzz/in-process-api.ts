@@ -100,7 +100,7 @@ export function inProcessApi(
         method: request.method,
         rawPath,
         rawQueryString,
-        rawHeaders: request.headers.flatMap(([name, value]) => [name, value]),
+        rawHeaders: request.headers.flat(),
         body: request.body,
         sourceIp: '127.0.0.1',
         localPort: 3000,
