@@ -173,8 +173,8 @@ export function requestSpace(
     }
     const arbitrary = requestFor(route, fuzz, pools, adminToken);
     byRoute.set(routeKey, arbitrary);
-    // Weights are integers for fc.oneof: tenths of a route's share.
-    weighted.push({ arbitrary, weight: Math.max(1, Math.round((fuzz.weight ?? 1) * 10)) });
+    // Weights are integers for fc.oneof: hundredths of a route's share.
+    weighted.push({ arbitrary, weight: Math.max(1, Math.round((fuzz.weight ?? 1) * 100)) });
   }
   return { all: fc.oneof(...weighted), byRoute, fallbacks };
 }

@@ -239,7 +239,7 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
   const wallet = walletIdFrom(pools.wallets);
   // Reads with a valid id go to the store and are the slow part of a run: fewer of them.
   const readWallet = walletIdFrom(pools.wallets, 12);
-  const read = { weight: 0.35 };
+  const read = { weight: 0.25 };
   return {
     'POST /deposit': {
       weight: 1.5,
@@ -255,7 +255,7 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
       ),
     },
     'GET /details/{wallet_id}': { ...read, params: { wallet_id: readWallet } },
-    'GET /health': { weight: 0.05 },
+    'GET /health': { weight: 0.03 },
     'POST /events': {
       weight: 1.5,
       body: fc.oneof(
@@ -275,7 +275,7 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
         { arbitrary: deepDataEvent(pools), weight: 2 },
       ),
     },
-    'GET /rules': { weight: 0.05 },
+    'GET /rules': { weight: 0.03 },
     'PUT /rules': {
       // Each request with the admin token compiles a rule set: CPU-heavy, so fewer of them.
       weight: 0.8,
