@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**'],
+          exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**', 'test/fuzz/**'],
         },
       },
       { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
@@ -33,6 +33,11 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: dynamodbLocal },
+      },
+      // Issue 10 §2: generated requests against every route, in process, on DynamoDB Local.
+      {
+        extends: true,
+        test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], globalSetup: dynamodbLocal },
       },
     ],
   },

@@ -248,6 +248,14 @@ describe('SqsEventsQueue', () => {
     expect(body).toBe('{"note":"a\\uffffb"}');
     expect(JSON.parse(body)).toEqual({ note: 'a\uffffb' });
   });
+
+  it('escapes characters above U+FFFF (the local SQS refuses surrogate pairs), keeping the same text', () => {
+    const event = { type: '𐀀', data: { note: 'ok 😀 done' } };
+    const body = toMessageBody(event);
+    expect(body).toBe('{"type":"\\ud800\\udc00","data":{"note":"ok \\ud83d\\ude00 done"}}');
+    expect(/[\ud800-\udfff]/.test(body)).toBe(false);
+    expect(JSON.parse(body)).toEqual(event);
+  });
 });
 
 describe('SqsDeadLetterQueue', () => {

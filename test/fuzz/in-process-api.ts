@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
+import { buildEvent } from '../../functions/adapters/local/http-event.ts';
+import { type HttpReply, toHttpReply } from '../../functions/adapters/local/http-reply.ts';
+import { type CompiledRoute, compileRoutes, matchRoute } from '../../functions/adapters/local/http-routes.ts';
+import { handlerLoader, type LambdaHandler, lambdaContext } from '../../functions/adapters/local/lambda.ts';
+import type { FunctionSpec } from '../../lib/wiring.ts';
+
+/**
+ * The fuzz suite's way into the API: what the local HTTP server does with a request, minus the
+ * socket. Route matching, the payload 2.0 event and the reading of the handler's result are the
+ * local runtime's own exported pieces; the few answers the server gives before a handler runs
+ * (404, 405, a bad percent-encoding, 413) are repeated here because they are not exported.
+ *
+ * This is the ONE file that knows where those pieces live: when the local server is split, only
+ * the imports above (and, if it exports them, the pre-handler answers below) change.
+ */
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const REGION = 'us-east-1';
+
+/** One request as a client sends it; `target` is the raw request target (path and query). */
+export interface ApiRequest {
+  method: string;
+  target: string;
+  /** Name, value pairs as sent; repeated names are allowed. */
+  headers: readonly (readonly [string, string])[];
+  body: Buffer;
+  /**
+   * What API Gateway's JWT authorizer puts in the event when a token passed it: the claims and
+   * scopes. Absent: no authorizer (local auth off, or IAM).
+   */
+  authorizer?: { claims: Record<string, unknown>; scopes: string[] | null };
+}
+
+export interface ApiAnswer {
+  reply: HttpReply;
+  /** The route the request reached, or undefined when the server answered before any handler. */
+  route?: CompiledRoute;
+  /** The Lambda request id given to the handler (its logs carry it). */
+  awsRequestId?: string;
+}
+
+function problem(status: number, code: string, title: string, detail: string): HttpReply {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/problem+json' },
+    cookies: [],
+    body: Buffer.from(JSON.stringify({ type: `/problems/${code}`, title, status, detail }), 'utf8'),
+  };
+}
+
+export interface InProcessApi {
+  routes: readonly CompiledRoute[];
+  /** Sends one request; `timeoutMs` bounds the handler as Lambda's timeout would (then rejects). */
+  send(request: ApiRequest, options?: { timeoutMs?: number; awsRequestId?: string }): Promise<ApiAnswer>;
+}
+
+export class HandlerTimeout extends Error {
+  override readonly name = 'HandlerTimeout';
+}
+
+/** The API over the wiring table's functions; handler modules load from their `entry` on first use. */
+export function inProcessApi(
+  functions: readonly FunctionSpec[],
+  loadHandler: (spec: FunctionSpec) => Promise<LambdaHandler> = handlerLoader(REPO_ROOT),
+): InProcessApi {
+  const routes = compileRoutes(functions);
+  return {
+    routes,
+    async send(request, options = {}) {
+      const queryAt = request.target.indexOf('?');
+      const rawPath = queryAt === -1 ? request.target : request.target.slice(0, queryAt);
+      const rawQueryString = queryAt === -1 ? '' : request.target.slice(queryAt + 1);
+      if (!rawPath.startsWith('/')) {
+        return { reply: problem(400, 'bad-request-target', 'Bad request', 'The target must be a path.') };
+      }
+      const match = matchRoute(routes, request.method, rawPath);
+      if (match.kind === 'not-found') {
+        return { reply: problem(404, 'route-not-found', 'Not found', `No route matches ${rawPath}.`) };
+      }
+      if (match.kind === 'method-not-allowed') {
+        return { reply: problem(405, 'method-not-allowed', 'Method not allowed', match.allow.join(', ')) };
+      }
+      if (match.kind === 'bad-path') return { reply: problem(400, 'bad-path', 'Bad request', match.detail) };
+      if (request.body.length > REQUEST_BODY_BYTES_MAX) {
+        return { reply: problem(413, 'body-too-large', 'Content too large', 'The body is too large.') };
+      }
+      const { route, pathParameters } = match;
+      const handler = await loadHandler(route.spec);
+      const event: APIGatewayProxyEventV2 = buildEvent({
+        method: request.method,
+        rawPath,
+        rawQueryString,
+        rawHeaders: request.headers.flat(),
+        body: request.body,
+        sourceIp: '127.0.0.1',
+        localPort: 3000,
+        route,
+        pathParameters,
+        requestId: randomUUID(),
+        nowMs: Date.now(),
+      });
+      if (request.authorizer !== undefined) {
+        Object.assign(event.requestContext, { authorizer: { jwt: request.authorizer } });
+      }
+      const awsRequestId = options.awsRequestId ?? randomUUID();
+      const context = { ...lambdaContext(route.spec, REGION), awsRequestId };
+      const timeoutMs = options.timeoutMs ?? route.spec.timeoutSeconds * 1000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new HandlerTimeout(`${route.routeKey} did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        const result = await Promise.race([handler(event, context), timedOut]);
+        // A result API Gateway would refuse throws here, as the local server turns it into a 500.
+        return { reply: toHttpReply(result), route, awsRequestId };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
