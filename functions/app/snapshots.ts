@@ -1,6 +1,5 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { rebuildView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
-import { ENV } from '#lib/wiring.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 import { catchUpView } from './fold.ts';
@@ -17,14 +16,17 @@ export interface SnapshotPolicy {
   onError?: (error: unknown, view: WalletView) => void;
 }
 
-/** TALLY_SNAPSHOT_EVERY: a whole number of events; 0 disables snapshots; unset or empty: 1,000. */
-export function snapshotEveryFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env[ENV.snapshotEvery]?.trim();
-  if (text === undefined || text === '') return SNAPSHOT_EVERY_DEFAULT;
-  const every = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(every)) {
+/**
+ * How often to snapshot, from its setting's text (`TALLY_SNAPSHOT_EVERY`, read by the composition
+ * root): a whole number of events; 0 disables snapshots; unset or empty: 1,000.
+ */
+export function parseSnapshotEvery(text: string | undefined, settingName: string): number {
+  const trimmed = text?.trim();
+  if (trimmed === undefined || trimmed === '') return SNAPSHOT_EVERY_DEFAULT;
+  const every = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(every)) {
     throw new Error(
-      `${ENV.snapshotEvery} must be a whole number of events (0 disables snapshots), got "${text}"`,
+      `${settingName} must be a whole number of events (0 disables snapshots), got "${trimmed}"`,
     );
   }
   return every;

@@ -1,4 +1,4 @@
-import { snapshotEveryFromEnv } from '#app/snapshots.ts';
+import { parseSnapshotEvery } from '#app/snapshots.ts';
 import { ENV } from '#lib/wiring.ts';
 
 /**
@@ -15,6 +15,10 @@ export interface LambdaConfig {
   /** Snapshot a view every this many events (0: never). */
   snapshotEvery: number;
 }
+
+/** TALLY_SNAPSHOT_EVERY: a whole number of events; 0 disables snapshots; unset or empty: 1,000. */
+export const snapshotEveryFromEnv = (env: NodeJS.ProcessEnv = process.env): number =>
+  parseSnapshotEvery(env[ENV.snapshotEvery], ENV.snapshotEvery);
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
   return {

@@ -3,8 +3,8 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { BackgroundLoops } from './background-loops.ts';
 import { lambdaContext } from './lambda.ts';
 import { streamBatchFailure } from './stream-failure.ts';
-import type { StreamConsumer, StreamPollerOptions, StreamPollerStats } from './stream-poller.ts';
 import { firstFailedIndex, matchesTableStreamFilter, toLambdaRecord } from './stream-records.ts';
+import type { StreamConsumer, StreamPollerOptions, StreamPollerStats } from './stream-types.ts';
 
 /**
  * Lambda's invocation rules for a stream event source: batches of the consumer's size, retried from

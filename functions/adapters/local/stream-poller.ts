@@ -39,57 +39,14 @@ export { firstFailedIndex, matchesTableStreamFilter, toLambdaRecord } from './st
  * - Several consumers of one stream share the shard readers; each sees every record in order.
  */
 
-export type TableStreamTrigger = Extract<TriggerSpec, { kind: 'table-stream' }>;
+import type { StreamConsumer, StreamPollerOptions, StreamPollerStats } from './stream-types.ts';
 
-export interface StreamConsumer {
-  spec: FunctionSpec;
-  trigger: TableStreamTrigger;
-  handler: LambdaHandler;
-}
-
-export interface StreamPollerOptions {
-  client: DynamoDBStreamsClient;
-  streamArn: string;
-  consumers: readonly StreamConsumer[];
-  region: string;
-  /** Pause after a GetRecords that returned nothing, while the stream is busy. @default 25 */
-  idlePollMs?: number;
-  /**
-   * Pause once a shard has been quiet for half a second. Each GetRecords costs both processes a
-   * few milliseconds of CPU; slowing down when idle cuts that ~4x, and the first record after a
-   * quiet spell still reaches the projector within this pause plus one invocation. @default 100
-   */
-  quietPollMs?: number;
-  /** How often to look for new shards (also right after a shard closes). @default 1000 */
-  describeIntervalMs?: number;
-  /** First retry delay of a failed batch; doubles per retry up to 2 s. @default 100 */
-  retryBackoffMs?: number;
-  /** Where each shard's position is kept across restarts. @default none: every start is at TRIM_HORIZON */
-  checkpoints?: StreamCheckpointStore;
-  /** How often a changed checkpoint is saved. @default 250 */
-  checkpointIntervalMs?: number;
-  log?: (line: string) => void;
-  /** Called with each batch that ran out of retries (after it is logged). */
-  onFailure?: (failure: StreamBatchFailure, records: DynamoDBRecord[]) => void;
-}
-
-export interface StreamPollerStats {
-  shards: number;
-  getRecordsCalls: number;
-  recordsRead: number;
-  invocations: number;
-  failedBatches: number;
-}
-
-export interface StreamPollerStats {
-  shards: number;
-  /** Shards whose reading started from a saved checkpoint (or that it marked finished). */
-  resumedShards: number;
-  getRecordsCalls: number;
-  recordsRead: number;
-  invocations: number;
-  failedBatches: number;
-}
+export type {
+  StreamConsumer,
+  StreamPollerOptions,
+  StreamPollerStats,
+  TableStreamTrigger,
+} from './stream-types.ts';
 
 interface ShardState {
   shardId: string;

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readWallet } from '#app/read-events.ts';
-import {
-  rebuildFromSnapshot,
-  SNAPSHOT_EVERY_DEFAULT,
-  shouldSnapshot,
-  snapshotEveryFromEnv,
-} from '#app/snapshots.ts';
+import { rebuildFromSnapshot, SNAPSHOT_EVERY_DEFAULT, shouldSnapshot } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
+import { snapshotEveryFromEnv } from '#composition/config.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
