@@ -120,6 +120,7 @@ export class TallyStack extends Stack {
 
   /** Constructs that group resources without changing their logical ids (see flat-logical-ids.ts). */
   private readonly groups = new Set<IConstruct>();
+  private logicalIds = { size: -1, ids: new Map<CfnElement, string>(), renames: new Map<string, string>() };
 
   constructor(scope: Construct, id: string, props: TallyStackProps = {}) {
     super(scope, id, props);
@@ -257,18 +258,35 @@ export class TallyStack extends Stack {
    * are flattened the same way.
    */
   protected override allocateLogicalId(element: CfnElement): string {
+    // CloudFormation asks for logical ids on every reference, so they are cached until the tree grows.
+    const size = this.node.findAll().length;
+    if (size !== this.logicalIds.size) this.logicalIds = { size, ids: new Map(), renames: this.uniqueIdRenames() };
+    const cached = this.logicalIds.ids.get(element);
+    if (cached !== undefined) return cached;
+    const components = flatPath(element, this, this.groups).map((component) => {
+      for (const [from, to] of this.logicalIds.renames) {
+        if (component.includes(from)) return component.replace(from, to);
+      }
+      return component;
+    });
+    const id = uniqueIdOf(components);
+    this.logicalIds.ids.set(element, id);
+    return id;
+  }
+
+  /** Unique ids of grouped constructs (as embedded in other construct ids) → their flat form. */
+  private uniqueIdRenames(): Map<string, string> {
     const renames = new Map<string, string>();
     for (const group of this.groups) {
       for (const construct of group.node.findAll()) {
-        const flat = uniqueIdOf([this.node.id, ...flatPath(construct, this, this.groups)]);
-        renames.set(Names.nodeUniqueId(construct.node), flat);
+        if (construct === group) continue;
+        renames.set(
+          Names.nodeUniqueId(construct.node),
+          uniqueIdOf([this.node.id, ...flatPath(construct, this, this.groups)]),
+        );
       }
     }
-    const components = flatPath(element, this, this.groups).map((component) => {
-      for (const [from, to] of renames) if (component.includes(from)) return component.replace(from, to);
-      return component;
-    });
-    return uniqueIdOf(components);
+    return renames;
   }
 
   private group<T extends IConstruct>(construct: T): T {
