@@ -260,7 +260,8 @@ export class TallyStack extends Stack {
   protected override allocateLogicalId(element: CfnElement): string {
     // CloudFormation asks for logical ids on every reference, so they are cached until the tree grows.
     const size = this.node.findAll().length;
-    if (size !== this.logicalIds.size) this.logicalIds = { size, ids: new Map(), renames: this.uniqueIdRenames() };
+    if (size !== this.logicalIds.size)
+      this.logicalIds = { size, ids: new Map(), renames: this.uniqueIdRenames() };
     const cached = this.logicalIds.ids.get(element);
     if (cached !== undefined) return cached;
     const components = flatPath(element, this, this.groups).map((component) => {

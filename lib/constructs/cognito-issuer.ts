@@ -48,11 +48,10 @@ export class CognitoIssuer extends Construct {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       removalPolicy: props.removalPolicy,
     });
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG3',
-      reason:
-        'Threat protection (Plus feature plan) is for interactive sign-in; this pool starts with machine-to-machine clients (client credentials), where a leaked secret is revoked by rotating the client.',
-    });
+    const planReason =
+      'Threat protection (Plus feature plan) is for interactive sign-in; this pool starts with machine-to-machine clients (client credentials), where a leaked secret is revoked by rotating the client. Turn it on when people sign in.';
+    Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG3', reason: planReason });
+    Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG8', reason: planReason });
     const resourceServer = this.userPool.addResourceServer('Tally', {
       identifier: COGNITO_RESOURCE_SERVER,
       userPoolResourceServerName: 'Tally API',

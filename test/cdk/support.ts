@@ -8,9 +8,12 @@ import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { afterAll, expect } from 'vitest';
+import { afterAll, expect, vi } from 'vitest';
 import { type ApiAuth, type MskSource, TallyStack, type TallyStackProps } from '../../lib/tally-stack.ts';
 import { FUNCTIONS, type FunctionSpec, type RouteSpec, type TriggerSpec } from '../../lib/wiring.ts';
+
+// A synth takes 1–3 s, much more on a busy CI machine; tests that synthesize inside `it` need room.
+vi.setConfig({ testTimeout: 90_000 });
 
 export const MSK: MskSource = {
   clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/tally/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
