@@ -120,7 +120,6 @@ export class TallyApi extends Construct {
 
   /** The route, behind the authorizer its wiring `auth` names, with its throttle on the stage. */
   addRoute(route: RouteSpec, integration: HttpLambdaIntegration): void {
-    const guarded = 'scopes' in route.auth;
     const auth = this.authorization;
     const [httpRoute] = this.httpApi.addRoutes({
       path: route.path,
@@ -153,7 +152,7 @@ export class TallyApi extends Construct {
         id: 'AwsSolutions-APIG4',
         reason: `Public by the wiring table: ${route.auth.public}`,
       });
-    } else if (guarded && auth.kind === 'iam') {
+    } else if (auth.kind === 'iam') {
       this.allowInScopePolicies(route, route.auth.scopes);
     }
   }
