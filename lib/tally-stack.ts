@@ -167,24 +167,7 @@ export class TallyStack extends Stack {
 
     this.cognito =
       auth.kind === 'cognito' ? new CognitoIssuer(this, 'Cognito', { removalPolicy, ...auth }) : undefined;
-    this.authorization =
-      auth.kind === 'iam'
-        ? { kind: 'iam' }
-        : this.cognito !== undefined
-          ? {
-              kind: 'jwt',
-              issuer: this.cognito.issuer,
-              audience: [this.cognito.serviceClient.userPoolClientId],
-              scopePrefix: this.cognito.scopePrefix,
-            }
-          : auth.kind === 'jwt'
-            ? {
-                kind: 'jwt',
-                issuer: auth.issuer,
-                audience: auth.audience,
-                scopePrefix: auth.scopePrefix ?? '',
-              }
-            : { kind: 'iam' };
+    this.authorization = routeAuthorization(auth, this.cognito);
     const api = this.group(new TallyApi(this, 'Api', { authorization: this.authorization, removalPolicy }));
     this.api = api.httpApi;
     this.scopePolicies = api.scopePolicies;
@@ -196,10 +179,17 @@ export class TallyStack extends Stack {
       if (spec.tableAccess !== 'none') environment[ENV.tableName] = this.table.tableName;
       if (scopePrefix !== '' && (spec.routes ?? []).length > 0) environment[ENV.scopePrefix] = scopePrefix;
       const events =
-        spec.sendsToEventsQueue || spec.sendsToEventsDlq ? requireQueues(ingest, spec) : undefined;
+        spec.sendsToEventsQueue === true || spec.sendsToEventsDlq === true
+          ? requireQueues(
+              ingest,
+              spec,
+              spec.sendsToEventsQueue === true ? 'sendsToEventsQueue' : 'sendsToEventsDlq',
+            )
+          : undefined;
       if (spec.sendsToEventsQueue === true && events) environment[ENV.eventsQueueUrl] = events.queue.queueUrl;
       if (spec.sendsToEventsDlq === true && events) environment[ENV.eventsDlqUrl] = events.dlq.queueUrl;
-      const jobQueues = spec.sendsToJobsQueue === true ? requireQueues(jobs, spec) : undefined;
+      const jobQueues =
+        spec.sendsToJobsQueue === true ? requireQueues(jobs, spec, 'sendsToJobsQueue') : undefined;
       if (jobQueues) environment[ENV.jobsQueueUrl] = jobQueues.queue.queueUrl;
       const reservedConcurrency = reserved[spec.name] ?? spec.reservedConcurrency;
       const fn = new TallyFunction(this, constructIdOf(spec.name), {
@@ -337,11 +327,40 @@ export class TallyStack extends Stack {
   }
 }
 
-function requireQueues<Q>(owner: { queues: Q | undefined }, spec: FunctionSpec): Q {
+/** The queues a sending function needs; a sender without a consumer is a wiring mistake. */
+function requireQueues<Q>(
+  owner: { queues: Q | undefined },
+  spec: FunctionSpec,
+  flag: 'sendsToEventsQueue' | 'sendsToEventsDlq' | 'sendsToJobsQueue',
+): Q {
   if (owner.queues !== undefined) return owner.queues;
-  const [flag, trigger] =
-    spec.sendsToJobsQueue === true && !(owner instanceof Ingest)
-      ? ['sendsToJobsQueue', 'jobs-queue']
-      : [spec.sendsToEventsQueue === true ? 'sendsToEventsQueue' : 'sendsToEventsDlq', 'events-queue'];
+  const trigger = flag === 'sendsToJobsQueue' ? 'jobs-queue' : 'events-queue';
   throw new Error(`${spec.name} has ${flag}, but no wiring function has a ${trigger} trigger`);
+}
+
+/** Cognito is a JWT issuer like any other once created: its provider URL, client id and `tally/`. */
+function routeAuthorization(auth: ApiAuth, cognito: CognitoIssuer | undefined): RouteAuthorization {
+  switch (auth.kind) {
+    case 'iam':
+      return { kind: 'iam' };
+    case 'jwt':
+      return {
+        kind: 'jwt',
+        issuer: auth.issuer,
+        audience: auth.audience,
+        scopePrefix: auth.scopePrefix ?? '',
+      };
+    case 'cognito':
+      if (cognito === undefined) throw new Error('cognito authorization without the Cognito issuer');
+      return {
+        kind: 'jwt',
+        issuer: cognito.issuer,
+        audience: [cognito.serviceClient.userPoolClientId],
+        scopePrefix: cognito.scopePrefix,
+      };
+    default: {
+      const unknownAuth: never = auth;
+      throw new Error(`unknown auth ${JSON.stringify(unknownAuth)}`);
+    }
+  }
 }

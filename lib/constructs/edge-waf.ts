@@ -43,12 +43,12 @@ export class EdgeWaf extends Construct {
       name: string,
       priority: number,
       limit: number,
-      statement: Partial<wafv2.CfnWebACL.RateBasedStatementProperty>,
+      statement: Pick<wafv2.CfnWebACL.RateBasedStatementProperty, 'aggregateKeyType' | 'customKeys'>,
     ): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
       action: { block: {} },
-      statement: { rateBasedStatement: { limit, evaluationWindowSec: 300, ...statement } as never },
+      statement: { rateBasedStatement: { limit, evaluationWindowSec: 300, ...statement } },
       visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: name },
     });
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
