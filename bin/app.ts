@@ -1,7 +1,22 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy` (cdk.json runs this file with tsx).
  *
- * Context:
+ * Context — authorization (one of these is required; synth fails without, so no API deploys open):
+ *   -c jwtIssuer=https://idp.example/ -c jwtAudience=tally[,other]
+ *                              JWT authorizer (any OIDC issuer) on every non-public route, with the
+ *                              route's wiring scopes; -c jwtScopePrefix=api/ if the issuer namespaces scopes
+ *   -c cognito=true            create a Cognito user pool (resource server with the scopes, client-credentials
+ *                              app client) and use it as the issuer; -c cognitoDomainPrefix=... for its domain
+ *   -c auth=iam                IAM (SigV4) on every non-public route, for service-to-service deployments;
+ *                              one managed policy per scope is output to attach to callers' roles
+ *
+ * Context — limits:
+ *   -c waf=true                CloudFront + WAF in front of the API (deploy in us-east-1), rate-based rules
+ *                              per IP (-c wafIpRateLimit=2000) and per token (-c wafTokenRateLimit=1000), per 5 min
+ *   -c reservedConcurrency=deposit=50,events=20
+ *                              Lambda reserved concurrency per function
+ *
+ * Context — other:
  *   -c removalPolicy=destroy   throwaway dev stack: table, queues and log groups go with the stack
  *   -c nag=true                run the cdk-nag AwsSolutions checks; synth fails on unacknowledged errors
  *   -c fifo=true               FIFO events queue and DLQ (MessageGroupId = subject), for per-wallet order

@@ -2,53 +2,39 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Annotations,
-  Arn,
-  ArnFormat,
+  type CfnElement,
   CfnOutput,
-  Duration,
+  Names,
   RemovalPolicy,
   Stack,
   type StackProps,
-  Token,
-  Validations,
 } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import {
-  DynamoEventSource,
-  ManagedKafkaEventSource,
-  SqsDlq,
-  SqsEventSource,
-} from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import { DeadLetterAlarms } from './constructs/alarms.ts';
+import { type RouteAuthorization, TallyApi } from './constructs/api.ts';
+import { type ApiAuth, apiAuthFromContext, validateApiAuth } from './constructs/api-auth.ts';
+import { CognitoIssuer } from './constructs/cognito-issuer.ts';
+import { EdgeWaf, type EdgeWafProps } from './constructs/edge-waf.ts';
+import { EventStoreTable } from './constructs/event-store-table.ts';
+import { flatPath, uniqueIdOf } from './constructs/flat-logical-ids.ts';
+import { Ingest, type MskSource, mskFromContext, validateMsk } from './constructs/ingest.ts';
+import { Jobs } from './constructs/jobs.ts';
+import { Projector } from './constructs/projector.ts';
 import { TallyFunction } from './constructs/tally-function.ts';
-import {
-  ENV,
-  FUNCTIONS,
-  type FunctionSpec,
-  isAdminRoute,
-  type RouteSpec,
-  TABLE,
-  type TriggerSpec,
-} from './wiring.ts';
+import { reservedConcurrencyFromContext, wafFromContext } from './stack-context.ts';
+import { ENV, FUNCTIONS, type FunctionSpec, type Scope } from './wiring.ts';
+
+export type { ApiAuth } from './constructs/api-auth.ts';
+export type { MskSource } from './constructs/ingest.ts';
 
 /** The repository root: lib/ sits right under it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** An MSK cluster and the topic of CloudEvents the `kafka` triggers read. */
-export interface MskSource {
-  /** `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>` */
-  clusterArn: string;
-  topic: string;
-}
 
 export interface TallyStackProps extends StackProps {
   /**
@@ -62,6 +48,11 @@ export interface TallyStackProps extends StackProps {
   /** @default FUNCTIONS from lib/wiring.ts; tests pass variations. */
   functions?: readonly FunctionSpec[];
   /**
+   * How API Gateway authorizes every non-public route. Required: there is no open mode.
+   * @default from context: `jwtIssuer` + `jwtAudience`, `cognito=true`, or `auth=iam`; else synth fails
+   */
+  auth?: ApiAuth;
+  /**
    * The MSK topic for `kafka` triggers. Without it (the default) MSK is off and functions with a
    * `kafka` trigger are not created at all: no idle function, no role, no mapping.
    * @default context `mskClusterArn` + `mskTopic` when both are set, otherwise off
@@ -69,20 +60,23 @@ export interface TallyStackProps extends StackProps {
   msk?: MskSource;
   /**
    * Make the events queue and its DLQ FIFO queues, for per-wallet ordering: senders set
-   * `MessageGroupId` = the CloudEvent `subject` and `MessageDeduplicationId` = the CloudEvent `id`
-   * (content-based deduplication is off, and deduplication is scoped to the message group).
-   * FIFO event sources take no batching window, so the trigger's `maxBatchingWindowSeconds` is
-   * not used, and their batch size is at most 10.
-   * @default false (a standard queue: higher throughput, ordering left to the event store's
-   *   per-wallet versions)
+   * `MessageGroupId` = the CloudEvent `subject` and `MessageDeduplicationId` = the CloudEvent `id`.
+   * FIFO event sources take no batching window and at most 10 messages per batch.
+   * @default false (a standard queue; ordering is left to the event store's per-wallet versions)
    */
   fifo?: boolean;
-  /**
-   * Actions for every dead-letter alarm (for example an SNS topic's `SnsAction`). Operators can also
-   * add actions later through {@link TallyStack.alarms}.
-   * @default no action: the alarms still show in the CloudWatch console
-   */
+  /** Actions for every dead-letter alarm (for example an SNS topic's `SnsAction`). @default none */
   alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * CloudFront + WAF in front of the API, with per-IP and per-token rate-based rules.
+   * @default context `waf=true` (with `wafIpRateLimit`, `wafTokenRateLimit`), otherwise off
+   */
+  waf?: false | Omit<EdgeWafProps, 'api'>;
+  /**
+   * Reserved concurrency per function name, over the wiring's `reservedConcurrency`.
+   * @default context `reservedConcurrency=deposit=50,events=20`, otherwise the wiring's
+   */
+  reservedConcurrency?: Readonly<Record<string, number>>;
 }
 
 /** `project-streams` → `ProjectStreams`: the construct id of a wiring function. */
@@ -94,31 +88,12 @@ export function constructIdOf(name: string): string {
     .join('');
 }
 
-type EventsQueueTrigger = Extract<TriggerSpec, { kind: 'events-queue' }>;
-type JobsQueueTrigger = Extract<TriggerSpec, { kind: 'jobs-queue' }>;
-type KafkaTrigger = Extract<TriggerSpec, { kind: 'kafka' }>;
-
-/** AWS guidance: a queue's visibility timeout is at least six times its consumer's timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** Kafka topic names: 1–249 of these characters. */
-const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-
 /**
- * Tally: the event-store table, the events queue and the jobs queue (each with its DLQ), an HTTP API
+ * Tally, composed as its architecture diagram: the event-store table; the API (every route behind
+ * a JWT or IAM authorizer unless the wiring names it public, with a reason); ingest (events queue,
+ * its DLQ, optionally MSK); the projector on the table stream; the jobs queue; dead-letter alarms;
  * and one Lambda per wiring entry. Everything that is a function, route or trigger comes from the
  * wiring table; nothing here names a handler.
- *
- * Admin routes (scope `admin` in the wiring, e.g. `PUT /rules`) use IAM authorization: the caller
- * signs the request with SigV4 for the `execute-api` service, and needs `execute-api:Invoke` on the
- * route, e.g. `arn:aws:execute-api:<region>:<account>:<api-id>/$default/PUT/rules`. An operator
- * with such a role publishes a rule set with
- *
- *     awscurl --service execute-api --region <region> -X PUT \
- *       -H 'content-type: text/plain' --data-binary @rules/seed.rules "<ApiUrl>/rules"
- *
- * (or any SigV4 client). No shared secret to store or rotate, access is granted and revoked in IAM,
- * and each call's IAM caller is in the API access log (`caller`). The local runtime's bearer token (TALLY_ADMIN_TOKEN) is not
- * used in AWS, and no secret is put in a Lambda environment.
  */
 export class TallyStack extends Stack {
   readonly table: dynamodb.Table;
@@ -132,27 +107,30 @@ export class TallyStack extends Stack {
   readonly jobsQueue: sqs.Queue | undefined;
   /** Where job pages that fail `maxReceiveCount` times land. */
   readonly jobsDlq: sqs.Queue | undefined;
-  /**
-   * One alarm per dead-letter or on-failure queue (ApproximateNumberOfMessagesVisible ≥ 1), keyed
-   * by the queue's construct id: `EventsDlq`, `JobsDlq`, `ProjectStreamsStreamFailures`, ...
-   */
+  /** One alarm per dead-letter or on-failure queue, keyed by the queue's construct id. */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
   /** The MSK source in force, or undefined when MSK is off. */
   readonly msk: MskSource | undefined;
+  /** What guards the non-public routes (Cognito resolved to its JWT issuer). */
+  readonly authorization: RouteAuthorization;
+  /** With `auth: iam`: one managed policy per scope to attach to calling services. */
+  readonly scopePolicies: ReadonlyMap<Scope, iam.ManagedPolicy>;
+  readonly cognito: CognitoIssuer | undefined;
+  readonly edge: EdgeWaf | undefined;
 
-  private readonly removalPolicy: RemovalPolicy;
-  private readonly alarmActions: readonly cloudwatch.IAlarmAction[];
-  private readonly alarmsById = new Map<string, cloudwatch.Alarm>();
+  /** Constructs that group resources without changing their logical ids (see flat-logical-ids.ts). */
+  private readonly groups = new Set<IConstruct>();
+  private logicalIds = { size: -1, ids: new Map<CfnElement, string>(), renames: new Map<string, string>() };
 
   constructor(scope: Construct, id: string, props: TallyStackProps = {}) {
     super(scope, id, props);
-    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.alarmActions = props.alarmActions ?? [];
-    this.alarms = this.alarmsById;
-    const removalPolicy = this.removalPolicy;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
     const fifo = props.fifo ?? false;
+    // Refuse an open API before building anything.
+    const auth = validateApiAuth(props.auth ?? apiAuthFromContext(this));
     this.msk = validateMsk(props.msk ?? mskFromContext(this));
+    const reserved = props.reservedConcurrency ?? reservedConcurrencyFromContext(this);
 
     // A function that only exists to read MSK is not created while MSK is off.
     const specs = (props.functions ?? FUNCTIONS).filter(
@@ -164,54 +142,56 @@ export class TallyStack extends Stack {
         'An MSK cluster and topic are configured, but no wiring function has a kafka trigger.',
       );
     }
+    for (const name of Object.keys(reserved)) {
+      if (!specs.some((spec) => spec.name === name))
+        throw new Error(`reservedConcurrency: no function ${name}`);
+    }
 
-    this.table = new dynamodb.Table(this, 'EventStore', {
-      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      // The stream is only a doorbell: projectors read the events from the table in order,
-      // so the records need no images.
-      stream: dynamodb.StreamViewType[TABLE.streamViewType],
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Job reports expire (JOB_RETENTION_DAYS); the stream's REMOVE records wake no projector.
-      timeToLiveAttribute: TABLE.timeToLiveAttribute,
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-      removalPolicy,
-    });
+    const table = this.group(new EventStoreTable(this, 'Table', { removalPolicy }));
+    this.table = table.table;
+    const alarms = this.group(
+      new DeadLetterAlarms(this, 'Alarms', { alarmActions: props.alarmActions ?? [] }),
+    );
+    this.alarms = alarms.byQueue;
+    const ingest = this.group(
+      new Ingest(this, 'Ingest', { specs, fifo, msk: this.msk, alarms, removalPolicy }),
+    );
+    this.eventsQueue = ingest.queues?.queue;
+    this.eventsDlq = ingest.queues?.dlq;
+    const jobs = this.group(new Jobs(this, 'Jobs', { specs, alarms, removalPolicy }));
+    this.jobsQueue = jobs.queues?.queue;
+    this.jobsDlq = jobs.queues?.dlq;
+    const projector = this.group(
+      new Projector(this, 'Projector', { table: this.table, alarms, removalPolicy }),
+    );
 
-    const queues = this.createEventsQueue(specs, fifo);
-    this.eventsQueue = queues?.queue;
-    this.eventsDlq = queues?.dlq;
-    const jobsQueues = this.createJobsQueue(specs);
-    this.jobsQueue = jobsQueues?.queue;
-    this.jobsDlq = jobsQueues?.dlq;
-
-    this.api = this.createApi();
-    // Admin routes are signed with SigV4 by operators (IAM auth, see the class comment). The IAM
-    // authorizer is a route setting, not a resource, so it costs nothing while no route is admin.
-    const adminAuthorizer = new HttpIamAuthorizer();
+    this.cognito =
+      auth.kind === 'cognito' ? new CognitoIssuer(this, 'Cognito', { removalPolicy, ...auth }) : undefined;
+    this.authorization = routeAuthorization(auth, this.cognito);
+    const api = this.group(new TallyApi(this, 'Api', { authorization: this.authorization, removalPolicy }));
+    this.api = api.httpApi;
+    this.scopePolicies = api.scopePolicies;
+    const scopePrefix = this.authorization.kind === 'jwt' ? this.authorization.scopePrefix : '';
 
     const functions = new Map<string, TallyFunction>();
     for (const spec of specs) {
-      const environment: Record<string, string> = { [ENV.tableName]: this.table.tableName };
-      if (spec.sendsToEventsQueue === true) {
-        environment[ENV.eventsQueueUrl] = this.requireQueues(
-          queues,
-          spec,
-          'sendsToEventsQueue',
-        ).queue.queueUrl;
-      }
-      if (spec.sendsToEventsDlq === true) {
-        environment[ENV.eventsDlqUrl] = this.requireQueues(queues, spec, 'sendsToEventsDlq').dlq.queueUrl;
-      }
-      if (spec.sendsToJobsQueue === true) {
-        environment[ENV.jobsQueueUrl] = this.requireQueues(
-          jobsQueues,
-          spec,
-          'sendsToJobsQueue',
-          'jobs-queue',
-        ).queue.queueUrl;
-      }
+      const environment: Record<string, string> = {};
+      if (spec.tableAccess !== 'none') environment[ENV.tableName] = this.table.tableName;
+      if (scopePrefix !== '' && (spec.routes ?? []).length > 0) environment[ENV.scopePrefix] = scopePrefix;
+      const events =
+        spec.sendsToEventsQueue === true || spec.sendsToEventsDlq === true
+          ? requireQueues(
+              ingest,
+              spec,
+              spec.sendsToEventsQueue === true ? 'sendsToEventsQueue' : 'sendsToEventsDlq',
+            )
+          : undefined;
+      if (spec.sendsToEventsQueue === true && events) environment[ENV.eventsQueueUrl] = events.queue.queueUrl;
+      if (spec.sendsToEventsDlq === true && events) environment[ENV.eventsDlqUrl] = events.dlq.queueUrl;
+      const jobQueues =
+        spec.sendsToJobsQueue === true ? requireQueues(jobs, spec, 'sendsToJobsQueue') : undefined;
+      if (jobQueues) environment[ENV.jobsQueueUrl] = jobQueues.queue.queueUrl;
+      const reservedConcurrency = reserved[spec.name] ?? spec.reservedConcurrency;
       const fn = new TallyFunction(this, constructIdOf(spec.name), {
         entry: path.resolve(projectRoot, spec.entry),
         projectRoot,
@@ -220,469 +200,167 @@ export class TallyStack extends Stack {
         timeoutSeconds: spec.timeoutSeconds,
         environment,
         removalPolicy,
+        ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
       });
       functions.set(spec.name, fn);
-      this.grantTableAccess(spec, fn);
-      if (spec.sendsToEventsQueue === true) queues?.queue.grantSendMessages(fn.role);
-      if (spec.sendsToEventsDlq === true) queues?.dlq.grantSendMessages(fn.role);
-      if (spec.sendsToJobsQueue === true) jobsQueues?.queue.grantSendMessages(fn.role);
+      table.grantAccess(spec, fn.role);
+      if (spec.sendsToEventsQueue === true) events?.queue.grantSendMessages(fn.role);
+      if (spec.sendsToEventsDlq === true) events?.dlq.grantSendMessages(fn.role);
+      jobQueues?.queue.grantSendMessages(fn.role);
 
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
         // CDK emits one integration and one invoke permission (scoped to the route) per route.
         const integration = new HttpLambdaIntegration(`${constructIdOf(spec.name)}Integration`, fn.function);
-        for (const route of routes) {
-          this.addRoute(route, integration, isAdminRoute(route) ? adminAuthorizer : undefined);
-        }
+        for (const route of routes) api.addRoute(route, integration);
       }
       for (const trigger of spec.triggers ?? []) {
-        this.addTrigger(spec, fn, trigger, { events: queues, jobs: jobsQueues }, fifo);
+        switch (trigger.kind) {
+          case 'table-stream':
+            projector.addStreamTrigger(spec, fn, trigger);
+            break;
+          case 'events-queue':
+            ingest.addQueueTrigger(spec, fn, trigger);
+            break;
+          case 'jobs-queue':
+            jobs.addQueueTrigger(spec, fn, trigger);
+            break;
+          case 'kafka':
+            ingest.addKafkaTrigger(spec, fn, trigger, `${this.stackName}-${spec.name}`);
+            break;
+          default: {
+            const unknownTrigger: never = trigger;
+            throw new Error(`unknown trigger ${JSON.stringify(unknownTrigger)}`);
+          }
+        }
       }
     }
     this.functions = functions;
 
+    const waf = props.waf ?? wafFromContext(this);
+    this.edge = waf === false ? undefined : new EdgeWaf(this, 'Edge', { api: this.api, ...waf });
+    this.addOutputs(ingest, jobs, api);
+  }
+
+  /**
+   * Logical ids as if the grouped resources sat at the stack root, so this layout updates a stack
+   * deployed before it in place. Event-source mapping ids embed their source's unique id; those
+   * are flattened the same way.
+   */
+  protected override allocateLogicalId(element: CfnElement): string {
+    // CloudFormation asks for logical ids on every reference, so they are cached until the tree grows.
+    const size = this.node.findAll().length;
+    if (size !== this.logicalIds.size)
+      this.logicalIds = { size, ids: new Map(), renames: this.uniqueIdRenames() };
+    const cached = this.logicalIds.ids.get(element);
+    if (cached !== undefined) return cached;
+    const components = flatPath(element, this, this.groups).map((component) => {
+      for (const [from, to] of this.logicalIds.renames) {
+        if (component.includes(from)) return component.replace(from, to);
+      }
+      return component;
+    });
+    const id = uniqueIdOf(components);
+    this.logicalIds.ids.set(element, id);
+    return id;
+  }
+
+  /** Unique ids of grouped constructs (as embedded in other construct ids) → their flat form. */
+  private uniqueIdRenames(): Map<string, string> {
+    const renames = new Map<string, string>();
+    for (const group of this.groups) {
+      for (const construct of group.node.findAll()) {
+        if (construct === group) continue;
+        renames.set(
+          Names.nodeUniqueId(construct.node),
+          uniqueIdOf([this.node.id, ...flatPath(construct, this, this.groups)]),
+        );
+      }
+    }
+    return renames;
+  }
+
+  private group<T extends IConstruct>(construct: T): T {
+    this.groups.add(construct);
+    return construct;
+  }
+
+  private addOutputs(ingest: Ingest, jobs: Jobs, api: TallyApi): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Event-store table' });
-    if (queues !== undefined) {
-      new CfnOutput(this, 'EventsQueueUrl', {
-        value: queues.queue.queueUrl,
-        description: 'Events queue: CloudEvents sent here are ingested exactly once',
-      });
-      new CfnOutput(this, 'EventsDlqUrl', {
-        value: queues.dlq.queueUrl,
-        description: 'Events that failed ingest, with their reason',
-      });
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    if (ingest.queues !== undefined) {
+      output(
+        'EventsQueueUrl',
+        ingest.queues.queue.queueUrl,
+        'Events queue: CloudEvents sent here are ingested exactly once',
+      );
+      output('EventsDlqUrl', ingest.queues.dlq.queueUrl, 'Events that failed ingest, with their reason');
     }
-    if (jobsQueues !== undefined) {
-      new CfnOutput(this, 'JobsQueueUrl', {
-        value: jobsQueues.queue.queueUrl,
-        description: 'Jobs queue: one message per page of a replay or backtest of every wallet',
-      });
-      new CfnOutput(this, 'JobsDlqUrl', {
-        value: jobsQueues.dlq.queueUrl,
-        description: 'Job pages that failed their receive limit (the job stays running until redriven)',
-      });
-    }
-    for (const [alarmId, alarm] of this.alarmsById) {
-      new CfnOutput(this, `${alarmId}AlarmName`, {
-        value: alarm.alarmName,
-        description: `Alarm on messages waiting in ${alarmId}; add an SNS action to be told`,
-      });
-    }
-  }
-
-  private requireQueues(
-    queues: QueuePair | undefined,
-    spec: FunctionSpec,
-    flag: string,
-    trigger: 'events-queue' | 'jobs-queue' = 'events-queue',
-  ): QueuePair {
-    if (queues === undefined) {
-      throw new Error(`${spec.name} has ${flag}, but no wiring function has a ${trigger} trigger`);
-    }
-    return queues;
-  }
-
-  /**
-   * The events queue and its DLQ, sized for their one consumer (the function with the
-   * `events-queue` trigger). None when no function consumes the queue.
-   */
-  private createEventsQueue(specs: readonly FunctionSpec[], fifo: boolean): QueuePair | undefined {
-    const consumers = specs.flatMap((spec) =>
-      (spec.triggers ?? [])
-        .filter((trigger): trigger is EventsQueueTrigger => trigger.kind === 'events-queue')
-        .map((trigger) => ({ spec, trigger })),
-    );
-    if (consumers.length === 0) return undefined;
-    const [consumer, ...others] = consumers;
-    if (consumer === undefined || others.length > 0) {
-      // Two consumers would split the stream between them, and disagree on the receive limit.
-      throw new Error(
-        `the events queue has one consumer; found events-queue triggers on ${consumers.map((c) => c.spec.name).join(', ')}`,
+    if (jobs.queues !== undefined) {
+      output(
+        'JobsQueueUrl',
+        jobs.queues.queue.queueUrl,
+        'Jobs queue: one message per page of a replay or backtest of every wallet',
+      );
+      output(
+        'JobsDlqUrl',
+        jobs.queues.dlq.queueUrl,
+        'Job pages that failed their receive limit (the job stays running until redriven)',
       );
     }
-    const { spec, trigger } = consumer;
-    if (fifo && trigger.batchSize > 10) {
-      throw new Error(`${spec.name}: a FIFO queue's event source takes at most 10 messages per batch`);
-    }
-    const fifoProps: Partial<sqs.QueueProps> = fifo
-      ? {
-          fifo: true,
-          contentBasedDeduplication: false,
-          // High-throughput FIFO: one ordered lane per wallet (message group).
-          deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
-          fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-        }
-      : {};
-
-    const dlq = this.createDlq(
-      'EventsDlq',
-      fifoProps,
-      'This queue is the dead-letter queue of the events queue (and where ingest sends poison events); it needs no DLQ of its own.',
-      'CloudEvents that failed ingest are waiting in the events DLQ',
-    );
-
-    const batchingWindow = fifo ? 0 : trigger.maxBatchingWindowSeconds;
-    const queue = new sqs.Queue(this, 'EventsQueue', {
-      ...fifoProps,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // A message is invisible while a batch holding it runs (plus the batching window), with room
-      // for Lambda's retries of throttled invocations: AWS's six times the function timeout.
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * spec.timeoutSeconds + batchingWindow),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: dlq, maxReceiveCount: trigger.maxReceiveCount },
-      removalPolicy: this.removalPolicy,
-    });
-    return { queue, dlq };
-  }
-
-  /**
-   * The jobs queue and its DLQ: a standard queue (pages of a job need no order; the job store counts
-   * a page delivered twice once), sized for its slowest consumer. None when no function consumes it.
-   */
-  private createJobsQueue(specs: readonly FunctionSpec[]): QueuePair | undefined {
-    const consumers = specs.flatMap((spec) =>
-      (spec.triggers ?? [])
-        .filter((trigger): trigger is JobsQueueTrigger => trigger.kind === 'jobs-queue')
-        .map((trigger) => ({ spec, trigger })),
-    );
-    const [first] = consumers;
-    if (first === undefined) return undefined;
-    // The queue has one redrive policy, so its consumers must agree on the receive limit.
-    const limits = new Set(consumers.map(({ trigger }) => trigger.maxReceiveCount));
-    if (limits.size > 1) {
-      throw new Error(
-        `the jobs queue has one receive limit; its consumers disagree: ${consumers
-          .map(({ spec, trigger }) => `${spec.name} maxReceiveCount ${trigger.maxReceiveCount}`)
-          .join(', ')}`,
+    for (const [alarmId, alarm] of this.alarms) {
+      output(
+        `${alarmId}AlarmName`,
+        alarm.alarmName,
+        `Alarm on messages waiting in ${alarmId}; add an SNS action to be told`,
       );
     }
-    const slowest = Math.max(...consumers.map(({ spec }) => spec.timeoutSeconds));
-
-    const dlq = this.createDlq(
-      'JobsDlq',
-      {},
-      'This queue is the dead-letter queue of the jobs queue; it needs no DLQ of its own.',
-      'Pages of admin jobs (replay, backtest) that failed their receive limit are waiting in the jobs DLQ; their jobs stay running until the pages are redriven',
-    );
-    const queue = new sqs.Queue(this, 'JobsQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // A page is invisible while its invocation runs, with room for Lambda's retries of throttled
-      // invocations: AWS's six times the function timeout (of the slowest consumer).
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * slowest),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: dlq, maxReceiveCount: first.trigger.maxReceiveCount },
-      removalPolicy: this.removalPolicy,
-    });
-    return { queue, dlq };
-  }
-
-  /** An encrypted, TLS-only dead-letter queue that keeps messages 14 days, with a depth alarm. */
-  private createDlq(
-    id: string,
-    props: Partial<sqs.QueueProps>,
-    nagReason: string,
-    alarmDescription: string,
-  ): sqs.Queue {
-    const dlq = new sqs.Queue(this, id, {
-      ...props,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // 14 days, the longest SQS keeps a message: dead letters wait for a person.
-      retentionPeriod: Duration.days(14),
-      removalPolicy: this.removalPolicy,
-    });
-    Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: nagReason });
-    this.alarmOnDepth(id, dlq, alarmDescription);
-    return dlq;
-  }
-
-  /**
-   * An alarm when anything waits in a dead-letter or on-failure queue: the maximum of
-   * ApproximateNumberOfMessagesVisible over 5 minutes is ≥ 1, for one datapoint. SQS stops
-   * publishing metrics for a queue idle for six hours, so missing data keeps the alarm's state
-   * (a DLQ nobody has looked at stays in ALARM) instead of turning it OK.
-   */
-  private alarmOnDepth(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
-      alarmDescription: description,
-      metric: queue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-    });
-    if (this.alarmActions.length > 0) alarm.addAlarmAction(...this.alarmActions);
-    this.alarmsById.set(id, alarm);
-    return alarm;
-  }
-
-  /** An encrypted, TLS-only queue that receives a mapping's failed batches (as failure records). */
-  private createFailureQueue(id: string, description: string): sqs.Queue {
-    const queue = new sqs.Queue(this, id, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: this.removalPolicy,
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the on-failure destination (dead-letter) of an event source mapping; it needs no DLQ of its own.',
-    });
-    this.alarmOnDepth(id, queue, description);
-    return queue;
-  }
-
-  private createApi(): apigw.HttpApi {
-    // The default stage is added by hand: HttpApi's own default stage takes no access-log or
-    // throttle settings.
-    const api = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'Tally wallet API',
-      createDefaultStage: false,
-    });
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: this.removalPolicy,
-    });
-    api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { burstLimit: 1000, rateLimit: 500 },
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            responseLatency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-            caller: '$context.identity.userArn',
-          }),
-        ),
-      },
-    });
-    return api;
-  }
-
-  private addRoute(
-    route: RouteSpec,
-    integration: HttpLambdaIntegration,
-    authorizer: HttpIamAuthorizer | undefined,
-  ): void {
-    const [httpRoute] = this.api.addRoutes({
-      path: route.path,
-      methods: [apigw.HttpMethod[route.method]],
-      integration,
-      ...(authorizer === undefined ? {} : { authorizer }),
-    });
-    if (httpRoute === undefined) {
-      throw new Error(`API Gateway created no route for ${route.method} ${route.path}`);
-    }
-    if (authorizer === undefined) {
-      const reason =
-        'Public wallet route by design (the wallet service API is unauthenticated); abuse is bounded by stage throttling, and admin routes use IAM auth.';
-      Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-    }
-  }
-
-  /** Grants exactly the access the wiring declares: read-only functions get no write action. */
-  private grantTableAccess(spec: FunctionSpec, fn: TallyFunction): void {
-    switch (spec.tableAccess) {
-      case 'read':
-        this.table.grantReadData(fn.role);
-        break;
-      case 'read-write':
-        this.table.grantReadWriteData(fn.role);
-        break;
-      default: {
-        const unknownAccess: never = spec.tableAccess;
-        throw new Error(`unknown tableAccess ${String(unknownAccess)}`);
-      }
-    }
-  }
-
-  private addTrigger(
-    spec: FunctionSpec,
-    fn: TallyFunction,
-    trigger: TriggerSpec,
-    queues: { events: QueuePair | undefined; jobs: QueuePair | undefined },
-    fifo: boolean,
-  ): void {
-    const id = constructIdOf(spec.name);
-    switch (trigger.kind) {
-      case 'table-stream': {
-        // Records that still fail after the retries (and bisection) land here as pointers to the
-        // shard range; the store still holds the events, so nothing is lost.
-        const onFailure = this.createFailureQueue(
-          `${id}StreamFailures`,
-          `Table-stream batches that ${spec.name} failed after its retries (replay them from the store)`,
-        );
-        fn.function.addEventSource(
-          new DynamoEventSource(this.table, {
-            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-            batchSize: trigger.batchSize,
-            maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-            retryAttempts: trigger.retryAttempts,
-            reportBatchItemFailures: true,
-            bisectBatchOnError: true,
-            onFailure: new SqsDlq(onFailure),
-            // Only new event items ring the doorbell; head, idempotency and read-model writes do not.
-            filters: [
-              lambda.FilterCriteria.filter({
-                eventName: lambda.FilterRule.isEqual(trigger.filter.eventName),
-                dynamodb: {
-                  Keys: {
-                    [TABLE.sortKey]: { S: lambda.FilterRule.beginsWith(trigger.filter.sortKeyPrefix) },
-                  },
-                },
-              }),
-            ],
-          }),
-        );
-        // ListStreams cannot be scoped to a stream ARN (AWS requires Resource "*").
-        Validations.of(fn.role).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'dynamodb:ListStreams, added by the stream event source, only accepts Resource "*".',
-        });
-        break;
-      }
-      case 'events-queue': {
-        if (queues.events === undefined) throw new Error(`${spec.name}: the events queue was not created`);
-        fn.function.addEventSource(
-          new SqsEventSource(queues.events.queue, {
-            batchSize: trigger.batchSize,
-            // FIFO event sources take no batching window.
-            ...(fifo ? {} : { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) }),
-            reportBatchItemFailures: true,
-            maxConcurrency: trigger.maxConcurrency,
-          }),
-        );
-        break;
-      }
-      case 'jobs-queue': {
-        if (queues.jobs === undefined) throw new Error(`${spec.name}: the jobs queue was not created`);
-        // No batching window: a page is picked up as soon as it is sent (the trigger has none).
-        fn.function.addEventSource(
-          new SqsEventSource(queues.jobs.queue, {
-            batchSize: trigger.batchSize,
-            reportBatchItemFailures: true,
-            maxConcurrency: trigger.maxConcurrency,
-          }),
-        );
-        break;
-      }
-      case 'kafka':
-        this.addKafkaTrigger(spec, fn, trigger);
-        break;
-      default: {
-        const unknownTrigger: never = trigger;
-        throw new Error(`unknown trigger ${JSON.stringify(unknownTrigger)}`);
-      }
-    }
-  }
-
-  /**
-   * Reads the MSK topic from the oldest record, in a consumer group named after the stack and the
-   * function. Batches that still fail after Lambda's retries go to their own on-failure queue: SQS
-   * destinations of Kafka mappings receive failure records (topic, partition, offsets), not the
-   * events, so they must not mix with the events DLQ, which holds redrivable CloudEvents. Records
-   * the handler rejects one by one go to the events DLQ with their reason (sendsToEventsDlq).
-   */
-  private addKafkaTrigger(spec: FunctionSpec, fn: TallyFunction, trigger: KafkaTrigger): void {
-    const msk = this.msk;
-    if (msk === undefined) throw new Error(`${spec.name}: kafka trigger without an MSK source`);
-    const id = constructIdOf(spec.name);
-    const consumerGroupId = `${this.stackName}-${spec.name}`;
-    const onFailure = this.createFailureQueue(
-      `${id}KafkaFailures`,
-      `Kafka batches that ${spec.name} failed after Lambda's retries (failure records with offsets)`,
-    );
-    fn.function.addEventSource(
-      new ManagedKafkaEventSource({
-        clusterArn: msk.clusterArn,
-        topic: msk.topic,
-        consumerGroupId,
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: trigger.batchSize,
-        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-        onFailure: new SqsDlq(onFailure),
-      }),
-    );
-    // For clusters with IAM access control (the only kind MSK Serverless has): connect, read this
-    // topic, and commit offsets of this consumer group. Nothing else on the cluster.
-    const cluster = Arn.split(msk.clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
-    const inCluster = (resource: 'topic' | 'group', name: string): string =>
-      Arn.format({ ...cluster, resource, resourceName: `${cluster.resourceName}/${name}` });
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
-        resources: [msk.clusterArn],
-      }),
-    );
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-        resources: [inCluster('topic', msk.topic)],
-      }),
-    );
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        resources: [inCluster('group', consumerGroupId)],
-      }),
-    );
-    Validations.of(fn.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
-      reason:
-        "ManagedKafkaEventSource attaches AWS's documented minimum for MSK pollers (cluster lookup and the pollers' ENIs in the cluster VPC, whose EC2 actions take no resource scope); only the MSK-reading role gets it.",
-    });
-  }
-}
-
-/** A queue and its dead-letter queue (the events queue, the jobs queue). */
-interface QueuePair {
-  queue: sqs.Queue;
-  dlq: sqs.Queue;
-}
-
-/** `-c mskClusterArn=... -c mskTopic=...`: both or neither. */
-function mskFromContext(stack: Stack): MskSource | undefined {
-  const clusterArn: unknown = stack.node.tryGetContext('mskClusterArn');
-  const topic: unknown = stack.node.tryGetContext('mskTopic');
-  if (clusterArn === undefined && topic === undefined) return undefined;
-  if (typeof clusterArn !== 'string' || typeof topic !== 'string') {
-    throw new Error('context mskClusterArn and mskTopic go together: set both (strings) or neither');
-  }
-  return { clusterArn, topic };
-}
-
-function validateMsk(msk: MskSource | undefined): MskSource | undefined {
-  if (msk === undefined) return undefined;
-  if (!Token.isUnresolved(msk.clusterArn)) {
-    const parts = msk.clusterArn.split(':');
-    const resource = parts.slice(5).join(':');
-    if (parts.length < 6 || parts[2] !== 'kafka' || !/^cluster\/[^/]+\/[^/]+$/.test(resource)) {
-      throw new Error(
-        `MSK cluster ARN must be arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>, got ${msk.clusterArn}`,
+    for (const [scope, policy] of api.scopePolicies) {
+      output(
+        `${policy.node.id}PolicyArn`,
+        policy.managedPolicyArn,
+        `Attach to a caller's role to grant the ${scope} scope (IAM auth)`,
       );
     }
   }
-  if (!Token.isUnresolved(msk.topic) && !KAFKA_TOPIC.test(msk.topic)) {
-    throw new Error(`MSK topic must be 1–249 characters of [A-Za-z0-9._-], got ${JSON.stringify(msk.topic)}`);
+}
+
+/** The queues a sending function needs; a sender without a consumer is a wiring mistake. */
+function requireQueues<Q>(
+  owner: { queues: Q | undefined },
+  spec: FunctionSpec,
+  flag: 'sendsToEventsQueue' | 'sendsToEventsDlq' | 'sendsToJobsQueue',
+): Q {
+  if (owner.queues !== undefined) return owner.queues;
+  const trigger = flag === 'sendsToJobsQueue' ? 'jobs-queue' : 'events-queue';
+  throw new Error(`${spec.name} has ${flag}, but no wiring function has a ${trigger} trigger`);
+}
+
+/** Cognito is a JWT issuer like any other once created: its provider URL, client id and `tally/`. */
+function routeAuthorization(auth: ApiAuth, cognito: CognitoIssuer | undefined): RouteAuthorization {
+  switch (auth.kind) {
+    case 'iam':
+      return { kind: 'iam' };
+    case 'jwt':
+      return {
+        kind: 'jwt',
+        issuer: auth.issuer,
+        audience: auth.audience,
+        scopePrefix: auth.scopePrefix ?? '',
+      };
+    case 'cognito':
+      if (cognito === undefined) throw new Error('cognito authorization without the Cognito issuer');
+      return {
+        kind: 'jwt',
+        issuer: cognito.issuer,
+        audience: [cognito.serviceClient.userPoolClientId],
+        scopePrefix: cognito.scopePrefix,
+      };
+    default: {
+      const unknownAuth: never = auth;
+      throw new Error(`unknown auth ${JSON.stringify(unknownAuth)}`);
+    }
   }
-  return msk;
 }

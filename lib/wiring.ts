@@ -30,11 +30,22 @@ export type Scope = (typeof SCOPES)[number];
  */
 export type RouteAuth = { scopes: readonly [Scope, ...Scope[]] } | { public: string };
 
+/**
+ * API Gateway's token bucket for one route, across all callers: `rateLimit` requests per second in
+ * the steady state, bursts up to `burstLimit`. Above it API Gateway answers 429 before any Lambda runs.
+ */
+export interface RouteThrottle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway HTTP API path syntax, e.g. `/details/{wallet_id}`. */
   path: string;
   auth: RouteAuth;
+  /** @default by kind of route: see `DEFAULT_ROUTE_THROTTLE` in lib/constructs/api.ts */
+  throttle?: RouteThrottle;
 }
 
 /** True when the route needs the admin scope (IAM in AWS with `-c auth=iam`, TALLY_ADMIN_TOKEN locally). */
@@ -56,6 +67,13 @@ export const TABLE = {
    */
   timeToLiveAttribute: 'expiresAt',
 } as const;
+
+/**
+ * The partition key of rule-set items (the active rule set and every published version). The rules
+ * function may touch no other partition: the stack grants it this one only (`dynamodb:LeadingKeys`).
+ * Must equal the partition the DynamoDB rule-set store writes (functions/adapters/dynamodb/rule-sets.ts).
+ */
+export const RULE_SET_PARTITION = 'RULESET';
 
 /** Which stream records wake a table-stream trigger: new items whose sort key starts with the prefix. */
 export interface StreamFilterSpec {
@@ -118,8 +136,22 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   routes?: RouteSpec[];
   triggers?: TriggerSpec[];
-  /** What the function may do to the table; the stack grants exactly this. */
-  tableAccess: 'read' | 'read-write';
+  /**
+   * What the function may do to the table; the stack grants exactly this. `none`: no grant and no
+   * table name in its environment (a function that only talks to a queue).
+   */
+  tableAccess: 'none' | 'read' | 'read-write';
+  /**
+   * The only partition keys the function may read or write (IAM `dynamodb:LeadingKeys`); Scan is not
+   * granted then, since a Scan names no partition. @default every partition
+   */
+  tablePartitions?: readonly [string, ...string[]];
+  /**
+   * Lambda reserved concurrency: a ceiling for this function and a floor taken from the account's
+   * pool. Off by default (a new account's pool is small); set per deployment with the stack's
+   * `reservedConcurrency` prop or `-c reservedConcurrency=deposit=50,events=20`.
+   */
+  reservedConcurrency?: number;
   /** Sends to the events queue (the queue URL is in ENV.eventsQueueUrl); the stack grants SendMessage. */
   sendsToEventsQueue?: boolean;
   /** Sends failed messages straight to the events DLQ with their reason (ENV.eventsDlqUrl). */
@@ -169,7 +201,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [{ method: 'POST', path: '/events', auth: { scopes: ['events:write'] } }],
-    tableAccess: 'read',
+    // It validates and enqueues; the ingest function reads and writes the table.
+    tableAccess: 'none',
     sendsToEventsQueue: true,
   },
   {
@@ -211,6 +244,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       { method: 'PUT', path: '/rules', auth: { scopes: ['admin'] } },
     ],
     tableAccess: 'read-write',
+    tablePartitions: [RULE_SET_PARTITION],
   },
   {
     name: 'wallets',
@@ -305,4 +339,9 @@ export const ENV = {
   jobsQueueUrl: 'TALLY_JOBS_QUEUE_URL',
   /** Snapshot a wallet's view every N events (0: never). */
   snapshotEvery: 'TALLY_SNAPSHOT_EVERY',
+  /**
+   * Set in AWS when the issuer namespaces scopes (Cognito resource servers: `tally/wallets:write`):
+   * the prefix (`tally/`) code strips from the token's scopes before comparing them with SCOPES.
+   */
+  scopePrefix: 'TALLY_SCOPE_PREFIX',
 } as const;

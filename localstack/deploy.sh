@@ -6,6 +6,10 @@
 #   localstack/deploy.sh deploy -c fifo=true
 #                                   extra arguments go to `cdk deploy` (context: see bin/app.ts)
 #   localstack/deploy.sh destroy    delete the stack
+#
+# Authorization: IAM (-c auth=iam) unless the arguments choose a mode (-c jwtIssuer=..., -c cognito=true).
+# LocalStack's JWT authorizer needs an issuer it can reach and is only partly emulated; with IAM the
+# routes deploy as in a service-to-service AWS deployment, and callers sign with SigV4 (test/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +42,14 @@ esac
 
 cdklocal() { npx --yes "aws-cdk-local@${CDKLOCAL_VERSION}" "$@"; }
 
+# The stack refuses to synthesize without an authorization mode; default to IAM here.
+auth_context=(-c auth=iam)
+for arg in "$@"; do
+  case "$arg" in
+    auth=* | jwtIssuer=* | cognito=* | --context=auth=* | --context=jwtIssuer=* | --context=cognito=*) auth_context=() ;;
+  esac
+done
+
 for attempt in $(seq 1 30); do
   if curl -sf "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null; then break; fi
   if [ "$attempt" -eq 30 ]; then
@@ -49,11 +61,11 @@ done
 
 # A LocalStack stack is throwaway: let the table, queues and log groups go with it.
 if [ "$action" = destroy ]; then
-  cdklocal destroy Tally --force -c removalPolicy=destroy "$@"
+  cdklocal destroy Tally --force -c removalPolicy=destroy ${auth_context[@]+"${auth_context[@]}"} "$@"
   exit 0
 fi
 
 cdklocal bootstrap "aws://$ACCOUNT/$AWS_REGION"
-cdklocal deploy Tally --require-approval never -c removalPolicy=destroy \
+cdklocal deploy Tally --require-approval never -c removalPolicy=destroy ${auth_context[@]+"${auth_context[@]}"} \
   --outputs-file cdk.out/localstack-outputs.json "$@"
 echo "Outputs written to cdk.out/localstack-outputs.json"

@@ -35,6 +35,8 @@ export interface TallyFunctionProps {
   removalPolicy: RemovalPolicy;
   /** @default one month */
   logRetention?: logs.RetentionDays;
+  /** Lambda reserved concurrency (a ceiling and a guaranteed share). @default none */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -73,6 +75,9 @@ export class TallyFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

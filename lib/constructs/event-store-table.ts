@@ -1,0 +1,93 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { type FunctionSpec, TABLE } from '../wiring.ts';
+
+export interface EventStoreTableProps {
+  /** RETAIN also turns on deletion protection; DESTROY is for throwaway dev stacks. */
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Item actions a function limited to some partitions may use. Scan is left out on purpose: a Scan
+ * names no partition, so a `dynamodb:LeadingKeys` condition would not hold it to one.
+ */
+const PARTITION_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+const PARTITION_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/**
+ * The event-store table: one single table (pk/sk) for events, idempotency records, read models,
+ * rule sets and job items, with a keys-only stream as the projectors' doorbell.
+ */
+export class EventStoreTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: EventStoreTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'EventStore', {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // The stream is only a doorbell: projectors read the events from the table in order,
+      // so the records need no images.
+      stream: dynamodb.StreamViewType[TABLE.streamViewType],
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Job reports expire (JOB_RETENTION_DAYS); the stream's REMOVE records wake no projector.
+      timeToLiveAttribute: TABLE.timeToLiveAttribute,
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
+    });
+  }
+
+  /**
+   * Grants exactly the access the wiring declares: nothing for `none`, no write action for `read`,
+   * and for a function held to some partitions only item actions on those (`dynamodb:LeadingKeys`).
+   */
+  grantAccess(spec: Pick<FunctionSpec, 'tableAccess' | 'tablePartitions'>, role: iam.IRole): void {
+    const partitions = spec.tablePartitions;
+    switch (spec.tableAccess) {
+      case 'none':
+        return;
+      case 'read':
+        if (partitions === undefined) this.table.grantReadData(role);
+        else this.grantInPartitions(role, PARTITION_READ_ACTIONS, partitions);
+        return;
+      case 'read-write':
+        if (partitions === undefined) this.table.grantReadWriteData(role);
+        else
+          this.grantInPartitions(role, [...PARTITION_READ_ACTIONS, ...PARTITION_WRITE_ACTIONS], partitions);
+        return;
+      default: {
+        const unknownAccess: never = spec.tableAccess;
+        throw new Error(`unknown tableAccess ${String(unknownAccess)}`);
+      }
+    }
+  }
+
+  private grantInPartitions(
+    role: iam.IRole,
+    actions: readonly string[],
+    partitions: readonly string[],
+  ): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...actions],
+        resources: [this.table.tableArn],
+        // ForAllValues: every partition key the request touches (each item of a batch or
+        // transaction) must be one of these.
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...partitions] } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Shared helpers of the CDK tests: a synth without bundling, logical ids, and the IAM statements of a
+ * function's role. Each test file synthesizes its own stacks.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { afterAll, expect, vi } from 'vitest';
+import { type ApiAuth, type MskSource, TallyStack, type TallyStackProps } from '../../lib/tally-stack.ts';
+import { FUNCTIONS, type FunctionSpec, type RouteSpec, type TriggerSpec } from '../../lib/wiring.ts';
+
+// A synth takes 1–3 s, much more on a busy CI machine; tests that synthesize inside `it` need room.
+vi.setConfig({ testTimeout: 90_000 });
+
+export const MSK: MskSource = {
+  clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/tally/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
+  topic: 'tally-events',
+};
+
+/** The issuer the tests deploy with unless a test picks another mode. */
+export const JWT: ApiAuth = { kind: 'jwt', issuer: 'https://issuer.example/', audience: ['tally'] };
+
+export const hasKafkaTrigger = (spec: FunctionSpec) =>
+  (spec.triggers ?? []).some((trigger) => trigger.kind === 'kafka');
+/** The functions deployed while MSK is off (the default). */
+export const WITHOUT_MSK = FUNCTIONS.filter((spec) => !hasKafkaTrigger(spec));
+
+/** Every wiring route with the function serving it. */
+export const ROUTES: { spec: FunctionSpec; route: RouteSpec; routeKey: string }[] = FUNCTIONS.flatMap(
+  (spec) => (spec.routes ?? []).map((route) => ({ spec, route, routeKey: `${route.method} ${route.path}` })),
+);
+
+export function triggerOf<K extends TriggerSpec['kind']>(
+  name: string,
+  kind: K,
+): Extract<TriggerSpec, { kind: K }> {
+  const trigger = FUNCTIONS.find((spec) => spec.name === name)?.triggers?.find((t) => t.kind === kind);
+  if (trigger === undefined) throw new Error(`${name} has no ${kind} trigger`);
+  return trigger as Extract<TriggerSpec, { kind: K }>;
+}
+
+export function specOf(name: string): FunctionSpec {
+  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+  if (spec === undefined) throw new Error(`no wiring function ${name}`);
+  return spec;
+}
+
+/** The wiring with one function changed, for tests of derived settings. */
+export function withSpec(name: string, change: (spec: FunctionSpec) => FunctionSpec): FunctionSpec[] {
+  return FUNCTIONS.map((spec) => (spec.name === name ? change(spec) : spec));
+}
+
+/**
+ * Bundling is skipped in these tests, but NodejsFunction still checks that each entry file exists.
+ * A throwaway project root with stub entries keeps the tests independent of functions/.
+ */
+export const projectRoot = mkdtempSync(path.join(tmpdir(), 'tally-cdk-test-'));
+writeFileSync(path.join(projectRoot, 'package-lock.json'), '{}\n');
+for (const spec of FUNCTIONS) {
+  const entry = path.join(projectRoot, spec.entry);
+  mkdirSync(path.dirname(entry), { recursive: true });
+  writeFileSync(entry, 'export const handler = async () => undefined;\n');
+}
+afterAll(() => rmSync(projectRoot, { recursive: true, force: true }));
+
+/** A new App whose cloud assembly lands under projectRoot (afterAll removes it). */
+export function newApp(context: Record<string, unknown> = {}): App {
+  return new App({
+    outdir: mkdtempSync(path.join(projectRoot, 'cdk.out-')),
+    context: { 'aws:cdk:bundling-stacks': [], ...context },
+  });
+}
+
+/**
+ * The Tally stack and its template. `auth` defaults to {@link JWT} unless the context chooses a
+ * mode (pass `auth: undefined` explicitly to read the context only).
+ */
+export function synth(
+  props: TallyStackProps = {},
+  context: Record<string, unknown> = {},
+): { stack: TallyStack; template: Template } {
+  const fromContext = ['auth', 'jwtIssuer', 'cognito'].some((key) => key in context);
+  const auth = 'auth' in props || fromContext ? props.auth : JWT;
+  const stack = new TallyStack(newApp(context), 'Tally', {
+    projectRoot,
+    ...props,
+    ...(auth === undefined ? {} : { auth }),
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+/** The CloudFormation logical id of an L2 construct's main resource. */
+export function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+export function functionOf(stack: TallyStack, name: string) {
+  const fn = stack.functions.get(name);
+  if (fn === undefined) throw new Error(`no function ${name}`);
+  return fn;
+}
+
+export function queuesOf(stack: TallyStack) {
+  if (stack.eventsQueue === undefined || stack.eventsDlq === undefined) throw new Error('no events queue');
+  return { queueId: logicalId(stack.eventsQueue), dlqId: logicalId(stack.eventsDlq) };
+}
+
+export function jobsQueuesOf(stack: TallyStack) {
+  if (stack.jobsQueue === undefined || stack.jobsDlq === undefined) throw new Error('no jobs queue');
+  return { jobsQueueId: logicalId(stack.jobsQueue), jobsDlqId: logicalId(stack.jobsDlq) };
+}
+
+export const functionLogicalId = (stack: TallyStack, name: string) =>
+  logicalId(functionOf(stack, name).function);
+export const roleLogicalId = (stack: TallyStack, name: string) => logicalId(functionOf(stack, name).role);
+
+export interface Statement {
+  Effect?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** Every IAM statement granted to a role through the policies attached to it. */
+export function statementsOf(template: Template, roleId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+
+export const actionList = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+/** Every IAM action granted to a role through the policies attached to it. */
+export function actionsOf(template: Template, roleId: string): string[] {
+  return statementsOf(template, roleId).flatMap(actionList);
+}
+
+/** The logical ids of the queues a role may send to (statements with sqs:SendMessage). */
+export function sendTargetsOf(template: Template, roleId: string): string[] {
+  return statementsOf(template, roleId)
+    .filter((statement) => actionList(statement).includes('sqs:SendMessage'))
+    .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]))
+    .map((resource) => {
+      const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (getAtt === undefined || getAtt[1] !== 'Arn')
+        throw new Error(`unexpected SendMessage resource ${JSON.stringify(resource)}`);
+      return getAtt[0];
+    })
+    .sort();
+}
+
+/** The logical id of the one resource of a type whose id starts with a construct path prefix. */
+export function onlyResourceId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids, `${type} ${prefix}*`).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** The queue policy statement every Tally queue carries: no plain-HTTP access. */
+export function expectTlsOnly(template: Template, queueId: string): void {
+  template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+    Queues: [{ Ref: queueId }],
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    },
+  });
+}
+
+export const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
