@@ -38,7 +38,7 @@ async function walletFacts(world: World, walletIds: Iterable<string>): Promise<W
   const facts: WalletFacts[] = [];
   for (const walletId of walletIds) {
     const log = world.log(walletId);
-    facts.push({ walletId, log, fold: world.system.fold(walletId, log) });
+    facts.push({ walletId, log, fold: world.fold(walletId, log) });
   }
   return facts;
 }
@@ -46,6 +46,7 @@ async function walletFacts(world: World, walletIds: Iterable<string>): Promise<W
 /** Runs the invariants of one kind; answers the first violation. */
 async function check(world: World, when: 'step' | 'quiescent'): Promise<Violation | undefined> {
   world.faults.disarm();
+  world.freshReads();
   const walletIds = when === 'step' ? [...world.touched] : world.walletIds;
   const wallets = await walletFacts(world, walletIds);
   for (const invariant of invariants) {
@@ -95,7 +96,7 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
     }
     records.push(record);
     world.opIndex = record.n;
-    world.touched.clear();
+    world.newStep();
     world.nowMs += record.dtMs;
     const opRng = new Rng(record.seed);
     world.faults.arm(opRng.fork(), options.quiet ? NO_FAULTS : DEFAULT_RATES);

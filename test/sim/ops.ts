@@ -324,7 +324,20 @@ registerOp<Record<string, never>>({
 /** Field-for-field equality of two views (bigints included); undefined equals nothing. */
 export function sameView(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return false;
-  return viewText(a) === viewText(b);
+  return deepEqual(a, b);
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a).filter((key) => (a as Record<string, unknown>)[key] !== undefined);
+  const keysB = Object.keys(b).filter((key) => (b as Record<string, unknown>)[key] !== undefined);
+  if (keysA.length !== keysB.length) return false;
+  for (const key of keysA) {
+    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 export const viewText = (view: unknown): string =>

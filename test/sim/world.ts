@@ -13,7 +13,7 @@ import {
   type StreamRecord,
 } from './faults.ts';
 import { mixSeed, Rng } from './rng.ts';
-import { type CloudEvent, makeSystem, type System } from './system.ts';
+import { type CloudEvent, makeSystem, type System, type WalletView } from './system.ts';
 
 /** A deposit the model knows took effect (acknowledged, or committed with its answer lost). */
 export interface DepositEffect {
@@ -124,6 +124,13 @@ export class World {
   callCount = 0;
   lastProjectionError: string | undefined;
   readonly rng: Rng;
+  /** Commits per wallet: a wallet's log changed iff its generation did (the checks cache by it). */
+  readonly generations = new Map<string, number>();
+  /** What a check last passed on, per check and wallet (see `unchanged`). */
+  private readonly passed = new Map<string, string>();
+  private readonly logs = new Map<string, { generation: number; log: StoredEvent[] }>();
+  private readonly storedViews = new Map<string, Promise<WalletView | undefined>>();
+  private readonly folds = new WeakMap<StoredEvent[], WalletView>();
 
   private constructor(
     readonly seed: number,
@@ -137,6 +144,7 @@ export class World {
     this.store = new FaultyEventStore(this.inner, this.faults, (events) => {
       for (const event of events) {
         this.touched.add(event.walletId);
+        this.generations.set(event.walletId, (this.generations.get(event.walletId) ?? 0) + 1);
         this.stream.publish({ walletId: event.walletId, lane: event.lane, version: event.version });
       }
     });
@@ -170,7 +178,60 @@ export class World {
 
   /** The wallet's log as the store holds it (read past the faults, for the checks). */
   log(walletId: string): StoredEvent[] {
-    return this.inner.storedEvents(walletId);
+    const generation = this.generations.get(walletId) ?? 0;
+    const cached = this.logs.get(walletId);
+    if (cached?.generation === generation) return cached.log;
+    const log = this.inner.storedEvents(walletId);
+    this.logs.set(walletId, { generation, log });
+    return log;
+  }
+
+  /** The stored view, read once per step (the checks share it). */
+  stored(walletId: string): Promise<WalletView | undefined> {
+    let view = this.storedViews.get(walletId);
+    if (view === undefined) {
+      view = this.inner.getView(walletId);
+      this.storedViews.set(walletId, view);
+    }
+    return view;
+  }
+
+  /** A new step: nothing touched yet. */
+  newStep(): void {
+    this.freshReads();
+    this.touched.clear();
+  }
+
+  /** Views are read again (the op may have written them). */
+  freshReads(): void {
+    this.storedViews.clear();
+  }
+
+  /** The fold of a log from zero, once per log read. */
+  fold(walletId: string, log: StoredEvent[]): WalletView {
+    let fold = this.folds.get(log);
+    if (fold === undefined) {
+      fold = this.system.fold(walletId, log);
+      this.folds.set(log, fold);
+    }
+    return fold;
+  }
+
+  /**
+   * True when check `name` passed on `walletId` with the same `key` (what its answer depends on)
+   * before: checks are pure functions of the log and the stored view, so it would pass again.
+   */
+  unchanged(name: string, walletId: string, key: string): boolean {
+    return this.passed.get(`${name}\u0000${walletId}`) === key;
+  }
+
+  /** What check `name` last remembered for `walletId`. */
+  checked(name: string, walletId: string): string | undefined {
+    return this.passed.get(`${name}\u0000${walletId}`);
+  }
+
+  remember(name: string, walletId: string, key: string): void {
+    this.passed.set(`${name}\u0000${walletId}`, key);
   }
 
   /** Wallets the model or the store knows. */
