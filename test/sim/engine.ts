@@ -23,6 +23,7 @@ export interface EpisodeResult {
   /** The first violation, and the op after which it was seen (records.length for the final checks). */
   violation?: Violation & { atOp: number };
   faults: Map<string, number>;
+  known: Map<string, { count: number; example: string }>;
 }
 
 export interface EpisodeOptions extends WorldOptions {
@@ -32,6 +33,8 @@ export interface EpisodeOptions extends WorldOptions {
   replay?: readonly OpRecord[];
   /** No faults at all (the baseline). */
   quiet?: boolean;
+  /** Keep stack traces while ops run (slower; the shrunk replay of an unexpected error uses it). */
+  stackTraces?: boolean;
 }
 
 async function walletFacts(world: World, walletIds: Iterable<string>): Promise<WalletFacts[]> {
@@ -79,6 +82,7 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
     records,
     ...(violation === undefined ? {} : { violation: { ...violation, atOp } }),
     faults: world.faults.counts,
+    known: world.known,
   });
   for (let index = 0; index < total; index++) {
     let record: OpRecord;
@@ -100,11 +104,15 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
     world.nowMs += record.dtMs;
     const opRng = new Rng(record.seed);
     world.faults.arm(opRng.fork(), options.quiet ? NO_FAULTS : DEFAULT_RATES);
+    // Injected faults are thrown by the thousand; their stack traces cost more than the op itself.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = options.stackTraces ? stackTraceLimit : 0;
     try {
       await opNamed(record.name).apply(world, record.params, opRng);
     } catch (error) {
       world.violation('no-unexpected-error', `${record.name} threw ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
+    Error.stackTraceLimit = stackTraceLimit;
     world.faults.disarm();
     if (record.name === 'drain') await drain(world);
     const violation = world.violations[0] ?? (await check(world, record.name === 'drain' ? 'quiescent' : 'step'));
@@ -167,6 +175,7 @@ export interface SimulationResult {
   episodes: number;
   faults: Map<string, number>;
   opsByName: Map<string, number>;
+  known: Map<string, { count: number; example: string }>;
   failure?: {
     episode: number;
     episodeSeed: number;
@@ -176,13 +185,14 @@ export interface SimulationResult {
   };
 }
 
-export const DEFAULT_EPISODE_OPS = 500;
+export const DEFAULT_EPISODE_OPS = 200;
 
 /** Runs `ops` ops from `seed`, episode after episode; the first violation is shrunk and reported. */
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   const episodeOps = options.episodeOps ?? DEFAULT_EPISODE_OPS;
   const faults = new Map<string, number>();
   const opsByName = new Map<string, number>();
+  const known = new Map<string, { count: number; example: string }>();
   let opsRun = 0;
   let episode = 0;
   for (; opsRun < options.ops; episode++) {
@@ -191,6 +201,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const result = await runEpisode(episodeSeed, { ...options, ops: count });
     opsRun += result.records.length;
     for (const [kind, times] of result.faults) faults.set(kind, (faults.get(kind) ?? 0) + times);
+    for (const [name, { count, example }] of result.known) {
+      known.set(name, { count: (known.get(name)?.count ?? 0) + count, example: known.get(name)?.example ?? example });
+    }
     for (const record of result.records) opsByName.set(record.name, (opsByName.get(record.name) ?? 0) + 1);
     options.onEpisode?.(episode, result);
     if (result.violation !== undefined) {
@@ -198,15 +211,22 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         ...options,
         ...(options.shrinkBudgetMs === undefined ? {} : { budgetMs: options.shrinkBudgetMs }),
       });
+      let violation = result.violation;
+      if (violation.invariant === 'no-unexpected-error') {
+        // Run ops without stack traces, for speed: the shrunk sequence runs again with them.
+        const again = await runEpisode(episodeSeed, { ...options, replay: shrunk, stackTraces: true });
+        violation = again.violation ?? violation;
+      }
       return {
         seed: options.seed,
         opsRun,
         episodes: episode + 1,
         faults,
         opsByName,
-        failure: { episode, episodeSeed, violation: result.violation, shrunk },
+        known,
+        failure: { episode, episodeSeed, violation, shrunk },
       };
     }
   }
-  return { seed: options.seed, opsRun, episodes: episode, faults, opsByName };
+  return { seed: options.seed, opsRun, episodes: episode, faults, opsByName, known };
 }

@@ -1,6 +1,6 @@
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import type { StoredEvent } from '../support/in-memory-event-store.ts';
-import { sameView, viewText } from './ops.ts';
+import { sameView, viewDiff } from './ops.ts';
 import type { WalletView } from './system.ts';
 import type { World } from './world.ts';
 
@@ -142,7 +142,7 @@ registerInvariant({
     const { key } = await viewKey(world, walletId);
     if (world.unchanged('read-equals-fold-of-log', walletId, key)) return [];
     const read = await world.system.readView(walletId);
-    if (!sameView(read, fold)) return [`a read of ${walletId} answers ${viewText(read)}; the fold of its log is ${viewText(fold)}`];
+    if (!sameView(read, fold)) return [`a read of ${walletId} differs from the fold of its log: ${viewDiff(read, fold)}`];
     world.remember('read-equals-fold-of-log', walletId, key);
     return [];
   },
@@ -157,7 +157,7 @@ registerInvariant({
     const prefix = log.filter((event) => event.version <= (stored.lanes[event.lane] ?? 0));
     const fold = world.system.fold(walletId, prefix);
     if (!sameView(stored, fold)) {
-      return [`${walletId}'s stored view ${viewText(stored)} is not the fold of the events it claims (${viewText(fold)})`];
+      return [`${walletId}'s stored view is not the fold of the events it claims: ${viewDiff(stored, fold)}`];
     }
     world.remember('stored-view-is-fold-of-a-prefix', walletId, key);
     return [];
@@ -211,7 +211,7 @@ registerInvariant({
     const stored = await world.inner.getView(walletId);
     return sameView(stored, fold)
       ? []
-      : [`with the stream drained, ${walletId}'s stored view is ${stored === undefined ? 'missing' : viewText(stored)}; the fold of its log is ${viewText(fold)}`];
+      : [`with the stream drained, ${walletId}'s stored view differs from the fold of its log: ${viewDiff(stored, fold)}`];
   },
 });
 

@@ -340,5 +340,14 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** The fields where two views differ, as `field: a ≠ b` (for a readable violation). */
+export function viewDiff(actual: unknown, expected: unknown): string {
+  if (actual === undefined || expected === undefined) return `${actual === undefined ? 'no view' : 'a view'} ≠ ${expected === undefined ? 'no view' : 'a view'}`;
+  const a = actual as Record<string, unknown>;
+  const b = expected as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !deepEqual(a[key], b[key]));
+  return fields.map((key) => `${key}: ${viewText(a[key])} ≠ ${viewText(b[key])}`).join('; ').slice(0, 600);
+}
+
 export const viewText = (view: unknown): string =>
   JSON.stringify(view, (_key, value) => (typeof value === 'bigint' ? `${value}n` : value));

@@ -1,6 +1,6 @@
 /**
  * The simulation's only source of randomness: a seeded PRNG (sfc32 seeded through splitmix32), so
- * a seed replays the same run bit for bit. Nothing in test/sim may use Math.random or the clock.
+ * a seed replays the same run bit for bit. Nothing in test/sim may use the global random generator or the wall clock.
  */
 export class Rng {
   private a: number;

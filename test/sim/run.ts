@@ -6,6 +6,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_EPISODE_OPS, type SimulationResult, simulate } from './engine.ts';
 import { viewText } from './ops.ts';
+import { PLANTED } from './planted.ts';
+import { KNOWN_ISSUES } from './world.ts';
 
 export function formatResult(result: SimulationResult, elapsedMs: number): string {
   const lines = [
@@ -13,6 +15,9 @@ export function formatResult(result: SimulationResult, elapsedMs: number): strin
     `ops by kind: ${[...result.opsByName].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ')}`,
     `faults injected: ${[...result.faults].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`).join(', ') || 'none'}`,
   ];
+  for (const [name, { count, example }] of result.known) {
+    lines.push(`known issue (not failing; --strict fails on it): ${name} ×${count} — ${KNOWN_ISSUES[name]}; e.g. ${example}`);
+  }
   if (result.failure === undefined) {
     lines.push('violations: 0');
     return lines.join('\n');
@@ -27,6 +32,13 @@ export function formatResult(result: SimulationResult, elapsedMs: number): strin
   return lines.join('\n');
 }
 
+function plantedBug(name: string) {
+  const bug = PLANTED[name];
+  if (bug === undefined) throw new Error(`--plant: one of ${Object.keys(PLANTED).join(', ')}`);
+  console.log(`planted bug: ${name}`);
+  return bug;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -35,6 +47,8 @@ async function main(): Promise<void> {
       'episode-ops': { type: 'string', default: String(DEFAULT_EPISODE_OPS) },
       'episode-seed': { type: 'string' },
       replay: { type: 'string' },
+      plant: { type: 'string' },
+      strict: { type: 'boolean', default: false },
     },
   });
   // A fresh seed when none is given: the only entropy the sim takes, printed first so any run can be repeated.
@@ -50,6 +64,8 @@ async function main(): Promise<void> {
     seed,
     ops: Number(values.ops),
     episodeOps: Number(values['episode-ops']),
+    strict: values.strict ?? false,
+    ...(values.plant === undefined ? {} : { bugs: plantedBug(values.plant) }),
   });
   console.log(formatResult(result, performance.now() - started));
   if (result.failure !== undefined) process.exitCode = 1;

@@ -33,7 +33,7 @@ export interface SystemDeps {
   jobs: JobStore;
   jobQueue: JobQueue;
   clock: Clock;
-  /** The sim's generator for the retry loop's jitter and lane choice (never Math.random). */
+  /** The sim's generator for the retry loop's jitter and lane choice (never the global one). */
   rng: Rng;
 }
 

