@@ -60,11 +60,19 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
+  let done = 0;
   const result = await simulate({
     seed,
     ops: Number(values.ops),
     episodeOps: Number(values['episode-ops']),
     strict: values.strict ?? false,
+    // A line on stderr every 50,000 ops, so a long run shows it is moving.
+    onEpisode: (_episode, episode) => {
+      done += episode.records.length;
+      if (Math.floor(done / 50_000) > Math.floor((done - episode.records.length) / 50_000)) {
+        console.error(`… ${done} ops, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      }
+    },
     ...(values.plant === undefined ? {} : { bugs: plantedBug(values.plant) }),
   });
   console.log(formatResult(result, performance.now() - started));
