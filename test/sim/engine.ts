@@ -1,7 +1,7 @@
 import { DEFAULT_RATES, NO_FAULTS } from './faults.ts';
 import { invariants, type WalletFacts } from './invariants.ts';
-import { drain } from './ops-bus.ts';
 import { opNamed, ops } from './ops.ts';
+import { drain } from './ops-bus.ts';
 import { mixSeed, Rng } from './rng.ts';
 import { type Violation, World, type WorldOptions } from './world.ts';
 
@@ -55,7 +55,7 @@ async function check(world: World, when: 'step' | 'quiescent'): Promise<Violatio
   for (const invariant of invariants) {
     if (invariant.when !== when && !(when === 'quiescent' && invariant.when === 'step')) continue;
     for (const wallet of invariant.check ? wallets : []) {
-      const [problem] = await invariant.check?.(world, wallet) ?? [];
+      const [problem] = (await invariant.check?.(world, wallet)) ?? [];
       if (problem !== undefined) return { invariant: invariant.name, detail: problem };
     }
     if (invariant.checkAll && when === 'quiescent') {
@@ -110,12 +110,16 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
     try {
       await opNamed(record.name).apply(world, record.params, opRng);
     } catch (error) {
-      world.violation('no-unexpected-error', `${record.name} threw ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      world.violation(
+        'no-unexpected-error',
+        `${record.name} threw ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
     Error.stackTraceLimit = stackTraceLimit;
     world.faults.disarm();
     if (record.name === 'drain') await drain(world);
-    const violation = world.violations[0] ?? (await check(world, record.name === 'drain' ? 'quiescent' : 'step'));
+    const violation =
+      world.violations[0] ?? (await check(world, record.name === 'drain' ? 'quiescent' : 'step'));
     if (violation !== undefined) return done(violation, index);
   }
   world.opIndex = total;
@@ -202,7 +206,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     opsRun += result.records.length;
     for (const [kind, times] of result.faults) faults.set(kind, (faults.get(kind) ?? 0) + times);
     for (const [name, { count, example }] of result.known) {
-      known.set(name, { count: (known.get(name)?.count ?? 0) + count, example: known.get(name)?.example ?? example });
+      known.set(name, {
+        count: (known.get(name)?.count ?? 0) + count,
+        example: known.get(name)?.example ?? example,
+      });
     }
     for (const record of result.records) opsByName.set(record.name, (opsByName.get(record.name) ?? 0) + 1);
     options.onEpisode?.(episode, result);

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '#domain/wallet.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
 import type {
   AppendOutcome,
   AppendRequest,
@@ -11,7 +12,6 @@ import type {
 import { VersionConflictError } from '#ports/event-store.ts';
 import type { JobMessage, JobQueue } from '#ports/jobs.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
-import type { WalletView } from '#domain/wallet-view.ts';
 import type { Rng } from './rng.ts';
 
 /** What DynamoDB answers when a table is over its capacity: nothing was done; retry later. */
@@ -119,7 +119,8 @@ export class Faults {
 
   /** Before any store call: throttling, and a kill when a job page is running. */
   beforeCall(): void {
-    if (this.inJob && this.roll('lambda-killed', this.rates.lambdaKill)) throw new LambdaKilled('killed mid-page');
+    if (this.inJob && this.roll('lambda-killed', this.rates.lambdaKill))
+      throw new LambdaKilled('killed mid-page');
     if (this.roll('throttle', this.rates.throttle)) throw new Throttled('throughput exceeded');
   }
 }

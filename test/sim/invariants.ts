@@ -46,7 +46,9 @@ registerInvariant({
     const facts = new Set(log.flatMap((event) => (event.type === 'FactRecorded' ? [event.data.factId] : [])));
     for (const deposit of world.model.deposits.values()) {
       if (deposit.walletId === walletId && !deposits.has(deposit.eventId)) {
-        problems.push(`deposit ${deposit.eventId} (${deposit.amountMinor}${deposit.key ? `, key ${deposit.key}` : ''}) was acknowledged and is not in ${walletId}'s log`);
+        problems.push(
+          `deposit ${deposit.eventId} (${deposit.amountMinor}${deposit.key ? `, key ${deposit.key}` : ''}) was acknowledged and is not in ${walletId}'s log`,
+        );
       }
     }
     for (const fact of world.model.facts.values()) {
@@ -72,12 +74,17 @@ registerInvariant({
       if (event.idempotencyKey !== undefined) count(byKey, event.idempotencyKey);
       if (event.data.factId !== undefined) count(byFact, event.data.factId);
       if (event.type === 'Deposited' && !world.model.deposits.has(event.eventId)) {
-        problems.push(`${walletId} holds deposit ${event.eventId} that no client was told of and no crash committed`);
+        problems.push(
+          `${walletId} holds deposit ${event.eventId} that no client was told of and no crash committed`,
+        );
       }
     }
-    for (const [id, times] of byEventId) if (times > 1) problems.push(`event id ${id} is ${times} times in ${walletId}'s log`);
-    for (const [key, times] of byKey) if (times > 1) problems.push(`key ${key} took effect ${times} times on ${walletId}`);
-    for (const [id, times] of byFact) if (times > 1) problems.push(`CloudEvent ${id} took effect ${times} times on ${walletId}`);
+    for (const [id, times] of byEventId)
+      if (times > 1) problems.push(`event id ${id} is ${times} times in ${walletId}'s log`);
+    for (const [key, times] of byKey)
+      if (times > 1) problems.push(`key ${key} took effect ${times} times on ${walletId}`);
+    for (const [id, times] of byFact)
+      if (times > 1) problems.push(`CloudEvent ${id} took effect ${times} times on ${walletId}`);
     return problems;
   },
 });
@@ -101,8 +108,10 @@ registerInvariant({
         const before = index === 0 ? '' : (events[index - 1] as StoredEvent).hash;
         const { hash, prevHash, ...recorded } = event;
         if (event.version !== index + 1) return [`${walletId} lane ${lane}: version ${index + 1} missing`];
-        if (prevHash !== before) return [`${walletId} lane ${lane} version ${event.version}: prevHash is not the hash before it`];
-        if (eventHash(prevHash, recorded) !== hash) return [`${walletId} lane ${lane} version ${event.version}: the hash does not match`];
+        if (prevHash !== before)
+          return [`${walletId} lane ${lane} version ${event.version}: prevHash is not the hash before it`];
+        if (eventHash(prevHash, recorded) !== hash)
+          return [`${walletId} lane ${lane} version ${event.version}: the hash does not match`];
       }
       world.remember('hash-chain-valid', `${walletId}/${key}`, String(events.length));
     }
@@ -123,11 +132,15 @@ registerInvariant({
  * What the view checks depend on: the log (its generation) and the stored view (the fields a
  * wrongly applied event moves; the full comparison runs whenever one of them changed).
  */
-async function viewKey(world: World, walletId: string): Promise<{ key: string; stored: WalletView | undefined }> {
+async function viewKey(
+  world: World,
+  walletId: string,
+): Promise<{ key: string; stored: WalletView | undefined }> {
   const stored = await world.stored(walletId);
   const generation = world.generations.get(walletId) ?? 0;
   if (stored === undefined) return { key: `${generation}|`, stored };
-  const { eventCount, lanes, balanceMinor, points, depositCount, correctionCount, updatedAtMs, threshold } = stored;
+  const { eventCount, lanes, balanceMinor, points, depositCount, correctionCount, updatedAtMs, threshold } =
+    stored;
   return {
     key: `${generation}|${eventCount}|${lanes.join(',')}|${balanceMinor}|${points}|${depositCount}|${correctionCount}|${updatedAtMs}|${threshold.breach?.atMs ?? ''}`,
     stored,
@@ -142,7 +155,8 @@ registerInvariant({
     const { key } = await viewKey(world, walletId);
     if (world.unchanged('read-equals-fold-of-log', walletId, key)) return [];
     const read = await world.system.readView(walletId);
-    if (!sameView(read, fold)) return [`a read of ${walletId} differs from the fold of its log: ${viewDiff(read, fold)}`];
+    if (!sameView(read, fold))
+      return [`a read of ${walletId} differs from the fold of its log: ${viewDiff(read, fold)}`];
     world.remember('read-equals-fold-of-log', walletId, key);
     return [];
   },
@@ -171,7 +185,8 @@ registerInvariant({
     const problems: string[] = [];
     const balance = world.expectedBalance(walletId);
     const points = world.expectedPoints(walletId);
-    if (fold.balanceMinor !== balance) problems.push(`${walletId} balance ${fold.balanceMinor}, the model says ${balance}`);
+    if (fold.balanceMinor !== balance)
+      problems.push(`${walletId} balance ${fold.balanceMinor}, the model says ${balance}`);
     if (fold.points !== points) problems.push(`${walletId} points ${fold.points}, the model says ${points}`);
     return problems;
   },
@@ -183,7 +198,8 @@ registerInvariant({
   check(world, { walletId, fold }) {
     const floor = world.model.floors.get(walletId) ?? 0n;
     const problems: string[] = [];
-    if (fold.balanceMinor < floor) problems.push(`${walletId} balance ${fold.balanceMinor} below its floor ${floor}`);
+    if (fold.balanceMinor < floor)
+      problems.push(`${walletId} balance ${fold.balanceMinor} below its floor ${floor}`);
     if (fold.points < 0n) problems.push(`${walletId} points ${fold.points} below 0`);
     return problems;
   },
@@ -199,7 +215,9 @@ registerInvariant({
       const holdId = (event.data as { holdId?: unknown }).holdId;
       count(ends, String(holdId));
     }
-    return [...ends].filter(([, times]) => times > 1).map(([holdId, times]) => `hold ${holdId} of ${walletId} ended ${times} times`);
+    return [...ends]
+      .filter(([, times]) => times > 1)
+      .map(([holdId, times]) => `hold ${holdId} of ${walletId} ended ${times} times`);
   },
 });
 
@@ -211,7 +229,9 @@ registerInvariant({
     const stored = await world.inner.getView(walletId);
     return sameView(stored, fold)
       ? []
-      : [`with the stream drained, ${walletId}'s stored view differs from the fold of its log: ${viewDiff(stored, fold)}`];
+      : [
+          `with the stream drained, ${walletId}'s stored view differs from the fold of its log: ${viewDiff(stored, fold)}`,
+        ];
   },
 });
 
@@ -224,10 +244,14 @@ registerInvariant({
     const points = wallets.reduce((sum, wallet) => sum + wallet.fold.points, 0n);
     const problems: string[] = [];
     if (balance !== model.mintedMinor - model.burnedMinor) {
-      problems.push(`wallets hold ${balance}; minted ${model.mintedMinor} − burned ${model.burnedMinor} = ${model.mintedMinor - model.burnedMinor}`);
+      problems.push(
+        `wallets hold ${balance}; minted ${model.mintedMinor} − burned ${model.burnedMinor} = ${model.mintedMinor - model.burnedMinor}`,
+      );
     }
     if (points !== model.mintedPoints - model.burnedPoints) {
-      problems.push(`wallets hold ${points} points; awarded ${model.mintedPoints} − taken back ${model.burnedPoints}`);
+      problems.push(
+        `wallets hold ${points} points; awarded ${model.mintedPoints} − taken back ${model.burnedPoints}`,
+      );
     }
     return problems;
   },
@@ -239,7 +263,8 @@ registerInvariant({
   checkAll(world) {
     const problems: string[] = [];
     for (const [id, sent] of world.model.sent) {
-      if (!world.model.facts.has(id)) problems.push(`CloudEvent ${id} was sent ${sent.length} time(s) and never took effect`);
+      if (!world.model.facts.has(id))
+        problems.push(`CloudEvent ${id} was sent ${sent.length} time(s) and never took effect`);
     }
     return problems;
   },

@@ -36,7 +36,11 @@ export interface DepositCall {
 }
 
 /** Judges a set of deposit answers (concurrent ones together): commits first, then replays and refusals. */
-export function observeDeposits(world: World, calls: readonly DepositCall[], lost: readonly LostAnswer[]): void {
+export function observeDeposits(
+  world: World,
+  calls: readonly DepositCall[],
+  lost: readonly LostAnswer[],
+): void {
   const { model } = world;
   const payload = (call: { walletId: string; amountMinor: bigint }) => `${call.walletId}|${call.amountMinor}`;
   const commit = (call: Omit<DepositCall, 'answer'>, eventId: string, body: string | undefined) => {
@@ -82,12 +86,21 @@ export function observeDeposits(world: World, calls: readonly DepositCall[], los
     const known = call.key === undefined ? undefined : model.keys.get(call.key);
     if (answer.kind === 'replayed') {
       if (known === undefined || known.payload !== payload(call)) {
-        world.violation('idempotent-answer', `key ${call.key} answered as a replay, but the model has ${known?.payload ?? 'nothing'}`);
+        world.violation(
+          'idempotent-answer',
+          `key ${call.key} answered as a replay, but the model has ${known?.payload ?? 'nothing'}`,
+        );
       } else if (known.body !== undefined && known.body !== answer.body) {
-        world.violation('idempotent-answer', `key ${call.key} replayed ${answer.body}, first answer was ${known.body}`);
+        world.violation(
+          'idempotent-answer',
+          `key ${call.key} replayed ${answer.body}, first answer was ${known.body}`,
+        );
       }
     } else if (known === undefined || known.payload === payload(call)) {
-      world.violation('idempotent-answer', `key ${call.key} refused as reused, but the model has ${known?.payload ?? 'nothing'}`);
+      world.violation(
+        'idempotent-answer',
+        `key ${call.key} refused as reused, but the model has ${known?.payload ?? 'nothing'}`,
+      );
     }
   }
 }
@@ -134,29 +147,44 @@ export function observeIngest(
 ): void {
   const { model } = world;
   for (const { request, outcome } of lost) {
-    if (outcome.kind === 'appended') addFact(world, event, request.events.map((e) => e.eventId));
+    if (outcome.kind === 'appended')
+      addFact(
+        world,
+        event,
+        request.events.map((e) => e.eventId),
+      );
   }
   if (answer === undefined || answer.kind === 'contended') return;
   const known = model.facts.get(event.id);
   switch (answer.kind) {
     case 'recorded': {
       addFact(world, event, answer.eventIds);
-      const expected = event.type === 'wallet.deposit' ? 0n : pointsOf(event.type, JSON.stringify(event.data ?? null));
+      const expected =
+        event.type === 'wallet.deposit' ? 0n : pointsOf(event.type, JSON.stringify(event.data ?? null));
       if (answer.points !== expected) {
-        world.violation('points-as-ruled', `CloudEvent ${event.id} (${event.type}) got ${answer.points} points, rules give ${expected}`);
+        world.violation(
+          'points-as-ruled',
+          `CloudEvent ${event.id} (${event.type}) got ${answer.points} points, rules give ${expected}`,
+        );
       }
       return;
     }
     case 'duplicate':
       if (known === undefined || known.payload !== payloadOf(event)) {
-        world.violation('idempotent-answer', `CloudEvent ${event.id} answered as a duplicate, but the model has ${known?.payload ?? 'nothing'}`);
+        world.violation(
+          'idempotent-answer',
+          `CloudEvent ${event.id} answered as a duplicate, but the model has ${known?.payload ?? 'nothing'}`,
+        );
       }
       return;
     case 'rejected':
       if (answer.code !== 'id-reused') {
         world.violation('no-false-rejection', `CloudEvent ${event.id} rejected: ${answer.code}`);
       } else if (known === undefined || known.payload === payloadOf(event)) {
-        world.violation('idempotent-answer', `CloudEvent ${event.id} refused as reused, but the model has ${known?.payload ?? 'nothing'}`);
+        world.violation(
+          'idempotent-answer',
+          `CloudEvent ${event.id} refused as reused, but the model has ${known?.payload ?? 'nothing'}`,
+        );
       }
       model.deadLetters.push({ event, code: answer.code });
       return;

@@ -28,7 +28,8 @@ export async function deliverQueue(world: World, max: number, instance: number):
 export async function deliverStream(world: World, max: number, instance: number): Promise<void> {
   const batch = world.stream.take(max);
   const byWallet = new Map<string, StreamRecord[]>();
-  for (const record of batch) byWallet.set(record.walletId, [...(byWallet.get(record.walletId) ?? []), record]);
+  for (const record of batch)
+    byWallet.set(record.walletId, [...(byWallet.get(record.walletId) ?? []), record]);
   for (const [walletId, records] of byWallet) {
     world.touched.add(walletId);
     try {
@@ -52,7 +53,9 @@ export async function runReplayJob(world: World): Promise<void> {
   const walletsWithEvents = world.walletIds.filter((walletId) => world.log(walletId).length > 0);
   // The store lists wallets by their lane-0 event (EventStore.walletIds); one whose events all went
   // to other lanes (its first append lost a TransactionConflict) is not listed.
-  const listed = walletsWithEvents.filter((walletId) => world.log(walletId).some((event) => event.lane === 0));
+  const listed = walletsWithEvents.filter((walletId) =>
+    world.log(walletId).some((event) => event.lane === 0),
+  );
   let jobId: string | undefined;
   for (let attempt = 0; attempt < 4 && jobId === undefined; attempt++) {
     try {
@@ -72,14 +75,21 @@ export async function runReplayJob(world: World): Promise<void> {
   let deliveries = 0;
   while (queue.length > 0) {
     if (++deliveries > JOB_DELIVERIES_MAX) {
-      world.violation('job-finishes', `replay job ${jobId} still had ${queue.length} messages after ${JOB_DELIVERIES_MAX} deliveries`);
+      world.violation(
+        'job-finishes',
+        `replay job ${jobId} still had ${queue.length} messages after ${JOB_DELIVERIES_MAX} deliveries`,
+      );
       return;
     }
     const rng = world.faults.random;
-    const index = rng !== undefined && world.faults.roll('job-reorder', world.faults.rates.reorder) ? rng.int(0, queue.length - 1) : 0;
+    const index =
+      rng !== undefined && world.faults.roll('job-reorder', world.faults.rates.reorder)
+        ? rng.int(0, queue.length - 1)
+        : 0;
     const [next] = queue.splice(index, 1);
     if (next === undefined) break;
-    if (world.faults.roll('job-duplicate', world.faults.rates.duplicate)) queue.push({ message: next.message, redelivered: false });
+    if (world.faults.roll('job-duplicate', world.faults.rates.duplicate))
+      queue.push({ message: next.message, redelivered: false });
     world.faults.inJob = true;
     try {
       const outcome = await world.system.runJobPage(next.message, next.redelivered);
@@ -95,7 +105,10 @@ export async function runReplayJob(world: World): Promise<void> {
   for (const walletId of world.walletIds) world.touched.add(walletId);
   const report = await world.system.jobReport(jobId);
   if (report?.status !== 'done') {
-    world.violation('job-finishes', `replay job ${jobId} is ${report?.status ?? 'missing'} with its queue empty`);
+    world.violation(
+      'job-finishes',
+      `replay job ${jobId} is ${report?.status ?? 'missing'} with its queue empty`,
+    );
   } else if (report.counters.wallets !== listed.length) {
     world.violation(
       'job-counts-each-wallet-once',

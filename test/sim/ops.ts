@@ -1,9 +1,9 @@
 import { CrashedAfterCommit, isInjected } from './faults.ts';
-import { type DepositCall, observeDeposits, observeIngest, takeLostAnswers } from './model.ts';
+import { type DepositCall, observeDeposits, takeLostAnswers } from './model.ts';
+import { deliverQueue, deliverStream, runReplayJob } from './ops-bus.ts';
 import type { Rng } from './rng.ts';
 import type { CloudEvent, CorrectionAnswer, CorrectionRequest } from './system.ts';
 import { API_INSTANCES, PROJECTOR_INSTANCES, pointsOf, type World } from './world.ts';
-import { deliverQueue, deliverStream, runReplayJob } from './ops-bus.ts';
 
 /**
  * The op registry. An op is generated from the run's generator and the world as it is (so it can
@@ -38,7 +38,11 @@ const amount = (rng: Rng): bigint =>
   rng.chance(0.05) ? BigInt(rng.int(500_000, 2_000_000)) : BigInt(rng.int(1, 100_000));
 
 /** A deposit's key: none, fresh, one the model knows (same payload), or one it knows with another payload. */
-function depositInput(rng: Rng, world: World, walletId: string): { walletId: string; amountMinor: bigint; key?: string } {
+function depositInput(
+  rng: Rng,
+  world: World,
+  walletId: string,
+): { walletId: string; amountMinor: bigint; key?: string } {
   const roll = rng.float();
   const known = [...world.model.keys.keys()];
   if (roll < 0.1 && known.length > 0) {
@@ -49,7 +53,8 @@ function depositInput(rng: Rng, world: World, walletId: string): { walletId: str
   if (roll < 0.18 && known.length > 0) {
     return { walletId: rng.pick(world.walletIds), amountMinor: amount(rng), key: rng.pick(known) };
   }
-  if (roll < 0.7) return { walletId, amountMinor: amount(rng), key: `key-${world.opIndex}-${rng.int(0, 1e6)}` };
+  if (roll < 0.7)
+    return { walletId, amountMinor: amount(rng), key: `key-${world.opIndex}-${rng.int(0, 1e6)}` };
   return { walletId, amountMinor: amount(rng) };
 }
 
@@ -95,7 +100,11 @@ registerOp<{ deposits: { instance: number; walletId: string; amountMinor: bigint
       ...depositInput(rng, world, walletId),
     }));
     // Twins: the same request twice at once (a client retrying before the first answered).
-    if (rng.chance(0.3)) deposits.push({ ...(deposits[0] as (typeof deposits)[number]), instance: rng.int(0, API_INSTANCES - 1) });
+    if (rng.chance(0.3))
+      deposits.push({
+        ...(deposits[0] as (typeof deposits)[number]),
+        instance: rng.int(0, API_INSTANCES - 1),
+      });
     return { deposits };
   },
   async apply(world, { deposits }) {
@@ -176,7 +185,10 @@ registerOp<{ max: number }>({
 });
 
 /** What the model says a correction must answer, and how it moves the model when it takes effect. */
-function expectCorrection(world: World, request: CorrectionRequest): { kind: CorrectionAnswer['kind']; code?: string; apply?: () => void } {
+function expectCorrection(
+  world: World,
+  request: CorrectionRequest,
+): { kind: CorrectionAnswer['kind']; code?: string; apply?: () => void } {
   const { model } = world;
   const fact = model.facts.get(request.reference);
   const key = model.keys.get(request.reference);
@@ -201,12 +213,14 @@ function expectCorrection(world: World, request: CorrectionRequest): { kind: Cor
     };
   }
   if (fact !== undefined && fact.walletId === request.walletId && fact.depositEventId === undefined) {
-    if (fact.voided) return request.action === 'void' ? { kind: 'unchanged' } : { kind: 'rejected', code: 'event-voided' };
+    if (fact.voided)
+      return request.action === 'void' ? { kind: 'unchanged' } : { kind: 'rejected', code: 'event-voided' };
     if (request.action === 'amend' && request.dataJson === fact.dataJson) return { kind: 'unchanged' };
     return {
       kind: 'corrected',
       apply() {
-        const points = request.action === 'void' ? 0n : pointsOf(fact.type, request.dataJson ?? fact.dataJson);
+        const points =
+          request.action === 'void' ? 0n : pointsOf(fact.type, request.dataJson ?? fact.dataJson);
         const delta = points - fact.points;
         if (delta > 0n) model.mintedPoints += delta;
         else model.burnedPoints -= delta;
@@ -232,7 +246,9 @@ registerOp<CorrectionRequest>({
       if (fact.depositEventId !== undefined) {
         return { walletId: fact.walletId, reference: fact.id, action, amountMinor: amount(rng) };
       }
-      const dataJson = JSON.stringify(fact.type === 'trade' ? { qty: rng.int(0, 40), symbol: 'ACME' } : { n: rng.int(0, 9) });
+      const dataJson = JSON.stringify(
+        fact.type === 'trade' ? { qty: rng.int(0, 40), symbol: 'ACME' } : { n: rng.int(0, 9) },
+      );
       return { walletId: fact.walletId, reference: fact.id, action, dataJson };
     }
     if (rng.chance(0.9) && deposits.length > 0) {
@@ -258,7 +274,10 @@ registerOp<CorrectionRequest>({
     world.touched.add(request.walletId);
     // After a lost answer the retry finds the correction standing: it answers 'unchanged'.
     const want = committed ? 'unchanged' : expected.kind;
-    if (answer !== undefined && (answer.kind !== want || (answer.kind === 'rejected' && answer.code !== expected.code))) {
+    if (
+      answer !== undefined &&
+      (answer.kind !== want || (answer.kind === 'rejected' && answer.code !== expected.code))
+    ) {
       world.violation(
         'correction-as-modelled',
         `${request.action} of ${request.reference} on ${request.walletId} answered ${JSON.stringify(answer)}, model expected ${want} ${expected.code ?? ''}`,
@@ -283,7 +302,10 @@ registerOp<{ walletId: string }>({
     const stored = await world.inner.getView(walletId);
     const log = world.log(walletId);
     if (log.length > 0 && !sameView(stored, world.system.fold(walletId, log))) {
-      world.violation('replay-restores-the-view', `after a replay of ${walletId} the stored view is not the fold of its log`);
+      world.violation(
+        'replay-restores-the-view',
+        `after a replay of ${walletId} the stored view is not the fold of its log`,
+      );
     }
   },
 });
@@ -298,7 +320,9 @@ registerOp<Record<string, never>>({
 registerOp<{ instance: number }>({
   name: 'cold-start',
   weight: 1,
-  generate: (rng) => ({ instance: rng.chance(0.5) ? rng.int(0, API_INSTANCES - 1) : 10 + rng.int(0, PROJECTOR_INSTANCES - 1) }),
+  generate: (rng) => ({
+    instance: rng.chance(0.5) ? rng.int(0, API_INSTANCES - 1) : 10 + rng.int(0, PROJECTOR_INSTANCES - 1),
+  }),
   async apply(world, { instance }) {
     world.system.coldStart(instance);
   },
@@ -342,11 +366,17 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /** The fields where two views differ, as `field: a ≠ b` (for a readable violation). */
 export function viewDiff(actual: unknown, expected: unknown): string {
-  if (actual === undefined || expected === undefined) return `${actual === undefined ? 'no view' : 'a view'} ≠ ${expected === undefined ? 'no view' : 'a view'}`;
+  if (actual === undefined || expected === undefined)
+    return `${actual === undefined ? 'no view' : 'a view'} ≠ ${expected === undefined ? 'no view' : 'a view'}`;
   const a = actual as Record<string, unknown>;
   const b = expected as Record<string, unknown>;
-  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !deepEqual(a[key], b[key]));
-  return fields.map((key) => `${key}: ${viewText(a[key])} ≠ ${viewText(b[key])}`).join('; ').slice(0, 600);
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+    (key) => !deepEqual(a[key], b[key]),
+  );
+  return fields
+    .map((key) => `${key}: ${viewText(a[key])} ≠ ${viewText(b[key])}`)
+    .join('; ')
+    .slice(0, 600);
 }
 
 export const viewText = (view: unknown): string =>

@@ -14,7 +14,8 @@ export const PLANTED: Record<string, NonNullable<WorldOptions['bugs']>> = {
   'double-projector': {
     projector: async (world, instance, walletId, records) => {
       await world.system.project(instance, walletId, [...new Set(records.map((record) => record.lane))]);
-      const seen = (world.scratch.seen ??= new Set<string>()) as Set<string>;
+      const seen = (world.scratch.seen as Set<string> | undefined) ?? new Set<string>();
+      world.scratch.seen = seen;
       for (const record of records) {
         const id = `${record.walletId}/${record.lane}/${record.version}`;
         if (!seen.has(id)) {
@@ -24,7 +25,10 @@ export const PLANTED: Record<string, NonNullable<WorldOptions['bugs']>> = {
         const event = world.log(walletId).find((e) => e.lane === record.lane && e.version === record.version);
         const view = await world.inner.getView(walletId);
         if (event?.type !== 'Deposited' || view === undefined) continue;
-        await world.inner.putView({ ...view, balanceMinor: view.balanceMinor + event.data.amountMinor }, { replaceEqual: true });
+        await world.inner.putView(
+          { ...view, balanceMinor: view.balanceMinor + event.data.amountMinor },
+          { replaceEqual: true },
+        );
       }
     },
   },

@@ -19,6 +19,8 @@ export async function replayFile(seed: number, path: string): Promise<number> {
     console.log('violations: 0');
     return 0;
   }
-  console.log(`violation: ${result.violation.invariant} after op ${result.violation.atOp}: ${result.violation.detail}`);
+  console.log(
+    `violation: ${result.violation.invariant} after op ${result.violation.atOp}: ${result.violation.detail}`,
+  );
   return 1;
 }

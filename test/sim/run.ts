@@ -12,11 +12,21 @@ import { KNOWN_ISSUES } from './world.ts';
 export function formatResult(result: SimulationResult, elapsedMs: number): string {
   const lines = [
     `ops run: ${result.opsRun} in ${result.episodes} episode(s), ${(elapsedMs / 1000).toFixed(1)} s`,
-    `ops by kind: ${[...result.opsByName].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ')}`,
-    `faults injected: ${[...result.faults].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`).join(', ') || 'none'}`,
+    `ops by kind: ${[...result.opsByName]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', ')}`,
+    `faults injected: ${
+      [...result.faults]
+        .sort((a, b) => b[1] - a[1])
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', ') || 'none'
+    }`,
   ];
   for (const [name, { count, example }] of result.known) {
-    lines.push(`known issue (not failing; --strict fails on it): ${name} ×${count} — ${KNOWN_ISSUES[name]}; e.g. ${example}`);
+    lines.push(
+      `known issue (not failing; --strict fails on it): ${name} ×${count} — ${KNOWN_ISSUES[name]}; e.g. ${example}`,
+    );
   }
   if (result.failure === undefined) {
     lines.push('violations: 0');
@@ -52,7 +62,8 @@ async function main(): Promise<void> {
     },
   });
   // A fresh seed when none is given: the only entropy the sim takes, printed first so any run can be repeated.
-  const seed = values.seed === undefined ? crypto.getRandomValues(new Uint32Array(1))[0] ?? 0 : Number(values.seed);
+  const seed =
+    values.seed === undefined ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) : Number(values.seed);
   console.log(`seed: ${seed}`);
   if (values.replay !== undefined) {
     const { replayFile } = await import('./replay-file.ts');

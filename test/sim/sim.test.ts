@@ -8,9 +8,14 @@ import { formatResult } from './run.ts';
  * The fault simulation in CI: a fresh seed every run (SIM_SEED repeats one), printed first, and
  * SIM_OPS ops (100,000 by default). A failure prints the seed and the shrunk op sequence.
  */
-const seed = process.env.SIM_SEED === undefined ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) : Number(process.env.SIM_SEED);
+const seed =
+  process.env.SIM_SEED === undefined
+    ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0)
+    : Number(process.env.SIM_SEED);
 const opsToRun = Number(process.env.SIM_OPS ?? 100_000);
-console.log(`sim seed: ${seed} (repeat with SIM_SEED=${seed} or npm run sim -- --seed ${seed} --ops ${opsToRun})`);
+console.log(
+  `sim seed: ${seed} (repeat with SIM_SEED=${seed} or npm run sim -- --seed ${seed} --ops ${opsToRun})`,
+);
 
 describe('the fault simulation', () => {
   it(`runs ${opsToRun} ops from a fresh seed with no invariant violated`, async () => {
@@ -20,7 +25,18 @@ describe('the fault simulation', () => {
     console.log(`sim seed: ${seed}\n${report}`);
     expect(result.opsRun).toBe(opsToRun);
     // Every kind of fault happened, so a run that passes was a run under faults.
-    for (const kind of ['transaction-conflict', 'throttle', 'crash-after-commit', 'lambda-killed', 'stream-duplicate', 'stream-reorder', 'stream-delay', 'queue-duplicate', 'queue-reorder', 'queue-delay']) {
+    for (const kind of [
+      'transaction-conflict',
+      'throttle',
+      'crash-after-commit',
+      'lambda-killed',
+      'stream-duplicate',
+      'stream-reorder',
+      'stream-delay',
+      'queue-duplicate',
+      'queue-reorder',
+      'queue-delay',
+    ]) {
       expect(result.faults.get(kind) ?? 0, `faults of kind ${kind}`).toBeGreaterThan(0);
     }
     expect(result.failure, report).toBeUndefined();
@@ -29,7 +45,8 @@ describe('the fault simulation', () => {
   it('is deterministic: one seed, the same ops, answers and faults', async () => {
     const first = await runEpisode(12345, { ops: 150 });
     const second = await runEpisode(12345, { ops: 150 });
-    const text = (value: unknown) => JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v));
+    const text = (value: unknown) =>
+      JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v));
     expect(text(second.records)).toBe(text(first.records));
     expect(text(second.faults)).toBe(text(first.faults));
     // And the same list replayed gives the same faults again (each op arms them with its own seed).
@@ -44,34 +61,54 @@ describe('the fault simulation', () => {
   });
 
   it('catches a store that drops an acknowledged append, and shrinks the ops that show it', async () => {
-    const result = await simulate({ seed: 7, ops: 4_000, bugs: PLANTED['drop-appends'], shrinkBudgetMs: 30_000 });
+    const result = await simulate({
+      seed: 7,
+      ops: 4_000,
+      bugs: PLANTED['drop-appends'],
+      shrinkBudgetMs: 30_000,
+    });
     expect(result.failure?.violation.invariant).toBe('no-acknowledged-write-lost');
     const failure = result.failure as NonNullable<typeof result.failure>;
     expect(failure.shrunk.length).toBeLessThan(failure.violation.atOp + 1);
     expect(failure.shrunk.length).toBeGreaterThan(0);
     // The shrunk sequence alone, with the episode's seed, fails the same way.
-    const again = await runEpisode(failure.episodeSeed, { replay: failure.shrunk, bugs: PLANTED['drop-appends'] });
+    const again = await runEpisode(failure.episodeSeed, {
+      replay: failure.shrunk,
+      bugs: PLANTED['drop-appends'],
+    });
     expect(again.violation?.invariant).toBe('no-acknowledged-write-lost');
     expect(formatResult(result, 0)).toContain(`seed ${result.seed}`);
   }, 120_000);
 
   it('catches a projector that applies a duplicate stream record twice', async () => {
-    const result = await simulate({ seed: 11, ops: 4_000, bugs: PLANTED['double-projector'], shrinkBudgetMs: 30_000 });
+    const result = await simulate({
+      seed: 11,
+      ops: 4_000,
+      bugs: PLANTED['double-projector'],
+      shrinkBudgetMs: 30_000,
+    });
     const failure = result.failure as NonNullable<typeof result.failure>;
     expect(failure, 'the planted projector bug went unnoticed').toBeDefined();
-    expect(['stored-view-is-fold-of-a-prefix', 'read-equals-fold-of-log', 'stored-view-equals-fold-of-log']).toContain(
-      failure.violation.invariant,
-    );
+    expect([
+      'stored-view-is-fold-of-a-prefix',
+      'read-equals-fold-of-log',
+      'stored-view-equals-fold-of-log',
+    ]).toContain(failure.violation.invariant);
     // A duplicate needs a deposit and a stream delivery at least.
     expect(failure.shrunk.length).toBeGreaterThanOrEqual(2);
     expect(failure.shrunk.length).toBeLessThanOrEqual(failure.violation.atOp + 1);
-    const again = await runEpisode(failure.episodeSeed, { replay: failure.shrunk, bugs: PLANTED['double-projector'] });
+    const again = await runEpisode(failure.episodeSeed, {
+      replay: failure.shrunk,
+      bugs: PLANTED['double-projector'],
+    });
     expect(again.violation?.invariant).toBe(failure.violation.invariant);
   }, 120_000);
 
   it('takes no randomness or time but from its seed', () => {
     const dir = new URL('.', import.meta.url);
-    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))) {
+    for (const file of readdirSync(dir).filter(
+      (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'),
+    )) {
       const source = readFileSync(new URL(file, dir), 'utf8');
       expect(source, file).not.toMatch(/Math\.random|Date\.now\(/);
     }

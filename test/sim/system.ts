@@ -91,7 +91,10 @@ export interface System {
   project(instance: number, walletId: string, lanes: number[]): Promise<void>;
   replayWallet(walletId: string): Promise<void>;
   startReplayJob(ids: IdGenerator): Promise<string>;
-  runJobPage(message: JobMessage, redelivered: boolean): Promise<'done' | 'duplicate' | 'not-found' | 'not-ready'>;
+  runJobPage(
+    message: JobMessage,
+    redelivered: boolean,
+  ): Promise<'done' | 'duplicate' | 'not-found' | 'not-ready'>;
   jobReport(jobId: string): Promise<JobReport | undefined>;
   /** What a read answers: the stored view with the events the projector has not applied yet. */
   readView(walletId: string): Promise<WalletView>;
@@ -113,14 +116,14 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
   const config = (await rules.current()).threshold;
   const heads = new Map<number, HeadCache>();
   const headsOf = (instance: number) => {
-    let cache = heads.get(instance);
-    if (cache === undefined) heads.set(instance, (cache = new HeadCache()));
+    const cache = heads.get(instance) ?? new HeadCache();
+    heads.set(instance, cache);
     return cache;
   };
   const views = new Map<number, ViewCache>();
   const viewsOf = (instance: number) => {
-    let cache = views.get(instance);
-    if (cache === undefined) views.set(instance, (cache = new ViewCache()));
+    const cache = views.get(instance) ?? new ViewCache();
+    views.set(instance, cache);
     return cache;
   };
   const jobDeps = (ids: IdGenerator) => ({
@@ -155,13 +158,22 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
           amountMinor: input.amountMinor,
           ...(input.key === undefined
             ? {}
-            : { idempotency: { key: input.key, payloadHash: depositPayloadHash(input.walletId, input.amountMinor) } }),
+            : {
+                idempotency: {
+                  key: input.key,
+                  payloadHash: depositPayloadHash(input.walletId, input.amountMinor),
+                },
+              }),
           respond: (events) => ({ statusCode: 201, body: depositBody(events[0] as RecordedEvent) }),
         },
       );
       switch (result.kind) {
         case 'recorded':
-          return { kind: 'recorded', body: result.response.body, eventIds: result.events.map((e) => e.eventId) };
+          return {
+            kind: 'recorded',
+            body: result.response.body,
+            eventIds: result.events.map((e) => e.eventId),
+          };
         case 'replayed':
           return { kind: 'replayed', body: result.response.body };
         default:
@@ -170,7 +182,16 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     },
     async ingest(instance, ids, event) {
       const outcome = await ingestEvent(
-        { store: deps.store, clock: deps.clock, ids, retry, heads: headsOf(instance), rules, hash: sha256Hex, canonicalJson },
+        {
+          store: deps.store,
+          clock: deps.clock,
+          ids,
+          retry,
+          heads: headsOf(instance),
+          rules,
+          hash: sha256Hex,
+          canonicalJson,
+        },
         event,
       );
       switch (outcome.kind) {

@@ -94,7 +94,12 @@ export interface WorldOptions {
 }
 
 /** The projector Lambda: one wallet's doorbells. Replaceable, so a test can plant a broken one. */
-export type Projector = (world: World, instance: number, walletId: string, records: StreamRecord[]) => Promise<void>;
+export type Projector = (
+  world: World,
+  instance: number,
+  walletId: string,
+  records: StreamRecord[],
+) => Promise<void>;
 
 export const API_INSTANCES = 3;
 export const PROJECTOR_INSTANCES = 2;
@@ -275,7 +280,10 @@ export class World {
 
   violation(invariant: string, detail: string): void {
     if (KNOWN_ISSUES[invariant] !== undefined && !this.strict) {
-      this.known.set(invariant, { count: (this.known.get(invariant)?.count ?? 0) + 1, example: this.known.get(invariant)?.example ?? detail });
+      this.known.set(invariant, {
+        count: (this.known.get(invariant)?.count ?? 0) + 1,
+        example: this.known.get(invariant)?.example ?? detail,
+      });
       return;
     }
     this.violations.push({ invariant, detail });
