@@ -170,6 +170,8 @@ export interface SimulationOptions extends WorldOptions {
   /** Ops per episode (a fresh system each): short logs keep the per-step checks cheap. */
   episodeOps?: number;
   shrinkBudgetMs?: number;
+  /** Run only episodes `episode % count === index`: shards of one run, for several processes. */
+  shard?: { index: number; count: number };
   onEpisode?: (episode: number, result: EpisodeResult) => void;
 }
 
@@ -199,9 +201,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const known = new Map<string, { count: number; example: string }>();
   let opsRun = 0;
   let episode = 0;
-  for (; opsRun < options.ops; episode++) {
+  const shard = options.shard ?? { index: 0, count: 1 };
+  let episodesRun = 0;
+  for (; episode * episodeOps < options.ops; episode++) {
+    if (episode % shard.count !== shard.index) continue;
+    episodesRun++;
     const episodeSeed = mixSeed(options.seed, episode);
-    const count = Math.min(episodeOps, options.ops - opsRun);
+    const count = Math.min(episodeOps, options.ops - episode * episodeOps);
     const result = await runEpisode(episodeSeed, { ...options, ops: count });
     opsRun += result.records.length;
     for (const [kind, times] of result.faults) faults.set(kind, (faults.get(kind) ?? 0) + times);
@@ -227,7 +233,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       return {
         seed: options.seed,
         opsRun,
-        episodes: episode + 1,
+        episodes: episodesRun,
         faults,
         opsByName,
         known,
@@ -235,5 +241,5 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       };
     }
   }
-  return { seed: options.seed, opsRun, episodes: episode, faults, opsByName, known };
+  return { seed: options.seed, opsRun, episodes: episodesRun, faults, opsByName, known };
 }

@@ -42,6 +42,21 @@ export function formatResult(result: SimulationResult, elapsedMs: number): strin
   return lines.join('\n');
 }
 
+/** `--shard i/n`: this process runs episodes i, i + n, i + 2n, … of the run (same seed, same ops). */
+function parseShard(text: string): { index: number; count: number } {
+  const [index, count] = text.split('/').map(Number);
+  if (
+    !Number.isInteger(index) ||
+    !Number.isInteger(count) ||
+    (count ?? 0) < 1 ||
+    (index ?? -1) < 0 ||
+    (index ?? 0) >= (count ?? 0)
+  ) {
+    throw new Error('--shard i/n with 0 <= i < n');
+  }
+  return { index: index as number, count: count as number };
+}
+
 function plantedBug(name: string) {
   const bug = PLANTED[name];
   if (bug === undefined) throw new Error(`--plant: one of ${Object.keys(PLANTED).join(', ')}`);
@@ -59,6 +74,7 @@ async function main(): Promise<void> {
       replay: { type: 'string' },
       plant: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      shard: { type: 'string' },
     },
   });
   // A fresh seed when none is given: the only entropy the sim takes, printed first so any run can be repeated.
@@ -77,6 +93,7 @@ async function main(): Promise<void> {
     ops: Number(values.ops),
     episodeOps: Number(values['episode-ops']),
     strict: values.strict ?? false,
+    ...(values.shard === undefined ? {} : { shard: parseShard(values.shard) }),
     // A line on stderr every 50,000 ops, so a long run shows it is moving.
     onEpisode: (_episode, episode) => {
       done += episode.records.length;
