@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type OpRecord, runEpisode } from './engine.ts';
+import type { WorldOptions } from './world.ts';
 
 /** Replays an op list (one JSON record a line, as a failure prints them) in the episode of `seed`. */
-export async function replayFile(seed: number, path: string): Promise<number> {
+export async function replayFile(seed: number, path: string, options: WorldOptions = {}): Promise<number> {
   const records = readFileSync(path, 'utf8')
     .split('\n')
     .map((line) => line.trim())
@@ -13,7 +14,7 @@ export async function replayFile(seed: number, path: string): Promise<number> {
           typeof value === 'string' && /^-?\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value,
         ) as OpRecord,
     );
-  const result = await runEpisode(seed, { replay: records });
+  const result = await runEpisode(seed, { ...options, replay: records, stackTraces: true });
   console.log(`replayed ${records.length} op(s) in episode seed ${seed}`);
   if (result.violation === undefined) {
     console.log('violations: 0');

@@ -4,43 +4,9 @@
  * violation, the seed and the shortest op sequence that reproduces it, and exits 1.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_EPISODE_OPS, type SimulationResult, simulate } from './engine.ts';
-import { viewText } from './ops.ts';
+import { DEFAULT_EPISODE_OPS, simulate } from './engine.ts';
 import { PLANTED } from './planted.ts';
-import { KNOWN_ISSUES } from './world.ts';
-
-export function formatResult(result: SimulationResult, elapsedMs: number): string {
-  const lines = [
-    `ops run: ${result.opsRun} in ${result.episodes} episode(s), ${(elapsedMs / 1000).toFixed(1)} s`,
-    `ops by kind: ${[...result.opsByName]
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, n]) => `${name} ${n}`)
-      .join(', ')}`,
-    `faults injected: ${
-      [...result.faults]
-        .sort((a, b) => b[1] - a[1])
-        .map(([kind, n]) => `${kind} ${n}`)
-        .join(', ') || 'none'
-    }`,
-  ];
-  for (const [name, { count, example }] of result.known) {
-    lines.push(
-      `known issue (not failing; --strict fails on it): ${name} ×${count} — ${KNOWN_ISSUES[name]}; e.g. ${example}`,
-    );
-  }
-  if (result.failure === undefined) {
-    lines.push('violations: 0');
-    return lines.join('\n');
-  }
-  const { failure } = result;
-  lines.push(
-    `violations: 1 — ${failure.violation.invariant}: ${failure.violation.detail}`,
-    `seen after op ${failure.violation.atOp} of episode ${failure.episode} (episode seed ${failure.episodeSeed}); seed ${result.seed}`,
-    `shortest op sequence that reproduces it (${failure.shrunk.length} op(s); replay: npm run sim -- --episode-seed ${failure.episodeSeed} --replay FILE):`,
-    ...failure.shrunk.map((record) => `  ${viewText(record)}`),
-  );
-  return lines.join('\n');
-}
+import { formatResult } from './report.ts';
 
 /** `--shard i/n`: this process runs episodes i, i + n, i + 2n, … of the run (same seed, same ops). */
 function parseShard(text: string): { index: number; count: number } {
@@ -83,7 +49,10 @@ async function main(): Promise<void> {
   console.log(`seed: ${seed}`);
   if (values.replay !== undefined) {
     const { replayFile } = await import('./replay-file.ts');
-    process.exitCode = await replayFile(Number(values['episode-seed'] ?? seed), values.replay);
+    process.exitCode = await replayFile(Number(values['episode-seed'] ?? seed), values.replay, {
+      strict: values.strict ?? false,
+      ...(values.plant === undefined ? {} : { bugs: plantedBug(values.plant) }),
+    });
     return;
   }
   const started = performance.now();
