@@ -24,6 +24,8 @@ export interface EpisodeResult {
   violation?: Violation & { atOp: number };
   faults: Map<string, number>;
   known: Map<string, { count: number; example: string }>;
+  /** What the episode's logs held at its end: events, in lanes > 0, corrections, flagged wallets. */
+  stats: Map<string, number>;
 }
 
 export interface EpisodeOptions extends WorldOptions {
@@ -77,7 +79,9 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
   const records: OpRecord[] = [];
   const total = options.replay?.length ?? options.ops ?? 0;
   const generated = ops.filter((spec) => spec.weight > 0);
+  const stats = new Map<string, number>();
   const done = (violation: Violation | undefined, atOp: number): EpisodeResult => ({
+    stats,
     seed,
     records,
     ...(violation === undefined ? {} : { violation: { ...violation, atOp } }),
@@ -124,7 +128,24 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
   }
   world.opIndex = total;
   await drain(world);
-  return done(world.violations[0] ?? (await check(world, 'quiescent')), records.length);
+  const violation = world.violations[0] ?? (await check(world, 'quiescent'));
+  // What the episode reached (lanes, corrections, flags): a run that never got there tested less.
+  const count = (kind: string) => stats.set(kind, (stats.get(kind) ?? 0) + 1);
+  for (const walletId of world.walletIds) {
+    for (const event of world.log(walletId)) {
+      count('events');
+      if (event.lane > 0) count('in lanes > 0');
+      if (event.type === 'EventCorrected') count('corrections');
+      if (event.type === 'PointsAdjusted') count('points adjustments');
+    }
+    if (
+      world.log(walletId).length > 0 &&
+      world.fold(walletId, world.log(walletId)).threshold.breach !== null
+    ) {
+      count('wallets flagged');
+    }
+  }
+  return done(violation, records.length);
 }
 
 /**
@@ -182,6 +203,7 @@ export interface SimulationResult {
   faults: Map<string, number>;
   opsByName: Map<string, number>;
   known: Map<string, { count: number; example: string }>;
+  stats: Map<string, number>;
   failure?: {
     episode: number;
     episodeSeed: number;
@@ -199,6 +221,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const faults = new Map<string, number>();
   const opsByName = new Map<string, number>();
   const known = new Map<string, { count: number; example: string }>();
+  const stats = new Map<string, number>();
   let opsRun = 0;
   let episode = 0;
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -211,6 +234,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const result = await runEpisode(episodeSeed, { ...options, ops: count });
     opsRun += result.records.length;
     for (const [kind, times] of result.faults) faults.set(kind, (faults.get(kind) ?? 0) + times);
+    for (const [kind, times] of result.stats) stats.set(kind, (stats.get(kind) ?? 0) + times);
     for (const [name, { count, example }] of result.known) {
       known.set(name, {
         count: (known.get(name)?.count ?? 0) + count,
@@ -237,9 +261,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         faults,
         opsByName,
         known,
+        stats,
         failure: { episode, episodeSeed, violation, shrunk },
       };
     }
   }
-  return { seed: options.seed, opsRun, episodes: episodesRun, faults, opsByName, known };
+  return { seed: options.seed, opsRun, episodes: episodesRun, faults, opsByName, known, stats };
 }

@@ -10,6 +10,7 @@ export function formatResult(result: SimulationResult, elapsedMs: number): strin
       .sort((a, b) => b[1] - a[1])
       .map(([name, n]) => `${name} ${n}`)
       .join(', ')}`,
+    `episodes ended with: ${[...result.stats].map(([kind, n]) => `${kind} ${n}`).join(', ')}`,
     `faults injected: ${
       [...result.faults]
         .sort((a, b) => b[1] - a[1])
