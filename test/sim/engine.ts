@@ -126,7 +126,8 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
       world.violations[0] ?? (await check(world, record.name === 'drain' ? 'quiescent' : 'step'));
     if (violation !== undefined) return done(violation, index);
   }
-  world.opIndex = total;
+  // The final drain's ids follow every op's (a replayed list keeps its ops' original numbers).
+  world.opIndex = Math.max(total, ...records.map((record) => record.n + 1));
   await drain(world);
   const violation = world.violations[0] ?? (await check(world, 'quiescent'));
   // What the episode reached (lanes, corrections, flags): a run that never got there tested less.
