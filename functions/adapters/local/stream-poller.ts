@@ -1,7 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   DescribeStreamCommand,
-  type DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -10,13 +9,9 @@ import {
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord } from 'aws-lambda';
-import type { FunctionSpec, TriggerSpec } from '#lib/wiring.ts';
 import { BackgroundLoops } from './background-loops.ts';
-import type { LambdaHandler } from './lambda.ts';
-import type { ShardCheckpoint, StreamCheckpointStore } from './stream-checkpoints.ts';
+import type { ShardCheckpoint } from './stream-checkpoints.ts';
 import { StreamDelivery } from './stream-delivery.ts';
-import type { StreamBatchFailure } from './stream-failure.ts';
 
 export type { StreamBatchFailure } from './stream-failure.ts';
 // Re-exported for the tests and callers that have always found them here.
@@ -39,7 +34,7 @@ export { firstFailedIndex, matchesTableStreamFilter, toLambdaRecord } from './st
  * - Several consumers of one stream share the shard readers; each sees every record in order.
  */
 
-import type { StreamConsumer, StreamPollerOptions, StreamPollerStats } from './stream-types.ts';
+import type { StreamPollerOptions, StreamPollerStats } from './stream-types.ts';
 
 export type {
   StreamConsumer,

@@ -1,0 +1,271 @@
+import { DEFAULT_RATES, NO_FAULTS } from './faults.ts';
+import { invariants, type WalletFacts } from './invariants.ts';
+import { opNamed, ops } from './ops.ts';
+import { drain } from './ops-bus.ts';
+import { mixSeed, Rng } from './rng.ts';
+import { type Violation, World, type WorldOptions } from './world.ts';
+
+/** One op as run: plain data, so a run is replayed (and shrunk) from its list alone. */
+export interface OpRecord {
+  /** Its index in the episode as generated: ids and fault seeds follow it, not its position. */
+  n: number;
+  name: string;
+  /** Arms the faults while it runs: the same faults whichever other ops are left out. */
+  seed: number;
+  /** How far the clock moves before it runs. */
+  dtMs: number;
+  params: unknown;
+}
+
+export interface EpisodeResult {
+  seed: number;
+  records: OpRecord[];
+  /** The first violation, and the op after which it was seen (records.length for the final checks). */
+  violation?: Violation & { atOp: number };
+  faults: Map<string, number>;
+  known: Map<string, { count: number; example: string }>;
+  /** What the episode's logs held at its end: events, in lanes > 0, corrections, flagged wallets. */
+  stats: Map<string, number>;
+}
+
+export interface EpisodeOptions extends WorldOptions {
+  /** Generate this many ops… */
+  ops?: number;
+  /** …or replay these. */
+  replay?: readonly OpRecord[];
+  /** No faults at all (the baseline). */
+  quiet?: boolean;
+  /** Keep stack traces while ops run (slower; the shrunk replay of an unexpected error uses it). */
+  stackTraces?: boolean;
+}
+
+async function walletFacts(world: World, walletIds: Iterable<string>): Promise<WalletFacts[]> {
+  const facts: WalletFacts[] = [];
+  for (const walletId of walletIds) {
+    const log = world.log(walletId);
+    facts.push({ walletId, log, fold: world.fold(walletId, log) });
+  }
+  return facts;
+}
+
+/** Runs the invariants of one kind; answers the first violation. */
+async function check(world: World, when: 'step' | 'quiescent'): Promise<Violation | undefined> {
+  world.faults.disarm();
+  world.freshReads();
+  const walletIds = when === 'step' ? [...world.touched] : world.walletIds;
+  const wallets = await walletFacts(world, walletIds);
+  for (const invariant of invariants) {
+    if (invariant.when !== when && !(when === 'quiescent' && invariant.when === 'step')) continue;
+    for (const wallet of invariant.check ? wallets : []) {
+      const [problem] = (await invariant.check?.(world, wallet)) ?? [];
+      if (problem !== undefined) return { invariant: invariant.name, detail: problem };
+    }
+    if (invariant.checkAll && when === 'quiescent') {
+      const [problem] = await invariant.checkAll(world, wallets);
+      if (problem !== undefined) return { invariant: invariant.name, detail: problem };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One episode: a fresh system (its wallets from the seed), `ops` ops generated (or `replay`ed) and
+ * applied one after another with their faults, the step invariants after each, the channels drained
+ * and every invariant checked at the end. Stops at the first violation.
+ */
+export async function runEpisode(seed: number, options: EpisodeOptions): Promise<EpisodeResult> {
+  const world = await World.create(seed, options);
+  const generator = new Rng(mixSeed(seed, 0x9e4));
+  const records: OpRecord[] = [];
+  const total = options.replay?.length ?? options.ops ?? 0;
+  const generated = ops.filter((spec) => spec.weight > 0);
+  const stats = new Map<string, number>();
+  const done = (violation: Violation | undefined, atOp: number): EpisodeResult => ({
+    stats,
+    seed,
+    records,
+    ...(violation === undefined ? {} : { violation: { ...violation, atOp } }),
+    faults: world.faults.counts,
+    known: world.known,
+  });
+  for (let index = 0; index < total; index++) {
+    let record: OpRecord;
+    if (options.replay !== undefined) record = options.replay[index] as OpRecord;
+    else {
+      world.opIndex = index;
+      const spec = generator.weighted(generated, (candidate) => candidate.weight);
+      record = {
+        n: index,
+        name: spec.name,
+        seed: generator.u32(),
+        dtMs: generator.int(0, 3_000),
+        params: spec.generate(generator, world),
+      };
+    }
+    records.push(record);
+    world.opIndex = record.n;
+    world.newStep();
+    world.nowMs += record.dtMs;
+    const opRng = new Rng(record.seed);
+    world.faults.arm(opRng.fork(), options.quiet ? NO_FAULTS : DEFAULT_RATES);
+    // Injected faults are thrown by the thousand; their stack traces cost more than the op itself.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = options.stackTraces ? stackTraceLimit : 0;
+    try {
+      await opNamed(record.name).apply(world, record.params, opRng);
+    } catch (error) {
+      world.violation(
+        'no-unexpected-error',
+        `${record.name} threw ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+    Error.stackTraceLimit = stackTraceLimit;
+    world.faults.disarm();
+    if (record.name === 'drain') await drain(world);
+    const violation =
+      world.violations[0] ?? (await check(world, record.name === 'drain' ? 'quiescent' : 'step'));
+    if (violation !== undefined) return done(violation, index);
+  }
+  // The final drain's ids follow every op's (a replayed list keeps its ops' original numbers).
+  world.opIndex = Math.max(total, ...records.map((record) => record.n + 1));
+  await drain(world);
+  const violation = world.violations[0] ?? (await check(world, 'quiescent'));
+  // What the episode reached (lanes, corrections, flags): a run that never got there tested less.
+  const count = (kind: string) => stats.set(kind, (stats.get(kind) ?? 0) + 1);
+  for (const walletId of world.walletIds) {
+    for (const event of world.log(walletId)) {
+      count('events');
+      if (event.lane > 0) count('in lanes > 0');
+      if (event.type === 'EventCorrected') count('corrections');
+      if (event.type === 'PointsAdjusted') count('points adjustments');
+    }
+    if (
+      world.log(walletId).length > 0 &&
+      world.fold(walletId, world.log(walletId)).threshold.breach !== null
+    ) {
+      count('wallets flagged');
+    }
+  }
+  return done(violation, records.length);
+}
+
+/**
+ * Delta debugging (ddmin) over an episode's op list: the smallest list found (1-minimal when the
+ * budget allows) that still breaks the same invariant, with the same seed for the world and every
+ * op's own seed for its faults.
+ */
+export async function shrink(
+  seed: number,
+  records: readonly OpRecord[],
+  invariant: string,
+  options: WorldOptions & { budgetMs?: number; now?: () => number } = {},
+): Promise<OpRecord[]> {
+  const fails = async (candidate: readonly OpRecord[]) =>
+    (await runEpisode(seed, { ...options, replay: candidate })).violation?.invariant === invariant;
+  const now = options.now ?? (() => performance.now());
+  const deadline = now() + (options.budgetMs ?? 60_000);
+  let current = [...records];
+  let granularity = 2;
+  while (current.length >= 2 && now() < deadline) {
+    const size = Math.ceil(current.length / granularity);
+    let reduced = false;
+    for (let start = 0; start < current.length && now() < deadline; start += size) {
+      const complement = [...current.slice(0, start), ...current.slice(start + size)];
+      if (complement.length > 0 && (await fails(complement))) {
+        current = complement;
+        granularity = Math.max(granularity - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      if (granularity >= current.length) break;
+      granularity = Math.min(granularity * 2, current.length);
+    }
+  }
+  return current;
+}
+
+export interface SimulationOptions extends WorldOptions {
+  seed: number;
+  ops: number;
+  /** Ops per episode (a fresh system each): short logs keep the per-step checks cheap. */
+  episodeOps?: number;
+  shrinkBudgetMs?: number;
+  /** Run only episodes `episode % count === index`: shards of one run, for several processes. */
+  shard?: { index: number; count: number };
+  onEpisode?: (episode: number, result: EpisodeResult) => void;
+}
+
+export interface SimulationResult {
+  seed: number;
+  opsRun: number;
+  episodes: number;
+  faults: Map<string, number>;
+  opsByName: Map<string, number>;
+  known: Map<string, { count: number; example: string }>;
+  stats: Map<string, number>;
+  failure?: {
+    episode: number;
+    episodeSeed: number;
+    violation: Violation & { atOp: number };
+    /** The shortest op list found that still fails (run it with the episode seed). */
+    shrunk: OpRecord[];
+  };
+}
+
+export const DEFAULT_EPISODE_OPS = 200;
+
+/** Runs `ops` ops from `seed`, episode after episode; the first violation is shrunk and reported. */
+export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
+  const episodeOps = options.episodeOps ?? DEFAULT_EPISODE_OPS;
+  const faults = new Map<string, number>();
+  const opsByName = new Map<string, number>();
+  const known = new Map<string, { count: number; example: string }>();
+  const stats = new Map<string, number>();
+  let opsRun = 0;
+  let episode = 0;
+  const shard = options.shard ?? { index: 0, count: 1 };
+  let episodesRun = 0;
+  for (; episode * episodeOps < options.ops; episode++) {
+    if (episode % shard.count !== shard.index) continue;
+    episodesRun++;
+    const episodeSeed = mixSeed(options.seed, episode);
+    const count = Math.min(episodeOps, options.ops - episode * episodeOps);
+    const result = await runEpisode(episodeSeed, { ...options, ops: count });
+    opsRun += result.records.length;
+    for (const [kind, times] of result.faults) faults.set(kind, (faults.get(kind) ?? 0) + times);
+    for (const [kind, times] of result.stats) stats.set(kind, (stats.get(kind) ?? 0) + times);
+    for (const [name, { count, example }] of result.known) {
+      known.set(name, {
+        count: (known.get(name)?.count ?? 0) + count,
+        example: known.get(name)?.example ?? example,
+      });
+    }
+    for (const record of result.records) opsByName.set(record.name, (opsByName.get(record.name) ?? 0) + 1);
+    options.onEpisode?.(episode, result);
+    if (result.violation !== undefined) {
+      const shrunk = await shrink(episodeSeed, result.records, result.violation.invariant, {
+        ...options,
+        ...(options.shrinkBudgetMs === undefined ? {} : { budgetMs: options.shrinkBudgetMs }),
+      });
+      let violation = result.violation;
+      if (violation.invariant === 'no-unexpected-error') {
+        // Run ops without stack traces, for speed: the shrunk sequence runs again with them.
+        const again = await runEpisode(episodeSeed, { ...options, replay: shrunk, stackTraces: true });
+        violation = again.violation ?? violation;
+      }
+      return {
+        seed: options.seed,
+        opsRun,
+        episodes: episodesRun,
+        faults,
+        opsByName,
+        known,
+        stats,
+        failure: { episode, episodeSeed, violation, shrunk },
+      };
+    }
+  }
+  return { seed: options.seed, opsRun, episodes: episodesRun, faults, opsByName, known, stats };
+}

@@ -1,0 +1,302 @@
+import type { RecordedEvent } from '#domain/wallet.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
+import type {
+  AppendOutcome,
+  AppendRequest,
+  EventStore,
+  IdempotencyRecord,
+  StreamHead,
+  VerifyResult,
+  WalletPageRequest,
+} from '#ports/event-store.ts';
+import { VersionConflictError } from '#ports/event-store.ts';
+import type { JobMessage, JobQueue } from '#ports/jobs.ts';
+import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
+import type { Rng } from './rng.ts';
+
+/** What DynamoDB answers when a table is over its capacity: nothing was done; retry later. */
+export class Throttled extends Error {
+  override readonly name = 'ProvisionedThroughputExceededException';
+}
+
+/** The append committed, then the process died before it could answer (the client sees a 5xx or a timeout). */
+export class CrashedAfterCommit extends Error {
+  override readonly name = 'CrashedAfterCommit';
+}
+
+/** The Lambda running a job page was killed (timeout, OOM, redeploy): the message is delivered again. */
+export class LambdaKilled extends Error {
+  override readonly name = 'LambdaKilled';
+}
+
+export const isInjected = (error: unknown): boolean =>
+  error instanceof Throttled || error instanceof CrashedAfterCommit || error instanceof LambdaKilled;
+
+/** How likely each fault is while armed; an op arms the faults with its own seed. */
+export interface FaultRates {
+  transactionConflict: number;
+  throttle: number;
+  crashAfterCommit: number;
+  /** Per store call inside a job page (and per queue send of the next page). */
+  lambdaKill: number;
+  duplicate: number;
+  reorder: number;
+  delay: number;
+}
+
+export const DEFAULT_RATES: FaultRates = {
+  transactionConflict: 0.04,
+  throttle: 0.02,
+  crashAfterCommit: 0.03,
+  lambdaKill: 0.03,
+  duplicate: 0.15,
+  reorder: 0.5,
+  delay: 0.2,
+};
+
+export const NO_FAULTS: FaultRates = {
+  transactionConflict: 0,
+  throttle: 0,
+  crashAfterCommit: 0,
+  lambdaKill: 0,
+  duplicate: 0,
+  reorder: 0,
+  delay: 0,
+};
+
+/** A commit whose answer was lost (crash after commit): the environment knows it happened. */
+export interface LostAnswer {
+  request: AppendRequest;
+  outcome: AppendOutcome;
+}
+
+/** A stream record, as DynamoDB Streams gives one per event item: a doorbell naming wallet and lane. */
+export interface StreamRecord {
+  walletId: string;
+  lane: number;
+  version: number;
+}
+
+/**
+ * The fault injector shared by the store, the read models, the job queue and the buses. Disarmed
+ * (no faults) unless an op armed it with its own generator, so the checks read a quiet store.
+ */
+export class Faults {
+  private rng: Rng | undefined;
+  rates: FaultRates = NO_FAULTS;
+  /** Inside a job page: store calls may kill the Lambda. */
+  inJob = false;
+  readonly counts = new Map<string, number>();
+  /** Answers lost to crashes since the op started; the op reads them to learn what took effect. */
+  lostAnswers: LostAnswer[] = [];
+
+  arm(rng: Rng, rates: FaultRates): void {
+    this.rng = rng;
+    this.rates = rates;
+  }
+
+  disarm(): void {
+    this.rng = undefined;
+    this.rates = NO_FAULTS;
+    this.inJob = false;
+  }
+
+  count(kind: string, by = 1): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + by);
+  }
+
+  /** True (and counted) when the fault `kind` happens now. */
+  roll(kind: string, probability: number): boolean {
+    if (this.rng === undefined || !this.rng.chance(probability)) return false;
+    this.count(kind);
+    return true;
+  }
+
+  /** The armed generator, for bus choices (order, delay); a fixed one when disarmed. */
+  get random(): Rng | undefined {
+    return this.rng;
+  }
+
+  /** Before any store call: throttling, and a kill when a job page is running. */
+  beforeCall(): void {
+    if (this.inJob && this.roll('lambda-killed', this.rates.lambdaKill))
+      throw new LambdaKilled('killed mid-page');
+    if (this.roll('throttle', this.rates.throttle)) throw new Throttled('throughput exceeded');
+  }
+}
+
+/**
+ * The EventStore port around a real store, with faults: throttling on any call, TransactionConflict
+ * on an append (nothing written), a crash after a commit (written, no answer), a kill mid-job.
+ * Every committed append rings the stream's doorbells, whatever the caller hears.
+ */
+export class FaultyEventStore implements EventStore {
+  /** A planted bug for the sim's own tests: answer 'appended' without keeping the events. */
+  dropAppends = 0;
+
+  constructor(
+    private readonly inner: EventStore,
+    private readonly faults: Faults,
+    private readonly onCommit: (events: RecordedEvent[]) => void,
+  ) {}
+
+  async head(walletId: string, lane: number): Promise<StreamHead> {
+    this.faults.beforeCall();
+    return this.inner.head(walletId, lane);
+  }
+
+  async lanes(walletId: string): Promise<number[]> {
+    this.faults.beforeCall();
+    return this.inner.lanes(walletId);
+  }
+
+  async append(request: AppendRequest): Promise<AppendOutcome> {
+    this.faults.beforeCall();
+    if (this.faults.roll('transaction-conflict', this.faults.rates.transactionConflict)) {
+      throw new VersionConflictError(
+        request.walletId,
+        request.lane,
+        request.expected.version,
+        'transaction-conflict',
+      );
+    }
+    if (this.dropAppends > 0 && this.faults.random?.chance(this.dropAppends)) {
+      const existing = request.idempotency && (await this.inner.findIdempotency(request.idempotency.key));
+      if (!existing) return fakeAppend(request);
+    }
+    const outcome = await this.inner.append(request);
+    if (outcome.kind === 'appended') this.onCommit(outcome.events);
+    if (this.faults.roll('crash-after-commit', this.faults.rates.crashAfterCommit)) {
+      this.faults.lostAnswers.push({ request, outcome });
+      throw new CrashedAfterCommit(`append to ${request.walletId} lane ${request.lane} committed`);
+    }
+    return outcome;
+  }
+
+  async *read(
+    walletId: string,
+    lane: number,
+    range?: { fromVersion?: number; toVersion?: number },
+  ): AsyncGenerator<RecordedEvent[]> {
+    this.faults.beforeCall();
+    for await (const page of this.inner.read(walletId, lane, range)) {
+      yield page;
+      this.faults.beforeCall();
+    }
+  }
+
+  async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    this.faults.beforeCall();
+    return this.inner.findIdempotency(key);
+  }
+
+  async verify(walletId: string): Promise<VerifyResult> {
+    return this.inner.verify(walletId);
+  }
+
+  async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
+    this.faults.beforeCall();
+    return this.inner.walletIds(page);
+  }
+
+  async ping(): Promise<void> {}
+}
+
+function fakeAppend(request: AppendRequest): AppendOutcome {
+  const events = request.events.map((event, index) => ({
+    ...event,
+    walletId: request.walletId,
+    lane: request.lane,
+    version: request.expected.version + 1 + index,
+    ...(request.idempotency ? { idempotencyKey: request.idempotency.key } : {}),
+  })) as RecordedEvent[];
+  return { kind: 'appended', events, head: { version: request.expected.version + events.length, hash: 'x' } };
+}
+
+/** The ReadModelStore port with throttling (and kills inside a job). */
+export class FaultyReadModels implements ReadModelStore {
+  constructor(
+    private readonly inner: ReadModelStore,
+    private readonly faults: Faults,
+  ) {}
+
+  async getView(walletId: string): Promise<WalletView | undefined> {
+    this.faults.beforeCall();
+    return this.inner.getView(walletId);
+  }
+
+  async putView(view: WalletView, options?: PutViewOptions): Promise<'written' | 'stale'> {
+    this.faults.beforeCall();
+    return this.inner.putView(view, options);
+  }
+
+  async getViews(walletIds: readonly string[]): Promise<Map<string, WalletView>> {
+    this.faults.beforeCall();
+    return this.inner.getViews(walletIds);
+  }
+
+  async putViews(views: readonly WalletView[]): Promise<('written' | 'stale')[]> {
+    this.faults.beforeCall();
+    return this.inner.putViews(views);
+  }
+}
+
+/** A job page that recorded its page may die before it queues the next one: the redelivery must. */
+export class FaultyJobQueue implements JobQueue {
+  constructor(
+    private readonly inner: JobQueue,
+    private readonly faults: Faults,
+  ) {}
+
+  async send(messages: JobMessage[]): Promise<void> {
+    if (this.faults.inJob && this.faults.roll('lambda-killed', this.faults.rates.lambdaKill)) {
+      throw new LambdaKilled('killed before queueing the next page');
+    }
+    await this.inner.send(messages);
+  }
+}
+
+/**
+ * An at-least-once channel (DynamoDB Streams to the projector, SQS to ingest, a provider's webhooks):
+ * a batch may come out of order, with duplicates, and some records held back for a later batch.
+ * Nothing is lost: a record leaves only when its consumer succeeds (`take`, then `requeue` on failure).
+ */
+export class Channel<T> {
+  pending: T[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly faults: Faults,
+  ) {}
+
+  publish(item: T): void {
+    this.pending.push(item);
+  }
+
+  /** Up to `max` records for one delivery; faults decide order, duplicates and delays. */
+  take(max: number): T[] {
+    if (this.pending.length === 0) return [];
+    const rng = this.faults.random;
+    let source = this.pending;
+    if (rng !== undefined && this.faults.roll(`${this.name}-reorder`, this.faults.rates.reorder)) {
+      source = rng.shuffle(source);
+    }
+    const batch: T[] = [];
+    const kept: T[] = [];
+    for (const item of source) {
+      if (batch.length >= max) kept.push(item);
+      else if (this.faults.roll(`${this.name}-delay`, this.faults.rates.delay)) kept.push(item);
+      else {
+        batch.push(item);
+        // A duplicate: the record is delivered now and again later.
+        if (this.faults.roll(`${this.name}-duplicate`, this.faults.rates.duplicate)) kept.push(item);
+      }
+    }
+    this.pending = kept;
+    return batch;
+  }
+
+  requeue(items: readonly T[]): void {
+    this.pending.push(...items);
+  }
+}

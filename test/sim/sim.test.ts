@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runEpisode, simulate } from './engine.ts';
+import { PLANTED } from './planted.ts';
+import { formatResult } from './report.ts';
+
+describe('the fault simulation', () => {
+  it('is deterministic: one seed, the same ops, answers and faults', async () => {
+    const first = await runEpisode(12345, { ops: 150 });
+    const second = await runEpisode(12345, { ops: 150 });
+    const text = (value: unknown) =>
+      JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v));
+    expect(text(second.records)).toBe(text(first.records));
+    expect(text(second.faults)).toBe(text(first.faults));
+    // And the same list replayed gives the same faults again (each op arms them with its own seed).
+    const replayed = await runEpisode(12345, { replay: first.records });
+    expect(text(replayed.faults)).toBe(text(first.faults));
+  });
+
+  it('injects no fault at all when quiet, and stays correct', async () => {
+    const result = await runEpisode(777, { ops: 300, quiet: true });
+    expect(result.violation).toBeUndefined();
+    expect([...result.faults.keys()]).toEqual([]);
+  });
+
+  it('catches a store that drops an acknowledged append, and shrinks the ops that show it', async () => {
+    const result = await simulate({
+      seed: 7,
+      ops: 4_000,
+      bugs: PLANTED['drop-appends'],
+      shrinkBudgetMs: 30_000,
+    });
+    expect(result.failure?.violation.invariant).toBe('no-acknowledged-write-lost');
+    const failure = result.failure as NonNullable<typeof result.failure>;
+    expect(failure.shrunk.length).toBeLessThan(failure.violation.atOp + 1);
+    expect(failure.shrunk.length).toBeGreaterThan(0);
+    // The shrunk sequence alone, with the episode's seed, fails the same way.
+    const again = await runEpisode(failure.episodeSeed, {
+      replay: failure.shrunk,
+      bugs: PLANTED['drop-appends'],
+    });
+    expect(again.violation?.invariant).toBe('no-acknowledged-write-lost');
+    expect(formatResult(result, 0)).toContain(`seed ${result.seed}`);
+  }, 120_000);
+
+  it('catches a projector that applies a duplicate stream record twice', async () => {
+    const result = await simulate({
+      seed: 11,
+      ops: 4_000,
+      bugs: PLANTED['double-projector'],
+      shrinkBudgetMs: 30_000,
+    });
+    const failure = result.failure as NonNullable<typeof result.failure>;
+    expect(failure, 'the planted projector bug went unnoticed').toBeDefined();
+    expect([
+      'stored-view-is-fold-of-a-prefix',
+      'read-equals-fold-of-log',
+      'stored-view-equals-fold-of-log',
+    ]).toContain(failure.violation.invariant);
+    // A duplicate needs a deposit and a stream delivery at least.
+    expect(failure.shrunk.length).toBeGreaterThanOrEqual(2);
+    expect(failure.shrunk.length).toBeLessThanOrEqual(failure.violation.atOp + 1);
+    const again = await runEpisode(failure.episodeSeed, {
+      replay: failure.shrunk,
+      bugs: PLANTED['double-projector'],
+    });
+    expect(again.violation?.invariant).toBe(failure.violation.invariant);
+  }, 120_000);
+
+  it('takes no randomness or time but from its seed', () => {
+    const dir = new URL('.', import.meta.url);
+    for (const file of readdirSync(dir).filter(
+      (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'),
+    )) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      expect(source, file).not.toMatch(/Math\.random|Date\.now\(/);
+    }
+  });
+});

@@ -1,0 +1,268 @@
+/**
+ * Every call the simulation makes into functions/app (and the domain fold it compares with) is in
+ * this file, so a refactoring of the use cases is adapted here and nowhere else in test/sim.
+ */
+import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import type { CloudEvent } from '#app/cloud-event.ts';
+import { correctEvent } from '#app/corrections.ts';
+import { type RetryPolicy, recordDeposit } from '#app/deposit.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import { ingestEvent } from '#app/ingest.ts';
+import { makeJobPageWork } from '#app/job-work.ts';
+import { jobReport, PageNotReady, runJobPage, startJob } from '#app/jobs.ts';
+import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from '#app/outcomes.ts';
+import { replayWallet } from '#app/replay.ts';
+import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
+import { formatMinor } from '#domain/money.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import type { JobMessage, JobQueue, JobReport, JobStore } from '#ports/jobs.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+import type { RuleSetStore } from '#ports/rule-sets.ts';
+import type { Rng } from './rng.ts';
+
+export type { CloudEvent, RecordedEvent, ThresholdConfig, WalletView };
+
+export interface SystemDeps {
+  store: EventStore;
+  readModels: ReadModelStore;
+  ruleSets: RuleSetStore;
+  jobs: JobStore;
+  jobQueue: JobQueue;
+  clock: Clock;
+  /** The sim's generator for the retry loop's jitter and lane choice (never the global one). */
+  rng: Rng;
+}
+
+/** What a client hears back from a deposit, as the HTTP handler would map it. */
+export type DepositAnswer =
+  | { kind: 'recorded'; body: string; eventIds: string[] }
+  | { kind: 'replayed'; body: string }
+  | { kind: 'key-reused' }
+  | { kind: 'contended' };
+
+export type IngestAnswer =
+  | { kind: 'recorded'; points: bigint; eventIds: string[] }
+  | { kind: 'duplicate' }
+  | { kind: 'rejected'; code: string }
+  | { kind: 'contended' };
+
+export type CorrectionAnswer =
+  | { kind: 'corrected' }
+  | { kind: 'unchanged' }
+  | { kind: 'rejected'; code: string }
+  | { kind: 'contended' };
+
+export interface CorrectionRequest {
+  walletId: string;
+  reference: string;
+  action: 'void' | 'amend';
+  amountMinor?: bigint;
+  dataJson?: string;
+}
+
+/** The payload hash the deposit handler keys idempotency on (same fields, same hash). */
+export const depositPayloadHash = (walletId: string, amountMinor: bigint): string =>
+  sha256Hex(canonicalJson({ operation: 'deposit', walletId, amountMinor }));
+
+/** The 201 body the deposit handler builds from the recorded event. */
+function depositBody(event: RecordedEvent): string {
+  if (event.type !== 'Deposited') throw new Error('a deposit decides exactly one Deposited event');
+  return (
+    `{"WalletID":${JSON.stringify(event.walletId)},"Amount":${formatMinor(event.data.amountMinor)},` +
+    `"Lane":${event.lane},"Version":${event.version},"EventID":${JSON.stringify(event.eventId)}}`
+  );
+}
+
+export interface System {
+  config: ThresholdConfig;
+  /** One API Lambda instance's head cache; `coldStart` forgets them (a new instance). */
+  coldStart(instance: number): void;
+  deposit(
+    instance: number,
+    ids: IdGenerator,
+    input: { walletId: string; amountMinor: bigint; key?: string },
+  ): Promise<DepositAnswer>;
+  ingest(instance: number, ids: IdGenerator, event: CloudEvent): Promise<IngestAnswer>;
+  correct(ids: IdGenerator, request: CorrectionRequest): Promise<CorrectionAnswer>;
+  /** The projector Lambda `instance` handles one wallet's doorbells (its lanes). */
+  project(instance: number, walletId: string, lanes: number[]): Promise<void>;
+  replayWallet(walletId: string): Promise<void>;
+  startReplayJob(ids: IdGenerator): Promise<string>;
+  runJobPage(
+    message: JobMessage,
+    redelivered: boolean,
+  ): Promise<'done' | 'duplicate' | 'not-found' | 'not-ready'>;
+  jobReport(jobId: string): Promise<JobReport | undefined>;
+  /** What a read answers: the stored view with the events the projector has not applied yet. */
+  readView(walletId: string): Promise<WalletView>;
+  /** The fold of a log from zero (the reference every view is compared with). */
+  fold(walletId: string, events: readonly RecordedEvent[]): WalletView;
+  /** The points the active rules give a fact (the default rules: the sim's oracle is checked against it too). */
+}
+
+export async function makeSystem(deps: SystemDeps): Promise<System> {
+  const retry: RetryPolicy = {
+    attemptsMax: 30,
+    backoffBaseMs: 1,
+    backoffCapMs: 20,
+    sleep: async () => {},
+    random: () => deps.rng.float(),
+  };
+  const rules = new ActiveRuleSets(deps.ruleSets, deps.clock, sha256Hex);
+  const versions = new RuleSetVersions(deps.ruleSets, sha256Hex);
+  const config = (await rules.current()).threshold;
+  const heads = new Map<number, HeadCache>();
+  const headsOf = (instance: number) => {
+    const cache = heads.get(instance) ?? new HeadCache();
+    heads.set(instance, cache);
+    return cache;
+  };
+  const views = new Map<number, ViewCache>();
+  const viewsOf = (instance: number) => {
+    const cache = views.get(instance) ?? new ViewCache();
+    views.set(instance, cache);
+    return cache;
+  };
+  const jobDeps = (ids: IdGenerator) => ({
+    store: deps.store,
+    jobs: deps.jobs,
+    queue: deps.jobQueue,
+    clock: deps.clock,
+    ids,
+    work: async () => undefined,
+    workPage: makeJobPageWork({
+      events: deps.store,
+      readModels: deps.readModels,
+      ruleSets: versions,
+      config: async () => config,
+      hash: sha256Hex,
+      clock: deps.clock,
+      ids,
+    }),
+  });
+
+  return {
+    config,
+    coldStart(instance) {
+      heads.delete(instance);
+      views.delete(instance);
+    },
+    async deposit(instance, ids, input) {
+      const result = await recordDeposit(
+        { store: deps.store, clock: deps.clock, ids, retry, heads: headsOf(instance) },
+        {
+          walletId: input.walletId,
+          amountMinor: input.amountMinor,
+          ...(input.key === undefined
+            ? {}
+            : {
+                idempotency: {
+                  key: input.key,
+                  payloadHash: depositPayloadHash(input.walletId, input.amountMinor),
+                },
+              }),
+          respond: (events) => ({ statusCode: 201, body: depositBody(events[0] as RecordedEvent) }),
+        },
+      );
+      switch (result.kind) {
+        case 'recorded':
+          return {
+            kind: 'recorded',
+            body: result.response.body,
+            eventIds: result.events.map((e) => e.eventId),
+          };
+        case 'replayed':
+          return { kind: 'replayed', body: result.response.body };
+        default:
+          return { kind: result.kind };
+      }
+    },
+    async ingest(instance, ids, event) {
+      const outcome = await ingestEvent(
+        {
+          store: deps.store,
+          clock: deps.clock,
+          ids,
+          retry,
+          heads: headsOf(instance),
+          rules,
+          hash: sha256Hex,
+          canonicalJson,
+        },
+        event,
+      );
+      switch (outcome.kind) {
+        case 'recorded':
+          return { kind: 'recorded', points: outcome.points, eventIds: outcome.events.map((e) => e.eventId) };
+        case 'rejected':
+          return { kind: 'rejected', code: DOMAIN_ERROR_OUTCOMES[outcome.error.code].code };
+        // The sim's own words for the use case's outcomes (it predates the outcome vocabulary).
+        case 'replayed':
+          return { kind: 'duplicate' };
+        case 'key-reused':
+          return { kind: 'rejected', code: WRITE_OUTCOMES['key-reused'].queueCode };
+        case 'contended':
+          return { kind: 'contended' };
+      }
+    },
+    async correct(ids, request) {
+      const result = await correctEvent(
+        { store: deps.store, ruleSets: versions, activeVersion: async () => 0, clock: deps.clock, ids },
+        {
+          walletId: request.walletId,
+          reference: request.reference,
+          action: request.action,
+          reason: 'sim',
+          ...(request.action === 'amend'
+            ? {
+                amend: {
+                  ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
+                  ...(request.dataJson === undefined ? {} : { dataJson: request.dataJson }),
+                },
+              }
+            : {}),
+        },
+      );
+      switch (result.kind) {
+        case 'recorded':
+          return { kind: 'corrected' };
+        case 'rejected':
+          return { kind: 'rejected', code: DOMAIN_ERROR_OUTCOMES[result.error.code].code };
+        default:
+          return { kind: result.kind };
+      }
+    },
+    async project(instance, walletId, lanes) {
+      await projectWallet(deps.store, deps.readModels, walletId, config, lanes, viewsOf(instance));
+    },
+    async replayWallet(walletId) {
+      await replayWallet(deps.store, deps.readModels, walletId, config, { dryRun: false });
+    },
+    async startReplayJob(ids) {
+      return (await startJob({ ...jobDeps(ids) }, { kind: 'replay', dryRun: false })).jobId;
+    },
+    async runJobPage(message, redelivered) {
+      try {
+        return await runJobPage(jobDeps({ newId: () => 'unused' }), message, redelivered);
+      } catch (error) {
+        if (error instanceof PageNotReady) return 'not-ready';
+        throw error;
+      }
+    },
+    async jobReport(jobId) {
+      const state = await deps.jobs.get(jobId);
+      return state === undefined ? undefined : jobReport(state.job, state.segments);
+    },
+    readView(walletId) {
+      return currentView(deps.store, deps.readModels, walletId, config);
+    },
+    fold(walletId, events) {
+      return rebuildView(walletId, events, config);
+    },
+  };
+}
