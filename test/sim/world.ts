@@ -79,10 +79,7 @@ export interface Violation {
  * (with a count and an example) and not failing the run, unless `strict` (`--strict`). Remove an
  * entry when its fix lands, so the sim guards it from then on.
  */
-export const KNOWN_ISSUES: Record<string, string> = {
-  'job-reaches-every-wallet':
-    'EventStore.walletIds lists wallets by their lane-0 event; a wallet whose first append lost a TransactionConflict moves to another lane and is skipped by replay and backtest jobs',
-};
+export const KNOWN_ISSUES: Record<string, string> = {};
 
 export interface WorldOptions {
   /** Known issues fail the run too. */

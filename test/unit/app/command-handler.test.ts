@@ -116,3 +116,77 @@ describe('handleCommand: lane 0', () => {
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBe(0);
   });
 });
+
+describe('handleCommand: any lane', () => {
+  const deposit: WalletCommand = { type: 'Deposit', walletId: 'w9', amountMinor: 5n, occurredAtMs: 1 };
+  const noPause = {
+    attemptsMax: 30,
+    backoffBaseMs: 1,
+    backoffCapMs: 1,
+    sleep: async () => {},
+    random: () => 0.5,
+  };
+
+  it("keeps a wallet's first event in lane 0 through conflicts with no winner, so jobs find the wallet", async () => {
+    const store = new InMemoryEventStore();
+    const attempts: AppendRequest[] = [];
+    let failures = 4;
+    const flaky = Object.assign(Object.create(store) as InMemoryEventStore, {
+      append: async (request: AppendRequest) => {
+        attempts.push(request);
+        if (failures-- > 0) {
+          // DynamoDB's TransactionConflict: cancelled, and no rival event was written.
+          throw new VersionConflictError(
+            'w9',
+            request.lane,
+            request.expected.version,
+            'transaction-conflict',
+          );
+        }
+        return store.append(request);
+      },
+    });
+    const outcome = await handleCommand(
+      { store: flaky, retry: noPause, heads: new HeadCache() },
+      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, command: () => deposit, stamp },
+    );
+    expect(outcome.kind).toBe('recorded');
+    expect(attempts.map((request) => request.lane)).toEqual([0, 0, 0, 0, 0]);
+    const listed = await store.walletIds({ segment: 0, segments: 1, cursor: null });
+    expect(listed.walletIds).toEqual(['w9']);
+  });
+
+  it('moves to another lane after two losses in a row to rivals once lane 0 has events', async () => {
+    const store = new InMemoryEventStore();
+    const attempts: AppendRequest[] = [];
+    let rivals = 2;
+    const racing = Object.assign(Object.create(store) as InMemoryEventStore, {
+      append: async (request: AppendRequest) => {
+        attempts.push(request);
+        if (request.lane === 0 && rivals-- > 0) {
+          // A rival deposit takes the version first: the conflict names the winner.
+          await store.append({
+            walletId: 'w9',
+            lane: 0,
+            expected: request.expected,
+            events: [
+              {
+                type: 'Deposited',
+                data: { amountMinor: 1n, occurredAtMs: 1 },
+                eventId: `r-${rivals}`,
+                recordedAtMs: 5,
+              },
+            ],
+          });
+        }
+        return store.append(request);
+      },
+    });
+    const outcome = await handleCommand(
+      { store: racing, retry: noPause, heads: new HeadCache() },
+      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, command: () => deposit, stamp },
+    );
+    expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBeGreaterThan(0);
+    expect(attempts.slice(0, 2).map((request) => request.lane)).toEqual([0, 0]);
+  });
+});
