@@ -255,7 +255,7 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
       ),
     },
     'GET /details/{wallet_id}': { ...read, params: { wallet_id: readWallet } },
-    'GET /health': { weight: 0.03 },
+    'GET /health': { weight: 0.1 },
     'POST /events': {
       weight: 1.5,
       body: fc.oneof(
