@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpProblem } from './problem.ts';
 import { header } from './request.ts';
@@ -17,9 +17,7 @@ export function authorizeAdmin(event: APIGatewayProxyEventV2, token: string | un
       headers: { 'www-authenticate': 'Bearer realm="tally-admin"' },
     });
   }
-  const expected = Buffer.from(token);
-  const given = Buffer.from(presented);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  if (!sameSecret(presented, token)) {
     throw new HttpProblem({
       status: 403,
       code: 'forbidden',
@@ -27,4 +25,13 @@ export function authorizeAdmin(event: APIGatewayProxyEventV2, token: string | un
       detail: 'The admin token is not valid.',
     });
   }
+}
+
+/**
+ * Compares the digests, not the strings: equal length always, so neither the length nor the first
+ * differing byte shows in the time taken. The one comparison of secrets (here and locally).
+ */
+export function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
+import { sameSecret } from '#http/admin.ts';
 import { isAdminRoute } from '#lib/wiring.ts';
 import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, type DevIssuer } from './dev-issuer.ts';
 import type { JwtAuthorizerContext } from './http-event.ts';
@@ -90,15 +90,6 @@ function bearerToken(authorization: string | undefined): string | undefined {
   if (value === '') return undefined;
   const token = /^Bearer\s+(.+)$/i.exec(value)?.[1]?.trim() ?? value;
   return token === '' ? undefined : token;
-}
-
-/**
- * Compares the digests, not the strings: equal length always, so neither the length nor the first
- * differing byte shows in the time taken.
- */
-export function sameSecret(presented: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 function deny(status: 401 | 403, detail: string, challenge: string): AuthVerdict {

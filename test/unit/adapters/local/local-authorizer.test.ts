@@ -5,7 +5,8 @@ import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, type DevIssuer, loadDevIssuer } from '#adapters/local/dev-issuer.ts';
 import { compileRoutes } from '#adapters/local/http-routes.ts';
-import { createLocalAuthorizer, sameSecret } from '#adapters/local/local-authorizer.ts';
+import { createLocalAuthorizer } from '#adapters/local/local-authorizer.ts';
+import { sameSecret } from '#http/admin.ts';
 import { FUNCTIONS } from '#lib/wiring.ts';
 
 /**
