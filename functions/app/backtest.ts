@@ -1,19 +1,19 @@
+import { isDomainError } from '#domain/errors.ts';
 import {
-  type AdjustmentData,
-  adjustmentsFor,
-  applicationInForce,
+  type AwardInput,
   covers,
   type EffectiveFact,
-  type ExpectedAward,
   effectiveFacts,
-  heldPoints,
+  foldWallet,
+  initialWalletState,
   totalHeld,
-} from '#domain/corrections.ts';
-import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
+  type WalletState,
+} from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { CompiledRuleSet } from '#rules/types.ts';
-import { appendToLane0, CorrectionRejected, evaluateFact, LANE0_EVENTS_PER_APPEND } from './corrections.ts';
+import { handleCommand } from './command-handler.ts';
+import { evaluateFact, LANE0_EVENTS_PER_APPEND } from './corrections.ts';
 import { readWallet } from './read-events.ts';
 
 /** The rule set a backtest tries: a published version (which can be applied) or text (dry run only). */
@@ -57,44 +57,35 @@ const inRange = (fact: EffectiveFact, range: BacktestRange) => covers(range, fac
 
 interface Comparison {
   report: Omit<WalletBacktest, 'walletId' | 'adjustmentsAppended'>;
-  adjustments: AdjustmentData[];
+  /** What the candidate gives each fact in range it did not fail on, by fact id. */
+  awards: Map<string, AwardInput[]>;
 }
 
-/** Pure: the stored facts in range through the candidate, against what they hold. */
+/** Pure: the facts in range through the candidate, against what they hold. */
 function compare(
   walletId: string,
-  events: readonly RecordedEvent[],
+  state: WalletState,
   candidate: Candidate,
   range: BacktestRange,
-  causeId: string,
 ): Comparison {
-  const held = heldPoints(events);
   let facts = 0;
   let awardedPoints = 0n;
   let candidatePoints = 0n;
   let ruleErrors = 0;
   let firstRuleError: string | undefined;
-  const adjustments: AdjustmentData[] = [];
-  for (const fact of effectiveFacts(events)) {
+  const awards = new Map<string, AwardInput[]>();
+  for (const fact of effectiveFacts(state)) {
     if (!inRange(fact, range)) continue;
-    let expected: ExpectedAward[];
-    try {
-      expected = evaluateFact(candidate.ruleSet, walletId, fact);
-    } catch (error) {
-      if (!(error instanceof CorrectionRejected)) throw error;
+    const expected = evaluateFact(candidate.ruleSet, walletId, fact);
+    if (isDomainError(expected)) {
       ruleErrors++;
-      firstRuleError ??= error.detail;
+      firstRuleError ??= expected.detail;
       continue;
     }
     facts++;
-    const holds = held.get(fact.factId);
-    awardedPoints += totalHeld(holds);
+    awards.set(fact.factId, expected);
+    awardedPoints += totalHeld(state.points.get(fact.factId));
     candidatePoints += expected.reduce((sum, award) => sum + award.points, 0n);
-    if (candidate.version !== null) {
-      adjustments.push(
-        ...adjustmentsFor(fact.factId, holds, expected, candidate.version, 'backtest', causeId),
-      );
-    }
   }
   return {
     report: {
@@ -105,7 +96,7 @@ function compare(
       ruleErrors,
       ...(firstRuleError === undefined ? {} : { firstRuleError }),
     },
-    adjustments,
+    awards,
   };
 }
 
@@ -124,43 +115,39 @@ export async function backtestWallet(
 ): Promise<WalletBacktest | undefined> {
   const events = await readWallet(store, walletId);
   if (events.length === 0) return undefined;
-  const { report } = compare(walletId, events, candidate, range, options.causeId);
+  const { report } = compare(walletId, foldWallet(events, initialWalletState()), candidate, range);
   let adjustmentsAppended = 0;
   if (options.apply) {
     if (candidate.version === null)
       throw new Error('backtestWallet: only a published rule set can be applied');
-    const version = candidate.version;
-    const application = { ruleSetVersion: version, ...range };
+    const ruleSetVersion = candidate.version;
+    // Decided again after every append (an ApplyRules decides at most LANE0_EVENTS_PER_APPEND
+    // adjustments, then the RulesApplied marker) until it decides nothing: applying twice
+    // appends nothing.
     for (;;) {
-      const { appended } = await appendToLane0(store, walletId, async (current) => {
-        const { adjustments, report: now } = compare(walletId, current, candidate, range, options.causeId);
-        const nowMs = options.clock.nowMs();
-        const newEvent = (event: WalletEvent) => ({
-          ...event,
-          eventId: options.ids.newId(),
-          recordedAtMs: nowMs,
-        });
-        if (adjustments.length > 0) {
-          return {
-            result: undefined,
-            events: adjustments
-              .slice(0, LANE0_EVENTS_PER_APPEND)
-              .map((data) => newEvent({ type: 'PointsAdjusted', data })),
-          };
-        }
-        // Points are where the rule set puts them; last, mark the facts in range as governed by
-        // it (so a later correction of one is decided under it) unless there are none or that is
-        // the latest application already: applying twice appends nothing.
-        if (now.facts + now.ruleErrors === 0 || applicationInForce(current, application)) {
-          return { result: undefined };
-        }
-        return {
-          result: undefined,
-          events: [newEvent({ type: 'RulesApplied', data: { ...application, causeId: options.causeId } })],
-        };
-      });
-      if (appended.length === 0) break;
-      adjustmentsAppended += appended.filter((event) => event.type === 'PointsAdjusted').length;
+      const outcome = await handleCommand(
+        { store },
+        {
+          walletId,
+          placement: 'lane-0',
+          command: (state) => ({
+            type: 'ApplyRules',
+            walletId,
+            ruleSetVersion,
+            range,
+            causeId: options.causeId,
+            awards: compare(walletId, state, candidate, range).awards,
+            eventsMax: LANE0_EVENTS_PER_APPEND,
+          }),
+          stamp: (decided) => {
+            const nowMs = options.clock.nowMs();
+            return decided.map((event) => ({ ...event, eventId: options.ids.newId(), recordedAtMs: nowMs }));
+          },
+        },
+      );
+      if (outcome.kind === 'contended') throw outcome.lastConflict;
+      if (outcome.kind !== 'recorded') break;
+      adjustmentsAppended += outcome.events.filter((event) => event.type === 'PointsAdjusted').length;
     }
   }
   return { walletId, ...report, adjustmentsAppended };

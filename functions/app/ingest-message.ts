@@ -1,6 +1,7 @@
 import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
 import { cloudEventProblems, cloudEventSchema } from './cloud-event.ts';
 import { type IngestDeps, ingestEvent } from './ingest.ts';
+import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from './outcomes.ts';
 
 /**
  * What the bus handlers (SQS and MSK) share: one message, already decoded to a candidate CloudEvent,
@@ -56,10 +57,20 @@ export async function ingestCandidate(
   switch (outcome.kind) {
     case 'recorded':
       return { kind: 'recorded', eventId: event.id, points: outcome.points };
-    case 'duplicate':
+    case 'replayed':
       return { kind: 'duplicate', eventId: event.id };
     case 'rejected':
-      return deadLetter(deps, origin, { code: outcome.code, reason: outcome.reason, eventId: event.id });
+      return deadLetter(deps, origin, {
+        code: DOMAIN_ERROR_OUTCOMES[outcome.error.code].code,
+        reason: outcome.error.detail,
+        eventId: event.id,
+      });
+    case 'key-reused':
+      return deadLetter(deps, origin, {
+        code: WRITE_OUTCOMES['key-reused'].queueCode,
+        reason: `id ${event.id} was already used for another event; nothing was changed`,
+        eventId: event.id,
+      });
     case 'contended':
       throw new TransientIngestError(
         `event ${event.id}: other writers kept winning the race for wallet ${event.subject}; delivered again later`,

@@ -1,11 +1,12 @@
-import { isDomainError } from '#domain/errors.ts';
+import { DomainError, isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
-import { decide, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import type { RecordedEvent, WalletCommand } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
 import type { ActiveRuleSets } from './active-rules.ts';
 import { type CloudEvent, DEPOSIT_EVENT_TYPE } from './cloud-event.ts';
 import { type DepositDeps, recordCommuting } from './deposit.ts';
+import type { Outcome } from './outcomes.ts';
 
 export interface IngestDeps extends DepositDeps {
   rules: ActiveRuleSets;
@@ -14,20 +15,15 @@ export interface IngestDeps extends DepositDeps {
   canonicalJson: (value: unknown) => string;
 }
 
-/** Why an event can never take effect, however often it is retried: it goes to the DLQ. */
-export type RejectionCode =
-  | 'invalid-deposit'
-  | 'rule-failed'
-  /** The id was used before with another payload. */
-  | 'id-reused';
-
-export type IngestOutcome =
-  | { kind: 'recorded'; walletId: string; events: RecordedEvent[]; points: bigint; response: StoredResponse }
-  /** The same id with the same payload took effect before: nothing changed. */
-  | { kind: 'duplicate'; response: StoredResponse }
-  | { kind: 'rejected'; code: RejectionCode; reason: string }
-  /** Other writers kept winning: retry later (transient). */
-  | { kind: 'contended' };
+/**
+ * `rejected` (an invalid deposit, a rule failing on the fact) and `key-reused` (the id was used
+ * before with another payload) can never take effect, however often retried: they go to the DLQ.
+ * `contended` is transient: retry later. Nothing is ever `unchanged`: a fact is recorded or replayed.
+ */
+export type IngestOutcome = Outcome<
+  { walletId: string; events: RecordedEvent[]; points: bigint; response: StoredResponse },
+  never
+>;
 
 /**
  * The one ingest core behind SQS, MSK and `POST /events`: a CloudEvent takes effect exactly once
@@ -50,21 +46,26 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
   const eventTimeMs = event.time === undefined ? undefined : Date.parse(event.time);
   let points = 0n;
 
-  let decideEvents: (occurredAtMs: number) => ReturnType<typeof decide>;
+  let command: (occurredAtMs: number) => WalletCommand;
   if (event.type === DEPOSIT_EVENT_TYPE) {
     let amountMinor: bigint;
     try {
       amountMinor = parseAmountMinor(depositAmount(event.data));
     } catch (error) {
       if (isDomainError(error))
-        return { kind: 'rejected', code: 'invalid-deposit', reason: `data.amount: ${error.detail}` };
+        return {
+          kind: 'rejected',
+          error: new DomainError('invalid_deposit', `data.amount: ${error.detail}`),
+        };
       throw error;
     }
-    decideEvents = (nowMs) =>
-      decide(
-        { type: 'Deposit', walletId, amountMinor, occurredAtMs: eventTimeMs ?? nowMs, factId: event.id },
-        initialWalletState(),
-      );
+    command = (nowMs) => ({
+      type: 'Deposit',
+      walletId,
+      amountMinor,
+      occurredAtMs: eventTimeMs ?? nowMs,
+      factId: event.id,
+    });
   } else {
     const active = await deps.rules.current();
     let awards: ReturnType<typeof active.ruleSet.evaluate>;
@@ -83,38 +84,37 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
       return (
         (await earlierOutcome(deps, idempotency)) ?? {
           kind: 'rejected',
-          code: 'rule-failed',
-          reason: `rule ${error.ruleId} (line ${error.line}, rule set version ${active.version}): ${error.reason}: ${error.detail}`,
+          error: new DomainError(
+            'rule_failed',
+            `rule ${error.ruleId} (line ${error.line}, rule set version ${active.version}): ${error.reason}: ${error.detail}`,
+          ),
         }
       );
     }
     points = awards.reduce((total, award) => total + award.points, 0n);
-    decideEvents = (nowMs) =>
-      decide(
-        {
-          type: 'RecordFact',
-          walletId,
-          fact: {
-            id: event.id,
-            source: event.source,
-            type: event.type,
-            occurredAtMs: eventTimeMs ?? nowMs,
-            dataJson,
-          },
-          ruleSetVersion: active.version,
-          awards: awards.map((award) => ({
-            ruleId: award.ruleId,
-            ruleTextHash: award.ruleTextHash,
-            points: award.points,
-          })),
-        },
-        initialWalletState(),
-      );
+    const decided = awards.map((award) => ({
+      ruleId: award.ruleId,
+      ruleTextHash: award.ruleTextHash,
+      points: award.points,
+    }));
+    command = (nowMs) => ({
+      type: 'RecordFact',
+      walletId,
+      fact: {
+        id: event.id,
+        source: event.source,
+        type: event.type,
+        occurredAtMs: eventTimeMs ?? nowMs,
+        dataJson,
+      },
+      ruleSetVersion: active.version,
+      awards: decided,
+    });
   }
 
   const result = await recordCommuting(deps, {
     walletId,
-    decide: decideEvents,
+    command,
     idempotency,
     respond: (events) => ({
       statusCode: 202,
@@ -131,20 +131,9 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
       }),
     }),
   });
-  switch (result.kind) {
-    case 'recorded':
-      return { kind: 'recorded', walletId, events: result.events, points, response: result.response };
-    case 'replayed':
-      return { kind: 'duplicate', response: result.response };
-    case 'key-reused':
-      return {
-        kind: 'rejected',
-        code: 'id-reused',
-        reason: `id ${event.id} was already used for another event; nothing was changed`,
-      };
-    case 'contended':
-      return { kind: 'contended' };
-  }
+  return result.kind === 'recorded'
+    ? { kind: 'recorded', walletId, events: result.events, points, response: result.response }
+    : result;
 }
 
 /** What an id already did, when it did something: checked before reporting an event as failing. */
@@ -154,12 +143,9 @@ async function earlierOutcome(
 ): Promise<IngestOutcome | undefined> {
   const record = await deps.store.findIdempotency(idempotency.key);
   if (record === undefined) return undefined;
-  if (record.payloadHash === idempotency.payloadHash) return { kind: 'duplicate', response: record.response };
-  return {
-    kind: 'rejected',
-    code: 'id-reused',
-    reason: `id ${idempotency.key} was already used for another event; nothing was changed`,
-  };
+  return record.payloadHash === idempotency.payloadHash
+    ? { kind: 'replayed', response: record.response }
+    : { kind: 'key-reused' };
 }
 
 function depositAmount(data: unknown): unknown {

@@ -1,8 +1,35 @@
 /**
- * Domain rejections. Each carries a stable `code` that the HTTP edge maps to a status;
- * `detail` is written for the client and is safe to expose.
+ * Domain rejections: a closed set. Each carries a stable `code` and a `detail` written for the
+ * client (safe to expose). Parsers throw them; the wallet decider returns them. What each code
+ * means at the edges (HTTP status, whether a queued message is retried) is one table:
+ * functions/app/outcomes.ts.
  */
-export type DomainErrorCode = 'invalid_wallet_id' | 'invalid_amount' | 'invalid_time' | 'wallet_not_found';
+export const DOMAIN_ERROR_CODES = [
+  // Input that can never be valid.
+  'invalid_wallet_id',
+  'invalid_amount',
+  'invalid_time',
+  /** A `wallet.deposit` CloudEvent whose `data.amount` is not an amount. */
+  'invalid_deposit',
+  // Corrections.
+  /** The wallet has no events. */
+  'wallet_not_found',
+  /** No event of the wallet has the reference. */
+  'event_not_found',
+  /** The reference names an event that is not a deposit or fact (points follow their fact). */
+  'not_correctable',
+  /** A voided event cannot be amended. */
+  'event_voided',
+  /** The amendment does not fit the event (data for a deposit, an amount for a fact). */
+  'invalid_amendment',
+  // Rules.
+  /** A rule failed on the fact (its expression threw, or gave no whole number of points). */
+  'rule_failed',
+  /** The rule set version that governs a fact is not stored. */
+  'rule_set_missing',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -15,3 +42,6 @@ export class DomainError extends Error {
 }
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+export const isDomainErrorCode = (code: unknown): code is DomainErrorCode =>
+  typeof code === 'string' && (DOMAIN_ERROR_CODES as readonly string[]).includes(code);

@@ -7,7 +7,8 @@ import { activeRulesFromEnv, ruleSetVersionsFromEnv } from '#adapters/compose.ts
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import type { RuleSetVersions } from '#app/active-rules.ts';
 import { rfc3339Time } from '#app/cloud-event.ts';
-import { type CorrectionInput, CorrectionRejected, correctEvent } from '#app/corrections.ts';
+import { type CorrectionInput, correctEvent } from '#app/corrections.ts';
+import { contendedProblem, problemOf } from '#app/outcomes.ts';
 import { viewSummaryJson } from '#app/replay.ts';
 import { currentView } from '#app/wallet-projection.ts';
 import { parseAmountMinor } from '#domain/money.ts';
@@ -49,16 +50,6 @@ const correctionBody = z
     }
   });
 
-const STATUS: Record<CorrectionRejected['code'], { status: number; title: string }> = {
-  'wallet-not-found': { status: 404, title: 'Not found' },
-  'event-not-found': { status: 404, title: 'Not found' },
-  'not-correctable': { status: 422, title: 'Not correctable' },
-  'event-voided': { status: 409, title: 'Conflict' },
-  'invalid-amendment': { status: 422, title: 'Invalid amendment' },
-  'rule-failed': { status: 422, title: 'A rule failed on the amended fact' },
-  'rule-set-missing': { status: 409, title: 'Rule set missing' },
-};
-
 const eventRef = (event: RecordedEvent) => ({
   eventId: event.eventId,
   type: event.type,
@@ -95,29 +86,25 @@ export function makeCorrectionsHandler(
       ...(body.action === 'amend' ? { amend: amendment(body.data ?? {}) } : {}),
     };
     const before = await currentView(stores.events, stores.readModels, walletId, config);
-    let result: Awaited<ReturnType<typeof correctEvent>>;
-    try {
-      result = await correctEvent({ store: stores.events, ruleSets, activeVersion, clock, ids }, input);
-    } catch (error) {
-      if (!(error instanceof CorrectionRejected)) throw error;
-      throw new HttpProblem({ ...STATUS[error.code], code: error.code, detail: error.detail });
-    }
+    const result = await correctEvent({ store: stores.events, ruleSets, activeVersion, clock, ids }, input);
+    if (result.kind === 'rejected') throw new HttpProblem(problemOf(result.error));
+    if (result.kind === 'contended') throw new HttpProblem(contendedProblem());
     // Unchanged: the correction was in force already (perhaps a racing twin wrote it a moment
     // ago), so the wallet as it is now is both before and after.
     const after = await currentView(stores.events, stores.readModels, walletId, config);
     const { correction } = result;
     return jsonResult(
-      result.kind === 'corrected' ? 201 : 200,
+      result.kind === 'recorded' ? 201 : 200,
       JSON.stringify({
         walletId,
-        changed: result.kind === 'corrected',
+        changed: result.kind === 'recorded',
         target: eventRef(result.target),
         correction:
           correction === undefined
             ? null
             : { ...eventRef(correction), action: correction.data.action, reason: correction.data.reason },
         compensations:
-          result.kind === 'corrected'
+          result.kind === 'recorded'
             ? result.adjustments.map((adjustment) => ({
                 ...eventRef(adjustment),
                 points: Number(adjustment.data.points),
@@ -126,7 +113,7 @@ export function makeCorrectionsHandler(
                 ruleSetVersion: adjustment.data.ruleSetVersion,
               }))
             : [],
-        before: viewSummaryJson(result.kind === 'corrected' ? before : after),
+        before: viewSummaryJson(result.kind === 'recorded' ? before : after),
         after: viewSummaryJson(after),
       }),
     );

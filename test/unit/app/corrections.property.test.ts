@@ -8,7 +8,6 @@ import type { CloudEvent } from '#app/cloud-event.ts';
 import {
   type CorrectionDeps,
   type CorrectionInput,
-  CorrectionRejected,
   type CorrectionResult,
   correctEvent,
 } from '#app/corrections.ts';
@@ -19,6 +18,7 @@ import { readWallet } from '#app/read-events.ts';
 import { replayWallet } from '#app/replay.ts';
 import { rebuildFromSnapshot } from '#app/snapshots.ts';
 import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
+import { DomainError } from '#domain/errors.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
@@ -490,7 +490,7 @@ async function run(p: Plan) {
         } else {
           await aim(delivery.event.subject, o.lane);
           const again = await ingestEvent(deps, delivery.event);
-          expect(again).toEqual({ kind: 'duplicate', response: { statusCode: 202, body: delivery.body } });
+          expect(again).toEqual({ kind: 'replayed', response: { statusCode: 202, body: delivery.body } });
         }
         expect(store.eventCount()).toBe(before);
         break;
@@ -529,8 +529,9 @@ async function run(p: Plan) {
         }
         const before = store.eventCount();
         if (target.voided && o.action === 'amend') {
-          await expect(correctEvent(correctionDeps, input)).rejects.toMatchObject({ code: 'event-voided' });
-          await expect(correctEvent(correctionDeps, input)).rejects.toBeInstanceOf(CorrectionRejected);
+          const refused = await correctEvent(correctionDeps, input);
+          expect(refused).toMatchObject({ kind: 'rejected', error: { code: 'event_voided' } });
+          expect(refused.kind === 'rejected' && refused.error).toBeInstanceOf(DomainError);
           expect(store.eventCount()).toBe(before);
           stats.rejected++;
           break;
@@ -548,10 +549,12 @@ async function run(p: Plan) {
         const pointsBefore =
           target.kind === 'fact' && !target.voided ? pointsV0(target.type, target.data) : 0n;
         const result: CorrectionResult = await correctEvent(correctionDeps, input);
-        expect(result.kind).toBe(changed ? 'corrected' : 'unchanged');
-        stats[result.kind]++;
+        expect(result.kind).toBe(changed ? 'recorded' : 'unchanged');
+        if (result.kind !== 'recorded' && result.kind !== 'unchanged')
+          throw new Error(`not written: ${result.kind}`);
+        stats[result.kind === 'recorded' ? 'corrected' : 'unchanged']++;
         expect(result.target.eventId).toBe(target.eventId);
-        if (result.kind === 'corrected') {
+        if (result.kind === 'recorded') {
           if (o.action === 'void') target.voided = true;
           else if (target.kind === 'deposit') {
             target.amountMinor = changes.amountMinor ?? target.amountMinor;
@@ -574,7 +577,7 @@ async function run(p: Plan) {
           // The same correction again: nothing more to do, nothing written.
           const again = await correctEvent(correctionDeps, input);
           expect(again.kind).toBe('unchanged');
-          expect(again.correction?.eventId).toBe(result.correction.eventId);
+          expect(again.kind === 'unchanged' && again.correction?.eventId).toBe(result.correction.eventId);
           expect(store.eventCount()).toBe(before + 1 + result.adjustments.length);
         } else {
           expect(store.eventCount()).toBe(before);
@@ -821,11 +824,13 @@ describe('examples', () => {
       amend: { amountMinor: 80_000n },
     };
     const first = await correctEvent(correctionDeps, amendDeposit);
-    expect(first.kind).toBe('corrected');
+    expect(first.kind).toBe('recorded');
     const count = store.eventCount();
     const second = await correctEvent(correctionDeps, amendDeposit);
     expect(second.kind).toBe('unchanged');
-    expect(second.correction).toEqual(first.kind === 'corrected' ? first.correction : undefined);
+    expect(second.kind === 'unchanged' ? second.correction : 'not unchanged').toEqual(
+      first.kind === 'recorded' ? first.correction : undefined,
+    );
     expect(store.eventCount()).toBe(count);
 
     const amendFact: CorrectionInput = {
@@ -836,7 +841,7 @@ describe('examples', () => {
       amend: { dataJson: '{"qty":2}' },
     };
     const fixed = await correctEvent(correctionDeps, amendFact);
-    if (fixed.kind !== 'corrected') throw new Error('expected corrected');
+    if (fixed.kind !== 'recorded') throw new Error('expected recorded');
     expect(fixed.adjustments.map((event) => event.data.points)).toEqual([-60n]);
     const afterFact = store.eventCount();
     expect((await correctEvent(correctionDeps, amendFact)).kind).toBe('unchanged');
@@ -847,9 +852,9 @@ describe('examples', () => {
       reason: 'never happened',
     };
     const voided = await correctEvent(correctionDeps, voidFact);
-    expect(voided.kind).toBe('corrected');
+    expect(voided.kind).toBe('recorded');
     // Nothing is held any more, so the void takes no points back.
-    expect(voided.kind === 'corrected' ? voided.adjustments : undefined).toEqual([]);
+    expect(voided.kind === 'recorded' ? voided.adjustments : undefined).toEqual([]);
     expect(store.eventCount()).toBe(afterFact + 1);
     expect((await correctEvent(correctionDeps, voidFact)).kind).toBe('unchanged');
     expect(store.eventCount()).toBe(afterFact + 1);
@@ -915,11 +920,11 @@ describe('examples', () => {
       correctEvent(correctionDeps, { walletId: 'w1', reference: 'ce-like', action: 'void', reason: 'spam' }),
     ]);
     expect(outcomes.map((outcome) => outcome.kind)).toEqual([
-      'corrected',
-      'unchanged',
-      'corrected',
       'recorded',
-      'corrected',
+      'unchanged',
+      'recorded',
+      'recorded',
+      'recorded',
     ]);
     const log = await readWallet(store, 'w1');
     expect(log.filter((event) => event.type === 'EventCorrected')).toHaveLength(3);

@@ -5,6 +5,7 @@ import type { CloudEvent } from '#app/cloud-event.ts';
 import { DEFAULT_RULES_TEXT } from '#app/default-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { type IngestDeps, type IngestOutcome, ingestEvent } from '#app/ingest.ts';
+import { DomainError } from '#domain/errors.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
 import { compileRuleSet } from '#rules/rule-set.ts';
@@ -148,17 +149,20 @@ describe('ingestEvent: facts and rules', () => {
     const outcome = await ingestEvent(deps, cloudEvent({ type: 'trade', data: { qty: '12' } }));
     expect(outcome).toEqual({
       kind: 'rejected',
-      code: 'rule-failed',
-      reason: expect.stringContaining('rule trade-volume (line 9, rule set version 0): type_error'),
+      error: expect.objectContaining({
+        code: 'rule_failed',
+        detail: expect.stringContaining('rule trade-volume (line 9, rule set version 0): type_error'),
+      }),
     });
+    expect(outcome.kind === 'rejected' && outcome.error).toBeInstanceOf(DomainError);
     expect(store.eventCount()).toBe(0);
     expect(await store.findIdempotency('ce-1')).toBeUndefined();
   });
 
   it('rejects a fact missing the key a rule reads (no_such_key), and writes nothing', async () => {
     const outcome = await ingestEvent(deps, cloudEvent({ type: 'trade', data: {} }));
-    expect(outcome).toMatchObject({ kind: 'rejected', code: 'rule-failed' });
-    expect(outcome.kind === 'rejected' && outcome.reason).toContain('no_such_key');
+    expect(outcome).toMatchObject({ kind: 'rejected', error: { code: 'rule_failed' } });
+    expect(outcome.kind === 'rejected' && outcome.error.detail).toContain('no_such_key');
     expect(store.eventCount()).toBe(0);
   });
 });
@@ -202,8 +206,8 @@ describe('ingestEvent: wallet.deposit', () => {
     ['no data', undefined],
   ])('rejects an amount that is %s as invalid-deposit, writing nothing', async (_name, data) => {
     const outcome = await ingestEvent(deps, cloudEvent({ type: 'wallet.deposit', data }));
-    expect(outcome).toMatchObject({ kind: 'rejected', code: 'invalid-deposit' });
-    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(/^data\.amount: /);
+    expect(outcome).toMatchObject({ kind: 'rejected', error: { code: 'invalid_deposit' } });
+    expect(outcome.kind === 'rejected' && outcome.error.detail).toMatch(/^data\.amount: /);
     expect(store.eventCount()).toBe(0);
     expect(await store.findIdempotency('ce-1')).toBeUndefined();
   });
@@ -214,7 +218,7 @@ describe('ingestEvent: exactly once per id', () => {
     const first = recorded(await ingestEvent(deps, cloudEvent()));
     nowMs += 60_000;
     const second = await ingestEvent(deps, cloudEvent());
-    expect(second).toEqual({ kind: 'duplicate', response: first.response });
+    expect(second).toEqual({ kind: 'replayed', response: first.response });
     expect(store.storedEvents('w1').map((event) => event.type)).toEqual(['FactRecorded', 'PointsAwarded']);
   });
 
@@ -225,11 +229,11 @@ describe('ingestEvent: exactly once per id', () => {
     ['other source', { source: 'other-app' }],
     ['other wallet', { subject: 'w2' }],
     ['a deposit', { type: 'wallet.deposit', data: { amount: '1' } }],
-  ])('refuses the same id with %s as id-reused and changes nothing', async (_name, change) => {
+  ])('refuses the same id with %s as key-reused and changes nothing', async (_name, change) => {
     recorded(await ingestEvent(deps, cloudEvent()));
     const before = store.storedEvents('w1');
     const outcome = await ingestEvent(deps, cloudEvent(change));
-    expect(outcome).toEqual({ kind: 'rejected', code: 'id-reused', reason: expect.stringContaining('ce-1') });
+    expect(outcome).toEqual({ kind: 'key-reused' });
     expect(store.storedEvents('w1')).toEqual(before);
     expect(store.storedEvents('w2')).toEqual([]);
     expect(store.eventCount()).toBe(2);
@@ -238,7 +242,7 @@ describe('ingestEvent: exactly once per id', () => {
   it('keeps extension attributes out of the payload identity', async () => {
     recorded(await ingestEvent(deps, cloudEvent()));
     expect((await ingestEvent(deps, { ...cloudEvent(), traceparent: '00-abc-def-01' })).kind).toBe(
-      'duplicate',
+      'replayed',
     );
   });
 
@@ -246,7 +250,7 @@ describe('ingestEvent: exactly once per id', () => {
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => ingestEvent(deps, cloudEvent())));
     const kinds = outcomes.map((outcome) => outcome.kind);
     expect(kinds.filter((kind) => kind === 'recorded')).toHaveLength(1);
-    expect(kinds.filter((kind) => kind === 'duplicate')).toHaveLength(19);
+    expect(kinds.filter((kind) => kind === 'replayed')).toHaveLength(19);
     const events = store.storedEvents('w1');
     expect(events.filter((event) => event.type === 'FactRecorded')).toHaveLength(1);
     expect(events.filter((event) => event.type === 'PointsAwarded')).toHaveLength(1);
@@ -269,10 +273,10 @@ describe('ingestEvent: exactly once per id', () => {
     // A later rule set whose trade rule fails on this very event: it reads a key the event lacks.
     await publish('event_type == "trade" && data.price > 0, 1\n');
     const fresh = await ingestEvent(deps, { ...trade, id: 'ce-2' });
-    expect(fresh).toMatchObject({ kind: 'rejected', code: 'rule-failed' });
+    expect(fresh).toMatchObject({ kind: 'rejected', error: { code: 'rule_failed' } });
     const again = await ingestEvent(deps, trade);
     // It took effect once already: a redelivery must not be sent to the DLQ as a rule failure.
-    expect(again.kind).toBe('duplicate');
+    expect(again.kind).toBe('replayed');
   });
 });
 
@@ -297,7 +301,7 @@ describe('ingestEvent: the wallet view', () => {
       'recorded',
       'recorded',
       'recorded',
-      'duplicate',
+      'replayed',
     ]);
     const events = store.storedEvents('w1');
     const awarded = events.reduce(

@@ -129,7 +129,7 @@ async function correctedWallet(): Promise<void> {
   await ingest(cloudEvent('trade-1', { type: 'trade', data: { qty: 10 } }), T0 + 60_000);
   expect(
     (await correct({ reference: 'dep-a', action: 'void', reason: 'test deposit' }, T0 + 90_000)).kind,
-  ).toBe('corrected');
+  ).toBe('recorded');
   const amended = await correct(
     {
       reference: 'trade-1',
@@ -139,7 +139,7 @@ async function correctedWallet(): Promise<void> {
     },
     T0 + 120_000,
   );
-  expect(amended.kind).toBe('corrected');
+  expect(amended.kind).toBe('recorded');
 }
 
 describe('GET /wallets/{wallet_id}/events: the audit trail', () => {
