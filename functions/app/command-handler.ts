@@ -129,6 +129,8 @@ export async function handleCommand<C extends WalletCommand>(
     write.placement === 'any-lane'
       ? anyLane(deps, write.walletId, write.startedAtMs)
       : lane0(deps.store, write.walletId);
+  if (write.idempotency && !write.respond)
+    throw new Error('handleCommand: an idempotent write stores a response: pass respond');
   let position = await placement.start();
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { handleCommand, LANE0_ATTEMPTS_MAX } from '#app/command-handler.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import { DomainError } from '#domain/errors.ts';
+import type { WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
+import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+
+const stamp = (events: readonly WalletEvent[]) =>
+  events.map((event, index) => ({ ...event, eventId: `new-${index}`, recordedAtMs: 5 }));
+
+const voidFirst: WalletCommand = {
+  type: 'Correct',
+  walletId: 'w1',
+  reference: 'd-1',
+  action: 'void',
+  reason: 'duplicate',
+  correctionId: 'cor-1',
+};
+
+async function walletWithOneDeposit(): Promise<InMemoryEventStore> {
+  const store = new InMemoryEventStore();
+  await store.append({
+    walletId: 'w1',
+    lane: 0,
+    expected: { version: 0, hash: '' },
+    events: [
+      { type: 'Deposited', data: { amountMinor: 100n, occurredAtMs: 1 }, eventId: 'd-1', recordedAtMs: 1 },
+    ],
+  });
+  return store;
+}
+
+describe('handleCommand: lane 0', () => {
+  it('decides against the folded log and appends after lane 0 head', async () => {
+    const store = await walletWithOneDeposit();
+    const outcome = await handleCommand(
+      { store },
+      { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp },
+    );
+    expect(outcome.kind).toBe('recorded');
+    if (outcome.kind !== 'recorded') return;
+    expect(outcome.state.balances.money.balance).toBe(100n);
+    expect(outcome.events.map((event) => [event.type, event.lane, event.version])).toEqual([
+      ['EventCorrected', 0, 2],
+    ]);
+  });
+
+  it('answers unchanged and writes nothing when the decider decides nothing', async () => {
+    const store = await walletWithOneDeposit();
+    await handleCommand({ store }, { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp });
+    const again = await handleCommand(
+      { store },
+      { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp },
+    );
+    expect(again.kind).toBe('unchanged');
+    expect(store.eventCount()).toBe(2);
+  });
+
+  it('passes a rejection through, from the decider or from the command builder, writing nothing', async () => {
+    const store = await walletWithOneDeposit();
+    const fromDecide = await handleCommand(
+      { store },
+      { walletId: 'w1', placement: 'lane-0', command: () => ({ ...voidFirst, reference: 'nope' }), stamp },
+    );
+    expect(fromDecide).toMatchObject({ kind: 'rejected', error: { code: 'event_not_found' } });
+    const fromBuilder = await handleCommand(
+      { store },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        command: () => new DomainError('rule_set_missing', 'Rule set version 9 is not stored.'),
+        stamp,
+      },
+    );
+    expect(fromBuilder).toMatchObject({ kind: 'rejected', error: { code: 'rule_set_missing' } });
+    expect(store.eventCount()).toBe(1);
+  });
+
+  it('re-reads and decides again after a lost race, at most LANE0_ATTEMPTS_MAX times, then is contended', async () => {
+    const store = await walletWithOneDeposit();
+    const attempts: AppendRequest[] = [];
+    let builds = 0;
+    const losing = Object.assign(Object.create(store) as InMemoryEventStore, {
+      append: async (request: AppendRequest) => {
+        attempts.push(request);
+        throw new VersionConflictError('w1', 0, request.expected.version, 'version-taken');
+      },
+    });
+    const outcome = await handleCommand(
+      { store: losing },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        command: () => {
+          builds++;
+          return voidFirst;
+        },
+        stamp,
+      },
+    );
+    expect(outcome).toMatchObject({ kind: 'contended', conflicts: LANE0_ATTEMPTS_MAX });
+    expect(builds).toBe(LANE0_ATTEMPTS_MAX);
+    expect(attempts.every((request) => request.lane === 0 && request.expected.version === 1)).toBe(true);
+    expect(store.eventCount()).toBe(1);
+  });
+
+  it('never uses the instance head cache for lane-0 writes', async () => {
+    const store = await walletWithOneDeposit();
+    const heads = new HeadCache();
+    heads.remember('w1', { lane: 5, head: { version: 40, hash: 'x' } });
+    const outcome = await handleCommand(
+      { store, heads },
+      { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp },
+    );
+    expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBe(0);
+  });
+});
