@@ -7,7 +7,7 @@ import {
   thresholdFromDeposits,
   type WindowDeposit,
 } from './threshold.ts';
-import { assertNever, type RecordedEvent } from './wallet.ts';
+import { assertNever, isTradingEvent, type RecordedEvent, tradingMoves } from './wallet.ts';
 
 /**
  * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
@@ -45,6 +45,13 @@ export interface WalletView {
   adjustmentCount: number;
   /** The deposits corrections changed, by (lane, version): kept so a deposit applied after its correction counts as corrected. */
   corrections: DepositCorrection[];
+  /** Money moved by transfers and captures (in minus out); `balanceMinor` includes it. */
+  moneyMovedMinor: bigint;
+  /** Money and points reserved by holds not yet ended. */
+  moneyHeldMinor: bigint;
+  pointsHeld: bigint;
+  /** Trading events (holds, captures, releases, transfers) applied. */
+  tradeCount: number;
   /** The latest `recordedAtMs` applied: from the log, not a clock, so rebuilds agree. */
   updatedAtMs: number;
   /** The threshold rule the flag was computed with; a change of configuration forces a rebuild. */
@@ -70,6 +77,10 @@ export const emptyView = (walletId: string, config: ThresholdConfig): WalletView
   correctionCount: 0,
   adjustmentCount: 0,
   corrections: [],
+  moneyMovedMinor: 0n,
+  moneyHeldMinor: 0n,
+  pointsHeld: 0n,
+  tradeCount: 0,
   updatedAtMs: 0,
   thresholdMinor: config.thresholdMinor,
   windowMs: config.windowMs,
@@ -107,6 +118,19 @@ export function projectEvents(
     if (event.version !== expected) {
       throw new Error(`projectEvents: lane ${event.lane} expected version ${expected}, got ${event.version}`);
     }
+    if (isTradingEvent(event)) {
+      // Sums only: any order of the same events gives the same view.
+      const { asset, balance, held } = tradingMoves(event);
+      if (asset === 'money') {
+        next.moneyMovedMinor += balance;
+        next.balanceMinor += balance;
+        next.moneyHeldMinor += held;
+      } else {
+        next.points += balance;
+        next.pointsHeld += held;
+      }
+      next.tradeCount += 1;
+    } else
     switch (event.type) {
       case 'Deposited': {
         const correction = correctionOf(next, event);
@@ -192,7 +216,7 @@ function applyCorrection(
   next.correctionCount += 1;
   if (applied && history !== undefined) {
     const deposits = effectiveDeposits(next, history);
-    next.balanceMinor = deposits.reduce((sum, deposit) => sum + deposit.amountMinor, 0n);
+    next.balanceMinor = deposits.reduce((sum, deposit) => sum + deposit.amountMinor, next.moneyMovedMinor);
     next.threshold = thresholdFromDeposits(deposits, config);
   }
   return 'applied';

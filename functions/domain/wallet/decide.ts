@@ -21,6 +21,7 @@ import { DomainError } from '../errors.ts';
 import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
 import type { WalletCommand } from './commands.ts';
 import type { WalletEvent } from './events.ts';
+import { decideTrading } from './trading.ts';
 import {
   amendedFact,
   applicationInForce,
@@ -43,6 +44,13 @@ export function decide(command: WalletCommand, state: WalletState): Decision {
       return correct(command, state);
     case 'ApplyRules':
       return applyRules(command, state);
+    case 'PlaceHold':
+    case 'CaptureHold':
+    case 'ReleaseHold':
+    case 'ExpireHold':
+    case 'TransferOut':
+    case 'TransferIn':
+      return decideTrading(command, state);
     default:
       return assertNever(command);
   }
