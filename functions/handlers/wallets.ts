@@ -96,7 +96,17 @@ function walletJson(walletId: string, view: WalletView, asOf?: string): string {
     `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
     `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
     `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}` +
-    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`}}`
+    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`},"assets":${assetsJson(view)}}`
+  );
+}
+
+/** Per asset: balance, held and available (balance − held); money as exact decimals. */
+function assetsJson(view: WalletView): string {
+  const asset = (balance: bigint, held: bigint, format: (value: bigint) => string) =>
+    `{"balance":${format(balance)},"held":${format(held)},"available":${format(balance - held)}}`;
+  return (
+    `{"money":${asset(view.balanceMinor, view.moneyHeldMinor, (minor) => formatMinor(minor))},` +
+    `"points":${asset(view.points, view.pointsHeld, (points) => points.toString())}}`
   );
 }
 
@@ -295,10 +305,29 @@ function auditEvent(event: RecordedEvent, correctedBy: ReadonlyMap<string, strin
               }),
         },
       };
+    case 'HoldPlaced':
+      return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount), expiresAt: iso(event.data.expiresAtMs) } };
+    case 'HoldCaptured':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          amount: amountJson(event.data.asset, event.data.amount),
+          released: amountJson(event.data.asset, event.data.released),
+        },
+      };
+    case 'HoldReleased':
+    case 'TransferredOut':
+    case 'TransferredIn':
+      return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount) } };
     default:
       return assertNever(event);
   }
 }
+
+/** An amount as the API shows it: money as its exact decimal text, points as a number. */
+const amountJson = (asset: 'money' | 'points', amount: bigint): string | number =>
+  asset === 'money' ? formatMinor(amount) : Number(amount);
 
 /**
  * The audit trail: every event of the wallet, lane by lane, oldest first — originals, the
