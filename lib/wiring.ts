@@ -139,6 +139,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read-write',
   },
   {
+    name: 'transfers',
+    entry: 'functions/handlers/transfers.ts',
+    description:
+      'POST /transfers: move money or points between two wallets in one transaction, exactly once per Idempotency-Key',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [{ method: 'POST', path: '/transfers', auth: { scopes: ['transfers:write'] } }],
+    tableAccess: 'read-write',
+  },
+  {
     name: 'details',
     entry: 'functions/handlers/details.ts',
     description: 'GET /details/{wallet_id}: balance and AboveThreshold flag (original wallet service JSON)',
