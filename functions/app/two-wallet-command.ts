@@ -37,6 +37,12 @@ import { readWallet } from './read-events.ts';
  */
 export const TWO_WALLET_ATTEMPTS_MAX = 40;
 
+/**
+ * The pause after a lost race grows to this cap (jittered): spenders of one hot wallet that keep
+ * meeting spread out in time instead of cancelling each other's transactions round after round.
+ */
+const TWO_WALLET_BACKOFF_CAP_MS = 250;
+
 export interface TwoWalletWrite<C extends WalletCommand> {
   /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
   wallets: readonly [WalletPart<C>, WalletPart<C>];
@@ -131,7 +137,10 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
       if (!isVersionConflict(error)) throw error;
       conflicts++;
       lastConflict = error;
-      const ceilingMs = Math.min(retry.backoffCapMs, retry.backoffBaseMs * 2 ** Math.min(attempt, 16));
+      const ceilingMs = Math.min(
+        Math.max(retry.backoffCapMs, TWO_WALLET_BACKOFF_CAP_MS),
+        Math.max(retry.backoffBaseMs, 5) * 2 ** Math.min(attempt, 16),
+      );
       await retry.sleep(retry.random() * ceilingMs);
     }
   }

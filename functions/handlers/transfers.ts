@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { contendedProblem, WRITE_OUTCOMES } from '#app/outcomes.ts';
+import { contendedProblem, problemOf, WRITE_OUTCOMES } from '#app/outcomes.ts';
 import { type TransferDeps, transfer } from '#app/transfer.ts';
 import { DomainError } from '#domain/errors.ts';
 import { formatMinor, parseAmountMinor } from '#domain/money.ts';
@@ -66,7 +66,8 @@ export function makeTransfersHandler(deps: () => TransferDeps) {
       case 'replayed':
         return jsonResult(result.response.statusCode, result.response.body, { 'idempotent-replayed': 'true' });
       case 'rejected':
-        throw result.error;
+        // The outcomes table gives the status (insufficient_funds → 409), whatever the middleware's default.
+        throw new HttpProblem(problemOf(result.error));
       case 'key-reused':
         throw new HttpProblem({
           ...WRITE_OUTCOMES['key-reused'],

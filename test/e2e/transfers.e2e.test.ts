@@ -27,10 +27,10 @@ async function deposit(walletId: string, amount: string): Promise<void> {
   expect(response.status, await response.clone().text()).toBe(201);
 }
 
-async function transfer(body: unknown, key: string | undefined = randomUUID()) {
+async function transfer(body: unknown, key: string | null = randomUUID()) {
   const response = await fetch(`${runtime.url}/transfers`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+    headers: { 'content-type': 'application/json', ...(key === null ? {} : { 'idempotency-key': key }) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -120,7 +120,7 @@ describe('POST /transfers', () => {
   });
 
   it('answers 400 without an Idempotency-Key', async () => {
-    const refused = await transfer({ from: 'a1', to: 'a2', asset: 'money', amount: 1 }, undefined);
+    const refused = await transfer({ from: 'a1', to: 'a2', asset: 'money', amount: 1 }, null);
     expect(refused.status).toBe(400);
   });
 
@@ -134,7 +134,7 @@ describe('POST /transfers', () => {
       ),
     );
     const statuses = results.map((result) => result.status);
-    expect(statuses.filter((status) => status === 201)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 201), statuses.join(' ')).toHaveLength(10);
     expect(statuses.filter((status) => status === 409)).toHaveLength(22);
     expect((await wallet(payer)).assets.money).toEqual({ balance: 0, held: 0, available: 0 });
     let received = 0;
