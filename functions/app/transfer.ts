@@ -31,13 +31,19 @@ export interface TransferInput {
 }
 
 /** A transfer never "already stands": no `unchanged`. */
-export type TransferResult = Exclude<Outcome<{ response: StoredResponse; conflicts: number }>, { kind: 'unchanged' }>;
+export type TransferResult = Exclude<
+  Outcome<{ response: StoredResponse; conflicts: number }>,
+  { kind: 'unchanged' }
+>;
 
 export async function transfer(deps: TransferDeps, input: TransferInput): Promise<TransferResult> {
   if (input.from === input.to) {
     return {
       kind: 'rejected',
-      error: new DomainError('invalid_transfer', 'from and to are the same wallet; a transfer moves between two.'),
+      error: new DomainError(
+        'invalid_transfer',
+        'from and to are the same wallet; a transfer moves between two.',
+      ),
     };
   }
   // One time and one id for every attempt: a retried decision records the same transfer.
@@ -52,8 +58,14 @@ export async function transfer(deps: TransferDeps, input: TransferInput): Promis
   };
   const outcome = await handleTwoWalletCommand<WalletCommand>(deps, {
     wallets: [
-      { walletId: input.from, command: () => ({ type: 'TransferOut', walletId: input.from, to: input.to, ...common }) },
-      { walletId: input.to, command: () => ({ type: 'TransferIn', walletId: input.to, from: input.from, ...common }) },
+      {
+        walletId: input.from,
+        command: () => ({ type: 'TransferOut', walletId: input.from, to: input.to, ...common }),
+      },
+      {
+        walletId: input.to,
+        command: () => ({ type: 'TransferIn', walletId: input.to, from: input.from, ...common }),
+      },
     ],
     stamp: (events: readonly WalletEvent[], command) =>
       events.map((event, index) => ({

@@ -58,7 +58,12 @@ export interface WalletPart<C extends WalletCommand> {
 }
 
 export type TwoWalletOutcome =
-  | { kind: 'recorded'; events: [RecordedEvent[], RecordedEvent[]]; response?: StoredResponse; conflicts: number }
+  | {
+      kind: 'recorded';
+      events: [RecordedEvent[], RecordedEvent[]];
+      response?: StoredResponse;
+      conflicts: number;
+    }
   | { kind: 'unchanged' }
   | { kind: 'replayed'; response: StoredResponse }
   | { kind: 'rejected'; error: DomainError }
@@ -66,7 +71,10 @@ export type TwoWalletOutcome =
   | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
 
 /** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
-async function exactState(store: EventStore, walletId: string): Promise<{ head: StreamHead; state: WalletState }> {
+async function exactState(
+  store: EventStore,
+  walletId: string,
+): Promise<{ head: StreamHead; state: WalletState }> {
   const head = await store.head(walletId, 0);
   const events = (await readWallet(store, walletId)).filter(
     (event) => event.lane !== 0 || event.version <= head.version,
@@ -147,7 +155,8 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   // Out of attempts: perhaps our own twin (the same key) won.
   const twin = write.idempotency && (await replayOf(deps.store, write.idempotency));
   if (twin) return twin;
-  if (lastConflict === undefined) throw new Error('handleTwoWalletCommand: out of attempts without a conflict');
+  if (lastConflict === undefined)
+    throw new Error('handleTwoWalletCommand: out of attempts without a conflict');
   return { kind: 'contended', conflicts, lastConflict };
 }
 

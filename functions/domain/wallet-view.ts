@@ -7,7 +7,8 @@ import {
   thresholdFromDeposits,
   type WindowDeposit,
 } from './threshold.ts';
-import { assertNever, isTradingEvent, type RecordedEvent, tradingMoves } from './wallet.ts';
+import { assertNever, type RecordedEvent } from './wallet.ts';
+import { applyTrade } from './wallet-view-trades.ts';
 
 /**
  * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
@@ -45,9 +46,8 @@ export interface WalletView {
   adjustmentCount: number;
   /** The deposits corrections changed, by (lane, version): kept so a deposit applied after its correction counts as corrected. */
   corrections: DepositCorrection[];
-  /** Money moved by transfers and captures (in minus out); `balanceMinor` includes it. */
+  /** Money moved by transfers and captures (in minus out), in `balanceMinor` too; then what holds reserve. */
   moneyMovedMinor: bigint;
-  /** Money and points reserved by holds not yet ended. */
   moneyHeldMinor: bigint;
   pointsHeld: bigint;
   /** Trading events (holds, captures, releases, transfers) applied. */
@@ -118,19 +118,6 @@ export function projectEvents(
     if (event.version !== expected) {
       throw new Error(`projectEvents: lane ${event.lane} expected version ${expected}, got ${event.version}`);
     }
-    if (isTradingEvent(event)) {
-      // Sums only: any order of the same events gives the same view.
-      const { asset, balance, held } = tradingMoves(event);
-      if (asset === 'money') {
-        next.moneyMovedMinor += balance;
-        next.balanceMinor += balance;
-        next.moneyHeldMinor += held;
-      } else {
-        next.points += balance;
-        next.pointsHeld += held;
-      }
-      next.tradeCount += 1;
-    } else
     switch (event.type) {
       case 'Deposited': {
         const correction = correctionOf(next, event);
@@ -169,6 +156,13 @@ export function projectEvents(
         if (outcome === 'needs-history') return { kind: 'needs-history' };
         break;
       }
+      case 'HoldPlaced':
+      case 'HoldCaptured':
+      case 'HoldReleased':
+      case 'TransferredOut':
+      case 'TransferredIn':
+        applyTrade(next, event);
+        break;
       default:
         return assertNever(event);
     }

@@ -34,18 +34,22 @@ function parseAmount(asset: Asset, amount: number | string): bigint {
   return BigInt(text);
 }
 
-const amountJson = (asset: Asset, amount: bigint) => (asset === 'money' ? formatMinor(amount) : amount.toString());
+const amountJson = (asset: Asset, amount: bigint) =>
+  asset === 'money' ? formatMinor(amount) : amount.toString();
 
 /** POST /transfers: parse, one use case, answer. */
 export function makeTransfersHandler(deps: () => TransferDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     const body = parseWith(transferBody, parseJsonBody(event));
     const key = idempotencyKey(event);
-    if (key === undefined) throw badRequest('missing-idempotency-key', 'POST /transfers needs an Idempotency-Key header.');
+    if (key === undefined)
+      throw badRequest('missing-idempotency-key', 'POST /transfers needs an Idempotency-Key header.');
     const [from, to] = [parseWalletId(body.from), parseWalletId(body.to)];
     const amount = parseAmount(body.asset, body.amount);
     const { asset, memo } = body;
-    const payloadHash = sha256Hex(canonicalJson({ operation: 'transfer', from, to, asset, amount, memo: memo ?? null }));
+    const payloadHash = sha256Hex(
+      canonicalJson({ operation: 'transfer', from, to, asset, amount, memo: memo ?? null }),
+    );
     const result = await transfer(deps(), {
       from,
       to,
@@ -64,7 +68,9 @@ export function makeTransfersHandler(deps: () => TransferDeps) {
       case 'recorded':
         return jsonResult(result.response.statusCode, result.response.body);
       case 'replayed':
-        return jsonResult(result.response.statusCode, result.response.body, { 'idempotent-replayed': 'true' });
+        return jsonResult(result.response.statusCode, result.response.body, {
+          'idempotent-replayed': 'true',
+        });
       case 'rejected':
         // The outcomes table gives the status (insufficient_funds → 409), whatever the middleware's default.
         throw new HttpProblem(problemOf(result.error));

@@ -306,7 +306,14 @@ function auditEvent(event: RecordedEvent, correctedBy: ReadonlyMap<string, strin
         },
       };
     case 'HoldPlaced':
-      return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount), expiresAt: iso(event.data.expiresAtMs) } };
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          amount: amountJson(event.data.asset, event.data.amount),
+          expiresAt: iso(event.data.expiresAtMs),
+        },
+      };
     case 'HoldCaptured':
       return {
         ...base,

@@ -134,7 +134,10 @@ describe('POST /transfers', () => {
       ),
     );
     const statuses = results.map((result) => result.status);
-    expect(statuses.filter((status) => status === 201), statuses.join(' ')).toHaveLength(10);
+    expect(
+      statuses.filter((status) => status === 201),
+      statuses.join(' '),
+    ).toHaveLength(10);
     expect(statuses.filter((status) => status === 409)).toHaveLength(22);
     expect((await wallet(payer)).assets.money).toEqual({ balance: 0, held: 0, available: 0 });
     let received = 0;

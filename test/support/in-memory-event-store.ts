@@ -153,7 +153,9 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     for (const { walletId, expected } of appends) {
       const stream = this.lane(walletId, 0);
       if (expected.version > stream.length) {
-        throw new Error(`appendTogether: expected version ${expected.version} is past the head ${stream.length}`);
+        throw new Error(
+          `appendTogether: expected version ${expected.version} is past the head ${stream.length}`,
+        );
       }
       const winner = stream[expected.version];
       if (winner !== undefined) {

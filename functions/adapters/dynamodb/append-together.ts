@@ -62,7 +62,11 @@ export async function appendTogether(
       prevHash = hash;
       return stored;
     });
-    return { walletId, events: recorded, head: { version: expected.version + recorded.length, hash: prevHash } };
+    return {
+      walletId,
+      events: recorded,
+      head: { version: expected.version + recorded.length, hash: prevHash },
+    };
   });
   const all = appended.flatMap((append) => append.events);
   if (idempotency) {
@@ -94,7 +98,8 @@ export async function appendTogether(
       const record = keyReason.Item
         ? fromIdempotencyItem(unmarshall(keyReason.Item, { wrapNumbers: (text: string) => text }))
         : await findIdempotency(idempotency.key);
-      if (record === undefined) throw new Error('appendTogether: idempotency record vanished after a key conflict');
+      if (record === undefined)
+        throw new Error('appendTogether: idempotency record vanished after a key conflict');
       return record.payloadHash === idempotency.payloadHash
         ? { kind: 'duplicate', record }
         : { kind: 'key-reused', record };
@@ -105,7 +110,9 @@ export async function appendTogether(
     if (failed >= 0) {
       const append = appends[owners[failed] as number] as AppendTogetherRequest['appends'][number];
       const winner = reasons[failed]?.Item;
-      const taken = winner ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text })) : undefined;
+      const taken = winner
+        ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text }))
+        : undefined;
       throw new VersionConflictError(
         append.walletId,
         0,

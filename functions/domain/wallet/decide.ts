@@ -21,7 +21,6 @@ import { DomainError } from '../errors.ts';
 import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
 import type { WalletCommand } from './commands.ts';
 import type { WalletEvent } from './events.ts';
-import { decideTrading } from './trading.ts';
 import {
   amendedFact,
   applicationInForce,
@@ -31,6 +30,7 @@ import {
   findByReference,
   type WalletState,
 } from './state.ts';
+import { decideTrading } from './trading.ts';
 
 export type Decision = readonly WalletEvent[] | DomainError;
 

@@ -146,13 +146,33 @@ export type TradingEvent =
     }
   | {
       type: 'HoldReleased';
-      data: { holdId: string; asset: Asset; amount: bigint; reason: 'released' | 'expired'; occurredAtMs: number };
+      data: {
+        holdId: string;
+        asset: Asset;
+        amount: bigint;
+        reason: 'released' | 'expired';
+        occurredAtMs: number;
+      };
     }
   | {
       type: 'TransferredOut';
-      data: { transferId: string; asset: Asset; amount: bigint; to: string; occurredAtMs: number; memo?: string };
+      data: {
+        transferId: string;
+        asset: Asset;
+        amount: bigint;
+        to: string;
+        occurredAtMs: number;
+        memo?: string;
+      };
     }
   | {
       type: 'TransferredIn';
-      data: { transferId: string; asset: Asset; amount: bigint; from: string; occurredAtMs: number; memo?: string };
+      data: {
+        transferId: string;
+        asset: Asset;
+        amount: bigint;
+        from: string;
+        occurredAtMs: number;
+        memo?: string;
+      };
     };

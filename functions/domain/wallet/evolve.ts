@@ -6,7 +6,6 @@
 import { assertNever } from '../assert-never.ts';
 import type { HeldPoints } from './adjustments.ts';
 import type { RecordedEvent } from './events.ts';
-import { applyTrading, isTradingEvent } from './trading.ts';
 import {
   type AssetBalance,
   type CorrectableEvent,
@@ -15,6 +14,7 @@ import {
   placeKey,
   type WalletState,
 } from './state.ts';
+import { applyTrading, isTradingEvent } from './trading.ts';
 
 /** A state being folded: fresh copies of the collections of the state it started from. */
 interface Draft {

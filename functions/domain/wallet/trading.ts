@@ -30,7 +30,10 @@ export const available = (asset: AssetBalance): bigint => asset.balance - asset.
 
 type CommandOf<T extends TradingCommand['type']> = TradingCommand & { type: T };
 
-export function decideTrading(command: TradingCommand, state: WalletState): readonly WalletEvent[] | DomainError {
+export function decideTrading(
+  command: TradingCommand,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
   switch (command.type) {
     case 'PlaceHold':
       return placeHold(command, state);
@@ -44,7 +47,7 @@ export function decideTrading(command: TradingCommand, state: WalletState): read
       if (command.nowMs < hold.expiresAtMs) {
         return new DomainError(
           'hold_not_expired',
-          `Hold ${hold.holdId} expires at ${new Date(hold.expiresAtMs).toISOString()}.`,
+          `Hold ${hold.holdId} expires at ${hold.expiresAtMs} ms since the epoch.`,
         );
       }
       return endHold(state, command.holdId, 'expired', command.nowMs);
@@ -73,7 +76,12 @@ export function decideTrading(command: TradingCommand, state: WalletState): read
 }
 
 /** A refusal when spending `amount` of `asset` would take available below the floor. */
-function spendable(state: WalletState, asset: Asset, amount: bigint, walletId: string): DomainError | undefined {
+function spendable(
+  state: WalletState,
+  asset: Asset,
+  amount: bigint,
+  walletId: string,
+): DomainError | undefined {
   if (amount <= 0n) return new DomainError('invalid_amount', 'The amount must be above zero.');
   const position = state.balances[asset];
   if (available(position) - amount >= position.floor) return undefined;
@@ -83,7 +91,10 @@ function spendable(state: WalletState, asset: Asset, amount: bigint, walletId: s
   );
 }
 
-function placeHold(command: CommandOf<'PlaceHold'>, state: WalletState): readonly WalletEvent[] | DomainError {
+function placeHold(
+  command: CommandOf<'PlaceHold'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
   const existing = state.holds.get(command.holdId);
   if (existing !== undefined) {
     // The same hold again decides nothing; another hold under a used id is refused.
@@ -103,7 +114,10 @@ function placeHold(command: CommandOf<'PlaceHold'>, state: WalletState): readonl
   ];
 }
 
-function captureHold(command: CommandOf<'CaptureHold'>, state: WalletState): readonly WalletEvent[] | DomainError {
+function captureHold(
+  command: CommandOf<'CaptureHold'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
   const hold = activeHold(state, command.holdId);
   if (hold instanceof DomainError) return hold;
   const amount = command.amount ?? hold.amount;
@@ -133,13 +147,16 @@ function endHold(
 ): readonly WalletEvent[] | DomainError {
   const hold = activeHold(state, holdId);
   if (hold instanceof DomainError) return hold;
-  return [{ type: 'HoldReleased', data: { holdId, asset: hold.asset, amount: hold.amount, reason, occurredAtMs } }];
+  return [
+    { type: 'HoldReleased', data: { holdId, asset: hold.asset, amount: hold.amount, reason, occurredAtMs } },
+  ];
 }
 
 function activeHold(state: WalletState, holdId: string): Hold | DomainError {
   const hold = state.holds.get(holdId);
   if (hold === undefined) return new DomainError('hold_not_found', `No hold ${holdId}.`);
-  if (hold.status !== 'active') return new DomainError('hold_not_active', `Hold ${holdId} is ${hold.status}.`);
+  if (hold.status !== 'active')
+    return new DomainError('hold_not_active', `Hold ${holdId} is ${hold.status}.`);
   return hold;
 }
 
@@ -154,7 +171,11 @@ export function applyTrading(
   const { asset, balance, held } = tradingMoves(event);
   const moved = (): Balances => ({
     ...balances,
-    [asset]: { ...balances[asset], balance: balances[asset].balance + balance, held: balances[asset].held + held },
+    [asset]: {
+      ...balances[asset],
+      balance: balances[asset].balance + balance,
+      held: balances[asset].held + held,
+    },
   });
   switch (event.type) {
     case 'HoldPlaced': {

@@ -7,7 +7,13 @@ import { type ContractKit, EMPTY, plain, RESPONSE, rejection } from './kit.ts';
 /** Lane 0 of two wallets in one transaction (a transfer): all or nothing, one idempotency record. */
 export function appendTogetherContract(kit: ContractKit): void {
   const { options, unique, event, appended, snapshot } = kit;
-  const pair = (from: string, to: string, heads: [StreamHead, StreamHead], key?: string, payloadHash = 'hash-A') =>
+  const pair = (
+    from: string,
+    to: string,
+    heads: [StreamHead, StreamHead],
+    key?: string,
+    payloadHash = 'hash-A',
+  ) =>
     ({
       appends: [
         { walletId: from, expected: heads[0], events: [event(-5n, unique('out'))] },
@@ -26,7 +32,9 @@ export function appendTogetherContract(kit: ContractKit): void {
       const outcome = await store.appendTogether(request);
       if (outcome.kind !== 'appended') throw new Error(`expected appended, got ${outcome.kind}`);
       const [out, into] = outcome.appended;
-      expect(out?.events.map((e) => [e.walletId, e.lane, e.version, e.idempotencyKey])).toEqual([[from, 0, 2, key]]);
+      expect(out?.events.map((e) => [e.walletId, e.lane, e.version, e.idempotencyKey])).toEqual([
+        [from, 0, 2, key],
+      ]);
       expect(into?.events.map((e) => [e.walletId, e.version])).toEqual([
         [to, 1],
         [to, 2],
@@ -67,7 +75,10 @@ export function appendTogetherContract(kit: ContractKit): void {
       const before = [await snapshot(store, from), await snapshot(store, to)];
       const heads: [StreamHead, StreamHead] = [await store.head(from, 0), await store.head(to, 0)];
       expect(await store.appendTogether(pair(from, to, heads, key))).toEqual({ kind: 'duplicate', record });
-      expect(await store.appendTogether(pair(from, to, heads, key, 'hash-B'))).toEqual({ kind: 'key-reused', record });
+      expect(await store.appendTogether(pair(from, to, heads, key, 'hash-B'))).toEqual({
+        kind: 'key-reused',
+        record,
+      });
       expect([await snapshot(store, from), await snapshot(store, to)]).toEqual(before);
     });
 
@@ -88,7 +99,9 @@ export function appendTogetherContract(kit: ContractKit): void {
     it('refuses one wallet twice or a single wallet (a programmer error, not a conflict)', async () => {
       const store = await options.store();
       const walletId = unique('self');
-      await expect(store.appendTogether(pair(walletId, walletId, [EMPTY, EMPTY]))).rejects.toThrow(/distinct/);
+      await expect(store.appendTogether(pair(walletId, walletId, [EMPTY, EMPTY]))).rejects.toThrow(
+        /distinct/,
+      );
       expect(await store.head(walletId, 0)).toEqual(EMPTY);
     });
   });

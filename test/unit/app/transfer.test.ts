@@ -18,7 +18,14 @@ async function funded(store: InMemoryEventStore, walletId: string, amountMinor: 
     walletId,
     lane: 0,
     expected: await store.head(walletId, 0),
-    events: [{ type: 'Deposited', data: { amountMinor, occurredAtMs: 1 }, eventId: `d-${walletId}`, recordedAtMs: 1 }],
+    events: [
+      {
+        type: 'Deposited',
+        data: { amountMinor, occurredAtMs: 1 },
+        eventId: `d-${walletId}`,
+        recordedAtMs: 1,
+      },
+    ],
   });
 }
 
@@ -68,7 +75,9 @@ describe('transfer', () => {
     const store = new InMemoryEventStore();
     await funded(store, 'w1', 100n);
     const outcomes = await Promise.all(
-      Array.from({ length: 32 }, (_, index) => transfer(deps(store), input(10n, `c${index}`, `p${index % 3}`))),
+      Array.from({ length: 32 }, (_, index) =>
+        transfer(deps(store), input(10n, `c${index}`, `p${index % 3}`)),
+      ),
     );
     expect(outcomes.filter((o) => o.kind === 'recorded')).toHaveLength(10);
     expect(outcomes.filter((o) => o.kind === 'rejected')).toHaveLength(22);

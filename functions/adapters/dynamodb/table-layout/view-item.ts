@@ -81,10 +81,15 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
       entry.effective?.amountMinor ?? null,
       entry.effective?.atMs ?? null,
     ]),
-    moneyMovedMinor: view.moneyMovedMinor,
-    moneyHeldMinor: view.moneyHeldMinor,
-    pointsHeld: view.pointsHeld,
-    tradeCount: view.tradeCount,
+    // Only for wallets that traded: the others' items stay as they were (read back as zeros).
+    ...(view.tradeCount === 0
+      ? {}
+      : {
+          moneyMovedMinor: view.moneyMovedMinor,
+          moneyHeldMinor: view.moneyHeldMinor,
+          pointsHeld: view.pointsHeld,
+          tradeCount: view.tradeCount,
+        }),
     updatedAtMs: view.updatedAtMs,
     thresholdMinor: view.thresholdMinor,
     windowMs: view.windowMs,

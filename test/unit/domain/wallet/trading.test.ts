@@ -44,31 +44,45 @@ const withPoints = () => log(factRecorded('f1'), awarded('f1', 'volume', 50n));
 
 describe('wallet decider: PlaceHold', () => {
   it('holds what is available: held goes up, balance stays', () => {
-    given(funded()).when(placeHold(600n)).then([holdPlaced(600n)]);
+    given(funded())
+      .when(placeHold(600n))
+      .then([holdPlaced(600n)]);
     given(funded())
       .when(placeHold(600n))
       .thenStateMatches({ balances: { money: { balance: 1_000n, held: 600n, floor: 0n } } });
   });
 
   it('holds exactly what is available (available may reach the floor)', () => {
-    given(funded()).when(placeHold(1_000n)).then([holdPlaced(1_000n)]);
+    given(funded())
+      .when(placeHold(1_000n))
+      .then([holdPlaced(1_000n)]);
   });
 
   it('refuses more than available, counting what other holds reserve', () => {
-    given(funded()).when(placeHold(1_001n)).thenRejects(rejectedWith('insufficient_funds', /1000 money available/));
+    given(funded())
+      .when(placeHold(1_001n))
+      .thenRejects(rejectedWith('insufficient_funds', /1000 money available/));
     given(log(deposited(1_000n, 1), holdPlaced(600n, { holdId: 'h0' })))
       .when(placeHold(401n))
       .thenRejects(rejectedWith('insufficient_funds'));
   });
 
   it('holds points against points, not money', () => {
-    given(withPoints()).when(placeHold(50n, { asset: 'points' })).then([holdPlaced(50n, { asset: 'points' })]);
-    given(funded()).when(placeHold(1n, { asset: 'points' })).thenRejects(rejectedWith('insufficient_funds'));
+    given(withPoints())
+      .when(placeHold(50n, { asset: 'points' }))
+      .then([holdPlaced(50n, { asset: 'points' })]);
+    given(funded())
+      .when(placeHold(1n, { asset: 'points' }))
+      .thenRejects(rejectedWith('insufficient_funds'));
   });
 
   it('decides nothing for the same hold again; refuses another hold under a used id', () => {
-    given(log(deposited(1_000n, 1), holdPlaced(600n))).when(placeHold(600n)).thenNothing();
-    given(log(deposited(1_000n, 1), holdPlaced(600n))).when(placeHold(5n)).thenRejects(rejectedWith('hold_exists'));
+    given(log(deposited(1_000n, 1), holdPlaced(600n)))
+      .when(placeHold(600n))
+      .thenNothing();
+    given(log(deposited(1_000n, 1), holdPlaced(600n)))
+      .when(placeHold(5n))
+      .thenRejects(rejectedWith('hold_exists'));
   });
 });
 
@@ -89,7 +103,14 @@ describe('wallet decider: CaptureHold', () => {
       .then([
         {
           type: 'HoldCaptured',
-          data: { holdId: 'h1', asset: 'money', amount: 600n, released: 0n, occurredAtMs: 7_000, counterparty: 'w2' },
+          data: {
+            holdId: 'h1',
+            asset: 'money',
+            amount: 600n,
+            released: 0n,
+            occurredAtMs: 7_000,
+            counterparty: 'w2',
+          },
         },
       ]);
     given(held())
@@ -123,10 +144,17 @@ const released = (amount: bigint, reason: 'released' | 'expired' = 'released', o
 describe('wallet decider: ReleaseHold and ExpireHold', () => {
   const held = () => log(deposited(1_000n, 1), holdPlaced(600n));
   const release: WalletCommand = { type: 'ReleaseHold', walletId: 'w1', holdId: 'h1', occurredAtMs: 8_000 };
-  const expire = (nowMs: number): WalletCommand => ({ type: 'ExpireHold', walletId: 'w1', holdId: 'h1', nowMs });
+  const expire = (nowMs: number): WalletCommand => ({
+    type: 'ExpireHold',
+    walletId: 'w1',
+    holdId: 'h1',
+    nowMs,
+  });
 
   it('releases the hold: available again, balance unchanged', () => {
-    given(held()).when(release).then([{ type: 'HoldReleased', data: released(600n) }]);
+    given(held())
+      .when(release)
+      .then([{ type: 'HoldReleased', data: released(600n) }]);
     given(held())
       .when(release)
       .thenStateMatches({ balances: { money: { balance: 1_000n, held: 0n } } });
@@ -148,7 +176,9 @@ describe('wallet decider: ReleaseHold and ExpireHold', () => {
 
 describe('wallet decider: TransferOut and TransferIn', () => {
   it('moves out what is available', () => {
-    given(funded()).when(transferOut(1_000n)).then([transferredOut(1_000n)]);
+    given(funded())
+      .when(transferOut(1_000n))
+      .then([transferredOut(1_000n)]);
     given(funded())
       .when(transferOut(300n))
       .thenStateMatches({ balances: { money: { balance: 700n, held: 0n } } });
@@ -156,7 +186,9 @@ describe('wallet decider: TransferOut and TransferIn', () => {
 
   it('refuses more than available, held amounts included, and nothing is decided', () => {
     given(funded()).when(transferOut(1_001n)).thenRejects(rejectedWith('insufficient_funds'));
-    given(log(deposited(1_000n, 1), holdPlaced(600n))).when(transferOut(401n)).thenRejects(rejectedWith('insufficient_funds'));
+    given(log(deposited(1_000n, 1), holdPlaced(600n)))
+      .when(transferOut(401n))
+      .thenRejects(rejectedWith('insufficient_funds'));
     given([]).when(transferOut(1n, 'points')).thenRejects(rejectedWith('insufficient_funds'));
   });
 
@@ -182,7 +214,14 @@ describe('wallet decider: TransferOut and TransferIn', () => {
       .then([
         {
           type: 'TransferredIn',
-          data: { transferId: 't1', asset: 'points', amount: 70n, from: 'w2', occurredAtMs: 6_000, memo: 'thanks' },
+          data: {
+            transferId: 't1',
+            asset: 'points',
+            amount: 70n,
+            from: 'w2',
+            occurredAtMs: 6_000,
+            memo: 'thanks',
+          },
         },
       ]);
     given(withPoints())
