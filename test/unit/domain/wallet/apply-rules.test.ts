@@ -58,12 +58,18 @@ describe('wallet decider: ApplyRules', () => {
   });
 
   it('decides at most eventsMax adjustments at once (one transaction); the rest on the next decision', () => {
+    // f1 needs two adjustments (volume taken back, bonus given), f2 and f3 one each.
+    const verdict = { f1: [['bonus', 1n]], f2: [], f3: [] } satisfies Record<string, [string, bigint][]>;
     given(history())
-      .when(applyRules({ f1: [], f2: [], f3: [] }, { eventsMax: 2 }))
+      .when(applyRules(verdict, { eventsMax: 3 }))
       .then([
         bare(adjusted('f1', 'volume', -10n, 2, takeBack)),
+        bare(adjusted('f1', 'bonus', 1n, 2, backtest)),
         bare(adjusted('f2', 'volume', -10n, 2, takeBack)),
       ]);
+    given(history())
+      .when(applyRules(verdict, { eventsMax: 1 }))
+      .then([bare(adjusted('f1', 'volume', -10n, 2, takeBack))]);
   });
 
   it('once nothing differs, marks the facts in range as governed by the version', () => {
