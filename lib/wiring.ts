@@ -149,6 +149,28 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read-write',
   },
   {
+    name: 'holds',
+    entry: 'functions/handlers/holds.ts',
+    description:
+      'POST /wallets/{wallet_id}/holds and …/holds/{hold_id}/capture|release: reserve, spend or free part of a wallet',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'POST', path: '/wallets/{wallet_id}/holds', auth: { scopes: ['transfers:write'] } },
+      {
+        method: 'POST',
+        path: '/wallets/{wallet_id}/holds/{hold_id}/capture',
+        auth: { scopes: ['transfers:write'] },
+      },
+      {
+        method: 'POST',
+        path: '/wallets/{wallet_id}/holds/{hold_id}/release',
+        auth: { scopes: ['transfers:write'] },
+      },
+    ],
+    tableAccess: 'read-write',
+  },
+  {
     name: 'details',
     entry: 'functions/handlers/details.ts',
     description: 'GET /details/{wallet_id}: balance and AboveThreshold flag (original wallet service JSON)',

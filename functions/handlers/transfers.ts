@@ -7,9 +7,8 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { contendedProblem, problemOf, WRITE_OUTCOMES } from '#app/outcomes.ts';
 import { type TransferDeps, transfer } from '#app/transfer.ts';
-import { DomainError } from '#domain/errors.ts';
-import { formatMinor, parseAmountMinor } from '#domain/money.ts';
-import type { Asset } from '#domain/wallet.ts';
+import { formatMinor } from '#domain/money.ts';
+import { type Asset, parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { logger } from '#http/observability.ts';
@@ -24,16 +23,6 @@ const transferBody = z.strictObject({
   memo: z.string().max(500).optional(),
 });
 
-/** Points are whole and above zero; money is an exact decimal (parseAmountMinor). */
-function parseAmount(asset: Asset, amount: number | string): bigint {
-  if (asset === 'money') return parseAmountMinor(amount);
-  const text = typeof amount === 'number' ? String(amount) : amount.trim();
-  if (!/^\d{1,18}$/.test(text) || BigInt(text) === 0n) {
-    throw new DomainError('invalid_amount', 'Points are a whole number above zero.');
-  }
-  return BigInt(text);
-}
-
 const amountJson = (asset: Asset, amount: bigint) =>
   asset === 'money' ? formatMinor(amount) : amount.toString();
 
@@ -45,7 +34,7 @@ export function makeTransfersHandler(deps: () => TransferDeps) {
     if (key === undefined)
       throw badRequest('missing-idempotency-key', 'POST /transfers needs an Idempotency-Key header.');
     const [from, to] = [parseWalletId(body.from), parseWalletId(body.to)];
-    const amount = parseAmount(body.asset, body.amount);
+    const amount = parseAssetAmount(body.asset, body.amount);
     const { asset, memo } = body;
     const payloadHash = sha256Hex(
       canonicalJson({ operation: 'transfer', from, to, asset, amount, memo: memo ?? null }),

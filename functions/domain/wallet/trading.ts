@@ -10,6 +10,7 @@
  * both be recorded: the loser decides again, against a state that includes the winner's spend.
  */
 import { DomainError } from '../errors.ts';
+import { parseAmountMinor } from '../money.ts';
 import type { Asset, TradingCommand } from './commands.ts';
 import type { RecordedEvent, TradingEvent, WalletEvent } from './events.ts';
 import type { AssetBalance, Hold, WalletState } from './state.ts';
@@ -220,4 +221,14 @@ export function tradingMoves(event: TradingEvent): { asset: Asset; balance: bigi
     case 'TransferredIn':
       return { asset, balance: event.data.amount, held: 0n };
   }
+}
+
+/** A client's amount of an asset: money an exact decimal (minor units), points whole; above zero. */
+export function parseAssetAmount(asset: Asset, amount: unknown): bigint {
+  if (asset === 'money') return parseAmountMinor(amount);
+  const text = typeof amount === 'number' ? String(amount) : typeof amount === 'string' ? amount.trim() : '';
+  if (!/^\d{1,18}$/.test(text) || BigInt(text) === 0n) {
+    throw new DomainError('invalid_amount', 'Points are a whole number above zero.');
+  }
+  return BigInt(text);
 }

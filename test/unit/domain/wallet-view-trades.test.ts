@@ -3,7 +3,7 @@ import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
 
-const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000 };
+const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
 
 /** Events in the lanes given (lane 0 unless said), each at the next version of its lane. */
 function log(...entries: (WalletEvent & { lane?: number })[]): RecordedEvent[] {
@@ -12,16 +12,35 @@ function log(...entries: (WalletEvent & { lane?: number })[]): RecordedEvent[] {
     const lane = entry.lane ?? 0;
     const version = (heads.get(lane) ?? 0) + 1;
     heads.set(lane, version);
-    return { ...entry, walletId: 'w1', lane, version, eventId: `e${index}`, recordedAtMs: index } as RecordedEvent;
+    return {
+      ...entry,
+      walletId: 'w1',
+      lane,
+      version,
+      eventId: `e${index}`,
+      recordedAtMs: index,
+    } as RecordedEvent;
   });
 }
 
 const history = log(
   { type: 'Deposited', data: { amountMinor: 10_000n, occurredAtMs: 1 }, lane: 2 },
-  { type: 'TransferredOut', data: { transferId: 't1', asset: 'money', amount: 2_500n, to: 'w2', occurredAtMs: 2 } },
-  { type: 'TransferredIn', data: { transferId: 't2', asset: 'points', amount: 70n, from: 'w3', occurredAtMs: 3 } },
-  { type: 'HoldPlaced', data: { holdId: 'h1', asset: 'points', amount: 50n, expiresAtMs: 9, occurredAtMs: 4 } },
-  { type: 'HoldPlaced', data: { holdId: 'h2', asset: 'money', amount: 1_000n, expiresAtMs: 9, occurredAtMs: 5 } },
+  {
+    type: 'TransferredOut',
+    data: { transferId: 't1', asset: 'money', amount: 2_500n, to: 'w2', occurredAtMs: 2 },
+  },
+  {
+    type: 'TransferredIn',
+    data: { transferId: 't2', asset: 'points', amount: 70n, from: 'w3', occurredAtMs: 3 },
+  },
+  {
+    type: 'HoldPlaced',
+    data: { holdId: 'h1', asset: 'points', amount: 50n, expiresAtMs: 9, occurredAtMs: 4 },
+  },
+  {
+    type: 'HoldPlaced',
+    data: { holdId: 'h2', asset: 'money', amount: 1_000n, expiresAtMs: 9, occurredAtMs: 5 },
+  },
   {
     type: 'HoldCaptured',
     data: { holdId: 'h2', asset: 'money', amount: 400n, released: 600n, occurredAtMs: 6 },
@@ -51,18 +70,15 @@ describe('the wallet view folds holds and transfers', () => {
   it('keeps transfers in the balance when a correction recomputes it from the deposits', () => {
     const corrected = [
       ...history,
-      ...log(
-        ...history.filter((event) => event.lane === 0),
-        {
-          type: 'EventCorrected',
-          data: {
-            target: { eventId: 'e0', lane: 2, version: 1, type: 'Deposited' },
-            action: 'amend',
-            reason: 'typo',
-            deposit: { amountMinor: 20_000n, occurredAtMs: 1 },
-          },
+      ...log(...history.filter((event) => event.lane === 0), {
+        type: 'EventCorrected',
+        data: {
+          target: { eventId: 'e0', lane: 2, version: 1, type: 'Deposited' },
+          action: 'amend',
+          reason: 'typo',
+          deposit: { amountMinor: 20_000n, occurredAtMs: 1 },
         },
-      ).slice(-1),
+      }).slice(-1),
     ];
     expect(rebuildView('w1', corrected, CONFIG).balanceMinor).toBe(20_000n - 2_900n);
   });
