@@ -171,6 +171,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read-write',
   },
   {
+    name: 'offers',
+    entry: 'functions/handlers/offers.ts',
+    description:
+      "POST /offers (the seller's lot held), POST /offers/{offer_id}/accept|cancel, GET /offers/{offer_id}: the offer book",
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'POST', path: '/offers', auth: { scopes: ['transfers:write'] } },
+      { method: 'GET', path: '/offers/{offer_id}', auth: { scopes: ['wallets:read'] } },
+      { method: 'POST', path: '/offers/{offer_id}/accept', auth: { scopes: ['transfers:write'] } },
+      { method: 'POST', path: '/offers/{offer_id}/cancel', auth: { scopes: ['transfers:write'] } },
+    ],
+    tableAccess: 'read-write',
+  },
+  {
     name: 'details',
     entry: 'functions/handlers/details.ts',
     description: 'GET /details/{wallet_id}: balance and AboveThreshold flag (original wallet service JSON)',

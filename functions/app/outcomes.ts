@@ -72,6 +72,8 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   hold_exists: refusal('hold_exists', 409, 'Hold exists'),
   hold_not_expired: refusal('hold_not_expired', 409, 'Hold not expired'),
   invalid_transfer: refusal('invalid_transfer', 400, 'Bad request'),
+  offer_not_open: refusal('offer_not_open', 409, 'Offer not open'),
+  offer_not_found: refusal('offer_not_found', 404, 'Not found'),
 };
 
 /** The outcomes that are not domain errors but still refuse or defer a write. */

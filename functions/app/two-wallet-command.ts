@@ -54,7 +54,8 @@ export interface TwoWalletWrite<C extends WalletCommand> {
 
 export interface WalletPart<C extends WalletCommand> {
   walletId: string;
-  command: (state: WalletState) => C | DomainError;
+  /** One command, or several decided in turn (each against the state after the ones before). */
+  command: (state: WalletState) => C | readonly C[] | DomainError;
 }
 
 export type TwoWalletOutcome =
@@ -104,11 +105,11 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
     const decided: { walletId: string; expected: StreamHead; events: NewEvent[] }[] = [];
     for (const [index, part] of write.wallets.entries()) {
       const { head, state } = read[index] as { head: StreamHead; state: WalletState };
-      const command = part.command(state);
-      if (isDomainError(command)) return { kind: 'rejected', error: command };
-      const decision = decide(command, state);
-      if (isDomainError(decision)) return { kind: 'rejected', error: decision };
-      decided.push({ walletId: part.walletId, expected: head, events: write.stamp(decision, command) });
+      const commands = part.command(state);
+      if (isDomainError(commands)) return { kind: 'rejected', error: commands };
+      const events = decideInTurn(part.walletId, head, state, commands, write.stamp);
+      if (isDomainError(events)) return { kind: 'rejected', error: events };
+      decided.push({ walletId: part.walletId, expected: head, events });
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
     if (empty === decided.length) return { kind: 'unchanged' };
@@ -158,6 +159,35 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   if (lastConflict === undefined)
     throw new Error('handleTwoWalletCommand: out of attempts without a conflict');
   return { kind: 'contended', conflicts, lastConflict };
+}
+
+/** Decides each command against the state after the events of the ones before (placed where they will land). */
+function decideInTurn<C extends WalletCommand>(
+  walletId: string,
+  head: StreamHead,
+  state: WalletState,
+  commands: C | readonly C[],
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[],
+): NewEvent[] | DomainError {
+  const list: readonly C[] = Array.isArray(commands) ? commands : [commands as C];
+  const events: NewEvent[] = [];
+  let current = state;
+  for (const command of list) {
+    const decision = decide(command, current);
+    if (isDomainError(decision)) return decision;
+    const stamped = stamp(decision, command);
+    current = foldWallet(
+      stamped.map((event, index) => ({
+        ...event,
+        walletId,
+        lane: 0,
+        version: head.version + events.length + 1 + index,
+      })),
+      current,
+    );
+    events.push(...stamped);
+  }
+  return events;
 }
 
 async function replayOf(

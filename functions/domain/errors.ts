@@ -40,6 +40,10 @@ export const DOMAIN_ERROR_CODES = [
   'hold_not_expired',
   /** A transfer that can never be valid (from and to the same wallet). */
   'invalid_transfer',
+  /** The offer was filled, cancelled or expired. */
+  'offer_not_open',
+  /** No offer has the id. */
+  'offer_not_found',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -105,6 +105,8 @@ export type TradingCommand =
       expiresAtMs: number;
       occurredAtMs: number;
       memo?: string;
+      /** When the hold backs an offer on the book: what the whole lot is offered for. */
+      offer?: OfferTerms;
     }
   | {
       /** Take `amount` (all when absent) of an active hold; the rest is released. */
@@ -144,3 +146,8 @@ export type TradingCommand =
       occurredAtMs: number;
       memo?: string;
     };
+
+/** An offer's price for its whole lot (the held amount). */
+export interface OfferTerms {
+  price: { asset: Asset; amount: bigint };
+}

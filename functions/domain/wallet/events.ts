@@ -2,7 +2,7 @@
  * The wallet's events: past tense, carrying everything a read model needs; amounts in minor units.
  * Pure types: the decider emits `WalletEvent`s, the store gives them a place (`RecordedEvent`).
  */
-import type { Asset } from './commands.ts';
+import type { Asset, OfferTerms } from './commands.ts';
 
 /** Events are past tense and carry everything a read model needs; amounts in minor units. */
 export type WalletEvent =
@@ -130,6 +130,7 @@ export type TradingEvent =
         expiresAtMs: number;
         occurredAtMs: number;
         memo?: string;
+        offer?: OfferTerms;
       };
     }
   | {

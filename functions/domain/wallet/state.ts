@@ -4,7 +4,7 @@
  * debits will be decided against them, the rest because corrections and rule applications are.
  */
 import { covers, type EffectiveFact, type HeldPoints } from './adjustments.ts';
-import type { Asset } from './commands.ts';
+import type { Asset, OfferTerms } from './commands.ts';
 import type { RecordedEvent, WalletEventType } from './events.ts';
 
 type Recorded<T extends WalletEventType> = RecordedEvent & { type: T };
@@ -56,6 +56,10 @@ export interface Hold {
   amount: bigint;
   expiresAtMs: number;
   status: 'active' | 'captured' | 'released' | 'expired';
+  /** Set when the hold backs an offer. */
+  offer?: OfferTerms;
+  /** Who took a captured hold (the buyer of an offer), when the capture named one. */
+  counterparty?: string;
 }
 
 const zero = (): AssetBalance => ({ balance: 0n, held: 0n, floor: 0n });

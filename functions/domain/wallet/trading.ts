@@ -106,11 +106,19 @@ function placeHold(
   }
   const refused = spendable(state, command.asset, command.amount, command.walletId);
   if (refused) return refused;
-  const { holdId, asset, amount, expiresAtMs, occurredAtMs, memo } = command;
+  const { holdId, asset, amount, expiresAtMs, occurredAtMs, memo, offer } = command;
   return [
     {
       type: 'HoldPlaced',
-      data: { holdId, asset, amount, expiresAtMs, occurredAtMs, ...(memo === undefined ? {} : { memo }) },
+      data: {
+        holdId,
+        asset,
+        amount,
+        expiresAtMs,
+        occurredAtMs,
+        ...(memo === undefined ? {} : { memo }),
+        ...(offer === undefined ? {} : { offer }),
+      },
     },
   ];
 }
@@ -180,12 +188,21 @@ export function applyTrading(
   });
   switch (event.type) {
     case 'HoldPlaced': {
-      const { holdId, amount, expiresAtMs } = event.data;
-      holds.set(holdId, { holdId, asset, amount, expiresAtMs, status: 'active' });
+      const { holdId, amount, expiresAtMs, offer } = event.data;
+      holds.set(holdId, {
+        holdId,
+        asset,
+        amount,
+        expiresAtMs,
+        status: 'active',
+        ...(offer ? { offer } : {}),
+      });
       return moved();
     }
-    case 'HoldCaptured':
-      return end(holds, event.data.holdId, 'captured', moved) ?? balances;
+    case 'HoldCaptured': {
+      const { counterparty } = event.data;
+      return end(holds, event.data.holdId, 'captured', moved, counterparty) ?? balances;
+    }
     case 'HoldReleased':
       return end(holds, event.data.holdId, event.data.reason, moved) ?? balances;
     default:
@@ -198,11 +215,12 @@ function end(
   holdId: string,
   status: Hold['status'],
   balances: () => Balances,
+  counterparty?: string,
 ): Balances | undefined {
   const hold = holds.get(holdId);
   // The decider ends a hold once; a log that says otherwise changes nothing the second time.
   if (hold === undefined || hold.status !== 'active') return undefined;
-  holds.set(holdId, { ...hold, status });
+  holds.set(holdId, { ...hold, status, ...(counterparty === undefined ? {} : { counterparty }) });
   return balances();
 }
 

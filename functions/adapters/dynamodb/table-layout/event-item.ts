@@ -108,6 +108,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       expiresAtMs: numberAttr,
       occurredAtMs: numberAttr,
       memo: z.string().optional(),
+      offer: z.object({ price: z.object({ asset, amount: bigintAttr }) }).optional(),
     }),
   }),
   z.object({
