@@ -186,6 +186,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read-write',
   },
   {
+    name: 'transactions',
+    entry: 'functions/handlers/transactions.ts',
+    description: 'GET /wallets/{wallet_id}/transactions: money and points movements, newest first, paginated',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'GET', path: '/wallets/{wallet_id}/transactions', auth: { scopes: ['wallets:read'] } },
+    ],
+    tableAccess: 'read',
+  },
+  {
     name: 'details',
     entry: 'functions/handlers/details.ts',
     description: 'GET /details/{wallet_id}: balance and AboveThreshold flag (original wallet service JSON)',

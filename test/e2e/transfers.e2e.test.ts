@@ -78,6 +78,28 @@ describe('POST /transfers', () => {
     expect(events.events[0]?.data).toMatchObject({ from: w1, amount: '40.25', memo: 'rent' });
   });
 
+  it('lists the movements newest first, page by page: GET /wallets/{id}/transactions', async () => {
+    const [w1, w2] = [unique('w1'), unique('w2')];
+    await deposit(w1, '100.50');
+    expect((await transfer({ from: w1, to: w2, asset: 'money', amount: '40.25' })).status).toBe(201);
+    const page = async (query: string) =>
+      (await (await fetch(`${runtime.url}/wallets/${w1}/transactions${query}`)).json()) as {
+        transactions: { kind: string; amount: string; counterparty: string | null; type: string }[];
+        nextCursor: string | null;
+      };
+    const all = await page('');
+    expect(all.transactions.map(({ kind, amount, counterparty }) => [kind, amount, counterparty])).toEqual([
+      ['transfer-out', '-40.25', w2],
+      ['deposit', '100.5', null],
+    ]);
+    const first = await page('?limit=1');
+    expect(first.transactions.map((line) => line.kind)).toEqual(['transfer-out']);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await page(`?limit=1&cursor=${first.nextCursor}`);
+    expect(second.transactions.map((line) => line.kind)).toEqual(['deposit']);
+    expect(second.nextCursor).toBeNull();
+  });
+
   it('refuses more than available with 409 /insufficient-funds and writes nothing', async () => {
     const [w1, w2] = [unique('w1'), unique('w2')];
     await deposit(w1, '10');
