@@ -54,10 +54,12 @@ export function decideTrading(
       return endHold(state, command.holdId, 'expired', command.nowMs);
     }
     case 'TransferOut': {
-      const refused = spendable(state, command.asset, command.amount, command.walletId);
+      const lapsed = lapse(state, command.asset, command.occurredAtMs);
+      const refused = spendable(state, command.asset, command.amount, command.walletId, lapsed.freed);
       if (refused) return refused;
       const { transferId, asset, amount, to, occurredAtMs, memo } = command;
       return [
+        ...lapsed.events,
         {
           type: 'TransferredOut',
           data: { transferId, asset, amount, to, occurredAtMs, ...(memo === undefined ? {} : { memo }) },
@@ -76,20 +78,48 @@ export function decideTrading(
   }
 }
 
-/** A refusal when spending `amount` of `asset` would take available below the floor. */
+/**
+ * A refusal when spending `amount` of `asset` would take available below the floor; `freed` is
+ * what expired holds ended in the same decision give back.
+ */
 function spendable(
   state: WalletState,
   asset: Asset,
   amount: bigint,
   walletId: string,
+  freed = 0n,
 ): DomainError | undefined {
   if (amount <= 0n) return new DomainError('invalid_amount', 'The amount must be above zero.');
   const position = state.balances[asset];
-  if (available(position) - amount >= position.floor) return undefined;
+  const free = available(position) + freed;
+  if (free - amount >= position.floor) return undefined;
   return new DomainError(
     'insufficient_funds',
-    `Wallet ${walletId} has ${available(position)} ${asset} available (minor units for money); ${amount} was asked.`,
+    `Wallet ${walletId} has ${free} ${asset} available (minor units for money); ${amount} was asked.`,
   );
+}
+
+/** At most this many expired holds are ended by one spend (one transaction holds at most 98 events). */
+const LAPSE_MAX = 50;
+
+/**
+ * Holds of `asset` past their expiry at `atMs` end with the spend that meets them (HoldReleased,
+ * reason expired): what they reserved is available to it, with no sweep needed first. The time
+ * is the command's, so deciding again gives the same events.
+ */
+function lapse(state: WalletState, asset: Asset, atMs: number): { events: WalletEvent[]; freed: bigint } {
+  const events: WalletEvent[] = [];
+  let freed = 0n;
+  for (const hold of state.holds.values()) {
+    if (events.length >= LAPSE_MAX) break;
+    if (hold.status !== 'active' || hold.asset !== asset || atMs < hold.expiresAtMs) continue;
+    events.push({
+      type: 'HoldReleased',
+      data: { holdId: hold.holdId, asset, amount: hold.amount, reason: 'expired', occurredAtMs: atMs },
+    });
+    freed += hold.amount;
+  }
+  return { events, freed };
 }
 
 function placeHold(
@@ -104,10 +134,12 @@ function placeHold(
       ? []
       : new DomainError('hold_exists', `Hold ${command.holdId} exists with another asset or amount.`);
   }
-  const refused = spendable(state, command.asset, command.amount, command.walletId);
+  const lapsed = lapse(state, command.asset, command.occurredAtMs);
+  const refused = spendable(state, command.asset, command.amount, command.walletId, lapsed.freed);
   if (refused) return refused;
   const { holdId, asset, amount, expiresAtMs, occurredAtMs, memo, offer } = command;
   return [
+    ...lapsed.events,
     {
       type: 'HoldPlaced',
       data: {
@@ -129,6 +161,12 @@ function captureHold(
 ): readonly WalletEvent[] | DomainError {
   const hold = activeHold(state, command.holdId);
   if (hold instanceof DomainError) return hold;
+  if (command.occurredAtMs >= hold.expiresAtMs) {
+    return new DomainError(
+      'hold_not_active',
+      `Hold ${hold.holdId} expired; an expired hold cannot be captured.`,
+    );
+  }
   const amount = command.amount ?? hold.amount;
   if (amount <= 0n || amount > hold.amount) {
     return new DomainError('invalid_amount', `A capture of hold ${hold.holdId} takes 1 to ${hold.amount}.`);

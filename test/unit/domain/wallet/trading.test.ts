@@ -229,3 +229,75 @@ describe('wallet decider: TransferOut and TransferIn', () => {
       .thenStateMatches({ balances: { points: { balance: 120n, held: 0n } } });
   });
 });
+
+describe('wallet decider: expired holds and offers', () => {
+  const expired = () => log(deposited(1_000n, 1), holdPlaced(600n, { expiresAtMs: 6_000 }));
+
+  it('a spend at or after a hold expiry ends the hold as expired and may spend what it freed', () => {
+    given(expired())
+      .when(transferOut(1_000n))
+      .then([
+        {
+          type: 'HoldReleased',
+          data: { holdId: 'h1', asset: 'money', amount: 600n, reason: 'expired', occurredAtMs: 6_000 },
+        },
+        transferredOut(1_000n),
+      ]);
+    given(expired())
+      .when(transferOut(1_000n))
+      .thenStateMatches({ balances: { money: { balance: 0n, held: 0n } } });
+    // Before the expiry the hold still reserves its amount.
+    given(log(deposited(1_000n, 1), holdPlaced(600n, { expiresAtMs: 6_001 })))
+      .when(transferOut(401n))
+      .thenRejects(rejectedWith('insufficient_funds'));
+  });
+
+  it('only holds of the asset spent lapse with it', () => {
+    given(log(deposited(1_000n, 1), ...withPoints(), holdPlaced(50n, { asset: 'points', expiresAtMs: 1 })))
+      .when(transferOut(10n))
+      .then([transferredOut(10n)]);
+  });
+
+  it('refuses to capture a hold past its expiry', () => {
+    given(log(deposited(1_000n, 1), holdPlaced(600n, { expiresAtMs: 7_000 })))
+      .when({ type: 'CaptureHold', walletId: 'w1', holdId: 'h1', occurredAtMs: 7_000 })
+      .thenRejects(rejectedWith('hold_not_active', /expired/));
+  });
+
+  it("keeps an offer's price on its hold, and who captured it", () => {
+    const offer = { price: { asset: 'money' as Asset, amount: 500n } };
+    given(withPoints())
+      .when({ ...placeHold(50n, { asset: 'points' }), offer })
+      .thenStateMatches({
+        holds: new Map([
+          [
+            'h1',
+            { holdId: 'h1', asset: 'points', amount: 50n, expiresAtMs: 10_000, status: 'active', offer },
+          ],
+        ]),
+      });
+    given(
+      log(...withPoints(), {
+        ...holdPlaced(50n, { asset: 'points' }),
+        data: { ...holdPlaced(50n, { asset: 'points' }).data, offer },
+      }),
+    )
+      .when({ type: 'CaptureHold', walletId: 'w1', holdId: 'h1', occurredAtMs: 7_000, counterparty: 'buyer' })
+      .thenStateMatches({
+        holds: new Map([
+          [
+            'h1',
+            {
+              holdId: 'h1',
+              asset: 'points',
+              amount: 50n,
+              expiresAtMs: 10_000,
+              status: 'captured',
+              offer,
+              counterparty: 'buyer',
+            },
+          ],
+        ]),
+      });
+  });
+});
