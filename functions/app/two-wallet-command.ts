@@ -29,7 +29,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
-import { readWallet } from './read-events.ts';
+import { readAll, readWallet } from './read-events.ts';
 
 /**
  * Many spenders of one hot wallet lose to each other (one wins per round), so this path allows
@@ -71,16 +71,52 @@ export type TwoWalletOutcome =
   | { kind: 'key-reused' }
   | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
 
+/**
+ * States folded by this instance, by wallet, with the last version of each lane they include. The
+ * log is append-only, so a cached state stays true: an attempt reads only the events after it
+ * (the tail), not the whole log again. Bounded; the oldest entry goes first.
+ */
+const STATES_CACHED_MAX = 1_000;
+type StateCache = Map<string, { state: WalletState; lanes: Record<number, number> }>;
+/** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
+const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
+
 /** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
 async function exactState(
   store: EventStore,
   walletId: string,
 ): Promise<{ head: StreamHead; state: WalletState }> {
+  let cachedStates = cachedStatesByStore.get(store);
+  if (cachedStates === undefined) {
+    cachedStates = new Map();
+    cachedStatesByStore.set(store, cachedStates);
+  }
   const head = await store.head(walletId, 0);
-  const events = (await readWallet(store, walletId)).filter(
-    (event) => event.lane !== 0 || event.version <= head.version,
-  );
-  return { head, state: foldWallet(events, initialWalletState()) };
+  const cached = cachedStates.get(walletId);
+  let events: RecordedEvent[];
+  if (cached === undefined) {
+    events = (await readWallet(store, walletId)).filter(
+      (event) => event.lane !== 0 || event.version <= head.version,
+    );
+  } else {
+    events = [];
+    for (const lane of await store.lanes(walletId)) {
+      const fromVersion = (cached.lanes[lane] ?? 0) + 1;
+      const toVersion = lane === 0 ? head.version : undefined;
+      if (toVersion !== undefined && toVersion < fromVersion) continue;
+      events.push(
+        ...(await readAll(store, walletId, lane, {
+          fromVersion,
+          ...(toVersion === undefined ? {} : { toVersion }),
+        })),
+      );
+    }
+  }
+  const state = foldWallet(events, cached?.state ?? initialWalletState());
+  cachedStates.delete(walletId);
+  cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
+  if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
+  return { head, state };
 }
 
 export async function handleTwoWalletCommand<C extends WalletCommand>(
