@@ -171,6 +171,64 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read-write',
   },
   {
+    name: 'transfers',
+    entry: 'functions/handlers/transfers.ts',
+    description:
+      'POST /transfers: move money or points between two wallets in one transaction, exactly once per Idempotency-Key',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [{ method: 'POST', path: '/transfers', auth: { scopes: ['transfers:write'] } }],
+    tableAccess: 'read-write',
+  },
+  {
+    name: 'holds',
+    entry: 'functions/handlers/holds.ts',
+    description:
+      'POST /wallets/{wallet_id}/holds and …/holds/{hold_id}/capture|release: reserve, spend or free part of a wallet',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'POST', path: '/wallets/{wallet_id}/holds', auth: { scopes: ['transfers:write'] } },
+      {
+        method: 'POST',
+        path: '/wallets/{wallet_id}/holds/{hold_id}/capture',
+        auth: { scopes: ['transfers:write'] },
+      },
+      {
+        method: 'POST',
+        path: '/wallets/{wallet_id}/holds/{hold_id}/release',
+        auth: { scopes: ['transfers:write'] },
+      },
+    ],
+    tableAccess: 'read-write',
+  },
+  {
+    name: 'offers',
+    entry: 'functions/handlers/offers.ts',
+    description:
+      "POST /offers (the seller's lot held), POST /offers/{offer_id}/accept|cancel, GET /offers/{offer_id}: the offer book",
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'POST', path: '/offers', auth: { scopes: ['transfers:write'] } },
+      { method: 'GET', path: '/offers/{offer_id}', auth: { scopes: ['wallets:read'] } },
+      { method: 'POST', path: '/offers/{offer_id}/accept', auth: { scopes: ['transfers:write'] } },
+      { method: 'POST', path: '/offers/{offer_id}/cancel', auth: { scopes: ['transfers:write'] } },
+    ],
+    tableAccess: 'read-write',
+  },
+  {
+    name: 'transactions',
+    entry: 'functions/handlers/transactions.ts',
+    description: 'GET /wallets/{wallet_id}/transactions: money and points movements, newest first, paginated',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'GET', path: '/wallets/{wallet_id}/transactions', auth: { scopes: ['wallets:read'] } },
+    ],
+    tableAccess: 'read',
+  },
+  {
     name: 'details',
     entry: 'functions/handlers/details.ts',
     description: 'GET /details/{wallet_id}: balance and AboveThreshold flag (original wallet service JSON)',

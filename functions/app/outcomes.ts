@@ -66,6 +66,14 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   invalid_amendment: refusal('invalid_amendment', 422, 'Invalid amendment'),
   rule_failed: refusal('rule_failed', 422, 'A rule failed on the amended fact'),
   rule_set_missing: refusal('rule_set_missing', 409, 'Rule set missing'),
+  insufficient_funds: refusal('insufficient_funds', 409, 'Insufficient funds'),
+  hold_not_found: refusal('hold_not_found', 404, 'Not found'),
+  hold_not_active: refusal('hold_not_active', 409, 'Hold not active'),
+  hold_exists: refusal('hold_exists', 409, 'Hold exists'),
+  hold_not_expired: refusal('hold_not_expired', 409, 'Hold not expired'),
+  invalid_transfer: refusal('invalid_transfer', 400, 'Bad request'),
+  offer_not_open: refusal('offer_not_open', 409, 'Offer not open'),
+  offer_not_found: refusal('offer_not_found', 404, 'Not found'),
 };
 
 /** The outcomes that are not domain errors but still refuse or defer a write. */

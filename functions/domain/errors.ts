@@ -27,6 +27,23 @@ export const DOMAIN_ERROR_CODES = [
   'rule_failed',
   /** The rule set version that governs a fact is not stored. */
   'rule_set_missing',
+  // Spends (wallet/trading.ts).
+  /** Spending the amount would take `balance − held` below the asset's floor. */
+  'insufficient_funds',
+  /** No hold has the id. */
+  'hold_not_found',
+  /** The hold was captured, released or expired already: a hold ends once. */
+  'hold_not_active',
+  /** Another hold has the id already. */
+  'hold_exists',
+  /** An expiry asked for before the hold's expiry time. */
+  'hold_not_expired',
+  /** A transfer that can never be valid (from and to the same wallet). */
+  'invalid_transfer',
+  /** The offer was filled, cancelled or expired. */
+  'offer_not_open',
+  /** No offer has the id. */
+  'offer_not_found',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -8,6 +8,7 @@ import {
   type WindowDeposit,
 } from './threshold.ts';
 import { assertNever, type RecordedEvent } from './wallet.ts';
+import { applyTrade } from './wallet-view-trades.ts';
 
 /**
  * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
@@ -45,6 +46,12 @@ export interface WalletView {
   adjustmentCount: number;
   /** The deposits corrections changed, by (lane, version): kept so a deposit applied after its correction counts as corrected. */
   corrections: DepositCorrection[];
+  /** Money moved by transfers and captures (in minus out), in `balanceMinor` too; then what holds reserve. */
+  moneyMovedMinor: bigint;
+  moneyHeldMinor: bigint;
+  pointsHeld: bigint;
+  /** Trading events (holds, captures, releases, transfers) applied. */
+  tradeCount: number;
   /** The latest `recordedAtMs` applied: from the log, not a clock, so rebuilds agree. */
   updatedAtMs: number;
   /** The threshold rule the flag was computed with; a change of configuration forces a rebuild. */
@@ -70,6 +77,10 @@ export const emptyView = (walletId: string, config: ThresholdConfig): WalletView
   correctionCount: 0,
   adjustmentCount: 0,
   corrections: [],
+  moneyMovedMinor: 0n,
+  moneyHeldMinor: 0n,
+  pointsHeld: 0n,
+  tradeCount: 0,
   updatedAtMs: 0,
   thresholdMinor: config.thresholdMinor,
   windowMs: config.windowMs,
@@ -145,6 +156,13 @@ export function projectEvents(
         if (outcome === 'needs-history') return { kind: 'needs-history' };
         break;
       }
+      case 'HoldPlaced':
+      case 'HoldCaptured':
+      case 'HoldReleased':
+      case 'TransferredOut':
+      case 'TransferredIn':
+        applyTrade(next, event);
+        break;
       default:
         return assertNever(event);
     }
@@ -192,7 +210,7 @@ function applyCorrection(
   next.correctionCount += 1;
   if (applied && history !== undefined) {
     const deposits = effectiveDeposits(next, history);
-    next.balanceMinor = deposits.reduce((sum, deposit) => sum + deposit.amountMinor, 0n);
+    next.balanceMinor = deposits.reduce((sum, deposit) => sum + deposit.amountMinor, next.moneyMovedMinor);
     next.threshold = thresholdFromDeposits(deposits, config);
   }
   return 'applied';

@@ -10,3 +10,4 @@ export * from './wallet/decide.ts';
 export * from './wallet/events.ts';
 export * from './wallet/evolve.ts';
 export * from './wallet/state.ts';
+export * from './wallet/trading.ts';

@@ -85,7 +85,33 @@ export function auditEventJson(
               }),
         },
       };
+    case 'HoldPlaced':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          amount: amountJson(event.data.asset, event.data.amount),
+          expiresAt: iso(event.data.expiresAtMs),
+        },
+      };
+    case 'HoldCaptured':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          amount: amountJson(event.data.asset, event.data.amount),
+          released: amountJson(event.data.asset, event.data.released),
+        },
+      };
+    case 'HoldReleased':
+    case 'TransferredOut':
+    case 'TransferredIn':
+      return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount) } };
     default:
       return assertNever(event);
   }
 }
+
+/** An amount as the API shows it: money as its exact decimal text, points as a number. */
+const amountJson = (asset: 'money' | 'points', amount: bigint): string | number =>
+  asset === 'money' ? formatMinor(amount) : Number(amount);

@@ -17,7 +17,17 @@ export function walletJson(walletId: string, view: WalletView, asOf?: string): s
     `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
     `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
     `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}` +
-    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`}}`
+    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`},"assets":${assetsJson(view)}}`
+  );
+}
+
+/** Per asset: balance, held and available (balance − held); money as exact decimals. */
+function assetsJson(view: WalletView): string {
+  const asset = (balance: bigint, held: bigint, format: (value: bigint) => string) =>
+    `{"balance":${format(balance)},"held":${format(held)},"available":${format(balance - held)}}`;
+  return (
+    `{"money":${asset(view.balanceMinor, view.moneyHeldMinor, (minor) => formatMinor(minor))},` +
+    `"points":${asset(view.points, view.pointsHeld, (points) => points.toString())}}`
   );
 }
 

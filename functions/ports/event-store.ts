@@ -50,6 +50,20 @@ export interface AppendRequest {
   };
 }
 
+/**
+ * Appends to lane 0 of several wallets (a transfer: two) in one transaction, each conditioned on
+ * its wallet's lane-0 head, with one idempotency record for the whole: all or nothing.
+ */
+export interface AppendTogetherRequest {
+  appends: { walletId: string; expected: StreamHead; events: NewEvent[] }[];
+  idempotency?: AppendRequest['idempotency'];
+}
+
+export type AppendTogetherOutcome =
+  | { kind: 'appended'; appended: { walletId: string; events: RecordedEvent[]; head: StreamHead }[] }
+  | { kind: 'duplicate'; record: IdempotencyRecord }
+  | { kind: 'key-reused'; record: IdempotencyRecord };
+
 /** What an append did: wrote the events, or found the idempotency key used before. */
 export type AppendOutcome =
   | { kind: 'appended'; events: RecordedEvent[]; head: StreamHead }
@@ -93,6 +107,12 @@ export interface EventStore {
    * the version is taken; never writes half.
    */
   append(request: AppendRequest): Promise<AppendOutcome>;
+  /**
+   * Appends to lane 0 of 2+ distinct wallets atomically (see AppendTogetherRequest). Throws
+   * VersionConflictError naming the first wallet whose head moved; writes nothing then. The
+   * idempotency record names the first wallet, and every version and event id, in order.
+   */
+  appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome>;
   /**
    * Events of one lane with `fromVersion <= version <= toVersion`, ascending, one page at a time.
    * Every page is complete and in order; the iteration ends at the end of the range.

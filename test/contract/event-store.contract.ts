@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { appendContract } from './event-store/append.ts';
+import { appendTogetherContract } from './event-store/append-together.ts';
 import { idempotencyContract } from './event-store/idempotency.ts';
 import { contractKit, type EventStoreContractOptions } from './event-store/kit.ts';
 import { readsContract } from './event-store/reads.ts';
@@ -21,5 +22,6 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
     readsContract(kit);
     appendContract(kit);
     idempotencyContract(kit);
+    appendTogetherContract(kit);
   });
 }

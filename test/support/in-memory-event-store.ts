@@ -4,6 +4,8 @@ import type { WalletView } from '#domain/wallet-view.ts';
 import {
   type AppendOutcome,
   type AppendRequest,
+  type AppendTogetherOutcome,
+  type AppendTogetherRequest,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
@@ -84,23 +86,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       });
     }
 
-    let prevHash = expected.hash;
-    const recorded: StoredEvent[] = events.map((event, index) => {
-      const stored: RecordedEvent = {
-        ...structuredClone(event),
-        walletId,
-        lane,
-        version: expected.version + 1 + index,
-        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
-      };
-      const hash = eventHash(prevHash, stored);
-      const withHash = { ...stored, hash, prevHash };
-      prevHash = hash;
-      return withHash;
-    });
-    const lanes = this.wallets.get(walletId) ?? new Map<number, StoredEvent[]>();
-    lanes.set(lane, [...stream, ...recorded]);
-    this.wallets.set(walletId, lanes);
+    const { recorded, head } = this.write(walletId, lane, expected, events, idempotency?.key);
     if (idempotency) {
       this.keys.set(idempotency.key, {
         key: idempotency.key,
@@ -112,11 +98,93 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
         recordedAtMs: events[0]?.recordedAtMs ?? 0,
       });
     }
-    return {
-      kind: 'appended',
-      events: recorded.map(withoutHashes),
-      head: { version: expected.version + recorded.length, hash: prevHash },
-    };
+    return { kind: 'appended', events: recorded.map(withoutHashes), head };
+  }
+
+  /** Chains `events` onto the lane after `expected` (checked by the caller). */
+  private write(
+    walletId: string,
+    lane: number,
+    expected: StreamHead,
+    events: AppendRequest['events'],
+    idempotencyKey: string | undefined,
+  ): { recorded: StoredEvent[]; head: StreamHead } {
+    const stream = this.lane(walletId, lane);
+    let prevHash = expected.hash;
+    const recorded: StoredEvent[] = events.map((event, index) => {
+      const stored: RecordedEvent = {
+        ...structuredClone(event),
+        walletId,
+        lane,
+        version: expected.version + 1 + index,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      };
+      const hash = eventHash(prevHash, stored);
+      const withHash = { ...stored, hash, prevHash };
+      prevHash = hash;
+      return withHash;
+    });
+    const lanes = this.wallets.get(walletId) ?? new Map<number, StoredEvent[]>();
+    lanes.set(lane, [...stream, ...recorded]);
+    this.wallets.set(walletId, lanes);
+    return { recorded, head: { version: expected.version + recorded.length, hash: prevHash } };
+  }
+
+  /** As the DynamoDB adapter: one transaction, so every head is checked before anything is written. */
+  async appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+    const { appends, idempotency } = request;
+    const walletIds = appends.map((append) => append.walletId);
+    if (appends.length < 2 || new Set(walletIds).size !== appends.length) {
+      throw new Error('appendTogether: two or more distinct wallets');
+    }
+    const total = appends.reduce((sum, append) => sum + append.events.length, 0);
+    if (appends.some((append) => append.events.length === 0) || total > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`appendTogether: 1 or more events per wallet, ${EVENTS_PER_APPEND_MAX} at most in all`);
+    }
+    if (idempotency) {
+      const existing = this.keys.get(idempotency.key);
+      if (existing !== undefined) {
+        const record = structuredClone(existing);
+        return existing.payloadHash === idempotency.payloadHash
+          ? { kind: 'duplicate', record }
+          : { kind: 'key-reused', record };
+      }
+    }
+    for (const { walletId, expected } of appends) {
+      const stream = this.lane(walletId, 0);
+      if (expected.version > stream.length) {
+        throw new Error(
+          `appendTogether: expected version ${expected.version} is past the head ${stream.length}`,
+        );
+      }
+      const winner = stream[expected.version];
+      if (winner !== undefined) {
+        throw new VersionConflictError(walletId, 0, expected.version, 'version-taken', {
+          version: winner.version,
+          hash: winner.hash,
+          recordedAtMs: winner.recordedAtMs,
+        });
+      }
+    }
+    // Nothing below awaits or throws: all of it lands, or (above) none of it.
+    const appended: { walletId: string; events: RecordedEvent[]; head: StreamHead }[] = [];
+    for (const { walletId, expected, events } of appends) {
+      const { recorded, head } = this.write(walletId, 0, expected, events, idempotency?.key);
+      appended.push({ walletId, events: recorded.map(withoutHashes), head });
+    }
+    if (idempotency) {
+      const all = appended.flatMap((append) => append.events);
+      this.keys.set(idempotency.key, {
+        key: idempotency.key,
+        payloadHash: idempotency.payloadHash,
+        walletId: walletIds[0] as string,
+        versions: all.map((event) => event.version),
+        eventIds: all.map((event) => event.eventId),
+        response: { ...idempotency.response },
+        recordedAtMs: all[0]?.recordedAtMs ?? 0,
+      });
+    }
+    return { kind: 'appended', appended };
   }
 
   async *read(

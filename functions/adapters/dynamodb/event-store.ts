@@ -15,6 +15,8 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendOutcome,
   type AppendRequest,
+  type AppendTogetherOutcome,
+  type AppendTogetherRequest,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
@@ -23,6 +25,7 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
+import { appendTogether } from './append-together.ts';
 import { eventHash } from './event-hash.ts';
 import { fromEventAttributes, fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -174,6 +177,11 @@ export class DynamoEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /** Lane 0 of several wallets in one TransactWriteItems (see append-together.ts). */
+  appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+    return appendTogether(this.client, this.tableName, request, (key) => this.findIdempotency(key));
   }
 
   async *read(

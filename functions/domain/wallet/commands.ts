@@ -31,7 +31,12 @@ export interface TimeRange {
   toMs?: number;
 }
 
+/** What a wallet holds: money in minor units, points as integers (both bigint). */
+export type Asset = 'money' | 'points';
+export const ASSETS: readonly Asset[] = ['money', 'points'];
+
 export type WalletCommand =
+  | TradingCommand
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';
@@ -83,3 +88,66 @@ export type WalletCommand =
     };
 
 export type WalletCommandType = WalletCommand['type'];
+
+/**
+ * Spends and the credits that pair with them (see trading.ts). All are decided in lane 0 against
+ * the wallet's exact state: a spend does not commute with another spend. Amounts are > 0n
+ * (validated on the way in); time comes in the command, as everywhere in the decider.
+ */
+export type TradingCommand =
+  | {
+      /** Reserve `amount` of `asset`: available drops by it, balance stays. */
+      type: 'PlaceHold';
+      walletId: string;
+      asset: Asset;
+      amount: bigint;
+      holdId: string;
+      expiresAtMs: number;
+      occurredAtMs: number;
+      memo?: string;
+      /** When the hold backs an offer on the book: what the whole lot is offered for. */
+      offer?: OfferTerms;
+    }
+  | {
+      /** Take `amount` (all when absent) of an active hold; the rest is released. */
+      type: 'CaptureHold';
+      walletId: string;
+      holdId: string;
+      amount?: bigint;
+      occurredAtMs: number;
+      /** Where the captured amount goes (another wallet, a merchant), for the record. */
+      counterparty?: string;
+    }
+  | { type: 'ReleaseHold'; walletId: string; holdId: string; occurredAtMs: number }
+  | {
+      /** Decided at or after the hold's `expiresAtMs`; `nowMs` is the clock reading of whoever asks. */
+      type: 'ExpireHold';
+      walletId: string;
+      holdId: string;
+      nowMs: number;
+    }
+  | {
+      type: 'TransferOut';
+      walletId: string;
+      asset: Asset;
+      amount: bigint;
+      transferId: string;
+      to: string;
+      occurredAtMs: number;
+      memo?: string;
+    }
+  | {
+      type: 'TransferIn';
+      walletId: string;
+      asset: Asset;
+      amount: bigint;
+      transferId: string;
+      from: string;
+      occurredAtMs: number;
+      memo?: string;
+    };
+
+/** An offer's price for its whole lot (the held amount). */
+export interface OfferTerms {
+  price: { asset: Asset; amount: bigint };
+}

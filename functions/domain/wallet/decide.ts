@@ -30,6 +30,7 @@ import {
   findByReference,
   type WalletState,
 } from './state.ts';
+import { decideTrading } from './trading.ts';
 
 export type Decision = readonly WalletEvent[] | DomainError;
 
@@ -43,6 +44,13 @@ export function decide(command: WalletCommand, state: WalletState): Decision {
       return correct(command, state);
     case 'ApplyRules':
       return applyRules(command, state);
+    case 'PlaceHold':
+    case 'CaptureHold':
+    case 'ReleaseHold':
+    case 'ExpireHold':
+    case 'TransferOut':
+    case 'TransferIn':
+      return decideTrading(command, state);
     default:
       return assertNever(command);
   }

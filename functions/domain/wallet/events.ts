@@ -2,9 +2,11 @@
  * The wallet's events: past tense, carrying everything a read model needs; amounts in minor units.
  * Pure types: the decider emits `WalletEvent`s, the store gives them a place (`RecordedEvent`).
  */
+import type { Asset, OfferTerms } from './commands.ts';
 
 /** Events are past tense and carry everything a read model needs; amounts in minor units. */
 export type WalletEvent =
+  | TradingEvent
   | {
       type: 'Deposited';
       data: {
@@ -113,3 +115,65 @@ export type RecordedEvent = WalletEvent & {
   recordedAtMs: number;
   idempotencyKey?: string;
 };
+
+/**
+ * Holds and transfers. Each hold ends exactly once: HoldCaptured or HoldReleased (released by
+ * request, by expiry, or the rest of a partial capture: then inside HoldCaptured). All in lane 0.
+ */
+export type TradingEvent =
+  | {
+      type: 'HoldPlaced';
+      data: {
+        holdId: string;
+        asset: Asset;
+        amount: bigint;
+        expiresAtMs: number;
+        occurredAtMs: number;
+        memo?: string;
+        offer?: OfferTerms;
+      };
+    }
+  | {
+      /** `amount` leaves the wallet; `released` (the rest of the hold) is available again. */
+      type: 'HoldCaptured';
+      data: {
+        holdId: string;
+        asset: Asset;
+        amount: bigint;
+        released: bigint;
+        occurredAtMs: number;
+        counterparty?: string;
+      };
+    }
+  | {
+      type: 'HoldReleased';
+      data: {
+        holdId: string;
+        asset: Asset;
+        amount: bigint;
+        reason: 'released' | 'expired';
+        occurredAtMs: number;
+      };
+    }
+  | {
+      type: 'TransferredOut';
+      data: {
+        transferId: string;
+        asset: Asset;
+        amount: bigint;
+        to: string;
+        occurredAtMs: number;
+        memo?: string;
+      };
+    }
+  | {
+      type: 'TransferredIn';
+      data: {
+        transferId: string;
+        asset: Asset;
+        amount: bigint;
+        from: string;
+        occurredAtMs: number;
+        memo?: string;
+      };
+    };

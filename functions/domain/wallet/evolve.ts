@@ -10,9 +10,11 @@ import {
   type AssetBalance,
   type CorrectableEvent,
   effectiveDeposit,
+  type Hold,
   placeKey,
   type WalletState,
 } from './state.ts';
+import { applyTrading, isTradingEvent } from './trading.ts';
 
 /** A state being folded: fresh copies of the collections of the state it started from. */
 interface Draft {
@@ -26,6 +28,7 @@ interface Draft {
   heldPoints: Map<string, ReadonlyMap<string, HeldPoints>>;
   firstAwardVersions: Map<string, number>;
   applications: (RecordedEvent & { type: 'RulesApplied' })[];
+  holds: Map<string, Hold>;
 }
 
 const draftOf = (state: WalletState): Draft => ({
@@ -39,6 +42,7 @@ const draftOf = (state: WalletState): Draft => ({
   heldPoints: new Map(state.points),
   firstAwardVersions: new Map(state.firstAwardVersions),
   applications: [...state.applications],
+  holds: new Map(state.holds),
 });
 
 const stateOf = (draft: Draft): WalletState => ({
@@ -51,6 +55,7 @@ const stateOf = (draft: Draft): WalletState => ({
   points: draft.heldPoints,
   firstAwardVersions: draft.firstAwardVersions,
   applications: draft.applications,
+  holds: draft.holds,
 });
 
 /** The state after one more event. Pure: `state` is left as it was. */
@@ -85,6 +90,12 @@ function apply(draft: Draft, event: RecordedEvent): void {
   draft.lanes[event.lane] = Math.max(draft.lanes[event.lane] ?? 0, event.version);
   remember(draft, event.eventId, event);
   remember(draft, event.idempotencyKey, event);
+  if (isTradingEvent(event)) {
+    const after = applyTrading({ money: draft.money, points: draft.points }, draft.holds, event);
+    draft.money = after.money;
+    draft.points = after.points;
+    return;
+  }
   switch (event.type) {
     case 'Deposited': {
       remember(draft, event.data.factId, event);

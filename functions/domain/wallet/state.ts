@@ -4,6 +4,7 @@
  * debits will be decided against them, the rest because corrections and rule applications are.
  */
 import { covers, type EffectiveFact, type HeldPoints } from './adjustments.ts';
+import type { Asset, OfferTerms } from './commands.ts';
 import type { RecordedEvent, WalletEventType } from './events.ts';
 
 type Recorded<T extends WalletEventType> = RecordedEvent & { type: T };
@@ -14,8 +15,7 @@ export type CorrectableEvent = Recorded<'Deposited'> | Recorded<'FactRecorded'>;
 /**
  * One asset's position. `balance` is credits minus debits (corrections included); `held` is
  * reserved by holds not yet captured or released; `floor` is the lowest `balance − held` may
- * reach: 0n for a wallet, −creditLimit for a card account. Until holds and debits exist, `held`
- * and `floor` stay 0n; they are here so those commands change no shape.
+ * reach: 0n for a wallet, −creditLimit for a card account (no command sets it yet, so it is 0n).
  */
 export interface AssetBalance {
   balance: bigint;
@@ -45,6 +45,21 @@ export interface WalletState {
   firstAwardVersions: ReadonlyMap<string, number>;
   /** Retroactive applications, oldest first (all in lane 0). */
   applications: readonly Recorded<'RulesApplied'>[];
+  /** Every hold ever placed, by hold id: a hold id is used once, and ends once. */
+  holds: ReadonlyMap<string, Hold>;
+}
+
+/** A hold as its events left it (see trading.ts). */
+export interface Hold {
+  holdId: string;
+  asset: Asset;
+  amount: bigint;
+  expiresAtMs: number;
+  status: 'active' | 'captured' | 'released' | 'expired';
+  /** Set when the hold backs an offer. */
+  offer?: OfferTerms;
+  /** Who took a captured hold (the buyer of an offer), when the capture named one. */
+  counterparty?: string;
 }
 
 const zero = (): AssetBalance => ({ balance: 0n, held: 0n, floor: 0n });
@@ -59,6 +74,7 @@ export const initialWalletState = (): WalletState => ({
   points: new Map(),
   firstAwardVersions: new Map(),
   applications: [],
+  holds: new Map(),
 });
 
 export const placeKey = (event: { lane: number; version: number }): string =>

@@ -34,6 +34,10 @@ const VIEW: WalletView = {
     { lane: 0, version: 1, byVersion: 4, effective: null },
     { lane: 1, version: 1, byVersion: 5, effective: { amountMinor: 500_000n, atMs: 60_000 } },
   ],
+  moneyMovedMinor: 0n,
+  moneyHeldMinor: 0n,
+  pointsHeld: 0n,
+  tradeCount: 0,
   updatedAtMs: 1_700_000_000_000,
   thresholdMinor: 1_000_000n,
   windowMs: 120_000,
@@ -145,6 +149,24 @@ describe('DynamoReadModelStore.getView', () => {
       TableName: TABLE,
       Key: { pk: 'WALLET#w1', sk: 'VIEW#WALLET' },
     });
+  });
+
+  it('keeps what holds and transfers moved, for a wallet that traded, and reads it back', async () => {
+    const traded: WalletView = {
+      ...VIEW,
+      moneyMovedMinor: -100n,
+      moneyHeldMinor: 7n,
+      pointsHeld: 3n,
+      tradeCount: 2,
+    };
+    expect(toViewItem(traded)).toMatchObject({
+      moneyMovedMinor: -100n,
+      moneyHeldMinor: 7n,
+      pointsHeld: 3n,
+      tradeCount: 2,
+    });
+    ddbMock.on(GetCommand).resolves({ Item: asReturned(toViewItem(traded)) as Record<string, unknown> });
+    await expect(readModels.getView('w1')).resolves.toEqual(traded);
   });
 
   it('keeps the evicted buckets of a view below the threshold as one list, gaps as 0, and reads them back', async () => {

@@ -8,6 +8,8 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   type AppendOutcome,
   type AppendRequest,
+  type AppendTogetherOutcome,
+  type AppendTogetherRequest,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
@@ -53,6 +55,10 @@ class FaultyStore implements EventStore {
 
   lanes(walletId: string): Promise<number[]> {
     return this.inner.lanes(walletId);
+  }
+
+  appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+    return this.inner.appendTogether(request);
   }
 
   walletIds(page: WalletPageRequest) {

@@ -55,6 +55,7 @@ function scheduled(s: fc.Scheduler, store: InMemoryEventStore): EventStore & Rea
       return store.lanes(walletId);
     },
     append: (request) => store.append(request),
+    appendTogether: (request) => store.appendTogether(request),
     verify: (walletId) => store.verify(walletId),
     walletIds: (page) => store.walletIds(page),
     read: async function* (walletId, lane, range) {

@@ -164,7 +164,8 @@ describe('GET /wallets/{wallet_id}', () => {
     expect(response.headers).toEqual({ 'content-type': 'application/json' });
     // 1 + 2 (fact, award) + 1 + 2 (fact, award) + 1 (fact) events; points 250 + 50.
     expect(response.body).toBe(
-      '{"walletId":"w1","balance":10000.01,"points":300,"aboveThreshold":true,"version":7,"updatedAt":"2026-11-22T10:00:04.500Z"}',
+      '{"walletId":"w1","balance":10000.01,"points":300,"aboveThreshold":true,"version":7,"updatedAt":"2026-11-22T10:00:04.500Z",' +
+        '"assets":{"money":{"balance":10000.01,"held":0,"available":10000.01},"points":{"balance":300,"held":0,"available":300}}}',
     );
   });
 
@@ -172,7 +173,8 @@ describe('GET /wallets/{wallet_id}', () => {
     await deposit('w1', 800_000n, T0);
     await deposit('w1', 200_000n, T0 + 1);
     expect((await getWallet('w1')).body).toBe(
-      '{"walletId":"w1","balance":10000,"points":0,"aboveThreshold":false,"version":2,"updatedAt":"2026-11-22T10:00:00.001Z"}',
+      '{"walletId":"w1","balance":10000,"points":0,"aboveThreshold":false,"version":2,"updatedAt":"2026-11-22T10:00:00.001Z",' +
+        '"assets":{"money":{"balance":10000,"held":0,"available":10000},"points":{"balance":0,"held":0,"available":0}}}',
     );
   });
 

@@ -25,6 +25,10 @@ const eventItemBase = {
   prevHash: z.string(),
 };
 
+const asset = z.enum(['money', 'points']);
+const optional = <T extends Record<string, unknown>>(data: T) =>
+  Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
+
 /** The stored event, one shape per event type. */
 export const eventItemSchema = z.discriminatedUnion('type', [
   z.object({
@@ -92,6 +96,66 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       reason: z.string(),
       deposit: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr }).optional(),
       fact: z.object({ occurredAtMs: numberAttr, dataJson: z.string() }).optional(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('HoldPlaced'),
+    data: z.object({
+      holdId: z.string(),
+      asset,
+      amount: bigintAttr,
+      expiresAtMs: numberAttr,
+      occurredAtMs: numberAttr,
+      memo: z.string().optional(),
+      offer: z.object({ price: z.object({ asset, amount: bigintAttr }) }).optional(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('HoldCaptured'),
+    data: z.object({
+      holdId: z.string(),
+      asset,
+      amount: bigintAttr,
+      released: bigintAttr,
+      occurredAtMs: numberAttr,
+      counterparty: z.string().optional(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('HoldReleased'),
+    data: z.object({
+      holdId: z.string(),
+      asset,
+      amount: bigintAttr,
+      reason: z.enum(['released', 'expired']),
+      occurredAtMs: numberAttr,
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('TransferredOut'),
+    data: z.object({
+      transferId: z.string(),
+      asset,
+      amount: bigintAttr,
+      to: z.string(),
+      occurredAtMs: numberAttr,
+      memo: z.string().optional(),
+    }),
+  }),
+  z.object({
+    ...eventItemBase,
+    type: z.literal('TransferredIn'),
+    data: z.object({
+      transferId: z.string(),
+      asset,
+      amount: bigintAttr,
+      from: z.string(),
+      occurredAtMs: numberAttr,
+      memo: z.string().optional(),
     }),
   }),
 ]);
@@ -226,5 +290,16 @@ export function fromEventItemSchema(item: unknown): StoredEvent {
         },
       };
     }
+    // Optional fields absent rather than undefined, as the decider made them (hashes depend on it).
+    case 'HoldPlaced':
+      return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
+    case 'HoldCaptured':
+      return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
+    case 'HoldReleased':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'TransferredOut':
+      return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
+    case 'TransferredIn':
+      return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
   }
 }

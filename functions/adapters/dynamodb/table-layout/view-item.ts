@@ -36,6 +36,11 @@ const viewItemSchema = z.object({
   corrections: z
     .array(z.tuple([numberAttr, numberAttr, numberAttr, bigintAttr.nullable(), numberAttr.nullable()]))
     .optional(),
+  // Absent on views stored before trading existed: nothing moved or held then.
+  moneyMovedMinor: bigintAttr.optional(),
+  moneyHeldMinor: bigintAttr.optional(),
+  pointsHeld: bigintAttr.optional(),
+  tradeCount: numberAttr.optional(),
   updatedAtMs: numberAttr,
   thresholdMinor: bigintAttr,
   windowMs: numberAttr,
@@ -76,6 +81,15 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
       entry.effective?.amountMinor ?? null,
       entry.effective?.atMs ?? null,
     ]),
+    // Only for wallets that traded: the others' items stay as they were (read back as zeros).
+    ...(view.tradeCount === 0
+      ? {}
+      : {
+          moneyMovedMinor: view.moneyMovedMinor,
+          moneyHeldMinor: view.moneyHeldMinor,
+          pointsHeld: view.pointsHeld,
+          tradeCount: view.tradeCount,
+        }),
     updatedAtMs: view.updatedAtMs,
     thresholdMinor: view.thresholdMinor,
     windowMs: view.windowMs,
@@ -134,6 +148,10 @@ export function fromViewItem(item: unknown): WalletView {
       byVersion,
       effective: amountMinor === null || atMs === null ? null : { amountMinor, atMs },
     })),
+    moneyMovedMinor: parsed.moneyMovedMinor ?? 0n,
+    moneyHeldMinor: parsed.moneyHeldMinor ?? 0n,
+    pointsHeld: parsed.pointsHeld ?? 0n,
+    tradeCount: parsed.tradeCount ?? 0,
     updatedAtMs: parsed.updatedAtMs,
     thresholdMinor: parsed.thresholdMinor,
     windowMs: parsed.windowMs,

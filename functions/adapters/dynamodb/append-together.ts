@@ -1,0 +1,131 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import {
+  type AppendTogetherOutcome,
+  type AppendTogetherRequest,
+  type IdempotencyRecord,
+  VersionConflictError,
+} from '#ports/event-store.ts';
+import { eventHash } from './event-hash.ts';
+import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+
+/**
+ * Lane 0 of several wallets in ONE TransactWriteItems: every event item is a create-only put (the
+ * version lock of its wallet), plus the idempotency record. DynamoDB applies all or none, so a
+ * transfer never debits one wallet without crediting the other. No locks are held between
+ * requests: a lost race is a cancelled transaction, never a wait, so no deadlock can form.
+ */
+/** The same bound as a single append (event-store.ts): DynamoDB's 100 items less two. */
+const EVENTS_PER_APPEND_MAX = 98;
+
+export async function appendTogether(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  request: AppendTogetherRequest,
+  findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+): Promise<AppendTogetherOutcome> {
+  const { appends, idempotency } = request;
+  const walletIds = appends.map((append) => append.walletId);
+  if (appends.length < 2 || new Set(walletIds).size !== appends.length) {
+    throw new Error('appendTogether: two or more distinct wallets');
+  }
+  const total = appends.reduce((sum, append) => sum + append.events.length, 0);
+  if (appends.some((append) => append.events.length === 0) || total > EVENTS_PER_APPEND_MAX) {
+    throw new Error(`appendTogether: 1 or more events per wallet, ${EVENTS_PER_APPEND_MAX} at most in all`);
+  }
+  const transactItems: NonNullable<TransactWriteCommand['input']['TransactItems']> = [];
+  /** Which wallet (index into appends) each transact item belongs to; the key is last. */
+  const owners: number[] = [];
+  const appended = appends.map(({ walletId, expected, events }, owner) => {
+    let prevHash = expected.hash;
+    const recorded = events.map((event, index) => {
+      const stored: RecordedEvent = {
+        ...event,
+        walletId,
+        lane: 0,
+        version: expected.version + 1 + index,
+        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+      };
+      const hash = eventHash(prevHash, stored);
+      transactItems.push({
+        Put: {
+          TableName: tableName,
+          Item: toEventItem(stored, prevHash, hash),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+      owners.push(owner);
+      prevHash = hash;
+      return stored;
+    });
+    return {
+      walletId,
+      events: recorded,
+      head: { version: expected.version + recorded.length, hash: prevHash },
+    };
+  });
+  const all = appended.flatMap((append) => append.events);
+  if (idempotency) {
+    transactItems.push({
+      Put: {
+        TableName: tableName,
+        Item: toIdempotencyItem({
+          key: idempotency.key,
+          payloadHash: idempotency.payloadHash,
+          walletId: walletIds[0] as string,
+          versions: all.map((event) => event.version),
+          eventIds: all.map((event) => event.eventId),
+          response: idempotency.response,
+          recordedAtMs: all[0]?.recordedAtMs ?? 0,
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+  }
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+    return { kind: 'appended', appended };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const reasons = error.CancellationReasons ?? [];
+    const keyReason = idempotency ? reasons[transactItems.length - 1] : undefined;
+    if (idempotency && keyReason?.Code === 'ConditionalCheckFailed') {
+      const record = keyReason.Item
+        ? fromIdempotencyItem(unmarshall(keyReason.Item, { wrapNumbers: (text: string) => text }))
+        : await findIdempotency(idempotency.key);
+      if (record === undefined)
+        throw new Error('appendTogether: idempotency record vanished after a key conflict');
+      return record.payloadHash === idempotency.payloadHash
+        ? { kind: 'duplicate', record }
+        : { kind: 'key-reused', record };
+    }
+    const failed = reasons.findIndex(
+      (reason, index) => index < owners.length && reason.Code === 'ConditionalCheckFailed',
+    );
+    if (failed >= 0) {
+      const append = appends[owners[failed] as number] as AppendTogetherRequest['appends'][number];
+      const winner = reasons[failed]?.Item;
+      const taken = winner
+        ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text }))
+        : undefined;
+      throw new VersionConflictError(
+        append.walletId,
+        0,
+        append.expected.version,
+        'version-taken',
+        taken ? { version: taken.version, hash: taken.hash, recordedAtMs: taken.recordedAtMs } : undefined,
+      );
+    }
+    const conflicted = reasons.findIndex((reason) => reason.Code === 'TransactionConflict');
+    if (conflicted >= 0) {
+      const append = appends[owners[conflicted] ?? 0] as AppendTogetherRequest['appends'][number];
+      throw new VersionConflictError(append.walletId, 0, append.expected.version, 'transaction-conflict');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The command handler's two-wallet path (a transfer, an offer accepted): each wallet's command is
+ * decided against that wallet's exact state (lane 0 up to the head read first, plus its credit
+ * lanes), and both wallets' events are appended in ONE transaction conditioned on both lane-0
+ * heads (EventStore.appendTogether). If either head moved, nothing is written and both are read
+ * and decided again, a bounded number of times, with a jittered pause between attempts.
+ *
+ * No deadlock is possible: nothing is locked. A traditional design locks wallet A then B while
+ * another request locks B then A, and each waits for the other; here a request holds nothing
+ * while it decides, and the store applies or cancels the whole transaction at once, so a lost
+ * race is a cancelled attempt (retried), never a wait. Some request always wins each round.
+ */
+import { type DomainError, isDomainError } from '#domain/errors.ts';
+import {
+  decide,
+  foldWallet,
+  initialWalletState,
+  type RecordedEvent,
+  type WalletCommand,
+  type WalletEvent,
+  type WalletState,
+} from '#domain/wallet.ts';
+import {
+  type EventStore,
+  isVersionConflict,
+  type NewEvent,
+  type StoredResponse,
+  type StreamHead,
+  type VersionConflictError,
+} from '#ports/event-store.ts';
+import { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
+import { readAll, readWallet } from './read-events.ts';
+
+/**
+ * Many spenders of one hot wallet lose to each other (one wins per round), so this path allows
+ * more rounds than a single lane-0 command, spread out by jitter.
+ */
+export const TWO_WALLET_ATTEMPTS_MAX = 40;
+
+/**
+ * The pause after a lost race grows to this cap (jittered): spenders of one hot wallet that keep
+ * meeting spread out in time instead of cancelling each other's transactions round after round.
+ */
+const TWO_WALLET_BACKOFF_CAP_MS = 250;
+
+export interface TwoWalletWrite<C extends WalletCommand> {
+  /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
+  wallets: readonly [WalletPart<C>, WalletPart<C>];
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
+  idempotency?: { key: string; payloadHash: string };
+  /** The response stored with the idempotency record, from the events as they will be recorded. */
+  respond?: (events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
+}
+
+export interface WalletPart<C extends WalletCommand> {
+  walletId: string;
+  /** One command, or several decided in turn (each against the state after the ones before). */
+  command: (state: WalletState) => C | readonly C[] | DomainError;
+}
+
+export type TwoWalletOutcome =
+  | {
+      kind: 'recorded';
+      events: [RecordedEvent[], RecordedEvent[]];
+      response?: StoredResponse;
+      conflicts: number;
+    }
+  | { kind: 'unchanged' }
+  | { kind: 'replayed'; response: StoredResponse }
+  | { kind: 'rejected'; error: DomainError }
+  | { kind: 'key-reused' }
+  | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
+
+/**
+ * States folded by this instance, by wallet, with the last version of each lane they include. The
+ * log is append-only, so a cached state stays true: an attempt reads only the events after it
+ * (the tail), not the whole log again. Bounded; the oldest entry goes first.
+ */
+const STATES_CACHED_MAX = 1_000;
+type StateCache = Map<string, { state: WalletState; lanes: Record<number, number> }>;
+/** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
+const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
+
+/** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
+async function exactState(
+  store: EventStore,
+  walletId: string,
+): Promise<{ head: StreamHead; state: WalletState }> {
+  let cachedStates = cachedStatesByStore.get(store);
+  if (cachedStates === undefined) {
+    cachedStates = new Map();
+    cachedStatesByStore.set(store, cachedStates);
+  }
+  const head = await store.head(walletId, 0);
+  const cached = cachedStates.get(walletId);
+  let events: RecordedEvent[];
+  if (cached === undefined) {
+    events = (await readWallet(store, walletId)).filter(
+      (event) => event.lane !== 0 || event.version <= head.version,
+    );
+  } else {
+    events = [];
+    for (const lane of await store.lanes(walletId)) {
+      const fromVersion = (cached.lanes[lane] ?? 0) + 1;
+      const toVersion = lane === 0 ? head.version : undefined;
+      if (toVersion !== undefined && toVersion < fromVersion) continue;
+      events.push(
+        ...(await readAll(store, walletId, lane, {
+          fromVersion,
+          ...(toVersion === undefined ? {} : { toVersion }),
+        })),
+      );
+    }
+  }
+  const state = foldWallet(events, cached?.state ?? initialWalletState());
+  cachedStates.delete(walletId);
+  cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
+  if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
+  return { head, state };
+}
+
+export async function handleTwoWalletCommand<C extends WalletCommand>(
+  deps: { store: EventStore; retry?: RetryPolicy },
+  write: TwoWalletWrite<C>,
+): Promise<TwoWalletOutcome> {
+  const retry = deps.retry ?? defaultRetryPolicy;
+  if (write.wallets[0].walletId === write.wallets[1].walletId) {
+    throw new Error('handleTwoWalletCommand: two distinct wallets');
+  }
+  if (write.idempotency && !write.respond) {
+    throw new Error('handleTwoWalletCommand: an idempotent write stores a response: pass respond');
+  }
+  // A key used before answers as it did, before anything is decided: the funds the original
+  // request spent are gone, so deciding again would refuse what already succeeded.
+  const used = write.idempotency && (await replayOf(deps.store, write.idempotency));
+  if (used) return used;
+  let conflicts = 0;
+  let lastConflict: VersionConflictError | undefined;
+  for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX; attempt++) {
+    const read = await Promise.all(write.wallets.map((part) => exactState(deps.store, part.walletId)));
+    const decided: { walletId: string; expected: StreamHead; events: NewEvent[] }[] = [];
+    for (const [index, part] of write.wallets.entries()) {
+      const { head, state } = read[index] as { head: StreamHead; state: WalletState };
+      const commands = part.command(state);
+      if (isDomainError(commands)) return { kind: 'rejected', error: commands };
+      const events = decideInTurn(part.walletId, head, state, commands, write.stamp);
+      if (isDomainError(events)) return { kind: 'rejected', error: events };
+      decided.push({ walletId: part.walletId, expected: head, events });
+    }
+    const empty = decided.filter((part) => part.events.length === 0).length;
+    if (empty === decided.length) return { kind: 'unchanged' };
+    if (empty > 0) throw new Error('handleTwoWalletCommand: one wallet decided events, the other none');
+    const recorded = decided.map(({ walletId, expected, events }) =>
+      events.map((event, index) => ({
+        ...event,
+        walletId,
+        lane: 0,
+        version: expected.version + 1 + index,
+        ...(write.idempotency ? { idempotencyKey: write.idempotency.key } : {}),
+      })),
+    ) as [RecordedEvent[], RecordedEvent[]];
+    const response = write.respond?.(recorded);
+    try {
+      const outcome = await deps.store.appendTogether({
+        appends: decided,
+        ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
+      });
+      switch (outcome.kind) {
+        case 'appended':
+          return {
+            kind: 'recorded',
+            events: [outcome.appended[0]?.events ?? [], outcome.appended[1]?.events ?? []],
+            ...(response ? { response } : {}),
+            conflicts,
+          };
+        case 'duplicate':
+          return { kind: 'replayed', response: outcome.record.response };
+        case 'key-reused':
+          return { kind: 'key-reused' };
+      }
+    } catch (error) {
+      if (!isVersionConflict(error)) throw error;
+      conflicts++;
+      lastConflict = error;
+      const ceilingMs = Math.min(
+        Math.max(retry.backoffCapMs, TWO_WALLET_BACKOFF_CAP_MS),
+        Math.max(retry.backoffBaseMs, 5) * 2 ** Math.min(attempt, 16),
+      );
+      await retry.sleep(retry.random() * ceilingMs);
+    }
+  }
+  // Out of attempts: perhaps our own twin (the same key) won.
+  const twin = write.idempotency && (await replayOf(deps.store, write.idempotency));
+  if (twin) return twin;
+  if (lastConflict === undefined)
+    throw new Error('handleTwoWalletCommand: out of attempts without a conflict');
+  return { kind: 'contended', conflicts, lastConflict };
+}
+
+/** Decides each command against the state after the events of the ones before (placed where they will land). */
+function decideInTurn<C extends WalletCommand>(
+  walletId: string,
+  head: StreamHead,
+  state: WalletState,
+  commands: C | readonly C[],
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[],
+): NewEvent[] | DomainError {
+  const list: readonly C[] = Array.isArray(commands) ? commands : [commands as C];
+  const events: NewEvent[] = [];
+  let current = state;
+  for (const command of list) {
+    const decision = decide(command, current);
+    if (isDomainError(decision)) return decision;
+    const stamped = stamp(decision, command);
+    current = foldWallet(
+      stamped.map((event, index) => ({
+        ...event,
+        walletId,
+        lane: 0,
+        version: head.version + events.length + 1 + index,
+      })),
+      current,
+    );
+    events.push(...stamped);
+  }
+  return events;
+}
+
+async function replayOf(
+  store: EventStore,
+  idempotency: { key: string; payloadHash: string },
+): Promise<TwoWalletOutcome | undefined> {
+  const record = await store.findIdempotency(idempotency.key);
+  if (record === undefined) return undefined;
+  return record.payloadHash === idempotency.payloadHash
+    ? { kind: 'replayed', response: record.response }
+    : { kind: 'key-reused' };
+}

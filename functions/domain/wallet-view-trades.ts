@@ -1,0 +1,25 @@
+import { type TradingEvent, tradingMoves } from './wallet.ts';
+
+/** The parts of the wallet view (wallet-view.ts) that holds and transfers move. */
+export interface TradedView {
+  balanceMinor: bigint;
+  points: bigint;
+  moneyMovedMinor: bigint;
+  moneyHeldMinor: bigint;
+  pointsHeld: bigint;
+  tradeCount: number;
+}
+
+/** Folds a hold, capture, release or transfer into `next` (in place). Sums only, so any order of the same events gives the same view. */
+export function applyTrade(next: TradedView, event: TradingEvent): void {
+  const { asset, balance, held } = tradingMoves(event);
+  if (asset === 'money') {
+    next.moneyMovedMinor += balance;
+    next.balanceMinor += balance;
+    next.moneyHeldMinor += held;
+  } else {
+    next.points += balance;
+    next.pointsHeld += held;
+  }
+  next.tradeCount += 1;
+}
