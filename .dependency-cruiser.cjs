@@ -72,6 +72,19 @@ module.exports = {
       to: { path: '^functions/(handlers|cli|composition)/' },
     },
     {
+      name: 'wiring-read-by-roots',
+      severity: 'error',
+      comment:
+        'The wiring table (environment names, function specs) is read by CDK and the composition roots ' +
+        '(Lambda, local runtime, CLI); adapters take plain config. The table layout keeps TABLE, the one key shape.',
+      from: {
+        path: '^(functions|lib|bin)/',
+        pathNot:
+          '^(lib/|bin/|functions/(composition|cli)/|functions/adapters/local/|functions/adapters/dynamodb/table-layout/)',
+      },
+      to: { path: '^lib/wiring\\.ts$' },
+    },
+    {
       name: 'runtime-not-into-tests',
       severity: 'error',
       comment: 'Shipped code never imports test code.',

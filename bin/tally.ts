@@ -94,7 +94,13 @@ async function runRules(values: Values, positionals: string[], io: Io): Promise<
   if (table !== undefined) {
     const { createDocumentClient } = await import('#adapters/dynamodb/client.ts');
     const { DynamoRuleSetStore } = await import('#adapters/dynamodb/rule-sets.ts');
-    const store = new DynamoRuleSetStore(createDocumentClient(), table);
+    const { ENV } = await import('#lib/wiring.ts');
+    // The CLI is a composition root: it reads DynamoDB Local's endpoint, if any, from the wiring's name.
+    const endpoint = process.env[ENV.dynamodbEndpoint] || undefined;
+    const store = new DynamoRuleSetStore(
+      createDocumentClient(endpoint === undefined ? {} : { endpoint }),
+      table,
+    );
     const outcome = await store.publish({
       text,
       textHash: sha256Hex(text),

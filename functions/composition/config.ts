@@ -3,8 +3,8 @@ import { ENV } from '#lib/wiring.ts';
 
 /**
  * What a function instance is configured with, read from the environment names the wiring table
- * declares (lib/wiring.ts). The composition root is the only runtime code that reads them; the
- * adapters' own `*FromEnv` builders are called from here too.
+ * declares (lib/wiring.ts). The composition root is the only runtime code that reads them: the
+ * adapters take plain values (a table name, an endpoint, a queue URL) and never see the wiring.
  */
 export interface LambdaConfig {
   /**
@@ -26,3 +26,29 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfi
     snapshotEvery: snapshotEveryFromEnv(env),
   };
 }
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A name the stack always sets; a missing one is a deployment error, not a client's. */
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** The single table's name (ENV.tableName). */
+export const tableNameFromEnv = (env: Env = process.env): string => required(env, ENV.tableName);
+
+/** DynamoDB Local's endpoint (ENV.dynamodbEndpoint), set only locally; else the region's. */
+export const dynamodbEndpointFromEnv = (env: Env = process.env): string | undefined =>
+  env[ENV.dynamodbEndpoint] || undefined;
+
+/** The local SQS emulator's endpoint (ENV.sqsEndpoint), set only locally; else the region's. */
+export const sqsEndpointFromEnv = (env: Env = process.env): string | undefined =>
+  env[ENV.sqsEndpoint] || undefined;
+
+/** The URL of one of the function's queues; only functions that use a queue are given its URL. */
+export const queueUrlFromEnv = (
+  queue: 'eventsQueueUrl' | 'eventsDlqUrl' | 'jobsQueueUrl',
+  env: Env = process.env,
+): string => required(env, ENV[queue]);

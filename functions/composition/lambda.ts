@@ -2,10 +2,8 @@
 import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
-import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
-import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
-import { eventsQueueFromEnv, toMessageBody } from '#adapters/sqs/events-queue.ts';
-import { jobQueueFromEnv } from '#adapters/sqs/jobs-queue.ts';
+import type { Stores } from '#adapters/dynamodb/stores.ts';
+import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { DepositDeps } from '#app/deposit.ts';
 import type { IngestDeps } from '#app/ingest.ts';
@@ -15,6 +13,7 @@ import type { JobDeps } from '#app/jobs.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
+import { deadLettersFromEnv, eventsQueueFromEnv, jobQueueFromEnv, storesFromEnv } from './adapters.ts';
 import { configFromEnv } from './config.ts';
 
 /**

@@ -1,6 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '#lib/wiring.ts';
 
 /** Called with every document client this process creates, e.g. to add instrumentation. */
 export type ClientObserver = (client: DynamoDBDocumentClient) => void;
@@ -30,11 +29,13 @@ export const QUIET_LOGGER = {
 /**
  * The document client every adapter uses. Numbers come back as their decimal text (never a float)
  * so the item schemas can turn them into exact integers; empty values are removed on write.
+ * `endpoint` is DynamoDB Local's (the composition root reads it from the environment); without
+ * one, the client talks to the function's region with the function's role.
  */
 export function createDocumentClient(
   options: { endpoint?: string; region?: string } = {},
 ): DynamoDBDocumentClient {
-  const endpoint = options.endpoint ?? process.env[ENV.dynamodbEndpoint];
+  const endpoint = options.endpoint;
   const client = new DynamoDBClient({
     ...(endpoint
       ? {
@@ -53,10 +54,4 @@ export function createDocumentClient(
   });
   for (const observe of observers) observe(documentClient);
   return documentClient;
-}
-
-export function tableNameFromEnv(): string {
-  const name = process.env[ENV.tableName];
-  if (!name) throw new Error(`${ENV.tableName} is not set`);
-  return name;
 }

@@ -1,9 +1,9 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventStore } from '#ports/event-store.ts';
 import type { JobStore } from '#ports/jobs.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
-import { createDocumentClient, tableNameFromEnv } from './client.ts';
 import { DynamoEventStore } from './event-store.ts';
 import { DynamoJobStore } from './jobs.ts';
 import { DynamoReadModelStore } from './read-models.ts';
@@ -18,20 +18,13 @@ export interface Stores {
   jobs: JobStore;
 }
 
-let fromEnv: Stores | undefined;
-
-/** The stores for this function instance, built on first use from the environment. */
-export function storesFromEnv(): Stores {
-  if (fromEnv === undefined) {
-    const client = createDocumentClient();
-    const table = tableNameFromEnv();
-    fromEnv = {
-      events: new DynamoEventStore(client, table),
-      readModels: new DynamoReadModelStore(client, table),
-      ruleSets: new DynamoRuleSetStore(client, table),
-      snapshots: new DynamoSnapshotStore(client, table),
-      jobs: new DynamoJobStore(client, table),
-    };
-  }
-  return fromEnv;
+/** Every store on one document client and one table (the single-table design). */
+export function createStores(client: DynamoDBDocumentClient, table: string): Stores {
+  return {
+    events: new DynamoEventStore(client, table),
+    readModels: new DynamoReadModelStore(client, table),
+    ruleSets: new DynamoRuleSetStore(client, table),
+    snapshots: new DynamoSnapshotStore(client, table),
+    jobs: new DynamoJobStore(client, table),
+  };
 }

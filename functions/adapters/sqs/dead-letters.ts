@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ENV } from '#lib/wiring.ts';
 import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
-import { isFifoQueue, queueUrlFromEnv, sqsClientFromEnv } from './client.ts';
+import { isFifoQueue } from './client.ts';
 
 /** SQS message attribute values are limited by the message size only; keep reasons readable. */
 const ATTRIBUTE_CHARS_MAX = 1_024;
@@ -64,9 +63,4 @@ export class SqsDeadLetterQueue implements DeadLetterSink {
       }),
     );
   }
-}
-
-/** The events DLQ of this function instance (ENV.eventsDlqUrl). */
-export function deadLettersFromEnv(): DeadLetterSink {
-  return new SqsDeadLetterQueue(sqsClientFromEnv(), queueUrlFromEnv(ENV.eventsDlqUrl));
 }

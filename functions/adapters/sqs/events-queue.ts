@@ -5,8 +5,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ENV } from '#lib/wiring.ts';
-import { isFifoQueue, queueUrlFromEnv, sqsClientFromEnv } from './client.ts';
+import { isFifoQueue } from './client.ts';
 
 /** SendMessageBatch takes at most this many entries. */
 export const SEND_BATCH_ENTRIES_MAX = 10;
@@ -174,9 +173,4 @@ export class SqsEventsQueue {
     }
     return { sent, failed };
   }
-}
-
-/** The events queue of this function instance (ENV.eventsQueueUrl). */
-export function eventsQueueFromEnv(): SqsEventsQueue {
-  return new SqsEventsQueue(sqsClientFromEnv(), queueUrlFromEnv(ENV.eventsQueueUrl));
 }

@@ -1,8 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { ENV } from '#lib/wiring.ts';
 import type { JobMessage, JobQueue } from '#ports/jobs.ts';
-import { isFifoQueue, sqsClientFromEnv } from './client.ts';
+import { isFifoQueue } from './client.ts';
 import {
   defaultSendRetryPolicy,
   type SendRetryPolicy,
@@ -92,18 +91,4 @@ export class SqsJobQueue implements JobQueue {
       throw new Error(`jobs queue: ${failed.length} of ${messages.length} page(s) not sent: ${shown}${more}`);
     }
   }
-}
-
-let fromEnv: { client: SQSClient; queueUrl: string; queue: SqsJobQueue } | undefined;
-
-/** This function instance's jobs queue (ENV.jobsQueueUrl, on the client of ENV.sqsEndpoint). */
-export function jobQueueFromEnv(): JobQueue {
-  const queueUrl = process.env[ENV.jobsQueueUrl];
-  if (!queueUrl) throw new Error(`${ENV.jobsQueueUrl} is not set`);
-  const client = sqsClientFromEnv();
-  // Rebuilt only when the client or URL changed (tests start one local runtime after another).
-  if (fromEnv === undefined || fromEnv.client !== client || fromEnv.queueUrl !== queueUrl) {
-    fromEnv = { client, queueUrl, queue: new SqsJobQueue(client, queueUrl) };
-  }
-  return fromEnv.queue;
 }

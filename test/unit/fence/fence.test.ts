@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 /**
  * The fence (.dependency-cruiser.cjs, run by `npm run lint`) must catch a violation however deep it
  * is planted. The fixture is a small tree shaped like ours (domain, ports, app, adapters, handlers,
- * with `#` import aliases); each case copies it, plants one file deep in a subfolder, and cruises it
+ * composition, lib/wiring.ts, with `#` import aliases); each case copies it, plants one file deep in a subfolder, and cruises it
  * in-process with the project's own rules.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +29,7 @@ async function violationsOf(plant?: { template: string; at: string }): Promise<s
   const tree = mkdtempSync(join(tmpdir(), 'tally-fence-'));
   trees.push(tree);
   cpSync(join(fixture, 'functions'), join(tree, 'functions'), { recursive: true });
+  cpSync(join(fixture, 'lib'), join(tree, 'lib'), { recursive: true });
   cpSync(join(fixture, 'package.json'), join(tree, 'package.json'));
   if (plant !== undefined) {
     mkdirSync(dirname(join(tree, plant.at)), { recursive: true });
@@ -41,7 +42,7 @@ async function violationsOf(plant?: { template: string; at: string }): Promise<s
   process.chdir(tree);
   try {
     const { output } = await cruise(
-      ['functions'],
+      ['functions', 'lib'],
       {
         validate: true,
         ruleSet: { forbidden: config.forbidden },
@@ -79,6 +80,18 @@ describe('the fence', () => {
   it('catches a use case importing an adapter by a relative path', async () => {
     const at = 'functions/app/queries/deep/planted.ts';
     expect(await violationsOf({ template: 'app-to-adapter.ts', at })).toEqual([`app-no-edges: ${at}`]);
+  });
+
+  it('lets the composition root and the table layout read the wiring table', async () => {
+    const violations = await violationsOf();
+    expect(violations.filter((line) => line.startsWith('wiring-read-by-roots:'))).toEqual([]);
+  });
+
+  it('catches an adapter reading the wiring table, three folders deep', async () => {
+    const at = 'functions/adapters/sqs/deep/planted.ts';
+    expect(await violationsOf({ template: 'adapter-to-wiring.ts', at })).toEqual([
+      `wiring-read-by-roots: ${at}`,
+    ]);
   });
 
   it('catches an import cycle', async () => {

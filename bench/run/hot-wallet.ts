@@ -1,0 +1,73 @@
+/** One hot wallet: independent producers depositing at once, as separate Lambdas would. */
+import { randomIds, systemClock } from '#adapters/clock.ts';
+import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { recordDeposit } from '#app/deposit.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import { log } from './settings.ts';
+
+/** Independent producers on one wallet: each its own client and head cache, like separate Lambdas. */
+export async function hotWallet(
+  endpoint: string,
+  table: string,
+  walletId: string,
+  producers: number,
+  perProducer: number,
+) {
+  let conflicts = 0;
+  let failures = 0;
+  const lanes = new Set<number>();
+  const startMs = performance.now();
+  await Promise.all(
+    Array.from({ length: producers }, async () => {
+      const deps = {
+        store: new DynamoEventStore(createDocumentClient({ endpoint }), table),
+        clock: systemClock,
+        ids: randomIds,
+        heads: new HeadCache(),
+      };
+      for (let i = 0; i < perProducer; i++) {
+        try {
+          const result = await recordDeposit(deps, {
+            walletId,
+            amountMinor: 100n,
+            respond: () => ({ statusCode: 201, body: '{}' }),
+          });
+          if (result.kind === 'recorded') {
+            conflicts += result.conflicts;
+            for (const event of result.events) lanes.add(event.lane);
+          } else {
+            failures++;
+            log(`hot wallet: a deposit failed: ${JSON.stringify(result)}`);
+          }
+        } catch (error) {
+          failures++;
+          log(`hot wallet: a deposit failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }),
+  );
+  const deposits = producers * perProducer;
+  return {
+    deposits,
+    depositsPerSecond: deposits / ((performance.now() - startMs) / 1000),
+    conflictsPerDeposit: conflicts / deposits,
+    failures,
+    lanes: lanes.size,
+  };
+}
+
+export type HotRun = Awaited<ReturnType<typeof hotWallet>>;
+/** Rounds of one shape as one run: total deposits over total time. */
+export function combine(runs: HotRun[]): HotRun {
+  const seconds = runs.reduce((sum, run) => sum + run.deposits / run.depositsPerSecond, 0);
+  const deposits = runs.reduce((sum, run) => sum + run.deposits, 0);
+  return {
+    deposits,
+    depositsPerSecond: deposits / seconds,
+    conflictsPerDeposit:
+      runs.reduce((sum, run) => sum + run.conflictsPerDeposit * run.deposits, 0) / deposits,
+    failures: runs.reduce((sum, run) => sum + run.failures, 0),
+    lanes: Math.max(...runs.map((run) => run.lanes)),
+  };
+}

@@ -1,0 +1,66 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { createStores, type Stores } from '#adapters/dynamodb/stores.ts';
+import { createSqsClient } from '#adapters/sqs/client.ts';
+import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
+import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
+import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
+import type { DeadLetterSink } from '#ports/dead-letters.ts';
+import type { JobQueue } from '#ports/jobs.ts';
+import { dynamodbEndpointFromEnv, queueUrlFromEnv, sqsEndpointFromEnv, tableNameFromEnv } from './config.ts';
+
+/**
+ * The real adapters of a function instance, built from the configuration config.ts reads. Each is
+ * built on first use, so a handler module loads without touching the network or the environment.
+ */
+let stores: Stores | undefined;
+
+/** The stores for this function instance: one document client, the one table. */
+export function storesFromEnv(): Stores {
+  if (stores === undefined) {
+    // Only a local endpoint is passed: without one the client uses the function's region and role.
+    const endpoint = dynamodbEndpointFromEnv();
+    stores = createStores(
+      createDocumentClient(endpoint === undefined ? {} : { endpoint }),
+      tableNameFromEnv(),
+    );
+  }
+  return stores;
+}
+
+let sqs: { endpoint: string | undefined; client: SQSClient } | undefined;
+
+/** This function instance's SQS client, on ENV.sqsEndpoint when set (only locally). */
+export function sqsClientFromEnv(): SQSClient {
+  const endpoint = sqsEndpointFromEnv();
+  // Rebuilt only if the endpoint changed: one process hosts one local runtime at a time, but tests
+  // start several runtimes one after another, each with its own emulator port.
+  if (sqs === undefined || sqs.endpoint !== endpoint) {
+    sqs?.client.destroy();
+    sqs = { endpoint, client: createSqsClient(endpoint === undefined ? {} : { endpoint }) };
+  }
+  return sqs.client;
+}
+
+/** The events queue of this function instance (ENV.eventsQueueUrl). */
+export function eventsQueueFromEnv(): SqsEventsQueue {
+  return new SqsEventsQueue(sqsClientFromEnv(), queueUrlFromEnv('eventsQueueUrl'));
+}
+
+/** The events DLQ of this function instance (ENV.eventsDlqUrl). */
+export function deadLettersFromEnv(): DeadLetterSink {
+  return new SqsDeadLetterQueue(sqsClientFromEnv(), queueUrlFromEnv('eventsDlqUrl'));
+}
+
+let jobs: { client: SQSClient; queueUrl: string; queue: SqsJobQueue } | undefined;
+
+/** This function instance's jobs queue (ENV.jobsQueueUrl, on the client of ENV.sqsEndpoint). */
+export function jobQueueFromEnv(): JobQueue {
+  const queueUrl = queueUrlFromEnv('jobsQueueUrl');
+  const client = sqsClientFromEnv();
+  // Rebuilt only when the client or URL changed (tests start one local runtime after another).
+  if (jobs === undefined || jobs.client !== client || jobs.queueUrl !== queueUrl) {
+    jobs = { client, queueUrl, queue: new SqsJobQueue(client, queueUrl) };
+  }
+  return jobs.queue;
+}
