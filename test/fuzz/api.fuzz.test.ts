@@ -217,8 +217,10 @@ describe('fuzz: every route of the wiring table, in process', () => {
       for (const route of ROUTES) {
         const counts = perRoute.get(`${route.method} ${route.path}`) ?? {};
         const driven = Object.values(counts).reduce((sum, n) => sum + n, 0);
+        // Every route gets a real share; light routes (health, rules) are weighted low on purpose,
+        // so the floor is a count, not a fraction that a seed can undercut.
         expect(driven, `${route.method} ${route.path} was driven`).toBeGreaterThan(
-          TOTAL / ROUTES.length / 20,
+          Math.min(TOTAL / ROUTES.length / 20, 100),
         );
       }
       expect(findings.map((f) => `${f.kind} on ${f.routeKey} (${f.where})`)).toEqual([]);
