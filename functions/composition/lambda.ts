@@ -6,10 +6,12 @@ import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { DepositDeps } from '#app/deposit.ts';
+import type { HoldDeps } from '#app/holds.ts';
 import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
+import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
@@ -56,6 +58,14 @@ export { RULE_SET_TEXT_BYTES_MAX };
 export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
 export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+
+/** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
+export const transferDeps = (): TransferDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+export const holdDeps = (): HoldDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+export const offerDeps = holdDeps;
+
+/** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
+export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
 
 export async function walletReadDeps(): Promise<{
   stores: Pick<Stores, 'events' | 'readModels'>;

@@ -3,6 +3,8 @@ import type { WalletView } from '#domain/wallet-view.ts';
 import type {
   AppendOutcome,
   AppendRequest,
+  AppendTogetherOutcome,
+  AppendTogetherRequest,
   EventStore,
   IdempotencyRecord,
   StreamHead,
@@ -70,6 +72,12 @@ export interface LostAnswer {
   outcome: AppendOutcome;
 }
 
+/** The same, for a two-wallet append (a transfer, an accepted offer). */
+export interface LostTogetherAnswer {
+  request: AppendTogetherRequest;
+  outcome: AppendTogetherOutcome;
+}
+
 /** A stream record, as DynamoDB Streams gives one per event item: a doorbell naming wallet and lane. */
 export interface StreamRecord {
   walletId: string;
@@ -89,6 +97,7 @@ export class Faults {
   readonly counts = new Map<string, number>();
   /** Answers lost to crashes since the op started; the op reads them to learn what took effect. */
   lostAnswers: LostAnswer[] = [];
+  lostTogetherAnswers: LostTogetherAnswer[] = [];
 
   arm(rng: Rng, rates: FaultRates): void {
     this.rng = rng;
@@ -169,6 +178,26 @@ export class FaultyEventStore implements EventStore {
     if (this.faults.roll('crash-after-commit', this.faults.rates.crashAfterCommit)) {
       this.faults.lostAnswers.push({ request, outcome });
       throw new CrashedAfterCommit(`append to ${request.walletId} lane ${request.lane} committed`);
+    }
+    return outcome;
+  }
+
+  /** The same faults as `append`: nothing written on a conflict, written but unanswered on a crash. */
+  async appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+    this.faults.beforeCall();
+    const [first] = request.appends;
+    if (
+      first !== undefined &&
+      this.faults.roll('transaction-conflict', this.faults.rates.transactionConflict)
+    ) {
+      throw new VersionConflictError(first.walletId, 0, first.expected.version, 'transaction-conflict');
+    }
+    const outcome = await this.inner.appendTogether(request);
+    if (outcome.kind === 'appended') for (const { events } of outcome.appended) this.onCommit(events);
+    if (this.faults.roll('crash-after-commit', this.faults.rates.crashAfterCommit)) {
+      this.faults.lostTogetherAnswers.push({ request, outcome });
+      const wallets = request.appends.map(({ walletId }) => walletId).join(' and ');
+      throw new CrashedAfterCommit(`append to ${wallets} committed`);
     }
     return outcome;
   }

@@ -9,6 +9,8 @@ import { makeDepositHandler } from '#handlers/deposit.ts';
 import { makeDetailsHandler } from '#handlers/details.ts';
 import { type EventsDeps, makeEventsHandler } from '#handlers/events.ts';
 import { makeReplayHandler } from '#handlers/replay.ts';
+import { makeTransactionsHandler } from '#handlers/transactions.ts';
+import { makeTransfersHandler } from '#handlers/transfers.ts';
 import { makeWalletsHandler } from '#handlers/wallets.ts';
 import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
@@ -274,5 +276,61 @@ describe('Idempotency-Key', () => {
       '/problems/invalid-idempotency-key',
     );
     expect(store.storedEvents('w1')).toEqual([]);
+  });
+});
+
+describe('a wallet-bound token and trading', () => {
+  const tradeDeps = () => {
+    depsLoaded++;
+    return { store, clock: { nowMs: () => NOW_MS }, ids: { newId: () => `evt-${++ids}` } };
+  };
+  const transfers = run(makeTransfersHandler(tradeDeps));
+  const transactions = run(
+    makeTransactionsHandler(() => {
+      depsLoaded++;
+      return { stores: { events: store } };
+    }),
+  );
+  const postTransfer = (from: string, to: string) =>
+    httpEvent({
+      method: 'POST',
+      path: '/transfers',
+      body: JSON.stringify({ from, to, asset: 'money', amount: '4' }),
+      headers: { 'Idempotency-Key': `t-${from}-${to}` },
+    });
+  const fund = async (walletId: string) => {
+    const response = await deposit(postDeposit(walletId));
+    expect(response.statusCode).toBe(201);
+    depsLoaded = 0;
+  };
+
+  it('transfers from its own wallet to another (the payer is what counts)', async () => {
+    await fund('w1');
+    const response = await transfers(withJwt(postTransfer('w1', 'w2'), W1_ONLY, ['transfers:write']));
+    expect(response.statusCode, response.body).toBe(201);
+    expect(store.storedEvents('w2')).toHaveLength(1);
+  });
+
+  it('cannot transfer from another wallet: 403, nothing moved, dependencies never loaded', async () => {
+    await fund('w2');
+    const before = store.storedEvents('w2').length;
+    const response = await transfers(withJwt(postTransfer('w2', 'w1'), W1_ONLY, ['transfers:write']));
+    expectProblem(response, 403, '/problems/forbidden-wallet');
+    expect(store.storedEvents('w2')).toHaveLength(before);
+    expect(store.storedEvents('w1')).toEqual([]);
+    expect(depsLoaded).toBe(0);
+  });
+
+  it("reads its own wallet's transactions, not another's (403, nothing read)", async () => {
+    await fund('w1');
+    await fund('w2');
+    const bound = (walletId: string) =>
+      withJwt(walletGet(walletId, '/transactions'), W1_ONLY, ['wallets:read']);
+    const own = await transactions(bound('w1'));
+    expect(own.statusCode, own.body).toBe(200);
+    expect(JSON.parse(own.body).transactions).toHaveLength(1);
+    depsLoaded = 0;
+    expectProblem(await transactions(bound('w2')), 403, '/problems/forbidden-wallet');
+    expect(depsLoaded).toBe(0);
   });
 });
