@@ -62,9 +62,3 @@ function viewAsOf(
   if (prefix.length === 0) return undefined;
   return rebuildView(walletId, prefix, config);
 }
-
-/** The hash chains of the wallet's lanes checked; undefined for a wallet with no events. */
-export async function verifyWallet(store: EventStore, walletId: string) {
-  const result = await store.verify(walletId);
-  return result.ok && result.events === 0 ? undefined : result;
-}
