@@ -3,6 +3,7 @@ import { appendContract } from './event-store/append.ts';
 import { idempotencyContract } from './event-store/idempotency.ts';
 import { contractKit, type EventStoreContractOptions } from './event-store/kit.ts';
 import { readsContract } from './event-store/reads.ts';
+import { verifyContract } from './event-store/verify.ts';
 
 export type { EventStoreContractOptions } from './event-store/kit.ts';
 
@@ -21,5 +22,6 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
     readsContract(kit);
     appendContract(kit);
     idempotencyContract(kit);
+    verifyContract(kit);
   });
 }

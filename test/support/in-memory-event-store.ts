@@ -154,13 +154,24 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   /** The same checks as the DynamoDB adapter, over what this store holds. */
-  async verify(walletId: string): Promise<VerifyResult> {
+  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
     const lanes = await this.lanes(walletId);
     let events = 0;
     for (const lane of lanes) {
-      let prevHash = '';
+      const start = from?.get(lane) ?? { version: 0, hash: '' };
+      let prevHash = start.hash;
       const stream = this.wallets.get(walletId)?.get(lane) ?? [];
+      if (stream.length < start.version) {
+        return {
+          ok: false,
+          lane,
+          version: start.version,
+          reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
+          eventsChecked: events,
+        };
+      }
       for (const [index, event] of stream.entries()) {
+        if (index < start.version) continue;
         const broken = (reason: string): VerifyResult => ({
           ok: false,
           lane,

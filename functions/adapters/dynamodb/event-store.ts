@@ -261,19 +261,35 @@ export class DynamoEventStore implements EventStore {
     return events;
   }
 
-  async verify(walletId: string): Promise<VerifyResult> {
+  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
     const lanes = await this.lanes(walletId);
     let events = 0;
     for (const lane of lanes) {
-      let expectedVersion = 1;
-      let prevHash = '';
+      const start = from?.get(lane) ?? { version: 0, hash: '' };
+      if (start.version > 0 && (await this.head(walletId, lane)).version < start.version) {
+        return {
+          ok: false,
+          lane,
+          version: start.version,
+          reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
+          eventsChecked: events,
+        };
+      }
+      let expectedVersion = start.version + 1;
+      let prevHash = start.hash;
       let startKey: Record<string, unknown> | undefined;
       do {
+        // A sort-key range from the first unverified version: an incremental verify reads only
+        // what was appended since.
         const result = await this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': laneSkPrefix(lane) },
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': walletPk(walletId),
+              ':from': eventSk(lane, expectedVersion),
+              ':to': eventSk(lane, VERSION_MAX),
+            },
             ConsistentRead: true,
             Limit: READ_PAGE_SIZE,
             ExclusiveStartKey: startKey,

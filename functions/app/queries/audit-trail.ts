@@ -33,7 +33,9 @@ export async function auditTrail(
   for (const lane of lanes.filter((candidate) => candidate >= start.lane)) {
     const fromVersion = lane === start.lane ? start.version : 1;
     const wanted = limit + 1 - listed.length;
-    listed.push(...(await readAll(store, walletId, lane, { fromVersion, toVersion: fromVersion + wanted - 1 })));
+    listed.push(
+      ...(await readAll(store, walletId, lane, { fromVersion, toVersion: fromVersion + wanted - 1 })),
+    );
     if (listed.length > limit) break;
   }
   if (listed.length === 0 && (await store.head(walletId, 0)).version === 0) return undefined;
@@ -64,7 +66,9 @@ async function correctionsOf(
   } else {
     candidates = [];
     for (const lane of lanes) {
-      candidates.push(...(await readAll(store, walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })));
+      candidates.push(
+        ...(await readAll(store, walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })),
+      );
     }
   }
   const correctedBy = new Map<string, string[]>();
