@@ -23,6 +23,7 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
+import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { fromEventAttributes, fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -265,18 +266,11 @@ export class DynamoEventStore implements EventStore {
     const lanes = await this.lanes(walletId);
     let events = 0;
     for (const lane of lanes) {
+      // With a head verified before, the walk starts at that event (its hash must still be the
+      // one verified: a rewrite shows even at the head) and goes on from there.
       const start = from?.get(lane) ?? { version: 0, hash: '' };
-      if (start.version > 0 && (await this.head(walletId, lane)).version < start.version) {
-        return {
-          ok: false,
-          lane,
-          version: start.version,
-          reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
-          eventsChecked: events,
-        };
-      }
-      let expectedVersion = start.version + 1;
-      let prevHash = start.hash;
+      let expectedVersion = Math.max(1, start.version);
+      let prevHash = start.version > 0 ? undefined : '';
       let startKey: Record<string, unknown> | undefined;
       do {
         // A sort-key range from the first unverified version: an incremental verify reads only
@@ -314,16 +308,23 @@ export class DynamoEventStore implements EventStore {
               `version ${expectedVersion} is missing (found lane ${event.lane} version ${event.version})`,
             );
           }
-          if (event.prevHash !== prevHash) return broken('prevHash is not the hash of the event before it');
-          if (eventHash(prevHash, event) !== event.hash) {
-            return broken('the hash does not match the stored event (its content was changed)');
-          }
+          const problem = chainProblem(event, prevHash, start);
+          if (problem !== undefined) return broken(problem);
           prevHash = event.hash;
           expectedVersion++;
           events++;
         }
         startKey = result.LastEvaluatedKey;
       } while (startKey !== undefined);
+      if (prevHash === undefined) {
+        return {
+          ok: false,
+          lane,
+          version: start.version,
+          reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
+          eventsChecked: events,
+        };
+      }
     }
     return { ok: true, lanes: lanes.length, events };
   }
