@@ -1,8 +1,11 @@
 // The one place that names the clock and id implementations (they move to #adapters/clock.ts).
 import { randomIds, systemClock } from '#adapters/clock.ts';
+import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
+import { createDocumentClient, tableNameFromEnv } from '#adapters/dynamodb/client.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import { type Stores, storesFromEnv } from '#adapters/dynamodb/stores.ts';
+import { signerFromEnv } from '#adapters/hmac-signer.ts';
 import { deadLettersFromEnv } from '#adapters/sqs/dead-letters.ts';
 import { eventsQueueFromEnv, toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { jobQueueFromEnv } from '#adapters/sqs/jobs-queue.ts';
@@ -12,6 +15,7 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
+import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
@@ -58,11 +62,23 @@ export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: s
 
 export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
 
-export async function walletReadDeps(): Promise<{
-  stores: Pick<Stores, 'events' | 'readModels'>;
-  config: ThresholdConfig;
-}> {
-  return { stores: storesFromEnv(), config: await threshold() };
+export async function walletReadDeps(): Promise<WalletViewDeps> {
+  checkpoints ??= checkpointsFromEnv();
+  return {
+    stores: storesFromEnv(),
+    config: await threshold(),
+    ...(checkpoints === null ? {} : { checkpoints }),
+  };
+}
+
+let checkpoints: WalletViewDeps['checkpoints'] | null | undefined;
+
+/** /verify's signed checkpoints, when a key is configured (null: none, /verify anchors to the read model only). */
+function checkpointsFromEnv(): WalletViewDeps['checkpoints'] | null {
+  const signer = signerFromEnv();
+  return signer === undefined
+    ? null
+    : { store: new DynamoCheckpointStore(createDocumentClient(), tableNameFromEnv()), signer };
 }
 
 /** `POST /events`: the events queue, and how a queued message body is written. */

@@ -8,7 +8,7 @@ import { auditEventJson } from '#http/audit-json.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
 import { isServiceOrAdmin } from '#http/principal.ts';
 import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
-import { nextCursor, pageQuery, parseAsOf } from '#http/query.ts';
+import { nextCursor, pageQuery, parseAsOf, parseFull } from '#http/query.ts';
 import { awardsJson, walletJson } from '#http/wallet-json.ts';
 
 const json = (body: unknown) => jsonResult(200, JSON.stringify(body));
@@ -31,7 +31,11 @@ async function answer(request: HttpRequest, deps: WalletViewDeps): Promise<HttpR
     return json({ walletId, events: listed, nextCursor: nextCursor(page.next) });
   }
   if (route.endsWith('/verify')) {
-    const result = await verifyWallet(events, readModels, walletId);
+    const result = await verifyWallet(
+      { events, readModels, ...(deps.checkpoints === undefined ? {} : { checkpoints: deps.checkpoints }) },
+      walletId,
+      { full: parseFull(request.query.full) },
+    );
     if (result === undefined) throw walletNotFound(walletId);
     return json({ walletId, ...result });
   }

@@ -5,10 +5,13 @@ import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import { readWallet } from '../read-events.ts';
 import { currentView } from '../wallet-projection.ts';
+import type { VerifyDeps } from './verify.ts';
 
 export interface WalletViewDeps {
   stores: { events: EventStore; readModels: ReadModelStore };
   config: ThresholdConfig;
+  /** Signed checkpoints for /verify (see verify.ts); absent: /verify anchors to the read model only. */
+  checkpoints?: VerifyDeps['checkpoints'];
 }
 
 /**
