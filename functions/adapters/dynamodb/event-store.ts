@@ -269,7 +269,8 @@ export class DynamoEventStore implements EventStore {
       // With a head verified before, the walk starts at that event (its hash must still be the
       // one verified: a rewrite shows even at the head) and goes on from there.
       const start = from?.get(lane) ?? { version: 0, hash: '' };
-      let expectedVersion = Math.max(1, start.version);
+      const firstVersion = Math.max(1, start.version);
+      let expectedVersion = firstVersion;
       let prevHash = start.version > 0 ? undefined : '';
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -281,7 +282,8 @@ export class DynamoEventStore implements EventStore {
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
             ExpressionAttributeValues: {
               ':pk': walletPk(walletId),
-              ':from': eventSk(lane, expectedVersion),
+              // Fixed for the whole walk: a later page's start key must match the same condition.
+              ':from': eventSk(lane, firstVersion),
               ':to': eventSk(lane, VERSION_MAX),
             },
             ConsistentRead: true,
