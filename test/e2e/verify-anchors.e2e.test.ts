@@ -144,8 +144,9 @@ describe('GET /wallets/{id}/verify anchors each lane head outside its chain', ()
     for (const amount of ['1', '2', '3', '4']) await deposit('incremental', amount);
     expect(await verify('incremental')).toMatchObject({ ok: true, events: 4 });
     await deposit('incremental', '5');
-    // The checkpointed event (read again, its hash must be unchanged) and the new one.
-    expect(await verify('incremental')).toMatchObject({ ok: true, events: 2 });
+    // The answer counts the log, though this walk read only the checkpointed event and the new one
+    // (the port's incremental walk is in the contract suite; the figures in bench:reads).
+    expect(await verify('incremental')).toMatchObject({ ok: true, events: 5 });
     expect(await verify('incremental', '?full=true')).toMatchObject({ ok: true, events: 5 });
   });
 });
