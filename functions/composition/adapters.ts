@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { createStores, type Stores } from '#adapters/dynamodb/stores.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
@@ -14,17 +15,23 @@ import { dynamodbEndpointFromEnv, queueUrlFromEnv, sqsEndpointFromEnv, tableName
  * built on first use, so a handler module loads without touching the network or the environment.
  */
 let stores: Stores | undefined;
+let documentClient: ReturnType<typeof createDocumentClient> | undefined;
+
+/** One document client per instance, on ENV.dynamodbEndpoint when set (only locally). */
+function documentClientFromEnv() {
+  // Only a local endpoint is passed: without one the client uses the function's region and role.
+  const endpoint = dynamodbEndpointFromEnv();
+  documentClient ??= createDocumentClient(endpoint === undefined ? {} : { endpoint });
+  return documentClient;
+}
+
+/** /verify's signed checkpoints live in the wallet's partition of the one table. */
+export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
+  new DynamoCheckpointStore(documentClientFromEnv(), tableNameFromEnv());
 
 /** The stores for this function instance: one document client, the one table. */
 export function storesFromEnv(): Stores {
-  if (stores === undefined) {
-    // Only a local endpoint is passed: without one the client uses the function's region and role.
-    const endpoint = dynamodbEndpointFromEnv();
-    stores = createStores(
-      createDocumentClient(endpoint === undefined ? {} : { endpoint }),
-      tableNameFromEnv(),
-    );
-  }
+  stores ??= createStores(documentClientFromEnv(), tableNameFromEnv());
   return stores;
 }
 

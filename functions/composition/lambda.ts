@@ -3,6 +3,7 @@ import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
+import { signerFromEnv } from '#adapters/hmac-signer.ts';
 import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { DepositDeps } from '#app/deposit.ts';
@@ -11,11 +12,18 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
+import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
-import { deadLettersFromEnv, eventsQueueFromEnv, jobQueueFromEnv, storesFromEnv } from './adapters.ts';
+import {
+  checkpointStoreFromEnv,
+  deadLettersFromEnv,
+  eventsQueueFromEnv,
+  jobQueueFromEnv,
+  storesFromEnv,
+} from './adapters.ts';
 import { configFromEnv } from './config.ts';
 
 /**
@@ -67,11 +75,21 @@ export const offerDeps = holdDeps;
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
 export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
 
-export async function walletReadDeps(): Promise<{
-  stores: Pick<Stores, 'events' | 'readModels'>;
-  config: ThresholdConfig;
-}> {
-  return { stores: storesFromEnv(), config: await threshold() };
+export async function walletReadDeps(): Promise<WalletViewDeps> {
+  checkpoints ??= checkpointsFromEnv();
+  return {
+    stores: storesFromEnv(),
+    config: await threshold(),
+    ...(checkpoints === null ? {} : { checkpoints }),
+  };
+}
+
+let checkpoints: WalletViewDeps['checkpoints'] | null | undefined;
+
+/** /verify's signed checkpoints, when a key is configured (null: none, /verify anchors to the read model only). */
+function checkpointsFromEnv(): WalletViewDeps['checkpoints'] | null {
+  const signer = signerFromEnv();
+  return signer === undefined ? null : { store: checkpointStoreFromEnv(), signer };
 }
 
 /** `POST /events`: the events queue, and how a queued message body is written. */

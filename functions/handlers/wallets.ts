@@ -1,13 +1,14 @@
 import { auditTrail } from '#app/queries/audit-trail.ts';
 import { pointsExplained } from '#app/queries/points.ts';
-import { verifyWallet, type WalletViewDeps, walletAsOf, walletNow } from '#app/queries/wallet-view.ts';
+import { verifyWallet } from '#app/queries/verify.ts';
+import { type WalletViewDeps, walletAsOf, walletNow } from '#app/queries/wallet-view.ts';
 import { walletReadDeps } from '#composition/lambda.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { auditEventJson } from '#http/audit-json.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
 import { isServiceOrAdmin } from '#http/principal.ts';
 import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
-import { nextCursor, pageQuery, parseAsOf } from '#http/query.ts';
+import { nextCursor, pageQuery, parseAsOf, parseFull } from '#http/query.ts';
 import { awardsJson, walletJson } from '#http/wallet-json.ts';
 
 const json = (body: unknown) => jsonResult(200, JSON.stringify(body));
@@ -15,7 +16,7 @@ const json = (body: unknown) => jsonResult(200, JSON.stringify(body));
 /** `GET /wallets/{wallet_id}` with `/points`, `/events` and `/verify`: one read query each. */
 async function answer(request: HttpRequest, deps: WalletViewDeps): Promise<HttpResult> {
   const walletId = parseWalletId(request.param('wallet_id'));
-  const { events } = deps.stores;
+  const { events, readModels } = deps.stores;
   const route = request.event.routeKey;
   if (route.endsWith('/points')) {
     const page = await pointsExplained(events, walletId, pageQuery(request.query));
@@ -23,14 +24,18 @@ async function answer(request: HttpRequest, deps: WalletViewDeps): Promise<HttpR
     return json({ walletId, awards: awardsJson(page.items), nextCursor: nextCursor(page.next) });
   }
   if (route.endsWith('/events')) {
-    const page = await auditTrail(events, walletId, pageQuery(request.query));
+    const page = await auditTrail(events, readModels, walletId, pageQuery(request.query));
     if (page === undefined) throw walletNotFound(walletId);
     const withKeys = isServiceOrAdmin(request.principal);
     const listed = page.items.map((event) => auditEventJson(event, page.correctedBy, withKeys));
     return json({ walletId, events: listed, nextCursor: nextCursor(page.next) });
   }
   if (route.endsWith('/verify')) {
-    const result = await verifyWallet(events, walletId);
+    const result = await verifyWallet(
+      { events, readModels, ...(deps.checkpoints === undefined ? {} : { checkpoints: deps.checkpoints }) },
+      walletId,
+      { full: parseFull(request.query.full) },
+    );
     if (result === undefined) throw walletNotFound(walletId);
     return json({ walletId, ...result });
   }

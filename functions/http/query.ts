@@ -60,3 +60,10 @@ export function parseAsOf(text: string): AsOf {
     'asOf must be an ISO 8601 time (e.g. 2026-11-22T10:00:00Z) or a version number.',
   );
 }
+
+/** `/verify?full=true` walks every lane from version 1 instead of from its signed checkpoint. */
+export function parseFull(text: string | undefined): boolean {
+  if (text === undefined || text === 'false') return false;
+  if (text === 'true') return true;
+  throw badRequest('invalid-full', 'full must be true or false.');
+}

@@ -128,8 +128,12 @@ export interface EventStore {
    * Checks the wallet's log against its hash chains: in every lane, versions dense from 1, each
    * event's `prevHash` the hash of the one before, and its `hash` recomputed from what is stored.
    * Reports the first broken place of the first broken lane.
+   *
+   * `from` (lane → a head verified before, e.g. a signed checkpoint) makes the walk incremental:
+   * that lane is read only after `version`, its next event chained to `hash`. A lane's head below
+   * `version` is reported broken (its tail was removed). `events` counts the events read.
    */
-  verify(walletId: string): Promise<VerifyResult>;
+  verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult>;
   /**
    * One page of the wallets in the store (those with an event in lane 0), for jobs over every
    * wallet: `segment` of `segments` parallel parts, continuing at `cursor` (null to start). Each

@@ -4,6 +4,7 @@ import { appendTogetherContract } from './event-store/append-together.ts';
 import { idempotencyContract } from './event-store/idempotency.ts';
 import { contractKit, type EventStoreContractOptions } from './event-store/kit.ts';
 import { readsContract } from './event-store/reads.ts';
+import { verifyContract } from './event-store/verify.ts';
 
 export type { EventStoreContractOptions } from './event-store/kit.ts';
 
@@ -23,5 +24,6 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
     appendContract(kit);
     idempotencyContract(kit);
     appendTogetherContract(kit);
+    verifyContract(kit);
   });
 }

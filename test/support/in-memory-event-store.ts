@@ -1,3 +1,4 @@
+import { chainProblem } from '#adapters/dynamodb/chain-check.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
@@ -222,13 +223,24 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   /** The same checks as the DynamoDB adapter, over what this store holds. */
-  async verify(walletId: string): Promise<VerifyResult> {
+  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
     const lanes = await this.lanes(walletId);
     let events = 0;
     for (const lane of lanes) {
-      let prevHash = '';
+      const start = from?.get(lane) ?? { version: 0, hash: '' };
+      let prevHash: string | undefined = start.version > 0 ? undefined : '';
       const stream = this.wallets.get(walletId)?.get(lane) ?? [];
+      if (stream.length < start.version) {
+        return {
+          ok: false,
+          lane,
+          version: start.version,
+          reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
+          eventsChecked: events,
+        };
+      }
       for (const [index, event] of stream.entries()) {
+        if (index + 1 < start.version) continue;
         const broken = (reason: string): VerifyResult => ({
           ok: false,
           lane,
@@ -237,10 +249,9 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
           eventsChecked: events,
         });
         if (event.version !== index + 1) return broken('version missing');
-        if (event.prevHash !== prevHash) return broken('prevHash is not the hash of the event before it');
-        const { hash, prevHash: _previous, ...recorded } = event;
-        if (eventHash(prevHash, recorded) !== hash) return broken('the hash does not match the stored event');
-        prevHash = hash;
+        const problem = chainProblem(event, prevHash, start);
+        if (problem !== undefined) return broken(problem);
+        prevHash = event.hash;
         events++;
       }
     }

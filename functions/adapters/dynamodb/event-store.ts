@@ -26,6 +26,7 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import { appendTogether } from './append-together.ts';
+import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { fromEventAttributes, fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -269,19 +270,30 @@ export class DynamoEventStore implements EventStore {
     return events;
   }
 
-  async verify(walletId: string): Promise<VerifyResult> {
+  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
     const lanes = await this.lanes(walletId);
     let events = 0;
     for (const lane of lanes) {
-      let expectedVersion = 1;
-      let prevHash = '';
+      // With a head verified before, the walk starts at that event (its hash must still be the
+      // one verified: a rewrite shows even at the head) and goes on from there.
+      const start = from?.get(lane) ?? { version: 0, hash: '' };
+      const firstVersion = Math.max(1, start.version);
+      let expectedVersion = firstVersion;
+      let prevHash = start.version > 0 ? undefined : '';
       let startKey: Record<string, unknown> | undefined;
       do {
+        // A sort-key range from the first unverified version: an incremental verify reads only
+        // what was appended since.
         const result = await this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': laneSkPrefix(lane) },
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': walletPk(walletId),
+              // Fixed for the whole walk: a later page's start key must match the same condition.
+              ':from': eventSk(lane, firstVersion),
+              ':to': eventSk(lane, VERSION_MAX),
+            },
             ConsistentRead: true,
             Limit: READ_PAGE_SIZE,
             ExclusiveStartKey: startKey,
@@ -306,16 +318,23 @@ export class DynamoEventStore implements EventStore {
               `version ${expectedVersion} is missing (found lane ${event.lane} version ${event.version})`,
             );
           }
-          if (event.prevHash !== prevHash) return broken('prevHash is not the hash of the event before it');
-          if (eventHash(prevHash, event) !== event.hash) {
-            return broken('the hash does not match the stored event (its content was changed)');
-          }
+          const problem = chainProblem(event, prevHash, start);
+          if (problem !== undefined) return broken(problem);
           prevHash = event.hash;
           expectedVersion++;
           events++;
         }
         startKey = result.LastEvaluatedKey;
       } while (startKey !== undefined);
+      if (prevHash === undefined) {
+        return {
+          ok: false,
+          lane,
+          version: start.version,
+          reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
+          eventsChecked: events,
+        };
+      }
     }
     return { ok: true, lanes: lanes.length, events };
   }

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
+import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '../hmac-signer.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import type { LambdaHandler } from './lambda.ts';
@@ -207,6 +209,10 @@ function setHandlerEnvironment(
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_SERVICE_NAME ??= 'tally';
+  // The /verify checkpoint key: kept beside the data when the data is kept, else one per process.
+  const keyFile = persistentDir(options, 'checkpoint.key');
+  if (keyFile !== undefined) process.env[CHECKPOINT_KEY_FILE_ENV] ??= keyFile;
+  else process.env[CHECKPOINT_KEY_ENV] ??= randomBytes(32).toString('hex');
   Object.assign(process.env, options.env ?? {});
   delete process.env[ENV.adminToken];
 }

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { readWallet } from '../read-events.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+import { readAll, readWallet } from '../read-events.ts';
 import type { Page, PageRequest } from './positions.ts';
 
 export interface AuditTrailPage extends Page<RecordedEvent> {
@@ -9,34 +10,72 @@ export interface AuditTrailPage extends Page<RecordedEvent> {
 }
 
 /**
- * The audit trail: every event of the wallet, lane by lane, oldest first — originals, the
- * corrections that name them and the compensating adjustments. Nothing is hidden or rewritten;
- * `/verify` proves the chain. Undefined for a wallet with no events.
+ * The audit trail: every event of the wallet, lane by lane (lane ascending, then version
+ * ascending), oldest first within a lane — originals, the corrections that name them and the
+ * compensating adjustments. Nothing is hidden or rewritten; `/verify` proves the chain. Undefined
+ * for a wallet with no events.
+ *
+ * A page reads only what it lists: at most `limit + 1` events, as sort-key ranges of the lanes
+ * from the cursor on (the extra event says where the next page starts). The `correctedBy`
+ * annotation needs the corrections, which may sit anywhere in the log: a wallet whose read model
+ * has applied no correction needs only the tail the projector has not applied yet; one with
+ * corrections still reads the whole log for them (see correctionsOf).
  */
 export async function auditTrail(
   store: EventStore,
+  readModels: ReadModelStore,
   walletId: string,
   page: PageRequest,
 ): Promise<AuditTrailPage | undefined> {
   const { limit, from: start } = page;
-  const all = await readWallet(store, walletId);
-  if (all.length === 0) return undefined;
+  const lanes = await store.lanes(walletId);
+  const listed: RecordedEvent[] = [];
+  for (const lane of lanes.filter((candidate) => candidate >= start.lane)) {
+    const fromVersion = lane === start.lane ? start.version : 1;
+    const wanted = limit + 1 - listed.length;
+    listed.push(
+      ...(await readAll(store, walletId, lane, { fromVersion, toVersion: fromVersion + wanted - 1 })),
+    );
+    if (listed.length > limit) break;
+  }
+  if (listed.length === 0 && (await store.head(walletId, 0)).version === 0) return undefined;
+  const following = listed[limit];
+  return {
+    items: listed.slice(0, limit),
+    next: following === undefined ? undefined : { lane: following.lane, version: following.version },
+    correctedBy: await correctionsOf(store, readModels, walletId, lanes),
+  };
+}
+
+/**
+ * Every correction of the wallet, by the `lane:version` it names. The read model counts the
+ * corrections it applied: none means only the unapplied tail (lane k after `view.lanes[k]`) can
+ * hold one, so only the tail is read. Otherwise the whole log is read once (corrections are rare;
+ * an index of them is the next step, see the README).
+ */
+async function correctionsOf(
+  store: EventStore,
+  readModels: ReadModelStore,
+  walletId: string,
+  lanes: readonly number[],
+): Promise<Map<string, string[]>> {
+  const view = await readModels.getView(walletId);
+  let candidates: RecordedEvent[];
+  if (view === undefined || view.correctionCount > 0) {
+    candidates = await readWallet(store, walletId);
+  } else {
+    candidates = [];
+    for (const lane of lanes) {
+      candidates.push(
+        ...(await readAll(store, walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })),
+      );
+    }
+  }
   const correctedBy = new Map<string, string[]>();
-  for (const recorded of all) {
+  for (const recorded of candidates) {
     if (recorded.type !== 'EventCorrected') continue;
     const key = `${recorded.data.target.lane}:${recorded.data.target.version}`;
     correctedBy.set(key, [...(correctedBy.get(key) ?? []), recorded.eventId]);
   }
-  const ordered = all
-    .filter(
-      (recorded) =>
-        recorded.lane > start.lane || (recorded.lane === start.lane && recorded.version >= start.version),
-    )
-    .sort((a, b) => a.lane - b.lane || a.version - b.version);
-  const following = ordered[limit];
-  return {
-    items: ordered.slice(0, limit),
-    next: following === undefined ? undefined : { lane: following.lane, version: following.version },
-    correctedBy,
-  };
+  return correctedBy;
 }

@@ -3,12 +3,18 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
+import type { SnapshotStore } from '#ports/snapshots.ts';
 import { readWallet } from '../read-events.ts';
 import { currentView } from '../wallet-projection.ts';
+import { viewAtTimeFromSnapshot } from './as-of.ts';
+import type { VerifyDeps } from './verify.ts';
 
 export interface WalletViewDeps {
-  stores: { events: EventStore; readModels: ReadModelStore };
+  /** With snapshots, `asOf` a time starts from the newest snapshot recorded by then. */
+  stores: { events: EventStore; readModels: ReadModelStore; snapshots?: SnapshotStore };
   config: ThresholdConfig;
+  /** Signed checkpoints for /verify (see verify.ts); absent: /verify anchors to the read model only. */
+  checkpoints?: VerifyDeps['checkpoints'];
 }
 
 /**
@@ -29,7 +35,14 @@ export async function walletAsOf(
   walletId: string,
   asOf: AsOf,
 ): Promise<WalletView | undefined> {
-  return viewAsOf(walletId, await readWallet(deps.stores.events, walletId), deps.config, asOf);
+  const { events, snapshots } = deps.stores;
+  if (asOf.kind === 'time' && snapshots !== undefined) {
+    // A version asOf counts events in recorded order across lanes, which a snapshot (a prefix of
+    // each lane) does not follow: it is answered from the whole log below.
+    const fromSnapshot = await viewAtTimeFromSnapshot(events, snapshots, walletId, deps.config, asOf.atMs);
+    if (fromSnapshot !== undefined) return fromSnapshot;
+  }
+  return viewAsOf(walletId, await readWallet(events, walletId), deps.config, asOf);
 }
 
 /**
@@ -61,10 +74,4 @@ function viewAsOf(
   }
   if (prefix.length === 0) return undefined;
   return rebuildView(walletId, prefix, config);
-}
-
-/** The hash chains of the wallet's lanes checked; undefined for a wallet with no events. */
-export async function verifyWallet(store: EventStore, walletId: string) {
-  const result = await store.verify(walletId);
-  return result.ok && result.events === 0 ? undefined : result;
 }

@@ -1,0 +1,48 @@
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
+import {
+  CHECKPOINT_SK_PREFIX,
+  fromCheckpointItem,
+  toCheckpointItem,
+} from './table-layout/checkpoint-item.ts';
+import { walletPk } from './table-layout/keys.ts';
+
+/**
+ * Signed checkpoints in the wallet's partition. Keeping them in the same table is safe against
+ * forgery (a writer without the key cannot sign one) but not against deletion: a writer can remove
+ * them, which /verify then reports as "no checkpoint" rather than as tampering (see the README).
+ */
+export class DynamoCheckpointStore implements CheckpointStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async checkpoints(walletId: string): Promise<LaneCheckpoint[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': CHECKPOINT_SK_PREFIX },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map(fromCheckpointItem);
+  }
+
+  async save(checkpoint: LaneCheckpoint): Promise<void> {
+    // Only forward: a checkpoint never replaces one of a later version (two verifies racing).
+    await this.client
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toCheckpointItem(checkpoint),
+          ConditionExpression: 'attribute_not_exists(pk) OR version <= :version',
+          ExpressionAttributeValues: { ':version': checkpoint.version },
+        }),
+      )
+      .catch((error: unknown) => {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+}

@@ -1,0 +1,134 @@
+import {
+  type CheckpointSigner,
+  type CheckpointStore,
+  checkpointText,
+  type LaneCheckpoint,
+} from '#ports/checkpoints.ts';
+import type { EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+
+export interface VerifyDeps {
+  events: EventStore;
+  readModels: ReadModelStore;
+  /** Signed checkpoints; without them /verify walks every lane from version 1 and anchors to the read model only. */
+  checkpoints?: { store: CheckpointStore; signer: CheckpointSigner };
+}
+
+type Broken = Extract<VerifyResult, { ok: false }>;
+
+/**
+ * What `/verify` answers. The hash chains alone prove only that each lane is internally
+ * consistent: removing a lane's newest events, or the lane registry, leaves shorter chains that
+ * still check, and whoever can write the table can rewrite an event and recompute every hash
+ * after it. So each lane's head is also held against anchors outside the chain it proves:
+ * - the read model, which records per lane the last version it applied (`view.lanes[k]`): a lane
+ *   it applied that the store no longer lists, or whose head is below what was applied, lost
+ *   acknowledged events;
+ * - signed checkpoints ("lane L verified up to version V with hash H", HMAC under a key the table
+ *   does not hold): the event at V must still exist with hash H, and its lane must still be listed.
+ * The walk itself starts at each lane's checkpoint (incremental) unless `full` asks for all of it.
+ * A verify that finds everything intact signs the heads it saw, read before the walk covered them.
+ */
+export async function verifyWallet(
+  deps: VerifyDeps,
+  walletId: string,
+  options: { full?: boolean } = {},
+): Promise<VerifyResult | undefined> {
+  const { events: store } = deps;
+  // The view first, then the heads: anything the view applied was stored before the heads are read.
+  const view = await deps.readModels.getView(walletId);
+  const lanes = await store.lanes(walletId);
+  const heads = new Map<number, StreamHead>();
+  for (const lane of lanes) heads.set(lane, await store.head(walletId, lane));
+  const signed = deps.checkpoints === undefined ? [] : await deps.checkpoints.store.checkpoints(walletId);
+
+  const broken = (lane: number, version: number, reason: string, eventsChecked = 0): Broken => ({
+    ok: false,
+    lane,
+    version,
+    reason,
+    eventsChecked,
+  });
+  const from = new Map<number, StreamHead>();
+  for (const checkpoint of signed) {
+    const { lane, version, hash } = checkpoint;
+    const text = checkpointText(walletId, lane, version, hash);
+    if (
+      checkpoint.walletId !== walletId ||
+      !(await deps.checkpoints?.signer.verify(text, checkpoint.signature))
+    ) {
+      return broken(
+        lane,
+        version,
+        `the signed checkpoint of lane ${lane} does not verify: it was forged or edited`,
+      );
+    }
+    if (!heads.has(lane)) {
+      return broken(
+        lane,
+        version,
+        `a signed checkpoint holds lane ${lane} up to version ${version}, but the store does not list the lane (its registry was edited)`,
+      );
+    }
+    from.set(lane, { version, hash });
+  }
+
+  const chains = await store.verify(walletId, from);
+  if (!chains.ok) return chains;
+  if (options.full === true && from.size > 0) {
+    const whole = await store.verify(walletId);
+    if (!whole.ok) return whole;
+  }
+  const anchored = readModelProblem(view?.lanes ?? [], heads, chains.events, broken);
+  if (anchored !== undefined) return anchored;
+  const total = [...heads.values()].reduce((sum, head) => sum + head.version, 0);
+  if (total === 0) return undefined;
+  if (deps.checkpoints !== undefined) await signHeads(deps.checkpoints, walletId, heads, signed);
+  // `events` is the log's size (what the whole walk would count), however little this walk read.
+  return { ok: true, lanes: chains.lanes, events: total };
+}
+
+/** The read model's applied versions against the store's lanes and heads. */
+function readModelProblem(
+  applied: readonly number[],
+  heads: ReadonlyMap<number, StreamHead>,
+  eventsChecked: number,
+  broken: (lane: number, version: number, reason: string, eventsChecked?: number) => Broken,
+): Broken | undefined {
+  for (const [lane, version] of applied.entries()) {
+    if (version === 0) continue;
+    const head = heads.get(lane);
+    if (head === undefined) {
+      return broken(
+        lane,
+        version,
+        `the read model applied lane ${lane} up to version ${version}, but the store does not list the lane (its registry was edited)`,
+        eventsChecked,
+      );
+    }
+    if (head.version < version) {
+      return broken(
+        lane,
+        version,
+        `the read model applied lane ${lane} up to version ${version}, but the lane ends at version ${head.version} (events were removed from its tail)`,
+        eventsChecked,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Signs each lane's head that moved past its checkpoint (the walk has just covered it). */
+async function signHeads(
+  checkpoints: NonNullable<VerifyDeps['checkpoints']>,
+  walletId: string,
+  heads: ReadonlyMap<number, StreamHead>,
+  signed: readonly LaneCheckpoint[],
+): Promise<void> {
+  const before = new Map(signed.map((checkpoint) => [checkpoint.lane, checkpoint.version]));
+  for (const [lane, head] of heads) {
+    if (head.version === 0 || head.version <= (before.get(lane) ?? 0)) continue;
+    const signature = await checkpoints.signer.sign(checkpointText(walletId, lane, head.version, head.hash));
+    await checkpoints.store.save({ walletId, lane, version: head.version, hash: head.hash, signature });
+  }
+}

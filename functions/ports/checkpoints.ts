@@ -1,0 +1,32 @@
+/**
+ * Signed checkpoints: "lane L of wallet W was verified up to version V, whose hash was H", signed
+ * with a key the table does not hold. Whoever can write the table can recompute every hash of a
+ * chain, but cannot sign a checkpoint, so a checkpoint anchors a lane's head outside the chain it
+ * proves.
+ */
+export interface LaneCheckpoint {
+  walletId: string;
+  lane: number;
+  version: number;
+  hash: string;
+  /** The signer's signature over checkpointText(walletId, lane, version, hash). */
+  signature: string;
+}
+
+/** Signs and checks checkpoint texts (HMAC-SHA256 with a secret key, or a KMS key: the adapter's choice). */
+export interface CheckpointSigner {
+  sign(text: string): Promise<string>;
+  /** True when `signature` is this key's signature of `text` (compared in constant time). */
+  verify(text: string, signature: string): Promise<boolean>;
+}
+
+/** Where checkpoints are kept: one per lane of a wallet, the newest replacing the one before. */
+export interface CheckpointStore {
+  /** The wallet's checkpoints, one per lane that has one (strongly consistent). */
+  checkpoints(walletId: string): Promise<LaneCheckpoint[]>;
+  save(checkpoint: LaneCheckpoint): Promise<void>;
+}
+
+/** The exact text a checkpoint's signature covers: fields separated by newlines, none may hold one. */
+export const checkpointText = (walletId: string, lane: number, version: number, hash: string): string =>
+  ['tally-checkpoint-v1', walletId, String(lane), String(version), hash].join('\n');
