@@ -9,14 +9,21 @@ const endpoint = process.env.TALLY_DYNAMODB_ENDPOINT;
 const documents = DynamoDBDocumentClient.from(
   new DynamoDBClient(
     endpoint
-      ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'tallylocal', secretAccessKey: 'tallylocal' } }
+      ? {
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'tallylocal', secretAccessKey: 'tallylocal' },
+        }
       : {},
   ),
 );
 
 export const handler = async (): Promise<{ statusCode: number }> => {
   const result = await documents.send(
-    new GetCommand({ TableName: process.env.TALLY_TABLE_NAME, Key: { pk: 'WALLET#baseline', sk: 'VIEW#WALLET' } }),
+    new GetCommand({
+      TableName: process.env.TALLY_TABLE_NAME,
+      Key: { pk: 'WALLET#baseline', sk: 'VIEW#WALLET' },
+    }),
   );
   return { statusCode: result.Item === undefined ? 404 : 200 };
 };

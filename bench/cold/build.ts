@@ -20,7 +20,7 @@ export interface BuiltBundle {
   file: string;
   /** The JavaScript file's size; the source map next to it is not loaded unless an error is printed. */
   bytes: number;
-  /** Source files in the bundle, relative to the project root. */
+  /** Source files with code in the bundle (tree-shaken ones left out), relative to the project root. */
   inputs: string[];
   /** Import paths left external (resolved at run time). */
   externals: string[];
@@ -54,7 +54,9 @@ export async function buildBundle(
   return {
     file,
     bytes: (await stat(file)).size,
-    inputs: Object.keys(result.metafile.inputs),
+    inputs: Object.entries(output?.inputs ?? {})
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file),
     externals: [...externals].sort(),
   };
 }

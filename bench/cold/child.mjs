@@ -23,5 +23,9 @@ const module = await import(pathToFileURL(bundle).href);
 const imported = performance.now();
 const result = await module.handler(JSON.parse(eventJson), context);
 const end = performance.now();
-const status = result?.statusCode ?? (Array.isArray(result?.batchItemFailures) ? `failures:${result.batchItemFailures.length}` : 'ok');
-process.stdout.write(`\nCOLD ${JSON.stringify({ importMs: imported - start, invokeMs: end - imported, status })}\n`);
+const status =
+  result?.statusCode ??
+  (Array.isArray(result?.batchItemFailures) ? `failures:${result.batchItemFailures.length}` : 'ok');
+process.stdout.write(
+  `\nCOLD ${JSON.stringify({ importMs: imported - start, invokeMs: end - imported, status })}\n`,
+);
