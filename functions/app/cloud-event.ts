@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
 
 /** The native type: a deposit, exactly like `POST /deposit`, with `time` as its event time. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RuleSetVersions } from '#app/active-rules.ts';
 import type { Candidate } from '#app/backtest.ts';
 import { rfc3339Time } from '#app/cloud-event.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rfc3339Time } from '#app/cloud-event.ts';
 import type { CorrectionInput, CorrectionResult } from '#app/corrections.ts';
 import { viewSummaryJson } from '#app/replay.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { amountField, amountJson, assetField, expiresInSecondsField } from './trading-json.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPosition } from '#app/queries/positions.ts';
 import type { AsOf } from '#app/queries/wallet-view.ts';
 import { badRequest } from './problem.ts';

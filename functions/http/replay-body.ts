@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WalletReach } from './principal.ts';
 
 /** `POST /replay`'s body: one wallet (optionally from a version), or none for a job over every wallet. */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { badRequest, HttpProblem } from './problem.ts';
 
 /** Larger bodies are refused (413) before anything else runs; routes that take rule text allow more. */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DomainError } from '#domain/errors.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { Asset } from '#domain/wallet.ts';

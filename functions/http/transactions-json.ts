@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatMinor } from '#domain/money.ts';
 import type { Movement } from '#domain/wallet-transactions.ts';
 import { badRequest } from './problem.ts';

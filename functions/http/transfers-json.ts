@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Asset } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { amountField, amountJson, assetField } from './trading-json.ts';

@@ -5,22 +5,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { TALLY_ESBUILD_OPTIONS } from './bundling.ts';
 
 /**
  * The Lambda runtime every Tally function runs on. cdk-nag's AwsSolutions-L1 asks for the newest
  * Node.js runtime aws-cdk-lib knows, so this moves with aws-cdk-lib upgrades.
  */
 export const TALLY_RUNTIME = lambda.Runtime.NODEJS_24_X;
-
-/** esbuild target matching {@link TALLY_RUNTIME}; the local toolchain (Node 20) never runs this output. */
-const ESBUILD_TARGET = 'node24';
-
-/**
- * ESM bundles have no `require`; some dependencies still call it for Node built-ins.
- * This banner gives them one, bound to the bundle's own URL.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface TallyFunctionProps {
   /** Absolute path of the handler module (exports `handler`). */
@@ -87,16 +78,28 @@ export class TallyFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: ESBUILD_TARGET,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // Ship the SDK version the tests ran against instead of whatever the runtime bundles.
-        bundleAwsSDK: true,
-      },
+      bundling: tallyBundling(),
     });
   }
+}
+
+/**
+ * The NodejsFunction bundling props, translated from the one definition in ./bundling.ts (the
+ * bench builds with the same object). Exported for the test that keeps the two in step.
+ */
+export function tallyBundling(): nodejs.BundlingOptions {
+  const options = TALLY_ESBUILD_OPTIONS;
+  return {
+    format: options.format === 'esm' ? nodejs.OutputFormat.ESM : nodejs.OutputFormat.CJS,
+    minify: options.minify,
+    sourceMap: options.sourcemap,
+    target: options.target,
+    mainFields: [...options.mainFields],
+    banner: options.banner.js,
+    // The runtime's AWS SDK v3 is used, not a bundled copy (why, and the risk: ./bundling.ts).
+    bundleAwsSDK: false,
+    externalModules: [...options.external],
+    // Tree shaking is esbuild's default when bundling; stated so a later flag cannot turn it off unseen.
+    esbuildArgs: { '--tree-shaking': String(options.treeShaking) },
+  };
 }

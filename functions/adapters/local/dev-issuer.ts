@@ -11,7 +11,7 @@ import {
   type JWTVerifyGetKey,
   SignJWT,
 } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The local dev issuer: the stand-in for Cognito/Auth0/… when `tally dev --auth` emulates API

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where the local stream poller stopped, per shard, kept in the data dir: Lambda's event source

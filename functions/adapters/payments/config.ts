@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_POINT_RATE, formatPointRate, type PointRate, parsePointRate } from '#domain/pricing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import { type PaymentProvider, WEBHOOK_TOLERANCE_SECONDS_DEFAULT } from '#ports/payment-provider.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   type CreatedIntent,

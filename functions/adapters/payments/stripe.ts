@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '#ports/clock.ts';
 import {
   type CreatedIntent,

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobMessage, JobQueue } from '#ports/jobs.ts';
 import { isFifoQueue } from './client.ts';
 import {

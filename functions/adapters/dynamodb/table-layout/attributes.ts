@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Integers as DynamoDB gives them back: decimal text (the document client's wrapNumbers) or a number. */
 export const intText = z.union([z.string().regex(/^-?\d+$/), z.number().int()]);

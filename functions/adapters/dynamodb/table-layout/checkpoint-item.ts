@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LaneCheckpoint } from '#ports/checkpoints.ts';
 import { numberAttr } from './attributes.ts';
 import { walletPk } from './keys.ts';

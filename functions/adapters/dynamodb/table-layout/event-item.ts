@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
 import {

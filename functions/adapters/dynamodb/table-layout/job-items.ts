@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TABLE } from '#lib/wiring.ts';
 import type { Job, JobChange, JobParams, JobSegment } from '#ports/jobs.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';

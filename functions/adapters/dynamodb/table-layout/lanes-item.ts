@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { intText } from './attributes.ts';
 import { LANES_SK, walletPk } from './keys.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StoredRuleSet } from '#ports/rule-sets.ts';
 import { numberAttr } from './attributes.ts';
 import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './keys.ts';

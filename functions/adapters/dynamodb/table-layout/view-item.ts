@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';

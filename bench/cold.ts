@@ -1,0 +1,191 @@
+/**
+ * `npm run bench:cold`: per wiring function, the bundle the stack deploys (size) and its cold init
+ * time in a fresh node process (import + first invocation against DynamoDB Local), next to a
+ * baseline measured in the same run: a handler that only builds a document client and does one
+ * GetItem. Runs are interleaved across functions so machine load drifts hit all of them alike.
+ *
+ *   npm run bench:cold -- [--runs 7] [--json FILE] [--bundle-sdk]
+ *
+ * `--bundle-sdk` bundles the AWS SDK into every function (the bundling before it was made
+ * external), to measure what the externals buy on the same machine.
+ */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
+import { ensureTable } from '#adapters/local/table.ts';
+import { ENV, FUNCTIONS } from '#lib/wiring.ts';
+import { type BuiltBundle, buildBundle, PROJECT_ROOT } from './cold/build.ts';
+import { firstEvent } from './cold/events.ts';
+import { printTable } from './support.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '7' },
+    json: { type: 'string' },
+    'bundle-sdk': { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(args.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs must be a whole number ≥ 1');
+const BUNDLE_SDK = args['bundle-sdk'] === true;
+const BASELINE = 'baseline';
+export const GOAL = { maxBundleBytes: 150 * 1024, maxInitRatio: 1.3 } as const;
+
+const execFileAsync = promisify(execFile);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const TABLE = 'tally-cold-bench';
+
+interface Target {
+  name: string;
+  bundle: BuiltBundle;
+  event: string;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** One cold start: a fresh `node` (no tsx loader) imports the bundle and calls its handler once. */
+async function coldStart(target: Target, env: NodeJS.ProcessEnv) {
+  const child = path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs');
+  const { stdout } = await execFileAsync(process.execPath, [child, target.bundle.file, target.event], {
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
+  if (line === undefined) throw new Error(`${target.name}: the child printed no timing\n${stdout}`);
+  return JSON.parse(line.slice(5)) as { importMs: number; invokeMs: number; status: string | number };
+}
+
+log(
+  `Building ${FUNCTIONS.length} function bundles and the baseline (${BUNDLE_SDK ? 'SDK bundled' : 'SDK external'}) …`,
+);
+const targets: Target[] = [];
+for (const spec of FUNCTIONS) {
+  const bundle = await buildBundle(spec.name, spec.entry, { bundleSdk: BUNDLE_SDK });
+  targets.push({ name: spec.name, bundle, event: JSON.stringify(firstEvent(spec)) });
+}
+targets.push({
+  name: BASELINE,
+  bundle: await buildBundle(BASELINE, 'bench/cold/baseline.ts', { bundleSdk: BUNDLE_SDK }),
+  event: '{}',
+});
+
+const ddb = await startDynamoDbLocal({ inMemory: true, log });
+const sqs = await startLocalSqs();
+try {
+  const raw = new DynamoDBClient({
+    endpoint: ddb.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  await ensureTable(raw, TABLE);
+  const sqsClient = new SQSClient({
+    endpoint: sqs.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const events = await ensureEventsQueues(sqsClient, { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+  const jobs = await ensureEventsQueues(sqsClient, {
+    name: 'tally-jobs',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 30,
+  });
+
+  // What the stack sets (lib/constructs/tally-function.ts, lib/tally-stack.ts), pointed at the emulators.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    POWERTOOLS_SERVICE_NAME: 'tally',
+    POWERTOOLS_METRICS_NAMESPACE: 'Tally',
+    NODE_OPTIONS: '--enable-source-maps',
+    [ENV.tableName]: TABLE,
+    [ENV.dynamodbEndpoint]: ddb.endpoint,
+    [ENV.sqsEndpoint]: sqs.endpoint,
+    [ENV.eventsQueueUrl]: events.queueUrl,
+    [ENV.eventsDlqUrl]: events.dlqUrl,
+    [ENV.jobsQueueUrl]: jobs.queueUrl,
+  };
+
+  const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+  const importSamples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+  const statuses = new Map<string, string>();
+  for (let run = 0; run < RUNS; run++) {
+    log(`Run ${run + 1}/${RUNS} …`);
+    for (const target of targets) {
+      const result = await coldStart(target, env);
+      samples.get(target.name)?.push(result.importMs + result.invokeMs);
+      importSamples.get(target.name)?.push(result.importMs);
+      statuses.set(target.name, String(result.status));
+    }
+  }
+
+  const initMsP50: Record<string, number> = {};
+  const bundles: Record<string, number> = {};
+  for (const target of targets) {
+    if (target.name === BASELINE) continue;
+    bundles[target.name] = target.bundle.bytes;
+    initMsP50[target.name] = Math.round(median(samples.get(target.name) ?? []) * 10) / 10;
+  }
+  const baselineInitMsP50 = Math.round(median(samples.get(BASELINE) ?? []) * 10) / 10;
+  const maxBundleBytes = Math.max(...Object.values(bundles));
+  const maxInitRatio = Math.round((Math.max(...Object.values(initMsP50)) / baselineInitMsP50) * 100) / 100;
+  const baselineBytes = targets.find((target) => target.name === BASELINE)?.bundle.bytes ?? 0;
+
+  printTable(
+    ['function', 'bundle KB', 'init ms p50', 'of which import', '÷ baseline', 'first call', 'goal'],
+    [
+      ...targets.map((target) => {
+        const ms = target.name === BASELINE ? baselineInitMsP50 : (initMsP50[target.name] ?? 0);
+        const ratio = ms / baselineInitMsP50;
+        const meets = target.bundle.bytes <= GOAL.maxBundleBytes && ratio <= GOAL.maxInitRatio;
+        return [
+          target.name,
+          (target.bundle.bytes / 1024).toFixed(1),
+          ms.toFixed(1),
+          median(importSamples.get(target.name) ?? []).toFixed(1),
+          ratio.toFixed(2),
+          statuses.get(target.name) ?? '',
+          target.name === BASELINE ? '' : meets ? 'met' : 'MISSED',
+        ];
+      }),
+    ],
+  );
+  process.stdout.write(
+    `\nmaxBundleBytes ${maxBundleBytes} (goal ≤ ${GOAL.maxBundleBytes}), maxInitRatio ${maxInitRatio} ` +
+      `(goal ≤ ${GOAL.maxInitRatio}), ${RUNS} runs each, SDK ${BUNDLE_SDK ? 'bundled' : 'external'}\n`,
+  );
+
+  if (args.json !== undefined) {
+    const report = {
+      sdk: BUNDLE_SDK ? 'bundled' : 'external',
+      runs: RUNS,
+      bundles,
+      maxBundleBytes,
+      initMsP50,
+      importMsP50: Object.fromEntries(
+        [...importSamples].map(([name, values]) => [name, Math.round(median(values) * 10) / 10]),
+      ),
+      baselineInitMsP50,
+      baselineBundleBytes: baselineBytes,
+      maxInitRatio,
+      goal: GOAL,
+      firstCallStatus: Object.fromEntries(statuses),
+    };
+    await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+} finally {
+  await sqs.stop();
+  await ddb.stop();
+}

@@ -1,0 +1,134 @@
+/**
+ * The first invocation of each wiring function in `npm run bench:cold`: an event as its trigger
+ * delivers it, chosen so the call reaches DynamoDB Local (a cold start is import + first call, and
+ * the first call is where the SDK client is built and its first request signed and sent).
+ */
+import type { FunctionSpec } from '#lib/wiring.ts';
+
+export const BENCH_WALLET = 'coldbench001';
+const NOW_MS = Date.UTC(2026, 0, 1);
+
+function http(method: string, rawPath: string, routeKey: string, extra: Record<string, unknown> = {}) {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', host: 'localhost' },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'cold',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'cold-bench',
+      routeKey,
+      stage: '$default',
+      time: '01/Jan/2026:00:00:00 +0000',
+      timeEpoch: NOW_MS,
+    },
+    isBase64Encoded: false,
+    ...extra,
+  };
+}
+
+const cloudEvent = {
+  specversion: '1.0',
+  id: 'cold-bench-1',
+  source: 'bench',
+  type: 'wallet.deposit',
+  subject: BENCH_WALLET,
+  time: '2026-01-01T00:00:00Z',
+  datacontenttype: 'application/json',
+  data: { amount: '1.00' },
+};
+
+const sqsRecord = (body: string) => ({
+  messageId: 'cold-bench-message',
+  receiptHandle: 'cold-bench',
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(NOW_MS),
+    SenderId: 'bench',
+    ApproximateFirstReceiveTimestamp: String(NOW_MS),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:tally-events',
+  awsRegion: 'us-east-1',
+});
+
+/** Per function name: its first event. A wiring function missing here fails the bench (see cold.ts). */
+export const FIRST_EVENTS: Record<string, unknown> = {
+  deposit: http('POST', '/deposit', 'POST /deposit', {
+    body: JSON.stringify({ WalletID: BENCH_WALLET, Amount: '1.00' }),
+  }),
+  details: http('GET', `/details/${BENCH_WALLET}`, 'GET /details/{wallet_id}', {
+    pathParameters: { wallet_id: BENCH_WALLET },
+  }),
+  health: http('GET', '/health', 'GET /health'),
+  events: http('POST', '/events', 'POST /events', { body: JSON.stringify([cloudEvent]) }),
+  'ingest-queue': { Records: [sqsRecord(JSON.stringify(cloudEvent))] },
+  'ingest-kafka': {
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/tally/cold-bench',
+    bootstrapServers: 'localhost:9098',
+    records: {
+      'tally-events-0': [
+        {
+          topic: 'tally-events',
+          partition: 0,
+          offset: 1,
+          timestamp: NOW_MS,
+          timestampType: 'CREATE_TIME',
+          key: Buffer.from(BENCH_WALLET).toString('base64'),
+          value: Buffer.from(JSON.stringify({ ...cloudEvent, id: 'cold-bench-kafka' })).toString('base64'),
+          headers: [{ 'content-type': [...Buffer.from('application/cloudevents+json')] }],
+        },
+      ],
+    },
+  },
+  rules: http('GET', '/rules', 'GET /rules'),
+  wallets: http('GET', `/wallets/${BENCH_WALLET}`, 'GET /wallets/{wallet_id}', {
+    pathParameters: { wallet_id: BENCH_WALLET },
+  }),
+  replay: http('GET', '/replay/cold-bench-job', 'GET /replay/{jobId}', {
+    pathParameters: { jobId: 'cold-bench-job' },
+  }),
+  corrections: http('POST', `/wallets/${BENCH_WALLET}/corrections`, 'POST /wallets/{wallet_id}/corrections', {
+    pathParameters: { wallet_id: BENCH_WALLET },
+    body: JSON.stringify({ reason: 'cold bench', dryRun: true }),
+  }),
+  backtest: http('GET', '/rules/backtest/cold-bench-job', 'GET /rules/backtest/{jobId}', {
+    pathParameters: { jobId: 'cold-bench-job' },
+  }),
+  'run-jobs': {
+    Records: [sqsRecord(JSON.stringify({ jobId: 'cold-bench-job', segment: 0, page: 0, cursor: null }))],
+  },
+  'project-streams': {
+    Records: [
+      {
+        eventID: 'cold-bench-1',
+        eventName: 'INSERT',
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: 'us-east-1',
+        dynamodb: {
+          Keys: { pk: { S: `WALLET#${BENCH_WALLET}` }, sk: { S: 'EVENT#00#000000000001' } },
+          SequenceNumber: '1',
+          SizeBytes: 60,
+          StreamViewType: 'KEYS_ONLY',
+        },
+        eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/tally/stream/cold',
+      },
+    ],
+  },
+};
+
+export function firstEvent(spec: Pick<FunctionSpec, 'name'>): unknown {
+  const event = FIRST_EVENTS[spec.name];
+  if (event === undefined) throw new Error(`bench:cold has no first event for the function "${spec.name}"`);
+  return event;
+}

@@ -1,0 +1,40 @@
+/**
+ * How every Tally function is bundled: one definition, read by the CDK construct
+ * (lib/constructs/tally-function.ts) and by `npm run bench:cold`, so the bench measures the very
+ * bundles the stack deploys. Plain data (no aws-cdk-lib import): the bench loads it without CDK.
+ */
+
+/** esbuild target matching the Lambda runtime (`TALLY_RUNTIME`, Node.js 24); the local Node 20 never runs it. */
+export const ESBUILD_TARGET = 'node24';
+
+/**
+ * ESM bundles have no `require`; some dependencies still call it for Node built-ins.
+ * This banner gives them one, bound to the bundle's own URL.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * Left out of every bundle and resolved at run time from the AWS SDK for JavaScript v3 that the
+ * Lambda Node.js 24 runtime ships (every `@aws-sdk/*` client and lib, `lib-dynamodb` included; the
+ * `@smithy/*` packages come in only through them, so they stay out too). Bundling the SDK made each function 0.8–1.15 MB and
+ * most of its cold start; the runtime's copy is already on disk and parsed from there.
+ * The price: the runtime's SDK version is chosen by AWS, not by our lockfile (see the README,
+ * "Bundling"); the code uses only long-stable commands and options of these packages.
+ */
+export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
+
+/** The esbuild options of a function bundle, in esbuild's own vocabulary (the bench passes them as is). */
+export const TALLY_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: ESBUILD_TARGET,
+  minify: true,
+  sourcemap: true,
+  treeShaking: true,
+  // `module` first: the ESM builds of dependencies are the ones esbuild can tree-shake.
+  mainFields: ['module', 'main'],
+  banner: { js: ESM_REQUIRE_BANNER },
+  external: [...RUNTIME_PROVIDED_MODULES],
+} as const;

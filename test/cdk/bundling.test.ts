@@ -1,0 +1,115 @@
+/**
+ * The function bundles as the stack builds them: one real NodejsFunction bundling of a handler
+ * (the other CDK tests skip bundling), and the bundling props translated from the one shared
+ * definition the bench builds with too (lib/constructs/bundling.ts).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../bench/cold/build.ts';
+import {
+  ESM_REQUIRE_BANNER,
+  RUNTIME_PROVIDED_MODULES,
+  TALLY_ESBUILD_OPTIONS,
+} from '../../lib/constructs/bundling.ts';
+import { TallyFunction, tallyBundling } from '../../lib/constructs/tally-function.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const outdir = mkdtempSync(path.join(tmpdir(), 'tally-bundling-test-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('the bundling props of every Tally function', () => {
+  it('come from the shared esbuild options: ESM, minified, node24, module first, SDK external', () => {
+    expect(tallyBundling()).toEqual({
+      format: nodejs.OutputFormat.ESM,
+      minify: true,
+      sourceMap: true,
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      banner: ESM_REQUIRE_BANNER,
+      bundleAwsSDK: false,
+      externalModules: ['@aws-sdk/*'],
+      esbuildArgs: { '--tree-shaking': 'true' },
+    });
+    // One definition: the props are read from the object the bench passes to esbuild.
+    expect(tallyBundling().externalModules).toEqual([...TALLY_ESBUILD_OPTIONS.external]);
+    expect(tallyBundling().target).toBe(TALLY_ESBUILD_OPTIONS.target);
+    expect(tallyBundling().mainFields).toEqual([...TALLY_ESBUILD_OPTIONS.mainFields]);
+    expect(RUNTIME_PROVIDED_MODULES).toEqual(['@aws-sdk/*']);
+  });
+});
+
+describe('a function bundled by CDK', () => {
+  // Real bundling (local esbuild, no Docker) of one handler that uses the table, logs and metrics.
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Bundling');
+  new TallyFunction(stack, 'Deposit', {
+    entry: path.join(ROOT, 'functions/handlers/deposit.ts'),
+    projectRoot: ROOT,
+    description: 'bundling test',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    environment: {},
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const template = Template.fromStack(stack);
+  const assetDir = readdirSync(outdir)
+    .filter((name) => name.startsWith('asset.'))
+    .map((name) => path.join(outdir, name))
+    .find((dir) => readdirSync(dir).includes('index.mjs'));
+  if (assetDir === undefined) throw new Error('CDK produced no index.mjs asset');
+  const code = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+  const sources = (
+    JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] }
+  ).sources;
+
+  it('is an ESM module (index.mjs exporting handler) on Node.js 24', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+    });
+    expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\s*\}/);
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+  });
+
+  it('imports the AWS SDK from the runtime instead of carrying a copy', () => {
+    expect(code).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/);
+    expect(sources.filter((source) => source.includes('node_modules/@aws-sdk/'))).toEqual([]);
+    expect(sources.filter((source) => source.includes('node_modules/@smithy/'))).toEqual([]);
+  });
+
+  it('is minified', () => {
+    // Minified output is a few very long lines (newlines survive only inside string literals),
+    // not one statement per line; and comments are gone (this one is in the composition root).
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code).not.toContain('The composition root of a Lambda function instance');
+  });
+
+  it('holds no test, bench, CDK or rules-engine code (deposit never evaluates rules)', () => {
+    const offenders = sources.filter((source) =>
+      /(^|\/)(test|bench)\/|node_modules\/(aws-cdk-lib|constructs|vitest|yaml|@marcbachmann)\//.test(source),
+    );
+    expect(offenders).toEqual([]);
+    // and it is this handler's bundle, made from the project's sources
+    expect(sources.some((source) => source.endsWith('functions/handlers/deposit.ts'))).toBe(true);
+  });
+});
+
+describe('npm run bench:cold', () => {
+  it('measures the very bundle CDK deploys (same options, byte for byte)', async () => {
+    const cdkAsset = readdirSync(outdir)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => path.join(outdir, name, 'index.mjs'))
+      .find((file) => readdirSync(path.dirname(file)).includes('index.mjs'));
+    if (cdkAsset === undefined) throw new Error('CDK produced no index.mjs asset');
+    const bench = await buildBundle('deposit', 'functions/handlers/deposit.ts', {
+      outRoot: path.join(outdir, 'bench'),
+    });
+    expect(readFileSync(bench.file, 'utf8')).toBe(readFileSync(cdkAsset, 'utf8'));
+  });
+});

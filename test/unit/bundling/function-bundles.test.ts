@@ -1,0 +1,64 @@
+/**
+ * What each function bundle holds, built as the stack builds it (the shared options of
+ * lib/constructs/bundling.ts, through the bench's builder): only the runtime's AWS SDK packages are
+ * left external, no test/bench/CDK code gets in, and functions that never evaluate rules do not
+ * carry the rules engine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../../bench/cold/build.ts';
+import { FUNCTIONS } from '../../../lib/wiring.ts';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-bundles-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+/**
+ * The AWS SDK v3 packages the code may import: all of them ship with the Lambda Node.js 24 runtime.
+ * A new one here must be checked against the runtime's SDK (README, "Bundling") before it is added.
+ */
+const RUNTIME_SDK_PACKAGES = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-sqs',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+];
+const isBuiltin = (specifier: string) =>
+  specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0] ?? specifier);
+
+/** Functions whose code never reads or compiles a rule set. */
+const WITHOUT_RULES = ['deposit', 'events', 'health'];
+
+describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+  const built = buildBundle(name, spec.entry, { outRoot });
+
+  it('leaves out only AWS SDK packages the runtime provides, and Node built-ins', async () => {
+    const { externals } = await built;
+    expect(
+      externals.filter((specifier) => !isBuiltin(specifier) && !RUNTIME_SDK_PACKAGES.includes(specifier)),
+    ).toEqual([]);
+  });
+
+  it('holds no test, bench or CDK code, and no copy of the AWS SDK', async () => {
+    const { inputs } = await built;
+    expect(inputs.length).toBeGreaterThan(0);
+    const offenders = inputs.filter((input) =>
+      /^(test|bench)\/|node_modules\/(aws-cdk-lib|constructs|vitest|@aws-sdk|@smithy|fauxqs)\//.test(input),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it.runIf(WITHOUT_RULES.includes(name))('carries no rules engine (yaml, CEL)', async () => {
+    const { inputs } = await built;
+    expect(
+      inputs.filter((input) => /node_modules\/(yaml|@marcbachmann)\/|^functions\/rules\//.test(input)),
+    ).toEqual([]);
+  });
+});
+
+it('names only wiring functions as rule-free', () => {
+  const names = FUNCTIONS.map((spec) => spec.name);
+  expect(WITHOUT_RULES.filter((name) => !names.includes(name))).toEqual([]);
+});
