@@ -1,6 +1,6 @@
 import { GetBootstrapBrokersCommand, type KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, type KafkaConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, type KafkaConfig, type Message, Partitioners, type Producer } from 'kafkajs';
 import {
   CLOUDEVENTS_JSON,
   cloudEventJson,
@@ -128,7 +128,12 @@ export function mskDecisionsBus(options: {
         clientId: options.clientId ?? 'tally-publisher',
         ...(options.sign === undefined ? {} : { sign: options.sign }),
       });
-      return createKafka(config).producer({ allowAutoTopicCreation: false });
+      // The Java client's partitioner (murmur2 of the key): a Java or Go consumer's view of which
+      // partition holds an account agrees with ours.
+      return createKafka(config).producer({
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
     },
   });
 }

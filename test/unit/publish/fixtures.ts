@@ -3,7 +3,12 @@ import type { EventBus, PublishedEvent, PublishFailure } from '#ports/event-bus.
 
 const base = { lane: 0, recordedAtMs: Date.UTC(2026, 11, 6, 3, 0, 0) };
 
-export function deposited(walletId: string, version: number, amountMinor: bigint, eventId = `e-${walletId}-${version}`) {
+export function deposited(
+  walletId: string,
+  version: number,
+  amountMinor: bigint,
+  eventId = `e-${walletId}-${version}`,
+) {
   return {
     ...base,
     walletId,
@@ -32,7 +37,13 @@ export function factRecorded(walletId: string, version: number): RecordedEvent {
     version,
     eventId: `e-${walletId}-${version}`,
     type: 'FactRecorded',
-    data: { factId: 'f1', source: 'shop', factType: 'order.paid', occurredAtMs: 0, dataJson: '{"total":12.30}' },
+    data: {
+      factId: 'f1',
+      source: 'shop',
+      factType: 'order.paid',
+      occurredAtMs: 0,
+      dataJson: '{"total":12.30}',
+    },
   };
 }
 
@@ -65,4 +76,10 @@ export class RecordingBus implements EventBus {
   get ids(): string[] {
     return this.calls.flat().map((event) => event.id);
   }
+}
+
+/** The value, or a failed test when there is none. */
+export function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('expected a value');
+  return value;
 }

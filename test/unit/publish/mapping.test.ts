@@ -3,7 +3,7 @@ import { cloudEventSchema } from '#app/cloud-event.ts';
 import { CLOUD_EVENT_TYPES, DEFAULT_PUBLICATIONS, toCloudEvent, toCloudEvents } from '#app/publish.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { cloudEventJson } from '#ports/event-bus.ts';
-import { awarded, deposited, factRecorded } from './fixtures.ts';
+import { awarded, deposited, factRecorded, must } from './fixtures.ts';
 
 const options = { source: 'tally/test' };
 
@@ -26,7 +26,9 @@ describe('stored events → CloudEvents', () => {
     // 2^53 + 1 minor units: a float would round the last digit away.
     const event = toCloudEvent(deposited('w1', 1, 9_007_199_254_740_993n), options);
     expect(event?.dataJson).toContain('"amount":90071992547409.93');
-    expect(cloudEventJson(event!)).toContain('"data":{"walletId":"w1","eventId":"e-w1-1","amount":90071992547409.93,');
+    expect(cloudEventJson(must(event))).toContain(
+      '"data":{"walletId":"w1","eventId":"e-w1-1","amount":90071992547409.93,',
+    );
   });
 
   it('gives the same stored event the same CloudEvent every time (same id, same bytes)', () => {
@@ -34,9 +36,9 @@ describe('stored events → CloudEvents', () => {
     const first = toCloudEvent(stored, options);
     const again = toCloudEvent(structuredClone(stored), options);
     expect(again).toEqual(first);
-    expect(cloudEventJson(again!)).toBe(cloudEventJson(first!));
+    expect(cloudEventJson(must(again))).toBe(cloudEventJson(must(first)));
     expect(first?.type).toBe(CLOUD_EVENT_TYPES.pointsAwarded);
-    expect(JSON.parse(first!.dataJson)).toMatchObject({ points: 150, ruleId: 'r1', ruleSetVersion: 3 });
+    expect(JSON.parse(must(first).dataJson)).toMatchObject({ points: 150, ruleId: 'r1', ruleSetVersion: 3 });
   });
 
   it('does not publish recorded facts or rule applications', () => {
@@ -50,9 +52,9 @@ describe('stored events → CloudEvents', () => {
       type: 'RulesApplied',
       data: { ruleSetVersion: 2, causeId: 'job-1' },
     };
-    expect(toCloudEvents([factRecorded('w1', 1), applied, deposited('w1', 3, 1n)], options).map((e) => e.id)).toEqual([
-      'e-w1-3',
-    ]);
+    expect(
+      toCloudEvents([factRecorded('w1', 1), applied, deposited('w1', 3, 1n)], options).map((e) => e.id),
+    ).toEqual(['e-w1-3']);
   });
 
   it('splices a corrected fact data as the JSON text it arrived as', () => {
@@ -72,26 +74,40 @@ describe('stored events → CloudEvents', () => {
     };
     const event = toCloudEvent(corrected, options);
     expect(event?.type).toBe(CLOUD_EVENT_TYPES.eventCorrected);
-    expect(event?.dataJson).toContain('"fact":{"occurredAt":"1970-01-01T00:00:00.000Z","data":{"total":12.30}}');
-    expect(JSON.parse(event!.dataJson).target).toEqual({ eventId: 'f', lane: 0, version: 1, type: 'FactRecorded' });
+    expect(event?.dataJson).toContain(
+      '"fact":{"occurredAt":"1970-01-01T00:00:00.000Z","data":{"total":12.30}}',
+    );
+    expect(JSON.parse(must(event).dataJson).target).toEqual({
+      eventId: 'f',
+      lane: 0,
+      version: 1,
+      type: 'FactRecorded',
+    });
   });
 
   it('carries traceparent when the stored event has one, as a CloudEvents extension', () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const event = toCloudEvent({ ...deposited('w1', 1, 5n), traceparent }, options);
-    expect(JSON.parse(cloudEventJson(event!))).toMatchObject({ traceparent, specversion: '1.0' });
-    expect(JSON.parse(cloudEventJson(toCloudEvent(deposited('w1', 1, 5n), options)!))).not.toHaveProperty('traceparent');
+    expect(JSON.parse(cloudEventJson(must(event)))).toMatchObject({ traceparent, specversion: '1.0' });
+    expect(
+      JSON.parse(cloudEventJson(must(toCloudEvent(deposited('w1', 1, 5n), options)))),
+    ).not.toHaveProperty('traceparent');
   });
 
   it('publishes CloudEvents that Tally itself would accept (structured JSON)', () => {
     for (const stored of [deposited('w1', 1, 99n), awarded('w1', 2, 3n)]) {
-      const parsed = cloudEventSchema.safeParse(JSON.parse(cloudEventJson(toCloudEvent(stored, options)!)));
+      const parsed = cloudEventSchema.safeParse(
+        JSON.parse(cloudEventJson(must(toCloudEvent(stored, options)))),
+      );
       expect(parsed.success).toBe(true);
     }
   });
 
   it('lets a registry entry decide the type and data (how decision events plug in)', () => {
-    const registry = { ...DEFAULT_PUBLICATIONS, Deposited: { type: 'custom.type', data: () => '{"same":"as the API"}' } };
+    const registry = {
+      ...DEFAULT_PUBLICATIONS,
+      Deposited: { type: 'custom.type', data: () => '{"same":"as the API"}' },
+    };
     const event = toCloudEvent(deposited('w1', 1, 1n), { ...options, registry });
     expect(event).toMatchObject({ type: 'custom.type', dataJson: '{"same":"as the API"}' });
   });

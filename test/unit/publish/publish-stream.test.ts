@@ -50,9 +50,14 @@ describe('publishing stored events named by stream keys', () => {
     const bus = new RecordingBus();
     bus.failing.set('e-w1-2', { code: 'ThrottlingException', message: 'slow down', retryable: true });
     bus.failing.set('e-w1-3', { code: 'EntryTooLarge', message: 'big', retryable: false });
-    const outcome = await publishStoredEvents({ events: store, bus, source: 's' }, [1, 2, 3].map((v) => key('w1', v)));
+    const outcome = await publishStoredEvents(
+      { events: store, bus, source: 's' },
+      [1, 2, 3].map((v) => key('w1', v)),
+    );
     expect(outcome.failed).toEqual([key('w1', 2)]);
-    expect(outcome.rejected).toEqual([{ ...key('w1', 3), failure: expect.objectContaining({ code: 'EntryTooLarge' }) }]);
+    expect(outcome.rejected).toEqual([
+      { ...key('w1', 3), failure: expect.objectContaining({ code: 'EntryTooLarge' }) },
+    ]);
     expect(outcome.published).toBe(1);
   });
 

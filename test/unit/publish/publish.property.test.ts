@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toCloudEvents } from '#app/publish.ts';
-import { publishStoredEvents } from '#app/publish-stream.ts';
-import type { NewEvent } from '#ports/event-store.ts';
+import { publishStoredEvents, type StoredEventKey } from '#app/publish-stream.ts';
 import { cloudEventJson } from '#ports/event-bus.ts';
+import type { NewEvent } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { RecordingBus } from './fixtures.ts';
+import { must, RecordingBus } from './fixtures.ts';
 
 const walletIds = fc.constantFrom('w1', 'w2', 'acct-3');
 const newEvent = fc.oneof(
@@ -33,7 +33,7 @@ describe('publishing is repeatable', () => {
         fc.array(fc.nat(40), { maxLength: 60 }),
         async (appends, picks) => {
           const store = new InMemoryEventStore({ pageSize: 3 });
-          const keys = [];
+          const keys: StoredEventKey[] = [];
           for (const [index, [walletId, event]] of appends.entries()) {
             const outcome = await store.append({
               walletId,
@@ -41,10 +41,11 @@ describe('publishing is repeatable', () => {
               expected: await store.head(walletId, 0),
               events: [{ ...event, eventId: `id-${index}`, recordedAtMs: index * 1000 } as NewEvent],
             });
-            if (outcome.kind === 'appended') keys.push(...outcome.events.map((e) => ({ walletId, lane: 0, version: e.version })));
+            if (outcome.kind === 'appended')
+              keys.push(...outcome.events.map((e) => ({ walletId, lane: 0, version: e.version })));
           }
           // A stream batch: any records, repeated or missing, in any order.
-          const batch = picks.map((pick) => keys[pick % keys.length]!);
+          const batch = picks.map((pick) => must(keys[pick % keys.length]));
           const first = new RecordingBus();
           const second = new RecordingBus();
           await publishStoredEvents({ events: store, bus: first, source: 'tally/p' }, batch);
@@ -53,10 +54,13 @@ describe('publishing is repeatable', () => {
           expect(new Set(first.ids).size).toBe(first.ids.length);
           expect(second.calls.flat().map(cloudEventJson)).toEqual(first.calls.flat().map(cloudEventJson));
           const stored = [];
-          for (const walletId of ['w1', 'w2', 'acct-3']) for await (const page of store.read(walletId, 0)) stored.push(...page);
-          expect(toCloudEvents(stored, { source: 'x' }).map((e) => e.id).sort()).toEqual(
-            appends.map((_, index) => `id-${index}`).sort(),
-          );
+          for (const walletId of ['w1', 'w2', 'acct-3'])
+            for await (const page of store.read(walletId, 0)) stored.push(...page);
+          expect(
+            toCloudEvents(stored, { source: 'x' })
+              .map((e) => e.id)
+              .sort(),
+          ).toEqual(appends.map((_, index) => `id-${index}`).sort());
         },
       ),
       { numRuns: 60 },
