@@ -37,6 +37,14 @@ export const CLOUD_EVENT_TYPES = {
   eventCorrected: 'tally.event.corrected',
 } as const;
 
+/**
+ * CloudEvent types that also go to the decisions topic on MSK, when the stack has one. Empty until
+ * the card platform's decision events exist: each adds its type here with its registry entry.
+ */
+export const DECISION_EVENT_TYPES: ReadonlySet<string> = new Set<string>([]);
+
+export const isDecisionEvent = (event: PublishedEvent): boolean => DECISION_EVENT_TYPES.has(event.type);
+
 /** A JSON object from members whose values are already JSON text (exact numbers, spliced data). */
 export function jsonObject(members: ReadonlyArray<readonly [string, string | undefined]>): string {
   const parts = members
