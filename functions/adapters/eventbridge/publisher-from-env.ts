@@ -20,7 +20,12 @@ let built: { bus: EventBus; source: string } | undefined;
 
 /** The bus (EventBridge, plus the MSK decisions topic when configured) and source, built once per container. */
 export function publisherFromEnv(env: NodeJS.ProcessEnv = process.env): { bus: EventBus; source: string } {
-  if (built !== undefined) return built;
+  built ??= buildPublisher(env);
+  return built;
+}
+
+/** The publisher's bus and source from an environment (not cached: for tests and one-off tools). */
+export function buildPublisher(env: NodeJS.ProcessEnv): { bus: EventBus; source: string } {
   const eventBusName = env[PUBLISHER_ENV.eventBusName];
   if (eventBusName === undefined || eventBusName === '') {
     throw new Error(`${PUBLISHER_ENV.eventBusName} is not set: the stack passes the bus it creates`);
@@ -38,9 +43,8 @@ export function publisherFromEnv(env: NodeJS.ProcessEnv = process.env): { bus: E
     });
   }
   const [only] = buses;
-  built = {
+  return {
     bus: buses.length === 1 && only !== undefined ? only.bus : fanOut(buses),
     source: env[PUBLISHER_ENV.eventsSource] ?? 'tally',
   };
-  return built;
 }
