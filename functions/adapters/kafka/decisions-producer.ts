@@ -7,6 +7,7 @@ import {
   type EventBus,
   failedAll,
   type PublishedEvent,
+  type PublishFailure,
 } from '#ports/event-bus.ts';
 
 /**
@@ -68,8 +69,13 @@ export function toKafkaMessage(event: PublishedEvent): Message {
   };
 }
 
+/** Kafka's default `message.max.bytes` (MSK keeps it unless the cluster configuration raises it). */
+export const KAFKA_MESSAGE_BYTES_MAX = 1_000_000;
+
 export interface KafkaDecisionsBusOptions {
   topic: string;
+  /** Records larger than this are refused before sending (a broker would refuse them every time). @default 1 MB */
+  messageBytesMax?: number;
   /** Made on the first publish and kept for the life of the process (a Lambda container). */
   producer: () => Promise<Pick<Producer, 'connect' | 'send'>>;
 }
@@ -84,16 +90,45 @@ export class KafkaDecisionsBus implements EventBus {
   constructor(private readonly options: KafkaDecisionsBusOptions) {}
 
   async publish(events: readonly PublishedEvent[]) {
-    if (events.length === 0) return { failed: [] };
+    const bytesMax = this.options.messageBytesMax ?? KAFKA_MESSAGE_BYTES_MAX;
+    const tooLarge: PublishFailure[] = [];
+    const sendable: Array<{ event: PublishedEvent; message: Message }> = [];
+    for (const event of events) {
+      const message = toKafkaMessage(event);
+      const size = Buffer.byteLength(String(message.value)) + Buffer.byteLength(event.subject);
+      if (size > bytesMax) {
+        tooLarge.push({
+          id: event.id,
+          code: 'MessageTooLarge',
+          message: `${size} bytes, more than ${bytesMax}`,
+          retryable: false,
+        });
+      } else {
+        sendable.push({ event, message });
+      }
+    }
+    if (sendable.length === 0) return { failed: tooLarge };
     try {
       const producer = await this.producer();
       // acks -1: every in-sync replica has the record before it counts as published.
-      await producer.send({ topic: this.options.topic, acks: -1, messages: events.map(toKafkaMessage) });
-      return { failed: [] };
+      await producer.send({
+        topic: this.options.topic,
+        acks: -1,
+        messages: sendable.map(({ message }) => message),
+      });
+      return { failed: tooLarge };
     } catch (error) {
       // A broken connection is made again on the next publish.
       this.connected = undefined;
-      return { failed: failedAll(events, error) };
+      return {
+        failed: [
+          ...tooLarge,
+          ...failedAll(
+            sendable.map(({ event }) => event),
+            error,
+          ),
+        ],
+      };
     }
   }
 

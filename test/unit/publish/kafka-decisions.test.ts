@@ -120,4 +120,21 @@ describe('MSK decisions producer', () => {
     expect((await bus.publish([published('a')])).failed).toEqual([]);
     expect(producer.connects).toBe(2);
   });
+
+  it('refuses a record over the size limit without sending it, and sends the rest', async () => {
+    const producer = new FakeProducer();
+    const bus = new KafkaDecisionsBus({ topic: 't', messageBytesMax: 400, producer: async () => producer });
+    const outcome = await bus.publish([
+      published('small'),
+      published('big', 'acct', JSON.stringify({ pad: 'x'.repeat(400) })),
+    ]);
+    expect(outcome.failed).toEqual([
+      expect.objectContaining({ id: 'big', code: 'MessageTooLarge', retryable: false }),
+    ]);
+    expect(
+      producer.sent
+        .flatMap((record) => record.messages)
+        .map((message) => JSON.parse(String(message.value)).id),
+    ).toEqual(['small']);
+  });
 });
