@@ -182,3 +182,21 @@ export function localEventBusFromEnv(
   if (url === undefined || url === '') return new LocalEventBus();
   return new LocalEventBus({ webhook: { url, ...(onGiveUp === undefined ? {} : { onGiveUp }) } });
 }
+
+/**
+ * One Server-Sent Events frame for a kept event, as `GET /events/stream` writes it: the position
+ * as the SSE `id` (a client resumes with `Last-Event-ID`), the CloudEvent in structured JSON on
+ * one `data` line (`cloudEventJson` never writes a raw newline: JSON escapes them).
+ */
+export function sseFrame(entry: BusEntry): string {
+  return `id: ${entry.position}\nevent: cloudevent\ndata: ${cloudEventJson(entry.event)}\n\n`;
+}
+
+/**
+ * Where a follower starts: after `Last-Event-ID` or `?from=` when given (0 = every kept event,
+ * what `--from-start` asks for), else after the newest event (only new ones).
+ */
+export function followFrom(bus: LocalEventBus, requested: string | null | undefined): number {
+  if (requested === null || requested === undefined || !/^\d{1,15}$/.test(requested)) return bus.position;
+  return Math.min(Number(requested), bus.position);
+}

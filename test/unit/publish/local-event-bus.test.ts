@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BusEntry, LocalEventBus, localEventBusFromEnv } from '#adapters/local/event-bus.ts';
-import { published } from './fixtures.ts';
+import {
+  type BusEntry,
+  followFrom,
+  LocalEventBus,
+  localEventBusFromEnv,
+  sseFrame,
+} from '#adapters/local/event-bus.ts';
+import { must, published } from './fixtures.ts';
 
 interface Received {
   contentType: string | undefined;
@@ -121,5 +127,31 @@ describe('LocalEventBus', () => {
     await quiet.publish([published('y')]);
     await quiet.webhookIdle();
     expect(hook.received).toHaveLength(1);
+  });
+});
+
+describe('SSE framing for GET /events/stream', () => {
+  it('writes one frame per event: position as id, the CloudEvent on one data line', async () => {
+    const bus = new LocalEventBus();
+    await bus.publish([published('a', 'w1', '{"note":"two\\nlines","amount":1.5}')]);
+    const [entry] = bus.since(0);
+    const frame = sseFrame(must(entry));
+    expect(frame.endsWith('\n\n')).toBe(true);
+    const lines = frame.trimEnd().split('\n');
+    expect(lines).toEqual(['id: 1', 'event: cloudevent', expect.stringMatching(/^data: \{/)]);
+    expect(JSON.parse(must(lines[2]).slice('data: '.length))).toMatchObject({
+      id: 'a',
+      data: { amount: 1.5 },
+    });
+  });
+
+  it('starts a follower after the requested position, or at the newest event', async () => {
+    const bus = new LocalEventBus();
+    await bus.publish([published('a'), published('b'), published('c')]);
+    expect(followFrom(bus, '0')).toBe(0);
+    expect(followFrom(bus, '2')).toBe(2);
+    expect(followFrom(bus, '99')).toBe(3);
+    expect(followFrom(bus, undefined)).toBe(3);
+    expect(followFrom(bus, 'abc')).toBe(3);
   });
 });
