@@ -1,14 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { PublishOptions } from '#app/publish.ts';
 import { type BatchResponse, publishStreamBatch, type StoredEventKey } from '#app/publish-stream.ts';
-import { logger, metrics } from '#http/observability.ts';
+import { publishEventsDepsFromEnv } from '#composition/publish-events.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger, metrics } from '#observability/powertools.ts';
 import type { EventBus } from '#ports/event-bus.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { publishEventsDepsFromEnv } from '../composition/publish-events.ts';
 
 export type PublishEventsDeps = { events: EventStore; bus: EventBus } & PublishOptions & {
     /** The stored event a stream record's keys name (undefined: not an event item). */
@@ -50,6 +48,7 @@ export function makePublishEventsHandler(deps: () => Promise<PublishEventsDeps>)
   };
 }
 
-export const handler = middy(makePublishEventsHandler(async () => publishEventsDepsFromEnv()))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = observed(
+  makePublishEventsHandler(async () => publishEventsDepsFromEnv()),
+  { metrics: true },
+);
