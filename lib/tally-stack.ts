@@ -314,9 +314,13 @@ export class TallyStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Event-store table' });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
-      description: 'EventBridge bus of published CloudEvents (source tally/<stack>, detail-type = CloudEvent type)',
+      description:
+        'EventBridge bus of published CloudEvents (source tally/<stack>, detail-type = CloudEvent type)',
     });
-    new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn, description: 'ARN of the event bus' });
+    new CfnOutput(this, 'EventBusArn', {
+      value: this.eventBus.eventBusArn,
+      description: 'ARN of the event bus',
+    });
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     if (ingest.queues !== undefined) {

@@ -60,7 +60,11 @@ export class Publisher extends Construct {
 /** `…:cluster/<name>/<uuid>` → `…:topic/<name>/<uuid>/<topic>` (MSK's IAM resource for a topic). */
 function topicArn(decisions: DecisionsTopic): string {
   const cluster = Arn.split(decisions.clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
-  return Arn.format({ ...cluster, resource: 'topic', resourceName: `${cluster.resourceName}/${decisions.topic}` });
+  return Arn.format({
+    ...cluster,
+    resource: 'topic',
+    resourceName: `${cluster.resourceName}/${decisions.topic}`,
+  });
 }
 
 /** `-c mskClusterArn=… -c decisionsTopic=…`: both, or no decisions topic. */
