@@ -1,5 +1,6 @@
 import type { EventBus, PublishFailure } from '#ports/event-bus.ts';
-import { type EventStore, readAll } from '#ports/event-store.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import { readAll } from './read-events.ts';
 import { type PublishableEvent, type PublishOptions, toCloudEvent } from './publish.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StoredEventKey } from '#app/publish-stream.ts';
-import { EVENT_SK_PREFIX, eventSk, walletIdFromPk } from './table-layout.ts';
+import { EVENT_SK_PREFIX, eventSk, walletIdFromPk } from './table-layout/keys.ts';
 
 /** The keys a KEYS_ONLY stream record carries, as DynamoDB attribute values. */
 const streamKeysSchema = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S: z.string() }) });

@@ -1,7 +1,7 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { storedEventKeyFromStreamKeys } from '#adapters/dynamodb/stream-keys.ts';
-import { eventSk, walletPk } from '#adapters/dynamodb/table-layout.ts';
+import { eventSk, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { makePublishEventsHandler } from '#handlers/publish-events.ts';
 import type { NewEvent } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
