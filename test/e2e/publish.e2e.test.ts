@@ -11,8 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalEventBus } from '../../functions/adapters/local/event-bus.ts';
+import type { LocalEventBus } from '../../functions/adapters/local/event-bus.ts';
 import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
+import { localEventBus } from '../../functions/adapters/local/local-publisher.ts';
 import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { startTestRuntime, uniqueTableName } from '../support/local.ts';
 
@@ -20,7 +21,8 @@ const BIN = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));
 const WALLET = 'pub-wallet-1';
 
 let runtime: LocalRuntime;
-const bus = new LocalEventBus();
+/** Made as the runtime makes its own, but kept across the restart below. */
+let bus: LocalEventBus;
 const tableName = uniqueTableName('tally-publish');
 let publishInvocations = 0;
 const hooked: { type: string; body: { id: string; type: string } }[] = [];
@@ -58,6 +60,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+  bus = localEventBus({ TALLY_EVENTS_WEBHOOK: webhookUrl }, () => undefined);
   runtime = await start(webhookUrl);
 });
 
