@@ -1,7 +1,7 @@
 import type { EventBus, PublishFailure } from '#ports/event-bus.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { readAll } from './read-events.ts';
 import { type PublishableEvent, type PublishOptions, toCloudEvent } from './publish.ts';
+import { readAll } from './read-events.ts';
 
 /**
  * The outbox relay: the table's stream says which event items were written; this reads them from

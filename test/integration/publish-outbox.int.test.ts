@@ -11,9 +11,9 @@ import { LocalEventBus } from '../../functions/adapters/local/event-bus.ts';
 import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
 import { StreamPoller } from '../../functions/adapters/local/stream-poller.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { readAll } from '../../functions/app/read-events.ts';
 import { makePublishEventsHandler } from '../../functions/handlers/publish-events.ts';
 import type { EventBus, PublishedEvent } from '../../functions/ports/event-bus.ts';
-import { readAll } from '../../functions/app/read-events.ts';
 import { type NewEvent, VersionConflictError } from '../../functions/ports/event-store.ts';
 import { EVENT_ITEMS_FILTER, type FunctionSpec } from '../../lib/wiring.ts';
 
