@@ -7,6 +7,7 @@
  *   tally rules publish <file|dir> [--url URL | --table NAME]
  *   tally replay [--wallet ID] [--dry-run] [--json] [--url URL] [--token TOKEN]
  *   tally backtest <file|dir> [--wallet ID]... [--from TIME] [--to TIME] [--apply --version N] [--json]
+ *   tally events tail [--from-start] [--json] [--url URL] [--token TOKEN]
  *   tally help [COMMAND]
  *
  * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each. The
@@ -29,6 +30,7 @@ import {
   type Values,
 } from '../functions/cli/command.ts';
 import { devCommand } from '../functions/cli/dev.ts';
+import { eventsCommand } from '../functions/cli/events.ts';
 import { replayCommand } from '../functions/cli/replay.ts';
 import { tokenCommand } from '../functions/cli/token.ts';
 
@@ -56,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
   replay: replayCommand,
   token: tokenCommand,
   backtest: backtestCommand,
+  events: eventsCommand,
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',

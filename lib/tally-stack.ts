@@ -13,6 +13,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
@@ -26,12 +27,19 @@ import { flatPath, uniqueIdOf } from './constructs/flat-logical-ids.ts';
 import { Ingest, type MskSource, mskFromContext, validateMsk } from './constructs/ingest.ts';
 import { Jobs } from './constructs/jobs.ts';
 import { Projector } from './constructs/projector.ts';
+import {
+  type DecisionsTopic,
+  decisionsFromContext,
+  Publisher,
+  validateDecisions,
+} from './constructs/publisher.ts';
 import { TallyFunction } from './constructs/tally-function.ts';
 import { reservedConcurrencyFromContext, wafFromContext } from './stack-context.ts';
 import { ENV, FUNCTIONS, type FunctionSpec, type Scope } from './wiring.ts';
 
 export type { ApiAuth } from './constructs/api-auth.ts';
 export type { MskSource } from './constructs/ingest.ts';
+export type { DecisionsTopic } from './constructs/publisher.ts';
 
 /** The repository root: lib/ sits right under it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,6 +85,11 @@ export interface TallyStackProps extends StackProps {
    * @default context `reservedConcurrency=deposit=50,events=20`, otherwise the wiring's
    */
   reservedConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Also publish decision events to this MSK topic (the EventBridge bus always gets every event).
+   * @default context `mskClusterArn` + `decisionsTopic` when both are set, otherwise off
+   */
+  decisions?: DecisionsTopic;
 }
 
 /** `project-streams` → `ProjectStreams`: the construct id of a wiring function. */
@@ -117,6 +130,8 @@ export class TallyStack extends Stack {
   readonly scopePolicies: ReadonlyMap<Scope, iam.ManagedPolicy>;
   readonly cognito: CognitoIssuer | undefined;
   readonly edge: EdgeWaf | undefined;
+  /** The EventBridge bus published events go to. */
+  readonly eventBus: events.EventBus;
 
   /** Constructs that group resources without changing their logical ids (see flat-logical-ids.ts). */
   private readonly groups = new Set<IConstruct>();
@@ -165,6 +180,14 @@ export class TallyStack extends Stack {
       new Projector(this, 'Projector', { table: this.table, alarms, removalPolicy }),
     );
 
+    const publisher = this.group(
+      new Publisher(this, 'Publisher', {
+        source: `tally/${this.stackName}`,
+        decisions: validateDecisions(props.decisions ?? decisionsFromContext(this)),
+      }),
+    );
+    this.eventBus = publisher.bus;
+
     this.cognito =
       auth.kind === 'cognito' ? new CognitoIssuer(this, 'Cognito', { removalPolicy, ...auth }) : undefined;
     this.authorization = routeAuthorization(auth, this.cognito);
@@ -207,6 +230,7 @@ export class TallyStack extends Stack {
       if (spec.sendsToEventsQueue === true) events?.queue.grantSendMessages(fn.role);
       if (spec.sendsToEventsDlq === true) events?.dlq.grantSendMessages(fn.role);
       jobQueues?.queue.grantSendMessages(fn.role);
+      if (spec.publishesEvents === true) publisher.grantPublish(fn);
 
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
@@ -288,6 +312,15 @@ export class TallyStack extends Stack {
   private addOutputs(ingest: Ingest, jobs: Jobs, api: TallyApi): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Event-store table' });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description:
+        'EventBridge bus of published CloudEvents (source tally/<stack>, detail-type = CloudEvent type)',
+    });
+    new CfnOutput(this, 'EventBusArn', {
+      value: this.eventBus.eventBusArn,
+      description: 'ARN of the event bus',
+    });
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     if (ingest.queues !== undefined) {

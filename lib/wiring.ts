@@ -20,6 +20,7 @@ export const SCOPES = [
   'transfers:write',
   'accounts:authorize',
   'payments:write',
+  'events:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -158,6 +159,11 @@ export interface FunctionSpec {
   sendsToEventsDlq?: boolean;
   /** Starts or continues admin jobs on the jobs queue (ENV.jobsQueueUrl); the stack grants SendMessage. */
   sendsToJobsQueue?: boolean;
+  /**
+   * Publishes stored events: gets the stack's event bus (ENV.eventBusName, ENV.eventsSource) and
+   * `events:PutEvents` on it; with `-c mskClusterArn` + `-c decisionsTopic`, also the decisions topic.
+   */
+  publishesEvents?: boolean;
 }
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
@@ -384,6 +390,28 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     ],
     tableAccess: 'read-write',
   },
+  {
+    name: 'publish-events',
+    entry: 'functions/handlers/publish-events.ts',
+    description:
+      'DynamoDB Streams outbox: publish each new stored event as a CloudEvent (EventBridge; MSK decisions topic when configured)',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    triggers: [
+      {
+        kind: 'table-stream',
+        filter: EVENT_ITEMS_FILTER,
+        batchSize: 100,
+        maxBatchingWindowSeconds: 1,
+        // Far more than the projector: a bus outage must not drop an answered decision. Records that
+        // still fail land in its stream-failures queue (the store still holds the events).
+        retryAttempts: 100,
+      },
+    ],
+    // It reads events and publishes them; it never writes the table.
+    tableAccess: 'read',
+    publishesEvents: true,
+  },
 ];
 
 /** Environment variable names shared by the stack, the local runtime and the handlers. */
@@ -402,4 +430,13 @@ export const ENV = {
    * the prefix (`tally/`) code strips from the token's scopes before comparing them with SCOPES.
    */
   scopePrefix: 'TALLY_SCOPE_PREFIX',
+  /** The EventBridge bus the stack creates (same names as PUBLISHER_ENV in the publisher's adapter). */
+  eventBusName: 'TALLY_EVENT_BUS_NAME',
+  /** The CloudEvent `source` of published events, e.g. `tally/prod`. */
+  eventsSource: 'TALLY_EVENTS_SOURCE',
+  /** With the decisions topic, decision events also go to this MSK cluster. */
+  mskClusterArn: 'TALLY_MSK_CLUSTER_ARN',
+  decisionsTopic: 'TALLY_DECISIONS_TOPIC',
+  /** Local runtime only: POST each published event here (application/cloudevents+json). */
+  eventsWebhook: 'TALLY_EVENTS_WEBHOOK',
 } as const;

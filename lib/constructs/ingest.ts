@@ -177,6 +177,8 @@ export function mskFromContext(scope: Construct): MskSource | undefined {
   const clusterArn: unknown = scope.node.tryGetContext('mskClusterArn');
   const topic: unknown = scope.node.tryGetContext('mskTopic');
   if (clusterArn === undefined && topic === undefined) return undefined;
+  // A cluster given only for the publisher's decisions topic (lib/constructs/publisher.ts) reads nothing.
+  if (topic === undefined && scope.node.tryGetContext('decisionsTopic') !== undefined) return undefined;
   if (typeof clusterArn !== 'string' || typeof topic !== 'string') {
     throw new Error('context mskClusterArn and mskTopic go together: set both (strings) or neither');
   }

@@ -38,16 +38,23 @@ function watchedQueues(template: Template): string[] {
 }
 
 describe('dead-letter alarms', () => {
-  it('alarm on the events DLQ, the jobs DLQ and the projector failure queue, and on nothing else', () => {
+  it('alarm on the events DLQ, the jobs DLQ and the stream failure queues, and on nothing else', () => {
     const { stack, template } = synth();
     const { dlqId } = queuesOf(stack);
     const { jobsDlqId } = jobsQueuesOf(stack);
     const streamFailures = onlyResourceId(template, 'AWS::SQS::Queue', 'ProjectStreamsStreamFailures');
-    expect(watchedQueues(template)).toEqual([dlqId, jobsDlqId, streamFailures].sort());
-    for (const queueId of [dlqId, jobsDlqId, streamFailures]) {
+    const publishFailures = onlyResourceId(template, 'AWS::SQS::Queue', 'PublishEventsStreamFailures');
+    const watched = [dlqId, jobsDlqId, streamFailures, publishFailures];
+    expect(watchedQueues(template)).toEqual(watched.sort());
+    for (const queueId of watched) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', dlqAlarm(queueId));
     }
-    expect([...stack.alarms.keys()].sort()).toEqual(['EventsDlq', 'JobsDlq', 'ProjectStreamsStreamFailures']);
+    expect([...stack.alarms.keys()].sort()).toEqual([
+      'EventsDlq',
+      'JobsDlq',
+      'ProjectStreamsStreamFailures',
+      'PublishEventsStreamFailures',
+    ]);
     for (const [id, alarm] of stack.alarms) {
       template.hasOutput(`${id}AlarmName`, { Value: { Ref: logicalId(alarm) } });
     }

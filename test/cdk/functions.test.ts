@@ -55,6 +55,9 @@ describe('functions from the wiring table', () => {
         ...(spec.sendsToEventsQueue === true ? { [ENV.eventsQueueUrl]: { Ref: queueId } } : {}),
         ...(spec.sendsToEventsDlq === true ? { [ENV.eventsDlqUrl]: { Ref: dlqId } } : {}),
         ...(spec.sendsToJobsQueue === true ? { [ENV.jobsQueueUrl]: { Ref: jobsQueueId } } : {}),
+        ...(spec.publishesEvents === true
+          ? { [ENV.eventBusName]: { Ref: logicalId(stack.eventBus) }, [ENV.eventsSource]: 'tally/Tally' }
+          : {}),
         POWERTOOLS_SERVICE_NAME: 'tally',
         POWERTOOLS_METRICS_NAMESPACE: 'Tally',
         NODE_OPTIONS: '--enable-source-maps',

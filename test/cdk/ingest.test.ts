@@ -92,12 +92,18 @@ describe('events queue', () => {
       'ProjectStreamsStreamFailures',
     );
     const kafkaFailures = onlyResourceId(withMsk.template, 'AWS::SQS::Queue', 'IngestKafkaKafkaFailures');
+    const publishFailures = onlyResourceId(
+      withMsk.template,
+      'AWS::SQS::Queue',
+      'PublishEventsStreamFailures',
+    );
     const expected: Record<string, string[]> = {
       events: [ids.queueId],
       'ingest-queue': [ids.dlqId],
       // Its own handler's poison records, and the mapping's failed batches.
       'ingest-kafka': [ids.dlqId, kafkaFailures].sort(),
       'project-streams': [streamFailures],
+      'publish-events': [publishFailures],
       replay: [jobsQueueId],
       backtest: [jobsQueueId],
       'run-jobs': [jobsQueueId],
@@ -135,10 +141,11 @@ describe('events queue', () => {
     });
     expect(bare.stack.eventsQueue).toBeUndefined();
     expect(bare.stack.eventsDlq).toBeUndefined();
-    // What is left: the projector's failure queue, and the jobs queue with its DLQ.
+    // What is left: the stream triggers' failure queues, and the jobs queue with its DLQ.
     expect(Object.keys(bare.template.findResources('AWS::SQS::Queue')).sort()).toEqual(
       [
         onlyResourceId(bare.template, 'AWS::SQS::Queue', 'ProjectStreamsStreamFailures'),
+        onlyResourceId(bare.template, 'AWS::SQS::Queue', 'PublishEventsStreamFailures'),
         ...Object.values(jobsQueuesOf(bare.stack)),
       ].sort(),
     );
@@ -207,7 +214,7 @@ describe('MSK event source', () => {
     expect(
       template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { Topics: Match.anyValue() } }),
     ).toEqual({});
-    // The mappings left are the events queue, the jobs queue and the table stream.
+    // The mappings left are the events queue, the jobs queue and the table stream (projector, publisher).
     const sources = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((mapping) =>
       mapping.Properties.EventSourceArn['Fn::GetAtt'].join('.'),
     );
@@ -215,6 +222,7 @@ describe('MSK event source', () => {
       [
         `${queuesOf(stack).queueId}.Arn`,
         `${jobsQueuesOf(stack).jobsQueueId}.Arn`,
+        `${logicalId(stack.table)}.StreamArn`,
         `${logicalId(stack.table)}.StreamArn`,
       ].sort(),
     );

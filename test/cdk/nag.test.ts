@@ -38,6 +38,7 @@ describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['the wiring table (JWT)', {}, {}],
     ['MSK on', { msk: MSK }, {}],
+    ['MSK decisions topic', {}, { mskClusterArn: MSK.clusterArn, decisionsTopic: 'decisions' }],
     ['a FIFO events queue', { fifo: true }, {}],
     ['IAM authorization', { auth: undefined }, { auth: 'iam' }],
     ['Cognito as the issuer', { auth: undefined }, { cognito: 'true' }],
@@ -95,6 +96,8 @@ describe('cdk-nag AwsSolutions', () => {
         'Tally/Projector/ProjectStreamsStreamFailures AwsSolutions-SQS3',
         'Tally/Ingest/IngestKafkaKafkaFailures AwsSolutions-SQS3',
         'Tally/ProjectStreams/Role AwsSolutions-IAM5[Resource::*]',
+        'Tally/Projector/PublishEventsStreamFailures AwsSolutions-SQS3',
+        'Tally/PublishEvents/Role AwsSolutions-IAM5[Resource::*]',
         'Tally/IngestKafka/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
       ].sort(),
     );

@@ -38,6 +38,14 @@ export interface LocalHttpServerOptions {
   log?: (line: string) => void;
   /** One log line per request. @default true */
   accessLog?: boolean;
+  /**
+   * Routes the local runtime serves itself as a stream (authorized like any route, by their spec's
+   * scopes), keyed by the spec's name: `GET /events/stream`.
+   */
+  streams?: ReadonlyArray<{
+    spec: FunctionSpec;
+    serve: (request: IncomingMessage, response: ServerResponse, rawQueryString: string) => Promise<number>;
+  }>;
 }
 
 export interface LocalHttpServer {
@@ -59,7 +67,7 @@ export async function startHttpServer(options: LocalHttpServerOptions): Promise<
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const host = options.host ?? '127.0.0.1';
   const context: RequestContext = {
-    routes: compileRoutes(options.functions),
+    routes: compileRoutes([...options.functions, ...(options.streams ?? []).map((stream) => stream.spec)]),
     options,
     authorizer: options.authorizer ?? createLocalAuthorizer({ mode: 'off' }),
     log,
@@ -128,6 +136,12 @@ async function handle(
   if (verdict.kind === 'deny') {
     const { status, code, title, detail, challenge } = verdict;
     return send(problemReply(status, code, title, detail, requestId, { 'www-authenticate': challenge }));
+  }
+
+  const stream = context.options.streams?.find((candidate) => candidate.spec === match.route.spec);
+  if (stream !== undefined) {
+    await context.options.ready;
+    return stream.serve(request, response, rawQueryString);
   }
 
   const read = await readBody(request);

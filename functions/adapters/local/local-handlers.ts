@@ -7,8 +7,14 @@ import type { StreamConsumer } from './stream-poller.ts';
 export function localHandlerLoader(
   repoRoot: string,
   wrap: ((spec: FunctionSpec, handler: LambdaHandler) => LambdaHandler) | undefined,
+  /** Handlers run instead of an entry's `handler`, by function name (the publisher's local bus). */
+  overrides: ReadonlyMap<string, LambdaHandler> = new Map(),
 ): (spec: FunctionSpec) => Promise<LambdaHandler> {
-  const loadEntry = handlerLoader(repoRoot);
+  const loadFile = handlerLoader(repoRoot);
+  const loadEntry = (spec: FunctionSpec): Promise<LambdaHandler> => {
+    const override = overrides.get(spec.name);
+    return override === undefined ? loadFile(spec) : Promise.resolve(override);
+  };
   if (wrap === undefined) return loadEntry;
   const wrapped = new Map<string, Promise<LambdaHandler>>();
   return (spec) => {

@@ -1,4 +1,5 @@
 import type { FunctionSpec } from '#lib/wiring.ts';
+import type { LocalEventBus } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';
 import type { LocalAuthMode } from './local-authorizer.ts';
 import type { QueuePoller, QueuePollerOptions } from './queue-poller.ts';
@@ -53,6 +54,11 @@ export interface LocalRuntimeOptions {
   queues?: LocalQueuesOptions;
   /** The local jobs queue (fauxqs, never FIFO) and its pollers. */
   jobsQueue?: LocalJobsQueueOptions;
+  /**
+   * The in-process bus the publisher publishes to and `GET /events/stream` serves. Pass one to keep
+   * it across restarts (tests of re-delivery). @default a new one (TALLY_EVENTS_WEBHOOK forwards)
+   */
+  eventBus?: LocalEventBus;
 }
 
 export interface LocalQueuesOptions extends Pick<QueuePollerOptions, 'waitTimeSeconds' | 'concurrency'> {
@@ -93,6 +99,8 @@ export interface LocalRuntime {
   tableName: string;
   streamArn: string;
   poller: StreamPoller;
+  /** Where the publish-events function publishes (what `GET /events/stream` serves). */
+  eventBus: LocalEventBus;
   /** The local SQS endpoint the handlers use (ENV.sqsEndpoint). */
   sqsEndpoint: string;
   /** The events queue (ENV.eventsQueueUrl) and its DLQ (ENV.eventsDlqUrl). */

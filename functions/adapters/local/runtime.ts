@@ -6,11 +6,14 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '../hmac-signer.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
+import type { LocalEventBus } from './event-bus.ts';
+import { EVENTS_STREAM_SPEC, serveEventsStream } from './events-stream.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import type { LambdaHandler } from './lambda.ts';
 import { type LocalAuth, setUpLocalAuth } from './local-auth.ts';
 import { localHandlerLoader, type TriggerConsumers, triggerConsumers } from './local-handlers.ts';
 import { resumeUnfinishedJobs } from './local-jobs.ts';
+import { localEventBus, localHandlerOverrides } from './local-publisher.ts';
 import { createLocalQueues, drainQueues, type LocalQueues, startQueuePollers } from './local-queues.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, PortInUseError } from './runtime-options.ts';
@@ -76,8 +79,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
   try {
     const auth = await setUpLocalAuth(options);
-    const loadHandler = localHandlerLoader(options.repoRoot ?? REPO_ROOT, options.wrapHandler);
-    services.http = await listen(options, functions, loadHandler, auth, ready.promise, log);
+    // One bus for the publisher (run by the stream poller) and the HTTP server's event stream.
+    const eventBus = options.eventBus ?? localEventBus({ ...process.env, ...options.env }, log);
+    const overrides = localHandlerOverrides(functions, eventBus);
+    const loadHandler = localHandlerLoader(options.repoRoot ?? REPO_ROOT, options.wrapHandler, overrides);
+    services.http = await listen(options, functions, loadHandler, auth, ready.promise, log, eventBus);
     services.sqs = startLocalSqs({ host: '127.0.0.1', port: 0 });
     // Don't leave it unhandled if the JVM fails first; the await below reports it otherwise.
     services.sqs.catch(() => undefined);
@@ -98,7 +104,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const jobs = { endpoint, tableName, sqs: queues.client, jobsQueueUrl: queues.jobs.queueUrl, log };
       services.resumingJobs = resumeUnfinishedJobs(jobs);
     }
-    const started = { http: services.http, endpoint, tableName, streamArn: table.streamArn };
+    const started = { http: services.http, endpoint, tableName, streamArn: table.streamArn, eventBus };
     return runtimeHandle(started, { ...services, poller, queues }, auth, stop);
   } catch (error) {
     ready.reject(error);
@@ -108,7 +114,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 }
 
 function runtimeHandle(
-  started: { http: LocalHttpServer; endpoint: string; tableName: string; streamArn: string },
+  started: {
+    http: LocalHttpServer;
+    endpoint: string;
+    tableName: string;
+    streamArn: string;
+    eventBus: LocalEventBus;
+  },
   services: Services & { poller: StreamPoller; queues: LocalQueues },
   auth: LocalAuth,
   stop: () => Promise<void>,
@@ -121,6 +133,7 @@ function runtimeHandle(
     tableName: started.tableName,
     streamArn: started.streamArn,
     poller,
+    eventBus: started.eventBus,
     sqsEndpoint: queues.sqsEndpoint,
     eventsQueueUrl: queues.events.queueUrl,
     eventsDlqUrl: queues.events.dlqUrl,
@@ -145,6 +158,7 @@ async function listen(
   auth: LocalAuth,
   ready: Promise<void>,
   log: (line: string) => void,
+  eventBus: LocalEventBus,
 ): Promise<LocalHttpServer> {
   const port = options.port ?? 8080;
   try {
@@ -159,6 +173,7 @@ async function listen(
       ...(auth.jwks === undefined ? {} : { jwks: auth.jwks }),
       log,
       accessLog: options.logRequests !== false,
+      streams: [{ spec: EVENTS_STREAM_SPEC, serve: serveEventsStream(eventBus) }],
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);

@@ -1,0 +1,201 @@
+import { formatMinor } from '#domain/money.ts';
+import type { RecordedEvent, WalletEventType } from '#domain/wallet.ts';
+import type { EventBus, PublishedEvent, PublishFailure, PublishOutcome } from '#ports/event-bus.ts';
+
+/**
+ * Stored events → the CloudEvents Tally publishes. Pure: a stored event always maps to the same
+ * CloudEvent (same id, same bytes), which is what makes re-publishing a redelivered stream record
+ * harmless for consumers that dedupe by id.
+ */
+
+/** A stored event, with the trace context of the request that caused it when the store keeps one. */
+export type PublishableEvent = RecordedEvent & { traceparent?: string };
+
+type RecordedOf<T extends WalletEventType> = Extract<RecordedEvent, { type: T }>;
+
+/** How one event type is published. */
+export interface PublicationRule<T extends WalletEventType> {
+  /** The CloudEvent type. */
+  type: string;
+  /**
+   * The CloudEvent data as JSON text. For a decision it is the JSON the API answered, so a
+   * consumer sees what the caller saw; amounts are written with `formatMinor` (exact).
+   */
+  data(event: RecordedOf<T>): string;
+}
+
+/**
+ * One entry per event type, `null` for the types that are not published. Exhaustive on purpose:
+ * a new event type does not compile until someone decides whether and how it is published.
+ */
+export type PublicationRegistry = { [T in WalletEventType]: PublicationRule<T> | null };
+
+export const CLOUD_EVENT_TYPES = {
+  deposited: 'tally.wallet.deposited',
+  pointsAwarded: 'tally.points.awarded',
+  pointsAdjusted: 'tally.points.adjusted',
+  eventCorrected: 'tally.event.corrected',
+} as const;
+
+/**
+ * CloudEvent types that also go to the decisions topic on MSK, when the stack has one. Empty until
+ * the card platform's decision events exist: each adds its type here with its registry entry.
+ */
+export const DECISION_EVENT_TYPES: ReadonlySet<string> = new Set<string>([]);
+
+export const isDecisionEvent = (event: PublishedEvent): boolean => DECISION_EVENT_TYPES.has(event.type);
+
+/** A JSON object from members whose values are already JSON text (exact numbers, spliced data). */
+export function jsonObject(members: ReadonlyArray<readonly [string, string | undefined]>): string {
+  const parts = members
+    .filter((member): member is readonly [string, string] => member[1] !== undefined)
+    .map(([name, valueJson]) => `${JSON.stringify(name)}:${valueJson}`);
+  return `{${parts.join(',')}}`;
+}
+
+const text = (value: string | undefined): string | undefined =>
+  value === undefined ? undefined : JSON.stringify(value);
+const isoTime = (ms: number): string => JSON.stringify(new Date(ms).toISOString());
+const where = (event: RecordedEvent) =>
+  [
+    ['walletId', text(event.walletId)],
+    ['eventId', text(event.eventId)],
+  ] as const;
+
+export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
+  Deposited: {
+    type: CLOUD_EVENT_TYPES.deposited,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['amount', formatMinor(event.data.amountMinor)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+        ['factId', text(event.data.factId)],
+      ]),
+  },
+  // The fact came from another application's CloudEvent: echoing it back would publish it twice.
+  // Its consequences (points) are published.
+  FactRecorded: null,
+  PointsAwarded: {
+    type: CLOUD_EVENT_TYPES.pointsAwarded,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['points', event.data.points.toString()],
+        ['factId', text(event.data.factId)],
+        ['ruleId', text(event.data.ruleId)],
+        ['ruleSetVersion', String(event.data.ruleSetVersion)],
+      ]),
+  },
+  PointsAdjusted: {
+    type: CLOUD_EVENT_TYPES.pointsAdjusted,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['points', event.data.points.toString()],
+        ['factId', text(event.data.factId)],
+        ['ruleId', text(event.data.ruleId)],
+        ['ruleSetVersion', String(event.data.ruleSetVersion)],
+        ['cause', text(event.data.cause)],
+        ['causeId', text(event.data.causeId)],
+      ]),
+  },
+  EventCorrected: {
+    type: CLOUD_EVENT_TYPES.eventCorrected,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['target', JSON.stringify(event.data.target)],
+        ['action', text(event.data.action)],
+        ['reason', text(event.data.reason)],
+        [
+          'deposit',
+          event.data.deposit &&
+            jsonObject([
+              ['amount', formatMinor(event.data.deposit.amountMinor)],
+              ['occurredAt', isoTime(event.data.deposit.occurredAtMs)],
+            ]),
+        ],
+        [
+          'fact',
+          // dataJson is the JSON text the fact arrived as (validated then): spliced, not re-parsed.
+          event.data.fact &&
+            jsonObject([
+              ['occurredAt', isoTime(event.data.fact.occurredAtMs)],
+              ['data', event.data.fact.dataJson],
+            ]),
+        ],
+      ]),
+  },
+  // Bookkeeping of a retroactive rule application; its effects are PointsAdjusted events.
+  RulesApplied: null,
+};
+
+export interface PublishOptions {
+  /** The CloudEvent source, e.g. `tally/prod`. */
+  source: string;
+  registry?: PublicationRegistry;
+}
+
+/**
+ * The CloudEvent id of a stored event: its event id, which the store keeps with it, so every
+ * delivery of the same stored event gets the same id.
+ */
+export const cloudEventId = (event: RecordedEvent): string => event.eventId;
+
+/** The CloudEvent for a stored event, or undefined when its type is not published. */
+export function toCloudEvent(event: PublishableEvent, options: PublishOptions): PublishedEvent | undefined {
+  const registry = options.registry ?? DEFAULT_PUBLICATIONS;
+  // The registry is keyed by the event's own type, so the entry's data builder takes this event.
+  const rule = registry[event.type] as PublicationRule<typeof event.type> | null;
+  if (rule === null) return undefined;
+  const published: PublishedEvent = {
+    specversion: '1.0',
+    id: cloudEventId(event),
+    source: options.source,
+    type: rule.type,
+    subject: event.walletId,
+    time: new Date(event.recordedAtMs).toISOString(),
+    datacontenttype: 'application/json',
+    dataJson: rule.data(event as never),
+  };
+  if (event.traceparent !== undefined) published.traceparent = event.traceparent;
+  return published;
+}
+
+/** The CloudEvents for stored events, in their order; unpublished types are left out. */
+export function toCloudEvents(
+  events: readonly PublishableEvent[],
+  options: PublishOptions,
+): PublishedEvent[] {
+  return events.flatMap((event) => toCloudEvent(event, options) ?? []);
+}
+
+/**
+ * Several buses as one (EventBridge and, with MSK, the decisions topic). An event failed if any
+ * bus it was meant for failed it: retrying it republishes to every bus, and the ones that took it
+ * already see the same id again, which their consumers dedupe.
+ */
+export function fanOut(
+  buses: ReadonlyArray<{ bus: EventBus; accepts?: (event: PublishedEvent) => boolean }>,
+): EventBus {
+  return {
+    async publish(events) {
+      const outcomes = await Promise.all(
+        buses.map(({ bus, accepts }) => {
+          const chosen = accepts === undefined ? events : events.filter(accepts);
+          return chosen.length === 0 ? Promise.resolve<PublishOutcome>({ failed: [] }) : bus.publish(chosen);
+        }),
+      );
+      const failed = new Map<string, PublishFailure>();
+      for (const outcome of outcomes) {
+        for (const failure of outcome.failed) {
+          // Retryable wins: one bus that can take the event later is reason enough to try again.
+          const known = failed.get(failure.id);
+          if (known === undefined || (!known.retryable && failure.retryable)) failed.set(failure.id, failure);
+        }
+      }
+      return { failed: [...failed.values()] };
+    },
+  };
+}
