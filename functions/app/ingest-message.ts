@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
-import { cloudEventProblems, cloudEventSchema } from './cloud-event.ts';
+import { cloudEventProblems, cloudEventSchema, futureTimeProblem } from './cloud-event.ts';
 import { type IngestDeps, ingestEvent } from './ingest.ts';
 import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from './outcomes.ts';
 
@@ -53,6 +53,10 @@ export async function ingestCandidate(
     });
   }
   const event = parsed.data;
+  const tooLate = futureTimeProblem(event, deps.ingest.clock.nowMs());
+  if (tooLate !== undefined) {
+    return deadLetter(deps, origin, { code: 'invalid-event', reason: tooLate, eventId: event.id });
+  }
   const outcome = await ingestEvent(deps.ingest, event);
   switch (outcome.kind) {
     case 'recorded':

@@ -3,6 +3,7 @@ import {
   cloudEventProblems,
   cloudEventSchema,
   DEPOSIT_EVENT_TYPE,
+  futureTimeProblem,
 } from '#app/cloud-event.ts';
 import { isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
@@ -83,6 +84,7 @@ function validate(
   item: unknown,
   index: number,
   prefix: string,
+  nowMs: number,
 ): { event?: CloudEvent; errors: EventError[] } {
   const tooBig = dataProblem(item);
   if (tooBig !== undefined) return { errors: [{ index, pointer: `#/${prefix}data`, detail: tooBig }] };
@@ -98,6 +100,8 @@ function validate(
     };
   }
   const event = parsed.data;
+  const tooLate = futureTimeProblem(event, nowMs);
+  if (tooLate !== undefined) return { errors: [{ index, pointer: `#/${prefix}time`, detail: tooLate }] };
   if (event.type === DEPOSIT_EVENT_TYPE) {
     const data = event.data;
     const amount = typeof data === 'object' && data !== null && 'amount' in data ? data.amount : undefined;
@@ -121,12 +125,13 @@ function validate(
 export function eventsToQueue(
   body: unknown,
   formats: EventFormats,
+  nowMs: number,
 ): { queued: QueuedEvent[]; received: number } {
   const { items, batch } = eventItems(body);
   const events: { event: CloudEvent; index: number }[] = [];
   const errors: EventError[] = [];
   items.forEach((item, index) => {
-    const checked = validate(item, index, batch ? `${index}/` : '');
+    const checked = validate(item, index, batch ? `${index}/` : '', nowMs);
     errors.push(...checked.errors);
     if (checked.event) events.push({ event: checked.event, index });
   });

@@ -69,6 +69,7 @@ const eventsDeps = (): EventsDeps => {
       },
     },
     log: { warn: () => undefined },
+    clock: { nowMs: () => Date.now() },
   };
 };
 const events = run(makeEventsHandler(eventsDeps));

@@ -42,7 +42,7 @@ beforeEach(() => {
 });
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  const deps: EventsDeps = { queue, log: { warn: () => undefined } };
+  const deps: EventsDeps = { queue, log: { warn: () => undefined }, clock: { nowMs: () => Date.now() } };
   const handler = middy(makeEventsHandler(() => deps)).use(problemErrors(logger));
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return handler(httpEvent({ method: 'POST', path: '/events', body: text, headers }), lambdaContext);
@@ -73,7 +73,7 @@ describe('POST /events: accepted', () => {
   });
 
   it('reads a body sent as curl sends it (form content type, base64 through API Gateway)', async () => {
-    const handler = middy(makeEventsHandler(() => ({ queue, log: logger }))).use(problemErrors(logger));
+    const handler = middy(makeEventsHandler(() => ({ queue, log: logger, clock: { nowMs: () => Date.now() } }))).use(problemErrors(logger));
     const response = await handler(
       httpEvent({
         method: 'POST',
