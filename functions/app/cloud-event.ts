@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
+// Registers our wording for zod's issues before any schema here parses (functions/app/zod-wording.ts).
+import './zod-wording.ts';
 
 /** The native type: a deposit, exactly like `POST /deposit`, with `time` as its event time. */
 export const DEPOSIT_EVENT_TYPE = 'wallet.deposit';

@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
+// Our wording for zod's issues, registered before any body is parsed (functions/app/zod-wording.ts).
+import '#app/zod-wording.ts';
 import { badRequest, HttpProblem } from './problem.ts';
 
 /** Larger bodies are refused (413) before anything else runs; routes that take rule text allow more. */
