@@ -62,6 +62,9 @@ export const eventSubjects = (body: unknown): string[] =>
     return typeof subject === 'string' ? [subject] : [];
   });
 
+/** A reason as a clause of a longer sentence: no full stop of its own. */
+const clause = (text: string): string => text.trim().replace(/\.+$/, '');
+
 /** Bounds `data` first, iteratively: hashing and queueing a hostile structure must not fail with a 500. */
 function dataProblem(item: unknown): string | undefined {
   if (typeof item !== 'object' || item === null || !('data' in item)) return undefined;
@@ -110,7 +113,14 @@ function validate(
     } catch (error) {
       if (!isDomainError(error)) throw error;
       return {
-        errors: [{ index, pointer: `#/${prefix}data/amount`, detail: `data.amount: ${error.detail}` }],
+        // The domain says "Amount must be …": named once, as the field, not "data.amount: Amount …".
+        errors: [
+          {
+            index,
+            pointer: `#/${prefix}data/amount`,
+            detail: `data.amount: ${clause(error.detail.replace(/^Amount /, ''))}`,
+          },
+        ],
       };
     }
   }
@@ -136,7 +146,10 @@ export function eventsToQueue(
     if (checked.event) events.push({ event: checked.event, index });
   });
   if (errors.length > 0) {
-    const reasons = errors.map((error) => (batch ? `[${error.index}] ${error.detail}` : error.detail));
+    // Each reason once, as a clause: the detail ends with one period, never "..".
+    const reasons = [
+      ...new Set(errors.map((error) => clause(batch ? `[${error.index}] ${error.detail}` : error.detail))),
+    ];
     const more =
       reasons.length > DETAIL_REASONS_MAX ? ` (and ${reasons.length - DETAIL_REASONS_MAX} more)` : '';
     throw badRequest(
