@@ -300,12 +300,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'rules',
     entry: 'functions/handlers/rules.ts',
-    description: 'GET /rules (the active rule set) and PUT /rules (publish a new version; admin)',
+    description:
+      'GET /rules (the active rule set, or ?version=N), PUT /rules (publish a new version; admin), GET /rules/versions[/{version}] (history)',
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [
       { method: 'GET', path: '/rules', auth: { scopes: ['rules:read'] } },
       { method: 'PUT', path: '/rules', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/rules/versions', auth: { scopes: ['rules:read'] } },
+      { method: 'GET', path: '/rules/versions/{version}', auth: { scopes: ['rules:read'] } },
     ],
     tableAccess: 'read-write',
     tablePartitions: [RULE_SET_PARTITION],

@@ -38,6 +38,21 @@ export const cloudEventSchema = z
 
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
+/**
+ * How far ahead of the receiving clock an event's `time` may be: clocks drift, but an event from
+ * the future (2099, 9999-12-31) is a bug upstream that would sort after every real fact and sit in
+ * every window until then.
+ */
+export const EVENT_TIME_FUTURE_MAX_MS = 5 * 60_000;
+
+/** Why an event's time is refused (more than EVENT_TIME_FUTURE_MAX_MS ahead of `nowMs`), or undefined. */
+export function futureTimeProblem(event: Pick<CloudEvent, 'time'>, nowMs: number): string | undefined {
+  if (event.time === undefined) return undefined;
+  const atMs = Date.parse(event.time);
+  if (atMs <= nowMs + EVENT_TIME_FUTURE_MAX_MS) return undefined;
+  return `time: is ${event.time}, more than ${EVENT_TIME_FUTURE_MAX_MS / 60_000} minutes ahead of the receiving clock (${new Date(nowMs).toISOString()})`;
+}
+
 /** `Date.parse` rolls 2026-02-30 over to 2 March; a real date must come back as written. */
 function isCalendarDate(value: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(value);

@@ -1,7 +1,8 @@
 import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
-import { cloudEventProblems, cloudEventSchema } from './cloud-event.ts';
+import { cloudEventProblems, cloudEventSchema, futureTimeProblem } from './cloud-event.ts';
 import { type IngestDeps, ingestEvent } from './ingest.ts';
 import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from './outcomes.ts';
+import { zodWording } from './zod-wording.ts';
 
 /**
  * What the bus handlers (SQS and MSK) share: one message, already decoded to a candidate CloudEvent,
@@ -44,7 +45,7 @@ export async function ingestCandidate(
   candidate: unknown,
   origin: MessageOrigin,
 ): Promise<MessageOutcome> {
-  const parsed = cloudEventSchema.safeParse(candidate);
+  const parsed = cloudEventSchema.safeParse(candidate, { error: zodWording });
   if (!parsed.success) {
     return deadLetter(deps, origin, {
       code: 'invalid-event',
@@ -53,6 +54,10 @@ export async function ingestCandidate(
     });
   }
   const event = parsed.data;
+  const tooLate = futureTimeProblem(event, deps.ingest.clock.nowMs());
+  if (tooLate !== undefined) {
+    return deadLetter(deps, origin, { code: 'invalid-event', reason: tooLate, eventId: event.id });
+  }
   const outcome = await ingestEvent(deps.ingest, event);
   switch (outcome.kind) {
     case 'recorded':

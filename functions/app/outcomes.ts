@@ -35,7 +35,7 @@ export type QueueOutcome =
   /** It may later: the event source delivers it again (idempotency makes that safe). */
   | 'retry';
 
-/** A refusal as HTTP (an RFC 9457 problem: `type` is `/problems/<code>`) and as a queue sees it. */
+/** A refusal as HTTP (an RFC 9457 problem: `type` is `https://tally.dev/problems/<code>`) and as a queue sees it. */
 export interface EdgeOutcome {
   status: number;
   title: string;

@@ -20,6 +20,7 @@ export async function publishRuleSet(
   deps: PublishDeps,
   text: string,
   source: string,
+  publishedBy?: string,
 ): Promise<PublishResult> {
   for (let attempt = 0; attempt < PUBLISH_ATTEMPTS_MAX; attempt++) {
     const outcome = await deps.ruleSets.publish({
@@ -27,6 +28,7 @@ export async function publishRuleSet(
       textHash: deps.hash(text),
       publishedAtMs: deps.clock.nowMs(),
       source,
+      ...(publishedBy === undefined ? {} : { publishedBy }),
     });
     if (outcome.kind === 'published' || outcome.kind === 'unchanged') return outcome;
   }

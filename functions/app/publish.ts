@@ -35,6 +35,11 @@ export const CLOUD_EVENT_TYPES = {
   pointsAwarded: 'tally.points.awarded',
   pointsAdjusted: 'tally.points.adjusted',
   eventCorrected: 'tally.event.corrected',
+  holdPlaced: 'tally.hold.placed',
+  holdCaptured: 'tally.hold.captured',
+  holdReleased: 'tally.hold.released',
+  transferredOut: 'tally.transfer.sent',
+  transferredIn: 'tally.transfer.received',
 } as const;
 
 /**
@@ -60,6 +65,15 @@ const where = (event: RecordedEvent) =>
   [
     ['walletId', text(event.walletId)],
     ['eventId', text(event.eventId)],
+  ] as const;
+
+/** Money as its exact decimal, points as a whole number: JSON text either way. */
+const amountText = (asset: 'money' | 'points', amount: bigint): string =>
+  asset === 'money' ? formatMinor(amount) : amount.toString();
+const assetAmount = (asset: 'money' | 'points', amount: bigint) =>
+  [
+    ['asset', text(asset)],
+    ['amount', amountText(asset, amount)],
   ] as const;
 
 export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
@@ -129,6 +143,62 @@ export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
   },
   // Bookkeeping of a retroactive rule application; its effects are PointsAdjusted events.
   RulesApplied: null,
+  HoldPlaced: {
+    type: CLOUD_EVENT_TYPES.holdPlaced,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['holdId', text(event.data.holdId)],
+        ...assetAmount(event.data.asset, event.data.amount),
+        ['expiresAt', isoTime(event.data.expiresAtMs)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  HoldCaptured: {
+    type: CLOUD_EVENT_TYPES.holdCaptured,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['holdId', text(event.data.holdId)],
+        ...assetAmount(event.data.asset, event.data.amount),
+        ['released', amountText(event.data.asset, event.data.released)],
+        ['counterparty', text(event.data.counterparty)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  HoldReleased: {
+    type: CLOUD_EVENT_TYPES.holdReleased,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['holdId', text(event.data.holdId)],
+        ...assetAmount(event.data.asset, event.data.amount),
+        ['reason', text(event.data.reason)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  TransferredOut: {
+    type: CLOUD_EVENT_TYPES.transferredOut,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['transferId', text(event.data.transferId)],
+        ...assetAmount(event.data.asset, event.data.amount),
+        ['to', text(event.data.to)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  TransferredIn: {
+    type: CLOUD_EVENT_TYPES.transferredIn,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['transferId', text(event.data.transferId)],
+        ...assetAmount(event.data.asset, event.data.amount),
+        ['from', text(event.data.from)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
 };
 
 export interface PublishOptions {

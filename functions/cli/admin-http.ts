@@ -22,7 +22,10 @@ export interface AdminAnswer {
   url: string;
 }
 
-/** `--url` (else TALLY_URL, else localhost:8080) and `--token` (else TALLY_ADMIN_TOKEN). */
+/**
+ * `--url` (else TALLY_URL, else localhost:8080) and `--token` (else TALLY_TOKEN, a JWT from
+ * `tally token` or your issuer, else TALLY_ADMIN_TOKEN, the local shared secret).
+ */
 export function adminTarget(values: Values, env: NodeJS.ProcessEnv): AdminTarget {
   const url = stringValue(values, 'url') ?? (env.TALLY_URL || DEFAULT_URL);
   let parsed: URL;
@@ -34,7 +37,7 @@ export function adminTarget(values: Values, env: NodeJS.ProcessEnv): AdminTarget
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UsageError(`--url must be an http(s) URL, got "${url}"`);
   }
-  const token = stringValue(values, 'token') ?? env.TALLY_ADMIN_TOKEN;
+  const token = stringValue(values, 'token') ?? (env.TALLY_TOKEN || env.TALLY_ADMIN_TOKEN);
   return { base: url.replace(/\/+$/, ''), ...(token ? { token } : {}) };
 }
 
@@ -66,14 +69,14 @@ function problemErrorLines(errors: unknown, source: string): string[] {
 export async function adminRequest(
   io: Io,
   target: AdminTarget,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
-  options: { source?: string } = {},
+  options: { source?: string /** Send `body` (a string) as text/plain, not as JSON. */; text?: boolean } = {},
 ): Promise<AdminAnswer> {
   const url = `${target.base}${path}`;
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = options.text ? 'text/plain' : 'application/json';
   if (target.token) headers.authorization = `Bearer ${target.token}`;
   let response: Response;
   let text: string;
@@ -81,7 +84,7 @@ export async function adminRequest(
     response = await io.fetch(url, {
       method,
       headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: options.text ? String(body) : JSON.stringify(body) }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     text = await response.text();

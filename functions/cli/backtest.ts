@@ -11,6 +11,7 @@ import {
   type Command,
   EXIT_FAILED,
   EXIT_OK,
+  EXIT_USAGE,
   type Io,
   stringValue,
   stringValues,
@@ -161,8 +162,27 @@ async function runBacktest(values: Values, positionals: string[], io: Io): Promi
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
   };
+  const textHash = sha256Hex(ruleFile.text);
+  if (apply && version !== undefined) {
+    // Apply only the version that is this file's text: checked here (exit 2, nothing sent to
+    // apply), and the server checks the textHash sent with the apply again.
+    const stored = objectBody(
+      await adminRequest(io, target, 'GET', `/rules/versions/${version}`, undefined, {
+        source: ruleFile.shown,
+      }),
+      'a rule set version',
+    );
+    if (stored.textHash !== textHash) {
+      io.err(
+        `tally backtest: version ${version} is not the text of ${ruleFile.shown} ` +
+          `(version ${version} hashes to ${String(stored.textHash).slice(0, 12)}…, the file to ${textHash.slice(0, 12)}…); nothing applied.\n` +
+          `Publish the file (tally rules publish ${ruleFile.shown}) and apply the version it prints.`,
+      );
+      return EXIT_USAGE;
+    }
+  }
   const body = apply
-    ? { ruleSetVersion: version, apply: true, ...scope }
+    ? { ruleSetVersion: version, textHash, apply: true, ...scope }
     : { rules: ruleFile.text, ...scope };
   const answer = await adminRequest(io, target, 'POST', '/rules/backtest', body, { source: ruleFile.shown });
 
@@ -172,12 +192,6 @@ async function runBacktest(values: Values, positionals: string[], io: Io): Promi
     return EXIT_OK;
   }
   const result = objectBody(answer, 'a backtest result');
-  const ruleSet = result.ruleSet as { textHash?: unknown } | undefined;
-  if (apply && typeof ruleSet?.textHash === 'string' && ruleSet.textHash !== sha256Hex(ruleFile.text)) {
-    io.err(
-      `tally backtest: note: version ${version} is not the text of ${ruleFile.shown} (its hash differs)`,
-    );
-  }
   io.out(json ? JSON.stringify(result, null, 2) : syncSummary(ruleFile.shown, result, apply));
   return EXIT_OK;
 }
@@ -194,7 +208,8 @@ export const backtestCommand: Command = {
     '  --from TIME     only facts from this ISO 8601 time on (e.g. 2026-11-01T00:00:00Z)',
     '  --to TIME       only facts up to this ISO 8601 time',
     '  --apply         append the adjustments (not a dry run); needs --version',
-    '  --version N     the published rule-set version to apply (`tally rules publish` prints it)',
+    '  --version N     the published rule-set version to apply (`tally rules publish` prints it); it must be',
+    '                  the file’s text, else nothing is applied (exit 2)',
     '  --json          print the API’s final JSON (the answer, or the job’s report) instead of tables',
     '  --url URL       the Tally API (env TALLY_URL; default http://localhost:8080)',
     '  --token TOKEN   the admin bearer token (env TALLY_ADMIN_TOKEN, which keeps it out of `ps`)',

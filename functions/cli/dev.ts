@@ -147,8 +147,12 @@ function stopOnSignals(io: Io): { requested(): boolean; started(runtime: LocalRu
   };
 }
 
-function runningText(
-  runtime: LocalRuntime,
+/** What `tally dev` prints once running: where the API, the store and the queues are, and what to try. */
+export function runningText(
+  runtime: Pick<
+    LocalRuntime,
+    'port' | 'auth' | 'endpoint' | 'tableName' | 'sqsEndpoint' | 'eventsQueueUrl' | 'eventsDlqUrl'
+  >,
   input: { inMemory: boolean; dataDir: string; cwd: string },
 ): string {
   const base = `http://localhost:${runtime.port}`;
@@ -161,6 +165,8 @@ function runningText(
   return [
     `Tally is running on ${base}`,
     `  DynamoDB Local ${runtime.endpoint}, table ${runtime.tableName}, data ${storage}`,
+    // What POST /events answered 202 for waits here; an event that fails its rules lands in the DLQ.
+    `  SQS (local) ${runtime.sqsEndpoint}: events queue ${runtime.eventsQueueUrl}, dead letters ${runtime.eventsDlqUrl}`,
     ...(jwt ? [`  tokens: npx tally token --scope SCOPE; JWKS at ${base}/.well-known/jwks.json`] : []),
     'Try:',
     `  curl${bearer('wallets:write')} -X POST -d '{"WalletID": "walletID001", "Amount": 8000}' ${base}/deposit`,

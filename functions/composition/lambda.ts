@@ -93,7 +93,7 @@ function checkpointsFromEnv(): WalletViewDeps['checkpoints'] | null {
 }
 
 /** `POST /events`: the events queue, and how a queued message body is written. */
-export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger });
+export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger, clock: systemClock });
 export const eventFormats = { canonicalJson, messageBody: toMessageBody } as const;
 
 export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });

@@ -1,6 +1,6 @@
-import { storesFromEnv } from '#adapters/dynamodb/stores.ts';
 import { storedEventKeyFromStreamKeys } from '#adapters/dynamodb/stream-keys.ts';
 import { publisherFromEnv } from '#adapters/eventbridge/publisher-from-env.ts';
+import { storesFromEnv } from './adapters.ts';
 
 /** What the publish-events function runs with: the event store, the bus(es) and the stream key layout. */
 export function publishEventsDepsFromEnv() {

@@ -23,7 +23,14 @@ export function parseAmountMinor(input: unknown, scale: number = MONEY_SCALE): b
     if (!Number.isFinite(input)) throw new DomainError('invalid_amount', 'Amount must be a finite number.');
     text = numberToPlainDecimal(input);
   } else if (typeof input === 'string') {
-    text = input.trim();
+    // Not trimmed: " 5" is a malformed amount (a template or a copy gone wrong), not 5.
+    if (input !== input.trim()) {
+      throw new DomainError(
+        'invalid_amount',
+        `Amount "${truncate(input)}" has blanks around it; send the decimal alone, e.g. "5".`,
+      );
+    }
+    text = input;
   } else {
     throw new DomainError('invalid_amount', 'Amount must be a JSON number or a decimal string.');
   }

@@ -10,6 +10,7 @@ import {
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { jsonResult } from '#http/problem.ts';
 import { metrics } from '#observability/powertools.ts';
+import type { Clock } from '#ports/clock.ts';
 
 export { EVENTS_PER_REQUEST_MAX } from '#http/cloud-events.ts';
 
@@ -18,6 +19,8 @@ export interface EventsDeps {
     send(events: readonly QueuedEvent[]): Promise<{ sent: string[]; failed: { id: string; code: string }[] }>;
   };
   log: { warn(message: string, extra: Record<string, unknown>): void };
+  /** What an event's `time` is checked against (more than 5 minutes ahead is refused). */
+  clock: Clock;
 }
 
 /**
@@ -29,8 +32,8 @@ export const makeEventsHandler = (deps: () => EventsDeps, formats: EventFormats 
   httpRoute({
     wallets: (request) => eventSubjects(request.json()),
     deps,
-    run: async (request, { queue, log }) => {
-      const { queued, received } = eventsToQueue(request.json(), formats);
+    run: async (request, { queue, log, clock }) => {
+      const { queued, received } = eventsToQueue(request.json(), formats, clock.nowMs());
       const outcome = await queue.send(queued);
       if (outcome.failed.length > 0) {
         log.warn('Events not queued after retries', { sent: outcome.sent.length, failed: outcome.failed });

@@ -15,6 +15,11 @@ export const backtestBody = z
   .strictObject({
     rules: z.string().min(1, 'must not be empty').max(200_000).optional(),
     ruleSetVersion: z.number().int().min(0).optional(),
+    /** The sha256 (hex) of the text the caller means by ruleSetVersion: refused when it is not that text. */
+    textHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex (64 characters)')
+      .optional(),
     walletIds: z
       .array(z.string().regex(WALLET_ID_PATTERN, 'does not match the wallet id rule'))
       .min(1, 'must name at least one wallet (leave it out for every wallet)')
@@ -43,6 +48,13 @@ export const backtestBody = z
           'apply needs ruleSetVersion: publish the rule set first (PUT /rules), so every adjustment names a stored version',
       });
     }
+    if (body.textHash !== undefined && body.ruleSetVersion === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['textHash'],
+        message: 'goes with ruleSetVersion: it says which text that version must be',
+      });
+    }
     if (body.from !== undefined && body.to !== undefined && Date.parse(body.from) >= Date.parse(body.to)) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
     }
@@ -58,7 +70,10 @@ export function backtestReach(body: unknown): readonly string[] | 'every' {
   return listed.map((walletId) => (typeof walletId === 'string' ? walletId : ''));
 }
 
-/** The candidate: a published version (422 when it is not), or text compiled here (422 with its errors). */
+/**
+ * The candidate: a published version (422 when it is not; 409 when `textHash` says another text),
+ * or text compiled here (422 with its errors).
+ */
 export async function candidateOf(
   body: BacktestBody,
   ruleSets: RuleSetVersions,
@@ -68,6 +83,13 @@ export async function candidateOf(
     const ruleSet = await ruleSets.get(body.ruleSetVersion);
     if (ruleSet === undefined) {
       throw problem('rule-set-not-found', `Rule set version ${body.ruleSetVersion} is not published.`);
+    }
+    // The caller's file is not the text of the version it names: applying it would adjust by other rules.
+    if (body.textHash !== undefined && body.textHash !== ruleSet.textHash) {
+      throw problem(
+        'rule-set-text-mismatch',
+        `Rule set version ${body.ruleSetVersion} has the text hash ${ruleSet.textHash}, not ${body.textHash}; nothing was run. Publish the file first, or name the version whose text it is.`,
+      );
     }
     return { ruleSet, version: body.ruleSetVersion };
   }

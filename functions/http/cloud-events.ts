@@ -3,7 +3,9 @@ import {
   cloudEventProblems,
   cloudEventSchema,
   DEPOSIT_EVENT_TYPE,
+  futureTimeProblem,
 } from '#app/cloud-event.ts';
+import { zodWording } from '#app/zod-wording.ts';
 import { isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import { badRequest, HttpProblem } from './problem.ts';
@@ -61,6 +63,9 @@ export const eventSubjects = (body: unknown): string[] =>
     return typeof subject === 'string' ? [subject] : [];
   });
 
+/** A reason as a clause of a longer sentence: no full stop of its own. */
+const clause = (text: string): string => text.trim().replace(/\.+$/, '');
+
 /** Bounds `data` first, iteratively: hashing and queueing a hostile structure must not fail with a 500. */
 function dataProblem(item: unknown): string | undefined {
   if (typeof item !== 'object' || item === null || !('data' in item)) return undefined;
@@ -83,10 +88,11 @@ function validate(
   item: unknown,
   index: number,
   prefix: string,
+  nowMs: number,
 ): { event?: CloudEvent; errors: EventError[] } {
   const tooBig = dataProblem(item);
   if (tooBig !== undefined) return { errors: [{ index, pointer: `#/${prefix}data`, detail: tooBig }] };
-  const parsed = cloudEventSchema.safeParse(item);
+  const parsed = cloudEventSchema.safeParse(item, { error: zodWording });
   if (!parsed.success) {
     const reasons = cloudEventProblems(parsed.error);
     return {
@@ -98,6 +104,8 @@ function validate(
     };
   }
   const event = parsed.data;
+  const tooLate = futureTimeProblem(event, nowMs);
+  if (tooLate !== undefined) return { errors: [{ index, pointer: `#/${prefix}time`, detail: tooLate }] };
   if (event.type === DEPOSIT_EVENT_TYPE) {
     const data = event.data;
     const amount = typeof data === 'object' && data !== null && 'amount' in data ? data.amount : undefined;
@@ -106,7 +114,14 @@ function validate(
     } catch (error) {
       if (!isDomainError(error)) throw error;
       return {
-        errors: [{ index, pointer: `#/${prefix}data/amount`, detail: `data.amount: ${error.detail}` }],
+        // The domain says "Amount must be …": named once, as the field, not "data.amount: Amount …".
+        errors: [
+          {
+            index,
+            pointer: `#/${prefix}data/amount`,
+            detail: `data.amount: ${clause(error.detail.replace(/^Amount /, ''))}`,
+          },
+        ],
       };
     }
   }
@@ -121,17 +136,21 @@ function validate(
 export function eventsToQueue(
   body: unknown,
   formats: EventFormats,
+  nowMs: number,
 ): { queued: QueuedEvent[]; received: number } {
   const { items, batch } = eventItems(body);
   const events: { event: CloudEvent; index: number }[] = [];
   const errors: EventError[] = [];
   items.forEach((item, index) => {
-    const checked = validate(item, index, batch ? `${index}/` : '');
+    const checked = validate(item, index, batch ? `${index}/` : '', nowMs);
     errors.push(...checked.errors);
     if (checked.event) events.push({ event: checked.event, index });
   });
   if (errors.length > 0) {
-    const reasons = errors.map((error) => (batch ? `[${error.index}] ${error.detail}` : error.detail));
+    // Each reason once, as a clause: the detail ends with one period, never "..".
+    const reasons = [
+      ...new Set(errors.map((error) => clause(batch ? `[${error.index}] ${error.detail}` : error.detail))),
+    ];
     const more =
       reasons.length > DETAIL_REASONS_MAX ? ` (and ${reasons.length - DETAIL_REASONS_MAX} more)` : '';
     throw badRequest(

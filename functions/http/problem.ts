@@ -5,13 +5,29 @@ export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: numbe
 /** An RFC 9457 problem. Everything in it is meant for the client; nothing internal goes here. */
 export interface Problem {
   status: number;
-  /** Stable, machine-readable; becomes the `type` URI `/problems/<code>`. */
+  /** Stable, machine-readable; becomes the `type` URI `<base>/problems/<code>` (problemType). */
   code: string;
   title: string;
   detail: string;
   /** Extension members, e.g. per-field `errors`. */
   extensions?: Record<string, unknown>;
   headers?: Record<string, string>;
+}
+
+/** Where problem `type` URIs point unless TALLY_PROBLEM_BASE says otherwise. */
+export const PROBLEM_BASE_DEFAULT = 'https://tally.dev';
+
+/**
+ * A problem's `type`: an absolute URI (RFC 9457 §3.1.1), `https://tally.dev/problems/<code>` by
+ * default, under TALLY_PROBLEM_BASE when a deployment documents its problems elsewhere. A relative
+ * `/problems/<code>` resolved against the API and 404ed. The `<code>` part never changes.
+ */
+export function problemType(code: string, base = process.env.TALLY_PROBLEM_BASE): string {
+  const root = (base === undefined || base.trim() === '' ? PROBLEM_BASE_DEFAULT : base.trim()).replace(
+    /\/+$/,
+    '',
+  );
+  return `${root}/problems/${code}`;
 }
 
 export class HttpProblem extends Error {
@@ -26,7 +42,7 @@ export function problemResult(problem: Problem, instance?: string): HttpResult {
     statusCode: problem.status,
     headers: { 'content-type': 'application/problem+json', ...problem.headers },
     body: JSON.stringify({
-      type: `/problems/${problem.code}`,
+      type: problemType(problem.code),
       title: problem.title,
       status: problem.status,
       detail: problem.detail,

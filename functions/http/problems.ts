@@ -32,6 +32,7 @@ export const PROBLEMS: Readonly<Record<string, Entry>> = {
   'wallet-busy': { status: 503, title: 'Wallet busy', headers: retry },
   'publish-conflict': { status: 409, title: 'Conflict', headers: retry },
   'rule-set-not-found': { status: 422, title: 'Unprocessable request' },
+  'rule-set-text-mismatch': { status: 409, title: 'Rule set text mismatch' },
   'from-version-needs-wallet': { status: 422, title: 'Unprocessable request' },
   'event-id-reused': { status: 422, title: 'Event id reused' },
 };

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import { zodWording } from '#app/zod-wording.ts';
 import { badRequest, HttpProblem } from './problem.ts';
 
 /** Larger bodies are refused (413) before anything else runs; routes that take rule text allow more. */
@@ -73,7 +74,7 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
 
 /** Parses with zod; every issue is reported with a JSON pointer to the field. */
 export function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { error: zodWording });
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
     pointer: `#/${issue.path.map(String).join('/')}`,

@@ -10,6 +10,7 @@ export const ruleSetJson = (ruleSet: StoredRuleSet | undefined, hash: (text: str
         source: DEFAULT_RULES_SOURCE,
         textHash: hash(DEFAULT_RULES_TEXT),
         publishedAt: null,
+        publishedBy: null,
         text: DEFAULT_RULES_TEXT,
       }
     : {
@@ -18,5 +19,16 @@ export const ruleSetJson = (ruleSet: StoredRuleSet | undefined, hash: (text: str
         source: ruleSet.source ?? null,
         textHash: ruleSet.textHash,
         publishedAt: new Date(ruleSet.publishedAtMs).toISOString(),
+        publishedBy: ruleSet.publishedBy ?? null,
         text: ruleSet.text,
       };
+
+/** One line of `GET /rules/versions`: everything but the text, and how many rules it has. */
+export const ruleSetVersionJson = (ruleSet: StoredRuleSet, ruleCount: number | null) => ({
+  version: ruleSet.version,
+  source: ruleSet.source ?? null,
+  textHash: ruleSet.textHash,
+  publishedAt: new Date(ruleSet.publishedAtMs).toISOString(),
+  publishedBy: ruleSet.publishedBy ?? null,
+  rules: ruleCount,
+});

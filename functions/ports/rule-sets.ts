@@ -7,6 +7,11 @@ export interface StoredRuleSet {
   publishedAtMs: number;
   /** Where it came from (a file name), for listings. */
   source?: string;
+  /**
+   * Who published it: the token's `sub` (or `client_id`), "iam:<caller>" for a signed AWS call,
+   * "local" for the local runtime without auth. Versions stored before this was kept have none.
+   */
+  publishedBy?: string;
 }
 
 /** What `publish` did. */
@@ -23,6 +28,8 @@ export interface RuleSetStore {
   active(): Promise<StoredRuleSet | undefined>;
   /** One published version, or undefined if there is no such version. */
   version(version: number): Promise<StoredRuleSet | undefined>;
+  /** Up to `limit` published versions from `fromVersion` on, oldest first. */
+  versions(fromVersion: number, limit: number): Promise<StoredRuleSet[]>;
   /**
    * Makes `text` the active rule set as version `active + 1`, writing the version item and the
    * ACTIVE pointer in one transaction.

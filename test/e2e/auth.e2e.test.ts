@@ -62,13 +62,19 @@ describe('tally dev --auth', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
-    expect(await response.json()).toMatchObject({ status: 401, type: '/problems/unauthorized' });
+    expect(await response.json()).toMatchObject({
+      status: 401,
+      type: 'https://tally.dev/problems/unauthorized',
+    });
   });
 
   it('refuses a deposit with a token lacking wallets:write: 403', async () => {
     const response = await deposit('auth-mine', tokens.read);
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ status: 403, type: '/problems/forbidden' });
+    expect(await response.json()).toMatchObject({
+      status: 403,
+      type: 'https://tally.dev/problems/forbidden',
+    });
   });
 
   it('refuses a token that is not the dev issuer’s: 401', async () => {

@@ -61,7 +61,13 @@ const correct = (body: unknown, headers: Record<string, string> = ADMIN) =>
 function expectProblem(answer: Answer, status: number, type: string): void {
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.contentType).toBe('application/problem+json');
-  expect(answer.body).toMatchObject({ type, status, title: expect.any(String), detail: expect.any(String) });
+  // Types are absolute (https://tally.dev/problems/<code>); the tests name the path.
+  expect(answer.body).toMatchObject({
+    type: `https://tally.dev${type}`,
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
 }
 
 interface AuditEvent {

@@ -281,7 +281,10 @@ describe('local HTTP API: results and its own answers', () => {
     try {
       const refused = await post(32);
       expect(refused.status).toBe(413);
-      expect(JSON.parse(refused.body)).toMatchObject({ status: 413, type: '/problems/body-too-large' });
+      expect(JSON.parse(refused.body)).toMatchObject({
+        status: 413,
+        type: 'https://tally.dev/problems/body-too-large',
+      });
       const next = await post(0);
       expect(next.status).toBe(200);
       // The same keep-alive connection answered both: it was neither reset nor closed.

@@ -209,6 +209,26 @@ describe.each(stores)('rule sets in %s', (_name, { make, racers }) => {
     expect((await store.active())?.version).toBe(before + texts.length);
   });
 
+  it('lists versions oldest first, from a version on, at most `limit` of them', async () => {
+    const active = (await store.active())?.version ?? 0;
+    const all = await store.versions(1, 1000);
+    expect(all.map((ruleSet) => ruleSet.version)).toEqual(Array.from({ length: active }, (_, i) => i + 1));
+    expect(all[0]).toEqual({ ...v1, version: 1 });
+    expect((await store.versions(2, 2)).map((ruleSet) => ruleSet.version)).toEqual([2, 3]);
+    expect(await store.versions(active + 1, 10)).toEqual([]);
+  });
+
+  it('keeps who published a version, and answers none for a version stored without it', async () => {
+    const before = (await store.active())?.version ?? 0;
+    const named = { ...draft(`event_type == "named-${before}", 1\n`), publishedBy: 'ops-alice' };
+    const ruleSet = published(await store.publish(named));
+    expect(ruleSet.publishedBy).toBe('ops-alice');
+    expect((await store.version(ruleSet.version))?.publishedBy).toBe('ops-alice');
+    expect((await store.active())?.publishedBy).toBe('ops-alice');
+    expect((await store.versions(ruleSet.version, 1))[0]?.publishedBy).toBe('ops-alice');
+    expect(await store.version(1)).not.toHaveProperty('publishedBy');
+  });
+
   it('refuses a text over RULE_SET_TEXT_BYTES_MAX with a throw, writing nothing', async () => {
     const before = await store.active();
     await expect(store.publish(draft(`#${'é'.repeat(RULE_SET_TEXT_BYTES_MAX / 2)}`))).rejects.toThrow(

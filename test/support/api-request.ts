@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpEvent } from './http.ts';
+import { httpEvent, withProblemPath } from './http.ts';
 
 /**
  * An HTTP API (payload 2.0) event for a route template, as API Gateway sends it: the route key is
@@ -43,7 +43,7 @@ export function expectProblem(
   if (response.statusCode !== status || response.headers?.['content-type'] !== 'application/problem+json') {
     throw new Error(`expected a ${status} problem ${type}, got ${JSON.stringify(response)}`);
   }
-  const problem = JSON.parse(response.body) as Record<string, unknown>;
+  const problem = withProblemPath(JSON.parse(response.body) as Record<string, unknown>);
   const { type: actualType, title, status: bodyStatus, detail } = problem;
   if (
     actualType !== type ||

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { problemType } from '#http/problem.ts';
 
 /** An API Gateway HTTP API (payload 2.0) event, as the local runtime and AWS deliver it. */
 export function httpEvent(options: {
@@ -62,5 +63,19 @@ export function problemOf(response: {
   if (response.headers?.['content-type'] !== 'application/problem+json') {
     throw new Error(`not a problem response: ${JSON.stringify(response)}`);
   }
-  return JSON.parse(response.body) as Record<string, unknown>;
+  return withProblemPath(JSON.parse(response.body) as Record<string, unknown>);
+}
+
+/**
+ * Problem `type`s are absolute (`https://tally.dev/problems/<code>`, issue 15): this checks that
+ * one is, under the configured base, and gives it back as its path `/problems/<code>`, so a test
+ * names the stable code and not the deployment's base.
+ */
+export function withProblemPath(problem: Record<string, unknown>): Record<string, unknown> {
+  const { type } = problem;
+  const base = problemType('');
+  if (typeof type !== 'string' || !type.startsWith(base)) {
+    throw new Error(`problem type ${JSON.stringify(type)} is not an absolute URI under ${base}`);
+  }
+  return { ...problem, type: `/problems/${type.slice(base.length)}` };
 }

@@ -30,6 +30,18 @@ export class InMemoryRuleSetStore implements RuleSetStore {
     return copy(this.stored.find((ruleSet) => ruleSet.version === version));
   }
 
+  async versions(fromVersion: number, limit: number): Promise<StoredRuleSet[]> {
+    return this.stored
+      .filter((ruleSet) => ruleSet.version >= fromVersion)
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
+  }
+
+  /** Test access: stores a version as an item written before `publishedBy` was kept would read. */
+  seedLegacy(ruleSet: StoredRuleSet): void {
+    this.stored.push({ ...ruleSet });
+  }
+
   async publish(input: Omit<StoredRuleSet, 'version'>): Promise<PublishOutcome> {
     this.publishCalls.push({ ...input });
     if (Buffer.byteLength(input.text, 'utf8') > RULE_SET_TEXT_BYTES_MAX) {

@@ -1,5 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { PublishOutcome, RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
 import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './table-layout/keys.ts';
 import { fromRuleSetItem, toRuleSetItem } from './table-layout/rule-set-item.ts';
@@ -20,6 +25,24 @@ export class DynamoRuleSetStore implements RuleSetStore {
 
   async version(version: number): Promise<StoredRuleSet | undefined> {
     return this.get(ruleSetVersionSk(version));
+  }
+
+  async versions(fromVersion: number, limit: number): Promise<StoredRuleSet[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        // Version sort keys are zero-padded, so their order is the versions' order; ACTIVE sorts first.
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': RULESET_PK,
+          ':from': ruleSetVersionSk(Math.max(1, fromVersion)),
+          ':to': 'VERSION#~',
+        },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map(fromRuleSetItem);
   }
 
   async publish(input: Omit<StoredRuleSet, 'version'>): Promise<PublishOutcome> {

@@ -1,3 +1,5 @@
+import { problemType } from '#http/problem.ts';
+
 /** The HTTP answer the local server sends: a handler's result read by payload 2.0 rules, or its own problem. */
 export interface HttpReply {
   statusCode: number;
@@ -87,7 +89,7 @@ export function problemReply(
     headers: { 'content-type': 'application/problem+json', ...extraHeaders },
     cookies: [],
     body: Buffer.from(
-      JSON.stringify({ type: `/problems/${code}`, title, status, detail, instance: requestId }),
+      JSON.stringify({ type: problemType(code), title, status, detail, instance: requestId }),
       'utf8',
     ),
   };

@@ -1,6 +1,6 @@
+import { storesFromEnv } from '#composition/adapters.ts';
 import { makePublishEventsHandler } from '#handlers/publish-events.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
-import { storesFromEnv } from '../dynamodb/stores.ts';
 import { storedEventKeyFromStreamKeys } from '../dynamodb/stream-keys.ts';
 import { type LocalEventBus, localEventBusFromEnv } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';

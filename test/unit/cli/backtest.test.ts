@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../../functions/adapters/dynamodb/event-hash.ts';
 import { backtestCommand } from '../../../functions/cli/backtest.ts';
 import { runCommand } from '../../../functions/cli/command.ts';
 import { POLL_INTERVAL_MS } from '../../../functions/cli/jobs.ts';
@@ -168,19 +169,23 @@ describe('tally backtest for named wallets', () => {
     expect(io.stderr()).toBe('');
   });
 
-  it('with --apply --version N posts the version and apply, not the text, and shows the adjustments', async () => {
-    api = await startFakeApi(() => ({
-      status: 200,
-      body: {
-        ...syncAnswer,
-        dryRun: false,
-        from: null,
-        to: null,
-        ruleSet: { textHash: 'ffff', version: 3 },
-        wallets: [{ ...syncAnswer.wallets[0], adjustmentsAppended: 1 }],
-        totals: { ...syncAnswer.totals, wallets: 1, adjustmentsAppended: 1 },
-      },
-    }));
+  it('with --apply --version N checks the version is the file, posts the version, its hash and apply, and shows the adjustments', async () => {
+    api = await startFakeApi((request) =>
+      request.method === 'GET'
+        ? { status: 200, body: { version: 3, textHash: sha256Hex(CANDIDATE), text: CANDIDATE } }
+        : {
+            status: 200,
+            body: {
+              ...syncAnswer,
+              dryRun: false,
+              from: null,
+              to: null,
+              ruleSet: { textHash: 'ffff', version: 3 },
+              wallets: [{ ...syncAnswer.wallets[0], adjustmentsAppended: 1 }],
+              totals: { ...syncAnswer.totals, wallets: 1, adjustmentsAppended: 1 },
+            },
+          },
+    );
     const io = testIo({ cwd: dir });
 
     const code = await backtest(
@@ -200,18 +205,44 @@ describe('tally backtest for named wallets', () => {
     );
 
     expect(code).toBe(0);
-    expect(api.requests[0]?.body).toEqual({ ruleSetVersion: 3, apply: true, walletIds: ['walletID001'] });
-    expect(api.requests[0]?.authorization).toBe('Bearer t0k');
+    expect(api.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'GET /rules/versions/3',
+      'POST /rules/backtest',
+    ]);
+    expect(api.requests[1]?.body).toEqual({
+      ruleSetVersion: 3,
+      textHash: sha256Hex(CANDIDATE),
+      apply: true,
+      walletIds: ['walletID001'],
+    });
+    expect(api.requests.map((request) => request.authorization)).toEqual(['Bearer t0k', 'Bearer t0k']);
     const lines = io.stdout().split('\n');
     expect(lines[0]).toBe(
       'Backtest of candidate.rules (version 3) over all stored facts: adjustments appended.',
     );
     expect(lines).toContain('wallet       facts  awarded  candidate  difference  adjustments');
     expect(lines).toContain('walletID001     10     2500       3000        +500            1');
-    // The published version's text is not this file's: said, not silently ignored.
-    expect(io.stderr()).toBe(
-      'tally backtest: note: version 3 is not the text of candidate.rules (its hash differs)\n',
+    expect(io.stderr()).toBe('');
+  });
+
+  it('refuses --apply --version N when version N is not the file’s text: exit 2, nothing applied', async () => {
+    api = await startFakeApi((request) =>
+      request.method === 'GET'
+        ? { status: 200, body: { version: 1, textHash: sha256Hex('event_type=="x", 1\n'), text: 'x' } }
+        : { status: 200, body: syncAnswer },
     );
+    const io = testIo({ cwd: dir });
+
+    const code = await backtest(['candidate.rules', '--apply', '--version', '1', '--url', api.url], io);
+
+    expect(code).toBe(2);
+    expect(api.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'GET /rules/versions/1',
+    ]);
+    expect(io.stderr()).toMatch(
+      /^tally backtest: version 1 is not the text of candidate\.rules .*nothing applied\./,
+    );
+    expect(io.stdout()).toBe('');
   });
 
   it('takes a directory for its tally.rules.yaml and prints the answer as JSON with --json', async () => {

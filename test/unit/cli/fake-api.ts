@@ -31,7 +31,9 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  return text === '' ? undefined : JSON.parse(text);
+  if (text === '') return undefined;
+  // A rule file is PUT as text/plain: recorded as the text itself.
+  return request.headers['content-type']?.startsWith('text/plain') ? text : JSON.parse(text);
 }
 
 /** Serves `answer(request)` for every request; a string body is sent as is, anything else as JSON. */

@@ -96,11 +96,17 @@ describe('parseAmountMinor', () => {
     expect(rejection(() => parseAmountMinor(1e13)).detail).toBe('Amount must be at most 1000000000000.');
   });
 
-  it('trims surrounding whitespace of a string amount: "  12.5 " is 1250 minor units', () => {
-    // What the code does: the string is trimmed before matching. Inner blanks are still refused.
-    expect(parseAmountMinor('  12.5 ')).toBe(1_250n);
-    expect(parseAmountMinor('\t12.5\n')).toBe(1_250n);
-    expect(rejection(() => parseAmountMinor('12 .5')).code).toBe('invalid_amount');
+  it.each([[' 5'], ['5 '], ['  12.5 '], ['\t12.5\n'], ['12 .5']])(
+    'refuses the string amount %j: blanks anywhere are a malformed amount, never trimmed (issue 15)',
+    (input) => {
+      expect(rejection(() => parseAmountMinor(input)).code).toBe('invalid_amount');
+    },
+  );
+
+  it('says the blanks are the problem', () => {
+    expect(rejection(() => parseAmountMinor(' 5')).detail).toBe(
+      'Amount " 5" has blanks around it; send the decimal alone, e.g. "5".',
+    );
   });
 
   it('truncates a long invalid input in the detail', () => {

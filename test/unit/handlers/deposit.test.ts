@@ -152,6 +152,8 @@ describe('POST /deposit', () => {
     ],
     ['a negative amount', '{"WalletID":"w1","Amount":-5}', 400, 'invalid-amount'],
     ['an exponent string', '{"WalletID":"w1","Amount":"1e3"}', 400, 'invalid-amount'],
+    ['a decimal string with a leading blank', '{"WalletID":"w1","Amount":" 5"}', 400, 'invalid-amount'],
+    ['a decimal string with a trailing blank', '{"WalletID":"w1","Amount":"5 "}', 400, 'invalid-amount'],
     ['an amount over the limit', '{"WalletID":"w1","Amount":1e13}', 400, 'invalid-amount'],
     ['a bad wallet id', '{"WalletID":"a b","Amount":1}', 400, 'invalid-wallet-id'],
     ['a 129-character wallet id', `{"WalletID":"${'a'.repeat(129)}","Amount":1}`, 400, 'invalid-wallet-id'],

@@ -89,6 +89,7 @@ describe('GET /rules', () => {
       source: 'rules/tally.rules.yaml',
       textHash: sha256Hex(DEFAULT_RULES_TEXT),
       publishedAt: null,
+      publishedBy: null,
       text: DEFAULT_RULES_TEXT,
     });
   });
@@ -107,13 +108,21 @@ describe('PUT /rules', () => {
       source: 'api',
       textHash: sha256Hex(SEED),
       publishedAt: '2026-11-22T10:00:00.000Z',
+      publishedBy: 'local',
       text: SEED,
     };
     expect(response.statusCode).toBe(201);
     expect(JSON.parse(response.body)).toEqual(expected);
     expect(JSON.parse((await get()).body)).toEqual(expected);
     expect(store.all()).toEqual([
-      { version: 1, text: SEED, textHash: sha256Hex(SEED), publishedAtMs: NOW_MS, source: 'api' },
+      {
+        version: 1,
+        text: SEED,
+        textHash: sha256Hex(SEED),
+        publishedAtMs: NOW_MS,
+        source: 'api',
+        publishedBy: 'local',
+      },
     ]);
   });
 

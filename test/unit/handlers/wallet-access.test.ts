@@ -71,6 +71,7 @@ const eventsDeps = (): EventsDeps => {
       },
     },
     log: { warn: () => undefined },
+    clock: { nowMs: () => Date.now() },
   };
 };
 const events = run(makeEventsHandler(eventsDeps));

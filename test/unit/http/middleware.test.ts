@@ -57,7 +57,8 @@ describe('problemErrors', () => {
     expect(response).toEqual({
       statusCode: 429,
       headers: { 'content-type': 'application/problem+json', 'retry-after': '3' },
-      body: '{"type":"/problems/slow-down","title":"Too many requests","status":429,"detail":"Later.","instance":"req-1","errors":[{"pointer":"#/Amount","detail":"x"}]}',
+      // The wire form: an absolute type URI (issue 15), the code as its last segment.
+      body: '{"type":"https://tally.dev/problems/slow-down","title":"Too many requests","status":429,"detail":"Later.","instance":"req-1","errors":[{"pointer":"#/Amount","detail":"x"}]}',
     });
   });
 

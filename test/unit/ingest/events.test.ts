@@ -42,7 +42,7 @@ beforeEach(() => {
 });
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  const deps: EventsDeps = { queue, log: { warn: () => undefined } };
+  const deps: EventsDeps = { queue, log: { warn: () => undefined }, clock: { nowMs: () => Date.now() } };
   const handler = middy(makeEventsHandler(() => deps)).use(problemErrors(logger));
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return handler(httpEvent({ method: 'POST', path: '/events', body: text, headers }), lambdaContext);
@@ -73,7 +73,9 @@ describe('POST /events: accepted', () => {
   });
 
   it('reads a body sent as curl sends it (form content type, base64 through API Gateway)', async () => {
-    const handler = middy(makeEventsHandler(() => ({ queue, log: logger }))).use(problemErrors(logger));
+    const handler = middy(
+      makeEventsHandler(() => ({ queue, log: logger, clock: { nowMs: () => Date.now() } })),
+    ).use(problemErrors(logger));
     const response = await handler(
       httpEvent({
         method: 'POST',
@@ -100,16 +102,23 @@ describe('POST /events: refused, and nothing is queued', () => {
     const problem = problemOf(response);
     expect(problem).toMatchObject({ type: '/problems/invalid-events', status: 400 });
     expect(problem.detail).toMatch(/^Nothing was accepted: \[1\] subject: does not match the wallet id rule/);
-    expect(problem.detail).toContain('[2] data.amount: Amount must be greater than 0.');
-    expect(problem.detail).toContain('[3] data.amount: Amount must be a JSON number or a decimal string.');
-    expect(problem.detail).toContain('[4] time: is not a valid date (no such day or time)');
+    expect(problem.detail).toContain('[2] data.amount: must be greater than 0; ');
+    expect(problem.detail).toContain('[3] data.amount: must be a JSON number or a decimal string; ');
+    expect(problem.detail).toContain('[4] time: is not a valid date (no such day or time).');
+    // One full stop at the end, none doubled, and the field named once (issue 15 §9).
+    expect(problem.detail).not.toMatch(/\.\.|\.;|Amount/);
     expect(problem.errors).toEqual([
       { index: 1, pointer: '#/1/subject', detail: expect.stringMatching(/^subject: /) },
-      { index: 2, pointer: '#/2/data/amount', detail: 'data.amount: Amount must be greater than 0.' },
+      { index: 2, pointer: '#/2/data/amount', detail: 'data.amount: must be greater than 0' },
       { index: 3, pointer: '#/3/data/amount', detail: expect.stringMatching(/^data\.amount: /) },
       { index: 4, pointer: '#/4/time', detail: 'time: is not a valid date (no such day or time)' },
     ]);
     expect(queue.sent).toEqual([]);
+  });
+
+  it('ends a single reason with one full stop, not two (issue 15 §9)', async () => {
+    const problem = problemOf(await post(cloudEvent({ type: 'wallet.deposit', data: { amount: -5 } })));
+    expect(problem.detail).toBe('Nothing was accepted: data.amount: must be greater than 0.');
   });
 
   it('gives a single event its reasons without an index', async () => {

@@ -7,7 +7,8 @@ import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 
-export const T0 = 1_763_805_600_000;
+/** 2026-11-22T10:00:00Z, the time of the `cloudEvent` fixture: no fixture event is from the future. */
+export const T0 = Date.parse('2026-11-22T10:00:00Z');
 
 /** A DLQ that keeps its letters; `failNext` makes the next sends fail (the DLQ unreachable). */
 export class FakeDeadLetters implements DeadLetterSink {

@@ -22,6 +22,8 @@ const ruleSetItemSchema = z.object({
   textHash: z.string(),
   publishedAtMs: numberAttr,
   source: z.string().optional(),
+  // Absent on versions published before the publisher was kept.
+  publishedBy: z.string().optional(),
 });
 
 export function fromRuleSetItem(item: unknown): StoredRuleSet {
@@ -32,5 +34,6 @@ export function fromRuleSetItem(item: unknown): StoredRuleSet {
     textHash: parsed.textHash,
     publishedAtMs: parsed.publishedAtMs,
     ...(parsed.source === undefined ? {} : { source: parsed.source }),
+    ...(parsed.publishedBy === undefined ? {} : { publishedBy: parsed.publishedBy }),
   };
 }

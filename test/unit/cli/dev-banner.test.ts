@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { authBanner, runningText } from '../../../functions/cli/dev.ts';
+
+const runtime = {
+  port: 8099,
+  auth: 'off',
+  endpoint: 'http://127.0.0.1:41000',
+  tableName: 'tally-local',
+  sqsEndpoint: 'http://127.0.0.1:41001',
+  eventsQueueUrl: 'http://127.0.0.1:41001/000000000000/tally-events',
+  eventsDlqUrl: 'http://127.0.0.1:41001/000000000000/tally-events-dlq',
+} as const;
+
+describe('tally dev start-up text', () => {
+  it('prints the local SQS endpoint with the events queue and its dead-letter queue (issue 15 §9)', () => {
+    const lines = runningText(runtime, { inMemory: true, dataDir: '/tmp/x', cwd: '/tmp' }).split('\n');
+    expect(lines).toContain(
+      '  SQS (local) http://127.0.0.1:41001: events queue http://127.0.0.1:41001/000000000000/tally-events, ' +
+        'dead letters http://127.0.0.1:41001/000000000000/tally-events-dlq',
+    );
+    expect(lines).toContain(
+      '  DynamoDB Local http://127.0.0.1:41000, table tally-local, data in memory (nothing is kept)',
+    );
+  });
+
+  it('says the admin routes are open when no admin token is set', () => {
+    expect(authBanner('off', {})).toContain('ADMIN ROUTES ARE OPEN');
+    expect(authBanner('off', { TALLY_ADMIN_TOKEN: 's' })).not.toContain('OPEN');
+  });
+});
