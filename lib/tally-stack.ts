@@ -224,6 +224,7 @@ export class TallyStack extends Stack {
         environment,
         removalPolicy,
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+        ...(spec.publishesEvents === true ? { optionalModules: true } : {}),
       });
       functions.set(spec.name, fn);
       table.grantAccess(spec, fn.role);

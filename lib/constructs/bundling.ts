@@ -24,6 +24,13 @@ export const ESM_REQUIRE_BANNER =
  */
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
 
+/**
+ * Packages imported only lazily (`await import(…)`) on an optional path — the MSK decisions
+ * producer — and so kept out of every bundle. CDK installs them beside the function that can use
+ * them (`nodeModules`, see tally-function.ts); no other function loads them.
+ */
+export const OPTIONAL_MODULES: readonly string[] = ['kafkajs', 'aws-msk-iam-sasl-signer-js'];
+
 /** The esbuild options of a function bundle, in esbuild's own vocabulary (the bench passes them as is). */
 export const TALLY_ESBUILD_OPTIONS = {
   bundle: true,
@@ -36,5 +43,5 @@ export const TALLY_ESBUILD_OPTIONS = {
   // `module` first: the ESM builds of dependencies are the ones esbuild can tree-shake.
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
-  external: [...RUNTIME_PROVIDED_MODULES],
+  external: [...RUNTIME_PROVIDED_MODULES, ...OPTIONAL_MODULES],
 } as const;

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { TALLY_ESBUILD_OPTIONS } from './bundling.ts';
+import { OPTIONAL_MODULES, TALLY_ESBUILD_OPTIONS } from './bundling.ts';
 
 /**
  * The Lambda runtime every Tally function runs on. cdk-nag's AwsSolutions-L1 asks for the newest
@@ -14,6 +14,8 @@ import { TALLY_ESBUILD_OPTIONS } from './bundling.ts';
 export const TALLY_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface TallyFunctionProps {
+  /** Ship OPTIONAL_MODULES (the MSK producer's client and signer) beside the bundle: the publisher only. */
+  optionalModules?: boolean;
   /** Absolute path of the handler module (exports `handler`). */
   entry: string;
   /** Directory holding package.json / package-lock.json; esbuild resolves from here. */
@@ -78,7 +80,10 @@ export class TallyFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: tallyBundling(),
+      bundling: {
+        ...tallyBundling(),
+        ...(props.optionalModules === true ? { nodeModules: [...OPTIONAL_MODULES] } : {}),
+      },
     });
   }
 }

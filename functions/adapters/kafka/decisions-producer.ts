@@ -1,6 +1,5 @@
 import { GetBootstrapBrokersCommand, type KafkaClient } from '@aws-sdk/client-kafka';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, type KafkaConfig, type Message, Partitioners, type Producer } from 'kafkajs';
+import type { Kafka, KafkaConfig, Message, Producer } from 'kafkajs';
 import {
   CLOUDEVENTS_JSON,
   cloudEventJson,
@@ -39,7 +38,13 @@ export async function mskBootstrapBrokers(client: KafkaClient, clusterArn: strin
 /** Signs an MSK IAM token for the region (the signer uses the default credential chain). */
 export type MskTokenSigner = (region: string) => Promise<{ token: string }>;
 
-const signWithDefaultCredentials: MskTokenSigner = (region) => generateAuthToken({ region });
+/**
+ * The Kafka client and the MSK signer are loaded on first use, never at cold start: they are kept
+ * out of the bundle (lib/constructs/bundling.ts, OPTIONAL_MODULES) and shipped beside it only for
+ * the function that publishes, so a deployment without MSK never loads them.
+ */
+const signWithDefaultCredentials: MskTokenSigner = async (region) =>
+  (await import('aws-msk-iam-sasl-signer-js')).generateAuthToken({ region });
 
 /** The kafkajs configuration for MSK with IAM: TLS, SASL OAUTHBEARER, a fresh token on each (re)connect. */
 export function mskIamKafkaConfig(options: {
@@ -152,7 +157,6 @@ export function mskDecisionsBus(options: {
   /** Seam for tests: how a kafkajs client is made from its configuration. */
   createKafka?: (config: KafkaConfig) => Pick<Kafka, 'producer'>;
 }): KafkaDecisionsBus {
-  const createKafka = options.createKafka ?? ((config: KafkaConfig) => new Kafka(config));
   return new KafkaDecisionsBus({
     topic: options.topic,
     producer: async () => {
@@ -165,9 +169,11 @@ export function mskDecisionsBus(options: {
       });
       // The Java client's partitioner (murmur2 of the key): a Java or Go consumer's view of which
       // partition holds an account agrees with ours.
+      const kafkajs = await import('kafkajs');
+      const createKafka = options.createKafka ?? ((settings: KafkaConfig) => new kafkajs.Kafka(settings));
       return createKafka(config).producer({
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       });
     },
   });
