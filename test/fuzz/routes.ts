@@ -255,7 +255,7 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
       ),
     },
     'GET /details/{wallet_id}': { ...read, params: { wallet_id: readWallet } },
-    'GET /health': { weight: 0.03 },
+    'GET /health': { weight: 0.05 },
     'POST /events': {
       weight: 1.5,
       body: fc.oneof(
@@ -275,11 +275,11 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
         { arbitrary: deepDataEvent(pools), weight: 2 },
       ),
     },
-    'GET /rules': { weight: 0.03 },
+    'GET /rules': { weight: 0.05 },
     // Rule set history (issue 15 §5): cheap reads; the version is a number, a non-number or odd text.
-    'GET /rules/versions': { weight: 0.03 },
+    'GET /rules/versions': { weight: 0.04 },
     'GET /rules/versions/{version}': {
-      weight: 0.03,
+      weight: 0.04,
       params: { version: fc.oneof(fc.constantFrom('1', '2', '0', '-1', '1.5', 'x', '99999999'), oddString) },
     },
     'PUT /rules': {
