@@ -275,7 +275,13 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
         { arbitrary: deepDataEvent(pools), weight: 2 },
       ),
     },
-    'GET /rules': { weight: 0.03 },
+    'GET /rules': { weight: 0.05 },
+    // Rule set history (issue 15 §5): cheap reads; the version is a number, a non-number or odd text.
+    'GET /rules/versions': { weight: 0.04 },
+    'GET /rules/versions/{version}': {
+      weight: 0.04,
+      params: { version: fc.oneof(fc.constantFrom('1', '2', '0', '-1', '1.5', 'x', '99999999'), oddString) },
+    },
     'PUT /rules': {
       // Each request with the admin token compiles a rule set: CPU-heavy, so fewer of them.
       weight: 0.8,
