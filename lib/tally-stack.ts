@@ -224,7 +224,10 @@ export class TallyStack extends Stack {
         environment,
         removalPolicy,
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
-        ...(spec.publishesEvents === true ? { optionalModules: true } : {}),
+        // The MSK producer's packages ship only where they can be used: the publisher, with a topic.
+        ...(spec.publishesEvents === true && publisher.decisions !== undefined
+          ? { optionalModules: true }
+          : {}),
       });
       functions.set(spec.name, fn);
       table.grantAccess(spec, fn.role);

@@ -59,6 +59,14 @@ export function withSpec(name: string, change: (spec: FunctionSpec) => FunctionS
  */
 export const projectRoot = mkdtempSync(path.join(tmpdir(), 'tally-cdk-test-'));
 writeFileSync(path.join(projectRoot, 'package-lock.json'), '{}\n');
+// The publisher with an MSK topic ships the producer's packages (nodeModules), which CDK finds here.
+writeFileSync(
+  path.join(projectRoot, 'package.json'),
+  JSON.stringify({
+    name: 'tally-cdk-test',
+    dependencies: { kafkajs: '2.2.4', 'aws-msk-iam-sasl-signer-js': '1.0.3' },
+  }),
+);
 for (const spec of FUNCTIONS) {
   const entry = path.join(projectRoot, spec.entry);
   mkdirSync(path.dirname(entry), { recursive: true });
