@@ -104,9 +104,8 @@ export function constructIdOf(name: string): string {
 /**
  * Tally, composed as its architecture diagram: the event-store table; the API (every route behind
  * a JWT or IAM authorizer unless the wiring names it public, with a reason); ingest (events queue,
- * its DLQ, optionally MSK); the projector on the table stream; the jobs queue; dead-letter alarms;
- * and one Lambda per wiring entry. Everything that is a function, route or trigger comes from the
- * wiring table; nothing here names a handler.
+ * DLQ, optionally MSK); the projector; the publisher; the jobs queue; dead-letter alarms; one
+ * Lambda per wiring entry. Functions, routes and triggers all come from the wiring table.
  */
 export class TallyStack extends Stack {
   readonly table: dynamodb.Table;
@@ -225,9 +224,7 @@ export class TallyStack extends Stack {
         removalPolicy,
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
         // The MSK producer's packages ship only where they can be used: the publisher, with a topic.
-        ...(spec.publishesEvents === true && publisher.decisions !== undefined
-          ? { optionalModules: true }
-          : {}),
+        optionalModules: spec.publishesEvents === true && publisher.decisions !== undefined,
       });
       functions.set(spec.name, fn);
       table.grantAccess(spec, fn.role);
