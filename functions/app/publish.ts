@@ -1,4 +1,4 @@
-import { formatMinor } from '#domain/money.ts';
+import { formatAssetAmount, formatMinor } from '#domain/money.ts';
 import type { RecordedEvent, WalletEventType } from '#domain/wallet.ts';
 import type { EventBus, PublishedEvent, PublishFailure, PublishOutcome } from '#ports/event-bus.ts';
 
@@ -67,13 +67,10 @@ const where = (event: RecordedEvent) =>
     ['eventId', text(event.eventId)],
   ] as const;
 
-/** Money as its exact decimal, points as a whole number: JSON text either way. */
-const amountText = (asset: 'money' | 'points', amount: bigint): string =>
-  asset === 'money' ? formatMinor(amount) : amount.toString();
 const assetAmount = (asset: 'money' | 'points', amount: bigint) =>
   [
     ['asset', text(asset)],
-    ['amount', amountText(asset, amount)],
+    ['amount', formatAssetAmount(asset, amount)],
   ] as const;
 
 export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
@@ -161,7 +158,7 @@ export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
         ...where(event),
         ['holdId', text(event.data.holdId)],
         ...assetAmount(event.data.asset, event.data.amount),
-        ['released', amountText(event.data.asset, event.data.released)],
+        ['released', formatAssetAmount(event.data.asset, event.data.released)],
         ['counterparty', text(event.data.counterparty)],
         ['occurredAt', isoTime(event.data.occurredAtMs)],
       ]),

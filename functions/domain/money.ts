@@ -84,3 +84,10 @@ function numberToPlainDecimal(value: number): string {
 }
 
 const truncate = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+/**
+ * An asset's amount as exact JSON number text: money in decimal (from minor units), points whole.
+ * The one writer of asset amounts, for API answers and published events alike.
+ */
+export const formatAssetAmount = (asset: 'money' | 'points', amount: bigint): string =>
+  asset === 'money' ? formatMinor(amount) : amount.toString();

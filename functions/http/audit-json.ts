@@ -112,6 +112,6 @@ export function auditEventJson(
   }
 }
 
-/** An amount as the API shows it: money as its exact decimal text, points as a number. */
-const amountJson = (asset: 'money' | 'points', amount: bigint): string | number =>
+/** An amount as the wallet's lists show it: money as its exact decimal text, points as a number. */
+export const amountJson = (asset: 'money' | 'points', amount: bigint): string | number =>
   asset === 'money' ? formatMinor(amount) : Number(amount);

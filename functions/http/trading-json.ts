@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import type { DomainError } from '#domain/errors.ts';
-import { formatMinor } from '#domain/money.ts';
+import { formatAssetAmount } from '#domain/money.ts';
 import type { Asset } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { badRequest, type HttpResult, jsonResult } from './problem.ts';
@@ -20,8 +20,7 @@ export const expiresInSecondsField = z
   .optional();
 
 /** Money as exact decimal JSON, points as a whole JSON number. */
-export const amountJson = (asset: Asset, amount: bigint): string =>
-  asset === 'money' ? formatMinor(amount) : amount.toString();
+export const amountJson = (asset: Asset, amount: bigint): string => formatAssetAmount(asset, amount);
 
 /** Every trading write is keyed: a retried transfer must never move the money twice. */
 export function requiredKey(event: APIGatewayProxyEventV2, detail: string): string {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { formatMinor } from '#domain/money.ts';
 import type { Movement } from '#domain/wallet-transactions.ts';
+import { amountJson } from './audit-json.ts';
 import { badRequest } from './problem.ts';
 
 const PAGE_DEFAULT = 50;
@@ -40,8 +40,7 @@ const older = (line: Movement, after: Cursor) => {
 const lineJson = (line: Movement) => ({
   kind: line.kind,
   asset: line.asset,
-  // Money as exact decimal text, points as a number.
-  amount: line.asset === 'money' ? formatMinor(line.amount) : Number(line.amount),
+  amount: amountJson(line.asset, line.amount),
   counterparty: line.counterparty,
   eventId: line.event.eventId,
   type: line.event.type,
