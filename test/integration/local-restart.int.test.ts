@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * kill -9 of `tally dev` under load, then a restart on the same data dir (issue 10 §4.3): the
- * stream poller resumes from its checkpoint instead of re-delivering the whole stream, /details
- * answers at once, every acknowledged deposit is there, and new deposits are projected.
+ * kill -9 of `tally dev`'s whole process group under load, then a restart on the same data dir
+ * (issue 10 §4.3, issue 15 §7): the stream poller resumes from its checkpoint instead of
+ * re-delivering the whole stream, /details answers at once, every acknowledged deposit is there
+ * (DynamoDB Local, sent SIGTERM by the kernel, finishes its acknowledged writes and the restart
+ * waits for it), and new deposits are projected.
  */
 const BIN = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));
 let dataDir: string;
@@ -25,6 +27,8 @@ function startDev(): Promise<Dev> {
   const child = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, TALLY_ADMIN_TOKEN: '', TALLY_AUTH: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A group of its own, as `npm start` in a terminal has, so the test can kill the whole group.
+    detached: true,
   });
   children.push(child);
   let stdout = '';
@@ -45,7 +49,8 @@ function startDev(): Promise<Dev> {
 function killHard(dev: Dev): Promise<void> {
   return new Promise((resolve) => {
     dev.child.once('exit', () => resolve());
-    dev.child.kill('SIGKILL');
+    // The whole process group, as a closed terminal or `kill -9 -PGID` does.
+    process.kill(-(dev.child.pid ?? 0), 'SIGKILL');
   });
 }
 
@@ -76,7 +81,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }
   await rm(dataDir, { recursive: true, force: true });
 });
 

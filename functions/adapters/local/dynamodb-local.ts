@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { forgetEmulator, rememberEmulator, waitForPreviousEmulator } from './emulator-lock.ts';
 import { type Jvm, jvmStopper, spawnJvm } from './jvm-process.ts';
 
 /**
@@ -171,7 +172,7 @@ export interface DynamoDbLocalOptions {
   inMemory?: boolean;
   /** Folder for the database file (created if missing). */
   dbPath?: string;
-  /** How long to wait for the first ListTables answer. @default 30 000 */
+  /** How long to wait for the first ListTables answer (a loaded 2-core machine has needed 30 s). @default 60 000 */
   startTimeoutMs?: number;
   /** Grace period between SIGTERM and SIGKILL in stop(). @default 3 000 */
   stopGraceMs?: number;
@@ -195,7 +196,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const java = javaCommand(env);
   await checkJava(java);
   const dir = await ensureDynamoDbLocal({ env, ...(options.log ? { log: options.log } : {}) });
-  if (options.dbPath !== undefined) await mkdir(options.dbPath, { recursive: true });
+  if (options.dbPath !== undefined) {
+    await mkdir(options.dbPath, { recursive: true });
+    await waitForPreviousEmulator(options.dbPath, options.log ? { log: options.log } : {});
+  }
 
   const wanted = options.port ?? 'any';
   // A free port can be taken between our probe and the JVM's bind; try a few fresh ones.
@@ -223,16 +227,23 @@ async function launch(
 ): Promise<DynamoDbLocal> {
   const jvm = spawnJvm(java, dir, jvmArgs(dir, port, options), options);
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = jvmStopper(jvm, options.stopGraceMs ?? 3_000);
+  const stopJvm = jvmStopper(jvm, options.stopGraceMs ?? 3_000);
+  const { dbPath } = options;
+  const pid = jvm.child.pid ?? -1;
+  const stop = async () => {
+    await stopJvm();
+    if (dbPath !== undefined) await forgetEmulator(dbPath, pid);
+  };
   try {
-    await waitUntilAnswering(jvm, { java, endpoint, port, startTimeoutMs: options.startTimeoutMs ?? 30_000 });
+    if (dbPath !== undefined && pid > 0) await rememberEmulator(dbPath, pid);
+    await waitUntilAnswering(jvm, { java, endpoint, port, startTimeoutMs: options.startTimeoutMs ?? 60_000 });
   } catch (error) {
     await stop();
     throw error;
   }
   jvm.stopCollecting();
   options.log?.(`DynamoDB Local ${DYNAMODB_LOCAL_VERSION} answers on ${endpoint} (pid ${jvm.child.pid})`);
-  return { endpoint, port, pid: jvm.child.pid ?? -1, stop };
+  return { endpoint, port, pid, stop };
 }
 
 function jvmArgs(dir: string, port: number, options: DynamoDbLocalOptions): string[] {
