@@ -77,7 +77,7 @@ export async function drainQueues(
     await Promise.all(pollers.map((queuePoller) => queuePoller.whenIdle({ timeoutMs })));
   } catch (error) {
     log(
-      `local ${queue} queue not drained before stopping; its remaining messages are lost: ${String(error)}`,
+      `local ${queue} queue not drained before stopping; its remaining messages are lost unless a data dir keeps them (the queue journal): ${String(error)}`,
     );
   }
 }

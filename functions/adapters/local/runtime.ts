@@ -15,6 +15,7 @@ import { localHandlerLoader, type TriggerConsumers, triggerConsumers } from './l
 import { resumeUnfinishedJobs } from './local-jobs.ts';
 import { localEventBus, localHandlerOverrides } from './local-publisher.ts';
 import { createLocalQueues, drainQueues, type LocalQueues, startQueuePollers } from './local-queues.ts';
+import { QueueJournal } from './queue-journal.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, PortInUseError } from './runtime-options.ts';
 import { type LocalSqs, startLocalSqs } from './sqs-local.ts';
@@ -84,12 +85,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const overrides = localHandlerOverrides(functions, eventBus);
     const loadHandler = localHandlerLoader(options.repoRoot ?? REPO_ROOT, options.wrapHandler, overrides);
     services.http = await listen(options, functions, loadHandler, auth, ready.promise, log, eventBus);
-    services.sqs = startLocalSqs({ host: '127.0.0.1', port: 0 });
+    const journal = await openQueueJournal(options);
+    services.sqs = startLocalSqs({
+      host: '127.0.0.1',
+      port: 0,
+      ...(journal ? { journal: journal.journal } : {}),
+    });
     // Don't leave it unhandled if the JVM fails first; the await below reports it otherwise.
     services.sqs.catch(() => undefined);
     const endpoint = await startDatabase(options, services, log);
     const queues = await createLocalQueues(await services.sqs, functions, options);
     services.queues = queues;
+    if (journal !== undefined && journal.pending.length > 0) {
+      const resent = await journal.journal.resend(queues.client, journal.pending, queueUrlsByName(queues));
+      log(
+        `local queues: ${resent} message(s) accepted before the last stop and not yet processed, sent again`,
+      );
+    }
     setHandlerEnvironment(options, { tableName, endpoint, queues });
     const clientConfig = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     services.dynamodb = new DynamoDBClient(clientConfig);
@@ -197,6 +209,18 @@ async function startDatabase(
   return services.database.endpoint;
 }
 
+/** With a data dir, the local queues' journal (`<dataDir>/queues/journal.jsonl`) and what it still holds. */
+async function openQueueJournal(options: LocalRuntimeOptions) {
+  const dir = persistentDir(options, 'queues');
+  return dir === undefined ? undefined : QueueJournal.open(path.join(dir, 'journal.jsonl'));
+}
+
+/** The runtime's queues by name, the journal's key (a queue URL names a port that changes). */
+function queueUrlsByName(queues: LocalQueues): Map<string, string> {
+  const urls = [queues.events.queueUrl, queues.events.dlqUrl, queues.jobs.queueUrl, queues.jobs.dlqUrl];
+  return new Map(urls.map((url) => [url.split('/').at(-1) ?? url, url]));
+}
+
 /** `<dataDir>/<name>` when the data is kept across runs; undefined in memory. */
 function persistentDir(options: LocalRuntimeOptions, name: string): string | undefined {
   return options.inMemory !== true && options.dataDir ? path.join(options.dataDir, name) : undefined;
@@ -272,7 +296,8 @@ function startPollers(
 }
 
 /**
- * Outside in: no new requests; the queues drained (their emulator keeps nothing); no new
+ * Outside in: no new requests; the queues drained (in memory their emulator keeps nothing; with a
+ * data dir the journal keeps what is left for the next start); no new
  * invocations; the stream checkpoint saved; then the services they use.
  */
 async function stopServices(services: Services, options: LocalRuntimeOptions, log: (line: string) => void) {

@@ -4,11 +4,14 @@ import {
   type QueueAttributeName,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { QueueJournal } from './queue-journal.ts';
 
 /**
  * The local SQS: fauxqs, an in-process emulator that speaks the SQS API (long polling, visibility
- * timeouts, redrive to a DLQ, FIFO groups). Its state is in memory only, so messages still queued
- * when `tally dev` stops are gone; the runtime drains its queues before it stops for that reason.
+ * timeouts, redrive to a DLQ, FIFO groups). Its state is in memory only; with a data dir, a
+ * journal (queue-journal.ts) in its HTTP server keeps every message sent and not yet deleted, and
+ * the next start sends them again. In memory (`--in-memory`, tests) the runtime drains its queues
+ * before it stops, and what is left is gone.
  */
 export interface LocalSqs {
   /** e.g. `http://127.0.0.1:43123`: the endpoint for `@aws-sdk/client-sqs`. */
@@ -22,9 +25,26 @@ export interface LocalSqs {
  * `startFauxqs`, because the latter listens on every interface, and a dev server is not for the
  * network. Imported lazily: fauxqs is a development dependency, needed only when running locally.
  */
-export async function startLocalSqs(options: { host?: string; port?: number } = {}): Promise<LocalSqs> {
+export async function startLocalSqs(
+  options: { host?: string; port?: number; journal?: QueueJournal } = {},
+): Promise<LocalSqs> {
   const { buildApp } = await import('fauxqs');
   const app = buildApp({ logger: false });
+  const { journal } = options;
+  if (journal !== undefined) {
+    // Before the answer leaves: a 200 to SendMessage means the message is in the journal.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const target = request.headers['x-amz-target'];
+      if (reply.statusCode !== 200 || typeof target !== 'string' || typeof payload !== 'string')
+        return payload;
+      await journal.record({
+        action: target.replace('AmazonSQS.', ''),
+        body: (request.body ?? {}) as Record<string, unknown>,
+        answer: JSON.parse(payload) as Record<string, unknown>,
+      });
+      return payload;
+    });
+  }
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address();
@@ -37,6 +57,7 @@ export async function startLocalSqs(options: { host?: string; port?: number } = 
     port: address.port,
     stop: async () => {
       await app.close();
+      await journal?.close();
     },
   };
 }
