@@ -17,7 +17,7 @@ import {
 export const devCommand: Command = {
   summary: 'run Tally on this machine: DynamoDB Local, the HTTP API and the stream projector',
   usage: [
-    'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth]',
+    'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth] [--rate-limit N]',
     '',
     '  --port N        HTTP port (env PORT; default 8080)',
     '  --host H        address to listen on (default 127.0.0.1); another than loopback needs',
@@ -26,6 +26,8 @@ export const devCommand: Command = {
     '  --data-dir DIR  keep data in DIR/dynamodb (env TALLY_DATA_DIR; default .tally in the current directory)',
     '  --auth          check tokens as API Gateway does (env TALLY_AUTH=jwt): every route needs a JWT',
     '                  with its scope from the local dev issuer (tally token), whose keys are in the data dir',
+    '  --rate-limit N  at most N requests per second per client (bursts of 2N), 429 past it, as the',
+    '                  deployed per-token WAF rule does (env TALLY_RATE_LIMIT; default no limit)',
     '',
     'Needs Java 17+. DynamoDB Local is fetched once into ~/.cache/tally (or $TALLY_CACHE_DIR).',
   ].join('\n'),
@@ -35,6 +37,7 @@ export const devCommand: Command = {
     'in-memory': { type: 'boolean' },
     'data-dir': { type: 'string' },
     auth: { type: 'boolean' },
+    'rate-limit': { type: 'string' },
   },
   run: runDev,
 };
@@ -45,6 +48,19 @@ function parsePort(text: string, source: string): number {
     throw new UsageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
   }
   return port;
+}
+
+/** `--rate-limit N`, else TALLY_RATE_LIMIT: requests per second per client; undefined for none. */
+export function rateLimitOf(values: Values, env: NodeJS.ProcessEnv): number | undefined {
+  const flag = stringValue(values, 'rate-limit');
+  const text = flag ?? env.TALLY_RATE_LIMIT;
+  if (text === undefined || text.trim() === '') return undefined;
+  const perSecond = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(perSecond > 0)) {
+    const source = flag === undefined ? 'TALLY_RATE_LIMIT' : '--rate-limit';
+    throw new UsageError(`${source} must be a positive number of requests per second, got "${text}"`);
+  }
+  return perSecond;
 }
 
 /** `--auth`, else TALLY_AUTH (`jwt` or `off`). */
@@ -87,6 +103,7 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
   const dataDir = dataDirOf(values, io);
   const host = stringValue(values, 'host');
   const auth = authModeOf(values, io.env);
+  const rateLimit = rateLimitOf(values, io.env);
   io.out(authBanner(auth, io.env));
 
   const stopper = stopOnSignals(io);
@@ -98,10 +115,12 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
       inMemory,
       dataDir,
       auth,
+      ...(rateLimit === undefined ? {} : { rateLimitPerSecond: rateLimit }),
       log: io.err,
     });
   } catch (error) {
-    // Ctrl-C reaches the JVM too (same process group), which then fails the start: not an error.
+    // Without setpriv, Ctrl-C reaches the JVM too (same process group), which then fails the
+    // start: not an error.
     if (stopper.requested()) return EXIT_OK;
     throw error;
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
 import { type LocalHttpServer, startHttpServer } from '../../functions/adapters/local/http-server.ts';
 import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
+import { createRateLimiter } from '../../functions/adapters/local/rate-limit.ts';
 import type { FunctionSpec } from '../../lib/wiring.ts';
 
 /**
@@ -310,5 +311,33 @@ describe('local HTTP API: results and its own answers', () => {
 
   it('answers a path parameter that is not valid percent-encoding with 400', async () => {
     await expectProblem(await fetch(`${server.url}/echo/%E0%A4%A`), 400);
+  });
+});
+
+describe('--rate-limit', () => {
+  it('answers 429 problem+json with Retry-After past a client budget, and other clients still pass', async () => {
+    const limited = await startHttpServer({
+      functions: FUNCTIONS,
+      loadHandler: async () => HANDLERS.literal ?? echo,
+      port: 0,
+      region: 'us-east-1',
+      log: () => undefined,
+      rateLimiter: createRateLimiter({ perSecond: 1, burst: 3 }),
+    });
+    try {
+      const as = (token: string) =>
+        fetch(`${limited.url}/echo/fixed`, { headers: { authorization: `Bearer ${token}` } });
+      const statuses = [];
+      for (let n = 0; n < 4; n++) statuses.push((await as('one')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await as('one');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await refused.json()) as { type: string }).type).toMatch(/rate-limited$/);
+      expect((await as('two')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import { type HttpReply, problemReply, toHttpReply } from './http-reply.ts';
 import { type CompiledRoute, compileRoutes, matchRoute } from './http-routes.ts';
 import { type LambdaHandler, lambdaContext } from './lambda.ts';
 import { createLocalAuthorizer, type LocalAuthorizer } from './local-authorizer.ts';
+import { type RateLimiter, rateClientOf } from './rate-limit.ts';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0): routes from the wiring
@@ -32,6 +33,8 @@ export interface LocalHttpServerOptions {
   ready?: Promise<void>;
   /** Decides who may call each route. @default no token checks at all */
   authorizer?: LocalAuthorizer;
+  /** Per-client request budget (`--rate-limit`); 429 with Retry-After past it. @default none */
+  rateLimiter?: RateLimiter;
   /** The dev issuer's public keys, served at /.well-known/jwks.json (with `--auth`). */
   jwks?: JSONWebKeySet;
   /** Handler failures with their stack, and the access log. @default stderr */
@@ -136,6 +139,24 @@ async function handle(
   if (verdict.kind === 'deny') {
     const { status, code, title, detail, challenge } = verdict;
     return send(problemReply(status, code, title, detail, requestId, { 'www-authenticate': challenge }));
+  }
+
+  const limiter = context.options.rateLimiter;
+  if (limiter !== undefined) {
+    const client = rateClientOf(
+      typeof verdict.jwt?.claims.sub === 'string' ? verdict.jwt.claims.sub : undefined,
+      request.headers.authorization,
+      request.socket.remoteAddress,
+    );
+    const rate = limiter(client);
+    if (!rate.allowed) {
+      const detail = `This client sent more requests than the local rate limit allows; retry in ${rate.retryAfterSeconds} s.`;
+      return send(
+        problemReply(429, 'rate-limited', 'Too many requests', detail, requestId, {
+          'retry-after': String(rate.retryAfterSeconds),
+        }),
+      );
+    }
   }
 
   const stream = context.options.streams?.find((candidate) => candidate.spec === match.route.spec);

@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
    * `dataDir` (which it then needs). @default 'off'
    */
   auth?: LocalAuthMode;
+  /** Requests per second per client (`--rate-limit`; bursts of twice that), 429 past it. @default no limit */
+  rateLimitPerSecond?: number;
   /** Progress and failures. @default stderr */
   log?: (line: string) => void;
   /** One log line per HTTP request. @default true */

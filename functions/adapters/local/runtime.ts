@@ -17,6 +17,7 @@ import { localEventBus, localHandlerOverrides } from './local-publisher.ts';
 import { createLocalQueues, drainQueues, type LocalQueues, startQueuePollers } from './local-queues.ts';
 import { QueueJournal } from './queue-journal.ts';
 import type { QueuePoller } from './queue-poller.ts';
+import { createRateLimiter } from './rate-limit.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, PortInUseError } from './runtime-options.ts';
 import { type LocalSqs, startLocalSqs } from './sqs-local.ts';
 import { FileCheckpointStore } from './stream-checkpoints.ts';
@@ -182,6 +183,9 @@ async function listen(
       region: LOCAL_REGION,
       ready,
       authorizer: auth.authorizer,
+      ...(options.rateLimitPerSecond === undefined
+        ? {}
+        : { rateLimiter: createRateLimiter({ perSecond: options.rateLimitPerSecond }) }),
       ...(auth.jwks === undefined ? {} : { jwks: auth.jwks }),
       log,
       accessLog: options.logRequests !== false,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authBanner, runningText } from '../../../functions/cli/dev.ts';
+import { authBanner, rateLimitOf, runningText } from '../../../functions/cli/dev.ts';
 
 const runtime = {
   port: 8099,
@@ -26,5 +26,15 @@ describe('tally dev start-up text', () => {
   it('says the admin routes are open when no admin token is set', () => {
     expect(authBanner('off', {})).toContain('ADMIN ROUTES ARE OPEN');
     expect(authBanner('off', { TALLY_ADMIN_TOKEN: 's' })).not.toContain('OPEN');
+  });
+});
+
+describe('rateLimitOf', () => {
+  it('reads --rate-limit, else TALLY_RATE_LIMIT, and refuses what is not a positive rate', () => {
+    expect(rateLimitOf({}, {})).toBeUndefined();
+    expect(rateLimitOf({ 'rate-limit': '50' }, { TALLY_RATE_LIMIT: '5' })).toBe(50);
+    expect(rateLimitOf({}, { TALLY_RATE_LIMIT: '2.5' })).toBe(2.5);
+    expect(() => rateLimitOf({ 'rate-limit': '0' }, {})).toThrow(/--rate-limit must be a positive number/);
+    expect(() => rateLimitOf({}, { TALLY_RATE_LIMIT: 'fast' })).toThrow(/TALLY_RATE_LIMIT must be/);
   });
 });
