@@ -78,11 +78,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'offers',
     entry: 'functions/handlers/offers.ts',
     description:
-      "POST /offers (the seller's lot held), POST /offers/{offer_id}/accept|cancel, GET /offers/{offer_id}: the offer book",
+      "POST /offers (the seller's lot held), POST /offers/{offer_id}/accept|cancel, GET /offers (the open book), GET /offers/{offer_id}: the offer book",
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [
       { method: 'POST', path: '/offers', auth: { scopes: ['transfers:write'] } },
+      { method: 'GET', path: '/offers', auth: { scopes: ['wallets:read'] } },
       { method: 'GET', path: '/offers/{offer_id}', auth: { scopes: ['wallets:read'] } },
       { method: 'POST', path: '/offers/{offer_id}/accept', auth: { scopes: ['transfers:write'] } },
       { method: 'POST', path: '/offers/{offer_id}/cancel', auth: { scopes: ['transfers:write'] } },

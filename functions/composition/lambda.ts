@@ -23,6 +23,7 @@ import {
   eventsQueueFromEnv,
   jobQueueFromEnv,
   storesFromEnv,
+  tradingIndexFromEnv,
 } from './adapters.ts';
 import { configFromEnv } from './config.ts';
 
@@ -70,7 +71,8 @@ export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
 export const transferDeps = (): TransferDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
 export const holdDeps = (): HoldDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
-export const offerDeps = holdDeps;
+/** Offers: the hold's dependencies and the offer book's index, in the same table. */
+export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
 export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
