@@ -244,6 +244,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     sendsToJobsQueue: true,
   },
   {
+    name: 'sweep-expiries',
+    entry: 'functions/handlers/sweep-expiries.ts',
+    description:
+      'Every minute: end holds and offers whose expiry has come (ExpireHold through the decider), found in the expiry index',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'schedule', everyMinutes: 1 }],
+    tableAccess: 'read-write',
+  },
+  {
     name: 'project-streams',
     entry: 'functions/handlers/project-streams.ts',
     description: 'DynamoDB Streams doorbell: bring wallet read models up to date from the event store',
