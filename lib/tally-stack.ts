@@ -33,13 +33,15 @@ import {
   Publisher,
   validateDecisions,
 } from './constructs/publisher.ts';
-import { TallyFunction } from './constructs/tally-function.ts';
+import { Schedules } from './constructs/schedules.ts';
+import { constructIdOf, TallyFunction } from './constructs/tally-function.ts';
 import { reservedConcurrencyFromContext, wafFromContext } from './stack-context.ts';
 import { ENV, FUNCTIONS, type FunctionSpec, type Scope } from './wiring.ts';
 
 export type { ApiAuth } from './constructs/api-auth.ts';
 export type { MskSource } from './constructs/ingest.ts';
 export type { DecisionsTopic } from './constructs/publisher.ts';
+export { constructIdOf } from './constructs/tally-function.ts';
 
 /** The repository root: lib/ sits right under it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -90,15 +92,6 @@ export interface TallyStackProps extends StackProps {
    * @default context `mskClusterArn` + `decisionsTopic` when both are set, otherwise off
    */
   decisions?: DecisionsTopic;
-}
-
-/** `project-streams` → `ProjectStreams`: the construct id of a wiring function. */
-export function constructIdOf(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter((part) => part.length > 0)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }
 
 /**
@@ -175,6 +168,7 @@ export class TallyStack extends Stack {
     const jobs = this.group(new Jobs(this, 'Jobs', { specs, alarms, removalPolicy }));
     this.jobsQueue = jobs.queues?.queue;
     this.jobsDlq = jobs.queues?.dlq;
+    const schedules = this.group(new Schedules(this, 'Schedules'));
     const projector = this.group(
       new Projector(this, 'Projector', { table: this.table, alarms, removalPolicy }),
     );
@@ -249,6 +243,9 @@ export class TallyStack extends Stack {
             break;
           case 'jobs-queue':
             jobs.addQueueTrigger(spec, fn, trigger);
+            break;
+          case 'schedule':
+            schedules.addScheduleTrigger(spec, fn, trigger);
             break;
           case 'kafka':
             ingest.addKafkaTrigger(spec, fn, trigger, `${this.stackName}-${spec.name}`);

@@ -102,7 +102,13 @@ export type TriggerSpec =
       kind: 'kafka';
       batchSize: number;
       maxBatchingWindowSeconds: number;
-    };
+    }
+  /**
+   * A clock: the function is invoked every `everyMinutes` minutes with an EventBridge scheduled
+   * event (an EventBridge rule in AWS, a timer in the local runtime). For work no request starts,
+   * such as ending holds and offers whose expiry has come.
+   */
+  | { kind: 'schedule'; everyMinutes: number };
 
 export interface FunctionSpec {
   /** Logical name; also the CDK construct id (PascalCase is derived from it). */

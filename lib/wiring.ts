@@ -78,11 +78,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'offers',
     entry: 'functions/handlers/offers.ts',
     description:
-      "POST /offers (the seller's lot held), POST /offers/{offer_id}/accept|cancel, GET /offers/{offer_id}: the offer book",
+      "POST /offers (the seller's lot held), POST /offers/{offer_id}/accept|cancel, GET /offers (the open book), GET /offers/{offer_id}: the offer book",
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [
       { method: 'POST', path: '/offers', auth: { scopes: ['transfers:write'] } },
+      { method: 'GET', path: '/offers', auth: { scopes: ['wallets:read'] } },
       { method: 'GET', path: '/offers/{offer_id}', auth: { scopes: ['wallets:read'] } },
       { method: 'POST', path: '/offers/{offer_id}/accept', auth: { scopes: ['transfers:write'] } },
       { method: 'POST', path: '/offers/{offer_id}/cancel', auth: { scopes: ['transfers:write'] } },
@@ -241,6 +242,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     triggers: [{ kind: 'jobs-queue', batchSize: 1, maxConcurrency: 8, maxReceiveCount: 5 }],
     tableAccess: 'read-write',
     sendsToJobsQueue: true,
+  },
+  {
+    name: 'sweep-expiries',
+    entry: 'functions/handlers/sweep-expiries.ts',
+    description:
+      'Every minute: end holds and offers whose expiry has come (ExpireHold through the decider), found in the expiry index',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'schedule', everyMinutes: 1 }],
+    tableAccess: 'read-write',
   },
   {
     name: 'project-streams',

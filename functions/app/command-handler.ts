@@ -30,6 +30,7 @@ import {
 } from '#ports/event-store.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 import { readWallet } from './read-events.ts';
+import { indexChangesOf } from './trading-index.ts';
 
 export interface RetryPolicy {
   attemptsMax: number;
@@ -151,12 +152,15 @@ export async function handleCommand<C extends WalletCommand>(
         ...(write.idempotency ? { idempotencyKey: write.idempotency.key } : {}),
       })),
     );
+    // Offer-book and expiry entries ride in the events' transaction (trading-index.ts).
+    const index = indexChangesOf(write.walletId, position.state, decision);
     try {
       const outcome = await deps.store.append({
         walletId: write.walletId,
         lane,
         expected: head,
         events,
+        ...(index.length > 0 ? { index } : {}),
         ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
       });
       switch (outcome.kind) {

@@ -28,8 +28,10 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
+import type { IndexChange } from '#ports/trading-index.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
 import { readAll, readWallet } from './read-events.ts';
+import { indexChangesOf } from './trading-index.ts';
 
 /**
  * Many spenders of one hot wallet lose to each other (one wins per round), so this path allows
@@ -139,6 +141,7 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX; attempt++) {
     const read = await Promise.all(write.wallets.map((part) => exactState(deps.store, part.walletId)));
     const decided: { walletId: string; expected: StreamHead; events: NewEvent[] }[] = [];
+    const indexChanges: IndexChange[] = [];
     for (const [index, part] of write.wallets.entries()) {
       const { head, state } = read[index] as { head: StreamHead; state: WalletState };
       const commands = part.command(state);
@@ -146,6 +149,7 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
       const events = decideInTurn(part.walletId, head, state, commands, write.stamp);
       if (isDomainError(events)) return { kind: 'rejected', error: events };
       decided.push({ walletId: part.walletId, expected: head, events });
+      indexChanges.push(...indexChangesOf(part.walletId, state, events));
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
     if (empty === decided.length) return { kind: 'unchanged' };
@@ -163,6 +167,7 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
     try {
       const outcome = await deps.store.appendTogether({
         appends: decided,
+        ...(indexChanges.length > 0 ? { index: indexChanges } : {}),
         ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
       });
       switch (outcome.kind) {

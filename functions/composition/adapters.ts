@@ -2,6 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { createStores, type Stores } from '#adapters/dynamodb/stores.ts';
+import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
 import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
@@ -33,6 +34,14 @@ export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
 export function storesFromEnv(): Stores {
   stores ??= createStores(documentClientFromEnv(), tableNameFromEnv());
   return stores;
+}
+
+let tradingIndex: DynamoTradingIndex | undefined;
+
+/** The offer book and the expiry index, in the one table (adapters/dynamodb/trading-index.ts). */
+export function tradingIndexFromEnv(): DynamoTradingIndex {
+  tradingIndex ??= new DynamoTradingIndex(documentClientFromEnv(), tableNameFromEnv());
+  return tradingIndex;
 }
 
 let sqs: { endpoint: string | undefined; client: SQSClient } | undefined;

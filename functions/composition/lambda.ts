@@ -7,6 +7,7 @@ import { signerFromEnv } from '#adapters/hmac-signer.ts';
 import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { DepositDeps } from '#app/deposit.ts';
+import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { HoldDeps } from '#app/holds.ts';
 import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
@@ -23,6 +24,7 @@ import {
   eventsQueueFromEnv,
   jobQueueFromEnv,
   storesFromEnv,
+  tradingIndexFromEnv,
 } from './adapters.ts';
 import { configFromEnv } from './config.ts';
 
@@ -70,7 +72,15 @@ export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
 export const transferDeps = (): TransferDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
 export const holdDeps = (): HoldDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
-export const offerDeps = holdDeps;
+/** The expiry sweep: the event store, the expiry index, the clock and ids. */
+export const sweepDeps = (): SweepDeps => ({
+  store: storesFromEnv().events,
+  expiries: tradingIndexFromEnv(),
+  ...clockAndIds(),
+});
+
+/** Offers: the hold's dependencies and the offer book's index, in the same table. */
+export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
 export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });

@@ -1,10 +1,12 @@
 import type { HoldDeps } from '#app/holds.ts';
 import { acceptOffer, cancelOffer, openOffer, readOffer, sellerOf } from '#app/offers.ts';
+import { listOffers, type OfferBookDeps } from '#app/queries/offer-book.ts';
 import { hashing, offerDeps } from '#composition/lambda.ts';
 import { DomainError } from '#domain/errors.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
+import { offerBookJson, offerBookQuery } from '#http/offer-book-json.ts';
 import { acceptBody, offerResponse, offerWithHistoryJson, openBody } from '#http/offers-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { jsonResult } from '#http/problem.ts';
@@ -27,16 +29,22 @@ function offerWallets(request: HttpRequest): WalletReach {
   return walletInBody('buyer')(request);
 }
 
-/** `POST /offers`, `POST /offers/{offer_id}/accept|cancel`, `GET /offers/{offer_id}`: one use case each. */
-export const makeOffersHandler = (deps: () => HoldDeps, fingerprint = hashing.fingerprint) =>
+/**
+ * `POST /offers`, `POST /offers/{offer_id}/accept|cancel`, `GET /offers` (the book) and
+ * `GET /offers/{offer_id}`: one use case each.
+ */
+export const makeOffersHandler = (deps: () => HoldDeps & OfferBookDeps, fingerprint = hashing.fingerprint) =>
   httpRoute({
     wallets: offerWallets,
     deps,
     run: async (request, deps) => {
       const offerId = request.param('offer_id');
       if (request.method === 'GET') {
-        const found =
-          offerId === undefined ? undefined : await readOffer(deps.store, offerId, deps.clock.nowMs());
+        if (offerId === undefined) {
+          const query = offerBookQuery(request.query);
+          return jsonResult(200, offerBookJson(query, await listOffers(deps, query)));
+        }
+        const found = await readOffer(deps.store, offerId, deps.clock.nowMs());
         if (found === undefined)
           throw domainProblem(new DomainError('offer_not_found', `No offer ${offerId}.`));
         return jsonResult(200, offerWithHistoryJson(found.offer, found.history));

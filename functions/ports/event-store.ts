@@ -1,4 +1,5 @@
 import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
+import type { IndexChange } from './trading-index.ts';
 
 /** The response an idempotent request produced, kept so a retry gets it back byte for byte. */
 export interface StoredResponse {
@@ -48,6 +49,8 @@ export interface AppendRequest {
     /** The response to store; it may mention the versions this append will take. */
     response: StoredResponse;
   };
+  /** Offer-book and expiry entries to write in the same transaction (see trading-index.ts). */
+  index?: readonly IndexChange[];
 }
 
 /**
@@ -57,6 +60,7 @@ export interface AppendRequest {
 export interface AppendTogetherRequest {
   appends: { walletId: string; expected: StreamHead; events: NewEvent[] }[];
   idempotency?: AppendRequest['idempotency'];
+  index?: readonly IndexChange[];
 }
 
 export type AppendTogetherOutcome =

@@ -108,3 +108,12 @@ export function tallyBundling(): nodejs.BundlingOptions {
     esbuildArgs: { '--tree-shaking': String(options.treeShaking) },
   };
 }
+
+/** `project-streams` → `ProjectStreams`: the construct id of a wiring function. */
+export function constructIdOf(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

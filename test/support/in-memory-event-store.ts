@@ -16,6 +16,7 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
+import { InMemoryTradingIndex } from './in-memory-trading-index.ts';
 
 /** Same bound as the DynamoDB adapter: 100 items per transaction, two of them key and lane registration. */
 const EVENTS_PER_APPEND_MAX = 98;
@@ -37,6 +38,8 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   private readonly wallets = new Map<string, Map<number, StoredEvent[]>>();
   private readonly keys = new Map<string, IdempotencyRecord>();
   private readonly views = new Map<string, WalletView>();
+  /** The offer book and expiry index, written with the events that change them. */
+  readonly tradingIndex = new InMemoryTradingIndex();
   readonly pageSize: number;
 
   constructor(options: { pageSize?: number } = {}) {
@@ -99,6 +102,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
         recordedAtMs: events[0]?.recordedAtMs ?? 0,
       });
     }
+    this.tradingIndex.apply(request.index ?? []);
     return { kind: 'appended', events: recorded.map(withoutHashes), head };
   }
 
@@ -185,6 +189,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
         recordedAtMs: all[0]?.recordedAtMs ?? 0,
       });
     }
+    this.tradingIndex.apply(request.index ?? []);
     return { kind: 'appended', appended };
   }
 

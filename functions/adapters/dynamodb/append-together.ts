@@ -11,6 +11,7 @@ import {
 import { eventHash } from './event-hash.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { indexItemCount, indexTransactItems } from './trading-index.ts';
 
 /**
  * Lane 0 of several wallets in ONE TransactWriteItems: every event item is a create-only put (the
@@ -32,9 +33,11 @@ export async function appendTogether(
   if (appends.length < 2 || new Set(walletIds).size !== appends.length) {
     throw new Error('appendTogether: two or more distinct wallets');
   }
-  const total = appends.reduce((sum, append) => sum + append.events.length, 0);
+  const total = appends.reduce((sum, append) => sum + append.events.length, indexItemCount(request.index));
   if (appends.some((append) => append.events.length === 0) || total > EVENTS_PER_APPEND_MAX) {
-    throw new Error(`appendTogether: 1 or more events per wallet, ${EVENTS_PER_APPEND_MAX} at most in all`);
+    throw new Error(
+      `appendTogether: 1 or more events per wallet, ${EVENTS_PER_APPEND_MAX} events and index items at most in all`,
+    );
   }
   const transactItems: NonNullable<TransactWriteCommand['input']['TransactItems']> = [];
   /** Which wallet (index into appends) each transact item belongs to; the key is last. */
@@ -68,6 +71,8 @@ export async function appendTogether(
       head: { version: expected.version + recorded.length, hash: prevHash },
     };
   });
+  // After every event item (owners index them) and before the key (last).
+  transactItems.push(...indexTransactItems(tableName, request.index ?? []));
   const all = appended.flatMap((append) => append.events);
   if (idempotency) {
     transactItems.push({

@@ -42,6 +42,7 @@ import {
   walletPk,
 } from './table-layout/keys.ts';
 import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
+import { indexItemCount, indexTransactItems } from './trading-index.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
@@ -84,8 +85,10 @@ export class DynamoEventStore implements EventStore {
 
   async append(request: AppendRequest): Promise<AppendOutcome> {
     const { walletId, lane, expected, events, idempotency } = request;
-    if (events.length === 0 || events.length > EVENTS_PER_APPEND_MAX) {
-      throw new Error(`append: 1 to ${EVENTS_PER_APPEND_MAX} events per call, got ${events.length}`);
+    if (events.length === 0 || events.length + indexItemCount(request.index) > EVENTS_PER_APPEND_MAX) {
+      throw new Error(
+        `append: 1 to ${EVENTS_PER_APPEND_MAX} events and index items per call, got ${events.length}`,
+      );
     }
     if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
     let prevHash = expected.hash;
@@ -116,6 +119,8 @@ export class DynamoEventStore implements EventStore {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     }));
+    // Index items after the events (a lost race reports the first event) and before the key (last).
+    transactItems.push(...indexTransactItems(this.tableName, request.index ?? []));
     if (lane > 0 && expected.version === 0) {
       // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
       // other writers opening other lanes.

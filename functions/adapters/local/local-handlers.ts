@@ -1,6 +1,7 @@
 import type { FunctionSpec } from '#lib/wiring.ts';
 import { handlerLoader, type LambdaHandler } from './lambda.ts';
 import type { QueueConsumer } from './queue-poller.ts';
+import type { ScheduleConsumer } from './schedule-timers.ts';
 import type { StreamConsumer } from './stream-poller.ts';
 
 /** The functions of the wiring table as the local runtime invokes them: loaded once, wrapped once. */
@@ -32,6 +33,7 @@ export interface TriggerConsumers {
   stream: StreamConsumer[];
   eventsQueue: QueueConsumer[];
   jobsQueue: QueueConsumer[];
+  schedule: ScheduleConsumer[];
 }
 
 /**
@@ -42,13 +44,14 @@ export async function triggerConsumers(
   functions: readonly FunctionSpec[],
   loadHandler: (spec: FunctionSpec) => Promise<LambdaHandler>,
 ): Promise<TriggerConsumers> {
-  const consumers: TriggerConsumers = { stream: [], eventsQueue: [], jobsQueue: [] };
+  const consumers: TriggerConsumers = { stream: [], eventsQueue: [], jobsQueue: [], schedule: [] };
   for (const spec of functions) {
     const handler = await loadHandler(spec);
     for (const trigger of spec.triggers ?? []) {
       if (trigger.kind === 'table-stream') consumers.stream.push({ spec, trigger, handler });
       if (trigger.kind === 'events-queue') consumers.eventsQueue.push({ spec, trigger, handler });
       if (trigger.kind === 'jobs-queue') consumers.jobsQueue.push({ spec, trigger, handler });
+      if (trigger.kind === 'schedule') consumers.schedule.push({ spec, trigger, handler });
       // 'kafka': no broker runs locally; tests feed MSK-shaped events to the handler directly.
     }
   }

@@ -3,6 +3,7 @@ import type { LocalEventBus } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';
 import type { LocalAuthMode } from './local-authorizer.ts';
 import type { QueuePoller, QueuePollerOptions } from './queue-poller.ts';
+import type { ScheduleTimersOptions } from './schedule-timers.ts';
 import type { StreamPoller, StreamPollerOptions } from './stream-poller.ts';
 
 /** What `startLocalRuntime` takes and gives back. */
@@ -56,6 +57,8 @@ export interface LocalRuntimeOptions {
   queues?: LocalQueuesOptions;
   /** The local jobs queue (fauxqs, never FIFO) and its pollers. */
   jobsQueue?: LocalJobsQueueOptions;
+  /** The timers of `schedule` triggers (the expiry sweep). @default the wiring's intervals */
+  schedules?: ScheduleTimersOptions;
   /**
    * The in-process bus the publisher publishes to and `GET /events/stream` serves. Pass one to keep
    * it across restarts (tests of re-delivery). @default a new one (TALLY_EVENTS_WEBHOOK forwards)

@@ -19,6 +19,7 @@ import { QueueJournal } from './queue-journal.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, PortInUseError } from './runtime-options.ts';
+import { ScheduleTimers } from './schedule-timers.ts';
 import { type LocalSqs, startLocalSqs } from './sqs-local.ts';
 import { FileCheckpointStore } from './stream-checkpoints.ts';
 import { StreamPoller } from './stream-poller.ts';
@@ -54,6 +55,7 @@ interface Services {
   eventsPollers: QueuePoller[];
   jobsPollers: QueuePoller[];
   resumingJobs?: Promise<void>;
+  schedules?: ScheduleTimers;
 }
 
 /**
@@ -62,7 +64,7 @@ interface Services {
  * before the table exists wait for it), the local SQS (fauxqs, in this process), DynamoDB Local,
  * the events and jobs queues with their DLQs, the handlers' environment, the table, the stream
  * poller calling the projector, the queue pollers calling the ingest handler and the job runner,
- * and the jobs the last run left unfinished. There are no timers yet.
+ * the jobs the last run left unfinished, and the timers of `schedule` triggers (the expiry sweep).
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   if (active) throw new Error('startLocalRuntime: a local runtime is already running in this process');
@@ -112,6 +114,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const poller = startStreamPoller(options, services.streams, table, consumers, log);
     services.poller = poller;
     startPollers(options, services, queues, consumers, log);
+    services.schedules = new ScheduleTimers(consumers.schedule, LOCAL_REGION, options.schedules ?? {}, log);
+    services.schedules.start();
     ready.resolve();
     if (consumers.jobsQueue.length > 0) {
       const jobs = { endpoint, tableName, sqs: queues.client, jobsQueueUrl: queues.jobs.queueUrl, log };
@@ -306,6 +310,7 @@ function startPollers(
  */
 async function stopServices(services: Services, options: LocalRuntimeOptions, log: (line: string) => void) {
   await services.http?.close();
+  await services.schedules?.stop();
   await services.resumingJobs;
   const eventsDrainMs = options.queues?.drainOnStopMs ?? 3_000;
   const jobsDrainMs = options.jobsQueue?.drainOnStopMs ?? eventsDrainMs;

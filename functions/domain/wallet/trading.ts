@@ -99,8 +99,11 @@ function spendable(
   );
 }
 
-/** At most this many expired holds are ended by one spend (one transaction holds at most 98 events). */
-const LAPSE_MAX = 50;
+/**
+ * At most this many expired holds are ended by one spend. One transaction holds at most 98 events
+ * and index items, and an expired offer takes three (its event, and moving it in the book).
+ */
+const LAPSE_MAX = 20;
 
 /**
  * Holds of `asset` past their expiry at `atMs` end with the spend that meets them (HoldReleased,

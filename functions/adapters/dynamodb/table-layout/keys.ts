@@ -12,6 +12,9 @@
  * | job         | JOB#<jobId>         | JOB                                         | job-items.ts        |
  * | job segment | JOB#<jobId>         | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
  * | rule set    | RULESET             | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
+ * | offer       | OFFERS#<asset>#<status> | <unit price, 40 digits>#<offerId>       | offer-item.ts       |
+ * | expiry      | EXPIRY#<minute, 10 digits> | <expiresAtMs, 15 digits>#<walletId>#<holdId> | expiry-item.ts |
+ * | sweep mark  | EXPIRY              | SWEPT  (the first minute not yet swept clean) | expiry-item.ts    |
  */
 export const VERSION_DIGITS = 12;
 export const VERSION_MAX = 10 ** VERSION_DIGITS - 1;
@@ -50,3 +53,17 @@ export const jobSegmentSk = (segment: number): string => `SEGMENT#${String(segme
 export const RULESET_PK = 'RULESET';
 export const RULESET_ACTIVE_SK = 'ACTIVE';
 export const ruleSetVersionSk = (version: number): string => `VERSION#${String(version).padStart(8, '0')}`;
+
+/** The offer book: one partition per asset and status, sorted by price per unit (offer-item.ts). */
+export const offerBookPk = (asset: string, status: string): string => `OFFERS#${asset}#${status}`;
+export const offerBookSk = (unitPriceKey: string, offerId: string): string => `${unitPriceKey}#${offerId}`;
+
+/** Holds with an expiry, one partition per minute of expiry (expiry-item.ts). */
+export const EXPIRY_BUCKET_MS = 60_000;
+export const expiryBucket = (atMs: number): number => Math.floor(atMs / EXPIRY_BUCKET_MS);
+export const expiryPk = (bucket: number): string => `EXPIRY#${String(bucket).padStart(10, '0')}`;
+export const expirySkPrefix = (expiresAtMs: number): string => String(expiresAtMs).padStart(15, '0');
+export const expirySk = (expiresAtMs: number, walletId: string, holdId: string): string =>
+  `${expirySkPrefix(expiresAtMs)}#${walletId}#${holdId}`;
+export const EXPIRY_SWEEP_PK = 'EXPIRY';
+export const EXPIRY_SWEEP_SK = 'SWEPT';

@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import type { ExpiryEntry } from '#ports/trading-index.ts';
+import { numberAttr } from './attributes.ts';
+import { EXPIRY_SWEEP_PK, EXPIRY_SWEEP_SK, expiryBucket, expiryPk, expirySk } from './keys.ts';
+
+/**
+ * The expiry index: one item per hold with an expiry, in the partition of the minute it expires
+ * in, so the sweep reads the minutes that are due (a Query each) instead of scanning the table.
+ * Written in the transaction that places the hold; deleted by the sweep once the hold has ended.
+ * The sweep mark (one item) says from which minute on buckets may still hold entries.
+ */
+
+export const expiryKey = (entry: ExpiryEntry): { pk: string; sk: string } => ({
+  pk: expiryPk(expiryBucket(entry.expiresAtMs)),
+  sk: expirySk(entry.expiresAtMs, entry.walletId, entry.holdId),
+});
+
+const expiryItemSchema = z.object({ walletId: z.string(), holdId: z.string(), expiresAtMs: numberAttr });
+
+export const toExpiryItem = (entry: ExpiryEntry): Record<string, unknown> => ({
+  ...expiryKey(entry),
+  kind: 'expiry',
+  walletId: entry.walletId,
+  holdId: entry.holdId,
+  expiresAtMs: entry.expiresAtMs,
+});
+
+export const fromExpiryItem = (item: unknown): ExpiryEntry => expiryItemSchema.parse(item);
+
+export const sweepMarkKey = { pk: EXPIRY_SWEEP_PK, sk: EXPIRY_SWEEP_SK } as const;
+const sweepMarkSchema = z.object({ bucket: numberAttr });
+export const fromSweepMark = (item: unknown): number | undefined =>
+  item === undefined ? undefined : sweepMarkSchema.parse(item).bucket;

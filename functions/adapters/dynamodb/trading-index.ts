@@ -1,0 +1,173 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  ExpiryEntry,
+  ExpiryIndex,
+  ExpiryPage,
+  IndexChange,
+  OfferBook,
+  OfferBookPage,
+  OfferBookQuery,
+  OfferListing,
+} from '#ports/trading-index.ts';
+import {
+  expiryKey,
+  fromExpiryItem,
+  fromSweepMark,
+  sweepMarkKey,
+  toExpiryItem,
+} from './table-layout/expiry-item.ts';
+import { expiryBucket, expiryPk, expirySkPrefix, offerBookPk } from './table-layout/keys.ts';
+import { fromOfferItem, offerKey, toOfferItem } from './table-layout/offer-item.ts';
+
+type TransactItem = NonNullable<TransactWriteCommand['input']['TransactItems']>[number];
+
+/**
+ * The index writes of an append, for its TransactWriteItems (see ports/trading-index.ts). None is
+ * conditioned: the events' version conditions already decide whether the transaction happens, and
+ * a put or delete of an index item is the same whether it ran before or not.
+ */
+export function indexTransactItems(tableName: string, changes: readonly IndexChange[]): TransactItem[] {
+  return changes.flatMap((change): TransactItem[] => {
+    if (change.kind === 'expiry')
+      return [{ Put: { TableName: tableName, Item: toExpiryItem(change.entry) } }];
+    const put: TransactItem = { Put: { TableName: tableName, Item: toOfferItem(change.offer) } };
+    if (change.from === undefined) return [put];
+    const listed = offerKey({ ...change.offer, status: change.from });
+    return [{ Delete: { TableName: tableName, Key: listed } }, put];
+  });
+}
+
+/** How many items the index writes of these changes take in a transaction. */
+export const indexItemCount = (changes: readonly IndexChange[] | undefined): number =>
+  (changes ?? []).reduce((sum, change) => sum + (change.kind === 'offer' && change.from ? 2 : 1), 0);
+
+/** Query rounds one book page may take when filtering lapsed open offers (each up to `limit` + 1 items). */
+const BOOK_ROUNDS_MAX = 10;
+/** Minute buckets one call of `due` reads at most (a sweep that fell behind calls again). */
+export const BUCKETS_PER_SWEEP_MAX = 240;
+/**
+ * Without a sweep mark (a new table, or the first sweep since the index existed), start this many
+ * minutes back: the sweeper is deployed with the code that writes entries, so none is older.
+ */
+export const FIRST_SWEEP_LOOKBACK_BUCKETS = 60;
+/**
+ * The mark never passes this many minutes before now: a hold placed by a function whose clock is
+ * behind the sweeper's may land in a minute the sweep has read already; those minutes are re-read.
+ */
+export const CLOCK_SKEW_BUCKETS = 5;
+
+/** The offer book and the expiry index in the single table (keys.ts, offer-item.ts, expiry-item.ts). */
+export class DynamoTradingIndex implements OfferBook, ExpiryIndex {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * One page of the book, best price per unit first. An open offer past its expiry is left out
+   * (its sweep may not have run yet); such gaps can make a page shorter than `limit`, never wrong.
+   */
+  async list(query: OfferBookQuery): Promise<OfferBookPage> {
+    const pk = offerBookPk(query.asset, query.status);
+    const offers: (OfferListing & { sk: string })[] = [];
+    let startKey: Record<string, unknown> | undefined =
+      query.after === undefined ? undefined : { pk, sk: query.after };
+    for (let round = 0; round < BOOK_ROUNDS_MAX; round++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ...(query.status === 'open'
+            ? {
+                FilterExpression: 'expiresAtMs > :now',
+                ExpressionAttributeValues: { ':pk': pk, ':now': query.nowMs },
+              }
+            : { ExpressionAttributeValues: { ':pk': pk } }),
+          ConsistentRead: true,
+          Limit: query.limit - offers.length + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      offers.push(...(result.Items ?? []).map(fromOfferItem));
+      startKey = result.LastEvaluatedKey;
+      if (offers.length > query.limit) {
+        // One more than asked: there is a next page, starting after the last one listed.
+        const page = offers.slice(0, query.limit);
+        return { offers: page.map(withoutKey), next: page.at(-1)?.sk as string };
+      }
+      if (startKey === undefined) return { offers: offers.map(withoutKey) };
+    }
+    // Out of rounds (a long run of lapsed offers): a short page, continuing where the reading stopped.
+    return { offers: offers.map(withoutKey), next: String(startKey?.sk) };
+  }
+
+  async due(nowMs: number, limit: number): Promise<ExpiryPage> {
+    const marked = fromSweepMark(
+      (
+        await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: sweepMarkKey, ConsistentRead: true }),
+        )
+      ).Item,
+    );
+    const current = expiryBucket(nowMs);
+    const from = marked ?? current - FIRST_SWEEP_LOOKBACK_BUCKETS;
+    const entries: ExpiryEntry[] = [];
+    let firstLeft: number | undefined;
+    let bucket = from;
+    for (; bucket <= current && bucket < from + BUCKETS_PER_SWEEP_MAX; bucket++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk < :upTo',
+          ExpressionAttributeValues: { ':pk': expiryPk(bucket), ':upTo': expirySkPrefix(nowMs + 1) },
+          ConsistentRead: true,
+          Limit: limit - entries.length,
+        }),
+      );
+      const found = (result.Items ?? []).map(fromExpiryItem);
+      if (found.length > 0) firstLeft ??= bucket;
+      entries.push(...found);
+      if (entries.length >= limit) {
+        firstLeft ??= bucket;
+        break;
+      }
+    }
+    // Buckets before the first with entries are clean (their holds ended and entries dropped).
+    await this.mark(Math.min(firstLeft ?? bucket, current - CLOCK_SKEW_BUCKETS), marked);
+    return { entries, more: entries.length >= limit || bucket <= current };
+  }
+
+  async remove(entry: ExpiryEntry): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: expiryKey(entry) }));
+  }
+
+  /** Moves the sweep mark forward only: two sweeps racing keep the further mark. */
+  private async mark(bucket: number, marked: number | undefined): Promise<void> {
+    if (marked !== undefined && bucket <= marked) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: sweepMarkKey,
+          // Both words are reserved in DynamoDB expressions.
+          UpdateExpression: 'SET #bucket = :bucket, #kind = :kind',
+          ConditionExpression: 'attribute_not_exists(#bucket) OR #bucket < :bucket',
+          ExpressionAttributeNames: { '#bucket': 'bucket', '#kind': 'kind' },
+          ExpressionAttributeValues: { ':bucket': bucket, ':kind': 'sweep-mark' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
+
+const withoutKey = ({ sk: _sk, ...offer }: OfferListing & { sk: string }): OfferListing => offer;

@@ -1,0 +1,70 @@
+/**
+ * What a wallet's new events change in the trading indexes (ports/trading-index.ts), derived from
+ * the events and the state they were decided against, so every write path keeps the indexes in
+ * step without knowing of them: an offer opened, filled by an accept, cancelled, expired by the
+ * sweep, or lapsed inside a spend (trading.ts ends expired holds a spend meets) moves in the book
+ * in the same transaction. Pure.
+ */
+import type { Hold, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { IndexChange, OfferListing, OfferStatus } from '#ports/trading-index.ts';
+
+export function indexChangesOf(
+  walletId: string,
+  state: WalletState,
+  events: readonly WalletEvent[],
+): IndexChange[] {
+  const changes: IndexChange[] = [];
+  // Holds placed by these events, so one placed and ended in the same append is followed too.
+  const placed = new Map<string, Hold>();
+  for (const event of events) {
+    switch (event.type) {
+      case 'HoldPlaced': {
+        const { holdId, asset, amount, expiresAtMs, offer } = event.data;
+        const hold: Hold = {
+          holdId,
+          asset,
+          amount,
+          expiresAtMs,
+          status: 'active',
+          ...(offer ? { offer } : {}),
+        };
+        placed.set(holdId, hold);
+        changes.push({ kind: 'expiry', entry: { walletId, holdId, expiresAtMs } });
+        if (offer) changes.push({ kind: 'offer', offer: listing(walletId, hold, 'open') });
+        break;
+      }
+      case 'HoldCaptured':
+      case 'HoldReleased': {
+        const { holdId } = event.data;
+        const hold = placed.get(holdId) ?? state.holds.get(holdId);
+        if (hold?.offer === undefined) break;
+        const status: OfferStatus =
+          event.type === 'HoldCaptured'
+            ? 'filled'
+            : event.data.reason === 'expired'
+              ? 'expired'
+              : 'cancelled';
+        const buyer = event.type === 'HoldCaptured' ? event.data.counterparty : undefined;
+        changes.push({ kind: 'offer', offer: listing(walletId, hold, status, buyer), from: 'open' });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return changes;
+}
+
+function listing(seller: string, hold: Hold, status: OfferStatus, buyer?: string): OfferListing {
+  if (hold.offer === undefined) throw new Error('listing: the hold backs no offer');
+  return {
+    offerId: hold.holdId,
+    seller,
+    asset: hold.asset,
+    amount: hold.amount,
+    price: hold.offer.price,
+    expiresAtMs: hold.expiresAtMs,
+    status,
+    ...(buyer === undefined ? {} : { buyer }),
+  };
+}
