@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import { runCommand } from '../../functions/cli/command.ts';
+import { payCommand } from '../../functions/cli/pay.ts';
 import { startTestRuntime } from '../support/local.ts';
 
 /**
@@ -56,6 +58,22 @@ function pay(outcome: 'succeed' | 'fail', paymentId: string): Promise<{ code: nu
   });
 }
 
+/** The same command in this process (the spawned one above proves the executable; this saves seconds). */
+async function payHere(
+  outcome: 'succeed' | 'fail',
+  paymentId: string,
+): Promise<{ code: number; stdout: string }> {
+  const lines: string[] = [];
+  const code = await runCommand('pay', payCommand, [outcome, paymentId, '--url', runtime.url, '--json'], {
+    out: (text) => lines.push(text),
+    err: (text) => lines.push(text),
+    env: { TALLY_DATA_DIR: dataDir },
+    cwd: REPO_ROOT,
+    fetch,
+  });
+  return { code, stdout: lines.join('\n') };
+}
+
 type Position = { balance: number; held: number; available: number };
 async function points(walletId: string): Promise<Position | undefined> {
   const response = await fetch(`${runtime.url}/wallets/${walletId}`);
@@ -75,7 +93,9 @@ async function settledPoints(walletId: string, expected: Position): Promise<Posi
 }
 
 describe('buying points with cash', () => {
-  it('credits the points only once the provider confirms, once however often it says so', async () => {
+  it('credits the points only once the provider confirms, once however often it says so', {
+    timeout: 120_000,
+  }, async () => {
     const wallet = unique('buyer');
     const key = randomUUID();
     const created = await call('POST', '/payments', { wallet, points: 1000, currency: 'EUR' }, key);
@@ -130,7 +150,9 @@ describe('buying points with cash', () => {
     ]);
   });
 
-  it('credits nothing for a failed payment, and refuses an unsigned or forged webhook with 401', async () => {
+  it('credits nothing for a failed payment, and refuses an unsigned or forged webhook with 401', {
+    timeout: 60_000,
+  }, async () => {
     const wallet = unique('buyer');
     const created = await call('POST', '/payments', { wallet, points: 250 });
     expect(created.status, created.text).toBe(201);
@@ -148,11 +170,11 @@ describe('buying points with cash', () => {
     const unsigned = await fetch(`${runtime.url}/payments/webhook`, { method: 'POST', body: '{}' });
     expect(unsigned.status).toBe(401);
 
-    const failed = await pay('fail', paymentId);
+    const failed = await payHere('fail', paymentId);
     expect(failed.code, failed.stdout).toBe(0);
     expect((await call('GET', `/payments/${paymentId}`)).body.status).toBe('failed');
     // A failed intent cannot succeed afterwards at the sandbox, as at a real provider.
-    expect((await pay('succeed', paymentId)).code).not.toBe(0);
+    expect((await payHere('succeed', paymentId)).code).not.toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await points(wallet))?.balance ?? 0).toBe(0);
   });
@@ -163,12 +185,14 @@ describe('paying an order with points plus cash', () => {
   async function buyerWithPoints(): Promise<string> {
     const wallet = unique('shopper');
     const created = await call('POST', '/payments', { wallet, points: 1000 });
-    expect((await pay('succeed', created.body.paymentId as string)).code).toBe(0);
+    expect((await payHere('succeed', created.body.paymentId as string)).code).toBe(0);
     await settledPoints(wallet, { balance: 1000, held: 0, available: 1000 });
     return wallet;
   }
 
-  it('holds the points, captures them to the merchant when the cash is paid', async () => {
+  it('holds the points, captures them to the merchant when the cash is paid', {
+    timeout: 60_000,
+  }, async () => {
     const [wallet, merchant] = [await buyerWithPoints(), unique('merchant')];
     const order = await call('POST', '/orders', { wallet, merchant, amount: '12.00', points: 500 });
     expect(order.status, order.text).toBe(201);
@@ -187,7 +211,7 @@ describe('paying an order with points plus cash', () => {
       held: 500,
       available: 500,
     });
-    expect((await pay('succeed', orderId)).code).toBe(0);
+    expect((await payHere('succeed', orderId)).code).toBe(0);
     expect((await call('GET', `/orders/${orderId}`)).body).toMatchObject({
       status: 'paid',
       paymentStatus: 'succeeded',
@@ -203,12 +227,14 @@ describe('paying an order with points plus cash', () => {
       available: 500,
     });
     // Re-delivered: the merchant is not paid twice.
-    expect((await pay('succeed', orderId)).code).toBe(0);
+    expect((await payHere('succeed', orderId)).code).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await points(merchant))?.balance).toBe(500);
   });
 
-  it('releases the points when the cash fails, and refuses an order the points cannot cover', async () => {
+  it('releases the points when the cash fails, and refuses an order the points cannot cover', {
+    timeout: 60_000,
+  }, async () => {
     const [wallet, merchant] = [await buyerWithPoints(), unique('merchant')];
     const short = await call('POST', '/orders', { wallet, merchant, amount: 50, points: 1001 });
     expect(short.status, short.text).toBe(409);
@@ -216,7 +242,7 @@ describe('paying an order with points plus cash', () => {
     const order = await call('POST', '/orders', { wallet, merchant, amount: 20, points: 800 });
     expect(order.status, order.text).toBe(201);
     const orderId = order.body.orderId as string;
-    expect((await pay('fail', orderId)).code).toBe(0);
+    expect((await payHere('fail', orderId)).code).toBe(0);
     expect((await call('GET', `/orders/${orderId}`)).body).toMatchObject({ status: 'failed' });
     expect(await settledPoints(wallet, { balance: 1000, held: 0, available: 1000 })).toEqual({
       balance: 1000,
