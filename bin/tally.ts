@@ -8,6 +8,7 @@
  *   tally replay [--wallet ID] [--dry-run] [--json] [--url URL] [--token TOKEN]
  *   tally backtest <file|dir> [--wallet ID]... [--from TIME] [--to TIME] [--apply --version N] [--json] [--token T]
  *   tally events tail [--from-start] [--json] [--url URL] [--token TOKEN]
+ *   tally pay succeed|fail <paymentId> [--url URL] [--data-dir DIR] [--json]
  *   tally help [COMMAND]
  *
  * Exit codes: 0 done, 1 failed, 2 usage error. Subcommands live in COMMANDS; one entry each. The
@@ -29,6 +30,7 @@ import {
 } from '../functions/cli/command.ts';
 import { devCommand } from '../functions/cli/dev.ts';
 import { eventsCommand } from '../functions/cli/events.ts';
+import { payCommand } from '../functions/cli/pay.ts';
 import { replayCommand } from '../functions/cli/replay.ts';
 import { rulesCommand } from '../functions/cli/rules.ts';
 import { tokenCommand } from '../functions/cli/token.ts';
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   token: tokenCommand,
   backtest: backtestCommand,
   events: eventsCommand,
+  pay: payCommand,
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',

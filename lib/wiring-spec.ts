@@ -146,4 +146,9 @@ export interface FunctionSpec {
    * `events:PutEvents` on it; with `-c mskClusterArn` + `-c decisionsTopic`, also the decisions topic.
    */
   publishesEvents?: boolean;
+  /**
+   * Talks to the payment provider: gets ENV.paymentProvider and, with `-c paymentProvider=stripe`,
+   * ENV.stripeSecretArn and read access to that secret.
+   */
+  takesPayments?: boolean;
 }

@@ -91,6 +91,54 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read-write',
   },
   {
+    name: 'payments',
+    entry: 'functions/handlers/payments.ts',
+    description:
+      'POST /payments (buy points with cash: a provider payment intent, points credited on its webhook), GET /payments/{payment_id}',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    routes: [
+      { method: 'POST', path: '/payments', auth: { scopes: ['payments:write'] } },
+      { method: 'GET', path: '/payments/{payment_id}', auth: { scopes: ['wallets:read'] } },
+    ],
+    tableAccess: 'read-write',
+    takesPayments: true,
+  },
+  {
+    name: 'orders',
+    entry: 'functions/handlers/orders.ts',
+    description:
+      'POST /orders (pay a merchant with points plus cash: the points held, the cash a payment intent), GET /orders/{order_id}',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    routes: [
+      { method: 'POST', path: '/orders', auth: { scopes: ['payments:write'] } },
+      { method: 'GET', path: '/orders/{order_id}', auth: { scopes: ['wallets:read'] } },
+    ],
+    tableAccess: 'read-write',
+    takesPayments: true,
+  },
+  {
+    name: 'payment-webhook',
+    entry: 'functions/handlers/payment-webhook.ts',
+    description:
+      "POST /payments/webhook: the payment provider's signed webhook; credits a purchase's points or settles an order, once per provider event",
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    routes: [
+      {
+        method: 'POST',
+        path: '/payments/webhook',
+        auth: {
+          public:
+            "the payment provider's webhook carries no token: each delivery is authenticated by the provider's signature over its raw body and a fresh timestamp (401 otherwise, nothing changed)",
+        },
+      },
+    ],
+    tableAccess: 'read-write',
+    takesPayments: true,
+  },
+  {
     name: 'transactions',
     entry: 'functions/handlers/transactions.ts',
     description: 'GET /wallets/{wallet_id}/transactions: money and points movements, newest first, paginated',
@@ -319,4 +367,10 @@ export const ENV = {
   decisionsTopic: 'TALLY_DECISIONS_TOPIC',
   /** Local runtime only: POST each published event here (application/cloudevents+json). */
   eventsWebhook: 'TALLY_EVENTS_WEBHOOK',
+  /** `sandbox` (default) or `stripe` (the stack's `-c paymentProvider=stripe`); see adapters/payments/config.ts. */
+  paymentProvider: 'TALLY_PAYMENT_PROVIDER',
+  /** With Stripe: the Secrets Manager secret holding its keys. */
+  stripeSecretArn: 'TALLY_STRIPE_SECRET_ARN',
+  /** Local runtime only: the data dir, where the sandbox provider keeps intents `tally pay` settles. */
+  dataDir: 'TALLY_DATA_DIR',
 } as const;

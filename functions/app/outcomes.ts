@@ -74,6 +74,8 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   invalid_transfer: refusal('invalid_transfer', 400, 'Bad request'),
   offer_not_open: refusal('offer_not_open', 409, 'Offer not open'),
   offer_not_found: refusal('offer_not_found', 404, 'Not found'),
+  payment_not_found: refusal('payment_not_found', 404, 'Not found'),
+  payment_mismatch: refusal('payment_mismatch', 422, 'Payment mismatch'),
 };
 
 /** The outcomes that are not domain errors but still refuse or defer a write. */

@@ -40,6 +40,9 @@ export const CLOUD_EVENT_TYPES = {
   holdReleased: 'tally.hold.released',
   transferredOut: 'tally.transfer.sent',
   transferredIn: 'tally.transfer.received',
+  paymentRequested: 'tally.payment.requested',
+  paymentSucceeded: 'tally.payment.succeeded',
+  paymentFailed: 'tally.payment.failed',
 } as const;
 
 /**
@@ -193,6 +196,44 @@ export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
         ['transferId', text(event.data.transferId)],
         ...assetAmount(event.data.asset, event.data.amount),
         ['from', text(event.data.from)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  PaymentRequested: {
+    type: CLOUD_EVENT_TYPES.paymentRequested,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['paymentId', text(event.data.paymentId)],
+        ['purpose', text(event.data.purpose)],
+        ['points', event.data.points.toString()],
+        ['amount', formatMinor(event.data.amountMinor)],
+        ['currency', text(event.data.currency)],
+        ['provider', text(event.data.provider)],
+        ['merchant', text(event.data.order?.merchant)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  PaymentSucceeded: {
+    type: CLOUD_EVENT_TYPES.paymentSucceeded,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['paymentId', text(event.data.paymentId)],
+        ['amount', formatMinor(event.data.amountMinor)],
+        ['currency', text(event.data.currency)],
+        ['points', event.data.points.toString()],
+        ['refundDue', event.data.refundDue ? 'true' : undefined],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  PaymentFailed: {
+    type: CLOUD_EVENT_TYPES.paymentFailed,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['paymentId', text(event.data.paymentId)],
+        ['reason', text(event.data.reason)],
         ['occurredAt', isoTime(event.data.occurredAtMs)],
       ]),
   },

@@ -1,3 +1,4 @@
+import { type PaymentSettings, paymentSettingsFromEnv } from '#adapters/payments/config.ts';
 import { parseSnapshotEvery } from '#app/snapshots.ts';
 import { ENV } from '#lib/wiring.ts';
 
@@ -52,3 +53,10 @@ export const queueUrlFromEnv = (
   queue: 'eventsQueueUrl' | 'eventsDlqUrl' | 'jobsQueueUrl',
   env: Env = process.env,
 ): string => required(env, ENV[queue]);
+
+/**
+ * The payment provider and prices (TALLY_PAYMENT_PROVIDER, TALLY_STRIPE_SECRET_ARN,
+ * TALLY_PAYMENT_CURRENCY, TALLY_POINT_RATE, TALLY_WEBHOOK_TOLERANCE_SECONDS, the sandbox's secret
+ * and data dir): read here, parsed by the payments adapter's schema, which names a bad variable.
+ */
+export const paymentSettings = (env: Env = process.env): PaymentSettings => paymentSettingsFromEnv(env);

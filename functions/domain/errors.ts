@@ -44,6 +44,11 @@ export const DOMAIN_ERROR_CODES = [
   'offer_not_open',
   /** No offer has the id. */
   'offer_not_found',
+  // Payments (wallet/payments.ts).
+  /** No payment (or order) has the id. */
+  'payment_not_found',
+  /** A provider event, or a repeated request, that does not match the payment's recorded terms. */
+  'payment_mismatch',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

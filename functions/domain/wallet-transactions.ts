@@ -14,7 +14,11 @@ export type MovementKind =
   | 'capture'
   | 'release'
   | 'trade'
-  | 'correction';
+  | 'correction'
+  /** Points bought with cash (a provider's payment succeeded). */
+  | 'purchase'
+  /** Points spent on an order (its hold captured to the merchant), or received for one. */
+  | 'payment';
 
 export interface Movement {
   kind: MovementKind;
@@ -33,11 +37,19 @@ export interface Movement {
 
 /** Offer fills carry this transfer id prefix (app/offers.ts): they are trades. */
 const isTrade = (transferId: string) => transferId.startsWith('offer:');
+/** An order's points reach the merchant under this transfer id prefix (app/orders.ts). */
+const isOrder = (transferId: string) => transferId.startsWith('order:');
 
 /** Every movement of the log, newest first (record time, then lane and version, descending). */
 export function movementsOf(log: readonly RecordedEvent[]): Movement[] {
   const byPlace = new Map(log.map((event) => [`${event.lane}:${event.version}`, event]));
   const lines: Movement[] = [];
+  // An order holds its points under the payment's id: their capture is the order's payment.
+  const orderHolds = new Set(
+    log.flatMap((event) =>
+      event.type === 'PaymentRequested' && event.data.order ? [event.data.order.holdId] : [],
+    ),
+  );
   for (const event of log) {
     const line = (kind: MovementKind, asset: Asset, amount: bigint, counterparty: string | null = null) =>
       lines.push({
@@ -86,7 +98,11 @@ export function movementsOf(log: readonly RecordedEvent[]): Movement[] {
       }
       case 'TransferredIn':
         line(
-          isTrade(event.data.transferId) ? 'trade' : 'transfer-in',
+          isTrade(event.data.transferId)
+            ? 'trade'
+            : isOrder(event.data.transferId)
+              ? 'payment'
+              : 'transfer-in',
           event.data.asset,
           event.data.amount,
           event.data.from,
@@ -104,13 +120,23 @@ export function movementsOf(log: readonly RecordedEvent[]): Movement[] {
         line('hold', event.data.asset, event.data.amount);
         break;
       case 'HoldCaptured':
-        line('capture', event.data.asset, -event.data.amount, event.data.counterparty ?? null);
+        line(
+          orderHolds.has(event.data.holdId) ? 'payment' : 'capture',
+          event.data.asset,
+          -event.data.amount,
+          event.data.counterparty ?? null,
+        );
         break;
       case 'HoldReleased':
         line('release', event.data.asset, -event.data.amount);
         break;
+      case 'PaymentSucceeded':
+        if (event.data.points !== 0n) line('purchase', 'points', event.data.points, event.data.provider);
+        break;
       case 'FactRecorded':
       case 'RulesApplied':
+      case 'PaymentRequested':
+      case 'PaymentFailed':
         break;
     }
   }

@@ -1,4 +1,4 @@
-import { type TradingEvent, tradingMoves } from './wallet.ts';
+import { isPaymentEvent, type PaymentEvent, type TradingEvent, tradingMoves } from './wallet.ts';
 
 /** The parts of the wallet view (wallet-view.ts) that holds and transfers move. */
 export interface TradedView {
@@ -10,8 +10,19 @@ export interface TradedView {
   tradeCount: number;
 }
 
-/** Folds a hold, capture, release or transfer into `next` (in place). Sums only, so any order of the same events gives the same view. */
-export function applyTrade(next: TradedView, event: TradingEvent): void {
+/**
+ * Folds a hold, capture, release, transfer or payment into `next` (in place). Sums only, so any
+ * order of the same events gives the same view. Of the payment events only a success moves a
+ * balance (the points a purchase bought); an order's points move by its hold's capture.
+ */
+export function applyTrade(next: TradedView, event: TradingEvent | PaymentEvent): void {
+  if (isPaymentEvent(event)) {
+    if (event.type === 'PaymentSucceeded' && event.data.points !== 0n) {
+      next.points += event.data.points;
+      next.tradeCount += 1;
+    }
+    return;
+  }
   const { asset, balance, held } = tradingMoves(event);
   if (asset === 'money') {
     next.moneyMovedMinor += balance;

@@ -107,6 +107,34 @@ export function auditEventJson(
     case 'TransferredOut':
     case 'TransferredIn':
       return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount) } };
+    case 'PaymentRequested': {
+      const { order, amountMinor, points, ...data } = event.data;
+      return {
+        ...base,
+        data: {
+          ...data,
+          points: Number(points),
+          amount: formatMinor(amountMinor),
+          ...(order === undefined
+            ? {}
+            : {
+                order: {
+                  merchant: order.merchant,
+                  price: formatMinor(order.priceMinor),
+                  pointsValue: formatMinor(order.pointsValueMinor),
+                  holdId: order.holdId,
+                  expiresAt: iso(order.expiresAtMs),
+                },
+              }),
+        },
+      };
+    }
+    case 'PaymentSucceeded': {
+      const { amountMinor, points, ...data } = event.data;
+      return { ...base, data: { ...data, points: Number(points), amount: formatMinor(amountMinor) } };
+    }
+    case 'PaymentFailed':
+      return { ...base, data: event.data };
     default:
       return assertNever(event);
   }

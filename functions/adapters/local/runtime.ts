@@ -253,6 +253,9 @@ function setHandlerEnvironment(
     AWS_REGION: LOCAL_REGION,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
+  // The sandbox payment provider keeps its intents in the data dir, where `tally pay` (another
+  // process) finds and settles them; also with --in-memory, which concerns DynamoDB only.
+  if (options.dataDir !== undefined) process.env[ENV.dataDir] = options.dataDir;
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_SERVICE_NAME ??= 'tally';

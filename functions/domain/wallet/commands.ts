@@ -1,3 +1,5 @@
+import type { PaymentCommand } from './payment-types.ts';
+
 /**
  * What may be asked of a wallet. Every field a decision needs comes in the command: the time
  * (`occurredAtMs`), ids, and what the rules say (awards), which the app evaluates because rule sets
@@ -37,6 +39,7 @@ export const ASSETS: readonly Asset[] = ['money', 'points'];
 
 export type WalletCommand =
   | TradingCommand
+  | PaymentCommand
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';

@@ -21,6 +21,7 @@ import { DomainError } from '../errors.ts';
 import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
 import type { WalletCommand } from './commands.ts';
 import type { WalletEvent } from './events.ts';
+import { decidePayment } from './payments.ts';
 import {
   amendedFact,
   applicationInForce,
@@ -51,6 +52,9 @@ export function decide(command: WalletCommand, state: WalletState): Decision {
     case 'TransferOut':
     case 'TransferIn':
       return decideTrading(command, state);
+    case 'RequestPayment':
+    case 'SettlePayment':
+      return decidePayment(command, state);
     default:
       return assertNever(command);
   }

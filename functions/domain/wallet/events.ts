@@ -3,10 +3,12 @@
  * Pure types: the decider emits `WalletEvent`s, the store gives them a place (`RecordedEvent`).
  */
 import type { Asset, OfferTerms } from './commands.ts';
+import type { PaymentEvent } from './payment-types.ts';
 
 /** Events are past tense and carry everything a read model needs; amounts in minor units. */
 export type WalletEvent =
   | TradingEvent
+  | PaymentEvent
   | {
       type: 'Deposited';
       data: {

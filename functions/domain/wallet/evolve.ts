@@ -6,6 +6,8 @@
 import { assertNever } from '../assert-never.ts';
 import type { HeldPoints } from './adjustments.ts';
 import type { RecordedEvent } from './events.ts';
+import type { Payment } from './payment-types.ts';
+import { applyPayment, isPaymentEvent } from './payments.ts';
 import {
   type AssetBalance,
   type CorrectableEvent,
@@ -29,6 +31,7 @@ interface Draft {
   firstAwardVersions: Map<string, number>;
   applications: (RecordedEvent & { type: 'RulesApplied' })[];
   holds: Map<string, Hold>;
+  payments: Map<string, Payment>;
 }
 
 const draftOf = (state: WalletState): Draft => ({
@@ -43,6 +46,7 @@ const draftOf = (state: WalletState): Draft => ({
   firstAwardVersions: new Map(state.firstAwardVersions),
   applications: [...state.applications],
   holds: new Map(state.holds),
+  payments: new Map(state.payments),
 });
 
 const stateOf = (draft: Draft): WalletState => ({
@@ -56,6 +60,7 @@ const stateOf = (draft: Draft): WalletState => ({
   firstAwardVersions: draft.firstAwardVersions,
   applications: draft.applications,
   holds: draft.holds,
+  payments: draft.payments,
 });
 
 /** The state after one more event. Pure: `state` is left as it was. */
@@ -94,6 +99,10 @@ function apply(draft: Draft, event: RecordedEvent): void {
     const after = applyTrading({ money: draft.money, points: draft.points }, draft.holds, event);
     draft.money = after.money;
     draft.points = after.points;
+    return;
+  }
+  if (isPaymentEvent(event)) {
+    draft.points = applyPayment(draft.points, draft.payments, event);
     return;
   }
   switch (event.type) {

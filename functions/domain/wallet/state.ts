@@ -6,6 +6,7 @@
 import { covers, type EffectiveFact, type HeldPoints } from './adjustments.ts';
 import type { Asset, OfferTerms } from './commands.ts';
 import type { RecordedEvent, WalletEventType } from './events.ts';
+import type { Payment } from './payment-types.ts';
 
 type Recorded<T extends WalletEventType> = RecordedEvent & { type: T };
 
@@ -47,6 +48,8 @@ export interface WalletState {
   applications: readonly Recorded<'RulesApplied'>[];
   /** Every hold ever placed, by hold id: a hold id is used once, and ends once. */
   holds: ReadonlyMap<string, Hold>;
+  /** Every payment through a provider, by payment id (see payments.ts). */
+  payments: ReadonlyMap<string, Payment>;
 }
 
 /** A hold as its events left it (see trading.ts). */
@@ -75,6 +78,7 @@ export const initialWalletState = (): WalletState => ({
   firstAwardVersions: new Map(),
   applications: [],
   holds: new Map(),
+  payments: new Map(),
 });
 
 export const placeKey = (event: { lane: number; version: number }): string =>

@@ -9,6 +9,7 @@ import {
   scalar,
 } from './event-item-fast.ts';
 import { eventSk, walletPk } from './keys.ts';
+import { paymentEventItemSchemas } from './payment-event-items.ts';
 
 /** An event item: one per event, keyed by wallet, lane and version (see keys.ts). */
 
@@ -158,6 +159,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       memo: z.string().optional(),
     }),
   }),
+  ...paymentEventItemSchemas(eventItemBase),
 ]);
 
 export function toEventItem(event: RecordedEvent, prevHash: string, hash: string): Record<string, unknown> {
@@ -301,5 +303,11 @@ export function fromEventItemSchema(item: unknown): StoredEvent {
       return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
     case 'TransferredIn':
       return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
+    case 'PaymentRequested':
+      return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
+    case 'PaymentSucceeded':
+      return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
+    case 'PaymentFailed':
+      return { ...base, type: parsed.type, data: parsed.data };
   }
 }

@@ -1,0 +1,72 @@
+import { createOrder } from '#app/orders.ts';
+import { notFound, type PaymentDeps, readPayment, walletOfPayment } from '#app/payments.ts';
+import { hashing, paymentDeps } from '#composition/lambda.ts';
+import { parseAmountMinor } from '#domain/money.ts';
+import { parseAssetAmount } from '#domain/wallet.ts';
+import { parseWalletId } from '#domain/wallet-id.ts';
+import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
+import { orderBody, orderResponse, orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
+import type { WalletReach } from '#http/principal.ts';
+import { badRequest, jsonResult } from '#http/problem.ts';
+import { domainProblem } from '#http/problems.ts';
+import { parseWith } from '#http/request.ts';
+import { DAY_SECONDS, requiredKey } from '#http/trading-json.ts';
+
+/** An order acts for (and is read by) the paying wallet, which its id names. */
+function orderWallets(request: HttpRequest): WalletReach {
+  const orderId = request.param('order_id');
+  if (orderId === undefined) return walletInBody('wallet')(request);
+  const wallet = walletOfPayment(orderId);
+  return wallet === undefined ? [] : [wallet];
+}
+
+/**
+ * `POST /orders`: pay a merchant with points plus cash (the points held, the cash an intent);
+ * `GET /orders/{order_id}`: the order, its status and its story.
+ */
+export const makeOrdersHandler = (
+  deps: () => PaymentDeps | Promise<PaymentDeps>,
+  fingerprint = hashing.fingerprint,
+) =>
+  httpRoute({
+    wallets: orderWallets,
+    deps,
+    run: async (request, deps) => {
+      const orderId = request.param('order_id');
+      const nowMs = deps.clock.nowMs();
+      if (orderId !== undefined) {
+        const found = await readPayment(deps.store, orderId);
+        if (found?.payment.order === undefined) throw domainProblem(notFound(orderId));
+        return jsonResult(200, orderWithHistoryJson(found, nowMs));
+      }
+      const body = parseWith(orderBody, request.json());
+      const key = requiredKey(request.event, 'POST /orders needs an Idempotency-Key header.');
+      const [wallet, merchant] = [parseWalletId(body.wallet), parseWalletId(body.merchant)];
+      const priceMinor = parseAmountMinor(body.amount);
+      const points = parseAssetAmount('points', body.points);
+      if (body.currency !== undefined && body.currency.toUpperCase() !== deps.pricing.currency) {
+        throw badRequest('unsupported-currency', `Orders are paid in ${deps.pricing.currency}.`);
+      }
+      const expiresInMs = (body.expiresInSeconds ?? DAY_SECONDS) * 1000;
+      const payloadHash = fingerprint({
+        operation: 'order',
+        wallet,
+        merchant,
+        priceMinor,
+        points,
+        expiresInMs,
+      });
+      const result = await createOrder(deps, {
+        wallet,
+        merchant,
+        priceMinor,
+        points,
+        expiresInMs,
+        idempotency: { key, payloadHash },
+        respond: orderResponse(wallet, nowMs),
+      });
+      return paymentAnswer(result);
+    },
+  });
+
+export const handler = httpHandler(makeOrdersHandler(paymentDeps));
