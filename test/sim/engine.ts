@@ -1,6 +1,9 @@
 import { DEFAULT_RATES, NO_FAULTS } from './faults.ts';
 import { invariants, type WalletFacts } from './invariants.ts';
 import { opNamed, ops } from './ops.ts';
+// Trading registers its ops and invariants after the ones above (the order fixes a seed's ops).
+import './ops-trading.ts';
+import './invariants-trading.ts';
 import { drain } from './ops-bus.ts';
 import { mixSeed, Rng } from './rng.ts';
 import { type Violation, World, type WorldOptions } from './world.ts';
