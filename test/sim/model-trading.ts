@@ -279,6 +279,8 @@ export function observeTrades(world: World, calls: readonly TradeCall[], lost: r
   for (const call of calls) {
     const { answer } = call;
     for (const walletId of walletsOf(call.request)) world.touched.add(walletId);
+    const kind = answer === undefined ? 'nothing' : answer.kind === 'rejected' ? answer.code : answer.kind;
+    world.answers.set(kind, (world.answers.get(kind) ?? 0) + 1);
     if (answer === undefined || answer.kind === 'recorded' || answer.kind === 'contended') continue;
     const known = trading.keys.get(call.key);
     const text = tradeText(call.request);
@@ -295,9 +297,10 @@ export function observeTrades(world: World, calls: readonly TradeCall[], lost: r
           `trading key ${call.key} refused as reused; the model has ${known?.payload ?? 'nothing'}`,
         );
     } else if (known !== undefined && known.payload === text) {
+      // A twin racing the request that commits decides against the state after it: see KNOWN_ISSUES.
       world.violation(
-        'idempotent-answer',
-        `trading key ${call.key} took effect, and its retry was refused: ${answer.code}`,
+        call.expected === undefined ? 'racing-twin-refused' : 'idempotent-answer',
+        `trading key ${call.key} took effect, and its twin was refused: ${answer.code}`,
       );
     } else if (
       call.expected === undefined

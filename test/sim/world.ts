@@ -83,6 +83,8 @@ export interface Violation {
 export const KNOWN_ISSUES: Record<string, string> = {
   'correction-below-floor':
     "issue 11: a correction that voids or lowers a deposit (or a fact's points) already spent or held is not checked against the floor",
+  'racing-twin-refused':
+    'issue 11: two requests with one Idempotency-Key at once: one commits, the other, deciding after it, is refused (409 insufficient-funds) instead of answered as a replay; handleTwoWalletCommand (and handleCommand) should look the key up again before answering a refusal',
 };
 
 export interface WorldOptions {
@@ -131,6 +133,8 @@ export class World {
   };
   /** Transfers, holds and offers: what took effect (model-trading.ts). */
   readonly trading = new TradingModel();
+  /** Trading answers by kind (and refusals by code): a run that was never refused tested less. */
+  readonly answers = new Map<string, number>();
   readonly walletIds: string[];
   /** Wallets the current op touched: the per-step checks look at these. */
   readonly touched = new Set<string>();
