@@ -7,6 +7,7 @@ import { buildEvent } from '../../functions/adapters/local/http-event.ts';
 import { type HttpReply, toHttpReply } from '../../functions/adapters/local/http-reply.ts';
 import { type CompiledRoute, compileRoutes, matchRoute } from '../../functions/adapters/local/http-routes.ts';
 import { handlerLoader, type LambdaHandler, lambdaContext } from '../../functions/adapters/local/lambda.ts';
+import type { LocalAuthorizer } from '../../functions/adapters/local/local-authorizer.ts';
 import type { FunctionSpec } from '../../lib/wiring.ts';
 
 /**
@@ -44,10 +45,16 @@ export interface ApiAnswer {
   awsRequestId?: string;
 }
 
-function problem(status: number, code: string, title: string, detail: string): HttpReply {
+function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extraHeaders: Record<string, string> = {},
+): HttpReply {
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/problem+json' },
+    headers: { 'content-type': 'application/problem+json', ...extraHeaders },
     cookies: [],
     body: Buffer.from(JSON.stringify({ type: `/problems/${code}`, title, status, detail }), 'utf8'),
   };
@@ -63,10 +70,17 @@ export class HandlerTimeout extends Error {
   override readonly name = 'HandlerTimeout';
 }
 
-/** The API over the wiring table's functions; handler modules load from their `entry` on first use. */
+/**
+ * The API over the wiring table's functions; handler modules load from their `entry` on first use.
+ * With `authorizer` (the local runtime's own, `npm start -- --auth`), every request passes it after
+ * routing and before the body limit, as in the local server: a denial answers without the handler,
+ * and an accepted token's claims and scopes become the event's authorizer context (the request's
+ * own `authorizer` is then ignored: the token is the only source).
+ */
 export function inProcessApi(
   functions: readonly FunctionSpec[],
   loadHandler: (spec: FunctionSpec) => Promise<LambdaHandler> = handlerLoader(REPO_ROOT),
+  authorizer?: LocalAuthorizer,
 ): InProcessApi {
   const routes = compileRoutes(functions);
   return {
@@ -86,6 +100,15 @@ export function inProcessApi(
         return { reply: problem(405, 'method-not-allowed', 'Method not allowed', match.allow.join(', ')) };
       }
       if (match.kind === 'bad-path') return { reply: problem(400, 'bad-path', 'Bad request', match.detail) };
+      const authorization = request.headers.find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+      const verdict = authorizer === undefined ? undefined : await authorizer(match.route, authorization);
+      if (verdict?.kind === 'deny') {
+        const { status, code, title, detail, challenge } = verdict;
+        return {
+          reply: problem(status, code, title, detail, { 'www-authenticate': challenge }),
+          route: match.route,
+        };
+      }
       if (request.body.length > REQUEST_BODY_BYTES_MAX) {
         return { reply: problem(413, 'body-too-large', 'Content too large', 'The body is too large.') };
       }
@@ -104,9 +127,8 @@ export function inProcessApi(
         requestId: randomUUID(),
         nowMs: Date.now(),
       });
-      if (request.authorizer !== undefined) {
-        Object.assign(event.requestContext, { authorizer: { jwt: request.authorizer } });
-      }
+      const jwt = authorizer === undefined ? request.authorizer : verdict?.jwt;
+      if (jwt !== undefined) Object.assign(event.requestContext, { authorizer: { jwt } });
       const awsRequestId = options.awsRequestId ?? randomUUID();
       const context = { ...lambdaContext(route.spec, REGION), awsRequestId };
       const timeoutMs = options.timeoutMs ?? route.spec.timeoutSeconds * 1000;

@@ -1,9 +1,12 @@
 import { DEFAULT_RATES, NO_FAULTS } from './faults.ts';
 import { invariants, type WalletFacts } from './invariants.ts';
 import { opNamed, ops } from './ops.ts';
+// Trading registers its ops and invariants after the ones above (the order fixes a seed's ops).
+import './ops-trading.ts';
+import './invariants-trading.ts';
 import { drain } from './ops-bus.ts';
 import { mixSeed, Rng } from './rng.ts';
-import { type Violation, World, type WorldOptions } from './world.ts';
+import { KNOWN_ISSUES, type Violation, World, type WorldOptions } from './world.ts';
 
 /** One op as run: plain data, so a run is replayed (and shrunk) from its list alone. */
 export interface OpRecord {
@@ -39,6 +42,9 @@ export interface EpisodeOptions extends WorldOptions {
   stackTraces?: boolean;
 }
 
+/** Trading events an episode's logs end with (a run that never traded tested less). */
+const TRADED = new Set(['TransferredOut', 'HoldPlaced', 'HoldCaptured', 'HoldReleased']);
+
 async function walletFacts(world: World, walletIds: Iterable<string>): Promise<WalletFacts[]> {
   const facts: WalletFacts[] = [];
   for (const walletId of walletIds) {
@@ -56,9 +62,12 @@ async function check(world: World, when: 'step' | 'quiescent'): Promise<Violatio
   const wallets = await walletFacts(world, walletIds);
   for (const invariant of invariants) {
     if (invariant.when !== when && !(when === 'quiescent' && invariant.when === 'step')) continue;
+    // A known issue's findings are counted (world.violation), not failed on, unless strict.
+    const known = KNOWN_ISSUES[invariant.name] !== undefined && !world.strict;
     for (const wallet of invariant.check ? wallets : []) {
       const [problem] = (await invariant.check?.(world, wallet)) ?? [];
-      if (problem !== undefined) return { invariant: invariant.name, detail: problem };
+      if (problem !== undefined && known) world.violation(invariant.name, problem);
+      else if (problem !== undefined) return { invariant: invariant.name, detail: problem };
     }
     if (invariant.checkAll && when === 'quiescent') {
       const [problem] = await invariant.checkAll(world, wallets);
@@ -138,6 +147,7 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
       if (event.lane > 0) count('in lanes > 0');
       if (event.type === 'EventCorrected') count('corrections');
       if (event.type === 'PointsAdjusted') count('points adjustments');
+      if (TRADED.has(event.type)) count(event.type);
     }
     if (
       world.log(walletId).length > 0 &&
@@ -146,6 +156,7 @@ export async function runEpisode(seed: number, options: EpisodeOptions): Promise
       count('wallets flagged');
     }
   }
+  for (const [kind, times] of world.answers) stats.set(`answered ${kind}`, times);
   return done(violation, records.length);
 }
 

@@ -192,18 +192,7 @@ registerInvariant({
   },
 });
 
-registerInvariant({
-  name: 'balance-above-floor',
-  when: 'step',
-  check(world, { walletId, fold }) {
-    const floor = world.model.floors.get(walletId) ?? 0n;
-    const problems: string[] = [];
-    if (fold.balanceMinor < floor)
-      problems.push(`${walletId} balance ${fold.balanceMinor} below its floor ${floor}`);
-    if (fold.points < 0n) problems.push(`${walletId} points ${fold.points} below 0`);
-    return problems;
-  },
-});
+// The floor (available = balance − held ≥ floor, per asset) is checked in invariants-trading.ts.
 
 registerInvariant({
   name: 'hold-ended-at-most-once',

@@ -207,6 +207,8 @@ function expectCorrection(
         const delta = (next ?? 0n) - current;
         if (delta > 0n) model.mintedMinor += delta;
         else model.burnedMinor -= delta;
+        // Money a correction takes back may be spent already (a known issue: see KNOWN_ISSUES).
+        if (delta < 0n) world.trading.correctedDown.add(`${deposit.walletId}|money`);
         deposit.effective = next;
         if (fact !== undefined && next === null) fact.voided = true;
       },
@@ -224,6 +226,7 @@ function expectCorrection(
         const delta = points - fact.points;
         if (delta > 0n) model.mintedPoints += delta;
         else model.burnedPoints -= delta;
+        if (delta < 0n) world.trading.correctedDown.add(`${fact.walletId}|points`);
         fact.points = points;
         if (request.action === 'void') fact.voided = true;
         else fact.dataJson = request.dataJson ?? fact.dataJson;

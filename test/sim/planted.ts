@@ -1,8 +1,9 @@
+import { unguardedTransfer } from './planted-transfer.ts';
 import type { WorldOptions } from './world.ts';
 
 /**
  * Bugs planted on purpose, to show the simulation catches them (test/sim/sim.test.ts, and
- * `npm run sim -- --plant NAME`). Neither is reachable from a normal run.
+ * `npm run sim -- --plant NAME`). None is reachable from a normal run.
  */
 export const PLANTED: Record<string, NonNullable<WorldOptions['bugs']>> = {
   /** A store that answers 'appended' for 2 % of appends without keeping the events. */
@@ -32,4 +33,6 @@ export const PLANTED: Record<string, NonNullable<WorldOptions['bugs']>> = {
       }
     },
   },
+  /** A transfer that skips the balance check (planted-transfer.ts): it overdraws. */
+  'unguarded-transfer': { transfer: unguardedTransfer },
 };

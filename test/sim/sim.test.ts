@@ -67,6 +67,45 @@ describe('the fault simulation', () => {
     expect(again.violation?.invariant).toBe(failure.violation.invariant);
   }, 120_000);
 
+  it('catches a transfer that skips the balance check (an overdraft), and shrinks it', async () => {
+    const result = await simulate({
+      seed: 5,
+      ops: 4_000,
+      bugs: PLANTED['unguarded-transfer'],
+      shrinkBudgetMs: 30_000,
+    });
+    const failure = result.failure as NonNullable<typeof result.failure>;
+    expect(failure, 'the planted unguarded transfer went unnoticed').toBeDefined();
+    // Caught as the overdraft itself, or as an answer the rules forbid (a success the model refuses).
+    expect(['available-above-floor', 'trade-as-modelled']).toContain(failure.violation.invariant);
+    expect(failure.shrunk.length).toBeGreaterThan(0);
+    expect(failure.shrunk.length).toBeLessThanOrEqual(failure.violation.atOp + 1);
+    expect(failure.shrunk.some((record) => record.name.includes('transfer'))).toBe(true);
+    const again = await runEpisode(failure.episodeSeed, {
+      replay: failure.shrunk,
+      bugs: PLANTED['unguarded-transfer'],
+    });
+    expect(again.violation?.invariant).toBe(failure.violation.invariant);
+    // The same ops with the real transfer break nothing.
+    const real = await runEpisode(failure.episodeSeed, { replay: failure.shrunk });
+    expect(real.violation).toBeUndefined();
+  }, 120_000);
+
+  it('trades: transfers, holds and offers take effect and are refused across wallets and assets', async () => {
+    const result = await simulate({ seed: 99, ops: 2_000 });
+    expect(result.failure).toBeUndefined();
+    for (const kind of ['TransferredOut', 'HoldPlaced', 'HoldCaptured', 'HoldReleased'])
+      expect(result.stats.get(kind) ?? 0, kind).toBeGreaterThan(10);
+    for (const answer of [
+      'insufficient-funds',
+      'hold-not-active',
+      'offer-not-open',
+      'replayed',
+      'key-reused',
+    ])
+      expect(result.stats.get(`answered ${answer}`) ?? 0, answer).toBeGreaterThan(0);
+  }, 120_000);
+
   it('takes no randomness or time but from its seed', () => {
     const dir = new URL('.', import.meta.url);
     for (const file of readdirSync(dir).filter(

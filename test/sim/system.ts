@@ -8,15 +8,18 @@ import type { CloudEvent } from '#app/cloud-event.ts';
 import { correctEvent } from '#app/corrections.ts';
 import { type RetryPolicy, recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { type HoldAction, holdAction } from '#app/holds.ts';
 import { ingestEvent } from '#app/ingest.ts';
 import { makeJobPageWork } from '#app/job-work.ts';
 import { jobReport, PageNotReady, runJobPage, startJob } from '#app/jobs.ts';
+import { acceptOffer, cancelOffer, openOffer } from '#app/offers.ts';
 import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from '#app/outcomes.ts';
 import { replayWallet } from '#app/replay.ts';
+import { type TransferDeps, type TransferInput, type TransferResult, transfer } from '#app/transfer.ts';
 import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
+import type { Asset, RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
@@ -25,7 +28,7 @@ import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
 import type { Rng } from './rng.ts';
 
-export type { CloudEvent, RecordedEvent, ThresholdConfig, WalletView };
+export type { Asset, CloudEvent, RecordedEvent, ThresholdConfig, WalletView };
 
 export interface SystemDeps {
   store: EventStore;
@@ -36,6 +39,8 @@ export interface SystemDeps {
   clock: Clock;
   /** The sim's generator for the retry loop's jitter and lane choice (never the global one). */
   rng: Rng;
+  /** A planted transfer use case (test/sim/planted-transfer.ts) in place of the real one. */
+  transfer?: (deps: TransferDeps, input: TransferInput) => Promise<TransferResult>;
 }
 
 /** What a client hears back from a deposit, as the HTTP handler would map it. */
@@ -56,6 +61,39 @@ export type CorrectionAnswer =
   | { kind: 'unchanged' }
   | { kind: 'rejected'; code: string }
   | { kind: 'contended' };
+
+/** A trading request as a client sends it (every one carries an Idempotency-Key). */
+export type TradeRequest =
+  | { op: 'transfer'; from: string; to: string; asset: Asset; amount: bigint }
+  | { op: 'place-hold'; walletId: string; asset: Asset; amount: bigint; expiresInMs: number }
+  /** `asset` is the hold's, as the client that placed it knows (a capture's amount is in it). */
+  | { op: 'capture-hold'; walletId: string; holdId: string; asset: Asset; amount?: bigint; to?: string }
+  | { op: 'release-hold'; walletId: string; holdId: string }
+  | {
+      op: 'open-offer';
+      seller: string;
+      asset: Asset;
+      amount: bigint;
+      price: { asset: Asset; amount: bigint };
+      expiresInMs: number;
+    }
+  | { op: 'accept-offer'; offerId: string; buyer: string }
+  | { op: 'cancel-offer'; offerId: string };
+
+/** What a client hears back; a success's body names the transfer, hold or offer (`id`). */
+export type TradeAnswer =
+  | { kind: 'recorded'; body: string }
+  | { kind: 'replayed'; body: string }
+  | { kind: 'key-reused' }
+  | { kind: 'rejected'; code: string }
+  | { kind: 'contended' };
+
+/** The request as canonical text (bigints as strings): its payload hash, and its answer's body. */
+export const tradeText = (request: TradeRequest): string =>
+  canonicalJson(JSON.parse(JSON.stringify(request, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))));
+
+const tradeBody = (request: TradeRequest, id: string) =>
+  `{"id":${JSON.stringify(id)},"request":${tradeText(request)}}`;
 
 export interface CorrectionRequest {
   walletId: string;
@@ -98,6 +136,8 @@ export interface System {
     redelivered: boolean,
   ): Promise<'done' | 'duplicate' | 'not-found' | 'not-ready'>;
   jobReport(jobId: string): Promise<JobReport | undefined>;
+  /** Transfers, holds and offers, through their use cases (an API instance is stateless for these). */
+  trade(ids: IdGenerator, request: TradeRequest, key: string): Promise<TradeAnswer>;
   /** What a read answers: the stored view with the events the projector has not applied yet. */
   readView(walletId: string): Promise<WalletView>;
   /** The fold of a log from zero (the reference every view is compared with). */
@@ -257,6 +297,81 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     async jobReport(jobId) {
       const state = await deps.jobs.get(jobId);
       return state === undefined ? undefined : jobReport(state.job, state.segments);
+    },
+    async trade(ids, request, key) {
+      const idempotency = { key, payloadHash: sha256Hex(`trade:${tradeText(request)}`) };
+      const respond = (id: string) => ({ statusCode: 201, body: tradeBody(request, id) });
+      const tradeDeps = { store: deps.store, clock: deps.clock, ids, retry };
+      const decimal = (asset: Asset, amount: bigint) =>
+        asset === 'money' ? formatMinor(amount) : `${amount}`;
+      let result: TransferResult | Awaited<ReturnType<typeof holdAction>>;
+      switch (request.op) {
+        case 'transfer': {
+          const { from, to, asset, amount } = request;
+          const input = { from, to, asset, amount, idempotency, respond };
+          result = await (deps.transfer ?? transfer)(tradeDeps, input);
+          break;
+        }
+        case 'place-hold':
+        case 'capture-hold':
+        case 'release-hold': {
+          const { walletId } = request;
+          let action: HoldAction;
+          if (request.op === 'place-hold') {
+            action = {
+              kind: 'place',
+              asset: request.asset,
+              amount: request.amount,
+              expiresInMs: request.expiresInMs,
+            };
+          } else if (request.op === 'release-hold') action = { kind: 'release', holdId: request.holdId };
+          else {
+            action = {
+              kind: 'capture',
+              holdId: request.holdId,
+              ...(request.amount === undefined ? {} : { amount: decimal(request.asset, request.amount) }),
+              ...(request.to === undefined ? {} : { to: request.to }),
+            };
+          }
+          result = await holdAction(
+            tradeDeps,
+            { walletId, idempotency, respond: (_e, c) => respond(c.holdId) },
+            action,
+          );
+          break;
+        }
+        case 'open-offer': {
+          const { op: _op, ...offer } = request;
+          result = await openOffer(tradeDeps, { ...offer, idempotency, respond: (o) => respond(o.offerId) });
+          break;
+        }
+        case 'accept-offer':
+          result = await acceptOffer(tradeDeps, {
+            ...request,
+            idempotency,
+            respond: (o) => respond(o.offerId),
+          });
+          break;
+        case 'cancel-offer':
+          result = await cancelOffer(tradeDeps, {
+            ...request,
+            idempotency,
+            respond: (o) => respond(o.offerId),
+          });
+          break;
+      }
+      switch (result.kind) {
+        case 'recorded':
+          return { kind: 'recorded', body: result.response.body };
+        case 'replayed':
+          return { kind: 'replayed', body: result.response.body };
+        case 'rejected':
+          return { kind: 'rejected', code: DOMAIN_ERROR_OUTCOMES[result.error.code].code };
+        case 'unchanged':
+          throw new Error('a trading command always decides events');
+        default:
+          return { kind: result.kind };
+      }
     },
     readView(walletId) {
       return currentView(deps.store, deps.readModels, walletId, config);

@@ -12,8 +12,9 @@ import {
   FaultyReadModels,
   type StreamRecord,
 } from './faults.ts';
+import { TradingModel } from './model-trading.ts';
 import { mixSeed, Rng } from './rng.ts';
-import { type CloudEvent, makeSystem, type System, type WalletView } from './system.ts';
+import { type CloudEvent, makeSystem, type System, type SystemDeps, type WalletView } from './system.ts';
 
 /** A deposit the model knows took effect (acknowledged, or committed with its answer lost). */
 export interface DepositEffect {
@@ -79,13 +80,18 @@ export interface Violation {
  * (with a count and an example) and not failing the run, unless `strict` (`--strict`). Remove an
  * entry when its fix lands, so the sim guards it from then on.
  */
-export const KNOWN_ISSUES: Record<string, string> = {};
+export const KNOWN_ISSUES: Record<string, string> = {
+  'correction-below-floor':
+    "issue 11: a correction that voids or lowers a deposit (or a fact's points) already spent or held is not checked against the floor",
+  'racing-twin-refused':
+    'issue 11: two requests with one Idempotency-Key at once: one commits, the other, deciding after it, is refused (409 insufficient-funds) instead of answered as a replay; handleTwoWalletCommand (and handleCommand) should look the key up again before answering a refusal',
+};
 
 export interface WorldOptions {
   /** Known issues fail the run too. */
   strict?: boolean;
   /** Planted bugs, for the sim's own tests. */
-  bugs?: { dropAppends?: number; projector?: Projector };
+  bugs?: { dropAppends?: number; projector?: Projector; transfer?: SystemDeps['transfer'] };
   /** Store page size (reads and job pages); small, so paging is exercised. */
   pageSize?: number;
 }
@@ -125,6 +131,10 @@ export class World {
     burnedPoints: 0n,
     floors: new Map(),
   };
+  /** Transfers, holds and offers: what took effect (model-trading.ts). */
+  readonly trading = new TradingModel();
+  /** Trading answers by kind (and refusals by code): a run that was never refused tested less. */
+  readonly answers = new Map<string, number>();
   readonly walletIds: string[];
   /** Wallets the current op touched: the per-step checks look at these. */
   readonly touched = new Set<string>();
@@ -188,6 +198,7 @@ export class World {
       jobQueue: new FaultyJobQueue(world.jobQueue, world.faults),
       clock: { nowMs: () => world.nowMs },
       rng: world.rng,
+      ...(options.bugs?.transfer === undefined ? {} : { transfer: options.bugs.transfer }),
     });
     return world;
   }
@@ -266,13 +277,13 @@ export class World {
     for (const deposit of this.model.deposits.values()) {
       if (deposit.walletId === walletId) total += deposit.effective ?? 0n;
     }
-    return total;
+    return total + this.trading.movedOf(walletId, 'money');
   }
 
   expectedPoints(walletId: string): bigint {
     let total = 0n;
     for (const fact of this.model.facts.values()) if (fact.walletId === walletId) total += fact.points;
-    return total;
+    return total + this.trading.movedOf(walletId, 'points');
   }
 
   violation(invariant: string, detail: string): void {
