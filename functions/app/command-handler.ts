@@ -29,6 +29,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
+import { type IdempotencyInput, legacyReplay } from './idempotency.ts';
 import { readWallet } from './read-events.ts';
 import { indexChangesOf } from './trading-index.ts';
 
@@ -86,7 +87,7 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
   command: (state: WalletState) => C | DomainError | Promise<C | DomainError>;
   /** Gives the decided events their ids and record time. */
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
-  idempotency?: { key: string; payloadHash: string };
+  idempotency?: IdempotencyInput;
   /** The response to store with the idempotency record; it may mention the versions the events take. */
   respond?: (events: RecordedEvent[]) => StoredResponse;
 };
@@ -132,6 +133,9 @@ export async function handleCommand<C extends WalletCommand>(
       : lane0(deps.store, write.walletId);
   if (write.idempotency && !write.respond)
     throw new Error('handleCommand: an idempotent write stores a response: pass respond');
+  // A request answered before keys were scoped is answered the same, not recorded again.
+  const legacy = await legacyReplay(deps.store, write.idempotency);
+  if (legacy) return legacy;
   let position = await placement.start();
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
@@ -149,7 +153,9 @@ export async function handleCommand<C extends WalletCommand>(
         walletId: write.walletId,
         lane,
         version: head.version + 1 + index,
-        ...(write.idempotency ? { idempotencyKey: write.idempotency.key } : {}),
+        ...(write.idempotency
+          ? { idempotencyKey: write.idempotency.reference ?? write.idempotency.key }
+          : {}),
       })),
     );
     // Offer-book and expiry entries ride in the events' transaction (trading-index.ts).

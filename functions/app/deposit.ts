@@ -2,6 +2,7 @@ import type { RecordedEvent, WalletCommand, WalletEvent } from '#domain/wallet.t
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
+import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 
 export { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
@@ -15,7 +16,7 @@ export interface DepositInput {
   walletId: string;
   amountMinor: bigint;
   /** From the Idempotency-Key header; absent means every request is a new deposit. */
-  idempotency?: { key: string; payloadHash: string };
+  idempotency?: IdempotencyInput;
   /** Builds the response to return and to store with the idempotency record. */
   respond: (events: RecordedEvent[]) => StoredResponse;
 }
@@ -25,7 +26,7 @@ export interface CommutingCommandInput {
   walletId: string;
   /** The command; called once per attempt with the time the command started. */
   command: (occurredAtMs: number) => WalletCommand;
-  idempotency?: { key: string; payloadHash: string };
+  idempotency?: IdempotencyInput;
   respond: (events: RecordedEvent[]) => StoredResponse;
 }
 

@@ -16,6 +16,7 @@ import {
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
@@ -32,7 +33,7 @@ export type HoldResult =
 
 export interface HoldRequest {
   walletId: string;
-  idempotency: { key: string; payloadHash: string };
+  idempotency: IdempotencyInput;
   respond: (
     events: readonly RecordedEvent[],
     context: { holdId: string; occurredAtMs: number },
@@ -50,12 +51,8 @@ export async function holdAction(
   request: HoldRequest,
   action: HoldAction,
 ): Promise<HoldResult> {
-  const used = await deps.store.findIdempotency(request.idempotency.key);
-  if (used !== undefined) {
-    return used.payloadHash === request.idempotency.payloadHash
-      ? { kind: 'replayed', response: used.response }
-      : { kind: 'key-reused' };
-  }
+  const used = await priorUse(deps.store, request.idempotency);
+  if (used !== undefined) return used;
   const occurredAtMs = deps.clock.nowMs();
   const eventId = deps.ids.newId();
   const holdId = action.kind === 'place' ? eventId : action.holdId;

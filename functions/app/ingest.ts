@@ -6,6 +6,7 @@ import { isRuleEvaluationError } from '#rules/types.ts';
 import type { ActiveRuleSets } from './active-rules.ts';
 import { type CloudEvent, DEPOSIT_EVENT_TYPE } from './cloud-event.ts';
 import { type DepositDeps, recordCommuting } from './deposit.ts';
+import { priorUse, type ScopedIdempotency, scopeIdempotency } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 
 export interface IngestDeps extends DepositDeps {
@@ -27,8 +28,8 @@ export type IngestOutcome = Outcome<
 
 /**
  * The one ingest core behind SQS, MSK and `POST /events`: a CloudEvent takes effect exactly once
- * per `id`. `wallet.deposit` is a deposit; every other type is a fact, kept whole with the points
- * the active rules give it, all in one transaction with the id's idempotency record.
+ * per `source` + `id`. `wallet.deposit` is a deposit; every other type is a fact, kept whole with the points
+ * the active rules give it, all in one transaction with the idempotency record of its `source` + `id`.
  */
 export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<IngestOutcome> {
   const walletId = event.subject;
@@ -42,7 +43,8 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
       data: event.data ?? null,
     }),
   );
-  const idempotency = { key: event.id, payloadHash };
+  // `source` + `id` identifies a CloudEvent: two sources may both send id "1".
+  const idempotency = scopeIdempotency({ namespace: 'event', owner: event.source }, event.id, payloadHash);
   const eventTimeMs = event.time === undefined ? undefined : Date.parse(event.time);
   let points = 0n;
 
@@ -139,13 +141,9 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
 /** What an id already did, when it did something: checked before reporting an event as failing. */
 async function earlierOutcome(
   deps: IngestDeps,
-  idempotency: { key: string; payloadHash: string },
+  idempotency: ScopedIdempotency,
 ): Promise<IngestOutcome | undefined> {
-  const record = await deps.store.findIdempotency(idempotency.key);
-  if (record === undefined) return undefined;
-  return record.payloadHash === idempotency.payloadHash
-    ? { kind: 'replayed', response: record.response }
-    : { kind: 'key-reused' };
+  return priorUse(deps.store, idempotency);
 }
 
 function depositAmount(data: unknown): unknown {

@@ -26,6 +26,7 @@ import { parseWalletId } from '#domain/wallet-id.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand } from './command-handler.ts';
 import type { HoldDeps } from './holds.ts';
+import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { readWallet } from './read-events.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
@@ -87,17 +88,11 @@ export function offerOf(
 }
 
 interface Request {
-  idempotency: { key: string; payloadHash: string };
+  idempotency: IdempotencyInput;
   respond: (offer: Offer) => StoredResponse;
 }
 
-const replayed = async (store: EventStore, idempotency: Request['idempotency']) => {
-  const used = await store.findIdempotency(idempotency.key);
-  if (used === undefined) return undefined;
-  return used.payloadHash === idempotency.payloadHash
-    ? ({ kind: 'replayed', response: used.response } as const)
-    : ({ kind: 'key-reused' } as const);
-};
+const replayed = (store: EventStore, idempotency: Request['idempotency']) => priorUse(store, idempotency);
 
 const stampWith =
   (id: string, occurredAtMs: number) => (events: readonly WalletEvent[], command: WalletCommand) =>

@@ -8,6 +8,7 @@ import type { Asset, RecordedEvent, WalletCommand, WalletEvent } from '#domain/w
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { RetryPolicy } from './command-handler.ts';
+import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
@@ -25,7 +26,7 @@ export interface TransferInput {
   /** Minor units for money, whole points for points; above zero (parsed at the edge). */
   amount: bigint;
   memo?: string;
-  idempotency: { key: string; payloadHash: string };
+  idempotency: IdempotencyInput;
   /** The answer to give and to keep with the key; `transferId` names the transfer. */
   respond: (transferId: string, events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
 }

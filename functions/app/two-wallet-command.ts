@@ -30,6 +30,7 @@ import {
 } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
+import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { readAll, readWallet } from './read-events.ts';
 import { indexChangesOf } from './trading-index.ts';
 
@@ -49,7 +50,7 @@ export interface TwoWalletWrite<C extends WalletCommand> {
   /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
   wallets: readonly [WalletPart<C>, WalletPart<C>];
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
-  idempotency?: { key: string; payloadHash: string };
+  idempotency?: IdempotencyInput;
   /** The response stored with the idempotency record, from the events as they will be recorded. */
   respond?: (events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
 }
@@ -160,7 +161,9 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
         walletId,
         lane: 0,
         version: expected.version + 1 + index,
-        ...(write.idempotency ? { idempotencyKey: write.idempotency.key } : {}),
+        ...(write.idempotency
+          ? { idempotencyKey: write.idempotency.reference ?? write.idempotency.key }
+          : {}),
       })),
     ) as [RecordedEvent[], RecordedEvent[]];
     const response = write.respond?.(recorded);
@@ -233,11 +236,7 @@ function decideInTurn<C extends WalletCommand>(
 
 async function replayOf(
   store: EventStore,
-  idempotency: { key: string; payloadHash: string },
+  idempotency: IdempotencyInput,
 ): Promise<TwoWalletOutcome | undefined> {
-  const record = await store.findIdempotency(idempotency.key);
-  if (record === undefined) return undefined;
-  return record.payloadHash === idempotency.payloadHash
-    ? { kind: 'replayed', response: record.response }
-    : { kind: 'key-reused' };
+  return priorUse(store, idempotency);
 }

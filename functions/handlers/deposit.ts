@@ -4,9 +4,10 @@ import { parseAmountMinor } from '#domain/money.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { depositAnswer, depositBody, depositResponse } from '#http/deposit-json.ts';
 import { httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { idempotencyKey, parseWith } from '#http/request.ts';
 
-/** `POST /deposit`: records a deposit, exactly once per Idempotency-Key. */
+/** `POST /deposit`: records a deposit, exactly once per Idempotency-Key (of this client). */
 export const makeDepositHandler = (deps: () => DepositDeps, fingerprint = hashing.fingerprint) =>
   httpRoute({
     wallets: walletInBody('WalletID'),
@@ -17,7 +18,10 @@ export const makeDepositHandler = (deps: () => DepositDeps, fingerprint = hashin
       const amountMinor = parseAmountMinor(body.Amount);
       const key = idempotencyKey(request.event);
       const payloadHash = fingerprint({ operation: 'deposit', walletId, amountMinor });
-      const idempotency = key === undefined ? {} : { idempotency: { key, payloadHash } };
+      const idempotency =
+        key === undefined
+          ? {}
+          : { idempotency: requestIdempotency(request.event, 'deposit', key, payloadHash) };
       const result = await recordDeposit(deps, {
         walletId,
         amountMinor,

@@ -4,6 +4,7 @@ import { parseAssetAmount, type RecordedEvent } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
 import { captureBody, holdJson, placeBody } from '#http/holds-json.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { badRequest } from '#http/problem.ts';
 import { parseWith } from '#http/request.ts';
 import { DAY_SECONDS, requiredKey, tradeAnswer } from '#http/trading-json.ts';
@@ -49,7 +50,11 @@ export const makeHoldsHandler = (deps: () => HoldDeps, fingerprint = hashing.fin
         body: holdJson(walletId, events[0]),
       });
       return tradeAnswer(
-        await holdAction(deps, { walletId, idempotency: { key, payloadHash }, respond }, action),
+        await holdAction(
+          deps,
+          { walletId, idempotency: requestIdempotency(request.event, 'holds', key, payloadHash), respond },
+          action,
+        ),
       );
     },
   });

@@ -7,6 +7,7 @@ import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { offerBookJson, offerBookQuery } from '#http/offer-book-json.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { acceptBody, offerResponse, offerWithHistoryJson, openBody } from '#http/offers-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { jsonResult } from '#http/problem.ts';
@@ -50,6 +51,7 @@ export const makeOffersHandler = (deps: () => HoldDeps & OfferBookDeps, fingerpr
         return jsonResult(200, offerWithHistoryJson(found.offer, found.history));
       }
       const key = requiredKey(request.event, 'Offers need an Idempotency-Key header.');
+      const scoped = (payloadHash: string) => requestIdempotency(request.event, 'offers', key, payloadHash);
       if (offerId === undefined) {
         const body = parseWith(openBody, request.json());
         const input = {
@@ -59,15 +61,15 @@ export const makeOffersHandler = (deps: () => HoldDeps & OfferBookDeps, fingerpr
           price: { asset: body.price.asset, amount: parseAssetAmount(body.price.asset, body.price.amount) },
           expiresInMs: (body.expiresInSeconds ?? DAY_SECONDS) * 1000,
         };
-        const idempotency = { key, payloadHash: fingerprint({ operation: 'offer-open', ...input }) };
+        const idempotency = scoped(fingerprint({ operation: 'offer-open', ...input }));
         return tradeAnswer(await openOffer(deps, { ...input, idempotency, respond: offerResponse(201) }));
       }
       if (request.event.routeKey.endsWith('/cancel')) {
-        const idempotency = { key, payloadHash: fingerprint({ operation: 'offer-cancel', offerId }) };
+        const idempotency = scoped(fingerprint({ operation: 'offer-cancel', offerId }));
         return tradeAnswer(await cancelOffer(deps, { offerId, idempotency, respond: offerResponse(200) }));
       }
       const buyer = parseWalletId(parseWith(acceptBody, request.json()).buyer);
-      const idempotency = { key, payloadHash: fingerprint({ operation: 'offer-accept', offerId, buyer }) };
+      const idempotency = scoped(fingerprint({ operation: 'offer-accept', offerId, buyer }));
       return tradeAnswer(
         await acceptOffer(deps, { offerId, buyer, idempotency, respond: offerResponse(200) }),
       );

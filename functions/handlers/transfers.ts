@@ -3,6 +3,7 @@ import { hashing, transferDeps } from '#composition/lambda.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { parseWith } from '#http/request.ts';
 import { requiredKey, tradeAnswer } from '#http/trading-json.ts';
 import { transferBody, transferResponse } from '#http/transfers-json.ts';
@@ -28,7 +29,7 @@ export const makeTransfersHandler = (deps: () => TransferDeps, fingerprint = has
         asset,
         amount,
         ...(memo === undefined ? {} : { memo }),
-        idempotency: { key, payloadHash },
+        idempotency: requestIdempotency(request.event, 'transfers', key, payloadHash),
         respond: transferResponse(from, to, asset, amount),
       });
       return tradeAnswer(result);

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { isVersionConflict } from '#ports/event-store.ts';
 import { HttpProblem, type HttpResult, problemResult } from './problem.ts';
 import { rejectionProblem } from './problems.ts';
+import { isUnreachable } from './unreachable.ts';
 
 /** AWS errors that mean "too much at once": the SDK already retried; the client should too. */
 const THROTTLING = new Set([
@@ -54,7 +55,14 @@ export function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEven
               log: 'Contention outlasted the retries',
               detail: 'Other writers kept changing this wallet; nothing was recorded. Retry after a moment.',
             }
-          : undefined;
+          : isUnreachable(error)
+            ? {
+                code: 'store-unreachable',
+                log: 'The store could not be reached',
+                detail:
+                  'The store could not be reached, so this request may not have taken effect. Retry after a moment: with the same Idempotency-Key a retry never counts twice.',
+              }
+            : undefined;
       if (unavailable !== undefined) {
         logger.warn(unavailable.log, { error: error as Error });
         request.response = problemResult(

@@ -46,6 +46,11 @@ export interface AppendRequest {
   idempotency?: {
     key: string;
     payloadHash: string;
+    /**
+     * What the events remember as their idempotency key when `key` is scoped (app/idempotency.ts):
+     * the client's own key, which corrections and the audit trail know. Defaults to `key`.
+     */
+    reference?: string;
     /** The response to store; it may mention the versions this append will take. */
     response: StoredResponse;
   };

@@ -90,7 +90,13 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       });
     }
 
-    const { recorded, head } = this.write(walletId, lane, expected, events, idempotency?.key);
+    const { recorded, head } = this.write(
+      walletId,
+      lane,
+      expected,
+      events,
+      idempotency && (idempotency.reference ?? idempotency.key),
+    );
     if (idempotency) {
       this.keys.set(idempotency.key, {
         key: idempotency.key,
@@ -174,7 +180,13 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     // Nothing below awaits or throws: all of it lands, or (above) none of it.
     const appended: { walletId: string; events: RecordedEvent[]; head: StreamHead }[] = [];
     for (const { walletId, expected, events } of appends) {
-      const { recorded, head } = this.write(walletId, 0, expected, events, idempotency?.key);
+      const { recorded, head } = this.write(
+        walletId,
+        0,
+        expected,
+        events,
+        idempotency && (idempotency.reference ?? idempotency.key),
+      );
       appended.push({ walletId, events: recorded.map(withoutHashes), head });
     }
     if (idempotency) {

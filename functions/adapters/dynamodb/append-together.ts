@@ -50,7 +50,7 @@ export async function appendTogether(
         walletId,
         lane: 0,
         version: expected.version + 1 + index,
-        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+        ...(idempotency ? { idempotencyKey: idempotency.reference ?? idempotency.key } : {}),
       };
       const hash = eventHash(prevHash, stored);
       transactItems.push({

@@ -100,7 +100,7 @@ export class DynamoEventStore implements EventStore {
         walletId,
         lane,
         version: expected.version + 1 + index,
-        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+        ...(idempotency ? { idempotencyKey: idempotency.reference ?? idempotency.key } : {}),
       };
       const hash = eventHash(prevHash, stored);
       items.push(toEventItem(stored, prevHash, hash));

@@ -186,6 +186,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   pid: number;
+  /** Settles when the JVM exits, for whatever reason (stop(), a crash, a kill from outside). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Stops the JVM: SIGTERM, then SIGKILL after the grace period. Idempotent. */
   stop(): Promise<void>;
 }
@@ -243,7 +245,7 @@ async function launch(
   }
   jvm.stopCollecting();
   options.log?.(`DynamoDB Local ${DYNAMODB_LOCAL_VERSION} answers on ${endpoint} (pid ${jvm.child.pid})`);
-  return { endpoint, port, pid, stop };
+  return { endpoint, port, pid, exited: jvm.exited, stop };
 }
 
 function jvmArgs(dir: string, port: number, options: DynamoDbLocalOptions): string[] {

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '../hmac-signer.ts';
+import { watchDatabase } from './database-watch.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
 import type { LocalEventBus } from './event-bus.ts';
 import { EVENTS_STREAM_SPEC, serveEventsStream } from './events-stream.ts';
@@ -52,6 +53,8 @@ interface Services {
   dynamodb?: DynamoDBClient;
   streams?: DynamoDBStreamsClient;
   poller?: StreamPoller;
+  /** The stream the poller follows (a new one after an in-memory DynamoDB Local restarted). */
+  streamArn?: string;
   eventsPollers: QueuePoller[];
   jobsPollers: QueuePoller[];
   resumingJobs?: Promise<void>;
@@ -113,9 +116,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     services.streams = new DynamoDBStreamsClient(clientConfig);
     const poller = startStreamPoller(options, services.streams, table, consumers, log);
     services.poller = poller;
+    services.streamArn = table.streamArn;
     startPollers(options, services, queues, consumers, log);
     services.schedules = new ScheduleTimers(consumers.schedule, LOCAL_REGION, options.schedules ?? {}, log);
     services.schedules.start();
+    restartDatabaseOnExit(
+      options,
+      services,
+      { tableName, consumers, stopping: () => stopping !== undefined },
+      log,
+    );
     ready.resolve();
     if (consumers.jobsQueue.length > 0) {
       const jobs = { endpoint, tableName, sqs: queues.client, jobsQueueUrl: queues.jobs.queueUrl, log };
@@ -142,14 +152,19 @@ function runtimeHandle(
   auth: LocalAuth,
   stop: () => Promise<void>,
 ): LocalRuntime {
-  const { poller, queues } = services;
+  const { queues, poller } = services;
   return {
     url: started.http.url,
     port: started.http.port,
     endpoint: started.endpoint,
     tableName: started.tableName,
-    streamArn: started.streamArn,
-    poller,
+    // After DynamoDB Local restarted in memory, the table (so its stream, so the poller) is new.
+    get streamArn() {
+      return services.streamArn ?? started.streamArn;
+    },
+    get poller() {
+      return services.poller ?? poller;
+    },
     eventBus: started.eventBus,
     sqsEndpoint: queues.sqsEndpoint,
     eventsQueueUrl: queues.events.queueUrl,
@@ -160,7 +175,7 @@ function runtimeHandle(
     jobsQueuePollers: services.jobsPollers,
     auth: auth.mode,
     adminRoutesOpen: auth.adminRoutesOpen,
-    whenProjected: (waitOptions) => poller.whenIdle(waitOptions),
+    whenProjected: (waitOptions) => (services.poller ?? poller).whenIdle(waitOptions),
     whenIngested: (waitOptions) => allIdle(services.eventsPollers, waitOptions),
     whenJobsIdle: (waitOptions) => allIdle(services.jobsPollers, waitOptions),
     stop,
@@ -227,6 +242,40 @@ async function openQueueJournal(options: LocalRuntimeOptions) {
 function queueUrlsByName(queues: LocalQueues): Map<string, string> {
   const urls = [queues.events.queueUrl, queues.events.dlqUrl, queues.jobs.queueUrl, queues.jobs.dlqUrl];
   return new Map(urls.map((url) => [url.split('/').at(-1) ?? url, url]));
+}
+
+/**
+ * When DynamoDB Local dies under a running runtime, start it again on the same port (the
+ * handlers' clients keep their endpoint) over the same data dir, make sure the table is there
+ * (in memory it is not), and follow the new table's stream if it has a new one.
+ */
+function restartDatabaseOnExit(
+  options: LocalRuntimeOptions,
+  services: Services,
+  context: { tableName: string; consumers: TriggerConsumers; stopping: () => boolean },
+  log: (line: string) => void,
+): void {
+  const database = services.database;
+  if (database === undefined || services.dynamodb === undefined || services.streams === undefined) return;
+  const { dynamodb, streams } = services;
+  const dbPath = persistentDir(options, 'dynamodb');
+  watchDatabase({
+    database,
+    dbPath,
+    log,
+    stopping: context.stopping,
+    restart: () =>
+      startDynamoDbLocal({ port: database.port, ...(dbPath === undefined ? {} : { dbPath }), log }),
+    restarted: async (next) => {
+      services.database = next;
+      const table = await ensureTable(dynamodb, context.tableName);
+      if (services.streamArn === table.streamArn) return;
+      log(`the table ${table.tableName} is new (DynamoDB Local ran in memory); following its stream`);
+      await services.poller?.stop();
+      services.poller = startStreamPoller(options, streams, table, context.consumers, log);
+      services.streamArn = table.streamArn;
+    },
+  });
 }
 
 /** `<dataDir>/<name>` when the data is kept across runs; undefined in memory. */

@@ -4,6 +4,7 @@ import { ActiveRuleSets, RULES_REFRESH_MS } from '#app/active-rules.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
 import { DEFAULT_RULES_TEXT } from '#app/default-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { scopedKey } from '#app/idempotency.ts';
 import { type IngestDeps, type IngestOutcome, ingestEvent } from '#app/ingest.ts';
 import { DomainError } from '#domain/errors.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -226,7 +227,6 @@ describe('ingestEvent: exactly once per id', () => {
     ['other data', { data: { answerId: 'a-8' } }],
     ['other type', { type: 'question_asked' }],
     ['other time', { time: '2026-11-22T10:00:01Z' }],
-    ['other source', { source: 'other-app' }],
     ['other wallet', { subject: 'w2' }],
     ['a deposit', { type: 'wallet.deposit', data: { amount: '1' } }],
   ])('refuses the same id with %s as key-reused and changes nothing', async (_name, change) => {
@@ -237,6 +237,42 @@ describe('ingestEvent: exactly once per id', () => {
     expect(store.storedEvents('w1')).toEqual(before);
     expect(store.storedEvents('w2')).toEqual([]);
     expect(store.eventCount()).toBe(2);
+  });
+
+  it('takes the same id from another source as another event: source + id identify a CloudEvent', async () => {
+    recorded(await ingestEvent(deps, cloudEvent()));
+    const other = await ingestEvent(deps, cloudEvent({ source: 'other-app' }));
+    expect(other.kind).toBe('recorded');
+    expect(store.eventCount()).toBe(4);
+    expect((await ingestEvent(deps, cloudEvent({ source: 'other-app' }))).kind).toBe('replayed');
+    expect(store.eventCount()).toBe(4);
+  });
+
+  it('replays an event recorded under its bare id before ids were scoped, and changes nothing', async () => {
+    // What a table written before namespaces holds: the key item under the bare id.
+    const legacy = new InMemoryEventStore();
+    const before = await ingestEvent({ ...deps, store: legacy }, cloudEvent());
+    const bareDeps = { ...deps, store: legacy };
+    if (before.kind !== 'recorded') throw new Error('setup: not recorded');
+    const rekeyed = new InMemoryEventStore();
+    await rekeyed.append({
+      walletId: 'w1',
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: before.events.map(({ lane: _l, version: _v, walletId: _w, ...event }) => event),
+      idempotency: {
+        key: 'ce-1',
+        payloadHash: (await legacy.findIdempotency(scopedKey('event', 'qa-app', 'ce-1')))?.payloadHash ?? '',
+        response: before.response,
+      },
+    });
+    const again = await ingestEvent({ ...bareDeps, store: rekeyed }, cloudEvent());
+    expect(again).toEqual({ kind: 'replayed', response: before.response });
+    expect(rekeyed.eventCount()).toBe(2);
+    // Another source's id "ce-1" is not that legacy record's: it is recorded.
+    expect((await ingestEvent({ ...bareDeps, store: rekeyed }, cloudEvent({ source: 'b' }))).kind).toBe(
+      'recorded',
+    );
   });
 
   it('keeps extension attributes out of the payload identity', async () => {

@@ -108,7 +108,7 @@ describe('ingest-kafka', () => {
     let throttled = true;
     const append = bus.store.append.bind(bus.store);
     const spy = vi.spyOn(bus.store, 'append').mockImplementation(async (request) => {
-      if (throttled && request.idempotency?.key === 'p0-b') {
+      if (throttled && request.idempotency?.reference === 'p0-b') {
         throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
       }
       return append(request);
@@ -122,7 +122,7 @@ describe('ingest-kafka', () => {
 
     await expect(handle(event)).rejects.toThrow(KafkaBatchRetryError);
     await expect(handle(event)).rejects.toThrow(/tally-events-0@11/);
-    const keysTried = spy.mock.calls.map(([request]) => request.idempotency?.key);
+    const keysTried = spy.mock.calls.map(([request]) => request.idempotency?.reference);
     expect(keysTried).not.toContain('p0-c');
     expect((await bus.view('w1')).awardCount).toBe(1);
     expect((await bus.view('w2')).awardCount).toBe(1);

@@ -152,7 +152,7 @@ describe('ingest-queue: FIFO queues keep each wallet in order', () => {
     const seen: string[] = [];
     const append = bus.store.append.bind(bus.store);
     vi.spyOn(bus.store, 'append').mockImplementation(async (request) => {
-      const id = request.idempotency?.key ?? '';
+      const id = request.idempotency?.reference ?? '';
       seen.push(id);
       if (id === 'a-2') throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
       return append(request);
