@@ -14,7 +14,11 @@ export type MovementKind =
   | 'capture'
   | 'release'
   | 'trade'
-  | 'correction';
+  | 'correction'
+  /** A card authorization approved: held until captured, voided or expired. */
+  | 'authorization'
+  | 'payment'
+  | 'payment-return';
 
 export interface Movement {
   kind: MovementKind;
@@ -109,8 +113,21 @@ export function movementsOf(log: readonly RecordedEvent[]): Movement[] {
       case 'HoldReleased':
         line('release', event.data.asset, -event.data.amount);
         break;
+      case 'AuthorizationDecided':
+        if (event.data.decision === 'approved')
+          line('authorization', 'money', event.data.amount, event.data.merchant.id);
+        break;
+      case 'PaymentSubmitted':
+        line('payment', 'money', event.data.amount);
+        break;
+      case 'PaymentReturned':
+        line('payment-return', 'money', -event.data.amount);
+        break;
       case 'FactRecorded':
       case 'RulesApplied':
+      case 'AccountOpened':
+      case 'CreditLimitChanged':
+      case 'PaymentReturnParked':
         break;
     }
   }

@@ -1,3 +1,4 @@
+import { cardMoves } from './card/events.ts';
 import {
   applyDeposit,
   decidableWithoutHistory,
@@ -163,6 +164,19 @@ export function projectEvents(
       case 'TransferredIn':
         applyTrade(next, event);
         break;
+      case 'AccountOpened':
+      case 'CreditLimitChanged':
+      case 'AuthorizationDecided':
+      case 'PaymentSubmitted':
+      case 'PaymentReturned':
+      case 'PaymentReturnParked': {
+        // A card account's money: payments and returns move the balance, approvals hold (sums only).
+        const moves = cardMoves(event);
+        next.balanceMinor += moves.balance;
+        next.moneyMovedMinor += moves.balance;
+        next.moneyHeldMinor += moves.held;
+        break;
+      }
       default:
         return assertNever(event);
     }

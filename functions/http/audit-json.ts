@@ -107,6 +107,31 @@ export function auditEventJson(
     case 'TransferredOut':
     case 'TransferredIn':
       return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount) } };
+    case 'AccountOpened':
+    case 'CreditLimitChanged':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          creditLimit: formatMinor(event.data.creditLimit),
+          ...('previous' in event.data ? { previous: formatMinor(event.data.previous) } : {}),
+        },
+      };
+    case 'AuthorizationDecided':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          amount: formatMinor(event.data.amount),
+          available: formatMinor(event.data.available),
+          expiresAt: iso(event.data.expiresAtMs),
+        },
+      };
+    case 'PaymentSubmitted':
+    case 'PaymentReturned':
+      return { ...base, data: { ...event.data, amount: formatMinor(event.data.amount) } };
+    case 'PaymentReturnParked':
+      return { ...base, data: event.data };
     default:
       return assertNever(event);
   }

@@ -3,6 +3,7 @@
  * (`occurredAtMs`), ids, and what the rules say (awards), which the app evaluates because rule sets
  * are loaded from a store. The decider checks them against the wallet's state.
  */
+import type { CardCommand } from '../card/commands.ts';
 
 export interface FactInput {
   id: string;
@@ -37,6 +38,7 @@ export const ASSETS: readonly Asset[] = ['money', 'points'];
 
 export type WalletCommand =
   | TradingCommand
+  | CardCommand
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';

@@ -2,11 +2,13 @@
  * The wallet's events: past tense, carrying everything a read model needs; amounts in minor units.
  * Pure types: the decider emits `WalletEvent`s, the store gives them a place (`RecordedEvent`).
  */
+import type { CardEvent } from '../card/events.ts';
 import type { Asset, OfferTerms } from './commands.ts';
 
 /** Events are past tense and carry everything a read model needs; amounts in minor units. */
 export type WalletEvent =
   | TradingEvent
+  | CardEvent
   | {
       type: 'Deposited';
       data: {

@@ -4,6 +4,9 @@
  * entry is keyed by place (`lane:version`) and balances are settled whichever comes first.
  */
 import { assertNever } from '../assert-never.ts';
+import { isCardEvent } from '../card/events.ts';
+import { applyCard } from '../card/evolve.ts';
+import type { CardAccount } from '../card/state.ts';
 import type { HeldPoints } from './adjustments.ts';
 import type { RecordedEvent } from './events.ts';
 import {
@@ -29,6 +32,7 @@ interface Draft {
   firstAwardVersions: Map<string, number>;
   applications: (RecordedEvent & { type: 'RulesApplied' })[];
   holds: Map<string, Hold>;
+  account: CardAccount | undefined;
 }
 
 const draftOf = (state: WalletState): Draft => ({
@@ -43,6 +47,7 @@ const draftOf = (state: WalletState): Draft => ({
   firstAwardVersions: new Map(state.firstAwardVersions),
   applications: [...state.applications],
   holds: new Map(state.holds),
+  account: state.account,
 });
 
 const stateOf = (draft: Draft): WalletState => ({
@@ -56,6 +61,7 @@ const stateOf = (draft: Draft): WalletState => ({
   firstAwardVersions: draft.firstAwardVersions,
   applications: draft.applications,
   holds: draft.holds,
+  account: draft.account,
 });
 
 /** The state after one more event. Pure: `state` is left as it was. */
@@ -94,6 +100,10 @@ function apply(draft: Draft, event: RecordedEvent): void {
     const after = applyTrading({ money: draft.money, points: draft.points }, draft.holds, event);
     draft.money = after.money;
     draft.points = after.points;
+    return;
+  }
+  if (isCardEvent(event)) {
+    applyCard(draft, event);
     return;
   }
   switch (event.type) {
