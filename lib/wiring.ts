@@ -139,6 +139,44 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     takesPayments: true,
   },
   {
+    name: 'accounts',
+    entry: 'functions/handlers/accounts.ts',
+    description:
+      'Card accounts: open, credit limit, authorizations (decide, capture, void), payments (submit, return), balance and transactions',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      // Opening an account and setting its limit belong to the account service (also as CloudEvents).
+      { method: 'POST', path: '/accounts', auth: { scopes: ['admin'] } },
+      { method: 'POST', path: '/accounts/{account_id}/credit-limit', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/accounts/{account_id}', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/accounts/{account_id}/balance', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/accounts/{account_id}/transactions', auth: { scopes: ['wallets:read'] } },
+      {
+        method: 'POST',
+        path: '/accounts/{account_id}/authorizations',
+        auth: { scopes: ['accounts:authorize'] },
+      },
+      {
+        method: 'POST',
+        path: '/accounts/{account_id}/authorizations/{authorization_id}/capture',
+        auth: { scopes: ['accounts:authorize'] },
+      },
+      {
+        method: 'POST',
+        path: '/accounts/{account_id}/authorizations/{authorization_id}/void',
+        auth: { scopes: ['accounts:authorize'] },
+      },
+      { method: 'POST', path: '/accounts/{account_id}/payments', auth: { scopes: ['payments:write'] } },
+      {
+        method: 'POST',
+        path: '/accounts/{account_id}/payments/{payment_id}/return',
+        auth: { scopes: ['payments:write'] },
+      },
+    ],
+    tableAccess: 'read-write',
+  },
+  {
     name: 'transactions',
     entry: 'functions/handlers/transactions.ts',
     description: 'GET /wallets/{wallet_id}/transactions: money and points movements, newest first, paginated',

@@ -76,6 +76,14 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   offer_not_found: refusal('offer_not_found', 404, 'Not found'),
   payment_not_found: refusal('payment_not_found', 404, 'Not found'),
   payment_mismatch: refusal('payment_mismatch', 422, 'Payment mismatch'),
+  account_not_found: refusal('account_not_found', 404, 'Not found'),
+  account_exists: refusal('account_exists', 409, 'Account exists'),
+  invalid_credit_limit: refusal('invalid_credit_limit', 400, 'Bad request'),
+  authorization_exists: refusal('authorization_exists', 409, 'Authorization exists'),
+  authorization_not_found: refusal('authorization_not_found', 404, 'Not found'),
+  authorization_declined: refusal('authorization_declined', 409, 'Authorization declined'),
+  payment_exists: refusal('payment_exists', 409, 'Payment exists'),
+  payment_returned: refusal('payment_returned', 409, 'Payment returned'),
 };
 
 /** The outcomes that are not domain errors but still refuse or defer a write. */

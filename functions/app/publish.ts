@@ -1,6 +1,7 @@
 import { formatAssetAmount, formatMinor } from '#domain/money.ts';
 import type { RecordedEvent, WalletEventType } from '#domain/wallet.ts';
 import type { EventBus, PublishedEvent, PublishFailure, PublishOutcome } from '#ports/event-bus.ts';
+import { accountTermsJson, authorizationJson, paymentJson } from './card-answers.ts';
 
 /**
  * Stored events → the CloudEvents Tally publishes. Pure: a stored event always maps to the same
@@ -43,13 +44,20 @@ export const CLOUD_EVENT_TYPES = {
   paymentRequested: 'tally.payment.requested',
   paymentSucceeded: 'tally.payment.succeeded',
   paymentFailed: 'tally.payment.failed',
+  accountOpened: 'tally.account.opened',
+  creditLimitChanged: 'tally.account.credit_limit_changed',
+  authorizationDecided: 'tally.authorization.decided',
+  paymentApplied: 'tally.payment.applied',
+  paymentReturned: 'tally.payment.returned',
 } as const;
 
 /**
- * CloudEvent types that also go to the decisions topic on MSK, when the stack has one. Empty until
- * the card platform's decision events exist: each adds its type here with its registry entry.
+ * CloudEvent types that also go to the decisions topic on MSK, when the stack has one: the card
+ * platform's decisions, whose data is the JSON the API answered.
  */
-export const DECISION_EVENT_TYPES: ReadonlySet<string> = new Set<string>([]);
+export const DECISION_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
+  CLOUD_EVENT_TYPES.authorizationDecided,
+]);
 
 export const isDecisionEvent = (event: PublishedEvent): boolean => DECISION_EVENT_TYPES.has(event.type);
 
@@ -237,6 +245,30 @@ export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
         ['occurredAt', isoTime(event.data.occurredAtMs)],
       ]),
   },
+  // Card accounts (app/card-answers.ts writes the data: a decision's is the API's answer). The
+  // capture, void and expiry of an authorization are its hold's HoldCaptured / HoldReleased.
+  AccountOpened: {
+    type: CLOUD_EVENT_TYPES.accountOpened,
+    data: (event) => accountTermsJson(event.walletId, event),
+  },
+  CreditLimitChanged: {
+    type: CLOUD_EVENT_TYPES.creditLimitChanged,
+    data: (event) => accountTermsJson(event.walletId, event),
+  },
+  AuthorizationDecided: {
+    type: CLOUD_EVENT_TYPES.authorizationDecided,
+    data: (event) => authorizationJson(event.walletId, event),
+  },
+  PaymentSubmitted: {
+    type: CLOUD_EVENT_TYPES.paymentApplied,
+    data: (event) => paymentJson(event.walletId, event),
+  },
+  PaymentReturned: {
+    type: CLOUD_EVENT_TYPES.paymentReturned,
+    data: (event) => paymentJson(event.walletId, event),
+  },
+  // Waiting for its payment; published as PaymentReturned when it applies.
+  PaymentReturnParked: null,
 };
 
 export interface PublishOptions {

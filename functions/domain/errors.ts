@@ -49,6 +49,23 @@ export const DOMAIN_ERROR_CODES = [
   'payment_not_found',
   /** A provider event, or a repeated request, that does not match the payment's recorded terms. */
   'payment_mismatch',
+  // Card accounts (domain/card).
+  /** No account was opened under the id (the wallet may exist). */
+  'account_not_found',
+  /** The account is open with other terms: a new limit is a limit change. */
+  'account_exists',
+  /** A credit limit below zero. */
+  'invalid_credit_limit',
+  /** Another authorization has the id, with other terms. */
+  'authorization_exists',
+  /** No authorization of the account has the id. */
+  'authorization_not_found',
+  /** The authorization was declined: there is nothing to capture or void. */
+  'authorization_declined',
+  /** The payment id was submitted with another amount. */
+  'payment_exists',
+  /** The payment was returned already (or its return is waiting for it). */
+  'payment_returned',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -17,8 +17,11 @@ export type MovementKind =
   | 'correction'
   /** Points bought with cash (a provider's payment succeeded). */
   | 'purchase'
-  /** Points spent on an order (its hold captured to the merchant), or received for one. */
-  | 'payment';
+  /** A card authorization approved: held until captured, voided or expired. */
+  | 'authorization'
+  /** Points spent on an order (its hold captured to the merchant) or received for one; a card payment. */
+  | 'payment'
+  | 'payment-return';
 
 export interface Movement {
   kind: MovementKind;
@@ -133,10 +136,23 @@ export function movementsOf(log: readonly RecordedEvent[]): Movement[] {
       case 'PaymentSucceeded':
         if (event.data.points !== 0n) line('purchase', 'points', event.data.points, event.data.provider);
         break;
+      case 'AuthorizationDecided':
+        if (event.data.decision === 'approved')
+          line('authorization', 'money', event.data.amount, event.data.merchant.id);
+        break;
+      case 'PaymentSubmitted':
+        line('payment', 'money', event.data.amount);
+        break;
+      case 'PaymentReturned':
+        line('payment-return', 'money', -event.data.amount);
+        break;
       case 'FactRecorded':
       case 'RulesApplied':
       case 'PaymentRequested':
       case 'PaymentFailed':
+      case 'AccountOpened':
+      case 'CreditLimitChanged':
+      case 'PaymentReturnParked':
         break;
     }
   }

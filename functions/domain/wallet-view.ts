@@ -1,3 +1,4 @@
+import { cardMoves } from './card/events.ts';
 import {
   applyDeposit,
   decidableWithoutHistory,
@@ -154,6 +155,19 @@ export function projectEvents(
       case 'EventCorrected': {
         const outcome = applyCorrection(next, event, config, history);
         if (outcome === 'needs-history') return { kind: 'needs-history' };
+        break;
+      }
+      case 'AccountOpened':
+      case 'CreditLimitChanged':
+      case 'AuthorizationDecided':
+      case 'PaymentSubmitted':
+      case 'PaymentReturned':
+      case 'PaymentReturnParked': {
+        // A card account's money: payments and returns move the balance, approvals hold (sums only).
+        const moves = cardMoves(event);
+        next.balanceMinor += moves.balance;
+        next.moneyMovedMinor += moves.balance;
+        next.moneyHeldMinor += moves.held;
         break;
       }
       default:

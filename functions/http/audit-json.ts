@@ -135,6 +135,31 @@ export function auditEventJson(
     }
     case 'PaymentFailed':
       return { ...base, data: event.data };
+    case 'AccountOpened':
+    case 'CreditLimitChanged':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          creditLimit: formatMinor(event.data.creditLimit),
+          ...('previous' in event.data ? { previous: formatMinor(event.data.previous) } : {}),
+        },
+      };
+    case 'AuthorizationDecided':
+      return {
+        ...base,
+        data: {
+          ...event.data,
+          amount: formatMinor(event.data.amount),
+          available: formatMinor(event.data.available),
+          expiresAt: iso(event.data.expiresAtMs),
+        },
+      };
+    case 'PaymentSubmitted':
+    case 'PaymentReturned':
+      return { ...base, data: { ...event.data, amount: formatMinor(event.data.amount) } };
+    case 'PaymentReturnParked':
+      return { ...base, data: event.data };
     default:
       return assertNever(event);
   }

@@ -1,10 +1,10 @@
-import type { PaymentCommand } from './payment-types.ts';
-
 /**
  * What may be asked of a wallet. Every field a decision needs comes in the command: the time
  * (`occurredAtMs`), ids, and what the rules say (awards), which the app evaluates because rule sets
  * are loaded from a store. The decider checks them against the wallet's state.
  */
+import type { CardCommand } from '../card/commands.ts';
+import type { PaymentCommand } from './payment-types.ts';
 
 export interface FactInput {
   id: string;
@@ -40,6 +40,7 @@ export const ASSETS: readonly Asset[] = ['money', 'points'];
 export type WalletCommand =
   | TradingCommand
   | PaymentCommand
+  | CardCommand
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';

@@ -17,6 +17,7 @@
  *    not commute, so it is decided against lane 0's exact head and re-decided on a conflict.
  */
 import { assertNever } from '../assert-never.ts';
+import { decideCard } from '../card/decide.ts';
 import { DomainError } from '../errors.ts';
 import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
 import type { WalletCommand } from './commands.ts';
@@ -55,6 +56,12 @@ export function decide(command: WalletCommand, state: WalletState): Decision {
     case 'RequestPayment':
     case 'SettlePayment':
       return decidePayment(command, state);
+    case 'OpenAccount':
+    case 'ChangeCreditLimit':
+    case 'Authorize':
+    case 'SubmitPayment':
+    case 'ReturnPayment':
+      return decideCard(command, state);
     default:
       return assertNever(command);
   }

@@ -2,6 +2,7 @@
  * The wallet's events: past tense, carrying everything a read model needs; amounts in minor units.
  * Pure types: the decider emits `WalletEvent`s, the store gives them a place (`RecordedEvent`).
  */
+import type { CardEvent } from '../card/events.ts';
 import type { Asset, OfferTerms } from './commands.ts';
 import type { PaymentEvent } from './payment-types.ts';
 
@@ -9,6 +10,7 @@ import type { PaymentEvent } from './payment-types.ts';
 export type WalletEvent =
   | TradingEvent
   | PaymentEvent
+  | CardEvent
   | {
       type: 'Deposited';
       data: {

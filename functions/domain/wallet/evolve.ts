@@ -4,6 +4,9 @@
  * entry is keyed by place (`lane:version`) and balances are settled whichever comes first.
  */
 import { assertNever } from '../assert-never.ts';
+import { isCardEvent } from '../card/events.ts';
+import { applyCard } from '../card/evolve.ts';
+import type { CardAccount } from '../card/state.ts';
 import type { HeldPoints } from './adjustments.ts';
 import type { RecordedEvent } from './events.ts';
 import type { Payment } from './payment-types.ts';
@@ -32,6 +35,7 @@ interface Draft {
   applications: (RecordedEvent & { type: 'RulesApplied' })[];
   holds: Map<string, Hold>;
   payments: Map<string, Payment>;
+  account: CardAccount | undefined;
 }
 
 const draftOf = (state: WalletState): Draft => ({
@@ -47,6 +51,7 @@ const draftOf = (state: WalletState): Draft => ({
   applications: [...state.applications],
   holds: new Map(state.holds),
   payments: new Map(state.payments),
+  account: state.account,
 });
 
 const stateOf = (draft: Draft): WalletState => ({
@@ -61,6 +66,7 @@ const stateOf = (draft: Draft): WalletState => ({
   applications: draft.applications,
   holds: draft.holds,
   payments: draft.payments,
+  account: draft.account,
 });
 
 /** The state after one more event. Pure: `state` is left as it was. */
@@ -103,6 +109,10 @@ function apply(draft: Draft, event: RecordedEvent): void {
   }
   if (isPaymentEvent(event)) {
     draft.points = applyPayment(draft.points, draft.payments, event);
+    return;
+  }
+  if (isCardEvent(event)) {
+    applyCard(draft, event);
     return;
   }
   switch (event.type) {

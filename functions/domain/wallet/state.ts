@@ -3,6 +3,7 @@
  * questions decide and the app ask of it. Nothing here is a read model: balances are kept because
  * debits will be decided against them, the rest because corrections and rule applications are.
  */
+import type { CardAccount } from '../card/state.ts';
 import { covers, type EffectiveFact, type HeldPoints } from './adjustments.ts';
 import type { Asset, OfferTerms } from './commands.ts';
 import type { RecordedEvent, WalletEventType } from './events.ts';
@@ -16,7 +17,7 @@ export type CorrectableEvent = Recorded<'Deposited'> | Recorded<'FactRecorded'>;
 /**
  * One asset's position. `balance` is credits minus debits (corrections included); `held` is
  * reserved by holds not yet captured or released; `floor` is the lowest `balance − held` may
- * reach: 0n for a wallet, −creditLimit for a card account (no command sets it yet, so it is 0n).
+ * reach: 0n for a wallet, −creditLimit for a card account (AccountOpened, CreditLimitChanged).
  */
 export interface AssetBalance {
   balance: bigint;
@@ -50,6 +51,8 @@ export interface WalletState {
   holds: ReadonlyMap<string, Hold>;
   /** Every payment through a provider, by payment id (see payments.ts). */
   payments: ReadonlyMap<string, Payment>;
+  /** Set once the wallet is opened as a card account (domain/card): its terms, authorizations, payments. */
+  account: CardAccount | undefined;
 }
 
 /** A hold as its events left it (see trading.ts). */
@@ -79,6 +82,7 @@ export const initialWalletState = (): WalletState => ({
   applications: [],
   holds: new Map(),
   payments: new Map(),
+  account: undefined,
 });
 
 export const placeKey = (event: { lane: number; version: number }): string =>

@@ -110,7 +110,11 @@ const LAPSE_MAX = 20;
  * reason expired): what they reserved is available to it, with no sweep needed first. The time
  * is the command's, so deciding again gives the same events.
  */
-function lapse(state: WalletState, asset: Asset, atMs: number): { events: WalletEvent[]; freed: bigint } {
+export function lapse(
+  state: WalletState,
+  asset: Asset,
+  atMs: number,
+): { events: WalletEvent[]; freed: bigint } {
   const events: WalletEvent[] = [];
   let freed = 0n;
   for (const hold of state.holds.values()) {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
+import { cardEventItemSchemas } from './card-event-items.ts';
 import {
   type Attribute,
   FAST_DATA_KEYS,
@@ -160,6 +161,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
     }),
   }),
   ...paymentEventItemSchemas(eventItemBase),
+  ...cardEventItemSchemas(eventItemBase),
 ]);
 
 export function toEventItem(event: RecordedEvent, prevHash: string, hash: string): Record<string, unknown> {
@@ -308,6 +310,24 @@ export function fromEventItemSchema(item: unknown): StoredEvent {
     case 'PaymentSucceeded':
       return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
     case 'PaymentFailed':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'AuthorizationDecided': {
+      const { merchant, ...decided } = parsed.data;
+      return {
+        ...base,
+        type: parsed.type,
+        data: { ...decided, merchant: optional(merchant) as typeof merchant },
+      };
+    }
+    case 'AccountOpened':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'CreditLimitChanged':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'PaymentSubmitted':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'PaymentReturned':
+      return { ...base, type: parsed.type, data: parsed.data };
+    case 'PaymentReturnParked':
       return { ...base, type: parsed.type, data: parsed.data };
   }
 }

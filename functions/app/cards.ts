@@ -1,0 +1,214 @@
+/**
+ * Card accounts' writes: open, change the limit, authorize, capture, void, pay, return. Each is a
+ * lane-0 command (command-handler.ts) decided against the account's exact state, so concurrent
+ * authorizers cannot approve past the available credit (domain/card/decide.ts says why). The
+ * decision rules are evaluated here, once per attempt, against the state the attempt decides on:
+ * a velocity rule counts the approvals that state holds. A used key answers as it did before
+ * anything is decided.
+ *
+ * Stream id scheme: an account is the wallet whose id is the account id (`WALLET#<accountId>`);
+ * its card events, like its holds, are all in lane 0.
+ */
+import type { CardCommand } from '#domain/card/commands.ts';
+import type { Merchant } from '#domain/card/events.ts';
+import { positionOf } from '#domain/card/state.ts';
+import { DomainError } from '#domain/errors.ts';
+import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
+import type { EventStore, StoredResponse } from '#ports/event-store.ts';
+import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
+import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import type { Outcome } from './outcomes.ts';
+
+/** The decision rule set in force, and its version (0: the built-in one). */
+export interface DecisionRuleSource {
+  current(): Promise<{ version: number; ruleSet: CompiledDecisionRules }>;
+}
+
+export interface CardDeps {
+  store: EventStore;
+  clock: Clock;
+  ids: IdGenerator;
+  decisionRules: DecisionRuleSource;
+  retry?: RetryPolicy;
+  /** How long an approval stays pending before it expires (default 7 days). */
+  authorizationTtlMs?: number;
+}
+
+export const AUTHORIZATION_TTL_MS_DEFAULT = 7 * 24 * 3_600_000;
+
+export type CardAction =
+  | { kind: 'open'; creditLimit: bigint; currency: string }
+  | { kind: 'limit'; creditLimit: bigint }
+  /** `currency` absent: the account's. */
+  | { kind: 'authorize'; amount: bigint; currency?: string; merchant: Merchant }
+  /** `amount` absent: all of it. */
+  | { kind: 'capture'; authorizationId: string; amount?: bigint }
+  | { kind: 'void'; authorizationId: string }
+  | { kind: 'pay'; paymentId: string; amount: bigint }
+  | { kind: 'return'; paymentId: string; reason: string };
+
+export interface CardRequest {
+  accountId: string;
+  idempotency: { key: string; payloadHash: string };
+  /** The event time (a CloudEvent's `time`); the clock's reading when absent. */
+  occurredAtMs?: number;
+  /** The answer stored with the key, built from the events as they will be recorded. */
+  respond: (events: readonly RecordedEvent[], context: { authorizationId?: string }) => StoredResponse;
+}
+
+/** `unchanged`: the account already stands as asked (opened with these terms, this payment known). */
+export type CardResult = Outcome<
+  { response: StoredResponse; events: RecordedEvent[] },
+  { state: WalletState }
+>;
+
+export async function cardAction(
+  deps: CardDeps,
+  request: CardRequest,
+  action: CardAction,
+): Promise<CardResult> {
+  const used = await deps.store.findIdempotency(request.idempotency.key);
+  if (used !== undefined) {
+    return used.payloadHash === request.idempotency.payloadHash
+      ? { kind: 'replayed', response: used.response }
+      : { kind: 'key-reused' };
+  }
+  const nowMs = deps.clock.nowMs();
+  const occurredAtMs = request.occurredAtMs ?? nowMs;
+  const eventId = deps.ids.newId();
+  const authorizationId = action.kind === 'authorize' ? eventId : undefined;
+  const rules = action.kind === 'authorize' ? await deps.decisionRules.current() : undefined;
+  const ttlMs = deps.authorizationTtlMs ?? AUTHORIZATION_TTL_MS_DEFAULT;
+  const { accountId } = request;
+  const command = (state: WalletState): WalletCommand | DomainError => {
+    const common = { walletId: accountId, occurredAtMs };
+    switch (action.kind) {
+      case 'open':
+        return { type: 'OpenAccount', ...common, creditLimit: action.creditLimit, currency: action.currency };
+      case 'limit':
+        return { type: 'ChangeCreditLimit', ...common, creditLimit: action.creditLimit };
+      case 'pay':
+        return { type: 'SubmitPayment', ...common, paymentId: action.paymentId, amount: action.amount };
+      case 'return':
+        return { type: 'ReturnPayment', ...common, paymentId: action.paymentId, reason: action.reason };
+      case 'authorize':
+        return authorizeCommand(state, accountId, action, {
+          authorizationId: authorizationId ?? eventId,
+          occurredAtMs,
+          expiresAtMs: occurredAtMs + ttlMs,
+          rules: rules ?? { version: 0, ruleSet: { rules: [], evaluate: () => [] } },
+        });
+      case 'capture':
+      case 'void': {
+        const known = authorizationOf(state, accountId, action.authorizationId);
+        if (known instanceof DomainError) return known;
+        return action.kind === 'capture'
+          ? {
+              type: 'CaptureHold',
+              ...common,
+              holdId: action.authorizationId,
+              ...(action.amount === undefined ? {} : { amount: action.amount }),
+            }
+          : { type: 'ReleaseHold', ...common, holdId: action.authorizationId };
+      }
+    }
+  };
+  const stamp = (events: readonly WalletEvent[]) =>
+    events.map((event, index) => ({
+      ...event,
+      eventId: index === 0 ? eventId : `${eventId}-${index}`,
+      recordedAtMs: nowMs,
+    }));
+  const context = authorizationId === undefined ? {} : { authorizationId };
+  const outcome = await handleCommand(deps, {
+    walletId: accountId,
+    placement: 'lane-0',
+    command,
+    stamp,
+    idempotency: request.idempotency,
+    respond: (events) => request.respond(events, context),
+  });
+  switch (outcome.kind) {
+    case 'recorded':
+      if (outcome.response === undefined) throw new Error('cardAction: a response is always built');
+      return { kind: 'recorded', response: outcome.response, events: outcome.events };
+    case 'unchanged':
+      return { kind: 'unchanged', state: outcome.state };
+    case 'contended':
+      return { kind: 'contended', conflicts: outcome.conflicts };
+    default:
+      return outcome;
+  }
+}
+
+/** The approval's terms, with what the decision rules say of them against this state. */
+function authorizeCommand(
+  state: WalletState,
+  accountId: string,
+  action: CardAction & { kind: 'authorize' },
+  at: {
+    authorizationId: string;
+    occurredAtMs: number;
+    expiresAtMs: number;
+    rules: { version: number; ruleSet: CompiledDecisionRules };
+  },
+): CardCommand | DomainError {
+  const account = state.account;
+  if (account === undefined)
+    return new DomainError('account_not_found', `No account ${accountId} was opened.`);
+  const position = positionOf(account, state.balances.money);
+  const currency = action.currency ?? account.currency;
+  const ruleDeclines = at.rules.ruleSet.evaluate({
+    amount_minor: action.amount,
+    currency,
+    merchant: { id: action.merchant.id, name: action.merchant.name ?? '', mcc: action.merchant.mcc },
+    account: {
+      credit_limit_minor: position.creditLimit,
+      available_minor: position.available,
+      owed_minor: position.owed,
+      pending_minor: position.pending,
+    },
+    approvals: account.approvals.map((approval) => ({
+      amount_minor: approval.amount,
+      age_ms: BigInt(at.occurredAtMs - approval.occurredAtMs),
+    })),
+  });
+  return {
+    type: 'Authorize',
+    walletId: accountId,
+    authorizationId: at.authorizationId,
+    amount: action.amount,
+    currency,
+    merchant: action.merchant,
+    occurredAtMs: at.occurredAtMs,
+    expiresAtMs: at.expiresAtMs,
+    ruleSetVersion: at.rules.version,
+    ruleDeclines,
+  };
+}
+
+/** An approved authorization of the account, or why there is none to capture or void. */
+function authorizationOf(
+  state: WalletState,
+  accountId: string,
+  authorizationId: string,
+): DomainError | undefined {
+  if (state.account === undefined) {
+    return new DomainError('account_not_found', `No account ${accountId} was opened.`);
+  }
+  const known = state.account.authorizations.get(authorizationId);
+  if (known === undefined) {
+    return new DomainError(
+      'authorization_not_found',
+      `Account ${accountId} has no authorization ${authorizationId}.`,
+    );
+  }
+  if (known.decision === 'declined') {
+    return new DomainError(
+      'authorization_declined',
+      `Authorization ${authorizationId} was declined; there is nothing to capture or void.`,
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,128 @@
+/**
+ * Card accounts over HTTP: the request bodies (zod) and the answers that are not decisions (a
+ * decision's answer is app/card-answers.ts, shared with the published event).
+ */
+import * as z from 'zod';
+import { authorizationJson, jsonText, paymentJson } from '#app/card-answers.ts';
+import type { AccountBalance, StatementLine } from '#domain/card/statement.ts';
+import { formatMinor } from '#domain/money.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import { auditEventJson } from './audit-json.ts';
+import { badRequest } from './problem.ts';
+import { amountField } from './trading-json.ts';
+
+const currencyField = z.string().regex(/^[A-Z]{3}$/, 'a currency is an ISO 4217 code such as EUR');
+const idField = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'an id is 1-128 of A-Z a-z 0-9 . _ : @ -');
+
+export const openBody = z.strictObject({
+  accountId: z.string(),
+  creditLimit: amountField,
+  currency: currencyField,
+});
+export const limitBody = z.strictObject({ creditLimit: amountField });
+export const authorizeBody = z.strictObject({
+  amount: amountField,
+  currency: currencyField.optional(),
+  merchant: z.strictObject({
+    id: idField,
+    name: z.string().max(200).optional(),
+    mcc: z.string().regex(/^\d{4}$/, 'an MCC is four digits'),
+  }),
+});
+export const captureBody = z.strictObject({ amount: amountField.optional() });
+export const paymentBody = z.strictObject({ paymentId: idField, amount: amountField });
+export const returnBody = z.strictObject({ reason: z.string().min(1).max(500) });
+
+/** `GET /accounts/{id}` and `…/balance`. `balance` is what is owed; money as exact decimals. */
+export const balanceJson = (accountId: string, balance: AccountBalance): string =>
+  jsonText([
+    ['accountId', JSON.stringify(accountId)],
+    ['creditLimit', formatMinor(balance.creditLimit)],
+    ['balance', formatMinor(balance.owed)],
+    ['pending', formatMinor(balance.pending)],
+    ['available', formatMinor(balance.available)],
+    ['currency', JSON.stringify(balance.currency)],
+    ['version', String(balance.version)],
+  ]);
+
+/** The answer to a decided write: the decision itself, or what the write recorded. */
+export function writeAnswerJson(accountId: string, events: readonly RecordedEvent[]): string {
+  const decided = events.find((event) => event.type === 'AuthorizationDecided');
+  if (decided?.type === 'AuthorizationDecided') return authorizationJson(accountId, decided);
+  const payment = events.find(
+    (event) => event.type === 'PaymentSubmitted' || event.type === 'PaymentReturned',
+  );
+  if (payment?.type === 'PaymentSubmitted' || payment?.type === 'PaymentReturned') {
+    return paymentJson(accountId, payment);
+  }
+  const ended = events.find((event) => event.type === 'HoldCaptured' || event.type === 'HoldReleased');
+  if (ended?.type === 'HoldCaptured' || ended?.type === 'HoldReleased') {
+    const captured = ended.type === 'HoldCaptured';
+    return jsonText([
+      ['authorizationId', JSON.stringify(ended.data.holdId)],
+      ['accountId', JSON.stringify(accountId)],
+      ['status', JSON.stringify(captured ? 'captured' : 'voided')],
+      ['amount', formatMinor(ended.data.amount)],
+      ['released', captured ? formatMinor(ended.data.released) : undefined],
+      ['occurredAt', JSON.stringify(new Date(ended.data.occurredAtMs).toISOString())],
+    ]);
+  }
+  const first = events[0];
+  return JSON.stringify({
+    accountId,
+    recorded: events.map((event) => auditEventJson(event, new Map(), false)),
+    ...(first === undefined ? {} : { eventId: first.eventId }),
+  });
+}
+
+const cursorSchema = z.object({ v: z.number().int().min(1) });
+
+/** `?limit=&cursor=` of the statement: newest first, the cursor the version to continue below. */
+export function statementQuery(query: Readonly<Record<string, string | undefined>>): {
+  limit: number;
+  below?: number;
+} {
+  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    throw badRequest('invalid-limit', 'limit must be a whole number from 1 to 200.');
+  }
+  if (query.cursor === undefined) return { limit };
+  try {
+    const { v } = cursorSchema.parse(JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')));
+    return { limit, below: v };
+  } catch {
+    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
+  }
+}
+
+export function statementJson(
+  accountId: string,
+  lines: readonly StatementLine[],
+  { limit, below }: { limit: number; below?: number },
+): string {
+  const rest = lines.filter((line) => below === undefined || line.event.version < below);
+  const page = rest.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rest.length > limit && last !== undefined
+      ? Buffer.from(JSON.stringify({ v: last.event.version })).toString('base64url')
+      : null;
+  return JSON.stringify({
+    accountId,
+    transactions: page.map((line) => ({
+      kind: line.kind,
+      ...(line.status === undefined ? {} : { status: line.status }),
+      event: auditEventJson(line.event, new Map(), false),
+    })),
+    nextCursor,
+  });
+}
+
+/** The account a `POST /accounts` body names, for the per-wallet check before deps load. */
+export function openBodyAccountId(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const id = (body as Record<string, unknown>).accountId;
+  return typeof id === 'string' ? id : undefined;
+}
