@@ -1985,6 +1985,16 @@ export interface operations {
                         accepted: number;
                         ids: string[];
                         duplicates?: number;
+                        /** @description one per event received, in order */
+                        results: {
+                            index: number;
+                            id: string;
+                            /**
+                             * @description duplicate: the same event earlier in this request
+                             * @enum {string}
+                             */
+                            status: "queued" | "duplicate";
+                        }[];
                     };
                 };
             };

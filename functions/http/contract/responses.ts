@@ -124,6 +124,15 @@ export const eventsAccepted = z.strictObject({
   accepted: z.number().int().describe('events queued (repeats within the request count once)'),
   ids: z.array(z.string()),
   duplicates: z.number().int().optional(),
+  results: z
+    .array(
+      z.strictObject({
+        index: z.number().int(),
+        id: z.string(),
+        status: z.enum(['queued', 'duplicate']).describe('duplicate: the same event earlier in this request'),
+      }),
+    )
+    .describe('one per event received, in order'),
 });
 
 export const transfer = z.strictObject({
