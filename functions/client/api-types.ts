@@ -324,7 +324,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** A wallet: money, points, held and available */
+        /**
+         * A wallet: money, points, held and available
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it). Both: the wallet at `asOf` as it was known at `knownAt`: a late deposit or a correction recorded after `knownAt` is not yet in effect.
+         */
         get: operations["getWalletsById"];
         put?: never;
         post?: never;
@@ -485,6 +488,7 @@ export type components = {
             /** @description ISO 8601 / RFC 3339 time, UTC */
             updatedAt: string;
             asOf?: string;
+            knownAt?: string;
             assets: {
                 money: {
                     /** @description exact decimal, at most 2 places */
@@ -2419,8 +2423,10 @@ export interface operations {
     getWalletsById: {
         parameters: {
             query?: {
-                /** @description The wallet as of this time: the events recorded at or before it (or, as a whole number, its first N events). */
+                /** @description Effective time: the wallet as of this time, counting the events that happened at or before it (a deposit or fact by its own time; a correction by the time of what it corrects). A whole number: the wallet's first N events in recorded order. */
                 asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -2439,7 +2445,7 @@ export interface operations {
                     "application/json": components["schemas"]["Wallet"];
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;

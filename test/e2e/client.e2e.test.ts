@@ -51,6 +51,25 @@ describe('the typed client', () => {
     expect(refused.error?.type).toMatch(/\/problems\/insufficient-funds$/);
   });
 
+  it('reads a wallet bitemporally: knownAt before its first deposit is a 404, after it the balance', async () => {
+    await tally.POST('/deposit', { body: { WalletID: 'client-4', Amount: 3 } });
+    const before = await tally.GET('/wallets/{wallet_id}', {
+      params: { path: { wallet_id: 'client-4' }, query: { knownAt: '2000-01-01T00:00:00Z' } },
+    });
+    expect(before.response.status).toBe(404);
+    const later = await tally.GET('/wallets/{wallet_id}', {
+      params: {
+        path: { wallet_id: 'client-4' },
+        query: { asOf: '2999-01-01T00:00:00Z', knownAt: '2999-01-01T00:00:00Z' },
+      },
+    });
+    expect(later.data).toMatchObject({
+      balance: 3,
+      asOf: '2999-01-01T00:00:00Z',
+      knownAt: '2999-01-01T00:00:00Z',
+    });
+  });
+
   it('reads the contract it was generated from', async () => {
     const { data } = await tally.GET('/openapi.json');
     expect(data?.openapi).toMatch(/^3\.1\./);

@@ -33,7 +33,13 @@ export const asOfParam = {
       .describe('a wallet version'),
   ]),
   description:
-    'The wallet as of this time: the events recorded at or before it (or, as a whole number, its first N events).',
+    "Effective time: the wallet as of this time, counting the events that happened at or before it (a deposit or fact by its own time; a correction by the time of what it corrects). A whole number: the wallet's first N events in recorded order.",
+};
+
+export const knownAtParam = {
+  schema: isoTimeText,
+  description:
+    'Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt.',
 };
 
 export const booleanParam = (description: string) => ({

@@ -47,6 +47,7 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
   'invalid-limit': { status: 400, meaning: '`limit` is not a whole number from 1 to 200.' },
   'invalid-cursor': { status: 400, meaning: '`cursor` is not one this API gave out.' },
   'invalid-as-of': { status: 400, meaning: '`asOf` is neither an ISO 8601 time nor a version.' },
+  'invalid-known-at': { status: 400, meaning: '`knownAt` is not an ISO 8601 time.' },
   'invalid-full': { status: 400, meaning: '`full` is neither `true` nor `false`.' },
   'invalid-version': { status: 400, meaning: 'A rule-set version that is not a whole number.' },
   'invalid-source': { status: 400, meaning: 'A rule-set `source` that is not a short label.' },

@@ -56,6 +56,7 @@ export const wallet = z
     version: z.number().int().describe('events in the wallet (counted up to asOf)'),
     updatedAt: isoTime,
     asOf: z.string().optional(),
+    knownAt: z.string().optional(),
     assets: z.strictObject({ money: assetBalance(decimalNumber), points: assetBalance(z.number().int()) }),
   })
   .meta({ id: 'Wallet' });

@@ -8,7 +8,7 @@ import { acceptBody, openBody } from '../offers-json.ts';
 import { replayBody } from '../replay-body.ts';
 import { transferBody } from '../transfers-json.ts';
 import { ADMIN_ROUTE_CONTRACTS } from './admin-routes.ts';
-import { asOfParam, booleanParam, page } from './params.ts';
+import { asOfParam, booleanParam, knownAtParam, page } from './params.ts';
 import * as body from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
 
@@ -59,9 +59,11 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
   'GET /wallets/{wallet_id}': {
     tag: 'wallets',
     summary: 'A wallet: money, points, held and available',
-    query: { asOf: asOfParam },
+    description:
+      'Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it). Both: the wallet at `asOf` as it was known at `knownAt`: a late deposit or a correction recorded after `knownAt` is not yet in effect.',
+    query: { asOf: asOfParam, knownAt: knownAtParam },
     responses: { 200: { description: 'The wallet', schema: body.wallet } },
-    problems: ['wallet-not-found', 'invalid-wallet-id', 'invalid-as-of'],
+    problems: ['wallet-not-found', 'invalid-wallet-id', 'invalid-as-of', 'invalid-known-at'],
   },
   'GET /wallets/{wallet_id}/points': {
     tag: 'wallets',
