@@ -108,14 +108,9 @@ try {
       after: await bestOf3(() => auditTrail(events, readModels, WALLET, page(100))),
     },
     asOf: {
-      before: await bestOf3(() =>
-        walletAsOf({ stores, config: CONFIG }, WALLET, { kind: 'time', atMs: asOfMs }),
-      ),
+      before: await bestOf3(() => walletAsOf({ stores, config: CONFIG }, WALLET, { knownAtMs: asOfMs })),
       after: await bestOf3(() =>
-        walletAsOf({ stores: { ...stores, snapshots }, config: CONFIG }, WALLET, {
-          kind: 'time',
-          atMs: asOfMs,
-        }),
+        walletAsOf({ stores: { ...stores, snapshots }, config: CONFIG }, WALLET, { knownAtMs: asOfMs }),
       ),
     },
     pointsFirstPage: {

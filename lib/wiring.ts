@@ -212,6 +212,28 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read',
   },
   {
+    name: 'openapi',
+    entry: 'functions/handlers/openapi.ts',
+    description: 'GET /openapi.json (the generated OpenAPI 3.1 contract) and GET /docs (its reference page)',
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    routes: [
+      {
+        method: 'GET',
+        path: '/openapi.json',
+        auth: {
+          public: 'the API contract integrators and tools read before they hold a token; reveals no data',
+        },
+      },
+      {
+        method: 'GET',
+        path: '/docs',
+        auth: { public: 'the reference page rendered from /openapi.json; reveals no data' },
+      },
+    ],
+    tableAccess: 'none',
+  },
+  {
     name: 'events',
     entry: 'functions/handlers/events.ts',
     description: 'POST /events: validate CloudEvents (one or up to 100) and put them on the events queue',

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { eventFormats, eventsDeps } from '#composition/lambda.ts';
+import { cloudEventsBody } from '#http/cloud-event-modes.ts';
 import {
   type EventFormats,
   eventSubjects,
@@ -24,16 +25,17 @@ export interface EventsDeps {
 }
 
 /**
- * `POST /events`: one CloudEvent (structured JSON) or an array of 1–100, validated at the door
+ * `POST /events`: CloudEvents in any HTTP mode (binary, structured, batch, or plain JSON: one event
+ * or an array of 1–100; functions/http/cloud-event-modes.ts), validated at the door
  * (functions/http/cloud-events.ts), then put on the events queue; ingest applies each exactly once
  * per id. 202 says they are queued, not yet applied.
  */
 export const makeEventsHandler = (deps: () => EventsDeps, formats: EventFormats = eventFormats) =>
   httpRoute({
-    wallets: (request) => eventSubjects(request.json()),
+    wallets: (request) => eventSubjects(cloudEventsBody(request)),
     deps,
     run: async (request, { queue, log, clock }) => {
-      const { queued, received } = eventsToQueue(request.json(), formats, clock.nowMs());
+      const { queued, received, results } = eventsToQueue(cloudEventsBody(request), formats, clock.nowMs());
       const outcome = await queue.send(queued);
       if (outcome.failed.length > 0) {
         log.warn('Events not queued after retries', { sent: outcome.sent.length, failed: outcome.failed });
@@ -43,7 +45,7 @@ export const makeEventsHandler = (deps: () => EventsDeps, formats: EventFormats 
       const duplicates = received - queued.length;
       // Repeats of an event within the request are sent once, and counted.
       const body = { accepted: queued.length, ids: queued.map((event) => event.id) };
-      return jsonResult(202, JSON.stringify(duplicates > 0 ? { ...body, duplicates } : body));
+      return jsonResult(202, JSON.stringify({ ...body, ...(duplicates > 0 ? { duplicates } : {}), results }));
     },
   });
 

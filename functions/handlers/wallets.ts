@@ -8,7 +8,7 @@ import { auditEventJson } from '#http/audit-json.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
 import { isServiceOrAdmin } from '#http/principal.ts';
 import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
-import { nextCursor, pageQuery, parseAsOf, parseFull } from '#http/query.ts';
+import { nextCursor, pageQuery, parseAsOf, parseFull, parseKnownAt } from '#http/query.ts';
 import { awardsJson, walletJson } from '#http/wallet-json.ts';
 
 const json = (body: unknown) => jsonResult(200, JSON.stringify(body));
@@ -39,12 +39,16 @@ async function answer(request: HttpRequest, deps: WalletViewDeps): Promise<HttpR
     if (result === undefined) throw walletNotFound(walletId);
     return json({ walletId, ...result });
   }
-  const asOf = request.query.asOf;
-  const view = await (asOf === undefined
+  const { asOf, knownAt } = request.query;
+  const at = {
+    ...(asOf === undefined ? {} : { asOf: parseAsOf(asOf) }),
+    ...(knownAt === undefined ? {} : { knownAtMs: parseKnownAt(knownAt) }),
+  };
+  const view = await (asOf === undefined && knownAt === undefined
     ? walletNow(deps, walletId)
-    : walletAsOf(deps, walletId, parseAsOf(asOf)));
+    : walletAsOf(deps, walletId, at));
   if (view === undefined) throw walletNotFound(walletId);
-  return jsonResult(200, walletJson(walletId, view, asOf));
+  return jsonResult(200, walletJson(walletId, view, { asOf, knownAt }));
 }
 
 export const makeWalletsHandler = (deps: () => Promise<WalletViewDeps>) =>

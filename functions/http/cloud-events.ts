@@ -28,6 +28,13 @@ interface EventError {
   detail: string;
 }
 
+/** What became of each event of a request, in order: queued, or the same event again within it. */
+export interface EventResult {
+  index: number;
+  id: string;
+  status: 'queued' | 'duplicate';
+}
+
 /** One CloudEvent to queue: its id, wallet, and the message body. */
 export interface QueuedEvent {
   id: string;
@@ -137,7 +144,7 @@ export function eventsToQueue(
   body: unknown,
   formats: EventFormats,
   nowMs: number,
-): { queued: QueuedEvent[]; received: number } {
+): { queued: QueuedEvent[]; received: number; results: EventResult[] } {
   const { items, batch } = eventItems(body);
   const events: { event: CloudEvent; index: number }[] = [];
   const errors: EventError[] = [];
@@ -170,20 +177,24 @@ export function eventsToQueue(
     });
   const byId = new Map<string, { index: number; payload: string }>();
   const queued: QueuedEvent[] = [];
+  const results: EventResult[] = [];
   for (const { event, index } of events) {
     const payload = payloadOf(event);
     const first = byId.get(event.id);
     if (first === undefined) {
       byId.set(event.id, { index, payload });
       queued.push({ id: event.id, subject: event.subject, body: formats.messageBody(items[index]) });
-    } else if (first.payload !== payload) {
+      results.push({ index, id: event.id, status: 'queued' });
+    } else if (first.payload === payload) {
+      results.push({ index, id: event.id, status: 'duplicate' });
+    } else {
       throw problem(
         'event-id-reused',
         `Events [${first.index}] and [${index}] share the id ${event.id} but differ; an id names one event. Nothing was accepted.`,
       );
     }
   }
-  return { queued, received: items.length };
+  return { queued, received: items.length, results };
 }
 
 /** 503 when some events could not be queued: which were, which were not, and that a resend is safe. */

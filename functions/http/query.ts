@@ -48,7 +48,7 @@ export function pageQuery(query: Readonly<Record<string, string | undefined>>): 
   return { limit, from: decodeCursor(query.cursor), continued: true };
 }
 
-/** `asOf` is an ISO 8601 time (recorded at or before it) or a wallet version (its first N events). */
+/** `asOf` is an ISO 8601 effective time (happened at or before it) or a wallet version (its first N events). */
 export function parseAsOf(text: string): AsOf {
   if (/^\d{1,12}$/.test(text)) return { kind: 'version', version: Number(text) };
   const atMs = Date.parse(text);
@@ -66,4 +66,11 @@ export function parseFull(text: string | undefined): boolean {
   if (text === undefined || text === 'false') return false;
   if (text === 'true') return true;
   throw badRequest('invalid-full', 'full must be true or false.');
+}
+
+/** `knownAt` is an ISO 8601 record time: what had been recorded at or before it. */
+export function parseKnownAt(text: string): number {
+  const atMs = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(text) && Number.isFinite(atMs)) return atMs;
+  throw badRequest('invalid-known-at', 'knownAt must be an ISO 8601 time (e.g. 2026-11-22T10:00:00Z).');
 }

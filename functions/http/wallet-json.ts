@@ -11,13 +11,19 @@ import { aboveThreshold, type WalletView } from '#domain/wallet-view.ts';
 export const detailsJson = (walletId: string, view: WalletView): string =>
   `{"WalletID":${JSON.stringify(walletId)},"Balance":${formatMinor(view.balanceMinor)},"AboveThreshold":${aboveThreshold(view)}}`;
 
-/** `GET /wallets/{wallet_id}` (and `?asOf=`). */
-export function walletJson(walletId: string, view: WalletView, asOf?: string): string {
+/** `GET /wallets/{wallet_id}` (and `?asOf=` effective time, `?knownAt=` record time). */
+export function walletJson(
+  walletId: string,
+  view: WalletView,
+  at: { asOf?: string | undefined; knownAt?: string | undefined } = {},
+): string {
+  const { asOf, knownAt } = at;
   return (
     `{"walletId":${JSON.stringify(walletId)},"balance":${formatMinor(view.balanceMinor)},"points":${view.points.toString()},` +
     `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
     `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}` +
-    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`},"assets":${assetsJson(view)}}`
+    `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`}` +
+    `${knownAt === undefined ? '' : `,"knownAt":${JSON.stringify(knownAt)}`},"assets":${assetsJson(view)}}`
   );
 }
 

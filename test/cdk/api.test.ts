@@ -55,11 +55,11 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
     },
   );
 
-  it('opens no route the wiring does not mark public: only GET /health', () => {
+  it('opens no route the wiring does not mark public: only GET /health and the contract (/openapi.json, /docs)', () => {
     const open = [...routeByKey.values()]
       .filter((route) => route.AuthorizationType === 'NONE')
       .map((route) => route.RouteKey);
-    expect(open).toEqual(['GET /health']);
+    expect(open.sort()).toEqual(['GET /docs', 'GET /health', 'GET /openapi.json']);
   });
 
   it('needs the admin scope for every admin route, and for nothing else', () => {

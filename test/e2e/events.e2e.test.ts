@@ -66,7 +66,11 @@ const T = '2026-11-22T10:00:00.000Z';
 describe('POST /events → points', () => {
   it('turns answer_is_liked into 250 points, visible in the projected view and GET /wallets/{id}', async () => {
     const answer = await publish(cloudEvent('liked-wallet', 'answer_is_liked', { answerId: 'a-1' }));
-    expect(answer).toEqual({ accepted: 1, ids: [expect.stringMatching(/^e2e-/)] });
+    expect(answer).toEqual({
+      accepted: 1,
+      ids: [expect.stringMatching(/^e2e-/)],
+      results: [{ index: 0, id: expect.stringMatching(/^e2e-/), status: 'queued' }],
+    });
 
     await runtime.whenProjected();
     const view = await readModels.getView('liked-wallet');

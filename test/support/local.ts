@@ -9,6 +9,7 @@ import {
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../../functions/adapters/local/runtime.ts';
+import { responseMismatch } from './contract.ts';
 
 /**
  * Helpers for integration and e2e tests. They all use the DynamoDB Local that test/global-setup.ts
@@ -36,13 +37,41 @@ export function testDocumentClient(): DynamoDBDocumentClient {
 /**
  * The whole local runtime on a free port, against the shared DynamoDB Local and a fresh table.
  * One per test file: handlers configure themselves from process.env once per process.
+ *
+ * Every HTTP answer a handler gives is checked against the generated OpenAPI document
+ * (test/support/contract.ts); `stop()` fails the file with each answer that does not match, so
+ * the document cannot drift from what the API does.
  */
-export function startTestRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
-  return startLocalRuntime({
+export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
+  const mismatches: string[] = [];
+  const inner = options.wrapHandler;
+  const runtime = await startLocalRuntime({
     port: 0,
     endpoint: dynamodbEndpoint(),
     tableName: uniqueTableName('tally-e2e'),
     logRequests: false,
     ...options,
+    wrapHandler: (spec, loaded) => {
+      const handler = inner === undefined ? loaded : inner(spec, loaded);
+      if (spec.routes === undefined) return handler;
+      return async (event, context) => {
+        const result = await handler(event, context);
+        const routeKey = (event as { routeKey?: string }).routeKey;
+        if (routeKey !== undefined) {
+          const mismatch = responseMismatch(routeKey, result as { statusCode: number; body?: string });
+          if (mismatch !== undefined) mismatches.push(mismatch);
+        }
+        return result;
+      };
+    },
+  });
+  const stop = runtime.stop.bind(runtime);
+  return Object.assign(runtime, {
+    stop: async () => {
+      await stop();
+      if (mismatches.length > 0) {
+        throw new Error(`answers that do not match openapi/openapi.json:\n${mismatches.join('\n')}`);
+      }
+    },
   });
 }

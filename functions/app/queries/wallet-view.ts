@@ -1,3 +1,4 @@
+import { inEffectAt } from '#domain/bitemporal.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
@@ -26,44 +27,61 @@ export async function walletNow(deps: WalletViewDeps, walletId: string): Promise
   return view.eventCount === 0 ? undefined : view;
 }
 
-/** A point in a wallet's history: a time (events recorded at or before it) or its first N events. */
+/** `asOf`: an effective time (events that happened at or before it) or the wallet's first N events. */
 export type AsOf = { kind: 'time'; atMs: number } | { kind: 'version'; version: number };
 
-/** The wallet as its log stood at `asOf`; undefined when it had no events by then. */
+/**
+ * A bitemporal point: `asOf` in effective time (when things happened), `knownAtMs` in record time
+ * (what Tally had recorded by then). Both: the wallet at `asOf` as it was known at `knownAtMs`, so
+ * a late deposit or a correction recorded after `knownAtMs` is not yet in effect.
+ */
+export interface WalletAt {
+  asOf?: AsOf;
+  knownAtMs?: number;
+}
+
+/** The wallet at a bitemporal point; undefined when it had no events there. */
 export async function walletAsOf(
   deps: WalletViewDeps,
   walletId: string,
-  asOf: AsOf,
+  at: WalletAt,
 ): Promise<WalletView | undefined> {
   const { events, snapshots } = deps.stores;
-  if (asOf.kind === 'time' && snapshots !== undefined) {
-    // A version asOf counts events in recorded order across lanes, which a snapshot (a prefix of
-    // each lane) does not follow: it is answered from the whole log below.
-    const fromSnapshot = await viewAtTimeFromSnapshot(events, snapshots, walletId, deps.config, asOf.atMs);
+  if (at.asOf === undefined && at.knownAtMs !== undefined && snapshots !== undefined) {
+    // Record time alone follows each lane's prefix, as a snapshot does: start from one. Effective
+    // time and versions do not, and are answered from the whole log below.
+    const fromSnapshot = await viewAtTimeFromSnapshot(events, snapshots, walletId, deps.config, at.knownAtMs);
     if (fromSnapshot !== undefined) return fromSnapshot;
   }
-  return viewAsOf(walletId, await readWallet(events, walletId), deps.config, asOf);
+  const log = await readWallet(events, walletId);
+  const known = at.knownAtMs === undefined ? log : recordedBy(log, at.knownAtMs);
+  const { asOf } = at;
+  const kept =
+    asOf === undefined
+      ? known
+      : asOf.kind === 'version'
+        ? firstRecorded(known, asOf.version)
+        : inEffectAt(known, asOf.atMs);
+  if (kept.length === 0) return undefined;
+  return rebuildView(walletId, kept, deps.config);
 }
 
+const recordedOrder = (a: RecordedEvent, b: RecordedEvent) =>
+  a.recordedAtMs - b.recordedAtMs || a.lane - b.lane || a.version - b.version;
+
+/** The wallet's first `count` events in the order they were recorded (time, then lane, then version). */
+const firstRecorded = (events: RecordedEvent[], count: number): RecordedEvent[] =>
+  lanePrefixes([...events].sort(recordedOrder).slice(0, count));
+
+/** The events recorded at or before `atMs`: the log as it stood then. */
+const recordedBy = (events: RecordedEvent[], atMs: number): RecordedEvent[] =>
+  lanePrefixes(events.filter((recorded) => recorded.recordedAtMs <= atMs));
+
 /**
- * The view from the log as it stood: the events recorded up to a time, or the wallet's first
- * `version` events in the order they were recorded (time, then lane, then version).
+ * Within a lane the kept events must be a prefix (1…n), which recorded order gives unless a clock
+ * went backwards; each lane is cut at its first gap so the fold stays well-defined.
  */
-function viewAsOf(
-  walletId: string,
-  events: RecordedEvent[],
-  config: ThresholdConfig,
-  asOf: AsOf,
-): WalletView | undefined {
-  const ordered = [...events].sort(
-    (a, b) => a.recordedAtMs - b.recordedAtMs || a.lane - b.lane || a.version - b.version,
-  );
-  const kept =
-    asOf.kind === 'version'
-      ? ordered.slice(0, asOf.version)
-      : ordered.filter((recorded) => recorded.recordedAtMs <= asOf.atMs);
-  // Within a lane the kept events must be a prefix (1…n), which recorded order gives unless a
-  // clock went backwards; cut each lane at its first gap so the fold stays well-defined.
+function lanePrefixes(kept: RecordedEvent[]): RecordedEvent[] {
   const nextVersion = new Map<number, number>();
   const prefix: RecordedEvent[] = [];
   for (const recorded of [...kept].sort((a, b) => a.lane - b.lane || a.version - b.version)) {
@@ -72,6 +90,5 @@ function viewAsOf(
     nextVersion.set(recorded.lane, expected + 1);
     prefix.push(recorded);
   }
-  if (prefix.length === 0) return undefined;
-  return rebuildView(walletId, prefix, config);
+  return prefix;
 }

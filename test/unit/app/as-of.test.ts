@@ -44,7 +44,7 @@ async function wallet(store: InMemoryEventStore): Promise<RecordedEvent[]> {
   return readWallet(store, 'w');
 }
 
-describe('walletAsOf a time, from a snapshot', () => {
+describe('walletAsOf a record time (knownAt), from a snapshot', () => {
   it('equals the view rebuilt from the whole log at every time, and reads only the tail after the snapshot', async () => {
     const store = new CountingStore();
     const log = await wallet(store);
@@ -62,16 +62,16 @@ describe('walletAsOf a time, from a snapshot', () => {
     const plain = { stores: { events: store, readModels: store }, config: CONFIG };
     const withSnapshots = { stores: { events: store, readModels: store, snapshots }, config: CONFIG };
     for (let seconds = -1; seconds <= 201; seconds += 3) {
-      const asOf = { kind: 'time', atMs: T0 + seconds * 1_000 } as const;
-      expect(await walletAsOf(withSnapshots, 'w', asOf)).toEqual(await walletAsOf(plain, 'w', asOf));
+      const at = { knownAtMs: T0 + seconds * 1_000 };
+      expect(await walletAsOf(withSnapshots, 'w', at)).toEqual(await walletAsOf(plain, 'w', at));
     }
     store.eventsRead = 0;
-    const at45 = await walletAsOf(withSnapshots, 'w', { kind: 'time', atMs: T0 + 45_000 });
+    const at45 = await walletAsOf(withSnapshots, 'w', { knownAtMs: T0 + 45_000 });
     expect(at45?.eventCount).toBe(46);
     // From the 41-event snapshot: each lane's tail read in one range of 16, not the 159 events after it.
     expect(store.eventsRead).toBe(32);
     store.eventsRead = 0;
-    await walletAsOf(plain, 'w', { kind: 'time', atMs: T0 + 45_000 });
+    await walletAsOf(plain, 'w', { knownAtMs: T0 + 45_000 });
     expect(store.eventsRead).toBe(200);
   });
 });

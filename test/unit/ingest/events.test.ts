@@ -53,7 +53,11 @@ describe('POST /events: accepted', () => {
     const event = cloudEvent({ id: 'one' });
     const response = await post(event);
     expect(response.statusCode).toBe(202);
-    expect(JSON.parse(response.body)).toEqual({ accepted: 1, ids: ['one'] });
+    expect(JSON.parse(response.body)).toEqual({
+      accepted: 1,
+      ids: ['one'],
+      results: [{ index: 0, id: 'one', status: 'queued' }],
+    });
     expect(queue.sent).toEqual([[{ id: 'one', subject: 'w1', body: JSON.stringify(event) }]]);
   });
 
@@ -69,7 +73,16 @@ describe('POST /events: accepted', () => {
 
   it('sends an event repeated within the request once', async () => {
     const response = await post([cloudEvent({ id: 'r' }), cloudEvent({ id: 'r' }), cloudEvent({ id: 's' })]);
-    expect(JSON.parse(response.body)).toEqual({ accepted: 2, ids: ['r', 's'], duplicates: 1 });
+    expect(JSON.parse(response.body)).toEqual({
+      accepted: 2,
+      ids: ['r', 's'],
+      duplicates: 1,
+      results: [
+        { index: 0, id: 'r', status: 'queued' },
+        { index: 1, id: 'r', status: 'duplicate' },
+        { index: 2, id: 's', status: 'queued' },
+      ],
+    });
   });
 
   it('reads a body sent as curl sends it (form content type, base64 through API Gateway)', async () => {

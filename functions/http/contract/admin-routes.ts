@@ -1,0 +1,65 @@
+import * as z from 'zod';
+import { page, versionParam } from './params.ts';
+import * as body from './responses.ts';
+import type { RouteContract, RouteKey } from './types.ts';
+
+/** Rule sets and jobs: the routes operators use. */
+export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>> = {
+  'GET /rules': {
+    tag: 'rules',
+    summary: 'The active rule set (or `?version=N`)',
+    query: { version: versionParam },
+    responses: { 200: { description: 'The rule set and its text', schema: body.ruleSet } },
+    problems: ['invalid-version', 'rule-set-version-not-found'],
+  },
+  'PUT /rules': {
+    tag: 'rules',
+    summary: 'Publish a rule file as the next version',
+    description: 'Send the file with `--data-binary` (curl `-d` strips newlines).',
+    body: { schema: z.string().min(1), contentTypes: ['text/plain', 'application/yaml'] },
+    query: {
+      source: {
+        schema: z.string().regex(/^[\w./@:-]{1,200}$/),
+        description: 'A label for where the text came from.',
+      },
+      allowEmpty: { schema: z.enum(['true', 'false']), description: 'Publish a set with no rules.' },
+    },
+    responses: {
+      201: { description: 'Published as a new version', schema: body.ruleSet },
+      200: { description: 'The same text as the active version: nothing published', schema: body.ruleSet },
+    },
+    problems: [
+      'invalid-rules',
+      'empty-rules',
+      'missing-body',
+      'invalid-source',
+      'invalid-allow-empty',
+      'publish-conflict',
+    ],
+  },
+  'GET /rules/versions': {
+    tag: 'rules',
+    summary: 'Every published version, oldest first',
+    query: page,
+    responses: { 200: { description: 'A page of versions', schema: body.ruleSetVersions } },
+    problems: ['invalid-limit', 'invalid-cursor'],
+  },
+  'GET /rules/versions/{version}': {
+    tag: 'rules',
+    summary: 'One published version, with its text',
+    responses: { 200: { description: 'The version', schema: body.ruleSet } },
+    problems: ['invalid-version', 'rule-set-version-not-found'],
+  },
+  'GET /replay/{jobId}': {
+    tag: 'admin',
+    summary: "A replay job's progress and totals",
+    responses: { 200: { description: 'The job', schema: body.jobReport } },
+    problems: ['job-not-found'],
+  },
+  'GET /rules/backtest/{jobId}': {
+    tag: 'admin',
+    summary: "A backtest job's progress and totals",
+    responses: { 200: { description: 'The job', schema: body.jobReport } },
+    problems: ['job-not-found'],
+  },
+};

@@ -1,0 +1,53 @@
+import * as z from 'zod';
+import { PAGE_MAX } from '../query.ts';
+
+/**
+ * Query parameters as zod schemas of the text the routes read. The routes parse them with their
+ * own functions (functions/http/query.ts), which give each mistake its own problem code; these
+ * say the same rules in a form the document can publish, and test/unit/http/contract checks
+ * that each accepts what the parser accepts.
+ */
+export const limitParam = {
+  schema: z.string().regex(/^\d+$/).describe(`1 to ${PAGE_MAX}`),
+  description: `Page size, 1–${PAGE_MAX} (default 50).`,
+};
+
+export const cursorParam = {
+  schema: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  description: 'The `nextCursor` (or `next`) of the previous page; opaque.',
+};
+
+export const page = { limit: limitParam, cursor: cursorParam };
+
+const isoTimeText = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i)
+  .describe('ISO 8601 time');
+
+export const asOfParam = {
+  schema: z.union([
+    isoTimeText,
+    z
+      .string()
+      .regex(/^\d{1,12}$/)
+      .describe('a wallet version'),
+  ]),
+  description:
+    "Effective time: the wallet as of this time, counting the events that happened at or before it (a deposit or fact by its own time; a correction by the time of what it corrects). A whole number: the wallet's first N events in recorded order.",
+};
+
+export const knownAtParam = {
+  schema: isoTimeText,
+  description:
+    'Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt.',
+};
+
+export const booleanParam = (description: string) => ({
+  schema: z.enum(['true', 'false']),
+  description,
+});
+
+export const versionParam = {
+  schema: z.string().regex(/^\d{1,8}$/),
+  description: 'A published rule-set version (1, 2, …).',
+};
