@@ -1,4 +1,5 @@
 /** One hot wallet: independent producers depositing at once, as separate Lambdas would. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomIds, systemClock } from '#adapters/clock.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
@@ -13,6 +14,8 @@ export async function hotWallet(
   walletId: string,
   producers: number,
   perProducer: number,
+  /** Instruments each producer's client (the partition-limit simulation). */
+  attach?: (client: DynamoDBDocumentClient) => void,
 ) {
   let conflicts = 0;
   let failures = 0;
@@ -20,8 +23,10 @@ export async function hotWallet(
   const startMs = performance.now();
   await Promise.all(
     Array.from({ length: producers }, async () => {
+      const client = createDocumentClient({ endpoint });
+      attach?.(client);
       const deps = {
-        store: new DynamoEventStore(createDocumentClient({ endpoint }), table),
+        store: new DynamoEventStore(client, table),
         clock: systemClock,
         ids: randomIds,
         heads: new HeadCache(),
