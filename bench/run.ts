@@ -76,7 +76,7 @@ try {
   const ingestVsBatchWriteRatio = ingestBatch10 / rawBatchWrite;
 
   log('hot wallet under simulated AWS partition limits…');
-  const aws = await awsHotWallet(ddb.endpoint, many.depositsPerSecond);
+  const aws = await awsHotWallet(ddb.endpoint);
 
   const hotWalletRatio = many.depositsPerSecond / single.depositsPerSecond;
 

@@ -3,17 +3,21 @@
  * 16 producers deposit to one wallet through clients that hold back any write a partition key's
  * budget cannot take. Twice, on the same writes: charged to the partition keys the layout as
  * built writes (`after`), and with every key of a wallet charged to the wallet's one partition,
- * as the layout before lane shards placed them (`before`). Scaled down (settings.ts, AWS_HEADROOM).
+ * as the layout before lane shards placed them (`before`). Scaled down (settings.ts, AWS_SCALE).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { PartitionThrottle } from '../partition-throttle.ts';
 import { hotWallet } from './hot-wallet.ts';
-import { AWS_HEADROOM, AWS_PARTITION_UNITS, AWS_PER_PRODUCER, AWS_PRODUCERS, log } from './settings.ts';
-
-/** A deposit's event item, in a transaction: 2 write units (aws-capacity.ts). */
-const EVENT_UNITS = 2;
+import {
+  AWS_PARTITION_UNITS,
+  AWS_PER_PRODUCER,
+  AWS_PRODUCERS,
+  AWS_SCALE,
+  AWS_WARM_UP,
+  log,
+} from './settings.ts';
 
 /** Today's layout: every item of a wallet (`WALLET#<id>` and any `WALLET#<id>#…`) on one partition. */
 const walletPartition = (partitionKey: string) =>
@@ -34,6 +38,7 @@ async function run(
     AWS_PRODUCERS,
     AWS_PER_PRODUCER,
     (client) => throttle.attach(client),
+    AWS_WARM_UP,
   );
   const wallet = [...throttle.unitsByPartition].filter(([key]) => key.startsWith('WALLET#'));
   const total = wallet.reduce((sum, [, units]) => sum + units, 0);
@@ -43,7 +48,7 @@ async function run(
     measuredDepositsPerSecond: result.depositsPerSecond,
     partitions: wallet.length,
     busiestShare: total === 0 ? 0 : busiest / total,
-    walletUnitsPerDeposit: total / result.deposits,
+    walletUnitsPerDeposit: total / (result.deposits + AWS_PRODUCERS * AWS_WARM_UP),
     heldRequests: throttle.held,
     failures: result.failures,
   };
@@ -51,10 +56,9 @@ async function run(
   return figures;
 }
 
-/** `unthrottledDepositsPerSecond`: what 16 producers wrote to one wallet here without limits. */
-export async function awsHotWallet(endpoint: string, unthrottledDepositsPerSecond: number) {
-  const unitsPerSecond = Math.max(10, (unthrottledDepositsPerSecond * EVENT_UNITS) / AWS_HEADROOM);
-  const scale = AWS_PARTITION_UNITS / unitsPerSecond;
+export async function awsHotWallet(endpoint: string) {
+  const unitsPerSecond = AWS_PARTITION_UNITS / AWS_SCALE;
+  const scale = AWS_SCALE;
   await ensureTable(
     new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
     'bench-aws',
@@ -68,7 +72,6 @@ export async function awsHotWallet(endpoint: string, unthrottledDepositsPerSecon
       partitionUnitsPerSecond: AWS_PARTITION_UNITS,
       simulatedPartitionUnitsPerSecond: unitsPerSecond,
       scale,
-      headroom: AWS_HEADROOM,
       producers: AWS_PRODUCERS,
       deposits: AWS_PRODUCERS * AWS_PER_PRODUCER,
       note: 'per-partition write budget simulated on DynamoDB Local at 1/scale; deposits/s = measured × scale',

@@ -16,11 +16,21 @@ export async function hotWallet(
   perProducer: number,
   /** Instruments each producer's client (the partition-limit simulation). */
   attach?: (client: DynamoDBDocumentClient) => void,
+  /**
+   * Deposits each producer makes before the clock starts (not counted): the producers have found
+   * their lanes, so the figure is the steady state, not the first seconds all spent on lane 0.
+   */
+  warmUpPerProducer = 0,
 ) {
   let conflicts = 0;
   let failures = 0;
   const lanes = new Set<number>();
-  const startMs = performance.now();
+  let startMs = performance.now();
+  let warm = 0;
+  let allWarm: () => void = () => {};
+  const warmedUp = new Promise<void>((resolve) => {
+    allWarm = resolve;
+  });
   await Promise.all(
     Array.from({ length: producers }, async () => {
       const client = createDocumentClient({ endpoint });
@@ -31,6 +41,18 @@ export async function hotWallet(
         ids: randomIds,
         heads: new HeadCache(),
       };
+      for (let i = 0; i < warmUpPerProducer; i++) {
+        await recordDeposit(deps, {
+          walletId,
+          amountMinor: 1n,
+          respond: () => ({ statusCode: 201, body: '{}' }),
+        });
+      }
+      if (++warm === producers) {
+        startMs = performance.now();
+        allWarm();
+      }
+      await warmedUp;
       for (let i = 0; i < perProducer; i++) {
         try {
           const result = await recordDeposit(deps, {
