@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeCharges } from './aws-capacity.ts';
 
 /** Commands (the low-level names the middleware context carries) that accept ReturnConsumedCapacity. */
 const METERED = new Set([
@@ -30,11 +31,14 @@ interface Consumed {
 
 /**
  * Counts DynamoDB requests and the capacity DynamoDB reports for them (ReturnConsumedCapacity
- * TOTAL), per command. DynamoDB Local reports the same units the service bills.
+ * TOTAL), per command, and beside it the write units AWS would bill for the same requests
+ * (`awsWriteUnits`, aws-capacity.ts): DynamoDB Local reports 4 units for any small transaction.
  */
 export class CapacityMeter {
   requests = 0;
   writeUnits = 0;
+  /** Write units as the service bills them (aws-capacity.ts), failed attempts included. */
+  awsWriteUnits = 0;
   readUnits = 0;
   readonly byCommand = new Map<string, { requests: number; units: number }>();
 
@@ -46,6 +50,9 @@ export class CapacityMeter {
         const input = metered
           ? { ...(args.input as Record<string, unknown>), ReturnConsumedCapacity: 'TOTAL' }
           : args.input;
+        if (WRITES.has(command))
+          for (const charge of writeCharges(command, args.input as Record<string, unknown>))
+            this.awsWriteUnits += charge.units;
         const result = await next({ ...args, input });
         this.record(
           command,
@@ -63,6 +70,7 @@ export class CapacityMeter {
   reset(): void {
     this.requests = 0;
     this.writeUnits = 0;
+    this.awsWriteUnits = 0;
     this.readUnits = 0;
     this.byCommand.clear();
   }

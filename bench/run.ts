@@ -12,9 +12,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { benchRules } from './rules.ts';
+import { awsHotWallet } from './run/aws-hot-wallet.ts';
 import { combine, hotWallet } from './run/hot-wallet.ts';
 import { ingestRate } from './run/ingest.ts';
+import { rawBatchWriteRate } from './run/raw-batch.ts';
 import {
+  AWS_PARTITION_UNITS,
   args,
   DEPOSITS,
   HOT_PER_PRODUCER,
@@ -26,6 +29,7 @@ import {
   LAG_RATE,
   log,
   QUICK,
+  RAW_EVENTS,
   WALLETS,
 } from './run/settings.ts';
 import { baselinePath, walletPath } from './run/wallet-path.ts';
@@ -66,6 +70,13 @@ try {
   log('ingest through the local SQS, batch size 10 and 1…');
   const ingestBatch10 = await ingestRate(ddb.endpoint, 10, INGEST_EVENTS);
   const ingestBatch1 = await ingestRate(ddb.endpoint, 1, INGEST_EVENTS);
+
+  log('raw BatchWriteItem rate of event items…');
+  const rawBatchWrite = await rawBatchWriteRate(ddb.endpoint, RAW_EVENTS);
+  const ingestVsBatchWriteRatio = ingestBatch10 / rawBatchWrite;
+
+  log('hot wallet under simulated AWS partition limits…');
+  const aws = await awsHotWallet(ddb.endpoint);
 
   const hotWalletRatio = many.depositsPerSecond / single.depositsPerSecond;
 
@@ -119,6 +130,30 @@ try {
       '',
       `batch size 1: ${fmt(ingestBatch1, 0)} (×${fmt(ingestBatch10 / ingestBatch1)})`,
     ],
+    [
+      'raw BatchWriteItem events/s',
+      fmt(rawBatchWrite, 0),
+      '',
+      `ingest ÷ raw ${fmt(ingestVsBatchWriteRatio, 3)} (goal ≥ 0.25)`,
+    ],
+    [
+      'AWS hot wallet deposits/s (simulated)',
+      fmt(aws.after.depositsPerSecond, 0),
+      '≥ 1,000',
+      `today's layout ${fmt(aws.before.depositsPerSecond, 0)}; ${AWS_PARTITION_UNITS} WCU/s per partition, run at 1/${fmt(aws.model.scale, 0)}`,
+    ],
+    [
+      '  partitions written / busiest share',
+      `${aws.after.partitions} / ${fmt(aws.after.busiestShare)}`,
+      '',
+      `today's layout ${aws.before.partitions} / ${fmt(aws.before.busiestShare)}`,
+    ],
+    [
+      'write units / deposit, AWS billing model',
+      fmt(wallet.awsWriteUnitsPerDeposit),
+      '≤ 3',
+      `baseline ${fmt(baselineWrite.awsWriteUnitsPerDeposit + wallet.projectionWriteUnitsPerDeposit)}; DynamoDB Local bills a transaction 4`,
+    ],
     ['rules: facts/s, ours', fmt(rules.ourRate, 0), '', '100 rules per fact'],
     [
       'rules: ours ÷ json-rules-engine',
@@ -151,6 +186,11 @@ try {
       requestsPerDeposit: wallet.requestsPerDeposit,
       projectionLagP50Ms: wallet.projectionLagP50Ms,
       projectionLagP99Ms: wallet.projectionLagP99Ms,
+      projectionLagSaturationP99Ms: wallet.saturatedLagP99Ms,
+      projectionLagSaturationP50Ms: wallet.saturatedLagP50Ms,
+      awsWriteUnitsPerDeposit: wallet.awsWriteUnitsPerDeposit,
+      baselineAwsWriteUnitsPerDeposit:
+        baselineWrite.awsWriteUnitsPerDeposit + wallet.projectionWriteUnitsPerDeposit,
       hotWalletSingleDepositsPerSecond: single.depositsPerSecond,
       hotWalletDepositsPerSecond: many.depositsPerSecond,
       hotWalletRatio,
@@ -158,6 +198,11 @@ try {
       hotWalletConflictsPerDeposit: many.conflictsPerDeposit,
       ingestEventsPerSecond: ingestBatch10,
       ingestEventsPerSecondBatch1: ingestBatch1,
+      rawBatchWriteEventsPerSecond: rawBatchWrite,
+      ingestVsBatchWriteRatio,
+      awsHotWalletDepositsPerSecond: aws.after.depositsPerSecond,
+      awsHotWalletDepositsPerSecondBefore: aws.before.depositsPerSecond,
+      awsHotWalletSimulation: aws.model,
       rulesPerSecond: rules.ourRate,
       rulesVsJsonRulesEngine: rules.rulesVsJsonRulesEngine,
       rulesVsClosure: rules.rulesVsClosure,

@@ -1,4 +1,5 @@
 /** One hot wallet: independent producers depositing at once, as separate Lambdas would. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomIds, systemClock } from '#adapters/clock.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
@@ -13,19 +14,45 @@ export async function hotWallet(
   walletId: string,
   producers: number,
   perProducer: number,
+  /** Instruments each producer's client (the partition-limit simulation). */
+  attach?: (client: DynamoDBDocumentClient) => void,
+  /**
+   * Deposits each producer makes before the clock starts (not counted): the producers have found
+   * their lanes, so the figure is the steady state, not the first seconds all spent on lane 0.
+   */
+  warmUpPerProducer = 0,
 ) {
   let conflicts = 0;
   let failures = 0;
   const lanes = new Set<number>();
-  const startMs = performance.now();
+  let startMs = performance.now();
+  let warm = 0;
+  let allWarm: () => void = () => {};
+  const warmedUp = new Promise<void>((resolve) => {
+    allWarm = resolve;
+  });
   await Promise.all(
     Array.from({ length: producers }, async () => {
+      const client = createDocumentClient({ endpoint });
+      attach?.(client);
       const deps = {
-        store: new DynamoEventStore(createDocumentClient({ endpoint }), table),
+        store: new DynamoEventStore(client, table),
         clock: systemClock,
         ids: randomIds,
         heads: new HeadCache(),
       };
+      for (let i = 0; i < warmUpPerProducer; i++) {
+        await recordDeposit(deps, {
+          walletId,
+          amountMinor: 1n,
+          respond: () => ({ statusCode: 201, body: '{}' }),
+        });
+      }
+      if (++warm === producers) {
+        startMs = performance.now();
+        allWarm();
+      }
+      await warmedUp;
       for (let i = 0; i < perProducer; i++) {
         try {
           const result = await recordDeposit(deps, {

@@ -99,6 +99,7 @@ export async function walletPath(endpoint: string) {
     // The capacity figures are those of the DEPOSITS above; the paced run below adds its own.
     const capacity = {
       writeUnits: meter.writeUnits,
+      awsWriteUnits: meter.awsWriteUnits,
       readUnits: meter.readUnits,
       requests: meter.requests,
       byCommand: new Map([...meter.byCommand].map(([command, row]) => [command, { ...row }])),
@@ -137,6 +138,7 @@ export async function walletPath(endpoint: string) {
     return {
       depositsPerSecond: DEPOSITS / depositSeconds,
       writeUnitsPerDeposit: capacity.writeUnits / DEPOSITS,
+      awsWriteUnitsPerDeposit: capacity.awsWriteUnits / DEPOSITS,
       readUnitsPerDeposit: capacity.readUnits / DEPOSITS,
       requestsPerDeposit: capacity.requests / DEPOSITS,
       projectionWriteUnitsPerDeposit: (capacity.byCommand.get('PutItemCommand')?.units ?? 0) / DEPOSITS,
@@ -166,5 +168,9 @@ export async function baselinePath(endpoint: string) {
     HTTP_CONCURRENCY,
     (i) => baselineDeposit(client, 'bench-baseline', `bench-${i % WALLETS}`, BigInt(100 + i)),
   );
-  return { writeUnitsPerDeposit: meter.writeUnits / DEPOSITS, requestsPerDeposit: meter.requests / DEPOSITS };
+  return {
+    writeUnitsPerDeposit: meter.writeUnits / DEPOSITS,
+    awsWriteUnitsPerDeposit: meter.awsWriteUnits / DEPOSITS,
+    requestsPerDeposit: meter.requests / DEPOSITS,
+  };
 }

@@ -22,6 +22,7 @@ import {
 } from '#domain/wallet.ts';
 import {
   type EventStore,
+  HOT_LANES_FROM,
   isVersionConflict,
   LANES_MAX,
   type NewEvent,
@@ -244,8 +245,11 @@ function anyLane(deps: CommandHandlerDeps, walletId: string, startedAtMs: number
       if (taken !== undefined && ++lostInARow === 1) return { at: { lane, head: taken }, state };
       // Lost to concurrent writers twice in a row: this lane is hot, go elsewhere.
       await retry.sleep(retry.random() * ceilingMs);
-      const otherLane = 1 + Math.floor(retry.random() * (LANES_MAX - 1));
-      const nextLane = otherLane === lane ? (otherLane % (LANES_MAX - 1)) + 1 : otherLane;
+      // The hot lanes only: a store may give each its own partition (see HOT_LANES_FROM).
+      const hotLanes = LANES_MAX - HOT_LANES_FROM;
+      const otherLane = HOT_LANES_FROM + Math.floor(retry.random() * hotLanes);
+      const nextLane =
+        otherLane === lane ? HOT_LANES_FROM + ((otherLane - HOT_LANES_FROM + 1) % hotLanes) : otherLane;
       lostInARow = 0;
       return { at: { lane: nextLane, head: await deps.store.head(walletId, nextLane) }, state };
     },

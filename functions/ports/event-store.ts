@@ -20,7 +20,13 @@ export interface IdempotencyRecord {
 }
 
 /** How many lanes a wallet's log may have (lane numbers 0 … LANES_MAX − 1). */
-export const LANES_MAX = 32;
+export const LANES_MAX = 64;
+/**
+ * The lanes a writer moves to when a wallet is hot: HOT_LANES_FROM … LANES_MAX − 1. A store may
+ * keep each of them apart (the DynamoDB store gives each its own partition key, so one wallet's
+ * writes are not capped by one partition). Lanes 1 … HOT_LANES_FROM − 1 hold logs written before.
+ */
+export const HOT_LANES_FROM = 32;
 
 /** A new event to append; the store gives it its lane, version and hash. */
 export type NewEvent = WalletEvent & {

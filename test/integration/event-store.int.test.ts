@@ -20,13 +20,16 @@ import {
   eventSk,
   IDEMPOTENCY_SK,
   idempotencyPk,
+  LANE_SHARDS_FROM,
   LANES_SK,
+  lanePk,
   walletPk,
 } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { readAll, readWallet } from '../../functions/app/read-events.ts';
 import {
+  LANES_MAX,
   type NewEvent,
   type StoredResponse,
   VersionConflictError,
@@ -76,23 +79,30 @@ function newEvent(amountMinor: bigint, occurredAtMs = 1_700_000_000_000, eventId
   };
 }
 
-/** Every item stored under the wallet's partition (events, lanes registry, views), raw. */
+/**
+ * Every item stored under the wallet's partitions (events, lanes registry, views), raw: its own key
+ * and the key of each hot lane (keys.ts, lane shards), whether registered or not.
+ */
 async function walletItems(walletId: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': walletPk(walletId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(result.Items ?? []));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const partitions = [walletPk(walletId)];
+  for (let lane = LANE_SHARDS_FROM; lane < LANES_MAX; lane++) partitions.push(lanePk(walletId, lane));
+  for (const pk of partitions) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
   return items;
 }
 

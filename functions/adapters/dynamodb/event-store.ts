@@ -1,8 +1,4 @@
-import {
-  type AttributeValue,
-  QueryCommand as LowLevelQueryCommand,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -28,14 +24,16 @@ import {
 import { appendTogether } from './append-together.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
-import { fromEventAttributes, fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
+import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
-  EVENT_SK_PREFIX,
   eventSk,
   IDEMPOTENCY_SK,
   idempotencyPk,
+  isShardLane,
   LANES_SK,
+  lanePk,
   laneSkPrefix,
   VERSION_MAX,
   walletIdFromPk,
@@ -46,8 +44,7 @@ import { indexItemCount, indexTransactItems } from './trading-index.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
-/** Events per Query page of a read (DynamoDB stops a page at 1 MB anyway). */
-export const READ_PAGE_SIZE = 500;
+export { READ_PAGE_SIZE };
 
 export class DynamoEventStore implements EventStore {
   constructor(
@@ -60,7 +57,7 @@ export class DynamoEventStore implements EventStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': walletPk(walletId), ':prefix': laneSkPrefix(lane) },
+        ExpressionAttributeValues: { ':pk': lanePk(walletId, lane), ':prefix': laneSkPrefix(lane) },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
@@ -206,7 +203,7 @@ export class DynamoEventStore implements EventStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: {
-            ':pk': walletPk(walletId),
+            ':pk': lanePk(walletId, lane),
             ':from': eventSk(lane, fromVersion),
             ':to': eventSk(lane, toVersion),
           },
@@ -232,47 +229,22 @@ export class DynamoEventStore implements EventStore {
   }
 
   /**
-   * The whole log in one paged Query over the wallet's event items (every lane, in lane and version
-   * order): no lane-registry read, no query per lane. Each lane must be dense from version 1.
+   * The whole log: one paged Query over the wallet's own partition (lane 0 and the lanes 1–31,
+   * every lane in lane and version order), which also returns the lane registry (its sort key,
+   * LANES, sorts after every EVENT#), so no request is added for it. Only a wallet whose registry
+   * names shard lanes (keys.ts, LANE_SHARDS_FROM) pays one more Query per shard, all at once.
+   * Each lane must be dense from version 1.
    */
   async readWallet(walletId: string): Promise<RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    let lane = -1;
-    let expectedVersion = 1;
-    do {
-      // The low-level command on the same client: items come in DynamoDB's wire form and are
-      // parsed straight from it (fromEventAttributes), skipping the generic unmarshalling.
-      const result = (await this.client.send(
-        new LowLevelQueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': { S: walletPk(walletId) }, ':prefix': { S: EVENT_SK_PREFIX } },
-          ConsistentRead: true,
-          Limit: READ_PAGE_SIZE,
-          ExclusiveStartKey: startKey,
-        }) as never,
-      )) as { Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> };
-      for (const item of result.Items ?? []) {
-        const event = fromEventAttributes(item as never, () =>
-          unmarshall(item, { wrapNumbers: (text: string) => text }),
-        );
-        if (event.lane !== lane) {
-          lane = event.lane;
-          expectedVersion = 1;
-        }
-        // Versions are dense by construction; a hole means the table was edited by hand.
-        if (event.version !== expectedVersion) {
-          throw new Error(
-            `readWallet: wallet ${walletId} lane ${lane} has no version ${expectedVersion} (found ${event.version})`,
-          );
-        }
-        expectedVersion++;
-        events.push(event);
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return events;
+    const own = await queryEvents(this.client, this.tableName, walletId, walletPk(walletId), LANES_SK);
+    const shards = fromLanesItem(own.registry).filter(isShardLane);
+    if (shards.length === 0) return own.events;
+    const sharded = await Promise.all(
+      shards.map((lane) =>
+        queryEvents(this.client, this.tableName, walletId, lanePk(walletId, lane), laneSkPrefix(lane + 1)),
+      ),
+    );
+    return [...own.events, ...sharded.flatMap((shard) => shard.events)];
   }
 
   async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
@@ -294,7 +266,7 @@ export class DynamoEventStore implements EventStore {
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
             ExpressionAttributeValues: {
-              ':pk': walletPk(walletId),
+              ':pk': lanePk(walletId, lane),
               // Fixed for the whole walk: a later page's start key must match the same condition.
               ':from': eventSk(lane, firstVersion),
               ':to': eventSk(lane, VERSION_MAX),

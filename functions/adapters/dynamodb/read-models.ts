@@ -102,21 +102,22 @@ export class DynamoReadModelStore implements ReadModelStore {
       ':threshold': view.thresholdMinor,
       ':window': view.windowMs,
     };
+    // Short names: a view of all 64 lanes makes 64 terms, and an expression may be 4 KB at most.
     const lanesNotBehind = view.lanes.map((version, lane) => {
-      values[`:lane${lane}`] = version;
-      const bound = `#lanes[${lane}] <= :lane${lane}`;
-      return lane === 0 ? bound : `(attribute_not_exists(#lanes[${lane}]) OR ${bound})`;
+      values[`:l${lane}`] = version;
+      const bound = `#l[${lane}] <= :l${lane}`;
+      return lane === 0 ? bound : `(attribute_not_exists(#l[${lane}]) OR ${bound})`;
     });
     const superset = [
       options.replaceEqual ? 'eventCount <= :count' : 'eventCount < :count',
-      `attribute_not_exists(#lanes[${view.lanes.length}])`,
+      `attribute_not_exists(#l[${view.lanes.length}])`,
       ...lanesNotBehind,
     ].join(' AND ');
     return {
       TableName: this.tableName,
       Item: toViewItem(view),
       ConditionExpression: `attribute_not_exists(pk) OR thresholdMinor <> :threshold OR windowMs <> :window OR (${superset})`,
-      ExpressionAttributeNames: { '#lanes': 'lanes' },
+      ExpressionAttributeNames: { '#l': 'lanes' },
       ExpressionAttributeValues: values,
     };
   }

@@ -130,8 +130,8 @@ export function appendContract(kit: ContractKit): void {
       await expect(store.append({ walletId, lane: 0, expected: EMPTY, events: tooMany })).rejects.toThrow(
         /1 to 98/,
       );
-      await expect(store.append({ walletId, lane: 32, expected: EMPTY, events: one })).rejects.toThrow(
-        /no lane 32/,
+      await expect(store.append({ walletId, lane: 64, expected: EMPTY, events: one })).rejects.toThrow(
+        /no lane 64/,
       );
       await expect(store.append({ walletId, lane: -1, expected: EMPTY, events: one })).rejects.toThrow(
         /no lane -1/,

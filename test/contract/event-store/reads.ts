@@ -59,19 +59,40 @@ export function readsContract(kit: ContractKit): void {
       await appended(store, { walletId, lane: 31, expected: EMPTY, events: [event(7n, 'l31-1')] });
       await appended(store, { walletId, lane: 1, expected: EMPTY, events: [event(8n, 'l1-1')] });
       expect(await store.lanes(walletId)).toEqual([0, 1, 3, 31]);
+      // Hot lanes (HOT_LANES_FROM and up; a store may keep each apart) read back like any other.
+      const lane40 = await appended(store, {
+        walletId,
+        lane: 40,
+        expected: EMPTY,
+        events: [event(9n, 'l40-1'), event(10n, 'l40-2')],
+      });
+      await appended(store, { walletId, lane: 63, expected: EMPTY, events: [event(11n, 'l63-1')] });
+      expect(await store.lanes(walletId)).toEqual([0, 1, 3, 31, 40, 63]);
+      expect(await store.head(walletId, 40)).toEqual(lane40.head);
 
       const ids = async (lane: number) => (await readAll(store, walletId, lane)).map((e) => e.eventId);
       expect(await ids(0)).toEqual(['l0-1', 'l0-2']);
       expect(await ids(3)).toEqual(['l3-1', 'l3-2']);
+      expect(await ids(40)).toEqual(['l40-1', 'l40-2']);
       expect(await ids(2)).toEqual([]);
       expect(await store.head(walletId, 0)).toEqual(lane0.head);
       expect(await store.head(walletId, 3)).toEqual(lane3b.head);
       expect(await store.head(walletId, 2)).toEqual(EMPTY);
-      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 4, events: 6 });
+      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 6, events: 9 });
 
       // The whole log: lane by lane, each in version order (the store's own read, or lanes + read).
       const all = (await readWallet(store, walletId)).map((e) => `${e.lane}:${e.version}:${e.eventId}`);
-      expect(all).toEqual(['0:1:l0-1', '0:2:l0-2', '1:1:l1-1', '3:1:l3-1', '3:2:l3-2', '31:1:l31-1']);
+      expect(all).toEqual([
+        '0:1:l0-1',
+        '0:2:l0-2',
+        '1:1:l1-1',
+        '3:1:l3-1',
+        '3:2:l3-2',
+        '31:1:l31-1',
+        '40:1:l40-1',
+        '40:2:l40-2',
+        '63:1:l63-1',
+      ]);
       if (store.readWallet !== undefined) {
         const laneByLane: RecordedEvent[] = [];
         for (const lane of await store.lanes(walletId))

@@ -234,7 +234,7 @@ describe('DynamoEventStore.append', () => {
     await expect(store.append(request({ events: Array.from({ length: 99 }, () => event) }))).rejects.toThrow(
       'got 99',
     );
-    await expect(store.append(request({ lane: 32 }))).rejects.toThrow('append: no lane 32');
+    await expect(store.append(request({ lane: 64 }))).rejects.toThrow('append: no lane 64');
     await expect(store.append(request({ lane: -1 }))).rejects.toThrow('append: no lane -1');
     expect(ddbMock.calls()).toHaveLength(0);
   });

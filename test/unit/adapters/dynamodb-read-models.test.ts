@@ -113,12 +113,12 @@ describe('DynamoReadModelStore.putView', () => {
         // no `evicted` once breached: it is empty then, and read back so
       },
       ConditionExpression:
-        'attribute_not_exists(pk) OR thresholdMinor <> :threshold OR windowMs <> :window OR (eventCount < :count AND attribute_not_exists(#lanes[2]) AND #lanes[0] <= :lane0 AND (attribute_not_exists(#lanes[1]) OR #lanes[1] <= :lane1))',
-      ExpressionAttributeNames: { '#lanes': 'lanes' },
+        'attribute_not_exists(pk) OR thresholdMinor <> :threshold OR windowMs <> :window OR (eventCount < :count AND attribute_not_exists(#l[2]) AND #l[0] <= :l0 AND (attribute_not_exists(#l[1]) OR #l[1] <= :l1))',
+      ExpressionAttributeNames: { '#l': 'lanes' },
       ExpressionAttributeValues: {
         ':count': 3,
-        ':lane0': 2,
-        ':lane1': 1,
+        ':l0': 2,
+        ':l1': 1,
         ':threshold': 1_000_000n,
         ':window': 120_000,
       },

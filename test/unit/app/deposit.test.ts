@@ -11,6 +11,7 @@ import {
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
   type EventStore,
+  HOT_LANES_FROM,
   type IdempotencyRecord,
   LANES_MAX,
   type StreamHead,
@@ -249,7 +250,8 @@ describe('recordDeposit', () => {
     expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
       [0, 0],
       [0, 1],
-      [1 + Math.floor(0.25 * (LANES_MAX - 1)), 0],
+      // a hot lane: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40)
+      [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM)), 0],
     ]);
     expect(sleeps).toEqual([0.25 * 4]); // only the second loss in a row waits: ceiling 2 · 2¹
     expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });

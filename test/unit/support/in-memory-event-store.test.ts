@@ -66,7 +66,7 @@ describe('InMemoryEventStore', () => {
     await expect(store.lanes('w1')).resolves.toEqual([0, 2, 5]);
     await expect(store.head('w1', 0)).resolves.toEqual({ version: 0, hash: '' });
     await expect(store.head('w1', 5)).resolves.toMatchObject({ version: 1 });
-    await expect(store.append(request(0, '', { lane: 32 }))).rejects.toThrow('no lane 32');
+    await expect(store.append(request(0, '', { lane: 64 }))).rejects.toThrow('no lane 64');
     expect((await readWallet(store, 'w1')).map((event) => [event.lane, event.version])).toEqual([
       [2, 1],
       [5, 1],

@@ -9,7 +9,7 @@ import {
   type StoredEvent,
   scalar,
 } from './event-item-fast.ts';
-import { eventSk, walletPk } from './keys.ts';
+import { eventSk, lanePk } from './keys.ts';
 import { paymentEventItemSchemas } from './payment-event-items.ts';
 
 /** An event item: one per event, keyed by wallet, lane and version (see keys.ts). */
@@ -166,7 +166,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
 
 export function toEventItem(event: RecordedEvent, prevHash: string, hash: string): Record<string, unknown> {
   return {
-    pk: walletPk(event.walletId),
+    pk: lanePk(event.walletId, event.lane),
     sk: eventSk(event.lane, event.version),
     kind: 'event',
     walletId: event.walletId,

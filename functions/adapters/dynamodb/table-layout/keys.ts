@@ -5,6 +5,7 @@
  * | item        | pk                  | sk                                          | module              |
  * |-------------|---------------------|---------------------------------------------|---------------------|
  * | event       | WALLET#<walletId>   | EVENT#<lane, 2 digits>#<version, 12 digits> | event-item.ts       |
+ * | event, lane ≥ 32 | WALLET#<walletId>#<lane> | (the same)                         | event-item.ts       |
  * | lanes       | WALLET#<walletId>   | LANES  (number set of lanes other than 0)   | lanes-item.ts       |
  * | read model  | WALLET#<walletId>   | VIEW#WALLET                                 | view-item.ts        |
  * | snapshot    | WALLET#<walletId>   | SNAPSHOT#<eventCount, 12 digits>            | view-item.ts        |
@@ -19,6 +20,18 @@
 export const VERSION_DIGITS = 12;
 export const VERSION_MAX = 10 ** VERSION_DIGITS - 1;
 export const walletPk = (walletId: string): string => `WALLET#${walletId}`;
+/**
+ * Lanes from here up (LANE_SHARDS_FROM … LANES_MAX − 1, see ports/event-store.ts) are shards: each
+ * has a partition key of its own, `WALLET#<walletId>#<lane>`, so a hot wallet's writes spread over
+ * partitions (DynamoDB takes about 1,000 write units a second per partition). Lanes below it,
+ * lane 0 and lanes 1–31 written before shards existed, live under the wallet's own key, as do the
+ * lane registry, the view, snapshots and checkpoints.
+ */
+export const LANE_SHARDS_FROM = 32;
+export const isShardLane = (lane: number): boolean => lane >= LANE_SHARDS_FROM;
+/** The partition key of a lane's events. */
+export const lanePk = (walletId: string, lane: number): string =>
+  isShardLane(lane) ? `${walletPk(walletId)}#${lane}` : walletPk(walletId);
 export const laneSkPrefix = (lane: number): string => `EVENT#${String(lane).padStart(2, '0')}#`;
 export const eventSk = (lane: number, version: number): string =>
   `${laneSkPrefix(lane)}${String(version).padStart(VERSION_DIGITS, '0')}`;
@@ -41,8 +54,9 @@ export function laneFromEventSk(sk: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The wallet of a wallet item's or a lane shard's partition key (wallet ids never hold `#`). */
 export const walletIdFromPk = (pk: string): string | undefined =>
-  pk.startsWith('WALLET#') ? pk.slice('WALLET#'.length) : undefined;
+  pk.startsWith('WALLET#') ? pk.slice('WALLET#'.length).split('#')[0] : undefined;
 
 export const JOB_PK_PREFIX = 'JOB#';
 export const jobPk = (jobId: string): string => `${JOB_PK_PREFIX}${jobId}`;

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { recordDeposit } from '#app/deposit.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import { projectWallet } from '#app/wallet-projection.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import { rebuildView } from '#domain/wallet-view.ts';
+import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
+import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
+import { storedEventKeyFromStreamKeys } from '../../functions/adapters/dynamodb/stream-keys.ts';
+import { eventSk, lanePk, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
+import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { readWallet } from '../../functions/app/read-events.ts';
+import { HOT_LANES_FROM, type NewEvent } from '../../functions/ports/event-store.ts';
+import { walletsRung } from '../../functions/triggers/stream-batch.ts';
+
+/**
+ * Lane shards on DynamoDB Local: a hot lane's events live under a partition key of their own
+ * (`WALLET#<id>#<lane>`), and every reader still finds them — the whole-log read, the projector
+ * (by the stream's keys), jobs over all wallets; deposits stay exactly once and the view equals
+ * the fold of the log.
+ */
+
+let raw: DynamoDBClient;
+let documents: DynamoDBDocumentClient;
+let store: DynamoEventStore;
+const tableName = `tally-int-shards-${randomUUID().slice(0, 8)}`;
+const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
+const EMPTY = { version: 0, hash: '' };
+/** Queries sent by `documents`, counted to show what a read costs. */
+let queries = 0;
+
+beforeAll(async () => {
+  const endpoint = inject('dynamodbEndpoint');
+  raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  await ensureTable(raw, tableName);
+  documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
+  documents.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'QueryCommand') queries++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countQueries' },
+  );
+  store = new DynamoEventStore(documents, tableName);
+});
+
+afterAll(async () => {
+  documents?.destroy();
+  await raw?.send(new DeleteTableCommand({ TableName: tableName }));
+  raw?.destroy();
+});
+
+const newWallet = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
+let counter = 0;
+const deposit = (amountMinor: bigint): NewEvent => ({
+  type: 'Deposited',
+  data: { amountMinor, occurredAtMs: 1_700_000_000_000 + counter },
+  eventId: `shard-${++counter}`,
+  recordedAtMs: 1_700_000_000_000 + counter,
+});
+
+async function keysUnder(pk: string): Promise<string[]> {
+  const result = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map((item) => String(item.sk));
+}
+
+describe('lane shards', () => {
+  it('keeps a hot lane under its own partition key, and lanes below 32 under the wallet key', async () => {
+    const walletId = newWallet('layout');
+    await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(1n)] });
+    await store.append({ walletId, lane: 5, expected: EMPTY, events: [deposit(2n)] });
+    await store.append({ walletId, lane: 40, expected: EMPTY, events: [deposit(3n), deposit(4n)] });
+
+    expect(lanePk(walletId, 40)).toBe(`WALLET#${walletId}#40`);
+    expect(await keysUnder(lanePk(walletId, 40))).toEqual([eventSk(40, 1), eventSk(40, 2)]);
+    // The wallet's own key keeps lanes 0 and 5 and the registry, and nothing of lane 40.
+    expect(await keysUnder(walletPk(walletId))).toEqual([eventSk(0, 1), eventSk(5, 1), 'LANES']);
+    expect(await store.lanes(walletId)).toEqual([0, 5, 40]);
+    expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 3, events: 4 });
+  });
+
+  it('reads a wallet without shards in one Query, and one with shards in one more per shard', async () => {
+    const cold = newWallet('cold');
+    await store.append({ walletId: cold, lane: 0, expected: EMPTY, events: [deposit(1n)] });
+    await store.append({ walletId: cold, lane: 3, expected: EMPTY, events: [deposit(2n)] });
+    queries = 0;
+    expect((await readWallet(store, cold)).map((event) => event.lane)).toEqual([0, 3]);
+    expect(queries).toBe(1);
+
+    const hot = newWallet('hot');
+    await store.append({ walletId: hot, lane: 0, expected: EMPTY, events: [deposit(1n)] });
+    for (const lane of [33, 47, 63])
+      await store.append({ walletId: hot, lane, expected: EMPTY, events: [deposit(BigInt(lane))] });
+    queries = 0;
+    expect((await readWallet(store, hot)).map((event) => event.lane)).toEqual([0, 33, 47, 63]);
+    expect(queries).toBe(4);
+  });
+
+  it('names the wallet and the lane of a shard item to the projector and the publisher', () => {
+    const keys = { pk: { S: 'WALLET#w-1#40' }, sk: { S: eventSk(40, 7) } };
+    expect(storedEventKeyFromStreamKeys(keys)).toEqual({ walletId: 'w-1', lane: 40, version: 7 });
+    const rung = walletsRung([
+      { dynamodb: { Keys: keys } },
+      { dynamodb: { Keys: { ...keys, pk: { S: 'WALLET#w-1' }, sk: { S: eventSk(0, 1) } } } },
+    ]);
+    expect([...(rung.get('w-1') ?? [])].sort((a, b) => a - b)).toEqual([0, 40]);
+  });
+
+  it('lists a sharded wallet once to jobs over every wallet', async () => {
+    const walletId = newWallet('listed');
+    await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(1n)] });
+    await store.append({ walletId, lane: 50, expected: EMPTY, events: [deposit(2n)] });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.walletIds({ segment: 0, segments: 1, cursor });
+      seen.push(...page.walletIds);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen.filter((id) => id === walletId)).toEqual([walletId]);
+  });
+
+  it('16 producers on one wallet: hot lanes used, each key once, and the view equals the fold of the log', async () => {
+    const walletId = newWallet('producers');
+    const keys = Array.from({ length: 96 }, (_, i) => `key-${walletId}-${i}`);
+    // Every key is sent twice, by two different producers: it must take effect once.
+    const sends = [...keys, ...keys].map((key, i) => ({ key, amountMinor: BigInt(100 + (i % keys.length)) }));
+    const producers = Array.from({ length: 16 }, (_, p) => sends.filter((_, i) => i % 16 === p));
+    await Promise.all(
+      producers.map(async (mine) => {
+        const deps = { store, clock: systemClock, ids: randomIds, heads: new HeadCache() };
+        for (const send of mine) {
+          const result = await recordDeposit(deps, {
+            walletId,
+            amountMinor: send.amountMinor,
+            idempotency: { key: send.key, payloadHash: `hash-${send.amountMinor}` },
+            respond: () => ({ statusCode: 201, body: '{}' }),
+          });
+          expect(['recorded', 'replayed']).toContain(result.kind);
+        }
+      }),
+    );
+    const log = await readWallet(store, walletId);
+    expect(log.map((event) => event.idempotencyKey).sort()).toEqual([...keys].sort());
+    const lanes = new Set(log.map((event) => event.lane));
+    expect([...lanes].every((lane) => lane === 0 || lane >= HOT_LANES_FROM)).toBe(true);
+    expect([...lanes].some((lane) => lane >= HOT_LANES_FROM)).toBe(true);
+    const total = log.reduce(
+      (sum, event) => sum + (event.type === 'Deposited' ? event.data.amountMinor : 0n),
+      0n,
+    );
+    expect(total).toBe(keys.reduce((sum, _, i) => sum + BigInt(100 + i), 0n));
+
+    const readModels = new DynamoReadModelStore(documents, tableName);
+    // Doorbells name only lane 0 here: the projector must still find every shard (the registry).
+    await projectWallet(store, readModels, walletId, CONFIG);
+    expect(await readModels.getView(walletId)).toEqual(rebuildView(walletId, log, CONFIG));
+    expect(await store.verify(walletId)).toMatchObject({ ok: true, events: keys.length });
+  });
+});
