@@ -2,20 +2,20 @@
  * The single-table layout's keys: the only code that knows key shapes. Each kind of item has its
  * own module beside this one that writes it and parses it back (numbers arrive as decimal text).
  *
- * | item        | pk                  | sk                                          | module              |
- * |-------------|---------------------|---------------------------------------------|---------------------|
- * | event       | WALLET#<walletId>   | EVENT#<lane, 2 digits>#<version, 12 digits> | event-item.ts       |
- * | event, lane ≥ 32 | WALLET#<walletId>#<lane> | (the same)                         | event-item.ts       |
- * | lanes       | WALLET#<walletId>   | LANES  (number set of lanes other than 0)   | lanes-item.ts       |
- * | read model  | WALLET#<walletId>   | VIEW#WALLET                                 | view-item.ts        |
- * | snapshot    | WALLET#<walletId>   | SNAPSHOT#<eventCount, 12 digits>            | view-item.ts        |
- * | idempotency | IDEMPOTENCY#<key>   | IDEMPOTENCY                                 | idempotency-item.ts |
- * | job         | JOB#<jobId>         | JOB                                         | job-items.ts        |
- * | job segment | JOB#<jobId>         | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
- * | rule set    | RULESET             | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
- * | offer       | OFFERS#<asset>#<status> | <unit price, 40 digits>#<offerId>       | offer-item.ts       |
- * | expiry      | EXPIRY#<minute, 10 digits> | <expiresAtMs, 15 digits>#<walletId>#<holdId> | expiry-item.ts |
- * | sweep mark  | EXPIRY              | SWEPT  (the first minute not yet swept clean) | expiry-item.ts    |
+ * | item             | pk                       | sk                                          | module              |
+ * |------------------|--------------------------|---------------------------------------------|---------------------|
+ * | event            | WALLET#<walletId>        | EVENT#<lane, 2 digits>#<version, 12 digits> | event-item.ts       |
+ * | event, lane ≥ 32 | WALLET#<walletId>#<lane> | EVENT#<lane, 2 digits>#<version, 12 digits> | event-item.ts       |
+ * | lanes            | WALLET#<walletId>        | LANES  (number set of lanes other than 0)   | lanes-item.ts       |
+ * | read model       | WALLET#<walletId>        | VIEW#WALLET                                 | view-item.ts        |
+ * | snapshot         | WALLET#<walletId>        | SNAPSHOT#<eventCount, 12 digits>            | view-item.ts        |
+ * | idempotency      | IDEMPOTENCY#<key>        | IDEMPOTENCY                                 | idempotency-item.ts |
+ * | job              | JOB#<jobId>              | JOB                                         | job-items.ts        |
+ * | job segment      | JOB#<jobId>              | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
+ * | rule set         | RULESET                  | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
+ * | offer            | OFFERS#<asset>#<status>  | <unit price, 40 digits>#<offerId>           | offer-item.ts       |
+ * | expiry           | EXPIRY#<minute, 10 digits> | <expiresAtMs, 15 digits>#<walletId>#<holdId> | expiry-item.ts |
+ * | sweep mark       | EXPIRY                   | SWEPT  (the first minute not yet swept clean) | expiry-item.ts    |
  */
 export const VERSION_DIGITS = 12;
 export const VERSION_MAX = 10 ** VERSION_DIGITS - 1;
