@@ -1,4 +1,3 @@
-import { cardMoves } from './card/events.ts';
 import {
   applyDeposit,
   decidableWithoutHistory,
@@ -9,7 +8,7 @@ import {
   type WindowDeposit,
 } from './threshold.ts';
 import { assertNever, type RecordedEvent } from './wallet.ts';
-import { applyTrade } from './wallet-view-trades.ts';
+import { applyCardMoney, applyTrade, isCardEvent } from './wallet-view-trades.ts';
 
 /**
  * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
@@ -164,21 +163,9 @@ export function projectEvents(
       case 'TransferredIn':
         applyTrade(next, event);
         break;
-      case 'AccountOpened':
-      case 'CreditLimitChanged':
-      case 'AuthorizationDecided':
-      case 'PaymentSubmitted':
-      case 'PaymentReturned':
-      case 'PaymentReturnParked': {
-        // A card account's money: payments and returns move the balance, approvals hold (sums only).
-        const moves = cardMoves(event);
-        next.balanceMinor += moves.balance;
-        next.moneyMovedMinor += moves.balance;
-        next.moneyHeldMinor += moves.held;
-        break;
-      }
       default:
-        return assertNever(event);
+        if (!isCardEvent(event)) return assertNever(event);
+        applyCardMoney(next, event);
     }
     while (next.lanes.length <= event.lane) next.lanes.push(0);
     next.lanes[event.lane] = event.version;
