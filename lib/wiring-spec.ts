@@ -17,6 +17,8 @@ export const SCOPES = [
   'rules:read',
   'transfers:write',
   'accounts:authorize',
+  /** Open card accounts and change their limits (the account service; also as CloudEvents). */
+  'accounts:write',
   'payments:write',
   'events:read',
   'admin',

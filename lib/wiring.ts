@@ -147,8 +147,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 10,
     routes: [
       // Opening an account and setting its limit belong to the account service (also as CloudEvents).
-      { method: 'POST', path: '/accounts', auth: { scopes: ['admin'] } },
-      { method: 'POST', path: '/accounts/{account_id}/credit-limit', auth: { scopes: ['admin'] } },
+      { method: 'POST', path: '/accounts', auth: { scopes: ['accounts:write'] } },
+      {
+        method: 'POST',
+        path: '/accounts/{account_id}/credit-limit',
+        auth: { scopes: ['accounts:write'] },
+      },
       { method: 'GET', path: '/accounts/{account_id}', auth: { scopes: ['wallets:read'] } },
       { method: 'GET', path: '/accounts/{account_id}/balance', auth: { scopes: ['wallets:read'] } },
       { method: 'GET', path: '/accounts/{account_id}/transactions', auth: { scopes: ['wallets:read'] } },

@@ -4,6 +4,7 @@ import type { RecordedEvent, WalletCommand } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
 import type { ActiveRuleSets } from './active-rules.ts';
+import { ingestAccountEvent, isAccountEventType } from './card-ingest.ts';
 import { type CloudEvent, DEPOSIT_EVENT_TYPE } from './cloud-event.ts';
 import { type DepositDeps, recordCommuting } from './deposit.ts';
 import { priorUse, type ScopedIdempotency, scopeIdempotency } from './idempotency.ts';
@@ -46,6 +47,8 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
   // `source` + `id` identifies a CloudEvent: two sources may both send id "1".
   const idempotency = scopeIdempotency({ namespace: 'event', owner: event.source }, event.id, payloadHash);
   const eventTimeMs = event.time === undefined ? undefined : Date.parse(event.time);
+  // Card accounts' events are the account's commands, not facts (app/card-ingest.ts).
+  if (isAccountEventType(event.type)) return ingestAccountEvent(deps, event, idempotency, eventTimeMs);
   let points = 0n;
 
   let command: (occurredAtMs: number) => WalletCommand;

@@ -84,6 +84,7 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   authorization_declined: refusal('authorization_declined', 409, 'Authorization declined'),
   payment_exists: refusal('payment_exists', 409, 'Payment exists'),
   payment_returned: refusal('payment_returned', 409, 'Payment returned'),
+  invalid_account_event: refusal('invalid_account_event', 400, 'Bad request'),
 };
 
 /** The outcomes that are not domain errors but still refuse or defer a write. */

@@ -66,6 +66,8 @@ export const DOMAIN_ERROR_CODES = [
   'payment_exists',
   /** The payment was returned already (or its return is waiting for it). */
   'payment_returned',
+  /** An `account.*` / `payment.*` CloudEvent of an unknown type or with bad data. */
+  'invalid_account_event',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

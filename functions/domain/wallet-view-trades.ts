@@ -1,4 +1,7 @@
+import { type CardEvent, cardMoves, isCardEvent } from './card/events.ts';
 import { isPaymentEvent, type PaymentEvent, type TradingEvent, tradingMoves } from './wallet.ts';
+
+export { isCardEvent };
 
 /** The parts of the wallet view (wallet-view.ts) that holds and transfers move. */
 export interface TradedView {
@@ -33,4 +36,12 @@ export function applyTrade(next: TradedView, event: TradingEvent | PaymentEvent)
     next.pointsHeld += held;
   }
   next.tradeCount += 1;
+}
+
+/** Folds a card account's event into `next` (in place): payments and returns move the balance, approvals hold. */
+export function applyCardMoney(next: TradedView, event: CardEvent): void {
+  const { balance, held } = cardMoves(event);
+  next.balanceMinor += balance;
+  next.moneyMovedMinor += balance;
+  next.moneyHeldMinor += held;
 }

@@ -1,4 +1,3 @@
-import { cardMoves } from './card/events.ts';
 import {
   applyDeposit,
   decidableWithoutHistory,
@@ -9,7 +8,7 @@ import {
   type WindowDeposit,
 } from './threshold.ts';
 import type { RecordedEvent } from './wallet.ts';
-import { applyTrade } from './wallet-view-trades.ts';
+import { applyCardMoney, applyTrade, isCardEvent } from './wallet-view-trades.ts';
 
 /**
  * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
@@ -157,23 +156,11 @@ export function projectEvents(
         if (outcome === 'needs-history') return { kind: 'needs-history' };
         break;
       }
-      case 'AccountOpened':
-      case 'CreditLimitChanged':
-      case 'AuthorizationDecided':
-      case 'PaymentSubmitted':
-      case 'PaymentReturned':
-      case 'PaymentReturnParked': {
-        // A card account's money: payments and returns move the balance, approvals hold (sums only).
-        const moves = cardMoves(event);
-        next.balanceMinor += moves.balance;
-        next.moneyMovedMinor += moves.balance;
-        next.moneyHeldMinor += moves.held;
-        break;
-      }
       default:
-        // Holds, transfers and payments: applyTrade takes exactly those, so a new event type
-        // does not compile until it has a case here or there.
-        applyTrade(next, event);
+        // Card events move money (applyCardMoney); holds, transfers and payments go to applyTrade,
+        // which takes exactly those, so a new event type does not compile until it has a place.
+        if (isCardEvent(event)) applyCardMoney(next, event);
+        else applyTrade(next, event);
     }
     while (next.lanes.length <= event.lane) next.lanes.push(0);
     next.lanes[event.lane] = event.version;
