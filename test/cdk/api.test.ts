@@ -55,11 +55,12 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
     },
   );
 
-  it('opens no route the wiring does not mark public: only GET /health', () => {
+  it('opens no route the wiring does not mark public: only GET /health and the payment webhook', () => {
     const open = [...routeByKey.values()]
       .filter((route) => route.AuthorizationType === 'NONE')
-      .map((route) => route.RouteKey);
-    expect(open).toEqual(['GET /health']);
+      .map((route) => route.RouteKey)
+      .sort();
+    expect(open).toEqual(['GET /health', 'POST /payments/webhook']);
   });
 
   it('needs the admin scope for every admin route, and for nothing else', () => {
