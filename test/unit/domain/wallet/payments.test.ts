@@ -49,7 +49,7 @@ const settle = (
 
 const succeeded = (
   points: bigint,
-  more: { eventId?: string; amountMinor?: bigint; refundDue?: true } = {},
+  more: { eventId?: string; amountMinor?: bigint; refundDue?: true; atMs?: number } = {},
 ) => ({
   type: 'PaymentSucceeded' as const,
   data: {
