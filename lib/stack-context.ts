@@ -1,5 +1,8 @@
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EdgeWafProps } from './constructs/edge-waf.ts';
+import type { TallyFunction } from './constructs/tally-function.ts';
+import { ENV } from './wiring.ts';
 
 /** Context values arrive as strings from `-c key=value` and as JSON values from cdk.json. */
 function contextText(scope: Construct, key: string): string | undefined {
@@ -42,4 +45,30 @@ export function reservedConcurrencyFromContext(scope: Construct): Record<string,
     return [name, positiveInt(`reservedConcurrency ${name}`, count)] as const;
   });
   return Object.fromEntries(entries);
+}
+
+/**
+ * A function that takes payments (wiring `takesPayments`) gets the provider from the context:
+ * `-c paymentProvider=stripe -c stripeSecretArn=arn:aws:secretsmanager:…` (the secret holds
+ * `{"apiKey":"sk_…","webhookSecrets":["whsec_…"]}`, and the function may read exactly it), else
+ * the sandbox (off: fine for a demo stack, settles nothing by itself).
+ */
+export function wirePayments(scope: Construct, fn: TallyFunction): void {
+  const provider = contextText(scope, 'paymentProvider') ?? 'sandbox';
+  if (provider !== 'sandbox' && provider !== 'stripe') {
+    throw new Error(`context paymentProvider must be sandbox or stripe, got ${provider}`);
+  }
+  fn.function.addEnvironment(ENV.paymentProvider, provider);
+  if (provider === 'sandbox') return;
+  const arn = contextText(scope, 'stripeSecretArn');
+  if (arn === undefined || !arn.startsWith('arn:')) {
+    throw new Error(
+      'context paymentProvider=stripe needs stripeSecretArn (the Secrets Manager secret of its keys)',
+    );
+  }
+  const secret =
+    (scope.node.tryFindChild('StripeSecret') as secretsmanager.ISecret | undefined) ??
+    secretsmanager.Secret.fromSecretCompleteArn(scope, 'StripeSecret', arn);
+  fn.function.addEnvironment(ENV.stripeSecretArn, arn);
+  secret.grantRead(fn.role);
 }

@@ -35,7 +35,7 @@ import {
 } from './constructs/publisher.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { constructIdOf, TallyFunction } from './constructs/tally-function.ts';
-import { reservedConcurrencyFromContext, wafFromContext } from './stack-context.ts';
+import { reservedConcurrencyFromContext, wafFromContext, wirePayments } from './stack-context.ts';
 import { ENV, FUNCTIONS, type FunctionSpec, type Scope } from './wiring.ts';
 
 export type { ApiAuth } from './constructs/api-auth.ts';
@@ -226,6 +226,7 @@ export class TallyStack extends Stack {
       if (spec.sendsToEventsDlq === true) events?.dlq.grantSendMessages(fn.role);
       jobQueues?.queue.grantSendMessages(fn.role);
       if (spec.publishesEvents === true) publisher.grantPublish(fn);
+      if (spec.takesPayments === true) wirePayments(this, fn);
 
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
@@ -250,10 +251,8 @@ export class TallyStack extends Stack {
           case 'kafka':
             ingest.addKafkaTrigger(spec, fn, trigger, `${this.stackName}-${spec.name}`);
             break;
-          default: {
-            const unknownTrigger: never = trigger;
-            throw new Error(`unknown trigger ${JSON.stringify(unknownTrigger)}`);
-          }
+          default:
+            throw new Error(`unknown trigger ${JSON.stringify(trigger satisfies never)}`);
         }
       }
     }

@@ -55,11 +55,12 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
     },
   );
 
-  it('opens no route the wiring does not mark public: only GET /health and the contract (/openapi.json, /docs)', () => {
+  it('opens no route the wiring does not mark public: only GET /health, the contract (/openapi.json, /docs) and the payment webhook', () => {
     const open = [...routeByKey.values()]
       .filter((route) => route.AuthorizationType === 'NONE')
-      .map((route) => route.RouteKey);
-    expect(open.sort()).toEqual(['GET /docs', 'GET /health', 'GET /openapi.json']);
+      .map((route) => route.RouteKey)
+      .sort();
+    expect(open).toEqual(['GET /docs', 'GET /health', 'GET /openapi.json', 'POST /payments/webhook']);
   });
 
   it('needs the admin scope for every admin route, and for nothing else', () => {

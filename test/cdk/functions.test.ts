@@ -58,6 +58,7 @@ describe('functions from the wiring table', () => {
         ...(spec.publishesEvents === true
           ? { [ENV.eventBusName]: { Ref: logicalId(stack.eventBus) }, [ENV.eventsSource]: 'tally/Tally' }
           : {}),
+        ...(spec.takesPayments === true ? { [ENV.paymentProvider]: 'sandbox' } : {}),
         POWERTOOLS_SERVICE_NAME: 'tally',
         POWERTOOLS_METRICS_NAMESPACE: 'Tally',
         NODE_OPTIONS: '--enable-source-maps',

@@ -77,6 +77,13 @@ function requestPayment(
     },
   };
   if (command.order === undefined) return [requested];
+  // A hold of its own: an existing hold under the id would decide nothing and leave the order unbacked.
+  if (state.holds.has(command.order.holdId)) {
+    return new DomainError(
+      'hold_exists',
+      `Hold ${command.order.holdId} exists; an order holds its points anew.`,
+    );
+  }
   const held = decideTrading(
     {
       type: 'PlaceHold',

@@ -24,6 +24,8 @@ const RUNTIME_SDK_PACKAGES = [
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/client-eventbridge',
   '@aws-sdk/client-kafka',
+  // The Stripe keys (payments functions only, imported lazily): in the runtime's SDK like the others.
+  '@aws-sdk/client-secrets-manager',
   '@aws-sdk/client-sqs',
   '@aws-sdk/lib-dynamodb',
   '@aws-sdk/util-dynamodb',
