@@ -233,7 +233,6 @@ export class TallyStack extends Stack {
       jobQueues?.queue.grantSendMessages(fn.role);
       if (spec.redrivesDeadLetters) grantDeadLetterRedrive(fn, { events: ingest.queues, jobs: jobs.queues });
       if (spec.publishesEvents === true) publisher.grantPublish(fn);
-
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
         // CDK emits one integration and one invoke permission (scoped to the route) per route.
