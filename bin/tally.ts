@@ -27,6 +27,7 @@ import {
   runCommand,
   UsageError,
 } from '../functions/cli/command.ts';
+import { deadLettersCommand } from '../functions/cli/dead-letters.ts';
 import { devCommand } from '../functions/cli/dev.ts';
 import { eventsCommand } from '../functions/cli/events.ts';
 import { replayCommand } from '../functions/cli/replay.ts';
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, Command> = {
   token: tokenCommand,
   backtest: backtestCommand,
   events: eventsCommand,
+  'dead-letters': deadLettersCommand,
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',
