@@ -49,7 +49,11 @@ export const makeDeadLettersHandler = (deps: () => DeadLetterQueues, token = adm
     deps,
     run: async (request, queues) => {
       const named = queueOf(request.query.queue);
-      const which = named === undefined ? QUEUES : [named];
+      const configured = queues.configured();
+      if (named !== undefined && !configured.includes(named)) {
+        throw problem('dead-letter-queue-not-found', `This deployment has no ${named} DLQ.`);
+      }
+      const which = named === undefined ? configured : [named];
       if (request.method === 'GET') {
         const limit = limitOf(request.query.limit);
         const letters = (await Promise.all(which.map((queue) => queues.list(queue, limit)))).flat();

@@ -31,6 +31,8 @@ export interface RedriveResult {
 
 /** The dead-letter queues, read and redriven; bounded: a listing is a page, not the whole queue. */
 export interface DeadLetterQueues {
+  /** The DLQs this deployment has (a stack without a jobs consumer has no jobs DLQ). */
+  configured(): readonly DeadLetterQueueName[];
   /** Up to `limit` parked messages, without taking them out of the DLQ. */
   list(queue: DeadLetterQueueName, limit: number): Promise<ParkedMessage[]>;
   /** One message (by id) or, with no id, every message found, back to the source queue. */

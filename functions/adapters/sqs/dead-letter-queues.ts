@@ -63,6 +63,10 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
     private readonly queues: Partial<Record<DeadLetterQueueName, QueuePair>>,
   ) {}
 
+  configured(): readonly DeadLetterQueueName[] {
+    return (['events', 'jobs'] as const).filter((queue) => this.queues[queue] !== undefined);
+  }
+
   private pair(queue: DeadLetterQueueName): QueuePair {
     const pair = this.queues[queue];
     if (pair === undefined) throw new Error(`dead letters: the ${queue} DLQ is not configured here`);
