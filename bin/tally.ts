@@ -41,7 +41,7 @@ const COMMANDS: Record<string, Command> = {
   token: tokenCommand,
   backtest: backtestCommand,
   events: eventsCommand,
-  'dead-letters': deadLettersCommand,
+  dlq: deadLettersCommand,
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',

@@ -1,5 +1,5 @@
 /**
- * `tally dead-letters list|redrive`: what is parked in the events and jobs DLQs and why, through
+ * `tally dlq list|redrive` (dead letters): what is parked in the events and jobs DLQs and why, through
  * the API's admin routes (GET /dead-letters, POST /dead-letters[/{id}]/redrive); the same against
  * `npm start` (its local queues) and a deployed stack.
  */
@@ -73,8 +73,8 @@ async function runDeadLetters(values: Values, positionals: string[], io: Io): Pr
 export const deadLettersCommand: Command = {
   summary: 'list parked (dead-lettered) messages with their reason, and redrive them to their queue',
   usage: [
-    'tally dead-letters list [--queue events|jobs] [--limit N] [--json] [--url URL] [--token TOKEN]',
-    'tally dead-letters redrive ID|--all [--queue events|jobs] [--json] [--url URL] [--token TOKEN]',
+    'tally dlq list [--queue events|jobs] [--limit N] [--json] [--url URL] [--token TOKEN]',
+    'tally dlq redrive ID|--all [--queue events|jobs] [--json] [--url URL] [--token TOKEN]',
     '',
     '  --queue Q       only the events DLQ or the jobs DLQ (default: both)',
     '  --all           redrive every parked message (fix the cause first: a rule, a payload)',

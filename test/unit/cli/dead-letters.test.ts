@@ -4,7 +4,7 @@ import { deadLettersCommand } from '../../../functions/cli/dead-letters.ts';
 import { type FakeApi, startFakeApi, testIo } from './fake-api.ts';
 
 const deadLetters = (argv: string[], io: ReturnType<typeof testIo>) =>
-  runCommand('dead-letters', deadLettersCommand, argv, io);
+  runCommand('dlq', deadLettersCommand, argv, io);
 
 let api: FakeApi | undefined;
 afterEach(async () => {
@@ -23,7 +23,7 @@ const letter = {
   body: '{"specversion":"1.0","id":"t-1","source":"app","type":"trade","subject":"w1"}',
 };
 
-describe('tally dead-letters', () => {
+describe('tally dlq', () => {
   it('lists parked messages with their code and reason, through GET /dead-letters', async () => {
     api = await startFakeApi(() => ({ status: 200, body: { letters: [letter] } }));
     const io = testIo({ env: { TALLY_ADMIN_TOKEN: 's3cret' } });
