@@ -28,6 +28,7 @@ import {
   runCommand,
   UsageError,
 } from '../functions/cli/command.ts';
+import { deadLettersCommand } from '../functions/cli/dead-letters.ts';
 import { devCommand } from '../functions/cli/dev.ts';
 import { eventsCommand } from '../functions/cli/events.ts';
 import { payCommand } from '../functions/cli/pay.ts';
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, Command> = {
   backtest: backtestCommand,
   events: eventsCommand,
   pay: payCommand,
+  dlq: deadLettersCommand,
   help: {
     summary: 'show this help, or a command’s',
     usage: 'tally help [COMMAND]',

@@ -21,6 +21,7 @@ import { DeadLetterAlarms } from './constructs/alarms.ts';
 import { type RouteAuthorization, TallyApi } from './constructs/api.ts';
 import { type ApiAuth, apiAuthFromContext, validateApiAuth } from './constructs/api-auth.ts';
 import { CognitoIssuer } from './constructs/cognito-issuer.ts';
+import { grantDeadLetterRedrive } from './constructs/dead-letter-access.ts';
 import { EdgeWaf, type EdgeWafProps } from './constructs/edge-waf.ts';
 import { EventStoreTable } from './constructs/event-store-table.ts';
 import { flatPath, uniqueIdOf } from './constructs/flat-logical-ids.ts';
@@ -95,10 +96,9 @@ export interface TallyStackProps extends StackProps {
 }
 
 /**
- * Tally, composed as its architecture diagram: the event-store table; the API (every route behind
- * a JWT or IAM authorizer unless the wiring names it public, with a reason); ingest (events queue,
- * DLQ, optionally MSK); the projector; the publisher; the jobs queue; dead-letter alarms; one
- * Lambda per wiring entry. Functions, routes and triggers all come from the wiring table.
+ * Tally as its architecture diagram: the table; the API (each route behind a JWT or IAM authorizer
+ * unless the wiring says why it is public); ingest (events queue, DLQ, optionally MSK); projector;
+ * publisher; jobs queue; DLQ alarms; one Lambda per wiring entry, with its routes and triggers.
  */
 export class TallyStack extends Stack {
   readonly table: dynamodb.Table;
@@ -225,9 +225,9 @@ export class TallyStack extends Stack {
       if (spec.sendsToEventsQueue === true) events?.queue.grantSendMessages(fn.role);
       if (spec.sendsToEventsDlq === true) events?.dlq.grantSendMessages(fn.role);
       jobQueues?.queue.grantSendMessages(fn.role);
+      if (spec.redrivesDeadLetters) grantDeadLetterRedrive(fn, { events: ingest.queues, jobs: jobs.queues });
       if (spec.publishesEvents === true) publisher.grantPublish(fn);
       if (spec.takesPayments === true) wirePayments(this, fn);
-
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
         // CDK emits one integration and one invoke permission (scoped to the route) per route.

@@ -141,6 +141,11 @@ export interface FunctionSpec {
   sendsToEventsQueue?: boolean;
   /** Sends failed messages straight to the events DLQ with their reason (ENV.eventsDlqUrl). */
   sendsToEventsDlq?: boolean;
+  /**
+   * Lists and redrives the events and jobs DLQs: gets both DLQ and source queue URLs, may receive,
+   * delete and re-show DLQ messages and send to the source queues.
+   */
+  redrivesDeadLetters?: boolean;
   /** Starts or continues admin jobs on the jobs queue (ENV.jobsQueueUrl); the stack grants SendMessage. */
   sendsToJobsQueue?: boolean;
   /**

@@ -322,6 +322,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     sendsToJobsQueue: true,
   },
   {
+    name: 'dead-letters',
+    entry: 'functions/handlers/dead-letters.ts',
+    description:
+      'GET /dead-letters, POST /dead-letters/{id}/redrive, POST /dead-letters/redrive (admin): list parked messages with their reason, and send them back to their queue',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    routes: [
+      { method: 'GET', path: '/dead-letters', auth: { scopes: ['admin'] } },
+      { method: 'POST', path: '/dead-letters/redrive', auth: { scopes: ['admin'] } },
+      { method: 'POST', path: '/dead-letters/{id}/redrive', auth: { scopes: ['admin'] } },
+    ],
+    tableAccess: 'none',
+    redrivesDeadLetters: true,
+  },
+  {
     name: 'corrections',
     entry: 'functions/handlers/corrections.ts',
     description:
@@ -415,6 +430,8 @@ export const ENV = {
   sqsEndpoint: 'TALLY_SQS_ENDPOINT',
   adminToken: 'TALLY_ADMIN_TOKEN',
   jobsQueueUrl: 'TALLY_JOBS_QUEUE_URL',
+  /** The jobs DLQ: only the dead-letters function reads it (to list and redrive). */
+  jobsDlqUrl: 'TALLY_JOBS_DLQ_URL',
   /** Snapshot a wallet's view every N events (0: never). */
   snapshotEvery: 'TALLY_SNAPSHOT_EVERY',
   /**

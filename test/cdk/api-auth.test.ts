@@ -136,6 +136,9 @@ describe('IAM (-c auth=iam), for service-to-service deployments', () => {
         '/$default/POST/wallets/*/corrections',
         '/$default/POST/rules/backtest',
         '/$default/GET/rules/backtest/*',
+        '/$default/GET/dead-letters',
+        '/$default/POST/dead-letters/redrive',
+        '/$default/POST/dead-letters/*/redrive',
       ].sort(),
     );
   });

@@ -81,6 +81,9 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
         'POST /wallets/{wallet_id}/corrections',
         'POST /rules/backtest',
         'GET /rules/backtest/{jobId}',
+        'GET /dead-letters',
+        'POST /dead-letters/redrive',
+        'POST /dead-letters/{id}/redrive',
       ].sort(),
     );
     expect(routeByKey.get('POST /deposit')?.AuthorizationScopes).toEqual(['wallets:write']);

@@ -16,7 +16,7 @@ import {
 describe('functions from the wiring table', () => {
   const { stack, template } = synth({ msk: MSK });
   const { queueId, dlqId } = queuesOf(stack);
-  const { jobsQueueId } = jobsQueuesOf(stack);
+  const { jobsQueueId, jobsDlqId } = jobsQueuesOf(stack);
   const resources = template.toJSON().Resources;
 
   it('deploys each wiring entry as its own Lambda, named by the wiring, and nothing else', () => {
@@ -55,6 +55,14 @@ describe('functions from the wiring table', () => {
         ...(spec.sendsToEventsQueue === true ? { [ENV.eventsQueueUrl]: { Ref: queueId } } : {}),
         ...(spec.sendsToEventsDlq === true ? { [ENV.eventsDlqUrl]: { Ref: dlqId } } : {}),
         ...(spec.sendsToJobsQueue === true ? { [ENV.jobsQueueUrl]: { Ref: jobsQueueId } } : {}),
+        ...(spec.redrivesDeadLetters === true
+          ? {
+              [ENV.eventsQueueUrl]: { Ref: queueId },
+              [ENV.eventsDlqUrl]: { Ref: dlqId },
+              [ENV.jobsQueueUrl]: { Ref: jobsQueueId },
+              [ENV.jobsDlqUrl]: { Ref: jobsDlqId },
+            }
+          : {}),
         ...(spec.publishesEvents === true
           ? { [ENV.eventBusName]: { Ref: logicalId(stack.eventBus) }, [ENV.eventsSource]: 'tally/Tally' }
           : {}),

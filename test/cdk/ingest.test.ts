@@ -82,7 +82,7 @@ describe('events queue', () => {
     );
   });
 
-  it('lets only events send to the queue, only the ingest functions send to the DLQ, and only the job functions send to the jobs queue', () => {
+  it('lets only events (and redrive) send to the queue, only the ingest functions send to the DLQ, and only the job functions (and redrive) send to the jobs queue', () => {
     const withMsk = synth({ msk: MSK });
     const ids = queuesOf(withMsk.stack);
     const { jobsQueueId } = jobsQueuesOf(withMsk.stack);
@@ -107,6 +107,8 @@ describe('events queue', () => {
       replay: [jobsQueueId],
       backtest: [jobsQueueId],
       'run-jobs': [jobsQueueId],
+      // Redrive: parked messages back to the queues they came from.
+      'dead-letters': [ids.queueId, jobsQueueId].sort(),
     };
     for (const spec of FUNCTIONS) {
       expect(sendTargetsOf(withMsk.template, roleLogicalId(withMsk.stack, spec.name)), spec.name).toEqual(

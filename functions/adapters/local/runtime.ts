@@ -299,6 +299,7 @@ function setHandlerEnvironment(
     [ENV.eventsQueueUrl]: config.queues.events.queueUrl,
     [ENV.eventsDlqUrl]: config.queues.events.dlqUrl,
     [ENV.jobsQueueUrl]: config.queues.jobs.queueUrl,
+    [ENV.jobsDlqUrl]: config.queues.jobs.dlqUrl,
     AWS_REGION: LOCAL_REGION,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });

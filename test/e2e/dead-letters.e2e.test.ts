@@ -1,0 +1,113 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
+import { startTestRuntime } from '../support/local.ts';
+
+/**
+ * Issue 15 §1: an accepted event that cannot take effect is parked where the API shows it with
+ * its reason, and a redrive sends it back; a redrive of a message that already took effect is a
+ * replay (ingest is idempotent by source + id), so nothing is counted twice.
+ */
+let runtime: LocalRuntime;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+interface Letter {
+  id: string;
+  queue: string;
+  code: string | null;
+  reason: string;
+  body: string;
+}
+
+const listLetters = async (): Promise<Letter[]> => {
+  const response = await fetch(`${runtime.url}/dead-letters?queue=events`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { letters: Letter[] }).letters;
+};
+
+async function post(events: unknown): Promise<void> {
+  const response = await fetch(`${runtime.url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
+  expect(response.status, await response.text()).toBe(202);
+  await runtime.whenIngested();
+}
+
+const points = async (walletId: string): Promise<number> => {
+  await runtime.whenProjected();
+  const response = await fetch(`${runtime.url}/wallets/${walletId}`);
+  return ((await response.json()) as { points: number }).points;
+};
+
+describe('dead letters, listed and redriven', () => {
+  it('lists a trade the shipped rules fail on, with its reason; redrive puts it back (and it fails again, visibly)', async () => {
+    await post({
+      specversion: '1.0',
+      id: 'trade-no-data',
+      source: 'dl-e2e',
+      type: 'trade',
+      subject: 'dl-w1',
+    });
+    const letters = await listLetters();
+    const letter = letters.find((candidate) => candidate.body.includes('trade-no-data'));
+    expect(letter).toMatchObject({ queue: 'events', code: 'rule-failed' });
+    expect(letter?.reason).toMatch(/trade-volume/);
+    // Listing took nothing out.
+    expect((await listLetters()).map((candidate) => candidate.id)).toContain(letter?.id);
+
+    const redrive = await fetch(`${runtime.url}/dead-letters/${letter?.id}/redrive?queue=events`, {
+      method: 'POST',
+    });
+    expect(redrive.status).toBe(200);
+    expect(await redrive.json()).toEqual({ redriven: [{ queue: 'events', id: letter?.id }] });
+    await runtime.whenIngested();
+    // The rules still fail on it: parked again, as a new letter, never lost.
+    const after = await listLetters();
+    expect(after.map((candidate) => candidate.id)).not.toContain(letter?.id);
+    expect(after.some((candidate) => candidate.body.includes('trade-no-data'))).toBe(true);
+
+    const missing = await fetch(`${runtime.url}/dead-letters/no-such-id/redrive?queue=events`, {
+      method: 'POST',
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it('redriving a message that already took effect changes nothing: the balance stays', async () => {
+    const liked = {
+      specversion: '1.0',
+      id: 'liked-once',
+      source: 'dl-e2e',
+      type: 'answer_is_liked',
+      subject: 'dl-w2',
+      data: { answerId: 'a-1' },
+    };
+    await post(liked);
+    expect(await points('dl-w2')).toBe(250);
+
+    // The same event parked anyway (say, its handler timed out after the write committed).
+    const sqs = createSqsClient({ endpoint: runtime.sqsEndpoint });
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: runtime.eventsDlqUrl, MessageBody: JSON.stringify(liked) }),
+    );
+    sqs.destroy();
+    expect((await listLetters()).some((letter) => letter.body.includes('liked-once'))).toBe(true);
+
+    const all = await fetch(`${runtime.url}/dead-letters/redrive?queue=events`, { method: 'POST' });
+    expect(all.status).toBe(200);
+    const { redriven } = (await all.json()) as { redriven: unknown[] };
+    expect(redriven.length).toBeGreaterThanOrEqual(1);
+    await runtime.whenIngested();
+    expect(await points('dl-w2')).toBe(250);
+    expect((await listLetters()).some((letter) => letter.body.includes('liked-once'))).toBe(false);
+  });
+});

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCommand } from '../../../functions/cli/command.ts';
+import { deadLettersCommand } from '../../../functions/cli/dead-letters.ts';
+import { type FakeApi, startFakeApi, testIo } from './fake-api.ts';
+
+const deadLetters = (argv: string[], io: ReturnType<typeof testIo>) =>
+  runCommand('dlq', deadLettersCommand, argv, io);
+
+let api: FakeApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+const letter = {
+  id: 'm-1',
+  queue: 'events',
+  code: 'rule-failed',
+  reason: 'rule trade-volume (line 9, rule set version 1): no such key: qty',
+  receiveCount: 1,
+  parkedAt: '2026-12-06T07:00:00.000Z',
+  attributes: { origin: 'sqs' },
+  body: '{"specversion":"1.0","id":"t-1","source":"app","type":"trade","subject":"w1"}',
+};
+
+describe('tally dlq', () => {
+  it('lists parked messages with their code and reason, through GET /dead-letters', async () => {
+    api = await startFakeApi(() => ({ status: 200, body: { letters: [letter] } }));
+    const io = testIo({ env: { TALLY_ADMIN_TOKEN: 's3cret' } });
+    expect(await deadLetters(['list', '--queue', 'events', '--url', api.url], io)).toBe(0);
+    expect(api.requests.map((request) => [request.method, request.path, request.authorization])).toEqual([
+      ['GET', '/dead-letters?queue=events', 'Bearer s3cret'],
+    ]);
+    expect(io.stdout()).toMatch(/m-1\s+events\s+rule-failed\s+rule trade-volume/);
+  });
+
+  it('says so when nothing is parked', async () => {
+    api = await startFakeApi(() => ({ status: 200, body: { letters: [] } }));
+    const io = testIo();
+    expect(await deadLetters(['list', '--url', api.url], io)).toBe(0);
+    expect(io.stdout()).toContain('No dead letters');
+  });
+
+  it('redrives one by id, or all with --all, and refuses a redrive with neither', async () => {
+    api = await startFakeApi(() => ({ status: 200, body: { redriven: [{ queue: 'events', id: 'm-1' }] } }));
+    const io = testIo();
+    expect(await deadLetters(['redrive', 'm-1', '--url', api.url], io)).toBe(0);
+    expect(await deadLetters(['redrive', '--all', '--queue', 'jobs', '--url', api.url], io)).toBe(0);
+    expect(api.requests.map((request) => [request.method, request.path])).toEqual([
+      ['POST', '/dead-letters/m-1/redrive'],
+      ['POST', '/dead-letters/redrive?queue=jobs'],
+    ]);
+    expect(io.stdout()).toContain('Redriven 1 message(s)');
+    expect(await deadLetters(['redrive', '--url', api.url], testIo())).toBe(2);
+    expect(api.requests).toHaveLength(2);
+  });
+});
