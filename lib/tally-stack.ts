@@ -97,8 +97,8 @@ export interface TallyStackProps extends StackProps {
 /**
  * Tally, composed as its architecture diagram: the event-store table; the API (every route behind
  * a JWT or IAM authorizer unless the wiring names it public, with a reason); ingest (events queue,
- * DLQ, optionally MSK); the projector; the publisher; the jobs queue; dead-letter alarms; one
- * Lambda per wiring entry. Functions, routes and triggers all come from the wiring table.
+ * DLQ, optionally MSK); the projector; the publisher; the jobs queue; the schedules (the expiry
+ * sweep); dead-letter alarms; one Lambda per wiring entry. Functions, routes and triggers all come from the wiring table.
  */
 export class TallyStack extends Stack {
   readonly table: dynamodb.Table;
