@@ -98,7 +98,7 @@ export interface TallyStackProps extends StackProps {
 /**
  * Tally as its architecture diagram: the table; the API (each route behind a JWT or IAM authorizer
  * unless the wiring says why it is public); ingest (events queue, DLQ, optionally MSK); projector;
- * publisher; jobs queue; DLQ alarms; one Lambda per wiring entry, with its routes and triggers.
+ * publisher; jobs queue; schedules (the expiry sweep); DLQ alarms; one Lambda per wiring entry.
  */
 export class TallyStack extends Stack {
   readonly table: dynamodb.Table;

@@ -30,7 +30,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
-import { type IdempotencyInput, legacyReplay } from './idempotency.ts';
+import { type IdempotencyInput, legacyReplay, type PriorUse, priorUse } from './idempotency.ts';
 import { readWallet } from './read-events.ts';
 import { indexChangesOf } from './trading-index.ts';
 
@@ -142,9 +142,9 @@ export async function handleCommand<C extends WalletCommand>(
   let lastConflict: VersionConflictError | undefined;
   for (let attempt = 0; attempt < placement.attemptsMax; attempt++) {
     const command = await write.command(position.state);
-    if (isDomainError(command)) return { kind: 'rejected', error: command };
+    if (isDomainError(command)) return refusal(deps.store, write.idempotency, command);
     const decision = decide(command, position.state);
-    if (isDomainError(decision)) return { kind: 'rejected', error: decision };
+    if (isDomainError(decision)) return refusal(deps.store, write.idempotency, decision);
     if (decision.length === 0) return { kind: 'unchanged', state: position.state, command };
     const events = write.stamp(decision, command);
     const { lane, head } = position.at;
@@ -206,6 +206,22 @@ export async function handleCommand<C extends WalletCommand>(
   }
   if (lastConflict === undefined) throw new Error('handleCommand: out of attempts without a conflict');
   return { kind: 'contended', conflicts, lastConflict };
+}
+
+/**
+ * A refusal, unless the key says the request already took effect: a twin with the same key (a
+ * client's retry racing its first try) may have committed after this one's read, and the state
+ * it left (the funds it spent) is what refuses this one. Answering "insufficient funds" would tell
+ * the client a transfer failed that happened. Found by `npm run sim` (racing-twin-refused). Only
+ * refusals of keyed writes pay the extra read.
+ */
+export async function refusal(
+  store: Pick<EventStore, 'findIdempotency'>,
+  idempotency: IdempotencyInput | undefined,
+  error: DomainError,
+): Promise<{ kind: 'rejected'; error: DomainError } | NonNullable<PriorUse>> {
+  const prior = idempotency && (await priorUse(store, idempotency));
+  return prior ?? { kind: 'rejected', error };
 }
 
 /**

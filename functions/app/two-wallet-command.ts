@@ -29,7 +29,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
-import { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
+import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { readAll, readWallet } from './read-events.ts';
 import { indexChangesOf } from './trading-index.ts';
@@ -146,9 +146,9 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
     for (const [index, part] of write.wallets.entries()) {
       const { head, state } = read[index] as { head: StreamHead; state: WalletState };
       const commands = part.command(state);
-      if (isDomainError(commands)) return { kind: 'rejected', error: commands };
+      if (isDomainError(commands)) return refusal(deps.store, write.idempotency, commands);
       const events = decideInTurn(part.walletId, head, state, commands, write.stamp);
-      if (isDomainError(events)) return { kind: 'rejected', error: events };
+      if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
       indexChanges.push(...indexChangesOf(part.walletId, state, events));
     }

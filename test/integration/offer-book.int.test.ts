@@ -3,8 +3,11 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultRetryPolicy } from '#app/command-handler.ts';
+import { sweepExpiries } from '#app/expiry-sweep.ts';
+import { holdAction } from '#app/holds.ts';
 import { acceptOffer, cancelOffer, openOffer } from '#app/offers.ts';
 import { listOffers } from '#app/queries/offer-book.ts';
+import { readWallet } from '#app/read-events.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { expiryBucket, expiryPk, offerBookPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
@@ -158,5 +161,75 @@ describe('offer book on DynamoDB Local', () => {
       entries: [{ walletId: 'book-s3', holdId: soon, expiresAtMs: T0 + 10_000_000 + 30_000 }],
       more: false,
     });
+  });
+
+  it('writes index items only with their events: an append that loses its version writes none', async () => {
+    const head = await store.head('book-race', 0);
+    const listing = {
+      offerId: 'book-race.x',
+      seller: 'book-race',
+      asset: 'points' as const,
+      amount: 5n,
+      price: { asset: 'money' as const, amount: 5n },
+      expiresAtMs: T0 + 999_000_000,
+      status: 'open' as const,
+    };
+    const event = (eventId: string) => ({
+      type: 'TransferredIn' as const,
+      data: { transferId: eventId, asset: 'points' as const, amount: 1n, from: 'x', occurredAtMs: 0 },
+      eventId,
+      recordedAtMs: 0,
+    });
+    await store.append({ walletId: 'book-race', lane: 0, expected: head, events: [event('winner')] });
+    await expect(
+      store.append({
+        walletId: 'book-race',
+        lane: 0,
+        expected: head,
+        events: [event('loser')],
+        index: [
+          { kind: 'offer', offer: listing },
+          {
+            kind: 'expiry',
+            entry: { walletId: 'book-race', holdId: 'book-race.x', expiresAtMs: listing.expiresAtMs },
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ name: 'VersionConflictError' });
+    const open = await partition(offerBookPk('points', 'open'));
+    expect(open.map((item) => item.offerId)).not.toContain('book-race.x');
+    expect(await partition(expiryPk(expiryBucket(listing.expiresAtMs)))).toEqual([]);
+  });
+
+  it('sweeps a due hold on DynamoDB Local: the decider ends it, the entry goes, the mark moves on', async () => {
+    now = T0 + 50_000_000;
+    await credit('book-sweep', 'points', 100n);
+    const held = await holdAction(
+      deps(),
+      {
+        walletId: 'book-sweep',
+        idempotency: key(),
+        respond: (_events, { holdId }) => ({ statusCode: 201, body: holdId }),
+      },
+      { kind: 'place', asset: 'points', amount: 30n, expiresInMs: 90_000 },
+    );
+    if (held.kind !== 'recorded') throw new Error(held.kind);
+    const holdId = held.response.body;
+    const sweepAt = (atMs: number) =>
+      sweepExpiries({ ...deps(), expiries: index, clock: { nowMs: () => atMs } });
+    // Holds of the tests above expired long ago: the first sweep catches up on them (from the mark).
+    await sweepAt(now + 89_999);
+    expect(await sweepAt(now + 89_999)).toEqual({ expired: 0, ended: 0, left: 0 });
+    expect(await sweepAt(now + 90_000)).toEqual({ expired: 1, ended: 0, left: 0 });
+    expect(await sweepAt(now + 90_000)).toEqual({ expired: 0, ended: 0, left: 0 });
+    const released = (await readWallet(store, 'book-sweep')).filter((event) => event.type === 'HoldReleased');
+    expect(released).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ holdId, reason: 'expired', amount: 30n }) }),
+    ]);
+    expect(await partition(expiryPk(expiryBucket(now + 90_000)))).toEqual([]);
+    const mark = await partition('EXPIRY');
+    expect(mark).toEqual([
+      expect.objectContaining({ sk: 'SWEPT', bucket: String(expiryBucket(now + 90_000) - 5) }),
+    ]);
   });
 });

@@ -82,10 +82,11 @@ export class DynamoEventStore implements EventStore {
 
   async append(request: AppendRequest): Promise<AppendOutcome> {
     const { walletId, lane, expected, events, idempotency } = request;
-    if (events.length === 0 || events.length + indexItemCount(request.index) > EVENTS_PER_APPEND_MAX) {
-      throw new Error(
-        `append: 1 to ${EVENTS_PER_APPEND_MAX} events and index items per call, got ${events.length}`,
-      );
+    if (events.length === 0 || events.length > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`append: 1 to ${EVENTS_PER_APPEND_MAX} events per call, got ${events.length}`);
+    }
+    if (events.length + indexItemCount(request.index) > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`append: ${EVENTS_PER_APPEND_MAX} events and index items at most per call`);
     }
     if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
     let prevHash = expected.hash;
