@@ -117,12 +117,11 @@ describe('structured mode', () => {
     expect(queuedEvent()).toMatchObject({ id: 'str-1', subject: 'w1', data: { answerId: 'a-1' } });
   });
 
-  it('refuses an array sent as one structured event, and queues nothing', async () => {
-    const body = JSON.stringify([like('str-2').toJSON()]);
+  it('takes an array sent with the structured type as a batch, as Tally always has', async () => {
+    const body = JSON.stringify([like('str-2').toJSON(), like('str-3').toJSON()]);
     const response = await post(body, { 'content-type': 'application/cloudevents+json' });
-    expect(response.statusCode).toBe(400);
-    expect(problemOf(response).type).toBe('/problems/invalid-event');
-    expect(sent).toEqual([]);
+    expect(response.statusCode, response.body).toBe(202);
+    expect(sent.map((event) => event.id)).toEqual(['str-2', 'str-3']);
   });
 });
 
