@@ -83,8 +83,6 @@ export interface Violation {
 export const KNOWN_ISSUES: Record<string, string> = {
   'correction-below-floor':
     "issue 11: a correction that voids or lowers a deposit (or a fact's points) already spent or held is not checked against the floor",
-  'racing-twin-refused':
-    'issue 11: two requests with one Idempotency-Key at once: one commits, the other, deciding after it, is refused (409 insufficient-funds) instead of answered as a replay; handleTwoWalletCommand (and handleCommand) should look the key up again before answering a refusal',
 };
 
 export interface WorldOptions {
