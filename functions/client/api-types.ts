@@ -96,7 +96,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The offer book: offers of one asset and status */
+        get: operations["getOffers"];
         put?: never;
         /** Offer a lot for a price (the seller's lot is held) */
         post: operations["postOffers"];
@@ -151,6 +152,270 @@ export type paths = {
         put?: never;
         /** Withdraw an offer */
         post: operations["postOffersCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy points with cash (a payment intent at the provider)
+         * @description The payment is recorded as pending; the points are credited when the provider's webhook says it succeeded. The answer carries what the buyer's client does next: a `clientSecret` or a `redirectUrl`.
+         */
+        post: operations["postPayments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment and the events behind it */
+        get: operations["getPaymentsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pay a merchant with points plus cash (the points held, the cash an intent) */
+        post: operations["postOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order, its status and the events behind it */
+        get: operations["getOrdersById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The payment provider's signed webhook
+         * @description Public: the provider has no token, so the provider's signature over the exact raw body (and a fresh timestamp) is checked before anything is read. Each provider event takes effect once; any 2xx tells the provider to stop re-sending.
+         */
+        post: operations["postPaymentsWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a card account with a credit limit */
+        post: operations["postAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/credit-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change an account's credit limit */
+        post: operations["postAccountsCreditLimit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account: limit, owed, pending and available */
+        get: operations["getAccountsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's balance (as `GET /accounts/{account_id}`) */
+        get: operations["getAccountsBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's statement, newest first */
+        get: operations["getAccountsTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide an authorization (approved or declined, with reasons) */
+        post: operations["postAccountsAuthorizations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/authorizations/{authorization_id}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Capture an approved authorization (all or part) */
+        post: operations["postAccountsAuthorizationsCapture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/authorizations/{authorization_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void an approved authorization */
+        post: operations["postAccountsAuthorizationsVoid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a payment towards what the account owes */
+        post: operations["postAccountsPayments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/payments/{payment_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return (reverse) a payment
+         * @description A return that arrives before its payment is parked and applied when the payment comes.
+         */
+        post: operations["postAccountsPaymentsReturn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -422,6 +687,60 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Parked (dead-lettered) messages and why, without taking them out */
+        get: operations["getDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every parked message back (after the cause is fixed)
+         * @description A redriven CloudEvent that already took effect is a replay, never a second count.
+         */
+        post: operations["postDeadLettersRedrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one parked message back to the queue it came from */
+        post: operations["postDeadLettersRedriveById"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/wallets/{wallet_id}/corrections": {
         parameters: {
             query?: never;
@@ -477,6 +796,41 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AccountBalance: {
+            accountId: string;
+            /** @description exact decimal, at most 2 places */
+            creditLimit: number;
+            /** @description what is owed */
+            balance: number;
+            /** @description approved authorizations not yet captured */
+            pending: number;
+            /** @description exact decimal, at most 2 places */
+            available: number;
+            currency: string;
+            version: number;
+        };
+        Authorization: {
+            authorizationId: string;
+            accountId: string;
+            /** @description exact decimal, at most 2 places */
+            amount: number;
+            currency: string;
+            merchant: {
+                id: string;
+                name?: string;
+                mcc: string;
+            };
+            /** @description `approved` or `declined` */
+            decision: string;
+            reasons: unknown[];
+            ruleSetVersion: number;
+            /** @description exact decimal, at most 2 places */
+            available: number;
+            /** @description approved only */
+            expiresAt?: string;
+            /** @description ISO 8601 / RFC 3339 time, UTC */
+            decidedAt: string;
+        };
         Wallet: {
             walletId: string;
             /** @description exact decimal, at most 2 places */
@@ -1137,6 +1491,95 @@ export interface operations {
             };
         };
     };
+    getOffers: {
+        parameters: {
+            query?: {
+                /** @description The asset offered (default `points`). */
+                asset?: "money" | "points";
+                /** @description Offers with this status (default `open`). */
+                status?: "open" | "filled" | "cancelled" | "expired";
+                /** @description Page size, 1–200 (default 50). */
+                limit?: string;
+                /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of offers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        asset: "money" | "points";
+                        status: string;
+                        offers: {
+                            offerId: string;
+                            seller: string;
+                            /** @enum {string} */
+                            asset: "money" | "points";
+                            /** @description money: decimal text; points: whole number */
+                            amount: string | number;
+                            price: {
+                                /** @enum {string} */
+                                asset: "money" | "points";
+                                /** @description money: decimal text; points: whole number */
+                                amount: string | number;
+                            };
+                            status: string;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            expiresAt: string;
+                            buyer?: string;
+                        }[];
+                        /** @description opaque; pass it back as `cursor` for the next page; null on the last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `invalid-query`: A query parameter the route does not know. `invalid-asset`: `asset` is neither `money` nor `points`. `invalid-status`: `status` is not one of the listed statuses. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postOffers: {
         parameters: {
             query?: never;
@@ -1560,6 +2003,1794 @@ export interface operations {
             };
             /** @description `offer-not-open`: The offer was accepted, cancelled or expired. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPayments: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "wallet": "walletID001",
+                 *       "points": 500
+                 *     }
+                 */
+                "application/json": {
+                    wallet: string;
+                    points: number | string;
+                    currency?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Pending at the provider */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paymentId: string;
+                        wallet: string;
+                        purpose: string;
+                        status: string;
+                        points: number;
+                        amount: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        provider: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        createdAt: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        settledAt?: string;
+                        /** @constant */
+                        refundDue?: true;
+                        /** @description confirm the payment with it (Stripe) */
+                        clientSecret?: string;
+                        /** @description or send the buyer here */
+                        redirectUrl?: string;
+                    };
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `unsupported-currency`: A currency other than the ledger's. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. `payment-mismatch`: The payment exists with other terms. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-provider-refused`: The payment provider refused to create the payment; nothing was recorded. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-provider-unavailable`: The payment provider could not be reached; nothing was recorded. Retry with the same key. `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paymentId: string;
+                        wallet: string;
+                        purpose: string;
+                        status: string;
+                        points: number;
+                        amount: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        provider: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        createdAt: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        settledAt?: string;
+                        /** @constant */
+                        refundDue?: true;
+                        history: {
+                            eventId: string;
+                            type: string;
+                            walletId: string;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            recordedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-not-found`: No payment (or order) has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrders: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "wallet": "walletID001",
+                 *       "merchant": "shop-1",
+                 *       "amount": "25.00",
+                 *       "points": 1000
+                 *     }
+                 */
+                "application/json": {
+                    wallet: string;
+                    merchant: string;
+                    amount: number | string;
+                    points: number | string;
+                    currency?: string;
+                    expiresInSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Pending at the provider */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orderId: string;
+                        paymentId: string;
+                        wallet: string;
+                        merchant: string;
+                        amount: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        points: number;
+                        pointsValue: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        cash: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        status: string;
+                        paymentStatus: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        expiresAt: string;
+                        /** @constant */
+                        refundDue?: true;
+                        /** @description confirm the payment with it (Stripe) */
+                        clientSecret?: string;
+                        /** @description or send the buyer here */
+                        redirectUrl?: string;
+                    };
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `unsupported-currency`: A currency other than the ledger's. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient-funds`: Available (balance − held) would fall below the floor. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. `payment-mismatch`: The payment exists with other terms. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-provider-refused`: The payment provider refused to create the payment; nothing was recorded. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-provider-unavailable`: The payment provider could not be reached; nothing was recorded. Retry with the same key. `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrdersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orderId: string;
+                        paymentId: string;
+                        wallet: string;
+                        merchant: string;
+                        amount: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        points: number;
+                        pointsValue: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        cash: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        status: string;
+                        paymentStatus: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        expiresAt: string;
+                        /** @constant */
+                        refundDue?: true;
+                        history: {
+                            eventId: string;
+                            type: string;
+                            walletId: string;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            recordedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-not-found`: No payment (or order) has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPaymentsWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Received (applied, already applied, or ignored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        received: true;
+                        paymentId: string;
+                        status: string;
+                    } | {
+                        /** @constant */
+                        received: true;
+                        ignored: string;
+                    };
+                };
+            };
+            /** @description `unreadable-webhook`: The webhook is signed but not an event this API can read; nothing was changed. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-webhook-signature`: The webhook signature is missing, wrong or not fresh; nothing was changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-not-found`: No payment (or order) has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-mismatch`: The payment exists with other terms. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccounts: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "accountId": "card-001",
+                 *       "creditLimit": "500.00",
+                 *       "currency": "EUR"
+                 *     }
+                 */
+                "application/json": {
+                    accountId: string;
+                    creditLimit: number | string;
+                    currency: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Open already with these terms: the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description Opened: the events recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        recorded: ({
+                            eventId: string;
+                            type: string;
+                            lane: number;
+                            version: number;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            recordedAt: string;
+                            /** @description shown to service and admin callers only */
+                            idempotencyKey?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            correctedBy?: string[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        eventId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-credit-limit`: A credit limit below zero. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-exists`: The account is open with other terms; change its limit instead. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsCreditLimit: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "creditLimit": "750.00"
+                 *     }
+                 */
+                "application/json": {
+                    creditLimit: number | string;
+                };
+            };
+        };
+        responses: {
+            /** @description The limit is that already: the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description Changed: the events recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        recorded: ({
+                            eventId: string;
+                            type: string;
+                            lane: number;
+                            version: number;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            recordedAt: string;
+                            /** @description shown to service and admin callers only */
+                            idempotencyKey?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            correctedBy?: string[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        eventId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-credit-limit`: A credit limit below zero. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountsBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountsTransactions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50). */
+                limit?: string;
+                /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of statement lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        transactions: {
+                            kind: string;
+                            status?: string;
+                            event: {
+                                eventId: string;
+                                type: string;
+                                lane: number;
+                                version: number;
+                                /** @description ISO 8601 / RFC 3339 time, UTC */
+                                recordedAt: string;
+                                /** @description shown to service and admin callers only */
+                                idempotencyKey?: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                correctedBy?: string[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description opaque; pass it back as `cursor` for the next page; null on the last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsAuthorizations: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": "42.00",
+                 *       "merchant": {
+                 *         "id": "shop-1",
+                 *         "name": "Shop",
+                 *         "mcc": "5411"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    amount: number | string;
+                    currency?: string;
+                    merchant: {
+                        id: string;
+                        name?: string;
+                        mcc: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Decided already as asked: the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description Decided (a decline is a decision too) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Authorization"];
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `unsupported-currency`: A currency other than the ledger's. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `authorization-exists`: An authorization with this id exists with other terms. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsAuthorizationsCapture: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                account_id: string;
+                authorization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": "40.00"
+                 *     }
+                 */
+                "application/json": {
+                    amount?: number | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Captured (or, when it was already, the balance) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizationId: string;
+                        accountId: string;
+                        /** @enum {string} */
+                        status: "captured" | "voided";
+                        /** @description exact decimal, at most 2 places */
+                        amount: number;
+                        /** @description exact decimal, at most 2 places */
+                        released?: number;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        occurredAt: string;
+                    } | components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-authorization-id`: The path names no authorization. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. `authorization-not-found`: The account has no authorization with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `authorization-declined`: The authorization was declined: there is nothing to capture or void. `hold-not-active`: The hold was captured, released or expired. `insufficient-funds`: Available (balance − held) would fall below the floor. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsAuthorizationsVoid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                account_id: string;
+                authorization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Voided (or, when it was already, the balance) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizationId: string;
+                        accountId: string;
+                        /** @enum {string} */
+                        status: "captured" | "voided";
+                        /** @description exact decimal, at most 2 places */
+                        amount: number;
+                        /** @description exact decimal, at most 2 places */
+                        released?: number;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        occurredAt: string;
+                    } | components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-authorization-id`: The path names no authorization. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. `authorization-not-found`: The account has no authorization with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `authorization-declined`: The authorization was declined: there is nothing to capture or void. `hold-not-active`: The hold was captured, released or expired. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsPayments: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "paymentId": "pay-001",
+                 *       "amount": "100.00"
+                 *     }
+                 */
+                "application/json": {
+                    paymentId: string;
+                    amount: number | string;
+                };
+            };
+        };
+        responses: {
+            /** @description This payment is known already: the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description Applied */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paymentId: string;
+                        accountId: string;
+                        /** @description exact decimal, at most 2 places */
+                        amount: number;
+                        reason?: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        occurredAt: string;
+                    } | ({
+                        accountId: string;
+                        recorded: ({
+                            eventId: string;
+                            type: string;
+                            lane: number;
+                            version: number;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            recordedAt: string;
+                            /** @description shown to service and admin callers only */
+                            idempotencyKey?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            correctedBy?: string[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        eventId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-amount`: An amount that is not a positive decimal with at most 2 places. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-exists`: The payment id was submitted with another amount. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsPaymentsReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                account_id: string;
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "insufficient funds at the bank"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Returned already as asked: the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBalance"];
+                };
+            };
+            /** @description Returned, or parked until the payment arrives */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paymentId: string;
+                        accountId: string;
+                        /** @description exact decimal, at most 2 places */
+                        amount: number;
+                        reason?: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        occurredAt: string;
+                    } | ({
+                        accountId: string;
+                        recorded: ({
+                            eventId: string;
+                            type: string;
+                            lane: number;
+                            version: number;
+                            /** @description ISO 8601 / RFC 3339 time, UTC */
+                            recordedAt: string;
+                            /** @description shown to service and admin callers only */
+                            idempotencyKey?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            correctedBy?: string[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        eventId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-payment-id`: The path names no payment. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account-not-found`: No card account with this id was opened. `payment-not-found`: No payment (or order) has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-returned`: The payment was returned already (or its return is waiting for it). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2934,6 +5165,241 @@ export interface operations {
                 };
             };
             /** @description `job-not-found`: No job of this kind has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description One dead-letter queue (default: every one this deployment has). */
+                queue?: "events" | "jobs";
+                /** @description Per queue, 1–500 (default 50). */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The parked messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        letters: {
+                            id: string;
+                            /** @enum {string} */
+                            queue: "events" | "jobs";
+                            code: string | null;
+                            reason: string;
+                            receiveCount: number;
+                            parkedAt: string | null;
+                            attributes: {
+                                [key: string]: unknown;
+                            };
+                            /** @description the message as it arrived */
+                            body: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid-queue`: `queue` is neither `events` nor `jobs`. `invalid-limit`: `limit` is not a whole number from 1 to 200. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dead-letter-queue-not-found`: This deployment has no such dead-letter queue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDeadLettersRedrive: {
+        parameters: {
+            query?: {
+                /** @description One dead-letter queue (default: every one this deployment has). */
+                queue?: "events" | "jobs";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was redriven */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: {
+                            /** @enum {string} */
+                            queue: "events" | "jobs";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid-queue`: `queue` is neither `events` nor `jobs`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dead-letter-queue-not-found`: This deployment has no such dead-letter queue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDeadLettersRedriveById: {
+        parameters: {
+            query?: {
+                /** @description One dead-letter queue (default: every one this deployment has). */
+                queue?: "events" | "jobs";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redriven */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: {
+                            /** @enum {string} */
+                            queue: "events" | "jobs";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid-queue`: `queue` is neither `events` nor `jobs`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dead-letter-queue-not-found`: This deployment has no such dead-letter queue. `dead-letter-not-found`: No parked message has this id. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -3,6 +3,11 @@ import { page, versionParam } from './params.ts';
 import * as body from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
 
+const queueParam = {
+  schema: z.enum(['events', 'jobs']),
+  description: 'One dead-letter queue (default: every one this deployment has).',
+};
+
 /** Rule sets and jobs: the routes operators use. */
 export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>> = {
   'GET /rules': {
@@ -61,5 +66,31 @@ export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     summary: "A backtest job's progress and totals",
     responses: { 200: { description: 'The job', schema: body.jobReport } },
     problems: ['job-not-found'],
+  },
+  'GET /dead-letters': {
+    tag: 'operations',
+    summary: 'Parked (dead-lettered) messages and why, without taking them out',
+    query: {
+      queue: queueParam,
+      limit: { schema: z.string().regex(/^\d+$/), description: 'Per queue, 1–500 (default 50).' },
+    },
+    responses: { 200: { description: 'The parked messages', schema: body.deadLetters } },
+    problems: ['invalid-queue', 'invalid-limit', 'dead-letter-queue-not-found'],
+  },
+  'POST /dead-letters/{id}/redrive': {
+    tag: 'operations',
+    operationId: 'postDeadLettersRedriveById',
+    summary: 'Send one parked message back to the queue it came from',
+    query: { queue: queueParam },
+    responses: { 200: { description: 'Redriven', schema: body.redriven } },
+    problems: ['invalid-queue', 'dead-letter-queue-not-found', 'dead-letter-not-found'],
+  },
+  'POST /dead-letters/redrive': {
+    tag: 'operations',
+    summary: 'Send every parked message back (after the cause is fixed)',
+    description: 'A redriven CloudEvent that already took effect is a replay, never a second count.',
+    query: { queue: queueParam },
+    responses: { 200: { description: 'What was redriven', schema: body.redriven } },
+    problems: ['invalid-queue', 'dead-letter-queue-not-found'],
   },
 };

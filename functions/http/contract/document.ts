@@ -140,7 +140,7 @@ function operation(
   if (contract === undefined)
     success.default = { description: 'Not yet described (no contract in functions/http/contract)' };
   return {
-    operationId: operationId(route),
+    operationId: contract?.operationId ?? operationId(route),
     summary: contract?.summary ?? spec.description,
     ...(contract?.description === undefined ? {} : { description: contract.description }),
     tags: [contract?.tag ?? spec.name],

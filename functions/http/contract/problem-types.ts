@@ -113,4 +113,61 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
   'rule-set-text-mismatch': { status: 409, meaning: "The file's hash is not the hash the dry run used." },
   'publish-conflict': { status: 409, meaning: 'Other publishes kept winning the race; retry.' },
   'from-version-needs-wallet': { status: 422, meaning: '`fromVersion` needs a `walletId`.' },
+  // Card accounts.
+  'account-not-found': { status: 404, meaning: 'No card account with this id was opened.' },
+  'account-exists': {
+    status: 409,
+    meaning: 'The account is open with other terms; change its limit instead.',
+  },
+  'invalid-credit-limit': { status: 400, meaning: 'A credit limit below zero.' },
+  'invalid-authorization-id': { status: 400, meaning: 'The path names no authorization.' },
+  'authorization-exists': { status: 409, meaning: 'An authorization with this id exists with other terms.' },
+  'authorization-not-found': { status: 404, meaning: 'The account has no authorization with this id.' },
+  'authorization-declined': {
+    status: 409,
+    meaning: 'The authorization was declined: there is nothing to capture or void.',
+  },
+  'invalid-payment-id': { status: 400, meaning: 'The path names no payment.' },
+  'payment-exists': { status: 409, meaning: 'The payment id was submitted with another amount.' },
+  'payment-returned': {
+    status: 409,
+    meaning: 'The payment was returned already (or its return is waiting for it).',
+  },
+  'invalid-account-event': {
+    status: 400,
+    meaning: 'An `account.*` / `payment.*` CloudEvent of an unknown type or with bad data.',
+  },
+  // Payments and orders.
+  'payment-not-found': { status: 404, meaning: 'No payment (or order) has this id.' },
+  'payment-mismatch': { status: 422, meaning: 'The payment exists with other terms.' },
+  'unsupported-currency': { status: 400, meaning: "A currency other than the ledger's." },
+  'payment-provider-refused': {
+    status: 502,
+    meaning: 'The payment provider refused to create the payment; nothing was recorded.',
+  },
+  'payment-provider-unavailable': {
+    status: 503,
+    meaning: 'The payment provider could not be reached; nothing was recorded. Retry with the same key.',
+  },
+  'invalid-webhook-signature': {
+    status: 401,
+    meaning: 'The webhook signature is missing, wrong or not fresh; nothing was changed.',
+  },
+  'unreadable-webhook': {
+    status: 400,
+    meaning: 'The webhook is signed but not an event this API can read; nothing was changed.',
+  },
+  // The offer book.
+  'invalid-query': { status: 400, meaning: 'A query parameter the route does not know.' },
+  'invalid-asset': { status: 400, meaning: '`asset` is neither `money` nor `points`.' },
+  'invalid-status': { status: 400, meaning: '`status` is not one of the listed statuses.' },
+  // Dead letters.
+  'invalid-queue': { status: 400, meaning: '`queue` is neither `events` nor `jobs`.' },
+  'dead-letter-queue-not-found': { status: 404, meaning: 'This deployment has no such dead-letter queue.' },
+  'dead-letter-not-found': { status: 404, meaning: 'No parked message has this id.' },
+  // The local server only.
+  'rate-limited': {
+    status: 429,
+    meaning: "The local server's rate limit: too many requests from this client; see `Retry-After`.",
+  },
 };

@@ -76,7 +76,7 @@ export const awards = z.strictObject({
   nextCursor: cursor,
 });
 
-const auditEvent = z.looseObject({
+export const auditEvent = z.looseObject({
   eventId: z.string(),
   type: z.string(),
   lane: z.number().int(),
@@ -167,6 +167,12 @@ const offerFields = {
   buyer: z.string().optional(),
 };
 export const offer = z.strictObject(offerFields);
+export const offerBook = z.strictObject({
+  asset,
+  status: z.string(),
+  offers: z.array(offer),
+  nextCursor: cursor,
+});
 export const offerWithHistory = z.strictObject({
   ...offerFields,
   history: z.array(
@@ -240,4 +246,23 @@ export const correction = z.looseObject({
   compensations: z.array(z.record(z.string(), z.unknown())),
   before: z.record(z.string(), z.unknown()),
   after: z.record(z.string(), z.unknown()),
+});
+
+export const deadLetters = z.strictObject({
+  letters: z.array(
+    z.strictObject({
+      id: z.string(),
+      queue: z.enum(['events', 'jobs']),
+      code: z.string().nullable(),
+      reason: z.string(),
+      receiveCount: z.number().int(),
+      parkedAt: isoTime.nullable(),
+      attributes: z.record(z.string(), z.unknown()),
+      body: z.string().describe('the message as it arrived'),
+    }),
+  ),
+});
+
+export const redriven = z.strictObject({
+  redriven: z.array(z.strictObject({ queue: z.enum(['events', 'jobs']), id: z.string() })),
 });

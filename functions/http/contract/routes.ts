@@ -8,6 +8,7 @@ import { acceptBody, openBody } from '../offers-json.ts';
 import { replayBody } from '../replay-body.ts';
 import { transferBody } from '../transfers-json.ts';
 import { ADMIN_ROUTE_CONTRACTS } from './admin-routes.ts';
+import { MONEY_ROUTE_CONTRACTS } from './money-routes.ts';
 import { asOfParam, booleanParam, knownAtParam, page } from './params.ts';
 import * as body from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
@@ -191,6 +192,20 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
     responses: { 201: { description: 'Open', schema: body.offer } },
     problems: ['insufficient-funds', 'missing-idempotency-key', 'idempotency-key-reused', 'contended'],
   },
+  'GET /offers': {
+    tag: 'trading',
+    summary: 'The offer book: offers of one asset and status',
+    query: {
+      asset: { schema: z.enum(['money', 'points']), description: 'The asset offered (default `points`).' },
+      status: {
+        schema: z.enum(['open', 'filled', 'cancelled', 'expired']),
+        description: 'Offers with this status (default `open`).',
+      },
+      ...page,
+    },
+    responses: { 200: { description: 'A page of offers', schema: body.offerBook } },
+    problems: ['invalid-query', 'invalid-asset', 'invalid-status', 'invalid-limit', 'invalid-cursor'],
+  },
   'GET /offers/{offer_id}': {
     tag: 'trading',
     summary: 'An offer and the events behind it',
@@ -296,5 +311,6 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
       200: { description: 'An HTML page (no CDN)', schema: z.string(), contentType: 'text/html' },
     },
   },
+  ...MONEY_ROUTE_CONTRACTS,
   ...ADMIN_ROUTE_CONTRACTS,
 };

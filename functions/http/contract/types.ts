@@ -8,6 +8,8 @@ import type * as z from 'zod';
  */
 export interface RouteContract {
   summary: string;
+  /** When the generated one (document.ts operationId) would name two routes alike. */
+  operationId?: string;
   /** Markdown: what the route does that the summary cannot say. */
   description?: string;
   /** Groups routes on the reference page (`/docs`). */
