@@ -77,7 +77,7 @@ export function authBanner(mode: LocalAuthMode, env: NodeJS.ProcessEnv): string 
   const adminToken = Boolean(env[ENV.adminToken]);
   if (mode === 'jwt') {
     return (
-      'AUTH ON (--auth): every route but /health needs a JWT with its scope from the local dev issuer ' +
+      'AUTH ON (--auth): every route but the public ones (/health, /openapi.json, /docs, the signed payment webhook) needs a JWT with its scope from the local dev issuer ' +
       `(npx tally token --scope …)${adminToken ? '; admin routes also take TALLY_ADMIN_TOKEN' : ''}.`
     );
   }

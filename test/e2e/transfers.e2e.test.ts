@@ -51,7 +51,7 @@ async function details(walletId: string): Promise<string> {
   return (await fetch(`${runtime.url}/details/${walletId}`)).text();
 }
 
-describe('POST /transfers', () => {
+describe('POST /transfers', { timeout: 60_000 }, () => {
   it('moves money from w1 to w2: 201, both balances move, /details shows the money balance', async () => {
     const [w1, w2] = [unique('w1'), unique('w2')];
     await deposit(w1, '100.50');
