@@ -139,6 +139,7 @@ function caseArbitrary(pools: FuzzPools): Arbitrary<AuthCase> {
   return fc
     .record({
       route: fc.constantFrom(...ROUTES),
+      walletRoute: fc.constantFrom(...ROUTES.filter((candidate) => walletOf(candidate))),
       kind: fc.constantFrom<TokenKind>(...(Object.keys(DENIED) as TokenKind[]), 'valid', 'valid', 'valid'),
       walletId: fc.constantFrom(...WALLETS),
       extraScopes: fc.subarray(SCOPES, { maxLength: 3 }),
@@ -155,9 +156,10 @@ function caseArbitrary(pools: FuzzPools): Arbitrary<AuthCase> {
         ),
       ),
     })
-    .chain(({ route, kind, walletId, ...rest }) => {
-      // Another wallet can only be named where the route names a wallet we chose.
-      const tokenKind: TokenKind = kind === 'other-wallet' && !walletOf(route) ? 'wrong-scope' : kind;
+    .chain(({ route: drawn, kind: tokenKind, walletId, walletRoute, ...rest }) => {
+      // Another wallet can only be named where the route names a wallet we chose: an other-wallet
+      // case takes a wallet route, so every kind keeps its share as routes without a wallet are added.
+      const route = tokenKind === 'other-wallet' && !walletOf(drawn) ? walletRoute : drawn;
       return bodyArbitrary(route, pools, walletId).map((body) => ({
         route,
         kind: tokenKind,
