@@ -51,12 +51,15 @@ const points = async (walletId: string): Promise<number> => {
 
 describe('dead letters, listed and redriven', () => {
   it('lists a trade the shipped rules fail on, with its reason; redrive puts it back (and it fails again, visibly)', async () => {
+    // A qty that is text: the shipped trade-volume rule guards a missing qty (has()), not a wrong type.
     await post({
       specversion: '1.0',
       id: 'trade-no-data',
       source: 'dl-e2e',
       type: 'trade',
       subject: 'dl-w1',
+      datacontenttype: 'application/json',
+      data: { qty: 'ten' },
     });
     const letters = await listLetters();
     const letter = letters.find((candidate) => candidate.body.includes('trade-no-data'));

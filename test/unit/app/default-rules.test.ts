@@ -25,4 +25,15 @@ describe('DEFAULT_RULES_TEXT', () => {
       sticky: true,
     });
   });
+
+  it('guards its optional keys: a trade without data or without qty earns nothing and does not fail', () => {
+    const compiled = compileRuleSet(DEFAULT_RULES_TEXT, { hash: sha256Hex, source: DEFAULT_RULES_SOURCE });
+    if (!compiled.ok) throw new Error(`does not compile: ${JSON.stringify(compiled.errors)}`);
+    const trade = { id: 't-1', source: 'qa', type: 'trade', subject: 'w1', time: '2026-12-06T10:00:00Z' };
+    expect(compiled.ruleSet.evaluate(trade)).toEqual([]);
+    expect(compiled.ruleSet.evaluate({ ...trade, data: {} })).toEqual([]);
+    expect(compiled.ruleSet.evaluate({ ...trade, data: { qty: 9 } })).toEqual([]);
+    const awards = compiled.ruleSet.evaluate({ ...trade, data: { qty: 12 } });
+    expect(awards.map((award) => [award.ruleId, award.points])).toEqual([['trade-volume', 60n]]);
+  });
 });

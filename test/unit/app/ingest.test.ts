@@ -160,11 +160,17 @@ describe('ingestEvent: facts and rules', () => {
     expect(await store.findIdempotency('ce-1')).toBeUndefined();
   });
 
-  it('rejects a fact missing the key a rule reads (no_such_key), and writes nothing', async () => {
-    const outcome = await ingestEvent(deps, cloudEvent({ type: 'trade', data: {} }));
+  it('rejects a fact whose data a rule cannot evaluate (a text qty), and writes nothing', async () => {
+    const outcome = await ingestEvent(deps, cloudEvent({ type: 'trade', data: { qty: 'ten' } }));
     expect(outcome).toMatchObject({ kind: 'rejected', error: { code: 'rule_failed' } });
-    expect(outcome.kind === 'rejected' && outcome.error.detail).toContain('no_such_key');
+    expect(outcome.kind === 'rejected' && outcome.error.detail).toContain('no such overload');
     expect(store.eventCount()).toBe(0);
+  });
+
+  it('records a fact without the optional key the shipped rule guards (has(data.qty)), awarding nothing', async () => {
+    const outcome = recorded(await ingestEvent(deps, cloudEvent({ type: 'trade', data: {} })));
+    expect(outcome.points).toBe(0n);
+    expect(store.eventCount()).toBe(1);
   });
 });
 

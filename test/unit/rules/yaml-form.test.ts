@@ -19,7 +19,7 @@ describe('the shipped rule set, rules/tally.rules.yaml', () => {
     expect(ruleSet.ruleSet.rules[1]).toMatchObject({
       id: 'trade-volume',
       explicitId: true,
-      condition: 'event_type == "trade" && data.qty >= 10',
+      condition: 'event_type == "trade" && has(data.qty) && data.qty >= 10',
       points: 'data.qty * 5',
     });
   });
@@ -30,7 +30,7 @@ describe('the shipped rule set, rules/tally.rules.yaml', () => {
     expect(ruleSet.ruleSet.evaluate(fact('trade', { qty: 20 }))).toEqual([
       {
         ruleId: 'trade-volume',
-        ruleTextHash: sha256('event_type=="trade"&&data.qty>=10, data.qty*5'),
+        ruleTextHash: sha256('event_type=="trade"&&has(data.qty)&&data.qty>=10, data.qty*5'),
         points: 100n,
         description: '5 points per unit traded, for trades of at least 10 units',
       },
