@@ -36,8 +36,8 @@ describe('ingest-queue: permanent failures go to the DLQ with their reason; the 
       sqsRecord(body({ id: 'bad-deposit', type: 'wallet.deposit', data: { amount: '1.234' } }), {
         messageId: 'm-deposit',
       }),
-      // The shipped trade rule reads data.qty; a trade without it fails the rule.
-      sqsRecord(body({ id: 'bad-trade', type: 'trade', data: {} }), { messageId: 'm-rule' }),
+      // The shipped trade rule compares data.qty with a number; a text qty fails the rule.
+      sqsRecord(body({ id: 'bad-trade', type: 'trade', data: { qty: 'ten' } }), { messageId: 'm-rule' }),
       sqsRecord(body({ id: 'ok-2', type: 'wallet.deposit', data: { amount: '12.50' } }), {
         messageId: 'm-ok-2',
       }),
