@@ -11,6 +11,7 @@ import {
   type DevIssuer,
   loadDevIssuer,
 } from '../../functions/adapters/local/dev-issuer.ts';
+import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
 import type { HttpReply } from '../../functions/adapters/local/http-reply.ts';
 import { createLocalAuthorizer } from '../../functions/adapters/local/local-authorizer.ts';
 import { FUNCTIONS, isAdminRoute, type RouteSpec } from '../../lib/wiring.ts';
@@ -160,7 +161,12 @@ function caseArbitrary(pools: FuzzPools): Arbitrary<AuthCase> {
       // Another wallet can only be named where the route names a wallet we chose: an other-wallet
       // case takes a wallet route, so every kind keeps its share as routes without a wallet are added.
       const route = tokenKind === 'other-wallet' && !walletOf(drawn) ? walletRoute : drawn;
-      return bodyArbitrary(route, pools, walletId).map((body) => ({
+      // Bodies within the limit: an oversized one is refused 413 after the authorizer and before
+      // the handler, which is where a token's wallets are checked (the main fuzz covers 413s).
+      const fitting = bodyArbitrary(route, pools, walletId).filter(
+        (body) => body.length <= REQUEST_BODY_BYTES_MAX,
+      );
+      return fitting.map((body) => ({
         route,
         kind: tokenKind,
         walletId,
