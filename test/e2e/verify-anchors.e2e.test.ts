@@ -42,7 +42,7 @@ const verify = async (walletId: string, query = '') => {
 
 /** Waits until the projector has applied `count` events of the wallet (the read-model anchor). */
 async function projected(walletId: string, count: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const { Item } = await testDocumentClient().send(
       new GetCommand({
@@ -62,7 +62,7 @@ const remove = (walletId: string, sk: string) =>
     new DeleteCommand({ TableName: runtime.tableName, Key: { pk: walletPk(walletId), sk } }),
   );
 
-describe('GET /wallets/{id}/verify anchors each lane head outside its chain', () => {
+describe('GET /wallets/{id}/verify anchors each lane head outside its chain', { timeout: 60_000 }, () => {
   it('reports a removed newest event (the chain that is left still checks)', async () => {
     for (const amount of ['1', '2', '3']) await deposit('truncated', amount);
     await projected('truncated', 3);
