@@ -82,7 +82,7 @@ module.exports = {
         pathNot:
           '^(lib/|bin/|functions/(composition|cli)/|functions/adapters/local/|functions/adapters/dynamodb/table-layout/)',
       },
-      to: { path: '^lib/wiring\\.ts$' },
+      to: { path: '^lib/wiring(-money)?\\.ts$' },
     },
     {
       name: 'runtime-not-into-tests',
