@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, killGroup, startDev } from '../support/tally-dev.ts';
 
 /**
  * Issue 15 §6: `POST /events` answers 202 once the message is in the local queue; before the
@@ -11,38 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * whole process group is killed with SIGKILL while events pour in, the runtime restarts on the
  * same data dir, and every accepted event is applied — once (250 points each, no more).
  */
-const BIN = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));
 let dataDir: string;
 const children: ChildProcess[] = [];
-
-function startDev(): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, TALLY_ADMIN_TOKEN: '', TALLY_AUTH: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // a group of its own, as `npm start` in a terminal has
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const port = /running on http:\/\/localhost:(\d+)/.exec(stdout)?.[1];
-      if (port !== undefined) resolve({ child, url: `http://127.0.0.1:${port}`, stderr: () => stderr });
-    });
-    child.once('exit', (code) => reject(new Error(`tally dev exited with ${code}:\n${stdout}\n${stderr}`)));
-  });
-}
-
-function killGroup(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    process.kill(-(child.pid ?? 0), 'SIGKILL');
-  });
-}
 
 const WALLET = 'journal-w';
 
@@ -79,20 +49,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    try {
-      process.kill(-(child.pid ?? 0), 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
-  }
+  killAll(children);
   await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('the local queue journal', { timeout: 120_000 }, () => {
   it('keeps every accepted event across a SIGKILL of the process group: each is applied once', async () => {
-    const first = await startDev();
+    const first = await startDev(dataDir, children);
     let accepted = 0;
     let attempted = 0;
     const poster = async (lane: number) => {
@@ -110,7 +73,7 @@ describe('the local queue journal', { timeout: 120_000 }, () => {
     const killedWithApplied = await points(first.url).catch(() => undefined);
     expect(killedWithApplied).toBeUndefined(); // the runtime is gone
 
-    const second = await startDev();
+    const second = await startDev(dataDir, children);
     // Each accepted event once; at most the four whose 202 was lost with the process on top.
     await expect
       .poll(() => points(second.url), { timeout: 60_000, interval: 250 })

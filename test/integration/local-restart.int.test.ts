@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, killGroup, startDev } from '../support/tally-dev.ts';
 
 /**
  * kill -9 of `tally dev`'s whole process group under load, then a restart on the same data dir
@@ -12,47 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * (DynamoDB Local, sent SIGTERM by the kernel, finishes its acknowledged writes and the restart
  * waits for it), and new deposits are projected.
  */
-const BIN = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));
 let dataDir: string;
 const children: ChildProcess[] = [];
-
-interface Dev {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-/** Starts `tally dev` on a free port and resolves with its URL once it says it is running. */
-function startDev(): Promise<Dev> {
-  const child = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, TALLY_ADMIN_TOKEN: '', TALLY_AUTH: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A group of its own, as `npm start` in a terminal has, so the test can kill the whole group.
-    detached: true,
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const port = /running on http:\/\/localhost:(\d+)/.exec(stdout)?.[1];
-      if (port !== undefined) resolve({ child, url: `http://127.0.0.1:${port}`, stderr: () => stderr });
-    });
-    child.once('exit', (code) => reject(new Error(`tally dev exited with ${code}:\n${stdout}\n${stderr}`)));
-  });
-}
-
-function killHard(dev: Dev): Promise<void> {
-  return new Promise((resolve) => {
-    dev.child.once('exit', () => resolve());
-    // The whole process group, as a closed terminal or `kill -9 -PGID` does.
-    process.kill(-(dev.child.pid ?? 0), 'SIGKILL');
-  });
-}
 
 const WALLETS = Array.from({ length: 5 }, (_, index) => `restart-${index}`);
 
@@ -80,20 +41,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch {
-        // the group is gone already
-      }
-    }
+  killAll(children);
   await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('kill -9 and restart of tally dev', { timeout: 90_000 }, () => {
   it('resumes the stream from its checkpoint: /details answers at once and counts every acknowledged deposit', async () => {
-    const first = await startDev();
+    const first = await startDev(dataDir, children);
     const acknowledged = new Map<string, number>(WALLETS.map((walletId) => [walletId, 0]));
     const writer = async (walletId: string, count: number) => {
       for (let n = 0; n < count; n++) {
@@ -110,10 +64,10 @@ describe('kill -9 and restart of tally dev', { timeout: 90_000 }, () => {
     // Under load: more deposits in flight when the process is killed.
     const inFlight = Promise.all(WALLETS.map((walletId) => writer(walletId, 50)));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await killHard(first);
+    await killGroup(first.child);
     await inFlight;
 
-    const second = await startDev();
+    const second = await startDev(dataDir, children);
     const startedMs = Date.now();
     // The stream poller picks up after its checkpoint; without one it re-delivers every record.
     await expect
