@@ -79,13 +79,11 @@ export class QueueJournal {
       const queueUrl = queueUrls.get(entry.queue);
       if (queueUrl === undefined) continue; // a queue this runtime no longer has: kept for a later start
       await client.send(new SendMessageCommand({ ...entry.input, QueueUrl: queueUrl }));
-      await this.record({
-        action: 'DeleteMessage',
-        body: { ReceiptHandle: `resent:${entry.id}` },
-        answer: {},
-      });
+      // Sent again under a new id (the hook journaled it): the old entry is done.
+      this.pendingLines.push(JSON.stringify({ op: 'deleted', ids: [entry.id] } satisfies Line));
       resent++;
     }
+    await this.flush();
     return resent;
   }
 
@@ -134,7 +132,6 @@ export class QueueJournal {
 
   private deleted(receiptHandles: string[]): Line[] {
     const ids = receiptHandles.flatMap((receipt) => {
-      if (receipt.startsWith('resent:')) return [receipt.slice('resent:'.length)];
       const id = this.receipts.get(receipt);
       this.receipts.delete(receipt);
       return id === undefined ? [] : [id];
