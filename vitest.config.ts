@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**', 'test/fuzz/**'],
+          exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**', 'test/fuzz/**', 'test/browser/**'],
         },
       },
       { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
@@ -38,6 +38,17 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], globalSetup: dynamodbLocal },
+      },
+      // Issue 14: the console in Debian's Chromium against `tally dev` (test/support/browser.ts).
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/browser-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

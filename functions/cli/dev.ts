@@ -1,6 +1,7 @@
 import * as path from 'node:path';
+import { consoleSite, ensureConsoleBuilt } from '#adapters/local/console-assets.ts';
 import type { LocalAuthMode } from '#adapters/local/local-authorizer.ts';
-import { type LocalRuntime, startLocalRuntime } from '#adapters/local/runtime.ts';
+import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ENV } from '#lib/wiring.ts';
 import {
   type Command,
@@ -107,9 +108,13 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
   io.out(authBanner(auth, io.env));
 
   const stopper = stopOnSignals(io);
+  // The console at /console: built first when console/ changed since the last build.
+  const consoleDist = await ensureConsoleBuilt(path.join(REPO_ROOT, 'console'), io.err);
+  const site = consoleSite(consoleDist, { apiUrl: '', auth: { kind: auth === 'jwt' ? 'dev-token' : 'off' } });
   let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({
+      site,
       port,
       ...(host === undefined ? {} : { host }),
       inMemory,
@@ -183,6 +188,7 @@ export function runningText(
     jwt ? ` -H "Authorization: Bearer $(npx tally token --scope ${scope})"` : '';
   return [
     `Tally is running on ${base}`,
+    `  console ${base}/console`,
     `  DynamoDB Local ${runtime.endpoint}, table ${runtime.tableName}, data ${storage}`,
     // What POST /events answered 202 for waits here; an event that fails its rules lands in the DLQ.
     `  SQS (local) ${runtime.sqsEndpoint}: events queue ${runtime.eventsQueueUrl}, dead letters ${runtime.eventsDlqUrl}`,

@@ -858,6 +858,25 @@ export type components = {
                     available: number;
                 };
             };
+            /** @description only while aboveThreshold: the window that set the flag */
+            breach?: {
+                /** @description end of the first window over the threshold (a deposit’s event time) */
+                at: string;
+                /** @description start of that window, exclusive */
+                windowStart: string;
+                /** @description exact decimal, at most 2 places */
+                sum: number;
+                depositCount: number;
+                /** @description the deposits in the window, oldest first (at most 10) */
+                deposits: {
+                    /** @description ISO 8601 / RFC 3339 time, UTC */
+                    time: string;
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    lane: number;
+                    version: number;
+                }[];
+            };
         };
         Problem: {
             /** @description absolute URI `<base>/problems/<code>`; the code never changes */

@@ -23,7 +23,26 @@ export function walletJson(
     `"aboveThreshold":${aboveThreshold(view)},"version":${view.eventCount},` +
     `"updatedAt":${JSON.stringify(new Date(view.updatedAtMs).toISOString())}` +
     `${asOf === undefined ? '' : `,"asOf":${JSON.stringify(asOf)}`}` +
-    `${knownAt === undefined ? '' : `,"knownAt":${JSON.stringify(knownAt)}`},"assets":${assetsJson(view)}}`
+    `${knownAt === undefined ? '' : `,"knownAt":${JSON.stringify(knownAt)}`},"assets":${assetsJson(view)}` +
+    `${breachJson(view)}}`
+  );
+}
+
+/**
+ * Once the flag is set: the window that first exceeded the threshold and the deposits in it (at most
+ * BREACH_DEPOSITS_LISTED, oldest first; `depositCount` counts them all), so an operator sees why.
+ */
+function breachJson(view: WalletView): string {
+  const breach = view.threshold.breach;
+  if (breach === null) return '';
+  const iso = (ms: number) => JSON.stringify(new Date(ms).toISOString());
+  const deposits = breach.deposits.map(
+    (deposit) =>
+      `{"time":${iso(deposit.atMs)},"amount":${formatMinor(deposit.amountMinor)},"lane":${deposit.lane},"version":${deposit.version}}`,
+  );
+  return (
+    `,"breach":{"at":${iso(breach.atMs)},"windowStart":${iso(breach.windowStartMs)},` +
+    `"sum":${formatMinor(breach.sumMinor)},"depositCount":${breach.depositCount},"deposits":[${deposits.join(',')}]}`
   );
 }
 

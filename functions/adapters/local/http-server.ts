@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { JSONWebKeySet } from 'jose';
 import type { FunctionSpec } from '#lib/wiring.ts';
+import type { StaticSite } from './console-assets.ts';
 import { JWKS_PATH } from './dev-issuer.ts';
 import { REQUEST_BODY_BYTES_MAX, readBody } from './http-body.ts';
 import { buildEvent } from './http-event.ts';
@@ -45,6 +46,8 @@ export interface LocalHttpServerOptions {
    * Routes the local runtime serves itself as a stream (authorized like any route, by their spec's
    * scopes), keyed by the spec's name: `GET /events/stream`.
    */
+  /** Static pages served before any route is matched, without a token: the console at /console. */
+  site?: StaticSite | undefined;
   streams?: ReadonlyArray<{
     spec: FunctionSpec;
     serve: (request: IncomingMessage, response: ServerResponse, rawQueryString: string) => Promise<number>;
@@ -132,6 +135,7 @@ async function handle(
 
   const early = beforeRouting(method, rawPath, context, requestId);
   if (early !== undefined) return send(early);
+  if (context.options.site?.matches(rawPath)) return context.options.site.serve(request, response, rawPath);
   const match = matchRoute(context.routes, method, rawPath);
   if (match.kind !== 'found') return send(unmatchedReply(match, method, rawPath, requestId));
 

@@ -1,4 +1,5 @@
 import type { FunctionSpec } from '#lib/wiring.ts';
+import type { StaticSite } from './console-assets.ts';
 import type { LocalEventBus } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';
 import type { LocalAuthMode } from './local-authorizer.ts';
@@ -35,6 +36,8 @@ export interface LocalRuntimeOptions {
   auth?: LocalAuthMode;
   /** Requests per second per client (`--rate-limit`; bursts of twice that), 429 past it. @default no limit */
   rateLimitPerSecond?: number;
+  /** Static pages served at their own path without a token (`tally dev`: the console). @default none */
+  site?: StaticSite;
   /** Progress and failures. @default stderr */
   log?: (line: string) => void;
   /** One log line per HTTP request. @default true */

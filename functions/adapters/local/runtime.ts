@@ -209,6 +209,7 @@ async function listen(
       log,
       accessLog: options.logRequests !== false,
       streams: [{ spec: EVENTS_STREAM_SPEC, serve: serveEventsStream(eventBus) }],
+      site: options.site,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);

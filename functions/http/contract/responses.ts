@@ -58,6 +58,25 @@ export const wallet = z
     asOf: z.string().optional(),
     knownAt: z.string().optional(),
     assets: z.strictObject({ money: assetBalance(decimalNumber), points: assetBalance(z.number().int()) }),
+    breach: z
+      .strictObject({
+        at: isoTime.describe('end of the first window over the threshold (a deposit’s event time)'),
+        windowStart: isoTime.describe('start of that window, exclusive'),
+        sum: decimalNumber,
+        depositCount: z.number().int(),
+        deposits: z
+          .array(
+            z.strictObject({
+              time: isoTime,
+              amount: decimalNumber,
+              lane: z.number().int(),
+              version: z.number().int(),
+            }),
+          )
+          .describe('the deposits in the window, oldest first (at most 10)'),
+      })
+      .optional()
+      .describe('only while aboveThreshold: the window that set the flag'),
   })
   .meta({ id: 'Wallet' });
 

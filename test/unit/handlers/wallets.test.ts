@@ -165,7 +165,11 @@ describe('GET /wallets/{wallet_id}', () => {
     // 1 + 2 (fact, award) + 1 + 2 (fact, award) + 1 (fact) events; points 250 + 50.
     expect(response.body).toBe(
       '{"walletId":"w1","balance":10000.01,"points":300,"aboveThreshold":true,"version":7,"updatedAt":"2026-11-22T10:00:04.500Z",' +
-        '"assets":{"money":{"balance":10000.01,"held":0,"available":10000.01},"points":{"balance":300,"held":0,"available":300}}}',
+        '"assets":{"money":{"balance":10000.01,"held":0,"available":10000.01},"points":{"balance":300,"held":0,"available":300}},' +
+        // The window that set the flag: the deposit at T0 and the bus deposit at its own time, 10:00:30.
+        '"breach":{"at":"2026-11-22T10:00:30.000Z","windowStart":"2026-11-22T09:58:30.000Z","sum":10000.01,"depositCount":2,' +
+        '"deposits":[{"time":"2026-11-22T10:00:00.000Z","amount":8000,"lane":0,"version":1},' +
+        '{"time":"2026-11-22T10:00:30.000Z","amount":2000.01,"lane":0,"version":4}]}}',
     );
   });
 

@@ -1,0 +1,31 @@
+import type { ComponentType } from 'preact';
+import { CallbackPage } from './pages/callback.tsx';
+import { HomePage } from './pages/home.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+import { WalletPage } from './pages/wallet/wallet-page.tsx';
+
+/** What a page component gets: the path's parameters (`/wallets/:walletId` → `params.walletId`). */
+export interface PageProps {
+  params: Record<string, string | undefined>;
+}
+
+export interface ConsoleRoute {
+  /** Below /console, wouter syntax: `/wallets/:walletId`. */
+  path: string;
+  /** The nav label and the document title. */
+  title: string;
+  component: ComponentType<PageProps>;
+  /** Listed in the top navigation (pages reached from another page set false). @default true */
+  nav?: boolean;
+}
+
+/**
+ * Every page of the console, in navigation order. A new area adds its pages under
+ * console/src/pages/<area>/ and a line here; the first route whose path matches is shown.
+ */
+export const routes: ConsoleRoute[] = [
+  { path: '/', title: 'Wallets', component: HomePage },
+  { path: '/wallets/:walletId', title: 'Wallet', component: WalletPage, nav: false },
+  { path: '/sign-in', title: 'Sign in', component: SignInPage, nav: false },
+  { path: '/callback', title: 'Signing in', component: CallbackPage, nav: false },
+];
