@@ -18,7 +18,11 @@ export interface DevProcess {
  * Starts `tally dev` on a free port in a process group of its own (as `npm start` in a terminal);
  * `args` are more flags (`--auth`).
  */
-export function startDev(dataDir: string, started: ChildProcess[] = [], args: string[] = []): Promise<DevProcess> {
+export function startDev(
+  dataDir: string,
+  started: ChildProcess[] = [],
+  args: string[] = [],
+): Promise<DevProcess> {
   const child = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, TALLY_ADMIN_TOKEN: '', TALLY_AUTH: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
