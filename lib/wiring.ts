@@ -192,7 +192,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'rules',
     entry: 'functions/handlers/rules.ts',
     description:
-      'GET /rules (the active rule set, or ?version=N), PUT /rules (publish a new version; admin), GET /rules/versions[/{version}] (history)',
+      'GET /rules (the active rule set, or ?version=N), PUT /rules (publish a new version; admin), GET /rules/versions[/{version}] (history), POST /rules/check (compile a candidate, try a sample fact)',
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [
@@ -200,6 +200,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       { method: 'PUT', path: '/rules', auth: { scopes: ['admin'] } },
       { method: 'GET', path: '/rules/versions', auth: { scopes: ['rules:read'] } },
       { method: 'GET', path: '/rules/versions/{version}', auth: { scopes: ['rules:read'] } },
+      { method: 'POST', path: '/rules/check', auth: { scopes: ['rules:read'] } },
     ],
     tableAccess: 'read-write',
     tablePartitions: [RULE_SET_PARTITION],

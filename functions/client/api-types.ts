@@ -582,6 +582,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/rules/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compile a candidate rule set (and evaluate a sample fact) without publishing it
+         * @description A text that does not compile is a 200 with `ok: false` and every error (line, column): the console editor shows them inline.
+         */
+        post: operations["postRulesCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/wallets/{wallet_id}": {
         parameters: {
             query?: never;
@@ -4652,6 +4672,125 @@ export interface operations {
             };
             /** @description `rule-set-version-not-found`: No published rule-set version has this number. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postRulesCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "rules": "event_type == \"deposit\", int(data.amount)",
+                 *       "fact": {
+                 *         "type": "deposit",
+                 *         "subject": "w1",
+                 *         "data": {
+                 *           "amount": 120
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    rules: string;
+                    fact?: {
+                        type: string;
+                        subject: string;
+                        source?: string;
+                        id?: string;
+                        time?: string;
+                        data?: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The check */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        errors: {
+                            line: number;
+                            column: number;
+                            message: string;
+                        }[];
+                        rules: {
+                            id: string;
+                            line: number;
+                            condition: string;
+                            points: string;
+                            description: string | null;
+                        }[];
+                        textHash?: string;
+                        fact?: {
+                            awards: {
+                                ruleId: string;
+                                points: number;
+                                description: string | null;
+                            }[];
+                            failure: {
+                                ruleId: string;
+                                line: number;
+                                reason: string;
+                                detail: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,8 @@ import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX, rulesDeps } from '#compos
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jsonResult } from '#http/problem.ts';
 import { problem } from '#http/problems.ts';
+import { parseWith } from '#http/request.ts';
+import { checkRules, ruleCheckBody } from '#http/rules-check.ts';
 import { ruleSetJson } from '#http/rules-json.ts';
 import { publisherOf } from '#http/rules-publisher.ts';
 import { getRules, publishable } from '#http/rules-read.ts';
@@ -15,12 +17,13 @@ export interface RulesDeps {
 }
 
 const { sha256Hex: hash } = hashing;
-const isPut = (request: HttpRequest) => request.method !== 'GET';
+const isPut = (request: HttpRequest) => request.method === 'PUT';
 
 /**
  * `GET /rules`: the active rule set (`?version=N`: that version). `GET /rules/versions`: every
  * published version, paginated; `GET /rules/versions/{version}`: one, with its text. `PUT /rules`
  * (admin): publishes the body's text as the next version; a text with no rules needs `?allowEmpty=true`.
+ * `POST /rules/check`: compiles a candidate (and evaluates a sample fact) without publishing it.
  */
 export const makeRulesHandler = (deps: () => RulesDeps, token = adminToken) =>
   httpRoute({
@@ -29,6 +32,13 @@ export const makeRulesHandler = (deps: () => RulesDeps, token = adminToken) =>
     bodyTooLarge: `A rule set is at most ${RULE_SET_TEXT_BYTES_MAX} bytes.`,
     deps,
     run: async (request, { ruleSets, clock }) => {
+      if (request.event.routeKey === 'POST /rules/check') {
+        return checkRules(
+          parseWith(ruleCheckBody, request.json()),
+          hash,
+          new Date(clock.nowMs()).toISOString(),
+        );
+      }
       if (!isPut(request)) return getRules(request, ruleSets, hash);
       const { text, source } = publishable(request, hash);
       const outcome = await publishRuleSet(

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ruleCheckBody } from '../rules-check.ts';
 import { page, versionParam } from './params.ts';
 import * as body from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
@@ -7,6 +8,32 @@ const queueParam = {
   schema: z.enum(['events', 'jobs']),
   description: 'One dead-letter queue (default: every one this deployment has).',
 };
+
+/** `POST /rules/check`'s answer: the compile errors, or the rules and what the sample fact earns. */
+const ruleCheck = z.strictObject({
+  ok: z.boolean(),
+  errors: z.array(z.strictObject({ line: z.number().int(), column: z.number().int(), message: z.string() })),
+  rules: z.array(
+    z.strictObject({
+      id: z.string(),
+      line: z.number().int(),
+      condition: z.string(),
+      points: z.string(),
+      description: z.string().nullable(),
+    }),
+  ),
+  textHash: z.string().optional(),
+  fact: z
+    .strictObject({
+      awards: z.array(
+        z.strictObject({ ruleId: z.string(), points: z.number().int(), description: z.string().nullable() }),
+      ),
+      failure: z
+        .strictObject({ ruleId: z.string(), line: z.number().int(), reason: z.string(), detail: z.string() })
+        .nullable(),
+    })
+    .optional(),
+});
 
 /** Rule sets and jobs: the routes operators use. */
 export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>> = {
@@ -54,6 +81,21 @@ export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     summary: 'One published version, with its text',
     responses: { 200: { description: 'The version', schema: body.ruleSet } },
     problems: ['invalid-version', 'rule-set-version-not-found'],
+  },
+  'POST /rules/check': {
+    tag: 'rules',
+    summary: 'Compile a candidate rule set (and evaluate a sample fact) without publishing it',
+    description:
+      'A text that does not compile is a 200 with `ok: false` and every error (line, column): the console editor shows them inline.',
+    body: {
+      schema: ruleCheckBody,
+      example: {
+        rules: 'event_type == "trade", data.qty * 5',
+        fact: { type: 'trade', subject: 'w1', data: { qty: 12 } },
+      },
+    },
+    responses: { 200: { description: 'The check', schema: ruleCheck } },
+    problems: [],
   },
   'GET /replay/{jobId}': {
     tag: 'admin',
