@@ -282,6 +282,23 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
       weight: 0.04,
       params: { version: fc.oneof(fc.constantFrom('1', '2', '0', '-1', '1.5', 'x', '99999999'), oddString) },
     },
+    // The console's rule editor: a candidate (and maybe a sample fact) compiled, nothing written.
+    'POST /rules/check': {
+      weight: 0.3,
+      body: fc.oneof(
+        { arbitrary: rulesText.map((rules) => JSON.stringify({ rules })), weight: 4 },
+        {
+          arbitrary: fc
+            .tuple(rulesText, anyJsonText)
+            .map(
+              ([rules, data]) =>
+                `{"rules":${JSON.stringify(rules)},"fact":{"type":"trade","subject":"w1","data":${data}}}`,
+            ),
+          weight: 4,
+        },
+        { arbitrary: malformedBody, weight: 2 },
+      ),
+    },
     'PUT /rules': {
       // Each request with the admin token compiles a rule set: CPU-heavy, so fewer of them.
       weight: 0.8,
