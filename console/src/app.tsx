@@ -69,10 +69,7 @@ function Page({ route, params }: { route: ConsoleRoute; params: Record<string, s
       <section aria-labelledby="sign-in-needed">
         <h1 id="sign-in-needed">Sign in</h1>
         <p>The API checks tokens. Sign in to see this page.</p>
-        <Link
-          href={`/sign-in?return=${encodeURIComponent(location.pathname + location.search)}`}
-          class="button"
-        >
+        <Link href={signInHref()} class="button">
           Sign in
         </Link>
       </section>
@@ -80,6 +77,12 @@ function Page({ route, params }: { route: ConsoleRoute; params: Record<string, s
   }
   return <Component params={params} />;
 }
+
+/** The sign-in page, coming back to this page afterwards. */
+const signInHref = () =>
+  location.pathname.endsWith('/sign-in')
+    ? '/sign-in'
+    : `/sign-in?return=${encodeURIComponent(location.pathname + location.search)}`;
 
 function SessionStatus() {
   const state = useSession();
@@ -93,7 +96,7 @@ function SessionStatus() {
   if (state.token === undefined) {
     return (
       <p class="session" data-testid="session">
-        <Link href="/sign-in">Sign in</Link>
+        <Link href={signInHref()}>Sign in</Link>
       </p>
     );
   }

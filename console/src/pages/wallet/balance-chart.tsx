@@ -41,10 +41,16 @@ export function BalanceChart({ series, cutoffMs }: { series: BalancePoint[]; cut
   useEffect(() => {
     const element = holder.current;
     if (element === null || shown.length === 0) return;
+    // A wallet that never held points (or money) draws one line, not a flat second one.
+    const hasMoney = shown.some((point) => point.money !== 0);
+    const hasPoints = shown.some((point) => point.points !== 0);
+    const stepped = uPlot.paths.stepped?.({ align: 1 });
     const chart = new uPlot(
       {
         width: Math.max(320, element.clientWidth),
         height: 220,
+        // Times in UTC, as everywhere in the console.
+        tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
         series: [
           {},
           {
@@ -52,15 +58,10 @@ export function BalanceChart({ series, cutoffMs }: { series: BalancePoint[]; cut
             stroke: '#1f5fbf',
             width: 2,
             scale: 'money',
-            paths: uPlot.paths.stepped?.({ align: 1 }),
+            paths: stepped,
+            show: hasMoney || !hasPoints,
           },
-          {
-            label: 'Points',
-            stroke: '#b3541e',
-            width: 2,
-            scale: 'points',
-            paths: uPlot.paths.stepped?.({ align: 1 }),
-          },
+          { label: 'Points', stroke: '#b3541e', width: 2, scale: 'points', paths: stepped, show: hasPoints },
         ],
         axes: [
           {},

@@ -5,7 +5,9 @@ import { useVirtualRows } from '../../virtual.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { type AuditEvent, eventKey } from './types.ts';
 
-const ROW_HEIGHT = 60;
+const ROW_HEIGHT = 52;
+/** The list scrolls inside this height; a short wallet's list is as tall as its rows. */
+const TIMELINE_HEIGHT_MAX = 520;
 
 type Data = Record<string, unknown>;
 const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
@@ -120,7 +122,12 @@ export function Timeline(props: TimelineProps) {
         <span>Details</span>
         <span />
       </div>
-      <div ref={scroller} class="timeline" data-testid="timeline">
+      <div
+        ref={scroller}
+        class="timeline"
+        data-testid="timeline"
+        style={{ height: `${Math.min(TIMELINE_HEIGHT_MAX, Math.max(ROW_HEIGHT * 2, rows.totalSize))}px` }}
+      >
         <ul class="timeline-list" style={{ height: `${rows.totalSize}px` }} aria-label="Events of the wallet">
           {rows.items.map((row) => {
             const event = events[row.index];
@@ -148,8 +155,10 @@ export function Timeline(props: TimelineProps) {
                 <span>{formatTime(event.recordedAt)}</span>
                 <span class="kind">{described.kind}</span>
                 <span class="amount">{described.amount}</span>
-                <span class="details" title={described.details}>
-                  {described.details}
+                <span class="details">
+                  <span class="details-text" title={described.details}>
+                    {described.details}
+                  </span>
                   {target !== undefined && event.type === 'EventCorrected' && (
                     <>
                       {' '}
