@@ -1,7 +1,11 @@
 import type { ComponentType } from 'preact';
 import { CallbackPage } from './pages/callback.tsx';
+import { CardsPage } from './pages/cards/cards-page.tsx';
 import { HomePage } from './pages/home.tsx';
+import { JobsPage } from './pages/jobs/jobs-page.tsx';
+import { RulesPage } from './pages/rules/rules-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { TradingPage } from './pages/trading/trading-page.tsx';
 import { WalletPage } from './pages/wallet/wallet-page.tsx';
 
 /** What a page component gets: the path's parameters (`/wallets/:walletId` → `params.walletId`). */
@@ -26,6 +30,12 @@ export interface ConsoleRoute {
 export const routes: ConsoleRoute[] = [
   { path: '/', title: 'Wallets', component: HomePage },
   { path: '/wallets/:walletId', title: 'Wallet', component: WalletPage, nav: false },
+  { path: '/rules', title: 'Rules', component: RulesPage },
+  { path: '/jobs', title: 'Jobs', component: JobsPage },
+  { path: '/trading', title: 'Trading', component: TradingPage },
+  { path: '/trading/:walletId', title: 'Trading', component: TradingPage, nav: false },
+  { path: '/cards', title: 'Cards', component: CardsPage },
+  { path: '/cards/:accountId', title: 'Cards', component: CardsPage, nav: false },
   { path: '/sign-in', title: 'Sign in', component: SignInPage, nav: false },
   { path: '/callback', title: 'Signing in', component: CallbackPage, nav: false },
 ];

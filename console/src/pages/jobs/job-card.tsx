@@ -1,0 +1,161 @@
+import { errorText } from '../../api.ts';
+import { formatPoints, formatTime } from '../../format.ts';
+import { type JobKind, useJob } from './job-store.ts';
+
+const TOTAL_LABELS: Record<string, string> = {
+  wallets: 'Wallets',
+  events: 'Events',
+  changed: 'Changed',
+  written: 'Written',
+  facts: 'Facts',
+  walletsWithDifference: 'Wallets with a difference',
+  awardedPoints: 'Awarded points',
+  candidatePoints: 'Candidate points',
+  difference: 'Difference',
+  adjustmentsAppended: 'Adjustments appended',
+  ruleErrors: 'Rule errors',
+};
+
+/** One job: live progress while it runs (polled), then its totals, the wallets it changed and its failures. */
+export function JobCard({ kind, jobId, label }: { kind: JobKind; jobId: string; label: string }) {
+  const { report, error } = useJob(kind, jobId);
+  const headingId = `job-${jobId}`;
+  const percent = report === undefined ? 0 : Math.round(report.progress.fraction * 100);
+  const failures = Object.entries(report?.totals ?? {}).filter(
+    ([name, value]) => (name === 'ruleErrors' || name === 'failed') && value > 0,
+  );
+  return (
+    <article class="panel job" aria-labelledby={headingId} data-job-id={jobId} data-status={report?.status}>
+      <h3 id={headingId}>
+        {kind === 'replay' ? 'Replay' : 'Backtest'} <span class="mono">{jobId}</span>
+      </h3>
+      <p class="hint">{label}</p>
+      {error !== undefined && (
+        <p class="error" role="alert">
+          Could not read the job: {errorText(error)}
+        </p>
+      )}
+      {report !== undefined && (
+        <>
+          <p>
+            <span
+              class={`badge ${report.status === 'done' ? 'badge-ok' : report.status === 'running' ? 'badge-unknown' : 'badge-bad'}`}
+            >
+              {report.status}
+            </span>{' '}
+            started {report.createdAt === null ? '—' : formatTime(report.createdAt)}
+            {report.finishedAt !== null && <>, finished {formatTime(report.finishedAt)}</>}
+          </p>
+          <label class="progress-label">
+            Progress: {report.progress.segmentsDone} of {report.progress.segments} segments ({percent}%)
+            <progress max={report.progress.segments} value={report.progress.segmentsDone} />
+          </label>
+          <table class="compact totals">
+            <caption class="visually-hidden">Totals</caption>
+            <tbody>
+              {Object.entries(report.totals).map(([name, value]) => (
+                <tr key={name}>
+                  <th scope="row">{TOTAL_LABELS[name] ?? name}</th>
+                  <td>{formatPoints(value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {failures.length > 0 && (
+            <p class="error" role="status">
+              Failures: {failures.map(([name, value]) => `${TOTAL_LABELS[name] ?? name} ${value}`).join(', ')}
+            </p>
+          )}
+          <JobChanges kind={kind} changes={report.changes ?? []} />
+        </>
+      )}
+    </article>
+  );
+}
+
+function JobChanges({
+  kind,
+  changes,
+}: {
+  kind: JobKind;
+  changes: Array<Record<string, unknown> & { walletId: string }>;
+}) {
+  if (changes.length === 0) return <p class="hint">No wallet changed.</p>;
+  if (kind === 'backtest') return <WalletDiffTable lines={changes as unknown as BacktestLine[]} />;
+  return (
+    <table class="compact">
+      <caption>First wallets changed</caption>
+      <thead>
+        <tr>
+          <th scope="col">Wallet</th>
+          <th scope="col">Before</th>
+          <th scope="col">After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {changes.map((change) => (
+          <tr key={change.walletId}>
+            <td>
+              <a href={`/console/wallets/${encodeURIComponent(change.walletId)}`}>{change.walletId}</a>
+            </td>
+            <td class="mono">{JSON.stringify(change.before ?? null)}</td>
+            <td class="mono">{JSON.stringify(change.after ?? null)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export interface BacktestLine {
+  walletId: string;
+  facts: number;
+  awardedPoints: number;
+  candidatePoints: number;
+  difference: number;
+  adjustmentsAppended: number;
+  ruleErrors?: number;
+  firstRuleError?: unknown;
+}
+
+/** Per wallet: the points awarded now, what the candidate would award, and the difference. */
+export function WalletDiffTable({
+  lines,
+  caption = 'Per wallet',
+}: {
+  lines: BacktestLine[];
+  caption?: string;
+}) {
+  return (
+    <table class="compact diff-table">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Wallet</th>
+          <th scope="col">Facts</th>
+          <th scope="col">Awarded</th>
+          <th scope="col">Candidate</th>
+          <th scope="col">Difference</th>
+          <th scope="col">Rule errors</th>
+        </tr>
+      </thead>
+      <tbody>
+        {lines.map((line) => (
+          <tr key={line.walletId} data-wallet={line.walletId}>
+            <td>
+              <a href={`/console/wallets/${encodeURIComponent(line.walletId)}`}>{line.walletId}</a>
+            </td>
+            <td>{formatPoints(line.facts)}</td>
+            <td>{formatPoints(line.awardedPoints)}</td>
+            <td>{formatPoints(line.candidatePoints)}</td>
+            <td class={line.difference > 0 ? 'up' : line.difference < 0 ? 'down' : undefined}>
+              {line.difference > 0 ? '+' : ''}
+              {formatPoints(line.difference)}
+            </td>
+            <td>{line.ruleErrors ?? 0}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,123 @@
+import '../ops.css';
+import { useState } from 'preact/hooks';
+import { api, call, errorText } from '../../api.ts';
+import { JobCard } from './job-card.tsx';
+import { type JobKind, type JobRef, knownJobs, rememberJob } from './job-store.ts';
+
+const JOB_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Replays and backtests: start a replay of every wallet, follow any job by its id, and see each
+ * job's live progress (polled), totals, changes and failures. Jobs started here or from the Rules
+ * page are remembered in this browser.
+ */
+export function JobsPage() {
+  const [jobs, setJobs] = useState<JobRef[]>(knownJobs);
+  const [dryRun, setDryRun] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const [openKind, setOpenKind] = useState<JobKind>('replay');
+  const [openId, setOpenId] = useState('');
+
+  const add = (job: JobRef) => {
+    rememberJob(job);
+    setJobs(knownJobs());
+  };
+
+  const startReplay = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      const started = await call(api().POST('/replay', { body: { dryRun } }));
+      const jobId = (started as { jobId?: string }).jobId;
+      if (jobId === undefined) throw new Error('The replay did not start a job.');
+      add({
+        kind: 'replay',
+        jobId,
+        startedAt: new Date().toISOString(),
+        label: dryRun ? 'Every wallet, dry run' : 'Every wallet',
+      });
+    } catch (error) {
+      setProblem(errorText(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const open = async (event: Event) => {
+    event.preventDefault();
+    const jobId = openId.trim();
+    if (!JOB_ID.test(jobId)) {
+      setProblem('A job id is 1–128 characters A-Z a-z 0-9 . _ : -');
+      return;
+    }
+    setProblem(undefined);
+    add({ kind: openKind, jobId, startedAt: new Date().toISOString(), label: 'Opened by id' });
+    setOpenId('');
+  };
+
+  return (
+    <section aria-labelledby="jobs-title">
+      <h1 id="jobs-title">Jobs</h1>
+      <div class="grid">
+        <div class="panel">
+          <h2>Replay every wallet</h2>
+          <p class="hint">
+            Rebuilds every read model from the event store. A dry run reports what would change and writes
+            nothing.
+          </p>
+          <label>
+            <input
+              type="checkbox"
+              checked={dryRun}
+              onChange={(e) => setDryRun((e.target as HTMLInputElement).checked)}
+            />{' '}
+            Dry run
+          </label>
+          <div class="buttons">
+            <button type="button" onClick={startReplay} disabled={busy}>
+              Start replay
+            </button>
+          </div>
+        </div>
+        <form class="panel stack" aria-label="Open a job by id" onSubmit={open}>
+          <h2>Open a job</h2>
+          <label for="job-kind">Kind</label>
+          <select
+            id="job-kind"
+            value={openKind}
+            onChange={(e) => setOpenKind((e.target as HTMLSelectElement).value as JobKind)}
+          >
+            <option value="replay">Replay</option>
+            <option value="backtest">Backtest</option>
+          </select>
+          <label for="job-id">Job id</label>
+          <input
+            id="job-id"
+            value={openId}
+            onInput={(e) => setOpenId((e.target as HTMLInputElement).value)}
+            autocomplete="off"
+          />
+          <div class="buttons">
+            <button type="submit">Open</button>
+          </div>
+        </form>
+      </div>
+      {problem !== undefined && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+      <h2>Jobs started from this browser</h2>
+      {jobs.length === 0 ? (
+        <p class="hint">None yet.</p>
+      ) : (
+        <div class="jobs" aria-live="polite">
+          {jobs.map((job) => (
+            <JobCard key={job.jobId} kind={job.kind} jobId={job.jobId} label={job.label} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,229 @@
+import '../ops.css';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLocation } from 'wouter-preact';
+import { api, call, errorText } from '../../api.ts';
+import { formatMoney, formatPoints, formatTime } from '../../format.ts';
+import type { PageProps } from '../../routes.ts';
+import { useVirtualRows } from '../../virtual.ts';
+import { OfferBook } from './offer-book.tsx';
+
+interface Movement {
+  kind: string;
+  asset: 'money' | 'points';
+  amount: number | string;
+  counterparty: string | null;
+  eventId: string;
+  type: string;
+  recordedAt: string;
+}
+
+/** The movements trading, holds and orders make (the rest — deposits, awards — is the wallet page's). */
+const TRADING_KINDS = new Set([
+  'transfer-in',
+  'transfer-out',
+  'hold',
+  'capture',
+  'release',
+  'trade',
+  'purchase',
+  'payment',
+]);
+const WALLET_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const ROW_HEIGHT = 40;
+const PAGE = '200';
+
+/** Trading: the offer book, one wallet's transfers, holds and trades, and an order's payment state. */
+export function TradingPage({ params }: PageProps) {
+  const walletId = params.walletId;
+  const [, navigate] = useLocation();
+  const [typed, setTyped] = useState(walletId ?? '');
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const open = (event: Event) => {
+    event.preventDefault();
+    const id = typed.trim();
+    if (!WALLET_ID.test(id)) {
+      setProblem('A wallet id is 1–128 characters A-Z a-z 0-9 . _ : @ -, starting with a letter or digit.');
+      return;
+    }
+    setProblem(undefined);
+    navigate(`/trading/${encodeURIComponent(id)}`);
+  };
+  return (
+    <section aria-labelledby="trading-title">
+      <h1 id="trading-title">Trading</h1>
+      <OfferBook />
+      <section class="panel" aria-labelledby="movements-title">
+        <h2 id="movements-title">A wallet's transfers, holds and trades</h2>
+        <form class="find" aria-label="Find a wallet's trading" onSubmit={open}>
+          <label for="trading-wallet">Wallet id</label>
+          <input
+            id="trading-wallet"
+            value={typed}
+            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+            autocomplete="off"
+            required
+          />
+          <button type="submit">Show</button>
+        </form>
+        {problem !== undefined && (
+          <p class="error" role="alert">
+            {problem}
+          </p>
+        )}
+        {walletId !== undefined && <Movements key={walletId} walletId={walletId} />}
+      </section>
+      <OrderLookup />
+    </section>
+  );
+}
+
+function Movements({ walletId }: { walletId: string }) {
+  const [lines, setLines] = useState<Movement[]>([]);
+  const [next, setNext] = useState<string | null | undefined>(undefined);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const load = async (cursor: string | undefined) => {
+    try {
+      const query = cursor === undefined ? { limit: PAGE } : { limit: PAGE, cursor };
+      const page = (await call(
+        api().GET('/wallets/{wallet_id}/transactions', { params: { path: { wallet_id: walletId }, query } }),
+      )) as { transactions: Movement[]; nextCursor: string | null };
+      setLines((previous) =>
+        cursor === undefined ? page.transactions : [...previous, ...page.transactions],
+      );
+      setNext(page.nextCursor);
+    } catch (error) {
+      setProblem(errorText(error));
+    }
+  };
+  useEffect(() => {
+    void load(undefined);
+  }, [walletId]);
+  const shown = lines.filter((line) => TRADING_KINDS.has(line.kind));
+  const scroller = useRef<HTMLDivElement>(null);
+  const rows = useVirtualRows(scroller, shown.length, ROW_HEIGHT);
+  return (
+    <>
+      <p>
+        <a href={`/console/wallets/${encodeURIComponent(walletId)}`}>Open {walletId}'s wallet page</a>
+      </p>
+      {problem !== undefined && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+      <div class="list-head movements-row" aria-hidden="true">
+        <span>Time</span>
+        <span>Kind</span>
+        <span>Amount</span>
+        <span>Counterparty</span>
+        <span>Event</span>
+      </div>
+      <div
+        ref={scroller}
+        class="virtual-list"
+        style={{ height: `${Math.min(Math.max(shown.length, 1), 10) * ROW_HEIGHT + 4}px` }}
+      >
+        <ul
+          aria-label={`Trading movements of ${walletId}, newest first`}
+          style={{ height: `${rows.totalSize}px` }}
+        >
+          {rows.items.map((row) => {
+            const line = shown[row.index];
+            if (line === undefined) return null;
+            return (
+              <li
+                key={`${line.eventId}:${line.kind}:${line.asset}`}
+                class="movements-row"
+                data-kind={line.kind}
+                style={{ top: `${row.start}px`, height: `${row.size}px` }}
+              >
+                <span>{formatTime(line.recordedAt)}</span>
+                <span>{line.kind}</span>
+                <span>
+                  {line.asset === 'money' ? formatMoney(line.amount) : `${formatPoints(line.amount)} points`}
+                </span>
+                <span>{line.counterparty ?? '—'}</span>
+                <span class="mono">{line.type}</span>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+      {next !== undefined && shown.length === 0 && (
+        <p class="hint">
+          No transfers, holds or trades{next === null ? '' : ' in the newest 200 movements'}.
+        </p>
+      )}
+      {next !== null && next !== undefined && (
+        <button type="button" class="secondary" onClick={() => void load(next)}>
+          Older movements
+        </button>
+      )}
+    </>
+  );
+}
+
+/** An order and its payment state (`GET /orders/{order_id}`); the order id is its payment's id. */
+function OrderLookup() {
+  const [orderId, setOrderId] = useState('');
+  const [order, setOrder] = useState<Record<string, unknown> | undefined>(undefined);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const find = async (event: Event) => {
+    event.preventDefault();
+    setProblem(undefined);
+    setOrder(undefined);
+    try {
+      setOrder(
+        (await call(
+          api().GET('/orders/{order_id}', { params: { path: { order_id: orderId.trim() } } }),
+        )) as Record<string, unknown>,
+      );
+    } catch (error) {
+      setProblem(errorText(error));
+    }
+  };
+  const fields = [
+    'wallet',
+    'merchant',
+    'amount',
+    'points',
+    'pointsValue',
+    'cash',
+    'status',
+    'paymentStatus',
+    'expiresAt',
+  ];
+  return (
+    <section class="panel" aria-labelledby="order-title">
+      <h2 id="order-title">An order and its payment</h2>
+      <form class="find" aria-label="Find an order" onSubmit={find}>
+        <label for="order-id">Order id</label>
+        <input
+          id="order-id"
+          value={orderId}
+          onInput={(e) => setOrderId((e.target as HTMLInputElement).value)}
+          autocomplete="off"
+          required
+        />
+        <button type="submit">Find</button>
+      </form>
+      {problem !== undefined && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+      {order !== undefined && (
+        <dl class="order">
+          {fields
+            .filter((field) => order[field] !== undefined)
+            .map((field) => (
+              <>
+                <dt key={`${field}-t`}>{field}</dt>
+                <dd key={`${field}-d`}>{String(order[field])}</dd>
+              </>
+            ))}
+        </dl>
+      )}
+    </section>
+  );
+}
