@@ -32,8 +32,10 @@ export function DecisionsFeed({ accountId }: { accountId?: string }) {
     const controller = new AbortController();
     setState('live');
     followEvents((event) => {
-      if (event.type !== DECIDED) return;
-      const decision = event.data as Decision;
+      // Each frame is one structured CloudEvent (`event: cloudevent`); the decision is its data.
+      const cloudEvent = event.data as { type?: string; data?: Decision };
+      if (cloudEvent.type !== DECIDED || cloudEvent.data === undefined) return;
+      const decision = cloudEvent.data;
       setDecisions((previous) => [decision, ...previous].slice(0, FEED_MAX));
     }, controller.signal).then(
       () => setState('stopped'),
