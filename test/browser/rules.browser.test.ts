@@ -14,6 +14,8 @@ const TRADES = [
   { wallet: 'btWallet3', qty: 5 }, // 0 now
 ];
 const CANDIDATE = 'event_type == "trade" && has(data.qty), data.qty * 10\n';
+// The same rule (as a YAML item) and a bonus of 7 for trades of 20 units or more.
+const CANDIDATE_2 = `rules:\n  - ${CANDIDATE.trim()}\n  - id: big-trade\n    when: event_type == "trade" && data.qty >= 20\n    points: 7\n`;
 
 let h: ConsoleHarness;
 beforeAll(async () => {
@@ -93,12 +95,40 @@ describe('the Rules and Jobs pages', () => {
     );
     await h.screenshot('rules-03-backtest');
 
+    // A second version: the history compares it with the first, line by line.
+    await editor.fill(CANDIDATE_2);
+    await expect.poll(() => page.locator('#rules-check').textContent(), POLL).toBe('Compiles: 2 rules.');
+    await page.getByRole('button', { name: 'Publish…' }).click();
+    await dialog.getByRole('button', { name: 'Publish version 2' }).click();
+    await expect.poll(() => page.locator('.active-rules').getAttribute('data-version'), POLL).toBe('2');
+    await expect.poll(() => page.locator('table.versions tbody tr').count(), POLL).toBe(2);
+    await page.getByLabel('From version').selectOption('1');
+    await page.getByLabel('to version').selectOption('2');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    const history = page.getByRole('table', { name: 'Version 1 → version 2' });
+    await expect.poll(() => history.locator('tr.added').count(), POLL).toBe(5);
+    const added = (await history.locator('tr.added').allTextContents()).join('\n');
+    expect(added).toContain('id: big-trade');
+    expect(added).toContain('points: 7');
+    expect(await history.locator('tr.removed').allTextContents()).toEqual([
+      expect.stringContaining('data.qty * 10'),
+    ]);
+
+    // Apply version 2 to one wallet, after the confirmation: the difference is appended as points.
+    await page.getByLabel(/^Wallets/).fill('btWallet2');
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Apply version 2…' }).click();
+    await expect.poll(() => row('btWallet2'), POLL).toEqual(['btWallet2', '1', '100', '207', '+107', '0']);
+    expect(await page.locator('#backtest-title + form + div').textContent()).toContain('Applied');
+    await expect.poll(() => points('btWallet2'), POLL).toBe(207);
+
     // Every wallet: a job, followed on this page to its report.
     await page.getByLabel(/^Wallets/).fill('');
     await page.getByRole('button', { name: 'Run backtest' }).click();
     const backtestJob = page.locator('article.job').first();
     await expect.poll(() => backtestJob.getAttribute('data-status'), POLL).toBe('done');
-    expect(await backtestJob.locator('table.totals').textContent()).toContain('Difference210');
+    // Version 2 over every wallet: btWallet2 already holds its 207 (applied), the others differ.
+    expect(await backtestJob.locator('table.totals').textContent()).toContain('Candidate points377Difference110');
     const backtestJobId = await backtestJob.getAttribute('data-job-id');
 
     // The Jobs page lists it, and follows a dry-run replay of every wallet to its totals.
