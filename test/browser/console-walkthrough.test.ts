@@ -116,6 +116,9 @@ describe('the console walkthrough', () => {
     expect(await page.locator('[data-type="FactRecorded"] .details-text').textContent()).toContain(
       'answer_is_liked from qa-app (like-console-1)',
     );
+    await expect
+      .poll(() => page.getByTestId('verify').textContent(), POLL)
+      .toBe('✓ Chain verified: 5 events');
     await h.screenshot('09-award');
 
     // And the API agrees with what the page shows.
