@@ -16,6 +16,12 @@
  *   -c reservedConcurrency=deposit=50,events=20
  *                              Lambda reserved concurrency per function
  *
+ * Context — the operator console:
+ *   -c console=true            the console (console/, built with Vite at synth) in a private S3 bucket behind
+ *                              CloudFront (origin access control), signing in with the issuer's authorization
+ *                              code + PKCE; with -c jwtIssuer also -c consoleClientId=<public client id>
+ *                              (Cognito makes its own client); -c consoleDist=DIR ships a console built elsewhere
+ *
  * Context — other:
  *   -c removalPolicy=destroy   throwaway dev stack: table, queues and log groups go with the stack
  *   -c nag=true                run the cdk-nag AwsSolutions checks; synth fails on unacknowledged errors

@@ -21,6 +21,7 @@ import { DeadLetterAlarms } from './constructs/alarms.ts';
 import { type RouteAuthorization, TallyApi } from './constructs/api.ts';
 import { type ApiAuth, apiAuthFromContext, validateApiAuth } from './constructs/api-auth.ts';
 import { CognitoIssuer } from './constructs/cognito-issuer.ts';
+import { type ConsoleSite, consoleSiteFromContext } from './constructs/console-site.ts';
 import { grantDeadLetterRedrive } from './constructs/dead-letter-access.ts';
 import { EdgeWaf, type EdgeWafProps } from './constructs/edge-waf.ts';
 import { EventStoreTable } from './constructs/event-store-table.ts';
@@ -122,6 +123,8 @@ export class TallyStack extends Stack {
   readonly scopePolicies: ReadonlyMap<Scope, iam.ManagedPolicy>;
   readonly cognito: CognitoIssuer | undefined;
   readonly edge: EdgeWaf | undefined;
+  /** The operator console in S3 behind CloudFront (`-c console=true`). */
+  readonly console: ConsoleSite | undefined;
   /** The EventBridge bus published events go to. */
   readonly eventBus: events.EventBus;
 
@@ -260,6 +263,7 @@ export class TallyStack extends Stack {
 
     const waf = props.waf ?? wafFromContext(this);
     this.edge = waf === false ? undefined : new EdgeWaf(this, 'Edge', { api: this.api, ...waf });
+    this.console = consoleSiteFromContext(this, removalPolicy);
     this.addOutputs(ingest, jobs, api);
   }
 

@@ -4,7 +4,7 @@ import { type ConsoleHarness, startConsole } from '../support/browser.ts';
 /**
  * The README walkthrough through the console, in Chromium against `tally dev`: find a wallet, see a
  * deposit arrive while the page is open (the flag trips), look at a past moment, void the deposit
- * from the timeline, and see the balance and the flag change back.
+ * from the timeline, and see the balance and the flag change back; then an award with its rule.
  */
 const WALLET = 'walletConsole01';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,8 +97,32 @@ describe('the console walkthrough', () => {
       .toBe('✓ Chain verified: 3 events');
     await h.screenshot('07-after-void');
 
+    // Points from a business event: the award names its rule and the rule set version behind it.
+    const liked = {
+      specversion: '1.0',
+      id: 'like-console-1',
+      source: 'qa-app',
+      type: 'answer_is_liked',
+      subject: WALLET,
+    };
+    expect((await h.api('POST', '/events', liked)).status).toBe(202);
+    await expect.poll(() => page.getByTestId('points-balance').textContent(), POLL).toBe('250');
+    const award = page.locator('[data-type="PointsAwarded"]');
+    await expect.poll(() => award.count(), POLL).toBe(1);
+    expect(await award.locator('.amount').textContent()).toBe('+250 pts');
+    expect(await award.locator('.details-text').textContent()).toMatch(
+      /^rule \S+ · rule set v0 · for fact like-console-1$/,
+    );
+    expect(await page.locator('[data-type="FactRecorded"] .details-text').textContent()).toContain(
+      'answer_is_liked from qa-app (like-console-1)',
+    );
+    await expect
+      .poll(() => page.getByTestId('verify').textContent(), POLL)
+      .toBe('✓ Chain verified: 5 events');
+    await h.screenshot('09-award');
+
     // And the API agrees with what the page shows.
     const wallet = await h.api('GET', `/wallets/${WALLET}`);
-    expect(wallet.body).toMatchObject({ balance: 8000, aboveThreshold: false, version: 3 });
+    expect(wallet.body).toMatchObject({ balance: 8000, points: 250, aboveThreshold: false, version: 5 });
   });
 });

@@ -51,6 +51,10 @@ export function BalanceChart({ series, cutoffMs }: { series: BalancePoint[]; cut
         height: 220,
         // Times in UTC, as everywhere in the console.
         tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+        // One movement alone would stretch the axis over years: show a minute either side of it.
+        scales: {
+          x: { time: true, range: (_chart, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) },
+        },
         series: [
           {},
           {

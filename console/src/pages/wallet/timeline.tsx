@@ -106,7 +106,7 @@ export function Timeline(props: TimelineProps) {
     <section aria-labelledby="timeline-title" class="panel">
       <h2 id="timeline-title">Events</h2>
       <p class="hint" aria-live="polite" data-testid="timeline-count">
-        {trail.events.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} events loaded
+        {events.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} events loaded
         {trail.loading ? ' (reading…)' : ''}. Lane order, oldest first; scroll for more.
       </p>
       {trail.error !== undefined && (

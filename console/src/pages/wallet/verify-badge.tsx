@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks';
 import { api, call, errorText, useLoad } from '../../api.ts';
 import type { Verify } from './types.ts';
 
@@ -10,6 +11,19 @@ export function VerifyBadge({ walletId, version }: { walletId: string; version: 
       ),
     [walletId, version],
   );
+  // A verify that ran before the newest events reached the log it reads counts fewer than the page
+  // shows: ask again a few times, so the badge ends up speaking of the events on screen.
+  const retries = useRef(0);
+  const counted = (result.data as { events?: number } | undefined)?.events;
+  useEffect(() => {
+    retries.current = 0;
+  }, [version]);
+  useEffect(() => {
+    if (counted === undefined || counted >= version || retries.current >= 5) return;
+    retries.current += 1;
+    const timer = setTimeout(result.reload, 1_000);
+    return () => clearTimeout(timer);
+  }, [counted, version, result.reload]);
   if (result.error !== undefined)
     return (
       <span class="badge badge-unknown" data-testid="verify">
