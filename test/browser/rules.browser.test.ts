@@ -128,7 +128,9 @@ describe('the Rules and Jobs pages', () => {
     const backtestJob = page.locator('article.job').first();
     await expect.poll(() => backtestJob.getAttribute('data-status'), POLL).toBe('done');
     // Version 2 over every wallet: btWallet2 already holds its 207 (applied), the others differ.
-    expect(await backtestJob.locator('table.totals').textContent()).toContain('Candidate points377Difference110');
+    expect(await backtestJob.locator('table.totals').textContent()).toContain(
+      'Candidate points377Difference110',
+    );
     const backtestJobId = await backtestJob.getAttribute('data-job-id');
 
     // The Jobs page lists it, and follows a dry-run replay of every wallet to its totals.
