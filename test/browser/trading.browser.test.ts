@@ -21,7 +21,7 @@ afterAll(async () => {
 const key = (name: string) => ({ 'idempotency-key': `${name}-${Date.now()}` });
 
 describe('the Trading and Cards pages', () => {
-  it('shows an offer in the book and the seller hold among the wallet movements', async () => {
+  it("shows an offer in the book, the seller's hold among its movements, and its order's payment state", async () => {
     const page = h.page;
     // 100 units traded: 500 points by the built-in trade-volume rule, to offer 200 of.
     const trade = {
@@ -64,6 +64,27 @@ describe('the Trading and Cards pages', () => {
     await expect.poll(() => hold.count(), POLL).toBe(1);
     expect(await hold.textContent()).toContain('200 points');
     expect(await page.locator('.virtual-list .movements-row').count()).toBe(1);
+
+    // An order paid partly with 100 of the seller's points: its payment state, read from its log.
+    const order = await h.api(
+      'POST',
+      '/orders',
+      { wallet: SELLER, merchant: 'm1', amount: '12.00', points: 100 },
+      key('order'),
+    );
+    expect(order.status).toBe(201);
+    const orderId = (order.body as { orderId: string }).orderId;
+    await page.getByRole('button', { name: 'Find payments and orders' }).click();
+    const payment = page.locator(`table.payments tr[data-payment="${orderId}"] td`);
+    await expect.poll(() => payment.count(), POLL).toBe(7);
+    expect((await payment.allTextContents()).slice(1)).toEqual([
+      'order',
+      expect.stringMatching(/UTC$/),
+      '100',
+      '11.00',
+      'pending',
+      'pending',
+    ]);
     await h.screenshot('trading-01-offer-book');
   });
 

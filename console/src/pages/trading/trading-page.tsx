@@ -6,6 +6,7 @@ import { formatMoney, formatPoints, formatTime } from '../../format.ts';
 import type { PageProps } from '../../routes.ts';
 import { useVirtualRows } from '../../virtual.ts';
 import { OfferBook } from './offer-book.tsx';
+import { WalletPayments } from './wallet-payments.tsx';
 
 interface Movement {
   kind: string;
@@ -32,7 +33,7 @@ const WALLET_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const ROW_HEIGHT = 40;
 const PAGE = '200';
 
-/** Trading: the offer book, one wallet's transfers, holds and trades, and an order's payment state. */
+/** Trading: the offer book, one wallet's transfers, holds, trades, payments and orders, and an order by id. */
 export function TradingPage({ params }: PageProps) {
   const walletId = params.walletId;
   const [, navigate] = useLocation();
@@ -71,6 +72,7 @@ export function TradingPage({ params }: PageProps) {
           </p>
         )}
         {walletId !== undefined && <Movements key={walletId} walletId={walletId} />}
+        {walletId !== undefined && <WalletPayments key={`payments-${walletId}`} walletId={walletId} />}
       </section>
       <OrderLookup />
     </section>
