@@ -85,15 +85,22 @@ export function auditEventJson(
               }),
         },
       };
-    case 'HoldPlaced':
+    case 'HoldPlaced': {
+      // An offer's hold carries its price (a bigint): as JSON, the same decimal or whole number as amounts.
+      const { offer } = event.data;
+      const price = offer?.price;
       return {
         ...base,
         data: {
           ...event.data,
           amount: amountJson(event.data.asset, event.data.amount),
           expiresAt: iso(event.data.expiresAtMs),
+          ...(price === undefined
+            ? {}
+            : { offer: { price: { asset: price.asset, amount: amountJson(price.asset, price.amount) } } }),
         },
       };
+    }
     case 'HoldCaptured':
       return {
         ...base,
