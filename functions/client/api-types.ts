@@ -4701,12 +4701,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "rules": "event_type == \"deposit\", int(data.amount)",
+                 *       "rules": "event_type == \"trade\", data.qty * 5",
                  *       "fact": {
-                 *         "type": "deposit",
+                 *         "type": "trade",
                  *         "subject": "w1",
                  *         "data": {
-                 *           "amount": 120
+                 *           "qty": 12
                  *         }
                  *       }
                  *     }
