@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { consoleSite, ensureConsoleBuilt } from '#adapters/local/console-assets.ts';
+import { prepareConsole } from '#adapters/local/console-assets.ts';
 import type { LocalAuthMode } from '#adapters/local/local-authorizer.ts';
 import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ENV } from '#lib/wiring.ts';
@@ -109,8 +109,8 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
 
   const stopper = stopOnSignals(io);
   // The console at /console: built first when console/ changed since the last build.
-  const consoleDist = await ensureConsoleBuilt(path.join(REPO_ROOT, 'console'), io.err);
-  const site = consoleSite(consoleDist, { apiUrl: '', auth: { kind: auth === 'jwt' ? 'dev-token' : 'off' } });
+  const consoleConfig = { apiUrl: '', auth: { kind: auth === 'jwt' ? 'dev-token' : 'off' } } as const;
+  const site = await prepareConsole(path.join(REPO_ROOT, 'console'), consoleConfig, io.err);
   let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({

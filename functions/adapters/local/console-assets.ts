@@ -92,6 +92,32 @@ export async function ensureConsoleBuilt(consoleDir: string, log: (line: string)
   return dist;
 }
 
+/**
+ * The console for `tally dev`: built when stale, then served. A console that cannot be built (Vite
+ * not installed, an error in console/) does not keep the API from starting: /console then answers
+ * 503 with the reason, which the log also has.
+ */
+export async function prepareConsole(
+  consoleDir: string,
+  config: ConsoleConfig,
+  log: (line: string) => void,
+): Promise<StaticSite> {
+  try {
+    return consoleSite(await ensureConsoleBuilt(consoleDir, log), config);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`console: not available, the build failed: ${reason}`);
+    return {
+      matches: (rawPath) => rawPath === CONSOLE_PATH || rawPath.startsWith(`${CONSOLE_PATH}/`),
+      serve: async (_request, response) => {
+        response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`The console could not be built: ${reason}\n`);
+        return 503;
+      },
+    };
+  }
+}
+
 /** Serves `distDir` at /console, and /console/config.json from `config`. */
 export function consoleSite(distDir: string, config: ConsoleConfig): StaticSite {
   const root = path.resolve(distDir);

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleIsStale, consoleSite } from '../../../../functions/adapters/local/console-assets.ts';
+import {
+  consoleIsStale,
+  consoleSite,
+  prepareConsole,
+} from '../../../../functions/adapters/local/console-assets.ts';
 
 /** The console's static serving (`tally dev` at /console) and when it rebuilds, on a fake build. */
 let root: string;
@@ -117,4 +121,28 @@ describe('consoleIsStale', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('prepareConsole', () => {
+  it('answers 503 with the reason, instead of failing tally dev, when the console cannot be built', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tally-console-broken-'));
+    const lines: string[] = [];
+    try {
+      // No index.html and no vite.config.ts: Vite has nothing to build.
+      const site = await prepareConsole(dir, { apiUrl: '', auth: { kind: 'off' } }, (line) =>
+        lines.push(line),
+      );
+      const answered = createServer((request, response) => void site.serve(request, response, '/console/'));
+      await new Promise<void>((resolve) => answered.listen(0, '127.0.0.1', resolve));
+      const port = (answered.address() as AddressInfo).port;
+      const response = await fetch(`http://127.0.0.1:${port}/console/`);
+      await new Promise((resolve) => answered.close(resolve));
+      expect(response.status).toBe(503);
+      expect(await response.text()).toMatch(/^The console could not be built: /);
+      expect(lines.some((line) => line.startsWith('console: not available, the build failed: '))).toBe(true);
+      expect(site.matches('/console/x')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
