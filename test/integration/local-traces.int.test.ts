@@ -27,7 +27,10 @@ const spansOf = (traceId: string): ReadableSpan[] =>
   exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
 const byName = (spans: readonly ReadableSpan[], name: string): ReadableSpan => {
   const found = spans.filter((span) => span.name === name);
-  expect(found.map((span) => span.name), `spans named ${name} in ${spans.map((s) => s.name)}`).toHaveLength(1);
+  expect(
+    found.map((span) => span.name),
+    `spans named ${name} in ${spans.map((s) => s.name)}`,
+  ).toHaveLength(1);
   return found[0] as ReadableSpan;
 };
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -38,7 +41,8 @@ async function waitForSpans(traceId: string, names: readonly string[]): Promise<
   const deadline = Date.now() + 20_000;
   for (;;) {
     const spans = spansOf(traceId);
-    if (names.every((name) => spans.some((span) => span.name === name)) || Date.now() > deadline) return spans;
+    if (names.every((name) => spans.some((span) => span.name === name)) || Date.now() > deadline)
+      return spans;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
