@@ -1,4 +1,6 @@
+import { cloudEventTraceContext } from '#observability/trace-context.ts';
 import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
+import { noTracing, type Tracing } from '#ports/tracing.ts';
 import { cloudEventProblems, cloudEventSchema, futureTimeProblem } from './cloud-event.ts';
 import { type IngestDeps, ingestEvent } from './ingest.ts';
 import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from './outcomes.ts';
@@ -24,6 +26,8 @@ export interface BusIngestDeps {
   ingest: IngestDeps;
   deadLetters: DeadLetterSink;
   log: BusLog;
+  /** Each message is ingested in a span that continues the CloudEvent's `traceparent` (a malformed one starts a new trace). */
+  tracing?: Tracing;
 }
 
 /** A message that may succeed if delivered again. */
@@ -58,7 +62,19 @@ export async function ingestCandidate(
   if (tooLate !== undefined) {
     return deadLetter(deps, origin, { code: 'invalid-event', reason: tooLate, eventId: event.id });
   }
-  const outcome = await ingestEvent(deps.ingest, event);
+  const outcome = await (deps.tracing ?? noTracing).span(
+    `ingest ${event.type}`,
+    {
+      kind: 'consumer',
+      parent: cloudEventTraceContext(event),
+      attributes: {
+        'cloudevents.event_id': event.id,
+        'cloudevents.event_source': event.source,
+        'tally.wallet_id': event.subject,
+      },
+    },
+    () => ingestEvent(deps.ingest, event),
+  );
   switch (outcome.kind) {
     case 'recorded':
       return { kind: 'recorded', eventId: event.id, points: outcome.points };

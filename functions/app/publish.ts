@@ -10,7 +10,7 @@ import { accountTermsJson, authorizationJson, paymentJson } from './card-answers
  */
 
 /** A stored event, with the trace context of the request that caused it when the store keeps one. */
-export type PublishableEvent = RecordedEvent & { traceparent?: string };
+export type PublishableEvent = RecordedEvent & { traceparent?: string; tracestate?: string };
 
 type RecordedOf<T extends WalletEventType> = Extract<RecordedEvent, { type: T }>;
 
@@ -300,6 +300,8 @@ export function toCloudEvent(event: PublishableEvent, options: PublishOptions): 
     dataJson: rule.data(event as never),
   };
   if (event.traceparent !== undefined) published.traceparent = event.traceparent;
+  if (event.traceparent !== undefined && event.tracestate !== undefined)
+    published.tracestate = event.tracestate;
   return published;
 }
 

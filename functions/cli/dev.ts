@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { prepareConsole } from '#adapters/local/console-assets.ts';
 import type { LocalAuthMode } from '#adapters/local/local-authorizer.ts';
+import { DEFAULT_OTLP_URL } from '#adapters/local/local-tracing.ts';
 import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ENV } from '#lib/wiring.ts';
 import {
@@ -18,7 +19,7 @@ import {
 export const devCommand: Command = {
   summary: 'run Tally on this machine: DynamoDB Local, the HTTP API and the stream projector',
   usage: [
-    'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth] [--rate-limit N]',
+    'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth] [--rate-limit N] [--otel [URL]]',
     '',
     '  --port N        HTTP port (env PORT; default 8080)',
     '  --host H        address to listen on (default 127.0.0.1); another than loopback needs',
@@ -29,6 +30,9 @@ export const devCommand: Command = {
     '                  with its scope from the local dev issuer (tally token), whose keys are in the data dir',
     '  --rate-limit N  at most N requests per second per client (bursts of 2N), 429 past it, as the',
     '                  deployed per-token WAF rule does (env TALLY_RATE_LIMIT; default no limit)',
+    `  --otel [URL]    export traces (OTLP/HTTP) to a collector: Jaeger, Zipkin's or an OpenTelemetry`,
+    `                  Collector (default ${DEFAULT_OTLP_URL}). Without it, POWERTOOLS_LOG_LEVEL=DEBUG`,
+    '                  prints one summary line per trace',
     '',
     'Needs Java 17+. DynamoDB Local is fetched once into ~/.cache/tally (or $TALLY_CACHE_DIR).',
   ].join('\n'),
@@ -39,7 +43,10 @@ export const devCommand: Command = {
     'data-dir': { type: 'string' },
     auth: { type: 'boolean' },
     'rate-limit': { type: 'string' },
+    // A flag with an optional value (`--otel` or `--otel URL`): the URL comes as a positional.
+    otel: { type: 'boolean' },
   },
+  positionals: true,
   run: runDev,
 };
 
@@ -89,7 +96,27 @@ export function authBanner(mode: LocalAuthMode, env: NodeJS.ProcessEnv): string 
         'Start with --auth to check tokens.';
 }
 
-async function runDev(values: Values, _positionals: string[], io: Io): Promise<number> {
+/** `--otel [URL]`: the collector's OTLP/HTTP traces URL, or undefined without the flag. */
+export function otelUrlOf(values: Values, positionals: readonly string[]): string | undefined {
+  if (values.otel !== true) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    return undefined;
+  }
+  if (positionals.length > 1) throw new UsageError('--otel takes one URL');
+  const text = positionals[0] ?? DEFAULT_OTLP_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--otel must be an http(s) URL, e.g. ${DEFAULT_OTLP_URL}, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--otel must be an http(s) URL, e.g. ${DEFAULT_OTLP_URL}, got "${text}"`);
+  }
+  return url.href;
+}
+
+async function runDev(values: Values, positionals: string[], io: Io): Promise<number> {
   const portFlag = stringValue(values, 'port');
   const port =
     portFlag !== undefined
@@ -105,6 +132,7 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
   const host = stringValue(values, 'host');
   const auth = authModeOf(values, io.env);
   const rateLimit = rateLimitOf(values, io.env);
+  const otlpUrl = otelUrlOf(values, positionals);
   io.out(authBanner(auth, io.env));
 
   const stopper = stopOnSignals(io);
@@ -121,6 +149,7 @@ async function runDev(values: Values, _positionals: string[], io: Io): Promise<n
       dataDir,
       auth,
       ...(rateLimit === undefined ? {} : { rateLimitPerSecond: rateLimit }),
+      ...(otlpUrl === undefined ? {} : { tracing: { otlpUrl } }),
       log: io.err,
     });
   } catch (error) {

@@ -7,6 +7,7 @@ import { createSqsClient } from '#adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
 import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
 import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
+import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 import { dynamodbEndpointFromEnv, queueUrlFromEnv, sqsEndpointFromEnv, tableNameFromEnv } from './config.ts';
@@ -30,9 +31,15 @@ function documentClientFromEnv() {
 export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
   new DynamoCheckpointStore(documentClientFromEnv(), tableNameFromEnv());
 
-/** The stores for this function instance: one document client, the one table. */
+/**
+ * The stores for this function instance: one document client, the one table. Appends run in an
+ * `event-store append` span whose context is stored with the events (observability/traced-ports.ts).
+ */
 export function storesFromEnv(): Stores {
-  stores ??= createStores(documentClientFromEnv(), tableNameFromEnv());
+  if (stores === undefined) {
+    const created = createStores(documentClientFromEnv(), tableNameFromEnv());
+    stores = { ...created, events: tracedEventStore(created.events) };
+  }
   return stores;
 }
 

@@ -20,6 +20,8 @@ import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
+import { withRequestTrace } from '#observability/traced-ports.ts';
+import { activeTracing } from '#observability/tracing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
 import {
@@ -108,7 +110,11 @@ function checkpointsFromEnv(): WalletViewDeps['checkpoints'] | null {
 
 /** `POST /events`: the events queue, and how a queued message body is written. */
 export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger, clock: systemClock });
-export const eventFormats = { canonicalJson, messageBody: toMessageBody } as const;
+export const eventFormats = {
+  canonicalJson,
+  // The queued CloudEvent carries the request's traceparent (unless it has its own): ingest continues it.
+  messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
+} as const;
 
 export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });
 
@@ -150,6 +156,7 @@ export const busIngestDeps = (): BusIngestDeps => ({
   ingest: ingestDepsFromEnv(),
   deadLetters: deadLettersFromEnv(),
   log: logger,
+  tracing: activeTracing,
 });
 
 let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;

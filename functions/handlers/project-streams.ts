@@ -6,6 +6,7 @@ import { projectorDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger, metrics } from '#observability/powertools.ts';
+import { recordedIn, traceReads } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
@@ -45,8 +46,12 @@ export function makeProjectStreamsHandler(deps: () => Promise<ProjectorDeps>) {
     const { stores, config } = loaded;
     const snapshots = snapshotPolicy(loaded);
     return processWalletDoorbells(event, context, processor, async (walletId, lanes) => {
-      const { events, readModels } = stores;
-      const outcome = await projectWallet(events, readModels, walletId, config, lanes, views, snapshots);
+      const { readModels } = stores;
+      // A `projection` span in the trace of each request whose events this fold read.
+      const events = traceReads(stores.events);
+      const outcome = await recordedIn('projection', events.contexts, { 'tally.wallet_id': walletId }, () =>
+        projectWallet(events.store, readModels, walletId, config, lanes, views, snapshots),
+      );
       if (outcome.written) metrics.addMetric('ViewsWritten', MetricUnit.Count, 1);
     });
   };

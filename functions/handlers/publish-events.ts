@@ -5,6 +5,7 @@ import { type BatchResponse, publishStreamBatch, type StoredEventKey } from '#ap
 import { publishEventsDepsFromEnv } from '#composition/publish-events.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger, metrics } from '#observability/powertools.ts';
+import { tracedBus } from '#observability/traced-ports.ts';
 import type { EventBus } from '#ports/event-bus.ts';
 import type { EventStore } from '#ports/event-store.ts';
 
@@ -26,7 +27,8 @@ export function makePublishEventsHandler(deps: () => Promise<PublishEventsDeps>)
       itemIdentifier: record.dynamodb?.SequenceNumber ?? '',
       key: resolved.keyOf(record.dynamodb?.Keys),
     }));
-    const outcome = await publishStreamBatch(resolved, records);
+    // A `publish` span in the trace of each request whose events go out (the stored traceparent).
+    const outcome = await publishStreamBatch({ ...resolved, bus: tracedBus(resolved.bus) }, records);
     for (const rejected of outcome.rejected) {
       logger.error('Event cannot be published', {
         walletId: rejected.walletId,

@@ -31,6 +31,8 @@ export interface PublishedEvent {
   dataJson: string;
   /** W3C trace context of the request that caused the event, when it is known (distributed tracing extension). */
   traceparent?: string;
+  /** Vendor trace state that goes with `traceparent` (same extension), when the request had one. */
+  tracestate?: string;
 }
 
 /** One event a bus did not take. */
@@ -78,6 +80,7 @@ export function cloudEventJson(event: PublishedEvent): string {
     datacontenttype: event.datacontenttype,
   };
   if (event.traceparent !== undefined) attributes.traceparent = event.traceparent;
+  if (event.tracestate !== undefined) attributes.tracestate = event.tracestate;
   const head = JSON.stringify(attributes);
   return `${head.slice(0, -1)},"data":${event.dataJson}}`;
 }

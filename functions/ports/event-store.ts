@@ -32,6 +32,12 @@ export const HOT_LANES_FROM = 32;
 export type NewEvent = WalletEvent & {
   eventId: string;
   recordedAtMs: number;
+  /**
+   * W3C trace context of the request that decided the event (ports/tracing.ts). Kept with the
+   * event but outside its hash: it says how the event was traced, not what happened.
+   */
+  traceparent?: string;
+  tracestate?: string;
 };
 
 /** The head of one lane of a wallet's log: where the next append to that lane goes. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -85,7 +85,34 @@ export class TallyFunction extends Construct {
         ...(props.optionalModules === true ? { nodeModules: [...OPTIONAL_MODULES] } : {}),
       },
     });
+    activeTracing(this, this.function, this.role);
   }
+}
+
+/**
+ * X-Ray active tracing: Lambda opens a segment per invocation, the handlers add subsegments through
+ * Powertools Tracer (functions/composition/tracing.ts), and log lines carry `xray_trace_id`. Set on
+ * the resource, with the two X-Ray actions in a policy of their own (not `tracing: ACTIVE`, which
+ * puts them in the role's default policy): they take no resource but `*`, and acknowledging that
+ * here keeps any other wildcard in a function's policy reported.
+ */
+function activeTracing(scope: Construct, fn: lambda.Function, role: iam.IRole): void {
+  (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+  const policy = new iam.Policy(scope, 'Tracing', {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+    ],
+  });
+  // The function is created after its policy, so its first segments are not refused.
+  fn.node.addDependency(policy);
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions',
+  });
 }
 
 /**

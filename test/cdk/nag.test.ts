@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { constructIdOf } from '../../lib/constructs/tally-function.ts';
 import type { TallyStackProps } from '../../lib/tally-stack.ts';
 import { MSK, newApp, ROUTES, synth } from './support.ts';
 
@@ -104,6 +105,10 @@ describe('cdk-nag AwsSolutions', () => {
         'Tally/Projector/PublishEventsStreamFailures AwsSolutions-SQS3',
         'Tally/PublishEvents/Role AwsSolutions-IAM5[Resource::*]',
         'Tally/IngestKafka/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
+        // X-Ray's two actions take no resource but `*`: each function's tracing policy, and only it.
+        ...[...stack.functions.keys()].map(
+          (name) => `Tally/${constructIdOf(name)}/Tracing AwsSolutions-IAM5[Resource::*]`,
+        ),
       ].sort(),
     );
     for (const ack of acknowledgments(stack)) {

@@ -5,6 +5,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import { parseTraceparent, xrayTraceIdOf } from '#observability/trace-context.ts';
 import {
   cloudEventJson,
   type EventBus,
@@ -55,6 +56,20 @@ export function toPutEventsEntry(event: PublishedEvent, eventBusName: string): P
     DetailType: event.type,
     Time: new Date(event.time),
     Detail: cloudEventJson(event),
+    ...xrayTraceHeader(event.traceparent),
+  };
+}
+
+/**
+ * The event's trace as EventBridge's X-Ray `TraceHeader`, so EventBridge passes the request's
+ * trace on to its targets (a consumer Lambda's segment joins it). The CloudEvent's own
+ * `traceparent` carries the same ids for consumers that read W3C trace context.
+ */
+function xrayTraceHeader(traceparent: string | undefined): { TraceHeader?: string } {
+  const parsed = parseTraceparent(traceparent);
+  if (parsed === undefined) return {};
+  return {
+    TraceHeader: `Root=${xrayTraceIdOf(parsed.traceId)};Parent=${parsed.spanId};Sampled=${parsed.sampled ? 1 : 0}`,
   };
 }
 

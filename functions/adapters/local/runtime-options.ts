@@ -3,6 +3,7 @@ import type { StaticSite } from './console-assets.ts';
 import type { LocalEventBus } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';
 import type { LocalAuthMode } from './local-authorizer.ts';
+import type { LocalTracingOptions } from './local-tracing.ts';
 import type { QueuePoller, QueuePollerOptions } from './queue-poller.ts';
 import type { ScheduleTimersOptions } from './schedule-timers.ts';
 import type { StreamPoller, StreamPollerOptions } from './stream-poller.ts';
@@ -67,6 +68,11 @@ export interface LocalRuntimeOptions {
    * it across restarts (tests of re-delivery). @default a new one (TALLY_EVENTS_WEBHOOK forwards)
    */
   eventBus?: LocalEventBus;
+  /**
+   * Traces (OpenTelemetry): `otlpUrl` exports OTLP/HTTP (`tally dev --otel`), `exporters` take the
+   * spans too (tests), `summary` logs one line per trace. @default summary when the log level is DEBUG
+   */
+  tracing?: LocalTracingOptions;
 }
 
 export interface LocalQueuesOptions extends Pick<QueuePollerOptions, 'waitTimeSeconds' | 'concurrency'> {

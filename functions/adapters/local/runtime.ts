@@ -6,6 +6,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '../hmac-signer.ts';
 import { watchDatabase } from './database-watch.ts';
+import { deferred } from './deferred.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
 import type { LocalEventBus } from './event-bus.ts';
 import { EVENTS_STREAM_SPEC, serveEventsStream } from './events-stream.ts';
@@ -16,6 +17,7 @@ import { localHandlerLoader, type TriggerConsumers, triggerConsumers } from './l
 import { resumeUnfinishedJobs } from './local-jobs.ts';
 import { localEventBus, localHandlerOverrides } from './local-publisher.ts';
 import { createLocalQueues, drainQueues, type LocalQueues, startQueuePollers } from './local-queues.ts';
+import { startLocalTracing } from './local-tracing.ts';
 import { QueueJournal } from './queue-journal.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -59,6 +61,7 @@ interface Services {
   jobsPollers: QueuePoller[];
   resumingJobs?: Promise<void>;
   schedules?: ScheduleTimers;
+  tracing?: { stop(): Promise<void> };
 }
 
 /**
@@ -85,6 +88,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return stopping;
   };
   try {
+    services.tracing = await startLocalTracing(options.tracing, { ...process.env, ...options.env }, log);
     const auth = await setUpLocalAuth(options);
     // One bus for the publisher (run by the stream poller) and the HTTP server's event stream.
     const eventBus = options.eventBus ?? localEventBus({ ...process.env, ...options.env }, log);
@@ -382,20 +386,9 @@ async function stopServices(services: Services, options: LocalRuntimeOptions, lo
   services.dynamodb?.destroy();
   services.streams?.destroy();
   services.queues?.client.destroy();
+  await services.tracing?.stop();
 }
 
 async function allIdle(pollers: readonly QueuePoller[], options?: { timeoutMs?: number }): Promise<void> {
   await Promise.all(pollers.map((poller) => poller.whenIdle(options)));
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
-  let resolve: () => void = () => undefined;
-  let reject: (error: unknown) => void = () => undefined;
-  const promise = new Promise<void>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  // Requests only see this rejection through their own await; don't report it twice.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }

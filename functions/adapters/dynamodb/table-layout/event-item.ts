@@ -179,7 +179,27 @@ export function toEventItem(event: RecordedEvent, prevHash: string, hash: string
     idempotencyKey: event.idempotencyKey,
     prevHash,
     hash,
+    ...traceAttributes(event),
   };
+}
+
+/**
+ * The trace context of the request that wrote the event (NewEvent.traceparent): an attribute of
+ * the item, outside the hashed content (event-hash.ts hashes named fields only), so tracing on or
+ * off writes the same chain, and a retried command (a new trace) would hash the same.
+ */
+function traceAttributes(event: RecordedEvent & { traceparent?: string; tracestate?: string }) {
+  if (typeof event.traceparent !== 'string') return {};
+  return {
+    traceparent: event.traceparent,
+    ...(typeof event.tracestate === 'string' ? { tracestate: event.tracestate } : {}),
+  };
+}
+
+/** The stored event with the item's trace context, when it has one (the projector and publisher continue it). */
+function withTrace<E extends StoredEvent>(event: E, traceparent: unknown, tracestate: unknown): E {
+  if (typeof traceparent !== 'string') return event;
+  return { ...event, traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) };
 }
 
 /**
@@ -188,7 +208,9 @@ export function toEventItem(event: RecordedEvent, prevHash: string, hash: string
  * and anything that does not check out, goes through the schema, which accepts or explains it.
  */
 export function fromEventItem(item: unknown): StoredEvent {
-  return fastEventItem(item) ?? fromEventItemSchema(item);
+  const event = fastEventItem(item) ?? fromEventItemSchema(item);
+  const { traceparent, tracestate } = (item ?? {}) as { traceparent?: unknown; tracestate?: unknown };
+  return withTrace(event, traceparent, tracestate);
 }
 
 /**
@@ -231,7 +253,7 @@ export function fromEventAttributes(
         type,
         data: plainData,
       });
-      if (event !== undefined) return event;
+      if (event !== undefined) return withTrace(event, item.traceparent?.S, item.tracestate?.S);
     }
   }
   return fromEventItem(unmarshalled());
