@@ -99,10 +99,15 @@ async function drive(accounts: readonly string[], clients: number, ops: number, 
         const outcome = await decide(accountId, amount, index).catch(() => 'failed' as const);
         run.latencies.push(performance.now() - t0);
         run[outcome]++;
+        const done = run.approved + run.declined + run.failed;
+        if (done % 100 === 0) process.stderr.write(`  … ${done}/${ops}\n`);
       }
     }),
   );
   run.seconds = (performance.now() - started) / 1000;
+  process.stderr.write(
+    `  ${accounts.length} account(s), ${clients} clients: ${run.approved} approved, ${run.declined} declined, ${run.failed} failed in ${run.seconds.toFixed(1)} s\n`,
+  );
   return run;
 }
 
