@@ -252,7 +252,7 @@ function anyAccount(rng: Rng, world: World): string {
   return open.length > 0 && rng.chance(0.95) ? rng.pick(open) : rng.pick(CARD_ACCOUNTS);
 }
 
-single('card-open', 1.5, (rng, world) => {
+single('card-open', 0.8, (rng, world) => {
   // Mostly one not yet open (the other ops need an open account); else again, as it is or not.
   const unopened = CARD_ACCOUNTS.filter((accountId) => !cardsOf(world).accounts.has(accountId));
   const accountId = unopened.length > 0 && rng.chance(0.8) ? rng.pick(unopened) : rng.pick(CARD_ACCOUNTS);
@@ -261,13 +261,13 @@ single('card-open', 1.5, (rng, world) => {
   return { op: 'open', accountId, creditLimit };
 });
 
-single('card-limit', 0.8, (rng, world) => ({
+single('card-limit', 0.4, (rng, world) => ({
   op: 'limit',
   accountId: anyAccount(rng, world),
   creditLimit: limitOf(rng),
 }));
 
-single('card-authorize', 5, (rng, world) => {
+single('card-authorize', 2.5, (rng, world) => {
   const accountId = anyAccount(rng, world);
   return {
     op: 'authorize',
@@ -277,7 +277,7 @@ single('card-authorize', 5, (rng, world) => {
   };
 });
 
-single('card-capture', 2.5, (rng, world) => {
+single('card-capture', 1.3, (rng, world) => {
   const accountId = anyAccount(rng, world);
   const authorizationId = someAuthorization(rng, world, accountId);
   const approval = cardsOf(world).accounts.get(accountId)?.approvals.get(authorizationId);
@@ -286,12 +286,12 @@ single('card-capture', 2.5, (rng, world) => {
   return { op: 'capture', accountId, authorizationId, ...(part === undefined ? {} : { amount: part }) };
 });
 
-single('card-void', 1.2, (rng, world) => {
+single('card-void', 0.6, (rng, world) => {
   const accountId = anyAccount(rng, world);
   return { op: 'void', accountId, authorizationId: someAuthorization(rng, world, accountId) };
 });
 
-single('card-pay', 1.5, (rng, world) => {
+single('card-pay', 0.8, (rng, world) => {
   const accountId = anyAccount(rng, world);
   const payments = [...(cardsOf(world).accounts.get(accountId)?.payments.entries() ?? [])];
   // Mostly a new payment; sometimes one whose return came first, or one known (same or other amount).
@@ -304,7 +304,7 @@ single('card-pay', 1.5, (rng, world) => {
   return { op: 'pay', accountId, paymentId: `p${world.opIndex}`, amount: BigInt(rng.int(1, 50_000)) };
 });
 
-single('card-return', 0.8, (rng, world) => {
+single('card-return', 0.4, (rng, world) => {
   const accountId = anyAccount(rng, world);
   const payments = [...(cardsOf(world).accounts.get(accountId)?.payments.keys() ?? [])];
   // Sometimes a return that arrives before its payment (a payment id the next card-pay may use).
@@ -319,7 +319,7 @@ single('card-return', 0.8, (rng, world) => {
  */
 registerOp<{ calls: Params[] }>({
   name: 'card-authorize-race',
-  weight: 2,
+  weight: 1,
   generate(rng, world) {
     const accountId = anyAccount(rng, world);
     const free = cardsOf(world).free(accountId, world.nowMs);

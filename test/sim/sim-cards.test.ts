@@ -28,7 +28,7 @@ describe('the fault simulation: card accounts', () => {
   }, 120_000);
 
   it('opens, authorizes (alone and racing), captures, voids, pays and returns, with every invariant kept', async () => {
-    const result = await simulate({ seed: 2026, ops: 3_000 });
+    const result = await simulate({ seed: 2026, ops: 6_000 });
     expect(result.failure).toBeUndefined();
     for (const op of [
       'card-open',
