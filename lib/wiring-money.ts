@@ -6,6 +6,12 @@
  */
 import type { FunctionSpec } from './wiring-spec.ts';
 
+/**
+ * The partition of the card decision rules' versions. The decision-rules function may touch no
+ * other (IAM `dynamodb:LeadingKeys`); must equal DECISION_RULES_PK of the DynamoDB layout.
+ */
+export const DECISION_RULES_PARTITION = 'DECISIONRULES';
+
 export const MONEY_FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'payments',
@@ -96,5 +102,21 @@ export const MONEY_FUNCTIONS: readonly FunctionSpec[] = [
       },
     ],
     tableAccess: 'read-write',
+  },
+  {
+    name: 'decision-rules',
+    entry: 'functions/handlers/decision-rules.ts',
+    description:
+      'GET /decision-rules (the card decision rules in force, or ?version=N), PUT /decision-rules (publish a new version; admin), GET /decision-rules/versions[/{version}] (history)',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      { method: 'GET', path: '/decision-rules', auth: { scopes: ['rules:read'] } },
+      { method: 'PUT', path: '/decision-rules', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/decision-rules/versions', auth: { scopes: ['rules:read'] } },
+      { method: 'GET', path: '/decision-rules/versions/{version}', auth: { scopes: ['rules:read'] } },
+    ],
+    tableAccess: 'read-write',
+    tablePartitions: [DECISION_RULES_PARTITION],
   },
 ];

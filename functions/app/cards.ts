@@ -20,7 +20,7 @@ import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
 import type { Outcome } from './outcomes.ts';
 
-/** The decision rule set in force, and its version (0: the built-in one). */
+/** The decision rule set in force, and its version (0: the built-in one; card-decision-rules.ts serves the published ones). */
 export interface DecisionRuleSource {
   current(): Promise<{ version: number; ruleSet: CompiledDecisionRules }>;
 }

@@ -1,8 +1,8 @@
 /**
  * The card decision rules in force: the text of `rules/card-decisions.rules`, built in so a
  * freshly deployed function works without a file system (a test keeps the two identical).
- * Version 0, as the points rules' built-in set is; publishing versions of it the way points rules
- * are published is not built yet.
+ * Version 0, as the points rules' built-in set is: in force until a first `PUT /decision-rules`
+ * (card-decision-rules.ts reads the published versions).
  */
 import { type CompiledDecisionRules, compileDecisionRules } from '#rules/decision-rules.ts';
 import type { DecisionRuleSource } from './cards.ts';

@@ -33,6 +33,15 @@ export function indexChangesOf(
         if (offer) changes.push({ kind: 'offer', offer: listing(walletId, hold, 'open') });
         break;
       }
+      case 'AuthorizationDecided': {
+        // A card approval is a hold under the authorization's id (domain/card/evolve.ts): the
+        // expiry sweep releases it on time, by an event, as it does any hold.
+        const { decision, authorizationId, expiresAtMs } = event.data;
+        if (decision === 'approved') {
+          changes.push({ kind: 'expiry', entry: { walletId, holdId: authorizationId, expiresAtMs } });
+        }
+        break;
+      }
       case 'HoldCaptured':
       case 'HoldReleased': {
         const { holdId } = event.data;

@@ -1,7 +1,9 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
 import { createStores, type Stores } from '#adapters/dynamodb/stores.ts';
+import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
@@ -41,6 +43,14 @@ export function storesFromEnv(): Stores {
     stores = { ...created, events: tracedEventStore(created.events) };
   }
   return stores;
+}
+
+let decisionRuleSets: DynamoRuleSetStore | undefined;
+
+/** The card decision rules' published versions (their own partition of the one table). */
+export function decisionRuleSetsFromEnv(): DynamoRuleSetStore {
+  decisionRuleSets ??= new DynamoRuleSetStore(documentClientFromEnv(), tableNameFromEnv(), DECISION_RULES_PK);
+  return decisionRuleSets;
 }
 
 let tradingIndex: DynamoTradingIndex | undefined;

@@ -1,7 +1,15 @@
+import { ActiveDecisionRules } from '#app/card-decision-rules.ts';
 import type { CardDeps } from '#app/cards.ts';
-import { builtInDecisionRules } from '#app/default-decision-rules.ts';
-import { storesFromEnv } from './adapters.ts';
+import { decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
+
+let activeDecisionRules: ActiveDecisionRules | undefined;
+
+/** The decision rules in force for this instance: the latest published version, else the built-in. */
+const decisionRulesFromEnv = (): ActiveDecisionRules => {
+  activeDecisionRules ??= new ActiveDecisionRules(decisionRuleSetsFromEnv(), clockAndIds().clock);
+  return activeDecisionRules;
+};
 
 /**
  * Card accounts' dependencies: the event store (accounts are wallets), clock, ids and the decision
@@ -12,7 +20,10 @@ export const cardDeps = (): CardDeps => {
   return {
     store: storesFromEnv().events,
     ...clockAndIds(),
-    decisionRules: builtInDecisionRules,
+    decisionRules: decisionRulesFromEnv(),
     ...(Number.isSafeInteger(ttlSeconds) && ttlSeconds > 0 ? { authorizationTtlMs: ttlSeconds * 1000 } : {}),
   };
 };
+
+/** `/decision-rules`' dependencies: the decision rules' versions and the clock. */
+export const decisionRulesDeps = () => ({ ruleSets: decisionRuleSetsFromEnv(), clock: clockAndIds().clock });

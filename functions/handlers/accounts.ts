@@ -24,7 +24,7 @@ async function read(request: HttpRequest, deps: CardDeps, accountId: string): Pr
   if (request.event.routeKey.endsWith('/transactions')) {
     return jsonResult(
       200,
-      json.statementJson(accountId, account.statement(), json.statementQuery(request.query)),
+      json.statementJson(accountId, await account.statement(), json.statementQuery(request.query)),
     );
   }
   return jsonResult(200, json.balanceJson(accountId, account.balance));

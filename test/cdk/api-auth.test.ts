@@ -131,6 +131,7 @@ describe('IAM (-c auth=iam), for service-to-service deployments', () => {
     expect(resources.sort()).toEqual(
       [
         '/$default/PUT/rules',
+        '/$default/PUT/decision-rules',
         '/$default/POST/replay',
         '/$default/GET/replay/*',
         '/$default/POST/wallets/*/corrections',

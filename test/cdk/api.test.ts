@@ -76,6 +76,7 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
     expect(admin).toEqual(
       [
         'PUT /rules',
+        'PUT /decision-rules',
         'POST /replay',
         'GET /replay/{jobId}',
         'POST /wallets/{wallet_id}/corrections',

@@ -4,6 +4,9 @@ import { opNamed, ops } from './ops.ts';
 // Trading registers its ops and invariants after the ones above (the order fixes a seed's ops).
 import './ops-trading.ts';
 import './invariants-trading.ts';
+// Card accounts after trading, for the same reason.
+import './ops-cards.ts';
+import { isCardAccount } from './model-cards.ts';
 import { drain } from './ops-bus.ts';
 import { mixSeed, Rng } from './rng.ts';
 import { KNOWN_ISSUES, type Violation, World, type WorldOptions } from './world.ts';
@@ -58,7 +61,8 @@ async function walletFacts(world: World, walletIds: Iterable<string>): Promise<W
 async function check(world: World, when: 'step' | 'quiescent'): Promise<Violation | undefined> {
   world.faults.disarm();
   world.freshReads();
-  const walletIds = when === 'step' ? [...world.touched] : world.walletIds;
+  // Card accounts have checks of their own (invariants-cards.ts): the wallet model knows no credit line.
+  const walletIds = when === 'step' ? [...world.touched].filter((id) => !isCardAccount(id)) : world.walletIds;
   const wallets = await walletFacts(world, walletIds);
   for (const invariant of invariants) {
     if (invariant.when !== when && !(when === 'quiescent' && invariant.when === 'step')) continue;

@@ -1,6 +1,7 @@
 import type { JobMessage } from '#ports/jobs.ts';
 import { isInjected, type StreamRecord } from './faults.ts';
 import { observeIngest, takeLostAnswers } from './model.ts';
+import { CARD_ACCOUNTS } from './model-cards.ts';
 import type { IngestAnswer } from './system.ts';
 import type { World } from './world.ts';
 
@@ -50,7 +51,10 @@ const JOB_DELIVERIES_MAX = 5_000;
  * (and delivered again as a redelivery) or sent twice. Ends with the job's report checked.
  */
 export async function runReplayJob(world: World): Promise<void> {
-  const walletsWithEvents = world.walletIds.filter((walletId) => world.log(walletId).length > 0);
+  // Card accounts are wallets to the store: the job replays them too.
+  const walletsWithEvents = [...world.walletIds, ...CARD_ACCOUNTS].filter(
+    (walletId) => world.log(walletId).length > 0,
+  );
   // The store lists wallets by their lane-0 event (EventStore.walletIds); one whose events all went
   // to other lanes (its first append lost a TransactionConflict) is not listed.
   const listed = walletsWithEvents.filter((walletId) =>

@@ -1,3 +1,4 @@
+import { laneAuthorize } from './planted-authorize.ts';
 import { unguardedTransfer } from './planted-transfer.ts';
 import type { WorldOptions } from './world.ts';
 
@@ -35,4 +36,6 @@ export const PLANTED: Record<string, NonNullable<WorldOptions['bugs']>> = {
   },
   /** A transfer that skips the balance check (planted-transfer.ts): it overdraws. */
   'unguarded-transfer': { transfer: unguardedTransfer },
+  /** Authorizations appended to spread lanes, not conditioned on lane 0 (planted-authorize.ts): racers over-approve. */
+  'lane-authorize': { cardAction: laneAuthorize },
 };

@@ -1,4 +1,5 @@
 import { canonicalJson } from '#adapters/dynamodb/event-hash.ts';
+import type { cardAction } from '#app/cards.ts';
 import type { IdGenerator } from '#ports/clock.ts';
 import type { JobMessage } from '#ports/jobs.ts';
 import { InMemoryEventStore, type StoredEvent } from '../support/in-memory-event-store.ts';
@@ -89,7 +90,13 @@ export interface WorldOptions {
   /** Known issues fail the run too. */
   strict?: boolean;
   /** Planted bugs, for the sim's own tests. */
-  bugs?: { dropAppends?: number; projector?: Projector; transfer?: SystemDeps['transfer'] };
+  bugs?: {
+    dropAppends?: number;
+    projector?: Projector;
+    transfer?: SystemDeps['transfer'];
+    /** A planted card use case (test/sim/planted-authorize.ts) in place of app/cards.ts'. */
+    cardAction?: typeof cardAction;
+  };
   /** Store page size (reads and job pages); small, so paging is exercised. */
   pageSize?: number;
 }
@@ -148,6 +155,8 @@ export class World {
   /** Calls within the current op (ids stay unique when an op calls several times). */
   callCount = 0;
   lastProjectionError: string | undefined;
+  /** The planted bugs this world runs with (ops that call a use case directly read theirs here). */
+  readonly bugs: NonNullable<WorldOptions['bugs']>;
   /** Room for a planted bug's own state (test/sim/planted.ts). */
   readonly scratch: Record<string, unknown> = {};
   readonly rng: Rng;
@@ -165,6 +174,7 @@ export class World {
   ) {
     this.rng = new Rng(mixSeed(seed, 0xa11ce));
     this.strict = options.strict ?? false;
+    this.bugs = options.bugs ?? {};
     this.inner = new InMemoryEventStore({ pageSize: options.pageSize ?? 32 });
     this.stream = new Channel('stream', this.faults);
     this.queue = new Channel('queue', this.faults);

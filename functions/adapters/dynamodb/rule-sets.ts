@@ -12,11 +12,16 @@ import { fromRuleSetItem, toRuleSetItem } from './table-layout/rule-set-item.ts'
 /** DynamoDB items stop at 400 KB; a rule set is text, so this leaves room for the attributes. */
 export const RULE_SET_TEXT_BYTES_MAX = 300 * 1024;
 
-/** Rule sets in the event-store table (items: table-layout/rule-set-item.ts). */
+/**
+ * Rule sets in the event-store table (items: table-layout/rule-set-item.ts). `pk` is the partition
+ * of one family of rule sets: the points rules (RULESET), or the card decision rules
+ * (DECISION_RULES_PK), versioned the same way in a partition of their own.
+ */
 export class DynamoRuleSetStore implements RuleSetStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly pk: string = RULESET_PK,
   ) {}
 
   async active(): Promise<StoredRuleSet | undefined> {
@@ -34,7 +39,7 @@ export class DynamoRuleSetStore implements RuleSetStore {
         // Version sort keys are zero-padded, so their order is the versions' order; ACTIVE sorts first.
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: {
-          ':pk': RULESET_PK,
+          ':pk': this.pk,
           ':from': ruleSetVersionSk(Math.max(1, fromVersion)),
           ':to': 'VERSION#~',
         },
@@ -59,14 +64,14 @@ export class DynamoRuleSetStore implements RuleSetStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: toRuleSetItem(ruleSet, 'version'),
+                Item: toRuleSetItem(ruleSet, 'version', this.pk),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             {
               Put: {
                 TableName: this.tableName,
-                Item: toRuleSetItem(ruleSet, 'active'),
+                Item: toRuleSetItem(ruleSet, 'active', this.pk),
                 // The pointer only moves from the version this publish was based on.
                 ConditionExpression: current ? 'version = :previous' : 'attribute_not_exists(pk)',
                 ...(current ? { ExpressionAttributeValues: { ':previous': current.version } } : {}),
@@ -84,7 +89,7 @@ export class DynamoRuleSetStore implements RuleSetStore {
 
   private async get(sk: string): Promise<StoredRuleSet | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: RULESET_PK, sk }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: this.pk, sk }, ConsistentRead: true }),
     );
     return result.Item === undefined ? undefined : fromRuleSetItem(result.Item);
   }

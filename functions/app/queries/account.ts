@@ -1,24 +1,65 @@
+import { LRUCache } from 'lru-cache';
 import {
   type AccountBalance,
   accountBalance,
   type StatementLine,
   statementOf,
 } from '#domain/card/statement.ts';
-import { foldWallet, initialWalletState } from '#domain/wallet.ts';
+import { foldWallet, initialWalletState, type WalletState } from '#domain/wallet.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { CardDeps } from '../cards.ts';
-import { readWallet } from '../read-events.ts';
+import { readAll } from '../read-events.ts';
 
 /**
- * A card account as its log stands now: its balance, and (asked for) its statement; undefined
- * when no account was opened under the id. Reads and folds the account's whole log: accounts are
- * all lane 0 and short-lived in tests, but a long-lived one needs a projection (see the README).
+ * Account reads from a snapshot: the account's folded state as this function instance last saw
+ * it, with each lane's head (`state.lanes`). A read asks the store only for the events after those
+ * heads (usually none: one empty Query per lane) and folds them in, so a GET costs the account's
+ * new events, not its whole log. The result equals a fold of the whole log: the state is a fold
+ * of a prefix of every lane, and the card position (owed, pending, the account's terms and
+ * approvals) is a function of the set of events folded (test/unit/app/account-reads.test.ts).
+ *
+ * Kept in memory per instance (a warm Lambda keeps it between invocations; a cold one folds once),
+ * bounded: the least recently read account goes first.
+ */
+export class AccountSnapshots {
+  private readonly states: LRUCache<string, WalletState>;
+
+  constructor(entriesMax = 1_000) {
+    this.states = new LRUCache({ max: entriesMax });
+  }
+
+  /** The account's state at the heads of all its lanes now. */
+  async state(store: EventStore, accountId: string): Promise<WalletState> {
+    const held = this.states.get(accountId) ?? initialWalletState();
+    const tail = [];
+    for (const lane of await store.lanes(accountId)) {
+      const from = (held.lanes[lane] ?? 0) + 1;
+      tail.push(...(await readAll(store, accountId, lane, { fromVersion: from })));
+    }
+    if (tail.length === 0) return held;
+    const state = foldWallet(tail, held);
+    // Two reads of one account at once both fold their tails; keep whichever saw more.
+    const kept = this.states.get(accountId);
+    if (kept === undefined || kept.version <= state.version) this.states.set(accountId, state);
+    return state;
+  }
+}
+
+/** This instance's snapshots, shared by every invocation a warm container serves. */
+const instanceSnapshots = new AccountSnapshots();
+
+/**
+ * A card account as its log stands now: its balance (from the snapshot and the tail), and (asked
+ * for) its statement, which reads lane 0, the account's whole story; undefined when no account was
+ * opened under the id.
  */
 export async function accountNow(
-  deps: Pick<CardDeps, 'store' | 'clock'>,
+  deps: Pick<CardDeps, 'store' | 'clock'> & { snapshots?: AccountSnapshots },
   accountId: string,
-): Promise<{ balance: AccountBalance; statement: () => StatementLine[] } | undefined> {
-  const log = await readWallet(deps.store, accountId);
+): Promise<{ balance: AccountBalance; statement: () => Promise<StatementLine[]> } | undefined> {
+  const state = await (deps.snapshots ?? instanceSnapshots).state(deps.store, accountId);
   const nowMs = deps.clock.nowMs();
-  const balance = accountBalance(foldWallet(log, initialWalletState()), nowMs);
-  return balance === undefined ? undefined : { balance, statement: () => statementOf(log, nowMs) };
+  const balance = accountBalance(state, nowMs);
+  if (balance === undefined) return undefined;
+  return { balance, statement: async () => statementOf(await readAll(deps.store, accountId, 0), nowMs) };
 }

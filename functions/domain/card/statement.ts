@@ -14,7 +14,8 @@ export interface AccountBalance extends AccountPosition {
 
 /**
  * The account's balance at `nowMs`. An approval past its expiry is no longer pending, whether or
- * not its HoldReleased was recorded yet (the next authorization records it): expiry is on time.
+ * not its HoldReleased was recorded yet (the expiry sweep records it within a minute, or the next
+ * authorization does): expiry is on time.
  */
 export function accountBalance(state: WalletState, nowMs: number): AccountBalance | undefined {
   const account = state.account;

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import * as accounts from '../accounts-json.ts';
 import { orderBody, paymentBody } from '../payments-json.ts';
-import { page } from './params.ts';
-import { auditEvent } from './responses.ts';
+import { page, versionParam } from './params.ts';
+import { auditEvent, ruleSet, ruleSetVersions } from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
 
 /**
@@ -310,6 +310,44 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     summary: 'An order, its status and the events behind it',
     responses: { 200: { description: 'The order', schema: orderWithHistory } },
     problems: ['payment-not-found', 'forbidden-wallet'],
+  },
+  'GET /decision-rules': {
+    tag: 'accounts',
+    summary: 'The card decision rules in force (or `?version=N`)',
+    query: { version: versionParam },
+    responses: { 200: { description: 'The decision rules and their text', schema: ruleSet } },
+    problems: ['invalid-version', 'rule-set-version-not-found'],
+  },
+  'PUT /decision-rules': {
+    tag: 'accounts',
+    summary: 'Publish a card decision rule file as the next version',
+    description:
+      'Send the file with `--data-binary` (curl `-d` strips newlines). Every authorization decided afterwards names the version (`ruleSetVersion`).',
+    body: { schema: z.string().min(1), contentTypes: ['text/plain'] },
+    query: {
+      source: {
+        schema: z.string().regex(/^[\w./@:-]{1,200}$/),
+        description: 'A label for where the text came from.',
+      },
+    },
+    responses: {
+      201: { description: 'Published as a new version', schema: ruleSet },
+      200: { description: 'The same text as the active version: nothing published', schema: ruleSet },
+    },
+    problems: ['invalid-rules', 'missing-body', 'invalid-source', 'publish-conflict'],
+  },
+  'GET /decision-rules/versions': {
+    tag: 'accounts',
+    summary: 'Every published version of the decision rules, oldest first',
+    query: page,
+    responses: { 200: { description: 'A page of versions', schema: ruleSetVersions } },
+    problems: ['invalid-limit', 'invalid-cursor'],
+  },
+  'GET /decision-rules/versions/{version}': {
+    tag: 'accounts',
+    summary: 'One published version of the decision rules, with its text',
+    responses: { 200: { description: 'The version', schema: ruleSet } },
+    problems: ['invalid-version', 'rule-set-version-not-found'],
   },
   'POST /payments/webhook': {
     tag: 'payments',

@@ -13,6 +13,7 @@
  * | job              | JOB#<jobId>              | JOB                                         | job-items.ts        |
  * | job segment      | JOB#<jobId>              | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
  * | rule set         | RULESET                  | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
+ * | decision rules   | DECISIONRULES            | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
  * | offer            | OFFERS#<asset>#<status>  | <unit price, 40 digits>#<offerId>           | offer-item.ts       |
  * | expiry           | EXPIRY#<minute, 10 digits> | <expiresAtMs, 15 digits>#<walletId>#<holdId> | expiry-item.ts |
  * | sweep mark       | EXPIRY                   | SWEPT  (the first minute not yet swept clean) | expiry-item.ts    |
@@ -65,6 +66,8 @@ export const jobSegmentSk = (segment: number): string => `SEGMENT#${String(segme
 
 /** Every rule set lives in one partition: the active one (a copy, with its version) and each version. */
 export const RULESET_PK = 'RULESET';
+/** The card decision rules' versions: the same items as RULESET's, in a partition of their own. */
+export const DECISION_RULES_PK = 'DECISIONRULES';
 export const RULESET_ACTIVE_SK = 'ACTIVE';
 export const ruleSetVersionSk = (version: number): string => `VERSION#${String(version).padStart(8, '0')}`;
 

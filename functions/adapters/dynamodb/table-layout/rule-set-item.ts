@@ -7,9 +7,13 @@ import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './keys.ts';
  * A rule set item: each version under its own sort key, and the active one copied (with its
  * version) under ACTIVE, so reading the active rule set is one Get.
  */
-export function toRuleSetItem(ruleSet: StoredRuleSet, as: 'version' | 'active'): Record<string, unknown> {
+export function toRuleSetItem(
+  ruleSet: StoredRuleSet,
+  as: 'version' | 'active',
+  pk: string = RULESET_PK,
+): Record<string, unknown> {
   return {
-    pk: RULESET_PK,
+    pk,
     sk: as === 'active' ? RULESET_ACTIVE_SK : ruleSetVersionSk(ruleSet.version),
     kind: 'ruleset',
     ...ruleSet,

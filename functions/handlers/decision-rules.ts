@@ -1,0 +1,55 @@
+import { publishRuleSet } from '#app/publish-rules.ts';
+import { decisionRulesDeps } from '#composition/cards.ts';
+import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX } from '#composition/lambda.ts';
+import {
+  decisionRuleSetJson,
+  getDecisionRules,
+  publishableDecisionRules,
+} from '#http/decision-rules-http.ts';
+import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
+import { jsonResult } from '#http/problem.ts';
+import { problem } from '#http/problems.ts';
+import { publisherOf } from '#http/rules-publisher.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { RuleSetStore } from '#ports/rule-sets.ts';
+
+export interface DecisionRulesDeps {
+  ruleSets: RuleSetStore;
+  clock: Clock;
+}
+
+const { sha256Hex: hash } = hashing;
+const isPut = (request: HttpRequest) => request.method !== 'GET';
+
+/**
+ * The card decision rules, versioned as the points rules are: `GET /decision-rules` (active, or
+ * `?version=N`), `GET /decision-rules/versions[/{version}]`, and `PUT /decision-rules` (admin):
+ * the body's text as the next version, in force for every authorizer within RULES_REFRESH_MS.
+ */
+export const makeDecisionRulesHandler = (deps: () => DecisionRulesDeps, token = adminToken) =>
+  httpRoute({
+    admin: { token, when: isPut },
+    bodyBytesMax: RULE_SET_TEXT_BYTES_MAX,
+    bodyTooLarge: `A rule set is at most ${RULE_SET_TEXT_BYTES_MAX} bytes.`,
+    deps,
+    run: async (request, { ruleSets, clock }) => {
+      if (!isPut(request)) return getDecisionRules(request, ruleSets, hash);
+      const { text, source } = publishableDecisionRules(request);
+      const outcome = await publishRuleSet(
+        { ruleSets, clock, hash },
+        text,
+        source,
+        publisherOf(request.event),
+      );
+      if (outcome.kind === 'conflict') {
+        throw problem(
+          'publish-conflict',
+          'Other publishes kept winning the race for the next version; retry.',
+        );
+      }
+      const status = outcome.kind === 'published' ? 201 : 200;
+      return jsonResult(status, JSON.stringify(decisionRuleSetJson(outcome.ruleSet, hash)));
+    },
+  });
+
+export const handler = httpHandler(makeDecisionRulesHandler(decisionRulesDeps));

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { runEpisode, simulate } from './engine.ts';
+import { PLANTED } from './planted.ts';
+
+describe('the fault simulation: card accounts', () => {
+  it('catches authorizations appended without lane 0’s condition (over the limit), and shrinks it', async () => {
+    const result = await simulate({
+      seed: 11,
+      ops: 4_000,
+      bugs: PLANTED['lane-authorize'],
+      shrinkBudgetMs: 30_000,
+    });
+    const failure = result.failure as NonNullable<typeof result.failure>;
+    expect(failure, 'the planted lane-authorize went unnoticed').toBeDefined();
+    expect(['card-within-limit', 'card-as-modelled', 'card-held-as-modelled']).toContain(
+      failure.violation.invariant,
+    );
+    expect(failure.shrunk.length).toBeLessThanOrEqual(failure.violation.atOp + 1);
+    expect(failure.shrunk.some((record) => record.name === 'card-authorize-race')).toBe(true);
+    const again = await runEpisode(failure.episodeSeed, {
+      replay: failure.shrunk,
+      bugs: PLANTED['lane-authorize'],
+    });
+    expect(again.violation?.invariant).toBe(failure.violation.invariant);
+    // The same ops with the real use case break nothing.
+    const real = await runEpisode(failure.episodeSeed, { replay: failure.shrunk });
+    expect(real.violation).toBeUndefined();
+  }, 120_000);
+
+  it('opens, authorizes (alone and racing), captures, voids, pays and returns, with every invariant kept', async () => {
+    const result = await simulate({ seed: 2026, ops: 6_000 });
+    expect(result.failure).toBeUndefined();
+    for (const op of [
+      'card-open',
+      'card-limit',
+      'card-authorize',
+      'card-authorize-race',
+      'card-capture',
+      'card-void',
+      'card-pay',
+      'card-return',
+    ])
+      expect(result.opsByName.get(op) ?? 0, op).toBeGreaterThan(5);
+    for (const answer of [
+      'card recorded',
+      'card replayed',
+      'card key-reused',
+      'card account_not_found',
+      'card hold_not_active',
+      'card authorization_declined',
+    ])
+      expect(result.stats.get(`answered ${answer}`) ?? 0, answer).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { type CardAction, cardAction } from '#app/cards.ts';
+import { builtInDecisionRules } from '#app/default-decision-rules.ts';
+import { AccountSnapshots, accountNow } from '#app/queries/account.ts';
+import { readWallet } from '#app/read-events.ts';
+import { accountBalance } from '#domain/card/statement.ts';
+import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+
+/** Counts the events reads hand out, so a test can tell a tail read from a whole-log read. */
+class CountingStore extends InMemoryEventStore {
+  eventsRead = 0;
+  override async *read(
+    walletId: string,
+    lane: number,
+    range?: { fromVersion?: number; toVersion?: number },
+  ): AsyncGenerator<RecordedEvent[]> {
+    for await (const page of super.read(walletId, lane, range)) {
+      this.eventsRead += page.length;
+      yield page;
+    }
+  }
+}
+
+/** mulberry32: the same interleavings every run. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const T0 = 1_000_000;
+const TTL = 50_000;
+
+async function scenario(seed: number) {
+  const random = prng(seed);
+  const store = new CountingStore();
+  const clock = { now: T0, nowMs: () => clock.now };
+  let ids = 0;
+  const deps = {
+    store,
+    clock,
+    ids: { newId: () => `s${seed}-${++ids}` },
+    decisionRules: builtInDecisionRules,
+    authorizationTtlMs: TTL,
+  };
+  const act = (action: CardAction) =>
+    cardAction(
+      deps,
+      {
+        accountId: 'a1',
+        idempotency: { key: `k${++ids}`, payloadHash: `h${ids}` },
+        respond: (_events, { authorizationId }) => ({ statusCode: 201, body: authorizationId ?? '' }),
+      },
+      action,
+    );
+  const snapshots = new AccountSnapshots();
+  const approvals: string[] = [];
+  let payments = 0;
+  await act({ kind: 'open', creditLimit: 50_000n, currency: 'EUR' });
+  for (let step = 0; step < 60; step++) {
+    clock.now += Math.floor(random() * 5_000);
+    const pick = random();
+    if (pick < 0.4) {
+      const outcome = await act({
+        kind: 'authorize',
+        amount: BigInt(1 + Math.floor(random() * 9_000)),
+        merchant: { id: 'm', mcc: '5942' },
+      });
+      if (outcome.kind === 'recorded') approvals.push(outcome.response.body);
+    } else if (pick < 0.55 && approvals.length > 0) {
+      const id = approvals.splice(Math.floor(random() * approvals.length), 1)[0] as string;
+      await act(
+        random() < 0.5 ? { kind: 'capture', authorizationId: id } : { kind: 'void', authorizationId: id },
+      );
+    } else if (pick < 0.65) {
+      await act({
+        kind: 'pay',
+        paymentId: `p${++payments}`,
+        amount: BigInt(1 + Math.floor(random() * 5_000)),
+      });
+    } else if (pick < 0.7 && payments > 0) {
+      await act({ kind: 'return', paymentId: `p${1 + Math.floor(random() * payments)}`, reason: 'nsf' });
+    } else if (pick < 0.75) {
+      await act({ kind: 'limit', creditLimit: BigInt(20_000 + Math.floor(random() * 60_000)) });
+    } else if (pick < 0.85) {
+      // A credit in another lane, unconditioned: the snapshot must pick up every lane's tail.
+      const lane = 1 + Math.floor(random() * 3);
+      await store.append({
+        walletId: 'a1',
+        lane,
+        expected: await store.head('a1', lane),
+        events: [
+          {
+            type: 'Deposited',
+            data: { amountMinor: BigInt(1 + Math.floor(random() * 3_000)), occurredAtMs: clock.now },
+            eventId: `d${++ids}`,
+            recordedAtMs: clock.now,
+          },
+        ],
+      });
+    }
+    if (random() < 0.5) {
+      // A read from the snapshot equals a fold of the whole log, at the same time of reading.
+      const read = await accountNow({ store, clock, snapshots }, 'a1');
+      const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
+      expect(read?.balance, `seed ${seed} step ${step}`).toEqual(full);
+    }
+  }
+  return { store, clock, snapshots };
+}
+
+describe('account reads from a snapshot', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'equal a fold of the whole log after any interleaving (seed %i)',
+    async (seed) => {
+      await scenario(seed);
+    },
+  );
+
+  it('read only the tail: nothing when nothing changed, one event after one write', async () => {
+    const { store, clock, snapshots } = await scenario(42);
+    await accountNow({ store, clock, snapshots }, 'a1');
+    store.eventsRead = 0;
+    await accountNow({ store, clock, snapshots }, 'a1');
+    expect(store.eventsRead).toBe(0);
+    await cardAction(
+      { store, clock, ids: { newId: () => 'one-more' }, decisionRules: builtInDecisionRules },
+      {
+        accountId: 'a1',
+        idempotency: { key: 'one-more', payloadHash: 'h' },
+        respond: () => ({ statusCode: 201, body: '' }),
+      },
+      { kind: 'pay', paymentId: 'one-more', amount: 1n },
+    );
+    store.eventsRead = 0;
+    const read = await accountNow({ store, clock, snapshots }, 'a1');
+    expect(store.eventsRead).toBe(1);
+    const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
+    expect(read?.balance).toEqual(full);
+  });
+
+  it('an account never opened reads as none', async () => {
+    const store = new InMemoryEventStore();
+    expect(
+      await accountNow({ store, clock: { nowMs: () => T0 }, snapshots: new AccountSnapshots() }, 'nobody'),
+    ).toBeUndefined();
+  });
+});
