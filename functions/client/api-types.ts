@@ -290,7 +290,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account: limit, owed, pending and available */
+        /**
+         * An account: limit, owed, pending and available
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getAccountsById"];
         put?: never;
         post?: never;
@@ -307,7 +310,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account's balance (as `GET /accounts/{account_id}`) */
+        /**
+         * An account's balance (as `GET /accounts/{account_id}`)
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getAccountsBalance"];
         put?: never;
         post?: never;
@@ -324,7 +330,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account's statement, newest first */
+        /**
+         * An account's statement, newest first
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getAccountsTransactions"];
         put?: never;
         post?: never;
@@ -429,7 +438,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Money and points movements, newest first */
+        /**
+         * Money and points movements, newest first
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getWalletsTransactions"];
         put?: never;
         post?: never;
@@ -609,7 +621,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Points awards, each explained by its rule and fact */
+        /**
+         * Points awards, each explained by its rule and fact
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getWalletsPoints"];
         put?: never;
         post?: never;
@@ -626,7 +641,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail: every event, oldest first */
+        /**
+         * The audit trail: every event, oldest first
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getWalletsEvents"];
         put?: never;
         post?: never;
@@ -2902,7 +2920,12 @@ export interface operations {
     };
     getAccountsById: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -2920,7 +2943,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountBalance"];
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2969,7 +2992,12 @@ export interface operations {
     };
     getAccountsBalance: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -2987,7 +3015,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountBalance"];
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3041,6 +3069,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -3083,7 +3115,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3825,6 +3857,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -3861,7 +3897,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,6 +4766,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -4763,7 +4803,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4817,6 +4857,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -4855,7 +4899,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
