@@ -4,13 +4,17 @@
  * baseline measured in the same run: a handler that only builds a document client and does one
  * GetItem. Runs are interleaved across functions so machine load drifts hit all of them alike.
  *
- *   npm run bench:cold -- [--runs 7] [--json FILE] [--bundle-sdk]
+ *   npm run bench:cold -- [--runs 7] [--json FILE] [--bundle-sdk] [--before GIT_REF]
  *
  * `--bundle-sdk` bundles the AWS SDK into every function (the bundling before it was made
  * external), to measure what the externals buy on the same machine.
+ * `--before GIT_REF` also builds every function from that commit (`git archive`, unpacked under
+ * node_modules/.cache so it resolves the same packages) and measures those bundles in the same
+ * run, interleaved with the others: before and after side by side, against the same baseline.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,7 +23,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/l
 import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { ENV, FUNCTIONS } from '#lib/wiring.ts';
-import { type BuiltBundle, buildBundle, PROJECT_ROOT } from './cold/build.ts';
+import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT } from './cold/build.ts';
 import { firstEvent } from './cold/events.ts';
 import { printTable } from './support.ts';
 
@@ -28,6 +32,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '7' },
     json: { type: 'string' },
     'bundle-sdk': { type: 'boolean', default: false },
+    before: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
@@ -74,6 +79,23 @@ for (const spec of FUNCTIONS) {
   const bundle = await buildBundle(spec.name, spec.entry, { bundleSdk: BUNDLE_SDK });
   targets.push({ name: spec.name, bundle, event: JSON.stringify(firstEvent(spec)) });
 }
+/** `--before`: the same functions built from another commit, named `<function>@before`. */
+const BEFORE_SUFFIX = '@before';
+if (args.before !== undefined) {
+  const sourceRoot = path.join(BUNDLE_ROOT, 'before-src');
+  await rm(sourceRoot, { recursive: true, force: true });
+  await mkdir(sourceRoot, { recursive: true });
+  await execFileAsync('sh', ['-c', `git archive "$0" | tar -x -C "$1"`, args.before, sourceRoot], {
+    cwd: PROJECT_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  log(`… and the same functions from ${args.before}`);
+  for (const spec of FUNCTIONS) {
+    if (!existsSync(path.join(sourceRoot, spec.entry))) continue;
+    const bundle = await buildBundle(spec.name, spec.entry, { bundleSdk: BUNDLE_SDK, sourceRoot });
+    targets.push({ name: `${spec.name}${BEFORE_SUFFIX}`, bundle, event: JSON.stringify(firstEvent(spec)) });
+  }
+}
 targets.push({
   name: BASELINE,
   bundle: await buildBundle(BASELINE, 'bench/cold/baseline.ts', { bundleSdk: BUNDLE_SDK }),
@@ -116,6 +138,7 @@ try {
     [ENV.eventsQueueUrl]: events.queueUrl,
     [ENV.eventsDlqUrl]: events.dlqUrl,
     [ENV.jobsQueueUrl]: jobs.queueUrl,
+    [ENV.jobsDlqUrl]: jobs.dlqUrl,
   };
 
   const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
@@ -133,8 +156,16 @@ try {
 
   const initMsP50: Record<string, number> = {};
   const bundles: Record<string, number> = {};
+  const beforeInitMsP50: Record<string, number> = {};
+  const beforeBundles: Record<string, number> = {};
   for (const target of targets) {
     if (target.name === BASELINE) continue;
+    if (target.name.endsWith(BEFORE_SUFFIX)) {
+      const name = target.name.slice(0, -BEFORE_SUFFIX.length);
+      beforeBundles[name] = target.bundle.bytes;
+      beforeInitMsP50[name] = Math.round(median(samples.get(target.name) ?? []) * 10) / 10;
+      continue;
+    }
     bundles[target.name] = target.bundle.bytes;
     initMsP50[target.name] = Math.round(median(samples.get(target.name) ?? []) * 10) / 10;
   }
@@ -147,7 +178,15 @@ try {
     ['function', 'bundle KB', 'init ms p50', 'of which import', '÷ baseline', 'first call', 'goal'],
     [
       ...targets.map((target) => {
-        const ms = target.name === BASELINE ? baselineInitMsP50 : (initMsP50[target.name] ?? 0);
+        const before = target.name.endsWith(BEFORE_SUFFIX)
+          ? target.name.slice(0, -BEFORE_SUFFIX.length)
+          : undefined;
+        const ms =
+          target.name === BASELINE
+            ? baselineInitMsP50
+            : before !== undefined
+              ? (beforeInitMsP50[before] ?? 0)
+              : (initMsP50[target.name] ?? 0);
         const ratio = ms / baselineInitMsP50;
         const meets = target.bundle.bytes <= GOAL.maxBundleBytes && ratio <= GOAL.maxInitRatio;
         return [
@@ -157,7 +196,7 @@ try {
           median(importSamples.get(target.name) ?? []).toFixed(1),
           ratio.toFixed(2),
           statuses.get(target.name) ?? '',
-          target.name === BASELINE ? '' : meets ? 'met' : 'MISSED',
+          target.name === BASELINE || target.name.endsWith(BEFORE_SUFFIX) ? '' : meets ? 'met' : 'MISSED',
         ];
       }),
     ],
@@ -182,6 +221,18 @@ try {
       maxInitRatio,
       goal: GOAL,
       firstCallStatus: Object.fromEntries(statuses),
+      ...(args.before === undefined
+        ? {}
+        : {
+            before: {
+              ref: args.before,
+              bundles: beforeBundles,
+              maxBundleBytes: Math.max(...Object.values(beforeBundles)),
+              initMsP50: beforeInitMsP50,
+              maxInitRatio:
+                Math.round((Math.max(...Object.values(beforeInitMsP50)) / baselineInitMsP50) * 100) / 100,
+            },
+          }),
     };
     await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
   }

@@ -33,7 +33,9 @@ export const TABLE = {
  */
 export const RULE_SET_PARTITION = 'RULESET';
 
-export const FUNCTIONS: readonly FunctionSpec[] = [
+// Built in a pure-annotated call: the spread of MONEY_FUNCTIONS alone would make esbuild keep the
+// whole table in every bundle that imports ENV or TABLE from here (12 KB that no function reads).
+export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionSpec[] => [
   {
     name: 'deposit',
     entry: 'functions/handlers/deposit.ts',
@@ -332,7 +334,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tableAccess: 'read',
     publishesEvents: true,
   },
-];
+])();
 
 /** Environment variable names shared by the stack, the local runtime and the handlers. */
 export const ENV = {

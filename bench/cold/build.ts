@@ -33,17 +33,20 @@ export interface BuiltBundle {
 export async function buildBundle(
   name: string,
   entry: string,
-  options: { bundleSdk?: boolean; outRoot?: string } = {},
+  options: { bundleSdk?: boolean; outRoot?: string; sourceRoot?: string } = {},
 ): Promise<BuiltBundle> {
-  const outdir = path.join(options.outRoot ?? BUNDLE_ROOT, options.bundleSdk ? 'sdk-bundled' : 'lean', name);
+  // `sourceRoot`: another checkout of the project (bench:cold --before), built with the same options.
+  const root = options.sourceRoot ?? PROJECT_ROOT;
+  const flavour = `${options.bundleSdk ? 'sdk-bundled' : 'lean'}${options.sourceRoot === undefined ? '' : '-before'}`;
+  const outdir = path.join(options.outRoot ?? BUNDLE_ROOT, flavour, name);
   await mkdir(outdir, { recursive: true });
   const file = path.join(outdir, 'index.mjs');
   const result = await build({
     ...TALLY_ESBUILD_OPTIONS,
     mainFields: [...TALLY_ESBUILD_OPTIONS.mainFields],
     external: options.bundleSdk ? [] : [...TALLY_ESBUILD_OPTIONS.external],
-    absWorkingDir: PROJECT_ROOT,
-    entryPoints: [path.resolve(PROJECT_ROOT, entry)],
+    absWorkingDir: root,
+    entryPoints: [path.resolve(root, entry)],
     outfile: file,
     metafile: true,
     logLevel: 'error',

@@ -60,8 +60,74 @@ const sqsRecord = (body: string) => ({
   awsRegion: 'us-east-1',
 });
 
+const withWallet = { pathParameters: { wallet_id: BENCH_WALLET } };
+const keyed = (body: unknown) => ({
+  headers: { 'content-type': 'application/json', host: 'localhost', 'idempotency-key': 'cold-bench-key' },
+  body: JSON.stringify(body),
+});
+
+/** A DynamoDB stream record announcing the bench wallet's first event (KEYS_ONLY, as the stack streams). */
+const streamEvent = {
+  Records: [
+    {
+      eventID: 'cold-bench-1',
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: {
+        Keys: { pk: { S: `WALLET#${BENCH_WALLET}` }, sk: { S: 'EVENT#00#000000000001' } },
+        SequenceNumber: '1',
+        SizeBytes: 60,
+        StreamViewType: 'KEYS_ONLY',
+      },
+      eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/tally/stream/cold',
+    },
+  ],
+};
+
 /** Per function name: its first event. A wiring function missing here fails the bench (see cold.ts). */
 export const FIRST_EVENTS: Record<string, unknown> = {
+  transfers: http('POST', '/transfers', 'POST /transfers', {
+    ...keyed({ from: BENCH_WALLET, to: 'coldbench002', asset: 'money', amount: '1.00' }),
+  }),
+  holds: http('POST', `/wallets/${BENCH_WALLET}/holds`, 'POST /wallets/{wallet_id}/holds', {
+    ...withWallet,
+    ...keyed({ asset: 'money', amount: '1.00' }),
+  }),
+  offers: http('GET', '/offers', 'GET /offers'),
+  transactions: http(
+    'GET',
+    `/wallets/${BENCH_WALLET}/transactions`,
+    'GET /wallets/{wallet_id}/transactions',
+    withWallet,
+  ),
+  openapi: http('GET', '/openapi.json', 'GET /openapi.json'),
+  'dead-letters': http('GET', '/dead-letters', 'GET /dead-letters'),
+  'sweep-expiries': {
+    version: '0',
+    id: 'cold-bench',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: '2026-01-01T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {},
+  },
+  'publish-events': streamEvent,
+  payments: http('GET', '/payments/cold-bench-payment', 'GET /payments/{payment_id}', {
+    pathParameters: { payment_id: 'cold-bench-payment' },
+  }),
+  orders: http('GET', '/orders/cold-bench-order', 'GET /orders/{order_id}', {
+    pathParameters: { order_id: 'cold-bench-order' },
+  }),
+  'payment-webhook': http('POST', '/payments/webhook', 'POST /payments/webhook', {
+    body: JSON.stringify({ id: 'evt_cold_bench', type: 'payment_intent.succeeded' }),
+  }),
+  accounts: http('GET', '/accounts/coldbench-acct/balance', 'GET /accounts/{account_id}/balance', {
+    pathParameters: { account_id: 'coldbench-acct' },
+  }),
   deposit: http('POST', '/deposit', 'POST /deposit', {
     body: JSON.stringify({ WalletID: BENCH_WALLET, Amount: '1.00' }),
   }),
@@ -107,24 +173,7 @@ export const FIRST_EVENTS: Record<string, unknown> = {
   'run-jobs': {
     Records: [sqsRecord(JSON.stringify({ jobId: 'cold-bench-job', segment: 0, page: 0, cursor: null }))],
   },
-  'project-streams': {
-    Records: [
-      {
-        eventID: 'cold-bench-1',
-        eventName: 'INSERT',
-        eventVersion: '1.1',
-        eventSource: 'aws:dynamodb',
-        awsRegion: 'us-east-1',
-        dynamodb: {
-          Keys: { pk: { S: `WALLET#${BENCH_WALLET}` }, sk: { S: 'EVENT#00#000000000001' } },
-          SequenceNumber: '1',
-          SizeBytes: 60,
-          StreamViewType: 'KEYS_ONLY',
-        },
-        eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/tally/stream/cold',
-      },
-    ],
-  },
+  'project-streams': streamEvent,
 };
 
 export function firstEvent(spec: Pick<FunctionSpec, 'name'>): unknown {

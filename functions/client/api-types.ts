@@ -290,7 +290,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account: limit, owed, pending and available */
+        /**
+         * An account: limit, owed, pending and available
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getAccountsById"];
         put?: never;
         post?: never;
@@ -307,7 +310,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account's balance (as `GET /accounts/{account_id}`) */
+        /**
+         * An account's balance (as `GET /accounts/{account_id}`)
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getAccountsBalance"];
         put?: never;
         post?: never;
@@ -324,7 +330,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account's statement, newest first */
+        /**
+         * An account's statement, newest first
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getAccountsTransactions"];
         put?: never;
         post?: never;
@@ -484,7 +493,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Money and points movements, newest first */
+        /**
+         * Money and points movements, newest first
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getWalletsTransactions"];
         put?: never;
         post?: never;
@@ -684,7 +696,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Points awards, each explained by its rule and fact */
+        /**
+         * Points awards, each explained by its rule and fact
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getWalletsPoints"];
         put?: never;
         post?: never;
@@ -701,7 +716,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail: every event, oldest first */
+        /**
+         * The audit trail: every event, oldest first
+         * @description Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.
+         */
         get: operations["getWalletsEvents"];
         put?: never;
         post?: never;
@@ -2996,7 +3014,12 @@ export interface operations {
     };
     getAccountsById: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -3014,7 +3037,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountBalance"];
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3063,7 +3086,12 @@ export interface operations {
     };
     getAccountsBalance: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -3081,7 +3109,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountBalance"];
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3135,6 +3163,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -3177,7 +3209,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4251,6 +4283,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -4287,7 +4323,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5275,6 +5311,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -5308,7 +5348,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5362,6 +5402,10 @@ export interface operations {
                 limit?: string;
                 /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
                 cursor?: string;
+                /** @description Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded). */
+                asOf?: string;
+                /** @description Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt. */
+                knownAt?: string;
             };
             header?: never;
             path: {
@@ -5400,7 +5444,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            /** @description `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. `invalid-as-of`: `asOf` is neither an ISO 8601 time nor a version. `invalid-known-at`: `knownAt` is not an ISO 8601 time. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -82,3 +82,34 @@ export function inEffectAt(events: readonly RecordedEvent[], atMs: number): Reco
     return { ...event, data: { ...event.data, target: { ...target, version } } };
   });
 }
+
+/** A bitemporal cut: effective time `asOfMs` (happened by then) and record time `knownAtMs` (recorded by then). */
+export interface TimeCut {
+  asOfMs?: number;
+  knownAtMs?: number;
+}
+
+/**
+ * The events counted at a cut, with their own lanes and versions (for listings: an audit trail, the
+ * awards, the movements): recorded at or before `knownAtMs`, and in effect at `asOfMs` by the
+ * effective times of the events known then. A correction is kept exactly when its target is, so
+ * every correction listed names an event listed.
+ */
+export function visibleAt(events: readonly RecordedEvent[], cut: TimeCut): RecordedEvent[] {
+  const { asOfMs, knownAtMs } = cut;
+  const known =
+    knownAtMs === undefined ? [...events] : events.filter((event) => event.recordedAtMs <= knownAtMs);
+  if (asOfMs === undefined) return known;
+  const times = effectiveTimes(known);
+  return known.filter((event) => (times.get(event) ?? event.recordedAtMs) <= asOfMs);
+}
+
+/**
+ * The same events renumbered for a fold (each lane dense from 1, a correction's target with it),
+ * as inEffectAt gives them.
+ */
+export function foldableAt(events: readonly RecordedEvent[], cut: TimeCut): RecordedEvent[] {
+  const { knownAtMs } = cut;
+  const known = knownAtMs === undefined ? events : events.filter((event) => event.recordedAtMs <= knownAtMs);
+  return inEffectAt(known, cut.asOfMs ?? Number.POSITIVE_INFINITY);
+}

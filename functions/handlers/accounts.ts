@@ -1,5 +1,6 @@
 import { type CardDeps, cardAction } from '#app/cards.ts';
 import { accountNow } from '#app/queries/account.ts';
+import { accountAt } from '#app/queries/reads-at.ts';
 import { cardDeps } from '#composition/cards.ts';
 import { hashing } from '#composition/lambda.ts';
 import { accountBalance } from '#domain/card/statement.ts';
@@ -9,6 +10,7 @@ import { accountIdOf, cardActionOf } from '#http/account-actions.ts';
 import * as json from '#http/accounts-json.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { type HttpResult, jsonResult } from '#http/problem.ts';
+import { parseCut } from '#http/query.ts';
 import { requiredKey, tradeAnswer } from '#http/trading-json.ts';
 
 /** A read of an account that was never opened: the decider's own error, answered as every write's. */
@@ -19,7 +21,8 @@ const notFound = (accountId: string) =>
   });
 
 async function read(request: HttpRequest, deps: CardDeps, accountId: string): Promise<HttpResult> {
-  const account = await accountNow(deps, accountId);
+  const cut = parseCut(request.query);
+  const account = await (cut === undefined ? accountNow(deps, accountId) : accountAt(deps, accountId, cut));
   if (account === undefined) return notFound(accountId);
   if (request.event.routeKey.endsWith('/transactions')) {
     return jsonResult(

@@ -30,7 +30,9 @@ export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
     const counts = new IngestCounts();
     const stopped = await forEachPartition(
       recordsByPartition(parsed.data.records),
-      async (partition, entry) => void counts.count(await ingestRecord(bus, partition, entry)),
+      async (partition, entry) => {
+        for (const outcome of await ingestRecord(bus, partition, entry)) counts.count(outcome);
+      },
       (at, error) =>
         bus.log.warn('Record failed; its partition stops here and the batch will be delivered again', {
           at,

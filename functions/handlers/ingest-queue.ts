@@ -1,24 +1,29 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type BusIngestDeps, deadLetter, ingestCandidate, type MessageOutcome } from '#app/ingest-message.ts';
+import { decodeBusMessage } from '#app/cloud-event-bus.ts';
+import type { BusIngestDeps, MessageOutcome } from '#app/ingest-message.ts';
 import { busIngestDeps } from '#composition/lambda.ts';
 import { observed } from '#observability/middleware.ts';
+import { ingestBusEvents } from '#triggers/cloud-event-batch.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
 import { processSqsBatch } from '#triggers/sqs-batch.ts';
 
-/** One message body (a CloudEvent as JSON) → the ingest core; a body that is not JSON goes to the DLQ. */
-async function ingestMessage(bus: BusIngestDeps, record: SQSRecord): Promise<MessageOutcome> {
-  const origin = { origin: 'sqs', originId: record.messageId, body: record.body } as const;
-  let candidate: unknown;
-  try {
-    candidate = JSON.parse(record.body);
-  } catch (error) {
-    const detail = error instanceof SyntaxError ? error.message : 'not JSON';
-    return deadLetter(bus, origin, {
-      code: 'malformed-json',
-      reason: `the message body is not JSON: ${detail}`,
-    });
+/** A message's text attributes (binary-valued ones carry no CloudEvent attribute). */
+function textAttributes(record: SQSRecord): Map<string, string> {
+  const attributes = new Map<string, string>();
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    if (value.stringValue !== undefined) attributes.set(name, value.stringValue);
   }
-  return ingestCandidate(bus, candidate, origin);
+  return attributes;
+}
+
+/**
+ * One message → the ingest core, one outcome per event it carries: a CloudEvent in binary mode
+ * (`ce_`/`ce-` message attributes), structured (the body) or a batch (a JSON array body); see
+ * app/cloud-event-bus.ts. A body that is not JSON goes to the DLQ.
+ */
+function ingestMessage(bus: BusIngestDeps, record: SQSRecord): Promise<MessageOutcome[]> {
+  const origin = { origin: 'sqs', originId: record.messageId, body: record.body } as const;
+  return ingestBusEvents(bus, decodeBusMessage(textAttributes(record), record.body), origin);
 }
 
 /**
@@ -33,7 +38,7 @@ export function makeIngestQueueHandler(deps: () => BusIngestDeps) {
     const counts = new IngestCounts();
     const response = await processSqsBatch(event, context, async (record) => {
       try {
-        return counts.count(await ingestMessage(bus, record));
+        return (await ingestMessage(bus, record)).map((outcome) => counts.count(outcome));
       } catch (error) {
         counts.retried++;
         bus.log.warn('Message failed; SQS will deliver it again until its receive limit', {

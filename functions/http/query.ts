@@ -74,3 +74,26 @@ export function parseKnownAt(text: string): number {
   if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(text) && Number.isFinite(atMs)) return atMs;
   throw badRequest('invalid-known-at', 'knownAt must be an ISO 8601 time (e.g. 2026-11-22T10:00:00Z).');
 }
+
+/**
+ * `?asOf=&knownAt=` on the reads that list or fold at a cut (points, events, transactions, an
+ * account): both ISO 8601 times; undefined when neither is given (the read as it stands now).
+ * `asOf` as a version number is the wallet read's alone (its first N events in recorded order).
+ */
+export function parseCut(
+  query: Readonly<Record<string, string | undefined>>,
+): { asOfMs?: number; knownAtMs?: number } | undefined {
+  const { asOf, knownAt } = query;
+  if (asOf === undefined && knownAt === undefined) return undefined;
+  const parsedAsOf = asOf === undefined ? undefined : parseAsOf(asOf);
+  if (parsedAsOf?.kind === 'version') {
+    throw badRequest(
+      'invalid-as-of',
+      'asOf on this read must be an ISO 8601 time (e.g. 2026-11-22T10:00:00Z); a version number is for GET /wallets/{wallet_id} only.',
+    );
+  }
+  return {
+    ...(parsedAsOf === undefined ? {} : { asOfMs: parsedAsOf.atMs }),
+    ...(knownAt === undefined ? {} : { knownAtMs: parseKnownAt(knownAt) }),
+  };
+}

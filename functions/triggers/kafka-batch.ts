@@ -6,6 +6,7 @@ import {
   type MessageOutcome,
 } from '#app/ingest-message.ts';
 import { decodeRecord, type PartitionRecord } from '#composition/formats.ts';
+import { ingestBusEvents } from './cloud-event-batch.ts';
 
 /** How a dead letter from Kafka carries its record: the MSK record as JSON, value still base64. */
 export const MSK_RECORD_CONTENT_TYPE = 'application/vnd.tally.msk-record+json';
@@ -16,16 +17,17 @@ export class KafkaBatchRetryError extends Error {
 }
 
 /**
- * One MSK record → the ingest core: a record that cannot be decoded, or decodes to something that
- * is not a valid CloudEvent, goes to the DLQ with its reason.
+ * One MSK record → the ingest core, one outcome per event it carries (a batch record carries many):
+ * a record that cannot be decoded, or an event that is not a valid CloudEvent, goes to the DLQ with
+ * its reason.
  */
 export async function ingestRecord(
   bus: BusIngestDeps,
   partition: string,
   entry: PartitionRecord,
-): Promise<MessageOutcome> {
+): Promise<MessageOutcome[]> {
   if (!entry.ok) {
-    return deadLetter(
+    const letter = await deadLetter(
       bus,
       {
         origin: 'kafka',
@@ -35,6 +37,7 @@ export async function ingestRecord(
       },
       { code: 'undecodable', reason: entry.reason },
     );
+    return [letter];
   }
   const { record } = entry;
   const origin: MessageOrigin = {
@@ -44,8 +47,11 @@ export async function ingestRecord(
     contentType: MSK_RECORD_CONTENT_TYPE,
   };
   const decoded = decodeRecord(record);
-  if (!decoded.ok) return deadLetter(bus, origin, { code: decoded.code, reason: decoded.reason });
-  return ingestCandidate(bus, decoded.candidate, origin);
+  if (!decoded.ok) return [await deadLetter(bus, origin, { code: decoded.code, reason: decoded.reason })];
+  if (decoded.format === 'batch') {
+    return ingestBusEvents(bus, { ok: true, mode: 'batch', events: decoded.candidates }, origin);
+  }
+  return [await ingestCandidate(bus, decoded.candidate, origin)];
 }
 
 /**

@@ -7,9 +7,12 @@ import { cloudEventProtoType } from './cloudevent-proto.ts';
  * - structured JSON: `content-type: application/cloudevents+json`, the value is the event's JSON;
  * - structured protobuf: `content-type: application/cloudevents+protobuf`, the value is an
  *   `io.cloudevents.v1.CloudEvent` (./cloudevent.proto), decoded with protobufjs;
- * - binary mode: `ce_*` headers carry the attributes and the value is the data.
- * Without a content type or `ce_specversion`, the first byte decides: `{` is JSON, anything else
- * protobuf (a CloudEvent message starts with a field tag, never with `{`).
+ * - binary mode: `ce_*` headers carry the attributes and the value is the data;
+ * - batch: `content-type: application/cloudevents-batch+json`, the value is a JSON array of events
+ *   (the Kafka binding defines no batch mode; this is the HTTP binding's batch format, so a producer
+ *   can put many small events in one record). An array under the structured JSON type is a batch too.
+ * Without a content type or `ce_specversion`, the first byte decides: `{` is JSON, `[` a JSON
+ * batch, anything else protobuf (a CloudEvent message starts with a field tag, never `{` or `[`).
  */
 
 /** One record as the MSK event source delivers it: key and value base64, header values as bytes. */
@@ -36,11 +39,15 @@ export const mskEventSchema = z.object({
 
 export type DecodedRecord =
   | { ok: true; format: 'json' | 'protobuf' | 'binary'; candidate: unknown }
+  /** `candidates`: the batch's events, each validated and ingested on its own. */
+  | { ok: true; format: 'batch'; candidates: unknown[] }
   | { ok: false; code: 'undecodable'; reason: string };
 
 const MEDIA_JSON = 'application/cloudevents+json';
 const MEDIA_PROTOBUF = 'application/cloudevents+protobuf';
+const MEDIA_BATCH = 'application/cloudevents-batch+json';
 const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -78,10 +85,11 @@ export function decodeRecord(record: MskRecord): DecodedRecord {
   const media = contentType === undefined ? undefined : mediaType(contentType);
 
   if (media === MEDIA_JSON) return decodeJson(bytes);
+  if (media === MEDIA_BATCH) return decodeJson(bytes, { batch: true });
   if (media === MEDIA_PROTOBUF) return decodeProtobuf(bytes);
   if (media?.startsWith('application/cloudevents')) {
     return fail(
-      `content-type ${media} is not supported on Kafka; send one event per record (${MEDIA_JSON} or ${MEDIA_PROTOBUF})`,
+      `content-type ${media} is not supported on Kafka; expected ${MEDIA_JSON}, ${MEDIA_BATCH} or ${MEDIA_PROTOBUF}`,
     );
   }
   if (headers.has('ce_specversion')) return decodeBinaryMode(bytes, headers, contentType);
@@ -91,25 +99,34 @@ export function decodeRecord(record: MskRecord): DecodedRecord {
     );
   }
   if (bytes.length === 0) return fail('the record value is empty');
-  return bytes[0] === OPEN_BRACE ? decodeJson(bytes) : decodeProtobuf(bytes);
+  return bytes[0] === OPEN_BRACE || bytes[0] === OPEN_BRACKET ? decodeJson(bytes) : decodeProtobuf(bytes);
 }
 
 function fail(reason: string): DecodedRecord {
   return { ok: false, code: 'undecodable', reason };
 }
 
-function decodeJson(bytes: Buffer): DecodedRecord {
+/** A JSON value: one event, or (an array) a batch; `batch: true` (the batch content type) requires an array. */
+function decodeJson(bytes: Buffer, options: { batch?: boolean } = {}): DecodedRecord {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     return fail('the JSON value is not valid UTF-8');
   }
+  let value: unknown;
   try {
-    return { ok: true, format: 'json', candidate: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     return fail(`the value is not JSON: ${error instanceof SyntaxError ? error.message : 'unreadable'}`);
   }
+  if (!Array.isArray(value)) {
+    return options.batch === true
+      ? fail(`${MEDIA_BATCH} must be a JSON array of events`)
+      : { ok: true, format: 'json', candidate: value };
+  }
+  if (value.length === 0) return fail('the batch is an empty array: it has no events');
+  return { ok: true, format: 'batch', candidates: value };
 }
 
 /** The decoded protobuf message as plain data (protobufjs `toObject`, int64 as text, bytes as base64). */

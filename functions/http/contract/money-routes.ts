@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import * as accounts from '../accounts-json.ts';
 import { orderBody, paymentBody } from '../payments-json.ts';
-import { page, versionParam } from './params.ts';
+import { cutDescription, cutParams, page, versionParam } from './params.ts';
 import { auditEvent, ruleSet, ruleSetVersions } from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
 
@@ -162,21 +162,26 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
   'GET /accounts/{account_id}': {
     tag: 'accounts',
     summary: 'An account: limit, owed, pending and available',
+    description: cutDescription,
+    query: cutParams,
     responses: { 200: { description: 'The account', schema: accountBalance } },
-    problems: accountRead,
+    problems: [...accountRead, 'invalid-as-of', 'invalid-known-at'],
   },
   'GET /accounts/{account_id}/balance': {
     tag: 'accounts',
     summary: "An account's balance (as `GET /accounts/{account_id}`)",
+    description: cutDescription,
+    query: cutParams,
     responses: { 200: { description: 'The balance', schema: accountBalance } },
-    problems: accountRead,
+    problems: [...accountRead, 'invalid-as-of', 'invalid-known-at'],
   },
   'GET /accounts/{account_id}/transactions': {
     tag: 'accounts',
     summary: "An account's statement, newest first",
-    query: page,
+    description: cutDescription,
+    query: { ...page, ...cutParams },
     responses: { 200: { description: 'A page of statement lines', schema: statement } },
-    problems: [...accountRead, 'invalid-limit', 'invalid-cursor'],
+    problems: [...accountRead, 'invalid-limit', 'invalid-cursor', 'invalid-as-of', 'invalid-known-at'],
   },
   'POST /accounts/{account_id}/authorizations': {
     tag: 'accounts',

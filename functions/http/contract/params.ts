@@ -42,6 +42,19 @@ export const knownAtParam = {
     'Record time: count only what Tally had recorded at or before this time ("what we reported then"). With `asOf`: the balance at asOf as it was known at knownAt.',
 };
 
+/** `asOf` and `knownAt` on the listings and the account reads: times only (see parseCut). */
+export const cutParams = {
+  asOf: {
+    schema: isoTimeText,
+    description:
+      'Effective time: count only the events that happened at or before this time (a deposit or fact by its own time; a correction by the time of what it corrects; anything else when it was recorded).',
+  },
+  knownAt: knownAtParam,
+};
+
+export const cutDescription =
+  'Bitemporal: `asOf` is effective time (when a deposit or fact says it happened), `knownAt` is record time (when Tally recorded it); both: as it stood at `asOf` as it was known at `knownAt`. Either makes the read cut the whole log in memory. Nothing counted at the cut: 404, as `GET /wallets/{wallet_id}`.';
+
 export const booleanParam = (description: string) => ({
   schema: z.enum(['true', 'false']),
   description,

@@ -9,7 +9,7 @@ import { replayBody } from '../replay-body.ts';
 import { transferBody } from '../transfers-json.ts';
 import { ADMIN_ROUTE_CONTRACTS } from './admin-routes.ts';
 import { MONEY_ROUTE_CONTRACTS } from './money-routes.ts';
-import { asOfParam, booleanParam, knownAtParam, page } from './params.ts';
+import { asOfParam, booleanParam, cutDescription, cutParams, knownAtParam, page } from './params.ts';
 import * as body from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
 
@@ -69,16 +69,18 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
   'GET /wallets/{wallet_id}/points': {
     tag: 'wallets',
     summary: 'Points awards, each explained by its rule and fact',
-    query: page,
+    description: cutDescription,
+    query: { ...page, ...cutParams },
     responses: { 200: { description: 'A page of awards', schema: body.awards } },
-    problems: ['wallet-not-found', 'invalid-limit', 'invalid-cursor'],
+    problems: ['wallet-not-found', 'invalid-limit', 'invalid-cursor', 'invalid-as-of', 'invalid-known-at'],
   },
   'GET /wallets/{wallet_id}/events': {
     tag: 'wallets',
     summary: 'The audit trail: every event, oldest first',
-    query: page,
+    description: cutDescription,
+    query: { ...page, ...cutParams },
     responses: { 200: { description: 'A page of events', schema: body.auditTrail } },
-    problems: ['wallet-not-found', 'invalid-limit', 'invalid-cursor'],
+    problems: ['wallet-not-found', 'invalid-limit', 'invalid-cursor', 'invalid-as-of', 'invalid-known-at'],
   },
   'GET /wallets/{wallet_id}/verify': {
     tag: 'wallets',
@@ -90,9 +92,10 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
   'GET /wallets/{wallet_id}/transactions': {
     tag: 'trading',
     summary: 'Money and points movements, newest first',
-    query: page,
+    description: cutDescription,
+    query: { ...page, ...cutParams },
     responses: { 200: { description: 'A page of movements', schema: body.transactions } },
-    problems: ['wallet-not-found', 'invalid-limit', 'invalid-cursor'],
+    problems: ['wallet-not-found', 'invalid-limit', 'invalid-cursor', 'invalid-as-of', 'invalid-known-at'],
   },
   'POST /events': {
     tag: 'events',

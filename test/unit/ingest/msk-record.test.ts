@@ -46,12 +46,20 @@ const PROTO_EVENT = {
 function decoded(record: MskRecord) {
   const result = decodeRecord(record);
   if (!result.ok) throw new Error(`expected a decoded record, got: ${result.reason}`);
+  if (result.format === 'batch') throw new Error('expected one event, got a batch');
   return result;
+}
+
+function decodedBatch(record: MskRecord): unknown[] {
+  const result = decodeRecord(record);
+  if (!result.ok || result.format !== 'batch')
+    throw new Error(`expected a batch, got ${JSON.stringify(result)}`);
+  return result.candidates;
 }
 
 function refused(record: MskRecord): string {
   const result = decodeRecord(record);
-  if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result.candidate)}`);
+  if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result)}`);
   expect(result.code).toBe('undecodable');
   return result.reason;
 }
@@ -232,8 +240,18 @@ describe('records that are not CloudEvents are refused with a reason', () => {
       /not an io\.cloudevents\.v1\.CloudEvent/,
     ],
     [
-      'the batch format',
+      'an empty batch',
       mskRecord({ value: '[]', headers: [header('content-type', 'application/cloudevents-batch+json')] }),
+      /the batch is an empty array/,
+    ],
+    [
+      'a batch that is not an array',
+      mskRecord({ value: '{}', headers: [header('content-type', 'application/cloudevents-batch+json')] }),
+      /must be a JSON array of events/,
+    ],
+    [
+      'another CloudEvents format',
+      mskRecord({ value: 'x', headers: [header('content-type', 'application/cloudevents+avro')] }),
       /not supported on Kafka/,
     ],
     [
@@ -266,6 +284,29 @@ describe('records that are not CloudEvents are refused with a reason', () => {
     ],
   ])('%s', (_name, record, reason) => {
     expect(refused(record)).toMatch(reason);
+  });
+});
+
+describe('MSK records in the batch format decode to one candidate per event', () => {
+  const second = { ...JSON_EVENT, id: 'like-2', data: { answerId: 'a2' } };
+  it('by content-type application/cloudevents-batch+json', () => {
+    const value = JSON.stringify([JSON_EVENT, second]);
+    const candidates = decodedBatch(
+      mskRecord({ value, headers: [header('content-type', 'application/cloudevents-batch+json')] }),
+    );
+    expect(candidates).toEqual([JSON_EVENT, second]);
+  });
+
+  it('an array under the structured type, or with no content type (first byte `[`), is a batch too', () => {
+    const value = JSON.stringify([second, JSON_EVENT]);
+    expect(
+      decodedBatch(mskRecord({ value, headers: [header('content-type', 'application/cloudevents+json')] })),
+    ).toEqual([second, JSON_EVENT]);
+    expect(decodedBatch(mskRecord({ value }))).toEqual([second, JSON_EVENT]);
+  });
+
+  it('keeps events that are not valid CloudEvents as candidates (each is validated on its own)', () => {
+    expect(decodedBatch(mskRecord({ value: '[{"id": 1}, 7]' }))).toEqual([{ id: 1 }, 7]);
   });
 });
 
