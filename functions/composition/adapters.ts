@@ -7,6 +7,7 @@ import { createSqsClient } from '#adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
 import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
 import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
+import { enableGroupCommit } from '#app/group-commit.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 import { dynamodbEndpointFromEnv, queueUrlFromEnv, sqsEndpointFromEnv, tableNameFromEnv } from './config.ts';
@@ -32,7 +33,11 @@ export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
 
 /** The stores for this function instance: one document client, the one table. */
 export function storesFromEnv(): Stores {
-  stores ??= createStores(documentClientFromEnv(), tableNameFromEnv());
+  if (stores === undefined) {
+    stores = createStores(documentClientFromEnv(), tableNameFromEnv());
+    // Concurrent commands on one wallet in this process share a transaction (app/group-commit.ts).
+    enableGroupCommit(stores.events);
+  }
   return stores;
 }
 

@@ -9,6 +9,8 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
+  type AppendGroupOutcome,
+  type AppendGroupRequest,
   type AppendOutcome,
   type AppendRequest,
   type AppendTogetherOutcome,
@@ -21,6 +23,7 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
+import { appendGroup } from './append-group.ts';
 import { appendTogether } from './append-together.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
@@ -186,6 +189,11 @@ export class DynamoEventStore implements EventStore {
   /** Lane 0 of several wallets in one TransactWriteItems (see append-together.ts). */
   appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
     return appendTogether(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+  }
+
+  /** Several commands' events on one lane in one TransactWriteItems (see append-group.ts). */
+  appendGroup(request: AppendGroupRequest): Promise<AppendGroupOutcome> {
+    return appendGroup(this.client, this.tableName, request, (key) => this.findIdempotency(key));
   }
 
   async *read(
