@@ -35,6 +35,7 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
+import type { IndexChange } from '#ports/trading-index.ts';
 import { placementOf } from './placement.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
@@ -260,8 +261,8 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
 /**
  * Each pending command in order: built and decided against the state the ones before it leave
  * (lane 0: their events folded in; commuting lanes need no state). Commands whose items would not
- * fit the transaction, or whose index entries might touch an item an earlier part touches, are
- * deferred to the next batch.
+ * fit the transaction, or whose index entries touch an item an earlier part touches (or one this
+ * module cannot name), are deferred to the next batch.
  */
 async function decideInOrder(
   walletId: string,
@@ -276,7 +277,8 @@ async function decideInOrder(
   let version = head.version;
   // The lane registration takes one item when the batch opens a lane.
   let items = lane > 0 && head.version === 0 ? 1 : 0;
-  let indexed = false;
+  /** The index items the parts so far write (DynamoDB refuses two operations on one item). */
+  const touched = new Set<string>();
   for (const entry of pending) {
     const { write } = entry;
     if (deferred.length > 0) {
@@ -313,10 +315,13 @@ async function decideInOrder(
     }
     const index = indexChangesOf(walletId, stateNow, decision);
     const size = decision.length + index.length + (write.idempotency ? 1 : 0);
-    if (items + size > GROUP_ITEMS_MAX || (indexed && index.length > 0)) {
+    const touches = index.map(indexItemOf);
+    const clashes = touches.some((item) => item === undefined || touched.has(item)) && touched.size > 0;
+    if (items + size > GROUP_ITEMS_MAX || clashes || (touched.has(EXCLUSIVE) && index.length > 0)) {
       deferred.push(entry);
       continue;
     }
+    for (const item of touches) touched.add(item ?? EXCLUSIVE);
     const events = write.stamp(decision, built);
     const reference = write.idempotency && (write.idempotency.reference ?? write.idempotency.key);
     const records: RecordedEvent[] = events.map((event, offset) => ({
@@ -340,11 +345,25 @@ async function decideInOrder(
       command: built,
     });
     items += size;
-    indexed ||= index.length > 0;
     version += events.length;
     if (placement === 'lane-0') state = foldWallet(records, state);
   }
   return { decided, deferred };
+}
+
+/** Stands for index items this module cannot name: such a part shares its transaction with no other indexed part. */
+const EXCLUSIVE = '*';
+
+/** The index item a change writes, by what names it; undefined for kinds not known here. */
+function indexItemOf(change: IndexChange): string | undefined {
+  switch (change.kind) {
+    case 'offer':
+      return `offer:${change.offer.offerId}`;
+    case 'expiry':
+      return `expiry:${change.entry.walletId}:${change.entry.holdId}`;
+    default:
+      return undefined;
+  }
 }
 
 /**

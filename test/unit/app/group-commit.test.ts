@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
-import type { WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import { foldWallet, initialWalletState, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import type { AppendGroupRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /** Group commit, case by case (the property test draws the interleavings). */
+
+const money = async (store: InMemoryEventStore) =>
+  foldWallet(store.storedEvents('w1'), initialWalletState()).balances.money;
 
 class CountingStore extends InMemoryEventStore {
   appends = 0;
@@ -85,9 +88,33 @@ describe('group commit', () => {
     expect(
       outcomes.map((outcome) => (outcome.kind === 'rejected' ? outcome.error.code : outcome.kind)),
     ).toEqual(['recorded', 'recorded', 'insufficient_funds', 'insufficient_funds', 'insufficient_funds']);
-    // h0 ran alone; h1–h4 were decided as one batch, whose transaction held h1 only.
+    // h0 ran alone; h1–h4 were decided as one batch (their expiry entries are distinct items),
+    // whose transaction held h1 only: the others were refused against the state h1 left.
     expect(store.groups).toEqual([1]);
     expect(store.storedEvents('w1').map((event) => event.eventId)).toEqual(['seed', 'h0', 'h1']);
+  });
+
+  it('puts holds with distinct index entries in one transaction, and defers one touching an item already in it', async () => {
+    const store = new CountingStore();
+    await handleCommand({ store }, write('seed', deposit(1_000n)));
+    const release = (id: string): WalletCommand => ({
+      type: 'ReleaseHold',
+      walletId: 'w1',
+      holdId: id,
+      occurredAtMs: 1,
+    });
+    const outcomes = await Promise.all([
+      handleCommand({ store, groupCommit: true }, write('first', deposit(1n))),
+      handleCommand({ store, groupCommit: true }, write('h0', hold('h0', 100n))),
+      handleCommand({ store, groupCommit: true }, write('h1', hold('h1', 100n))),
+      handleCommand({ store, groupCommit: true }, write('h2', hold('h2', 100n))),
+      handleCommand({ store, groupCommit: true }, write('r1', release('h1'))),
+    ]);
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(5).fill('recorded'));
+    // The release's events touch no index item: it rides with the three holds.
+    expect(store.groups).toEqual([4]);
+    const state = await money(store);
+    expect(state).toMatchObject({ balance: 1_001n, held: 200n });
   });
 
   it('answers a twin (same key) in the batch as a replay of its first, and a key used elsewhere as a replay', async () => {
