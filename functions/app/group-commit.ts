@@ -79,6 +79,9 @@ export function enableGroupCommit(store: EventStore): void {
 export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
   deps.store.appendGroup !== undefined && (deps.groupCommit ?? enabledStores.has(deps.store));
 
+/** Whether enableGroupCommit was called for the store (group-commit-two.ts asks too). */
+export const isGroupEnabled = (store: EventStore): boolean => enabledStores.has(store);
+
 /** How many commands each batch this process committed held (bench/ and tests read it). */
 export const groupCommitStats = { batches: 0, commands: 0, largest: 0 };
 
@@ -355,7 +358,7 @@ async function decideInOrder(
 const EXCLUSIVE = '*';
 
 /** The index item a change writes, by what names it; undefined for kinds not known here. */
-function indexItemOf(change: IndexChange): string | undefined {
+export function indexItemOf(change: IndexChange): string | undefined {
   switch (change.kind) {
     case 'offer':
       return `offer:${change.offer.offerId}`;

@@ -72,3 +72,32 @@ export async function refusal(
   const prior = idempotency && (await priorUse(store, idempotency));
   return prior ?? { kind: 'rejected', error };
 }
+
+/** A two-wallet command (two-wallet-command.ts): a transfer, an offer accepted. */
+export interface TwoWalletWrite<C extends WalletCommand> {
+  /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
+  wallets: readonly [WalletPart<C>, WalletPart<C>];
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
+  idempotency?: IdempotencyInput;
+  /** The response stored with the idempotency record, from the events as they will be recorded. */
+  respond?: (events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
+}
+
+export interface WalletPart<C extends WalletCommand> {
+  walletId: string;
+  /** One command, or several decided in turn (each against the state after the ones before). */
+  command: (state: WalletState) => C | readonly C[] | DomainError;
+}
+
+export type TwoWalletOutcome =
+  | {
+      kind: 'recorded';
+      events: [RecordedEvent[], RecordedEvent[]];
+      response?: StoredResponse;
+      conflicts: number;
+    }
+  | { kind: 'unchanged' }
+  | { kind: 'replayed'; response: StoredResponse }
+  | { kind: 'rejected'; error: DomainError }
+  | { kind: 'key-reused' }
+  | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };

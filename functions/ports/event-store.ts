@@ -104,6 +104,25 @@ export type AppendGroupOutcome =
    */
   | { kind: 'keys-taken'; taken: { part: number; record: IdempotencyRecord }[] };
 
+/**
+ * Group commit of two-wallet commands (app/group-commit-two.ts): lane 0 of several wallets, each
+ * conditioned on its head, and several commands' parts, each with its own key, in ONE transaction.
+ * Each part's events take the next versions of their wallets, in part order.
+ */
+export interface AppendTogetherGroupRequest {
+  heads: { walletId: string; expected: StreamHead }[];
+  parts: {
+    events: { walletId: string; events: NewEvent[] }[];
+    idempotency?: AppendRequest['idempotency'];
+    index?: readonly IndexChange[];
+  }[];
+}
+
+export type AppendTogetherGroupOutcome =
+  /** `parts[i][j]`: part i's recorded events in its j-th wallet (the order of its `events`). */
+  | { kind: 'appended'; parts: RecordedEvent[][][] }
+  | { kind: 'keys-taken'; taken: { part: number; record: IdempotencyRecord }[] };
+
 /** What an append did: wrote the events, or found the idempotency key used before. */
 export type AppendOutcome =
   | { kind: 'appended'; events: RecordedEvent[]; head: StreamHead }
@@ -159,6 +178,12 @@ export interface EventStore {
    * like `append`; writes nothing then. Optional: without it, commands commit one at a time.
    */
   appendGroup?(request: AppendGroupRequest): Promise<AppendGroupOutcome>;
+  /**
+   * Lane 0 of several wallets, several commands' parts, in one transaction (see
+   * AppendTogetherGroupRequest). Throws VersionConflictError naming a wallet whose head moved.
+   * Optional: without it, two-wallet commands commit one at a time.
+   */
+  appendTogetherGroup?(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome>;
   /**
    * Events of one lane with `fromVersion <= version <= toVersion`, ascending, one page at a time.
    * Every page is complete and in order; the iteration ends at the end of the range.

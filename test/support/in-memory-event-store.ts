@@ -37,8 +37,8 @@ export type StoredEvent = RecordedEvent & { hash: string; prevHash: string };
  * Everything handed out is a copy, so callers cannot edit the store.
  */
 export class InMemoryEventStore implements EventStore, ReadModelStore {
-  private readonly wallets = new Map<string, Map<number, StoredEvent[]>>();
-  private readonly keys = new Map<string, IdempotencyRecord>();
+  protected readonly wallets = new Map<string, Map<number, StoredEvent[]>>();
+  protected readonly keys = new Map<string, IdempotencyRecord>();
   private readonly views = new Map<string, WalletView>();
   /** The offer book and expiry index, written with the events that change them. */
   readonly tradingIndex = new InMemoryTradingIndex();
@@ -49,7 +49,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new Error('pageSize must be >= 1');
   }
 
-  private lane(walletId: string, lane: number): StoredEvent[] {
+  protected lane(walletId: string, lane: number): StoredEvent[] {
     return this.wallets.get(walletId)?.get(lane) ?? [];
   }
 
@@ -115,7 +115,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   /** Chains `events` onto the lane after `expected` (checked by the caller). */
-  private write(
+  protected write(
     walletId: string,
     lane: number,
     expected: StreamHead,
@@ -385,7 +385,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 }
 
-function withoutHashes(event: StoredEvent): RecordedEvent {
+export function withoutHashes(event: StoredEvent): RecordedEvent {
   const { hash: _hash, prevHash: _prevHash, ...recorded } = event;
   return structuredClone(recorded);
 }

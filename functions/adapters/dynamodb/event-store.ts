@@ -13,6 +13,8 @@ import {
   type AppendGroupRequest,
   type AppendOutcome,
   type AppendRequest,
+  type AppendTogetherGroupOutcome,
+  type AppendTogetherGroupRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
   type EventStore,
@@ -25,6 +27,7 @@ import {
 } from '#ports/event-store.ts';
 import { appendGroup } from './append-group.ts';
 import { appendTogether } from './append-together.ts';
+import { appendTogetherGroup } from './append-together-group.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
@@ -194,6 +197,11 @@ export class DynamoEventStore implements EventStore {
   /** Several commands' events on one lane in one TransactWriteItems (see append-group.ts). */
   appendGroup(request: AppendGroupRequest): Promise<AppendGroupOutcome> {
     return appendGroup(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+  }
+
+  /** Two-wallet commands' parts on lane 0 of several wallets in one transaction. */
+  appendTogetherGroup(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome> {
+    return appendTogetherGroup(this.client, this.tableName, request, (key) => this.findIdempotency(key));
   }
 
   async *read(
