@@ -4,6 +4,8 @@ import type {
   AppendGroupRequest,
   AppendOutcome,
   AppendRequest,
+  AppendTogetherGroupOutcome,
+  AppendTogetherGroupRequest,
   AppendTogetherOutcome,
   AppendTogetherRequest,
   EventStore,
@@ -26,6 +28,11 @@ export interface GroupFaults {
   conflict: number;
   /** Chance any write fails throttled, writing nothing. */
   throttle: number;
+  /**
+   * Key look-ups answer without yielding first: callers that look their key up before queueing
+   * (transfers) then queue in the order they were called, so a serial run in that order compares.
+   */
+  steadyKeyReads?: boolean;
 }
 
 /**
@@ -78,8 +85,20 @@ export class FaultyGroupStore implements EventStore {
     return this.inner.appendGroup(request);
   }
 
-  appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+  async appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+    const first = request.appends[0];
+    if (first) await this.beforeWrite(first.walletId, 0, first.expected);
     return this.inner.appendTogether(request);
+  }
+
+  async appendTogetherGroup(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome> {
+    if (this.inner.appendTogetherGroup === undefined)
+      throw new Error('the inner store has no appendTogetherGroup');
+    this.groupAppends++;
+    this.groupParts += request.parts.length;
+    const first = request.heads[0];
+    if (first) await this.beforeWrite(first.walletId, 0, first.expected);
+    return this.inner.appendTogetherGroup(request);
   }
 
   async *read(
@@ -92,7 +111,7 @@ export class FaultyGroupStore implements EventStore {
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    await this.pause();
+    if (!this.faults.steadyKeyReads) await this.pause();
     return this.inner.findIdempotency(key);
   }
 
