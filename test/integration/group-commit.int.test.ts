@@ -6,6 +6,7 @@ import { handleCommand } from '#app/command-handler.ts';
 import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { readWallet } from '#app/read-events.ts';
+import { transfer } from '#app/transfer.ts';
 import type { WalletEvent } from '#domain/wallet.ts';
 import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
@@ -196,5 +197,134 @@ describe('appendGroup on DynamoDB Local', () => {
       again.map((outcome) => (outcome.kind === 'replayed' ? outcome.response.body : outcome.kind)),
     ).toEqual(Array.from({ length: 24 }, (_, i) => String(i)));
     expect((await readWallet(store, walletId)).length).toBe(25);
+  });
+
+  it('appendTogetherGroup: several transfers over three wallets in one transaction, each key its own; used keys reported', async () => {
+    const [a, b, c] = [newWallet('ta'), newWallet('tb'), newWallet('tc')];
+    for (const walletId of [a, b, c]) {
+      await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(`seed-${walletId}`, 100n)] });
+    }
+    const heads = await Promise.all(
+      [a, b, c].map(async (walletId) => ({ walletId, expected: await store.head(walletId, 0) })),
+    );
+    const [k1, k2] = [key('t1'), key('t2')];
+    const outcome = await store.appendTogetherGroup({
+      heads,
+      parts: [
+        {
+          events: [
+            { walletId: a, events: [deposit('t1-out')] },
+            { walletId: b, events: [deposit('t1-in')] },
+          ],
+          idempotency: k1,
+        },
+        {
+          events: [
+            { walletId: b, events: [deposit('t2-out')] },
+            { walletId: c, events: [deposit('t2-in')] },
+          ],
+          idempotency: k2,
+        },
+      ],
+    });
+    expect(outcome.kind).toBe('appended');
+    if (outcome.kind !== 'appended') return;
+    expect(
+      outcome.parts.map((part) =>
+        part.map((events) => events.map((event) => [event.eventId, event.version])),
+      ),
+    ).toEqual([
+      [[['t1-out', 2]], [['t1-in', 2]]],
+      [[['t2-out', 3]], [['t2-in', 2]]],
+    ]);
+    expect(await store.findIdempotency(k2.key)).toMatchObject({
+      versions: [3, 2],
+      eventIds: ['t2-out', 't2-in'],
+    });
+    for (const walletId of [a, b, c]) expect((await store.verify(walletId)).ok).toBe(true);
+    const again = await store.appendTogetherGroup({
+      heads: [
+        { walletId: a, expected: await store.head(a, 0) },
+        { walletId: c, expected: await store.head(c, 0) },
+      ],
+      parts: [
+        {
+          events: [
+            { walletId: a, events: [deposit('x-out')] },
+            { walletId: c, events: [deposit('x-in')] },
+          ],
+          idempotency: key('fresh'),
+        },
+        {
+          events: [
+            { walletId: c, events: [deposit('y-out')] },
+            { walletId: a, events: [deposit('y-in')] },
+          ],
+          idempotency: k1,
+        },
+      ],
+    });
+    expect(again).toMatchObject({ kind: 'keys-taken', taken: [{ part: 1, record: { key: k1.key } }] });
+    await expect(
+      store.appendTogetherGroup({
+        heads: [
+          { walletId: a, expected: EMPTY },
+          { walletId: c, expected: await store.head(c, 0) },
+        ],
+        parts: [
+          {
+            events: [
+              { walletId: a, events: [deposit('z-out')] },
+              { walletId: c, events: [deposit('z-in')] },
+            ],
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ name: 'VersionConflictError', walletId: a });
+  });
+
+  it('transfers through group commit: 16 concurrent between two wallets never overdraw and take few transactions', async () => {
+    const [a, b] = [newWallet('ga'), newWallet('gb')];
+    for (const walletId of [a, b]) {
+      await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(`seed-${walletId}`, 500n)] });
+    }
+    const before = transactions;
+    let ids = 0;
+    const outcomes = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        transfer(
+          {
+            store,
+            clock: systemClock,
+            ids: { newId: () => `gt-${a}-${++ids}` },
+            groupCommit: true,
+          } as Parameters<typeof transfer>[0],
+          {
+            from: i % 4 === 3 ? b : a,
+            to: i % 4 === 3 ? a : b,
+            asset: 'money',
+            amount: 60n,
+            idempotency: { key: `gt-${a}-${i}`, payloadHash: String(i) },
+            respond: (transferId) => ({ statusCode: 201, body: transferId }),
+          },
+        ),
+      ),
+    );
+    const recorded = outcomes.filter((outcome) => outcome.kind === 'recorded').length;
+    expect(recorded + outcomes.filter((outcome) => outcome.kind === 'rejected').length).toBe(16);
+    expect(transactions - before).toBeLessThanOrEqual(6);
+    const balances = await Promise.all(
+      [a, b].map(async (walletId) => {
+        const events = await readWallet(store, walletId);
+        return events.reduce((sum, event) => {
+          if (event.type === 'Deposited') return sum + event.data.amountMinor;
+          if (event.type === 'TransferredOut') return sum - event.data.amount;
+          if (event.type === 'TransferredIn') return sum + event.data.amount;
+          return sum;
+        }, 0n);
+      }),
+    );
+    expect(balances.every((balance) => balance >= 0n)).toBe(true);
+    expect((balances[0] ?? 0n) + (balances[1] ?? 0n)).toBe(1_000n);
   });
 });
