@@ -113,7 +113,12 @@ describe('group commit of transfers', () => {
         const serial = [];
         for (const [index, call] of calls.entries()) serial.push(heard(await send(serialStore, call, index)));
         const inner = await seeded();
-        const store = new FaultyGroupStore(inner, { random: mulberry(seed), conflict: 0.3, throttle: 0, steadyKeyReads: true });
+        const store = new FaultyGroupStore(inner, {
+          random: mulberry(seed),
+          conflict: 0.3,
+          throttle: 0,
+          steadyKeyReads: true,
+        });
         enableGroupCommit(store);
         const grouped = await Promise.all(calls.map((call, index) => send(store, call, index)));
         expect(grouped.map(heard)).toEqual(serial);
