@@ -66,6 +66,27 @@ try {
   }
   const single = combine(singles);
   const many = combine(manys);
+  // The same 16 producers as requests to one process (the local runtime, a long-lived host),
+  // without and with group commit, alternated like the rounds above.
+  const oneProcessOff = [];
+  const oneProcessOn = [];
+  for (let round = 0; round < HOT_ROUNDS; round++) {
+    const shape = (groupCommit: boolean) =>
+      hotWallet(
+        ddb.endpoint,
+        'bench-hot',
+        `hot-process-${groupCommit ? 'on' : 'off'}-${round}`,
+        HOT_PRODUCERS,
+        HOT_PER_PRODUCER,
+        undefined,
+        0,
+        { groupCommit },
+      );
+    oneProcessOff.push(await shape(false));
+    oneProcessOn.push(await shape(true));
+  }
+  const processOff = combine(oneProcessOff);
+  const processOn = combine(oneProcessOn);
 
   log('ingest through the local SQS, batch size 10 and 1…');
   const ingestBatch10 = await ingestRate(ddb.endpoint, 10, INGEST_EVENTS);
@@ -116,7 +137,13 @@ try {
       '',
       `${many.lanes} lanes used`,
     ],
-    ['hot wallet ratio (16 ÷ 1)', fmt(hotWalletRatio), '≥ 0.8', ''],
+    ['hot wallet ratio (16 ÷ 1)', fmt(hotWalletRatio), '≥ 0.8', 'separate producers (Lambdas)'],
+    [
+      '  16 in one process ÷ 1, group commit',
+      fmt(processOn.depositsPerSecond / single.depositsPerSecond),
+      '≥ 2',
+      `without group commit ${fmt(processOff.depositsPerSecond / single.depositsPerSecond)} (same run); ${fmt(processOn.depositsPerSecond, 0)} vs ${fmt(processOff.depositsPerSecond, 0)} deposits/s`,
+    ],
     [
       'hot wallet conflicts / deposit',
       fmt(many.conflictsPerDeposit),
@@ -196,6 +223,11 @@ try {
       hotWalletRatio,
       hotWalletFailures: many.failures + single.failures,
       hotWalletConflictsPerDeposit: many.conflictsPerDeposit,
+      hotWalletOneProcessDepositsPerSecond: processOn.depositsPerSecond,
+      hotWalletOneProcessDepositsPerSecondBefore: processOff.depositsPerSecond,
+      hotWalletOneProcessRatio: processOn.depositsPerSecond / single.depositsPerSecond,
+      hotWalletOneProcessRatioBefore: processOff.depositsPerSecond / single.depositsPerSecond,
+      hotWalletOneProcessFailures: processOn.failures + processOff.failures,
       ingestEventsPerSecond: ingestBatch10,
       ingestEventsPerSecondBatch1: ingestBatch1,
       rawBatchWriteEventsPerSecond: rawBatchWrite,

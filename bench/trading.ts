@@ -4,7 +4,9 @@
  * TransactWriteItems, decided against exact state, optimistic retry) against a traditional
  * baseline written here (one balance item per wallet and asset, conditional UpdateItems inside
  * TransactWriteItems: the lock-style design the paper argues against), over a few hot wallets and
- * over many cold ones, in one process against one DynamoDB Local.
+ * over many cold ones, in one process against one DynamoDB Local. Ours runs with group commit
+ * (app/group-commit-two.ts: one process, so concurrent transfers share transactions) and, in the
+ * same run, without it (`…Before`).
  *
  * Offer accepts are not in the mix yet (they are the same two-wallet transaction with two more
  * events); see /work/notes/trading.md.
@@ -17,6 +19,8 @@ import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
+import { enableGroupCommit } from '#app/group-commit.ts';
+import { twoGroupStats } from '#app/group-commit-two.ts';
 import { readWallet } from '#app/read-events.ts';
 import { transfer } from '#app/transfer.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
@@ -78,9 +82,12 @@ async function drive(
   return outcome;
 }
 
-async function ours(table: string, wallets: readonly string[]) {
+async function ours(table: string, wallets: readonly string[], groupCommit = true) {
   await ensureTable(raw, table);
   const store = new DynamoEventStore(documents, table);
+  // One process: concurrent transfers whose wallets are in a transaction wait and commit together
+  // (app/group-commit-two.ts). Off: each transfer alone, optimistic retry (the figures before).
+  if (groupCommit) enableGroupCommit(store);
   for (const walletId of wallets) {
     await store.append({
       walletId,
@@ -192,12 +199,19 @@ const checks = (balances: bigint[], wallets: readonly string[]) => ({
 const hot = ['hot-1', 'hot-2', 'hot-3', 'hot-4'];
 const cold = Array.from({ length: 500 }, (_, index) => `cold-${index}`);
 const hotOurs = await ours('bench-trading-hot', hot);
+const hotAlone = await ours('bench-trading-hot-alone', hot, false);
 const hotBase = await baseline('bench-trading-hot-baseline', hot);
 const coldOurs = await ours('bench-trading-cold', cold);
+const coldAlone = await ours('bench-trading-cold-alone', cold, false);
 const coldBase = await baseline('bench-trading-cold-baseline', cold);
 await ddb.stop();
 
-const oursChecks = [checks(hotOurs.balances, hot), checks(coldOurs.balances, cold)];
+const oursChecks = [
+  checks(hotOurs.balances, hot),
+  checks(coldOurs.balances, cold),
+  checks(hotAlone.balances, hot),
+  checks(coldAlone.balances, cold),
+];
 const baseChecks = [checks(hotBase.balances, hot), checks(coldBase.balances, cold)];
 const result = {
   clients: CLIENTS,
@@ -208,6 +222,16 @@ const result = {
   coldTradesPerSecond: rate(coldOurs.outcome),
   coldBaselineTradesPerSecond: rate(coldBase.outcome),
   coldTradingRatio: Math.round((rate(coldOurs.outcome) / rate(coldBase.outcome)) * 100) / 100,
+  // The same run without group commit (each transfer alone, as before it): the baseline for it.
+  tradesPerSecondBefore: rate(hotAlone.outcome),
+  hotTradingRatioBefore: Math.round((rate(hotAlone.outcome) / rate(hotBase.outcome)) * 100) / 100,
+  coldTradesPerSecondBefore: rate(coldAlone.outcome),
+  coldTradingRatioBefore: Math.round((rate(coldAlone.outcome) / rate(coldBase.outcome)) * 100) / 100,
+  latencyMsBefore: {
+    p50: percentile(hotAlone.outcome.latencies, 50),
+    p99: percentile(hotAlone.outcome.latencies, 99),
+  },
+  groupCommit: { ...twoGroupStats },
   latencyMs: {
     ours: { p50: percentile(hotOurs.outcome.latencies, 50), p99: percentile(hotOurs.outcome.latencies, 99) },
     baseline: {
@@ -224,6 +248,7 @@ const result = {
   overdrafts: oursChecks.reduce((sum, c) => sum + c.overdrafts, 0),
   conservationViolations: oursChecks.reduce((sum, c) => sum + c.conservationViolations, 0),
   failedRequests: hotOurs.outcome.failed + coldOurs.outcome.failed,
+  failedRequestsBefore: hotAlone.outcome.failed + coldAlone.outcome.failed,
   baselineOverdrafts: baseChecks.reduce((sum, c) => sum + c.overdrafts, 0),
   baselineFailedRequests: hotBase.outcome.failed + coldBase.outcome.failed,
 };

@@ -71,6 +71,11 @@ export type TriggerSpec =
       batchSize: number;
       maxBatchingWindowSeconds: number;
       retryAttempts: number;
+      /**
+       * Concurrent batches per stream shard (1–10; Lambda's default 1). Records of one partition
+       * key stay in order within one of them. Only for consumers that are safe run concurrently.
+       */
+      parallelizationFactor?: number;
     }
   /**
    * The events queue (SQS, with a dead-letter queue). A message that fails `maxReceiveCount`

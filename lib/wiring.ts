@@ -306,7 +306,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
         kind: 'table-stream',
         filter: EVENT_ITEMS_FILTER,
         batchSize: 100,
-        maxBatchingWindowSeconds: 1,
+        // No wait for a fuller batch: lag, not view writes, is what saturation costs (a batch
+        // already folds each wallet into one view write). 4 batches at once per shard: views are
+        // conditional writes of the whole fold, safe for concurrent projectors (wallet-projection.ts).
+        maxBatchingWindowSeconds: 0,
+        parallelizationFactor: 4,
         retryAttempts: 5,
       },
     ],

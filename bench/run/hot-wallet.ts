@@ -21,7 +21,17 @@ export async function hotWallet(
    * their lanes, so the figure is the steady state, not the first seconds all spent on lane 0.
    */
   warmUpPerProducer = 0,
+  /**
+   * The producers as requests to ONE process (the local runtime, a container): one client, store
+   * and head cache, with group commit on or off (app/group-commit.ts). Unset: separate Lambdas.
+   */
+  oneProcess?: { groupCommit: boolean },
 ) {
+  const shared = oneProcess && {
+    store: new DynamoEventStore(createDocumentClient({ endpoint }), table),
+    heads: new HeadCache(),
+    groupCommit: oneProcess.groupCommit,
+  };
   let conflicts = 0;
   let failures = 0;
   const lanes = new Set<number>();
@@ -40,6 +50,7 @@ export async function hotWallet(
         clock: systemClock,
         ids: randomIds,
         heads: new HeadCache(),
+        ...shared,
       };
       for (let i = 0; i < warmUpPerProducer; i++) {
         await recordDeposit(deps, {

@@ -10,29 +10,24 @@
  * while it decides, and the store applies or cancels the whole transaction at once, so a lost
  * race is a cancelled attempt (retried), never a wait. Some request always wins each round.
  */
-import { type DomainError, isDomainError } from '#domain/errors.ts';
-import {
-  decide,
-  foldWallet,
-  initialWalletState,
-  type RecordedEvent,
-  type WalletCommand,
-  type WalletEvent,
-  type WalletState,
-} from '#domain/wallet.ts';
+import { isDomainError } from '#domain/errors.ts';
+import type { RecordedEvent, WalletCommand, WalletState } from '#domain/wallet.ts';
 import {
   type EventStore,
   isVersionConflict,
   type NewEvent,
-  type StoredResponse,
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
 import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler.ts';
+import { decideInTurn, exactState } from './exact-state.ts';
+import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
-import { readAll, readWallet } from './read-events.ts';
 import { indexChangesOf } from './trading-index.ts';
+import type { TwoWalletOutcome, TwoWalletWrite } from './write-outcome.ts';
+
+export type { TwoWalletOutcome, TwoWalletWrite, WalletPart } from './write-outcome.ts';
 
 /**
  * Many spenders of one hot wallet lose to each other (one wins per round), so this path allows
@@ -46,87 +41,17 @@ export const TWO_WALLET_ATTEMPTS_MAX = 40;
  */
 const TWO_WALLET_BACKOFF_CAP_MS = 250;
 
-export interface TwoWalletWrite<C extends WalletCommand> {
-  /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
-  wallets: readonly [WalletPart<C>, WalletPart<C>];
-  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
-  idempotency?: IdempotencyInput;
-  /** The response stored with the idempotency record, from the events as they will be recorded. */
-  respond?: (events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
-}
-
-export interface WalletPart<C extends WalletCommand> {
-  walletId: string;
-  /** One command, or several decided in turn (each against the state after the ones before). */
-  command: (state: WalletState) => C | readonly C[] | DomainError;
-}
-
-export type TwoWalletOutcome =
-  | {
-      kind: 'recorded';
-      events: [RecordedEvent[], RecordedEvent[]];
-      response?: StoredResponse;
-      conflicts: number;
-    }
-  | { kind: 'unchanged' }
-  | { kind: 'replayed'; response: StoredResponse }
-  | { kind: 'rejected'; error: DomainError }
-  | { kind: 'key-reused' }
-  | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
-
-/**
- * States folded by this instance, by wallet, with the last version of each lane they include. The
- * log is append-only, so a cached state stays true: an attempt reads only the events after it
- * (the tail), not the whole log again. Bounded; the oldest entry goes first.
- */
-const STATES_CACHED_MAX = 1_000;
-type StateCache = Map<string, { state: WalletState; lanes: Record<number, number> }>;
-/** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
-const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
-
-/** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
-async function exactState(
-  store: EventStore,
-  walletId: string,
-): Promise<{ head: StreamHead; state: WalletState }> {
-  let cachedStates = cachedStatesByStore.get(store);
-  if (cachedStates === undefined) {
-    cachedStates = new Map();
-    cachedStatesByStore.set(store, cachedStates);
-  }
-  const head = await store.head(walletId, 0);
-  const cached = cachedStates.get(walletId);
-  let events: RecordedEvent[];
-  if (cached === undefined) {
-    events = (await readWallet(store, walletId)).filter(
-      (event) => event.lane !== 0 || event.version <= head.version,
-    );
-  } else {
-    events = [];
-    for (const lane of await store.lanes(walletId)) {
-      const fromVersion = (cached.lanes[lane] ?? 0) + 1;
-      const toVersion = lane === 0 ? head.version : undefined;
-      if (toVersion !== undefined && toVersion < fromVersion) continue;
-      events.push(
-        ...(await readAll(store, walletId, lane, {
-          fromVersion,
-          ...(toVersion === undefined ? {} : { toVersion }),
-        })),
-      );
-    }
-  }
-  const state = foldWallet(events, cached?.state ?? initialWalletState());
-  cachedStates.delete(walletId);
-  cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
-  if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
-  return { head, state };
+export interface TwoWalletDeps {
+  store: EventStore;
+  retry?: RetryPolicy;
+  /** As CommandHandlerDeps.groupCommit: concurrent two-wallet commands in this process share a transaction. */
+  groupCommit?: boolean;
 }
 
 export async function handleTwoWalletCommand<C extends WalletCommand>(
-  deps: { store: EventStore; retry?: RetryPolicy },
+  deps: TwoWalletDeps,
   write: TwoWalletWrite<C>,
 ): Promise<TwoWalletOutcome> {
-  const retry = deps.retry ?? defaultRetryPolicy;
   if (write.wallets[0].walletId === write.wallets[1].walletId) {
     throw new Error('handleTwoWalletCommand: two distinct wallets');
   }
@@ -137,6 +62,16 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   // request spent are gone, so deciding again would refuse what already succeeded.
   const used = write.idempotency && (await replayOf(deps.store, write.idempotency));
   if (used) return used;
+  if (twoGroupOn(deps)) return commitTwoInGroup(deps, write, handleTwoAlone);
+  return handleTwoAlone(deps, write);
+}
+
+/** One two-wallet command on its own: read both, decide, append together; on a lost race again. */
+export async function handleTwoAlone<C extends WalletCommand>(
+  deps: TwoWalletDeps,
+  write: TwoWalletWrite<C>,
+): Promise<TwoWalletOutcome> {
+  const retry = deps.retry ?? defaultRetryPolicy;
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
   for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX; attempt++) {
@@ -203,35 +138,6 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   if (lastConflict === undefined)
     throw new Error('handleTwoWalletCommand: out of attempts without a conflict');
   return { kind: 'contended', conflicts, lastConflict };
-}
-
-/** Decides each command against the state after the events of the ones before (placed where they will land). */
-function decideInTurn<C extends WalletCommand>(
-  walletId: string,
-  head: StreamHead,
-  state: WalletState,
-  commands: C | readonly C[],
-  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[],
-): NewEvent[] | DomainError {
-  const list: readonly C[] = Array.isArray(commands) ? commands : [commands as C];
-  const events: NewEvent[] = [];
-  let current = state;
-  for (const command of list) {
-    const decision = decide(command, current);
-    if (isDomainError(decision)) return decision;
-    const stamped = stamp(decision, command);
-    current = foldWallet(
-      stamped.map((event, index) => ({
-        ...event,
-        walletId,
-        lane: 0,
-        version: head.version + events.length + 1 + index,
-      })),
-      current,
-    );
-    events.push(...stamped);
-  }
-  return events;
 }
 
 async function replayOf(

@@ -9,6 +9,7 @@ import { createSqsClient } from '#adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
 import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
 import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
+import { enableGroupCommit } from '#app/group-commit.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { JobQueue } from '#ports/jobs.ts';
@@ -41,6 +42,8 @@ export function storesFromEnv(): Stores {
   if (stores === undefined) {
     const created = createStores(documentClientFromEnv(), tableNameFromEnv());
     stores = { ...created, events: tracedEventStore(created.events) };
+    // Concurrent commands on one wallet in this process share a transaction (app/group-commit.ts).
+    enableGroupCommit(stores.events);
   }
   return stores;
 }

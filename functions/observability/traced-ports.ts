@@ -1,6 +1,13 @@
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { EventBus, PublishedEvent } from '#ports/event-bus.ts';
-import type { AppendRequest, AppendTogetherRequest, EventStore, NewEvent } from '#ports/event-store.ts';
+import type {
+  AppendGroupRequest,
+  AppendRequest,
+  AppendTogetherGroupRequest,
+  AppendTogetherRequest,
+  EventStore,
+  NewEvent,
+} from '#ports/event-store.ts';
 import type { TraceContext } from '#ports/tracing.ts';
 import { cloudEventTraceContext } from './trace-context.ts';
 import { tracing } from './tracing.ts';
@@ -13,10 +20,15 @@ import { tracing } from './tracing.ts';
 /** A stored event with the trace context of the request that wrote it (an item attribute, outside the hash). */
 export type TracedEvent = RecordedEvent & { traceparent?: string; tracestate?: string };
 
-/** The events with the active span's context, so the projector and publisher continue this trace. */
+/**
+ * The events with the active span's context, so the projector and publisher continue this trace.
+ * An event that carries a context already keeps it.
+ */
 function stamped(events: readonly NewEvent[], context: TraceContext | undefined): NewEvent[] {
   if (context === undefined) return [...events];
-  return events.map((event) => ({ ...event, ...context }));
+  return events.map((event) =>
+    'traceparent' in event && event.traceparent ? event : { ...event, ...context },
+  );
 }
 
 /**
@@ -48,10 +60,48 @@ export function tracedEventStore<S extends EventStore>(store: S): S {
         });
       },
     );
+  // Group commit (app/group-commit*.ts): one transaction for several requests' commands, written in
+  // the span of the request whose turn flushed the batch; its events carry that request's trace.
+  const appendGroup = (request: AppendGroupRequest) =>
+    tracing().span(
+      'event-store append-group',
+      {
+        attributes: {
+          'tally.wallet_id': request.walletId,
+          'tally.lane': request.lane,
+          'tally.parts': request.parts.length,
+        },
+      },
+      () => {
+        const context = tracing().current();
+        return (store.appendGroup as NonNullable<EventStore['appendGroup']>).call(store, {
+          ...request,
+          parts: request.parts.map((part) => ({ ...part, events: stamped(part.events, context) })),
+        });
+      },
+    );
+  const appendTogetherGroup = (request: AppendTogetherGroupRequest) =>
+    tracing().span(
+      'event-store append-together-group',
+      { attributes: { 'tally.parts': request.parts.length } },
+      () => {
+        const context = tracing().current();
+        return (store.appendTogetherGroup as NonNullable<EventStore['appendTogetherGroup']>).call(store, {
+          ...request,
+          parts: request.parts.map((part) => ({
+            ...part,
+            events: part.events.map((each) => ({ ...each, events: stamped(each.events, context) })),
+          })),
+        });
+      },
+    );
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'append') return append;
       if (property === 'appendTogether') return appendTogether;
+      if (property === 'appendGroup' && store.appendGroup !== undefined) return appendGroup;
+      if (property === 'appendTogetherGroup' && store.appendTogetherGroup !== undefined)
+        return appendTogetherGroup;
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

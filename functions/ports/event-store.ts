@@ -85,6 +85,50 @@ export type AppendTogetherOutcome =
   | { kind: 'duplicate'; record: IdempotencyRecord }
   | { kind: 'key-reused'; record: IdempotencyRecord };
 
+/**
+ * Group commit (app/group-commit.ts): the decided events of several commands on one lane of one
+ * wallet, each part with its own idempotency record and index entries, in ONE transaction. The
+ * parts take consecutive versions in order; each part's events remember its own key.
+ */
+export interface AppendGroupRequest {
+  walletId: string;
+  lane: number;
+  expected: StreamHead;
+  parts: {
+    events: NewEvent[];
+    idempotency?: AppendRequest['idempotency'];
+    index?: readonly IndexChange[];
+  }[];
+}
+
+export type AppendGroupOutcome =
+  /** Every part written: `parts[i]` are part i's recorded events. */
+  | { kind: 'appended'; parts: RecordedEvent[][]; head: StreamHead }
+  /**
+   * Nothing written: these parts' keys are used already (at least one; maybe not every used key).
+   * Their callers are answered from the record; the rest are decided again without them.
+   */
+  | { kind: 'keys-taken'; taken: { part: number; record: IdempotencyRecord }[] };
+
+/**
+ * Group commit of two-wallet commands (app/group-commit-two.ts): lane 0 of several wallets, each
+ * conditioned on its head, and several commands' parts, each with its own key, in ONE transaction.
+ * Each part's events take the next versions of their wallets, in part order.
+ */
+export interface AppendTogetherGroupRequest {
+  heads: { walletId: string; expected: StreamHead }[];
+  parts: {
+    events: { walletId: string; events: NewEvent[] }[];
+    idempotency?: AppendRequest['idempotency'];
+    index?: readonly IndexChange[];
+  }[];
+}
+
+export type AppendTogetherGroupOutcome =
+  /** `parts[i][j]`: part i's recorded events in its j-th wallet (the order of its `events`). */
+  | { kind: 'appended'; parts: RecordedEvent[][][] }
+  | { kind: 'keys-taken'; taken: { part: number; record: IdempotencyRecord }[] };
+
 /** What an append did: wrote the events, or found the idempotency key used before. */
 export type AppendOutcome =
   | { kind: 'appended'; events: RecordedEvent[]; head: StreamHead }
@@ -134,6 +178,18 @@ export interface EventStore {
    * idempotency record names the first wallet, and every version and event id, in order.
    */
   appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome>;
+  /**
+   * Several commands' events on one lane in one transaction (see AppendGroupRequest), at most
+   * 100 items in all (events, index items, keys, lane registration). Throws VersionConflictError
+   * like `append`; writes nothing then. Optional: without it, commands commit one at a time.
+   */
+  appendGroup?(request: AppendGroupRequest): Promise<AppendGroupOutcome>;
+  /**
+   * Lane 0 of several wallets, several commands' parts, in one transaction (see
+   * AppendTogetherGroupRequest). Throws VersionConflictError naming a wallet whose head moved.
+   * Optional: without it, two-wallet commands commit one at a time.
+   */
+  appendTogetherGroup?(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome>;
   /**
    * Events of one lane with `fromVersion <= version <= toVersion`, ascending, one page at a time.
    * Every page is complete and in order; the iteration ends at the end of the range.

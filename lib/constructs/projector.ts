@@ -42,6 +42,9 @@ export class Projector extends Construct {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: trigger.batchSize,
         maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+        ...(trigger.parallelizationFactor === undefined
+          ? {}
+          : { parallelizationFactor: trigger.parallelizationFactor }),
         retryAttempts: trigger.retryAttempts,
         reportBatchItemFailures: true,
         bisectBatchOnError: true,

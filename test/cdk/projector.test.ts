@@ -31,6 +31,14 @@ describe('stream projector', () => {
     expect(mapped).toContain(functionLogicalId(stack, 'project-streams'));
   });
 
+  it('runs the projector with no batching window and 4 batches per shard at once (lag at saturation)', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionLogicalId(stack, 'project-streams') },
+      MaximumBatchingWindowInSeconds: 0,
+      ParallelizationFactor: 4,
+    });
+  });
+
   it.each(streamed.map(({ spec, trigger }) => [spec.name, trigger] as const))(
     '%s reads the table stream filtered to new EVENT# items, with partial batch failures and an encrypted DLQ',
     (name, trigger) => {
@@ -49,6 +57,7 @@ describe('stream projector', () => {
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: trigger.batchSize,
         MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+        ParallelizationFactor: trigger.parallelizationFactor ?? Match.absent(),
         MaximumRetryAttempts: trigger.retryAttempts,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],

@@ -3,6 +3,8 @@ import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import {
+  type AppendGroupOutcome,
+  type AppendGroupRequest,
   type AppendOutcome,
   type AppendRequest,
   type AppendTogetherOutcome,
@@ -35,8 +37,8 @@ export type StoredEvent = RecordedEvent & { hash: string; prevHash: string };
  * Everything handed out is a copy, so callers cannot edit the store.
  */
 export class InMemoryEventStore implements EventStore, ReadModelStore {
-  private readonly wallets = new Map<string, Map<number, StoredEvent[]>>();
-  private readonly keys = new Map<string, IdempotencyRecord>();
+  protected readonly wallets = new Map<string, Map<number, StoredEvent[]>>();
+  protected readonly keys = new Map<string, IdempotencyRecord>();
   private readonly views = new Map<string, WalletView>();
   /** The offer book and expiry index, written with the events that change them. */
   readonly tradingIndex = new InMemoryTradingIndex();
@@ -47,7 +49,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new Error('pageSize must be >= 1');
   }
 
-  private lane(walletId: string, lane: number): StoredEvent[] {
+  protected lane(walletId: string, lane: number): StoredEvent[] {
     return this.wallets.get(walletId)?.get(lane) ?? [];
   }
 
@@ -113,7 +115,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   /** Chains `events` onto the lane after `expected` (checked by the caller). */
-  private write(
+  protected write(
     walletId: string,
     lane: number,
     expected: StreamHead,
@@ -203,6 +205,64 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     }
     this.tradingIndex.apply(request.index ?? []);
     return { kind: 'appended', appended };
+  }
+
+  /** As the DynamoDB adapter (append-group.ts): every used key reported, else the version checked. */
+  async appendGroup(request: AppendGroupRequest): Promise<AppendGroupOutcome> {
+    const { walletId, lane, expected, parts } = request;
+    if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX)
+      throw new Error(`appendGroup: no lane ${lane}`);
+    if (parts.length === 0 || parts.some((part) => part.events.length === 0)) {
+      throw new Error('appendGroup: one or more parts, each with one or more events');
+    }
+    const keys = parts.flatMap((part) => (part.idempotency ? [part.idempotency.key] : []));
+    const items = parts.reduce((sum, part) => sum + part.events.length + (part.index?.length ?? 0), 0);
+    // DynamoDB refuses two operations on one item, and more than 100 items, in one transaction.
+    if (new Set(keys).size !== keys.length) throw new Error('appendGroup: one key twice in a transaction');
+    if (items + keys.length + 1 > 100) throw new Error('appendGroup: more than 100 items');
+    const taken = parts.flatMap((part, index) => {
+      const record = part.idempotency && this.keys.get(part.idempotency.key);
+      return record ? [{ part: index, record: structuredClone(record) }] : [];
+    });
+    if (taken.length > 0) return { kind: 'keys-taken', taken };
+    const stream = this.lane(walletId, lane);
+    if (expected.version > stream.length) {
+      throw new Error(`appendGroup: expected version ${expected.version} is past the head ${stream.length}`);
+    }
+    const winner = stream[expected.version];
+    if (winner !== undefined) {
+      throw new VersionConflictError(walletId, lane, expected.version, 'version-taken', {
+        version: winner.version,
+        hash: winner.hash,
+        recordedAtMs: winner.recordedAtMs,
+      });
+    }
+    // Nothing below awaits or throws: all of it lands, or (above) none of it.
+    let head = expected;
+    const recordedParts = parts.map((part) => {
+      const written = this.write(
+        walletId,
+        lane,
+        head,
+        part.events,
+        part.idempotency && (part.idempotency.reference ?? part.idempotency.key),
+      );
+      head = written.head;
+      if (part.idempotency) {
+        this.keys.set(part.idempotency.key, {
+          key: part.idempotency.key,
+          payloadHash: part.idempotency.payloadHash,
+          walletId,
+          versions: written.recorded.map((event) => event.version),
+          eventIds: written.recorded.map((event) => event.eventId),
+          response: { ...part.idempotency.response },
+          recordedAtMs: part.events[0]?.recordedAtMs ?? 0,
+        });
+      }
+      this.tradingIndex.apply(part.index ?? []);
+      return written.recorded.map(withoutHashes);
+    });
+    return { kind: 'appended', parts: recordedParts, head };
   }
 
   async *read(
@@ -325,7 +385,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 }
 
-function withoutHashes(event: StoredEvent): RecordedEvent {
+export function withoutHashes(event: StoredEvent): RecordedEvent {
   const { hash: _hash, prevHash: _prevHash, ...recorded } = event;
   return structuredClone(recorded);
 }

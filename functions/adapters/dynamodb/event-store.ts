@@ -9,8 +9,12 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
+  type AppendGroupOutcome,
+  type AppendGroupRequest,
   type AppendOutcome,
   type AppendRequest,
+  type AppendTogetherGroupOutcome,
+  type AppendTogetherGroupRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
   type EventStore,
@@ -21,7 +25,9 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
+import { appendGroup } from './append-group.ts';
 import { appendTogether } from './append-together.ts';
+import { appendTogetherGroup } from './append-together-group.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
@@ -186,6 +192,16 @@ export class DynamoEventStore implements EventStore {
   /** Lane 0 of several wallets in one TransactWriteItems (see append-together.ts). */
   appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
     return appendTogether(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+  }
+
+  /** Several commands' events on one lane in one TransactWriteItems (see append-group.ts). */
+  appendGroup(request: AppendGroupRequest): Promise<AppendGroupOutcome> {
+    return appendGroup(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+  }
+
+  /** Two-wallet commands' parts on lane 0 of several wallets in one transaction. */
+  appendTogetherGroup(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome> {
+    return appendTogetherGroup(this.client, this.tableName, request, (key) => this.findIdempotency(key));
   }
 
   async *read(

@@ -1,0 +1,144 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import {
+  type AppendGroupOutcome,
+  type AppendGroupRequest,
+  type IdempotencyRecord,
+  LANES_MAX,
+  VersionConflictError,
+} from '#ports/event-store.ts';
+import { eventHash } from './event-hash.ts';
+import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { registerLane } from './table-layout/lanes-item.ts';
+import { indexTransactItems } from './trading-index.ts';
+
+type TransactItems = NonNullable<TransactWriteCommand['input']['TransactItems']>;
+
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+export const TRANSACT_ITEMS_MAX = 100;
+
+const wrapNumbers = (text: string) => text;
+
+/**
+ * Group commit (app/group-commit.ts): the events of several commands on one lane, one after the
+ * other, each part with its own idempotency record, in ONE TransactWriteItems. The events are
+ * create-only puts at consecutive versions (the lane's version lock, as in a single append); the
+ * keys are create-only too. All or nothing: a used key cancels the whole transaction, and the
+ * cancellation reasons name every key that was used, so those callers are answered from the
+ * stored record and the rest are decided again without them.
+ */
+export async function appendGroup(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  request: AppendGroupRequest,
+  findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+): Promise<AppendGroupOutcome> {
+  const { walletId, lane, expected, parts } = request;
+  if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX)
+    throw new Error(`appendGroup: no lane ${lane}`);
+  if (parts.length === 0 || parts.some((part) => part.events.length === 0)) {
+    throw new Error('appendGroup: one or more parts, each with one or more events');
+  }
+  const transactItems: TransactItems = [];
+  const indexItems: TransactItems = [];
+  /** Which part each key item (by its place in transactItems) belongs to. */
+  const keyOwners = new Map<number, number>();
+  const keyItems: TransactItems = [];
+  let prevHash = expected.hash;
+  let version = expected.version;
+  const recordedParts = parts.map((part, partIndex) => {
+    const reference = part.idempotency && (part.idempotency.reference ?? part.idempotency.key);
+    const recorded = part.events.map((event) => {
+      const stored: RecordedEvent = {
+        ...event,
+        walletId,
+        lane,
+        version: ++version,
+        ...(reference === undefined ? {} : { idempotencyKey: reference }),
+      };
+      const hash = eventHash(prevHash, stored);
+      transactItems.push({
+        Put: {
+          TableName: tableName,
+          Item: toEventItem(stored, prevHash, hash),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          // The first event's winner comes back on a lost race, as in a single append.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+      prevHash = hash;
+      return stored;
+    });
+    indexItems.push(...indexTransactItems(tableName, part.index ?? []));
+    if (part.idempotency) {
+      keyOwners.set(keyItems.length, partIndex);
+      keyItems.push({
+        Put: {
+          TableName: tableName,
+          Item: toIdempotencyItem({
+            key: part.idempotency.key,
+            payloadHash: part.idempotency.payloadHash,
+            walletId,
+            versions: recorded.map((event) => event.version),
+            eventIds: recorded.map((event) => event.eventId),
+            response: part.idempotency.response,
+            recordedAtMs: recorded[0]?.recordedAtMs ?? 0,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+    return recorded;
+  });
+  // Events first (a lost race reports the first), then index items, the lane registration, keys.
+  transactItems.push(...indexItems);
+  if (lane > 0 && expected.version === 0) {
+    transactItems.push({ Update: { TableName: tableName, ...registerLane(walletId, lane) } });
+  }
+  const firstKeyItem = transactItems.length;
+  transactItems.push(...keyItems);
+  if (transactItems.length > TRANSACT_ITEMS_MAX) {
+    throw new Error(`appendGroup: ${transactItems.length} items, ${TRANSACT_ITEMS_MAX} at most`);
+  }
+
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+    return { kind: 'appended', parts: recordedParts, head: { version, hash: prevHash } };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const reasons = error.CancellationReasons ?? [];
+    const taken: { part: number; record: IdempotencyRecord }[] = [];
+    for (const [keyIndex, part] of keyOwners) {
+      const reason = reasons[firstKeyItem + keyIndex];
+      if (reason?.Code !== 'ConditionalCheckFailed') continue;
+      const key = parts[part]?.idempotency?.key as string;
+      const record = reason.Item
+        ? fromIdempotencyItem(unmarshall(reason.Item, { wrapNumbers }))
+        : await findIdempotency(key);
+      if (record === undefined)
+        throw new Error('appendGroup: idempotency record vanished after a key conflict');
+      taken.push({ part, record });
+    }
+    // A used key wins over a taken version, as in a single append: those callers' answers are known.
+    if (taken.length > 0) return { kind: 'keys-taken', taken };
+    if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+      const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
+      const event = winner ? fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
+      throw new VersionConflictError(
+        walletId,
+        lane,
+        expected.version,
+        'version-taken',
+        event ? { version: event.version, hash: event.hash, recordedAtMs: event.recordedAtMs } : undefined,
+      );
+    }
+    if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+      throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');
+    }
+    throw error;
+  }
+}

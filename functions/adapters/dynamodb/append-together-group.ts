@@ -1,0 +1,145 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import {
+  type AppendTogetherGroupOutcome,
+  type AppendTogetherGroupRequest,
+  type IdempotencyRecord,
+  type StreamHead,
+  VersionConflictError,
+} from '#ports/event-store.ts';
+import { TRANSACT_ITEMS_MAX } from './append-group.ts';
+import { eventHash } from './event-hash.ts';
+import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { indexTransactItems } from './trading-index.ts';
+
+type TransactItems = NonNullable<TransactWriteCommand['input']['TransactItems']>;
+const wrapNumbers = (text: string) => text;
+
+/**
+ * Group commit of two-wallet commands (app/group-commit-two.ts): lane 0 of several wallets and
+ * several commands' keys in ONE TransactWriteItems. Each wallet's events are create-only puts at
+ * its next versions, chained in part order; each key is create-only. All or nothing, like
+ * appendTogether; a used key reports every used key, a taken version the wallet it was taken in.
+ */
+export async function appendTogetherGroup(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  request: AppendTogetherGroupRequest,
+  findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+): Promise<AppendTogetherGroupOutcome> {
+  const heads = new Map<string, StreamHead>(
+    request.heads.map(({ walletId, expected }) => [walletId, expected]),
+  );
+  if (heads.size !== request.heads.length) throw new Error('appendTogetherGroup: one head per wallet');
+  const transactItems: TransactItems = [];
+  const indexItems: TransactItems = [];
+  const keyItems: TransactItems = [];
+  /** The wallet each event item (by its place) belongs to, and the part each key item does. */
+  const eventOwners: string[] = [];
+  const keyOwners: number[] = [];
+  const recordedParts = request.parts.map((part, partIndex) => {
+    const reference = part.idempotency && (part.idempotency.reference ?? part.idempotency.key);
+    const recorded = part.events.map(({ walletId, events }) => {
+      let head = heads.get(walletId);
+      if (head === undefined) throw new Error(`appendTogetherGroup: no head for ${walletId}`);
+      return events.map((event) => {
+        const stored: RecordedEvent = {
+          ...event,
+          walletId,
+          lane: 0,
+          version: (head as StreamHead).version + 1,
+          ...(reference === undefined ? {} : { idempotencyKey: reference }),
+        };
+        const hash = eventHash((head as StreamHead).hash, stored);
+        transactItems.push({
+          Put: {
+            TableName: tableName,
+            Item: toEventItem(stored, (head as StreamHead).hash, hash),
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        });
+        eventOwners.push(walletId);
+        head = { version: stored.version, hash };
+        heads.set(walletId, head);
+        return stored;
+      });
+    });
+    indexItems.push(...indexTransactItems(tableName, part.index ?? []));
+    if (part.idempotency) {
+      const all = recorded.flat();
+      keyOwners.push(partIndex);
+      keyItems.push({
+        Put: {
+          TableName: tableName,
+          Item: toIdempotencyItem({
+            key: part.idempotency.key,
+            payloadHash: part.idempotency.payloadHash,
+            walletId: part.events[0]?.walletId ?? '',
+            versions: all.map((event) => event.version),
+            eventIds: all.map((event) => event.eventId),
+            response: part.idempotency.response,
+            recordedAtMs: all[0]?.recordedAtMs ?? 0,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+    return recorded;
+  });
+  transactItems.push(...indexItems);
+  const firstKeyItem = transactItems.length;
+  transactItems.push(...keyItems);
+  if (eventOwners.length === 0) throw new Error('appendTogetherGroup: no events');
+  if (transactItems.length > TRANSACT_ITEMS_MAX) {
+    throw new Error(`appendTogetherGroup: ${transactItems.length} items, ${TRANSACT_ITEMS_MAX} at most`);
+  }
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+    return { kind: 'appended', parts: recordedParts };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const reasons = error.CancellationReasons ?? [];
+    const taken: { part: number; record: IdempotencyRecord }[] = [];
+    for (const [keyIndex, part] of keyOwners.entries()) {
+      const reason = reasons[firstKeyItem + keyIndex];
+      if (reason?.Code !== 'ConditionalCheckFailed') continue;
+      const record = reason.Item
+        ? fromIdempotencyItem(unmarshall(reason.Item, { wrapNumbers }))
+        : await findIdempotency(request.parts[part]?.idempotency?.key as string);
+      if (record === undefined) throw new Error('appendTogetherGroup: idempotency record vanished');
+      taken.push({ part, record });
+    }
+    if (taken.length > 0) return { kind: 'keys-taken', taken };
+    const failed = reasons.findIndex(
+      (reason, index) => index < eventOwners.length && reason.Code === 'ConditionalCheckFailed',
+    );
+    if (failed >= 0) {
+      const walletId = eventOwners[failed] as string;
+      const winner = reasons[failed]?.Item;
+      const event = winner ? fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
+      const expected = request.heads.find((head) => head.walletId === walletId)?.expected.version ?? 0;
+      throw new VersionConflictError(
+        walletId,
+        0,
+        expected,
+        'version-taken',
+        event ? { version: event.version, hash: event.hash, recordedAtMs: event.recordedAtMs } : undefined,
+      );
+    }
+    if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+      const first = request.heads[0];
+      throw new VersionConflictError(
+        first?.walletId ?? '',
+        0,
+        first?.expected.version ?? 0,
+        'transaction-conflict',
+      );
+    }
+    throw error;
+  }
+}

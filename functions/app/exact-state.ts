@@ -1,0 +1,93 @@
+/**
+ * Exact wallet states for lane-0 decisions of two-wallet commands (two-wallet-command.ts and its
+ * group commit, group-commit-two.ts): folded once per instance, then only the tail is read.
+ */
+import { type DomainError, isDomainError } from '#domain/errors.ts';
+import {
+  decide,
+  foldWallet,
+  initialWalletState,
+  type RecordedEvent,
+  type WalletCommand,
+  type WalletEvent,
+  type WalletState,
+} from '#domain/wallet.ts';
+import type { EventStore, NewEvent, StreamHead } from '#ports/event-store.ts';
+import { readAll, readWallet } from './read-events.ts';
+
+/**
+ * States folded by this instance, by wallet, with the last version of each lane they include. The
+ * log is append-only, so a cached state stays true: an attempt reads only the events after it
+ * (the tail), not the whole log again. Bounded; the oldest entry goes first.
+ */
+const STATES_CACHED_MAX = 1_000;
+type StateCache = Map<string, { state: WalletState; lanes: Record<number, number> }>;
+/** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
+const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
+
+/** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
+export async function exactState(
+  store: EventStore,
+  walletId: string,
+): Promise<{ head: StreamHead; state: WalletState }> {
+  let cachedStates = cachedStatesByStore.get(store);
+  if (cachedStates === undefined) {
+    cachedStates = new Map();
+    cachedStatesByStore.set(store, cachedStates);
+  }
+  const head = await store.head(walletId, 0);
+  const cached = cachedStates.get(walletId);
+  let events: RecordedEvent[];
+  if (cached === undefined) {
+    events = (await readWallet(store, walletId)).filter(
+      (event) => event.lane !== 0 || event.version <= head.version,
+    );
+  } else {
+    events = [];
+    for (const lane of await store.lanes(walletId)) {
+      const fromVersion = (cached.lanes[lane] ?? 0) + 1;
+      const toVersion = lane === 0 ? head.version : undefined;
+      if (toVersion !== undefined && toVersion < fromVersion) continue;
+      events.push(
+        ...(await readAll(store, walletId, lane, {
+          fromVersion,
+          ...(toVersion === undefined ? {} : { toVersion }),
+        })),
+      );
+    }
+  }
+  const state = foldWallet(events, cached?.state ?? initialWalletState());
+  cachedStates.delete(walletId);
+  cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
+  if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
+  return { head, state };
+}
+
+/** Decides each command against the state after the events of the ones before (placed where they will land). */
+export function decideInTurn<C extends WalletCommand>(
+  walletId: string,
+  head: StreamHead,
+  state: WalletState,
+  commands: C | readonly C[],
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[],
+): NewEvent[] | DomainError {
+  const list: readonly C[] = Array.isArray(commands) ? commands : [commands as C];
+  const events: NewEvent[] = [];
+  let current = state;
+  for (const command of list) {
+    const decision = decide(command, current);
+    if (isDomainError(decision)) return decision;
+    const stamped = stamp(decision, command);
+    current = foldWallet(
+      stamped.map((event, index) => ({
+        ...event,
+        walletId,
+        lane: 0,
+        version: head.version + events.length + 1 + index,
+      })),
+      current,
+    );
+    events.push(...stamped);
+  }
+  return events;
+}

@@ -1,0 +1,389 @@
+/**
+ * Group commit per wallet head, inside one process. Commands on the same wallet and placement
+ * (lane 0, or the wallet's commuting lanes) queue behind a single in-flight transaction; when it
+ * ends, every waiting command goes into the next one:
+ *
+ * - the batch is decided in queue order against the current state, each command against the
+ *   state its predecessors in the batch leave (lane 0 folds their events in), so a spend that
+ *   would overdraw is refused exactly as it would be one at a time;
+ * - the decided events and every command's idempotency item are appended in ONE transaction
+ *   (EventStore.appendGroup, at most 100 items), and only then is any caller answered — a
+ *   refusal too, since it was decided against the batch's state;
+ * - a lost race (another process moved the head) places and decides the whole batch again;
+ *   a key found used answers that caller as a replay and decides the rest again without it;
+ * - any other failure is reported to the callers whose events were in that transaction (it may
+ *   have committed: as on their own, they retry with their key), and the others run alone.
+ *
+ * A command that finds no transaction in flight runs at once, alone (command-handler.ts), so a
+ * quiet wallet pays nothing. In AWS Lambda an instance serves one request at a time, so HTTP
+ * commands rarely meet here; the local runtime, ingest batches and long-lived hosts do.
+ */
+import { type DomainError, isDomainError } from '#domain/errors.ts';
+import {
+  decide,
+  foldWallet,
+  initialWalletState,
+  type RecordedEvent,
+  type WalletCommand,
+  type WalletState,
+} from '#domain/wallet.ts';
+import {
+  type AppendGroupRequest,
+  type EventStore,
+  isVersionConflict,
+  type StoredResponse,
+  type StreamHead,
+  type VersionConflictError,
+} from '#ports/event-store.ts';
+import type { IndexChange } from '#ports/trading-index.ts';
+import { placementOf } from './placement.ts';
+import { indexChangesOf } from './trading-index.ts';
+import { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
+
+/** DynamoDB's item limit for one transaction: events, index items, keys and a lane registration. */
+export const GROUP_ITEMS_MAX = 100;
+/** At most this many commands wait in one batch (each is answered only after the batch commits). */
+export const GROUP_COMMANDS_MAX = 64;
+
+type AnyWrite = WalletWrite<WalletCommand>;
+type AnyOutcome = WriteOutcome<WalletCommand>;
+export type Alone = (deps: CommandHandlerDeps, write: AnyWrite) => Promise<AnyOutcome>;
+
+interface Waiting {
+  deps: CommandHandlerDeps;
+  write: AnyWrite;
+  resolve: (outcome: AnyOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Group {
+  running: boolean;
+  waiting: Waiting[];
+}
+
+/** Per store (a batch commits through one store), per wallet and placement. */
+const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
+
+/** Stores whose commands commit in groups unless a caller says otherwise (see enableGroupCommit). */
+const enabledStores = new WeakSet<EventStore>();
+
+/**
+ * Commands through this store commit in groups (composition turns it on for the process's store):
+ * tests that stand for several processes with one store leave it off.
+ */
+export function enableGroupCommit(store: EventStore): void {
+  enabledStores.add(store);
+}
+
+/** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
+export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
+  deps.store.appendGroup !== undefined && (deps.groupCommit ?? enabledStores.has(deps.store));
+
+/** Whether enableGroupCommit was called for the store (group-commit-two.ts asks too). */
+export const isGroupEnabled = (store: EventStore): boolean => enabledStores.has(store);
+
+/** How many commands each batch this process committed held (bench/ and tests read it). */
+export const groupCommitStats = { batches: 0, commands: 0, largest: 0 };
+
+export function commitInGroup<C extends WalletCommand>(
+  deps: CommandHandlerDeps,
+  write: WalletWrite<C>,
+  alone: Alone,
+): Promise<WriteOutcome<C>> {
+  let groups = groupsByStore.get(deps.store);
+  if (groups === undefined) {
+    groups = new Map();
+    groupsByStore.set(deps.store, groups);
+  }
+  const key = `${write.placement}\u0000${write.walletId}`;
+  let group = groups.get(key);
+  if (group === undefined) {
+    group = { running: false, waiting: [] };
+    groups.set(key, group);
+  }
+  const joined = group;
+  const answer = new Promise<AnyOutcome>((resolve, reject) => {
+    joined.waiting.push({ deps, write: write as unknown as AnyWrite, resolve, reject });
+  });
+  if (!joined.running) void drain(groups, key, joined, alone);
+  return answer as Promise<WriteOutcome<C>>;
+}
+
+async function drain(groups: Map<string, Group>, key: string, group: Group, alone: Alone): Promise<void> {
+  group.running = true;
+  try {
+    while (group.waiting.length > 0) {
+      const batch = takeBatch(group.waiting);
+      if (batch.length === 1) {
+        const [only] = batch as [Waiting];
+        await alone(only.deps, only.write).then(only.resolve, only.reject);
+      } else {
+        await commitBatch(batch, group, alone).catch((error: unknown) => {
+          // A bug in the batch itself: no caller is left waiting forever.
+          for (const entry of batch) entry.reject(error);
+        });
+      }
+    }
+  } finally {
+    group.running = false;
+    if (group.waiting.length === 0) groups.delete(key);
+  }
+}
+
+/**
+ * The waiting commands in order, one per idempotency key: DynamoDB refuses two operations on one
+ * item in a transaction, so a twin waits for the next batch, where its key is found used.
+ */
+function takeBatch(waiting: Waiting[]): Waiting[] {
+  const batch: Waiting[] = [];
+  const keys = new Set<string>();
+  for (let index = 0; index < waiting.length && batch.length < GROUP_COMMANDS_MAX; ) {
+    const entry = waiting[index] as Waiting;
+    const key = entry.write.idempotency?.key;
+    if (key !== undefined && keys.has(key)) {
+      index++;
+      continue;
+    }
+    if (key !== undefined) keys.add(key);
+    batch.push(entry);
+    waiting.splice(index, 1);
+  }
+  return batch;
+}
+
+/** One command's share of a batch: what it was decided against and what it will be answered. */
+type Decided =
+  | {
+      kind: 'part';
+      entry: Waiting;
+      part: AppendGroupRequest['parts'][number];
+      response: StoredResponse | undefined;
+      state: WalletState;
+      command: WalletCommand;
+    }
+  | { kind: 'answer'; entry: Waiting; answer: () => Promise<AnyOutcome> };
+
+async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promise<void> {
+  const leader = batch[0] as Waiting;
+  const { deps } = leader;
+  const { walletId } = leader.write;
+  const placement = placementOf(deps, leader.write);
+  let pending = batch;
+  let position = await placement.start();
+  let conflicts = 0;
+  let lastConflict: VersionConflictError | undefined;
+  let attempt = 0;
+  while (pending.length > 0) {
+    const { decided, deferred } = await decideInOrder(walletId, leader.write.placement, position, pending);
+    // What did not fit goes first into the next batch; it was not decided into this one's state.
+    group.waiting.unshift(...deferred);
+    pending = pending.filter((entry) => !deferred.includes(entry));
+    const parts = decided.flatMap((one) => (one.kind === 'part' ? [one] : []));
+    if (parts.length === 0) {
+      // Nothing to write: the answers stand on the state read, as they would alone.
+      await settle(decided.map((one) => [one.entry, (one as Extract<Decided, { kind: 'answer' }>).answer]));
+      return;
+    }
+    const { lane, head } = position.at;
+    let outcome: Awaited<ReturnType<NonNullable<EventStore['appendGroup']>>>;
+    try {
+      outcome = await (deps.store.appendGroup as NonNullable<EventStore['appendGroup']>)({
+        walletId,
+        lane,
+        expected: head,
+        parts: parts.map((one) => one.part),
+      });
+    } catch (error) {
+      if (!isVersionConflict(error)) {
+        await failed(error, decided, alone);
+        return;
+      }
+      conflicts++;
+      lastConflict = error;
+      if (++attempt >= placement.attemptsMax) break;
+      position = await placement.next(position, error, attempt - 1);
+      placement.remember(position.at);
+      continue;
+    }
+    if (outcome.kind === 'keys-taken') {
+      // Those callers' requests took effect before: answered from the record. The others are
+      // decided again without them (their events were decided after these in the batch).
+      for (const { part, record } of outcome.taken) {
+        const one = parts[part] as Extract<Decided, { kind: 'part' }>;
+        const idempotency = one.part.idempotency;
+        one.entry.resolve(
+          idempotency && record.payloadHash === idempotency.payloadHash
+            ? { kind: 'replayed', response: record.response }
+            : { kind: 'key-reused' },
+        );
+        pending = pending.filter((entry) => entry !== one.entry);
+      }
+      continue;
+    }
+    placement.remember({ lane, head: outcome.head });
+    groupCommitStats.batches++;
+    groupCommitStats.commands += parts.length;
+    groupCommitStats.largest = Math.max(groupCommitStats.largest, parts.length);
+    const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[]]));
+    await settle(
+      decided.map((one) => [
+        one.entry,
+        one.kind === 'answer'
+          ? one.answer
+          : async () => ({
+              kind: 'recorded',
+              events: recorded.get(one) ?? [],
+              ...(one.response ? { response: one.response } : {}),
+              conflicts,
+              state: one.state,
+              command: one.command,
+            }),
+      ]),
+    );
+    return;
+  }
+  // Out of attempts: each caller as it would be alone (a keyed one may find its twin won).
+  await settle(
+    pending.map((entry) => [
+      entry,
+      async (): Promise<AnyOutcome> => {
+        const idempotency = entry.write.idempotency;
+        const record = idempotency && (await deps.store.findIdempotency(idempotency.key));
+        if (record && idempotency) {
+          return record.payloadHash === idempotency.payloadHash
+            ? { kind: 'replayed', response: record.response }
+            : { kind: 'key-reused' };
+        }
+        if (lastConflict === undefined) throw new Error('group commit: out of attempts without a conflict');
+        return { kind: 'contended', conflicts, lastConflict };
+      },
+    ]),
+  );
+}
+
+/**
+ * Each pending command in order: built and decided against the state the ones before it leave
+ * (lane 0: their events folded in; commuting lanes need no state). Commands whose items would not
+ * fit the transaction, or whose index entries touch an item an earlier part touches (or one this
+ * module cannot name), are deferred to the next batch.
+ */
+async function decideInOrder(
+  walletId: string,
+  placement: AnyWrite['placement'],
+  position: { at: { lane: number; head: StreamHead }; state: WalletState },
+  pending: readonly Waiting[],
+): Promise<{ decided: Decided[]; deferred: Waiting[] }> {
+  const decided: Decided[] = [];
+  const deferred: Waiting[] = [];
+  const { lane, head } = position.at;
+  let state = position.state;
+  let version = head.version;
+  // The lane registration takes one item when the batch opens a lane.
+  let items = lane > 0 && head.version === 0 ? 1 : 0;
+  /** The index items the parts so far write (DynamoDB refuses two operations on one item). */
+  const touched = new Set<string>();
+  for (const entry of pending) {
+    const { write } = entry;
+    if (deferred.length > 0) {
+      deferred.push(entry);
+      continue;
+    }
+    const stateNow = placement === 'lane-0' ? state : initialWalletState();
+    let command: WalletCommand | DomainError;
+    let decision: ReturnType<typeof decide> | DomainError;
+    try {
+      command = await write.command(stateNow);
+      decision = isDomainError(command) ? command : decide(command, stateNow);
+    } catch (error) {
+      // Thrown while building or deciding: that caller hears it, as alone; the batch goes on.
+      decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });
+      continue;
+    }
+    if (isDomainError(decision)) {
+      decided.push({
+        kind: 'answer',
+        entry,
+        answer: () => refusal(entry.deps.store, write.idempotency, decision),
+      });
+      continue;
+    }
+    const built = command as WalletCommand;
+    if (decision.length === 0) {
+      decided.push({
+        kind: 'answer',
+        entry,
+        answer: async () => ({ kind: 'unchanged', state: stateNow, command: built }),
+      });
+      continue;
+    }
+    const index = indexChangesOf(walletId, stateNow, decision);
+    const size = decision.length + index.length + (write.idempotency ? 1 : 0);
+    const touches = index.map(indexItemOf);
+    const clashes = touches.some((item) => item === undefined || touched.has(item)) && touched.size > 0;
+    if (items + size > GROUP_ITEMS_MAX || clashes || (touched.has(EXCLUSIVE) && index.length > 0)) {
+      deferred.push(entry);
+      continue;
+    }
+    for (const item of touches) touched.add(item ?? EXCLUSIVE);
+    const events = write.stamp(decision, built);
+    const reference = write.idempotency && (write.idempotency.reference ?? write.idempotency.key);
+    const records: RecordedEvent[] = events.map((event, offset) => ({
+      ...event,
+      walletId,
+      lane,
+      version: version + 1 + offset,
+      ...(reference === undefined ? {} : { idempotencyKey: reference }),
+    }));
+    const response = write.respond?.(records);
+    decided.push({
+      kind: 'part',
+      entry,
+      part: {
+        events,
+        ...(index.length > 0 ? { index } : {}),
+        ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
+      },
+      response,
+      state: stateNow,
+      command: built,
+    });
+    items += size;
+    version += events.length;
+    if (placement === 'lane-0') state = foldWallet(records, state);
+  }
+  return { decided, deferred };
+}
+
+/** Stands for index items this module cannot name: such a part shares its transaction with no other indexed part. */
+const EXCLUSIVE = '*';
+
+/** The index item a change writes, by what names it; undefined for kinds not known here. */
+export function indexItemOf(change: IndexChange): string | undefined {
+  switch (change.kind) {
+    case 'offer':
+      return `offer:${change.offer.offerId}`;
+    case 'expiry':
+      return `expiry:${change.entry.walletId}:${change.entry.holdId}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A failure other than a lost race. A store refusal of the request itself (validation) wrote
+ * nothing: every command runs again alone, so only the one at fault hears of it. Anything else may
+ * have committed: the callers whose events were in it get the error, as they would alone (they
+ * retry with their key); the rest wrote nothing and run alone.
+ */
+async function failed(error: unknown, decided: Decided[], alone: Alone): Promise<void> {
+  const wroteNothing = error instanceof Error && error.name === 'ValidationException';
+  for (const { kind, entry } of decided) {
+    if (kind === 'part' && !wroteNothing) entry.reject(error);
+    else await alone(entry.deps, entry.write).then(entry.resolve, entry.reject);
+  }
+}
+
+/** Answers each caller in turn; an answer that throws reaches only its own caller. */
+async function settle(answers: [Waiting, () => Promise<AnyOutcome>][]): Promise<void> {
+  for (const [entry, answer] of answers) await answer().then(entry.resolve, entry.reject);
+}

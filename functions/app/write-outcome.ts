@@ -1,0 +1,103 @@
+/**
+ * The vocabulary of a wallet write: what the command handler is given (WalletWrite, its deps)
+ * and what it answers (WriteOutcome). Shared by command-handler.ts and group-commit.ts.
+ */
+import type { DomainError } from '#domain/errors.ts';
+import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { EventStore, NewEvent, StoredResponse, VersionConflictError } from '#ports/event-store.ts';
+import type { HeadCache } from './head-cache.ts';
+import { type IdempotencyInput, type PriorUse, priorUse } from './idempotency.ts';
+import type { RetryPolicy } from './placement.ts';
+
+export interface CommandHandlerDeps {
+  store: EventStore;
+  retry?: RetryPolicy;
+  /** Defaults to this instance's cache; tests and benchmarks pass their own. */
+  heads?: HeadCache;
+  /**
+   * true: concurrent commands on one wallet in this process commit together (group-commit.ts)
+   * when the store can (EventStore.appendGroup); false: each alone. Unset: as the store was set up
+   * (enableGroupCommit, which composition calls for the process's store).
+   */
+  groupCommit?: boolean;
+}
+
+export type WalletWrite<C extends WalletCommand = WalletCommand> = (
+  | {
+      placement: 'any-lane';
+      /** When the command started (a clock reading): tells a stale cached head from a live race. */
+      startedAtMs: number;
+    }
+  | { placement: 'lane-0' }
+) & {
+  walletId: string;
+  /** The command to decide, built from the state (for `any-lane`, the initial state): once per attempt. */
+  command: (state: WalletState) => C | DomainError | Promise<C | DomainError>;
+  /** Gives the decided events their ids and record time. */
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
+  idempotency?: IdempotencyInput;
+  /** The response to store with the idempotency record; it may mention the versions the events take. */
+  respond?: (events: RecordedEvent[]) => StoredResponse;
+};
+
+/** What the handler did: the vocabulary of outcomes.ts, with what use cases build theirs from. */
+export type WriteOutcome<C extends WalletCommand = WalletCommand> =
+  | {
+      kind: 'recorded';
+      events: RecordedEvent[];
+      response?: StoredResponse;
+      conflicts: number;
+      /** What was decided on. */
+      state: WalletState;
+      command: C;
+    }
+  | { kind: 'unchanged'; state: WalletState; command: C }
+  | { kind: 'replayed'; response: StoredResponse }
+  | { kind: 'rejected'; error: DomainError }
+  | { kind: 'key-reused' }
+  | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
+
+/**
+ * A refusal, unless the key says the request already took effect: a twin with the same key (a
+ * client's retry racing its first try) may have committed after this one's read, and the state
+ * it left (the funds it spent) is what refuses this one. Answering "insufficient funds" would tell
+ * the client a transfer failed that happened. Found by `npm run sim` (racing-twin-refused). Only
+ * refusals of keyed writes pay the extra read.
+ */
+export async function refusal(
+  store: Pick<EventStore, 'findIdempotency'>,
+  idempotency: IdempotencyInput | undefined,
+  error: DomainError,
+): Promise<{ kind: 'rejected'; error: DomainError } | NonNullable<PriorUse>> {
+  const prior = idempotency && (await priorUse(store, idempotency));
+  return prior ?? { kind: 'rejected', error };
+}
+
+/** A two-wallet command (two-wallet-command.ts): a transfer, an offer accepted. */
+export interface TwoWalletWrite<C extends WalletCommand> {
+  /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
+  wallets: readonly [WalletPart<C>, WalletPart<C>];
+  stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
+  idempotency?: IdempotencyInput;
+  /** The response stored with the idempotency record, from the events as they will be recorded. */
+  respond?: (events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
+}
+
+export interface WalletPart<C extends WalletCommand> {
+  walletId: string;
+  /** One command, or several decided in turn (each against the state after the ones before). */
+  command: (state: WalletState) => C | readonly C[] | DomainError;
+}
+
+export type TwoWalletOutcome =
+  | {
+      kind: 'recorded';
+      events: [RecordedEvent[], RecordedEvent[]];
+      response?: StoredResponse;
+      conflicts: number;
+    }
+  | { kind: 'unchanged' }
+  | { kind: 'replayed'; response: StoredResponse }
+  | { kind: 'rejected'; error: DomainError }
+  | { kind: 'key-reused' }
+  | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
