@@ -32,6 +32,7 @@ import {
 import { HeadCache, type LaneHead } from './head-cache.ts';
 import { type IdempotencyInput, legacyReplay, type PriorUse, priorUse } from './idempotency.ts';
 import { readWallet } from './read-events.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 
 export interface RetryPolicy {
@@ -161,6 +162,7 @@ export async function handleCommand<C extends WalletCommand>(
     );
     // Offer-book and expiry entries ride in the events' transaction (trading-index.ts).
     const index = indexChangesOf(write.walletId, position.state, decision);
+    index.push(...readIndexChangesOf(write.walletId, position.state, lane, head.version, events));
     try {
       const outcome = await deps.store.append({
         walletId: write.walletId,

@@ -32,6 +32,7 @@ import type { IndexChange } from '#ports/trading-index.ts';
 import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { readAll, readWallet } from './read-events.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 
 /**
@@ -151,6 +152,7 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
       if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
       indexChanges.push(...indexChangesOf(part.walletId, state, events));
+      indexChanges.push(...readIndexChangesOf(part.walletId, state, 0, head.version, events));
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
     if (empty === decided.length) return { kind: 'unchanged' };
