@@ -73,6 +73,10 @@ class AwardLister {
     return true;
   }
 
+  get full(): boolean {
+    return this.listed.length >= this.limit;
+  }
+
   /** Adjustments whose fact the page did not meet. */
   unexplained(): ExplainedAward[] {
     return this.listed.filter((entry) => entry.adjustment !== undefined && entry.fact === undefined);
@@ -127,6 +131,11 @@ async function pointsFromIndex(
     for (;;) {
       const ranges = await indexes.awardRanges(walletId, lane, fromVersion, limit + 1);
       for (const range of ranges) {
+        if (lister.full) {
+          // A range begins with a fact or an adjustment: where the next page starts, unread.
+          lister.next = { lane, version: Math.max(range.fromVersion, fromVersion) };
+          break scan;
+        }
         for (const place of range.facts) places.set(place.factId, place);
         const events = await readAll(store, walletId, lane, {
           fromVersion: Math.max(range.fromVersion, fromVersion),
