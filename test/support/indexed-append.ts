@@ -10,6 +10,12 @@ import type { AppendOutcome, AppendRequest, EventStore } from '#ports/event-stor
  */
 export async function indexedAppend(store: EventStore, request: AppendRequest): Promise<AppendOutcome> {
   const state = foldWallet(await readWallet(store, request.walletId), initialWalletState());
-  const index = readIndexChangesOf(request.walletId, state, request.lane, request.expected.version, request.events);
+  const index = readIndexChangesOf(
+    request.walletId,
+    state,
+    request.lane,
+    request.expected.version,
+    request.events,
+  );
   return store.append({ ...request, index: [...(request.index ?? []), ...index] });
 }

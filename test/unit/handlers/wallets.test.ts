@@ -14,8 +14,8 @@ import { makeWalletsHandler } from '#handlers/wallets.ts';
 import { problemErrors } from '#http/middleware.ts';
 import { httpEvent, lambdaContext, problemOf } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { indexedAppend } from '../../support/indexed-append.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { indexedAppend } from '../../support/indexed-append.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
