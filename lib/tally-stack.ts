@@ -20,6 +20,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { DeadLetterAlarms } from './constructs/alarms.ts';
 import { type RouteAuthorization, TallyApi } from './constructs/api.ts';
 import { type ApiAuth, apiAuthFromContext, validateApiAuth } from './constructs/api-auth.ts';
+import { CheckpointKey } from './constructs/checkpoint-key.ts';
 import { CognitoIssuer } from './constructs/cognito-issuer.ts';
 import { type ConsoleSite, consoleSiteFromContext } from './constructs/console-site.ts';
 import { grantDeadLetterRedrive } from './constructs/dead-letter-access.ts';
@@ -172,6 +173,7 @@ export class TallyStack extends Stack {
     this.jobsQueue = jobs.queues?.queue;
     this.jobsDlq = jobs.queues?.dlq;
     const schedules = this.group(new Schedules(this, 'Schedules'));
+    const checkpointKey = this.group(new CheckpointKey(this, 'CheckpointKey', { removalPolicy }));
     const projector = this.group(
       new Projector(this, 'Projector', { table: this.table, alarms, removalPolicy }),
     );
@@ -231,6 +233,7 @@ export class TallyStack extends Stack {
       if (spec.redrivesDeadLetters) grantDeadLetterRedrive(fn, { events: ingest.queues, jobs: jobs.queues });
       if (spec.publishesEvents === true) publisher.grantPublish(fn);
       if (spec.takesPayments === true) wirePayments(this, fn);
+      if (spec.checkpointKey === true) checkpointKey.grantTo(spec, fn);
       const routes = spec.routes ?? [];
       if (routes.length > 0) {
         // CDK emits one integration and one invoke permission (scoped to the route) per route.

@@ -163,4 +163,9 @@ export interface FunctionSpec {
    * ENV.stripeSecretArn and read access to that secret.
    */
   takesPayments?: boolean;
+  /**
+   * Uses /verify's checkpoint key: gets ENV.checkpointKeySecretArn and read access to that secret
+   * (lib/constructs/checkpoint-key.ts); with `tableAccess: 'read'` it checks checkpoints and signs none.
+   */
+  checkpointKey?: boolean;
 }

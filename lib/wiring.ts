@@ -221,6 +221,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
       { method: 'GET', path: '/wallets/{wallet_id}/verify', auth: { scopes: ['wallets:read'] } },
     ],
     tableAccess: 'read',
+    checkpointKey: true,
   },
   {
     name: 'replay',
@@ -294,6 +295,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
     timeoutSeconds: 60,
     triggers: [{ kind: 'schedule', everyMinutes: 1 }],
     tableAccess: 'read-write',
+  },
+  {
+    name: 'checkpoint-wallets',
+    entry: 'functions/handlers/checkpoint-wallets.ts',
+    description:
+      'Every hour: verify the next wallets and sign their heads (the checkpoints /verify starts from)',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    triggers: [{ kind: 'schedule', everyMinutes: 60 }],
+    tableAccess: 'read-write',
+    checkpointKey: true,
   },
   {
     name: 'project-streams',
@@ -371,6 +383,10 @@ export const ENV = {
   paymentProvider: 'TALLY_PAYMENT_PROVIDER',
   /** With Stripe: the Secrets Manager secret holding its keys. */
   stripeSecretArn: 'TALLY_STRIPE_SECRET_ARN',
+  /** The Secrets Manager secret holding /verify's checkpoint key (64 hex characters; lib/constructs/checkpoint-key.ts). */
+  checkpointKeySecretArn: 'TALLY_CHECKPOINT_KEY_SECRET_ARN',
+  /** `verify` (check stored checkpoints, sign none: a read-only function) or `sign` (default). */
+  checkpointMode: 'TALLY_CHECKPOINT_MODE',
   /** Local runtime only: the data dir, where the sandbox provider keeps intents `tally pay` settles. */
   dataDir: 'TALLY_DATA_DIR',
 } as const;

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CheckpointSigner } from '#ports/checkpoints.ts';
+import { loadSecretString } from './payments/secrets.ts';
 
 /** The key as hex text (AWS: filled from a Secrets Manager secret by the stack). */
 export const CHECKPOINT_KEY_ENV = 'TALLY_CHECKPOINT_KEY';
@@ -56,5 +57,23 @@ export function signerFromEnv(): HmacCheckpointSigner | undefined {
   const text = process.env[name]?.trim();
   if (text === undefined || text === '') return undefined;
   if (!/^[0-9a-f]+$/i.test(text)) throw new Error(`${name} must be a hex key`);
+  return new HmacCheckpointSigner(Buffer.from(text, 'hex'));
+}
+
+/** The Secrets Manager secret of the key (AWS: the stack's CheckpointKey construct sets it). */
+export const CHECKPOINT_KEY_SECRET_ENV = 'TALLY_CHECKPOINT_KEY_SECRET_ARN';
+
+/**
+ * The key in AWS: read from its Secrets Manager secret once per instance (never put in the
+ * function's environment, where anyone allowed to read the function's configuration would see it);
+ * otherwise as signerFromEnv finds it.
+ */
+export async function signerFromEnvOrSecret(
+  load: (arn: string) => Promise<string> = loadSecretString,
+): Promise<HmacCheckpointSigner | undefined> {
+  const arn = process.env[CHECKPOINT_KEY_SECRET_ENV]?.trim();
+  if (arn === undefined || arn === '') return signerFromEnv();
+  const text = (await load(arn)).trim();
+  if (!/^[0-9a-f]+$/i.test(text)) throw new Error(`the checkpoint key secret ${arn} must hold a hex key`);
   return new HmacCheckpointSigner(Buffer.from(text, 'hex'));
 }

@@ -13,6 +13,7 @@ import type { StoredResponse } from '#ports/event-store.ts';
 import { type CardAction, type CardDeps, cardAction } from './cards.ts';
 import type { CloudEvent } from './cloud-event.ts';
 import { builtInDecisionRules } from './default-decision-rules.ts';
+import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { zodWording } from './zod-wording.ts';
 
@@ -90,7 +91,7 @@ export type AccountIngestOutcome = Outcome<
 export async function ingestAccountEvent(
   deps: Omit<CardDeps, 'decisionRules'>,
   event: CloudEvent,
-  idempotency: { key: string; payloadHash: string },
+  idempotency: IdempotencyInput,
   eventTimeMs: number | undefined,
 ): Promise<AccountIngestOutcome> {
   const action = accountActionOf(event);

@@ -18,6 +18,7 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 
 /** The decision rule set in force, and its version (0: the built-in one; card-decision-rules.ts serves the published ones). */
@@ -50,7 +51,8 @@ export type CardAction =
 
 export interface CardRequest {
   accountId: string;
-  idempotency: { key: string; payloadHash: string };
+  /** Scoped per route and client, or per CloudEvent source (app/idempotency.ts). */
+  idempotency: IdempotencyInput;
   /** The event time (a CloudEvent's `time`); the clock's reading when absent. */
   occurredAtMs?: number;
   /** The answer stored with the key, built from the events as they will be recorded. */
@@ -68,12 +70,8 @@ export async function cardAction(
   request: CardRequest,
   action: CardAction,
 ): Promise<CardResult> {
-  const used = await deps.store.findIdempotency(request.idempotency.key);
-  if (used !== undefined) {
-    return used.payloadHash === request.idempotency.payloadHash
-      ? { kind: 'replayed', response: used.response }
-      : { kind: 'key-reused' };
-  }
+  const used = await priorUse(deps.store, request.idempotency);
+  if (used) return used;
   const nowMs = deps.clock.nowMs();
   const occurredAtMs = request.occurredAtMs ?? nowMs;
   const eventId = deps.ids.newId();

@@ -20,6 +20,7 @@ import { isVersionConflict, type VersionConflictError } from '#ports/event-store
 import { commitInGroup, groupCommitOn } from './group-commit.ts';
 import { legacyReplay } from './idempotency.ts';
 import { type Position, placementOf } from './placement.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
 
@@ -75,6 +76,7 @@ export async function handleAlone<C extends WalletCommand>(
     );
     // Offer-book and expiry entries ride in the events' transaction (trading-index.ts).
     const index = indexChangesOf(write.walletId, position.state, decision);
+    index.push(...readIndexChangesOf(write.walletId, position.state, lane, head.version, events));
     try {
       const outcome = await deps.store.append({
         walletId: write.walletId,

@@ -28,6 +28,7 @@ import {
 import { decideInTurn, exactState } from './exact-state.ts';
 import { GROUP_ITEMS_MAX, indexItemOf, isGroupEnabled } from './group-commit.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './placement.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { refusal, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
 
@@ -288,8 +289,13 @@ function decideInOrder(
       continue;
     }
     const index = decisions.flatMap((one) => indexChangesOf(one.walletId, one.state, one.events));
+    // The read indexes (read-indexes.ts) name this part's own versions, so no other part touches them.
+    const reads = decisions.flatMap((one) =>
+      readIndexChangesOf(one.walletId, one.state, 0, one.head.version, one.events),
+    );
     const size =
-      decisions.reduce((sum, one) => sum + one.events.length, index.length) + (write.idempotency ? 1 : 0);
+      decisions.reduce((sum, one) => sum + one.events.length, index.length + reads.length) +
+      (write.idempotency ? 1 : 0);
     const touches = index.map(indexItemOf);
     const clashes =
       touches.some((item) => item === undefined || touched.has(item)) ||
@@ -321,7 +327,7 @@ function decideInOrder(
       entry,
       part: {
         events: decisions.map(({ walletId, events }) => ({ walletId, events })),
-        ...(index.length > 0 ? { index } : {}),
+        ...(index.length + reads.length > 0 ? { index: [...index, ...reads] } : {}),
         ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
       },
       response,

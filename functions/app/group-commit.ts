@@ -37,6 +37,7 @@ import {
 } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
 import { placementOf } from './placement.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
 
@@ -316,8 +317,11 @@ async function decideInOrder(
       });
       continue;
     }
+    const events = write.stamp(decision, built);
     const index = indexChangesOf(walletId, stateNow, decision);
-    const size = decision.length + index.length + (write.idempotency ? 1 : 0);
+    // The read indexes (read-indexes.ts) name this part's own versions, so no other part touches them.
+    const reads = readIndexChangesOf(walletId, stateNow, lane, version, events);
+    const size = decision.length + index.length + reads.length + (write.idempotency ? 1 : 0);
     const touches = index.map(indexItemOf);
     const clashes = touches.some((item) => item === undefined || touched.has(item)) && touched.size > 0;
     if (items + size > GROUP_ITEMS_MAX || clashes || (touched.has(EXCLUSIVE) && index.length > 0)) {
@@ -325,7 +329,6 @@ async function decideInOrder(
       continue;
     }
     for (const item of touches) touched.add(item ?? EXCLUSIVE);
-    const events = write.stamp(decision, built);
     const reference = write.idempotency && (write.idempotency.reference ?? write.idempotency.key);
     const records: RecordedEvent[] = events.map((event, offset) => ({
       ...event,
@@ -340,7 +343,7 @@ async function decideInOrder(
       entry,
       part: {
         events,
-        ...(index.length > 0 ? { index } : {}),
+        ...(index.length + reads.length > 0 ? { index: [...index, ...reads] } : {}),
         ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
       },
       response,

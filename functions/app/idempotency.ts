@@ -8,7 +8,15 @@ import type { EventStore, StoredResponse } from '#ports/event-store.ts';
  * item is written under `<namespace>#<owner length>:<owner>#<key>`; the owner is length-prefixed,
  * so no owner or key, whatever its characters, can make two scopes spell the same item key.
  */
-export type KeyNamespace = 'event' | 'deposit' | 'transfers' | 'holds' | 'offers';
+export type KeyNamespace =
+  | 'event'
+  | 'deposit'
+  | 'transfers'
+  | 'holds'
+  | 'offers'
+  | 'payments'
+  | 'orders'
+  | 'accounts';
 
 /** What a keyed write carries: the scoped item key, and the client's own key for the rest. */
 export interface ScopedIdempotency {

@@ -9,6 +9,7 @@
 import { DomainError } from '#domain/errors.ts';
 import { splitOrder } from '#domain/pricing.ts';
 import { available, foldWallet, initialWalletState } from '#domain/wallet.ts';
+import { priorUse } from './idempotency.ts';
 import {
   type PaymentDeps,
   type PaymentRequest,
@@ -48,12 +49,8 @@ export async function createOrder(deps: PaymentDeps, input: OrderInput): Promise
       ),
     };
   }
-  const used = await deps.store.findIdempotency(input.idempotency.key);
-  if (used !== undefined) {
-    return used.payloadHash === input.idempotency.payloadHash
-      ? { kind: 'replayed', response: used.response }
-      : { kind: 'key-reused' };
-  }
+  const used = await priorUse(deps.store, input.idempotency);
+  if (used) return used;
   // Checked before the provider is asked, so a buyer short of points gets no intent to pay. The
   // decision that holds them checks again against lane 0's exact head (and cancels the intent
   // when a concurrent spend took the points meanwhile).

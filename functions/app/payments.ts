@@ -27,6 +27,7 @@ import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CreatedIntent, PaymentProvider } from '#ports/payment-provider.ts';
 import { PaymentProviderError } from '#ports/payment-provider.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { offerIdFor, sellerOf } from './offers.ts';
 import type { Outcome } from './outcomes.ts';
 import { readWallet } from './read-events.ts';
@@ -61,24 +62,17 @@ export const paymentIdOfKey = (deps: Pick<PaymentDeps, 'hash'>, wallet: string, 
 
 export interface PaymentRequest {
   wallet: string;
-  idempotency: { key: string; payloadHash: string };
+  /** Scoped per route and client (app/idempotency.ts); a key item from before scoping still replays. */
+  idempotency: IdempotencyInput;
   respond: (payment: Payment, intent: CreatedIntent) => StoredResponse;
 }
-
-const replayOf = async (store: EventStore, idempotency: PaymentRequest['idempotency']) => {
-  const used = await store.findIdempotency(idempotency.key);
-  if (used === undefined) return undefined;
-  return used.payloadHash === idempotency.payloadHash
-    ? ({ kind: 'replayed', response: used.response } as const)
-    : ({ kind: 'key-reused' } as const);
-};
 
 /** `POST /payments`: `points` priced at the configured rate, collected by the provider. */
 export async function requestPayment(
   deps: PaymentDeps,
   input: PaymentRequest & { points: bigint },
 ): Promise<PaymentResult> {
-  const used = await replayOf(deps.store, input.idempotency);
+  const used = await priorUse(deps.store, input.idempotency);
   if (used) return used;
   const amountMinor = priceOfPointsMinor(input.points, deps.pricing.pointRate);
   const paymentId = paymentIdOfKey(deps, input.wallet, input.idempotency.key);

@@ -24,6 +24,7 @@ import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler
 import { decideInTurn, exactState } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import type { TwoWalletOutcome, TwoWalletWrite } from './write-outcome.ts';
 
@@ -86,6 +87,7 @@ export async function handleTwoAlone<C extends WalletCommand>(
       if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
       indexChanges.push(...indexChangesOf(part.walletId, state, events));
+      indexChanges.push(...readIndexChangesOf(part.walletId, state, 0, head.version, events));
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
     if (empty === decided.length) return { kind: 'unchanged' };

@@ -3,11 +3,12 @@ import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
-import { signerFromEnv } from '#adapters/hmac-signer.ts';
+import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { createPaymentProvider, describePaymentSettings } from '#adapters/payments/config.ts';
 import { loadSecretString } from '#adapters/payments/secrets.ts';
 import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
 import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { HoldDeps } from '#app/holds.ts';
@@ -16,9 +17,11 @@ import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
 import type { PaymentDeps } from '#app/payments.ts';
+import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
+import { ENV } from '#lib/wiring.ts';
 import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
 import { activeTracing } from '#observability/tracing.ts';
@@ -92,7 +95,7 @@ export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
 export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
 
 export async function walletReadDeps(): Promise<WalletViewDeps> {
-  checkpoints ??= checkpointsFromEnv();
+  checkpoints ??= await checkpointsFromEnv();
   return {
     stores: storesFromEnv(),
     config: await threshold(),
@@ -100,12 +103,27 @@ export async function walletReadDeps(): Promise<WalletViewDeps> {
   };
 }
 
-let checkpoints: WalletViewDeps['checkpoints'] | null | undefined;
+let checkpoints: NonNullable<VerifyDeps['checkpoints']> | null | undefined;
 
 /** /verify's signed checkpoints, when a key is configured (null: none, /verify anchors to the read model only). */
-function checkpointsFromEnv(): WalletViewDeps['checkpoints'] | null {
-  const signer = signerFromEnv();
-  return signer === undefined ? null : { store: checkpointStoreFromEnv(), signer };
+async function checkpointsFromEnv(): Promise<NonNullable<VerifyDeps['checkpoints']> | null> {
+  const signer = await signerFromEnvOrSecret();
+  if (signer === undefined) return null;
+  // A function that may only read the table checks checkpoints; the scheduled pass signs them.
+  const sign = process.env[ENV.checkpointMode] !== 'verify';
+  return { store: checkpointStoreFromEnv(), signer, sign };
+}
+
+/** The scheduled checkpoint pass (app/checkpoint-sweep.ts): it needs the key. */
+export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
+  checkpoints ??= await checkpointsFromEnv();
+  const found = checkpoints;
+  if (found === null)
+    throw new Error(
+      'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
+    );
+  const { events, readModels } = storesFromEnv();
+  return { events, readModels, checkpoints: found, marks: checkpointStoreFromEnv(), clock: systemClock };
 }
 
 /** `POST /events`: the events queue, and how a queued message body is written. */

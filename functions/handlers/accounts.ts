@@ -9,6 +9,7 @@ import { parseWalletId } from '#domain/wallet-id.ts';
 import { accountIdOf, cardActionOf } from '#http/account-actions.ts';
 import * as json from '#http/accounts-json.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { type HttpResult, jsonResult } from '#http/problem.ts';
 import { parseCut } from '#http/query.ts';
 import { requiredKey, tradeAnswer } from '#http/trading-json.ts';
@@ -56,7 +57,7 @@ export const makeAccountsHandler = (deps: () => CardDeps, fingerprint = hashing.
         deps,
         {
           accountId,
-          idempotency: { key, payloadHash },
+          idempotency: requestIdempotency(request.event, 'accounts', key, payloadHash),
           respond: (events) => ({ statusCode: status, body: json.writeAnswerJson(accountId, events) }),
         },
         action,

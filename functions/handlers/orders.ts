@@ -5,6 +5,7 @@ import { parseAmountMinor } from '#domain/money.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { orderBody, orderResponse, orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { badRequest, jsonResult } from '#http/problem.ts';
@@ -62,7 +63,7 @@ export const makeOrdersHandler = (
         priceMinor,
         points,
         expiresInMs,
-        idempotency: { key, payloadHash },
+        idempotency: requestIdempotency(request.event, 'orders', key, payloadHash),
         respond: orderResponse(wallet, nowMs),
       });
       return paymentAnswer(result);

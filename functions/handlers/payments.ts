@@ -4,6 +4,7 @@ import { checkPoints } from '#domain/pricing.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
+import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { paymentAnswer, paymentBody, paymentResponse, paymentWithHistoryJson } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { badRequest, jsonResult } from '#http/problem.ts';
@@ -48,7 +49,7 @@ export const makePaymentsHandler = (
       const result = await requestPayment(deps, {
         wallet,
         points,
-        idempotency: { key, payloadHash },
+        idempotency: requestIdempotency(request.event, 'payments', key, payloadHash),
         respond: paymentResponse(wallet),
       });
       return paymentAnswer(result);

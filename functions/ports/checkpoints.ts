@@ -30,3 +30,18 @@ export interface CheckpointStore {
 /** The exact text a checkpoint's signature covers: fields separated by newlines, none may hold one. */
 export const checkpointText = (walletId: string, lane: number, version: number, hash: string): string =>
   ['tally-checkpoint-v1', walletId, String(lane), String(version), hash].join('\n');
+
+/**
+ * Where the scheduled checkpoint pass stands (app/checkpoint-sweep.ts): the page of the store's
+ * wallets it is in (`scan`, null for the first) and how many wallets of that page it has done.
+ */
+export interface CheckpointPassMark {
+  scan: string | null;
+  done: number;
+}
+
+/** The pass's mark, kept in the store so that each tick goes on where the last one stopped. */
+export interface CheckpointPassMarks {
+  mark(): Promise<CheckpointPassMark>;
+  saveMark(mark: CheckpointPassMark): Promise<void>;
+}

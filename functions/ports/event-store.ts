@@ -1,4 +1,5 @@
 import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
+import type { ReadIndexes } from './read-indexes.ts';
 import type { IndexChange } from './trading-index.ts';
 
 /** The response an idempotent request produced, kept so a retry gets it back byte for byte. */
@@ -223,6 +224,8 @@ export interface EventStore {
    * falls back to lanes + read.
    */
   readWallet?(walletId: string): Promise<RecordedEvent[]>;
+  /** The award and correction indexes written with the events (read-indexes.ts); optional: listings then read the log. */
+  readonly indexes?: ReadIndexes;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
 }

@@ -6,6 +6,7 @@
  * says where to look.
  */
 import type { Asset } from '#domain/wallet.ts';
+import type { ReadIndexChange } from './read-indexes.ts';
 
 export type OfferStatus = 'open' | 'filled' | 'cancelled' | 'expired';
 export const OFFER_STATUSES: readonly OfferStatus[] = ['open', 'filled', 'cancelled', 'expired'];
@@ -38,7 +39,9 @@ export interface ExpiryEntry {
  */
 export type IndexChange =
   | { kind: 'offer'; offer: OfferListing; from?: OfferStatus }
-  | { kind: 'expiry'; entry: ExpiryEntry };
+  | { kind: 'expiry'; entry: ExpiryEntry }
+  // Award ranges and correction links ride in the same transactions (read-indexes.ts).
+  | ReadIndexChange;
 
 /** One page of the book: `after` is the position a previous page ended at (opaque to callers). */
 export interface OfferBookQuery {

@@ -37,6 +37,9 @@ describe('functions from the wiring table', () => {
   it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))(
     '%s runs on Node.js 24, arm64, with its own log group and only the table name and queue URLs it uses',
     (name, spec) => {
+      // The stack's one generated secret: the checkpoint key (lib/constructs/checkpoint-key.ts).
+      const checkpointKeyId = () =>
+        Object.keys(resources).find((id) => resources[id].Type === 'AWS::SecretsManager::Secret');
       const logGroupId = logicalId(functionOf(stack, name).logGroup);
       const fn = resources[functionLogicalId(stack, name)].Properties;
       expect(fn).toMatchObject({
@@ -67,6 +70,12 @@ describe('functions from the wiring table', () => {
           ? { [ENV.eventBusName]: { Ref: logicalId(stack.eventBus) }, [ENV.eventsSource]: 'tally/Tally' }
           : {}),
         ...(spec.takesPayments === true ? { [ENV.paymentProvider]: 'sandbox' } : {}),
+        ...(spec.checkpointKey === true
+          ? {
+              [ENV.checkpointKeySecretArn]: { Ref: checkpointKeyId() },
+              [ENV.checkpointMode]: spec.tableAccess === 'read-write' ? 'sign' : 'verify',
+            }
+          : {}),
         POWERTOOLS_SERVICE_NAME: 'tally',
         POWERTOOLS_METRICS_NAMESPACE: 'Tally',
         NODE_OPTIONS: '--enable-source-maps',

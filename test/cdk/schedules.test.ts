@@ -21,8 +21,17 @@ describe('schedules', () => {
 
   it('invokes the expiry sweeper on the wiring’s schedule (every minute), without retries, and nothing else on a clock', () => {
     expect(triggerOf('sweep-expiries', 'schedule').everyMinutes).toBe(1);
+    // The other clock is the checkpoint pass (checkpoint-key.test.ts); one rule per scheduled function.
+    const checkpointer = functionLogicalId(stack, 'checkpoint-wallets');
     const scheduled = rules.filter(([, rule]) => rule.Properties.ScheduleExpression !== undefined);
-    expect(scheduled).toHaveLength(1);
+    expect(scheduled).toHaveLength(2);
+    expect(
+      scheduled.filter(([, rule]) => JSON.stringify(rule.Properties.Targets).includes(checkpointer)),
+    ).toHaveLength(1);
+    scheduled.splice(
+      scheduled.findIndex(([, rule]) => JSON.stringify(rule.Properties.Targets).includes(checkpointer)),
+      1,
+    );
     const [, rule] = scheduled[0] as [string, { Properties: Record<string, unknown> }];
     expect(rule.Properties).toMatchObject({
       ScheduleExpression: 'rate(1 minute)',
@@ -37,7 +46,12 @@ describe('schedules', () => {
   });
 
   it('lets EventBridge, only from that rule, invoke the sweeper', () => {
-    const [ruleId] = rules.find(([, rule]) => rule.Properties.ScheduleExpression !== undefined) ?? [];
+    const [ruleId] =
+      rules.find(
+        ([, rule]) =>
+          rule.Properties.ScheduleExpression !== undefined &&
+          JSON.stringify(rule.Properties.Targets).includes(sweeper),
+      ) ?? [];
     const permissions = Object.values(resources).filter(
       (resource) =>
         resource.Type === 'AWS::Lambda::Permission' &&
@@ -79,7 +93,9 @@ describe('schedules', () => {
       }),
     ).toThrow(/whole minutes/);
     expect(
-      FUNCTIONS.filter((spec) => spec.triggers?.some((trigger) => trigger.kind === 'schedule')),
-    ).toHaveLength(1);
+      FUNCTIONS.filter((spec) => spec.triggers?.some((trigger) => trigger.kind === 'schedule')).map(
+        (spec) => spec.name,
+      ),
+    ).toEqual(['sweep-expiries', 'checkpoint-wallets']);
   });
 });

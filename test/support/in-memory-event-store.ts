@@ -18,6 +18,7 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
+import { InMemoryReadIndexes } from './in-memory-read-indexes.ts';
 import { InMemoryTradingIndex } from './in-memory-trading-index.ts';
 
 /** Same bound as the DynamoDB adapter: 100 items per transaction, two of them key and lane registration. */
@@ -42,6 +43,8 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   private readonly views = new Map<string, WalletView>();
   /** The offer book and expiry index, written with the events that change them. */
   readonly tradingIndex = new InMemoryTradingIndex();
+  /** Award ranges and correction links, written with the events they describe. */
+  readonly indexes = new InMemoryReadIndexes();
   readonly pageSize: number;
 
   constructor(options: { pageSize?: number } = {}) {
@@ -111,6 +114,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       });
     }
     this.tradingIndex.apply(request.index ?? []);
+    this.indexes.apply(request.index ?? []);
     return { kind: 'appended', events: recorded.map(withoutHashes), head };
   }
 
@@ -204,6 +208,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       });
     }
     this.tradingIndex.apply(request.index ?? []);
+    this.indexes.apply(request.index ?? []);
     return { kind: 'appended', appended };
   }
 
@@ -260,6 +265,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
         });
       }
       this.tradingIndex.apply(part.index ?? []);
+      this.indexes.apply(part.index ?? []);
       return written.recorded.map(withoutHashes);
     });
     return { kind: 'appended', parts: recordedParts, head };

@@ -21,6 +21,7 @@ export class InMemoryTradingIndex implements OfferBook, ExpiryIndex {
 
   apply(changes: readonly IndexChange[]): void {
     for (const change of changes) {
+      if (change.kind !== 'offer' && change.kind !== 'expiry') continue; // in-memory-read-indexes.ts
       if (change.kind === 'expiry') {
         this.expiries.set(expiryKey(change.entry), { ...change.entry });
       } else {

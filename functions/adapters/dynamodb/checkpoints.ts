@@ -1,9 +1,17 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  CheckpointPassMark,
+  CheckpointPassMarks,
+  CheckpointStore,
+  LaneCheckpoint,
+} from '#ports/checkpoints.ts';
 import {
+  CHECKPOINT_PASS_KEY,
   CHECKPOINT_SK_PREFIX,
   fromCheckpointItem,
+  fromPassMarkItem,
   toCheckpointItem,
+  toPassMarkItem,
 } from './table-layout/checkpoint-item.ts';
 import { walletPk } from './table-layout/keys.ts';
 
@@ -12,7 +20,7 @@ import { walletPk } from './table-layout/keys.ts';
  * forgery (a writer without the key cannot sign one) but not against deletion: a writer can remove
  * them, which /verify then reports as "no checkpoint" rather than as tampering (see the README).
  */
-export class DynamoCheckpointStore implements CheckpointStore {
+export class DynamoCheckpointStore implements CheckpointStore, CheckpointPassMarks {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -44,5 +52,16 @@ export class DynamoCheckpointStore implements CheckpointStore {
       .catch((error: unknown) => {
         if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       });
+  }
+
+  async mark(): Promise<CheckpointPassMark> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: CHECKPOINT_PASS_KEY, ConsistentRead: true }),
+    );
+    return fromPassMarkItem(result.Item);
+  }
+
+  async saveMark(mark: CheckpointPassMark): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: toPassMarkItem(mark) }));
   }
 }

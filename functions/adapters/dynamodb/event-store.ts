@@ -31,6 +31,7 @@ import { appendTogetherGroup } from './append-together-group.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
+import { DynamoReadIndexes } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
@@ -53,10 +54,14 @@ export const EVENTS_PER_APPEND_MAX = 98;
 export { READ_PAGE_SIZE };
 
 export class DynamoEventStore implements EventStore {
+  readonly indexes: DynamoReadIndexes;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.indexes = new DynamoReadIndexes(client, tableName);
+  }
 
   async head(walletId: string, lane: number): Promise<StreamHead> {
     const result = await this.client.send(

@@ -17,6 +17,7 @@ import type {
   OfferBookQuery,
   OfferListing,
 } from '#ports/trading-index.ts';
+import { readIndexTransactItems } from './read-indexes.ts';
 import {
   expiryKey,
   fromExpiryItem,
@@ -36,6 +37,7 @@ type TransactItem = NonNullable<TransactWriteCommand['input']['TransactItems']>[
  */
 export function indexTransactItems(tableName: string, changes: readonly IndexChange[]): TransactItem[] {
   return changes.flatMap((change): TransactItem[] => {
+    if (change.kind !== 'offer' && change.kind !== 'expiry') return readIndexTransactItems(tableName, change);
     if (change.kind === 'expiry')
       return [{ Put: { TableName: tableName, Item: toExpiryItem(change.entry) } }];
     const put: TransactItem = { Put: { TableName: tableName, Item: toOfferItem(change.offer) } };

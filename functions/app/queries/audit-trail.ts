@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
+import type { ReadIndexes } from '#ports/read-indexes.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import { readAll, readWallet } from '../read-events.ts';
 import type { Page, PageRequest } from './positions.ts';
@@ -17,9 +18,9 @@ export interface AuditTrailPage extends Page<RecordedEvent> {
  *
  * A page reads only what it lists: at most `limit + 1` events, as sort-key ranges of the lanes
  * from the cursor on (the extra event says where the next page starts). The `correctedBy`
- * annotation needs the corrections, which may sit anywhere in the log: a wallet whose read model
- * has applied no correction needs only the tail the projector has not applied yet; one with
- * corrections still reads the whole log for them (see correctionsOf).
+ * annotation needs the corrections of the listed events, which may sit anywhere in lane 0: a wallet
+ * begun with the read indexes reads them from its correction links, one range query per lane the
+ * page lists (see ports/read-indexes.ts); any other wallet reads them from the log (correctionsOf).
  */
 export async function auditTrail(
   store: EventStore,
@@ -43,12 +44,40 @@ export async function auditTrail(
   return {
     items: listed.slice(0, limit),
     next: following === undefined ? undefined : { lane: following.lane, version: following.version },
-    correctedBy: await correctionsOf(store, readModels, walletId, lanes),
+    correctedBy:
+      store.indexes !== undefined && (await store.indexes.indexed(walletId))
+        ? await linkedCorrections(store.indexes, walletId, listed.slice(0, limit))
+        : await correctionsOf(store, readModels, walletId, lanes),
   };
 }
 
+/** The corrections naming the listed events, from the correction links (by target, oldest first). */
+async function linkedCorrections(
+  indexes: ReadIndexes,
+  walletId: string,
+  listed: readonly RecordedEvent[],
+): Promise<Map<string, string[]>> {
+  const spans = new Map<number, { from: number; to: number }>();
+  for (const { lane, version } of listed) {
+    const span = spans.get(lane);
+    spans.set(lane, {
+      from: Math.min(span?.from ?? version, version),
+      to: Math.max(span?.to ?? version, version),
+    });
+  }
+  const links = await Promise.all(
+    [...spans].map(([lane, span]) => indexes.correctionsOf(walletId, lane, span.from, span.to)),
+  );
+  const correctedBy = new Map<string, string[]>();
+  for (const link of links.flat()) {
+    const key = `${link.target.lane}:${link.target.version}`;
+    correctedBy.set(key, [...(correctedBy.get(key) ?? []), link.correctionId]);
+  }
+  return correctedBy;
+}
+
 /**
- * Every correction of the wallet, by the `lane:version` it names. The read model counts the
+ * Every correction of the wallet, by the `lane:version` it names (a wallet without read indexes). The read model counts the
  * corrections it applied: none means only the unapplied tail (lane k after `view.lanes[k]`) can
  * hold one, so only the tail is read. Otherwise the whole log is read once (corrections are rare;
  * an index of them is the next step, see the README).

@@ -11,7 +11,15 @@ export interface VerifyDeps {
   events: EventStore;
   readModels: ReadModelStore;
   /** Signed checkpoints; without them /verify walks every lane from version 1 and anchors to the read model only. */
-  checkpoints?: { store: CheckpointStore; signer: CheckpointSigner };
+  checkpoints?: {
+    store: CheckpointStore;
+    signer: CheckpointSigner;
+    /**
+     * False: check the stored checkpoints but sign none (a function that may read the table but not
+     * write it: in AWS the scheduled checkpoint signs, the API only checks). @default true
+     */
+    sign?: boolean;
+  };
 }
 
 type Broken = Extract<VerifyResult, { ok: false }>;
@@ -83,7 +91,8 @@ export async function verifyWallet(
   if (anchored !== undefined) return anchored;
   const total = [...heads.values()].reduce((sum, head) => sum + head.version, 0);
   if (total === 0) return undefined;
-  if (deps.checkpoints !== undefined) await signHeads(deps.checkpoints, walletId, heads, signed);
+  if (deps.checkpoints !== undefined && deps.checkpoints.sign !== false)
+    await signHeads(deps.checkpoints, walletId, heads, signed);
   // `events` is the log's size (what the whole walk would count), however little this walk read.
   return { ok: true, lanes: chains.lanes, events: total };
 }

@@ -15,6 +15,7 @@ import { problemErrors } from '#http/middleware.ts';
 import { httpEvent, lambdaContext, problemOf } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { indexedAppend } from '../../support/indexed-append.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
@@ -122,7 +123,7 @@ async function pointsPage(walletId: string, query?: Record<string, string>): Pro
 /** Appends a fact and its awards straight into a lane, as a writer that moved off lane 0 does. */
 async function appendFact(lane: number, factId: string, awardPoints: bigint[], atMs: number): Promise<void> {
   const head = await store.head('w1', lane);
-  const outcome = await store.append({
+  const outcome = await indexedAppend(store, {
     walletId: 'w1',
     lane,
     expected: head,
@@ -307,7 +308,7 @@ describe('GET /wallets/{wallet_id}/points', () => {
     await appendFact(2, 'lane2-a', [10n], T0 + 5);
     // A correction's compensation, appended in lane 0 (before lane 2 in the walk).
     const head = await store.head('w1', 0);
-    const appended = await store.append({
+    const appended = await indexedAppend(store, {
       walletId: 'w1',
       lane: 0,
       expected: head,

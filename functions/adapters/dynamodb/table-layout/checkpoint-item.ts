@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { LaneCheckpoint } from '#ports/checkpoints.ts';
+import type { CheckpointPassMark, LaneCheckpoint } from '#ports/checkpoints.ts';
 import { numberAttr } from './attributes.ts';
 import { walletPk } from './keys.ts';
 
@@ -31,3 +31,19 @@ export const toCheckpointItem = (checkpoint: LaneCheckpoint) => ({
 });
 
 export const fromCheckpointItem = (item: unknown): LaneCheckpoint => checkpointItemSchema.parse(item);
+
+/** Where the scheduled checkpoint pass stands (app/checkpoint-sweep.ts): one item for the table. */
+export const CHECKPOINT_PASS_KEY = { pk: 'CHECKPOINTS', sk: 'PASS' } as const;
+
+const passMarkSchema = z.object({ scan: z.string().nullable(), done: numberAttr });
+
+export const toPassMarkItem = (mark: CheckpointPassMark) => ({
+  ...CHECKPOINT_PASS_KEY,
+  kind: 'checkpoint-pass',
+  scan: mark.scan,
+  done: mark.done,
+});
+
+/** The mark, or the start of a pass when there is none yet. */
+export const fromPassMarkItem = (item: unknown): CheckpointPassMark =>
+  item === undefined ? { scan: null, done: 0 } : passMarkSchema.parse(item);

@@ -1,0 +1,78 @@
+/**
+ * The scheduled checkpoint (issue 10 §4.4): every tick verifies the next wallets of the store and
+ * signs their heads (queries/verify.ts), so every wallet gets a signed checkpoint periodically,
+ * not only when someone asks /verify. A pass walks every wallet once (EventStore.walletIds), over
+ * as many ticks as it takes; each tick is bounded by a wallet count and a time budget and leaves a
+ * mark where it stopped. A tick cut short (a Lambda timeout, a crash) loses nothing: its wallets
+ * are verified again, which reads only what was appended since their checkpoints.
+ */
+import type { CheckpointPassMarks, CheckpointSigner, CheckpointStore } from '#ports/checkpoints.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
+import { verifyWallet } from './queries/verify.ts';
+
+export interface CheckpointSweepDeps {
+  events: EventStore;
+  readModels: ReadModelStore;
+  checkpoints: { store: CheckpointStore; signer: CheckpointSigner };
+  marks: CheckpointPassMarks;
+  clock: Clock;
+}
+
+export interface CheckpointSweepLimits {
+  /** Wallets one tick verifies at most. */
+  walletsMax: number;
+  /** A tick starts no wallet after this many ms (the function's timeout is longer). */
+  budgetMs: number;
+}
+
+export interface CheckpointSweepReport {
+  /** Wallets verified intact and checkpointed. */
+  signed: number;
+  /** Wallets whose log failed verification: where, and why (nothing is signed for them). */
+  broken: { walletId: string; lane: number; version: number; reason: string }[];
+  /** True when this tick finished a pass over every wallet (the next tick starts another). */
+  passEnded: boolean;
+}
+
+/** Mark saving cadence inside a tick, so a killed tick redoes at most this many wallets. */
+const MARK_EVERY = 50;
+
+export async function checkpointWallets(
+  deps: CheckpointSweepDeps,
+  limits: CheckpointSweepLimits,
+): Promise<CheckpointSweepReport> {
+  const deadlineMs = deps.clock.nowMs() + limits.budgetMs;
+  const report: CheckpointSweepReport = { signed: 0, broken: [], passEnded: false };
+  let mark = await deps.marks.mark();
+  let visited = 0;
+  while (visited < limits.walletsMax && deps.clock.nowMs() < deadlineMs) {
+    const page = await deps.events.walletIds({ segment: 0, segments: 1, cursor: mark.scan });
+    const todo = page.walletIds.slice(mark.done);
+    for (const walletId of todo) {
+      if (visited >= limits.walletsMax || deps.clock.nowMs() >= deadlineMs) break;
+      const result = await verifyWallet(deps, walletId);
+      if (result?.ok === true) report.signed++;
+      else if (result?.ok === false) report.broken.push({ walletId, ...pick(result) });
+      visited++;
+      mark = { ...mark, done: mark.done + 1 };
+      if (visited % MARK_EVERY === 0) await deps.marks.saveMark(mark);
+    }
+    if (mark.done < page.walletIds.length) break;
+    // This page is done: on to the next, or the pass is over.
+    mark = { scan: page.nextCursor, done: 0 };
+    if (page.nextCursor === null) {
+      report.passEnded = true;
+      break;
+    }
+  }
+  await deps.marks.saveMark(mark);
+  return report;
+}
+
+const pick = ({ lane, version, reason }: { lane: number; version: number; reason: string }) => ({
+  lane,
+  version,
+  reason,
+});

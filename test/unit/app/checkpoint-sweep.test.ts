@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { HmacCheckpointSigner } from '#adapters/hmac-signer.ts';
+import { checkpointWallets } from '#app/checkpoint-sweep.ts';
+import { verifyWallet } from '#app/queries/verify.ts';
+import type { CheckpointPassMark, CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
+import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+
+/** Checkpoints and the pass mark in memory, as the DynamoDB store keeps them (one per lane, forward only). */
+class MemoryCheckpoints implements CheckpointStore {
+  readonly saved = new Map<string, LaneCheckpoint>();
+  passMark: CheckpointPassMark = { scan: null, done: 0 };
+  async checkpoints(walletId: string) {
+    return [...this.saved.values()].filter((checkpoint) => checkpoint.walletId === walletId);
+  }
+  async save(checkpoint: LaneCheckpoint) {
+    const key = `${checkpoint.walletId}|${checkpoint.lane}`;
+    if ((this.saved.get(key)?.version ?? 0) <= checkpoint.version) this.saved.set(key, { ...checkpoint });
+  }
+  async mark() {
+    return { ...this.passMark };
+  }
+  async saveMark(mark: CheckpointPassMark) {
+    this.passMark = { ...mark };
+  }
+}
+
+async function walletsOf(count: number): Promise<InMemoryEventStore> {
+  const store = new InMemoryEventStore();
+  for (let index = 0; index < count; index++) {
+    const outcome = await store.append({
+      walletId: `w${index}`,
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: [
+        {
+          type: 'Deposited',
+          data: { amountMinor: 100n, occurredAtMs: 1 },
+          eventId: `e${index}`,
+          recordedAtMs: 1,
+        },
+      ],
+    });
+    expect(outcome.kind).toBe('appended');
+  }
+  return store;
+}
+
+describe('the scheduled checkpoint pass', () => {
+  const signer = new HmacCheckpointSigner(Buffer.alloc(32, 9));
+
+  it('signs every wallet over as many ticks as its limit needs, then starts a new pass', async () => {
+    const store = await walletsOf(7);
+    const checkpoints = new MemoryCheckpoints();
+    const deps = {
+      events: store,
+      readModels: store,
+      checkpoints: { store: checkpoints, signer },
+      marks: checkpoints,
+      clock: { nowMs: () => 0 },
+    };
+    const reports = [];
+    for (let tick = 0; tick < 3; tick++)
+      reports.push(await checkpointWallets(deps, { walletsMax: 3, budgetMs: 1_000 }));
+    expect(reports.map((report) => [report.signed, report.passEnded])).toEqual([
+      [3, false],
+      [3, false],
+      [1, true],
+    ]);
+    expect(checkpoints.saved.size).toBe(7);
+    for (const checkpoint of checkpoints.saved.values()) expect(checkpoint.version).toBe(1);
+    expect(checkpoints.passMark).toEqual({ scan: null, done: 0 });
+  });
+
+  it('reports a wallet whose log was edited and signs nothing for it', async () => {
+    const store = await walletsOf(2);
+    const checkpoints = new MemoryCheckpoints();
+    // A signed checkpoint that no longer matches: as if the table had been rewritten since.
+    await checkpoints.save({
+      walletId: 'w1',
+      lane: 0,
+      version: 1,
+      hash: 'f'.repeat(64),
+      signature: '0'.repeat(64),
+    });
+    const report = await checkpointWallets(
+      {
+        events: store,
+        readModels: store,
+        checkpoints: { store: checkpoints, signer },
+        marks: checkpoints,
+        clock: { nowMs: () => 0 },
+      },
+      { walletsMax: 10, budgetMs: 1_000 },
+    );
+    expect(report.signed).toBe(1);
+    expect(report.broken).toEqual([expect.objectContaining({ walletId: 'w1', lane: 0 })]);
+    expect(checkpoints.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
+  });
+
+  it('stops at its time budget and goes on from its mark', async () => {
+    const store = await walletsOf(4);
+    const checkpoints = new MemoryCheckpoints();
+    let nowMs = 0;
+    const deps = {
+      events: store,
+      readModels: store,
+      checkpoints: { store: checkpoints, signer },
+      marks: checkpoints,
+      // Each wallet takes 400 ms on this clock.
+      clock: { nowMs: () => (nowMs += 200) },
+    };
+    const first = await checkpointWallets(deps, { walletsMax: 100, budgetMs: 1_000 });
+    expect(first.passEnded).toBe(false);
+    expect(first.signed).toBeGreaterThan(0);
+    expect(first.signed).toBeLessThan(4);
+    let signed = first.signed;
+    for (let tick = 0; tick < 4 && signed < 4; tick++)
+      signed += (await checkpointWallets(deps, { walletsMax: 100, budgetMs: 1_000 })).signed;
+    expect(signed).toBe(4);
+    expect(checkpoints.saved.size).toBe(4);
+  });
+
+  it('in verify-only mode (a read-only function) checks checkpoints and signs none', async () => {
+    const store = await walletsOf(1);
+    const checkpoints = new MemoryCheckpoints();
+    const result = await verifyWallet(
+      { events: store, readModels: store, checkpoints: { store: checkpoints, signer, sign: false } },
+      'w0',
+    );
+    expect(result).toMatchObject({ ok: true });
+    expect(checkpoints.saved.size).toBe(0);
+  });
+});
