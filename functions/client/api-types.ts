@@ -5559,7 +5559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `event-voided`: The event was voided already. `rule-set-missing`: The rule-set version an award names is not stored. */
+            /** @description `event-voided`: The event was voided already. `correction-below-floor`: The correction takes back more than is available (balance − held would end below the floor); reverse the spend first. `rule-set-missing`: The rule-set version an award names is not stored. */
             409: {
                 headers: {
                     [name: string]: unknown;
