@@ -94,6 +94,7 @@ export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
     stores: storesFromEnv(),
     config: await threshold(),
+    clock: systemClock,
     ...(checkpoints === null ? {} : { checkpoints }),
   };
 }
