@@ -67,6 +67,11 @@ describe('dead letters, listed and redriven', () => {
     expect(letter?.reason).toMatch(/trade-volume/);
     // Listing took nothing out.
     expect((await listLetters()).map((candidate) => candidate.id)).toContain(letter?.id);
+    // One letter, whole (what `tally dlq show` prints): the body as it arrived and why it failed.
+    const shown = await fetch(`${runtime.url}/dead-letters/${encodeURIComponent(letter?.id ?? '')}`);
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({ id: letter?.id, code: 'rule-failed', body: letter?.body });
+    expect((await fetch(`${runtime.url}/dead-letters/no-such-id?queue=events`)).status).toBe(404);
 
     const redrive = await fetch(`${runtime.url}/dead-letters/${letter?.id}/redrive?queue=events`, {
       method: 'POST',
