@@ -59,7 +59,9 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
     const { inputs } = await built;
     expect(inputs.length).toBeGreaterThan(0);
     const offenders = inputs.filter((input) =>
-      /^(test|bench)\/|node_modules\/(aws-cdk-lib|constructs|vitest|@aws-sdk|@smithy|fauxqs|stripe)\//.test(input),
+      /^(test|bench)\/|node_modules\/(aws-cdk-lib|constructs|vitest|@aws-sdk|@smithy|fauxqs|stripe)\//.test(
+        input,
+      ),
     );
     expect(offenders).toEqual([]);
   });
