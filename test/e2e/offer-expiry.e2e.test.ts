@@ -105,10 +105,10 @@ describe('offer expiry and the book', () => {
 
     // No request touches the seller: the sweep alone ends the hold, and the projector shows it.
     // Reads show an expired hold as released at once (before the sweep): wait for the sweep by the
-    // offer's own status, then check both.
+    // offer's history (the HoldReleased it records), then check both.
     const expired = await until(
       () => call('GET', `/offers/${shortId}`),
-      (offer) => offer.body.status === 'expired',
+      (offer) => (offer.body.history as { type: string }[]).some((event) => event.type === 'HoldReleased'),
     );
     const after = await points(seller);
     expect(after).toEqual({ balance: 250, held: 70, available: 180 });
