@@ -224,6 +224,7 @@ export class TallyStack extends Stack {
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
         // The MSK producer's packages ship only where they can be used: the publisher, with a topic.
         optionalModules: spec.publishesEvents === true && publisher.decisions !== undefined,
+        takesPayments: spec.takesPayments === true,
       });
       functions.set(spec.name, fn);
       table.grantAccess(spec, fn.role);

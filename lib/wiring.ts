@@ -241,11 +241,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
     name: 'dead-letters',
     entry: 'functions/handlers/dead-letters.ts',
     description:
-      'GET /dead-letters, POST /dead-letters/{id}/redrive, POST /dead-letters/redrive (admin): list parked messages with their reason, and send them back to their queue',
+      'GET /dead-letters[/{id}], POST /dead-letters/{id}/redrive, POST /dead-letters/redrive (admin): list or show parked messages with their reason, and send them back to their queue',
     memoryMb: 512,
     timeoutSeconds: 29,
     routes: [
       { method: 'GET', path: '/dead-letters', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/dead-letters/{id}', auth: { scopes: ['admin'] } },
       { method: 'POST', path: '/dead-letters/redrive', auth: { scopes: ['admin'] } },
       { method: 'POST', path: '/dead-letters/{id}/redrive', auth: { scopes: ['admin'] } },
     ],

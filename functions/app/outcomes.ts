@@ -64,6 +64,7 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   not_correctable: refusal('not_correctable', 422, 'Not correctable'),
   event_voided: refusal('event_voided', 409, 'Conflict'),
   invalid_amendment: refusal('invalid_amendment', 422, 'Invalid amendment'),
+  correction_below_floor: refusal('correction_below_floor', 409, 'Correction below floor'),
   rule_failed: refusal('rule_failed', 422, 'A rule failed on the amended fact'),
   rule_set_missing: refusal('rule_set_missing', 409, 'Rule set missing'),
   insufficient_funds: refusal('insufficient_funds', 409, 'Insufficient funds'),

@@ -3,11 +3,16 @@
  * and show, per wallet, the points awarded then against the points the candidate would award. A
  * dry run sends the file's text; `--apply --version N` appends the adjustments of published
  * version N. The file is compiled here first, as `tally rules check` does, so a broken file costs
- * no request.
+ * no request. Facts parked in the events DLQ because a rule failed on them were never stored: they
+ * are looked up (GET /dead-letters) and evaluated here with the candidate, so the operator sees
+ * what a redrive would record.
  */
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { adminRequest, adminTarget, objectBody } from './admin-http.ts';
+import { backtestParked, type ParkedFactBacktest, type ParkedLetter } from '#app/backtest-parked.ts';
+import type { CompiledRuleSet } from '#rules/types.ts';
+import { type AdminTarget, adminRequest, adminTarget, objectBody } from './admin-http.ts';
 import {
+  CliFailure,
   type Command,
   EXIT_FAILED,
   EXIT_OK,
@@ -128,6 +133,67 @@ function jobSummary(shown: string, report: JobReport, apply: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The events DLQ holds at most this many letters per look (GET /dead-letters caps a page at 500). */
+const PARKED_LOOK_MAX = 500;
+
+/**
+ * The facts parked because a rule failed on them, through the candidate: they were never stored,
+ * so the stored-fact backtest cannot see them. Undefined when this Tally has no events DLQ.
+ */
+async function parkedFacts(
+  io: Io,
+  target: AdminTarget,
+  ruleSet: CompiledRuleSet,
+  scope: { walletIds?: string[]; from?: string; to?: string },
+): Promise<ParkedFactBacktest[] | undefined> {
+  const path = `/dead-letters?queue=events&limit=${PARKED_LOOK_MAX}`;
+  let body: unknown;
+  try {
+    ({ body } = await adminRequest(io, target, 'GET', path));
+  } catch (error) {
+    // The stored-fact backtest stands on its own: a Tally without an events DLQ (or an older one)
+    // only means the parked facts are not shown.
+    if (!(error instanceof CliFailure)) throw error;
+    io.err(`tally backtest: parked facts not looked at (${error.message.split('\n')[0]})`);
+    return undefined;
+  }
+  const letters = (body as { letters?: ParkedLetter[] } | null)?.letters;
+  if (!Array.isArray(letters)) return undefined;
+  return backtestParked(
+    letters,
+    ruleSet,
+    {
+      ...(scope.walletIds === undefined ? {} : { walletIds: scope.walletIds }),
+      ...(scope.from === undefined ? {} : { fromMs: Date.parse(scope.from) }),
+      ...(scope.to === undefined ? {} : { toMs: Date.parse(scope.to) }),
+    },
+    Date.now(),
+  );
+}
+
+function parkedSummary(parked: readonly ParkedFactBacktest[]): string {
+  if (parked.length === 0) return 'No parked facts: nothing in scope was dead-lettered by a failing rule.\n';
+  const rows = parked.map((fact) => [
+    cell(fact.letterId),
+    cell(fact.walletId),
+    cell(fact.type),
+    cell(fact.eventId),
+    fact.ruleError === undefined ? cell(fact.candidatePoints) : `still fails: ${fact.ruleError}`,
+  ]);
+  const fixed = parked.filter((fact) => fact.ruleError === undefined).length;
+  return [
+    `Parked facts (dead-lettered because a rule failed; not in the totals above): ${fixed} of ${parked.length} would take effect with these rules.`,
+    formatTable(['letter', 'wallet', 'type', 'event', 'candidate'], rows),
+    fixed === 0
+      ? ''
+      : 'Once these rules are the active version (tally rules publish; ingest takes it up within seconds), `tally dlq redrive ID` (or --all) records them.',
+    '',
+  ].join('\n');
+}
+
+const parkedJson = (parked: readonly ParkedFactBacktest[]) =>
+  parked.map((fact) => ({ ...fact, candidatePoints: Number(fact.candidatePoints) }));
+
 async function runBacktest(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError('backtest takes one rule file (or a directory holding one)');
@@ -186,13 +252,25 @@ async function runBacktest(values: Values, positionals: string[], io: Io): Promi
     : { rules: ruleFile.text, ...scope };
   const answer = await adminRequest(io, target, 'POST', '/rules/backtest', body, { source: ruleFile.shown });
 
-  if (answer.status === 202) {
-    const report = await followJob(io, target, answer, { kind: 'backtest', unit: 'facts' });
-    io.out(json ? JSON.stringify(report, null, 2) : jobSummary(ruleFile.shown, report, apply));
+  const compiled = ruleFile.compiled;
+  if (!compiled.ok) throw new Error('unreachable: a rule file with no errors compiles');
+  const stored =
+    answer.status === 202
+      ? await followJob(io, target, answer, { kind: 'backtest', unit: 'facts' })
+      : objectBody(answer, 'a backtest result');
+  const parked = await parkedFacts(io, target, compiled.ruleSet, scope);
+  if (json) {
+    io.out(
+      JSON.stringify({ ...stored, ...(parked === undefined ? {} : { parked: parkedJson(parked) }) }, null, 2),
+    );
     return EXIT_OK;
   }
-  const result = objectBody(answer, 'a backtest result');
-  io.out(json ? JSON.stringify(result, null, 2) : syncSummary(ruleFile.shown, result, apply));
+  io.out(
+    answer.status === 202
+      ? jobSummary(ruleFile.shown, stored as JobReport, apply)
+      : syncSummary(ruleFile.shown, stored as Record<string, unknown>, apply),
+  );
+  if (parked !== undefined) io.out(`\n${parkedSummary(parked)}`);
   return EXIT_OK;
 }
 

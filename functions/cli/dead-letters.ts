@@ -1,6 +1,6 @@
 /**
- * `tally dlq list|redrive` (dead letters): what is parked in the events and jobs DLQs and why, through
- * the API's admin routes (GET /dead-letters, POST /dead-letters[/{id}]/redrive); the same against
+ * `tally dlq list|show|redrive` (dead letters): what is parked in the events and jobs DLQs and why,
+ * through the API's admin routes (GET /dead-letters[/{id}], POST /dead-letters[/{id}]/redrive); the same against
  * `npm start` (its local queues) and a deployed stack.
  */
 import { adminRequest, adminTarget, objectBody } from './admin-http.ts';
@@ -21,6 +21,27 @@ const excerpt = (text: unknown): string => {
   const flat = String(text ?? '').replace(/\s+/g, ' ');
   return flat.length > BODY_CHARS_SHOWN ? `${flat.slice(0, BODY_CHARS_SHOWN - 1)}…` : flat;
 };
+
+/** One letter for a person: what it is and why it failed, then its body, pretty when it is JSON. */
+function showLetter(letter: Record<string, unknown>): string {
+  let body = String(letter.body ?? '');
+  try {
+    body = JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    // Not JSON: shown as it arrived.
+  }
+  return [
+    `id:       ${cell(letter.id)}`,
+    `queue:    ${cell(letter.queue)}`,
+    `code:     ${cell(letter.code ?? '—')}`,
+    `reason:   ${cell(letter.reason)}`,
+    `received: ${cell(letter.receiveCount)} time(s)`,
+    `parked:   ${cell(letter.parkedAt ?? '—')}`,
+    'body:',
+    body,
+    '',
+  ].join('\n');
+}
 
 async function runDeadLetters(values: Values, positionals: string[], io: Io): Promise<number> {
   const [action, id, ...rest] = positionals;
@@ -53,6 +74,21 @@ async function runDeadLetters(values: Values, positionals: string[], io: Io): Pr
     }
     return EXIT_OK;
   }
+  if (action === 'show') {
+    if (id === undefined)
+      throw new UsageError('show needs the id of a parked message (tally dlq list shows them)');
+    const letter = objectBody(
+      await adminRequest(
+        io,
+        target,
+        'GET',
+        `/dead-letters/${encodeURIComponent(id)}${queue ? `?${queue}` : ''}`,
+      ),
+      'a dead letter',
+    );
+    io.out(json ? JSON.stringify(letter, null, 2) : showLetter(letter));
+    return EXIT_OK;
+  }
   if (action === 'redrive') {
     if (id === undefined && values.all !== true) {
       throw new UsageError('redrive needs an id, or --all for every parked message');
@@ -67,13 +103,15 @@ async function runDeadLetters(values: Values, positionals: string[], io: Io): Pr
     io.out(json ? JSON.stringify(answer, null, 2) : `Redriven ${redriven} message(s) back to their queue.\n`);
     return EXIT_OK;
   }
-  throw new UsageError('say list or redrive');
+  throw new UsageError('say list, show or redrive');
 }
 
 export const deadLettersCommand: Command = {
-  summary: 'list parked (dead-lettered) messages with their reason, and redrive them to their queue',
+  summary:
+    'list parked (dead-lettered) messages with their reason, show one whole, and redrive them to their queue',
   usage: [
     'tally dlq list [--queue events|jobs] [--limit N] [--json] [--url URL] [--token TOKEN]',
+    'tally dlq show ID [--queue events|jobs] [--json] [--url URL] [--token TOKEN]',
     'tally dlq redrive ID|--all [--queue events|jobs] [--json] [--url URL] [--token TOKEN]',
     '',
     '  --queue Q       only the events DLQ or the jobs DLQ (default: both)',

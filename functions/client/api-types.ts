@@ -797,6 +797,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One parked message, whole: its body, its code and why it failed
+         * @description Found among the first 500 parked messages of each queue named (both by default).
+         */
+        get: operations["getDeadLetterById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dead-letters/redrive": {
         parameters: {
             query?: never;
@@ -5858,6 +5878,89 @@ export interface operations {
             };
         };
     };
+    getDeadLetterById: {
+        parameters: {
+            query?: {
+                /** @description One dead-letter queue (default: every one this deployment has). */
+                queue?: "events" | "jobs";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The parked message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        queue: "events" | "jobs";
+                        code: string | null;
+                        reason: string;
+                        receiveCount: number;
+                        parkedAt: string | null;
+                        attributes: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the message as it arrived */
+                        body: string;
+                    };
+                };
+            };
+            /** @description `invalid-queue`: `queue` is neither `events` nor `jobs`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dead-letter-queue-not-found`: This deployment has no such dead-letter queue. `dead-letter-not-found`: No parked message has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postDeadLettersRedrive: {
         parameters: {
             query?: {
@@ -6148,7 +6251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `event-voided`: The event was voided already. `rule-set-missing`: The rule-set version an award names is not stored. */
+            /** @description `event-voided`: The event was voided already. `correction-below-floor`: The correction takes back more than is available (balance − held would end below the floor); reverse the spend first. `rule-set-missing`: The rule-set version an award names is not stored. */
             409: {
                 headers: {
                     [name: string]: unknown;

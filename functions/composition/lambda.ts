@@ -99,6 +99,7 @@ export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
     stores: storesFromEnv(),
     config: await threshold(),
+    clock: systemClock,
     ...(checkpoints === null ? {} : { checkpoints }),
   };
 }

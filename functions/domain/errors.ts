@@ -22,6 +22,8 @@ export const DOMAIN_ERROR_CODES = [
   'event_voided',
   /** The amendment does not fit the event (data for a deposit, an amount for a fact). */
   'invalid_amendment',
+  /** The correction takes back more than is available: `balance − held` would end below the floor. */
+  'correction_below_floor',
   // Rules.
   /** A rule failed on the fact (its expression threw, or gave no whole number of points). */
   'rule_failed',

@@ -8,7 +8,7 @@ import {
   type WindowDeposit,
 } from './threshold.ts';
 import type { RecordedEvent } from './wallet.ts';
-import { applyCardMoney, applyTrade, isCardEvent } from './wallet-view-trades.ts';
+import { type ActiveHold, applyCardMoney, applyTrade, isCardEvent } from './wallet-view-trades.ts';
 
 /**
  * A deposit as corrections left it: `effective` null when voided, else its corrected amount and
@@ -52,6 +52,8 @@ export interface WalletView {
   pointsHeld: bigint;
   /** Trading events (holds, captures, releases, transfers) applied. */
   tradeCount: number;
+  /** The holds not yet captured or released, oldest first (see TradedView). */
+  activeHolds: readonly ActiveHold[];
   /** The latest `recordedAtMs` applied: from the log, not a clock, so rebuilds agree. */
   updatedAtMs: number;
   /** The threshold rule the flag was computed with; a change of configuration forces a rebuild. */
@@ -81,6 +83,7 @@ export const emptyView = (walletId: string, config: ThresholdConfig): WalletView
   moneyHeldMinor: 0n,
   pointsHeld: 0n,
   tradeCount: 0,
+  activeHolds: [],
   updatedAtMs: 0,
   thresholdMinor: config.thresholdMinor,
   windowMs: config.windowMs,

@@ -37,6 +37,7 @@ const letterJson = (letter: ParkedMessage) => ({
 
 /**
  * `GET /dead-letters[?queue=events|jobs&limit=N]`: what is parked and why, without taking it out.
+ * `GET /dead-letters/{id}[?queue=…]`: one parked message, whole: its body and why it failed.
  * `POST /dead-letters/{id}/redrive?queue=…`: one message back to the queue it came from.
  * `POST /dead-letters/redrive[?queue=…]`: every parked message back (after the cause is fixed).
  * A redriven CloudEvent that already took effect is a replay, never a second count: ingest is
@@ -54,12 +55,21 @@ export const makeDeadLettersHandler = (deps: () => DeadLetterQueues, token = adm
         throw problem('dead-letter-queue-not-found', `This deployment has no ${named} DLQ.`);
       }
       const which = named === undefined ? configured : [named];
+      const id = request.param('id');
+      if (request.method === 'GET' && id !== undefined) {
+        // A DLQ is read a page at a time (no lookup by id), so one letter is found in the first
+        // LIMIT_MAX of each queue: enough for an operator's look, and bounded.
+        for (const queue of which) {
+          const found = (await queues.list(queue, LIMIT_MAX)).find((letter) => letter.id === id);
+          if (found !== undefined) return jsonResult(200, JSON.stringify(letterJson(found)));
+        }
+        throw problem('dead-letter-not-found', `No parked message ${id} in the ${which.join(' or ')} DLQ.`);
+      }
       if (request.method === 'GET') {
         const limit = limitOf(request.query.limit);
         const letters = (await Promise.all(which.map((queue) => queues.list(queue, limit)))).flat();
         return jsonResult(200, JSON.stringify({ letters: letters.map(letterJson) }));
       }
-      const id = request.param('id');
       const redriven: { queue: DeadLetterQueueName; id: string }[] = [];
       for (const queue of which) {
         const result = await queues.redrive(queue, id);

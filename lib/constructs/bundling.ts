@@ -31,6 +31,14 @@ export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
  */
 export const OPTIONAL_MODULES: readonly string[] = ['kafkajs', 'aws-msk-iam-sasl-signer-js'];
 
+/**
+ * The payment provider's SDK (`stripe`, 1.2 MB unminified), loaded lazily (`loadStripeSdk`) only
+ * when the provider is Stripe: left out of every bundle, and shipped beside the payment functions
+ * (`nodeModules`) only by a stack deployed with `-c paymentProvider=stripe`. Sandbox and local
+ * bundles neither carry nor parse it.
+ */
+export const PAYMENT_PROVIDER_MODULES: readonly string[] = ['stripe'];
+
 /** The esbuild options of a function bundle, in esbuild's own vocabulary (the bench passes them as is). */
 export const TALLY_ESBUILD_OPTIONS = {
   bundle: true,
@@ -43,5 +51,5 @@ export const TALLY_ESBUILD_OPTIONS = {
   // `module` first: the ESM builds of dependencies are the ones esbuild can tree-shake.
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
-  external: [...RUNTIME_PROVIDED_MODULES, ...OPTIONAL_MODULES],
+  external: [...RUNTIME_PROVIDED_MODULES, ...OPTIONAL_MODULES, ...PAYMENT_PROVIDER_MODULES],
 } as const;

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { OPTIONAL_MODULES, TALLY_ESBUILD_OPTIONS } from './bundling.ts';
+import { OPTIONAL_MODULES, PAYMENT_PROVIDER_MODULES, TALLY_ESBUILD_OPTIONS } from './bundling.ts';
 
 /**
  * The Lambda runtime every Tally function runs on. cdk-nag's AwsSolutions-L1 asks for the newest
@@ -16,6 +16,11 @@ export const TALLY_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export interface TallyFunctionProps {
   /** Ship OPTIONAL_MODULES (the MSK producer's client and signer) beside the bundle: the publisher only. */
   optionalModules?: boolean;
+  /**
+   * Talks to the payment provider: with `-c paymentProvider=stripe`, PAYMENT_PROVIDER_MODULES
+   * (`stripe`) ship beside the bundle; a sandbox stack ships nothing more.
+   */
+  takesPayments?: boolean;
   /** Absolute path of the handler module (exports `handler`). */
   entry: string;
   /** Directory holding package.json / package-lock.json; esbuild resolves from here. */
@@ -58,6 +63,13 @@ export class TallyFunction extends Construct {
     // The log group exists before the function, so Lambda never needs logs:CreateLogGroup.
     this.logGroup.grantWrite(this.role);
 
+    const nodeModules = [
+      ...(props.optionalModules === true ? OPTIONAL_MODULES : []),
+      // The context is checked where the function gets its provider (stack-context.ts, wirePayments).
+      ...(props.takesPayments === true && this.node.tryGetContext('paymentProvider') === 'stripe'
+        ? PAYMENT_PROVIDER_MODULES
+        : []),
+    ];
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',
@@ -82,7 +94,7 @@ export class TallyFunction extends Construct {
       },
       bundling: {
         ...tallyBundling(),
-        ...(props.optionalModules === true ? { nodeModules: [...OPTIONAL_MODULES] } : {}),
+        ...(nodeModules.length > 0 ? { nodeModules } : {}),
       },
     });
     activeTracing(this, this.function, this.role);

@@ -138,6 +138,7 @@ describe('IAM (-c auth=iam), for service-to-service deployments', () => {
         '/$default/POST/rules/backtest',
         '/$default/GET/rules/backtest/*',
         '/$default/GET/dead-letters',
+        '/$default/GET/dead-letters/*',
         '/$default/POST/dead-letters/redrive',
         '/$default/POST/dead-letters/*/redrive',
       ].sort(),

@@ -83,6 +83,7 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
         'POST /rules/backtest',
         'GET /rules/backtest/{jobId}',
         'GET /dead-letters',
+        'GET /dead-letters/{id}',
         'POST /dead-letters/redrive',
         'POST /dead-letters/{id}/redrive',
       ].sort(),

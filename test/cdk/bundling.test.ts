@@ -34,7 +34,7 @@ describe('the bundling props of every Tally function', () => {
       banner: ESM_REQUIRE_BANNER,
       bundleAwsSDK: false,
       // The runtime's SDK, and the MSK producer's packages (lazy; shipped beside the publisher only).
-      externalModules: ['@aws-sdk/*', 'kafkajs', 'aws-msk-iam-sasl-signer-js'],
+      externalModules: ['@aws-sdk/*', 'kafkajs', 'aws-msk-iam-sasl-signer-js', 'stripe'],
       esbuildArgs: { '--tree-shaking': 'true' },
     });
     // One definition: the props are read from the object the bench passes to esbuild.

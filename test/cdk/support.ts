@@ -59,12 +59,13 @@ export function withSpec(name: string, change: (spec: FunctionSpec) => FunctionS
  */
 export const projectRoot = mkdtempSync(path.join(tmpdir(), 'tally-cdk-test-'));
 writeFileSync(path.join(projectRoot, 'package-lock.json'), '{}\n');
-// The publisher with an MSK topic ships the producer's packages (nodeModules), which CDK finds here.
+// The publisher with an MSK topic ships the producer's packages (nodeModules), and the payment
+// functions of a Stripe stack ship `stripe`: CDK finds their versions here.
 writeFileSync(
   path.join(projectRoot, 'package.json'),
   JSON.stringify({
     name: 'tally-cdk-test',
-    dependencies: { kafkajs: '2.2.4', 'aws-msk-iam-sasl-signer-js': '1.0.3' },
+    dependencies: { kafkajs: '2.2.4', 'aws-msk-iam-sasl-signer-js': '1.0.3', stripe: '23.1.0' },
   }),
 );
 for (const spec of FUNCTIONS) {

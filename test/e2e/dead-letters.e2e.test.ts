@@ -1,8 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
+import { RULES_REFRESH_MS } from '../../functions/app/active-rules.ts';
+import { backtestCommand } from '../../functions/cli/backtest.ts';
+import { runCommand } from '../../functions/cli/command.ts';
 import { startTestRuntime } from '../support/local.ts';
+import { testIo } from '../unit/cli/fake-api.ts';
 
 /**
  * Issue 15 §1: an accepted event that cannot take effect is parked where the API shows it with
@@ -67,6 +74,11 @@ describe('dead letters, listed and redriven', () => {
     expect(letter?.reason).toMatch(/trade-volume/);
     // Listing took nothing out.
     expect((await listLetters()).map((candidate) => candidate.id)).toContain(letter?.id);
+    // One letter, whole (what `tally dlq show` prints): the body as it arrived and why it failed.
+    const shown = await fetch(`${runtime.url}/dead-letters/${encodeURIComponent(letter?.id ?? '')}`);
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({ id: letter?.id, code: 'rule-failed', body: letter?.body });
+    expect((await fetch(`${runtime.url}/dead-letters/no-such-id?queue=events`)).status).toBe(404);
 
     const redrive = await fetch(`${runtime.url}/dead-letters/${letter?.id}/redrive?queue=events`, {
       method: 'POST',
@@ -112,5 +124,62 @@ describe('dead letters, listed and redriven', () => {
     await runtime.whenIngested();
     expect(await points('dl-w2')).toBe(250);
     expect((await listLetters()).some((letter) => letter.body.includes('liked-once'))).toBe(false);
+  });
+});
+
+describe('a backtest that sees parked facts, then a redrive that records them', () => {
+  // Last in the file: it publishes a rule set, which the tests above do not expect.
+  it('shows what a fixed rule set would award a fact parked by a failing rule; redriven, it is awarded that', async () => {
+    await post({
+      specversion: '1.0',
+      id: 'trade-text-qty',
+      source: 'dl-e2e',
+      type: 'trade',
+      subject: 'dl-w3',
+      time: '2026-11-20T10:00:00Z',
+      data: { qty: '12' },
+    });
+    const parked = (await listLetters()).find((letter) => letter.body.includes('trade-text-qty'));
+    expect(parked).toMatchObject({ code: 'rule-failed' });
+
+    // The fix: a qty sent as text is read as a number. A backtest of it shows the parked trade.
+    const fixed = 'event_type == "trade" && int(data.qty) >= 10, 5 * int(data.qty)\n';
+    const dir = await mkdtemp(path.join(tmpdir(), 'tally-dl-e2e-'));
+    await writeFile(path.join(dir, 'fixed.rules'), fixed);
+    const io = testIo({ cwd: dir });
+    const code = await runCommand(
+      'backtest',
+      backtestCommand,
+      ['fixed.rules', '--wallet', 'dl-w3', '--json', '--url', runtime.url],
+      io,
+    );
+    await rm(dir, { recursive: true, force: true });
+    expect(code, io.stderr()).toBe(0);
+    const report = JSON.parse(io.stdout()) as {
+      parked: { letterId: string; walletId: string; candidatePoints: number }[];
+    };
+    expect(report.parked).toEqual([
+      expect.objectContaining({
+        letterId: parked?.id,
+        walletId: 'dl-w3',
+        eventId: 'trade-text-qty',
+        candidatePoints: 60,
+      }),
+    ]);
+    // Parked, never stored: the wallet has no events yet, and the backtest appended nothing.
+    expect((await fetch(`${runtime.url}/wallets/dl-w3`)).status).toBe(404);
+
+    // Publish the fix, redrive the letter: it is recorded, and earns what the backtest said.
+    const published = await fetch(`${runtime.url}/rules?source=fixed.rules`, { method: 'PUT', body: fixed });
+    expect(published.status, await published.text()).toBe(201);
+    // Ingest picks up a new active version within RULES_REFRESH_MS (the README's "within seconds").
+    await new Promise((resolve) => setTimeout(resolve, RULES_REFRESH_MS + 500));
+    const redrive = await fetch(`${runtime.url}/dead-letters/${parked?.id}/redrive?queue=events`, {
+      method: 'POST',
+    });
+    expect(redrive.status).toBe(200);
+    await runtime.whenIngested();
+    expect(await points('dl-w3')).toBe(60);
+    expect((await listLetters()).some((letter) => letter.body.includes('trade-text-qty'))).toBe(false);
   });
 });

@@ -18,11 +18,10 @@ function position(wallet: WalletFacts, asset: Asset) {
   return { balance, held, available: balance - held };
 }
 
-/** Positions below their floor: `correctedDown` picks those a correction (not trading) took there. */
-function belowFloor(world: World, wallet: WalletFacts, correctedDown: boolean): string[] {
+/** Positions below their floor, whatever took them there: a spend, or a correction taking back what was spent. */
+function belowFloor(world: World, wallet: WalletFacts): string[] {
   const problems: string[] = [];
   for (const asset of ASSETS) {
-    if (world.trading.correctedDown.has(`${wallet.walletId}|${asset}`) !== correctedDown) continue;
     const floor = asset === 'money' ? (world.model.floors.get(wallet.walletId) ?? 0n) : 0n;
     const { balance, held, available } = position(wallet, asset);
     if (available < floor)
@@ -33,17 +32,11 @@ function belowFloor(world: World, wallet: WalletFacts, correctedDown: boolean): 
   return problems;
 }
 
+/** Spends and corrections alike: a correction that would cross the floor is refused (decide.ts). */
 registerInvariant({
   name: 'available-above-floor',
   when: 'step',
-  check: (world, wallet) => belowFloor(world, wallet, false),
-});
-
-/** The same floor, on positions a correction took from: see KNOWN_ISSUES. */
-registerInvariant({
-  name: 'correction-below-floor',
-  when: 'step',
-  check: (world, wallet) => belowFloor(world, wallet, true),
+  check: (world, wallet) => belowFloor(world, wallet),
 });
 
 registerInvariant({

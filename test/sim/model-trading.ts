@@ -35,8 +35,6 @@ export class TradingModel {
   readonly moved = new Map<string, bigint>();
   /** Captures with no receiving wallet: what left the system, per asset. */
   readonly paidOut: Record<Asset, bigint> = { money: 0n, points: 0n };
-  /** `wallet|asset` pairs a correction took from (a known issue may take them below the floor). */
-  readonly correctedDown = new Set<string>();
 
   movedOf(walletId: string, asset: Asset): bigint {
     return this.moved.get(`${walletId}|${asset}`) ?? 0n;

@@ -184,6 +184,17 @@ registerOp<{ max: number }>({
   },
 });
 
+/**
+ * A correction that takes back more than is available (balance less active holds, expired ones
+ * included until something ends them) would end below the floor: the decider refuses it.
+ */
+function takesBelowFloor(world: World, walletId: string, asset: 'money' | 'points', change: bigint): boolean {
+  if (change >= 0n) return false;
+  const balance = asset === 'money' ? world.expectedBalance(walletId) : world.expectedPoints(walletId);
+  const floor = asset === 'money' ? (world.model.floors.get(walletId) ?? 0n) : 0n;
+  return balance - world.trading.heldOf(walletId, asset) + change < floor;
+}
+
 /** What the model says a correction must answer, and how it moves the model when it takes effect. */
 function expectCorrection(
   world: World,
@@ -201,14 +212,14 @@ function expectCorrection(
     const current = deposit.effective;
     const next = request.action === 'void' ? null : (request.amountMinor ?? current);
     if (next === current) return { kind: 'unchanged' };
+    if (takesBelowFloor(world, deposit.walletId, 'money', (next ?? 0n) - current))
+      return { kind: 'rejected', code: 'correction-below-floor' };
     return {
       kind: 'corrected',
       apply() {
         const delta = (next ?? 0n) - current;
         if (delta > 0n) model.mintedMinor += delta;
         else model.burnedMinor -= delta;
-        // Money a correction takes back may be spent already (a known issue: see KNOWN_ISSUES).
-        if (delta < 0n) world.trading.correctedDown.add(`${deposit.walletId}|money`);
         deposit.effective = next;
         if (fact !== undefined && next === null) fact.voided = true;
       },
@@ -218,15 +229,15 @@ function expectCorrection(
     if (fact.voided)
       return request.action === 'void' ? { kind: 'unchanged' } : { kind: 'rejected', code: 'event-voided' };
     if (request.action === 'amend' && request.dataJson === fact.dataJson) return { kind: 'unchanged' };
+    const points = request.action === 'void' ? 0n : pointsOf(fact.type, request.dataJson ?? fact.dataJson);
+    if (takesBelowFloor(world, fact.walletId, 'points', points - fact.points))
+      return { kind: 'rejected', code: 'correction-below-floor' };
     return {
       kind: 'corrected',
       apply() {
-        const points =
-          request.action === 'void' ? 0n : pointsOf(fact.type, request.dataJson ?? fact.dataJson);
         const delta = points - fact.points;
         if (delta > 0n) model.mintedPoints += delta;
         else model.burnedPoints -= delta;
-        if (delta < 0n) world.trading.correctedDown.add(`${fact.walletId}|points`);
         fact.points = points;
         if (request.action === 'void') fact.voided = true;
         else fact.dataJson = request.dataJson ?? fact.dataJson;

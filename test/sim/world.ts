@@ -81,10 +81,7 @@ export interface Violation {
  * (with a count and an example) and not failing the run, unless `strict` (`--strict`). Remove an
  * entry when its fix lands, so the sim guards it from then on.
  */
-export const KNOWN_ISSUES: Record<string, string> = {
-  'correction-below-floor':
-    "issue 11: a correction that voids or lowers a deposit (or a fact's points) already spent or held is not checked against the floor",
-};
+export const KNOWN_ISSUES: Record<string, string> = {};
 
 export interface WorldOptions {
   /** Known issues fail the run too. */

@@ -10,7 +10,7 @@ import {
   MemorySandboxIntentStore,
   sandboxPaths,
 } from './sandbox-store.ts';
-import { StripePaymentProvider } from './stripe.ts';
+import { loadStripeSdk, StripePaymentProvider } from './stripe.ts';
 
 /**
  * Which payment provider a function instance uses, and the prices, from its environment. The stack
@@ -184,6 +184,7 @@ export async function createPaymentProvider(
     if (settings.stripeSecretArn === undefined) throw new Error(`${PAYMENT_ENV.stripeSecretArn} is not set`);
     const secret = parseStripeSecret(await deps.loadSecret(settings.stripeSecretArn));
     return new StripePaymentProvider({
+      sdk: await loadStripeSdk(),
       apiKey: secret.apiKey,
       webhookSecrets: secret.webhookSecrets,
       clock: deps.clock,

@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import * as z from 'zod';
 import type { Clock } from '#ports/clock.ts';
 import {
@@ -35,7 +35,19 @@ export interface StripeProviderOptions {
   toleranceSeconds?: number;
   /** Extra client settings: tests pass `httpClient` (no network); production keeps the defaults. */
   config?: Stripe.StripeConfig;
+  /** The `stripe` package's export (loadStripeSdk): passed in, so nothing imports it statically. */
+  sdk: StripeSdk;
 }
+
+export type StripeSdk = typeof Stripe;
+
+/**
+ * Loads the `stripe` package when a Stripe provider is built, and only then: it is external to
+ * every bundle and shipped beside the payment functions of a stack deployed with
+ * `-c paymentProvider=stripe` (lib/constructs/bundling.ts), so sandbox and local bundles never
+ * carry or parse it.
+ */
+export const loadStripeSdk = async (): Promise<StripeSdk> => (await import('stripe')).default;
 
 /** Stripe's `payment_intent.*` events that say how an intent is going; every other type is ignored. */
 const EVENT_KIND: ReadonlyMap<string, ProviderEventKind> = new Map([
@@ -89,11 +101,17 @@ const eventSchema = z.object({
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = STRIPE_PROVIDER;
   readonly #stripe: Stripe;
+  readonly #sdk: StripeSdk;
   readonly #toleranceSeconds: number;
 
   constructor(private readonly options: StripeProviderOptions) {
+    this.#sdk = options.sdk;
     // The Stripe client retries network errors itself with the same idempotency key.
-    this.#stripe = new Stripe(options.apiKey, { maxNetworkRetries: 2, timeout: 20_000, ...options.config });
+    this.#stripe = new options.sdk(options.apiKey, {
+      maxNetworkRetries: 2,
+      timeout: 20_000,
+      ...options.config,
+    });
     this.#toleranceSeconds = options.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS_DEFAULT;
   }
 
@@ -110,7 +128,7 @@ export class StripePaymentProvider implements PaymentProvider {
         { idempotencyKey: request.idempotencyKey },
       );
     } catch (error) {
-      throw providerError(error);
+      throw providerError(error, this.#sdk);
     }
     return {
       provider: STRIPE_PROVIDER,
@@ -136,15 +154,15 @@ export class StripePaymentProvider implements PaymentProvider {
     } catch (error) {
       // Cancelling twice is not an error for the port: Stripe refuses it, so look before failing.
       if (
-        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        error instanceof this.#sdk.errors.StripeInvalidRequestError &&
         error.code === 'payment_intent_unexpected_state'
       ) {
         const intent = await this.#stripe.paymentIntents.retrieve(paymentIntentId).catch((cause: unknown) => {
-          throw providerError(cause);
+          throw providerError(cause, this.#sdk);
         });
         if (intent.status === 'canceled') return { status: 'canceled' };
       }
-      throw providerError(error);
+      throw providerError(error, this.#sdk);
     }
   }
 
@@ -160,7 +178,7 @@ export class StripePaymentProvider implements PaymentProvider {
       try {
         // The package's own check — signature (constant time) and age — then its parse of the
         // body. `receivedAt` is our clock, so tests and the freshness rule share one notion of now.
-        event = await Stripe.webhooks.constructEventAsync(
+        event = await this.#sdk.webhooks.constructEventAsync(
           rawBody,
           header,
           secret,
@@ -171,7 +189,7 @@ export class StripePaymentProvider implements PaymentProvider {
         break;
       } catch (error) {
         // A signed body that does not parse is not a signature problem: no other secret helps.
-        if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
+        if (!(error instanceof this.#sdk.errors.StripeSignatureVerificationError)) {
           return {
             outcome: 'rejected',
             reason: 'unreadable-payload',
@@ -238,13 +256,13 @@ function customerAction(intent: Stripe.PaymentIntent): CreatedIntent['customerAc
 }
 
 /** Which Stripe failures a retry (same idempotency key) may cure. */
-function providerError(error: unknown): PaymentProviderError {
+function providerError(error: unknown, sdk: StripeSdk): PaymentProviderError {
   if (error instanceof PaymentProviderError) return error;
-  if (error instanceof Stripe.errors.StripeError) {
+  if (error instanceof sdk.errors.StripeError) {
     const retryable =
-      error instanceof Stripe.errors.StripeConnectionError ||
-      error instanceof Stripe.errors.StripeAPIError ||
-      error instanceof Stripe.errors.StripeRateLimitError ||
+      error instanceof sdk.errors.StripeConnectionError ||
+      error instanceof sdk.errors.StripeAPIError ||
+      error instanceof sdk.errors.StripeRateLimitError ||
       (error.statusCode ?? 0) >= 500;
     // Stripe's message is for us (logs); the client gets our own problem text.
     return new PaymentProviderError(retryable ? 'unavailable' : 'rejected', `Stripe: ${error.message}`, {

@@ -2,6 +2,8 @@ import { inEffectAt } from '#domain/bitemporal.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
+import { heldAt } from '#domain/wallet-view-trades.ts';
+import type { Clock } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
@@ -16,15 +18,19 @@ export interface WalletViewDeps {
   config: ThresholdConfig;
   /** Signed checkpoints for /verify (see verify.ts); absent: /verify anchors to the read model only. */
   checkpoints?: VerifyDeps['checkpoints'];
+  /** With a clock, a read now shows holds past their expiry as released (heldAt); without, as recorded. */
+  clock?: Clock;
 }
 
 /**
  * The wallet as it is now: the projected view with any events the projector has not applied yet
- * folded in, so a read reflects every acknowledged write. Undefined for a wallet with no events.
+ * folded in, so a read reflects every acknowledged write, and (with a clock) holds past their
+ * expiry as released. Undefined for a wallet with no events.
  */
 export async function walletNow(deps: WalletViewDeps, walletId: string): Promise<WalletView | undefined> {
   const view = await currentView(deps.stores.events, deps.stores.readModels, walletId, deps.config);
-  return view.eventCount === 0 ? undefined : view;
+  if (view.eventCount === 0) return undefined;
+  return deps.clock === undefined ? view : { ...view, ...heldAt(view, deps.clock.nowMs()) };
 }
 
 /** `asOf`: an effective time (events that happened at or before it) or the wallet's first N events. */

@@ -32,7 +32,7 @@ import {
   findByReference,
   type WalletState,
 } from './state.ts';
-import { decideTrading } from './trading.ts';
+import { available, decideTrading } from './trading.ts';
 
 export type Decision = readonly WalletEvent[] | DomainError;
 
@@ -150,6 +150,7 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
   };
   const amend = command.amend ?? {};
   if (found.type === 'Deposited') {
+    const current = correction?.data.deposit ?? found.data;
     if (command.action === 'amend') {
       if (amend.dataJson !== undefined) {
         return new DomainError(
@@ -157,7 +158,6 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
           'A deposit is amended with amount and/or time, not data.',
         );
       }
-      const current = correction?.data.deposit ?? found.data;
       const amended = {
         amountMinor: amend.amountMinor ?? current.amountMinor,
         occurredAtMs: amend.occurredAtMs ?? current.occurredAtMs,
@@ -166,7 +166,8 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
         return [];
       corrected.data.deposit = amended;
     }
-    return [corrected];
+    const change = (corrected.data.deposit?.amountMinor ?? 0n) - current.amountMinor;
+    return refusedBelowFloor(state, 'money', change, command) ?? [corrected];
   }
 
   const fact = effectiveFact(state, found);
@@ -192,7 +193,39 @@ function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
     'correction',
     command.correctionId,
   );
-  return [corrected, ...adjustments.map((data): WalletEvent => ({ type: 'PointsAdjusted', data }))];
+  const change = adjustments.reduce((sum, adjustment) => sum + adjustment.points, 0n);
+  return (
+    refusedBelowFloor(state, 'points', change, command) ?? [
+      corrected,
+      ...adjustments.map((data): WalletEvent => ({ type: 'PointsAdjusted', data })),
+    ]
+  );
+}
+
+/**
+ * A correction that takes back what was already spent or held is refused, as a spend would be:
+ * `available = balance − held` may not end below the asset's floor (0n for a wallet, −creditLimit
+ * for a card account). Taking it anyway would leave a negative balance nobody agreed to, and the
+ * ledger would have to chase the difference outside itself; refused, the operator sees the
+ * shortfall and first reverses the spend (a transfer back, a release) or corrects by less. Holds
+ * count while active, expired or not: a correction carries no time of its own to lapse them by,
+ * and the sweep or the next spend ends them. Raising a balance is never refused.
+ */
+function refusedBelowFloor(
+  state: WalletState,
+  asset: 'money' | 'points',
+  change: bigint,
+  command: CommandOf<'Correct'>,
+): DomainError | undefined {
+  if (change >= 0n) return undefined;
+  const position = state.balances[asset];
+  const after = available(position) + change;
+  if (after >= position.floor) return undefined;
+  const unit = asset === 'money' ? ' (minor units)' : '';
+  return new DomainError(
+    'correction_below_floor',
+    `Correcting ${command.reference} takes ${-change} ${asset}${unit} from wallet ${command.walletId}, which has ${available(position)} available (balance ${position.balance} − held ${position.held}); it would end ${position.floor - after} below its floor ${position.floor}. Reverse the spend first, or correct by less.`,
+  );
 }
 
 /**

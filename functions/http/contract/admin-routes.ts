@@ -119,6 +119,15 @@ export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     responses: { 200: { description: 'The parked messages', schema: body.deadLetters } },
     problems: ['invalid-queue', 'invalid-limit', 'dead-letter-queue-not-found'],
   },
+  'GET /dead-letters/{id}': {
+    tag: 'operations',
+    operationId: 'getDeadLetterById',
+    summary: 'One parked message, whole: its body, its code and why it failed',
+    description: 'Found among the first 500 parked messages of each queue named (both by default).',
+    query: { queue: queueParam },
+    responses: { 200: { description: 'The parked message', schema: body.deadLetter } },
+    problems: ['invalid-queue', 'dead-letter-queue-not-found', 'dead-letter-not-found'],
+  },
   'POST /dead-letters/{id}/redrive': {
     tag: 'operations',
     operationId: 'postDeadLettersRedriveById',

@@ -99,6 +99,11 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
     status: 422,
     meaning: 'The amendment changes nothing or changes what cannot change.',
   },
+  'correction-below-floor': {
+    status: 409,
+    meaning:
+      'The correction takes back more than is available (balance − held would end below the floor); reverse the spend first.',
+  },
   'rule-failed': { status: 422, meaning: 'A rule failed on the amended fact.' },
   'rule-set-missing': { status: 409, meaning: 'The rule-set version an award names is not stored.' },
   'hold-not-found': { status: 404, meaning: 'No such hold on this wallet.' },

@@ -267,19 +267,19 @@ export const correction = z.looseObject({
   after: z.record(z.string(), z.unknown()),
 });
 
+export const deadLetter = z.strictObject({
+  id: z.string(),
+  queue: z.enum(['events', 'jobs']),
+  code: z.string().nullable(),
+  reason: z.string(),
+  receiveCount: z.number().int(),
+  parkedAt: isoTime.nullable(),
+  attributes: z.record(z.string(), z.unknown()),
+  body: z.string().describe('the message as it arrived'),
+});
+
 export const deadLetters = z.strictObject({
-  letters: z.array(
-    z.strictObject({
-      id: z.string(),
-      queue: z.enum(['events', 'jobs']),
-      code: z.string().nullable(),
-      reason: z.string(),
-      receiveCount: z.number().int(),
-      parkedAt: isoTime.nullable(),
-      attributes: z.record(z.string(), z.unknown()),
-      body: z.string().describe('the message as it arrived'),
-    }),
-  ),
+  letters: z.array(deadLetter),
 });
 
 export const redriven = z.strictObject({

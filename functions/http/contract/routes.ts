@@ -261,6 +261,7 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
       'not-correctable',
       'event-voided',
       'invalid-amendment',
+      'correction-below-floor',
       'rule-failed',
       'rule-set-missing',
     ],

@@ -38,6 +38,7 @@ const VIEW: WalletView = {
   moneyHeldMinor: 0n,
   pointsHeld: 0n,
   tradeCount: 0,
+  activeHolds: [],
   updatedAtMs: 1_700_000_000_000,
   thresholdMinor: 1_000_000n,
   windowMs: 120_000,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../../bench/cold/build.ts';
-import { OPTIONAL_MODULES } from '../../../lib/constructs/bundling.ts';
+import { OPTIONAL_MODULES, PAYMENT_PROVIDER_MODULES } from '../../../lib/constructs/bundling.ts';
 import { FUNCTIONS } from '../../../lib/wiring.ts';
 
 const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-bundles-'));
@@ -50,18 +50,20 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
           !isBuiltin(specifier) &&
           !RUNTIME_SDK_PACKAGES.includes(specifier) &&
           // Loaded lazily on the optional MSK path and shipped beside the publisher (bundling.ts).
-          !(spec.publishesEvents === true && OPTIONAL_MODULES.includes(specifier)),
+          !(spec.publishesEvents === true && OPTIONAL_MODULES.includes(specifier)) &&
+          // Loaded lazily when the provider is Stripe, and shipped beside the payment functions then.
+          !(spec.takesPayments === true && PAYMENT_PROVIDER_MODULES.includes(specifier)),
       ),
     ).toEqual([]);
     // Every bundle builds at once when the file loads; on a loaded machine the first wait is long.
   }, 120_000);
 
-  it('holds no test, bench or CDK code, and no copy of the AWS SDK', async () => {
+  it('holds no test, bench or CDK code, no copy of the AWS SDK, and no payment provider SDK', async () => {
     const { inputs } = await built;
     expect(inputs.length).toBeGreaterThan(0);
     const offenders = inputs.filter(
       (input) =>
-        /^(test|bench)\/|node_modules\/(aws-cdk-lib|constructs|vitest|@aws-sdk|@smithy|fauxqs)\//.test(
+        /^(test|bench)\/|node_modules\/(aws-cdk-lib|constructs|vitest|@aws-sdk|@smithy|fauxqs|stripe)\//.test(
           input,
         ) &&
         // The X-Ray SDK's (Powertools Tracer's) one leaf import, two small files of error codes.

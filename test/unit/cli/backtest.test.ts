@@ -38,6 +38,9 @@ afterEach(async () => {
   api = undefined;
 });
 
+/** The look at the events DLQ every backtest makes after its stored-fact run. */
+const PARKED_LOOK = '/dead-letters?queue=events&limit=500';
+
 const backtest = (argv: string[], io: ReturnType<typeof testIo>) =>
   runCommand('backtest', backtestCommand, argv, io);
 
@@ -115,6 +118,8 @@ function backtestJobApi(): (request: RecordedRequest) => FakeAnswer {
     }
     if (request.method === 'GET' && request.path === '/rules/backtest/bt-9')
       return { status: 200, body: report() };
+    if (request.method === 'GET' && request.path === PARKED_LOOK)
+      return { status: 200, body: { letters: [] } };
     return { status: 404, body: { title: 'Not found', status: 404, detail: request.path } };
   };
 }
@@ -154,6 +159,13 @@ describe('tally backtest for named wallets', () => {
           from: '2026-11-01T00:00:00.000Z',
           to: '2026-12-01T00:00:00.000Z',
         },
+      },
+      {
+        method: 'GET',
+        path: PARKED_LOOK,
+        authorization: 'Bearer s3cret',
+        contentType: undefined,
+        body: undefined,
       },
     ]);
     const lines = io.stdout().split('\n');
@@ -208,6 +220,7 @@ describe('tally backtest for named wallets', () => {
     expect(api.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       'GET /rules/versions/3',
       'POST /rules/backtest',
+      `GET ${PARKED_LOOK}`,
     ]);
     expect(api.requests[1]?.body).toEqual({
       ruleSetVersion: 3,
@@ -215,7 +228,11 @@ describe('tally backtest for named wallets', () => {
       apply: true,
       walletIds: ['walletID001'],
     });
-    expect(api.requests.map((request) => request.authorization)).toEqual(['Bearer t0k', 'Bearer t0k']);
+    expect(api.requests.map((request) => request.authorization)).toEqual([
+      'Bearer t0k',
+      'Bearer t0k',
+      'Bearer t0k',
+    ]);
     const lines = io.stdout().split('\n');
     expect(lines[0]).toBe(
       'Backtest of candidate.rules (version 3) over all stored facts: adjustments appended.',
@@ -268,6 +285,7 @@ describe('tally backtest for every wallet (a job)', () => {
       'GET /rules/backtest/bt-9',
       'GET /rules/backtest/bt-9',
       'GET /rules/backtest/bt-9',
+      `GET ${PARKED_LOOK}`,
     ]);
     expect(api.requests[0]?.body).toEqual({ rules: CANDIDATE });
     expect(io.sleeps).toEqual([POLL_INTERVAL_MS, POLL_INTERVAL_MS, POLL_INTERVAL_MS]);

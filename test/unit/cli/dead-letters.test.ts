@@ -41,6 +41,21 @@ describe('tally dlq', () => {
     expect(io.stdout()).toContain('No dead letters');
   });
 
+  it('shows one letter whole, its reason and its body, through GET /dead-letters/{id}', async () => {
+    api = await startFakeApi(() => ({ status: 200, body: letter }));
+    const io = testIo();
+    expect(await deadLetters(['show', 'm-1', '--queue', 'events', '--url', api.url], io)).toBe(0);
+    expect(api.requests.map((request) => [request.method, request.path])).toEqual([
+      ['GET', '/dead-letters/m-1?queue=events'],
+    ]);
+    expect(io.stdout()).toMatch(/code:\s+rule-failed/);
+    expect(io.stdout()).toMatch(/reason:\s+rule trade-volume \(line 9/);
+    // The body whole, pretty: not the list's excerpt.
+    expect(io.stdout()).toContain('"subject": "w1"');
+    expect(await deadLetters(['show', '--url', api.url], testIo())).toBe(2);
+    expect(api.requests).toHaveLength(1);
+  });
+
   it('redrives one by id, or all with --all, and refuses a redrive with neither', async () => {
     api = await startFakeApi(() => ({ status: 200, body: { redriven: [{ queue: 'events', id: 'm-1' }] } }));
     const io = testIo();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
+import { heldAt } from '#domain/wallet-view-trades.ts';
 
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
 
@@ -59,6 +60,26 @@ describe('the wallet view folds holds and transfers', () => {
       tradeCount: 5,
       depositCount: 1,
     });
+  });
+
+  it('keeps the holds still active, and releases those past their expiry at read time (heldAt)', () => {
+    const view = rebuildView('w1', history, CONFIG);
+    expect(view.activeHolds).toEqual([{ holdId: 'h1', asset: 'points', amount: 50n, expiresAtMs: 9 }]);
+    expect(heldAt(view, 8)).toEqual({ moneyHeldMinor: 0n, pointsHeld: 50n });
+    expect(heldAt(view, 9)).toEqual({ moneyHeldMinor: 0n, pointsHeld: 0n });
+    const released = rebuildView(
+      'w1',
+      [
+        ...history,
+        ...log(...history.filter((event) => event.lane === 0), {
+          type: 'HoldReleased',
+          data: { holdId: 'h1', asset: 'points', amount: 50n, reason: 'expired', occurredAtMs: 9 },
+        }).slice(-1),
+      ],
+      CONFIG,
+    );
+    expect(released.activeHolds).toEqual([]);
+    expect(heldAt(released, 9)).toEqual(heldAt(view, 9));
   });
 
   it('gives the same view whatever order the lanes come in', () => {

@@ -41,6 +41,8 @@ const viewItemSchema = z.object({
   moneyHeldMinor: bigintAttr.optional(),
   pointsHeld: bigintAttr.optional(),
   tradeCount: numberAttr.optional(),
+  /** [holdId, asset, amount, expiresAtMs] per active hold; absent when none (or stored before it existed). */
+  holds: z.array(z.tuple([z.string(), z.enum(['money', 'points']), bigintAttr, numberAttr])).optional(),
   updatedAtMs: numberAttr,
   thresholdMinor: bigintAttr,
   windowMs: numberAttr,
@@ -89,6 +91,11 @@ export function toViewItem(view: WalletView): Record<string, unknown> {
           moneyHeldMinor: view.moneyHeldMinor,
           pointsHeld: view.pointsHeld,
           tradeCount: view.tradeCount,
+        }),
+    ...(view.activeHolds.length === 0
+      ? {}
+      : {
+          holds: view.activeHolds.map((hold) => [hold.holdId, hold.asset, hold.amount, hold.expiresAtMs]),
         }),
     updatedAtMs: view.updatedAtMs,
     thresholdMinor: view.thresholdMinor,
@@ -152,6 +159,12 @@ export function fromViewItem(item: unknown): WalletView {
     moneyHeldMinor: parsed.moneyHeldMinor ?? 0n,
     pointsHeld: parsed.pointsHeld ?? 0n,
     tradeCount: parsed.tradeCount ?? 0,
+    activeHolds: (parsed.holds ?? []).map(([holdId, asset, amount, expiresAtMs]) => ({
+      holdId,
+      asset,
+      amount,
+      expiresAtMs,
+    })),
     updatedAtMs: parsed.updatedAtMs,
     thresholdMinor: parsed.thresholdMinor,
     windowMs: parsed.windowMs,

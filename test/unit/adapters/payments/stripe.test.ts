@@ -39,6 +39,7 @@ function fakeStripe(answers: Answer[]) {
     });
   }) as typeof fetch;
   const provider = new StripePaymentProvider({
+    sdk: Stripe,
     apiKey: 'sk_test_fake',
     webhookSecrets: [WEBHOOK_SECRET],
     clock: { nowMs: () => NOW_MS },
@@ -230,6 +231,7 @@ describe('Stripe adapter: webhooks', () => {
 
   it('accepts a rotated secret', async () => {
     const rotating = new StripePaymentProvider({
+      sdk: Stripe,
       apiKey: 'sk_test_fake',
       webhookSecrets: ['whsec_new_secret_000000', WEBHOOK_SECRET],
       clock: { nowMs: () => NOW_MS },
