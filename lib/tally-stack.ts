@@ -19,7 +19,12 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import { DeadLetterAlarms } from './constructs/alarms.ts';
 import { type RouteAuthorization, TallyApi } from './constructs/api.ts';
-import { type ApiAuth, apiAuthFromContext, validateApiAuth } from './constructs/api-auth.ts';
+import {
+  type ApiAuth,
+  apiAuthFromContext,
+  routeAuthorization,
+  validateApiAuth,
+} from './constructs/api-auth.ts';
 import { CheckpointKey } from './constructs/checkpoint-key.ts';
 import { CognitoIssuer } from './constructs/cognito-issuer.ts';
 import { type ConsoleSite, consoleSiteFromContext } from './constructs/console-site.ts';
@@ -374,31 +379,4 @@ function requireQueues<Q>(
   if (owner.queues !== undefined) return owner.queues;
   const trigger = flag === 'sendsToJobsQueue' ? 'jobs-queue' : 'events-queue';
   throw new Error(`${spec.name} has ${flag}, but no wiring function has a ${trigger} trigger`);
-}
-
-/** Cognito is a JWT issuer like any other once created: its provider URL, client id and `tally/`. */
-function routeAuthorization(auth: ApiAuth, cognito: CognitoIssuer | undefined): RouteAuthorization {
-  switch (auth.kind) {
-    case 'iam':
-      return { kind: 'iam' };
-    case 'jwt':
-      return {
-        kind: 'jwt',
-        issuer: auth.issuer,
-        audience: auth.audience,
-        scopePrefix: auth.scopePrefix ?? '',
-      };
-    case 'cognito':
-      if (cognito === undefined) throw new Error('cognito authorization without the Cognito issuer');
-      return {
-        kind: 'jwt',
-        issuer: cognito.issuer,
-        audience: [cognito.serviceClient.userPoolClientId],
-        scopePrefix: cognito.scopePrefix,
-      };
-    default: {
-      const unknownAuth: never = auth;
-      throw new Error(`unknown auth ${JSON.stringify(unknownAuth)}`);
-    }
-  }
 }

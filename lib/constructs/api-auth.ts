@@ -1,5 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { RouteAuthorization } from './api.ts';
+import type { CognitoIssuer } from './cognito-issuer.ts';
 
 /**
  * How API Gateway authorizes the non-public routes. There is no "off": an API without an authorizer
@@ -81,4 +83,31 @@ export function validateApiAuth(auth: ApiAuth): ApiAuth {
   }
   if (url.protocol !== 'https:') throw new Error(`jwtIssuer must be an https URL, got ${auth.issuer}`);
   return auth;
+}
+
+/** Cognito is a JWT issuer like any other once created: its provider URL, client id and `tally/`. */
+export function routeAuthorization(auth: ApiAuth, cognito: CognitoIssuer | undefined): RouteAuthorization {
+  switch (auth.kind) {
+    case 'iam':
+      return { kind: 'iam' };
+    case 'jwt':
+      return {
+        kind: 'jwt',
+        issuer: auth.issuer,
+        audience: auth.audience,
+        scopePrefix: auth.scopePrefix ?? '',
+      };
+    case 'cognito':
+      if (cognito === undefined) throw new Error('cognito authorization without the Cognito issuer');
+      return {
+        kind: 'jwt',
+        issuer: cognito.issuer,
+        audience: [cognito.serviceClient.userPoolClientId],
+        scopePrefix: cognito.scopePrefix,
+      };
+    default: {
+      const unknownAuth: never = auth;
+      throw new Error(`unknown auth ${JSON.stringify(unknownAuth)}`);
+    }
+  }
 }
