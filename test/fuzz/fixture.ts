@@ -48,6 +48,9 @@ export async function fuzzEnvironment(endpoint: string): Promise<FuzzEnvironment
     // Only errors are logged, and the suite reads them to name the cause of a 5xx.
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_SERVICE_NAME: 'tally-fuzz',
+    // Each command in its own transaction, so each write is charged to the request that made it
+    // (group commit sends one request's transaction with other requests' parts in it).
+    TALLY_GROUP_COMMIT: 'off',
   });
   return {
     tableName,
