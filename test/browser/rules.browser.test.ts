@@ -68,6 +68,8 @@ describe('the Rules and Jobs pages', () => {
     // Publish through the confirmation, which shows the diff against the active text.
     await page.getByRole('button', { name: 'Publish…' }).click();
     const dialog = page.getByRole('dialog');
+    // count() does not wait: let the dialog draw its diff first (a loaded CI run counted 0).
+    await dialog.locator('tr.added').first().waitFor({ timeout: POLL.timeout });
     expect(await dialog.locator('tr.added').count()).toBe(1);
     expect(await dialog.locator('tr.added').textContent()).toContain('data.qty * 10');
     expect(await dialog.locator('tr.removed').count()).toBeGreaterThan(0);
