@@ -2,6 +2,7 @@ import '../ops.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'wouter-preact';
 import { api, call, errorText, useLoad } from '../../api.ts';
+import { FindForm } from '../../find-form.tsx';
 import { formatMoney, formatTime } from '../../format.ts';
 import type { PageProps } from '../../routes.ts';
 import { useVirtualRows } from '../../virtual.ts';
@@ -28,7 +29,6 @@ interface StatementLine {
   };
 }
 
-const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const ROW_HEIGHT = 44;
 /** Lines per read: the API's largest page. */
 const PAGE = 200;
@@ -37,37 +37,18 @@ const PAGE = 200;
 export function CardsPage({ params }: PageProps) {
   const accountId = params.accountId;
   const [, navigate] = useLocation();
-  const [typed, setTyped] = useState(accountId ?? '');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const open = (event: Event) => {
-    event.preventDefault();
-    const id = typed.trim();
-    if (!ACCOUNT_ID.test(id)) {
-      setProblem('An account id is 1–128 characters A-Z a-z 0-9 . _ : @ -, starting with a letter or digit.');
-      return;
-    }
-    setProblem(undefined);
-    navigate(`/cards/${encodeURIComponent(id)}`);
-  };
   return (
     <section aria-labelledby="cards-title">
       <h1 id="cards-title">Cards</h1>
-      <form class="find" aria-label="Find an account" onSubmit={open}>
-        <label for="account-id">Account id</label>
-        <input
-          id="account-id"
-          value={typed}
-          onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-          autocomplete="off"
-          required
-        />
-        <button type="submit">Open</button>
-      </form>
-      {problem !== undefined && (
-        <p class="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FindForm
+        name="Find an account"
+        inputId="account-id"
+        label="Account id"
+        button="Open"
+        initial={accountId}
+        idOf="account"
+        onFind={(id) => navigate(`/cards/${encodeURIComponent(id)}`)}
+      />
       {accountId !== undefined && <AccountView key={accountId} accountId={accountId} />}
       <DecisionsFeed />
     </section>

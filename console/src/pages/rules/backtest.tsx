@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, call, errorText } from '../../api.ts';
+import { API_ID } from '../../find-form.tsx';
 import { inputToIso } from '../../format.ts';
 import { type BacktestLine, JobCard, WalletDiffTable } from '../jobs/job-card.tsx';
 import { rememberJob } from '../jobs/job-store.ts';
@@ -10,8 +11,6 @@ interface BacktestReport {
   unknownWallets: string[];
   totals: Record<string, number>;
 }
-
-const WALLET_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 /**
  * Backtest the editor's text or a published version against the stored facts: named wallets are
@@ -30,7 +29,7 @@ export function Backtest({ draft, draftOk, active }: { draft: string; draftOk: b
 
   const run = async (apply: boolean) => {
     const walletIds = wallets.split(/[\s,]+/).filter((id) => id !== '');
-    const bad = walletIds.find((id) => !WALLET_ID.test(id));
+    const bad = walletIds.find((id) => !API_ID.test(id));
     if (bad !== undefined) {
       setProblem(`"${bad}" is not a wallet id.`);
       return;

@@ -2,6 +2,7 @@ import '../ops.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'wouter-preact';
 import { api, call, errorText } from '../../api.ts';
+import { FindForm } from '../../find-form.tsx';
 import { formatMoney, formatPoints, formatTime } from '../../format.ts';
 import type { PageProps } from '../../routes.ts';
 import { useVirtualRows } from '../../virtual.ts';
@@ -29,7 +30,6 @@ const TRADING_KINDS = new Set([
   'purchase',
   'payment',
 ]);
-const WALLET_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const ROW_HEIGHT = 40;
 const PAGE = '200';
 
@@ -37,40 +37,21 @@ const PAGE = '200';
 export function TradingPage({ params }: PageProps) {
   const walletId = params.walletId;
   const [, navigate] = useLocation();
-  const [typed, setTyped] = useState(walletId ?? '');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const open = (event: Event) => {
-    event.preventDefault();
-    const id = typed.trim();
-    if (!WALLET_ID.test(id)) {
-      setProblem('A wallet id is 1–128 characters A-Z a-z 0-9 . _ : @ -, starting with a letter or digit.');
-      return;
-    }
-    setProblem(undefined);
-    navigate(`/trading/${encodeURIComponent(id)}`);
-  };
   return (
     <section aria-labelledby="trading-title">
       <h1 id="trading-title">Trading</h1>
       <OfferBook />
       <section class="panel" aria-labelledby="movements-title">
         <h2 id="movements-title">A wallet's transfers, holds and trades</h2>
-        <form class="find" aria-label="Find a wallet's trading" onSubmit={open}>
-          <label for="trading-wallet">Wallet id</label>
-          <input
-            id="trading-wallet"
-            value={typed}
-            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-            autocomplete="off"
-            required
-          />
-          <button type="submit">Show</button>
-        </form>
-        {problem !== undefined && (
-          <p class="error" role="alert">
-            {problem}
-          </p>
-        )}
+        <FindForm
+          name="Find a wallet's trading"
+          inputId="trading-wallet"
+          label="Wallet id"
+          button="Show"
+          initial={walletId}
+          idOf="wallet"
+          onFind={(id) => navigate(`/trading/${encodeURIComponent(id)}`)}
+        />
         {walletId !== undefined && <Movements key={walletId} walletId={walletId} />}
         {walletId !== undefined && <WalletPayments key={`payments-${walletId}`} walletId={walletId} />}
       </section>
@@ -167,21 +148,19 @@ function Movements({ walletId }: { walletId: string }) {
 
 /** An order and its payment state (`GET /orders/{order_id}`); the order id is its payment's id. */
 function OrderLookup() {
-  const [orderId, setOrderId] = useState('');
   const [order, setOrder] = useState<Record<string, unknown> | undefined>(undefined);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const find = async (event: Event) => {
-    event.preventDefault();
-    setProblem(undefined);
+  const find = async (orderId: string) => {
     setOrder(undefined);
     try {
       setOrder(
-        (await call(
-          api().GET('/orders/{order_id}', { params: { path: { order_id: orderId.trim() } } }),
-        )) as Record<string, unknown>,
+        (await call(api().GET('/orders/{order_id}', { params: { path: { order_id: orderId } } }))) as Record<
+          string,
+          unknown
+        >,
       );
+      return undefined;
     } catch (error) {
-      setProblem(errorText(error));
+      return errorText(error);
     }
   };
   const fields = [
@@ -198,22 +177,7 @@ function OrderLookup() {
   return (
     <section class="panel" aria-labelledby="order-title">
       <h2 id="order-title">An order and its payment</h2>
-      <form class="find" aria-label="Find an order" onSubmit={find}>
-        <label for="order-id">Order id</label>
-        <input
-          id="order-id"
-          value={orderId}
-          onInput={(e) => setOrderId((e.target as HTMLInputElement).value)}
-          autocomplete="off"
-          required
-        />
-        <button type="submit">Find</button>
-      </form>
-      {problem !== undefined && (
-        <p class="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FindForm name="Find an order" inputId="order-id" label="Order id" button="Find" onFind={find} />
       {order !== undefined && (
         <dl class="order">
           {fields
