@@ -22,7 +22,13 @@ import { legacyReplay } from './idempotency.ts';
 import { type Position, placementOf } from './placement.ts';
 import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
-import { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
+import {
+  type CommandHandlerDeps,
+  outOfAttempts,
+  refusal,
+  type WalletWrite,
+  type WriteOutcome,
+} from './write-outcome.ts';
 
 export {
   defaultRetryPolicy,
@@ -111,15 +117,5 @@ export async function handleAlone<C extends WalletCommand>(
       placement.remember(position.at);
     }
   }
-  if (write.idempotency) {
-    // Out of attempts: perhaps our own twin (the same key) won.
-    const record = await deps.store.findIdempotency(write.idempotency.key);
-    if (record !== undefined) {
-      return record.payloadHash === write.idempotency.payloadHash
-        ? { kind: 'replayed', response: record.response }
-        : { kind: 'key-reused' };
-    }
-  }
-  if (lastConflict === undefined) throw new Error('handleCommand: out of attempts without a conflict');
-  return { kind: 'contended', conflicts, lastConflict };
+  return outOfAttempts(deps.store, write.idempotency, conflicts, lastConflict, 'handleCommand');
 }

@@ -30,7 +30,7 @@ import { GROUP_ITEMS_MAX, indexItemOf, isGroupEnabled } from './group-commit.ts'
 import { defaultRetryPolicy, type RetryPolicy } from './placement.ts';
 import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
-import { refusal, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
+import { outOfAttempts, refusal, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
 
 type Deps = { store: EventStore; retry?: RetryPolicy; groupCommit?: boolean };
 type AnyWrite = TwoWalletWrite<WalletCommand>;
@@ -215,17 +215,8 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
   await settle(
     pending.map((entry) => [
       entry,
-      async (): Promise<TwoWalletOutcome> => {
-        const idempotency = entry.write.idempotency;
-        const record = idempotency && (await deps.store.findIdempotency(idempotency.key));
-        if (record && idempotency) {
-          return record.payloadHash === idempotency.payloadHash
-            ? { kind: 'replayed', response: record.response }
-            : { kind: 'key-reused' };
-        }
-        if (lastConflict === undefined) throw new Error('group commit: out of attempts without a conflict');
-        return { kind: 'contended', conflicts, lastConflict };
-      },
+      (): Promise<TwoWalletOutcome> =>
+        outOfAttempts(deps.store, entry.write.idempotency, conflicts, lastConflict, 'group commit'),
     ]),
   );
 }

@@ -39,7 +39,13 @@ import type { IndexChange } from '#ports/trading-index.ts';
 import { placementOf } from './placement.ts';
 import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
-import { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
+import {
+  type CommandHandlerDeps,
+  outOfAttempts,
+  refusal,
+  type WalletWrite,
+  type WriteOutcome,
+} from './write-outcome.ts';
 
 /** DynamoDB's item limit for one transaction: events, index items, keys and a lane registration. */
 export const GROUP_ITEMS_MAX = 100;
@@ -247,17 +253,8 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
   await settle(
     pending.map((entry) => [
       entry,
-      async (): Promise<AnyOutcome> => {
-        const idempotency = entry.write.idempotency;
-        const record = idempotency && (await deps.store.findIdempotency(idempotency.key));
-        if (record && idempotency) {
-          return record.payloadHash === idempotency.payloadHash
-            ? { kind: 'replayed', response: record.response }
-            : { kind: 'key-reused' };
-        }
-        if (lastConflict === undefined) throw new Error('group commit: out of attempts without a conflict');
-        return { kind: 'contended', conflicts, lastConflict };
-      },
+      (): Promise<AnyOutcome> =>
+        outOfAttempts(deps.store, entry.write.idempotency, conflicts, lastConflict, 'group commit'),
     ]),
   );
 }

@@ -23,10 +23,10 @@ import type { IndexChange } from '#ports/trading-index.ts';
 import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler.ts';
 import { decideInTurn, exactState } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
-import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import { priorUse } from './idempotency.ts';
 import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
-import type { TwoWalletOutcome, TwoWalletWrite } from './write-outcome.ts';
+import { outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
 
 export type { TwoWalletOutcome, TwoWalletWrite, WalletPart } from './write-outcome.ts';
 
@@ -61,7 +61,7 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   }
   // A key used before answers as it did, before anything is decided: the funds the original
   // request spent are gone, so deciding again would refuse what already succeeded.
-  const used = write.idempotency && (await replayOf(deps.store, write.idempotency));
+  const used = write.idempotency && (await priorUse(deps.store, write.idempotency));
   if (used) return used;
   if (twoGroupOn(deps)) return commitTwoInGroup(deps, write, handleTwoAlone);
   return handleTwoAlone(deps, write);
@@ -134,17 +134,5 @@ export async function handleTwoAlone<C extends WalletCommand>(
       await retry.sleep(retry.random() * ceilingMs);
     }
   }
-  // Out of attempts: perhaps our own twin (the same key) won.
-  const twin = write.idempotency && (await replayOf(deps.store, write.idempotency));
-  if (twin) return twin;
-  if (lastConflict === undefined)
-    throw new Error('handleTwoWalletCommand: out of attempts without a conflict');
-  return { kind: 'contended', conflicts, lastConflict };
-}
-
-async function replayOf(
-  store: EventStore,
-  idempotency: IdempotencyInput,
-): Promise<TwoWalletOutcome | undefined> {
-  return priorUse(store, idempotency);
+  return outOfAttempts(deps.store, write.idempotency, conflicts, lastConflict, 'handleTwoWalletCommand');
 }

@@ -73,6 +73,25 @@ export async function refusal(
   return prior ?? { kind: 'rejected', error };
 }
 
+/**
+ * Out of attempts, every write path answers alike: a keyed caller whose own twin (the same key)
+ * won hears that (replayed, or key-reused); else it is contended, with the last conflict.
+ */
+export async function outOfAttempts(
+  store: Pick<EventStore, 'findIdempotency'>,
+  idempotency: IdempotencyInput | undefined,
+  conflicts: number,
+  lastConflict: VersionConflictError | undefined,
+  who: string,
+): Promise<
+  NonNullable<PriorUse> | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError }
+> {
+  const prior = idempotency && (await priorUse(store, idempotency));
+  if (prior) return prior;
+  if (lastConflict === undefined) throw new Error(`${who}: out of attempts without a conflict`);
+  return { kind: 'contended', conflicts, lastConflict };
+}
+
 /** A two-wallet command (two-wallet-command.ts): a transfer, an offer accepted. */
 export interface TwoWalletWrite<C extends WalletCommand> {
   /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
