@@ -1,4 +1,3 @@
-import { publishRuleSet } from '#app/publish-rules.ts';
 import { decisionRulesDeps } from '#composition/cards.ts';
 import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX } from '#composition/lambda.ts';
 import {
@@ -7,9 +6,7 @@ import {
   publishableDecisionRules,
 } from '#http/decision-rules-http.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
-import { jsonResult } from '#http/problem.ts';
-import { problem } from '#http/problems.ts';
-import { publisherOf } from '#http/rules-publisher.ts';
+import { publishAnswer } from '#http/rules-publisher.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
 
@@ -34,21 +31,12 @@ export const makeDecisionRulesHandler = (deps: () => DecisionRulesDeps, token = 
     deps,
     run: async (request, { ruleSets, clock }) => {
       if (!isPut(request)) return getDecisionRules(request, ruleSets, hash);
-      const { text, source } = publishableDecisionRules(request);
-      const outcome = await publishRuleSet(
+      return publishAnswer(
         { ruleSets, clock, hash },
-        text,
-        source,
-        publisherOf(request.event),
+        publishableDecisionRules(request),
+        request.event,
+        (ruleSet) => decisionRuleSetJson(ruleSet, hash),
       );
-      if (outcome.kind === 'conflict') {
-        throw problem(
-          'publish-conflict',
-          'Other publishes kept winning the race for the next version; retry.',
-        );
-      }
-      const status = outcome.kind === 'published' ? 201 : 200;
-      return jsonResult(status, JSON.stringify(decisionRuleSetJson(outcome.ruleSet, hash)));
     },
   });
 

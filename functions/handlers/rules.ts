@@ -1,12 +1,9 @@
-import { publishRuleSet } from '#app/publish-rules.ts';
 import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX, rulesDeps } from '#composition/lambda.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
-import { jsonResult } from '#http/problem.ts';
-import { problem } from '#http/problems.ts';
 import { parseWith } from '#http/request.ts';
 import { checkRules, ruleCheckBody } from '#http/rules-check.ts';
 import { ruleSetJson } from '#http/rules-json.ts';
-import { publisherOf } from '#http/rules-publisher.ts';
+import { publishAnswer } from '#http/rules-publisher.ts';
 import { getRules, publishable } from '#http/rules-read.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
@@ -40,21 +37,9 @@ export const makeRulesHandler = (deps: () => RulesDeps, token = adminToken) =>
         );
       }
       if (!isPut(request)) return getRules(request, ruleSets, hash);
-      const { text, source } = publishable(request, hash);
-      const outcome = await publishRuleSet(
-        { ruleSets, clock, hash },
-        text,
-        source,
-        publisherOf(request.event),
+      return publishAnswer({ ruleSets, clock, hash }, publishable(request, hash), request.event, (ruleSet) =>
+        ruleSetJson(ruleSet, hash),
       );
-      if (outcome.kind === 'conflict') {
-        throw problem(
-          'publish-conflict',
-          'Other publishes kept winning the race for the next version; retry.',
-        );
-      }
-      const status = outcome.kind === 'published' ? 201 : 200;
-      return jsonResult(status, JSON.stringify(ruleSetJson(outcome.ruleSet, hash)));
     },
   });
 

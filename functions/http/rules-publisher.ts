@@ -1,4 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type PublishDeps, publishRuleSet } from '#app/publish-rules.ts';
+import type { StoredRuleSet } from '#ports/rule-sets.ts';
+import { type HttpResult, jsonResult } from './problem.ts';
+import { problem } from './problems.ts';
 
 const NAME_MAX = 200;
 
@@ -20,4 +24,22 @@ export function publisherOf(event: APIGatewayProxyEventV2): string {
   const caller = textOf(iam?.userArn) ?? textOf(iam?.callerId);
   if (caller !== undefined) return `iam:${caller}`;
   return 'local';
+}
+
+/**
+ * The answer to a PUT of a rule set (the points rules, the card decision rules): its text as the
+ * next version, by the caller the request names; 201 when new, 200 when it is the active text
+ * already, 409 `publish-conflict` when other publishes kept winning the race.
+ */
+export async function publishAnswer(
+  deps: PublishDeps,
+  { text, source }: { text: string; source: string },
+  event: APIGatewayProxyEventV2,
+  toJson: (ruleSet: StoredRuleSet) => unknown,
+): Promise<HttpResult> {
+  const outcome = await publishRuleSet(deps, text, source, publisherOf(event));
+  if (outcome.kind === 'conflict') {
+    throw problem('publish-conflict', 'Other publishes kept winning the race for the next version; retry.');
+  }
+  return jsonResult(outcome.kind === 'published' ? 201 : 200, JSON.stringify(toJson(outcome.ruleSet)));
 }
