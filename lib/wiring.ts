@@ -390,4 +390,9 @@ export const ENV = {
   checkpointMode: 'TALLY_CHECKPOINT_MODE',
   /** Local runtime only: the data dir, where the sandbox provider keeps intents `tally pay` settles. */
   dataDir: 'TALLY_DATA_DIR',
+  /**
+   * `off`: each command commits alone (app/group-commit.ts). Tests that charge every write to the
+   * request that sent it set it; a shared transaction is sent by one request for several.
+   */
+  groupCommit: 'TALLY_GROUP_COMMIT',
 } as const;

@@ -13,7 +13,13 @@ import { enableGroupCommit } from '#app/group-commit.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { JobQueue } from '#ports/jobs.ts';
-import { dynamodbEndpointFromEnv, queueUrlFromEnv, sqsEndpointFromEnv, tableNameFromEnv } from './config.ts';
+import {
+  dynamodbEndpointFromEnv,
+  groupCommitFromEnv,
+  queueUrlFromEnv,
+  sqsEndpointFromEnv,
+  tableNameFromEnv,
+} from './config.ts';
 
 /**
  * The real adapters of a function instance, built from the configuration config.ts reads. Each is
@@ -43,9 +49,7 @@ export function storesFromEnv(): Stores {
     const created = createStores(documentClientFromEnv(), tableNameFromEnv());
     stores = { ...created, events: tracedEventStore(created.events) };
     // Concurrent commands on one wallet in this process share a transaction (app/group-commit.ts).
-    // TALLY_GROUP_COMMIT=off commits each alone: the fuzz suite charges every write to the request
-    // that sent it, and a shared transaction is sent by one request for several.
-    if (process.env.TALLY_GROUP_COMMIT !== 'off') enableGroupCommit(stores.events);
+    if (groupCommitFromEnv()) enableGroupCommit(stores.events);
   }
   return stores;
 }

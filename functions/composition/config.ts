@@ -21,6 +21,10 @@ export interface LambdaConfig {
 export const snapshotEveryFromEnv = (env: NodeJS.ProcessEnv = process.env): number =>
   parseSnapshotEvery(env[ENV.snapshotEvery], ENV.snapshotEvery);
 
+/** TALLY_GROUP_COMMIT: on unless `off`. */
+export const groupCommitFromEnv = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  env[ENV.groupCommit] !== 'off';
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
   return {
     adminToken: env[ENV.adminToken],

@@ -50,7 +50,7 @@ export async function fuzzEnvironment(endpoint: string): Promise<FuzzEnvironment
     POWERTOOLS_SERVICE_NAME: 'tally-fuzz',
     // Each command in its own transaction, so each write is charged to the request that made it
     // (group commit sends one request's transaction with other requests' parts in it).
-    TALLY_GROUP_COMMIT: 'off',
+    [ENV.groupCommit]: 'off',
   });
   return {
     tableName,
