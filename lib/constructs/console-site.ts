@@ -68,7 +68,8 @@ export class ConsoleSite extends Construct {
       reason: 'The bucket holds only the console’s public build output; CloudFront is its only reader.',
     });
 
-    // `/` goes to the app; a path under /console/ without a file extension is a page of the app.
+    // `/` goes to the app; a path under /console/ that is not a built asset (assets/), the page or
+    // config.json is a page of the app (ids may hold dots: /console/wallets/a.b).
     const route = new cloudfront.Function(this, 'SpaRoutes', {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       comment: 'Tally console: / to /console/, app routes to index.html',
@@ -80,7 +81,8 @@ export class ConsoleSite extends Construct {
           "  if (uri === '/' || uri === '/console') {",
           "    return { statusCode: 302, statusDescription: 'Found', headers: { location: { value: '/console/' } } };",
           '  }',
-          "  if (uri.startsWith('/console/') && uri.split('/').pop().indexOf('.') === -1) {",
+          "  if (uri.startsWith('/console/') && !uri.startsWith('/console/assets/') &&",
+          "      uri !== '/console/index.html' && uri !== '/console/config.json') {",
           "    request.uri = '/console/index.html';",
           '  }',
           '  return request;',

@@ -102,6 +102,8 @@ describe('the operator console in AWS (-c console=true)', () => {
     });
     const fn = Object.values(template.findResources('AWS::CloudFront::Function'))[0];
     expect(fn?.Properties.FunctionCode).toContain("request.uri = '/console/index.html'");
+    // Built assets keep their 404; any other path is a page, ids with dots included.
+    expect(fn?.Properties.FunctionCode).toContain("!uri.startsWith('/console/assets/')");
   });
 
   it('leaves no unacknowledged cdk-nag error', () => {

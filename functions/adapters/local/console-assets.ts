@@ -41,8 +41,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The sources whose change makes console/dist stale. */
-const SOURCE_ENTRIES = ['src', 'index.html', 'vite.config.ts', 'package.json'];
+/**
+ * The sources whose change makes console/dist stale, relative to console/: its own files, the
+ * typed client it bundles (functions/client), and the lock that pins preact and vite.
+ */
+const SOURCE_ENTRIES = ['src', 'index.html', 'vite.config.ts', '../functions/client', '../package-lock.json'];
 
 async function newestMtimeMs(target: string): Promise<number> {
   const info = await stat(target).catch(() => undefined);
@@ -144,8 +147,9 @@ export function consoleSite(distDir: string, config: ConsoleConfig): StaticSite 
       }
       const file = relative === undefined ? undefined : await fileIn(root, relative);
       if (file !== undefined) return sendFile(response, method, file, relative ?? '');
-      // No such file: a route of the single-page app (no extension) gets the app; a missing asset 404s.
-      if (relative !== undefined && path.extname(relative) === '') {
+      // No such file: a route of the single-page app gets the app (ids may hold dots: /wallets/a.b);
+      // a missing built asset (everything Vite emits is under assets/) 404s.
+      if (relative !== undefined && !relative.startsWith('assets/')) {
         const index = await fileIn(root, 'index.html');
         if (index !== undefined) return sendFile(response, method, index, 'index.html');
       }

@@ -71,6 +71,11 @@ describe('the console at /console', () => {
       status: 200,
       body: '<!doctype html><title>app</title>',
     });
+    // Ids may hold dots (the API's id rule): such a page is still the app, not a missing file.
+    expect(await get('/console/wallets/alice.smith')).toMatchObject({
+      status: 200,
+      body: '<!doctype html><title>app</title>',
+    });
     expect((await get('/console/assets/missing.js')).status).toBe(404);
     const bare = await get('/console');
     expect(bare.status).toBe(308);
