@@ -102,14 +102,18 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
 
 /**
  * Follows `GET /events/stream` (the local runtime's published CloudEvents as server-sent events),
- * with the bearer token, which EventSource cannot send. Calls `onEvent` per event until `signal`.
+ * with the bearer token, which EventSource cannot send. Calls `onEvent` per event until `signal`;
+ * `onOpen` once the stream answered (the server follows the bus from before its answer, so from
+ * then on nothing published is missed).
  */
 export async function followEvents(
   onEvent: (event: { id: string; type: string; data: unknown }) => void,
   signal: AbortSignal,
+  onOpen?: () => void,
 ): Promise<void> {
   const response = await apiFetch('/events/stream', { signal, headers: { accept: 'text/event-stream' } });
   if (!response.ok || response.body === null) throw new ApiError(response.status, undefined);
+  onOpen?.();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {

@@ -37,7 +37,8 @@ describe('the console walkthrough', () => {
     await expect
       .poll(() => page.getByTestId('verify').textContent(), POLL)
       .toBe('✓ Chain verified: 1 events');
-    expect(await page.locator('[data-type="Deposited"]').count()).toBe(1);
+    // The timeline loads apart from the wallet and the badge: wait for it (count() does not).
+    await expect.poll(() => page.locator('[data-type="Deposited"]').count(), POLL).toBe(1);
     await h.screenshot('02-wallet');
 
     // A known-at moment between the two deposits (whole seconds, as the picker takes them).

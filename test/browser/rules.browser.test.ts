@@ -81,7 +81,7 @@ describe('the Rules and Jobs pages', () => {
     await expect.poll(() => page.locator('.active-rules').getAttribute('data-version'), POLL).toBe('1');
     const active = (await h.api('GET', '/rules')).body as { version: number; text: string };
     expect(active).toMatchObject({ version: 1, text: CANDIDATE });
-    expect(await page.locator('table.versions tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('table.versions tbody tr').count(), POLL).toBe(1);
 
     // Backtest version 1 over the three wallets: the per-wallet differences.
     await page.getByLabel('The active version (1)').check();
@@ -138,7 +138,9 @@ describe('the Rules and Jobs pages', () => {
     // The Jobs page lists it, and follows a dry-run replay of every wallet to its totals.
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.waitForURL('**/console/jobs');
-    expect(await page.locator(`article.job[data-job-id="${backtestJobId}"]`).count()).toBe(1);
+    await expect
+      .poll(() => page.locator(`article.job[data-job-id="${backtestJobId}"]`).count(), POLL)
+      .toBe(1);
     await page.getByRole('button', { name: 'Start replay' }).click();
     await expect.poll(() => page.locator('article.job').count(), POLL).toBe(2);
     const replay = page.locator('article.job').first();

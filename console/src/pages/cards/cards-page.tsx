@@ -1,9 +1,10 @@
 import '../ops.css';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { useLocation } from 'wouter-preact';
 import { api, call, errorText, useLoad } from '../../api.ts';
 import { FindForm } from '../../find-form.tsx';
 import { formatMoney, formatTime } from '../../format.ts';
+import { usePaged } from '../../paged.ts';
 import type { PageProps } from '../../routes.ts';
 import { useVirtualRows } from '../../virtual.ts';
 import { DecisionsFeed } from './decisions-feed.tsx';
@@ -46,6 +47,7 @@ export function CardsPage({ params }: PageProps) {
         label="Account id"
         button="Open"
         initial={accountId}
+        key={accountId}
         idOf="account"
         onFind={(id) => navigate(`/cards/${encodeURIComponent(id)}`)}
       />
@@ -63,29 +65,20 @@ function AccountView({ accountId }: { accountId: string }) {
       ) as Promise<Account>,
     [accountId],
   );
-  const [lines, setLines] = useState<StatementLine[]>([]);
-  const [next, setNext] = useState<string | null | undefined>(undefined);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
   const [onlyAuthorizations, setOnlyAuthorizations] = useState(true);
-  const load = async (cursor: string | undefined) => {
-    try {
+  const statement = usePaged(
+    async (cursor) => {
       const query = cursor === undefined ? { limit: String(PAGE) } : { limit: String(PAGE), cursor };
       const page = (await call(
         api().GET('/accounts/{account_id}/transactions', {
           params: { path: { account_id: accountId }, query },
         }),
       )) as { transactions: StatementLine[]; nextCursor: string | null };
-      setLines((previous) =>
-        cursor === undefined ? page.transactions : [...previous, ...page.transactions],
-      );
-      setNext(page.nextCursor);
-    } catch (error) {
-      setProblem(errorText(error));
-    }
-  };
-  useEffect(() => {
-    void load(undefined);
-  }, [accountId]);
+      return { items: page.transactions, next: page.nextCursor };
+    },
+    [accountId],
+  );
+  const { items: lines, next, problem } = statement;
   const shown = onlyAuthorizations ? lines.filter((line) => line.kind === 'authorization') : lines;
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualRows(scroller, shown.length, ROW_HEIGHT);
@@ -177,7 +170,7 @@ function AccountView({ accountId }: { accountId: string }) {
       </div>
       {shown.length === 0 && next !== undefined && <p class="hint">No lines.</p>}
       {next !== null && next !== undefined && (
-        <button type="button" class="secondary" onClick={() => void load(next)}>
+        <button type="button" class="secondary" onClick={statement.more} disabled={statement.loading}>
           Older lines
         </button>
       )}

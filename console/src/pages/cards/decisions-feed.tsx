@@ -30,14 +30,17 @@ export function DecisionsFeed({ accountId }: { accountId?: string }) {
   const [problem, setProblem] = useState<string | undefined>(undefined);
   useEffect(() => {
     const controller = new AbortController();
-    setState('live');
-    followEvents((event) => {
-      // Each frame is one structured CloudEvent (`event: cloudevent`); the decision is its data.
-      const cloudEvent = event.data as { type?: string; data?: Decision };
-      if (cloudEvent.type !== DECIDED || cloudEvent.data === undefined) return;
-      const decision = cloudEvent.data;
-      setDecisions((previous) => [decision, ...previous].slice(0, FEED_MAX));
-    }, controller.signal).then(
+    followEvents(
+      (event) => {
+        // Each frame is one structured CloudEvent (`event: cloudevent`); the decision is its data.
+        const cloudEvent = event.data as { type?: string; data?: Decision };
+        if (cloudEvent.type !== DECIDED || cloudEvent.data === undefined) return;
+        const decision = cloudEvent.data;
+        setDecisions((previous) => [decision, ...previous].slice(0, FEED_MAX));
+      },
+      controller.signal,
+      () => setState('live'),
+    ).then(
       () => setState('stopped'),
       (error: unknown) => {
         if (controller.signal.aborted) return;

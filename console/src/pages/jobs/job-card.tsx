@@ -1,3 +1,4 @@
+import { Link } from 'wouter-preact';
 import { errorText } from '../../api.ts';
 import { formatPoints, formatTime } from '../../format.ts';
 import { type JobKind, useJob } from './job-store.ts';
@@ -96,7 +97,7 @@ function JobChanges({
         {changes.map((change) => (
           <tr key={change.walletId}>
             <td>
-              <a href={`/console/wallets/${encodeURIComponent(change.walletId)}`}>{change.walletId}</a>
+              <Link href={`/wallets/${encodeURIComponent(change.walletId)}`}>{change.walletId}</Link>
             </td>
             <td class="mono">{JSON.stringify(change.before ?? null)}</td>
             <td class="mono">{JSON.stringify(change.after ?? null)}</td>
@@ -143,7 +144,7 @@ export function WalletDiffTable({
         {lines.map((line) => (
           <tr key={line.walletId} data-wallet={line.walletId}>
             <td>
-              <a href={`/console/wallets/${encodeURIComponent(line.walletId)}`}>{line.walletId}</a>
+              <Link href={`/wallets/${encodeURIComponent(line.walletId)}`}>{line.walletId}</Link>
             </td>
             <td>{formatPoints(line.facts)}</td>
             <td>{formatPoints(line.awardedPoints)}</td>

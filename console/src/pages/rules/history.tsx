@@ -1,41 +1,32 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorText } from '../../api.ts';
 import { formatTime } from '../../format.ts';
+import { usePaged } from '../../paged.ts';
 import { LineDiff } from './line-diff.tsx';
-import { type RuleSetVersion, ruleSetText, versionsPage } from './rules-api.ts';
+import { ruleSetText, versionsPage } from './rules-api.ts';
 
 /** Every published version (paged, 50 a read), and a line diff between any two. */
 export function RuleHistory({ refresh, active }: { refresh: number; active: number }) {
-  const [versions, setVersions] = useState<RuleSetVersion[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [from, setFrom] = useState<number | undefined>(undefined);
-  const [to, setTo] = useState<number | undefined>(undefined);
-  const [texts, setTexts] = useState<{ before: string; after: string; label: string } | undefined>(undefined);
-
-  const load = async (cursor: string | undefined) => {
-    try {
+  const history = usePaged(
+    async (cursor) => {
       const page = await versionsPage(cursor);
-      setVersions((previous) => (cursor === undefined ? page.versions : [...previous, ...page.versions]));
-      setNext(page.next);
-      setProblem(undefined);
-      return page.versions;
-    } catch (error) {
-      setProblem(errorText(error));
-      return [];
-    }
-  };
-
-  useEffect(() => {
-    void load(undefined).then((page) => {
-      // The newest two, by default: what the last publish changed.
-      const last = page.at(-1)?.version;
-      if (last !== undefined) {
-        setTo(last);
-        setFrom(last > 1 ? last - 1 : last);
-      }
-    });
-  }, [refresh]);
+      return { items: page.versions, next: page.next };
+    },
+    [refresh],
+  );
+  const { items: versions, next, problem } = history;
+  // Versions are numbered 1, 2, … with no gap; the list is oldest first and paged, so the newest is
+  // the active version (or the last read, if that is later). Compared by default: the newest two,
+  // what the last publish changed, until the user picks others (a publish resets the pick).
+  const newest = Math.max(active, versions.at(-1)?.version ?? 0);
+  const [picked, setPicked] = useState<{ from?: number; to?: number }>({});
+  useEffect(() => setPicked({}), [refresh]);
+  const to = picked.to ?? (newest > 0 ? newest : undefined);
+  const from = picked.from ?? (newest > 1 ? newest - 1 : to);
+  const setFrom = (version: number) => setPicked((previous) => ({ ...previous, from: version }));
+  const setTo = (version: number) => setPicked((previous) => ({ ...previous, to: version }));
+  const [texts, setTexts] = useState<{ before: string; after: string; label: string } | undefined>(undefined);
+  const [compareProblem, setCompareProblem] = useState<string | undefined>(undefined);
 
   const compare = async (event: Event) => {
     event.preventDefault();
@@ -43,23 +34,23 @@ export function RuleHistory({ refresh, active }: { refresh: number; active: numb
     try {
       const [before, after] = await Promise.all([ruleSetText(from), ruleSetText(to)]);
       setTexts({ before: before.text, after: after.text, label: `Version ${from} → version ${to}` });
-      setProblem(undefined);
+      setCompareProblem(undefined);
     } catch (error) {
-      setProblem(errorText(error));
+      setCompareProblem(errorText(error));
     }
   };
 
-  const options = versions.map((version) => (
-    <option key={version.version} value={version.version}>
-      {version.version}
+  const options = Array.from({ length: newest }, (_, index) => (
+    <option key={index + 1} value={index + 1}>
+      {index + 1}
     </option>
   ));
   return (
     <section class="panel" aria-labelledby="history-title">
       <h2 id="history-title">History</h2>
-      {problem !== undefined && (
+      {(problem ?? compareProblem) !== undefined && (
         <p class="error" role="alert">
-          {problem}
+          {problem ?? compareProblem}
         </p>
       )}
       {versions.length === 0 ? (
@@ -93,7 +84,7 @@ export function RuleHistory({ refresh, active }: { refresh: number; active: numb
         </table>
       )}
       {next !== null && (
-        <button type="button" class="secondary" onClick={() => void load(next)}>
+        <button type="button" class="secondary" onClick={history.more} disabled={history.loading}>
           Older versions
         </button>
       )}

@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, call, errorText } from '../../api.ts';
+import { useState } from 'preact/hooks';
+import { Link } from 'wouter-preact';
+import { api, call } from '../../api.ts';
 import { formatMoney, formatPoints, formatTime } from '../../format.ts';
+import { usePaged } from '../../paged.ts';
 
 type Asset = 'points' | 'money';
 type Status = 'open' | 'filled' | 'cancelled' | 'expired';
@@ -24,30 +26,18 @@ const amountText = (asset: Asset, amount: number | string) =>
 export function OfferBook() {
   const [asset, setAsset] = useState<Asset>('points');
   const [status, setStatus] = useState<Status>('open');
-  const [offers, setOffers] = useState<Offer[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [loading, setLoading] = useState(true);
-  const load = async (cursor: string | undefined) => {
-    setLoading(true);
-    try {
+  const book = usePaged(
+    async (cursor) => {
       const query = { asset, status, limit: PAGE, ...(cursor === undefined ? {} : { cursor }) };
       const page = (await call(api().GET('/offers', { params: { query } }))) as {
         offers: Offer[];
         nextCursor: string | null;
       };
-      setOffers((previous) => (cursor === undefined ? page.offers : [...previous, ...page.offers]));
-      setNext(page.nextCursor);
-      setProblem(undefined);
-    } catch (error) {
-      setProblem(errorText(error));
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load(undefined);
-  }, [asset, status]);
+      return { items: page.offers, next: page.nextCursor };
+    },
+    [asset, status],
+  );
+  const { items: offers, next, problem, loading } = book;
   return (
     <section class="panel" aria-labelledby="book-title">
       <h2 id="book-title">Offer book</h2>
@@ -72,7 +62,7 @@ export function OfferBook() {
           <option value="cancelled">Cancelled</option>
           <option value="expired">Expired</option>
         </select>
-        <button type="button" class="secondary" onClick={() => void load(undefined)}>
+        <button type="button" class="secondary" onClick={book.reload}>
           Refresh
         </button>
       </div>
@@ -101,7 +91,7 @@ export function OfferBook() {
             <tr key={offer.offerId} data-offer={offer.offerId}>
               <td class="mono">{offer.offerId.slice(-10)}</td>
               <td>
-                <a href={`/console/trading/${encodeURIComponent(offer.seller)}`}>{offer.seller}</a>
+                <Link href={`/trading/${encodeURIComponent(offer.seller)}`}>{offer.seller}</Link>
               </td>
               <td>{amountText(offer.asset, offer.amount)}</td>
               <td>{amountText(offer.price.asset, offer.price.amount)}</td>
@@ -121,7 +111,7 @@ export function OfferBook() {
         </p>
       )}
       {next !== null && (
-        <button type="button" class="secondary" onClick={() => void load(next)} disabled={loading}>
+        <button type="button" class="secondary" onClick={book.more} disabled={loading}>
           More offers
         </button>
       )}

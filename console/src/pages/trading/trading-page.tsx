@@ -1,9 +1,10 @@
 import '../ops.css';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { useLocation } from 'wouter-preact';
+import { useRef, useState } from 'preact/hooks';
+import { Link, useLocation } from 'wouter-preact';
 import { api, call, errorText } from '../../api.ts';
 import { FindForm } from '../../find-form.tsx';
 import { formatMoney, formatPoints, formatTime } from '../../format.ts';
+import { usePaged } from '../../paged.ts';
 import type { PageProps } from '../../routes.ts';
 import { useVirtualRows } from '../../virtual.ts';
 import { OfferBook } from './offer-book.tsx';
@@ -49,6 +50,7 @@ export function TradingPage({ params }: PageProps) {
           label="Wallet id"
           button="Show"
           initial={walletId}
+          key={walletId}
           idOf="wallet"
           onFind={(id) => navigate(`/trading/${encodeURIComponent(id)}`)}
         />
@@ -61,33 +63,24 @@ export function TradingPage({ params }: PageProps) {
 }
 
 function Movements({ walletId }: { walletId: string }) {
-  const [lines, setLines] = useState<Movement[]>([]);
-  const [next, setNext] = useState<string | null | undefined>(undefined);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const load = async (cursor: string | undefined) => {
-    try {
+  const movements = usePaged(
+    async (cursor) => {
       const query = cursor === undefined ? { limit: PAGE } : { limit: PAGE, cursor };
       const page = (await call(
         api().GET('/wallets/{wallet_id}/transactions', { params: { path: { wallet_id: walletId }, query } }),
       )) as { transactions: Movement[]; nextCursor: string | null };
-      setLines((previous) =>
-        cursor === undefined ? page.transactions : [...previous, ...page.transactions],
-      );
-      setNext(page.nextCursor);
-    } catch (error) {
-      setProblem(errorText(error));
-    }
-  };
-  useEffect(() => {
-    void load(undefined);
-  }, [walletId]);
+      return { items: page.transactions, next: page.nextCursor };
+    },
+    [walletId],
+  );
+  const { items: lines, next, problem } = movements;
   const shown = lines.filter((line) => TRADING_KINDS.has(line.kind));
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualRows(scroller, shown.length, ROW_HEIGHT);
   return (
     <>
       <p>
-        <a href={`/console/wallets/${encodeURIComponent(walletId)}`}>Open {walletId}'s wallet page</a>
+        <Link href={`/wallets/${encodeURIComponent(walletId)}`}>Open {walletId}'s wallet page</Link>
       </p>
       {problem !== undefined && (
         <p class="error" role="alert">
@@ -138,7 +131,7 @@ function Movements({ walletId }: { walletId: string }) {
         </p>
       )}
       {next !== null && next !== undefined && (
-        <button type="button" class="secondary" onClick={() => void load(next)}>
+        <button type="button" class="secondary" onClick={movements.more} disabled={movements.loading}>
           Older movements
         </button>
       )}

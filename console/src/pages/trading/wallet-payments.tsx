@@ -47,29 +47,32 @@ export function WalletPayments({ walletId }: { walletId: string }) {
       const page = (await call(
         api().GET('/wallets/{wallet_id}/events', { params: { path: { wallet_id: walletId }, query } }),
       )) as AuditPage;
-      const requested = page.events.filter((event) => event.type === 'PaymentRequested').slice(0, STATES_MAX);
-      const found = await Promise.all(
-        requested.map(async (event): Promise<PaymentRow> => {
-          const data = event.data ?? {};
-          const paymentId = String(data.paymentId);
-          const purpose = String(data.purpose);
-          const state: { status: string; paymentStatus?: string } =
-            purpose === 'order'
-              ? await call(api().GET('/orders/{order_id}', { params: { path: { order_id: paymentId } } }))
-              : await call(
-                  api().GET('/payments/{payment_id}', { params: { path: { payment_id: paymentId } } }),
-                );
-          return {
-            paymentId,
-            purpose,
-            requestedAt: event.recordedAt,
-            points: Number(data.points ?? 0),
-            amount: String(data.amount ?? ''),
-            status: state.status,
-            paymentStatus: state.paymentStatus ?? state.status,
-          };
-        }),
-      );
+      const requested = page.events.filter((event) => event.type === 'PaymentRequested');
+      const stateOf = async (event: AuditPage['events'][number]): Promise<PaymentRow> => {
+        const data = event.data ?? {};
+        const paymentId = String(data.paymentId);
+        const purpose = String(data.purpose);
+        const state: { status: string; paymentStatus?: string } =
+          purpose === 'order'
+            ? await call(api().GET('/orders/{order_id}', { params: { path: { order_id: paymentId } } }))
+            : await call(
+                api().GET('/payments/{payment_id}', { params: { path: { payment_id: paymentId } } }),
+              );
+        return {
+          paymentId,
+          purpose,
+          requestedAt: event.recordedAt,
+          points: Number(data.points ?? 0),
+          amount: String(data.amount ?? ''),
+          status: state.status,
+          paymentStatus: state.paymentStatus ?? state.status,
+        };
+      };
+      // Every payment of the page (the cursor moves past all of it), STATES_MAX state reads at a time.
+      const found: PaymentRow[] = [];
+      for (let start = 0; start < requested.length; start += STATES_MAX) {
+        found.push(...(await Promise.all(requested.slice(start, start + STATES_MAX).map(stateOf))));
+      }
       setRows((previous) => [...previous, ...found]);
       setCursor(page.nextCursor);
     } catch (error) {
