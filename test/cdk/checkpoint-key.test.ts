@@ -33,10 +33,21 @@ describe('the checkpoint key and the scheduled checkpoint', () => {
       IncludeSpace: false,
       ExcludeCharacters: 'ghijklmnopqrstuvwxyz',
     });
-    // Hex digits are what is left: 0-9 and a-f.
-    const allowed = [...'0123456789abcdefghijklmnopqrstuvwxyz'].filter(
-      (c) => !'ghijklmnopqrstuvwxyz'.includes(c),
-    );
+    // Hex digits are what the synthesized options leave: no upper case, no punctuation, no space,
+    // and the excluded characters taken from the lower-case letters and digits.
+    const options = secret.Properties.GenerateSecretString as {
+      ExcludeUppercase: boolean;
+      ExcludePunctuation: boolean;
+      IncludeSpace: boolean;
+      ExcludeCharacters: string;
+    };
+    const candidates = [
+      ...'0123456789abcdefghijklmnopqrstuvwxyz',
+      ...(options.ExcludeUppercase ? '' : 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+      ...(options.ExcludePunctuation ? '' : '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'),
+      ...(options.IncludeSpace ? ' ' : ''),
+    ];
+    const allowed = candidates.filter((c) => !options.ExcludeCharacters.includes(c));
     expect(allowed.join('')).toBe('0123456789abcdef');
     expect(secret.Properties.SecretString).toBeUndefined();
   });

@@ -103,6 +103,7 @@ describe('a deposit through the local runtime', () => {
     await deposit('trace-wallet-3', { traceparent: '00-not-a-trace-01' });
     await runtime.whenProjected({ timeoutMs: 30_000 });
     const request = exporter.getFinishedSpans().find((span) => span.name === 'POST /deposit');
+    expect(request).toBeDefined();
     expect(request?.parentSpanContext).toBeUndefined();
   });
 });

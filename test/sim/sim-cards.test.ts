@@ -15,7 +15,8 @@ describe('the fault simulation: card accounts', () => {
     expect(['card-within-limit', 'card-as-modelled', 'card-held-as-modelled']).toContain(
       failure.violation.invariant,
     );
-    expect(failure.shrunk.length).toBeLessThanOrEqual(failure.violation.atOp + 1);
+    // Seed 11 breaks at op 183 of its episode; ddmin (well inside its budget) brings that to 13 ops.
+    expect(failure.shrunk.length).toBeLessThanOrEqual(13);
     expect(failure.shrunk.some((record) => record.name === 'card-authorize-race')).toBe(true);
     const again = await runEpisode(failure.episodeSeed, {
       replay: failure.shrunk,

@@ -8,7 +8,8 @@ import { type CardAction, cardAction } from '#app/cards.ts';
 import { DEFAULT_DECISION_RULES_TEXT } from '#app/default-decision-rules.ts';
 import { makeDecisionRulesHandler } from '#handlers/decision-rules.ts';
 import { problemErrors } from '#http/middleware.ts';
-import { httpEvent, lambdaContext, problemOf } from '../../support/http.ts';
+import { apiRequest } from '../../support/api-request.ts';
+import { lambdaContext, problemOf } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 
@@ -31,28 +32,11 @@ const handler = middy(
   ),
 ).use(problemErrors(logger));
 
-function event(
+const event = (
   method: 'GET' | 'PUT',
   route: string,
   options: { body?: string; query?: Record<string, string>; pathParameters?: Record<string, string> } = {},
-): APIGatewayProxyEventV2 {
-  const base = httpEvent({
-    method: 'GET',
-    path: route,
-    ...(options.body === undefined ? {} : { body: options.body }),
-    ...(options.pathParameters === undefined ? {} : { pathParameters: options.pathParameters }),
-  });
-  return {
-    ...base,
-    routeKey: `${method} ${route}`,
-    requestContext: {
-      ...base.requestContext,
-      routeKey: `${method} ${route}`,
-      http: { ...base.requestContext.http, method },
-    } as APIGatewayProxyEventV2['requestContext'],
-    ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
-  };
-}
+): APIGatewayProxyEventV2 => apiRequest({ method, route, path: route, ...options });
 
 const call = (request: APIGatewayProxyEventV2) => handler(request, lambdaContext);
 const body = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;

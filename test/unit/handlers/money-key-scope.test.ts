@@ -15,8 +15,10 @@ import { makePaymentsHandler } from '#handlers/payments.ts';
 import type { HttpCore } from '#http/handler.ts';
 import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
-import { httpEvent, lambdaContext } from '../../support/http.ts';
+import { apiRequest } from '../../support/api-request.ts';
+import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { withJwt } from '../../support/jwt-context.ts';
 
 /**
  * Issue 10 §4.6 for the money routes: the Idempotency-Key of `POST /payments`, `POST /orders` and
@@ -50,29 +52,18 @@ function setUp() {
 }
 
 /** A request as API Gateway's JWT authorizer hands it over, from the token of `clientId`. */
-function request(
-  method: 'POST',
-  routeKey: string,
-  path: string,
-  body: unknown,
-  key: string,
-  clientId: string,
-  pathParameters?: Record<string, string>,
-): APIGatewayProxyEventV2 {
-  const event = httpEvent({
-    method,
-    path,
-    body: JSON.stringify(body),
-    headers: { 'idempotency-key': key, 'content-type': 'application/json' },
-    ...(pathParameters === undefined ? {} : { pathParameters }),
-  });
-  Object.assign(event, { routeKey });
-  Object.assign(event.requestContext, {
-    routeKey,
-    authorizer: { jwt: { claims: { client_id: clientId }, scopes: ['payments:write', 'accounts:write'] } },
-  });
-  return event;
-}
+const request = (route: string, body: unknown, key: string, clientId: string): APIGatewayProxyEventV2 =>
+  withJwt(
+    apiRequest({
+      method: 'POST',
+      route,
+      path: route,
+      body: JSON.stringify(body),
+      headers: { 'idempotency-key': key, 'content-type': 'application/json' },
+    }),
+    { client_id: clientId },
+    ['payments:write', 'accounts:write'],
+  );
 
 const run = (handler: HttpCore, event: APIGatewayProxyEventV2): Promise<HttpResult> =>
   middy(handler).use(problemErrors(logger))(event, lambdaContext);
@@ -82,10 +73,7 @@ describe('payment, order and card keys are namespaced per route and client', () 
     const { deps, store } = setUp();
     const payments = makePaymentsHandler(() => deps, fingerprint);
     const pay = (client: string, points: number) =>
-      run(
-        payments,
-        request('POST', 'POST /payments', '/payments', { wallet: 'w1', points }, 'order-0001', client),
-      );
+      run(payments, request('/payments', { wallet: 'w1', points }, 'order-0001', client));
     const first = await pay('attacker', 100);
     const victim = await pay('victim', 1_000);
     expect(first.statusCode).toBe(201);
@@ -105,12 +93,12 @@ describe('payment, order and card keys are namespaced per route and client', () 
     const depositDeps = { ...deps, heads: new HeadCache() };
     const deposit = await run(
       makeDepositHandler(() => depositDeps),
-      request('POST', 'POST /deposit', '/deposit', { WalletID: 'w1', Amount: 5 }, 'k-1', 'shop'),
+      request('/deposit', { WalletID: 'w1', Amount: 5 }, 'k-1', 'shop'),
     );
     expect(deposit.statusCode).toBe(201);
     const payment = await run(
       makePaymentsHandler(() => deps, fingerprint),
-      request('POST', 'POST /payments', '/payments', { wallet: 'w1', points: 100 }, 'k-1', 'shop'),
+      request('/payments', { wallet: 'w1', points: 100 }, 'k-1', 'shop'),
     );
     expect(payment.statusCode).toBe(201);
     expect(store.storedEvents('w1').map((event) => event.type)).toEqual(['Deposited', 'PaymentRequested']);
@@ -125,14 +113,7 @@ describe('payment, order and card keys are namespaced per route and client', () 
     const open = (client: string, accountId: string) =>
       run(
         accounts,
-        request(
-          'POST',
-          'POST /accounts',
-          '/accounts',
-          { accountId, creditLimit: '500.00', currency: 'EUR' },
-          'open-1',
-          client,
-        ),
+        request('/accounts', { accountId, creditLimit: '500.00', currency: 'EUR' }, 'open-1', client),
       );
     expect((await open('attacker', 'a-attacker')).statusCode).toBe(201);
     expect((await open('bank', 'a-victim')).statusCode).toBe(201);
@@ -153,7 +134,7 @@ describe('payment, order and card keys are namespaced per route and client', () 
     expect(legacy.kind).toBe('recorded');
     const answer = await run(
       makePaymentsHandler(() => deps, fingerprint),
-      request('POST', 'POST /payments', '/payments', { wallet: 'w1', points: 100 }, 'legacy-1', 'any-client'),
+      request('/payments', { wallet: 'w1', points: 100 }, 'legacy-1', 'any-client'),
     );
     expect(answer.statusCode).toBe(201);
     expect(answer.body).toBe(legacy.kind === 'recorded' ? legacy.response.body : '');

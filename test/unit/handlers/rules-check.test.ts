@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { makeRulesHandler } from '#handlers/rules.ts';
 import { problemErrors } from '#http/middleware.ts';
-import { httpEvent, lambdaContext, problemOf } from '../../support/http.ts';
+import { apiRequest } from '../../support/api-request.ts';
+import { lambdaContext, problemOf } from '../../support/http.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -21,12 +22,12 @@ const handler = middy(
 function check(
   body: unknown,
 ): Promise<{ statusCode: number; body: string; headers?: Record<string, unknown> }> {
-  const base = httpEvent({ method: 'POST', path: '/rules/check', body: JSON.stringify(body) });
-  const event: APIGatewayProxyEventV2 = {
-    ...base,
-    routeKey: 'POST /rules/check',
-    requestContext: { ...base.requestContext, routeKey: 'POST /rules/check' },
-  };
+  const event = apiRequest({
+    method: 'POST',
+    route: '/rules/check',
+    path: '/rules/check',
+    body: JSON.stringify(body),
+  });
   return handler(event, lambdaContext) as never;
 }
 

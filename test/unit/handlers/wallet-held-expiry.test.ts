@@ -7,7 +7,8 @@ import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { WalletEvent } from '#domain/wallet.ts';
 import { makeWalletsHandler } from '#handlers/wallets.ts';
 import { problemErrors } from '#http/middleware.ts';
-import { httpEvent, lambdaContext } from '../../support/http.ts';
+import { apiRequest } from '../../support/api-request.ts';
+import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -38,13 +39,12 @@ interface Position {
 }
 
 async function assets(): Promise<{ money: Position; points: Position }> {
-  const base = httpEvent({ method: 'GET', path: '/wallets/w1', pathParameters: { wallet_id: 'w1' } });
-  const routeKey = 'GET /wallets/{wallet_id}';
-  const event: APIGatewayProxyEventV2 = {
-    ...base,
-    routeKey,
-    requestContext: { ...base.requestContext, routeKey },
-  };
+  const event = apiRequest({
+    method: 'GET',
+    route: '/wallets/{wallet_id}',
+    path: '/wallets/w1',
+    pathParameters: { wallet_id: 'w1' },
+  });
   const response = await handler()(event, lambdaContext);
   expect(response.statusCode, response.body).toBe(200);
   return (JSON.parse(response.body) as { assets: { money: Position; points: Position } }).assets;

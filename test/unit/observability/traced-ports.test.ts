@@ -125,6 +125,7 @@ describe('a CloudEvent queued by POST /events', () => {
     await otel.tracing.span('POST /events', {}, async () => {
       expect(withRequestTrace(own)).toBe(own);
       const stamped = withRequestTrace({ id: 'e', traceparent: 'garbage' }) as { traceparent: string };
+      expect(stamped.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       expect(stamped.traceparent).toBe(otel.tracing.current()?.traceparent);
     });
     expect(withRequestTrace({ id: 'e' })).toEqual({ id: 'e' });
