@@ -9,7 +9,7 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
-export interface ReceivedSpan {
+interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
@@ -49,7 +49,7 @@ const anyValue = (value: AnyValue): string | number | boolean =>
   value.stringValue ?? value.boolValue ?? value.doubleValue ?? Number(value.intValue ?? 0);
 
 /** The spans of one OTLP/JSON export request (ids are hex in the JSON encoding). */
-export function spansOfRequest(body: OtlpJson): ReceivedSpan[] {
+function spansOfRequest(body: OtlpJson): ReceivedSpan[] {
   const spans: ReceivedSpan[] = [];
   for (const resource of body.resourceSpans ?? []) {
     const service = resource.resource?.attributes?.find((attribute) => attribute.key === 'service.name');
@@ -78,7 +78,7 @@ const KIND = ['', 'internal', 'server', 'client', 'producer', 'consumer'];
 const ms = (ns: bigint) => (Number(ns) / 1e6).toFixed(1);
 
 /** A trace as an indented tree: offset from the trace's start, duration, name, kind, a few attributes. */
-export function traceTree(spans: readonly ReceivedSpan[]): string {
+function traceTree(spans: readonly ReceivedSpan[]): string {
   const sorted = [...spans].sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
   const start = sorted[0]?.startNs ?? 0n;
   const ids = new Set(sorted.map((span) => span.spanId));

@@ -60,18 +60,16 @@ export function signerFromEnv(): HmacCheckpointSigner | undefined {
   return new HmacCheckpointSigner(Buffer.from(text, 'hex'));
 }
 
-/** The Secrets Manager secret of the key (AWS: the stack's CheckpointKey construct sets it). */
-export const CHECKPOINT_KEY_SECRET_ENV = 'TALLY_CHECKPOINT_KEY_SECRET_ARN';
-
 /**
- * The key in AWS: read from its Secrets Manager secret once per instance (never put in the
+ * The key in AWS: read from its Secrets Manager secret (`arn`: the stack's CheckpointKey construct
+ * sets it in the environment) once per instance (never put in the
  * function's environment, where anyone allowed to read the function's configuration would see it);
  * otherwise as signerFromEnv finds it.
  */
 export async function signerFromEnvOrSecret(
+  arn: string | undefined,
   load: (arn: string) => Promise<string> = loadSecretString,
 ): Promise<HmacCheckpointSigner | undefined> {
-  const arn = process.env[CHECKPOINT_KEY_SECRET_ENV]?.trim();
   if (arn === undefined || arn === '') return signerFromEnv();
   const text = (await load(arn)).trim();
   if (!/^[0-9a-f]+$/i.test(text)) throw new Error(`the checkpoint key secret ${arn} must hold a hex key`);

@@ -72,11 +72,7 @@ export async function priorUse(
       ? { kind: 'replayed', response: record.response }
       : { kind: 'key-reused' };
   }
-  if (idempotency.legacyKey === undefined || idempotency.legacyKey === idempotency.key) return undefined;
-  const legacy = await store.findIdempotency(idempotency.legacyKey);
-  return legacy !== undefined && legacy.payloadHash === idempotency.payloadHash
-    ? { kind: 'replayed', response: legacy.response }
-    : undefined;
+  return legacyReplay(store, idempotency);
 }
 
 /** Only the legacy half of priorUse: for writes whose conditional append already guards the scoped key. */

@@ -9,6 +9,7 @@
  */
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { backtestParked, type ParkedFactBacktest, type ParkedLetter } from '#app/backtest-parked.ts';
+import { DEAD_LETTERS_PAGE_MAX } from '#app/dead-letters.ts';
 import type { CompiledRuleSet } from '#rules/types.ts';
 import { type AdminTarget, adminRequest, adminTarget, objectBody } from './admin-http.ts';
 import {
@@ -133,9 +134,6 @@ function jobSummary(shown: string, report: JobReport, apply: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The events DLQ holds at most this many letters per look (GET /dead-letters caps a page at 500). */
-const PARKED_LOOK_MAX = 500;
-
 /**
  * The facts parked because a rule failed on them, through the candidate: they were never stored,
  * so the stored-fact backtest cannot see them. Undefined when this Tally has no events DLQ.
@@ -146,7 +144,7 @@ async function parkedFacts(
   ruleSet: CompiledRuleSet,
   scope: { walletIds?: string[]; from?: string; to?: string },
 ): Promise<ParkedFactBacktest[] | undefined> {
-  const path = `/dead-letters?queue=events&limit=${PARKED_LOOK_MAX}`;
+  const path = `/dead-letters?queue=events&limit=${DEAD_LETTERS_PAGE_MAX}`;
   let body: unknown;
   try {
     ({ body } = await adminRequest(io, target, 'GET', path));

@@ -25,6 +25,17 @@ export const snapshotEveryFromEnv = (env: NodeJS.ProcessEnv = process.env): numb
 export const groupCommitFromEnv = (env: NodeJS.ProcessEnv = process.env): boolean =>
   env[ENV.groupCommit] !== 'off';
 
+/**
+ * TALLY_CHECKPOINT_MODE: `verify` for a function that may only read the table (it checks
+ * checkpoints); anything else signs them (the scheduled pass).
+ */
+export const checkpointSigningFromEnv = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  env[ENV.checkpointMode] !== 'verify';
+
+/** TALLY_CHECKPOINT_KEY_SECRET_ARN: the checkpoint key's secret in AWS (set by the CheckpointKey construct). */
+export const checkpointKeySecretArnFromEnv = (env: NodeJS.ProcessEnv = process.env): string | undefined =>
+  env[ENV.checkpointKeySecretArn]?.trim();
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
   return {
     adminToken: env[ENV.adminToken],

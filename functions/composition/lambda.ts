@@ -21,7 +21,6 @@ import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import { ENV } from '#lib/wiring.ts';
 import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
 import { activeTracing } from '#observability/tracing.ts';
@@ -35,7 +34,12 @@ import {
   storesFromEnv,
   tradingIndexFromEnv,
 } from './adapters.ts';
-import { configFromEnv, paymentSettings } from './config.ts';
+import {
+  checkpointKeySecretArnFromEnv,
+  checkpointSigningFromEnv,
+  configFromEnv,
+  paymentSettings,
+} from './config.ts';
 
 /**
  * The composition root of a Lambda function instance: the only runtime code that builds adapters
@@ -95,31 +99,35 @@ export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
 export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
 
 export async function walletReadDeps(): Promise<WalletViewDeps> {
-  checkpoints ??= await checkpointsFromEnv();
   return {
     stores: storesFromEnv(),
     config: await threshold(),
     clock: systemClock,
-    ...(checkpoints === null ? {} : { checkpoints }),
+    checkpoints: checkpointsOnce,
   };
 }
 
-let checkpoints: NonNullable<VerifyDeps['checkpoints']> | null | undefined;
+/** Once per instance; a failed load is not kept, so the next /verify tries again. */
+let checkpoints: Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> | undefined;
+const checkpointsOnce = (): Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> => {
+  checkpoints ??= checkpointsFromEnv().catch((error: unknown) => {
+    checkpoints = undefined;
+    throw error;
+  });
+  return checkpoints;
+};
 
-/** /verify's signed checkpoints, when a key is configured (null: none, /verify anchors to the read model only). */
-async function checkpointsFromEnv(): Promise<NonNullable<VerifyDeps['checkpoints']> | null> {
-  const signer = await signerFromEnvOrSecret();
-  if (signer === undefined) return null;
-  // A function that may only read the table checks checkpoints; the scheduled pass signs them.
-  const sign = process.env[ENV.checkpointMode] !== 'verify';
-  return { store: checkpointStoreFromEnv(), signer, sign };
+/** /verify's signed checkpoints, when a key is configured (undefined: none, /verify anchors to the read model only). */
+async function checkpointsFromEnv(): Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> {
+  const signer = await signerFromEnvOrSecret(checkpointKeySecretArnFromEnv());
+  if (signer === undefined) return undefined;
+  return { store: checkpointStoreFromEnv(), signer, sign: checkpointSigningFromEnv() };
 }
 
 /** The scheduled checkpoint pass (app/checkpoint-sweep.ts): it needs the key. */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
-  checkpoints ??= await checkpointsFromEnv();
-  const found = checkpoints;
-  if (found === null)
+  const found = await checkpointsOnce();
+  if (found === undefined)
     throw new Error(
       'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
     );

@@ -8,7 +8,7 @@ import { useTracingIfNone } from '#observability/tracing.ts';
  */
 let loading: Promise<void> | undefined;
 
-export const lambdaTracingWanted = (env: NodeJS.ProcessEnv): boolean =>
+const lambdaTracingWanted = (env: NodeJS.ProcessEnv): boolean =>
   env.AWS_LAMBDA_FUNCTION_NAME !== undefined &&
   env._X_AMZN_TRACE_ID !== undefined &&
   (env.POWERTOOLS_TRACE_ENABLED ?? 'true').toLowerCase() !== 'false';

@@ -10,7 +10,7 @@ import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
 
 /** Well inside the function's timeout (lib/wiring.ts: 300 s), so a tick ends on its own. */
-export const CHECKPOINT_TICK_LIMITS: CheckpointSweepLimits = { walletsMax: 5_000, budgetMs: 240_000 };
+const CHECKPOINT_TICK_LIMITS: CheckpointSweepLimits = { walletsMax: 5_000, budgetMs: 240_000 };
 
 /**
  * Every hour (the wiring's `schedule` trigger: an EventBridge rule in AWS, a timer locally): verify

@@ -10,7 +10,7 @@ import { publishAnswer } from '#http/rules-publisher.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
 
-export interface DecisionRulesDeps {
+interface DecisionRulesDeps {
   ruleSets: RuleSetStore;
   clock: Clock;
 }

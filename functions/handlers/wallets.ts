@@ -42,8 +42,9 @@ async function answer(request: HttpRequest, deps: WalletViewDeps): Promise<HttpR
     return json({ walletId, events: listed, nextCursor: nextCursor(page.next) });
   }
   if (route.endsWith('/verify')) {
+    const checkpoints = await deps.checkpoints?.();
     const result = await verifyWallet(
-      { events, readModels, ...(deps.checkpoints === undefined ? {} : { checkpoints: deps.checkpoints }) },
+      { events, readModels, ...(checkpoints === undefined ? {} : { checkpoints }) },
       walletId,
       { full: parseFull(request.query.full) },
     );

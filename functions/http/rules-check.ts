@@ -24,7 +24,7 @@ export const ruleCheckBody = z.strictObject({
     })
     .optional(),
 });
-export type RuleCheckBody = z.infer<typeof ruleCheckBody>;
+type RuleCheckBody = z.infer<typeof ruleCheckBody>;
 
 export function checkRules(body: RuleCheckBody, hash: (text: string) => string, nowIso: string) {
   const compiled = compileRuleSet(body.rules, { hash });

@@ -29,6 +29,7 @@ export class CognitoIssuer extends Construct {
   readonly issuer: string;
   /** Cognito puts the resource server's identifier before each scope. */
   readonly scopePrefix = `${COGNITO_RESOURCE_SERVER}/`;
+  private readonly resourceServer: cognito.UserPoolResourceServer;
 
   constructor(scope: Construct, id: string, props: CognitoIssuerProps) {
     super(scope, id);
@@ -52,7 +53,7 @@ export class CognitoIssuer extends Construct {
       'Threat protection (Plus feature plan) is for interactive sign-in; this pool starts with machine-to-machine clients (client credentials), where a leaked secret is revoked by rotating the client. Turn it on when people sign in.';
     Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG3', reason: planReason });
     Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG8', reason: planReason });
-    const resourceServer = this.userPool.addResourceServer('Tally', {
+    this.resourceServer = this.userPool.addResourceServer('Tally', {
       identifier: COGNITO_RESOURCE_SERVER,
       userPoolResourceServerName: 'Tally API',
       scopes: SCOPES.map(
@@ -67,12 +68,7 @@ export class CognitoIssuer extends Construct {
       authFlows: {},
       oAuth: {
         flows: { clientCredentials: true },
-        scopes: SCOPES.map((name) =>
-          cognito.OAuthScope.resourceServer(
-            resourceServer,
-            new cognito.ResourceServerScope({ scopeName: name, scopeDescription: `Tally ${name}` }),
-          ),
-        ),
+        scopes: SCOPES.map((name) => this.oauthScope(name)),
       },
     });
     this.issuer = this.userPool.userPoolProviderUrl;
@@ -91,5 +87,17 @@ export class CognitoIssuer extends Construct {
       description: 'App client for services; its secret: aws cognito-idp describe-user-pool-client',
     });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Cognito user pool' });
+  }
+
+  /**
+   * One of Tally's scopes for a client of this pool. Named through the resource server (not as a
+   * string), so CloudFormation creates the resource server before any client that asks for its
+   * scopes; a client created first fails with "invalid scope".
+   */
+  oauthScope(name: (typeof SCOPES)[number]): cognito.OAuthScope {
+    return cognito.OAuthScope.resourceServer(
+      this.resourceServer,
+      new cognito.ResourceServerScope({ scopeName: name, scopeDescription: `Tally ${name}` }),
+    );
   }
 }

@@ -15,13 +15,7 @@ import type { RouteAuthorization } from './api.ts';
 import type { CognitoIssuer } from './cognito-issuer.ts';
 
 /** The scopes the console asks the IdP for: every page's reads, the walkthrough's writes, admin. */
-export const CONSOLE_SCOPES = [
-  'admin',
-  'wallets:read',
-  'wallets:write',
-  'events:read',
-  'rules:read',
-] as const;
+const CONSOLE_SCOPES = ['admin', 'wallets:read', 'wallets:write', 'events:read', 'rules:read'] as const;
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -215,10 +209,7 @@ export class ConsoleSite extends Construct {
       preventUserExistenceErrors: true,
       oAuth: {
         flows: { authorizationCodeGrant: true },
-        scopes: [
-          cognito.OAuthScope.OPENID,
-          ...CONSOLE_SCOPES.map((name) => cognito.OAuthScope.custom(`${issuer.scopePrefix}${name}`)),
-        ],
+        scopes: [cognito.OAuthScope.OPENID, ...CONSOLE_SCOPES.map((name) => issuer.oauthScope(name))],
         callbackUrls: [`${this.url}/console/callback`],
         logoutUrls: [`${this.url}/console/`],
       },

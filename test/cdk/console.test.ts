@@ -125,9 +125,24 @@ describe('the operator console in AWS (-c console=true)', () => {
     cognito.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
       AllowedOAuthFlows: ['code'],
-      AllowedOAuthScopes: Match.arrayWith(['openid', 'tally/admin', 'tally/wallets:read']),
       CallbackURLs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     });
+    // Each Tally scope names the resource server by reference (not as a string), so CloudFormation
+    // creates the resource server first: a client created before it fails with "invalid scope".
+    const server = Object.keys(cognito.template.findResources('AWS::Cognito::UserPoolResourceServer'));
+    expect(server).toHaveLength(1);
+    const consoleClient = cognito.template.toJSON().Resources[
+      cognito.stack.resolve((client.node.defaultChild as CfnElement).logicalId)
+    ] as { Properties: { AllowedOAuthScopes: unknown[] } };
+    const scopes = consoleClient.Properties.AllowedOAuthScopes.map((scope) => {
+      if (typeof scope === 'string') return scope;
+      const [, parts] = (scope as { 'Fn::Join': [string, [{ Ref?: string }, string]] })['Fn::Join'];
+      return `${parts[0].Ref === server[0] ? 'server' : String(parts[0].Ref)}${parts[1]}`;
+    });
+    expect(scopes).toEqual(expect.arrayContaining(['openid', 'server/admin', 'server/wallets:read']));
+    expect(scopes.filter((scope) => scope !== 'openid').every((scope) => scope.startsWith('server/'))).toBe(
+      true,
+    );
     const authorizer = Object.values(cognito.template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
     const audience = authorizer?.Properties.JwtConfiguration.Audience as { Ref: string }[];
     expect(audience.map((entry) => entry.Ref)).toEqual([

@@ -16,8 +16,12 @@ export interface WalletViewDeps {
   /** With snapshots, `asOf` a time starts from the newest snapshot recorded by then. */
   stores: { events: EventStore; readModels: ReadModelStore; snapshots?: SnapshotStore };
   config: ThresholdConfig;
-  /** Signed checkpoints for /verify (see verify.ts); absent: /verify anchors to the read model only. */
-  checkpoints?: VerifyDeps['checkpoints'];
+  /**
+   * Signed checkpoints for /verify (see verify.ts), loaded on the first /verify only: in AWS the key
+   * is a Secrets Manager read, which no other wallet read should pay on a cold start. Absent, or
+   * resolving to undefined: /verify anchors to the read model only.
+   */
+  checkpoints?: () => Promise<VerifyDeps['checkpoints']>;
   /** With a clock, a read now shows holds past their expiry as released (heldAt); without, as recorded. */
   clock?: Clock;
 }

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { makeRulesHandler } from '#handlers/rules.ts';
