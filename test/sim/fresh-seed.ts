@@ -30,13 +30,20 @@ export function freshSeed(label: string, defaultOps: number): { seed: number; op
   return { seed, ops };
 }
 
-export async function runFreshSeed({ seed, ops }: { seed: number; ops: number }): Promise<void> {
+export async function runFreshSeed(
+  { seed, ops }: { seed: number; ops: number },
+  options: { groupCommit?: boolean } = {},
+): Promise<void> {
   const started = performance.now();
-  const result = await simulate({ seed, ops });
+  const result = await simulate({ seed, ops, ...options });
   const report = formatResult(result, performance.now() - started);
   console.log(`sim seed: ${seed}\n${report}`);
   expect(result.failure, report).toBeUndefined();
   expect(result.opsRun).toBe(ops);
   for (const kind of FAULT_KINDS)
     expect(result.faults.get(kind) ?? 0, `faults of kind ${kind}`).toBeGreaterThan(0);
+  // With group commit on, commands must have shared transactions, or the run did not exercise it.
+  if (options.groupCommit) {
+    expect(result.faults.get('group-commit') ?? 0, 'commands committed in groups').toBeGreaterThan(0);
+  }
 }
