@@ -27,7 +27,8 @@ import {
 } from '#ports/event-store.ts';
 import type { TraceContext } from '#ports/tracing.ts';
 import { decideInTurn, exactState } from './exact-state.ts';
-import { GROUP_ITEMS_MAX, indexItemOf, isGroupEnabled } from './group-commit.ts';
+import { isGroupEnabled } from './group-commit.ts';
+import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
 import {
   defaultRetryPolicy,
@@ -302,15 +303,15 @@ function decideInOrder(
     const touches = index.map(indexItemOf);
     const clashes =
       touches.some((item) => item === undefined || touched.has(item)) ||
-      (touched.has('*') && index.length > 0);
+      (touched.has(EXCLUSIVE) && index.length > 0);
     if (items + size > GROUP_ITEMS_MAX || clashes) {
       if (decided.some((one) => one.kind === 'part')) {
         deferred.push(entry);
         continue;
       }
     }
-    // '*': an index item this module cannot name; no other indexed command joins it.
-    for (const item of touches) touched.add(item ?? '*');
+    // EXCLUSIVE: an index item indexItemOf cannot name; no other indexed command joins it.
+    for (const item of touches) touched.add(item ?? EXCLUSIVE);
     items += size;
     const reference = write.idempotency && (write.idempotency.reference ?? write.idempotency.key);
     const recorded = decisions.map(({ walletId, events, head }) =>

@@ -6,17 +6,16 @@
  * - the batch is decided in queue order against the current state, each command against the
  *   state its predecessors in the batch leave (lane 0 folds their events in), so a spend that
  *   would overdraw is refused exactly as it would be one at a time;
- * - the decided events and every command's idempotency item are appended in ONE transaction
- *   (EventStore.appendGroup, at most 100 items), and only then is any caller answered — a
- *   refusal too, since it was decided against the batch's state;
- * - a lost race (another process moved the head) places and decides the whole batch again;
- *   a key found used answers that caller as a replay and decides the rest again without it;
- * - any other failure is reported to the callers whose events were in that transaction (it may
- *   have committed: as on their own, they retry with their key), and the others run alone.
+ * - the decided events and every command's key are appended in ONE transaction (appendGroup,
+ *   ≤ 100 items); only then is any caller answered, a refusal too (decided on the batch's state);
+ * - a lost race places and decides the whole batch again; a key found used answers that caller as
+ *   a replay and decides the rest again without it;
+ * - any other failure reaches the callers whose events were in that transaction (it may have
+ *   committed: as alone, they retry with their key), and the others run alone.
  *
- * A command that finds no transaction in flight runs at once, alone (command-handler.ts), so a
- * quiet wallet pays nothing. In AWS Lambda an instance serves one request at a time, so HTTP
- * commands rarely meet here; the local runtime, ingest batches and long-lived hosts do.
+ * A command that finds no transaction in flight runs at once, alone (command-handler.ts): a quiet
+ * wallet pays nothing. A Lambda instance serves one request at a time, so HTTP commands rarely
+ * meet here; the local runtime, ingest batches and long-lived hosts do.
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -36,7 +35,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import type { TraceContext } from '#ports/tracing.ts';
-import type { IndexChange } from '#ports/trading-index.ts';
+import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
 import { placementOf } from './placement.ts';
 import {
@@ -48,10 +47,10 @@ import {
   type WriteOutcome,
 } from './write-outcome.ts';
 
-/** DynamoDB's item limit for one transaction: events, index items, keys and a lane registration. */
-export const GROUP_ITEMS_MAX = 100;
 /** At most this many commands wait in one batch (each is answered only after the batch commits). */
 const GROUP_COMMANDS_MAX = 64;
+
+export { GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 
 type AnyWrite = WalletWrite<WalletCommand>;
 type AnyOutcome = WriteOutcome<WalletCommand>;
@@ -77,20 +76,17 @@ const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
 /** Stores whose commands commit in groups unless a caller says otherwise (see enableGroupCommit). */
 const enabledStores = new WeakSet<EventStore>();
 
-/**
- * Commands through this store commit in groups (composition turns it on for the process's store):
- * tests that stand for several processes with one store leave it off.
- */
+/** Commands through this store commit in groups (composition enables the process's store; tests standing for several processes do not). */
 export function enableGroupCommit(store: EventStore): void {
   enabledStores.add(store);
 }
 
-/** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
-export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
-  deps.store.appendGroup !== undefined && (deps.groupCommit ?? enabledStores.has(deps.store));
-
 /** Whether enableGroupCommit was called for the store (group-commit-two.ts asks too). */
 export const isGroupEnabled = (store: EventStore): boolean => enabledStores.has(store);
+
+/** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
+export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
+  deps.store.appendGroup !== undefined && (deps.groupCommit ?? isGroupEnabled(deps.store));
 
 export function commitInGroup<C extends WalletCommand>(
   deps: CommandHandlerDeps,
@@ -378,30 +374,6 @@ async function decideInOrder(
   return { decided, deferred };
 }
 
-/** Stands for index items this module cannot name: such a part shares its transaction with no other indexed part. */
-const EXCLUSIVE = '*';
-
-/**
- * The index item a change writes, by what names it (two parts of one transaction must not write
- * one item); undefined for kinds not known here. The read indexes name their part's own versions.
- */
-export function indexItemOf(change: IndexChange): string | undefined {
-  switch (change.kind) {
-    case 'offer':
-      return `offer:${change.offer.offerId}`;
-    case 'expiry':
-      return `expiry:${change.entry.walletId}:${change.entry.holdId}`;
-    case 'indexed':
-      return `indexed:${change.walletId}`;
-    case 'awards':
-      return `awards:${change.walletId}:${change.range.lane}:${change.range.toVersion}`;
-    case 'correction':
-      return `corrected:${change.walletId}:${change.link.target.lane}:${change.link.target.version}:${change.link.correctionVersion}`;
-    default:
-      return undefined;
-  }
-}
-
 /**
  * A failure other than a lost race. A store refusal of the request itself (validation) wrote
  * nothing: every command runs again alone, so only the one at fault hears of it. Anything else may
@@ -417,9 +389,8 @@ async function failed(error: unknown, decided: Decided[], alone: Alone): Promise
 }
 
 /** One command through the single path, in its own caller's trace. */
-function runAlone(entry: Waiting, alone: Alone): Promise<void> {
-  return inCallerTrace(entry.context, () => alone(entry.deps, entry.write)).then(entry.resolve, entry.reject);
-}
+const runAlone = (entry: Waiting, alone: Alone): Promise<void> =>
+  inCallerTrace(entry.context, () => alone(entry.deps, entry.write)).then(entry.resolve, entry.reject);
 
 /** Answers each caller in turn; an answer that throws reaches only its own caller. */
 async function settle(answers: [Waiting, () => Promise<AnyOutcome>][]): Promise<void> {
