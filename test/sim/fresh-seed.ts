@@ -20,13 +20,13 @@ const FAULT_KINDS = [
  * A fresh seed (SIM_SEED repeats one), printed before anything else, and `ops` ops from it (SIM_OPS
  * overrides). Two test files run one each, in parallel, so CI runs ≥ 100,000 ops on two cores.
  */
-export function freshSeed(label: string, defaultOps: number): { seed: number; ops: number } {
+export function freshSeed(label: string, defaultOps: number, flags = ''): { seed: number; ops: number } {
   const seed =
     process.env.SIM_SEED === undefined
       ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0)
       : Number(process.env.SIM_SEED);
   const ops = Number(process.env.SIM_OPS ?? defaultOps);
-  console.log(`sim seed (${label}): ${seed} — repeat: npm run sim -- --seed ${seed} --ops ${ops}`);
+  console.log(`sim seed (${label}): ${seed} — repeat: npm run sim -- --seed ${seed} --ops ${ops}${flags}`);
   return { seed, ops };
 }
 
