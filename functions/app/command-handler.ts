@@ -20,9 +20,8 @@ import { isVersionConflict, type VersionConflictError } from '#ports/event-store
 import { commitInGroup, groupCommitOn } from './group-commit.ts';
 import { legacyReplay } from './idempotency.ts';
 import { type Position, placementOf } from './placement.ts';
-import { readIndexChangesOf } from './read-indexes.ts';
-import { indexChangesOf } from './trading-index.ts';
 import {
+  appendIndexOf,
   type CommandHandlerDeps,
   outOfAttempts,
   refusal,
@@ -80,9 +79,8 @@ export async function handleAlone<C extends WalletCommand>(
           : {}),
       })),
     );
-    // Offer-book and expiry entries ride in the events' transaction (trading-index.ts).
-    const index = indexChangesOf(write.walletId, position.state, decision);
-    index.push(...readIndexChangesOf(write.walletId, position.state, lane, head.version, events));
+    // Offer-book, expiry and read-index entries ride in the events' transaction.
+    const index = appendIndexOf(write.walletId, position.state, lane, head.version, events);
     try {
       const outcome = await deps.store.append({
         walletId: write.walletId,

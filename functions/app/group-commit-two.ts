@@ -25,24 +25,34 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
+import type { TraceContext } from '#ports/tracing.ts';
 import { decideInTurn, exactState } from './exact-state.ts';
-import { GROUP_ITEMS_MAX, indexItemOf, isGroupEnabled } from './group-commit.ts';
-import { defaultRetryPolicy, type RetryPolicy } from './placement.ts';
-import { readIndexChangesOf } from './read-indexes.ts';
-import { indexChangesOf } from './trading-index.ts';
-import { outOfAttempts, refusal, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
+import { isGroupEnabled } from './group-commit.ts';
+import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
+import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
+import {
+  defaultRetryPolicy,
+  type RetryPolicy,
+  TWO_WALLET_ATTEMPTS_MAX,
+  twoWalletBackoffMs,
+} from './placement.ts';
+import {
+  appendIndexOf,
+  outOfAttempts,
+  refusal,
+  type TwoWalletOutcome,
+  type TwoWalletWrite,
+} from './write-outcome.ts';
 
 type Deps = { store: EventStore; retry?: RetryPolicy; groupCommit?: boolean };
 type AnyWrite = TwoWalletWrite<WalletCommand>;
 export type TwoAlone = (deps: Deps, write: AnyWrite) => Promise<TwoWalletOutcome>;
 
-/** As the single path's bound (two-wallet-command.ts, TWO_WALLET_ATTEMPTS_MAX). */
-const ATTEMPTS_MAX = 40;
-const BACKOFF_CAP_MS = 250;
-
 interface Waiting {
   deps: Deps;
   write: AnyWrite;
+  /** The caller's trace context: its events and any run alone stay in its trace. */
+  context: TraceContext | undefined;
   resolve: (outcome: TwoWalletOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -73,7 +83,13 @@ export function commitTwoInGroup<C extends WalletCommand>(
   }
   const joined = queue;
   const answer = new Promise<TwoWalletOutcome>((resolve, reject) => {
-    joined.waiting.push({ deps, write: write as unknown as AnyWrite, resolve, reject });
+    joined.waiting.push({
+      deps,
+      write: write as unknown as AnyWrite,
+      context: callerTrace(),
+      resolve,
+      reject,
+    });
   });
   pump(joined, alone);
   return answer;
@@ -105,10 +121,7 @@ function pump(queue: Queue, alone: TwoAlone): void {
     for (const id of wallets) queue.busy.add(id);
     const run =
       batch.length === 1
-        ? alone((batch[0] as Waiting).deps, (batch[0] as Waiting).write).then(
-            (batch[0] as Waiting).resolve,
-            (batch[0] as Waiting).reject,
-          )
+        ? runAlone(batch[0] as Waiting, alone)
         : commitBatch(batch, queue, alone).catch((error: unknown) => {
             for (const entry of batch) entry.reject(error);
           });
@@ -134,7 +147,7 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
   let pending = batch;
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
-  for (let attempt = 0; attempt < ATTEMPTS_MAX && pending.length > 0; ) {
+  for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX && pending.length > 0; ) {
     const ids = [...new Set(pending.flatMap((entry) => entry.write.wallets.map((part) => part.walletId)))];
     const read = await Promise.all(ids.map((id) => exactState(deps.store, id)));
     const heads = new Map(ids.map((id, index) => [id, (read[index] as { head: StreamHead }).head]));
@@ -163,18 +176,14 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
         const wroteNothing = error instanceof Error && error.name === 'ValidationException';
         for (const { kind, entry } of decided) {
           if (kind === 'part' && !wroteNothing) entry.reject(error);
-          else await alone(entry.deps, entry.write).then(entry.resolve, entry.reject);
+          else await runAlone(entry, alone);
         }
         return;
       }
       conflicts++;
       lastConflict = error;
+      await retry.sleep(twoWalletBackoffMs(retry, attempt));
       attempt++;
-      const ceilingMs = Math.min(
-        BACKOFF_CAP_MS,
-        Math.max(retry.backoffBaseMs, 5) * 2 ** Math.min(attempt, 16),
-      );
-      await retry.sleep(retry.random() * ceilingMs);
       continue;
     }
     if (outcome.kind === 'keys-taken') {
@@ -239,6 +248,11 @@ function decideInOrder(
   let items = 0;
   for (const entry of pending) {
     const { write } = entry;
+    // Arrival order holds: once one command waits for the next batch, so do all after it.
+    if (deferred.length > 0) {
+      deferred.push(entry);
+      continue;
+    }
     let decisions: { walletId: string; events: NewEvent[]; head: StreamHead; state: WalletState }[];
     try {
       decisions = [];
@@ -249,7 +263,9 @@ function decideInOrder(
         const commands = part.command(state);
         const events = isDomainError(commands)
           ? commands
-          : decideInTurn(part.walletId, head, state, commands, write.stamp);
+          : decideInTurn(part.walletId, head, state, commands, (events, command) =>
+              withTrace(write.stamp(events, command), entry.context),
+            );
         if (isDomainError(events)) {
           refused = events;
           break;
@@ -279,26 +295,23 @@ function decideInOrder(
       decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });
       continue;
     }
-    const index = decisions.flatMap((one) => indexChangesOf(one.walletId, one.state, one.events));
-    // The read indexes (read-indexes.ts) name this part's own versions, so no other part touches them.
-    const reads = decisions.flatMap((one) =>
-      readIndexChangesOf(one.walletId, one.state, 0, one.head.version, one.events),
+    const index = decisions.flatMap((one) =>
+      appendIndexOf(one.walletId, one.state, 0, one.head.version, one.events),
     );
     const size =
-      decisions.reduce((sum, one) => sum + one.events.length, index.length + reads.length) +
-      (write.idempotency ? 1 : 0);
+      decisions.reduce((sum, one) => sum + one.events.length, index.length) + (write.idempotency ? 1 : 0);
     const touches = index.map(indexItemOf);
     const clashes =
       touches.some((item) => item === undefined || touched.has(item)) ||
-      (touched.has('*') && index.length > 0);
+      (touched.has(EXCLUSIVE) && index.length > 0);
     if (items + size > GROUP_ITEMS_MAX || clashes) {
       if (decided.some((one) => one.kind === 'part')) {
         deferred.push(entry);
         continue;
       }
     }
-    // '*': an index item this module cannot name; no other indexed command joins it.
-    for (const item of touches) touched.add(item ?? '*');
+    // EXCLUSIVE: an index item indexItemOf cannot name; no other indexed command joins it.
+    for (const item of touches) touched.add(item ?? EXCLUSIVE);
     items += size;
     const reference = write.idempotency && (write.idempotency.reference ?? write.idempotency.key);
     const recorded = decisions.map(({ walletId, events, head }) =>
@@ -318,7 +331,7 @@ function decideInOrder(
       entry,
       part: {
         events: decisions.map(({ walletId, events }) => ({ walletId, events })),
-        ...(index.length + reads.length > 0 ? { index: [...index, ...reads] } : {}),
+        ...(index.length > 0 ? { index } : {}),
         ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
       },
       response,
@@ -330,6 +343,11 @@ function decideInOrder(
     }
   }
   return { decided, deferred };
+}
+
+/** One command through the single path, in its own caller's trace. */
+function runAlone(entry: Waiting, alone: TwoAlone): Promise<void> {
+  return inCallerTrace(entry.context, () => alone(entry.deps, entry.write)).then(entry.resolve, entry.reject);
 }
 
 async function settle(answers: [Waiting, () => Promise<TwoWalletOutcome>][]): Promise<void> {

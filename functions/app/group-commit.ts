@@ -6,17 +6,16 @@
  * - the batch is decided in queue order against the current state, each command against the
  *   state its predecessors in the batch leave (lane 0 folds their events in), so a spend that
  *   would overdraw is refused exactly as it would be one at a time;
- * - the decided events and every command's idempotency item are appended in ONE transaction
- *   (EventStore.appendGroup, at most 100 items), and only then is any caller answered — a
- *   refusal too, since it was decided against the batch's state;
- * - a lost race (another process moved the head) places and decides the whole batch again;
- *   a key found used answers that caller as a replay and decides the rest again without it;
- * - any other failure is reported to the callers whose events were in that transaction (it may
- *   have committed: as on their own, they retry with their key), and the others run alone.
+ * - the decided events and every command's key are appended in ONE transaction (appendGroup,
+ *   ≤ 100 items); only then is any caller answered, a refusal too (decided on the batch's state);
+ * - a lost race places and decides the whole batch again; a key found used answers that caller as
+ *   a replay and decides the rest again without it;
+ * - any other failure reaches the callers whose events were in that transaction (it may have
+ *   committed: as alone, they retry with their key), and the others run alone.
  *
- * A command that finds no transaction in flight runs at once, alone (command-handler.ts), so a
- * quiet wallet pays nothing. In AWS Lambda an instance serves one request at a time, so HTTP
- * commands rarely meet here; the local runtime, ingest batches and long-lived hosts do.
+ * A command that finds no transaction in flight runs at once, alone (command-handler.ts): a quiet
+ * wallet pays nothing. A Lambda instance serves one request at a time, so HTTP commands rarely
+ * meet here; the local runtime, ingest batches and long-lived hosts do.
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -35,11 +34,12 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import type { IndexChange } from '#ports/trading-index.ts';
+import type { TraceContext } from '#ports/tracing.ts';
+import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
+import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
 import { placementOf } from './placement.ts';
-import { readIndexChangesOf } from './read-indexes.ts';
-import { indexChangesOf } from './trading-index.ts';
 import {
+  appendIndexOf,
   type CommandHandlerDeps,
   outOfAttempts,
   refusal,
@@ -47,10 +47,10 @@ import {
   type WriteOutcome,
 } from './write-outcome.ts';
 
-/** DynamoDB's item limit for one transaction: events, index items, keys and a lane registration. */
-export const GROUP_ITEMS_MAX = 100;
 /** At most this many commands wait in one batch (each is answered only after the batch commits). */
-export const GROUP_COMMANDS_MAX = 64;
+const GROUP_COMMANDS_MAX = 64;
+
+export { GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 
 type AnyWrite = WalletWrite<WalletCommand>;
 type AnyOutcome = WriteOutcome<WalletCommand>;
@@ -59,6 +59,8 @@ export type Alone = (deps: CommandHandlerDeps, write: AnyWrite) => Promise<AnyOu
 interface Waiting {
   deps: CommandHandlerDeps;
   write: AnyWrite;
+  /** The caller's trace context: its events and any run alone stay in its trace. */
+  context: TraceContext | undefined;
   resolve: (outcome: AnyOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -74,23 +76,17 @@ const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
 /** Stores whose commands commit in groups unless a caller says otherwise (see enableGroupCommit). */
 const enabledStores = new WeakSet<EventStore>();
 
-/**
- * Commands through this store commit in groups (composition turns it on for the process's store):
- * tests that stand for several processes with one store leave it off.
- */
+/** Commands through this store commit in groups (composition enables the process's store; tests standing for several processes do not). */
 export function enableGroupCommit(store: EventStore): void {
   enabledStores.add(store);
 }
 
-/** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
-export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
-  deps.store.appendGroup !== undefined && (deps.groupCommit ?? enabledStores.has(deps.store));
-
 /** Whether enableGroupCommit was called for the store (group-commit-two.ts asks too). */
 export const isGroupEnabled = (store: EventStore): boolean => enabledStores.has(store);
 
-/** How many commands each batch this process committed held (bench/ and tests read it). */
-export const groupCommitStats = { batches: 0, commands: 0, largest: 0 };
+/** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
+export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
+  deps.store.appendGroup !== undefined && (deps.groupCommit ?? isGroupEnabled(deps.store));
 
 export function commitInGroup<C extends WalletCommand>(
   deps: CommandHandlerDeps,
@@ -110,7 +106,13 @@ export function commitInGroup<C extends WalletCommand>(
   }
   const joined = group;
   const answer = new Promise<AnyOutcome>((resolve, reject) => {
-    joined.waiting.push({ deps, write: write as unknown as AnyWrite, resolve, reject });
+    joined.waiting.push({
+      deps,
+      write: write as unknown as AnyWrite,
+      context: callerTrace(),
+      resolve,
+      reject,
+    });
   });
   if (!joined.running) void drain(groups, key, joined, alone);
   return answer as Promise<WriteOutcome<C>>;
@@ -123,7 +125,7 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
       const batch = takeBatch(group.waiting);
       if (batch.length === 1) {
         const [only] = batch as [Waiting];
-        await alone(only.deps, only.write).then(only.resolve, only.reject);
+        await runAlone(only, alone);
       } else {
         await commitBatch(batch, group, alone).catch((error: unknown) => {
           // A bug in the batch itself: no caller is left waiting forever.
@@ -181,7 +183,13 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
   let lastConflict: VersionConflictError | undefined;
   let attempt = 0;
   while (pending.length > 0) {
-    const { decided, deferred } = await decideInOrder(walletId, leader.write.placement, position, pending);
+    const { decided, deferred } = await decideInOrder(
+      walletId,
+      leader.write.placement,
+      position,
+      pending,
+      alone,
+    );
     // What did not fit goes first into the next batch; it was not decided into this one's state.
     group.waiting.unshift(...deferred);
     pending = pending.filter((entry) => !deferred.includes(entry));
@@ -228,9 +236,6 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       continue;
     }
     placement.remember({ lane, head: outcome.head });
-    groupCommitStats.batches++;
-    groupCommitStats.commands += parts.length;
-    groupCommitStats.largest = Math.max(groupCommitStats.largest, parts.length);
     const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[]]));
     await settle(
       decided.map((one) => [
@@ -270,6 +275,7 @@ async function decideInOrder(
   placement: AnyWrite['placement'],
   position: { at: { lane: number; head: StreamHead }; state: WalletState },
   pending: readonly Waiting[],
+  alone: Alone,
 ): Promise<{ decided: Decided[]; deferred: Waiting[] }> {
   const decided: Decided[] = [];
   const deferred: Waiting[] = [];
@@ -280,9 +286,11 @@ async function decideInOrder(
   let items = lane > 0 && head.version === 0 ? 1 : 0;
   /** The index items the parts so far write (DynamoDB refuses two operations on one item). */
   const touched = new Set<string>();
+  /** Set once a command runs alone in its turn: the ones after it wait for the next batch. */
+  let closed = false;
   for (const entry of pending) {
     const { write } = entry;
-    if (deferred.length > 0) {
+    if (closed || deferred.length > 0) {
       deferred.push(entry);
       continue;
     }
@@ -314,15 +322,27 @@ async function decideInOrder(
       });
       continue;
     }
-    const events = write.stamp(decision, built);
-    const index = indexChangesOf(walletId, stateNow, decision);
-    // The read indexes (read-indexes.ts) name this part's own versions, so no other part touches them.
-    const reads = readIndexChangesOf(walletId, stateNow, lane, version, events);
-    const size = decision.length + index.length + reads.length + (write.idempotency ? 1 : 0);
+    const events = withTrace(write.stamp(decision, built), entry.context);
+    const index = appendIndexOf(walletId, stateNow, lane, version, events);
+    const size = decision.length + index.length + (write.idempotency ? 1 : 0);
     const touches = index.map(indexItemOf);
-    const clashes = touches.some((item) => item === undefined || touched.has(item)) && touched.size > 0;
-    if (items + size > GROUP_ITEMS_MAX || clashes || (touched.has(EXCLUSIVE) && index.length > 0)) {
-      deferred.push(entry);
+    const clashes =
+      touches.some((item) => (item === undefined ? touched.size > 0 : touched.has(item))) ||
+      (touched.has(EXCLUSIVE) && index.length > 0);
+    if (items + size > GROUP_ITEMS_MAX || clashes) {
+      if (decided.some((one) => one.kind === 'part')) {
+        deferred.push(entry);
+        continue;
+      }
+      // Too big for any batch: deferring it would defer it (and all behind it) for ever. It runs
+      // alone, in its turn (the ones after it wait for the next batch), and succeeds or fails as
+      // it would alone.
+      decided.push({
+        kind: 'answer',
+        entry,
+        answer: () => inCallerTrace(entry.context, () => alone(entry.deps, write)),
+      });
+      closed = true;
       continue;
     }
     for (const item of touches) touched.add(item ?? EXCLUSIVE);
@@ -340,7 +360,7 @@ async function decideInOrder(
       entry,
       part: {
         events,
-        ...(index.length + reads.length > 0 ? { index: [...index, ...reads] } : {}),
+        ...(index.length > 0 ? { index } : {}),
         ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
       },
       response,
@@ -354,21 +374,6 @@ async function decideInOrder(
   return { decided, deferred };
 }
 
-/** Stands for index items this module cannot name: such a part shares its transaction with no other indexed part. */
-const EXCLUSIVE = '*';
-
-/** The index item a change writes, by what names it; undefined for kinds not known here. */
-export function indexItemOf(change: IndexChange): string | undefined {
-  switch (change.kind) {
-    case 'offer':
-      return `offer:${change.offer.offerId}`;
-    case 'expiry':
-      return `expiry:${change.entry.walletId}:${change.entry.holdId}`;
-    default:
-      return undefined;
-  }
-}
-
 /**
  * A failure other than a lost race. A store refusal of the request itself (validation) wrote
  * nothing: every command runs again alone, so only the one at fault hears of it. Anything else may
@@ -379,9 +384,13 @@ async function failed(error: unknown, decided: Decided[], alone: Alone): Promise
   const wroteNothing = error instanceof Error && error.name === 'ValidationException';
   for (const { kind, entry } of decided) {
     if (kind === 'part' && !wroteNothing) entry.reject(error);
-    else await alone(entry.deps, entry.write).then(entry.resolve, entry.reject);
+    else await runAlone(entry, alone);
   }
 }
+
+/** One command through the single path, in its own caller's trace. */
+const runAlone = (entry: Waiting, alone: Alone): Promise<void> =>
+  inCallerTrace(entry.context, () => alone(entry.deps, entry.write)).then(entry.resolve, entry.reject);
 
 /** Answers each caller in turn; an answer that throws reaches only its own caller. */
 async function settle(answers: [Waiting, () => Promise<AnyOutcome>][]): Promise<void> {

@@ -3,10 +3,10 @@
  * `anyLane` for credits that commute, `lane0` for commands decided against the whole log. Shared
  * by the command handler and group commit (group-commit.ts).
  */
-import { foldWallet, initialWalletState, type WalletState } from '#domain/wallet.ts';
+import { initialWalletState, type WalletState } from '#domain/wallet.ts';
 import { type EventStore, HOT_LANES_FROM, LANES_MAX, type VersionConflictError } from '#ports/event-store.ts';
+import { exactState } from './exact-state.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
-import { readWallet } from './read-events.ts';
 
 export interface RetryPolicy {
   attemptsMax: number;
@@ -32,6 +32,29 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 /** How often a lane-0 decision is made again when another writer appended to lane 0 first. */
 export const LANE0_ATTEMPTS_MAX = 10;
+
+/**
+ * Many spenders of one hot wallet lose to each other (one wins per round), so a two-wallet
+ * command (alone or in a group, two-wallet-command.ts and group-commit-two.ts) allows more rounds
+ * than a single lane-0 command, spread out by jitter.
+ */
+export const TWO_WALLET_ATTEMPTS_MAX = 40;
+
+/**
+ * The pause after a two-wallet command's lost race grows to this cap (jittered): spenders of one
+ * hot wallet that keep meeting spread out in time instead of cancelling each other's transactions
+ * round after round.
+ */
+const TWO_WALLET_BACKOFF_CAP_MS = 250;
+
+/** The jittered pause after the `attempt`-th (from 0) lost race of a two-wallet command. */
+export function twoWalletBackoffMs(retry: RetryPolicy, attempt: number): number {
+  const ceilingMs = Math.min(
+    Math.max(retry.backoffCapMs, TWO_WALLET_BACKOFF_CAP_MS),
+    Math.max(retry.backoffBaseMs, 5) * 2 ** Math.min(attempt, 16),
+  );
+  return retry.random() * ceilingMs;
+}
 
 /**
  * A winner recorded this long before our command started was not racing us: our cached head was
@@ -128,15 +151,13 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
 /**
  * Decided against the wallet's whole log, appended to lane 0 after the head read first: lane-0
  * events past it are left out of the state, so the append fails on them and the command is
- * decided again against a fresh read.
+ * decided again against a fresh read. The state is exactState's: folded once per instance, then
+ * only the tail is read.
  */
 export function lane0(store: EventStore, walletId: string): Placement {
   const read = async (): Promise<Position> => {
-    const head = await store.head(walletId, 0);
-    const events = (await readWallet(store, walletId)).filter(
-      (event) => event.lane !== 0 || event.version <= head.version,
-    );
-    return { at: { lane: 0, head }, state: foldWallet(events, initialWalletState()) };
+    const { head, state } = await exactState(store, walletId);
+    return { at: { lane: 0, head }, state };
   };
   return { attemptsMax: LANE0_ATTEMPTS_MAX, start: read, next: read, remember: () => {} };
 }

@@ -24,23 +24,11 @@ import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler
 import { decideInTurn, exactState } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
 import { priorUse } from './idempotency.ts';
-import { readIndexChangesOf } from './read-indexes.ts';
-import { indexChangesOf } from './trading-index.ts';
-import { outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
+import { TWO_WALLET_ATTEMPTS_MAX, twoWalletBackoffMs } from './placement.ts';
+import { appendIndexOf, outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
 
+export { TWO_WALLET_ATTEMPTS_MAX } from './placement.ts';
 export type { TwoWalletOutcome, TwoWalletWrite, WalletPart } from './write-outcome.ts';
-
-/**
- * Many spenders of one hot wallet lose to each other (one wins per round), so this path allows
- * more rounds than a single lane-0 command, spread out by jitter.
- */
-export const TWO_WALLET_ATTEMPTS_MAX = 40;
-
-/**
- * The pause after a lost race grows to this cap (jittered): spenders of one hot wallet that keep
- * meeting spread out in time instead of cancelling each other's transactions round after round.
- */
-const TWO_WALLET_BACKOFF_CAP_MS = 250;
 
 export interface TwoWalletDeps {
   store: EventStore;
@@ -86,8 +74,7 @@ export async function handleTwoAlone<C extends WalletCommand>(
       const events = decideInTurn(part.walletId, head, state, commands, write.stamp);
       if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
-      indexChanges.push(...indexChangesOf(part.walletId, state, events));
-      indexChanges.push(...readIndexChangesOf(part.walletId, state, 0, head.version, events));
+      indexChanges.push(...appendIndexOf(part.walletId, state, 0, head.version, events));
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
     if (empty === decided.length) return { kind: 'unchanged' };
@@ -127,11 +114,7 @@ export async function handleTwoAlone<C extends WalletCommand>(
       if (!isVersionConflict(error)) throw error;
       conflicts++;
       lastConflict = error;
-      const ceilingMs = Math.min(
-        Math.max(retry.backoffCapMs, TWO_WALLET_BACKOFF_CAP_MS),
-        Math.max(retry.backoffBaseMs, 5) * 2 ** Math.min(attempt, 16),
-      );
-      await retry.sleep(retry.random() * ceilingMs);
+      await retry.sleep(twoWalletBackoffMs(retry, attempt));
     }
   }
   return outOfAttempts(deps.store, write.idempotency, conflicts, lastConflict, 'handleTwoWalletCommand');

@@ -5,9 +5,12 @@
 import type { DomainError } from '#domain/errors.ts';
 import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StoredResponse, VersionConflictError } from '#ports/event-store.ts';
+import type { IndexChange } from '#ports/trading-index.ts';
 import type { HeadCache } from './head-cache.ts';
 import { type IdempotencyInput, type PriorUse, priorUse } from './idempotency.ts';
 import type { RetryPolicy } from './placement.ts';
+import { readIndexChangesOf } from './read-indexes.ts';
+import { indexChangesOf } from './trading-index.ts';
 
 export interface CommandHandlerDeps {
   store: EventStore;
@@ -56,6 +59,25 @@ export type WriteOutcome<C extends WalletCommand = WalletCommand> =
   | { kind: 'rejected'; error: DomainError }
   | { kind: 'key-reused' }
   | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
+
+/**
+ * Every index item an append writes beside its events, in the events' transaction: the trading
+ * index (offer book, expiries: trading-index.ts) and the read indexes (award ranges, corrections:
+ * read-indexes.ts). `state` is what the events were decided against; they take the versions after
+ * `expectedVersion` in `lane`. Every write path (alone or grouped, one wallet or two) calls this.
+ */
+export function appendIndexOf(
+  walletId: string,
+  state: WalletState,
+  lane: number,
+  expectedVersion: number,
+  events: readonly NewEvent[],
+): IndexChange[] {
+  return [
+    ...indexChangesOf(walletId, state, events),
+    ...readIndexChangesOf(walletId, state, lane, expectedVersion, events),
+  ];
+}
 
 /**
  * A refusal, unless the key says the request already took effect: a twin with the same key (a

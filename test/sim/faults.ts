@@ -144,9 +144,9 @@ export class FaultyEventStore implements EventStore {
   dropAppends = 0;
 
   constructor(
-    private readonly inner: EventStore,
-    private readonly faults: Faults,
-    private readonly onCommit: (events: RecordedEvent[]) => void,
+    protected readonly inner: EventStore,
+    protected readonly faults: Faults,
+    protected readonly onCommit: (events: RecordedEvent[]) => void,
   ) {}
 
   async head(walletId: string, lane: number): Promise<StreamHead> {

@@ -20,23 +20,30 @@ const FAULT_KINDS = [
  * A fresh seed (SIM_SEED repeats one), printed before anything else, and `ops` ops from it (SIM_OPS
  * overrides). Two test files run one each, in parallel, so CI runs ≥ 100,000 ops on two cores.
  */
-export function freshSeed(label: string, defaultOps: number): { seed: number; ops: number } {
+export function freshSeed(label: string, defaultOps: number, flags = ''): { seed: number; ops: number } {
   const seed =
     process.env.SIM_SEED === undefined
       ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0)
       : Number(process.env.SIM_SEED);
   const ops = Number(process.env.SIM_OPS ?? defaultOps);
-  console.log(`sim seed (${label}): ${seed} — repeat: npm run sim -- --seed ${seed} --ops ${ops}`);
+  console.log(`sim seed (${label}): ${seed} — repeat: npm run sim -- --seed ${seed} --ops ${ops}${flags}`);
   return { seed, ops };
 }
 
-export async function runFreshSeed({ seed, ops }: { seed: number; ops: number }): Promise<void> {
+export async function runFreshSeed(
+  { seed, ops }: { seed: number; ops: number },
+  options: { groupCommit?: boolean } = {},
+): Promise<void> {
   const started = performance.now();
-  const result = await simulate({ seed, ops });
+  const result = await simulate({ seed, ops, ...options });
   const report = formatResult(result, performance.now() - started);
   console.log(`sim seed: ${seed}\n${report}`);
   expect(result.failure, report).toBeUndefined();
   expect(result.opsRun).toBe(ops);
   for (const kind of FAULT_KINDS)
     expect(result.faults.get(kind) ?? 0, `faults of kind ${kind}`).toBeGreaterThan(0);
+  // With group commit on, commands must have shared transactions, or the run did not exercise it.
+  if (options.groupCommit) {
+    expect(result.faults.get('group-commit') ?? 0, 'commands committed in groups').toBeGreaterThan(0);
+  }
 }

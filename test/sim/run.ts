@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       plant: { type: 'string' },
       strict: { type: 'boolean', default: false },
       shard: { type: 'string' },
+      'group-commit': { type: 'boolean', default: false },
     },
   });
   // A fresh seed when none is given: the only entropy the sim takes, printed first so any run can be repeated.
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     const { replayFile } = await import('./replay-file.ts');
     process.exitCode = await replayFile(Number(values['episode-seed'] ?? seed), values.replay, {
       strict: values.strict ?? false,
+      groupCommit: values['group-commit'] ?? false,
       ...(values.plant === undefined ? {} : { bugs: plantedBug(values.plant) }),
     });
     return;
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     ops: Number(values.ops),
     episodeOps: Number(values['episode-ops']),
     strict: values.strict ?? false,
+    groupCommit: values['group-commit'] ?? false,
     ...(values.shard === undefined ? {} : { shard: parseShard(values.shard) }),
     // A line on stderr every 50,000 ops, so a long run shows it is moving.
     onEpisode: (_episode, episode) => {

@@ -24,8 +24,10 @@ describe('the fault simulation', () => {
   });
 
   it('catches a store that drops an acknowledged append, and shrinks the ops that show it', async () => {
+    // Seed 8: its first violation is the lost write itself (seed 7's, since lane 0's state is
+    // cached and the fault rolls moved, is the conservation check on a dropped transfer).
     const result = await simulate({
-      seed: 7,
+      seed: 8,
       ops: 4_000,
       bugs: PLANTED['drop-appends'],
       shrinkBudgetMs: 30_000,

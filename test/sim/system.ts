@@ -26,6 +26,7 @@ import type { EventStore } from '#ports/event-store.ts';
 import type { JobMessage, JobQueue, JobReport, JobStore } from '#ports/jobs.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
+import { processStores, TRADING_PROCESS } from './process-stores.ts';
 import type { Rng } from './rng.ts';
 
 export type { Asset, CloudEvent, RecordedEvent, ThresholdConfig, WalletView };
@@ -41,6 +42,11 @@ export interface SystemDeps {
   rng: Rng;
   /** A planted transfer use case (test/sim/planted-transfer.ts) in place of the real one. */
   transfer?: (deps: TransferDeps, input: TransferInput) => Promise<TransferResult>;
+  /**
+   * Group commit on (app/group-commit*.ts): each API instance is a process of its own with its
+   * own group queue (and state cache); trades run in one more. Off: every command commits alone.
+   */
+  groupCommit?: boolean;
 }
 
 /** What a client hears back from a deposit, as the HTTP handler would map it. */
@@ -156,6 +162,7 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
   const rules = new ActiveRuleSets(deps.ruleSets, deps.clock, sha256Hex);
   const versions = new RuleSetVersions(deps.ruleSets, sha256Hex);
   const config = (await rules.current()).threshold;
+  const storeOf = processStores(deps.store, deps.groupCommit ?? false);
   const heads = new Map<number, HeadCache>();
   const headsOf = (instance: number) => {
     const cache = heads.get(instance) ?? new HeadCache();
@@ -194,7 +201,7 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     },
     async deposit(instance, ids, input) {
       const result = await recordDeposit(
-        { store: deps.store, clock: deps.clock, ids, retry, heads: headsOf(instance) },
+        { store: storeOf(instance), clock: deps.clock, ids, retry, heads: headsOf(instance) },
         {
           walletId: input.walletId,
           amountMinor: input.amountMinor,
@@ -225,7 +232,7 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     async ingest(instance, ids, event) {
       const outcome = await ingestEvent(
         {
-          store: deps.store,
+          store: storeOf(instance),
           clock: deps.clock,
           ids,
           retry,
@@ -301,7 +308,7 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     async trade(ids, request, key) {
       const idempotency = { key, payloadHash: sha256Hex(`trade:${tradeText(request)}`) };
       const respond = (id: string) => ({ statusCode: 201, body: tradeBody(request, id) });
-      const tradeDeps = { store: deps.store, clock: deps.clock, ids, retry };
+      const tradeDeps = { store: storeOf(TRADING_PROCESS), clock: deps.clock, ids, retry };
       const decimal = (asset: Asset, amount: bigint) =>
         asset === 'money' ? formatMinor(amount) : `${amount}`;
       let result: TransferResult | Awaited<ReturnType<typeof holdAction>>;

@@ -2,17 +2,19 @@ import { canonicalJson } from '#adapters/dynamodb/event-hash.ts';
 import type { cardAction } from '#app/cards.ts';
 import type { IdGenerator } from '#ports/clock.ts';
 import type { JobMessage } from '#ports/jobs.ts';
-import { InMemoryEventStore, type StoredEvent } from '../support/in-memory-event-store.ts';
+import type { StoredEvent } from '../support/in-memory-event-store.ts';
+import { InMemoryGroupStore } from '../support/in-memory-group-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../support/in-memory-rule-set-store.ts';
 import {
   Channel,
   Faults,
-  FaultyEventStore,
+  type FaultyEventStore,
   FaultyJobQueue,
   FaultyReadModels,
   type StreamRecord,
 } from './faults.ts';
+import { FaultyGroupEventStore } from './faults-group.ts';
 import { TradingModel } from './model-trading.ts';
 import { mixSeed, Rng } from './rng.ts';
 import { type CloudEvent, makeSystem, type System, type SystemDeps, type WalletView } from './system.ts';
@@ -96,6 +98,8 @@ export interface WorldOptions {
   };
   /** Store page size (reads and job pages); small, so paging is exercised. */
   pageSize?: number;
+  /** Concurrent commands of one process commit in groups (system.ts, processStores). */
+  groupCommit?: boolean;
 }
 
 /** The projector Lambda: one wallet's doorbells. Replaceable, so a test can plant a broken one. */
@@ -111,7 +115,7 @@ export const PROJECTOR_INSTANCES = 2;
 
 export class World {
   readonly faults = new Faults();
-  readonly inner: InMemoryEventStore;
+  readonly inner: InMemoryGroupStore;
   readonly store: FaultyEventStore;
   readonly readModels: FaultyReadModels;
   readonly jobs = new InMemoryJobStore();
@@ -172,11 +176,11 @@ export class World {
     this.rng = new Rng(mixSeed(seed, 0xa11ce));
     this.strict = options.strict ?? false;
     this.bugs = options.bugs ?? {};
-    this.inner = new InMemoryEventStore({ pageSize: options.pageSize ?? 32 });
+    this.inner = new InMemoryGroupStore({ pageSize: options.pageSize ?? 32 });
     this.stream = new Channel('stream', this.faults);
     this.queue = new Channel('queue', this.faults);
     this.webhooks = new Channel('webhook', this.faults);
-    this.store = new FaultyEventStore(this.inner, this.faults, (events) => {
+    this.store = new FaultyGroupEventStore(this.inner, this.faults, (events) => {
       for (const event of events) {
         this.touched.add(event.walletId);
         this.generations.set(event.walletId, (this.generations.get(event.walletId) ?? 0) + 1);
@@ -204,6 +208,7 @@ export class World {
       clock: { nowMs: () => world.nowMs },
       rng: world.rng,
       ...(options.bugs?.transfer === undefined ? {} : { transfer: options.bugs.transfer }),
+      ...(options.groupCommit ? { groupCommit: true } : {}),
     });
     return world;
   }

@@ -1,0 +1,28 @@
+import { enableGroupCommit } from '#app/group-commit.ts';
+import type { EventStore } from '#ports/event-store.ts';
+
+/**
+ * The store one process writes through: with group commit, a handle of its own (group commit
+ * queues per store object), enabled as composition enables the process's store.
+ */
+export function processStores(store: EventStore, groupCommit: boolean): (instance: number) => EventStore {
+  const stores = new Map<number, EventStore>();
+  return (instance) => {
+    if (!groupCommit) return store;
+    let mine = stores.get(instance);
+    if (mine === undefined) {
+      mine = new Proxy(store, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      enableGroupCommit(mine);
+      stores.set(instance, mine);
+    }
+    return mine;
+  };
+}
+
+/** The trading process's instance number in processStores (API instances are 0 …). */
+export const TRADING_PROCESS = -1;
