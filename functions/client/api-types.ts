@@ -195,6 +195,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/wallets/{wallet_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A wallet's points purchases, newest first
+         * @description Newest first, from an index written in the transaction of each event that changes a payment (never a scan of the audit trail). A wallet with none answers an empty list. Follow `nextCursor` until it is null.
+         */
+        get: operations["getWalletsPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders": {
         parameters: {
             query?: never;
@@ -221,6 +241,26 @@ export type paths = {
         };
         /** An order, its status and the events behind it */
         get: operations["getOrdersById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wallets/{wallet_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A wallet's orders (points plus cash), newest first
+         * @description Newest first, from an index written in the transaction of each event that changes a payment (never a scan of the audit trail). A wallet with none answers an empty list. Follow `nextCursor` until it is null.
+         */
+        get: operations["getWalletsOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -909,6 +949,77 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        WalletPayments: {
+            walletId: string;
+            payments: {
+                paymentId: string;
+                wallet: string;
+                purpose: string;
+                status: string;
+                points: number;
+                amount: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                provider: string;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                createdAt: string;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                settledAt?: string;
+                /** @constant */
+                refundDue?: true;
+                /** @description when the last event that changed it happened */
+                updatedAt: string;
+            }[];
+            /** @description opaque; pass it back as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        WalletOrders: {
+            walletId: string;
+            orders: {
+                orderId: string;
+                paymentId: string;
+                wallet: string;
+                merchant: string;
+                amount: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                points: number;
+                pointsValue: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                cash: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                status: string;
+                paymentStatus: string;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                expiresAt: string;
+                /** @constant */
+                refundDue?: true;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                createdAt: string;
+                /** @description when the last event that changed it happened */
+                updatedAt: string;
+            }[];
+            /** @description opaque; pass it back as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
         AccountBalance: {
             accountId: string;
             /** @description exact decimal, at most 2 places */
@@ -2380,6 +2491,69 @@ export interface operations {
             };
         };
     };
+    getWalletsPayments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50). */
+                limit?: string;
+                /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                wallet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletPayments"];
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postOrders: {
         parameters: {
             query?: never;
@@ -2620,6 +2794,69 @@ export interface operations {
             };
             /** @description `payment-not-found`: No payment (or order) has this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWalletsOrders: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50). */
+                limit?: string;
+                /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                wallet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletOrders"];
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { requestIdempotency } from '#http/idempotency-scope.ts';
+import { listPayments } from '#http/payment-list-json.ts';
 import { paymentAnswer, paymentBody, paymentResponse, paymentWithHistoryJson } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { badRequest, jsonResult } from '#http/problem.ts';
@@ -14,6 +15,8 @@ import { requiredKey } from '#http/trading-json.ts';
 
 /** A payment is its wallet's: reading one needs a right over the wallet its id names. */
 function paymentWallets(request: HttpRequest): WalletReach {
+  const walletId = request.param('wallet_id');
+  if (walletId !== undefined) return [walletId];
   const paymentId = request.param('payment_id');
   if (paymentId === undefined) return walletInBody('wallet')(request);
   const wallet = walletOfPayment(paymentId);
@@ -23,6 +26,7 @@ function paymentWallets(request: HttpRequest): WalletReach {
 /**
  * `POST /payments`: buy points with cash (an intent at the provider, the payment recorded as
  * pending; the points come with the provider's webhook). `GET /payments/{payment_id}`: its story.
+ * `GET /wallets/{wallet_id}/payments`: the wallet's purchases, newest first, from its listing.
  */
 export const makePaymentsHandler = (
   deps: () => PaymentDeps | Promise<PaymentDeps>,
@@ -32,6 +36,9 @@ export const makePaymentsHandler = (
     wallets: paymentWallets,
     deps,
     run: async (request, deps) => {
+      const walletId = request.param('wallet_id');
+      if (walletId !== undefined)
+        return listPayments(deps, parseWalletId(walletId), 'points-purchase', request);
       const paymentId = request.param('payment_id');
       if (paymentId !== undefined) {
         const found = await readPayment(deps.store, paymentId);

@@ -42,7 +42,7 @@ const actionJson = (intent: CreatedIntent) =>
     : `"redirectUrl":${JSON.stringify(intent.customerAction.redirectUrl)}`;
 
 /** A payment's fields (the object without its closing brace, so callers may add members). */
-function paymentFields(wallet: string, payment: Payment): string {
+export function paymentFields(wallet: string, payment: Payment): string {
   return (
     `{"paymentId":${JSON.stringify(payment.paymentId)},"wallet":${JSON.stringify(wallet)},` +
     `"purpose":"${payment.purpose}","status":"${payment.status}","points":${payment.points},` +
@@ -61,7 +61,8 @@ export const paymentResponse =
     body: `${paymentFields(wallet, payment)},${actionJson(intent)}}`,
   });
 
-function orderFields(
+/** An order's fields (without the closing brace), its status read at `nowMs`. */
+export function orderFields(
   wallet: string,
   payment: Payment,
   holdStatus: Hold['status'] | undefined,

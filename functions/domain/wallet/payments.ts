@@ -13,7 +13,7 @@
  * released or expired records the cash as owed back (`refundDue`) and captures nothing.
  */
 import { DomainError } from '../errors.ts';
-import type { RecordedEvent, WalletEvent } from './events.ts';
+import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
 import type { AssetBalance, WalletState } from './state.ts';
 import { decideTrading } from './trading.ts';
@@ -172,11 +172,14 @@ function mismatchOf(payment: Payment, command: CommandOf<'SettlePayment'>): stri
   return undefined;
 }
 
-/** Folds a payment event into the payments (the draft's own map); answers the points balance after it. */
+/**
+ * Folds a payment event into the payments (the draft's own map); answers the points balance after
+ * it. Needs no place in the log, so the payment listing (app/payment-index.ts) folds with it too.
+ */
 export function applyPayment(
   points: AssetBalance,
   payments: Map<string, Payment>,
-  event: RecordedEvent & PaymentEvent,
+  event: PaymentEvent,
 ): AssetBalance {
   switch (event.type) {
     case 'PaymentRequested': {
@@ -223,7 +226,7 @@ export function applyPayment(
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'cancelled' | 'expired' | 'refund-due';
 
 export function orderStatus(
-  payment: Payment,
+  payment: Pick<Payment, 'status' | 'refundDue'>,
   holdStatus: string | undefined,
   holdExpiresAtMs: number,
   nowMs: number,

@@ -119,6 +119,24 @@ const orderFields = {
 const orderCreated = z.strictObject({ ...orderFields, ...customerAction });
 const orderWithHistory = z.strictObject({ ...orderFields, history });
 
+const updatedAt = isoTime.describe('when the last event that changed it happened');
+const walletPayments = z
+  .strictObject({
+    walletId: z.string(),
+    payments: z.array(z.strictObject({ ...paymentFields, updatedAt })),
+    nextCursor: cursor,
+  })
+  .meta({ id: 'WalletPayments' });
+const walletOrders = z
+  .strictObject({
+    walletId: z.string(),
+    orders: z.array(z.strictObject({ ...orderFields, createdAt: isoTime, updatedAt })),
+    nextCursor: cursor,
+  })
+  .meta({ id: 'WalletOrders' });
+const listingDescription =
+  'Newest first, from an index written in the transaction of each event that changes a payment (never a scan of the audit trail). A wallet with none answers an empty list. Follow `nextCursor` until it is null.';
+
 const webhookReceived = z.union([
   z.strictObject({ received: z.literal(true), paymentId: z.string(), status: z.string() }),
   z.strictObject({ received: z.literal(true), ignored: z.string() }),
@@ -287,6 +305,22 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     summary: 'A payment and the events behind it',
     responses: { 200: { description: 'The payment', schema: paymentWithHistory } },
     problems: ['payment-not-found', 'forbidden-wallet'],
+  },
+  'GET /wallets/{wallet_id}/payments': {
+    tag: 'payments',
+    summary: "A wallet's points purchases, newest first",
+    description: listingDescription,
+    query: { ...page },
+    responses: { 200: { description: 'A page of payments', schema: walletPayments } },
+    problems: ['invalid-wallet-id', 'invalid-limit', 'invalid-cursor', 'forbidden-wallet'],
+  },
+  'GET /wallets/{wallet_id}/orders': {
+    tag: 'payments',
+    summary: "A wallet's orders (points plus cash), newest first",
+    description: listingDescription,
+    query: { ...page },
+    responses: { 200: { description: 'A page of orders', schema: walletOrders } },
+    problems: ['invalid-wallet-id', 'invalid-limit', 'invalid-cursor', 'forbidden-wallet'],
   },
   'POST /orders': {
     tag: 'payments',
