@@ -252,3 +252,48 @@ describe('paying an order with points plus cash', () => {
     expect(await points(merchant)).toBeUndefined();
   });
 });
+
+describe("a wallet's payments and orders as routes", () => {
+  it('lists them newest first, a page at a time, with their state now', { timeout: 60_000 }, async () => {
+    const wallet = unique('lister');
+    const ids: string[] = [];
+    for (const points of [100, 200, 300]) {
+      const created = await call('POST', '/payments', { wallet, points });
+      expect(created.status, created.text).toBe(201);
+      ids.push(created.body.paymentId as string);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // distinct creation times
+    }
+    expect((await payHere('succeed', ids[0] as string)).code).toBe(0);
+    expect((await payHere('fail', ids[1] as string)).code).toBe(0);
+    const order = await call('POST', '/orders', { wallet, merchant: 'm1', amount: '3.00', points: 50 });
+    expect(order.status, order.text).toBe(201);
+
+    const first = await call('GET', `/wallets/${wallet}/payments?limit=2`);
+    expect(first.status, first.text).toBe(200);
+    const lines = first.body.payments as { paymentId: string; status: string; updatedAt: string }[];
+    expect(lines.map((line) => [line.paymentId, line.status])).toEqual([
+      [ids[2], 'pending'],
+      [ids[1], 'failed'],
+    ]);
+    const rest = await call(
+      'GET',
+      `/wallets/${wallet}/payments?limit=2&cursor=${first.body.nextCursor as string}`,
+    );
+    expect(
+      (rest.body.payments as { paymentId: string; status: string }[]).map((line) => line.status),
+    ).toEqual(['succeeded']);
+    expect(rest.body.nextCursor).toBeNull();
+
+    const orders = await call('GET', `/wallets/${wallet}/orders`);
+    expect(orders.status, orders.text).toBe(200);
+    expect(orders.body.orders).toEqual([
+      expect.objectContaining({ orderId: order.body.orderId, status: 'pending', points: 50 }),
+    ]);
+    const wrongCursor = await call(
+      'GET',
+      `/wallets/${wallet}/orders?cursor=${first.body.nextCursor as string}`,
+    );
+    expect(wrongCursor.status).toBe(400);
+    expect((await call('GET', `/wallets/${unique('nobody')}/payments`)).body.payments).toEqual([]);
+  });
+});
