@@ -88,6 +88,7 @@ function listingOf(
     updatedAtMs: Math.max(updatedAtMs, payment.requestedAtMs),
     ...(payment.settledAtMs === undefined ? {} : { settledAtMs: payment.settledAtMs }),
     ...(payment.refundDue ? { refundDue: true } : {}),
+    ...(payment.refunded === undefined ? {} : { refunded: { ...payment.refunded } }),
     ...(order === undefined
       ? {}
       : {

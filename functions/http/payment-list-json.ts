@@ -51,6 +51,7 @@ const asPayment = (listing: PaymentListing): Payment => ({
   providerEventIds: [],
   ...(listing.settledAtMs === undefined ? {} : { settledAtMs: listing.settledAtMs }),
   ...(listing.refundDue ? { refundDue: true } : {}),
+  ...(listing.refunded === undefined ? {} : { refunded: listing.refunded }),
   ...(listing.order === undefined ? {} : { order: { ...listing.order, holdId: listing.paymentId } }),
 });
 

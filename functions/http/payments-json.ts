@@ -49,9 +49,16 @@ export function paymentFields(wallet: string, payment: Payment): string {
     `"amount":${money(payment.amountMinor, payment.currency)},"provider":${JSON.stringify(payment.provider)},` +
     `"createdAt":${iso(payment.requestedAtMs)}` +
     (payment.settledAtMs === undefined ? '' : `,"settledAt":${iso(payment.settledAtMs)}`) +
-    (payment.refundDue ? ',"refundDue":true' : '')
+    (payment.refundDue ? ',"refundDue":true' : '') +
+    refundedJson(payment)
   );
 }
+
+/** What refunds gave back (cash) and took back (points), once there was one. */
+const refundedJson = (payment: Payment) =>
+  payment.refunded === undefined
+    ? ''
+    : `,"refunded":{"amount":${money(payment.refunded.amountMinor, payment.currency)},"points":${payment.refunded.points}}`;
 
 /** `POST /payments`'s 201, stored with the key (the client secret with it, as Stripe replays it). */
 export const paymentResponse =
@@ -77,7 +84,8 @@ export function orderFields(
     `"amount":${money(order.priceMinor, payment.currency)},"points":${payment.points},` +
     `"pointsValue":${money(order.pointsValueMinor, payment.currency)},"cash":${money(payment.amountMinor, payment.currency)},` +
     `"status":"${status}","paymentStatus":"${payment.status}","expiresAt":${iso(order.expiresAtMs)}` +
-    (payment.refundDue ? ',"refundDue":true' : '')
+    (payment.refundDue ? ',"refundDue":true' : '') +
+    refundedJson(payment)
   );
 }
 

@@ -55,6 +55,7 @@ export function decide(command: WalletCommand, state: WalletState): Decision {
       return decideTrading(command, state);
     case 'RequestPayment':
     case 'SettlePayment':
+    case 'RefundPayment':
       return decidePayment(command, state);
     case 'OpenAccount':
     case 'ChangeCreditLimit':

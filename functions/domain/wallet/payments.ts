@@ -15,6 +15,7 @@
 import { DomainError } from '../errors.ts';
 import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
+import { decideRefund } from './refunds.ts';
 import type { AssetBalance, WalletState } from './state.ts';
 import { decideTrading } from './trading.ts';
 
@@ -22,6 +23,7 @@ export const PAYMENT_EVENT_TYPES = [
   'PaymentRequested',
   'PaymentSucceeded',
   'PaymentFailed',
+  'PaymentRefunded',
 ] as const satisfies readonly PaymentEvent['type'][];
 
 export const isPaymentEvent = <E extends { type: string }>(event: E): event is E & PaymentEvent =>
@@ -38,6 +40,8 @@ export function decidePayment(
       return requestPayment(command, state);
     case 'SettlePayment':
       return settlePayment(command, state);
+    case 'RefundPayment':
+      return decideRefund(command, state);
   }
 }
 
@@ -218,6 +222,21 @@ export function applyPayment(
         settledAtMs: event.data.occurredAtMs,
       });
       return points;
+    }
+    case 'PaymentRefunded': {
+      const payment = payments.get(event.data.paymentId);
+      // The decider applies a refund id once; a log that says otherwise changes nothing the second time.
+      if (payment === undefined || payment.refundIds?.includes(event.data.providerRefundId)) return points;
+      const before = payment.refunded ?? { amountMinor: 0n, points: 0n };
+      payments.set(payment.paymentId, {
+        ...payment,
+        refunded: {
+          amountMinor: event.data.refundedTotalMinor,
+          points: before.points + event.data.points,
+        },
+        refundIds: [...(payment.refundIds ?? []), event.data.providerRefundId],
+      });
+      return { ...points, balance: points.balance - event.data.points };
     }
   }
 }

@@ -98,6 +98,10 @@ const paymentFields = {
   createdAt: isoTime,
   settledAt: isoTime.optional(),
   refundDue: z.literal(true).optional(),
+  refunded: z
+    .strictObject({ amount: money, points: z.number().int() })
+    .optional()
+    .describe('what refunds gave back (cash, all refunds so far) and took back (points)'),
 };
 const paymentCreated = z.strictObject({ ...paymentFields, ...customerAction });
 const paymentWithHistory = z.strictObject({ ...paymentFields, history });
@@ -115,6 +119,10 @@ const orderFields = {
   paymentStatus: z.string(),
   expiresAt: isoTime,
   refundDue: z.literal(true).optional(),
+  refunded: z
+    .strictObject({ amount: money, points: z.number().int() })
+    .optional()
+    .describe('what refunds gave back (cash, all refunds so far)'),
 };
 const orderCreated = z.strictObject({ ...orderFields, ...customerAction });
 const orderWithHistory = z.strictObject({ ...orderFields, history });
