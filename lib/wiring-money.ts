@@ -17,13 +17,14 @@ export const MONEY_FUNCTIONS: readonly FunctionSpec[] = [
     name: 'payments',
     entry: 'functions/handlers/payments.ts',
     description:
-      'POST /payments (buy points with cash: a provider payment intent, points credited on its webhook), GET /payments/{payment_id}, GET /wallets/{wallet_id}/payments',
+      'POST /payments (buy points with cash: a provider payment intent, points credited on its webhook), GET /payments/{payment_id}, GET /wallets/{wallet_id}/payments, POST /payments/{payment_id}/refund',
     memoryMb: 512,
     timeoutSeconds: 15,
     routes: [
       { method: 'POST', path: '/payments', auth: { scopes: ['payments:write'] } },
       { method: 'GET', path: '/payments/{payment_id}', auth: { scopes: ['wallets:read'] } },
       { method: 'GET', path: '/wallets/{wallet_id}/payments', auth: { scopes: ['wallets:read'] } },
+      { method: 'POST', path: '/payments/{payment_id}/refund', auth: { scopes: ['payments:write'] } },
     ],
     tableAccess: 'read-write',
     takesPayments: true,

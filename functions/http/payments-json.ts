@@ -107,6 +107,12 @@ const historyJson = (history: readonly RecordedEvent[]) =>
     })),
   );
 
+/** `POST /payments/{payment_id}/refund`'s 200: the payment as the refund left it. */
+export const refundResponse = (wallet: string, payment: Payment): StoredResponse => ({
+  statusCode: 200,
+  body: `${paymentFields(wallet, payment)}}`,
+});
+
 /** `GET /payments/{payment_id}`: the payment and the events that are its story. */
 export const paymentWithHistoryJson = (wallet: string, payment: Payment, history: readonly RecordedEvent[]) =>
   `${paymentFields(wallet, payment)},"history":${historyJson(history)}}`;

@@ -314,6 +314,26 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     responses: { 200: { description: 'The payment', schema: paymentWithHistory } },
     problems: ['payment-not-found', 'forbidden-wallet'],
   },
+  'POST /payments/{payment_id}/refund': {
+    tag: 'payments',
+    summary: 'Refund what is left of a payment (a points purchase takes its points back)',
+    description:
+      "Decided before the provider is asked: a points purchase's points are taken back only if they are available (409 `correction-below-floor`, naming the shortfall, and the provider is not asked). An order gives back its cash only (its points went to the merchant). Once per `Idempotency-Key`; a payment refunded already answers as it stands.",
+    idempotencyKey: 'required',
+    responses: { 200: { description: 'Refunded', schema: z.strictObject(paymentFields) } },
+    problems: [
+      'missing-idempotency-key',
+      'idempotency-key-reused',
+      'payment-not-found',
+      'payment-not-refundable',
+      'correction-below-floor',
+      'payment-mismatch',
+      'payment-provider-refused',
+      'payment-provider-unavailable',
+      'forbidden-wallet',
+      'contended',
+    ],
+  },
   'GET /wallets/{wallet_id}/payments': {
     tag: 'payments',
     summary: "A wallet's points purchases, newest first",
