@@ -3167,6 +3167,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payment-not-refundable`: The payment has not succeeded: no cash was taken, so there is nothing to refund. `correction-below-floor`: The correction takes back more than is available (balance − held would end below the floor); reverse the spend first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
             413: {
                 headers: {

@@ -430,6 +430,9 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
       'unreadable-webhook',
       'payment-not-found',
       'payment-mismatch',
+      'payment-not-refundable',
+      // A refund whose points are spent or held: nothing recorded; the provider's redelivery retries.
+      'correction-below-floor',
       'contended',
     ],
   },
