@@ -11,9 +11,9 @@ import type { RouteContract, RouteKey } from './types.ts';
  * and payments-json.ts; the schemas below describe that text.
  */
 
-const isoTime = z.string().describe('ISO 8601 / RFC 3339 time, UTC');
+export const isoTime = z.string().describe('ISO 8601 / RFC 3339 time, UTC');
 const decimal = z.number().describe('exact decimal, at most 2 places');
-const cursor = z
+export const cursor = z
   .string()
   .nullable()
   .describe('opaque; pass it back as `cursor` for the next page; null on the last');
@@ -87,7 +87,7 @@ const customerAction = {
   redirectUrl: z.string().optional().describe('or send the buyer here'),
 };
 
-const paymentFields = {
+export const paymentFields = {
   paymentId: z.string(),
   wallet: z.string(),
   purpose: z.string(),
@@ -106,7 +106,7 @@ const paymentFields = {
 const paymentCreated = z.strictObject({ ...paymentFields, ...customerAction });
 const paymentWithHistory = z.strictObject({ ...paymentFields, history });
 
-const orderFields = {
+export const orderFields = {
   orderId: z.string(),
   paymentId: z.string(),
   wallet: z.string(),
@@ -126,24 +126,6 @@ const orderFields = {
 };
 const orderCreated = z.strictObject({ ...orderFields, ...customerAction });
 const orderWithHistory = z.strictObject({ ...orderFields, history });
-
-const updatedAt = isoTime.describe('when the last event that changed it happened');
-const walletPayments = z
-  .strictObject({
-    walletId: z.string(),
-    payments: z.array(z.strictObject({ ...paymentFields, updatedAt })),
-    nextCursor: cursor,
-  })
-  .meta({ id: 'WalletPayments' });
-const walletOrders = z
-  .strictObject({
-    walletId: z.string(),
-    orders: z.array(z.strictObject({ ...orderFields, createdAt: isoTime, updatedAt })),
-    nextCursor: cursor,
-  })
-  .meta({ id: 'WalletOrders' });
-const listingDescription =
-  'Newest first, from an index written in the transaction of each event that changes a payment (never a scan of the audit trail). A wallet with none answers an empty list. Follow `nextCursor` until it is null.';
 
 const webhookReceived = z.union([
   z.strictObject({ received: z.literal(true), paymentId: z.string(), status: z.string() }),
@@ -313,42 +295,6 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     summary: 'A payment and the events behind it',
     responses: { 200: { description: 'The payment', schema: paymentWithHistory } },
     problems: ['payment-not-found', 'forbidden-wallet'],
-  },
-  'POST /payments/{payment_id}/refund': {
-    tag: 'payments',
-    summary: 'Refund what is left of a payment (a points purchase takes its points back)',
-    description:
-      "Decided before the provider is asked: a points purchase's points are taken back only if they are available (409 `correction-below-floor`, naming the shortfall, and the provider is not asked). An order gives back its cash only (its points went to the merchant). Once per `Idempotency-Key`; a payment refunded already answers as it stands.",
-    idempotencyKey: 'required',
-    responses: { 200: { description: 'Refunded', schema: z.strictObject(paymentFields) } },
-    problems: [
-      'missing-idempotency-key',
-      'idempotency-key-reused',
-      'payment-not-found',
-      'payment-not-refundable',
-      'correction-below-floor',
-      'payment-mismatch',
-      'payment-provider-refused',
-      'payment-provider-unavailable',
-      'forbidden-wallet',
-      'contended',
-    ],
-  },
-  'GET /wallets/{wallet_id}/payments': {
-    tag: 'payments',
-    summary: "A wallet's points purchases, newest first",
-    description: listingDescription,
-    query: { ...page },
-    responses: { 200: { description: 'A page of payments', schema: walletPayments } },
-    problems: ['invalid-wallet-id', 'invalid-limit', 'invalid-cursor', 'forbidden-wallet'],
-  },
-  'GET /wallets/{wallet_id}/orders': {
-    tag: 'payments',
-    summary: "A wallet's orders (points plus cash), newest first",
-    description: listingDescription,
-    query: { ...page },
-    responses: { 200: { description: 'A page of orders', schema: walletOrders } },
-    problems: ['invalid-wallet-id', 'invalid-limit', 'invalid-cursor', 'forbidden-wallet'],
   },
   'POST /orders': {
     tag: 'payments',
