@@ -17,12 +17,14 @@ export const MONEY_FUNCTIONS: readonly FunctionSpec[] = [
     name: 'payments',
     entry: 'functions/handlers/payments.ts',
     description:
-      'POST /payments (buy points with cash: a provider payment intent, points credited on its webhook), GET /payments/{payment_id}',
+      'POST /payments (buy points with cash: a provider payment intent, points credited on its webhook), GET /payments/{payment_id}, GET /wallets/{wallet_id}/payments, POST /payments/{payment_id}/refund',
     memoryMb: 512,
     timeoutSeconds: 15,
     routes: [
       { method: 'POST', path: '/payments', auth: { scopes: ['payments:write'] } },
       { method: 'GET', path: '/payments/{payment_id}', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/wallets/{wallet_id}/payments', auth: { scopes: ['wallets:read'] } },
+      { method: 'POST', path: '/payments/{payment_id}/refund', auth: { scopes: ['payments:write'] } },
     ],
     tableAccess: 'read-write',
     takesPayments: true,
@@ -31,12 +33,13 @@ export const MONEY_FUNCTIONS: readonly FunctionSpec[] = [
     name: 'orders',
     entry: 'functions/handlers/orders.ts',
     description:
-      'POST /orders (pay a merchant with points plus cash: the points held, the cash a payment intent), GET /orders/{order_id}',
+      'POST /orders (pay a merchant with points plus cash: the points held, the cash a payment intent), GET /orders/{order_id}, GET /wallets/{wallet_id}/orders',
     memoryMb: 512,
     timeoutSeconds: 15,
     routes: [
       { method: 'POST', path: '/orders', auth: { scopes: ['payments:write'] } },
       { method: 'GET', path: '/orders/{order_id}', auth: { scopes: ['wallets:read'] } },
+      { method: 'GET', path: '/wallets/{wallet_id}/orders', auth: { scopes: ['wallets:read'] } },
     ],
     tableAccess: 'read-write',
     takesPayments: true,

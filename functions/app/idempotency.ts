@@ -16,6 +16,7 @@ export type KeyNamespace =
   | 'offers'
   | 'payments'
   | 'orders'
+  | 'refunds'
   | 'accounts';
 
 /** What a keyed write carries: the scoped item key, and the client's own key for the rest. */

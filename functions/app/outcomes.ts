@@ -77,6 +77,7 @@ export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOu
   offer_not_found: refusal('offer_not_found', 404, 'Not found'),
   payment_not_found: refusal('payment_not_found', 404, 'Not found'),
   payment_mismatch: refusal('payment_mismatch', 422, 'Payment mismatch'),
+  payment_not_refundable: refusal('payment_not_refundable', 409, 'Payment not refundable'),
   account_not_found: refusal('account_not_found', 404, 'Not found'),
   account_exists: refusal('account_exists', 409, 'Account exists'),
   invalid_credit_limit: refusal('invalid_credit_limit', 400, 'Bad request'),

@@ -20,6 +20,7 @@ import type { ProviderEvent, WebhookHeaders, WebhookRejectionReason } from '#por
 import { handleCommand } from './command-handler.ts';
 import { cancelQuietly, type PaymentDeps, stampWith, walletOfPayment } from './payments.ts';
 import { readWallet } from './read-events.ts';
+import { applyRefund, refundCommandOf } from './refunds.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
 type Settle = WalletCommand & { type: 'SettlePayment' };
@@ -78,11 +79,34 @@ export async function applyWebhook(
   if (verified.outcome === 'ignored') return { kind: 'ignored', reason: `event type ${verified.type}` };
   const { event } = verified;
   const outcome = OUTCOMES[event.kind];
-  if (outcome === undefined) return { kind: 'ignored', reason: `intent ${event.kind}` };
+  if (outcome === undefined && event.kind !== 'refunded') {
+    return { kind: 'ignored', reason: `intent ${event.kind}` };
+  }
   const wallet = event.metadata ? walletOfPayment(event.metadata.paymentId) : undefined;
   if (event.metadata === null || wallet === undefined || wallet !== event.metadata.wallet) {
     deps.log?.('webhook names no payment of ours', { providerEventId: event.providerEventId });
     return { kind: 'ignored', reason: 'the intent names no Tally payment' };
+  }
+  const idempotencyOf = (payload: Record<string, unknown>) => ({
+    // Namespaced by provider: provider event ids are unique per provider only.
+    key: `payment-event:${event.provider}:${event.providerEventId}`,
+    payloadHash: fingerprint({ operation: 'payment-webhook', ...payload }),
+  });
+  if (event.kind === 'refunded' || outcome === undefined) {
+    if (event.refund === undefined) return { kind: 'ignored', reason: 'a refund without its id' };
+    const refund = refundCommandOf(wallet, event.metadata.paymentId, event, event.refund);
+    const applied = await applyRefund(
+      deps,
+      refund,
+      idempotencyOf({ ...refund, refundedTotalMinor: refund.refundedTotalMinor.toString() }),
+    );
+    if (applied.kind === 'rejected') {
+      // Refused (the points were spent): nothing recorded; the provider's redelivery tries again.
+      deps.log?.('refund refused', { paymentId: refund.paymentId, detail: applied.error.message });
+    }
+    return applied.kind === 'key-reused'
+      ? { kind: 'ignored', reason: 'a provider event id seen before with another payload' }
+      : applied;
   }
   const command: WalletCommand & { type: 'SettlePayment' } = {
     type: 'SettlePayment',
@@ -96,16 +120,11 @@ export async function applyWebhook(
     currency: event.currency,
     occurredAtMs: event.occurredAtMs,
   };
-  const idempotency = {
-    // Namespaced by provider: provider event ids are unique per provider only.
-    key: `payment-event:${event.provider}:${event.providerEventId}`,
-    payloadHash: fingerprint({
-      operation: 'payment-webhook',
-      ...command,
-      amountMinor: command.amountMinor.toString(),
-    }),
-  };
-  return settlePayment(deps, command, idempotency);
+  return settlePayment(
+    deps,
+    command,
+    idempotencyOf({ ...command, amountMinor: command.amountMinor.toString() }),
+  );
 }
 
 async function settlePayment(

@@ -24,6 +24,7 @@ import {
 } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
+import type { PaymentIndex } from '#ports/payment-index.ts';
 import type { CreatedIntent, PaymentProvider } from '#ports/payment-provider.ts';
 import { PaymentProviderError } from '#ports/payment-provider.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
@@ -34,6 +35,8 @@ import { readWallet } from './read-events.ts';
 
 export interface PaymentDeps {
   store: EventStore;
+  /** A wallet's payments and orders, newest first (written with the events: app/payment-index.ts). */
+  listings: PaymentIndex;
   clock: Clock;
   ids: IdGenerator;
   retry?: RetryPolicy;

@@ -44,6 +44,7 @@ export const CLOUD_EVENT_TYPES = {
   paymentRequested: 'tally.payment.requested',
   paymentSucceeded: 'tally.payment.succeeded',
   paymentFailed: 'tally.payment.failed',
+  paymentRefunded: 'tally.payment.refunded',
   accountOpened: 'tally.account.opened',
   creditLimitChanged: 'tally.account.credit_limit_changed',
   authorizationDecided: 'tally.authorization.decided',
@@ -242,6 +243,20 @@ export const DEFAULT_PUBLICATIONS: PublicationRegistry = {
         ...where(event),
         ['paymentId', text(event.data.paymentId)],
         ['reason', text(event.data.reason)],
+        ['occurredAt', isoTime(event.data.occurredAtMs)],
+      ]),
+  },
+  PaymentRefunded: {
+    type: CLOUD_EVENT_TYPES.paymentRefunded,
+    data: (event) =>
+      jsonObject([
+        ...where(event),
+        ['paymentId', text(event.data.paymentId)],
+        ['refundId', text(event.data.providerRefundId)],
+        ['amount', formatMinor(event.data.amountMinor)],
+        ['refundedTotal', formatMinor(event.data.refundedTotalMinor)],
+        ['currency', text(event.data.currency)],
+        ['points', event.data.points.toString()],
         ['occurredAt', isoTime(event.data.occurredAtMs)],
       ]),
   },

@@ -3,10 +3,11 @@
  * the events and the state they were decided against, so every write path keeps the indexes in
  * step without knowing of them: an offer opened, filled by an accept, cancelled, expired by the
  * sweep, or lapsed inside a spend (trading.ts ends expired holds a spend meets) moves in the book
- * in the same transaction. Pure.
+ * in the same transaction; so does a payment in its wallet's payment listing. Pure.
  */
 import type { Hold, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { IndexChange, OfferListing, OfferStatus } from '#ports/trading-index.ts';
+import { paymentIndexChangesOf } from './payment-index.ts';
 
 export function indexChangesOf(
   walletId: string,
@@ -61,6 +62,8 @@ export function indexChangesOf(
         break;
     }
   }
+  // A wallet's payments and orders, listed without reading its log (app/payment-index.ts).
+  changes.push(...paymentIndexChangesOf(walletId, state, events));
   return changes;
 }
 

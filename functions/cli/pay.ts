@@ -1,5 +1,5 @@
 /**
- * `tally pay succeed|fail <paymentId>`: plays the buyer and the sandbox payment provider against a
+ * `tally pay succeed|fail|refund <paymentId>`: plays the buyer and the sandbox payment provider against a
  * running local Tally. It finds the payment's sandbox intent in the data dir `npm start` shares,
  * moves it, signs the provider's webhook with the data dir's secret and POSTs it to
  * `<url>/payments/webhook`: the public route, signature check and code path a real provider's
@@ -23,10 +23,12 @@ import {
 export const payCommand: Command = {
   summary: 'settle a payment with the local sandbox provider: it sends Tally its signed webhook',
   usage: [
-    'tally pay succeed|fail <paymentId> [--url URL] [--data-dir DIR] [--json]',
+    'tally pay succeed|fail|refund <paymentId> [--url URL] [--data-dir DIR] [--json]',
     '',
     '  succeed         the buyer paid: Tally credits the points (or captures an order’s held points)',
     '  fail            the payment failed: nothing is credited (an order’s points are released)',
+    '  refund          the provider refunds what is left (charge.refunded): Tally takes the points',
+    '                  back if they are available, else answers 409 (re-run once they are back)',
     '  --url URL       the running Tally (env TALLY_URL; default http://localhost:8080)',
     '  --data-dir DIR  the data dir `npm start` uses (env TALLY_DATA_DIR; default .tally), where the',
     '                  sandbox keeps its intents and signing secret',
@@ -46,9 +48,9 @@ export const payCommand: Command = {
 
 async function runPay(values: Values, positionals: string[], io: Io): Promise<number> {
   const [outcome, paymentId, ...extra] = positionals;
-  if (outcome !== 'succeed' && outcome !== 'fail') {
+  if (outcome !== 'succeed' && outcome !== 'fail' && outcome !== 'refund') {
     throw new UsageError(
-      'say what the buyer does: tally pay succeed <paymentId>, or tally pay fail <paymentId>',
+      'say what happens: tally pay succeed <paymentId>, tally pay fail <paymentId>, or tally pay refund <paymentId>',
     );
   }
   if (paymentId === undefined || paymentId === '' || extra.length > 0) {
@@ -93,12 +95,18 @@ async function runPay(values: Values, positionals: string[], io: Io): Promise<nu
     );
   } else {
     io.out(
-      `${result.redelivery ? 're-sent' : 'sent'} ${outcome === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed'} ` +
+      `${result.redelivery ? 're-sent' : 'sent'} ${EVENT_TYPES[outcome]} ` +
         `(${result.providerEventId}) for ${paymentId} to ${result.webhookUrl}: ${result.status} ${result.body}`,
     );
   }
   return accepted ? EXIT_OK : EXIT_FAILED;
 }
+
+const EVENT_TYPES = {
+  succeed: 'payment_intent.succeeded',
+  fail: 'payment_intent.payment_failed',
+  refund: 'charge.refunded',
+} as const;
 
 function safeJson(text: string): unknown {
   try {

@@ -195,6 +195,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/wallets/{wallet_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A wallet's points purchases, newest first
+         * @description Newest first, from an index written in the transaction of each event that changes a payment (never a scan of the audit trail). A wallet with none answers an empty list. Follow `nextCursor` until it is null.
+         */
+        get: operations["getWalletsPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/{payment_id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund what is left of a payment (a points purchase takes its points back)
+         * @description Decided before the provider is asked: a points purchase's points are taken back only if they are available (409 `correction-below-floor`, naming the shortfall, and the provider is not asked). An order gives back its cash only (its points went to the merchant). Once per `Idempotency-Key`; a payment refunded already answers as it stands.
+         */
+        post: operations["postPaymentsRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders": {
         parameters: {
             query?: never;
@@ -221,6 +261,26 @@ export type paths = {
         };
         /** An order, its status and the events behind it */
         get: operations["getOrdersById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wallets/{wallet_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A wallet's orders (points plus cash), newest first
+         * @description Newest first, from an index written in the transaction of each event that changes a payment (never a scan of the audit trail). A wallet with none answers an empty list. Follow `nextCursor` until it is null.
+         */
+        get: operations["getWalletsOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -909,6 +969,99 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        WalletPayments: {
+            walletId: string;
+            payments: {
+                paymentId: string;
+                wallet: string;
+                purpose: string;
+                status: string;
+                points: number;
+                amount: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                provider: string;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                createdAt: string;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                settledAt?: string;
+                /** @constant */
+                refundDue?: true;
+                /** @description what refunds gave back (cash, all refunds so far) and took back (points) */
+                refunded?: {
+                    amount: {
+                        /** @constant */
+                        asset: "money";
+                        /** @description exact decimal, at most 2 places */
+                        amount: number;
+                        currency: string;
+                    };
+                    points: number;
+                };
+                /** @description when the last event that changed it happened */
+                updatedAt: string;
+            }[];
+            /** @description opaque; pass it back as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        WalletOrders: {
+            walletId: string;
+            orders: {
+                orderId: string;
+                paymentId: string;
+                wallet: string;
+                merchant: string;
+                amount: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                points: number;
+                pointsValue: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                cash: {
+                    /** @constant */
+                    asset: "money";
+                    /** @description exact decimal, at most 2 places */
+                    amount: number;
+                    currency: string;
+                };
+                status: string;
+                paymentStatus: string;
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                expiresAt: string;
+                /** @constant */
+                refundDue?: true;
+                /** @description what refunds gave back (cash, all refunds so far) */
+                refunded?: {
+                    amount: {
+                        /** @constant */
+                        asset: "money";
+                        /** @description exact decimal, at most 2 places */
+                        amount: number;
+                        currency: string;
+                    };
+                    points: number;
+                };
+                /** @description ISO 8601 / RFC 3339 time, UTC */
+                createdAt: string;
+                /** @description when the last event that changed it happened */
+                updatedAt: string;
+            }[];
+            /** @description opaque; pass it back as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
         AccountBalance: {
             accountId: string;
             /** @description exact decimal, at most 2 places */
@@ -2214,6 +2367,17 @@ export interface operations {
                         settledAt?: string;
                         /** @constant */
                         refundDue?: true;
+                        /** @description what refunds gave back (cash, all refunds so far) and took back (points) */
+                        refunded?: {
+                            amount: {
+                                /** @constant */
+                                asset: "money";
+                                /** @description exact decimal, at most 2 places */
+                                amount: number;
+                                currency: string;
+                            };
+                            points: number;
+                        };
                         /** @description confirm the payment with it (Stripe) */
                         clientSecret?: string;
                         /** @description or send the buyer here */
@@ -2332,6 +2496,17 @@ export interface operations {
                         settledAt?: string;
                         /** @constant */
                         refundDue?: true;
+                        /** @description what refunds gave back (cash, all refunds so far) and took back (points) */
+                        refunded?: {
+                            amount: {
+                                /** @constant */
+                                asset: "money";
+                                /** @description exact decimal, at most 2 places */
+                                amount: number;
+                                currency: string;
+                            };
+                            points: number;
+                        };
                         history: {
                             eventId: string;
                             type: string;
@@ -2371,6 +2546,206 @@ export interface operations {
             };
             /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWalletsPayments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50). */
+                limit?: string;
+                /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                wallet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletPayments"];
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPaymentsRefund: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description At most 255 visible characters. The same key with the same payload answers the stored response again; with another payload, 422. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refunded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paymentId: string;
+                        wallet: string;
+                        purpose: string;
+                        status: string;
+                        points: number;
+                        amount: {
+                            /** @constant */
+                            asset: "money";
+                            /** @description exact decimal, at most 2 places */
+                            amount: number;
+                            currency: string;
+                        };
+                        provider: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        createdAt: string;
+                        /** @description ISO 8601 / RFC 3339 time, UTC */
+                        settledAt?: string;
+                        /** @constant */
+                        refundDue?: true;
+                        /** @description what refunds gave back (cash, all refunds so far) and took back (points) */
+                        refunded?: {
+                            amount: {
+                                /** @constant */
+                                asset: "money";
+                                /** @description exact decimal, at most 2 places */
+                                amount: number;
+                                currency: string;
+                            };
+                            points: number;
+                        };
+                    };
+                };
+            };
+            /** @description `missing-idempotency-key`: A trading write without its required `Idempotency-Key`. `invalid-idempotency-key`: An `Idempotency-Key` outside 1–255 of `A-Z a-z 0-9 . _ : ~ @ + = / -`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-not-found`: No payment (or order) has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-not-refundable`: The payment has not succeeded: no cash was taken, so there is nothing to refund. `correction-below-floor`: The correction takes back more than is available (balance − held would end below the floor); reverse the spend first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-key-reused`: The key was used with another payload; nothing changed. `payment-mismatch`: The payment exists with other terms. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-provider-refused`: The payment provider refused to create the payment; nothing was recorded. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-provider-unavailable`: The payment provider could not be reached; nothing was recorded. Retry with the same key. `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2450,6 +2825,17 @@ export interface operations {
                         expiresAt: string;
                         /** @constant */
                         refundDue?: true;
+                        /** @description what refunds gave back (cash, all refunds so far) */
+                        refunded?: {
+                            amount: {
+                                /** @constant */
+                                asset: "money";
+                                /** @description exact decimal, at most 2 places */
+                                amount: number;
+                                currency: string;
+                            };
+                            points: number;
+                        };
                         /** @description confirm the payment with it (Stripe) */
                         clientSecret?: string;
                         /** @description or send the buyer here */
@@ -2590,6 +2976,17 @@ export interface operations {
                         expiresAt: string;
                         /** @constant */
                         refundDue?: true;
+                        /** @description what refunds gave back (cash, all refunds so far) */
+                        refunded?: {
+                            amount: {
+                                /** @constant */
+                                asset: "money";
+                                /** @description exact decimal, at most 2 places */
+                                amount: number;
+                                currency: string;
+                            };
+                            points: number;
+                        };
                         history: {
                             eventId: string;
                             type: string;
@@ -2620,6 +3017,69 @@ export interface operations {
             };
             /** @description `payment-not-found`: No payment (or order) has this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWalletsOrders: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50). */
+                limit?: string;
+                /** @description The `nextCursor` (or `next`) of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                wallet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletOrders"];
+                };
+            };
+            /** @description `invalid-wallet-id`: A wallet id outside 1–128 of `A-Z a-z 0-9 . _ : @ -`. `invalid-limit`: `limit` is not a whole number from 1 to 200. `invalid-cursor`: `cursor` is not one this API gave out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2700,6 +3160,15 @@ export interface operations {
             };
             /** @description `payment-not-found`: No payment (or order) has this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment-not-refundable`: The payment has not succeeded: no cash was taken, so there is nothing to refund. `correction-below-floor`: The correction takes back more than is available (balance − held would end below the floor); reverse the spend first. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

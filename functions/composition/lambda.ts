@@ -226,6 +226,7 @@ export async function paymentDeps(): Promise<PaymentDeps> {
   }
   return {
     store: storesFromEnv().events,
+    listings: tradingIndexFromEnv(),
     ...clockAndIds(),
     provider: await paymentProvider,
     pricing: { currency: settings.currency, pointRate: settings.pointRate },

@@ -51,6 +51,8 @@ export const DOMAIN_ERROR_CODES = [
   'payment_not_found',
   /** A provider event, or a repeated request, that does not match the payment's recorded terms. */
   'payment_mismatch',
+  /** A refund of a payment that has not succeeded (nothing was taken to give back). */
+  'payment_not_refundable',
   // Card accounts (domain/card).
   /** No account was opened under the id (the wallet may exist). */
   'account_not_found',

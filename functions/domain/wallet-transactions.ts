@@ -17,6 +17,8 @@ export type MovementKind =
   | 'correction'
   /** Points bought with cash (a provider's payment succeeded). */
   | 'purchase'
+  /** Points a refund took back (the cash they were bought with was given back). */
+  | 'refund'
   /** A card authorization approved: held until captured, voided or expired. */
   | 'authorization'
   /** Points spent on an order (its hold captured to the merchant) or received for one; a card payment. */
@@ -135,6 +137,9 @@ export function movementsOf(log: readonly RecordedEvent[]): Movement[] {
         break;
       case 'PaymentSucceeded':
         if (event.data.points !== 0n) line('purchase', 'points', event.data.points, event.data.provider);
+        break;
+      case 'PaymentRefunded':
+        if (event.data.points !== 0n) line('refund', 'points', -event.data.points, event.data.provider);
         break;
       case 'AuthorizationDecided':
         if (event.data.decision === 'approved')

@@ -54,13 +54,18 @@ const endHold = (next: TradedView, holdId: string): void => {
 
 /**
  * Folds a hold, capture, release, transfer or payment into `next` (in place). Sums only, so any
- * order of the same events gives the same view. Of the payment events only a success moves a
- * balance (the points a purchase bought); an order's points move by its hold's capture.
+ * order of the same events gives the same view. Of the payment events only a success and a refund
+ * move a balance (the points a purchase bought, or took back); an order's points move by its hold's capture.
  */
 export function applyTrade(next: TradedView, event: TradingEvent | PaymentEvent): void {
   if (isPaymentEvent(event)) {
     if (event.type === 'PaymentSucceeded' && event.data.points !== 0n) {
       next.points += event.data.points;
+      next.tradeCount += 1;
+    }
+    // A refund takes back the points its cash bought (decided against the floor: refunds.ts).
+    if (event.type === 'PaymentRefunded' && event.data.points !== 0n) {
+      next.points -= event.data.points;
       next.tradeCount += 1;
     }
     return;

@@ -11,5 +11,6 @@ export * from './wallet/events.ts';
 export * from './wallet/evolve.ts';
 export * from './wallet/payment-types.ts';
 export * from './wallet/payments.ts';
+export * from './wallet/refunds.ts';
 export * from './wallet/state.ts';
 export * from './wallet/trading.ts';

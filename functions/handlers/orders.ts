@@ -6,6 +6,7 @@ import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { requestIdempotency } from '#http/idempotency-scope.ts';
+import { listPayments } from '#http/payment-list-json.ts';
 import { orderBody, orderResponse, orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { badRequest, jsonResult } from '#http/problem.ts';
@@ -15,6 +16,8 @@ import { DAY_SECONDS, requiredKey } from '#http/trading-json.ts';
 
 /** An order acts for (and is read by) the paying wallet, which its id names. */
 function orderWallets(request: HttpRequest): WalletReach {
+  const walletId = request.param('wallet_id');
+  if (walletId !== undefined) return [walletId];
   const orderId = request.param('order_id');
   if (orderId === undefined) return walletInBody('wallet')(request);
   const wallet = walletOfPayment(orderId);
@@ -23,7 +26,8 @@ function orderWallets(request: HttpRequest): WalletReach {
 
 /**
  * `POST /orders`: pay a merchant with points plus cash (the points held, the cash an intent);
- * `GET /orders/{order_id}`: the order, its status and its story.
+ * `GET /orders/{order_id}`: the order, its status and its story. `GET /wallets/{wallet_id}/orders`:
+ * the wallet's orders, newest first, from its listing.
  */
 export const makeOrdersHandler = (
   deps: () => PaymentDeps | Promise<PaymentDeps>,
@@ -33,6 +37,8 @@ export const makeOrdersHandler = (
     wallets: orderWallets,
     deps,
     run: async (request, deps) => {
+      const walletId = request.param('wallet_id');
+      if (walletId !== undefined) return listPayments(deps, parseWalletId(walletId), 'order', request);
       const orderId = request.param('order_id');
       const nowMs = deps.clock.nowMs();
       if (orderId !== undefined) {

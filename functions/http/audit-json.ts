@@ -142,6 +142,18 @@ export function auditEventJson(
     }
     case 'PaymentFailed':
       return { ...base, data: event.data };
+    case 'PaymentRefunded': {
+      const { amountMinor, refundedTotalMinor, points, ...data } = event.data;
+      return {
+        ...base,
+        data: {
+          ...data,
+          points: Number(points),
+          amount: formatMinor(amountMinor),
+          refundedTotal: formatMinor(refundedTotalMinor),
+        },
+      };
+    }
     case 'AccountOpened':
     case 'CreditLimitChanged':
       return {

@@ -42,16 +42,23 @@ const actionJson = (intent: CreatedIntent) =>
     : `"redirectUrl":${JSON.stringify(intent.customerAction.redirectUrl)}`;
 
 /** A payment's fields (the object without its closing brace, so callers may add members). */
-function paymentFields(wallet: string, payment: Payment): string {
+export function paymentFields(wallet: string, payment: Payment): string {
   return (
     `{"paymentId":${JSON.stringify(payment.paymentId)},"wallet":${JSON.stringify(wallet)},` +
     `"purpose":"${payment.purpose}","status":"${payment.status}","points":${payment.points},` +
     `"amount":${money(payment.amountMinor, payment.currency)},"provider":${JSON.stringify(payment.provider)},` +
     `"createdAt":${iso(payment.requestedAtMs)}` +
     (payment.settledAtMs === undefined ? '' : `,"settledAt":${iso(payment.settledAtMs)}`) +
-    (payment.refundDue ? ',"refundDue":true' : '')
+    (payment.refundDue ? ',"refundDue":true' : '') +
+    refundedJson(payment)
   );
 }
+
+/** What refunds gave back (cash) and took back (points), once there was one. */
+const refundedJson = (payment: Payment) =>
+  payment.refunded === undefined
+    ? ''
+    : `,"refunded":{"amount":${money(payment.refunded.amountMinor, payment.currency)},"points":${payment.refunded.points}}`;
 
 /** `POST /payments`'s 201, stored with the key (the client secret with it, as Stripe replays it). */
 export const paymentResponse =
@@ -61,7 +68,8 @@ export const paymentResponse =
     body: `${paymentFields(wallet, payment)},${actionJson(intent)}}`,
   });
 
-function orderFields(
+/** An order's fields (without the closing brace), its status read at `nowMs`. */
+export function orderFields(
   wallet: string,
   payment: Payment,
   holdStatus: Hold['status'] | undefined,
@@ -76,7 +84,8 @@ function orderFields(
     `"amount":${money(order.priceMinor, payment.currency)},"points":${payment.points},` +
     `"pointsValue":${money(order.pointsValueMinor, payment.currency)},"cash":${money(payment.amountMinor, payment.currency)},` +
     `"status":"${status}","paymentStatus":"${payment.status}","expiresAt":${iso(order.expiresAtMs)}` +
-    (payment.refundDue ? ',"refundDue":true' : '')
+    (payment.refundDue ? ',"refundDue":true' : '') +
+    refundedJson(payment)
   );
 }
 
@@ -97,6 +106,12 @@ const historyJson = (history: readonly RecordedEvent[]) =>
       recordedAt: new Date(event.recordedAtMs).toISOString(),
     })),
   );
+
+/** `POST /payments/{payment_id}/refund`'s 200: the payment as the refund left it. */
+export const refundResponse = (wallet: string, payment: Payment): StoredResponse => ({
+  statusCode: 200,
+  body: `${paymentFields(wallet, payment)}}`,
+});
 
 /** `GET /payments/{payment_id}`: the payment and the events that are its story. */
 export const paymentWithHistoryJson = (wallet: string, payment: Payment, history: readonly RecordedEvent[]) =>

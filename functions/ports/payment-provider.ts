@@ -86,8 +86,8 @@ export interface CreatedIntent {
   customerAction: CustomerAction;
 }
 
-/** What a webhook can tell Tally about an intent. */
-export type ProviderEventKind = 'succeeded' | 'failed' | 'canceled' | 'processing';
+/** What a webhook can tell Tally about an intent (`refunded`: cash given back, all or part). */
+export type ProviderEventKind = 'succeeded' | 'failed' | 'canceled' | 'processing' | 'refunded';
 
 /**
  * One provider event, normalised. The pair (`provider`, `providerEventId`) is the event's
@@ -116,6 +116,27 @@ export interface ProviderEvent {
   currency: string;
   /** When the provider says it happened (Stripe's event `created`), epoch milliseconds. */
   occurredAtMs: number;
+  /**
+   * For `refunded`: the refund's id at the provider (Stripe `re_…`) and everything refunded on
+   * the payment so far, this refund included (Stripe's `amount_refunded`), minor units.
+   */
+  refund?: { refundId: string; refundedTotalMinor: bigint };
+}
+
+/** Ask the provider to give back (part of) what an intent took. */
+export interface RefundRequest {
+  /** Minor units, greater than zero, at most what is left to refund. */
+  amountMinor: bigint;
+  /** Derived from the client's Idempotency-Key: a retry gets the same refund back, never a second. */
+  idempotencyKey: string;
+}
+
+/** The provider's answer to `refund`: its refund id and the amount of this refund. */
+export interface CreatedRefund {
+  refundId: string;
+  amountMinor: bigint;
+  /** ISO 4217, upper case. */
+  currency: string;
 }
 
 /**
@@ -183,6 +204,14 @@ export interface PaymentProvider {
    * @throws PaymentProviderError (`rejected` when the intent already succeeded or is unknown)
    */
   cancel(paymentIntentId: string, options: { idempotencyKey: string }): Promise<{ status: IntentStatus }>;
+
+  /**
+   * Refunds (part of) a succeeded intent: Stripe `refunds.create`, Adyen `/refunds`, Alipay
+   * `alipay.trade.refund`, WeChat Pay `/v3/refund/domestic/refunds`. The provider then sends a
+   * `refunded` event for it, which Tally applies once (by refund id) like the answer here.
+   * @throws PaymentProviderError (`rejected` when nothing is left to refund or the intent did not succeed)
+   */
+  refund(paymentIntentId: string, request: RefundRequest): Promise<CreatedRefund>;
 
   /**
    * Checks one webhook delivery: the signature over the EXACT raw body (never a re-serialised

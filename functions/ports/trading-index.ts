@@ -6,6 +6,7 @@
  * says where to look.
  */
 import type { Asset } from '#domain/wallet.ts';
+import type { PaymentListing } from './payment-index.ts';
 import type { ReadIndexChange } from './read-indexes.ts';
 
 export type OfferStatus = 'open' | 'filled' | 'cancelled' | 'expired';
@@ -35,11 +36,13 @@ export interface ExpiryEntry {
  * - `offer`: list the offer under `offer.status`, and take it off the list of `from` (a closed offer
  *   leaves the open book in the transaction that closes it);
  * - `expiry`: a new hold with an expiry. Entries are not removed when a hold ends otherwise: the
- *   sweep finds the hold ended and drops the entry (fewer items per transaction).
+ *   sweep finds the hold ended and drops the entry (fewer items per transaction);
+ * - `payment`: a payment as it stands after these events (put over its earlier entry).
  */
 export type IndexChange =
   | { kind: 'offer'; offer: OfferListing; from?: OfferStatus }
   | { kind: 'expiry'; entry: ExpiryEntry }
+  | { kind: 'payment'; listing: PaymentListing }
   // Award ranges and correction links ride in the same transactions (read-indexes.ts).
   | ReadIndexChange;
 

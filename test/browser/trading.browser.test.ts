@@ -65,7 +65,7 @@ describe('the Trading and Cards pages', () => {
     expect(await hold.textContent()).toContain('200 points');
     expect(await page.locator('.virtual-list .movements-row').count()).toBe(1);
 
-    // An order paid partly with 100 of the seller's points: its payment state, read from its log.
+    // An order paid partly with 100 of the seller's points: its payment state, from the wallet's orders listing.
     const order = await h.api(
       'POST',
       '/orders',

@@ -60,7 +60,7 @@ function pay(outcome: 'succeed' | 'fail', paymentId: string): Promise<{ code: nu
 
 /** The same command in this process (the spawned one above proves the executable; this saves seconds). */
 async function payHere(
-  outcome: 'succeed' | 'fail',
+  outcome: 'succeed' | 'fail' | 'refund',
   paymentId: string,
 ): Promise<{ code: number; stdout: string }> {
   const lines: string[] = [];
@@ -250,5 +250,126 @@ describe('paying an order with points plus cash', () => {
       available: 1000,
     });
     expect(await points(merchant)).toBeUndefined();
+  });
+});
+
+describe("a wallet's payments and orders as routes", () => {
+  it('lists them newest first, a page at a time, with their state now', { timeout: 60_000 }, async () => {
+    const wallet = unique('lister');
+    const ids: string[] = [];
+    for (const points of [100, 200, 300]) {
+      const created = await call('POST', '/payments', { wallet, points });
+      expect(created.status, created.text).toBe(201);
+      ids.push(created.body.paymentId as string);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // distinct creation times
+    }
+    expect((await payHere('succeed', ids[0] as string)).code).toBe(0);
+    expect((await payHere('fail', ids[1] as string)).code).toBe(0);
+    const order = await call('POST', '/orders', { wallet, merchant: 'm1', amount: '3.00', points: 50 });
+    expect(order.status, order.text).toBe(201);
+
+    const first = await call('GET', `/wallets/${wallet}/payments?limit=2`);
+    expect(first.status, first.text).toBe(200);
+    const lines = first.body.payments as { paymentId: string; status: string; updatedAt: string }[];
+    expect(lines.map((line) => [line.paymentId, line.status])).toEqual([
+      [ids[2], 'pending'],
+      [ids[1], 'failed'],
+    ]);
+    const rest = await call(
+      'GET',
+      `/wallets/${wallet}/payments?limit=2&cursor=${first.body.nextCursor as string}`,
+    );
+    expect(
+      (rest.body.payments as { paymentId: string; status: string }[]).map((line) => line.status),
+    ).toEqual(['succeeded']);
+    expect(rest.body.nextCursor).toBeNull();
+
+    const orders = await call('GET', `/wallets/${wallet}/orders`);
+    expect(orders.status, orders.text).toBe(200);
+    expect(orders.body.orders).toEqual([
+      expect.objectContaining({ orderId: order.body.orderId, status: 'pending', points: 50 }),
+    ]);
+    const wrongCursor = await call(
+      'GET',
+      `/wallets/${wallet}/orders?cursor=${first.body.nextCursor as string}`,
+    );
+    expect(wrongCursor.status).toBe(400);
+    expect((await call('GET', `/wallets/${unique('nobody')}/payments`)).body.payments).toEqual([]);
+  });
+});
+
+describe('refunds', () => {
+  /** A wallet with 1,000 points bought for 10.00 through the sandbox, and that payment's id. */
+  async function purchase(): Promise<{ wallet: string; paymentId: string }> {
+    const wallet = unique('refunder');
+    const created = await call('POST', '/payments', { wallet, points: 1000 });
+    const paymentId = created.body.paymentId as string;
+    expect((await payHere('succeed', paymentId)).code).toBe(0);
+    await settledPoints(wallet, { balance: 1000, held: 0, available: 1000 });
+    return { wallet, paymentId };
+  }
+
+  it('POST /payments/{id}/refund gives the cash back and takes the points back, once', {
+    timeout: 60_000,
+  }, async () => {
+    const { wallet, paymentId } = await purchase();
+    const key = randomUUID();
+    const refunded = await call('POST', `/payments/${paymentId}/refund`, undefined, key);
+    expect(refunded.status, refunded.text).toBe(200);
+    expect(refunded.body).toMatchObject({
+      paymentId,
+      status: 'succeeded',
+      refunded: { amount: { asset: 'money', amount: 10, currency: 'EUR' }, points: 1000 },
+    });
+    const again = await call('POST', `/payments/${paymentId}/refund`, undefined, key);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await settledPoints(wallet, { balance: 0, held: 0, available: 0 })).toEqual({
+      balance: 0,
+      held: 0,
+      available: 0,
+    });
+    const listed = await call('GET', `/wallets/${wallet}/payments`);
+    expect(listed.body.payments).toEqual([
+      expect.objectContaining({ paymentId, refunded: refunded.body.refunded }),
+    ]);
+    const trail = await call('GET', `/wallets/${wallet}/transactions`);
+    expect((trail.body.transactions as { kind: string }[]).map((line) => line.kind)).toEqual([
+      'refund',
+      'purchase',
+    ]);
+  });
+
+  it("refuses while the points are held (409 naming the shortfall); the provider's refund applies once they are back", {
+    timeout: 60_000,
+  }, async () => {
+    const { wallet, paymentId } = await purchase();
+    const order = await call('POST', '/orders', { wallet, merchant: unique('m'), amount: 20, points: 400 });
+    expect(order.status, order.text).toBe(201);
+    const refused = await call('POST', `/payments/${paymentId}/refund`);
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.type).toMatch(/\/correction-below-floor$/);
+    expect(refused.body.detail).toContain('400 below its floor 0');
+    // The refund made at the provider (tally pay refund): refused too, nothing taken back.
+    const early = await payHere('refund', paymentId);
+    expect(early.code, early.stdout).not.toBe(0);
+    expect(JSON.parse(early.stdout)).toMatchObject({ status: 409 });
+    expect((await points(wallet))?.balance).toBe(1000);
+    // The order's cash fails, its points are released; the provider re-sends its refund: applied.
+    expect((await payHere('fail', order.body.orderId as string)).code).toBe(0);
+    const late = await payHere('refund', paymentId);
+    expect(late.code, late.stdout).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({ redelivery: true, status: 200 });
+    expect((await payHere('refund', paymentId)).code).toBe(0); // again: nothing more
+    expect(await settledPoints(wallet, { balance: 0, held: 0, available: 0 })).toEqual({
+      balance: 0,
+      held: 0,
+      available: 0,
+    });
+    const read = await call('GET', `/payments/${paymentId}`);
+    expect(read.body.refunded).toEqual({
+      amount: { asset: 'money', amount: 10, currency: 'EUR' },
+      points: 1000,
+    });
   });
 });

@@ -1,4 +1,11 @@
 import { unitPriceKey } from '#adapters/dynamodb/table-layout/offer-item.ts';
+import { paymentSk } from '#adapters/dynamodb/table-layout/payment-item.ts';
+import type {
+  PaymentIndex,
+  PaymentListing,
+  PaymentListPage,
+  PaymentListQuery,
+} from '#ports/payment-index.ts';
 import type {
   ExpiryEntry,
   ExpiryIndex,
@@ -15,12 +22,20 @@ import type {
  * per unit then offer id (the adapter's sort key), open offers past expiry left out, the expiry
  * index read oldest first. The in-memory event store applies an append's changes with its events.
  */
-export class InMemoryTradingIndex implements OfferBook, ExpiryIndex {
+export class InMemoryTradingIndex implements OfferBook, ExpiryIndex, PaymentIndex {
   private readonly offers = new Map<string, OfferListing>();
   private readonly expiries = new Map<string, ExpiryEntry>();
+  /** Payment listings by wallet, then by the adapter's sort key. */
+  private readonly payments = new Map<string, Map<string, PaymentListing>>();
 
   apply(changes: readonly IndexChange[]): void {
     for (const change of changes) {
+      if (change.kind === 'payment') {
+        const listed = this.payments.get(change.listing.walletId) ?? new Map<string, PaymentListing>();
+        listed.set(paymentSk(change.listing), structuredClone(change.listing));
+        this.payments.set(change.listing.walletId, listed);
+        continue;
+      }
       if (change.kind !== 'offer' && change.kind !== 'expiry') continue; // in-memory-read-indexes.ts
       if (change.kind === 'expiry') {
         this.expiries.set(expiryKey(change.entry), { ...change.entry });
@@ -43,6 +58,21 @@ export class InMemoryTradingIndex implements OfferBook, ExpiryIndex {
     return {
       offers: page.map(({ offer }) => structuredClone(offer)),
       ...(sorted.length > query.limit && last ? { next: last.key } : {}),
+    };
+  }
+
+  async listPayments(query: PaymentListQuery): Promise<PaymentListPage> {
+    const sorted = [...(this.payments.get(query.walletId) ?? new Map<string, PaymentListing>())]
+      .filter(
+        ([key, listing]) =>
+          listing.purpose === query.purpose && (query.after === undefined || key < query.after),
+      )
+      .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
+    const page = sorted.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      payments: page.map(([, listing]) => structuredClone(listing)),
+      ...(sorted.length > query.limit && last ? { next: last[0] } : {}),
     };
   }
 

@@ -7,6 +7,7 @@ import {
   type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { PaymentIndex, PaymentListPage, PaymentListQuery } from '#ports/payment-index.ts';
 import type {
   ExpiryEntry,
   ExpiryIndex,
@@ -17,6 +18,7 @@ import type {
   OfferBookQuery,
   OfferListing,
 } from '#ports/trading-index.ts';
+import { DynamoPaymentIndex } from './payment-index.ts';
 import { readIndexTransactItems } from './read-indexes.ts';
 import {
   expiryKey,
@@ -27,6 +29,7 @@ import {
 } from './table-layout/expiry-item.ts';
 import { expiryBucket, expiryPk, expirySkPrefix, offerBookPk } from './table-layout/keys.ts';
 import { fromOfferItem, offerKey, toOfferItem } from './table-layout/offer-item.ts';
+import { toPaymentItem } from './table-layout/payment-item.ts';
 
 type TransactItem = NonNullable<TransactWriteCommand['input']['TransactItems']>[number];
 
@@ -37,6 +40,8 @@ type TransactItem = NonNullable<TransactWriteCommand['input']['TransactItems']>[
  */
 export function indexTransactItems(tableName: string, changes: readonly IndexChange[]): TransactItem[] {
   return changes.flatMap((change): TransactItem[] => {
+    if (change.kind === 'payment')
+      return [{ Put: { TableName: tableName, Item: toPaymentItem(change.listing) } }];
     if (change.kind !== 'offer' && change.kind !== 'expiry') return readIndexTransactItems(tableName, change);
     if (change.kind === 'expiry')
       return [{ Put: { TableName: tableName, Item: toExpiryItem(change.entry) } }];
@@ -66,12 +71,23 @@ export const FIRST_SWEEP_LOOKBACK_BUCKETS = 60;
  */
 export const CLOCK_SKEW_BUCKETS = 5;
 
-/** The offer book and the expiry index in the single table (keys.ts, offer-item.ts, expiry-item.ts). */
-export class DynamoTradingIndex implements OfferBook, ExpiryIndex {
+/**
+ * The offer book, the expiry index and the payment listings in the single table (keys.ts,
+ * offer-item.ts, expiry-item.ts, payment-item.ts).
+ */
+export class DynamoTradingIndex implements OfferBook, ExpiryIndex, PaymentIndex {
+  private readonly payments: DynamoPaymentIndex;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.payments = new DynamoPaymentIndex(client, tableName);
+  }
+
+  listPayments(query: PaymentListQuery): Promise<PaymentListPage> {
+    return this.payments.listPayments(query);
+  }
 
   /**
    * One page of the book, best price per unit first. An open offer past its expiry is left out

@@ -18,7 +18,8 @@ export interface SandboxPayRequest {
   /** Overrides the data dir's secret (TALLY_SANDBOX_WEBHOOK_SECRET), as the server's does. */
   sandboxWebhookSecret?: string;
   paymentId: string;
-  outcome: Extract<SandboxOutcome, 'succeed' | 'fail'>;
+  /** `refund`: a refund made at the provider (its dashboard): what is left, given back. */
+  outcome: Extract<SandboxOutcome, 'succeed' | 'fail' | 'refund'>;
   /** The API's base URL, without a trailing slash. */
   baseUrl: string;
   fetch: typeof fetch;

@@ -16,6 +16,10 @@ export interface SandboxEventRecord {
   providerEventId: string;
   kind: ProviderEventKind;
   occurredAtMs: number;
+  /** A refund's id, all refunded so far with it, and the idempotency key that asked for it (if Tally did). */
+  refundId?: string;
+  refundedTotalMinor?: bigint;
+  refundKey?: string;
 }
 
 export interface SandboxIntent {
@@ -91,8 +95,15 @@ const intentSchema = z.object({
   events: z.array(
     z.object({
       providerEventId: z.string().min(1),
-      kind: z.enum(['succeeded', 'failed', 'canceled', 'processing']),
+      kind: z.enum(['succeeded', 'failed', 'canceled', 'processing', 'refunded']),
       occurredAtMs: z.number().int(),
+      refundId: z.string().min(1).optional(),
+      refundedTotalMinor: z
+        .string()
+        .regex(/^\d+$/)
+        .transform((digits) => BigInt(digits))
+        .optional(),
+      refundKey: z.string().min(1).optional(),
     }),
   ),
 });

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   type CreatedIntent,
+  type CreatedRefund,
   type CreateIntentRequest,
   echoedMetadata,
   headerValue,
@@ -9,6 +10,7 @@ import {
   type PaymentProvider,
   PaymentProviderError,
   type ProviderEventKind,
+  type RefundRequest,
   WEBHOOK_TOLERANCE_SECONDS_DEFAULT,
   type WebhookHeaders,
   type WebhookVerification,
@@ -28,13 +30,14 @@ export const SANDBOX_PROVIDER = 'sandbox';
 export const SANDBOX_SIGNATURE_HEADER = 'Tally-Signature';
 
 /** What a buyer (or `tally pay`) can make of an intent. */
-export type SandboxOutcome = 'succeed' | 'fail' | 'cancel' | 'process';
+export type SandboxOutcome = 'succeed' | 'fail' | 'cancel' | 'process' | 'refund';
 
 const OUTCOME_KIND: Record<SandboxOutcome, ProviderEventKind> = {
   succeed: 'succeeded',
   fail: 'failed',
   cancel: 'canceled',
   process: 'processing',
+  refund: 'refunded',
 };
 
 /** The sandbox's event names, modelled on Stripe's so the payload reads familiarly. */
@@ -43,6 +46,7 @@ const KIND_TYPE: Record<ProviderEventKind, string> = {
   failed: 'payment_intent.payment_failed',
   canceled: 'payment_intent.canceled',
   processing: 'payment_intent.processing',
+  refunded: 'charge.refunded',
 };
 const TYPE_KIND = new Map(Object.entries(KIND_TYPE).map(([kind, type]) => [type, kind as ProviderEventKind]));
 
@@ -78,7 +82,13 @@ const KIND_STATUS: Record<ProviderEventKind, IntentStatus> = {
   failed: 'failed',
   canceled: 'canceled',
   processing: 'processing',
+  // A refund leaves the intent succeeded (as at Stripe); the charge says what was given back.
+  refunded: 'succeeded',
 };
+
+/** What the intent's refunds gave back so far. */
+const refundedSoFar = (intent: SandboxIntent): bigint =>
+  intent.events.findLast((event) => event.kind === 'refunded')?.refundedTotalMinor ?? 0n;
 
 export class SandboxPaymentProvider implements PaymentProvider {
   readonly name = SANDBOX_PROVIDER;
@@ -134,6 +144,25 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return { status: 'canceled' };
   }
 
+  async refund(paymentIntentId: string, request: RefundRequest): Promise<CreatedRefund> {
+    const intent = this.#store.get(paymentIntentId);
+    if (!intent) throw new PaymentProviderError('rejected', `no intent ${paymentIntentId}`);
+    const asked = intent.events.find((event) => event.refundKey === request.idempotencyKey);
+    if (asked?.refundId !== undefined) {
+      // As Stripe does: the same key answers the same refund.
+      const before = intent.events
+        .slice(0, intent.events.indexOf(asked))
+        .findLast((event) => event.kind === 'refunded');
+      return {
+        refundId: asked.refundId,
+        amountMinor: (asked.refundedTotalMinor ?? 0n) - (before?.refundedTotalMinor ?? 0n),
+        currency: intent.currency,
+      };
+    }
+    const event = this.#refund(intent, request.amountMinor, request.idempotencyKey);
+    return { refundId: event.refundId ?? '', amountMinor: request.amountMinor, currency: intent.currency };
+  }
+
   /** The intent of a payment, for `tally pay <paymentId>` and tests. */
   intentOfPayment(paymentId: string): SandboxIntent | undefined {
     return this.#store.byPaymentId(paymentId);
@@ -150,6 +179,13 @@ export class SandboxPaymentProvider implements PaymentProvider {
   settle(paymentIntentId: string, outcome: SandboxOutcome): SignedWebhook {
     const intent = this.#store.get(paymentIntentId);
     if (!intent) throw new PaymentProviderError('rejected', `no intent ${paymentIntentId}`);
+    if (outcome === 'refund') {
+      // A refund made at the provider (its dashboard): what is left, or the last one again.
+      const left = intent.amountMinor - refundedSoFar(intent);
+      const last = intent.events.findLast((event) => event.kind === 'refunded');
+      if (left === 0n && last !== undefined) return this.#sign(intent, last, true);
+      return this.#sign(intent, this.#refund(intent, left), false);
+    }
     const kind = OUTCOME_KIND[outcome];
     const sent = intent.events.findLast((event) => event.kind === kind);
     if (sent && intent.status === KIND_STATUS[kind]) return this.#sign(intent, sent, true);
@@ -179,6 +215,26 @@ export class SandboxPaymentProvider implements PaymentProvider {
     );
     if (!check.ok) return { outcome: 'rejected', reason: check.reason, detail: check.detail };
     return readSandboxEvent(rawBody);
+  }
+
+  #refund(intent: SandboxIntent, amountMinor: bigint, refundKey?: string): SandboxIntent['events'][number] {
+    if (intent.status !== 'succeeded') {
+      throw new PaymentProviderError('rejected', `intent ${intent.paymentIntentId} is ${intent.status}`);
+    }
+    const left = intent.amountMinor - refundedSoFar(intent);
+    if (amountMinor <= 0n || amountMinor > left) {
+      throw new PaymentProviderError('rejected', `${left} (minor units) is left to refund`);
+    }
+    const event = {
+      providerEventId: `evt_sandbox_${this.options.ids.newId()}`,
+      kind: 'refunded' as const,
+      occurredAtMs: this.options.clock.nowMs(),
+      refundId: `re_sandbox_${this.options.ids.newId()}`,
+      refundedTotalMinor: intent.amountMinor - left + amountMinor,
+      ...(refundKey === undefined ? {} : { refundKey }),
+    };
+    this.#store.put({ ...intent, events: [...intent.events, event] });
+    return event;
   }
 
   #transition(intent: SandboxIntent, kind: ProviderEventKind): SandboxIntent['events'][number] {
@@ -235,6 +291,13 @@ export function sandboxEventBody(intent: SandboxIntent, event: SandboxIntent['ev
         currency: intent.currency.toLowerCase(),
         status: KIND_STATUS[event.kind],
         metadata: intent.metadata,
+        // A refund, shaped as Stripe's charge.refunded tells it (the sandbox's charge is its intent).
+        ...(event.kind === 'refunded'
+          ? {
+              amount_refunded: (event.refundedTotalMinor ?? 0n).toString(),
+              refunds: { data: [{ id: event.refundId }] },
+            }
+          : {}),
       },
     },
   });
@@ -253,6 +316,11 @@ const sandboxEventSchema = z.object({
         .object({ paymentId: z.string().min(1).max(255) })
         .partial()
         .passthrough(),
+      amount_refunded: z
+        .string()
+        .regex(/^\d{1,30}$/)
+        .optional(),
+      refunds: z.object({ data: z.array(z.object({ id: z.string().min(1).max(255) })).min(1) }).optional(),
     }),
   }),
 });
@@ -273,6 +341,11 @@ export function readSandboxEvent(rawBody: string): WebhookVerification {
   const kind = TYPE_KIND.get(type);
   if (kind === undefined)
     return { outcome: 'ignored', provider: SANDBOX_PROVIDER, providerEventId: id, type };
+  const refundId = data.object.refunds?.data[0]?.id;
+  const refundedTotal = data.object.amount_refunded;
+  if (kind === 'refunded' && (refundId === undefined || refundedTotal === undefined)) {
+    return { outcome: 'rejected', reason: 'unreadable-payload', detail: 'a refund without its id or total' };
+  }
   return {
     outcome: 'event',
     event: {
@@ -284,6 +357,9 @@ export function readSandboxEvent(rawBody: string): WebhookVerification {
       amountMinor: BigInt(data.object.amount),
       currency: data.object.currency.toUpperCase(),
       occurredAtMs: created * 1000,
+      ...(refundId === undefined || refundedTotal === undefined
+        ? {}
+        : { refund: { refundId, refundedTotalMinor: BigInt(refundedTotal) } }),
     },
   };
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Clock } from '#ports/clock.ts';
 import {
   type CreatedIntent,
+  type CreatedRefund,
   type CreateIntentRequest,
   echoedMetadata,
   headerValue,
@@ -10,6 +11,7 @@ import {
   type PaymentProvider,
   PaymentProviderError,
   type ProviderEventKind,
+  type RefundRequest,
   WEBHOOK_TOLERANCE_SECONDS_DEFAULT,
   type WebhookHeaders,
   type WebhookVerification,
@@ -55,6 +57,7 @@ const EVENT_KIND: ReadonlyMap<string, ProviderEventKind> = new Map([
   ['payment_intent.payment_failed', 'failed'],
   ['payment_intent.canceled', 'canceled'],
   ['payment_intent.processing', 'processing'],
+  ['charge.refunded', 'refunded'],
 ]);
 
 /**
@@ -89,6 +92,17 @@ const intentObjectSchema = z.object({
   amount_received: z.number().int().nonnegative().optional(),
   currency: z.string().regex(/^[a-zA-Z]{3}$/),
   metadata: z.record(z.string(), z.string()).nullish(),
+});
+
+/** `charge.refunded`'s object: the charge, its intent, and what was refunded so far. */
+const chargeObjectSchema = z.object({
+  id: z.string().min(1),
+  amount: z.number().int().nonnegative(),
+  amount_refunded: z.number().int().nonnegative(),
+  currency: z.string().regex(/^[a-zA-Z]{3}$/),
+  payment_intent: z.string().min(1),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  refunds: z.object({ data: z.array(z.object({ id: z.string().min(1) })) }).nullish(),
 });
 
 const eventSchema = z.object({
@@ -166,6 +180,22 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
+  async refund(paymentIntentId: string, request: RefundRequest): Promise<CreatedRefund> {
+    try {
+      const refund = await this.#stripe.refunds.create(
+        { payment_intent: paymentIntentId, amount: toStripeAmount(request.amountMinor) },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return {
+        refundId: refund.id,
+        amountMinor: BigInt(refund.amount),
+        currency: refund.currency.toUpperCase(),
+      };
+    } catch (error) {
+      throw providerError(error, this.#sdk);
+    }
+  }
+
   async verifyWebhook(rawBody: string, headers: WebhookHeaders): Promise<WebhookVerification> {
     const header = headerValue(headers, STRIPE_SIGNATURE_HEADER);
     if (header === undefined || header.trim() === '') {
@@ -223,6 +253,7 @@ export function readStripeEvent(event: unknown): WebhookVerification {
   const { id, type, created, data } = envelope.data;
   const kind = EVENT_KIND.get(type);
   if (kind === undefined) return { outcome: 'ignored', provider: STRIPE_PROVIDER, providerEventId: id, type };
+  if (kind === 'refunded') return readRefund(id, created, data.object);
   const intent = intentObjectSchema.safeParse(data.object);
   if (!intent.success) {
     return { outcome: 'rejected', reason: 'unreadable-payload', detail: intent.error.message };
@@ -245,6 +276,37 @@ export function readStripeEvent(event: unknown): WebhookVerification {
 }
 
 /** A client secret for Stripe.js; a redirect when Stripe already asks for one (some wallets, banks). */
+/**
+ * `charge.refunded`: Stripe sends the charge, with `amount_refunded` (all refunds so far) and,
+ * newest first, its refunds (the list may be left out by newer API versions: the charge id and
+ * the total then name the refund, which is as unique). Tally's references come from the charge's
+ * metadata; a charge without them is ignored by the webhook route, as any intent Tally did not make.
+ */
+function readRefund(id: string, created: number, object: unknown): WebhookVerification {
+  const charge = chargeObjectSchema.safeParse(object);
+  if (!charge.success) {
+    return { outcome: 'rejected', reason: 'unreadable-payload', detail: charge.error.message };
+  }
+  const { data } = charge;
+  return {
+    outcome: 'event',
+    event: {
+      provider: STRIPE_PROVIDER,
+      providerEventId: id,
+      paymentIntentId: data.payment_intent,
+      metadata: echoedMetadata(data.metadata),
+      kind: 'refunded',
+      amountMinor: BigInt(data.amount),
+      currency: data.currency.toUpperCase(),
+      occurredAtMs: created * 1000,
+      refund: {
+        refundId: data.refunds?.data[0]?.id ?? `${data.id}:${data.amount_refunded}`,
+        refundedTotalMinor: BigInt(data.amount_refunded),
+      },
+    },
+  };
+}
+
 function customerAction(intent: Stripe.PaymentIntent): CreatedIntent['customerAction'] {
   const redirectUrl = intent.next_action?.redirect_to_url?.url;
   if (redirectUrl) return { kind: 'redirect', redirectUrl };

@@ -55,6 +55,7 @@ export function decide(command: WalletCommand, state: WalletState): Decision {
       return decideTrading(command, state);
     case 'RequestPayment':
     case 'SettlePayment':
+    case 'RefundPayment':
       return decidePayment(command, state);
     case 'OpenAccount':
     case 'ChangeCreditLimit':
@@ -215,7 +216,8 @@ function refusedBelowFloor(
   state: WalletState,
   asset: 'money' | 'points',
   change: bigint,
-  command: CommandOf<'Correct'>,
+  command: CommandOf<'Correct'> | CommandOf<'ApplyRules'>,
+  what = `Correcting ${'reference' in command ? command.reference : ''}`,
 ): DomainError | undefined {
   if (change >= 0n) return undefined;
   const position = state.balances[asset];
@@ -224,7 +226,7 @@ function refusedBelowFloor(
   const unit = asset === 'money' ? ' (minor units)' : '';
   return new DomainError(
     'correction_below_floor',
-    `Correcting ${command.reference} takes ${-change} ${asset}${unit} from wallet ${command.walletId}, which has ${available(position)} available (balance ${position.balance} − held ${position.held}); it would end ${position.floor - after} below its floor ${position.floor}. Reverse the spend first, or correct by less.`,
+    `${what} takes ${-change} ${asset}${unit} from wallet ${command.walletId}, which has ${available(position)} available (balance ${position.balance} − held ${position.held}); it would end ${position.floor - after} below its floor ${position.floor}. Reverse the spend first, or correct by less.`,
   );
 }
 
@@ -256,7 +258,24 @@ function applyRules(command: CommandOf<'ApplyRules'>, state: WalletState): Decis
     }
     if (adjustments.length >= command.eventsMax) break;
   }
-  if (adjustments.length > 0) return adjustments.slice(0, command.eventsMax);
+  if (adjustments.length > 0) {
+    const batch = adjustments.slice(0, command.eventsMax);
+    // Taking points back retroactively follows the corrections' floor rule: what was spent or is
+    // held is not taken back (refused, naming the shortfall), never a negative balance.
+    const change = batch.reduce(
+      (sum, event) => sum + (event.type === 'PointsAdjusted' ? event.data.points : 0n),
+      0n,
+    );
+    return (
+      refusedBelowFloor(
+        state,
+        'points',
+        change,
+        command,
+        `Applying rule set version ${command.ruleSetVersion}`,
+      ) ?? batch
+    );
+  }
   if (factsInRange === 0 || applicationInForce(state, application)) return [];
   return [{ type: 'RulesApplied', data: { ...application, causeId: command.causeId } }];
 }

@@ -61,6 +61,23 @@ export type PaymentCommand =
       amountMinor: bigint;
       currency: string;
       occurredAtMs: number;
+    }
+  | {
+      /**
+       * Apply a refund the provider made (its answer to Tally's refund call, or its webhook for a
+       * refund made at the provider). Refunds are cumulative, as providers report them: the total
+       * refunded so far, so a repeated or older report decides nothing.
+       */
+      type: 'RefundPayment';
+      walletId: string;
+      paymentId: string;
+      provider: string;
+      providerRefundId: string;
+      paymentIntentId: string;
+      /** Everything refunded on the payment so far, this refund included; minor units. */
+      refundedTotalMinor: bigint;
+      currency: string;
+      occurredAtMs: number;
     };
 
 export type PaymentEvent =
@@ -106,6 +123,24 @@ export type PaymentEvent =
         reason: 'failed' | 'canceled';
         occurredAtMs: number;
       };
+    }
+  | {
+      /**
+       * The provider gave cash back. `points` is what this refund takes back from the wallet (a
+       * purchase's points in proportion to the cash refunded; 0 for an order, whose points went
+       * to the merchant); `amountMinor` is this refund, `refundedTotalMinor` all refunds so far.
+       */
+      type: 'PaymentRefunded';
+      data: {
+        paymentId: string;
+        provider: string;
+        providerRefundId: string;
+        amountMinor: bigint;
+        refundedTotalMinor: bigint;
+        currency: string;
+        points: bigint;
+        occurredAtMs: number;
+      };
     };
 
 /** A payment as its events left it. */
@@ -124,4 +159,8 @@ export interface Payment {
   providerEventIds: readonly string[];
   settledAtMs?: number;
   refundDue?: boolean;
+  /** What refunds gave back so far (cash) and took back (points); absent before the first. */
+  refunded?: { amountMinor: bigint; points: bigint };
+  /** The provider refund ids applied: the same refund reported again decides nothing. */
+  refundIds?: readonly string[];
 }

@@ -13,8 +13,9 @@
  * released or expired records the cash as owed back (`refundDue`) and captures nothing.
  */
 import { DomainError } from '../errors.ts';
-import type { RecordedEvent, WalletEvent } from './events.ts';
+import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
+import { decideRefund } from './refunds.ts';
 import type { AssetBalance, WalletState } from './state.ts';
 import { decideTrading } from './trading.ts';
 
@@ -22,6 +23,7 @@ export const PAYMENT_EVENT_TYPES = [
   'PaymentRequested',
   'PaymentSucceeded',
   'PaymentFailed',
+  'PaymentRefunded',
 ] as const satisfies readonly PaymentEvent['type'][];
 
 export const isPaymentEvent = <E extends { type: string }>(event: E): event is E & PaymentEvent =>
@@ -38,6 +40,8 @@ export function decidePayment(
       return requestPayment(command, state);
     case 'SettlePayment':
       return settlePayment(command, state);
+    case 'RefundPayment':
+      return decideRefund(command, state);
   }
 }
 
@@ -172,11 +176,14 @@ function mismatchOf(payment: Payment, command: CommandOf<'SettlePayment'>): stri
   return undefined;
 }
 
-/** Folds a payment event into the payments (the draft's own map); answers the points balance after it. */
+/**
+ * Folds a payment event into the payments (the draft's own map); answers the points balance after
+ * it. Needs no place in the log, so the payment listing (app/payment-index.ts) folds with it too.
+ */
 export function applyPayment(
   points: AssetBalance,
   payments: Map<string, Payment>,
-  event: RecordedEvent & PaymentEvent,
+  event: PaymentEvent,
 ): AssetBalance {
   switch (event.type) {
     case 'PaymentRequested': {
@@ -216,6 +223,21 @@ export function applyPayment(
       });
       return points;
     }
+    case 'PaymentRefunded': {
+      const payment = payments.get(event.data.paymentId);
+      // The decider applies a refund id once; a log that says otherwise changes nothing the second time.
+      if (payment === undefined || payment.refundIds?.includes(event.data.providerRefundId)) return points;
+      const before = payment.refunded ?? { amountMinor: 0n, points: 0n };
+      payments.set(payment.paymentId, {
+        ...payment,
+        refunded: {
+          amountMinor: event.data.refundedTotalMinor,
+          points: before.points + event.data.points,
+        },
+        refundIds: [...(payment.refundIds ?? []), event.data.providerRefundId],
+      });
+      return { ...points, balance: points.balance - event.data.points };
+    }
   }
 }
 
@@ -223,7 +245,7 @@ export function applyPayment(
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'cancelled' | 'expired' | 'refund-due';
 
 export function orderStatus(
-  payment: Payment,
+  payment: Pick<Payment, 'status' | 'refundDue'>,
   holdStatus: string | undefined,
   holdExpiresAtMs: number,
   nowMs: number,

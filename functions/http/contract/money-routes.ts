@@ -11,9 +11,9 @@ import type { RouteContract, RouteKey } from './types.ts';
  * and payments-json.ts; the schemas below describe that text.
  */
 
-const isoTime = z.string().describe('ISO 8601 / RFC 3339 time, UTC');
+export const isoTime = z.string().describe('ISO 8601 / RFC 3339 time, UTC');
 const decimal = z.number().describe('exact decimal, at most 2 places');
-const cursor = z
+export const cursor = z
   .string()
   .nullable()
   .describe('opaque; pass it back as `cursor` for the next page; null on the last');
@@ -87,7 +87,7 @@ const customerAction = {
   redirectUrl: z.string().optional().describe('or send the buyer here'),
 };
 
-const paymentFields = {
+export const paymentFields = {
   paymentId: z.string(),
   wallet: z.string(),
   purpose: z.string(),
@@ -98,11 +98,15 @@ const paymentFields = {
   createdAt: isoTime,
   settledAt: isoTime.optional(),
   refundDue: z.literal(true).optional(),
+  refunded: z
+    .strictObject({ amount: money, points: z.number().int() })
+    .optional()
+    .describe('what refunds gave back (cash, all refunds so far) and took back (points)'),
 };
 const paymentCreated = z.strictObject({ ...paymentFields, ...customerAction });
 const paymentWithHistory = z.strictObject({ ...paymentFields, history });
 
-const orderFields = {
+export const orderFields = {
   orderId: z.string(),
   paymentId: z.string(),
   wallet: z.string(),
@@ -115,6 +119,10 @@ const orderFields = {
   paymentStatus: z.string(),
   expiresAt: isoTime,
   refundDue: z.literal(true).optional(),
+  refunded: z
+    .strictObject({ amount: money, points: z.number().int() })
+    .optional()
+    .describe('what refunds gave back (cash, all refunds so far)'),
 };
 const orderCreated = z.strictObject({ ...orderFields, ...customerAction });
 const orderWithHistory = z.strictObject({ ...orderFields, history });
@@ -368,6 +376,9 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
       'unreadable-webhook',
       'payment-not-found',
       'payment-mismatch',
+      'payment-not-refundable',
+      // A refund whose points are spent or held: nothing recorded; the provider's redelivery retries.
+      'correction-below-floor',
       'contended',
     ],
   },

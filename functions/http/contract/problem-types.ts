@@ -145,6 +145,10 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
   // Payments and orders.
   'payment-not-found': { status: 404, meaning: 'No payment (or order) has this id.' },
   'payment-mismatch': { status: 422, meaning: 'The payment exists with other terms.' },
+  'payment-not-refundable': {
+    status: 409,
+    meaning: 'The payment has not succeeded: no cash was taken, so there is nothing to refund.',
+  },
   'unsupported-currency': { status: 400, meaning: "A currency other than the ledger's." },
   'payment-provider-refused': {
     status: 502,

@@ -10,6 +10,7 @@ import { transferBody } from '../transfers-json.ts';
 import { ADMIN_ROUTE_CONTRACTS } from './admin-routes.ts';
 import { MONEY_ROUTE_CONTRACTS } from './money-routes.ts';
 import { asOfParam, booleanParam, cutDescription, cutParams, knownAtParam, page } from './params.ts';
+import { PAYMENT_LIST_ROUTE_CONTRACTS } from './payment-list-routes.ts';
 import * as body from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';
 
@@ -316,5 +317,6 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
     },
   },
   ...MONEY_ROUTE_CONTRACTS,
+  ...PAYMENT_LIST_ROUTE_CONTRACTS,
   ...ADMIN_ROUTE_CONTRACTS,
 };

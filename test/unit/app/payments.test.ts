@@ -27,6 +27,7 @@ function setUp(): { deps: PaymentDeps; store: InMemoryEventStore; sandbox: Sandb
   });
   const deps: PaymentDeps = {
     store,
+    listings: store.tradingIndex,
     clock,
     ids: idGen,
     retry: { ...defaultRetryPolicy, sleep: async () => {} },

@@ -41,6 +41,7 @@ function setUp() {
   });
   const deps: PaymentDeps = {
     store,
+    listings: store.tradingIndex,
     clock,
     ids: idGen,
     retry: { ...defaultRetryPolicy, sleep: async () => {} },

@@ -2,92 +2,97 @@ import { useState } from 'preact/hooks';
 import { api, call, errorText } from '../../api.ts';
 import { formatMoney, formatPoints, formatTime } from '../../format.ts';
 
-interface AuditPage {
-  events: {
-    eventId: string;
-    type: string;
-    lane: number;
-    recordedAt: string;
-    data?: Record<string, unknown>;
-  }[];
-  nextCursor: string | null;
-}
-
 interface PaymentRow {
   paymentId: string;
   purpose: string;
-  requestedAt: string;
+  createdAt: string;
   points: number;
-  amount: string;
-  /** The order's status (orders) or the payment's (points purchases), read now. */
+  /** The cash the provider collects (an order's cash part). */
+  cash: number;
+  /** The order's status (orders) or the payment's (points purchases), as the API reads it now. */
   status: string;
   paymentStatus: string;
 }
 
-/** Events read per click: the wallet's log is read a page at a time, never whole. */
-const PAGE = '200';
-/** Payments' states read per page of events found: each is one GET. */
-const STATES_MAX = 25;
+type Cursors = { payments: string | null | undefined; orders: string | null | undefined };
+
+/** Payments and orders read per list per click. */
+const PAGE = '25';
 
 /**
- * A wallet's payments and orders with their payment state. The API has no per-wallet payment
- * listing, so this reads the wallet's audit trail a page (200 events) at a time — payments are
- * recorded in lane 0, which the trail lists first — and asks each payment found for its state now.
+ * A wallet's payments and orders with their state: the API's two listings
+ * (`GET /wallets/{id}/payments` and `…/orders`, newest first, each from an index written with the
+ * payment's events), a page of each per click, shown together newest first.
  */
 export function WalletPayments({ walletId }: { walletId: string }) {
   const [rows, setRows] = useState<PaymentRow[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const [cursors, setCursors] = useState<Cursors>({ payments: undefined, orders: undefined });
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  const query = (cursor: string | null | undefined) =>
+    cursor === undefined || cursor === null ? { limit: PAGE } : { limit: PAGE, cursor };
   const readMore = async () => {
     setBusy(true);
     setProblem(undefined);
     try {
-      const query = cursor === undefined || cursor === null ? { limit: PAGE } : { limit: PAGE, cursor };
-      const page = (await call(
-        api().GET('/wallets/{wallet_id}/events', { params: { path: { wallet_id: walletId }, query } }),
-      )) as AuditPage;
-      const requested = page.events.filter((event) => event.type === 'PaymentRequested');
-      const stateOf = async (event: AuditPage['events'][number]): Promise<PaymentRow> => {
-        const data = event.data ?? {};
-        const paymentId = String(data.paymentId);
-        const purpose = String(data.purpose);
-        const state: { status: string; paymentStatus?: string } =
-          purpose === 'order'
-            ? await call(api().GET('/orders/{order_id}', { params: { path: { order_id: paymentId } } }))
-            : await call(
-                api().GET('/payments/{payment_id}', { params: { path: { payment_id: paymentId } } }),
-              );
-        return {
-          paymentId,
-          purpose,
-          requestedAt: event.recordedAt,
-          points: Number(data.points ?? 0),
-          amount: String(data.amount ?? ''),
-          status: state.status,
-          paymentStatus: state.paymentStatus ?? state.status,
-        };
-      };
-      // Every payment of the page (the cursor moves past all of it), STATES_MAX state reads at a time.
-      const found: PaymentRow[] = [];
-      for (let start = 0; start < requested.length; start += STATES_MAX) {
-        found.push(...(await Promise.all(requested.slice(start, start + STATES_MAX).map(stateOf))));
-      }
-      setRows((previous) => [...previous, ...found]);
-      setCursor(page.nextCursor);
+      const path = { wallet_id: walletId };
+      const [payments, orders] = await Promise.all([
+        cursors.payments === null
+          ? undefined
+          : call(
+              api().GET('/wallets/{wallet_id}/payments', {
+                params: { path, query: query(cursors.payments) },
+              }),
+            ),
+        cursors.orders === null
+          ? undefined
+          : call(
+              api().GET('/wallets/{wallet_id}/orders', { params: { path, query: query(cursors.orders) } }),
+            ),
+      ]);
+      const found: PaymentRow[] = [
+        ...(payments?.payments ?? []).map((line) => ({
+          paymentId: line.paymentId,
+          purpose: line.purpose,
+          createdAt: line.createdAt,
+          points: line.points,
+          cash: line.amount.amount,
+          status: line.status,
+          paymentStatus: line.status,
+        })),
+        ...(orders?.orders ?? []).map((line) => ({
+          paymentId: line.paymentId,
+          purpose: 'order',
+          createdAt: line.createdAt,
+          points: line.points,
+          cash: line.cash.amount,
+          status: line.status,
+          paymentStatus: line.paymentStatus,
+        })),
+      ];
+      setRows((previous) =>
+        [...previous, ...found].sort((a, b) =>
+          a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
+        ),
+      );
+      setCursors({
+        payments: payments === undefined ? null : payments.nextCursor,
+        orders: orders === undefined ? null : orders.nextCursor,
+      });
     } catch (error) {
       setProblem(errorText(error));
     } finally {
       setBusy(false);
     }
   };
-  const more = cursor === undefined || cursor !== null;
+  const started = cursors.payments !== undefined || cursors.orders !== undefined;
+  const more = !started || cursors.payments !== null || cursors.orders !== null;
   return (
     <section aria-labelledby="payments-title">
       <h3 id="payments-title">Payments and orders</h3>
       {rows.length > 0 && (
         <table class="compact payments">
-          <caption class="visually-hidden">Payments and orders of {walletId}, oldest first</caption>
+          <caption class="visually-hidden">Payments and orders of {walletId}, newest first</caption>
           <thead>
             <tr>
               <th scope="col">Payment</th>
@@ -104,9 +109,9 @@ export function WalletPayments({ walletId }: { walletId: string }) {
               <tr key={row.paymentId} data-payment={row.paymentId}>
                 <td class="mono">{row.paymentId.slice(-12)}</td>
                 <td>{row.purpose}</td>
-                <td>{formatTime(row.requestedAt)}</td>
+                <td>{formatTime(row.createdAt)}</td>
                 <td>{formatPoints(row.points)}</td>
-                <td>{formatMoney(row.amount)}</td>
+                <td>{formatMoney(row.cash)}</td>
                 <td>{row.status}</td>
                 <td>{row.paymentStatus}</td>
               </tr>
@@ -114,9 +119,7 @@ export function WalletPayments({ walletId }: { walletId: string }) {
           </tbody>
         </table>
       )}
-      {cursor !== undefined && rows.length === 0 && (
-        <p class="hint">No payments in the events read so far.</p>
-      )}
+      {started && rows.length === 0 && <p class="hint">No payments or orders.</p>}
       {problem !== undefined && (
         <p class="error" role="alert">
           {problem}
@@ -124,7 +127,7 @@ export function WalletPayments({ walletId }: { walletId: string }) {
       )}
       {more && (
         <button type="button" class="secondary" onClick={() => void readMore()} disabled={busy}>
-          {cursor === undefined ? 'Find payments and orders' : 'Look further (next 200 events)'}
+          {started ? 'More payments and orders' : 'Find payments and orders'}
         </button>
       )}
     </section>

@@ -333,6 +333,8 @@ export function fromEventItemSchema(item: unknown): StoredEvent {
       return { ...base, type: parsed.type, data: optional(parsed.data) as typeof parsed.data };
     case 'PaymentFailed':
       return { ...base, type: parsed.type, data: parsed.data };
+    case 'PaymentRefunded':
+      return { ...base, type: parsed.type, data: parsed.data };
     case 'AuthorizationDecided': {
       const { merchant, ...decided } = parsed.data;
       return {

@@ -55,4 +55,18 @@ export const paymentEventItemSchemas = <Base extends z.ZodRawShape>(base: Base) 
         occurredAtMs: numberAttr,
       }),
     }),
+    z.object({
+      ...base,
+      type: z.literal('PaymentRefunded'),
+      data: z.object({
+        paymentId: z.string(),
+        provider: z.string(),
+        providerRefundId: z.string(),
+        amountMinor: bigintAttr,
+        refundedTotalMinor: bigintAttr,
+        currency: z.string(),
+        points: bigintAttr,
+        occurredAtMs: numberAttr,
+      }),
+    }),
   ] as const;

@@ -256,3 +256,66 @@ describe('Stripe adapter: webhooks', () => {
     },
   );
 });
+
+describe('Stripe adapter: refunds', () => {
+  const charge = (overrides: Record<string, unknown> = {}) => ({
+    id: 'ch_1',
+    object: 'charge',
+    amount: 1000,
+    amount_refunded: 400,
+    currency: 'eur',
+    payment_intent: 'pi_123',
+    metadata: { paymentId: 'p-1', wallet: 'w1', purpose: 'points-purchase' },
+    refunds: { object: 'list', data: [{ id: 're_2' }, { id: 're_1' }] },
+    ...overrides,
+  });
+
+  it('maps a signed charge.refunded to refunded: the newest refund id and the total refunded so far', async () => {
+    const { provider } = fakeStripe([]);
+    const payload = event('charge.refunded', charge(), 'evt_r');
+    expect(await provider.verifyWebhook(payload, signed(payload))).toEqual({
+      outcome: 'event',
+      event: {
+        provider: 'stripe',
+        providerEventId: 'evt_r',
+        paymentIntentId: 'pi_123',
+        metadata: { paymentId: 'p-1', wallet: 'w1', purpose: 'points-purchase' },
+        kind: 'refunded',
+        amountMinor: 1000n,
+        currency: 'EUR',
+        occurredAtMs: (NOW_S - 10) * 1000,
+        refund: { refundId: 're_2', refundedTotalMinor: 400n },
+      },
+    });
+    // Without the refunds list (newer API versions), the charge and its total name the refund.
+    const bare = event('charge.refunded', charge({ refunds: undefined }), 'evt_s');
+    expect(await provider.verifyWebhook(bare, signed(bare))).toMatchObject({
+      event: { refund: { refundId: 'ch_1:400', refundedTotalMinor: 400n } },
+    });
+    // Tampered after signing: refused before it is read.
+    const tampered = payload.replace('"amount_refunded": 400', '"amount_refunded": 1000');
+    expect(tampered).not.toBe(payload);
+    expect(await provider.verifyWebhook(tampered, signed(payload))).toMatchObject({
+      outcome: 'rejected',
+      reason: 'signature-mismatch',
+    });
+  });
+
+  it('asks Stripe for a refund of the amount, with the idempotency key', async () => {
+    const { provider, requests } = fakeStripe([
+      {
+        status: 200,
+        json: { id: 're_9', object: 'refund', amount: 600, currency: 'eur', status: 'succeeded' },
+      },
+    ]);
+    expect(await provider.refund('pi_123', { amountMinor: 600n, idempotencyKey: 'tally-refund-x' })).toEqual({
+      refundId: 're_9',
+      amountMinor: 600n,
+      currency: 'EUR',
+    });
+    expect(requests[0]?.url.pathname).toBe('/v1/refunds');
+    expect(requests[0]?.form.get('payment_intent')).toBe('pi_123');
+    expect(requests[0]?.form.get('amount')).toBe('600');
+    expect(requests[0]?.headers.get('idempotency-key')).toBe('tally-refund-x');
+  });
+});
