@@ -17,6 +17,7 @@ import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#do
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
+import { type AccountLog, type AccountLogCorrelation, logAccountEvents } from './account-log.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
@@ -34,6 +35,8 @@ export interface CardDeps {
   retry?: RetryPolicy;
   /** How long an approval stays pending before it expires (default 7 days). */
   authorizationTtlMs?: number;
+  /** A debug line per applied account event, with the account after it (account-log.ts). */
+  accountLog?: AccountLog;
 }
 
 export const AUTHORIZATION_TTL_MS_DEFAULT = 7 * 24 * 3_600_000;
@@ -57,6 +60,8 @@ export interface CardRequest {
   occurredAtMs?: number;
   /** The answer stored with the key, built from the events as they will be recorded. */
   respond: (events: readonly RecordedEvent[], context: { authorizationId?: string }) => StoredResponse;
+  /** The CloudEvent id or request id the debug lines carry. */
+  correlation?: AccountLogCorrelation;
 }
 
 /** `unchanged`: the account already stands as asked (opened with these terms, this payment known). */
@@ -130,6 +135,7 @@ export async function cardAction(
   switch (outcome.kind) {
     case 'recorded':
       if (outcome.response === undefined) throw new Error('cardAction: a response is always built');
+      logAccountEvents(deps.accountLog, outcome.state, outcome.events, request.correlation ?? {});
       return { kind: 'recorded', response: outcome.response, events: outcome.events };
     case 'unchanged':
       return { kind: 'unchanged', state: outcome.state };

@@ -1,5 +1,6 @@
 import { ActiveDecisionRules } from '#app/card-decision-rules.ts';
 import type { CardDeps } from '#app/cards.ts';
+import { logger } from '#observability/powertools.ts';
 import { decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
@@ -21,6 +22,7 @@ export const cardDeps = (): CardDeps => {
     store: storesFromEnv().events,
     ...clockAndIds(),
     decisionRules: decisionRulesFromEnv(),
+    accountLog: logger,
     ...(Number.isSafeInteger(ttlSeconds) && ttlSeconds > 0 ? { authorizationTtlMs: ttlSeconds * 1000 } : {}),
   };
 };

@@ -167,6 +167,7 @@ export function ingestDepsFromEnv(): IngestDeps {
     rules: activeRulesFromEnv(),
     hash: sha256Hex,
     canonicalJson,
+    accountLog: logger,
   };
 }
 
