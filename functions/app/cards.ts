@@ -14,6 +14,7 @@ import type { Merchant } from '#domain/card/events.ts';
 import { positionOf } from '#domain/card/state.ts';
 import { DomainError } from '#domain/errors.ts';
 import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
@@ -37,6 +38,8 @@ export interface CardDeps {
   authorizationTtlMs?: number;
   /** A debug line per applied account event, with the account after it (account-log.ts). */
   accountLog?: AccountLog;
+  /** Where account reads keep their snapshot, so a cold instance folds only the tail (queries/account.ts). */
+  accountSnapshots?: AccountSnapshotStore;
 }
 
 export const AUTHORIZATION_TTL_MS_DEFAULT = 7 * 24 * 3_600_000;

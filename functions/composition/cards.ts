@@ -1,7 +1,7 @@
 import { ActiveDecisionRules } from '#app/card-decision-rules.ts';
 import type { CardDeps } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
-import { decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
+import { accountSnapshotsFromEnv, decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
 let activeDecisionRules: ActiveDecisionRules | undefined;
@@ -23,6 +23,7 @@ export const cardDeps = (): CardDeps => {
     ...clockAndIds(),
     decisionRules: decisionRulesFromEnv(),
     accountLog: logger,
+    accountSnapshots: accountSnapshotsFromEnv(),
     ...(Number.isSafeInteger(ttlSeconds) && ttlSeconds > 0 ? { authorizationTtlMs: ttlSeconds * 1000 } : {}),
   };
 };
