@@ -19,7 +19,7 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
 import { type AccountLog, type AccountLogCorrelation, logAccountEvents } from './account-log.ts';
-import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import { defaultRetryPolicy, handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 
@@ -40,7 +40,32 @@ export interface CardDeps {
   accountLog?: AccountLog;
   /** Where account reads keep their snapshot, so a cold instance folds only the tail (queries/account.ts). */
   accountSnapshots?: AccountSnapshotStore;
+  /** How long a command on a contended account keeps trying before it answers `contended` (CONTENDED_BUDGET). */
+  contendedBudget?: ContendedBudget;
 }
+
+/**
+ * A contended account (writers in other function instances won lane 0 every attempt the command
+ * handler made) is tried again after a jittered pause, within a time budget and a bound on rounds,
+ * before `contended` (503) is answered: one instance's group commit serialises its own writers,
+ * but instances race each other. The same key is sent every round, so a round that lost but whose
+ * twin won answers as the twin did, and nothing is decided twice.
+ */
+export interface ContendedBudget {
+  /** From the command's start; a pause that would end past it is not taken. */
+  ms: number;
+  rounds: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+/** 2 s: well inside the function's 10 s timeout and a client's patience; pauses up to 200 ms. */
+export const CONTENDED_BUDGET: ContendedBudget = {
+  ms: 2_000,
+  rounds: 8,
+  backoffBaseMs: 10,
+  backoffCapMs: 200,
+};
 
 export const AUTHORIZATION_TTL_MS_DEFAULT = 7 * 24 * 3_600_000;
 
@@ -127,14 +152,36 @@ export async function cardAction(
       recordedAtMs: nowMs,
     }));
   const context = authorizationId === undefined ? {} : { authorizationId };
-  const outcome = await handleCommand(deps, {
-    walletId: accountId,
-    placement: 'lane-0',
-    command,
-    stamp,
-    idempotency: request.idempotency,
-    respond: (events) => request.respond(events, context),
-  });
+  const budget = deps.contendedBudget ?? CONTENDED_BUDGET;
+  const { sleep, random } = deps.retry ?? defaultRetryPolicy;
+  for (let round = 0; ; round++) {
+    const outcome = await handleCommand(deps, {
+      walletId: accountId,
+      placement: 'lane-0',
+      command,
+      stamp,
+      idempotency: request.idempotency,
+      respond: (events) => request.respond(events, context),
+    });
+    const pauseMs = random() * Math.min(budget.backoffCapMs, budget.backoffBaseMs * 2 ** round);
+    if (
+      outcome.kind === 'contended' &&
+      round + 1 < budget.rounds &&
+      deps.clock.nowMs() + pauseMs < nowMs + budget.ms
+    ) {
+      await sleep(pauseMs);
+      continue;
+    }
+    return cardResult(deps, request, outcome);
+  }
+}
+
+/** The command handler's outcome as a card result, each applied event logged. */
+function cardResult(
+  deps: CardDeps,
+  request: CardRequest,
+  outcome: Awaited<ReturnType<typeof handleCommand>>,
+): CardResult {
   switch (outcome.kind) {
     case 'recorded':
       if (outcome.response === undefined) throw new Error('cardAction: a response is always built');
