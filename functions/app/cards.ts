@@ -103,7 +103,11 @@ export async function cardAction(
   request: CardRequest,
   action: CardAction,
 ): Promise<CardResult> {
-  const used = await priorUse(deps.store, request.idempotency);
+  // An authorization always decides (approved or declined: never unchanged), and its key is
+  // written in the decision's transaction: a used key is found there (replayed, or key-reused) and
+  // a refusal looks it up (refusal()), so the read up front would only cost every authorization
+  // one more round trip. The other actions may be `unchanged`, which must not answer a used key.
+  const used = action.kind === 'authorize' ? undefined : await priorUse(deps.store, request.idempotency);
   if (used) return used;
   const nowMs = deps.clock.nowMs();
   const occurredAtMs = request.occurredAtMs ?? nowMs;
