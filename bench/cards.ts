@@ -25,7 +25,7 @@ import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
-import { type CardDeps, cardAction } from '#app/cards.ts';
+import { type CardDeps, CONTENDED_BUDGET, cardAction } from '#app/cards.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { readWallet } from '#app/read-events.ts';
 import { accountBalance } from '#domain/card/statement.ts';
@@ -43,11 +43,14 @@ const { values: args } = parseArgs({
     'group-commit': { type: 'string', default: 'on' },
     // Separate stores, each with its own group commit: the clients spread over N function instances.
     instances: { type: 'string', default: '1' },
+    // off: a contended command answers 503 at once (no retry rounds in the app): the before of them.
+    'contended-retries': { type: 'string', default: 'on' },
   },
   allowPositionals: false,
 });
 const GROUP_COMMIT = args['group-commit'] !== 'off';
 const INSTANCES = Math.max(1, Number(args.instances) || 1);
+const CONTENDED_RETRIES_IN_APP = args['contended-retries'] !== 'off';
 const QUICK = args.quick === true;
 const CLIENTS = 32;
 const LATENCY_CLIENTS = 4;
@@ -134,6 +137,7 @@ async function ours(table: string, accounts: readonly string[], limit: bigint, c
       clock: { nowMs: () => Date.now() },
       ids: { newId: () => `${table}-${++ids}` },
       decisionRules: { current: () => Promise.resolve({ version: 0, ruleSet }) },
+      ...(CONTENDED_RETRIES_IN_APP ? {} : { contendedBudget: { ...CONTENDED_BUDGET, rounds: 1 } }),
     };
   });
   const deps = instances[0] as CardDeps;
@@ -276,6 +280,7 @@ for (const { run, published: outbox } of oursRuns) {
 const result = {
   groupCommit: GROUP_COMMIT,
   instances: INSTANCES,
+  contendedRetriesInApp: CONTENDED_RETRIES_IN_APP,
   clients: CLIENTS,
   authorizationsPerScenario: OPS,
   authorizationsPerSecond: rate(hotOurs.run),
