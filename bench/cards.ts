@@ -25,7 +25,8 @@ import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
-import { type CardDeps, cardAction } from '#app/cards.ts';
+import { type CardDeps, CONTENDED_BUDGET, cardAction } from '#app/cards.ts';
+import { enableGroupCommit } from '#app/group-commit.ts';
 import { readWallet } from '#app/read-events.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
@@ -35,9 +36,21 @@ import { publishedDecisions } from './cards/outbox.ts';
 import { printTable, prng } from './support.ts';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    // As the functions run it (on), or each command alone (off): the before/after of group commit.
+    'group-commit': { type: 'string', default: 'on' },
+    // Separate stores, each with its own group commit: the clients spread over N function instances.
+    instances: { type: 'string', default: '1' },
+    // off: a contended command answers 503 at once (no retry rounds in the app): the before of them.
+    'contended-retries': { type: 'string', default: 'on' },
+  },
   allowPositionals: false,
 });
+const GROUP_COMMIT = args['group-commit'] !== 'off';
+const INSTANCES = Math.max(1, Number(args.instances) || 1);
+const CONTENDED_RETRIES_IN_APP = args['contended-retries'] !== 'off';
 const QUICK = args.quick === true;
 const CLIENTS = 32;
 const LATENCY_CLIENTS = 4;
@@ -79,6 +92,7 @@ type Decide = (
   accountId: string,
   amount: bigint,
   index: number,
+  client: number,
 ) => Promise<'approved' | 'declined' | 'failed'>;
 
 /** `ops` authorizations over `accounts` by `clients` concurrent clients. */
@@ -92,11 +106,11 @@ async function drive(accounts: readonly string[], clients: number, ops: number, 
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, client) => {
       for (let index = next++; index < asked.length; index = next++) {
         const { accountId, amount } = asked[index] as (typeof asked)[number];
         const t0 = performance.now();
-        const outcome = await decide(accountId, amount, index).catch(() => 'failed' as const);
+        const outcome = await decide(accountId, amount, index, client).catch(() => 'failed' as const);
         run.latencies.push(performance.now() - t0);
         run[outcome]++;
         const done = run.approved + run.declined + run.failed;
@@ -113,14 +127,21 @@ async function drive(accounts: readonly string[], clients: number, ops: number, 
 
 async function ours(table: string, accounts: readonly string[], limit: bigint, clients: number, ops: number) {
   const created = await ensureTable(raw, table);
-  const store = new DynamoEventStore(documents, table);
   let ids = 0;
-  const deps: CardDeps = {
-    store,
-    clock: { nowMs: () => Date.now() },
-    ids: { newId: () => `${table}-${++ids}` },
-    decisionRules: { current: () => Promise.resolve({ version: 0, ruleSet }) },
-  };
+  // One store per function instance: group commit batches the commands of one store (one process).
+  const instances = Array.from({ length: INSTANCES }, (): CardDeps => {
+    const store = new DynamoEventStore(documents, table);
+    if (GROUP_COMMIT) enableGroupCommit(store);
+    return {
+      store,
+      clock: { nowMs: () => Date.now() },
+      ids: { newId: () => `${table}-${++ids}` },
+      decisionRules: { current: () => Promise.resolve({ version: 0, ruleSet }) },
+      ...(CONTENDED_RETRIES_IN_APP ? {} : { contendedBudget: { ...CONTENDED_BUDGET, rounds: 1 } }),
+    };
+  });
+  const deps = instances[0] as CardDeps;
+  const store = deps.store;
   const respond =
     (accountId: string) => (events: readonly Parameters<typeof writeAnswerJson>[1][number][]) => ({
       statusCode: 201,
@@ -141,11 +162,12 @@ async function ours(table: string, accounts: readonly string[], limit: bigint, c
   const merchant = { id: 'm-42', name: 'Book Shop', mcc: '5942' };
   const retry = prng(13);
   const answered = new Map<string, string>();
-  const decide: Decide = async (accountId, amount, index) => {
+  let contendedAnswers = 0;
+  const decide: Decide = async (accountId, amount, index, client) => {
     const key = `${table}-auth-${index}`;
     for (let attempt = 0; attempt <= CONTENDED_RETRIES; attempt++) {
       const result = await cardAction(
-        deps,
+        instances[client % INSTANCES] as CardDeps,
         { accountId, idempotency: { key, payloadHash: `auth-${amount}` }, respond: respond(accountId) },
         { kind: 'authorize', amount, merchant },
       );
@@ -156,6 +178,7 @@ async function ours(table: string, accounts: readonly string[], limit: bigint, c
         return parsed.decision === 'approved' ? 'approved' : 'declined';
       }
       if (result.kind !== 'contended') return 'failed';
+      contendedAnswers++;
       await sleep(retry() * Math.min(50, 2 * 2 ** attempt));
     }
     return 'failed';
@@ -169,7 +192,7 @@ async function ours(table: string, accounts: readonly string[], limit: bigint, c
     if (balance === undefined || balance.available < 0n) overLimit++;
   }
   const published = await publishedDecisions(ddb.endpoint, created.streamArn, store);
-  return { run, overLimit, published };
+  return { run, overLimit, published, contendedAnswers };
 }
 
 async function baseline(
@@ -255,6 +278,9 @@ for (const { run, published: outbox } of oursRuns) {
   }
 }
 const result = {
+  groupCommit: GROUP_COMMIT,
+  instances: INSTANCES,
+  contendedRetriesInApp: CONTENDED_RETRIES_IN_APP,
   clients: CLIENTS,
   authorizationsPerScenario: OPS,
   authorizationsPerSecond: rate(hotOurs.run),
@@ -285,6 +311,8 @@ const result = {
   decisionsAnsweredNotPublished: unpublished,
   decisionsPublishedOtherThanAnswered: differing,
   failedRequests: oursRuns.reduce((sum, r) => sum + r.run.failed, 0),
+  /** 503 contended answers clients saw (and retried with the same key), after the app's own retries. */
+  contendedAnswers: oursRuns.reduce((sum, r) => sum + r.contendedAnswers, 0),
   baselineFailedRequests: hotBase.run.failed + coldBase.run.failed + slowBase.run.failed,
 };
 printTable(

@@ -5,6 +5,7 @@
  *   tally token --scope SCOPE... [--wallet ID]... [--ttl 1h] [--data-dir DIR]
  *   tally rules check <file|dir>... [--allow-empty]
  *   tally rules publish <file|dir> [--url URL] [--token TOKEN] [--allow-empty] | [--table NAME]
+ *   tally decision-rules check|publish <file> | show [--version N] | versions [--url URL] [--token TOKEN]
  *   tally replay [--wallet ID] [--dry-run] [--json] [--url URL] [--token TOKEN]
  *   tally backtest <file|dir> [--wallet ID]... [--from TIME] [--to TIME] [--apply --version N] [--json] [--token T]
  *   tally events tail [--from-start] [--json] [--url URL] [--token TOKEN]
@@ -29,6 +30,7 @@ import {
   UsageError,
 } from '../functions/cli/command.ts';
 import { deadLettersCommand } from '../functions/cli/dead-letters.ts';
+import { decisionRulesCommand } from '../functions/cli/decision-rules.ts';
 import { devCommand } from '../functions/cli/dev.ts';
 import { eventsCommand } from '../functions/cli/events.ts';
 import { payCommand } from '../functions/cli/pay.ts';
@@ -39,6 +41,7 @@ import { tokenCommand } from '../functions/cli/token.ts';
 const COMMANDS: Record<string, Command> = {
   dev: devCommand,
   rules: rulesCommand,
+  'decision-rules': decisionRulesCommand,
   replay: replayCommand,
   token: tokenCommand,
   backtest: backtestCommand,

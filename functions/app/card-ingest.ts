@@ -113,6 +113,7 @@ export async function ingestAccountEvent(
       accountId: walletId,
       idempotency,
       respond,
+      correlation: { cloudEventId: event.id },
       ...(eventTimeMs === undefined ? {} : { occurredAtMs: eventTimeMs }),
     },
     action,

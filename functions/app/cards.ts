@@ -14,10 +14,12 @@ import type { Merchant } from '#domain/card/events.ts';
 import { positionOf } from '#domain/card/state.ts';
 import { DomainError } from '#domain/errors.ts';
 import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
-import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import { type AccountLog, type AccountLogCorrelation, logAccountEvents } from './account-log.ts';
+import { defaultRetryPolicy, handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 
@@ -34,7 +36,36 @@ export interface CardDeps {
   retry?: RetryPolicy;
   /** How long an approval stays pending before it expires (default 7 days). */
   authorizationTtlMs?: number;
+  /** A debug line per applied account event, with the account after it (account-log.ts). */
+  accountLog?: AccountLog;
+  /** Where account reads keep their snapshot, so a cold instance folds only the tail (queries/account.ts). */
+  accountSnapshots?: AccountSnapshotStore;
+  /** How long a command on a contended account keeps trying before it answers `contended` (CONTENDED_BUDGET). */
+  contendedBudget?: ContendedBudget;
 }
+
+/**
+ * A contended account (writers in other function instances won lane 0 every attempt the command
+ * handler made) is tried again after a jittered pause, within a time budget and a bound on rounds,
+ * before `contended` (503) is answered: one instance's group commit serialises its own writers,
+ * but instances race each other. The same key is sent every round, so a round that lost but whose
+ * twin won answers as the twin did, and nothing is decided twice.
+ */
+export interface ContendedBudget {
+  /** From the command's start; a pause that would end past it is not taken. */
+  ms: number;
+  rounds: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+/** 2 s: well inside the function's 10 s timeout and a client's patience; pauses up to 200 ms. */
+export const CONTENDED_BUDGET: ContendedBudget = {
+  ms: 2_000,
+  rounds: 8,
+  backoffBaseMs: 10,
+  backoffCapMs: 200,
+};
 
 export const AUTHORIZATION_TTL_MS_DEFAULT = 7 * 24 * 3_600_000;
 
@@ -57,6 +88,8 @@ export interface CardRequest {
   occurredAtMs?: number;
   /** The answer stored with the key, built from the events as they will be recorded. */
   respond: (events: readonly RecordedEvent[], context: { authorizationId?: string }) => StoredResponse;
+  /** The CloudEvent id or request id the debug lines carry. */
+  correlation?: AccountLogCorrelation;
 }
 
 /** `unchanged`: the account already stands as asked (opened with these terms, this payment known). */
@@ -70,7 +103,11 @@ export async function cardAction(
   request: CardRequest,
   action: CardAction,
 ): Promise<CardResult> {
-  const used = await priorUse(deps.store, request.idempotency);
+  // An authorization always decides (approved or declined: never unchanged), and its key is
+  // written in the decision's transaction: a used key is found there (replayed, or key-reused) and
+  // a refusal looks it up (refusal()), so the read up front would only cost every authorization
+  // one more round trip. The other actions may be `unchanged`, which must not answer a used key.
+  const used = action.kind === 'authorize' ? undefined : await priorUse(deps.store, request.idempotency);
   if (used) return used;
   const nowMs = deps.clock.nowMs();
   const occurredAtMs = request.occurredAtMs ?? nowMs;
@@ -119,17 +156,40 @@ export async function cardAction(
       recordedAtMs: nowMs,
     }));
   const context = authorizationId === undefined ? {} : { authorizationId };
-  const outcome = await handleCommand(deps, {
-    walletId: accountId,
-    placement: 'lane-0',
-    command,
-    stamp,
-    idempotency: request.idempotency,
-    respond: (events) => request.respond(events, context),
-  });
+  const budget = deps.contendedBudget ?? CONTENDED_BUDGET;
+  const { sleep, random } = deps.retry ?? defaultRetryPolicy;
+  for (let round = 0; ; round++) {
+    const outcome = await handleCommand(deps, {
+      walletId: accountId,
+      placement: 'lane-0',
+      command,
+      stamp,
+      idempotency: request.idempotency,
+      respond: (events) => request.respond(events, context),
+    });
+    const pauseMs = random() * Math.min(budget.backoffCapMs, budget.backoffBaseMs * 2 ** round);
+    if (
+      outcome.kind === 'contended' &&
+      round + 1 < budget.rounds &&
+      deps.clock.nowMs() + pauseMs < nowMs + budget.ms
+    ) {
+      await sleep(pauseMs);
+      continue;
+    }
+    return cardResult(deps, request, outcome);
+  }
+}
+
+/** The command handler's outcome as a card result, each applied event logged. */
+function cardResult(
+  deps: CardDeps,
+  request: CardRequest,
+  outcome: Awaited<ReturnType<typeof handleCommand>>,
+): CardResult {
   switch (outcome.kind) {
     case 'recorded':
       if (outcome.response === undefined) throw new Error('cardAction: a response is always built');
+      logAccountEvents(deps.accountLog, outcome.state, outcome.events, request.correlation ?? {});
       return { kind: 'recorded', response: outcome.response, events: outcome.events };
     case 'unchanged':
       return { kind: 'unchanged', state: outcome.state };

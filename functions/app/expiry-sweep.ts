@@ -14,6 +14,7 @@ import type { WalletCommand, WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ExpiryEntry, ExpiryIndex } from '#ports/trading-index.ts';
+import { type AccountLog, logAccountEvents } from './account-log.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
 
 export interface SweepDeps {
@@ -22,6 +23,8 @@ export interface SweepDeps {
   clock: Clock;
   ids: IdGenerator;
   retry?: RetryPolicy;
+  /** A card approval that expires gets its debug line, as every applied account event does. */
+  accountLog?: AccountLog;
 }
 
 export interface SweepReport {
@@ -87,6 +90,7 @@ async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promi
   });
   switch (outcome.kind) {
     case 'recorded':
+      logAccountEvents(deps.accountLog, outcome.state, outcome.events, {});
       return 'expired';
     case 'rejected':
       if (!isDomainError(outcome.error)) throw outcome.error;

@@ -3,6 +3,7 @@ import { parseAmountMinor } from '#domain/money.ts';
 import type { RecordedEvent, WalletCommand } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
+import type { AccountLog } from './account-log.ts';
 import type { ActiveRuleSets } from './active-rules.ts';
 import { ingestAccountEvent, isAccountEventType } from './card-ingest.ts';
 import { type CloudEvent, DEPOSIT_EVENT_TYPE } from './cloud-event.ts';
@@ -15,6 +16,8 @@ export interface IngestDeps extends DepositDeps {
   /** sha256 hex of a text. */
   hash: (text: string) => string;
   canonicalJson: (value: unknown) => string;
+  /** Card accounts' events get a debug line each (account-log.ts). */
+  accountLog?: AccountLog;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
@@ -60,6 +61,14 @@ let decisionRuleSets: DynamoRuleSetStore | undefined;
 export function decisionRuleSetsFromEnv(): DynamoRuleSetStore {
   decisionRuleSets ??= new DynamoRuleSetStore(documentClientFromEnv(), tableNameFromEnv(), DECISION_RULES_PK);
   return decisionRuleSets;
+}
+
+let accountSnapshots: DynamoAccountSnapshotStore | undefined;
+
+/** Card accounts' stored read snapshots (one item in each account's wallet partition). */
+export function accountSnapshotsFromEnv(): DynamoAccountSnapshotStore {
+  accountSnapshots ??= new DynamoAccountSnapshotStore(documentClientFromEnv(), tableNameFromEnv());
+  return accountSnapshots;
 }
 
 let tradingIndex: DynamoTradingIndex | undefined;

@@ -1,6 +1,7 @@
 import { ActiveDecisionRules } from '#app/card-decision-rules.ts';
 import type { CardDeps } from '#app/cards.ts';
-import { decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
+import { logger } from '#observability/powertools.ts';
+import { accountSnapshotsFromEnv, decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
 let activeDecisionRules: ActiveDecisionRules | undefined;
@@ -21,6 +22,8 @@ export const cardDeps = (): CardDeps => {
     store: storesFromEnv().events,
     ...clockAndIds(),
     decisionRules: decisionRulesFromEnv(),
+    accountLog: logger,
+    accountSnapshots: accountSnapshotsFromEnv(),
     ...(Number.isSafeInteger(ttlSeconds) && ttlSeconds > 0 ? { authorizationTtlMs: ttlSeconds * 1000 } : {}),
   };
 };

@@ -175,6 +175,7 @@ export function ingestDepsFromEnv(): IngestDeps {
     rules: activeRulesFromEnv(),
     hash: sha256Hex,
     canonicalJson,
+    accountLog: logger,
   };
 }
 

@@ -12,7 +12,7 @@ import { logger } from '#observability/powertools.ts';
 export const makeSweepExpiriesHandler =
   (deps: () => SweepDeps) =>
   async (_event: ScheduledEvent): Promise<SweepReport> => {
-    const report = await sweepExpiries(deps());
+    const report = await sweepExpiries({ accountLog: logger, ...deps() });
     if (report.expired + report.ended + report.left > 0) logger.info('Expiry sweep', { ...report });
     return report;
   };

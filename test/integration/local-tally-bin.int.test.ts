@@ -39,8 +39,9 @@ describe('bin/tally.js', { timeout: 60_000 }, () => {
   it('lists replay and backtest in `tally help`, and shows each one’s usage', async () => {
     const help = await tally(['help'], dir);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^ {2}replay {4}rebuild wallet read models from the event store/m);
-    expect(help.stdout).toMatch(/^ {2}backtest {2}replay stored facts through a candidate rule set/m);
+    expect(help.stdout).toMatch(/^ {2}replay {10}rebuild wallet read models from the event store/m);
+    expect(help.stdout).toMatch(/^ {2}backtest {8}replay stored facts through a candidate rule set/m);
+    expect(help.stdout).toMatch(/^ {2}decision-rules {2}check card decision rule files, publish one/m);
 
     const replay = await tally(['help', 'replay'], dir);
     expect(replay.code).toBe(0);
@@ -66,7 +67,7 @@ describe('bin/tally.js', { timeout: 60_000 }, () => {
 
   it('lists dev and token, and `tally dev --help` shows --auth', async () => {
     const help = await tally(['help'], dir);
-    expect(help.stdout).toMatch(/^ {2}token {5}print a signed token from the local dev issuer/m);
+    expect(help.stdout).toMatch(/^ {2}token {11}print a signed token from the local dev issuer/m);
     const dev = await tally(['dev', '--help'], dir);
     expect(dev.code).toBe(0);
     expect(dev.stdout).toContain('tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth]');

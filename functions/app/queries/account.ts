@@ -6,9 +6,19 @@ import {
   statementOf,
 } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState, type WalletState } from '#domain/wallet.ts';
+import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { CardDeps } from '../cards.ts';
 import { readAll } from '../read-events.ts';
+
+/** Persist the folded state once it is this many events past the stored snapshot. */
+export const ACCOUNT_SNAPSHOT_EVERY = 100;
+
+interface Held {
+  state: WalletState;
+  /** The version of the snapshot known to be stored (0: none). */
+  persisted: number;
+}
 
 /**
  * Account reads from a snapshot: the account's folded state as this function instance last saw
@@ -18,30 +28,52 @@ import { readAll } from '../read-events.ts';
  * of a prefix of every lane, and the card position (owed, pending, the account's terms and
  * approvals) is a function of the set of events folded (test/unit/app/account-reads.test.ts).
  *
- * Kept in memory per instance (a warm Lambda keeps it between invocations; a cold one folds once),
- * bounded: the least recently read account goes first.
+ * Kept in memory per instance (a warm Lambda keeps it between invocations), bounded: the least
+ * recently read account goes first. With a stored snapshot (ports/account-snapshots.ts), an
+ * instance that does not hold the account starts from the stored one, and a read that folded
+ * ACCOUNT_SNAPSHOT_EVERY events past it stores the new state: a cold instance folds only the tail.
  */
 export class AccountSnapshots {
-  private readonly states: LRUCache<string, WalletState>;
+  private readonly states: LRUCache<string, Held>;
 
-  constructor(entriesMax = 1_000) {
+  constructor(
+    entriesMax = 1_000,
+    private readonly every = ACCOUNT_SNAPSHOT_EVERY,
+  ) {
     this.states = new LRUCache({ max: entriesMax });
   }
 
   /** The account's state at the heads of all its lanes now. */
-  async state(store: EventStore, accountId: string): Promise<WalletState> {
-    const held = this.states.get(accountId) ?? initialWalletState();
+  async state(store: EventStore, accountId: string, persisted?: AccountSnapshotStore): Promise<WalletState> {
+    const held = this.states.get(accountId) ?? (await this.stored(persisted, accountId));
     const tail = [];
     for (const lane of await store.lanes(accountId)) {
-      const from = (held.lanes[lane] ?? 0) + 1;
+      const from = (held.state.lanes[lane] ?? 0) + 1;
       tail.push(...(await readAll(store, accountId, lane, { fromVersion: from })));
     }
-    if (tail.length === 0) return held;
-    const state = foldWallet(tail, held);
+    if (tail.length === 0) {
+      if (!this.states.has(accountId)) this.states.set(accountId, held);
+      return held.state;
+    }
+    const state = foldWallet(tail, held.state);
+    let saved = held.persisted;
+    if (persisted !== undefined && state.account !== undefined && state.version - saved >= this.every) {
+      await persisted.put(accountId, state);
+      saved = state.version;
+    }
     // Two reads of one account at once both fold their tails; keep whichever saw more.
     const kept = this.states.get(accountId);
-    if (kept === undefined || kept.version <= state.version) this.states.set(accountId, state);
+    if (kept === undefined || kept.state.version <= state.version) {
+      this.states.set(accountId, { state, persisted: Math.max(saved, kept?.persisted ?? 0) });
+    }
     return state;
+  }
+
+  private async stored(persisted: AccountSnapshotStore | undefined, accountId: string): Promise<Held> {
+    const state = await persisted?.latest(accountId);
+    return state === undefined
+      ? { state: initialWalletState(), persisted: 0 }
+      : { state, persisted: state.version };
   }
 }
 
@@ -54,10 +86,11 @@ const instanceSnapshots = new AccountSnapshots();
  * opened under the id.
  */
 export async function accountNow(
-  deps: Pick<CardDeps, 'store' | 'clock'> & { snapshots?: AccountSnapshots },
+  deps: Pick<CardDeps, 'store' | 'clock' | 'accountSnapshots'> & { snapshots?: AccountSnapshots },
   accountId: string,
 ): Promise<{ balance: AccountBalance; statement: () => Promise<StatementLine[]> } | undefined> {
-  const state = await (deps.snapshots ?? instanceSnapshots).state(deps.store, accountId);
+  const snapshots = deps.snapshots ?? instanceSnapshots;
+  const state = await snapshots.state(deps.store, accountId, deps.accountSnapshots);
   const nowMs = deps.clock.nowMs();
   const balance = accountBalance(state, nowMs);
   if (balance === undefined) return undefined;

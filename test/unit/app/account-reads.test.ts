@@ -5,6 +5,7 @@ import { AccountSnapshots, accountNow } from '#app/queries/account.ts';
 import { readWallet } from '#app/read-events.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import { InMemoryAccountSnapshotStore } from '../../support/in-memory-account-snapshot-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /** Counts the events reads hand out, so a test can tell a tail read from a whole-log read. */
@@ -60,6 +61,9 @@ async function scenario(seed: number) {
       action,
     );
   const snapshots = new AccountSnapshots();
+  // Stored snapshots every few events, so the runs store many and read them back cold.
+  const accountSnapshots = new InMemoryAccountSnapshotStore();
+  const every = 1 + Math.floor(random() * 8);
   const approvals: string[] = [];
   let payments = 0;
   await act({ kind: 'open', creditLimit: 50_000n, currency: 'EUR' });
@@ -105,14 +109,18 @@ async function scenario(seed: number) {
         ],
       });
     }
-    if (random() < 0.5) {
-      // A read from the snapshot equals a fold of the whole log, at the same time of reading.
-      const read = await accountNow({ store, clock, snapshots }, 'a1');
+    const check = random();
+    if (check < 0.5) {
+      // A read from the snapshot equals a fold of the whole log, at the same time of reading:
+      // warm (this instance's snapshot), and cold (a new instance, from the stored snapshot).
+      const cold = check < 0.2;
+      const reader = cold ? new AccountSnapshots(1_000, every) : snapshots;
+      const read = await accountNow({ store, clock, snapshots: reader, accountSnapshots }, 'a1');
       const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
-      expect(read?.balance, `seed ${seed} step ${step}`).toEqual(full);
+      expect(read?.balance, `seed ${seed} step ${step} ${cold ? 'cold' : 'warm'}`).toEqual(full);
     }
   }
-  return { store, clock, snapshots };
+  return { store, clock, snapshots, accountSnapshots };
 }
 
 describe('account reads from a snapshot', () => {
@@ -143,6 +151,39 @@ describe('account reads from a snapshot', () => {
     expect(store.eventsRead).toBe(1);
     const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
     expect(read?.balance).toEqual(full);
+  });
+
+  it('a cold instance starts from the stored snapshot and reads only the events after it', async () => {
+    const { store, clock } = await scenario(7);
+    const accountSnapshots = new InMemoryAccountSnapshotStore();
+    const events = (await readWallet(store, 'a1')).length;
+    expect(events).toBeGreaterThan(10);
+    // A first instance folds the whole log and stores it (10 or more events past no snapshot).
+    const first = new AccountSnapshots(1_000, 10);
+    await accountNow({ store, clock, snapshots: first, accountSnapshots }, 'a1');
+    expect(accountSnapshots.versionOf('a1')).toBe(events);
+    await cardAction(
+      { store, clock, ids: { newId: () => 'after-snap' }, decisionRules: builtInDecisionRules },
+      {
+        accountId: 'a1',
+        idempotency: { key: 'after-snap', payloadHash: 'h' },
+        respond: () => ({ statusCode: 201, body: '' }),
+      },
+      { kind: 'pay', paymentId: 'after-snap', amount: 1n },
+    );
+    // A cold instance reads the snapshot and the one event after it, not the whole log.
+    store.eventsRead = 0;
+    const cold = await accountNow(
+      { store, clock, snapshots: new AccountSnapshots(1_000, 10), accountSnapshots },
+      'a1',
+    );
+    expect(store.eventsRead).toBe(1);
+    const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
+    expect(cold?.balance).toEqual(full);
+    // Without the stored snapshot, a cold instance folds everything.
+    store.eventsRead = 0;
+    await accountNow({ store, clock, snapshots: new AccountSnapshots() }, 'a1');
+    expect(store.eventsRead).toBe(events + 1);
   });
 
   it('an account never opened reads as none', async () => {

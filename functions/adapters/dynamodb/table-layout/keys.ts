@@ -9,6 +9,7 @@
  * | lanes            | WALLET#<walletId>        | LANES  (number set of lanes other than 0)   | lanes-item.ts       |
  * | read model       | WALLET#<walletId>        | VIEW#WALLET                                 | view-item.ts        |
  * | snapshot         | WALLET#<walletId>        | SNAPSHOT#<eventCount, 12 digits>            | view-item.ts        |
+ * | account snapshot | WALLET#<walletId>        | ACCOUNT#SNAPSHOT (the latest, one per account) | account-snapshot-item.ts |
  * | idempotency      | IDEMPOTENCY#<key>        | IDEMPOTENCY                                 | idempotency-item.ts |
  * | job              | JOB#<jobId>              | JOB                                         | job-items.ts        |
  * | job segment      | JOB#<jobId>              | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
@@ -46,6 +47,8 @@ export const VIEW_SK = 'VIEW#WALLET';
 export const SNAPSHOT_SK_PREFIX = 'SNAPSHOT#';
 export const snapshotSk = (eventCount: number): string =>
   `${SNAPSHOT_SK_PREFIX}${String(eventCount).padStart(VERSION_DIGITS, '0')}`;
+/** A card account's folded state (account-snapshot-item.ts): not an EVENT# or SNAPSHOT# key either. */
+export const ACCOUNT_SNAPSHOT_SK = 'ACCOUNT#SNAPSHOT';
 export const idempotencyPk = (key: string): string => `IDEMPOTENCY#${key}`;
 export const IDEMPOTENCY_SK = 'IDEMPOTENCY';
 
