@@ -28,6 +28,8 @@ const ruleSetItemSchema = z.object({
   source: z.string().optional(),
   // Absent on versions published before the publisher was kept.
   publishedBy: z.string().optional(),
+  // Absent on versions published before the stored form was kept.
+  form: z.string().optional(),
 });
 
 export function fromRuleSetItem(item: unknown): StoredRuleSet {
@@ -39,5 +41,6 @@ export function fromRuleSetItem(item: unknown): StoredRuleSet {
     publishedAtMs: parsed.publishedAtMs,
     ...(parsed.source === undefined ? {} : { source: parsed.source }),
     ...(parsed.publishedBy === undefined ? {} : { publishedBy: parsed.publishedBy }),
+    ...(parsed.form === undefined ? {} : { form: parsed.form }),
   };
 }
