@@ -1,11 +1,11 @@
-import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
 import { compileForm } from '#rules/compile-form.ts';
 import { formFromJson } from '#rules/stored-form.ts';
 import type { CompiledRuleSet, CompileResult } from '#rules/types.ts';
-import { DEFAULT_RULES_FORM, DEFAULT_RULES_SOURCE, DEFAULT_RULES_TEXT } from './default-rules.ts';
+import { DEFAULT_STORED, RULES_REFRESH_MS, thresholdOf } from './active-threshold.ts';
+import { DEFAULT_RULES_SOURCE } from './default-rules.ts';
 
 /** The rule set in force, compiled. Version 0 is the built-in default (nothing published yet). */
 export interface ActiveRules {
@@ -15,17 +15,7 @@ export interface ActiveRules {
   threshold: ThresholdConfig;
 }
 
-/**
- * How long a function instance trusts the rule set it holds before asking the table again.
- * Publishing therefore takes effect everywhere within this time, with no redeploy or restart.
- */
-export const RULES_REFRESH_MS = 2_000;
-
-/** The built-in rule set as if stored: its text and form. */
-const DEFAULT_STORED: Pick<StoredRuleSet, 'text' | 'form'> = {
-  text: DEFAULT_RULES_TEXT,
-  form: DEFAULT_RULES_FORM,
-};
+export { RULES_REFRESH_MS, thresholdOf } from './active-threshold.ts';
 
 /**
  * Compiles a stored rule set from its stored form (no YAML parser loaded). A version published
@@ -49,12 +39,6 @@ export async function compileOrThrow(
   }
   return compiled.ruleSet;
 }
-
-export const thresholdOf = (ruleSet: CompiledRuleSet): ThresholdConfig => ({
-  thresholdMinor: ruleSet.flag.thresholdMinor,
-  windowMs: ruleSet.flag.windowMs,
-  retainMax: RETAINED_DEPOSITS_MAX,
-});
 
 /**
  * The active rule set of this function instance: read from the table at most every

@@ -64,7 +64,9 @@ describe('the stored form of a rule set', () => {
 
   it('is never written for a text with errors', () => {
     // A structural error (an unknown key); CEL errors are the compiler's, caught before publishing.
-    expect(() => storedFormOf('rules:\n  - when: "true"\n    points: 1\n    colour: red\n')).toThrow(/errors/);
+    expect(() => storedFormOf('rules:\n  - when: "true"\n    points: 1\n    colour: red\n')).toThrow(
+      /errors/,
+    );
     expect(() =>
       formToJson({ rules: [], flag: null, errors: [{ line: 1, column: 1, message: 'x' }] }),
     ).toThrow();
