@@ -27,8 +27,8 @@ export const backtestBody = z
         `names at most ${BACKTEST_WALLETS_MAX} wallets (leave it out for a job over every wallet)`,
       )
       .optional(),
-    from: rfc3339Time.optional(),
-    to: rfc3339Time.optional(),
+    from: z.optional(rfc3339Time),
+    to: z.optional(rfc3339Time),
     apply: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {

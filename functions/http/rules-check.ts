@@ -18,7 +18,7 @@ export const ruleCheckBody = z.strictObject({
       subject: z.string().min(1).max(256),
       source: z.string().min(1).max(256).optional(),
       id: z.string().min(1).max(256).optional(),
-      time: rfc3339Time.optional(),
+      time: z.optional(rfc3339Time),
       data: z.unknown().optional(),
     })
     .optional(),
