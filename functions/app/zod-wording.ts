@@ -9,6 +9,13 @@ import { en } from 'zod/locales';
 const english = en().localeError;
 
 /**
+ * zod's English messages as a per-parse error map, for parsers whose messages reach an operator
+ * (not a client): pass `{ error: zodEnglish }` where a zod/mini schema parses.
+ */
+export const zodEnglish = (issue: z.core.$ZodRawIssue): string | undefined =>
+  english(issue as Parameters<typeof english>[0]) as string | undefined;
+
+/**
  * zod's own messages ("Invalid input: expected string, received undefined") are written for
  * developers; a client gets ours, in one voice, from this one place. Every boundary that parses
  * client input passes it per parse (`schema.safeParse(input, { error: zodWording })`), so it words
@@ -37,7 +44,7 @@ export function zodWording(issue: z.core.$ZodRawIssue): string | undefined {
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     default:
-      return english(issue as Parameters<typeof english>[0]) as string | undefined;
+      return zodEnglish(issue);
   }
 }
 
