@@ -2,7 +2,7 @@
  * Builds one function bundle exactly as the stack does: esbuild with the shared options of
  * lib/constructs/bundling.ts (the one definition; TallyFunction translates the same object).
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,10 +18,18 @@ export const BUNDLE_ROOT = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'ta
 
 export interface BuiltBundle {
   file: string;
-  /** The JavaScript file's size; the source map next to it is not loaded unless an error is printed. */
+  /**
+   * What a cold start reads and parses: `index.mjs` and the chunks it imports statically (source
+   * maps are not loaded unless an error is printed). Chunks reached only by `await import()` are
+   * in `lazyBytes`.
+   */
   bytes: number;
+  /** The chunks loaded only when a lazy path runs (`await import()`), e.g. the X-Ray tracer. */
+  lazyBytes: number;
   /** Source files with code in the bundle (tree-shaken ones left out), relative to the project root. */
   inputs: string[];
+  /** Bytes each source file adds to what a cold start loads (`bytes`), by source path. */
+  eagerInputs: Record<string, number>;
   /** Import paths left external (resolved at run time). */
   externals: string[];
 }
@@ -39,27 +47,56 @@ export async function buildBundle(
   const root = options.sourceRoot ?? PROJECT_ROOT;
   const flavour = `${options.bundleSdk ? 'sdk-bundled' : 'lean'}${options.sourceRoot === undefined ? '' : '-before'}`;
   const outdir = path.join(options.outRoot ?? BUNDLE_ROOT, flavour, name);
+  await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
+  // A commit measured with --before is built with its own options (its bundling.ts), not ours.
+  const shared: Record<string, unknown> =
+    options.sourceRoot === undefined
+      ? TALLY_ESBUILD_OPTIONS
+      : (
+          (await import(
+            path.join(root, 'lib', 'constructs', 'bundling.ts')
+          )) as typeof import('#lib/constructs/bundling.ts')
+        ).TALLY_ESBUILD_OPTIONS;
+  const split = shared.splitting === true;
   const file = path.join(outdir, 'index.mjs');
   const result = await build({
-    ...TALLY_ESBUILD_OPTIONS,
-    mainFields: [...TALLY_ESBUILD_OPTIONS.mainFields],
-    external: options.bundleSdk ? [] : [...TALLY_ESBUILD_OPTIONS.external],
+    ...shared,
+    external: options.bundleSdk ? [] : [...(shared.external as string[])],
     absWorkingDir: root,
     entryPoints: [path.resolve(root, entry)],
-    outfile: file,
+    ...(split ? { outdir } : { outfile: file }),
     metafile: true,
     logLevel: 'error',
   });
-  const output = Object.values(result.metafile.outputs).find((out) => out.entryPoint !== undefined);
-  const externals = new Set<string>();
-  for (const imported of output?.imports ?? []) if (imported.external) externals.add(imported.path);
-  return {
-    file,
-    bytes: (await stat(file)).size,
-    inputs: Object.entries(output?.inputs ?? {})
-      .filter(([, input]) => input.bytesInOutput > 0)
-      .map(([file]) => file),
-    externals: [...externals].sort(),
+  const outputs = result.metafile.outputs;
+  const key = (absolute: string) => path.relative(root, absolute).split(path.sep).join('/');
+  // Everything reachable from index.mjs by static imports is read at import time; the rest is lazy.
+  const eager = new Set<string>();
+  const visit = (name: string) => {
+    if (eager.has(name) || outputs[name] === undefined) return;
+    eager.add(name);
+    for (const imported of outputs[name].imports) {
+      if (!imported.external && imported.kind === 'import-statement') visit(imported.path);
+    }
   };
+  visit(key(file));
+  const scripts = Object.entries(outputs).filter(([name]) => name.endsWith('.mjs') || name.endsWith('.js'));
+  const externals = new Set<string>();
+  const inputs = new Set<string>();
+  let bytes = 0;
+  let lazyBytes = 0;
+  const eagerInputs: Record<string, number> = {};
+  for (const [name, output] of scripts) {
+    if (eager.has(name)) {
+      bytes += output.bytes;
+      for (const [input, info] of Object.entries(output.inputs)) {
+        eagerInputs[input] = (eagerInputs[input] ?? 0) + info.bytesInOutput;
+      }
+    } else lazyBytes += output.bytes;
+    for (const imported of output.imports) if (imported.external) externals.add(imported.path);
+    for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) inputs.add(input);
+  }
+  if (eager.size === 0) throw new Error(`${name}: esbuild wrote no ${key(file)}`);
+  return { file, bytes, lazyBytes, eagerInputs, inputs: [...inputs], externals: [...externals].sort() };
 }

@@ -32,6 +32,19 @@ function http(method: string, rawPath: string, routeKey: string, extra: Record<s
   };
 }
 
+/** An EventBridge Scheduler tick. */
+const scheduled = {
+  version: '0',
+  id: 'cold-bench',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: '2026-01-01T00:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+};
+
 const cloudEvent = {
   specversion: '1.0',
   id: 'cold-bench-1',
@@ -104,17 +117,10 @@ export const FIRST_EVENTS: Record<string, unknown> = {
   ),
   openapi: http('GET', '/openapi.json', 'GET /openapi.json'),
   'dead-letters': http('GET', '/dead-letters', 'GET /dead-letters'),
-  'sweep-expiries': {
-    version: '0',
-    id: 'cold-bench',
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: '2026-01-01T00:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: {},
-  },
+  'sweep-expiries': scheduled,
+  // Without a checkpoint key configured its first call throws (counted as a cold start all the same).
+  'checkpoint-wallets': scheduled,
+  'decision-rules': http('GET', '/decision-rules', 'GET /decision-rules'),
   'publish-events': streamEvent,
   payments: http('GET', '/payments/cold-bench-payment', 'GET /payments/{payment_id}', {
     pathParameters: { payment_id: 'cold-bench-payment' },

@@ -1,10 +1,11 @@
-import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { Clock } from '#ports/clock.ts';
-import type { RuleSetStore } from '#ports/rule-sets.ts';
-import { compileRuleSet } from '#rules/rule-set.ts';
-import type { CompiledRuleSet } from '#rules/types.ts';
-import { DEFAULT_RULES_SOURCE, DEFAULT_RULES_TEXT } from './default-rules.ts';
+import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
+import { compileForm } from '#rules/compile-form.ts';
+import { formFromJson } from '#rules/stored-form.ts';
+import type { CompiledRuleSet, CompileResult } from '#rules/types.ts';
+import { DEFAULT_STORED, RULES_REFRESH_MS, thresholdOf } from './active-threshold.ts';
+import { DEFAULT_RULES_SOURCE } from './default-rules.ts';
 
 /** The rule set in force, compiled. Version 0 is the built-in default (nothing published yet). */
 export interface ActiveRules {
@@ -14,30 +15,30 @@ export interface ActiveRules {
   threshold: ThresholdConfig;
 }
 
-/**
- * How long a function instance trusts the rule set it holds before asking the table again.
- * Publishing therefore takes effect everywhere within this time, with no redeploy or restart.
- */
-export const RULES_REFRESH_MS = 2_000;
+export { RULES_REFRESH_MS, thresholdOf } from './active-threshold.ts';
 
-export function compileOrThrow(
-  text: string,
+/**
+ * Compiles a stored rule set from its stored form (no YAML parser loaded). A version published
+ * before the form was kept has only its text: the full reader (rule-set.ts, with the YAML parser)
+ * is then imported on demand — a chunk of its own in the bundle, never read on the common path.
+ */
+export async function compileOrThrow(
+  stored: Pick<StoredRuleSet, 'text' | 'form'>,
   hash: (text: string) => string,
   source?: string,
-): CompiledRuleSet {
-  const compiled = compileRuleSet(text, { hash, ...(source === undefined ? {} : { source }) });
+): Promise<CompiledRuleSet> {
+  const options = { hash, ...(source === undefined ? {} : { source }) };
+  const form = stored.form === undefined ? undefined : formFromJson(stored.form);
+  const compiled: CompileResult =
+    form === undefined
+      ? (await import('#rules/rule-set.ts')).compileRuleSet(stored.text, options)
+      : compileForm(form, stored.text, options);
   if (!compiled.ok) {
     // A stored rule set was validated before it was stored, so this is a programmer error.
     throw new Error(`rule set ${source ?? ''} does not compile: ${compiled.errors[0]?.message ?? 'unknown'}`);
   }
   return compiled.ruleSet;
 }
-
-export const thresholdOf = (ruleSet: CompiledRuleSet): ThresholdConfig => ({
-  thresholdMinor: ruleSet.flag.thresholdMinor,
-  windowMs: ruleSet.flag.windowMs,
-  retainMax: RETAINED_DEPOSITS_MAX,
-});
 
 /**
  * The active rule set of this function instance: read from the table at most every
@@ -71,8 +72,8 @@ export class ActiveRuleSets {
     const version = stored?.version ?? 0;
     if (this.held?.version === version) return this.held;
     const ruleSet = stored
-      ? compileOrThrow(stored.text, this.hash, stored.source ?? `version ${stored.version}`)
-      : compileOrThrow(DEFAULT_RULES_TEXT, this.hash, DEFAULT_RULES_SOURCE);
+      ? await compileOrThrow(stored, this.hash, stored.source ?? `version ${stored.version}`)
+      : await compileOrThrow(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE);
     this.held = { version, ruleSet, threshold: thresholdOf(ruleSet) };
     return this.held;
   }
@@ -101,10 +102,10 @@ export class RuleSetVersions {
   }
 
   private async load(version: number): Promise<CompiledRuleSet | undefined> {
-    if (version === 0) return compileOrThrow(DEFAULT_RULES_TEXT, this.hash, DEFAULT_RULES_SOURCE);
+    if (version === 0) return compileOrThrow(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE);
     const stored = await this.store.version(version);
     return stored === undefined
       ? undefined
-      : compileOrThrow(stored.text, this.hash, stored.source ?? `version ${stored.version}`);
+      : compileOrThrow(stored, this.hash, stored.source ?? `version ${stored.version}`);
   }
 }

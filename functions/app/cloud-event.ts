@@ -1,4 +1,6 @@
-import * as z from 'zod';
+// zod/mini (the same core as the classic API, tree-shaken to what is used): this schema is parsed
+// in POST /events and both ingest functions; the OpenAPI document reads it through z.toJSONSchema.
+import * as z from 'zod/mini';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
 
 /** The native type: a deposit, exactly like `POST /deposit`, with `time` as its event time. */
@@ -9,32 +11,39 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 /** An RFC 3339 timestamp that names a real instant (no 30 February). */
 export const rfc3339Time = z
   .string()
-  .regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-11-22T10:00:00Z')
-  .refine(isCalendarDate, 'is not a valid date (no such day or time)');
+  .check(
+    z.regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-11-22T10:00:00Z'),
+    z.refine(isCalendarDate, 'is not a valid date (no such day or time)'),
+  );
 
 /**
  * A CloudEvent 1.0 in the structured JSON format, as Tally takes it from any bus: `id` is the
  * idempotency key, `subject` the wallet id, `time` the event time. Extension attributes are kept.
  */
-export const cloudEventSchema = z
-  .object({
+export const cloudEventSchema = z.catchall(
+  z.object({
     specversion: z.literal('1.0', { error: 'must be "1.0"' }),
     id: z
       .string({ error: 'is required (it is the idempotency key)' })
-      .min(1, 'must not be empty')
-      .max(255, 'must be at most 255 characters')
-      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
-    source: z.string({ error: 'is required' }).min(1, 'must not be empty').max(1024),
-    type: z.string({ error: 'is required' }).min(1, 'must not be empty').max(256),
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(255, 'must be at most 255 characters'),
+        z.regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
+      ),
+    source: z.string({ error: 'is required' }).check(z.minLength(1, 'must not be empty'), z.maxLength(1024)),
+    type: z.string({ error: 'is required' }).check(z.minLength(1, 'must not be empty'), z.maxLength(256)),
     subject: z
       .string({ error: 'is required (it names the wallet)' })
-      .regex(WALLET_ID_PATTERN, 'does not match the wallet id rule (1-128 of A-Z a-z 0-9 . _ : @ -)'),
-    time: rfc3339Time.optional(),
-    datacontenttype: z.string().optional(),
-    dataschema: z.string().optional(),
-    data: z.unknown().optional(),
-  })
-  .catchall(z.unknown());
+      .check(
+        z.regex(WALLET_ID_PATTERN, 'does not match the wallet id rule (1-128 of A-Z a-z 0-9 . _ : @ -)'),
+      ),
+    time: z.optional(rfc3339Time),
+    datacontenttype: z.optional(z.string()),
+    dataschema: z.optional(z.string()),
+    data: z.optional(z.unknown()),
+  }),
+  z.unknown(),
+);
 
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
@@ -70,6 +79,6 @@ function isCalendarDate(value: string): boolean {
 }
 
 /** Human-readable reasons, e.g. `subject: does not match the wallet id rule`. */
-export function cloudEventProblems(error: z.ZodError): string[] {
+export function cloudEventProblems(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || 'event'}: ${issue.message}`);
 }

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LRUCache } from '#app/bounded-cache.ts';
 import type { StreamHead } from '#ports/event-store.ts';
 
 /** Where this instance last appended for a wallet: the lane and that lane's head. */

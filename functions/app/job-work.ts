@@ -3,7 +3,6 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { BacktestJobParams, JobParams } from '#ports/jobs.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
-import { compileRuleSet } from '#rules/rule-set.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { backtestWallet, type Candidate, type WalletBacktest } from './backtest.ts';
 import { forEachLimited, type JobDeps, WALLETS_IN_FLIGHT, type WalletOutcome } from './jobs.ts';
@@ -52,6 +51,8 @@ export async function candidateOf(
     return ruleSet === undefined ? undefined : { ruleSet, version: params.ruleSetVersion };
   }
   if (params.rulesText === undefined) return undefined;
+  // A candidate text is read with the full reader (YAML parser), loaded only for such a job.
+  const { compileRuleSet } = await import('#rules/rule-set.ts');
   const compiled = compileRuleSet(params.rulesText, { hash, source: 'candidate' });
   return compiled.ok ? { ruleSet: compiled.ruleSet, version: null } : undefined;
 }

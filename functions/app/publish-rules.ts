@@ -15,17 +15,23 @@ export type PublishResult =
   /** Other publishes kept winning the race for the next version. */
   | { kind: 'conflict' };
 
-/** Publishes a rule set text (already compiled, so known to be valid) as the next version. */
+/**
+ * Publishes a rule set text (already compiled, so known to be valid) as the next version, with its
+ * stored form when the family has one (the points rules: rules/stored-form.ts), so the functions
+ * that read it compile without the YAML parser.
+ */
 export async function publishRuleSet(
   deps: PublishDeps,
   text: string,
   source: string,
   publishedBy?: string,
+  form?: string,
 ): Promise<PublishResult> {
   for (let attempt = 0; attempt < PUBLISH_ATTEMPTS_MAX; attempt++) {
     const outcome = await deps.ruleSets.publish({
       text,
       textHash: deps.hash(text),
+      ...(form === undefined ? {} : { form }),
       publishedAtMs: deps.clock.nowMs(),
       source,
       ...(publishedBy === undefined ? {} : { publishedBy }),

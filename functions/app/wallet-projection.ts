@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LRUCache } from '#app/bounded-cache.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';

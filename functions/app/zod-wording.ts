@@ -1,4 +1,19 @@
 import type * as z from 'zod';
+import { en } from 'zod/locales';
+
+/**
+ * zod's English messages, for the issues we do not word. The classic API installs them when its
+ * first schema is built; a function whose schemas are all zod/mini never does, so they are
+ * named here and every boundary words alike whichever API its schemas use.
+ */
+const english = en().localeError;
+
+/**
+ * zod's English messages as a per-parse error map, for parsers whose messages reach an operator
+ * (not a client): pass `{ error: zodEnglish }` where a zod/mini schema parses.
+ */
+export const zodEnglish = (issue: z.core.$ZodRawIssue): string | undefined =>
+  english(issue as Parameters<typeof english>[0]) as string | undefined;
 
 /**
  * zod's own messages ("Invalid input: expected string, received undefined") are written for
@@ -29,7 +44,7 @@ export function zodWording(issue: z.core.$ZodRawIssue): string | undefined {
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     default:
-      return undefined;
+      return zodEnglish(issue);
   }
 }
 

@@ -58,6 +58,7 @@ async function publishToTable(ruleFile: RuleFile, table: string, io: Io): Promis
   const { createDocumentClient } = await import('#adapters/dynamodb/client.ts');
   const { DynamoRuleSetStore } = await import('#adapters/dynamodb/rule-sets.ts');
   const { ENV } = await import('#lib/wiring.ts');
+  const { storedFormOf } = await import('#rules/rule-set.ts');
   // The CLI is a composition root: it reads DynamoDB Local's endpoint, if any, from the wiring's name.
   const endpoint = process.env[ENV.dynamodbEndpoint] || undefined;
   const store = new DynamoRuleSetStore(
@@ -67,6 +68,7 @@ async function publishToTable(ruleFile: RuleFile, table: string, io: Io): Promis
   const outcome = await store.publish({
     text: ruleFile.text,
     textHash: sha256Hex(ruleFile.text),
+    form: storedFormOf(ruleFile.text),
     publishedAtMs: Date.now(),
     source: ruleFile.shown,
     // Straight to the table: the only name at hand is the OS user's.

@@ -8,6 +8,7 @@ import { createPaymentProvider, describePaymentSettings } from '#adapters/paymen
 import { loadSecretString } from '#adapters/payments/secrets.ts';
 import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
+import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
 import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
@@ -66,8 +67,16 @@ export function ruleSetVersionsFromEnv(): RuleSetVersions {
 /** Read on every call: the local runtime may set it after a handler module loaded. */
 export const adminToken = (): string | undefined => configFromEnv().adminToken;
 
-/** The threshold of the active rule set (the wallet view's flag). */
-const threshold = async (): Promise<ThresholdConfig> => (await activeRulesFromEnv().current()).threshold;
+let activeThresholds: ActiveThresholds | undefined;
+
+/**
+ * The threshold of the active rule set (the wallet view's flag), read without compiling a rule:
+ * the functions that only fold views carry no CEL engine (app/active-threshold.ts).
+ */
+const threshold = (): Promise<ThresholdConfig> => {
+  activeThresholds ??= new ActiveThresholds(storesFromEnv().ruleSets, systemClock);
+  return activeThresholds.current();
+};
 
 /** How payloads are fingerprinted for idempotency: the store's canonical JSON, hashed. */
 export const hashing = {

@@ -37,8 +37,11 @@ export const makeRulesHandler = (deps: () => RulesDeps, token = adminToken) =>
         );
       }
       if (!isPut(request)) return getRules(request, ruleSets, hash);
-      return publishAnswer({ ruleSets, clock, hash }, publishable(request, hash), request.event, (ruleSet) =>
-        ruleSetJson(ruleSet, hash),
+      return publishAnswer(
+        { ruleSets, clock, hash },
+        await publishable(request, hash),
+        request.event,
+        (ruleSet) => ruleSetJson(ruleSet, hash),
       );
     },
   });

@@ -3,7 +3,6 @@ import type { RuleSetVersions } from '#app/active-rules.ts';
 import type { Candidate } from '#app/backtest.ts';
 import { rfc3339Time } from '#app/cloud-event.ts';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
-import { compileRuleSet } from '#rules/rule-set.ts';
 import { problem } from './problems.ts';
 import { invalidRules } from './rules-problem.ts';
 
@@ -28,8 +27,8 @@ export const backtestBody = z
         `names at most ${BACKTEST_WALLETS_MAX} wallets (leave it out for a job over every wallet)`,
       )
       .optional(),
-    from: rfc3339Time.optional(),
-    to: rfc3339Time.optional(),
+    from: z.optional(rfc3339Time),
+    to: z.optional(rfc3339Time),
     apply: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {
@@ -93,6 +92,8 @@ export async function candidateOf(
     }
     return { ruleSet, version: body.ruleSetVersion };
   }
+  // A candidate text is read with the full reader (YAML parser), loaded only for such a request.
+  const { compileRuleSet } = await import('#rules/rule-set.ts');
   const compiled = compileRuleSet(body.rules ?? '', { hash, source: 'candidate' });
   if (!compiled.ok) throw invalidRules(compiled.errors);
   return { ruleSet: compiled.ruleSet, version: null };

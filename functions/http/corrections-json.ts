@@ -15,7 +15,7 @@ export const correctionBody = z
     data: z
       .strictObject({
         amount: z.union([z.string(), z.number()]).optional(),
-        time: rfc3339Time.optional(),
+        time: z.optional(rfc3339Time),
         data: z.unknown().optional(),
       })
       .optional(),

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DepositResult } from '#app/deposit.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type KeyNamespace, type ScopedIdempotency, scopeIdempotency } from '#app/idempotency.ts';
 
 const jwtClaims = z.object({
-  jwt: z.object({ claims: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-  iam: z.object({ userArn: z.string().nullish(), callerId: z.string().nullish() }).nullish(),
+  jwt: z.nullish(z.object({ claims: z.nullish(z.record(z.string(), z.unknown())) })),
+  iam: z.nullish(z.object({ userArn: z.nullish(z.string()), callerId: z.nullish(z.string()) })),
 });
 
 const claimText = (value: unknown): string | undefined =>

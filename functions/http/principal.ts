@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { HttpProblem } from './problem.ts';
 
 /**
@@ -23,8 +23,8 @@ export const WALLET_IDS_CLAIM = 'wallet_ids';
 
 const claimValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown())]);
 const jwtContext = z.object({
-  claims: z.record(z.string(), claimValue.nullish()).nullish(),
-  scopes: z.array(z.string()).nullish(),
+  claims: z.nullish(z.record(z.string(), z.nullish(claimValue))),
+  scopes: z.nullish(z.array(z.string())),
 });
 
 const words = (text: string): string[] => text.split(/\s+/).filter((word) => word !== '');

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { EventPosition } from '#app/queries/positions.ts';
 import type { AsOf } from '#app/queries/wallet-view.ts';
 import { badRequest } from './problem.ts';
@@ -7,7 +7,7 @@ import { badRequest } from './problem.ts';
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
 
-const cursorSchema = z.object({ lane: z.number().int().min(0).max(99), version: z.number().int().min(1) });
+const cursorSchema = z.object({ lane: z.int().check(z.gte(0), z.lte(99)), version: z.int().check(z.gte(1)) });
 
 /** A cursor is the position of the next event to list, opaque to the client (base64url JSON). */
 export const encodeCursor = (position: EventPosition): string =>

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { zodWording } from '#app/zod-wording.ts';
 import { badRequest, HttpProblem } from './problem.ts';
 
@@ -73,8 +73,10 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
 }
 
 /** Parses with zod; every issue is reported with a JSON pointer to the field. */
-export function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input, { error: zodWording });
+export function parseWith<T>(schema: z.core.$ZodType<T>, input: unknown): T {
+  // zod/mini's standalone safeParse takes a schema of either API (the classic request schemas, the
+  // zod/mini ones): same core, same issues.
+  const result = z.safeParse(schema, input, { error: zodWording });
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
     pointer: `#/${issue.path.map(String).join('/')}`,

@@ -33,11 +33,11 @@ export function publisherOf(event: APIGatewayProxyEventV2): string {
  */
 export async function publishAnswer(
   deps: PublishDeps,
-  { text, source }: { text: string; source: string },
+  { text, source, form }: { text: string; source: string; form?: string },
   event: APIGatewayProxyEventV2,
   toJson: (ruleSet: StoredRuleSet) => unknown,
 ): Promise<HttpResult> {
-  const outcome = await publishRuleSet(deps, text, source, publisherOf(event));
+  const outcome = await publishRuleSet(deps, text, source, publisherOf(event), form);
   if (outcome.kind === 'conflict') {
     throw problem('publish-conflict', 'Other publishes kept winning the race for the next version; retry.');
   }

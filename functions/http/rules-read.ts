@@ -1,5 +1,6 @@
-import type { RuleSetStore } from '#ports/rule-sets.ts';
-import { compileRuleSet } from '#rules/rule-set.ts';
+import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
+import { compileForm } from '#rules/compile-form.ts';
+import { formFromJson } from '#rules/stored-form.ts';
 import type { HttpRequest } from './handler.ts';
 import { badRequest, HttpProblem, jsonResult } from './problem.ts';
 import { pageQuery } from './query.ts';
@@ -33,9 +34,20 @@ const versionNotFound = (version: number) =>
     detail: `Rule set version ${version} is not published.`,
   });
 
-/** How many rules a stored text has (it compiled when it was published); null if it no longer does. */
-function ruleCount(text: string, hash: Hash): number | null {
-  const compiled = compileRuleSet(text, { hash });
+/**
+ * The full reader of a rule set text (with the YAML parser), loaded when a route needs it: a
+ * publish, or listing versions stored before their form was kept. Never statically imported here:
+ * the decision rules' routes share this module and never read YAML.
+ */
+const textReader = () => import('#rules/rule-set.ts');
+
+/** How many rules a stored rule set has (it compiled when it was published); null if it no longer does. */
+async function ruleCount(stored: StoredRuleSet, hash: Hash): Promise<number | null> {
+  const form = stored.form === undefined ? undefined : formFromJson(stored.form);
+  const compiled =
+    form === undefined
+      ? (await textReader()).compileRuleSet(stored.text, { hash })
+      : compileForm(form, stored.text, { hash });
   return compiled.ok ? compiled.ruleSet.rules.length : null;
 }
 
@@ -50,7 +62,9 @@ export async function getRules(request: HttpRequest, ruleSets: RuleSetStore, has
     return jsonResult(
       200,
       JSON.stringify({
-        versions: shown.map((ruleSet) => ruleSetVersionJson(ruleSet, ruleCount(ruleSet.text, hash))),
+        versions: await Promise.all(
+          shown.map(async (ruleSet) => ruleSetVersionJson(ruleSet, await ruleCount(ruleSet, hash))),
+        ),
         next: next === undefined ? null : encodeVersionCursor(next.version),
       }),
     );
@@ -73,7 +87,7 @@ const encodeVersionCursor = (version: number): string =>
   Buffer.from(JSON.stringify({ lane: 0, version })).toString('base64url');
 
 /** A `PUT /rules` body that may be published: its text, its source label, and the compiled set. */
-export function publishable(request: HttpRequest, hash: Hash) {
+export async function publishable(request: HttpRequest, hash: Hash) {
   const text = bodyText(request.event);
   if (text.trim() === '') throw badRequest('missing-body', 'Send the rule file text as the body.');
   const source = request.query.source ?? 'api';
@@ -82,6 +96,7 @@ export function publishable(request: HttpRequest, hash: Hash) {
   const allowEmpty = request.query.allowEmpty;
   if (allowEmpty !== undefined && allowEmpty !== 'true' && allowEmpty !== 'false')
     throw badRequest('invalid-allow-empty', 'allowEmpty must be true or false.');
+  const { compileRuleSet, storedFormOf } = await textReader();
   const compiled = compileRuleSet(text, { hash, source });
   if (!compiled.ok) throw invalidRules(compiled.errors);
   if (compiled.ruleSet.rules.length === 0 && allowEmpty !== 'true') {
@@ -94,5 +109,6 @@ export function publishable(request: HttpRequest, hash: Hash) {
         'The rule set has no rules, so nothing would earn points. Send the file with --data-binary (curl -d strips newlines), or add ?allowEmpty=true to publish it anyway.',
     });
   }
-  return { text, source };
+  // The stored form goes beside the text: readers compile it without the YAML parser.
+  return { text, source, form: storedFormOf(text) };
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Movement } from '#domain/wallet-transactions.ts';
 import { amountJson } from './audit-json.ts';
 import { badRequest } from './problem.ts';
@@ -8,9 +8,9 @@ const PAGE_MAX = 200;
 
 /** Where a page ended: the last line's record time and place (newest first, so the next page is older). */
 const cursorSchema = z.object({
-  t: z.number().int(),
-  l: z.number().int().min(0),
-  v: z.number().int().min(1),
+  t: z.int(),
+  l: z.int().check(z.gte(0)),
+  v: z.int().check(z.gte(1)),
 });
 type Cursor = z.infer<typeof cursorSchema>;
 

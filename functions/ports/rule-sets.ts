@@ -12,6 +12,11 @@ export interface StoredRuleSet {
    * "local" for the local runtime without auth. Versions stored before this was kept have none.
    */
   publishedBy?: string;
+  /**
+   * The text's rules as read (JSON, rules/stored-form.ts), stored at publish so readers compile
+   * without a YAML parser. Absent on versions published before it was kept (their text is compiled).
+   */
+  form?: string;
 }
 
 /** What `publish` did. */

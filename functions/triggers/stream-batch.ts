@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { laneFromEventSk, walletIdFromPk } from '#composition/formats.ts';
 
 const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S: z.string() }) });

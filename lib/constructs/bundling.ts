@@ -52,4 +52,11 @@ export const TALLY_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   external: [...RUNTIME_PROVIDED_MODULES, ...OPTIONAL_MODULES, ...PAYMENT_PROVIDER_MODULES],
+  // Code splitting: what a function loads only with `await import(…)` (the X-Ray tracer, the YAML
+  // reader of old rule sets, the Kafka protobuf codec) lands in a chunk of its own, read from disk
+  // and parsed only when that path runs — not at every cold start. The entry stays `index.mjs`.
+  splitting: true,
+  entryNames: 'index',
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
 } as const;

@@ -93,7 +93,7 @@ export class TallyFunction extends Construct {
         ...props.environment,
       },
       bundling: {
-        ...tallyBundling(),
+        ...tallyBundling(path.relative(props.projectRoot, props.entry)),
         ...(nodeModules.length > 0 ? { nodeModules } : {}),
       },
     });
@@ -131,7 +131,7 @@ function activeTracing(scope: Construct, fn: lambda.Function, role: iam.IRole): 
  * The NodejsFunction bundling props, translated from the one definition in ./bundling.ts (the
  * bench builds with the same object). Exported for the test that keeps the two in step.
  */
-export function tallyBundling(): nodejs.BundlingOptions {
+export function tallyBundling(entry: string): nodejs.BundlingOptions {
   const options = TALLY_ESBUILD_OPTIONS;
   return {
     format: options.format === 'esm' ? nodejs.OutputFormat.ESM : nodejs.OutputFormat.CJS,
@@ -145,7 +145,29 @@ export function tallyBundling(): nodejs.BundlingOptions {
     externalModules: [...options.external],
     // Tree shaking is esbuild's default when bundling; stated so a later flag cannot turn it off unseen.
     esbuildArgs: { '--tree-shaking': String(options.treeShaking) },
+    // NodejsFunction builds one file (`--outfile`); the split build (lazy chunks) replaces it.
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => [splitBuildCommand(inputDir, outputDir, entry)],
+    },
   };
+}
+
+/**
+ * The shell command that rebuilds a function with the full shared options (code splitting
+ * included) into its asset directory: lib/constructs/split-build.mjs, given the options as base64.
+ * Exported for the test that checks CDK's asset is the bench's build, byte for byte.
+ */
+export function splitBuildCommand(inputDir: string, outputDir: string, entry: string): string {
+  const options = {
+    ...TALLY_ESBUILD_OPTIONS,
+    absWorkingDir: inputDir,
+    entryPoints: [path.join(inputDir, entry)],
+    outdir: outputDir,
+  };
+  const encoded = Buffer.from(JSON.stringify(options)).toString('base64');
+  return `node "${path.join(inputDir, 'lib', 'constructs', 'split-build.mjs')}" ${encoded}`;
 }
 
 /** `project-streams` → `ProjectStreams`: the construct id of a wiring function. */

@@ -11,6 +11,11 @@ import { fromRuleSetItem, toRuleSetItem } from './table-layout/rule-set-item.ts'
 
 /** DynamoDB items stop at 400 KB; a rule set is text, so this leaves room for the attributes. */
 export const RULE_SET_TEXT_BYTES_MAX = 300 * 1024;
+/**
+ * The text and its stored form together stay under this; past it the form is left out (readers
+ * then compile the text, lazily loading the YAML parser): a huge rule set still publishes.
+ */
+const RULE_SET_WITH_FORM_BYTES_MAX = 340 * 1024;
 
 /**
  * Rule sets in the event-store table (items: table-layout/rule-set-item.ts). `pk` is the partition
@@ -56,7 +61,15 @@ export class DynamoRuleSetStore implements RuleSetStore {
     }
     const current = await this.active();
     if (current?.textHash === input.textHash) return { kind: 'unchanged', ruleSet: current };
-    const ruleSet: StoredRuleSet = { ...input, version: (current?.version ?? 0) + 1 };
+    const { form, ...rest } = input;
+    const withForm =
+      form !== undefined &&
+      Buffer.byteLength(input.text, 'utf8') + Buffer.byteLength(form, 'utf8') <= RULE_SET_WITH_FORM_BYTES_MAX;
+    const ruleSet: StoredRuleSet = {
+      ...rest,
+      ...(withForm ? { form } : {}),
+      version: (current?.version ?? 0) + 1,
+    };
     try {
       await this.client.send(
         new TransactWriteCommand({

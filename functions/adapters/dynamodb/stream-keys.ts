@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { StoredEventKey } from '#app/publish-stream.ts';
 import { EVENT_SK_PREFIX, eventSk, walletIdFromPk } from './table-layout/keys.ts';
 

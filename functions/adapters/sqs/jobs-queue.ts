@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { zodEnglish } from '#app/zod-wording.ts';
 import type { JobMessage, JobQueue } from '#ports/jobs.ts';
 import { isFifoQueue } from './client.ts';
 import {
@@ -15,13 +16,13 @@ import {
  * during a deployment is still taken up.
  */
 const jobMessageSchema = z.object({
-  jobId: z.string().min(1).max(256),
-  segment: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  page: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  cursor: z.string().nullable(),
+  jobId: z.string().check(z.minLength(1), z.maxLength(256)),
+  segment: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
+  page: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
+  cursor: z.nullable(z.string()),
 });
 
-function problems(error: z.ZodError): string {
+function problems(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.map(String).join('.') || 'message'}: ${issue.message}`)
     .join('; ');
@@ -37,14 +38,14 @@ export function parseJobMessage(body: string): JobMessage {
       `jobs-queue message is not JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const parsed = jobMessageSchema.safeParse(candidate);
+  const parsed = jobMessageSchema.safeParse(candidate, { error: zodEnglish });
   if (!parsed.success) throw new Error(`jobs-queue message is not a job page: ${problems(parsed.error)}`);
   return parsed.data;
 }
 
 /** The body of one message: exactly the four fields, whatever else the object carries. */
 function toJobBody(message: JobMessage): string {
-  const parsed = jobMessageSchema.safeParse(message);
+  const parsed = jobMessageSchema.safeParse(message, { error: zodEnglish });
   if (!parsed.success) {
     throw new Error(
       `refusing to queue an invalid job page (${pageName(message)}): ${problems(parsed.error)}`,

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LRUCache } from '#app/bounded-cache.ts';
 import {
   type AccountBalance,
   accountBalance,

@@ -18,7 +18,7 @@ export const OPENAPI_VERSION = '3.1.1';
 type Json = Record<string, unknown>;
 
 /** JSON Schema for the document: the input side of a request (before transforms), the output of a response. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 
 /**
  * What a route's code takes and answers, as zod schemas: the OpenAPI document (document.ts) is
@@ -15,7 +16,8 @@ export interface RouteContract {
   /** Groups routes on the reference page (`/docs`). */
   tag: string;
   body?: {
-    schema: z.ZodType;
+    /** Either zod API: the hot-path bodies are zod/mini schemas (lean bundles), the rest classic. */
+    schema: z.ZodType | ZodMiniType;
     /** @default ['application/json'] */
     contentTypes?: readonly string[];
     /** @default true */

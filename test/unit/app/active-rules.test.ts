@@ -3,15 +3,16 @@ import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RULES_REFRESH_MS } from '#app/active-rules.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import { DEFAULT_RULES_TEXT } from '#app/default-rules.ts';
-import { compileRuleSet } from '#rules/rule-set.ts';
+import { compileForm } from '#rules/compile-form.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 
-// A pass-through spy: the real compiler, counted.
-vi.mock('#rules/rule-set.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('#rules/rule-set.ts')>();
-  return { ...original, compileRuleSet: vi.fn(original.compileRuleSet) };
+// A pass-through spy: the real compiler, counted. Every compile ends here, from a stored form or
+// (versions stored without one) from the text through rule-set.ts.
+vi.mock('#rules/compile-form.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('#rules/compile-form.ts')>();
+  return { ...original, compileForm: vi.fn(original.compileForm) };
 });
-const compileSpy = vi.mocked(compileRuleSet);
+const compileSpy = vi.mocked(compileForm);
 
 const SEED = 'event_type=="answer_is_liked", 250\n';
 const TRADE = 'event_type == "trade", 1\n';
@@ -33,7 +34,7 @@ async function publish(text: string): Promise<number> {
   return outcome.ruleSet.version;
 }
 
-const compiledTexts = () => compileSpy.mock.calls.map(([text]) => text);
+const compiledTexts = () => compileSpy.mock.calls.map(([, text]) => text);
 
 describe('ActiveRuleSets', () => {
   it('is version 0, the built-in rule set with its 2-minute flag, when nothing is published', async () => {

@@ -7,6 +7,7 @@ import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import { DEFAULT_RULES_TEXT } from '#app/default-rules.ts';
 import { makeRulesHandler } from '#handlers/rules.ts';
 import { problemErrors } from '#http/middleware.ts';
+import { storedFormOf } from '#rules/rule-set.ts';
 import { httpEvent, lambdaContext, problemOf } from '../../support/http.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 
@@ -122,8 +123,11 @@ describe('PUT /rules', () => {
         publishedAtMs: NOW_MS,
         source: 'api',
         publishedBy: 'local',
+        // Its rules as read, stored beside it so readers compile without the YAML parser.
+        form: storedFormOf(SEED),
       },
     ]);
+    expect(JSON.parse(store.all()[0]?.form ?? '').rules).toHaveLength(1);
   });
 
   it('accepts a rule file PUT without ?source=, naming it by the route', async () => {

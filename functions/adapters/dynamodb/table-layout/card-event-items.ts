@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { bigintAttr, numberAttr } from './attributes.ts';
 
 /**
  * The stored shapes of a card account's events (domain/card/events.ts), one per type, joined to
  * the event item schema (event-item.ts) with the common item fields.
  */
-export const cardEventItemSchemas = <Base extends z.ZodRawShape>(base: Base) =>
+export const cardEventItemSchemas = <Base extends z.core.$ZodShape>(base: Base) =>
   [
     z.object({
       ...base,
@@ -24,7 +24,7 @@ export const cardEventItemSchemas = <Base extends z.ZodRawShape>(base: Base) =>
         authorizationId: z.string(),
         amount: bigintAttr,
         currency: z.string(),
-        merchant: z.object({ id: z.string(), name: z.string().optional(), mcc: z.string() }),
+        merchant: z.object({ id: z.string(), name: z.optional(z.string()), mcc: z.string() }),
         decision: z.enum(['approved', 'declined']),
         reasons: z.array(z.string()),
         ruleSetVersion: numberAttr,

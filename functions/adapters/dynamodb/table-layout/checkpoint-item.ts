@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CheckpointPassMark, LaneCheckpoint } from '#ports/checkpoints.ts';
 import { numberAttr } from './attributes.ts';
 import { walletPk } from './keys.ts';
@@ -35,7 +35,7 @@ export const fromCheckpointItem = (item: unknown): LaneCheckpoint => checkpointI
 /** Where the scheduled checkpoint pass stands (app/checkpoint-sweep.ts): one item for the table. */
 export const CHECKPOINT_PASS_KEY = { pk: 'CHECKPOINTS', sk: 'PASS' } as const;
 
-const passMarkSchema = z.object({ scan: z.string().nullable(), done: numberAttr });
+const passMarkSchema = z.object({ scan: z.nullable(z.string()), done: numberAttr });
 
 export const toPassMarkItem = (mark: CheckpointPassMark) => ({
   ...CHECKPOINT_PASS_KEY,

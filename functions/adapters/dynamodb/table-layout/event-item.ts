@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
 import { cardEventItemSchemas } from './card-event-items.ts';
@@ -22,7 +22,7 @@ const eventItemBase = {
   version: numberAttr,
   eventId: z.string(),
   recordedAtMs: numberAttr,
-  idempotencyKey: z.string().optional(),
+  idempotencyKey: z.optional(z.string()),
   hash: z.string(),
   prevHash: z.string(),
 };
@@ -36,7 +36,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
   z.object({
     ...eventItemBase,
     type: z.literal('Deposited'),
-    data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr, factId: z.string().optional() }),
+    data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr, factId: z.optional(z.string()) }),
   }),
   z.object({
     ...eventItemBase,
@@ -47,7 +47,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       factType: z.string(),
       occurredAtMs: numberAttr,
       dataJson: z.string(),
-      ruleSetVersion: numberAttr.optional(),
+      ruleSetVersion: z.optional(numberAttr),
     }),
   }),
   z.object({
@@ -79,8 +79,8 @@ export const eventItemSchema = z.discriminatedUnion('type', [
     type: z.literal('RulesApplied'),
     data: z.object({
       ruleSetVersion: numberAttr,
-      fromMs: numberAttr.optional(),
-      toMs: numberAttr.optional(),
+      fromMs: z.optional(numberAttr),
+      toMs: z.optional(numberAttr),
       causeId: z.string(),
     }),
   }),
@@ -96,8 +96,8 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       }),
       action: z.enum(['void', 'amend']),
       reason: z.string(),
-      deposit: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr }).optional(),
-      fact: z.object({ occurredAtMs: numberAttr, dataJson: z.string() }).optional(),
+      deposit: z.optional(z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr })),
+      fact: z.optional(z.object({ occurredAtMs: numberAttr, dataJson: z.string() })),
     }),
   }),
   z.object({
@@ -109,8 +109,8 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       amount: bigintAttr,
       expiresAtMs: numberAttr,
       occurredAtMs: numberAttr,
-      memo: z.string().optional(),
-      offer: z.object({ price: z.object({ asset, amount: bigintAttr }) }).optional(),
+      memo: z.optional(z.string()),
+      offer: z.optional(z.object({ price: z.object({ asset, amount: bigintAttr }) })),
     }),
   }),
   z.object({
@@ -122,7 +122,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       amount: bigintAttr,
       released: bigintAttr,
       occurredAtMs: numberAttr,
-      counterparty: z.string().optional(),
+      counterparty: z.optional(z.string()),
     }),
   }),
   z.object({
@@ -145,7 +145,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       amount: bigintAttr,
       to: z.string(),
       occurredAtMs: numberAttr,
-      memo: z.string().optional(),
+      memo: z.optional(z.string()),
     }),
   }),
   z.object({
@@ -157,7 +157,7 @@ export const eventItemSchema = z.discriminatedUnion('type', [
       amount: bigintAttr,
       from: z.string(),
       occurredAtMs: numberAttr,
-      memo: z.string().optional(),
+      memo: z.optional(z.string()),
     }),
   }),
   ...paymentEventItemSchemas(eventItemBase),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ExpiryEntry } from '#ports/trading-index.ts';
 import { numberAttr } from './attributes.ts';
 import { EXPIRY_SWEEP_PK, EXPIRY_SWEEP_SK, expiryBucket, expiryPk, expirySk } from './keys.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { IdempotencyRecord } from '#ports/event-store.ts';
 import { numberAttr } from './attributes.ts';
 import { IDEMPOTENCY_SK, idempotencyPk } from './keys.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TABLE } from '#lib/wiring.ts';
 import type { Job, JobChange, JobParams, JobSegment } from '#ports/jobs.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
@@ -6,14 +6,14 @@ import { JOB_SK, jobPk, jobSegmentSk } from './keys.ts';
 
 /** An admin job: one item for the job, one per segment, all under the job's partition (keys.ts). */
 
-const jobParamsSchema: z.ZodType<JobParams> = z.discriminatedUnion('kind', [
+const jobParamsSchema: z.ZodMiniType<JobParams> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('replay'), dryRun: z.boolean() }),
   z.object({
     kind: z.literal('backtest'),
-    ruleSetVersion: z.number().int().optional(),
-    rulesText: z.string().optional(),
-    fromMs: z.number().optional(),
-    toMs: z.number().optional(),
+    ruleSetVersion: z.optional(z.int()),
+    rulesText: z.optional(z.string()),
+    fromMs: z.optional(z.number()),
+    toMs: z.optional(z.number()),
     apply: z.boolean(),
   }),
 ]);
@@ -72,16 +72,22 @@ export function toJobSegmentItem(job: Job, segment: number): Record<string, unkn
   };
 }
 
-const counterAttr = numberAttr.optional().transform((value) => value ?? 0);
-const bigCounterAttr = bigintAttr.optional().transform((value) => value ?? 0n);
+const counterAttr = z.pipe(
+  z.optional(numberAttr),
+  z.transform((value) => value ?? 0),
+);
+const bigCounterAttr = z.pipe(
+  z.optional(bigintAttr),
+  z.transform((value) => value ?? 0n),
+);
 
 const jobSegmentItemSchema = z.object({
   segment: numberAttr,
   page: numberAttr,
-  cursor: z.string().nullable(),
+  cursor: z.nullable(z.string()),
   done: z.boolean(),
   changes: z.string(),
-  finishedAtMs: numberAttr.nullable().optional(),
+  finishedAtMs: z.optional(z.nullable(numberAttr)),
   wallets: counterAttr,
   eventsDone: counterAttr,
   changed: counterAttr,

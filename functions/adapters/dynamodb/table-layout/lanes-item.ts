@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { intText } from './attributes.ts';
 import { LANES_SK, walletPk } from './keys.ts';
 
@@ -7,7 +7,7 @@ import { LANES_SK, walletPk } from './keys.ts';
  * lane 0 (DynamoDB's ADD to a set, so writers opening different lanes commute).
  */
 
-const lanesItemSchema = z.object({ lanes: z.union([z.set(intText), z.array(intText)]).optional() });
+const lanesItemSchema = z.object({ lanes: z.optional(z.union([z.set(intText), z.array(intText)])) });
 
 /** Lane 0 plus the lanes registered in the LANES item, ascending. */
 export function fromLanesItem(item: unknown): number[] {

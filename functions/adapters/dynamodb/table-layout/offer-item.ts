@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { OFFER_STATUSES, type OfferListing } from '#ports/trading-index.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
 import { offerBookPk, offerBookSk } from './keys.ts';
@@ -31,7 +31,7 @@ const offerItemSchema = z.object({
   priceAmount: bigintAttr,
   expiresAtMs: numberAttr,
   status: z.enum(OFFER_STATUSES as [OfferListing['status'], ...OfferListing['status'][]]),
-  buyer: z.string().optional(),
+  buyer: z.optional(z.string()),
 });
 
 export function toOfferItem(offer: OfferListing): Record<string, unknown> {

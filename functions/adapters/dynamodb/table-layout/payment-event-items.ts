@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { bigintAttr, numberAttr } from './attributes.ts';
 
 /**
@@ -13,7 +13,7 @@ const orderTerms = z.object({
   expiresAtMs: numberAttr,
 });
 
-export const paymentEventItemSchemas = <Base extends z.ZodRawShape>(base: Base) =>
+export const paymentEventItemSchemas = <Base extends z.core.$ZodShape>(base: Base) =>
   [
     z.object({
       ...base,
@@ -27,7 +27,7 @@ export const paymentEventItemSchemas = <Base extends z.ZodRawShape>(base: Base) 
         provider: z.string(),
         paymentIntentId: z.string(),
         occurredAtMs: numberAttr,
-        order: orderTerms.optional(),
+        order: z.optional(orderTerms),
       }),
     }),
     z.object({
@@ -41,7 +41,7 @@ export const paymentEventItemSchemas = <Base extends z.ZodRawShape>(base: Base) 
         currency: z.string(),
         points: bigintAttr,
         occurredAtMs: numberAttr,
-        refundDue: z.boolean().optional(),
+        refundDue: z.optional(z.boolean()),
       }),
     }),
     z.object({

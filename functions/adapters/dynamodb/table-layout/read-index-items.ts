@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AwardRange, CorrectionLink } from '#ports/read-indexes.ts';
 import { numberAttr } from './attributes.ts';
 import { lanePk, VERSION_DIGITS, walletPk } from './keys.ts';
@@ -34,7 +34,7 @@ const awardRangeSchema = z.object({
   lane: numberAttr,
   fromVersion: numberAttr,
   toVersion: numberAttr,
-  facts: z.array(placeSchema).optional(),
+  facts: z.optional(z.array(placeSchema)),
 });
 const correctionSchema = z.object({
   targetLane: numberAttr,

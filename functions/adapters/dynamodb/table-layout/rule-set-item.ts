@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { StoredRuleSet } from '#ports/rule-sets.ts';
 import { numberAttr } from './attributes.ts';
 import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './keys.ts';
@@ -25,9 +25,11 @@ const ruleSetItemSchema = z.object({
   text: z.string(),
   textHash: z.string(),
   publishedAtMs: numberAttr,
-  source: z.string().optional(),
+  source: z.optional(z.string()),
   // Absent on versions published before the publisher was kept.
-  publishedBy: z.string().optional(),
+  publishedBy: z.optional(z.string()),
+  // Absent on versions published before the stored form was kept.
+  form: z.optional(z.string()),
 });
 
 export function fromRuleSetItem(item: unknown): StoredRuleSet {
@@ -39,5 +41,6 @@ export function fromRuleSetItem(item: unknown): StoredRuleSet {
     publishedAtMs: parsed.publishedAtMs,
     ...(parsed.source === undefined ? {} : { source: parsed.source }),
     ...(parsed.publishedBy === undefined ? {} : { publishedBy: parsed.publishedBy }),
+    ...(parsed.form === undefined ? {} : { form: parsed.form }),
   };
 }

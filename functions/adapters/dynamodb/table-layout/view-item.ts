@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
@@ -9,9 +9,10 @@ import { snapshotSk, VIEW_SK, walletPk } from './keys.ts';
  * (keys.ts), so both are written and read back here.
  */
 
-const windowDepositSchema = z
-  .tuple([numberAttr, bigintAttr, numberAttr, numberAttr])
-  .transform(([atMs, amountMinor, lane, version]) => ({ atMs, amountMinor, lane, version }));
+const windowDepositSchema = z.pipe(
+  z.tuple([numberAttr, bigintAttr, numberAttr, numberAttr]),
+  z.transform(([atMs, amountMinor, lane, version]) => ({ atMs, amountMinor, lane, version })),
+);
 
 const breachSchema = z.object({
   atMs: numberAttr,
@@ -23,38 +24,38 @@ const breachSchema = z.object({
 
 const viewItemSchema = z.object({
   walletId: z.string(),
-  lanes: z.array(numberAttr).min(1),
+  lanes: z.array(numberAttr).check(z.minLength(1)),
   eventCount: numberAttr,
   balanceMinor: bigintAttr,
   depositCount: numberAttr,
   points: bigintAttr,
   awardCount: numberAttr,
   factCount: numberAttr,
-  correctionCount: numberAttr.optional(),
-  adjustmentCount: numberAttr.optional(),
+  correctionCount: z.optional(numberAttr),
+  adjustmentCount: z.optional(numberAttr),
   /** [lane, version, byVersion, amountMinor | null, atMs | null] per corrected deposit. */
-  corrections: z
-    .array(z.tuple([numberAttr, numberAttr, numberAttr, bigintAttr.nullable(), numberAttr.nullable()]))
-    .optional(),
+  corrections: z.optional(
+    z.array(z.tuple([numberAttr, numberAttr, numberAttr, z.nullable(bigintAttr), z.nullable(numberAttr)])),
+  ),
   // Absent on views stored before trading existed: nothing moved or held then.
-  moneyMovedMinor: bigintAttr.optional(),
-  moneyHeldMinor: bigintAttr.optional(),
-  pointsHeld: bigintAttr.optional(),
-  tradeCount: numberAttr.optional(),
+  moneyMovedMinor: z.optional(bigintAttr),
+  moneyHeldMinor: z.optional(bigintAttr),
+  pointsHeld: z.optional(bigintAttr),
+  tradeCount: z.optional(numberAttr),
   /** [holdId, asset, amount, expiresAtMs] per active hold; absent when none (or stored before it existed). */
-  holds: z.array(z.tuple([z.string(), z.enum(['money', 'points']), bigintAttr, numberAttr])).optional(),
+  holds: z.optional(z.array(z.tuple([z.string(), z.enum(['money', 'points']), bigintAttr, numberAttr]))),
   updatedAtMs: numberAttr,
   thresholdMinor: bigintAttr,
   windowMs: numberAttr,
-  breach: breachSchema.nullable().optional(),
-  maxAtMs: numberAttr.nullable().optional(),
-  coverFromMs: numberAttr.nullable().optional(),
+  breach: z.optional(z.nullable(breachSchema)),
+  maxAtMs: z.optional(z.nullable(numberAttr)),
+  coverFromMs: z.optional(z.nullable(numberAttr)),
   retained: z.array(windowDepositSchema),
   /**
    * [first bucket's fromMs, its sum, the next bucket's sum, …] (0 for an empty bucket between), or
    * [] — absent on views stored before it existed (see fromViewItem).
    */
-  evicted: z.array(bigintAttr).nullable().optional(),
+  evicted: z.optional(z.nullable(z.array(bigintAttr))),
 });
 
 type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
