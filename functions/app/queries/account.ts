@@ -52,7 +52,7 @@ export class AccountSnapshots {
       tail.push(...(await readAll(store, accountId, lane, { fromVersion: from })));
     }
     if (tail.length === 0) {
-      if (!this.states.has(accountId)) this.states.set(accountId, held);
+      if (this.states.peek(accountId) === undefined) this.states.set(accountId, held);
       return held.state;
     }
     const state = foldWallet(tail, held.state);

@@ -5,7 +5,7 @@
  * here, and the round trip is checked field for field (test/unit/adapters/account-snapshot-item.test.ts).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { WalletState } from '#domain/wallet.ts';
 import { numberAttr } from './attributes.ts';
 import { ACCOUNT_SNAPSHOT_SK, walletPk } from './keys.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { PaymentListing } from '#ports/payment-index.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
 import { walletPk } from './keys.ts';
@@ -36,15 +36,15 @@ const paymentItemSchema = z.object({
   provider: z.string(),
   createdAtMs: numberAttr,
   updatedAtMs: numberAttr,
-  settledAtMs: numberAttr.optional(),
-  refundDue: z.boolean().optional(),
-  refundedPoints: bigintAttr.optional(),
-  refundedMinor: bigintAttr.optional(),
-  merchant: z.string().optional(),
-  priceMinor: bigintAttr.optional(),
-  pointsValueMinor: bigintAttr.optional(),
-  expiresAtMs: numberAttr.optional(),
-  holdEnded: z.boolean().optional(),
+  settledAtMs: z.optional(numberAttr),
+  refundDue: z.optional(z.boolean()),
+  refundedPoints: z.optional(bigintAttr),
+  refundedMinor: z.optional(bigintAttr),
+  merchant: z.optional(z.string()),
+  priceMinor: z.optional(bigintAttr),
+  pointsValueMinor: z.optional(bigintAttr),
+  expiresAtMs: z.optional(numberAttr),
+  holdEnded: z.optional(z.boolean()),
 });
 
 export function toPaymentItem(listing: PaymentListing): Record<string, unknown> {
