@@ -20,6 +20,7 @@ export const devCommand: Command = {
   summary: 'run Tally on this machine: DynamoDB Local, the HTTP API and the stream projector',
   usage: [
     'tally dev [--port N] [--host H] [--in-memory] [--data-dir DIR] [--auth] [--rate-limit N] [--otel [URL]]',
+    '          [--log-level LEVEL]',
     '',
     '  --port N        HTTP port (env PORT; default 8080)',
     '  --host H        address to listen on (default 127.0.0.1); another than loopback needs',
@@ -33,6 +34,8 @@ export const devCommand: Command = {
     `  --otel [URL]    export traces (OTLP/HTTP) to a collector: Jaeger, Zipkin's or an OpenTelemetry`,
     `                  Collector (default ${DEFAULT_OTLP_URL}). Without it, POWERTOOLS_LOG_LEVEL=DEBUG`,
     '                  prints one summary line per trace',
+    "  --log-level L   the functions' log level: debug, info, warn (default), error or silent",
+    '                  (env POWERTOOLS_LOG_LEVEL); debug shows each applied account event with its state',
     '',
     'Needs Java 17+. DynamoDB Local is fetched once into ~/.cache/tally (or $TALLY_CACHE_DIR).',
   ].join('\n'),
@@ -43,12 +46,26 @@ export const devCommand: Command = {
     'data-dir': { type: 'string' },
     auth: { type: 'boolean' },
     'rate-limit': { type: 'string' },
+    'log-level': { type: 'string' },
     // A flag with an optional value (`--otel` or `--otel URL`): the URL comes as a positional.
     otel: { type: 'boolean' },
   },
   positionals: true,
   run: runDev,
 };
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** `--log-level L`: Powertools' level name (upper case) for the functions, or undefined to keep the env's. */
+export function logLevelOf(values: Values): string | undefined {
+  const text = stringValue(values, 'log-level');
+  if (text === undefined) return undefined;
+  const level = text.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  }
+  return level.toUpperCase();
+}
 
 function parsePort(text: string, source: string): number {
   const port = Number(text);
@@ -133,6 +150,10 @@ async function runDev(values: Values, positionals: string[], io: Io): Promise<nu
   const auth = authModeOf(values, io.env);
   const rateLimit = rateLimitOf(values, io.env);
   const otlpUrl = otelUrlOf(values, positionals);
+  const logLevel = logLevelOf(values);
+  // bin/tally.js already put it in the env before the functions' logger was created; this is
+  // for a caller of runDev in-process (tests), and what reads the env later (trace summaries).
+  if (logLevel !== undefined) process.env.POWERTOOLS_LOG_LEVEL = logLevel;
   io.out(authBanner(auth, io.env));
 
   const stopper = stopOnSignals(io);

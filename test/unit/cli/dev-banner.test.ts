@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authBanner, rateLimitOf, runningText } from '../../../functions/cli/dev.ts';
+import { authBanner, logLevelOf, rateLimitOf, runningText } from '../../../functions/cli/dev.ts';
 
 const runtime = {
   port: 8099,
@@ -36,5 +36,14 @@ describe('rateLimitOf', () => {
     expect(rateLimitOf({}, { TALLY_RATE_LIMIT: '2.5' })).toBe(2.5);
     expect(() => rateLimitOf({ 'rate-limit': '0' }, {})).toThrow(/--rate-limit must be a positive number/);
     expect(() => rateLimitOf({}, { TALLY_RATE_LIMIT: 'fast' })).toThrow(/TALLY_RATE_LIMIT must be/);
+  });
+});
+
+describe('logLevelOf (`tally dev --log-level`)', () => {
+  it('names a Powertools level in upper case, or leaves the env alone without the flag', () => {
+    expect(logLevelOf({})).toBeUndefined();
+    expect(logLevelOf({ 'log-level': 'debug' })).toBe('DEBUG');
+    expect(logLevelOf({ 'log-level': ' Warn ' })).toBe('WARN');
+    expect(() => logLevelOf({ 'log-level': 'loud' })).toThrow(/--log-level must be one of debug, info/);
   });
 });
