@@ -8,6 +8,7 @@ import {
   echoedMetadata,
   headerValue,
   type IntentStatus,
+  type PaymentMetadata,
   type PaymentProvider,
   PaymentProviderError,
   type ProviderEventKind,
@@ -240,7 +241,26 @@ export class StripePaymentProvider implements PaymentProvider {
       toleranceSeconds: this.#toleranceSeconds,
     });
     if (!fresh.ok) return { outcome: 'rejected', reason: fresh.reason, detail: fresh.detail };
-    return readStripeEvent(event);
+    const read = readStripeEvent(event);
+    if (read.outcome === 'event' && read.event.kind === 'refunded' && read.event.metadata === null) {
+      return { outcome: 'event', event: { ...read.event, metadata: await this.#intentMetadata(read.event) } };
+    }
+    return read;
+  }
+
+  /**
+   * A charge that does not carry Tally's references (metadata set on the PaymentIntent is not
+   * guaranteed to be on its charges): they are read from the intent itself, so a refund of a Tally
+   * payment is never taken for someone else's and ignored. A failed read throws: the delivery then
+   * gets a 5xx and Stripe sends it again.
+   */
+  async #intentMetadata(event: { paymentIntentId: string }): Promise<PaymentMetadata | null> {
+    const intent = await this.#stripe.paymentIntents
+      .retrieve(event.paymentIntentId)
+      .catch((cause: unknown) => {
+        throw providerError(cause, this.#sdk);
+      });
+    return echoedMetadata(intent.metadata);
   }
 }
 
@@ -280,7 +300,8 @@ export function readStripeEvent(event: unknown): WebhookVerification {
  * `charge.refunded`: Stripe sends the charge, with `amount_refunded` (all refunds so far) and,
  * newest first, its refunds (the list may be left out by newer API versions: the charge id and
  * the total then name the refund, which is as unique). Tally's references come from the charge's
- * metadata; a charge without them is ignored by the webhook route, as any intent Tally did not make.
+ * metadata, else from its PaymentIntent's (verifyWebhook reads the intent); a charge of an intent
+ * without them is ignored by the webhook route, as any intent Tally did not make.
  */
 function readRefund(id: string, created: number, object: unknown): WebhookVerification {
   const charge = chargeObjectSchema.safeParse(object);

@@ -301,6 +301,33 @@ describe('Stripe adapter: refunds', () => {
     });
   });
 
+  it('reads Tally’s references from the PaymentIntent when the refunded charge does not carry them', async () => {
+    const { provider, requests } = fakeStripe([
+      {
+        status: 200,
+        json: intentJson({
+          id: 'pi_123',
+          metadata: { paymentId: 'p-1', wallet: 'w1', purpose: 'points-purchase' },
+        }),
+      },
+    ]);
+    const payload = event('charge.refunded', charge({ metadata: {} }), 'evt_m');
+    expect(await provider.verifyWebhook(payload, signed(payload))).toMatchObject({
+      outcome: 'event',
+      event: {
+        paymentIntentId: 'pi_123',
+        metadata: { paymentId: 'p-1', wallet: 'w1', purpose: 'points-purchase' },
+        kind: 'refunded',
+        refund: { refundId: 're_2', refundedTotalMinor: 400n },
+      },
+    });
+    expect(requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(['GET /v1/payment_intents/pi_123']);
+    // A charge with the references asks nothing; Stripe unreachable: the delivery fails (a 5xx,
+    // so Stripe sends it again) instead of being ignored as someone else's.
+    const unreachable = fakeStripe([new Error('connection reset')]);
+    await expect(unreachable.provider.verifyWebhook(payload, signed(payload))).rejects.toThrow();
+  });
+
   it('asks Stripe for a refund of the amount, with the idempotency key', async () => {
     const { provider, requests } = fakeStripe([
       {
