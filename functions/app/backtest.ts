@@ -39,6 +39,11 @@ export interface WalletBacktest {
   difference: bigint;
   /** PointsAdjusted events appended (apply only). */
   adjustmentsAppended: number;
+  /**
+   * Apply only: why the wallet's adjustments were refused (e.g. `correction_below_floor: …`, points
+   * already spent or held); what was appended before the refusal stays, the rest is not applied.
+   */
+  applyRefused?: string;
   /** Facts a candidate rule failed on: left out of both sums, never adjusted. */
   ruleErrors: number;
   firstRuleError?: string;
@@ -117,6 +122,7 @@ export async function backtestWallet(
   if (events.length === 0) return undefined;
   const { report } = compare(walletId, foldWallet(events, initialWalletState()), candidate, range);
   let adjustmentsAppended = 0;
+  let applyRefused: string | undefined;
   if (options.apply) {
     if (candidate.version === null)
       throw new Error('backtestWallet: only a published rule set can be applied');
@@ -146,9 +152,18 @@ export async function backtestWallet(
         },
       );
       if (outcome.kind === 'contended') throw outcome.lastConflict;
+      if (outcome.kind === 'rejected') {
+        applyRefused = outcome.error.message;
+        break;
+      }
       if (outcome.kind !== 'recorded') break;
       adjustmentsAppended += outcome.events.filter((event) => event.type === 'PointsAdjusted').length;
     }
   }
-  return { walletId, ...report, adjustmentsAppended };
+  return {
+    walletId,
+    ...report,
+    adjustmentsAppended,
+    ...(applyRefused === undefined ? {} : { applyRefused }),
+  };
 }

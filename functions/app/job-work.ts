@@ -38,6 +38,7 @@ export const backtestLine = (result: WalletBacktest) => ({
   difference: Number(result.difference),
   adjustmentsAppended: result.adjustmentsAppended,
   ...(result.ruleErrors > 0 ? { ruleErrors: result.ruleErrors, firstRuleError: result.firstRuleError } : {}),
+  ...(result.applyRefused === undefined ? {} : { applyRefused: result.applyRefused }),
 });
 
 /** Resolves a backtest's candidate rule set: a published version, or text compiled here. */
@@ -121,7 +122,11 @@ export function makeJobWork(deps: JobWorkDeps) {
       { apply: params.apply, causeId: `backtest:${jobId}`, clock: deps.clock, ids: deps.ids },
     );
     if (result === undefined) return undefined;
-    const differs = result.difference !== 0n || result.adjustmentsAppended > 0 || result.ruleErrors > 0;
+    const differs =
+      result.difference !== 0n ||
+      result.adjustmentsAppended > 0 ||
+      result.ruleErrors > 0 ||
+      result.applyRefused !== undefined;
     return {
       counters: {
         wallets: 1,

@@ -64,6 +64,13 @@ function walletTable(
   return formatTable([...WALLET_HEADER, ...(apply ? ['adjustments'] : [])], rows);
 }
 
+/** The wallets whose adjustments were refused (apply: points already spent or held), one line each. */
+function refusals(lines: readonly Record<string, unknown>[]): string[] {
+  return lines
+    .filter((line) => typeof line.applyRefused === 'string')
+    .map((line) => `Not applied to ${String(line.walletId)}: ${String(line.applyRefused)}`);
+}
+
 function totalsTable(totals: Record<string, unknown>): string {
   const names: [string, string][] = [
     ['wallets', 'wallets'],
@@ -104,6 +111,7 @@ function syncSummary(shown: string, answer: Record<string, unknown>, apply: bool
     `Backtest of ${shown} (${which}) over ${period(answer.from, answer.to)}: ${mode(apply)}.`,
     '',
     walletTable(wallets, apply, totals),
+    ...refusals(wallets),
     '',
     totalsTable(totals),
     '',
@@ -129,6 +137,7 @@ function jobSummary(shown: string, report: JobReport, apply: boolean): string {
         ? `Wallets with a difference (first ${report.changes.length} of ${differing}):`
         : `Wallets with a difference (${report.changes.length}):`,
       walletTable(report.changes, apply),
+      ...refusals(report.changes),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -239,7 +239,34 @@ describe('tally backtest for named wallets', () => {
     );
     expect(lines).toContain('wallet       facts  awarded  candidate  difference  adjustments');
     expect(lines).toContain('walletID001     10     2500       3000        +500            1');
+    expect(lines.some((line) => line.startsWith('Not applied to'))).toBe(false);
     expect(io.stderr()).toBe('');
+  });
+
+  it('with --apply names each wallet whose adjustments the floor refused, with the reason', async () => {
+    const refusal = 'correction_below_floor: would take back 720 points; 50 are available';
+    api = await startFakeApi((request) =>
+      request.method === 'GET' && request.path === '/rules/versions/3'
+        ? { status: 200, body: { version: 3, textHash: sha256Hex(CANDIDATE), text: CANDIDATE } }
+        : request.method === 'GET'
+          ? { status: 200, body: { letters: [] } }
+          : {
+              status: 200,
+              body: {
+                ...syncAnswer,
+                dryRun: false,
+                from: null,
+                to: null,
+                ruleSet: { textHash: 'ffff', version: 3 },
+                wallets: [{ ...syncAnswer.wallets[0], adjustmentsAppended: 0, applyRefused: refusal }],
+                totals: { ...syncAnswer.totals, wallets: 1, adjustmentsAppended: 0 },
+              },
+            },
+    );
+    const io = testIo({ cwd: dir });
+    const args = ['candidate.rules', '--apply', '--version', '3', '--token', 't0k', '--url', api.url];
+    expect(await backtest(args, io)).toBe(0);
+    expect(io.stdout().split('\n')).toContain(`Not applied to walletID001: ${refusal}`);
   });
 
   it('refuses --apply --version N when version N is not the file’s text: exit 2, nothing applied', async () => {

@@ -7,7 +7,9 @@ import { backtestWallet } from '#app/backtest.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
 import { type CorrectionInput, correctEvent } from '#app/corrections.ts';
 import { recordDeposit } from '#app/deposit.ts';
+import { holdAction } from '#app/holds.ts';
 import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
+import { backtestLine } from '#app/job-work.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { makeWalletsHandler } from '#handlers/wallets.ts';
 import { problemErrors } from '#http/middleware.ts';
@@ -444,6 +446,41 @@ describe('GET /wallets/{wallet_id}/points: adjustments', () => {
       [250, null],
       [-250, 'correction'],
     ]);
+  });
+
+  it('reports the wallet whose retroactive adjustments the floor refused, and appends none of them', async () => {
+    for (let n = 1; n <= 3; n++) await ingest(cloudEvent(`like-${n}`), T0 + n);
+    // 750 points, 700 of them held: the candidate's 10 a like would take back 720 of 50 available.
+    const placed = await holdAction(
+      { store, clock: deps.clock, ids: deps.ids },
+      {
+        walletId: 'w1',
+        idempotency: { key: 'hold-1', payloadHash: 'h1' },
+        respond: () => ({ statusCode: 201, body: '{}' }),
+      },
+      { kind: 'place', asset: 'points', amount: 700n, expiresInMs: 3_600_000 },
+    );
+    expect(placed.kind).toBe('recorded');
+    const text = 'event_type=="answer_is_liked", 10';
+    await ruleSetStore.publish({ text, textHash: sha256Hex(text), publishedAtMs: T0 });
+    const ruleSet = await new RuleSetVersions(ruleSetStore, sha256Hex).get(1);
+    if (ruleSet === undefined) throw new Error('rule set 1 not stored');
+    const before = store.storedEvents('w1').length;
+    const applied = await backtestWallet(
+      store,
+      'w1',
+      { ruleSet, version: 1 },
+      {},
+      { apply: true, causeId: 'backtest:job-2', clock: deps.clock, ids: deps.ids },
+    );
+    expect(applied?.applyRefused).toMatch(/^correction_below_floor: /);
+    expect(applied?.adjustmentsAppended).toBe(0);
+    expect(applied?.difference).toBe(-720n);
+    expect(store.storedEvents('w1')).toHaveLength(before);
+    expect(backtestLine(applied as NonNullable<typeof applied>)).toMatchObject({
+      walletId: 'w1',
+      applyRefused: applied?.applyRefused,
+    });
   });
 
   it("walks awards and a retroactive rule set's adjustments with limit=1, each once, at most one fact's awards a page", async () => {

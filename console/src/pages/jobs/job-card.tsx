@@ -117,6 +117,8 @@ export interface BacktestLine {
   adjustmentsAppended: number;
   ruleErrors?: number;
   firstRuleError?: unknown;
+  /** Apply only: why the floor refused this wallet's adjustments (points already spent or held). */
+  applyRefused?: string;
 }
 
 /** Per wallet: the points awarded now, what the candidate would award, and the difference. */
@@ -153,7 +155,15 @@ export function WalletDiffTable({
               {line.difference > 0 ? '+' : ''}
               {formatPoints(line.difference)}
             </td>
-            <td>{line.ruleErrors ?? 0}</td>
+            <td>
+              {line.ruleErrors ?? 0}
+              {line.applyRefused === undefined ? null : (
+                <span class="problem" title={line.applyRefused}>
+                  {' '}
+                  not applied: {line.applyRefused}
+                </span>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
