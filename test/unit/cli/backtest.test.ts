@@ -181,22 +181,22 @@ describe('tally backtest for named wallets', () => {
     expect(io.stderr()).toBe('');
   });
 
+  /** `POST /rules/backtest`'s answer when version 3 was applied to walletID001's line as given. */
+  const appliedAnswer = (line: { adjustmentsAppended: number; applyRefused?: string }) => ({
+    ...syncAnswer,
+    dryRun: false,
+    from: null,
+    to: null,
+    ruleSet: { textHash: 'ffff', version: 3 },
+    wallets: [{ ...syncAnswer.wallets[0], ...line }],
+    totals: { ...syncAnswer.totals, wallets: 1, adjustmentsAppended: line.adjustmentsAppended },
+  });
+
   it('with --apply --version N checks the version is the file, posts the version, its hash and apply, and shows the adjustments', async () => {
     api = await startFakeApi((request) =>
       request.method === 'GET'
         ? { status: 200, body: { version: 3, textHash: sha256Hex(CANDIDATE), text: CANDIDATE } }
-        : {
-            status: 200,
-            body: {
-              ...syncAnswer,
-              dryRun: false,
-              from: null,
-              to: null,
-              ruleSet: { textHash: 'ffff', version: 3 },
-              wallets: [{ ...syncAnswer.wallets[0], adjustmentsAppended: 1 }],
-              totals: { ...syncAnswer.totals, wallets: 1, adjustmentsAppended: 1 },
-            },
-          },
+        : { status: 200, body: appliedAnswer({ adjustmentsAppended: 1 }) },
     );
     const io = testIo({ cwd: dir });
 
@@ -250,18 +250,7 @@ describe('tally backtest for named wallets', () => {
         ? { status: 200, body: { version: 3, textHash: sha256Hex(CANDIDATE), text: CANDIDATE } }
         : request.method === 'GET'
           ? { status: 200, body: { letters: [] } }
-          : {
-              status: 200,
-              body: {
-                ...syncAnswer,
-                dryRun: false,
-                from: null,
-                to: null,
-                ruleSet: { textHash: 'ffff', version: 3 },
-                wallets: [{ ...syncAnswer.wallets[0], adjustmentsAppended: 0, applyRefused: refusal }],
-                totals: { ...syncAnswer.totals, wallets: 1, adjustmentsAppended: 0 },
-              },
-            },
+          : { status: 200, body: appliedAnswer({ adjustmentsAppended: 0, applyRefused: refusal }) },
     );
     const io = testIo({ cwd: dir });
     const args = ['candidate.rules', '--apply', '--version', '3', '--token', 't0k', '--url', api.url];
