@@ -5,7 +5,7 @@
  * as for every ingested event). Any other `account.*` or `payment.*` type, bad data, a payment
  * returned twice, a negative limit: rejected, so the message goes to the DLQ with the reason.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -29,12 +29,18 @@ export const isAccountEventType = (type: string): boolean =>
   type.startsWith('account.') || type.startsWith('payment.');
 
 const amount = z.union([z.number(), z.string()]);
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/);
+const id = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/));
 const schemas = {
-  [ACCOUNT_EVENT_TYPES.opened]: z.object({ creditLimit: amount, currency: z.string().regex(/^[A-Z]{3}$/) }),
+  [ACCOUNT_EVENT_TYPES.opened]: z.object({
+    creditLimit: amount,
+    currency: z.string().check(z.regex(/^[A-Z]{3}$/)),
+  }),
   [ACCOUNT_EVENT_TYPES.creditLimitChanged]: z.object({ creditLimit: amount }),
   [ACCOUNT_EVENT_TYPES.paymentSubmitted]: z.object({ paymentId: id, amount }),
-  [ACCOUNT_EVENT_TYPES.paymentReturned]: z.object({ paymentId: id, reason: z.string().min(1).max(500) }),
+  [ACCOUNT_EVENT_TYPES.paymentReturned]: z.object({
+    paymentId: id,
+    reason: z.string().check(z.minLength(1), z.maxLength(500)),
+  }),
 };
 
 const refused = (detail: string) => new DomainError('invalid_account_event', detail);
@@ -48,9 +54,9 @@ function limitOf(value: number | string): bigint {
 
 /** The action a CloudEvent asks for, or why it never can be applied. */
 export function accountActionOf(event: Pick<CloudEvent, 'type' | 'data'>): CardAction | DomainError {
-  const schema = (schemas as Record<string, z.ZodType>)[event.type];
+  const schema = (schemas as Record<string, z.ZodMiniType>)[event.type];
   if (schema === undefined) return refused(`${event.type} is not an account event Tally knows.`);
-  const parsed = schema.safeParse(event.data, { error: zodWording });
+  const parsed = z.safeParse(schema, event.data, { error: zodWording });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return refused(

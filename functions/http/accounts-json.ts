@@ -2,7 +2,7 @@
  * Card accounts over HTTP: the request bodies (zod) and the answers that are not decisions (a
  * decision's answer is app/card-answers.ts, shared with the published event).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { authorizationJson, jsonText, paymentJson } from '#app/card-answers.ts';
 import type { AccountBalance, StatementLine } from '#domain/card/statement.ts';
 import { formatMinor } from '#domain/money.ts';
@@ -11,10 +11,10 @@ import { auditEventJson } from './audit-json.ts';
 import { badRequest } from './problem.ts';
 import { amountField } from './trading-json.ts';
 
-const currencyField = z.string().regex(/^[A-Z]{3}$/, 'a currency is an ISO 4217 code such as EUR');
+const currencyField = z.string().check(z.regex(/^[A-Z]{3}$/, 'a currency is an ISO 4217 code such as EUR'));
 const idField = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'an id is 1-128 of A-Z a-z 0-9 . _ : @ -');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'an id is 1-128 of A-Z a-z 0-9 . _ : @ -'));
 
 export const openBody = z.strictObject({
   accountId: z.string(),
@@ -24,16 +24,16 @@ export const openBody = z.strictObject({
 export const limitBody = z.strictObject({ creditLimit: amountField });
 export const authorizeBody = z.strictObject({
   amount: amountField,
-  currency: currencyField.optional(),
+  currency: z.optional(currencyField),
   merchant: z.strictObject({
     id: idField,
-    name: z.string().max(200).optional(),
-    mcc: z.string().regex(/^\d{4}$/, 'an MCC is four digits'),
+    name: z.optional(z.string().check(z.maxLength(200))),
+    mcc: z.string().check(z.regex(/^\d{4}$/, 'an MCC is four digits')),
   }),
 });
-export const captureBody = z.strictObject({ amount: amountField.optional() });
+export const captureBody = z.strictObject({ amount: z.optional(amountField) });
 export const paymentBody = z.strictObject({ paymentId: idField, amount: amountField });
-export const returnBody = z.strictObject({ reason: z.string().min(1).max(500) });
+export const returnBody = z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(500)) });
 
 /** `GET /accounts/{id}` and `…/balance`. `balance` is what is owed; money as exact decimals. */
 export const balanceJson = (accountId: string, balance: AccountBalance): string =>
@@ -77,7 +77,7 @@ export function writeAnswerJson(accountId: string, events: readonly RecordedEven
   });
 }
 
-const cursorSchema = z.object({ v: z.number().int().min(1) });
+const cursorSchema = z.object({ v: z.int().check(z.gte(1)) });
 
 /** `?limit=&cursor=` of the statement: newest first, the cursor the version to continue below. */
 export function statementQuery(query: Readonly<Record<string, string | undefined>>): {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RuleSetVersions } from '#app/active-rules.ts';
 import type { Candidate } from '#app/backtest.ts';
 import { rfc3339Time } from '#app/cloud-event.ts';
@@ -12,52 +12,56 @@ export const BACKTEST_WALLETS_MAX = 100;
 /** `POST /rules/backtest`'s body. */
 export const backtestBody = z
   .strictObject({
-    rules: z.string().min(1, 'must not be empty').max(200_000).optional(),
-    ruleSetVersion: z.number().int().min(0).optional(),
+    rules: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(200_000))),
+    ruleSetVersion: z.optional(z.int().check(z.gte(0))),
     /** The sha256 (hex) of the text the caller means by ruleSetVersion: refused when it is not that text. */
-    textHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex (64 characters)')
-      .optional(),
-    walletIds: z
-      .array(z.string().regex(WALLET_ID_PATTERN, 'does not match the wallet id rule'))
-      .min(1, 'must name at least one wallet (leave it out for every wallet)')
-      .max(
-        BACKTEST_WALLETS_MAX,
-        `names at most ${BACKTEST_WALLETS_MAX} wallets (leave it out for a job over every wallet)`,
-      )
-      .optional(),
+    textHash: z.optional(
+      z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex (64 characters)')),
+    ),
+    walletIds: z.optional(
+      z
+        .array(z.string().check(z.regex(WALLET_ID_PATTERN, 'does not match the wallet id rule')))
+        .check(
+          z.minLength(1, 'must name at least one wallet (leave it out for every wallet)'),
+          z.maxLength(
+            BACKTEST_WALLETS_MAX,
+            `names at most ${BACKTEST_WALLETS_MAX} wallets (leave it out for a job over every wallet)`,
+          ),
+        ),
+    ),
     from: z.optional(rfc3339Time),
     to: z.optional(rfc3339Time),
-    apply: z.boolean().optional(),
+    apply: z.optional(z.boolean()),
   })
-  .superRefine((body, ctx) => {
-    if ((body.rules === undefined) === (body.ruleSetVersion === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rules'],
-        message: 'send exactly one of rules (text) and ruleSetVersion',
-      });
-    }
-    if (body.apply === true && body.ruleSetVersion === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['apply'],
-        message:
-          'apply needs ruleSetVersion: publish the rule set first (PUT /rules), so every adjustment names a stored version',
-      });
-    }
-    if (body.textHash !== undefined && body.ruleSetVersion === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['textHash'],
-        message: 'goes with ruleSetVersion: it says which text that version must be',
-      });
-    }
-    if (body.from !== undefined && body.to !== undefined && Date.parse(body.from) >= Date.parse(body.to)) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    }
-  });
+  .check(
+    z.superRefine((body, ctx) => {
+      if ((body.rules === undefined) === (body.ruleSetVersion === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules'],
+          message: 'send exactly one of rules (text) and ruleSetVersion',
+        });
+      }
+      if (body.apply === true && body.ruleSetVersion === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apply'],
+          message:
+            'apply needs ruleSetVersion: publish the rule set first (PUT /rules), so every adjustment names a stored version',
+        });
+      }
+      if (body.textHash !== undefined && body.ruleSetVersion === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['textHash'],
+          message: 'goes with ruleSetVersion: it says which text that version must be',
+        });
+      }
+      if (body.from !== undefined && body.to !== undefined && Date.parse(body.from) >= Date.parse(body.to)) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+      }
+    }),
+  );
 
 export type BacktestBody = z.infer<typeof backtestBody>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { rfc3339Time } from '#app/cloud-event.ts';
 import type { CorrectionInput, CorrectionResult } from '#app/corrections.ts';
 import { viewSummaryJson } from '#app/replay.ts';
@@ -9,30 +9,34 @@ import type { WalletView } from '#domain/wallet-view.ts';
 /** `POST /wallets/{wallet_id}/corrections`'s body. */
 export const correctionBody = z
   .strictObject({
-    eventId: z.string().min(1, 'must not be empty').max(255),
+    eventId: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(255)),
     action: z.enum(['void', 'amend'], { error: 'must be "void" or "amend"' }),
-    reason: z.string().trim().min(1, 'is required: say why, for the audit trail').max(1_000),
-    data: z
-      .strictObject({
-        amount: z.union([z.string(), z.number()]).optional(),
+    reason: z
+      .string()
+      .check(z.trim(), z.minLength(1, 'is required: say why, for the audit trail'), z.maxLength(1_000)),
+    data: z.optional(
+      z.strictObject({
+        amount: z.optional(z.union([z.string(), z.number()])),
         time: z.optional(rfc3339Time),
-        data: z.unknown().optional(),
-      })
-      .optional(),
+        data: z.optional(z.unknown()),
+      }),
+    ),
   })
-  .superRefine((body, ctx) => {
-    const fields = body.data === undefined ? [] : Object.keys(body.data);
-    if (body.action === 'amend' && fields.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['data'],
-        message: 'amend needs data: {amount?, time?} for a deposit, {data?, time?} for a fact',
-      });
-    }
-    if (body.action === 'void' && body.data !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['data'], message: 'void takes no data' });
-    }
-  });
+  .check(
+    z.superRefine((body, ctx) => {
+      const fields = body.data === undefined ? [] : Object.keys(body.data);
+      if (body.action === 'amend' && fields.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data'],
+          message: 'amend needs data: {amount?, time?} for a deposit, {data?, time?} for a fact',
+        });
+      }
+      if (body.action === 'void' && body.data !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['data'], message: 'void takes no data' });
+      }
+    }),
+  );
 
 /** The use case's input from a parsed body. */
 export function correctionInput(walletId: string, body: z.infer<typeof correctionBody>): CorrectionInput {

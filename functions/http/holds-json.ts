@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { amountField, amountJson, assetField, expiresInSecondsField } from './trading-json.ts';
 
@@ -7,13 +7,13 @@ export const placeBody = z.strictObject({
   asset: assetField,
   amount: amountField,
   expiresInSeconds: expiresInSecondsField,
-  memo: z.string().max(500).optional(),
+  memo: z.optional(z.string().check(z.maxLength(500))),
 });
 
 /** `…/holds/{hold_id}/capture`'s optional body: part of the hold, and to whom. */
 export const captureBody = z.strictObject({
-  amount: amountField.optional(),
-  to: z.string().optional(),
+  amount: z.optional(amountField),
+  to: z.optional(z.string()),
 });
 
 /** The answer: what the hold's event says happened. */

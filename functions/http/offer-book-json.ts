@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ASSETS } from '#domain/wallet.ts';
 import { OFFER_STATUSES, type OfferBookPage, type OfferBookQuery } from '#ports/trading-index.ts';
 import { offerJson } from './offers-json.ts';
@@ -8,7 +8,11 @@ import { PAGE_DEFAULT, PAGE_MAX } from './query.ts';
 const queryParams = new Set(['asset', 'status', 'limit', 'cursor']);
 
 /** The cursor: where the page ended in the book of one asset and status (base64url JSON). */
-const cursorSchema = z.strictObject({ a: z.enum(ASSETS), s: z.enum(OFFER_STATUSES), k: z.string().min(1) });
+const cursorSchema = z.strictObject({
+  a: z.enum(ASSETS),
+  s: z.enum(OFFER_STATUSES),
+  k: z.string().check(z.minLength(1)),
+});
 
 /** `?asset=&status=&limit=&cursor=`, checked: asset defaults to points, status to open. */
 export function offerBookQuery(

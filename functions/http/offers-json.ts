@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Offer } from '#app/offers.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Payment, PaymentPurpose } from '#domain/wallet.ts';
 import type { PaymentIndex, PaymentListing, PaymentListPage } from '#ports/payment-index.ts';
 import type { HttpRequest } from './handler.ts';
@@ -14,7 +14,10 @@ import { PAGE_DEFAULT, PAGE_MAX } from './query.ts';
  */
 
 /** The cursor names the listing it came from, so a payments cursor is not taken by `/orders`. */
-const cursorSchema = z.strictObject({ p: z.enum(['points-purchase', 'order']), a: z.string().min(1) });
+const cursorSchema = z.strictObject({
+  p: z.enum(['points-purchase', 'order']),
+  a: z.string().check(z.minLength(1)),
+});
 
 export function paymentListQuery(
   query: Readonly<Record<string, string | undefined>>,

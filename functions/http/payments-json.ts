@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { PaymentResult } from '#app/payments.ts';
 import { formatMinor } from '#domain/money.ts';
 import { type Hold, orderStatus, type Payment, type RecordedEvent } from '#domain/wallet.ts';
@@ -12,10 +12,7 @@ import { amountField, expiresInSecondsField, tradeAnswer } from './trading-json.
 export const paymentBody = z.strictObject({
   wallet: z.string(),
   points: amountField,
-  currency: z
-    .string()
-    .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code')
-    .optional(),
+  currency: z.optional(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code'))),
 });
 
 /** `POST /orders`'s body: the whole price (money), and how many points pay part of it. */
@@ -24,10 +21,7 @@ export const orderBody = z.strictObject({
   merchant: z.string(),
   amount: amountField,
   points: amountField,
-  currency: z
-    .string()
-    .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code')
-    .optional(),
+  currency: z.optional(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code'))),
   expiresInSeconds: expiresInSecondsField,
 });
 

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { WalletReach } from './principal.ts';
 
 /** `POST /replay`'s body: one wallet (optionally from a version), or none for a job over every wallet. */
 export const replayBody = z.strictObject({
-  walletId: z.string().optional(),
-  fromVersion: z.number().int().min(1).optional(),
-  dryRun: z.boolean().optional(),
+  walletId: z.optional(z.string()),
+  fromVersion: z.optional(z.int().check(z.gte(1))),
+  dryRun: z.optional(z.boolean()),
 });
 
 /** The wallets a replay touches: the one it names, or every wallet. */

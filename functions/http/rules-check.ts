@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { rfc3339Time } from '#app/cloud-event.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
 import { jsonResult } from './problem.ts';
@@ -10,18 +10,18 @@ import { jsonResult } from './problem.ts';
  * itself succeeded (PUT /rules answers the same errors as a 422, because there it refuses).
  */
 export const ruleCheckBody = z.strictObject({
-  rules: z.string().max(200_000),
+  rules: z.string().check(z.maxLength(200_000)),
   /** A fact as the rules see it (the CloudEvent envelope); `time` defaults to now, `id`/`source` to placeholders. */
-  fact: z
-    .strictObject({
-      type: z.string().min(1).max(256),
-      subject: z.string().min(1).max(256),
-      source: z.string().min(1).max(256).optional(),
-      id: z.string().min(1).max(256).optional(),
+  fact: z.optional(
+    z.strictObject({
+      type: z.string().check(z.minLength(1), z.maxLength(256)),
+      subject: z.string().check(z.minLength(1), z.maxLength(256)),
+      source: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+      id: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
       time: z.optional(rfc3339Time),
-      data: z.unknown().optional(),
-    })
-    .optional(),
+      data: z.optional(z.unknown()),
+    }),
+  ),
 });
 type RuleCheckBody = z.infer<typeof ruleCheckBody>;
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DomainError } from '#domain/errors.ts';
 import { formatAssetAmount } from '#domain/money.ts';
 import type { Asset } from '#domain/wallet.ts';
@@ -12,12 +12,7 @@ import { idempotencyKey } from './request.ts';
 export const assetField = z.enum(['money', 'points']);
 export const amountField = z.union([z.number(), z.string()]);
 export const DAY_SECONDS = 86_400;
-export const expiresInSecondsField = z
-  .number()
-  .int()
-  .min(1)
-  .max(30 * DAY_SECONDS)
-  .optional();
+export const expiresInSecondsField = z.optional(z.int().check(z.gte(1), z.lte(30 * DAY_SECONDS)));
 
 /** Money as exact decimal JSON, points as a whole JSON number. */
 export const amountJson = (asset: Asset, amount: bigint): string => formatAssetAmount(asset, amount);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Asset } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { amountField, amountJson, assetField } from './trading-json.ts';
@@ -9,7 +9,7 @@ export const transferBody = z.strictObject({
   to: z.string(),
   asset: assetField,
   amount: amountField,
-  memo: z.string().max(500).optional(),
+  memo: z.optional(z.string().check(z.maxLength(500))),
 });
 
 /** The 201 body, stored with the key so a replay answers the same bytes. */

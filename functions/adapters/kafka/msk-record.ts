@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { zodEnglish } from '#app/zod-wording.ts';
 import { cloudEventProtoType } from './cloudevent-proto.ts';
 
 /**
@@ -18,13 +19,13 @@ import { cloudEventProtoType } from './cloudevent-proto.ts';
 /** One record as the MSK event source delivers it: key and value base64, header values as bytes. */
 export const mskRecordSchema = z.object({
   topic: z.string(),
-  partition: z.number().int(),
-  offset: z.number().int(),
-  timestamp: z.number().optional(),
-  timestampType: z.string().optional(),
-  key: z.string().nullish(),
-  value: z.string().nullish(),
-  headers: z.array(z.record(z.string(), z.array(z.number().int().min(0).max(255)))).nullish(),
+  partition: z.int(),
+  offset: z.int(),
+  timestamp: z.optional(z.number()),
+  timestampType: z.optional(z.string()),
+  key: z.nullish(z.string()),
+  value: z.nullish(z.string()),
+  headers: z.nullish(z.array(z.record(z.string(), z.array(z.int().check(z.gte(0), z.lte(255)))))),
 });
 
 export type MskRecord = z.infer<typeof mskRecordSchema>;
@@ -32,8 +33,8 @@ export type MskRecord = z.infer<typeof mskRecordSchema>;
 /** The MSK event: records grouped by `topic-partition`, each group in offset order. */
 export const mskEventSchema = z.object({
   eventSource: z.literal('aws:kafka'),
-  eventSourceArn: z.string().optional(),
-  bootstrapServers: z.string().optional(),
+  eventSourceArn: z.optional(z.string()),
+  bootstrapServers: z.optional(z.string()),
   records: z.record(z.string(), z.array(z.unknown())),
 });
 
@@ -131,25 +132,25 @@ function decodeJson(bytes: Buffer, options: { batch?: boolean } = {}): DecodedRe
 
 /** The decoded protobuf message as plain data (protobufjs `toObject`, int64 as text, bytes as base64). */
 const attributeValueSchema = z.object({
-  ce_boolean: z.boolean().optional(),
-  ce_integer: z.number().int().optional(),
-  ce_string: z.string().optional(),
-  ce_bytes: z.string().optional(),
-  ce_uri: z.string().optional(),
-  ce_uri_ref: z.string().optional(),
-  ce_timestamp: z.object({ seconds: z.string().optional(), nanos: z.number().int().optional() }).optional(),
-  attr: z.string().optional(),
+  ce_boolean: z.optional(z.boolean()),
+  ce_integer: z.optional(z.int()),
+  ce_string: z.optional(z.string()),
+  ce_bytes: z.optional(z.string()),
+  ce_uri: z.optional(z.string()),
+  ce_uri_ref: z.optional(z.string()),
+  ce_timestamp: z.optional(z.object({ seconds: z.optional(z.string()), nanos: z.optional(z.int()) })),
+  attr: z.optional(z.string()),
 });
 
 const protoEventSchema = z.object({
-  id: z.string().optional(),
-  source: z.string().optional(),
-  spec_version: z.string().optional(),
-  type: z.string().optional(),
-  attributes: z.record(z.string(), attributeValueSchema).optional(),
-  binary_data: z.string().optional(),
-  text_data: z.string().optional(),
-  proto_data: z.object({ type_url: z.string().optional() }).optional(),
+  id: z.optional(z.string()),
+  source: z.optional(z.string()),
+  spec_version: z.optional(z.string()),
+  type: z.optional(z.string()),
+  attributes: z.optional(z.record(z.string(), attributeValueSchema)),
+  binary_data: z.optional(z.string()),
+  text_data: z.optional(z.string()),
+  proto_data: z.optional(z.object({ type_url: z.optional(z.string()) })),
 });
 
 /** Context attributes the message holds in fields of their own; the map may not repeat them. */
@@ -338,7 +339,8 @@ export function recordsByPartition(
 ): { partition: string; records: PartitionRecord[] }[] {
   return Object.entries(records).map(([partition, list]) => {
     const parsed = list.map((raw): PartitionRecord => {
-      const result = mskRecordSchema.safeParse(raw);
+      // zod/mini installs no messages: zod's English in the reason an operator reads.
+      const result = z.safeParse(mskRecordSchema, raw, { error: zodEnglish });
       if (result.success) return { ok: true, record: result.data };
       const reason = result.error.issues
         .map((issue) => `${issue.path.map(String).join('.') || 'record'}: ${issue.message}`)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { zodEnglish } from '#app/zod-wording.ts';
 import { DEFAULT_POINT_RATE, formatPointRate, type PointRate, parsePointRate } from '#domain/pricing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import { type PaymentProvider, WEBHOOK_TOLERANCE_SECONDS_DEFAULT } from '#ports/payment-provider.ts';
@@ -56,43 +57,57 @@ function hasTwoDecimals(currency: string): boolean {
   }
 }
 
-const optional = z
-  .string()
-  .optional()
-  .transform((value) => (value?.trim() ? value.trim() : undefined));
+const optional = z.pipe(
+  z.optional(z.string()),
+  z.transform((value: string | undefined) => (value?.trim() ? value.trim() : undefined)),
+);
 
 const envSchema = z
   .object({
-    [PAYMENT_ENV.provider]: optional.pipe(z.enum(['sandbox', 'stripe']).default('sandbox')),
-    [PAYMENT_ENV.stripeSecretArn]: optional.pipe(z.string().startsWith('arn:').optional()),
-    [PAYMENT_ENV.currency]: optional.pipe(
-      z
-        .string()
-        .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code')
-        .transform((code) => code.toUpperCase())
-        .refine(hasTwoDecimals, 'a currency with 2 decimals, as the ledger keeps money at scale 2')
-        .default('EUR'),
+    [PAYMENT_ENV.provider]: z.pipe(optional, z._default(z.enum(['sandbox', 'stripe']), 'sandbox')),
+    [PAYMENT_ENV.stripeSecretArn]: z.pipe(optional, z.optional(z.string().check(z.startsWith('arn:')))),
+    [PAYMENT_ENV.currency]: z.pipe(
+      optional,
+      z._default(
+        z
+          .pipe(
+            z.string().check(z.regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code')),
+            z.transform((code: string) => code.toUpperCase()),
+          )
+          .check(
+            z.refine(hasTwoDecimals, 'a currency with 2 decimals, as the ledger keeps money at scale 2'),
+          ),
+        'EUR',
+      ),
     ),
     [PAYMENT_ENV.pointRate]: optional,
-    [PAYMENT_ENV.webhookToleranceSeconds]: optional.pipe(
-      z
-        .string()
-        .regex(/^\d{1,4}$/, 'whole seconds')
-        .transform(Number)
-        .pipe(z.number().min(1).max(3600))
-        .default(WEBHOOK_TOLERANCE_SECONDS_DEFAULT),
+    [PAYMENT_ENV.webhookToleranceSeconds]: z.pipe(
+      optional,
+      z._default(
+        z.pipe(
+          z.pipe(z.string().check(z.regex(/^\d{1,4}$/, 'whole seconds')), z.transform(Number)),
+          z.number().check(z.gte(1), z.lte(3600)),
+        ),
+        WEBHOOK_TOLERANCE_SECONDS_DEFAULT,
+      ),
     ),
-    [PAYMENT_ENV.sandboxWebhookSecret]: optional.pipe(z.string().min(16).optional()),
+    [PAYMENT_ENV.sandboxWebhookSecret]: z.pipe(optional, z.optional(z.string().check(z.minLength(16)))),
     [PAYMENT_ENV.dataDir]: optional,
   })
-  .refine((env) => env[PAYMENT_ENV.provider] !== 'stripe' || env[PAYMENT_ENV.stripeSecretArn] !== undefined, {
-    message: `${PAYMENT_ENV.provider}=stripe needs ${PAYMENT_ENV.stripeSecretArn}`,
-    path: [PAYMENT_ENV.stripeSecretArn],
-  });
+  .check(
+    z.refine(
+      (env) => env[PAYMENT_ENV.provider] !== 'stripe' || env[PAYMENT_ENV.stripeSecretArn] !== undefined,
+      {
+        message: `${PAYMENT_ENV.provider}=stripe needs ${PAYMENT_ENV.stripeSecretArn}`,
+        path: [PAYMENT_ENV.stripeSecretArn],
+      },
+    ),
+  );
 
 /** Reads the payment settings; throws an Error naming each bad variable. */
 export function paymentSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): PaymentSettings {
-  const parsed = envSchema.safeParse(env);
+  // zod/mini installs no messages: zod's English where a check words none itself.
+  const parsed = z.safeParse(envSchema, env, { error: zodEnglish });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`payment configuration: ${problems.join('; ')}`);
@@ -126,22 +141,24 @@ export const describePaymentSettings = (settings: PaymentSettings): string =>
   `webhook tolerance ${settings.toleranceSeconds} s`;
 
 /** The Stripe secret's JSON, as stored in Secrets Manager. */
-const stripeSecretSchema = z
-  .object({
-    apiKey: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'a Stripe secret or restricted key'),
+const stripeSecretSchema = z.union([
+  z.object({
+    apiKey: z.string().check(z.regex(/^(sk|rk)_(test|live)_\w+$/, 'a Stripe secret or restricted key')),
     webhookSecrets: z
-      .array(z.string().regex(/^whsec_\w+$/, 'a webhook signing secret (whsec_…)'))
-      .min(1)
-      .max(4),
-  })
-  .or(
-    z
-      .object({
-        apiKey: z.string().regex(/^(sk|rk)_(test|live)_\w+$/),
-        webhookSecret: z.string().regex(/^whsec_\w+$/),
-      })
-      .transform(({ apiKey, webhookSecret }) => ({ apiKey, webhookSecrets: [webhookSecret] })),
-  );
+      .array(z.string().check(z.regex(/^whsec_\w+$/, 'a webhook signing secret (whsec_…)')))
+      .check(z.minLength(1), z.maxLength(4)),
+  }),
+  z.pipe(
+    z.object({
+      apiKey: z.string().check(z.regex(/^(sk|rk)_(test|live)_\w+$/)),
+      webhookSecret: z.string().check(z.regex(/^whsec_\w+$/)),
+    }),
+    z.transform(({ apiKey, webhookSecret }: { apiKey: string; webhookSecret: string }) => ({
+      apiKey,
+      webhookSecrets: [webhookSecret],
+    })),
+  ),
+]);
 
 export interface StripeSecret {
   apiKey: string;
@@ -156,7 +173,7 @@ export function parseStripeSecret(text: string): StripeSecret {
   } catch {
     throw new Error('the Stripe secret is not JSON: expected {"apiKey":"sk_…","webhookSecrets":["whsec_…"]}');
   }
-  const parsed = stripeSecretSchema.safeParse(json);
+  const parsed = z.safeParse(stripeSecretSchema, json);
   if (!parsed.success) {
     throw new Error('the Stripe secret needs "apiKey" (sk_… or rk_…) and "webhookSecrets" (["whsec_…"])');
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { zodEnglish } from '#app/zod-wording.ts';
 import type { IntentStatus, ProviderEventKind } from '#ports/payment-provider.ts';
 
 /**
@@ -75,35 +76,34 @@ export class MemorySandboxIntentStore implements SandboxIntentStore {
   }
 }
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+const digitsMinor = () =>
+  z.pipe(
+    z.string().check(z.regex(/^\d+$/)),
+    z.transform((digits: string) => BigInt(digits)),
+  );
 const intentSchema = z.object({
-  paymentIntentId: z.string().min(1),
-  idempotencyKey: z.string().min(1),
+  paymentIntentId: nonEmpty(),
+  idempotencyKey: nonEmpty(),
   requestFingerprint: z.string(),
-  amountMinor: z
-    .string()
-    .regex(/^\d+$/)
-    .transform((digits) => BigInt(digits)),
-  currency: z.string().regex(/^[A-Z]{3}$/),
+  amountMinor: digitsMinor(),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/)),
   metadata: z.object({
-    paymentId: z.string().min(1),
-    wallet: z.string().min(1),
+    paymentId: nonEmpty(),
+    wallet: nonEmpty(),
     purpose: z.enum(['points-purchase', 'order']),
   }),
   clientSecret: z.string(),
   status: z.enum(['pending', 'processing', 'succeeded', 'failed', 'canceled']),
-  createdAtMs: z.number().int(),
+  createdAtMs: z.int(),
   events: z.array(
     z.object({
-      providerEventId: z.string().min(1),
+      providerEventId: nonEmpty(),
       kind: z.enum(['succeeded', 'failed', 'canceled', 'processing', 'refunded']),
-      occurredAtMs: z.number().int(),
-      refundId: z.string().min(1).optional(),
-      refundedTotalMinor: z
-        .string()
-        .regex(/^\d+$/)
-        .transform((digits) => BigInt(digits))
-        .optional(),
-      refundKey: z.string().min(1).optional(),
+      occurredAtMs: z.int(),
+      refundId: z.optional(nonEmpty()),
+      refundedTotalMinor: z.optional(digitsMinor()),
+      refundKey: z.optional(nonEmpty()),
     }),
   ),
 });
@@ -149,7 +149,8 @@ export class FileSandboxIntentStore implements SandboxIntentStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw error;
     }
-    const parsed = fileSchema.safeParse(JSON.parse(text));
+    // zod/mini installs no messages: zod's English for the operator who reads this.
+    const parsed = z.safeParse(fileSchema, JSON.parse(text), { error: zodEnglish });
     if (!parsed.success) {
       throw new Error(`${this.file} is not a sandbox intents file: ${parsed.error.message}`);
     }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { zodEnglish } from '#app/zod-wording.ts';
 import type { Clock } from '#ports/clock.ts';
 import {
   type CreatedIntent,
@@ -88,30 +89,34 @@ function toStripeAmount(amountMinor: bigint): number {
 
 /** The part of a `payment_intent.*` event's object we read; parsed, never cast. */
 const intentObjectSchema = z.object({
-  id: z.string().min(1),
-  amount: z.number().int().nonnegative(),
-  amount_received: z.number().int().nonnegative().optional(),
-  currency: z.string().regex(/^[a-zA-Z]{3}$/),
-  metadata: z.record(z.string(), z.string()).nullish(),
+  id: z.string().check(z.minLength(1)),
+  amount: z.int().check(z.nonnegative()),
+  amount_received: z.optional(z.int().check(z.nonnegative())),
+  currency: z.string().check(z.regex(/^[a-zA-Z]{3}$/)),
+  metadata: z.nullish(z.record(z.string(), z.string())),
 });
 
 /** `charge.refunded`'s object: the charge, its intent, and what was refunded so far. */
 const chargeObjectSchema = z.object({
-  id: z.string().min(1),
-  amount: z.number().int().nonnegative(),
-  amount_refunded: z.number().int().nonnegative(),
-  currency: z.string().regex(/^[a-zA-Z]{3}$/),
-  payment_intent: z.string().min(1),
-  metadata: z.record(z.string(), z.string()).nullish(),
-  refunds: z.object({ data: z.array(z.object({ id: z.string().min(1) })) }).nullish(),
+  id: z.string().check(z.minLength(1)),
+  amount: z.int().check(z.nonnegative()),
+  amount_refunded: z.int().check(z.nonnegative()),
+  currency: z.string().check(z.regex(/^[a-zA-Z]{3}$/)),
+  payment_intent: z.string().check(z.minLength(1)),
+  metadata: z.nullish(z.record(z.string(), z.string())),
+  refunds: z.nullish(z.object({ data: z.array(z.object({ id: z.string().check(z.minLength(1)) })) })),
 });
 
 const eventSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  created: z.number().int().nonnegative(),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  created: z.int().check(z.nonnegative()),
   data: z.object({ object: z.unknown() }),
 });
+
+/** zod/mini installs no messages; the rejection detail (read by an operator) keeps zod's English. */
+const parse = <T>(schema: z.ZodMiniType<T>, input: unknown) =>
+  z.safeParse(schema, input, { error: zodEnglish });
 
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = STRIPE_PROVIDER;
@@ -266,7 +271,7 @@ export class StripePaymentProvider implements PaymentProvider {
 
 /** Reads a verified Stripe event (as `constructEvent` parsed it) into the neutral event, or `ignored`. */
 export function readStripeEvent(event: unknown): WebhookVerification {
-  const envelope = eventSchema.safeParse(event);
+  const envelope = parse(eventSchema, event);
   if (!envelope.success) {
     return { outcome: 'rejected', reason: 'unreadable-payload', detail: envelope.error.message };
   }
@@ -274,7 +279,7 @@ export function readStripeEvent(event: unknown): WebhookVerification {
   const kind = EVENT_KIND.get(type);
   if (kind === undefined) return { outcome: 'ignored', provider: STRIPE_PROVIDER, providerEventId: id, type };
   if (kind === 'refunded') return readRefund(id, created, data.object);
-  const intent = intentObjectSchema.safeParse(data.object);
+  const intent = parse(intentObjectSchema, data.object);
   if (!intent.success) {
     return { outcome: 'rejected', reason: 'unreadable-payload', detail: intent.error.message };
   }
@@ -304,7 +309,7 @@ export function readStripeEvent(event: unknown): WebhookVerification {
  * without them is ignored by the webhook route, as any intent Tally did not make.
  */
 function readRefund(id: string, created: number, object: unknown): WebhookVerification {
-  const charge = chargeObjectSchema.safeParse(object);
+  const charge = parse(chargeObjectSchema, object);
   if (!charge.success) {
     return { outcome: 'rejected', reason: 'unreadable-payload', detail: charge.error.message };
   }

@@ -11,7 +11,7 @@ import { parseWith } from '#http/request.ts';
 const ZOD_WORDING =
   /Invalid input|expected \w+, received|Too (big|small)|Invalid (option|string)|Unrecognized key/;
 
-function refusal(schema: z.ZodType, input: unknown): { detail: string; errors: { detail: string }[] } {
+function refusal(schema: z.core.$ZodType, input: unknown): { detail: string; errors: { detail: string }[] } {
   try {
     parseWith(schema, input);
   } catch (error) {
@@ -72,7 +72,7 @@ describe('zod issues in our words', () => {
     expect(refused.detail).not.toMatch(ZOD_WORDING);
   });
 
-  it.each<[string, z.ZodType, unknown]>([
+  it.each<[string, z.core.$ZodType, unknown]>([
     ['backtest walletIds of numbers', backtestBody, { rules: 'x', walletIds: [5] }],
     ['backtest without a body object', backtestBody, 'text'],
     ['backtest with apply as text', backtestBody, { ruleSetVersion: 1, apply: 'yes', walletIds: ['w1'] }],
