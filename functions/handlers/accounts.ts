@@ -21,12 +21,6 @@ const notFound = (accountId: string) =>
     error: new DomainError('account_not_found', `No account ${accountId} was opened.`),
   });
 
-/** The API request id the account's debug lines carry (absent in hand-made test events). */
-const requestCorrelation = (request: HttpRequest) => {
-  const requestId = (request.event.requestContext as { requestId?: unknown } | undefined)?.requestId;
-  return typeof requestId === 'string' ? { correlation: { requestId } } : {};
-};
-
 async function read(request: HttpRequest, deps: CardDeps, accountId: string): Promise<HttpResult> {
   const cut = parseCut(request.query);
   const account = await (cut === undefined ? accountNow(deps, accountId) : accountAt(deps, accountId, cut));
@@ -65,7 +59,7 @@ export const makeAccountsHandler = (deps: () => CardDeps, fingerprint = hashing.
           accountId,
           idempotency: requestIdempotency(request.event, 'accounts', key, payloadHash),
           respond: (events) => ({ statusCode: status, body: json.writeAnswerJson(accountId, events) }),
-          ...requestCorrelation(request),
+          ...(request.requestId === undefined ? {} : { correlation: { requestId: request.requestId } }),
         },
         action,
       );

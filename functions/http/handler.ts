@@ -15,6 +15,8 @@ export interface HttpRequest {
   param(name: string): string | undefined;
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly method: string;
+  /** API Gateway's id of this request (absent in hand-made test events): what log lines correlate by. */
+  readonly requestId: string | undefined;
   /** The JSON body (400/413 problems as parseJsonBody says); parsed on first call, then kept. */
   json(): unknown;
 }
@@ -70,6 +72,8 @@ function httpRequest(event: APIGatewayProxyEventV2): HttpRequest {
     param: (name) => event.pathParameters?.[name],
     query: event.queryStringParameters ?? {},
     method: event.requestContext.http.method.toUpperCase(),
+    requestId:
+      typeof event.requestContext.requestId === 'string' ? event.requestContext.requestId : undefined,
     json: () => {
       body ??= { value: parseJsonBody(event) };
       return body.value;
