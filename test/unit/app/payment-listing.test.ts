@@ -4,42 +4,28 @@
  * the sweep), read newest first a page at a time, and never from the wallet's log.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
-import { defaultRetryPolicy } from '#app/command-handler.ts';
 import { sweepExpiries } from '#app/expiry-sweep.ts';
 import { createOrder } from '#app/orders.ts';
 import { applyWebhook } from '#app/payment-webhook.ts';
-import { type PaymentDeps, requestPayment } from '#app/payments.ts';
-import { DEFAULT_POINT_RATE } from '#domain/pricing.ts';
+import { requestPayment } from '#app/payments.ts';
 import { makeOrdersHandler } from '#handlers/orders.ts';
 import { makePaymentsHandler } from '#handlers/payments.ts';
 import { HttpProblem } from '#http/problem.ts';
 import { apiRequest } from '../../support/api-request.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { sandboxPaymentDeps } from '../../support/payment-deps.ts';
 
 const T0 = 1_700_000_000_000;
 
 function setUp() {
-  const store = new InMemoryEventStore();
   let now = T0;
   let ids = 0;
   const clock = { nowMs: () => now };
   const idGen = { newId: () => `id${++ids}` };
-  const sandbox = new SandboxPaymentProvider({
-    secrets: ['whsec_test_secret_0123456789'],
+  const { deps, store, sandbox } = sandboxPaymentDeps({
     clock,
     ids: idGen,
-  });
-  const deps: PaymentDeps = {
-    store,
-    listings: store.tradingIndex,
-    clock,
-    ids: idGen,
-    retry: { ...defaultRetryPolicy, sleep: async () => {} },
-    provider: sandbox,
-    pricing: { currency: 'EUR', pointRate: DEFAULT_POINT_RATE },
     hash: (text) => Buffer.from(text).toString('hex').slice(-24),
-  };
+  });
   const respond = (payment: { paymentId: string }) => ({ statusCode: 201, body: payment.paymentId });
   const buy = async (wallet: string, points: bigint, key: string) => {
     const result = await requestPayment(deps, {

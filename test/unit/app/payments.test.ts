@@ -4,39 +4,24 @@
  * signature check (nothing read or written on a forged one), and an order settled over both wallets.
  */
 import { describe, expect, it } from 'vitest';
-import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
-import { defaultRetryPolicy } from '#app/command-handler.ts';
 import { createOrder } from '#app/orders.ts';
 import { applyWebhook } from '#app/payment-webhook.ts';
-import { type PaymentDeps, readPayment, requestPayment } from '#app/payments.ts';
+import { readPayment, requestPayment } from '#app/payments.ts';
 import { readWallet } from '#app/read-events.ts';
-import { DEFAULT_POINT_RATE } from '#domain/pricing.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import type { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { sandboxPaymentDeps } from '../../support/payment-deps.ts';
 
 let ids = 0;
 const clock = { nowMs: () => Date.now() };
 const idGen = { newId: () => `id${++ids}` };
 
-function setUp(): { deps: PaymentDeps; store: InMemoryEventStore; sandbox: SandboxPaymentProvider } {
-  const store = new InMemoryEventStore();
-  const sandbox = new SandboxPaymentProvider({
-    secrets: ['whsec_test_secret_0123456789'],
+const setUp = () =>
+  sandboxPaymentDeps({
     clock,
     ids: idGen,
-  });
-  const deps: PaymentDeps = {
-    store,
-    listings: store.tradingIndex,
-    clock,
-    ids: idGen,
-    retry: { ...defaultRetryPolicy, sleep: async () => {} },
-    provider: sandbox,
-    pricing: { currency: 'EUR', pointRate: DEFAULT_POINT_RATE },
     hash: (text) => Buffer.from(text).toString('hex').padEnd(24, '0'),
-  };
-  return { deps, store, sandbox };
-}
+  });
 
 const fingerprint = (value: unknown) => JSON.stringify(value);
 const respond = (payment: { paymentId: string }) => ({ statusCode: 201, body: payment.paymentId });

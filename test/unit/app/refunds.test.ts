@@ -4,37 +4,23 @@
  * often it comes, and refused while the points it would take back are held or spent.
  */
 import { describe, expect, it } from 'vitest';
-import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
-import { defaultRetryPolicy } from '#app/command-handler.ts';
 import { createOrder } from '#app/orders.ts';
 import { applyWebhook } from '#app/payment-webhook.ts';
-import { type PaymentDeps, readPayment, requestPayment } from '#app/payments.ts';
+import { readPayment, requestPayment } from '#app/payments.ts';
 import { readWallet } from '#app/read-events.ts';
 import { requestRefund } from '#app/refunds.ts';
-import { DEFAULT_POINT_RATE } from '#domain/pricing.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { sandboxPaymentDeps } from '../../support/payment-deps.ts';
 
 function setUp() {
-  const store = new InMemoryEventStore();
   let ids = 0;
   const clock = { nowMs: () => 1_700_000_000_000 };
   const idGen = { newId: () => `id${++ids}` };
-  const sandbox = new SandboxPaymentProvider({
-    secrets: ['whsec_test_secret_0123456789'],
+  const { deps, store, sandbox } = sandboxPaymentDeps({
     clock,
     ids: idGen,
-  });
-  const deps: PaymentDeps = {
-    store,
-    listings: store.tradingIndex,
-    clock,
-    ids: idGen,
-    retry: { ...defaultRetryPolicy, sleep: async () => {} },
-    provider: sandbox,
-    pricing: { currency: 'EUR', pointRate: DEFAULT_POINT_RATE },
     hash: (text) => Buffer.from(text).toString('hex').slice(-24),
-  };
+  });
   const fingerprint = (value: unknown) => JSON.stringify(value);
   const respond = (payment: { paymentId: string }) => ({ statusCode: 201, body: payment.paymentId });
   const intentOf = (paymentId: string) => {

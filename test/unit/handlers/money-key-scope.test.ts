@@ -3,12 +3,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
-import { defaultRetryPolicy } from '#app/command-handler.ts';
 import { builtInDecisionRules } from '#app/default-decision-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
-import { type PaymentDeps, requestPayment } from '#app/payments.ts';
-import { DEFAULT_POINT_RATE } from '#domain/pricing.ts';
+import { requestPayment } from '#app/payments.ts';
 import { makeAccountsHandler } from '#handlers/accounts.ts';
 import { makeDepositHandler } from '#handlers/deposit.ts';
 import { makePaymentsHandler } from '#handlers/payments.ts';
@@ -17,8 +14,8 @@ import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
 import { apiRequest } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { withJwt } from '../../support/jwt-context.ts';
+import { sandboxPaymentDeps } from '../../support/payment-deps.ts';
 
 /**
  * Issue 10 §4.6 for the money routes: the Idempotency-Key of `POST /payments`, `POST /orders` and
@@ -30,25 +27,10 @@ const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
 const fingerprint = (value: unknown) => sha256Hex(canonicalJson(value));
 
 function setUp() {
-  const store = new InMemoryEventStore();
   let ids = 0;
   const clock = { nowMs: () => 1_700_000_000_000 };
   const idGen = { newId: () => `id${++ids}` };
-  const sandbox = new SandboxPaymentProvider({
-    secrets: ['whsec_test_secret_0123456789'],
-    clock,
-    ids: idGen,
-  });
-  const deps: PaymentDeps = {
-    store,
-    listings: store.tradingIndex,
-    clock,
-    ids: idGen,
-    retry: { ...defaultRetryPolicy, sleep: async () => {} },
-    provider: sandbox,
-    pricing: { currency: 'EUR', pointRate: DEFAULT_POINT_RATE },
-    hash: sha256Hex,
-  };
+  const { deps, store, sandbox } = sandboxPaymentDeps({ clock, ids: idGen, hash: sha256Hex });
   return { store, deps, sandbox };
 }
 
