@@ -6,39 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '#domain/errors.ts';
-import {
-  type AwardInput,
-  decide,
-  foldWallet,
-  initialWalletState,
-  type RecordedEvent,
-  type WalletCommand,
-  type WalletState,
-} from '#domain/wallet.ts';
+import type { AwardInput, WalletCommand } from '#domain/wallet.ts';
+import { walletRecorder } from '../../../support/wallet-recorder.ts';
 
-function wallet(): { run: (command: WalletCommand) => ReturnType<typeof decide>; state: () => WalletState } {
-  const log: RecordedEvent[] = [];
-  let state = initialWalletState();
-  const run = (command: WalletCommand) => {
-    const decided = decide(command, state);
-    if (isDomainError(decided)) return decided;
-    const recorded = decided.map(
-      (event, index) =>
-        ({
-          ...event,
-          walletId: 'w1',
-          lane: 0,
-          version: log.length + index + 1,
-          eventId: `e${log.length + index + 1}`,
-          recordedAtMs: 1_000,
-        }) as RecordedEvent,
-    );
-    log.push(...recorded);
-    state = foldWallet(recorded, state);
-    return decided;
-  };
-  return { run, state: () => state };
-}
+const wallet = () => walletRecorder();
 
 const fact = (id: string, points: bigint): WalletCommand => ({
   type: 'RecordFact',

@@ -8,62 +8,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '#domain/errors.ts';
-import {
-  available,
-  decide,
-  foldWallet,
-  initialWalletState,
-  pointsBackFor,
-  type RecordedEvent,
-  type WalletCommand,
-  type WalletEvent,
-  type WalletState,
-} from '#domain/wallet.ts';
+import { available, pointsBackFor, type WalletCommand } from '#domain/wallet.ts';
+import { walletRecorder } from '../../../support/wallet-recorder.ts';
 
 const PAID = 1_000n; // minor units
 const POINTS = 1_000n;
 
-function recorder() {
-  const log: RecordedEvent[] = [];
-  let state: WalletState = initialWalletState();
-  const record = (events: readonly WalletEvent[]) => {
-    const recorded = events.map(
-      (event, index) =>
-        ({
-          ...event,
-          walletId: 'w1',
-          lane: 0,
-          version: log.length + index + 1,
-          eventId: `e${log.length + index + 1}`,
-          recordedAtMs: 1_000,
-        }) as RecordedEvent,
-    );
-    log.push(...recorded);
-    state = foldWallet(recorded, state);
-  };
-  const run = (command: WalletCommand) => {
-    const decided = decide(command, state);
-    if (!isDomainError(decided)) record(decided);
-    return decided;
-  };
-  return { log, run, state: () => state };
-}
+const recorder = () => walletRecorder();
+
+/** w1 asks to buy POINTS points for PAID (payment p1, pending until settled). */
+const REQUEST_PURCHASE: WalletCommand = {
+  type: 'RequestPayment',
+  walletId: 'w1',
+  paymentId: 'p1',
+  purpose: 'points-purchase',
+  points: POINTS,
+  amountMinor: PAID,
+  currency: 'EUR',
+  provider: 'sandbox',
+  paymentIntentId: 'pi_1',
+  occurredAtMs: 1,
+};
 
 /** A wallet that bought POINTS points for PAID, paid. */
 function paidPurchase() {
   const wallet = recorder();
-  wallet.run({
-    type: 'RequestPayment',
-    walletId: 'w1',
-    paymentId: 'p1',
-    purpose: 'points-purchase',
-    points: POINTS,
-    amountMinor: PAID,
-    currency: 'EUR',
-    provider: 'sandbox',
-    paymentIntentId: 'pi_1',
-    occurredAtMs: 1,
-  });
+  wallet.run(REQUEST_PURCHASE);
   wallet.run({
     type: 'SettlePayment',
     walletId: 'w1',
@@ -195,18 +165,7 @@ describe('refunds', () => {
 
   it('refuses a payment that took no cash, and a total above what was paid', () => {
     const pending = recorder();
-    pending.run({
-      type: 'RequestPayment',
-      walletId: 'w1',
-      paymentId: 'p1',
-      purpose: 'points-purchase',
-      points: POINTS,
-      amountMinor: PAID,
-      currency: 'EUR',
-      provider: 'sandbox',
-      paymentIntentId: 'pi_1',
-      occurredAtMs: 1,
-    });
+    pending.run(REQUEST_PURCHASE);
     const notPaid = pending.run(refund('re_1', PAID));
     expect(isDomainError(notPaid) && notPaid.code).toBe('payment_not_refundable');
     const tooMuch = paidPurchase().run(refund('re_1', PAID + 1n));
