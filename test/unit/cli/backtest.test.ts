@@ -1,18 +1,15 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../functions/adapters/dynamodb/event-hash.ts';
 import { backtestCommand } from '../../../functions/cli/backtest.ts';
 import { runCommand } from '../../../functions/cli/command.ts';
 import { POLL_INTERVAL_MS } from '../../../functions/cli/jobs.ts';
 import {
   type FakeAnswer,
-  type FakeApi,
+  fakeApiPerTest,
   fakeTerminal,
+  fixtureDir,
   jobReports,
   type RecordedRequest,
-  startFakeApi,
   testIo,
   unreachableUrl,
 } from './fake-api.ts';
@@ -20,23 +17,12 @@ import {
 const CANDIDATE = 'event_type=="answer_is_liked", 300\n';
 const BROKEN = 'event_type=="answer_is_liked" &&, 300\n';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'tally-cli-backtest-'));
-  await writeFile(path.join(dir, 'candidate.rules'), CANDIDATE);
-  await writeFile(path.join(dir, 'broken.rules'), BROKEN);
-  await mkdir(path.join(dir, 'ruleset'));
-  await writeFile(path.join(dir, 'ruleset', 'tally.rules.yaml'), CANDIDATE);
+const fixture = fixtureDir('tally-cli-backtest-', {
+  'candidate.rules': CANDIDATE,
+  'broken.rules': BROKEN,
+  'ruleset/tally.rules.yaml': CANDIDATE,
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-let api: FakeApi | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
+const serve = fakeApiPerTest();
 
 /** The look at the events DLQ every backtest makes after its stored-fact run. */
 const PARKED_LOOK = '/dead-letters?queue=events&limit=500';
@@ -126,8 +112,8 @@ function backtestJobApi(): (request: RecordedRequest) => FakeAnswer {
 
 describe('tally backtest for named wallets', () => {
   it('compiles the file, posts its text with the wallets and period, and prints the per-wallet table', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: syncAnswer }));
-    const io = testIo({ cwd: dir, env: { TALLY_ADMIN_TOKEN: 's3cret' } });
+    const api = await serve(() => ({ status: 200, body: syncAnswer }));
+    const io = testIo({ cwd: fixture.path, env: { TALLY_ADMIN_TOKEN: 's3cret' } });
 
     const code = await backtest(
       [
@@ -193,12 +179,12 @@ describe('tally backtest for named wallets', () => {
   });
 
   it('with --apply --version N checks the version is the file, posts the version, its hash and apply, and shows the adjustments', async () => {
-    api = await startFakeApi((request) =>
+    const api = await serve((request) =>
       request.method === 'GET'
         ? { status: 200, body: { version: 3, textHash: sha256Hex(CANDIDATE), text: CANDIDATE } }
         : { status: 200, body: appliedAnswer({ adjustmentsAppended: 1 }) },
     );
-    const io = testIo({ cwd: dir });
+    const io = testIo({ cwd: fixture.path });
 
     const code = await backtest(
       [
@@ -245,26 +231,26 @@ describe('tally backtest for named wallets', () => {
 
   it('with --apply names each wallet whose adjustments the floor refused, with the reason', async () => {
     const refusal = 'correction_below_floor: would take back 720 points; 50 are available';
-    api = await startFakeApi((request) =>
+    const api = await serve((request) =>
       request.method === 'GET' && request.path === '/rules/versions/3'
         ? { status: 200, body: { version: 3, textHash: sha256Hex(CANDIDATE), text: CANDIDATE } }
         : request.method === 'GET'
           ? { status: 200, body: { letters: [] } }
           : { status: 200, body: appliedAnswer({ adjustmentsAppended: 0, applyRefused: refusal }) },
     );
-    const io = testIo({ cwd: dir });
+    const io = testIo({ cwd: fixture.path });
     const args = ['candidate.rules', '--apply', '--version', '3', '--token', 't0k', '--url', api.url];
     expect(await backtest(args, io)).toBe(0);
     expect(io.stdout().split('\n')).toContain(`Not applied to walletID001: ${refusal}`);
   });
 
   it('refuses --apply --version N when version N is not the file’s text: exit 2, nothing applied', async () => {
-    api = await startFakeApi((request) =>
+    const api = await serve((request) =>
       request.method === 'GET'
         ? { status: 200, body: { version: 1, textHash: sha256Hex('event_type=="x", 1\n'), text: 'x' } }
         : { status: 200, body: syncAnswer },
     );
-    const io = testIo({ cwd: dir });
+    const io = testIo({ cwd: fixture.path });
 
     const code = await backtest(['candidate.rules', '--apply', '--version', '1', '--url', api.url], io);
 
@@ -279,8 +265,8 @@ describe('tally backtest for named wallets', () => {
   });
 
   it('takes a directory for its tally.rules.yaml and prints the answer as JSON with --json', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: syncAnswer }));
-    const io = testIo({ cwd: dir });
+    const api = await serve(() => ({ status: 200, body: syncAnswer }));
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['ruleset', '--wallet', 'walletID001', '--json', '--url', api.url], io)).toBe(0);
 
@@ -291,8 +277,8 @@ describe('tally backtest for named wallets', () => {
 
 describe('tally backtest for every wallet (a job)', () => {
   it('polls the job at its href until done and prints the totals and the wallets that differ', async () => {
-    api = await startFakeApi(backtestJobApi());
-    const io = testIo({ cwd: dir });
+    const api = await serve(backtestJobApi());
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['candidate.rules', '--url', api.url], io)).toBe(0);
 
@@ -325,9 +311,9 @@ describe('tally backtest for every wallet (a job)', () => {
   });
 
   it('draws a bar with wallets and facts on a terminal', async () => {
-    api = await startFakeApi(backtestJobApi());
+    const api = await serve(backtestJobApi());
     const terminal = fakeTerminal();
-    const io = testIo({ cwd: dir, progress: terminal });
+    const io = testIo({ cwd: fixture.path, progress: terminal });
 
     expect(await backtest(['candidate.rules', '--url', api.url], io)).toBe(0);
 
@@ -336,8 +322,8 @@ describe('tally backtest for every wallet (a job)', () => {
   });
 
   it('prints the final report as JSON with --json', async () => {
-    api = await startFakeApi(backtestJobApi());
-    const io = testIo({ cwd: dir });
+    const api = await serve(backtestJobApi());
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['candidate.rules', '--json', '--url', api.url], io)).toBe(0);
 
@@ -353,8 +339,8 @@ describe('tally backtest for every wallet (a job)', () => {
 
 describe('tally backtest failures', () => {
   it('is a usage error (exit 2) to --apply without --version, with no request', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: syncAnswer }));
-    const io = testIo({ cwd: dir });
+    const api = await serve(() => ({ status: 200, body: syncAnswer }));
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['candidate.rules', '--apply', '--url', api.url], io)).toBe(2);
 
@@ -375,7 +361,7 @@ describe('tally backtest failures', () => {
       [['candidate.rules', '--from', '2026-12-01', '--to', '2026-11-01'], '--from must be before --to'],
     ];
     for (const [argv, message] of cases) {
-      const io = testIo({ cwd: dir });
+      const io = testIo({ cwd: fixture.path });
       expect(await backtest(argv, io), argv.join(' ')).toBe(2);
       expect(io.stderr()).toContain(message);
       expect(io.fetchCalls()).toBe(0);
@@ -383,8 +369,8 @@ describe('tally backtest failures', () => {
   });
 
   it('prints the compile errors of a file that does not compile (exit 1) and sends nothing', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: syncAnswer }));
-    const io = testIo({ cwd: dir });
+    const api = await serve(() => ({ status: 200, body: syncAnswer }));
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['broken.rules', '--wallet', 'walletID001', '--url', api.url], io)).toBe(1);
 
@@ -395,7 +381,7 @@ describe('tally backtest failures', () => {
   });
 
   it('says so when the file does not exist (exit 1), with no request', async () => {
-    const io = testIo({ cwd: dir });
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['missing.rules'], io)).toBe(1);
 
@@ -404,7 +390,7 @@ describe('tally backtest failures', () => {
   });
 
   it('prints a problem+json answer with its per-line errors, exit 1', async () => {
-    api = await startFakeApi(() => ({
+    const api = await serve(() => ({
       status: 422,
       headers: { 'content-type': 'application/problem+json' },
       body: {
@@ -415,7 +401,7 @@ describe('tally backtest failures', () => {
         errors: [{ line: 2, column: 5, message: 'nope' }],
       },
     }));
-    const io = testIo({ cwd: dir });
+    const io = testIo({ cwd: fixture.path });
 
     expect(await backtest(['candidate.rules', '--apply', '--version', '7', '--url', api.url], io)).toBe(1);
 
@@ -427,7 +413,7 @@ describe('tally backtest failures', () => {
 
   it('names the URL and suggests npm start when nothing answers, exit 1', async () => {
     const url = await unreachableUrl();
-    const io = testIo({ cwd: dir, env: { TALLY_URL: url } });
+    const io = testIo({ cwd: fixture.path, env: { TALLY_URL: url } });
 
     expect(await backtest(['candidate.rules'], io)).toBe(1);
 

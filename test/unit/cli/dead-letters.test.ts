@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../../functions/cli/command.ts';
 import { deadLettersCommand } from '../../../functions/cli/dead-letters.ts';
-import { type FakeApi, startFakeApi, testIo } from './fake-api.ts';
+import { fakeApiPerTest, testIo } from './fake-api.ts';
 
 const deadLetters = (argv: string[], io: ReturnType<typeof testIo>) =>
   runCommand('dlq', deadLettersCommand, argv, io);
 
-let api: FakeApi | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
+const serve = fakeApiPerTest();
 
 const letter = {
   id: 'm-1',
@@ -25,7 +21,7 @@ const letter = {
 
 describe('tally dlq', () => {
   it('lists parked messages with their code and reason, through GET /dead-letters', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: { letters: [letter] } }));
+    const api = await serve(() => ({ status: 200, body: { letters: [letter] } }));
     const io = testIo({ env: { TALLY_ADMIN_TOKEN: 's3cret' } });
     expect(await deadLetters(['list', '--queue', 'events', '--url', api.url], io)).toBe(0);
     expect(api.requests.map((request) => [request.method, request.path, request.authorization])).toEqual([
@@ -35,14 +31,14 @@ describe('tally dlq', () => {
   });
 
   it('says so when nothing is parked', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: { letters: [] } }));
+    const api = await serve(() => ({ status: 200, body: { letters: [] } }));
     const io = testIo();
     expect(await deadLetters(['list', '--url', api.url], io)).toBe(0);
     expect(io.stdout()).toContain('No dead letters');
   });
 
   it('shows one letter whole, its reason and its body, through GET /dead-letters/{id}', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: letter }));
+    const api = await serve(() => ({ status: 200, body: letter }));
     const io = testIo();
     expect(await deadLetters(['show', 'm-1', '--queue', 'events', '--url', api.url], io)).toBe(0);
     expect(api.requests.map((request) => [request.method, request.path])).toEqual([
@@ -57,7 +53,7 @@ describe('tally dlq', () => {
   });
 
   it('redrives one by id, or all with --all, and refuses a redrive with neither', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: { redriven: [{ queue: 'events', id: 'm-1' }] } }));
+    const api = await serve(() => ({ status: 200, body: { redriven: [{ queue: 'events', id: 'm-1' }] } }));
     const io = testIo();
     expect(await deadLetters(['redrive', 'm-1', '--url', api.url], io)).toBe(0);
     expect(await deadLetters(['redrive', '--all', '--queue', 'jobs', '--url', api.url], io)).toBe(0);

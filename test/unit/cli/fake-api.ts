@@ -2,9 +2,13 @@
  * A fake Tally API for the CLI tests (node:http on port 0) that records every request, and an Io
  * that collects what a command prints.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Io } from '../../../functions/cli/command.ts';
 
 export interface RecordedRequest {
@@ -70,6 +74,42 @@ export async function startFakeApi(answer: (request: RecordedRequest) => FakeAns
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/**
+ * For a test file: starts fake APIs, and closes every one a test started when that test ends (so a
+ * failed assertion never leaves a server holding the process open).
+ */
+export function fakeApiPerTest(): (answer: (request: RecordedRequest) => FakeAnswer) => Promise<FakeApi> {
+  const open: FakeApi[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((api) => api.close()));
+  });
+  return async (answer) => {
+    const api = await startFakeApi(answer);
+    open.push(api);
+    return api;
+  };
+}
+
+/**
+ * For a test file: a temporary directory made before its tests, holding `files` (relative path →
+ * text), removed after them. `path` is set once the directory exists.
+ */
+export function fixtureDir(prefix: string, files: Record<string, string> = {}): { readonly path: string } {
+  const fixture = { path: '' };
+  beforeAll(async () => {
+    fixture.path = await mkdtemp(path.join(tmpdir(), prefix));
+    for (const [name, text] of Object.entries(files)) {
+      const file = path.join(fixture.path, name);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+    }
+  });
+  afterAll(async () => {
+    await rm(fixture.path, { recursive: true, force: true });
+  });
+  return fixture;
 }
 
 /** A URL nothing listens on: a port that was just free. */

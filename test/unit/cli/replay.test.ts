@@ -1,14 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../../functions/cli/command.ts';
 import { POLL_INTERVAL_MS } from '../../../functions/cli/jobs.ts';
 import { replayCommand } from '../../../functions/cli/replay.ts';
 import {
   type FakeAnswer,
-  type FakeApi,
+  fakeApiPerTest,
   fakeTerminal,
   jobReports,
   type RecordedRequest,
-  startFakeApi,
   testIo,
   unreachableUrl,
 } from './fake-api.ts';
@@ -16,11 +15,7 @@ import {
 const replay = (argv: string[], io: ReturnType<typeof testIo>) =>
   runCommand('replay', replayCommand, argv, io);
 
-let api: FakeApi | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
+const startApi = fakeApiPerTest();
 
 const walletAnswer = {
   walletId: 'walletID001',
@@ -78,7 +73,7 @@ function replayJobApi(): (request: RecordedRequest) => FakeAnswer {
 
 describe('tally replay --wallet', () => {
   it('posts the wallet with the admin token from the environment and prints before and after', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: walletAnswer }));
+    const api = await startApi(() => ({ status: 200, body: walletAnswer }));
     const io = testIo({ env: { TALLY_ADMIN_TOKEN: 's3cret' } });
 
     const code = await replay(['--wallet', 'walletID001', '--dry-run', '--url', api.url], io);
@@ -106,7 +101,7 @@ describe('tally replay --wallet', () => {
   });
 
   it('sends dryRun false without --dry-run, and --token wins over TALLY_ADMIN_TOKEN', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       status: 200,
       body: { ...walletAnswer, dryRun: false, written: true },
     }));
@@ -125,7 +120,7 @@ describe('tally replay --wallet', () => {
   });
 
   it('uses TALLY_URL when there is no --url, and sends no Authorization without a token', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: { ...walletAnswer, before: null } }));
+    const api = await startApi(() => ({ status: 200, body: { ...walletAnswer, before: null } }));
     const io = testIo({ env: { TALLY_URL: api.url } });
 
     expect(await replay(['--wallet', 'walletID001'], io)).toBe(0);
@@ -135,7 +130,7 @@ describe('tally replay --wallet', () => {
   });
 
   it('prints the answer as JSON with --json', async () => {
-    api = await startFakeApi(() => ({ status: 200, body: walletAnswer }));
+    const api = await startApi(() => ({ status: 200, body: walletAnswer }));
     const io = testIo();
 
     expect(await replay(['--wallet', 'walletID001', '--json', '--url', api.url], io)).toBe(0);
@@ -146,7 +141,7 @@ describe('tally replay --wallet', () => {
 
 describe('tally replay (every wallet, as a job)', () => {
   it('starts the job, polls its href every 500 ms until done, prints one line per change and the summary', async () => {
-    api = await startFakeApi(replayJobApi());
+    const api = await startApi(replayJobApi());
     const io = testIo({ env: { TALLY_ADMIN_TOKEN: 's3cret' } });
 
     const code = await replay(['--dry-run', '--url', api.url], io);
@@ -186,7 +181,7 @@ describe('tally replay (every wallet, as a job)', () => {
 
   it('follows the Location header when the answer has no href', async () => {
     const serve = replayJobApi();
-    api = await startFakeApi((request) => {
+    const api = await startApi((request) => {
       const answer = serve(request);
       if (request.method === 'POST') return { ...answer, body: { jobId: 'job-1', status: 'running' } };
       return answer;
@@ -200,7 +195,7 @@ describe('tally replay (every wallet, as a job)', () => {
   });
 
   it('prints the final job report as JSON with --json', async () => {
-    api = await startFakeApi(replayJobApi());
+    const api = await startApi(replayJobApi());
     const io = testIo();
 
     expect(await replay(['--json', '--url', api.url], io)).toBe(0);
@@ -215,7 +210,7 @@ describe('tally replay (every wallet, as a job)', () => {
   });
 
   it('draws a progress bar on a terminal instead of plain lines', async () => {
-    api = await startFakeApi(replayJobApi());
+    const api = await startApi(replayJobApi());
     const terminal = fakeTerminal();
     const io = testIo({ progress: terminal });
 
@@ -232,7 +227,7 @@ describe('tally replay (every wallet, as a job)', () => {
 
 describe('tally replay failures', () => {
   it('prints a problem+json answer as status, title and detail, exit 1', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       status: 403,
       headers: { 'content-type': 'application/problem+json' },
       body: {
@@ -252,7 +247,7 @@ describe('tally replay failures', () => {
 
   it('says where the job is when polling it fails', async () => {
     const serve = replayJobApi();
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'GET'
         ? {
             status: 503,
@@ -287,7 +282,7 @@ describe('tally replay failures', () => {
       { status: 502, headers: { 'content-type': 'text/plain' }, body: 'Bad gateway' },
       { status: 200, body: 'not json' },
     ];
-    api = await startFakeApi(() => answers.shift() ?? { status: 500 });
+    const api = await startApi(() => answers.shift() ?? { status: 500 });
 
     const first = testIo();
     expect(await replay(['--wallet', 'walletID001', '--url', api.url], first)).toBe(1);

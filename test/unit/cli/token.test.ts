@@ -1,21 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { decodeJwt, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevIssuer } from '#adapters/local/dev-issuer.ts';
 import { EXIT_OK, EXIT_USAGE, type Io, runCommand } from '../../../functions/cli/command.ts';
 import { authBanner, authModeOf } from '../../../functions/cli/dev.ts';
 import { tokenCommand } from '../../../functions/cli/token.ts';
+import { fixtureDir } from './fake-api.ts';
 
 /** `tally token` in-process, and what `tally dev` says about auth on its first line. */
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'tally-token-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = fixtureDir('tally-token-');
 
 async function token(args: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -24,7 +17,7 @@ async function token(args: string[], env: NodeJS.ProcessEnv = {}) {
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     env,
-    cwd: dir,
+    cwd: fixture.path,
     fetch: () => Promise.reject(new Error('no network in this test')),
   };
   const code = await runCommand('token', tokenCommand, args, io);
@@ -49,7 +42,7 @@ describe('tally token', () => {
       { TALLY_DATA_DIR: 'data' },
     );
     expect(minted.code, minted.err).toBe(EXIT_OK);
-    const issuer = await loadDevIssuer(path.join(dir, 'data'));
+    const issuer = await loadDevIssuer(path.join(fixture.path, 'data'));
     const { payload } = await jwtVerify(minted.out, issuer.verificationKeys, {
       issuer: DEV_ISSUER,
       audience: DEV_AUDIENCE,
@@ -66,7 +59,7 @@ describe('tally token', () => {
     const minted = await token(['--scope', 'admin', '--data-dir', 'other']);
     expect(minted.code).toBe(EXIT_OK);
     expect(decodeJwt(minted.out)).not.toHaveProperty('wallet_ids');
-    const issuer = await loadDevIssuer(path.join(dir, 'other'));
+    const issuer = await loadDevIssuer(path.join(fixture.path, 'other'));
     await expect(jwtVerify(minted.out, issuer.verificationKeys)).resolves.toBeDefined();
   });
 
