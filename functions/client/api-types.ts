@@ -3203,7 +3203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
+            /** @description `payment-provider-unavailable`: The payment provider could not be reached; nothing was recorded. Retry with the same key. `contended`: Other writers kept changing the wallet; nothing was recorded. Retry. */
             503: {
                 headers: {
                     [name: string]: unknown;

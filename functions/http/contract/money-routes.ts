@@ -374,6 +374,7 @@ export const MONEY_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     problems: [
       'invalid-webhook-signature',
       'unreadable-webhook',
+      'payment-provider-unavailable',
       'payment-not-found',
       'payment-mismatch',
       'payment-not-refundable',
