@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
 import { zodEnglish } from '#app/zod-wording.ts';
-import { cloudEventProtoType } from './cloudevent-proto.ts';
 
 /**
  * MSK records → candidate CloudEvents (validated afterwards by the same zod schema as every other
@@ -75,8 +74,12 @@ export const isJsonMediaType = (contentType: string): boolean => {
   return media === 'application/json' || media === 'text/json' || media.endsWith('+json');
 };
 
-/** Decodes one record's value into a candidate CloudEvent (not yet validated). */
-export function decodeRecord(record: MskRecord): DecodedRecord {
+/**
+ * Decodes one record's value into a candidate CloudEvent (not yet validated). Async only for the
+ * protobuf format: its decoder (protobufjs, 107 KB minified) is imported on the first protobuf
+ * record, so a function whose producers send JSON never loads or parses it.
+ */
+export async function decodeRecord(record: MskRecord): Promise<DecodedRecord> {
   if (record.value === undefined || record.value === null) {
     return fail('the record has no value (a tombstone?): there is no event to ingest');
   }
@@ -103,7 +106,13 @@ export function decodeRecord(record: MskRecord): DecodedRecord {
   return bytes[0] === OPEN_BRACE || bytes[0] === OPEN_BRACKET ? decodeJson(bytes) : decodeProtobuf(bytes);
 }
 
-function fail(reason: string): DecodedRecord {
+/** The protobuf format, imported on first use (./msk-protobuf.ts). */
+async function decodeProtobuf(bytes: Buffer): Promise<DecodedRecord> {
+  const { decodeProtobufValue } = await import('./msk-protobuf.ts');
+  return decodeProtobufValue(bytes);
+}
+
+export function fail(reason: string): DecodedRecord {
   return { ok: false, code: 'undecodable', reason };
 }
 
@@ -130,117 +139,7 @@ function decodeJson(bytes: Buffer, options: { batch?: boolean } = {}): DecodedRe
   return { ok: true, format: 'batch', candidates: value };
 }
 
-/** The decoded protobuf message as plain data (protobufjs `toObject`, int64 as text, bytes as base64). */
-const attributeValueSchema = z.object({
-  ce_boolean: z.optional(z.boolean()),
-  ce_integer: z.optional(z.int()),
-  ce_string: z.optional(z.string()),
-  ce_bytes: z.optional(z.string()),
-  ce_uri: z.optional(z.string()),
-  ce_uri_ref: z.optional(z.string()),
-  ce_timestamp: z.optional(z.object({ seconds: z.optional(z.string()), nanos: z.optional(z.int()) })),
-  attr: z.optional(z.string()),
-});
-
-const protoEventSchema = z.object({
-  id: z.optional(z.string()),
-  source: z.optional(z.string()),
-  spec_version: z.optional(z.string()),
-  type: z.optional(z.string()),
-  attributes: z.optional(z.record(z.string(), attributeValueSchema)),
-  binary_data: z.optional(z.string()),
-  text_data: z.optional(z.string()),
-  proto_data: z.optional(z.object({ type_url: z.optional(z.string()) })),
-});
-
-/** Context attributes the message holds in fields of their own; the map may not repeat them. */
-const RESERVED_ATTRIBUTES = new Set(['id', 'source', 'specversion', 'type', 'data', 'data_base64']);
-
-function decodeProtobuf(bytes: Buffer): DecodedRecord {
-  const type = cloudEventProtoType();
-  let plain: unknown;
-  try {
-    // `defaults: false`: a field left unset stays absent, so an empty `id` is reported as missing.
-    plain = type.toObject(type.decode(bytes), {
-      longs: String,
-      bytes: String,
-      defaults: false,
-      oneofs: true,
-    });
-  } catch (error) {
-    return fail(
-      `the value is not an io.cloudevents.v1.CloudEvent protobuf message: ${error instanceof Error ? error.message : 'unreadable'}`,
-    );
-  }
-  const message = protoEventSchema.safeParse(plain);
-  if (!message.success) return fail('the protobuf message does not have the CloudEvent shape');
-  const {
-    id,
-    source,
-    spec_version,
-    type: eventType,
-    attributes,
-    binary_data,
-    text_data,
-    proto_data,
-  } = message.data;
-
-  const event: Record<string, unknown> = {
-    ...(spec_version === undefined ? {} : { specversion: spec_version }),
-    ...(id === undefined ? {} : { id }),
-    ...(source === undefined ? {} : { source }),
-    ...(eventType === undefined ? {} : { type: eventType }),
-  };
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (RESERVED_ATTRIBUTES.has(name)) {
-      return fail(`attributes.${name}: belongs in its own field of the message, not in the attributes map`);
-    }
-    const converted = attributeValue(value);
-    if (!converted.ok) return fail(`attributes.${name}: ${converted.reason}`);
-    event[name] = converted.value;
-  }
-
-  const contentType = typeof event.datacontenttype === 'string' ? event.datacontenttype : undefined;
-  if (proto_data !== undefined) {
-    return fail(
-      `proto_data (${proto_data.type_url ?? 'google.protobuf.Any'}) is not supported: rules read JSON data, so send it as text_data with datacontenttype application/json`,
-    );
-  }
-  if (text_data !== undefined) {
-    const data = textData(text_data, contentType);
-    if (!data.ok) return fail(`text_data: ${data.reason}`);
-    event.data = data.value;
-  } else if (binary_data !== undefined) {
-    const data = binaryData(Buffer.from(binary_data, 'base64'), contentType);
-    if (!data.ok) return fail(`binary_data: ${data.reason}`);
-    Object.assign(event, data.value);
-  }
-  return { ok: true, format: 'protobuf', candidate: event };
-}
-
-type Converted<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-function attributeValue(value: z.infer<typeof attributeValueSchema>): Converted<unknown> {
-  switch (value.attr) {
-    case 'ce_boolean':
-      return { ok: true, value: value.ce_boolean };
-    case 'ce_integer':
-      return { ok: true, value: value.ce_integer };
-    case 'ce_string':
-      return { ok: true, value: value.ce_string };
-    case 'ce_bytes':
-      // The JSON format carries Binary attributes as base64 text.
-      return { ok: true, value: value.ce_bytes };
-    case 'ce_uri':
-      return { ok: true, value: value.ce_uri };
-    case 'ce_uri_ref':
-      return { ok: true, value: value.ce_uri_ref };
-    case 'ce_timestamp':
-      return timestampText(value.ce_timestamp?.seconds ?? '0', value.ce_timestamp?.nanos ?? 0);
-    default:
-      return { ok: false, reason: 'has no value' };
-  }
-}
+export type Converted<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * A google.protobuf.Timestamp as RFC 3339 in UTC, exact to the nanosecond (`2026-11-22T10:00:00.5Z`),
@@ -264,7 +163,7 @@ export function timestampText(seconds: string, nanos: number): Converted<string>
  * Text data: JSON when the content type says so, or when there is none and the text parses (the
  * JSON format's default content type is JSON); otherwise the text itself.
  */
-function textData(text: string, contentType: string | undefined): Converted<unknown> {
+export function textData(text: string, contentType: string | undefined): Converted<unknown> {
   if (contentType !== undefined && !isJsonMediaType(contentType)) return { ok: true, value: text };
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -278,7 +177,10 @@ function textData(text: string, contentType: string | undefined): Converted<unkn
 }
 
 /** Binary data: parsed when it is JSON text, else kept as `data_base64`, as the JSON format does. */
-function binaryData(bytes: Buffer, contentType: string | undefined): Converted<Record<string, unknown>> {
+export function binaryData(
+  bytes: Buffer,
+  contentType: string | undefined,
+): Converted<Record<string, unknown>> {
   if (contentType !== undefined && isJsonMediaType(contentType)) {
     let text: string;
     try {
