@@ -2,8 +2,12 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
+import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
-import { createStores, type Stores } from '#adapters/dynamodb/stores.ts';
+import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
+import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
@@ -13,6 +17,7 @@ import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 import {
   dynamodbEndpointFromEnv,
@@ -41,16 +46,39 @@ function documentClientFromEnv() {
 export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
   new DynamoCheckpointStore(documentClientFromEnv(), tableNameFromEnv());
 
+let events: EventStore | undefined;
+
 /**
- * The stores for this function instance: one document client, the one table. Appends run in an
- * `event-store append` span whose context is stored with the events (observability/traced-ports.ts).
+ * The event store of this function instance. Appends run in an `event-store append` span whose
+ * context is stored with the events (observability/traced-ports.ts); concurrent commands on one
+ * wallet in this process share a transaction (app/group-commit.ts). Built on its own, not through
+ * `storesFromEnv`, so a function that only appends (deposit, transfers, holds) bundles no other
+ * store's code.
+ */
+export function eventStoreFromEnv(): EventStore {
+  if (events === undefined) {
+    events = tracedEventStore(new DynamoEventStore(documentClientFromEnv(), tableNameFromEnv()));
+    if (groupCommitFromEnv()) enableGroupCommit(events);
+  }
+  return events;
+}
+
+/**
+ * Every store of this function instance: one document client, the one table (as
+ * adapters/dynamodb/stores.ts `createStores` builds them), with `events` the instance's one event
+ * store above.
  */
 export function storesFromEnv(): Stores {
   if (stores === undefined) {
-    const created = createStores(documentClientFromEnv(), tableNameFromEnv());
-    stores = { ...created, events: tracedEventStore(created.events) };
-    // Concurrent commands on one wallet in this process share a transaction (app/group-commit.ts).
-    if (groupCommitFromEnv()) enableGroupCommit(stores.events);
+    const client = documentClientFromEnv();
+    const table = tableNameFromEnv();
+    stores = {
+      events: eventStoreFromEnv(),
+      readModels: new DynamoReadModelStore(client, table),
+      ruleSets: new DynamoRuleSetStore(client, table),
+      snapshots: new DynamoSnapshotStore(client, table),
+      jobs: new DynamoJobStore(client, table),
+    };
   }
   return stores;
 }

@@ -30,6 +30,7 @@ import type { PaymentProvider } from '#ports/payment-provider.ts';
 import {
   checkpointStoreFromEnv,
   deadLettersFromEnv,
+  eventStoreFromEnv,
   eventsQueueFromEnv,
   jobQueueFromEnv,
   storesFromEnv,
@@ -89,14 +90,14 @@ export { RULE_SET_TEXT_BYTES_MAX };
 
 export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
-export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+export const depositDeps = (): DepositDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
-export const transferDeps = (): TransferDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
-export const holdDeps = (): HoldDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+export const transferDeps = (): TransferDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
+export const holdDeps = (): HoldDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
-  store: storesFromEnv().events,
+  store: eventStoreFromEnv(),
   expiries: tradingIndexFromEnv(),
   ...clockAndIds(),
 });
@@ -105,7 +106,7 @@ export const sweepDeps = (): SweepDeps => ({
 export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
-export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
+export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() } });
 
 export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
@@ -235,7 +236,7 @@ export async function paymentDeps(): Promise<PaymentDeps> {
     });
   }
   return {
-    store: storesFromEnv().events,
+    store: eventStoreFromEnv(),
     listings: tradingIndexFromEnv(),
     ...clockAndIds(),
     provider: await paymentProvider,

@@ -7,7 +7,7 @@ import {
   fail,
   textData,
   timestampText,
-} from './msk-record.ts';
+} from './msk-values.ts';
 
 /**
  * The structured protobuf format of the CloudEvents Kafka binding (`application/cloudevents+protobuf`,
