@@ -63,23 +63,48 @@ export function eventStoreFromEnv(): EventStore {
   return events;
 }
 
+let readModels: DynamoReadModelStore | undefined;
+let ruleSets: DynamoRuleSetStore | undefined;
+let snapshots: DynamoSnapshotStore | undefined;
+let jobStore: DynamoJobStore | undefined;
+
+/** The wallets' read models (views), built on first use. */
+export function readModelsFromEnv(): DynamoReadModelStore {
+  readModels ??= new DynamoReadModelStore(documentClientFromEnv(), tableNameFromEnv());
+  return readModels;
+}
+
+/** The published rule sets (the active one's threshold is what the wallet views flag by). */
+export function ruleSetsFromEnv(): DynamoRuleSetStore {
+  ruleSets ??= new DynamoRuleSetStore(documentClientFromEnv(), tableNameFromEnv());
+  return ruleSets;
+}
+
+/** The wallets' stored state snapshots. */
+export function snapshotsFromEnv(): DynamoSnapshotStore {
+  snapshots ??= new DynamoSnapshotStore(documentClientFromEnv(), tableNameFromEnv());
+  return snapshots;
+}
+
+/** The replay and backtest jobs' records. */
+export function jobStoreFromEnv(): DynamoJobStore {
+  jobStore ??= new DynamoJobStore(documentClientFromEnv(), tableNameFromEnv());
+  return jobStore;
+}
+
 /**
  * Every store of this function instance: one document client, the one table (as
- * adapters/dynamodb/stores.ts `createStores` builds them), with `events` the instance's one event
- * store above.
+ * adapters/dynamodb/stores.ts `createStores` builds them), each the instance's one object of its
+ * kind above. A function that needs only some asks for those builders, and bundles only their code.
  */
 export function storesFromEnv(): Stores {
-  if (stores === undefined) {
-    const client = documentClientFromEnv();
-    const table = tableNameFromEnv();
-    stores = {
-      events: eventStoreFromEnv(),
-      readModels: new DynamoReadModelStore(client, table),
-      ruleSets: new DynamoRuleSetStore(client, table),
-      snapshots: new DynamoSnapshotStore(client, table),
-      jobs: new DynamoJobStore(client, table),
-    };
-  }
+  stores ??= {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    ruleSets: ruleSetsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+    jobs: jobStoreFromEnv(),
+  };
   return stores;
 }
 

@@ -33,6 +33,10 @@ import {
   eventStoreFromEnv,
   eventsQueueFromEnv,
   jobQueueFromEnv,
+  jobStoreFromEnv,
+  readModelsFromEnv,
+  ruleSetsFromEnv,
+  snapshotsFromEnv,
   storesFromEnv,
   tradingIndexFromEnv,
 } from './adapters.ts';
@@ -55,13 +59,13 @@ let ruleSetVersions: RuleSetVersions | undefined;
 export const stores = (): Stores => storesFromEnv();
 
 export function activeRulesFromEnv(): ActiveRuleSets {
-  activeRules ??= new ActiveRuleSets(storesFromEnv().ruleSets, systemClock, sha256Hex);
+  activeRules ??= new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex);
   return activeRules;
 }
 
 /** Every published rule set version, compiled on first use (corrections and backtests). */
 export function ruleSetVersionsFromEnv(): RuleSetVersions {
-  ruleSetVersions ??= new RuleSetVersions(storesFromEnv().ruleSets, sha256Hex);
+  ruleSetVersions ??= new RuleSetVersions(ruleSetsFromEnv(), sha256Hex);
   return ruleSetVersions;
 }
 
@@ -75,7 +79,7 @@ let activeThresholds: ActiveThresholds | undefined;
  * the functions that only fold views carry no CEL engine (app/active-threshold.ts).
  */
 const threshold = (): Promise<ThresholdConfig> => {
-  activeThresholds ??= new ActiveThresholds(storesFromEnv().ruleSets, systemClock);
+  activeThresholds ??= new ActiveThresholds(ruleSetsFromEnv(), systemClock);
   return activeThresholds.current();
 };
 
@@ -110,7 +114,7 @@ export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() }
 
 export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
-    stores: storesFromEnv(),
+    stores: { events: eventStoreFromEnv(), readModels: readModelsFromEnv(), snapshots: snapshotsFromEnv() },
     config: await threshold(),
     clock: systemClock,
     checkpoints: checkpointsOnce,
@@ -141,8 +145,13 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
     throw new Error(
       'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
     );
-  const { events, readModels } = storesFromEnv();
-  return { events, readModels, checkpoints: found, marks: checkpointStoreFromEnv(), clock: systemClock };
+  return {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    checkpoints: found,
+    marks: checkpointStoreFromEnv(),
+    clock: systemClock,
+  };
 }
 
 /** `POST /events`: the events queue, and how a queued message body is written. */
@@ -156,7 +165,13 @@ export const eventFormats = {
 export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });
 
 export async function replayDeps() {
-  return { stores: storesFromEnv(), config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
+  const stores = {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+    jobs: jobStoreFromEnv(),
+  };
+  return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
 }
 
 export async function correctionsDeps() {
@@ -216,7 +231,12 @@ export function jobDeps(): JobDeps {
 }
 
 export async function projectorDeps() {
-  return { stores: storesFromEnv(), config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
+  const stores = {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+  };
+  return { stores, config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
 }
 
 let paymentProvider: Promise<PaymentProvider> | undefined;
