@@ -2,8 +2,12 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
+import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
-import { createStores, type Stores } from '#adapters/dynamodb/stores.ts';
+import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
+import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
@@ -13,6 +17,7 @@ import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 import {
   dynamodbEndpointFromEnv,
@@ -41,17 +46,65 @@ function documentClientFromEnv() {
 export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
   new DynamoCheckpointStore(documentClientFromEnv(), tableNameFromEnv());
 
+let events: EventStore | undefined;
+
 /**
- * The stores for this function instance: one document client, the one table. Appends run in an
- * `event-store append` span whose context is stored with the events (observability/traced-ports.ts).
+ * The event store of this function instance. Appends run in an `event-store append` span whose
+ * context is stored with the events (observability/traced-ports.ts); concurrent commands on one
+ * wallet in this process share a transaction (app/group-commit.ts). Built on its own, not through
+ * `storesFromEnv`, so a function that only appends (deposit, transfers, holds) bundles no other
+ * store's code.
+ */
+export function eventStoreFromEnv(): EventStore {
+  if (events === undefined) {
+    events = tracedEventStore(new DynamoEventStore(documentClientFromEnv(), tableNameFromEnv()));
+    if (groupCommitFromEnv()) enableGroupCommit(events);
+  }
+  return events;
+}
+
+let readModels: DynamoReadModelStore | undefined;
+let ruleSets: DynamoRuleSetStore | undefined;
+let snapshots: DynamoSnapshotStore | undefined;
+let jobStore: DynamoJobStore | undefined;
+
+/** The wallets' read models (views), built on first use. */
+export function readModelsFromEnv(): DynamoReadModelStore {
+  readModels ??= new DynamoReadModelStore(documentClientFromEnv(), tableNameFromEnv());
+  return readModels;
+}
+
+/** The published rule sets (the active one's threshold is what the wallet views flag by). */
+export function ruleSetsFromEnv(): DynamoRuleSetStore {
+  ruleSets ??= new DynamoRuleSetStore(documentClientFromEnv(), tableNameFromEnv());
+  return ruleSets;
+}
+
+/** The wallets' stored state snapshots. */
+export function snapshotsFromEnv(): DynamoSnapshotStore {
+  snapshots ??= new DynamoSnapshotStore(documentClientFromEnv(), tableNameFromEnv());
+  return snapshots;
+}
+
+/** The replay and backtest jobs' records. */
+export function jobStoreFromEnv(): DynamoJobStore {
+  jobStore ??= new DynamoJobStore(documentClientFromEnv(), tableNameFromEnv());
+  return jobStore;
+}
+
+/**
+ * Every store of this function instance: one document client, the one table (as
+ * adapters/dynamodb/stores.ts `createStores` builds them), each the instance's one object of its
+ * kind above. A function that needs only some asks for those builders, and bundles only their code.
  */
 export function storesFromEnv(): Stores {
-  if (stores === undefined) {
-    const created = createStores(documentClientFromEnv(), tableNameFromEnv());
-    stores = { ...created, events: tracedEventStore(created.events) };
-    // Concurrent commands on one wallet in this process share a transaction (app/group-commit.ts).
-    if (groupCommitFromEnv()) enableGroupCommit(stores.events);
-  }
+  stores ??= {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    ruleSets: ruleSetsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+    jobs: jobStoreFromEnv(),
+  };
   return stores;
 }
 

@@ -30,8 +30,13 @@ import type { PaymentProvider } from '#ports/payment-provider.ts';
 import {
   checkpointStoreFromEnv,
   deadLettersFromEnv,
+  eventStoreFromEnv,
   eventsQueueFromEnv,
   jobQueueFromEnv,
+  jobStoreFromEnv,
+  readModelsFromEnv,
+  ruleSetsFromEnv,
+  snapshotsFromEnv,
   storesFromEnv,
   tradingIndexFromEnv,
 } from './adapters.ts';
@@ -54,13 +59,13 @@ let ruleSetVersions: RuleSetVersions | undefined;
 export const stores = (): Stores => storesFromEnv();
 
 export function activeRulesFromEnv(): ActiveRuleSets {
-  activeRules ??= new ActiveRuleSets(storesFromEnv().ruleSets, systemClock, sha256Hex);
+  activeRules ??= new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex);
   return activeRules;
 }
 
 /** Every published rule set version, compiled on first use (corrections and backtests). */
 export function ruleSetVersionsFromEnv(): RuleSetVersions {
-  ruleSetVersions ??= new RuleSetVersions(storesFromEnv().ruleSets, sha256Hex);
+  ruleSetVersions ??= new RuleSetVersions(ruleSetsFromEnv(), sha256Hex);
   return ruleSetVersions;
 }
 
@@ -74,7 +79,7 @@ let activeThresholds: ActiveThresholds | undefined;
  * the functions that only fold views carry no CEL engine (app/active-threshold.ts).
  */
 const threshold = (): Promise<ThresholdConfig> => {
-  activeThresholds ??= new ActiveThresholds(storesFromEnv().ruleSets, systemClock);
+  activeThresholds ??= new ActiveThresholds(ruleSetsFromEnv(), systemClock);
   return activeThresholds.current();
 };
 
@@ -89,14 +94,14 @@ export { RULE_SET_TEXT_BYTES_MAX };
 
 export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
-export const depositDeps = (): DepositDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+export const depositDeps = (): DepositDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
-export const transferDeps = (): TransferDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
-export const holdDeps = (): HoldDeps => ({ store: storesFromEnv().events, ...clockAndIds() });
+export const transferDeps = (): TransferDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
+export const holdDeps = (): HoldDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
-  store: storesFromEnv().events,
+  store: eventStoreFromEnv(),
   expiries: tradingIndexFromEnv(),
   ...clockAndIds(),
 });
@@ -105,11 +110,11 @@ export const sweepDeps = (): SweepDeps => ({
 export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
-export const transactionsDeps = () => ({ stores: { events: storesFromEnv().events } });
+export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() } });
 
 export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
-    stores: storesFromEnv(),
+    stores: { events: eventStoreFromEnv(), readModels: readModelsFromEnv(), snapshots: snapshotsFromEnv() },
     config: await threshold(),
     clock: systemClock,
     checkpoints: checkpointsOnce,
@@ -140,8 +145,13 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
     throw new Error(
       'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
     );
-  const { events, readModels } = storesFromEnv();
-  return { events, readModels, checkpoints: found, marks: checkpointStoreFromEnv(), clock: systemClock };
+  return {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    checkpoints: found,
+    marks: checkpointStoreFromEnv(),
+    clock: systemClock,
+  };
 }
 
 /** `POST /events`: the events queue, and how a queued message body is written. */
@@ -155,7 +165,13 @@ export const eventFormats = {
 export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });
 
 export async function replayDeps() {
-  return { stores: storesFromEnv(), config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
+  const stores = {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+    jobs: jobStoreFromEnv(),
+  };
+  return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
 }
 
 export async function correctionsDeps() {
@@ -215,7 +231,12 @@ export function jobDeps(): JobDeps {
 }
 
 export async function projectorDeps() {
-  return { stores: storesFromEnv(), config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
+  const stores = {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+  };
+  return { stores, config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
 }
 
 let paymentProvider: Promise<PaymentProvider> | undefined;
@@ -235,7 +256,7 @@ export async function paymentDeps(): Promise<PaymentDeps> {
     });
   }
   return {
-    store: storesFromEnv().events,
+    store: eventStoreFromEnv(),
     listings: tradingIndexFromEnv(),
     ...clockAndIds(),
     provider: await paymentProvider,

@@ -46,7 +46,7 @@ export async function ingestRecord(
     body: JSON.stringify(record),
     contentType: MSK_RECORD_CONTENT_TYPE,
   };
-  const decoded = decodeRecord(record);
+  const decoded = await decodeRecord(record);
   if (!decoded.ok) return [await deadLetter(bus, origin, { code: decoded.code, reason: decoded.reason })];
   if (decoded.format === 'batch') {
     return ingestBusEvents(bus, { ok: true, mode: 'batch', events: decoded.candidates }, origin);

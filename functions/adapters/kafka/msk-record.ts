@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { zodEnglish } from '#app/zod-wording.ts';
-import { cloudEventProtoType } from './cloudevent-proto.ts';
+import { type DecodedRecord, fail, isJsonMediaType, mediaType, textData, utf8 } from './msk-values.ts';
+
+export { type DecodedRecord, isJsonMediaType, timestampText } from './msk-values.ts';
 
 /**
  * MSK records → candidate CloudEvents (validated afterwards by the same zod schema as every other
@@ -38,19 +40,11 @@ export const mskEventSchema = z.object({
   records: z.record(z.string(), z.array(z.unknown())),
 });
 
-export type DecodedRecord =
-  | { ok: true; format: 'json' | 'protobuf' | 'binary'; candidate: unknown }
-  /** `candidates`: the batch's events, each validated and ingested on its own. */
-  | { ok: true; format: 'batch'; candidates: unknown[] }
-  | { ok: false; code: 'undecodable'; reason: string };
-
 const MEDIA_JSON = 'application/cloudevents+json';
 const MEDIA_PROTOBUF = 'application/cloudevents+protobuf';
 const MEDIA_BATCH = 'application/cloudevents-batch+json';
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Header values by lower-cased name (the binding's names are lower case; a producer that wrote
@@ -66,17 +60,12 @@ export function recordHeaders(record: Pick<MskRecord, 'headers'>): Map<string, s
   return headers;
 }
 
-/** The media type of a content type, without parameters: `application/json; charset=utf-8` → `application/json`. */
-const mediaType = (contentType: string): string => (contentType.split(';')[0] ?? '').trim().toLowerCase();
-
-/** JSON media types: `application/json`, `text/json` and any `+json` suffix. */
-export const isJsonMediaType = (contentType: string): boolean => {
-  const media = mediaType(contentType);
-  return media === 'application/json' || media === 'text/json' || media.endsWith('+json');
-};
-
-/** Decodes one record's value into a candidate CloudEvent (not yet validated). */
-export function decodeRecord(record: MskRecord): DecodedRecord {
+/**
+ * Decodes one record's value into a candidate CloudEvent (not yet validated). Async only for the
+ * protobuf format: its decoder (protobufjs, 107 KB minified) is imported on the first protobuf
+ * record, so a function whose producers send JSON never loads or parses it.
+ */
+export async function decodeRecord(record: MskRecord): Promise<DecodedRecord> {
   if (record.value === undefined || record.value === null) {
     return fail('the record has no value (a tombstone?): there is no event to ingest');
   }
@@ -103,8 +92,10 @@ export function decodeRecord(record: MskRecord): DecodedRecord {
   return bytes[0] === OPEN_BRACE || bytes[0] === OPEN_BRACKET ? decodeJson(bytes) : decodeProtobuf(bytes);
 }
 
-function fail(reason: string): DecodedRecord {
-  return { ok: false, code: 'undecodable', reason };
+/** The protobuf format, imported on first use (./msk-protobuf.ts). */
+async function decodeProtobuf(bytes: Buffer): Promise<DecodedRecord> {
+  const { decodeProtobufValue } = await import('./msk-protobuf.ts');
+  return decodeProtobufValue(bytes);
 }
 
 /** A JSON value: one event, or (an array) a batch; `batch: true` (the batch content type) requires an array. */
@@ -128,168 +119,6 @@ function decodeJson(bytes: Buffer, options: { batch?: boolean } = {}): DecodedRe
   }
   if (value.length === 0) return fail('the batch is an empty array: it has no events');
   return { ok: true, format: 'batch', candidates: value };
-}
-
-/** The decoded protobuf message as plain data (protobufjs `toObject`, int64 as text, bytes as base64). */
-const attributeValueSchema = z.object({
-  ce_boolean: z.optional(z.boolean()),
-  ce_integer: z.optional(z.int()),
-  ce_string: z.optional(z.string()),
-  ce_bytes: z.optional(z.string()),
-  ce_uri: z.optional(z.string()),
-  ce_uri_ref: z.optional(z.string()),
-  ce_timestamp: z.optional(z.object({ seconds: z.optional(z.string()), nanos: z.optional(z.int()) })),
-  attr: z.optional(z.string()),
-});
-
-const protoEventSchema = z.object({
-  id: z.optional(z.string()),
-  source: z.optional(z.string()),
-  spec_version: z.optional(z.string()),
-  type: z.optional(z.string()),
-  attributes: z.optional(z.record(z.string(), attributeValueSchema)),
-  binary_data: z.optional(z.string()),
-  text_data: z.optional(z.string()),
-  proto_data: z.optional(z.object({ type_url: z.optional(z.string()) })),
-});
-
-/** Context attributes the message holds in fields of their own; the map may not repeat them. */
-const RESERVED_ATTRIBUTES = new Set(['id', 'source', 'specversion', 'type', 'data', 'data_base64']);
-
-function decodeProtobuf(bytes: Buffer): DecodedRecord {
-  const type = cloudEventProtoType();
-  let plain: unknown;
-  try {
-    // `defaults: false`: a field left unset stays absent, so an empty `id` is reported as missing.
-    plain = type.toObject(type.decode(bytes), {
-      longs: String,
-      bytes: String,
-      defaults: false,
-      oneofs: true,
-    });
-  } catch (error) {
-    return fail(
-      `the value is not an io.cloudevents.v1.CloudEvent protobuf message: ${error instanceof Error ? error.message : 'unreadable'}`,
-    );
-  }
-  const message = protoEventSchema.safeParse(plain);
-  if (!message.success) return fail('the protobuf message does not have the CloudEvent shape');
-  const {
-    id,
-    source,
-    spec_version,
-    type: eventType,
-    attributes,
-    binary_data,
-    text_data,
-    proto_data,
-  } = message.data;
-
-  const event: Record<string, unknown> = {
-    ...(spec_version === undefined ? {} : { specversion: spec_version }),
-    ...(id === undefined ? {} : { id }),
-    ...(source === undefined ? {} : { source }),
-    ...(eventType === undefined ? {} : { type: eventType }),
-  };
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (RESERVED_ATTRIBUTES.has(name)) {
-      return fail(`attributes.${name}: belongs in its own field of the message, not in the attributes map`);
-    }
-    const converted = attributeValue(value);
-    if (!converted.ok) return fail(`attributes.${name}: ${converted.reason}`);
-    event[name] = converted.value;
-  }
-
-  const contentType = typeof event.datacontenttype === 'string' ? event.datacontenttype : undefined;
-  if (proto_data !== undefined) {
-    return fail(
-      `proto_data (${proto_data.type_url ?? 'google.protobuf.Any'}) is not supported: rules read JSON data, so send it as text_data with datacontenttype application/json`,
-    );
-  }
-  if (text_data !== undefined) {
-    const data = textData(text_data, contentType);
-    if (!data.ok) return fail(`text_data: ${data.reason}`);
-    event.data = data.value;
-  } else if (binary_data !== undefined) {
-    const data = binaryData(Buffer.from(binary_data, 'base64'), contentType);
-    if (!data.ok) return fail(`binary_data: ${data.reason}`);
-    Object.assign(event, data.value);
-  }
-  return { ok: true, format: 'protobuf', candidate: event };
-}
-
-type Converted<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-function attributeValue(value: z.infer<typeof attributeValueSchema>): Converted<unknown> {
-  switch (value.attr) {
-    case 'ce_boolean':
-      return { ok: true, value: value.ce_boolean };
-    case 'ce_integer':
-      return { ok: true, value: value.ce_integer };
-    case 'ce_string':
-      return { ok: true, value: value.ce_string };
-    case 'ce_bytes':
-      // The JSON format carries Binary attributes as base64 text.
-      return { ok: true, value: value.ce_bytes };
-    case 'ce_uri':
-      return { ok: true, value: value.ce_uri };
-    case 'ce_uri_ref':
-      return { ok: true, value: value.ce_uri_ref };
-    case 'ce_timestamp':
-      return timestampText(value.ce_timestamp?.seconds ?? '0', value.ce_timestamp?.nanos ?? 0);
-    default:
-      return { ok: false, reason: 'has no value' };
-  }
-}
-
-/**
- * A google.protobuf.Timestamp as RFC 3339 in UTC, exact to the nanosecond (`2026-11-22T10:00:00.5Z`),
- * which is how the JSON format writes the `time` attribute.
- */
-export function timestampText(seconds: string, nanos: number): Converted<string> {
-  const wholeSeconds = Number(seconds);
-  if (!Number.isSafeInteger(wholeSeconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
-    return { ok: false, reason: `is not a valid timestamp (seconds ${seconds}, nanos ${nanos})` };
-  }
-  const date = new Date(wholeSeconds * 1000);
-  // Year 0001 to 9999, as the Timestamp type defines it and RFC 3339 can write it.
-  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
-    return { ok: false, reason: `is outside the years 0001-9999 (seconds ${seconds})` };
-  }
-  const fraction = nanos === 0 ? '' : `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;
-  return { ok: true, value: `${date.toISOString().slice(0, 19)}${fraction}Z` };
-}
-
-/**
- * Text data: JSON when the content type says so, or when there is none and the text parses (the
- * JSON format's default content type is JSON); otherwise the text itself.
- */
-function textData(text: string, contentType: string | undefined): Converted<unknown> {
-  if (contentType !== undefined && !isJsonMediaType(contentType)) return { ok: true, value: text };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    if (contentType === undefined) return { ok: true, value: text };
-    return {
-      ok: false,
-      reason: `datacontenttype is ${contentType} but the text is not JSON: ${error instanceof SyntaxError ? error.message : 'unreadable'}`,
-    };
-  }
-}
-
-/** Binary data: parsed when it is JSON text, else kept as `data_base64`, as the JSON format does. */
-function binaryData(bytes: Buffer, contentType: string | undefined): Converted<Record<string, unknown>> {
-  if (contentType !== undefined && isJsonMediaType(contentType)) {
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return { ok: false, reason: `datacontenttype is ${contentType} but the bytes are not UTF-8` };
-    }
-    const parsed = textData(text, contentType);
-    return parsed.ok ? { ok: true, value: { data: parsed.value } } : parsed;
-  }
-  return { ok: true, value: { data_base64: bytes.toString('base64') } };
 }
 
 /**

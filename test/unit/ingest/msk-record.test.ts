@@ -43,22 +43,22 @@ const PROTO_EVENT = {
   text_data: JSON.stringify(JSON_EVENT.data),
 };
 
-function decoded(record: MskRecord) {
-  const result = decodeRecord(record);
+async function decoded(record: MskRecord) {
+  const result = await decodeRecord(record);
   if (!result.ok) throw new Error(`expected a decoded record, got: ${result.reason}`);
   if (result.format === 'batch') throw new Error('expected one event, got a batch');
   return result;
 }
 
-function decodedBatch(record: MskRecord): unknown[] {
-  const result = decodeRecord(record);
+async function decodedBatch(record: MskRecord): Promise<unknown[]> {
+  const result = await decodeRecord(record);
   if (!result.ok || result.format !== 'batch')
     throw new Error(`expected a batch, got ${JSON.stringify(result)}`);
   return result.candidates;
 }
 
-function refused(record: MskRecord): string {
-  const result = decodeRecord(record);
+async function refused(record: MskRecord): Promise<string> {
+  const result = await decodeRecord(record);
   if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result)}`);
   expect(result.code).toBe('undecodable');
   return result.reason;
@@ -95,35 +95,35 @@ describe('the shipped .proto', () => {
 });
 
 describe('MSK records decode to one CloudEvent, JSON or protobuf', () => {
-  const fromJson = (headers: Record<string, number[]>[]) =>
-    decoded(mskRecord({ value: JSON.stringify(JSON_EVENT), headers }));
-  const fromProtobuf = (headers: Record<string, number[]>[]) =>
-    decoded(mskRecord({ value: encodeProtobufCloudEvent(PROTO_EVENT), headers }));
+  const fromJson = async (headers: Record<string, number[]>[]) =>
+    await decoded(mskRecord({ value: JSON.stringify(JSON_EVENT), headers }));
+  const fromProtobuf = async (headers: Record<string, number[]>[]) =>
+    await decoded(mskRecord({ value: encodeProtobufCloudEvent(PROTO_EVENT), headers }));
 
-  it('by content-type header', () => {
-    const json = fromJson([header('content-type', 'application/cloudevents+json; charset=UTF-8')]);
-    const protobuf = fromProtobuf([header('content-type', 'application/cloudevents+protobuf')]);
+  it('by content-type header', async () => {
+    const json = await fromJson([header('content-type', 'application/cloudevents+json; charset=UTF-8')]);
+    const protobuf = await fromProtobuf([header('content-type', 'application/cloudevents+protobuf')]);
     expect(json.format).toBe('json');
     expect(protobuf.format).toBe('protobuf');
     expect(cloudEventSchema.parse(protobuf.candidate)).toEqual(cloudEventSchema.parse(json.candidate));
     expect(protobuf.candidate).toEqual(JSON_EVENT);
   });
 
-  it('by the first byte when there is no content type', () => {
-    const json = fromJson([]);
-    const protobuf = fromProtobuf([]);
+  it('by the first byte when there is no content type', async () => {
+    const json = await fromJson([]);
+    const protobuf = await fromProtobuf([]);
     expect([json.format, protobuf.format]).toEqual(['json', 'protobuf']);
     expect(protobuf.candidate).toEqual(json.candidate);
   });
 
-  it('takes a Content-Type header in any case', () => {
-    expect(fromProtobuf([header('Content-Type', 'application/cloudevents+protobuf')]).format).toBe(
+  it('takes a Content-Type header in any case', async () => {
+    expect((await fromProtobuf([header('Content-Type', 'application/cloudevents+protobuf')])).format).toBe(
       'protobuf',
     );
   });
 
-  it('in binary mode: ce_ headers for the attributes, the value for the data', () => {
-    const binary = decoded(
+  it('in binary mode: ce_ headers for the attributes, the value for the data', async () => {
+    const binary = await decoded(
       mskRecord({
         value: JSON.stringify(JSON_EVENT.data),
         headers: [
@@ -141,13 +141,15 @@ describe('MSK records decode to one CloudEvent, JSON or protobuf', () => {
     expect(binary.candidate).toEqual(JSON_EVENT);
   });
 
-  it('decodes the golden fixtures (an MSK event as Lambda delivers it) to the same event', () => {
+  it('decodes the golden fixtures (an MSK event as Lambda delivers it) to the same event', async () => {
     const records = recordsByPartition(goldenFixture.records);
-    const events = records.flatMap(({ records: list }) =>
-      list.map((entry) => {
-        if (!entry.ok) throw new Error(entry.reason);
-        return cloudEventSchema.parse(decoded(entry.record).candidate);
-      }),
+    const events = await Promise.all(
+      records.flatMap(({ records: list }) =>
+        list.map(async (entry) => {
+          if (!entry.ok) throw new Error(entry.reason);
+          return cloudEventSchema.parse((await decoded(entry.record)).candidate);
+        }),
+      ),
     );
     expect(events).toHaveLength(2);
     expect(events[0]).toEqual(events[1]);
@@ -160,7 +162,7 @@ describe('MSK records decode to one CloudEvent, JSON or protobuf', () => {
 });
 
 describe('protobuf attributes and data map to the JSON format', () => {
-  it('maps every attribute type', () => {
+  it('maps every attribute type', async () => {
     const value = encodeProtobufCloudEvent({
       ...PROTO_EVENT,
       attributes: {
@@ -173,7 +175,7 @@ describe('protobuf attributes and data map to the JSON format', () => {
         seenat: { ce_timestamp: { seconds: 1_763_805_600, nanos: 1 } },
       },
     });
-    expect(decoded(mskRecord({ value })).candidate).toMatchObject({
+    expect((await decoded(mskRecord({ value }))).candidate).toMatchObject({
       flagged: true,
       attempt: -3,
       signature: Buffer.from('sig').toString('base64'),
@@ -183,36 +185,36 @@ describe('protobuf attributes and data map to the JSON format', () => {
     });
   });
 
-  it('keeps text data as text when its content type is not JSON', () => {
+  it('keeps text data as text when its content type is not JSON', async () => {
     const value = encodeProtobufCloudEvent({
       ...PROTO_EVENT,
       attributes: { ...PROTO_EVENT.attributes, datacontenttype: { ce_string: 'text/plain' } },
       text_data: 'liked!',
     });
-    expect(decoded(mskRecord({ value })).candidate).toMatchObject({ data: 'liked!' });
+    expect((await decoded(mskRecord({ value }))).candidate).toMatchObject({ data: 'liked!' });
   });
 
-  it('parses binary JSON data, and keeps other binary data as data_base64', () => {
+  it('parses binary JSON data, and keeps other binary data as data_base64', async () => {
     const json = encodeProtobufCloudEvent({
       ...PROTO_EVENT,
       text_data: undefined,
       binary_data: Buffer.from('{"amount":"5"}'),
     });
-    expect(decoded(mskRecord({ value: json })).candidate).toMatchObject({ data: { amount: '5' } });
+    expect((await decoded(mskRecord({ value: json }))).candidate).toMatchObject({ data: { amount: '5' } });
     const image = encodeProtobufCloudEvent({
       ...PROTO_EVENT,
       attributes: { ...PROTO_EVENT.attributes, datacontenttype: { ce_string: 'image/png' } },
       text_data: undefined,
       binary_data: Buffer.from([0x89, 0x50]),
     });
-    const candidate = decoded(mskRecord({ value: image })).candidate;
+    const candidate = (await decoded(mskRecord({ value: image }))).candidate;
     expect(candidate).toMatchObject({ data_base64: 'iVA=' });
     expect(candidate).not.toHaveProperty('data');
   });
 
-  it('reports a missing required field through the CloudEvent schema, not as undecodable', () => {
+  it('reports a missing required field through the CloudEvent schema, not as undecodable', async () => {
     const value = encodeProtobufCloudEvent({ ...PROTO_EVENT, id: '' });
-    const result = cloudEventSchema.safeParse(decoded(mskRecord({ value })).candidate);
+    const result = cloudEventSchema.safeParse((await decoded(mskRecord({ value }))).candidate);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['id']);
   });
@@ -282,31 +284,33 @@ describe('records that are not CloudEvents are refused with a reason', () => {
       mskRecord({ value: encodeProtobufCloudEvent({ ...PROTO_EVENT, text_data: 'not json' }) }),
       /text_data: datacontenttype is application\/json but the text is not JSON/,
     ],
-  ])('%s', (_name, record, reason) => {
-    expect(refused(record)).toMatch(reason);
+  ])('%s', async (_name, record, reason) => {
+    expect(await refused(record)).toMatch(reason);
   });
 });
 
 describe('MSK records in the batch format decode to one candidate per event', () => {
   const second = { ...JSON_EVENT, id: 'like-2', data: { answerId: 'a2' } };
-  it('by content-type application/cloudevents-batch+json', () => {
+  it('by content-type application/cloudevents-batch+json', async () => {
     const value = JSON.stringify([JSON_EVENT, second]);
-    const candidates = decodedBatch(
+    const candidates = await decodedBatch(
       mskRecord({ value, headers: [header('content-type', 'application/cloudevents-batch+json')] }),
     );
     expect(candidates).toEqual([JSON_EVENT, second]);
   });
 
-  it('an array under the structured type, or with no content type (first byte `[`), is a batch too', () => {
+  it('an array under the structured type, or with no content type (first byte `[`), is a batch too', async () => {
     const value = JSON.stringify([second, JSON_EVENT]);
     expect(
-      decodedBatch(mskRecord({ value, headers: [header('content-type', 'application/cloudevents+json')] })),
+      await decodedBatch(
+        mskRecord({ value, headers: [header('content-type', 'application/cloudevents+json')] }),
+      ),
     ).toEqual([second, JSON_EVENT]);
-    expect(decodedBatch(mskRecord({ value }))).toEqual([second, JSON_EVENT]);
+    expect(await decodedBatch(mskRecord({ value }))).toEqual([second, JSON_EVENT]);
   });
 
-  it('keeps events that are not valid CloudEvents as candidates (each is validated on its own)', () => {
-    expect(decodedBatch(mskRecord({ value: '[{"id": 1}, 7]' }))).toEqual([{ id: 1 }, 7]);
+  it('keeps events that are not valid CloudEvents as candidates (each is validated on its own)', async () => {
+    expect(await decodedBatch(mskRecord({ value: '[{"id": 1}, 7]' }))).toEqual([{ id: 1 }, 7]);
   });
 });
 
