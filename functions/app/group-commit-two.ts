@@ -4,9 +4,11 @@
  * at once, alone; commands that arrive while one of their wallets is in a transaction wait, and
  * the next batch takes every waiting command whose wallets are free then:
  *
- * - every wallet the batch names is read once (its exact lane-0 state) and each command is decided
- *   in queue order against the states the ones before it leave, so a transfer that would overdraw
- *   is refused exactly as it would be one at a time;
+ * - each command is decided in queue order against the states the ones before it leave, so a
+ *   transfer that would overdraw is refused exactly as it would be one at a time. A wallet's state
+ *   is the one the last batch left (group-commit-two-states.ts: no read; a lane-0 write by anyone
+ *   else makes the append fail), else it is read once (its exact lane-0 state); a refusal is
+ *   only given on states read for the batch;
  * - all their events (lane 0 of each wallet, each conditioned on its head) and every command's key
  *   go in ONE transaction (EventStore.appendTogetherGroup, at most 100 items); callers are answered
  *   only after it commits;
@@ -30,6 +32,8 @@ import { decideInTurn, exactState } from './exact-state.ts';
 import { isGroupEnabled } from './group-commit.ts';
 import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
+import { type KnownState, KnownStates } from './group-commit-two-states.ts';
+import { priorUse } from './idempotency.ts';
 import {
   defaultRetryPolicy,
   type RetryPolicy,
@@ -61,7 +65,15 @@ interface Queue {
   waiting: Waiting[];
   /** Wallets in a transaction of this process now. */
   busy: Set<string>;
+  /** The states the last batches left, to decide the next on without reading. */
+  known: KnownStates;
 }
+
+/**
+ * The fewest items a command writes (a transfer: two events and its key). A batch takes at most
+ * this many commands' worth of the item limit; the decision defers what does not fit after all.
+ */
+const ITEMS_PER_COMMAND_MIN = 3;
 
 const queues = new WeakMap<EventStore, Queue>();
 
@@ -78,7 +90,7 @@ export function commitTwoInGroup<C extends WalletCommand>(
 ): Promise<TwoWalletOutcome> {
   let queue = queues.get(deps.store);
   if (queue === undefined) {
-    queue = { waiting: [], busy: new Set() };
+    queue = { waiting: [], busy: new Set(), known: new KnownStates() };
     queues.set(deps.store, queue);
   }
   const joined = queue;
@@ -107,7 +119,7 @@ function pump(queue: Queue, alone: TwoAlone): void {
       const key = entry.write.idempotency?.key;
       // One command per key (a twin waits and finds the key used); at most ~3 items a command.
       const free = ids.every((id) => !queue.busy.has(id)) && !(key !== undefined && keys.has(key));
-      if (!free || batch.length >= Math.floor(GROUP_ITEMS_MAX / 4)) {
+      if (!free || batch.length >= Math.floor(GROUP_ITEMS_MAX / ITEMS_PER_COMMAND_MIN)) {
         index++;
         continue;
       }
@@ -121,8 +133,10 @@ function pump(queue: Queue, alone: TwoAlone): void {
     for (const id of wallets) queue.busy.add(id);
     const run =
       batch.length === 1
-        ? runAlone(batch[0] as Waiting, alone)
+        ? // Alone it writes lane 0 without telling us the heads: its wallets are read next time.
+          runAlone(batch[0] as Waiting, alone).finally(() => queue.known.forget(wallets))
         : commitBatch(batch, queue, alone).catch((error: unknown) => {
+            queue.known.forget(wallets);
             for (const entry of batch) entry.reject(error);
           });
     void run.finally(() => {
@@ -147,15 +161,30 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
   let pending = batch;
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
+  // Remembered states are used until the batch loses a race or would refuse on one: from then
+  // on, every wallet of the batch is read (see group-commit-two-states.ts for why that is safe).
+  let trustKnown = true;
   for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX && pending.length > 0; ) {
     const ids = [...new Set(pending.flatMap((entry) => entry.write.wallets.map((part) => part.walletId)))];
-    const read = await Promise.all(ids.map((id) => exactState(deps.store, id)));
-    const heads = new Map(ids.map((id, index) => [id, (read[index] as { head: StreamHead }).head]));
-    const { decided, deferred } = decideInOrder(
+    const remembered = ids.map((id) => (trustKnown ? queue.known.get(id) : undefined));
+    const read: KnownState[] = await Promise.all(
+      ids.map((id, index) => remembered[index] ?? exactState(deps.store, id)),
+    );
+    for (const [index, id] of ids.entries()) {
+      if (remembered[index] === undefined) queue.known.remember(id, read[index] as KnownState);
+    }
+    const heads = new Map(ids.map((id, index) => [id, (read[index] as KnownState).head]));
+    const { decided, deferred, ...after } = decideInOrder(
       pending,
       heads,
-      new Map(ids.map((id, i) => [id, read[i]?.state as WalletState])),
+      new Map(ids.map((id, i) => [id, (read[i] as KnownState).state])),
     );
+    if (remembered.some((known) => known !== undefined) && decided.some((one) => one.kind === 'answer')) {
+      // A refusal (or any answer without events) only on states read now: a remembered state may
+      // lack a credit another lane got since, and the caller may have seen that credit answered.
+      trustKnown = false;
+      continue;
+    }
     // Into the next batch: they were not decided into this one's states.
     queue.waiting.unshift(...deferred);
     pending = pending.filter((entry) => !deferred.includes(entry));
@@ -172,6 +201,9 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
         parts: parts.map((one) => one.part),
       });
     } catch (error) {
+      // Lost or unknown: what the wallets hold now is read, not remembered.
+      trustKnown = false;
+      queue.known.forget(ids);
       if (!isVersionConflict(error)) {
         const wroteNothing = error instanceof Error && error.name === 'ValidationException';
         for (const { kind, entry } of decided) {
@@ -202,6 +234,7 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
     twoGroupStats.batches++;
     twoGroupStats.commands += parts.length;
     twoGroupStats.largest = Math.max(twoGroupStats.largest, parts.length);
+    rememberCommitted(queue.known, written, after, outcome.heads);
     const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[][]]));
     await settle(
       decided.map((one) => [
@@ -239,7 +272,12 @@ function decideInOrder(
   pending: readonly Waiting[],
   startHeads: ReadonlyMap<string, StreamHead>,
   startStates: ReadonlyMap<string, WalletState>,
-): { decided: Decided[]; deferred: Waiting[] } {
+): {
+  decided: Decided[];
+  deferred: Waiting[];
+  heads: Map<string, StreamHead>;
+  states: Map<string, WalletState>;
+} {
   const heads = new Map(startHeads);
   const states = new Map(startStates);
   const decided: Decided[] = [];
@@ -282,17 +320,29 @@ function decideInOrder(
         continue;
       }
     } catch (error) {
-      decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });
+      decided.push({
+        kind: 'answer',
+        entry,
+        answer: () => unlessKeyUsed(entry, () => Promise.reject(error)),
+      });
       continue;
     }
     const empty = decisions.filter((one) => one.events.length === 0).length;
     if (empty === decisions.length) {
-      decided.push({ kind: 'answer', entry, answer: async () => ({ kind: 'unchanged' }) });
+      decided.push({
+        kind: 'answer',
+        entry,
+        answer: () => unlessKeyUsed(entry, async () => ({ kind: 'unchanged' })),
+      });
       continue;
     }
     if (empty > 0) {
       const error = new Error('handleTwoWalletCommand: one wallet decided events, the other none');
-      decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });
+      decided.push({
+        kind: 'answer',
+        entry,
+        answer: () => unlessKeyUsed(entry, () => Promise.reject(error)),
+      });
       continue;
     }
     const index = decisions.flatMap((one) =>
@@ -342,7 +392,42 @@ function decideInOrder(
       states.set(walletId, foldWallet(recorded[offset] ?? [], state));
     }
   }
-  return { decided, deferred };
+  return { decided, deferred, heads, states };
+}
+
+/**
+ * What a committed batch leaves, to decide the next on: each written wallet's state after its
+ * events, at the head the store reports. A store that reports none leaves the wallets to be read.
+ */
+function rememberCommitted(
+  known: KnownStates,
+  written: ReadonlySet<string>,
+  decided: { heads: ReadonlyMap<string, StreamHead>; states: ReadonlyMap<string, WalletState> },
+  reported: readonly { walletId: string; head: StreamHead }[] | undefined,
+): void {
+  for (const walletId of written) {
+    const head = reported?.find((one) => one.walletId === walletId)?.head;
+    const state = decided.states.get(walletId);
+    // The version the decisions counted to must be the store's, or the state is not that head's.
+    if (head === undefined || state === undefined || head.version !== decided.heads.get(walletId)?.version) {
+      known.forget([walletId]);
+    } else {
+      known.remember(walletId, { head, state });
+    }
+  }
+}
+
+/**
+ * The answer, unless the command's key was used already: then what the key answered. Batches do
+ * not read keys first (the transaction's create-only key item catches a used one), so an answer
+ * that writes nothing checks it, as refusal() does for refusals.
+ */
+async function unlessKeyUsed(
+  entry: Waiting,
+  otherwise: () => Promise<TwoWalletOutcome>,
+): Promise<TwoWalletOutcome> {
+  const used = entry.write.idempotency && (await priorUse(entry.deps.store, entry.write.idempotency));
+  return used || otherwise();
 }
 
 /** One command through the single path, in its own caller's trace. */
