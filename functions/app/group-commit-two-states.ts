@@ -47,3 +47,25 @@ export class KnownStates {
     for (const walletId of walletIds) this.known.delete(walletId);
   }
 }
+
+/**
+ * What a committed batch leaves, to decide the next on: each written wallet's state after its
+ * events, at the head the store reports. A store that reports none leaves the wallets to be read.
+ */
+export function rememberCommitted(
+  known: KnownStates,
+  written: ReadonlySet<string>,
+  decided: { heads: ReadonlyMap<string, StreamHead>; states: ReadonlyMap<string, WalletState> },
+  reported: readonly { walletId: string; head: StreamHead }[] | undefined,
+): void {
+  for (const walletId of written) {
+    const head = reported?.find((one) => one.walletId === walletId)?.head;
+    const state = decided.states.get(walletId);
+    // The version the decisions counted to must be the store's, or the state is not that head's.
+    if (head === undefined || state === undefined || head.version !== decided.heads.get(walletId)?.version) {
+      known.forget([walletId]);
+    } else {
+      known.remember(walletId, { head, state });
+    }
+  }
+}
