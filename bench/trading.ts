@@ -25,9 +25,15 @@ import { readWallet } from '#app/read-events.ts';
 import { transfer } from '#app/transfer.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { printTable, prng } from './support.ts';
+import { CallCounter } from './trading-calls.ts';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    // `--only hot`: the hot scenarios alone (ours with group commit, and the baseline), for profiling.
+    only: { type: 'string' },
+  },
   allowPositionals: false,
 });
 const CLIENTS = 32;
@@ -43,6 +49,8 @@ const raw = new DynamoDBClient({
   logger: QUIET_LOGGER,
 });
 const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
+const calls = new CallCounter();
+calls.attach(documents);
 
 interface Outcome {
   ok: number;
@@ -66,6 +74,7 @@ async function drive(
   });
   const outcome: Outcome = { ok: 0, refused: 0, failed: 0, latencies: [], seconds: 0 };
   let next = 0;
+  calls.reset();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -79,7 +88,7 @@ async function drive(
     }),
   );
   outcome.seconds = (performance.now() - started) / 1000;
-  return outcome;
+  return { ...outcome, calls: calls.perTransfer(outcome.ok + outcome.refused) };
 }
 
 async function ours(table: string, wallets: readonly string[], groupCommit = true) {
@@ -199,8 +208,24 @@ const checks = (balances: bigint[], wallets: readonly string[]) => ({
 const hot = ['hot-1', 'hot-2', 'hot-3', 'hot-4'];
 const cold = Array.from({ length: 500 }, (_, index) => `cold-${index}`);
 const hotOurs = await ours('bench-trading-hot', hot);
-const hotAlone = await ours('bench-trading-hot-alone', hot, false);
 const hotBase = await baseline('bench-trading-hot-baseline', hot);
+if (args.only === 'hot') {
+  const ratio = Math.round((rate(hotOurs.outcome) / rate(hotBase.outcome)) * 100) / 100;
+  const profile = {
+    tradesPerSecond: rate(hotOurs.outcome),
+    baselineTradesPerSecond: rate(hotBase.outcome),
+    hotTradingRatio: ratio,
+    groupCommit: { ...twoGroupStats },
+    callsPerTransfer: { ours: hotOurs.outcome.calls, baseline: hotBase.outcome.calls },
+    ...checks(hotOurs.balances, hot),
+    failedRequests: hotOurs.outcome.failed,
+  };
+  await ddb.stop();
+  process.stdout.write(`${JSON.stringify(profile, null, 2)}\n`);
+  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify(profile, null, 2)}\n`);
+  process.exit(0);
+}
+const hotAlone = await ours('bench-trading-hot-alone', hot, false);
 const coldOurs = await ours('bench-trading-cold', cold);
 const coldAlone = await ours('bench-trading-cold-alone', cold, false);
 const coldBase = await baseline('bench-trading-cold-baseline', cold);
@@ -232,6 +257,8 @@ const result = {
     p99: percentile(hotAlone.outcome.latencies, 99),
   },
   groupCommit: { ...twoGroupStats },
+  // DynamoDB requests per transfer answered on the hot wallets, by command (bench/trading-calls.ts).
+  callsPerTransfer: { ours: hotOurs.outcome.calls, baseline: hotBase.outcome.calls },
   latencyMs: {
     ours: { p50: percentile(hotOurs.outcome.latencies, 50), p99: percentile(hotOurs.outcome.latencies, 99) },
     baseline: {

@@ -4,9 +4,11 @@
  * at once, alone; commands that arrive while one of their wallets is in a transaction wait, and
  * the next batch takes every waiting command whose wallets are free then:
  *
- * - every wallet the batch names is read once (its exact lane-0 state) and each command is decided
- *   in queue order against the states the ones before it leave, so a transfer that would overdraw
- *   is refused exactly as it would be one at a time;
+ * - each command is decided in queue order against the states the ones before it leave, so a
+ *   transfer that would overdraw is refused exactly as it would be one at a time. A wallet's state
+ *   is the one the last batch left (group-commit-two-states.ts: no read; a lane-0 write by anyone
+ *   else makes the append fail), else it is read once (its exact lane-0 state); a refusal is
+ *   only given on states read for the batch;
  * - all their events (lane 0 of each wallet, each conditioned on its head) and every command's key
  *   go in ONE transaction (EventStore.appendTogetherGroup, at most 100 items); callers are answered
  *   only after it commits;
@@ -14,54 +16,43 @@
  *   and the rest are decided again without it; any other failure reaches the callers whose events
  *   were in the transaction, and the others run alone.
  */
-import { type DomainError, isDomainError } from '#domain/errors.ts';
-import { foldWallet, type RecordedEvent, type WalletCommand, type WalletState } from '#domain/wallet.ts';
+import type { RecordedEvent, WalletCommand } from '#domain/wallet.ts';
 import {
-  type AppendTogetherGroupRequest,
   type EventStore,
   isVersionConflict,
-  type NewEvent,
-  type StoredResponse,
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import type { TraceContext } from '#ports/tracing.ts';
-import { decideInTurn, exactState } from './exact-state.ts';
+import { exactState } from './exact-state.ts';
 import { isGroupEnabled } from './group-commit.ts';
-import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
-import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
+import { GROUP_ITEMS_MAX } from './group-commit-items.ts';
+import { callerTrace, inCallerTrace } from './group-commit-trace.ts';
 import {
-  defaultRetryPolicy,
-  type RetryPolicy,
-  TWO_WALLET_ATTEMPTS_MAX,
-  twoWalletBackoffMs,
-} from './placement.ts';
-import {
-  appendIndexOf,
-  outOfAttempts,
-  refusal,
-  type TwoWalletOutcome,
-  type TwoWalletWrite,
-} from './write-outcome.ts';
+  type AnyWrite,
+  type Decided,
+  type Deps,
+  decideInOrder,
+  type Waiting,
+} from './group-commit-two-decide.ts';
+import { type KnownState, KnownStates, rememberCommitted } from './group-commit-two-states.ts';
+import { defaultRetryPolicy, TWO_WALLET_ATTEMPTS_MAX, twoWalletBackoffMs } from './placement.ts';
+import { outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
 
-type Deps = { store: EventStore; retry?: RetryPolicy; groupCommit?: boolean };
-type AnyWrite = TwoWalletWrite<WalletCommand>;
 export type TwoAlone = (deps: Deps, write: AnyWrite) => Promise<TwoWalletOutcome>;
-
-interface Waiting {
-  deps: Deps;
-  write: AnyWrite;
-  /** The caller's trace context: its events and any run alone stay in its trace. */
-  context: TraceContext | undefined;
-  resolve: (outcome: TwoWalletOutcome) => void;
-  reject: (error: unknown) => void;
-}
 
 interface Queue {
   waiting: Waiting[];
   /** Wallets in a transaction of this process now. */
   busy: Set<string>;
+  /** The states the last batches left, to decide the next on without reading. */
+  known: KnownStates;
 }
+
+/**
+ * The fewest items a command writes (a transfer: two events and its key). A batch takes at most
+ * this many commands' worth of the item limit; the decision defers what does not fit after all.
+ */
+const ITEMS_PER_COMMAND_MIN = 3;
 
 const queues = new WeakMap<EventStore, Queue>();
 
@@ -78,7 +69,7 @@ export function commitTwoInGroup<C extends WalletCommand>(
 ): Promise<TwoWalletOutcome> {
   let queue = queues.get(deps.store);
   if (queue === undefined) {
-    queue = { waiting: [], busy: new Set() };
+    queue = { waiting: [], busy: new Set(), known: new KnownStates() };
     queues.set(deps.store, queue);
   }
   const joined = queue;
@@ -107,7 +98,7 @@ function pump(queue: Queue, alone: TwoAlone): void {
       const key = entry.write.idempotency?.key;
       // One command per key (a twin waits and finds the key used); at most ~3 items a command.
       const free = ids.every((id) => !queue.busy.has(id)) && !(key !== undefined && keys.has(key));
-      if (!free || batch.length >= Math.floor(GROUP_ITEMS_MAX / 4)) {
+      if (!free || batch.length >= Math.floor(GROUP_ITEMS_MAX / ITEMS_PER_COMMAND_MIN)) {
         index++;
         continue;
       }
@@ -121,8 +112,10 @@ function pump(queue: Queue, alone: TwoAlone): void {
     for (const id of wallets) queue.busy.add(id);
     const run =
       batch.length === 1
-        ? runAlone(batch[0] as Waiting, alone)
+        ? // Alone it writes lane 0 without telling us the heads: its wallets are read next time.
+          runAlone(batch[0] as Waiting, alone).finally(() => queue.known.forget(wallets))
         : commitBatch(batch, queue, alone).catch((error: unknown) => {
+            queue.known.forget(wallets);
             for (const entry of batch) entry.reject(error);
           });
     void run.finally(() => {
@@ -132,30 +125,36 @@ function pump(queue: Queue, alone: TwoAlone): void {
   }
 }
 
-type Decided =
-  | {
-      kind: 'part';
-      entry: Waiting;
-      part: AppendTogetherGroupRequest['parts'][number];
-      response: StoredResponse | undefined;
-    }
-  | { kind: 'answer'; entry: Waiting; answer: () => Promise<TwoWalletOutcome> };
-
 async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Promise<void> {
   const { deps } = batch[0] as Waiting;
   const retry = deps.retry ?? defaultRetryPolicy;
   let pending = batch;
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
+  // Remembered states are used until the batch loses a race or would refuse on one: from then
+  // on, every wallet of the batch is read (see group-commit-two-states.ts for why that is safe).
+  let trustKnown = true;
   for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX && pending.length > 0; ) {
     const ids = [...new Set(pending.flatMap((entry) => entry.write.wallets.map((part) => part.walletId)))];
-    const read = await Promise.all(ids.map((id) => exactState(deps.store, id)));
-    const heads = new Map(ids.map((id, index) => [id, (read[index] as { head: StreamHead }).head]));
-    const { decided, deferred } = decideInOrder(
+    const remembered = ids.map((id) => (trustKnown ? queue.known.get(id) : undefined));
+    const read: KnownState[] = await Promise.all(
+      ids.map((id, index) => remembered[index] ?? exactState(deps.store, id)),
+    );
+    for (const [index, id] of ids.entries()) {
+      if (remembered[index] === undefined) queue.known.remember(id, read[index] as KnownState);
+    }
+    const heads = new Map(ids.map((id, index) => [id, (read[index] as KnownState).head]));
+    const { decided, deferred, ...after } = decideInOrder(
       pending,
       heads,
-      new Map(ids.map((id, i) => [id, read[i]?.state as WalletState])),
+      new Map(ids.map((id, i) => [id, (read[i] as KnownState).state])),
     );
+    if (remembered.some((known) => known !== undefined) && decided.some((one) => one.kind === 'answer')) {
+      // A refusal (or any answer without events) only on states read now: a remembered state may
+      // lack a credit another lane got since, and the caller may have seen that credit answered.
+      trustKnown = false;
+      continue;
+    }
     // Into the next batch: they were not decided into this one's states.
     queue.waiting.unshift(...deferred);
     pending = pending.filter((entry) => !deferred.includes(entry));
@@ -172,6 +171,9 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
         parts: parts.map((one) => one.part),
       });
     } catch (error) {
+      // Lost or unknown: what the wallets hold now is read, not remembered.
+      trustKnown = false;
+      queue.known.forget(ids);
       if (!isVersionConflict(error)) {
         const wroteNothing = error instanceof Error && error.name === 'ValidationException';
         for (const { kind, entry } of decided) {
@@ -202,6 +204,7 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
     twoGroupStats.batches++;
     twoGroupStats.commands += parts.length;
     twoGroupStats.largest = Math.max(twoGroupStats.largest, parts.length);
+    rememberCommitted(queue.known, written, after, outcome.heads);
     const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[][]]));
     await settle(
       decided.map((one) => [
@@ -228,121 +231,6 @@ async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Pro
         outOfAttempts(deps.store, entry.write.idempotency, conflicts, lastConflict, 'group commit'),
     ]),
   );
-}
-
-/**
- * Each command in order against the states the ones before leave (their events folded in at the
- * versions they will take; only the versions of `heads` are used). Deferred to the next batch:
- * what would not fit, or whose index entries touch an item already in the transaction.
- */
-function decideInOrder(
-  pending: readonly Waiting[],
-  startHeads: ReadonlyMap<string, StreamHead>,
-  startStates: ReadonlyMap<string, WalletState>,
-): { decided: Decided[]; deferred: Waiting[] } {
-  const heads = new Map(startHeads);
-  const states = new Map(startStates);
-  const decided: Decided[] = [];
-  const deferred: Waiting[] = [];
-  const touched = new Set<string>();
-  let items = 0;
-  for (const entry of pending) {
-    const { write } = entry;
-    // Arrival order holds: once one command waits for the next batch, so do all after it.
-    if (deferred.length > 0) {
-      deferred.push(entry);
-      continue;
-    }
-    let decisions: { walletId: string; events: NewEvent[]; head: StreamHead; state: WalletState }[];
-    try {
-      decisions = [];
-      let refused: DomainError | undefined;
-      for (const part of write.wallets) {
-        const head = heads.get(part.walletId) as StreamHead;
-        const state = states.get(part.walletId) as WalletState;
-        const commands = part.command(state);
-        const events = isDomainError(commands)
-          ? commands
-          : decideInTurn(part.walletId, head, state, commands, (events, command) =>
-              withTrace(write.stamp(events, command), entry.context),
-            );
-        if (isDomainError(events)) {
-          refused = events;
-          break;
-        }
-        decisions.push({ walletId: part.walletId, events, head, state });
-      }
-      if (refused !== undefined) {
-        const error = refused;
-        decided.push({
-          kind: 'answer',
-          entry,
-          answer: () => refusal(entry.deps.store, write.idempotency, error),
-        });
-        continue;
-      }
-    } catch (error) {
-      decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });
-      continue;
-    }
-    const empty = decisions.filter((one) => one.events.length === 0).length;
-    if (empty === decisions.length) {
-      decided.push({ kind: 'answer', entry, answer: async () => ({ kind: 'unchanged' }) });
-      continue;
-    }
-    if (empty > 0) {
-      const error = new Error('handleTwoWalletCommand: one wallet decided events, the other none');
-      decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });
-      continue;
-    }
-    const index = decisions.flatMap((one) =>
-      appendIndexOf(one.walletId, one.state, 0, one.head.version, one.events),
-    );
-    const size =
-      decisions.reduce((sum, one) => sum + one.events.length, index.length) + (write.idempotency ? 1 : 0);
-    const touches = index.map(indexItemOf);
-    const clashes =
-      touches.some((item) => item === undefined || touched.has(item)) ||
-      (touched.has(EXCLUSIVE) && index.length > 0);
-    if (items + size > GROUP_ITEMS_MAX || clashes) {
-      if (decided.some((one) => one.kind === 'part')) {
-        deferred.push(entry);
-        continue;
-      }
-    }
-    // EXCLUSIVE: an index item indexItemOf cannot name; no other indexed command joins it.
-    for (const item of touches) touched.add(item ?? EXCLUSIVE);
-    items += size;
-    const reference = write.idempotency && (write.idempotency.reference ?? write.idempotency.key);
-    const recorded = decisions.map(({ walletId, events, head }) =>
-      events.map(
-        (event, offset): RecordedEvent => ({
-          ...event,
-          walletId,
-          lane: 0,
-          version: head.version + 1 + offset,
-          ...(reference === undefined ? {} : { idempotencyKey: reference }),
-        }),
-      ),
-    ) as [RecordedEvent[], RecordedEvent[]];
-    const response = write.respond?.(recorded);
-    decided.push({
-      kind: 'part',
-      entry,
-      part: {
-        events: decisions.map(({ walletId, events }) => ({ walletId, events })),
-        ...(index.length > 0 ? { index } : {}),
-        ...(write.idempotency && response ? { idempotency: { ...write.idempotency, response } } : {}),
-      },
-      response,
-    });
-    // What the next commands see: these events folded in, each wallet's head moved past them.
-    for (const [offset, { walletId, events, head, state }] of decisions.entries()) {
-      heads.set(walletId, { version: head.version + events.length, hash: head.hash });
-      states.set(walletId, foldWallet(recorded[offset] ?? [], state));
-    }
-  }
-  return { decided, deferred };
 }
 
 /** One command through the single path, in its own caller's trace. */

@@ -23,7 +23,7 @@ import type { IndexChange } from '#ports/trading-index.ts';
 import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler.ts';
 import { decideInTurn, exactState } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
-import { priorUse } from './idempotency.ts';
+import { legacyReplay, priorUse } from './idempotency.ts';
 import { TWO_WALLET_ATTEMPTS_MAX, twoWalletBackoffMs } from './placement.ts';
 import { appendIndexOf, outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
 
@@ -47,11 +47,27 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   if (write.idempotency && !write.respond) {
     throw new Error('handleTwoWalletCommand: an idempotent write stores a response: pass respond');
   }
-  // A key used before answers as it did, before anything is decided: the funds the original
-  // request spent are gone, so deciding again would refuse what already succeeded.
+  if (twoGroupOn(deps)) {
+    // In a batch the key is checked where it is written: its create-only item in the batch's
+    // transaction (a used one answers from its record, and the rest are decided again without
+    // it), and before any answer that writes nothing (refusal()). Only the pre-namespace item
+    // the transaction does not guard is read first. A command run alone reads its key first.
+    const legacy = await legacyReplay(deps.store, write.idempotency);
+    if (legacy) return legacy;
+    return commitTwoInGroup(deps, write, handleTwoKeyed);
+  }
+  return handleTwoKeyed(deps, write);
+}
+
+/** A key used before answers as it did, then the command alone. */
+async function handleTwoKeyed<C extends WalletCommand>(
+  deps: TwoWalletDeps,
+  write: TwoWalletWrite<C>,
+): Promise<TwoWalletOutcome> {
+  // Before anything is decided: the funds the original request spent are gone, so deciding
+  // again would refuse what already succeeded.
   const used = write.idempotency && (await priorUse(deps.store, write.idempotency));
   if (used) return used;
-  if (twoGroupOn(deps)) return commitTwoInGroup(deps, write, handleTwoAlone);
   return handleTwoAlone(deps, write);
 }
 

@@ -126,8 +126,12 @@ export interface AppendTogetherGroupRequest {
 }
 
 export type AppendTogetherGroupOutcome =
-  /** `parts[i][j]`: part i's recorded events in its j-th wallet (the order of its `events`). */
-  | { kind: 'appended'; parts: RecordedEvent[][][] }
+  /**
+   * `parts[i][j]`: part i's recorded events in its j-th wallet (the order of its `events`).
+   * `heads`: each written wallet's lane-0 head after the append, so group commit can decide its
+   * next batch without reading it (optional: without it, the next batch reads the wallets).
+   */
+  | { kind: 'appended'; parts: RecordedEvent[][][]; heads?: { walletId: string; head: StreamHead }[] }
   | { kind: 'keys-taken'; taken: { part: number; record: IdempotencyRecord }[] };
 
 /** What an append did: wrote the events, or found the idempotency key used before. */

@@ -63,6 +63,11 @@ export class InMemoryGroupStore extends InMemoryEventStore {
       this.tradingIndex.apply(part.index ?? []);
       return recorded;
     });
-    return { kind: 'appended', parts };
+    const written = new Set(request.parts.flatMap((part) => part.events.map((one) => one.walletId)));
+    return {
+      kind: 'appended',
+      parts,
+      heads: [...written].map((walletId) => ({ walletId, head: heads.get(walletId) as StreamHead })),
+    };
   }
 }

@@ -100,7 +100,14 @@ export async function appendTogetherGroup(
   }
   try {
     await client.send(new TransactWriteCommand({ TransactItems: transactItems }));
-    return { kind: 'appended', parts: recordedParts };
+    // The heads after the append (hashes included): group commit decides its next batch on them.
+    const written = new Set(eventOwners);
+    const after = [...heads.entries()].filter(([walletId]) => written.has(walletId));
+    return {
+      kind: 'appended',
+      parts: recordedParts,
+      heads: after.map(([walletId, head]) => ({ walletId, head })),
+    };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const reasons = error.CancellationReasons ?? [];
