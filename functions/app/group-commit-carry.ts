@@ -1,0 +1,121 @@
+/**
+ * The state a wallet's last committed lane-0 batch left, kept by this process (group-commit.ts),
+ * so the next batch decides on it and appends at once, without reading the head, the lane
+ * registry and the tail again: three round trips before every transaction were most of what a
+ * card authorization waited on (bench/cards/profile.ts).
+ *
+ * Why that is safe:
+ * - **Lane 0** (every card event, every debit and hold): the append is conditioned on the head
+ *   the carried state ends at. A writer anywhere (another instance, a two-wallet command, the
+ *   expiry sweep) that appended to lane 0 since makes the append fail; the batch then reads the
+ *   tail and decides again, as it always did after a lost race. No decision stands on a lane-0
+ *   event it did not see.
+ * - **Other lanes** hold only credits (deposits, facts: they commute), so a state that misses one
+ *   can only refuse or decline what it would have allowed, never allow more. Even so it is kept
+ *   exact where it matters: a state is carried only for a wallet whose log is in lane 0 alone;
+ *   every credit this process writes through group commit drops the wallet's carried state before
+ *   its caller is answered (so "deposit, then spend" in one process always sees the deposit); and
+ *   a carried state is read afresh once it is CARRY_MS old, which bounds how late a credit written
+ *   by another instance into a new lane is seen.
+ */
+import { foldWallet, type RecordedEvent } from '#domain/wallet.ts';
+import type { EventStore, StreamHead } from '#ports/event-store.ts';
+import { LRUCache } from './bounded-cache.ts';
+import type { Position } from './placement.ts';
+
+/** A carried state is read afresh after this long (from the read it was folded on). */
+export const CARRY_MS = 1_000;
+const CARRIED_MAX = 1_000;
+/** Credits remembered per wallet; the oldest go first, and what they knew stays in `taintFloor`. */
+const TAINTS_MAX = 10_000;
+
+interface Carried {
+  store: EventStore;
+  position: Position;
+  /** The taint sequence number when the read the state stands on began, and its monotonic time. */
+  base: Token;
+}
+
+/** Taken just before a read of the wallet: what that read can be trusted to include. */
+export interface Token {
+  seq: number;
+  atMs: number;
+}
+
+const carriedStates = new LRUCache<string, Carried>({ max: CARRIED_MAX });
+/** Per wallet, the sequence number of the last credit written to it by this process. */
+const taints = new Map<string, number>();
+let taintFloor = 0;
+let seq = 0;
+
+/** Before a read of a wallet's state: a later credit to the wallet makes what it folds stale. */
+export const tokenNow = (): Token => ({ seq, atMs: performance.now() });
+
+const lastTaint = (walletId: string): number => taints.get(walletId) ?? taintFloor;
+
+/** Only a wallet whose state came from lane 0 alone is carried (see the file comment). */
+const laneZeroOnly = (position: Position): boolean =>
+  Object.keys(position.state.lanes).every((lane) => lane === '0');
+
+/** A credit reached `walletId` (another lane): any state read before it is no longer carried. */
+export function taint(walletId: string): void {
+  seq++;
+  taints.delete(walletId);
+  taints.set(walletId, seq);
+  if (taints.size > TAINTS_MAX) {
+    const [oldest, at] = taints.entries().next().value as [string, number];
+    taints.delete(oldest);
+    taintFloor = Math.max(taintFloor, at);
+  }
+  carriedStates.delete(walletId);
+}
+
+/** The carried position of a wallet, if it is still good to decide on (no read needed). */
+export function carriedPosition(
+  store: EventStore,
+  walletId: string,
+): { position: Position; base: Token } | undefined {
+  const carried = carriedStates.peek(walletId);
+  if (carried === undefined || carried.store !== store) return undefined;
+  if (performance.now() - carried.base.atMs > CARRY_MS || lastTaint(walletId) > carried.base.seq) {
+    carriedStates.delete(walletId);
+    return undefined;
+  }
+  return { position: carried.position, base: carried.base };
+}
+
+/**
+ * After a committed lane-0 batch: the state it decided on with its recorded events folded in,
+ * at the head the append returned. Not kept if a credit came after the read it stands on.
+ */
+export function carryAfterCommit(
+  store: EventStore,
+  walletId: string,
+  from: { position: Position; base: Token },
+  recorded: readonly RecordedEvent[],
+  head: StreamHead,
+): void {
+  if (lastTaint(walletId) > from.base.seq || !laneZeroOnly(from.position)) {
+    carriedStates.delete(walletId);
+    return;
+  }
+  carriedStates.set(walletId, {
+    store,
+    base: from.base,
+    position: { at: { lane: 0, head }, state: foldWallet(recorded, from.position.state) },
+  });
+}
+
+/** After a read that decided nothing (refusals only): that state, as it was read. */
+export function carryAsRead(
+  store: EventStore,
+  walletId: string,
+  from: { position: Position; base: Token },
+): void {
+  carryAfterCommit(store, walletId, from, [], from.position.at.head);
+}
+
+/** The transaction may or may not have committed: read afresh next time. */
+export const dropCarried = (walletId: string): void => {
+  carriedStates.delete(walletId);
+};
