@@ -30,7 +30,6 @@ const CARRIED_MAX = 1_000;
 const TAINTS_MAX = 10_000;
 
 interface Carried {
-  store: EventStore;
   position: Position;
   /** The taint sequence number when the read the state stands on began, and its monotonic time. */
   base: Token;
@@ -42,7 +41,16 @@ export interface Token {
   atMs: number;
 }
 
-const carriedStates = new LRUCache<string, Carried>({ max: CARRIED_MAX });
+/** Per store (a process's handle on its table; tests stand several processes on one table), per wallet. */
+const carriedByStore = new WeakMap<EventStore, LRUCache<string, Carried>>();
+const carriedOf = (store: EventStore): LRUCache<string, Carried> => {
+  let carried = carriedByStore.get(store);
+  if (carried === undefined) {
+    carried = new LRUCache({ max: CARRIED_MAX });
+    carriedByStore.set(store, carried);
+  }
+  return carried;
+};
 /** Per wallet, the sequence number of the last credit written to it by this process. */
 const taints = new Map<string, number>();
 let taintFloor = 0;
@@ -67,7 +75,7 @@ export function taint(walletId: string): void {
     taints.delete(oldest);
     taintFloor = Math.max(taintFloor, at);
   }
-  carriedStates.delete(walletId);
+  // Carried states read before it are no longer taken (carriedPosition compares sequence numbers).
 }
 
 /** The carried position of a wallet, if it is still good to decide on (no read needed). */
@@ -75,10 +83,10 @@ export function carriedPosition(
   store: EventStore,
   walletId: string,
 ): { position: Position; base: Token } | undefined {
-  const carried = carriedStates.peek(walletId);
-  if (carried === undefined || carried.store !== store) return undefined;
+  const carried = carriedOf(store).peek(walletId);
+  if (carried === undefined) return undefined;
   if (performance.now() - carried.base.atMs > CARRY_MS || lastTaint(walletId) > carried.base.seq) {
-    carriedStates.delete(walletId);
+    carriedOf(store).delete(walletId);
     return undefined;
   }
   return { position: carried.position, base: carried.base };
@@ -96,11 +104,10 @@ export function carryAfterCommit(
   head: StreamHead,
 ): void {
   if (lastTaint(walletId) > from.base.seq || !laneZeroOnly(from.position)) {
-    carriedStates.delete(walletId);
+    carriedOf(store).delete(walletId);
     return;
   }
-  carriedStates.set(walletId, {
-    store,
+  carriedOf(store).set(walletId, {
     base: from.base,
     position: { at: { lane: 0, head }, state: foldWallet(recorded, from.position.state) },
   });
@@ -116,6 +123,6 @@ export function carryAsRead(
 }
 
 /** The transaction may or may not have committed: read afresh next time. */
-export const dropCarried = (walletId: string): void => {
-  carriedStates.delete(walletId);
+export const dropCarried = (store: EventStore, walletId: string): void => {
+  carriedOf(store).delete(walletId);
 };

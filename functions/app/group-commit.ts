@@ -199,7 +199,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       });
     } catch (error) {
       if (!isVersionConflict(error)) {
-        dropCarried(walletId);
+        dropCarried(deps.store, walletId);
         await failed(error, decided, alone);
         return;
       }
