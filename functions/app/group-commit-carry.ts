@@ -1,8 +1,8 @@
 /**
  * The state a wallet's last committed lane-0 batch left, kept by this process (group-commit.ts),
  * so the next batch decides on it and appends at once, without reading the head, the lane
- * registry and the tail again: three round trips before every transaction were most of what a
- * card authorization waited on (bench/cards/profile.ts).
+ * registry and the tail again: those three round trips before every transaction were most of
+ * what a card authorization waited on (bench/cards/profile.ts).
  *
  * Why that is safe:
  * - **Lane 0** (every card event, every debit and hold): the append is conditioned on the head
@@ -10,20 +10,23 @@
  *   expiry sweep) that appended to lane 0 since makes the append fail; the batch then reads the
  *   tail and decides again, as it always did after a lost race. No decision stands on a lane-0
  *   event it did not see.
- * - **Other lanes** hold only credits (deposits, facts: they commute), so a state that misses one
- *   can only refuse or decline what it would have allowed, never allow more. Even so it is kept
- *   exact where it matters: a state is carried only for a wallet whose log is in lane 0 alone;
- *   every credit this process writes through group commit drops the wallet's carried state before
- *   its caller is answered (so "deposit, then spend" in one process always sees the deposit); and
- *   a carried state is read afresh once it is CARRY_MS old, which bounds how late a credit written
- *   by another instance into a new lane is seen.
+ * - **Other lanes** hold only credits (deposits, facts), opened by their first event, which
+ *   registers the lane in the same transaction (EventStore.lanes). A state is carried only for a
+ *   wallet whose log is in lane 0 alone, and only while that is known to hold: every credit this
+ *   process writes through group commit ends the carry before its caller is answered (so
+ *   "deposit, then spend" in one process always sees the deposit), and a carry last checked more
+ *   than CARRY_MS ago is checked again, by one read of the lane registry, before it is decided on
+ *   (still lane 0 alone: carried on; else the whole state is read again). A wallet in use is
+ *   checked in the background at half that age, so its commands do not wait for the check.
+ *   A credit another instance writes into a new lane is thus seen within CARRY_MS (and even a
+ *   state that misses a credit can only decline what it could have approved, never approve more).
  */
 import { foldWallet, type RecordedEvent } from '#domain/wallet.ts';
 import type { EventStore, StreamHead } from '#ports/event-store.ts';
 import { LRUCache } from './bounded-cache.ts';
 import type { Position } from './placement.ts';
 
-/** A carried state is read afresh after this long (from the read it was folded on). */
+/** A carry whose lane registry was last checked longer ago than this is checked before use. */
 export const CARRY_MS = 1_000;
 const CARRIED_MAX = 1_000;
 /** Credits remembered per wallet; the oldest go first, and what they knew stays in `taintFloor`. */
@@ -35,10 +38,14 @@ interface Carried {
   base: Token;
 }
 
-/** Taken just before a read of the wallet: what that read can be trusted to include. */
+/**
+ * Taken just before a read of the wallet: what that read can be trusted to include. Shared by the
+ * carries that follow from one read, and moved on by each check of the lane registry.
+ */
 export interface Token {
   seq: number;
   atMs: number;
+  checking?: boolean;
 }
 
 /** Per store (a process's handle on its table; tests stand several processes on one table), per wallet. */
@@ -78,18 +85,49 @@ export function taint(walletId: string): void {
   // Carried states read before it are no longer taken (carriedPosition compares sequence numbers).
 }
 
-/** The carried position of a wallet, if it is still good to decide on (no read needed). */
-export function carriedPosition(
+/**
+ * The carried position of a wallet, if it is still good to decide on: no credit from this process
+ * since the read it stands on, and lane 0 alone as of a check within CARRY_MS (made now if due).
+ */
+export async function carriedPosition(
   store: EventStore,
   walletId: string,
-): { position: Position; base: Token } | undefined {
+): Promise<{ position: Position; base: Token } | undefined> {
   const carried = carriedOf(store).peek(walletId);
   if (carried === undefined) return undefined;
-  if (performance.now() - carried.base.atMs > CARRY_MS || lastTaint(walletId) > carried.base.seq) {
+  if (lastTaint(walletId) > carried.base.seq) {
     carriedOf(store).delete(walletId);
     return undefined;
   }
+  const ageMs = performance.now() - carried.base.atMs;
+  if (ageMs > CARRY_MS) {
+    if (!(await stillLaneZeroOnly(store, walletId, carried.base))) return undefined;
+  } else if (ageMs > CARRY_MS / 2 && carried.base.checking !== true) {
+    void stillLaneZeroOnly(store, walletId, carried.base);
+  }
   return { position: carried.position, base: carried.base };
+}
+
+/** One read of the lane registry: lane 0 alone still, and no credit from here since? Renews the base if so. */
+async function stillLaneZeroOnly(store: EventStore, walletId: string, base: Token): Promise<boolean> {
+  const token = tokenNow();
+  base.checking = true;
+  try {
+    const lanes = await store.lanes(walletId);
+    if (lanes.some((lane) => lane !== 0) || lastTaint(walletId) > base.seq) {
+      carriedOf(store).delete(walletId);
+      return false;
+    }
+    // Nothing landed outside lane 0 up to the token (lane 0 is guarded by the append itself).
+    if (token.atMs > base.atMs) Object.assign(base, { seq: token.seq, atMs: token.atMs });
+    return true;
+  } catch {
+    // Not known: read the whole state next time (the batch's own read reports any failure).
+    carriedOf(store).delete(walletId);
+    return false;
+  } finally {
+    base.checking = false;
+  }
 }
 
 /**

@@ -162,7 +162,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
   let pending = batch;
   const lane0 = leader.write.placement === 'lane-0';
   /** The state decided on and the read it stands on: lane 0's carried one when good (no read). */
-  let from = (lane0 ? carriedPosition(deps.store, walletId) : undefined) ?? {
+  let from = (lane0 ? await carriedPosition(deps.store, walletId) : undefined) ?? {
     base: tokenNow(),
     position: await placement.start(),
   };

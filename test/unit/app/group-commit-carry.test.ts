@@ -175,4 +175,34 @@ describe('group commit: the carried lane-0 state', () => {
     expect((await handleCommand({ store: a.handle }, write('h1', hold))).kind).toBe('recorded');
     expect(a.counted.reads).toBeGreaterThan(readsBefore);
   });
+  it(`checks a carry older than ${CARRY_MS} ms with one read of the lane registry, and carries on while lane 0 is all`, async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const shared = new InMemoryEventStore();
+    const a = processOf(processStores(shared, true), 0);
+    const names: string[] = [];
+    const watched = new Proxy(a.handle, {
+      get(target, property) {
+        if (typeof property === 'string' && READS.has(property)) names.push(property);
+        return Reflect.get(target, property);
+      },
+    });
+    enableGroupCommit(watched);
+    const write = (id: string, command: WalletCommand): WalletWrite => ({
+      walletId: 'w1',
+      placement: 'lane-0',
+      command: () => command,
+      stamp: (events: readonly WalletEvent[]) =>
+        events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
+    });
+    const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
+    expect((await handleCommand({ store: watched }, write('seed', deposit))).kind).toBe('recorded');
+    vi.advanceTimersByTime(CARRY_MS + 1);
+    names.length = 0;
+    expect((await handleCommand({ store: watched }, write('again', deposit))).kind).toBe('recorded');
+    expect(names).toEqual(['lanes']);
+    expect(shared.storedEvents('w1').map((event) => [event.lane, event.version])).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
+  });
 });
