@@ -162,7 +162,10 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
   let pending = batch;
   const lane0 = leader.write.placement === 'lane-0';
   /** The state decided on and the read it stands on: lane 0's carried one when good (no read). */
-  let from = (lane0 ? await carriedPosition(deps.store, walletId) : undefined) ?? {
+  const carried = lane0 ? await carriedPosition(deps.store, walletId) : undefined;
+  /** Whether `from` was read for this batch (else carried: only a committed append proves it current). */
+  let read = carried === undefined;
+  let from = carried ?? {
     base: tokenNow(),
     position: await placement.start(),
   };
@@ -182,6 +185,14 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
     group.waiting.unshift(...deferred);
     pending = pending.filter((entry) => !deferred.includes(entry));
     const parts = decided.flatMap((one) => (one.kind === 'part' ? [one] : []));
+    if (parts.length === 0 && !read) {
+      // Refusals only, on a carried state: no append will prove it current, and another writer
+      // may have appended since. Read, and decide again, as alone (found by npm run sim).
+      from = { base: tokenNow(), position: await placement.start() };
+      position = from.position;
+      read = true;
+      continue;
+    }
     if (parts.length === 0) {
       // Nothing to write: the answers stand on the state read, as they would alone.
       if (lane0) carryAsRead(deps.store, walletId, from);
@@ -209,6 +220,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       const base = tokenNow();
       position = await placement.next(position, error, attempt - 1);
       from = { base, position };
+      read = true;
       placement.remember(position.at);
       continue;
     }

@@ -205,4 +205,34 @@ describe('group commit: the carried lane-0 state', () => {
       [0, 2],
     ]);
   });
+  it('reads afresh before refusing on a carried state: another process may have made the command good', async () => {
+    const shared = new InMemoryEventStore();
+    const stores = processStores(shared, true);
+    const a = processOf(stores, 0);
+    const b = processOf(stores, 1);
+    const write = (id: string, command: WalletCommand): WalletWrite => ({
+      walletId: 'w1',
+      placement: 'lane-0',
+      command: () => command,
+      stamp: (events: readonly WalletEvent[]) =>
+        events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
+    });
+    const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
+    expect((await handleCommand({ store: a.handle }, write('seed', deposit))).kind).toBe('recorded');
+    // Process B adds 500 in lane 0; A carries the state with 100.
+    const more: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 500n, occurredAtMs: 1 };
+    expect((await handleCommand({ store: b.handle }, write('more', more))).kind).toBe('recorded');
+    const hold: WalletCommand = {
+      type: 'PlaceHold',
+      walletId: 'w1',
+      asset: 'money',
+      amount: 550n,
+      holdId: 'h1',
+      expiresAtMs: 1e12,
+      occurredAtMs: 1,
+    };
+    // Refused on the carried state (100 < 550), which nothing written would have proved current.
+    const outcome = await handleCommand({ store: a.handle }, write('h1', hold));
+    expect(outcome.kind).toBe('recorded');
+  });
 });
