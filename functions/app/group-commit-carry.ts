@@ -25,6 +25,7 @@ import { foldWallet, type RecordedEvent } from '#domain/wallet.ts';
 import type { EventStore, StreamHead } from '#ports/event-store.ts';
 import { LRUCache } from './bounded-cache.ts';
 import type { Position } from './placement.ts';
+import { readAll } from './read-events.ts';
 
 /** A carry whose lane registry was last checked longer ago than this is checked before use. */
 export const CARRY_MS = 1_000;
@@ -164,3 +165,27 @@ export function carryAsRead(
 export const dropCarried = (store: EventStore, walletId: string): void => {
   carriedOf(store).delete(walletId);
 };
+
+/**
+ * After a lost race, for a lane-0-only wallet: lane 0's head, the lane registry and lane 0's tail
+ * past the state held, read at once (one round trip, where a full read makes three in a row, and
+ * the shorter the window the likelier the next append wins). Undefined when that cannot be relied
+ * on (other lanes, or the tail read missed an event the head names): then the whole state is read.
+ */
+export async function readTail(
+  store: EventStore,
+  walletId: string,
+  from: { position: Position },
+): Promise<{ position: Position; base: Token } | undefined> {
+  if (!laneZeroOnly(from.position) || from.position.at.lane !== 0) return undefined;
+  const base = tokenNow();
+  const known = from.position.at.head.version;
+  const [head, lanes, tail] = await Promise.all([
+    store.head(walletId, 0),
+    store.lanes(walletId),
+    readAll(store, walletId, 0, { fromVersion: known + 1 }),
+  ]);
+  const upToHead = tail.filter((event) => event.version <= head.version);
+  if (lanes.some((lane) => lane !== 0) || upToHead.length !== head.version - known) return undefined;
+  return { base, position: { at: { lane: 0, head }, state: foldWallet(upToHead, from.position.state) } };
+}

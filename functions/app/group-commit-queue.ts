@@ -5,6 +5,7 @@
 import type { WalletCommand } from '#domain/wallet.ts';
 import type { TraceContext } from '#ports/tracing.ts';
 import { inCallerTrace } from './group-commit-trace.ts';
+import { defaultRetryPolicy } from './placement.ts';
 import type { CommandHandlerDeps, WalletWrite, WriteOutcome } from './write-outcome.ts';
 
 /** At most this many commands wait in one batch (each is answered only after the batch commits). */
@@ -57,3 +58,12 @@ export const runAlone = (entry: Waiting, alone: Alone): Promise<void> =>
 export async function settle(answers: [Waiting, () => Promise<AnyOutcome>][]): Promise<void> {
   for (const [entry, answer] of answers) await answer().then(entry.resolve, entry.reject);
 }
+
+/** The longest pause between two lost races of one batch (the pause doubles from 4 ms). */
+const LOST_RACE_PAUSE_MAX_MS = 64;
+
+/** The pause after the `attempt`-th lost race in a row of one batch: jittered, at most LOST_RACE_PAUSE_MAX_MS. */
+export const pause = (deps: CommandHandlerDeps, attempt: number): Promise<void> => {
+  const { sleep, random } = deps.retry ?? defaultRetryPolicy;
+  return sleep(random() * Math.min(LOST_RACE_PAUSE_MAX_MS, 2 ** attempt));
+};

@@ -39,6 +39,7 @@ import {
   carryAfterCommit,
   carryAsRead,
   dropCarried,
+  readTail,
   taint,
   tokenNow,
 } from './group-commit-carry.ts';
@@ -48,6 +49,7 @@ import {
   type AnyOutcome,
   type AnyWrite,
   type Group,
+  pause,
   runAlone,
   settle,
   takeBatch,
@@ -217,9 +219,13 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       conflicts++;
       lastConflict = error;
       if (++attempt >= placement.attemptsMax) break;
+      // Lost again in a row: writers elsewhere (other instances) are racing this one; a jittered
+      // pause lets one of them through instead of all cancelling each other round after round.
+      if (attempt >= 2) await pause(deps, attempt);
       const base = tokenNow();
-      position = await placement.next(position, error, attempt - 1);
-      from = { base, position };
+      const tail = lane0 ? await readTail(deps.store, walletId, from) : undefined;
+      position = tail?.position ?? (await placement.next(position, error, attempt - 1));
+      from = tail ?? { base, position };
       read = true;
       placement.remember(position.at);
       continue;
