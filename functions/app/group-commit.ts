@@ -34,8 +34,27 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import type { TraceContext } from '#ports/tracing.ts';
+import {
+  carriedPosition,
+  carryAfterCommit,
+  carryAsRead,
+  dropCarried,
+  readTail,
+  taint,
+  tokenNow,
+} from './group-commit-carry.ts';
 import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
+import {
+  type Alone,
+  type AnyOutcome,
+  type AnyWrite,
+  type Group,
+  pause,
+  runAlone,
+  settle,
+  takeBatch,
+  type Waiting,
+} from './group-commit-queue.ts';
 import { callerTrace, inCallerTrace, withTrace } from './group-commit-trace.ts';
 import { placementOf } from './placement.ts';
 import {
@@ -47,28 +66,8 @@ import {
   type WriteOutcome,
 } from './write-outcome.ts';
 
-/** At most this many commands wait in one batch (each is answered only after the batch commits). */
-const GROUP_COMMANDS_MAX = 64;
-
 export { GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
-
-type AnyWrite = WalletWrite<WalletCommand>;
-type AnyOutcome = WriteOutcome<WalletCommand>;
-export type Alone = (deps: CommandHandlerDeps, write: AnyWrite) => Promise<AnyOutcome>;
-
-interface Waiting {
-  deps: CommandHandlerDeps;
-  write: AnyWrite;
-  /** The caller's trace context: its events and any run alone stay in its trace. */
-  context: TraceContext | undefined;
-  resolve: (outcome: AnyOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
-interface Group {
-  running: boolean;
-  waiting: Waiting[];
-}
+export type { Alone } from './group-commit-queue.ts';
 
 /** Per store (a batch commits through one store), per wallet and placement. */
 const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
@@ -115,7 +114,11 @@ export function commitInGroup<C extends WalletCommand>(
     });
   });
   if (!joined.running) void drain(groups, key, joined, alone);
-  return answer as Promise<WriteOutcome<C>>;
+  if (write.placement === 'lane-0') return answer as Promise<WriteOutcome<C>>;
+  // A credit in another lane: the wallet's carried lane-0 state (group-commit-carry.ts) is dropped
+  // before its caller hears of it, so whatever the caller does next sees it.
+  const { walletId } = write;
+  return answer.finally(() => taint(walletId)) as Promise<WriteOutcome<C>>;
 }
 
 async function drain(groups: Map<string, Group>, key: string, group: Group, alone: Alone): Promise<void> {
@@ -123,8 +126,10 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
   try {
     while (group.waiting.length > 0) {
       const batch = takeBatch(group.waiting);
-      if (batch.length === 1) {
-        const [only] = batch as [Waiting];
+      const [only] = batch as [Waiting];
+      // A lone lane-0 command takes the batch path too, in a transaction of its own: it decides on
+      // the state the wallet's last batch left (group-commit-carry.ts: no reads) and leaves one.
+      if (batch.length === 1 && only.write.placement !== 'lane-0') {
         await runAlone(only, alone);
       } else {
         await commitBatch(batch, group, alone).catch((error: unknown) => {
@@ -137,27 +142,6 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
     group.running = false;
     if (group.waiting.length === 0) groups.delete(key);
   }
-}
-
-/**
- * The waiting commands in order, one per idempotency key: DynamoDB refuses two operations on one
- * item in a transaction, so a twin waits for the next batch, where its key is found used.
- */
-function takeBatch(waiting: Waiting[]): Waiting[] {
-  const batch: Waiting[] = [];
-  const keys = new Set<string>();
-  for (let index = 0; index < waiting.length && batch.length < GROUP_COMMANDS_MAX; ) {
-    const entry = waiting[index] as Waiting;
-    const key = entry.write.idempotency?.key;
-    if (key !== undefined && keys.has(key)) {
-      index++;
-      continue;
-    }
-    if (key !== undefined) keys.add(key);
-    batch.push(entry);
-    waiting.splice(index, 1);
-  }
-  return batch;
 }
 
 /** One command's share of a batch: what it was decided against and what it will be answered. */
@@ -178,7 +162,16 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
   const { walletId } = leader.write;
   const placement = placementOf(deps, leader.write);
   let pending = batch;
-  let position = await placement.start();
+  const lane0 = leader.write.placement === 'lane-0';
+  /** The state decided on and the read it stands on: lane 0's carried one when good (no read). */
+  const carried = lane0 ? await carriedPosition(deps.store, walletId) : undefined;
+  /** Whether `from` was read for this batch (else carried: only a committed append proves it current). */
+  let read = carried === undefined;
+  let from = carried ?? {
+    base: tokenNow(),
+    position: await placement.start(),
+  };
+  let position = from.position;
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
   let attempt = 0;
@@ -194,8 +187,17 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
     group.waiting.unshift(...deferred);
     pending = pending.filter((entry) => !deferred.includes(entry));
     const parts = decided.flatMap((one) => (one.kind === 'part' ? [one] : []));
+    if (parts.length === 0 && !read) {
+      // Refusals only, on a carried state: no append will prove it current, and another writer
+      // may have appended since. Read, and decide again, as alone (found by npm run sim).
+      from = { base: tokenNow(), position: await placement.start() };
+      position = from.position;
+      read = true;
+      continue;
+    }
     if (parts.length === 0) {
       // Nothing to write: the answers stand on the state read, as they would alone.
+      if (lane0) carryAsRead(deps.store, walletId, from);
       await settle(decided.map((one) => [one.entry, (one as Extract<Decided, { kind: 'answer' }>).answer]));
       return;
     }
@@ -210,13 +212,21 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       });
     } catch (error) {
       if (!isVersionConflict(error)) {
+        dropCarried(deps.store, walletId);
         await failed(error, decided, alone);
         return;
       }
       conflicts++;
       lastConflict = error;
       if (++attempt >= placement.attemptsMax) break;
-      position = await placement.next(position, error, attempt - 1);
+      // Lost again in a row: writers elsewhere (other instances) are racing this one; a jittered
+      // pause lets one of them through instead of all cancelling each other round after round.
+      if (attempt >= 2) await pause(deps, attempt);
+      const base = tokenNow();
+      const tail = lane0 ? await readTail(deps.store, walletId, from) : undefined;
+      position = tail?.position ?? (await placement.next(position, error, attempt - 1));
+      from = tail ?? { base, position };
+      read = true;
       placement.remember(position.at);
       continue;
     }
@@ -236,6 +246,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       continue;
     }
     placement.remember({ lane, head: outcome.head });
+    if (lane0) carryAfterCommit(deps.store, walletId, from, outcome.parts.flat(), outcome.head);
     const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[]]));
     await settle(
       decided.map((one) => [
@@ -386,13 +397,4 @@ async function failed(error: unknown, decided: Decided[], alone: Alone): Promise
     if (kind === 'part' && !wroteNothing) entry.reject(error);
     else await runAlone(entry, alone);
   }
-}
-
-/** One command through the single path, in its own caller's trace. */
-const runAlone = (entry: Waiting, alone: Alone): Promise<void> =>
-  inCallerTrace(entry.context, () => alone(entry.deps, entry.write)).then(entry.resolve, entry.reject);
-
-/** Answers each caller in turn; an answer that throws reaches only its own caller. */
-async function settle(answers: [Waiting, () => Promise<AnyOutcome>][]): Promise<void> {
-  for (const [entry, answer] of answers) await answer().then(entry.resolve, entry.reject);
 }

@@ -65,9 +65,9 @@ describe('group commit', () => {
       ),
     );
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(10).fill('recorded'));
-    // The first ran alone; the nine that queued behind it went in one transaction.
-    expect(store.appends).toBe(1);
-    expect(store.groups).toEqual([9]);
+    // The first ran at once, in a transaction of its own; the nine that queued behind it went in one.
+    expect(store.appends).toBe(0);
+    expect(store.groups).toEqual([1, 9]);
     expect(store.storedEvents('w1').map((event) => [event.eventId, event.version])).toEqual(
       Array.from({ length: 10 }, (_, i) => [`d${i}`, i + 1]),
     );
@@ -88,9 +88,10 @@ describe('group commit', () => {
     expect(
       outcomes.map((outcome) => (outcome.kind === 'rejected' ? outcome.error.code : outcome.kind)),
     ).toEqual(['recorded', 'recorded', 'insufficient_funds', 'insufficient_funds', 'insufficient_funds']);
-    // h0 ran alone; h1–h4 were decided as one batch (their expiry entries are distinct items),
-    // whose transaction held h1 only: the others were refused against the state h1 left.
-    expect(store.groups).toEqual([1]);
+    // h0 ran at once, in a transaction of its own; h1–h4 were decided as one batch (their expiry
+    // entries are distinct items), whose transaction held h1 only: the others were refused against
+    // the state h1 left.
+    expect(store.groups).toEqual([1, 1]);
     expect(store.storedEvents('w1').map((event) => event.eventId)).toEqual(['seed', 'h0', 'h1']);
   });
 
@@ -111,8 +112,8 @@ describe('group commit', () => {
       handleCommand({ store, groupCommit: true }, write('r1', release('h1'))),
     ]);
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(5).fill('recorded'));
-    // The release's events touch no index item: it rides with the three holds.
-    expect(store.groups).toEqual([4]);
+    // 'first' ran at once, alone. The release's events touch no index item: it rides with the three holds.
+    expect(store.groups).toEqual([1, 4]);
     const state = await money(store);
     expect(state).toMatchObject({ balance: 1_001n, held: 200n });
   });

@@ -1,0 +1,135 @@
+/**
+ * `npx tsx bench/cards/profile.ts [--clients N] [--ops N]`: what one card authorization costs and
+ * waits on, against DynamoDB Local: the DynamoDB calls per authorization by kind (and items per
+ * transaction), the time in each kind, and the decision-rule evaluation time. One account, group
+ * commit on, as the accounts function runs it. Prints one JSON object.
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { ensureTable } from '#adapters/local/table.ts';
+import { type CardDeps, cardAction } from '#app/cards.ts';
+import { enableGroupCommit } from '#app/group-commit.ts';
+import { writeAnswerJson } from '#http/accounts-json.ts';
+import { compileDecisionRules } from '#rules/decision-rules.ts';
+
+const { values: args } = parseArgs({
+  options: { clients: { type: 'string', default: '4' }, ops: { type: 'string', default: '200' } },
+});
+const CLIENTS = Number(args.clients);
+const OPS = Number(args.ops);
+
+const compiled = compileDecisionRules(
+  'single-purchase-max: amount_minor > 500000\nblocked-mcc: merchant.mcc in ["7995"]\n',
+);
+if (!compiled.ok) throw new Error('rules do not compile');
+/** Rule evaluation timed around the compiled set. */
+let ruleMs = 0;
+let ruleCalls = 0;
+const ruleSet = {
+  ...compiled.ruleSet,
+  evaluate: (input: Parameters<typeof compiled.ruleSet.evaluate>[0]) => {
+    const t0 = performance.now();
+    try {
+      return compiled.ruleSet.evaluate(input);
+    } finally {
+      ruleMs += performance.now() - t0;
+      ruleCalls++;
+    }
+  },
+};
+
+const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
+const raw = new DynamoDBClient({
+  endpoint: ddb.endpoint,
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+  logger: QUIET_LOGGER,
+});
+const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
+const calls = new Map<string, { count: number; ms: number; items: number }>();
+const send = documents.send.bind(documents) as (command: unknown) => Promise<unknown>;
+(documents as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+  const name = (command as { constructor: { name: string } }).constructor.name;
+  const input = (command as { input: { TransactItems?: unknown[] } }).input;
+  const t0 = performance.now();
+  try {
+    return await send(command);
+  } finally {
+    const row = calls.get(name) ?? { count: 0, ms: 0, items: 0 };
+    row.count++;
+    row.ms += performance.now() - t0;
+    row.items += input.TransactItems?.length ?? 0;
+    calls.set(name, row);
+  }
+};
+const table = 'profile-cards';
+await ensureTable(raw, table);
+const store = new DynamoEventStore(documents, table);
+enableGroupCommit(store);
+let ids = 0;
+const deps: CardDeps = {
+  store,
+  clock: { nowMs: () => Date.now() },
+  ids: { newId: () => `p-${++ids}` },
+  decisionRules: { current: () => Promise.resolve({ version: 0, ruleSet }) },
+};
+const respond = (events: readonly Parameters<typeof writeAnswerJson>[1][number][]) => ({
+  statusCode: 201,
+  body: writeAnswerJson('acct', events),
+});
+await cardAction(
+  deps,
+  { accountId: 'acct', idempotency: { key: 'open', payloadHash: 'o' }, respond },
+  { kind: 'open', creditLimit: 10n ** 12n, currency: 'EUR' },
+);
+calls.clear();
+const latencies: number[] = [];
+let next = 0;
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: CLIENTS }, async () => {
+    for (let index = next++; index < OPS; index = next++) {
+      const t0 = performance.now();
+      const result = await cardAction(
+        deps,
+        { accountId: 'acct', idempotency: { key: `k-${index}`, payloadHash: 'h' }, respond },
+        { kind: 'authorize', amount: 100n, merchant: { id: 'm', name: 'M', mcc: '5942' } },
+      );
+      if (result.kind !== 'recorded') throw new Error(`profile: ${result.kind}`);
+      latencies.push(performance.now() - t0);
+    }
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+await ddb.stop();
+latencies.sort((a, b) => a - b);
+const at = (p: number) => Math.round((latencies[Math.floor((p / 100) * latencies.length)] ?? 0) * 10) / 10;
+const perAuthorization = Object.fromEntries(
+  [...calls].map(([name, row]) => [
+    name,
+    {
+      perAuthorization: Math.round((row.count / OPS) * 100) / 100,
+      meanMs: Math.round((row.ms / row.count) * 10) / 10,
+      ...(row.items > 0 ? { itemsPerCall: Math.round((row.items / row.count) * 10) / 10 } : {}),
+    },
+  ]),
+);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      clients: CLIENTS,
+      authorizations: OPS,
+      perSecond: Math.round(OPS / seconds),
+      p50Ms: at(50),
+      p99Ms: at(99),
+      calls: perAuthorization,
+      ruleEvaluationMeanMs: Math.round((ruleMs / ruleCalls) * 1000) / 1000,
+      ruleEvaluationsPerAuthorization: Math.round((ruleCalls / OPS) * 100) / 100,
+    },
+    null,
+    2,
+  )}\n`,
+);
