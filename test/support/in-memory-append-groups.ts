@@ -2,7 +2,6 @@ import {
   type AppendGroupOutcome,
   type AppendGroupRequest,
   type AppendGroupsResult,
-  type EventStore,
   type IdempotencyRecord,
   isVersionConflict,
 } from '#ports/event-store.ts';
@@ -38,15 +37,15 @@ export async function appendGroupsInTurn(
   return results;
 }
 
-/** EventStore.findIdempotencies as one look-up per key. */
-export async function findEach(
-  store: Pick<EventStore, 'findIdempotency'>,
-  keys: readonly string[],
+/** EventStore.findIdempotencies over a store's own key map (copies, as findIdempotency hands out). */
+export function findEach(
+  keys: ReadonlyMap<string, IdempotencyRecord>,
+  asked: readonly string[],
 ): Promise<Map<string, IdempotencyRecord>> {
   const found = new Map<string, IdempotencyRecord>();
-  for (const key of new Set(keys)) {
-    const record = await store.findIdempotency(key);
-    if (record !== undefined) found.set(key, record);
+  for (const key of asked) {
+    const record = keys.get(key);
+    if (record !== undefined) found.set(key, structuredClone(record));
   }
-  return found;
+  return Promise.resolve(found);
 }

@@ -274,7 +274,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
 
   /** As append-groups.ts, group after group (in-memory-append-groups.ts); and a look-up per key. */
   appendGroups = (requests: readonly AppendGroupRequest[]) => appendGroupsInTurn(this, requests);
-  findIdempotencies = (keys: readonly string[]) => findEach(this, keys);
+  findIdempotencies = (keys: readonly string[]) => findEach(this.keys, keys);
 
   async *read(
     walletId: string,
