@@ -1,8 +1,9 @@
 import { cloudEventTraceContext } from '#observability/trace-context.ts';
 import type { DeadLetter, DeadLetterSink } from '#ports/dead-letters.ts';
 import { noTracing, type Tracing } from '#ports/tracing.ts';
-import { cloudEventProblems, cloudEventSchema, futureTimeProblem } from './cloud-event.ts';
-import { type IngestDeps, ingestEvent } from './ingest.ts';
+import { type CloudEvent, cloudEventProblems, cloudEventSchema, futureTimeProblem } from './cloud-event.ts';
+import { type IngestDeps, type IngestOutcome, ingestEvent } from './ingest.ts';
+import { ingestEvents } from './ingest-batch.ts';
 import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from './outcomes.ts';
 import { zodWording } from './zod-wording.ts';
 
@@ -49,19 +50,9 @@ export async function ingestCandidate(
   candidate: unknown,
   origin: MessageOrigin,
 ): Promise<MessageOutcome> {
-  const parsed = cloudEventSchema.safeParse(candidate, { error: zodWording });
-  if (!parsed.success) {
-    return deadLetter(deps, origin, {
-      code: 'invalid-event',
-      reason: cloudEventProblems(parsed.error).join('; '),
-      ...idOf(candidate),
-    });
-  }
-  const event = parsed.data;
-  const tooLate = futureTimeProblem(event, deps.ingest.clock.nowMs());
-  if (tooLate !== undefined) {
-    return deadLetter(deps, origin, { code: 'invalid-event', reason: tooLate, eventId: event.id });
-  }
+  const checked = await validated(deps, candidate, origin);
+  if (!checked.ok) return checked.outcome;
+  const { event } = checked;
   const outcome = await (deps.tracing ?? noTracing).span(
     `ingest ${event.type}`,
     {
@@ -75,6 +66,16 @@ export async function ingestCandidate(
     },
     () => ingestEvent(deps.ingest, event),
   );
+  return messageOutcome(deps, origin, event, outcome);
+}
+
+/** An ingest outcome as the bus sees it: done, a duplicate, or a dead letter (see the module comment). */
+async function messageOutcome(
+  deps: BusIngestDeps,
+  origin: MessageOrigin,
+  event: CloudEvent,
+  outcome: IngestOutcome,
+): Promise<MessageOutcome> {
   switch (outcome.kind) {
     case 'recorded':
       return { kind: 'recorded', eventId: event.id, points: outcome.points };
@@ -97,6 +98,86 @@ export async function ingestCandidate(
         `event ${event.id}: other writers kept winning the race for wallet ${event.subject}; delivered again later`,
       );
   }
+}
+
+/** A candidate that is a valid CloudEvent, or the dead letter it became. */
+async function validated(
+  deps: BusIngestDeps,
+  candidate: unknown,
+  origin: MessageOrigin,
+): Promise<{ ok: true; event: CloudEvent } | { ok: false; outcome: MessageOutcome }> {
+  const parsed = cloudEventSchema.safeParse(candidate, { error: zodWording });
+  if (!parsed.success) {
+    const outcome = await deadLetter(deps, origin, {
+      code: 'invalid-event',
+      reason: cloudEventProblems(parsed.error).join('; '),
+      ...idOf(candidate),
+    });
+    return { ok: false, outcome };
+  }
+  const event = parsed.data;
+  const tooLate = futureTimeProblem(event, deps.ingest.clock.nowMs());
+  if (tooLate !== undefined) {
+    const outcome = await deadLetter(deps, origin, {
+      code: 'invalid-event',
+      reason: tooLate,
+      eventId: event.id,
+    });
+    return { ok: false, outcome };
+  }
+  return { ok: true, event };
+}
+
+/** What one candidate of a batch came to: an outcome, or the error that has it delivered again. */
+export type CandidateSettled = { ok: true; outcome: MessageOutcome } | { ok: false; error: unknown };
+
+/**
+ * The candidates of a whole batch (every event of every message): each validated as
+ * ingestCandidate does, then the valid ones ingested together (ingest-batch.ts: as few
+ * transactions as fit, a group that fails taken event by event). One result per candidate, in
+ * order; an error is that candidate's alone. The events carry their CloudEvent's trace context;
+ * the batch is one span.
+ */
+export async function ingestCandidates(
+  deps: BusIngestDeps,
+  candidates: readonly { candidate: unknown; origin: MessageOrigin }[],
+): Promise<CandidateSettled[]> {
+  const results: CandidateSettled[] = new Array(candidates.length);
+  const valid: { at: number; event: CloudEvent; origin: MessageOrigin }[] = [];
+  for (const [at, { candidate, origin }] of candidates.entries()) {
+    try {
+      const checked = await validated(deps, candidate, origin);
+      if (checked.ok) valid.push({ at, event: checked.event, origin });
+      else results[at] = { ok: true, outcome: checked.outcome };
+    } catch (error) {
+      results[at] = { ok: false, error };
+    }
+  }
+  const settled = await (deps.tracing ?? noTracing).span(
+    'ingest batch',
+    { kind: 'consumer', attributes: { 'tally.events': valid.length } },
+    () =>
+      ingestEvents(
+        deps.ingest,
+        valid.map(({ event }) => {
+          const trace = cloudEventTraceContext(event);
+          return { event, ...(trace ? { trace } : {}) };
+        }),
+      ),
+  );
+  for (const [index, { at, event, origin }] of valid.entries()) {
+    const one = settled[index];
+    if (one === undefined || !one.ok) {
+      results[at] = { ok: false, error: one?.error ?? new Error('ingestCandidates: no result') };
+      continue;
+    }
+    try {
+      results[at] = { ok: true, outcome: await messageOutcome(deps, origin, event, one.outcome) };
+    } catch (error) {
+      results[at] = { ok: false, error };
+    }
+  }
+  return results;
 }
 
 /** Files a dead letter and logs why. A failure to file it throws, so the message is retried instead. */

@@ -36,6 +36,30 @@ export type IngestOutcome = Outcome<
  * the active rules give it, all in one transaction with the idempotency record of its `source` + `id`.
  */
 export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<IngestOutcome> {
+  const planned = await planIngest(deps, event);
+  return planned.kind === 'plan' ? recordPlan(deps, planned.plan) : planned.outcome;
+}
+
+/** A CloudEvent made ready to record: the wallet command it is, its key, its answer. */
+export interface IngestPlan {
+  walletId: string;
+  command: (occurredAtMs: number) => WalletCommand;
+  idempotency: ScopedIdempotency;
+  respond: (events: RecordedEvent[]) => StoredResponse;
+  points: bigint;
+}
+
+/**
+ * Everything of ingestEvent before the write: the event's key, its command (a deposit, or a fact
+ * with the points the active rules give it), or its outcome when it has one without a wallet
+ * write of its own (invalid, a rule failing, a card account's event: ingested here, as before).
+ * Shared by one event's ingest and a batch's (ingest-batch.ts).
+ */
+export async function planIngest(
+  deps: IngestDeps,
+  event: CloudEvent,
+): Promise<{ kind: 'plan'; plan: IngestPlan } | { kind: 'settled'; outcome: IngestOutcome }> {
+  const settled = (outcome: IngestOutcome) => ({ kind: 'settled', outcome }) as const;
   const walletId = event.subject;
   const dataJson = JSON.stringify(event.data ?? null);
   const payloadHash = deps.hash(
@@ -51,7 +75,8 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
   const idempotency = scopeIdempotency({ namespace: 'event', owner: event.source }, event.id, payloadHash);
   const eventTimeMs = event.time === undefined ? undefined : Date.parse(event.time);
   // Card accounts' events are the account's commands, not facts (app/card-ingest.ts).
-  if (isAccountEventType(event.type)) return ingestAccountEvent(deps, event, idempotency, eventTimeMs);
+  if (isAccountEventType(event.type))
+    return settled(await ingestAccountEvent(deps, event, idempotency, eventTimeMs));
   let points = 0n;
 
   let command: (occurredAtMs: number) => WalletCommand;
@@ -61,10 +86,10 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
       amountMinor = parseAmountMinor(depositAmount(event.data));
     } catch (error) {
       if (isDomainError(error))
-        return {
+        return settled({
           kind: 'rejected',
           error: new DomainError('invalid_deposit', `data.amount: ${error.detail}`),
-        };
+        });
       throw error;
     }
     command = (nowMs) => ({
@@ -89,14 +114,14 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
     } catch (error) {
       if (!isRuleEvaluationError(error)) throw error;
       // A redelivery of an event that took effect under earlier rules is a duplicate, not a failure.
-      return (
+      return settled(
         (await earlierOutcome(deps, idempotency)) ?? {
           kind: 'rejected',
           error: new DomainError(
             'rule_failed',
             `rule ${error.ruleId} (line ${error.line}, rule set version ${active.version}): ${error.reason}: ${error.detail}`,
           ),
-        }
+        },
       );
     }
     points = awards.reduce((total, award) => total + award.points, 0n);
@@ -120,25 +145,27 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
     });
   }
 
-  const result = await recordCommuting(deps, {
-    walletId,
-    command,
-    idempotency,
-    respond: (events) => ({
-      statusCode: 202,
-      body: JSON.stringify({
-        id: event.id,
-        walletId,
-        type: event.type,
-        events: events.map((recorded) => ({
-          type: recorded.type,
-          lane: recorded.lane,
-          version: recorded.version,
-        })),
-        points: points.toString(),
-      }),
+  const respond = (events: RecordedEvent[]): StoredResponse => ({
+    statusCode: 202,
+    body: JSON.stringify({
+      id: event.id,
+      walletId,
+      type: event.type,
+      events: events.map((recorded) => ({
+        type: recorded.type,
+        lane: recorded.lane,
+        version: recorded.version,
+      })),
+      points: points.toString(),
     }),
   });
+  return { kind: 'plan', plan: { walletId, command, idempotency, respond, points } };
+}
+
+/** A plan recorded on its own: a credit in any lane, its key in the same transaction. */
+export async function recordPlan(deps: IngestDeps, plan: IngestPlan): Promise<IngestOutcome> {
+  const { walletId, command, idempotency, respond, points } = plan;
+  const result = await recordCommuting(deps, { walletId, command, idempotency, respond });
   return result.kind === 'recorded'
     ? { kind: 'recorded', walletId, events: result.events, points, response: result.response }
     : result;

@@ -1,9 +1,10 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { decodeBusMessage } from '#app/cloud-event-bus.ts';
 import type { BusIngestDeps, MessageOutcome } from '#app/ingest-message.ts';
+import { isFifoQueue } from '#composition/formats.ts';
 import { busIngestDeps } from '#composition/lambda.ts';
 import { observed } from '#observability/middleware.ts';
-import { ingestBusEvents } from '#triggers/cloud-event-batch.ts';
+import { ingestBusBatch, ingestBusEvents } from '#triggers/cloud-event-batch.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
 import { processSqsBatch } from '#triggers/sqs-batch.ts';
 
@@ -36,9 +37,24 @@ export function makeIngestQueueHandler(deps: () => BusIngestDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const bus = deps();
     const counts = new IngestCounts();
+    // A standard queue's batch is ingested together (triggers/cloud-event-batch.ts), then each
+    // record answers from it; a FIFO queue's stays message by message, in order.
+    const together = isFifoQueue(event.Records[0]?.eventSourceARN ?? '')
+      ? undefined
+      : await ingestBusBatch(
+          bus,
+          event.Records.map((record) => ({
+            decoded: decodeBusMessage(textAttributes(record), record.body),
+            origin: { origin: 'sqs', originId: record.messageId, body: record.body } as const,
+          })),
+        );
+    const byRecord = new Map(event.Records.map((record, index) => [record.messageId, together?.[index]]));
     const response = await processSqsBatch(event, context, async (record) => {
       try {
-        return (await ingestMessage(bus, record)).map((outcome) => counts.count(outcome));
+        const settled = byRecord.get(record.messageId);
+        if (settled !== undefined && !settled.ok) throw settled.error;
+        const outcomes = settled?.ok ? settled.outcomes : await ingestMessage(bus, record);
+        return outcomes.map((outcome) => counts.count(outcome));
       } catch (error) {
         counts.retried++;
         bus.log.warn('Message failed; SQS will deliver it again until its receive limit', {

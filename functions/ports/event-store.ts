@@ -134,6 +134,22 @@ export type AppendTogetherGroupOutcome =
   | { kind: 'appended'; parts: RecordedEvent[][][]; heads?: { walletId: string; head: StreamHead }[] }
   | { kind: 'keys-taken'; taken: { part: number; record: IdempotencyRecord }[] };
 
+/**
+ * What one group of a cross-wallet group append (EventStore.appendGroups) came to:
+ * - `appended`: written, as AppendGroupOutcome's `appended`;
+ * - `failed`: not written, because one of its own items failed: a version taken, a key used, a
+ *   transaction conflict on its items (`condition`), or the store could not say which group made
+ *   its transaction fail (`unattributed`). The caller appends its parts one by one (which finds a
+ *   used key, follows a moved head);
+ * - `unknown`: its transaction failed with an error that is not a cancellation (throttling, a
+ *   timeout): it may or may not have been written. Only keyed parts may be tried again: the key
+ *   says whether they were.
+ */
+export type AppendGroupsResult =
+  | { kind: 'appended'; parts: RecordedEvent[][]; head: StreamHead }
+  | { kind: 'failed'; reason: 'condition' | 'unattributed' }
+  | { kind: 'unknown'; error: unknown };
+
 /** What an append did: wrote the events, or found the idempotency key used before. */
 export type AppendOutcome =
   | { kind: 'appended'; events: RecordedEvent[]; head: StreamHead }
@@ -189,6 +205,21 @@ export interface EventStore {
    * like `append`; writes nothing then. Optional: without it, commands commit one at a time.
    */
   appendGroup?(request: AppendGroupRequest): Promise<AppendGroupOutcome>;
+  /**
+   * Cross-wallet group append (app/ingest-batch.ts): one-wallet groups (each as `appendGroup`'s
+   * request: its lane, expected head, parts with keys and index items) of distinct wallets, packed
+   * in order into as few transactions as fit (at most 100 items each; a group is never split).
+   * A cancelled transaction fails only the groups whose own items failed; the others go again
+   * in the next transaction. One result per request, in order. Never throws for one group's
+   * failure; throws for a request that can never be written (bad lane, one wallet or key twice,
+   * a group over 100 items). Optional: without it, ingest appends message by message.
+   */
+  appendGroups?(requests: readonly AppendGroupRequest[]): Promise<AppendGroupsResult[]>;
+  /**
+   * The records under several keys (strongly consistent), in one round trip where the store can:
+   * a map of the keys that are used. Optional: callers fall back to findIdempotency per key.
+   */
+  findIdempotencies?(keys: readonly string[]): Promise<Map<string, IdempotencyRecord>>;
   /**
    * Lane 0 of several wallets, several commands' parts, in one transaction (see
    * AppendTogetherGroupRequest). Throws VersionConflictError naming a wallet whose head moved.

@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { appendContract } from './event-store/append.ts';
+import { appendGroupsContract } from './event-store/append-groups.ts';
 import { appendTogetherContract } from './event-store/append-together.ts';
 import { idempotencyContract } from './event-store/idempotency.ts';
 import { contractKit, type EventStoreContractOptions } from './event-store/kit.ts';
@@ -24,6 +25,7 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
     appendContract(kit);
     idempotencyContract(kit);
     appendTogetherContract(kit);
+    appendGroupsContract(kit);
     verifyContract(kit);
   });
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
+import { toIndexedItem } from '../../functions/adapters/dynamodb/table-layout/read-index-items.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { pointsExplained } from '../../functions/app/queries/points.ts';
@@ -56,6 +57,16 @@ it('writes award ranges and correction links with the events, and lists through 
         }),
       )
     ).Items?.map((item) => String(item.sk)) ?? [];
+  // The marker is the first event's attribute, not an item of its own (2 write units less in AWS).
+  expect(await keysOf('WALLET#w1', 'INDEXED')).toEqual([]);
+  const first = await documentsClient.send(
+    new GetCommand({ TableName: tableName, Key: { pk: 'WALLET#w1', sk: 'EVENT#00#000000000001' } }),
+  );
+  expect(first.Item?.indexed).toBe(true);
+  const second = await documentsClient.send(
+    new GetCommand({ TableName: tableName, Key: { pk: 'WALLET#w1', sk: 'EVENT#00#000000000002' } }),
+  );
+  expect(second.Item?.indexed).toBeUndefined();
   // The shard lane's awards sit in its own partition, with its events.
   expect(await keysOf('WALLET#w1#33', 'AWARDS#33#')).toEqual(['AWARDS#33#000000000002']);
   expect(await keysOf('WALLET#w1', 'AWARDS#01#')).toEqual(['AWARDS#01#000000000002']);
@@ -94,4 +105,20 @@ it('leaves a wallet begun without the indexes to the log, with the same answers'
     continued: false,
   });
   expect(page?.items.map((entry) => entry.award.data.points)).toEqual([250n]);
+});
+
+it('still reads the INDEXED item of a wallet begun while the marker was an item', async () => {
+  const store = new DynamoEventStore(documents(), tableName);
+  const outcome = await store.append({
+    walletId: 'marker-item',
+    lane: 0,
+    expected: { version: 0, hash: '' },
+    events: [
+      { type: 'Deposited', data: { amountMinor: 1n, occurredAtMs: 1 }, eventId: 'm1', recordedAtMs: 1 },
+    ],
+  });
+  expect(outcome.kind).toBe('appended');
+  expect(await store.indexes.indexed('marker-item')).toBe(false);
+  await documents().send(new PutCommand({ TableName: tableName, Item: toIndexedItem('marker-item') }));
+  expect(await store.indexes.indexed('marker-item')).toBe(true);
 });

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import type {
   AppendGroupOutcome,
   AppendGroupRequest,
+  AppendGroupsResult,
   AppendOutcome,
   AppendRequest,
   AppendTogetherGroupOutcome,
@@ -28,6 +29,11 @@ export interface GroupFaults {
   conflict: number;
   /** Chance any write fails throttled, writing nothing. */
   throttle: number;
+  /**
+   * Chance a cross-wallet group append (appendGroups) commits and then fails to answer (a timeout
+   * after the write): its caller cannot know what was written.
+   */
+  crashAfterCommit?: number;
   /**
    * Key look-ups answer without yielding first: callers that look their key up before queueing
    * (transfers) then queue in the order they were called, so a serial run in that order compares.
@@ -83,6 +89,44 @@ export class FaultyGroupStore implements EventStore {
     this.groupParts += request.parts.length;
     await this.beforeWrite(request.walletId, request.lane, request.expected);
     return this.inner.appendGroup(request);
+  }
+
+  /**
+   * Cross-wallet group append: a throttle fails the whole call (nothing written, as one
+   * TransactWriteItems); a TransactionConflict fails one group alone (DynamoDB names the item, and
+   * the adapter sends the others again); a crash after the commit writes every other group and
+   * answers nothing.
+   */
+  async appendGroups(requests: readonly AppendGroupRequest[]): Promise<AppendGroupsResult[]> {
+    if (this.inner.appendGroups === undefined) throw new Error('the inner store has no appendGroups');
+    await this.pause();
+    this.groupAppends++;
+    this.groupParts += requests.reduce((sum, request) => sum + request.parts.length, 0);
+    if (this.faults.random() < this.faults.throttle) throw new Throttled('rate exceeded');
+    const conflicted = requests.map(() => this.faults.random() < this.faults.conflict);
+    const inner = await this.inner.appendGroups(requests.filter((_, index) => !conflicted[index]));
+    if (this.faults.random() < (this.faults.crashAfterCommit ?? 0)) {
+      throw Object.assign(new Error('the answer was lost after the commit'), { name: 'TimeoutError' });
+    }
+    let next = 0;
+    return conflicted.map((conflict): AppendGroupsResult => {
+      if (conflict) return { kind: 'failed', reason: 'condition' };
+      const result = inner[next++];
+      if (result === undefined) throw new Error('appendGroups: a result per group');
+      return result;
+    });
+  }
+
+  async findIdempotencies(keys: readonly string[]): Promise<Map<string, IdempotencyRecord>> {
+    await this.pause();
+    if (this.faults.random() < this.faults.throttle) throw new Throttled('rate exceeded');
+    if (this.inner.findIdempotencies) return this.inner.findIdempotencies(keys);
+    const found = new Map<string, IdempotencyRecord>();
+    for (const key of keys) {
+      const record = await this.inner.findIdempotency(key);
+      if (record) found.set(key, record);
+    }
+    return found;
   }
 
   async appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {

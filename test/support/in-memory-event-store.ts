@@ -18,6 +18,7 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
+import { appendGroupsInTurn, findEach } from './in-memory-append-groups.ts';
 import { InMemoryReadIndexes } from './in-memory-read-indexes.ts';
 import { InMemoryTradingIndex } from './in-memory-trading-index.ts';
 
@@ -271,6 +272,10 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     return { kind: 'appended', parts: recordedParts, head };
   }
 
+  /** As append-groups.ts, group after group (in-memory-append-groups.ts); and a look-up per key. */
+  appendGroups = (requests: readonly AppendGroupRequest[]) => appendGroupsInTurn(this, requests);
+  findIdempotencies = (keys: readonly string[]) => findEach(this.keys, keys);
+
   async *read(
     walletId: string,
     lane: number,
@@ -385,9 +390,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
 
   /** Test access: how many events the store holds across all wallets. */
   eventCount(): number {
-    let count = 0;
-    for (const lanes of this.wallets.values()) for (const stream of lanes.values()) count += stream.length;
-    return count;
+    return [...this.wallets.values()].flatMap((lanes) => [...lanes.values()]).flat().length;
   }
 }
 

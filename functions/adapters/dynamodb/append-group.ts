@@ -7,9 +7,11 @@ import {
   type AppendGroupRequest,
   type IdempotencyRecord,
   LANES_MAX,
+  type StreamHead,
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
+import { markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { registerLane } from './table-layout/lanes-item.ts';
@@ -22,29 +24,30 @@ export const TRANSACT_ITEMS_MAX = 100;
 
 const wrapNumbers = (text: string) => text;
 
+/** A group's items as they go in a transaction, and what they will record if it commits. */
+export interface GroupItems {
+  /** Events first (a lost race reports the first), then index items, the lane registration, keys. */
+  items: TransactItems;
+  recordedParts: RecordedEvent[][];
+  head: StreamHead;
+  /** Where the keys begin in `items`, and which part each key item (from there) belongs to. */
+  firstKeyItem: number;
+  keyOwners: Map<number, number>;
+}
+
 /**
- * Group commit (app/group-commit.ts): the events of several commands on one lane, one after the
- * other, each part with its own idempotency record, in ONE TransactWriteItems. The events are
- * create-only puts at consecutive versions (the lane's version lock, as in a single append); the
- * keys are create-only too. All or nothing: a used key cancels the whole transaction, and the
- * cancellation reasons name every key that was used, so those callers are answered from the
- * stored record and the rest are decided again without them.
+ * The items of one lane's group of parts: create-only event puts at consecutive versions (the
+ * lane's version lock, as in a single append), their index items, the lane's registration when
+ * it opens, and a create-only key item per keyed part. Shared by appendGroup and appendGroups.
  */
-export async function appendGroup(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  request: AppendGroupRequest,
-  findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
-): Promise<AppendGroupOutcome> {
+export function groupTransactItems(tableName: string, request: AppendGroupRequest, who: string): GroupItems {
   const { walletId, lane, expected, parts } = request;
-  if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX)
-    throw new Error(`appendGroup: no lane ${lane}`);
+  if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`${who}: no lane ${lane}`);
   if (parts.length === 0 || parts.some((part) => part.events.length === 0)) {
-    throw new Error('appendGroup: one or more parts, each with one or more events');
+    throw new Error(`${who}: one or more parts, each with one or more events`);
   }
   const transactItems: TransactItems = [];
   const indexItems: TransactItems = [];
-  /** Which part each key item (by its place in transactItems) belongs to. */
   const keyOwners = new Map<number, number>();
   const keyItems: TransactItems = [];
   let prevHash = expected.hash;
@@ -73,6 +76,7 @@ export async function appendGroup(
       return stored;
     });
     indexItems.push(...indexTransactItems(tableName, part.index ?? []));
+    markIndexed(transactItems, part.index);
     if (part.idempotency) {
       keyOwners.set(keyItems.length, partIndex);
       keyItems.push({
@@ -94,7 +98,6 @@ export async function appendGroup(
     }
     return recorded;
   });
-  // Events first (a lost race reports the first), then index items, the lane registration, keys.
   transactItems.push(...indexItems);
   if (lane > 0 && expected.version === 0) {
     transactItems.push({ Update: { TableName: tableName, ...registerLane(walletId, lane) } });
@@ -102,12 +105,41 @@ export async function appendGroup(
   const firstKeyItem = transactItems.length;
   transactItems.push(...keyItems);
   if (transactItems.length > TRANSACT_ITEMS_MAX) {
-    throw new Error(`appendGroup: ${transactItems.length} items, ${TRANSACT_ITEMS_MAX} at most`);
+    throw new Error(`${who}: ${transactItems.length} items, ${TRANSACT_ITEMS_MAX} at most`);
   }
+  return {
+    items: transactItems,
+    recordedParts,
+    head: { version, hash: prevHash },
+    firstKeyItem,
+    keyOwners,
+  };
+}
 
+/**
+ * Group commit (app/group-commit.ts): the events of several commands on one lane, one after the
+ * other, each part with its own idempotency record, in ONE TransactWriteItems. All or nothing: a
+ * used key cancels the whole transaction, and the cancellation reasons name every key that was
+ * used, so those callers are answered from the stored record and the rest are decided again
+ * without them.
+ */
+export async function appendGroup(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  request: AppendGroupRequest,
+  findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+): Promise<AppendGroupOutcome> {
+  const { walletId, lane, expected, parts } = request;
+  const {
+    items: transactItems,
+    recordedParts,
+    head,
+    firstKeyItem,
+    keyOwners,
+  } = groupTransactItems(tableName, request, 'appendGroup');
   try {
     await client.send(new TransactWriteCommand({ TransactItems: transactItems }));
-    return { kind: 'appended', parts: recordedParts, head: { version, hash: prevHash } };
+    return { kind: 'appended', parts: recordedParts, head };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const reasons = error.CancellationReasons ?? [];

@@ -11,6 +11,7 @@ import {
 } from '#ports/event-store.ts';
 import { TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { eventHash } from './event-hash.ts';
+import { markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { indexTransactItems } from './trading-index.ts';
@@ -69,6 +70,7 @@ export async function appendTogetherGroup(
       });
     });
     indexItems.push(...indexTransactItems(tableName, part.index ?? []));
+    markIndexed(transactItems, part.index);
     if (part.idempotency) {
       const all = recorded.flat();
       keyOwners.push(partIndex);

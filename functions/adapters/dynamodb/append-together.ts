@@ -9,6 +9,7 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { eventHash } from './event-hash.ts';
+import { markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
@@ -73,6 +74,7 @@ export async function appendTogether(
   });
   // After every event item (owners index them) and before the key (last).
   transactItems.push(...indexTransactItems(tableName, request.index ?? []));
+  markIndexed(transactItems, request.index);
   const all = appended.flatMap((append) => append.events);
   if (idempotency) {
     transactItems.push({

@@ -11,6 +11,7 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendGroupOutcome,
   type AppendGroupRequest,
+  type AppendGroupsResult,
   type AppendOutcome,
   type AppendRequest,
   type AppendTogetherGroupOutcome,
@@ -26,12 +27,13 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import { appendGroup } from './append-group.ts';
+import { appendGroups, findIdempotencies } from './append-groups.ts';
 import { appendTogether } from './append-together.ts';
 import { appendTogetherGroup } from './append-together-group.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
-import { DynamoReadIndexes } from './read-indexes.ts';
+import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
@@ -130,6 +132,7 @@ export class DynamoEventStore implements EventStore {
     }));
     // Index items after the events (a lost race reports the first event) and before the key (last).
     transactItems.push(...indexTransactItems(this.tableName, request.index ?? []));
+    markIndexed(transactItems, request.index);
     if (lane > 0 && expected.version === 0) {
       // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
       // other writers opening other lanes.
@@ -202,6 +205,16 @@ export class DynamoEventStore implements EventStore {
   /** Several commands' events on one lane in one TransactWriteItems (see append-group.ts). */
   appendGroup(request: AppendGroupRequest): Promise<AppendGroupOutcome> {
     return appendGroup(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+  }
+
+  /** One-wallet groups of distinct wallets in as few TransactWriteItems as fit (see append-groups.ts). */
+  appendGroups(requests: readonly AppendGroupRequest[]): Promise<AppendGroupsResult[]> {
+    return appendGroups(this.client, this.tableName, requests);
+  }
+
+  /** Several keys' records in BatchGetItem requests (see append-groups.ts). */
+  findIdempotencies(keys: readonly string[]): Promise<Map<string, IdempotencyRecord>> {
+    return findIdempotencies(this.client, this.tableName, keys);
   }
 
   /** Two-wallet commands' parts on lane 0 of several wallets in one transaction. */

@@ -174,10 +174,23 @@ describe('SQS: binary, structured and batch modes', () => {
       }
       return append(request);
     });
+    // The batch path's one transaction fails as DynamoDB's would: throttled, nothing written.
+    const appendGroups = bus.store.appendGroups;
+    const groupSpy = vi.spyOn(bus.store, 'appendGroups').mockImplementation(async (requests) => {
+      if (requests.some((request) => request.walletId === 'w-slow')) {
+        throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      }
+      return appendGroups(requests);
+    });
     expect((await sqs([record])).batchItemFailures).toEqual([{ itemIdentifier: 'm-retry' }]);
-    expect((await bus.view('w1')).balanceMinor).toBe(100n);
+    // A standard queue's batch is ingested together: w1's events both took effect, w-slow's did not.
+    expect((await bus.view('w1')).balanceMinor).toBe(500n);
+    expect((await bus.view('w-slow')).balanceMinor).toBe(0n);
 
     spy.mockRestore();
+    groupSpy.mockRestore();
     expect((await sqs([record])).batchItemFailures).toEqual([]);
     expect((await bus.view('w1')).balanceMinor).toBe(500n);
     expect((await bus.view('w-slow')).balanceMinor).toBe(200n);

@@ -18,9 +18,17 @@ const body = (overrides: Record<string, unknown> = {}) => JSON.stringify(cloudEv
 const failedIds = (response: SQSBatchResponse) =>
   response.batchItemFailures.map((failure) => failure.itemIdentifier);
 
-/** Makes the store throw `error` for one wallet's appends (the others are untouched). */
+/**
+ * Makes the store throw `error` for one wallet's appends (the others are untouched), and for a
+ * batch's transaction that holds that wallet: all of it fails, as DynamoDB's one request would.
+ */
 function failAppendsFor(walletId: string, error: () => Error) {
   const append = bus.store.append.bind(bus.store);
+  const appendGroups = bus.store.appendGroups;
+  vi.spyOn(bus.store, 'appendGroups').mockImplementation(async (requests) => {
+    if (requests.some((request) => request.walletId === walletId)) throw error();
+    return appendGroups(requests);
+  });
   return vi.spyOn(bus.store, 'append').mockImplementation(async (request) => {
     if (request.walletId === walletId) throw error();
     return append(request);

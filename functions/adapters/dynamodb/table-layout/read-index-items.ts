@@ -11,7 +11,7 @@ import { lanePk, VERSION_DIGITS, walletPk } from './keys.ts';
  * |--------------|--------------------------------------|------------------------------------------------------|
  * | award range  | the lane's own (WALLET#<id>[#<lane>]) | AWARDS#<lane, 2 digits>#<toVersion, 12 digits>       |
  * | correction   | WALLET#<id> (corrections are lane 0) | CORRECTED#<target lane>#<target version>#<correction version> |
- * | marker       | WALLET#<id>                          | INDEXED                                              |
+ * | marker       | the first event item (lane 0, v1), attribute `indexed`; before: WALLET#<id> INDEXED |
  *
  * An award range is keyed by its last version so that a page starting at version v is the range
  * query `sk >= AWARDS#<lane>#<v>`: the first range it finds is the one holding v, or the next.
@@ -27,7 +27,10 @@ export const awardsSk = (lane: number, toVersion: number): string =>
 export const correctedSkPrefix = (lane: number): string => `CORRECTED#${lane2(lane)}#`;
 export const correctedSk = (lane: number, targetVersion: number, correctionVersion?: number): string =>
   `${correctedSkPrefix(lane)}${pad(targetVersion)}#${correctionVersion === undefined ? '' : pad(correctionVersion)}`;
+/** The marker item of wallets begun while it was an item (read only; see INDEXED_ATTRIBUTE). */
 export const INDEXED_SK = 'INDEXED';
+/** The marker now: an attribute of the wallet's first event item (lane 0, version 1). */
+export const INDEXED_ATTRIBUTE = 'indexed';
 
 const placeSchema = z.object({ factId: z.string(), lane: numberAttr, version: numberAttr });
 const awardRangeSchema = z.object({
