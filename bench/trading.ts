@@ -1,12 +1,14 @@
 /**
- * `npm run bench:trading [-- --quick] [-- --json <file>]` — transfers by 32 concurrent clients,
+ * `npm run bench:trading [-- --quick] [-- --json <file>] [-- --only hot]` — transfers by 32 concurrent clients,
  * ours (event-sourced: both wallets' lane-0 events and the idempotency record in one
  * TransactWriteItems, decided against exact state, optimistic retry) against a traditional
  * baseline written here (one balance item per wallet and asset, conditional UpdateItems inside
  * TransactWriteItems: the lock-style design the paper argues against), over a few hot wallets and
  * over many cold ones, in one process against one DynamoDB Local. Ours runs with group commit
  * (app/group-commit-two.ts: one process, so concurrent transfers share transactions) and, in the
- * same run, without it (`…Before`).
+ * same run, without it (`…Before`). `callsPerTransfer` says where a hot transfer's cost goes: the
+ * DynamoDB requests per transfer answered, by command (trading-calls.ts). Ours and the baseline
+ * on hot wallets run back to back, so both meet the same load; `--only hot` runs just those two.
  *
  * Offer accepts are not in the mix yet (they are the same two-wallet transaction with two more
  * events); see /work/notes/trading.md.
