@@ -106,8 +106,31 @@ export async function carriedPosition(
   } else if (ageMs > CARRY_MS / 2 && carried.base.checking !== true) {
     void stillLaneZeroOnly(store, walletId, carried.base);
   }
+  // Racing writers in other instances lately: read the tail first, as they do after losing, so
+  // that the one that won last does not win every round by appending without a read.
+  const racedAtMs = racedOf(store).peek(walletId);
+  if (racedAtMs !== undefined && performance.now() - racedAtMs < RACED_MS) {
+    return readTail(store, walletId, carried);
+  }
   return { position: carried.position, base: carried.base };
 }
+
+/** How long after a lost race on a wallet this instance reads its tail before each batch. */
+const RACED_MS = 1_000;
+const racedByStore = new WeakMap<EventStore, LRUCache<string, number>>();
+const racedOf = (store: EventStore): LRUCache<string, number> => {
+  let raced = racedByStore.get(store);
+  if (raced === undefined) {
+    raced = new LRUCache({ max: CARRIED_MAX });
+    racedByStore.set(store, raced);
+  }
+  return raced;
+};
+
+/** A lane-0 append of this instance lost to a writer elsewhere. */
+export const lostRace = (store: EventStore, walletId: string): void => {
+  racedOf(store).set(walletId, performance.now());
+};
 
 /** One read of the lane registry: lane 0 alone still, and no credit from here since? Renews the base if so. */
 async function stillLaneZeroOnly(store: EventStore, walletId: string, base: Token): Promise<boolean> {

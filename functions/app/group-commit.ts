@@ -13,9 +13,9 @@
  * - any other failure reaches the callers whose events were in that transaction (it may have
  *   committed: as alone, they retry with their key), and the others run alone.
  *
- * A command that finds no transaction in flight runs at once, alone (command-handler.ts): a quiet
- * wallet pays nothing. A Lambda instance serves one request at a time, so HTTP commands rarely
- * meet here; the local runtime, ingest batches and long-lived hosts do.
+ * A command that finds no transaction in flight runs at once: a quiet wallet pays nothing. A lane-0
+ * one decides on the state its wallet's last batch left (group-commit-carry.ts), in a transaction
+ * of its own; others run alone (command-handler.ts).
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -39,6 +39,7 @@ import {
   carryAfterCommit,
   carryAsRead,
   dropCarried,
+  lostRace,
   readTail,
   taint,
   tokenNow,
@@ -117,8 +118,7 @@ export function commitInGroup<C extends WalletCommand>(
   if (write.placement === 'lane-0') return answer as Promise<WriteOutcome<C>>;
   // A credit in another lane: the wallet's carried lane-0 state (group-commit-carry.ts) is dropped
   // before its caller hears of it, so whatever the caller does next sees it.
-  const { walletId } = write;
-  return answer.finally(() => taint(walletId)) as Promise<WriteOutcome<C>>;
+  return answer.finally(() => taint(write.walletId)) as Promise<WriteOutcome<C>>;
 }
 
 async function drain(groups: Map<string, Group>, key: string, group: Group, alone: Alone): Promise<void> {
@@ -219,9 +219,9 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       conflicts++;
       lastConflict = error;
       if (++attempt >= placement.attemptsMax) break;
-      // Lost again in a row: writers elsewhere (other instances) are racing this one; a jittered
-      // pause lets one of them through instead of all cancelling each other round after round.
+      // Lost again in a row: writers elsewhere race this one; a jittered pause lets one through.
       if (attempt >= 2) await pause(deps, attempt);
+      if (lane0) lostRace(deps.store, walletId);
       const base = tokenNow();
       const tail = lane0 ? await readTail(deps.store, walletId, from) : undefined;
       position = tail?.position ?? (await placement.next(position, error, attempt - 1));
