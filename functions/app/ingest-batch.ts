@@ -60,11 +60,19 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
   let grouped = plans;
   if (deps.store.appendGroups !== undefined && plans.length > 1) {
     let legacy: Map<string, IdempotencyRecord>;
+    let starts: Map<string, LaneHead>;
     try {
-      legacy = await legacyRecords(
-        deps,
-        plans.map(({ plan }) => plan),
-      );
+      // The batch's key look-up and its wallets' heads at once: one round trip before the write.
+      [legacy, starts] = await Promise.all([
+        legacyRecords(
+          deps,
+          plans.map(({ plan }) => plan),
+        ),
+        startsOf(
+          deps,
+          plans.map(({ plan }) => plan.walletId),
+        ),
+      ]);
     } catch (error) {
       for (const { at } of plans) results[at] = { ok: false, error };
       return results;
@@ -83,7 +91,7 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
         grouped.push(entry);
       }
     }
-    alone.unshift(...(await appendGrouped(deps, grouped, results)));
+    alone.unshift(...(await appendGrouped(deps, starts, grouped, results)));
   } else {
     alone.unshift(...grouped);
   }
@@ -115,6 +123,22 @@ async function legacyRecords(deps: IngestDeps, plans: readonly IngestPlan[]) {
   return found;
 }
 
+/**
+ * Where each wallet's group appends, as the `any-lane` placement starts: the lane and head this
+ * instance last used for it, else lane 0's head (read, all wallets at once).
+ */
+async function startsOf(deps: IngestDeps, walletIds: readonly string[]): Promise<Map<string, LaneHead>> {
+  const heads = deps.heads ?? instanceHeads;
+  const unique = [...new Set(walletIds)];
+  const starts = await Promise.all(
+    unique.map(
+      async (walletId): Promise<LaneHead> =>
+        heads.get(walletId) ?? { lane: 0, head: await deps.store.head(walletId, 0) },
+    ),
+  );
+  return new Map(unique.map((walletId, index) => [walletId, starts[index] as LaneHead]));
+}
+
 type Entry = { at: number; plan: IngestPlan; trace?: TraceContext };
 
 /** A wallet's group as it is being built: its parts' events and answers, and where it appends. */
@@ -133,24 +157,19 @@ interface Group {
  */
 async function appendGrouped(
   deps: IngestDeps,
+  starts: ReadonlyMap<string, LaneHead>,
   entries: readonly Entry[],
   results: IngestSettled[],
 ): Promise<Entry[]> {
   const heads = deps.heads ?? instanceHeads;
   const state = initialWalletState();
-  const walletIds = [...new Set(entries.map(({ plan }) => plan.walletId))];
-  const starts = await Promise.all(
-    walletIds.map(
-      async (walletId): Promise<LaneHead> =>
-        heads.get(walletId) ?? { lane: 0, head: await deps.store.head(walletId, 0) },
-    ),
-  );
-  const groups = new Map<string, Group>(
-    walletIds.map((walletId, index) => [
-      walletId,
-      { walletId, at: starts[index] as LaneHead, entries: [], parts: [], items: 0, events: 0 },
-    ]),
-  );
+  const groups = new Map<string, Group>();
+  for (const { plan } of entries) {
+    const at = starts.get(plan.walletId);
+    if (at === undefined) throw new Error(`ingestEvents: no head for ${plan.walletId}`);
+    if (!groups.has(plan.walletId))
+      groups.set(plan.walletId, { walletId: plan.walletId, at, entries: [], parts: [], items: 0, events: 0 });
+  }
   const overflow: Entry[] = [];
   for (const entry of entries) {
     const group = groups.get(entry.plan.walletId) as Group;
@@ -211,8 +230,24 @@ async function appendGrouped(
   for (const [index, group] of written.entries()) {
     const outcome = outcomes[index];
     if (outcome?.kind !== 'appended') {
-      // Taken one by one: a used key is answered from its record, a moved head followed.
-      again.push(...group.entries);
+      // A used key is answered from the record the cancellation returned (a redelivery: replayed;
+      // the id with another payload: key-reused), as a single append answers it. The rest are
+      // taken one by one: a moved head followed, a conflict retried.
+      const taken = new Map(
+        (outcome?.kind === 'failed' ? (outcome.taken ?? []) : []).map((t) => [t.part, t.record]),
+      );
+      for (const [part, entry] of group.entries.entries()) {
+        const record = taken.get(part);
+        if (record === undefined) again.push(entry);
+        else
+          results[entry.at] = {
+            ok: true,
+            outcome:
+              record.payloadHash === entry.plan.idempotency.payloadHash
+                ? { kind: 'replayed', response: record.response }
+                : { kind: 'key-reused' },
+          };
+      }
       continue;
     }
     heads.remember(group.walletId, { lane: group.at.lane, head: outcome.head });
