@@ -31,16 +31,15 @@ export async function deliverQueue(world: World, max: number, instance: number):
   } catch (error) {
     if (!isInjected(error)) throw error;
   }
-  const lost = takeLostAnswers(world);
+  let lost = takeLostAnswers(world);
   for (const [index, message] of messages.entries()) {
     const key = scopedKey('event', message.event.source, message.event.id);
     const answer = answers[index];
-    observeIngest(
-      world,
-      message.event,
-      answer,
-      lost.filter((one) => one.request.idempotency?.key === key),
-    );
+    // Each lost commit to the first message of its key: twins in one batch share the key, and
+    // only one of them took effect.
+    const mine = lost.filter((one) => one.request.idempotency?.key === key);
+    lost = lost.filter((one) => !mine.includes(one));
+    observeIngest(world, message.event, answer, mine);
     if (answer === undefined || answer.kind === 'contended') world.queue.requeue([message]);
   }
 }
