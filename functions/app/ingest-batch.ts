@@ -58,6 +58,7 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
   }
   const alone: typeof plans = [];
   let grouped = plans;
+  let legacyRead = false;
   if (deps.store.appendGroups !== undefined && plans.length > 1) {
     let legacy: Map<string, IdempotencyRecord>;
     let starts: Map<string, LaneHead>;
@@ -77,6 +78,7 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
       for (const { at } of plans) results[at] = { ok: false, error };
       return results;
     }
+    legacyRead = true;
     grouped = [];
     const keys = new Set<string>();
     for (const entry of plans) {
@@ -97,8 +99,10 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
   }
   for (const { at, plan } of alone) {
     try {
-      // The legacy key was read above for the batch (when it was): not again for each event.
-      const idempotency = { ...plan.idempotency, legacyKey: plan.idempotency.key };
+      // The legacy key, when it was read above for the batch, is not read again for each event.
+      const idempotency = legacyRead
+        ? { ...plan.idempotency, legacyKey: plan.idempotency.key }
+        : plan.idempotency;
       results[at] = { ok: true, outcome: await recordPlan(deps, { ...plan, idempotency }) };
     } catch (error) {
       results[at] = { ok: false, error };
