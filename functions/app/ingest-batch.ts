@@ -2,7 +2,8 @@
  * Ingest of a whole bus batch (an SQS batch of up to 10 messages) in as few transactions as fit,
  * instead of one transaction per event. Every event is planned as one event is (ingest.ts), then:
  * 1. The legacy keys (the item a request wrote before keys were scoped) of the whole batch are
- *    read in one BatchGetItem, where one event alone reads its own with a GetItem.
+ *    read in one BatchGetItem, where one event alone reads its own with a GetItem; at the same
+ *    time, the lane-0 heads of the wallets this instance has no cached head for.
  * 2. Each event is decided on its own: credits (deposits, facts and their points) commute, so,
  *    as in the command handler's `any-lane` placement, nothing is read to decide them.
  * 3. The events of one wallet become one group on the lane and head this instance last used for
@@ -10,9 +11,10 @@
  *    the batch's order; the groups of all wallets go to EventStore.appendGroups, which packs them
  *    into as few TransactWriteItems as fit 100 items, each event create-only at its version.
  * 4. A group that was not written (a key used before: a redelivery; a head moved: another
- *    writer; anything else its own items failed on) is taken event by event through the one-event
- *    path (ingest.ts → the command handler), which answers a used key from its record and follows a
- *    moved head to another lane. The other groups are not held back by it.
+ *    writer; anything else its own items failed on) does not hold the other groups back. Its used
+ *    keys come back with their records and are answered from them; its other events are taken
+ *    event by event through the one-event path (ingest.ts → the command handler), which follows a
+ *    moved head to another lane and retries a conflict.
  * Nothing is answered before its transaction has committed. An event whose key is already in the
  * batch (a message delivered twice in one batch) goes after the others, on its own, and finds its
  * twin's key.
