@@ -2,7 +2,8 @@
  * Ingest of a whole bus batch (an SQS batch of up to 10 messages) in as few transactions as fit,
  * instead of one transaction per event. Every event is planned as one event is (ingest.ts), then:
  * 1. The legacy keys (the item a request wrote before keys were scoped) of the whole batch are
- *    read in one BatchGetItem, where one event alone reads its own with a GetItem.
+ *    read in one BatchGetItem, where one event alone reads its own with a GetItem; at the same
+ *    time, the lane-0 heads of the wallets this instance has no cached head for.
  * 2. Each event is decided on its own: credits (deposits, facts and their points) commute, so,
  *    as in the command handler's `any-lane` placement, nothing is read to decide them.
  * 3. The events of one wallet become one group on the lane and head this instance last used for
@@ -10,9 +11,10 @@
  *    the batch's order; the groups of all wallets go to EventStore.appendGroups, which packs them
  *    into as few TransactWriteItems as fit 100 items, each event create-only at its version.
  * 4. A group that was not written (a key used before: a redelivery; a head moved: another
- *    writer; anything else its own items failed on) is taken event by event through the one-event
- *    path (ingest.ts → the command handler), which answers a used key from its record and follows a
- *    moved head to another lane. The other groups are not held back by it.
+ *    writer; anything else its own items failed on) does not hold the other groups back. Its used
+ *    keys come back with their records and are answered from them; its other events are taken
+ *    event by event through the one-event path (ingest.ts → the command handler), which follows a
+ *    moved head to another lane and retries a conflict.
  * Nothing is answered before its transaction has committed. An event whose key is already in the
  * batch (a message delivered twice in one batch) goes after the others, on its own, and finds its
  * twin's key.
@@ -58,17 +60,27 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
   }
   const alone: typeof plans = [];
   let grouped = plans;
+  let legacyRead = false;
   if (deps.store.appendGroups !== undefined && plans.length > 1) {
     let legacy: Map<string, IdempotencyRecord>;
+    let starts: Map<string, LaneHead>;
     try {
-      legacy = await legacyRecords(
-        deps,
-        plans.map(({ plan }) => plan),
-      );
+      // The batch's key look-up and its wallets' heads at once: one round trip before the write.
+      [legacy, starts] = await Promise.all([
+        legacyRecords(
+          deps,
+          plans.map(({ plan }) => plan),
+        ),
+        startsOf(
+          deps,
+          plans.map(({ plan }) => plan.walletId),
+        ),
+      ]);
     } catch (error) {
       for (const { at } of plans) results[at] = { ok: false, error };
       return results;
     }
+    legacyRead = true;
     grouped = [];
     const keys = new Set<string>();
     for (const entry of plans) {
@@ -83,14 +95,16 @@ export async function ingestEvents(deps: IngestDeps, batch: readonly BatchEvent[
         grouped.push(entry);
       }
     }
-    alone.unshift(...(await appendGrouped(deps, grouped, results)));
+    alone.unshift(...(await appendGrouped(deps, starts, grouped, results)));
   } else {
     alone.unshift(...grouped);
   }
   for (const { at, plan } of alone) {
     try {
-      // The legacy key was read above for the batch (when it was): not again for each event.
-      const idempotency = { ...plan.idempotency, legacyKey: plan.idempotency.key };
+      // The legacy key, when it was read above for the batch, is not read again for each event.
+      const idempotency = legacyRead
+        ? { ...plan.idempotency, legacyKey: plan.idempotency.key }
+        : plan.idempotency;
       results[at] = { ok: true, outcome: await recordPlan(deps, { ...plan, idempotency }) };
     } catch (error) {
       results[at] = { ok: false, error };
@@ -115,6 +129,22 @@ async function legacyRecords(deps: IngestDeps, plans: readonly IngestPlan[]) {
   return found;
 }
 
+/**
+ * Where each wallet's group appends, as the `any-lane` placement starts: the lane and head this
+ * instance last used for it, else lane 0's head (read, all wallets at once).
+ */
+async function startsOf(deps: IngestDeps, walletIds: readonly string[]): Promise<Map<string, LaneHead>> {
+  const heads = deps.heads ?? instanceHeads;
+  const unique = [...new Set(walletIds)];
+  const starts = await Promise.all(
+    unique.map(
+      async (walletId): Promise<LaneHead> =>
+        heads.get(walletId) ?? { lane: 0, head: await deps.store.head(walletId, 0) },
+    ),
+  );
+  return new Map(unique.map((walletId, index) => [walletId, starts[index] as LaneHead]));
+}
+
 type Entry = { at: number; plan: IngestPlan; trace?: TraceContext };
 
 /** A wallet's group as it is being built: its parts' events and answers, and where it appends. */
@@ -133,24 +163,19 @@ interface Group {
  */
 async function appendGrouped(
   deps: IngestDeps,
+  starts: ReadonlyMap<string, LaneHead>,
   entries: readonly Entry[],
   results: IngestSettled[],
 ): Promise<Entry[]> {
   const heads = deps.heads ?? instanceHeads;
   const state = initialWalletState();
-  const walletIds = [...new Set(entries.map(({ plan }) => plan.walletId))];
-  const starts = await Promise.all(
-    walletIds.map(
-      async (walletId): Promise<LaneHead> =>
-        heads.get(walletId) ?? { lane: 0, head: await deps.store.head(walletId, 0) },
-    ),
-  );
-  const groups = new Map<string, Group>(
-    walletIds.map((walletId, index) => [
-      walletId,
-      { walletId, at: starts[index] as LaneHead, entries: [], parts: [], items: 0, events: 0 },
-    ]),
-  );
+  const groups = new Map<string, Group>();
+  for (const { plan } of entries) {
+    const at = starts.get(plan.walletId);
+    if (at === undefined) throw new Error(`ingestEvents: no head for ${plan.walletId}`);
+    if (!groups.has(plan.walletId))
+      groups.set(plan.walletId, { walletId: plan.walletId, at, entries: [], parts: [], items: 0, events: 0 });
+  }
   const overflow: Entry[] = [];
   for (const entry of entries) {
     const group = groups.get(entry.plan.walletId) as Group;
@@ -211,8 +236,24 @@ async function appendGrouped(
   for (const [index, group] of written.entries()) {
     const outcome = outcomes[index];
     if (outcome?.kind !== 'appended') {
-      // Taken one by one: a used key is answered from its record, a moved head followed.
-      again.push(...group.entries);
+      // A used key is answered from the record the cancellation returned (a redelivery: replayed;
+      // the id with another payload: key-reused), as a single append answers it. The rest are
+      // taken one by one: a moved head followed, a conflict retried.
+      const taken = new Map(
+        (outcome?.kind === 'failed' ? (outcome.taken ?? []) : []).map((t) => [t.part, t.record]),
+      );
+      for (const [part, entry] of group.entries.entries()) {
+        const record = taken.get(part);
+        if (record === undefined) again.push(entry);
+        else
+          results[entry.at] = {
+            ok: true,
+            outcome:
+              record.payloadHash === entry.plan.idempotency.payloadHash
+                ? { kind: 'replayed', response: record.response }
+                : { kind: 'key-reused' },
+          };
+      }
       continue;
     }
     heads.remember(group.walletId, { lane: group.at.lane, head: outcome.head });

@@ -52,7 +52,15 @@ export async function ingestCandidate(
 ): Promise<MessageOutcome> {
   const checked = await validated(deps, candidate, origin);
   if (!checked.ok) return checked.outcome;
-  const { event } = checked;
+  return ingestValid(deps, origin, checked.event);
+}
+
+/** One valid event in its own consumer span, continuing the CloudEvent's trace. */
+async function ingestValid(
+  deps: BusIngestDeps,
+  origin: MessageOrigin,
+  event: CloudEvent,
+): Promise<MessageOutcome> {
   const outcome = await (deps.tracing ?? noTracing).span(
     `ingest ${event.type}`,
     {
@@ -152,6 +160,16 @@ export async function ingestCandidates(
     } catch (error) {
       results[at] = { ok: false, error };
     }
+  }
+  if (valid.length === 1) {
+    // One event: its own span, as a message alone (nothing to batch).
+    const [{ at, event, origin }] = valid as [(typeof valid)[number]];
+    try {
+      results[at] = { ok: true, outcome: await ingestValid(deps, origin, event) };
+    } catch (error) {
+      results[at] = { ok: false, error };
+    }
+    return results;
   }
   const settled = await (deps.tracing ?? noTracing).span(
     'ingest batch',

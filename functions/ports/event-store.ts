@@ -147,7 +147,12 @@ export type AppendTogetherGroupOutcome =
  */
 export type AppendGroupsResult =
   | { kind: 'appended'; parts: RecordedEvent[][]; head: StreamHead }
-  | { kind: 'failed'; reason: 'condition' | 'unattributed' }
+  | {
+      kind: 'failed';
+      reason: 'condition' | 'unattributed';
+      /** Parts whose key was found used (a redelivery, or the id reused), with the record. */
+      taken?: { part: number; record: IdempotencyRecord }[];
+    }
   | { kind: 'unknown'; error: unknown };
 
 /** What an append did: wrote the events, or found the idempotency key used before. */

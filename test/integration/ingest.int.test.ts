@@ -40,7 +40,7 @@ const queueWarnings: { message: string; extra: Record<string, unknown> }[] = [];
  */
 let ingestKafka: LambdaHandler;
 
-/** The real ingest-queue handler, with a store that fails every append for POISON_WALLET. */
+/** The real ingest-queue handler, with a store that fails every append (alone or batched) for POISON_WALLET. */
 async function ingestQueueWithPoison(): Promise<LambdaHandler> {
   const { makeIngestQueueHandler } = await import('../../functions/handlers/ingest-queue.ts');
   const handler = middy(
@@ -56,6 +56,17 @@ async function ingestQueueWithPoison(): Promise<LambdaHandler> {
                 });
               }
               return target.append(request);
+            };
+          }
+          if (property === 'appendGroups' && target.appendGroups !== undefined) {
+            // A batch's one transaction holding the wallet fails whole, as a throttled one does.
+            return async (requests: Parameters<NonNullable<EventStore['appendGroups']>>[0]) => {
+              if (requests.some((request) => request.walletId === POISON_WALLET)) {
+                throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+                  name: 'ProvisionedThroughputExceededException',
+                });
+              }
+              return target.appendGroups?.(requests);
             };
           }
           const value: unknown = Reflect.get(target, property);

@@ -1,8 +1,10 @@
 import type {
   AppendGroupOutcome,
   AppendGroupRequest,
+  AppendGroupsResult,
   AppendTogetherGroupOutcome,
   AppendTogetherGroupRequest,
+  IdempotencyRecord,
 } from '#ports/event-store.ts';
 import { VersionConflictError } from '#ports/event-store.ts';
 import { CrashedAfterCommit, FaultyEventStore } from './faults.ts';
@@ -85,5 +87,59 @@ export class FaultyGroupEventStore extends FaultyEventStore {
       throw new CrashedAfterCommit('group append of two-wallet commands committed');
     }
     return outcome;
+  }
+
+  /**
+   * Batch ingest's cross-wallet group append (app/ingest-batch.ts), with the same faults: a
+   * throttle fails the call (nothing written); a TransactionConflict fails one group alone (the
+   * adapter sends the others again); a crash after the commit loses every written part's answer,
+   * each recorded as a lost single append.
+   */
+  async appendGroups(requests: readonly AppendGroupRequest[]): Promise<AppendGroupsResult[]> {
+    this.faults.beforeCall();
+    const inner = this.inner.appendGroups?.bind(this.inner);
+    if (inner === undefined) throw new Error('FaultyEventStore: the inner store has no appendGroups');
+    const conflicted = requests.map(() =>
+      this.faults.roll('transaction-conflict', this.faults.rates.transactionConflict),
+    );
+    const sent = requests.filter((_, index) => !conflicted[index]);
+    const results = await inner(sent);
+    for (const [index, result] of results.entries()) {
+      if (result.kind !== 'appended') continue;
+      // Not a fault: counted (while faults may happen, so a quiet run counts nothing) to show the
+      // run exercised batch ingest (fresh-seed.ts checks it).
+      if (Object.values(this.faults.rates).some((rate) => rate > 0))
+        this.faults.count('ingest-batch', sent[index]?.parts.length ?? 0);
+      for (const events of result.parts) this.onCommit(events);
+    }
+    if (this.faults.roll('crash-after-commit', this.faults.rates.crashAfterCommit)) {
+      for (const [index, result] of results.entries()) {
+        const request = sent[index];
+        if (result.kind !== 'appended' || request === undefined) continue;
+        for (const [part, events] of result.parts.entries()) {
+          const { walletId, lane, expected } = request;
+          const { events: asked, ...rest } = request.parts[part] ?? { events: [] };
+          this.faults.lostAnswers.push({
+            request: { walletId, lane, expected, events: asked, ...rest },
+            outcome: { kind: 'appended', events, head: { version: events.at(-1)?.version ?? 0, hash: '' } },
+          });
+        }
+      }
+      throw new CrashedAfterCommit('a batch of groups committed');
+    }
+    let next = 0;
+    return conflicted.map((conflict): AppendGroupsResult => {
+      if (conflict) return { kind: 'failed', reason: 'condition' };
+      const result = results[next++];
+      if (result === undefined) throw new Error('appendGroups: a result per group');
+      return result;
+    });
+  }
+
+  async findIdempotencies(keys: readonly string[]): Promise<Map<string, IdempotencyRecord>> {
+    this.faults.beforeCall();
+    const inner = this.inner.findIdempotencies?.bind(this.inner);
+    if (inner === undefined) throw new Error('FaultyEventStore: the inner store has no findIdempotencies');
+    return inner(keys);
   }
 }

@@ -45,5 +45,7 @@ export async function runFreshSeed(
   // With group commit on, commands must have shared transactions, or the run did not exercise it.
   if (options.groupCommit) {
     expect(result.faults.get('group-commit') ?? 0, 'commands committed in groups').toBeGreaterThan(0);
+    // And queue batches went through the cross-wallet group append (app/ingest-batch.ts).
+    expect(result.faults.get('ingest-batch') ?? 0, 'events ingested in batch groups').toBeGreaterThan(0);
   }
 }

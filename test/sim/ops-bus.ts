@@ -1,3 +1,4 @@
+import { scopedKey } from '#app/idempotency.ts';
 import type { JobMessage } from '#ports/jobs.ts';
 import { isInjected, type StreamRecord } from './faults.ts';
 import { observeIngest, takeLostAnswers } from './model.ts';
@@ -10,17 +11,35 @@ import type { World } from './world.ts';
  * stream, the jobs Lambda on the jobs queue. A delivery that fails leaves its records for a later one.
  */
 
-/** Ingest takes a batch off the queue, one message at a time; a failed one is delivered again later. */
+/**
+ * Ingest takes a batch off the queue and ingests it together (app/ingest-batch.ts: one
+ * cross-wallet group append when the store has it, event by event otherwise); a message that
+ * failed is delivered again later. A commit whose answer was lost belongs to the message whose key
+ * it wrote.
+ */
 export async function deliverQueue(world: World, max: number, instance: number): Promise<void> {
-  for (const message of world.queue.take(max)) {
-    world.touched.add(message.event.subject);
-    let answer: IngestAnswer | undefined;
-    try {
-      answer = await world.system.ingest(instance, world.ids(`q${world.callCount++}`), message.event);
-    } catch (error) {
-      if (!isInjected(error)) throw error;
-    }
-    observeIngest(world, message.event, answer, takeLostAnswers(world));
+  const messages = world.queue.take(max);
+  if (messages.length === 0) return;
+  for (const message of messages) world.touched.add(message.event.subject);
+  let answers: (IngestAnswer | undefined)[] = [];
+  try {
+    answers = await world.system.ingestBatch(
+      instance,
+      world.ids(`q${world.callCount++}`),
+      messages.map((message) => message.event),
+    );
+  } catch (error) {
+    if (!isInjected(error)) throw error;
+  }
+  let lost = takeLostAnswers(world);
+  for (const [index, message] of messages.entries()) {
+    const key = scopedKey('event', message.event.source, message.event.id);
+    const answer = answers[index];
+    // Each lost commit to the first message of its key: twins in one batch share the key, and
+    // only one of them took effect.
+    const mine = lost.filter((one) => one.request.idempotency?.key === key);
+    lost = lost.filter((one) => !mine.includes(one));
+    observeIngest(world, message.event, answer, mine);
     if (answer === undefined || answer.kind === 'contended') world.queue.requeue([message]);
   }
 }

@@ -9,11 +9,12 @@ import { correctEvent } from '#app/corrections.ts';
 import { type RetryPolicy, recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { type HoldAction, holdAction } from '#app/holds.ts';
-import { ingestEvent } from '#app/ingest.ts';
+import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
+import { ingestEvents } from '#app/ingest-batch.ts';
 import { makeJobPageWork } from '#app/job-work.ts';
 import { jobReport, PageNotReady, runJobPage, startJob } from '#app/jobs.ts';
 import { acceptOffer, cancelOffer, openOffer } from '#app/offers.ts';
-import { DOMAIN_ERROR_OUTCOMES, WRITE_OUTCOMES } from '#app/outcomes.ts';
+import { DOMAIN_ERROR_OUTCOMES } from '#app/outcomes.ts';
 import { replayWallet } from '#app/replay.ts';
 import { type TransferDeps, type TransferInput, type TransferResult, transfer } from '#app/transfer.ts';
 import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
@@ -26,6 +27,8 @@ import type { EventStore } from '#ports/event-store.ts';
 import type { JobMessage, JobQueue, JobReport, JobStore } from '#ports/jobs.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
+import { isInjected } from './faults.ts';
+import { ingestAnswer } from './ingest-answer.ts';
 import { processStores, TRADING_PROCESS } from './process-stores.ts';
 import type { Rng } from './rng.ts';
 
@@ -132,6 +135,12 @@ export interface System {
     input: { walletId: string; amountMinor: bigint; key?: string },
   ): Promise<DepositAnswer>;
   ingest(instance: number, ids: IdGenerator, event: CloudEvent): Promise<IngestAnswer>;
+  /** A queue batch through batch ingest (app/ingest-batch.ts): an answer per event, none when a fault failed it. */
+  ingestBatch(
+    instance: number,
+    ids: IdGenerator,
+    events: CloudEvent[],
+  ): Promise<(IngestAnswer | undefined)[]>;
   correct(ids: IdGenerator, request: CorrectionRequest): Promise<CorrectionAnswer>;
   /** The projector Lambda `instance` handles one wallet's doorbells (its lanes). */
   project(instance: number, walletId: string, lanes: number[]): Promise<void>;
@@ -175,6 +184,16 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     views.set(instance, cache);
     return cache;
   };
+  const ingestDeps = (instance: number, ids: IdGenerator): IngestDeps => ({
+    store: storeOf(instance),
+    clock: deps.clock,
+    ids,
+    retry,
+    heads: headsOf(instance),
+    rules,
+    hash: sha256Hex,
+    canonicalJson,
+  });
   const jobDeps = (ids: IdGenerator) => ({
     store: deps.store,
     jobs: deps.jobs,
@@ -230,32 +249,19 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
       }
     },
     async ingest(instance, ids, event) {
-      const outcome = await ingestEvent(
-        {
-          store: storeOf(instance),
-          clock: deps.clock,
-          ids,
-          retry,
-          heads: headsOf(instance),
-          rules,
-          hash: sha256Hex,
-          canonicalJson,
-        },
-        event,
+      return ingestAnswer(await ingestEvent(ingestDeps(instance, ids), event));
+    },
+    async ingestBatch(instance, ids, events) {
+      const results = await ingestEvents(
+        ingestDeps(instance, ids),
+        events.map((event) => ({ event })),
       );
-      switch (outcome.kind) {
-        case 'recorded':
-          return { kind: 'recorded', points: outcome.points, eventIds: outcome.events.map((e) => e.eventId) };
-        case 'rejected':
-          return { kind: 'rejected', code: DOMAIN_ERROR_OUTCOMES[outcome.error.code].code };
-        // The sim's own words for the use case's outcomes (it predates the outcome vocabulary).
-        case 'replayed':
-          return { kind: 'duplicate' };
-        case 'key-reused':
-          return { kind: 'rejected', code: WRITE_OUTCOMES['key-reused'].queueCode };
-        case 'contended':
-          return { kind: 'contended' };
-      }
+      return results.map((result) => {
+        if (result.ok) return ingestAnswer(result.outcome);
+        // An injected fault is this event's failure (delivered again); anything else is a bug.
+        if (!isInjected(result.error)) throw result.error;
+        return undefined;
+      });
     },
     async correct(ids, request) {
       const result = await correctEvent(

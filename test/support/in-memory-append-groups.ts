@@ -27,7 +27,7 @@ export async function appendGroupsInTurn(
       results.push(
         outcome.kind === 'appended'
           ? { kind: 'appended', parts: outcome.parts, head: outcome.head }
-          : { kind: 'failed', reason: 'condition' },
+          : { kind: 'failed', reason: 'condition', taken: outcome.taken },
       );
     } catch (error) {
       if (!isVersionConflict(error)) throw error;

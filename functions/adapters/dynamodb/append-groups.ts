@@ -1,5 +1,6 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type CancellationReason, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AppendGroupRequest, AppendGroupsResult, IdempotencyRecord } from '#ports/event-store.ts';
 import { type GroupItems, groupTransactItems, TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -82,20 +83,39 @@ async function commitChunk(
       const failed = new Set<number>();
       let first = 0;
       for (const [at, index] of pending.entries()) {
-        const count = (groups[at] as GroupItems).items.length;
-        const own = reasons.slice(first, first + count);
-        if (own.some((reason) => reason.Code !== undefined && reason.Code !== 'None')) failed.add(index);
-        first += count;
+        const group = groups[at] as GroupItems;
+        const own = reasons.slice(first, first + group.items.length);
+        first += group.items.length;
+        if (!own.some((reason) => reason.Code !== undefined && reason.Code !== 'None')) continue;
+        failed.add(index);
+        const taken = takenKeys(group, own);
+        results[index] = { kind: 'failed', reason: 'condition', ...(taken.length > 0 ? { taken } : {}) };
       }
       if (failed.size === 0) {
         // Cancelled with no item to blame: each group is left to its caller.
         for (const index of pending) results[index] = { kind: 'failed', reason: 'unattributed' };
         return;
       }
-      for (const index of failed) results[index] = { kind: 'failed', reason: 'condition' };
       pending = pending.filter((index) => !failed.has(index));
     }
   }
+}
+
+/**
+ * The keys of a failed group found used, with their records as the cancellation returned them
+ * (ALL_OLD): a redelivered message is answered from them without another request.
+ */
+function takenKeys(group: GroupItems, reasons: readonly CancellationReason[]) {
+  const taken: { part: number; record: IdempotencyRecord }[] = [];
+  for (const [keyIndex, part] of group.keyOwners) {
+    const reason = reasons[group.firstKeyItem + keyIndex];
+    if (reason?.Code !== 'ConditionalCheckFailed' || reason.Item === undefined) continue;
+    taken.push({
+      part,
+      record: fromIdempotencyItem(unmarshall(reason.Item, { wrapNumbers: (text: string) => text })),
+    });
+  }
+  return taken;
 }
 
 /** BatchGetItem takes 100 keys a request. */

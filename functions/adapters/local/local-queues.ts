@@ -59,6 +59,9 @@ export function startQueuePollers(
       log,
       ...(options?.waitTimeSeconds === undefined ? {} : { waitTimeSeconds: options.waitTimeSeconds }),
       ...(options?.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(queue.visibilityTimeoutSeconds === undefined
+        ? {}
+        : { visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds }),
     });
     poller.start();
     return poller;

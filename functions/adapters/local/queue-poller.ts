@@ -1,5 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -47,6 +48,12 @@ export interface QueuePollerOptions {
   waitTimeSeconds?: number;
   /** Pollers at once. @default min(trigger.maxConcurrency, 4) */
   concurrency?: number;
+  /**
+   * The queue's visibility timeout. Given, a batch being handled is kept hidden (its visibility
+   * extended every half timeout) until the handler returns: the short local timeout brings a
+   * failed message back soon, but never delivers one twice while it is still being handled.
+   */
+  visibilityTimeoutSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -243,6 +250,7 @@ export class QueuePoller {
     const records = messages.map((message) => toLambdaRecord(message, queueArn, region));
     let failed: Set<string>;
     this.stats.invocations++;
+    const heartbeat = this.keepHidden(records);
     try {
       const result = await consumer.handler(
         { Records: records } satisfies SQSEvent,
@@ -255,6 +263,8 @@ export class QueuePoller {
         `queue poller: ${consumer.spec.name} failed a batch of ${records.length}; the messages come back after the visibility timeout: ` +
           (error instanceof Error ? (error.stack ?? error.message) : String(error)),
       );
+    } finally {
+      clearInterval(heartbeat);
     }
     this.stats.messagesFailed += failed.size;
     const done = records.filter((record) => !failed.has(record.messageId));
@@ -278,5 +288,40 @@ export class QueuePoller {
         `queue poller: DeleteMessageBatch failed; the handled messages will be delivered again: ${String(error)}`,
       );
     }
+  }
+
+  /**
+   * Extends the batch's visibility every half timeout while it is handled, as Lambda's event
+   * source keeps a batch in flight for its function's timeout. A slow handler (a loaded machine)
+   * would otherwise see its own batch delivered again mid-way, and every such duplicate costs a
+   * failed write and a look-up. A failed extension only lets the duplicate through: logged once.
+   */
+  private keepHidden(records: readonly SQSRecord[]): ReturnType<typeof setInterval> | undefined {
+    const seconds = this.options.visibilityTimeoutSeconds;
+    if (seconds === undefined || seconds <= 0) return undefined;
+    let warned = false;
+    const timer = setInterval(
+      () => {
+        this.options.client
+          .send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: this.options.queueUrl,
+              Entries: records.map((record, index) => ({
+                Id: String(index),
+                ReceiptHandle: record.receiptHandle,
+                VisibilityTimeout: seconds,
+              })),
+            }),
+          )
+          .catch((error: unknown) => {
+            if (warned) return;
+            warned = true;
+            this.log(`queue poller: could not keep a batch hidden while it is handled: ${String(error)}`);
+          });
+      },
+      (seconds * 1000) / 2,
+    );
+    timer.unref();
+    return timer;
   }
 }

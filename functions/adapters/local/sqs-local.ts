@@ -67,6 +67,8 @@ export interface EventsQueues {
   queueArn: string;
   dlqUrl: string;
   dlqArn: string;
+  /** The queue's visibility timeout (the pollers keep a batch being handled hidden for it). */
+  visibilityTimeoutSeconds?: number;
 }
 
 export interface EventsQueuesOptions {
@@ -119,7 +121,13 @@ export async function ensureEventsQueues(
     }),
   );
   const queueUrl = required(queue.QueueUrl, 'the queue URL');
-  return { queueUrl, queueArn: await queueArn(client, queueUrl), dlqUrl, dlqArn };
+  return {
+    queueUrl,
+    queueArn: await queueArn(client, queueUrl),
+    dlqUrl,
+    dlqArn,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+  };
 }
 
 async function queueArn(client: SQSClient, queueUrl: string): Promise<string> {

@@ -87,6 +87,12 @@ export function appendGroupsContract(kit: ContractKit): void {
         group(fine, 0, EMPTY, 2),
       ]);
       expect(results.map((result) => result.kind)).toEqual(['failed', 'failed', 'appended']);
+      // The used key comes back with its record, so its caller is answered without a look-up.
+      expect(results[0]).toMatchObject({
+        kind: 'failed',
+        taken: [{ part: 1, record: await store.findIdempotency(usedKey) }],
+      });
+      expect(results[1]).not.toHaveProperty('taken');
       expect([await snapshot(store, used), await snapshot(store, moved)]).toEqual(before);
       expect((await readAll(store, fine, 0)).map((e) => e.version)).toEqual([1, 2]);
       expect(await store.findIdempotency(usedKey)).toMatchObject({

@@ -139,5 +139,8 @@ describe('ingestEvents: a batch across wallets in as few transactions as fit', (
     });
     expect(findOne).not.toHaveBeenCalled();
     expect((await bus.view('w-l')).balanceMinor).toBe(400n);
+    // A batch of one takes the one-event path, which reads the legacy key itself.
+    expect(kinds(await ingest([legacy]))).toEqual(['replayed']);
+    expect((await bus.view('w-l')).balanceMinor).toBe(400n);
   });
 });
