@@ -50,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killAll(children);
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('the local queue journal', { timeout: 120_000 }, () => {

@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killAll(children);
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('kill -9 and restart of tally dev', { timeout: 90_000 }, () => {

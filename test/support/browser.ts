@@ -110,7 +110,7 @@ export async function startConsole(options: { args?: string[] } = {}): Promise<C
     dev = await startDev(dataDir, started, options.args ?? []);
   } catch (error) {
     killAll(started);
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     throw error;
   }
   let browser: LaunchedBrowser;
@@ -118,7 +118,7 @@ export async function startConsole(options: { args?: string[] } = {}): Promise<C
     browser = await launchChromium();
   } catch (error) {
     await killGroup(dev.child);
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     throw error;
   }
   const url = dev.url;
@@ -142,7 +142,7 @@ export async function startConsole(options: { args?: string[] } = {}): Promise<C
     close: async () => {
       await browser.close();
       if (dev.child.exitCode === null && dev.child.signalCode === null) await killGroup(dev.child);
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

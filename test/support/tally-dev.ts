@@ -52,10 +52,13 @@ export function killGroup(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Kills what is still running of the started processes (afterAll). */
+/**
+ * Kills what is still running of the started processes' groups (afterAll). A group whose leader
+ * has exited may still hold its DynamoDB Local, writing to the data dir: so every group is sent
+ * the signal, not only those whose leader still runs.
+ */
 export function killAll(started: readonly ChildProcess[]): void {
   for (const child of started) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
     try {
       process.kill(-(child.pid ?? 0), 'SIGKILL');
     } catch {
