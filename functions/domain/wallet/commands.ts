@@ -37,10 +37,13 @@ export interface TimeRange {
 export type Asset = 'money' | 'points';
 export const ASSETS: readonly Asset[] = ['money', 'points'];
 
-export type WalletCommand =
-  | TradingCommand
-  | PaymentCommand
-  | CardCommand
+export type WalletCommand = LedgerCommand | TradingCommand | PaymentCommand | CardCommand;
+
+/**
+ * Credits and their corrections (ledger.ts): deposits, facts with their points, corrections of
+ * either, and rule sets applied retroactively.
+ */
+export type LedgerCommand =
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';
