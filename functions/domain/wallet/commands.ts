@@ -43,7 +43,10 @@ export type WalletCommand = LedgerCommand | TradingCommand | PaymentCommand | Ca
  * Credits and their corrections (ledger.ts): deposits, facts with their points, corrections of
  * either, and rule sets applied retroactively.
  */
-export type LedgerCommand =
+export type LedgerCommand = CreditCommand | CorrectionCommand;
+
+/** Deposits and facts: credits, which commute with every other event and need no state. */
+export type CreditCommand =
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';
@@ -59,7 +62,10 @@ export type LedgerCommand =
       fact: FactInput;
       ruleSetVersion: number;
       awards: readonly AwardInput[];
-    }
+    };
+
+/** Corrections of deposits and facts, and rule sets applied retroactively: decided in lane 0. */
+export type CorrectionCommand =
   | {
       /**
        * Void or amend an earlier deposit or fact. Decided in lane 0 against the whole log.

@@ -4,7 +4,7 @@
  */
 import { DomainError } from '../errors.ts';
 import { adjustmentsFor, covers, targetOf } from './adjustments.ts';
-import type { LedgerCommand } from './commands.ts';
+import type { CreditCommand, LedgerCommand } from './commands.ts';
 import type { Decision } from './decision.ts';
 import type { WalletEvent } from './events.ts';
 import {
@@ -21,14 +21,21 @@ import { available } from './trading.ts';
 export function decideLedger(command: LedgerCommand, state: WalletState): Decision {
   switch (command.type) {
     case 'Deposit':
-      return deposit(command);
     case 'RecordFact':
-      return recordFact(command);
+      return decideCredit(command);
     case 'Correct':
       return correct(command, state);
     case 'ApplyRules':
       return applyRules(command, state);
   }
+}
+
+/**
+ * A credit needs no state (nothing refuses it), so deposits and ingest, which send only credits,
+ * bundle this and not the corrections' decisions.
+ */
+export function decideCredit(command: CreditCommand): Decision {
+  return command.type === 'Deposit' ? deposit(command) : recordFact(command);
 }
 
 type CommandOf<T extends LedgerCommand['type']> = LedgerCommand & { type: T };

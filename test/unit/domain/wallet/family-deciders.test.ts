@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { CardCommand } from '#domain/card/commands.ts';
 import { decideCard, decideCardOrTrading } from '#domain/card/decide.ts';
 import {
+  type CreditCommand,
   type Decision,
   decide,
+  decideCredit,
   decideLedger,
   decidePayment,
   decidePaymentOrTrading,
@@ -115,6 +117,11 @@ const comparable = (decision: Decision) =>
 describe("family deciders decide as 'decide' does", () => {
   it.each([
     ['decideLedger', ledger, (c: LedgerCommand) => decideLedger(c, state)],
+    [
+      'decideCredit',
+      ledger.filter((c): c is CreditCommand => c.type === 'Deposit' || c.type === 'RecordFact'),
+      (c: CreditCommand) => decideCredit(c),
+    ],
     ['decideTrading', trading, (c: TradingCommand) => decideTrading(c, state)],
     ['decidePayment', payments, (c: PaymentCommand) => decidePayment(c, state)],
     [
