@@ -13,18 +13,21 @@
  * run, interleaved with the others: before and after side by side, against the same baseline.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { CHECKPOINT_KEY_ENV } from '#adapters/hmac-signer.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { ENV, FUNCTIONS } from '#lib/wiring.ts';
 import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT } from './cold/build.ts';
 import { firstEvent } from './cold/events.ts';
+import { startFakeEventBridge } from './cold/fake-eventbridge.ts';
 import { printTable } from './support.ts';
 
 const { values: args } = parseArgs({
@@ -104,6 +107,7 @@ targets.push({
 
 const ddb = await startDynamoDbLocal({ inMemory: true, log });
 const sqs = await startLocalSqs();
+const eventBridge = await startFakeEventBridge();
 try {
   const raw = new DynamoDBClient({
     endpoint: ddb.endpoint,
@@ -139,6 +143,12 @@ try {
     [ENV.eventsDlqUrl]: events.dlqUrl,
     [ENV.jobsQueueUrl]: jobs.queueUrl,
     [ENV.jobsDlqUrl]: jobs.dlqUrl,
+    // What the local runtime gives the checkpoint pass: a key of its own (one per process there).
+    [CHECKPOINT_KEY_ENV]: randomBytes(32).toString('hex'),
+    // The publisher's bus, as the stack names it, reached at a stand-in EventBridge
+    // (cold/fake-eventbridge.ts): its first call publishes instead of throwing for want of a bus.
+    [ENV.eventBusName]: 'tally-cold-bench',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
   };
 
   const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
@@ -153,6 +163,7 @@ try {
       statuses.set(target.name, String(result.status));
     }
   }
+  log(`The stand-in EventBridge took ${eventBridge.entries()} published event(s).`);
 
   const initMsP50: Record<string, number> = {};
   const bundles: Record<string, number> = {};
@@ -252,6 +263,7 @@ try {
     await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
   }
 } finally {
+  await eventBridge.stop();
   await sqs.stop();
   await ddb.stop();
 }

@@ -118,7 +118,7 @@ export const FIRST_EVENTS: Record<string, unknown> = {
   openapi: http('GET', '/openapi.json', 'GET /openapi.json'),
   'dead-letters': http('GET', '/dead-letters', 'GET /dead-letters'),
   'sweep-expiries': scheduled,
-  // Without a checkpoint key configured its first call throws (counted as a cold start all the same).
+  // The bench gives it a checkpoint key (TALLY_CHECKPOINT_KEY), as the local runtime does: it signs.
   'checkpoint-wallets': scheduled,
   'decision-rules': http('GET', '/decision-rules', 'GET /decision-rules'),
   'publish-events': streamEvent,

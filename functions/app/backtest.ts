@@ -2,6 +2,7 @@ import { isDomainError } from '#domain/errors.ts';
 import {
   type AwardInput,
   covers,
+  decideLedger,
   type EffectiveFact,
   effectiveFacts,
   foldWallet,
@@ -136,6 +137,7 @@ export async function backtestWallet(
         {
           walletId,
           placement: 'lane-0',
+          decide: decideLedger,
           command: (state) => ({
             type: 'ApplyRules',
             walletId,

@@ -15,7 +15,7 @@
  */
 
 import { isDomainError } from '#domain/errors.ts';
-import { decide, type WalletCommand } from '#domain/wallet.ts';
+import type { WalletCommand } from '#domain/wallet.ts';
 import { isVersionConflict, type VersionConflictError } from '#ports/event-store.ts';
 import { commitInGroup, groupCommitOn } from './group-commit.ts';
 import { legacyReplay } from './idempotency.ts';
@@ -63,7 +63,7 @@ export async function handleAlone<C extends WalletCommand>(
   for (let attempt = 0; attempt < placement.attemptsMax; attempt++) {
     const command = await write.command(position.state);
     if (isDomainError(command)) return refusal(deps.store, write.idempotency, command);
-    const decision = decide(command, position.state);
+    const decision = write.decide(command, position.state);
     if (isDomainError(decision)) return refusal(deps.store, write.idempotency, decision);
     if (decision.length === 0) return { kind: 'unchanged', state: position.state, command };
     const events = write.stamp(decision, command);

@@ -1,6 +1,7 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   correctionOf,
+  decideLedger,
   type EffectiveFact,
   type ExpectedAward,
   factToCorrect,
@@ -95,6 +96,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   const outcome = await handleCommand(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
+    decide: decideLedger,
     command: async (state): Promise<Correct | DomainError> => {
       // A fact's points follow the rules: ask the rule set that governs it about the fact as it
       // would stand, and let the decider turn the difference into adjustments.

@@ -1,4 +1,4 @@
-import type { RecordedEvent, WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import { type CreditCommand, decideCredit, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
@@ -25,7 +25,7 @@ export interface DepositInput {
 export interface CommutingCommandInput {
   walletId: string;
   /** The command; called once per attempt with the time the command started. */
-  command: (occurredAtMs: number) => WalletCommand;
+  command: (occurredAtMs: number) => CreditCommand;
   idempotency?: IdempotencyInput;
   respond: (events: RecordedEvent[]) => StoredResponse;
 }
@@ -71,6 +71,7 @@ export async function recordCommuting(
     walletId: input.walletId,
     placement: 'any-lane',
     startedAtMs: occurredAtMs,
+    decide: decideCredit,
     command: () => command,
     stamp: (events: readonly WalletEvent[]) =>
       events.map((event, index) => ({

@@ -4,7 +4,7 @@
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
-  decide,
+  type Decider,
   foldWallet,
   initialWalletState,
   type RecordedEvent,
@@ -70,6 +70,7 @@ export function decideInTurn<C extends WalletCommand>(
   state: WalletState,
   commands: C | readonly C[],
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[],
+  decide: Decider<C>,
 ): NewEvent[] | DomainError {
   const list: readonly C[] = Array.isArray(commands) ? commands : [commands as C];
   const events: NewEvent[] = [];

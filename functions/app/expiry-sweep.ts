@@ -10,7 +10,7 @@
  * lost a race to a busy wallet keeps its entry for the next sweep.
  */
 import { isDomainError } from '#domain/errors.ts';
-import type { WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import { decideTrading, type TradingCommand, type WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ExpiryEntry, ExpiryIndex } from '#ports/trading-index.ts';
@@ -75,7 +75,8 @@ async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promi
   const outcome = await handleCommand(deps, {
     walletId: entry.walletId,
     placement: 'lane-0',
-    command: (): WalletCommand => ({
+    decide: decideTrading,
+    command: (): TradingCommand => ({
       type: 'ExpireHold',
       walletId: entry.walletId,
       holdId: entry.holdId,

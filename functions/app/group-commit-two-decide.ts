@@ -79,8 +79,13 @@ export function decideInOrder(
         const commands = part.command(state);
         const events = isDomainError(commands)
           ? commands
-          : decideInTurn(part.walletId, head, state, commands, (events, command) =>
-              withTrace(write.stamp(events, command), entry.context),
+          : decideInTurn(
+              part.walletId,
+              head,
+              state,
+              commands,
+              (events, command) => withTrace(write.stamp(events, command), entry.context),
+              write.decide,
             );
         if (isDomainError(events)) {
           refused = events;

@@ -19,7 +19,7 @@
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
-  decide,
+  type Decision,
   foldWallet,
   initialWalletState,
   type RecordedEvent,
@@ -307,10 +307,10 @@ async function decideInOrder(
     }
     const stateNow = placement === 'lane-0' ? state : initialWalletState();
     let command: WalletCommand | DomainError;
-    let decision: ReturnType<typeof decide> | DomainError;
+    let decision: Decision;
     try {
       command = await write.command(stateNow);
-      decision = isDomainError(command) ? command : decide(command, stateNow);
+      decision = isDomainError(command) ? command : write.decide(command, stateNow);
     } catch (error) {
       // Thrown while building or deciding: that caller hears it, as alone; the batch goes on.
       decided.push({ kind: 'answer', entry, answer: () => Promise.reject(error) });

@@ -7,8 +7,10 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   type Asset,
+  decideTrading,
   parseAssetAmount,
   type RecordedEvent,
+  type TradingCommand,
   type WalletCommand,
   type WalletEvent,
   type WalletState,
@@ -69,7 +71,8 @@ export async function holdAction(
     // The capture and the credit are decided together, the capture first (a refused capture
     // decides nothing more), so the credit takes the asset and amount the capture took.
     let captured: { asset: Asset; amount: bigint } | undefined;
-    const outcome = await handleTwoWalletCommand<WalletCommand>(deps, {
+    const outcome = await handleTwoWalletCommand<TradingCommand>(deps, {
+      decide: decideTrading,
       wallets: [
         {
           walletId,
@@ -106,7 +109,7 @@ export async function holdAction(
     if (outcome.kind === 'unchanged') throw new Error('holdAction: a capture always decides events');
     return outcome;
   }
-  const command = (state: WalletState): WalletCommand | DomainError =>
+  const command = (state: WalletState): TradingCommand | DomainError =>
     action.kind === 'place'
       ? {
           type: 'PlaceHold',
@@ -124,6 +127,7 @@ export async function holdAction(
   const outcome = await handleCommand(deps, {
     walletId,
     placement: 'lane-0',
+    decide: decideTrading,
     command,
     stamp,
     idempotency: request.idempotency,

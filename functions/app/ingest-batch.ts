@@ -19,7 +19,7 @@
  * batch (a message delivered twice in one batch) goes after the others, on its own, and finds its
  * twin's key.
  */
-import { decide, initialWalletState, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
+import { decideCredit, initialWalletState, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
 import type {
   AppendGroupRequest,
   AppendGroupsResult,
@@ -181,7 +181,7 @@ async function appendGrouped(
     const group = groups.get(entry.plan.walletId) as Group;
     const occurredAtMs = deps.clock.nowMs();
     const eventId = deps.ids.newId();
-    const decision = decide(entry.plan.command(occurredAtMs), state);
+    const decision = decideCredit(entry.plan.command(occurredAtMs));
     if (!Array.isArray(decision) || decision.length === 0) {
       // Credits always decide events; anything else takes the one-event path, which says why.
       overflow.push(entry);

@@ -1,6 +1,6 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
-import type { RecordedEvent, WalletCommand } from '#domain/wallet.ts';
+import type { CreditCommand, RecordedEvent } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
 import type { AccountLog } from './account-log.ts';
@@ -43,7 +43,7 @@ export async function ingestEvent(deps: IngestDeps, event: CloudEvent): Promise<
 /** A CloudEvent made ready to record: the wallet command it is, its key, its answer. */
 export interface IngestPlan {
   walletId: string;
-  command: (occurredAtMs: number) => WalletCommand;
+  command: (occurredAtMs: number) => CreditCommand;
   idempotency: ScopedIdempotency;
   respond: (events: RecordedEvent[]) => StoredResponse;
   points: bigint;
@@ -79,7 +79,7 @@ export async function planIngest(
     return settled(await ingestAccountEvent(deps, event, idempotency, eventTimeMs));
   let points = 0n;
 
-  let command: (occurredAtMs: number) => WalletCommand;
+  let command: (occurredAtMs: number) => CreditCommand;
   if (event.type === DEPOSIT_EVENT_TYPE) {
     let amountMinor: bigint;
     try {

@@ -13,11 +13,13 @@
 import { DomainError } from '#domain/errors.ts';
 import {
   type Asset,
+  decideTrading,
   foldWallet,
   type Hold,
   initialWalletState,
   type OfferTerms,
   type RecordedEvent,
+  type TradingCommand,
   type WalletCommand,
   type WalletEvent,
   type WalletState,
@@ -122,7 +124,7 @@ export async function openOffer(
   if (used) return used;
   const occurredAtMs = deps.clock.nowMs();
   const offerId = offerIdFor(input.seller, deps.ids.newId());
-  const command: WalletCommand = {
+  const command: TradingCommand = {
     type: 'PlaceHold',
     walletId: input.seller,
     asset: input.asset,
@@ -144,6 +146,7 @@ export async function openOffer(
   const outcome = await handleCommand(deps, {
     walletId: input.seller,
     placement: 'lane-0',
+    decide: decideTrading,
     command: () => command,
     stamp: stampWith(deps.ids.newId(), occurredAtMs),
     idempotency: input.idempotency,
@@ -170,7 +173,8 @@ export async function acceptOffer(
   const occurredAtMs = deps.clock.nowMs();
   const transferId = `offer:${offerId}`;
   let offer: Offer | undefined;
-  const outcome = await handleTwoWalletCommand<WalletCommand>(deps, {
+  const outcome = await handleTwoWalletCommand<TradingCommand>(deps, {
+    decide: decideTrading,
     // The seller first: a closed offer refuses the accept before the buyer's side is decided.
     wallets: [
       {
@@ -245,6 +249,7 @@ export async function cancelOffer(
   const outcome = await handleCommand(deps, {
     walletId: seller,
     placement: 'lane-0',
+    decide: decideTrading,
     command: (state: WalletState) => {
       offer = offerOf(offerId, seller, state.holds.get(offerId), occurredAtMs);
       if (offer === undefined) return notFound(offerId);

@@ -7,11 +7,14 @@
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
-  decide,
+  decidePayment,
+  decidePaymentOrTrading,
   foldWallet,
   initialWalletState,
+  type PaymentCommand,
   type PaymentOutcome,
   type PaymentStatus,
+  type TradingCommand,
   type WalletCommand,
   type WalletEvent,
 } from '#domain/wallet.ts';
@@ -154,6 +157,7 @@ async function settlePayment(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
+    decide: decidePayment,
     command: () => command,
     stamp,
     idempotency,
@@ -193,12 +197,13 @@ async function settleWithMerchant(
   stamp: (events: readonly WalletEvent[], command: WalletCommand) => ReturnType<ReturnType<typeof stampWith>>,
 ): Promise<WebhookResult> {
   let captured: bigint | undefined;
-  const outcome = await handleTwoWalletCommand<WalletCommand>(deps, {
+  const outcome = await handleTwoWalletCommand<PaymentCommand | TradingCommand>(deps, {
+    decide: decidePaymentOrTrading,
     wallets: [
       {
         walletId: command.walletId,
         command: (state) => {
-          const decided = decide(command, state);
+          const decided = decidePayment(command, state);
           if (isDomainError(decided)) return decided;
           const capture = decided.find((event) => event.type === 'HoldCaptured');
           // Redelivered, already settled, or the hold ended: nothing reaches the merchant.

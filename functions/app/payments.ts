@@ -14,10 +14,12 @@
 import { DomainError } from '#domain/errors.ts';
 import { type PointRate, priceOfPointsMinor } from '#domain/pricing.ts';
 import {
+  decidePayment,
   foldWallet,
   type Hold,
   initialWalletState,
   type Payment,
+  type PaymentCommand,
   type RecordedEvent,
   type WalletCommand,
   type WalletEvent,
@@ -117,7 +119,7 @@ export async function recordIntent(
     throw error;
   }
   const occurredAtMs = deps.clock.nowMs();
-  const command: WalletCommand = {
+  const command: PaymentCommand = {
     type: 'RequestPayment',
     walletId: input.wallet,
     paymentId,
@@ -146,6 +148,7 @@ export async function recordIntent(
   const outcome = await handleCommand(deps, {
     walletId: input.wallet,
     placement: 'lane-0',
+    decide: decidePayment,
     command: () => command,
     stamp: stampWith(`${paymentId}-requested`, occurredAtMs),
     idempotency: input.idempotency,

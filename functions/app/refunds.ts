@@ -15,7 +15,7 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   applyPayment,
-  decide,
+  decidePayment,
   foldWallet,
   initialWalletState,
   isPaymentEvent,
@@ -71,6 +71,7 @@ export async function applyRefund(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
+    decide: decidePayment,
     command: () => command,
     stamp: stampWith(`${command.paymentId}-${command.providerRefundId}`, command.occurredAtMs),
     idempotency,
@@ -117,7 +118,7 @@ export async function requestRefund(deps: PaymentDeps, input: RefundRequestInput
     occurredAtMs,
   };
   // Decided first against what was read: refused (spent points, not paid), the provider is not asked.
-  const first = decide(
+  const first = decidePayment(
     refundCommandOf(wallet, payment.paymentId, intent, {
       refundId: 'not-yet',
       refundedTotalMinor: payment.amountMinor,

@@ -4,7 +4,13 @@
  * with `insufficient_funds` (nothing written) when the payer's available amount is short.
  */
 import { DomainError } from '#domain/errors.ts';
-import type { Asset, RecordedEvent, WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import {
+  type Asset,
+  decideTrading,
+  type RecordedEvent,
+  type TradingCommand,
+  type WalletEvent,
+} from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { RetryPolicy } from './command-handler.ts';
@@ -57,7 +63,8 @@ export async function transfer(deps: TransferDeps, input: TransferInput): Promis
     occurredAtMs,
     ...(input.memo === undefined ? {} : { memo: input.memo }),
   };
-  const outcome = await handleTwoWalletCommand<WalletCommand>(deps, {
+  const outcome = await handleTwoWalletCommand<TradingCommand>(deps, {
+    decide: decideTrading,
     wallets: [
       {
         walletId: input.from,

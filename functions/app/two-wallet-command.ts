@@ -87,7 +87,7 @@ export async function handleTwoAlone<C extends WalletCommand>(
       const { head, state } = read[index] as { head: StreamHead; state: WalletState };
       const commands = part.command(state);
       if (isDomainError(commands)) return refusal(deps.store, write.idempotency, commands);
-      const events = decideInTurn(part.walletId, head, state, commands, write.stamp);
+      const events = decideInTurn(part.walletId, head, state, commands, write.stamp, write.decide);
       if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
       indexChanges.push(...appendIndexOf(part.walletId, state, 0, head.version, events));

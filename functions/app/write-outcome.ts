@@ -3,7 +3,7 @@
  * and what it answers (WriteOutcome). Shared by command-handler.ts and group-commit.ts.
  */
 import type { DomainError } from '#domain/errors.ts';
-import type { RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { Decider, RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StoredResponse, VersionConflictError } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
 import type { HeadCache } from './head-cache.ts';
@@ -36,6 +36,11 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
   walletId: string;
   /** The command to decide, built from the state (for `any-lane`, the initial state): once per attempt. */
   command: (state: WalletState) => C | DomainError | Promise<C | DomainError>;
+  /**
+   * The decider of C's family (decideLedger, decideTrading, …), not the whole `decide`: the
+   * function that sends the command bundles only the deciders it can call.
+   */
+  decide: Decider<C>;
   /** Gives the decided events their ids and record time. */
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
   idempotency?: IdempotencyInput;
@@ -118,6 +123,8 @@ export async function outOfAttempts(
 export interface TwoWalletWrite<C extends WalletCommand> {
   /** The two wallets (distinct) and the command each decides, built from its state once per attempt. */
   wallets: readonly [WalletPart<C>, WalletPart<C>];
+  /** The decider of C's family, as WalletWrite.decide. */
+  decide: Decider<C>;
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
   idempotency?: IdempotencyInput;
   /** The response stored with the idempotency record, from the events as they will be recorded. */

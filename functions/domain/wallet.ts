@@ -9,6 +9,7 @@ export * from './wallet/commands.ts';
 export * from './wallet/decide.ts';
 export * from './wallet/events.ts';
 export * from './wallet/evolve.ts';
+export * from './wallet/ledger.ts';
 export * from './wallet/payment-types.ts';
 export * from './wallet/payments.ts';
 export * from './wallet/refunds.ts';

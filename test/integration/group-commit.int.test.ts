@@ -7,7 +7,7 @@ import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { readWallet } from '#app/read-events.ts';
 import { transfer } from '#app/transfer.ts';
-import type { WalletEvent } from '#domain/wallet.ts';
+import { decide, type WalletEvent } from '#domain/wallet.ts';
 import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
@@ -184,6 +184,7 @@ describe('appendGroup on DynamoDB Local', () => {
           {
             walletId,
             placement: 'lane-0',
+            decide,
             command: () => ({ type: 'Deposit', walletId, amountMinor: BigInt(i + 1), occurredAtMs: 1 }),
             stamp: (decided: readonly WalletEvent[]) =>
               decided.map((event) => ({ ...event, eventId: `re-${i}`, recordedAtMs: 1 })),

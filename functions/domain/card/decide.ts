@@ -10,15 +10,33 @@
  * available, so a state that misses them can only decline too much, never approve too much.
  */
 import { DomainError } from '../errors.ts';
+import type { TradingCommand } from '../wallet/commands.ts';
 import type { WalletEvent } from '../wallet/events.ts';
 import type { WalletState } from '../wallet/state.ts';
-import { available, lapse } from '../wallet/trading.ts';
+import { available, decideTrading, lapse } from '../wallet/trading.ts';
 import type { CardCommand } from './commands.ts';
 import { CURRENCY_MISMATCH, INSUFFICIENT_CREDIT } from './events.ts';
 import type { CardAccount } from './state.ts';
 
 type Decision = readonly WalletEvent[] | DomainError;
 type CommandOf<T extends CardCommand['type']> = CardCommand & { type: T };
+
+/**
+ * A card account's writes: its own commands, and the holds an approval placed, captured, voided
+ * or expired (CaptureHold / ReleaseHold / ExpireHold, trading's).
+ */
+export function decideCardOrTrading(command: CardCommand | TradingCommand, state: WalletState): Decision {
+  switch (command.type) {
+    case 'OpenAccount':
+    case 'ChangeCreditLimit':
+    case 'Authorize':
+    case 'SubmitPayment':
+    case 'ReturnPayment':
+      return decideCard(command, state);
+    default:
+      return decideTrading(command, state);
+  }
+}
 
 export function decideCard(command: CardCommand, state: WalletState): Decision {
   if (command.type === 'OpenAccount') return openAccount(command, state);

@@ -37,10 +37,16 @@ export interface TimeRange {
 export type Asset = 'money' | 'points';
 export const ASSETS: readonly Asset[] = ['money', 'points'];
 
-export type WalletCommand =
-  | TradingCommand
-  | PaymentCommand
-  | CardCommand
+export type WalletCommand = LedgerCommand | TradingCommand | PaymentCommand | CardCommand;
+
+/**
+ * Credits and their corrections (ledger.ts): deposits, facts with their points, corrections of
+ * either, and rule sets applied retroactively.
+ */
+export type LedgerCommand = CreditCommand | CorrectionCommand;
+
+/** Deposits and facts: credits, which commute with every other event and need no state. */
+export type CreditCommand =
   | {
       /** A credit: it commutes with every other event, so it needs no state and may take any lane. */
       type: 'Deposit';
@@ -56,7 +62,10 @@ export type WalletCommand =
       fact: FactInput;
       ruleSetVersion: number;
       awards: readonly AwardInput[];
-    }
+    };
+
+/** Corrections of deposits and facts, and rule sets applied retroactively: decided in lane 0. */
+export type CorrectionCommand =
   | {
       /**
        * Void or amend an earlier deposit or fact. Decided in lane 0 against the whole log.

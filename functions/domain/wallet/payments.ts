@@ -13,6 +13,7 @@
  * released or expired records the cash as owed back (`refundDue`) and captures nothing.
  */
 import { DomainError } from '../errors.ts';
+import type { TradingCommand } from './commands.ts';
 import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
 import { decideRefund } from './refunds.ts';
@@ -42,6 +43,24 @@ export function decidePayment(
       return settlePayment(command, state);
     case 'RefundPayment':
       return decideRefund(command, state);
+  }
+}
+
+/**
+ * A payment's writes also move funds (the settled amount comes in as a TransferIn beside the
+ * SettlePayment): the payment decider, and trading's for the rest.
+ */
+export function decidePaymentOrTrading(
+  command: PaymentCommand | TradingCommand,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
+  switch (command.type) {
+    case 'RequestPayment':
+    case 'SettlePayment':
+    case 'RefundPayment':
+      return decidePayment(command, state);
+    default:
+      return decideTrading(command, state);
   }
 }
 

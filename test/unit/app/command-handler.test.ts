@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { handleCommand, LANE0_ATTEMPTS_MAX } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { DomainError } from '#domain/errors.ts';
-import type { WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
@@ -36,7 +36,7 @@ describe('handleCommand: lane 0', () => {
     const store = await walletWithOneDeposit();
     const outcome = await handleCommand(
       { store },
-      { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp },
+      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
     );
     expect(outcome.kind).toBe('recorded');
     if (outcome.kind !== 'recorded') return;
@@ -48,10 +48,13 @@ describe('handleCommand: lane 0', () => {
 
   it('answers unchanged and writes nothing when the decider decides nothing', async () => {
     const store = await walletWithOneDeposit();
-    await handleCommand({ store }, { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp });
+    await handleCommand(
+      { store },
+      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
+    );
     const again = await handleCommand(
       { store },
-      { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp },
+      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
     );
     expect(again.kind).toBe('unchanged');
     expect(store.eventCount()).toBe(2);
@@ -61,7 +64,13 @@ describe('handleCommand: lane 0', () => {
     const store = await walletWithOneDeposit();
     const fromDecide = await handleCommand(
       { store },
-      { walletId: 'w1', placement: 'lane-0', command: () => ({ ...voidFirst, reference: 'nope' }), stamp },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        decide,
+        command: () => ({ ...voidFirst, reference: 'nope' }),
+        stamp,
+      },
     );
     expect(fromDecide).toMatchObject({ kind: 'rejected', error: { code: 'event_not_found' } });
     const fromBuilder = await handleCommand(
@@ -69,12 +78,36 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        decide,
         command: () => new DomainError('rule_set_missing', 'Rule set version 9 is not stored.'),
         stamp,
       },
     );
     expect(fromBuilder).toMatchObject({ kind: 'rejected', error: { code: 'rule_set_missing' } });
     expect(store.eventCount()).toBe(1);
+  });
+
+  it("decides with the write's decider (a use case passes its family's), alone or in a group", async () => {
+    for (const groupCommit of [false, true]) {
+      const store = await walletWithOneDeposit();
+      const asked: [WalletCommand, bigint][] = [];
+      const outcome = await handleCommand(
+        { store, groupCommit },
+        {
+          walletId: 'w1',
+          placement: 'lane-0',
+          decide: (command: WalletCommand, state) => {
+            asked.push([command, state.balances.money.balance]);
+            return new DomainError('not_correctable', 'this decider refuses everything');
+          },
+          command: () => voidFirst,
+          stamp,
+        },
+      );
+      expect(outcome).toMatchObject({ kind: 'rejected', error: { code: 'not_correctable' } });
+      expect(asked).toEqual([[voidFirst, 100n]]);
+      expect(store.eventCount()).toBe(1);
+    }
   });
 
   it('re-reads and decides again after a lost race, at most LANE0_ATTEMPTS_MAX times, then is contended', async () => {
@@ -92,6 +125,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        decide,
         command: () => {
           builds++;
           return voidFirst;
@@ -111,7 +145,7 @@ describe('handleCommand: lane 0', () => {
     heads.remember('w1', { lane: 5, head: { version: 40, hash: 'x' } });
     const outcome = await handleCommand(
       { store, heads },
-      { walletId: 'w1', placement: 'lane-0', command: () => voidFirst, stamp },
+      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
     );
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBe(0);
   });
@@ -148,7 +182,7 @@ describe('handleCommand: any lane', () => {
     });
     const outcome = await handleCommand(
       { store: flaky, retry: noPause, heads: new HeadCache() },
-      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, command: () => deposit, stamp },
+      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, decide, command: () => deposit, stamp },
     );
     expect(outcome.kind).toBe('recorded');
     expect(attempts.map((request) => request.lane)).toEqual([0, 0, 0, 0, 0]);
@@ -184,7 +218,7 @@ describe('handleCommand: any lane', () => {
     });
     const outcome = await handleCommand(
       { store: racing, retry: noPause, heads: new HeadCache() },
-      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, command: () => deposit, stamp },
+      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, decide, command: () => deposit, stamp },
     );
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBeGreaterThan(0);
     expect(attempts.slice(0, 2).map((request) => request.lane)).toEqual([0, 0]);

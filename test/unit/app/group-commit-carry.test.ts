@@ -8,7 +8,13 @@ import { CARRY_MS } from '#app/group-commit-carry.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import { accountBalance } from '#domain/card/statement.ts';
-import { foldWallet, initialWalletState, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
+import {
+  decide,
+  foldWallet,
+  initialWalletState,
+  type WalletCommand,
+  type WalletEvent,
+} from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { processStores } from '../../sim/process-stores.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
@@ -109,6 +115,7 @@ describe('group commit: the carried lane-0 state', () => {
     const write = (id: string, command: WalletCommand): WalletWrite => ({
       walletId: 'w1',
       placement: 'lane-0',
+      decide,
       command: () => command,
       stamp: (events: readonly WalletEvent[]) =>
         events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
@@ -147,6 +154,7 @@ describe('group commit: the carried lane-0 state', () => {
     const write = (id: string, command: WalletCommand): WalletWrite => ({
       walletId: 'w1',
       placement: 'lane-0',
+      decide,
       command: () => command,
       stamp: (events: readonly WalletEvent[]) =>
         events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
@@ -190,6 +198,7 @@ describe('group commit: the carried lane-0 state', () => {
     const write = (id: string, command: WalletCommand): WalletWrite => ({
       walletId: 'w1',
       placement: 'lane-0',
+      decide,
       command: () => command,
       stamp: (events: readonly WalletEvent[]) =>
         events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
@@ -213,6 +222,7 @@ describe('group commit: the carried lane-0 state', () => {
     const write = (id: string, command: WalletCommand): WalletWrite => ({
       walletId: 'w1',
       placement: 'lane-0',
+      decide,
       command: () => command,
       stamp: (events: readonly WalletEvent[]) =>
         events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
-import type { WalletCommand, WalletEvent } from '#domain/wallet.ts';
+import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { useTracing } from '#observability/tracing.ts';
 import type { AppendGroupRequest, AppendTogetherGroupRequest } from '#ports/event-store.ts';
 import { noTracing, type TraceContext, type Tracing } from '#ports/tracing.ts';
@@ -42,6 +42,7 @@ const stampAs = (id: string) => (events: readonly WalletEvent[]) =>
 const single = (id: string, command: WalletCommand): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  decide,
   command: () => command,
   stamp: stampAs(id),
 });
@@ -90,6 +91,7 @@ describe('group commit mends', () => {
       handleTwoWalletCommand(
         { store, groupCommit: true },
         {
+          decide,
           wallets: [
             { walletId: 'a', command: () => Array.from({ length: deposits }, () => deposit('a')) },
             { walletId: 'b', command: () => Array.from({ length: deposits }, () => deposit('b')) },

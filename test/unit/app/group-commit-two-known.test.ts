@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { type TransferResult, transfer } from '#app/transfer.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
-import { foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
+import { decide, foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
 import type { AppendTogetherGroupRequest, AppendTogetherRequest, EventStore } from '#ports/event-store.ts';
 import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
 
@@ -118,6 +118,7 @@ function sendElsewhere(store: EventStore, from: string, to: string, amount: bigi
   return handleTwoWalletCommand<WalletCommand>(
     { store, retry: noPause, groupCommit: false },
     {
+      decide,
       wallets: [
         { walletId: from, command: () => ({ type: 'TransferOut', walletId: from, to, ...common }) },
         { walletId: to, command: () => ({ type: 'TransferIn', walletId: to, from, ...common }) },

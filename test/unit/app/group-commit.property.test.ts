@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import type { WalletWrite, WriteOutcome } from '#app/write-outcome.ts';
-import { foldWallet, initialWalletState, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
+import {
+  decide,
+  foldWallet,
+  initialWalletState,
+  type WalletCommand,
+  type WalletEvent,
+} from '#domain/wallet.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
@@ -98,6 +104,7 @@ function writeOf(call: Call, index: number): WalletWrite {
     ...(op.kind === 'deposit' && op.anyLane
       ? { placement: 'any-lane' as const, startedAtMs: Date.now() }
       : { placement: 'lane-0' as const }),
+    decide,
     command,
     stamp: (events: readonly WalletEvent[]) =>
       events.map((event, offset) => ({

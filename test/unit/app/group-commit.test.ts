@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
-import { foldWallet, initialWalletState, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
+import {
+  decide,
+  foldWallet,
+  initialWalletState,
+  type WalletCommand,
+  type WalletEvent,
+} from '#domain/wallet.ts';
 import type { AppendGroupRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
@@ -30,6 +36,7 @@ const write = (
 ): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  decide,
   command: () => command,
   stamp: (events: readonly WalletEvent[]) =>
     events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),

@@ -1,0 +1,147 @@
+/**
+ * Each use case hands the command handler its family's decider instead of the whole `decide`
+ * (so a function bundles only that family): each must decide its commands exactly as `decide`
+ * does, accepted or refused.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CardCommand } from '#domain/card/commands.ts';
+import { decideCard, decideCardOrTrading } from '#domain/card/decide.ts';
+import {
+  type CreditCommand,
+  type Decision,
+  decide,
+  decideCredit,
+  decideLedger,
+  decidePayment,
+  decidePaymentOrTrading,
+  decideTrading,
+  foldWallet,
+  initialWalletState,
+  type LedgerCommand,
+  type PaymentCommand,
+  type TradingCommand,
+} from '#domain/wallet.ts';
+import { deposited, log } from './spec.ts';
+
+const state = foldWallet(
+  log(deposited(500n, 1_000, { eventId: 'd-1' }), { type: 'FactRecorded', data: factData() }),
+  initialWalletState(),
+);
+
+function factData() {
+  return {
+    factId: 'f-1',
+    source: 'shop',
+    factType: 'purchase',
+    occurredAtMs: 2_000,
+    dataJson: '{}',
+    ruleSetVersion: 1,
+  };
+}
+
+const ledger: LedgerCommand[] = [
+  { type: 'Deposit', walletId: 'w1', amountMinor: 70n, occurredAtMs: 3_000 },
+  {
+    type: 'RecordFact',
+    walletId: 'w1',
+    fact: { id: 'f-2', source: 'shop', type: 'purchase', occurredAtMs: 3_000, dataJson: '{}' },
+    ruleSetVersion: 1,
+    awards: [{ ruleId: 'r1', points: 5n, ruleTextHash: 'h' }],
+  },
+  { type: 'Correct', walletId: 'w1', reference: 'd-1', action: 'void', reason: 'r', correctionId: 'c1' },
+  { type: 'Correct', walletId: 'w1', reference: 'nope', action: 'void', reason: 'r', correctionId: 'c2' },
+];
+const trading: TradingCommand[] = [
+  {
+    type: 'PlaceHold',
+    walletId: 'w1',
+    asset: 'money',
+    amount: 100n,
+    holdId: 'h1',
+    expiresAtMs: 9_000,
+    occurredAtMs: 3_000,
+  },
+  {
+    type: 'TransferOut',
+    walletId: 'w1',
+    asset: 'money',
+    amount: 9_999n,
+    transferId: 't1',
+    to: 'w2',
+    occurredAtMs: 3_000,
+  },
+  {
+    type: 'TransferIn',
+    walletId: 'w1',
+    asset: 'points',
+    amount: 3n,
+    transferId: 't2',
+    from: 'w2',
+    occurredAtMs: 3_000,
+  },
+];
+const payments: PaymentCommand[] = [
+  {
+    type: 'RequestPayment',
+    walletId: 'w1',
+    paymentId: 'p1',
+    purpose: 'points-purchase',
+    points: 10n,
+    amountMinor: 100n,
+    currency: 'EUR',
+    provider: 'sandbox',
+    paymentIntentId: 'pi-1',
+    occurredAtMs: 3_000,
+  },
+  {
+    type: 'RefundPayment',
+    walletId: 'w1',
+    paymentId: 'unknown',
+    provider: 'sandbox',
+    providerRefundId: 'r1',
+    paymentIntentId: 'pi-9',
+    refundedTotalMinor: 1n,
+    currency: 'EUR',
+    occurredAtMs: 3_000,
+  },
+];
+const cards: CardCommand[] = [
+  { type: 'OpenAccount', walletId: 'w1', creditLimit: 1_000n, currency: 'EUR', occurredAtMs: 3_000 },
+  { type: 'ChangeCreditLimit', walletId: 'w1', creditLimit: 2_000n, occurredAtMs: 3_000 },
+];
+
+/** A refusal compared by code and text (DomainError instances are not structurally equal). */
+const comparable = (decision: Decision) =>
+  decision instanceof Error ? { refused: decision.code, message: decision.message } : decision;
+
+describe("family deciders decide as 'decide' does", () => {
+  it.each([
+    ['decideLedger', ledger, (c: LedgerCommand) => decideLedger(c, state)],
+    [
+      'decideCredit',
+      ledger.filter((c): c is CreditCommand => c.type === 'Deposit' || c.type === 'RecordFact'),
+      (c: CreditCommand) => decideCredit(c),
+    ],
+    ['decideTrading', trading, (c: TradingCommand) => decideTrading(c, state)],
+    ['decidePayment', payments, (c: PaymentCommand) => decidePayment(c, state)],
+    [
+      'decidePaymentOrTrading',
+      [...payments, ...trading],
+      (c: PaymentCommand | TradingCommand) => decidePaymentOrTrading(c, state),
+    ],
+    ['decideCard', cards, (c: CardCommand) => decideCard(c, state)],
+    [
+      'decideCardOrTrading',
+      [...cards, ...trading],
+      (c: CardCommand | TradingCommand) => decideCardOrTrading(c, state),
+    ],
+  ] as const)('%s', (_name, commands, family) => {
+    const outcomes = new Set<string>();
+    for (const command of commands) {
+      const ours = comparable(family(command as never));
+      expect(ours).toEqual(comparable(decide(command, state)));
+      outcomes.add('refused' in ours ? 'refused' : 'decided');
+    }
+    expect(outcomes.has('decided')).toBe(true);
+  });
+});
