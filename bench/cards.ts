@@ -19,11 +19,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { type CardDeps, CONTENDED_BUDGET, cardAction } from '#app/cards.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
@@ -33,7 +32,7 @@ import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { writeAnswerJson } from '#http/accounts-json.ts';
 import { compileDecisionRules } from '#rules/decision-rules.ts';
 import { publishedDecisions } from './cards/outbox.ts';
-import { printTable, prng } from './support.ts';
+import { localClients, printTable, prng } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,13 +68,7 @@ if (!rules.ok) throw new Error('bench rules do not compile');
 const ruleSet = rules.ruleSet;
 
 const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
-const raw = new DynamoDBClient({
-  endpoint: ddb.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-  logger: QUIET_LOGGER,
-});
-const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
+const { raw, documents } = localClients(ddb.endpoint);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Run {

@@ -21,12 +21,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import { foldTail } from '#app/fold.ts';
@@ -34,7 +32,7 @@ import { readWallet } from '#app/read-events.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { aboveThreshold, emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import { batchWrite, cpuSeconds, cpuSince, printTable, prng } from './support.ts';
+import { batchWrite, cpuSeconds, cpuSince, localClients, printTable, prng } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -93,13 +91,7 @@ function busyWallet(): { events: RecordedEvent[]; items: Record<string, unknown>
 }
 
 const ddb = await startDynamoDbLocal({ inMemory: true, log, tuning: 'throughput' });
-const raw = new DynamoDBClient({
-  endpoint: ddb.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-  logger: QUIET_LOGGER,
-});
-const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
+const { raw, documents } = localClients(ddb.endpoint);
 
 /**
  * Appends the events batch by batch into a table of its own and, after each append, folds that

@@ -1,6 +1,22 @@
-/** What the benchmarks share: seeding items straight into the table, and CPU figures. */
+/** What the benchmarks share: clients of DynamoDB Local, seeding items straight into the table, and CPU figures. */
 import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
+
+/** The raw client (table set-up, the baselines' own commands) and the document client the stores use. */
+export function localClients(endpoint: string): { raw: DynamoDBClient; documents: DynamoDBDocumentClient } {
+  return {
+    raw: new DynamoDBClient({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      logger: QUIET_LOGGER,
+    }),
+    documents: createDocumentClient({ endpoint, region: LOCAL_REGION }),
+  };
+}
 
 const BATCH_WRITE_MAX = 25;
 

@@ -7,7 +7,7 @@
  * over many cold ones, in one process against one DynamoDB Local. Ours runs with group commit
  * (app/group-commit-two.ts: one process, so concurrent transfers share transactions) and, in the
  * same run, without it (`…Before`). `callsPerTransfer` says where a hot transfer's cost goes: the
- * DynamoDB requests per transfer answered, by command (trading-calls.ts). Ours and the baseline
+ * DynamoDB requests per transfer answered, by command (call-counter.ts). Ours and the baseline
  * on hot wallets run back to back, so both meet the same load; `--only hot` runs just those two.
  *
  * Offer accepts are not in the mix yet (they are the same two-wallet transaction with two more
@@ -15,19 +15,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { twoGroupStats } from '#app/group-commit-two.ts';
 import { readWallet } from '#app/read-events.ts';
 import { transfer } from '#app/transfer.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
-import { printTable, prng } from './support.ts';
-import { CallCounter } from './trading-calls.ts';
+import { CallCounter } from './call-counter.ts';
+import { localClients, printTable, prng } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,13 +43,7 @@ const START_MINOR = 100_000n; // each wallet starts with 1,000.00
 const AMOUNT_MAX = 5_000; // up to 50.00 a transfer: hot wallets run short now and then
 
 const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
-const raw = new DynamoDBClient({
-  endpoint: ddb.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-  logger: QUIET_LOGGER,
-});
-const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
+const { raw, documents } = localClients(ddb.endpoint);
 const calls = new CallCounter();
 calls.attach(documents);
 
@@ -90,7 +83,7 @@ async function drive(
     }),
   );
   outcome.seconds = (performance.now() - started) / 1000;
-  return { ...outcome, calls: calls.perTransfer(outcome.ok + outcome.refused) };
+  return { ...outcome, calls: calls.perOperation(outcome.ok + outcome.refused) };
 }
 
 async function ours(table: string, wallets: readonly string[], groupCommit = true) {
@@ -259,7 +252,7 @@ const result = {
     p99: percentile(hotAlone.outcome.latencies, 99),
   },
   groupCommit: { ...twoGroupStats },
-  // DynamoDB requests per transfer answered on the hot wallets, by command (bench/trading-calls.ts).
+  // DynamoDB requests per transfer answered on the hot wallets, by command (bench/call-counter.ts).
   callsPerTransfer: { ours: hotOurs.outcome.calls, baseline: hotBase.outcome.calls },
   latencyMs: {
     ours: { p50: percentile(hotOurs.outcome.latencies, 50), p99: percentile(hotOurs.outcome.latencies, 99) },

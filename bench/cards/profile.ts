@@ -5,15 +5,15 @@
  * commit on, as the accounts function runs it. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { type CardDeps, cardAction } from '#app/cards.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { writeAnswerJson } from '#http/accounts-json.ts';
 import { compileDecisionRules } from '#rules/decision-rules.ts';
+import { CallCounter } from '../call-counter.ts';
+import { localClients } from '../support.ts';
 
 const { values: args } = parseArgs({
   options: { clients: { type: 'string', default: '4' }, ops: { type: 'string', default: '200' } },
@@ -42,29 +42,9 @@ const ruleSet = {
 };
 
 const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
-const raw = new DynamoDBClient({
-  endpoint: ddb.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-  logger: QUIET_LOGGER,
-});
-const documents = createDocumentClient({ endpoint: ddb.endpoint, region: LOCAL_REGION });
-const calls = new Map<string, { count: number; ms: number; items: number }>();
-const send = documents.send.bind(documents) as (command: unknown) => Promise<unknown>;
-(documents as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
-  const name = (command as { constructor: { name: string } }).constructor.name;
-  const input = (command as { input: { TransactItems?: unknown[] } }).input;
-  const t0 = performance.now();
-  try {
-    return await send(command);
-  } finally {
-    const row = calls.get(name) ?? { count: 0, ms: 0, items: 0 };
-    row.count++;
-    row.ms += performance.now() - t0;
-    row.items += input.TransactItems?.length ?? 0;
-    calls.set(name, row);
-  }
-};
+const { raw, documents } = localClients(ddb.endpoint);
+const calls = new CallCounter();
+calls.attach(documents);
 const table = 'profile-cards';
 await ensureTable(raw, table);
 const store = new DynamoEventStore(documents, table);
@@ -85,7 +65,7 @@ await cardAction(
   { accountId: 'acct', idempotency: { key: 'open', payloadHash: 'o' }, respond },
   { kind: 'open', creditLimit: 10n ** 12n, currency: 'EUR' },
 );
-calls.clear();
+calls.reset();
 const latencies: number[] = [];
 let next = 0;
 const started = performance.now();
@@ -107,16 +87,6 @@ const seconds = (performance.now() - started) / 1000;
 await ddb.stop();
 latencies.sort((a, b) => a - b);
 const at = (p: number) => Math.round((latencies[Math.floor((p / 100) * latencies.length)] ?? 0) * 10) / 10;
-const perAuthorization = Object.fromEntries(
-  [...calls].map(([name, row]) => [
-    name,
-    {
-      perAuthorization: Math.round((row.count / OPS) * 100) / 100,
-      meanMs: Math.round((row.ms / row.count) * 10) / 10,
-      ...(row.items > 0 ? { itemsPerCall: Math.round((row.items / row.count) * 10) / 10 } : {}),
-    },
-  ]),
-);
 process.stdout.write(
   `${JSON.stringify(
     {
@@ -125,7 +95,7 @@ process.stdout.write(
       perSecond: Math.round(OPS / seconds),
       p50Ms: at(50),
       p99Ms: at(99),
-      calls: perAuthorization,
+      calls: calls.perOperation(OPS),
       ruleEvaluationMeanMs: Math.round((ruleMs / ruleCalls) * 1000) / 1000,
       ruleEvaluationsPerAuthorization: Math.round((ruleCalls / OPS) * 100) / 100,
     },

@@ -1,7 +1,8 @@
 /**
- * Counts the DynamoDB requests a bench:trading scenario makes, by command: how many, how many
- * failed (a cancelled transaction is one), the items in its transactions, and the time spent
- * waiting on them. Divided by the transfers answered, it says where a transfer's cost goes.
+ * Counts the DynamoDB requests a bench scenario makes, by command: how many, how many failed (a
+ * cancelled transaction is one), the items in its transactions, and the time spent waiting on them.
+ * Divided by the operations answered (transfers in bench:trading, authorizations in
+ * bench/cards/profile.ts), it says where an operation's cost goes.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -34,7 +35,7 @@ export class CallCounter {
           tally.ms += performance.now() - started;
         }
       },
-      { step: 'initialize', name: 'tallyTradingCalls', priority: 'low' },
+      { step: 'initialize', name: 'tallyBenchCalls', priority: 'low' },
     );
   }
 
@@ -42,10 +43,10 @@ export class CallCounter {
     this.byCommand.clear();
   }
 
-  /** Per transfer answered: requests, failures and items of each command, and the mean wait per request. */
-  perTransfer(transfers: number): Record<string, Record<string, number>> {
+  /** Per operation answered: requests, failures and items of each command, and the mean wait per request. */
+  perOperation(operations: number): Record<string, Record<string, number>> {
     const round = (value: number) => Math.round(value * 100) / 100;
-    const divisor = Math.max(1, transfers);
+    const divisor = Math.max(1, operations);
     return Object.fromEntries(
       [...this.byCommand.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
