@@ -103,8 +103,13 @@ describe('tally dev when DynamoDB Local dies', () => {
     expect(again.status).toBe(201);
     const replay = await deposit(url, 'during-crash', 7);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    const balance = async () =>
-      ((await (await fetch(`${url}/wallets/emulator-restart`)).json()) as { balance?: unknown }).balance;
+    // The last answer is kept whole, so a failure shows what the wallet route said, not only `undefined`.
+    let last = '';
+    const balance = async () => {
+      const response = await fetch(`${url}/wallets/emulator-restart`);
+      last = `${response.status} ${await response.text()}`;
+      return response.ok ? (JSON.parse(last.slice(4)) as { balance?: unknown }).balance : undefined;
+    };
     const deadline = Date.now() + 20_000;
     let seen: unknown;
     while (Date.now() < deadline) {
@@ -112,6 +117,6 @@ describe('tally dev when DynamoDB Local dies', () => {
       if (seen === '12' || seen === 12 || seen === '12.00') break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(String(seen)).toMatch(/^12(\.00?)?$/);
+    expect(`${String(seen)} (last answer: ${last})`).toMatch(/^12(\.00?)? /);
   }, 120_000);
 });

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { forgetEmulator, rememberEmulator, waitForPreviousEmulator } from './emulator-lock.ts';
+import { emulatorPort, listensOn, portIsFree } from './emulator-port.ts';
 import { type Jvm, jvmStopper, spawnJvm } from './jvm-process.ts';
 
 /**
@@ -148,23 +148,6 @@ export async function checkJava(java: string = javaCommand()): Promise<{ major: 
   return { major, banner };
 }
 
-/**
- * A port that was free a moment ago. DynamoDB Local does not accept `-port 0`, so we ask the OS
- * for a port, release it and hand it to the JVM; the caller retries if someone takes it meanwhile.
- */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : undefined;
-      server.close(() => (port === undefined ? reject(new Error('no port assigned')) : resolve(port)));
-    });
-  });
-}
-
 export interface DynamoDbLocalOptions {
   /** A fixed port, or 'any' for a free one. @default 'any' */
   port?: number | 'any';
@@ -208,7 +191,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const attempts = wanted === 'any' ? 3 : 1;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const port = wanted === 'any' ? await freePort() : wanted;
+    const port = wanted === 'any' ? await emulatorPort() : wanted;
+    // A fixed port (a restart's) that something else holds now: say so, rather than start a JVM
+    // that cannot bind while the other program answers our probe.
+    if (!(await portIsFree(port))) {
+      lastError = new PortTakenError(`port ${port} is in use by another program`);
+      continue;
+    }
     try {
       return await launch(java, dir, port, options);
     } catch (error) {
@@ -238,7 +227,13 @@ async function launch(
   };
   try {
     if (dbPath !== undefined && pid > 0) await rememberEmulator(dbPath, pid);
-    await waitUntilAnswering(jvm, { java, endpoint, port, startTimeoutMs: options.startTimeoutMs ?? 60_000 });
+    await waitUntilAnswering(jvm, {
+      java,
+      endpoint,
+      port,
+      pid,
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
+    });
   } catch (error) {
     await stop();
     throw error;
@@ -269,7 +264,7 @@ function jvmArgs(dir: string, port: number, options: DynamoDbLocalOptions): stri
 /** Polls until the emulator answers; fails at once if the JVM exits or cannot start. */
 async function waitUntilAnswering(
   jvm: Jvm,
-  target: { java: string; endpoint: string; port: number; startTimeoutMs: number },
+  target: { java: string; endpoint: string; port: number; pid: number; startTimeoutMs: number },
 ): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: target.endpoint,
@@ -290,7 +285,9 @@ async function waitUntilAnswering(
           () => ({ kind: 'not-yet' as const }),
         ),
       ]);
-      if (early.kind === 'ready') return;
+      // An answer counts only from our JVM: another program on the port is "not yet", and our
+      // JVM then exits with a BindException, reported below as the port being taken.
+      if (early.kind === 'ready' && (await listensOn(target.pid, target.port)) !== false) return;
       if (early.kind === 'error') {
         throw new DynamoDbLocalError(`could not start ${target.java}: ${early.error.message}`);
       }
