@@ -44,6 +44,7 @@ import {
   taint,
   tokenNow,
 } from './group-commit-carry.ts';
+import { oneExpiryPerBatch } from './group-commit-expiry.ts';
 import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 import {
   type Alone,
@@ -68,7 +69,6 @@ import {
 } from './write-outcome.ts';
 
 export { GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
-export type { Alone } from './group-commit-queue.ts';
 
 /** Per store (a batch commits through one store), per wallet and placement. */
 const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
@@ -208,7 +208,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
         walletId,
         lane,
         expected: head,
-        parts: parts.map((one) => one.part),
+        parts: oneExpiryPerBatch(parts.map((one) => one.part)),
       });
     } catch (error) {
       if (!isVersionConflict(error)) {
