@@ -82,6 +82,8 @@ await cardAction(
 calls.reset();
 waits.clear();
 const latencies: number[] = [];
+/** Each authorization in the order answered: where in the run the slow ones fall. */
+const finished: { index: number; ms: number; atMs: number }[] = [];
 let next = 0;
 const started = performance.now();
 await Promise.all(
@@ -95,6 +97,7 @@ await Promise.all(
       );
       if (result.kind !== 'recorded') throw new Error(`profile: ${result.kind}`);
       latencies.push(performance.now() - t0);
+      finished.push({ index, ms: performance.now() - t0, atMs: performance.now() - started });
     }
   }),
 );
@@ -102,7 +105,9 @@ const seconds = (performance.now() - started) / 1000;
 await ddb.stop();
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
+  return (
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10
+  );
 };
 const at = (p: number) => percentile(latencies, p);
 process.stdout.write(
@@ -117,9 +122,18 @@ process.stdout.write(
       callWaitMs: Object.fromEntries(
         [...waits].map(([command, ms]) => [
           command,
-          { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), max: percentile(ms, 100) },
+          {
+            p50: percentile(ms, 50),
+            p90: percentile(ms, 90),
+            p99: percentile(ms, 99),
+            max: percentile(ms, 100),
+          },
         ]),
       ),
+      slowest: [...finished]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 6)
+        .map(({ index, ms, atMs }) => ({ index, ms: Math.round(ms), endedAtMs: Math.round(atMs) })),
       ruleEvaluationMeanMs: Math.round((ruleMs / ruleCalls) * 1000) / 1000,
       ruleEvaluationsPerAuthorization: Math.round((ruleCalls / OPS) * 100) / 100,
     },

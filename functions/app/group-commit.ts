@@ -51,6 +51,7 @@ import {
   type AnyOutcome,
   type AnyWrite,
   type Group,
+  nextTurn,
   pause,
   runAlone,
   settle,
@@ -93,11 +94,8 @@ export function commitInGroup<C extends WalletCommand>(
   write: WalletWrite<C>,
   alone: Alone,
 ): Promise<WriteOutcome<C>> {
-  let groups = groupsByStore.get(deps.store);
-  if (groups === undefined) {
-    groups = new Map();
-    groupsByStore.set(deps.store, groups);
-  }
+  const groups = groupsByStore.get(deps.store) ?? new Map<string, Group>();
+  groupsByStore.set(deps.store, groups);
   const key = `${write.placement}\u0000${write.walletId}`;
   let group = groups.get(key);
   if (group === undefined) {
@@ -137,6 +135,7 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
           for (const entry of batch) entry.reject(error);
         });
       }
+      await nextTurn();
     }
   } finally {
     group.running = false;
