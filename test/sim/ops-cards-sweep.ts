@@ -96,11 +96,6 @@ function expiredAsModelled(world: World): void {
 /** Every pending approval is listed by an entry within the window; after a clean sweep none is due. */
 function listed(world: World, clean: boolean): void {
   const entries = world.inner.tradingIndex.expiryEntries;
-  const shared = entries.filter((entry) => (entry.holdIds?.length ?? 1) > 1).length;
-  world.answers.set(
-    'card shared expiry entries seen',
-    (world.answers.get('card shared expiry entries seen') ?? 0) + shared,
-  );
   for (const accountId of CARD_ACCOUNTS) {
     for (const [authorizationId, approval] of cardsOf(world).accounts.get(accountId)?.approvals ?? []) {
       if (approval.status !== 'active') continue;
