@@ -1,8 +1,10 @@
 /**
  * `npx tsx bench/cards/profile.ts [--clients N] [--ops N]`: what one card authorization costs and
  * waits on, against DynamoDB Local: the DynamoDB calls per authorization by kind (and items per
- * transaction), the time in each kind, and the decision-rule evaluation time. One account, group
- * commit on, as the accounts function runs it. Prints one JSON object.
+ * transaction), the time in each kind and its percentiles (`callWaitMs`: is a slow authorization a
+ * slow call, or a wait behind one?), the slowest authorizations and when in the run they ended, and
+ * the decision-rule evaluation time. One account, group commit on, as the accounts function runs
+ * it. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
