@@ -1,7 +1,7 @@
 /**
  * Group commit per wallet head, inside one process. Commands on the same wallet and placement
- * (lane 0, or the wallet's commuting lanes) queue behind a single in-flight transaction; when it
- * ends, every waiting command goes into the next one:
+ * (lane 0, or the wallet's commuting lanes) queue behind a single in-flight transaction; one turn
+ * after it ends (nextTurn: callers it answered may send again), every waiting command goes into the next one:
  *
  * - the batch is decided in queue order against the current state, each command against the
  *   state its predecessors in the batch leave (lane 0 folds their events in), so a spend that
