@@ -6,14 +6,14 @@
  * the sweep race for the same lane-0 version, one append wins, and the loser decides again
  * against a state where the hold has ended (`hold_not_active`). The held amount returns once.
  *
- * An entry is dropped once its hold has ended (by this sweep or by anything else); a hold that
- * lost a race to a busy wallet keeps its entry for the next sweep.
+ * An entry is dropped once every hold it stands for has ended (by this sweep or by anything else);
+ * an entry that lost a race to a busy wallet is kept for the next sweep.
  */
-import { isDomainError } from '#domain/errors.ts';
-import { decideTrading, type TradingCommand, type WalletEvent } from '#domain/wallet.ts';
+import { type DomainError, isDomainError } from '#domain/errors.ts';
+import { decideTrading, type TradingCommand, type WalletEvent, type WalletState } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import type { ExpiryEntry, ExpiryIndex } from '#ports/trading-index.ts';
+import { type ExpiryEntry, type ExpiryIndex, holdsOfEntry } from '#ports/trading-index.ts';
 import { type AccountLog, logAccountEvents } from './account-log.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
 
@@ -27,12 +27,13 @@ export interface SweepDeps {
   accountLog?: AccountLog;
 }
 
+/** Counted per hold (an entry may stand for several: group-commit-expiry.ts). */
 export interface SweepReport {
   /** Holds this sweep ended (HoldReleased, reason expired). */
   expired: number;
-  /** Entries whose hold had ended already (captured, released, or lapsed in a spend). */
+  /** Holds that had ended already (captured, released, or lapsed in a spend). */
   ended: number;
-  /** Entries left for the next sweep: lost races, or not yet due by the decider's reading. */
+  /** Holds whose entry is left for the next sweep: lost races, or not yet due by the decider's reading. */
   left: number;
 }
 
@@ -56,11 +57,11 @@ export async function sweepExpiries(
     let dropped = 0;
     for (const entry of page.entries) {
       const outcome = await expire(deps, entry, nowMs);
-      if (outcome === 'left') {
-        report.left++;
-        continue;
-      }
-      report[outcome]++;
+      report.expired += outcome.expired;
+      report.ended += outcome.ended;
+      report.left += outcome.left;
+      // Kept while any hold it stands for may still need ending (the next sweep decides again).
+      if (outcome.left > 0) continue;
       await deps.expiries.remove(entry);
       dropped++;
     }
@@ -70,12 +71,42 @@ export async function sweepExpiries(
   return report;
 }
 
-async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promise<keyof SweepReport> {
+/** What became of one entry's holds (SweepReport, counted per hold). */
+type EntryOutcome = SweepReport;
+
+/**
+ * Every hold of the entry (one, or a batch's: group-commit-expiry.ts) ended in ONE lane-0 decision
+ * against the wallet's exact state. Each hold is decided on its own (ExpireHold): ending one hold
+ * changes nothing another's decision reads (its own status and expiry), so the events decided
+ * against one state are the ones a decision after each would give. A hold that ended otherwise is
+ * `ended`; one the decider finds not yet due keeps the entry (`left`), as does a lost race.
+ */
+async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promise<EntryOutcome> {
   const eventId = deps.ids.newId();
+  const holdIds = [...new Set(holdsOfEntry(entry))];
+  /** Per hold, by the last decision made (the handler may decide again after a lost race). */
+  let tally: EntryOutcome = { expired: 0, ended: 0, left: 0 };
+  const decideAll = (_command: TradingCommand, state: WalletState): readonly WalletEvent[] | DomainError => {
+    tally = { expired: 0, ended: 0, left: 0 };
+    const events: WalletEvent[] = [];
+    for (const holdId of holdIds) {
+      const decision = decideTrading({ type: 'ExpireHold', walletId: entry.walletId, holdId, nowMs }, state);
+      if (!isDomainError(decision)) {
+        events.push(...decision);
+        tally.expired++;
+      } else if (decision.code === 'hold_not_active' || decision.code === 'hold_not_found') {
+        // Ended already. (Not found cannot happen, since an entry rides in its hold's transaction;
+        // it is counted ended all the same rather than read again every minute.)
+        tally.ended++;
+      } else tally.left++;
+    }
+    return events;
+  };
   const outcome = await handleCommand(deps, {
     walletId: entry.walletId,
     placement: 'lane-0',
-    decide: decideTrading,
+    decide: decideAll,
+    // The command names the entry's hold; decideAll ends each hold the entry stands for.
     command: (): TradingCommand => ({
       type: 'ExpireHold',
       walletId: entry.walletId,
@@ -92,17 +123,18 @@ async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promi
   switch (outcome.kind) {
     case 'recorded':
       logAccountEvents(deps.accountLog, outcome.state, outcome.events, {});
-      return 'expired';
+      return tally;
+    case 'unchanged':
+      // Nothing to end now: each hold ended already, or is not yet due (tally says which).
+      return { ...tally, expired: 0 };
     case 'rejected':
+      // decideAll refuses nothing; a refusal from elsewhere leaves the entry for the next sweep.
       if (!isDomainError(outcome.error)) throw outcome.error;
-      // Ended already. (Not found cannot happen, since an entry rides in its hold's transaction;
-      // it is dropped all the same rather than read again every minute.)
-      if (outcome.error.code === 'hold_not_active' || outcome.error.code === 'hold_not_found') return 'ended';
-      return 'left';
+      return { expired: 0, ended: 0, left: holdIds.length };
     case 'contended':
-      return 'left';
+      return { expired: 0, ended: 0, left: holdIds.length };
     default:
-      // unchanged / replayed / key-reused: no idempotency key and ExpireHold always decides.
-      return 'ended';
+      // replayed / key-reused: no idempotency key, so neither happens.
+      return { expired: 0, ended: 0, left: holdIds.length };
   }
 }

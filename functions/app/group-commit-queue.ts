@@ -67,3 +67,11 @@ export const pause = (deps: CommandHandlerDeps, attempt: number): Promise<void> 
   const { sleep, random } = deps.retry ?? defaultRetryPolicy;
   return sleep(random() * Math.min(LOST_RACE_PAUSE_MAX_MS, 2 ** attempt));
 };
+
+/**
+ * After a batch: one turn of the event loop before the next is taken, so the callers it just
+ * answered that send again at once (a client's next request, decided in microtasks) join the
+ * commands already waiting, in one transaction, instead of the waiting ones going alone first and
+ * the rest after them (two transactions, each caller waiting through both).
+ */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,7 @@
 /**
  * Group commit per wallet head, inside one process. Commands on the same wallet and placement
- * (lane 0, or the wallet's commuting lanes) queue behind a single in-flight transaction; when it
- * ends, every waiting command goes into the next one:
+ * (lane 0, or the wallet's commuting lanes) queue behind a single in-flight transaction; one turn
+ * after it ends (nextTurn: callers it answered may send again), every waiting command goes into the next one:
  *
  * - the batch is decided in queue order against the current state, each command against the
  *   state its predecessors in the batch leave (lane 0 folds their events in), so a spend that
@@ -44,12 +44,14 @@ import {
   taint,
   tokenNow,
 } from './group-commit-carry.ts';
+import { oneExpiryPerBatch } from './group-commit-expiry.ts';
 import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 import {
   type Alone,
   type AnyOutcome,
   type AnyWrite,
   type Group,
+  nextTurn,
   pause,
   runAlone,
   settle,
@@ -68,7 +70,6 @@ import {
 } from './write-outcome.ts';
 
 export { GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
-export type { Alone } from './group-commit-queue.ts';
 
 /** Per store (a batch commits through one store), per wallet and placement. */
 const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
@@ -93,11 +94,8 @@ export function commitInGroup<C extends WalletCommand>(
   write: WalletWrite<C>,
   alone: Alone,
 ): Promise<WriteOutcome<C>> {
-  let groups = groupsByStore.get(deps.store);
-  if (groups === undefined) {
-    groups = new Map();
-    groupsByStore.set(deps.store, groups);
-  }
+  const groups = groupsByStore.get(deps.store) ?? new Map<string, Group>();
+  groupsByStore.set(deps.store, groups);
   const key = `${write.placement}\u0000${write.walletId}`;
   let group = groups.get(key);
   if (group === undefined) {
@@ -137,6 +135,7 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
           for (const entry of batch) entry.reject(error);
         });
       }
+      await nextTurn();
     }
   } finally {
     group.running = false;
@@ -208,7 +207,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
         walletId,
         lane,
         expected: head,
-        parts: parts.map((one) => one.part),
+        parts: oneExpiryPerBatch(parts.map((one) => one.part)),
       });
     } catch (error) {
       if (!isVersionConflict(error)) {

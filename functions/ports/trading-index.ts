@@ -24,12 +24,21 @@ export interface OfferListing {
   buyer?: string;
 }
 
-/** A hold with an expiry: the sweep ends it once the time has come (see app/expiry-sweep.ts). */
+/**
+ * Holds with an expiry: the sweep ends them once the time has come (see app/expiry-sweep.ts). One
+ * entry may stand for several holds of one wallet placed in one group-commit batch
+ * (app/group-commit-expiry.ts): `holdIds` lists them all, each expiring at or before `expiresAtMs`
+ * (the latest of theirs); `holdId` names the entry's item. Without `holdIds`: `holdId` alone.
+ */
 export interface ExpiryEntry {
   walletId: string;
   holdId: string;
   expiresAtMs: number;
+  holdIds?: readonly string[];
 }
+
+/** The holds an entry stands for. */
+export const holdsOfEntry = (entry: ExpiryEntry): readonly string[] => entry.holdIds ?? [entry.holdId];
 
 /**
  * What an append changes in the indexes, beside its events:

@@ -6,6 +6,7 @@ import './ops-trading.ts';
 import './invariants-trading.ts';
 // Card accounts after trading, for the same reason.
 import './ops-cards.ts';
+import './ops-cards-sweep.ts';
 import { isCardAccount } from './model-cards.ts';
 import { drain } from './ops-bus.ts';
 import { mixSeed, Rng } from './rng.ts';

@@ -3,6 +3,7 @@ import { authorizationJson } from '#app/card-answers.ts';
 import { type CardAction, type CardDeps, cardAction } from '#app/cards.ts';
 import { defaultRetryPolicy } from '#app/command-handler.ts';
 import { builtInDecisionRules } from '#app/default-decision-rules.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import { isInjected } from './faults.ts';
 import { checkCards } from './invariants-cards.ts';
 import {
@@ -17,6 +18,7 @@ import {
   expectCard,
 } from './model-cards.ts';
 import { registerOp } from './ops.ts';
+import { CARD_PROCESS, processStores } from './process-stores.ts';
 import type { Rng } from './rng.ts';
 import type { World } from './world.ts';
 
@@ -52,10 +54,21 @@ function actionOf(request: CardRequest): CardAction {
   }
 }
 
+const cardStores = new WeakMap<World, EventStore>();
+/** The accounts function's store: with --group-commit its commands commit in groups (racing ones batch). */
+export function cardStore(world: World): EventStore {
+  let store = cardStores.get(world);
+  if (store === undefined) {
+    store = processStores(world.store, world.groupCommit)(CARD_PROCESS);
+    cardStores.set(world, store);
+  }
+  return store;
+}
+
 /** One call of the card use case, answered as the HTTP handler would map it. */
 async function callCard(world: World, call: string, request: CardRequest, key: string): Promise<CardAnswer> {
   const deps: CardDeps = {
-    store: world.store,
+    store: cardStore(world),
     clock: { nowMs: () => world.nowMs },
     ids: world.ids(call),
     decisionRules: builtInDecisionRules,

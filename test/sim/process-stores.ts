@@ -26,3 +26,6 @@ export function processStores(store: EventStore, groupCommit: boolean): (instanc
 
 /** The trading process's instance number in processStores (API instances are 0 …). */
 export const TRADING_PROCESS = -1;
+
+/** The card process's instance number (ops-cards.ts: the accounts function's own store). */
+export const CARD_PROCESS = -2;

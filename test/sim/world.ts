@@ -148,6 +148,8 @@ export class World {
   /** Violations of KNOWN_ISSUES: counted and reported, not failing the run (unless strict). */
   readonly known = new Map<string, { count: number; example: string }>();
   readonly strict: boolean;
+  /** Whether each process's writes commit in groups (processStores), the card ops' too. */
+  readonly groupCommit: boolean;
   nowMs = Date.UTC(2026, 0, 1);
   system!: System;
   projector: Projector;
@@ -175,6 +177,7 @@ export class World {
   ) {
     this.rng = new Rng(mixSeed(seed, 0xa11ce));
     this.strict = options.strict ?? false;
+    this.groupCommit = options.groupCommit ?? false;
     this.bugs = options.bugs ?? {};
     this.inner = new InMemoryGroupStore({ pageSize: options.pageSize ?? 32 });
     this.stream = new Channel('stream', this.faults);

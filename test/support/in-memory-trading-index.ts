@@ -91,6 +91,11 @@ export class InMemoryTradingIndex implements OfferBook, ExpiryIndex, PaymentInde
   get expiryCount(): number {
     return this.expiries.size;
   }
+
+  /** The entries themselves (the sim checks every pending hold is listed by one). */
+  get expiryEntries(): ExpiryEntry[] {
+    return [...this.expiries.values()].map((entry) => ({ ...entry }));
+  }
 }
 
 const expiryKey = (entry: ExpiryEntry) => `${entry.walletId}|${entry.holdId}`;

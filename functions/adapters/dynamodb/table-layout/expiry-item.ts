@@ -4,7 +4,7 @@ import { numberAttr } from './attributes.ts';
 import { EXPIRY_SWEEP_PK, EXPIRY_SWEEP_SK, expiryBucket, expiryPk, expirySk } from './keys.ts';
 
 /**
- * The expiry index: one item per hold with an expiry, in the partition of the minute it expires
+ * The expiry index: one item per hold with an expiry (or per batch of holds, `holdIds`), in the partition of the minute it expires
  * in, so the sweep reads the minutes that are due (a Query each) instead of scanning the table.
  * Written in the transaction that places the hold; deleted by the sweep once the hold has ended.
  * The sweep mark (one item) says from which minute on buckets may still hold entries.
@@ -15,7 +15,13 @@ export const expiryKey = (entry: ExpiryEntry): { pk: string; sk: string } => ({
   sk: expirySk(entry.expiresAtMs, entry.walletId, entry.holdId),
 });
 
-const expiryItemSchema = z.object({ walletId: z.string(), holdId: z.string(), expiresAtMs: numberAttr });
+const expiryItemSchema = z.object({
+  walletId: z.string(),
+  holdId: z.string(),
+  expiresAtMs: numberAttr,
+  // An entry for several holds of one batch (ports/trading-index.ts); absent on one-hold entries.
+  holdIds: z.optional(z.array(z.string())),
+});
 
 export const toExpiryItem = (entry: ExpiryEntry): Record<string, unknown> => ({
   ...expiryKey(entry),
@@ -23,6 +29,7 @@ export const toExpiryItem = (entry: ExpiryEntry): Record<string, unknown> => ({
   walletId: entry.walletId,
   holdId: entry.holdId,
   expiresAtMs: entry.expiresAtMs,
+  ...(entry.holdIds === undefined ? {} : { holdIds: [...entry.holdIds] }),
 });
 
 export const fromExpiryItem = (item: unknown): ExpiryEntry => expiryItemSchema.parse(item);
