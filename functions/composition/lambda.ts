@@ -34,10 +34,12 @@ import {
   eventsQueueFromEnv,
   jobQueueFromEnv,
   jobStoreFromEnv,
+  ONE_WALLET_WRITES,
   readModelsFromEnv,
   ruleSetsFromEnv,
   snapshotsFromEnv,
   storesFromEnv,
+  TWO_WALLET_WRITES,
   tradingIndexFromEnv,
 } from './adapters.ts';
 import {
@@ -94,14 +96,24 @@ export { RULE_SET_TEXT_BYTES_MAX };
 
 export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
-export const depositDeps = (): DepositDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
+export const depositDeps = (): DepositDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES),
+  ...clockAndIds(),
+});
 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
-export const transferDeps = (): TransferDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
-export const holdDeps = (): HoldDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
+export const transferDeps = (): TransferDeps => ({
+  store: eventStoreFromEnv(TWO_WALLET_WRITES),
+  ...clockAndIds(),
+});
+/** Holds (and offers) write one wallet (place, release) and two (settle). */
+export const holdDeps = (): HoldDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES),
+  ...clockAndIds(),
+});
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
-  store: eventStoreFromEnv(),
+  store: eventStoreFromEnv(ONE_WALLET_WRITES),
   expiries: tradingIndexFromEnv(),
   ...clockAndIds(),
 });
@@ -162,7 +174,7 @@ export const eventFormats = {
   messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
 } as const;
 
-export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });
+export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemClock });
 
 export async function replayDeps() {
   const stores = {
@@ -256,7 +268,8 @@ export async function paymentDeps(): Promise<PaymentDeps> {
     });
   }
   return {
-    store: eventStoreFromEnv(),
+    // A webhook's success moves held points to the merchant: a two-wallet write.
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES),
     listings: tradingIndexFromEnv(),
     ...clockAndIds(),
     provider: await paymentProvider,
