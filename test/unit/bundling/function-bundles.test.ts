@@ -100,6 +100,27 @@ it('names only wiring functions as rule-free', () => {
   expect(WITHOUT_RULES.filter((name) => !names.includes(name))).toEqual([]);
 });
 
+/** The functions that record CloudWatch metrics (observability/metrics.ts); the rest carry no Metrics. */
+const RECORDING_METRICS = [
+  'deposit',
+  'events',
+  'ingest-queue',
+  'ingest-kafka',
+  'project-streams',
+  'publish-events',
+];
+
+describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+  it(`has Powertools Metrics only if it records metrics`, async () => {
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'metrics') });
+    // The flush middleware (`logMetrics`, a few hundred bytes) is in every chain; the class is not.
+    const carried = Object.keys(eagerInputs).some((input) =>
+      input.startsWith('node_modules/@aws-lambda-powertools/metrics/lib/esm/Metrics.js'),
+    );
+    expect(carried).toBe(RECORDING_METRICS.includes(name));
+  }, 120_000);
+});
+
 describe('formats a function reads only on some invocations', () => {
   const bundle = (name: string) => {
     const spec = FUNCTIONS.find((candidate) => candidate.name === name);
