@@ -137,6 +137,17 @@ describe('formats a function reads only on some invocations', () => {
     expect(inputs.filter(protobuf).length).toBeGreaterThan(1);
   }, 120_000);
 
+  it.each(['rules', 'decision-rules'])(
+    '%s loads the CEL engine only on the routes that compile (list versions, check, publish)',
+    async (name) => {
+      const { eagerInputs, inputs } = await bundle(name);
+      const cel = (input: string) => input.startsWith('node_modules/@marcbachmann/cel-js/');
+      expect(Object.keys(eagerInputs).filter(cel)).toEqual([]);
+      expect(inputs.filter(cel).length).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+
   it('openapi carries the document compressed, not as a JSON module', async () => {
     const { eagerInputs, bytes } = await bundle('openapi');
     expect(Object.keys(eagerInputs)).toContain('openapi/document-brotli.ts');
