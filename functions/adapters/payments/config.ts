@@ -1,17 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { zodEnglish } from '#app/zod-wording.ts';
 import { DEFAULT_POINT_RATE, formatPointRate, type PointRate, parsePointRate } from '#domain/pricing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import { type PaymentProvider, WEBHOOK_TOLERANCE_SECONDS_DEFAULT } from '#ports/payment-provider.ts';
-import { SandboxPaymentProvider } from './sandbox.ts';
-import {
-  FileSandboxIntentStore,
-  loadOrCreateSandboxSecret,
-  MemorySandboxIntentStore,
-  sandboxPaths,
-} from './sandbox-store.ts';
-import { loadStripeSdk, StripePaymentProvider } from './stripe.ts';
 
 /**
  * Which payment provider a function instance uses, and the prices, from its environment. The stack
@@ -191,7 +182,9 @@ export interface ProviderDeps {
 
 /**
  * Builds the configured provider. The sandbox keeps its intents in the data dir when there is one
- * (so `tally pay` in another process can settle them), else in memory.
+ * (so `tally pay` in another process can settle them), else in memory. Each provider's adapter is
+ * imported here, on the first request: a stack runs one provider, so its payment functions never
+ * load the other's code (Stripe's adapter in AWS, the sandbox locally; about 6–10 KB each).
  */
 export async function createPaymentProvider(
   settings: PaymentSettings,
@@ -200,6 +193,7 @@ export async function createPaymentProvider(
   if (settings.provider === 'stripe') {
     if (settings.stripeSecretArn === undefined) throw new Error(`${PAYMENT_ENV.stripeSecretArn} is not set`);
     const secret = parseStripeSecret(await deps.loadSecret(settings.stripeSecretArn));
+    const { loadStripeSdk, StripePaymentProvider } = await import('./stripe.ts');
     return new StripePaymentProvider({
       sdk: await loadStripeSdk(),
       apiKey: secret.apiKey,
@@ -208,23 +202,5 @@ export async function createPaymentProvider(
       toleranceSeconds: settings.toleranceSeconds,
     });
   }
-  return sandboxProvider(settings, deps);
-}
-
-/** The sandbox as `npm start` and `tally pay` both build it, so they share intents and secret. */
-export function sandboxProvider(
-  settings: Pick<PaymentSettings, 'sandboxWebhookSecret' | 'dataDir' | 'toleranceSeconds'>,
-  deps: Pick<ProviderDeps, 'clock' | 'ids'>,
-): SandboxPaymentProvider {
-  const paths = settings.dataDir === undefined ? undefined : sandboxPaths(settings.dataDir);
-  const secret =
-    settings.sandboxWebhookSecret ??
-    (paths ? loadOrCreateSandboxSecret(paths.secret) : `whsec_sandbox_${randomBytes(24).toString('hex')}`);
-  return new SandboxPaymentProvider({
-    secrets: [secret],
-    clock: deps.clock,
-    ids: deps.ids,
-    store: paths ? new FileSandboxIntentStore(paths.intents) : new MemorySandboxIntentStore(),
-    toleranceSeconds: settings.toleranceSeconds,
-  });
+  return (await import('./sandbox-provider.ts')).sandboxProvider(settings, deps);
 }

@@ -148,6 +148,23 @@ describe('formats a function reads only on some invocations', () => {
     120_000,
   );
 
+  it.each(FUNCTIONS.filter((spec) => spec.takesPayments === true).map((spec) => spec.name))(
+    '%s loads only the configured payment provider, on its first request',
+    async (name) => {
+      const { eagerInputs, inputs } = await bundle(name);
+      const provider = (input: string) =>
+        /^functions\/adapters\/payments\/(sandbox|stripe)[a-z-]*\.ts$/.test(input);
+      expect(Object.keys(eagerInputs).filter(provider)).toEqual([]);
+      expect(inputs.filter(provider).sort()).toEqual(
+        expect.arrayContaining([
+          'functions/adapters/payments/sandbox.ts',
+          'functions/adapters/payments/stripe.ts',
+        ]),
+      );
+    },
+    120_000,
+  );
+
   it('openapi carries the document compressed, not as a JSON module', async () => {
     const { eagerInputs, bytes } = await bundle('openapi');
     expect(Object.keys(eagerInputs)).toContain('openapi/document-brotli.ts');
