@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PaymentSettings, ProviderDeps } from './config.ts';
+import type { Clock, IdGenerator } from '#ports/clock.ts';
 import { SandboxPaymentProvider } from './sandbox.ts';
 import {
   FileSandboxIntentStore,
@@ -10,8 +10,9 @@ import {
 
 /** The sandbox as `npm start` and `tally pay` both build it, so they share intents and secret. */
 export function sandboxProvider(
-  settings: Pick<PaymentSettings, 'sandboxWebhookSecret' | 'dataDir' | 'toleranceSeconds'>,
-  deps: Pick<ProviderDeps, 'clock' | 'ids'>,
+  // config.ts's PaymentSettings and ProviderDeps, in part (it imports this module lazily: no cycle).
+  settings: { sandboxWebhookSecret?: string; dataDir?: string; toleranceSeconds: number },
+  deps: { clock: Clock; ids: IdGenerator },
 ): SandboxPaymentProvider {
   const paths = settings.dataDir === undefined ? undefined : sandboxPaths(settings.dataDir);
   const secret =
