@@ -1,8 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
+import { appendGroup } from '#adapters/dynamodb/append-group.ts';
+import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
+import { appendTogether } from '#adapters/dynamodb/append-together.ts';
+import { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
-import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
+import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
@@ -46,21 +51,35 @@ function documentClientFromEnv() {
 export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
   new DynamoCheckpointStore(documentClientFromEnv(), tableNameFromEnv());
 
-let events: EventStore | undefined;
+let events: { store: EventStore; base: DynamoEventStoreBase } | undefined;
 
 /**
- * The event store of this function instance. Appends run in an `event-store append` span whose
- * context is stored with the events (observability/traced-ports.ts); concurrent commands on one
- * wallet in this process share a transaction (app/group-commit.ts). Built on its own, not through
- * `storesFromEnv`, so a function that only appends (deposit, transfers, holds) bundles no other
- * store's code.
+ * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of
+ * lambda.ts so each function bundles only its own: one wallet's commands group-commit
+ * (app/command-handler.ts → `appendGroup`); a two-wallet command appends both wallets together
+ * and groups those (app/two-wallet-command.ts → `appendTogether`, `appendTogetherGroup`). A kind
+ * left out still works, loaded on its first call; naming it only moves it into the cold start.
  */
-export function eventStoreFromEnv(): EventStore {
+export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
+export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };
+
+/**
+ * The event store of this function instance, with the append kinds its callers name (reads need
+ * none). Appends run in an `event-store append` span whose context is stored with the events
+ * (observability/traced-ports.ts); concurrent commands on one wallet in this process share a
+ * transaction (app/group-commit.ts). Built on its own, not through `storesFromEnv`, so a function
+ * that only appends (deposit, transfers, holds) bundles no other store's code. One object per
+ * instance whatever kinds are asked for: the local runtime hosts every function in one process,
+ * so later callers add their kinds to it.
+ */
+export function eventStoreFromEnv(...kinds: AppendKinds[]): EventStore {
   if (events === undefined) {
-    events = tracedEventStore(new DynamoEventStore(documentClientFromEnv(), tableNameFromEnv()));
-    if (groupCommitFromEnv()) enableGroupCommit(events);
+    const base = new DynamoEventStoreBase(documentClientFromEnv(), tableNameFromEnv());
+    events = { base, store: tracedEventStore(base) };
+    if (groupCommitFromEnv()) enableGroupCommit(events.store);
   }
-  return events;
+  for (const each of kinds) events.base.plug(each);
+  return events.store;
 }
 
 let readModels: DynamoReadModelStore | undefined;
@@ -99,7 +118,8 @@ export function jobStoreFromEnv(): DynamoJobStore {
  */
 export function storesFromEnv(): Stores {
   stores ??= {
-    events: eventStoreFromEnv(),
+    // The functions that take every store (ingest, corrections, jobs, rules) may call every kind.
+    events: eventStoreFromEnv(ALL_APPEND_KINDS),
     readModels: readModelsFromEnv(),
     ruleSets: ruleSetsFromEnv(),
     snapshots: snapshotsFromEnv(),

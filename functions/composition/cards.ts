@@ -28,5 +28,4 @@ export const cardDeps = (): CardDeps => {
   };
 };
 
-/** `/decision-rules`' dependencies: the decision rules' versions and the clock. */
-export const decisionRulesDeps = () => ({ ruleSets: decisionRuleSetsFromEnv(), clock: clockAndIds().clock });
+export { decisionRulesDeps } from './decision-rules.ts';

@@ -4,8 +4,6 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
-import { createPaymentProvider, describePaymentSettings } from '#adapters/payments/config.ts';
-import { loadSecretString } from '#adapters/payments/secrets.ts';
 import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
@@ -17,7 +15,6 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
-import type { PaymentDeps } from '#app/payments.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
@@ -26,7 +23,6 @@ import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
 import { activeTracing } from '#observability/tracing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
-import type { PaymentProvider } from '#ports/payment-provider.ts';
 import {
   checkpointStoreFromEnv,
   deadLettersFromEnv,
@@ -34,18 +30,15 @@ import {
   eventsQueueFromEnv,
   jobQueueFromEnv,
   jobStoreFromEnv,
+  ONE_WALLET_WRITES,
   readModelsFromEnv,
   ruleSetsFromEnv,
   snapshotsFromEnv,
   storesFromEnv,
+  TWO_WALLET_WRITES,
   tradingIndexFromEnv,
 } from './adapters.ts';
-import {
-  checkpointKeySecretArnFromEnv,
-  checkpointSigningFromEnv,
-  configFromEnv,
-  paymentSettings,
-} from './config.ts';
+import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv } from './config.ts';
 
 /**
  * The composition root of a Lambda function instance: the only runtime code that builds adapters
@@ -94,14 +87,24 @@ export { RULE_SET_TEXT_BYTES_MAX };
 
 export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
-export const depositDeps = (): DepositDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
+export const depositDeps = (): DepositDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES),
+  ...clockAndIds(),
+});
 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
-export const transferDeps = (): TransferDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
-export const holdDeps = (): HoldDeps => ({ store: eventStoreFromEnv(), ...clockAndIds() });
+export const transferDeps = (): TransferDeps => ({
+  store: eventStoreFromEnv(TWO_WALLET_WRITES),
+  ...clockAndIds(),
+});
+/** Holds (and offers) write one wallet (place, release) and two (settle). */
+export const holdDeps = (): HoldDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES),
+  ...clockAndIds(),
+});
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
-  store: eventStoreFromEnv(),
+  store: eventStoreFromEnv(ONE_WALLET_WRITES),
   expiries: tradingIndexFromEnv(),
   ...clockAndIds(),
 });
@@ -162,7 +165,7 @@ export const eventFormats = {
   messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
 } as const;
 
-export const rulesDeps = () => ({ ruleSets: storesFromEnv().ruleSets, clock: systemClock });
+export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemClock });
 
 export async function replayDeps() {
   const stores = {
@@ -237,31 +240,4 @@ export async function projectorDeps() {
     snapshots: snapshotsFromEnv(),
   };
   return { stores, config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
-}
-
-let paymentProvider: Promise<PaymentProvider> | undefined;
-
-/**
- * Payments and orders: the event store, the configured provider (the sandbox locally, Stripe with
- * its keys from Secrets Manager in AWS), built once per instance, and the prices.
- */
-export async function paymentDeps(): Promise<PaymentDeps> {
-  const settings = paymentSettings();
-  if (paymentProvider === undefined) {
-    logger.info(describePaymentSettings(settings));
-    paymentProvider = createPaymentProvider(settings, { ...clockAndIds(), loadSecret: loadSecretString });
-    // A failed start (a missing secret) is tried again by the next request, not cached.
-    paymentProvider.catch(() => {
-      paymentProvider = undefined;
-    });
-  }
-  return {
-    store: eventStoreFromEnv(),
-    listings: tradingIndexFromEnv(),
-    ...clockAndIds(),
-    provider: await paymentProvider,
-    pricing: { currency: settings.currency, pointRate: settings.pointRate },
-    hash: sha256Hex,
-    log: (message, detail) => logger.warn(message, detail),
-  };
 }

@@ -1,8 +1,8 @@
 import { storedEventKeyFromStreamKeys } from '#adapters/dynamodb/stream-keys.ts';
 import { publisherFromEnv } from '#adapters/eventbridge/publisher-from-env.ts';
-import { storesFromEnv } from './adapters.ts';
+import { eventStoreFromEnv } from './adapters.ts';
 
 /** What the publish-events function runs with: the event store, the bus(es) and the stream key layout. */
 export function publishEventsDepsFromEnv() {
-  return { events: storesFromEnv().events, ...publisherFromEnv(), keyOf: storedEventKeyFromStreamKeys };
+  return { events: eventStoreFromEnv(), ...publisherFromEnv(), keyOf: storedEventKeyFromStreamKeys };
 }

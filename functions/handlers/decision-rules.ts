@@ -1,4 +1,4 @@
-import { decisionRulesDeps } from '#composition/cards.ts';
+import { decisionRulesDeps } from '#composition/decision-rules.ts';
 import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX } from '#composition/lambda.ts';
 import {
   decisionRuleSetJson,
@@ -33,7 +33,7 @@ export const makeDecisionRulesHandler = (deps: () => DecisionRulesDeps, token = 
       if (!isPut(request)) return getDecisionRules(request, ruleSets, hash);
       return publishAnswer(
         { ruleSets, clock, hash },
-        publishableDecisionRules(request),
+        await publishableDecisionRules(request),
         request.event,
         (ruleSet) => decisionRuleSetJson(ruleSet, hash),
       );

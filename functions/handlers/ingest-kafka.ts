@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { mskEventSchema, recordsByPartition } from '#composition/formats.ts';
 import { busIngestDeps } from '#composition/lambda.ts';
+import { metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
 import { forEachPartition, ingestRecord, KafkaBatchRetryError } from '#triggers/kafka-batch.ts';
@@ -49,4 +50,4 @@ export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
   };
 }
 
-export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics: true });
+export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics });

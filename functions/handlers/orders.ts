@@ -1,6 +1,7 @@
 import { createOrder } from '#app/orders.ts';
 import { notFound, type PaymentDeps, readPayment, walletOfPayment } from '#app/payments.ts';
-import { hashing, paymentDeps } from '#composition/lambda.ts';
+import { hashing } from '#composition/lambda.ts';
+import { paymentDeps } from '#composition/payments.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';

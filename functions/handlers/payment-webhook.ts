@@ -1,6 +1,7 @@
 import { applyWebhook } from '#app/payment-webhook.ts';
 import type { PaymentDeps } from '#app/payments.ts';
-import { hashing, paymentDeps } from '#composition/lambda.ts';
+import { hashing } from '#composition/lambda.ts';
+import { paymentDeps } from '#composition/payments.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { HttpProblem, jsonResult } from '#http/problem.ts';
 import { domainProblem, problem } from '#http/problems.ts';

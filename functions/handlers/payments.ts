@@ -1,6 +1,7 @@
 import { notFound, type PaymentDeps, readPayment, requestPayment, walletOfPayment } from '#app/payments.ts';
 import { requestRefund } from '#app/refunds.ts';
-import { hashing, paymentDeps } from '#composition/lambda.ts';
+import { hashing } from '#composition/lambda.ts';
+import { paymentDeps } from '#composition/payments.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { listPayments } from '#http/payment-list-json.ts';

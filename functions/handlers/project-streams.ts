@@ -4,8 +4,9 @@ import type { SnapshotPolicy } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import { projectorDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
+import { metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
-import { logger, metrics } from '#observability/powertools.ts';
+import { logger } from '#observability/powertools.ts';
 import { recordedIn, traceReads } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -57,4 +58,4 @@ export function makeProjectStreamsHandler(deps: () => Promise<ProjectorDeps>) {
   };
 }
 
-export const handler = observed(makeProjectStreamsHandler(projectorDeps), { metrics: true });
+export const handler = observed(makeProjectStreamsHandler(projectorDeps), { metrics });

@@ -3,8 +3,9 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { PublishOptions } from '#app/publish.ts';
 import { type BatchResponse, publishStreamBatch, type StoredEventKey } from '#app/publish-stream.ts';
 import { publishEventsDepsFromEnv } from '#composition/publish-events.ts';
+import { metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
-import { logger, metrics } from '#observability/powertools.ts';
+import { logger } from '#observability/powertools.ts';
 import { tracedBus } from '#observability/traced-ports.ts';
 import type { EventBus } from '#ports/event-bus.ts';
 import type { EventStore } from '#ports/event-store.ts';
@@ -52,5 +53,5 @@ export function makePublishEventsHandler(deps: () => Promise<PublishEventsDeps>)
 
 export const handler = observed(
   makePublishEventsHandler(async () => publishEventsDepsFromEnv()),
-  { metrics: true },
+  { metrics },
 );

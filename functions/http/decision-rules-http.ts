@@ -5,9 +5,11 @@
  * `PUT /decision-rules` body passes before it is published. An empty set is allowed: the decider's
  * own checks (credit, currency) still decide.
  */
-import { DEFAULT_DECISION_RULES_SOURCE, DEFAULT_DECISION_RULES_TEXT } from '#app/default-decision-rules.ts';
+import {
+  DEFAULT_DECISION_RULES_SOURCE,
+  DEFAULT_DECISION_RULES_TEXT,
+} from '#app/default-decision-rules-text.ts';
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
-import { compileDecisionRules } from '#rules/decision-rules.ts';
 import type { HttpRequest } from './handler.ts';
 import { badRequest, HttpProblem, jsonResult } from './problem.ts';
 import { pageQuery } from './query.ts';
@@ -42,8 +44,15 @@ const versionNotFound = (version: number) =>
     detail: `Decision rules version ${version} is not published.`,
   });
 
-const ruleCount = (text: string): number | null => {
-  const compiled = compileDecisionRules(text);
+/**
+ * The decision rules' compiler (the CEL engine, about 80 KB), loaded by the routes that compile —
+ * listing versions (their rule counts) and publishing — never by reading the active set or one
+ * version, the common calls. Never statically imported here.
+ */
+const compiler = () => import('#rules/decision-rules.ts');
+
+const ruleCount = async (text: string): Promise<number | null> => {
+  const compiled = (await compiler()).compileDecisionRules(text);
   return compiled.ok ? compiled.ruleSet.rules.length : null;
 };
 
@@ -60,9 +69,11 @@ export async function getDecisionRules(request: HttpRequest, store: RuleSetStore
     return jsonResult(
       200,
       JSON.stringify({
-        versions: found
-          .slice(0, page.limit)
-          .map((stored) => ruleSetVersionJson(stored, ruleCount(stored.text))),
+        versions: await Promise.all(
+          found
+            .slice(0, page.limit)
+            .map(async (stored) => ruleSetVersionJson(stored, await ruleCount(stored.text))),
+        ),
         next: next === undefined ? null : encodeVersionCursor(next.version),
       }),
     );
@@ -82,13 +93,15 @@ export async function getDecisionRules(request: HttpRequest, store: RuleSetStore
 }
 
 /** A `PUT /decision-rules` body that may be published: its text and its source label. */
-export function publishableDecisionRules(request: HttpRequest): { text: string; source: string } {
+export async function publishableDecisionRules(
+  request: HttpRequest,
+): Promise<{ text: string; source: string }> {
   const text = bodyText(request.event);
   if (text.trim() === '') throw badRequest('missing-body', 'Send the decision rule file text as the body.');
   const source = request.query.source ?? 'api';
   if (!SOURCE_PATTERN.test(source))
     throw badRequest('invalid-source', 'source must be 1-200 of A-Z a-z 0-9 _ . / @ : -');
-  const compiled = compileDecisionRules(text);
+  const compiled = (await compiler()).compileDecisionRules(text);
   if (!compiled.ok) throw invalidRules(compiled.errors);
   return { text, source };
 }

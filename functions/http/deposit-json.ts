@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import type { DepositResult } from '#app/deposit.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { metrics } from '#observability/powertools.ts';
+import { metrics } from '#observability/metrics.ts';
 import { type HttpResult, jsonResult } from './problem.ts';
 import { problem } from './problems.ts';
 

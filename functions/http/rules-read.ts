@@ -1,5 +1,4 @@
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
-import { compileForm } from '#rules/compile-form.ts';
 import { formFromJson } from '#rules/stored-form.ts';
 import type { HttpRequest } from './handler.ts';
 import { badRequest, HttpProblem, jsonResult } from './problem.ts';
@@ -41,13 +40,20 @@ const versionNotFound = (version: number) =>
  */
 const textReader = () => import('#rules/rule-set.ts');
 
+/**
+ * The compiler of a stored form (the CEL engine, about 80 KB), loaded by the routes that compile:
+ * listing versions (their rule counts), checking and publishing — not by reading the active set
+ * or one version, the common calls.
+ */
+const formCompiler = () => import('#rules/compile-form.ts');
+
 /** How many rules a stored rule set has (it compiled when it was published); null if it no longer does. */
 async function ruleCount(stored: StoredRuleSet, hash: Hash): Promise<number | null> {
   const form = stored.form === undefined ? undefined : formFromJson(stored.form);
   const compiled =
     form === undefined
       ? (await textReader()).compileRuleSet(stored.text, { hash })
-      : compileForm(form, stored.text, { hash });
+      : (await formCompiler()).compileForm(form, stored.text, { hash });
   return compiled.ok ? compiled.ruleSet.rules.length : null;
 }
 

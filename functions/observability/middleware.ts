@@ -1,15 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { installLambdaTracing } from '#composition/tracing.ts';
-import { logger, metrics } from './powertools.ts';
+import { logger } from './powertools.ts';
 import { headerTraceContext } from './trace-context.ts';
 import { tracing } from './tracing.ts';
 
 export interface ObservedOptions {
-  /** Flush the metrics the handler recorded after each invocation (EMF in the log). */
-  metrics?: boolean;
+  /**
+   * Flush these metrics (powertools.ts `metrics`) after each invocation (EMF in the log). Handed
+   * in, not a flag: a function that records none then bundles no Powertools Metrics.
+   */
+  metrics?: Metrics;
 }
 
 /**
@@ -25,7 +29,7 @@ export function observed<E, R>(
   const chain = middy(inRequestSpan(handler))
     .use({ before: async () => void (await installLambdaTracing()) })
     .use(injectLambdaContext(logger));
-  return options.metrics === true ? chain.use(logMetrics(metrics)) : chain;
+  return options.metrics === undefined ? chain : chain.use(logMetrics(options.metrics));
 }
 
 interface HttpApiEvent {

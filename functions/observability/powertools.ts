@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { traceIdOf } from './trace-context.ts';
 import { tracing } from './tracing.ts';
 
@@ -33,20 +32,7 @@ class TracedLogger extends Logger {
   }
 }
 
-/** One logger and one metrics buffer per function instance (Powertools reads its env config). */
+/** One logger per function instance (Powertools reads its env config); the metrics buffer is in metrics.ts. */
 export const logger: Logger = new TracedLogger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'tally',
-});
-
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Tally',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'tally',
-  // Metrics warns on every invocation that recorded none (a 4xx, a replay, a projector batch with
-  // nothing new): normal here, so that goes to debug. Errors stay errors.
-  logger: {
-    debug: (...args: unknown[]) => logger.debug(String(args[0]), { details: args.slice(1) }),
-    info: (...args: unknown[]) => logger.info(String(args[0]), { details: args.slice(1) }),
-    warn: (...args: unknown[]) => logger.debug(String(args[0]), { details: args.slice(1) }),
-    error: (...args: unknown[]) => logger.error(String(args[0]), { details: args.slice(1) }),
-  },
 });

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MessageOutcome } from '#app/ingest-message.ts';
-import { metrics } from '#observability/powertools.ts';
+import { metrics } from '#observability/metrics.ts';
 
 /** What a batch of bus messages came to, counted as they finish and emitted once per batch. */
 export class IngestCounts {

@@ -1,17 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { zodEnglish } from '#app/zod-wording.ts';
 import { DEFAULT_POINT_RATE, formatPointRate, type PointRate, parsePointRate } from '#domain/pricing.ts';
-import type { Clock, IdGenerator } from '#ports/clock.ts';
-import { type PaymentProvider, WEBHOOK_TOLERANCE_SECONDS_DEFAULT } from '#ports/payment-provider.ts';
-import { SandboxPaymentProvider } from './sandbox.ts';
-import {
-  FileSandboxIntentStore,
-  loadOrCreateSandboxSecret,
-  MemorySandboxIntentStore,
-  sandboxPaths,
-} from './sandbox-store.ts';
-import { loadStripeSdk, StripePaymentProvider } from './stripe.ts';
+import { WEBHOOK_TOLERANCE_SECONDS_DEFAULT } from '#ports/payment-provider.ts';
 
 /**
  * Which payment provider a function instance uses, and the prices, from its environment. The stack
@@ -180,51 +170,4 @@ export function parseStripeSecret(text: string): StripeSecret {
   const [first, ...rest] = parsed.data.webhookSecrets;
   if (first === undefined) throw new Error('the Stripe secret has no webhook secret');
   return { apiKey: parsed.data.apiKey, webhookSecrets: [first, ...rest] };
-}
-
-export interface ProviderDeps {
-  clock: Clock;
-  ids: IdGenerator;
-  /** Reads a secret string by ARN (Secrets Manager's GetSecretValue in AWS); only Stripe calls it. */
-  loadSecret: (arn: string) => Promise<string>;
-}
-
-/**
- * Builds the configured provider. The sandbox keeps its intents in the data dir when there is one
- * (so `tally pay` in another process can settle them), else in memory.
- */
-export async function createPaymentProvider(
-  settings: PaymentSettings,
-  deps: ProviderDeps,
-): Promise<PaymentProvider> {
-  if (settings.provider === 'stripe') {
-    if (settings.stripeSecretArn === undefined) throw new Error(`${PAYMENT_ENV.stripeSecretArn} is not set`);
-    const secret = parseStripeSecret(await deps.loadSecret(settings.stripeSecretArn));
-    return new StripePaymentProvider({
-      sdk: await loadStripeSdk(),
-      apiKey: secret.apiKey,
-      webhookSecrets: secret.webhookSecrets,
-      clock: deps.clock,
-      toleranceSeconds: settings.toleranceSeconds,
-    });
-  }
-  return sandboxProvider(settings, deps);
-}
-
-/** The sandbox as `npm start` and `tally pay` both build it, so they share intents and secret. */
-export function sandboxProvider(
-  settings: Pick<PaymentSettings, 'sandboxWebhookSecret' | 'dataDir' | 'toleranceSeconds'>,
-  deps: Pick<ProviderDeps, 'clock' | 'ids'>,
-): SandboxPaymentProvider {
-  const paths = settings.dataDir === undefined ? undefined : sandboxPaths(settings.dataDir);
-  const secret =
-    settings.sandboxWebhookSecret ??
-    (paths ? loadOrCreateSandboxSecret(paths.secret) : `whsec_sandbox_${randomBytes(24).toString('hex')}`);
-  return new SandboxPaymentProvider({
-    secrets: [secret],
-    clock: deps.clock,
-    ids: deps.ids,
-    store: paths ? new FileSandboxIntentStore(paths.intents) : new MemorySandboxIntentStore(),
-    toleranceSeconds: settings.toleranceSeconds,
-  });
 }

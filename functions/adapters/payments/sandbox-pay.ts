@@ -1,7 +1,7 @@
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import { PaymentProviderError } from '#ports/payment-provider.ts';
-import { sandboxProvider } from './config.ts';
 import { deliverWebhook, type SandboxOutcome } from './sandbox.ts';
+import { sandboxProvider } from './sandbox-provider.ts';
 import { sandboxPaths } from './sandbox-store.ts';
 
 /**

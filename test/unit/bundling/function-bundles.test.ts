@@ -100,6 +100,27 @@ it('names only wiring functions as rule-free', () => {
   expect(WITHOUT_RULES.filter((name) => !names.includes(name))).toEqual([]);
 });
 
+/** The functions that record CloudWatch metrics (observability/metrics.ts); the rest carry no Metrics. */
+const RECORDING_METRICS = [
+  'deposit',
+  'events',
+  'ingest-queue',
+  'ingest-kafka',
+  'project-streams',
+  'publish-events',
+];
+
+describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+  it(`has Powertools Metrics only if it records metrics`, async () => {
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'metrics') });
+    // The flush middleware (`logMetrics`, a few hundred bytes) is in every chain; the class is not.
+    const carried = Object.keys(eagerInputs).some((input) =>
+      input.startsWith('node_modules/@aws-lambda-powertools/metrics/lib/esm/Metrics.js'),
+    );
+    expect(carried).toBe(RECORDING_METRICS.includes(name));
+  }, 120_000);
+});
+
 describe('formats a function reads only on some invocations', () => {
   const bundle = (name: string) => {
     const spec = FUNCTIONS.find((candidate) => candidate.name === name);
@@ -115,6 +136,34 @@ describe('formats a function reads only on some invocations', () => {
     // Still shipped: a protobuf record is decoded by the chunk beside index.mjs.
     expect(inputs.filter(protobuf).length).toBeGreaterThan(1);
   }, 120_000);
+
+  it.each(['rules', 'decision-rules'])(
+    '%s loads the CEL engine only on the routes that compile (list versions, check, publish)',
+    async (name) => {
+      const { eagerInputs, inputs } = await bundle(name);
+      const cel = (input: string) => input.startsWith('node_modules/@marcbachmann/cel-js/');
+      expect(Object.keys(eagerInputs).filter(cel)).toEqual([]);
+      expect(inputs.filter(cel).length).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+
+  it.each(FUNCTIONS.filter((spec) => spec.takesPayments === true).map((spec) => spec.name))(
+    '%s loads only the configured payment provider, on its first request',
+    async (name) => {
+      const { eagerInputs, inputs } = await bundle(name);
+      const provider = (input: string) =>
+        /^functions\/adapters\/payments\/(sandbox|stripe)[a-z-]*\.ts$/.test(input);
+      expect(Object.keys(eagerInputs).filter(provider)).toEqual([]);
+      expect(inputs.filter(provider).sort()).toEqual(
+        expect.arrayContaining([
+          'functions/adapters/payments/sandbox.ts',
+          'functions/adapters/payments/stripe.ts',
+        ]),
+      );
+    },
+    120_000,
+  );
 
   it('openapi carries the document compressed, not as a JSON module', async () => {
     const { eagerInputs, bytes } = await bundle('openapi');

@@ -3,12 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createPaymentProvider,
   describePaymentSettings,
   PAYMENT_ENV,
   parseStripeSecret,
   paymentSettingsFromEnv,
 } from '#adapters/payments/config.ts';
+import { createPaymentProvider } from '#adapters/payments/provider.ts';
 import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
 import { settleSandboxPayment } from '#adapters/payments/sandbox-pay.ts';
 import { sandboxPaths } from '#adapters/payments/sandbox-store.ts';

@@ -1,0 +1,20 @@
+import type { appendGroup } from './append-group.ts';
+import type { appendGroups, findIdempotencies } from './append-groups.ts';
+import type { appendTogether } from './append-together.ts';
+import type { appendTogetherGroup } from './append-together-group.ts';
+
+/**
+ * The event store's append kinds beyond the single-lane append, each in a module of its own
+ * (event-store-base.ts). The composition hands a store the kinds its function calls, so only
+ * those are in that function's bundle: deposit and the sweeps group-commit one wallet
+ * (`appendGroup`), transfers append two wallets together (`appendTogether`, and
+ * `appendTogetherGroup` to group those), ingest packs many wallets (`appendGroups`,
+ * `findIdempotencies`). Type-only imports: naming a kind here bundles nothing.
+ */
+export interface AppendKinds {
+  appendTogether?: typeof appendTogether;
+  appendGroup?: typeof appendGroup;
+  appendGroups?: typeof appendGroups;
+  findIdempotencies?: typeof findIdempotencies;
+  appendTogetherGroup?: typeof appendTogetherGroup;
+}

@@ -1,0 +1,347 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RecordedEvent } from '#domain/wallet.ts';
+import {
+  type AppendGroupOutcome,
+  type AppendGroupRequest,
+  type AppendGroupsResult,
+  type AppendOutcome,
+  type AppendRequest,
+  type AppendTogetherGroupOutcome,
+  type AppendTogetherGroupRequest,
+  type AppendTogetherOutcome,
+  type AppendTogetherRequest,
+  type EventStore,
+  type IdempotencyRecord,
+  LANES_MAX,
+  type StreamHead,
+  type VerifyResult,
+  VersionConflictError,
+  type WalletPageRequest,
+} from '#ports/event-store.ts';
+import type { AppendKinds } from './append-kinds.ts';
+import { eventHash } from './event-hash.ts';
+import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
+import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
+import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import {
+  eventSk,
+  IDEMPOTENCY_SK,
+  idempotencyPk,
+  isShardLane,
+  LANES_SK,
+  lanePk,
+  laneSkPrefix,
+  VERSION_MAX,
+  walletIdFromPk,
+  walletPk,
+} from './table-layout/keys.ts';
+import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
+import { indexItemCount, indexTransactItems } from './trading-index.ts';
+import { verifyLanes } from './verify-lanes.ts';
+
+/** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
+export const EVENTS_PER_APPEND_MAX = 98;
+export { READ_PAGE_SIZE };
+
+/**
+ * The DynamoDB event store with the single-lane append and every read. The other append kinds
+ * (two wallets together, group commit, cross-wallet groups) live in modules of their own and are
+ * handed in (`kinds`, or later `plug`): a function bundles only the kinds its composition names.
+ * An optional kind not handed in is absent, as the port allows (its callers then append alone);
+ * `appendTogether`, which the port requires, throws when missing — a composition bug the bundle
+ * test (test/unit/bench/append-kinds-bundled.test.ts) catches. event-store.ts is the store with
+ * every kind (tests, benches, the CLI).
+ */
+export class DynamoEventStoreBase implements EventStore {
+  readonly indexes: DynamoReadIndexes;
+  /** Several commands' events on one lane in one TransactWriteItems (see append-group.ts). */
+  appendGroup?: (request: AppendGroupRequest) => Promise<AppendGroupOutcome>;
+  /** One-wallet groups of distinct wallets in as few TransactWriteItems as fit (see append-groups.ts). */
+  appendGroups?: (requests: readonly AppendGroupRequest[]) => Promise<AppendGroupsResult[]>;
+  /** Several keys' records in BatchGetItem requests (see append-groups.ts). */
+  findIdempotencies?: (keys: readonly string[]) => Promise<Map<string, IdempotencyRecord>>;
+  /** Two-wallet commands' parts on lane 0 of several wallets in one transaction. */
+  appendTogetherGroup?: (request: AppendTogetherGroupRequest) => Promise<AppendTogetherGroupOutcome>;
+  private together: AppendKinds['appendTogether'];
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    kinds: AppendKinds = {},
+  ) {
+    this.indexes = new DynamoReadIndexes(client, tableName);
+    this.plug(kinds);
+  }
+
+  /** Adds append kinds (one process may host several functions: the local runtime). */
+  plug(kinds: AppendKinds): void {
+    const { client, tableName } = this;
+    const find = (key: string) => this.findIdempotency(key);
+    const { appendGroup, appendGroups, findIdempotencies, appendTogetherGroup } = kinds;
+    if (kinds.appendTogether !== undefined) this.together = kinds.appendTogether;
+    if (appendGroup !== undefined)
+      this.appendGroup = (request) => appendGroup(client, tableName, request, find);
+    if (appendGroups !== undefined)
+      this.appendGroups = (requests) => appendGroups(client, tableName, requests);
+    if (findIdempotencies !== undefined)
+      this.findIdempotencies = (keys) => findIdempotencies(client, tableName, keys);
+    if (appendTogetherGroup !== undefined)
+      this.appendTogetherGroup = (request) => appendTogetherGroup(client, tableName, request, find);
+  }
+
+  async head(walletId: string, lane: number): Promise<StreamHead> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': lanePk(walletId, lane), ':prefix': laneSkPrefix(lane) },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Items?.[0];
+    if (item === undefined) return { version: 0, hash: '' };
+    const last = fromEventItem(item);
+    return { version: last.version, hash: last.hash };
+  }
+
+  async lanes(walletId: string): Promise<number[]> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: walletPk(walletId), sk: LANES_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return fromLanesItem(result.Item);
+  }
+
+  async append(request: AppendRequest): Promise<AppendOutcome> {
+    const { walletId, lane, expected, events, idempotency } = request;
+    if (events.length === 0 || events.length > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`append: 1 to ${EVENTS_PER_APPEND_MAX} events per call, got ${events.length}`);
+    }
+    if (events.length + indexItemCount(request.index) > EVENTS_PER_APPEND_MAX) {
+      throw new Error(`append: ${EVENTS_PER_APPEND_MAX} events and index items at most per call`);
+    }
+    if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
+    let prevHash = expected.hash;
+    const recorded: RecordedEvent[] = [];
+    const items: Record<string, unknown>[] = [];
+    events.forEach((event, index) => {
+      const stored: RecordedEvent = {
+        ...event,
+        walletId,
+        lane,
+        version: expected.version + 1 + index,
+        ...(idempotency ? { idempotencyKey: idempotency.reference ?? idempotency.key } : {}),
+      };
+      const hash = eventHash(prevHash, stored);
+      items.push(toEventItem(stored, prevHash, hash));
+      recorded.push(stored);
+      prevHash = hash;
+    });
+
+    // The version lock is the event item itself: its sort key is the version, and it may only be
+    // created. The idempotency record rides in the same transaction, so it exists iff the events do.
+    const transactItems: NonNullable<TransactWriteCommand['input']['TransactItems']> = items.map((item) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        // On a lost race the winner's event comes back, so the retry can follow it without a read.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    }));
+    // Index items after the events (a lost race reports the first event) and before the key (last).
+    transactItems.push(...indexTransactItems(this.tableName, request.index ?? []));
+    markIndexed(transactItems, request.index);
+    if (lane > 0 && expected.version === 0) {
+      // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
+      // other writers opening other lanes.
+      transactItems.push({ Update: { TableName: this.tableName, ...registerLane(walletId, lane) } });
+    }
+    if (idempotency) {
+      transactItems.push({
+        Put: {
+          TableName: this.tableName,
+          Item: toIdempotencyItem({
+            key: idempotency.key,
+            payloadHash: idempotency.payloadHash,
+            walletId,
+            versions: recorded.map((event) => event.version),
+            eventIds: recorded.map((event) => event.eventId),
+            response: idempotency.response,
+            recordedAtMs: events[0]?.recordedAtMs ?? 0,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+      return {
+        kind: 'appended',
+        events: recorded,
+        head: { version: expected.version + recorded.length, hash: prevHash },
+      };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const keyReason = idempotency ? reasons[transactItems.length - 1] : undefined;
+      if (idempotency && keyReason?.Code === 'ConditionalCheckFailed') {
+        const record = keyReason.Item
+          ? fromIdempotencyItem(unmarshall(keyReason.Item, { wrapNumbers: (text: string) => text }))
+          : await this.findIdempotency(idempotency.key);
+        if (record === undefined) throw new Error('append: idempotency record vanished after a key conflict');
+        return record.payloadHash === idempotency.payloadHash
+          ? { kind: 'duplicate', record }
+          : { kind: 'key-reused', record };
+      }
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
+        const taken = winner
+          ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text }))
+          : undefined;
+        throw new VersionConflictError(
+          walletId,
+          lane,
+          expected.version,
+          'version-taken',
+          taken ? { version: taken.version, hash: taken.hash, recordedAtMs: taken.recordedAtMs } : undefined,
+        );
+      }
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+        throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');
+      }
+      throw error;
+    }
+  }
+
+  /** Lane 0 of several wallets in one TransactWriteItems (see append-together.ts). */
+  appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
+    if (this.together === undefined) {
+      throw new Error('appendTogether: this event store was built without it (composition/adapters.ts)');
+    }
+    return this.together(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+  }
+
+  async *read(
+    walletId: string,
+    lane: number,
+    range: { fromVersion?: number; toVersion?: number } = {},
+  ): AsyncGenerator<RecordedEvent[]> {
+    const fromVersion = Math.max(1, range.fromVersion ?? 1);
+    const toVersion = Math.min(range.toVersion ?? VERSION_MAX, VERSION_MAX);
+    if (toVersion < fromVersion) return;
+    let startKey: Record<string, unknown> | undefined;
+    let expectedVersion = fromVersion;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': lanePk(walletId, lane),
+            ':from': eventSk(lane, fromVersion),
+            ':to': eventSk(lane, toVersion),
+          },
+          ConsistentRead: true,
+          Limit: READ_PAGE_SIZE,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const page = (result.Items ?? []).map(fromEventItem);
+      for (const event of page) {
+        // Versions are dense by construction (each append claims the next sort key); a hole
+        // here means the table was edited by hand.
+        if (event.version !== expectedVersion) {
+          throw new Error(
+            `read: wallet ${walletId} has no version ${expectedVersion} (found ${event.version})`,
+          );
+        }
+        expectedVersion++;
+      }
+      if (page.length > 0) yield page;
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  /**
+   * The whole log: one paged Query over the wallet's own partition (lane 0 and the lanes 1–31,
+   * every lane in lane and version order), which also returns the lane registry (its sort key,
+   * LANES, sorts after every EVENT#), so no request is added for it. Only a wallet whose registry
+   * names shard lanes (keys.ts, LANE_SHARDS_FROM) pays one more Query per shard, all at once.
+   * Each lane must be dense from version 1.
+   */
+  async readWallet(walletId: string): Promise<RecordedEvent[]> {
+    const own = await queryEvents(this.client, this.tableName, walletId, walletPk(walletId), LANES_SK);
+    const shards = fromLanesItem(own.registry).filter(isShardLane);
+    if (shards.length === 0) return own.events;
+    const sharded = await Promise.all(
+      shards.map((lane) =>
+        queryEvents(this.client, this.tableName, walletId, lanePk(walletId, lane), laneSkPrefix(lane + 1)),
+      ),
+    );
+    return [...own.events, ...sharded.flatMap((shard) => shard.events)];
+  }
+
+  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
+    return verifyLanes(this.client, this.tableName, walletId, await this.lanes(walletId), from);
+  }
+
+  async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: idempotencyPk(key), sk: IDEMPOTENCY_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item === undefined ? undefined : fromIdempotencyItem(result.Item);
+  }
+
+  async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
+    // A parallel Scan segment, keeping only each wallet's first lane-0 event: one item per
+    // wallet, whatever else the table holds. Pages are DynamoDB's (up to 1 MB read).
+    const result = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Segment: page.segment,
+        TotalSegments: page.segments,
+        FilterExpression: 'sk = :first',
+        ExpressionAttributeValues: { ':first': eventSk(0, 1) },
+        ProjectionExpression: 'pk',
+        ...(page.cursor === null
+          ? {}
+          : { ExclusiveStartKey: JSON.parse(page.cursor) as Record<string, unknown> }),
+      }),
+    );
+    const walletIds = (result.Items ?? []).flatMap((item) => {
+      const walletId = walletIdFromPk(String(item.pk));
+      return walletId === undefined ? [] : [walletId];
+    });
+    return {
+      walletIds,
+      nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }),
+    );
+  }
+}

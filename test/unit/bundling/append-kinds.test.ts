@@ -1,0 +1,55 @@
+/**
+ * The event store's append kinds are handed in by the composition, per function
+ * (functions/composition/adapters.ts), so a function bundles only those it calls. A kind left out
+ * of a function that calls it would switch group commit off there (an optional kind) or throw
+ * (`appendTogether`): this checks, on the bundles the stack deploys, that every function whose
+ * code can call a kind also carries it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../../bench/cold/build.ts';
+import { FUNCTIONS } from '../../../lib/wiring.ts';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-append-kinds-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+/** A kind's code, not a constant another kind borrows from its module (TRANSACT_ITEMS_MAX). */
+const CODE_BYTES_MIN = 1024;
+const app = (name: string) => `functions/app/${name}.ts`;
+const kind = (name: string) => `functions/adapters/dynamodb/${name}.ts`;
+
+/** The write code that calls a kind → the modules of the kinds it calls. */
+const CALLS: readonly (readonly [string, readonly string[]])[] = [
+  [app('command-handler'), [kind('append-group')]],
+  [app('two-wallet-command'), [kind('append-together'), kind('append-together-group')]],
+  [app('ingest-batch'), [kind('append-groups')]],
+];
+
+describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+  it('carries every append kind its write code calls', async () => {
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot });
+    const has = (input: string) => (eagerInputs[input] ?? 0) >= CODE_BYTES_MIN;
+    const missing = CALLS.flatMap(([caller, kinds]) =>
+      has(caller) ? kinds.filter((each) => !has(each)).map((each) => `${caller} → ${each}`) : [],
+    );
+    expect(missing).toEqual([]);
+  }, 120_000);
+});
+
+it('deposit bundles only the one-wallet group append, transfers only the two-wallet ones', async () => {
+  const bundle = async (name: string) => {
+    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+    if (spec === undefined) throw new Error(`no wiring function ${name}`);
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'narrow') });
+    return Object.entries(eagerInputs)
+      .filter(([input, bytes]) => /dynamodb\/append-[a-z-]+\.ts$/.test(input) && bytes >= CODE_BYTES_MIN)
+      .map(([input]) => input);
+  };
+  expect((await bundle('deposit')).sort()).toEqual([kind('append-group')]);
+  expect((await bundle('transfers')).sort()).toEqual(
+    [kind('append-together'), kind('append-together-group')].sort(),
+  );
+  expect(await bundle('wallets')).toEqual([]);
+}, 120_000);
