@@ -18,6 +18,7 @@ import {
   type AppendTogetherGroupRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
+  type EventRef,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
@@ -33,6 +34,7 @@ import { appendTogetherGroup } from './append-together-group.ts';
 import { chainProblem } from './chain-check.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
+import { readEventRefs } from './read-event-refs.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -216,6 +218,8 @@ export class DynamoEventStore implements EventStore {
   findIdempotencies(keys: readonly string[]): Promise<Map<string, IdempotencyRecord>> {
     return findIdempotencies(this.client, this.tableName, keys);
   }
+
+  readEvents = (refs: readonly EventRef[]) => readEventRefs(this.client, this.tableName, refs);
 
   /** Two-wallet commands' parts on lane 0 of several wallets in one transaction. */
   appendTogetherGroup(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome> {
