@@ -84,7 +84,7 @@ describe('ShardPipeline', () => {
     await shard.drained();
     expect(shard.pending).toBe(0);
     const aOrder = aCalls().flatMap((call) => call.sks);
-    expect(aOrder).toEqual([first[0], second[0]].map((one) => one.dynamodb?.Keys?.sk?.S));
+    expect(aOrder).toEqual([first[0], second[0]].map((one) => one?.dynamodb?.Keys?.sk?.S));
     expect(checkpoints.at(-1)).toBe(second[1]?.dynamodb?.SequenceNumber);
   });
 
