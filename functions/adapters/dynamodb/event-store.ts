@@ -4,7 +4,7 @@ import {
   GetCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
+  type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -52,6 +52,7 @@ import {
 } from './table-layout/keys.ts';
 import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
+import { writeItems } from './write-items.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
@@ -160,7 +161,7 @@ export class DynamoEventStore implements EventStore {
     }
 
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+      await writeItems(this.client, transactItems);
       return {
         kind: 'appended',
         events: recorded,
@@ -386,10 +387,8 @@ export class DynamoEventStore implements EventStore {
       const walletId = walletIdFromPk(String(item.pk));
       return walletId === undefined ? [] : [walletId];
     });
-    return {
-      walletIds,
-      nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
-    };
+    const nextCursor = result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey);
+    return { walletIds, nextCursor };
   }
 
   async ping(): Promise<void> {
