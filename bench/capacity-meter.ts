@@ -40,6 +40,8 @@ export class CapacityMeter {
   /** Write units as the service bills them (aws-capacity.ts), failed attempts included. */
   awsWriteUnits = 0;
   readUnits = 0;
+  /** Write units of PutItems of wallet views: the projector's (deposits without a key are PutItems too). */
+  viewWriteUnits = 0;
   readonly byCommand = new Map<string, { requests: number; units: number }>();
 
   attach(client: DynamoDBDocumentClient): void {
@@ -59,6 +61,7 @@ export class CapacityMeter {
           metered
             ? (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity
             : undefined,
+          command === 'PutItemCommand' && isView((args.input as { Item?: Record<string, unknown> }).Item),
         );
         return result;
       },
@@ -72,10 +75,11 @@ export class CapacityMeter {
     this.writeUnits = 0;
     this.awsWriteUnits = 0;
     this.readUnits = 0;
+    this.viewWriteUnits = 0;
     this.byCommand.clear();
   }
 
-  private record(command: string, consumed: Consumed | Consumed[] | undefined): void {
+  private record(command: string, consumed: Consumed | Consumed[] | undefined, view = false): void {
     this.requests++;
     const list = consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed];
     let units = 0;
@@ -83,9 +87,16 @@ export class CapacityMeter {
       units += entry.CapacityUnits ?? (entry.WriteCapacityUnits ?? 0) + (entry.ReadCapacityUnits ?? 0);
     if (WRITES.has(command)) this.writeUnits += units;
     else this.readUnits += units;
+    if (view) this.viewWriteUnits += units;
     const row = this.byCommand.get(command) ?? { requests: 0, units: 0 };
     row.requests++;
     row.units += units;
     this.byCommand.set(command, row);
   }
+}
+
+/** A wallet view's item (sort key VIEW#…), marshalled (after lib-dynamodb) or not. */
+function isView(item: Record<string, unknown> | undefined): boolean {
+  const sk = item?.sk as string | { S?: string } | undefined;
+  return (typeof sk === 'string' ? sk : sk?.S)?.startsWith('VIEW#') === true;
 }

@@ -101,6 +101,7 @@ export async function walletPath(endpoint: string) {
       writeUnits: meter.writeUnits,
       awsWriteUnits: meter.awsWriteUnits,
       readUnits: meter.readUnits,
+      viewWriteUnits: meter.viewWriteUnits,
       requests: meter.requests,
       byCommand: new Map([...meter.byCommand].map(([command, row]) => [command, { ...row }])),
     };
@@ -141,7 +142,7 @@ export async function walletPath(endpoint: string) {
       awsWriteUnitsPerDeposit: capacity.awsWriteUnits / DEPOSITS,
       readUnitsPerDeposit: capacity.readUnits / DEPOSITS,
       requestsPerDeposit: capacity.requests / DEPOSITS,
-      projectionWriteUnitsPerDeposit: (capacity.byCommand.get('PutItemCommand')?.units ?? 0) / DEPOSITS,
+      projectionWriteUnitsPerDeposit: capacity.viewWriteUnits / DEPOSITS,
       byCommand,
       lagSamples: lags.length,
       deposits: paced.length,

@@ -5,19 +5,33 @@ import type { EventStore } from '#ports/event-store.ts';
 import { readAll, readWallet } from './read-events.ts';
 
 /**
+ * Events already in hand for some lanes (a projector's doorbells, read by their keys): lane →
+ * the events found, in any order, or undefined when one of them was not found (the lane is read).
+ */
+export type KnownEvents = ReadonlyMap<number, readonly RecordedEvent[] | undefined>;
+
+/**
  * Brings `view` up to the heads of the wallet's lanes (`lanes`, else the registry's): reads each
- * lane's events after the version the view has applied, then folds them with foldTail.
+ * lane's events after the version the view has applied, then folds them with foldTail. A lane in
+ * `known` is not read when its known events are exactly the ones after the view's version (or
+ * none are after it); a gap sends it to the store, which reads it to its head. The lanes are read
+ * at once: one round trip, not one per lane.
  */
 export async function catchUpView(
   store: EventStore,
   view: WalletView,
   config: ThresholdConfig,
   lanes?: readonly number[],
+  known?: KnownEvents,
 ): Promise<{ view: WalletView; eventsRead: number }> {
-  const tail: RecordedEvent[] = [];
-  for (const lane of lanes ?? (await store.lanes(view.walletId))) {
-    tail.push(...(await readAll(store, view.walletId, lane, { fromVersion: (view.lanes[lane] ?? 0) + 1 })));
-  }
+  const tails = await Promise.all(
+    (lanes ?? (await store.lanes(view.walletId))).map((lane) => {
+      const fromVersion = (view.lanes[lane] ?? 0) + 1;
+      const ready = known?.has(lane) ? runFrom(known.get(lane), fromVersion) : undefined;
+      return ready ?? readAll(store, view.walletId, lane, { fromVersion });
+    }),
+  );
+  const tail = tails.flat();
   if (tail.length === 0) return { view, eventsRead: 0 };
   const folded = await foldTail(store, view, tail, config);
   return { view: folded.view, eventsRead: tail.length + folded.historyRead };
@@ -59,6 +73,17 @@ export async function foldTail(
     folded = result.view;
   }
   return { view: folded, historyRead };
+}
+
+/**
+ * The known events from `fromVersion` on, ascending, when they are dense from it (none at all is
+ * dense too: nothing the doorbells named is new); undefined when a version is missing in between
+ * (or the lane's events were not all found), so the caller reads the lane instead.
+ */
+function runFrom(events: readonly RecordedEvent[] | undefined, fromVersion: number) {
+  if (events === undefined) return undefined;
+  const run = events.filter((event) => event.version >= fromVersion).sort((a, b) => a.version - b.version);
+  return run.every((event, index) => event.version === fromVersion + index) ? run : undefined;
 }
 
 /** True when `history` holds every event `view` has applied (each lane up to `view.lanes[k]`). */

@@ -51,16 +51,21 @@ export async function publishStoredEvents(
   const failed: StoredEventKey[] = [];
   const found = new Map<string, PublishableEvent>();
   await Promise.all(
-    [...byLane.values()].map(async (laneKeys) => {
-      try {
-        for (const event of await readLaneKeys(deps.events, laneKeys)) {
-          found.set(keyText(event), event);
+    // One read by key for the whole batch where the store has it (a BatchGetItem for up to 100
+    // records, where ranged reads cost a Query per lane of every wallet in the batch).
+    (deps.events.readEvents === undefined ? [...byLane.values()] : [[...unique.values()]]).map(
+      async (laneKeys) => {
+        try {
+          const read = deps.events.readEvents?.(laneKeys) ?? readLaneKeys(deps.events, laneKeys);
+          for (const event of await read) {
+            found.set(keyText(event), event);
+          }
+        } catch {
+          // The store did not answer for these keys: they are retried, other lanes go on.
+          failed.push(...laneKeys);
         }
-      } catch {
-        // The store did not answer for this lane: its keys are retried, other lanes go on.
-        failed.push(...laneKeys);
-      }
-    }),
+      },
+    ),
   );
 
   // In log order per wallet lane, so a bus that keeps order (Kafka, by subject) sees it.

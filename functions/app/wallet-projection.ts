@@ -3,7 +3,7 @@ import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
-import { catchUpView } from './fold.ts';
+import { catchUpView, type KnownEvents } from './fold.ts';
 import { type SnapshotPolicy, shouldSnapshot } from './snapshots.ts';
 
 /**
@@ -17,10 +17,11 @@ export async function catchUp(
   stored: WalletView | undefined,
   config: ThresholdConfig,
   lanes?: readonly number[],
+  known?: KnownEvents,
 ): Promise<{ view: WalletView; changed: boolean; eventsRead: number }> {
   const start =
     stored !== undefined && viewMatchesConfig(stored, config) ? stored : emptyView(walletId, config);
-  const { view, eventsRead } = await catchUpView(store, start, config, lanes);
+  const { view, eventsRead } = await catchUpView(store, start, config, lanes, known);
   const changed = view.eventCount > 0 && (view !== start || start !== stored);
   return { view, changed, eventsRead };
 }
@@ -39,6 +40,16 @@ export async function currentView(
   return (await catchUp(store, walletId, stored, config, lanes)).view;
 }
 
+/**
+ * What a projector already holds for a wallet when it starts (projection-batch.ts): the events its
+ * doorbells named, read by key for the whole stream batch at once, and the stored view, read the
+ * same way (null: there is none).
+ */
+export interface WalletPrefetch {
+  events?: KnownEvents;
+  view?: WalletView | null;
+}
+
 /** How often a projector re-reads and retries when another projector wrote first. */
 const PROJECTION_ATTEMPTS_MAX = 3;
 
@@ -51,6 +62,11 @@ const PROJECTION_ATTEMPTS_MAX = 3;
  *
  * With `snapshots`, a written view that crossed a multiple of `snapshots.every` events is also
  * kept as a snapshot, for rebuilds (see rebuildFromSnapshot).
+ *
+ * With `prefetch.events`, the first attempt folds the lanes that rang from the events in hand and
+ * reads only a lane whose events there have a gap; lanes that did not ring are not read (their
+ * unapplied events have doorbells of their own). A retry after losing to another projector reads
+ * everything, as without.
  */
 export async function projectWallet(
   store: EventStore,
@@ -60,17 +76,23 @@ export async function projectWallet(
   laneHints?: readonly number[],
   views?: ViewCache,
   snapshots?: SnapshotPolicy,
+  prefetch?: WalletPrefetch,
 ): Promise<{ eventCount: number; written: boolean }> {
   for (let attempt = 1; ; attempt++) {
     // The view this instance last wrote saves the read; if another projector moved the stored
     // one since, the conditional write says so and the next attempt reads it.
-    const cached = attempt === 1 ? views?.get(walletId) : undefined;
-    const stored = cached ?? (await readModels.getView(walletId));
+    const cached = attempt === 1 ? (views?.get(walletId) ?? prefetch?.view) : undefined;
+    const stored = cached === null ? undefined : (cached ?? (await readModels.getView(walletId)));
+    // A view folded under another threshold rule is rebuilt from zero: every lane it knew is read.
+    const rebuilt = stored !== undefined && !viewMatchesConfig(stored, config);
+    const known = attempt === 1 && !rebuilt ? prefetch?.events : undefined;
     const lanes =
-      laneHints === undefined || attempt > 1
-        ? undefined
-        : [...new Set([...(stored?.lanes.keys() ?? []), ...laneHints, 0])].sort((a, b) => a - b);
-    const { view, changed } = await catchUp(store, walletId, stored, config, lanes);
+      known !== undefined
+        ? [...known.keys()].sort((a, b) => a - b)
+        : laneHints === undefined || attempt > 1
+          ? undefined
+          : [...new Set([...(stored?.lanes.keys() ?? []), ...laneHints, 0])].sort((a, b) => a - b);
+    const { view, changed } = await catchUp(store, walletId, stored, config, lanes, known);
     if (!changed) {
       if (stored !== undefined) views?.remember(stored);
       return { eventCount: view.eventCount, written: false };

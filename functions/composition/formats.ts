@@ -4,7 +4,7 @@
  * adapters only through the composition root, so they find these here.
  */
 
-export { laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout/keys.ts';
+export { eventRefFromSk, laneFromEventSk, walletIdFromPk } from '#adapters/dynamodb/table-layout/keys.ts';
 export {
   decodeRecord,
   mskEventSchema,

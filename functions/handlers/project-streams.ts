@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { prefetchDoorbells } from '#app/projection-batch.ts';
 import type { SnapshotPolicy } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import { projectorDeps } from '#composition/lambda.ts';
@@ -11,7 +12,7 @@ import { recordedIn, traceReads } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
-import { processWalletDoorbells, streamProcessor } from '#triggers/stream-batch.ts';
+import { eventsRung, processWalletDoorbells, streamProcessor } from '#triggers/stream-batch.ts';
 
 export interface ProjectorDeps {
   stores: { events: EventStore; readModels: ReadModelStore; snapshots?: SnapshotStore };
@@ -46,12 +47,22 @@ export function makeProjectStreamsHandler(deps: () => Promise<ProjectorDeps>) {
     const loaded = await deps();
     const { stores, config } = loaded;
     const snapshots = snapshotPolicy(loaded);
+    const { readModels } = stores;
+    // The batch's events and unknown views in one round trip (app/projection-batch.ts).
+    const prefetched = await prefetchDoorbells(
+      stores.events,
+      readModels,
+      eventsRung(event.Records),
+      views,
+      (error) => logger.warn('Batch read failed; each wallet reads its own', { error: error as Error }),
+    );
     return processWalletDoorbells(event, context, processor, async (walletId, lanes) => {
-      const { readModels } = stores;
       // A `projection` span in the trace of each request whose events this fold read.
       const events = traceReads(stores.events);
+      const prefetch = prefetched.get(walletId);
+      for (const held of prefetch?.events?.values() ?? []) events.note(held ?? []);
       const outcome = await recordedIn('projection', events.contexts, { 'tally.wallet_id': walletId }, () =>
-        projectWallet(events.store, readModels, walletId, config, lanes, views, snapshots),
+        projectWallet(events.store, readModels, walletId, config, lanes, views, snapshots, prefetch),
       );
       if (outcome.written) metrics.addMetric('ViewsWritten', MetricUnit.Count, 1);
     });

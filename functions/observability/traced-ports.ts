@@ -115,7 +115,12 @@ const PROJECTION_TRACES_MAX = 8;
  * The event store as the projector reads it, noting the trace contexts of the events it reads, so
  * the projection can be recorded in the traces of the requests whose events it folded.
  */
-export function traceReads(store: EventStore): { store: EventStore; contexts(): TraceContext[] } {
+export function traceReads(store: EventStore): {
+  store: EventStore;
+  contexts(): TraceContext[];
+  /** Notes events the projector read before, for the whole batch (app/projection-batch.ts). */
+  note(events: readonly TracedEvent[]): void;
+} {
   const seen = new Map<string, TraceContext>();
   const note = (events: readonly TracedEvent[]) => {
     for (const event of events) {
@@ -149,7 +154,7 @@ export function traceReads(store: EventStore): { store: EventStore; contexts(): 
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { store: proxy, contexts: () => [...seen.values()] };
+  return { store: proxy, contexts: () => [...seen.values()], note };
 }
 
 /**

@@ -240,6 +240,13 @@ export interface EventStore {
     lane: number,
     range?: { fromVersion?: number; toVersion?: number },
   ): AsyncGenerator<RecordedEvent[]>;
+  /**
+   * The events at these exact places (strongly consistent), in no particular order; a place that
+   * holds no event is left out. For a projector that knows from its doorbells which events to
+   * fold: several wallets' events in one request instead of a `read` per wallet and lane.
+   * Optional: callers then `read`.
+   */
+  readEvents?(refs: readonly EventRef[]): Promise<RecordedEvent[]>;
   /** The record kept under an idempotency key (strongly consistent), or undefined if the key is unused. */
   findIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
   /**
@@ -271,6 +278,13 @@ export interface EventStore {
 }
 
 /** Which page of the store's wallets `walletIds` answers. */
+/** One event's place in the log. */
+export interface EventRef {
+  walletId: string;
+  lane: number;
+  version: number;
+}
+
 export interface WalletPageRequest {
   segment: number;
   segments: number;

@@ -1,7 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { laneFromEventSk, walletIdFromPk } from '#composition/formats.ts';
+import { eventRefFromSk, laneFromEventSk, walletIdFromPk } from '#composition/formats.ts';
+import type { EventRef } from '#ports/event-store.ts';
 
 const streamKeys = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S: z.string() }) });
 
@@ -16,6 +17,18 @@ export function walletsRung(records: readonly DynamoDBRecord[]): Map<string, Set
     rang.set(walletId, (rang.get(walletId) ?? new Set()).add(lane));
   }
   return rang;
+}
+
+/** The events a batch of stream records names, by their place in the log (other items skipped). */
+export function eventsRung(records: readonly DynamoDBRecord[]): EventRef[] {
+  const refs: EventRef[] = [];
+  for (const record of records) {
+    const keys = streamKeys.safeParse(record.dynamodb?.Keys);
+    const walletId = keys.success ? walletIdFromPk(keys.data.pk.S) : undefined;
+    const place = keys.success ? eventRefFromSk(keys.data.sk.S) : undefined;
+    if (walletId !== undefined && place !== undefined) refs.push({ walletId, ...place });
+  }
+  return refs;
 }
 
 /**

@@ -4,6 +4,7 @@ import { appendGroupsContract } from './event-store/append-groups.ts';
 import { appendTogetherContract } from './event-store/append-together.ts';
 import { idempotencyContract } from './event-store/idempotency.ts';
 import { contractKit, type EventStoreContractOptions } from './event-store/kit.ts';
+import { readEventsContract } from './event-store/read-events.ts';
 import { readsContract } from './event-store/reads.ts';
 import { verifyContract } from './event-store/verify.ts';
 
@@ -22,6 +23,7 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
   const kit = contractKit(options);
   describe(`EventStore contract: ${name}`, () => {
     readsContract(kit);
+    readEventsContract(kit);
     appendContract(kit);
     idempotencyContract(kit);
     appendTogetherContract(kit);

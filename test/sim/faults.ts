@@ -5,6 +5,7 @@ import type {
   AppendRequest,
   AppendTogetherOutcome,
   AppendTogetherRequest,
+  EventRef,
   EventStore,
   IdempotencyRecord,
   StreamHead,
@@ -212,6 +213,12 @@ export class FaultyEventStore implements EventStore {
       yield page;
       this.faults.beforeCall();
     }
+  }
+
+  async readEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]> {
+    this.faults.beforeCall();
+    if (this.inner.readEvents === undefined) throw new Error('readEvents: the inner store has none');
+    return this.inner.readEvents(refs);
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {

@@ -15,7 +15,7 @@ export const PLANTED: Record<string, NonNullable<WorldOptions['bugs']>> = {
    */
   'double-projector': {
     projector: async (world, instance, walletId, records) => {
-      await world.system.project(instance, walletId, [...new Set(records.map((record) => record.lane))]);
+      await world.system.project(instance, walletId, records);
       const seen = (world.scratch.seen as Set<string> | undefined) ?? new Set<string>();
       world.scratch.seen = seen;
       for (const record of records) {

@@ -15,6 +15,7 @@ import { makeJobPageWork } from '#app/job-work.ts';
 import { jobReport, PageNotReady, runJobPage, startJob } from '#app/jobs.ts';
 import { acceptOffer, cancelOffer, openOffer } from '#app/offers.ts';
 import { DOMAIN_ERROR_OUTCOMES } from '#app/outcomes.ts';
+import { prefetchDoorbells } from '#app/projection-batch.ts';
 import { replayWallet } from '#app/replay.ts';
 import { type TransferDeps, type TransferInput, type TransferResult, transfer } from '#app/transfer.ts';
 import { currentView, projectWallet, ViewCache } from '#app/wallet-projection.ts';
@@ -142,8 +143,12 @@ export interface System {
     events: CloudEvent[],
   ): Promise<(IngestAnswer | undefined)[]>;
   correct(ids: IdGenerator, request: CorrectionRequest): Promise<CorrectionAnswer>;
-  /** The projector Lambda `instance` handles one wallet's doorbells (its lanes). */
-  project(instance: number, walletId: string, lanes: number[]): Promise<void>;
+  /** The projector Lambda `instance` handles one wallet's doorbells (the events that rang). */
+  project(
+    instance: number,
+    walletId: string,
+    records: readonly { lane: number; version: number }[],
+  ): Promise<void>;
   replayWallet(walletId: string): Promise<void>;
   startReplayJob(ids: IdGenerator): Promise<string>;
   runJobPage(
@@ -290,8 +295,23 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
           return { kind: result.kind };
       }
     },
-    async project(instance, walletId, lanes) {
-      await projectWallet(deps.store, deps.readModels, walletId, config, lanes, viewsOf(instance));
+    async project(instance, walletId, records) {
+      // As the projector Lambda: the doorbells' events and an unknown view read by key first
+      // (a failed read leaves the wallet to read for itself), then the fold.
+      const views = viewsOf(instance);
+      const rung = records.map(({ lane, version }) => ({ walletId, lane, version }));
+      const prefetched = await prefetchDoorbells(deps.store, deps.readModels, rung, views);
+      const lanes = [...new Set(records.map((record) => record.lane))];
+      await projectWallet(
+        deps.store,
+        deps.readModels,
+        walletId,
+        config,
+        lanes,
+        views,
+        undefined,
+        prefetched.get(walletId),
+      );
     },
     async replayWallet(walletId) {
       await replayWallet(deps.store, deps.readModels, walletId, config, { dryRun: false });

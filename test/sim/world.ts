@@ -196,8 +196,7 @@ export class World {
     this.walletIds = Array.from({ length: walletCount }, (_, index) => `w${index}`);
     this.projector =
       options.bugs?.projector ??
-      ((world, instance, walletId, records) =>
-        world.system.project(instance, walletId, [...new Set(records.map((record) => record.lane))]));
+      ((world, instance, walletId, records) => world.system.project(instance, walletId, records));
   }
 
   static async create(seed: number, options: WorldOptions = {}): Promise<World> {

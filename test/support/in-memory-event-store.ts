@@ -9,6 +9,7 @@ import {
   type AppendRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
+  type EventRef,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
@@ -290,6 +291,15 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       yield stream.slice(version - 1, lastVersion).map(withoutHashes);
       version = lastVersion + 1;
     }
+  }
+
+  async readEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]> {
+    const found = new Map<string, RecordedEvent>();
+    for (const { walletId, lane, version } of refs) {
+      const event = this.lane(walletId, lane)[version - 1];
+      if (event !== undefined) found.set(`${walletId}|${lane}|${version}`, withoutHashes(event));
+    }
+    return [...found.values()];
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {

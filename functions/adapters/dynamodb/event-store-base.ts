@@ -4,7 +4,7 @@ import {
   GetCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
+  type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
@@ -18,6 +18,7 @@ import {
   type AppendTogetherGroupRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
+  type EventRef,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
@@ -29,6 +30,7 @@ import {
 import type { AppendKinds } from './append-kinds.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
+import { readEventRefs } from './read-event-refs.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -47,6 +49,7 @@ import {
 import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
 import { verifyLanes } from './verify-lanes.ts';
+import { writeItems } from './write-items.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
 export const EVENTS_PER_APPEND_MAX = 98;
@@ -191,7 +194,7 @@ export class DynamoEventStoreBase implements EventStore {
     }
 
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+      await writeItems(this.client, transactItems);
       return {
         kind: 'appended',
         events: recorded,
@@ -312,6 +315,8 @@ export class DynamoEventStoreBase implements EventStore {
     );
     return result.Item === undefined ? undefined : fromIdempotencyItem(result.Item);
   }
+
+  readEvents = (refs: readonly EventRef[]) => readEventRefs(this.client, this.tableName, refs);
 
   async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
     // A parallel Scan segment, keeping only each wallet's first lane-0 event: one item per

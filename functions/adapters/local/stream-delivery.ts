@@ -43,7 +43,7 @@ export class StreamDelivery {
   }
 
   /** Invokes until the batch succeeds or runs out of retries ('done'), or the poller stops ('abandoned'). */
-  private async invoke(
+  async invoke(
     consumer: StreamConsumer,
     shardId: string,
     batch: DynamoDBRecord[],

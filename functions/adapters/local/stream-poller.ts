@@ -6,12 +6,12 @@ import {
   GetShardIteratorCommand,
   ResourceNotFoundException,
   type Shard,
-  type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { BackgroundLoops } from './background-loops.ts';
 import type { ShardCheckpoint } from './stream-checkpoints.ts';
 import { StreamDelivery } from './stream-delivery.ts';
+import { ShardPipeline } from './stream-pipeline.ts';
 
 export type { StreamBatchFailure } from './stream-failure.ts';
 // Re-exported for the tests and callers that have always found them here.
@@ -26,8 +26,10 @@ export { firstFailedIndex, matchesTableStreamFilter, toLambdaRecord } from './st
  * so a kill -9 re-delivers at most that much, which the idempotent projector skips.
  *
  * Differences from the managed service, on purpose:
- * - No batching window: a batch is whatever one GetRecords returned (cut at `batchSize`), and it is
- *   delivered at once, because projection lag matters more here than invocation count.
+ * - No batching window: a batch is what has gathered in its queue (at most `batchSize`), handed
+ *   over as soon as the queue is free, because projection lag matters more here than invocation
+ *   count. The reader does not wait for deliveries (stream-pipeline.ts); `parallelizationFactor`
+ *   queues per consumer run at once, one partition key's records always in the same one.
  * - No bisection: a failing batch is retried from its first failed record (the partial batch
  *   response), or whole when the handler throws; after `retryAttempts` retries it is logged as an
  *   on-failure destination record would be, and skipped.
@@ -66,7 +68,8 @@ export class StreamPoller {
   private discoveredAtMs = 0;
   private shardClosedAtMs = 0;
   private started = false;
-  private inFlight = 0;
+  /** Each shard's records read and not yet delivered (stream-pipeline.ts). */
+  private readonly pipelines = new Set<ShardPipeline>();
   /** Saved checkpoints not yet claimed by a discovered shard. */
   private saved = new Map<string, ShardCheckpoint>();
   private checkpointDirty = false;
@@ -172,11 +175,12 @@ export class StreamPoller {
       const caughtUp = open.every((shard) => shard.caughtUpAtMs >= sinceMs);
       // A shard that closed since the last DescribeStream may have children nobody reads yet.
       const discovered = this.discoveredAtMs > 0 && this.discoveredAtMs >= this.shardClosedAtMs;
-      if (discovered && caughtUp && this.inFlight === 0) return;
+      const delivering = [...this.pipelines].reduce((sum, pipeline) => sum + pipeline.pending, 0);
+      if (discovered && caughtUp && delivering === 0) return;
       if (Date.now() > deadline) {
         throw new Error(
           `StreamPoller.whenIdle: not idle after ${options.timeoutMs ?? 10_000} ms ` +
-            `(${open.length} open shards, ${this.inFlight} batches in flight)`,
+            `(${open.length} open shards, ${[...this.pipelines].reduce((sum, pipeline) => sum + pipeline.pending, 0)} records being delivered)`,
         );
       }
       await sleepFor(5);
@@ -284,6 +288,29 @@ export class StreamPoller {
   }
 
   private async readShard(shard: ShardState): Promise<void> {
+    const pipeline = new ShardPipeline({
+      shardId: shard.shardId,
+      consumers: this.options.consumers,
+      delivery: this.delivery,
+      loops: this.loops,
+      streamArn: this.options.streamArn,
+      region: this.options.region,
+      checkpoint: (sequenceNumber) => {
+        shard.lastSequenceNumber = sequenceNumber;
+        this.checkpointDirty = true;
+      },
+    });
+    this.pipelines.add(pipeline);
+    try {
+      await this.readRecords(shard, pipeline);
+      // Children wait for this shard's end: every record of it delivered, as Lambda keeps key order.
+      await pipeline.drained();
+    } finally {
+      this.pipelines.delete(pipeline);
+    }
+  }
+
+  private async readRecords(shard: ShardState, pipeline: ShardPipeline): Promise<void> {
     let iterator: string | undefined;
     let failures = 0;
     let quietSinceMs: number | undefined;
@@ -303,10 +330,10 @@ export class StreamPoller {
         const records = result.Records ?? [];
         if (records.length > 0) {
           this.stats.recordsRead += records.length;
-          // Stopped mid-delivery: the checkpoint stays before this batch, which the next start delivers.
-          if ((await this.deliver(shard, records)) === 'abandoned') return;
-          shard.lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequenceNumber;
-          this.checkpointDirty = true;
+          // Delivered while the next GetRecords runs; the checkpoint moves as they are delivered.
+          await pipeline.push(records);
+          // Stopped mid-delivery: the checkpoint stays before the undelivered records.
+          if (pipeline.stopped) return;
         }
         // No next iterator: the shard is closed and read to its end.
         if (result.NextShardIterator === undefined || result.NextShardIterator === null) return;
@@ -337,15 +364,6 @@ export class StreamPoller {
         }
         await this.loops.pause(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)));
       }
-    }
-  }
-
-  private async deliver(shard: ShardState, records: StreamRecord[]): Promise<'done' | 'abandoned'> {
-    this.inFlight++;
-    try {
-      return await this.delivery.deliver(shard.shardId, records);
-    } finally {
-      this.inFlight--;
     }
   }
 }

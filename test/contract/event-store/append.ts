@@ -95,6 +95,23 @@ export function appendContract(kit: ContractKit): void {
       expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 1, events: 2 });
     });
 
+    it('names the winner to a one-event append without a key too (a plain conditional put in DynamoDB)', async () => {
+      const store = await options.store();
+      const walletId = unique('race-one');
+      const winner = await appended(store, { walletId, lane: 0, expected: EMPTY, events: [event(5n)] });
+      const error = await rejection(
+        store.append({ walletId, lane: 0, expected: EMPTY, events: [event(6n)] }),
+      );
+      expect(error).toMatchObject({
+        name: 'VersionConflictError',
+        reason: 'version-taken',
+        taken: { ...winner.head, recordedAtMs: winner.events[0]?.recordedAtMs },
+      });
+      const next = await appended(store, { walletId, lane: 0, expected: winner.head, events: [event(6n)] });
+      expect(next.head.version).toBe(2);
+      expect(await store.verify(walletId)).toMatchObject({ ok: true, events: 2 });
+    });
+
     it('writes all events of an append or none (a taken first slot writes none, nor its key)', async () => {
       const store = await options.store();
       const walletId = unique('atomic');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   type CancellationReason,
+  ConditionalCheckFailedException,
   ProvisionedThroughputExceededException,
   ThrottlingException,
   TransactionCanceledException,
@@ -8,6 +9,7 @@ import {
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -314,7 +316,12 @@ describe('DynamoEventStore.append', () => {
   });
 
   it('maps a taken version without an idempotency key to version-taken', async () => {
-    ddbMock.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ConditionalCheckFailed' }]));
+    // One item, no key: a conditional PutItem, not a transaction (write-items.ts).
+    ddbMock
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
     const { idempotency: _none, ...withoutKey } = request();
     const error = await rejectionOf(store.append(withoutKey));
     expect(error).toMatchObject({ name: 'VersionConflictError', reason: 'version-taken' });

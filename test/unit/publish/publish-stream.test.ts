@@ -61,9 +61,10 @@ describe('publishing stored events named by stream keys', () => {
     expect(outcome.published).toBe(1);
   });
 
-  it('fails a key the store does not have (yet), and only the lane whose read failed', async () => {
+  it('fails a key the store does not have (yet), and only the lane whose read failed (a store without readEvents)', async () => {
     const store = await storeWith(deposited('w1', 1, 1n), deposited('w2', 1, 2n));
     const flaky: EventStore = Object.create(store);
+    flaky.readEvents = undefined;
     flaky.read = (walletId, lane, range) => {
       if (walletId === 'w2') throw new Error('store down');
       return store.read(walletId, lane, range);
@@ -77,6 +78,33 @@ describe('publishing stored events named by stream keys', () => {
     expect(outcome.failed).toEqual(expect.arrayContaining([key('w1', 9), key('w2', 1)]));
     expect(outcome.failed).toHaveLength(2);
     expect(bus.ids).toEqual(['e-w1-1']);
+  });
+
+  it('reads the whole batch by key in one readEvents: a missing key fails alone, a failed read fails the batch', async () => {
+    const store = await storeWith(deposited('w1', 1, 1n), deposited('w2', 1, 2n));
+    const counting: EventStore = Object.create(store);
+    let reads = 0;
+    counting.read = () => {
+      throw new Error('no ranged reads where the store reads by key');
+    };
+    counting.readEvents = (refs) => {
+      reads++;
+      return store.readEvents?.(refs) ?? Promise.resolve([]);
+    };
+    const bus = new RecordingBus();
+    const keys = [key('w1', 1), key('w1', 9), key('w2', 1)];
+    const outcome = await publishStoredEvents({ events: counting, bus, source: 's' }, keys);
+    expect(reads).toBe(1);
+    expect(outcome.failed).toEqual([key('w1', 9)]);
+    expect(bus.ids).toEqual(['e-w1-1', 'e-w2-1']);
+
+    counting.readEvents = async () => {
+      throw new Error('store down');
+    };
+    const down = await publishStoredEvents({ events: counting, bus: new RecordingBus(), source: 's' }, keys);
+    expect(down.failed).toEqual(expect.arrayContaining(keys));
+    expect(down.failed).toHaveLength(3);
+    expect(down.published).toBe(0);
   });
 
   it('answers a partial batch response naming the records of failed keys', async () => {

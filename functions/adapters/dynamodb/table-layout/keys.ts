@@ -58,6 +58,12 @@ export function laneFromEventSk(sk: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The lane and version an event item's sort key names (undefined for any other item). */
+export function eventRefFromSk(sk: string): { lane: number; version: number } | undefined {
+  const match = /^EVENT#(\d{2})#(\d+)$/.exec(sk);
+  return match ? { lane: Number(match[1]), version: Number(match[2]) } : undefined;
+}
+
 /** The wallet of a wallet item's or a lane shard's partition key (wallet ids never hold `#`). */
 export const walletIdFromPk = (pk: string): string | undefined =>
   pk.startsWith('WALLET#') ? pk.slice('WALLET#'.length).split('#')[0] : undefined;
