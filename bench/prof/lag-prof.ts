@@ -4,7 +4,8 @@
  * 201 → the projector run that took it starting → that run ending. MODES (default
  * pipe,wait,pipe,wait) alternates the stream poller as built (`pipe`: the shard reader goes on while
  * records are delivered) with `wait` (it waits for every delivery first, as before
- * stream-pipeline.ts), in the same process. N=200 deposits per round.
+ * stream-pipeline.ts), in the same process. N=200 deposits per round; PACED=40 sends 40 a second
+ * instead of as fast as 4 clients go.
  */
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -77,20 +78,35 @@ try {
   );
   await runtime.whenProjected({ timeoutMs: 30000 });
   const N = Number(process.env.N ?? 200);
+  /** Deposits a second (PACED=40: the bench's paced run); unset: as fast as 4 clients go. */
+  const PACED = Number(process.env.PACED ?? 0);
   const modes = (process.env.MODES ?? 'pipe,wait,pipe,wait').split(',');
   for (const [round, mode] of modes.entries()) {
     g.WAIT = mode === 'wait';
     invocations = 0;
     const sent: { key: string; ack: number }[] = [];
     const t0 = performance.now();
-    await forEachLimited(
-      Array.from({ length: N }, (_, i) => i),
-      4,
-      async (i) => {
-        const key = await deposit(`bench-${round}-${i % 100}`, `${1 + (i % 500)}.05`);
-        sent.push({ key, ack: performance.now() });
-      },
-    );
+    const send = async (i: number) => {
+      const key = await deposit(`bench-${round}-${i % 100}`, `${1 + (i % 500)}.05`);
+      sent.push({ key, ack: performance.now() });
+    };
+    if (PACED > 0) {
+      // One deposit every 1/PACED s, as the bench's paced lag run.
+      await Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.max(0, t0 + (i * 1000) / PACED - performance.now())),
+          );
+          await send(i);
+        }),
+      );
+    } else {
+      await forEachLimited(
+        Array.from({ length: N }, (_, i) => i),
+        4,
+        send,
+      );
+    }
     const secs = (performance.now() - t0) / 1000;
     await runtime.whenProjected({ timeoutMs: 60000 });
     const toStart: number[] = [];
