@@ -9,6 +9,7 @@ import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
+import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
@@ -62,6 +63,8 @@ let events: { store: EventStore; base: DynamoEventStoreBase } | undefined;
  */
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
 export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };
+/** The stream consumers read a batch's events by their keys (app/projection-batch.ts, app/publish-stream.ts). */
+export const STREAM_READS: AppendKinds = { readEvents: readEventRefs };
 
 /**
  * The event store of this function instance, with the append kinds its callers name (reads need

@@ -33,6 +33,7 @@ import {
   ONE_WALLET_WRITES,
   readModelsFromEnv,
   ruleSetsFromEnv,
+  STREAM_READS,
   snapshotsFromEnv,
   storesFromEnv,
   TWO_WALLET_WRITES,
@@ -235,7 +236,7 @@ export function jobDeps(): JobDeps {
 
 export async function projectorDeps() {
   const stores = {
-    events: eventStoreFromEnv(),
+    events: eventStoreFromEnv(STREAM_READS),
     readModels: readModelsFromEnv(),
     snapshots: snapshotsFromEnv(),
   };

@@ -2,6 +2,7 @@ import type { appendGroup } from './append-group.ts';
 import type { appendGroups, findIdempotencies } from './append-groups.ts';
 import type { appendTogether } from './append-together.ts';
 import type { appendTogetherGroup } from './append-together-group.ts';
+import type { readEventRefs } from './read-event-refs.ts';
 
 /**
  * The event store's append kinds beyond the single-lane append, each in a module of its own
@@ -9,7 +10,9 @@ import type { appendTogetherGroup } from './append-together-group.ts';
  * those are in that function's bundle: deposit and the sweeps group-commit one wallet
  * (`appendGroup`), transfers append two wallets together (`appendTogether`, and
  * `appendTogetherGroup` to group those), ingest packs many wallets (`appendGroups`,
- * `findIdempotencies`). Type-only imports: naming a kind here bundles nothing.
+ * `findIdempotencies`). One read is handed in the same way: `readEvents` (events by their exact
+ * keys), which only the stream consumers call (the projector and the outbox relay). Type-only
+ * imports: naming a kind here bundles nothing.
  */
 export interface AppendKinds {
   appendTogether?: typeof appendTogether;
@@ -17,4 +20,5 @@ export interface AppendKinds {
   appendGroups?: typeof appendGroups;
   findIdempotencies?: typeof findIdempotencies;
   appendTogetherGroup?: typeof appendTogetherGroup;
+  readEvents?: typeof readEventRefs;
 }

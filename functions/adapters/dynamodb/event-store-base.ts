@@ -3,7 +3,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  ScanCommand,
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -30,7 +29,6 @@ import {
 import type { AppendKinds } from './append-kinds.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
-import { readEventRefs } from './read-event-refs.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
 import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
@@ -43,12 +41,10 @@ import {
   lanePk,
   laneSkPrefix,
   VERSION_MAX,
-  walletIdFromPk,
   walletPk,
 } from './table-layout/keys.ts';
 import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
-import { verifyLanes } from './verify-lanes.ts';
 import { writeItems } from './write-items.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
@@ -74,6 +70,8 @@ export class DynamoEventStoreBase implements EventStore {
   findIdempotencies?: (keys: readonly string[]) => Promise<Map<string, IdempotencyRecord>>;
   /** Two-wallet commands' parts on lane 0 of several wallets in one transaction. */
   appendTogetherGroup?: (request: AppendTogetherGroupRequest) => Promise<AppendTogetherGroupOutcome>;
+  /** Events by their exact keys, in BatchGetItem requests (see read-event-refs.ts). */
+  readEvents?: (refs: readonly EventRef[]) => Promise<RecordedEvent[]>;
   private together: AppendKinds['appendTogether'];
 
   constructor(
@@ -89,7 +87,7 @@ export class DynamoEventStoreBase implements EventStore {
   plug(kinds: AppendKinds): void {
     const { client, tableName } = this;
     const find = (key: string) => this.findIdempotency(key);
-    const { appendGroup, appendGroups, findIdempotencies, appendTogetherGroup } = kinds;
+    const { appendGroup, appendGroups, findIdempotencies, appendTogetherGroup, readEvents } = kinds;
     if (kinds.appendTogether !== undefined) this.together = kinds.appendTogether;
     if (appendGroup !== undefined)
       this.appendGroup = (request) => appendGroup(client, tableName, request, find);
@@ -99,6 +97,7 @@ export class DynamoEventStoreBase implements EventStore {
       this.findIdempotencies = (keys) => findIdempotencies(client, tableName, keys);
     if (appendTogetherGroup !== undefined)
       this.appendTogetherGroup = (request) => appendTogetherGroup(client, tableName, request, find);
+    if (readEvents !== undefined) this.readEvents = (refs) => readEvents(client, tableName, refs);
   }
 
   async head(walletId: string, lane: number): Promise<StreamHead> {
@@ -301,8 +300,13 @@ export class DynamoEventStoreBase implements EventStore {
     return [...own.events, ...sharded.flatMap((shard) => shard.events)];
   }
 
+  /**
+   * Loaded on first use: only the verify route, the checkpoint sweep and the jobs verify, so every
+   * writer's bundle leaves the chain walk out (its first call in a container loads ~1.4 KB).
+   */
   async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
-    return verifyLanes(this.client, this.tableName, walletId, await this.lanes(walletId), from);
+    const [{ verifyLanes }, lanes] = await Promise.all([import('./verify-lanes.ts'), this.lanes(walletId)]);
+    return verifyLanes(this.client, this.tableName, walletId, lanes, from);
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
@@ -316,32 +320,10 @@ export class DynamoEventStoreBase implements EventStore {
     return result.Item === undefined ? undefined : fromIdempotencyItem(result.Item);
   }
 
-  readEvents = (refs: readonly EventRef[]) => readEventRefs(this.client, this.tableName, refs);
-
+  /** Loaded on first use, as verify is: only the replay jobs and the checkpoint sweep list wallets. */
   async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
-    // A parallel Scan segment, keeping only each wallet's first lane-0 event: one item per
-    // wallet, whatever else the table holds. Pages are DynamoDB's (up to 1 MB read).
-    const result = await this.client.send(
-      new ScanCommand({
-        TableName: this.tableName,
-        Segment: page.segment,
-        TotalSegments: page.segments,
-        FilterExpression: 'sk = :first',
-        ExpressionAttributeValues: { ':first': eventSk(0, 1) },
-        ProjectionExpression: 'pk',
-        ...(page.cursor === null
-          ? {}
-          : { ExclusiveStartKey: JSON.parse(page.cursor) as Record<string, unknown> }),
-      }),
-    );
-    const walletIds = (result.Items ?? []).flatMap((item) => {
-      const walletId = walletIdFromPk(String(item.pk));
-      return walletId === undefined ? [] : [walletId];
-    });
-    return {
-      walletIds,
-      nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
-    };
+    const { scanWalletIds } = await import('./wallet-ids.ts');
+    return scanWalletIds(this.client, this.tableName, page);
   }
 
   async ping(): Promise<void> {

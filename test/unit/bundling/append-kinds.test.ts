@@ -53,3 +53,20 @@ it('deposit bundles only the one-wallet group append, transfers only the two-wal
   );
   expect(await bundle('wallets')).toEqual([]);
 }, 120_000);
+
+it('the stream consumers carry the read by key; writers carry neither it nor the chain walk of verify', async () => {
+  const inputs = async (name: string) => {
+    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+    if (spec === undefined) throw new Error(`no wiring function ${name}`);
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'reads') });
+    return (input: string) => (eagerInputs[input] ?? 0) > 0;
+  };
+  for (const consumer of ['project-streams', 'publish-events']) {
+    expect((await inputs(consumer))(kind('read-event-refs')), consumer).toBe(true);
+  }
+  for (const writer of ['deposit', 'holds', 'transfers']) {
+    const has = await inputs(writer);
+    expect(has(kind('read-event-refs')), writer).toBe(false);
+    expect(has(kind('verify-lanes')), writer).toBe(false);
+  }
+}, 120_000);
