@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendGroupOutcome,
@@ -10,10 +9,11 @@ import {
   type StreamHead,
   VersionConflictError,
 } from '#ports/event-store.ts';
+import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { eventHash } from './event-hash.ts';
 import { markIndexed } from './read-indexes.ts';
-import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
-import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { toEventItem } from './table-layout/event-item.ts';
+import { toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { registerLane } from './table-layout/lanes-item.ts';
 import { indexTransactItems } from './trading-index.ts';
 
@@ -21,8 +21,6 @@ type TransactItems = NonNullable<TransactWriteCommand['input']['TransactItems']>
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 export const TRANSACT_ITEMS_MAX = 100;
-
-const wrapNumbers = (text: string) => text;
 
 /** A group's items as they go in a transaction, and what they will record if it commits. */
 export interface GroupItems {
@@ -148,25 +146,13 @@ export async function appendGroup(
       const reason = reasons[firstKeyItem + keyIndex];
       if (reason?.Code !== 'ConditionalCheckFailed') continue;
       const key = parts[part]?.idempotency?.key as string;
-      const record = reason.Item
-        ? fromIdempotencyItem(unmarshall(reason.Item, { wrapNumbers }))
-        : await findIdempotency(key);
-      if (record === undefined)
-        throw new Error('appendGroup: idempotency record vanished after a key conflict');
-      taken.push({ part, record });
+      taken.push({ part, record: await usedKeyRecord(reason, key, findIdempotency, 'appendGroup') });
     }
     // A used key wins over a taken version, as in a single append: those callers' answers are known.
     if (taken.length > 0) return { kind: 'keys-taken', taken };
     if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
       const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-      const event = winner ? fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
-      throw new VersionConflictError(
-        walletId,
-        lane,
-        expected.version,
-        'version-taken',
-        event ? { version: event.version, hash: event.hash, recordedAtMs: event.recordedAtMs } : undefined,
-      );
+      throw versionTaken(walletId, lane, expected.version, winner);
     }
     if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
       throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');

@@ -1,8 +1,8 @@
 import { type CancellationReason, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AppendGroupRequest, AppendGroupsResult, IdempotencyRecord } from '#ports/event-store.ts';
 import { type GroupItems, groupTransactItems, TRANSACT_ITEMS_MAX } from './append-group.ts';
+import { keyRecordOf } from './cancellation.ts';
 import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { IDEMPOTENCY_SK, idempotencyPk } from './table-layout/keys.ts';
 
@@ -110,10 +110,7 @@ function takenKeys(group: GroupItems, reasons: readonly CancellationReason[]) {
   for (const [keyIndex, part] of group.keyOwners) {
     const reason = reasons[group.firstKeyItem + keyIndex];
     if (reason?.Code !== 'ConditionalCheckFailed' || reason.Item === undefined) continue;
-    taken.push({
-      part,
-      record: fromIdempotencyItem(unmarshall(reason.Item, { wrapNumbers: (text: string) => text })),
-    });
+    taken.push({ part, record: keyRecordOf(reason.Item) });
   }
   return taken;
 }

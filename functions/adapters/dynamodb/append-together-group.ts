@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendTogetherGroupOutcome,
@@ -10,14 +9,14 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { TRANSACT_ITEMS_MAX } from './append-group.ts';
+import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { eventHash } from './event-hash.ts';
 import { markIndexed } from './read-indexes.ts';
-import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
-import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { toEventItem } from './table-layout/event-item.ts';
+import { toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { indexTransactItems } from './trading-index.ts';
 
 type TransactItems = NonNullable<TransactWriteCommand['input']['TransactItems']>;
-const wrapNumbers = (text: string) => text;
 
 /**
  * Group commit of two-wallet commands (app/group-commit-two.ts): lane 0 of several wallets and
@@ -117,11 +116,8 @@ export async function appendTogetherGroup(
     for (const [keyIndex, part] of keyOwners.entries()) {
       const reason = reasons[firstKeyItem + keyIndex];
       if (reason?.Code !== 'ConditionalCheckFailed') continue;
-      const record = reason.Item
-        ? fromIdempotencyItem(unmarshall(reason.Item, { wrapNumbers }))
-        : await findIdempotency(request.parts[part]?.idempotency?.key as string);
-      if (record === undefined) throw new Error('appendTogetherGroup: idempotency record vanished');
-      taken.push({ part, record });
+      const key = request.parts[part]?.idempotency?.key as string;
+      taken.push({ part, record: await usedKeyRecord(reason, key, findIdempotency, 'appendTogetherGroup') });
     }
     if (taken.length > 0) return { kind: 'keys-taken', taken };
     const failed = reasons.findIndex(
@@ -129,16 +125,8 @@ export async function appendTogetherGroup(
     );
     if (failed >= 0) {
       const walletId = eventOwners[failed] as string;
-      const winner = reasons[failed]?.Item;
-      const event = winner ? fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
       const expected = request.heads.find((head) => head.walletId === walletId)?.expected.version ?? 0;
-      throw new VersionConflictError(
-        walletId,
-        0,
-        expected,
-        'version-taken',
-        event ? { version: event.version, hash: event.hash, recordedAtMs: event.recordedAtMs } : undefined,
-      );
+      throw versionTaken(walletId, 0, expected, reasons[failed]?.Item);
     }
     if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
       const first = request.heads[0];

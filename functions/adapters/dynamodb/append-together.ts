@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendTogetherOutcome,
@@ -8,10 +7,11 @@ import {
   type IdempotencyRecord,
   VersionConflictError,
 } from '#ports/event-store.ts';
+import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { eventHash } from './event-hash.ts';
 import { markIndexed } from './read-indexes.ts';
-import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
-import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { toEventItem } from './table-layout/event-item.ts';
+import { toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
 
 /**
@@ -102,11 +102,7 @@ export async function appendTogether(
     const reasons = error.CancellationReasons ?? [];
     const keyReason = idempotency ? reasons[transactItems.length - 1] : undefined;
     if (idempotency && keyReason?.Code === 'ConditionalCheckFailed') {
-      const record = keyReason.Item
-        ? fromIdempotencyItem(unmarshall(keyReason.Item, { wrapNumbers: (text: string) => text }))
-        : await findIdempotency(idempotency.key);
-      if (record === undefined)
-        throw new Error('appendTogether: idempotency record vanished after a key conflict');
+      const record = await usedKeyRecord(keyReason, idempotency.key, findIdempotency, 'appendTogether');
       return record.payloadHash === idempotency.payloadHash
         ? { kind: 'duplicate', record }
         : { kind: 'key-reused', record };
@@ -116,17 +112,7 @@ export async function appendTogether(
     );
     if (failed >= 0) {
       const append = appends[owners[failed] as number] as AppendTogetherRequest['appends'][number];
-      const winner = reasons[failed]?.Item;
-      const taken = winner
-        ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text }))
-        : undefined;
-      throw new VersionConflictError(
-        append.walletId,
-        0,
-        append.expected.version,
-        'version-taken',
-        taken ? { version: taken.version, hash: taken.hash, recordedAtMs: taken.recordedAtMs } : undefined,
-      );
+      throw versionTaken(append.walletId, 0, append.expected.version, reasons[failed]?.Item);
     }
     const conflicted = reasons.findIndex((reason) => reason.Code === 'TransactionConflict');
     if (conflicted >= 0) {

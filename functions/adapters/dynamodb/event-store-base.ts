@@ -5,7 +5,6 @@ import {
   QueryCommand,
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendGroupOutcome,
@@ -27,6 +26,7 @@ import {
   type WalletPageRequest,
 } from '#ports/event-store.ts';
 import type { AppendKinds } from './append-kinds.ts';
+import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
@@ -204,26 +204,19 @@ export class DynamoEventStoreBase implements EventStore {
       const reasons = error.CancellationReasons ?? [];
       const keyReason = idempotency ? reasons[transactItems.length - 1] : undefined;
       if (idempotency && keyReason?.Code === 'ConditionalCheckFailed') {
-        const record = keyReason.Item
-          ? fromIdempotencyItem(unmarshall(keyReason.Item, { wrapNumbers: (text: string) => text }))
-          : await this.findIdempotency(idempotency.key);
-        if (record === undefined) throw new Error('append: idempotency record vanished after a key conflict');
+        const record = await usedKeyRecord(
+          keyReason,
+          idempotency.key,
+          (key) => this.findIdempotency(key),
+          'append',
+        );
         return record.payloadHash === idempotency.payloadHash
           ? { kind: 'duplicate', record }
           : { kind: 'key-reused', record };
       }
       if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
         const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-        const taken = winner
-          ? fromEventItem(unmarshall(winner, { wrapNumbers: (text: string) => text }))
-          : undefined;
-        throw new VersionConflictError(
-          walletId,
-          lane,
-          expected.version,
-          'version-taken',
-          taken ? { version: taken.version, hash: taken.hash, recordedAtMs: taken.recordedAtMs } : undefined,
-        );
+        throw versionTaken(walletId, lane, expected.version, winner);
       }
       if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
         throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');
