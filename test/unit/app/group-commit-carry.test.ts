@@ -70,6 +70,27 @@ const decisionOf = (store: InMemoryEventStore, key: string) => {
   return event?.type === 'AuthorizationDecided' ? event.data.decision : undefined;
 };
 
+/** A lane-0 write of wallet w1 whose events take the id given (the wallet cases below). */
+const write = (id: string, command: WalletCommand): WalletWrite => ({
+  walletId: 'w1',
+  placement: 'lane-0',
+  decide,
+  command: () => command,
+  stamp: (events: readonly WalletEvent[]) =>
+    events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
+});
+const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
+/** 550 of money held: more than the first deposit alone covers. */
+const hold: WalletCommand = {
+  type: 'PlaceHold',
+  walletId: 'w1',
+  asset: 'money',
+  amount: 550n,
+  holdId: 'h1',
+  expiresAtMs: 1e12,
+  occurredAtMs: 1,
+};
+
 describe('group commit: the carried lane-0 state', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -112,15 +133,6 @@ describe('group commit: the carried lane-0 state', () => {
     const shared = new InMemoryEventStore();
     const stores = processStores(shared, true);
     const { handle } = processOf(stores, 0);
-    const write = (id: string, command: WalletCommand): WalletWrite => ({
-      walletId: 'w1',
-      placement: 'lane-0',
-      decide,
-      command: () => command,
-      stamp: (events: readonly WalletEvent[]) =>
-        events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
-    });
-    const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
     expect((await handleCommand({ store: handle }, write('seed', deposit))).kind).toBe('recorded');
     // The deposit goes to lane 3 (this instance's head cache says so), not lane 0.
     const heads = new HeadCache();
@@ -132,15 +144,6 @@ describe('group commit: the carried lane-0 state', () => {
     );
     expect(credited.kind).toBe('recorded');
     expect(shared.storedEvents('w1').map((event) => event.lane)).toEqual([0, 3]);
-    const hold: WalletCommand = {
-      type: 'PlaceHold',
-      walletId: 'w1',
-      asset: 'money',
-      amount: 550n,
-      holdId: 'h1',
-      expiresAtMs: 1e12,
-      occurredAtMs: 1,
-    };
     // 550 needs the deposit: a state carried from before it holds 100 only.
     const outcome = await handleCommand({ store: handle }, write('h1', hold));
     expect(outcome.kind).toBe('recorded');
@@ -151,15 +154,6 @@ describe('group commit: the carried lane-0 state', () => {
     const shared = new InMemoryEventStore();
     const stores = processStores(shared, true);
     const a = processOf(stores, 0);
-    const write = (id: string, command: WalletCommand): WalletWrite => ({
-      walletId: 'w1',
-      placement: 'lane-0',
-      decide,
-      command: () => command,
-      stamp: (events: readonly WalletEvent[]) =>
-        events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
-    });
-    const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
     expect((await handleCommand({ store: a.handle }, write('seed', deposit))).kind).toBe('recorded');
     // Another process (in another Lambda instance: nothing of it runs in this one) credits lane 3.
     const heads = new HeadCache();
@@ -170,15 +164,6 @@ describe('group commit: the carried lane-0 state', () => {
     );
     expect(credited.kind).toBe('recorded');
     vi.advanceTimersByTime(CARRY_MS + 1);
-    const hold: WalletCommand = {
-      type: 'PlaceHold',
-      walletId: 'w1',
-      asset: 'money',
-      amount: 550n,
-      holdId: 'h1',
-      expiresAtMs: 1e12,
-      occurredAtMs: 1,
-    };
     const readsBefore = a.counted.reads;
     expect((await handleCommand({ store: a.handle }, write('h1', hold))).kind).toBe('recorded');
     expect(a.counted.reads).toBeGreaterThan(readsBefore);
@@ -195,15 +180,6 @@ describe('group commit: the carried lane-0 state', () => {
       },
     });
     enableGroupCommit(watched);
-    const write = (id: string, command: WalletCommand): WalletWrite => ({
-      walletId: 'w1',
-      placement: 'lane-0',
-      decide,
-      command: () => command,
-      stamp: (events: readonly WalletEvent[]) =>
-        events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
-    });
-    const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
     expect((await handleCommand({ store: watched }, write('seed', deposit))).kind).toBe('recorded');
     vi.advanceTimersByTime(CARRY_MS + 1);
     names.length = 0;
@@ -219,28 +195,10 @@ describe('group commit: the carried lane-0 state', () => {
     const stores = processStores(shared, true);
     const a = processOf(stores, 0);
     const b = processOf(stores, 1);
-    const write = (id: string, command: WalletCommand): WalletWrite => ({
-      walletId: 'w1',
-      placement: 'lane-0',
-      decide,
-      command: () => command,
-      stamp: (events: readonly WalletEvent[]) =>
-        events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
-    });
-    const deposit: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
     expect((await handleCommand({ store: a.handle }, write('seed', deposit))).kind).toBe('recorded');
     // Process B adds 500 in lane 0; A carries the state with 100.
     const more: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 500n, occurredAtMs: 1 };
     expect((await handleCommand({ store: b.handle }, write('more', more))).kind).toBe('recorded');
-    const hold: WalletCommand = {
-      type: 'PlaceHold',
-      walletId: 'w1',
-      asset: 'money',
-      amount: 550n,
-      holdId: 'h1',
-      expiresAtMs: 1e12,
-      occurredAtMs: 1,
-    };
     // Refused on the carried state (100 < 550), which nothing written would have proved current.
     const outcome = await handleCommand({ store: a.handle }, write('h1', hold));
     expect(outcome.kind).toBe('recorded');
