@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fromExpiryItem, toExpiryItem } from '#adapters/dynamodb/table-layout/expiry-item.ts';
-import { type CardAction, cardAction } from '#app/cards.ts';
-import { builtInDecisionRules } from '#app/default-decision-rules.ts';
-import { sweepExpiries } from '#app/expiry-sweep.ts';
-import { enableGroupCommit } from '#app/group-commit.ts';
 import { MERGE_WINDOW_MS, oneExpiryPerBatch } from '#app/group-commit-expiry.ts';
-import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import type { AppendGroupRequest } from '#ports/event-store.ts';
 import type { ExpiryEntry, IndexChange } from '#ports/trading-index.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { cardExpiryWorld } from '../../support/card-expiry-world.ts';
 
 const T0 = 2_000_000;
 const TTL = 60_000;
@@ -72,39 +67,10 @@ describe('the expiry item keeps the holds of a batch entry', () => {
 });
 
 function world() {
-  const store = new InMemoryEventStore();
-  enableGroupCommit(store);
-  let ids = 0;
-  const clock = { now: T0, nowMs: () => clock.now };
-  const deps = {
-    store,
-    clock,
-    ids: { newId: () => `id${++ids}` },
-    decisionRules: builtInDecisionRules,
-    authorizationTtlMs: TTL,
-  };
-  const act = async (action: CardAction): Promise<string> => {
-    const outcome = await cardAction(
-      deps,
-      {
-        accountId: 'a1',
-        idempotency: { key: `k${++ids}`, payloadHash: `h${ids}` },
-        respond: (_events, { authorizationId }) => ({ statusCode: 201, body: authorizationId ?? '' }),
-      },
-      action,
-    );
-    if (outcome.kind !== 'recorded') throw new Error(`not recorded: ${outcome.kind}`);
-    return outcome.response.body;
-  };
-  const sweep = () => sweepExpiries({ store, expiries: store.tradingIndex, clock, ids: deps.ids });
+  const w = cardExpiryWorld({ startMs: T0, ttlMs: TTL, groupCommit: true });
   const expiredIds = () =>
-    store
-      .storedEvents('a1')
-      .flatMap((event) =>
-        event.type === 'HoldReleased' && event.data.reason === 'expired' ? [event.data.holdId] : [],
-      );
-  const held = () => foldWallet(store.storedEvents('a1'), initialWalletState()).balances.money.held;
-  return { store, clock, act, sweep, expiredIds, held };
+    w.released().flatMap((event) => (event.type === 'HoldReleased' ? [event.data.holdId] : []));
+  return { ...w, expiredIds };
 }
 
 describe('the sweep ends every hold of a batch entry, each exactly once', () => {

@@ -1,45 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type CardAction, cardAction } from '#app/cards.ts';
-import { builtInDecisionRules } from '#app/default-decision-rules.ts';
-import { sweepExpiries } from '#app/expiry-sweep.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { cardExpiryWorld } from '../../support/card-expiry-world.ts';
 
 const T0 = 1_000_000;
 const TTL = 60_000;
-let ids = 0;
-
 function world() {
-  const store = new InMemoryEventStore();
-  const clock = { now: T0, nowMs: () => clock.now };
-  const deps = {
-    store,
-    clock,
-    ids: { newId: () => `id${++ids}` },
-    decisionRules: builtInDecisionRules,
-    authorizationTtlMs: TTL,
-  };
-  const act = async (action: CardAction) => {
-    const outcome = await cardAction(
-      deps,
-      {
-        accountId: 'a1',
-        idempotency: { key: `k${++ids}`, payloadHash: `h${ids}` },
-        respond: (_events, { authorizationId }) => ({ statusCode: 201, body: authorizationId ?? '' }),
-      },
-      action,
-    );
-    if (outcome.kind !== 'recorded') throw new Error(`not recorded: ${outcome.kind}`);
-    return outcome.response.body;
-  };
-  const sweep = () => sweepExpiries({ store, expiries: store.tradingIndex, clock, ids: deps.ids });
-  const released = () =>
-    store
-      .storedEvents('a1')
-      .filter((event) => event.type === 'HoldReleased' && event.data.reason === 'expired');
-  const pendingLogged = () => foldWallet(store.storedEvents('a1'), initialWalletState()).balances.money.held;
-  return { store, clock, act, sweep, released, pendingLogged };
+  const w = cardExpiryWorld({ startMs: T0, ttlMs: TTL, groupCommit: false });
+  return { ...w, pendingLogged: w.held };
 }
 
 const merchant = { id: 'm1', mcc: '5942' };
