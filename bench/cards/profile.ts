@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable, TABLE_SPEC } from '#adapters/local/table.ts';
+import { ensureTable, tableInput } from '#adapters/local/table.ts';
 import { type CardDeps, cardAction } from '#app/cards.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { writeAnswerJson } from '#http/accounts-json.ts';
@@ -95,21 +95,7 @@ const random = () => {
 const amount = () => (BENCH_AMOUNTS ? BigInt(1 + Math.floor(random() * 5_000)) : 100n);
 async function account(table: string, accountId: string, stream = true) {
   if (stream) await ensureTable(raw, table);
-  else
-    await raw.send(
-      new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [
-          { AttributeName: TABLE_SPEC.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE_SPEC.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE_SPEC.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE_SPEC.sortKey, KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+  else await raw.send(new CreateTableCommand(tableInput(table, { stream: false })));
   const store = new DynamoEventStore(documents, table);
   enableGroupCommit(store);
   const deps: CardDeps = {

@@ -38,21 +38,8 @@ export async function ensureTable(
   let created = false;
   let table = await describe(client, tableName);
   if (table === undefined) {
-    const input: CreateTableCommandInput = {
-      TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: TABLE_SPEC.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE_SPEC.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_SPEC.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_SPEC.sortKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_SPEC.streamViewType },
-    };
     try {
-      await client.send(new CreateTableCommand(input));
+      await client.send(new CreateTableCommand(tableInput(tableName)));
       created = true;
     } catch (error) {
       // Another process (a parallel test file, a second `tally dev`) created it first: fine.
@@ -84,6 +71,25 @@ export async function ensureTable(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The table's keys and billing, with its stream unless `stream: false` (a bench's stream-less table). */
+export function tableInput(tableName: string, options: { stream?: boolean } = {}): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: TABLE_SPEC.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE_SPEC.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_SPEC.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_SPEC.sortKey, KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+    ...(options.stream === false
+      ? {}
+      : { StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_SPEC.streamViewType } }),
+  };
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
