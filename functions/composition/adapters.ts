@@ -9,6 +9,7 @@ import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
+import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
@@ -153,6 +154,14 @@ let tradingIndex: DynamoTradingIndex | undefined;
 export function tradingIndexFromEnv(): DynamoTradingIndex {
   tradingIndex ??= new DynamoTradingIndex(documentClientFromEnv(), tableNameFromEnv());
   return tradingIndex;
+}
+
+let paymentIndex: DynamoPaymentIndex | undefined;
+
+/** The wallets' payment listings (adapters/dynamodb/payment-index.ts), without the rest of the trading index. */
+export function paymentIndexFromEnv(): DynamoPaymentIndex {
+  paymentIndex ??= new DynamoPaymentIndex(documentClientFromEnv(), tableNameFromEnv());
+  return paymentIndex;
 }
 
 let sqs: { endpoint: string | undefined; client: SQSClient } | undefined;

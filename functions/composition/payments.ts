@@ -1,3 +1,4 @@
+import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { describePaymentSettings } from '#adapters/payments/config.ts';
 import { createPaymentProvider } from '#adapters/payments/provider.ts';
@@ -5,7 +6,7 @@ import { loadSecretString } from '#adapters/payments/secrets.ts';
 import type { PaymentDeps } from '#app/payments.ts';
 import { logger } from '#observability/powertools.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
-import { eventStoreFromEnv, ONE_WALLET_WRITES, TWO_WALLET_WRITES, tradingIndexFromEnv } from './adapters.ts';
+import { eventStoreFromEnv, ONE_WALLET_WRITES, paymentIndexFromEnv, TWO_WALLET_WRITES } from './adapters.ts';
 import { paymentSettings } from './config.ts';
 import { clockAndIds } from './lambda.ts';
 
@@ -16,9 +17,21 @@ let paymentProvider: Promise<PaymentProvider> | undefined;
 
 /**
  * Payments and orders: the event store, the configured provider (the sandbox locally, Stripe with
- * its keys from Secrets Manager in AWS), built once per instance, and the prices.
+ * its keys from Secrets Manager in AWS), built once per instance, the payment listings and the
+ * prices. Purchases, orders and refunds by route write one wallet (app/payments.ts, orders.ts,
+ * refunds.ts all go through handleCommand), so these two functions bundle only the one-wallet
+ * append kinds; the webhook's are below.
  */
-export async function paymentDeps(): Promise<PaymentDeps> {
+export const paymentDeps = (): Promise<PaymentDeps> => paymentDepsWith(ONE_WALLET_WRITES);
+
+/**
+ * The provider's webhook: a success moves the order's held points to the merchant, a two-wallet
+ * write (app/payment-webhook.ts → two-wallet-command.ts), so it takes the two-wallet kinds too.
+ */
+export const paymentWebhookDeps = (): Promise<PaymentDeps> =>
+  paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES);
+
+async function paymentDepsWith(...kinds: AppendKinds[]): Promise<PaymentDeps> {
   const settings = paymentSettings();
   if (paymentProvider === undefined) {
     logger.info(describePaymentSettings(settings));
@@ -29,9 +42,9 @@ export async function paymentDeps(): Promise<PaymentDeps> {
     });
   }
   return {
-    // A webhook's success moves held points to the merchant: a two-wallet write.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES),
-    listings: tradingIndexFromEnv(),
+    store: eventStoreFromEnv(...kinds),
+    // The payment listing alone, not the whole trading index (offer book, expiries).
+    listings: paymentIndexFromEnv(),
     ...clockAndIds(),
     provider: await paymentProvider,
     pricing: { currency: settings.currency, pointRate: settings.pointRate },

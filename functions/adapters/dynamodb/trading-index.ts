@@ -7,7 +7,6 @@ import {
   type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { PaymentIndex, PaymentListPage, PaymentListQuery } from '#ports/payment-index.ts';
 import type {
   ExpiryEntry,
   ExpiryIndex,
@@ -18,7 +17,6 @@ import type {
   OfferBookQuery,
   OfferListing,
 } from '#ports/trading-index.ts';
-import { DynamoPaymentIndex } from './payment-index.ts';
 import { readIndexTransactItems } from './read-indexes.ts';
 import {
   expiryKey,
@@ -72,22 +70,16 @@ export const FIRST_SWEEP_LOOKBACK_BUCKETS = 60;
 export const CLOCK_SKEW_BUCKETS = 5;
 
 /**
- * The offer book, the expiry index and the payment listings in the single table (keys.ts,
- * offer-item.ts, expiry-item.ts, payment-item.ts).
+ * The offer book and the expiry index in the single table (keys.ts, offer-item.ts,
+ * expiry-item.ts). The payment listings, written by `indexTransactItems` too, are read by their
+ * own adapter (payment-index.ts): the offers and sweep functions never list payments, and the
+ * payment functions never read the book.
  */
-export class DynamoTradingIndex implements OfferBook, ExpiryIndex, PaymentIndex {
-  private readonly payments: DynamoPaymentIndex;
-
+export class DynamoTradingIndex implements OfferBook, ExpiryIndex {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {
-    this.payments = new DynamoPaymentIndex(client, tableName);
-  }
-
-  listPayments(query: PaymentListQuery): Promise<PaymentListPage> {
-    return this.payments.listPayments(query);
-  }
+  ) {}
 
   /**
    * One page of the book, best price per unit first. An open offer past its expiry is left out
