@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
 import { appendGroup } from '#adapters/dynamodb/append-group.ts';
+import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-groups.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { appendTogether } from '#adapters/dynamodb/append-together.ts';
 import { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
@@ -64,6 +65,11 @@ let events: { store: EventStore; base: DynamoEventStoreBase } | undefined;
  */
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
 export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };
+/**
+ * Ingest appends a batch's wallets together and looks up the batch's idempotency keys in one read
+ * (app/ingest-batch.ts → `appendGroups`, `findIdempotencies`).
+ */
+export const BATCH_WRITES: AppendKinds = { appendGroups, findIdempotencies };
 /** The stream consumers read a batch's events by their keys (app/projection-batch.ts, app/publish-stream.ts). */
 export const STREAM_READS: AppendKinds = { readEvents: readEventRefs };
 

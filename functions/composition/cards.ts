@@ -1,7 +1,12 @@
 import { ActiveDecisionRules } from '#app/card-decision-rules.ts';
 import type { CardDeps } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
-import { accountSnapshotsFromEnv, decisionRuleSetsFromEnv, storesFromEnv } from './adapters.ts';
+import {
+  accountSnapshotsFromEnv,
+  decisionRuleSetsFromEnv,
+  eventStoreFromEnv,
+  ONE_WALLET_WRITES,
+} from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
 let activeDecisionRules: ActiveDecisionRules | undefined;
@@ -19,7 +24,8 @@ const decisionRulesFromEnv = (): ActiveDecisionRules => {
 export const cardDeps = (): CardDeps => {
   const ttlSeconds = Number(process.env.TALLY_AUTHORIZATION_TTL_SECONDS ?? '');
   return {
-    store: storesFromEnv().events,
+    // Card commands write one account (a wallet) each: app/cards.ts → command-handler.ts.
+    store: eventStoreFromEnv(ONE_WALLET_WRITES),
     ...clockAndIds(),
     decisionRules: decisionRulesFromEnv(),
     accountLog: logger,

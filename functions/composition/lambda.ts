@@ -24,6 +24,7 @@ import { withRequestTrace } from '#observability/traced-ports.ts';
 import { activeTracing } from '#observability/tracing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
+  BATCH_WRITES,
   checkpointStoreFromEnv,
   deadLettersFromEnv,
   eventStoreFromEnv,
@@ -178,9 +179,12 @@ export async function replayDeps() {
   return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
 }
 
+// Corrections, backtests and jobs take only the stores they use, each by its own builder (not
+// storesFromEnv, which bundles every store and every append kind), and the one-wallet append
+// kinds where a command is written (app/command-handler.ts).
 export async function correctionsDeps() {
   return {
-    stores: storesFromEnv(),
+    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), readModels: readModelsFromEnv() },
     ruleSets: ruleSetVersionsFromEnv(),
     activeVersion: async () => (await activeRulesFromEnv().current()).version,
     config: await threshold(),
@@ -190,7 +194,7 @@ export async function correctionsDeps() {
 
 export async function backtestDeps() {
   return {
-    stores: storesFromEnv(),
+    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), jobs: jobStoreFromEnv() },
     ruleSets: ruleSetVersionsFromEnv(),
     queue: jobQueueFromEnv,
     ...clockAndIds(),
@@ -199,7 +203,8 @@ export async function backtestDeps() {
 
 export function ingestDepsFromEnv(): IngestDeps {
   return {
-    store: storesFromEnv().events,
+    // Ingest writes one wallet's commands (deposits, facts, card events) and whole batches.
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES),
     ...clockAndIds(),
     rules: activeRulesFromEnv(),
     hash: sha256Hex,
@@ -219,7 +224,9 @@ export const busIngestDeps = (): BusIngestDeps => ({
 let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
 
 export function jobDeps(): JobDeps {
-  const { events, readModels, jobs } = storesFromEnv();
+  const events = eventStoreFromEnv(ONE_WALLET_WRITES);
+  const readModels = readModelsFromEnv();
+  const jobs = jobStoreFromEnv();
   if (jobWork === undefined) {
     const workDeps = {
       events,

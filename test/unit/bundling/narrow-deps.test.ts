@@ -1,0 +1,113 @@
+/**
+ * Each builder of functions/composition hands a function only the stores and append kinds its use
+ * case calls, so the function bundles only their code (issue 13 §4, "lean functions"). These pin
+ * the cuts made that way, on the bundles the stack deploys: a builder that goes back to "every
+ * store" (storesFromEnv) or to every append kind puts the code back, and fails here.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../../bench/cold/build.ts';
+import { FUNCTIONS } from '../../../lib/wiring.ts';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-narrow-deps-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+const dynamo = (name: string) => `functions/adapters/dynamodb/${name}.ts`;
+
+const built = new Map<string, Promise<Record<string, number>>>();
+/** Bytes each source file adds to what the function's cold start loads. */
+function eagerInputs(name: string): Promise<Record<string, number>> {
+  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+  if (spec === undefined) throw new Error(`no wiring function ${name}`);
+  let found = built.get(name);
+  if (found === undefined) {
+    found = buildBundle(name, spec.entry, { outRoot }).then((bundle) => bundle.eagerInputs);
+    built.set(name, found);
+  }
+  return found;
+}
+
+/**
+ * A module's code, not a constant or helper another module borrows from it: event-store-base.ts
+ * takes `indexTransactItems` (about 600 bytes) from trading-index.ts, whose class is 1.8 KB more.
+ */
+const CODE_BYTES_MIN = 1024;
+const carries = (inputs: Record<string, number>, input: string) => (inputs[input] ?? 0) >= CODE_BYTES_MIN;
+
+describe('the payment functions', () => {
+  it.each(['payments', 'orders'])(
+    '%s writes one wallet per command: no two-wallet append kinds',
+    async (name) => {
+      const inputs = await eagerInputs(name);
+      expect(carries(inputs, dynamo('append-group')), 'append-group').toBe(true);
+      expect(carries(inputs, dynamo('append-together')), 'append-together').toBe(false);
+      expect(carries(inputs, dynamo('append-together-group')), 'append-together-group').toBe(false);
+    },
+    120_000,
+  );
+
+  it('payment-webhook moves an order’s points to the merchant: it keeps the two-wallet kinds', async () => {
+    const inputs = await eagerInputs('payment-webhook');
+    expect(carries(inputs, dynamo('append-together'))).toBe(true);
+    expect(carries(inputs, dynamo('append-together-group'))).toBe(true);
+  }, 120_000);
+
+  it.each(['payments', 'orders', 'payment-webhook'])(
+    '%s reads the payment listing, not the offer book and expiry index',
+    async (name) => {
+      const inputs = await eagerInputs(name);
+      expect((inputs[dynamo('payment-index')] ?? 0) > 0, 'payment-index').toBe(true);
+      expect(carries(inputs, dynamo('trading-index')), 'trading-index class').toBe(false);
+    },
+    120_000,
+  );
+});
+
+it.each(['offers', 'sweep-expiries'])(
+  '%s reads the offer book or expiry index, and no payment listing',
+  async (name) => {
+    const inputs = await eagerInputs(name);
+    expect(carries(inputs, dynamo('trading-index'))).toBe(true);
+    expect(inputs[dynamo('payment-index')] ?? 0).toBe(0);
+  },
+  120_000,
+);
+
+/** The stores each function that evaluates rules uses; the others' code is not in its bundle. */
+const STORES_USED: Record<string, readonly string[]> = {
+  'ingest-queue': ['rule-sets'],
+  'ingest-kafka': ['rule-sets'],
+  accounts: ['rule-sets'],
+  corrections: ['rule-sets', 'read-models'],
+  backtest: ['rule-sets', 'jobs'],
+  'run-jobs': ['rule-sets', 'read-models', 'jobs'],
+};
+const OTHER_STORES = ['read-models', 'jobs', 'snapshots'];
+
+describe.each(Object.entries(STORES_USED))('the %s bundle', (name, used) => {
+  it('carries only the stores it uses', async () => {
+    const inputs = await eagerInputs(name);
+    const present = [...new Set([...used, ...OTHER_STORES])].filter((store) =>
+      carries(inputs, dynamo(store)),
+    );
+    expect(present.sort()).toEqual([...used].sort());
+  }, 120_000);
+
+  it('carries no two-wallet append kind and no read by key (none of its code calls them)', async () => {
+    const inputs = await eagerInputs(name);
+    expect(
+      ['append-together', 'append-together-group', 'read-event-refs'].filter(
+        (kind) => (inputs[dynamo(kind)] ?? 0) > 0,
+      ),
+    ).toEqual([]);
+  }, 120_000);
+});
+
+it('only the ingest functions carry the batch append kinds', async () => {
+  for (const name of Object.keys(STORES_USED)) {
+    const inputs = await eagerInputs(name);
+    expect(carries(inputs, dynamo('append-groups')), name).toBe(name.startsWith('ingest-'));
+  }
+}, 240_000);
