@@ -37,8 +37,6 @@ import { readWallet } from './read-events.ts';
 
 export interface PaymentDeps {
   store: EventStore;
-  /** A wallet's payments and orders, newest first (written with the events: app/payment-index.ts). */
-  listings: PaymentIndex;
   clock: Clock;
   ids: IdGenerator;
   retry?: RetryPolicy;
@@ -48,6 +46,15 @@ export interface PaymentDeps {
   hash: (text: string) => string;
   /** Where a refusal or an oddity in a webhook is written down (never the payload's secrets). */
   log?: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/**
+ * The payments and orders routes also list a wallet's payments; the webhook never does, so its
+ * deps (and bundle) leave the listing's reader out.
+ */
+export interface PaymentListDeps extends PaymentDeps {
+  /** A wallet's payments and orders, newest first (written with the events: app/payment-index.ts). */
+  listings: PaymentIndex;
 }
 
 /** A write that may also fail at the provider: refused (502) or unreachable (503). */

@@ -3,7 +3,7 @@ import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { describePaymentSettings } from '#adapters/payments/config.ts';
 import { createPaymentProvider } from '#adapters/payments/provider.ts';
 import { loadSecretString } from '#adapters/payments/secrets.ts';
-import type { PaymentDeps } from '#app/payments.ts';
+import type { PaymentDeps, PaymentListDeps } from '#app/payments.ts';
 import { logger } from '#observability/powertools.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
 import { eventStoreFromEnv, ONE_WALLET_WRITES, paymentIndexFromEnv, TWO_WALLET_WRITES } from './adapters.ts';
@@ -22,11 +22,16 @@ let paymentProvider: Promise<PaymentProvider> | undefined;
  * refunds.ts all go through handleCommand), so these two functions bundle only the one-wallet
  * append kinds; the webhook's are below.
  */
-export const paymentDeps = (): Promise<PaymentDeps> => paymentDepsWith(ONE_WALLET_WRITES);
+export const paymentDeps = async (): Promise<PaymentListDeps> => ({
+  ...(await paymentDepsWith(ONE_WALLET_WRITES)),
+  // The payment listing alone, not the whole trading index (offer book, expiries).
+  listings: paymentIndexFromEnv(),
+});
 
 /**
  * The provider's webhook: a success moves the order's held points to the merchant, a two-wallet
  * write (app/payment-webhook.ts → two-wallet-command.ts), so it takes the two-wallet kinds too.
+ * It lists nothing: no listing reader.
  */
 export const paymentWebhookDeps = (): Promise<PaymentDeps> =>
   paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES);
@@ -43,8 +48,6 @@ async function paymentDepsWith(...kinds: AppendKinds[]): Promise<PaymentDeps> {
   }
   return {
     store: eventStoreFromEnv(...kinds),
-    // The payment listing alone, not the whole trading index (offer book, expiries).
-    listings: paymentIndexFromEnv(),
     ...clockAndIds(),
     provider: await paymentProvider,
     pricing: { currency: settings.currency, pointRate: settings.pointRate },

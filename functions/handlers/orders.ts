@@ -1,5 +1,5 @@
 import { createOrder } from '#app/orders.ts';
-import { notFound, type PaymentDeps, readPayment, walletOfPayment } from '#app/payments.ts';
+import { notFound, type PaymentListDeps, readPayment, walletOfPayment } from '#app/payments.ts';
 import { hashing } from '#composition/lambda.ts';
 import { paymentDeps } from '#composition/payments.ts';
 import { parseAmountMinor } from '#domain/money.ts';
@@ -31,7 +31,7 @@ function orderWallets(request: HttpRequest): WalletReach {
  * the wallet's orders, newest first, from its listing.
  */
 export const makeOrdersHandler = (
-  deps: () => PaymentDeps | Promise<PaymentDeps>,
+  deps: () => PaymentListDeps | Promise<PaymentListDeps>,
   fingerprint = hashing.fingerprint,
 ) =>
   httpRoute({

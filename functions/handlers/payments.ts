@@ -1,4 +1,10 @@
-import { notFound, type PaymentDeps, readPayment, requestPayment, walletOfPayment } from '#app/payments.ts';
+import {
+  notFound,
+  type PaymentListDeps,
+  readPayment,
+  requestPayment,
+  walletOfPayment,
+} from '#app/payments.ts';
 import { requestRefund } from '#app/refunds.ts';
 import { hashing } from '#composition/lambda.ts';
 import { paymentDeps } from '#composition/payments.ts';
@@ -28,7 +34,7 @@ function paymentWallets(request: HttpRequest): WalletReach {
  * `POST /payments/{payment_id}/refund`: what is left of it given back (app/refunds.ts).
  */
 export const makePaymentsHandler = (
-  deps: () => PaymentDeps | Promise<PaymentDeps>,
+  deps: () => PaymentListDeps | Promise<PaymentListDeps>,
   fingerprint = hashing.fingerprint,
 ) =>
   httpRoute({

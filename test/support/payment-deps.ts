@@ -1,5 +1,5 @@
 import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
-import type { PaymentDeps } from '#app/payments.ts';
+import type { PaymentListDeps } from '#app/payments.ts';
 import { defaultRetryPolicy } from '#app/placement.ts';
 import { DEFAULT_POINT_RATE } from '#domain/pricing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
@@ -17,14 +17,14 @@ export function sandboxPaymentDeps(options: {
   clock: Clock;
   ids: IdGenerator;
   hash: (text: string) => string;
-}): { deps: PaymentDeps; store: InMemoryEventStore; sandbox: SandboxPaymentProvider } {
+}): { deps: PaymentListDeps; store: InMemoryEventStore; sandbox: SandboxPaymentProvider } {
   const store = new InMemoryEventStore();
   const sandbox = new SandboxPaymentProvider({
     secrets: [SANDBOX_SECRET],
     clock: options.clock,
     ids: options.ids,
   });
-  const deps: PaymentDeps = {
+  const deps: PaymentListDeps = {
     store,
     listings: store.tradingIndex,
     clock: options.clock,
