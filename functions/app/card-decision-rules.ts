@@ -7,7 +7,7 @@
 import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore } from '#ports/rule-sets.ts';
 import { type CompiledDecisionRules, compileDecisionRules } from '#rules/decision-rules.ts';
-import { RULES_REFRESH_MS } from './active-rules.ts';
+import { RULES_REFRESH_MS } from './active-threshold.ts';
 import type { DecisionRuleSource } from './cards.ts';
 import { builtInDecisionRules } from './default-decision-rules.ts';
 

@@ -115,3 +115,15 @@ it('only the ingest functions carry the batch append kinds', async () => {
     expect(carries(inputs, dynamo('append-groups')), name).toBe(name.startsWith('ingest-'));
   }
 }, 240_000);
+
+it('accounts evaluates card decision rules only: it carries no points-rules compiler', async () => {
+  // card-decision-rules.ts once took its refresh interval from active-rules.ts, and with it the
+  // points rules' compiler (compile-form.ts), which no card decision calls.
+  const inputs = await eagerInputs('accounts');
+  expect(carries(inputs, 'functions/rules/decision-rules.ts')).toBe(true);
+  expect(
+    ['functions/rules/compile-form.ts', 'functions/app/active-rules.ts'].filter(
+      (input) => (inputs[input] ?? 0) > 0,
+    ),
+  ).toEqual([]);
+}, 120_000);
