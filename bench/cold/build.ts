@@ -32,6 +32,11 @@ export interface BuiltBundle {
   eagerInputs: Record<string, number>;
   /** Import paths left external (resolved at run time). */
   externals: string[];
+  /**
+   * Who imports each source file (from the metafile, tree-shaken or not), `(import())` marking a
+   * dynamic import: why a module is in a bundle (`sizes.ts --why`).
+   */
+  importedBy: Record<string, string[]>;
 }
 
 /**
@@ -98,5 +103,22 @@ export async function buildBundle(
     for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) inputs.add(input);
   }
   if (eager.size === 0) throw new Error(`${name}: esbuild wrote no ${key(file)}`);
-  return { file, bytes, lazyBytes, eagerInputs, inputs: [...inputs], externals: [...externals].sort() };
+  const importedBy: Record<string, string[]> = {};
+  for (const [input, info] of Object.entries(result.metafile.inputs)) {
+    for (const imported of info.imports) {
+      if (imported.external) continue;
+      const importers = importedBy[imported.path] ?? [];
+      importers.push(imported.kind === 'dynamic-import' ? `${input} (import())` : input);
+      importedBy[imported.path] = importers;
+    }
+  }
+  return {
+    file,
+    bytes,
+    lazyBytes,
+    eagerInputs,
+    inputs: [...inputs],
+    externals: [...externals].sort(),
+    importedBy,
+  };
 }
