@@ -128,7 +128,8 @@ export function jobStoreFromEnv(): DynamoJobStore {
  */
 export function storesFromEnv(): Stores {
   stores ??= {
-    // The functions that take every store (ingest, corrections, jobs, rules) may call every kind.
+    // Whoever takes every store (health, the local publisher) gets every kind; the Lambda builders
+    // name their own stores and kinds instead (test/unit/bundling/narrow-deps.test.ts).
     events: eventStoreFromEnv(ALL_APPEND_KINDS),
     readModels: readModelsFromEnv(),
     ruleSets: ruleSetsFromEnv(),
