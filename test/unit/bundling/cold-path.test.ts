@@ -46,9 +46,7 @@ describe('source maps at a cold start', () => {
     expect(run.stack.split('\n')[0]).toBe('Error: fixture failure: cold');
     // The throwing frame points at the TypeScript source line (named as V8 names it, as Node does).
     expect(run.stack).toMatch(
-      new RegExp(
-        `\\n    at \\S+ \\(/[^)]*/${FIXTURE.replaceAll('.', '\\.')}:${throwLine}:\\d+\\)`,
-      ),
+      new RegExp(`\\n    at \\S+ \\(/[^)]*/${FIXTURE.replaceAll('.', '\\.')}:${throwLine}:\\d+\\)`),
     );
     expect(run.afterStack).toBe(1);
   }, 120_000);
