@@ -4,7 +4,6 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
-import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
@@ -12,24 +11,15 @@ import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { HoldDeps } from '#app/holds.ts';
 import type { IngestDeps } from '#app/ingest.ts';
-import type { BusIngestDeps } from '#app/ingest-message.ts';
-import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
-import type { JobDeps } from '#app/jobs.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
-import { withRequestTrace } from '#observability/traced-ports.ts';
-import { activeTracing } from '#observability/tracing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   checkpointStoreFromEnv,
-  deadLettersFromEnv,
   eventStoreFromEnv,
-  eventsQueueFromEnv,
-  jobQueueFromEnv,
-  jobStoreFromEnv,
   ONE_WALLET_WRITES,
   readModelsFromEnv,
   ruleSetsFromEnv,
@@ -72,7 +62,7 @@ let activeThresholds: ActiveThresholds | undefined;
  * The threshold of the active rule set (the wallet view's flag), read without compiling a rule:
  * the functions that only fold views carry no CEL engine (app/active-threshold.ts).
  */
-const threshold = (): Promise<ThresholdConfig> => {
+export const threshold = (): Promise<ThresholdConfig> => {
   activeThresholds ??= new ActiveThresholds(ruleSetsFromEnv(), systemClock);
   return activeThresholds.current();
 };
@@ -158,25 +148,7 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
   };
 }
 
-/** `POST /events`: the events queue, and how a queued message body is written. */
-export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger, clock: systemClock });
-export const eventFormats = {
-  canonicalJson,
-  // The queued CloudEvent carries the request's traceparent (unless it has its own): ingest continues it.
-  messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
-} as const;
-
 export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemClock });
-
-export async function replayDeps() {
-  const stores = {
-    events: eventStoreFromEnv(),
-    readModels: readModelsFromEnv(),
-    snapshots: snapshotsFromEnv(),
-    jobs: jobStoreFromEnv(),
-  };
-  return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
-}
 
 export async function correctionsDeps() {
   return {
@@ -184,15 +156,6 @@ export async function correctionsDeps() {
     ruleSets: ruleSetVersionsFromEnv(),
     activeVersion: async () => (await activeRulesFromEnv().current()).version,
     config: await threshold(),
-    ...clockAndIds(),
-  };
-}
-
-export async function backtestDeps() {
-  return {
-    stores: storesFromEnv(),
-    ruleSets: ruleSetVersionsFromEnv(),
-    queue: jobQueueFromEnv,
     ...clockAndIds(),
   };
 }
@@ -206,32 +169,6 @@ export function ingestDepsFromEnv(): IngestDeps {
     canonicalJson,
     accountLog: logger,
   };
-}
-
-/** The events queue's and Kafka's consumers: ingest, and the DLQ for what can never apply. */
-export const busIngestDeps = (): BusIngestDeps => ({
-  ingest: ingestDepsFromEnv(),
-  deadLetters: deadLettersFromEnv(),
-  log: logger,
-  tracing: activeTracing,
-});
-
-let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
-
-export function jobDeps(): JobDeps {
-  const { events, readModels, jobs } = storesFromEnv();
-  if (jobWork === undefined) {
-    const workDeps = {
-      events,
-      readModels,
-      ruleSets: ruleSetVersionsFromEnv(),
-      config: threshold,
-      hash: sha256Hex,
-      ...clockAndIds(),
-    };
-    jobWork = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
-  }
-  return { store: events, jobs, queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork };
 }
 
 export async function projectorDeps() {

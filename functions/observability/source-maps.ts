@@ -9,8 +9,8 @@
  * logged failure), so the stack stops setting the flag (lib/constructs/tally-function.ts) and each
  * function installs this instead: a V8 `Error.prepareStackTrace` that maps the frames of the
  * bundle's own files through `node:module`'s `SourceMap`, loading a file's map on its first frame.
- * Frames of other files (Node, the runtime's AWS SDK) print as V8 prints them. The format follows
- * Node's own: `    at name (source:line:column)`, the name from the map when it has one.
+ * Frames of other files (Node, the runtime's AWS SDK) print as V8 prints them; a bundle frame is V8's
+ * text with the source's `path:line:column` for the bundle's.
  */
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -44,71 +44,35 @@ function mapOf(fileName: string): SourceMap | null {
   return map;
 }
 
-interface Mapped {
-  source: string;
-  line: number;
-  column: number;
-  name?: string;
-}
-
 interface Entry {
   originalSource: string;
   originalLine: number;
   originalColumn: number;
-  name?: string;
 }
 
-/** Node 20's `findEntry` answers `{}` where nothing maps (later versions `undefined`). */
-function entryAt(map: SourceMap, line: number | null, column: number | null): Entry | undefined {
-  if (line === null || column === null) return undefined;
-  const entry = map.findEntry(line - 1, column - 1) as Partial<Entry> | undefined;
-  return typeof entry?.originalSource === 'string' ? (entry as Entry) : undefined;
+/**
+ * V8's text of the frame, its bundle location replaced by the source's. The function's name stays
+ * V8's (the minified one, as Node prints it too when the map gives none).
+ */
+function frameText(frame: NodeJS.CallSite, inBundle: (file: string) => boolean): string {
+  const text = String(frame);
+  const file = frame.getFileName();
+  const line = frame.getLineNumber();
+  const column = frame.getColumnNumber();
+  if (typeof file !== 'string' || line === null || column === null || !inBundle(file)) return text;
+  // Node 20's `findEntry` answers `{}` where nothing maps (later versions `undefined`).
+  const entry = mapOf(file)?.findEntry(line - 1, column - 1) as Partial<Entry> | undefined;
+  if (typeof entry?.originalSource !== 'string') return text;
+  const at = `${entry.originalSource}:${(entry.originalLine ?? 0) + 1}:${(entry.originalColumn ?? 0) + 1}`;
+  return text.replace(`${file}:${line}:${column}`, at);
 }
 
-function mapped(frames: readonly NodeJS.CallSite[], index: number, inBundle: (file: string) => boolean) {
-  const frame = frames[index];
-  const fileName = frame?.getFileName();
-  if (frame === undefined || typeof fileName !== 'string' || !inBundle(fileName)) return undefined;
-  const map = mapOf(fileName);
-  if (map === null) return undefined;
-  const entry = entryAt(map, frame.getLineNumber(), frame.getColumnNumber());
-  if (entry === undefined) return undefined;
-  // The function's own name: at its definition, else at the call site in its caller (as Node does).
-  const enclosing = frame as NodeJS.CallSite & {
-    getEnclosingLineNumber?: () => number | null;
-    getEnclosingColumnNumber?: () => number | null;
-  };
-  let name = entryAt(
-    map,
-    enclosing.getEnclosingLineNumber?.() ?? null,
-    enclosing.getEnclosingColumnNumber?.() ?? null,
-  )?.name;
-  const caller = frames[index + 1];
-  if (!name && caller !== undefined && caller.getFileName() === fileName) {
-    name = entryAt(map, caller.getLineNumber(), caller.getColumnNumber())?.name;
-  }
-  const result: Mapped = {
-    source: entry.originalSource,
-    line: entry.originalLine + 1,
-    column: entry.originalColumn + 1,
-  };
-  if (name) result.name = name;
-  return result;
-}
-
-function frameText(frame: NodeJS.CallSite, at: Mapped | undefined): string {
-  if (at === undefined) return String(frame);
-  const location = `${at.source}:${at.line}:${at.column}`;
-  const name = at.name ?? frame.getFunctionName() ?? undefined;
-  const prefix = frame.isAsync() ? 'async ' : frame.isConstructor() ? 'new ' : '';
-  return name ? `${prefix}${name} (${location})` : `${prefix}${location}`;
-}
-
-function errorHeader(error: Error): string {
+/** A stack is formatted whatever a map holds: a frame that cannot be mapped prints as V8 prints it. */
+function safely(map: () => string, frame: NodeJS.CallSite): string {
   try {
-    return Error.prototype.toString.call(error);
+    return map();
   } catch {
-    return '<error>';
+    return String(frame);
   }
 }
 
@@ -131,16 +95,15 @@ export function installLazySourceMaps(moduleUrl: string): boolean {
     return path.endsWith('.mjs') && dirname(path) === directory;
   };
   Error.prepareStackTrace = (error, frames) => {
-    const lines = frames.map((frame, index) => {
-      let at: Mapped | undefined;
-      try {
-        at = mapped(frames, index, inBundle);
-      } catch {
-        at = undefined;
-      }
-      return `\n    at ${frameText(frame, at)}`;
-    });
-    return `${errorHeader(error)}${lines.join('')}`;
+    let header: string;
+    try {
+      header = Error.prototype.toString.call(error);
+    } catch {
+      header = '<error>';
+    }
+    return (
+      header + frames.map((frame) => `\n    at ${safely(() => frameText(frame, inBundle), frame)}`).join('')
+    );
   };
   return true;
 }
