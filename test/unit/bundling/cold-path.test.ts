@@ -1,6 +1,8 @@
 /**
  * What a cold start does NOT do, pinned so it cannot creep back (README "Cold starts"): read source
- * maps (they are read on the first formatted stack instead, functions/observability/source-maps.ts).
+ * maps (they are read on the first formatted stack instead, functions/observability/source-maps.ts),
+ * or load an AWS SDK client package that its first call may not use (composition/queued.ts: SQS with
+ * the first send; publisher-from-env.ts: the Kafka management client with the first decision).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -67,4 +69,29 @@ describe('source maps at a cold start', () => {
     },
     120_000,
   );
+});
+
+/**
+ * The AWS SDK packages each function's cold start loads (index.mjs and its static chunks): the
+ * DynamoDB ones, plus a second client only where every first call uses it. Each SDK client
+ * package costs 20–40 ms to load.
+ */
+const DYNAMODB = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb'];
+const EAGER_SDK: Record<string, string[]> = {
+  // Every call sends to SQS, and they touch no table.
+  events: ['@aws-sdk/client-sqs'],
+  'dead-letters': ['@aws-sdk/client-sqs'],
+  // Every batch it publishes goes to EventBridge; the Kafka client is not here (MSK is optional).
+  'publish-events': [...DYNAMODB, '@aws-sdk/client-eventbridge'],
+  openapi: [],
+};
+
+describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+  it('loads at a cold start only the AWS SDK packages its every call uses', async () => {
+    const { eagerExternals } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'sdk') });
+    const expected = EAGER_SDK[name] ?? DYNAMODB;
+    const sdk = eagerExternals.filter((specifier) => specifier.startsWith('@aws-sdk/'));
+    // decision-rules and rules read with the document client only: util-dynamodb may be absent.
+    expect(sdk.filter((specifier) => !expected.includes(specifier))).toEqual([]);
+  }, 120_000);
 });
