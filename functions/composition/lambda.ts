@@ -134,6 +134,12 @@ async function checkpointsFromEnv(): Promise<NonNullable<VerifyDeps['checkpoints
 
 /** The scheduled checkpoint pass (app/checkpoint-sweep.ts): it needs the key. */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
+  // Every tick lists wallets and walks chains: their code (lazy chunks of the event store) loads
+  // while the key and the pass mark are read, not after. A failed load fails where it is used.
+  Promise.all([
+    import('#adapters/dynamodb/wallet-ids.ts'),
+    import('#adapters/dynamodb/verify-lanes.ts'),
+  ]).catch(() => undefined);
   const found = await checkpointsOnce();
   if (found === undefined)
     throw new Error(
