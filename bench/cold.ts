@@ -13,21 +13,14 @@
  * run, interleaved with the others: before and after side by side, against the same baseline.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { CHECKPOINT_KEY_ENV } from '#adapters/hmac-signer.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
-import { ENV, FUNCTIONS } from '#lib/wiring.ts';
+import { FUNCTIONS } from '#lib/wiring.ts';
 import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT } from './cold/build.ts';
 import { firstEvent } from './cold/events.ts';
-import { startFakeEventBridge } from './cold/fake-eventbridge.ts';
+import { startColdWorld } from './cold/world.ts';
 import { printTable } from './support.ts';
 
 const { values: args } = parseArgs({
@@ -46,7 +39,6 @@ export const GOAL = { maxBundleBytes: 150 * 1024, maxInitRatio: 1.3 } as const;
 
 const execFileAsync = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const TABLE = 'tally-cold-bench';
 
 interface Target {
   name: string;
@@ -105,52 +97,9 @@ targets.push({
   event: '{}',
 });
 
-const ddb = await startDynamoDbLocal({ inMemory: true, log });
-const sqs = await startLocalSqs();
-const eventBridge = await startFakeEventBridge();
+const world = await startColdWorld(log);
+const env = world.env;
 try {
-  const raw = new DynamoDBClient({
-    endpoint: ddb.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  await ensureTable(raw, TABLE);
-  const sqsClient = new SQSClient({
-    endpoint: sqs.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const events = await ensureEventsQueues(sqsClient, { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
-  const jobs = await ensureEventsQueues(sqsClient, {
-    name: 'tally-jobs',
-    maxReceiveCount: 5,
-    visibilityTimeoutSeconds: 30,
-  });
-
-  // What the stack sets (lib/constructs/tally-function.ts, lib/tally-stack.ts), pointed at the emulators.
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    POWERTOOLS_SERVICE_NAME: 'tally',
-    POWERTOOLS_METRICS_NAMESPACE: 'Tally',
-    NODE_OPTIONS: '--enable-source-maps',
-    [ENV.tableName]: TABLE,
-    [ENV.dynamodbEndpoint]: ddb.endpoint,
-    [ENV.sqsEndpoint]: sqs.endpoint,
-    [ENV.eventsQueueUrl]: events.queueUrl,
-    [ENV.eventsDlqUrl]: events.dlqUrl,
-    [ENV.jobsQueueUrl]: jobs.queueUrl,
-    [ENV.jobsDlqUrl]: jobs.dlqUrl,
-    // What the local runtime gives the checkpoint pass: a key of its own (one per process there).
-    [CHECKPOINT_KEY_ENV]: randomBytes(32).toString('hex'),
-    // The publisher's bus, as the stack names it, reached at a stand-in EventBridge
-    // (cold/fake-eventbridge.ts): its first call publishes instead of throwing for want of a bus.
-    [ENV.eventBusName]: 'tally-cold-bench',
-    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
-  };
-
   const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
   const importSamples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
   const statuses = new Map<string, string>();
@@ -163,7 +112,7 @@ try {
       statuses.set(target.name, String(result.status));
     }
   }
-  log(`The stand-in EventBridge took ${eventBridge.entries()} published event(s).`);
+  log(`The stand-in EventBridge took ${world.publishedEntries()} published event(s).`);
 
   const initMsP50: Record<string, number> = {};
   const bundles: Record<string, number> = {};
@@ -263,7 +212,5 @@ try {
     await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
   }
 } finally {
-  await eventBridge.stop();
-  await sqs.stop();
-  await ddb.stop();
+  await world.stop();
 }

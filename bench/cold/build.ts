@@ -32,6 +32,8 @@ export interface BuiltBundle {
   eagerInputs: Record<string, number>;
   /** Import paths left external (resolved at run time). */
   externals: string[];
+  /** The external imports a cold start resolves: those of `index.mjs` and its static chunks. */
+  eagerExternals: string[];
   /**
    * Who imports each source file (from the metafile, tree-shaken or not), `(import())` marking a
    * dynamic import: why a module is in a bundle (`sizes.ts --why`).
@@ -88,6 +90,7 @@ export async function buildBundle(
   visit(key(file));
   const scripts = Object.entries(outputs).filter(([name]) => name.endsWith('.mjs') || name.endsWith('.js'));
   const externals = new Set<string>();
+  const eagerExternals = new Set<string>();
   const inputs = new Set<string>();
   let bytes = 0;
   let lazyBytes = 0;
@@ -99,7 +102,11 @@ export async function buildBundle(
         eagerInputs[input] = (eagerInputs[input] ?? 0) + info.bytesInOutput;
       }
     } else lazyBytes += output.bytes;
-    for (const imported of output.imports) if (imported.external) externals.add(imported.path);
+    for (const imported of output.imports) {
+      if (!imported.external) continue;
+      externals.add(imported.path);
+      if (eager.has(name) && imported.kind === 'import-statement') eagerExternals.add(imported.path);
+    }
     for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) inputs.add(input);
   }
   if (eager.size === 0) throw new Error(`${name}: esbuild wrote no ${key(file)}`);
@@ -120,5 +127,6 @@ export async function buildBundle(
     inputs: [...inputs],
     externals: [...externals].sort(),
     importedBy,
+    eagerExternals: [...eagerExternals].sort(),
   };
 }

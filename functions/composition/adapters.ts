@@ -1,4 +1,3 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
 import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-groups.ts';
@@ -18,22 +17,10 @@ import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
-import { createSqsClient } from '#adapters/sqs/client.ts';
-import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
-import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
-import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
-import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import type { JobQueue } from '#ports/jobs.ts';
-import {
-  dynamodbEndpointFromEnv,
-  groupCommitFromEnv,
-  queueUrlFromEnv,
-  sqsEndpointFromEnv,
-  tableNameFromEnv,
-} from './config.ts';
+import { dynamodbEndpointFromEnv, groupCommitFromEnv, tableNameFromEnv } from './config.ts';
 
 /**
  * The real adapters of a function instance, built from the configuration config.ts reads. Each is
@@ -169,41 +156,4 @@ let paymentIndex: DynamoPaymentIndex | undefined;
 export function paymentIndexFromEnv(): DynamoPaymentIndex {
   paymentIndex ??= new DynamoPaymentIndex(documentClientFromEnv(), tableNameFromEnv());
   return paymentIndex;
-}
-
-let sqs: { endpoint: string | undefined; client: SQSClient } | undefined;
-
-/** This function instance's SQS client, on ENV.sqsEndpoint when set (only locally). */
-export function sqsClientFromEnv(): SQSClient {
-  const endpoint = sqsEndpointFromEnv();
-  // Rebuilt only if the endpoint changed: one process hosts one local runtime at a time, but tests
-  // start several runtimes one after another, each with its own emulator port.
-  if (sqs === undefined || sqs.endpoint !== endpoint) {
-    sqs?.client.destroy();
-    sqs = { endpoint, client: createSqsClient(endpoint === undefined ? {} : { endpoint }) };
-  }
-  return sqs.client;
-}
-
-/** The events queue of this function instance (ENV.eventsQueueUrl). */
-export function eventsQueueFromEnv(): SqsEventsQueue {
-  return new SqsEventsQueue(sqsClientFromEnv(), queueUrlFromEnv('eventsQueueUrl'));
-}
-
-/** The events DLQ of this function instance (ENV.eventsDlqUrl). */
-export function deadLettersFromEnv(): DeadLetterSink {
-  return new SqsDeadLetterQueue(sqsClientFromEnv(), queueUrlFromEnv('eventsDlqUrl'));
-}
-
-let jobs: { client: SQSClient; queueUrl: string; queue: SqsJobQueue } | undefined;
-
-/** This function instance's jobs queue (ENV.jobsQueueUrl, on the client of ENV.sqsEndpoint). */
-export function jobQueueFromEnv(): JobQueue {
-  const queueUrl = queueUrlFromEnv('jobsQueueUrl');
-  const client = sqsClientFromEnv();
-  // Rebuilt only when the client or URL changed (tests start one local runtime after another).
-  if (jobs === undefined || jobs.client !== client || jobs.queueUrl !== queueUrl) {
-    jobs = { client, queueUrl, queue: new SqsJobQueue(client, queueUrl) };
-  }
-  return jobs.queue;
 }

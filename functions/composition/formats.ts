@@ -11,5 +11,5 @@ export {
   type PartitionRecord,
   recordsByPartition,
 } from '#adapters/kafka/msk-record.ts';
-export { isFifoQueue } from '#adapters/sqs/client.ts';
-export { parseJobMessage } from '#adapters/sqs/jobs-queue.ts';
+export { isFifoQueue } from '#adapters/sqs/fifo.ts';
+export { parseJobMessage } from '#adapters/sqs/job-message.ts';

@@ -4,7 +4,6 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
-import { toMessageBody } from '#adapters/sqs/events-queue.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
@@ -12,25 +11,16 @@ import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { HoldDeps } from '#app/holds.ts';
 import type { IngestDeps } from '#app/ingest.ts';
-import type { BusIngestDeps } from '#app/ingest-message.ts';
-import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
-import type { JobDeps } from '#app/jobs.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { logger } from '#observability/powertools.ts';
-import { withRequestTrace } from '#observability/traced-ports.ts';
-import { activeTracing } from '#observability/tracing.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   BATCH_WRITES,
   checkpointStoreFromEnv,
-  deadLettersFromEnv,
   eventStoreFromEnv,
-  eventsQueueFromEnv,
-  jobQueueFromEnv,
-  jobStoreFromEnv,
   ONE_WALLET_WRITES,
   readModelsFromEnv,
   ruleSetsFromEnv,
@@ -73,7 +63,7 @@ let activeThresholds: ActiveThresholds | undefined;
  * The threshold of the active rule set (the wallet view's flag), read without compiling a rule:
  * the functions that only fold views carry no CEL engine (app/active-threshold.ts).
  */
-const threshold = (): Promise<ThresholdConfig> => {
+export const threshold = (): Promise<ThresholdConfig> => {
   activeThresholds ??= new ActiveThresholds(ruleSetsFromEnv(), systemClock);
   return activeThresholds.current();
 };
@@ -145,6 +135,12 @@ async function checkpointsFromEnv(): Promise<NonNullable<VerifyDeps['checkpoints
 
 /** The scheduled checkpoint pass (app/checkpoint-sweep.ts): it needs the key. */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
+  // Every tick lists wallets and walks chains: their code (lazy chunks of the event store) loads
+  // while the key and the pass mark are read, not after. A failed load fails where it is used.
+  Promise.all([
+    import('#adapters/dynamodb/wallet-ids.ts'),
+    import('#adapters/dynamodb/verify-lanes.ts'),
+  ]).catch(() => undefined);
   const found = await checkpointsOnce();
   if (found === undefined)
     throw new Error(
@@ -159,44 +155,16 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
   };
 }
 
-/** `POST /events`: the events queue, and how a queued message body is written. */
-export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger, clock: systemClock });
-export const eventFormats = {
-  canonicalJson,
-  // The queued CloudEvent carries the request's traceparent (unless it has its own): ingest continues it.
-  messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
-} as const;
-
 export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemClock });
 
-export async function replayDeps() {
-  const stores = {
-    events: eventStoreFromEnv(),
-    readModels: readModelsFromEnv(),
-    snapshots: snapshotsFromEnv(),
-    jobs: jobStoreFromEnv(),
-  };
-  return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
-}
-
-// Corrections, backtests and jobs take only the stores they use, each by its own builder (not
-// storesFromEnv, which bundles every store and every append kind), and the one-wallet append
-// kinds where a command is written (app/command-handler.ts).
+// Corrections take only the stores they use (not storesFromEnv, which bundles every store and every
+// append kind), and the one-wallet append kinds where a command is written (app/command-handler.ts).
 export async function correctionsDeps() {
   return {
     stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), readModels: readModelsFromEnv() },
     ruleSets: ruleSetVersionsFromEnv(),
     activeVersion: async () => (await activeRulesFromEnv().current()).version,
     config: await threshold(),
-    ...clockAndIds(),
-  };
-}
-
-export async function backtestDeps() {
-  return {
-    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), jobs: jobStoreFromEnv() },
-    ruleSets: ruleSetVersionsFromEnv(),
-    queue: jobQueueFromEnv,
     ...clockAndIds(),
   };
 }
@@ -211,34 +179,6 @@ export function ingestDepsFromEnv(): IngestDeps {
     canonicalJson,
     accountLog: logger,
   };
-}
-
-/** The events queue's and Kafka's consumers: ingest, and the DLQ for what can never apply. */
-export const busIngestDeps = (): BusIngestDeps => ({
-  ingest: ingestDepsFromEnv(),
-  deadLetters: deadLettersFromEnv(),
-  log: logger,
-  tracing: activeTracing,
-});
-
-let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
-
-export function jobDeps(): JobDeps {
-  const events = eventStoreFromEnv(ONE_WALLET_WRITES);
-  const readModels = readModelsFromEnv();
-  const jobs = jobStoreFromEnv();
-  if (jobWork === undefined) {
-    const workDeps = {
-      events,
-      readModels,
-      ruleSets: ruleSetVersionsFromEnv(),
-      config: threshold,
-      hash: sha256Hex,
-      ...clockAndIds(),
-    };
-    jobWork = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
-  }
-  return { store: events, jobs, queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork };
 }
 
 export async function projectorDeps() {

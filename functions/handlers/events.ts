@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { eventFormats, eventsDeps } from '#composition/lambda.ts';
+import { eventFormats, eventsDeps } from '#composition/queued.ts';
 import { cloudEventsBody } from '#http/cloud-event-modes.ts';
 import {
   type EventFormats,

@@ -1,7 +1,8 @@
 import { replayLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { replayWallet } from '#app/replay.ts';
-import { adminToken, replayDeps } from '#composition/lambda.ts';
+import { adminToken } from '#composition/lambda.ts';
+import { replayDeps } from '#composition/queued.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';

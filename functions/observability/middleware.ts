@@ -5,8 +5,13 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { installLambdaTracing } from '#composition/tracing.ts';
 import { logger } from './powertools.ts';
+import { installLazySourceMaps } from './source-maps.ts';
 import { headerTraceContext } from './trace-context.ts';
 import { tracing } from './tracing.ts';
+
+// A deployed bundle maps its stack traces to the TypeScript sources, reading the maps only when a
+// stack is written (source-maps.ts); under tsx or vitest this does nothing.
+installLazySourceMaps(import.meta.url);
 
 export interface ObservedOptions {
   /**

@@ -78,7 +78,7 @@ describe('functions from the wiring table', () => {
           : {}),
         POWERTOOLS_SERVICE_NAME: 'tally',
         POWERTOOLS_METRICS_NAMESPACE: 'Tally',
-        NODE_OPTIONS: '--enable-source-maps',
+        // No NODE_OPTIONS: stacks are source-mapped lazily by the functions themselves.
       });
       expect(fn.ReservedConcurrentExecutions).toBeUndefined();
       expect(resources[logGroupId].Properties.RetentionInDays).toBe(30);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
 import { parseJobMessage } from '../../functions/adapters/sqs/jobs-queue.ts';
-import { jobQueueFromEnv } from '../../functions/composition/adapters.ts';
+import { jobQueueFromEnv } from '../../functions/composition/queued.ts';
 import type { JobMessage } from '../../functions/ports/jobs.ts';
 import { ENV, type FunctionSpec } from '../../lib/wiring.ts';
 import { startTestRuntime } from '../support/local.ts';

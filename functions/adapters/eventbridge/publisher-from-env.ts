@@ -1,8 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KafkaClient } from '@aws-sdk/client-kafka';
 import { fanOut, isDecisionEvent } from '#app/publish.ts';
-import type { EventBus, PublishedEvent } from '#ports/event-bus.ts';
-import { mskDecisionsBus } from '../kafka/decisions-producer.ts';
+import { type EventBus, failedAll, type PublishedEvent } from '#ports/event-bus.ts';
 import { EventBridgeBus } from './event-bus.ts';
 
 /** The publisher's environment (the stack sets these on the publish-events function). */
@@ -38,7 +36,13 @@ export function buildPublisher(env: NodeJS.ProcessEnv): { bus: EventBus; source:
   const topic = env[PUBLISHER_ENV.decisionsTopic];
   if (clusterArn && topic) {
     buses.push({
-      bus: mskDecisionsBus({ kafkaClient: new KafkaClient({ region }), clusterArn, topic, region }),
+      bus: loadedOnFirstPublish(async () => {
+        const [{ KafkaClient }, { mskDecisionsBus }] = await Promise.all([
+          import('@aws-sdk/client-kafka'),
+          import('../kafka/decisions-producer.ts'),
+        ]);
+        return mskDecisionsBus({ kafkaClient: new KafkaClient({ region }), clusterArn, topic, region });
+      }),
       accepts: isDecisionEvent,
     });
   }
@@ -46,5 +50,31 @@ export function buildPublisher(env: NodeJS.ProcessEnv): { bus: EventBus; source:
   return {
     bus: buses.length === 1 && only !== undefined ? only.bus : fanOut(buses),
     source: env[PUBLISHER_ENV.eventsSource] ?? 'tally',
+  };
+}
+
+/**
+ * A bus whose code is loaded on its first publish. The MSK decisions bus needs the Kafka
+ * management client (a second AWS SDK client, 20–40 ms to load) and the producer module: a
+ * publisher without the topic configured, and every cold start before the first decision, loads
+ * neither. A failed load fails that publish's events (retryable, as a broker outage would) and is
+ * tried again on the next.
+ */
+function loadedOnFirstPublish(load: () => Promise<EventBus>): EventBus {
+  let loading: Promise<EventBus> | undefined;
+  return {
+    async publish(events) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      let bus: EventBus;
+      try {
+        bus = await loading;
+      } catch (error) {
+        return { failed: failedAll(events, error) };
+      }
+      return bus.publish(events);
+    },
   };
 }

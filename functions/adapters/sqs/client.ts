@@ -24,5 +24,5 @@ export function createSqsClient(options: { endpoint?: string; region?: string } 
   });
 }
 
-/** FIFO queues are named `*.fifo`; their sends need a group and a deduplication id. */
-export const isFifoQueue = (urlOrArn: string): boolean => urlOrArn.endsWith('.fifo');
+// Kept apart (no SDK import), so the queue and stream handlers can read it without loading the SQS client.
+export { isFifoQueue } from './fifo.ts';

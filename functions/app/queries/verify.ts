@@ -46,8 +46,10 @@ export async function verifyWallet(
   // The view first, then the heads: anything the view applied was stored before the heads are read.
   const view = await deps.readModels.getView(walletId);
   const lanes = await store.lanes(walletId);
-  const heads = new Map<number, StreamHead>();
-  for (const lane of lanes) heads.set(lane, await store.head(walletId, lane));
+  // Each lane's head on its own: read together, all after the view.
+  const heads = new Map<number, StreamHead>(
+    await Promise.all(lanes.map(async (lane) => [lane, await store.head(walletId, lane)] as const)),
+  );
   const signed = deps.checkpoints === undefined ? [] : await deps.checkpoints.store.checkpoints(walletId);
 
   const broken = (lane: number, version: number, reason: string, eventsChecked = 0): Broken => ({

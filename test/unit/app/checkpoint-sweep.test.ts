@@ -97,6 +97,33 @@ describe('the scheduled checkpoint pass', () => {
     expect(checkpoints.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
   });
 
+  it('verifies the wallets of a tick a few at a time, not one after another', async () => {
+    const store = await walletsOf(5);
+    const checkpoints = new MemoryCheckpoints();
+    let reading = 0;
+    let mostAtOnce = 0;
+    // Every wallet's first read (its view) waits a turn, so overlapping wallets overlap here.
+    const readModels = {
+      getView: async (walletId: string) => {
+        reading++;
+        mostAtOnce = Math.max(mostAtOnce, reading);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        reading--;
+        return store.getView(walletId);
+      },
+    } as unknown as InMemoryEventStore;
+    const deps = {
+      events: store,
+      readModels,
+      checkpoints: { store: checkpoints, signer },
+      marks: checkpoints,
+      clock: { nowMs: () => 0 },
+    };
+    const report = await checkpointWallets(deps, { walletsMax: 100, budgetMs: 1_000 });
+    expect(report).toMatchObject({ signed: 5, broken: [], passEnded: true });
+    expect(mostAtOnce).toBe(5);
+  });
+
   it('stops at its time budget and goes on from its mark', async () => {
     const store = await walletsOf(4);
     const checkpoints = new MemoryCheckpoints();

@@ -1,0 +1,100 @@
+/**
+ * `npx tsx bench/cold/profile.ts [function…] [--runs 5] [--cpu-prof DIR]`: where a function's cold
+ * start goes, against the bench's own world (`world.ts`) and bundles (`build.ts`). Per function and
+ * the baseline: import and first-call medians in wall and CPU time (CPU time swings less on a
+ * loaded machine), the HTTP requests the first call sends (target, start after import, duration),
+ * and the Node built-ins it loads that the baseline does not. `--cpu-prof DIR` also writes one V8
+ * CPU profile per cold start (open in Chrome DevTools or speedscope).
+ */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { FUNCTIONS } from '#lib/wiring.ts';
+import { BUNDLE_ROOT, buildBundle, PROJECT_ROOT } from './build.ts';
+import { firstEvent } from './events.ts';
+import { startColdWorld } from './world.ts';
+
+const { values: args, positionals } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, 'cpu-prof': { type: 'string' } },
+  allowPositionals: true,
+});
+const RUNS = Number(args.runs);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const execFileAsync = promisify(execFile);
+
+interface Timing {
+  importMs: number;
+  invokeMs: number;
+  importCpuMs: number;
+  invokeCpuMs: number;
+  status: string;
+  requests: { target: string; at: number; ms: number }[];
+  builtins: string[];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+const specs = FUNCTIONS.filter((spec) => positionals.length === 0 || positionals.includes(spec.name));
+const targets = [{ name: 'baseline', entry: 'bench/cold/baseline.ts', event: '{}' }].concat(
+  specs.map((spec) => ({ name: spec.name, entry: spec.entry, event: JSON.stringify(firstEvent(spec)) })),
+);
+const bundles = new Map<string, string>();
+for (const target of targets) {
+  bundles.set(
+    target.name,
+    (await buildBundle(target.name, target.entry, { outRoot: path.join(BUNDLE_ROOT, 'profile') })).file,
+  );
+}
+const world = await startColdWorld(log);
+try {
+  const results = new Map<string, Timing[]>(targets.map((target) => [target.name, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const target of targets) {
+      const flags =
+        args['cpu-prof'] === undefined
+          ? []
+          : [
+              '--cpu-prof',
+              '--cpu-prof-dir',
+              args['cpu-prof'],
+              '--cpu-prof-name',
+              `${target.name}-${run}.cpuprofile`,
+            ];
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [
+          ...flags,
+          path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs'),
+          bundles.get(target.name) ?? '',
+          target.event,
+        ],
+        { env: { ...world.env, TALLY_COLD_TRACE: '1' }, maxBuffer: 16 * 1024 * 1024 },
+      );
+      const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
+      if (line === undefined) throw new Error(`${target.name}: no timing\n${stdout}`);
+      results.get(target.name)?.push(JSON.parse(line.slice(5)) as Timing);
+    }
+  }
+  const baseBuiltins = new Set(results.get('baseline')?.[0]?.builtins ?? []);
+  for (const [name, timings] of results) {
+    const last = timings.at(-1);
+    if (last === undefined) continue;
+    const m = (pick: (t: Timing) => number) => median(timings.map(pick)).toFixed(0).padStart(4);
+    console.log(
+      `${name.padEnd(19)} import ${m((t) => t.importMs)} (cpu ${m((t) => t.importCpuMs)})  first call ${m((t) => t.invokeMs)} (cpu ${m((t) => t.invokeCpuMs)})  ${last.status}`,
+    );
+    for (const request of last.requests) {
+      console.log(
+        `    +${request.at.toFixed(0).padStart(4)} ms ${request.ms.toFixed(0).padStart(4)} ms  ${request.target}`,
+      );
+    }
+    const extra = last.builtins.filter((builtin) => !baseBuiltins.has(builtin));
+    if (name !== 'baseline' && extra.length > 0)
+      console.log(`    built-ins beyond the baseline: ${extra.join(' ')}`);
+  }
+} finally {
+  await world.stop();
+}

@@ -1,0 +1,122 @@
+/**
+ * The compositions of the functions that send to SQS: the events API, ingest (dead letters), the
+ * job runner and the job-starting routes (replay, backtest). In a module of its own because the
+ * SQS client is loaded by `import('./sqs.ts')` on the first send, and esbuild writes that chunk,
+ * and moves into the eager chunks what it shares with the entry, for every bundle whose module
+ * graph holds the `import()` — even where the calling code is shaken out. Here, only these
+ * functions' bundles hold it (a bundle test checks the others' cold starts carry no SQS path).
+ */
+
+import { systemClock } from '#adapters/clock.ts';
+import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import type { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
+import { toMessageBody } from '#adapters/sqs/message-body.ts';
+import type { BusIngestDeps } from '#app/ingest-message.ts';
+import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
+import type { JobDeps } from '#app/jobs.ts';
+import { logger } from '#observability/powertools.ts';
+import { withRequestTrace } from '#observability/traced-ports.ts';
+import { activeTracing } from '#observability/tracing.ts';
+import type { DeadLetterSink } from '#ports/dead-letters.ts';
+import type { JobQueue } from '#ports/jobs.ts';
+import {
+  eventStoreFromEnv,
+  jobStoreFromEnv,
+  ONE_WALLET_WRITES,
+  readModelsFromEnv,
+  snapshotsFromEnv,
+} from './adapters.ts';
+import { queueUrlFromEnv } from './config.ts';
+import { clockAndIds, ingestDepsFromEnv, ruleSetVersionsFromEnv, threshold } from './lambda.ts';
+
+const sqs = () => import('./sqs.ts');
+
+/**
+ * The events queue of this function instance (ENV.eventsQueueUrl, read now); the SQS client loads
+ * with the first send (composition/sqs.ts says why).
+ */
+export function eventsQueueFromEnv(): Pick<SqsEventsQueue, 'send'> {
+  const queueUrl = queueUrlFromEnv('eventsQueueUrl');
+  return { send: async (events) => (await sqs()).eventsQueueOn(queueUrl).send(events) };
+}
+
+/**
+ * The events DLQ of this function instance (ENV.eventsDlqUrl, read now: a function without it fails
+ * at once). The SQS client loads with the first dead letter (composition/sqs.ts says why).
+ */
+export function deadLettersFromEnv(): DeadLetterSink {
+  const queueUrl = queueUrlFromEnv('eventsDlqUrl');
+  return { send: async (letter) => (await sqs()).deadLettersOn(queueUrl).send(letter) };
+}
+
+let jobs: { queueUrl: string; queue: JobQueue } | undefined;
+
+/**
+ * This function instance's jobs queue (ENV.jobsQueueUrl, read now), one per URL; the SQS client
+ * loads with the first send (composition/sqs.ts says why).
+ */
+export function jobQueueFromEnv(): JobQueue {
+  const queueUrl = queueUrlFromEnv('jobsQueueUrl');
+  if (jobs === undefined || jobs.queueUrl !== queueUrl) {
+    jobs = {
+      queueUrl,
+      queue: { send: async (messages) => (await sqs()).jobQueueOn(queueUrl).send(messages) },
+    };
+  }
+  return jobs.queue;
+}
+
+/** `POST /events`: the events queue, and how a queued message body is written. */
+export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger, clock: systemClock });
+export const eventFormats = {
+  canonicalJson,
+  // The queued CloudEvent carries the request's traceparent (unless it has its own): ingest continues it.
+  messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
+} as const;
+
+export async function replayDeps() {
+  const stores = {
+    events: eventStoreFromEnv(),
+    readModels: readModelsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+    jobs: jobStoreFromEnv(),
+  };
+  return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
+}
+
+export async function backtestDeps() {
+  return {
+    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), jobs: jobStoreFromEnv() },
+    ruleSets: ruleSetVersionsFromEnv(),
+    queue: jobQueueFromEnv,
+    ...clockAndIds(),
+  };
+}
+
+/** The events queue's and Kafka's consumers: ingest, and the DLQ for what can never apply. */
+export const busIngestDeps = (): BusIngestDeps => ({
+  ingest: ingestDepsFromEnv(),
+  deadLetters: deadLettersFromEnv(),
+  log: logger,
+  tracing: activeTracing,
+});
+
+let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
+
+export function jobDeps(): JobDeps {
+  const events = eventStoreFromEnv(ONE_WALLET_WRITES);
+  const readModels = readModelsFromEnv();
+  const jobs = jobStoreFromEnv();
+  if (jobWork === undefined) {
+    const workDeps = {
+      events,
+      readModels,
+      ruleSets: ruleSetVersionsFromEnv(),
+      config: threshold,
+      hash: sha256Hex,
+      ...clockAndIds(),
+    };
+    jobWork = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
+  }
+  return { store: events, jobs, queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork };
+}
