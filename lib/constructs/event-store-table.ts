@@ -28,7 +28,7 @@ const PARTITION_WRITE_ACTIONS = [
 
 /**
  * The event-store table: one single table (pk/sk) for events, idempotency records, read models,
- * rule sets and job items, with a keys-only stream as the projectors' doorbell.
+ * rule sets and job items, with a new-image stream as the projectors' doorbell.
  */
 export class EventStoreTable extends Construct {
   readonly table: dynamodb.Table;
@@ -39,8 +39,9 @@ export class EventStoreTable extends Construct {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      // The stream is only a doorbell: projectors read the events from the table in order,
-      // so the records need no images.
+      // The stream is a doorbell that carries the event: an event item is written once, so the
+      // new image of its INSERT is the committed event, which the projector and the outbox relay
+      // use instead of reading it back; on a gap they read the table (lib/wiring.ts TABLE).
       stream: dynamodb.StreamViewType[TABLE.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Job reports expire (JOB_RETENTION_DAYS); the stream's REMOVE records wake no projector.

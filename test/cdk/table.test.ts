@@ -17,7 +17,7 @@ import {
 } from './support.ts';
 
 describe('event-store table', () => {
-  it('has pk/sk string keys, on-demand billing, a keys-only stream and point-in-time recovery', () => {
+  it('has pk/sk string keys, on-demand billing, a new-image stream and point-in-time recovery', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -29,7 +29,7 @@ describe('event-store table', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
       ]),
       BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
   });
