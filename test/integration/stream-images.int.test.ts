@@ -22,6 +22,7 @@ import { createDocumentClient } from '../../functions/adapters/dynamodb/client.t
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { storedEventKeyFromStreamKeys } from '../../functions/adapters/dynamodb/stream-keys.ts';
+import { eventSk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { matchesTableStreamFilter, toLambdaRecord } from '../../functions/adapters/local/stream-records.ts';
 import { ensureTable } from '../../functions/adapters/local/table.ts';
@@ -178,11 +179,53 @@ describe('NEW_IMAGE stream records', () => {
     }));
     sent.length = 0;
     expect(await handler({ Records: records }, context)).toEqual({ batchItemFailures: [] });
-    // Its view (not known to this projector yet) and the view write: no event read, no lane query.
+    // The wallet's first event is in the batch, so there is no older view to read: one write.
+    expect(sent).toEqual(['PutItemCommand']);
+    expect(await views.getView(walletId)).toEqual(
+      rebuildView(walletId, await readWallet(store, walletId), CONFIG),
+    );
+
+    // Later events, to a projector that does not know the view: it reads the view, not the events.
+    for (let i = 6; i <= 7; i++) await deposit(walletId, 0, BigInt(i * 100));
+    const later = (await eventRecords(walletId)).slice(5);
+    expect(later).toHaveLength(2);
+    const fresh = makeProjectStreamsHandler(async () => ({
+      stores: { events: store, readModels: views },
+      config: CONFIG,
+    }));
+    sent.length = 0;
+    expect(await fresh({ Records: later }, context)).toEqual({ batchItemFailures: [] });
     expect(sent.sort()).toEqual(['BatchGetItemCommand VIEW', 'PutItemCommand']);
     expect(await views.getView(walletId)).toEqual(
       rebuildView(walletId, await readWallet(store, walletId), CONFIG),
     );
+  });
+
+  it('a redelivered first batch to a projector that does not know the view keeps the view whole', async () => {
+    const walletId = `img-f-${randomUUID().slice(0, 6)}`;
+    await deposit(walletId, 0, 100n);
+    await deposit(walletId, 1, 200n);
+    await deposit(walletId, 0, 300n);
+    const records = await eventRecords(walletId);
+    const projector = () =>
+      makeProjectStreamsHandler(async () => ({
+        stores: { events: store, readModels: views },
+        config: CONFIG,
+      }));
+    expect(await projector()({ Records: records }, context)).toEqual({ batchItemFailures: [] });
+    const whole = rebuildView(walletId, await readWallet(store, walletId), CONFIG);
+    expect(await views.getView(walletId)).toEqual(whole);
+    // Only lane 0's first record again (a retry after a timeout): the assumption "no view yet" is
+    // refused by the write's condition, and the projector reads what is stored.
+    const first = records.filter((record) => record.dynamodb?.Keys?.sk?.S === eventSk(0, 1));
+    expect(first).toHaveLength(1);
+    sent.length = 0;
+    expect(await projector()({ Records: first }, context)).toEqual({ batchItemFailures: [] });
+    // Its write first (refused), then the reads of a retry; nothing more to write.
+    expect(sent[0]).toBe('PutItemCommand');
+    expect(sent.slice(1)).toContain('GetItemCommand');
+    expect(sent.slice(1)).not.toContain('PutItemCommand');
+    expect(await views.getView(walletId)).toEqual(whole);
   });
 
   it('the projector still works from records without images (a KEYS_ONLY stream)', async () => {
