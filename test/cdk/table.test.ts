@@ -34,6 +34,14 @@ describe('event-store table', () => {
     });
   });
 
+  it('keeps a keys-only stream with -c streamViewType=KEYS_ONLY (a table deployed before images), and refuses other values', () => {
+    const { template } = synth({}, { streamViewType: 'KEYS_ONLY' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+    });
+    expect(() => synth({}, { streamViewType: 'NEW_AND_OLD_IMAGES' })).toThrow(/streamViewType/);
+  });
+
   it('expires job items by TTL (expiresAt); nothing else carries the attribute', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::DynamoDB::Table', {
