@@ -13,12 +13,15 @@ import { EVENT_ITEMS_FILTER } from './wiring-spec.ts';
 
 /**
  * The event-store table: the one key shape both the stack and the local runtime create. The stream
- * carries keys only: it is a doorbell, and projectors read the events from the table.
+ * carries each written item's new image: an event item is written once and never changed, so the
+ * image of its INSERT is the committed event, and the projector and the outbox relay fold and
+ * publish from it instead of reading it back (one round trip less per stream batch). The store is
+ * still the truth: a gap, a duplicate or a record without a usable image reads the store.
  */
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  streamViewType: 'KEYS_ONLY',
+  streamViewType: 'NEW_IMAGE',
   /**
    * DynamoDB's TTL attribute (epoch seconds). Only job items carry it: events, idempotency
    * records, views and rule sets never expire.

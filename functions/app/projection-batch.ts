@@ -28,7 +28,15 @@ export async function prefetchDoorbells(
   // A record delivered twice in one batch names its event once.
   const refs = [...new Map(rung.map((ref) => [refKey(ref), ref])).values()];
   const walletIds = [...new Set(refs.map((ref) => ref.walletId))];
-  const unknownViews = walletIds.filter((walletId) => views?.get(walletId) === undefined);
+  // A wallet whose first event (lane 0, version 1) rang has no view older than this batch: its
+  // view is not read, the fold starts from none, and its write is refused if one exists by then
+  // (a redelivery, another projector), which the projector then reads (wallet-projection.ts).
+  const firstRang = new Set(
+    refs.filter((ref) => ref.lane === 0 && ref.version === 1).map((ref) => ref.walletId),
+  );
+  const unknownViews = walletIds.filter(
+    (walletId) => views?.get(walletId) === undefined && !firstRang.has(walletId),
+  );
   let events: RecordedEvent[];
   let stored: Map<string, WalletView>;
   try {
@@ -53,7 +61,11 @@ export async function prefetchDoorbells(
   for (const [walletId, events] of lanesOf) {
     prefetch.set(walletId, {
       events,
-      ...(unknownViews.includes(walletId) ? { view: stored.get(walletId) ?? null } : {}),
+      ...(unknownViews.includes(walletId)
+        ? { view: stored.get(walletId) ?? null }
+        : firstRang.has(walletId) && views?.get(walletId) === undefined
+          ? { view: null }
+          : {}),
     });
   }
   return prefetch;

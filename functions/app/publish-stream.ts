@@ -14,6 +14,8 @@ export interface StoredEventKey {
   walletId: string;
   lane: number;
   version: number;
+  /** The item as the stream record carried it (NEW_IMAGE): readEvents decodes it instead of reading. */
+  image?: unknown;
 }
 
 export interface PublishStoredOutcome {

@@ -97,7 +97,11 @@ export async function projectWallet(
       if (stored !== undefined) views?.remember(stored);
       return { eventCount: view.eventCount, written: false };
     }
-    if ((await readModels.putView(view)) === 'written') {
+    // Folded from no stored view: it may not replace one written meanwhile (one under another
+    // threshold rule would otherwise be replaced by a fold of only the lanes this one read).
+    const put =
+      stored === undefined ? readModels.putView(view, { onlyIfAbsent: true }) : readModels.putView(view);
+    if ((await put) === 'written') {
       views?.remember(view);
       // Counted from the view this one was folded from: one under another threshold rule was
       // rebuilt from zero.

@@ -24,10 +24,15 @@ export type PublishEventsDeps = { events: EventStore; bus: EventBus } & PublishO
 export function makePublishEventsHandler(deps: () => Promise<PublishEventsDeps>) {
   return async (event: DynamoDBStreamEvent): Promise<BatchResponse> => {
     const resolved = await deps();
-    const records = event.Records.map((record) => ({
-      itemIdentifier: record.dynamodb?.SequenceNumber ?? '',
-      key: resolved.keyOf(record.dynamodb?.Keys),
-    }));
+    const records = event.Records.map((record) => {
+      const key = resolved.keyOf(record.dynamodb?.Keys);
+      // A NEW_IMAGE stream's record carries the event item: the store decodes it instead of reading.
+      const image = record.dynamodb?.NewImage;
+      return {
+        itemIdentifier: record.dynamodb?.SequenceNumber ?? '',
+        key: key === undefined || image === undefined ? key : { ...key, image },
+      };
+    });
     // A `publish` span in the trace of each request whose events go out (the stored traceparent).
     const outcome = await publishStreamBatch({ ...resolved, bus: tracedBus(resolved.bus) }, records);
     for (const rejected of outcome.rejected) {

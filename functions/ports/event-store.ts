@@ -283,6 +283,11 @@ export interface EventRef {
   walletId: string;
   lane: number;
   version: number;
+  /**
+   * The stored item as the stream record that named it carried it (a NEW_IMAGE stream), opaque to
+   * callers: a store that can check and decode it (readEvents) uses it instead of reading the item.
+   */
+  image?: unknown;
 }
 
 export interface WalletPageRequest {

@@ -25,4 +25,10 @@ export interface PutViewOptions {
    * events (to repair it), but still never one that holds more.
    */
   replaceEqual?: boolean;
+  /**
+   * The view was folded from no stored view (none was read, or the projector knew there could be
+   * none: the wallet's first event was in its hands): write it only if there still is none, else
+   * 'stale', and the projector reads what is stored and folds again.
+   */
+  onlyIfAbsent?: boolean;
 }

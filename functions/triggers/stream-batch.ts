@@ -19,14 +19,17 @@ export function walletsRung(records: readonly DynamoDBRecord[]): Map<string, Set
   return rang;
 }
 
-/** The events a batch of stream records names, by their place in the log (other items skipped). */
+/** The events a batch of stream records names, by their place in the log, with the item where the record carries it (other items skipped). */
 export function eventsRung(records: readonly DynamoDBRecord[]): EventRef[] {
   const refs: EventRef[] = [];
   for (const record of records) {
     const keys = streamKeys.safeParse(record.dynamodb?.Keys);
     const walletId = keys.success ? walletIdFromPk(keys.data.pk.S) : undefined;
     const place = keys.success ? eventRefFromSk(keys.data.sk.S) : undefined;
-    if (walletId !== undefined && place !== undefined) refs.push({ walletId, ...place });
+    // A NEW_IMAGE stream's record carries the item: the store may decode it instead of reading.
+    const image = record.dynamodb?.NewImage;
+    if (walletId !== undefined && place !== undefined)
+      refs.push({ walletId, ...place, ...(image === undefined ? {} : { image }) });
   }
   return refs;
 }

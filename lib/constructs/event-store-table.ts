@@ -28,7 +28,7 @@ const PARTITION_WRITE_ACTIONS = [
 
 /**
  * The event-store table: one single table (pk/sk) for events, idempotency records, read models,
- * rule sets and job items, with a keys-only stream as the projectors' doorbell.
+ * rule sets and job items, with a new-image stream as the projectors' doorbell.
  */
 export class EventStoreTable extends Construct {
   readonly table: dynamodb.Table;
@@ -39,9 +39,10 @@ export class EventStoreTable extends Construct {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      // The stream is only a doorbell: projectors read the events from the table in order,
-      // so the records need no images.
-      stream: dynamodb.StreamViewType[TABLE.streamViewType],
+      // The stream is a doorbell that carries the event: an event item is written once, so the
+      // new image of its INSERT is the committed event, which the projector and the outbox relay
+      // use instead of reading it back; on a gap they read the table (lib/wiring.ts TABLE).
+      stream: dynamodb.StreamViewType[streamViewTypeFromContext(this)],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Job reports expire (JOB_RETENTION_DAYS); the stream's REMOVE records wake no projector.
       timeToLiveAttribute: TABLE.timeToLiveAttribute,
@@ -90,4 +91,17 @@ export class EventStoreTable extends Construct {
       }),
     );
   }
+}
+
+/**
+ * `-c streamViewType=KEYS_ONLY` keeps a table deployed before the stream carried images on its
+ * keys-only stream: changing a table's stream view type replaces its stream, and what is written
+ * during the switch is on neither stream (README, "Upgrading a table to NEW_IMAGE"). The functions
+ * work on either: a record without an image is read from the table, as before.
+ */
+export function streamViewTypeFromContext(scope: Construct): 'KEYS_ONLY' | 'NEW_IMAGE' {
+  const value: unknown = scope.node.tryGetContext('streamViewType');
+  if (value === undefined || value === '') return TABLE.streamViewType;
+  if (value === 'KEYS_ONLY' || value === 'NEW_IMAGE') return value;
+  throw new Error(`context streamViewType must be KEYS_ONLY or NEW_IMAGE, got ${String(value)}`);
 }

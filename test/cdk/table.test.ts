@@ -17,7 +17,7 @@ import {
 } from './support.ts';
 
 describe('event-store table', () => {
-  it('has pk/sk string keys, on-demand billing, a keys-only stream and point-in-time recovery', () => {
+  it('has pk/sk string keys, on-demand billing, a new-image stream and point-in-time recovery', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -29,9 +29,17 @@ describe('event-store table', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
       ]),
       BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+  });
+
+  it('keeps a keys-only stream with -c streamViewType=KEYS_ONLY (a table deployed before images), and refuses other values', () => {
+    const { template } = synth({}, { streamViewType: 'KEYS_ONLY' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+    });
+    expect(() => synth({}, { streamViewType: 'NEW_AND_OLD_IMAGES' })).toThrow(/streamViewType/);
   });
 
   it('expires job items by TTL (expiresAt); nothing else carries the attribute', () => {

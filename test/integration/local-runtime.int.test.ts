@@ -183,9 +183,16 @@ describe('stream poller → projector', () => {
               pk: { S: expect.stringMatching(/^WALLET#/) },
               sk: { S: expect.stringMatching(/^EVENT#/) },
             },
+            // The event item itself (a NEW_IMAGE stream): the projector folds it without a read.
+            NewImage: expect.objectContaining({
+              pk: { S: expect.stringMatching(/^WALLET#/) },
+              sk: { S: expect.stringMatching(/^EVENT#/) },
+              type: { S: 'Deposited' },
+              hash: { S: expect.any(String) },
+            }),
             SequenceNumber: expect.stringMatching(/^\d+$/),
             SizeBytes: expect.any(Number),
-            StreamViewType: 'KEYS_ONLY',
+            StreamViewType: 'NEW_IMAGE',
           },
           eventSourceARN: runtime.streamArn,
         });

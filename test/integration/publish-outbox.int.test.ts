@@ -19,8 +19,8 @@ import { EVENT_ITEMS_FILTER, type FunctionSpec } from '../../lib/wiring.ts';
 
 /**
  * The outbox end to end on DynamoDB Local: events appended to the real store reach the bus through
- * the table's real KEYS_ONLY stream, each exactly once per id, also when the bus fails some the
- * first time and when the stream is read again from its beginning.
+ * the table's real stream (NEW_IMAGE: published from the images), each exactly once per id, also
+ * when the bus fails some the first time and when the stream is read again from its beginning.
  */
 
 let raw: DynamoDBClient;

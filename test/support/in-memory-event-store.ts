@@ -363,6 +363,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
 
   async putView(view: WalletView, options: PutViewOptions = {}): Promise<'written' | 'stale'> {
     const stored = this.views.get(view.walletId);
+    if (options.onlyIfAbsent && stored !== undefined) return 'stale';
     // As the DynamoDB adapter: only a proper superset of the stored view (every lane at least as
     // far, more events), or a view under another threshold rule, replaces it.
     const write =

@@ -97,6 +97,12 @@ export class DynamoReadModelStore implements ReadModelStore {
    * in all. A rebuild under a changed threshold rule replaces the view whatever it holds.
    */
   private conditionalPut(view: WalletView, options: PutViewOptions): PutCommandInput {
+    if (options.onlyIfAbsent)
+      return {
+        TableName: this.tableName,
+        Item: toViewItem(view),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      };
     const values: Record<string, unknown> = {
       ':count': view.eventCount,
       ':threshold': view.thresholdMinor,

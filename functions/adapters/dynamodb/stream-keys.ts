@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { StoredEventKey } from '#app/publish-stream.ts';
 import { EVENT_SK_PREFIX, eventSk, walletIdFromPk } from './table-layout/keys.ts';
 
-/** The keys a KEYS_ONLY stream record carries, as DynamoDB attribute values. */
+/** The keys every stream record carries (with or without an image), as DynamoDB attribute values. */
 const streamKeysSchema = z.object({ pk: z.object({ S: z.string() }), sk: z.object({ S: z.string() }) });
 
 const EVENT_SK = /^EVENT#(\d{2})#(\d+)$/;

@@ -96,19 +96,24 @@ describe('prefetchDoorbells + projectWallet', () => {
       ],
       views,
     );
-    expect(calls).toEqual({ read: [], readEvents: 1, getView: 0, getViews: [['a', 'b']] });
+    // a's first event (lane 0, version 1) rang: it can have no older view, so only b's is read.
+    expect(calls).toEqual({ read: [], readEvents: 1, getView: 0, getViews: [['b']] });
     expect(await store.getView('a')).toEqual(await fold(store, 'a'));
     expect(await store.getView('b')).toEqual(await fold(store, 'b'));
   });
 
-  it('asks only for the views this instance does not hold', async () => {
+  it('asks only for the views this instance does not hold and that can exist', async () => {
     const store = new InMemoryEventStore();
     const views = new ViewCache();
     await deposit(store, 'a', 10n, 1);
     await deposit(store, 'b', 10n, 1);
+    await deposit(store, 'c', 10n, 1);
     await project(store, [{ walletId: 'a', lane: 0, version: 1 }], views);
+    // c's view was written by another projector instance: this one does not hold it.
+    await project(store, [{ walletId: 'c', lane: 0, version: 1 }], new ViewCache());
     await deposit(store, 'a', 7n, 2);
     await deposit(store, 'b', 8n, 2);
+    await deposit(store, 'c', 9n, 2);
     const calls = spy(store);
     await project(
       store,
@@ -116,13 +121,32 @@ describe('prefetchDoorbells + projectWallet', () => {
         { walletId: 'a', lane: 0, version: 2 },
         { walletId: 'b', lane: 0, version: 1 },
         { walletId: 'b', lane: 0, version: 2 },
+        { walletId: 'c', lane: 0, version: 2 },
       ],
       views,
     );
-    expect(calls.getViews).toEqual([['b']]);
+    // a: held; b: its first event rang, so it has no older view; c: read.
+    expect(calls.getViews).toEqual([['c']]);
     expect(calls.read).toEqual([]);
-    expect(await store.getView('a')).toEqual(await fold(store, 'a'));
-    expect(await store.getView('b')).toEqual(await fold(store, 'b'));
+    for (const walletId of ['a', 'b', 'c'])
+      expect(await store.getView(walletId)).toEqual(await fold(store, walletId));
+  });
+
+  it('a first event delivered again does not replace a view that exists, even one under another threshold rule', async () => {
+    const store = new InMemoryEventStore();
+    await deposit(store, 'd', 10n, 1);
+    await deposit(store, 'd', 20n, 2, 1);
+    await deposit(store, 'd', 30n, 3);
+    // A view of every lane, folded under another threshold rule (the rule changed since).
+    const other: ThresholdConfig = { ...CONFIG, thresholdMinor: 5n };
+    await store.putView(rebuildView('d', await readWallet(store, 'd'), other));
+    const calls = spy(store);
+    // A fresh projector instance is handed lane 0's first record again (a retry).
+    await project(store, [{ walletId: 'd', lane: 0, version: 1 }], new ViewCache());
+    expect(calls.getViews).toEqual([]);
+    // Its fold from no view was refused; it read the stored view and rebuilt every lane it knew.
+    expect(calls.getView).toBe(1);
+    expect(await store.getView('d')).toEqual(await fold(store, 'd'));
   });
 
   it('reads a lane from the view on when its doorbells skip a version, and gets every event', async () => {
