@@ -1,0 +1,96 @@
+/**
+ * The hot-wallet part of `npm run bench` (bench/run.ts): one producer, 16 separate producers on
+ * one wallet, the same 16 on 16 wallets (no contention: the store's own ceiling for 16 writers),
+ * the 16 as requests to one process without and with group commit, and DynamoDB Local's raw
+ * one-item PutItem rate with 1 and 16 callers — all in the same run, shapes alternated per round.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
+import { ensureTable } from '#adapters/local/table.ts';
+import { combine, type HotRun, hotWallet } from './hot-wallet.ts';
+import { rawPutRates } from './raw-put.ts';
+import { HOT_PER_PRODUCER, HOT_PRODUCERS, HOT_ROUNDS, HOT_SINGLE } from './settings.ts';
+
+const TABLE = 'bench-hot';
+
+export async function hotWalletFigures(endpoint: string) {
+  await ensureTable(
+    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    TABLE,
+  );
+  await hotWallet(endpoint, TABLE, 'warm', 4, 25);
+  await hotWallet(endpoint, TABLE, 'warm-spread', 4, 25, { spread: true });
+  // Alternate the shapes so a slow patch of the machine does not land on one of them only.
+  const shapes = { single: [] as HotRun[], many: [] as HotRun[], spread: [] as HotRun[] };
+  for (let round = 0; round < HOT_ROUNDS; round++) {
+    shapes.single.push(await hotWallet(endpoint, TABLE, `hot-single-${round}`, 1, HOT_SINGLE));
+    shapes.many.push(await hotWallet(endpoint, TABLE, `hot-many-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER));
+    shapes.spread.push(
+      await hotWallet(endpoint, TABLE, `hot-spread-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER, {
+        spread: true,
+      }),
+    );
+  }
+  const single = combine(shapes.single);
+  const many = combine(shapes.many);
+  const spread = combine(shapes.spread);
+  // The same 16 producers as requests to one process (the local runtime, a long-lived host),
+  // without and with group commit, alternated like the rounds above.
+  const oneProcessOff: HotRun[] = [];
+  const oneProcessOn: HotRun[] = [];
+  for (let round = 0; round < HOT_ROUNDS; round++) {
+    const shape = (groupCommit: boolean) =>
+      hotWallet(
+        endpoint,
+        TABLE,
+        `hot-process-${groupCommit ? 'on' : 'off'}-${round}`,
+        HOT_PRODUCERS,
+        HOT_PER_PRODUCER,
+        { oneProcess: { groupCommit } },
+      );
+    oneProcessOff.push(await shape(false));
+    oneProcessOn.push(await shape(true));
+  }
+  const processOff = combine(oneProcessOff);
+  const processOn = combine(oneProcessOn);
+  // The store's own answer to "do more concurrent writers help at all here?".
+  const rawPut = await rawPutRates(endpoint, {
+    callers: HOT_PRODUCERS,
+    total: HOT_PRODUCERS * HOT_PER_PRODUCER,
+    rounds: HOT_ROUNDS + 1,
+  });
+  return {
+    single,
+    many,
+    spread,
+    processOff,
+    processOn,
+    rawPut,
+    figures: {
+      hotWalletSingleDepositsPerSecond: single.depositsPerSecond,
+      hotWalletDepositsPerSecond: many.depositsPerSecond,
+      hotWalletRatio: many.depositsPerSecond / single.depositsPerSecond,
+      hotWalletFailures: many.failures + single.failures,
+      hotWalletConflictsPerDeposit: many.conflictsPerDeposit,
+      hotWalletOneProcessDepositsPerSecond: processOn.depositsPerSecond,
+      hotWalletOneProcessDepositsPerSecondBefore: processOff.depositsPerSecond,
+      hotWalletOneProcessRatio: processOn.depositsPerSecond / single.depositsPerSecond,
+      hotWalletOneProcessRatioBefore: processOff.depositsPerSecond / single.depositsPerSecond,
+      hotWalletOneProcessFailures: processOn.failures + processOff.failures,
+      /** Group commit's transactions: deposits each carries (one item per keyless deposit) and time in flight. */
+      hotWalletOneProcessItemsPerTransaction: processOn.transactionItems / processOn.transactions,
+      hotWalletOneProcessTransactionMs: processOn.transactionMs / processOn.transactions,
+      /** 16 producers on 16 wallets: no contention, the same clients and deposits. */
+      hotWalletSpreadDepositsPerSecond: spread.depositsPerSecond,
+      hotWalletSpreadRatio: spread.depositsPerSecond / single.depositsPerSecond,
+      hotWalletSpreadFailures: spread.failures,
+      /** Hot ÷ spread: lanes scale one wallet as far as independent wallets scale (1 = fully). */
+      hotWalletVsSpreadRatio: many.depositsPerSecond / spread.depositsPerSecond,
+      hotWalletOneProcessVsSpreadRatio: processOn.depositsPerSecond / spread.depositsPerSecond,
+      /** DynamoDB Local's raw one-item conditional PutItem rate, 1 and 16 callers, same run. */
+      rawPutPerSecond: rawPut.one,
+      rawPutPerSecond16Callers: rawPut.many,
+      rawPutConcurrencyRatio: rawPut.ratio,
+    },
+  };
+}
