@@ -6,7 +6,6 @@
  * JVM_FLAGS="-XX:+UseParallelGC …" starts the emulator with extra JVM flags (before -jar) and
  * DDB_FLAGS extra emulator flags; ROUNDS (default 2) alternations.
  */
-import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -18,6 +17,7 @@ import {
   startDynamoDbLocal,
 } from '#adapters/local/dynamodb-local.ts';
 import { emulatorPort } from '#adapters/local/emulator-port.ts';
+import { jvmStopper, spawnJvm } from '#adapters/local/jvm-process.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { combine, type HotRun, hotWallet } from '../run/hot-wallet.ts';
 import { rawPutRates } from '../run/raw-put.ts';
@@ -47,7 +47,10 @@ async function start(): Promise<{ endpoint: string; pid: number; stop: () => Pro
     '-inMemory',
     ...ddbFlags,
   ];
-  const child = spawn('java', args, { cwd: dir, stdio: 'ignore' });
+  // spawnJvm: the JVM is stopped when this process dies, however it dies.
+  const jvm = spawnJvm('java', dir, args, {});
+  const child = jvm.child;
+  jvm.stopCollecting();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   for (;;) {
@@ -62,7 +65,7 @@ async function start(): Promise<{ endpoint: string; pid: number; stop: () => Pro
     endpoint,
     pid: child.pid ?? -1,
     stop: async () => {
-      child.kill('SIGTERM');
+      await jvmStopper(jvm, 3_000)();
     },
   };
 }
@@ -132,6 +135,9 @@ try {
     `raw PutItem: 1 caller ${raw.one.toFixed(0)}/s, 16 callers ${raw.many.toFixed(0)}/s, ratio ${raw.ratio.toFixed(2)}; cpu/s ${JSON.stringify({ node: rawCpu.node / ((performance.now() - rawT0) / 1000), jvm: rawCpu.jvm / ((performance.now() - rawT0) / 1000) })}`,
   );
   await hotWallet(ddb.endpoint, table, 'warm', 4, 25);
+  // As in npm run bench, the JVM has served a few thousand requests before the hot wallet runs.
+  const warm = Number(process.env.WARM ?? 0);
+  if (warm > 0) await hotWallet(ddb.endpoint, table, 'warm-more', 16, Math.ceil(warm / 16), { spread: true });
   const shapes: Record<string, HotRun[]> = { single: [], hot: [], spread: [], process: [] };
   const cpuBy: Record<string, { node: number; jvm: number; s: number }> = {};
   const measure = async (name: string, run: () => Promise<HotRun>) => {
