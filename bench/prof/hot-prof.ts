@@ -19,11 +19,15 @@ import {
 import { emulatorPort } from '#adapters/local/emulator-port.ts';
 import { jvmStopper, spawnJvm } from '#adapters/local/jvm-process.ts';
 import { ensureTable } from '#adapters/local/table.ts';
+import { ANY_LANE_SLOTS, anyLaneSlots } from '#app/group-commit-queue.ts';
 import { combine, type HotRun, hotWallet } from '../run/hot-wallet.ts';
 import { rawPutRates } from '../run/raw-put.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+/** PRODUCERS (default 16) concurrent producers; ONLY=process1,process runs only the shapes named. */
+const PRODUCERS = Number(process.env.PRODUCERS ?? 16);
+const ONLY = process.env.ONLY?.split(',');
 const jvmFlags = (process.env.JVM_FLAGS ?? '').split(' ').filter(Boolean);
 const ddbFlags = (process.env.DDB_FLAGS ?? '').split(' ').filter(Boolean);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -138,9 +142,10 @@ try {
   // As in npm run bench, the JVM has served a few thousand requests before the hot wallet runs.
   const warm = Number(process.env.WARM ?? 0);
   if (warm > 0) await hotWallet(ddb.endpoint, table, 'warm-more', 16, Math.ceil(warm / 16), { spread: true });
-  const shapes: Record<string, HotRun[]> = { single: [], hot: [], spread: [], process: [] };
+  const shapes: Record<string, HotRun[]> = { single: [], hot: [], spread: [], process1: [], process: [] };
   const cpuBy: Record<string, { node: number; jvm: number; s: number }> = {};
   const measure = async (name: string, run: () => Promise<HotRun>) => {
+    if (ONLY && !ONLY.includes(name)) return;
     cpu = await cpuSeconds(ddb.pid);
     calls.clear();
     const before = await threads(ddb.pid);
@@ -161,14 +166,21 @@ try {
   };
   for (let round = 0; round < ROUNDS; round++) {
     await measure('single', () => hotWallet(ddb.endpoint, table, `s-${round}`, 1, 150));
-    await measure('hot', () => hotWallet(ddb.endpoint, table, `h-${round}`, 16, 10));
-    await measure('spread', () => hotWallet(ddb.endpoint, table, `p-${round}`, 16, 10, { spread: true }));
+    await measure('hot', () => hotWallet(ddb.endpoint, table, `h-${round}`, PRODUCERS, 10));
+    await measure('spread', () =>
+      hotWallet(ddb.endpoint, table, `p-${round}`, PRODUCERS, 10, { spread: true }),
+    );
+    anyLaneSlots.count = 1;
+    await measure('process1', () =>
+      hotWallet(ddb.endpoint, table, `g1-${round}`, PRODUCERS, 10, { oneProcess: { groupCommit: true } }),
+    );
+    anyLaneSlots.count = ANY_LANE_SLOTS;
     await measure('process', () =>
-      hotWallet(ddb.endpoint, table, `g-${round}`, 16, 10, { oneProcess: { groupCommit: true } }),
+      hotWallet(ddb.endpoint, table, `g-${round}`, PRODUCERS, 10, { oneProcess: { groupCommit: true } }),
     );
   }
-  const single = combine(shapes.single ?? []).depositsPerSecond;
-  for (const [name, runs] of Object.entries(shapes)) {
+  const single = (shapes.single?.length ?? 0) > 0 ? combine(shapes.single ?? []).depositsPerSecond : 1;
+  for (const [name, runs] of Object.entries(shapes).filter(([, runs]) => runs.length > 0)) {
     const all = combine(runs);
     const c = cpuBy[name];
     log(

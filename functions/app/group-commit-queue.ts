@@ -86,6 +86,9 @@ export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmedia
  */
 export const ANY_LANE_SLOTS = 2;
 
+/** The slots in use: ANY_LANE_SLOTS, or 1 where a benchmark measures the one-at-a-time path beside it. */
+export const anyLaneSlots = { count: ANY_LANE_SLOTS };
+
 /** The group of slot `slot` of a wallet and placement (slot 0 keeps the key group commit always had). */
 export const slotKey = (base: string, slot: number): string => (slot === 0 ? base : `${base}\u0000${slot}`);
 
@@ -113,7 +116,7 @@ export function slotFor(
   write: Pick<AnyWrite, 'placement' | 'walletId'>,
 ): { key: string; slot: number } {
   const base = `${write.placement}\u0000${write.walletId}`;
-  const slot = pickSlot(groups, base, write.placement === 'lane-0' ? 1 : ANY_LANE_SLOTS);
+  const slot = pickSlot(groups, base, write.placement === 'lane-0' ? 1 : anyLaneSlots.count);
   return { key: slotKey(base, slot), slot };
 }
 
