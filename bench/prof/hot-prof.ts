@@ -19,13 +19,12 @@ import {
 import { emulatorPort } from '#adapters/local/emulator-port.ts';
 import { jvmStopper, spawnJvm } from '#adapters/local/jvm-process.ts';
 import { ensureTable } from '#adapters/local/table.ts';
-import { ANY_LANE_SLOTS, anyLaneSlots } from '#app/group-commit-queue.ts';
 import { combine, type HotRun, hotWallet } from '../run/hot-wallet.ts';
 import { rawPutRates } from '../run/raw-put.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
-/** PRODUCERS (default 16) concurrent producers; ONLY=process1,process runs only the shapes named. */
+/** PRODUCERS (default 16) concurrent producers; ONLY=single,process runs only the shapes named. */
 const PRODUCERS = Number(process.env.PRODUCERS ?? 16);
 const ONLY = process.env.ONLY?.split(',');
 const jvmFlags = (process.env.JVM_FLAGS ?? '').split(' ').filter(Boolean);
@@ -142,7 +141,7 @@ try {
   // As in npm run bench, the JVM has served a few thousand requests before the hot wallet runs.
   const warm = Number(process.env.WARM ?? 0);
   if (warm > 0) await hotWallet(ddb.endpoint, table, 'warm-more', 16, Math.ceil(warm / 16), { spread: true });
-  const shapes: Record<string, HotRun[]> = { single: [], hot: [], spread: [], process1: [], process: [] };
+  const shapes: Record<string, HotRun[]> = { single: [], hot: [], spread: [], process: [] };
   const cpuBy: Record<string, { node: number; jvm: number; s: number }> = {};
   const measure = async (name: string, run: () => Promise<HotRun>) => {
     if (ONLY && !ONLY.includes(name)) return;
@@ -170,11 +169,6 @@ try {
     await measure('spread', () =>
       hotWallet(ddb.endpoint, table, `p-${round}`, PRODUCERS, 10, { spread: true }),
     );
-    anyLaneSlots.count = 1;
-    await measure('process1', () =>
-      hotWallet(ddb.endpoint, table, `g1-${round}`, PRODUCERS, 10, { oneProcess: { groupCommit: true } }),
-    );
-    anyLaneSlots.count = ANY_LANE_SLOTS;
     await measure('process', () =>
       hotWallet(ddb.endpoint, table, `g-${round}`, PRODUCERS, 10, { oneProcess: { groupCommit: true } }),
     );

@@ -7,7 +7,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
-import { ANY_LANE_SLOTS, anyLaneSlots } from '#app/group-commit-queue.ts';
 import { combine, type HotRun, hotWallet } from './hot-wallet.ts';
 import { rawPutRates } from './raw-put.ts';
 import { HOT_PER_PRODUCER, HOT_PRODUCERS, HOT_ROUNDS, HOT_SINGLE } from './settings.ts';
@@ -37,27 +36,18 @@ export async function hotWalletFigures(endpoint: string) {
   const spread = combine(shapes.spread);
   // The same 16 producers as requests to one process (the local runtime, a long-lived host),
   // without and with group commit, alternated like the rounds above.
-  // Group commit with one batch in flight per wallet (as before ANY_LANE_SLOTS) is measured too.
   const oneProcessOff: HotRun[] = [];
   const oneProcessOn: HotRun[] = [];
-  const oneProcessOneSlot: HotRun[] = [];
   for (let round = 0; round < HOT_ROUNDS; round++) {
     const shape = (groupCommit: boolean, label: string) =>
       hotWallet(endpoint, TABLE, `hot-process-${label}-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER, {
         oneProcess: { groupCommit },
       });
     oneProcessOff.push(await shape(false, 'off'));
-    anyLaneSlots.count = 1;
-    try {
-      oneProcessOneSlot.push(await shape(true, 'one-slot'));
-    } finally {
-      anyLaneSlots.count = ANY_LANE_SLOTS;
-    }
     oneProcessOn.push(await shape(true, 'on'));
   }
   const processOff = combine(oneProcessOff);
   const processOn = combine(oneProcessOn);
-  const processOneSlot = combine(oneProcessOneSlot);
   // The store's own answer to "do more concurrent writers help at all here?".
   const rawPut = await rawPutRates(endpoint, {
     callers: HOT_PRODUCERS,
@@ -70,7 +60,6 @@ export async function hotWalletFigures(endpoint: string) {
     spread,
     processOff,
     processOn,
-    processOneSlot,
     rawPut,
     figures: {
       hotWalletSingleDepositsPerSecond: single.depositsPerSecond,
@@ -82,10 +71,7 @@ export async function hotWalletFigures(endpoint: string) {
       hotWalletOneProcessDepositsPerSecondBefore: processOff.depositsPerSecond,
       hotWalletOneProcessRatio: processOn.depositsPerSecond / single.depositsPerSecond,
       hotWalletOneProcessRatioBefore: processOff.depositsPerSecond / single.depositsPerSecond,
-      hotWalletOneProcessFailures: processOn.failures + processOff.failures + processOneSlot.failures,
-      /** Group commit with one batch in flight per wallet (before ANY_LANE_SLOTS), same run. */
-      hotWalletOneProcessDepositsPerSecondOneSlot: processOneSlot.depositsPerSecond,
-      hotWalletOneProcessRatioOneSlot: processOneSlot.depositsPerSecond / single.depositsPerSecond,
+      hotWalletOneProcessFailures: processOn.failures + processOff.failures,
       /** Group commit's transactions: deposits each carries (one item per keyless deposit) and time in flight. */
       hotWalletOneProcessItemsPerTransaction: processOn.transactionItems / processOn.transactions,
       hotWalletOneProcessTransactionMs: processOn.transactionMs / processOn.transactions,

@@ -1,7 +1,7 @@
 /**
- * Group commit per wallet head, inside one process. Commands on the same wallet and placement queue
- * behind a single in-flight transaction (lane 0), or one of ANY_LANE_SLOTS each on its own lane
- * (commuting credits); one turn after it ends (nextTurn), every waiting command goes into the next:
+ * Group commit per wallet head, inside one process. Commands on the same wallet and placement
+ * (lane 0, or the wallet's commuting lanes) queue behind a single in-flight transaction; one turn
+ * after it ends (nextTurn: callers it answered may send again), every waiting command goes into the next one:
  *
  * - the batch is decided in queue order against the current state, each command against the
  *   state its predecessors in the batch leave (lane 0 folds their events in), so a spend that
@@ -13,8 +13,9 @@
  * - any other failure reaches the callers whose events were in that transaction (it may have
  *   committed: as alone, they retry with their key), and the others run alone.
  *
- * A command that finds no transaction in flight runs at once (a quiet wallet pays nothing): lane 0
- * on the state its wallet's last batch left (group-commit-carry.ts), others alone (command-handler.ts).
+ * A command that finds no transaction in flight runs at once: a quiet wallet pays nothing. A lane-0
+ * one decides on the state its wallet's last batch left (group-commit-carry.ts), in a transaction
+ * of its own; others run alone (command-handler.ts).
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -54,8 +55,6 @@ import {
   pause,
   runAlone,
   settle,
-  slotDeps,
-  slotFor,
   takeBatch,
   type Waiting,
 } from './group-commit-queue.ts';
@@ -97,7 +96,7 @@ export function commitInGroup<C extends WalletCommand>(
 ): Promise<WriteOutcome<C>> {
   const groups = groupsByStore.get(deps.store) ?? new Map<string, Group>();
   groupsByStore.set(deps.store, groups);
-  const { key, slot } = slotFor(groups, write);
+  const key = `${write.placement}\u0000${write.walletId}`;
   let group = groups.get(key);
   if (group === undefined) {
     group = { running: false, waiting: [] };
@@ -106,7 +105,7 @@ export function commitInGroup<C extends WalletCommand>(
   const joined = group;
   const answer = new Promise<AnyOutcome>((resolve, reject) => {
     joined.waiting.push({
-      deps: slotDeps(deps, slot),
+      deps,
       write: write as unknown as AnyWrite,
       context: callerTrace(),
       resolve,
