@@ -105,6 +105,12 @@ try {
       `${fmt(spread.depositsPerSecond, 0)} deposits/s, no contention; hot ÷ spread ${fmt(hot.figures.hotWalletVsSpreadRatio)}`,
     ],
     [
+      '  after 4 deposits each (lanes found) ÷ 1',
+      fmt(hot.figures.hotWalletWarmRatio),
+      '',
+      `${fmt(hot.manyWarm.depositsPerSecond, 0)} deposits/s, ${fmt(hot.manyWarm.conflictsPerDeposit)} conflicts/deposit; hot ÷ spread ${fmt(hot.figures.hotWalletWarmVsSpreadRatio)} (spread ${fmt(hot.spreadWarm.depositsPerSecond, 0)}/s)`,
+    ],
+    [
       `  raw PutItem, ${HOT_PRODUCERS} callers ÷ 1`,
       fmt(rawPut.ratio),
       '',

@@ -12,6 +12,8 @@ import { rawPutRates } from './raw-put.ts';
 import { HOT_PER_PRODUCER, HOT_PRODUCERS, HOT_ROUNDS, HOT_SINGLE } from './settings.ts';
 
 const TABLE = 'bench-hot';
+/** Deposits each producer makes before the clock starts in the warm shapes (as AWS_WARM_UP). */
+const WARM_UP = 4;
 
 export async function hotWalletFigures(endpoint: string) {
   await ensureTable(
@@ -21,7 +23,13 @@ export async function hotWalletFigures(endpoint: string) {
   await hotWallet(endpoint, TABLE, 'warm', 4, 25);
   await hotWallet(endpoint, TABLE, 'warm-spread', 4, 25, { spread: true });
   // Alternate the shapes so a slow patch of the machine does not land on one of them only.
-  const shapes = { single: [] as HotRun[], many: [] as HotRun[], spread: [] as HotRun[] };
+  const shapes = {
+    single: [] as HotRun[],
+    many: [] as HotRun[],
+    spread: [] as HotRun[],
+    manyWarm: [] as HotRun[],
+    spreadWarm: [] as HotRun[],
+  };
   for (let round = 0; round < HOT_ROUNDS; round++) {
     shapes.single.push(await hotWallet(endpoint, TABLE, `hot-single-${round}`, 1, HOT_SINGLE));
     shapes.many.push(await hotWallet(endpoint, TABLE, `hot-many-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER));
@@ -30,7 +38,22 @@ export async function hotWalletFigures(endpoint: string) {
         spread: true,
       }),
     );
+    // The same after WARM_UP deposits each (not counted): the producers have found their lanes, as
+    // warm Lambdas have; what is left between hot and spread is the lanes' steady-state cost.
+    shapes.manyWarm.push(
+      await hotWallet(endpoint, TABLE, `hot-many-warm-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER, {
+        warmUpPerProducer: WARM_UP,
+      }),
+    );
+    shapes.spreadWarm.push(
+      await hotWallet(endpoint, TABLE, `hot-spread-warm-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER, {
+        spread: true,
+        warmUpPerProducer: WARM_UP,
+      }),
+    );
   }
+  const manyWarm = combine(shapes.manyWarm);
+  const spreadWarm = combine(shapes.spreadWarm);
   const single = combine(shapes.single);
   const many = combine(shapes.many);
   const spread = combine(shapes.spread);
@@ -58,6 +81,8 @@ export async function hotWalletFigures(endpoint: string) {
     single,
     many,
     spread,
+    manyWarm,
+    spreadWarm,
     processOff,
     processOn,
     rawPut,
@@ -81,6 +106,13 @@ export async function hotWalletFigures(endpoint: string) {
       hotWalletSpreadFailures: spread.failures,
       /** Hot ÷ spread: lanes scale one wallet as far as independent wallets scale (1 = fully). */
       hotWalletVsSpreadRatio: many.depositsPerSecond / spread.depositsPerSecond,
+      /** Both after 4 deposits each (lanes found): 16 on one wallet, 16 on 16, and hot ÷ spread. */
+      hotWalletWarmDepositsPerSecond: manyWarm.depositsPerSecond,
+      hotWalletWarmRatio: manyWarm.depositsPerSecond / single.depositsPerSecond,
+      hotWalletWarmConflictsPerDeposit: manyWarm.conflictsPerDeposit,
+      hotWalletSpreadWarmDepositsPerSecond: spreadWarm.depositsPerSecond,
+      hotWalletWarmVsSpreadRatio: manyWarm.depositsPerSecond / spreadWarm.depositsPerSecond,
+      hotWalletWarmFailures: manyWarm.failures + spreadWarm.failures,
       hotWalletOneProcessVsSpreadRatio: processOn.depositsPerSecond / spread.depositsPerSecond,
       /** DynamoDB Local's raw one-item conditional PutItem rate, 1 and 16 callers, same run. */
       rawPutPerSecond: rawPut.one,
