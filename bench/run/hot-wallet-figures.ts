@@ -12,6 +12,13 @@ import { rawPutRates } from './raw-put.ts';
 import { HOT_PER_PRODUCER, HOT_PRODUCERS, HOT_ROUNDS, HOT_SINGLE } from './settings.ts';
 
 const TABLE = 'bench-hot';
+/**
+ * Rounds of every shape, alternated: at least 3 even in --quick. One round of a shape lasts about
+ * a second; on a shared 2-core machine one burst of another program's work decided a one-round
+ * ratio (group commit measured 0.76× one producer with transactions 165 ms in flight, 3.03× in
+ * the run before).
+ */
+const ROUNDS = Math.max(HOT_ROUNDS, 3);
 /** Deposits each producer makes before the clock starts in the warm shapes (as AWS_WARM_UP). */
 const WARM_UP = 4;
 
@@ -30,7 +37,7 @@ export async function hotWalletFigures(endpoint: string) {
     manyWarm: [] as HotRun[],
     spreadWarm: [] as HotRun[],
   };
-  for (let round = 0; round < HOT_ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     shapes.single.push(await hotWallet(endpoint, TABLE, `hot-single-${round}`, 1, HOT_SINGLE));
     shapes.many.push(await hotWallet(endpoint, TABLE, `hot-many-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER));
     shapes.spread.push(
@@ -61,7 +68,7 @@ export async function hotWalletFigures(endpoint: string) {
   // without and with group commit, alternated like the rounds above.
   const oneProcessOff: HotRun[] = [];
   const oneProcessOn: HotRun[] = [];
-  for (let round = 0; round < HOT_ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const shape = (groupCommit: boolean, label: string) =>
       hotWallet(endpoint, TABLE, `hot-process-${label}-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER, {
         oneProcess: { groupCommit },
@@ -75,7 +82,7 @@ export async function hotWalletFigures(endpoint: string) {
   const rawPut = await rawPutRates(endpoint, {
     callers: HOT_PRODUCERS,
     total: HOT_PRODUCERS * HOT_PER_PRODUCER,
-    rounds: HOT_ROUNDS + 1,
+    rounds: ROUNDS,
   });
   return {
     single,
