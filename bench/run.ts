@@ -8,22 +8,17 @@
  * run/hot-wallet.ts, run/ingest.ts; rules.ts measures the rule engine.
  */
 import { writeFile } from 'node:fs/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
+import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { benchRules } from './rules.ts';
 import { awsHotWallet } from './run/aws-hot-wallet.ts';
-import { combine, hotWallet } from './run/hot-wallet.ts';
+import { hotWalletFigures } from './run/hot-wallet-figures.ts';
 import { ingestRate } from './run/ingest.ts';
 import { rawBatchWriteRate } from './run/raw-batch.ts';
 import {
   AWS_PARTITION_UNITS,
   args,
   DEPOSITS,
-  HOT_PER_PRODUCER,
   HOT_PRODUCERS,
-  HOT_ROUNDS,
-  HOT_SINGLE,
   HTTP_CONCURRENCY,
   INGEST_EVENTS,
   LAG_RATE,
@@ -50,43 +45,8 @@ try {
     baselineWrite.writeUnitsPerDeposit + wallet.projectionWriteUnitsPerDeposit;
 
   log('hot wallet…');
-  await ensureTable(
-    new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-    'bench-hot',
-  );
-  await hotWallet(ddb.endpoint, 'bench-hot', 'warm', 4, 25);
-  // Alternate the two shapes so a slow patch of the machine does not land on one of them only.
-  const singles = [];
-  const manys = [];
-  for (let round = 0; round < HOT_ROUNDS; round++) {
-    singles.push(await hotWallet(ddb.endpoint, 'bench-hot', `hot-single-${round}`, 1, HOT_SINGLE));
-    manys.push(
-      await hotWallet(ddb.endpoint, 'bench-hot', `hot-many-${round}`, HOT_PRODUCERS, HOT_PER_PRODUCER),
-    );
-  }
-  const single = combine(singles);
-  const many = combine(manys);
-  // The same 16 producers as requests to one process (the local runtime, a long-lived host),
-  // without and with group commit, alternated like the rounds above.
-  const oneProcessOff = [];
-  const oneProcessOn = [];
-  for (let round = 0; round < HOT_ROUNDS; round++) {
-    const shape = (groupCommit: boolean) =>
-      hotWallet(
-        ddb.endpoint,
-        'bench-hot',
-        `hot-process-${groupCommit ? 'on' : 'off'}-${round}`,
-        HOT_PRODUCERS,
-        HOT_PER_PRODUCER,
-        undefined,
-        0,
-        { groupCommit },
-      );
-    oneProcessOff.push(await shape(false));
-    oneProcessOn.push(await shape(true));
-  }
-  const processOff = combine(oneProcessOff);
-  const processOn = combine(oneProcessOn);
+  const hot = await hotWalletFigures(ddb.endpoint);
+  const { single, many, spread, processOn, processOff, rawPut } = hot;
 
   log('ingest through the local SQS, batch size 10 and 1…');
   const ingestBatch10 = await ingestRate(ddb.endpoint, 10, INGEST_EVENTS);
@@ -99,7 +59,7 @@ try {
   log('hot wallet under simulated AWS partition limits…');
   const aws = await awsHotWallet(ddb.endpoint);
 
-  const hotWalletRatio = many.depositsPerSecond / single.depositsPerSecond;
+  const { hotWalletRatio } = hot.figures;
 
   const rows: [string, string, string, string][] = [
     [
@@ -139,10 +99,34 @@ try {
     ],
     ['hot wallet ratio (16 ÷ 1)', fmt(hotWalletRatio), '≥ 0.8', 'separate producers (Lambdas)'],
     [
+      `  ${HOT_PRODUCERS} producers on ${HOT_PRODUCERS} wallets ÷ 1`,
+      fmt(hot.figures.hotWalletSpreadRatio),
+      '',
+      `${fmt(spread.depositsPerSecond, 0)} deposits/s, no contention; hot ÷ spread ${fmt(hot.figures.hotWalletVsSpreadRatio)}`,
+    ],
+    [
+      '  after 4 deposits each (lanes found) ÷ 1',
+      fmt(hot.figures.hotWalletWarmRatio),
+      '',
+      `${fmt(hot.manyWarm.depositsPerSecond, 0)} deposits/s, ${fmt(hot.manyWarm.conflictsPerDeposit)} conflicts/deposit; hot ÷ spread ${fmt(hot.figures.hotWalletWarmVsSpreadRatio)} (spread ${fmt(hot.spreadWarm.depositsPerSecond, 0)}/s)`,
+    ],
+    [
+      `  raw PutItem, ${HOT_PRODUCERS} callers ÷ 1`,
+      fmt(rawPut.ratio),
+      '',
+      `${fmt(rawPut.many, 0)} vs ${fmt(rawPut.one, 0)} puts/s: the store's own concurrency ceiling`,
+    ],
+    [
       '  16 in one process ÷ 1, group commit',
       fmt(processOn.depositsPerSecond / single.depositsPerSecond),
       '≥ 2',
       `without group commit ${fmt(processOff.depositsPerSecond / single.depositsPerSecond)} (same run); ${fmt(processOn.depositsPerSecond, 0)} vs ${fmt(processOff.depositsPerSecond, 0)} deposits/s`,
+    ],
+    [
+      '  group commit: items / transaction, ms',
+      fmt(hot.figures.hotWalletOneProcessItemsPerTransaction, 1),
+      '',
+      `${fmt(hot.figures.hotWalletOneProcessTransactionMs, 1)} ms in flight each`,
     ],
     [
       'hot wallet conflicts / deposit',
@@ -218,16 +202,7 @@ try {
       awsWriteUnitsPerDeposit: wallet.awsWriteUnitsPerDeposit,
       baselineAwsWriteUnitsPerDeposit:
         baselineWrite.awsWriteUnitsPerDeposit + wallet.projectionWriteUnitsPerDeposit,
-      hotWalletSingleDepositsPerSecond: single.depositsPerSecond,
-      hotWalletDepositsPerSecond: many.depositsPerSecond,
-      hotWalletRatio,
-      hotWalletFailures: many.failures + single.failures,
-      hotWalletConflictsPerDeposit: many.conflictsPerDeposit,
-      hotWalletOneProcessDepositsPerSecond: processOn.depositsPerSecond,
-      hotWalletOneProcessDepositsPerSecondBefore: processOff.depositsPerSecond,
-      hotWalletOneProcessRatio: processOn.depositsPerSecond / single.depositsPerSecond,
-      hotWalletOneProcessRatioBefore: processOff.depositsPerSecond / single.depositsPerSecond,
-      hotWalletOneProcessFailures: processOn.failures + processOff.failures,
+      ...hot.figures,
       ingestEventsPerSecond: ingestBatch10,
       ingestEventsPerSecondBatch1: ingestBatch1,
       rawBatchWriteEventsPerSecond: rawBatchWrite,

@@ -37,8 +37,7 @@ async function run(
     `aws-${label}-${Date.now()}`,
     AWS_PRODUCERS,
     AWS_PER_PRODUCER,
-    (client) => throttle.attach(client),
-    AWS_WARM_UP,
+    { attach: (client) => throttle.attach(client), warmUpPerProducer: AWS_WARM_UP },
   );
   const wallet = [...throttle.unitsByPartition].filter(([key]) => key.startsWith('WALLET#'));
   const total = wallet.reduce((sum, [, units]) => sum + units, 0);
