@@ -14,7 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
@@ -44,6 +44,8 @@ interface Target {
   name: string;
   bundle: BuiltBundle;
   event: string;
+  /** Environment the stack of that commit adds (a `--before` commit's own NODE_OPTIONS). */
+  extraEnv?: NodeJS.ProcessEnv;
 }
 
 const median = (values: number[]): number => {
@@ -85,10 +87,24 @@ if (args.before !== undefined) {
     maxBuffer: 64 * 1024 * 1024,
   });
   log(`… and the same functions from ${args.before}`);
+  // That commit's functions run with the NODE_OPTIONS its stack set (before 2026-12-06 it had
+  // --enable-source-maps, which costs those bundles their maps' parse at each cold start).
+  const constructText = await readFile(
+    path.join(sourceRoot, 'lib', 'constructs', 'tally-function.ts'),
+    'utf8',
+  );
+  const nodeOptions = /NODE_OPTIONS:\s*'([^']*)'/.exec(constructText)?.[1];
+  const extraEnv = nodeOptions === undefined ? undefined : { NODE_OPTIONS: nodeOptions };
+  if (nodeOptions !== undefined) log(`… run with that stack's NODE_OPTIONS=${nodeOptions}`);
   for (const spec of FUNCTIONS) {
     if (!existsSync(path.join(sourceRoot, spec.entry))) continue;
     const bundle = await buildBundle(spec.name, spec.entry, { bundleSdk: BUNDLE_SDK, sourceRoot });
-    targets.push({ name: `${spec.name}${BEFORE_SUFFIX}`, bundle, event: JSON.stringify(firstEvent(spec)) });
+    targets.push({
+      name: `${spec.name}${BEFORE_SUFFIX}`,
+      bundle,
+      event: JSON.stringify(firstEvent(spec)),
+      ...(extraEnv === undefined ? {} : { extraEnv }),
+    });
   }
 }
 targets.push({
@@ -106,7 +122,7 @@ try {
   for (let run = 0; run < RUNS; run++) {
     log(`Run ${run + 1}/${RUNS} …`);
     for (const target of targets) {
-      const result = await coldStart(target, env);
+      const result = await coldStart(target, { ...env, ...target.extraEnv });
       samples.get(target.name)?.push(result.importMs + result.invokeMs);
       importSamples.get(target.name)?.push(result.importMs);
       statuses.set(target.name, String(result.status));

@@ -14,8 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 /** Per bundle file (as V8 names it): its map, or null when it has none or it cannot be read. */
 const maps = new Map<string, SourceMap | null>();
@@ -23,87 +22,63 @@ const maps = new Map<string, SourceMap | null>();
 /** How many maps were read so far (a test checks that loading a bundle reads none). */
 export const sourceMapsRead = (): number => maps.size;
 
-function mapOf(fileName: string): SourceMap | null {
-  let map = maps.get(fileName);
+function mapOf(fileUrl: string): SourceMap | null {
+  let map = maps.get(fileUrl);
   if (map === undefined) {
     try {
-      const path = fileName.startsWith('file:') ? fileURLToPath(fileName) : fileName;
-      const payload = JSON.parse(readFileSync(`${path}.map`, 'utf8')) as { sources?: string[] };
+      const mapUrl = new URL(`${fileUrl}.map`);
+      const payload = JSON.parse(readFileSync(mapUrl, 'utf8')) as { sources: string[] };
       // As Node prints them: sources resolved against the map's own location, as paths.
-      const base = pathToFileURL(`${path}.map`);
-      payload.sources = (payload.sources ?? []).map((source) => {
-        const url = new URL(source, base);
-        return url.protocol === 'file:' ? fileURLToPath(url) : url.href;
-      });
+      payload.sources = payload.sources.map((source) => fileURLToPath(new URL(source, mapUrl)));
       map = new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
     } catch {
       map = null;
     }
-    maps.set(fileName, map);
+    maps.set(fileUrl, map);
   }
   return map;
 }
 
-interface Entry {
-  originalSource: string;
-  originalLine: number;
-  originalColumn: number;
-}
-
 /**
- * V8's text of the frame, its bundle location replaced by the source's. The function's name stays
- * V8's (the minified one, as Node prints it too when the map gives none).
+ * V8's text of a frame, a bundle location in it replaced by the source's. The function's name stays
+ * V8's (the minified one, as Node prints it too when the map gives none). Anything unexpected (no
+ * map, a map that does not cover the position) leaves V8's text.
  */
-function frameText(frame: NodeJS.CallSite, inBundle: (file: string) => boolean): string {
+function frameText(frame: NodeJS.CallSite, bundleDirectory: string): string {
   const text = String(frame);
-  const file = frame.getFileName();
-  const line = frame.getLineNumber();
-  const column = frame.getColumnNumber();
-  if (typeof file !== 'string' || line === null || column === null || !inBundle(file)) return text;
-  // Node 20's `findEntry` answers `{}` where nothing maps (later versions `undefined`).
-  const entry = mapOf(file)?.findEntry(line - 1, column - 1) as Partial<Entry> | undefined;
-  if (typeof entry?.originalSource !== 'string') return text;
-  const at = `${entry.originalSource}:${(entry.originalLine ?? 0) + 1}:${(entry.originalColumn ?? 0) + 1}`;
-  return text.replace(`${file}:${line}:${column}`, at);
-}
-
-/** A stack is formatted whatever a map holds: a frame that cannot be mapped prints as V8 prints it. */
-function safely(map: () => string, frame: NodeJS.CallSite): string {
   try {
-    return map();
+    const file = frame.getFileName() ?? '';
+    const line = frame.getLineNumber() ?? 0;
+    const column = frame.getColumnNumber() ?? 0;
+    if (!file.startsWith(bundleDirectory) || !file.endsWith('.mjs')) return text;
+    // Node 20's `findEntry` answers `{}` where nothing maps (later versions `undefined`).
+    const entry = mapOf(file)?.findEntry(line - 1, column - 1) as
+      | { originalSource?: string; originalLine: number; originalColumn: number }
+      | undefined;
+    if (entry?.originalSource === undefined) return text;
+    const at = `${entry.originalSource}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    return text.replace(`${file}:${line}:${column}`, at);
   } catch {
-    return String(frame);
+    return text;
   }
 }
 
 /** Node's own formatter (recent Node versions expose it as `Error.prepareStackTrace`) or none. */
 const isNodeDefault = (formatter: unknown): boolean =>
-  formatter === undefined || (typeof formatter === 'function' && formatter.name === 'ErrorPrepareStackTrace');
+  formatter === undefined || (formatter as { name?: string }).name === 'ErrorPrepareStackTrace';
 
 /**
  * Installs the lazy mapping for the bundle file at `moduleUrl` (a module's `import.meta.url`) and
- * its sibling chunks. Does nothing outside a bundle (`.ts` sources under tsx or vitest, which map
- * on their own), when Node already maps (`--enable-source-maps`), or when something else formats
- * stacks already: it never takes over another formatter.
+ * its sibling chunks (ESM frames name their files by URL). Does nothing outside a bundle (`.ts`
+ * sources under tsx or vitest, which map on their own), when Node already maps
+ * (`--enable-source-maps`), or when something else formats stacks already.
  */
 export function installLazySourceMaps(moduleUrl: string): boolean {
   if (!moduleUrl.startsWith('file:') || !moduleUrl.endsWith('.mjs')) return false;
   if (process.sourceMapsEnabled || !isNodeDefault(Error.prepareStackTrace)) return false;
-  const directory = dirname(fileURLToPath(moduleUrl));
-  const inBundle = (fileName: string): boolean => {
-    const path = fileName.startsWith('file:') ? fileURLToPath(fileName) : fileName;
-    return path.endsWith('.mjs') && dirname(path) === directory;
-  };
-  Error.prepareStackTrace = (error, frames) => {
-    let header: string;
-    try {
-      header = Error.prototype.toString.call(error);
-    } catch {
-      header = '<error>';
-    }
-    return (
-      header + frames.map((frame) => `\n    at ${safely(() => frameText(frame, inBundle), frame)}`).join('')
-    );
-  };
+  const bundleDirectory = new URL('.', moduleUrl).href;
+  Error.prepareStackTrace = (error, frames) =>
+    Error.prototype.toString.call(error) +
+    frames.map((frame) => `\n    at ${frameText(frame, bundleDirectory)}`).join('');
   return true;
 }
