@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { installLambdaTracing } from '#composition/tracing.ts';
-import { chain } from './chain.ts';
 import { logger } from './powertools.ts';
 import { installLazySourceMaps } from './source-maps.ts';
 import { headerTraceContext } from './trace-context.ts';
@@ -31,10 +31,10 @@ export function observed<E, R>(
   handler: (event: E, context: Context) => Promise<R>,
   options: ObservedOptions = {},
 ) {
-  const chained = chain(inRequestSpan(handler))
+  const chain = middy(inRequestSpan(handler))
     .use({ before: async () => void (await installLambdaTracing()) })
     .use(injectLambdaContext(logger));
-  return options.metrics === undefined ? chained : chained.use(logMetrics(options.metrics));
+  return options.metrics === undefined ? chain : chain.use(logMetrics(options.metrics));
 }
 
 interface HttpApiEvent {

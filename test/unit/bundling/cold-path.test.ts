@@ -2,8 +2,7 @@
  * What a cold start does NOT do, pinned so it cannot creep back (README "Cold starts"): read source
  * maps (they are read on the first formatted stack instead, functions/observability/source-maps.ts),
  * or load an AWS SDK client package that its first call may not use (composition/queued.ts: SQS with
- * the first send; publisher-from-env.ts: the Kafka management client with the first decision), or
- * load Node's stream modules (middy's core did; observability/chain.ts replaces it).
+ * the first send; publisher-from-env.ts: the Kafka management client with the first decision).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -94,13 +93,5 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
     const sdk = eagerExternals.filter((specifier) => specifier.startsWith('@aws-sdk/'));
     // decision-rules and rules read with the document client only: util-dynamodb may be absent.
     expect(sdk.filter((specifier) => !expected.includes(specifier))).toEqual([]);
-  }, 120_000);
-
-  it('carries no @middy/core: its module loads Node streams and web streams at import (chain.ts)', async () => {
-    const { eagerExternals, eagerInputs } = await buildBundle(name, spec.entry, {
-      outRoot: path.join(outRoot, 'sdk'),
-    });
-    expect(Object.keys(eagerInputs).filter((input) => input.includes('node_modules/@middy/'))).toEqual([]);
-    expect(eagerExternals.filter((specifier) => /^node:stream/.test(specifier))).toEqual([]);
   }, 120_000);
 });
