@@ -70,12 +70,14 @@ const isNodeDefault = (formatter: unknown): boolean =>
 /**
  * Installs the lazy mapping for the bundle file at `moduleUrl` (a module's `import.meta.url`) and
  * its sibling chunks (ESM frames name their files by URL). Does nothing outside a bundle (`.ts`
- * sources under tsx or vitest, which map on their own), when Node already maps
- * (`--enable-source-maps`), or when something else formats stacks already.
+ * sources under tsx or vitest, which map on their own), or when something else formats stacks
+ * already.
  */
 export function installLazySourceMaps(moduleUrl: string): boolean {
   if (!moduleUrl.startsWith('file:') || !moduleUrl.endsWith('.mjs')) return false;
-  if (process.sourceMapsEnabled || !isNodeDefault(Error.prepareStackTrace)) return false;
+  // Not skipped under `--enable-source-maps`: the bundles link no map (lib/constructs/bundling.ts:
+  // `sourcemap: 'external'`), so Node's own mapping would leave their frames as they are.
+  if (!isNodeDefault(Error.prepareStackTrace)) return false;
   const bundleDirectory = new URL('.', moduleUrl).href;
   Error.prepareStackTrace = (error, frames) =>
     Error.prototype.toString.call(error) +

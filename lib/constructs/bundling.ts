@@ -46,7 +46,12 @@ export const TALLY_ESBUILD_OPTIONS = {
   format: 'esm',
   target: ESBUILD_TARGET,
   minify: true,
-  sourcemap: true,
+  // The maps are written beside each file but not linked from it (no `//# sourceMappingURL`), and
+  // the dependencies' preserved comments go to a `.LEGAL.txt` beside it: bytes a cold start would
+  // read and parse for nothing. The stack sets no `--enable-source-maps`; the lazy mapper
+  // (functions/observability/source-maps.ts) opens `<file>.map` by name on the first printed stack.
+  sourcemap: 'external',
+  legalComments: 'external',
   treeShaking: true,
   // `module` first: the ESM builds of dependencies are the ones esbuild can tree-shake.
   mainFields: ['module', 'main'],

@@ -138,7 +138,8 @@ export function tallyBundling(entry: string): nodejs.BundlingOptions {
   return {
     format: options.format === 'esm' ? nodejs.OutputFormat.ESM : nodejs.OutputFormat.CJS,
     minify: options.minify,
-    sourceMap: options.sourcemap,
+    sourceMap: true,
+    sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
     target: options.target,
     mainFields: [...options.mainFields],
     banner: options.banner.js,

@@ -30,6 +30,7 @@ describe('the bundling props of every Tally function', () => {
       format: nodejs.OutputFormat.ESM,
       minify: true,
       sourceMap: true,
+      sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
       target: 'node24',
       mainFields: ['module', 'main'],
       banner: ESM_REQUIRE_BANNER,
