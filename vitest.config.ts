@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -13,6 +14,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
   test: {
+    // One worker per CPU, not vitest's default of CPUs − 1: on a 2-core machine (CI here) that
+    // default is one worker, and most files wait on DynamoDB Local, SQS or Chromium, not the CPU.
+    // Measured on a fresh clone: vitest 546 s with 1 worker, 421 s with 2, all 2,370 tests passing.
+    maxWorkers: availableParallelism(),
     testTimeout: 20_000,
     hookTimeout: 60_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
