@@ -5,36 +5,13 @@
  *
  * `entry` is relative to the repository root; each entry module exports `handler`.
  */
+export * from './table-spec.ts';
 export * from './wiring-spec.ts';
 
+import { RULE_SET_PARTITION } from './table-spec.ts';
 import { MONEY_FUNCTIONS } from './wiring-money.ts';
 import type { FunctionSpec } from './wiring-spec.ts';
 import { EVENT_ITEMS_FILTER } from './wiring-spec.ts';
-
-/**
- * The event-store table: the one key shape both the stack and the local runtime create. The stream
- * carries each written item's new image: an event item is written once and never changed, so the
- * image of its INSERT is the committed event, and the projector and the outbox relay fold and
- * publish from it instead of reading it back (one round trip less per stream batch). The store is
- * still the truth: a gap, a duplicate or a record without a usable image reads the store.
- */
-export const TABLE = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  streamViewType: 'NEW_IMAGE',
-  /**
-   * DynamoDB's TTL attribute (epoch seconds). Only job items carry it: events, idempotency
-   * records, views and rule sets never expire.
-   */
-  timeToLiveAttribute: 'expiresAt',
-} as const;
-
-/**
- * The partition key of rule-set items (the active rule set and every published version). The rules
- * function may touch no other partition: the stack grants it this one only (`dynamodb:LeadingKeys`).
- * Must equal the partition the DynamoDB rule-set store writes (functions/adapters/dynamodb/rule-sets.ts).
- */
-export const RULE_SET_PARTITION = 'RULESET';
 
 // Built in a pure-annotated call: the spread of MONEY_FUNCTIONS alone would make esbuild keep the
 // whole table in every bundle that imports ENV or TABLE from here (12 KB that no function reads).

@@ -41,7 +41,7 @@ export class EventStoreTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       // The stream is a doorbell that carries the event: an event item is written once, so the
       // new image of its INSERT is the committed event, which the projector and the outbox relay
-      // use instead of reading it back; on a gap they read the table (lib/wiring.ts TABLE).
+      // use instead of reading it back; on a gap they read the table (lib/table-spec.ts TABLE).
       stream: dynamodb.StreamViewType[streamViewTypeFromContext(this)],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Job reports expire (JOB_RETENTION_DAYS); the stream's REMOVE records wake no projector.
