@@ -10,13 +10,12 @@ import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBStreamsClient, GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { observeClients } from '#adapters/dynamodb/client.ts';
-import { eventSk, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
 import { forEachLimited } from '#app/jobs.ts';
+import { depositKey, recordKey } from '../run/lag-keys.ts';
 
-const keyOf = (pk?: string, sk?: string) => `${pk}|${sk}`;
 const pushedAt = new Map<string, number>();
 const getSentAt = new Map<string, number>();
 let lastGetSent = 0;
@@ -25,7 +24,7 @@ const original = ShardPipeline.prototype.push;
 ShardPipeline.prototype.push = function (this: ShardPipeline, records: StreamRecord[]) {
   const now = performance.now();
   for (const r of records) {
-    const key = keyOf(r.dynamodb?.Keys?.pk?.S, r.dynamodb?.Keys?.sk?.S);
+    const key = recordKey(r);
     if (!pushedAt.has(key)) {
       pushedAt.set(key, now);
       getSentAt.set(key, lastGetSent);
@@ -98,7 +97,7 @@ const runtime = await startLocalRuntime({
           }
           projRuns.push(e - s);
           for (const r of (event as DynamoDBStreamEvent).Records) {
-            const k = keyOf(r.dynamodb?.Keys?.pk?.S, r.dynamodb?.Keys?.sk?.S);
+            const k = recordKey(r);
             if (!started.has(k)) started.set(k, s);
             if (!ended.has(k)) ended.set(k, e);
           }
@@ -106,16 +105,7 @@ const runtime = await startLocalRuntime({
         },
 });
 try {
-  const deposit = async (walletId: string, amount: string) => {
-    const response = await fetch(`${runtime.url}/deposit`, {
-      method: 'POST',
-      body: `{"WalletID":"${walletId}","Amount":${amount}}`,
-    });
-    const text = await response.text();
-    if (response.status !== 201) throw new Error(text);
-    const rec = JSON.parse(text) as { Lane: number; Version: number };
-    return keyOf(walletPk(walletId), eventSk(rec.Lane, rec.Version));
-  };
+  const deposit = (walletId: string, amount: string) => depositKey(runtime.url, walletId, amount);
   await forEachLimited(
     Array.from({ length: 100 }, (_, i) => i),
     4,

@@ -9,11 +9,11 @@
  */
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { eventSk, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
 import { forEachLimited } from '#app/jobs.ts';
+import { depositKey, recordKey } from '../run/lag-keys.ts';
 
 /** The mode of the round running: whether the reader waits for its deliveries. */
 const g = globalThis as { WAIT?: boolean };
@@ -22,7 +22,7 @@ const original = ShardPipeline.prototype.push;
 ShardPipeline.prototype.push = function (this: ShardPipeline, records: StreamRecord[]) {
   const now = performance.now();
   for (const r of records) {
-    const key = `${r.dynamodb?.Keys?.pk?.S}|${r.dynamodb?.Keys?.sk?.S}`;
+    const key = recordKey(r);
     if (!received.has(key)) received.set(key, now);
   }
   const pushed = original.call(this, records);
@@ -48,9 +48,7 @@ const runtime = await startLocalRuntime({
       : async (event, context) => {
           const s = performance.now();
           invocations++;
-          const keys = (event as DynamoDBStreamEvent).Records.map(
-            (r) => `${r.dynamodb?.Keys?.pk?.S}|${r.dynamodb?.Keys?.sk?.S}`,
-          );
+          const keys = (event as DynamoDBStreamEvent).Records.map(recordKey);
           for (const k of keys) if (!started.has(k)) started.set(k, s);
           const result = await handler(event, context);
           const e = performance.now();
@@ -59,16 +57,7 @@ const runtime = await startLocalRuntime({
         },
 });
 try {
-  const deposit = async (walletId: string, amount: string) => {
-    const response = await fetch(`${runtime.url}/deposit`, {
-      method: 'POST',
-      body: `{"WalletID":"${walletId}","Amount":${amount}}`,
-    });
-    const text = await response.text();
-    if (response.status !== 201) throw new Error(text);
-    const rec = JSON.parse(text) as { Lane: number; Version: number };
-    return `${walletPk(walletId)}|${eventSk(rec.Lane, rec.Version)}`;
-  };
+  const deposit = (walletId: string, amount: string) => depositKey(runtime.url, walletId, amount);
   await forEachLimited(
     Array.from({ length: 100 }, (_, i) => i),
     4,

@@ -5,12 +5,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
-import { eventSk, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
 import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { forEachLimited } from '#app/jobs.ts';
 import { baselineDeposit } from '../baseline.ts';
+import { depositKey, recordKey } from './lag-keys.ts';
 import { DEPOSITS, HTTP_CONCURRENCY, LAG_DEPOSITS, LAG_RATE, log, meter, WALLETS } from './settings.ts';
 
 export const percentile = (sorted: number[], p: number): number =>
@@ -39,23 +39,14 @@ export async function walletPath(endpoint: string) {
             // A run that was handed an event's own doorbell has read the store after that event
             // was committed, so the event is in the view it wrote.
             for (const record of (event as DynamoDBStreamEvent).Records) {
-              const key = `${record.dynamodb?.Keys?.pk?.S}|${record.dynamodb?.Keys?.sk?.S}`;
+              const key = recordKey(record);
               if (!projectedAt.has(key)) projectedAt.set(key, endMs);
             }
             return result;
           },
   });
   try {
-    const deposit = async (walletId: string, amount: string) => {
-      const response = await fetch(`${runtime.url}/deposit`, {
-        method: 'POST',
-        body: `{"WalletID":"${walletId}","Amount":${amount}}`,
-      });
-      const text = await response.text();
-      if (response.status !== 201) throw new Error(`deposit answered ${response.status}: ${text}`);
-      const recorded = JSON.parse(text) as { Lane: number; Version: number };
-      return `${walletPk(walletId)}|${eventSk(recorded.Lane, recorded.Version)}`;
-    };
+    const deposit = (walletId: string, amount: string) => depositKey(runtime.url, walletId, amount);
     // Warm up the handlers and the JVM; not measured.
     await forEachLimited(
       Array.from({ length: 100 }, (_, i) => i),
