@@ -7,17 +7,9 @@
  * DDB_FLAGS extra emulator flags; ROUNDS (default 2) alternations.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { observeClients } from '#adapters/dynamodb/client.ts';
-import {
-  ensureDynamoDbLocal,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  startDynamoDbLocal,
-} from '#adapters/local/dynamodb-local.ts';
-import { emulatorPort } from '#adapters/local/emulator-port.ts';
-import { jvmStopper, spawnJvm } from '#adapters/local/jvm-process.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureTable } from '#adapters/local/table.ts';
 import { combine, type HotRun, hotWallet } from '../run/hot-wallet.ts';
 import { rawPutRates } from '../run/raw-put.ts';
@@ -31,46 +23,15 @@ const jvmFlags = (process.env.JVM_FLAGS ?? '').split(' ').filter(Boolean);
 const ddbFlags = (process.env.DDB_FLAGS ?? '').split(' ').filter(Boolean);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The emulator, with JVM_FLAGS / DDB_FLAGS added to its command line when given. */
 async function start(): Promise<{ endpoint: string; pid: number; stop: () => Promise<void> }> {
-  if (jvmFlags.length === 0 && ddbFlags.length === 0) {
-    const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
-    return { endpoint: ddb.endpoint, pid: ddb.pid, stop: ddb.stop };
-  }
-  const dir = await ensureDynamoDbLocal();
-  const port = await emulatorPort();
-  const args = [
-    ...jvmFlags,
-    `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    path.join(dir, 'DynamoDBLocal.jar'),
-    '-port',
-    String(port),
-    '-disableTelemetry',
-    '-sharedDb',
-    '-inMemory',
-    ...ddbFlags,
-  ];
-  // spawnJvm: the JVM is stopped when this process dies, however it dies.
-  const jvm = spawnJvm('java', dir, args, {});
-  const child = jvm.child;
-  jvm.stopCollecting();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  for (;;) {
-    try {
-      await client.send(new ListTablesCommand({}));
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  return {
-    endpoint,
-    pid: child.pid ?? -1,
-    stop: async () => {
-      await jvmStopper(jvm, 3_000)();
-    },
-  };
+  const ddb = await startDynamoDbLocal({
+    inMemory: true,
+    tuning: 'throughput',
+    jvmFlags,
+    emulatorFlags: ddbFlags,
+  });
+  return { endpoint: ddb.endpoint, pid: ddb.pid, stop: ddb.stop };
 }
 
 /** Every request by command: how many, items written, time in flight (group commit's transactions among them). */

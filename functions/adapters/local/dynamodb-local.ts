@@ -163,6 +163,10 @@ export interface DynamoDbLocalOptions {
   log?: (line: string) => void;
   /** `fast-start` (C1 only, serial GC) for development and tests; `throughput` for benchmarks. @default 'fast-start' */
   tuning?: 'fast-start' | 'throughput';
+  /** More JVM flags, after the tuning's (profiles try GC and JIT settings: bench/prof/hot-prof.ts). */
+  jvmFlags?: readonly string[];
+  /** More DynamoDB Local flags, after ours. */
+  emulatorFlags?: readonly string[];
 }
 
 export interface DynamoDbLocal {
@@ -248,6 +252,7 @@ function jvmArgs(dir: string, port: number, options: DynamoDbLocalOptions): stri
     // Serial GC and C1 only: DynamoDB Local is small and short-lived; this starts ~15% faster.
     // Benchmarks ask for the full JIT instead, which a long run repays.
     ...(options.tuning === 'throughput' ? [] : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']),
+    ...(options.jvmFlags ?? []),
     `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
     '-jar',
     path.join(dir, 'DynamoDBLocal.jar'),
@@ -258,6 +263,7 @@ function jvmArgs(dir: string, port: number, options: DynamoDbLocalOptions): stri
     // the same tables as the runtime (otherwise tables are per key id + region).
     '-sharedDb',
     ...(options.dbPath !== undefined ? ['-dbPath', options.dbPath] : ['-inMemory']),
+    ...(options.emulatorFlags ?? []),
   ];
 }
 
