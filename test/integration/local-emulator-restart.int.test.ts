@@ -117,6 +117,9 @@ describe('tally dev when DynamoDB Local dies', () => {
       if (seen === '12' || seen === 12 || seen === '12.00') break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(`${String(seen)} (last answer: ${last})`).toMatch(/^12(\.00?)? /);
+    // And what `tally dev` logged (the error behind a 500 is logged there, never sent to the client).
+    expect(`${String(seen)} (last answer: ${last})`, `tally dev's stderr:\n${stderr.slice(-8_000)}`).toMatch(
+      /^12(\.00?)? /,
+    );
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '../hmac-signer.ts';
+import { awaitCommitsOn } from './commit-barrier.ts';
 import { watchDatabase } from './database-watch.ts';
 import { deferred } from './deferred.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -62,6 +63,8 @@ interface Services {
   resumingJobs?: Promise<void>;
   schedules?: ScheduleTimers;
   tracing?: { stop(): Promise<void> };
+  /** Ends the commit barrier on our emulator's endpoint (commit-barrier.ts), with data on disk. */
+  releaseCommitBarrier?: () => void;
 }
 
 /**
@@ -234,6 +237,7 @@ async function startDatabase(
     ...(dbPath === undefined ? {} : { dbPath }),
     log,
   });
+  if (dbPath !== undefined) services.releaseCommitBarrier = awaitCommitsOn(services.database.endpoint);
   return services.database.endpoint;
 }
 
@@ -383,6 +387,7 @@ async function stopServices(services: Services, options: LocalRuntimeOptions, lo
     () => undefined,
   );
   await services.database?.stop();
+  services.releaseCommitBarrier?.();
   services.dynamodb?.destroy();
   services.streams?.destroy();
   services.queues?.client.destroy();
