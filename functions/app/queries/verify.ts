@@ -46,8 +46,8 @@ export async function verifyWallet(
   // The view and the signed checkpoints first, then the lanes and heads: anything the view applied
   // was stored before the heads are read, and a checkpoint (signed only over an event that was
   // stored, in a lane that was listed) is never above the head read after it, nor of a lane
-  // registered after the registry was read. Each step's reads go together: a wallet's first
-  // verify waits on the table three times before its walk, not five.
+  // registered after the registry was read. Each step's reads go together: a verify waits on the
+  // table twice before its walk (three times for a hot wallet), not five.
   const [view, signed] = await Promise.all([
     deps.readModels.getView(walletId),
     deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
