@@ -79,7 +79,11 @@ const keyed = (body: unknown) => ({
   body: JSON.stringify(body),
 });
 
-/** A DynamoDB stream record announcing the bench wallet's first event (KEYS_ONLY, as the stack streams). */
+/**
+ * A DynamoDB stream record naming the bench wallet's first event (keys only). The bench and the
+ * profiler hand the stream consumers a fresh wallet's first event with its image instead, built
+ * per cold start (stream-event.ts); this stays the event `firstEvent` names for them.
+ */
 const streamEvent = {
   Records: [
     {

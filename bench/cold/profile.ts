@@ -12,6 +12,7 @@ import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
 import { BUNDLE_ROOT, buildBundle, PROJECT_ROOT } from './build.ts';
 import { firstEvent } from './events.ts';
+import { freshStreamEvents, STREAM_CONSUMERS } from './stream-event.ts';
 import { startColdWorld } from './world.ts';
 
 const { values: args, positionals } = parseArgs({
@@ -49,6 +50,7 @@ for (const target of targets) {
   );
 }
 const world = await startColdWorld(log);
+const streamEvent = freshStreamEvents(world.env);
 try {
   const results = new Map<string, Timing[]>(targets.map((target) => [target.name, []]));
   for (let run = 0; run < RUNS; run++) {
@@ -69,7 +71,7 @@ try {
           ...flags,
           path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs'),
           bundles.get(target.name) ?? '',
-          target.event,
+          STREAM_CONSUMERS.has(target.name) ? await streamEvent(target.name) : target.event,
         ],
         { env: { ...world.env, TALLY_COLD_TRACE: '1' }, maxBuffer: 16 * 1024 * 1024 },
       );

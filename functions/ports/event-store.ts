@@ -257,8 +257,14 @@ export interface EventStore {
    * `from` (lane → a head verified before, e.g. a signed checkpoint) makes the walk incremental:
    * that lane is read only after `version`, its next event chained to `hash`. A lane's head below
    * `version` is reported broken (its tail was removed). `events` counts the events read.
+   * `lanes`: the wallet's lanes as the caller has just read them (`lanes()`), walked instead of
+   * reading the registry again, so the walk covers exactly the lanes whose heads the caller holds.
    */
-  verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult>;
+  verify(
+    walletId: string,
+    from?: ReadonlyMap<number, StreamHead>,
+    lanes?: readonly number[],
+  ): Promise<VerifyResult>;
   /**
    * One page of the wallets in the store (those with an event in lane 0), for jobs over every
    * wallet: `segment` of `segments` parallel parts, continuing at `cursor` (null to start). Each

@@ -321,8 +321,12 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
   }
 
   /** The same checks as the DynamoDB adapter, over what this store holds. */
-  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
-    const lanes = await this.lanes(walletId);
+  async verify(
+    walletId: string,
+    from?: ReadonlyMap<number, StreamHead>,
+    known?: readonly number[],
+  ): Promise<VerifyResult> {
+    const lanes = known ?? (await this.lanes(walletId));
     let events = 0;
     for (const lane of lanes) {
       const start = from?.get(lane) ?? { version: 0, hash: '' };

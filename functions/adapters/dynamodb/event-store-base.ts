@@ -297,8 +297,15 @@ export class DynamoEventStoreBase implements EventStore {
    * Loaded on first use: only the verify route, the checkpoint sweep and the jobs verify, so every
    * writer's bundle leaves the chain walk out (its first call in a container loads ~1.4 KB).
    */
-  async verify(walletId: string, from?: ReadonlyMap<number, StreamHead>): Promise<VerifyResult> {
-    const [{ verifyLanes }, lanes] = await Promise.all([import('./verify-lanes.ts'), this.lanes(walletId)]);
+  async verify(
+    walletId: string,
+    from?: ReadonlyMap<number, StreamHead>,
+    known?: readonly number[],
+  ): Promise<VerifyResult> {
+    const [{ verifyLanes }, lanes] = await Promise.all([
+      import('./verify-lanes.ts'),
+      known ?? this.lanes(walletId),
+    ]);
     return verifyLanes(this.client, this.tableName, walletId, lanes, from);
   }
 

@@ -68,6 +68,8 @@ export const FIRST_SWEEP_LOOKBACK_BUCKETS = 60;
  * behind the sweeper's may land in a minute the sweep has read already; those minutes are re-read.
  */
 export const CLOCK_SKEW_BUCKETS = 5;
+/** Minute buckets `due` reads at the same time. */
+const BUCKETS_AT_ONCE = 8;
 
 /**
  * The offer book and the expiry index in the single table (keys.ts, offer-item.ts,
@@ -119,40 +121,74 @@ export class DynamoTradingIndex implements OfferBook, ExpiryIndex {
     return { offers: offers.map(withoutKey), next: String(startKey?.sk) };
   }
 
+  /**
+   * The due entries in bucket order, as reading the buckets one after another would give them,
+   * read a window at a time: a sweep waits on the table once per BUCKETS_AT_ONCE buckets, not once
+   * per bucket. The last CLOCK_SKEW_BUCKETS + 1 buckets, which every sweep reads (the mark stays
+   * that far behind), are read together with the mark.
+   */
   async due(nowMs: number, limit: number): Promise<ExpiryPage> {
-    const marked = fromSweepMark(
-      (
-        await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: sweepMarkKey, ConsistentRead: true }),
-        )
-      ).Item,
-    );
     const current = expiryBucket(nowMs);
-    const from = marked ?? current - FIRST_SWEEP_LOOKBACK_BUCKETS;
-    const entries: ExpiryEntry[] = [];
-    let firstLeft: number | undefined;
-    let bucket = from;
-    for (; bucket <= current && bucket < from + BUCKETS_PER_SWEEP_MAX; bucket++) {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk < :upTo',
-          ExpressionAttributeValues: { ':pk': expiryPk(bucket), ':upTo': expirySkPrefix(nowMs + 1) },
-          ConsistentRead: true,
-          Limit: limit - entries.length,
-        }),
-      );
-      const found = (result.Items ?? []).map(fromExpiryItem);
-      if (found.length > 0) firstLeft ??= bucket;
-      entries.push(...found);
-      if (entries.length >= limit) {
-        firstLeft ??= bucket;
-        break;
+    const reads = new Map<number, Promise<ExpiryEntry[]>>();
+    const read = (bucket: number, want: number) => {
+      let pending = reads.get(bucket);
+      if (pending === undefined) {
+        pending = this.bucket(bucket, nowMs, want);
+        // Handled here: a read past where the page fills is never awaited; one that is still fails the call.
+        pending.catch(() => undefined);
+        reads.set(bucket, pending);
       }
+      return pending;
+    };
+    try {
+      for (let bucket = current - CLOCK_SKEW_BUCKETS; bucket <= current; bucket++) read(bucket, limit);
+      const marked = await this.marked();
+      const from = marked ?? current - FIRST_SWEEP_LOOKBACK_BUCKETS;
+      const last = Math.min(current, from + BUCKETS_PER_SWEEP_MAX - 1);
+      const entries: ExpiryEntry[] = [];
+      let firstLeft: number | undefined;
+      let bucket = from;
+      while (bucket <= last && entries.length < limit) {
+        // The window's reads are sent together, their entries taken in bucket order.
+        const window: Promise<ExpiryEntry[]>[] = [];
+        for (let next = bucket; next <= last && next < bucket + BUCKETS_AT_ONCE; next++)
+          window.push(read(next, limit - entries.length));
+        for (const pending of window) {
+          const found = await pending;
+          if (found.length > 0) firstLeft ??= bucket;
+          entries.push(...found.slice(0, limit - entries.length));
+          if (entries.length >= limit) break;
+          bucket++;
+        }
+      }
+      // Buckets before the first with entries are clean (their holds ended and entries dropped).
+      await this.mark(Math.min(firstLeft ?? bucket, current - CLOCK_SKEW_BUCKETS), marked);
+      return { entries, more: entries.length >= limit || bucket <= current };
+    } finally {
+      // No read is left in flight when the call ends (a Lambda may be frozen right after).
+      await Promise.allSettled(reads.values());
     }
-    // Buckets before the first with entries are clean (their holds ended and entries dropped).
-    await this.mark(Math.min(firstLeft ?? bucket, current - CLOCK_SKEW_BUCKETS), marked);
-    return { entries, more: entries.length >= limit || bucket <= current };
+  }
+
+  private async marked(): Promise<number | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: sweepMarkKey, ConsistentRead: true }),
+    );
+    return fromSweepMark(result.Item);
+  }
+
+  /** Up to `want` entries of one minute bucket due by `nowMs`, in sort-key order. */
+  private async bucket(bucket: number, nowMs: number, want: number): Promise<ExpiryEntry[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk < :upTo',
+        ExpressionAttributeValues: { ':pk': expiryPk(bucket), ':upTo': expirySkPrefix(nowMs + 1) },
+        ConsistentRead: true,
+        Limit: want,
+      }),
+    );
+    return (result.Items ?? []).map(fromExpiryItem);
   }
 
   async remove(entry: ExpiryEntry): Promise<void> {

@@ -124,6 +124,58 @@ describe('the scheduled checkpoint pass', () => {
     expect(mostAtOnce).toBe(5);
   });
 
+  it("waits on the table in seven rounds for a one-wallet tick: the view with the checkpoints, the lanes with lane 0's head, the walk on the lanes read", async () => {
+    const store = await walletsOf(1);
+    const checkpoints = new MemoryCheckpoints();
+    const rounds: string[][] = [];
+    const walked: unknown[] = [];
+    let batch: string[] | undefined;
+    // Every call joins the round of the calls sent with it, answered together once the code waits:
+    // the rounds are the sequential waits a first call pays against a remote table.
+    const remote = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(object, name, receiver) {
+          const value = Reflect.get(object, name, receiver);
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            if (batch === undefined) {
+              const round: string[] = [];
+              batch = round;
+              rounds.push(round);
+              setTimeout(() => (batch = undefined), 0);
+            }
+            batch.push(String(name));
+            if (name === 'verify') walked.push(args[2]);
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            return value.apply(object, args);
+          };
+        },
+      });
+    const report = await checkpointWallets(
+      {
+        events: remote(store),
+        readModels: remote(store),
+        checkpoints: { store: remote(checkpoints), signer },
+        marks: remote(checkpoints),
+        clock: { nowMs: () => 0 },
+      },
+      { walletsMax: 10, budgetMs: 1_000 },
+    );
+    expect(report).toMatchObject({ signed: 1, broken: [], passEnded: true });
+    expect(rounds.map((round) => [...round].sort())).toEqual([
+      ['mark'],
+      ['walletIds'],
+      ['checkpoints', 'getView'],
+      ['head', 'lanes'],
+      ['verify'],
+      ['save'],
+      ['saveMark'],
+    ]);
+    // The walk is handed the lanes read with the heads (not read again).
+    expect(walked).toEqual([[0]]);
+    expect(checkpoints.saved.get('w0|0')?.version).toBe(1);
+  });
+
   it('stops at its time budget and goes on from its mark', async () => {
     const store = await walletsOf(4);
     const checkpoints = new MemoryCheckpoints();
