@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { mskEventSchema, recordsByPartition } from '#composition/formats.ts';
-import { busIngestDeps } from '#composition/queued.ts';
+import { busIngestDeps } from '#composition/rules-engine.ts';
 import { metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';

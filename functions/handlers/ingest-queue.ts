@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { decodeBusMessage } from '#app/cloud-event-bus.ts';
 import type { BusIngestDeps, MessageOutcome } from '#app/ingest-message.ts';
 import { isFifoQueue } from '#composition/formats.ts';
-import { busIngestDeps } from '#composition/queued.ts';
+import { busIngestDeps } from '#composition/rules-engine.ts';
 import { metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { ingestBusBatch, ingestBusEvents } from '#triggers/cloud-event-batch.ts';
