@@ -18,7 +18,6 @@ import type { JobQueue } from '#ports/jobs.ts';
 import {
   eventStoreFromEnv,
   jobStoreFromEnv,
-  ONE_WALLET_WRITES,
   readModelsFromEnv,
   snapshotsFromEnv,
 } from './adapters.ts';

@@ -5,7 +5,6 @@
  * evaluate on some calls only load it through composition/lazy-rules.ts.
  */
 
-import { systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
