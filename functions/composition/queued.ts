@@ -15,12 +15,7 @@ import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { JobQueue } from '#ports/jobs.ts';
-import {
-  eventStoreFromEnv,
-  jobStoreFromEnv,
-  readModelsFromEnv,
-  snapshotsFromEnv,
-} from './adapters.ts';
+import { eventStoreFromEnv, jobStoreFromEnv, readModelsFromEnv, snapshotsFromEnv } from './adapters.ts';
 import { queueUrlFromEnv } from './config.ts';
 import { clockAndIds, threshold } from './lambda.ts';
 
