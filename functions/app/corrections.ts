@@ -19,7 +19,7 @@ import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
 import type { Outcome } from './outcomes.ts';
 
 export interface CorrectionDeps extends Pick<CommandHandlerDeps, 'store'> {
-  ruleSets: RuleSetVersions;
+  ruleSets: Pick<RuleSetVersions, 'get'>;
   /** The active version, for facts recorded before facts named the version that decided them. */
   activeVersion: () => Promise<number>;
   clock: Clock;

@@ -11,7 +11,7 @@ import { replayWallet, replayWallets, viewSummaryJson, type WalletReplay } from 
 export interface JobWorkDeps {
   events: EventStore;
   readModels: ReadModelStore;
-  ruleSets: RuleSetVersions;
+  ruleSets: Pick<RuleSetVersions, 'get'>;
   /** The threshold rule in force (replays fold under it). */
   config: () => Promise<ThresholdConfig>;
   hash: (text: string) => string;
@@ -44,7 +44,7 @@ export const backtestLine = (result: WalletBacktest) => ({
 /** Resolves a backtest's candidate rule set: a published version, or text compiled here. */
 export async function candidateOf(
   params: Pick<BacktestJobParams, 'ruleSetVersion' | 'rulesText'>,
-  ruleSets: RuleSetVersions,
+  ruleSets: Pick<RuleSetVersions, 'get'>,
   hash: (text: string) => string,
 ): Promise<Candidate | undefined> {
   if (params.ruleSetVersion !== undefined) {

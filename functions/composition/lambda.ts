@@ -4,21 +4,17 @@ import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
-import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
 import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { HoldDeps } from '#app/holds.ts';
-import type { IngestDeps } from '#app/ingest.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import { logger } from '#observability/powertools.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
-  BATCH_WRITES,
   checkpointStoreFromEnv,
   eventStoreFromEnv,
   ONE_WALLET_WRITES,
@@ -36,23 +32,13 @@ import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv 
  * The composition root of a Lambda function instance: the only runtime code that builds adapters
  * (DynamoDB stores, SQS queues, the clock, hashing) from configuration. Each builder below hands
  * one handler its use case's dependencies; what is expensive is built once per instance, on first
- * use, so a handler module loads without touching the network or the environment.
+ * use, so a handler module loads without touching the network or the environment. The rules
+ * engine (CEL) is not built here: composition/rule-sets.ts builds it, for the functions that
+ * evaluate on every call (composition/rules-engine.ts) and, through composition/lazy-rules.ts,
+ * for those that evaluate on some calls (composition/corrections.ts, composition/jobs.ts). This
+ * module holds no `import()` of it: every function imports this module.
  */
-let activeRules: ActiveRuleSets | undefined;
-let ruleSetVersions: RuleSetVersions | undefined;
-
 export const stores = (): Stores => storesFromEnv();
-
-export function activeRulesFromEnv(): ActiveRuleSets {
-  activeRules ??= new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex);
-  return activeRules;
-}
-
-/** Every published rule set version, compiled on first use (corrections and backtests). */
-export function ruleSetVersionsFromEnv(): RuleSetVersions {
-  ruleSetVersions ??= new RuleSetVersions(ruleSetsFromEnv(), sha256Hex);
-  return ruleSetVersions;
-}
 
 /** Read on every call: the local runtime may set it after a handler module loaded. */
 export const adminToken = (): string | undefined => configFromEnv().adminToken;
@@ -156,30 +142,6 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
 }
 
 export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemClock });
-
-// Corrections take only the stores they use (not storesFromEnv, which bundles every store and every
-// append kind), and the one-wallet append kinds where a command is written (app/command-handler.ts).
-export async function correctionsDeps() {
-  return {
-    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), readModels: readModelsFromEnv() },
-    ruleSets: ruleSetVersionsFromEnv(),
-    activeVersion: async () => (await activeRulesFromEnv().current()).version,
-    config: await threshold(),
-    ...clockAndIds(),
-  };
-}
-
-export function ingestDepsFromEnv(): IngestDeps {
-  return {
-    // Ingest writes one wallet's commands (deposits, facts, card events) and whole batches.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES),
-    ...clockAndIds(),
-    rules: activeRulesFromEnv(),
-    hash: sha256Hex,
-    canonicalJson,
-    accountLog: logger,
-  };
-}
 
 export async function projectorDeps() {
   const stores = {

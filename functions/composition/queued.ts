@@ -8,26 +8,16 @@
  */
 
 import { systemClock } from '#adapters/clock.ts';
-import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { canonicalJson } from '#adapters/dynamodb/event-hash.ts';
 import type { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
 import { toMessageBody } from '#adapters/sqs/message-body.ts';
-import type { BusIngestDeps } from '#app/ingest-message.ts';
-import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
-import type { JobDeps } from '#app/jobs.ts';
 import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
-import { activeTracing } from '#observability/tracing.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
 import type { JobQueue } from '#ports/jobs.ts';
-import {
-  eventStoreFromEnv,
-  jobStoreFromEnv,
-  ONE_WALLET_WRITES,
-  readModelsFromEnv,
-  snapshotsFromEnv,
-} from './adapters.ts';
+import { eventStoreFromEnv, jobStoreFromEnv, readModelsFromEnv, snapshotsFromEnv } from './adapters.ts';
 import { queueUrlFromEnv } from './config.ts';
-import { clockAndIds, ingestDepsFromEnv, ruleSetVersionsFromEnv, threshold } from './lambda.ts';
+import { clockAndIds, threshold } from './lambda.ts';
 
 const sqs = () => import('./sqs.ts');
 
@@ -82,41 +72,4 @@ export async function replayDeps() {
     jobs: jobStoreFromEnv(),
   };
   return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
-}
-
-export async function backtestDeps() {
-  return {
-    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), jobs: jobStoreFromEnv() },
-    ruleSets: ruleSetVersionsFromEnv(),
-    queue: jobQueueFromEnv,
-    ...clockAndIds(),
-  };
-}
-
-/** The events queue's and Kafka's consumers: ingest, and the DLQ for what can never apply. */
-export const busIngestDeps = (): BusIngestDeps => ({
-  ingest: ingestDepsFromEnv(),
-  deadLetters: deadLettersFromEnv(),
-  log: logger,
-  tracing: activeTracing,
-});
-
-let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
-
-export function jobDeps(): JobDeps {
-  const events = eventStoreFromEnv(ONE_WALLET_WRITES);
-  const readModels = readModelsFromEnv();
-  const jobs = jobStoreFromEnv();
-  if (jobWork === undefined) {
-    const workDeps = {
-      events,
-      readModels,
-      ruleSets: ruleSetVersionsFromEnv(),
-      config: threshold,
-      hash: sha256Hex,
-      ...clockAndIds(),
-    };
-    jobWork = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
-  }
-  return { store: events, jobs, queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork };
 }

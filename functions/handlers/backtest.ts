@@ -3,7 +3,7 @@ import { backtestNamedWallets } from '#app/backtest-wallets.ts';
 import { backtestLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { adminToken, hashing } from '#composition/lambda.ts';
-import { backtestDeps } from '#composition/queued.ts';
+import { backtestDeps } from '#composition/rules-engine.ts';
 import { backtestBody, backtestReach, candidateOf } from '#http/backtest-body.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';

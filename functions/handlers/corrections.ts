@@ -1,7 +1,8 @@
 import type { RuleSetVersions } from '#app/active-rules.ts';
 import { correctEvent } from '#app/corrections.ts';
 import { currentView } from '#app/wallet-projection.ts';
-import { adminToken, correctionsDeps } from '#composition/lambda.ts';
+import { correctionsDeps } from '#composition/corrections.ts';
+import { adminToken } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { correctionBody, correctionInput, correctionJson } from '#http/corrections-json.ts';
@@ -15,7 +16,7 @@ import type { ReadModelStore } from '#ports/read-models.ts';
 
 export interface CorrectionsDeps {
   stores: { events: EventStore; readModels: ReadModelStore };
-  ruleSets: RuleSetVersions;
+  ruleSets: Pick<RuleSetVersions, 'get'>;
   activeVersion: () => Promise<number>;
   config: ThresholdConfig;
   clock: Clock;

@@ -6,7 +6,7 @@ import { depositAnswer, depositBody, depositResponse } from '#http/deposit-json.
 import { httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { idempotencyKey, parseWith } from '#http/request.ts';
-import { metrics } from '#observability/metrics.ts';
+import { flushMetrics } from '#observability/metrics.ts';
 
 /** `POST /deposit`: records a deposit, exactly once per Idempotency-Key (of this client). */
 export const makeDepositHandler = (deps: () => DepositDeps, fingerprint = hashing.fingerprint) =>
@@ -33,4 +33,4 @@ export const makeDepositHandler = (deps: () => DepositDeps, fingerprint = hashin
     },
   });
 
-export const handler = httpHandler(makeDepositHandler(depositDeps), { metrics });
+export const handler = httpHandler(makeDepositHandler(depositDeps), { metrics: flushMetrics });

@@ -10,7 +10,7 @@ import {
 } from '#http/cloud-events.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { jsonResult } from '#http/problem.ts';
-import { metrics } from '#observability/metrics.ts';
+import { flushMetrics, metrics } from '#observability/metrics.ts';
 import type { Clock } from '#ports/clock.ts';
 
 export { EVENTS_PER_REQUEST_MAX } from '#http/cloud-events.ts';
@@ -49,4 +49,4 @@ export const makeEventsHandler = (deps: () => EventsDeps, formats: EventFormats 
     },
   });
 
-export const handler = httpHandler(makeEventsHandler(eventsDeps), { metrics });
+export const handler = httpHandler(makeEventsHandler(eventsDeps), { metrics: flushMetrics });

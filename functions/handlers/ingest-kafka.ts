@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { mskEventSchema, recordsByPartition } from '#composition/formats.ts';
-import { busIngestDeps } from '#composition/queued.ts';
-import { metrics } from '#observability/metrics.ts';
+import { busIngestDeps } from '#composition/rules-engine.ts';
+import { flushMetrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
 import { forEachPartition, ingestRecord, KafkaBatchRetryError } from '#triggers/kafka-batch.ts';
@@ -50,4 +50,4 @@ export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
   };
 }
 
-export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics });
+export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics: flushMetrics });

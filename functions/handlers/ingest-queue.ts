@@ -2,8 +2,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { decodeBusMessage } from '#app/cloud-event-bus.ts';
 import type { BusIngestDeps, MessageOutcome } from '#app/ingest-message.ts';
 import { isFifoQueue } from '#composition/formats.ts';
-import { busIngestDeps } from '#composition/queued.ts';
-import { metrics } from '#observability/metrics.ts';
+import { busIngestDeps } from '#composition/rules-engine.ts';
+import { flushMetrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { ingestBusBatch, ingestBusEvents } from '#triggers/cloud-event-batch.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
@@ -71,4 +71,4 @@ export function makeIngestQueueHandler(deps: () => BusIngestDeps) {
   };
 }
 
-export const handler = observed(makeIngestQueueHandler(busIngestDeps), { metrics });
+export const handler = observed(makeIngestQueueHandler(busIngestDeps), { metrics: flushMetrics });

@@ -5,7 +5,7 @@ import type { SnapshotPolicy } from '#app/snapshots.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import { projectorDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import { metrics } from '#observability/metrics.ts';
+import { flushMetrics, metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
 import { recordedIn, traceReads } from '#observability/traced-ports.ts';
@@ -69,4 +69,4 @@ export function makeProjectStreamsHandler(deps: () => Promise<ProjectorDeps>) {
   };
 }
 
-export const handler = observed(makeProjectStreamsHandler(projectorDeps), { metrics });
+export const handler = observed(makeProjectStreamsHandler(projectorDeps), { metrics: flushMetrics });

@@ -3,7 +3,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { PublishOptions } from '#app/publish.ts';
 import { type BatchResponse, publishStreamBatch, type StoredEventKey } from '#app/publish-stream.ts';
 import { publishEventsDepsFromEnv } from '#composition/publish-events.ts';
-import { metrics } from '#observability/metrics.ts';
+import { flushMetrics, metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
 import { tracedBus } from '#observability/traced-ports.ts';
@@ -58,5 +58,5 @@ export function makePublishEventsHandler(deps: () => Promise<PublishEventsDeps>)
 
 export const handler = observed(
   makePublishEventsHandler(async () => publishEventsDepsFromEnv()),
-  { metrics },
+  { metrics: flushMetrics },
 );

@@ -1,4 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from './powertools.ts';
 
 /**
@@ -19,3 +20,6 @@ export const metrics = new Metrics({
     error: (...args: unknown[]) => logger.error(String(args[0]), { details: args.slice(1) }),
   },
 });
+
+/** Flushes `metrics` after each invocation: what a function that records metrics hands `observed`. */
+export const flushMetrics = logMetrics(metrics);

@@ -1,7 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { installLambdaTracing } from '#composition/tracing.ts';
 import { logger } from './powertools.ts';
@@ -15,10 +13,11 @@ installLazySourceMaps(import.meta.url);
 
 export interface ObservedOptions {
   /**
-   * Flush these metrics (powertools.ts `metrics`) after each invocation (EMF in the log). Handed
-   * in, not a flag: a function that records none then bundles no Powertools Metrics.
+   * The middleware that flushes this function's metrics after each invocation (EMF in the log):
+   * `flushMetrics` of metrics.ts. Handed in, not a flag: a function that records none then bundles
+   * no Powertools Metrics, not even its middleware.
    */
-  metrics?: Metrics;
+  metrics?: MiddlewareObj;
 }
 
 /**
@@ -34,7 +33,7 @@ export function observed<E, R>(
   const chain = middy(inRequestSpan(handler))
     .use({ before: async () => void (await installLambdaTracing()) })
     .use(injectLambdaContext(logger));
-  return options.metrics === undefined ? chain : chain.use(logMetrics(options.metrics));
+  return options.metrics === undefined ? chain : chain.use(options.metrics);
 }
 
 interface HttpApiEvent {

@@ -5,8 +5,8 @@ import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-mod
 import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
 import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
-import { ingestDepsFromEnv } from '../../functions/composition/lambda.ts';
 import { deadLettersFromEnv } from '../../functions/composition/queued.ts';
+import { ingestDepsFromEnv } from '../../functions/composition/rules-engine.ts';
 import type { EventStore } from '../../functions/ports/event-store.ts';
 import { FUNCTIONS } from '../../lib/wiring.ts';
 import {

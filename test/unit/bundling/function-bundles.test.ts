@@ -111,13 +111,16 @@ const RECORDING_METRICS = [
 ];
 
 describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
-  it(`has Powertools Metrics only if it records metrics`, async () => {
+  it(`has Powertools Metrics and its middleware only if it records metrics`, async () => {
     const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'metrics') });
-    // The flush middleware (`logMetrics`, a few hundred bytes) is in every chain; the class is not.
     const carried = Object.keys(eagerInputs).some((input) =>
       input.startsWith('node_modules/@aws-lambda-powertools/metrics/lib/esm/Metrics.js'),
     );
     expect(carried).toBe(RECORDING_METRICS.includes(name));
+    // Nor its flush middleware (`logMetrics`): metrics.ts hands it to `observed` (flushMetrics).
+    const flush =
+      (eagerInputs['node_modules/@aws-lambda-powertools/metrics/lib/esm/middleware/middy.js'] ?? 0) > 0;
+    expect(flush, 'logMetrics middleware').toBe(RECORDING_METRICS.includes(name));
   }, 120_000);
 });
 

@@ -1,0 +1,21 @@
+/**
+ * The corrections function's composition, in a module of its own: it loads the rules engine with
+ * `import()` (composition/lazy-rules.ts), and any function whose module graph holds that
+ * `import()` would load at its cold start what it shares with the lazy chunk.
+ */
+import { eventStoreFromEnv, ONE_WALLET_WRITES, readModelsFromEnv } from './adapters.ts';
+import { clockAndIds, threshold } from './lambda.ts';
+import { lazyActiveVersion, lazyRuleSetVersions } from './lazy-rules.ts';
+
+// Corrections take only the stores they use (not storesFromEnv, which bundles every store and every
+// append kind), and the one-wallet append kinds where a command is written (app/command-handler.ts).
+export async function correctionsDeps() {
+  return {
+    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), readModels: readModelsFromEnv() },
+    // Only amending a fact evaluates rules: the CEL engine loads with the first such correction.
+    ruleSets: lazyRuleSetVersions(),
+    activeVersion: lazyActiveVersion,
+    config: await threshold(),
+    ...clockAndIds(),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The CEL engine (`@marcbachmann/cel-js`, ~83 KB) and the rules compiler load at the cold start of
+ * the functions that evaluate rules on every call (ingest, `POST /backtests`) and only with the
+ * first evaluating call in the two that evaluate on some calls: corrections (amending a fact;
+ * correcting a deposit or voiding evaluates nothing) and run-jobs (backtest jobs; replay jobs
+ * evaluate nothing). composition/lazy-rules.ts holds the `import()`; these pin that it stays lazy
+ * (a static import of composition/rule-sets.ts or rules-engine.ts puts the engine back in the
+ * eager chunks) and that no other function's module graph holds it (esbuild would move what the
+ * lazy chunk shares with that function into its cold start).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type BuiltBundle, buildBundle } from '../../../bench/cold/build.ts';
+import { FUNCTIONS } from '../../../lib/wiring.ts';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-lazy-rules-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+const built = new Map<string, Promise<BuiltBundle>>();
+function bundle(name: string): Promise<BuiltBundle> {
+  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+  if (spec === undefined) throw new Error(`no wiring function ${name}`);
+  let found = built.get(name);
+  if (found === undefined) {
+    found = buildBundle(name, spec.entry, { outRoot });
+    built.set(name, found);
+  }
+  return found;
+}
+
+const CEL = 'node_modules/@marcbachmann/cel-js/';
+const isCel = (file: string) => file.includes(CEL);
+const COMPILER = 'functions/rules/compile-form.ts';
+/** Bytes of CEL's code that a cold start loads. */
+const eagerCel = (bundle: BuiltBundle) =>
+  Object.entries(bundle.eagerInputs)
+    .filter(([file]) => isCel(file))
+    .reduce((sum, [, bytes]) => sum + bytes, 0);
+
+describe('the rules engine', () => {
+  it.each(['corrections', 'run-jobs'])(
+    '%s loads it only with a call that evaluates: not at its cold start, but in a lazy chunk',
+    async (name) => {
+      const built = await bundle(name);
+      expect(eagerCel(built), 'CEL bytes at the cold start').toBe(0);
+      expect(built.eagerInputs[COMPILER] ?? 0, 'rules compiler at the cold start').toBe(0);
+      // Still bundled: a fact's amendment or a backtest job evaluates.
+      expect(built.inputs.some((file) => isCel(file))).toBe(true);
+      expect(built.inputs).toContain(COMPILER);
+    },
+    120_000,
+  );
+
+  it.each(['ingest-queue', 'backtest'])(
+    '%s evaluates on every call: it loads the engine at its cold start',
+    async (name) => {
+      const built = await bundle(name);
+      expect(eagerCel(built)).toBeGreaterThan(50_000);
+      expect(built.eagerInputs[COMPILER] ?? 0).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+
+  it.each(['deposit', 'replay', 'events', 'wallets'])(
+    '%s holds no lazy path to it (composition/lambda.ts and queued.ts hold no import() of it)',
+    async (name) => {
+      const built = await bundle(name);
+      expect(built.inputs).not.toContain('functions/composition/rule-sets.ts');
+      expect(built.inputs).not.toContain('functions/composition/lazy-rules.ts');
+    },
+    120_000,
+  );
+});
