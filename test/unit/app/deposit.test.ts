@@ -244,15 +244,36 @@ describe('recordDeposit', () => {
     },
   );
 
-  it('follows the winner after a first loss, and moves to another lane after a second', async () => {
+  it('moves a writer new to the wallet to a hot lane at its first loss, opening one the registry does not name without a read', async () => {
     const { store, deps, sleeps } = setup(times(2, 'rival'), { random: () => 0.25 });
     const result = await recordDeposit(deps, input());
     expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
       [0, 0],
+      // a hot lane the registry did not name: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40)
+      [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM)), 0],
+      // lost there too (another writer moved there): again, to one still free (40 is taken now)
+      [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM - 1)), 0],
+    ]);
+    // Only the start read lane 0's head; both moves knew their lane empty.
+    expect(store.headReads).toEqual([0]);
+    expect(sleeps).toEqual([0.25 * 2, 0.25 * 4]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
+  });
+
+  it('follows the winner after a first loss when it had a lane of its own, and moves after a second', async () => {
+    const faults: Fault[] = [];
+    const { store, deps, sleeps } = setup(faults, { random: () => 0.25 });
+    await recordDeposit(deps, input());
+    faults.push(...times(2, 'rival'));
+    const result = await recordDeposit(deps, input({ walletId: 'w1' }));
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 0],
       [0, 1],
-      // a hot lane: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40)
+      [0, 2],
+      // a hot lane: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40), its head read
       [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM)), 0],
     ]);
+    expect(store.headReads).toEqual([0, HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM))]);
     expect(sleeps).toEqual([0.25 * 4]); // only the second loss in a row waits: ceiling 2 · 2¹
     expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
   });
