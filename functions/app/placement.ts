@@ -105,15 +105,16 @@ export function placementOf(deps: PlacementDeps, write: PlacementRequest): Place
  * (`headAndLanes`) and starts in lane 0 — the wallet's first event is always there.
  *
  * A lost race returns the winner's event. If it was written well before this command started, the
- * head was only stale: re-read it. Otherwise the loser met concurrent writers. A writer that had a
- * lane of its own follows the winner once in the same lane (two writers that met by chance: the
- * loser's retry usually wins); a second loss in a row means the lane is hot, and the command moves
- * to a random hot lane after a short jittered pause. A writer with no lane of its own yet (new to
- * the wallet, or just moved) moves at its first loss: it has met writers on a lane that is not its
- * own — 16 new producers on a new wallet all race for lane 0's version 1, and following there
- * would only make 14 of them lose again. A move prefers a hot lane the registry read at the start
- * does not name (nor a loss since): its head is known (empty) without a read. Writers that keep
- * meeting spread over lanes and stop contending, instead of queueing on one version.
+ * head was only stale: re-read it. Otherwise the loser met concurrent writers: it follows the
+ * winner once in the same lane (two writers that met by chance: the loser's retry usually wins),
+ * and a second loss in a row means the lane is hot: the command moves to a random hot lane after a
+ * short jittered pause. A writer moves at its FIRST loss when the meeting is a burst, not chance:
+ * it lost a new wallet's first event (16 new producers on a new wallet all race for lane 0's
+ * version 1, and following there would only make 14 of them lose again), or the wallet already
+ * has hot lanes, or it has just moved (another writer moved to the same lane). A move prefers a
+ * hot lane that the registry read at the start does not name (nor a loss since): its head is
+ * known (empty) without a read. Writers that keep meeting spread over lanes and stop contending,
+ * instead of queueing on one version.
  */
 export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: number): Placement {
   const retry = deps.retry ?? defaultRetryPolicy;
@@ -130,7 +131,10 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
       if (cached !== undefined) return { at: cached, state };
       const { head, lanes } = await headAndLanes(deps.store, walletId);
       open = new Set(lanes);
-      lostInARow = 1;
+      // Writers that meet on a new wallet's first event (only one can take lane 0's version 1), or
+      // on a wallet that already has hot lanes, are a burst: the loser moves at once. On a wallet
+      // without them it follows the winner once, so a light collision opens no shard.
+      if (head.version === 0 || lanes.some((lane) => lane >= HOT_LANES_FROM)) lostInARow = 1;
       return { at: { lane: 0, head }, state };
     },
     next: async ({ at: { lane, head } }, { taken }, attempt) => {

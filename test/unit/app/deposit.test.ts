@@ -196,6 +196,13 @@ const input = (overrides: Partial<DepositInput> = {}): DepositInput => ({
 });
 
 const KEY = { key: 'k1', payloadHash: 'ph-1' };
+/** A deposit another writer recorded long before (not a concurrent rival). */
+const oneDeposit = (eventId: string) => ({
+  type: 'Deposited' as const,
+  data: { amountMinor: 1n, occurredAtMs: 0 },
+  eventId,
+  recordedAtMs: 1_700_000_000_000,
+});
 const ours = (inner: InMemoryEventStore) =>
   inner.storedEvents('w1').filter((event) => event.eventId === 'id-1');
 const times = <T>(count: number, value: T): T[] => Array.from({ length: count }, () => value);
@@ -260,11 +267,51 @@ describe('recordDeposit', () => {
     expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
   });
 
+  it('keeps a writer new to a wallet without hot lanes in lane 0 after one loss: a light collision opens no shard', async () => {
+    const { inner, store, deps } = setup(times(1, 'rival'));
+    await inner.append({
+      walletId: 'w1',
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: [oneDeposit('old-1')],
+    });
+    const result = await recordDeposit(deps, input());
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 1 });
+  });
+
+  it('moves a writer new to a wallet with hot lanes at its first loss, to a lane the registry does not name', async () => {
+    const { inner, store, deps } = setup(times(1, 'rival'), { random: () => 0 });
+    await inner.append({
+      walletId: 'w1',
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: [oneDeposit('old-1')],
+    });
+    await inner.append({
+      walletId: 'w1',
+      lane: HOT_LANES_FROM,
+      expected: { version: 0, hash: '' },
+      events: [oneDeposit('old-2')],
+    });
+    const result = await recordDeposit(deps, input());
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 1],
+      // random 0 picks the first free hot lane: HOT_LANES_FROM is registered, so the next one
+      [HOT_LANES_FROM + 1, 0],
+    ]);
+    expect(store.headReads).toEqual([0]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 1 });
+  });
+
   it('follows the winner after a first loss when it had a lane of its own, and moves after a second', async () => {
     const faults: Fault[] = [];
     const { store, deps, sleeps } = setup(faults, { random: () => 0.25 });
     await recordDeposit(deps, input());
-    faults.push(...times(2, 'rival'));
+    faults.push(...times<Fault>(2, 'rival'));
     const result = await recordDeposit(deps, input({ walletId: 'w1' }));
     expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
       [0, 0],
