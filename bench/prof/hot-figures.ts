@@ -4,8 +4,9 @@
  * DynamoDB Local of its own as the bench runs it: about 20 s instead of the whole bench's 70, for
  * before/after pairs of lane changes. Prints the figures, the requests by command and the load.
  */
-import { loadavg } from 'node:os';
+
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { observeClients } from '#adapters/dynamodb/client.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { hotWalletFigures } from '../run/hot-wallet-figures.ts';

@@ -38,6 +38,7 @@ export async function headAndLanes(
     return { head: { version: last.version, hash: last.hash }, lanes };
   }
   // No event in the whole range (the page was not cut short): lane 0 is empty.
-  if (first === undefined && result.LastEvaluatedKey === undefined) return { head: { version: 0, hash: '' }, lanes };
+  if (first === undefined && result.LastEvaluatedKey === undefined)
+    return { head: { version: 0, hash: '' }, lanes };
   return { head: await headOfLane0(), lanes };
 }
