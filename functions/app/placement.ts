@@ -100,12 +100,21 @@ export function placementOf(deps: PlacementDeps, write: PlacementRequest): Place
 }
 
 /**
- * Commuting events go to the lane and head this instance last used for the wallet (no read), else
- * lane 0's head. A lost race returns the winner's event. If it was written well before this
- * command started, the head was only stale: re-read it. Otherwise the first retry goes straight
- * after the winner in the same lane, and a second loss in a row means the lane is hot: the
- * command moves to a random other lane after a short jittered pause. Writers that keep meeting
- * spread over lanes and stop contending, instead of queueing on one version.
+ * Commuting events go to the lane and head this instance last used for the wallet (no read). A
+ * writer new to the wallet reads lane 0's head and the lane registry in one request
+ * (`headAndLanes`) and starts in lane 0 — the wallet's first event is always there.
+ *
+ * A lost race returns the winner's event. If it was written well before this command started, the
+ * head was only stale: re-read it. Otherwise the loser met concurrent writers: it follows the
+ * winner once in the same lane (two writers that met by chance: the loser's retry usually wins),
+ * and a second loss in a row means the lane is hot: the command moves to a random hot lane after a
+ * short jittered pause. A writer moves at its FIRST loss when the meeting is a burst, not chance:
+ * it lost a new wallet's first event (16 new producers on a new wallet all race for lane 0's
+ * version 1, and following there would only make 14 of them lose again), or the wallet already
+ * has hot lanes, or it has just moved (another writer moved to the same lane). A move prefers a
+ * hot lane that the registry read at the start does not name (nor a loss since): its head is
+ * known (empty) without a read. Writers that keep meeting spread over lanes and stop contending,
+ * instead of queueing on one version.
  */
 export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: number): Placement {
   const retry = deps.retry ?? defaultRetryPolicy;
@@ -113,12 +122,21 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
   // The decider needs no state for these commands: nothing is read to build one.
   const state = initialWalletState();
   let lostInARow = 0;
+  /** The lanes known open, when this command read the registry (a writer new to the wallet). */
+  let open: Set<number> | undefined;
   return {
     attemptsMax: retry.attemptsMax,
-    start: async () => ({
-      at: heads.get(walletId) ?? { lane: 0, head: await deps.store.head(walletId, 0) },
-      state,
-    }),
+    start: async () => {
+      const cached = heads.get(walletId);
+      if (cached !== undefined) return { at: cached, state };
+      const { head, lanes } = await headAndLanes(deps.store, walletId);
+      open = new Set(lanes);
+      // Writers that meet on a new wallet's first event (only one can take lane 0's version 1), or
+      // on a wallet that already has hot lanes, are a burst: the loser moves at once. On a wallet
+      // without them it follows the winner once, so a light collision opens no shard.
+      if (head.version === 0 || lanes.some((lane) => lane >= HOT_LANES_FROM)) lostInARow = 1;
+      return { at: { lane: 0, head }, state };
+    },
     next: async ({ at: { lane, head } }, { taken }, attempt) => {
       const ceilingMs = Math.min(retry.backoffCapMs, retry.backoffBaseMs * 2 ** Math.min(attempt, 16));
       if (lane === 0 && head.version === 0 && taken === undefined) {
@@ -133,19 +151,40 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
         // instance wrote meanwhile), not contended. Catch up in the same lane.
         return { at: { lane, head: await deps.store.head(walletId, lane) }, state };
       }
+      if (taken !== undefined) open?.add(lane);
       if (taken !== undefined && ++lostInARow === 1) return { at: { lane, head: taken }, state };
-      // Lost to concurrent writers twice in a row: this lane is hot, go elsewhere.
+      // Lost to concurrent writers on a lane not (or no longer) our own: go elsewhere.
       await retry.sleep(retry.random() * ceilingMs);
-      // The hot lanes only: a store may give each its own partition (see HOT_LANES_FROM).
-      const hotLanes = LANES_MAX - HOT_LANES_FROM;
-      const otherLane = HOT_LANES_FROM + Math.floor(retry.random() * hotLanes);
-      const nextLane =
-        otherLane === lane ? HOT_LANES_FROM + ((otherLane - HOT_LANES_FROM + 1) % hotLanes) : otherLane;
-      lostInARow = 0;
-      return { at: { lane: nextLane, head: await deps.store.head(walletId, nextLane) }, state };
+      // A loss right after a move means another writer moved there too: move again at once.
+      lostInARow = 1;
+      return { at: await hotLane(lane), state };
     },
     remember: (at) => heads.remember(walletId, at),
   };
+
+  /**
+   * A random hot lane other than `from` (a store may give each its own partition, see
+   * HOT_LANES_FROM): one the registry read does not name when there is one, opened with no read;
+   * else any, at its head.
+   */
+  async function hotLane(from: number): Promise<LaneHead> {
+    const hotLanes = Array.from({ length: LANES_MAX - HOT_LANES_FROM }, (_, index) => HOT_LANES_FROM + index);
+    const free = open === undefined ? [] : hotLanes.filter((lane) => lane !== from && !open?.has(lane));
+    if (free.length > 0) {
+      const lane = free[Math.floor(retry.random() * free.length)] as number;
+      return { lane, head: { version: 0, hash: '' } };
+    }
+    const others = hotLanes.filter((lane) => lane !== from);
+    const lane = others[Math.floor(retry.random() * others.length)] as number;
+    return { lane, head: await deps.store.head(walletId, lane) };
+  }
+}
+
+/** Lane 0's head and the registered lanes: in one request where the store can. */
+async function headAndLanes(store: EventStore, walletId: string) {
+  if (store.headAndLanes !== undefined) return store.headAndLanes(walletId);
+  const [head, lanes] = await Promise.all([store.head(walletId, 0), store.lanes(walletId)]);
+  return { head, lanes };
 }
 
 /**

@@ -193,6 +193,12 @@ export interface EventStore {
   /** The lanes the wallet's log has, ascending; always includes lane 0. */
   lanes(walletId: string): Promise<number[]>;
   /**
+   * `head(walletId, 0)` and `lanes(walletId)` together, in one request where the store can (a
+   * writer new to a wallet learns where to append: app/placement.ts). Optional: without it the
+   * two are asked at once.
+   */
+  headAndLanes?(walletId: string): Promise<{ head: StreamHead; lanes: number[] }>;
+  /**
    * Appends `events` at `expected.version + 1 …` of the lane, together with the idempotency record
    * (and, for a new lane, its registration), in one transaction. Throws VersionConflictError when
    * the version is taken; never writes half.

@@ -28,6 +28,7 @@ import {
 import type { AppendKinds } from './append-kinds.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { eventHash } from './event-hash.ts';
+import { headAndLanes } from './head-and-lanes.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
@@ -115,6 +116,11 @@ export class DynamoEventStoreBase implements EventStore {
     if (item === undefined) return { version: 0, hash: '' };
     const last = fromEventItem(item);
     return { version: last.version, hash: last.hash };
+  }
+
+  /** Lane 0's head and the lane registry in one Query (see head-and-lanes.ts). */
+  headAndLanes(walletId: string): Promise<{ head: StreamHead; lanes: number[] }> {
+    return headAndLanes(this.client, this.tableName, walletId, () => this.head(walletId, 0));
   }
 
   async lanes(walletId: string): Promise<number[]> {

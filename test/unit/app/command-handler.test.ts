@@ -192,6 +192,15 @@ describe('handleCommand: any lane', () => {
 
   it('moves to another lane after two losses in a row to rivals once lane 0 has events', async () => {
     const store = new InMemoryEventStore();
+    // An existing wallet (a new wallet's first-event race moves at the first loss: deposit.test.ts).
+    await store.append({
+      walletId: 'w9',
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: [
+        { type: 'Deposited', data: { amountMinor: 1n, occurredAtMs: 1 }, eventId: 'first', recordedAtMs: 1 },
+      ],
+    });
     const attempts: AppendRequest[] = [];
     let rivals = 2;
     const racing = Object.assign(Object.create(store) as InMemoryEventStore, {

@@ -1,204 +1,8 @@
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DepositInput, type RetryPolicy, recordDeposit } from '#app/deposit.ts';
-import { HeadCache } from '#app/head-cache.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
-import type { Clock, IdGenerator } from '#ports/clock.ts';
-import {
-  type AppendOutcome,
-  type AppendRequest,
-  type AppendTogetherOutcome,
-  type AppendTogetherRequest,
-  type EventStore,
-  HOT_LANES_FROM,
-  type IdempotencyRecord,
-  LANES_MAX,
-  type StreamHead,
-  type VerifyResult,
-  VersionConflictError,
-  type WalletPageRequest,
-} from '#ports/event-store.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-
-/** What the wrapped store does on an append before (or instead of) the real one. */
-type Fault =
-  /** Another writer appends first, so the real append loses the version. */
-  | 'rival'
-  /** A rival written long before the deposit started: the head was stale, not contended. */
-  | 'old-rival'
-  /** DynamoDB cancels the transaction for a conflict; nothing is written. */
-  | 'transaction-conflict'
-  /** DynamoDB throttles; nothing is written. */
-  | 'throttle'
-  /** The same request with the same key commits first (a client retry racing its original). */
-  | 'twin'
-  /** Another request with the same key but another payload commits first. */
-  | 'twin-other-payload'
-  /** The twin commits, and this append is cancelled for the conflict with it. */
-  | 'twin-then-conflict';
-
-/** The in-memory store with faults injected into `append`, one per call, in order. */
-class FaultyStore implements EventStore {
-  readonly appends: AppendRequest[] = [];
-  readonly headReads: number[] = [];
-  readonly throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
-
-  constructor(
-    readonly inner: InMemoryEventStore,
-    private readonly faults: Fault[],
-  ) {}
-
-  head(walletId: string, lane: number): Promise<StreamHead> {
-    this.headReads.push(lane);
-    return this.inner.head(walletId, lane);
-  }
-
-  lanes(walletId: string): Promise<number[]> {
-    return this.inner.lanes(walletId);
-  }
-
-  appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
-    return this.inner.appendTogether(request);
-  }
-
-  walletIds(page: WalletPageRequest) {
-    return this.inner.walletIds(page);
-  }
-
-  async append(request: AppendRequest): Promise<AppendOutcome> {
-    this.appends.push(request);
-    const fault = this.faults.shift();
-    const twin = (payloadHash: string) =>
-      this.inner.append({
-        ...request,
-        events: request.events.map((event) => ({ ...event, eventId: 'twin-event' })),
-        ...(request.idempotency
-          ? {
-              idempotency: {
-                ...request.idempotency,
-                payloadHash,
-                response: { statusCode: 201, body: 'twin' },
-              },
-            }
-          : {}),
-      });
-    switch (fault) {
-      case undefined:
-        break;
-      case 'rival':
-      case 'old-rival': {
-        // A concurrent rival is recorded as the deposit starts; an old one a day before.
-        const recordedAtMs = fault === 'rival' ? 1_700_000_000_000 : 1_700_000_000_000 - 86_400_000;
-        await this.inner.append({
-          walletId: request.walletId,
-          lane: request.lane,
-          expected: await this.inner.head(request.walletId, request.lane),
-          events: [
-            {
-              type: 'Deposited',
-              data: { amountMinor: 1n, occurredAtMs: recordedAtMs },
-              eventId: 'rival',
-              recordedAtMs,
-            },
-          ],
-        });
-        break;
-      }
-      case 'transaction-conflict':
-        throw new VersionConflictError(
-          request.walletId,
-          request.lane,
-          request.expected.version,
-          'transaction-conflict',
-        );
-      case 'throttle':
-        throw this.throttled;
-      case 'twin':
-        await twin(request.idempotency?.payloadHash ?? '');
-        break;
-      case 'twin-other-payload':
-        await twin('another-payload');
-        break;
-      case 'twin-then-conflict':
-        await twin(request.idempotency?.payloadHash ?? '');
-        throw new VersionConflictError(
-          request.walletId,
-          request.lane,
-          request.expected.version,
-          'transaction-conflict',
-        );
-    }
-    return this.inner.append(request);
-  }
-
-  read(
-    walletId: string,
-    lane: number,
-    range?: { fromVersion?: number; toVersion?: number },
-  ): AsyncGenerator<RecordedEvent[]> {
-    return this.inner.read(walletId, lane, range);
-  }
-
-  findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    return this.inner.findIdempotency(key);
-  }
-
-  verify(walletId: string): Promise<VerifyResult> {
-    return this.inner.verify(walletId);
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-}
-
-function setup(faults: Fault[], retry: Partial<RetryPolicy> = {}) {
-  const inner = new InMemoryEventStore();
-  const store = new FaultyStore(inner, faults);
-  const sleeps: number[] = [];
-  let clockCalls = 0;
-  let idCalls = 0;
-  const clock: Clock = {
-    nowMs: () => {
-      clockCalls++;
-      return 1_700_000_000_000 + clockCalls;
-    },
-  };
-  const ids: IdGenerator = {
-    newId: () => {
-      idCalls++;
-      return `id-${idCalls}`;
-    },
-  };
-  const policy: RetryPolicy = {
-    attemptsMax: 10,
-    backoffBaseMs: 2,
-    backoffCapMs: 80,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-    ...retry,
-  };
-  const deps = { store, clock, ids, retry: policy, heads: new HeadCache() };
-  return { inner, store, deps, sleeps, calls: () => ({ clock: clockCalls, ids: idCalls }) };
-}
-
-const input = (overrides: Partial<DepositInput> = {}): DepositInput => ({
-  walletId: 'w1',
-  amountMinor: 800_000n,
-  respond: (events) => ({
-    statusCode: 201,
-    body: JSON.stringify({ lane: events[0]?.lane, version: events[0]?.version, eventId: events[0]?.eventId }),
-  }),
-  ...overrides,
-});
-
-const KEY = { key: 'k1', payloadHash: 'ph-1' };
-const ours = (inner: InMemoryEventStore) =>
-  inner.storedEvents('w1').filter((event) => event.eventId === 'id-1');
-const times = <T>(count: number, value: T): T[] => Array.from({ length: count }, () => value);
+import { recordDeposit } from '#app/deposit.ts';
+import { HOT_LANES_FROM, LANES_MAX } from '#ports/event-store.ts';
+import { type Fault, input, KEY, oneDeposit, ours, setup, times } from '../../support/deposit-faults.ts';
 
 describe('recordDeposit', () => {
   it('records one event at lane 0, version 1 on an empty wallet', async () => {
@@ -244,15 +48,76 @@ describe('recordDeposit', () => {
     },
   );
 
-  it('follows the winner after a first loss, and moves to another lane after a second', async () => {
+  it('moves a writer new to the wallet to a hot lane at its first loss, opening one the registry does not name without a read', async () => {
     const { store, deps, sleeps } = setup(times(2, 'rival'), { random: () => 0.25 });
     const result = await recordDeposit(deps, input());
     expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
       [0, 0],
+      // a hot lane the registry did not name: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40)
+      [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM)), 0],
+      // lost there too (another writer moved there): again, to one still free (40 is taken now)
+      [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM - 1)), 0],
+    ]);
+    // Only the start read lane 0's head; both moves knew their lane empty.
+    expect(store.headReads).toEqual([0]);
+    expect(sleeps).toEqual([0.25 * 2, 0.25 * 4]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
+  });
+
+  it('keeps a writer new to a wallet without hot lanes in lane 0 after one loss: a light collision opens no shard', async () => {
+    const { inner, store, deps } = setup(times(1, 'rival'));
+    await inner.append({
+      walletId: 'w1',
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: [oneDeposit('old-1')],
+    });
+    const result = await recordDeposit(deps, input());
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
       [0, 1],
-      // a hot lane: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40)
+      [0, 2],
+    ]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 1 });
+  });
+
+  it('moves a writer new to a wallet with hot lanes at its first loss, to a lane the registry does not name', async () => {
+    const { inner, store, deps } = setup(times(1, 'rival'), { random: () => 0 });
+    await inner.append({
+      walletId: 'w1',
+      lane: 0,
+      expected: { version: 0, hash: '' },
+      events: [oneDeposit('old-1')],
+    });
+    await inner.append({
+      walletId: 'w1',
+      lane: HOT_LANES_FROM,
+      expected: { version: 0, hash: '' },
+      events: [oneDeposit('old-2')],
+    });
+    const result = await recordDeposit(deps, input());
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 1],
+      // random 0 picks the first free hot lane: HOT_LANES_FROM is registered, so the next one
+      [HOT_LANES_FROM + 1, 0],
+    ]);
+    expect(store.headReads).toEqual([0]);
+    expect(result).toMatchObject({ kind: 'recorded', conflicts: 1 });
+  });
+
+  it('follows the winner after a first loss when it had a lane of its own, and moves after a second', async () => {
+    const faults: Fault[] = [];
+    const { store, deps, sleeps } = setup(faults, { random: () => 0.25 });
+    await recordDeposit(deps, input());
+    faults.push(...times<Fault>(2, 'rival'));
+    const result = await recordDeposit(deps, input({ walletId: 'w1' }));
+    expect(store.appends.map((request) => [request.lane, request.expected.version])).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      // a hot lane: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40), its head read
       [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM)), 0],
     ]);
+    expect(store.headReads).toEqual([0, HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM))]);
     expect(sleeps).toEqual([0.25 * 4]); // only the second loss in a row waits: ceiling 2 · 2¹
     expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
   });

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { recordDeposit } from '#app/deposit.ts';
+import { HeadCache } from '#app/head-cache.ts';
+import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
+import { walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
+import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { readWallet } from '../../functions/app/read-events.ts';
+import { HOT_LANES_FROM, isVersionConflict, type NewEvent } from '../../functions/ports/event-store.ts';
+
+/**
+ * `headAndLanes` on DynamoDB Local: lane 0's head and the lane registry in one Query, equal to
+ * `head(walletId, 0)` and `lanes(walletId)` asked apart, whatever else the wallet's partition holds;
+ * and 16 separate producers new to one wallet on the real store, their lost races counted.
+ */
+
+let raw: DynamoDBClient;
+let documents: DynamoDBDocumentClient;
+let store: DynamoEventStore;
+const tableName = `tally-int-heads-${randomUUID().slice(0, 8)}`;
+let queries = 0;
+
+beforeAll(async () => {
+  const endpoint = inject('dynamodbEndpoint');
+  raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  await ensureTable(raw, tableName);
+  documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
+  documents.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'QueryCommand') queries++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countQueries' },
+  );
+  store = new DynamoEventStore(documents, tableName);
+});
+
+afterAll(async () => {
+  documents?.destroy();
+  await raw?.send(new DeleteTableCommand({ TableName: tableName }));
+  raw?.destroy();
+});
+
+const newWallet = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
+let counter = 0;
+const deposit = (): NewEvent => ({
+  type: 'Deposited',
+  data: { amountMinor: 100n, occurredAtMs: 1_700_000_000_000 + counter },
+  eventId: `heads-${++counter}`,
+  recordedAtMs: 1_700_000_000_000 + counter,
+});
+const append = async (walletId: string, lane: number) =>
+  store.append({ walletId, lane, expected: await store.head(walletId, lane), events: [deposit()] });
+
+/** headAndLanes, with the Queries it sent, beside head and lanes asked apart. */
+async function both(walletId: string) {
+  const before = queries;
+  const together = await store.headAndLanes(walletId);
+  const sent = queries - before;
+  return {
+    together,
+    sent,
+    apart: { head: await store.head(walletId, 0), lanes: await store.lanes(walletId) },
+  };
+}
+
+describe('headAndLanes', () => {
+  it('answers a new wallet: lane 0 empty, no other lane, in one Query', async () => {
+    const { together, sent, apart } = await both(newWallet('empty'));
+    expect(together).toEqual({ head: { version: 0, hash: '' }, lanes: [0] });
+    expect(together).toEqual(apart);
+    expect(sent).toBe(1);
+  });
+
+  it('finds lane 0 head and the hot lanes in one Query, also past the legacy read-index marker', async () => {
+    const walletId = newWallet('hot');
+    for (let i = 0; i < 3; i++) await append(walletId, 0);
+    let answer = await both(walletId);
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.together.head.version).toBe(3);
+    expect(answer.sent).toBe(1);
+    await append(walletId, HOT_LANES_FROM + 8);
+    await append(walletId, HOT_LANES_FROM + 8);
+    await append(walletId, 0);
+    // The marker of wallets begun while it was an item sorts between the events and LANES.
+    await documents.send(
+      new PutCommand({ TableName: tableName, Item: { pk: walletPk(walletId), sk: 'INDEXED' } }),
+    );
+    answer = await both(walletId);
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.together).toMatchObject({ head: { version: 4 }, lanes: [0, HOT_LANES_FROM + 8] });
+    expect(answer.sent).toBe(1);
+  });
+
+  it('reads lane 0 head on its own when a lane written before shards sits under the wallet key', async () => {
+    const walletId = newWallet('legacy');
+    await append(walletId, 0);
+    await append(walletId, 0);
+    await append(walletId, 5);
+    const answer = await both(walletId);
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.together).toMatchObject({ head: { version: 2 }, lanes: [0, 5] });
+    expect(answer.sent).toBe(2);
+  });
+});
+
+describe('16 producers new to one wallet (separate Lambdas) on DynamoDB Local', () => {
+  it('record every deposit with few lost races: 15 for the first event, a few where two moved to one lane', async () => {
+    const walletId = newWallet('burst');
+    const producers = 16;
+    const perProducer = 5;
+    let conflictsSeen = 0;
+    await Promise.all(
+      Array.from({ length: producers }, async () => {
+        const own = createDocumentClient({ endpoint: inject('dynamodbEndpoint'), region: LOCAL_REGION });
+        const deps = {
+          store: new DynamoEventStore(own, tableName),
+          clock: systemClock,
+          ids: randomIds,
+          heads: new HeadCache(),
+        };
+        try {
+          for (let i = 0; i < perProducer; i++) {
+            const result = await recordDeposit(deps, {
+              walletId,
+              amountMinor: 100n,
+              respond: () => ({ statusCode: 201, body: '{}' }),
+            });
+            if (result.kind !== 'recorded') throw new Error(`not recorded: ${result.kind}`);
+            conflictsSeen += result.conflicts;
+          }
+        } catch (error) {
+          if (isVersionConflict(error)) throw new Error('a lost race escaped the command handler');
+          throw error;
+        } finally {
+          own.destroy();
+        }
+      }),
+    );
+    const events = await readWallet(store, walletId);
+    expect(events).toHaveLength(producers * perProducer);
+    expect(events.every((event) => event.lane === 0 || event.lane >= HOT_LANES_FROM)).toBe(true);
+    await expect(store.verify(walletId)).resolves.toMatchObject({
+      ok: true,
+      events: producers * perProducer,
+    });
+    // 15 are lost for lane 0's version 1 (17 and 19 in two runs here). Before writers new to a
+    // wallet moved at their first loss, at least 29 (they followed the winner in lane 0 once, and
+    // 14 lost again): 36 and 39 in two runs.
+    expect(conflictsSeen).toBeGreaterThanOrEqual(1);
+    expect(conflictsSeen).toBeLessThanOrEqual(26);
+  });
+});
