@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { observeClients } from '#adapters/dynamodb/client.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
-import { ingestRate } from '../run/ingest.ts';
+import { ingestRateHere as ingestRate } from '../run/ingest.ts';
 import { rawBatchWriteRate } from '../run/raw-batch.ts';
 
 type Tally = Map<string, { requests: number; items: number; ms: number }>;

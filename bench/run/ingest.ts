@@ -1,4 +1,6 @@
 /** Ingest through the local SQS: CloudEvents in, events in the store, at a given batch size. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
 import { startLocalRuntime } from '#adapters/local/runtime.ts';
@@ -6,10 +8,64 @@ import { FUNCTIONS } from '#lib/wiring.ts';
 import { WALLETS } from './settings.ts';
 
 /**
+ * Events ingested, uncounted, before the timed ones (ingestRateHere): with 200 timed events (the
+ * quick bench) a cold emulator and function instance were most of what was measured.
+ */
+export const INGEST_WARM_UP = 100;
+
+/** The environment variable that hands a child process its run (ingest-instance.ts). */
+export const INGEST_RUN_ENV = 'TALLY_BENCH_INGEST_RUN';
+
+/**
+ * ingestRateHere in a process of its own. The functions' adapters are built once per process
+ * (composition/adapters.ts: one document client per instance, as in Lambda), on the endpoint of the
+ * first local runtime the process hosted: run in the bench's process, after the wallet path's
+ * runtime, ingest wrote to the wallet path's emulator, not to the fresh one it was given, and its
+ * projector and relay followed the fresh table's stream, which got no record. A process of its own
+ * is a fresh function instance on the fresh emulator, as every other phase has.
+ */
+export async function ingestRate(
+  endpoint: string,
+  batchSize: number,
+  events: number,
+  warmUp = INGEST_WARM_UP,
+): Promise<number> {
+  const entry = fileURLToPath(new URL('./ingest-instance.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, [INGEST_RUN_ENV]: JSON.stringify({ endpoint, batchSize, events, warmUp }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    out += chunk;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  // The functions print their metrics (EMF lines) on stdout too: the answer is the last line.
+  const answer = out
+    .trim()
+    .split('\n')
+    .findLast((line) => line.startsWith('{"ingestEventsPerSecond"'));
+  if (code !== 0 || answer === undefined) throw new Error(`ingest run exited ${code}: ${out.slice(-2000)}`);
+  return (JSON.parse(answer) as { ingestEventsPerSecond: number }).ingestEventsPerSecond;
+}
+
+/**
  * CloudEvents through the local SQS into the store, with the ingest trigger's batch size set to
  * `batchSize` (the wiring's is 10): events per second from the first send until the queue is empty.
+ * In this process: its first local runtime decides the functions' endpoint (see ingestRate). Each
+ * run ingests for wallets of its own, so a process's head and view caches never hold another
+ * run's wallets.
  */
-export async function ingestRate(endpoint: string, batchSize: number, events: number): Promise<number> {
+export async function ingestRateHere(
+  endpoint: string,
+  batchSize: number,
+  events: number,
+  warmUp = 0,
+): Promise<number> {
   const functions = FUNCTIONS.map((spec) =>
     spec.name !== 'ingest-queue'
       ? spec
@@ -34,31 +90,38 @@ export async function ingestRate(endpoint: string, batchSize: number, events: nu
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
+    const send = async (run: string, count: number) => {
+      for (let first = 0; first < count; first += 10) {
+        const entries = Array.from({ length: Math.min(10, count - first) }, (_, offset) => {
+          const i = first + offset;
+          return {
+            Id: String(offset),
+            MessageBody: JSON.stringify({
+              specversion: '1.0',
+              id: `bench-${run}-${i}`,
+              source: 'bench',
+              type: i % 2 === 0 ? 'answer_is_liked' : 'trade',
+              subject: `ingest-${run}-${i % WALLETS}`,
+              time: new Date().toISOString(),
+              data: { qty: 10 + (i % 7) },
+            }),
+          };
+        });
+        const sent = await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: runtime.eventsQueueUrl, Entries: entries }),
+        );
+        if ((sent.Failed ?? []).length > 0)
+          throw new Error(`local SQS refused ${sent.Failed?.length} messages`);
+      }
+      await runtime.whenIngested({ timeoutMs: 120_000 });
+    };
     const run = `${batchSize}-${Date.now()}`;
+    // Uncounted, on wallets of their own: the timed run meets a warm emulator and function
+    // instance (as the raw yardstick, whose first of thousands of requests warm it), and the same
+    // workload as without (new wallets, then each wallet's second event).
+    if (warmUp > 0) await send(`${run}-warm`, warmUp);
     const startMs = performance.now();
-    for (let first = 0; first < events; first += 10) {
-      const entries = Array.from({ length: Math.min(10, events - first) }, (_, offset) => {
-        const i = first + offset;
-        return {
-          Id: String(offset),
-          MessageBody: JSON.stringify({
-            specversion: '1.0',
-            id: `bench-${run}-${i}`,
-            source: 'bench',
-            type: i % 2 === 0 ? 'answer_is_liked' : 'trade',
-            subject: `ingest-${i % WALLETS}`,
-            time: new Date().toISOString(),
-            data: { qty: 10 + (i % 7) },
-          }),
-        };
-      });
-      const sent = await sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: runtime.eventsQueueUrl, Entries: entries }),
-      );
-      if ((sent.Failed ?? []).length > 0)
-        throw new Error(`local SQS refused ${sent.Failed?.length} messages`);
-    }
-    await runtime.whenIngested({ timeoutMs: 120_000 });
+    await send(run, events);
     return events / ((performance.now() - startMs) / 1000);
   } finally {
     await runtime.stop();
