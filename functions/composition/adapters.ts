@@ -8,6 +8,7 @@ import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
+import { headAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
@@ -51,6 +52,12 @@ let events: { store: EventStore; base: DynamoEventStoreBase } | undefined;
  * left out still works, loaded on its first call; naming it only moves it into the cold start.
  */
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
+/**
+ * A writer new to a wallet reads lane 0's head and the lane registry in one Query before a credit
+ * (app/placement.ts): named by the hot-wallet producers, deposit and ingest. Other writers ask for
+ * the two apart, in parallel: the same answer, one request more on their first credit to a wallet.
+ */
+export const LANE_DISCOVERY: AppendKinds = { headAndLanes };
 export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };
 /**
  * Ingest appends a batch's wallets together and looks up the batch's idempotency keys in one read

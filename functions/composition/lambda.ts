@@ -17,6 +17,7 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   checkpointStoreFromEnv,
   eventStoreFromEnv,
+  LANE_DISCOVERY,
   ONE_WALLET_WRITES,
   readModelsFromEnv,
   ruleSetsFromEnv,
@@ -66,7 +67,7 @@ export { RULE_SET_TEXT_BYTES_MAX };
 export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
 export const depositDeps = (): DepositDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES),
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, LANE_DISCOVERY),
   ...clockAndIds(),
 });
 

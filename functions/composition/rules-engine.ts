@@ -10,7 +10,13 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { logger } from '#observability/powertools.ts';
 import { activeTracing } from '#observability/tracing.ts';
-import { BATCH_WRITES, eventStoreFromEnv, jobStoreFromEnv, ONE_WALLET_WRITES } from './adapters.ts';
+import {
+  BATCH_WRITES,
+  eventStoreFromEnv,
+  jobStoreFromEnv,
+  LANE_DISCOVERY,
+  ONE_WALLET_WRITES,
+} from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 import { deadLettersFromEnv, jobQueueFromEnv } from './queued.ts';
 import { activeRulesFromEnv, ruleSetVersionsFromEnv } from './rule-sets.ts';
@@ -18,7 +24,7 @@ import { activeRulesFromEnv, ruleSetVersionsFromEnv } from './rule-sets.ts';
 export function ingestDepsFromEnv(): IngestDeps {
   return {
     // Ingest writes one wallet's commands (deposits, facts, card events) and whole batches.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES),
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY),
     ...clockAndIds(),
     rules: activeRulesFromEnv(),
     hash: sha256Hex,

@@ -2,6 +2,7 @@ import type { appendGroup } from './append-group.ts';
 import type { appendGroups, findIdempotencies } from './append-groups.ts';
 import type { appendTogether } from './append-together.ts';
 import type { appendTogetherGroup } from './append-together-group.ts';
+import type { headAndLanes } from './head-and-lanes.ts';
 import type { readEventRefs } from './read-event-refs.ts';
 
 /**
@@ -11,7 +12,10 @@ import type { readEventRefs } from './read-event-refs.ts';
  * (`appendGroup`), transfers append two wallets together (`appendTogether`, and
  * `appendTogetherGroup` to group those), ingest packs many wallets (`appendGroups`,
  * `findIdempotencies`). One read is handed in the same way: `readEvents` (events by their exact
- * keys), which only the stream consumers call (the projector and the outbox relay). Type-only
+ * keys), which only the stream consumers call (the projector and the outbox relay), and
+ * `headAndLanes` (lane 0's head and the lane registry in one Query), which a writer new to a wallet
+ * calls before a credit: the hot-wallet producers (deposit, ingest) name it; other writers ask for
+ * the head and the registry apart, in parallel (app/placement.ts). Type-only
  * imports: naming a kind here bundles nothing.
  */
 export interface AppendKinds {
@@ -21,4 +25,5 @@ export interface AppendKinds {
   findIdempotencies?: typeof findIdempotencies;
   appendTogetherGroup?: typeof appendTogetherGroup;
   readEvents?: typeof readEventRefs;
+  headAndLanes?: typeof headAndLanes;
 }

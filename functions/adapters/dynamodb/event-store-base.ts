@@ -28,7 +28,6 @@ import {
 import type { AppendKinds } from './append-kinds.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { eventHash } from './event-hash.ts';
-import { headAndLanes } from './head-and-lanes.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
@@ -73,6 +72,8 @@ export class DynamoEventStoreBase implements EventStore {
   appendTogetherGroup?: (request: AppendTogetherGroupRequest) => Promise<AppendTogetherGroupOutcome>;
   /** Events by their exact keys, in BatchGetItem requests (see read-event-refs.ts). */
   readEvents?: (refs: readonly EventRef[]) => Promise<RecordedEvent[]>;
+  /** Lane 0's head and the lane registry in one Query (head-and-lanes.ts), when handed in. */
+  headAndLanes?: (walletId: string) => Promise<{ head: StreamHead; lanes: number[] }>;
   private together: AppendKinds['appendTogether'];
 
   constructor(
@@ -99,6 +100,10 @@ export class DynamoEventStoreBase implements EventStore {
     if (appendTogetherGroup !== undefined)
       this.appendTogetherGroup = (request) => appendTogetherGroup(client, tableName, request, find);
     if (readEvents !== undefined) this.readEvents = (refs) => readEvents(client, tableName, refs);
+    const { headAndLanes } = kinds;
+    if (headAndLanes !== undefined)
+      this.headAndLanes = (walletId) =>
+        headAndLanes(client, tableName, walletId, () => this.head(walletId, 0));
   }
 
   async head(walletId: string, lane: number): Promise<StreamHead> {
@@ -116,11 +121,6 @@ export class DynamoEventStoreBase implements EventStore {
     if (item === undefined) return { version: 0, hash: '' };
     const last = fromEventItem(item);
     return { version: last.version, hash: last.hash };
-  }
-
-  /** Lane 0's head and the lane registry in one Query (see head-and-lanes.ts). */
-  headAndLanes(walletId: string): Promise<{ head: StreamHead; lanes: number[] }> {
-    return headAndLanes(this.client, this.tableName, walletId, () => this.head(walletId, 0));
   }
 
   async lanes(walletId: string): Promise<number[]> {

@@ -5,6 +5,7 @@ import type { AppendKinds } from './append-kinds.ts';
 import { appendTogether } from './append-together.ts';
 import { appendTogetherGroup } from './append-together-group.ts';
 import { DynamoEventStoreBase } from './event-store-base.ts';
+import { headAndLanes } from './head-and-lanes.ts';
 import { readEventRefs } from './read-event-refs.ts';
 
 export { EVENTS_PER_APPEND_MAX, READ_PAGE_SIZE } from './event-store-base.ts';
@@ -17,6 +18,7 @@ export const ALL_APPEND_KINDS: Required<AppendKinds> = {
   findIdempotencies,
   appendTogetherGroup,
   readEvents: readEventRefs,
+  headAndLanes,
 };
 
 /** The DynamoDB event store with every append kind (tests, benches, the CLI, the functions that use all). */
@@ -27,6 +29,7 @@ export class DynamoEventStore extends DynamoEventStoreBase {
   declare findIdempotencies: NonNullable<DynamoEventStoreBase['findIdempotencies']>;
   declare appendTogetherGroup: NonNullable<DynamoEventStoreBase['appendTogetherGroup']>;
   declare readEvents: NonNullable<DynamoEventStoreBase['readEvents']>;
+  declare headAndLanes: NonNullable<DynamoEventStoreBase['headAndLanes']>;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName, ALL_APPEND_KINDS);
