@@ -4,7 +4,13 @@
  * by the command handler and group commit (group-commit.ts).
  */
 import { initialWalletState, type WalletState } from '#domain/wallet.ts';
-import { type EventStore, HOT_LANES_FROM, LANES_MAX, type VersionConflictError } from '#ports/event-store.ts';
+import {
+  type EventStore,
+  HOT_LANES_FROM,
+  LANES_MAX,
+  type StreamHead,
+  type VersionConflictError,
+} from '#ports/event-store.ts';
 import { exactState } from './exact-state.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 
@@ -130,11 +136,11 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
       const cached = heads.get(walletId);
       if (cached !== undefined) return { at: cached, state };
       const { head, lanes } = await headAndLanes(deps.store, walletId);
-      open = new Set(lanes);
+      open = lanes === undefined ? undefined : new Set(lanes);
       // Writers that meet on a new wallet's first event (only one can take lane 0's version 1), or
       // on a wallet that already has hot lanes, are a burst: the loser moves at once. On a wallet
       // without them it follows the winner once, so a light collision opens no shard.
-      if (head.version === 0 || lanes.some((lane) => lane >= HOT_LANES_FROM)) lostInARow = 1;
+      if (head.version === 0 || lanes?.some((lane) => lane >= HOT_LANES_FROM)) lostInARow = 1;
       return { at: { lane: 0, head }, state };
     },
     next: async ({ at: { lane, head } }, { taken }, attempt) => {
@@ -180,11 +186,19 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
   }
 }
 
-/** Lane 0's head and the registered lanes: in one request where the store can. */
-async function headAndLanes(store: EventStore, walletId: string) {
+/**
+ * Lane 0's head, and the registered lanes where the store reads both in one request (the
+ * composition hands `headAndLanes` to the hot-wallet producers, deposit and ingest). Other writers
+ * read lane 0's head alone, as before lane discovery — no second request for a registry: without
+ * it a writer still moves at its first loss on a new wallet, and reads the head of the lane it
+ * moves to.
+ */
+async function headAndLanes(
+  store: EventStore,
+  walletId: string,
+): Promise<{ head: StreamHead; lanes?: number[] }> {
   if (store.headAndLanes !== undefined) return store.headAndLanes(walletId);
-  const [head, lanes] = await Promise.all([store.head(walletId, 0), store.lanes(walletId)]);
-  return { head, lanes };
+  return { head: await store.head(walletId, 0) };
 }
 
 /**

@@ -54,8 +54,9 @@ let events: { store: EventStore; base: DynamoEventStoreBase } | undefined;
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
 /**
  * A writer new to a wallet reads lane 0's head and the lane registry in one Query before a credit
- * (app/placement.ts): named by the hot-wallet producers, deposit and ingest. Other writers ask for
- * the two apart, in parallel: the same answer, one request more on their first credit to a wallet.
+ * (app/placement.ts): named by the hot-wallet producers, deposit and ingest. Other writers read
+ * lane 0's head alone, as before lane discovery (one request, and no registry: a move then reads
+ * the head of the lane it picks).
  */
 export const LANE_DISCOVERY: AppendKinds = { headAndLanes };
 export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };

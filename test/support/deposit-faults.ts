@@ -51,6 +51,12 @@ export class FaultyStore implements EventStore {
     return this.inner.head(walletId, lane);
   }
 
+  /** As deposit's store has it (LANE_DISCOVERY): lane 0's head, counted as a head read, with the registry. */
+  headAndLanes(walletId: string): Promise<{ head: StreamHead; lanes: number[] }> {
+    this.headReads.push(0);
+    return this.inner.headAndLanes(walletId);
+  }
+
   lanes(walletId: string): Promise<number[]> {
     return this.inner.lanes(walletId);
   }

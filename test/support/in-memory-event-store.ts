@@ -63,6 +63,11 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     return last === undefined ? { version: 0, hash: '' } : { version: last.version, hash: last.hash };
   }
 
+  /** As DynamoDB's with LANE_DISCOVERY (what deposit and ingest are handed): both in one call. */
+  async headAndLanes(walletId: string): Promise<{ head: StreamHead; lanes: number[] }> {
+    return { head: await this.head(walletId, 0), lanes: await this.lanes(walletId) };
+  }
+
   async lanes(walletId: string): Promise<number[]> {
     const lanes = new Set([0, ...(this.wallets.get(walletId)?.keys() ?? [])]);
     return [...lanes].sort((a, b) => a - b);

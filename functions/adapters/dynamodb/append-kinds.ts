@@ -14,8 +14,8 @@ import type { readEventRefs } from './read-event-refs.ts';
  * `findIdempotencies`). One read is handed in the same way: `readEvents` (events by their exact
  * keys), which only the stream consumers call (the projector and the outbox relay), and
  * `headAndLanes` (lane 0's head and the lane registry in one Query), which a writer new to a wallet
- * calls before a credit: the hot-wallet producers (deposit, ingest) name it; other writers ask for
- * the head and the registry apart, in parallel (app/placement.ts). Type-only
+ * calls before a credit: the hot-wallet producers (deposit, ingest) name it; other writers read
+ * lane 0's head alone (app/placement.ts). Type-only
  * imports: naming a kind here bundles nothing.
  */
 export interface AppendKinds {

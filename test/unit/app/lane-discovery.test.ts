@@ -121,3 +121,33 @@ describe('lane discovery: producers new to a wallet', () => {
     expect(state.balances.money.balance).toBe(16_000n);
   });
 });
+
+describe('lane discovery: writers not handed headAndLanes', () => {
+  it('read lane 0’s head alone to start — no registry read — and still record the deposit', async () => {
+    const inner = new InMemoryEventStore();
+    const reads: string[] = [];
+    // A store as transfers, holds or payments get it: no `headAndLanes` (LANE_DISCOVERY not named).
+    const store = new Proxy(inner, {
+      get(target, property, receiver) {
+        if (property === 'headAndLanes') return undefined;
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property === 'head' || property === 'lanes') reads.push(String(property));
+          return value.apply(target, args);
+        };
+      },
+    }) as EventStore;
+    const result = await recordDeposit(
+      {
+        store,
+        clock: { nowMs: () => 1_700_000_000_000 },
+        ids: { newId: () => 'only' },
+        heads: new HeadCache(),
+      },
+      { walletId: 'cold', amountMinor: 100n, respond: () => ({ statusCode: 201, body: '{}' }) },
+    );
+    expect(result.kind).toBe('recorded');
+    expect(reads).toEqual(['head']);
+  });
+});
