@@ -7,6 +7,7 @@ import { accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
 import { InMemoryAccountSnapshotStore } from '../../support/in-memory-account-snapshot-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { prng } from '../../support/prng.ts';
 
 /** Counts the events reads hand out, so a test can tell a tail read from a whole-log read. */
 class CountingStore extends InMemoryEventStore {
@@ -21,18 +22,6 @@ class CountingStore extends InMemoryEventStore {
       yield page;
     }
   }
-}
-
-/** mulberry32: the same interleavings every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const T0 = 1_000_000;

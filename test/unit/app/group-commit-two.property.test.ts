@@ -6,6 +6,7 @@ import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { prng } from '../../support/prng.ts';
 
 /**
  * Group commit of transfers (group-commit-two.ts): no interleaving overdraws a wallet, creates or
@@ -114,7 +115,7 @@ describe('group commit of transfers', () => {
         for (const [index, call] of calls.entries()) serial.push(heard(await send(serialStore, call, index)));
         const inner = await seeded();
         const store = new FaultyGroupStore(inner, {
-          random: mulberry(seed),
+          random: prng(seed),
           conflict: 0.3,
           throttle: 0,
           steadyKeyReads: true,
@@ -134,7 +135,7 @@ describe('group commit of transfers', () => {
       fc.asyncProperty(callsArb(6), fc.integer(), async (drawn, seed) => {
         const calls = toCalls(drawn, false);
         const inner = await seeded();
-        const store = new FaultyGroupStore(inner, { random: mulberry(seed), conflict: 0.15, throttle: 0.1 });
+        const store = new FaultyGroupStore(inner, { random: prng(seed), conflict: 0.15, throttle: 0.1 });
         enableGroupCommit(store);
         const answers = await Promise.all(calls.map((call, index) => send(store, call, index)));
         let total = 0n;
@@ -172,14 +173,3 @@ describe('group commit of transfers', () => {
     expect(tried).toBeGreaterThan(50);
   });
 });
-
-function mulberry(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

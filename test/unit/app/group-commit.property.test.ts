@@ -12,6 +12,7 @@ import {
 } from '#domain/wallet.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { prng } from '../../support/prng.ts';
 
 /**
  * Group commit never overdraws nor applies a request twice, whatever the interleaving and the
@@ -177,7 +178,7 @@ describe('group commit', () => {
           );
         }
         const store = new FaultyGroupStore(await seeded(), {
-          random: mulberry(seed),
+          random: prng(seed),
           conflict: 0.3,
           throttle: 0,
         });
@@ -205,7 +206,7 @@ describe('group commit', () => {
     await fc.assert(
       fc.asyncProperty(racingCalls, fc.integer(), async (calls, seed) => {
         const inner = await seeded();
-        const store = new FaultyGroupStore(inner, { random: mulberry(seed), conflict: 0.15, throttle: 0.1 });
+        const store = new FaultyGroupStore(inner, { random: prng(seed), conflict: 0.15, throttle: 0.1 });
         const heads = new HeadCache();
         // Every third call comes from another process: no group commit, its own head cache.
         const answers = await Promise.all(
@@ -220,7 +221,7 @@ describe('group commit', () => {
                 backoffBaseMs: 0,
                 backoffCapMs: 0,
                 sleep: async () => {},
-                random: mulberry(seed + index),
+                random: prng(seed + index),
               },
             };
             return handleCommand(deps, writeOf(call, index)).catch((error: Error) => error);
@@ -274,14 +275,3 @@ describe('group commit', () => {
     expect(batchedParts).toBeGreaterThan(50);
   });
 });
-
-function mulberry(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

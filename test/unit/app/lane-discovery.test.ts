@@ -14,6 +14,7 @@ import { foldWallet } from '#domain/wallet/evolve.ts';
 import { initialWalletState } from '#domain/wallet.ts';
 import { type EventStore, HOT_LANES_FROM, isVersionConflict } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { prng } from '../../support/prng.ts';
 
 /** Yield to every other producer before a request is served: the requests interleave as in a real store. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,18 +42,6 @@ function racingStore(inner: InMemoryEventStore) {
   return { store, counts };
 }
 
-/** A small seeded generator: lane choices differ per producer and repeat per run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function producersOnOneWallet(producers: number, perProducer: number, seed: number) {
   const inner = new InMemoryEventStore();
   const { store, counts } = racingStore(inner);
@@ -64,7 +53,7 @@ async function producersOnOneWallet(producers: number, perProducer: number, seed
         backoffBaseMs: 1,
         backoffCapMs: 20,
         sleep: turn,
-        random: seeded(seed * 1000 + producer),
+        random: prng(seed * 1000 + producer),
       };
       // The clock stands still: every winner is concurrent, never an old (stale-head) one.
       const deps = {
