@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
@@ -9,11 +7,9 @@ import { readWallet } from '#app/read-events.ts';
 import { transfer } from '#app/transfer.ts';
 import { decide, type WalletEvent } from '#domain/wallet.ts';
 import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
-import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import type { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { type NewEvent, VersionConflictError } from '../../functions/ports/event-store.ts';
+import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
 /**
  * EventStore.appendGroup on DynamoDB Local: several commands' events and keys in one
@@ -21,33 +17,16 @@ import { type NewEvent, VersionConflictError } from '../../functions/ports/event
  * a taken version a VersionConflictError; and group commit through the command handler.
  */
 
-let raw: DynamoDBClient;
-let documents: DynamoDBDocumentClient;
+let table: CountedStoreTable;
 let store: DynamoEventStore;
-let transactions = 0;
-const tableName = `tally-int-group-${randomUUID().slice(0, 8)}`;
 const EMPTY = { version: 0, hash: '' };
 
 beforeAll(async () => {
-  const endpoint = inject('dynamodbEndpoint');
-  raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  await ensureTable(raw, tableName);
-  documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
-  documents.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === 'TransactWriteCommand') transactions++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countTransactions' },
-  );
-  store = new DynamoEventStore(documents, tableName);
+  table = await countedStoreTable('tally-int-group');
+  ({ store } = table);
 });
 
-afterAll(async () => {
-  documents?.destroy();
-  await raw?.send(new DeleteTableCommand({ TableName: tableName }));
-  raw?.destroy();
-});
+afterAll(() => table?.drop());
 
 const newWallet = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
 const deposit = (id: string, amountMinor = 1n): NewEvent => ({
@@ -158,7 +137,7 @@ describe('appendGroup on DynamoDB Local', () => {
       amountMinor: 1n,
       respond: () => ({ statusCode: 201, body: '{}' }),
     });
-    const before = transactions;
+    const before = table.sent('TransactWriteCommand');
     const outcomes = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
         recordDeposit(deps, {
@@ -170,7 +149,7 @@ describe('appendGroup on DynamoDB Local', () => {
       ),
     );
     expect(outcomes.every((outcome) => outcome.kind === 'recorded')).toBe(true);
-    expect(transactions - before).toBeLessThanOrEqual(4);
+    expect(table.sent('TransactWriteCommand') - before).toBeLessThanOrEqual(4);
     const events = await readWallet(store, walletId);
     expect(
       events.reduce((sum, event) => sum + (event.type === 'Deposited' ? event.data.amountMinor : 0n), 0n),
@@ -289,7 +268,7 @@ describe('appendGroup on DynamoDB Local', () => {
     for (const walletId of [a, b]) {
       await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(`seed-${walletId}`, 500n)] });
     }
-    const before = transactions;
+    const before = table.sent('TransactWriteCommand');
     let ids = 0;
     const outcomes = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
@@ -313,7 +292,7 @@ describe('appendGroup on DynamoDB Local', () => {
     );
     const recorded = outcomes.filter((outcome) => outcome.kind === 'recorded').length;
     expect(recorded + outcomes.filter((outcome) => outcome.kind === 'rejected').length).toBe(16);
-    expect(transactions - before).toBeLessThanOrEqual(6);
+    expect(table.sent('TransactWriteCommand') - before).toBeLessThanOrEqual(6);
     const balances = await Promise.all(
       [a, b].map(async (walletId) => {
         const events = await readWallet(store, walletId);

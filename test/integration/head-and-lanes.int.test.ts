@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordDeposit } from '#app/deposit.ts';
@@ -8,10 +7,10 @@ import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { readWallet } from '../../functions/app/read-events.ts';
 import { HOT_LANES_FROM, isVersionConflict, type NewEvent } from '../../functions/ports/event-store.ts';
+import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
 /**
  * `headAndLanes` on DynamoDB Local: lane 0's head and the lane registry in one Query, equal to
@@ -19,32 +18,17 @@ import { HOT_LANES_FROM, isVersionConflict, type NewEvent } from '../../function
  * and 16 separate producers new to one wallet on the real store, their lost races counted.
  */
 
-let raw: DynamoDBClient;
+let table: CountedStoreTable;
 let documents: DynamoDBDocumentClient;
 let store: DynamoEventStore;
-const tableName = `tally-int-heads-${randomUUID().slice(0, 8)}`;
-let queries = 0;
+let tableName: string;
 
 beforeAll(async () => {
-  const endpoint = inject('dynamodbEndpoint');
-  raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  await ensureTable(raw, tableName);
-  documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
-  documents.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === 'QueryCommand') queries++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countQueries' },
-  );
-  store = new DynamoEventStore(documents, tableName);
+  table = await countedStoreTable('tally-int-heads');
+  ({ documents, store, tableName } = table);
 });
 
-afterAll(async () => {
-  documents?.destroy();
-  await raw?.send(new DeleteTableCommand({ TableName: tableName }));
-  raw?.destroy();
-});
+afterAll(() => table?.drop());
 
 const newWallet = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
 let counter = 0;
@@ -59,9 +43,9 @@ const append = async (walletId: string, lane: number) =>
 
 /** headAndLanes, with the Queries it sent, beside head and lanes asked apart. */
 async function both(walletId: string) {
-  const before = queries;
+  const before = table.sent('QueryCommand');
   const together = await store.headAndLanes(walletId);
-  const sent = queries - before;
+  const sent = table.sent('QueryCommand') - before;
   return {
     together,
     sent,

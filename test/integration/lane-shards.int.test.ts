@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
 import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
-import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
+import type { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { storedEventKeyFromStreamKeys } from '../../functions/adapters/dynamodb/stream-keys.ts';
 import { eventSk, lanePk, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { readWallet } from '../../functions/app/read-events.ts';
 import { HOT_LANES_FROM, type NewEvent } from '../../functions/ports/event-store.ts';
 import { walletsRung } from '../../functions/triggers/stream-batch.ts';
+import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
 /**
  * Lane shards on DynamoDB Local: a hot lane's events live under a partition key of their own
@@ -26,35 +23,19 @@ import { walletsRung } from '../../functions/triggers/stream-batch.ts';
  * the fold of the log.
  */
 
-let raw: DynamoDBClient;
+let table: CountedStoreTable;
 let documents: DynamoDBDocumentClient;
 let store: DynamoEventStore;
-const tableName = `tally-int-shards-${randomUUID().slice(0, 8)}`;
+let tableName: string;
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
 const EMPTY = { version: 0, hash: '' };
-/** Queries sent by `documents`, counted to show what a read costs. */
-let queries = 0;
 
 beforeAll(async () => {
-  const endpoint = inject('dynamodbEndpoint');
-  raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  await ensureTable(raw, tableName);
-  documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
-  documents.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === 'QueryCommand') queries++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countQueries' },
-  );
-  store = new DynamoEventStore(documents, tableName);
+  table = await countedStoreTable('tally-int-shards');
+  ({ documents, store, tableName } = table);
 });
 
-afterAll(async () => {
-  documents?.destroy();
-  await raw?.send(new DeleteTableCommand({ TableName: tableName }));
-  raw?.destroy();
-});
+afterAll(() => table?.drop());
 
 const newWallet = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
 let counter = 0;
@@ -96,17 +77,17 @@ describe('lane shards', () => {
     const cold = newWallet('cold');
     await store.append({ walletId: cold, lane: 0, expected: EMPTY, events: [deposit(1n)] });
     await store.append({ walletId: cold, lane: 3, expected: EMPTY, events: [deposit(2n)] });
-    queries = 0;
+    const queriesBefore = table.sent('QueryCommand');
     expect((await readWallet(store, cold)).map((event) => event.lane)).toEqual([0, 3]);
-    expect(queries).toBe(1);
+    expect(table.sent('QueryCommand') - queriesBefore).toBe(1);
 
     const hot = newWallet('hot');
     await store.append({ walletId: hot, lane: 0, expected: EMPTY, events: [deposit(1n)] });
     for (const lane of [33, 47, 63])
       await store.append({ walletId: hot, lane, expected: EMPTY, events: [deposit(BigInt(lane))] });
-    queries = 0;
+    const hotBefore = table.sent('QueryCommand');
     expect((await readWallet(store, hot)).map((event) => event.lane)).toEqual([0, 33, 47, 63]);
-    expect(queries).toBe(4);
+    expect(table.sent('QueryCommand') - hotBefore).toBe(4);
   });
 
   it('names the wallet and the lane of a shard item to the projector and the publisher', () => {

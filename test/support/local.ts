@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../../functions/adapters/local/runtime.ts';
+import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { responseMismatch } from './contract.ts';
 
 /**
@@ -74,4 +76,43 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
       }
     },
   });
+}
+
+/** A fresh table on the shared DynamoDB Local, the event store over it, and the commands it sent. */
+export interface CountedStoreTable {
+  tableName: string;
+  documents: DynamoDBDocumentClient;
+  store: DynamoEventStore;
+  /** How many `command`s (e.g. 'QueryCommand', 'TransactWriteCommand') the store's client has sent. */
+  sent(command: string): number;
+  /** Closes the clients and deletes the table. */
+  drop(): Promise<void>;
+}
+
+/** For tests that show what a read or a write costs in requests, on the real store. */
+export async function countedStoreTable(prefix: string): Promise<CountedStoreTable> {
+  const raw = testDynamoDbClient();
+  const tableName = uniqueTableName(prefix);
+  await ensureTable(raw, tableName);
+  const documents = testDocumentClient();
+  const sent = new Map<string, number>();
+  documents.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? '';
+      sent.set(name, (sent.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return {
+    tableName,
+    documents,
+    store: new DynamoEventStore(documents, tableName),
+    sent: (command) => sent.get(command) ?? 0,
+    drop: async () => {
+      documents.destroy();
+      await raw.send(new DeleteTableCommand({ TableName: tableName }));
+      raw.destroy();
+    },
+  };
 }
