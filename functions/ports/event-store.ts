@@ -264,13 +264,15 @@ export interface EventStore {
    * that lane is read only after `version`, its next event chained to `hash`. A lane's head below
    * `version` is reported broken (its tail was removed). `events` counts the events read.
    * `lanes`: the wallet's lanes as the caller has just read them (`lanes()`), walked instead of
-   * reading the registry again, so the walk covers exactly the lanes whose heads the caller holds.
+   * reading the registry again (or a part of them, walked while the caller reads the rest).
+   * An intact walk reports each walked lane's head as it reached it (its last event read), so a
+   * caller that signs heads (queries/verify.ts) signs exactly what was walked, and reads no head.
    */
   verify(
     walletId: string,
     from?: ReadonlyMap<number, StreamHead>,
     lanes?: readonly number[],
-  ): Promise<VerifyResult>;
+  ): Promise<ChainWalk>;
   /**
    * One page of the wallets in the store (those with an event in lane 0), for jobs over every
    * wallet: `segment` of `segments` parallel parts, continuing at `cursor` (null to start). Each
@@ -312,3 +314,11 @@ export interface WalletPageRequest {
 export type VerifyResult =
   | { ok: true; lanes: number; events: number }
   | { ok: false; lane: number; version: number; reason: string; eventsChecked: number };
+
+/**
+ * EventStore.verify's answer: a VerifyResult, and when intact the head each walked lane ended at
+ * (version 0 and hash '' for an empty lane).
+ */
+export type ChainWalk =
+  | Extract<VerifyResult, { ok: false }>
+  | { ok: true; lanes: number; events: number; heads: ReadonlyMap<number, StreamHead> };

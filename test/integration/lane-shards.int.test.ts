@@ -70,7 +70,12 @@ describe('lane shards', () => {
     // The wallet's own key keeps lanes 0 and 5 and the registry, and nothing of lane 40.
     expect(await keysUnder(walletPk(walletId))).toEqual([eventSk(0, 1), eventSk(5, 1), 'LANES']);
     expect(await store.lanes(walletId)).toEqual([0, 5, 40]);
-    expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 3, events: 4 });
+    const heads = new Map([
+      [0, await store.head(walletId, 0)],
+      [5, await store.head(walletId, 5)],
+      [40, await store.head(walletId, 40)],
+    ]);
+    expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 3, events: 4, heads });
   });
 
   it('reads a wallet without shards in one Query, and one with shards in one more per shard', async () => {

@@ -48,11 +48,17 @@ it('walks every page of a long lane, whole and from a verified head', async () =
     head = outcome.head;
     second ??= outcome.head;
   }
-  expect(await store.verify('long')).toEqual({ ok: true, lanes: 1, events: total });
+  expect(await store.verify('long')).toEqual({
+    ok: true,
+    lanes: 1,
+    events: total,
+    heads: new Map([[0, head]]),
+  });
   if (second === undefined) throw new Error('no first append');
   expect(await store.verify('long', new Map([[0, second]]))).toEqual({
     ok: true,
     lanes: 1,
     events: total - second.version + 1,
+    heads: new Map([[0, head]]),
   });
 });

@@ -5,11 +5,11 @@ import type {
   AppendRequest,
   AppendTogetherOutcome,
   AppendTogetherRequest,
+  ChainWalk,
   EventRef,
   EventStore,
   IdempotencyRecord,
   StreamHead,
-  VerifyResult,
   WalletPageRequest,
 } from '#ports/event-store.ts';
 import { VersionConflictError } from '#ports/event-store.ts';
@@ -226,7 +226,7 @@ export class FaultyEventStore implements EventStore {
     return this.inner.findIdempotency(key);
   }
 
-  async verify(walletId: string): Promise<VerifyResult> {
+  async verify(walletId: string): Promise<ChainWalk> {
     return this.inner.verify(walletId);
   }
 

@@ -9,10 +9,10 @@ import {
   type AppendRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
+  type ChainWalk,
   type EventStore,
   type IdempotencyRecord,
   type StreamHead,
-  type VerifyResult,
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
@@ -147,7 +147,7 @@ export class FaultyStore implements EventStore {
     return this.inner.findIdempotency(key);
   }
 
-  verify(walletId: string): Promise<VerifyResult> {
+  verify(walletId: string): Promise<ChainWalk> {
     return this.inner.verify(walletId);
   }
 

@@ -9,10 +9,10 @@ import type {
   AppendTogetherGroupRequest,
   AppendTogetherOutcome,
   AppendTogetherRequest,
+  ChainWalk,
   EventStore,
   IdempotencyRecord,
   StreamHead,
-  VerifyResult,
   WalletPageRequest,
 } from '#ports/event-store.ts';
 import { VersionConflictError } from '#ports/event-store.ts';
@@ -159,7 +159,7 @@ export class FaultyGroupStore implements EventStore {
     return this.inner.findIdempotency(key);
   }
 
-  verify(walletId: string): Promise<VerifyResult> {
+  verify(walletId: string): Promise<ChainWalk> {
     return this.inner.verify(walletId);
   }
 

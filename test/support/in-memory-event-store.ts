@@ -9,12 +9,12 @@ import {
   type AppendRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
+  type ChainWalk,
   type EventRef,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
   type StreamHead,
-  type VerifyResult,
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
@@ -330,9 +330,10 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     walletId: string,
     from?: ReadonlyMap<number, StreamHead>,
     known?: readonly number[],
-  ): Promise<VerifyResult> {
+  ): Promise<ChainWalk> {
     const lanes = known ?? (await this.lanes(walletId));
     let events = 0;
+    const heads = new Map<number, StreamHead>();
     for (const lane of lanes) {
       const start = from?.get(lane) ?? { version: 0, hash: '' };
       let prevHash: string | undefined = start.version > 0 ? undefined : '';
@@ -348,7 +349,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       }
       for (const [index, event] of stream.entries()) {
         if (index + 1 < start.version) continue;
-        const broken = (reason: string): VerifyResult => ({
+        const broken = (reason: string): ChainWalk => ({
           ok: false,
           lane,
           version: index + 1,
@@ -361,8 +362,13 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
         prevHash = event.hash;
         events++;
       }
+      const last = stream.at(-1);
+      heads.set(
+        lane,
+        last === undefined ? { version: 0, hash: '' } : { version: last.version, hash: last.hash },
+      );
     }
-    return { ok: true, lanes: lanes.length, events };
+    return { ok: true, lanes: lanes.length, events, heads };
   }
 
   async getView(walletId: string): Promise<WalletView | undefined> {

@@ -16,12 +16,12 @@ import {
   type AppendTogetherGroupRequest,
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
+  type ChainWalk,
   type EventRef,
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
   type StreamHead,
-  type VerifyResult,
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
@@ -307,7 +307,7 @@ export class DynamoEventStoreBase implements EventStore {
     walletId: string,
     from?: ReadonlyMap<number, StreamHead>,
     known?: readonly number[],
-  ): Promise<VerifyResult> {
+  ): Promise<ChainWalk> {
     const [{ verifyLanes }, lanes] = await Promise.all([
       import('./verify-lanes.ts'),
       known ?? this.lanes(walletId),

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { StreamHead, VerifyResult } from '#ports/event-store.ts';
+import type { ChainWalk, StreamHead } from '#ports/event-store.ts';
 import { chainProblem } from './chain-check.ts';
 import { READ_PAGE_SIZE } from './query-events.ts';
 import { fromEventItem } from './table-layout/event-item.ts';
@@ -8,7 +8,8 @@ import { eventSk, lanePk, VERSION_MAX } from './table-layout/keys.ts';
 
 /**
  * EventStore.verify on DynamoDB: walks each lane's hash chain from version 1, or from a head
- * verified before (`from`), page by page, stopping at the first broken link.
+ * verified before (`from`), page by page, stopping at the first broken link. Intact, it reports
+ * the head each lane ended at: the last event it read.
  */
 export async function verifyLanes(
   client: DynamoDBDocumentClient,
@@ -16,8 +17,9 @@ export async function verifyLanes(
   walletId: string,
   lanes: readonly number[],
   from?: ReadonlyMap<number, StreamHead>,
-): Promise<VerifyResult> {
+): Promise<ChainWalk> {
   let events = 0;
+  const heads = new Map<number, StreamHead>();
   for (const lane of lanes) {
     // With a head verified before, the walk starts at that event (its hash must still be the
     // one verified: a rewrite shows even at the head) and goes on from there.
@@ -45,7 +47,7 @@ export async function verifyLanes(
         }),
       );
       for (const item of result.Items ?? []) {
-        const broken = (reason: string): VerifyResult => ({
+        const broken = (reason: string): ChainWalk => ({
           ok: false,
           lane,
           version: expectedVersion,
@@ -66,6 +68,7 @@ export async function verifyLanes(
         const problem = chainProblem(event, prevHash, start);
         if (problem !== undefined) return broken(problem);
         prevHash = event.hash;
+        heads.set(lane, { version: event.version, hash: event.hash });
         expectedVersion++;
         events++;
       }
@@ -80,6 +83,7 @@ export async function verifyLanes(
         eventsChecked: events,
       };
     }
+    if (!heads.has(lane)) heads.set(lane, { version: 0, hash: '' });
   }
-  return { ok: true, lanes: lanes.length, events };
+  return { ok: true, lanes: lanes.length, events, heads };
 }

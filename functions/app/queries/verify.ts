@@ -35,7 +35,7 @@ type Broken = Extract<VerifyResult, { ok: false }>;
  * - signed checkpoints ("lane L verified up to version V with hash H", HMAC under a key the table
  *   does not hold): the event at V must still exist with hash H, and its lane must still be listed.
  * The walk itself starts at each lane's checkpoint (incremental) unless `full` asks for all of it.
- * A verify that finds everything intact signs the heads it saw, read before the walk covered them.
+ * A verify that finds everything intact signs the heads its walk reached.
  */
 export async function verifyWallet(
   deps: VerifyDeps,
@@ -43,32 +43,61 @@ export async function verifyWallet(
   options: { full?: boolean } = {},
 ): Promise<VerifyResult | undefined> {
   const { events: store } = deps;
-  // The view and the signed checkpoints first, then the lanes and heads: anything the view applied
-  // was stored before the heads are read, and a checkpoint (signed only over an event that was
-  // stored, in a lane that was listed) is never above the head read after it, nor of a lane
-  // registered after the registry was read. Each step's reads go together: a verify waits on the
-  // table twice before its walk (three times for a hot wallet), not five.
+  // The view and the signed checkpoints first, then the lanes and the walk: anything the view
+  // applied was stored before the walk reads the heads, and a checkpoint (signed only over an event
+  // that was stored, in a lane that was listed) is never above a head the walk reaches after it,
+  // nor of a lane registered after the registry was read. The walk reports the head each lane ended
+  // at, so no head is read apart, and lane 0 (always listed: EventStore.lanes) is walked while the
+  // registry is read: a verify waits on the table twice (three times for a hot wallet).
   const [view, signed] = await Promise.all([
     deps.readModels.getView(walletId),
     deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
   ]);
-  // Lane 0 is always listed (EventStore.lanes): its head is read with the registry, the others'
-  // (a hot wallet's) once it is known.
-  const [lanes, laneZero] = await Promise.all([store.lanes(walletId), store.head(walletId, 0)]);
-  const heads = new Map<number, StreamHead>(
-    await Promise.all(
-      lanes.map(async (lane) => [lane, lane === 0 ? laneZero : await store.head(walletId, lane)] as const),
-    ),
+  // Lane → the checkpoint to walk from; a checkpoint is trusted only once it is checked below.
+  const from = new Map<number, StreamHead>(
+    signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
   );
+  const [lanes, laneZero] = await Promise.all([store.lanes(walletId), store.verify(walletId, from, [0])]);
+  const others = lanes.filter((lane) => lane !== 0);
+  // The checkpoints are checked before any walk's answer counts, as when they came before the walk.
+  const [problem, rest] = await Promise.all([
+    checkpointProblem(deps, walletId, signed, lanes),
+    others.length === 0 ? undefined : store.verify(walletId, from, others),
+  ]);
+  if (problem !== undefined) return problem;
+  if (!laneZero.ok) return laneZero;
+  if (rest !== undefined && !rest.ok) return { ...rest, eventsChecked: rest.eventsChecked + laneZero.events };
+  const heads = new Map<number, StreamHead>([...laneZero.heads, ...(rest?.heads ?? [])]);
+  const walked = laneZero.events + (rest?.events ?? 0);
+  if (options.full === true && from.size > 0) {
+    const whole = await store.verify(walletId, undefined, lanes);
+    if (!whole.ok) return whole;
+  }
+  const anchored = readModelProblem(view?.lanes ?? [], heads, walked);
+  if (anchored !== undefined) return anchored;
+  const total = [...heads.values()].reduce((sum, head) => sum + head.version, 0);
+  if (total === 0) return undefined;
+  if (deps.checkpoints !== undefined && deps.checkpoints.sign !== false)
+    await signHeads(deps.checkpoints, walletId, heads, signed);
+  // `events` is the log's size (what the whole walk would count), however little this walk read.
+  return { ok: true, lanes: lanes.length, events: total };
+}
 
-  const broken = (lane: number, version: number, reason: string, eventsChecked = 0): Broken => ({
-    ok: false,
-    lane,
-    version,
-    reason,
-    eventsChecked,
-  });
-  const from = new Map<number, StreamHead>();
+const broken = (lane: number, version: number, reason: string, eventsChecked = 0): Broken => ({
+  ok: false,
+  lane,
+  version,
+  reason,
+  eventsChecked,
+});
+
+/** Each signed checkpoint must verify, be the wallet's, and name a lane the store lists. */
+async function checkpointProblem(
+  deps: VerifyDeps,
+  walletId: string,
+  signed: readonly LaneCheckpoint[],
+  lanes: readonly number[],
+): Promise<Broken | undefined> {
   for (const checkpoint of signed) {
     const { lane, version, hash } = checkpoint;
     const text = checkpointText(walletId, lane, version, hash);
@@ -82,31 +111,15 @@ export async function verifyWallet(
         `the signed checkpoint of lane ${lane} does not verify: it was forged or edited`,
       );
     }
-    if (!heads.has(lane)) {
+    if (!lanes.includes(lane)) {
       return broken(
         lane,
         version,
         `a signed checkpoint holds lane ${lane} up to version ${version}, but the store does not list the lane (its registry was edited)`,
       );
     }
-    from.set(lane, { version, hash });
   }
-
-  // The walk covers the lanes read above (the ones whose heads are held), without reading them again.
-  const chains = await store.verify(walletId, from, lanes);
-  if (!chains.ok) return chains;
-  if (options.full === true && from.size > 0) {
-    const whole = await store.verify(walletId, undefined, lanes);
-    if (!whole.ok) return whole;
-  }
-  const anchored = readModelProblem(view?.lanes ?? [], heads, chains.events, broken);
-  if (anchored !== undefined) return anchored;
-  const total = [...heads.values()].reduce((sum, head) => sum + head.version, 0);
-  if (total === 0) return undefined;
-  if (deps.checkpoints !== undefined && deps.checkpoints.sign !== false)
-    await signHeads(deps.checkpoints, walletId, heads, signed);
-  // `events` is the log's size (what the whole walk would count), however little this walk read.
-  return { ok: true, lanes: chains.lanes, events: total };
+  return undefined;
 }
 
 /** The read model's applied versions against the store's lanes and heads. */
@@ -114,7 +127,6 @@ function readModelProblem(
   applied: readonly number[],
   heads: ReadonlyMap<number, StreamHead>,
   eventsChecked: number,
-  broken: (lane: number, version: number, reason: string, eventsChecked?: number) => Broken,
 ): Broken | undefined {
   for (const [lane, version] of applied.entries()) {
     if (version === 0) continue;
@@ -139,7 +151,7 @@ function readModelProblem(
   return undefined;
 }
 
-/** Signs each lane's head that moved past its checkpoint (the walk has just covered it). */
+/** Signs each lane's head that moved past its checkpoint (the walk has just covered it), all lanes at once. */
 async function signHeads(
   checkpoints: NonNullable<VerifyDeps['checkpoints']>,
   walletId: string,
@@ -147,9 +159,13 @@ async function signHeads(
   signed: readonly LaneCheckpoint[],
 ): Promise<void> {
   const before = new Map(signed.map((checkpoint) => [checkpoint.lane, checkpoint.version]));
-  for (const [lane, head] of heads) {
-    if (head.version === 0 || head.version <= (before.get(lane) ?? 0)) continue;
-    const signature = await checkpoints.signer.sign(checkpointText(walletId, lane, head.version, head.hash));
-    await checkpoints.store.save({ walletId, lane, version: head.version, hash: head.hash, signature });
-  }
+  const moved = [...heads].filter(([lane, head]) => head.version > (before.get(lane) ?? 0));
+  await Promise.all(
+    moved.map(async ([lane, head]) => {
+      const signature = await checkpoints.signer.sign(
+        checkpointText(walletId, lane, head.version, head.hash),
+      );
+      await checkpoints.store.save({ walletId, lane, version: head.version, hash: head.hash, signature });
+    }),
+  );
 }

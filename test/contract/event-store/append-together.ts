@@ -42,8 +42,18 @@ export function appendTogetherContract(kit: ContractKit): void {
       expect(await store.head(from, 0)).toEqual(out?.head);
       expect(await store.head(to, 0)).toEqual(into?.head);
       expect((await readAll(store, to, 0)).map(plain)).toEqual(into?.events);
-      expect(await store.verify(from)).toEqual({ ok: true, lanes: 1, events: 2 });
-      expect(await store.verify(to)).toEqual({ ok: true, lanes: 1, events: 2 });
+      expect(await store.verify(from)).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 2,
+        heads: new Map([[0, out?.head]]),
+      });
+      expect(await store.verify(to)).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 2,
+        heads: new Map([[0, into?.head]]),
+      });
       expect(await store.findIdempotency(key)).toMatchObject({
         walletId: from,
         versions: [2, 1, 2],

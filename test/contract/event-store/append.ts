@@ -40,7 +40,12 @@ export function appendContract(kit: ContractKit): void {
       const read = (await readAll(store, walletId, 0)).map(plain);
       expect(read).toEqual([...first.events, ...second.events]);
       expect(read.map((e) => (e.type === 'Deposited' ? e.data.amountMinor : 0n))).toEqual([1n, ...huge]);
-      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 1, events: 3 });
+      expect(await store.verify(walletId)).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 3,
+        heads: new Map([[0, second.head]]),
+      });
     });
 
     it('chains hashes: each head is the hash of its event over the one before (eventHash)', async () => {
@@ -92,7 +97,12 @@ export function appendContract(kit: ContractKit): void {
       const taken = (error as VersionConflictError).taken ?? EMPTY;
       const retry = await appended(store, { walletId, lane: 0, expected: taken, events: [event(6n)] });
       expect(retry.head.version).toBe(2);
-      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 1, events: 2 });
+      expect(await store.verify(walletId)).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 2,
+        heads: new Map([[0, retry.head]]),
+      });
     });
 
     it('names the winner to a one-event append without a key too (a plain conditional put in DynamoDB)', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readAll, readWallet } from '#app/read-events.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import type { StreamHead } from '#ports/event-store.ts';
 import { type ContractKit, EMPTY, EVENTS_PER_APPEND_MAX, plain, versionsOf } from './kit.ts';
 
 /** Reads: an empty wallet, lanes, paged ordered reads and ranges, the wallets list. */
@@ -18,7 +19,12 @@ export function readsContract(kit: ContractKit): void {
       expect(pages).toEqual([]);
       expect(await readWallet(store, walletId)).toEqual([]);
       expect(await store.findIdempotency(unique('no-key'))).toBeUndefined();
-      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 1, events: 0 });
+      expect(await store.verify(walletId)).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 0,
+        heads: new Map([[0, EMPTY]]),
+      });
       await expect(store.ping()).resolves.toBeUndefined();
     });
   });
@@ -78,7 +84,10 @@ export function readsContract(kit: ContractKit): void {
       expect(await store.head(walletId, 0)).toEqual(lane0.head);
       expect(await store.head(walletId, 3)).toEqual(lane3b.head);
       expect(await store.head(walletId, 2)).toEqual(EMPTY);
-      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 6, events: 9 });
+      // An intact walk reports the head each lane ended at.
+      const heads = new Map<number, StreamHead>();
+      for (const lane of [0, 1, 3, 31, 40, 63]) heads.set(lane, await store.head(walletId, lane));
+      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 6, events: 9, heads });
 
       // The whole log: lane by lane, each in version order (the store's own read, or lanes + read).
       const all = (await readWallet(store, walletId)).map((e) => `${e.lane}:${e.version}:${e.eventId}`);

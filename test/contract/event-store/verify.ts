@@ -16,19 +16,37 @@ export function verifyContract(kit: ContractKit): void {
         events: [event(1n), event(2n)],
       });
       const lane1 = await appended(store, { walletId, lane: 1, expected: EMPTY, events: [event(3n)] });
-      await appended(store, {
+      const last = await appended(store, {
         walletId,
         lane: 0,
         expected: first.head,
         events: [event(4n), event(5n), event(6n)],
       });
-      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 2, events: 6 });
+      // Intact, the walk reports the head each lane ended at (a caller signs those, reading no head).
+      const heads = new Map<number, StreamHead>([
+        [0, last.head],
+        [1, lane1.head],
+      ]);
+      expect(await store.verify(walletId)).toEqual({ ok: true, lanes: 2, events: 6, heads });
       const from = new Map<number, StreamHead>([
         [0, first.head],
         [1, lane1.head],
       ]);
       // Each lane's verified event is read again (its hash must be unchanged), then what follows it.
-      expect(await store.verify(walletId, from)).toEqual({ ok: true, lanes: 2, events: 5 });
+      expect(await store.verify(walletId, from)).toEqual({ ok: true, lanes: 2, events: 5, heads });
+      // Handed some of the lanes, it walks (and reports) only those.
+      expect(await store.verify(walletId, from, [1])).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 1,
+        heads: new Map([[1, lane1.head]]),
+      });
+      expect(await store.verify(unique('verify-none'), undefined, [0])).toEqual({
+        ok: true,
+        lanes: 1,
+        events: 0,
+        heads: new Map([[0, EMPTY]]),
+      });
     });
 
     it('is broken when the event at a given head has another hash, or the lane is shorter', async () => {

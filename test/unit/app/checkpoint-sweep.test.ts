@@ -124,9 +124,8 @@ describe('the scheduled checkpoint pass', () => {
     expect(mostAtOnce).toBe(5);
   });
 
-  it("waits on the table in seven rounds for a one-wallet tick: the view with the checkpoints, the lanes with lane 0's head, the walk on the lanes read", async () => {
-    const store = await walletsOf(1);
-    const checkpoints = new MemoryCheckpoints();
+  /** The tick's calls to the table, grouped in the rounds it waits on, and the lanes each walk was handed. */
+  async function tickRounds(store: InMemoryEventStore, checkpoints: MemoryCheckpoints) {
     const rounds: string[][] = [];
     const walked: unknown[] = [];
     let batch: string[] | undefined;
@@ -162,18 +161,54 @@ describe('the scheduled checkpoint pass', () => {
       { walletsMax: 10, budgetMs: 1_000 },
     );
     expect(report).toMatchObject({ signed: 1, broken: [], passEnded: true });
-    expect(rounds.map((round) => [...round].sort())).toEqual([
+    return { rounds: rounds.map((round) => [...round].sort()), walked };
+  }
+
+  it('waits on the table in six rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head)', async () => {
+    const checkpoints = new MemoryCheckpoints();
+    const { rounds, walked } = await tickRounds(await walletsOf(1), checkpoints);
+    expect(rounds).toEqual([
       ['mark'],
       ['walletIds'],
       ['checkpoints', 'getView'],
-      ['head', 'lanes'],
-      ['verify'],
+      ['lanes', 'verify'],
       ['save'],
       ['saveMark'],
     ]);
-    // The walk is handed the lanes read with the heads (not read again).
+    // Lane 0 is walked with the registry read (not read again), and no head is read apart.
     expect(walked).toEqual([[0]]);
     expect(checkpoints.saved.get('w0|0')?.version).toBe(1);
+  });
+
+  it('walks a hot wallet’s other lanes once the registry names them, and signs its lanes together', async () => {
+    const store = await walletsOf(1);
+    const outcome = await store.append({
+      walletId: 'w0',
+      lane: 3,
+      expected: { version: 0, hash: '' },
+      events: [
+        {
+          type: 'Deposited',
+          data: { amountMinor: 5n, occurredAtMs: 2 },
+          eventId: 'hot',
+          recordedAtMs: 2,
+        },
+      ],
+    });
+    expect(outcome.kind).toBe('appended');
+    const checkpoints = new MemoryCheckpoints();
+    const { rounds, walked } = await tickRounds(store, checkpoints);
+    expect(rounds).toEqual([
+      ['mark'],
+      ['walletIds'],
+      ['checkpoints', 'getView'],
+      ['lanes', 'verify'],
+      ['verify'],
+      ['save', 'save'],
+      ['saveMark'],
+    ]);
+    expect(walked).toEqual([[0], [3]]);
+    expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w0|3']);
   });
 
   it('stops at its time budget and goes on from its mark', async () => {

@@ -156,7 +156,12 @@ describe('POST /wallets/{wallet_id}/corrections: voiding a deposit', () => {
         reason: 'keyed twice by the teller',
       },
     });
-    expect(await store.verify('w1')).toEqual({ ok: true, lanes: 1, events: 3 });
+    expect(await store.verify('w1')).toEqual({
+      ok: true,
+      lanes: 1,
+      events: 3,
+      heads: new Map([[0, await store.head('w1', 0)]]),
+    });
   });
 
   it('answers 200 changed:false and writes nothing for the same correction again', async () => {
