@@ -7,6 +7,7 @@
  * CPU profile per cold start (open in Chrome DevTools or speedscope).
  */
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
@@ -78,6 +79,9 @@ try {
       const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
       if (line === undefined) throw new Error(`${target.name}: no timing\n${stdout}`);
       results.get(target.name)?.push(JSON.parse(line.slice(5)) as Timing);
+      // Next to each profile, its timing: `importedUs` splits the profile into import and first call.
+      if (args['cpu-prof'] !== undefined)
+        await writeFile(path.join(args['cpu-prof'], `${target.name}-${run}.json`), line.slice(5));
     }
   }
   const baseBuiltins = new Set(results.get('baseline')?.[0]?.builtins ?? []);
