@@ -150,5 +150,6 @@ export async function projectorDeps() {
     readModels: readModelsFromEnv(),
     snapshots: snapshotsFromEnv(),
   };
-  return { stores, config: await threshold(), snapshotEvery: configFromEnv().snapshotEvery };
+  // Not awaited here: the projector reads the threshold and its batch together.
+  return { stores, config: threshold(), snapshotEvery: configFromEnv().snapshotEvery };
 }

@@ -16,7 +16,8 @@ import { eventsRung, processWalletDoorbells, streamProcessor } from '#triggers/s
 
 export interface ProjectorDeps {
   stores: { events: EventStore; readModels: ReadModelStore; snapshots?: SnapshotStore };
-  config: ThresholdConfig;
+  /** The active rule set's threshold: a promise is awaited with the batch read, not before it. */
+  config: ThresholdConfig | Promise<ThresholdConfig>;
   /** Snapshot a view every this many events (0 or absent: no snapshots). */
   snapshotEvery?: number;
 }
@@ -45,17 +46,17 @@ export function makeProjectStreamsHandler(deps: () => Promise<ProjectorDeps>) {
   const views = new ViewCache();
   return async (event: DynamoDBStreamEvent, context: Context) => {
     const loaded = await deps();
-    const { stores, config } = loaded;
+    const { stores } = loaded;
     const snapshots = snapshotPolicy(loaded);
     const { readModels } = stores;
-    // The batch's events and unknown views in one round trip (app/projection-batch.ts).
-    const prefetched = await prefetchDoorbells(
-      stores.events,
-      readModels,
-      eventsRung(event.Records),
-      views,
-      (error) => logger.warn('Batch read failed; each wallet reads its own', { error: error as Error }),
-    );
+    // The batch's events and unknown views in one round trip (app/projection-batch.ts), while the
+    // threshold is read (a cold start's rule-set read): the fold needs both, neither needs the other.
+    const [config, prefetched] = await Promise.all([
+      loaded.config,
+      prefetchDoorbells(stores.events, readModels, eventsRung(event.Records), views, (error) =>
+        logger.warn('Batch read failed; each wallet reads its own', { error: error as Error }),
+      ),
+    ]);
     return processWalletDoorbells(event, context, processor, async (walletId, lanes) => {
       // A `projection` span in the trace of each request whose events this fold read.
       const events = traceReads(stores.events);

@@ -201,6 +201,30 @@ describe('NEW_IMAGE stream records', () => {
     );
   });
 
+  it('reads its batch while the threshold is still being read (one wait on the table, not two)', async () => {
+    const walletId = `img-t-${randomUUID().slice(0, 6)}`;
+    await deposit(walletId, 0, 100n);
+    await deposit(walletId, 0, 200n);
+    // Its second event only: the projector must read the view (it may not assume there is none).
+    const records = (await eventRecords(walletId)).slice(1);
+    sent.length = 0;
+    // The threshold answers only once the batch read was sent: a projector that waited for the
+    // threshold first would never send it (and this test would time out).
+    const config = (async () => {
+      while (!sent.includes('BatchGetItemCommand VIEW'))
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return CONFIG;
+    })();
+    const handler = makeProjectStreamsHandler(async () => ({
+      stores: { events: store, readModels: views },
+      config,
+    }));
+    expect(await handler({ Records: records }, context)).toEqual({ batchItemFailures: [] });
+    expect(await views.getView(walletId)).toEqual(
+      rebuildView(walletId, await readWallet(store, walletId), CONFIG),
+    );
+  });
+
   it('a redelivered first batch to a projector that does not know the view keeps the view whole', async () => {
     const walletId = `img-f-${randomUUID().slice(0, 6)}`;
     await deposit(walletId, 0, 100n);
