@@ -97,7 +97,8 @@ export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() }
 export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
     stores: { events: eventStoreFromEnv(), readModels: readModelsFromEnv(), snapshots: snapshotsFromEnv() },
-    config: await threshold(),
+    // Read by the routes that fold a view, with their first reads (app/queries/wallet-view.ts).
+    config: threshold,
     clock: systemClock,
     checkpoints: checkpointsOnce,
   };

@@ -8,14 +8,18 @@ import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 import { readWallet } from '../read-events.ts';
-import { currentView } from '../wallet-projection.ts';
+import { catchUp } from '../wallet-projection.ts';
 import { viewAtTimeFromSnapshot } from './as-of.ts';
 import type { VerifyDeps } from './verify.ts';
 
 export interface WalletViewDeps {
   /** With snapshots, `asOf` a time starts from the newest snapshot recorded by then. */
   stores: { events: EventStore; readModels: ReadModelStore; snapshots?: SnapshotStore };
-  config: ThresholdConfig;
+  /**
+   * The threshold the views are folded under, or how to read it (the active rule set): read only
+   * by the reads that fold, together with their own first reads, not before them.
+   */
+  config: ThresholdConfig | (() => Promise<ThresholdConfig>);
   /**
    * Signed checkpoints for /verify (see verify.ts), loaded on the first /verify only: in AWS the key
    * is a Secrets Manager read, which no other wallet read should pay on a cold start. Absent, or
@@ -32,7 +36,14 @@ export interface WalletViewDeps {
  * expiry as released. Undefined for a wallet with no events.
  */
 export async function walletNow(deps: WalletViewDeps, walletId: string): Promise<WalletView | undefined> {
-  const view = await currentView(deps.stores.events, deps.stores.readModels, walletId, deps.config);
+  const { events, readModels } = deps.stores;
+  // As wallet-projection.ts's currentView, with the threshold read in the same wait (a cold start).
+  const [config, stored, lanes] = await Promise.all([
+    configOf(deps),
+    readModels.getView(walletId),
+    events.lanes(walletId),
+  ]);
+  const { view } = await catchUp(events, walletId, stored, config, lanes);
   if (view.eventCount === 0) return undefined;
   return deps.clock === undefined ? view : { ...view, ...heldAt(view, deps.clock.nowMs()) };
 }
@@ -60,10 +71,11 @@ export async function walletAsOf(
   if (at.asOf === undefined && at.knownAtMs !== undefined && snapshots !== undefined) {
     // Record time alone follows each lane's prefix, as a snapshot does: start from one. Effective
     // time and versions do not, and are answered from the whole log below.
-    const fromSnapshot = await viewAtTimeFromSnapshot(events, snapshots, walletId, deps.config, at.knownAtMs);
+    const config = await configOf(deps);
+    const fromSnapshot = await viewAtTimeFromSnapshot(events, snapshots, walletId, config, at.knownAtMs);
     if (fromSnapshot !== undefined) return fromSnapshot;
   }
-  const log = await readWallet(events, walletId);
+  const [log, config] = await Promise.all([readWallet(events, walletId), configOf(deps)]);
   const known = at.knownAtMs === undefined ? log : recordedBy(log, at.knownAtMs);
   const { asOf } = at;
   const kept =
@@ -73,8 +85,11 @@ export async function walletAsOf(
         ? firstRecorded(known, asOf.version)
         : inEffectAt(known, asOf.atMs);
   if (kept.length === 0) return undefined;
-  return rebuildView(walletId, kept, deps.config);
+  return rebuildView(walletId, kept, config);
 }
+
+const configOf = ({ config }: WalletViewDeps): Promise<ThresholdConfig> =>
+  typeof config === 'function' ? config() : Promise.resolve(config);
 
 const recordedOrder = (a: RecordedEvent, b: RecordedEvent) =>
   a.recordedAtMs - b.recordedAtMs || a.lane - b.lane || a.version - b.version;

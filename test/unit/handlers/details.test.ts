@@ -125,4 +125,39 @@ describe('GET /details/{wallet_id}', () => {
     expect(problemOf(response).type).toBe('/problems/internal');
     expect(response.body).not.toContain('tally-prod');
   });
+
+  it('reads the threshold in the same wait as the view and the lanes, not before them', async () => {
+    await post('w-one-wait', 5, nowMs);
+    const sent: string[] = [];
+    let answered = false;
+    const counted = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          sent.push(`${String(name)}${answered ? ' after the threshold' : ''}`);
+          return value.apply(target, args);
+        };
+      },
+    });
+    // The rule-set read, answered a moment later: the view's reads go out before it answers. Its
+    // threshold (4) is the one the view is folded under.
+    const threshold = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      answered = true;
+      return { ...CONFIG, thresholdMinor: 400n };
+    };
+    const handler = middy(
+      makeDetailsHandler(async () => ({
+        stores: { events: counted, readModels: counted },
+        config: threshold,
+      })),
+    ).use(problemErrors(logger));
+    const response = await handler(
+      httpEvent({ method: 'GET', path: '/details/w-one-wait', pathParameters: { wallet_id: 'w-one-wait' } }),
+      lambdaContext,
+    );
+    expect(JSON.parse(response.body)).toEqual({ WalletID: 'w-one-wait', Balance: 5, AboveThreshold: true });
+    expect(sent.slice(0, 2).sort()).toEqual(['getView', 'lanes']);
+  });
 });
