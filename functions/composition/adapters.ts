@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
 import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-groups.ts';
@@ -26,23 +27,46 @@ import { dynamodbEndpointFromEnv, groupCommitFromEnv, tableNameFromEnv } from '.
 /**
  * The real adapters of a function instance, built from the configuration config.ts reads. Each is
  * built on first use, so a handler module loads without touching the network or the environment.
+ * All of them belong to the document client and table they were built on: when ENV.dynamodbEndpoint
+ * or the table name changes (tests start one local runtime after another in one process, each on
+ * its own DynamoDB), the next use builds them again, as composition/sqs.ts does for SQS.
  */
-let stores: Stores | undefined;
-let documentClient: ReturnType<typeof createDocumentClient> | undefined;
+interface Table {
+  endpoint: string | undefined;
+  name: string;
+  client: DynamoDBDocumentClient;
+}
+let table: Table | undefined;
 
-/** One document client per instance, on ENV.dynamodbEndpoint when set (only locally). */
-function documentClientFromEnv() {
-  // Only a local endpoint is passed: without one the client uses the function's region and role.
+/** The document client (on ENV.dynamodbEndpoint when set, only locally) and table of now. */
+function tableFromEnv(): Table {
   const endpoint = dynamodbEndpointFromEnv();
-  documentClient ??= createDocumentClient(endpoint === undefined ? {} : { endpoint });
-  return documentClient;
+  const name = tableNameFromEnv();
+  // With no table yet, `table?.name` (undefined) differs from any name (never empty).
+  if (table?.endpoint !== endpoint || table?.name !== name) {
+    // Without a (local) endpoint the client uses the function's region and role.
+    table = { endpoint, name, client: createDocumentClient({ endpoint }) };
+  }
+  return table as Table;
+}
+
+/**
+ * `build` once per document client and table: the stores below, and the caches built over them
+ * (the active rule sets, composition/lambda.ts and rule-sets.ts).
+ */
+export function perTable<T>(build: (client: DynamoDBDocumentClient, tableName: string) => T): () => T {
+  let held: { on: Table; value: T } | undefined;
+  return () => {
+    const on = tableFromEnv();
+    if (held?.on !== on) held = { on, value: build(on.client, on.name) };
+    return held.value;
+  };
 }
 
 /** /verify's signed checkpoints live in the wallet's partition of the one table. */
-export const checkpointStoreFromEnv = (): DynamoCheckpointStore =>
-  new DynamoCheckpointStore(documentClientFromEnv(), tableNameFromEnv());
-
-let events: { store: EventStore; base: DynamoEventStoreBase } | undefined;
+export const checkpointStoreFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoCheckpointStore(client, tableName),
+);
 
 /**
  * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of
@@ -78,51 +102,46 @@ export const STREAM_READS: AppendKinds = { readEvents: readEventRefs };
  * so later callers add their kinds to it.
  */
 export function eventStoreFromEnv(...kinds: AppendKinds[]): EventStore {
-  if (events === undefined) {
-    const base = new DynamoEventStoreBase(documentClientFromEnv(), tableNameFromEnv());
-    events = { base, store: tracedEventStore(base) };
+  // As perTable, written out: the writers (deposit, transfers, holds) take no other store.
+  const on = tableFromEnv();
+  if (events?.on !== on) {
+    const base = new DynamoEventStoreBase(on.client, on.name);
+    events = { on, base, store: tracedEventStore(base) };
     if (groupCommitFromEnv()) enableGroupCommit(events.store);
   }
   for (const each of kinds) events.base.plug(each);
   return events.store;
 }
 
-let readModels: DynamoReadModelStore | undefined;
-let ruleSets: DynamoRuleSetStore | undefined;
-let snapshots: DynamoSnapshotStore | undefined;
-let jobStore: DynamoJobStore | undefined;
+let events: { on: Table; store: EventStore; base: DynamoEventStoreBase } | undefined;
 
 /** The wallets' read models (views), built on first use. */
-export function readModelsFromEnv(): DynamoReadModelStore {
-  readModels ??= new DynamoReadModelStore(documentClientFromEnv(), tableNameFromEnv());
-  return readModels;
-}
+export const readModelsFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoReadModelStore(client, tableName),
+);
 
 /** The published rule sets (the active one's threshold is what the wallet views flag by). */
-export function ruleSetsFromEnv(): DynamoRuleSetStore {
-  ruleSets ??= new DynamoRuleSetStore(documentClientFromEnv(), tableNameFromEnv());
-  return ruleSets;
-}
+export const ruleSetsFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoRuleSetStore(client, tableName),
+);
 
 /** The wallets' stored state snapshots. */
-export function snapshotsFromEnv(): DynamoSnapshotStore {
-  snapshots ??= new DynamoSnapshotStore(documentClientFromEnv(), tableNameFromEnv());
-  return snapshots;
-}
+export const snapshotsFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoSnapshotStore(client, tableName),
+);
 
 /** The replay and backtest jobs' records. */
-export function jobStoreFromEnv(): DynamoJobStore {
-  jobStore ??= new DynamoJobStore(documentClientFromEnv(), tableNameFromEnv());
-  return jobStore;
-}
+export const jobStoreFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoJobStore(client, tableName),
+);
 
 /**
  * Every store of this function instance: one document client, the one table (as
  * adapters/dynamodb/stores.ts `createStores` builds them), each the instance's one object of its
  * kind above. A function that needs only some asks for those builders, and bundles only their code.
  */
-export function storesFromEnv(): Stores {
-  stores ??= {
+export const storesFromEnv = /* @__PURE__ */ perTable(
+  (): Stores => ({
     // Whoever takes every store (health, the local publisher) gets every kind; the Lambda builders
     // name their own stores and kinds instead (test/unit/bundling/narrow-deps.test.ts).
     events: eventStoreFromEnv(ALL_APPEND_KINDS),
@@ -130,38 +149,25 @@ export function storesFromEnv(): Stores {
     ruleSets: ruleSetsFromEnv(),
     snapshots: snapshotsFromEnv(),
     jobs: jobStoreFromEnv(),
-  };
-  return stores;
-}
-
-let decisionRuleSets: DynamoRuleSetStore | undefined;
+  }),
+);
 
 /** The card decision rules' published versions (their own partition of the one table). */
-export function decisionRuleSetsFromEnv(): DynamoRuleSetStore {
-  decisionRuleSets ??= new DynamoRuleSetStore(documentClientFromEnv(), tableNameFromEnv(), DECISION_RULES_PK);
-  return decisionRuleSets;
-}
-
-let accountSnapshots: DynamoAccountSnapshotStore | undefined;
+export const decisionRuleSetsFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoRuleSetStore(client, tableName, DECISION_RULES_PK),
+);
 
 /** Card accounts' stored read snapshots (one item in each account's wallet partition). */
-export function accountSnapshotsFromEnv(): DynamoAccountSnapshotStore {
-  accountSnapshots ??= new DynamoAccountSnapshotStore(documentClientFromEnv(), tableNameFromEnv());
-  return accountSnapshots;
-}
-
-let tradingIndex: DynamoTradingIndex | undefined;
+export const accountSnapshotsFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoAccountSnapshotStore(client, tableName),
+);
 
 /** The offer book and the expiry index, in the one table (adapters/dynamodb/trading-index.ts). */
-export function tradingIndexFromEnv(): DynamoTradingIndex {
-  tradingIndex ??= new DynamoTradingIndex(documentClientFromEnv(), tableNameFromEnv());
-  return tradingIndex;
-}
-
-let paymentIndex: DynamoPaymentIndex | undefined;
+export const tradingIndexFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoTradingIndex(client, tableName),
+);
 
 /** The wallets' payment listings (adapters/dynamodb/payment-index.ts), without the rest of the trading index. */
-export function paymentIndexFromEnv(): DynamoPaymentIndex {
-  paymentIndex ??= new DynamoPaymentIndex(documentClientFromEnv(), tableNameFromEnv());
-  return paymentIndex;
-}
+export const paymentIndexFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoPaymentIndex(client, tableName),
+);

@@ -6,16 +6,14 @@ import {
   decisionRuleSetsFromEnv,
   eventStoreFromEnv,
   ONE_WALLET_WRITES,
+  perTable,
 } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
-let activeDecisionRules: ActiveDecisionRules | undefined;
-
 /** The decision rules in force for this instance: the latest published version, else the built-in. */
-const decisionRulesFromEnv = (): ActiveDecisionRules => {
-  activeDecisionRules ??= new ActiveDecisionRules(decisionRuleSetsFromEnv(), clockAndIds().clock);
-  return activeDecisionRules;
-};
+const decisionRulesFromEnv = /* @__PURE__ */ perTable(
+  () => new ActiveDecisionRules(decisionRuleSetsFromEnv(), clockAndIds().clock),
+);
 
 /**
  * Card accounts' dependencies: the event store (accounts are wallets), clock, ids and the decision

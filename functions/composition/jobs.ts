@@ -6,28 +6,31 @@
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
-import { eventStoreFromEnv, jobStoreFromEnv, ONE_WALLET_WRITES, readModelsFromEnv } from './adapters.ts';
+import {
+  eventStoreFromEnv,
+  jobStoreFromEnv,
+  ONE_WALLET_WRITES,
+  perTable,
+  readModelsFromEnv,
+} from './adapters.ts';
 import { clockAndIds, threshold } from './lambda.ts';
 import { lazyRuleSetVersions } from './lazy-rules.ts';
 import { jobQueueFromEnv } from './queued.ts';
 
-let jobWork: Pick<JobDeps, 'work' | 'workPage'> | undefined;
+const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> => {
+  const workDeps = {
+    events: eventStoreFromEnv(ONE_WALLET_WRITES),
+    readModels: readModelsFromEnv(),
+    // Replay jobs evaluate no rule: the CEL engine loads with the first backtest job.
+    ruleSets: lazyRuleSetVersions(),
+    config: threshold,
+    hash: sha256Hex,
+    ...clockAndIds(),
+  };
+  return { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
+});
 
 export function jobDeps(): JobDeps {
   const events = eventStoreFromEnv(ONE_WALLET_WRITES);
-  const readModels = readModelsFromEnv();
-  const jobs = jobStoreFromEnv();
-  if (jobWork === undefined) {
-    const workDeps = {
-      events,
-      readModels,
-      // Replay jobs evaluate no rule: the CEL engine loads with the first backtest job.
-      ruleSets: lazyRuleSetVersions(),
-      config: threshold,
-      hash: sha256Hex,
-      ...clockAndIds(),
-    };
-    jobWork = { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
-  }
-  return { store: events, jobs, queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork };
+  return { store: events, jobs: jobStoreFromEnv(), queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork() };
 }

@@ -19,6 +19,7 @@ import {
   eventStoreFromEnv,
   LANE_DISCOVERY,
   ONE_WALLET_WRITES,
+  perTable,
   readModelsFromEnv,
   ruleSetsFromEnv,
   STREAM_READS,
@@ -44,16 +45,13 @@ export const stores = (): Stores => storesFromEnv();
 /** Read on every call: the local runtime may set it after a handler module loaded. */
 export const adminToken = (): string | undefined => configFromEnv().adminToken;
 
-let activeThresholds: ActiveThresholds | undefined;
+const activeThresholds = /* @__PURE__ */ perTable(() => new ActiveThresholds(ruleSetsFromEnv(), systemClock));
 
 /**
  * The threshold of the active rule set (the wallet view's flag), read without compiling a rule:
  * the functions that only fold views carry no CEL engine (app/active-threshold.ts).
  */
-export const threshold = (): Promise<ThresholdConfig> => {
-  activeThresholds ??= new ActiveThresholds(ruleSetsFromEnv(), systemClock);
-  return activeThresholds.current();
-};
+export const threshold = (): Promise<ThresholdConfig> => activeThresholds().current();
 
 /** How payloads are fingerprinted for idempotency: the store's canonical JSON, hashed. */
 export const hashing = {
@@ -104,14 +102,17 @@ export async function walletReadDeps(): Promise<WalletViewDeps> {
   };
 }
 
-/** Once per instance; a failed load is not kept, so the next /verify tries again. */
-let checkpoints: Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> | undefined;
+/** Once per instance (and table); a failed load is not kept, so the next /verify tries again. */
+const checkpointsHeld = /* @__PURE__ */ perTable(
+  (): { loading?: Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> } => ({}),
+);
 const checkpointsOnce = (): Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> => {
-  checkpoints ??= checkpointsFromEnv().catch((error: unknown) => {
-    checkpoints = undefined;
+  const held = checkpointsHeld();
+  held.loading ??= checkpointsFromEnv().catch((error: unknown) => {
+    held.loading = undefined;
     throw error;
   });
-  return checkpoints;
+  return held.loading;
 };
 
 /** /verify's signed checkpoints, when a key is configured (undefined: none, /verify anchors to the read model only). */

@@ -9,18 +9,13 @@
 import { systemClock } from '#adapters/clock.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
-import { ruleSetsFromEnv } from './adapters.ts';
+import { perTable, ruleSetsFromEnv } from './adapters.ts';
 
-let activeRules: ActiveRuleSets | undefined;
-let ruleSetVersions: RuleSetVersions | undefined;
-
-export function activeRulesFromEnv(): ActiveRuleSets {
-  activeRules ??= new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex);
-  return activeRules;
-}
+export const activeRulesFromEnv = /* @__PURE__ */ perTable(
+  () => new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex),
+);
 
 /** Every published rule set version, compiled on first use (corrections and backtests). */
-export function ruleSetVersionsFromEnv(): RuleSetVersions {
-  ruleSetVersions ??= new RuleSetVersions(ruleSetsFromEnv(), sha256Hex);
-  return ruleSetVersions;
-}
+export const ruleSetVersionsFromEnv = /* @__PURE__ */ perTable(
+  () => new RuleSetVersions(ruleSetsFromEnv(), sha256Hex),
+);
