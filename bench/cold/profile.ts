@@ -4,10 +4,12 @@
  * the baseline: import and first-call medians in wall and CPU time (CPU time swings less on a
  * loaded machine), the HTTP requests the first call sends (target, start after import, duration),
  * and the Node built-ins it loads that the baseline does not. `--cpu-prof DIR` also writes one V8
- * CPU profile per cold start (open in Chrome DevTools or speedscope).
+ * CPU profile per cold start (open in Chrome DevTools or speedscope), with its timing next to it.
+ * `--before GIT_REF` also profiles each function built from that commit (`<name>@before`), its cold
+ * starts interleaved with these, so a change's CPU and requests compare under the same load.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
@@ -17,7 +19,11 @@ import { freshStreamEvents, STREAM_CONSUMERS } from './stream-event.ts';
 import { startColdWorld } from './world.ts';
 
 const { values: args, positionals } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, 'cpu-prof': { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    'cpu-prof': { type: 'string' },
+    before: { type: 'string' },
+  },
   allowPositionals: true,
 });
 const RUNS = Number(args.runs);
@@ -40,15 +46,25 @@ const median = (values: number[]) => {
 };
 
 const specs = FUNCTIONS.filter((spec) => positionals.length === 0 || positionals.includes(spec.name));
-const targets = [{ name: 'baseline', entry: 'bench/cold/baseline.ts', event: '{}' }].concat(
+const targets: { name: string; entry: string; event: string; sourceRoot?: string }[] = [
+  { name: 'baseline', entry: 'bench/cold/baseline.ts', event: '{}' },
+].concat(
   specs.map((spec) => ({ name: spec.name, entry: spec.entry, event: JSON.stringify(firstEvent(spec)) })),
 );
+if (args.before !== undefined) {
+  const sourceRoot = path.join(BUNDLE_ROOT, 'profile-before-src');
+  await rm(sourceRoot, { recursive: true, force: true });
+  await mkdir(sourceRoot, { recursive: true });
+  await execFileAsync('sh', ['-c', `git archive "$0" | tar -x -C "$1"`, args.before, sourceRoot], {
+    cwd: PROJECT_ROOT,
+  });
+  for (const target of targets.filter((each) => each.name !== 'baseline'))
+    targets.push({ ...target, name: `${target.name}@before`, sourceRoot });
+}
 const bundles = new Map<string, string>();
 for (const target of targets) {
-  bundles.set(
-    target.name,
-    (await buildBundle(target.name, target.entry, { outRoot: path.join(BUNDLE_ROOT, 'profile') })).file,
-  );
+  const options = { outRoot: path.join(BUNDLE_ROOT, 'profile'), sourceRoot: target.sourceRoot };
+  bundles.set(target.name, (await buildBundle(target.name, target.entry, options)).file);
 }
 const world = await startColdWorld(log);
 const streamEvent = freshStreamEvents(world.env);
@@ -72,7 +88,9 @@ try {
           ...flags,
           path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs'),
           bundles.get(target.name) ?? '',
-          STREAM_CONSUMERS.has(target.name) ? await streamEvent(target.name) : target.event,
+          STREAM_CONSUMERS.has(target.name.replace('@before', ''))
+            ? await streamEvent(target.name.replace('@before', ''))
+            : target.event,
         ],
         { env: { ...world.env, TALLY_COLD_TRACE: '1' }, maxBuffer: 16 * 1024 * 1024 },
       );
