@@ -14,11 +14,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
-import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT } from './cold/build.ts';
+import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT, unpackCommit } from './cold/build.ts';
 import { firstEvent } from './cold/events.ts';
 import { freshStreamEvents, STREAM_CONSUMERS } from './cold/stream-event.ts';
 import { startColdWorld } from './cold/world.ts';
@@ -81,12 +81,7 @@ for (const spec of FUNCTIONS) {
 const BEFORE_SUFFIX = '@before';
 if (args.before !== undefined) {
   const sourceRoot = path.join(BUNDLE_ROOT, 'before-src');
-  await rm(sourceRoot, { recursive: true, force: true });
-  await mkdir(sourceRoot, { recursive: true });
-  await execFileAsync('sh', ['-c', `git archive "$0" | tar -x -C "$1"`, args.before, sourceRoot], {
-    cwd: PROJECT_ROOT,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  await unpackCommit(args.before, sourceRoot);
   log(`… and the same functions from ${args.before}`);
   // That commit's functions run with the NODE_OPTIONS its stack set (before 2026-12-06 it had
   // --enable-source-maps, which costs those bundles their maps' parse at each cold start).

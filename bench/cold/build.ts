@@ -2,9 +2,11 @@
  * Builds one function bundle exactly as the stack does: esbuild with the shared options of
  * lib/constructs/bundling.ts (the one definition; TallyFunction translates the same object).
  */
+import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { TALLY_ESBUILD_OPTIONS } from '#lib/constructs/bundling.ts';
 
@@ -15,6 +17,16 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
  * resolve the external `@aws-sdk/*` packages from an installed copy (ours, in node_modules).
  */
 export const BUNDLE_ROOT = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tally-bench-cold');
+
+/** The tree of commit `ref` unpacked afresh at `dir` (`git archive`): a `--before` to build from. */
+export async function unpackCommit(ref: string, dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await promisify(execFile)('sh', ['-c', `git archive "$0" | tar -x -C "$1"`, ref, dir], {
+    cwd: PROJECT_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
 
 export interface BuiltBundle {
   file: string;

@@ -9,11 +9,11 @@
  * starts interleaved with these, so a change's CPU and requests compare under the same load.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
-import { BUNDLE_ROOT, buildBundle, PROJECT_ROOT } from './build.ts';
+import { BUNDLE_ROOT, buildBundle, PROJECT_ROOT, unpackCommit } from './build.ts';
 import { firstEvent } from './events.ts';
 import { freshStreamEvents, STREAM_CONSUMERS } from './stream-event.ts';
 import { startColdWorld } from './world.ts';
@@ -53,11 +53,7 @@ const targets: { name: string; entry: string; event: string; sourceRoot?: string
 );
 if (args.before !== undefined) {
   const sourceRoot = path.join(BUNDLE_ROOT, 'profile-before-src');
-  await rm(sourceRoot, { recursive: true, force: true });
-  await mkdir(sourceRoot, { recursive: true });
-  await execFileAsync('sh', ['-c', `git archive "$0" | tar -x -C "$1"`, args.before, sourceRoot], {
-    cwd: PROJECT_ROOT,
-  });
+  await unpackCommit(args.before, sourceRoot);
   for (const target of targets.filter((each) => each.name !== 'baseline'))
     targets.push({ ...target, name: `${target.name}@before`, sourceRoot });
 }

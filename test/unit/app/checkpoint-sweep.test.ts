@@ -24,24 +24,20 @@ class MemoryCheckpoints implements CheckpointStore {
   }
 }
 
+/** A first deposit to a lane of a wallet. */
+async function opened(store: InMemoryEventStore, walletId: string, lane: number, eventId: string) {
+  const outcome = await store.append({
+    walletId,
+    lane,
+    expected: { version: 0, hash: '' },
+    events: [{ type: 'Deposited', data: { amountMinor: 100n, occurredAtMs: 1 }, eventId, recordedAtMs: 1 }],
+  });
+  expect(outcome.kind).toBe('appended');
+}
+
 async function walletsOf(count: number): Promise<InMemoryEventStore> {
   const store = new InMemoryEventStore();
-  for (let index = 0; index < count; index++) {
-    const outcome = await store.append({
-      walletId: `w${index}`,
-      lane: 0,
-      expected: { version: 0, hash: '' },
-      events: [
-        {
-          type: 'Deposited',
-          data: { amountMinor: 100n, occurredAtMs: 1 },
-          eventId: `e${index}`,
-          recordedAtMs: 1,
-        },
-      ],
-    });
-    expect(outcome.kind).toBe('appended');
-  }
+  for (let index = 0; index < count; index++) await opened(store, `w${index}`, 0, `e${index}`);
   return store;
 }
 
@@ -182,20 +178,7 @@ describe('the scheduled checkpoint pass', () => {
 
   it('walks a hot wallet’s other lanes once the registry names them, and signs its lanes together', async () => {
     const store = await walletsOf(1);
-    const outcome = await store.append({
-      walletId: 'w0',
-      lane: 3,
-      expected: { version: 0, hash: '' },
-      events: [
-        {
-          type: 'Deposited',
-          data: { amountMinor: 5n, occurredAtMs: 2 },
-          eventId: 'hot',
-          recordedAtMs: 2,
-        },
-      ],
-    });
-    expect(outcome.kind).toBe('appended');
+    await opened(store, 'w0', 3, 'hot');
     const checkpoints = new MemoryCheckpoints();
     const { rounds, walked } = await tickRounds(store, checkpoints);
     expect(rounds).toEqual([
