@@ -4,7 +4,7 @@ import type { Clock } from '#ports/clock.ts';
 import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
 import { formFromJson } from '#rules/stored-form.ts';
 import { DEFAULT_THRESHOLD_FLAG, type ThresholdFlagRule } from '#rules/types.ts';
-import { DEFAULT_RULES_FORM, DEFAULT_RULES_TEXT } from './default-rules.ts';
+import { DEFAULT_RULES_FORM } from './default-rules-form.ts';
 
 /**
  * How long a function instance trusts the rule set it holds before asking the table again.
@@ -18,17 +18,14 @@ export const thresholdOf = (ruleSet: { flag: ThresholdFlagRule }): ThresholdConf
   retainMax: RETAINED_DEPOSITS_MAX,
 });
 
-/** The built-in rule set as if stored: its text and form. */
-export const DEFAULT_STORED: Pick<StoredRuleSet, 'text' | 'form'> = {
-  text: DEFAULT_RULES_TEXT,
-  form: DEFAULT_RULES_FORM,
-};
-
 /**
  * The flag of a stored rule set, read from its stored form: no rule is compiled, so no CEL is
  * loaded. A version stored without a form is read with the text reader, imported on demand.
+ * Nothing published: the built-in set's form, without its text (active-rules.ts's DEFAULT_STORED),
+ * so a function that folds views carries the form alone: the text is read only where rules compile.
  */
-async function flagOf(stored: Pick<StoredRuleSet, 'text' | 'form'>): Promise<ThresholdFlagRule> {
+async function flagOf(stored: Pick<StoredRuleSet, 'text' | 'form'> | undefined): Promise<ThresholdFlagRule> {
+  if (stored === undefined) return formFromJson(DEFAULT_RULES_FORM)?.flag ?? DEFAULT_THRESHOLD_FLAG;
   const form = stored.form === undefined ? undefined : formFromJson(stored.form);
   const read = form ?? (await import('#rules/rule-set.ts')).parseRuleForm(stored.text);
   return read.flag ?? DEFAULT_THRESHOLD_FLAG;
@@ -65,7 +62,7 @@ export class ActiveThresholds {
     this.checkedAtMs = this.clock.nowMs();
     const version = stored?.version ?? 0;
     if (this.held?.version === version) return this.held.threshold;
-    const threshold = thresholdOf({ flag: await flagOf(stored ?? DEFAULT_STORED) });
+    const threshold = thresholdOf({ flag: await flagOf(stored) });
     this.held = { version, threshold };
     return threshold;
   }

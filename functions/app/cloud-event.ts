@@ -2,19 +2,10 @@
 // in POST /events and both ingest functions; the OpenAPI document reads it through z.toJSONSchema.
 import * as z from 'zod/mini';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
+import { rfc3339Time } from './rfc3339-time.ts';
 
 /** The native type: a deposit, exactly like `POST /deposit`, with `time` as its event time. */
 export const DEPOSIT_EVENT_TYPE = 'wallet.deposit';
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** An RFC 3339 timestamp that names a real instant (no 30 February). */
-export const rfc3339Time = z
-  .string()
-  .check(
-    z.regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-11-22T10:00:00Z'),
-    z.refine(isCalendarDate, 'is not a valid date (no such day or time)'),
-  );
 
 /**
  * A CloudEvent 1.0 in the structured JSON format, as Tally takes it from any bus: `id` is the
@@ -60,22 +51,6 @@ export function futureTimeProblem(event: Pick<CloudEvent, 'time'>, nowMs: number
   const atMs = Date.parse(event.time);
   if (atMs <= nowMs + EVENT_TIME_FUTURE_MAX_MS) return undefined;
   return `time: is ${event.time}, more than ${EVENT_TIME_FUTURE_MAX_MS / 60_000} minutes ahead of the receiving clock (${new Date(nowMs).toISOString()})`;
-}
-
-/** `Date.parse` rolls 2026-02-30 over to 2 March; a real date must come back as written. */
-function isCalendarDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(value);
-  if (!match || !Number.isFinite(Date.parse(value))) return false;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 0, hour ?? 0, minute ?? 0, second ?? 0));
-  return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() + 1 === month &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second
-  );
 }
 
 /** Human-readable reasons, e.g. `subject: does not match the wallet id rule`. */

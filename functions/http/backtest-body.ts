@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { RuleSetVersions } from '#app/active-rules.ts';
 import type { Candidate } from '#app/backtest.ts';
-import { rfc3339Time } from '#app/cloud-event.ts';
+import { rfc3339Time } from '#app/rfc3339-time.ts';
 import { WALLET_ID_PATTERN } from '#domain/wallet-id.ts';
 import { problem } from './problems.ts';
 import { invalidRules } from './rules-problem.ts';

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { rfc3339Time } from '#app/cloud-event.ts';
 import type { CorrectionInput, CorrectionResult } from '#app/corrections.ts';
 import { viewSummaryJson } from '#app/replay.ts';
+import { rfc3339Time } from '#app/rfc3339-time.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { WalletView } from '#domain/wallet-view.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { rfc3339Time } from '#app/cloud-event.ts';
+import { rfc3339Time } from '#app/rfc3339-time.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
 import { jsonResult } from './problem.ts';
 

@@ -7,7 +7,7 @@
 import { compileForm, fail } from './compile-form.ts';
 import type { ParsedForm } from './draft.ts';
 import { parseOneLinerForm } from './one-liner.ts';
-import { formToJson } from './stored-form.ts';
+import { formToJson } from './stored-form-writer.ts';
 import type { CompileOptions, CompileResult } from './types.ts';
 import { parseYamlForm } from './yaml-form.ts';
 

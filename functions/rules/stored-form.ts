@@ -5,6 +5,8 @@
  * text stays the record (listings, diffs, hashes); the form is derived from it at publish.
  * Source positions are kept to the rule's line and column: a stored rule set has compiled once
  * already, so positions only ever name a place in an error that cannot happen.
+ * The writer is stored-form-writer.ts: only publishing writes a form, and every function that
+ * reads the active rule set reads one (a module's every export goes where any one of them does).
  */
 import type { ParsedForm, RuleDraft } from './draft.ts';
 import { onLine } from './source-text.ts';
@@ -13,7 +15,7 @@ import type { ThresholdFlagRule } from './types.ts';
 /** Bumped when the shape changes; a form of another version is ignored (the text is compiled). */
 export const STORED_FORM_VERSION = 1;
 
-interface Piece {
+export interface Piece {
   text: string;
   line: number;
   column: number;
@@ -29,30 +31,10 @@ interface StoredDraft {
   cap?: string;
 }
 
-interface StoredForm {
+export interface StoredForm {
   v: number;
   rules: StoredDraft[];
   flag: (Omit<ThresholdFlagRule, 'thresholdMinor'> & { thresholdMinor: string }) | null;
-}
-
-const piece = (source: RuleDraft['condition']): Piece => ({ text: source.text, ...source.position(0) });
-
-/** The JSON to store. Only for a form without errors: a text that did not compile is never published. */
-export function formToJson(form: ParsedForm): string {
-  if (form.errors.length > 0) throw new Error('formToJson: the rule set has errors; it cannot be stored');
-  const stored: StoredForm = {
-    v: STORED_FORM_VERSION,
-    rules: form.rules.map((draft) => ({
-      line: draft.line,
-      condition: piece(draft.condition),
-      points: piece(draft.points),
-      ...(draft.id === undefined ? {} : { id: { ...draft.id } }),
-      ...(draft.description === undefined ? {} : { description: draft.description }),
-      ...(draft.cap === undefined ? {} : { cap: draft.cap.toString() }),
-    })),
-    flag: form.flag === null ? null : { ...form.flag, thresholdMinor: form.flag.thresholdMinor.toString() },
-  };
-  return JSON.stringify(stored);
 }
 
 const isPiece = (value: unknown): value is Piece =>

@@ -10,14 +10,10 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
-import { eventHash } from './event-hash.ts';
 import { markIndexed } from './read-indexes.ts';
-import { toEventItem } from './table-layout/event-item.ts';
-import { toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { registerLane } from './table-layout/lanes-item.ts';
 import { indexTransactItems } from './trading-index.ts';
-
-type TransactItems = NonNullable<TransactWriteCommand['input']['TransactItems']>;
+import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 export const TRANSACT_ITEMS_MAX = 100;
@@ -48,53 +44,25 @@ export function groupTransactItems(tableName: string, request: AppendGroupReques
   const indexItems: TransactItems = [];
   const keyOwners = new Map<number, number>();
   const keyItems: TransactItems = [];
-  let prevHash = expected.hash;
-  let version = expected.version;
+  let head = expected;
   const recordedParts = parts.map((part, partIndex) => {
-    const reference = part.idempotency && (part.idempotency.reference ?? part.idempotency.key);
-    const recorded = part.events.map((event) => {
-      const stored: RecordedEvent = {
-        ...event,
-        walletId,
-        lane,
-        version: ++version,
-        ...(reference === undefined ? {} : { idempotencyKey: reference }),
-      };
-      const hash = eventHash(prevHash, stored);
-      transactItems.push({
-        Put: {
-          TableName: tableName,
-          Item: toEventItem(stored, prevHash, hash),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          // The first event's winner comes back on a lost race, as in a single append.
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-      prevHash = hash;
-      return stored;
-    });
+    const chained = chainEvents(
+      tableName,
+      transactItems,
+      walletId,
+      lane,
+      head,
+      part.events,
+      keyReference(part.idempotency),
+    );
+    head = chained.head;
     indexItems.push(...indexTransactItems(tableName, part.index ?? []));
     markIndexed(transactItems, part.index);
     if (part.idempotency) {
       keyOwners.set(keyItems.length, partIndex);
-      keyItems.push({
-        Put: {
-          TableName: tableName,
-          Item: toIdempotencyItem({
-            key: part.idempotency.key,
-            payloadHash: part.idempotency.payloadHash,
-            walletId,
-            versions: recorded.map((event) => event.version),
-            eventIds: recorded.map((event) => event.eventId),
-            response: part.idempotency.response,
-            recordedAtMs: recorded[0]?.recordedAtMs ?? 0,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
+      keyItems.push(keyPut(tableName, part.idempotency, walletId, chained.recorded));
     }
-    return recorded;
+    return chained.recorded;
   });
   transactItems.push(...indexItems);
   if (lane > 0 && expected.version === 0) {
@@ -105,13 +73,7 @@ export function groupTransactItems(tableName: string, request: AppendGroupReques
   if (transactItems.length > TRANSACT_ITEMS_MAX) {
     throw new Error(`${who}: ${transactItems.length} items, ${TRANSACT_ITEMS_MAX} at most`);
   }
-  return {
-    items: transactItems,
-    recordedParts,
-    head: { version, hash: prevHash },
-    firstKeyItem,
-    keyOwners,
-  };
+  return { items: transactItems, recordedParts, head, firstKeyItem, keyOwners };
 }
 
 /**

@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendTogetherGroupOutcome,
   type AppendTogetherGroupRequest,
@@ -10,13 +9,9 @@ import {
 } from '#ports/event-store.ts';
 import { TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
-import { eventHash } from './event-hash.ts';
 import { markIndexed } from './read-indexes.ts';
-import { toEventItem } from './table-layout/event-item.ts';
-import { toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { indexTransactItems } from './trading-index.ts';
-
-type TransactItems = NonNullable<TransactWriteCommand['input']['TransactItems']>;
+import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 
 /**
  * Group commit of two-wallet commands (app/group-commit-two.ts): lane 0 of several wallets and
@@ -41,54 +36,20 @@ export async function appendTogetherGroup(
   const eventOwners: string[] = [];
   const keyOwners: number[] = [];
   const recordedParts = request.parts.map((part, partIndex) => {
-    const reference = part.idempotency && (part.idempotency.reference ?? part.idempotency.key);
+    const reference = keyReference(part.idempotency);
     const recorded = part.events.map(({ walletId, events }) => {
-      let head = heads.get(walletId);
+      const head = heads.get(walletId);
       if (head === undefined) throw new Error(`appendTogetherGroup: no head for ${walletId}`);
-      return events.map((event) => {
-        const stored: RecordedEvent = {
-          ...event,
-          walletId,
-          lane: 0,
-          version: (head as StreamHead).version + 1,
-          ...(reference === undefined ? {} : { idempotencyKey: reference }),
-        };
-        const hash = eventHash((head as StreamHead).hash, stored);
-        transactItems.push({
-          Put: {
-            TableName: tableName,
-            Item: toEventItem(stored, (head as StreamHead).hash, hash),
-            ConditionExpression: 'attribute_not_exists(pk)',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        });
-        eventOwners.push(walletId);
-        head = { version: stored.version, hash };
-        heads.set(walletId, head);
-        return stored;
-      });
+      const chained = chainEvents(tableName, transactItems, walletId, 0, head, events, reference);
+      eventOwners.push(...chained.recorded.map(() => walletId));
+      heads.set(walletId, chained.head);
+      return chained.recorded;
     });
     indexItems.push(...indexTransactItems(tableName, part.index ?? []));
     markIndexed(transactItems, part.index);
     if (part.idempotency) {
-      const all = recorded.flat();
       keyOwners.push(partIndex);
-      keyItems.push({
-        Put: {
-          TableName: tableName,
-          Item: toIdempotencyItem({
-            key: part.idempotency.key,
-            payloadHash: part.idempotency.payloadHash,
-            walletId: part.events[0]?.walletId ?? '',
-            versions: all.map((event) => event.version),
-            eventIds: all.map((event) => event.eventId),
-            response: part.idempotency.response,
-            recordedAtMs: all[0]?.recordedAtMs ?? 0,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
+      keyItems.push(keyPut(tableName, part.idempotency, part.events[0]?.walletId ?? '', recorded.flat()));
     }
     return recorded;
   });

@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendTogetherOutcome,
   type AppendTogetherRequest,
@@ -8,11 +7,9 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
-import { eventHash } from './event-hash.ts';
 import { markIndexed } from './read-indexes.ts';
-import { toEventItem } from './table-layout/event-item.ts';
-import { toIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
+import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 
 /**
  * Lane 0 of several wallets in ONE TransactWriteItems: every event item is a create-only put (the
@@ -40,59 +37,29 @@ export async function appendTogether(
       `appendTogether: 1 or more events per wallet, ${EVENTS_PER_APPEND_MAX} events and index items at most in all`,
     );
   }
-  const transactItems: NonNullable<TransactWriteCommand['input']['TransactItems']> = [];
+  const transactItems: TransactItems = [];
   /** Which wallet (index into appends) each transact item belongs to; the key is last. */
   const owners: number[] = [];
+  const reference = keyReference(idempotency);
   const appended = appends.map(({ walletId, expected, events }, owner) => {
-    let prevHash = expected.hash;
-    const recorded = events.map((event, index) => {
-      const stored: RecordedEvent = {
-        ...event,
-        walletId,
-        lane: 0,
-        version: expected.version + 1 + index,
-        ...(idempotency ? { idempotencyKey: idempotency.reference ?? idempotency.key } : {}),
-      };
-      const hash = eventHash(prevHash, stored);
-      transactItems.push({
-        Put: {
-          TableName: tableName,
-          Item: toEventItem(stored, prevHash, hash),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-      owners.push(owner);
-      prevHash = hash;
-      return stored;
-    });
-    return {
+    const { recorded, head } = chainEvents(
+      tableName,
+      transactItems,
       walletId,
-      events: recorded,
-      head: { version: expected.version + recorded.length, hash: prevHash },
-    };
+      0,
+      expected,
+      events,
+      reference,
+    );
+    owners.push(...recorded.map(() => owner));
+    return { walletId, events: recorded, head };
   });
   // After every event item (owners index them) and before the key (last).
   transactItems.push(...indexTransactItems(tableName, request.index ?? []));
   markIndexed(transactItems, request.index);
-  const all = appended.flatMap((append) => append.events);
   if (idempotency) {
-    transactItems.push({
-      Put: {
-        TableName: tableName,
-        Item: toIdempotencyItem({
-          key: idempotency.key,
-          payloadHash: idempotency.payloadHash,
-          walletId: walletIds[0] as string,
-          versions: all.map((event) => event.version),
-          eventIds: all.map((event) => event.eventId),
-          response: idempotency.response,
-          recordedAtMs: all[0]?.recordedAtMs ?? 0,
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    });
+    const all = appended.flatMap((append) => append.events);
+    transactItems.push(keyPut(tableName, idempotency, walletIds[0] as string, all));
   }
   try {
     await client.send(new TransactWriteCommand({ TransactItems: transactItems }));

@@ -1,10 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import {
   type AppendGroupOutcome,
@@ -27,11 +22,10 @@ import {
 } from '#ports/event-store.ts';
 import type { AppendKinds } from './append-kinds.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
-import { eventHash } from './event-hash.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
-import { fromEventItem, toEventItem } from './table-layout/event-item.ts';
-import { fromIdempotencyItem, toIdempotencyItem } from './table-layout/idempotency-item.ts';
+import { fromEventItem } from './table-layout/event-item.ts';
+import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
   eventSk,
   IDEMPOTENCY_SK,
@@ -45,6 +39,7 @@ import {
 } from './table-layout/keys.ts';
 import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 import { indexItemCount, indexTransactItems } from './trading-index.ts';
+import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 import { writeItems } from './write-items.ts';
 
 /** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
@@ -143,34 +138,19 @@ export class DynamoEventStoreBase implements EventStore {
       throw new Error(`append: ${EVENTS_PER_APPEND_MAX} events and index items at most per call`);
     }
     if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
-    let prevHash = expected.hash;
-    const recorded: RecordedEvent[] = [];
-    const items: Record<string, unknown>[] = [];
-    events.forEach((event, index) => {
-      const stored: RecordedEvent = {
-        ...event,
-        walletId,
-        lane,
-        version: expected.version + 1 + index,
-        ...(idempotency ? { idempotencyKey: idempotency.reference ?? idempotency.key } : {}),
-      };
-      const hash = eventHash(prevHash, stored);
-      items.push(toEventItem(stored, prevHash, hash));
-      recorded.push(stored);
-      prevHash = hash;
-    });
-
     // The version lock is the event item itself: its sort key is the version, and it may only be
-    // created. The idempotency record rides in the same transaction, so it exists iff the events do.
-    const transactItems: NonNullable<TransactWriteCommand['input']['TransactItems']> = items.map((item) => ({
-      Put: {
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-        // On a lost race the winner's event comes back, so the retry can follow it without a read.
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    }));
+    // created (transact-puts.ts). The idempotency record rides in the same transaction, so it exists
+    // iff the events do. On a lost race the winner's event comes back, so the retry can follow it.
+    const transactItems: TransactItems = [];
+    const { recorded, head } = chainEvents(
+      this.tableName,
+      transactItems,
+      walletId,
+      lane,
+      expected,
+      events,
+      keyReference(idempotency),
+    );
     // Index items after the events (a lost race reports the first event) and before the key (last).
     transactItems.push(...indexTransactItems(this.tableName, request.index ?? []));
     markIndexed(transactItems, request.index);
@@ -179,32 +159,11 @@ export class DynamoEventStoreBase implements EventStore {
       // other writers opening other lanes.
       transactItems.push({ Update: { TableName: this.tableName, ...registerLane(walletId, lane) } });
     }
-    if (idempotency) {
-      transactItems.push({
-        Put: {
-          TableName: this.tableName,
-          Item: toIdempotencyItem({
-            key: idempotency.key,
-            payloadHash: idempotency.payloadHash,
-            walletId,
-            versions: recorded.map((event) => event.version),
-            eventIds: recorded.map((event) => event.eventId),
-            response: idempotency.response,
-            recordedAtMs: events[0]?.recordedAtMs ?? 0,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-    }
+    if (idempotency) transactItems.push(keyPut(this.tableName, idempotency, walletId, recorded));
 
     try {
       await writeItems(this.client, transactItems);
-      return {
-        kind: 'appended',
-        events: recorded,
-        head: { version: expected.version + recorded.length, hash: prevHash },
-      };
+      return { kind: 'appended', events: recorded, head };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];

@@ -4,7 +4,8 @@ import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { DEFAULT_RULES_FORM, DEFAULT_RULES_TEXT } from '#app/default-rules.ts';
 import { compileForm } from '#rules/compile-form.ts';
 import { compileRuleSet, storedFormOf } from '#rules/rule-set.ts';
-import { formFromJson, formToJson } from '#rules/stored-form.ts';
+import { formFromJson } from '#rules/stored-form.ts';
+import { formToJson } from '#rules/stored-form-writer.ts';
 import type { CompileResult, Fact } from '#rules/types.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 

@@ -1,0 +1,76 @@
+/**
+ * esbuild places code in chunks module by module: a module that a function's cold start and one of
+ * its lazy chunks both reach is loaded at the cold start whole, with the parts only the lazy chunk
+ * uses; and a module-level zod schema built with `.check()` is kept wherever its module is imported.
+ * So a few modules are split where a cold start needs one half (README "Bundling"):
+ * - the built-in rule set's stored form (app/default-rules-form.ts) apart from its text: functions
+ *   that fold views read the flag from the form; the text is read only where rules compile;
+ * - the stored form's writer (rules/stored-form-writer.ts) apart from its reader;
+ * - the RFC 3339 time schema (app/rfc3339-time.ts) apart from the CloudEvent schema;
+ * and every append kind builds its create-only puts with one helper (adapters/dynamodb/transact-puts.ts).
+ * These read the code a cold start loads: `index.mjs` and the chunks it imports statically.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../../bench/cold/build.ts';
+import { FUNCTIONS } from '../../../lib/wiring.ts';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-shared-modules-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+/** The text of what the function's cold start loads: index.mjs and its static chunk imports. */
+async function coldStartCode(name: string): Promise<string> {
+  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+  if (spec === undefined) throw new Error(`no wiring function ${name}`);
+  const { file } = await buildBundle(name, spec.entry, { outRoot });
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  const visit = (at: string) => {
+    if (seen.has(at)) return;
+    seen.add(at);
+    const text = readFileSync(at, 'utf8');
+    texts.push(text);
+    // Static imports only: `import("./chunk-….mjs")` (a lazy chunk) has a parenthesis before the quote.
+    for (const match of text.matchAll(/(?:from|import)\s*"\.\/(chunk-[^"]+\.mjs)"/g)) {
+      visit(path.join(path.dirname(file), match[1] as string));
+    }
+  };
+  visit(file);
+  return texts.join('\n');
+}
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+describe('what a cold start loads of modules split for it', () => {
+  it.each(['corrections', 'run-jobs', 'wallets', 'details'])(
+    '%s reads the threshold from the built-in form without carrying the built-in text or the form writer',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(code).toContain('above_threshold'); // the built-in form, read for the flag
+      expect(code).not.toContain("Tally's shipped rule set"); // DEFAULT_RULES_TEXT
+      expect(code).not.toContain('formToJson: the rule set has errors'); // the stored form's writer
+    },
+    120_000,
+  );
+
+  it.each(['corrections', 'backtest', 'rules'])(
+    '%s takes RFC 3339 times without the CloudEvent schema',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(code).toContain('must be an RFC 3339 timestamp');
+      expect(code).not.toContain('is required (it is the idempotency key)');
+    },
+    120_000,
+  );
+
+  it.each(['deposit', 'holds', 'offers', 'payment-webhook'])(
+    '%s builds every create-only put with the one helper, whichever append kinds it carries',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(count(code, 'attribute_not_exists(pk)'), 'copies of the create-only condition').toBe(1);
+    },
+    120_000,
+  );
+});
