@@ -61,6 +61,9 @@ const viewItemSchema = z.object({
 type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
 const entryTuple = (entry: WindowEntry) => [entry.atMs, entry.amountMinor, entry.lane, entry.version];
 
+/** Every attribute a view item may hold besides its keys: what a write that replaces it sets or removes. */
+export const VIEW_ITEM_ATTRIBUTES: readonly string[] = ['kind', ...Object.keys(viewItemSchema.shape)];
+
 export function toViewItem(view: WalletView): Record<string, unknown> {
   const { breach, maxAtMs, coverFromMs, retained, evicted } = view.threshold;
   return {
