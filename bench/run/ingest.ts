@@ -106,9 +106,8 @@ export async function ingestRateHere(
   batchSize: number,
   events: number,
   warmUp = 0,
-  without: readonly string[] = [],
 ): Promise<number> {
-  return (await ingestRunHere(endpoint, batchSize, events, warmUp, without)).ingestEventsPerSecond;
+  return (await ingestRunHere(endpoint, batchSize, events, warmUp)).ingestEventsPerSecond;
 }
 
 /** ingestRateHere with this process's CPU and event-loop figures over the timed events. */

@@ -108,23 +108,23 @@ describe('putViewEach', () => {
   });
 });
 
+/** One deposit at lane 0's head. */
+async function deposit(walletId: string, amountMinor: bigint): Promise<void> {
+  const expected = await table.store.head(walletId, 0);
+  const eventId = `${walletId}-${expected.version + 1}`;
+  const data = { amountMinor, occurredAtMs: 1 };
+  await table.store.append({
+    walletId,
+    lane: 0,
+    expected,
+    events: [{ type: 'Deposited', data, eventId, recordedAtMs: 2 }],
+  });
+}
+
 describe('a stream batch of many wallets, projected through coalescedViewWrites', () => {
   it('writes their views in one request instead of a PutItem each, each the fold of its log', async () => {
     const walletIds = Array.from({ length: 12 }, (_, i) => `batch-${Date.now()}-${i}`);
-    for (const walletId of walletIds)
-      await table.store.append({
-        walletId,
-        lane: 0,
-        expected: await table.store.head(walletId, 0),
-        events: [
-          {
-            type: 'Deposited',
-            data: { amountMinor: 100n, occurredAtMs: 1 },
-            eventId: `${walletId}-1`,
-            recordedAtMs: 2,
-          },
-        ],
-      });
+    for (const walletId of walletIds) await deposit(walletId, 100n);
     const [puts, batches] = [table.sent('PutItemCommand'), table.sent('BatchExecuteStatementCommand')];
     const batched = coalescedViewWrites(views);
     const outcomes = await Promise.all(
@@ -139,19 +139,7 @@ describe('a stream batch of many wallets, projected through coalescedViewWrites'
     }
     // One wallet alone in a turn is written as before: one PutItem.
     const lone = walletIds[0] as string;
-    await table.store.append({
-      walletId: lone,
-      lane: 0,
-      expected: await table.store.head(lone, 0),
-      events: [
-        {
-          type: 'Deposited',
-          data: { amountMinor: 5n, occurredAtMs: 3 },
-          eventId: `${lone}-2`,
-          recordedAtMs: 4,
-        },
-      ],
-    });
+    await deposit(lone, 5n);
     const putsBefore = table.sent('PutItemCommand');
     expect((await projectWallet(table.store, batched, lone, CONFIG, [0])).written).toBe(true);
     expect(table.sent('PutItemCommand') - putsBefore).toBe(1);
