@@ -7,6 +7,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
+import { withViewStatements } from '#adapters/dynamodb/view-statements.ts';
+import { prefetchDoorbells } from '#app/projection-batch.ts';
 import { readWallet } from '#app/read-events.ts';
 import { coalescedViewWrites } from '#app/view-writes.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
@@ -18,10 +20,12 @@ import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 60_000, retainMax: 100 };
 let table: CountedStoreTable;
 let views: DynamoReadModelStore;
+let batchable: ReturnType<typeof withViewStatements>;
 
 beforeAll(async () => {
   table = await countedStoreTable('view-writes');
   views = new DynamoReadModelStore(table.documents, table.tableName);
+  batchable = withViewStatements(views);
 });
 afterAll(() => table?.drop());
 
@@ -50,6 +54,9 @@ const itemOf = async (walletId: string) => {
   return rest;
 };
 
+const putViewEach = (writes: Parameters<NonNullable<typeof batchable.putViewEach>>[0]) =>
+  (batchable.putViewEach as NonNullable<typeof batchable.putViewEach>)(writes);
+
 describe('putViewEach', () => {
   it('answers and stores what putView does, case by case (stored view or none, lanes ahead, behind or apart, another threshold, each option)', async () => {
     const laneSets = [[1], [2], [1, 1], [2, 1], [1, 2], [2, 2, 1]];
@@ -66,7 +73,7 @@ describe('putViewEach', () => {
     const run = Date.now();
     const wallet = (side: string, at: number) => `each-${run}-${side}-${at}`;
     // The same stored view under two wallets: one written by putView, the other by putViewEach.
-    await views.putViewEach(
+    await putViewEach(
       cases.flatMap(({ stored }, at) =>
         stored === undefined
           ? []
@@ -80,7 +87,7 @@ describe('putViewEach', () => {
       cases.map(({ next, options }, at) => views.putView({ ...next, walletId: wallet('one', at) }, options)),
     );
     const before = table.sent('BatchExecuteStatementCommand');
-    const each = await views.putViewEach(
+    const each = await putViewEach(
       cases.map(({ next, options }, at) => ({ view: { ...next, walletId: wallet('each', at) }, options })),
     );
     expect(table.sent('BatchExecuteStatementCommand') - before).toBe(Math.ceil(cases.length / 25));
@@ -98,7 +105,7 @@ describe('putViewEach', () => {
     const walletId = `twice-${Date.now()}`;
     const before = table.sent('BatchExecuteStatementCommand');
     expect(
-      await views.putViewEach([
+      await putViewEach([
         { view: viewOf(walletId, [1], CONFIG.thresholdMinor, false), options: { onlyIfAbsent: true } },
         { view: viewOf(walletId, [2], CONFIG.thresholdMinor, false) },
       ]),
@@ -126,9 +133,23 @@ describe('a stream batch of many wallets, projected through coalescedViewWrites'
     const walletIds = Array.from({ length: 12 }, (_, i) => `batch-${Date.now()}-${i}`);
     for (const walletId of walletIds) await deposit(walletId, 100n);
     const [puts, batches] = [table.sent('PutItemCommand'), table.sent('BatchExecuteStatementCommand')];
-    const batched = coalescedViewWrites(views);
+    const batched = coalescedViewWrites(batchable);
+    // As project-streams: the batch's events read at once, then each wallet's fold.
+    const refs = walletIds.map((walletId) => ({ walletId, lane: 0, version: 1 }));
+    const prefetched = await prefetchDoorbells(table.store, batched, refs);
     const outcomes = await Promise.all(
-      walletIds.map((walletId) => projectWallet(table.store, batched, walletId, CONFIG, [0])),
+      walletIds.map((walletId) =>
+        projectWallet(
+          table.store,
+          batched,
+          walletId,
+          CONFIG,
+          [0],
+          undefined,
+          undefined,
+          prefetched.get(walletId),
+        ),
+      ),
     );
     expect(outcomes.every((outcome) => outcome.written)).toBe(true);
     expect(table.sent('PutItemCommand') - puts).toBe(0);

@@ -22,7 +22,7 @@ const breachSchema = z.object({
   deposits: z.array(windowDepositSchema),
 });
 
-const viewItemSchema = z.object({
+export const viewItemSchema = z.object({
   walletId: z.string(),
   lanes: z.array(numberAttr).check(z.minLength(1)),
   eventCount: numberAttr,
@@ -60,9 +60,6 @@ const viewItemSchema = z.object({
 
 type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
 const entryTuple = (entry: WindowEntry) => [entry.atMs, entry.amountMinor, entry.lane, entry.version];
-
-/** Every attribute a view item may hold besides its keys: what a write that replaces it sets or removes. */
-export const VIEW_ITEM_ATTRIBUTES: readonly string[] = ['kind', ...Object.keys(viewItemSchema.shape)];
 
 export function toViewItem(view: WalletView): Record<string, unknown> {
   const { breach, maxAtMs, coverFromMs, retained, evicted } = view.threshold;
