@@ -3,11 +3,27 @@
  * run from the environment, prints `{"ingestEventsPerSecond": …}` as its last stdout line.
  */
 import * as z from 'zod/mini';
-import { INGEST_RUN_ENV, ingestRateHere } from './ingest.ts';
+import { INGEST_RUN_ENV, ingestRunHere } from './ingest.ts';
 
 const run = z
-  .object({ endpoint: z.string(), batchSize: z.number(), events: z.number(), warmUp: z.number() })
+  .object({
+    endpoint: z.string(),
+    batchSize: z.number(),
+    events: z.number(),
+    warmUp: z.number(),
+    without: z.optional(z.array(z.string())),
+    jvmPid: z.optional(z.number()),
+    pollers: z.optional(z.number()),
+  })
   .parse(JSON.parse(process.env[INGEST_RUN_ENV] ?? 'null'));
-const ingestEventsPerSecond = await ingestRateHere(run.endpoint, run.batchSize, run.events, run.warmUp);
-console.log(JSON.stringify({ ingestEventsPerSecond }));
+const figures = await ingestRunHere(
+  run.endpoint,
+  run.batchSize,
+  run.events,
+  run.warmUp,
+  run.without,
+  run.jvmPid,
+  run.pollers,
+);
+console.log(JSON.stringify(figures));
 process.exit(0);

@@ -1,10 +1,12 @@
 /** Ingest through the local SQS: CloudEvents in, events in the store, at a given batch size. */
 import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
 import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { FUNCTIONS } from '#lib/wiring.ts';
+import { cpuSeconds, cpuSince } from '../support.ts';
 import { WALLETS } from './settings.ts';
 
 /**
@@ -30,9 +32,48 @@ export async function ingestRate(
   events: number,
   warmUp = INGEST_WARM_UP,
 ): Promise<number> {
-  const entry = fileURLToPath(new URL('./ingest-instance.ts', import.meta.url));
+  return (await ingestRun(endpoint, batchSize, events, { warmUp })).ingestEventsPerSecond;
+}
+
+/** What an ingest process measured over its timed events (ingest-instance.ts). */
+export interface IngestRunFigures {
+  ingestEventsPerSecond: number;
+  /** The ingest process's CPU (it hosts the whole local runtime) per timed event. */
+  nodeCpuMsPerEvent: number;
+  /** Its event loop's utilisation over the timed events (1: never idle). */
+  eventLoopUtilization: number;
+  /** The emulator's CPU per timed event, when its process id was given. */
+  jvmCpuMsPerEvent?: number;
+}
+
+/** What ingestRun may be told besides the run (diagnostics of bench/prof/ingest-bound.ts). */
+export interface IngestRunOptions {
+  warmUp?: number;
+  /** Functions the runtime leaves out (what the stream consumers cost ingest). */
+  without?: readonly string[];
+  /** The emulator's process: its CPU over the timed events is reported. */
+  jvmPid?: number;
+  /** SQS pollers of the events queue. */
+  pollers?: number;
+  /** Another checkout's ingest-instance.ts (an A/B against other code). */
+  instance?: string;
+}
+
+/** ingestRate with the process's own figures. */
+export async function ingestRun(
+  endpoint: string,
+  batchSize: number,
+  events: number,
+  options: IngestRunOptions = {},
+): Promise<IngestRunFigures> {
+  const { warmUp = INGEST_WARM_UP, without = [], jvmPid, pollers } = options;
+  const entry = options.instance ?? fileURLToPath(new URL('./ingest-instance.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, [INGEST_RUN_ENV]: JSON.stringify({ endpoint, batchSize, events, warmUp }) },
+    cwd: dirname(dirname(dirname(entry))),
+    env: {
+      ...process.env,
+      [INGEST_RUN_ENV]: JSON.stringify({ endpoint, batchSize, events, warmUp, without, jvmPid, pollers }),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -50,7 +91,7 @@ export async function ingestRate(
     .split('\n')
     .findLast((line) => line.startsWith('{"ingestEventsPerSecond"'));
   if (code !== 0 || answer === undefined) throw new Error(`ingest run exited ${code}: ${out.slice(-2000)}`);
-  return (JSON.parse(answer) as { ingestEventsPerSecond: number }).ingestEventsPerSecond;
+  return JSON.parse(answer) as IngestRunFigures;
 }
 
 /**
@@ -66,7 +107,20 @@ export async function ingestRateHere(
   events: number,
   warmUp = 0,
 ): Promise<number> {
-  const functions = FUNCTIONS.map((spec) =>
+  return (await ingestRunHere(endpoint, batchSize, events, warmUp)).ingestEventsPerSecond;
+}
+
+/** ingestRateHere with this process's CPU and event-loop figures over the timed events. */
+export async function ingestRunHere(
+  endpoint: string,
+  batchSize: number,
+  events: number,
+  warmUp = 0,
+  without: readonly string[] = [],
+  jvmPid?: number,
+  pollers?: number,
+): Promise<IngestRunFigures> {
+  const functions = FUNCTIONS.filter((spec) => !without.includes(spec.name)).map((spec) =>
     spec.name !== 'ingest-queue'
       ? spec
       : {
@@ -83,6 +137,7 @@ export async function ingestRateHere(
     logRequests: false,
     log: () => undefined,
     functions,
+    ...(pollers === undefined ? {} : { queues: { concurrency: pollers } }),
   });
   try {
     const sqs = new SQSClient({
@@ -120,9 +175,20 @@ export async function ingestRateHere(
     // instance (as the raw yardstick, whose first of thousands of requests warm it), and the same
     // workload as without (new wallets, then each wallet's second event).
     if (warmUp > 0) await send(`${run}-warm`, warmUp);
+    const elu = performance.eventLoopUtilization();
+    const cpu = jvmPid === undefined ? undefined : await cpuSeconds(jvmPid);
+    const nodeCpu = process.cpuUsage();
     const startMs = performance.now();
     await send(run, events);
-    return events / ((performance.now() - startMs) / 1000);
+    const seconds = (performance.now() - startMs) / 1000;
+    const used = process.cpuUsage(nodeCpu);
+    const jvm = jvmPid === undefined || cpu === undefined ? undefined : (await cpuSince(jvmPid, cpu)).jvm;
+    return {
+      ingestEventsPerSecond: events / seconds,
+      nodeCpuMsPerEvent: (used.user + used.system) / 1000 / events,
+      eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
+      ...(jvm === undefined ? {} : { jvmCpuMsPerEvent: (jvm * 1000) / events }),
+    };
   } finally {
     await runtime.stop();
   }
