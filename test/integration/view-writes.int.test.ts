@@ -7,6 +7,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
+import { VIEW_SK, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { withViewStatements } from '#adapters/dynamodb/view-statements.ts';
 import { awaitCommitsOn } from '#adapters/local/commit-barrier.ts';
 import { prefetchDoorbells } from '#app/projection-batch.ts';
@@ -53,9 +54,9 @@ function viewOf(walletId: string, lanes: number[], thresholdMinor: bigint, held:
 
 const itemOf = async (walletId: string) => {
   const { Item } = await table.documents.send(
-    new GetCommand({ TableName: table.tableName, Key: { pk: `WALLET#${walletId}`, sk: 'VIEW' } }),
+    new GetCommand({ TableName: table.tableName, Key: { pk: walletPk(walletId), sk: VIEW_SK } }),
   );
-  if (Item === undefined) return undefined;
+  if (Item === undefined) throw new Error(`no view item for ${walletId}`);
   const { pk: _pk, walletId: _walletId, ...rest } = Item;
   return rest;
 };
