@@ -7,7 +7,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
+import { VIEW_SK, walletPk } from '#adapters/dynamodb/table-layout/keys.ts';
 import { withViewStatements } from '#adapters/dynamodb/view-statements.ts';
+import { awaitCommitsOn } from '#adapters/local/commit-barrier.ts';
 import { prefetchDoorbells } from '#app/projection-batch.ts';
 import { readWallet } from '#app/read-events.ts';
 import { coalescedViewWrites } from '#app/view-writes.ts';
@@ -15,7 +17,12 @@ import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
 import type { PutViewOptions } from '#ports/read-models.ts';
-import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
+import {
+  type CountedStoreTable,
+  countedStoreTable,
+  dynamodbEndpoint,
+  testDocumentClient,
+} from '../support/local.ts';
 
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 60_000, retainMax: 100 };
 let table: CountedStoreTable;
@@ -47,9 +54,9 @@ function viewOf(walletId: string, lanes: number[], thresholdMinor: bigint, held:
 
 const itemOf = async (walletId: string) => {
   const { Item } = await table.documents.send(
-    new GetCommand({ TableName: table.tableName, Key: { pk: `WALLET#${walletId}`, sk: 'VIEW' } }),
+    new GetCommand({ TableName: table.tableName, Key: { pk: walletPk(walletId), sk: VIEW_SK } }),
   );
-  if (Item === undefined) return undefined;
+  if (Item === undefined) throw new Error(`no view item for ${walletId}`);
   const { pk: _pk, walletId: _walletId, ...rest } = Item;
   return rest;
 };
@@ -98,6 +105,28 @@ describe('putViewEach', () => {
       expect(await itemOf(wallet('each', at))).toEqual(await itemOf(wallet('one', at)));
       const stored = await views.getView(wallet('each', at));
       if (each[at] === 'written') expect(stored?.activeHolds.length).toBe(cases[at]?.next.activeHolds.length);
+    }
+  });
+
+  it('is followed by the local commit barrier (data on disk), as a transaction is', async () => {
+    const release = awaitCommitsOn(dynamodbEndpoint());
+    const sent: string[] = [];
+    try {
+      const client = testDocumentClient();
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          sent.push(context.commandName ?? '');
+          return next(args);
+        },
+        { step: 'initialize', name: 'recordCommands', priority: 'high' },
+      );
+      const store = withViewStatements(new DynamoReadModelStore(client, table.tableName));
+      const view = viewOf(`barrier-${Date.now()}`, [1], CONFIG.thresholdMinor, false);
+      await store.putViewEach?.([{ view, options: { onlyIfAbsent: true } }]);
+      expect(sent).toEqual(['BatchExecuteStatementCommand', 'GetItemCommand']);
+      client.destroy();
+    } finally {
+      release();
     }
   });
 
