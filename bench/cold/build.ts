@@ -44,7 +44,10 @@ export interface BuiltBundle {
   eagerInputs: Record<string, number>;
   /** Import paths left external (resolved at run time). */
   externals: string[];
-  /** The external imports a cold start resolves: those of `index.mjs` and its static chunks. */
+  /**
+   * The external imports a cold start resolves: those of `index.mjs` and its static chunks
+   * (`import` statements and `require` calls).
+   */
   eagerExternals: string[];
   /**
    * Who imports each source file (from the metafile, tree-shaken or not), `(import())` marking a
@@ -117,7 +120,10 @@ export async function buildBundle(
     for (const imported of output.imports) {
       if (!imported.external) continue;
       externals.add(imported.path);
-      if (eager.has(name) && imported.kind === 'import-statement') eagerExternals.add(imported.path);
+      // The runtime's SDK is loaded with `require` (bundling.ts), at the top level of the chunk
+      // that imports it: a `require-call` in a chunk read at a cold start runs at that cold start.
+      const loadsAtOnce = imported.kind === 'import-statement' || imported.kind === 'require-call';
+      if (eager.has(name) && loadsAtOnce) eagerExternals.add(imported.path);
     }
     for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) inputs.add(input);
   }

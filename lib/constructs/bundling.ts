@@ -1,8 +1,10 @@
 /**
  * How every Tally function is bundled: one definition, read by the CDK construct
  * (lib/constructs/tally-function.ts) and by `npm run bench:cold`, so the bench measures the very
- * bundles the stack deploys. Plain data (no aws-cdk-lib import): the bench loads it without CDK.
+ * bundles the stack deploys. Plain data and one esbuild plugin (no aws-cdk-lib import): the bench
+ * loads it without CDK.
  */
+import { requireRuntimeModules } from './require-runtime-modules.mjs';
 
 /** esbuild target matching the Lambda runtime (`TALLY_RUNTIME`, Node.js 24); the local Node 20 never runs it. */
 export const ESBUILD_TARGET = 'node24';
@@ -57,6 +59,11 @@ export const TALLY_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   external: [...RUNTIME_PROVIDED_MODULES, ...OPTIONAL_MODULES, ...PAYMENT_PROVIDER_MODULES],
+  // The runtime's SDK is loaded with the banner's `require`, not `import`: Node 20+ imports a
+  // CommonJS package from ESM through its ESM loader (export lexing of every module, ESM
+  // resolution), ~100 ms more CPU per cold start. In Lambda, `require` finds the runtime's SDK
+  // through NODE_PATH (README, "Bundling"). The one plugin; split-build.mjs re-creates it.
+  plugins: [requireRuntimeModules(RUNTIME_PROVIDED_MODULES)],
   // Code splitting: what a function loads only with `await import(…)` (the X-Ray tracer, the YAML
   // reader of old rule sets, the Kafka protobuf codec) lands in a chunk of its own, read from disk
   // and parsed only when that path runs — not at every cold start. The entry stays `index.mjs`.
