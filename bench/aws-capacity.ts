@@ -9,9 +9,8 @@
  * by their bytes, numbers by about one byte per two digits plus one, lists and maps 3 bytes plus
  * their elements); a write costs ceil(size / 1 KB) units, doubled inside a transaction. An update
  * or a delete is charged on its key and new values (the service charges the larger of the item
- * before and after: for the small LANES item both are under 1 KB). A PartiQL write statement (one
- * of a BatchExecuteStatement) is charged as the single write it is, on the item it sets. A
- * cancelled request is charged as if it had written (the service charges the attempt).
+ * before and after: for the small LANES item both are under 1 KB). A cancelled request is charged
+ * as if it had written (the service charges the attempt).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -112,34 +111,7 @@ export function writeCharges(command: string, input: Input): PartitionCharge[] {
           units: unitsFor(itemSize(keyAndValues(other)), true),
         };
       });
-    case 'BatchExecuteStatementCommand':
-      return ((input.Statements ?? []) as Input[]).flatMap((statement) =>
-        statementCharge(String(statement.Statement ?? ''), (statement.Parameters ?? []) as unknown[]),
-      );
-    case 'ExecuteStatementCommand':
-      return statementCharge(String(input.Statement ?? ''), (input.Parameters ?? []) as unknown[]);
     default:
       return [];
   }
-}
-
-/** A PartiQL placeholder: `"name" = ?` or `'name': ?` (a value the item gets, or its key), or a bare `?`. */
-const PLACEHOLDER = /(?:"(\w+)"|'(\w+)')\s*[=:]\s*\?|\?/g;
-
-/**
- * A PartiQL write (the projector's batched views, read-models.ts) as its single write: the item it
- * sets (every `name = ?` and `'name': ?`, keys included) at one unit per KB, not transactional.
- * SELECTs cost no write units.
- */
-function statementCharge(statement: string, parameters: readonly unknown[]): PartitionCharge[] {
-  if (!/^\s*(INSERT|UPDATE|DELETE)\b/i.test(statement)) return [];
-  const named: Record<string, unknown> = {};
-  let at = 0;
-  for (const match of statement.matchAll(PLACEHOLDER)) {
-    const name = match[1] ?? match[2];
-    if (name !== undefined) named[name] = parameters[at];
-    at++;
-  }
-  const written = wire(named);
-  return [{ partitionKey: partitionOf(written), units: unitsFor(itemSize(written), false) }];
 }

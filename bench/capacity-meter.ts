@@ -13,7 +13,6 @@ const METERED = new Set([
   'BatchWriteItemCommand',
   'TransactWriteItemsCommand',
   'TransactGetItemsCommand',
-  'BatchExecuteStatementCommand',
 ]);
 
 const WRITES = new Set([
@@ -22,8 +21,6 @@ const WRITES = new Set([
   'DeleteItemCommand',
   'BatchWriteItemCommand',
   'TransactWriteItemsCommand',
-  // The projector's batched views (adapters/dynamodb/view-statements.ts): PartiQL writes.
-  'BatchExecuteStatementCommand',
 ]);
 
 interface Consumed {
@@ -55,23 +52,16 @@ export class CapacityMeter {
         const input = metered
           ? { ...(args.input as Record<string, unknown>), ReturnConsumedCapacity: 'TOTAL' }
           : args.input;
-        let modelled = 0;
         if (WRITES.has(command))
           for (const charge of writeCharges(command, args.input as Record<string, unknown>))
-            modelled += charge.units;
-        this.awsWriteUnits += modelled;
+            this.awsWriteUnits += charge.units;
         const result = await next({ ...args, input });
-        const consumed = metered
-          ? (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity
-          : undefined;
         this.record(
           command,
-          // DynamoDB Local reports no capacity for a PartiQL batch: the model's units stand in.
-          consumed === undefined && command === 'BatchExecuteStatementCommand'
-            ? { CapacityUnits: modelled }
-            : consumed,
-          (command === 'PutItemCommand' && isView((args.input as { Item?: Record<string, unknown> }).Item)) ||
-            (command === 'BatchExecuteStatementCommand' && viewStatements(args.input)),
+          metered
+            ? (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity
+            : undefined,
+          command === 'PutItemCommand' && isView((args.input as { Item?: Record<string, unknown> }).Item),
         );
         return result;
       },
@@ -104,17 +94,6 @@ export class CapacityMeter {
     this.byCommand.set(command, row);
   }
 }
-
-/** A batch of PartiQL statements that write wallet views (a parameter is a view's sort key). */
-function viewStatements(input: unknown): boolean {
-  const statements = (input as { Statements?: { Parameters?: unknown[] }[] }).Statements ?? [];
-  return (
-    statements.length > 0 && statements.every((statement) => (statement.Parameters ?? []).some(isViewKey))
-  );
-}
-
-const isViewKey = (value: unknown) =>
-  (typeof value === 'string' ? value : (value as { S?: string } | null)?.S)?.startsWith('VIEW#') === true;
 
 /** A wallet view's item (sort key VIEW#…), marshalled (after lib-dynamodb) or not. */
 function isView(item: Record<string, unknown> | undefined): boolean {

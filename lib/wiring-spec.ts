@@ -137,12 +137,6 @@ export interface FunctionSpec {
    */
   tablePartitions?: readonly [string, ...string[]];
   /**
-   * Writes items with PartiQL statements too (BatchExecuteStatement: the projector's batched
-   * view writes, app/view-writes.ts); the stack grants `dynamodb:PartiQLInsert` and
-   * `dynamodb:PartiQLUpdate` on the table, which `read-write` does not include.
-   */
-  partiqlWrites?: true;
-  /**
    * Lambda reserved concurrency: a ceiling for this function and a floor taken from the account's
    * pool. Off by default (a new account's pool is small); set per deployment with the stack's
    * `reservedConcurrency` prop or `-c reservedConcurrency=deposit=50,events=20`.

@@ -308,8 +308,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
       },
     ],
     tableAccess: 'read-write',
-    // A stream batch's views in one BatchExecuteStatement per 25 (app/view-writes.ts).
-    partiqlWrites: true,
   },
   {
     name: 'publish-events',

@@ -1,10 +1,8 @@
 // The one place that names the clock and id implementations (they move to #adapters/clock.ts).
-
 import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
-import { withViewStatements } from '#adapters/dynamodb/view-statements.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
@@ -151,8 +149,7 @@ export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemCloc
 export async function projectorDeps() {
   const stores = {
     events: eventStoreFromEnv(STREAM_READS),
-    // With putViewEach: a stream batch's views in one request (app/view-writes.ts).
-    readModels: withViewStatements(readModelsFromEnv()),
+    readModels: readModelsFromEnv(),
     snapshots: snapshotsFromEnv(),
   };
   // Not awaited here: the projector reads the threshold and its batch together.

@@ -2,7 +2,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { prefetchDoorbells } from '#app/projection-batch.ts';
 import type { SnapshotPolicy } from '#app/snapshots.ts';
-import { coalescedViewWrites } from '#app/view-writes.ts';
 import { projectWallet, ViewCache } from '#app/wallet-projection.ts';
 import { projectorDeps } from '#composition/lambda.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
@@ -49,8 +48,7 @@ export function makeProjectStreamsHandler(deps: () => Promise<ProjectorDeps>) {
     const loaded = await deps();
     const { stores } = loaded;
     const snapshots = snapshotPolicy(loaded);
-    // The batch's views go out together (app/view-writes.ts), each with its own condition.
-    const readModels = coalescedViewWrites(stores.readModels);
+    const { readModels } = stores;
     // The batch's events and unknown views in one round trip (app/projection-batch.ts), while the
     // threshold is read (a cold start's rule-set read): the fold needs both, neither needs the other.
     const [config, prefetched] = await Promise.all([

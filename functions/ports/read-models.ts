@@ -16,18 +16,6 @@ export interface ReadModelStore {
    * view holding more events. Answers each one's outcome, in order.
    */
   putViews(views: readonly WalletView[]): Promise<('written' | 'stale')[]>;
-  /**
-   * Several views, each written exactly as `putView` writes it (its own condition, its own
-   * outcome, billed as a single write), in as few requests as the store allows: a stream batch's
-   * views. Absent where the store has no such request.
-   */
-  putViewEach?(writes: readonly ViewWrite[]): Promise<('written' | 'stale')[]>;
-}
-
-/** One view to write, and how (putView's arguments). */
-export interface ViewWrite {
-  view: WalletView;
-  options?: PutViewOptions;
 }
 
 /** How `putView` decides whether the stored view may be replaced. */

@@ -55,21 +55,8 @@ export class EventStoreTable extends Construct {
    * Grants exactly the access the wiring declares: nothing for `none`, no write action for `read`,
    * and for a function held to some partitions only item actions on those (`dynamodb:LeadingKeys`).
    */
-  grantAccess(
-    spec: Pick<FunctionSpec, 'tableAccess' | 'tablePartitions' | 'partiqlWrites'>,
-    role: iam.IRole,
-  ): void {
+  grantAccess(spec: Pick<FunctionSpec, 'tableAccess' | 'tablePartitions'>, role: iam.IRole): void {
     const partitions = spec.tablePartitions;
-    if (spec.partiqlWrites) {
-      if (spec.tableAccess !== 'read-write' || partitions !== undefined)
-        throw new Error('partiqlWrites needs read-write access to every partition');
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate'],
-          resources: [this.table.tableArn],
-        }),
-      );
-    }
     switch (spec.tableAccess) {
       case 'none':
         return;

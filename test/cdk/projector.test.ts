@@ -31,20 +31,6 @@ describe('stream projector', () => {
     expect(mapped).toContain(functionLogicalId(stack, 'project-streams'));
   });
 
-  it('lets only the projector write with PartiQL statements (its batched view writes), on the table', () => {
-    // The functions this stack deploys (ingest-kafka only with a Kafka source).
-    const partiql = [...stack.functions.keys()].filter((name) =>
-      actionsOf(template, roleLogicalId(stack, name)).some((action) => action.startsWith('dynamodb:PartiQL')),
-    );
-    expect(partiql).toEqual(['project-streams']);
-    expect(actionsOf(template, roleLogicalId(stack, 'project-streams'))).toEqual(
-      expect.arrayContaining(['dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate']),
-    );
-    expect(actionsOf(template, roleLogicalId(stack, 'project-streams'))).not.toContain(
-      'dynamodb:PartiQLDelete',
-    );
-  });
-
   it('runs the projector with no batching window and 4 batches per shard at once (lag at saturation)', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionLogicalId(stack, 'project-streams') },

@@ -22,8 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DynamoReadModelStore implements ReadModelStore {
   constructor(
-    readonly client: DynamoDBDocumentClient,
-    readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
   ) {}
 
   async getView(walletId: string): Promise<WalletView | undefined> {

@@ -15,23 +15,6 @@ import { TABLE } from '#lib/table-spec.ts';
  */
 const BARRIER_KEY = { [TABLE.partitionKey]: '#LOCAL#COMMIT-BARRIER', [TABLE.sortKey]: '#' };
 
-/**
- * The requests followed by the barrier: transactions, and the projector's batched view writes
- * (PartiQL statements, app/view-writes.ts), which the emulator may commit the same way (not
- * measured; one read per batch with data on disk only, so taken as a transaction is).
- */
-const BARRIERED = new Set(['TransactWriteItemsCommand', 'BatchExecuteStatementCommand']);
-
-/** The table a barriered request wrote. */
-function tableOf(input: unknown): string | undefined {
-  const { TransactItems, Statements } = input as {
-    TransactItems?: Record<string, { TableName?: string }>[];
-    Statements?: { Statement?: string }[];
-  };
-  if (TransactItems !== undefined) return Object.values(TransactItems[0] ?? {})[0]?.TableName;
-  return /^\s*(?:INSERT\s+INTO|UPDATE)\s+"([^"]+)"/i.exec(Statements?.[0]?.Statement ?? '')?.[1];
-}
-
 const durable = new Set<string>();
 let installed = false;
 
@@ -44,12 +27,14 @@ export function awaitCommitsOn(endpoint: string): () => void {
       client.middlewareStack.add(
         (next, context) => async (args) => {
           const result = await next(args);
-          if (!BARRIERED.has(context.commandName ?? '') || durable.size === 0) return result;
+          if (context.commandName !== 'TransactWriteItemsCommand' || durable.size === 0) return result;
           target ??= (client.config.endpoint?.() ?? Promise.resolve(undefined)).then((url) =>
             url === undefined ? '' : `${url.protocol}//${url.hostname}:${url.port}`,
           );
           if (!durable.has(await target)) return result;
-          const tableName = tableOf(args.input);
+          const items = (args.input as { TransactItems?: Record<string, { TableName?: string }>[] })
+            .TransactItems;
+          const tableName = Object.values(items?.[0] ?? {})[0]?.TableName;
           if (tableName !== undefined)
             await client.send(new GetCommand({ TableName: tableName, Key: BARRIER_KEY }));
           return result;

@@ -22,7 +22,7 @@ const breachSchema = z.object({
   deposits: z.array(windowDepositSchema),
 });
 
-export const viewItemSchema = z.object({
+const viewItemSchema = z.object({
   walletId: z.string(),
   lanes: z.array(numberAttr).check(z.minLength(1)),
   eventCount: numberAttr,
