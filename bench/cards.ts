@@ -32,7 +32,8 @@ import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { writeAnswerJson } from '#http/accounts-json.ts';
 import { compileDecisionRules } from '#rules/decision-rules.ts';
 import { publishedDecisions } from './cards/outbox.ts';
-import { localClients, printTable, prng } from './support.ts';
+import { prng } from './prng.ts';
+import { localClients, printTable } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -32,7 +32,8 @@ import { readWallet } from '#app/read-events.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { aboveThreshold, emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import { batchWrite, cpuSeconds, cpuSince, localClients, printTable, prng } from './support.ts';
+import { prng } from './prng.ts';
+import { batchWrite, cpuSeconds, cpuSince, localClients, printTable } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Engine, type RuleProperties } from 'json-rules-engine';
 import { compileRuleSet } from '#rules/rule-set.ts';
 import type { CompiledRuleSet, Fact } from '#rules/types.ts';
-import { prng } from './support.ts';
+import { prng } from './prng.ts';
 
 export interface RulesBenchResult {
   ourRate: number;

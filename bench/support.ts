@@ -60,18 +60,6 @@ export const cpuSince = async (jvmPid: number, before: { node: number; jvm: numb
   return { node: now.node - before.node, jvm: now.jvm - before.jvm };
 };
 
-/** mulberry32: a small seeded generator, so every run of a benchmark measures the same data. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Prints a Markdown table to stdout, columns padded to their widest cell. */
 export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
   const all = [header, ...rows];

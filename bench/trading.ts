@@ -26,7 +26,8 @@ import { readWallet } from '#app/read-events.ts';
 import { transfer } from '#app/transfer.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { CallCounter } from './call-counter.ts';
-import { localClients, printTable, prng } from './support.ts';
+import { prng } from './prng.ts';
+import { localClients, printTable } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,7 +12,8 @@ import { forEachLimited } from '#app/jobs.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { emptyView, projectEvents, type WalletView } from '#domain/wallet-view.ts';
-import { batchWrite, cpuSeconds, cpuSince, prng } from '../support.ts';
+import { prng } from '../prng.ts';
+import { batchWrite, cpuSeconds, cpuSince } from '../support.ts';
 
 /** The shipped rule set's flag: more than 10,000.00 within 2 minutes. */
 export const CONFIG: ThresholdConfig = {

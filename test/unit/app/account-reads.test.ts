@@ -5,9 +5,9 @@ import { AccountSnapshots, accountNow } from '#app/queries/account.ts';
 import { readWallet } from '#app/read-events.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import { prng } from '../../../bench/prng.ts';
 import { InMemoryAccountSnapshotStore } from '../../support/in-memory-account-snapshot-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { prng } from '../../support/prng.ts';
 
 /** Counts the events reads hand out, so a test can tell a tail read from a whole-log read. */
 class CountingStore extends InMemoryEventStore {

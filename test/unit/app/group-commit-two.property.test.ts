@@ -4,9 +4,9 @@ import { enableGroupCommit } from '#app/group-commit.ts';
 import { type TransferResult, transfer } from '#app/transfer.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
+import { prng } from '../../../bench/prng.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
-import { prng } from '../../support/prng.ts';
 
 /**
  * Group commit of transfers (group-commit-two.ts): no interleaving overdraws a wallet, creates or

@@ -10,9 +10,9 @@ import {
   type WalletCommand,
   type WalletEvent,
 } from '#domain/wallet.ts';
+import { prng } from '../../../bench/prng.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { prng } from '../../support/prng.ts';
 
 /**
  * Group commit never overdraws nor applies a request twice, whatever the interleaving and the

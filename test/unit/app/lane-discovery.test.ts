@@ -13,8 +13,8 @@ import type { RetryPolicy } from '#app/placement.ts';
 import { foldWallet } from '#domain/wallet/evolve.ts';
 import { initialWalletState } from '#domain/wallet.ts';
 import { type EventStore, HOT_LANES_FROM, isVersionConflict } from '#ports/event-store.ts';
+import { prng } from '../../../bench/prng.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { prng } from '../../support/prng.ts';
 
 /** Yield to every other producer before a request is served: the requests interleave as in a real store. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));

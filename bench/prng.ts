@@ -1,6 +1,7 @@
 /**
- * mulberry32: a small seeded generator, so a test's interleavings and lane choices are the same
- * every run (bench/support.ts has its own copy: the benches do not import test code).
+ * mulberry32: a small seeded generator, so every run of a benchmark measures the same data and a
+ * test's interleavings and lane choices are the same every run. Alone in its module: the tests
+ * import it without the bench's clients (support.ts).
  */
 export function prng(seed: number): () => number {
   let state = seed >>> 0;
