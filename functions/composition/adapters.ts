@@ -63,10 +63,12 @@ export function perTable<T>(build: (client: DynamoDBDocumentClient, tableName: s
   };
 }
 
+/** A store built from the document client and table alone, once per table (perTable). */
+const storeOnTable = <T>(Store: new (client: DynamoDBDocumentClient, tableName: string) => T): (() => T) =>
+  perTable((client, tableName) => new Store(client, tableName));
+
 /** /verify's signed checkpoints live in the wallet's partition of the one table. */
-export const checkpointStoreFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoCheckpointStore(client, tableName),
-);
+export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointStore);
 
 /**
  * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of
@@ -92,6 +94,13 @@ export const BATCH_WRITES: AppendKinds = { appendGroups, findIdempotencies };
 /** The stream consumers read a batch's events by their keys (app/projection-batch.ts, app/publish-stream.ts). */
 export const STREAM_READS: AppendKinds = { readEvents: readEventRefs };
 
+const eventStores = /* @__PURE__ */ perTable((client, tableName) => {
+  const base = new DynamoEventStoreBase(client, tableName);
+  const store = tracedEventStore(base);
+  if (groupCommitFromEnv()) enableGroupCommit(store);
+  return { base, store };
+});
+
 /**
  * The event store of this function instance, with the append kinds its callers name (reads need
  * none). Appends run in an `event-store append` span whose context is stored with the events
@@ -99,41 +108,25 @@ export const STREAM_READS: AppendKinds = { readEvents: readEventRefs };
  * transaction (app/group-commit.ts). Built on its own, not through `storesFromEnv`, so a function
  * that only appends (deposit, transfers, holds) bundles no other store's code. One object per
  * instance whatever kinds are asked for: the local runtime hosts every function in one process,
- * so later callers add their kinds to it.
+ * so later callers add their kinds to it (one object per table: perTable).
  */
 export function eventStoreFromEnv(...kinds: AppendKinds[]): EventStore {
-  // As perTable, written out: the writers (deposit, transfers, holds) take no other store.
-  const on = tableFromEnv();
-  if (events?.on !== on) {
-    const base = new DynamoEventStoreBase(on.client, on.name);
-    events = { on, base, store: tracedEventStore(base) };
-    if (groupCommitFromEnv()) enableGroupCommit(events.store);
-  }
-  for (const each of kinds) events.base.plug(each);
-  return events.store;
+  const { base, store } = eventStores();
+  for (const each of kinds) base.plug(each);
+  return store;
 }
 
-let events: { on: Table; store: EventStore; base: DynamoEventStoreBase } | undefined;
-
 /** The wallets' read models (views), built on first use. */
-export const readModelsFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoReadModelStore(client, tableName),
-);
+export const readModelsFromEnv = /* @__PURE__ */ storeOnTable(DynamoReadModelStore);
 
 /** The published rule sets (the active one's threshold is what the wallet views flag by). */
-export const ruleSetsFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoRuleSetStore(client, tableName),
-);
+export const ruleSetsFromEnv = /* @__PURE__ */ storeOnTable(DynamoRuleSetStore);
 
 /** The wallets' stored state snapshots. */
-export const snapshotsFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoSnapshotStore(client, tableName),
-);
+export const snapshotsFromEnv = /* @__PURE__ */ storeOnTable(DynamoSnapshotStore);
 
 /** The replay and backtest jobs' records. */
-export const jobStoreFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoJobStore(client, tableName),
-);
+export const jobStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoJobStore);
 
 /**
  * Every store of this function instance: one document client, the one table (as
@@ -158,16 +151,10 @@ export const decisionRuleSetsFromEnv = /* @__PURE__ */ perTable(
 );
 
 /** Card accounts' stored read snapshots (one item in each account's wallet partition). */
-export const accountSnapshotsFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoAccountSnapshotStore(client, tableName),
-);
+export const accountSnapshotsFromEnv = /* @__PURE__ */ storeOnTable(DynamoAccountSnapshotStore);
 
 /** The offer book and the expiry index, in the one table (adapters/dynamodb/trading-index.ts). */
-export const tradingIndexFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoTradingIndex(client, tableName),
-);
+export const tradingIndexFromEnv = /* @__PURE__ */ storeOnTable(DynamoTradingIndex);
 
 /** The wallets' payment listings (adapters/dynamodb/payment-index.ts), without the rest of the trading index. */
-export const paymentIndexFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoPaymentIndex(client, tableName),
-);
+export const paymentIndexFromEnv = /* @__PURE__ */ storeOnTable(DynamoPaymentIndex);
