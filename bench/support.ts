@@ -41,21 +41,25 @@ export async function batchWrite(
   }
 }
 
-/** CPU seconds used so far by this process and by the DynamoDB Local JVM (Linux /proc; 0 elsewhere). */
-export async function cpuSeconds(jvmPid: number): Promise<{ node: number; jvm: number }> {
+/**
+ * CPU seconds used so far by this process and by the DynamoDB Local JVM (Linux /proc; 0 elsewhere,
+ * and without a JVM pid).
+ */
+export async function cpuSeconds(jvmPid?: number): Promise<{ node: number; jvm: number }> {
   const usage = process.cpuUsage();
   let jvm = 0;
-  try {
-    const stat = await readFile(`/proc/${jvmPid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    jvm = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
-  } catch {
-    // not Linux: the figure is left out
-  }
+  if (jvmPid !== undefined)
+    try {
+      const stat = await readFile(`/proc/${jvmPid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      jvm = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
+    } catch {
+      // not Linux: the figure is left out
+    }
   return { node: (usage.user + usage.system) / 1e6, jvm };
 }
 
-export const cpuSince = async (jvmPid: number, before: { node: number; jvm: number }) => {
+export const cpuSince = async (jvmPid: number | undefined, before: { node: number; jvm: number }) => {
   const now = await cpuSeconds(jvmPid);
   return { node: now.node - before.node, jvm: now.jvm - before.jvm };
 };

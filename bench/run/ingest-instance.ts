@@ -16,14 +16,7 @@ const run = z
     pollers: z.optional(z.number()),
   })
   .parse(JSON.parse(process.env[INGEST_RUN_ENV] ?? 'null'));
-const figures = await ingestRunHere(
-  run.endpoint,
-  run.batchSize,
-  run.events,
-  run.warmUp,
-  run.without,
-  run.jvmPid,
-  run.pollers,
-);
+const { endpoint, batchSize, events, ...options } = run;
+const figures = await ingestRunHere(endpoint, batchSize, events, options);
 console.log(JSON.stringify(figures));
 process.exit(0);

@@ -107,7 +107,7 @@ export async function ingestRateHere(
   events: number,
   warmUp = 0,
 ): Promise<number> {
-  return (await ingestRunHere(endpoint, batchSize, events, warmUp)).ingestEventsPerSecond;
+  return (await ingestRunHere(endpoint, batchSize, events, { warmUp })).ingestEventsPerSecond;
 }
 
 /** ingestRateHere with this process's CPU and event-loop figures over the timed events. */
@@ -115,11 +115,9 @@ export async function ingestRunHere(
   endpoint: string,
   batchSize: number,
   events: number,
-  warmUp = 0,
-  without: readonly string[] = [],
-  jvmPid?: number,
-  pollers?: number,
+  options: Omit<IngestRunOptions, 'instance'> = {},
 ): Promise<IngestRunFigures> {
+  const { warmUp = 0, without = [], jvmPid, pollers } = options;
   const functions = FUNCTIONS.filter((spec) => !without.includes(spec.name)).map((spec) =>
     spec.name !== 'ingest-queue'
       ? spec
@@ -176,18 +174,17 @@ export async function ingestRunHere(
     // workload as without (new wallets, then each wallet's second event).
     if (warmUp > 0) await send(`${run}-warm`, warmUp);
     const elu = performance.eventLoopUtilization();
-    const cpu = jvmPid === undefined ? undefined : await cpuSeconds(jvmPid);
-    const nodeCpu = process.cpuUsage();
+    // This process's CPU, and the emulator's when its pid is known (support.ts cpuSeconds).
+    const cpu = await cpuSeconds(jvmPid);
     const startMs = performance.now();
     await send(run, events);
     const seconds = (performance.now() - startMs) / 1000;
-    const used = process.cpuUsage(nodeCpu);
-    const jvm = jvmPid === undefined || cpu === undefined ? undefined : (await cpuSince(jvmPid, cpu)).jvm;
+    const used = await cpuSince(jvmPid, cpu);
     return {
       ingestEventsPerSecond: events / seconds,
-      nodeCpuMsPerEvent: (used.user + used.system) / 1000 / events,
+      nodeCpuMsPerEvent: (used.node * 1000) / events,
       eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
-      ...(jvm === undefined ? {} : { jvmCpuMsPerEvent: (jvm * 1000) / events }),
+      ...(jvmPid === undefined ? {} : { jvmCpuMsPerEvent: (used.jvm * 1000) / events }),
     };
   } finally {
     await runtime.stop();
