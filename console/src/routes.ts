@@ -1,4 +1,5 @@
 import type { ComponentType } from 'preact';
+import type { PageProps } from './page-props.ts';
 import { CallbackPage } from './pages/callback.tsx';
 import { CardsPage } from './pages/cards/cards-page.tsx';
 import { HomePage } from './pages/home.tsx';
@@ -7,11 +8,6 @@ import { RulesPage } from './pages/rules/rules-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TradingPage } from './pages/trading/trading-page.tsx';
 import { WalletPage } from './pages/wallet/wallet-page.tsx';
-
-/** What a page component gets: the path's parameters (`/wallets/:walletId` → `params.walletId`). */
-export interface PageProps {
-  params: Record<string, string | undefined>;
-}
 
 export interface ConsoleRoute {
   /** Below /console, wouter syntax: `/wallets/:walletId`. */

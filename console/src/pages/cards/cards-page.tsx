@@ -4,8 +4,8 @@ import { useLocation } from 'wouter-preact';
 import { api, call, errorText, useLoad } from '../../api.ts';
 import { FindForm } from '../../find-form.tsx';
 import { formatMoney, formatTime } from '../../format.ts';
+import type { PageProps } from '../../page-props.ts';
 import { usePaged } from '../../paged.ts';
-import type { PageProps } from '../../routes.ts';
 import { useVirtualRows } from '../../virtual.ts';
 import { DecisionsFeed } from './decisions-feed.tsx';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation, useSearch } from 'wouter-preact';
 import { ApiError, api, call, errorText, useLoad } from '../../api.ts';
-import type { PageProps } from '../../routes.ts';
+import type { PageProps } from '../../page-props.ts';
 import { rememberWallet } from '../home.tsx';
 import { useAuditTrail } from './audit-trail.ts';
 import { BalanceChart, balanceSeries } from './balance-chart.tsx';
