@@ -160,7 +160,7 @@ describe('the scheduled checkpoint pass', () => {
     return { rounds: rounds.map((round) => [...round].sort()), walked };
   }
 
-  it('waits on the table in six rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head)', async () => {
+  it('waits on the table in five rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head), and no mark saved that the table holds', async () => {
     const checkpoints = new MemoryCheckpoints();
     const { rounds, walked } = await tickRounds(await walletsOf(1), checkpoints);
     expect(rounds).toEqual([
@@ -169,7 +169,6 @@ describe('the scheduled checkpoint pass', () => {
       ['checkpoints', 'getView'],
       ['lanes', 'verify'],
       ['save'],
-      ['saveMark'],
     ]);
     // Lane 0 is walked with the registry read (not read again), and no head is read apart.
     expect(walked).toEqual([[0]]);
@@ -188,10 +187,40 @@ describe('the scheduled checkpoint pass', () => {
       ['lanes', 'verify'],
       ['verify'],
       ['save', 'save'],
-      ['saveMark'],
     ]);
     expect(walked).toEqual([[0], [3]]);
     expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w0|3']);
+  });
+
+  it('saves the mark only where it moved: mid-pass, and back at the start after a pass that began mid-pass', async () => {
+    const store = await walletsOf(7);
+    const checkpoints = new MemoryCheckpoints();
+    const saves: CheckpointPassMark[] = [];
+    const marks = {
+      mark: () => checkpoints.mark(),
+      saveMark: async (mark: CheckpointPassMark) => {
+        saves.push({ ...mark });
+        await checkpoints.saveMark(mark);
+      },
+    };
+    const deps = {
+      events: store,
+      readModels: store,
+      checkpoints: { store: checkpoints, signer },
+      marks,
+      clock: { nowMs: () => 0 },
+    };
+    const tick = (walletsMax: number) => checkpointWallets(deps, { walletsMax, budgetMs: 1_000 });
+    // A whole pass in one tick, from the start: the mark it leaves is the one the table holds.
+    expect((await tick(100)).passEnded).toBe(true);
+    expect(saves).toEqual([]);
+    // Cut short: the mark moves and is saved; the tick that ends that pass saves its start again.
+    expect((await tick(5)).passEnded).toBe(false);
+    expect((await tick(100)).passEnded).toBe(true);
+    expect(saves).toEqual([
+      { scan: null, done: 5 },
+      { scan: null, done: 0 },
+    ]);
   });
 
   it('stops at its time budget and goes on from its mark', async () => {
