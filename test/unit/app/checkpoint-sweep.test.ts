@@ -4,6 +4,7 @@ import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { verifyWallet } from '#app/queries/verify.ts';
 import type { CheckpointPassMark, CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { Rounds } from '../../support/rounds.ts';
 
 /** Checkpoints and the pass mark in memory, as the DynamoDB store keeps them (one per lane, forward only). */
 class MemoryCheckpoints implements CheckpointStore {
@@ -122,29 +123,11 @@ describe('the scheduled checkpoint pass', () => {
 
   /** The tick's calls to the table, grouped in the rounds it waits on, and the lanes each walk was handed. */
   async function tickRounds(store: InMemoryEventStore, checkpoints: MemoryCheckpoints) {
-    const rounds: string[][] = [];
+    const rounds = new Rounds();
     const walked: unknown[] = [];
-    let batch: string[] | undefined;
-    // Every call joins the round of the calls sent with it, answered together once the code waits:
-    // the rounds are the sequential waits a first call pays against a remote table.
     const remote = <T extends object>(target: T): T =>
-      new Proxy(target, {
-        get(object, name, receiver) {
-          const value = Reflect.get(object, name, receiver);
-          if (typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            if (batch === undefined) {
-              const round: string[] = [];
-              batch = round;
-              rounds.push(round);
-              setTimeout(() => (batch = undefined), 0);
-            }
-            batch.push(String(name));
-            if (name === 'verify') walked.push(args[2]);
-            await new Promise((resolve) => setTimeout(resolve, 1));
-            return value.apply(object, args);
-          };
-        },
+      rounds.remote(target, (name, args) => {
+        if (name === 'verify') walked.push(args[2]);
       });
     const report = await checkpointWallets(
       {
@@ -157,7 +140,7 @@ describe('the scheduled checkpoint pass', () => {
       { walletsMax: 10, budgetMs: 1_000 },
     );
     expect(report).toMatchObject({ signed: 1, broken: [], passEnded: true });
-    return { rounds: rounds.map((round) => [...round].sort()), walked };
+    return { rounds: rounds.list(), walked };
   }
 
   it('waits on the table in five rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head), and no mark saved that the table holds', async () => {

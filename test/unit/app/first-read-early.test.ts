@@ -11,29 +11,12 @@ import { HeadCache } from '#app/head-cache.ts';
 import type { IdempotencyInput } from '#app/idempotency.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { Rounds } from '../../support/rounds.ts';
 
-/** The store, its calls grouped in the rounds the caller waits on (calls sent together share one). */
+/** The store, its calls grouped in the rounds the caller waits on. */
 function countedStore(inner: InMemoryEventStore) {
-  const rounds: string[][] = [];
-  let round: string[] | undefined;
-  const store = new Proxy(inner, {
-    get(target, name, receiver) {
-      const value: unknown = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        if (round === undefined) {
-          const opened: string[] = [];
-          round = opened;
-          rounds.push(opened);
-          setTimeout(() => (round = undefined), 0);
-        }
-        round.push(String(name));
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        return value.apply(target, args);
-      };
-    },
-  }) as EventStore;
-  return { store, rounds: () => rounds.map((each) => [...each].sort()) };
+  const rounds = new Rounds();
+  return { store: rounds.remote(inner as EventStore), rounds: () => rounds.list() };
 }
 
 /** A key as ingest and the HTTP routes scope it: the client's own text is the legacy key. */
