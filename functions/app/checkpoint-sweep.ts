@@ -48,6 +48,12 @@ export async function checkpointWallets(
   const deadlineMs = deps.clock.nowMs() + limits.budgetMs;
   const report: CheckpointSweepReport = { signed: 0, broken: [], passEnded: false };
   let mark = await deps.marks.mark();
+  /** The mark as the table holds it (read, or last saved by this tick). */
+  let stored = mark;
+  const save = async () => {
+    await deps.marks.saveMark(mark);
+    stored = mark;
+  };
   let visited = 0;
   while (visited < limits.walletsMax && deps.clock.nowMs() < deadlineMs) {
     const page = await deps.events.walletIds({ segment: 0, segments: 1, cursor: mark.scan });
@@ -77,7 +83,7 @@ export async function checkpointWallets(
       const before = visited;
       visited += slice.length;
       mark = { ...mark, done: mark.done + slice.length };
-      if (Math.floor(visited / MARK_EVERY) > Math.floor(before / MARK_EVERY)) await deps.marks.saveMark(mark);
+      if (Math.floor(visited / MARK_EVERY) > Math.floor(before / MARK_EVERY)) await save();
     }
     if (mark.done < page.walletIds.length) break;
     // This page is done: on to the next, or the pass is over.
@@ -87,7 +93,11 @@ export async function checkpointWallets(
       break;
     }
   }
-  await deps.marks.saveMark(mark);
+  // A tick that ends where it started (a whole pass in one tick, over a one-page table: the mark
+  // read is the start of a pass, and so is the mark left) writes nothing: the table already holds
+  // that mark. (A tick running at the same time may have saved another; either mark loses no
+  // wallet, as when two ticks save theirs one after the other.)
+  if (mark.scan !== stored.scan || mark.done !== stored.done) await save();
   return report;
 }
 

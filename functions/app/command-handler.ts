@@ -18,8 +18,8 @@ import { isDomainError } from '#domain/errors.ts';
 import type { WalletCommand } from '#domain/wallet.ts';
 import { isVersionConflict, type VersionConflictError } from '#ports/event-store.ts';
 import { commitInGroup, groupCommitOn } from './group-commit.ts';
-import { legacyReplay } from './idempotency.ts';
-import { type Position, placementOf } from './placement.ts';
+import { hasLegacyKey, legacyReplay } from './idempotency.ts';
+import { firstReadEarly, type Position, placementOf } from './placement.ts';
 import {
   appendIndexOf,
   type CommandHandlerDeps,
@@ -42,13 +42,16 @@ export async function handleCommand<C extends WalletCommand>(
 ): Promise<WriteOutcome<C>> {
   if (write.idempotency && !write.respond)
     throw new Error('handleCommand: an idempotent write stores a response: pass respond');
-  // A request answered before keys were scoped is answered the same, not recorded again.
+  // A request answered before keys were scoped is answered the same, not recorded again. A writer
+  // new to the wallet sends its first read with that look-up: one wait before the append, not two.
+  const firstRead = hasLegacyKey(write.idempotency) ? firstReadEarly(deps, write) : undefined;
   const legacy = await legacyReplay(deps.store, write.idempotency);
   if (legacy) return legacy;
+  const placed = firstRead === undefined ? write : { ...write, firstRead };
   if (groupCommitOn(deps)) {
-    return commitInGroup(deps, write, handleAlone);
+    return commitInGroup(deps, placed, handleAlone);
   }
-  return handleAlone(deps, write);
+  return handleAlone(deps, placed);
 }
 
 /** One command on its own: decided, appended, and on a lost race placed and decided again. */

@@ -15,38 +15,33 @@
  * - a lost race reads and decides the batch again; a used key answers that caller from its record
  *   and the rest are decided again without it; any other failure reaches the callers whose events
  *   were in the transaction, and the others run alone.
+ *
+ * Only a batch of two or more takes that path (group-commit-two-batch.ts, loaded with `import()`
+ * the first time two commands wait at once); this module queues them and runs a batch of one
+ * alone. A Lambda instance serves one invocation at a time, and no handler sends two commands at
+ * once (a second one sent as the first is answered may wait a few microtasks, alone), so there no
+ * batch holds two and the batch path is never loaded (README, "Bundling").
  */
-import type { RecordedEvent, WalletCommand } from '#domain/wallet.ts';
-import {
-  type EventStore,
-  isVersionConflict,
-  type StreamHead,
-  type VersionConflictError,
-} from '#ports/event-store.ts';
-import { exactState } from './exact-state.ts';
+import type { WalletCommand } from '#domain/wallet.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import { isGroupEnabled } from './group-commit.ts';
 import { GROUP_ITEMS_MAX } from './group-commit-items.ts';
-import { callerTrace, inCallerTrace } from './group-commit-trace.ts';
-import {
-  type AnyWrite,
-  type Decided,
-  type Deps,
-  decideInOrder,
-  type Waiting,
-} from './group-commit-two-decide.ts';
-import { type KnownState, KnownStates, rememberCommitted } from './group-commit-two-states.ts';
-import { defaultRetryPolicy, TWO_WALLET_ATTEMPTS_MAX, twoWalletBackoffMs } from './placement.ts';
-import { outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
+import { callerTrace } from './group-commit-trace.ts';
+import type { AnyWrite, Deps, Waiting } from './group-commit-two-decide.ts';
+import { type Queue, runAlone, type TwoAlone } from './group-commit-two-queue.ts';
+import type { TwoWalletOutcome, TwoWalletWrite } from './write-outcome.ts';
 
-export type TwoAlone = (deps: Deps, write: AnyWrite) => Promise<TwoWalletOutcome>;
+export { type TwoAlone, twoGroupStats } from './group-commit-two-queue.ts';
 
-interface Queue {
-  waiting: Waiting[];
-  /** Wallets in a transaction of this process now. */
-  busy: Set<string>;
-  /** The states the last batches left, to decide the next on without reading. */
-  known: KnownStates;
-}
+/**
+ * The batch path (group-commit-two-batch.ts), loaded the first time two commands wait at once: a
+ * command alone never needs it (see the file comment), so a process that never batches never loads it.
+ */
+let batchPath: Promise<typeof import('./group-commit-two-batch.ts')> | undefined;
+const loadBatchPath = () => {
+  batchPath ??= import('./group-commit-two-batch.ts');
+  return batchPath;
+};
 
 /**
  * The fewest items a command writes (a transfer: two events and its key). A batch takes at most
@@ -55,9 +50,6 @@ interface Queue {
 const ITEMS_PER_COMMAND_MIN = 3;
 
 const queues = new WeakMap<EventStore, Queue>();
-
-/** How many commands each two-wallet batch held (bench/ reads it). */
-export const twoGroupStats = { batches: 0, commands: 0, largest: 0 };
 
 export const twoGroupOn = (deps: Deps): boolean =>
   deps.store.appendTogetherGroup !== undefined && (deps.groupCommit ?? isGroupEnabled(deps.store));
@@ -69,7 +61,7 @@ export function commitTwoInGroup<C extends WalletCommand>(
 ): Promise<TwoWalletOutcome> {
   let queue = queues.get(deps.store);
   if (queue === undefined) {
-    queue = { waiting: [], busy: new Set(), known: new KnownStates() };
+    queue = { waiting: [], busy: new Set() };
     queues.set(deps.store, queue);
   }
   const joined = queue;
@@ -83,6 +75,8 @@ export function commitTwoInGroup<C extends WalletCommand>(
     });
   });
   pump(joined, alone);
+  // Two wait at once: the next batch may hold both. Its code loads while the transaction ahead runs.
+  if (joined.waiting.length >= 2) void loadBatchPath();
   return answer;
 }
 
@@ -113,131 +107,16 @@ function pump(queue: Queue, alone: TwoAlone): void {
     const run =
       batch.length === 1
         ? // Alone it writes lane 0 without telling us the heads: its wallets are read next time.
-          runAlone(batch[0] as Waiting, alone).finally(() => queue.known.forget(wallets))
-        : commitBatch(batch, queue, alone).catch((error: unknown) => {
-            queue.known.forget(wallets);
-            for (const entry of batch) entry.reject(error);
-          });
+          runAlone(batch[0] as Waiting, alone).finally(() => queue.known?.forget(wallets))
+        : loadBatchPath()
+            .then((path) => path.commitBatch(batch, queue, alone))
+            .catch((error: unknown) => {
+              queue.known?.forget(wallets);
+              for (const entry of batch) entry.reject(error);
+            });
     void run.finally(() => {
       for (const id of wallets) queue.busy.delete(id);
       pump(queue, alone);
     });
   }
-}
-
-async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlone): Promise<void> {
-  const { deps } = batch[0] as Waiting;
-  const retry = deps.retry ?? defaultRetryPolicy;
-  let pending = batch;
-  let conflicts = 0;
-  let lastConflict: VersionConflictError | undefined;
-  // Remembered states are used until the batch loses a race or would refuse on one: from then
-  // on, every wallet of the batch is read (see group-commit-two-states.ts for why that is safe).
-  let trustKnown = true;
-  for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX && pending.length > 0; ) {
-    const ids = [...new Set(pending.flatMap((entry) => entry.write.wallets.map((part) => part.walletId)))];
-    const remembered = ids.map((id) => (trustKnown ? queue.known.get(id) : undefined));
-    const read: KnownState[] = await Promise.all(
-      ids.map((id, index) => remembered[index] ?? exactState(deps.store, id)),
-    );
-    for (const [index, id] of ids.entries()) {
-      if (remembered[index] === undefined) queue.known.remember(id, read[index] as KnownState);
-    }
-    const heads = new Map(ids.map((id, index) => [id, (read[index] as KnownState).head]));
-    const { decided, deferred, ...after } = decideInOrder(
-      pending,
-      heads,
-      new Map(ids.map((id, i) => [id, (read[i] as KnownState).state])),
-    );
-    if (remembered.some((known) => known !== undefined) && decided.some((one) => one.kind === 'answer')) {
-      // A refusal (or any answer without events) only on states read now: a remembered state may
-      // lack a credit another lane got since, and the caller may have seen that credit answered.
-      trustKnown = false;
-      continue;
-    }
-    // Into the next batch: they were not decided into this one's states.
-    queue.waiting.unshift(...deferred);
-    pending = pending.filter((entry) => !deferred.includes(entry));
-    const parts = decided.flatMap((one) => (one.kind === 'part' ? [one] : []));
-    if (parts.length === 0) {
-      await settle(decided.map((one) => [one.entry, (one as Extract<Decided, { kind: 'answer' }>).answer]));
-      return;
-    }
-    const written = new Set(parts.flatMap((one) => one.part.events.map((events) => events.walletId)));
-    let outcome: Awaited<ReturnType<NonNullable<EventStore['appendTogetherGroup']>>>;
-    try {
-      outcome = await (deps.store.appendTogetherGroup as NonNullable<EventStore['appendTogetherGroup']>)({
-        heads: [...written].map((walletId) => ({ walletId, expected: heads.get(walletId) as StreamHead })),
-        parts: parts.map((one) => one.part),
-      });
-    } catch (error) {
-      // Lost or unknown: what the wallets hold now is read, not remembered.
-      trustKnown = false;
-      queue.known.forget(ids);
-      if (!isVersionConflict(error)) {
-        const wroteNothing = error instanceof Error && error.name === 'ValidationException';
-        for (const { kind, entry } of decided) {
-          if (kind === 'part' && !wroteNothing) entry.reject(error);
-          else await runAlone(entry, alone);
-        }
-        return;
-      }
-      conflicts++;
-      lastConflict = error;
-      await retry.sleep(twoWalletBackoffMs(retry, attempt));
-      attempt++;
-      continue;
-    }
-    if (outcome.kind === 'keys-taken') {
-      for (const { part, record } of outcome.taken) {
-        const one = parts[part] as Extract<Decided, { kind: 'part' }>;
-        const idempotency = one.part.idempotency;
-        one.entry.resolve(
-          idempotency && record.payloadHash === idempotency.payloadHash
-            ? { kind: 'replayed', response: record.response }
-            : { kind: 'key-reused' },
-        );
-        pending = pending.filter((entry) => entry !== one.entry);
-      }
-      continue;
-    }
-    twoGroupStats.batches++;
-    twoGroupStats.commands += parts.length;
-    twoGroupStats.largest = Math.max(twoGroupStats.largest, parts.length);
-    rememberCommitted(queue.known, written, after, outcome.heads);
-    const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[][]]));
-    await settle(
-      decided.map((one) => [
-        one.entry,
-        one.kind === 'answer'
-          ? one.answer
-          : async () => {
-              const [first, second] = recorded.get(one) ?? [];
-              return {
-                kind: 'recorded',
-                events: [first ?? [], second ?? []],
-                ...(one.response ? { response: one.response } : {}),
-                conflicts,
-              };
-            },
-      ]),
-    );
-    return;
-  }
-  await settle(
-    pending.map((entry) => [
-      entry,
-      (): Promise<TwoWalletOutcome> =>
-        outOfAttempts(deps.store, entry.write.idempotency, conflicts, lastConflict, 'group commit'),
-    ]),
-  );
-}
-
-/** One command through the single path, in its own caller's trace. */
-function runAlone(entry: Waiting, alone: TwoAlone): Promise<void> {
-  return inCallerTrace(entry.context, () => alone(entry.deps, entry.write)).then(entry.resolve, entry.reject);
-}
-
-async function settle(answers: [Waiting, () => Promise<TwoWalletOutcome>][]): Promise<void> {
-  for (const [entry, answer] of answers) await answer().then(entry.resolve, entry.reject);
 }

@@ -76,12 +76,18 @@ export async function priorUse(
   return legacyReplay(store, idempotency);
 }
 
+/** Whether a write's key has a legacy item to look up (legacyReplay reads it). */
+export const hasLegacyKey = (
+  idempotency: IdempotencyInput | undefined,
+): idempotency is IdempotencyInput & { legacyKey: string } =>
+  idempotency?.legacyKey !== undefined && idempotency.legacyKey !== idempotency.key;
+
 /** Only the legacy half of priorUse: for writes whose conditional append already guards the scoped key. */
 export async function legacyReplay(
   store: Pick<EventStore, 'findIdempotency'>,
   idempotency: IdempotencyInput | undefined,
 ): Promise<{ kind: 'replayed'; response: StoredResponse } | undefined> {
-  if (idempotency?.legacyKey === undefined || idempotency.legacyKey === idempotency.key) return undefined;
+  if (!hasLegacyKey(idempotency)) return undefined;
   const legacy = await store.findIdempotency(idempotency.legacyKey);
   return legacy !== undefined && legacy.payloadHash === idempotency.payloadHash
     ? { kind: 'replayed', response: legacy.response }

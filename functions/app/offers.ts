@@ -24,14 +24,16 @@ import {
   type WalletEvent,
   type WalletState,
 } from '#domain/wallet.ts';
-import { parseWalletId } from '#domain/wallet-id.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand } from './command-handler.ts';
 import type { HoldDeps } from './holds.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import { offerIdFor, sellerOf } from './offer-id.ts';
 import type { Outcome } from './outcomes.ts';
 import { readWallet } from './read-events.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
+
+export { offerIdFor, sellerOf } from './offer-id.ts';
 
 export type OfferResult =
   | Exclude<Outcome<{ response: StoredResponse }>, { kind: 'contended' }>
@@ -46,20 +48,6 @@ export interface Offer {
   status: 'open' | 'filled' | 'cancelled' | 'expired';
   expiresAtMs: number;
   buyer?: string;
-}
-
-export const offerIdFor = (seller: string, id: string) =>
-  `${Buffer.from(seller).toString('base64url')}.${id}`;
-
-/** The seller an offer id names, or undefined for an id this API did not give out. */
-export function sellerOf(offerId: string): string | undefined {
-  const [encoded, id] = offerId.split('.');
-  if (!encoded || !id) return undefined;
-  try {
-    return parseWalletId(Buffer.from(encoded, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 export function offerOf(

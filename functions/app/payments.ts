@@ -31,7 +31,7 @@ import type { CreatedIntent, PaymentProvider } from '#ports/payment-provider.ts'
 import { PaymentProviderError } from '#ports/payment-provider.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
-import { offerIdFor, sellerOf } from './offers.ts';
+import { offerIdFor, sellerOf } from './offer-id.ts';
 import type { Outcome } from './outcomes.ts';
 import { readWallet } from './read-events.ts';
 

@@ -92,17 +92,39 @@ export interface Placement {
   remember(at: LaneHead): void;
 }
 
+/** Lane 0's head, and the lane registry where the store reads both in one request. */
+export type FirstRead = Promise<{ head: StreamHead; lanes?: number[] }>;
+
 /** Which placement a write asks for (WalletWrite's own fields). */
 export type PlacementRequest = { walletId: string } & (
-  | { placement: 'any-lane'; startedAtMs: number }
+  | {
+      placement: 'any-lane';
+      startedAtMs: number;
+      /** The read a writer new to the wallet starts from, already sent (firstReadEarly). */
+      firstRead?: FirstRead;
+    }
   | { placement: 'lane-0' }
 );
 
 /** Where a write's events go: `anyLane` or `lane0` below. */
 export function placementOf(deps: PlacementDeps, write: PlacementRequest): Placement {
   return write.placement === 'any-lane'
-    ? anyLane(deps, write.walletId, write.startedAtMs)
+    ? anyLane(deps, write.walletId, write.startedAtMs, write.firstRead)
     : lane0(deps.store, write.walletId);
+}
+
+/**
+ * An `any-lane` write's first read, sent now, when its placement will start with one (no head
+ * cached for the wallet): so it goes out with a read the write waits on before (the command
+ * handler's legacy key), not after it. Undefined when the start reads nothing. A read never used
+ * (the key answered) was sent for nothing; its failure is then nobody's.
+ */
+export function firstReadEarly(deps: PlacementDeps, write: PlacementRequest): FirstRead | undefined {
+  if (write.placement !== 'any-lane' || (deps.heads ?? instanceHeads).get(write.walletId) !== undefined)
+    return undefined;
+  const read = headAndLanes(deps.store, write.walletId);
+  read.catch(() => undefined);
+  return read;
 }
 
 /**
@@ -122,7 +144,12 @@ export function placementOf(deps: PlacementDeps, write: PlacementRequest): Place
  * known (empty) without a read. Writers that keep meeting spread over lanes and stop contending,
  * instead of queueing on one version.
  */
-export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: number): Placement {
+export function anyLane(
+  deps: PlacementDeps,
+  walletId: string,
+  startedAtMs: number,
+  firstRead?: FirstRead,
+): Placement {
   const retry = deps.retry ?? defaultRetryPolicy;
   const heads = deps.heads ?? instanceHeads;
   // The decider needs no state for these commands: nothing is read to build one.
@@ -130,12 +157,16 @@ export function anyLane(deps: PlacementDeps, walletId: string, startedAtMs: numb
   let lostInARow = 0;
   /** The lanes known open, when this command read the registry (a writer new to the wallet). */
   let open: Set<number> | undefined;
+  /** Sent before the start (firstReadEarly); used by the first start that reads, at most. */
+  let sent = firstRead;
   return {
     attemptsMax: retry.attemptsMax,
     start: async () => {
       const cached = heads.get(walletId);
       if (cached !== undefined) return { at: cached, state };
-      const { head, lanes } = await headAndLanes(deps.store, walletId);
+      const read = sent ?? headAndLanes(deps.store, walletId);
+      sent = undefined;
+      const { head, lanes } = await read;
       open = lanes === undefined ? undefined : new Set(lanes);
       // Writers that meet on a new wallet's first event (only one can take lane 0's version 1), or
       // on a wallet that already has hot lanes, are a burst: the loser moves at once. On a wallet

@@ -34,11 +34,25 @@ export async function currentView(
   store: EventStore,
   readModels: ReadModelStore,
   walletId: string,
-  config: ThresholdConfig,
+  config: ThresholdSource,
 ): Promise<WalletView> {
-  const [stored, lanes] = await Promise.all([readModels.getView(walletId), store.lanes(walletId)]);
-  return (await catchUp(store, walletId, stored, config, lanes)).view;
+  // The threshold (when it is still to be read) with the view and the lanes: one wait, not two.
+  const [threshold, stored, lanes] = await Promise.all([
+    thresholdNow(config),
+    readModels.getView(walletId),
+    store.lanes(walletId),
+  ]);
+  return (await catchUp(store, walletId, stored, threshold, lanes)).view;
 }
+
+/**
+ * The threshold the views are folded under, or how to read it (the active rule set): a read that
+ * folds reads it with its own first reads, and a route that folds nothing never reads it.
+ */
+export type ThresholdSource = ThresholdConfig | (() => Promise<ThresholdConfig>);
+
+export const thresholdNow = (config: ThresholdSource): Promise<ThresholdConfig> =>
+  typeof config === 'function' ? config() : Promise.resolve(config);
 
 /**
  * What a projector already holds for a wallet when it starts (projection-batch.ts): the events its

@@ -8,7 +8,7 @@ import type { EventStore, NewEvent, StoredResponse, VersionConflictError } from 
 import type { IndexChange } from '#ports/trading-index.ts';
 import type { HeadCache } from './head-cache.ts';
 import { type IdempotencyInput, type PriorUse, priorUse } from './idempotency.ts';
-import type { RetryPolicy } from './placement.ts';
+import type { FirstRead, RetryPolicy } from './placement.ts';
 import { readIndexChangesOf } from './read-indexes.ts';
 import { indexChangesOf } from './trading-index.ts';
 
@@ -30,6 +30,8 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
       placement: 'any-lane';
       /** When the command started (a clock reading): tells a stale cached head from a live race. */
       startedAtMs: number;
+      /** The first read, already sent (the command handler sends it with the legacy key). */
+      firstRead?: FirstRead;
     }
   | { placement: 'lane-0' }
 ) & {

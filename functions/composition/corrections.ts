@@ -15,7 +15,8 @@ export async function correctionsDeps() {
     // Only amending a fact evaluates rules: the CEL engine loads with the first such correction.
     ruleSets: lazyRuleSetVersions(),
     activeVersion: lazyActiveVersion,
-    config: await threshold(),
+    // Read with the wallet's view, by a request that gets that far (handlers/corrections.ts).
+    config: threshold,
     ...clockAndIds(),
   };
 }

@@ -71,5 +71,6 @@ export async function replayDeps() {
     snapshots: snapshotsFromEnv(),
     jobs: jobStoreFromEnv(),
   };
-  return { stores, config: await threshold(), queue: jobQueueFromEnv, ...clockAndIds() };
+  // Read by a one-wallet replay only: a job's start and its report never fold a view.
+  return { stores, config: threshold, queue: jobQueueFromEnv, ...clockAndIds() };
 }

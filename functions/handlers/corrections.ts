@@ -1,9 +1,8 @@
 import type { RuleSetVersions } from '#app/active-rules.ts';
 import { correctEvent } from '#app/corrections.ts';
-import { currentView } from '#app/wallet-projection.ts';
+import { currentView, type ThresholdSource } from '#app/wallet-projection.ts';
 import { correctionsDeps } from '#composition/corrections.ts';
 import { adminToken } from '#composition/lambda.ts';
-import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { correctionBody, correctionInput, correctionJson } from '#http/corrections-json.ts';
 import { httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
@@ -18,7 +17,8 @@ export interface CorrectionsDeps {
   stores: { events: EventStore; readModels: ReadModelStore };
   ruleSets: Pick<RuleSetVersions, 'get'>;
   activeVersion: () => Promise<number>;
-  config: ThresholdConfig;
+  /** Read by the view before the correction, with its own first reads (never for a bad request). */
+  config: ThresholdSource;
   clock: Clock;
   ids: IdGenerator;
 }

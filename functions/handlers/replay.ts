@@ -1,9 +1,9 @@
 import { replayLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { replayWallet } from '#app/replay.ts';
+import { type ThresholdSource, thresholdNow } from '#app/wallet-projection.ts';
 import { adminToken } from '#composition/lambda.ts';
 import { replayDeps } from '#composition/queued.ts';
-import type { ThresholdConfig } from '#domain/threshold.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
@@ -19,7 +19,8 @@ import type { SnapshotStore } from '#ports/snapshots.ts';
 
 export interface ReplayDeps {
   stores: { events: EventStore; readModels: ReadModelStore; snapshots: SnapshotStore; jobs: JobStore };
-  config: ThresholdConfig;
+  /** Read by a one-wallet replay only (handed as how to read it: a job's report never reads it). */
+  config: ThresholdSource;
   queue: () => JobQueue;
   clock: Clock;
   ids: IdGenerator;
@@ -57,7 +58,8 @@ export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = admin
       const walletId = parseWalletId(named);
       const from = fromVersion === undefined ? {} : { fromVersion };
       const options = { dryRun, snapshots: stores.snapshots, ...from };
-      const result = await replayWallet(stores.events, stores.readModels, walletId, config, options);
+      const threshold = await thresholdNow(config);
+      const result = await replayWallet(stores.events, stores.readModels, walletId, threshold, options);
       if (result === undefined) throw walletNotFound(walletId);
       const line = {
         dryRun,

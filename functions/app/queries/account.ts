@@ -45,12 +45,19 @@ export class AccountSnapshots {
 
   /** The account's state at the heads of all its lanes now. */
   async state(store: EventStore, accountId: string, persisted?: AccountSnapshotStore): Promise<WalletState> {
-    const held = this.states.get(accountId) ?? (await this.stored(persisted, accountId));
-    const tail = [];
-    for (const lane of await store.lanes(accountId)) {
-      const from = (held.state.lanes[lane] ?? 0) + 1;
-      tail.push(...(await readAll(store, accountId, lane, { fromVersion: from })));
-    }
+    // The starting state and the lane registry at once, then every lane's tail at once: a read
+    // waits on the table twice, whatever it holds. Any starting state is a fold of a prefix of each
+    // lane, so its tails complete it; a lane written before this read began is in the registry.
+    const [held, lanes] = await Promise.all([
+      this.states.get(accountId) ?? this.stored(persisted, accountId),
+      store.lanes(accountId),
+    ]);
+    const tails = await Promise.all(
+      lanes.map((lane) =>
+        readAll(store, accountId, lane, { fromVersion: (held.state.lanes[lane] ?? 0) + 1 }),
+      ),
+    );
+    const tail = tails.flat();
     if (tail.length === 0) {
       if (this.states.peek(accountId) === undefined) this.states.set(accountId, held);
       return held.state;

@@ -8,7 +8,7 @@ import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 import { readWallet } from '../read-events.ts';
-import { catchUp } from '../wallet-projection.ts';
+import { currentView, type ThresholdSource, thresholdNow } from '../wallet-projection.ts';
 import { viewAtTimeFromSnapshot } from './as-of.ts';
 import type { VerifyDeps } from './verify.ts';
 
@@ -19,7 +19,7 @@ export interface WalletViewDeps {
    * The threshold the views are folded under, or how to read it (the active rule set): read only
    * by the reads that fold, together with their own first reads, not before them.
    */
-  config: ThresholdConfig | (() => Promise<ThresholdConfig>);
+  config: ThresholdSource;
   /**
    * Signed checkpoints for /verify (see verify.ts), loaded on the first /verify only: in AWS the key
    * is a Secrets Manager read, which no other wallet read should pay on a cold start. Absent, or
@@ -37,13 +37,7 @@ export interface WalletViewDeps {
  */
 export async function walletNow(deps: WalletViewDeps, walletId: string): Promise<WalletView | undefined> {
   const { events, readModels } = deps.stores;
-  // As wallet-projection.ts's currentView, with the threshold read in the same wait (a cold start).
-  const [config, stored, lanes] = await Promise.all([
-    configOf(deps),
-    readModels.getView(walletId),
-    events.lanes(walletId),
-  ]);
-  const { view } = await catchUp(events, walletId, stored, config, lanes);
+  const view = await currentView(events, readModels, walletId, deps.config);
   if (view.eventCount === 0) return undefined;
   return deps.clock === undefined ? view : { ...view, ...heldAt(view, deps.clock.nowMs()) };
 }
@@ -88,8 +82,7 @@ export async function walletAsOf(
   return rebuildView(walletId, kept, config);
 }
 
-const configOf = ({ config }: WalletViewDeps): Promise<ThresholdConfig> =>
-  typeof config === 'function' ? config() : Promise.resolve(config);
+const configOf = ({ config }: WalletViewDeps): Promise<ThresholdConfig> => thresholdNow(config);
 
 const recordedOrder = (a: RecordedEvent, b: RecordedEvent) =>
   a.recordedAtMs - b.recordedAtMs || a.lane - b.lane || a.version - b.version;

@@ -8,6 +8,7 @@ import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wall
 import { prng } from '../../../bench/prng.ts';
 import { InMemoryAccountSnapshotStore } from '../../support/in-memory-account-snapshot-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { Rounds } from '../../support/rounds.ts';
 
 /** Counts the events reads hand out, so a test can tell a tail read from a whole-log read. */
 class CountingStore extends InMemoryEventStore {
@@ -173,6 +174,25 @@ describe('account reads from a snapshot', () => {
     store.eventsRead = 0;
     await accountNow({ store, clock, snapshots: new AccountSnapshots() }, 'a1');
     expect(store.eventsRead).toBe(events + 1);
+  });
+
+  it('a cold read waits on the table twice: the stored snapshot with the registry, then every lane’s tail together', async () => {
+    const { store, clock } = await scenario(7);
+    expect((await store.lanes('a1')).length).toBeGreaterThan(1);
+    const accountSnapshots = new InMemoryAccountSnapshotStore();
+    await accountNow({ store, clock, snapshots: new AccountSnapshots(1_000, 1), accountSnapshots }, 'a1');
+    const rounds = new Rounds();
+    const tailReads = (await store.lanes('a1')).map(() => 'read');
+    const deps = {
+      store: rounds.remote(store),
+      clock,
+      snapshots: new AccountSnapshots(),
+      accountSnapshots: rounds.remote(accountSnapshots),
+    };
+    const read = await accountNow(deps, 'a1');
+    expect(rounds.list()).toEqual([['lanes', 'latest'], tailReads]);
+    const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
+    expect(read?.balance).toEqual(full);
   });
 
   it('an account never opened reads as none', async () => {

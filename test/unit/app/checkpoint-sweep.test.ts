@@ -4,6 +4,7 @@ import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { verifyWallet } from '#app/queries/verify.ts';
 import type { CheckpointPassMark, CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { Rounds } from '../../support/rounds.ts';
 
 /** Checkpoints and the pass mark in memory, as the DynamoDB store keeps them (one per lane, forward only). */
 class MemoryCheckpoints implements CheckpointStore {
@@ -122,29 +123,11 @@ describe('the scheduled checkpoint pass', () => {
 
   /** The tick's calls to the table, grouped in the rounds it waits on, and the lanes each walk was handed. */
   async function tickRounds(store: InMemoryEventStore, checkpoints: MemoryCheckpoints) {
-    const rounds: string[][] = [];
+    const rounds = new Rounds();
     const walked: unknown[] = [];
-    let batch: string[] | undefined;
-    // Every call joins the round of the calls sent with it, answered together once the code waits:
-    // the rounds are the sequential waits a first call pays against a remote table.
     const remote = <T extends object>(target: T): T =>
-      new Proxy(target, {
-        get(object, name, receiver) {
-          const value = Reflect.get(object, name, receiver);
-          if (typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            if (batch === undefined) {
-              const round: string[] = [];
-              batch = round;
-              rounds.push(round);
-              setTimeout(() => (batch = undefined), 0);
-            }
-            batch.push(String(name));
-            if (name === 'verify') walked.push(args[2]);
-            await new Promise((resolve) => setTimeout(resolve, 1));
-            return value.apply(object, args);
-          };
-        },
+      rounds.remote(target, (name, args) => {
+        if (name === 'verify') walked.push(args[2]);
       });
     const report = await checkpointWallets(
       {
@@ -157,10 +140,10 @@ describe('the scheduled checkpoint pass', () => {
       { walletsMax: 10, budgetMs: 1_000 },
     );
     expect(report).toMatchObject({ signed: 1, broken: [], passEnded: true });
-    return { rounds: rounds.map((round) => [...round].sort()), walked };
+    return { rounds: rounds.list(), walked };
   }
 
-  it('waits on the table in six rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head)', async () => {
+  it('waits on the table in five rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head), and no mark saved that the table holds', async () => {
     const checkpoints = new MemoryCheckpoints();
     const { rounds, walked } = await tickRounds(await walletsOf(1), checkpoints);
     expect(rounds).toEqual([
@@ -169,7 +152,6 @@ describe('the scheduled checkpoint pass', () => {
       ['checkpoints', 'getView'],
       ['lanes', 'verify'],
       ['save'],
-      ['saveMark'],
     ]);
     // Lane 0 is walked with the registry read (not read again), and no head is read apart.
     expect(walked).toEqual([[0]]);
@@ -188,10 +170,40 @@ describe('the scheduled checkpoint pass', () => {
       ['lanes', 'verify'],
       ['verify'],
       ['save', 'save'],
-      ['saveMark'],
     ]);
     expect(walked).toEqual([[0], [3]]);
     expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w0|3']);
+  });
+
+  it('saves the mark only where it moved: mid-pass, and back at the start after a pass that began mid-pass', async () => {
+    const store = await walletsOf(7);
+    const checkpoints = new MemoryCheckpoints();
+    const saves: CheckpointPassMark[] = [];
+    const marks = {
+      mark: () => checkpoints.mark(),
+      saveMark: async (mark: CheckpointPassMark) => {
+        saves.push({ ...mark });
+        await checkpoints.saveMark(mark);
+      },
+    };
+    const deps = {
+      events: store,
+      readModels: store,
+      checkpoints: { store: checkpoints, signer },
+      marks,
+      clock: { nowMs: () => 0 },
+    };
+    const tick = (walletsMax: number) => checkpointWallets(deps, { walletsMax, budgetMs: 1_000 });
+    // A whole pass in one tick, from the start: the mark it leaves is the one the table holds.
+    expect((await tick(100)).passEnded).toBe(true);
+    expect(saves).toEqual([]);
+    // Cut short: the mark moves and is saved; the tick that ends that pass saves its start again.
+    expect((await tick(5)).passEnded).toBe(false);
+    expect((await tick(100)).passEnded).toBe(true);
+    expect(saves).toEqual([
+      { scan: null, done: 5 },
+      { scan: null, done: 0 },
+    ]);
   });
 
   it('stops at its time budget and goes on from its mark', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { type TransferResult, transfer } from '#app/transfer.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
@@ -172,6 +172,10 @@ async function afterOneBatch(
 }
 
 describe('two-wallet group commit on the states the last batch left', () => {
+  // The batch path is loaded with import() the first time two commands wait (group-commit-two.ts).
+  // Loaded here first, so the turns the steps below count are the batches' own, not a module load.
+  beforeAll(() => import('#app/group-commit-two-batch.ts'));
+
   it('decides the next batch without reading a wallet or a key', async () => {
     const store = await seeded({ a: 100n, b: 100n });
     let readsBefore = 0;

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { correctionsDeps } from '#composition/corrections.ts';
 import { projectorDeps, walletReadDeps } from '#composition/lambda.ts';
+import { replayDeps } from '#composition/queued.ts';
 import { ENV } from '#lib/wiring.ts';
 
 /**
@@ -33,5 +35,14 @@ describe('the threshold of the wallet reads and the projector', () => {
     expect(deps.config).toBeInstanceOf(Promise);
     // No table here: the read fails, which the projector would report with its batch.
     await Promise.resolve(deps.config).catch(() => undefined);
+  });
+
+  it.each([
+    ['corrections', correctionsDeps],
+    ['replay', replayDeps],
+  ])('is handed to %s as how to read it: building its deps sends no read', async (_name, build) => {
+    // No table here: a threshold read before the handler runs would fail the deps.
+    const deps = await build();
+    expect(typeof deps.config).toBe('function');
   });
 });

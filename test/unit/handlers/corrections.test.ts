@@ -30,12 +30,15 @@ let ruleSetStore: InMemoryRuleSetStore;
 let nowMs: number;
 let adminToken: string | undefined;
 let deps: IngestDeps;
+/** Threshold reads the handler asked for (it is handed how to read it, as in the composition). */
+let thresholdReads: number;
 
 beforeEach(() => {
   store = new InMemoryEventStore({ pageSize: 4 });
   ruleSetStore = new InMemoryRuleSetStore();
   nowMs = T0;
   adminToken = TOKEN;
+  thresholdReads = 0;
   deps = inMemoryIngestDeps(store, ruleSetStore, { nowMs: () => nowMs });
 });
 
@@ -45,7 +48,10 @@ const handler = middy(
       stores: { events: store, readModels: store },
       ruleSets: new RuleSetVersions(ruleSetStore, sha256Hex),
       activeVersion: async () => (await deps.rules.current()).version,
-      config: CONFIG,
+      config: async () => {
+        thresholdReads++;
+        return CONFIG;
+      },
       clock: deps.clock,
       ids: deps.ids,
     }),
@@ -656,6 +662,8 @@ describe('POST /wallets/{wallet_id}/corrections: refusals change nothing', () =>
     expectProblem(await correct('w1', body), 400, type);
     expect(store.eventCount()).toBe(count);
     expect(store.storedEvents('w1')).toEqual(before);
+    // A request refused for its body reads nothing, not even the threshold.
+    expect(thresholdReads).toBe(0);
   });
 
   it('answers 400 invalid-wallet-id for a bad wallet id in the path', async () => {

@@ -439,6 +439,31 @@ describe('POST /replay: refusals change nothing', () => {
     },
   );
 
+  it('reads no threshold for a job report (only a one-wallet replay folds a view)', async () => {
+    const config = vi.fn(async () => CONFIG);
+    const reports = middy(
+      makeReplayHandler(
+        async () => ({
+          stores: { events: store, readModels: store, snapshots, jobs },
+          config,
+          queue: () => queue,
+          clock: deps.clock,
+          ids: deps.ids,
+        }),
+        () => adminToken,
+      ),
+    ).use(problemErrors(logger));
+    const asked = apiRequest({
+      method: 'GET',
+      route: '/replay/{jobId}',
+      path: '/replay/no-such-job',
+      pathParameters: { jobId: 'no-such-job' },
+      headers: AUTHORIZED,
+    });
+    expectProblem(await reports(asked, lambdaContext), 404, '/problems/job-not-found');
+    expect(config).not.toHaveBeenCalled();
+  });
+
   it('answers 404 problem+json for an unknown job and for a backtest job asked for here', async () => {
     expectProblem(await getJob('no-such-job'), 404, '/problems/job-not-found');
     const backtest = await startJob(
