@@ -38,24 +38,17 @@ function paramsJson(report: JobReport) {
   };
 }
 
+/** The counters a replay or re-publish report shows, in order (a backtest's are computed below). */
+const COUNTED: Record<'replay' | 'republish', readonly (keyof JobReport['counters'])[]> = {
+  replay: ['wallets', 'events', 'changed', 'written'],
+  republish: ['scanned', 'events', 'published', 'rejected'],
+};
+
 function totalsJson(report: JobReport) {
   const { counters } = report;
-  if (report.params.kind === 'republish') {
-    return {
-      scanned: counters.scanned,
-      events: counters.events,
-      published: counters.published,
-      rejected: counters.rejected,
-    };
-  }
-  if (report.params.kind === 'replay') {
-    return {
-      wallets: counters.wallets,
-      events: counters.events,
-      changed: counters.changed,
-      written: counters.written,
-    };
-  }
+  const { kind } = report.params;
+  if (kind !== 'backtest')
+    return Object.fromEntries(COUNTED[kind].map((name) => [name, Number(counters[name])]));
   return {
     wallets: counters.wallets,
     facts: counters.facts,
