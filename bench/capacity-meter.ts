@@ -33,6 +33,12 @@ interface Consumed {
  * Counts DynamoDB requests and the capacity DynamoDB reports for them (ReturnConsumedCapacity
  * TOTAL), per command, and beside it the write units AWS would bill for the same requests
  * (`awsWriteUnits`, aws-capacity.ts): DynamoDB Local reports 4 units for any small transaction.
+ *
+ * It meters only between start() and stop(). Asking for the consumed capacity is not free: DynamoDB
+ * Local then reads the table's description and compares old and new item for every write
+ * (bench/prof/jfr.ts), which production never asks of it. A phase that reads no write units (ingest,
+ * the raw yardstick, the hot wallet: every client of a bench process is attached) sends its requests
+ * as production does.
  */
 export class CapacityMeter {
   requests = 0;
@@ -43,10 +49,12 @@ export class CapacityMeter {
   /** Write units of PutItems of wallet views: the projector's (deposits without a key are PutItems too). */
   viewWriteUnits = 0;
   readonly byCommand = new Map<string, { requests: number; units: number }>();
+  private metering = false;
 
   attach(client: DynamoDBDocumentClient): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
+        if (!this.metering) return next(args);
         const command = context.commandName ?? 'unknown';
         const metered = METERED.has(command);
         const input = metered
@@ -70,7 +78,18 @@ export class CapacityMeter {
     );
   }
 
-  reset(): void {
+  /** Zeroes the counts and meters every request from now on, until stop(). */
+  start(): void {
+    this.reset();
+    this.metering = true;
+  }
+
+  /** Stops metering (the counts stay readable): requests go out as they were sent. */
+  stop(): void {
+    this.metering = false;
+  }
+
+  private reset(): void {
     this.requests = 0;
     this.writeUnits = 0;
     this.awsWriteUnits = 0;

@@ -7,6 +7,7 @@
  *   tally rules publish <file|dir> [--url URL] [--token TOKEN] [--allow-empty] | [--table NAME]
  *   tally decision-rules check|publish <file> | show [--version N] | versions [--url URL] [--token TOKEN]
  *   tally replay [--wallet ID] [--dry-run] [--json] [--url URL] [--token TOKEN]
+ *   tally republish --from TIME --to TIME [--json] [--url URL] [--token TOKEN]
  *   tally backtest <file|dir> [--wallet ID]... [--from TIME] [--to TIME] [--apply --version N] [--json] [--token T]
  *   tally events tail [--from-start] [--json] [--url URL] [--token TOKEN]
  *   tally pay succeed|fail <paymentId> [--url URL] [--data-dir DIR] [--json]
@@ -35,6 +36,7 @@ import { devCommand } from '../functions/cli/dev.ts';
 import { eventsCommand } from '../functions/cli/events.ts';
 import { payCommand } from '../functions/cli/pay.ts';
 import { replayCommand } from '../functions/cli/replay.ts';
+import { republishCommand } from '../functions/cli/republish.ts';
 import { rulesCommand } from '../functions/cli/rules.ts';
 import { tokenCommand } from '../functions/cli/token.ts';
 
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   rules: rulesCommand,
   'decision-rules': decisionRulesCommand,
   replay: replayCommand,
+  republish: republishCommand,
   token: tokenCommand,
   backtest: backtestCommand,
   events: eventsCommand,

@@ -217,6 +217,7 @@ export class TallyStack extends Stack {
       const jobQueues =
         spec.sendsToJobsQueue === true ? requireQueues(jobs, spec, 'sendsToJobsQueue') : undefined;
       if (jobQueues) environment[ENV.jobsQueueUrl] = jobQueues.queue.queueUrl;
+      const publishes = spec.publishesEvents === true || spec.republishesEvents === true;
       const reservedConcurrency = reserved[spec.name] ?? spec.reservedConcurrency;
       const fn = new TallyFunction(this, constructIdOf(spec.name), {
         entry: path.resolve(projectRoot, spec.entry),
@@ -227,8 +228,8 @@ export class TallyStack extends Stack {
         environment,
         removalPolicy,
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
-        // The MSK producer's packages ship only where they can be used: the publisher, with a topic.
-        optionalModules: spec.publishesEvents === true && publisher.decisions !== undefined,
+        // The MSK producer's packages ship only where they can be used: the publishers, with a topic.
+        optionalModules: publishes && publisher.decisions !== undefined,
         takesPayments: spec.takesPayments === true,
       });
       functions.set(spec.name, fn);
@@ -237,7 +238,7 @@ export class TallyStack extends Stack {
       if (spec.sendsToEventsDlq === true) events?.dlq.grantSendMessages(fn.role);
       jobQueues?.queue.grantSendMessages(fn.role);
       if (spec.redrivesDeadLetters) grantDeadLetterRedrive(fn, { events: ingest.queues, jobs: jobs.queues });
-      if (spec.publishesEvents === true) publisher.grantPublish(fn);
+      if (publishes) publisher.grantPublish(fn);
       if (spec.takesPayments === true) wirePayments(this, fn);
       if (spec.checkpointKey === true) checkpointKey.grantTo(spec, fn);
       const routes = spec.routes ?? [];

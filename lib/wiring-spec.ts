@@ -159,6 +159,12 @@ export interface FunctionSpec {
    */
   publishesEvents?: boolean;
   /**
+   * Re-publishes stored events through the same publisher (the re-publish job, app/republish.ts):
+   * gets what `publishesEvents` gets (the bus, its source, PutEvents, the decisions topic), but no
+   * stream trigger; the local runtime hands it its in-process bus.
+   */
+  republishesEvents?: boolean;
+  /**
    * Talks to the payment provider: gets ENV.paymentProvider and, with `-c paymentProvider=stripe`,
    * ENV.stripeSecretArn and read access to that secret.
    */

@@ -207,12 +207,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
     name: 'replay',
     entry: 'functions/handlers/replay.ts',
     description:
-      'POST /replay (admin): rebuild one wallet read model from the event store, or start a job for all; GET /replay/{jobId}',
+      'POST /replay (admin): rebuild one wallet read model from the event store, or start a job for all; GET /replay/{jobId}; POST /republish, GET /republish/{jobId}: a job publishing again the events of a window',
     memoryMb: 1024,
     timeoutSeconds: 29,
     routes: [
       { method: 'POST', path: '/replay', auth: { scopes: ['admin'] } },
       { method: 'GET', path: '/replay/{jobId}', auth: { scopes: ['admin'] } },
+      { method: 'POST', path: '/republish', auth: { scopes: ['admin'] } },
+      { method: 'GET', path: '/republish/{jobId}', auth: { scopes: ['admin'] } },
     ],
     tableAccess: 'read-write',
     sendsToJobsQueue: true,
@@ -260,12 +262,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = /* @__PURE__ */ ((): FunctionS
   {
     name: 'run-jobs',
     entry: 'functions/handlers/run-jobs.ts',
-    description: 'Jobs queue → one page of a replay or backtest of every wallet, then the next page',
+    description:
+      'Jobs queue → one page of a replay or backtest of every wallet, or of a re-publish of a window, then the next page',
     memoryMb: 1024,
     timeoutSeconds: 300,
     triggers: [{ kind: 'jobs-queue', batchSize: 1, maxConcurrency: 8, maxReceiveCount: 5 }],
     tableAccess: 'read-write',
     sendsToJobsQueue: true,
+    republishesEvents: true,
   },
   {
     name: 'sweep-expiries',

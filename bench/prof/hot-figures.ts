@@ -11,6 +11,7 @@ import { observeClients } from '#adapters/dynamodb/client.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { hotWalletFigures } from '../run/hot-wallet-figures.ts';
 import { args } from '../run/settings.ts';
+import { cpuSeconds } from '../support.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Requests by command over the whole phase (head reads are Query, appends TransactWriteItems). */
@@ -27,10 +28,16 @@ observeClients((client) =>
 );
 
 const loadBefore = loadavg()[0] ?? 0;
-const ddb = await startDynamoDbLocal({ inMemory: true, log, tuning: 'throughput' });
+// JVM_FLAGS: extra emulator JVM flags (an A/B of JIT settings).
+const jvmFlags = (process.env.JVM_FLAGS ?? '').split(' ').filter(Boolean);
+const ddb = await startDynamoDbLocal({ inMemory: true, log, tuning: 'throughput', jvmFlags });
 try {
+  const cpu = await cpuSeconds(ddb.pid);
   const hot = await hotWalletFigures(ddb.endpoint);
+  const jvmS = (await cpuSeconds(ddb.pid)).jvm - cpu.jvm;
   const out = {
+    jvmFlags,
+    jvmCpuS: jvmS,
     ...hot.figures,
     hotWalletLanes: hot.many.lanes,
     load: [loadBefore, loadavg()[0] ?? 0],

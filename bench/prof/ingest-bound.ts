@@ -5,7 +5,8 @@
  * each: events/s, the ingest process's CPU per event and event-loop utilisation, and the
  * emulator's CPU per event and share of a core over the run. ROUNDS (3), N (200) events; BASE=dir
  * alternates another checkout's ingest (an A/B), BARE=0 leaves out the run without consumers,
- * POLLERS=n adds one with n SQS pollers.
+ * POLLERS=n adds one with n SQS pollers, JVM_B="flags" ingest and raw on emulators with these JVM
+ * flags too.
  */
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ingestRun } from '../run/ingest.ts';
@@ -20,8 +21,9 @@ async function measured(
     pid: number,
   ) => Promise<{ rate: number; node?: number; elu?: number; timedJvm?: number }>,
   count: number,
+  jvmFlags: string[] = [],
 ) {
-  const ddb = await startDynamoDbLocal({ inMemory: true, log: () => {}, tuning: 'throughput' });
+  const ddb = await startDynamoDbLocal({ inMemory: true, log: () => {}, tuning: 'throughput', jvmFlags });
   try {
     const before = await cpuSeconds(ddb.pid);
     const startMs = performance.now();
@@ -76,6 +78,19 @@ for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
     async (endpoint) => ({ rate: await rawBatchWriteRate(endpoint, RAW_EVENTS) }),
     RAW_EVENTS,
   );
+  // JVM_B="-XX:…": ingest and raw again on emulators started with these JVM flags (an A/B of flags).
+  const jvmB = process.env.JVM_B?.split(' ').filter(Boolean);
+  if (jvmB) {
+    const ingestB = await measured(ingest([]), events, jvmB);
+    const rawB = await measured(
+      async (endpoint) => ({ rate: await rawBatchWriteRate(endpoint, RAW_EVENTS) }),
+      RAW_EVENTS,
+      jvmB,
+    );
+    console.log(
+      `round ${round} JVM_B: ${show('ingest', ingestB)} | ${show('raw', rawB)} | ratio ${(ingestB.rate / rawB.rate).toFixed(3)}`,
+    );
+  }
   console.log(
     `round ${round}: ${show('ingest', full)} | ${base ? `${show('BASE', base)} | ` : ''}${bare ? `${show('no stream consumers', bare)} |` : ''}${one ? ` ${show(`${process.env.POLLERS} pollers`, one)} |` : ''} ${show('raw', raw)} | ratio ${(full.rate / raw.rate).toFixed(3)}`,
   );

@@ -56,7 +56,7 @@ export async function walletPath(endpoint: string) {
       },
     );
     await runtime.whenProjected({ timeoutMs: 30_000 });
-    meter.reset();
+    meter.start();
     projectedAt.clear();
     invocations.length = 0;
 
@@ -87,7 +87,7 @@ export async function walletPath(endpoint: string) {
       return lags.sort((a, b) => a - b);
     };
     const saturatedLags = lagsOf(sent);
-    // The capacity figures are those of the DEPOSITS above; the paced run below adds its own.
+    // The capacity figures are those of the DEPOSITS above; the paced run below is not metered.
     const capacity = {
       writeUnits: meter.writeUnits,
       awsWriteUnits: meter.awsWriteUnits,
@@ -96,6 +96,7 @@ export async function walletPath(endpoint: string) {
       requests: meter.requests,
       byCommand: new Map([...meter.byCommand].map(([command, row]) => [command, { ...row }])),
     };
+    meter.stop();
 
     // Latency is measured at a steady rate below saturation (at saturation it only measures the
     // queue): LAG_DEPOSITS deposits at LAG_RATE per second, one every 1/LAG_RATE s.
@@ -154,12 +155,13 @@ export async function baselinePath(endpoint: string) {
     'bench-baseline',
   );
   const client = createDocumentClient({ endpoint });
-  meter.reset();
+  meter.start();
   await forEachLimited(
     Array.from({ length: DEPOSITS }, (_, i) => i),
     HTTP_CONCURRENCY,
     (i) => baselineDeposit(client, 'bench-baseline', `bench-${i % WALLETS}`, BigInt(100 + i)),
   );
+  meter.stop();
   return {
     writeUnitsPerDeposit: meter.writeUnits / DEPOSITS,
     awsWriteUnitsPerDeposit: meter.awsWriteUnits / DEPOSITS,

@@ -12,4 +12,7 @@ export const zeroCounters = (): JobCounters => ({
   candidatePoints: 0n,
   adjustmentsAppended: 0,
   ruleErrors: 0,
+  scanned: 0,
+  published: 0,
+  rejected: 0,
 });

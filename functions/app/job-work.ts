@@ -1,7 +1,7 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import type { BacktestJobParams, JobParams } from '#ports/jobs.ts';
+import type { BacktestJobParams, WalletJobParams } from '#ports/jobs.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { backtestWallet, type Candidate, type WalletBacktest } from './backtest.ts';
@@ -95,7 +95,11 @@ export function makeJobPageWork(deps: JobWorkDeps): NonNullable<JobDeps['workPag
 
 export function makeJobWork(deps: JobWorkDeps) {
   const candidates = new Map<string, Promise<Candidate | undefined>>();
-  return async (params: JobParams, walletId: string, jobId = ''): Promise<WalletOutcome | undefined> => {
+  return async (
+    params: WalletJobParams,
+    walletId: string,
+    jobId = '',
+  ): Promise<WalletOutcome | undefined> => {
     if (params.kind === 'replay') {
       return replayOutcome(
         await replayWallet(deps.events, deps.readModels, walletId, await deps.config(), {

@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator } from '#ports/clock.ts';
-import type { EventStore } from '#ports/event-store.ts';
+import type { EventStore, WalletPageRequest } from '#ports/event-store.ts';
 import type {
   Job,
   JobChange,
@@ -10,6 +10,8 @@ import type {
   JobReport,
   JobSegment,
   JobStore,
+  RepublishJobParams,
+  WalletJobParams,
 } from '#ports/jobs.ts';
 import { zeroCounters } from './job-counters.ts';
 
@@ -28,6 +30,13 @@ export interface WalletOutcome {
   change?: JobChange;
 }
 
+/** What one page of a job did, recorded by the job store. */
+export interface JobPageWork {
+  counters: Partial<JobCounters>;
+  changes: JobChange[];
+  nextCursor: string | null;
+}
+
 export interface JobDeps {
   store: Pick<EventStore, 'walletIds'>;
   jobs: JobStore;
@@ -35,13 +44,18 @@ export interface JobDeps {
   clock: Clock;
   ids: IdGenerator;
   /** Does the job's work for one wallet (replay or backtest it); undefined when it has no events. */
-  work: (params: JobParams, walletId: string, jobId: string) => Promise<WalletOutcome | undefined>;
+  work: (params: WalletJobParams, walletId: string, jobId: string) => Promise<WalletOutcome | undefined>;
   /** The same for a page of wallets at once, in order, when it can share requests (makeJobPageWork). */
   workPage?: (
-    params: JobParams,
+    params: WalletJobParams,
     walletIds: readonly string[],
     jobId: string,
   ) => Promise<(WalletOutcome | undefined)[]>;
+  /**
+   * A re-publish job's page (app/republish.ts): its pages walk the events recorded in its window,
+   * not the wallets. Absent where jobs cannot publish; such a job's pages then fail (and park).
+   */
+  republish?: (params: RepublishJobParams, page: WalletPageRequest) => Promise<JobPageWork>;
 }
 
 /** Creates a job and queues the first page of every segment. */
@@ -98,27 +112,20 @@ export async function runJobPage(
   }
   if (segment.page < message.page) throw new PageNotReady(`job ${message.jobId} segment ${message.segment}`);
 
-  const page = await deps.store.walletIds({
-    segment: message.segment,
-    segments: state.job.segments,
-    cursor: message.cursor,
-  });
-  const counters = zeroCounters();
-  const changes: JobChange[] = [];
-  const collect = (outcome: WalletOutcome | undefined) => {
-    if (outcome === undefined) return;
-    addCounters(counters, outcome.counters);
-    if (outcome.change !== undefined) changes.push(outcome.change);
-  };
-  if (deps.workPage !== undefined) {
-    for (const outcome of await deps.workPage(state.job.params, page.walletIds, message.jobId))
-      collect(outcome);
+  const request = { segment: message.segment, segments: state.job.segments, cursor: message.cursor };
+  const { params } = state.job;
+  let page: JobPageWork;
+  if (params.kind === 'republish') {
+    if (deps.republish === undefined) throw new Error(`job ${message.jobId}: this runner cannot re-publish`);
+    page = await deps.republish(params, request);
   } else {
-    await forEachLimited(page.walletIds, WALLETS_IN_FLIGHT, async (walletId) => {
-      collect(await deps.work(state.job.params, walletId, message.jobId));
-    });
+    page = await workWalletPage(deps, params, request, message.jobId);
   }
-  changes.sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0));
+  const counters = zeroCounters();
+  addCounters(counters, page.counters);
+  const changes = [...page.changes].sort((a, b) =>
+    a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0,
+  );
   const recorded = await deps.jobs.completePage(message.jobId, message.segment, message.page, {
     nextCursor: page.nextCursor,
     counters,
@@ -132,6 +139,31 @@ export async function runJobPage(
     ]);
   }
   return 'done';
+}
+
+/** One page of a job over every wallet: the wallets of one Scan page, each worked by the job's kind. */
+async function workWalletPage(
+  deps: JobDeps,
+  params: WalletJobParams,
+  request: WalletPageRequest,
+  jobId: string,
+): Promise<JobPageWork> {
+  const page = await deps.store.walletIds(request);
+  const counters = zeroCounters();
+  const changes: JobChange[] = [];
+  const collect = (outcome: WalletOutcome | undefined) => {
+    if (outcome === undefined) return;
+    addCounters(counters, outcome.counters);
+    if (outcome.change !== undefined) changes.push(outcome.change);
+  };
+  if (deps.workPage !== undefined) {
+    for (const outcome of await deps.workPage(params, page.walletIds, jobId)) collect(outcome);
+  } else {
+    await forEachLimited(page.walletIds, WALLETS_IN_FLIGHT, async (walletId) => {
+      collect(await deps.work(params, walletId, jobId));
+    });
+  }
+  return { counters, changes, nextCursor: page.nextCursor };
 }
 
 /**
@@ -179,6 +211,9 @@ export function addCounters(into: JobCounters, add: Partial<JobCounters>): void 
   into.candidatePoints += add.candidatePoints ?? 0n;
   into.adjustmentsAppended += add.adjustmentsAppended ?? 0;
   into.ruleErrors += add.ruleErrors ?? 0;
+  into.scanned += add.scanned ?? 0;
+  into.published += add.published ?? 0;
+  into.rejected += add.rejected ?? 0;
 }
 
 /** Runs `work` over `items`, at most `limit` at once; the first failure fails the whole. */

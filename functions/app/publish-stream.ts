@@ -70,19 +70,37 @@ export async function publishStoredEvents(
     ),
   );
 
+  const read: PublishableEvent[] = [];
+  for (const key of unique.values()) {
+    if (failed.includes(key)) continue;
+    const event = found.get(keyText(key));
+    // A stream record names an item the strongly consistent read does not see: try again later.
+    if (event === undefined) failed.push(key);
+    else read.push(event);
+  }
+  const outcome = await publishReadEvents(deps, read);
+  return { ...outcome, failed: [...failed, ...outcome.failed] };
+}
+
+/**
+ * Publishes events already read from the store: the relay's CloudEvent mapping, one bus call, and
+ * its failures sorted into retryable (`failed`) and never publishable (`rejected`), by event key.
+ * The relay calls it with the events its stream records name; the re-publish job
+ * (app/republish.ts) with those its walk over the store found.
+ */
+export async function publishReadEvents(
+  deps: { bus: EventBus } & PublishOptions,
+  events: readonly PublishableEvent[],
+): Promise<PublishStoredOutcome> {
   // In log order per wallet lane, so a bus that keeps order (Kafka, by subject) sees it.
-  const ordered = [...unique.values()]
-    .filter((key) => !failed.includes(key))
-    .sort((a, b) => (laneOf(a) < laneOf(b) ? -1 : laneOf(a) > laneOf(b) ? 1 : a.version - b.version));
+  const ordered = [...events].sort((a, b) =>
+    laneOf(a) < laneOf(b) ? -1 : laneOf(a) > laneOf(b) ? 1 : a.version - b.version,
+  );
+  const failed: StoredEventKey[] = [];
   const keysById = new Map<string, StoredEventKey[]>();
   const cloudEvents = [];
-  for (const key of ordered) {
-    const event = found.get(keyText(key));
-    if (event === undefined) {
-      // A stream record names an item the strongly consistent read does not see: try again later.
-      failed.push(key);
-      continue;
-    }
+  for (const event of ordered) {
+    const key = { walletId: event.walletId, lane: event.lane, version: event.version };
     const cloudEvent = toCloudEvent(event, deps);
     if (cloudEvent === undefined) continue;
     const sameId = keysById.get(cloudEvent.id);

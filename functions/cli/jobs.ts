@@ -1,5 +1,5 @@
 /**
- * Following an admin job (replay or backtest of every wallet): the 202 answer names the job's
+ * Following an admin job (replay or backtest of every wallet, re-publish of a window): the 202 answer names the job's
  * report; it is polled every 500 ms until done, with a progress bar on a terminal and one plain
  * line per change of progress otherwise (CI logs, pipes).
  */
@@ -22,10 +22,18 @@ export interface JobReport {
 }
 
 export interface FollowOptions {
-  kind: 'replay' | 'backtest';
+  kind: 'replay' | 'backtest' | 'republish';
   /** The totals counted next to wallets in the progress line: events (replay) or facts (backtest). */
   unit: 'events' | 'facts';
+  /** What the progress line counts first: wallets (the default), or items scanned (republish). */
+  walk?: 'wallets' | 'scanned';
 }
+
+const REPORT_PATHS: Record<FollowOptions['kind'], string> = {
+  replay: '/replay',
+  backtest: '/rules/backtest',
+  republish: '/republish',
+};
 
 const sleeper = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -58,7 +66,7 @@ function reportPath(answer: AdminAnswer, kind: FollowOptions['kind'], jobId: str
   const href =
     typeof body.href === 'string' && body.href !== ''
       ? body.href
-      : (answer.headers.get('location') ?? `/${kind === 'replay' ? 'replay' : 'rules/backtest'}/${jobId}`);
+      : (answer.headers.get('location') ?? `${REPORT_PATHS[kind]}/${jobId}`);
   if (/^https?:\/\//.test(href)) {
     // An absolute Location on the same API: keep its path (and any stage prefix in --url).
     const url = new URL(href);
@@ -102,14 +110,15 @@ export async function followJob(
         throw error;
       }
       const { segments, segmentsDone } = report.progress;
-      const wallets = count(report.totals, 'wallets');
+      const walk = options.walk ?? 'wallets';
+      const wallets = count(report.totals, walk);
       const units = count(report.totals, options.unit);
       if (useBar && segments > 0) {
         const payload = { wallets, units };
         if (bar === undefined) {
           bar = new SingleBar({
             stream,
-            format: `${options.kind} {bar} {percentage}% {value}/{total} segments, {wallets} wallets, {units} ${options.unit}, {duration_formatted}`,
+            format: `${options.kind} {bar} {percentage}% {value}/{total} segments, {wallets} ${walk}, {units} ${options.unit}, {duration_formatted}`,
             barsize: 16,
             barCompleteChar: '█',
             barIncompleteChar: '░',
@@ -125,7 +134,7 @@ export async function followJob(
           bar.update(segmentsDone, payload);
         }
       } else if (!useBar) {
-        const line = `${options.kind} job ${jobId}: ${segmentsDone}/${segments} segments, ${wallets} wallets, ${units} ${options.unit}`;
+        const line = `${options.kind} job ${jobId}: ${segmentsDone}/${segments} segments, ${wallets} ${walk}, ${units} ${options.unit}`;
         if (line !== lastLine) io.err(line);
         lastLine = line;
       }

@@ -840,6 +840,43 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/republish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish again every event recorded in a window, as the outbox relay did (a job)
+         * @description Every event recorded in [from, to) goes out again through the outbox relay's publisher: the same CloudEvents, with the same ids, so consumers that dedupe by id see no change. For a window the relay missed (a stream switch, a relay outage). The window must be over and at most 7 days wide. The job walks every item of the table (a Scan): see the README for what it costs.
+         */
+        post: operations["postRepublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/republish/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A re-publish job's progress and totals (items scanned, events in the window, published, rejected) */
+        get: operations["getRepublishById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dead-letters": {
         parameters: {
             query?: never;
@@ -6112,7 +6149,7 @@ export interface operations {
                     "application/json": {
                         jobId: string;
                         /** @enum {string} */
-                        kind: "replay" | "backtest";
+                        kind: "replay" | "backtest" | "republish";
                         /** @constant */
                         status: "running";
                         href: string;
@@ -6204,7 +6241,181 @@ export interface operations {
                     "application/json": {
                         jobId: string;
                         /** @enum {string} */
-                        kind: "replay" | "backtest";
+                        kind: "replay" | "backtest" | "republish";
+                        status: string;
+                        createdAt: string | null;
+                        finishedAt: string | null;
+                        params: {
+                            [key: string]: unknown;
+                        };
+                        progress: {
+                            segments: number;
+                            segmentsDone: number;
+                            fraction: number;
+                        };
+                        totals: {
+                            [key: string]: number;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `job-not-found`: No job of this kind has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postRepublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "from": "2026-12-07T05:00:00Z",
+                 *       "to": "2026-12-07T05:20:00Z"
+                 *     }
+                 */
+                "application/json": {
+                    from: string;
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The job, started */
+            202: {
+                headers: {
+                    /** @description the job */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: string;
+                        /** @enum {string} */
+                        kind: "replay" | "backtest" | "republish";
+                        /** @constant */
+                        status: "running";
+                        href: string;
+                    };
+                };
+            };
+            /** @description `malformed-json`: The body is not JSON (or nests too deep). `too-deep`: The body nests arrays and objects more than 64 levels deep. `missing-body`: The route needs a body and none came. `invalid-request`: The body does not match the schema; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: No token, or a token that does not verify; see `WWW-Authenticate`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: The token lacks the route's scope (`insufficient_scope`). `forbidden-wallet`: The token's `wallet_ids` claim does not name this wallet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: The body is over the limit (64 KiB; rule sets 200 KB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `window-not-over`: A re-publish window must be over: `to` is in the future. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`: A bug; nothing internal is shown. Quote the instance id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRepublishById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: string;
+                        /** @enum {string} */
+                        kind: "replay" | "backtest" | "republish";
                         status: string;
                         createdAt: string | null;
                         finishedAt: string | null;
@@ -6821,7 +7032,7 @@ export interface operations {
                     "application/json": {
                         jobId: string;
                         /** @enum {string} */
-                        kind: "replay" | "backtest";
+                        kind: "replay" | "backtest" | "republish";
                         /** @constant */
                         status: "running";
                         href: string;
@@ -6913,7 +7124,7 @@ export interface operations {
                     "application/json": {
                         jobId: string;
                         /** @enum {string} */
-                        kind: "replay" | "backtest";
+                        kind: "replay" | "backtest" | "republish";
                         status: string;
                         createdAt: string | null;
                         finishedAt: string | null;

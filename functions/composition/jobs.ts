@@ -16,6 +16,7 @@ import {
 import { clockAndIds, threshold } from './lambda.ts';
 import { lazyRuleSetVersions } from './lazy-rules.ts';
 import { jobQueueFromEnv } from './queued.ts';
+import type { Publisher } from './republish.ts';
 
 const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> => {
   const workDeps = {
@@ -30,7 +31,20 @@ const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> 
   return { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
 });
 
-export function jobDeps(): JobDeps {
+/**
+ * The job runner's dependencies. A re-publish page publishes through `publisher` (default: the
+ * outbox relay's, from the environment the stack gives run-jobs as it gives publish-events; the
+ * local runtime passes its in-process bus), with code loaded on the first such page.
+ */
+export function jobDeps(publisher?: Publisher): JobDeps {
   const events = eventStoreFromEnv(ONE_WALLET_WRITES);
-  return { store: events, jobs: jobStoreFromEnv(), queue: jobQueueFromEnv(), ...clockAndIds(), ...jobWork() };
+  return {
+    store: events,
+    jobs: jobStoreFromEnv(),
+    queue: jobQueueFromEnv(),
+    ...clockAndIds(),
+    ...jobWork(),
+    republish: async (params, page) =>
+      (await import('./republish.ts')).republishWork(publisher)(params, page),
+  };
 }

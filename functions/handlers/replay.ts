@@ -7,9 +7,10 @@ import { replayDeps } from '#composition/queued.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
-import { jsonResult, walletNotFound } from '#http/problem.ts';
+import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
 import { problem } from '#http/problems.ts';
 import { replayBody, replayReach } from '#http/replay-body.ts';
+import { republishBody } from '#http/republish-body.ts';
 import { parseWith } from '#http/request.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
@@ -27,7 +28,26 @@ export interface ReplayDeps {
 }
 
 const isPost = (request: HttpRequest) => request.method === 'POST';
+const isRepublish = (request: HttpRequest) => request.event.routeKey.includes(' /republish');
 const body = (request: HttpRequest) => (request.event.body ? request.json() : {});
+
+/**
+ * `POST /republish` (admin): starts a job that publishes again every event recorded in [from, to)
+ * (202, followed at `GET /republish/{jobId}`). The window must be over: the job's walk would see
+ * only part of a window still being written.
+ */
+async function startRepublish(request: HttpRequest, deps: ReplayDeps): Promise<HttpResult> {
+  const { from, to } = parseWith(republishBody, body(request));
+  const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
+  if (toMs > deps.clock.nowMs()) {
+    throw problem('window-not-over', `to (${to}) is in the future: re-publish a window that is over.`);
+  }
+  const job = await startJob(
+    { jobs: deps.stores.jobs, queue: deps.queue(), clock: deps.clock, ids: deps.ids },
+    { kind: 'republish', fromMs, toMs },
+  );
+  return jobStarted(job);
+}
 
 /**
  * `POST /replay` (admin): rebuilds one wallet's read model from the event store and says what
@@ -37,10 +57,16 @@ const body = (request: HttpRequest) => (request.event.body ? request.json() : {}
 export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = adminToken) =>
   httpRoute({
     admin: { token },
-    wallets: (request) => (isPost(request) ? replayReach(body(request)) : []),
+    wallets: (request) => {
+      if (!isPost(request)) return [];
+      return isRepublish(request) ? 'every' : replayReach(body(request));
+    },
     deps,
-    run: async (request, { stores, config, queue, clock, ids }) => {
-      if (!isPost(request)) return jobReportResult(stores.jobs, 'replay', request.param('jobId'));
+    run: async (request, deps) => {
+      const { stores, config, queue, clock, ids } = deps;
+      const kind = isRepublish(request) ? 'republish' : 'replay';
+      if (!isPost(request)) return jobReportResult(stores.jobs, kind, request.param('jobId'));
+      if (kind === 'republish') return startRepublish(request, deps);
       const { walletId: named, fromVersion, dryRun = false } = parseWith(replayBody, body(request));
       if (named === undefined) {
         if (fromVersion !== undefined) {

@@ -7,8 +7,8 @@ import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
 
 /**
- * The jobs queue → one page of a job over every wallet (replay or backtest), then the next page
- * queued. A page that fails comes back (up to the receive limit, then the jobs DLQ); a page
+ * The jobs queue → one page of a job (a replay or backtest over every wallet, or a re-publish of
+ * the events recorded in a window), then the next page queued. A page that fails comes back (up to the receive limit, then the jobs DLQ); a page
  * delivered twice is counted once.
  */
 export function makeRunJobsHandler(deps: () => JobDeps) {
@@ -28,4 +28,4 @@ export function makeRunJobsHandler(deps: () => JobDeps) {
   };
 }
 
-export const handler = observed(makeRunJobsHandler(jobDeps));
+export const handler = observed(makeRunJobsHandler(() => jobDeps()));

@@ -4,9 +4,14 @@ import { HttpProblem, type HttpResult, jsonResult } from './problem.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Where a job's progress is read: `GET /replay/{jobId}` or `GET /rules/backtest/{jobId}`. */
-export const jobHref = (kind: JobKind, jobId: string): string =>
-  kind === 'replay' ? `/replay/${jobId}` : `/rules/backtest/${jobId}`;
+const JOB_PATHS: Record<JobKind, string> = {
+  replay: '/replay',
+  backtest: '/rules/backtest',
+  republish: '/republish',
+};
+
+/** Where a job's progress is read: `GET /replay/{jobId}`, `GET /rules/backtest/{jobId}` or `GET /republish/{jobId}`. */
+export const jobHref = (kind: JobKind, jobId: string): string => `${JOB_PATHS[kind]}/${jobId}`;
 
 /** 202 Accepted for a job just started, with its Location. */
 export function jobStarted(job: Job): HttpResult {
@@ -22,6 +27,7 @@ export function jobStarted(job: Job): HttpResult {
 function paramsJson(report: JobReport) {
   const { params } = report;
   if (params.kind === 'replay') return { dryRun: params.dryRun };
+  if (params.kind === 'republish') return { from: iso(params.fromMs), to: iso(params.toMs) };
   return {
     ruleSetVersion: params.ruleSetVersion ?? null,
     rulesTextChars: params.rulesText?.length ?? null,
@@ -32,16 +38,17 @@ function paramsJson(report: JobReport) {
   };
 }
 
+/** The counters a replay or re-publish report shows, in order (a backtest's are computed below). */
+const COUNTED: Record<'replay' | 'republish', readonly (keyof JobReport['counters'])[]> = {
+  replay: ['wallets', 'events', 'changed', 'written'],
+  republish: ['scanned', 'events', 'published', 'rejected'],
+};
+
 function totalsJson(report: JobReport) {
   const { counters } = report;
-  if (report.params.kind === 'replay') {
-    return {
-      wallets: counters.wallets,
-      events: counters.events,
-      changed: counters.changed,
-      written: counters.written,
-    };
-  }
+  const { kind } = report.params;
+  if (kind !== 'backtest')
+    return Object.fromEntries(COUNTED[kind].map((name) => [name, Number(counters[name])]));
   return {
     wallets: counters.wallets,
     facts: counters.facts,

@@ -34,6 +34,7 @@ export const PROBLEMS: Readonly<Record<string, Entry>> = {
   'rule-set-not-found': { status: 422, title: 'Unprocessable request' },
   'rule-set-text-mismatch': { status: 409, title: 'Rule set text mismatch' },
   'from-version-needs-wallet': { status: 422, title: 'Unprocessable request' },
+  'window-not-over': { status: 422, title: 'Unprocessable request' },
   'event-id-reused': { status: 422, title: 'Event id reused' },
   'dead-letter-not-found': { status: 404, title: 'Not found' },
   'dead-letter-queue-not-found': { status: 404, title: 'Not found' },

@@ -280,6 +280,16 @@ export interface EventStore {
    */
   walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }>;
   /**
+   * One page of the events recorded in [`fromMs`, `toMs`) (their `recordedAtMs`), for re-publishing
+   * them: `segment` of `segments` parallel parts of a walk over every item of the store (no index
+   * orders events by recording time), continuing at `cursor` (null to start). Each event is in
+   * exactly one segment; `nextCursor` is null after the segment's last page. The events come
+   * decoded as every read decodes them (with the trace context the store keeps with them).
+   * `scanned` counts the items the page read, matched or not: what the walk costs. Optional: a
+   * store without it cannot re-publish.
+   */
+  recordedBetween?(page: RecordedPageRequest): Promise<RecordedPage>;
+  /**
    * Every event of the wallet, lane by lane, each lane dense from version 1, when the store can
    * read them all at once (fewer round trips than `lanes` + `read` per lane). Optional: readWallet
    * falls back to lanes + read.
@@ -308,6 +318,20 @@ export interface WalletPageRequest {
   segment: number;
   segments: number;
   cursor: string | null;
+}
+
+/** Which page of the events recorded in a window `recordedBetween` answers. */
+export interface RecordedPageRequest extends WalletPageRequest {
+  fromMs: number;
+  /** Exclusive. */
+  toMs: number;
+}
+
+/** One page of `recordedBetween`: the events, in no particular order. */
+export interface RecordedPage {
+  events: RecordedEvent[];
+  scanned: number;
+  nextCursor: string | null;
 }
 
 /** What `verify` found: the whole log intact, or the first broken place. */

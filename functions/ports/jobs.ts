@@ -1,12 +1,13 @@
 /**
- * Admin jobs over every wallet (replay, rule backtest). A job is split into `segments` (parallel
+ * Admin jobs over every wallet (replay, rule backtest), or over every event recorded in a window
+ * (re-publish). A job is split into `segments` (parallel
  * Scan segments of the table); each segment is walked one page at a time, one jobs-queue message
  * per page. A page is counted exactly once: the segment's page number moves forward only by a
  * conditional write that expects the page the message names.
  */
 
 /** What a job does to every wallet. */
-export type JobKind = 'replay' | 'backtest';
+export type JobKind = 'replay' | 'backtest' | 'republish';
 
 /** A job is done when every segment is. */
 export type JobStatus = 'running' | 'done';
@@ -28,8 +29,23 @@ export interface BacktestJobParams {
   apply: boolean;
 }
 
+/**
+ * Publish again, through the outbox relay's publisher, every event recorded in [fromMs, toMs): the
+ * same CloudEvents (same ids) the relay published or would have, for a window the relay missed (a
+ * stream switch, an outage past the stream's retention). Consumers dedupe by id.
+ */
+export interface RepublishJobParams {
+  kind: 'republish';
+  fromMs: number;
+  /** Exclusive. */
+  toMs: number;
+}
+
+/** The jobs that walk every wallet. */
+export type WalletJobParams = ReplayJobParams | BacktestJobParams;
+
 /** What a job was asked to do, as stored with it. */
-export type JobParams = ReplayJobParams | BacktestJobParams;
+export type JobParams = WalletJobParams | RepublishJobParams;
 
 /** Counters every page adds to; which ones move depends on the kind. */
 export interface JobCounters {
@@ -47,6 +63,12 @@ export interface JobCounters {
   adjustmentsAppended: number;
   /** backtest: facts a candidate rule failed on (left out of the sums, never adjusted). */
   ruleErrors: number;
+  /** republish: items the walk read (matched or not; what it costs). `events` counts those in the window. */
+  scanned: number;
+  /** republish: CloudEvents the bus took. */
+  published: number;
+  /** republish: events no bus can take (e.g. too large), listed in the report's changes. */
+  rejected: number;
 }
 
 /** One wallet's line in a job's sample of changes (JSON-ready). */

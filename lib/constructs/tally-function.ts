@@ -19,7 +19,7 @@ import {
 export const TALLY_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface TallyFunctionProps {
-  /** Ship OPTIONAL_MODULES (the MSK producer's client and signer) beside the bundle: the publisher only. */
+  /** Ship OPTIONAL_MODULES (the MSK producer's client and signer) beside the bundle: the publishers only (publish-events, run-jobs). */
   optionalModules?: boolean;
   /**
    * Talks to the payment provider: with `-c paymentProvider=stripe`, PAYMENT_PROVIDER_MODULES

@@ -82,6 +82,8 @@ describe('HTTP API routes (JWT authorizer, the default)', () => {
         'POST /wallets/{wallet_id}/corrections',
         'POST /rules/backtest',
         'GET /rules/backtest/{jobId}',
+        'POST /republish',
+        'GET /republish/{jobId}',
         'GET /dead-letters',
         'GET /dead-letters/{id}',
         'POST /dead-letters/redrive',

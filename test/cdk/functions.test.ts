@@ -66,7 +66,7 @@ describe('functions from the wiring table', () => {
               [ENV.jobsDlqUrl]: { Ref: jobsDlqId },
             }
           : {}),
-        ...(spec.publishesEvents === true
+        ...(spec.publishesEvents === true || spec.republishesEvents === true
           ? { [ENV.eventBusName]: { Ref: logicalId(stack.eventBus) }, [ENV.eventsSource]: 'tally/Tally' }
           : {}),
         ...(spec.takesPayments === true ? { [ENV.paymentProvider]: 'sandbox' } : {}),

@@ -35,7 +35,7 @@ describe('the publisher (stream as outbox → EventBridge)', () => {
     template.hasOutput('EventBusArn', { Value: busArn });
   });
 
-  it('grants PutEvents on exactly the bus to publish-events and to no other function', () => {
+  it('grants PutEvents on exactly the bus to publish-events and run-jobs (re-publish jobs), and to no other function', () => {
     const publishers: string[] = [];
     for (const spec of WITHOUT_MSK) {
       const statements = statementsOf(template, roleLogicalId(stack, spec.name)).filter((statement) =>
@@ -45,10 +45,23 @@ describe('the publisher (stream as outbox → EventBridge)', () => {
       publishers.push(spec.name);
       expect(statements).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }]);
     }
-    expect(publishers).toEqual(['publish-events']);
+    expect(publishers.sort()).toEqual(['publish-events', 'run-jobs']);
     expect(FUNCTIONS.filter((spec) => spec.publishesEvents === true).map((spec) => spec.name)).toEqual([
       'publish-events',
     ]);
+    expect(FUNCTIONS.filter((spec) => spec.republishesEvents === true).map((spec) => spec.name)).toEqual([
+      'run-jobs',
+    ]);
+  });
+
+  it('gives run-jobs the same bus name and source as publish-events, so a re-published event is the same CloudEvent', () => {
+    const variables = (name: string) => {
+      const fn = template.toJSON().Resources[functionLogicalId(stack, name)];
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      return { bus: env[ENV.eventBusName], source: env[ENV.eventsSource] };
+    };
+    expect(variables('run-jobs')).toEqual(variables('publish-events'));
+    expect(variables('run-jobs')).toEqual({ bus: { Ref: busId }, source: 'tally/Tally' });
   });
 
   it('gives publish-events the bus name and source, read-only table access, and no kafka rights by default', () => {
@@ -103,6 +116,11 @@ describe('the publisher (stream as outbox → EventBridge)', () => {
       'arn:aws:kafka:eu-west-1:123456789012:topic/cards/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2/decisions';
     expect(resourcesOf('kafka-cluster:WriteData')).toEqual([topic]);
     expect(resourcesOf('kafka-cluster:DescribeTopic')).toEqual([topic]);
+    // A re-published decision goes to the topic too: run-jobs gets the same rights.
+    const jobRunner = statementsOf(withMsk.template, roleLogicalId(withMsk.stack, 'run-jobs'));
+    expect(jobRunner.filter((statement) => actionList(statement).some((a) => a.startsWith('kafka')))).toEqual(
+      statements.filter((statement) => actionList(statement).some((a) => a.startsWith('kafka'))),
+    );
     withMsk.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({ [ENV.mskClusterArn]: CLUSTER, [ENV.decisionsTopic]: 'decisions' }),

@@ -59,6 +59,25 @@ function optionalFields(fields: FieldTexts): Arbitrary<string> {
 const omitted = <T>(arbitrary: Arbitrary<T>, freq = 3): Arbitrary<T | undefined> =>
   fc.option(arbitrary, { freq, nil: undefined });
 
+/** Times for a re-publish window: real ones (past, future, far apart, equal) and odd texts. */
+const windowTime: Arbitrary<string> = fc.oneof(
+  {
+    arbitrary: fc.constantFrom(
+      '"2026-12-07T05:00:00Z"',
+      '"2026-12-07T05:20:00.250Z"',
+      '"2026-12-07T06:00:00+01:00"',
+      '"2020-01-01T00:00:00Z"',
+      '"2099-01-01T00:00:00Z"',
+    ),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.constantFrom('"2026-02-30T00:00:00Z"', '"2026-12-07 05:00"', '"yesterday"', '0'),
+    weight: 2,
+  },
+  { arbitrary: oddString.map(quoted), weight: 1 },
+);
+
 /** Amount texts: good ones often, so some deposits land; odd and wrong ones more often. */
 const amountText: Arbitrary<string> = fc.oneof(
   { arbitrary: fc.constantFrom('1', '10.5', '"2.25"', '0.01', '"100"', '99999.99'), weight: 4 },
@@ -331,6 +350,22 @@ export function routeFuzzTable(pools: FuzzPools): Record<string, RouteFuzz> {
       ),
     },
     'GET /replay/{jobId}': { ...read, params: { jobId: jobId(pools.replayJobs) } },
+    'POST /republish': {
+      weight: 1,
+      body: fc.oneof(
+        {
+          arbitrary: optionalFields({
+            from: omitted(fc.oneof(windowTime, anyJsonText), 8),
+            to: omitted(fc.oneof(windowTime, anyJsonText), 8),
+            dryRun: omitted(fc.oneof(fc.constantFrom('true', 'false'), anyJsonText), 1),
+          }),
+          weight: 6,
+        },
+        { arbitrary: malformedBody, weight: 2 },
+      ),
+    },
+    // A replay job's id asked for here is no re-publish job: 404 as an unknown id.
+    'GET /republish/{jobId}': { ...read, params: { jobId: jobId(pools.replayJobs) } },
     'POST /wallets/{wallet_id}/corrections': {
       weight: 1.5,
       params: { wallet_id: wallet },

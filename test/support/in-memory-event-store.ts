@@ -14,6 +14,8 @@ import {
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
+  type RecordedPage,
+  type RecordedPageRequest,
   type StreamHead,
   VersionConflictError,
   type WalletPageRequest,
@@ -323,6 +325,27 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     const walletIds = inSegment.slice(start, start + this.pageSize);
     const next = start + walletIds.length;
     return { walletIds, nextCursor: next < inSegment.length ? String(next) : null };
+  }
+
+  /**
+   * Every event of every lane in insertion order of wallets, split round-robin by wallet into
+   * segments; a page reads `pageSize` events (matched or not: `scanned`), as a Scan page reads
+   * items before its filter. Events as readEvents answers them.
+   */
+  async recordedBetween(page: RecordedPageRequest): Promise<RecordedPage> {
+    const inSegment = [...this.wallets.entries()]
+      .filter((_entry, index) => index % page.segments === page.segment)
+      .flatMap(([, lanes]) => [...lanes.values()].flat());
+    const start = page.cursor === null ? 0 : Number(page.cursor);
+    const read = inSegment.slice(start, start + this.pageSize);
+    const next = start + read.length;
+    return {
+      events: read
+        .filter((event) => event.recordedAtMs >= page.fromMs && event.recordedAtMs < page.toMs)
+        .map(withoutHashes),
+      scanned: read.length,
+      nextCursor: next < inSegment.length ? String(next) : null,
+    };
   }
 
   /** The same checks as the DynamoDB adapter, over what this store holds. */

@@ -100,13 +100,17 @@ export class DynamoJobStore implements JobStore {
             'SET #page = :next, #cursor = :cursor, #done = :done, #changes = :changes, finishedAtMs = :at ' +
             'ADD wallets :wallets, eventsDone :events, changed :changed, written :written, facts :facts, ' +
             'walletsWithDifference :differing, awardedPoints :awarded, candidatePoints :candidate, ' +
-            'adjustmentsAppended :adjustments, ruleErrors :ruleErrors',
+            'adjustmentsAppended :adjustments, ruleErrors :ruleErrors, #scanned :scanned, ' +
+            '#published :published, #rejected :rejected',
           ConditionExpression: '#page = :page',
           ExpressionAttributeNames: {
             '#page': 'page',
             '#cursor': 'cursor',
             '#done': 'done',
             '#changes': 'changes',
+            '#scanned': 'scanned',
+            '#published': 'published',
+            '#rejected': 'rejected',
           },
           ExpressionAttributeValues: {
             ':page': page,
@@ -125,6 +129,9 @@ export class DynamoJobStore implements JobStore {
             ':candidate': counters.candidatePoints,
             ':adjustments': counters.adjustmentsAppended,
             ':ruleErrors': counters.ruleErrors,
+            ':scanned': counters.scanned,
+            ':published': counters.published,
+            ':rejected': counters.rejected,
           },
         }),
       );

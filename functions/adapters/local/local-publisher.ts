@@ -1,5 +1,7 @@
 import { storesFromEnv } from '#composition/adapters.ts';
+import { jobDeps } from '#composition/jobs.ts';
 import { makePublishEventsHandler } from '#handlers/publish-events.ts';
+import { makeRunJobsHandler } from '#handlers/run-jobs.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
 import { storedEventKeyFromStreamKeys } from '../dynamodb/stream-keys.ts';
 import { type LocalEventBus, localEventBusFromEnv } from './event-bus.ts';
@@ -17,7 +19,8 @@ export function localEventBus(env: NodeJS.ProcessEnv, log: (line: string) => voi
 
 /**
  * Handlers the local runtime runs instead of a wiring entry's default `handler`: publish-events's
- * default builds an EventBridge client; locally the same handler publishes to the in-process bus.
+ * default builds an EventBridge client; locally the same handler publishes to the in-process bus,
+ * and so do run-jobs's re-publish pages.
  * Keyed by what a spec publishes, so a renamed function keeps its local bus.
  */
 export function localHandlerOverrides(
@@ -26,6 +29,12 @@ export function localHandlerOverrides(
 ): Map<string, LambdaHandler> {
   const overrides = new Map<string, LambdaHandler>();
   for (const spec of functions) {
+    if (spec.republishesEvents === true) {
+      // The job runner's re-publish pages go to the same local bus, with the same source.
+      const runJobs = makeRunJobsHandler(() => jobDeps(() => ({ bus, source: LOCAL_EVENTS_SOURCE })));
+      overrides.set(spec.name, runJobs as LambdaHandler);
+      continue;
+    }
     if (spec.publishesEvents !== true) continue;
     const handler = makePublishEventsHandler(async () => ({
       events: storesFromEnv().events,

@@ -103,6 +103,13 @@ export const ADMIN_ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContr
     responses: { 200: { description: 'The job', schema: body.jobReport } },
     problems: ['job-not-found'],
   },
+  'GET /republish/{jobId}': {
+    tag: 'admin',
+    summary:
+      "A re-publish job's progress and totals (items scanned, events in the window, published, rejected)",
+    responses: { 200: { description: 'The job', schema: body.jobReport } },
+    problems: ['job-not-found'],
+  },
   'GET /rules/backtest/{jobId}': {
     tag: 'admin',
     summary: "A backtest job's progress and totals",

@@ -118,6 +118,7 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
   'rule-set-text-mismatch': { status: 409, meaning: "The file's hash is not the hash the dry run used." },
   'publish-conflict': { status: 409, meaning: 'Other publishes kept winning the race; retry.' },
   'from-version-needs-wallet': { status: 422, meaning: '`fromVersion` needs a `walletId`.' },
+  'window-not-over': { status: 422, meaning: 'A re-publish window must be over: `to` is in the future.' },
   // Card accounts.
   'account-not-found': { status: 404, meaning: 'No card account with this id was opened.' },
   'account-exists': {

@@ -227,14 +227,14 @@ export const ruleSetVersions = z.looseObject({
 
 export const jobStarted = z.strictObject({
   jobId: z.string(),
-  kind: z.enum(['replay', 'backtest']),
+  kind: z.enum(['replay', 'backtest', 'republish']),
   status: z.literal('running'),
   href: z.string(),
 });
 
 export const jobReport = z.looseObject({
   jobId: z.string(),
-  kind: z.enum(['replay', 'backtest']),
+  kind: z.enum(['replay', 'backtest', 'republish']),
   status: z.string(),
   createdAt: isoTime.nullable(),
   finishedAt: isoTime.nullable(),

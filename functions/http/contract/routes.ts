@@ -6,6 +6,7 @@ import { depositBody } from '../deposit-json.ts';
 import { captureBody, placeBody } from '../holds-json.ts';
 import { acceptBody, openBody } from '../offers-json.ts';
 import { replayBody } from '../replay-body.ts';
+import { republishBody } from '../republish-body.ts';
 import { transferBody } from '../transfers-json.ts';
 import { ADMIN_ROUTE_CONTRACTS } from './admin-routes.ts';
 import { MONEY_ROUTE_CONTRACTS } from './money-routes.ts';
@@ -280,6 +281,21 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
       },
     },
     problems: ['wallet-not-found', 'from-version-needs-wallet'],
+  },
+  'POST /republish': {
+    tag: 'admin',
+    summary: 'Publish again every event recorded in a window, as the outbox relay did (a job)',
+    description:
+      "Every event recorded in [from, to) goes out again through the outbox relay's publisher: the same CloudEvents, with the same ids, so consumers that dedupe by id see no change. For a window the relay missed (a stream switch, a relay outage). The window must be over and at most 7 days wide. The job walks every item of the table (a Scan): see the README for what it costs.",
+    body: { schema: republishBody, example: { from: '2026-12-07T05:00:00Z', to: '2026-12-07T05:20:00Z' } },
+    responses: {
+      202: {
+        description: 'The job, started',
+        schema: body.jobStarted,
+        headers: { Location: 'the job' },
+      },
+    },
+    problems: ['window-not-over'],
   },
   'POST /rules/backtest': {
     tag: 'admin',

@@ -105,13 +105,17 @@ describe('DynamoJobStore.completePage', () => {
         'SET #page = :next, #cursor = :cursor, #done = :done, #changes = :changes, finishedAtMs = :at ' +
         'ADD wallets :wallets, eventsDone :events, changed :changed, written :written, facts :facts, ' +
         'walletsWithDifference :differing, awardedPoints :awarded, candidatePoints :candidate, ' +
-        'adjustmentsAppended :adjustments, ruleErrors :ruleErrors',
+        'adjustmentsAppended :adjustments, ruleErrors :ruleErrors, #scanned :scanned, ' +
+        '#published :published, #rejected :rejected',
       ConditionExpression: '#page = :page',
       ExpressionAttributeNames: {
         '#page': 'page',
         '#cursor': 'cursor',
         '#done': 'done',
         '#changes': 'changes',
+        '#scanned': 'scanned',
+        '#published': 'published',
+        '#rejected': 'rejected',
       },
       ExpressionAttributeValues: {
         ':page': 4,
@@ -130,6 +134,9 @@ describe('DynamoJobStore.completePage', () => {
         ':candidate': 0n,
         ':adjustments': 0,
         ':ruleErrors': 0,
+        ':scanned': 0,
+        ':published': 0,
+        ':rejected': 0,
       },
     });
   });

@@ -50,7 +50,10 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
           !isBuiltin(specifier) &&
           !RUNTIME_SDK_PACKAGES.includes(specifier) &&
           // Loaded lazily on the optional MSK path and shipped beside the publisher (bundling.ts).
-          !(spec.publishesEvents === true && OPTIONAL_MODULES.includes(specifier)) &&
+          !(
+            (spec.publishesEvents === true || spec.republishesEvents === true) &&
+            OPTIONAL_MODULES.includes(specifier)
+          ) &&
           // Loaded lazily when the provider is Stripe, and shipped beside the payment functions then.
           !(spec.takesPayments === true && PAYMENT_PROVIDER_MODULES.includes(specifier)),
       ),

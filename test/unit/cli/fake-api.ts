@@ -174,7 +174,7 @@ export function fakeTerminal(): Writable & { isTTY: boolean; columns: number; te
 
 /** Job reports that say running for the given progress steps, then done. */
 export function jobReports(
-  base: { jobId: string; kind: 'replay' | 'backtest'; params: Record<string, unknown> },
+  base: { jobId: string; kind: 'replay' | 'backtest' | 'republish'; params: Record<string, unknown> },
   steps: { segmentsDone: number; totals: Record<string, unknown> }[],
   final: { totals: Record<string, unknown>; changes: Record<string, unknown>[] },
   segments = 4,

@@ -16,6 +16,7 @@ const jobParamsSchema: z.ZodMiniType<JobParams> = z.discriminatedUnion('kind', [
     toMs: z.optional(z.number()),
     apply: z.boolean(),
   }),
+  z.object({ kind: z.literal('republish'), fromMs: z.number(), toMs: z.number() }),
 ]);
 
 const jobItemSchema = z.object({
@@ -98,6 +99,9 @@ const jobSegmentItemSchema = z.object({
   candidatePoints: bigCounterAttr,
   adjustmentsAppended: counterAttr,
   ruleErrors: counterAttr,
+  scanned: counterAttr,
+  published: counterAttr,
+  rejected: counterAttr,
 });
 
 export function fromJobSegmentItem(item: unknown): JobSegment {
@@ -120,6 +124,9 @@ export function fromJobSegmentItem(item: unknown): JobSegment {
       candidatePoints: parsed.candidatePoints,
       adjustmentsAppended: parsed.adjustmentsAppended,
       ruleErrors: parsed.ruleErrors,
+      scanned: parsed.scanned,
+      published: parsed.published,
+      rejected: parsed.rejected,
     },
   };
 }
