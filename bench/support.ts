@@ -1,5 +1,5 @@
 /** What the benchmarks share: clients of DynamoDB Local, seeding items straight into the table, and CPU figures. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, QUIET_LOGGER } from '#adapters/dynamodb/client.ts';
@@ -63,6 +63,28 @@ export const cpuSince = async (jvmPid: number | undefined, before: { node: numbe
   const now = await cpuSeconds(jvmPid);
   return { node: now.node - before.node, jvm: now.jvm - before.jvm };
 };
+
+/**
+ * Each thread's CPU seconds so far in process `pid`, by thread id, with its kind (its name without
+ * numbers: `C# CompilerThre` is the JIT compiler's, `SQLiteQueue[]` DynamoDB Local's storage thread).
+ */
+export async function threadCpu(pid: number): Promise<Map<string, { kind: string; s: number }>> {
+  const out = new Map<string, { kind: string; s: number }>();
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, {
+        kind: name.replace(/[0-9]+/g, '#'),
+        s: (Number(fields[11]) + Number(fields[12])) / 100,
+      });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
 
 /** Prints a Markdown table to stdout, columns padded to their widest cell. */
 export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {

@@ -5,10 +5,10 @@
  * fresh emulator, so it measures round 0. N (300) ingested events a round (after INGEST_WARM_UP),
  * RAW (2000) raw items; JVM_FLAGS extra emulator JVM flags.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { INGEST_WARM_UP, ingestRun } from '../run/ingest.ts';
 import { rawBatchWriteRate } from '../run/raw-batch.ts';
+import { threadCpu } from '../support.ts';
 
 const N = Number(process.env.N ?? 300);
 const RAW = Number(process.env.RAW ?? 2000);
@@ -21,17 +21,9 @@ const ddb = await startDynamoDbLocal({
 /** The emulator's CPU seconds so far: its JIT compiler threads, and all the others. */
 async function jvmCpu(): Promise<{ jit: number; other: number }> {
   const cpu = { jit: 0, other: 0 };
-  for (const tid of await readdir(`/proc/${ddb.pid}/task`)) {
-    try {
-      const stat = await readFile(`/proc/${ddb.pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const s = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (/CompilerThre/.test(stat.slice(stat.indexOf('('), stat.lastIndexOf(')')))) cpu.jit += s;
-      else cpu.other += s;
-    } catch {
-      // the thread ended
-    }
-  }
+  for (const { kind, s } of (await threadCpu(ddb.pid)).values())
+    if (kind.includes('CompilerThre')) cpu.jit += s;
+    else cpu.other += s;
   return cpu;
 }
 async function phase(run: () => Promise<number>, count: number) {

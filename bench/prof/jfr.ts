@@ -12,7 +12,6 @@
  * phase WARM_RUNS (1) times unrecorded first.
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomIds, systemClock } from '#adapters/clock.ts';
@@ -26,7 +25,7 @@ import { HeadCache } from '#app/head-cache.ts';
 import { ingestRun } from '../run/ingest.ts';
 import { rawBatchWriteRate } from '../run/raw-batch.ts';
 import { RAW_EVENTS } from '../run/settings.ts';
-import { cpuSeconds } from '../support.ts';
+import { cpuSeconds, threadCpu } from '../support.ts';
 
 const run = promisify(execFile);
 const N = Number(process.env.N ?? 200);
@@ -108,25 +107,6 @@ async function record(name: string, body: (endpoint: string, pid: number) => Pro
     await ddb.stop();
   }
   await report(file);
-}
-
-/** Each thread's CPU seconds so far, with its kind (its name without numbers). */
-async function threadCpu(pid: number): Promise<Map<string, { kind: string; s: number }>> {
-  const out = new Map<string, { kind: string; s: number }>();
-  for (const tid of await readdir(`/proc/${pid}/task`)) {
-    try {
-      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, {
-        kind: name.replace(/[0-9]+/g, '#'),
-        s: (Number(fields[11]) + Number(fields[12])) / 100,
-      });
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
 }
 
 /** The recording's samples: own methods (top frames), and what they were doing (kindOf). */

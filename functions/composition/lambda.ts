@@ -3,6 +3,7 @@ import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
+import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
@@ -86,8 +87,13 @@ export const sweepDeps = (): SweepDeps => ({
   ...clockAndIds(),
 });
 
+/** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */
+const offerBookFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoOfferBook(client, tableName),
+);
+
 /** Offers: the hold's dependencies and the offer book's index, in the same table. */
-export const offerDeps = () => ({ ...holdDeps(), book: tradingIndexFromEnv() });
+export const offerDeps = () => ({ ...holdDeps(), book: offerBookFromEnv() });
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
 export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() } });

@@ -72,15 +72,13 @@ export const CLOCK_SKEW_BUCKETS = 5;
 const BUCKETS_AT_ONCE = 8;
 
 /**
- * The offer book and the expiry index in the single table (keys.ts, offer-item.ts,
- * expiry-item.ts). The payment listings, written by `indexTransactItems` too, are read by their
- * own adapter (payment-index.ts): the offers and sweep functions never list payments, and the
- * payment functions never read the book.
+ * The offer book in the single table (keys.ts, offer-item.ts): what the offers function reads. A
+ * class of its own, so the offers function does not carry the expiry index's sweep reads below.
  */
-export class DynamoTradingIndex implements OfferBook, ExpiryIndex {
+export class DynamoOfferBook implements OfferBook {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   /**
@@ -120,7 +118,15 @@ export class DynamoTradingIndex implements OfferBook, ExpiryIndex {
     // Out of rounds (a long run of lapsed offers): a short page, continuing where the reading stopped.
     return { offers: offers.map(withoutKey), next: String(startKey?.sk) };
   }
+}
 
+/**
+ * The offer book and the expiry index in the single table (keys.ts, offer-item.ts,
+ * expiry-item.ts). The payment listings, written by `indexTransactItems` too, are read by their
+ * own adapter (payment-index.ts): the offers and sweep functions never list payments, and the
+ * payment functions never read the book.
+ */
+export class DynamoTradingIndex extends DynamoOfferBook implements ExpiryIndex {
   /**
    * The due entries in bucket order, as reading the buckets one after another would give them,
    * read a window at a time: a sweep waits on the table once per BUCKETS_AT_ONCE buckets, not once

@@ -7,6 +7,8 @@
  *   that fold views read the flag from the form; the text is read only where rules compile;
  * - the stored form's writer (rules/stored-form-writer.ts) apart from its reader;
  * - the RFC 3339 time schema (app/rfc3339-time.ts) apart from the CloudEvent schema;
+ * - the offer book (DynamoOfferBook, which the offers function lists) apart from the expiry index's
+ *   sweep reads (DynamoTradingIndex, adapters/dynamodb/trading-index.ts);
  * and every append kind builds its create-only puts with one helper (adapters/dynamodb/transact-puts.ts).
  * These read the code a cold start loads: `index.mjs` and the chunks it imports statically.
  */
@@ -64,6 +66,15 @@ describe('what a cold start loads of modules split for it', () => {
     },
     120_000,
   );
+
+  it('offers lists the book without carrying the expiry index the sweep reads', async () => {
+    const code = await coldStartCode('offers');
+    expect(code).toContain('expiresAtMs > :now'); // the book's listing
+    expect(code).not.toContain('pk = :pk AND sk < :upTo'); // a due bucket's read
+    expect(code).not.toContain('attribute_not_exists(#bucket) OR #bucket < :bucket'); // the sweep's mark
+    const sweep = await coldStartCode('sweep-expiries');
+    expect(sweep).toContain('pk = :pk AND sk < :upTo');
+  }, 120_000);
 
   it.each(['deposit', 'holds', 'offers', 'payment-webhook'])(
     '%s builds every create-only put with the one helper, whichever append kinds it carries',

@@ -12,12 +12,12 @@ import type { ThresholdConfig } from '#domain/threshold.ts';
 import { BACKTEST_WALLETS_MAX, makeBacktestHandler } from '#handlers/backtest.ts';
 import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
-import { apiRequest, expectProblem } from '../../support/api-request.ts';
-import { lambdaContext } from '../../support/http.ts';
+import { expectProblem } from '../../support/api-request.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 import { inMemoryIngestDeps } from '../../support/ingest-deps.ts';
+import { jobRouteCalls } from '../../support/job-routes.ts';
 import { drainJobQueue } from '../../support/job-runs.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -64,31 +64,7 @@ const handler = middy(
   ),
 ).use(problemErrors(logger));
 
-function post(body: unknown, headers: Record<string, string> = AUTHORIZED) {
-  return handler(
-    apiRequest({
-      method: 'POST',
-      route: '/rules/backtest',
-      path: '/rules/backtest',
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      headers,
-    }),
-    lambdaContext,
-  );
-}
-
-function getJob(jobId: string, headers: Record<string, string> = AUTHORIZED) {
-  return handler(
-    apiRequest({
-      method: 'GET',
-      route: '/rules/backtest/{jobId}',
-      path: `/rules/backtest/${jobId}`,
-      pathParameters: { jobId },
-      headers,
-    }),
-    lambdaContext,
-  );
-}
+const { post, getJob } = jobRouteCalls(handler, '/rules/backtest', AUTHORIZED);
 
 const json = (response: HttpResult) => JSON.parse(response.body) as Record<string, unknown>;
 

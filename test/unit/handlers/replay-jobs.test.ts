@@ -18,13 +18,14 @@ import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
 import { logger as handlerLogger } from '#observability/powertools.ts';
 import type { JobMessage } from '#ports/jobs.ts';
-import { apiRequest, expectProblem } from '../../support/api-request.ts';
+import { expectProblem } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 import { InMemorySnapshotStore } from '../../support/in-memory-snapshot-store.ts';
 import { inMemoryIngestDeps } from '../../support/ingest-deps.ts';
+import { jobRouteCalls } from '../../support/job-routes.ts';
 import { drainJobQueue, loseMessage } from '../../support/job-runs.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -75,31 +76,7 @@ const handler = middy(
   ),
 ).use(problemErrors(logger));
 
-function post(body: unknown, headers: Record<string, string> = AUTHORIZED) {
-  return handler(
-    apiRequest({
-      method: 'POST',
-      route: '/replay',
-      path: '/replay',
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      headers,
-    }),
-    lambdaContext,
-  );
-}
-
-function getJob(jobId: string, headers: Record<string, string> = AUTHORIZED) {
-  return handler(
-    apiRequest({
-      method: 'GET',
-      route: '/replay/{jobId}',
-      path: `/replay/${jobId}`,
-      pathParameters: { jobId },
-      headers,
-    }),
-    lambdaContext,
-  );
-}
+const { post, getJob } = jobRouteCalls(handler, '/replay', AUTHORIZED);
 
 const json = (response: HttpResult) => JSON.parse(response.body) as Record<string, unknown>;
 

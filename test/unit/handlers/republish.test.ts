@@ -10,13 +10,13 @@ import { makeReplayHandler } from '#handlers/replay.ts';
 import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
 import type { PublishedEvent } from '#ports/event-bus.ts';
-import { apiRequest, expectProblem } from '../../support/api-request.ts';
-import { lambdaContext } from '../../support/http.ts';
+import { expectProblem } from '../../support/api-request.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
 import { InMemorySnapshotStore } from '../../support/in-memory-snapshot-store.ts';
 import { inMemoryIngestDeps } from '../../support/ingest-deps.ts';
+import { jobRouteCalls } from '../../support/job-routes.ts';
 import { drainJobQueue } from '../../support/job-runs.ts';
 
 const logger = new Logger({ serviceName: 'tally-test', logLevel: 'SILENT' });
@@ -67,31 +67,7 @@ const handler = middy(
   ),
 ).use(problemErrors(logger));
 
-function post(body: unknown, headers: Record<string, string> = AUTHORIZED) {
-  return handler(
-    apiRequest({
-      method: 'POST',
-      route: '/republish',
-      path: '/republish',
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      headers,
-    }),
-    lambdaContext,
-  );
-}
-
-function getJob(jobId: string, headers: Record<string, string> = AUTHORIZED) {
-  return handler(
-    apiRequest({
-      method: 'GET',
-      route: '/republish/{jobId}',
-      path: `/republish/${jobId}`,
-      pathParameters: { jobId },
-      headers,
-    }),
-    lambdaContext,
-  );
-}
+const { post, getJob } = jobRouteCalls(handler, '/republish', AUTHORIZED);
 
 const json = (response: HttpResult) => JSON.parse(response.body) as Record<string, unknown>;
 const iso = (ms: number) => new Date(ms).toISOString();
