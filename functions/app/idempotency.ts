@@ -67,13 +67,19 @@ export async function priorUse(
   store: Pick<EventStore, 'findIdempotency'>,
   idempotency: IdempotencyInput,
 ): Promise<PriorUse> {
+  // Both items at once: a write new to its key (the usual case) waits on the table once for them,
+  // not twice. A retry the scoped item answers read the legacy one for nothing (and does not fail
+  // if that read does). Legacy items were written before keys were scoped: earlier or later, the
+  // read finds the same.
+  const legacy = legacyReplay(store, idempotency);
+  legacy.catch(() => undefined);
   const record = await store.findIdempotency(idempotency.key);
   if (record !== undefined) {
     return record.payloadHash === idempotency.payloadHash
       ? { kind: 'replayed', response: record.response }
       : { kind: 'key-reused' };
   }
-  return legacyReplay(store, idempotency);
+  return legacy;
 }
 
 /** Whether a write's key has a legacy item to look up (legacyReplay reads it). */
