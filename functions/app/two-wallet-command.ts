@@ -54,7 +54,13 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
     // the transaction does not guard is read first. A command run alone reads its key first.
     const legacy = await legacyReplay(deps.store, write.idempotency);
     if (legacy) return legacy;
-    return commitTwoInGroup(deps, write, handleTwoKeyed);
+    // Read: not again where the key is checked (priorUse, alone or in a batch), as ingest's batch does.
+    const { idempotency } = write;
+    const read =
+      idempotency === undefined
+        ? write
+        : { ...write, idempotency: { ...idempotency, legacyKey: idempotency.key } };
+    return commitTwoInGroup(deps, read, handleTwoKeyed);
   }
   return handleTwoKeyed(deps, write);
 }
