@@ -18,7 +18,7 @@ import { problemErrors } from '#http/middleware.ts';
 import type { HttpResult } from '#http/problem.ts';
 import { logger as handlerLogger } from '#observability/powertools.ts';
 import type { JobMessage } from '#ports/jobs.ts';
-import { expectProblem } from '../../support/api-request.ts';
+import { apiRequest, expectProblem } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
