@@ -1,5 +1,5 @@
 import type { EventBus } from '#ports/event-bus.ts';
-import type { EventStore, WalletPageRequest } from '#ports/event-store.ts';
+import type { RecordedEvents, WalletPageRequest } from '#ports/event-store.ts';
 import type { JobChange, RepublishJobParams } from '#ports/jobs.ts';
 import type { JobPageWork } from './jobs.ts';
 import type { PublishOptions } from './publish.ts';
@@ -18,7 +18,7 @@ import { publishReadEvents } from './publish-stream.ts';
 export const REPUBLISH_BATCH = 100;
 
 export interface RepublishDeps extends PublishOptions {
-  events: Pick<EventStore, 'recordedBetween'>;
+  events: RecordedEvents;
   bus: EventBus;
 }
 
@@ -32,9 +32,7 @@ export async function republishPage(
   params: RepublishJobParams,
   request: WalletPageRequest,
 ): Promise<JobPageWork> {
-  const find = deps.events.recordedBetween;
-  if (find === undefined) throw new Error('republish: this event store cannot find events by recording time');
-  const page = await find.call(deps.events, { ...request, fromMs: params.fromMs, toMs: params.toMs });
+  const page = await deps.events.recordedBetween({ ...request, fromMs: params.fromMs, toMs: params.toMs });
   let published = 0;
   let failed = 0;
   const changes: JobChange[] = [];

@@ -280,16 +280,6 @@ export interface EventStore {
    */
   walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }>;
   /**
-   * One page of the events recorded in [`fromMs`, `toMs`) (their `recordedAtMs`), for re-publishing
-   * them: `segment` of `segments` parallel parts of a walk over every item of the store (no index
-   * orders events by recording time), continuing at `cursor` (null to start). Each event is in
-   * exactly one segment; `nextCursor` is null after the segment's last page. The events come
-   * decoded as every read decodes them (with the trace context the store keeps with them).
-   * `scanned` counts the items the page read, matched or not: what the walk costs. Optional: a
-   * store without it cannot re-publish.
-   */
-  recordedBetween?(page: RecordedPageRequest): Promise<RecordedPage>;
-  /**
    * Every event of the wallet, lane by lane, each lane dense from version 1, when the store can
    * read them all at once (fewer round trips than `lanes` + `read` per lane). Optional: readWallet
    * falls back to lanes + read.
@@ -318,6 +308,22 @@ export interface WalletPageRequest {
   segment: number;
   segments: number;
   cursor: string | null;
+}
+
+/**
+ * The events of the store found by recording time (the re-publish job): a port of its own, not an
+ * EventStore method, so only the function that re-publishes carries its adapter.
+ */
+export interface RecordedEvents {
+  /**
+   * One page of the events recorded in [`fromMs`, `toMs`) (their `recordedAtMs`), for re-publishing
+   * them: `segment` of `segments` parallel parts of a walk over every item of the store (no index
+   * orders events by recording time), continuing at `cursor` (null to start). Each event is in
+   * exactly one segment; `nextCursor` is null after the segment's last page. The events come
+   * decoded as every read decodes them (with the trace context the store keeps with them).
+   * `scanned` counts the items the page read, matched or not: what the walk costs.
+   */
+  recordedBetween(page: RecordedPageRequest): Promise<RecordedPage>;
 }
 
 /** Which page of the events recorded in a window `recordedBetween` answers. */

@@ -16,8 +16,6 @@ import {
   type EventStore,
   type IdempotencyRecord,
   LANES_MAX,
-  type RecordedPage,
-  type RecordedPageRequest,
   type StreamHead,
   VersionConflictError,
   type WalletPageRequest,
@@ -291,12 +289,6 @@ export class DynamoEventStoreBase implements EventStore {
   async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
     const { scanWalletIds } = await import('./wallet-ids.ts');
     return scanWalletIds(this.client, this.tableName, page);
-  }
-
-  /** Loaded on first use: only the re-publish job finds events by recording time. */
-  async recordedBetween(page: RecordedPageRequest): Promise<RecordedPage> {
-    const { scanRecordedEvents } = await import('./recorded-events.ts');
-    return scanRecordedEvents(this.client, this.tableName, page);
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { RecordedPage, RecordedPageRequest } from '#ports/event-store.ts';
+import type { RecordedEvents, RecordedPage, RecordedPageRequest } from '#ports/event-store.ts';
 import { fromEventItem } from './table-layout/event-item.ts';
 import { EVENT_SK_PREFIX } from './table-layout/keys.ts';
 
@@ -11,12 +11,12 @@ import { EVENT_SK_PREFIX } from './table-layout/keys.ts';
 export const RECORDED_SCAN_LIMIT = 1000;
 
 /**
- * `EventStore.recordedBetween`: a parallel Scan segment filtered to the event items recorded in
+ * `RecordedEvents.recordedBetween`: a parallel Scan segment filtered to the event items recorded in
  * [fromMs, toMs). No index orders events by recording time, so the walk reads every item of the
  * table (the filter saves bytes on the wire, not read units). Items are decoded as every read of
  * an event decodes them (fromEventItem, also the outbox relay's). Eventually consistent: an event
  * item is written once and never changed, and the window is over when the job starts.
- * Its own module, loaded on first use: only the re-publish job reads it.
+ * Its own module and port: only the re-publish job's page work (loaded with its first page) reads it.
  */
 export async function scanRecordedEvents(
   client: DynamoDBDocumentClient,
@@ -42,4 +42,16 @@ export async function scanRecordedEvents(
     scanned: result.ScannedCount ?? 0,
     nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
   };
+}
+
+/** The RecordedEvents port on one table. */
+export class DynamoRecordedEvents implements RecordedEvents {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  recordedBetween(page: RecordedPageRequest): Promise<RecordedPage> {
+    return scanRecordedEvents(this.client, this.tableName, page);
+  }
 }
