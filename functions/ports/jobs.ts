@@ -140,9 +140,9 @@ export interface JobStore {
     result: PageResult,
   ): Promise<'recorded' | 'stale'>;
   /**
-   * Every segment, of every job, that is not done. A whole-table read: only for restarting jobs
-   * whose queued pages were lost (the local runtime's in-process SQS keeps nothing), never on a
-   * request path.
+   * Every segment, of every job, that is not done: for restarting jobs whose queued pages were lost
+   * (the local runtime's in-process SQS keeps nothing), never on a request path. Reads grow with
+   * the unfinished jobs, not with the table (the DynamoDB store keeps a registry of them).
    */
   unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]>;
 }

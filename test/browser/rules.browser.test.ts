@@ -25,11 +25,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function points(walletId: string): Promise<number | undefined> {
-  const answer = await h.api('GET', `/wallets/${walletId}`);
-  return answer.status === 200 ? (answer.body as { points: number }).points : undefined;
-}
-
 describe('the Rules and Jobs pages', () => {
   it('checks, tries, publishes and backtests a rule set, and follows a backtest and a replay job', async () => {
     const page = h.page;
@@ -43,8 +38,8 @@ describe('the Rules and Jobs pages', () => {
       data: { qty },
     }));
     expect((await h.api('POST', '/events', events)).status).toBe(202);
-    await expect.poll(() => points('btWallet2'), POLL).toBe(100);
-    await expect.poll(() => points('btWallet3'), POLL).toBe(0);
+    await expect.poll(() => h.points('btWallet2'), POLL).toBe(100);
+    await expect.poll(() => h.points('btWallet3'), POLL).toBe(0);
 
     await page.goto(h.consoleUrl('/rules'));
     await expect.poll(() => page.locator('.active-rules').getAttribute('data-version'), POLL).toBe('0');
@@ -122,7 +117,7 @@ describe('the Rules and Jobs pages', () => {
     await page.getByRole('button', { name: 'Apply version 2…' }).click();
     await expect.poll(() => row('btWallet2'), POLL).toEqual(['btWallet2', '1', '100', '207', '+107', '0']);
     expect(await page.locator('#backtest-title + form + div').textContent()).toContain('Applied');
-    await expect.poll(() => points('btWallet2'), POLL).toBe(207);
+    await expect.poll(() => h.points('btWallet2'), POLL).toBe(207);
 
     // Every wallet: a job, followed on this page to its report.
     await page.getByLabel(/^Wallets/).fill('');

@@ -91,6 +91,8 @@ export interface ConsoleHarness {
   context: BrowserContext;
   /** A JSON request to the API (for setting up data and checking it outside the page). */
   api(method: string, apiPath: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
+  /** A wallet's points (`GET /wallets/{id}`), or undefined while it has none (404): for expect.poll. */
+  points(walletId: string): Promise<number | undefined>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -122,6 +124,15 @@ export async function startConsole(options: { args?: string[] } = {}): Promise<C
     throw error;
   }
   const url = dev.url;
+  const api: ConsoleHarness['api'] = async (method, apiPath, body, headers = {}) => {
+    const response = await fetch(`${url}${apiPath}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  };
   return {
     url,
     consoleUrl: (pagePath = '/') => `${url}/console${pagePath}`,
@@ -129,14 +140,10 @@ export async function startConsole(options: { args?: string[] } = {}): Promise<C
     dataDir,
     page: browser.page,
     context: browser.context,
-    api: async (method, apiPath, body, headers = {}) => {
-      const response = await fetch(`${url}${apiPath}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...headers },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    api,
+    points: async (walletId) => {
+      const answer = await api('GET', `/wallets/${encodeURIComponent(walletId)}`);
+      return answer.status === 200 ? (answer.body as { points: number }).points : undefined;
     },
     screenshot: (name) => screenshot(browser.page, name),
     close: async () => {

@@ -7,8 +7,9 @@ import { LOCAL_REGION } from './dynamodb-local.ts';
 
 /**
  * A job that was running when the last run stopped lost its queued pages with the in-process SQS:
- * its unfinished segments are queued again (a page delivered twice counts once). Runs in the
- * background, because finding them reads the whole table; never fails the start.
+ * its unfinished segments are queued again (a page delivered twice counts once). Finding them reads
+ * the registry of unfinished segments and their jobs (one Scan of the table only on the first start
+ * of a table written before the registry existed). Runs in the background; never fails the start.
  */
 export async function resumeUnfinishedJobs(input: {
   endpoint: string;

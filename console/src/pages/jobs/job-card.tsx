@@ -15,6 +15,18 @@ const TOTAL_LABELS: Record<string, string> = {
   difference: 'Difference',
   adjustmentsAppended: 'Adjustments appended',
   ruleErrors: 'Rule errors',
+  scanned: 'Items scanned',
+  published: 'Published',
+  rejected: 'Rejected',
+};
+
+/** The totals that count failures, shown again under the table when not 0. */
+const FAILURE_TOTALS = new Set(['ruleErrors', 'failed', 'rejected']);
+
+export const KIND_TITLES: Record<JobKind, string> = {
+  replay: 'Replay',
+  backtest: 'Backtest',
+  republish: 'Re-publish',
 };
 
 /** One job: live progress while it runs (polled), then its totals, the wallets it changed and its failures. */
@@ -23,12 +35,12 @@ export function JobCard({ kind, jobId, label }: { kind: JobKind; jobId: string; 
   const headingId = `job-${jobId}`;
   const percent = report === undefined ? 0 : Math.round(report.progress.fraction * 100);
   const failures = Object.entries(report?.totals ?? {}).filter(
-    ([name, value]) => (name === 'ruleErrors' || name === 'failed') && value > 0,
+    ([name, value]) => FAILURE_TOTALS.has(name) && value > 0,
   );
   return (
     <article class="panel job" aria-labelledby={headingId} data-job-id={jobId} data-status={report?.status}>
       <h3 id={headingId}>
-        {kind === 'replay' ? 'Replay' : 'Backtest'} <span class="mono">{jobId}</span>
+        {KIND_TITLES[kind]} <span class="mono">{jobId}</span>
       </h3>
       <p class="hint">{label}</p>
       {error !== undefined && (
@@ -62,6 +74,9 @@ export function JobCard({ kind, jobId, label }: { kind: JobKind; jobId: string; 
               ))}
             </tbody>
           </table>
+          {kind === 'republish' && (
+            <p class="hint">Events of types the relay does not publish are counted, not published.</p>
+          )}
           {failures.length > 0 && (
             <p class="error" role="status">
               Failures: {failures.map(([name, value]) => `${TOTAL_LABELS[name] ?? name} ${value}`).join(', ')}
@@ -81,6 +96,7 @@ function JobChanges({
   kind: JobKind;
   changes: Array<Record<string, unknown> & { walletId: string }>;
 }) {
+  if (kind === 'republish') return <RejectedEvents events={changes as unknown as RejectedEvent[]} />;
   if (changes.length === 0) return <p class="hint">No wallet changed.</p>;
   if (kind === 'backtest') return <WalletDiffTable lines={changes as unknown as BacktestLine[]} />;
   return (
@@ -101,6 +117,49 @@ function JobChanges({
             </td>
             <td class="mono">{JSON.stringify(change.before ?? null)}</td>
             <td class="mono">{JSON.stringify(change.after ?? null)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A re-publish job's event that no bus could take (e.g. over EventBridge's 256 KB), as the relay logs it. */
+interface RejectedEvent {
+  walletId: string;
+  lane: number;
+  version: number;
+  cloudEventId: string;
+  code: string;
+  reason: string;
+}
+
+function RejectedEvents({ events }: { events: RejectedEvent[] }) {
+  if (events.length === 0) return <p class="hint">No event rejected.</p>;
+  return (
+    <table class="compact rejected-events">
+      <caption>First events no bus could take</caption>
+      <thead>
+        <tr>
+          <th scope="col">Wallet</th>
+          <th scope="col">Lane</th>
+          <th scope="col">Version</th>
+          <th scope="col">CloudEvent id</th>
+          <th scope="col">Code</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        {events.map((event) => (
+          <tr key={event.cloudEventId}>
+            <td>
+              <Link href={`/wallets/${encodeURIComponent(event.walletId)}`}>{event.walletId}</Link>
+            </td>
+            <td>{event.lane}</td>
+            <td>{event.version}</td>
+            <td class="mono">{event.cloudEventId}</td>
+            <td class="mono">{event.code}</td>
+            <td>{event.reason}</td>
           </tr>
         ))}
       </tbody>

@@ -5,7 +5,7 @@ import { api, call } from '../../api.ts';
  * The jobs this browser started (the API has no job listing: a job is found by its id), newest
  * first, in localStorage so the Jobs page shows the backtest the Rules page just started.
  */
-export type JobKind = 'replay' | 'backtest';
+export type JobKind = 'replay' | 'backtest' | 'republish';
 export interface JobRef {
   kind: JobKind;
   jobId: string;
@@ -39,6 +39,7 @@ export interface JobReport {
   params: Record<string, unknown>;
   progress: { segments: number; segmentsDone: number; fraction: number };
   totals: Record<string, number>;
+  /** Replay: the wallets changed; backtest: per-wallet lines; re-publish: the events no bus could take. */
   changes?: Array<Record<string, unknown> & { walletId: string }>;
   error?: string;
 }
@@ -47,10 +48,13 @@ export interface JobReport {
 export const JOB_POLL_MS = 700;
 
 export function readJob(kind: JobKind, jobId: string): Promise<JobReport> {
+  const request = { params: { path: { jobId } } };
   const pending =
     kind === 'replay'
-      ? api().GET('/replay/{jobId}', { params: { path: { jobId } } })
-      : api().GET('/rules/backtest/{jobId}', { params: { path: { jobId } } });
+      ? api().GET('/replay/{jobId}', request)
+      : kind === 'republish'
+        ? api().GET('/republish/{jobId}', request)
+        : api().GET('/rules/backtest/{jobId}', request);
   return call(pending) as Promise<JobReport>;
 }
 

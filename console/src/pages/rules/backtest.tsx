@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, call, errorText } from '../../api.ts';
 import { API_ID } from '../../find-form.tsx';
 import { inputToIso } from '../../format.ts';
+import { UtcTimeField } from '../../time-input.tsx';
 import { type BacktestLine, JobCard, WalletDiffTable } from '../jobs/job-card.tsx';
 import { rememberJob } from '../jobs/job-store.ts';
 
@@ -116,22 +117,8 @@ export function Backtest({ draft, draftOk, active }: { draft: string; draftOk: b
           onInput={(e) => setWallets((e.target as HTMLInputElement).value)}
           autocomplete="off"
         />
-        <label for="backtest-from">Facts from (UTC, optional)</label>
-        <input
-          id="backtest-from"
-          type="datetime-local"
-          step={1}
-          value={from}
-          onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
-        />
-        <label for="backtest-to">Facts before (UTC, optional)</label>
-        <input
-          id="backtest-to"
-          type="datetime-local"
-          step={1}
-          value={to}
-          onInput={(e) => setTo((e.target as HTMLInputElement).value)}
-        />
+        <UtcTimeField id="backtest-from" label="Facts from (UTC, optional)" value={from} onValue={setFrom} />
+        <UtcTimeField id="backtest-to" label="Facts before (UTC, optional)" value={to} onValue={setTo} />
         <div class="buttons">
           <button type="submit" disabled={busy || (candidate === 'draft' && !draftOk)}>
             Run backtest

@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import { TABLE } from '#lib/wiring.ts';
 import type { Job, JobChange, JobParams, JobSegment } from '#ports/jobs.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
-import { JOB_SK, jobPk, jobSegmentSk } from './keys.ts';
+import {
+  JOB_PK_PREFIX,
+  JOB_SK,
+  JOBS_RUNNING_COMPLETE_SK,
+  JOBS_RUNNING_PK,
+  jobPk,
+  jobSegmentSk,
+  runningSegmentSk,
+} from './keys.ts';
 
 /** An admin job: one item for the job, one per segment, all under the job's partition (keys.ts). */
 
@@ -72,6 +80,41 @@ export function toJobSegmentItem(job: Job, segment: number): Record<string, unkn
     finishedAtMs: null,
   };
 }
+
+/** The key of a segment's entry in the registry of unfinished segments (keys.ts). */
+export const runningSegmentKey = (jobId: string, segment: number): Record<string, string> => ({
+  pk: JOBS_RUNNING_PK,
+  sk: runningSegmentSk(jobId, segment),
+});
+
+/** The registry entry of a segment item (written with it, or found by the one-time Scan): it expires with the job. */
+export function toRunningSegmentItem(segmentItem: Record<string, unknown>): Record<string, unknown> {
+  const jobId = String(segmentItem.pk).slice(JOB_PK_PREFIX.length);
+  const segment = Number(segmentItem.segment);
+  const ttl = TABLE.timeToLiveAttribute;
+  return {
+    ...runningSegmentKey(jobId, segment),
+    // A read item's numbers arrive as text (client.ts): TTL needs a number.
+    ...(segmentItem[ttl] === undefined ? {} : { [ttl]: Number(segmentItem[ttl]) }),
+    kind: 'running-segment',
+    jobId,
+    segment,
+  };
+}
+
+const runningSegmentItemSchema = z.object({ jobId: z.string(), segment: numberAttr });
+
+/** The job and segment a registry entry names. */
+export function fromRunningSegmentItem(item: unknown): { jobId: string; segment: number } {
+  return runningSegmentItemSchema.parse(item);
+}
+
+/** The mark that the registry is complete (no job older than it is missing from it). */
+export const RUNNING_COMPLETE_ITEM: Record<string, unknown> = {
+  pk: JOBS_RUNNING_PK,
+  sk: JOBS_RUNNING_COMPLETE_SK,
+  kind: 'running-complete',
+};
 
 const counterAttr = z.pipe(
   z.optional(numberAttr),

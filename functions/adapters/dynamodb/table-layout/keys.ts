@@ -13,6 +13,8 @@
  * | idempotency      | IDEMPOTENCY#<key>        | IDEMPOTENCY                                 | idempotency-item.ts |
  * | job              | JOB#<jobId>              | JOB                                         | job-items.ts        |
  * | job segment      | JOB#<jobId>              | SEGMENT#<segment, 3 digits>                 | job-items.ts        |
+ * | running segment  | JOBS#RUNNING             | SEGMENT#<jobId>#<segment, 3 digits> (one per unfinished segment) | job-items.ts |
+ * | running complete | JOBS#RUNNING             | COMPLETE  (every unfinished segment has its item) | job-items.ts |
  * | rule set         | RULESET                  | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
  * | decision rules   | DECISIONRULES            | ACTIVE, or VERSION#<version, 8 digits>      | rule-set-item.ts    |
  * | offer            | OFFERS#<asset>#<status>  | <unit price, 40 digits>#<offerId>           | offer-item.ts       |
@@ -72,6 +74,15 @@ export const JOB_PK_PREFIX = 'JOB#';
 export const jobPk = (jobId: string): string => `${JOB_PK_PREFIX}${jobId}`;
 export const JOB_SK = 'JOB';
 export const jobSegmentSk = (segment: number): string => `SEGMENT#${String(segment).padStart(3, '0')}`;
+/**
+ * The registry of unfinished job segments: one item per segment not done, written with the job and
+ * deleted by the write that finishes the segment, so resuming reads these and not the table.
+ */
+export const JOBS_RUNNING_PK = 'JOBS#RUNNING';
+export const runningSegmentSk = (jobId: string, segment: number): string =>
+  `SEGMENT#${jobId}#${String(segment).padStart(3, '0')}`;
+/** Present once the registry is complete: jobs created before it existed were found (by one Scan) and entered. */
+export const JOBS_RUNNING_COMPLETE_SK = 'COMPLETE';
 
 /** Every rule set lives in one partition: the active one (a copy, with its version) and each version. */
 export const RULESET_PK = 'RULESET';
