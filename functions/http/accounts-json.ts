@@ -8,7 +8,7 @@ import type { AccountBalance, StatementLine } from '#domain/card/statement.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { auditEventJson } from './audit-json.ts';
-import { badRequest } from './problem.ts';
+import { decodeCursorWith, parseLimit } from './query.ts';
 import { amountField } from './trading-json.ts';
 
 const currencyField = z.string().check(z.regex(/^[A-Z]{3}$/, 'a currency is an ISO 4217 code such as EUR'));
@@ -84,17 +84,9 @@ export function statementQuery(query: Readonly<Record<string, string | undefined
   limit: number;
   below?: number;
 } {
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-    throw badRequest('invalid-limit', 'limit must be a whole number from 1 to 200.');
-  }
+  const limit = parseLimit(query.limit);
   if (query.cursor === undefined) return { limit };
-  try {
-    const { v } = cursorSchema.parse(JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')));
-    return { limit, below: v };
-  } catch {
-    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
-  }
+  return { limit, below: decodeCursorWith(cursorSchema, query.cursor).v };
 }
 
 export function statementJson(

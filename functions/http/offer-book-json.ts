@@ -3,7 +3,7 @@ import { ASSETS } from '#domain/wallet.ts';
 import { OFFER_STATUSES, type OfferBookPage, type OfferBookQuery } from '#ports/trading-index.ts';
 import { offerJson } from './offers-json.ts';
 import { badRequest } from './problem.ts';
-import { PAGE_DEFAULT, PAGE_MAX } from './query.ts';
+import { decodeCursorWith, parseLimit } from './query.ts';
 
 const queryParams = new Set(['asset', 'status', 'limit', 'cursor']);
 
@@ -33,18 +33,10 @@ export function offerBookQuery(
   if (!(OFFER_STATUSES as readonly string[]).includes(status)) {
     throw badRequest('invalid-status', `status must be one of ${OFFER_STATUSES.join(', ')}.`);
   }
-  const limit = query.limit === undefined ? PAGE_DEFAULT : Number(query.limit);
-  if (!/^\d+$/.test(query.limit ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
-    throw badRequest('invalid-limit', `limit must be a whole number from 1 to ${PAGE_MAX}.`);
-  }
+  const limit = parseLimit(query.limit);
   const typed = { asset, status } as Pick<OfferBookQuery, 'asset' | 'status'>;
   if (query.cursor === undefined) return { ...typed, limit };
-  let cursor: z.infer<typeof cursorSchema>;
-  try {
-    cursor = cursorSchema.parse(JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
-  }
+  const cursor = decodeCursorWith(cursorSchema, query.cursor);
   if (cursor.a !== asset || cursor.s !== status) {
     throw badRequest('invalid-cursor', 'cursor belongs to another asset or status; keep them as they were.');
   }

@@ -4,7 +4,7 @@ import type { PaymentIndex, PaymentListing, PaymentListPage } from '#ports/payme
 import type { HttpRequest } from './handler.ts';
 import { orderFields, paymentFields } from './payments-json.ts';
 import { badRequest, type HttpResult, jsonResult } from './problem.ts';
-import { PAGE_DEFAULT, PAGE_MAX } from './query.ts';
+import { decodeCursorWith, parseLimit } from './query.ts';
 
 /**
  * `GET /wallets/{wallet_id}/payments` and `…/orders`: one page of the wallet's payment listing
@@ -23,17 +23,9 @@ export function paymentListQuery(
   query: Readonly<Record<string, string | undefined>>,
   purpose: PaymentPurpose,
 ): { limit: number; after?: string } {
-  const limit = query.limit === undefined ? PAGE_DEFAULT : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
-    throw badRequest('invalid-limit', `limit must be a whole number from 1 to ${PAGE_MAX}.`);
-  }
+  const limit = parseLimit(query.limit);
   if (query.cursor === undefined) return { limit };
-  let cursor: z.infer<typeof cursorSchema>;
-  try {
-    cursor = cursorSchema.parse(JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
-  }
+  const cursor = decodeCursorWith(cursorSchema, query.cursor);
   if (cursor.p !== purpose) {
     throw badRequest('invalid-cursor', 'cursor belongs to the other listing (payments or orders).');
   }

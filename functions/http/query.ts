@@ -16,18 +16,20 @@ export const encodeCursor = (position: EventPosition): string =>
 export const nextCursor = (position: EventPosition | undefined): string | null =>
   position === undefined ? null : encodeCursor(position);
 
-function decodeCursor(text: string): EventPosition {
+/** A cursor decoded with `schema` from its base64url JSON; a 400 `invalid-cursor` if it is not one. */
+export function decodeCursorWith<T>(schema: { parse(value: unknown): T }, text: string): T {
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return schema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
     throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
   }
 }
 
-function parseLimit(text: string | undefined): number {
+/** `limit`, written as a whole number from 1 to PAGE_MAX (PAGE_DEFAULT when absent); else a 400. */
+export function parseLimit(text: string | undefined): number {
   if (text === undefined) return PAGE_DEFAULT;
   const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
+  if (!/^\d+$/.test(text) || limit < 1 || limit > PAGE_MAX) {
     throw badRequest('invalid-limit', `limit must be a whole number from 1 to ${PAGE_MAX}.`);
   }
   return limit;
@@ -45,7 +47,7 @@ export interface PageQuery {
 export function pageQuery(query: Readonly<Record<string, string | undefined>>): PageQuery {
   const limit = parseLimit(query.limit);
   if (query.cursor === undefined) return { limit, from: { lane: 0, version: 1 }, continued: false };
-  return { limit, from: decodeCursor(query.cursor), continued: true };
+  return { limit, from: decodeCursorWith(cursorSchema, query.cursor), continued: true };
 }
 
 /** `asOf` is an ISO 8601 effective time (happened at or before it) or a wallet version (its first N events). */

@@ -1,10 +1,7 @@
 import * as z from 'zod/mini';
 import type { Movement } from '#domain/wallet-transactions.ts';
 import { amountJson } from './audit-json.ts';
-import { badRequest } from './problem.ts';
-
-const PAGE_DEFAULT = 50;
-const PAGE_MAX = 200;
+import { decodeCursorWith, parseLimit } from './query.ts';
 
 /** Where a page ended: the last line's record time and place (newest first, so the next page is older). */
 const cursorSchema = z.object({
@@ -19,17 +16,9 @@ export function transactionsQuery(query: Readonly<Record<string, string | undefi
   limit: number;
   after?: Cursor;
 } {
-  const limit = query.limit === undefined ? PAGE_DEFAULT : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
-    throw badRequest('invalid-limit', `limit must be a whole number from 1 to ${PAGE_MAX}.`);
-  }
+  const limit = parseLimit(query.limit);
   if (query.cursor === undefined) return { limit };
-  try {
-    const after = cursorSchema.parse(JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')));
-    return { limit, after };
-  } catch {
-    throw badRequest('invalid-cursor', 'cursor is not one this API gave out; start again without it.');
-  }
+  return { limit, after: decodeCursorWith(cursorSchema, query.cursor) };
 }
 
 const older = (line: Movement, after: Cursor) => {

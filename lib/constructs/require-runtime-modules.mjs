@@ -15,7 +15,23 @@
 // named exports (`const { X } = await import(…)`) would be undefined. Those are lazy paths (the
 // Stripe keys' Secrets Manager client, the MSK management client), not a cold start's.
 
+//
+// It also takes the banner back off every output file that never uses `require` (most chunks: only
+// those holding the runtime's packages or esbuild's `__require` shim call it): the banner is 88
+// bytes a cold start reads and runs in each file it loads. The banner's own line is kept, empty,
+// so the external source maps still point at the right lines; the metafile's `bytes` follow.
+
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
 const NAMESPACE = 'require-runtime-module';
+
+/** `banner` + the file's code: the code, when it never names `require`; else undefined (kept). */
+export function withoutUnusedBanner(code, banner) {
+  if (!banner || !code.startsWith(banner)) return undefined;
+  const rest = code.slice(banner.length);
+  return /\brequire\b/.test(rest) ? undefined : rest;
+}
 
 /** `@aws-sdk/*` → /^@aws-sdk\/.*$/ (esbuild's external wildcard, as a Go-compatible regexp). */
 function filterOf(patterns) {
@@ -47,6 +63,26 @@ export function requireRuntimeModules(patterns) {
         contents: `module.exports = require(${JSON.stringify(args.path)});`,
         loader: 'js',
       }));
+      build.onEnd(async (result) => {
+        const { outdir, banner, write, absWorkingDir = process.cwd() } = build.initialOptions;
+        if (result.errors.length > 0 || outdir === undefined || write === false || !banner?.js) return;
+        const outputs = new Map(
+          Object.entries(result.metafile?.outputs ?? {}).map(([key, output]) => [
+            resolve(absWorkingDir, key),
+            output,
+          ]),
+        );
+        for (const name of await readdir(outdir)) {
+          if (!/\.m?js$/.test(name)) continue;
+          const file = resolve(absWorkingDir, join(outdir, name));
+          const code = await readFile(file, 'utf8');
+          const stripped = withoutUnusedBanner(code, banner.js);
+          if (stripped === undefined) continue;
+          await writeFile(file, stripped);
+          const output = outputs.get(file);
+          if (output) output.bytes -= Buffer.byteLength(code) - Buffer.byteLength(stripped);
+        }
+      });
     },
   };
 }
