@@ -134,6 +134,8 @@ describe('IAM (-c auth=iam), for service-to-service deployments', () => {
         '/$default/PUT/decision-rules',
         '/$default/POST/replay',
         '/$default/GET/replay/*',
+        '/$default/POST/republish',
+        '/$default/GET/republish/*',
         '/$default/POST/wallets/*/corrections',
         '/$default/POST/rules/backtest',
         '/$default/GET/rules/backtest/*',
