@@ -6,7 +6,7 @@ import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { backtestWallet, type Candidate, type WalletBacktest } from './backtest.ts';
 import { forEachLimited, type JobDeps, WALLETS_IN_FLIGHT, type WalletOutcome } from './jobs.ts';
-import { replayWallet, replayWallets, viewSummaryJson, type WalletReplay } from './replay.ts';
+import { replayLine, replayWallet, replayWallets, type WalletReplay } from './replay.ts';
 
 export interface JobWorkDeps {
   events: EventStore;
@@ -18,16 +18,6 @@ export interface JobWorkDeps {
   clock: Clock;
   ids: IdGenerator;
 }
-
-/** A replayed wallet as a job's report and `POST /replay` show it. */
-export const replayLine = (result: WalletReplay) => ({
-  walletId: result.walletId,
-  events: result.events,
-  changed: result.changed,
-  written: result.written,
-  before: viewSummaryJson(result.before),
-  after: viewSummaryJson(result.after),
-});
 
 /** A backtested wallet as a job's report and `POST /rules/backtest` show it. */
 export const backtestLine = (result: WalletBacktest) => ({

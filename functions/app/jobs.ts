@@ -58,6 +58,18 @@ export interface JobDeps {
   republish?: (params: RepublishJobParams, page: WalletPageRequest) => Promise<JobPageWork>;
 }
 
+/**
+ * A re-publish job over [fromMs, toMs); 'not-over' while `toMs` is still to come (its walk would
+ * see only part of a window still being written), and nothing is started.
+ */
+export async function startRepublishJob(
+  deps: Omit<JobDeps, 'work' | 'store'>,
+  window: { fromMs: number; toMs: number },
+): Promise<Job | 'not-over'> {
+  if (window.toMs > deps.clock.nowMs()) return 'not-over';
+  return startJob(deps, { kind: 'republish', ...window });
+}
+
 /** Creates a job and queues the first page of every segment. */
 export async function startJob(deps: Omit<JobDeps, 'work' | 'store'>, params: JobParams): Promise<Job> {
   const job: Job = {

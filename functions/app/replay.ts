@@ -7,6 +7,7 @@ import type { SnapshotStore } from '#ports/snapshots.ts';
 import { forEachLimited, WALLETS_IN_FLIGHT } from './jobs.ts';
 import { readWallet } from './read-events.ts';
 import { rebuildFromSnapshot } from './snapshots.ts';
+import { type ThresholdSource, thresholdNow } from './wallet-projection.ts';
 
 export interface ViewSummary {
   balanceMinor: bigint;
@@ -134,4 +135,44 @@ function sameView(a: WalletView, b: WalletView): boolean {
   const text = (view: WalletView) =>
     JSON.stringify(view, (_key, value) => (typeof value === 'bigint' ? `${value}n` : value));
   return text(a) === text(b);
+}
+
+/** A replayed wallet as a job's report and `POST /replay` show it. */
+export const replayLine = (result: WalletReplay) => ({
+  walletId: result.walletId,
+  events: result.events,
+  changed: result.changed,
+  written: result.written,
+  before: viewSummaryJson(result.before),
+  after: viewSummaryJson(result.after),
+});
+
+/**
+ * `POST /replay` for one wallet: the threshold read now, the wallet rebuilt from `fromVersion` (or
+ * its stored snapshot), written unless a dry run, answered as its line; undefined: no such wallet.
+ */
+export async function replayOneWallet(
+  deps: {
+    events: EventStore;
+    readModels: ReadModelStore;
+    snapshots: SnapshotStore;
+    config: ThresholdSource;
+  },
+  walletId: string,
+  { dryRun, fromVersion }: { dryRun: boolean; fromVersion?: number | undefined },
+) {
+  const options = {
+    dryRun,
+    snapshots: deps.snapshots,
+    ...(fromVersion === undefined ? {} : { fromVersion }),
+  };
+  const threshold = await thresholdNow(deps.config);
+  const result = await replayWallet(deps.events, deps.readModels, walletId, threshold, options);
+  if (result === undefined) return undefined;
+  return {
+    dryRun,
+    ...replayLine(result),
+    fromVersion: fromVersion ?? null,
+    fromSnapshot: result.fromSnapshot,
+  };
 }

@@ -1,13 +1,12 @@
-import { replayLine } from '#app/job-work.ts';
-import { startJob } from '#app/jobs.ts';
-import { replayWallet } from '#app/replay.ts';
-import { type ThresholdSource, thresholdNow } from '#app/wallet-projection.ts';
+import { startJob, startRepublishJob } from '#app/jobs.ts';
+import { replayOneWallet } from '#app/replay.ts';
+import type { ThresholdSource } from '#app/wallet-projection.ts';
 import { adminToken } from '#composition/lambda.ts';
 import { replayDeps } from '#composition/queued.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
-import { type HttpResult, jsonResult, walletNotFound } from '#http/problem.ts';
+import { jsonResult, walletNotFound } from '#http/problem.ts';
 import { problem } from '#http/problems.ts';
 import { replayBody, replayReach } from '#http/replay-body.ts';
 import { republishBody } from '#http/republish-body.ts';
@@ -32,27 +31,11 @@ const isRepublish = (request: HttpRequest) => request.event.routeKey.includes(' 
 const body = (request: HttpRequest) => (request.event.body ? request.json() : {});
 
 /**
- * `POST /republish` (admin): starts a job that publishes again every event recorded in [from, to)
- * (202, followed at `GET /republish/{jobId}`). The window must be over: the job's walk would see
- * only part of a window still being written.
- */
-async function startRepublish(request: HttpRequest, deps: ReplayDeps): Promise<HttpResult> {
-  const { from, to } = parseWith(republishBody, body(request));
-  const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
-  if (toMs > deps.clock.nowMs()) {
-    throw problem('window-not-over', `to (${to}) is in the future: re-publish a window that is over.`);
-  }
-  const job = await startJob(
-    { jobs: deps.stores.jobs, queue: deps.queue(), clock: deps.clock, ids: deps.ids },
-    { kind: 'republish', fromMs, toMs },
-  );
-  return jobStarted(job);
-}
-
-/**
  * `POST /replay` (admin): rebuilds one wallet's read model from the event store and says what
  * changed, at once; without a wallet, starts a job over every wallet (202, followed at
  * `GET /replay/{jobId}`), which runs page by page on the jobs queue, past API Gateway's 30 s.
+ * `POST /republish` (admin): starts a job that publishes again every event recorded in [from, to)
+ * (202, followed at `GET /republish/{jobId}`), once the window is over.
  */
 export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = adminToken) =>
   httpRoute({
@@ -62,11 +45,16 @@ export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = admin
       return isRepublish(request) ? 'every' : replayReach(body(request));
     },
     deps,
-    run: async (request, deps) => {
-      const { stores, config, queue, clock, ids } = deps;
+    run: async (request, { stores, config, queue, clock, ids }) => {
       const kind = isRepublish(request) ? 'republish' : 'replay';
       if (!isPost(request)) return jobReportResult(stores.jobs, kind, request.param('jobId'));
-      if (kind === 'republish') return startRepublish(request, deps);
+      const jobDeps = { jobs: stores.jobs, queue: queue(), clock, ids };
+      if (kind === 'republish') {
+        const { from, to } = parseWith(republishBody, body(request));
+        const job = await startRepublishJob(jobDeps, { fromMs: Date.parse(from), toMs: Date.parse(to) });
+        if (job !== 'not-over') return jobStarted(job);
+        throw problem('window-not-over', `to (${to}) is in the future: re-publish a window that is over.`);
+      }
       const { walletId: named, fromVersion, dryRun = false } = parseWith(replayBody, body(request));
       if (named === undefined) {
         if (fromVersion !== undefined) {
@@ -75,24 +63,11 @@ export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = admin
             'fromVersion is a version of one wallet: name the walletId too.',
           );
         }
-        const job = await startJob(
-          { jobs: stores.jobs, queue: queue(), clock, ids },
-          { kind: 'replay', dryRun },
-        );
-        return jobStarted(job);
+        return jobStarted(await startJob(jobDeps, { kind: 'replay', dryRun }));
       }
       const walletId = parseWalletId(named);
-      const from = fromVersion === undefined ? {} : { fromVersion };
-      const options = { dryRun, snapshots: stores.snapshots, ...from };
-      const threshold = await thresholdNow(config);
-      const result = await replayWallet(stores.events, stores.readModels, walletId, threshold, options);
-      if (result === undefined) throw walletNotFound(walletId);
-      const line = {
-        dryRun,
-        ...replayLine(result),
-        fromVersion: fromVersion ?? null,
-        fromSnapshot: result.fromSnapshot,
-      };
+      const line = await replayOneWallet({ ...stores, config }, walletId, { dryRun, fromVersion });
+      if (line === undefined) throw walletNotFound(walletId);
       return jsonResult(200, JSON.stringify(line));
     },
   });
