@@ -3,6 +3,7 @@
  * the waiting commands, and how each caller is answered.
  */
 import type { WalletCommand } from '#domain/wallet.ts';
+import type { IdempotencyRecord, StoredResponse } from '#ports/event-store.ts';
 import type { TraceContext } from '#ports/tracing.ts';
 import { inCallerTrace } from './group-commit-trace.ts';
 import { defaultRetryPolicy } from './placement.ts';
@@ -75,3 +76,32 @@ export const pause = (deps: CommandHandlerDeps, attempt: number): Promise<void> 
  * the rest after them (two transactions, each caller waiting through both).
  */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A batch's transaction found some callers' keys used (one- and two-wallet group commit alike):
+ * those requests took effect before, so each is answered from the record (replayed, or key-reused
+ * when the payload differs). Returns the waiting commands without them, to be decided again.
+ */
+export function answerTakenKeys<
+  E extends {
+    resolve(outcome: { kind: 'replayed'; response: StoredResponse } | { kind: 'key-reused' }): void;
+  },
+>(
+  taken: readonly { part: number; record: IdempotencyRecord }[],
+  parts: readonly { part: { idempotency?: { payloadHash: string } | undefined }; entry: E }[],
+  pending: readonly E[],
+): E[] {
+  const answered = new Set<E>();
+  for (const { part, record } of taken) {
+    const one = parts[part];
+    if (one === undefined) continue;
+    const idempotency = one.part.idempotency;
+    one.entry.resolve(
+      idempotency && record.payloadHash === idempotency.payloadHash
+        ? { kind: 'replayed', response: record.response }
+        : { kind: 'key-reused' },
+    );
+    answered.add(one.entry);
+  }
+  return pending.filter((entry) => !answered.has(entry));
+}

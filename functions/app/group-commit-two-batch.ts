@@ -13,6 +13,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import { exactState } from './exact-state.ts';
+import { answerTakenKeys } from './group-commit-queue.ts';
 import { type Decided, decideInOrder, type Waiting } from './group-commit-two-decide.ts';
 import { type Queue, runAlone, type TwoAlone, twoGroupStats } from './group-commit-two-queue.ts';
 import { type KnownState, KnownStates, rememberCommitted } from './group-commit-two-states.ts';
@@ -85,16 +86,7 @@ export async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlon
       continue;
     }
     if (outcome.kind === 'keys-taken') {
-      for (const { part, record } of outcome.taken) {
-        const one = parts[part] as Extract<Decided, { kind: 'part' }>;
-        const idempotency = one.part.idempotency;
-        one.entry.resolve(
-          idempotency && record.payloadHash === idempotency.payloadHash
-            ? { kind: 'replayed', response: record.response }
-            : { kind: 'key-reused' },
-        );
-        pending = pending.filter((entry) => entry !== one.entry);
-      }
+      pending = answerTakenKeys(outcome.taken, parts, pending);
       continue;
     }
     twoGroupStats.batches++;

@@ -50,6 +50,7 @@ import {
   type Alone,
   type AnyOutcome,
   type AnyWrite,
+  answerTakenKeys,
   type Group,
   nextTurn,
   pause,
@@ -230,18 +231,8 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       continue;
     }
     if (outcome.kind === 'keys-taken') {
-      // Those callers' requests took effect before: answered from the record. The others are
-      // decided again without them (their events were decided after these in the batch).
-      for (const { part, record } of outcome.taken) {
-        const one = parts[part] as Extract<Decided, { kind: 'part' }>;
-        const idempotency = one.part.idempotency;
-        one.entry.resolve(
-          idempotency && record.payloadHash === idempotency.payloadHash
-            ? { kind: 'replayed', response: record.response }
-            : { kind: 'key-reused' },
-        );
-        pending = pending.filter((entry) => entry !== one.entry);
-      }
+      // The others are decided again without them (their events were decided after these).
+      pending = answerTakenKeys(outcome.taken, parts, pending);
       continue;
     }
     placement.remember({ lane, head: outcome.head });
