@@ -1,5 +1,6 @@
-import { Link, useLocation } from 'wouter-preact';
+import { useLocation } from 'wouter-preact';
 import { FindForm } from '../find-form.tsx';
+import { WalletLink } from '../wallet-link.tsx';
 
 const RECENT_KEY = 'tally.console.recentWallets';
 const RECENT_MAX = 8;
@@ -40,7 +41,7 @@ export function HomePage() {
           <ul class="recent">
             {recent.map((id) => (
               <li key={id}>
-                <Link href={`/wallets/${encodeURIComponent(id)}`}>{id}</Link>
+                <WalletLink walletId={id} />
               </li>
             ))}
           </ul>

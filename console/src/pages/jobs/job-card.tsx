@@ -1,6 +1,6 @@
-import { Link } from 'wouter-preact';
 import { errorText } from '../../api.ts';
 import { formatPoints, formatTime } from '../../format.ts';
+import { WalletLink } from '../../wallet-link.tsx';
 import { type JobKind, useJob } from './job-store.ts';
 
 const TOTAL_LABELS: Record<string, string> = {
@@ -113,7 +113,7 @@ function JobChanges({
         {changes.map((change) => (
           <tr key={change.walletId}>
             <td>
-              <Link href={`/wallets/${encodeURIComponent(change.walletId)}`}>{change.walletId}</Link>
+              <WalletLink walletId={change.walletId} />
             </td>
             <td class="mono">{JSON.stringify(change.before ?? null)}</td>
             <td class="mono">{JSON.stringify(change.after ?? null)}</td>
@@ -153,7 +153,7 @@ function RejectedEvents({ events }: { events: RejectedEvent[] }) {
         {events.map((event) => (
           <tr key={event.cloudEventId}>
             <td>
-              <Link href={`/wallets/${encodeURIComponent(event.walletId)}`}>{event.walletId}</Link>
+              <WalletLink walletId={event.walletId} />
             </td>
             <td>{event.lane}</td>
             <td>{event.version}</td>
@@ -205,7 +205,7 @@ export function WalletDiffTable({
         {lines.map((line) => (
           <tr key={line.walletId} data-wallet={line.walletId}>
             <td>
-              <Link href={`/wallets/${encodeURIComponent(line.walletId)}`}>{line.walletId}</Link>
+              <WalletLink walletId={line.walletId} />
             </td>
             <td>{formatPoints(line.facts)}</td>
             <td>{formatPoints(line.awardedPoints)}</td>

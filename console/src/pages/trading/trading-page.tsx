@@ -1,12 +1,13 @@
 import '../ops.css';
 import { useRef, useState } from 'preact/hooks';
-import { Link, useLocation } from 'wouter-preact';
+import { useLocation } from 'wouter-preact';
 import { api, call, errorText } from '../../api.ts';
 import { FindForm } from '../../find-form.tsx';
 import { formatMoney, formatPoints, formatTime } from '../../format.ts';
 import type { PageProps } from '../../page-props.ts';
 import { usePaged } from '../../paged.ts';
 import { useVirtualRows } from '../../virtual.ts';
+import { WalletLink } from '../../wallet-link.tsx';
 import { OfferBook } from './offer-book.tsx';
 import { WalletPayments } from './wallet-payments.tsx';
 
@@ -80,7 +81,7 @@ function Movements({ walletId }: { walletId: string }) {
   return (
     <>
       <p>
-        <Link href={`/wallets/${encodeURIComponent(walletId)}`}>Open {walletId}'s wallet page</Link>
+        <WalletLink walletId={walletId}>Open {walletId}'s wallet page</WalletLink>
       </p>
       {problem !== undefined && (
         <p class="error" role="alert">
