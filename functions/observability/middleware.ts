@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { installLambdaTracing } from '#composition/tracing.ts';
+import { installLambdaTracing } from './lambda-tracing.ts';
 import { logger } from './powertools.ts';
 import { installLazySourceMaps } from './source-maps.ts';
 import { headerTraceContext } from './trace-context.ts';

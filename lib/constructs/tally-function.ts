@@ -110,7 +110,7 @@ export class TallyFunction extends Construct {
 
 /**
  * X-Ray active tracing: Lambda opens a segment per invocation, the handlers add subsegments through
- * Powertools Tracer (functions/composition/tracing.ts), and log lines carry `xray_trace_id`. Set on
+ * Powertools Tracer (functions/observability/lambda-tracing.ts), and log lines carry `xray_trace_id`. Set on
  * the resource, with the two X-Ray actions in a policy of their own (not `tracing: ACTIVE`, which
  * puts them in the role's default policy): they take no resource but `*`, and acknowledging that
  * here keeps any other wildcard in a function's policy reported.

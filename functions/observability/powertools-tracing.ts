@@ -1,6 +1,6 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { parseTraceparent, traceparentFromXRay, xrayTraceIdOf } from '#observability/trace-context.ts';
 import type { SpanAttributes, SpanOptions, TraceContext, Tracing } from '#ports/tracing.ts';
+import { parseTraceparent, traceparentFromXRay, xrayTraceIdOf } from './trace-context.ts';
 
 /**
  * The AWS adapter of the tracing port: X-Ray subsegments through Powertools Tracer, under the

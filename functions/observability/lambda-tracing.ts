@@ -1,4 +1,4 @@
-import { useTracingIfNone } from '#observability/tracing.ts';
+import { useTracingIfNone } from './tracing.ts';
 
 /**
  * The Lambda side of tracing: when the function runs with active tracing (Lambda sets
@@ -15,15 +15,14 @@ const lambdaTracingWanted = (env: NodeJS.ProcessEnv): boolean =>
 
 export function installLambdaTracing(env: NodeJS.ProcessEnv = process.env): Promise<void> | undefined {
   if (!lambdaTracingWanted(env)) return undefined;
-  loading ??= Promise.all([
-    import('@aws-lambda-powertools/tracer'),
-    import('#adapters/xray/powertools-tracing.ts'),
-  ]).then(([{ Tracer }, { powertoolsTracing }]) => {
-    const tracer = new Tracer({
-      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'tally',
-      captureHTTPsRequests: false,
-    });
-    useTracingIfNone(() => powertoolsTracing(tracer));
-  });
+  loading ??= Promise.all([import('@aws-lambda-powertools/tracer'), import('./powertools-tracing.ts')]).then(
+    ([{ Tracer }, { powertoolsTracing }]) => {
+      const tracer = new Tracer({
+        serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'tally',
+        captureHTTPsRequests: false,
+      });
+      useTracingIfNone(() => powertoolsTracing(tracer));
+    },
+  );
   return loading;
 }
