@@ -1,7 +1,8 @@
 /**
  * The fence (issue 9): which room may import which. `npm run lint` runs it, so `npm test` does.
- * Layers, from the inside out: domain + rules (pure) ← ports ← app ← adapters / http ←
- * composition ← handlers / local runtime / cli ← bin. An arrow may only point inwards.
+ * Layers, from the inside out: domain + rules (pure) ← ports ← observability ← app ← adapters / http ←
+ * composition ← triggers ← handlers ← local (the local host: the runtime that runs the handlers on one
+ * machine) ← cli ← bin. An arrow may only point inwards.
  */
 const AWS = '^(@aws-sdk|aws-cdk-lib|constructs|@aws-lambda-powertools|@middy|aws-lambda)(/|$)';
 
@@ -41,14 +42,16 @@ module.exports = {
       severity: 'error',
       comment: 'Ports name what the core needs; they import the domain and nothing outward.',
       from: { path: '^functions/ports/' },
-      to: { path: '^(functions/(app|adapters|handlers|http|composition|observability|cli)/|lib/|bin/)' },
+      to: {
+        path: '^(functions/(app|adapters|handlers|http|composition|observability|local|cli)/|lib/|bin/)',
+      },
     },
     {
       name: 'app-no-edges',
       severity: 'error',
       comment: 'Use cases talk to the world through ports only: no adapters, handlers, HTTP, wiring or AWS.',
       from: { path: '^functions/app/' },
-      to: { path: '^(functions/(adapters|handlers|http|composition|cli)/|lib/|bin/)' },
+      to: { path: '^(functions/(adapters|handlers|http|composition|local|cli)/|lib/|bin/)' },
     },
     {
       name: 'app-no-aws',
@@ -67,20 +70,40 @@ module.exports = {
     {
       name: 'adapters-not-up',
       severity: 'error',
-      comment: 'Adapters implement ports; they never call handlers, the CLI or the composition root.',
-      from: { path: '^functions/adapters/(?!local/)' },
-      to: { path: '^functions/(handlers|cli|composition)/' },
+      comment:
+        'Adapters implement ports; they never call handlers, the CLI, the composition root or the local host.',
+      from: { path: '^functions/adapters/' },
+      to: { path: '^functions/(handlers|cli|composition|local)/' },
+    },
+    {
+      name: 'observability-below-edges',
+      severity: 'error',
+      comment:
+        'Observability (logger, metrics, the installed tracer) is used by the use cases and everything above ' +
+        'them, so it imports none of them: no app, adapters, HTTP, wiring, handlers or hosts.',
+      from: { path: '^functions/observability/' },
+      to: {
+        path: '^(functions/(app|adapters|handlers|http|composition|triggers|local|cli)/|lib/|bin/)',
+      },
+    },
+    {
+      name: 'local-host-on-top',
+      severity: 'error',
+      comment:
+        'The local host (functions/local: the runtime that composes and runs the handlers on one machine) ' +
+        'is started by the CLI and bin only; nothing it runs imports it back.',
+      from: { path: '^functions/(?!local/|cli/)' },
+      to: { path: '^functions/local/' },
     },
     {
       name: 'wiring-read-by-roots',
       severity: 'error',
       comment:
         'The wiring table (environment names, function specs) is read by CDK and the composition roots ' +
-        '(Lambda, local runtime, CLI); adapters take plain config. The table layout keeps TABLE, the one key shape.',
+        '(Lambda, the local host, CLI); adapters take plain config. The table layout keeps TABLE, the one key shape.',
       from: {
         path: '^(functions|lib|bin)/',
-        pathNot:
-          '^(lib/|bin/|functions/(composition|cli)/|functions/adapters/local/|functions/adapters/dynamodb/table-layout/)',
+        pathNot: '^(lib/|bin/|functions/(composition|local|cli)/|functions/adapters/dynamodb/table-layout/)',
       },
       to: { path: '^lib/wiring(-money)?\\.ts$' },
     },

@@ -25,13 +25,13 @@ import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import { foldTail } from '#app/fold.ts';
 import { readWallet } from '#app/read-events.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { aboveThreshold, emptyView, rebuildView, type WalletView } from '#domain/wallet-view.ts';
+import { ensureTable } from '#local/table.ts';
 import { prng } from './prng.ts';
 import { batchWrite, cpuSeconds, cpuSince, localClients, printTable } from './support.ts';
 

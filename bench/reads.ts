@@ -22,7 +22,6 @@ import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { HmacCheckpointSigner } from '#adapters/hmac-signer.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import { forEachLimited } from '#app/jobs.ts';
 import { auditTrail } from '#app/queries/audit-trail.ts';
 import { pointsExplained } from '#app/queries/points.ts';
@@ -33,6 +32,7 @@ import { readIndexChangesOf } from '#app/read-indexes.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { initialWalletState, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
+import { ensureTable } from '#local/table.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { batchWrite, printTable } from './support.ts';
 

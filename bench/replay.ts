@@ -22,8 +22,8 @@ import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import { forEachLimited } from '#app/jobs.ts';
+import { ensureTable } from '#local/table.ts';
 import {
   type Bench,
   deleteViews,

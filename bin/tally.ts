@@ -17,8 +17,8 @@
  * shared pieces (the I/O a command gets, argument parsing, usage errors) are in functions/cli/.
  */
 import { DynamoDbLocalError } from '#adapters/local/dynamodb-local.ts';
-import { OpenAdminRoutesError, PortInUseError } from '#adapters/local/runtime.ts';
-import { TableSetupError } from '#adapters/local/table.ts';
+import { OpenAdminRoutesError, PortInUseError } from '#local/runtime.ts';
+import { TableSetupError } from '#local/table.ts';
 import { backtestCommand } from '../functions/cli/backtest.ts';
 import {
   type Command,

@@ -1,6 +1,6 @@
 /**
  * The one wiring table: every function, its HTTP routes and its triggers, declared once.
- * The CDK stack (lib/tally-stack.ts) and the local runtime (functions/adapters/local) both read
+ * The CDK stack (lib/tally-stack.ts) and the local runtime (functions/local) both read
  * this table, so what runs on a laptop is what deploys.
  *
  * `entry` is relative to the repository root; each entry module exports `handler`.

@@ -10,8 +10,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { CHECKPOINT_KEY_ENV } from '#adapters/hmac-signer.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import { ENV } from '#lib/wiring.ts';
+import { ensureTable } from '#local/table.ts';
 import { startFakeEventBridge } from './fake-eventbridge.ts';
 
 const TABLE = 'tally-cold-bench';

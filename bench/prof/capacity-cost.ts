@@ -11,8 +11,8 @@ import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { ensureTable } from '#local/table.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';
 
 const N = Number(process.env.N ?? 200);

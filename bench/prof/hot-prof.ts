@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { observeClients } from '#adapters/dynamodb/client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
+import { ensureTable } from '#local/table.ts';
 import { combine, type HotRun, hotWallet } from '../run/hot-wallet.ts';
 import { rawPutRates } from '../run/raw-put.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';

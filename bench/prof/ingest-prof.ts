@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { observeClients } from '#adapters/dynamodb/client.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
+import { ShardPipeline } from '#local/stream-pipeline.ts';
 import { ingestRateHere as ingestRate } from '../run/ingest.ts';
 import { rawBatchWriteRate } from '../run/raw-batch.ts';
 

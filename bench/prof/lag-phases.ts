@@ -11,9 +11,9 @@ import { DynamoDBStreamsClient, GetRecordsCommand } from '@aws-sdk/client-dynamo
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { observeClients } from '#adapters/dynamodb/client.ts';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { startLocalRuntime } from '#adapters/local/runtime.ts';
-import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
 import { forEachLimited } from '#app/jobs.ts';
+import { startLocalRuntime } from '#local/runtime.ts';
+import { ShardPipeline } from '#local/stream-pipeline.ts';
 import { depositKey, recordKey } from '../run/lag-keys.ts';
 
 const pushedAt = new Map<string, number>();

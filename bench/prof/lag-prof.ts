@@ -10,9 +10,9 @@
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { startLocalRuntime } from '#adapters/local/runtime.ts';
-import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
 import { forEachLimited } from '#app/jobs.ts';
+import { startLocalRuntime } from '#local/runtime.ts';
+import { ShardPipeline } from '#local/stream-pipeline.ts';
 import { depositKey, recordKey } from '../run/lag-keys.ts';
 
 /** The mode of the round running: whether the reader waits for its deliveries. */

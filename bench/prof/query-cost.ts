@@ -12,9 +12,9 @@ import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { lanePk, laneSkPrefix, VERSION_DIGITS } from '#adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import { forEachLimited } from '#app/jobs.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { ensureTable } from '#local/table.ts';
 import { batchWrite, cpuSeconds, cpuSince } from '../support.ts';
 
 const SIZES = (process.env.SIZES ?? '1,100,1000').split(',').map(Number);

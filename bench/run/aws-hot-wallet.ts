@@ -7,7 +7,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
+import { ensureTable } from '#local/table.ts';
 import { PartitionThrottle } from '../partition-throttle.ts';
 import { hotWallet } from './hot-wallet.ts';
 import {

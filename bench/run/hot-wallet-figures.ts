@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
+import { ensureTable } from '#local/table.ts';
 import { combine, type HotRun, hotWallet } from './hot-wallet.ts';
 import { rawPutRates } from './raw-put.ts';
 import { HOT_PER_PRODUCER, HOT_PRODUCERS, HOT_ROUNDS, HOT_SINGLE } from './settings.ts';

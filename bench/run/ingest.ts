@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
-import { startLocalRuntime } from '#adapters/local/runtime.ts';
 import { FUNCTIONS } from '#lib/wiring.ts';
+import { startLocalRuntime } from '#local/runtime.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';
 import { WALLETS } from './settings.ts';
 

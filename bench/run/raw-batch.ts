@@ -8,9 +8,9 @@ import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import { forEachLimited } from '#app/jobs.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { ensureTable } from '#local/table.ts';
 import { batchWrite } from '../support.ts';
 import { WALLETS } from './settings.ts';
 

@@ -12,8 +12,8 @@ import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
-import { ensureTable } from '#adapters/local/table.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { ensureTable } from '#local/table.ts';
 
 /** Puts per second with `callers` callers, each putting `perCaller` items one after the other. */
 async function putRate(endpoint: string, table: string, label: string, callers: number, perCaller: number) {

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { prepareConsole } from '#adapters/local/console-assets.ts';
-import type { LocalAuthMode } from '#adapters/local/local-authorizer.ts';
 import { DEFAULT_OTLP_URL } from '#adapters/local/local-tracing.ts';
-import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '#adapters/local/runtime.ts';
 import { ENV } from '#lib/wiring.ts';
+import { prepareConsole } from '#local/console-assets.ts';
+import type { LocalAuthMode } from '#local/local-authorizer.ts';
+import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '#local/runtime.ts';
 import {
   type Command,
   dataDirOf,

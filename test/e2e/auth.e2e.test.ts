@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime } from '../support/local.ts';
 
 /**

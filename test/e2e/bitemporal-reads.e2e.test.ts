@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime } from '../support/local.ts';
 
 /**

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
 import { RULES_REFRESH_MS } from '../../functions/app/active-rules.ts';
 import { backtestCommand } from '../../functions/cli/backtest.ts';
 import { runCommand } from '../../functions/cli/command.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime } from '../support/local.ts';
 import { testIo } from '../unit/cli/fake-api.ts';
 

@@ -7,8 +7,8 @@ import { JOB_SEGMENTS } from '#app/jobs.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/jobs.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { dynamodbEndpoint, startTestRuntime, testDocumentClient, uniqueTableName } from '../support/local.ts';
 
 /**

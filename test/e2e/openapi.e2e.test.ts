@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime } from '../support/local.ts';
 
 /** The contract as an integrator meets it: the document and its reference page, with no token. */

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { runCommand } from '../../functions/cli/command.ts';
 import { payCommand } from '../../functions/cli/pay.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime } from '../support/local.ts';
 
 /**

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEventBus } from '../../functions/adapters/local/event-bus.ts';
-import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
-import { localEventBus } from '../../functions/adapters/local/local-publisher.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LambdaHandler } from '../../functions/local/lambda.ts';
+import { localEventBus } from '../../functions/local/local-publisher.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime, uniqueTableName } from '../support/local.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SK, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime, testDocumentClient } from '../support/local.ts';
 
 const TOKEN = 'replay-admin';

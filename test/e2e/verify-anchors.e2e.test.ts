@@ -4,7 +4,7 @@ import { eventHash } from '../../functions/adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { fromEventItem, toEventItem } from '../../functions/adapters/dynamodb/table-layout/event-item.ts';
 import { eventSk, LANES_SK, VIEW_SK, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime, testDocumentClient } from '../support/local.ts';
 
 /**

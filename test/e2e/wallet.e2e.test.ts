@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { startTestRuntime, testDocumentClient } from '../support/local.ts';
 
 /**

@@ -11,9 +11,9 @@ import {
   type DevIssuer,
   loadDevIssuer,
 } from '../../functions/adapters/local/dev-issuer.ts';
-import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
-import type { HttpReply } from '../../functions/adapters/local/http-reply.ts';
-import { createLocalAuthorizer } from '../../functions/adapters/local/local-authorizer.ts';
+import { REQUEST_BODY_BYTES_MAX } from '../../functions/local/http-body.ts';
+import type { HttpReply } from '../../functions/local/http-reply.ts';
+import { createLocalAuthorizer } from '../../functions/local/local-authorizer.ts';
 import { FUNCTIONS, isAdminRoute, type RouteSpec } from '../../lib/wiring.ts';
 import { type FuzzEnvironment, fuzzEnvironment } from './fixture.ts';
 import { type ApiRequest, type InProcessApi, inProcessApi } from './in-process-api.ts';

@@ -3,8 +3,8 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { ensureEventsQueues, startLocalSqs } from '../../functions/adapters/local/sqs-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { ENV } from '../../lib/wiring.ts';
 
 /**

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
-import { buildEvent } from '../../functions/adapters/local/http-event.ts';
-import { type HttpReply, toHttpReply } from '../../functions/adapters/local/http-reply.ts';
-import { type CompiledRoute, compileRoutes, matchRoute } from '../../functions/adapters/local/http-routes.ts';
-import { handlerLoader, type LambdaHandler, lambdaContext } from '../../functions/adapters/local/lambda.ts';
-import type { LocalAuthorizer } from '../../functions/adapters/local/local-authorizer.ts';
+import { REQUEST_BODY_BYTES_MAX } from '../../functions/local/http-body.ts';
+import { buildEvent } from '../../functions/local/http-event.ts';
+import { type HttpReply, toHttpReply } from '../../functions/local/http-reply.ts';
+import { type CompiledRoute, compileRoutes, matchRoute } from '../../functions/local/http-routes.ts';
+import { handlerLoader, type LambdaHandler, lambdaContext } from '../../functions/local/lambda.ts';
+import type { LocalAuthorizer } from '../../functions/local/local-authorizer.ts';
 import type { FunctionSpec } from '../../lib/wiring.ts';
 
 /**

@@ -12,7 +12,7 @@ import { DynamoAccountSnapshotStore } from '../../functions/adapters/dynamodb/ac
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 
 /**
  * Account snapshots against the real DynamoDB Local: the state stored is the state read back,

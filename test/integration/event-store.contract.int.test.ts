@@ -5,7 +5,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore, READ_PAGE_SIZE } from '../../functions/adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { eventStoreContract } from '../contract/event-store.contract.ts';
 
 /** The DynamoDB adapter on DynamoDB Local passes the same contract as the in-memory store (one table for this file). */

@@ -26,8 +26,8 @@ import {
   walletPk,
 } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { readAll, readWallet } from '../../functions/app/read-events.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import {
   LANES_MAX,
   type NewEvent,

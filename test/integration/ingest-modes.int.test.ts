@@ -2,9 +2,9 @@ import { type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient
 import { CloudEvent, HTTP, Kafka } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
-import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
+import type { LambdaHandler } from '../../functions/local/lambda.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import { header, lambdaContext, mskEvent, mskRecord } from '../fixtures/bus-events.ts';
 import { startTestRuntime, testDocumentClient } from '../support/local.ts';
 

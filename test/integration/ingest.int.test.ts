@@ -2,11 +2,11 @@ import { type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient
 import middy from '@middy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
-import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
 import { deadLettersFromEnv } from '../../functions/composition/queued.ts';
 import { ingestDepsFromEnv } from '../../functions/composition/rules-engine.ts';
+import type { LambdaHandler } from '../../functions/local/lambda.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import type { EventStore } from '../../functions/ports/event-store.ts';
 import { FUNCTIONS } from '../../lib/wiring.ts';
 import {

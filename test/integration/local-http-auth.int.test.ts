@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevIssuer, JWKS_PATH, loadDevIssuer } from '../../functions/adapters/local/dev-issuer.ts';
-import { type LocalHttpServer, startHttpServer } from '../../functions/adapters/local/http-server.ts';
-import { createLocalAuthorizer } from '../../functions/adapters/local/local-authorizer.ts';
+import { type LocalHttpServer, startHttpServer } from '../../functions/local/http-server.ts';
+import { createLocalAuthorizer } from '../../functions/local/local-authorizer.ts';
 import type { FunctionSpec } from '../../lib/wiring.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { Agent, request as httpRequest } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_BODY_BYTES_MAX } from '../../functions/adapters/local/http-body.ts';
-import { type LocalHttpServer, startHttpServer } from '../../functions/adapters/local/http-server.ts';
-import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
-import { createRateLimiter } from '../../functions/adapters/local/rate-limit.ts';
+import { REQUEST_BODY_BYTES_MAX } from '../../functions/local/http-body.ts';
+import { type LocalHttpServer, startHttpServer } from '../../functions/local/http-server.ts';
+import type { LambdaHandler } from '../../functions/local/lambda.ts';
+import { createRateLimiter } from '../../functions/local/rate-limit.ts';
 import type { FunctionSpec } from '../../lib/wiring.ts';
 
 /**

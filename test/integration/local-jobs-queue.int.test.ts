@@ -1,10 +1,10 @@
 import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
 import { parseJobMessage } from '../../functions/adapters/sqs/jobs-queue.ts';
 import { jobQueueFromEnv } from '../../functions/composition/queued.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import type { JobMessage } from '../../functions/ports/jobs.ts';
 import { ENV, type FunctionSpec } from '../../lib/wiring.ts';
 import { startTestRuntime } from '../support/local.ts';

@@ -10,8 +10,8 @@ import {
   StreamPoller,
   type StreamPollerOptions,
   type TableStreamTrigger,
-} from '../../functions/adapters/local/stream-poller.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+} from '../../functions/local/stream-poller.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { EVENT_ITEMS_FILTER, FUNCTIONS, type FunctionSpec } from '../../lib/wiring.ts';
 import {
   dynamodbEndpoint,

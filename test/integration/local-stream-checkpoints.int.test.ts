@@ -10,9 +10,9 @@ import {
   FileCheckpointStore,
   MemoryCheckpointStore,
   type StreamCheckpointStore,
-} from '../../functions/adapters/local/stream-checkpoints.ts';
-import { StreamPoller } from '../../functions/adapters/local/stream-poller.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+} from '../../functions/local/stream-checkpoints.ts';
+import { StreamPoller } from '../../functions/local/stream-poller.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { EVENT_ITEMS_FILTER, type FunctionSpec } from '../../lib/wiring.ts';
 import { dynamodbEndpoint, testDynamoDbClient, uniqueTableName } from '../support/local.ts';
 

@@ -13,7 +13,7 @@ import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.
 import { expiryBucket, expiryPk, offerBookPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '../../functions/adapters/dynamodb/trading-index.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 
 /**
  * The offer book and expiry index on DynamoDB Local (one table for this file): the items the

@@ -10,8 +10,8 @@ import { createDocumentClient } from '../../functions/adapters/dynamodb/client.t
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { readWallet } from '../../functions/app/read-events.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 
 /**
  * The wallet projection against the real DynamoDB Local (one table for this file, deleted at the

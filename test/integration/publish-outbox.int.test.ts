@@ -8,11 +8,11 @@ import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.
 import { storedEventKeyFromStreamKeys } from '../../functions/adapters/dynamodb/stream-keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
 import { LocalEventBus } from '../../functions/adapters/local/event-bus.ts';
-import type { LambdaHandler } from '../../functions/adapters/local/lambda.ts';
-import { StreamPoller } from '../../functions/adapters/local/stream-poller.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { readAll } from '../../functions/app/read-events.ts';
 import { makePublishEventsHandler } from '../../functions/handlers/publish-events.ts';
+import type { LambdaHandler } from '../../functions/local/lambda.ts';
+import { StreamPoller } from '../../functions/local/stream-poller.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import type { EventBus, PublishedEvent } from '../../functions/ports/event-bus.ts';
 import { type NewEvent, VersionConflictError } from '../../functions/ports/event-store.ts';
 import { EVENT_ITEMS_FILTER, type FunctionSpec } from '../../lib/wiring.ts';

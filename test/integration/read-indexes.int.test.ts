@@ -7,8 +7,8 @@ import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { toIndexedItem } from '../../functions/adapters/dynamodb/table-layout/read-index-items.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { pointsExplained } from '../../functions/app/queries/points.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { expectListingsEqual, history, type Op } from '../support/read-index-history.ts';
 
 /**

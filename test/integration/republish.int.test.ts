@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { scanRecordedEvents } from '../../functions/adapters/dynamodb/recorded-events.ts';
 import { LocalEventBus } from '../../functions/adapters/local/event-bus.ts';
-import type { LocalRuntime } from '../../functions/adapters/local/runtime.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import type { LocalRuntime } from '../../functions/local/runtime.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import type { PublishedEvent } from '../../functions/ports/event-bus.ts';
 import {
   startTestRuntime,

@@ -6,7 +6,7 @@ import { createDocumentClient } from '../../functions/adapters/dynamodb/client.t
 import { sha256Hex } from '../../functions/adapters/dynamodb/event-hash.ts';
 import { DynamoRuleSetStore, RULE_SET_TEXT_BYTES_MAX } from '../../functions/adapters/dynamodb/rule-sets.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import type { PublishOutcome, RuleSetStore, StoredRuleSet } from '../../functions/ports/rule-sets.ts';
 import { InMemoryRuleSetStore } from '../support/in-memory-rule-set-store.ts';
 

@@ -18,7 +18,7 @@ import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-mod
 import { DynamoRuleSetStore } from '../../functions/adapters/dynamodb/rule-sets.ts';
 import { JOB_RETENTION_DAYS } from '../../functions/adapters/dynamodb/table-layout/job-items.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import type { JobMessage } from '../../functions/ports/jobs.ts';
 import { TABLE } from '../../lib/wiring.ts';
 import { InMemoryJobQueue } from '../support/in-memory-job-store.ts';

@@ -15,9 +15,9 @@ import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-mod
 import { DynamoSnapshotStore } from '../../functions/adapters/dynamodb/snapshots.ts';
 import { eventSk, snapshotSk, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { matchesTableStreamFilter } from '../../functions/adapters/local/stream-poller.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
 import { readWallet } from '../../functions/app/read-events.ts';
+import { matchesTableStreamFilter } from '../../functions/local/stream-poller.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 
 /**
  * Snapshots against the real DynamoDB Local (one table for this file, deleted at the end): the

@@ -24,8 +24,8 @@ import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-mod
 import { storedEventKeyFromStreamKeys } from '../../functions/adapters/dynamodb/stream-keys.ts';
 import { eventSk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { matchesTableStreamFilter, toLambdaRecord } from '../../functions/adapters/local/stream-records.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { matchesTableStreamFilter, toLambdaRecord } from '../../functions/local/stream-records.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { EVENT_ITEMS_FILTER } from '../../lib/wiring.ts';
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoEventStore, READ_PAGE_SIZE } from '../../functions/adapters/dynamodb/event-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import type { StreamHead } from '../../functions/ports/event-store.ts';
 
 /** verify over more than one Query page, from version 1 and from a head verified before. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureConsoleBuilt } from '../../functions/adapters/local/console-assets.ts';
+import { ensureConsoleBuilt } from '../../functions/local/console-assets.ts';
 import { chromiumPath } from './browser.ts';
 
 /**

@@ -9,8 +9,8 @@ import {
   type LocalRuntime,
   type LocalRuntimeOptions,
   startLocalRuntime,
-} from '../../functions/adapters/local/runtime.ts';
-import { ensureTable } from '../../functions/adapters/local/table.ts';
+} from '../../functions/local/runtime.ts';
+import { ensureTable } from '../../functions/local/table.ts';
 import { responseMismatch } from './contract.ts';
 
 /**

@@ -75,11 +75,13 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
     expect(offenders).toEqual([]);
   });
 
-  it('carries no OpenTelemetry SDK: only the local runtime loads it', async () => {
+  it('carries no OpenTelemetry SDK and no local host: only the local runtime loads them', async () => {
     const { inputs } = await built;
-    expect(inputs.filter((input) => /node_modules\/@opentelemetry\/|adapters\/local\//.test(input))).toEqual(
-      [],
-    );
+    expect(
+      inputs.filter((input) =>
+        /node_modules\/@opentelemetry\/|adapters\/local\/|(^|\/)functions\/local\//.test(input),
+      ),
+    ).toEqual([]);
   });
 });
 

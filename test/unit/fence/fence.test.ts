@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 /**
  * The fence (.dependency-cruiser.cjs, run by `npm run lint`) must catch a violation however deep it
  * is planted. The fixture is a small tree shaped like ours (domain, ports, app, adapters, handlers,
- * composition, lib/wiring.ts, with `#` import aliases); each case copies it, plants one file deep in a subfolder, and cruises it
+ * composition, the local host, lib/wiring.ts, with `#` import aliases); each case copies it, plants one file deep in a subfolder, and cruises it
  * in-process with the project's own rules.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,6 +91,37 @@ describe('the fence', () => {
     const at = 'functions/adapters/sqs/deep/planted.ts';
     expect(await violationsOf({ template: 'adapter-to-wiring.ts', at })).toEqual([
       `wiring-read-by-roots: ${at}`,
+    ]);
+  });
+
+  it('lets the local host read the wiring table and run the handlers through the composition root', async () => {
+    const violations = await violationsOf();
+    expect(violations.filter((line) => line.includes('functions/local/'))).toEqual([]);
+  });
+
+  it('catches an adapter under adapters/local importing the composition root: no folder of adapters is exempt', async () => {
+    const at = 'functions/adapters/local/deep/planted.ts';
+    expect(await violationsOf({ template: 'adapter-to-composition.ts', at })).toEqual([
+      `adapters-not-up: ${at}`,
+    ]);
+  });
+
+  it('catches an adapter under adapters/local reading the wiring table', async () => {
+    const at = 'functions/adapters/local/planted.ts';
+    expect(await violationsOf({ template: 'adapter-to-wiring.ts', at })).toEqual([
+      `wiring-read-by-roots: ${at}`,
+    ]);
+  });
+
+  it('catches the composition root importing the local host', async () => {
+    const at = 'functions/composition/deep/planted.ts';
+    expect(await violationsOf({ template: 'to-local-host.ts', at })).toContain(`local-host-on-top: ${at}`);
+  });
+
+  it('catches observability importing the composition root', async () => {
+    const at = 'functions/observability/planted.ts';
+    expect(await violationsOf({ template: 'adapter-to-composition.ts', at })).toEqual([
+      `observability-below-edges: ${at}`,
     ]);
   });
 

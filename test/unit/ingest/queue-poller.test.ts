@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failedMessageIds, toLambdaRecord } from '#adapters/local/queue-poller.ts';
+import { failedMessageIds, toLambdaRecord } from '#local/queue-poller.ts';
 import { sqsRecord } from '../../fixtures/bus-events.ts';
 
 describe('the local queue poller reads partial batch responses as Lambda does', () => {

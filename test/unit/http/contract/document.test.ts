@@ -96,6 +96,7 @@ function problemCodesInSource(): string[] {
   };
   walk('functions/http');
   walk('functions/handlers');
+  walk('functions/local');
   walk('functions/adapters/local');
   files.push('functions/app/outcomes.ts');
   const codes = new Set<string>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter, rateClientOf } from '#adapters/local/rate-limit.ts';
+import { createRateLimiter, rateClientOf } from '#local/rate-limit.ts';
 
 describe('createRateLimiter', () => {
   it('lets a burst through, refuses past it with a Retry-After, and refills at the rate', () => {

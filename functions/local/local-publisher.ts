@@ -1,10 +1,10 @@
+import { storedEventKeyFromStreamKeys } from '#adapters/dynamodb/stream-keys.ts';
+import { type LocalEventBus, localEventBusFromEnv } from '#adapters/local/event-bus.ts';
 import { storesFromEnv } from '#composition/adapters.ts';
 import { jobDeps } from '#composition/jobs.ts';
 import { makePublishEventsHandler } from '#handlers/publish-events.ts';
 import { makeRunJobsHandler } from '#handlers/run-jobs.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
-import { storedEventKeyFromStreamKeys } from '../dynamodb/stream-keys.ts';
-import { type LocalEventBus, localEventBusFromEnv } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';
 
 /** The CloudEvent `source` of events published by the local runtime. */

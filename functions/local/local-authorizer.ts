@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
+import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, type DevIssuer } from '#adapters/local/dev-issuer.ts';
 import { sameSecret } from '#http/admin.ts';
 import { isAdminRoute } from '#lib/wiring.ts';
-import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, type DevIssuer } from './dev-issuer.ts';
 import type { JwtAuthorizerContext } from './http-event.ts';
 import type { CompiledRoute } from './http-routes.ts';
 

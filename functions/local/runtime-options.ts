@@ -1,9 +1,9 @@
+import type { LocalEventBus } from '#adapters/local/event-bus.ts';
+import type { LocalTracingOptions } from '#adapters/local/local-tracing.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
 import type { StaticSite } from './console-assets.ts';
-import type { LocalEventBus } from './event-bus.ts';
 import type { LambdaHandler } from './lambda.ts';
 import type { LocalAuthMode } from './local-authorizer.ts';
-import type { LocalTracingOptions } from './local-tracing.ts';
 import type { QueuePoller, QueuePollerOptions } from './queue-poller.ts';
 import type { ScheduleTimersOptions } from './schedule-timers.ts';
 import type { StreamPoller, StreamPollerOptions } from './stream-poller.ts';

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
+import { loadDevIssuer } from '#adapters/local/dev-issuer.ts';
 import { ENV } from '#lib/wiring.ts';
-import { loadDevIssuer } from './dev-issuer.ts';
 import {
   adminRoutesOpen,
   createLocalAuthorizer,

@@ -3,13 +3,21 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '#adapters/hmac-signer.ts';
+import { awaitCommitsOn } from '#adapters/local/commit-barrier.ts';
+import { watchDatabase } from '#adapters/local/database-watch.ts';
+import {
+  type DynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startDynamoDbLocal,
+} from '#adapters/local/dynamodb-local.ts';
+import type { LocalEventBus } from '#adapters/local/event-bus.ts';
+import { startLocalTracing } from '#adapters/local/local-tracing.ts';
+import { QueueJournal } from '#adapters/local/queue-journal.ts';
+import { type LocalSqs, startLocalSqs } from '#adapters/local/sqs-local.ts';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
-import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '../hmac-signer.ts';
-import { awaitCommitsOn } from './commit-barrier.ts';
-import { watchDatabase } from './database-watch.ts';
 import { deferred } from './deferred.ts';
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local.ts';
-import type { LocalEventBus } from './event-bus.ts';
 import { EVENTS_STREAM_SPEC, serveEventsStream } from './events-stream.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import type { LambdaHandler } from './lambda.ts';
@@ -18,13 +26,10 @@ import { localHandlerLoader, type TriggerConsumers, triggerConsumers } from './l
 import { resumeUnfinishedJobs } from './local-jobs.ts';
 import { localEventBus, localHandlerOverrides } from './local-publisher.ts';
 import { createLocalQueues, drainQueues, type LocalQueues, startQueuePollers } from './local-queues.ts';
-import { startLocalTracing } from './local-tracing.ts';
-import { QueueJournal } from './queue-journal.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, PortInUseError } from './runtime-options.ts';
 import { ScheduleTimers } from './schedule-timers.ts';
-import { type LocalSqs, startLocalSqs } from './sqs-local.ts';
 import { FileCheckpointStore } from './stream-checkpoints.ts';
 import { StreamPoller } from './stream-poller.ts';
 import { DEFAULT_LOCAL_TABLE_NAME, ensureTable } from './table.ts';
@@ -38,8 +43,8 @@ export {
   PortInUseError,
 } from './runtime-options.ts';
 
-/** functions/adapters/local → the repository root, which wiring `entry` paths are relative to. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** functions/local → the repository root, which wiring `entry` paths are relative to. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Handlers build their clients from `process.env` once per process (as a Lambda instance does), so

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopback, setUpLocalAuth } from '#adapters/local/local-auth.ts';
-import { OpenAdminRoutesError } from '#adapters/local/runtime-options.ts';
+import { isLoopback, setUpLocalAuth } from '#local/local-auth.ts';
+import { OpenAdminRoutesError } from '#local/runtime-options.ts';
 
 /** The runtime's authorization set-up: no admin routes open to the network (issue 10 §4.7). */
 let dir: string;

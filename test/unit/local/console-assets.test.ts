@@ -4,11 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  consoleIsStale,
-  consoleSite,
-  prepareConsole,
-} from '../../../../functions/adapters/local/console-assets.ts';
+import { consoleIsStale, consoleSite, prepareConsole } from '../../../functions/local/console-assets.ts';
 
 /** The console's static serving (`tally dev` at /console) and when it rebuilds, on a fake build. */
 let root: string;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { followFrom, type LocalEventBus, sseFrame } from '#adapters/local/event-bus.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
-import { followFrom, type LocalEventBus, sseFrame } from './event-bus.ts';
 
 /**
  * `GET /events/stream`: the local bus as Server-Sent Events, what `npx tally events tail` reads.

@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, type DevIssuer, loadDevIssuer } from '#adapters/local/dev-issuer.ts';
-import { compileRoutes } from '#adapters/local/http-routes.ts';
-import { createLocalAuthorizer } from '#adapters/local/local-authorizer.ts';
 import { sameSecret } from '#http/admin.ts';
 import { FUNCTIONS } from '#lib/wiring.ts';
+import { compileRoutes } from '#local/http-routes.ts';
+import { createLocalAuthorizer } from '#local/local-authorizer.ts';
 
 /**
  * The local stand-in for API Gateway's JWT authorizer and the admin-token shortcut, on the real

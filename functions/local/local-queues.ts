@@ -1,10 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
+import { type EventsQueues, ensureEventsQueues, type LocalSqs } from '#adapters/local/sqs-local.ts';
 import { createSqsClient } from '#adapters/sqs/client.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
-import { LOCAL_REGION } from './dynamodb-local.ts';
 import { type QueueConsumer, QueuePoller, type QueuePollerOptions } from './queue-poller.ts';
 import type { LocalJobsQueueOptions, LocalQueuesOptions } from './runtime-options.ts';
-import { type EventsQueues, ensureEventsQueues, type LocalSqs } from './sqs-local.ts';
 
 /**
  * The local SQS side of the runtime: the events queue and the jobs queue (each with its DLQ, the

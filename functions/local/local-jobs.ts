@@ -1,9 +1,9 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
+import { LOCAL_REGION } from '#adapters/local/dynamodb-local.ts';
 import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
 import { resumeJobs } from '#app/jobs.ts';
-import { LOCAL_REGION } from './dynamodb-local.ts';
 
 /**
  * A job that was running when the last run stopped lost its queued pages with the in-process SQS:

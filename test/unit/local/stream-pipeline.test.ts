@@ -1,11 +1,11 @@
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { BackgroundLoops } from '#adapters/local/background-loops.ts';
-import type { StreamDelivery } from '#adapters/local/stream-delivery.ts';
-import { ShardPipeline } from '#adapters/local/stream-pipeline.ts';
-import type { StreamConsumer } from '#adapters/local/stream-types.ts';
 import { EVENT_ITEMS_FILTER, type FunctionSpec } from '#lib/wiring.ts';
+import { BackgroundLoops } from '#local/background-loops.ts';
+import type { StreamDelivery } from '#local/stream-delivery.ts';
+import { ShardPipeline } from '#local/stream-pipeline.ts';
+import type { StreamConsumer } from '#local/stream-types.ts';
 
 let sequence = 0;
 const record = (pk: string, sk = `EVENT#00#${String(++sequence).padStart(12, '0')}`): StreamRecord => ({
