@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, errorText } from '../../api.ts';
 import { formatMoney, inputToIso, isoToInput } from '../../format.ts';
+import { UtcTimeField } from '../../time-input.tsx';
 import { type AuditEvent, eventKey, type Wallet } from './types.ts';
 
 type Action = 'void' | 'amend';
@@ -150,16 +151,7 @@ export function CorrectDialog(props: {
             </>
           )}
           {action === 'amend' && (
-            <>
-              <label for="amend-time">Time (UTC)</label>
-              <input
-                id="amend-time"
-                type="datetime-local"
-                step={1}
-                value={time}
-                onInput={(e) => setTime((e.target as HTMLInputElement).value)}
-              />
-            </>
+            <UtcTimeField id="amend-time" label="Time (UTC)" value={time} onValue={setTime} />
           )}
           <label for="correct-reason">Reason</label>
           <input
