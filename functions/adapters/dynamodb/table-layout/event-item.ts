@@ -34,6 +34,14 @@ function buildEventItemSchema() {
     prevHash: z.string(),
   };
   const asset = z.enum(['money', 'points']);
+  /** What an award says, and an adjustment too (with its cause). */
+  const award = {
+    points: bigintAttr,
+    factId: z.string(),
+    ruleId: z.string(),
+    ruleSetVersion: numberAttr,
+    ruleTextHash: z.string(),
+  };
   return z.discriminatedUnion('type', [
     z.object({
       ...eventItemBase,
@@ -55,23 +63,13 @@ function buildEventItemSchema() {
     z.object({
       ...eventItemBase,
       type: z.literal('PointsAwarded'),
-      data: z.object({
-        points: bigintAttr,
-        factId: z.string(),
-        ruleId: z.string(),
-        ruleSetVersion: numberAttr,
-        ruleTextHash: z.string(),
-      }),
+      data: z.object(award),
     }),
     z.object({
       ...eventItemBase,
       type: z.literal('PointsAdjusted'),
       data: z.object({
-        points: bigintAttr,
-        factId: z.string(),
-        ruleId: z.string(),
-        ruleSetVersion: numberAttr,
-        ruleTextHash: z.string(),
+        ...award,
         cause: z.enum(['correction', 'backtest']),
         causeId: z.string(),
       }),
