@@ -4,7 +4,9 @@
  * the baseline: import and first-call medians in wall and CPU time (CPU time swings less on a
  * loaded machine), the HTTP requests the first call sends (target, start after import, duration),
  * and the Node built-ins it loads that the baseline does not. `--cpu-prof DIR` also writes one V8
- * CPU profile per cold start (open in Chrome DevTools or speedscope), with its timing next to it.
+ * CPU profile per cold start (open in Chrome DevTools or speedscope), with its timing next to it;
+ * `--cpu-prof-interval US` samples every US microseconds (V8's default is 1,000: too coarse for a
+ * first call of 30 ms); `bench/cold/cpu-summary.ts DIR name…` sums them by package, file or function.
  * `--before GIT_REF` also profiles each function built from that commit (`<name>@before`), its cold
  * starts interleaved with these, so a change's CPU and requests compare under the same load.
  */
@@ -22,6 +24,7 @@ const { values: args, positionals } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
+    'cpu-prof-interval': { type: 'string' },
     before: { type: 'string' },
   },
   allowPositionals: true,
@@ -77,6 +80,9 @@ try {
               args['cpu-prof'],
               '--cpu-prof-name',
               `${target.name}-${run}.cpuprofile`,
+              ...(args['cpu-prof-interval'] === undefined
+                ? []
+                : ['--cpu-prof-interval', args['cpu-prof-interval']]),
             ];
       const { stdout } = await execFileAsync(
         process.execPath,

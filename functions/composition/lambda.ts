@@ -6,7 +6,6 @@ import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
-import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
 import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { HoldDeps } from '#app/holds.ts';
@@ -112,7 +111,7 @@ export async function walletReadDeps(): Promise<WalletViewDeps> {
 const checkpointsHeld = /* @__PURE__ */ perTable(
   (): { loading?: Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> } => ({}),
 );
-const checkpointsOnce = (): Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> => {
+export const checkpointsOnce = (): Promise<NonNullable<VerifyDeps['checkpoints']> | undefined> => {
   const held = checkpointsHeld();
   held.loading ??= checkpointsFromEnv().catch((error: unknown) => {
     held.loading = undefined;
@@ -126,28 +125,6 @@ async function checkpointsFromEnv(): Promise<NonNullable<VerifyDeps['checkpoints
   const signer = await signerFromEnvOrSecret(checkpointKeySecretArnFromEnv());
   if (signer === undefined) return undefined;
   return { store: checkpointStoreFromEnv(), signer, sign: checkpointSigningFromEnv() };
-}
-
-/** The scheduled checkpoint pass (app/checkpoint-sweep.ts): it needs the key. */
-export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
-  // Every tick lists wallets and walks chains: their code (lazy chunks of the event store) loads
-  // while the key and the pass mark are read, not after. A failed load fails where it is used.
-  Promise.all([
-    import('#adapters/dynamodb/wallet-ids.ts'),
-    import('#adapters/dynamodb/verify-lanes.ts'),
-  ]).catch(() => undefined);
-  const found = await checkpointsOnce();
-  if (found === undefined)
-    throw new Error(
-      'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
-    );
-  return {
-    events: eventStoreFromEnv(),
-    readModels: readModelsFromEnv(),
-    checkpoints: found,
-    marks: checkpointStoreFromEnv(),
-    clock: systemClock,
-  };
 }
 
 export const rulesDeps = () => ({ ruleSets: ruleSetsFromEnv(), clock: systemClock });

@@ -5,7 +5,7 @@ import {
   type CheckpointSweepReport,
   checkpointWallets,
 } from '#app/checkpoint-sweep.ts';
-import { checkpointSweepDeps } from '#composition/lambda.ts';
+import { checkpointSweepDeps } from '#composition/checkpoint-sweep.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
 

@@ -4,6 +4,8 @@ import type { appendTogether } from './append-together.ts';
 import type { appendTogetherGroup } from './append-together-group.ts';
 import type { headAndLanes } from './head-and-lanes.ts';
 import type { readEventRefs } from './read-event-refs.ts';
+import type { verifyLanes } from './verify-lanes.ts';
+import type { scanWalletIds } from './wallet-ids.ts';
 
 /**
  * The event store's append kinds beyond the single-lane append, each in a module of its own
@@ -15,8 +17,10 @@ import type { readEventRefs } from './read-event-refs.ts';
  * keys), which only the stream consumers call (the projector and the outbox relay), and
  * `headAndLanes` (lane 0's head and the lane registry in one Query), which a writer new to a wallet
  * calls before a credit: the hot-wallet producers (deposit, ingest) name it; other writers read
- * lane 0's head alone (app/placement.ts). Type-only
- * imports: naming a kind here bundles nothing.
+ * lane 0's head alone (app/placement.ts). The listing of wallets (`scanWalletIds`) and the chain
+ * walk (`verifyLanes`) are loaded on their first call unless handed in: the checkpoint sweep, whose
+ * every tick lists wallets and walks chains, names both, so its first requests wait on no chunk.
+ * Type-only imports: naming a kind here bundles nothing.
  */
 export interface AppendKinds {
   appendTogether?: typeof appendTogether;
@@ -26,4 +30,6 @@ export interface AppendKinds {
   appendTogetherGroup?: typeof appendTogetherGroup;
   readEvents?: typeof readEventRefs;
   headAndLanes?: typeof headAndLanes;
+  scanWalletIds?: typeof scanWalletIds;
+  verifyLanes?: typeof verifyLanes;
 }

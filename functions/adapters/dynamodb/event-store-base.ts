@@ -70,6 +70,9 @@ export class DynamoEventStoreBase implements EventStore {
   /** Lane 0's head and the lane registry in one Query (head-and-lanes.ts), when handed in. */
   headAndLanes?: (walletId: string) => Promise<{ head: StreamHead; lanes: number[] }>;
   private together: AppendKinds['appendTogether'];
+  /** The wallet listing and the chain walk, when handed in; else loaded on first use (below). */
+  private scanWalletIds: AppendKinds['scanWalletIds'];
+  private verifyLanes: AppendKinds['verifyLanes'];
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -86,6 +89,8 @@ export class DynamoEventStoreBase implements EventStore {
     const find = (key: string) => this.findIdempotency(key);
     const { appendGroup, appendGroups, findIdempotencies, appendTogetherGroup, readEvents } = kinds;
     if (kinds.appendTogether !== undefined) this.together = kinds.appendTogether;
+    if (kinds.scanWalletIds !== undefined) this.scanWalletIds = kinds.scanWalletIds;
+    if (kinds.verifyLanes !== undefined) this.verifyLanes = kinds.verifyLanes;
     if (appendGroup !== undefined)
       this.appendGroup = (request) => appendGroup(client, tableName, request, find);
     if (appendGroups !== undefined)
@@ -259,16 +264,17 @@ export class DynamoEventStoreBase implements EventStore {
   }
 
   /**
-   * Loaded on first use: only the verify route, the checkpoint sweep and the jobs verify, so every
-   * writer's bundle leaves the chain walk out (its first call in a container loads ~1.4 KB).
+   * Loaded on first use unless handed in (the checkpoint sweep: AppendKinds): only the verify
+   * route, the checkpoint sweep and the jobs verify walk chains, so every writer's bundle leaves
+   * the chain walk out (its first call in a container loads ~1.4 KB).
    */
   async verify(
     walletId: string,
     from?: ReadonlyMap<number, StreamHead>,
     known?: readonly number[],
   ): Promise<ChainWalk> {
-    const [{ verifyLanes }, lanes] = await Promise.all([
-      import('./verify-lanes.ts'),
+    const [verifyLanes, lanes] = await Promise.all([
+      this.verifyLanes ?? import('./verify-lanes.ts').then((module) => module.verifyLanes),
       known ?? this.lanes(walletId),
     ]);
     return verifyLanes(this.client, this.tableName, walletId, lanes, from);
@@ -285,10 +291,10 @@ export class DynamoEventStoreBase implements EventStore {
     return result.Item === undefined ? undefined : fromIdempotencyItem(result.Item);
   }
 
-  /** Loaded on first use, as verify is: only the replay jobs and the checkpoint sweep list wallets. */
+  /** Loaded on first use unless handed in, as verify is: only the replay jobs and the checkpoint sweep list wallets. */
   async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
-    const { scanWalletIds } = await import('./wallet-ids.ts');
-    return scanWalletIds(this.client, this.tableName, page);
+    const scan = this.scanWalletIds ?? (await import('./wallet-ids.ts')).scanWalletIds;
+    return scan(this.client, this.tableName, page);
   }
 
   async ping(): Promise<void> {

@@ -10,8 +10,12 @@ import { readEventRefs } from './read-event-refs.ts';
 
 export { EVENTS_PER_APPEND_MAX, READ_PAGE_SIZE } from './event-store-base.ts';
 
-/** Every append kind, bundled eagerly: what a store that may be asked anything carries. */
-export const ALL_APPEND_KINDS: Required<AppendKinds> = {
+/**
+ * Every append kind, bundled eagerly: what a store that may be asked anything carries. The wallet
+ * listing and the chain walk stay loaded on first use (no function that takes every store calls
+ * them on its main path).
+ */
+export const ALL_APPEND_KINDS: Required<Omit<AppendKinds, 'scanWalletIds' | 'verifyLanes'>> = {
   appendTogether,
   appendGroup,
   appendGroups,

@@ -36,8 +36,8 @@ async function opened(store: InMemoryEventStore, walletId: string, lane: number,
   expect(outcome.kind).toBe('appended');
 }
 
-async function walletsOf(count: number): Promise<InMemoryEventStore> {
-  const store = new InMemoryEventStore();
+async function walletsOf(count: number, pageSize?: number): Promise<InMemoryEventStore> {
+  const store = new InMemoryEventStore(pageSize === undefined ? {} : { pageSize });
   for (let index = 0; index < count; index++) await opened(store, `w${index}`, 0, `e${index}`);
   return store;
 }
@@ -143,12 +143,11 @@ describe('the scheduled checkpoint pass', () => {
     return { rounds: rounds.list(), walked };
   }
 
-  it('waits on the table in five rounds for a one-wallet tick: the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head), and no mark saved that the table holds', async () => {
+  it('waits on the table in four rounds for a one-wallet tick: the mark with the first page, the view with the checkpoints, the lanes with the walk of lane 0 (which reports its head), and no mark saved that the table holds', async () => {
     const checkpoints = new MemoryCheckpoints();
     const { rounds, walked } = await tickRounds(await walletsOf(1), checkpoints);
     expect(rounds).toEqual([
-      ['mark'],
-      ['walletIds'],
+      ['mark', 'walletIds'],
       ['checkpoints', 'getView'],
       ['lanes', 'verify'],
       ['save'],
@@ -164,8 +163,7 @@ describe('the scheduled checkpoint pass', () => {
     const checkpoints = new MemoryCheckpoints();
     const { rounds, walked } = await tickRounds(store, checkpoints);
     expect(rounds).toEqual([
-      ['mark'],
-      ['walletIds'],
+      ['mark', 'walletIds'],
       ['checkpoints', 'getView'],
       ['lanes', 'verify'],
       ['verify'],
@@ -173,6 +171,32 @@ describe('the scheduled checkpoint pass', () => {
     ]);
     expect(walked).toEqual([[0], [3]]);
     expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w0|3']);
+  });
+
+  it('reads the page a mark further on points at, not the first page read with the mark', async () => {
+    const store = await walletsOf(5, 2);
+    const checkpoints = new MemoryCheckpoints();
+    checkpoints.passMark = { scan: '2', done: 1 };
+    const pages: unknown[] = [];
+    const rounds = new Rounds();
+    const events = rounds.remote(store, (name, args) => {
+      if (name === 'walletIds') pages.push((args[0] as { cursor: string | null }).cursor);
+    });
+    const report = await checkpointWallets(
+      {
+        events,
+        readModels: store,
+        checkpoints: { store: checkpoints, signer },
+        marks: rounds.remote(checkpoints),
+        clock: { nowMs: () => 0 },
+      },
+      { walletsMax: 10, budgetMs: 1_000 },
+    );
+    // Pages [w0 w1] [w2 w3] [w4]: the mark stands after w2, so w3 and w4 are this tick's.
+    expect(report).toMatchObject({ signed: 2, broken: [], passEnded: true });
+    expect([...checkpoints.saved.keys()].sort()).toEqual(['w3|0', 'w4|0']);
+    expect(pages).toEqual([null, '2', '4']);
+    expect(rounds.list().slice(0, 2)).toEqual([['mark', 'walletIds'], ['walletIds']]);
   });
 
   it('saves the mark only where it moved: mid-pass, and back at the start after a pass that began mid-pass', async () => {

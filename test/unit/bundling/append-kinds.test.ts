@@ -70,3 +70,16 @@ it('the stream consumers carry the read by key; writers carry neither it nor the
     expect(has(kind('verify-lanes')), writer).toBe(false);
   }
 }, 120_000);
+
+it('the checkpoint sweep carries the wallet listing and the chain walk; /verify (wallets) loads them on use', async () => {
+  const eager = async (name: string) => {
+    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+    if (spec === undefined) throw new Error(`no wiring function ${name}`);
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'walks') });
+    return [kind('wallet-ids'), kind('verify-lanes')].filter((input) => (eagerInputs[input] ?? 0) > 0);
+  };
+  // Every tick lists wallets and walks chains: its first Scan waits on no chunk.
+  expect(await eager('checkpoint-wallets')).toEqual([kind('wallet-ids'), kind('verify-lanes')]);
+  expect(await eager('wallets')).toEqual([]);
+  expect(await eager('deposit')).toEqual([]);
+}, 120_000);

@@ -14,155 +14,165 @@ import { paymentEventItemSchemas } from './payment-event-items.ts';
 
 /** An event item: one per event, keyed by wallet, lane and version (see keys.ts). */
 
-const eventItemBase = {
-  pk: z.string(),
-  sk: z.string(),
-  walletId: z.string(),
-  lane: numberAttr,
-  version: numberAttr,
-  eventId: z.string(),
-  recordedAtMs: numberAttr,
-  idempotencyKey: z.optional(z.string()),
-  hash: z.string(),
-  prevHash: z.string(),
+/**
+ * The stored event, one shape per event type: the schema path of fromEventItem. Built on its first
+ * use, not at import: every function with an event store loads this module, but the fast path
+ * (event-item-fast.ts) reads the common shapes without the schema, and building its ~140 schemas
+ * costs about 4 ms of CPU, which a cold start that meets only those shapes does not need.
+ */
+function buildEventItemSchema() {
+  const eventItemBase = {
+    pk: z.string(),
+    sk: z.string(),
+    walletId: z.string(),
+    lane: numberAttr,
+    version: numberAttr,
+    eventId: z.string(),
+    recordedAtMs: numberAttr,
+    idempotencyKey: z.optional(z.string()),
+    hash: z.string(),
+    prevHash: z.string(),
+  };
+  const asset = z.enum(['money', 'points']);
+  /** What an award says, and an adjustment too (with its cause). */
+  const award = {
+    points: bigintAttr,
+    factId: z.string(),
+    ruleId: z.string(),
+    ruleSetVersion: numberAttr,
+    ruleTextHash: z.string(),
+  };
+  return z.discriminatedUnion('type', [
+    z.object({
+      ...eventItemBase,
+      type: z.literal('Deposited'),
+      data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr, factId: z.optional(z.string()) }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('FactRecorded'),
+      data: z.object({
+        factId: z.string(),
+        source: z.string(),
+        factType: z.string(),
+        occurredAtMs: numberAttr,
+        dataJson: z.string(),
+        ruleSetVersion: z.optional(numberAttr),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('PointsAwarded'),
+      data: z.object(award),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('PointsAdjusted'),
+      data: z.object({
+        ...award,
+        cause: z.enum(['correction', 'backtest']),
+        causeId: z.string(),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('RulesApplied'),
+      data: z.object({
+        ruleSetVersion: numberAttr,
+        fromMs: z.optional(numberAttr),
+        toMs: z.optional(numberAttr),
+        causeId: z.string(),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('EventCorrected'),
+      data: z.object({
+        target: z.object({
+          eventId: z.string(),
+          lane: numberAttr,
+          version: numberAttr,
+          type: z.enum(['Deposited', 'FactRecorded']),
+        }),
+        action: z.enum(['void', 'amend']),
+        reason: z.string(),
+        deposit: z.optional(z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr })),
+        fact: z.optional(z.object({ occurredAtMs: numberAttr, dataJson: z.string() })),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('HoldPlaced'),
+      data: z.object({
+        holdId: z.string(),
+        asset,
+        amount: bigintAttr,
+        expiresAtMs: numberAttr,
+        occurredAtMs: numberAttr,
+        memo: z.optional(z.string()),
+        offer: z.optional(z.object({ price: z.object({ asset, amount: bigintAttr }) })),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('HoldCaptured'),
+      data: z.object({
+        holdId: z.string(),
+        asset,
+        amount: bigintAttr,
+        released: bigintAttr,
+        occurredAtMs: numberAttr,
+        counterparty: z.optional(z.string()),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('HoldReleased'),
+      data: z.object({
+        holdId: z.string(),
+        asset,
+        amount: bigintAttr,
+        reason: z.enum(['released', 'expired']),
+        occurredAtMs: numberAttr,
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('TransferredOut'),
+      data: z.object({
+        transferId: z.string(),
+        asset,
+        amount: bigintAttr,
+        to: z.string(),
+        occurredAtMs: numberAttr,
+        memo: z.optional(z.string()),
+      }),
+    }),
+    z.object({
+      ...eventItemBase,
+      type: z.literal('TransferredIn'),
+      data: z.object({
+        transferId: z.string(),
+        asset,
+        amount: bigintAttr,
+        from: z.string(),
+        occurredAtMs: numberAttr,
+        memo: z.optional(z.string()),
+      }),
+    }),
+    ...paymentEventItemSchemas(eventItemBase),
+    ...cardEventItemSchemas(eventItemBase),
+  ]);
+}
+
+let built: ReturnType<typeof buildEventItemSchema> | undefined;
+export const eventItemSchema = (): ReturnType<typeof buildEventItemSchema> => {
+  built ??= buildEventItemSchema();
+  return built;
 };
 
-const asset = z.enum(['money', 'points']);
 const optional = <T extends Record<string, unknown>>(data: T) =>
   Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
-
-/** The stored event, one shape per event type. */
-export const eventItemSchema = z.discriminatedUnion('type', [
-  z.object({
-    ...eventItemBase,
-    type: z.literal('Deposited'),
-    data: z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr, factId: z.optional(z.string()) }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('FactRecorded'),
-    data: z.object({
-      factId: z.string(),
-      source: z.string(),
-      factType: z.string(),
-      occurredAtMs: numberAttr,
-      dataJson: z.string(),
-      ruleSetVersion: z.optional(numberAttr),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('PointsAwarded'),
-    data: z.object({
-      points: bigintAttr,
-      factId: z.string(),
-      ruleId: z.string(),
-      ruleSetVersion: numberAttr,
-      ruleTextHash: z.string(),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('PointsAdjusted'),
-    data: z.object({
-      points: bigintAttr,
-      factId: z.string(),
-      ruleId: z.string(),
-      ruleSetVersion: numberAttr,
-      ruleTextHash: z.string(),
-      cause: z.enum(['correction', 'backtest']),
-      causeId: z.string(),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('RulesApplied'),
-    data: z.object({
-      ruleSetVersion: numberAttr,
-      fromMs: z.optional(numberAttr),
-      toMs: z.optional(numberAttr),
-      causeId: z.string(),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('EventCorrected'),
-    data: z.object({
-      target: z.object({
-        eventId: z.string(),
-        lane: numberAttr,
-        version: numberAttr,
-        type: z.enum(['Deposited', 'FactRecorded']),
-      }),
-      action: z.enum(['void', 'amend']),
-      reason: z.string(),
-      deposit: z.optional(z.object({ amountMinor: bigintAttr, occurredAtMs: numberAttr })),
-      fact: z.optional(z.object({ occurredAtMs: numberAttr, dataJson: z.string() })),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('HoldPlaced'),
-    data: z.object({
-      holdId: z.string(),
-      asset,
-      amount: bigintAttr,
-      expiresAtMs: numberAttr,
-      occurredAtMs: numberAttr,
-      memo: z.optional(z.string()),
-      offer: z.optional(z.object({ price: z.object({ asset, amount: bigintAttr }) })),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('HoldCaptured'),
-    data: z.object({
-      holdId: z.string(),
-      asset,
-      amount: bigintAttr,
-      released: bigintAttr,
-      occurredAtMs: numberAttr,
-      counterparty: z.optional(z.string()),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('HoldReleased'),
-    data: z.object({
-      holdId: z.string(),
-      asset,
-      amount: bigintAttr,
-      reason: z.enum(['released', 'expired']),
-      occurredAtMs: numberAttr,
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('TransferredOut'),
-    data: z.object({
-      transferId: z.string(),
-      asset,
-      amount: bigintAttr,
-      to: z.string(),
-      occurredAtMs: numberAttr,
-      memo: z.optional(z.string()),
-    }),
-  }),
-  z.object({
-    ...eventItemBase,
-    type: z.literal('TransferredIn'),
-    data: z.object({
-      transferId: z.string(),
-      asset,
-      amount: bigintAttr,
-      from: z.string(),
-      occurredAtMs: numberAttr,
-      memo: z.optional(z.string()),
-    }),
-  }),
-  ...paymentEventItemSchemas(eventItemBase),
-  ...cardEventItemSchemas(eventItemBase),
-]);
 
 export function toEventItem(event: RecordedEvent, prevHash: string, hash: string): Record<string, unknown> {
   return {
@@ -260,7 +270,7 @@ export function fromEventAttributes(
 }
 
 export function fromEventItemSchema(item: unknown): StoredEvent {
-  const parsed = eventItemSchema.parse(item);
+  const parsed = eventItemSchema().parse(item);
   const base = {
     walletId: parsed.walletId,
     lane: parsed.lane,

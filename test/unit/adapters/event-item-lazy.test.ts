@@ -1,0 +1,50 @@
+import { describe, expect, it, vi } from 'vitest';
+
+// A pass-through spy: the real zod/mini, its discriminatedUnion counted. The event item schema is
+// the one discriminated union event-item.ts (and what it imports) builds.
+vi.mock('zod/mini', async (importOriginal) => {
+  const original = await importOriginal<typeof import('zod/mini')>();
+  return { ...original, discriminatedUnion: vi.fn(original.discriminatedUnion) };
+});
+const z = await import('zod/mini');
+const { fromEventItem } = await import('#adapters/dynamodb/table-layout/event-item.ts');
+
+const unionsBuilt = () => vi.mocked(z.discriminatedUnion).mock.calls.length;
+
+/** An event item as the document client reads it back (numbers as their decimal text). */
+const item = (version: number, type: string, data: Record<string, string>) => ({
+  pk: 'WALLET#w1',
+  sk: `EVENT#0#${version}`,
+  kind: 'event',
+  walletId: 'w1',
+  lane: '0',
+  version: String(version),
+  eventId: `e${version}`,
+  type,
+  data,
+  recordedAtMs: '5',
+  prevHash: version === 1 ? '' : `h${version - 1}`,
+  hash: `h${version}`,
+});
+
+describe('the event item schema', () => {
+  it('is built on the first item the fast path does not read, not at import, and then once', () => {
+    // Importing event-item.ts (every function with an event store does) built nothing.
+    expect(unionsBuilt()).toBe(0);
+    const deposit = item(1, 'Deposited', { amountMinor: '100', occurredAtMs: '1' });
+    expect(fromEventItem(deposit)).toMatchObject({ type: 'Deposited', data: { amountMinor: 100n } });
+    expect(unionsBuilt()).toBe(0);
+    const released = item(2, 'HoldReleased', {
+      holdId: 'h',
+      asset: 'money',
+      amount: '5',
+      reason: 'released',
+      occurredAtMs: '2',
+    });
+    expect(fromEventItem(released)).toMatchObject({ type: 'HoldReleased', data: { amount: 5n } });
+    expect(unionsBuilt()).toBe(1);
+    // Refusals come from the same schema, built once.
+    expect(() => fromEventItem({ ...released, data: { holdId: 'h' } })).toThrow();
+    expect(unionsBuilt()).toBe(1);
+  });
+});
