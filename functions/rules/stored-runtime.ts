@@ -1,0 +1,96 @@
+/**
+ * A rule set built from its stored form's decisions (stored-form.ts, version 2) without the CEL
+ * engine: a rule whose condition the event-type index decides whole and whose points are an
+ * integer literal (the seed rule `event_type=="answer_is_liked", 250`) is never evaluated, so it
+ * is ready at once. Every other rule is compiled with CEL (compile-form.ts, a lazy chunk: the
+ * caller's `loadCompiler`) by `prepare`, the first time a fact's type makes it a candidate, once.
+ * Ids, text hashes, the index, awards and errors are those compileForm gives for the same form:
+ * the same helpers (runtime.ts) build them, from what the compile at publish decided.
+ */
+import type { ParsedForm, RuleDraft } from './draft.ts';
+import {
+  checkedHash,
+  compiledRule,
+  decidedEvaluation,
+  RULES_MAX,
+  type RuleEvaluation,
+  type RuleRuntime,
+  ruleIdentities,
+  ruleSetOf,
+} from './runtime.ts';
+import type { RuleDecision } from './stored-form.ts';
+import type { CompiledRule, CompiledRuleSet, CompileOptions, RuleError } from './types.ts';
+
+/** compile-form.ts, as the lazy chunk exposes it. */
+export interface StoredRuleCompiler {
+  compileStoredRule(draft: RuleDraft, rule: CompiledRule): RuleEvaluation | RuleError;
+}
+
+/** A rule waiting for CEL, until `prepare` compiles it (the runtime's fields are then filled in). */
+const pendingEvaluation = (): RuleEvaluation => ({
+  condition: null,
+  points: 0n,
+  usesData: false,
+  timestamp: undefined,
+});
+
+/**
+ * The rule set of a stored form with its decisions, or undefined when they do not fit its rules
+ * (a form this code cannot use: the caller compiles it whole).
+ */
+export function storedRuleSet(
+  form: ParsedForm & { decisions: readonly RuleDecision[] },
+  text: string,
+  options: CompileOptions,
+  loadCompiler: () => Promise<StoredRuleCompiler>,
+): CompiledRuleSet | undefined {
+  if (form.errors.length > 0 || form.rules.length > RULES_MAX || form.decisions.length !== form.rules.length)
+    return undefined;
+  const hash = checkedHash(options.hash);
+  const errors: RuleError[] = [];
+  const identify = ruleIdentities(hash, errors);
+  const runtimes: RuleRuntime[] = [];
+  const drafts = new Map<RuleRuntime, RuleDraft>();
+  for (const [at, draft] of form.rules.entries()) {
+    const decision = form.decisions[at] as RuleDecision;
+    const identity = identify(draft, decision.canonicalText);
+    if (identity === null) return undefined;
+    const rule = compiledRule(draft, identity, decision.canonicalText, decision.eventTypes);
+    const decided = decision.decided && decision.constantPoints !== null;
+    const runtime: RuleRuntime = {
+      rule,
+      ...(decided ? decidedEvaluation(decision.constantPoints as bigint) : pendingEvaluation()),
+      ready: decided,
+    };
+    if (!decided) drafts.set(runtime, draft);
+    runtimes.push(runtime);
+  }
+  const source = options.source;
+  /** Types whose candidates are all compiled: the common case answers without a loop. */
+  const readyTypes = new Set<string>();
+
+  const compile = (compiler: StoredRuleCompiler, runtime: RuleRuntime) => {
+    if (runtime.ready) return; // compiled meanwhile, by a concurrent prepare
+    const compiled = compiler.compileStoredRule(drafts.get(runtime) as RuleDraft, runtime.rule);
+    if ('message' in compiled) {
+      // The form compiled when it was published: a programmer error, as compileOrThrow's.
+      throw new Error(`rule set ${source ?? ''} does not compile: ${compiled.message}`);
+    }
+    Object.assign(runtime, compiled, { ready: true });
+    drafts.delete(runtime);
+  };
+  const prepareWith =
+    (candidates: (type: string) => readonly RuleRuntime[]) => async (types: Iterable<string>) => {
+      const pending: RuleRuntime[] = [];
+      for (const type of types) {
+        if (readyTypes.has(type)) continue;
+        const waiting = candidates(type).filter((runtime) => !runtime.ready);
+        if (waiting.length === 0) readyTypes.add(type);
+        else pending.push(...waiting);
+      }
+      if (pending.length === 0) return;
+      const compiler = await loadCompiler();
+      for (const runtime of pending) compile(compiler, runtime);
+    };
+  return ruleSetOf(runtimes, form.flag, hash(text), source, prepareWith);
+}
