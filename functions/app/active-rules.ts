@@ -38,26 +38,19 @@ export type FormCompiler = () => Promise<
 const celCompilerOnDemand: FormCompiler = () => import('#rules/compile-form.ts');
 
 /**
- * Compiles a stored rule set from its stored form (no YAML parser loaded). A version published
- * before the form was kept has only its text: the full reader (rule-set.ts, with the YAML parser)
- * is then imported on demand — a chunk of its own in the bundle, never read on the common path.
- * `onDemand`: from a form that keeps its rules' decisions (version 2), the rules needing CEL are
- * compiled by the rule set's `prepare`, for the facts that are candidates for them
- * (rules/stored-runtime.ts); without it (or from an older form) every rule is compiled here.
+ * Compiles a stored rule set from its stored form (no YAML parser loaded), every rule. A version
+ * published before the form was kept has only its text: the full reader (rule-set.ts, with the
+ * YAML parser) is then imported on demand — a chunk of its own in the bundle, never read on the
+ * common path.
  */
 export async function compileOrThrow(
   stored: Pick<StoredRuleSet, 'text' | 'form'>,
   hash: (text: string) => string,
   source?: string,
-  how: { onDemand?: boolean; compiler?: FormCompiler } = {},
+  compiler: FormCompiler = celCompilerOnDemand,
 ): Promise<CompiledRuleSet> {
   const options = { hash, ...(source === undefined ? {} : { source }) };
-  const compiler = how.compiler ?? celCompilerOnDemand;
   const form = stored.form === undefined ? undefined : formFromJson(stored.form);
-  if (how.onDemand === true && form?.decisions !== undefined) {
-    const ruleSet = storedRuleSet({ ...form, decisions: form.decisions }, stored.text, options, compiler);
-    if (ruleSet !== undefined) return ruleSet;
-  }
   const compiled: CompileResult =
     form === undefined
       ? (await import('#rules/rule-set.ts')).compileRuleSet(stored.text, options)
@@ -69,7 +62,30 @@ export async function compileOrThrow(
   return compiled.ruleSet;
 }
 
-const ON_DEMAND = { onDemand: true } as const;
+/**
+ * The active rule set from a form that keeps its rules' decisions (version 2): the rules needing
+ * CEL are compiled by the rule set's `prepare`, for the facts that are candidates for them
+ * (rules/stored-runtime.ts). From an older form, or a text alone, every rule is compiled here.
+ * Apart from compileOrThrow so that a function reading versions only (backtests) does not carry it.
+ */
+async function activeRuleSetOf(
+  stored: Pick<StoredRuleSet, 'text' | 'form'>,
+  hash: (text: string) => string,
+  source: string,
+): Promise<CompiledRuleSet> {
+  const form = stored.form === undefined ? undefined : formFromJson(stored.form);
+  if (form?.decisions !== undefined) {
+    const options = { hash, source };
+    const ruleSet = storedRuleSet(
+      { ...form, decisions: form.decisions },
+      stored.text,
+      options,
+      celCompilerOnDemand,
+    );
+    if (ruleSet !== undefined) return ruleSet;
+  }
+  return compileOrThrow(stored, hash, source);
+}
 
 /**
  * The active rule set of this function instance: read from the table at most every
@@ -104,8 +120,8 @@ export class ActiveRuleSets {
     const version = stored?.version ?? 0;
     if (this.held?.version === version) return this.held;
     const ruleSet = stored
-      ? await compileOrThrow(stored, this.hash, stored.source ?? `version ${stored.version}`, ON_DEMAND)
-      : await compileOrThrow(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE, ON_DEMAND);
+      ? await activeRuleSetOf(stored, this.hash, stored.source ?? `version ${stored.version}`)
+      : await activeRuleSetOf(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE);
     this.held = { version, ruleSet, threshold: thresholdOf(ruleSet) };
     return this.held;
   }
@@ -118,15 +134,12 @@ export class ActiveRuleSets {
  */
 export class RuleSetVersions {
   private readonly compiled = new Map<number, Promise<CompiledRuleSet | undefined>>();
-  private readonly how: { compiler?: FormCompiler };
 
   constructor(
     private readonly store: RuleSetStore,
     private readonly hash: (text: string) => string,
-    compiler?: FormCompiler,
-  ) {
-    this.how = compiler === undefined ? {} : { compiler };
-  }
+    private readonly compiler: FormCompiler = celCompilerOnDemand,
+  ) {}
 
   get(version: number): Promise<CompiledRuleSet | undefined> {
     let held = this.compiled.get(version);
@@ -139,10 +152,10 @@ export class RuleSetVersions {
   }
 
   private async load(version: number): Promise<CompiledRuleSet | undefined> {
-    if (version === 0) return compileOrThrow(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE, this.how);
+    if (version === 0) return compileOrThrow(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE, this.compiler);
     const stored = await this.store.version(version);
     return stored === undefined
       ? undefined
-      : compileOrThrow(stored, this.hash, stored.source ?? `version ${stored.version}`, this.how);
+      : compileOrThrow(stored, this.hash, stored.source ?? `version ${stored.version}`, this.compiler);
   }
 }

@@ -35,10 +35,13 @@ export interface RuleDecision {
   constantPoints: bigint | null;
 }
 
-/** A form read back, with its rules' decisions when it is of the current version. */
+/** A form read back, with its rules' decisions as stored when it is of the current version. */
 export interface StoredRuleForm extends ParsedForm {
-  /** One per rule, in order; undefined for a version 1 form. */
-  decisions?: RuleDecision[];
+  /**
+   * One per rule, in order, as stored (unchecked: stored-runtime.ts reads them, so that the
+   * functions reading only the flag do not carry that code); undefined for a version 1 form.
+   */
+  decisions?: unknown[];
 }
 
 /** A decision as JSON: bigint as decimal digits. */
@@ -96,16 +99,12 @@ export function formFromJson(json: string): StoredRuleForm | undefined {
   if ((version !== STORED_FORM_VERSION && version !== DRAFTS_ONLY_VERSION) || !Array.isArray(stored.rules))
     return undefined;
   const rules: RuleDraft[] = [];
-  const decisions: RuleDecision[] = [];
+  const decisions: unknown[] = [];
   for (const draft of stored.rules) {
     if (!Number.isInteger(draft?.line) || !isPiece(draft.condition) || !isPiece(draft.points))
       return undefined;
     if (draft.cap !== undefined && !/^\d+$/.test(draft.cap)) return undefined;
-    if (version === STORED_FORM_VERSION) {
-      const decision = decisionFromJson(draft.compiled);
-      if (decision === undefined) return undefined;
-      decisions.push(decision);
-    }
+    if (version === STORED_FORM_VERSION) decisions.push(draft.compiled);
     rules.push({
       line: draft.line,
       condition: onLine(draft.condition.text, draft.condition.line, draft.condition.column),
@@ -124,23 +123,5 @@ export function formFromJson(json: string): StoredRuleForm | undefined {
     flag: flag === null ? null : { ...flag, thresholdMinor: BigInt(flag.thresholdMinor) },
     errors: [],
     ...(version === STORED_FORM_VERSION ? { decisions } : {}),
-  };
-}
-
-const isStringList = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
-
-function decisionFromJson(stored: StoredDecision | undefined): RuleDecision | undefined {
-  if (typeof stored !== 'object' || stored === null) return undefined;
-  const { canonicalText, eventTypes, decided, constantPoints } = stored;
-  if (typeof canonicalText !== 'string' || typeof decided !== 'boolean') return undefined;
-  if (eventTypes !== null && !isStringList(eventTypes)) return undefined;
-  if (decided && eventTypes === null) return undefined;
-  if (constantPoints !== undefined && !/^-?\d+$/.test(constantPoints)) return undefined;
-  return {
-    canonicalText,
-    eventTypes: eventTypes === null ? null : [...eventTypes],
-    decided,
-    constantPoints: constantPoints === undefined ? null : BigInt(constantPoints),
   };
 }

@@ -18,7 +18,7 @@ import {
   ruleIdentities,
   ruleSetOf,
 } from './runtime.ts';
-import type { RuleDecision } from './stored-form.ts';
+import type { RuleDecision, StoredDecision } from './stored-form.ts';
 import type { CompiledRule, CompiledRuleSet, CompileOptions, RuleError } from './types.ts';
 
 /** compile-form.ts, as the lazy chunk exposes it. */
@@ -34,25 +34,51 @@ const pendingEvaluation = (): RuleEvaluation => ({
   timestamp: undefined,
 });
 
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** A rule's decision as stored (stored-form-writer.ts), or undefined when it is not one. */
+export function decisionFromJson(value: unknown): RuleDecision | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { canonicalText, eventTypes, decided, constantPoints } = value as StoredDecision;
+  if (typeof canonicalText !== 'string' || typeof decided !== 'boolean') return undefined;
+  if (eventTypes !== null && !isStringList(eventTypes)) return undefined;
+  if (decided && eventTypes === null) return undefined;
+  if (constantPoints !== undefined && !(typeof constantPoints === 'string' && /^-?\d+$/.test(constantPoints)))
+    return undefined;
+  return {
+    canonicalText,
+    eventTypes: eventTypes === null ? null : [...eventTypes],
+    decided,
+    constantPoints: constantPoints === undefined ? null : BigInt(constantPoints),
+  };
+}
+
 /**
- * The rule set of a stored form with its decisions, or undefined when they do not fit its rules
- * (a form this code cannot use: the caller compiles it whole).
+ * The rule set of a stored form with its decisions (as stored: one per rule), or undefined when
+ * they are not decisions of its rules (a form this code cannot use: the caller compiles it whole).
  */
 export function storedRuleSet(
-  form: ParsedForm & { decisions: readonly RuleDecision[] },
+  form: ParsedForm & { decisions: readonly unknown[] },
   text: string,
   options: CompileOptions,
   loadCompiler: () => Promise<StoredRuleCompiler>,
 ): CompiledRuleSet | undefined {
   if (form.errors.length > 0 || form.rules.length > RULES_MAX || form.decisions.length !== form.rules.length)
     return undefined;
+  const decisions: RuleDecision[] = [];
+  for (const stored of form.decisions) {
+    const decision = decisionFromJson(stored);
+    if (decision === undefined) return undefined;
+    decisions.push(decision);
+  }
   const hash = checkedHash(options.hash);
   const errors: RuleError[] = [];
   const identify = ruleIdentities(hash, errors);
   const runtimes: RuleRuntime[] = [];
   const drafts = new Map<RuleRuntime, RuleDraft>();
   for (const [at, draft] of form.rules.entries()) {
-    const decision = form.decisions[at] as RuleDecision;
+    const decision = decisions[at] as RuleDecision;
     const identity = identify(draft, decision.canonicalText);
     if (identity === null) return undefined;
     const rule = compiledRule(draft, identity, decision.canonicalText, decision.eventTypes);

@@ -117,4 +117,17 @@ describe('functions reading published rule sets', () => {
       ]);
     }
   });
+
+  it('compile the form whole, with CEL, when its decisions cannot be used', async () => {
+    const store = new InMemoryRuleSetStore();
+    const damaged = storedFormOf(YAML_TEXT).replace('"decided":false', '"decided":"no"');
+    expect(damaged).not.toBe(storedFormOf(YAML_TEXT));
+    await publishMismatched(store, damaged);
+    const active = await new ActiveRuleSets(store, { nowMs: () => 0 }, sha256Hex).current();
+    const full = ok(compileRuleSet(YAML_TEXT, { hash: sha256Hex }));
+    expect(active.ruleSet.rules).toEqual(full.rules);
+    const trade = facts[0] as Fact;
+    // Compiled whole: ready without a prepare.
+    expect(active.ruleSet.evaluate(trade)).toEqual(full.evaluate(trade));
+  });
 });
