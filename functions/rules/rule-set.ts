@@ -55,6 +55,6 @@ export function compileRuleSet(text: string, options: CompileOptions): CompileRe
  */
 export function storedFormOf(text: string): string {
   const form = parseRuleForm(text);
-  if (form.errors.length > 0) return formToJson(form, []);
-  return formToJson(form, decisionsOf(form));
+  // A form with errors has nothing to decide: formToJson refuses it.
+  return formToJson(form, form.errors.length > 0 ? [] : decisionsOf(form));
 }

@@ -92,8 +92,6 @@ export function storedRuleSet(
     runtimes.push(runtime);
   }
   const source = options.source;
-  /** Types whose candidates are all compiled: the common case answers without a loop. */
-  const readyTypes = new Set<string>();
 
   const compile = (compiler: StoredRuleCompiler, runtime: RuleRuntime) => {
     if (runtime.ready) return; // compiled meanwhile, by a concurrent prepare
@@ -107,13 +105,10 @@ export function storedRuleSet(
   };
   const prepareWith =
     (candidates: (type: string) => readonly RuleRuntime[]) => async (types: Iterable<string>) => {
+      // Once every rule is compiled (or none needed CEL), nothing is looked at.
+      if (drafts.size === 0) return;
       const pending: RuleRuntime[] = [];
-      for (const type of types) {
-        if (readyTypes.has(type)) continue;
-        const waiting = candidates(type).filter((runtime) => !runtime.ready);
-        if (waiting.length === 0) readyTypes.add(type);
-        else pending.push(...waiting);
-      }
+      for (const type of types) pending.push(...candidates(type).filter((runtime) => !runtime.ready));
       if (pending.length === 0) return;
       const compiler = await loadCompiler();
       for (const runtime of pending) compile(compiler, runtime);
