@@ -10,9 +10,8 @@ import { DomainError, isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
-import { type CardAction, type CardDeps, cardAction } from './cards.ts';
+import { type CardAction, type CardDeps, cardAction, type DecisionRuleSource } from './cards.ts';
 import type { CloudEvent } from './cloud-event.ts';
-import { builtInDecisionRules } from './default-decision-rules.ts';
 import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { zodWording } from './zod-wording.ts';
@@ -88,6 +87,14 @@ export function accountActionOf(event: Pick<CloudEvent, 'type' | 'data'>): CardA
   }
 }
 
+/**
+ * The decision rules decide authorizations only, which no account event asks for: a source that
+ * imports them (and their CEL engine) on demand, so ingest's cold start does not load them.
+ */
+const builtInDecisionRulesOnDemand: DecisionRuleSource = {
+  current: async () => (await import('./default-decision-rules.ts')).builtInDecisionRules.current(),
+};
+
 export type AccountIngestOutcome = Outcome<
   { walletId: string; events: RecordedEvent[]; points: bigint; response: StoredResponse },
   never
@@ -114,7 +121,7 @@ export async function ingestAccountEvent(
     }),
   });
   const result = await cardAction(
-    { ...deps, decisionRules: builtInDecisionRules },
+    { ...deps, decisionRules: builtInDecisionRulesOnDemand },
     {
       accountId: walletId,
       idempotency,

@@ -101,6 +101,8 @@ export async function planIngest(
     });
   } else {
     const active = await deps.rules.current();
+    // The rules this type makes candidates are compiled (CEL loaded) the first time it needs them.
+    await active.ruleSet.prepare([event.type]);
     let awards: ReturnType<typeof active.ruleSet.evaluate>;
     try {
       awards = active.ruleSet.evaluate({

@@ -1,8 +1,10 @@
 /**
- * The compositions of the functions that evaluate rules on (nearly) every call and so load the CEL
- * engine at their cold start: ingest (every fact is scored), backtests (`POST /backtests` compiles
- * its candidate). The engine itself is built in composition/rule-sets.ts; the functions that
- * evaluate on some calls only load it through composition/lazy-rules.ts.
+ * The composition of ingest, which scores every fact with the active rule set. The CEL engine is
+ * not loaded at its cold start: the active rule set is built from its stored form, and compiles
+ * the rules that need CEL (loading the engine) for the first fact that is a candidate for one
+ * (app/active-rules.ts, rules/stored-runtime.ts). The rule sets are built in
+ * composition/rule-sets.ts; `POST /backtests`, which compiles on every call, has its own
+ * composition (composition/backtests.ts).
  */
 
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
@@ -10,16 +12,10 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { logger } from '#observability/powertools.ts';
 import { activeTracing } from '#observability/tracing.ts';
-import {
-  BATCH_WRITES,
-  eventStoreFromEnv,
-  jobStoreFromEnv,
-  LANE_DISCOVERY,
-  ONE_WALLET_WRITES,
-} from './adapters.ts';
+import { BATCH_WRITES, eventStoreFromEnv, LANE_DISCOVERY, ONE_WALLET_WRITES } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
-import { deadLettersFromEnv, jobQueueFromEnv } from './queued.ts';
-import { activeRulesFromEnv, ruleSetVersionsFromEnv } from './rule-sets.ts';
+import { deadLettersFromEnv } from './queued.ts';
+import { activeRulesFromEnv } from './rule-sets.ts';
 
 export function ingestDepsFromEnv(): IngestDeps {
   return {
@@ -40,13 +36,3 @@ export const busIngestDeps = (): BusIngestDeps => ({
   log: logger,
   tracing: activeTracing,
 });
-
-/** `POST /backtests`: every call resolves its candidate rule set (a version, or text compiled here). */
-export async function backtestDeps() {
-  return {
-    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), jobs: jobStoreFromEnv() },
-    ruleSets: ruleSetVersionsFromEnv(),
-    queue: jobQueueFromEnv,
-    ...clockAndIds(),
-  };
-}

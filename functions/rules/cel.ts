@@ -11,7 +11,8 @@ import {
   ParseError,
   serialize,
 } from '@marcbachmann/cel-js';
-import { ALIAS_WORD, rewriteTypeIdentifier, TYPE_ALIAS } from './lexer.ts';
+import { type CelContext, TYPE_ALIAS } from './fact-context.ts';
+import { ALIAS_WORD, rewriteTypeIdentifier } from './lexer.ts';
 
 /** Limits on one expression, so a rule file cannot make compiling or evaluating unbounded. */
 export const EXPRESSION_CHARS_MAX = 4_000;
@@ -22,9 +23,6 @@ const CEL_LIMITS = {
   maxMapEntries: 500,
   maxCallArguments: 16,
 };
-/** Nesting levels of fact data converted for CEL; deeper data is refused rather than recursed into. */
-export const DATA_DEPTH_MAX = 64;
-
 export const VARIABLES = ['event_type', 'type', 'subject', 'source', 'time', 'data'] as const;
 
 const TIMESTAMP = 'google.protobuf.Timestamp';
@@ -264,22 +262,6 @@ function pinnedEventTypes(node: ASTNode): string[] | null {
 
 const single = (literal: string | null): string[] | null => (literal === null ? null : [literal]);
 
-/** The variables one evaluation sees. */
-export type CelContext = {
-  event_type: string;
-  [TYPE_ALIAS]: string;
-  subject: string;
-  source: string;
-  /** Undefined until a rule needs it, and when the fact's time is not RFC 3339 (rules reading it then fail). */
-  time: unknown;
-  data: unknown;
-};
-
-/** Thrown while preparing a fact; the caller names the rule that needed the bad part. */
-export class FactDataError extends Error {
-  override readonly name = 'FactDataError';
-}
-
 /** The library's timestamp for an RFC 3339 time, or undefined when the text is not one. */
 export function celTimestamp(time: string): unknown {
   if (!RFC3339.test(time)) return undefined;
@@ -289,46 +271,5 @@ export function celTimestamp(time: string): unknown {
     return undefined;
   }
 }
-
-/**
- * JSON as CEL sees it: integral numbers within ±(2^53 − 1) become int (bigint) so
- * `data.qty * 5` is int arithmetic; other numbers stay double. Objects become prototype-free
- * maps (a `__proto__` key is just a key). Absent or null data is an empty map.
- */
-export function celData(data: unknown): unknown {
-  if (data === undefined || data === null) return Object.create(null);
-  return toCel(data, 0);
-}
-
-function toCel(value: unknown, depth: number): unknown {
-  switch (typeof value) {
-    case 'number':
-      return Number.isSafeInteger(value) ? BigInt(value) : value;
-    case 'string':
-    case 'boolean':
-    case 'bigint':
-      return value;
-    case 'object': {
-      if (value === null) return null;
-      if (depth >= DATA_DEPTH_MAX)
-        throw new FactDataError(`data is nested deeper than ${DATA_DEPTH_MAX} levels`);
-      // As in JSON, undefined (and functions) in a list read as null, and as absent in a map.
-      if (Array.isArray(value)) return value.map((item) => (isAbsent(item) ? null : toCel(item, depth + 1)));
-      const map: Record<string, unknown> = Object.create(null);
-      const source = value as Record<string, unknown>;
-      // for…in is several times faster than Object.entries here, and this runs once per fact.
-      for (const key in source) {
-        const item = source[key];
-        if (Object.hasOwn(source, key) && !isAbsent(item)) map[key] = toCel(item, depth + 1);
-      }
-      return map;
-    }
-    default:
-      throw new FactDataError(`data is a ${typeof value}, not JSON`);
-  }
-}
-
-const isAbsent = (value: unknown): boolean =>
-  value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
 export { EvaluationError };

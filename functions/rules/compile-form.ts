@@ -8,65 +8,63 @@
  * types, and when that conjunct is the whole condition it is not evaluated at all. This is exact
  * (`false && x` is false in CEL whatever `x` is), decided at compile time from the syntax tree,
  * and the reason a rule set of a hundred rules costs a few evaluations per fact.
+ *
+ * This module holds what needs the CEL engine: compiling (here) and what it decides of each rule,
+ * stored with the form at publish (`decisionsOf`), so that the active rule set can be built from
+ * those decisions without it (stored-runtime.ts), which compiles a rule here on first need
+ * (`compileStoredRule`). Evaluating, the index and the rules' ids are runtime.ts's, shared by both.
  */
 import {
-  type CelContext,
   type CompiledExpression,
-  celData,
   celTimestamp,
   compileConjunction,
   compileExpression,
   EvaluationError,
   type ExpressionRole,
   eventTypeIndex,
-  FactDataError,
 } from './cel.ts';
 import type { ParsedForm, RuleDraft } from './draft.ts';
-import { ALIAS_WORD, normalizeCel, TYPE_ALIAS } from './lexer.ts';
+import type { CelContext } from './fact-context.ts';
+import { ALIAS_WORD, normalizeCel } from './lexer.ts';
 import {
-  type Award,
-  type CompiledRule,
-  type CompileOptions,
-  type CompileResult,
-  DEFAULT_THRESHOLD_FLAG,
-  type Fact,
-  POINTS_PER_AWARD_MAX,
-  type RuleError,
-  RuleEvaluationError,
-  type RuleEvaluationReason,
+  checkedHash,
+  compiledRule,
+  type Evaluate,
+  ExpressionFailure,
+  RULES_MAX,
+  type RuleEvaluation,
+  type RuleRuntime,
+  ruleIdentities,
+  ruleSetOf,
+} from './runtime.ts';
+import type { RuleDecision } from './stored-form.ts';
+import type {
+  CompiledRule,
+  CompileOptions,
+  CompileResult,
+  RuleError,
+  RuleEvaluationReason,
 } from './types.ts';
 
-export const RULES_MAX = 1_000;
-/** Ids derive from this many hex digits of the rule's text hash. */
-const DERIVED_ID_HEX_DIGITS = 10;
-const HEX = /^[0-9a-f]+$/;
+export { RULES_MAX } from './runtime.ts';
 
-interface RuleRuntime {
-  rule: CompiledRule;
-  /**
-   * What is left to evaluate once the rule is a candidate: the whole condition for an unindexed
-   * rule, the conjuncts the index does not decide for an indexed one, null when the index
-   * decides the whole condition.
-   */
-  condition: CompiledExpression['evaluate'] | null;
+const READY = Promise.resolve();
+
+/** A rule's two expressions, parsed and type-checked, with what the index decides of its condition. */
+interface CompiledDraft {
+  condition: CompiledExpression;
   points: CompiledExpression;
-  usesTime: boolean;
-  usesData: boolean;
+  index: ReturnType<typeof eventTypeIndex>;
 }
+
 /**
  * Compiles a rule set already read from its file form (`ParsedForm`: from the text by
  * rule-set.ts, or from the stored form by stored-form.ts, with no YAML parser loaded). `text` is
- * the source the form came from; its hash names the compiled rule set.
+ * the source the form came from; its hash names the compiled rule set. Every rule is compiled
+ * here, so `prepare` has nothing to do.
  */
 export function compileForm(form: ParsedForm, text: string, options: CompileOptions): CompileResult {
-  const hash = (input: string): string => {
-    const digest = options.hash(input);
-    // A programmer error (the wrong function wired in), not an operator's: crash loudly.
-    if (digest.length < DERIVED_ID_HEX_DIGITS || !HEX.test(digest)) {
-      throw new Error('compileRuleSet: options.hash must return lowercase hex of at least 10 digits');
-    }
-    return digest;
-  };
+  const hash = checkedHash(options.hash);
   const errors = [...form.errors];
   if (form.rules.length > RULES_MAX) {
     const extra = form.rules[RULES_MAX] as RuleDraft;
@@ -74,73 +72,87 @@ export function compileForm(form: ParsedForm, text: string, options: CompileOpti
   }
 
   const runtimes: RuleRuntime[] = [];
-  const idLines = new Map<string, number>();
+  const identify = ruleIdentities(hash, errors);
   for (const draft of form.rules.slice(0, RULES_MAX)) {
-    const condition = compileInto(draft, 'condition', errors);
-    const points = compileInto(draft, 'points', errors);
-    const canonicalText =
-      `${normalizeCel(draft.condition.text)}, ${normalizeCel(draft.points.text)}` +
-      (draft.cap === undefined ? '' : `, cap ${draft.cap}`);
-    const ruleTextHash = hash(canonicalText);
-    const id = draft.id?.value ?? `r-${ruleTextHash.slice(0, DERIVED_ID_HEX_DIGITS)}`;
-    const earlierLine = idLines.get(id);
-    if (earlierLine !== undefined) {
-      errors.push(
-        draft.id === undefined
-          ? {
-              line: draft.line,
-              column: draft.condition.position(0).column,
-              message: `this rule repeats the rule on line ${earlierLine} (same text, so the same id ${id}); remove one`,
-            }
-          : {
-              line: draft.id.line,
-              column: draft.id.column,
-              message: `duplicate rule id \`${id}\` (first on line ${earlierLine})`,
-            },
-      );
-      continue;
-    }
-    idLines.set(id, draft.line);
-    if (condition === null || points === null) continue;
-    const index = eventTypeIndex(condition.ast);
-    const rule: CompiledRule = {
-      id,
-      explicitId: draft.id !== undefined,
-      ruleTextHash,
-      canonicalText,
-      condition: draft.condition.text,
-      points: draft.points.text,
-      line: draft.line,
-      eventTypes: index === null ? null : Object.freeze(index.eventTypes),
-      ...(draft.cap === undefined ? {} : { cap: draft.cap }),
-      ...(draft.description === undefined ? {} : { description: draft.description }),
-    };
-    runtimes.push({
-      rule: Object.freeze(rule),
-      condition:
-        index === null
-          ? condition.evaluate
-          : index.residual.length === 0
-            ? null
-            : (compileConjunction(index.residual) ?? condition.evaluate),
-      points,
-      usesTime: condition.usesTime || points.usesTime,
-      usesData: condition.usesData || points.usesData,
-    });
+    const compiled = compileDraft(draft, errors);
+    const canonicalText = canonicalTextOf(draft);
+    const identity = identify(draft, canonicalText);
+    if (identity === null || compiled === null) continue;
+    const rule = compiledRule(draft, identity, canonicalText, compiled.index?.eventTypes ?? null);
+    runtimes.push({ rule, ...evaluationOf(compiled), ready: true });
   }
   if (errors.length > 0) return fail(errors);
+  return { ok: true, ruleSet: ruleSetOf(runtimes, form.flag, hash(text), options.source, () => () => READY) };
+}
 
-  const candidatesByType = buildIndex(runtimes);
-  const unindexed = runtimes.filter((runtime) => runtime.rule.eventTypes === null);
-  const flag = form.flag ?? DEFAULT_THRESHOLD_FLAG;
-  const ruleSet = {
-    textHash: hash(text),
-    ...(options.source === undefined ? {} : { source: options.source }),
-    rules: Object.freeze(runtimes.map((runtime) => runtime.rule)),
-    flag: Object.freeze({ ...flag }),
-    evaluate: (fact: Fact): Award[] => evaluateFact(candidatesByType.get(fact.type) ?? unindexed, fact),
+/**
+ * What the compile decides of each rule of a form that compiles (stored with it at publish,
+ * stored-form.ts): its canonical text, its event types, whether they decide the whole condition,
+ * its points when they are an integer literal. Throws when a rule does not compile.
+ */
+export function decisionsOf(form: ParsedForm): RuleDecision[] {
+  const errors: RuleError[] = [];
+  if (form.rules.length > RULES_MAX)
+    errors.push({ line: 1, column: 1, message: `more than ${RULES_MAX} rules` });
+  const decisions = form.rules.map((draft): RuleDecision | null => {
+    const compiled = compileDraft(draft, errors);
+    if (compiled === null) return null;
+    return {
+      canonicalText: canonicalTextOf(draft),
+      eventTypes: compiled.index?.eventTypes ?? null,
+      decided: compiled.index !== null && compiled.index.residual.length === 0,
+      constantPoints: compiled.points.constantInt,
+    };
+  });
+  const problem = errors[0];
+  if (problem !== undefined)
+    throw new Error(`decisionsOf: the rule set does not compile: ${problem.message}`);
+  return decisions as RuleDecision[];
+}
+
+/**
+ * One rule of a stored form compiled with CEL on first need (stored-runtime.ts): what compileForm
+ * would evaluate for it, or the compile error.
+ */
+export function compileStoredRule(draft: RuleDraft, rule: CompiledRule): RuleEvaluation | RuleError {
+  const errors: RuleError[] = [];
+  const compiled = compileDraft(draft, errors);
+  if (compiled === null) return errors[0] as RuleError;
+  if (!sameTypes(compiled.index?.eventTypes ?? null, rule.eventTypes)) {
+    return { line: draft.line, column: 1, message: "the stored event types are not the condition's" };
+  }
+  return evaluationOf(compiled);
+}
+
+const sameTypes = (left: readonly string[] | null, right: readonly string[] | null): boolean =>
+  left === null || right === null
+    ? left === right
+    : left.length === right.length && left.every((type, at) => type === right[at]);
+
+const canonicalTextOf = (draft: RuleDraft): string =>
+  `${normalizeCel(draft.condition.text)}, ${normalizeCel(draft.points.text)}` +
+  (draft.cap === undefined ? '' : `, cap ${draft.cap}`);
+
+function compileDraft(draft: RuleDraft, errors: RuleError[]): CompiledDraft | null {
+  const condition = compileInto(draft, 'condition', errors);
+  const points = compileInto(draft, 'points', errors);
+  if (condition === null || points === null) return null;
+  return { condition, points, index: eventTypeIndex(condition.ast) };
+}
+
+function evaluationOf({ condition, points, index }: CompiledDraft): RuleEvaluation {
+  const residual =
+    index === null
+      ? condition.evaluate
+      : index.residual.length === 0
+        ? null
+        : (compileConjunction(index.residual) ?? condition.evaluate);
+  return {
+    condition: residual === null ? null : celEvaluate(residual, 'condition'),
+    points: points.constantInt ?? celEvaluate(points.evaluate, 'points'),
+    usesData: condition.usesData || points.usesData,
+    timestamp: condition.usesTime || points.usesTime ? celTimestamp : undefined,
   };
-  return { ok: true, ruleSet: Object.freeze(ruleSet) };
 }
 
 export function fail(errors: RuleError[]): CompileResult {
@@ -156,100 +168,24 @@ function compileInto(draft: RuleDraft, role: ExpressionRole, errors: RuleError[]
   return null;
 }
 
-/** For each indexed event type, the rules to try on its facts, in file order (indexed ones plus every unindexed one). */
-function buildIndex(runtimes: RuleRuntime[]): Map<string, RuleRuntime[]> {
-  const types = new Set(runtimes.flatMap((runtime) => runtime.rule.eventTypes ?? []));
-  const index = new Map<string, RuleRuntime[]>();
-  for (const type of types) {
-    index.set(
-      type,
-      runtimes.filter(
-        (runtime) => runtime.rule.eventTypes === null || runtime.rule.eventTypes.includes(type),
-      ),
-    );
-  }
-  return index;
-}
-
-function evaluateFact(candidates: readonly RuleRuntime[], fact: Fact): Award[] {
-  const awards: Award[] = [];
-  if (candidates.length === 0) return awards;
-  // Every key up front keeps one object shape; time and data are converted only if a rule reads them.
-  const context: CelContext = {
-    event_type: fact.type,
-    [TYPE_ALIAS]: fact.type,
-    subject: fact.subject,
-    source: fact.source,
-    time: undefined,
-    data: undefined,
-  };
-  let timeReady = false;
-  let dataReady = false;
-  for (const runtime of candidates) {
-    if (runtime.usesTime && !timeReady) {
-      context.time = celTimestamp(fact.time);
-      timeReady = true;
-    }
-    if (runtime.usesData && !dataReady) {
-      try {
-        context.data = celData(fact.data);
-      } catch (error) {
-        if (error instanceof FactDataError) throw failure(runtime, fact, 'invalid_fact', error.message);
-        throw error;
-      }
-      dataReady = true;
-    }
-    if (runtime.condition !== null) {
-      const matched = run(runtime, runtime.condition, 'condition', context, fact);
-      if (typeof matched !== 'boolean') {
-        throw failure(
-          runtime,
-          fact,
-          'condition_not_bool',
-          `the condition evaluated to ${describe(matched)}, not a bool`,
+/** The library's evaluation, its errors as `ExpressionFailure`s (runtime.ts names the rule). */
+function celEvaluate(expression: CompiledExpression['evaluate'], role: ExpressionRole): Evaluate {
+  return (context: CelContext, fact) => {
+    try {
+      return expression(context);
+    } catch (error) {
+      if (!(error instanceof EvaluationError)) throw error;
+      const summary = error.summary.replace(ALIAS_WORD, 'type');
+      if (error.code === 'unknown_variable') {
+        // Every variable is declared and set, except `time` when the fact's time is not RFC 3339.
+        throw new ExpressionFailure(
+          'invalid_fact',
+          `${role}: time ${JSON.stringify(fact.time)} is not an RFC 3339 timestamp`,
         );
       }
-      if (!matched) continue;
+      throw new ExpressionFailure(REASONS[error.code] ?? 'evaluation_failed', `${role}: ${summary}`);
     }
-    const points = checkedPoints(
-      runtime,
-      fact,
-      runtime.points.constantInt ?? run(runtime, runtime.points.evaluate, 'points', context, fact),
-    );
-    if (points === 0n) continue;
-    const rule = runtime.rule;
-    awards.push(
-      rule.description === undefined
-        ? { ruleId: rule.id, ruleTextHash: rule.ruleTextHash, points }
-        : { ruleId: rule.id, ruleTextHash: rule.ruleTextHash, points, description: rule.description },
-    );
-  }
-  return awards;
-}
-
-function run(
-  runtime: RuleRuntime,
-  expression: CompiledExpression['evaluate'],
-  role: ExpressionRole,
-  context: CelContext,
-  fact: Fact,
-): unknown {
-  try {
-    return expression(context);
-  } catch (error) {
-    if (!(error instanceof EvaluationError)) throw error;
-    const summary = error.summary.replace(ALIAS_WORD, 'type');
-    if (error.code === 'unknown_variable') {
-      // Every variable is declared and set, except `time` when the fact's time is not RFC 3339.
-      throw failure(
-        runtime,
-        fact,
-        'invalid_fact',
-        `${role}: time ${JSON.stringify(fact.time)} is not an RFC 3339 timestamp`,
-      );
-    }
-    throw failure(runtime, fact, REASONS[error.code] ?? 'evaluation_failed', `${role}: ${summary}`);
-  }
+  };
 }
 
 const REASONS: Record<string, RuleEvaluationReason> = {
@@ -267,54 +203,3 @@ const REASONS: Record<string, RuleEvaluationReason> = {
   division_by_zero: 'division_by_zero',
   modulo_by_zero: 'division_by_zero',
 };
-
-function checkedPoints(runtime: RuleRuntime, fact: Fact, value: unknown): bigint {
-  if (typeof value !== 'bigint') {
-    if (typeof value === 'number') {
-      throw failure(
-        runtime,
-        fact,
-        'points_not_integer',
-        `points evaluated to the double ${value}; points are a whole number (int)`,
-      );
-    }
-    throw failure(runtime, fact, 'points_not_a_number', `points evaluated to ${describe(value)}, not an int`);
-  }
-  if (value < 0n)
-    throw failure(
-      runtime,
-      fact,
-      'points_negative',
-      `points evaluated to ${value}; points are never negative`,
-    );
-  const cap = runtime.rule.cap;
-  const points = cap !== undefined && value > cap ? cap : value;
-  if (points > POINTS_PER_AWARD_MAX) {
-    throw failure(
-      runtime,
-      fact,
-      'points_too_large',
-      `points evaluated to ${value}; at most ${POINTS_PER_AWARD_MAX} per award`,
-    );
-  }
-  return points;
-}
-
-function failure(
-  runtime: RuleRuntime,
-  fact: Fact,
-  reason: RuleEvaluationReason,
-  detail: string,
-): RuleEvaluationError {
-  const rule = runtime.rule;
-  return new RuleEvaluationError(rule.id, rule.ruleTextHash, rule.line, reason, detail, fact.id);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  return `a ${typeof value}`;
-}

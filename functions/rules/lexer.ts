@@ -8,6 +8,8 @@
  * with optional `r`/`R` (raw: no escapes) and `b`/`B` (bytes) prefixes in either order.
  */
 
+import { TYPE_ALIAS } from './fact-context.ts';
+
 const STRING_PREFIXES = new Set(['r', 'R', 'b', 'B', 'rb', 'rB', 'Rb', 'RB', 'br', 'bR', 'Br', 'BR']);
 
 const isIdentifierStart = (char: string): boolean => /[A-Za-z_]/.test(char);
@@ -145,13 +147,6 @@ export function normalizeCel(text: string): string {
   return out;
 }
 
-/**
- * `type` is a built-in identifier in CEL (the type of types) and cannot be declared as a
- * variable, yet rules may name the event type `type`. Every free `type` (not a field after `.`,
- * not the call `type(x)`) becomes this same-length alias before parsing, so error columns stay
- * exact; the alias is declared as a string variable. Writing the alias itself is refused.
- */
-export const TYPE_ALIAS = '_typ';
 /** The alias as a whole word, to put `type` back into the library's messages. */
 export const ALIAS_WORD = /\b_typ\b/g;
 
@@ -161,6 +156,12 @@ export interface TypeRewrite {
   aliasUsedAt: number[];
 }
 
+/**
+ * `type` is a built-in identifier in CEL and cannot be declared as a variable, yet rules may name
+ * the event type `type`. Every free `type` (not a field after `.`, not the call `type(x)`) becomes
+ * the same-length TYPE_ALIAS (fact-context.ts) before parsing, so error columns stay exact.
+ * Writing the alias itself is refused.
+ */
 export function rewriteTypeIdentifier(text: string): TypeRewrite {
   const tokens = tokenize(text, { hashComments: false });
   const significant = tokens.filter((token) => token.kind !== 'space' && token.kind !== 'comment');

@@ -4,7 +4,7 @@
  * compiles its stored form instead (stored-form.ts), and reaches this module only lazily, for
  * versions published before the form was stored.
  */
-import { compileForm, fail } from './compile-form.ts';
+import { compileForm, decisionsOf, fail } from './compile-form.ts';
 import type { ParsedForm } from './draft.ts';
 import { parseOneLinerForm } from './one-liner.ts';
 import { formToJson } from './stored-form-writer.ts';
@@ -49,7 +49,12 @@ export function compileRuleSet(text: string, options: CompileOptions): CompileRe
 }
 
 /**
- * The form to store beside a rule set text when it is published (JSON, stored-form.ts), so that
- * functions reading it compile without a YAML parser. Only for a text that compiles.
+ * The form to store beside a rule set text when it is published (JSON, stored-form.ts), with what
+ * compiling it decided of each rule, so that functions reading it compile without a YAML parser,
+ * and without CEL the rules that need no evaluation. Only for a text that compiles.
  */
-export const storedFormOf = (text: string): string => formToJson(parseRuleForm(text));
+export function storedFormOf(text: string): string {
+  const form = parseRuleForm(text);
+  // A form with errors has nothing to decide: formToJson refuses it.
+  return formToJson(form, form.errors.length > 0 ? [] : decisionsOf(form));
+}

@@ -78,8 +78,16 @@ export interface CompiledRuleSet {
   rules: readonly CompiledRule[];
   flag: ThresholdFlagRule;
   /**
+   * Makes `evaluate` ready for facts of these types. A rule set compiled from its text or form
+   * (compileForm) is always ready; one built from a stored form's decisions (stored-runtime.ts)
+   * compiles a rule that needs CEL, loading the engine, only when a fact's type makes it a
+   * candidate, here, once.
+   */
+  prepare(types: Iterable<string>): Promise<void>;
+  /**
    * Every rule that matches, in file order, each as its own award; all or nothing: when one
-   * candidate rule fails, no award is returned and `RuleEvaluationError` is thrown.
+   * candidate rule fails, no award is returned and `RuleEvaluationError` is thrown. Throws an
+   * `Error` when a candidate rule is not compiled yet (`prepare` was not awaited for its type).
    */
   evaluate(fact: Fact): Award[];
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { compileRuleSet } from '#rules/rule-set.ts';
 import { type CompiledRuleSet, type Fact, formatRuleError, type RuleError } from '#rules/types.ts';
 
@@ -30,3 +31,16 @@ export const fact = (type: string, data: unknown = {}, source = 'app://forum'): 
   time: '2025-03-01T12:00:00Z',
   data,
 });
+
+/** A fact's data for property tests: the keys the generated rules read (qty, channel, bonus), or any JSON. */
+export const factDataArbitrary: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record(
+    {
+      qty: fc.oneof(fc.integer({ min: -10, max: 80 }), fc.double({ noNaN: true })),
+      channel: fc.constantFrom('web', 'app', 'shop'),
+      bonus: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.jsonValue(),
+);

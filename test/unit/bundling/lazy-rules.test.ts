@@ -1,12 +1,15 @@
 /**
  * The CEL engine (`@marcbachmann/cel-js`, ~83 KB) and the rules compiler load at the cold start of
- * the functions that evaluate rules on every call (ingest, `POST /backtests`) and only with the
- * first evaluating call in the two that evaluate on some calls: corrections (amending a fact;
- * correcting a deposit or voiding evaluates nothing) and run-jobs (backtest jobs; replay jobs
- * evaluate nothing). composition/lazy-rules.ts holds the `import()`; these pin that it stays lazy
- * (a static import of composition/rule-sets.ts or rules-engine.ts puts the engine back in the
- * eager chunks) and that no other function's module graph holds it (esbuild would move what the
- * lazy chunk shares with that function into its cold start).
+ * `POST /backtests`, which compiles on every call, and only with the first call that needs them
+ * in the others: corrections (amending a fact; correcting a deposit or voiding evaluates nothing),
+ * run-jobs (backtest jobs; replay jobs evaluate nothing), and ingest, whose active rule set is
+ * built from its stored form and compiles a rule with CEL for the first fact that is a candidate
+ * for it (rules/stored-runtime.ts; a one-liner the event-type index decides, with literal points,
+ * needs none; account events never load the card decision rules). composition/lazy-rules.ts and
+ * app/active-rules.ts hold the `import()`s; these pin that they stay lazy (a static import of
+ * composition/rule-sets.ts or rules/compile-form.ts puts the engine back in the eager chunks) and
+ * that no other function's module graph holds them (esbuild would move what the lazy chunk shares
+ * with that function into its cold start).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,21 +43,21 @@ const eagerCel = (bundle: BuiltBundle) =>
     .reduce((sum, [, bytes]) => sum + bytes, 0);
 
 describe('the rules engine', () => {
-  it.each(['corrections', 'run-jobs'])(
-    '%s loads it only with a call that evaluates: not at its cold start, but in a lazy chunk',
+  it.each(['corrections', 'run-jobs', 'ingest-queue', 'ingest-kafka'])(
+    '%s loads it only with a call that needs it: not at its cold start, but in a lazy chunk',
     async (name) => {
       const built = await bundle(name);
       expect(eagerCel(built), 'CEL bytes at the cold start').toBe(0);
       expect(built.eagerInputs[COMPILER] ?? 0, 'rules compiler at the cold start').toBe(0);
-      // Still bundled: a fact's amendment or a backtest job evaluates.
+      // Still bundled: a fact's amendment, a backtest job, a fact a CEL rule may match evaluates.
       expect(built.inputs.some((file) => isCel(file))).toBe(true);
       expect(built.inputs).toContain(COMPILER);
     },
     120_000,
   );
 
-  it.each(['ingest-queue', 'backtest'])(
-    '%s evaluates on every call: it loads the engine at its cold start',
+  it.each(['backtest'])(
+    '%s compiles on every call: it loads the engine at its cold start',
     async (name) => {
       const built = await bundle(name);
       expect(eagerCel(built)).toBeGreaterThan(50_000);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileRuleSet } from '#rules/rule-set.ts';
 import { type Award, type CompiledRuleSet, type Fact, isRuleEvaluationError } from '#rules/types.ts';
+import { factDataArbitrary } from '../../support/rules.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -133,17 +134,7 @@ const factArbitrary: fc.Arbitrary<Fact> = fc.record({
   type: fc.constantFrom('a', 'b', 'c', 'd'),
   subject: fc.constantFrom('w1', 'v1'),
   time: fc.constant('2025-01-01T00:00:00Z'),
-  data: fc.oneof(
-    fc.record(
-      {
-        qty: fc.oneof(fc.integer({ min: -10, max: 80 }), fc.double({ noNaN: true })),
-        channel: fc.constantFrom('web', 'app', 'shop'),
-        bonus: fc.boolean(),
-      },
-      { requiredKeys: [] },
-    ),
-    fc.jsonValue(),
-  ),
+  data: factDataArbitrary,
 });
 
 type Outcome = { awards: [number, bigint][] } | { failedLine: number; reason: string };

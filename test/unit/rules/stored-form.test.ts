@@ -69,13 +69,15 @@ describe('the stored form of a rule set', () => {
       /errors/,
     );
     expect(() =>
-      formToJson({ rules: [], flag: null, errors: [{ line: 1, column: 1, message: 'x' }] }),
+      formToJson({ rules: [], flag: null, errors: [{ line: 1, column: 1, message: 'x' }] }, []),
     ).toThrow();
+    // Nor for a text whose CEL does not compile: the decisions come from compiling it.
+    expect(() => storedFormOf('event_type == , 1\n')).toThrow(/does not compile/);
   });
 
   it.each([
     ['not JSON', '{'],
-    ['another version', JSON.stringify({ v: 2, rules: [], flag: null })],
+    ['another version', JSON.stringify({ v: 3, rules: [], flag: null })],
     ['a damaged rule', JSON.stringify({ v: 1, rules: [{ line: 1, condition: 'x' }], flag: null })],
     ['a damaged cap', storedFormOf(YAML_TEXT).replace('"cap":"40"', '"cap":"4x"')],
   ])('reads as nothing when it is %s (the text is compiled instead)', (_name, json) => {
@@ -114,5 +116,18 @@ describe('functions reading published rule sets', () => {
         'event_type == "trade" && data.qty > 1',
       ]);
     }
+  });
+
+  it('compile the form whole, with CEL, when its decisions cannot be used', async () => {
+    const store = new InMemoryRuleSetStore();
+    const damaged = storedFormOf(YAML_TEXT).replace('"decided":false', '"decided":"no"');
+    expect(damaged).not.toBe(storedFormOf(YAML_TEXT));
+    await publishMismatched(store, damaged);
+    const active = await new ActiveRuleSets(store, { nowMs: () => 0 }, sha256Hex).current();
+    const full = ok(compileRuleSet(YAML_TEXT, { hash: sha256Hex }));
+    expect(active.ruleSet.rules).toEqual(full.rules);
+    const trade = facts[0] as Fact;
+    // Compiled whole: ready without a prepare.
+    expect(active.ruleSet.evaluate(trade)).toEqual(full.evaluate(trade));
   });
 });
