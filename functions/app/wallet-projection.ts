@@ -36,13 +36,21 @@ export async function currentView(
   walletId: string,
   config: ThresholdSource,
 ): Promise<WalletView> {
-  // The threshold (when it is still to be read) with the view and the lanes: one wait, not two.
-  const [threshold, stored, lanes] = await Promise.all([
+  // The threshold (when it is still to be read) with the view, the lanes and lane 0's head: one
+  // wait, and a second only for a lane the view has not caught up with. Lane 0's head is read with
+  // the view, not after it: any write acknowledged before this read began is at or below that head
+  // (a consistent read), so a view that applied lane 0 up to the head (or past it: the projector
+  // wrote in between) holds every acknowledged event of lane 0, and lane 0's catch-up Query, which
+  // would find nothing, is not sent.
+  const [threshold, stored, lanes, laneZero] = await Promise.all([
     thresholdNow(config),
     readModels.getView(walletId),
     store.lanes(walletId),
+    store.head(walletId, 0),
   ]);
-  return (await catchUp(store, walletId, stored, threshold, lanes)).view;
+  const applied = stored !== undefined && viewMatchesConfig(stored, threshold) ? (stored.lanes[0] ?? 0) : 0;
+  const behind = lanes.filter((lane) => lane !== 0 || applied < laneZero.version);
+  return (await catchUp(store, walletId, stored, threshold, behind)).view;
 }
 
 /**

@@ -117,9 +117,11 @@ describe('GET /details/{wallet_id}', () => {
   });
 
   it('answers a store failure with a bare 500', async () => {
-    store.read = () => {
+    const fail = () => {
       throw new Error('ProvisionedThroughputExceededException: table tally-prod');
     };
+    store.read = fail;
+    store.head = fail;
     const response = await get('w1');
     expect(response.statusCode).toBe(500);
     expect(problemOf(response).type).toBe('/problems/internal');
