@@ -1,11 +1,11 @@
 /**
- * `POST /backtests`' composition: every call resolves its candidate rule set (a version, or text
- * compiled here) and evaluates it, so the CEL compiler is imported statically and loads at the
- * cold start, instead of on demand as in ingest (composition/rules-engine.ts).
+ * `/rules/backtest`'s composition. A `POST` resolves its candidate rule set (a version, or text
+ * compiled here) and evaluates it; a `GET` of a job's report compiles nothing. So the CEL compiler
+ * loads with the instance's first `POST`, in a chunk of its own, and a cold start whose call polls
+ * a report does not load it.
  */
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RuleSetVersions } from '#app/active-rules.ts';
-import * as celCompiler from '#rules/compile-form.ts';
 import {
   eventStoreFromEnv,
   jobStoreFromEnv,
@@ -16,9 +16,9 @@ import {
 import { clockAndIds } from './lambda.ts';
 import { jobQueueFromEnv } from './queued.ts';
 
-/** Every published rule set version, compiled on first use with the compiler loaded at the cold start. */
+/** Every published rule set version, compiled on first use, with the compiler loaded then. */
 const ruleSetVersions = /* @__PURE__ */ perTable(
-  () => new RuleSetVersions(ruleSetsFromEnv(), sha256Hex, () => Promise.resolve(celCompiler)),
+  () => new RuleSetVersions(ruleSetsFromEnv(), sha256Hex, () => import('#rules/compile-form.ts')),
 );
 
 export async function backtestDeps() {

@@ -1,5 +1,4 @@
-import { ActiveDecisionRules } from '#app/card-decision-rules.ts';
-import type { CardDeps } from '#app/cards.ts';
+import type { CardDeps, DecisionRuleSource } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
 import {
   accountSnapshotsFromEnv,
@@ -10,10 +9,30 @@ import {
 } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
-/** The decision rules in force for this instance: the latest published version, else the built-in. */
-const decisionRulesFromEnv = /* @__PURE__ */ perTable(
-  () => new ActiveDecisionRules(decisionRuleSetsFromEnv(), clockAndIds().clock),
-);
+/**
+ * The decision rules in force for this instance: the latest published version, else the built-in.
+ * Only an authorization reads them (app/cards.ts), so the rules compiler and the CEL engine (about
+ * 90 KB) load with the instance's first authorization, in a chunk of their own: a cold start whose
+ * call opens an account, reads a balance or a statement, captures, voids or pays does not load them.
+ */
+const decisionRulesFromEnv = /* @__PURE__ */ perTable((): DecisionRuleSource => {
+  let active: Promise<DecisionRuleSource> | undefined;
+  const load = () =>
+    import('#app/card-decision-rules.ts').then(
+      ({ ActiveDecisionRules }) => new ActiveDecisionRules(decisionRuleSetsFromEnv(), clockAndIds().clock),
+      (error: unknown) => {
+        // A failed load is tried again by the next authorization, not remembered.
+        active = undefined;
+        throw error;
+      },
+    );
+  return {
+    current: async () => {
+      active ??= load();
+      return (await active).current();
+    },
+  };
+});
 
 /**
  * Card accounts' dependencies: the event store (accounts are wallets), clock, ids and the decision
