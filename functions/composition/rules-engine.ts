@@ -3,8 +3,8 @@
  * not loaded at its cold start: the active rule set is built from its stored form, and compiles
  * the rules that need CEL (loading the engine) for the first fact that is a candidate for one
  * (app/active-rules.ts, rules/stored-runtime.ts). The rule sets are built in
- * composition/rule-sets.ts; `POST /backtests`, which compiles on every call, has its own
- * composition (composition/backtests.ts).
+ * composition/rule-sets.ts; `/rules/backtest` has its own composition (composition/backtests.ts),
+ * which loads the compiler with its first `POST`.
  */
 
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
