@@ -19,7 +19,7 @@ import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
-import { enableGroupCommit } from '#app/group-commit.ts';
+import { enableGroupCommit } from '#app/group-commit-enabled.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { dynamodbEndpointFromEnv, groupCommitFromEnv, tableNameFromEnv } from './config.ts';

@@ -127,3 +127,19 @@ it('accounts evaluates card decision rules only: it carries no points-rules comp
     ),
   ).toEqual([]);
 }, 120_000);
+
+it('run-jobs appends only when a backtest applies: the write path is a lazy chunk, not its cold start', async () => {
+  // Replay pages and dry-run backtests never append; app/backtest-apply.ts (the command handler,
+  // group commit, the ledger's decider) loads with the first wallet a backtest applies to.
+  const inputs = await eagerInputs('run-jobs');
+  expect(inputs['functions/app/backtest.ts'] ?? 0).toBeGreaterThan(0);
+  expect(
+    [
+      'functions/app/command-handler.ts',
+      'functions/app/group-commit.ts',
+      'functions/app/placement.ts',
+      'functions/app/group-commit-carry.ts',
+      'functions/domain/wallet/ledger.ts',
+    ].filter((input) => (inputs[input] ?? 0) > 0),
+  ).toEqual([]);
+}, 120_000);
