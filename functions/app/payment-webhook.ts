@@ -7,11 +7,10 @@
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
-  decidePayment,
-  decidePaymentOrTrading,
+  decideSettlement,
+  decideSettlementOrTrading,
   foldWallet,
   initialWalletState,
-  type PaymentCommand,
   type PaymentOutcome,
   type PaymentStatus,
   type TradingCommand,
@@ -157,7 +156,7 @@ async function settlePayment(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
-    decide: decidePayment,
+    decide: decideSettlement,
     command: () => command,
     stamp,
     idempotency,
@@ -197,13 +196,13 @@ async function settleWithMerchant(
   stamp: (events: readonly WalletEvent[], command: WalletCommand) => ReturnType<ReturnType<typeof stampWith>>,
 ): Promise<WebhookResult> {
   let captured: bigint | undefined;
-  const outcome = await handleTwoWalletCommand<PaymentCommand | TradingCommand>(deps, {
-    decide: decidePaymentOrTrading,
+  const outcome = await handleTwoWalletCommand<Settle | TradingCommand>(deps, {
+    decide: decideSettlementOrTrading,
     wallets: [
       {
         walletId: command.walletId,
         command: (state) => {
-          const decided = decidePayment(command, state);
+          const decided = decideSettlement(command, state);
           if (isDomainError(decided)) return decided;
           const capture = decided.find((event) => event.type === 'HoldCaptured');
           // Redelivered, already settled, or the hold ended: nothing reaches the merchant.

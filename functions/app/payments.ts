@@ -14,7 +14,7 @@
 import { DomainError } from '#domain/errors.ts';
 import { type PointRate, priceOfPointsMinor } from '#domain/pricing.ts';
 import {
-  decidePayment,
+  decidePaymentRequest,
   foldWallet,
   type Hold,
   initialWalletState,
@@ -126,7 +126,7 @@ export async function recordIntent(
     throw error;
   }
   const occurredAtMs = deps.clock.nowMs();
-  const command: PaymentCommand = {
+  const command: PaymentCommand & { type: 'RequestPayment' } = {
     type: 'RequestPayment',
     walletId: input.wallet,
     paymentId,
@@ -155,7 +155,7 @@ export async function recordIntent(
   const outcome = await handleCommand(deps, {
     walletId: input.wallet,
     placement: 'lane-0',
-    decide: decidePayment,
+    decide: decidePaymentRequest,
     command: () => command,
     stamp: stampWith(`${paymentId}-requested`, occurredAtMs),
     idempotency: input.idempotency,

@@ -15,7 +15,7 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   applyPayment,
-  decidePayment,
+  decideRefund,
   foldWallet,
   initialWalletState,
   isPaymentEvent,
@@ -71,7 +71,7 @@ export async function applyRefund(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
-    decide: decidePayment,
+    decide: decideRefund,
     command: () => command,
     stamp: stampWith(`${command.paymentId}-${command.providerRefundId}`, command.occurredAtMs),
     idempotency,
@@ -118,7 +118,7 @@ export async function requestRefund(deps: PaymentDeps, input: RefundRequestInput
     occurredAtMs,
   };
   // Decided first against what was read: refused (spent points, not paid), the provider is not asked.
-  const first = decidePayment(
+  const first = decideRefund(
     refundCommandOf(wallet, payment.paymentId, intent, {
       refundId: 'not-yet',
       refundedTotalMinor: payment.amountMinor,

@@ -18,7 +18,7 @@ import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
 import { decideRefund } from './refunds.ts';
 import type { AssetBalance, WalletState } from './state.ts';
-import { decideTrading } from './trading.ts';
+import { decideTrading, placeHold } from './trading.ts';
 
 export const PAYMENT_EVENT_TYPES = [
   'PaymentRequested',
@@ -38,33 +38,32 @@ export function decidePayment(
 ): readonly WalletEvent[] | DomainError {
   switch (command.type) {
     case 'RequestPayment':
-      return requestPayment(command, state);
+      return decidePaymentRequest(command, state);
     case 'SettlePayment':
-      return settlePayment(command, state);
+      return decideSettlement(command, state);
     case 'RefundPayment':
       return decideRefund(command, state);
   }
 }
 
 /**
- * A payment's writes also move funds (the settled amount comes in as a TransferIn beside the
- * SettlePayment): the payment decider, and trading's for the rest.
+ * An order's success moves funds (the held points captured to the merchant, who takes them as a
+ * TransferIn beside it): the webhook decides the settlement and trading's TransferIn, and no other
+ * payment command, with this.
  */
-export function decidePaymentOrTrading(
-  command: PaymentCommand | TradingCommand,
+export function decideSettlementOrTrading(
+  command: CommandOf<'SettlePayment'> | TradingCommand,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
-  switch (command.type) {
-    case 'RequestPayment':
-    case 'SettlePayment':
-    case 'RefundPayment':
-      return decidePayment(command, state);
-    default:
-      return decideTrading(command, state);
-  }
+  return command.type === 'SettlePayment' ? decideSettlement(command, state) : decideTrading(command, state);
 }
 
-function requestPayment(
+/**
+ * A payment requested (a purchase; an order, whose points it holds in the same decision): the
+ * payments and orders routes send this command alone, so they bundle this decider and not the
+ * webhook's settlement (nor, through it, every trading decision).
+ */
+export function decidePaymentRequest(
   command: CommandOf<'RequestPayment'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
@@ -107,7 +106,7 @@ function requestPayment(
       `Hold ${command.order.holdId} exists; an order holds its points anew.`,
     );
   }
-  const held = decideTrading(
+  const held = placeHold(
     {
       type: 'PlaceHold',
       walletId,
@@ -124,7 +123,8 @@ function requestPayment(
   return [...held, requested];
 }
 
-function settlePayment(
+/** One provider event applied to its payment (the webhook's): see the module's comment. */
+export function decideSettlement(
   command: CommandOf<'SettlePayment'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {

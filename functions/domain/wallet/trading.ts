@@ -129,7 +129,8 @@ export function lapse(
   return { events, freed };
 }
 
-function placeHold(
+/** A hold placed: also an order's, decided with its payment (payments.ts). */
+export function placeHold(
   command: CommandOf<'PlaceHold'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {

@@ -84,4 +84,16 @@ describe('what a cold start loads of modules split for it', () => {
     },
     120_000,
   );
+
+  it.each(['payments', 'orders'])(
+    '%s decides its own payment commands without the webhook’s settlement or the other trading decisions',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(code).toContain('exists with other terms'); // decidePaymentRequest
+      expect(code).not.toContain('the provider reported'); // decideSettlement's mismatch
+      expect(code).not.toContain('an expired hold cannot be captured'); // decideTrading's capture
+      expect(code.includes('nothing can be refunded'), 'decideRefund').toBe(name === 'payments');
+    },
+    120_000,
+  );
 });

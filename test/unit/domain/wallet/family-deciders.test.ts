@@ -13,13 +13,17 @@ import {
   decideCredit,
   decideLedger,
   decidePayment,
-  decidePaymentOrTrading,
+  decidePaymentRequest,
+  decideRefund,
+  decideSettlement,
+  decideSettlementOrTrading,
   decideTrading,
   foldWallet,
   initialWalletState,
   type LedgerCommand,
   type PaymentCommand,
   type TradingCommand,
+  type WalletCommand,
 } from '#domain/wallet.ts';
 import { deposited, log } from './spec.ts';
 
@@ -82,6 +86,18 @@ const trading: TradingCommand[] = [
 ];
 const payments: PaymentCommand[] = [
   {
+    type: 'SettlePayment',
+    walletId: 'w1',
+    paymentId: 'p-unknown',
+    outcome: 'succeeded',
+    provider: 'sandbox',
+    providerEventId: 'evt-1',
+    paymentIntentId: 'pi-0',
+    amountMinor: 100n,
+    currency: 'EUR',
+    occurredAtMs: 3_000,
+  },
+  {
     type: 'RequestPayment',
     walletId: 'w1',
     paymentId: 'p1',
@@ -124,11 +140,6 @@ describe("family deciders decide as 'decide' does", () => {
     ],
     ['decideTrading', trading, (c: TradingCommand) => decideTrading(c, state)],
     ['decidePayment', payments, (c: PaymentCommand) => decidePayment(c, state)],
-    [
-      'decidePaymentOrTrading',
-      [...payments, ...trading],
-      (c: PaymentCommand | TradingCommand) => decidePaymentOrTrading(c, state),
-    ],
     ['decideCard', cards, (c: CardCommand) => decideCard(c, state)],
     [
       'decideCardOrTrading',
@@ -143,5 +154,28 @@ describe("family deciders decide as 'decide' does", () => {
       outcomes.add('refused' in ours ? 'refused' : 'decided');
     }
     expect(outcomes.has('decided')).toBe(true);
+  });
+});
+
+describe("the payment functions' deciders decide their commands as 'decide' does", () => {
+  // payments and orders send RequestPayment alone, refunds RefundPayment, the webhook
+  // SettlePayment (with an order's TransferIn): each bundles only its own decider.
+  const ofType = <T extends PaymentCommand['type']>(type: T) =>
+    payments.filter((c): c is PaymentCommand & { type: T } => c.type === type);
+  const rows: [string, readonly WalletCommand[], (command: never) => Decision][] = [
+    ['decidePaymentRequest', ofType('RequestPayment'), (c: never) => decidePaymentRequest(c, state)],
+    ['decideSettlement', ofType('SettlePayment'), (c: never) => decideSettlement(c, state)],
+    ['decideRefund', ofType('RefundPayment'), (c: never) => decideRefund(c, state)],
+    [
+      'decideSettlementOrTrading',
+      [...ofType('SettlePayment'), ...trading],
+      (c: never) => decideSettlementOrTrading(c, state),
+    ],
+  ];
+  it.each(rows)('%s', (_name, commands, family) => {
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect(comparable(family(command as never))).toEqual(comparable(decide(command, state)));
+    }
   });
 });
