@@ -96,4 +96,14 @@ describe('what a cold start loads of modules split for it', () => {
     },
     120_000,
   );
+
+  it.each(['payments', 'orders', 'payment-webhook'])(
+    '%s reads its payment settings without the Stripe secret’s parse (loaded with the Stripe adapter)',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(code).toContain('webhook tolerance'); // describePaymentSettings
+      expect(code).not.toContain('a webhook signing secret (whsec_'); // stripe-secret.ts
+    },
+    120_000,
+  );
 });
