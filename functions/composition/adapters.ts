@@ -3,8 +3,6 @@ import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots
 import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-groups.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
-import { appendTogether } from '#adapters/dynamodb/append-together.ts';
-import { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
@@ -74,7 +72,8 @@ export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpo
  * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of
  * lambda.ts so each function bundles only its own: one wallet's commands group-commit
  * (app/command-handler.ts → `appendGroup`); a two-wallet command appends both wallets together
- * and groups those (app/two-wallet-command.ts → `appendTogether`, `appendTogetherGroup`). A kind
+ * and groups those (app/two-wallet-command.ts → `appendTogether`, `appendTogetherGroup`: composition/
+ * two-wallet.ts, TWO_WALLET_WRITES). A kind
  * left out still works, loaded on its first call; naming it only moves it into the cold start.
  */
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
@@ -85,7 +84,6 @@ export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
  * the head of the lane it picks).
  */
 export const LANE_DISCOVERY: AppendKinds = { headAndLanes };
-export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };
 /**
  * Ingest appends a batch's wallets together and looks up the batch's idempotency keys in one read
  * (app/ingest-batch.ts → `appendGroups`, `findIdempotencies`).

@@ -51,7 +51,6 @@ describe('the payment functions', () => {
   it('payment-webhook moves an order’s points to the merchant: it keeps the two-wallet kinds', async () => {
     const inputs = await eagerInputs('payment-webhook');
     expect(carries(inputs, dynamo('append-together'))).toBe(true);
-    expect(carries(inputs, dynamo('append-together-group'))).toBe(true);
   }, 120_000);
 
   it.each([
@@ -143,3 +142,15 @@ it('run-jobs appends only when a backtest applies: the write path is a lazy chun
     ].filter((input) => (inputs[input] ?? 0) > 0),
   ).toEqual([]);
 }, 120_000);
+
+it.each(['transfers', 'holds', 'offers', 'payment-webhook'])(
+  '%s appends two wallets alone at its cold start; the two-wallet batch’s append kind loads with the batch path',
+  async (name) => {
+    // A Lambda instance never batches two two-wallet commands (app/group-commit-two.ts):
+    // composition/two-wallet.ts plugs appendTogetherGroup as a kind loaded on its first call.
+    const inputs = await eagerInputs(name);
+    expect(carries(inputs, dynamo('append-together')), 'append-together').toBe(true);
+    expect(inputs[dynamo('append-together-group')] ?? 0, 'append-together-group').toBe(0);
+  },
+  120_000,
+);
