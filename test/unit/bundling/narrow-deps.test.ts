@@ -154,3 +154,21 @@ it.each(['transfers', 'holds', 'offers', 'payment-webhook'])(
   },
   120_000,
 );
+
+it.each([
+  ['corrections', true],
+  ['rules', true],
+  ['deposit', false],
+  ['payments', false],
+  ['orders', false],
+  ['payment-webhook', false],
+  ['wallets', false],
+] as const)(
+  '%s carries the admin token check (http/admin.ts): %s',
+  async (name, admin) => {
+    // Admin routes name the check (HttpRoute.admin.authorize); httpRoute itself does not import it.
+    const inputs = await eagerInputs(name);
+    expect((inputs['functions/http/admin.ts'] ?? 0) > 0).toBe(admin);
+  },
+  120_000,
+);
