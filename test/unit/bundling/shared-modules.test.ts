@@ -106,4 +106,9 @@ describe('what a cold start loads of modules split for it', () => {
     },
     120_000,
   );
+
+  it('payments parses its bodies without the order body’s schema (http/order-body.ts)', async () => {
+    expect(await coldStartCode('payments')).not.toContain('expiresInSeconds');
+    expect(await coldStartCode('orders')).toContain('expiresInSeconds');
+  }, 120_000);
 });
