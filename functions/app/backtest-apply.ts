@@ -7,6 +7,7 @@ import { decideLedger } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { type BacktestOptions, type BacktestRange, type Candidate, compare } from './backtest-compare.ts';
 import { handleCommand } from './command-handler.ts';
+import { ledgerIndexChanges } from './ledger-indexes.ts';
 import { LANE0_EVENTS_PER_APPEND } from './rule-facts.ts';
 
 /**
@@ -34,6 +35,7 @@ export async function applyCandidate(
         walletId,
         placement: 'lane-0',
         decide: decideLedger,
+        indexes: ledgerIndexChanges,
         command: (state) => ({
           type: 'ApplyRules',
           walletId,

@@ -14,6 +14,7 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
+import { ledgerIndexChanges } from './ledger-indexes.ts';
 import type { Outcome } from './outcomes.ts';
 import { evaluateFact } from './rule-facts.ts';
 
@@ -67,6 +68,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
     walletId: input.walletId,
     placement: 'lane-0',
     decide: decideLedger,
+    indexes: ledgerIndexChanges,
     command: async (state): Promise<Correct | DomainError> => {
       // A fact's points follow the rules: ask the rule set that governs it about the fact as it
       // would stand, and let the decider turn the difference into adjustments.

@@ -315,7 +315,7 @@ async function decideInOrder(
       continue;
     }
     const events = withTrace(write.stamp(decision, built), entry.context);
-    const index = appendIndexOf(walletId, stateNow, lane, version, events);
+    const index = appendIndexOf(walletId, stateNow, lane, version, events, write.indexes);
     const size = decision.length + index.length + (write.idempotency ? 1 : 0);
     const touches = index.map(indexItemOf);
     const clashes =

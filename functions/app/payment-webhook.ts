@@ -20,6 +20,7 @@ import {
 import type { StoredResponse } from '#ports/event-store.ts';
 import type { ProviderEvent, WebhookHeaders, WebhookRejectionReason } from '#ports/payment-provider.ts';
 import { handleCommand } from './command-handler.ts';
+import { paymentListingChangesOf } from './payment-index.ts';
 import { cancelQuietly, type PaymentDeps, stampWith, walletOfPayment } from './payments.ts';
 import { readWallet } from './read-events.ts';
 import { applyRefund, refundCommandOf } from './refunds.ts';
@@ -157,6 +158,7 @@ async function settlePayment(
     walletId: command.walletId,
     placement: 'lane-0',
     decide: decideSettlement,
+    indexes: paymentListingChangesOf,
     command: () => command,
     stamp,
     idempotency,
@@ -198,6 +200,7 @@ async function settleWithMerchant(
   let captured: bigint | undefined;
   const outcome = await handleTwoWalletCommand<Settle | TradingCommand>(deps, {
     decide: decideSettlementOrTrading,
+    indexes: paymentListingChangesOf,
     wallets: [
       {
         walletId: command.walletId,

@@ -33,7 +33,9 @@ import { handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { offerIdFor, sellerOf } from './offer-id.ts';
 import type { Outcome } from './outcomes.ts';
+import { paymentListingChangesOf } from './payment-index.ts';
 import { readWallet } from './read-events.ts';
+import type { IndexChangesOf } from './write-outcome.ts';
 
 export interface PaymentDeps {
   store: EventStore;
@@ -88,12 +90,12 @@ export async function requestPayment(
   if (used) return used;
   const amountMinor = priceOfPointsMinor(input.points, deps.pricing.pointRate);
   const paymentId = paymentIdOfKey(deps, input.wallet, input.idempotency.key);
-  return recordIntent(deps, input, {
-    paymentId,
-    purpose: 'points-purchase',
-    points: input.points,
-    amountMinor,
-  });
+  return recordIntent(
+    deps,
+    input,
+    { paymentId, purpose: 'points-purchase', points: input.points, amountMinor },
+    paymentListingChangesOf,
+  );
 }
 
 /**
@@ -111,6 +113,8 @@ export async function recordIntent(
     amountMinor: bigint;
     order?: Payment['order'];
   },
+  /** A purchase changes its payment's listing alone; an order's hold also the trading index (orders.ts). */
+  indexes: IndexChangesOf,
 ): Promise<PaymentResult> {
   const { paymentId, purpose, points, amountMinor, order } = terms;
   let intent: CreatedIntent;
@@ -156,6 +160,7 @@ export async function recordIntent(
     walletId: input.wallet,
     placement: 'lane-0',
     decide: decidePaymentRequest,
+    indexes,
     command: () => command,
     stamp: stampWith(`${paymentId}-requested`, occurredAtMs),
     idempotency: input.idempotency,

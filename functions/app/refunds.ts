@@ -27,6 +27,7 @@ import type { StoredResponse } from '#ports/event-store.ts';
 import { type CreatedRefund, PaymentProviderError, type ProviderEvent } from '#ports/payment-provider.ts';
 import { handleCommand } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import { paymentListingChangesOf } from './payment-index.ts';
 import { type PaymentDeps, type PaymentResult, stampWith, walletOfPayment } from './payments.ts';
 import { readWallet } from './read-events.ts';
 
@@ -72,6 +73,7 @@ export async function applyRefund(
     walletId: command.walletId,
     placement: 'lane-0',
     decide: decideRefund,
+    indexes: paymentListingChangesOf,
     command: () => command,
     stamp: stampWith(`${command.paymentId}-${command.providerRefundId}`, command.occurredAtMs),
     idempotency,

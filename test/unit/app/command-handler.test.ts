@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand, LANE0_ATTEMPTS_MAX } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import { DomainError } from '#domain/errors.ts';
 import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
@@ -36,7 +37,14 @@ describe('handleCommand: lane 0', () => {
     const store = await walletWithOneDeposit();
     const outcome = await handleCommand(
       { store },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        decide,
+        indexes: indexChangesOf,
+        command: () => voidFirst,
+        stamp,
+      },
     );
     expect(outcome.kind).toBe('recorded');
     if (outcome.kind !== 'recorded') return;
@@ -50,11 +58,25 @@ describe('handleCommand: lane 0', () => {
     const store = await walletWithOneDeposit();
     await handleCommand(
       { store },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        decide,
+        indexes: indexChangesOf,
+        command: () => voidFirst,
+        stamp,
+      },
     );
     const again = await handleCommand(
       { store },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        decide,
+        indexes: indexChangesOf,
+        command: () => voidFirst,
+        stamp,
+      },
     );
     expect(again.kind).toBe('unchanged');
     expect(store.eventCount()).toBe(2);
@@ -67,6 +89,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        indexes: indexChangesOf,
         decide,
         command: () => ({ ...voidFirst, reference: 'nope' }),
         stamp,
@@ -78,6 +101,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        indexes: indexChangesOf,
         decide,
         command: () => new DomainError('rule_set_missing', 'Rule set version 9 is not stored.'),
         stamp,
@@ -96,6 +120,7 @@ describe('handleCommand: lane 0', () => {
         {
           walletId: 'w1',
           placement: 'lane-0',
+          indexes: indexChangesOf,
           decide: (command: WalletCommand, state) => {
             asked.push([command, state.balances.money.balance]);
             return new DomainError('not_correctable', 'this decider refuses everything');
@@ -125,6 +150,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        indexes: indexChangesOf,
         decide,
         command: () => {
           builds++;
@@ -145,7 +171,14 @@ describe('handleCommand: lane 0', () => {
     heads.remember('w1', { lane: 5, head: { version: 40, hash: 'x' } });
     const outcome = await handleCommand(
       { store, heads },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
+      {
+        walletId: 'w1',
+        placement: 'lane-0',
+        decide,
+        indexes: indexChangesOf,
+        command: () => voidFirst,
+        stamp,
+      },
     );
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBe(0);
   });
@@ -182,7 +215,15 @@ describe('handleCommand: any lane', () => {
     });
     const outcome = await handleCommand(
       { store: flaky, retry: noPause, heads: new HeadCache() },
-      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, decide, command: () => deposit, stamp },
+      {
+        walletId: 'w9',
+        placement: 'any-lane',
+        startedAtMs: 1,
+        decide,
+        indexes: indexChangesOf,
+        command: () => deposit,
+        stamp,
+      },
     );
     expect(outcome.kind).toBe('recorded');
     expect(attempts.map((request) => request.lane)).toEqual([0, 0, 0, 0, 0]);
@@ -227,7 +268,15 @@ describe('handleCommand: any lane', () => {
     });
     const outcome = await handleCommand(
       { store: racing, retry: noPause, heads: new HeadCache() },
-      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, decide, command: () => deposit, stamp },
+      {
+        walletId: 'w9',
+        placement: 'any-lane',
+        startedAtMs: 1,
+        decide,
+        indexes: indexChangesOf,
+        command: () => deposit,
+        stamp,
+      },
     );
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBeGreaterThan(0);
     expect(attempts.slice(0, 2).map((request) => request.lane)).toEqual([0, 0]);

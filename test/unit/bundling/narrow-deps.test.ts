@@ -172,3 +172,21 @@ it.each([
   },
   120_000,
 );
+
+it.each([
+  ['deposit', false, false],
+  ['corrections', false, false],
+  ['payments', true, false],
+  ['payment-webhook', true, false],
+  ['orders', true, true],
+  ['holds', true, true],
+] as const)(
+  '%s derives the index changes of its writes’ families only: payment listing %s, trading index %s',
+  async (name, listing, trading) => {
+    // WalletWrite.indexes: ledger writes change neither; a payment's own writes its listing.
+    const inputs = await eagerInputs(name);
+    expect((inputs['functions/app/payment-index.ts'] ?? 0) > 0, 'payment listing').toBe(listing);
+    expect((inputs['functions/app/trading-index.ts'] ?? 0) > 0, 'trading index').toBe(trading);
+  },
+  120_000,
+);
