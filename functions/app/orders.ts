@@ -8,7 +8,7 @@
  */
 import { DomainError } from '#domain/errors.ts';
 import { splitOrder } from '#domain/pricing.ts';
-import { available, foldWallet, initialWalletState } from '#domain/wallet.ts';
+import { available, decidePaymentRequest, foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { priorUse } from './idempotency.ts';
 import {
   type PaymentDeps,
@@ -83,6 +83,6 @@ export async function createOrder(deps: PaymentDeps, input: OrderInput): Promise
         expiresAtMs: deps.clock.nowMs() + input.expiresInMs,
       },
     },
-    indexChangesOf,
+    { decide: decidePaymentRequest, indexes: indexChangesOf },
   );
 }

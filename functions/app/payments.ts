@@ -14,7 +14,8 @@
 import { DomainError } from '#domain/errors.ts';
 import { type PointRate, priceOfPointsMinor } from '#domain/pricing.ts';
 import {
-  decidePaymentRequest,
+  type Decider,
+  decidePurchase,
   foldWallet,
   type Hold,
   initialWalletState,
@@ -94,7 +95,7 @@ export async function requestPayment(
     deps,
     input,
     { paymentId, purpose: 'points-purchase', points: input.points, amountMinor },
-    paymentListingChangesOf,
+    { decide: decidePurchase, indexes: paymentListingChangesOf },
   );
 }
 
@@ -113,8 +114,11 @@ export async function recordIntent(
     amountMinor: bigint;
     order?: Payment['order'];
   },
-  /** A purchase changes its payment's listing alone; an order's hold also the trading index (orders.ts). */
-  indexes: IndexChangesOf,
+  /**
+   * The request's family: a purchase is decided without holding points and changes its payment's
+   * listing alone; an order holds its points and changes the trading index too (orders.ts).
+   */
+  family: { decide: Decider<PaymentCommand & { type: 'RequestPayment' }>; indexes: IndexChangesOf },
 ): Promise<PaymentResult> {
   const { paymentId, purpose, points, amountMinor, order } = terms;
   let intent: CreatedIntent;
@@ -159,8 +163,7 @@ export async function recordIntent(
   const outcome = await handleCommand(deps, {
     walletId: input.wallet,
     placement: 'lane-0',
-    decide: decidePaymentRequest,
-    indexes,
+    ...family,
     command: () => command,
     stamp: stampWith(`${paymentId}-requested`, occurredAtMs),
     idempotency: input.idempotency,

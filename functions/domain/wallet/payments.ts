@@ -60,14 +60,57 @@ export function decideSettlementOrTrading(
 
 /**
  * A payment requested (a purchase; an order, whose points it holds in the same decision): the
- * payments and orders routes send this command alone, so they bundle this decider and not the
- * webhook's settlement (nor, through it, every trading decision).
+ * orders route sends this command alone, so it bundles this decider and not the webhook's
+ * settlement (nor, through it, every trading decision); the payments route, which only buys
+ * points, sends it through decidePurchase.
  */
 export function decidePaymentRequest(
   command: CommandOf<'RequestPayment'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
-  const { walletId, paymentId, purpose, points, amountMinor, currency, provider, paymentIntentId } = command;
+  const decided = requestOnly(command, state);
+  if (command.order === undefined || decided instanceof DomainError || decided.length === 0) return decided;
+  const { walletId, paymentId, points } = command;
+  // A hold of its own: an existing hold under the id would decide nothing and leave the order unbacked.
+  if (state.holds.has(command.order.holdId)) {
+    return new DomainError(
+      'hold_exists',
+      `Hold ${command.order.holdId} exists; an order holds its points anew.`,
+    );
+  }
+  const held = placeHold(
+    {
+      type: 'PlaceHold',
+      walletId,
+      asset: 'points',
+      amount: points,
+      holdId: command.order.holdId,
+      expiresAtMs: command.order.expiresAtMs,
+      occurredAtMs: command.occurredAtMs,
+      memo: `order ${paymentId}`,
+    },
+    state,
+  );
+  if (held instanceof DomainError) return held;
+  return [...held, ...decided];
+}
+
+/** A purchase of points (no order): the payments route's decider, which never holds points. */
+export function decidePurchase(
+  command: CommandOf<'RequestPayment'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
+  if (command.order !== undefined)
+    throw new Error('decidePurchase: an order holds points (decidePaymentRequest)');
+  return requestOnly(command, state);
+}
+
+/** The payment's own part of a request: nothing (the same request again), a refusal, or PaymentRequested. */
+function requestOnly(
+  command: CommandOf<'RequestPayment'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
+  const { paymentId, purpose, points, amountMinor, currency, provider, paymentIntentId } = command;
   const existing = state.payments.get(paymentId);
   if (existing !== undefined) {
     // The same request again (a retried call that found the intent it made) decides nothing.
@@ -98,29 +141,7 @@ export function decidePaymentRequest(
       ...(command.order === undefined ? {} : { order: command.order }),
     },
   };
-  if (command.order === undefined) return [requested];
-  // A hold of its own: an existing hold under the id would decide nothing and leave the order unbacked.
-  if (state.holds.has(command.order.holdId)) {
-    return new DomainError(
-      'hold_exists',
-      `Hold ${command.order.holdId} exists; an order holds its points anew.`,
-    );
-  }
-  const held = placeHold(
-    {
-      type: 'PlaceHold',
-      walletId,
-      asset: 'points',
-      amount: points,
-      holdId: command.order.holdId,
-      expiresAtMs: command.order.expiresAtMs,
-      occurredAtMs: command.occurredAtMs,
-      memo: `order ${paymentId}`,
-    },
-    state,
-  );
-  if (held instanceof DomainError) return held;
-  return [...held, requested];
+  return [requested];
 }
 
 /** One provider event applied to its payment (the webhook's): see the module's comment. */
