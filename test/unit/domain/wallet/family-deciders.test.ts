@@ -14,6 +14,7 @@ import {
   decideLedger,
   decidePayment,
   decidePaymentRequest,
+  decidePurchase,
   decideRefund,
   decideSettlement,
   decideSettlementOrTrading,
@@ -164,6 +165,11 @@ describe("the payment functions' deciders decide their commands as 'decide' does
     payments.filter((c): c is PaymentCommand & { type: T } => c.type === type);
   const rows: [string, readonly WalletCommand[], (command: never) => Decision][] = [
     ['decidePaymentRequest', ofType('RequestPayment'), (c: never) => decidePaymentRequest(c, state)],
+    [
+      'decidePurchase',
+      ofType('RequestPayment').filter((c) => c.order === undefined),
+      (c: never) => decidePurchase(c, state),
+    ],
     ['decideSettlement', ofType('SettlePayment'), (c: never) => decideSettlement(c, state)],
     ['decideRefund', ofType('RefundPayment'), (c: never) => decideRefund(c, state)],
     [
