@@ -8,7 +8,7 @@
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
   decideSettlement,
-  decideSettlementOrTrading,
+  decideSettlementOrTransferIn,
   foldWallet,
   initialWalletState,
   type PaymentOutcome,
@@ -198,8 +198,8 @@ async function settleWithMerchant(
   stamp: (events: readonly WalletEvent[], command: WalletCommand) => ReturnType<ReturnType<typeof stampWith>>,
 ): Promise<WebhookResult> {
   let captured: bigint | undefined;
-  const outcome = await handleTwoWalletCommand<Settle | TradingCommand>(deps, {
-    decide: decideSettlementOrTrading,
+  const outcome = await handleTwoWalletCommand<Settle | (TradingCommand & { type: 'TransferIn' })>(deps, {
+    decide: decideSettlementOrTransferIn,
     indexes: paymentListingChangesOf,
     wallets: [
       {

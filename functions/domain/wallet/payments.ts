@@ -18,7 +18,7 @@ import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
 import { decideRefund } from './refunds.ts';
 import type { AssetBalance, WalletState } from './state.ts';
-import { decideTrading, placeHold } from './trading.ts';
+import { captureHold, placeHold, releaseHold, transferIn } from './trading.ts';
 
 export const PAYMENT_EVENT_TYPES = [
   'PaymentRequested',
@@ -48,14 +48,14 @@ export function decidePayment(
 
 /**
  * An order's success moves funds (the held points captured to the merchant, who takes them as a
- * TransferIn beside it): the webhook decides the settlement and trading's TransferIn, and no other
- * payment command, with this.
+ * TransferIn beside it): the webhook decides the settlement and the merchant's TransferIn, and no
+ * other command, with this.
  */
-export function decideSettlementOrTrading(
-  command: CommandOf<'SettlePayment'> | TradingCommand,
+export function decideSettlementOrTransferIn(
+  command: CommandOf<'SettlePayment'> | (TradingCommand & { type: 'TransferIn' }),
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
-  return command.type === 'SettlePayment' ? decideSettlement(command, state) : decideTrading(command, state);
+  return command.type === 'SettlePayment' ? decideSettlement(command, state) : transferIn(command);
 }
 
 /**
@@ -171,7 +171,7 @@ export function decideSettlement(
     // still pays an order whose hold was active then and has not been ended since.
     const capture =
       hold?.status === 'active' && occurredAtMs < hold.expiresAtMs
-        ? decideTrading(
+        ? captureHold(
             {
               type: 'CaptureHold',
               walletId: command.walletId,
@@ -195,7 +195,7 @@ export function decideSettlement(
   };
   const hold = payment.order === undefined ? undefined : state.holds.get(payment.order.holdId);
   if (hold?.status !== 'active') return [failed];
-  const released = decideTrading(
+  const released = releaseHold(
     { type: 'ReleaseHold', walletId: command.walletId, holdId: hold.holdId, occurredAtMs },
     state,
   );

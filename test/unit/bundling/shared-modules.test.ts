@@ -124,4 +124,11 @@ describe('what a cold start loads of modules split for it', () => {
     expect(offerSchema.test(await coldStartCode('offers')), 'offers reads the book').toBe(true);
     expect(paymentSchema.test(await coldStartCode('payments')), 'payments reads its listing').toBe(true);
   }, 240_000);
+
+  it('payment-webhook settles with the capture and release it needs, not every trading decision', async () => {
+    const code = await coldStartCode('payment-webhook');
+    expect(code).toContain('an expired hold cannot be captured'); // captureHold
+    expect(code).not.toContain('exists with another asset or amount'); // placeHold
+    expect(code).not.toContain('ms since the epoch'); // ExpireHold
+  }, 120_000);
 });

@@ -17,7 +17,7 @@ import {
   decidePurchase,
   decideRefund,
   decideSettlement,
-  decideSettlementOrTrading,
+  decideSettlementOrTransferIn,
   decideTrading,
   foldWallet,
   initialWalletState,
@@ -173,9 +173,9 @@ describe("the payment functions' deciders decide their commands as 'decide' does
     ['decideSettlement', ofType('SettlePayment'), (c: never) => decideSettlement(c, state)],
     ['decideRefund', ofType('RefundPayment'), (c: never) => decideRefund(c, state)],
     [
-      'decideSettlementOrTrading',
-      [...ofType('SettlePayment'), ...trading],
-      (c: never) => decideSettlementOrTrading(c, state),
+      'decideSettlementOrTransferIn',
+      [...ofType('SettlePayment'), ...trading.filter((c) => c.type === 'TransferIn')],
+      (c: never) => decideSettlementOrTransferIn(c, state),
     ],
   ];
   it.each(rows)('%s', (_name, commands, family) => {
