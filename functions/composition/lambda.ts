@@ -23,6 +23,7 @@ import {
   STREAM_READS,
   snapshotsFromEnv,
   storesFromEnv,
+  TRADING_INDEX_WRITES,
   tradingIndexFromEnv,
 } from './adapters.ts';
 import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv } from './config.ts';
@@ -68,7 +69,7 @@ export const depositDeps = (): DepositDeps => ({
 
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES),
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES),
   expiries: tradingIndexFromEnv(),
   ...clockAndIds(),
 });

@@ -4,7 +4,7 @@
  * `import()`, which would otherwise be in the module graph of every payment function.
  */
 import type { PaymentDeps } from '#app/payments.ts';
-import { ONE_WALLET_WRITES } from './adapters.ts';
+import { ONE_WALLET_WRITES, PAYMENT_LISTING_WRITES } from './adapters.ts';
 import { paymentDepsWith } from './payments.ts';
 import { TWO_WALLET_WRITES } from './two-wallet.ts';
 
@@ -14,4 +14,4 @@ import { TWO_WALLET_WRITES } from './two-wallet.ts';
  * It lists nothing: no listing reader.
  */
 export const paymentWebhookDeps = (): Promise<PaymentDeps> =>
-  paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES);
+  paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES, PAYMENT_LISTING_WRITES);

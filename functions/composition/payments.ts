@@ -6,7 +6,13 @@ import { loadSecretString } from '#adapters/payments/secrets.ts';
 import type { PaymentDeps, PaymentListDeps } from '#app/payments.ts';
 import { logger } from '#observability/powertools.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
-import { eventStoreFromEnv, ONE_WALLET_WRITES, paymentIndexFromEnv } from './adapters.ts';
+import {
+  eventStoreFromEnv,
+  ONE_WALLET_WRITES,
+  PAYMENT_LISTING_WRITES,
+  paymentIndexFromEnv,
+  TRADING_INDEX_WRITES,
+} from './adapters.ts';
 import { paymentSettings } from './config.ts';
 import { clockAndIds } from './lambda.ts';
 
@@ -23,8 +29,14 @@ let paymentProvider: Promise<PaymentProvider> | undefined;
  * append kinds; the webhook's are in composition/payment-webhook.ts.
  */
 export const paymentDeps = async (): Promise<PaymentListDeps> => ({
-  ...(await paymentDepsWith(ONE_WALLET_WRITES)),
+  ...(await paymentDepsWith(ONE_WALLET_WRITES, PAYMENT_LISTING_WRITES)),
   // The payment listing alone, not the whole trading index (offer book, expiries).
+  listings: paymentIndexFromEnv(),
+});
+
+/** Orders: as payments, and an order holds its points (an expiry entry; a spend may end offers). */
+export const orderDeps = async (): Promise<PaymentListDeps> => ({
+  ...(await paymentDepsWith(ONE_WALLET_WRITES, TRADING_INDEX_WRITES)),
   listings: paymentIndexFromEnv(),
 });
 

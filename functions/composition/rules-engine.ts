@@ -16,6 +16,7 @@ import {
   jobStoreFromEnv,
   LANE_DISCOVERY,
   ONE_WALLET_WRITES,
+  TRADING_INDEX_WRITES,
 } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 import { deadLettersFromEnv, jobQueueFromEnv } from './queued.ts';
@@ -24,7 +25,7 @@ import { activeRulesFromEnv, ruleSetVersionsFromEnv } from './rule-sets.ts';
 export function ingestDepsFromEnv(): IngestDeps {
   return {
     // Ingest writes one wallet's commands (deposits, facts, card events) and whole batches.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY),
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY, TRADING_INDEX_WRITES),
     ...clockAndIds(),
     rules: activeRulesFromEnv(),
     hash: sha256Hex,

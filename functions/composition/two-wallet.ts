@@ -12,7 +12,7 @@ import type { appendTogetherGroup } from '#adapters/dynamodb/append-together-gro
 import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
 import type { HoldDeps } from '#app/holds.ts';
 import type { TransferDeps } from '#app/transfer.ts';
-import { eventStoreFromEnv, ONE_WALLET_WRITES, perTable } from './adapters.ts';
+import { eventStoreFromEnv, ONE_WALLET_WRITES, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
 /**
@@ -34,12 +34,12 @@ export const TWO_WALLET_WRITES: AppendKinds = {
 
 /** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
 export const transferDeps = (): TransferDeps => ({
-  store: eventStoreFromEnv(TWO_WALLET_WRITES),
+  store: eventStoreFromEnv(TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
   ...clockAndIds(),
 });
 /** Holds (and offers) write one wallet (place, release) and two (settle). */
 export const holdDeps = (): HoldDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES),
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
   ...clockAndIds(),
 });
 /** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */

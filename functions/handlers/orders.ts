@@ -1,7 +1,7 @@
 import { createOrder } from '#app/orders.ts';
 import { notFound, type PaymentListDeps, readPayment, walletOfPayment } from '#app/payments.ts';
 import { hashing } from '#composition/lambda.ts';
-import { paymentDeps } from '#composition/payments.ts';
+import { orderDeps } from '#composition/payments.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
@@ -78,4 +78,4 @@ export const makeOrdersHandler = (
     },
   });
 
-export const handler = httpHandler(makeOrdersHandler(paymentDeps));
+export const handler = httpHandler(makeOrdersHandler(orderDeps));

@@ -82,3 +82,22 @@ it('the stream consumers carry the read by key; writers carry neither it nor the
     expect(has(kind('verify-lanes')), writer).toBe(false);
   }
 }, 120_000);
+
+it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))(
+  '%s carries the item writers of the index changes its writes derive',
+  async (name, spec) => {
+    // A write naming indexChangesOf may change offers, expiries and listings; one naming
+    // paymentListingChangesOf only listings (WalletWrite.indexes). The store must be able to write
+    // those items (AppendKinds.indexItems), else the append throws.
+    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'items') });
+    const has = (input: string) => (eagerInputs[input] ?? 0) > 0;
+    const writers = kind('index-item-writers');
+    if (has(app('trading-index'))) {
+      expect(has(writers), 'index-item-writers.ts').toBe(true);
+      expect(has('functions/adapters/dynamodb/table-layout/offer-item.ts'), 'offer items').toBe(true);
+      expect(has('functions/adapters/dynamodb/table-layout/expiry-item.ts'), 'expiry items').toBe(true);
+    }
+    if (has(app('payment-index'))) expect(has(writers), 'index-item-writers.ts').toBe(true);
+  },
+  120_000,
+);
