@@ -1,7 +1,7 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   correctionOf,
-  decideLedger,
+  decideCorrection,
   type ExpectedAward,
   factToCorrect,
   findByReference,
@@ -67,7 +67,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   const outcome = await handleCommand(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
-    decide: decideLedger,
+    decide: decideCorrection,
     indexes: ledgerIndexChanges,
     command: async (state): Promise<Correct | DomainError> => {
       // A fact's points follow the rules: ask the rule set that governs it about the fact as it

@@ -10,6 +10,7 @@ import {
   type CreditCommand,
   type Decision,
   decide,
+  decideCorrection,
   decideCredit,
   decideLedger,
   decidePayment,
@@ -184,4 +185,12 @@ describe("the payment functions' deciders decide their commands as 'decide' does
       expect(comparable(family(command as never))).toEqual(comparable(decide(command, state)));
     }
   });
+});
+
+it('decideCorrection decides a correction as decide() does', () => {
+  const corrections = ledger.filter((c): c is LedgerCommand & { type: 'Correct' } => c.type === 'Correct');
+  expect(corrections.length).toBeGreaterThan(0);
+  for (const command of corrections) {
+    expect(comparable(decideCorrection(command, state))).toEqual(comparable(decide(command, state)));
+  }
 });
