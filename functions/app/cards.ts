@@ -23,6 +23,7 @@ import { type AccountLog, type AccountLogCorrelation, logAccountEvents } from '.
 import { defaultRetryPolicy, handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
+import { indexChangesOf } from './trading-index.ts';
 
 /** The decision rule set in force, and its version (0: the built-in one; card-decision-rules.ts serves the published ones). */
 export interface DecisionRuleSource {
@@ -164,6 +165,7 @@ export async function cardAction(
       walletId: accountId,
       placement: 'lane-0',
       decide: decideCardOrTrading,
+      indexes: indexChangesOf,
       command,
       stamp,
       idempotency: request.idempotency,

@@ -83,7 +83,7 @@ export async function handleAlone<C extends WalletCommand>(
       })),
     );
     // Offer-book, expiry and read-index entries ride in the events' transaction.
-    const index = appendIndexOf(write.walletId, position.state, lane, head.version, events);
+    const index = appendIndexOf(write.walletId, position.state, lane, head.version, events, write.indexes);
     try {
       const outcome = await deps.store.append({
         walletId: write.walletId,

@@ -1,8 +1,7 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   correctionOf,
-  decideLedger,
-  type EffectiveFact,
+  decideCorrection,
   type ExpectedAward,
   factToCorrect,
   findByReference,
@@ -13,10 +12,11 @@ import {
 } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
-import { type CompiledRuleSet, isRuleEvaluationError } from '#rules/types.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
+import { ledgerIndexChanges } from './ledger-indexes.ts';
 import type { Outcome } from './outcomes.ts';
+import { evaluateFact } from './rule-facts.ts';
 
 export interface CorrectionDeps extends Pick<CommandHandlerDeps, 'store'> {
   ruleSets: Pick<RuleSetVersions, 'get'>;
@@ -57,35 +57,6 @@ export type CorrectionResult = Exclude<
   { kind: 'replayed' | 'key-reused' }
 >;
 
-/** Corrections and retroactive adjustments append at most this many events at once (one transaction). */
-export const LANE0_EVENTS_PER_APPEND = 50;
-
-/** A stored fact as the rules engine sees a CloudEvent. */
-export const ruleFactOf = (walletId: string, fact: EffectiveFact) => ({
-  id: fact.factId,
-  source: fact.source,
-  type: fact.factType,
-  subject: walletId,
-  time: new Date(fact.occurredAtMs).toISOString(),
-  data: JSON.parse(fact.dataJson) as unknown,
-});
-
-/** What a rule set gives a fact, or a DomainError('rule_failed'). */
-export function evaluateFact(
-  ruleSet: CompiledRuleSet,
-  walletId: string,
-  fact: EffectiveFact,
-): ExpectedAward[] | DomainError {
-  try {
-    return ruleSet
-      .evaluate(ruleFactOf(walletId, fact))
-      .map((award) => ({ ruleId: award.ruleId, ruleTextHash: award.ruleTextHash, points: award.points }));
-  } catch (error) {
-    if (!isRuleEvaluationError(error)) throw error;
-    return new DomainError('rule_failed', `${error.message}`);
-  }
-}
-
 /**
  * Voids or amends a deposit or fact: a `Correct` command through the command handler in lane 0.
  * For a fact, the rule set that governs it is evaluated here on the fact as corrected, and the
@@ -96,7 +67,8 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   const outcome = await handleCommand(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
-    decide: decideLedger,
+    decide: decideCorrection,
+    indexes: ledgerIndexChanges,
     command: async (state): Promise<Correct | DomainError> => {
       // A fact's points follow the rules: ask the rule set that governs it about the fact as it
       // would stand, and let the decider turn the difference into adjustments.

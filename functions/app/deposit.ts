@@ -3,6 +3,7 @@ import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
 import type { IdempotencyInput } from './idempotency.ts';
+import { ledgerIndexChanges } from './ledger-indexes.ts';
 import type { Outcome } from './outcomes.ts';
 
 export { defaultRetryPolicy, type RetryPolicy } from './command-handler.ts';
@@ -72,6 +73,7 @@ export async function recordCommuting(
     placement: 'any-lane',
     startedAtMs: occurredAtMs,
     decide: decideCredit,
+    indexes: ledgerIndexChanges,
     command: () => command,
     stamp: (events: readonly WalletEvent[]) =>
       events.map((event, index) => ({

@@ -16,6 +16,7 @@ import type { EventStore } from '#ports/event-store.ts';
 import { type ExpiryEntry, type ExpiryIndex, holdsOfEntry } from '#ports/trading-index.ts';
 import { type AccountLog, logAccountEvents } from './account-log.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
+import { indexChangesOf } from './trading-index.ts';
 
 export interface SweepDeps {
   store: EventStore;
@@ -106,6 +107,7 @@ async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promi
     walletId: entry.walletId,
     placement: 'lane-0',
     decide: decideAll,
+    indexes: indexChangesOf,
     // The command names the entry's hold; decideAll ends each hold the entry stands for.
     command: (): TradingCommand => ({
       type: 'ExpireHold',

@@ -129,7 +129,7 @@ export function decideInOrder(
       continue;
     }
     const index = decisions.flatMap((one) =>
-      appendIndexOf(one.walletId, one.state, 0, one.head.version, one.events),
+      appendIndexOf(one.walletId, one.state, 0, one.head.version, one.events, write.indexes),
     );
     const size =
       decisions.reduce((sum, one) => sum + one.events.length, index.length) + (write.idempotency ? 1 : 0);

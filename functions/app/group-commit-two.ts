@@ -24,7 +24,7 @@
  */
 import type { WalletCommand } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { isGroupEnabled } from './group-commit.ts';
+import { isGroupEnabled } from './group-commit-enabled.ts';
 import { GROUP_ITEMS_MAX } from './group-commit-items.ts';
 import { callerTrace } from './group-commit-trace.ts';
 import type { AnyWrite, Deps, Waiting } from './group-commit-two-decide.ts';

@@ -44,6 +44,7 @@ import {
   taint,
   tokenNow,
 } from './group-commit-carry.ts';
+import { isGroupEnabled } from './group-commit-enabled.ts';
 import { oneExpiryPerBatch } from './group-commit-expiry.ts';
 import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 import {
@@ -70,21 +71,11 @@ import {
   type WriteOutcome,
 } from './write-outcome.ts';
 
+export { enableGroupCommit, isGroupEnabled } from './group-commit-enabled.ts';
 export { GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts';
 
 /** Per store (a batch commits through one store), per wallet and placement. */
 const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
-
-/** Stores whose commands commit in groups unless a caller says otherwise (see enableGroupCommit). */
-const enabledStores = new WeakSet<EventStore>();
-
-/** Commands through this store commit in groups (composition enables the process's store; tests standing for several processes do not). */
-export function enableGroupCommit(store: EventStore): void {
-  enabledStores.add(store);
-}
-
-/** Whether enableGroupCommit was called for the store (group-commit-two.ts asks too). */
-export const isGroupEnabled = (store: EventStore): boolean => enabledStores.has(store);
 
 /** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
 export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
@@ -324,7 +315,7 @@ async function decideInOrder(
       continue;
     }
     const events = withTrace(write.stamp(decision, built), entry.context);
-    const index = appendIndexOf(walletId, stateNow, lane, version, events);
+    const index = appendIndexOf(walletId, stateNow, lane, version, events, write.indexes);
     const size = decision.length + index.length + (write.idempotency ? 1 : 0);
     const touches = index.map(indexItemOf);
     const clashes =

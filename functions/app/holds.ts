@@ -20,6 +20,7 @@ import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
+import { indexChangesOf } from './trading-index.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
 export interface HoldDeps {
@@ -73,6 +74,7 @@ export async function holdAction(
     let captured: { asset: Asset; amount: bigint } | undefined;
     const outcome = await handleTwoWalletCommand<TradingCommand>(deps, {
       decide: decideTrading,
+      indexes: indexChangesOf,
       wallets: [
         {
           walletId,
@@ -128,6 +130,7 @@ export async function holdAction(
     walletId,
     placement: 'lane-0',
     decide: decideTrading,
+    indexes: indexChangesOf,
     command,
     stamp,
     idempotency: request.idempotency,

@@ -30,6 +30,7 @@ import type { TraceContext } from '#ports/tracing.ts';
 import type { CloudEvent } from './cloud-event.ts';
 import type { LaneHead } from './head-cache.ts';
 import { type IngestDeps, type IngestOutcome, type IngestPlan, planIngest, recordPlan } from './ingest.ts';
+import { ledgerIndexChanges } from './ledger-indexes.ts';
 import { instanceHeads } from './placement.ts';
 import { appendIndexOf } from './write-outcome.ts';
 
@@ -190,7 +191,7 @@ async function appendGrouped(
     const events = stamp(decision, eventId, occurredAtMs, entry.trace);
     const { lane, head } = group.at;
     const expectedVersion = head.version + group.events;
-    const index = appendIndexOf(group.walletId, state, lane, expectedVersion, events);
+    const index = appendIndexOf(group.walletId, state, lane, expectedVersion, events, ledgerIndexChanges);
     const { idempotency } = entry.plan;
     const response = entry.plan.respond(
       events.map(

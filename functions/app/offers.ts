@@ -31,6 +31,7 @@ import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { offerIdFor, sellerOf } from './offer-id.ts';
 import type { Outcome } from './outcomes.ts';
 import { readWallet } from './read-events.ts';
+import { indexChangesOf } from './trading-index.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
 export { offerIdFor, sellerOf } from './offer-id.ts';
@@ -135,6 +136,7 @@ export async function openOffer(
     walletId: input.seller,
     placement: 'lane-0',
     decide: decideTrading,
+    indexes: indexChangesOf,
     command: () => command,
     stamp: stampWith(deps.ids.newId(), occurredAtMs),
     idempotency: input.idempotency,
@@ -163,6 +165,7 @@ export async function acceptOffer(
   let offer: Offer | undefined;
   const outcome = await handleTwoWalletCommand<TradingCommand>(deps, {
     decide: decideTrading,
+    indexes: indexChangesOf,
     // The seller first: a closed offer refuses the accept before the buyer's side is decided.
     wallets: [
       {
@@ -238,6 +241,7 @@ export async function cancelOffer(
     walletId: seller,
     placement: 'lane-0',
     decide: decideTrading,
+    indexes: indexChangesOf,
     command: (state: WalletState) => {
       offer = offerOf(offerId, seller, state.holds.get(offerId), occurredAtMs);
       if (offer === undefined) return notFound(offerId);

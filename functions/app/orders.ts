@@ -8,7 +8,7 @@
  */
 import { DomainError } from '#domain/errors.ts';
 import { splitOrder } from '#domain/pricing.ts';
-import { available, foldWallet, initialWalletState } from '#domain/wallet.ts';
+import { available, decidePaymentRequest, foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { priorUse } from './idempotency.ts';
 import {
   type PaymentDeps,
@@ -18,6 +18,7 @@ import {
   recordIntent,
 } from './payments.ts';
 import { readWallet } from './read-events.ts';
+import { indexChangesOf } from './trading-index.ts';
 
 export interface OrderInput extends PaymentRequest {
   merchant: string;
@@ -66,17 +67,22 @@ export async function createOrder(deps: PaymentDeps, input: OrderInput): Promise
       ),
     };
   }
-  return recordIntent(deps, input, {
-    paymentId,
-    purpose: 'order',
-    points: split.points,
-    amountMinor: split.cashMinor,
-    order: {
-      merchant: input.merchant,
-      priceMinor: input.priceMinor,
-      pointsValueMinor: split.pointsValueMinor,
-      holdId: paymentId,
-      expiresAtMs: deps.clock.nowMs() + input.expiresInMs,
+  return recordIntent(
+    deps,
+    input,
+    {
+      paymentId,
+      purpose: 'order',
+      points: split.points,
+      amountMinor: split.cashMinor,
+      order: {
+        merchant: input.merchant,
+        priceMinor: input.priceMinor,
+        pointsValueMinor: split.pointsValueMinor,
+        holdId: paymentId,
+        expiresAtMs: deps.clock.nowMs() + input.expiresInMs,
+      },
     },
-  });
+    { decide: decidePaymentRequest, indexes: indexChangesOf },
+  );
 }

@@ -46,48 +46,49 @@ export interface EdgeOutcome {
 
 const kebab = (code: string) => code.replaceAll('_', '-');
 
-const refusal = (code: DomainErrorCode, status: number, title: string): EdgeOutcome => ({
-  status,
-  title,
-  code: kebab(code),
-  queue: 'dead-letter',
-});
+/** Every domain error code's HTTP status and title; each is dead-lettered on a queue. */
+const REFUSALS: { readonly [Code in DomainErrorCode]: readonly [status: number, title: string] } = {
+  invalid_wallet_id: [400, 'Bad request'],
+  invalid_amount: [400, 'Bad request'],
+  invalid_time: [400, 'Bad request'],
+  invalid_deposit: [400, 'Bad request'],
+  wallet_not_found: [404, 'Not found'],
+  event_not_found: [404, 'Not found'],
+  not_correctable: [422, 'Not correctable'],
+  event_voided: [409, 'Conflict'],
+  invalid_amendment: [422, 'Invalid amendment'],
+  correction_below_floor: [409, 'Correction below floor'],
+  rule_failed: [422, 'A rule failed on the amended fact'],
+  rule_set_missing: [409, 'Rule set missing'],
+  insufficient_funds: [409, 'Insufficient funds'],
+  hold_not_found: [404, 'Not found'],
+  hold_not_active: [409, 'Hold not active'],
+  hold_exists: [409, 'Hold exists'],
+  hold_not_expired: [409, 'Hold not expired'],
+  invalid_transfer: [400, 'Bad request'],
+  offer_not_open: [409, 'Offer not open'],
+  offer_not_found: [404, 'Not found'],
+  payment_not_found: [404, 'Not found'],
+  payment_mismatch: [422, 'Payment mismatch'],
+  payment_not_refundable: [409, 'Payment not refundable'],
+  account_not_found: [404, 'Not found'],
+  account_exists: [409, 'Account exists'],
+  invalid_credit_limit: [400, 'Bad request'],
+  authorization_exists: [409, 'Authorization exists'],
+  authorization_not_found: [404, 'Not found'],
+  authorization_declined: [409, 'Authorization declined'],
+  payment_exists: [409, 'Payment exists'],
+  payment_returned: [409, 'Payment returned'],
+  invalid_account_event: [400, 'Bad request'],
+};
 
 /** Every domain error code: its HTTP status and title, and its queue outcome. */
-export const DOMAIN_ERROR_OUTCOMES: { readonly [Code in DomainErrorCode]: EdgeOutcome } = {
-  invalid_wallet_id: refusal('invalid_wallet_id', 400, 'Bad request'),
-  invalid_amount: refusal('invalid_amount', 400, 'Bad request'),
-  invalid_time: refusal('invalid_time', 400, 'Bad request'),
-  invalid_deposit: refusal('invalid_deposit', 400, 'Bad request'),
-  wallet_not_found: refusal('wallet_not_found', 404, 'Not found'),
-  event_not_found: refusal('event_not_found', 404, 'Not found'),
-  not_correctable: refusal('not_correctable', 422, 'Not correctable'),
-  event_voided: refusal('event_voided', 409, 'Conflict'),
-  invalid_amendment: refusal('invalid_amendment', 422, 'Invalid amendment'),
-  correction_below_floor: refusal('correction_below_floor', 409, 'Correction below floor'),
-  rule_failed: refusal('rule_failed', 422, 'A rule failed on the amended fact'),
-  rule_set_missing: refusal('rule_set_missing', 409, 'Rule set missing'),
-  insufficient_funds: refusal('insufficient_funds', 409, 'Insufficient funds'),
-  hold_not_found: refusal('hold_not_found', 404, 'Not found'),
-  hold_not_active: refusal('hold_not_active', 409, 'Hold not active'),
-  hold_exists: refusal('hold_exists', 409, 'Hold exists'),
-  hold_not_expired: refusal('hold_not_expired', 409, 'Hold not expired'),
-  invalid_transfer: refusal('invalid_transfer', 400, 'Bad request'),
-  offer_not_open: refusal('offer_not_open', 409, 'Offer not open'),
-  offer_not_found: refusal('offer_not_found', 404, 'Not found'),
-  payment_not_found: refusal('payment_not_found', 404, 'Not found'),
-  payment_mismatch: refusal('payment_mismatch', 422, 'Payment mismatch'),
-  payment_not_refundable: refusal('payment_not_refundable', 409, 'Payment not refundable'),
-  account_not_found: refusal('account_not_found', 404, 'Not found'),
-  account_exists: refusal('account_exists', 409, 'Account exists'),
-  invalid_credit_limit: refusal('invalid_credit_limit', 400, 'Bad request'),
-  authorization_exists: refusal('authorization_exists', 409, 'Authorization exists'),
-  authorization_not_found: refusal('authorization_not_found', 404, 'Not found'),
-  authorization_declined: refusal('authorization_declined', 409, 'Authorization declined'),
-  payment_exists: refusal('payment_exists', 409, 'Payment exists'),
-  payment_returned: refusal('payment_returned', 409, 'Payment returned'),
-  invalid_account_event: refusal('invalid_account_event', 400, 'Bad request'),
-};
+export const DOMAIN_ERROR_OUTCOMES = Object.fromEntries(
+  Object.entries(REFUSALS).map(([code, [status, title]]) => [
+    code,
+    { status, title, code: kebab(code), queue: 'dead-letter' },
+  ]),
+) as { readonly [Code in DomainErrorCode]: EdgeOutcome };
 
 /** The outcomes that are not domain errors but still refuse or defer a write. */
 export const WRITE_OUTCOMES = {

@@ -16,6 +16,28 @@ import {
 import type { PaymentListing } from '#ports/payment-index.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
 
+/**
+ * The index changes of a write whose events are a payment's own (a purchase, a refund, a
+ * settlement and the end of its order's hold, the merchant's TransferIn): its payment listing
+ * alone. An order's hold backs no offer and those writes place none, so the trading index has
+ * nothing to change; a write whose events would change it is refused here rather than left
+ * unindexed (it names trading-index.ts `indexChangesOf`).
+ */
+export function paymentListingChangesOf(
+  walletId: string,
+  state: WalletState,
+  events: readonly WalletEvent[],
+): IndexChange[] {
+  for (const event of events) {
+    const offerEnded =
+      (event.type === 'HoldCaptured' || event.type === 'HoldReleased') &&
+      state.holds.get(event.data.holdId)?.offer !== undefined;
+    if (event.type === 'HoldPlaced' || event.type === 'AuthorizationDecided' || offerEnded)
+      throw new Error(`paymentListingChangesOf: a ${event.type} event changes the trading index`);
+  }
+  return paymentIndexChangesOf(walletId, state, events);
+}
+
 export function paymentIndexChangesOf(
   walletId: string,
   state: WalletState,

@@ -7,11 +7,10 @@
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import {
-  decidePayment,
-  decidePaymentOrTrading,
+  decideSettlement,
+  decideSettlementOrTransferIn,
   foldWallet,
   initialWalletState,
-  type PaymentCommand,
   type PaymentOutcome,
   type PaymentStatus,
   type TradingCommand,
@@ -21,6 +20,7 @@ import {
 import type { StoredResponse } from '#ports/event-store.ts';
 import type { ProviderEvent, WebhookHeaders, WebhookRejectionReason } from '#ports/payment-provider.ts';
 import { handleCommand } from './command-handler.ts';
+import { paymentListingChangesOf } from './payment-index.ts';
 import { cancelQuietly, type PaymentDeps, stampWith, walletOfPayment } from './payments.ts';
 import { readWallet } from './read-events.ts';
 import { applyRefund, refundCommandOf } from './refunds.ts';
@@ -157,7 +157,8 @@ async function settlePayment(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
-    decide: decidePayment,
+    decide: decideSettlement,
+    indexes: paymentListingChangesOf,
     command: () => command,
     stamp,
     idempotency,
@@ -197,13 +198,14 @@ async function settleWithMerchant(
   stamp: (events: readonly WalletEvent[], command: WalletCommand) => ReturnType<ReturnType<typeof stampWith>>,
 ): Promise<WebhookResult> {
   let captured: bigint | undefined;
-  const outcome = await handleTwoWalletCommand<PaymentCommand | TradingCommand>(deps, {
-    decide: decidePaymentOrTrading,
+  const outcome = await handleTwoWalletCommand<Settle | (TradingCommand & { type: 'TransferIn' })>(deps, {
+    decide: decideSettlementOrTransferIn,
+    indexes: paymentListingChangesOf,
     wallets: [
       {
         walletId: command.walletId,
         command: (state) => {
-          const decided = decidePayment(command, state);
+          const decided = decideSettlement(command, state);
           if (isDomainError(decided)) return decided;
           const capture = decided.find((event) => event.type === 'HoldCaptured');
           // Redelivered, already settled, or the hold ended: nothing reaches the merchant.

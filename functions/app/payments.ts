@@ -14,7 +14,8 @@
 import { DomainError } from '#domain/errors.ts';
 import { type PointRate, priceOfPointsMinor } from '#domain/pricing.ts';
 import {
-  decidePayment,
+  type Decider,
+  decidePurchase,
   foldWallet,
   type Hold,
   initialWalletState,
@@ -33,7 +34,9 @@ import { handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import { offerIdFor, sellerOf } from './offer-id.ts';
 import type { Outcome } from './outcomes.ts';
+import { paymentListingChangesOf } from './payment-index.ts';
 import { readWallet } from './read-events.ts';
+import type { IndexChangesOf } from './write-outcome.ts';
 
 export interface PaymentDeps {
   store: EventStore;
@@ -88,12 +91,12 @@ export async function requestPayment(
   if (used) return used;
   const amountMinor = priceOfPointsMinor(input.points, deps.pricing.pointRate);
   const paymentId = paymentIdOfKey(deps, input.wallet, input.idempotency.key);
-  return recordIntent(deps, input, {
-    paymentId,
-    purpose: 'points-purchase',
-    points: input.points,
-    amountMinor,
-  });
+  return recordIntent(
+    deps,
+    input,
+    { paymentId, purpose: 'points-purchase', points: input.points, amountMinor },
+    { decide: decidePurchase, indexes: paymentListingChangesOf },
+  );
 }
 
 /**
@@ -111,6 +114,11 @@ export async function recordIntent(
     amountMinor: bigint;
     order?: Payment['order'];
   },
+  /**
+   * The request's family: a purchase is decided without holding points and changes its payment's
+   * listing alone; an order holds its points and changes the trading index too (orders.ts).
+   */
+  family: { decide: Decider<PaymentCommand & { type: 'RequestPayment' }>; indexes: IndexChangesOf },
 ): Promise<PaymentResult> {
   const { paymentId, purpose, points, amountMinor, order } = terms;
   let intent: CreatedIntent;
@@ -126,7 +134,7 @@ export async function recordIntent(
     throw error;
   }
   const occurredAtMs = deps.clock.nowMs();
-  const command: PaymentCommand = {
+  const command: PaymentCommand & { type: 'RequestPayment' } = {
     type: 'RequestPayment',
     walletId: input.wallet,
     paymentId,
@@ -155,7 +163,7 @@ export async function recordIntent(
   const outcome = await handleCommand(deps, {
     walletId: input.wallet,
     placement: 'lane-0',
-    decide: decidePayment,
+    ...family,
     command: () => command,
     stamp: stampWith(`${paymentId}-requested`, occurredAtMs),
     idempotency: input.idempotency,

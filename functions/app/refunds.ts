@@ -15,7 +15,7 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   applyPayment,
-  decidePayment,
+  decideRefund,
   foldWallet,
   initialWalletState,
   isPaymentEvent,
@@ -27,6 +27,7 @@ import type { StoredResponse } from '#ports/event-store.ts';
 import { type CreatedRefund, PaymentProviderError, type ProviderEvent } from '#ports/payment-provider.ts';
 import { handleCommand } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import { paymentListingChangesOf } from './payment-index.ts';
 import { type PaymentDeps, type PaymentResult, stampWith, walletOfPayment } from './payments.ts';
 import { readWallet } from './read-events.ts';
 
@@ -71,7 +72,8 @@ export async function applyRefund(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
-    decide: decidePayment,
+    decide: decideRefund,
+    indexes: paymentListingChangesOf,
     command: () => command,
     stamp: stampWith(`${command.paymentId}-${command.providerRefundId}`, command.occurredAtMs),
     idempotency,
@@ -118,7 +120,7 @@ export async function requestRefund(deps: PaymentDeps, input: RefundRequestInput
     occurredAtMs,
   };
   // Decided first against what was read: refused (spent points, not paid), the provider is not asked.
-  const first = decidePayment(
+  const first = decideRefund(
     refundCommandOf(wallet, payment.paymentId, intent, {
       refundId: 'not-yet',
       refundedTotalMinor: payment.amountMinor,

@@ -16,6 +16,7 @@ import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { RetryPolicy } from './command-handler.ts';
 import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
+import { indexChangesOf } from './trading-index.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
 export interface TransferDeps {
@@ -65,6 +66,7 @@ export async function transfer(deps: TransferDeps, input: TransferInput): Promis
   };
   const outcome = await handleTwoWalletCommand<TradingCommand>(deps, {
     decide: decideTrading,
+    indexes: indexChangesOf,
     wallets: [
       {
         walletId: input.from,

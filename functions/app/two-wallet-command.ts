@@ -96,7 +96,7 @@ export async function handleTwoAlone<C extends WalletCommand>(
       const events = decideInTurn(part.walletId, head, state, commands, write.stamp, write.decide);
       if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
-      indexChanges.push(...appendIndexOf(part.walletId, state, 0, head.version, events));
+      indexChanges.push(...appendIndexOf(part.walletId, state, 0, head.version, events, write.indexes));
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
     if (empty === decided.length) return { kind: 'unchanged' };

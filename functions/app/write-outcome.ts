@@ -10,7 +10,6 @@ import type { HeadCache } from './head-cache.ts';
 import { type IdempotencyInput, type PriorUse, priorUse } from './idempotency.ts';
 import type { FirstRead, RetryPolicy } from './placement.ts';
 import { readIndexChangesOf } from './read-indexes.ts';
-import { indexChangesOf } from './trading-index.ts';
 
 export interface CommandHandlerDeps {
   store: EventStore;
@@ -45,6 +44,12 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
   decide: Decider<C>;
   /** Gives the decided events their ids and record time. */
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
+  /**
+   * What the family's events change in the trading indexes and payment listings (IndexChangesOf),
+   * as `decide` is the family's decider: the ledger's writes name ledger-indexes.ts
+   * `ledgerIndexChanges` (nothing, and a refusal of any other event).
+   */
+  indexes: IndexChangesOf;
   idempotency?: IdempotencyInput;
   /** The response to store with the idempotency record; it may mention the versions the events take. */
   respond?: (events: RecordedEvent[]) => StoredResponse;
@@ -68,10 +73,24 @@ export type WriteOutcome<C extends WalletCommand = WalletCommand> =
   | { kind: 'contended'; conflicts: number; lastConflict: VersionConflictError };
 
 /**
- * Every index item an append writes beside its events, in the events' transaction: the trading
- * index (offer book, expiries: trading-index.ts) and the read indexes (award ranges, corrections:
- * read-indexes.ts). `state` is what the events were decided against; they take the versions after
- * `expectedVersion` in `lane`. Every write path (alone or grouped, one wallet or two) calls this.
+ * What a write's events change in the trading index (offer book, expiries) and the payment
+ * listings, from the state they were decided against: app/trading-index.ts `indexChangesOf` (all
+ * of it), or app/payment-index.ts `paymentListingChangesOf` (a payment's own events). A write names
+ * its family's, as it names its decider, so a function bundles only what its writes can change;
+ * the ledger's writes name ledger-indexes.ts `ledgerIndexChanges`.
+ */
+export type IndexChangesOf = (
+  walletId: string,
+  state: WalletState,
+  events: readonly WalletEvent[],
+) => IndexChange[];
+
+/**
+ * Every index item an append writes beside its events, in the events' transaction: what the
+ * write's `indexes` says (trading index, payment listings) and the read indexes (award ranges,
+ * corrections: read-indexes.ts). `state` is what the events were decided against; they take the
+ * versions after `expectedVersion` in `lane`. Every write path (alone or grouped, one wallet or
+ * two) calls this.
  */
 export function appendIndexOf(
   walletId: string,
@@ -79,9 +98,10 @@ export function appendIndexOf(
   lane: number,
   expectedVersion: number,
   events: readonly NewEvent[],
+  indexes: IndexChangesOf,
 ): IndexChange[] {
   return [
-    ...indexChangesOf(walletId, state, events),
+    ...indexes(walletId, state, events),
     ...readIndexChangesOf(walletId, state, lane, expectedVersion, events),
   ];
 }
@@ -127,6 +147,8 @@ export interface TwoWalletWrite<C extends WalletCommand> {
   wallets: readonly [WalletPart<C>, WalletPart<C>];
   /** The decider of C's family, as WalletWrite.decide. */
   decide: Decider<C>;
+  /** The index changes of C's family, as WalletWrite.indexes. */
+  indexes: IndexChangesOf;
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[];
   idempotency?: IdempotencyInput;
   /** The response stored with the idempotency record, from the events as they will be recorded. */

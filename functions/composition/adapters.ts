@@ -3,13 +3,12 @@ import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots
 import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-groups.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
-import { appendTogether } from '#adapters/dynamodb/append-together.ts';
-import { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { headAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
+import { writePaymentListing, writeTradingIndex } from '#adapters/dynamodb/index-item-writers.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
@@ -19,7 +18,7 @@ import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
-import { enableGroupCommit } from '#app/group-commit.ts';
+import { enableGroupCommit } from '#app/group-commit-enabled.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { dynamodbEndpointFromEnv, groupCommitFromEnv, tableNameFromEnv } from './config.ts';
@@ -74,7 +73,8 @@ export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpo
  * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of
  * lambda.ts so each function bundles only its own: one wallet's commands group-commit
  * (app/command-handler.ts → `appendGroup`); a two-wallet command appends both wallets together
- * and groups those (app/two-wallet-command.ts → `appendTogether`, `appendTogetherGroup`). A kind
+ * and groups those (app/two-wallet-command.ts → `appendTogether`, `appendTogetherGroup`: composition/
+ * two-wallet.ts, TWO_WALLET_WRITES). A kind
  * left out still works, loaded on its first call; naming it only moves it into the cold start.
  */
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
@@ -85,7 +85,13 @@ export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
  * the head of the lane it picks).
  */
 export const LANE_DISCOVERY: AppendKinds = { headAndLanes };
-export const TWO_WALLET_WRITES: AppendKinds = { appendTogether, appendTogetherGroup };
+/**
+ * The index items of trading writes (holds, offers, transfers, orders, cards, the sweep: their
+ * writes name app/trading-index.ts indexChangesOf): expiries, the offer book, payment listings.
+ */
+export const TRADING_INDEX_WRITES: AppendKinds = { indexItems: writeTradingIndex };
+/** A payment's own writes (purchases, refunds, the webhook: app/payment-index.ts paymentListingChangesOf). */
+export const PAYMENT_LISTING_WRITES: AppendKinds = { indexItems: writePaymentListing };
 /**
  * Ingest appends a batch's wallets together and looks up the batch's idempotency keys in one read
  * (app/ingest-batch.ts → `appendGroups`, `findIdempotencies`).

@@ -6,6 +6,7 @@ import {
   eventStoreFromEnv,
   ONE_WALLET_WRITES,
   perTable,
+  TRADING_INDEX_WRITES,
 } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
@@ -42,7 +43,7 @@ export const cardDeps = (): CardDeps => {
   const ttlSeconds = Number(process.env.TALLY_AUTHORIZATION_TTL_SECONDS ?? '');
   return {
     // Card commands write one account (a wallet) each: app/cards.ts → command-handler.ts.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES),
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES),
     ...clockAndIds(),
     decisionRules: decisionRulesFromEnv(),
     accountLog: logger,

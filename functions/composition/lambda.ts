@@ -3,15 +3,12 @@ import { randomIds, systemClock } from '#adapters/clock.ts';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
-import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { DepositDeps } from '#app/deposit.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
-import type { HoldDeps } from '#app/holds.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
-import type { TransferDeps } from '#app/transfer.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
@@ -25,7 +22,7 @@ import {
   STREAM_READS,
   snapshotsFromEnv,
   storesFromEnv,
-  TWO_WALLET_WRITES,
+  TRADING_INDEX_WRITES,
   tradingIndexFromEnv,
 } from './adapters.ts';
 import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv } from './config.ts';
@@ -69,30 +66,12 @@ export const depositDeps = (): DepositDeps => ({
   ...clockAndIds(),
 });
 
-/** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
-export const transferDeps = (): TransferDeps => ({
-  store: eventStoreFromEnv(TWO_WALLET_WRITES),
-  ...clockAndIds(),
-});
-/** Holds (and offers) write one wallet (place, release) and two (settle). */
-export const holdDeps = (): HoldDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES),
-  ...clockAndIds(),
-});
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES),
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES),
   expiries: tradingIndexFromEnv(),
   ...clockAndIds(),
 });
-
-/** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */
-const offerBookFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoOfferBook(client, tableName),
-);
-
-/** Offers: the hold's dependencies and the offer book's index, in the same table. */
-export const offerDeps = () => ({ ...holdDeps(), book: offerBookFromEnv() });
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
 export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() } });

@@ -6,7 +6,13 @@ import { loadSecretString } from '#adapters/payments/secrets.ts';
 import type { PaymentDeps, PaymentListDeps } from '#app/payments.ts';
 import { logger } from '#observability/powertools.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
-import { eventStoreFromEnv, ONE_WALLET_WRITES, paymentIndexFromEnv, TWO_WALLET_WRITES } from './adapters.ts';
+import {
+  eventStoreFromEnv,
+  ONE_WALLET_WRITES,
+  PAYMENT_LISTING_WRITES,
+  paymentIndexFromEnv,
+  TRADING_INDEX_WRITES,
+} from './adapters.ts';
 import { paymentSettings } from './config.ts';
 import { clockAndIds } from './lambda.ts';
 
@@ -20,23 +26,22 @@ let paymentProvider: Promise<PaymentProvider> | undefined;
  * its keys from Secrets Manager in AWS), built once per instance, the payment listings and the
  * prices. Purchases, orders and refunds by route write one wallet (app/payments.ts, orders.ts,
  * refunds.ts all go through handleCommand), so these two functions bundle only the one-wallet
- * append kinds; the webhook's are below.
+ * append kinds; the webhook's are in composition/payment-webhook.ts.
  */
 export const paymentDeps = async (): Promise<PaymentListDeps> => ({
-  ...(await paymentDepsWith(ONE_WALLET_WRITES)),
+  ...(await paymentDepsWith(ONE_WALLET_WRITES, PAYMENT_LISTING_WRITES)),
   // The payment listing alone, not the whole trading index (offer book, expiries).
   listings: paymentIndexFromEnv(),
 });
 
-/**
- * The provider's webhook: a success moves the order's held points to the merchant, a two-wallet
- * write (app/payment-webhook.ts → two-wallet-command.ts), so it takes the two-wallet kinds too.
- * It lists nothing: no listing reader.
- */
-export const paymentWebhookDeps = (): Promise<PaymentDeps> =>
-  paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES);
+/** Orders: as payments, and an order holds its points (an expiry entry; a spend may end offers). */
+export const orderDeps = async (): Promise<PaymentListDeps> => ({
+  ...(await paymentDepsWith(ONE_WALLET_WRITES, TRADING_INDEX_WRITES)),
+  listings: paymentIndexFromEnv(),
+});
 
-async function paymentDepsWith(...kinds: AppendKinds[]): Promise<PaymentDeps> {
+/** The payment functions' dependencies with the append kinds their writes call. */
+export async function paymentDepsWith(...kinds: AppendKinds[]): Promise<PaymentDeps> {
   const settings = paymentSettings();
   if (paymentProvider === undefined) {
     logger.info(describePaymentSettings(settings));

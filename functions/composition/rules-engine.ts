@@ -12,7 +12,13 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { logger } from '#observability/powertools.ts';
 import { activeTracing } from '#observability/tracing.ts';
-import { BATCH_WRITES, eventStoreFromEnv, LANE_DISCOVERY, ONE_WALLET_WRITES } from './adapters.ts';
+import {
+  BATCH_WRITES,
+  eventStoreFromEnv,
+  LANE_DISCOVERY,
+  ONE_WALLET_WRITES,
+  TRADING_INDEX_WRITES,
+} from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 import { deadLettersFromEnv } from './queued.ts';
 import { activeRulesFromEnv } from './rule-sets.ts';
@@ -20,7 +26,7 @@ import { activeRulesFromEnv } from './rule-sets.ts';
 export function ingestDepsFromEnv(): IngestDeps {
   return {
     // Ingest writes one wallet's commands (deposits, facts, card events) and whole batches.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY),
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY, TRADING_INDEX_WRITES),
     ...clockAndIds(),
     rules: activeRulesFromEnv(),
     hash: sha256Hex,

@@ -4,6 +4,7 @@ import { backtestLine } from '#app/job-work.ts';
 import { startJob } from '#app/jobs.ts';
 import { backtestDeps } from '#composition/backtests.ts';
 import { adminToken, hashing } from '#composition/lambda.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import { backtestBody, backtestReach, candidateOf } from '#http/backtest-body.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
@@ -30,7 +31,7 @@ export interface BacktestDeps {
  */
 export const makeBacktestHandler = (deps: () => Promise<BacktestDeps>, token = adminToken) =>
   httpRoute({
-    admin: { token },
+    admin: { token, authorize: authorizeAdmin },
     // The body carries rule text of up to 200,000 characters.
     bodyBytesMax: 256 * 1024,
     wallets: (request) => (request.method === 'POST' ? backtestReach(request.json()) : []),

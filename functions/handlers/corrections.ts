@@ -4,6 +4,7 @@ import { currentView, type ThresholdSource } from '#app/wallet-projection.ts';
 import { correctionsDeps } from '#composition/corrections.ts';
 import { adminToken } from '#composition/lambda.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import { correctionBody, correctionInput, correctionJson } from '#http/corrections-json.ts';
 import { httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
 import { jsonResult } from '#http/problem.ts';
@@ -30,7 +31,7 @@ export interface CorrectionsDeps {
  */
 export const makeCorrectionsHandler = (deps: () => Promise<CorrectionsDeps>, token = adminToken) =>
   httpRoute({
-    admin: { token },
+    admin: { token, authorize: authorizeAdmin },
     wallets: walletInPath,
     deps,
     run: async (request, { stores, config, ...correction }) => {

@@ -1,6 +1,7 @@
 import { findDeadLetter, listDeadLetters, queuesMeant, redriveDeadLetters } from '#app/dead-letters.ts';
 import { deadLetterQueuesFromEnv } from '#composition/dead-letters.ts';
 import { adminToken } from '#composition/lambda.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import { letterJson, letterNotFound, limitOf, queueOf } from '#http/dead-letters-http.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { jsonResult } from '#http/problem.ts';
@@ -16,7 +17,7 @@ import type { DeadLetterQueues } from '#ports/dead-letter-queues.ts';
  */
 export const makeDeadLettersHandler = (deps: () => DeadLetterQueues, token = adminToken) =>
   httpRoute({
-    admin: { token },
+    admin: { token, authorize: authorizeAdmin },
     wallets: () => [],
     deps,
     run: async (request, queues) => {

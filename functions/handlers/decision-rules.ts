@@ -1,5 +1,6 @@
 import { decisionRulesDeps } from '#composition/decision-rules.ts';
 import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX } from '#composition/lambda.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import {
   decisionRuleSetJson,
   getDecisionRules,
@@ -25,7 +26,7 @@ const isPut = (request: HttpRequest) => request.method !== 'GET';
  */
 export const makeDecisionRulesHandler = (deps: () => DecisionRulesDeps, token = adminToken) =>
   httpRoute({
-    admin: { token, when: isPut },
+    admin: { token, when: isPut, authorize: authorizeAdmin },
     bodyBytesMax: RULE_SET_TEXT_BYTES_MAX,
     bodyTooLarge: `A rule set is at most ${RULE_SET_TEXT_BYTES_MAX} bytes.`,
     deps,

@@ -1,14 +1,15 @@
 import { createOrder } from '#app/orders.ts';
 import { notFound, type PaymentListDeps, readPayment, walletOfPayment } from '#app/payments.ts';
 import { hashing } from '#composition/lambda.ts';
-import { paymentDeps } from '#composition/payments.ts';
+import { orderDeps } from '#composition/payments.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { requestIdempotency } from '#http/idempotency-scope.ts';
+import { orderBody } from '#http/order-body.ts';
 import { listPayments } from '#http/payment-list-json.ts';
-import { orderBody, orderResponse, orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
+import { orderResponse, orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { badRequest, jsonResult } from '#http/problem.ts';
 import { domainProblem } from '#http/problems.ts';
@@ -77,4 +78,4 @@ export const makeOrdersHandler = (
     },
   });
 
-export const handler = httpHandler(makeOrdersHandler(paymentDeps));
+export const handler = httpHandler(makeOrdersHandler(orderDeps));

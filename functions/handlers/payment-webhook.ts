@@ -1,7 +1,7 @@
 import { applyWebhook } from '#app/payment-webhook.ts';
 import type { PaymentDeps } from '#app/payments.ts';
 import { hashing } from '#composition/lambda.ts';
-import { paymentWebhookDeps } from '#composition/payments.ts';
+import { paymentWebhookDeps } from '#composition/payment-webhook.ts';
 import { httpHandler, httpRoute } from '#http/handler.ts';
 import { HttpProblem, jsonResult } from '#http/problem.ts';
 import { domainProblem, problem } from '#http/problems.ts';

@@ -4,6 +4,7 @@ import type { ThresholdSource } from '#app/wallet-projection.ts';
 import { adminToken } from '#composition/lambda.ts';
 import { replayDeps } from '#composition/queued.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { jobReportResult, jobStarted } from '#http/jobs.ts';
 import { jsonResult, walletNotFound } from '#http/problem.ts';
@@ -39,7 +40,7 @@ const body = (request: HttpRequest) => (request.event.body ? request.json() : {}
  */
 export const makeReplayHandler = (deps: () => Promise<ReplayDeps>, token = adminToken) =>
   httpRoute({
-    admin: { token },
+    admin: { token, authorize: authorizeAdmin },
     wallets: (request) => {
       if (!isPost(request)) return [];
       return isRepublish(request) ? 'every' : replayReach(body(request));

@@ -1,4 +1,5 @@
 import { adminToken, hashing, RULE_SET_TEXT_BYTES_MAX, rulesDeps } from '#composition/lambda.ts';
+import { authorizeAdmin } from '#http/admin.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { parseWith } from '#http/request.ts';
 import { checkRules, ruleCheckBody } from '#http/rules-check.ts';
@@ -24,7 +25,7 @@ const isPut = (request: HttpRequest) => request.method === 'PUT';
  */
 export const makeRulesHandler = (deps: () => RulesDeps, token = adminToken) =>
   httpRoute({
-    admin: { token, when: isPut },
+    admin: { token, when: isPut, authorize: authorizeAdmin },
     bodyBytesMax: RULE_SET_TEXT_BYTES_MAX,
     bodyTooLarge: `A rule set is at most ${RULE_SET_TEXT_BYTES_MAX} bytes.`,
     deps,

@@ -1,5 +1,6 @@
 import { type TransferDeps, transfer } from '#app/transfer.ts';
-import { hashing, transferDeps } from '#composition/lambda.ts';
+import { hashing } from '#composition/lambda.ts';
+import { transferDeps } from '#composition/two-wallet.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { httpHandler, httpRoute, walletInBody } from '#http/handler.ts';

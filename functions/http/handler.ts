@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { type ObservedOptions, observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
-import { authorizeAdmin } from './admin.ts';
 import { problemErrors } from './middleware.ts';
 import { assertWalletAccess, type Principal, principalOf, type WalletReach } from './principal.ts';
 import type { HttpResult } from './problem.ts';
@@ -26,8 +25,16 @@ export interface HttpRoute<D> {
   bodyBytesMax?: number;
   /** The 413's detail, when the route says its limit in its own words. */
   bodyTooLarge?: string;
-  /** An admin route: with TALLY_ADMIN_TOKEN set, a service caller must present it (the local shortcut). */
-  admin?: { token: () => string | undefined; when?: (request: HttpRequest) => boolean };
+  /**
+   * An admin route: with TALLY_ADMIN_TOKEN set, a service caller must present it (the local
+   * shortcut). `authorize` is the check (http/admin.ts `authorizeAdmin`), named by the admin routes
+   * so that no other route bundles it.
+   */
+  admin?: {
+    token: () => string | undefined;
+    when?: (request: HttpRequest) => boolean;
+    authorize: (event: APIGatewayProxyEventV2, token: string | undefined) => void;
+  };
   /** The wallets the request touches, read before any dependency is loaded or table read. */
   wallets?: (request: HttpRequest) => WalletReach;
   /** The use case's dependencies, from the composition root; loaded only once the request is allowed. */
@@ -48,7 +55,7 @@ export function httpRoute<D>(route: HttpRoute<D>): HttpCore {
     const request = httpRequest(event);
     if (route.admin !== undefined && (route.admin.when?.(request) ?? true)) {
       // A verified token's scopes were checked by the authorizer; the token shortcut is for service callers.
-      if (request.principal.kind === 'service') authorizeAdmin(event, route.admin.token());
+      if (request.principal.kind === 'service') route.admin.authorize(event, route.admin.token());
     }
     assertBodySize(event, route.bodyBytesMax ?? BODY_BYTES_MAX, route.bodyTooLarge);
     if (route.wallets !== undefined) assertWalletAccess(request.principal, route.wallets(request));

@@ -3,6 +3,7 @@
  * key scoped to its route and client, the payload fingerprinted. `POST /payments` buys points;
  * `POST /payments/{payment_id}/refund` gives back what is left of one.
  */
+import * as z from 'zod/mini';
 import type { PaymentRequest } from '#app/payments.ts';
 import type { RefundRequestInput } from '#app/refunds.ts';
 import { checkPoints } from '#domain/pricing.ts';
@@ -10,10 +11,17 @@ import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import type { HttpRequest } from './handler.ts';
 import { requestIdempotency } from './idempotency-scope.ts';
-import { paymentBody, paymentResponse, refundResponse } from './payments-json.ts';
+import { paymentResponse, refundResponse } from './payments-json.ts';
 import { badRequest } from './problem.ts';
 import { parseWith } from './request.ts';
-import { requiredKey } from './trading-json.ts';
+import { amountField, requiredKey } from './trading-json.ts';
+
+/** `POST /payments`'s body: the points to buy; the currency, when given, must be the ledger's. */
+export const paymentBody = z.strictObject({
+  wallet: z.string(),
+  points: amountField,
+  currency: z.optional(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code'))),
+});
 
 type Fingerprint = (value: unknown) => string;
 

@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import type { PaymentResult } from '#app/payments.ts';
 import { formatMinor } from '#domain/money.ts';
 import { type Hold, orderStatus, type Payment, type RecordedEvent } from '#domain/wallet.ts';
@@ -6,24 +5,7 @@ import type { StoredResponse } from '#ports/event-store.ts';
 import type { CreatedIntent } from '#ports/payment-provider.ts';
 import type { HttpResult } from './problem.ts';
 import { HttpProblem } from './problem.ts';
-import { amountField, expiresInSecondsField, tradeAnswer } from './trading-json.ts';
-
-/** `POST /payments`'s body: the points to buy; the currency, when given, must be the ledger's. */
-export const paymentBody = z.strictObject({
-  wallet: z.string(),
-  points: amountField,
-  currency: z.optional(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code'))),
-});
-
-/** `POST /orders`'s body: the whole price (money), and how many points pay part of it. */
-export const orderBody = z.strictObject({
-  wallet: z.string(),
-  merchant: z.string(),
-  amount: amountField,
-  points: amountField,
-  currency: z.optional(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code'))),
-  expiresInSeconds: expiresInSecondsField,
-});
+import { tradeAnswer } from './trading-json.ts';
 
 const iso = (ms: number) => JSON.stringify(new Date(ms).toISOString());
 const money = (minor: bigint, currency: string) =>

@@ -4,6 +4,7 @@ import { handleCommand } from '#app/command-handler.ts';
 import { recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { readWallet } from '#app/read-events.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import { transfer } from '#app/transfer.ts';
 import { decide, type WalletEvent } from '#domain/wallet.ts';
 import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
@@ -163,6 +164,7 @@ describe('appendGroup on DynamoDB Local', () => {
           {
             walletId,
             placement: 'lane-0',
+            indexes: indexChangesOf,
             decide,
             command: () => ({ type: 'Deposit', walletId, amountMinor: BigInt(i + 1), occurredAtMs: 1 }),
             stamp: (decided: readonly WalletEvent[]) =>

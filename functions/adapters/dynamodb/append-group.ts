@@ -10,9 +10,9 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
+import type { IndexItems } from './index-items.ts';
 import { markIndexed } from './read-indexes.ts';
 import { registerLane } from './table-layout/lanes-item.ts';
-import { indexTransactItems } from './trading-index.ts';
 import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
@@ -34,14 +34,19 @@ export interface GroupItems {
  * lane's version lock, as in a single append), their index items, the lane's registration when
  * it opens, and a create-only key item per keyed part. Shared by appendGroup and appendGroups.
  */
-export function groupTransactItems(tableName: string, request: AppendGroupRequest, who: string): GroupItems {
+export function groupTransactItems(
+  tableName: string,
+  request: AppendGroupRequest,
+  who: string,
+  indexItems: IndexItems,
+): GroupItems {
   const { walletId, lane, expected, parts } = request;
   if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`${who}: no lane ${lane}`);
   if (parts.length === 0 || parts.some((part) => part.events.length === 0)) {
     throw new Error(`${who}: one or more parts, each with one or more events`);
   }
   const transactItems: TransactItems = [];
-  const indexItems: TransactItems = [];
+  const partIndexItems: TransactItems = [];
   const keyOwners = new Map<number, number>();
   const keyItems: TransactItems = [];
   let head = expected;
@@ -56,7 +61,7 @@ export function groupTransactItems(tableName: string, request: AppendGroupReques
       keyReference(part.idempotency),
     );
     head = chained.head;
-    indexItems.push(...indexTransactItems(tableName, part.index ?? []));
+    partIndexItems.push(...indexItems(part.index));
     markIndexed(transactItems, part.index);
     if (part.idempotency) {
       keyOwners.set(keyItems.length, partIndex);
@@ -64,7 +69,7 @@ export function groupTransactItems(tableName: string, request: AppendGroupReques
     }
     return chained.recorded;
   });
-  transactItems.push(...indexItems);
+  transactItems.push(...partIndexItems);
   if (lane > 0 && expected.version === 0) {
     transactItems.push({ Update: { TableName: tableName, ...registerLane(walletId, lane) } });
   }
@@ -88,6 +93,7 @@ export async function appendGroup(
   tableName: string,
   request: AppendGroupRequest,
   findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+  indexItems: IndexItems,
 ): Promise<AppendGroupOutcome> {
   const { walletId, lane, expected, parts } = request;
   const {
@@ -96,7 +102,7 @@ export async function appendGroup(
     head,
     firstKeyItem,
     keyOwners,
-  } = groupTransactItems(tableName, request, 'appendGroup');
+  } = groupTransactItems(tableName, request, 'appendGroup', indexItems);
   try {
     await client.send(new TransactWriteCommand({ TransactItems: transactItems }));
     return { kind: 'appended', parts: recordedParts, head };

@@ -3,6 +3,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } fr
 import type { AppendGroupRequest, AppendGroupsResult, IdempotencyRecord } from '#ports/event-store.ts';
 import { type GroupItems, groupTransactItems, TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { keyRecordOf } from './cancellation.ts';
+import type { IndexItems } from './index-items.ts';
 import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { IDEMPOTENCY_SK, idempotencyPk } from './table-layout/keys.ts';
 
@@ -21,8 +22,9 @@ export async function appendGroups(
   client: DynamoDBDocumentClient,
   tableName: string,
   requests: readonly AppendGroupRequest[],
+  indexItems: IndexItems,
 ): Promise<AppendGroupsResult[]> {
-  const built = requests.map((request) => groupTransactItems(tableName, request, 'appendGroups'));
+  const built = requests.map((request) => groupTransactItems(tableName, request, 'appendGroups', indexItems));
   distinct(requests);
   const results: AppendGroupsResult[] = new Array(requests.length);
   const commits: Promise<void>[] = [];

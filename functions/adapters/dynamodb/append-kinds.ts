@@ -3,6 +3,7 @@ import type { appendGroups, findIdempotencies } from './append-groups.ts';
 import type { appendTogether } from './append-together.ts';
 import type { appendTogetherGroup } from './append-together-group.ts';
 import type { headAndLanes } from './head-and-lanes.ts';
+import type { IndexItemWriter } from './index-items.ts';
 import type { readEventRefs } from './read-event-refs.ts';
 import type { verifyLanes } from './verify-lanes.ts';
 import type { scanWalletIds } from './wallet-ids.ts';
@@ -32,4 +33,9 @@ export interface AppendKinds {
   headAndLanes?: typeof headAndLanes;
   scanWalletIds?: typeof scanWalletIds;
   verifyLanes?: typeof verifyLanes;
+  /**
+   * The offer, expiry and payment item writer of the index changes the function's writes make
+   * (index-item-writers.ts): none for the ledger's writes, the listing's for a payment's own.
+   */
+  indexItems?: IndexItemWriter;
 }

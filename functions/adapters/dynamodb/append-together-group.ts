@@ -9,8 +9,8 @@ import {
 } from '#ports/event-store.ts';
 import { TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
+import type { IndexItems } from './index-items.ts';
 import { markIndexed } from './read-indexes.ts';
-import { indexTransactItems } from './trading-index.ts';
 import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 
 /**
@@ -24,13 +24,14 @@ export async function appendTogetherGroup(
   tableName: string,
   request: AppendTogetherGroupRequest,
   findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+  indexItems: IndexItems,
 ): Promise<AppendTogetherGroupOutcome> {
   const heads = new Map<string, StreamHead>(
     request.heads.map(({ walletId, expected }) => [walletId, expected]),
   );
   if (heads.size !== request.heads.length) throw new Error('appendTogetherGroup: one head per wallet');
   const transactItems: TransactItems = [];
-  const indexItems: TransactItems = [];
+  const partIndexItems: TransactItems = [];
   const keyItems: TransactItems = [];
   /** The wallet each event item (by its place) belongs to, and the part each key item does. */
   const eventOwners: string[] = [];
@@ -45,7 +46,7 @@ export async function appendTogetherGroup(
       heads.set(walletId, chained.head);
       return chained.recorded;
     });
-    indexItems.push(...indexTransactItems(tableName, part.index ?? []));
+    partIndexItems.push(...indexItems(part.index));
     markIndexed(transactItems, part.index);
     if (part.idempotency) {
       keyOwners.push(partIndex);
@@ -53,7 +54,7 @@ export async function appendTogetherGroup(
     }
     return recorded;
   });
-  transactItems.push(...indexItems);
+  transactItems.push(...partIndexItems);
   const firstKeyItem = transactItems.length;
   transactItems.push(...keyItems);
   if (eventOwners.length === 0) throw new Error('appendTogetherGroup: no events');

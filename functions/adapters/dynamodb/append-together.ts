@@ -7,8 +7,8 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
+import { type IndexItems, indexItemCount } from './index-items.ts';
 import { markIndexed } from './read-indexes.ts';
-import { indexItemCount, indexTransactItems } from './trading-index.ts';
 import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 
 /**
@@ -25,6 +25,7 @@ export async function appendTogether(
   tableName: string,
   request: AppendTogetherRequest,
   findIdempotency: (key: string) => Promise<IdempotencyRecord | undefined>,
+  indexItems: IndexItems,
 ): Promise<AppendTogetherOutcome> {
   const { appends, idempotency } = request;
   const walletIds = appends.map((append) => append.walletId);
@@ -55,7 +56,7 @@ export async function appendTogether(
     return { walletId, events: recorded, head };
   });
   // After every event item (owners index them) and before the key (last).
-  transactItems.push(...indexTransactItems(tableName, request.index ?? []));
+  transactItems.push(...indexItems(request.index));
   markIndexed(transactItems, request.index);
   if (idempotency) {
     const all = appended.flatMap((append) => append.events);

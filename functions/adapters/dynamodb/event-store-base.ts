@@ -20,8 +20,10 @@ import {
   VersionConflictError,
   type WalletPageRequest,
 } from '#ports/event-store.ts';
+import type { IndexChange } from '#ports/trading-index.ts';
 import type { AppendKinds } from './append-kinds.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
+import { type IndexItems, type IndexItemWriter, indexItemCount, indexTransactItems } from './index-items.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem } from './table-layout/event-item.ts';
@@ -38,7 +40,6 @@ import {
   walletPk,
 } from './table-layout/keys.ts';
 import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
-import { indexItemCount, indexTransactItems } from './trading-index.ts';
 import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 import { writeItems } from './write-items.ts';
 
@@ -73,6 +74,11 @@ export class DynamoEventStoreBase implements EventStore {
   /** The wallet listing and the chain walk, when handed in; else loaded on first use (below). */
   private scanWalletIds: AppendKinds['scanWalletIds'];
   private verifyLanes: AppendKinds['verifyLanes'];
+  /** The offer, expiry and payment item writer the kinds handed in name (index-items.ts). */
+  private indexWriter: IndexItemWriter | undefined;
+  /** Every append's index items: the read indexes', and the trading kinds' through indexWriter. */
+  private readonly indexItems: IndexItems = (changes) =>
+    indexTransactItems(this.tableName, changes, this.indexWriter);
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -85,20 +91,29 @@ export class DynamoEventStoreBase implements EventStore {
 
   /** Adds append kinds (one process may host several functions: the local runtime). */
   plug(kinds: AppendKinds): void {
-    const { client, tableName } = this;
+    const { client, tableName, indexItems } = this;
     const find = (key: string) => this.findIdempotency(key);
+    const writer = kinds.indexItems;
+    const before = this.indexWriter;
+    // Kinds add up (the local runtime): a change the new writer does not take goes to the one before.
+    if (writer !== undefined)
+      this.indexWriter =
+        before === undefined
+          ? writer
+          : (table: string, change: IndexChange) => writer(table, change) ?? before(table, change);
     const { appendGroup, appendGroups, findIdempotencies, appendTogetherGroup, readEvents } = kinds;
     if (kinds.appendTogether !== undefined) this.together = kinds.appendTogether;
     if (kinds.scanWalletIds !== undefined) this.scanWalletIds = kinds.scanWalletIds;
     if (kinds.verifyLanes !== undefined) this.verifyLanes = kinds.verifyLanes;
     if (appendGroup !== undefined)
-      this.appendGroup = (request) => appendGroup(client, tableName, request, find);
+      this.appendGroup = (request) => appendGroup(client, tableName, request, find, indexItems);
     if (appendGroups !== undefined)
-      this.appendGroups = (requests) => appendGroups(client, tableName, requests);
+      this.appendGroups = (requests) => appendGroups(client, tableName, requests, indexItems);
     if (findIdempotencies !== undefined)
       this.findIdempotencies = (keys) => findIdempotencies(client, tableName, keys);
     if (appendTogetherGroup !== undefined)
-      this.appendTogetherGroup = (request) => appendTogetherGroup(client, tableName, request, find);
+      this.appendTogetherGroup = (request) =>
+        appendTogetherGroup(client, tableName, request, find, indexItems);
     if (readEvents !== undefined) this.readEvents = (refs) => readEvents(client, tableName, refs);
     const { headAndLanes } = kinds;
     if (headAndLanes !== undefined)
@@ -157,7 +172,7 @@ export class DynamoEventStoreBase implements EventStore {
       keyReference(idempotency),
     );
     // Index items after the events (a lost race reports the first event) and before the key (last).
-    transactItems.push(...indexTransactItems(this.tableName, request.index ?? []));
+    transactItems.push(...this.indexItems(request.index));
     markIndexed(transactItems, request.index);
     if (lane > 0 && expected.version === 0) {
       // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
@@ -200,7 +215,13 @@ export class DynamoEventStoreBase implements EventStore {
     if (this.together === undefined) {
       throw new Error('appendTogether: this event store was built without it (composition/adapters.ts)');
     }
-    return this.together(this.client, this.tableName, request, (key) => this.findIdempotency(key));
+    return this.together(
+      this.client,
+      this.tableName,
+      request,
+      (key) => this.findIdempotency(key),
+      this.indexItems,
+    );
   }
 
   async *read(

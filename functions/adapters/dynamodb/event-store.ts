@@ -6,6 +6,7 @@ import { appendTogether } from './append-together.ts';
 import { appendTogetherGroup } from './append-together-group.ts';
 import { DynamoEventStoreBase } from './event-store-base.ts';
 import { headAndLanes } from './head-and-lanes.ts';
+import { writeTradingIndex } from './index-item-writers.ts';
 import { readEventRefs } from './read-event-refs.ts';
 
 export { EVENTS_PER_APPEND_MAX, READ_PAGE_SIZE } from './event-store-base.ts';
@@ -23,6 +24,7 @@ export const ALL_APPEND_KINDS: Required<Omit<AppendKinds, 'scanWalletIds' | 'ver
   appendTogetherGroup,
   readEvents: readEventRefs,
   headAndLanes,
+  indexItems: writeTradingIndex,
 };
 
 /** The DynamoDB event store with every append kind (tests, benches, the CLI, the functions that use all). */

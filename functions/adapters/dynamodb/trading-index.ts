@@ -4,55 +4,20 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
   ExpiryEntry,
   ExpiryIndex,
   ExpiryPage,
-  IndexChange,
   OfferBook,
   OfferBookPage,
   OfferBookQuery,
   OfferListing,
 } from '#ports/trading-index.ts';
-import { readIndexTransactItems } from './read-indexes.ts';
-import {
-  expiryKey,
-  fromExpiryItem,
-  fromSweepMark,
-  sweepMarkKey,
-  toExpiryItem,
-} from './table-layout/expiry-item.ts';
+import { expiryKey, fromExpiryItem, fromSweepMark, sweepMarkKey } from './table-layout/expiry-item.ts';
 import { expiryBucket, expiryPk, expirySkPrefix, offerBookPk } from './table-layout/keys.ts';
-import { fromOfferItem, offerKey, toOfferItem } from './table-layout/offer-item.ts';
-import { toPaymentItem } from './table-layout/payment-item.ts';
-
-type TransactItem = NonNullable<TransactWriteCommand['input']['TransactItems']>[number];
-
-/**
- * The index writes of an append, for its TransactWriteItems (see ports/trading-index.ts). None is
- * conditioned: the events' version conditions already decide whether the transaction happens, and
- * a put or delete of an index item is the same whether it ran before or not.
- */
-export function indexTransactItems(tableName: string, changes: readonly IndexChange[]): TransactItem[] {
-  return changes.flatMap((change): TransactItem[] => {
-    if (change.kind === 'payment')
-      return [{ Put: { TableName: tableName, Item: toPaymentItem(change.listing) } }];
-    if (change.kind !== 'offer' && change.kind !== 'expiry') return readIndexTransactItems(tableName, change);
-    if (change.kind === 'expiry')
-      return [{ Put: { TableName: tableName, Item: toExpiryItem(change.entry) } }];
-    const put: TransactItem = { Put: { TableName: tableName, Item: toOfferItem(change.offer) } };
-    if (change.from === undefined) return [put];
-    const listed = offerKey({ ...change.offer, status: change.from });
-    return [{ Delete: { TableName: tableName, Key: listed } }, put];
-  });
-}
-
-/** How many items the index writes of these changes take in a transaction. */
-export const indexItemCount = (changes: readonly IndexChange[] | undefined): number =>
-  (changes ?? []).reduce((sum, change) => sum + (change.kind === 'offer' && change.from ? 2 : 1), 0);
+import { fromOfferItem } from './table-layout/offer-item.ts';
 
 /** Query rounds one book page may take when filtering lapsed open offers (each up to `limit` + 1 items). */
 const BOOK_ROUNDS_MAX = 10;

@@ -1,6 +1,6 @@
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
-import { PAYMENT_ENV, type PaymentSettings, parseStripeSecret } from './config.ts';
+import { PAYMENT_ENV, type PaymentSettings } from './config.ts';
 
 export interface ProviderDeps {
   clock: Clock;
@@ -21,6 +21,7 @@ export async function createPaymentProvider(
 ): Promise<PaymentProvider> {
   if (settings.provider === 'stripe') {
     if (settings.stripeSecretArn === undefined) throw new Error(`${PAYMENT_ENV.stripeSecretArn} is not set`);
+    const { parseStripeSecret } = await import('./stripe-secret.ts');
     const secret = parseStripeSecret(await deps.loadSecret(settings.stripeSecretArn));
     const { loadStripeSdk, StripePaymentProvider } = await import('./stripe.ts');
     return new StripePaymentProvider({

@@ -24,7 +24,7 @@ export function decideLedger(command: LedgerCommand, state: WalletState): Decisi
     case 'RecordFact':
       return decideCredit(command);
     case 'Correct':
-      return correct(command, state);
+      return decideCorrection(command, state);
     case 'ApplyRules':
       return applyRules(command, state);
   }
@@ -90,7 +90,11 @@ function recordFact(command: CommandOf<'RecordFact'>): WalletEvent[] {
  * that bring its points to what its governing rule set gives it as corrected. Asking for what
  * already stands (the same correction again) decides nothing.
  */
-function correct(command: CommandOf<'Correct'>, state: WalletState): Decision {
+/**
+ * A correction of a deposit or fact (the corrections route sends it alone, so it bundles this and
+ * not the credits' or the rules' applications).
+ */
+export function decideCorrection(command: CommandOf<'Correct'>, state: WalletState): Decision {
   if (state.version === 0) {
     return new DomainError('wallet_not_found', `Wallet ${command.walletId} has no events.`);
   }

@@ -18,7 +18,7 @@ import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand, PaymentEvent } from './payment-types.ts';
 import { decideRefund } from './refunds.ts';
 import type { AssetBalance, WalletState } from './state.ts';
-import { decideTrading } from './trading.ts';
+import { captureHold, placeHold, releaseHold, transferIn } from './trading.ts';
 
 export const PAYMENT_EVENT_TYPES = [
   'PaymentRequested',
@@ -38,37 +38,79 @@ export function decidePayment(
 ): readonly WalletEvent[] | DomainError {
   switch (command.type) {
     case 'RequestPayment':
-      return requestPayment(command, state);
+      return decidePaymentRequest(command, state);
     case 'SettlePayment':
-      return settlePayment(command, state);
+      return decideSettlement(command, state);
     case 'RefundPayment':
       return decideRefund(command, state);
   }
 }
 
 /**
- * A payment's writes also move funds (the settled amount comes in as a TransferIn beside the
- * SettlePayment): the payment decider, and trading's for the rest.
+ * An order's success moves funds (the held points captured to the merchant, who takes them as a
+ * TransferIn beside it): the webhook decides the settlement and the merchant's TransferIn, and no
+ * other command, with this.
  */
-export function decidePaymentOrTrading(
-  command: PaymentCommand | TradingCommand,
+export function decideSettlementOrTransferIn(
+  command: CommandOf<'SettlePayment'> | (TradingCommand & { type: 'TransferIn' }),
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
-  switch (command.type) {
-    case 'RequestPayment':
-    case 'SettlePayment':
-    case 'RefundPayment':
-      return decidePayment(command, state);
-    default:
-      return decideTrading(command, state);
-  }
+  return command.type === 'SettlePayment' ? decideSettlement(command, state) : transferIn(command);
 }
 
-function requestPayment(
+/**
+ * A payment requested (a purchase; an order, whose points it holds in the same decision): the
+ * orders route sends this command alone, so it bundles this decider and not the webhook's
+ * settlement (nor, through it, every trading decision); the payments route, which only buys
+ * points, sends it through decidePurchase.
+ */
+export function decidePaymentRequest(
   command: CommandOf<'RequestPayment'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
-  const { walletId, paymentId, purpose, points, amountMinor, currency, provider, paymentIntentId } = command;
+  const decided = requestOnly(command, state);
+  if (command.order === undefined || decided instanceof DomainError || decided.length === 0) return decided;
+  const { walletId, paymentId, points } = command;
+  // A hold of its own: an existing hold under the id would decide nothing and leave the order unbacked.
+  if (state.holds.has(command.order.holdId)) {
+    return new DomainError(
+      'hold_exists',
+      `Hold ${command.order.holdId} exists; an order holds its points anew.`,
+    );
+  }
+  const held = placeHold(
+    {
+      type: 'PlaceHold',
+      walletId,
+      asset: 'points',
+      amount: points,
+      holdId: command.order.holdId,
+      expiresAtMs: command.order.expiresAtMs,
+      occurredAtMs: command.occurredAtMs,
+      memo: `order ${paymentId}`,
+    },
+    state,
+  );
+  if (held instanceof DomainError) return held;
+  return [...held, ...decided];
+}
+
+/** A purchase of points (no order): the payments route's decider, which never holds points. */
+export function decidePurchase(
+  command: CommandOf<'RequestPayment'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
+  if (command.order !== undefined)
+    throw new Error('decidePurchase: an order holds points (decidePaymentRequest)');
+  return requestOnly(command, state);
+}
+
+/** The payment's own part of a request: nothing (the same request again), a refusal, or PaymentRequested. */
+function requestOnly(
+  command: CommandOf<'RequestPayment'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError {
+  const { paymentId, purpose, points, amountMinor, currency, provider, paymentIntentId } = command;
   const existing = state.payments.get(paymentId);
   if (existing !== undefined) {
     // The same request again (a retried call that found the intent it made) decides nothing.
@@ -99,32 +141,11 @@ function requestPayment(
       ...(command.order === undefined ? {} : { order: command.order }),
     },
   };
-  if (command.order === undefined) return [requested];
-  // A hold of its own: an existing hold under the id would decide nothing and leave the order unbacked.
-  if (state.holds.has(command.order.holdId)) {
-    return new DomainError(
-      'hold_exists',
-      `Hold ${command.order.holdId} exists; an order holds its points anew.`,
-    );
-  }
-  const held = decideTrading(
-    {
-      type: 'PlaceHold',
-      walletId,
-      asset: 'points',
-      amount: points,
-      holdId: command.order.holdId,
-      expiresAtMs: command.order.expiresAtMs,
-      occurredAtMs: command.occurredAtMs,
-      memo: `order ${paymentId}`,
-    },
-    state,
-  );
-  if (held instanceof DomainError) return held;
-  return [...held, requested];
+  return [requested];
 }
 
-function settlePayment(
+/** One provider event applied to its payment (the webhook's): see the module's comment. */
+export function decideSettlement(
   command: CommandOf<'SettlePayment'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
@@ -150,7 +171,7 @@ function settlePayment(
     // still pays an order whose hold was active then and has not been ended since.
     const capture =
       hold?.status === 'active' && occurredAtMs < hold.expiresAtMs
-        ? decideTrading(
+        ? captureHold(
             {
               type: 'CaptureHold',
               walletId: command.walletId,
@@ -174,7 +195,7 @@ function settlePayment(
   };
   const hold = payment.order === undefined ? undefined : state.holds.get(payment.order.holdId);
   if (hold?.status !== 'active') return [failed];
-  const released = decideTrading(
+  const released = releaseHold(
     { type: 'ReleaseHold', walletId: command.walletId, holdId: hold.holdId, occurredAtMs },
     state,
   );

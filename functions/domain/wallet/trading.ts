@@ -41,7 +41,7 @@ export function decideTrading(
     case 'CaptureHold':
       return captureHold(command, state);
     case 'ReleaseHold':
-      return endHold(state, command.holdId, 'released', command.occurredAtMs);
+      return releaseHold(command, state);
     case 'ExpireHold': {
       const hold = activeHold(state, command.holdId);
       if (hold instanceof DomainError) return hold;
@@ -66,17 +66,27 @@ export function decideTrading(
         },
       ];
     }
-    case 'TransferIn': {
-      const { transferId, asset, amount, from, occurredAtMs, memo } = command;
-      return [
-        {
-          type: 'TransferredIn',
-          data: { transferId, asset, amount, from, occurredAtMs, ...(memo === undefined ? {} : { memo }) },
-        },
-      ];
-    }
+    case 'TransferIn':
+      return transferIn(command);
   }
 }
+
+/** A credit from another wallet: never refused (it only raises what is available). */
+export function transferIn(command: CommandOf<'TransferIn'>): readonly WalletEvent[] {
+  const { transferId, asset, amount, from, occurredAtMs, memo } = command;
+  return [
+    {
+      type: 'TransferredIn',
+      data: { transferId, asset, amount, from, occurredAtMs, ...(memo === undefined ? {} : { memo }) },
+    },
+  ];
+}
+
+/** A hold released by its holder (or for a failed order's payment: payments.ts). */
+export const releaseHold = (
+  command: CommandOf<'ReleaseHold'>,
+  state: WalletState,
+): readonly WalletEvent[] | DomainError => endHold(state, command.holdId, 'released', command.occurredAtMs);
 
 /**
  * A refusal when spending `amount` of `asset` would take available below the floor; `freed` is
@@ -129,7 +139,8 @@ export function lapse(
   return { events, freed };
 }
 
-function placeHold(
+/** A hold placed: also an order's, decided with its payment (payments.ts). */
+export function placeHold(
   command: CommandOf<'PlaceHold'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {
@@ -162,7 +173,8 @@ function placeHold(
   ];
 }
 
-function captureHold(
+/** A hold captured: what it reserved is spent (also an order's, by its payment's success: payments.ts). */
+export function captureHold(
   command: CommandOf<'CaptureHold'>,
   state: WalletState,
 ): readonly WalletEvent[] | DomainError {

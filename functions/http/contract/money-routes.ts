@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import * as accounts from '../accounts-json.ts';
-import { orderBody, paymentBody } from '../payments-json.ts';
+import { orderBody } from '../order-body.ts';
+import { paymentBody } from '../payment-requests.ts';
 import { cutDescription, cutParams, page, versionParam } from './params.ts';
 import { auditEvent, ruleSet, ruleSetVersions } from './responses.ts';
 import type { RouteContract, RouteKey } from './types.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand, LANE0_ATTEMPTS_MAX } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import { DomainError } from '#domain/errors.ts';
 import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
@@ -9,6 +10,9 @@ import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 const stamp = (events: readonly WalletEvent[]) =>
   events.map((event, index) => ({ ...event, eventId: `new-${index}`, recordedAtMs: 5 }));
 
+/** What every write here takes besides its wallet and command (decide() and its index changes). */
+const lane0 = { placement: 'lane-0' as const, decide, indexes: indexChangesOf, stamp };
+const anyLane = { placement: 'any-lane' as const, startedAtMs: 1, decide, indexes: indexChangesOf, stamp };
 const voidFirst: WalletCommand = {
   type: 'Correct',
   walletId: 'w1',
@@ -34,10 +38,7 @@ async function walletWithOneDeposit(): Promise<InMemoryEventStore> {
 describe('handleCommand: lane 0', () => {
   it('decides against the folded log and appends after lane 0 head', async () => {
     const store = await walletWithOneDeposit();
-    const outcome = await handleCommand(
-      { store },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
-    );
+    const outcome = await handleCommand({ store }, { walletId: 'w1', ...lane0, command: () => voidFirst });
     expect(outcome.kind).toBe('recorded');
     if (outcome.kind !== 'recorded') return;
     expect(outcome.state.balances.money.balance).toBe(100n);
@@ -48,14 +49,8 @@ describe('handleCommand: lane 0', () => {
 
   it('answers unchanged and writes nothing when the decider decides nothing', async () => {
     const store = await walletWithOneDeposit();
-    await handleCommand(
-      { store },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
-    );
-    const again = await handleCommand(
-      { store },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
-    );
+    await handleCommand({ store }, { walletId: 'w1', ...lane0, command: () => voidFirst });
+    const again = await handleCommand({ store }, { walletId: 'w1', ...lane0, command: () => voidFirst });
     expect(again.kind).toBe('unchanged');
     expect(store.eventCount()).toBe(2);
   });
@@ -67,6 +62,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        indexes: indexChangesOf,
         decide,
         command: () => ({ ...voidFirst, reference: 'nope' }),
         stamp,
@@ -78,6 +74,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        indexes: indexChangesOf,
         decide,
         command: () => new DomainError('rule_set_missing', 'Rule set version 9 is not stored.'),
         stamp,
@@ -96,6 +93,7 @@ describe('handleCommand: lane 0', () => {
         {
           walletId: 'w1',
           placement: 'lane-0',
+          indexes: indexChangesOf,
           decide: (command: WalletCommand, state) => {
             asked.push([command, state.balances.money.balance]);
             return new DomainError('not_correctable', 'this decider refuses everything');
@@ -125,6 +123,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        indexes: indexChangesOf,
         decide,
         command: () => {
           builds++;
@@ -145,7 +144,7 @@ describe('handleCommand: lane 0', () => {
     heads.remember('w1', { lane: 5, head: { version: 40, hash: 'x' } });
     const outcome = await handleCommand(
       { store, heads },
-      { walletId: 'w1', placement: 'lane-0', decide, command: () => voidFirst, stamp },
+      { walletId: 'w1', ...lane0, command: () => voidFirst },
     );
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBe(0);
   });
@@ -182,7 +181,7 @@ describe('handleCommand: any lane', () => {
     });
     const outcome = await handleCommand(
       { store: flaky, retry: noPause, heads: new HeadCache() },
-      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, decide, command: () => deposit, stamp },
+      { walletId: 'w9', ...anyLane, command: () => deposit },
     );
     expect(outcome.kind).toBe('recorded');
     expect(attempts.map((request) => request.lane)).toEqual([0, 0, 0, 0, 0]);
@@ -227,7 +226,7 @@ describe('handleCommand: any lane', () => {
     });
     const outcome = await handleCommand(
       { store: racing, retry: noPause, heads: new HeadCache() },
-      { walletId: 'w9', placement: 'any-lane', startedAtMs: 1, decide, command: () => deposit, stamp },
+      { walletId: 'w9', ...anyLane, command: () => deposit },
     );
     expect(outcome.kind === 'recorded' && outcome.events[0]?.lane).toBeGreaterThan(0);
     expect(attempts.slice(0, 2).map((request) => request.lane)).toEqual([0, 0]);

@@ -6,6 +6,7 @@ import { recordDeposit } from '#app/deposit.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { CARRY_MS } from '#app/group-commit-carry.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import {
@@ -74,6 +75,7 @@ const decisionOf = (store: InMemoryEventStore, key: string) => {
 const write = (id: string, command: WalletCommand): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  indexes: indexChangesOf,
   decide,
   command: () => command,
   stamp: (events: readonly WalletEvent[]) =>

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
@@ -42,6 +43,7 @@ const stampAs = (id: string) => (events: readonly WalletEvent[]) =>
 const single = (id: string, command: WalletCommand): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  indexes: indexChangesOf,
   decide,
   command: () => command,
   stamp: stampAs(id),
@@ -91,6 +93,7 @@ describe('group commit mends', () => {
       handleTwoWalletCommand(
         { store, groupCommit: true },
         {
+          indexes: indexChangesOf,
           decide,
           wallets: [
             { walletId: 'a', command: () => Array.from({ length: deposits }, () => deposit('a')) },

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableGroupCommit } from '#app/group-commit.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import { type TransferResult, transfer } from '#app/transfer.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import { decide, foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
@@ -118,6 +119,7 @@ function sendElsewhere(store: EventStore, from: string, to: string, amount: bigi
   return handleTwoWalletCommand<WalletCommand>(
     { store, retry: noPause, groupCommit: false },
     {
+      indexes: indexChangesOf,
       decide,
       wallets: [
         { walletId: from, command: () => ({ type: 'TransferOut', walletId: from, to, ...common }) },

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import type { WalletWrite, WriteOutcome } from '#app/write-outcome.ts';
 import {
   decide,
@@ -105,6 +106,7 @@ function writeOf(call: Call, index: number): WalletWrite {
     ...(op.kind === 'deposit' && op.anyLane
       ? { placement: 'any-lane' as const, startedAtMs: Date.now() }
       : { placement: 'lane-0' as const }),
+    indexes: indexChangesOf,
     decide,
     command,
     stamp: (events: readonly WalletEvent[]) =>

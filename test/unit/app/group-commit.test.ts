@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import {
   decide,
@@ -36,6 +37,7 @@ const write = (
 ): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  indexes: indexChangesOf,
   decide,
   command: () => command,
   stamp: (events: readonly WalletEvent[]) =>

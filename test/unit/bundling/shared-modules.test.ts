@@ -84,4 +84,51 @@ describe('what a cold start loads of modules split for it', () => {
     },
     120_000,
   );
+
+  it.each(['payments', 'orders'])(
+    '%s decides its own payment commands without the webhook’s settlement or the other trading decisions',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(code).toContain('exists with other terms'); // decidePaymentRequest
+      expect(code).not.toContain('the provider reported'); // decideSettlement's mismatch
+      expect(code).not.toContain('an expired hold cannot be captured'); // decideTrading's capture
+      expect(code.includes('nothing can be refunded'), 'decideRefund').toBe(name === 'payments');
+    },
+    120_000,
+  );
+
+  it.each(['payments', 'orders', 'payment-webhook'])(
+    '%s reads its payment settings without the Stripe secret’s parse (loaded with the Stripe adapter)',
+    async (name) => {
+      const code = await coldStartCode(name);
+      expect(code).toContain('webhook tolerance'); // describePaymentSettings
+      expect(code).not.toContain('a webhook signing secret (whsec_'); // stripe-secret.ts
+    },
+    120_000,
+  );
+
+  it('payments parses its bodies without the order body’s schema (http/order-body.ts)', async () => {
+    expect(await coldStartCode('payments')).not.toContain('expiresInSeconds');
+    expect(await coldStartCode('orders')).toContain('expiresInSeconds');
+  }, 120_000);
+
+  it('writers put offer, expiry and payment items without carrying those items’ read schemas', async () => {
+    // The schemas are built on the first read (table-layout/*-item.ts): kept only where read.
+    const offerSchema = /seller:[\w$]+\(\)/; // z.object({ …, seller: z.string(), … })
+    const paymentSchema = /refundedPoints:[\w$]+\(/; // z.optional(bigintAttr)
+    for (const writer of ['deposit', 'corrections', 'payment-webhook']) {
+      const code = await coldStartCode(writer);
+      expect(offerSchema.test(code), `${writer}: offer item schema`).toBe(false);
+      expect(paymentSchema.test(code), `${writer}: payment item schema`).toBe(false);
+    }
+    expect(offerSchema.test(await coldStartCode('offers')), 'offers reads the book').toBe(true);
+    expect(paymentSchema.test(await coldStartCode('payments')), 'payments reads its listing').toBe(true);
+  }, 240_000);
+
+  it('payment-webhook settles with the capture and release it needs, not every trading decision', async () => {
+    const code = await coldStartCode('payment-webhook');
+    expect(code).toContain('an expired hold cannot be captured'); // captureHold
+    expect(code).not.toContain('exists with another asset or amount'); // placeHold
+    expect(code).not.toContain('ms since the epoch'); // ExpireHold
+  }, 120_000);
 });

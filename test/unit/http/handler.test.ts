@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
+import { authorizeAdmin } from '#http/admin.ts';
 import { httpHandler, httpRoute, walletInPath } from '#http/handler.ts';
 import { jsonResult } from '#http/problem.ts';
 import { BODY_BYTES_MAX, JSON_DEPTH_MAX, jsonDepthExceeds } from '#http/request.ts';
@@ -20,7 +21,7 @@ function route(options: { admin?: () => string | undefined } = {}) {
   const run = vi.fn(async (_request: unknown, loaded: { answer: string }) => jsonResult(200, loaded.answer));
   const handler = httpHandler(
     httpRoute({
-      ...(options.admin === undefined ? {} : { admin: { token: options.admin } }),
+      ...(options.admin === undefined ? {} : { admin: { token: options.admin, authorize: authorizeAdmin } }),
       wallets: walletInPath,
       deps,
       run,

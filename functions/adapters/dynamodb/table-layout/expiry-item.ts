@@ -15,13 +15,18 @@ export const expiryKey = (entry: ExpiryEntry): { pk: string; sk: string } => ({
   sk: expirySk(entry.expiresAtMs, entry.walletId, entry.holdId),
 });
 
-const expiryItemSchema = z.object({
-  walletId: z.string(),
-  holdId: z.string(),
-  expiresAtMs: numberAttr,
-  // An entry for several holds of one batch (ports/trading-index.ts); absent on one-hold entries.
-  holdIds: z.optional(z.array(z.string())),
-});
+// Built on the first read, not at import: a module-level zod/mini schema is kept in every bundle
+// that imports its module, and every writer imports this one for its item writer alone.
+let expiryItemSchema: ReturnType<typeof buildExpiryItemSchema> | undefined;
+function buildExpiryItemSchema() {
+  return z.object({
+    walletId: z.string(),
+    holdId: z.string(),
+    expiresAtMs: numberAttr,
+    // An entry for several holds of one batch (ports/trading-index.ts); absent on one-hold entries.
+    holdIds: z.optional(z.array(z.string())),
+  });
+}
 
 export const toExpiryItem = (entry: ExpiryEntry): Record<string, unknown> => ({
   ...expiryKey(entry),
@@ -32,9 +37,18 @@ export const toExpiryItem = (entry: ExpiryEntry): Record<string, unknown> => ({
   ...(entry.holdIds === undefined ? {} : { holdIds: [...entry.holdIds] }),
 });
 
-export const fromExpiryItem = (item: unknown): ExpiryEntry => expiryItemSchema.parse(item);
+export function fromExpiryItem(item: unknown): ExpiryEntry {
+  expiryItemSchema ??= buildExpiryItemSchema();
+  return expiryItemSchema.parse(item);
+}
 
 export const sweepMarkKey = { pk: EXPIRY_SWEEP_PK, sk: EXPIRY_SWEEP_SK } as const;
-const sweepMarkSchema = z.object({ bucket: numberAttr });
-export const fromSweepMark = (item: unknown): number | undefined =>
-  item === undefined ? undefined : sweepMarkSchema.parse(item).bucket;
+let sweepMarkSchema: ReturnType<typeof buildSweepMarkSchema> | undefined;
+function buildSweepMarkSchema() {
+  return z.object({ bucket: numberAttr });
+}
+export function fromSweepMark(item: unknown): number | undefined {
+  if (item === undefined) return undefined;
+  sweepMarkSchema ??= buildSweepMarkSchema();
+  return sweepMarkSchema.parse(item).bucket;
+}

@@ -19,20 +19,25 @@ export const offerKey = (offer: OfferListing): { pk: string; sk: string } => ({
   sk: offerBookSk(unitPriceKey(offer), offer.offerId),
 });
 
-const asset = z.enum(['money', 'points']);
-const offerItemSchema = z.object({
-  pk: z.string(),
-  sk: z.string(),
-  offerId: z.string(),
-  seller: z.string(),
-  asset,
-  amount: bigintAttr,
-  priceAsset: asset,
-  priceAmount: bigintAttr,
-  expiresAtMs: numberAttr,
-  status: z.enum(OFFER_STATUSES as [OfferListing['status'], ...OfferListing['status'][]]),
-  buyer: z.optional(z.string()),
-});
+// Built on the first read, not at import: a module-level zod/mini schema is kept in every bundle
+// that imports its module, and every writer imports this one for its item writer alone.
+let offerItemSchema: ReturnType<typeof buildOfferItemSchema> | undefined;
+function buildOfferItemSchema() {
+  const asset = z.enum(['money', 'points']);
+  return z.object({
+    pk: z.string(),
+    sk: z.string(),
+    offerId: z.string(),
+    seller: z.string(),
+    asset,
+    amount: bigintAttr,
+    priceAsset: asset,
+    priceAmount: bigintAttr,
+    expiresAtMs: numberAttr,
+    status: z.enum(OFFER_STATUSES as [OfferListing['status'], ...OfferListing['status'][]]),
+    buyer: z.optional(z.string()),
+  });
+}
 
 export function toOfferItem(offer: OfferListing): Record<string, unknown> {
   return {
@@ -51,6 +56,7 @@ export function toOfferItem(offer: OfferListing): Record<string, unknown> {
 }
 
 export function fromOfferItem(item: unknown): OfferListing & { sk: string } {
+  offerItemSchema ??= buildOfferItemSchema();
   const parsed = offerItemSchema.parse(item);
   return {
     sk: parsed.sk,

@@ -24,28 +24,33 @@ export const paymentKey = (listing: PaymentListing): { pk: string; sk: string } 
   sk: paymentSk(listing),
 });
 
-const paymentItemSchema = z.object({
-  sk: z.string(),
-  walletId: z.string(),
-  paymentId: z.string(),
-  purpose: z.enum(['points-purchase', 'order']),
-  status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),
-  points: bigintAttr,
-  amountMinor: bigintAttr,
-  currency: z.string(),
-  provider: z.string(),
-  createdAtMs: numberAttr,
-  updatedAtMs: numberAttr,
-  settledAtMs: z.optional(numberAttr),
-  refundDue: z.optional(z.boolean()),
-  refundedPoints: z.optional(bigintAttr),
-  refundedMinor: z.optional(bigintAttr),
-  merchant: z.optional(z.string()),
-  priceMinor: z.optional(bigintAttr),
-  pointsValueMinor: z.optional(bigintAttr),
-  expiresAtMs: z.optional(numberAttr),
-  holdEnded: z.optional(z.boolean()),
-});
+// Built on the first read, not at import: a module-level zod/mini schema is kept in every bundle
+// that imports its module, and every writer imports this one for its item writer alone.
+let paymentItemSchema: ReturnType<typeof buildPaymentItemSchema> | undefined;
+function buildPaymentItemSchema() {
+  return z.object({
+    sk: z.string(),
+    walletId: z.string(),
+    paymentId: z.string(),
+    purpose: z.enum(['points-purchase', 'order']),
+    status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),
+    points: bigintAttr,
+    amountMinor: bigintAttr,
+    currency: z.string(),
+    provider: z.string(),
+    createdAtMs: numberAttr,
+    updatedAtMs: numberAttr,
+    settledAtMs: z.optional(numberAttr),
+    refundDue: z.optional(z.boolean()),
+    refundedPoints: z.optional(bigintAttr),
+    refundedMinor: z.optional(bigintAttr),
+    merchant: z.optional(z.string()),
+    priceMinor: z.optional(bigintAttr),
+    pointsValueMinor: z.optional(bigintAttr),
+    expiresAtMs: z.optional(numberAttr),
+    holdEnded: z.optional(z.boolean()),
+  });
+}
 
 export function toPaymentItem(listing: PaymentListing): Record<string, unknown> {
   const { order, refunded, refundDue } = listing;
@@ -80,6 +85,7 @@ export function toPaymentItem(listing: PaymentListing): Record<string, unknown> 
 }
 
 export function fromPaymentItem(item: unknown): PaymentListing & { sk: string } {
+  paymentItemSchema ??= buildPaymentItemSchema();
   const parsed = paymentItemSchema.parse(item);
   const order =
     parsed.merchant === undefined ||

@@ -2,17 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  describePaymentSettings,
-  PAYMENT_ENV,
-  parseStripeSecret,
-  paymentSettingsFromEnv,
-} from '#adapters/payments/config.ts';
+import { describePaymentSettings, PAYMENT_ENV, paymentSettingsFromEnv } from '#adapters/payments/config.ts';
 import { createPaymentProvider } from '#adapters/payments/provider.ts';
 import { SandboxPaymentProvider } from '#adapters/payments/sandbox.ts';
 import { settleSandboxPayment } from '#adapters/payments/sandbox-pay.ts';
 import { sandboxPaths } from '#adapters/payments/sandbox-store.ts';
 import { StripePaymentProvider } from '#adapters/payments/stripe.ts';
+import { parseStripeSecret } from '#adapters/payments/stripe-secret.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tally/stripe-AbCdEf';
 const clock = { nowMs: () => 1_800_000_000_000 };

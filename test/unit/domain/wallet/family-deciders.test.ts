@@ -10,16 +10,22 @@ import {
   type CreditCommand,
   type Decision,
   decide,
+  decideCorrection,
   decideCredit,
   decideLedger,
   decidePayment,
-  decidePaymentOrTrading,
+  decidePaymentRequest,
+  decidePurchase,
+  decideRefund,
+  decideSettlement,
+  decideSettlementOrTransferIn,
   decideTrading,
   foldWallet,
   initialWalletState,
   type LedgerCommand,
   type PaymentCommand,
   type TradingCommand,
+  type WalletCommand,
 } from '#domain/wallet.ts';
 import { deposited, log } from './spec.ts';
 
@@ -82,6 +88,18 @@ const trading: TradingCommand[] = [
 ];
 const payments: PaymentCommand[] = [
   {
+    type: 'SettlePayment',
+    walletId: 'w1',
+    paymentId: 'p-unknown',
+    outcome: 'succeeded',
+    provider: 'sandbox',
+    providerEventId: 'evt-1',
+    paymentIntentId: 'pi-0',
+    amountMinor: 100n,
+    currency: 'EUR',
+    occurredAtMs: 3_000,
+  },
+  {
     type: 'RequestPayment',
     walletId: 'w1',
     paymentId: 'p1',
@@ -124,11 +142,6 @@ describe("family deciders decide as 'decide' does", () => {
     ],
     ['decideTrading', trading, (c: TradingCommand) => decideTrading(c, state)],
     ['decidePayment', payments, (c: PaymentCommand) => decidePayment(c, state)],
-    [
-      'decidePaymentOrTrading',
-      [...payments, ...trading],
-      (c: PaymentCommand | TradingCommand) => decidePaymentOrTrading(c, state),
-    ],
     ['decideCard', cards, (c: CardCommand) => decideCard(c, state)],
     [
       'decideCardOrTrading',
@@ -144,4 +157,40 @@ describe("family deciders decide as 'decide' does", () => {
     }
     expect(outcomes.has('decided')).toBe(true);
   });
+});
+
+describe("the payment functions' deciders decide their commands as 'decide' does", () => {
+  // payments and orders send RequestPayment alone, refunds RefundPayment, the webhook
+  // SettlePayment (with an order's TransferIn): each bundles only its own decider.
+  const ofType = <T extends PaymentCommand['type']>(type: T) =>
+    payments.filter((c): c is PaymentCommand & { type: T } => c.type === type);
+  const rows: [string, readonly WalletCommand[], (command: never) => Decision][] = [
+    ['decidePaymentRequest', ofType('RequestPayment'), (c: never) => decidePaymentRequest(c, state)],
+    [
+      'decidePurchase',
+      ofType('RequestPayment').filter((c) => c.order === undefined),
+      (c: never) => decidePurchase(c, state),
+    ],
+    ['decideSettlement', ofType('SettlePayment'), (c: never) => decideSettlement(c, state)],
+    ['decideRefund', ofType('RefundPayment'), (c: never) => decideRefund(c, state)],
+    [
+      'decideSettlementOrTransferIn',
+      [...ofType('SettlePayment'), ...trading.filter((c) => c.type === 'TransferIn')],
+      (c: never) => decideSettlementOrTransferIn(c, state),
+    ],
+  ];
+  it.each(rows)('%s', (_name, commands, family) => {
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect(comparable(family(command as never))).toEqual(comparable(decide(command, state)));
+    }
+  });
+});
+
+it('decideCorrection decides a correction as decide() does', () => {
+  const corrections = ledger.filter((c): c is LedgerCommand & { type: 'Correct' } => c.type === 'Correct');
+  expect(corrections.length).toBeGreaterThan(0);
+  for (const command of corrections) {
+    expect(comparable(decideCorrection(command, state))).toEqual(comparable(decide(command, state)));
+  }
 });

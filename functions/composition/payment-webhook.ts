@@ -1,0 +1,17 @@
+/**
+ * The payment webhook's composition, apart from the payments and orders functions' (payments.ts):
+ * it takes the two-wallet append kinds (composition/two-wallet.ts), one of them loaded with
+ * `import()`, which would otherwise be in the module graph of every payment function.
+ */
+import type { PaymentDeps } from '#app/payments.ts';
+import { ONE_WALLET_WRITES, PAYMENT_LISTING_WRITES } from './adapters.ts';
+import { paymentDepsWith } from './payments.ts';
+import { TWO_WALLET_WRITES } from './two-wallet.ts';
+
+/**
+ * The provider's webhook: a success moves the order's held points to the merchant, a two-wallet
+ * write (app/payment-webhook.ts → two-wallet-command.ts), so it takes the two-wallet kinds too.
+ * It lists nothing: no listing reader.
+ */
+export const paymentWebhookDeps = (): Promise<PaymentDeps> =>
+  paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES, PAYMENT_LISTING_WRITES);

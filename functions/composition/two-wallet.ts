@@ -1,0 +1,51 @@
+/**
+ * The compositions of the functions that write two wallets in one transaction (transfers, holds,
+ * offers; the payment webhook takes TWO_WALLET_WRITES from here), in a module of their own, apart
+ * from lambda.ts, which every function imports: the two-wallet batch's append kind is loaded with
+ * `import()`, and any function whose module graph holds that `import()` would load at its cold
+ * start what it shares with the lazy chunk.
+ */
+
+import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
+import { appendTogether } from '#adapters/dynamodb/append-together.ts';
+import type { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
+import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
+import type { HoldDeps } from '#app/holds.ts';
+import type { TransferDeps } from '#app/transfer.ts';
+import { eventStoreFromEnv, ONE_WALLET_WRITES, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
+import { clockAndIds } from './lambda.ts';
+
+/**
+ * Only a batch of two or more two-wallet commands appends them together in one transaction
+ * (app/group-commit-two.ts, whose batch path is itself loaded with `import()` when two wait at
+ * once). A Lambda instance serves one invocation at a time and never batches two (README,
+ * "Bundling"), so the batch's append kind is loaded with that path, on its first call, and not at
+ * every cold start. The store still has the kind: a process that batches (the local runtime)
+ * group-commits as before.
+ */
+const appendTogetherGroupOnFirstCall: typeof appendTogetherGroup = async (...args) =>
+  (await import('#adapters/dynamodb/append-together-group.ts')).appendTogetherGroup(...args);
+
+/** The append kinds of a two-wallet command (app/two-wallet-command.ts, group-commit-two.ts). */
+export const TWO_WALLET_WRITES: AppendKinds = {
+  appendTogether,
+  appendTogetherGroup: appendTogetherGroupOnFirstCall,
+};
+
+/** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
+export const transferDeps = (): TransferDeps => ({
+  store: eventStoreFromEnv(TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
+  ...clockAndIds(),
+});
+/** Holds (and offers) write one wallet (place, release) and two (settle). */
+export const holdDeps = (): HoldDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
+  ...clockAndIds(),
+});
+/** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */
+const offerBookFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoOfferBook(client, tableName),
+);
+
+/** Offers: the hold's dependencies and the offer book's index, in the same table. */
+export const offerDeps = () => ({ ...holdDeps(), book: offerBookFromEnv() });

@@ -1,0 +1,79 @@
+/**
+ * A write names the index changes of its family (WalletWrite.indexes), as it names its decider:
+ * the ledger's writes ledgerIndexChanges (none), a payment's own writes paymentListingChangesOf
+ * (its listing), the rest indexChangesOf (offer book, expiries, listings). A narrower one refuses
+ * an event whose index entries it would leave out, rather than append the event without them.
+ */
+import { describe, expect, it } from 'vitest';
+import { ledgerIndexChanges } from '#app/ledger-indexes.ts';
+import { paymentIndexChangesOf, paymentListingChangesOf } from '#app/payment-index.ts';
+import { indexChangesOf } from '#app/trading-index.ts';
+import { foldWallet, initialWalletState, type WalletEvent } from '#domain/wallet.ts';
+import { deposited, log } from '../domain/wallet/spec.ts';
+
+const T = 1_000;
+const placed = (holdId: string, offer?: boolean): WalletEvent => ({
+  type: 'HoldPlaced',
+  data: {
+    holdId,
+    asset: 'points',
+    amount: 5n,
+    expiresAtMs: T + 60_000,
+    occurredAtMs: T,
+    ...(offer ? { offer: { price: { asset: 'money', amount: 100n } } } : {}),
+  },
+});
+const requested: WalletEvent = {
+  type: 'PaymentRequested',
+  data: {
+    paymentId: 'p1',
+    purpose: 'points-purchase',
+    points: 10n,
+    amountMinor: 100n,
+    currency: 'EUR',
+    provider: 'sandbox',
+    paymentIntentId: 'pi-1',
+    occurredAtMs: T,
+  },
+};
+const released = (holdId: string): WalletEvent => ({
+  type: 'HoldReleased',
+  data: { holdId, asset: 'points', amount: 5n, reason: 'released', occurredAtMs: T + 1 },
+});
+
+const state = foldWallet(
+  log(deposited(500n, T, { eventId: 'd-1' }), placed('offer-1', true), placed('hold-1')),
+  initialWalletState(),
+);
+
+describe('ledgerIndexChanges', () => {
+  it('changes nothing for the ledger’s events', () => {
+    const events: WalletEvent[] = [{ type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: T } }];
+    expect(ledgerIndexChanges('w1', state, events)).toEqual([]);
+  });
+
+  it.each([
+    ['a hold', placed('h2')],
+    ['a payment', requested],
+  ])('refuses %s, whose index entries it would leave out', (_what, event) => {
+    expect(() => ledgerIndexChanges('w1', state, [event])).toThrow(/not the ledger/);
+  });
+});
+
+describe('paymentListingChangesOf', () => {
+  it('is the payment listing’s changes for a payment’s own events, and all indexChangesOf finds', () => {
+    const events = [requested, released('hold-1')];
+    const changes = paymentListingChangesOf('w1', state, events);
+    expect(changes).toEqual(paymentIndexChangesOf('w1', state, events));
+    expect(changes).toEqual(indexChangesOf('w1', state, events));
+    expect(changes.map((change) => change.kind)).toEqual(['payment']);
+  });
+
+  it.each([
+    ['a hold placed (its expiry entry)', [placed('h3')]],
+    ['an offer’s hold ended (its place in the book)', [released('offer-1')]],
+  ])('refuses %s', (_what, events) => {
+    expect(indexChangesOf('w1', state, events).length).toBeGreaterThan(0);
+    expect(() => paymentListingChangesOf('w1', state, events)).toThrow(/trading index/);
+  });
+});
