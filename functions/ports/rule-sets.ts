@@ -22,7 +22,10 @@ export interface StoredRuleSet {
 /** What `publish` did. */
 export type PublishOutcome =
   | { kind: 'published'; ruleSet: StoredRuleSet }
-  /** The text is the active one already: nothing was written. */
+  /**
+   * The text is the active one already: no version was written. Only the stored form may have
+   * been refreshed, when the one stored differs from the one this publish derives (rule-sets.ts).
+   */
   | { kind: 'unchanged'; ruleSet: StoredRuleSet }
   /** Another publish won the race for the next version: nothing was written. Retry. */
   | { kind: 'conflict' };

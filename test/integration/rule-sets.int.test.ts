@@ -229,6 +229,21 @@ describe.each(stores)('rule sets in %s', (_name, { make, racers }) => {
     expect(await store.version(1)).not.toHaveProperty('publishedBy');
   });
 
+  it('stores the form a publish derives when the active text comes again with another, and no version', async () => {
+    // A text published by an older release keeps that release's form until published again.
+    const old = published(await store.publish({ ...draft('event_type == "refresh", 1\n'), form: '{"v":1}' }));
+    const again = { ...draft(old.text, 1_800_000_000_003, 'again'), form: '{"v":2}' };
+    const refreshed = { ...old, form: '{"v":2}' };
+    expect(await store.publish(again)).toEqual({ kind: 'unchanged', ruleSet: refreshed });
+    expect(await store.active()).toEqual(refreshed);
+    expect(await store.version(old.version)).toEqual(refreshed);
+    expect(await store.version(old.version + 1)).toBeUndefined();
+    // The same form, or none, again: unchanged, as stored.
+    expect(await store.publish(again)).toEqual({ kind: 'unchanged', ruleSet: refreshed });
+    expect(await store.publish(draft(old.text))).toEqual({ kind: 'unchanged', ruleSet: refreshed });
+    expect(await store.active()).toEqual(refreshed);
+  });
+
   it('refuses a text over RULE_SET_TEXT_BYTES_MAX with a throw, writing nothing', async () => {
     const before = await store.active();
     await expect(store.publish(draft(`#${'é'.repeat(RULE_SET_TEXT_BYTES_MAX / 2)}`))).rejects.toThrow(

@@ -48,7 +48,11 @@ export class InMemoryRuleSetStore implements RuleSetStore {
       throw new Error(`publish: rule set text over ${RULE_SET_TEXT_BYTES_MAX} bytes`);
     }
     const current = this.stored.at(-1);
-    if (current?.textHash === input.textHash) return { kind: 'unchanged', ruleSet: { ...current } };
+    if (current?.textHash === input.textHash) {
+      // As the adapter: the text again refreshes a stored form that differs (no new version).
+      if (input.form !== undefined && input.form !== current.form) current.form = input.form;
+      return { kind: 'unchanged', ruleSet: { ...current } };
+    }
     const basedOn = current?.version ?? 0;
     // The adapter's read and its conditional write are two round trips: let others run between.
     await new Promise<void>((resolve) => setImmediate(resolve));

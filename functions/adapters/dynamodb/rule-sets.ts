@@ -60,11 +60,14 @@ export class DynamoRuleSetStore implements RuleSetStore {
       throw new Error(`publish: rule set text over ${RULE_SET_TEXT_BYTES_MAX} bytes`);
     }
     const current = await this.active();
-    if (current?.textHash === input.textHash) return { kind: 'unchanged', ruleSet: current };
     const { form, ...rest } = input;
     const withForm =
       form !== undefined &&
       Buffer.byteLength(input.text, 'utf8') + Buffer.byteLength(form, 'utf8') <= RULE_SET_WITH_FORM_BYTES_MAX;
+    if (current?.textHash === input.textHash) {
+      if (!withForm || form === current.form) return { kind: 'unchanged', ruleSet: current };
+      return { kind: 'unchanged', ruleSet: await this.refreshForm(current, form) };
+    }
     const ruleSet: StoredRuleSet = {
       ...rest,
       ...(withForm ? { form } : {}),
@@ -96,6 +99,38 @@ export class DynamoRuleSetStore implements RuleSetStore {
       return { kind: 'published', ruleSet };
     } catch (error) {
       if (error instanceof TransactionCanceledException) return { kind: 'conflict' };
+      throw error;
+    }
+  }
+
+  /**
+   * Publishing the active text again stores the form this code derives from it when the stored one
+   * differs (written by an older release, or absent): the form is derived from the text, which
+   * stays as it was, so this is no new version. Conditioned on the text (and, for ACTIVE, the
+   * version): if another publish moved ACTIVE in between, nothing is written.
+   */
+  private async refreshForm(current: StoredRuleSet, form: string): Promise<StoredRuleSet> {
+    const update = (sk: string, condition: string) => ({
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: this.pk, sk },
+        UpdateExpression: 'SET form = :form',
+        ConditionExpression: condition,
+        ExpressionAttributeValues: { ':form': form, ':hash': current.textHash, ':version': current.version },
+      },
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            update(ruleSetVersionSk(current.version), 'textHash = :hash AND version = :version'),
+            update(RULESET_ACTIVE_SK, 'textHash = :hash AND version = :version'),
+          ],
+        }),
+      );
+      return { ...current, form };
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return current;
       throw error;
     }
   }

@@ -83,6 +83,45 @@ describe('DynamoRuleSetStore.publish', () => {
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
+  it('refreshes the stored form of the active text in one transaction conditioned on its text and version', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: ACTIVE_V1 });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const outcome = await ruleSets.publish({ ...INPUT, textHash: 'hash-1', form: '{"v":2}' });
+    expect(outcome).toEqual({
+      kind: 'unchanged',
+      ruleSet: { version: 1, text: 'old', textHash: 'hash-1', publishedAtMs: 1000, form: '{"v":2}' },
+    });
+    const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Update?.Key)).toEqual([
+      { pk: 'RULESET', sk: 'VERSION#00000001' },
+      { pk: 'RULESET', sk: 'ACTIVE' },
+    ]);
+    for (const item of items) {
+      expect(item.Update?.UpdateExpression).toBe('SET form = :form');
+      expect(item.Update?.ConditionExpression).toBe('textHash = :hash AND version = :version');
+      expect(item.Update?.ExpressionAttributeValues).toEqual({
+        ':form': '{"v":2}',
+        ':hash': 'hash-1',
+        ':version': 1,
+      });
+    }
+  });
+
+  it('keeps the stored form when a publish of the active text raced another publish', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: ACTIVE_V1 });
+    ddbMock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    await expect(ruleSets.publish({ ...INPUT, textHash: 'hash-1', form: '{"v":2}' })).resolves.toEqual({
+      kind: 'unchanged',
+      ruleSet: { version: 1, text: 'old', textHash: 'hash-1', publishedAtMs: 1000 },
+    });
+  });
+
   it('answers conflict when the transaction is cancelled (another publish won the version)', async () => {
     ddbMock.on(GetCommand).resolves({ Item: ACTIVE_V1 });
     ddbMock.on(TransactWriteCommand).rejects(
