@@ -2,19 +2,14 @@ import { createOrder } from '#app/orders.ts';
 import { notFound, type PaymentListDeps, readPayment, walletOfPayment } from '#app/payments.ts';
 import { hashing } from '#composition/lambda.ts';
 import { orderDeps } from '#composition/payments.ts';
-import { parseAmountMinor } from '#domain/money.ts';
-import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
-import { requestIdempotency } from '#http/idempotency-scope.ts';
-import { orderBody } from '#http/order-body.ts';
+import { orderRequest } from '#http/order-body.ts';
 import { listPayments } from '#http/payment-list-json.ts';
-import { orderResponse, orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
+import { orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
-import { badRequest, jsonResult } from '#http/problem.ts';
+import { jsonResult } from '#http/problem.ts';
 import { domainProblem } from '#http/problems.ts';
-import { parseWith } from '#http/request.ts';
-import { DAY_SECONDS, requiredKey } from '#http/trading-json.ts';
 
 /** An order acts for (and is read by) the paying wallet, which its id names. */
 function orderWallets(request: HttpRequest): WalletReach {
@@ -48,32 +43,8 @@ export const makeOrdersHandler = (
         if (found?.payment.order === undefined) throw domainProblem(notFound(orderId));
         return jsonResult(200, orderWithHistoryJson(found, nowMs));
       }
-      const body = parseWith(orderBody, request.json());
-      const key = requiredKey(request.event, 'POST /orders needs an Idempotency-Key header.');
-      const [wallet, merchant] = [parseWalletId(body.wallet), parseWalletId(body.merchant)];
-      const priceMinor = parseAmountMinor(body.amount);
-      const points = parseAssetAmount('points', body.points);
-      if (body.currency !== undefined && body.currency.toUpperCase() !== deps.pricing.currency) {
-        throw badRequest('unsupported-currency', `Orders are paid in ${deps.pricing.currency}.`);
-      }
-      const expiresInMs = (body.expiresInSeconds ?? DAY_SECONDS) * 1000;
-      const payloadHash = fingerprint({
-        operation: 'order',
-        wallet,
-        merchant,
-        priceMinor,
-        points,
-        expiresInMs,
-      });
-      const result = await createOrder(deps, {
-        wallet,
-        merchant,
-        priceMinor,
-        points,
-        expiresInMs,
-        idempotency: requestIdempotency(request.event, 'orders', key, payloadHash),
-        respond: orderResponse(wallet, nowMs),
-      });
+      const order = orderRequest(request, deps.pricing.currency, fingerprint, nowMs);
+      const result = await createOrder(deps, order);
       return paymentAnswer(result);
     },
   });
