@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { LocalEventBus } from '#adapters/local/event-bus.ts';
 import type { LocalTracingOptions } from '#adapters/local/local-tracing.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
@@ -163,4 +164,9 @@ export class PortInUseError extends Error {
   constructor(readonly port: number) {
     super(`port ${port} is in use; try --port ${port + 1}`);
   }
+}
+
+/** `<dataDir>/<name>` when the data is kept across runs; undefined in memory. */
+export function persistentDir(options: LocalRuntimeOptions, name: string): string | undefined {
+  return options.inMemory !== true && options.dataDir ? path.join(options.dataDir, name) : undefined;
 }

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { CHECKPOINT_KEY_ENV, CHECKPOINT_KEY_FILE_ENV } from '#adapters/hmac-signer.ts';
 import { awaitCommitsOn } from '#adapters/local/commit-barrier.ts';
 import { watchDatabase } from '#adapters/local/database-watch.ts';
 import {
@@ -19,6 +17,7 @@ import { type LocalSqs, startLocalSqs } from '#adapters/local/sqs-local.ts';
 import { ENV, FUNCTIONS, type FunctionSpec } from '#lib/wiring.ts';
 import { deferred } from './deferred.ts';
 import { EVENTS_STREAM_SPEC, serveEventsStream } from './events-stream.ts';
+import { setHandlerEnvironment } from './handler-environment.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import type { LambdaHandler } from './lambda.ts';
 import { type LocalAuth, setUpLocalAuth } from './local-auth.ts';
@@ -28,7 +27,12 @@ import { localEventBus, localHandlerOverrides } from './local-publisher.ts';
 import { createLocalQueues, drainQueues, type LocalQueues, startQueuePollers } from './local-queues.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { type LocalRuntime, type LocalRuntimeOptions, PortInUseError } from './runtime-options.ts';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  PortInUseError,
+  persistentDir,
+} from './runtime-options.ts';
 import { ScheduleTimers } from './schedule-timers.ts';
 import { FileCheckpointStore } from './stream-checkpoints.ts';
 import { StreamPoller } from './stream-poller.ts';
@@ -290,45 +294,6 @@ function restartDatabaseOnExit(
       services.streamArn = table.streamArn;
     },
   });
-}
-
-/** `<dataDir>/<name>` when the data is kept across runs; undefined in memory. */
-function persistentDir(options: LocalRuntimeOptions, name: string): string | undefined {
-  return options.inMemory !== true && options.dataDir ? path.join(options.dataDir, name) : undefined;
-}
-
-/**
- * The environment the handlers read their configuration from, set before any handler module loads.
- * TALLY_ADMIN_TOKEN is not passed on: the local authorizer checks it before a handler runs, so
- * with `--auth` an admin-scoped token is not refused afterwards for not being that token.
- */
-function setHandlerEnvironment(
-  options: LocalRuntimeOptions,
-  config: { tableName: string; endpoint: string; queues: LocalQueues },
-): void {
-  Object.assign(process.env, {
-    [ENV.tableName]: config.tableName,
-    [ENV.dynamodbEndpoint]: config.endpoint,
-    [ENV.sqsEndpoint]: config.queues.sqsEndpoint,
-    [ENV.eventsQueueUrl]: config.queues.events.queueUrl,
-    [ENV.eventsDlqUrl]: config.queues.events.dlqUrl,
-    [ENV.jobsQueueUrl]: config.queues.jobs.queueUrl,
-    [ENV.jobsDlqUrl]: config.queues.jobs.dlqUrl,
-    AWS_REGION: LOCAL_REGION,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  // The sandbox payment provider keeps its intents in the data dir, where `tally pay` (another
-  // process) finds and settles them; also with --in-memory, which concerns DynamoDB only.
-  if (options.dataDir !== undefined) process.env[ENV.dataDir] = options.dataDir;
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  process.env.POWERTOOLS_SERVICE_NAME ??= 'tally';
-  // The /verify checkpoint key: kept beside the data when the data is kept, else one per process.
-  const keyFile = persistentDir(options, 'checkpoint.key');
-  if (keyFile !== undefined) process.env[CHECKPOINT_KEY_FILE_ENV] ??= keyFile;
-  else process.env[CHECKPOINT_KEY_ENV] ??= randomBytes(32).toString('hex');
-  Object.assign(process.env, options.env ?? {});
-  delete process.env[ENV.adminToken];
 }
 
 /** The stream poller, resuming from its checkpoint in the data dir when the data is kept. */
