@@ -5,7 +5,8 @@ import type { JSONWebKeySet } from 'jose';
 import { JWKS_PATH } from '#adapters/local/dev-issuer.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';
 import type { StaticSite } from './console-assets.ts';
-import { REQUEST_BODY_BYTES_MAX, readBody } from './http-body.ts';
+import { bodyTooLargeReply, deniedReply, notAPathReply, unmatchedReply } from './http-answers.ts';
+import { readBody } from './http-body.ts';
 import { buildEvent } from './http-event.ts';
 import { type HttpReply, problemReply, toHttpReply } from './http-reply.ts';
 import { type CompiledRoute, compileRoutes, matchRoute } from './http-routes.ts';
@@ -141,8 +142,7 @@ async function handle(
 
   const verdict = await context.authorizer(match.route, request.headers.authorization);
   if (verdict.kind === 'deny') {
-    const { status, code, title, detail, challenge } = verdict;
-    return send(problemReply(status, code, title, detail, requestId, { 'www-authenticate': challenge }));
+    return send(deniedReply(verdict, requestId));
   }
 
   const limiter = context.options.rateLimiter;
@@ -171,8 +171,7 @@ async function handle(
 
   const read = await readBody(request);
   if (read.kind === 'too-large') {
-    const detail = `The request body is larger than ${REQUEST_BODY_BYTES_MAX} bytes.`;
-    const reply = problemReply(413, 'body-too-large', 'Content too large', detail, requestId);
+    const reply = bodyTooLargeReply(requestId);
     // The rest of an upload past the discard cap was not read: close the connection after the answer.
     if (!read.drained) response.once('finish', () => request.destroy());
     return send(reply, !read.drained);
@@ -220,13 +219,7 @@ function beforeRouting(
   requestId: string,
 ): HttpReply | undefined {
   if (!rawPath.startsWith('/')) {
-    return problemReply(
-      400,
-      'bad-request-target',
-      'Bad request',
-      'The request target must be a path.',
-      requestId,
-    );
+    return notAPathReply(requestId);
   }
   const jwks = context.options.jwks;
   if (jwks !== undefined && rawPath === JWKS_PATH && (method === 'GET' || method === 'HEAD')) {
@@ -238,35 +231,6 @@ function beforeRouting(
     };
   }
   return undefined;
-}
-
-function unmatchedReply(
-  match: Exclude<ReturnType<typeof matchRoute>, { kind: 'found' }>,
-  method: string,
-  rawPath: string,
-  requestId: string,
-): HttpReply {
-  switch (match.kind) {
-    case 'not-found':
-      return problemReply(
-        404,
-        'route-not-found',
-        'Not found',
-        `No route matches ${method} ${rawPath}.`,
-        requestId,
-      );
-    case 'method-not-allowed': {
-      const allow = match.allow.join(', ');
-      const detail = `${rawPath} accepts ${allow}, not ${method}.`;
-      return problemReply(405, 'method-not-allowed', 'Method not allowed', detail, requestId, { allow });
-    }
-    case 'bad-path':
-      return problemReply(400, 'bad-path', 'Bad request', match.detail, requestId);
-    default: {
-      const unexpected: never = match;
-      throw new Error(`unexpected route match ${JSON.stringify(unexpected)}`);
-    }
-  }
 }
 
 async function invoke(

@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  bodyTooLargeReply,
+  deniedReply,
+  notAPathReply,
+  unmatchedReply,
+} from '../../functions/local/http-answers.ts';
 import { REQUEST_BODY_BYTES_MAX } from '../../functions/local/http-body.ts';
 import { buildEvent } from '../../functions/local/http-event.ts';
 import { type HttpReply, toHttpReply } from '../../functions/local/http-reply.ts';
@@ -13,11 +19,11 @@ import type { FunctionSpec } from '../../lib/wiring.ts';
 /**
  * The fuzz suite's way into the API: what the local HTTP server does with a request, minus the
  * socket. Route matching, the payload 2.0 event and the reading of the handler's result are the
- * local runtime's own exported pieces; the few answers the server gives before a handler runs
- * (404, 405, a bad percent-encoding, 413) are repeated here because they are not exported.
+ * local runtime's own exported pieces, and so are the answers the server gives before a handler
+ * runs (a target that is no path, 404, 405, a bad percent-encoding, a denied token, 413).
  *
  * This is the ONE file that knows where those pieces live: when the local server is split, only
- * the imports above (and, if it exports them, the pre-handler answers below) change.
+ * the imports above change.
  */
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,21 +49,6 @@ export interface ApiAnswer {
   route?: CompiledRoute;
   /** The Lambda request id given to the handler (its logs carry it). */
   awsRequestId?: string;
-}
-
-function problem(
-  status: number,
-  code: string,
-  title: string,
-  detail: string,
-  extraHeaders: Record<string, string> = {},
-): HttpReply {
-  return {
-    statusCode: status,
-    headers: { 'content-type': 'application/problem+json', ...extraHeaders },
-    cookies: [],
-    body: Buffer.from(JSON.stringify({ type: `/problems/${code}`, title, status, detail }), 'utf8'),
-  };
 }
 
 export interface InProcessApi {
@@ -86,32 +77,17 @@ export function inProcessApi(
   return {
     routes,
     async send(request, options = {}) {
+      const requestId = randomUUID();
       const queryAt = request.target.indexOf('?');
       const rawPath = queryAt === -1 ? request.target : request.target.slice(0, queryAt);
       const rawQueryString = queryAt === -1 ? '' : request.target.slice(queryAt + 1);
-      if (!rawPath.startsWith('/')) {
-        return { reply: problem(400, 'bad-request-target', 'Bad request', 'The target must be a path.') };
-      }
+      if (!rawPath.startsWith('/')) return { reply: notAPathReply(requestId) };
       const match = matchRoute(routes, request.method, rawPath);
-      if (match.kind === 'not-found') {
-        return { reply: problem(404, 'route-not-found', 'Not found', `No route matches ${rawPath}.`) };
-      }
-      if (match.kind === 'method-not-allowed') {
-        return { reply: problem(405, 'method-not-allowed', 'Method not allowed', match.allow.join(', ')) };
-      }
-      if (match.kind === 'bad-path') return { reply: problem(400, 'bad-path', 'Bad request', match.detail) };
+      if (match.kind !== 'found') return { reply: unmatchedReply(match, request.method, rawPath, requestId) };
       const authorization = request.headers.find(([name]) => name.toLowerCase() === 'authorization')?.[1];
       const verdict = authorizer === undefined ? undefined : await authorizer(match.route, authorization);
-      if (verdict?.kind === 'deny') {
-        const { status, code, title, detail, challenge } = verdict;
-        return {
-          reply: problem(status, code, title, detail, { 'www-authenticate': challenge }),
-          route: match.route,
-        };
-      }
-      if (request.body.length > REQUEST_BODY_BYTES_MAX) {
-        return { reply: problem(413, 'body-too-large', 'Content too large', 'The body is too large.') };
-      }
+      if (verdict?.kind === 'deny') return { reply: deniedReply(verdict, requestId), route: match.route };
+      if (request.body.length > REQUEST_BODY_BYTES_MAX) return { reply: bodyTooLargeReply(requestId) };
       const { route, pathParameters } = match;
       const handler = await loadHandler(route.spec);
       const event: APIGatewayProxyEventV2 = buildEvent({
@@ -124,7 +100,7 @@ export function inProcessApi(
         localPort: 3000,
         route,
         pathParameters,
-        requestId: randomUUID(),
+        requestId,
         nowMs: Date.now(),
       });
       const jwt = authorizer === undefined ? request.authorizer : verdict?.jwt;
