@@ -4,6 +4,7 @@
  * bundles the stack deploys. Plain data and one esbuild plugin (no aws-cdk-lib import): the bench
  * loads it without CDK.
  */
+import { mergeEagerChunksPlugin } from './merge-eager-chunks.mjs';
 import { requireRuntimeModules } from './require-runtime-modules.mjs';
 
 /** esbuild target matching the Lambda runtime (`TALLY_RUNTIME`, Node.js 24); the local Node 20 never runs it. */
@@ -62,8 +63,11 @@ export const TALLY_ESBUILD_OPTIONS = {
   // The runtime's SDK is loaded with the banner's `require`, not `import`: Node 20+ imports a
   // CommonJS package from ESM through its ESM loader (export lexing of every module, ESM
   // resolution), ~100 ms more CPU per cold start. In Lambda, `require` finds the runtime's SDK
-  // through NODE_PATH (README, "Bundling"). The one plugin; split-build.mjs re-creates it.
-  plugins: [requireRuntimeModules(RUNTIME_PROVIDED_MODULES)],
+  // through NODE_PATH (README, "Bundling"). Then the chunks the entry imports statically are
+  // folded into `index.mjs` (./merge-eager-chunks.mjs): a cold start loads one file, not five to
+  // ten. split-build.mjs re-creates both plugins (in this order: the merge reads the files the
+  // first one finished).
+  plugins: [requireRuntimeModules(RUNTIME_PROVIDED_MODULES), mergeEagerChunksPlugin()],
   // Code splitting: what a function loads only with `await import(…)` (the X-Ray tracer, the YAML
   // reader of old rule sets, the Kafka protobuf codec) lands in a chunk of its own, read from disk
   // and parsed only when that path runs — not at every cold start. The entry stays `index.mjs`.

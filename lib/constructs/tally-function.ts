@@ -170,12 +170,16 @@ export function tallyBundling(entry: string): nodejs.BundlingOptions {
 export function splitBuildCommand(inputDir: string, outputDir: string, entry: string): string {
   // A plugin is code, not JSON: the split build re-creates it from the module list it is made of.
   const { plugins, ...data } = TALLY_ESBUILD_OPTIONS;
-  if (plugins.length !== 1 || plugins[0]?.name !== 'require-runtime-modules') {
-    throw new Error('split-build.mjs knows only the require-runtime-modules plugin');
+  const names = plugins.map((plugin) => plugin.name).join(' ');
+  if (names !== 'require-runtime-modules merge-eager-chunks') {
+    throw new Error(
+      `split-build.mjs knows only the require-runtime-modules and merge-eager-chunks plugins: ${names}`,
+    );
   }
   const options = {
     ...data,
     requireRuntimeModules: RUNTIME_PROVIDED_MODULES,
+    mergeEagerChunks: true,
     absWorkingDir: inputDir,
     entryPoints: [path.join(inputDir, entry)],
     outdir: outputDir,

@@ -49,12 +49,13 @@ describe('the bundling props of every Tally function', () => {
     expect(more).toEqual([]);
     expect(command).toBe(splitBuildCommand('/in', '/out', 'functions/handlers/deposit.ts'));
     const encoded = command?.split(' ').at(-1) ?? '';
-    // The one plugin goes as the module list it is made of (split-build.mjs re-creates it).
+    // The plugins go as what they are made of (split-build.mjs re-creates them, in this order).
     const { plugins, ...data } = TALLY_ESBUILD_OPTIONS;
-    expect(plugins.map((plugin) => plugin.name)).toEqual(['require-runtime-modules']);
+    expect(plugins.map((plugin) => plugin.name)).toEqual(['require-runtime-modules', 'merge-eager-chunks']);
     expect(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'))).toEqual({
       ...data,
       requireRuntimeModules: RUNTIME_PROVIDED_MODULES,
+      mergeEagerChunks: true,
       absWorkingDir: '/in',
       entryPoints: ['/in/functions/handlers/deposit.ts'],
       outdir: '/out',
