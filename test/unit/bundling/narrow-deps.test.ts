@@ -207,3 +207,20 @@ it.each([
   },
   120_000,
 );
+
+it.each([
+  ['corrections', false],
+  ['deposit', true],
+  ['accounts', true],
+] as const)(
+  '%s commits its commands in groups (app/group-commit.ts, appendGroup): %s',
+  async (name, grouped) => {
+    // A correction is appended alone (app/corrections.ts → command-alone.ts handleCommandAlone):
+    // the corrections function carries neither the group commit nor its append kind.
+    const inputs = await eagerInputs(name);
+    expect(carries(inputs, 'functions/app/group-commit.ts'), 'group-commit').toBe(grouped);
+    expect(carries(inputs, dynamo('append-group')), 'append-group').toBe(grouped);
+    expect(carries(inputs, 'functions/app/command-alone.ts'), 'the command on its own').toBe(true);
+  },
+  120_000,
+);
