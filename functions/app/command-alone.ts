@@ -20,31 +20,29 @@ import {
 } from './write-outcome.ts';
 
 /**
- * What every command does before it is decided: a request answered before keys were scoped is
- * answered the same, not recorded again (the outcome); else the write to run, whose first read a
- * writer new to the wallet sent with that look-up (one wait before the append, not two).
+ * A command, run by `run` (alone, or in a group: command-handler.ts): a request answered before
+ * keys were scoped is answered the same, not recorded again. A writer new to the wallet sends its
+ * first read with that look-up: one wait before the append, not two.
  */
-export async function beforeDeciding<C extends WalletCommand>(
+export async function handleCommandWith<C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
-): Promise<{ answered: WriteOutcome<C> } | { write: WalletWrite<C> }> {
+  run: (deps: CommandHandlerDeps, write: WalletWrite<C>) => Promise<WriteOutcome<C>>,
+): Promise<WriteOutcome<C>> {
   if (write.idempotency && !write.respond)
     throw new Error('handleCommand: an idempotent write stores a response: pass respond');
   const firstRead = hasLegacyKey(write.idempotency) ? firstReadEarly(deps, write) : undefined;
   const legacy = await legacyReplay(deps.store, write.idempotency);
-  if (legacy) return { answered: legacy };
+  if (legacy) return legacy;
   const placed = firstRead === undefined ? write : { ...write, firstRead };
-  return { write: placed };
+  return run(deps, placed);
 }
 
 /** handleCommand (command-handler.ts) for a use case whose commands never commit in groups. */
-export async function handleCommandAlone<C extends WalletCommand>(
+export const handleCommandAlone = <C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
-): Promise<WriteOutcome<C>> {
-  const start = await beforeDeciding(deps, write);
-  return 'answered' in start ? start.answered : handleAlone(deps, start.write);
-}
+): Promise<WriteOutcome<C>> => handleCommandWith(deps, write, handleAlone);
 
 /** One command on its own: decided, appended, and on a lost race placed and decided again. */
 export async function handleAlone<C extends WalletCommand>(

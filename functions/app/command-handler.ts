@@ -16,7 +16,7 @@
  */
 
 import type { WalletCommand } from '#domain/wallet.ts';
-import { beforeDeciding, handleAlone } from './command-alone.ts';
+import { handleAlone, handleCommandWith } from './command-alone.ts';
 import { commitInGroup, groupCommitOn } from './group-commit.ts';
 import type { CommandHandlerDeps, WalletWrite, WriteOutcome } from './write-outcome.ts';
 
@@ -28,14 +28,10 @@ export {
 } from './placement.ts';
 export { type CommandHandlerDeps, refusal, type WalletWrite, type WriteOutcome } from './write-outcome.ts';
 
-export async function handleCommand<C extends WalletCommand>(
+export const handleCommand = <C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
-): Promise<WriteOutcome<C>> {
-  const start = await beforeDeciding(deps, write);
-  if ('answered' in start) return start.answered;
-  if (groupCommitOn(deps)) {
-    return commitInGroup(deps, start.write, handleAlone);
-  }
-  return handleAlone(deps, start.write);
-}
+): Promise<WriteOutcome<C>> =>
+  handleCommandWith(deps, write, (deps, placed) =>
+    groupCommitOn(deps) ? commitInGroup(deps, placed, handleAlone) : handleAlone(deps, placed),
+  );
