@@ -2,7 +2,7 @@ import { type CardDeps, cardAction } from '#app/cards.ts';
 import { accountNow } from '#app/queries/account.ts';
 import { accountAt } from '#app/queries/reads-at.ts';
 import { cardDeps } from '#composition/cards.ts';
-import { hashing } from '#composition/lambda.ts';
+import { hashing } from '#composition/instance.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import { DomainError } from '#domain/errors.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
