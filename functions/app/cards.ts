@@ -10,11 +10,11 @@
  * its card events, like its holds, are all in lane 0.
  */
 import type { CardCommand } from '#domain/card/commands.ts';
-import { decideCardOrTrading } from '#domain/card/decide.ts';
+import { type AccountCommand, decideAccount } from '#domain/card/decide.ts';
 import type { Merchant } from '#domain/card/events.ts';
 import { positionOf } from '#domain/card/state.ts';
 import { DomainError } from '#domain/errors.ts';
-import type { RecordedEvent, TradingCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { RecordedEvent, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
@@ -118,7 +118,7 @@ export async function cardAction(
   const rules = action.kind === 'authorize' ? await deps.decisionRules.current() : undefined;
   const ttlMs = deps.authorizationTtlMs ?? AUTHORIZATION_TTL_MS_DEFAULT;
   const { accountId } = request;
-  const command = (state: WalletState): CardCommand | TradingCommand | DomainError => {
+  const command = (state: WalletState): AccountCommand | DomainError => {
     const common = { walletId: accountId, occurredAtMs };
     switch (action.kind) {
       case 'open':
@@ -164,7 +164,7 @@ export async function cardAction(
     const outcome = await handleCommand(deps, {
       walletId: accountId,
       placement: 'lane-0',
-      decide: decideCardOrTrading,
+      decide: decideAccount,
       indexes: indexChangesOf,
       command,
       stamp,
