@@ -7,7 +7,7 @@ import { authorizationJson, jsonText, paymentJson } from '#app/card-answers.ts';
 import type { AccountBalance, StatementLine } from '#domain/card/statement.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { auditEventJson } from './audit-json.ts';
+import { accountEventJson, isAccountStoryEvent } from './account-audit-json.ts';
 import { decodeCursorWith, parseLimit } from './query.ts';
 import { amountField } from './trading-json.ts';
 
@@ -72,7 +72,12 @@ export function writeAnswerJson(accountId: string, events: readonly RecordedEven
   const first = events[0];
   return JSON.stringify({
     accountId,
-    recorded: events.map((event) => auditEventJson(event, new Map(), false)),
+    recorded: events.map((event) => {
+      // A card write records only its account's events (domain/card/decide.ts decideAccount).
+      if (!isAccountStoryEvent(event))
+        throw new Error(`writeAnswerJson: a card write recorded ${event.type}`);
+      return accountEventJson(event);
+    }),
     ...(first === undefined ? {} : { eventId: first.eventId }),
   });
 }
@@ -106,7 +111,7 @@ export function statementJson(
     transactions: page.map((line) => ({
       kind: line.kind,
       ...(line.status === undefined ? {} : { status: line.status }),
-      event: auditEventJson(line.event, new Map(), false),
+      event: accountEventJson(line.event),
     })),
     nextCursor,
   });

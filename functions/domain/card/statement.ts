@@ -4,6 +4,7 @@
  * time of reading, which is passed in.
  */
 import type { RecordedEvent, WalletState } from '../wallet.ts';
+import type { CardEventType } from './events.ts';
 import { type AccountPosition, positionOf } from './state.ts';
 
 export interface AccountBalance extends AccountPosition {
@@ -46,7 +47,8 @@ export type StatementKind =
 
 export interface StatementLine {
   kind: StatementKind;
-  event: RecordedEvent;
+  /** An account's own event, or the end of an approval's hold. */
+  event: RecordedEvent & { type: CardEventType | 'HoldCaptured' | 'HoldReleased' };
   /** For an authorization: what became of it (`pending` until captured, voided or expired). */
   status?: 'pending' | 'captured' | 'voided' | 'expired' | 'declined';
 }

@@ -225,3 +225,11 @@ it.each([
   },
   120_000,
 );
+
+it('accounts renders only its own events: no audit JSON of the other families (http/audit-json.ts)', async () => {
+  // Its answers and statements take http/account-audit-json.ts; the wallet's trail takes both.
+  const inputs = await eagerInputs('accounts');
+  expect(inputs['functions/http/audit-json.ts'] ?? 0).toBe(0);
+  expect(carries(inputs, 'functions/http/account-audit-json.ts')).toBe(true);
+  expect((await eagerInputs('wallets'))['functions/http/audit-json.ts'] ?? 0).toBeGreaterThan(0);
+}, 120_000);
