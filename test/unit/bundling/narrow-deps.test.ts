@@ -233,3 +233,19 @@ it('accounts renders only its own events: no audit JSON of the other families (h
   expect(carries(inputs, 'functions/http/account-audit-json.ts')).toBe(true);
   expect((await eagerInputs('wallets'))['functions/http/audit-json.ts'] ?? 0).toBeGreaterThan(0);
 }, 120_000);
+
+it('accounts loads the statement and reads at a cut with their first call, not at its cold start', async () => {
+  // handlers/account-reads.ts is reached by import() alone: the balance now, authorizations,
+  // captures and payments (the usual calls) do not load it.
+  const spec = FUNCTIONS.find((candidate) => candidate.name === 'accounts');
+  if (spec === undefined) throw new Error('no accounts function');
+  const bundle = await buildBundle('accounts', spec.entry, { outRoot: path.join(outRoot, 'accounts-lazy') });
+  const lazy = [
+    'functions/handlers/account-reads.ts',
+    'functions/domain/card/statement-lines.ts',
+    'functions/http/account-statement-json.ts',
+    'functions/domain/bitemporal.ts',
+  ];
+  expect(lazy.filter((input) => (bundle.eagerInputs[input] ?? 0) > 0)).toEqual([]);
+  expect(lazy.filter((input) => !bundle.inputs.includes(input))).toEqual([]);
+}, 120_000);
