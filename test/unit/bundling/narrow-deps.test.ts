@@ -234,9 +234,9 @@ it('accounts renders only its own events: no audit JSON of the other families (h
   expect((await eagerInputs('wallets'))['functions/http/audit-json.ts'] ?? 0).toBeGreaterThan(0);
 }, 120_000);
 
-it('accounts loads the statement and reads at a cut with their first call, not at its cold start', async () => {
-  // handlers/account-reads.ts is reached by import() alone: the balance now, authorizations,
-  // captures and payments (the usual calls) do not load it.
+it('accounts loads the statement, reads at a cut and the debug lines with their first call, not at its cold start', async () => {
+  // handlers/account-reads.ts and app/account-log.ts are reached by import() alone: the balance
+  // now, authorizations, captures and payments (the usual calls) do not load them.
   const spec = FUNCTIONS.find((candidate) => candidate.name === 'accounts');
   if (spec === undefined) throw new Error('no accounts function');
   const bundle = await buildBundle('accounts', spec.entry, { outRoot: path.join(outRoot, 'accounts-lazy') });
@@ -245,6 +245,7 @@ it('accounts loads the statement and reads at a cut with their first call, not a
     'functions/domain/card/statement-lines.ts',
     'functions/http/account-statement-json.ts',
     'functions/domain/bitemporal.ts',
+    'functions/app/account-log.ts',
   ];
   expect(lazy.filter((input) => (bundle.eagerInputs[input] ?? 0) > 0)).toEqual([]);
   expect(lazy.filter((input) => !bundle.inputs.includes(input))).toEqual([]);
