@@ -19,18 +19,16 @@ import { clockAndIds } from './instance.ts';
  */
 const decisionRulesFromEnv = /* @__PURE__ */ perTable((): DecisionRuleSource => {
   let active: Promise<DecisionRuleSource> | undefined;
-  const load = () =>
-    import('./card-decision-rules.ts').then(
-      ({ activeDecisionRules }) => activeDecisionRules(clockAndIds().clock),
-      (error: unknown) => {
-        // A failed load is tried again by the next authorization, not remembered.
-        active = undefined;
-        throw error;
-      },
-    );
+  const load = async () =>
+    (await import('./card-decision-rules.ts')).activeDecisionRules(clockAndIds().clock);
   return {
     current: async () => {
-      active ??= load();
+      // A failed load (the chunk, or building the rules over their store) is tried again by the
+      // next authorization, not remembered (test/unit/composition/card-rules-retry.test.ts).
+      active ??= load().catch((error: unknown) => {
+        active = undefined;
+        throw error;
+      });
       return (await active).current();
     },
   };
