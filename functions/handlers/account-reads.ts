@@ -9,18 +9,18 @@ import type { CardDeps } from '#app/cards.ts';
 import { accountNow } from '#app/queries/account.ts';
 import { statementNow } from '#app/queries/account-statement.ts';
 import { accountAt } from '#app/queries/reads-at.ts';
-import type { TimeCut } from '#domain/bitemporal.ts';
 import { statementJson, statementQuery } from '#http/account-statement-json.ts';
 import { accountNotFound, balanceJson } from '#http/accounts-json.ts';
 import type { HttpRequest } from '#http/handler.ts';
 import { type HttpResult, jsonResult } from '#http/problem.ts';
+import { parseCut } from '#http/query.ts';
 
 export async function readAccount(
   request: HttpRequest,
   deps: CardDeps,
   accountId: string,
-  cut: TimeCut | undefined,
 ): Promise<HttpResult> {
+  const cut = parseCut(request.query);
   const account =
     cut === undefined
       ? await accountNow(deps, accountId).then(

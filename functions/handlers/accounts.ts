@@ -9,17 +9,17 @@ import * as json from '#http/accounts-json.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { type HttpResult, jsonResult } from '#http/problem.ts';
-import { parseCut } from '#http/query.ts';
 import { requiredKey, tradeAnswer } from '#http/trading-json.ts';
 
 /**
- * A read. The balance now is answered here; the statement and a read at a bitemporal cut load with
- * their first call (account-reads.ts), so a cold start that reads a balance or writes loads neither.
+ * A read. The balance now is answered here; the statement and a read at a bitemporal cut (`asOf`,
+ * `knownAt`, parsed there) load with their first call (account-reads.ts), so a cold start that
+ * reads a balance or writes loads neither.
  */
 async function read(request: HttpRequest, deps: CardDeps, accountId: string): Promise<HttpResult> {
-  const cut = parseCut(request.query);
-  if (cut !== undefined || request.event.routeKey.endsWith('/transactions')) {
-    return (await import('./account-reads.ts')).readAccount(request, deps, accountId, cut);
+  const { asOf, knownAt } = request.query;
+  if (asOf !== undefined || knownAt !== undefined || request.event.routeKey.endsWith('/transactions')) {
+    return (await import('./account-reads.ts')).readAccount(request, deps, accountId);
   }
   const account = await accountNow(deps, accountId);
   if (account === undefined) return json.accountNotFound(accountId);

@@ -245,6 +245,7 @@ it('accounts loads the statement, reads at a cut and the debug lines with their 
     'functions/domain/card/statement-lines.ts',
     'functions/http/account-statement-json.ts',
     'functions/domain/bitemporal.ts',
+    'functions/http/query.ts',
     'functions/app/account-log.ts',
   ];
   expect(lazy.filter((input) => (bundle.eagerInputs[input] ?? 0) > 0)).toEqual([]);
