@@ -3,7 +3,7 @@
  * event, takes these cases from here): the accounts function renders only these, in its answers
  * and statements, and so bundles none of the other families' renderers.
  */
-import type { CardEventType } from '#domain/card/events.ts';
+import { CARD_EVENT_TYPES, type CardEventType } from '#domain/card/events.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 
@@ -31,12 +31,7 @@ export const auditBase = (event: RecordedEvent, withKeys: boolean) => ({
 export type AccountStoryEvent = RecordedEvent & { type: CardEventType | 'HoldCaptured' | 'HoldReleased' };
 
 const STORY_TYPES: ReadonlySet<string> = new Set<AccountStoryEvent['type']>([
-  'AccountOpened',
-  'CreditLimitChanged',
-  'AuthorizationDecided',
-  'PaymentSubmitted',
-  'PaymentReturned',
-  'PaymentReturnParked',
+  ...CARD_EVENT_TYPES,
   'HoldCaptured',
   'HoldReleased',
 ]);
