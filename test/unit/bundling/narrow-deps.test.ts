@@ -230,7 +230,7 @@ it('accounts renders only its own events: no audit JSON of the other families (h
   // Its answers and statements take http/account-audit-json.ts; the wallet's trail takes both.
   const inputs = await eagerInputs('accounts');
   expect(inputs['functions/http/audit-json.ts'] ?? 0).toBe(0);
-  expect(carries(inputs, 'functions/http/account-audit-json.ts')).toBe(true);
+  expect(inputs['functions/http/account-audit-json.ts'] ?? 0).toBeGreaterThan(0);
   expect((await eagerInputs('wallets'))['functions/http/audit-json.ts'] ?? 0).toBeGreaterThan(0);
 }, 120_000);
 
