@@ -8,17 +8,9 @@
 import { positionOf } from '#domain/card/state.ts';
 import { formatMinor } from '#domain/money.ts';
 import { evolve, type RecordedEvent, type WalletState } from '#domain/wallet.ts';
+import { type AccountLog, accountLogOn } from './account-log-level.ts';
 
-/** Where the lines go; Powertools' Logger fits (its debug is a no-op unless the level is DEBUG). */
-export interface AccountLog {
-  debug(message: string, extra: Record<string, unknown>): void;
-  /** The level in force (Powertools'): the fold behind the lines is skipped when it hides them. */
-  getLevelName?(): string;
-}
-
-const DEBUG_LEVELS = new Set(['TRACE', 'DEBUG']);
-const debugOn = (log: AccountLog): boolean =>
-  log.getLevelName === undefined || DEBUG_LEVELS.has(log.getLevelName());
+export type { AccountLog } from './account-log-level.ts';
 
 /** What ties the lines to what caused them: the CloudEvent that was ingested, or the API request. */
 export interface AccountLogCorrelation {
@@ -97,7 +89,7 @@ export function logAccountEvents(
   events: readonly RecordedEvent[],
   correlation: AccountLogCorrelation,
 ): void {
-  if (log === undefined || events.length === 0 || !debugOn(log)) return;
+  if (!accountLogOn(log, events)) return;
   let state = before;
   for (const event of events) {
     state = evolve(state, event);

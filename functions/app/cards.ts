@@ -10,16 +10,17 @@
  * its card events, like its holds, are all in lane 0.
  */
 import type { CardCommand } from '#domain/card/commands.ts';
-import { decideCardOrTrading } from '#domain/card/decide.ts';
+import { type AccountCommand, decideAccount } from '#domain/card/decide.ts';
 import type { Merchant } from '#domain/card/events.ts';
 import { positionOf } from '#domain/card/state.ts';
 import { DomainError } from '#domain/errors.ts';
-import type { RecordedEvent, TradingCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import type { RecordedEvent, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import type { CompiledDecisionRules } from '#rules/decision-rules.ts';
-import { type AccountLog, type AccountLogCorrelation, logAccountEvents } from './account-log.ts';
+import type { AccountLogCorrelation } from './account-log.ts';
+import { type AccountLog, accountLogOn } from './account-log-level.ts';
 import { defaultRetryPolicy, handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
@@ -118,7 +119,7 @@ export async function cardAction(
   const rules = action.kind === 'authorize' ? await deps.decisionRules.current() : undefined;
   const ttlMs = deps.authorizationTtlMs ?? AUTHORIZATION_TTL_MS_DEFAULT;
   const { accountId } = request;
-  const command = (state: WalletState): CardCommand | TradingCommand | DomainError => {
+  const command = (state: WalletState): AccountCommand | DomainError => {
     const common = { walletId: accountId, occurredAtMs };
     switch (action.kind) {
       case 'open':
@@ -164,7 +165,7 @@ export async function cardAction(
     const outcome = await handleCommand(deps, {
       walletId: accountId,
       placement: 'lane-0',
-      decide: decideCardOrTrading,
+      decide: decideAccount,
       indexes: indexChangesOf,
       command,
       stamp,
@@ -184,16 +185,22 @@ export async function cardAction(
   }
 }
 
-/** The command handler's outcome as a card result, each applied event logged. */
-function cardResult(
+/**
+ * The command handler's outcome as a card result, each applied event logged (debug lines, off by
+ * default: account-log.ts loads with the first write that writes them).
+ */
+async function cardResult(
   deps: CardDeps,
   request: CardRequest,
   outcome: Awaited<ReturnType<typeof handleCommand>>,
-): CardResult {
+): Promise<CardResult> {
   switch (outcome.kind) {
     case 'recorded':
       if (outcome.response === undefined) throw new Error('cardAction: a response is always built');
-      logAccountEvents(deps.accountLog, outcome.state, outcome.events, request.correlation ?? {});
+      if (accountLogOn(deps.accountLog, outcome.events)) {
+        const { logAccountEvents } = await import('./account-log.ts');
+        logAccountEvents(deps.accountLog, outcome.state, outcome.events, request.correlation ?? {});
+      }
       return { kind: 'recorded', response: outcome.response, events: outcome.events };
     case 'unchanged':
       return { kind: 'unchanged', state: outcome.state };

@@ -13,10 +13,11 @@ import {
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
 import type { RuleSetVersions } from './active-rules.ts';
-import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';
+import { handleCommandAlone } from './command-alone.ts';
 import { ledgerIndexChanges } from './ledger-indexes.ts';
 import type { Outcome } from './outcomes.ts';
 import { evaluateFact } from './rule-facts.ts';
+import type { CommandHandlerDeps } from './write-outcome.ts';
 
 export interface CorrectionDeps extends Pick<CommandHandlerDeps, 'store'> {
   ruleSets: Pick<RuleSetVersions, 'get'>;
@@ -64,7 +65,12 @@ export type CorrectionResult = Exclude<
  * AboveThreshold flag follow in the read model.
  */
 export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput): Promise<CorrectionResult> {
-  const outcome = await handleCommand(deps, {
+  // Alone, never in a group (group-commit.ts): a correction is an administrator's, one at a time,
+  // not one of many concurrent commands on a wallet that a shared transaction would save requests
+  // for, and a group's carried state would only be carried for the next correction. Two at once on
+  // one wallet are still safe: the append is conditioned on lane 0's head, and the loser decides
+  // again (LANE0_ATTEMPTS_MAX). So the corrections function bundles no group commit.
+  const outcome = await handleCommandAlone(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
     decide: decideCorrection,

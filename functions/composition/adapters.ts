@@ -5,7 +5,6 @@ import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-group
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
-import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { headAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
 import { writePaymentListing, writeTradingIndex } from '#adapters/dynamodb/index-item-writers.ts';
@@ -13,10 +12,7 @@ import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
-import { DynamoRuleSetStore } from '#adapters/dynamodb/rule-sets.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
-import type { Stores } from '#adapters/dynamodb/stores.ts';
-import { DECISION_RULES_PK } from '#adapters/dynamodb/table-layout/keys.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
 import { enableGroupCommit } from '#app/group-commit-enabled.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
@@ -63,8 +59,9 @@ export function perTable<T>(build: (client: DynamoDBDocumentClient, tableName: s
 }
 
 /** A store built from the document client and table alone, once per table (perTable). */
-const storeOnTable = <T>(Store: new (client: DynamoDBDocumentClient, tableName: string) => T): (() => T) =>
-  perTable((client, tableName) => new Store(client, tableName));
+export const storeOnTable = <T>(
+  Store: new (client: DynamoDBDocumentClient, tableName: string) => T,
+): (() => T) => perTable((client, tableName) => new Store(client, tableName));
 
 /** /verify's signed checkpoints live in the wallet's partition of the one table. */
 export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointStore);
@@ -125,36 +122,11 @@ export function eventStoreFromEnv(...kinds: AppendKinds[]): EventStore {
 /** The wallets' read models (views), built on first use. */
 export const readModelsFromEnv = /* @__PURE__ */ storeOnTable(DynamoReadModelStore);
 
-/** The published rule sets (the active one's threshold is what the wallet views flag by). */
-export const ruleSetsFromEnv = /* @__PURE__ */ storeOnTable(DynamoRuleSetStore);
-
 /** The wallets' stored state snapshots. */
 export const snapshotsFromEnv = /* @__PURE__ */ storeOnTable(DynamoSnapshotStore);
 
 /** The replay and backtest jobs' records. */
 export const jobStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoJobStore);
-
-/**
- * Every store of this function instance: one document client, the one table (as
- * adapters/dynamodb/stores.ts `createStores` builds them), each the instance's one object of its
- * kind above. A function that needs only some asks for those builders, and bundles only their code.
- */
-export const storesFromEnv = /* @__PURE__ */ perTable(
-  (): Stores => ({
-    // Whoever takes every store (health, the local publisher) gets every kind; the Lambda builders
-    // name their own stores and kinds instead (test/unit/bundling/narrow-deps.test.ts).
-    events: eventStoreFromEnv(ALL_APPEND_KINDS),
-    readModels: readModelsFromEnv(),
-    ruleSets: ruleSetsFromEnv(),
-    snapshots: snapshotsFromEnv(),
-    jobs: jobStoreFromEnv(),
-  }),
-);
-
-/** The card decision rules' published versions (their own partition of the one table). */
-export const decisionRuleSetsFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoRuleSetStore(client, tableName, DECISION_RULES_PK),
-);
 
 /** Card accounts' stored read snapshots (one item in each account's wallet partition). */
 export const accountSnapshotsFromEnv = /* @__PURE__ */ storeOnTable(DynamoAccountSnapshotStore);

@@ -6,15 +6,10 @@
  */
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RuleSetVersions } from '#app/active-rules.ts';
-import {
-  eventStoreFromEnv,
-  jobStoreFromEnv,
-  ONE_WALLET_WRITES,
-  perTable,
-  ruleSetsFromEnv,
-} from './adapters.ts';
+import { eventStoreFromEnv, jobStoreFromEnv, ONE_WALLET_WRITES, perTable } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 import { jobQueueFromEnv } from './queued.ts';
+import { ruleSetsFromEnv } from './rule-set-stores.ts';
 
 /** Every published rule set version, compiled on first use, with the compiler loaded then. */
 const ruleSetVersions = /* @__PURE__ */ perTable(

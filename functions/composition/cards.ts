@@ -2,34 +2,33 @@ import type { CardDeps, DecisionRuleSource } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
 import {
   accountSnapshotsFromEnv,
-  decisionRuleSetsFromEnv,
   eventStoreFromEnv,
   ONE_WALLET_WRITES,
   perTable,
   TRADING_INDEX_WRITES,
 } from './adapters.ts';
-import { clockAndIds } from './lambda.ts';
+import { clockAndIds } from './instance.ts';
 
 /**
  * The decision rules in force for this instance: the latest published version, else the built-in.
  * Only an authorization reads them (app/cards.ts), so the rules compiler and the CEL engine (about
- * 90 KB) load with the instance's first authorization, in a chunk of their own: a cold start whose
- * call opens an account, reads a balance or a statement, captures, voids or pays does not load them.
+ * 90 KB), and the rule-set store they are read from, load with the instance's first authorization,
+ * in a chunk of their own (composition/card-decision-rules.ts): a cold start whose call opens an
+ * account, reads a balance or a statement, captures, voids or pays does not load them. This module
+ * imports neither lambda.ts nor rule-set-stores.ts, which would put the store back at the cold start.
  */
 const decisionRulesFromEnv = /* @__PURE__ */ perTable((): DecisionRuleSource => {
   let active: Promise<DecisionRuleSource> | undefined;
-  const load = () =>
-    import('#app/card-decision-rules.ts').then(
-      ({ ActiveDecisionRules }) => new ActiveDecisionRules(decisionRuleSetsFromEnv(), clockAndIds().clock),
-      (error: unknown) => {
-        // A failed load is tried again by the next authorization, not remembered.
-        active = undefined;
-        throw error;
-      },
-    );
+  const load = async () =>
+    (await import('./card-decision-rules.ts')).activeDecisionRules(clockAndIds().clock);
   return {
     current: async () => {
-      active ??= load();
+      // A failed load (the chunk, or building the rules over their store) is tried again by the
+      // next authorization, not remembered (test/unit/composition/card-rules-retry.test.ts).
+      active ??= load().catch((error: unknown) => {
+        active = undefined;
+        throw error;
+      });
       return (await active).current();
     },
   };
@@ -51,5 +50,3 @@ export const cardDeps = (): CardDeps => {
     ...(Number.isSafeInteger(ttlSeconds) && ttlSeconds > 0 ? { authorizationTtlMs: ttlSeconds * 1000 } : {}),
   };
 };
-
-export { decisionRulesDeps } from './decision-rules.ts';

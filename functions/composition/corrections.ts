@@ -3,15 +3,16 @@
  * `import()` (composition/lazy-rules.ts), and any function whose module graph holds that
  * `import()` would load at its cold start what it shares with the lazy chunk.
  */
-import { eventStoreFromEnv, ONE_WALLET_WRITES, readModelsFromEnv } from './adapters.ts';
+import { eventStoreFromEnv, readModelsFromEnv } from './adapters.ts';
 import { clockAndIds, threshold } from './lambda.ts';
 import { lazyActiveVersion, lazyRuleSetVersions } from './lazy-rules.ts';
 
 // Corrections take only the stores they use (not storesFromEnv, which bundles every store and every
-// append kind), and the one-wallet append kinds where a command is written (app/command-handler.ts).
+// append kind), and no append kind: a correction is appended alone (app/corrections.ts), with the
+// store's own `append`, never in a group (appendGroup).
 export async function correctionsDeps() {
   return {
-    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), readModels: readModelsFromEnv() },
+    stores: { events: eventStoreFromEnv(), readModels: readModelsFromEnv() },
     // Only amending a fact evaluates rules: the CEL engine loads with the first such correction.
     ruleSets: lazyRuleSetVersions(),
     activeVersion: lazyActiveVersion,

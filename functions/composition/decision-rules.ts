@@ -1,5 +1,5 @@
 import { systemClock } from '#adapters/clock.ts';
-import { decisionRuleSetsFromEnv } from './adapters.ts';
+import { decisionRuleSetsFromEnv } from './rule-set-stores.ts';
 
 /**
  * `/decision-rules`' dependencies: the decision rules' versions and the clock. Apart from

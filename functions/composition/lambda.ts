@@ -1,6 +1,6 @@
 // The one place that names the clock and id implementations (they move to #adapters/clock.ts).
-import { randomIds, systemClock } from '#adapters/clock.ts';
-import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
+import { systemClock } from '#adapters/clock.ts';
+import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
@@ -10,22 +10,24 @@ import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import type { Clock, IdGenerator } from '#ports/clock.ts';
 import {
   checkpointStoreFromEnv,
   eventStoreFromEnv,
+  jobStoreFromEnv,
   LANE_DISCOVERY,
   ONE_WALLET_WRITES,
   perTable,
   readModelsFromEnv,
-  ruleSetsFromEnv,
   STREAM_READS,
   snapshotsFromEnv,
-  storesFromEnv,
   TRADING_INDEX_WRITES,
   tradingIndexFromEnv,
 } from './adapters.ts';
 import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv } from './config.ts';
+import { clockAndIds } from './instance.ts';
+import { ruleSetsFromEnv } from './rule-set-stores.ts';
+
+export { clockAndIds, hashing } from './instance.ts';
 
 /**
  * The composition root of a Lambda function instance: the only runtime code that builds adapters
@@ -37,6 +39,24 @@ import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv 
  * for those that evaluate on some calls (composition/corrections.ts, composition/jobs.ts). This
  * module holds no `import()` of it: every function imports this module.
  */
+/**
+ * Every store of this function instance: one document client, the one table (as
+ * adapters/dynamodb/stores.ts `createStores` builds them), each the instance's one object of its
+ * kind (adapters.ts, rule-set-stores.ts). A function that needs only some asks for those builders,
+ * and bundles only their code.
+ */
+export const storesFromEnv = /* @__PURE__ */ perTable(
+  (): Stores => ({
+    // Whoever takes every store (health, the local publisher) gets every kind; the Lambda builders
+    // name their own stores and kinds instead (test/unit/bundling/narrow-deps.test.ts).
+    events: eventStoreFromEnv(ALL_APPEND_KINDS),
+    readModels: readModelsFromEnv(),
+    ruleSets: ruleSetsFromEnv(),
+    snapshots: snapshotsFromEnv(),
+    jobs: jobStoreFromEnv(),
+  }),
+);
+
 export const stores = (): Stores => storesFromEnv();
 
 /** Read on every call: the local runtime may set it after a handler module loaded. */
@@ -50,16 +70,7 @@ const activeThresholds = /* @__PURE__ */ perTable(() => new ActiveThresholds(rul
  */
 export const threshold = (): Promise<ThresholdConfig> => activeThresholds().current();
 
-/** How payloads are fingerprinted for idempotency: the store's canonical JSON, hashed. */
-export const hashing = {
-  sha256Hex,
-  canonicalJson,
-  fingerprint: (value: unknown): string => sha256Hex(canonicalJson(value)),
-} as const;
-
 export { RULE_SET_TEXT_BYTES_MAX };
-
-export const clockAndIds = (): { clock: Clock; ids: IdGenerator } => ({ clock: systemClock, ids: randomIds });
 
 export const depositDeps = (): DepositDeps => ({
   store: eventStoreFromEnv(ONE_WALLET_WRITES, LANE_DISCOVERY),

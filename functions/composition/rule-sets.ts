@@ -9,7 +9,8 @@
 import { systemClock } from '#adapters/clock.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
-import { perTable, ruleSetsFromEnv } from './adapters.ts';
+import { perTable } from './adapters.ts';
+import { ruleSetsFromEnv } from './rule-set-stores.ts';
 
 export const activeRulesFromEnv = /* @__PURE__ */ perTable(
   () => new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex),

@@ -1,36 +1,28 @@
 import { type CardDeps, cardAction } from '#app/cards.ts';
 import { accountNow } from '#app/queries/account.ts';
-import { accountAt } from '#app/queries/reads-at.ts';
 import { cardDeps } from '#composition/cards.ts';
-import { hashing } from '#composition/lambda.ts';
+import { hashing } from '#composition/instance.ts';
 import { accountBalance } from '#domain/card/statement.ts';
-import { DomainError } from '#domain/errors.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { accountIdOf, cardActionOf } from '#http/account-actions.ts';
 import * as json from '#http/accounts-json.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';
 import { requestIdempotency } from '#http/idempotency-scope.ts';
 import { type HttpResult, jsonResult } from '#http/problem.ts';
-import { parseCut } from '#http/query.ts';
 import { requiredKey, tradeAnswer } from '#http/trading-json.ts';
 
-/** A read of an account that was never opened: the decider's own error, answered as every write's. */
-const notFound = (accountId: string) =>
-  tradeAnswer({
-    kind: 'rejected',
-    error: new DomainError('account_not_found', `No account ${accountId} was opened.`),
-  });
-
+/**
+ * A read. The balance now is answered here; the statement and a read at a bitemporal cut (`asOf`,
+ * `knownAt`, parsed there) load with their first call (account-reads.ts), so a cold start that
+ * reads a balance or writes loads neither.
+ */
 async function read(request: HttpRequest, deps: CardDeps, accountId: string): Promise<HttpResult> {
-  const cut = parseCut(request.query);
-  const account = await (cut === undefined ? accountNow(deps, accountId) : accountAt(deps, accountId, cut));
-  if (account === undefined) return notFound(accountId);
-  if (request.event.routeKey.endsWith('/transactions')) {
-    return jsonResult(
-      200,
-      json.statementJson(accountId, await account.statement(), json.statementQuery(request.query)),
-    );
+  const { asOf, knownAt } = request.query;
+  if (asOf !== undefined || knownAt !== undefined || request.event.routeKey.endsWith('/transactions')) {
+    return (await import('./account-reads.ts')).readAccount(request, deps, accountId);
   }
+  const account = await accountNow(deps, accountId);
+  if (account === undefined) return json.accountNotFound(accountId);
   return jsonResult(200, json.balanceJson(accountId, account.balance));
 }
 

@@ -1,15 +1,17 @@
 /**
  * Card accounts over HTTP: the request bodies (zod) and the answers that are not decisions (a
- * decision's answer is app/card-answers.ts, shared with the published event).
+ * decision's answer is app/card-answers.ts, shared with the published event; a statement's,
+ * account-statement-json.ts).
  */
 import * as z from 'zod/mini';
 import { authorizationJson, jsonText, paymentJson } from '#app/card-answers.ts';
-import type { AccountBalance, StatementLine } from '#domain/card/statement.ts';
+import type { AccountBalance } from '#domain/card/statement.ts';
+import { DomainError } from '#domain/errors.ts';
 import { formatMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { auditEventJson } from './audit-json.ts';
-import { decodeCursorWith, parseLimit } from './query.ts';
-import { amountField } from './trading-json.ts';
+import { accountEventJson, isAccountStoryEvent } from './account-audit-json.ts';
+import type { HttpResult } from './problem.ts';
+import { amountField, tradeAnswer } from './trading-json.ts';
 
 const currencyField = z.string().check(z.regex(/^[A-Z]{3}$/, 'a currency is an ISO 4217 code such as EUR'));
 const idField = z
@@ -34,6 +36,13 @@ export const authorizeBody = z.strictObject({
 export const captureBody = z.strictObject({ amount: z.optional(amountField) });
 export const paymentBody = z.strictObject({ paymentId: idField, amount: amountField });
 export const returnBody = z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(500)) });
+
+/** A read of an account that was never opened: the decider's own error, answered as every write's. */
+export const accountNotFound = (accountId: string): HttpResult =>
+  tradeAnswer({
+    kind: 'rejected',
+    error: new DomainError('account_not_found', `No account ${accountId} was opened.`),
+  });
 
 /** `GET /accounts/{id}` and `…/balance`. `balance` is what is owed; money as exact decimals. */
 export const balanceJson = (accountId: string, balance: AccountBalance): string =>
@@ -72,43 +81,13 @@ export function writeAnswerJson(accountId: string, events: readonly RecordedEven
   const first = events[0];
   return JSON.stringify({
     accountId,
-    recorded: events.map((event) => auditEventJson(event, new Map(), false)),
+    recorded: events.map((event) => {
+      // A card write records only its account's events (domain/card/decide.ts decideAccount).
+      if (!isAccountStoryEvent(event))
+        throw new Error(`writeAnswerJson: a card write recorded ${event.type}`);
+      return accountEventJson(event);
+    }),
     ...(first === undefined ? {} : { eventId: first.eventId }),
-  });
-}
-
-const cursorSchema = z.object({ v: z.int().check(z.gte(1)) });
-
-/** `?limit=&cursor=` of the statement: newest first, the cursor the version to continue below. */
-export function statementQuery(query: Readonly<Record<string, string | undefined>>): {
-  limit: number;
-  below?: number;
-} {
-  const limit = parseLimit(query.limit);
-  if (query.cursor === undefined) return { limit };
-  return { limit, below: decodeCursorWith(cursorSchema, query.cursor).v };
-}
-
-export function statementJson(
-  accountId: string,
-  lines: readonly StatementLine[],
-  { limit, below }: { limit: number; below?: number },
-): string {
-  const rest = lines.filter((line) => below === undefined || line.event.version < below);
-  const page = rest.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rest.length > limit && last !== undefined
-      ? Buffer.from(JSON.stringify({ v: last.event.version })).toString('base64url')
-      : null;
-  return JSON.stringify({
-    accountId,
-    transactions: page.map((line) => ({
-      kind: line.kind,
-      ...(line.status === undefined ? {} : { status: line.status }),
-      event: auditEventJson(line.event, new Map(), false),
-    })),
-    nextCursor,
   });
 }
 

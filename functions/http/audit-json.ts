@@ -1,26 +1,19 @@
 import { formatMinor } from '#domain/money.ts';
 import { assertNever, type RecordedEvent } from '#domain/wallet.ts';
+import { accountEventData, amountJson, auditBase, iso } from './account-audit-json.ts';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+export { amountJson } from './account-audit-json.ts';
 
 /**
  * One stored event as the audit trail shows it: amounts as decimal text, times as ISO 8601.
- * `withKeys`: idempotency keys are shown only to service and admin callers, because a key is a
- * correction handle (an admin can name an event by it), not something the wallet owner needs.
+ * `withKeys`: see auditBase (account-audit-json.ts, which renders a card account's events).
  */
 export function auditEventJson(
   event: RecordedEvent,
   correctedBy: ReadonlyMap<string, string[]>,
   withKeys: boolean,
 ) {
-  const base = {
-    eventId: event.eventId,
-    type: event.type,
-    lane: event.lane,
-    version: event.version,
-    recordedAt: iso(event.recordedAtMs),
-    ...(event.idempotencyKey === undefined || !withKeys ? {} : { idempotencyKey: event.idempotencyKey }),
-  };
+  const base = auditBase(event, withKeys);
   const corrections = correctedBy.get(`${event.lane}:${event.version}`);
   const annotated = corrections === undefined ? {} : { correctedBy: corrections };
   switch (event.type) {
@@ -102,15 +95,14 @@ export function auditEventJson(
       };
     }
     case 'HoldCaptured':
-      return {
-        ...base,
-        data: {
-          ...event.data,
-          amount: amountJson(event.data.asset, event.data.amount),
-          released: amountJson(event.data.asset, event.data.released),
-        },
-      };
     case 'HoldReleased':
+    case 'AccountOpened':
+    case 'CreditLimitChanged':
+    case 'AuthorizationDecided':
+    case 'PaymentSubmitted':
+    case 'PaymentReturned':
+    case 'PaymentReturnParked':
+      return { ...base, data: accountEventData(event) };
     case 'TransferredOut':
     case 'TransferredIn':
       return { ...base, data: { ...event.data, amount: amountJson(event.data.asset, event.data.amount) } };
@@ -154,36 +146,7 @@ export function auditEventJson(
         },
       };
     }
-    case 'AccountOpened':
-    case 'CreditLimitChanged':
-      return {
-        ...base,
-        data: {
-          ...event.data,
-          creditLimit: formatMinor(event.data.creditLimit),
-          ...('previous' in event.data ? { previous: formatMinor(event.data.previous) } : {}),
-        },
-      };
-    case 'AuthorizationDecided':
-      return {
-        ...base,
-        data: {
-          ...event.data,
-          amount: formatMinor(event.data.amount),
-          available: formatMinor(event.data.available),
-          expiresAt: iso(event.data.expiresAtMs),
-        },
-      };
-    case 'PaymentSubmitted':
-    case 'PaymentReturned':
-      return { ...base, data: { ...event.data, amount: formatMinor(event.data.amount) } };
-    case 'PaymentReturnParked':
-      return { ...base, data: event.data };
     default:
       return assertNever(event);
   }
 }
-
-/** An amount as the wallet's lists show it: money as its exact decimal text, points as a number. */
-export const amountJson = (asset: 'money' | 'points', amount: bigint): string | number =>
-  asset === 'money' ? formatMinor(amount) : Number(amount);

@@ -1,7 +1,7 @@
 import { storedEventKeyFromStreamKeys } from '#adapters/dynamodb/stream-keys.ts';
 import { type LocalEventBus, localEventBusFromEnv } from '#adapters/local/event-bus.ts';
-import { storesFromEnv } from '#composition/adapters.ts';
 import { jobDeps } from '#composition/jobs.ts';
+import { storesFromEnv } from '#composition/lambda.ts';
 import { makePublishEventsHandler } from '#handlers/publish-events.ts';
 import { makeRunJobsHandler } from '#handlers/run-jobs.ts';
 import type { FunctionSpec } from '#lib/wiring.ts';

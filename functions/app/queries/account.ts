@@ -1,10 +1,5 @@
 import { LRUCache } from '#app/bounded-cache.ts';
-import {
-  type AccountBalance,
-  accountBalance,
-  type StatementLine,
-  statementOf,
-} from '#domain/card/statement.ts';
+import { type AccountBalance, accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState, type WalletState } from '#domain/wallet.ts';
 import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { EventStore } from '#ports/event-store.ts';
@@ -88,18 +83,18 @@ export class AccountSnapshots {
 const instanceSnapshots = new AccountSnapshots();
 
 /**
- * A card account as its log stands now: its balance (from the snapshot and the tail), and (asked
- * for) its statement, which reads lane 0, the account's whole story; undefined when no account was
- * opened under the id.
+ * A card account as its log stands now: its balance (from the snapshot and the tail), read at
+ * `nowMs`; undefined when no account was opened under the id. Its statement is
+ * account-statement.ts, read at the same time.
  */
 export async function accountNow(
   deps: Pick<CardDeps, 'store' | 'clock' | 'accountSnapshots'> & { snapshots?: AccountSnapshots },
   accountId: string,
-): Promise<{ balance: AccountBalance; statement: () => Promise<StatementLine[]> } | undefined> {
+): Promise<{ balance: AccountBalance; nowMs: number } | undefined> {
   const snapshots = deps.snapshots ?? instanceSnapshots;
   const state = await snapshots.state(deps.store, accountId, deps.accountSnapshots);
   const nowMs = deps.clock.nowMs();
   const balance = accountBalance(state, nowMs);
   if (balance === undefined) return undefined;
-  return { balance, statement: async () => statementOf(await readAll(deps.store, accountId, 0), nowMs) };
+  return { balance, nowMs };
 }

@@ -1,10 +1,6 @@
 import { foldableAt, type TimeCut, visibleAt } from '#domain/bitemporal.ts';
-import {
-  type AccountBalance,
-  accountBalance,
-  type StatementLine,
-  statementOf,
-} from '#domain/card/statement.ts';
+import { type AccountBalance, accountBalance } from '#domain/card/statement.ts';
+import { type StatementLine, statementOf } from '#domain/card/statement-lines.ts';
 import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';

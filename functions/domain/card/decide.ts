@@ -13,7 +13,7 @@ import { DomainError } from '../errors.ts';
 import type { TradingCommand } from '../wallet/commands.ts';
 import type { WalletEvent } from '../wallet/events.ts';
 import type { WalletState } from '../wallet/state.ts';
-import { available, decideTrading, lapse } from '../wallet/trading.ts';
+import { available, captureHold, lapse, releaseHold } from '../wallet/trading.ts';
 import type { CardCommand } from './commands.ts';
 import { CURRENCY_MISMATCH, INSUFFICIENT_CREDIT } from './events.ts';
 import type { CardAccount } from './state.ts';
@@ -21,20 +21,23 @@ import type { CardAccount } from './state.ts';
 type Decision = readonly WalletEvent[] | DomainError;
 type CommandOf<T extends CardCommand['type']> = CardCommand & { type: T };
 
+/** What a card account's writes send (app/cards.ts): its own commands, and an approval's capture or void. */
+export type AccountCommand = CardCommand | (TradingCommand & { type: 'CaptureHold' | 'ReleaseHold' });
+
 /**
- * A card account's writes: its own commands, and the holds an approval placed, captured, voided
- * or expired (CaptureHold / ReleaseHold / ExpireHold, trading's).
+ * A card account's writes: its own commands, and the capture or void of the hold an approval
+ * placed (trading's captureHold / releaseHold). An approval's expiry is the expiry sweep's
+ * (ExpireHold, decided by decideTrading in that function): the account's writes never send it, so
+ * the rest of trading's decider is not in their bundle.
  */
-export function decideCardOrTrading(command: CardCommand | TradingCommand, state: WalletState): Decision {
+export function decideAccount(command: AccountCommand, state: WalletState): Decision {
   switch (command.type) {
-    case 'OpenAccount':
-    case 'ChangeCreditLimit':
-    case 'Authorize':
-    case 'SubmitPayment':
-    case 'ReturnPayment':
-      return decideCard(command, state);
+    case 'CaptureHold':
+      return captureHold(command, state);
+    case 'ReleaseHold':
+      return releaseHold(command, state);
     default:
-      return decideTrading(command, state);
+      return decideCard(command, state);
   }
 }
 

@@ -36,6 +36,7 @@ const CEL = 'node_modules/@marcbachmann/cel-js/';
 const isCel = (file: string) => file.includes(CEL);
 const COMPILER = 'functions/rules/compile-form.ts';
 const DECISION_RULES = 'functions/rules/decision-rules.ts';
+const RULE_SET_STORE = 'functions/adapters/dynamodb/rule-sets.ts';
 /** Bytes of CEL's code that a cold start loads. */
 const eagerCel = (bundle: BuiltBundle) =>
   Object.entries(bundle.eagerInputs)
@@ -56,13 +57,16 @@ describe('the rules engine', () => {
     120_000,
   );
 
-  it('accounts loads the card decision rules with its first authorization, not at its cold start', async () => {
+  it('accounts loads the card decision rules and their store with its first authorization, not at its cold start', async () => {
     // Only an authorization reads them (app/cards.ts); composition/cards.ts holds the import().
     const built = await bundle('accounts');
     expect(eagerCel(built), 'CEL bytes at the cold start').toBe(0);
     expect(built.eagerInputs[DECISION_RULES] ?? 0, 'decision rules at the cold start').toBe(0);
+    // And the store they are read from (composition/card-decision-rules.ts, in their chunk).
+    expect(built.eagerInputs[RULE_SET_STORE] ?? 0, 'rule-set store at the cold start').toBe(0);
     expect(built.inputs.some((file) => isCel(file))).toBe(true);
     expect(built.inputs).toContain(DECISION_RULES);
+    expect(built.inputs).toContain(RULE_SET_STORE);
   }, 120_000);
 
   it.each(['deposit', 'replay', 'events', 'wallets'])(

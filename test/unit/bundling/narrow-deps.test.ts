@@ -80,7 +80,8 @@ it.each(['offers', 'sweep-expiries'])(
 const STORES_USED: Record<string, readonly string[]> = {
   'ingest-queue': ['rule-sets'],
   'ingest-kafka': ['rule-sets'],
-  accounts: ['rule-sets'],
+  // The card decision rules' store loads with the first authorization (lazy-rules.test.ts).
+  accounts: [],
   corrections: ['rule-sets', 'read-models'],
   backtest: ['rule-sets', 'jobs'],
   'run-jobs': ['rule-sets', 'read-models', 'jobs'],
@@ -207,3 +208,46 @@ it.each([
   },
   120_000,
 );
+
+it.each([
+  ['corrections', false],
+  ['deposit', true],
+  ['accounts', true],
+] as const)(
+  '%s commits its commands in groups (app/group-commit.ts, appendGroup): %s',
+  async (name, grouped) => {
+    // A correction is appended alone (app/corrections.ts → command-alone.ts handleCommandAlone):
+    // the corrections function carries neither the group commit nor its append kind.
+    const inputs = await eagerInputs(name);
+    expect(carries(inputs, 'functions/app/group-commit.ts'), 'group-commit').toBe(grouped);
+    expect(carries(inputs, dynamo('append-group')), 'append-group').toBe(grouped);
+    expect(carries(inputs, 'functions/app/command-alone.ts'), 'the command on its own').toBe(true);
+  },
+  120_000,
+);
+
+it('accounts renders only its own events: no audit JSON of the other families (http/audit-json.ts)', async () => {
+  // Its answers and statements take http/account-audit-json.ts; the wallet's trail takes both.
+  const inputs = await eagerInputs('accounts');
+  expect(inputs['functions/http/audit-json.ts'] ?? 0).toBe(0);
+  expect(inputs['functions/http/account-audit-json.ts'] ?? 0).toBeGreaterThan(0);
+  expect((await eagerInputs('wallets'))['functions/http/audit-json.ts'] ?? 0).toBeGreaterThan(0);
+}, 120_000);
+
+it('accounts loads the statement, reads at a cut and the debug lines with their first call, not at its cold start', async () => {
+  // handlers/account-reads.ts and app/account-log.ts are reached by import() alone: the balance
+  // now, authorizations, captures and payments (the usual calls) do not load them.
+  const spec = FUNCTIONS.find((candidate) => candidate.name === 'accounts');
+  if (spec === undefined) throw new Error('no accounts function');
+  const bundle = await buildBundle('accounts', spec.entry, { outRoot: path.join(outRoot, 'accounts-lazy') });
+  const lazy = [
+    'functions/handlers/account-reads.ts',
+    'functions/domain/card/statement-lines.ts',
+    'functions/http/account-statement-json.ts',
+    'functions/domain/bitemporal.ts',
+    'functions/http/query.ts',
+    'functions/app/account-log.ts',
+  ];
+  expect(lazy.filter((input) => (bundle.eagerInputs[input] ?? 0) > 0)).toEqual([]);
+  expect(lazy.filter((input) => !bundle.inputs.includes(input))).toEqual([]);
+}, 120_000);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGroupEnabled } from '#app/group-commit.ts';
-import { eventStoreFromEnv, storesFromEnv } from '#composition/adapters.ts';
+import { eventStoreFromEnv } from '#composition/adapters.ts';
+import { storesFromEnv } from '#composition/lambda.ts';
 import { ENV } from '#lib/wiring.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readModelsFromEnv, storesFromEnv } from '#composition/adapters.ts';
-import { threshold } from '#composition/lambda.ts';
+import { readModelsFromEnv } from '#composition/adapters.ts';
+import { storesFromEnv, threshold } from '#composition/lambda.ts';
 import { ENV } from '#lib/wiring.ts';
 
 /**

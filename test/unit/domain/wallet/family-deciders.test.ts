@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CardCommand } from '#domain/card/commands.ts';
-import { decideCard, decideCardOrTrading } from '#domain/card/decide.ts';
+import { type AccountCommand, decideAccount, decideCard } from '#domain/card/decide.ts';
 import {
   type CreditCommand,
   type Decision,
@@ -123,6 +123,11 @@ const payments: PaymentCommand[] = [
     occurredAtMs: 3_000,
   },
 ];
+/** An approval's capture and void (app/cards.ts), against a state with no such hold and with one. */
+const accountHolds: AccountCommand[] = [
+  { type: 'CaptureHold', walletId: 'w1', holdId: 'h-none', occurredAtMs: 3_000 },
+  { type: 'ReleaseHold', walletId: 'w1', holdId: 'h-none', occurredAtMs: 3_000 },
+];
 const cards: CardCommand[] = [
   { type: 'OpenAccount', walletId: 'w1', creditLimit: 1_000n, currency: 'EUR', occurredAtMs: 3_000 },
   { type: 'ChangeCreditLimit', walletId: 'w1', creditLimit: 2_000n, occurredAtMs: 3_000 },
@@ -143,11 +148,7 @@ describe("family deciders decide as 'decide' does", () => {
     ['decideTrading', trading, (c: TradingCommand) => decideTrading(c, state)],
     ['decidePayment', payments, (c: PaymentCommand) => decidePayment(c, state)],
     ['decideCard', cards, (c: CardCommand) => decideCard(c, state)],
-    [
-      'decideCardOrTrading',
-      [...cards, ...trading],
-      (c: CardCommand | TradingCommand) => decideCardOrTrading(c, state),
-    ],
+    ['decideAccount', [...cards, ...accountHolds], (c: AccountCommand) => decideAccount(c, state)],
   ] as const)('%s', (_name, commands, family) => {
     const outcomes = new Set<string>();
     for (const command of commands) {
@@ -193,4 +194,36 @@ it('decideCorrection decides a correction as decide() does', () => {
   for (const command of corrections) {
     expect(comparable(decideCorrection(command, state))).toEqual(comparable(decide(command, state)));
   }
+});
+
+it('decideAccount captures and voids an approval as decide() does', () => {
+  // An open account with one approval: the hold app/cards.ts captures or voids.
+  let account = initialWalletState();
+  const apply = (command: WalletCommand) => {
+    const decided = decide(command, account);
+    if (decided instanceof Error) throw decided;
+    account = foldWallet(log(...decided), account);
+  };
+  apply({ type: 'OpenAccount', walletId: 'w1', creditLimit: 1_000n, currency: 'EUR', occurredAtMs: 1_000 });
+  apply({
+    type: 'Authorize',
+    walletId: 'w1',
+    authorizationId: 'a-1',
+    amount: 300n,
+    currency: 'EUR',
+    merchant: { id: 'm-1', mcc: '5411' },
+    occurredAtMs: 2_000,
+    expiresAtMs: 90_000,
+    ruleSetVersion: 0,
+    ruleDeclines: [],
+  });
+  const commands: AccountCommand[] = [
+    { type: 'CaptureHold', walletId: 'w1', holdId: 'a-1', amount: 200n, occurredAtMs: 3_000 },
+    { type: 'CaptureHold', walletId: 'w1', holdId: 'a-1', amount: 301n, occurredAtMs: 3_000 },
+    { type: 'CaptureHold', walletId: 'w1', holdId: 'a-1', occurredAtMs: 95_000 },
+    { type: 'ReleaseHold', walletId: 'w1', holdId: 'a-1', occurredAtMs: 3_000 },
+  ];
+  const decided = commands.map((command) => comparable(decideAccount(command, account)));
+  expect(decided).toEqual(commands.map((command) => comparable(decide(command, account))));
+  expect(decided.filter((outcome) => !('refused' in outcome))).toHaveLength(2);
 });
