@@ -12,26 +12,22 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { logger } from '#observability/powertools.ts';
 import { activeTracing } from '#observability/tracing.ts';
-import {
-  BATCH_WRITES,
-  eventStoreFromEnv,
-  LANE_DISCOVERY,
-  ONE_WALLET_WRITES,
-  TRADING_INDEX_WRITES,
-} from './adapters.ts';
+import { BATCH_WRITES, eventStoreFromEnv, LANE_DISCOVERY, ONE_WALLET_WRITES } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 import { deadLettersFromEnv } from './queued.ts';
 import { activeRulesFromEnv } from './rule-sets.ts';
 
 export function ingestDepsFromEnv(): IngestDeps {
   return {
-    // Ingest writes one wallet's commands (deposits, facts, card events) and whole batches.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY, TRADING_INDEX_WRITES),
+    // Ingest writes one wallet's commands (deposits, facts; card events: below) and whole batches.
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, BATCH_WRITES, LANE_DISCOVERY),
     ...clockAndIds(),
     rules: activeRulesFromEnv(),
     hash: sha256Hex,
     canonicalJson,
     accountLog: logger,
+    // Card accounts' events load their ingest, and the trading index's writers, with the first one.
+    accountEvents: async () => (await import('./card-ingest.ts')).accountIngest(),
   };
 }
 
