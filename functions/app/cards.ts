@@ -14,7 +14,13 @@ import { decideCardOrTrading } from '#domain/card/decide.ts';
 import type { Merchant } from '#domain/card/events.ts';
 import { positionOf } from '#domain/card/state.ts';
 import { DomainError } from '#domain/errors.ts';
-import type { RecordedEvent, TradingCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
+import {
+  foldWallet,
+  type RecordedEvent,
+  type TradingCommand,
+  type WalletEvent,
+  type WalletState,
+} from '#domain/wallet.ts';
 import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
@@ -164,6 +170,7 @@ export async function cardAction(
     const outcome = await handleCommand(deps, {
       walletId: accountId,
       placement: 'lane-0',
+      fold: foldWallet,
       decide: decideCardOrTrading,
       indexes: indexChangesOf,
       command,

@@ -5,6 +5,7 @@ import {
   type ExpectedAward,
   factToCorrect,
   findByReference,
+  foldWallet,
   type RecordedEvent,
   type WalletCommand,
   type WalletEvent,
@@ -67,6 +68,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   const outcome = await handleCommand(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideCorrection,
     indexes: ledgerIndexChanges,
     command: async (state): Promise<Correct | DomainError> => {

@@ -5,6 +5,11 @@
  *   decider, the account log and the trading index's changes, loaded with the first such event
  *   (composition/card-ingest.ts); a points or deposit event never runs them.
  * Each is still in a lazy chunk of the function: the path works, it just loads on first use.
+ *
+ * And what a credit never runs at all: the wallet fold (domain/wallet/evolve.ts and the trading,
+ * payment and card folds it calls). Only lane-0 writes decide on folded state, and each names the
+ * fold as it names its decider (WalletWrite's `fold`); deposit and ingest send credits, decided
+ * without state. Their bundles reach it only through ingest's card chunk.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +43,14 @@ const CARD_INGEST = [
   'functions/app/payment-index.ts',
 ];
 
+/** The wallet fold: what a lane-0 write decides on, never a credit. */
+const FOLD = [
+  'functions/domain/wallet/evolve.ts',
+  'functions/domain/wallet/trading.ts',
+  'functions/domain/wallet/payments.ts',
+  'functions/domain/card/evolve.ts',
+];
+
 const eager = (bundle: BuiltBundle, files: readonly string[]) =>
   files.filter((file) => (bundle.eagerInputs[file] ?? 0) > 0);
 const missing = (bundle: BuiltBundle, files: readonly string[]) =>
@@ -49,4 +62,26 @@ describe.each(['ingest-queue', 'ingest-kafka'])('%s', (name) => {
     expect(eager(built, CARD_INGEST)).toEqual([]);
     expect(missing(built, CARD_INGEST), 'in a lazy chunk').toEqual([]);
   }, 120_000);
+});
+
+describe('the wallet fold', () => {
+  it.each(['deposit', 'ingest-queue', 'ingest-kafka'])(
+    '%s, whose writes are credits, loads none of it at its cold start',
+    async (name) => {
+      expect(eager(await bundle(name), FOLD)).toEqual([]);
+    },
+    120_000,
+  );
+
+  it('deposit does not bundle it at all', async () => {
+    expect((await bundle('deposit')).inputs.filter((file) => FOLD.includes(file))).toEqual([]);
+  }, 120_000);
+
+  it.each(['holds', 'corrections', 'payments'])(
+    '%s, whose writes decide on folded state, still loads it at its cold start',
+    async (name) => {
+      expect(eager(await bundle(name), FOLD)).toEqual(FOLD);
+    },
+    120_000,
+  );
 });
