@@ -6,7 +6,9 @@
  *   (composition/card-ingest.ts); a points or deposit event never runs them.
  * Each is still in a lazy chunk of the function: the path works, it just loads on first use.
  *
- * And what a credit never runs at all: the wallet fold (domain/wallet/evolve.ts and the trading,
+ * And what a function never runs at all: Kafka ingests each partition's records one by one, never
+ * a batch together, so ingest-kafka bundles no batch writes (adapters/dynamodb/append-groups.ts),
+ * which the queue's batch path calls. And what a credit never runs at all: the wallet fold (domain/wallet/evolve.ts and the trading,
  * payment and card folds it calls). Only lane-0 writes decide on folded state, and each names the
  * fold as it names its decider (WalletWrite's `fold`); deposit and ingest send credits, decided
  * without state. Their bundles reach it only through ingest's card chunk.
@@ -84,4 +86,16 @@ describe('the wallet fold', () => {
     },
     120_000,
   );
+});
+
+describe('batch writes (appendGroups, findIdempotencies)', () => {
+  const BATCH = 'functions/adapters/dynamodb/append-groups.ts';
+
+  it('ingest-queue loads them at its cold start: a standard queue’s batch is ingested together', async () => {
+    expect((await bundle('ingest-queue')).eagerInputs[BATCH] ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('ingest-kafka, which ingests record by record, does not bundle them', async () => {
+    expect((await bundle('ingest-kafka')).inputs).not.toContain(BATCH);
+  }, 120_000);
 });
