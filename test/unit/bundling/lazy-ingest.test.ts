@@ -3,7 +3,9 @@
  * the bundles the stack deploys (README "Bundling"):
  * - card accounts' events (`account.*`, `payment.*`): their ingest (app/card-ingest.ts), the card
  *   decider, the account log and the trading index's changes, loaded with the first such event
- *   (composition/card-ingest.ts); a points or deposit event never runs them.
+ *   (composition/card-ingest.ts); a points or deposit event never runs them;
+ * - a protobuf Kafka record's timestamps and binary data (adapters/kafka/msk-protobuf-values.ts),
+ *   with the protobuf codec's chunk: a JSON record never reads them.
  * Each is still in a lazy chunk of the function: the path works, it just loads on first use.
  *
  * And what a function never runs at all: Kafka ingests each partition's records one by one, never
@@ -97,5 +99,14 @@ describe('batch writes (appendGroups, findIdempotencies)', () => {
 
   it('ingest-kafka, which ingests record by record, does not bundle them', async () => {
     expect((await bundle('ingest-kafka')).inputs).not.toContain(BATCH);
+  }, 120_000);
+});
+
+describe('ingest-kafka and the protobuf format', () => {
+  it('reads a protobuf record’s timestamps and binary data only in the protobuf chunk', async () => {
+    const built = await bundle('ingest-kafka');
+    const values = 'functions/adapters/kafka/msk-protobuf-values.ts';
+    expect(built.eagerInputs[values] ?? 0).toBe(0);
+    expect(built.inputs).toContain(values);
   }, 120_000);
 });
