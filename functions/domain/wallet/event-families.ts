@@ -14,8 +14,13 @@ export const TRADING_EVENT_TYPES = [
   'TransferredIn',
 ] as const satisfies readonly TradingEvent['type'][];
 
-export const isTradingEvent = <E extends { type: string }>(event: E): event is E & TradingEvent =>
-  (TRADING_EVENT_TYPES as readonly string[]).includes(event.type);
+/** The guard of a family: whether an event's type is one of `types`. */
+const familyGuard =
+  <F>(types: readonly string[]) =>
+  <E extends { type: string }>(event: E): event is E & F =>
+    types.includes(event.type);
+
+export const isTradingEvent = /* @__PURE__ */ familyGuard<TradingEvent>(TRADING_EVENT_TYPES);
 
 export const PAYMENT_EVENT_TYPES = [
   'PaymentRequested',
@@ -24,5 +29,4 @@ export const PAYMENT_EVENT_TYPES = [
   'PaymentRefunded',
 ] as const satisfies readonly PaymentEvent['type'][];
 
-export const isPaymentEvent = <E extends { type: string }>(event: E): event is E & PaymentEvent =>
-  (PAYMENT_EVENT_TYPES as readonly string[]).includes(event.type);
+export const isPaymentEvent = /* @__PURE__ */ familyGuard<PaymentEvent>(PAYMENT_EVENT_TYPES);

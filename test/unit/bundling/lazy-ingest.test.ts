@@ -15,27 +15,11 @@
  * fold as it names its decider (WalletWrite's `fold`); deposit and ingest send credits, decided
  * without state. Their bundles reach it only through ingest's card chunk.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type BuiltBundle, buildBundle } from '../../../bench/cold/build.ts';
-import { FUNCTIONS } from '../../../lib/wiring.ts';
+import { describe, expect, it } from 'vitest';
+import type { BuiltBundle } from '../../../bench/cold/build.ts';
+import { wiringBundles } from '../../support/wiring-bundles.ts';
 
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-lazy-ingest-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
-
-const built = new Map<string, Promise<BuiltBundle>>();
-function bundle(name: string): Promise<BuiltBundle> {
-  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-  if (spec === undefined) throw new Error(`no wiring function ${name}`);
-  let found = built.get(name);
-  if (found === undefined) {
-    found = buildBundle(name, spec.entry, { outRoot });
-    built.set(name, found);
-  }
-  return found;
-}
+const bundle = wiringBundles('tally-lazy-ingest-');
 
 /** Only an account event runs these. */
 const CARD_INGEST = [
