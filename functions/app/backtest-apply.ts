@@ -3,7 +3,7 @@
  * through the command handler, in a module of its own that backtest.ts imports only when a backtest
  * applies. A replay page or a dry run never appends, so it never loads the write path.
  */
-import { decideLedger } from '#domain/wallet.ts';
+import { decideLedger, foldWallet } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { type BacktestOptions, type BacktestRange, type Candidate, compare } from './backtest-compare.ts';
 import { handleCommand } from './command-handler.ts';
@@ -34,6 +34,7 @@ export async function applyCandidate(
       {
         walletId,
         placement: 'lane-0',
+        fold: foldWallet,
         decide: decideLedger,
         indexes: ledgerIndexChanges,
         command: (state) => ({

@@ -10,22 +10,14 @@ import { DomainError, isDomainError } from '#domain/errors.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
+import { ACCOUNT_EVENT_TYPES } from './account-event-types.ts';
 import { type CardAction, type CardDeps, cardAction, type DecisionRuleSource } from './cards.ts';
 import type { CloudEvent } from './cloud-event.ts';
 import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { zodWording } from './zod-wording.ts';
 
-export const ACCOUNT_EVENT_TYPES = {
-  opened: 'account.opened',
-  creditLimitChanged: 'account.credit_limit_changed',
-  paymentSubmitted: 'payment.submitted',
-  paymentReturned: 'payment.returned',
-} as const;
-
-/** Types this module owns: the four above, and any other in their namespaces (refused). */
-export const isAccountEventType = (type: string): boolean =>
-  type.startsWith('account.') || type.startsWith('payment.');
+export { ACCOUNT_EVENT_TYPES, isAccountEventType } from './account-event-types.ts';
 
 const amount = z.union([z.number(), z.string()]);
 const id = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/));

@@ -14,7 +14,7 @@ import { type AccountCommand, decideAccount } from '#domain/card/decide.ts';
 import type { Merchant } from '#domain/card/events.ts';
 import { positionOf } from '#domain/card/state.ts';
 import { DomainError } from '#domain/errors.ts';
-import type { RecordedEvent, WalletEvent, WalletState } from '#domain/wallet.ts';
+import { foldWallet, type RecordedEvent, type WalletEvent, type WalletState } from '#domain/wallet.ts';
 import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
@@ -165,6 +165,7 @@ export async function cardAction(
     const outcome = await handleCommand(deps, {
       walletId: accountId,
       placement: 'lane-0',
+      fold: foldWallet,
       decide: decideAccount,
       indexes: indexChangesOf,
       command,

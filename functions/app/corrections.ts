@@ -5,6 +5,7 @@ import {
   type ExpectedAward,
   factToCorrect,
   findByReference,
+  foldWallet,
   type RecordedEvent,
   type WalletCommand,
   type WalletEvent,
@@ -73,6 +74,7 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   const outcome = await handleCommandAlone(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideCorrection,
     indexes: ledgerIndexChanges,
     command: async (state): Promise<Correct | DomainError> => {

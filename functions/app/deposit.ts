@@ -1,4 +1,5 @@
-import { type CreditCommand, decideCredit, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
+import { decideCredit } from '#domain/wallet/ledger.ts';
+import type { CreditCommand, RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { type CommandHandlerDeps, handleCommand } from './command-handler.ts';

@@ -3,17 +3,24 @@
  * group commit, group-commit-two.ts): folded once per instance, then only the tail is read.
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
-import {
-  type Decider,
+import { initialWalletState } from '#domain/wallet/state.ts';
+import type {
+  Decider,
   foldWallet,
-  initialWalletState,
-  type RecordedEvent,
-  type WalletCommand,
-  type WalletEvent,
-  type WalletState,
+  RecordedEvent,
+  WalletCommand,
+  WalletEvent,
+  WalletState,
 } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StreamHead } from '#ports/event-store.ts';
 import { readAll, readWallet } from './read-events.ts';
+
+/**
+ * How a lane-0 write folds its wallet's events into a state: the domain's `foldWallet`, named by
+ * the writer (WalletWrite's `fold`, as it names its decider), so a function whose writes are all
+ * credits (deposit, ingest), which never fold, bundles no fold of any event family.
+ */
+export type WalletFold = typeof foldWallet;
 
 /**
  * States folded by this instance, by wallet, with the last version of each lane they include. The
@@ -29,6 +36,7 @@ const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
 export async function exactState(
   store: EventStore,
   walletId: string,
+  fold: WalletFold,
 ): Promise<{ head: StreamHead; state: WalletState }> {
   let cachedStates = cachedStatesByStore.get(store);
   if (cachedStates === undefined) {
@@ -56,7 +64,7 @@ export async function exactState(
       );
     }
   }
-  const state = foldWallet(events, cached?.state ?? initialWalletState());
+  const state = fold(events, cached?.state ?? initialWalletState());
   cachedStates.delete(walletId);
   cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
   if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
@@ -71,6 +79,7 @@ export function decideInTurn<C extends WalletCommand>(
   commands: C | readonly C[],
   stamp: (events: readonly WalletEvent[], command: C) => NewEvent[],
   decide: Decider<C>,
+  fold: WalletFold,
 ): NewEvent[] | DomainError {
   const list: readonly C[] = Array.isArray(commands) ? commands : [commands as C];
   const events: NewEvent[] = [];
@@ -79,7 +88,7 @@ export function decideInTurn<C extends WalletCommand>(
     const decision = decide(command, current);
     if (isDomainError(decision)) return decision;
     const stamped = stamp(decision, command);
-    current = foldWallet(
+    current = fold(
       stamped.map((event, index) => ({
         ...event,
         walletId,

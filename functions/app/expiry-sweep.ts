@@ -10,7 +10,13 @@
  * an entry that lost a race to a busy wallet is kept for the next sweep.
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
-import { decideTrading, type TradingCommand, type WalletEvent, type WalletState } from '#domain/wallet.ts';
+import {
+  decideTrading,
+  foldWallet,
+  type TradingCommand,
+  type WalletEvent,
+  type WalletState,
+} from '#domain/wallet.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { type ExpiryEntry, type ExpiryIndex, holdsOfEntry } from '#ports/trading-index.ts';
@@ -106,6 +112,7 @@ async function expire(deps: SweepDeps, entry: ExpiryEntry, nowMs: number): Promi
   const outcome = await handleCommand(deps, {
     walletId: entry.walletId,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideAll,
     indexes: indexChangesOf,
     // The command names the entry's hold; decideAll ends each hold the entry stands for.

@@ -21,9 +21,10 @@
  *   A credit another instance writes into a new lane is thus seen within CARRY_MS (and even a
  *   state that misses a credit can only decline what it could have approved, never approve more).
  */
-import { foldWallet, type RecordedEvent } from '#domain/wallet.ts';
+import type { RecordedEvent } from '#domain/wallet.ts';
 import type { EventStore, StreamHead } from '#ports/event-store.ts';
 import { LRUCache } from './bounded-cache.ts';
+import type { WalletFold } from './exact-state.ts';
 import type { Position } from './placement.ts';
 import { readAll } from './read-events.ts';
 
@@ -93,6 +94,7 @@ export function taint(walletId: string): void {
 export async function carriedPosition(
   store: EventStore,
   walletId: string,
+  fold: WalletFold,
 ): Promise<{ position: Position; base: Token } | undefined> {
   const carried = carriedOf(store).peek(walletId);
   if (carried === undefined) return undefined;
@@ -110,7 +112,7 @@ export async function carriedPosition(
   // that the one that won last does not win every round by appending without a read.
   const racedAtMs = racedOf(store).peek(walletId);
   if (racedAtMs !== undefined && performance.now() - racedAtMs < RACED_MS) {
-    return readTail(store, walletId, carried);
+    return readTail(store, walletId, carried, fold);
   }
   return { position: carried.position, base: carried.base };
 }
@@ -164,6 +166,7 @@ export function carryAfterCommit(
   from: { position: Position; base: Token },
   recorded: readonly RecordedEvent[],
   head: StreamHead,
+  fold: WalletFold,
 ): void {
   if (lastTaint(walletId) > from.base.seq || !laneZeroOnly(from.position)) {
     carriedOf(store).delete(walletId);
@@ -171,7 +174,7 @@ export function carryAfterCommit(
   }
   carriedOf(store).set(walletId, {
     base: from.base,
-    position: { at: { lane: 0, head }, state: foldWallet(recorded, from.position.state) },
+    position: { at: { lane: 0, head }, state: fold(recorded, from.position.state) },
   });
 }
 
@@ -180,8 +183,9 @@ export function carryAsRead(
   store: EventStore,
   walletId: string,
   from: { position: Position; base: Token },
+  fold: WalletFold,
 ): void {
-  carryAfterCommit(store, walletId, from, [], from.position.at.head);
+  carryAfterCommit(store, walletId, from, [], from.position.at.head, fold);
 }
 
 /** The transaction may or may not have committed: read afresh next time. */
@@ -199,6 +203,7 @@ export async function readTail(
   store: EventStore,
   walletId: string,
   from: { position: Position },
+  fold: WalletFold,
 ): Promise<{ position: Position; base: Token } | undefined> {
   if (!laneZeroOnly(from.position) || from.position.at.lane !== 0) return undefined;
   const base = tokenNow();
@@ -210,5 +215,5 @@ export async function readTail(
   ]);
   const upToHead = tail.filter((event) => event.version <= head.version);
   if (lanes.some((lane) => lane !== 0) || upToHead.length !== head.version - known) return undefined;
-  return { base, position: { at: { lane: 0, head }, state: foldWallet(upToHead, from.position.state) } };
+  return { base, position: { at: { lane: 0, head }, state: fold(upToHead, from.position.state) } };
 }

@@ -5,7 +5,7 @@
  * first time two commands wait at once, so a process whose commands never wait for each other (a
  * Lambda instance) does not carry it in its cold start.
  */
-import type { RecordedEvent } from '#domain/wallet.ts';
+import { foldWallet, type RecordedEvent } from '#domain/wallet.ts';
 import {
   type EventStore,
   isVersionConflict,
@@ -35,7 +35,7 @@ export async function commitBatch(batch: Waiting[], queue: Queue, alone: TwoAlon
     const ids = [...new Set(pending.flatMap((entry) => entry.write.wallets.map((part) => part.walletId)))];
     const remembered = ids.map((id) => (trustKnown ? known.get(id) : undefined));
     const read: KnownState[] = await Promise.all(
-      ids.map((id, index) => remembered[index] ?? exactState(deps.store, id)),
+      ids.map((id, index) => remembered[index] ?? exactState(deps.store, id, foldWallet)),
     );
     for (const [index, id] of ids.entries()) {
       if (remembered[index] === undefined) known.remember(id, read[index] as KnownState);

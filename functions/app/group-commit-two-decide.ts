@@ -86,6 +86,7 @@ export function decideInOrder(
               commands,
               (events, command) => withTrace(write.stamp(events, command), entry.context),
               write.decide,
+              foldWallet,
             );
         if (isDomainError(events)) {
           refused = events;

@@ -18,14 +18,8 @@
  * of its own; others run alone (command-handler.ts).
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
-import {
-  type Decision,
-  foldWallet,
-  initialWalletState,
-  type RecordedEvent,
-  type WalletCommand,
-  type WalletState,
-} from '#domain/wallet.ts';
+import { initialWalletState } from '#domain/wallet/state.ts';
+import type { Decision, RecordedEvent, WalletCommand, WalletState } from '#domain/wallet.ts';
 import {
   type AppendGroupRequest,
   type EventStore,
@@ -153,9 +147,10 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
   const { walletId } = leader.write;
   const placement = placementOf(deps, leader.write);
   let pending = batch;
-  const lane0 = leader.write.placement === 'lane-0';
+  /** A lane-0 batch's fold (the writes of one group share a placement); a credit batch folds nothing. */
+  const lane0 = leader.write.placement === 'lane-0' ? leader.write.fold : undefined;
   /** The state decided on and the read it stands on: lane 0's carried one when good (no read). */
-  const carried = lane0 ? await carriedPosition(deps.store, walletId) : undefined;
+  const carried = lane0 ? await carriedPosition(deps.store, walletId, lane0) : undefined;
   /** Whether `from` was read for this batch (else carried: only a committed append proves it current). */
   let read = carried === undefined;
   let from = carried ?? {
@@ -188,7 +183,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
     }
     if (parts.length === 0) {
       // Nothing to write: the answers stand on the state read, as they would alone.
-      if (lane0) carryAsRead(deps.store, walletId, from);
+      if (lane0) carryAsRead(deps.store, walletId, from, lane0);
       await settle(decided.map((one) => [one.entry, (one as Extract<Decided, { kind: 'answer' }>).answer]));
       return;
     }
@@ -214,7 +209,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       if (attempt >= 2) await pause(deps, attempt);
       if (lane0) lostRace(deps.store, walletId);
       const base = tokenNow();
-      const tail = lane0 ? await readTail(deps.store, walletId, from) : undefined;
+      const tail = lane0 ? await readTail(deps.store, walletId, from, lane0) : undefined;
       position = tail?.position ?? (await placement.next(position, error, attempt - 1));
       from = tail ?? { base, position };
       read = true;
@@ -227,7 +222,7 @@ async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promis
       continue;
     }
     placement.remember({ lane, head: outcome.head });
-    if (lane0) carryAfterCommit(deps.store, walletId, from, outcome.parts.flat(), outcome.head);
+    if (lane0) carryAfterCommit(deps.store, walletId, from, outcome.parts.flat(), outcome.head, lane0);
     const recorded = new Map(parts.map((one, index) => [one, outcome.parts[index] as RecordedEvent[]]));
     await settle(
       decided.map((one) => [
@@ -361,7 +356,7 @@ async function decideInOrder(
     });
     items += size;
     version += events.length;
-    if (placement === 'lane-0') state = foldWallet(records, state);
+    if (write.placement === 'lane-0') state = write.fold(records, state);
   }
   return { decided, deferred };
 }

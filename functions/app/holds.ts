@@ -8,6 +8,7 @@ import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
   type Asset,
   decideTrading,
+  foldWallet,
   parseAssetAmount,
   type RecordedEvent,
   type TradingCommand,
@@ -129,6 +130,7 @@ export async function holdAction(
   const outcome = await handleCommand(deps, {
     walletId,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideTrading,
     indexes: indexChangesOf,
     command,

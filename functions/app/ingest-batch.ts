@@ -19,7 +19,10 @@
  * batch (a message delivered twice in one batch) goes after the others, on its own, and finds its
  * twin's key.
  */
-import { decideCredit, initialWalletState, type RecordedEvent, type WalletEvent } from '#domain/wallet.ts';
+
+import { decideCredit } from '#domain/wallet/ledger.ts';
+import { initialWalletState } from '#domain/wallet/state.ts';
+import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import type {
   AppendGroupRequest,
   AppendGroupsResult,

@@ -3,9 +3,10 @@ import { parseAmountMinor } from '#domain/money.ts';
 import type { CreditCommand, RecordedEvent } from '#domain/wallet.ts';
 import type { StoredResponse } from '#ports/event-store.ts';
 import { isRuleEvaluationError } from '#rules/types.ts';
+import { isAccountEventType } from './account-event-types.ts';
 import type { AccountLog } from './account-log.ts';
 import type { ActiveRuleSets } from './active-rules.ts';
-import { ingestAccountEvent, isAccountEventType } from './card-ingest.ts';
+import type { ingestAccountEvent } from './card-ingest.ts';
 import { type CloudEvent, DEPOSIT_EVENT_TYPE } from './cloud-event.ts';
 import { type DepositDeps, recordCommuting } from './deposit.ts';
 import { priorUse, type ScopedIdempotency, scopeIdempotency } from './idempotency.ts';
@@ -18,7 +19,17 @@ export interface IngestDeps extends DepositDeps {
   canonicalJson: (value: unknown) => string;
   /** Card accounts' events get a debug line each (account-log.ts). */
   accountLog?: AccountLog;
+  /**
+   * Card accounts' ingest (card-ingest.ts, with the card decider and the trading index's writers
+   * its writes need), loaded with the first account event: a points ingest never runs it. The
+   * composition names the loader that also hands the store those writers
+   * (composition/card-ingest.ts); without one, card-ingest.ts is imported as is.
+   */
+  accountEvents?: () => Promise<typeof ingestAccountEvent>;
 }
+
+const cardIngestOnDemand = async (): Promise<typeof ingestAccountEvent> =>
+  (await import('./card-ingest.ts')).ingestAccountEvent;
 
 /**
  * `rejected` (an invalid deposit, a rule failing on the fact) and `key-reused` (the id was used
@@ -75,8 +86,10 @@ export async function planIngest(
   const idempotency = scopeIdempotency({ namespace: 'event', owner: event.source }, event.id, payloadHash);
   const eventTimeMs = event.time === undefined ? undefined : Date.parse(event.time);
   // Card accounts' events are the account's commands, not facts (app/card-ingest.ts).
-  if (isAccountEventType(event.type))
-    return settled(await ingestAccountEvent(deps, event, idempotency, eventTimeMs));
+  if (isAccountEventType(event.type)) {
+    const ingestAccount = await (deps.accountEvents ?? cardIngestOnDemand)();
+    return settled(await ingestAccount(deps, event, idempotency, eventTimeMs));
+  }
   let points = 0n;
 
   let command: (occurredAtMs: number) => CreditCommand;

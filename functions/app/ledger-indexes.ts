@@ -7,7 +7,8 @@
  * rather than appended without its index entries.
  */
 import { isCardEvent } from '#domain/card/events.ts';
-import { isPaymentEvent, isTradingEvent, type WalletEvent, type WalletState } from '#domain/wallet.ts';
+import { isPaymentEvent, isTradingEvent } from '#domain/wallet/event-families.ts';
+import type { WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
 
 export function ledgerIndexChanges(

@@ -135,6 +135,7 @@ export async function openOffer(
   const outcome = await handleCommand(deps, {
     walletId: input.seller,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideTrading,
     indexes: indexChangesOf,
     command: () => command,
@@ -240,6 +241,7 @@ export async function cancelOffer(
   const outcome = await handleCommand(deps, {
     walletId: seller,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideTrading,
     indexes: indexChangesOf,
     command: (state: WalletState) => {

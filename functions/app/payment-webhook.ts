@@ -157,6 +157,7 @@ async function settlePayment(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideSettlement,
     indexes: paymentListingChangesOf,
     command: () => command,

@@ -163,6 +163,7 @@ export async function recordIntent(
   const outcome = await handleCommand(deps, {
     walletId: input.wallet,
     placement: 'lane-0',
+    fold: foldWallet,
     ...family,
     command: () => command,
     stamp: stampWith(`${paymentId}-requested`, occurredAtMs),

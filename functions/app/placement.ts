@@ -3,7 +3,9 @@
  * `anyLane` for credits that commute, `lane0` for commands decided against the whole log. Shared
  * by the command handler and group commit (group-commit.ts).
  */
-import { initialWalletState, type WalletState } from '#domain/wallet.ts';
+
+import { initialWalletState } from '#domain/wallet/state.ts';
+import type { WalletState } from '#domain/wallet.ts';
 import {
   type EventStore,
   HOT_LANES_FROM,
@@ -11,7 +13,7 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import { exactState } from './exact-state.ts';
+import { exactState, type WalletFold } from './exact-state.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 
 export interface RetryPolicy {
@@ -103,14 +105,14 @@ export type PlacementRequest = { walletId: string } & (
       /** The read a writer new to the wallet starts from, already sent (firstReadEarly). */
       firstRead?: FirstRead;
     }
-  | { placement: 'lane-0' }
+  | { placement: 'lane-0'; fold: WalletFold }
 );
 
 /** Where a write's events go: `anyLane` or `lane0` below. */
 export function placementOf(deps: PlacementDeps, write: PlacementRequest): Placement {
   return write.placement === 'any-lane'
     ? anyLane(deps, write.walletId, write.startedAtMs, write.firstRead)
-    : lane0(deps.store, write.walletId);
+    : lane0(deps.store, write.walletId, write.fold);
 }
 
 /**
@@ -238,9 +240,9 @@ async function headAndLanes(
  * decided again against a fresh read. The state is exactState's: folded once per instance, then
  * only the tail is read.
  */
-export function lane0(store: EventStore, walletId: string): Placement {
+export function lane0(store: EventStore, walletId: string, fold: WalletFold): Placement {
   const read = async (): Promise<Position> => {
-    const { head, state } = await exactState(store, walletId);
+    const { head, state } = await exactState(store, walletId, fold);
     return { at: { lane: 0, head }, state };
   };
   return { attemptsMax: LANE0_ATTEMPTS_MAX, start: read, next: read, remember: () => {} };

@@ -72,6 +72,7 @@ export async function applyRefund(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
+    fold: foldWallet,
     decide: decideRefund,
     indexes: paymentListingChangesOf,
     command: () => command,

@@ -11,7 +11,7 @@
  * race is a cancelled attempt (retried), never a wait. Some request always wins each round.
  */
 import { isDomainError } from '#domain/errors.ts';
-import type { RecordedEvent, WalletCommand, WalletState } from '#domain/wallet.ts';
+import { foldWallet, type RecordedEvent, type WalletCommand, type WalletState } from '#domain/wallet.ts';
 import {
   type EventStore,
   isVersionConflict,
@@ -86,14 +86,24 @@ export async function handleTwoAlone<C extends WalletCommand>(
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
   for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX; attempt++) {
-    const read = await Promise.all(write.wallets.map((part) => exactState(deps.store, part.walletId)));
+    const read = await Promise.all(
+      write.wallets.map((part) => exactState(deps.store, part.walletId, foldWallet)),
+    );
     const decided: { walletId: string; expected: StreamHead; events: NewEvent[] }[] = [];
     const indexChanges: IndexChange[] = [];
     for (const [index, part] of write.wallets.entries()) {
       const { head, state } = read[index] as { head: StreamHead; state: WalletState };
       const commands = part.command(state);
       if (isDomainError(commands)) return refusal(deps.store, write.idempotency, commands);
-      const events = decideInTurn(part.walletId, head, state, commands, write.stamp, write.decide);
+      const events = decideInTurn(
+        part.walletId,
+        head,
+        state,
+        commands,
+        write.stamp,
+        write.decide,
+        foldWallet,
+      );
       if (isDomainError(events)) return refusal(deps.store, write.idempotency, events);
       decided.push({ walletId: part.walletId, expected: head, events });
       indexChanges.push(...appendIndexOf(part.walletId, state, 0, head.version, events, write.indexes));

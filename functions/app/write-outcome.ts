@@ -6,6 +6,7 @@ import type { DomainError } from '#domain/errors.ts';
 import type { Decider, RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StoredResponse, VersionConflictError } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
+import type { WalletFold } from './exact-state.ts';
 import type { HeadCache } from './head-cache.ts';
 import { type IdempotencyInput, type PriorUse, priorUse } from './idempotency.ts';
 import type { FirstRead, RetryPolicy } from './placement.ts';
@@ -32,7 +33,15 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
       /** The first read, already sent (the command handler sends it with the legacy key). */
       firstRead?: FirstRead;
     }
-  | { placement: 'lane-0' }
+  | {
+      placement: 'lane-0';
+      /**
+       * The wallet's fold (the domain's `foldWallet`), named by the writer as it names its
+       * decider: lane-0 commands decide on folded state; credits never fold, so their functions
+       * bundle no fold.
+       */
+      fold: WalletFold;
+    }
 ) & {
   walletId: string;
   /** The command to decide, built from the state (for `any-lane`, the initial state): once per attempt. */

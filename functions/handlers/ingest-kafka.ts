@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { mskEventSchema, recordsByPartition } from '#composition/formats.ts';
-import { busIngestDeps } from '#composition/rules-engine.ts';
+import { kafkaIngestDeps } from '#composition/rules-engine.ts';
 import { flushMetrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import { errorSummary, IngestCounts } from '#triggers/ingest-counts.ts';
@@ -50,4 +50,4 @@ export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
   };
 }
 
-export const handler = observed(makeIngestKafkaHandler(busIngestDeps), { metrics: flushMetrics });
+export const handler = observed(makeIngestKafkaHandler(kafkaIngestDeps), { metrics: flushMetrics });

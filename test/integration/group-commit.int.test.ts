@@ -6,7 +6,7 @@ import { HeadCache } from '#app/head-cache.ts';
 import { readWallet } from '#app/read-events.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
 import { transfer } from '#app/transfer.ts';
-import { decide, type WalletEvent } from '#domain/wallet.ts';
+import { decide, foldWallet, type WalletEvent } from '#domain/wallet.ts';
 import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
 import type { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { type NewEvent, VersionConflictError } from '../../functions/ports/event-store.ts';
@@ -164,6 +164,7 @@ describe('appendGroup on DynamoDB Local', () => {
           {
             walletId,
             placement: 'lane-0',
+            fold: foldWallet,
             indexes: indexChangesOf,
             decide,
             command: () => ({ type: 'Deposit', walletId, amountMinor: BigInt(i + 1), occurredAtMs: 1 }),

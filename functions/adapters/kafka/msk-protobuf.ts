@@ -1,13 +1,7 @@
 import * as z from 'zod/mini';
 import { cloudEventProtoType } from './cloudevent-proto.ts';
-import {
-  binaryData,
-  type Converted,
-  type DecodedRecord,
-  fail,
-  textData,
-  timestampText,
-} from './msk-values.ts';
+import { binaryData, timestampText } from './msk-protobuf-values.ts';
+import { type Converted, type DecodedRecord, fail, textData } from './msk-values.ts';
 
 /**
  * The structured protobuf format of the CloudEvents Kafka binding (`application/cloudevents+protobuf`,

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { zodEnglish } from '#app/zod-wording.ts';
 import { type DecodedRecord, fail, isJsonMediaType, mediaType, textData, utf8 } from './msk-values.ts';
 
-export { type DecodedRecord, isJsonMediaType, timestampText } from './msk-values.ts';
+export { type DecodedRecord, isJsonMediaType } from './msk-values.ts';
 
 /**
  * MSK records → candidate CloudEvents (validated afterwards by the same zod schema as every other

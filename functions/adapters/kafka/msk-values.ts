@@ -1,7 +1,9 @@
 /**
  * What the MSK record formats share (./msk-record.ts and the protobuf format, ./msk-protobuf.ts,
  * which is a lazy chunk): the decoded result, and how attribute and data values are read. A module
- * of its own so that the lazy chunk imports nothing of msk-record.ts.
+ * of its own so that the lazy chunk imports nothing of msk-record.ts. What only the protobuf format
+ * reads (timestamps, binary data) is in ./msk-protobuf-values.ts: esbuild puts what a lazy chunk
+ * uses of a module the cold start imports into the cold start.
  */
 
 export type DecodedRecord =
@@ -29,24 +31,6 @@ export function fail(reason: string): DecodedRecord {
 export type Converted<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
- * A google.protobuf.Timestamp as RFC 3339 in UTC, exact to the nanosecond (`2026-11-22T10:00:00.5Z`),
- * which is how the JSON format writes the `time` attribute.
- */
-export function timestampText(seconds: string, nanos: number): Converted<string> {
-  const wholeSeconds = Number(seconds);
-  if (!Number.isSafeInteger(wholeSeconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
-    return { ok: false, reason: `is not a valid timestamp (seconds ${seconds}, nanos ${nanos})` };
-  }
-  const date = new Date(wholeSeconds * 1000);
-  // Year 0001 to 9999, as the Timestamp type defines it and RFC 3339 can write it.
-  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
-    return { ok: false, reason: `is outside the years 0001-9999 (seconds ${seconds})` };
-  }
-  const fraction = nanos === 0 ? '' : `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;
-  return { ok: true, value: `${date.toISOString().slice(0, 19)}${fraction}Z` };
-}
-
-/**
  * Text data: JSON when the content type says so, or when there is none and the text parses (the
  * JSON format's default content type is JSON); otherwise the text itself.
  */
@@ -61,22 +45,4 @@ export function textData(text: string, contentType: string | undefined): Convert
       reason: `datacontenttype is ${contentType} but the text is not JSON: ${error instanceof SyntaxError ? error.message : 'unreadable'}`,
     };
   }
-}
-
-/** Binary data: parsed when it is JSON text, else kept as `data_base64`, as the JSON format does. */
-export function binaryData(
-  bytes: Buffer,
-  contentType: string | undefined,
-): Converted<Record<string, unknown>> {
-  if (contentType !== undefined && isJsonMediaType(contentType)) {
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return { ok: false, reason: `datacontenttype is ${contentType} but the bytes are not UTF-8` };
-    }
-    const parsed = textData(text, contentType);
-    return parsed.ok ? { ok: true, value: { data: parsed.value } } : parsed;
-  }
-  return { ok: true, value: { data_base64: bytes.toString('base64') } };
 }

@@ -10,13 +10,13 @@ import type { WalletEvent } from './events.ts';
 import {
   amendedFact,
   applicationInForce,
+  available,
   correctionOf,
   effectiveFact,
   effectiveFacts,
   findByReference,
   type WalletState,
 } from './state.ts';
-import { available } from './trading.ts';
 
 export function decideLedger(command: LedgerCommand, state: WalletState): Decision {
   switch (command.type) {

@@ -20,15 +20,7 @@ import { decideRefund } from './refunds.ts';
 import type { AssetBalance, WalletState } from './state.ts';
 import { captureHold, placeHold, releaseHold, transferIn } from './trading.ts';
 
-export const PAYMENT_EVENT_TYPES = [
-  'PaymentRequested',
-  'PaymentSucceeded',
-  'PaymentFailed',
-  'PaymentRefunded',
-] as const satisfies readonly PaymentEvent['type'][];
-
-export const isPaymentEvent = <E extends { type: string }>(event: E): event is E & PaymentEvent =>
-  (PAYMENT_EVENT_TYPES as readonly string[]).includes(event.type);
+export { isPaymentEvent, PAYMENT_EVENT_TYPES } from './event-families.ts';
 
 type CommandOf<T extends PaymentCommand['type']> = PaymentCommand & { type: T };
 

@@ -18,7 +18,7 @@ import { DomainError } from '../errors.ts';
 import type { WalletEvent } from './events.ts';
 import type { Payment, PaymentCommand } from './payment-types.ts';
 import type { WalletState } from './state.ts';
-import { available } from './trading.ts';
+import { available } from './state.ts';
 
 type Refund = PaymentCommand & { type: 'RefundPayment' };
 

@@ -25,6 +25,9 @@ export interface AssetBalance {
   floor: bigint;
 }
 
+/** What can be spent now: balance less what holds reserve. */
+export const available = (asset: AssetBalance): bigint => asset.balance - asset.held;
+
 export interface WalletState {
   /** How many events were folded. */
   version: number;

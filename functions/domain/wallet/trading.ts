@@ -13,21 +13,9 @@ import { DomainError } from '../errors.ts';
 import { parseAmountMinor } from '../money.ts';
 import type { Asset, TradingCommand } from './commands.ts';
 import type { RecordedEvent, TradingEvent, WalletEvent } from './events.ts';
-import type { AssetBalance, Hold, WalletState } from './state.ts';
+import { type AssetBalance, available, type Hold, type WalletState } from './state.ts';
 
-export const TRADING_EVENT_TYPES = [
-  'HoldPlaced',
-  'HoldCaptured',
-  'HoldReleased',
-  'TransferredOut',
-  'TransferredIn',
-] as const satisfies readonly TradingEvent['type'][];
-
-export const isTradingEvent = <E extends { type: string }>(event: E): event is E & TradingEvent =>
-  (TRADING_EVENT_TYPES as readonly string[]).includes(event.type);
-
-/** What can be spent now: balance less what holds reserve. */
-export const available = (asset: AssetBalance): bigint => asset.balance - asset.held;
+export { isTradingEvent, TRADING_EVENT_TYPES } from './event-families.ts';
 
 type CommandOf<T extends TradingCommand['type']> = TradingCommand & { type: T };
 

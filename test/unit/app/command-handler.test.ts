@@ -3,7 +3,7 @@ import { handleCommand, LANE0_ATTEMPTS_MAX } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
 import { DomainError } from '#domain/errors.ts';
-import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
+import { decide, foldWallet, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
@@ -11,7 +11,7 @@ const stamp = (events: readonly WalletEvent[]) =>
   events.map((event, index) => ({ ...event, eventId: `new-${index}`, recordedAtMs: 5 }));
 
 /** What every write here takes besides its wallet and command (decide() and its index changes). */
-const lane0 = { placement: 'lane-0' as const, decide, indexes: indexChangesOf, stamp };
+const lane0 = { placement: 'lane-0' as const, fold: foldWallet, decide, indexes: indexChangesOf, stamp };
 const anyLane = { placement: 'any-lane' as const, startedAtMs: 1, decide, indexes: indexChangesOf, stamp };
 const voidFirst: WalletCommand = {
   type: 'Correct',
@@ -62,6 +62,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        fold: foldWallet,
         indexes: indexChangesOf,
         decide,
         command: () => ({ ...voidFirst, reference: 'nope' }),
@@ -74,6 +75,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        fold: foldWallet,
         indexes: indexChangesOf,
         decide,
         command: () => new DomainError('rule_set_missing', 'Rule set version 9 is not stored.'),
@@ -93,6 +95,7 @@ describe('handleCommand: lane 0', () => {
         {
           walletId: 'w1',
           placement: 'lane-0',
+          fold: foldWallet,
           indexes: indexChangesOf,
           decide: (command: WalletCommand, state) => {
             asked.push([command, state.balances.money.balance]);
@@ -123,6 +126,7 @@ describe('handleCommand: lane 0', () => {
       {
         walletId: 'w1',
         placement: 'lane-0',
+        fold: foldWallet,
         indexes: indexChangesOf,
         decide,
         command: () => {

@@ -75,6 +75,7 @@ const decisionOf = (store: InMemoryEventStore, key: string) => {
 const write = (id: string, command: WalletCommand): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  fold: foldWallet,
   indexes: indexChangesOf,
   decide,
   command: () => command,

@@ -4,7 +4,7 @@ import { handleCommand } from '#app/command-handler.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
-import { decide, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
+import { decide, foldWallet, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { useTracing } from '#observability/tracing.ts';
 import type { AppendGroupRequest, AppendTogetherGroupRequest } from '#ports/event-store.ts';
 import { noTracing, type TraceContext, type Tracing } from '#ports/tracing.ts';
@@ -43,6 +43,7 @@ const stampAs = (id: string) => (events: readonly WalletEvent[]) =>
 const single = (id: string, command: WalletCommand): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  fold: foldWallet,
   indexes: indexChangesOf,
   decide,
   command: () => command,

@@ -105,7 +105,7 @@ function writeOf(call: Call, index: number): WalletWrite {
     walletId: WALLET,
     ...(op.kind === 'deposit' && op.anyLane
       ? { placement: 'any-lane' as const, startedAtMs: Date.now() }
-      : { placement: 'lane-0' as const }),
+      : { placement: 'lane-0' as const, fold: foldWallet }),
     indexes: indexChangesOf,
     decide,
     command,

@@ -37,6 +37,7 @@ const write = (
 ): WalletWrite => ({
   walletId: 'w1',
   placement: 'lane-0',
+  fold: foldWallet,
   indexes: indexChangesOf,
   decide,
   command: () => command,

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLOUDEVENT_PROTO } from '#adapters/kafka/cloudevent-proto.ts';
-import {
-  decodeRecord,
-  type MskRecord,
-  recordsByPartition,
-  timestampText,
-} from '#adapters/kafka/msk-record.ts';
+import { timestampText } from '#adapters/kafka/msk-protobuf-values.ts';
+import { decodeRecord, type MskRecord, recordsByPartition } from '#adapters/kafka/msk-record.ts';
 import { cloudEventSchema } from '#app/cloud-event.ts';
 import {
   encodeProtobufCloudEvent,
