@@ -4,45 +4,19 @@
  * first read (headAndLanes' Query), a GetItem, a conditional PutItem, a lost PutItem, a lane
  * opening (two-item TransactWriteItems), and a new client's first request (Node's side of "fresh").
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
-import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { headAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
-import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { registerLane } from '#adapters/dynamodb/table-layout/lanes-item.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
-import { ensureTable } from '#local/table.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';
+import { emulatorWithTable, eventPut } from './event-puts.ts';
 
 const N = Number(process.env.N ?? 300);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
 const table = 'fresh-cost';
-await ensureTable(
-  new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-  table,
-);
-const client = createDocumentClient({ endpoint: ddb.endpoint });
-let seq = 0;
-const item = (walletId: string, lane: number, version: number) => {
-  const event: RecordedEvent = {
-    type: 'Deposited',
-    data: { amountMinor: 100n, occurredAtMs: Date.now() },
-    walletId,
-    lane,
-    version,
-    eventId: `e-${seq++}`,
-    recordedAtMs: Date.now(),
-  };
-  return {
-    TableName: table,
-    Item: toEventItem(event, '', eventHash('', event)),
-    ConditionExpression: 'attribute_not_exists(pk)',
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-  };
-};
+const { ddb, client } = await emulatorWithTable(table);
+const item = (walletId: string, lane: number, version: number) =>
+  eventPut(table, { walletId, lane, version });
 const shapes: Record<string, (i: number) => Promise<unknown>> = {
   query: (i) => headAndLanes(client, table, `w-${i % 50}`, async () => ({ version: 0, hash: '' })),
   get: (i) =>
