@@ -5,43 +5,16 @@
  * different partition keys. Prints ms per request and per item. JVM CPU per item too.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '#adapters/dynamodb/client.ts';
-import { eventHash } from '#adapters/dynamodb/event-hash.ts';
-import { toEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
-import type { RecordedEvent } from '#domain/wallet.ts';
-import { ensureTable } from '#local/table.ts';
 import { cpuSeconds, cpuSince } from '../support.ts';
+import { emulatorWithTable, eventPut } from './event-puts.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const ddb = await startDynamoDbLocal({ inMemory: true, tuning: 'throughput' });
 const table = 'txn-cost';
-await ensureTable(
-  new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-  table,
-);
-const client = createDocumentClient({ endpoint: ddb.endpoint });
-let seq = 0;
+const { ddb, client } = await emulatorWithTable(table);
 type Mode = 'all' | 'condition-all-old-first' | 'first-only' | 'none';
-const item = (walletId: string, version: number, conditional: boolean, first = true) => {
-  const event: RecordedEvent = {
-    type: 'Deposited',
-    data: { amountMinor: 100n, occurredAtMs: Date.now() },
-    walletId,
-    lane: 0,
-    version,
-    eventId: `e-${seq++}`,
-    recordedAtMs: Date.now(),
-  };
-  return {
-    TableName: table,
-    Item: toEventItem(event, '', eventHash('', event)),
-    ...(conditional ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
-    ...(conditional && first ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
-  };
-};
+const item = (walletId: string, version: number, conditional: boolean, first = true) =>
+  eventPut(table, { walletId, lane: 0, version }, conditional, first);
 let wallet = 0;
 async function txns(n: number, inFlight: number, total: number, mode: Mode = 'all') {
   const perStream = Math.ceil(total / Math.max(n, 1) / inFlight);

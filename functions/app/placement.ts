@@ -142,7 +142,8 @@ export function firstReadEarly(deps: PlacementDeps, write: PlacementRequest): Fi
  * it lost a new wallet's first event (16 new producers on a new wallet all race for lane 0's
  * version 1, and following there would only make 14 of them lose again), or the wallet already
  * has hot lanes, or it has just moved (another writer moved to the same lane). A move prefers a
- * hot lane that the registry read at the start does not name (nor a loss since): its head is
+ * hot lane that the registry read at the start does not name (nor a loss since, nor the registry a
+ * lost opening came back with: then it moves without the jittered pause): its head is
  * known (empty) without a read. Writers that keep meeting spread over lanes and stop contending,
  * instead of queueing on one version.
  */
@@ -169,14 +170,17 @@ export function anyLane(
       const read = sent ?? headAndLanes(deps.store, walletId);
       sent = undefined;
       const { head, lanes } = await read;
-      open = lanes === undefined ? undefined : new Set(lanes);
+      open = lanes && new Set(lanes);
       // Writers that meet on a new wallet's first event (only one can take lane 0's version 1), or
       // on a wallet that already has hot lanes, are a burst: the loser moves at once. On a wallet
       // without them it follows the winner once, so a light collision opens no shard.
       if (head.version === 0 || lanes?.some((lane) => lane >= HOT_LANES_FROM)) lostInARow = 1;
       return { at: { lane: 0, head }, state };
     },
-    next: async ({ at: { lane, head } }, { taken }, attempt) => {
+    next: async ({ at: { lane, head } }, { taken, registered }, attempt) => {
+      // A lost opening answers every lane registered (all `open` names, and those opened since):
+      // a move avoids them all.
+      if (registered) open = new Set(registered);
       const ceilingMs = Math.min(retry.backoffCapMs, retry.backoffBaseMs * 2 ** Math.min(attempt, 16));
       if (lane === 0 && head.version === 0 && taken === undefined) {
         // The wallet's first event failed with no winner (a TransactionConflict): lane 0 may still
@@ -192,8 +196,9 @@ export function anyLane(
       }
       if (taken !== undefined) open?.add(lane);
       if (taken !== undefined && ++lostInARow === 1) return { at: { lane, head: taken }, state };
-      // Lost to concurrent writers on a lane not (or no longer) our own: go elsewhere.
-      await retry.sleep(retry.random() * ceilingMs);
+      // Lost to concurrent writers on a lane not (or no longer) our own: go elsewhere, after a
+      // jittered pause unless the loss named the registered lanes (the pick then avoids them).
+      if (!registered) await retry.sleep(retry.random() * ceilingMs);
       // A loss right after a move means another writer moved there too: move again at once.
       lostInARow = 1;
       return { at: await hotLane(lane), state };
@@ -208,7 +213,7 @@ export function anyLane(
    */
   async function hotLane(from: number): Promise<LaneHead> {
     const hotLanes = Array.from({ length: LANES_MAX - HOT_LANES_FROM }, (_, index) => HOT_LANES_FROM + index);
-    const free = open === undefined ? [] : hotLanes.filter((lane) => lane !== from && !open?.has(lane));
+    const free = open ? hotLanes.filter((lane) => lane !== from && !open?.has(lane)) : [];
     if (free.length > 0) {
       const lane = free[Math.floor(retry.random() * free.length)] as number;
       return { lane, head: { version: 0, hash: '' } };

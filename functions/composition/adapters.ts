@@ -12,6 +12,7 @@ import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
+import { registerFirst } from '#adapters/dynamodb/register-first.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
 import { enableGroupCommit } from '#app/group-commit-enabled.ts';
@@ -77,11 +78,13 @@ export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpo
 export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
 /**
  * A writer new to a wallet reads lane 0's head and the lane registry in one Query before a credit
- * (app/placement.ts): named by the hot-wallet producers, deposit and ingest. Other writers read
- * lane 0's head alone, as before lane discovery (one request, and no registry: a move then reads
- * the head of the lane it picks).
+ * (app/placement.ts), and a lane it opens is registered just before its version 1 (register-first.ts:
+ * no transaction for a keyless credit; a lost opening answers the registry): named by the
+ * hot-wallet producers, deposit and ingest. Other writers read lane 0's head alone, as before lane
+ * discovery (one request, and no registry: a move then reads the head of the lane it picks), and
+ * register a lane they open in its append's transaction.
  */
-export const LANE_DISCOVERY: AppendKinds = { headAndLanes };
+export const LANE_DISCOVERY: AppendKinds = { headAndLanes, registerFirst };
 /**
  * The index items of trading writes (holds, offers, transfers, orders, cards, the sweep: their
  * writes name app/trading-index.ts indexChangesOf): expiries, the offer book, payment listings.

@@ -173,6 +173,11 @@ export class VersionConflictError extends Error {
     readonly reason: 'version-taken' | 'transaction-conflict',
     /** The event that took `expectedVersion + 1`, when the store could tell: retry after it without a read. */
     readonly taken?: StreamHead & { recordedAtMs: number },
+    /**
+     * The wallet's registered lanes, when the lost append was opening a lane (its registration
+     * answers them before the write): a writer that moves on picks a lane this does not name.
+     */
+    readonly registered?: readonly number[],
   ) {
     super(`Wallet ${walletId} lane ${lane} moved past version ${expectedVersion} (${reason})`);
   }
@@ -199,9 +204,11 @@ export interface EventStore {
    */
   headAndLanes?(walletId: string): Promise<{ head: StreamHead; lanes: number[] }>;
   /**
-   * Appends `events` at `expected.version + 1 …` of the lane, together with the idempotency record
-   * (and, for a new lane, its registration), in one transaction. Throws VersionConflictError when
-   * the version is taken; never writes half.
+   * Appends `events` at `expected.version + 1 …` of the lane, together with the idempotency record,
+   * in one transaction. Version 1 of a lane other than 0 registers the lane, in the transaction
+   * or just before it (so `lanes` may name a lane with no events yet, or none ever: readers take
+   * it as empty). Throws
+   * VersionConflictError when the version is taken; never writes half of the events and key.
    */
   append(request: AppendRequest): Promise<AppendOutcome>;
   /**

@@ -12,7 +12,7 @@ import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-mod
 import { storedEventKeyFromStreamKeys } from '../../functions/adapters/dynamodb/stream-keys.ts';
 import { eventSk, lanePk, walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { readWallet } from '../../functions/app/read-events.ts';
-import { HOT_LANES_FROM, type NewEvent } from '../../functions/ports/event-store.ts';
+import { HOT_LANES_FROM, type NewEvent, VersionConflictError } from '../../functions/ports/event-store.ts';
 import { walletsRung } from '../../functions/triggers/stream-batch.ts';
 import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
@@ -117,6 +117,58 @@ describe('lane shards', () => {
       cursor = page.nextCursor;
     } while (cursor !== null);
     expect(seen.filter((id) => id === walletId)).toEqual([walletId]);
+  });
+
+  it('opens a hot lane with the registration first and one PutItem (no transaction); a lost opening names the registered lanes', async () => {
+    const walletId = newWallet('opening');
+    await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(1n)] });
+    await store.append({ walletId, lane: 33, expected: EMPTY, events: [deposit(2n)] });
+    const transactions = table.sent('TransactWriteItemsCommand');
+    const [updates, puts] = [table.sent('UpdateItemCommand'), table.sent('PutItemCommand')];
+    await store.append({ walletId, lane: 40, expected: EMPTY, events: [deposit(3n)] });
+    expect(table.sent('TransactWriteItemsCommand') - transactions).toBe(0);
+    expect([table.sent('UpdateItemCommand') - updates, table.sent('PutItemCommand') - puts]).toEqual([1, 1]);
+
+    // Another writer opening lane 40 too loses to the event there, and learns every lane opened.
+    const lost = await store
+      .append({ walletId, lane: 40, expected: EMPTY, events: [deposit(4n)] })
+      .catch((error: unknown) => error);
+    expect(lost).toBeInstanceOf(VersionConflictError);
+    expect(lost).toMatchObject({ reason: 'version-taken', taken: { version: 1 }, registered: [0, 33, 40] });
+    expect((await readWallet(store, walletId)).map((event) => event.eventId)).toEqual(
+      [1, 2, 3].map((n) => `shard-${counter - 4 + n}`),
+    );
+  });
+
+  it('a lane registered whose version 1 never came (its key was used) reads as empty, verifies, and opens later', async () => {
+    const walletId = newWallet('empty-lane');
+    const idempotency = {
+      key: `k-${walletId}`,
+      payloadHash: 'ph',
+      response: { statusCode: 201, body: '{}' },
+    };
+    await store.append({ walletId, lane: 0, expected: EMPTY, events: [deposit(1n)], idempotency });
+    const again = await store.append({
+      walletId,
+      lane: 41,
+      expected: EMPTY,
+      events: [deposit(1n)],
+      idempotency,
+    });
+    expect(again.kind).toBe('duplicate');
+    expect(await store.lanes(walletId)).toEqual([0, 41]);
+    expect(await store.head(walletId, 41)).toEqual(EMPTY);
+    expect((await readWallet(store, walletId)).map((event) => event.lane)).toEqual([0]);
+    expect(await store.verify(walletId)).toMatchObject({ ok: true, lanes: 2, events: 1 });
+    const readModels = new DynamoReadModelStore(documents, tableName);
+    await projectWallet(store, readModels, walletId, CONFIG);
+    expect(await readModels.getView(walletId)).toEqual(
+      rebuildView(walletId, await readWallet(store, walletId), CONFIG),
+    );
+
+    await store.append({ walletId, lane: 41, expected: EMPTY, events: [deposit(5n)] });
+    expect((await readWallet(store, walletId)).map((event) => event.lane)).toEqual([0, 41]);
+    expect(await store.verify(walletId)).toMatchObject({ ok: true, lanes: 2, events: 2 });
   });
 
   it('16 producers on one wallet: hot lanes used, each key once, and the view equals the fold of the log', async () => {

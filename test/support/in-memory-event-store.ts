@@ -36,7 +36,9 @@ export type StoredEvent = RecordedEvent & { hash: string; prevHash: string };
  *   puts; a lost version reports the event that took it (`taken`, like ALL_OLD on the first put);
  * - the idempotency record is written atomically with the events, and a used key wins over a taken
  *   version (the adapter reads the key's cancellation reason first);
- * - opening a lane other than 0 (its version 1) registers it, so `lanes()` lists it;
+ * - appending version 1 of a lane other than 0 registers it first, so `lanes()` lists it even if
+ *   nothing is written after (a key already used, a lost race), as on DynamoDB; a lost race there
+ *   reports the registered lanes (`registered`);
  * - reads are paged (`pageSize`) and each page sees the store as it is when the page is asked for;
  * - a view is written only if it holds more events than the stored one, or another threshold rule.
  * Everything handed out is a copy, so callers cannot edit the store.
@@ -81,6 +83,7 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
       throw new Error(`append: 1 to ${EVENTS_PER_APPEND_MAX} events per call, got ${events.length}`);
     }
     if (!Number.isInteger(lane) || lane < 0 || lane >= LANES_MAX) throw new Error(`append: no lane ${lane}`);
+    const registered = lane > 0 && expected.version === 0 ? this.registerFirst(walletId, lane) : undefined;
     const stream = this.lane(walletId, lane);
     if (expected.version > stream.length) {
       // DynamoDB would accept this and leave a hole; here it is the programmer error it is.
@@ -97,11 +100,14 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     }
     const winner = stream[expected.version];
     if (winner !== undefined) {
-      throw new VersionConflictError(walletId, lane, expected.version, 'version-taken', {
-        version: winner.version,
-        hash: winner.hash,
-        recordedAtMs: winner.recordedAtMs,
-      });
+      throw new VersionConflictError(
+        walletId,
+        lane,
+        expected.version,
+        'version-taken',
+        { version: winner.version, hash: winner.hash, recordedAtMs: winner.recordedAtMs },
+        registered,
+      );
     }
 
     const { recorded, head } = this.write(
@@ -125,6 +131,14 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     this.tradingIndex.apply(request.index ?? []);
     this.indexes.apply(request.index ?? []);
     return { kind: 'appended', events: recorded.map(withoutHashes), head };
+  }
+
+  /** As the DynamoDB adapter's registerFirst: registers `lane` (if new) and answers the registered lanes. */
+  private registerFirst(walletId: string, lane: number): number[] {
+    const lanes = this.wallets.get(walletId) ?? new Map<number, StoredEvent[]>();
+    if (!lanes.has(lane)) lanes.set(lane, []);
+    this.wallets.set(walletId, lanes);
+    return [...new Set([0, ...lanes.keys()])].sort((a, b) => a - b);
   }
 
   /** Chains `events` onto the lane after `expected` (checked by the caller). */

@@ -5,6 +5,7 @@ import type { appendTogetherGroup } from './append-together-group.ts';
 import type { headAndLanes } from './head-and-lanes.ts';
 import type { IndexItemWriter } from './index-items.ts';
 import type { readEventRefs } from './read-event-refs.ts';
+import type { registerFirst } from './register-first.ts';
 import type { verifyLanes } from './verify-lanes.ts';
 import type { scanWalletIds } from './wallet-ids.ts';
 
@@ -18,7 +19,10 @@ import type { scanWalletIds } from './wallet-ids.ts';
  * keys), which only the stream consumers call (the projector and the outbox relay), and
  * `headAndLanes` (lane 0's head and the lane registry in one Query), which a writer new to a wallet
  * calls before a credit: the hot-wallet producers (deposit, ingest) name it; other writers read
- * lane 0's head alone (app/placement.ts). The listing of wallets (`scanWalletIds`) and the chain
+ * lane 0's head alone (app/placement.ts). The same writers name `registerFirst`: a lane they open
+ * is registered by a plain UpdateItem before its version 1 (no transaction for a keyless credit,
+ * and a lost race answers the registry); without it the registration rides in the append's
+ * transaction. The listing of wallets (`scanWalletIds`) and the chain
  * walk (`verifyLanes`) are loaded on their first call unless handed in: the checkpoint sweep, whose
  * every tick lists wallets and walks chains, names both, so its first requests wait on no chunk.
  * Type-only imports: naming a kind here bundles nothing.
@@ -31,6 +35,7 @@ export interface AppendKinds {
   appendTogetherGroup?: typeof appendTogetherGroup;
   readEvents?: typeof readEventRefs;
   headAndLanes?: typeof headAndLanes;
+  registerFirst?: typeof registerFirst;
   scanWalletIds?: typeof scanWalletIds;
   verifyLanes?: typeof verifyLanes;
   /**

@@ -34,6 +34,7 @@ export function versionTaken(
   lane: number,
   expectedVersion: number,
   winner: CancellationReason['Item'],
+  registered?: readonly number[],
 ): VersionConflictError {
   const event = winner ? fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
   return new VersionConflictError(
@@ -42,5 +43,6 @@ export function versionTaken(
     expectedVersion,
     'version-taken',
     event ? { version: event.version, hash: event.hash, recordedAtMs: event.recordedAtMs } : undefined,
+    registered,
   );
 }

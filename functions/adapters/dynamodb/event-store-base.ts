@@ -43,7 +43,7 @@ import { fromLanesItem, registerLane } from './table-layout/lanes-item.ts';
 import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';
 import { writeItems } from './write-items.ts';
 
-/** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration. */
+/** DynamoDB allows 100 items per transaction; two slots are the idempotency record and the lane registration (append-group.ts). */
 export const EVENTS_PER_APPEND_MAX = 98;
 export { READ_PAGE_SIZE };
 
@@ -70,6 +70,8 @@ export class DynamoEventStoreBase implements EventStore {
   readEvents?: (refs: readonly EventRef[]) => Promise<RecordedEvent[]>;
   /** Lane 0's head and the lane registry in one Query (head-and-lanes.ts), when handed in. */
   headAndLanes?: (walletId: string) => Promise<{ head: StreamHead; lanes: number[] }>;
+  /** A lane's registration before its version 1 (register-first.ts), when handed in. */
+  private registerFirst: AppendKinds['registerFirst'];
   private together: AppendKinds['appendTogether'];
   /** The wallet listing and the chain walk, when handed in; else loaded on first use (below). */
   private scanWalletIds: AppendKinds['scanWalletIds'];
@@ -119,6 +121,7 @@ export class DynamoEventStoreBase implements EventStore {
     if (headAndLanes !== undefined)
       this.headAndLanes = (walletId) =>
         headAndLanes(client, tableName, walletId, () => this.head(walletId, 0));
+    this.registerFirst = kinds.registerFirst ?? this.registerFirst;
   }
 
   async head(walletId: string, lane: number): Promise<StreamHead> {
@@ -174,10 +177,14 @@ export class DynamoEventStoreBase implements EventStore {
     // Index items after the events (a lost race reports the first event) and before the key (last).
     transactItems.push(...this.indexItems(request.index));
     markIndexed(transactItems, request.index);
+    // Opening a lane registers it, so readers know to look there: before the append, outside the
+    // transaction, when the composition hands in registerFirst (a lost race then comes back with
+    // the registry); else in the transaction (ADD to a set commutes with writers opening others).
+    let registered: number[] | undefined;
     if (lane > 0 && expected.version === 0) {
-      // Opening a lane registers it, so readers know to look there. ADD to a set commutes with
-      // other writers opening other lanes.
-      transactItems.push({ Update: { TableName: this.tableName, ...registerLane(walletId, lane) } });
+      registered = await this.registerFirst?.(this.client, this.tableName, walletId, lane);
+      if (!registered)
+        transactItems.push({ Update: { TableName: this.tableName, ...registerLane(walletId, lane) } });
     }
     if (idempotency) transactItems.push(keyPut(this.tableName, idempotency, walletId, recorded));
 
@@ -201,7 +208,7 @@ export class DynamoEventStoreBase implements EventStore {
       }
       if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
         const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-        throw versionTaken(walletId, lane, expected.version, winner);
+        throw versionTaken(walletId, lane, expected.version, winner, registered);
       }
       if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
         throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');

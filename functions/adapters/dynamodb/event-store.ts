@@ -8,6 +8,7 @@ import { DynamoEventStoreBase } from './event-store-base.ts';
 import { headAndLanes } from './head-and-lanes.ts';
 import { writeTradingIndex } from './index-item-writers.ts';
 import { readEventRefs } from './read-event-refs.ts';
+import { registerFirst } from './register-first.ts';
 
 export { EVENTS_PER_APPEND_MAX, READ_PAGE_SIZE } from './event-store-base.ts';
 
@@ -24,6 +25,7 @@ export const ALL_APPEND_KINDS: Required<Omit<AppendKinds, 'scanWalletIds' | 'ver
   appendTogetherGroup,
   readEvents: readEventRefs,
   headAndLanes,
+  registerFirst,
   indexItems: writeTradingIndex,
 };
 

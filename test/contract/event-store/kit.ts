@@ -49,17 +49,25 @@ export function contractKit(options: EventStoreContractOptions) {
     if (outcome.kind !== 'appended') throw new Error(`expected appended, got ${outcome.kind}`);
     return outcome;
   };
-  /** Everything a reader can see of a wallet: its lanes, each lane's head and events. */
+  /**
+   * Everything a reader can see of a wallet's log: its lanes, each lane's head and events. A lane
+   * registered with no event in it is left out: an append that opens a lane may register it before
+   * it writes (DynamoDB's registerFirst), so a refused one can leave it registered and empty, with
+   * no event written.
+   */
   const snapshot = async (store: EventStore, walletId: string) => {
-    const lanes = await store.lanes(walletId);
-    const perLane = await Promise.all(
-      lanes.map(async (lane) => ({
-        lane,
-        head: await store.head(walletId, lane),
-        events: (await readAll(store, walletId, lane)).map(plain),
-      })),
-    );
-    return { lanes, perLane };
+    const perLane = (
+      await Promise.all(
+        (
+          await store.lanes(walletId)
+        ).map(async (lane) => ({
+          lane,
+          head: await store.head(walletId, lane),
+          events: (await readAll(store, walletId, lane)).map(plain),
+        })),
+      )
+    ).filter(({ lane, events }) => lane === 0 || events.length > 0);
+    return { lanes: perLane.map(({ lane }) => lane), perLane };
   };
   return { options, unique, event, appended, snapshot };
 }

@@ -5,6 +5,7 @@ import {
   ProvisionedThroughputExceededException,
   ThrottlingException,
   TransactionCanceledException,
+  TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -12,6 +13,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
@@ -19,6 +21,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash } from '#adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { readAll } from '#app/read-events.ts';
 import { type AppendRequest, VersionConflictError } from '#ports/event-store.ts';
 
@@ -241,9 +244,32 @@ describe('DynamoEventStore.append', () => {
     expect(ddbMock.calls()).toHaveLength(0);
   });
 
-  it('registers a new lane in the same transaction when it appends its version 1', async () => {
+  it('registers a new lane with an UpdateItem before the transaction that writes its version 1 (registerFirst handed in)', async () => {
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { lanes: new Set(['3']) } });
     ddbMock.on(TransactWriteCommand).resolves({});
     await store.append(request({ lane: 3 }));
+    expect(ddbMock.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      'UpdateCommand',
+      'TransactWriteCommand',
+    ]);
+    expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'WALLET#w1', sk: 'LANES' },
+      UpdateExpression: 'ADD lanes :lane',
+      ExpressionAttributeValues: { ':lane': new Set([3]) },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    // The transaction no longer touches the LANES item: the event and the key only.
+    const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(2);
+    expect(items[0]?.Put?.Item).toMatchObject({ sk: 'EVENT#03#000000000001', lane: 3, version: 1 });
+    expect(items[1]?.Put?.Item).toMatchObject({ pk: 'IDEMPOTENCY#k' });
+  });
+
+  it('registers a new lane in the transaction of its version 1 when registerFirst is not handed in', async () => {
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await new DynamoEventStoreBase(client, TABLE).append(request({ lane: 3 }));
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
     const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items).toHaveLength(3);
     expect(items[0]?.Put?.Item).toMatchObject({ sk: 'EVENT#03#000000000001', lane: 3, version: 1 });
@@ -258,6 +284,42 @@ describe('DynamoEventStore.append', () => {
     expect(items[2]?.Put?.Item).toMatchObject({ pk: 'IDEMPOTENCY#k' });
   });
 
+  it('opens a lane for a keyless credit with the registration and one conditional PutItem, no transaction', async () => {
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { lanes: new Set(['40']) } });
+    ddbMock.on(PutCommand).resolves({});
+    const { idempotency: _, ...keyless } = request({ lane: 40 });
+    await store.append(keyless);
+    expect(ddbMock.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      'UpdateCommand',
+      'PutCommand',
+    ]);
+    expect(ddbMock.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      pk: 'WALLET#w1#40',
+      lane: 40,
+      version: 1,
+    });
+  });
+
+  it('a lost opening reports the registered lanes (from the registration) with the winner', async () => {
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { lanes: new Set(['33', '40', '41']) } });
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
+    const error = await rejectionOf(store.append(request({ lane: 40 })));
+    expect(error).toBeInstanceOf(VersionConflictError);
+    expect(error).toMatchObject({ lane: 40, reason: 'version-taken', registered: [0, 33, 40, 41] });
+  });
+
+  it('maps a TransactionConflict on the registration (a group transaction registering) to a version conflict', async () => {
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(new TransactionConflictException({ message: 'conflict', $metadata: {} }));
+    const error = await rejectionOf(store.append(request({ lane: 40 })));
+    expect(error).toBeInstanceOf(VersionConflictError);
+    expect(error).toMatchObject({ lane: 40, expectedVersion: 0, reason: 'transaction-conflict' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it('does not register lane 0, nor a lane that already has events', async () => {
     ddbMock.on(TransactWriteCommand).resolves({});
     await store.append(request({ lane: 0 }));
@@ -268,14 +330,11 @@ describe('DynamoEventStore.append', () => {
   });
 
   it('maps a used key on a new lane (cancellation reason of the last item) to duplicate', async () => {
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { lanes: new Set(['3']) } });
     ddbMock
       .on(TransactWriteCommand)
       .rejects(
-        cancelled([
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: marshalledRecord('ph-1') },
-        ]),
+        cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: marshalledRecord('ph-1') }]),
       );
     await expect(store.append(request({ lane: 3 }))).resolves.toEqual({
       kind: 'duplicate',

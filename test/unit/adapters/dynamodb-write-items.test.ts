@@ -4,17 +4,21 @@ import {
   ThrottlingException,
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
+import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import type { AppendRequest } from '#ports/event-store.ts';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const store = new DynamoEventStore(
-  DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-  't',
-);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const store = new DynamoEventStore(client, 't');
 afterEach(() => ddbMock.reset());
 
 const deposit = (eventId: string) => ({
@@ -59,18 +63,31 @@ describe('DynamoEventStore.append of one item (write-items.ts)', () => {
     });
   });
 
-  it('stays a transaction with a key, with two events, or when it opens a lane', async () => {
+  it('stays a transaction with a key, with two events, or when it opens a lane without registerFirst', async () => {
     ddbMock.on(TransactWriteCommand).resolves({});
     await store.append({
       ...keyless,
       idempotency: { key: 'k', payloadHash: 'p', response: { statusCode: 201, body: '{}' } },
     });
     await store.append({ ...keyless, events: [deposit('a'), deposit('b')] });
-    await store.append({ ...keyless, lane: 40, expected: { version: 0, hash: '' } });
+    await new DynamoEventStoreBase(client, 't').append({
+      ...keyless,
+      lane: 40,
+      expected: { version: 0, hash: '' },
+    });
     expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
     expect(
       ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems?.length),
     ).toEqual([2, 2, 2]);
+  });
+
+  it('opens a lane with one put after registerFirst (the registration is not in it)', async () => {
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { lanes: new Set(['40']) } });
+    ddbMock.on(PutCommand).resolves({});
+    await store.append({ ...keyless, lane: 40, expected: { version: 0, hash: '' } });
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('reports a lost race as the transaction did: version-taken with the winner', async () => {

@@ -55,12 +55,13 @@ describe('recordDeposit', () => {
       [0, 0],
       // a hot lane the registry did not name: HOT_LANES_FROM … LANES_MAX − 1 (32 + ⌊0.25 · 32⌋ = 40)
       [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM)), 0],
-      // lost there too (another writer moved there): again, to one still free (40 is taken now)
+      // claimed there first (another writer moved there): the refusal names the registered
+      // lanes, so at once (no pause) to one still free (40 is taken now)
       [HOT_LANES_FROM + Math.floor(0.25 * (LANES_MAX - HOT_LANES_FROM - 1)), 0],
     ]);
     // Only the start read lane 0's head; both moves knew their lane empty.
     expect(store.headReads).toEqual([0]);
-    expect(sleeps).toEqual([0.25 * 2, 0.25 * 4]);
+    expect(sleeps).toEqual([0.25 * 2]);
     expect(result).toMatchObject({ kind: 'recorded', conflicts: 2 });
   });
 

@@ -18,8 +18,9 @@ export function fromLanesItem(item: unknown): number[] {
 }
 
 /**
- * The update that registers `lane` (on its version 1, in the append's transaction). ADD to a set
- * commutes with other writers opening other lanes, and is a no-op for a lane already there.
+ * The update that registers `lane` on its version 1: in the append's transaction, or just before
+ * it (register-first.ts). ADD to a set commutes with other writers opening other lanes, and is a
+ * no-op for a lane already there.
  */
 export const registerLane = (walletId: string, lane: number) => ({
   Key: { pk: walletPk(walletId), sk: LANES_SK },
