@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { VALIDATE_AGAINST_DEFAULT_RULES } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { afterAll, expect, vi } from 'vitest';
 import { type ApiAuth, type MskSource, TallyStack, type TallyStackProps } from '../../lib/tally-stack.ts';
@@ -75,11 +76,46 @@ for (const spec of FUNCTIONS) {
 }
 afterAll(() => rmSync(projectRoot, { recursive: true, force: true }));
 
-/** A new App whose cloud assembly lands under projectRoot (afterAll removes it). */
-export function newApp(context: Record<string, unknown> = {}): App {
+/**
+ * One stack per deploy-time choice: the stacks that the whole-template checks (cdk-nag in
+ * nag.test.ts, CloudFormation's own rules in cfn-validate.test.ts) cover.
+ */
+export const STACK_VARIANTS = [
+  ['the wiring table (JWT)', {}, {}],
+  ['MSK on', { msk: MSK }, {}],
+  ['MSK decisions topic', {}, { mskClusterArn: MSK.clusterArn, decisionsTopic: 'decisions' }],
+  ['a FIFO events queue', { fifo: true }, {}],
+  ['IAM authorization', { auth: undefined }, { auth: 'iam' }],
+  ['Cognito as the issuer', { auth: undefined }, { cognito: 'true' }],
+  ['CloudFront and WAF in front', { waf: {} }, {}],
+] as const satisfies readonly (readonly [string, TallyStackProps, Record<string, unknown>])[];
+
+/** Whether a synth checks its templates against CloudFormation's rules (see {@link newApp}). */
+export interface SynthOptions {
+  validation?: boolean;
+}
+
+/**
+ * A new App whose cloud assembly lands under projectRoot (afterAll removes it).
+ *
+ * aws-cdk-lib checks every synthesized template against CloudFormation's rules (a WebAssembly
+ * engine: about 4 s of CPU to start in each test file, about 1 s a template) and, unless told to be
+ * strict, only warns. The tests read no warning, so that check is off here except with
+ * `validation`, which turns it on and strict (an error fails the synth): cfn-validate.test.ts runs
+ * it over every {@link STACK_VARIANTS} stack.
+ */
+export function newApp(
+  context: Record<string, unknown> = {},
+  { validation = false }: SynthOptions = {},
+): App {
   return new App({
     outdir: mkdtempSync(path.join(projectRoot, 'cdk.out-')),
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      ...(validation ? { [VALIDATE_AGAINST_DEFAULT_RULES]: true } : {}),
+      ...context,
+    },
+    builtinCloudFormationValidation: validation,
   });
 }
 
@@ -90,10 +126,11 @@ export function newApp(context: Record<string, unknown> = {}): App {
 export function synth(
   props: TallyStackProps = {},
   context: Record<string, unknown> = {},
+  options: SynthOptions = {},
 ): { stack: TallyStack; template: Template } {
   const fromContext = ['auth', 'jwtIssuer', 'cognito'].some((key) => key in context);
   const auth = 'auth' in props || fromContext ? props.auth : JWT;
-  const stack = new TallyStack(newApp(context), 'Tally', {
+  const stack = new TallyStack(newApp(context, options), 'Tally', {
     projectRoot,
     ...props,
     ...(auth === undefined ? {} : { auth }),
