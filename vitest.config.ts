@@ -28,6 +28,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**', 'test/fuzz/**', 'test/browser/**'],
+          // The bundling tests build each function's bundle once per run, in a directory it makes.
+          globalSetup: ['test/support/bundle-cache-setup.ts'],
         },
       },
       { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },

@@ -10,27 +10,11 @@
  * that no other function's module graph holds them (esbuild would move what the lazy chunk shares
  * with that function into its cold start).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type BuiltBundle, buildBundle } from '../../../bench/cold/build.ts';
-import { FUNCTIONS } from '../../../lib/wiring.ts';
+import { describe, expect, it } from 'vitest';
+import type { BuiltBundle } from '../../../bench/cold/build.ts';
+import { functionBundle } from '../../support/function-bundles.ts';
 
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-lazy-rules-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
-
-const built = new Map<string, Promise<BuiltBundle>>();
-function bundle(name: string): Promise<BuiltBundle> {
-  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-  if (spec === undefined) throw new Error(`no wiring function ${name}`);
-  let found = built.get(name);
-  if (found === undefined) {
-    found = buildBundle(name, spec.entry, { outRoot });
-    built.set(name, found);
-  }
-  return found;
-}
+const bundle = functionBundle;
 
 const CEL = 'node_modules/@marcbachmann/cel-js/';
 const isCel = (file: string) => file.includes(CEL);
