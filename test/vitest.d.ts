@@ -5,6 +5,8 @@ declare module 'vitest' {
     dynamodbEndpoint: string;
     /** Where the unit project's bundling tests share the function bundles (test/support/bundle-cache-setup.ts). */
     bundleCacheDir?: string;
+    /** The cdk project's stub project root (test/cdk/project-root-setup.ts). */
+    cdkProjectRoot: string;
   }
 }
 
