@@ -28,9 +28,23 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'test/e2e/**', 'test/cdk/**', 'test/fuzz/**', 'test/browser/**'],
+          // The bundling tests build each function's bundle once per run, in a directory it makes.
+          globalSetup: ['test/support/bundle-cache-setup.ts'],
         },
       },
-      { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'cdk',
+          include: ['test/cdk/**/*.test.ts'],
+          // A worker imports aws-cdk-lib and the stack once for all its files, not once per file
+          // (test/cdk/support.ts keeps no state a test changes). A synth takes 1–3 s, much more on a
+          // busy CI machine: tests that synthesize inside `it` need room.
+          isolate: false,
+          testTimeout: 90_000,
+          globalSetup: ['test/cdk/project-root-setup.ts'],
+        },
+      },
       {
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: dynamodbLocal },

@@ -283,12 +283,15 @@ export class TallyStack extends Stack {
    * are flattened the same way.
    */
   protected override allocateLogicalId(element: CfnElement): string {
-    // CloudFormation asks for logical ids on every reference, so they are cached until the tree grows.
+    // CloudFormation asks for logical ids on every reference, so they are cached. A construct's path
+    // is fixed when it is created, and a unique id it embeds is that of a construct created before
+    // it: so the renames are brought up to date (the tree counted) only when an id is not cached yet.
+    // Counting the tree on every reference made a synth spend ~1 s of CPU in findAll().
+    const cached = this.logicalIds.ids.get(element);
+    if (cached !== undefined) return cached;
     const size = this.node.findAll().length;
     if (size !== this.logicalIds.size)
       this.logicalIds = { size, ids: new Map(), renames: this.uniqueIdRenames() };
-    const cached = this.logicalIds.ids.get(element);
-    if (cached !== undefined) return cached;
     const components = flatPath(element, this, this.groups).map((component) => {
       for (const [from, to] of this.logicalIds.renames) {
         if (component.includes(from)) return component.replace(from, to);

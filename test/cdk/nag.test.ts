@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -8,7 +8,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { constructIdOf } from '../../lib/constructs/tally-function.ts';
 import type { TallyStackProps } from '../../lib/tally-stack.ts';
-import { MSK, newApp, ROUTES, synth } from './support.ts';
+import { MSK, newApp, ROUTES, STACK_VARIANTS, synth } from './support.ts';
 
 /** Every acknowledgment recorded with Validations.of(x).acknowledge, with where it was made. */
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
@@ -24,8 +24,12 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
   return found;
 }
 
+/**
+ * cdk-nag's errors in a stack. Its synth also runs CloudFormation's own rules, strict (an error
+ * throws): the one place where the CDK tests run them (test/cdk/support.ts newApp).
+ */
 function nagErrors(props: TallyStackProps, context: Record<string, unknown> = {}) {
-  const { stack } = synth(props, context);
+  const { stack } = synth(props, context, { validation: true });
   const report = new AwsSolutionsChecks().validateScope(stack);
   return report.violations
     .filter((violation) => violation.severity === 'error')
@@ -36,17 +40,12 @@ function nagErrors(props: TallyStackProps, context: Record<string, unknown> = {}
 }
 
 describe('cdk-nag AwsSolutions', () => {
-  it.each([
-    ['the wiring table (JWT)', {}, {}],
-    ['MSK on', { msk: MSK }, {}],
-    ['MSK decisions topic', {}, { mskClusterArn: MSK.clusterArn, decisionsTopic: 'decisions' }],
-    ['a FIFO events queue', { fifo: true }, {}],
-    ['IAM authorization', { auth: undefined }, { auth: 'iam' }],
-    ['Cognito as the issuer', { auth: undefined }, { cognito: 'true' }],
-    ['CloudFront and WAF in front', { waf: {} }, {}],
-  ] as const)('reports no unacknowledged error for %s', (_label, props, context) => {
-    expect(nagErrors(props as TallyStackProps, context)).toEqual([]);
-  });
+  it.each(STACK_VARIANTS)(
+    'reports no unacknowledged error (nor CloudFormation’s rules any) for %s',
+    (_label, props, context) => {
+      expect(nagErrors(props as TallyStackProps, context)).toEqual([]);
+    },
+  );
 
   it('still finds real problems (the check is not vacuous)', () => {
     const stack = new Stack(newApp(), 'Bare');
@@ -116,5 +115,25 @@ describe('cdk-nag AwsSolutions', () => {
     for (const ack of acknowledgments(stack)) {
       expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(40);
     }
+  });
+});
+
+describe('CloudFormation template validation (aws-cdk-lib built in, strict)', () => {
+  const refused = (app: App) => {
+    new CfnResource(new Stack(app, 'Bad'), 'Queue', {
+      type: 'AWS::SQS::Queue',
+      properties: { VisibilityTimeout: 'lots' },
+    });
+    return app;
+  };
+
+  it('fails the synth on a template CloudFormation would refuse (the check is not vacuous)', () => {
+    const app = refused(newApp({}, { validation: true }));
+    expect(() => app.synth()).toThrow(/VisibilityTimeout: 'lots' is not of type 'integer'/);
+  });
+
+  it('is off in the other CDK tests’ synths (no option)', () => {
+    const app = refused(newApp());
+    expect(() => app.synth()).not.toThrow();
   });
 });

@@ -1,19 +1,20 @@
 /**
  * Shared helpers of the CDK tests: a synth without bundling, logical ids, and the IAM statements of a
  * function's role. Each test file synthesizes its own stacks.
+ *
+ * The cdk project runs its files without isolation (vitest.config.ts): a worker imports aws-cdk-lib,
+ * the stack and this module once, not once per file. So nothing here may hold state a test
+ * changes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { VALIDATE_AGAINST_DEFAULT_RULES } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
-import { afterAll, expect, vi } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type ApiAuth, type MskSource, TallyStack, type TallyStackProps } from '../../lib/tally-stack.ts';
 import { FUNCTIONS, type FunctionSpec, type RouteSpec, type TriggerSpec } from '../../lib/wiring.ts';
-
-// A synth takes 1–3 s, much more on a busy CI machine; tests that synthesize inside `it` need room.
-vi.setConfig({ testTimeout: 90_000 });
 
 export const MSK: MskSource = {
   clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/tally/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
@@ -54,32 +55,51 @@ export function withSpec(name: string, change: (spec: FunctionSpec) => FunctionS
 }
 
 /**
- * Bundling is skipped in these tests, but NodejsFunction still checks that each entry file exists.
- * A throwaway project root with stub entries keeps the tests independent of functions/.
+ * The run's throwaway project root with a stub entry per function (test/cdk/project-root-setup.ts):
+ * bundling is skipped, but NodejsFunction checks that each entry file exists.
  */
-export const projectRoot = mkdtempSync(path.join(tmpdir(), 'tally-cdk-test-'));
-writeFileSync(path.join(projectRoot, 'package-lock.json'), '{}\n');
-// The publisher with an MSK topic ships the producer's packages (nodeModules), and the payment
-// functions of a Stripe stack ship `stripe`: CDK finds their versions here.
-writeFileSync(
-  path.join(projectRoot, 'package.json'),
-  JSON.stringify({
-    name: 'tally-cdk-test',
-    dependencies: { kafkajs: '2.2.4', 'aws-msk-iam-sasl-signer-js': '1.0.3', stripe: '23.1.0' },
-  }),
-);
-for (const spec of FUNCTIONS) {
-  const entry = path.join(projectRoot, spec.entry);
-  mkdirSync(path.dirname(entry), { recursive: true });
-  writeFileSync(entry, 'export const handler = async () => undefined;\n');
-}
-afterAll(() => rmSync(projectRoot, { recursive: true, force: true }));
+export const projectRoot = inject('cdkProjectRoot');
 
-/** A new App whose cloud assembly lands under projectRoot (afterAll removes it). */
-export function newApp(context: Record<string, unknown> = {}): App {
+/**
+ * One stack per deploy-time choice: the stacks that the whole-template checks (cdk-nag in
+ * nag.test.ts, CloudFormation's own rules in cfn-validate.test.ts) cover.
+ */
+export const STACK_VARIANTS = [
+  ['the wiring table (JWT)', {}, {}],
+  ['MSK on', { msk: MSK }, {}],
+  ['MSK decisions topic', {}, { mskClusterArn: MSK.clusterArn, decisionsTopic: 'decisions' }],
+  ['a FIFO events queue', { fifo: true }, {}],
+  ['IAM authorization', { auth: undefined }, { auth: 'iam' }],
+  ['Cognito as the issuer', { auth: undefined }, { cognito: 'true' }],
+  ['CloudFront and WAF in front', { waf: {} }, {}],
+] as const satisfies readonly (readonly [string, TallyStackProps, Record<string, unknown>])[];
+
+/** Whether a synth checks its templates against CloudFormation's rules (see {@link newApp}). */
+export interface SynthOptions {
+  validation?: boolean;
+}
+
+/**
+ * A new App whose cloud assembly lands under projectRoot (removed with it).
+ *
+ * aws-cdk-lib checks every synthesized template against CloudFormation's rules (a WebAssembly
+ * engine: about 4 s of CPU to start in each test file, about 1 s a template) and, unless told to be
+ * strict, only warns. The tests read no warning, so that check is off here except with
+ * `validation`, which turns it on and strict (an error fails the synth): cfn-validate.test.ts runs
+ * it over every {@link STACK_VARIANTS} stack.
+ */
+export function newApp(
+  context: Record<string, unknown> = {},
+  { validation = false }: SynthOptions = {},
+): App {
   return new App({
     outdir: mkdtempSync(path.join(projectRoot, 'cdk.out-')),
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      ...(validation ? { [VALIDATE_AGAINST_DEFAULT_RULES]: true } : {}),
+      ...context,
+    },
+    builtinCloudFormationValidation: validation,
   });
 }
 
@@ -90,10 +110,11 @@ export function newApp(context: Record<string, unknown> = {}): App {
 export function synth(
   props: TallyStackProps = {},
   context: Record<string, unknown> = {},
+  options: SynthOptions = {},
 ): { stack: TallyStack; template: Template } {
   const fromContext = ['auth', 'jwtIssuer', 'cognito'].some((key) => key in context);
   const auth = 'auth' in props || fromContext ? props.auth : JWT;
-  const stack = new TallyStack(newApp(context), 'Tally', {
+  const stack = new TallyStack(newApp(context, options), 'Tally', {
     projectRoot,
     ...props,
     ...(auth === undefined ? {} : { auth }),

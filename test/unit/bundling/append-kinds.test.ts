@@ -5,15 +5,9 @@
  * (`appendTogether`): this checks, on the bundles the stack deploys, that every function whose
  * code can call a kind also carries it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../../bench/cold/build.ts';
+import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../../lib/wiring.ts';
-
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-append-kinds-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+import { functionBundle } from '../../support/function-bundles.ts';
 
 /** A kind's code, not a constant another kind borrows from its module (TRANSACT_ITEMS_MAX). */
 const CODE_BYTES_MIN = 1024;
@@ -35,9 +29,9 @@ const LOADED_ON_FIRST_CALL: readonly (readonly [string, string])[] = [
   [app('group-commit-two'), kind('append-together-group')],
 ];
 
-describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+describe.each(FUNCTIONS.map((spec) => spec.name))('the %s bundle', (name) => {
   it('carries every append kind its write code calls, or loads it on its first call', async () => {
-    const { eagerInputs, importedBy } = await buildBundle(name, spec.entry, { outRoot });
+    const { eagerInputs, importedBy } = await functionBundle(name);
     const has = (input: string) => (eagerInputs[input] ?? 0) >= CODE_BYTES_MIN;
     const missing = CALLS.flatMap(([caller, kinds]) =>
       has(caller) ? kinds.filter((each) => !has(each)).map((each) => `${caller} → ${each}`) : [],
@@ -54,9 +48,7 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
 
 it('deposit bundles only the one-wallet group append, transfers only the two-wallet one it calls alone', async () => {
   const bundle = async (name: string) => {
-    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-    if (spec === undefined) throw new Error(`no wiring function ${name}`);
-    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'narrow') });
+    const { eagerInputs } = await functionBundle(name);
     return Object.entries(eagerInputs)
       .filter(([input, bytes]) => /dynamodb\/append-[a-z-]+\.ts$/.test(input) && bytes >= CODE_BYTES_MIN)
       .map(([input]) => input);
@@ -68,9 +60,7 @@ it('deposit bundles only the one-wallet group append, transfers only the two-wal
 
 it('the stream consumers carry the read by key; writers carry neither it nor the chain walk of verify', async () => {
   const inputs = async (name: string) => {
-    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-    if (spec === undefined) throw new Error(`no wiring function ${name}`);
-    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'reads') });
+    const { eagerInputs } = await functionBundle(name);
     return (input: string) => (eagerInputs[input] ?? 0) > 0;
   };
   for (const consumer of ['project-streams', 'publish-events']) {
@@ -85,9 +75,7 @@ it('the stream consumers carry the read by key; writers carry neither it nor the
 
 it('the checkpoint sweep carries the wallet listing and the chain walk; /verify (wallets) loads them on use', async () => {
   const eager = async (name: string) => {
-    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-    if (spec === undefined) throw new Error(`no wiring function ${name}`);
-    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'walks') });
+    const { eagerInputs } = await functionBundle(name);
     return [kind('wallet-ids'), kind('verify-lanes')].filter((input) => (eagerInputs[input] ?? 0) > 0);
   };
   // Every tick lists wallets and walks chains: its first Scan waits on no chunk.
@@ -96,13 +84,13 @@ it('the checkpoint sweep carries the wallet listing and the chain walk; /verify 
   expect(await eager('deposit')).toEqual([]);
 }, 120_000);
 
-it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))(
+it.each(FUNCTIONS.map((spec) => spec.name))(
   '%s carries the item writers of the index changes its writes derive',
-  async (name, spec) => {
+  async (name) => {
     // A write naming indexChangesOf may change offers, expiries and listings; one naming
     // paymentListingChangesOf only listings (WalletWrite.indexes). The store must be able to write
     // those items (AppendKinds.indexItems), else the append throws.
-    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'items') });
+    const { eagerInputs } = await functionBundle(name);
     const has = (input: string) => (eagerInputs[input] ?? 0) > 0;
     const writers = kind('index-item-writers');
     if (has(app('trading-index'))) {

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle, PROJECT_ROOT } from '../../../bench/cold/build.ts';
 import { FUNCTIONS } from '../../../lib/wiring.ts';
+import { functionBundle } from '../../support/function-bundles.ts';
 
 const execFileAsync = promisify(execFile);
 const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-cold-path-'));
@@ -59,12 +60,10 @@ describe('source maps at a cold start', () => {
     expect(run.stack).toContain(`${FIXTURE}:${throwLine}:`);
   }, 120_000);
 
-  it.each(FUNCTIONS.filter((spec) => spec.name !== 'openapi').map((spec) => [spec.name, spec] as const))(
+  it.each(FUNCTIONS.filter((spec) => spec.name !== 'openapi').map((spec) => spec.name))(
     'the %s bundle installs the lazy mapping (observed(), every Lambda entry but openapi)',
-    async (name, spec) => {
-      const { eagerInputs, file } = await buildBundle(name, spec.entry, {
-        outRoot: path.join(outRoot, 'functions'),
-      });
+    async (name) => {
+      const { eagerInputs, file } = await functionBundle(name);
       expect(Object.keys(eagerInputs)).toContain('functions/observability/source-maps.ts');
       // Nothing a cold start parses for nothing: no map link, no preserved comments (both beside it).
       const text = readFileSync(file, 'utf8');
@@ -91,9 +90,9 @@ const EAGER_SDK: Record<string, string[]> = {
   openapi: [],
 };
 
-describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+describe.each(FUNCTIONS.map((spec) => spec.name))('the %s bundle', (name) => {
   it('loads at a cold start only the AWS SDK packages its every call uses', async () => {
-    const { eagerExternals } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'sdk') });
+    const { eagerExternals } = await functionBundle(name);
     const expected = EAGER_SDK[name] ?? DYNAMODB;
     const sdk = eagerExternals.filter((specifier) => specifier.startsWith('@aws-sdk/'));
     // decision-rules and rules read with the document client only: util-dynamodb may be absent.

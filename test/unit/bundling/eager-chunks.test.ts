@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../../bench/cold/build.ts';
-import { FUNCTIONS } from '../../../lib/wiring.ts';
+import { functionBundle } from '../../support/function-bundles.ts';
 
 const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-eager-chunks-'));
 afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
@@ -43,9 +43,7 @@ describe('a function bundle', () => {
   it.each(['deposit', 'details', 'checkpoint-wallets', 'ingest-queue', 'accounts', 'backtest'])(
     '%s: index.mjs imports no chunk, and each lazy chunk imports only what index.mjs or another chunk exports',
     async (name) => {
-      const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-      if (spec === undefined) throw new Error(`no wiring function ${name}`);
-      const bundle = await buildBundle(name, spec.entry, { outRoot });
+      const bundle = await functionBundle(name);
       const dir = path.dirname(bundle.file);
       const index = readFileSync(bundle.file, 'utf8');
       expect(staticImports(index)).toEqual([]);

@@ -4,17 +4,11 @@
  * left external, no test/bench/CDK code gets in, and functions that never evaluate rules do not
  * carry the rules engine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../../bench/cold/build.ts';
+import { describe, expect, it } from 'vitest';
 import { OPTIONAL_MODULES, PAYMENT_PROVIDER_MODULES } from '../../../lib/constructs/bundling.ts';
 import { FUNCTIONS } from '../../../lib/wiring.ts';
-
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-bundles-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+import { functionBundle } from '../../support/function-bundles.ts';
 
 /**
  * The AWS SDK v3 packages the code may import: all of them ship with the Lambda Node.js 24 runtime.
@@ -40,7 +34,7 @@ const XRAY_SDK_LEAF = /^node_modules\/@smithy\/service-error-classification\/dis
 const WITHOUT_RULES = ['deposit', 'events', 'health'];
 
 describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
-  const built = buildBundle(name, spec.entry, { outRoot });
+  const built = functionBundle(name);
 
   it('leaves out only AWS SDK packages the runtime provides, and Node built-ins', async () => {
     const { externals } = await built;
@@ -85,20 +79,21 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
   });
 });
 
-describe.each(
-  FUNCTIONS.filter((spec) => WITHOUT_RULES.includes(spec.name)).map((spec) => [spec.name, spec] as const),
-)('the %s bundle, which never reads rules,', (name, spec) => {
-  it('loads no rules engine (yaml, CEL) at a cold start', async () => {
-    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'rule-free') });
-    // What index.mjs and its static chunks hold. esbuild also writes a chunk for every `import()`
-    // in the module graph (the rule-set reader's, here), which this function never runs.
-    expect(
-      Object.keys(eagerInputs).filter((input) =>
-        /node_modules\/(yaml|@marcbachmann)\/|^functions\/rules\//.test(input),
-      ),
-    ).toEqual([]);
-  });
-});
+describe.each(FUNCTIONS.filter((spec) => WITHOUT_RULES.includes(spec.name)).map((spec) => spec.name))(
+  'the %s bundle, which never reads rules,',
+  (name) => {
+    it('loads no rules engine (yaml, CEL) at a cold start', async () => {
+      const { eagerInputs } = await functionBundle(name);
+      // What index.mjs and its static chunks hold. esbuild also writes a chunk for every `import()`
+      // in the module graph (the rule-set reader's, here), which this function never runs.
+      expect(
+        Object.keys(eagerInputs).filter((input) =>
+          /node_modules\/(yaml|@marcbachmann)\/|^functions\/rules\//.test(input),
+        ),
+      ).toEqual([]);
+    });
+  },
+);
 
 it('names only wiring functions as rule-free', () => {
   const names = FUNCTIONS.map((spec) => spec.name);
@@ -115,9 +110,9 @@ const RECORDING_METRICS = [
   'publish-events',
 ];
 
-describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+describe.each(FUNCTIONS.map((spec) => spec.name))('the %s bundle', (name) => {
   it(`has Powertools Metrics and its middleware only if it records metrics`, async () => {
-    const { eagerInputs } = await buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'metrics') });
+    const { eagerInputs } = await functionBundle(name);
     const carried = Object.keys(eagerInputs).some((input) =>
       input.startsWith('node_modules/@aws-lambda-powertools/metrics/lib/esm/Metrics.js'),
     );
@@ -131,9 +126,7 @@ describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundl
 
 describe('formats a function reads only on some invocations', () => {
   const bundle = (name: string) => {
-    const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-    if (spec === undefined) throw new Error(`no wiring function ${name}`);
-    return buildBundle(name, spec.entry, { outRoot: path.join(outRoot, 'lazy-formats') });
+    return functionBundle(name);
   };
 
   it('ingest-kafka loads protobufjs only with the first protobuf record (a lazy chunk)', async () => {

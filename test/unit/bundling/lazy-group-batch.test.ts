@@ -6,15 +6,8 @@
  * queue in their cold start and the batch path in a lazy chunk; the one-wallet payment functions,
  * which name offers by id only (app/offer-id.ts), reach no two-wallet code at all.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../../bench/cold/build.ts';
-import { FUNCTIONS } from '../../../lib/wiring.ts';
-
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-lazy-group-batch-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+import { describe, expect, it } from 'vitest';
+import { functionBundle } from '../../support/function-bundles.ts';
 
 const app = (name: string) => `functions/app/${name}.ts`;
 /** Only a batch of two or more runs these. */
@@ -24,11 +17,7 @@ const BATCH_ONLY = [
   app('group-commit-two-states'),
 ];
 
-async function built(name: string) {
-  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-  if (spec === undefined) throw new Error(`no wiring function ${name}`);
-  return buildBundle(name, spec.entry, { outRoot });
-}
+const built = functionBundle;
 
 describe('two-wallet group commit in the bundles', () => {
   it.each(['transfers', 'holds', 'offers', 'payment-webhook'])(

@@ -17,9 +17,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BuiltBundle } from '../../../bench/cold/build.ts';
-import { wiringBundles } from '../../support/wiring-bundles.ts';
+import { functionBundle } from '../../support/function-bundles.ts';
 
-const bundle = wiringBundles('tally-lazy-ingest-');
+const bundle = functionBundle;
 
 /** Only an account event runs these. */
 const CARD_INGEST = [

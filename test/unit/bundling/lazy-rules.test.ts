@@ -12,9 +12,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BuiltBundle } from '../../../bench/cold/build.ts';
-import { wiringBundles } from '../../support/wiring-bundles.ts';
+import { functionBundle } from '../../support/function-bundles.ts';
 
-const bundle = wiringBundles('tally-lazy-rules-');
+const bundle = functionBundle;
 
 const CEL = 'node_modules/@marcbachmann/cel-js/';
 const isCel = (file: string) => file.includes(CEL);

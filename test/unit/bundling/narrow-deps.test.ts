@@ -4,30 +4,13 @@
  * the cuts made that way, on the bundles the stack deploys: a builder that goes back to "every
  * store" (storesFromEnv) or to every append kind puts the code back, and fails here.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../../bench/cold/build.ts';
-import { FUNCTIONS } from '../../../lib/wiring.ts';
-
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-narrow-deps-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+import { describe, expect, it } from 'vitest';
+import { functionBundle } from '../../support/function-bundles.ts';
 
 const dynamo = (name: string) => `functions/adapters/dynamodb/${name}.ts`;
 
-const built = new Map<string, Promise<Record<string, number>>>();
 /** Bytes each source file adds to what the function's cold start loads. */
-function eagerInputs(name: string): Promise<Record<string, number>> {
-  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-  if (spec === undefined) throw new Error(`no wiring function ${name}`);
-  let found = built.get(name);
-  if (found === undefined) {
-    found = buildBundle(name, spec.entry, { outRoot }).then((bundle) => bundle.eagerInputs);
-    built.set(name, found);
-  }
-  return found;
-}
+const eagerInputs = async (name: string) => (await functionBundle(name)).eagerInputs;
 
 /** A module's code, not a constant or helper another module borrows from it. */
 const CODE_BYTES_MIN = 1024;
@@ -237,9 +220,7 @@ it('accounts renders only its own events: no audit JSON of the other families (h
 it('accounts loads the statement, reads at a cut and the debug lines with their first call, not at its cold start', async () => {
   // handlers/account-reads.ts and app/account-log.ts are reached by import() alone: the balance
   // now, authorizations, captures and payments (the usual calls) do not load them.
-  const spec = FUNCTIONS.find((candidate) => candidate.name === 'accounts');
-  if (spec === undefined) throw new Error('no accounts function');
-  const bundle = await buildBundle('accounts', spec.entry, { outRoot: path.join(outRoot, 'accounts-lazy') });
+  const bundle = await functionBundle('accounts');
   const lazy = [
     'functions/handlers/account-reads.ts',
     'functions/domain/card/statement-lines.ts',

@@ -3,16 +3,12 @@
  * require-runtime-modules.mjs): Node imports a CommonJS package from ESM through its ESM loader,
  * about 100 ms more CPU per cold start. Every emitted file, lazy chunks included, is checked.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../../bench/cold/build.ts';
+import { describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../../lib/constructs/bundling.ts';
 import { FUNCTIONS } from '../../../lib/wiring.ts';
-
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-sdk-require-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+import { functionBundle } from '../../support/function-bundles.ts';
 
 /** A static `import … from "@aws-sdk/…"`, `import "@aws-sdk/…"` or `export … from "@aws-sdk/…"`, minified or not. */
 const SDK_IMPORT = /(?:\bfrom|\bimport)\s*["']@aws-sdk\//;
@@ -25,9 +21,9 @@ const LAZY_SDK = ['@aws-sdk/client-kafka', '@aws-sdk/client-secrets-manager'];
 /** A call of a one-argument function on an SDK specifier: esbuild's `__require("@aws-sdk/…")`, minified. */
 const SDK_REQUIRE = /[\w$]\(\s*"(@aws-sdk\/[^"]+)"\s*\)/g;
 
-describe.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('the %s bundle', (name, spec) => {
+describe.each(FUNCTIONS.map((spec) => spec.name))('the %s bundle', (name) => {
   it('requires the AWS SDK packages it uses (the banner’s require), and imports none', async () => {
-    const built = await buildBundle(name, spec.entry, { outRoot });
+    const built = await functionBundle(name);
     const dir = path.dirname(built.file);
     const scripts = readdirSync(dir)
       .filter((file) => file.endsWith('.mjs'))

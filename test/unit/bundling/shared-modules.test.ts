@@ -12,21 +12,14 @@
  * and every append kind builds its create-only puts with one helper (adapters/dynamodb/transact-puts.ts).
  * These read the code a cold start loads: `index.mjs` and the chunks it imports statically.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../../bench/cold/build.ts';
-import { FUNCTIONS } from '../../../lib/wiring.ts';
-
-const outRoot = mkdtempSync(path.join(tmpdir(), 'tally-shared-modules-'));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+import { describe, expect, it } from 'vitest';
+import { functionBundle } from '../../support/function-bundles.ts';
 
 /** The text of what the function's cold start loads: index.mjs and its static chunk imports. */
 async function coldStartCode(name: string): Promise<string> {
-  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
-  if (spec === undefined) throw new Error(`no wiring function ${name}`);
-  const { file } = await buildBundle(name, spec.entry, { outRoot });
+  const { file } = await functionBundle(name);
   const seen = new Set<string>();
   const texts: string[] = [];
   const visit = (at: string) => {
