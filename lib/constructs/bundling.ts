@@ -64,8 +64,8 @@ export const TALLY_ESBUILD_OPTIONS = {
   // CommonJS package from ESM through its ESM loader (export lexing of every module, ESM
   // resolution), ~100 ms more CPU per cold start. In Lambda, `require` finds the runtime's SDK
   // through NODE_PATH (README, "Bundling"). Then the chunks the entry imports statically are
-  // folded into `index.mjs` (./merge-eager-chunks.mjs): a cold start loads one file, not five to
-  // ten. split-build.mjs re-creates both plugins (in this order: the merge reads the files the
+  // folded into `index.mjs` (./merge-eager-chunks.mjs): a cold start loads one file, not 6 to 18
+  // (the entry and its shared chunks). split-build.mjs re-creates both plugins (in this order: the merge reads the files the
   // first one finished).
   plugins: [requireRuntimeModules(RUNTIME_PROVIDED_MODULES), mergeEagerChunksPlugin()],
   // Code splitting: what a function loads only with `await import(…)` (the X-Ray tracer, the YAML
