@@ -1,10 +1,11 @@
+import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { scopedKey } from '#app/idempotency.ts';
 import type { JobMessage } from '#ports/jobs.ts';
-import { isInjected, type LostAnswer, type StreamRecord } from './faults.ts';
+import { isInjected, type StreamRecord } from './faults.ts';
 import { observeIngest, takeLostAnswers } from './model.ts';
 import { CARD_ACCOUNTS } from './model-cards.ts';
 import type { CloudEvent, IngestAnswer } from './system.ts';
-import type { World } from './world.ts';
+import { payloadOf, type World } from './world.ts';
 
 /**
  * Consumers of the at-least-once channels: the ingest Lambda on the queue, the projector on the
@@ -35,22 +36,22 @@ export async function deliverQueue(world: World, max: number, instance: number):
   for (const [index, message] of messages.entries()) {
     const key = scopedKey('event', message.event.source, message.event.id);
     const answer = answers[index];
-    // Each lost commit to the first message of its key that it wrote: twins in one batch share
-    // the key and only one of them took effect, not always the first (a reused id may name
-    // another wallet or type, and the batch may commit that one).
-    const mine = lost.filter((one) => one.request.idempotency?.key === key && wrote(one, message.event));
+    // Each lost commit to the message whose payload it wrote: twins in one batch share the key and
+    // only one of them took effect, not always the first (a reused id may name another wallet or
+    // type, or only other data, and the batch may commit that one).
+    const mine = lost.filter(
+      (one) =>
+        one.request.idempotency?.key === key &&
+        one.request.idempotency.payloadHash === payloadHashOf(message.event),
+    );
     lost = lost.filter((one) => !mine.includes(one));
     observeIngest(world, message.event, answer, mine);
     if (answer === undefined || answer.kind === 'contended') world.queue.requeue([message]);
   }
 }
 
-/** Whether a lost commit is this CloudEvent's: the same wallet and, for a fact, the same type. */
-function wrote(lost: LostAnswer, event: CloudEvent): boolean {
-  const first = lost.request.events[0];
-  if (lost.request.walletId !== event.subject) return false;
-  return first?.type !== 'FactRecorded' || first.data.factType === event.type;
-}
+/** The payload hash ingest gives a CloudEvent's key (app/ingest.ts planIngest), from the model's payload. */
+const payloadHashOf = (event: CloudEvent): string => sha256Hex(payloadOf(event));
 
 /** The projector takes a batch of doorbells: one projection per wallet named, with the lanes that rang. */
 export async function deliverStream(world: World, max: number, instance: number): Promise<void> {

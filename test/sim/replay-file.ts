@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { type OpRecord, runEpisode } from './engine.ts';
 import type { WorldOptions } from './world.ts';
 
-/** Replays an op list (one JSON record a line, as a failure prints them) in the episode of `seed`. */
-export async function replayFile(seed: number, path: string, options: WorldOptions = {}): Promise<number> {
-  const records = readFileSync(path, 'utf8')
+/** An op list as a failure prints it: one JSON record a line, bigints as `123n`. */
+export const readOps = (path: string): OpRecord[] =>
+  readFileSync(path, 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.startsWith('{'))
@@ -14,6 +14,10 @@ export async function replayFile(seed: number, path: string, options: WorldOptio
           typeof value === 'string' && /^-?\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value,
         ) as OpRecord,
     );
+
+/** Replays an op list (readOps) in the episode of `seed`. */
+export async function replayFile(seed: number, path: string, options: WorldOptions = {}): Promise<number> {
+  const records = readOps(path);
   const result = await runEpisode(seed, { ...options, replay: records, stackTraces: true });
   console.log(`replayed ${records.length} op(s) in episode seed ${seed}`);
   if (result.violation === undefined) {

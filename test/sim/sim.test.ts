@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runEpisode, simulate } from './engine.ts';
 import { PLANTED } from './planted.ts';
+import { readOps } from './replay-file.ts';
 import { formatResult } from './report.ts';
 
 describe('the fault simulation', () => {
@@ -107,6 +108,16 @@ describe('the fault simulation', () => {
     ])
       expect(result.stats.get(`answered ${answer}`) ?? 0, answer).toBeGreaterThan(0);
   }, 120_000);
+
+  it('gives a commit whose answer was lost to the twin whose payload it wrote (one CloudEvent id, other data)', async () => {
+    // Found by a 50,000-op run (seed 1515508245): "evt-31-849710" sent twice with other data, both
+    // in one queue batch; the batch's commit, of the second, crashed after committing. The model
+    // gave it to the first twin (same wallet, same type) and expected 22 × 5 points, not 27 × 5.
+    const ops = readOps(new URL('episodes/twin-ids-lost-commit.jsonl', import.meta.url).pathname);
+    const result = await runEpisode(2706559114, { replay: ops });
+    expect(result.faults.get('crash-after-commit')).toBe(1);
+    expect(result.violation).toBeUndefined();
+  });
 
   it('takes no randomness or time but from its seed', () => {
     const dir = new URL('.', import.meta.url);
