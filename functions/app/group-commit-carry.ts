@@ -13,8 +13,8 @@
  * - **Other lanes** hold only credits (deposits, facts), opened by their first event, which
  *   registers the lane in the same transaction (EventStore.lanes). A state is carried only for a
  *   wallet whose log is in lane 0 alone, and only while that is known to hold: every credit this
- *   process writes through group commit ends the carry before its caller is answered (so
- *   "deposit, then spend" in one process always sees the deposit), and a carry last checked more
+ *   process writes through group commit ends the carry (group-commit-taint.ts) before its caller
+ *   is answered (so "deposit, then spend" in one process always sees the deposit), and a carry last checked more
  *   than CARRY_MS ago is checked again, by one read of the lane registry, before it is decided on
  *   (still lane 0 alone: carried on; else the whole state is read again). A wallet in use is
  *   checked in the background at half that age, so its commands do not wait for the check.
@@ -25,29 +25,18 @@ import type { RecordedEvent } from '#domain/wallet.ts';
 import type { EventStore, StreamHead } from '#ports/event-store.ts';
 import { LRUCache } from './bounded-cache.ts';
 import type { WalletFold } from './exact-state.ts';
+import { lastTaint, type Token, tokenNow } from './group-commit-taint.ts';
 import type { Position } from './placement.ts';
 import { readAll } from './read-events.ts';
 
 /** A carry whose lane registry was last checked longer ago than this is checked before use. */
 export const CARRY_MS = 1_000;
 const CARRIED_MAX = 1_000;
-/** Credits remembered per wallet; the oldest go first, and what they knew stays in `taintFloor`. */
-const TAINTS_MAX = 10_000;
 
 interface Carried {
   position: Position;
   /** The taint sequence number when the read the state stands on began, and its monotonic time. */
   base: Token;
-}
-
-/**
- * Taken just before a read of the wallet: what that read can be trusted to include. Shared by the
- * carries that follow from one read, and moved on by each check of the lane registry.
- */
-export interface Token {
-  seq: number;
-  atMs: number;
-  checking?: boolean;
 }
 
 /** Per store (a process's handle on its table; tests stand several processes on one table), per wallet. */
@@ -60,32 +49,9 @@ const carriedOf = (store: EventStore): LRUCache<string, Carried> => {
   }
   return carried;
 };
-/** Per wallet, the sequence number of the last credit written to it by this process. */
-const taints = new Map<string, number>();
-let taintFloor = 0;
-let seq = 0;
-
-/** Before a read of a wallet's state: a later credit to the wallet makes what it folds stale. */
-export const tokenNow = (): Token => ({ seq, atMs: performance.now() });
-
-const lastTaint = (walletId: string): number => taints.get(walletId) ?? taintFloor;
-
 /** Only a wallet whose state came from lane 0 alone is carried (see the file comment). */
 const laneZeroOnly = (position: Position): boolean =>
   Object.keys(position.state.lanes).every((lane) => lane === '0');
-
-/** A credit reached `walletId` (another lane): any state read before it is no longer carried. */
-export function taint(walletId: string): void {
-  seq++;
-  taints.delete(walletId);
-  taints.set(walletId, seq);
-  if (taints.size > TAINTS_MAX) {
-    const [oldest, at] = taints.entries().next().value as [string, number];
-    taints.delete(oldest);
-    taintFloor = Math.max(taintFloor, at);
-  }
-  // Carried states read before it are no longer taken (carriedPosition compares sequence numbers).
-}
 
 /**
  * The carried position of a wallet, if it is still good to decide on: no credit from this process

@@ -20,12 +20,22 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
-import { defaultRetryPolicy, type RetryPolicy, refusal } from './command-handler.ts';
 import { decideInTurn, exactState } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
 import { legacyReplay, priorUse } from './idempotency.ts';
-import { TWO_WALLET_ATTEMPTS_MAX, twoWalletBackoffMs } from './placement.ts';
-import { appendIndexOf, outOfAttempts, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
+import {
+  defaultRetryPolicy,
+  type RetryPolicy,
+  TWO_WALLET_ATTEMPTS_MAX,
+  twoWalletBackoffMs,
+} from './placement.ts';
+import {
+  appendIndexOf,
+  outOfAttempts,
+  refusal,
+  type TwoWalletOutcome,
+  type TwoWalletWrite,
+} from './write-outcome.ts';
 
 export { TWO_WALLET_ATTEMPTS_MAX } from './placement.ts';
 export type { TwoWalletOutcome, TwoWalletWrite, WalletPart } from './write-outcome.ts';

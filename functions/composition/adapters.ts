@@ -1,6 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAccountSnapshotStore } from '#adapters/dynamodb/account-snapshots.ts';
-import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import { appendGroups, findIdempotencies } from '#adapters/dynamodb/append-groups.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
@@ -15,7 +14,8 @@ import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { registerFirst } from '#adapters/dynamodb/register-first.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
-import { enableGroupCommit } from '#app/group-commit-enabled.ts';
+import type { commitBatch } from '#app/group-commit-batch.ts';
+import { enableGroupCommit, handBatchPath } from '#app/group-commit-enabled.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { dynamodbEndpointFromEnv, groupCommitFromEnv, tableNameFromEnv } from './config.ts';
@@ -68,14 +68,24 @@ export const storeOnTable = <T>(
 export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointStore);
 
 /**
- * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of
- * lambda.ts so each function bundles only its own: one wallet's commands group-commit
- * (app/command-handler.ts → `appendGroup`); a two-wallet command appends both wallets together
- * and groups those (app/two-wallet-command.ts → `appendTogether`, `appendTogetherGroup`: composition/
- * two-wallet.ts, TWO_WALLET_WRITES). A kind
- * left out still works, loaded on its first call; naming it only moves it into the cold start.
+ * What a function's writes call beyond the single-lane append: the event store's append kinds
+ * (adapters/dynamodb/append-kinds.ts), and group commit's batch path (app/group-commit-batch.ts),
+ * which a function whose writes take it with every command names, to have it in its cold start.
  */
-export const ONE_WALLET_WRITES: AppendKinds = { appendGroup };
+export interface WriteKinds extends AppendKinds {
+  groupBatch?: { commitBatch: typeof commitBatch };
+}
+
+/**
+ * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of the
+ * composition so each function bundles only its own: one wallet's lane-0 commands group-commit,
+ * each through the batch path, alone too (composition/lane-zero.ts, ONE_WALLET_WRITES); credits
+ * batch only when two wait on one wallet at once (composition/lazy-group.ts); a two-wallet command
+ * appends both wallets together and groups those (composition/two-wallet.ts, TWO_WALLET_WRITES).
+ * Those live in modules of their own: esbuild puts a module any static import reaches in the cold
+ * start, even one only an unused constant names, and every function imports this one. A kind left
+ * out still works, loaded on its first call; naming it only moves it into the cold start.
+ */
 /**
  * A writer new to a wallet reads lane 0's head and the lane registry in one Query before a credit
  * (app/placement.ts), and a lane it opens is registered just before its version 1 (register-first.ts:
@@ -116,9 +126,12 @@ const eventStores = /* @__PURE__ */ perTable((client, tableName) => {
  * instance whatever kinds are asked for: the local runtime hosts every function in one process,
  * so later callers add their kinds to it (one object per table: perTable).
  */
-export function eventStoreFromEnv(...kinds: AppendKinds[]): EventStore {
+export function eventStoreFromEnv(...kinds: WriteKinds[]): EventStore {
   const { base, store } = eventStores();
-  for (const each of kinds) base.plug(each);
+  for (const each of kinds) {
+    base.plug(each);
+    if (each.groupBatch !== undefined) handBatchPath(store, each.groupBatch);
+  }
   return store;
 }
 

@@ -6,8 +6,9 @@
  */
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RuleSetVersions } from '#app/active-rules.ts';
-import { eventStoreFromEnv, jobStoreFromEnv, ONE_WALLET_WRITES, perTable } from './adapters.ts';
+import { eventStoreFromEnv, jobStoreFromEnv, perTable } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
+import { GROUP_ON_FIRST_BATCH } from './lazy-group.ts';
 import { jobQueueFromEnv } from './queued.ts';
 import { ruleSetsFromEnv } from './rule-set-stores.ts';
 
@@ -18,7 +19,7 @@ const ruleSetVersions = /* @__PURE__ */ perTable(
 
 export async function backtestDeps() {
   return {
-    stores: { events: eventStoreFromEnv(ONE_WALLET_WRITES), jobs: jobStoreFromEnv() },
+    stores: { events: eventStoreFromEnv(GROUP_ON_FIRST_BATCH), jobs: jobStoreFromEnv() },
     ruleSets: ruleSetVersions(),
     queue: jobQueueFromEnv,
     ...clockAndIds(),

@@ -9,9 +9,13 @@
 import { writeTradingIndex } from '#adapters/dynamodb/index-item-writers.ts';
 import { ingestAccountEvent } from '#app/card-ingest.ts';
 import { eventStoreFromEnv } from './adapters.ts';
+import { ONE_WALLET_WRITES } from './lane-zero.ts';
 
-/** The account events' ingest, the instance's event store holding the trading index's writers. */
+/**
+ * The account events' ingest, the instance's event store holding the trading index's writers and
+ * lane 0's group commit (card events are lane-0 writes, each through the batch path).
+ */
 export function accountIngest(): typeof ingestAccountEvent {
-  eventStoreFromEnv({ indexItems: writeTradingIndex });
+  eventStoreFromEnv(ONE_WALLET_WRITES, { indexItems: writeTradingIndex });
   return ingestAccountEvent;
 }

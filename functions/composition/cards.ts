@@ -1,13 +1,8 @@
 import type { CardDeps, DecisionRuleSource } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
-import {
-  accountSnapshotsFromEnv,
-  eventStoreFromEnv,
-  ONE_WALLET_WRITES,
-  perTable,
-  TRADING_INDEX_WRITES,
-} from './adapters.ts';
+import { accountSnapshotsFromEnv, eventStoreFromEnv, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
 import { clockAndIds } from './instance.ts';
+import { ONE_WALLET_WRITES } from './lane-zero.ts';
 
 /**
  * The decision rules in force for this instance: the latest published version, else the built-in.

@@ -6,21 +6,16 @@
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
-import {
-  eventStoreFromEnv,
-  jobStoreFromEnv,
-  ONE_WALLET_WRITES,
-  perTable,
-  readModelsFromEnv,
-} from './adapters.ts';
+import { eventStoreFromEnv, jobStoreFromEnv, perTable, readModelsFromEnv } from './adapters.ts';
 import { clockAndIds, threshold } from './lambda.ts';
+import { GROUP_ON_FIRST_BATCH } from './lazy-group.ts';
 import { lazyRuleSetVersions } from './lazy-rules.ts';
 import { jobQueueFromEnv } from './queued.ts';
 import type { Publisher } from './republish.ts';
 
 const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> => {
   const workDeps = {
-    events: eventStoreFromEnv(ONE_WALLET_WRITES),
+    events: eventStoreFromEnv(GROUP_ON_FIRST_BATCH),
     readModels: readModelsFromEnv(),
     // Replay jobs evaluate no rule: the CEL engine loads with the first backtest job.
     ruleSets: lazyRuleSetVersions(),
@@ -37,7 +32,7 @@ const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> 
  * local runtime passes its in-process bus), with code loaded on the first such page.
  */
 export function jobDeps(publisher?: Publisher): JobDeps {
-  const events = eventStoreFromEnv(ONE_WALLET_WRITES);
+  const events = eventStoreFromEnv(GROUP_ON_FIRST_BATCH);
   return {
     store: events,
     jobs: jobStoreFromEnv(),

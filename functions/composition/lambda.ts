@@ -5,8 +5,6 @@ import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
-import type { DepositDeps } from '#app/deposit.ts';
-import type { SweepDeps } from '#app/expiry-sweep.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
 import type { WalletViewDeps } from '#app/queries/wallet-view.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
@@ -14,17 +12,12 @@ import {
   checkpointStoreFromEnv,
   eventStoreFromEnv,
   jobStoreFromEnv,
-  LANE_DISCOVERY,
-  ONE_WALLET_WRITES,
   perTable,
   readModelsFromEnv,
   STREAM_READS,
   snapshotsFromEnv,
-  TRADING_INDEX_WRITES,
-  tradingIndexFromEnv,
 } from './adapters.ts';
 import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv } from './config.ts';
-import { clockAndIds } from './instance.ts';
 import { ruleSetsFromEnv } from './rule-set-stores.ts';
 
 export { clockAndIds, hashing } from './instance.ts';
@@ -71,18 +64,6 @@ const activeThresholds = /* @__PURE__ */ perTable(() => new ActiveThresholds(rul
 export const threshold = (): Promise<ThresholdConfig> => activeThresholds().current();
 
 export { RULE_SET_TEXT_BYTES_MAX };
-
-export const depositDeps = (): DepositDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES, LANE_DISCOVERY),
-  ...clockAndIds(),
-});
-
-/** The expiry sweep: the event store, the expiry index, the clock and ids. */
-export const sweepDeps = (): SweepDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES),
-  expiries: tradingIndexFromEnv(),
-  ...clockAndIds(),
-});
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
 export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() } });

@@ -8,13 +8,13 @@ import { logger } from '#observability/powertools.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
 import {
   eventStoreFromEnv,
-  ONE_WALLET_WRITES,
   PAYMENT_LISTING_WRITES,
   paymentIndexFromEnv,
   TRADING_INDEX_WRITES,
 } from './adapters.ts';
 import { paymentSettings } from './config.ts';
 import { clockAndIds } from './lambda.ts';
+import { ONE_WALLET_WRITES } from './lane-zero.ts';
 
 // Apart from lambda.ts, which every function imports: createPaymentProvider imports each provider's
 // adapter with import(), and esbuild writes a chunk for every import() in a bundle's module graph.

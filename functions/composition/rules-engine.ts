@@ -13,16 +13,17 @@ import type { IngestDeps } from '#app/ingest.ts';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
 import { logger } from '#observability/powertools.ts';
 import { activeTracing } from '#observability/tracing.ts';
-import { BATCH_WRITES, eventStoreFromEnv, LANE_DISCOVERY, ONE_WALLET_WRITES } from './adapters.ts';
+import { BATCH_WRITES, eventStoreFromEnv, LANE_DISCOVERY } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
+import { GROUP_ON_FIRST_BATCH } from './lazy-group.ts';
 import { deadLettersFromEnv } from './queued.ts';
 import { activeRulesFromEnv } from './rule-sets.ts';
 
 /** Ingest's dependencies, its store holding `kinds` beyond one wallet's writes. */
 function ingestDepsWith(...kinds: AppendKinds[]): IngestDeps {
   return {
-    // Ingest writes one wallet's commands (deposits, facts; card events: below).
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, LANE_DISCOVERY, ...kinds),
+    // Ingest writes one wallet's credits (deposits, facts; card events, lane 0: below).
+    store: eventStoreFromEnv(GROUP_ON_FIRST_BATCH, LANE_DISCOVERY, ...kinds),
     ...clockAndIds(),
     rules: activeRulesFromEnv(),
     hash: sha256Hex,

@@ -1,7 +1,7 @@
 /**
- * The compositions of the functions that write two wallets in one transaction (transfers, holds,
- * offers; the payment webhook takes TWO_WALLET_WRITES from here), in a module of their own, apart
- * from lambda.ts, which every function imports: the two-wallet batch's append kind is loaded with
+ * The composition of transfers, which write two wallets in one transaction (holds and offers,
+ * composition/holds.ts, and the payment webhook take TWO_WALLET_WRITES from here), in a module of
+ * its own, apart from lambda.ts, which every function imports: the two-wallet batch's append kind is loaded with
  * `import()`, and any function whose module graph holds that `import()` would load at its cold
  * start what it shares with the lazy chunk.
  */
@@ -9,10 +9,8 @@
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { appendTogether } from '#adapters/dynamodb/append-together.ts';
 import type { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
-import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
-import type { HoldDeps } from '#app/holds.ts';
 import type { TransferDeps } from '#app/transfer.ts';
-import { eventStoreFromEnv, ONE_WALLET_WRITES, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
+import { eventStoreFromEnv, TRADING_INDEX_WRITES } from './adapters.ts';
 import { clockAndIds } from './lambda.ts';
 
 /**
@@ -32,20 +30,8 @@ export const TWO_WALLET_WRITES: AppendKinds = {
   appendTogetherGroup: appendTogetherGroupOnFirstCall,
 };
 
-/** Transfers, holds and the offer book: the event store (two wallets in one transaction), clock, ids. */
+/** Transfers: the event store (two wallets in one transaction), clock, ids. */
 export const transferDeps = (): TransferDeps => ({
   store: eventStoreFromEnv(TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
   ...clockAndIds(),
 });
-/** Holds (and offers) write one wallet (place, release) and two (settle). */
-export const holdDeps = (): HoldDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
-  ...clockAndIds(),
-});
-/** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */
-const offerBookFromEnv = /* @__PURE__ */ perTable(
-  (client, tableName) => new DynamoOfferBook(client, tableName),
-);
-
-/** Offers: the hold's dependencies and the offer book's index, in the same table. */
-export const offerDeps = () => ({ ...holdDeps(), book: offerBookFromEnv() });

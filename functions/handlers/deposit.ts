@@ -1,5 +1,6 @@
 import { type DepositDeps, recordDeposit } from '#app/deposit.ts';
-import { depositDeps, hashing } from '#composition/lambda.ts';
+import { hashing } from '#composition/lambda.ts';
+import { depositDeps } from '#composition/lazy-group.ts';
 import { parseAmountMinor } from '#domain/money.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { depositAnswer, depositBody, depositResponse } from '#http/deposit-json.ts';

@@ -1,6 +1,6 @@
 import { type HoldAction, type HoldDeps, holdAction } from '#app/holds.ts';
+import { holdDeps } from '#composition/holds.ts';
 import { hashing } from '#composition/lambda.ts';
-import { holdDeps } from '#composition/two-wallet.ts';
 import { parseAssetAmount, type RecordedEvent } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInPath } from '#http/handler.ts';

@@ -1,8 +1,8 @@
 import type { HoldDeps } from '#app/holds.ts';
 import { acceptOffer, cancelOffer, openOffer, readOffer, sellerOf } from '#app/offers.ts';
 import { listOffers, type OfferBookDeps } from '#app/queries/offer-book.ts';
+import { offerDeps } from '#composition/holds.ts';
 import { hashing } from '#composition/lambda.ts';
-import { offerDeps } from '#composition/two-wallet.ts';
 import { DomainError } from '#domain/errors.ts';
 import { parseAssetAmount } from '#domain/wallet.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';

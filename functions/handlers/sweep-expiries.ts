@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { type SweepDeps, type SweepReport, sweepExpiries } from '#app/expiry-sweep.ts';
-import { sweepDeps } from '#composition/lambda.ts';
+import { sweepDeps } from '#composition/lane-zero.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';
 

@@ -1,8 +1,8 @@
 import { type CancellationReason, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppendGroupRequest, AppendGroupsResult, IdempotencyRecord } from '#ports/event-store.ts';
-import { type GroupItems, groupTransactItems, TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { keyRecordOf } from './cancellation.ts';
+import { type GroupItems, groupTransactItems, TRANSACT_ITEMS_MAX } from './group-items.ts';
 import type { IndexItems } from './index-items.ts';
 import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
 import { IDEMPOTENCY_SK, idempotencyPk } from './table-layout/keys.ts';

@@ -7,8 +7,8 @@ import {
   type StreamHead,
   VersionConflictError,
 } from '#ports/event-store.ts';
-import { TRANSACT_ITEMS_MAX } from './append-group.ts';
 import { usedKeyRecord, versionTaken } from './cancellation.ts';
+import { TRANSACT_ITEMS_MAX } from './group-items.ts';
 import type { IndexItems } from './index-items.ts';
 import { markIndexed } from './read-indexes.ts';
 import { chainEvents, keyPut, keyReference, type TransactItems } from './transact-puts.ts';

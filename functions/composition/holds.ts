@@ -1,0 +1,24 @@
+/**
+ * The compositions of holds and offers, which write one wallet in lane 0 (place, release:
+ * composition/lane-zero.ts) and two together (settle: composition/two-wallet.ts). Apart from
+ * two-wallet.ts so that transfers, which writes two wallets only, carries no lane-0 group commit.
+ */
+import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
+import type { HoldDeps } from '#app/holds.ts';
+import { eventStoreFromEnv, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
+import { clockAndIds } from './lambda.ts';
+import { ONE_WALLET_WRITES } from './lane-zero.ts';
+import { TWO_WALLET_WRITES } from './two-wallet.ts';
+
+/** Holds (and offers) write one wallet (place, release) and two (settle). */
+export const holdDeps = (): HoldDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
+  ...clockAndIds(),
+});
+/** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */
+const offerBookFromEnv = /* @__PURE__ */ perTable(
+  (client, tableName) => new DynamoOfferBook(client, tableName),
+);
+
+/** Offers: the hold's dependencies and the offer book's index, in the same table. */
+export const offerDeps = () => ({ ...holdDeps(), book: offerBookFromEnv() });

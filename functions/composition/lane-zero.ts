@@ -1,0 +1,23 @@
+/**
+ * The lane-0 writers' group commit (holds, offers, payments, orders, cards, the expiry sweep): every
+ * lane-0 command, alone too, commits through group commit's batch path (app/group-commit.ts: it
+ * decides on the state the wallet's last batch left) and the group append. Named here, in a module
+ * only their compositions import, so both are in those functions' cold start and in no other's:
+ * esbuild puts a module that any static import reaches in the cold start, and the credit-only
+ * writers (deposit, ingest: composition/lazy-group.ts) load them with their first batch instead.
+ */
+import { appendGroup } from '#adapters/dynamodb/append-group.ts';
+import type { SweepDeps } from '#app/expiry-sweep.ts';
+import { commitBatch } from '#app/group-commit-batch.ts';
+import { eventStoreFromEnv, TRADING_INDEX_WRITES, tradingIndexFromEnv, type WriteKinds } from './adapters.ts';
+import { clockAndIds } from './instance.ts';
+
+/** One wallet's lane-0 writes: the group append, and the batch path handed in (app/group-commit-enabled.ts). */
+export const ONE_WALLET_WRITES: WriteKinds = { appendGroup, groupBatch: { commitBatch } };
+
+/** The expiry sweep: the event store, the expiry index, the clock and ids. */
+export const sweepDeps = (): SweepDeps => ({
+  store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES),
+  expiries: tradingIndexFromEnv(),
+  ...clockAndIds(),
+});
