@@ -3,10 +3,9 @@
  * transaction (appendGroup), with the state a lane-0 batch carries (group-commit-carry.ts). Every
  * lane-0 command takes it, alone too; a credit only when two or more wait on one wallet at once in
  * one process, which a Lambda instance, serving one record at a time, practically never sees. So
- * group-commit.ts loads this module with `import()` unless the composition handed it in
- * (group-commit-enabled.ts handBatchPath): the lane-0 writers' composition does (composition/
- * lane-zero.ts ONE_WALLET_WRITES), so their cold start carries it; deposit and ingest load it with
- * their first batch (README, "Bundling").
+ * group-commit.ts loads this module with `import()`. The lane-0 writers' composition imports it
+ * statically (composition/lane-zero.ts), so their cold start carries it and that `import()` finds
+ * it evaluated; deposit and ingest load it with their first batch (README, "Bundling").
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import { initialWalletState } from '#domain/wallet/state.ts';

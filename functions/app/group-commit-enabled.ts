@@ -15,20 +15,3 @@ export function enableGroupCommit(store: EventStore): void {
 
 /** Whether enableGroupCommit was called for the store (group-commit.ts and group-commit-two.ts ask). */
 export const isGroupEnabled = (store: EventStore): boolean => enabledStores.has(store);
-
-/** Group commit's batch path (group-commit-batch.ts), as the composition hands it in. */
-type BatchPath = Pick<typeof import('./group-commit-batch.ts'), 'commitBatch'>;
-
-const batchPaths = new WeakMap<EventStore, BatchPath>();
-
-/**
- * The store's writers take the batch path with every lane-0 command: the composition hands it in
- * (a static import, so it is in the function's cold start). Without it group-commit.ts loads it
- * with `import()` on the first batch that is not a lone credit.
- */
-export function handBatchPath(store: EventStore, path: BatchPath): void {
-  batchPaths.set(store, path);
-}
-
-/** The batch path handed in for the store, if any (group-commit.ts). */
-export const batchPathOf = (store: EventStore): BatchPath | undefined => batchPaths.get(store);

@@ -21,11 +21,12 @@
  * path, but a credit (deposit, ingest) only when two or more wait on one wallet at once in one
  * process: a Lambda instance serves one record at a time, so a credit-only function practically
  * never does, and loads it with `import()` on its first batch. The lane-0 writers' composition
- * hands it in (composition/lane-zero.ts ONE_WALLET_WRITES), so it is in their cold start.
+ * imports it statically (composition/lane-zero.ts), so in their bundles it is in the cold start
+ * and the `import()` only resolves what is already evaluated.
  */
 import type { WalletCommand } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { batchPathOf, isGroupEnabled } from './group-commit-enabled.ts';
+import { isGroupEnabled } from './group-commit-enabled.ts';
 import {
   type Alone,
   type AnyOutcome,
@@ -47,10 +48,9 @@ type BatchPath = Pick<typeof import('./group-commit-batch.ts'), 'commitBatch'>;
 let loaded: BatchPath | undefined;
 let loading: Promise<BatchPath> | undefined;
 
-/** A batch through the batch path: as handed in for the store, or loaded, else loaded now. */
+/** A batch through the batch path: loaded, else loaded now. */
 function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promise<void> {
-  const path = batchPathOf((batch[0] as Waiting).deps.store) ?? loaded;
-  if (path !== undefined) return path.commitBatch(batch, group, alone);
+  if (loaded !== undefined) return loaded.commitBatch(batch, group, alone);
   loading ??= import('./group-commit-batch.ts').then((module) => {
     loaded = module;
     return module;

@@ -14,8 +14,7 @@ import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
 import { registerFirst } from '#adapters/dynamodb/register-first.ts';
 import { DynamoSnapshotStore } from '#adapters/dynamodb/snapshots.ts';
 import { DynamoTradingIndex } from '#adapters/dynamodb/trading-index.ts';
-import type { commitBatch } from '#app/group-commit-batch.ts';
-import { enableGroupCommit, handBatchPath } from '#app/group-commit-enabled.ts';
+import { enableGroupCommit } from '#app/group-commit-enabled.ts';
 import { tracedEventStore } from '#observability/traced-ports.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { dynamodbEndpointFromEnv, groupCommitFromEnv, tableNameFromEnv } from './config.ts';
@@ -67,14 +66,8 @@ export const storeOnTable = <T>(
 /** /verify's signed checkpoints live in the wallet's partition of the one table. */
 export const checkpointStoreFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointStore);
 
-/**
- * What a function's writes call beyond the single-lane append: the event store's append kinds
- * (adapters/dynamodb/append-kinds.ts), and group commit's batch path (app/group-commit-batch.ts),
- * which a function whose writes take it with every command names, to have it in its cold start.
- */
-export interface WriteKinds extends AppendKinds {
-  groupBatch?: { commitBatch: typeof commitBatch };
-}
+/** What a function's writes call beyond the single-lane append (adapters/dynamodb/append-kinds.ts). */
+export type WriteKinds = AppendKinds;
 
 /**
  * The append kinds (adapters/dynamodb/append-kinds.ts) a write calls, named by the builders of the
@@ -128,10 +121,7 @@ const eventStores = /* @__PURE__ */ perTable((client, tableName) => {
  */
 export function eventStoreFromEnv(...kinds: WriteKinds[]): EventStore {
   const { base, store } = eventStores();
-  for (const each of kinds) {
-    base.plug(each);
-    if (each.groupBatch !== undefined) handBatchPath(store, each.groupBatch);
-  }
+  for (const each of kinds) base.plug(each);
   return store;
 }
 

@@ -8,12 +8,13 @@
  */
 import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
-import { commitBatch } from '#app/group-commit-batch.ts';
+// Group commit's batch path, statically: in these functions' cold start (app/group-commit.ts).
+import '#app/group-commit-batch.ts';
 import { eventStoreFromEnv, TRADING_INDEX_WRITES, tradingIndexFromEnv, type WriteKinds } from './adapters.ts';
 import { clockAndIds } from './instance.ts';
 
-/** One wallet's lane-0 writes: the group append, and the batch path handed in (app/group-commit-enabled.ts). */
-export const ONE_WALLET_WRITES: WriteKinds = { appendGroup, groupBatch: { commitBatch } };
+/** One wallet's lane-0 writes: the group append (the batch path is imported above). */
+export const ONE_WALLET_WRITES: WriteKinds = { appendGroup };
 
 /** The expiry sweep: the event store, the expiry index, the clock and ids. */
 export const sweepDeps = (): SweepDeps => ({
