@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 
-/** The API's rule for wallet and account ids (README, POST /deposit): checked here so a typo is told at once. */
+/** The API's rule for wallet and account ids (docs/api.md, POST /deposit): checked here so a typo is told at once. */
 export const API_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 /** What the console says when an id breaks API_ID; `noun` is "wallet", "account", … */

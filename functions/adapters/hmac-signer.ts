@@ -47,7 +47,7 @@ export function signerFromKeyFile(path: string): HmacCheckpointSigner {
 
 /**
  * The key from the environment: a key file's path, or hex text in an environment variable that the stack fills from a Secrets Manager
- * secret (see the README); undefined when the variable is unset, so /verify runs without
+ * secret (docs/api.md, "GET /wallets/{wallet_id}/verify"); undefined when the variable is unset, so /verify runs without
  * checkpoints rather than with a made-up key.
  */
 export function signerFromEnv(): HmacCheckpointSigner | undefined {

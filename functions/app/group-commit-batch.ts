@@ -5,7 +5,7 @@
  * one process, which a Lambda instance, serving one record at a time, practically never sees. So
  * group-commit.ts loads this module with `import()`. The lane-0 writers' composition imports it
  * statically (composition/lane-zero.ts), so their cold start carries it and that `import()` finds
- * it evaluated; deposit and ingest load it with their first batch (README, "Bundling").
+ * it evaluated; deposit and ingest load it with their first batch (docs/benchmarks.md, "Bundling").
  */
 import { type DomainError, isDomainError } from '#domain/errors.ts';
 import { initialWalletState } from '#domain/wallet/state.ts';

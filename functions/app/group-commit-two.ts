@@ -20,7 +20,7 @@
  * the first time two commands wait at once); this module queues them and runs a batch of one
  * alone. A Lambda instance serves one invocation at a time, and no handler sends two commands at
  * once (a second one sent as the first is answered may wait a few microtasks, alone), so there no
- * batch holds two and the batch path is never loaded (README, "Bundling").
+ * batch holds two and the batch path is never loaded (docs/benchmarks.md, "Bundling").
  */
 import type { WalletCommand } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';

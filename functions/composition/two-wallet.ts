@@ -16,7 +16,7 @@ import { clockAndIds } from './lambda.ts';
 /**
  * Only a batch of two or more two-wallet commands appends them together in one transaction
  * (app/group-commit-two.ts, whose batch path is itself loaded with `import()` when two wait at
- * once). A Lambda instance serves one invocation at a time and never batches two (README,
+ * once). A Lambda instance serves one invocation at a time and never batches two (docs/benchmarks.md,
  * "Bundling"), so the batch's append kind is loaded with that path, on its first call, and not at
  * every cold start. The store still has the kind: a process that batches (the local runtime)
  * group-commits as before.

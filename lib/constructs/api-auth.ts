@@ -26,7 +26,7 @@ export type ApiAuth =
   | { kind: 'cognito'; domainPrefix?: string };
 
 const HELP =
-  'Pass -c jwtIssuer=https://your-idp/ -c jwtAudience=your-api (any OIDC issuer), -c cognito=true (a Cognito user pool created with the stack), or -c auth=iam (SigV4, service-to-service). See the README section "Authorization".';
+  'Pass -c jwtIssuer=https://your-idp/ -c jwtAudience=your-api (any OIDC issuer), -c cognito=true (a Cognito user pool created with the stack), or -c auth=iam (SigV4, service-to-service). See "Authorization" in the README and docs/authorization.md.';
 
 /** Reads the authorization mode from the CDK context; throws when none is given. */
 export function apiAuthFromContext(scope: Construct): ApiAuth {

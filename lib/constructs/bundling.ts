@@ -22,7 +22,7 @@ export const ESM_REQUIRE_BANNER =
  * Lambda Node.js 24 runtime ships (every `@aws-sdk/*` client and lib, `lib-dynamodb` included; the
  * `@smithy/*` packages come in only through them, so they stay out too). Bundling the SDK made each function 0.8–1.15 MB and
  * most of its cold start; the runtime's copy is already on disk and parsed from there.
- * The price: the runtime's SDK version is chosen by AWS, not by our lockfile (see the README,
+ * The price: the runtime's SDK version is chosen by AWS, not by our lockfile (see docs/benchmarks.md,
  * "Bundling"); the code uses only long-stable commands and options of these packages.
  */
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
@@ -63,7 +63,7 @@ export const TALLY_ESBUILD_OPTIONS = {
   // The runtime's SDK is loaded with the banner's `require`, not `import`: Node 20+ imports a
   // CommonJS package from ESM through its ESM loader (export lexing of every module, ESM
   // resolution), ~100 ms more CPU per cold start. In Lambda, `require` finds the runtime's SDK
-  // through NODE_PATH (README, "Bundling"). Then the chunks the entry imports statically are
+  // through NODE_PATH (docs/benchmarks.md, "Bundling"). Then the chunks the entry imports statically are
   // folded into `index.mjs` (./merge-eager-chunks.mjs): a cold start loads one file, not 6 to 18
   // (the entry and its shared chunks). split-build.mjs re-creates both plugins (in this order: the merge reads the files the
   // first one finished).

@@ -96,7 +96,7 @@ export class EventStoreTable extends Construct {
 /**
  * `-c streamViewType=KEYS_ONLY` keeps a table deployed before the stream carried images on its
  * keys-only stream: changing a table's stream view type replaces its stream, and what is written
- * during the switch is on neither stream (README, "Upgrading a table to NEW_IMAGE"). The functions
+ * during the switch is on neither stream (docs/deploying.md, "Changing the stream view type of a deployed table"). The functions
  * work on either: a record without an image is read from the table, as before.
  */
 export function streamViewTypeFromContext(scope: Construct): 'KEYS_ONLY' | 'NEW_IMAGE' {

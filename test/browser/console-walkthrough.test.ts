@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleHarness, startConsole } from '../support/browser.ts';
 
 /**
- * The README walkthrough through the console, in Chromium against `tally dev`: find a wallet, see a
- * deposit arrive while the page is open (the flag trips), look at a past moment, void the deposit
+ * The console walkthrough (docs/console.md; docs/testing.md, "The console in a browser"), in
+ * Chromium against `tally dev`: find a wallet, see a deposit arrive while the page is open (the flag trips), look at a past moment, void the deposit
  * from the timeline, and see the balance and the flag change back; then an award with its rule.
  */
 const WALLET = 'walletConsole01';

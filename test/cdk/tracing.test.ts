@@ -3,7 +3,7 @@ import { FUNCTIONS } from '../../lib/wiring.ts';
 import { functionLogicalId, MSK, roleLogicalId, synth } from './support.ts';
 
 /**
- * Traces in AWS (README, "Traces"): every function runs with X-Ray active tracing, so Lambda opens a
+ * Traces in AWS (docs/api.md, "Traces"): every function runs with X-Ray active tracing, so Lambda opens a
  * segment per invocation that the handlers' Powertools Tracer subsegments hang under, and its role
  * may send segments. Tracing is not switched off by configuration.
  */

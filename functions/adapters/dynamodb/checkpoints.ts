@@ -18,7 +18,7 @@ import { walletPk } from './table-layout/keys.ts';
 /**
  * Signed checkpoints in the wallet's partition. Keeping them in the same table is safe against
  * forgery (a writer without the key cannot sign one) but not against deletion: a writer can remove
- * them, which /verify then reports as "no checkpoint" rather than as tampering (see the README).
+ * them, which /verify then reports as "no checkpoint" rather than as tampering (docs/api.md, "GET /wallets/{wallet_id}/verify").
  */
 export class DynamoCheckpointStore implements CheckpointStore, CheckpointPassMarks {
   constructor(

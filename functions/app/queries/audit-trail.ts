@@ -80,7 +80,7 @@ async function linkedCorrections(
  * Every correction of the wallet, by the `lane:version` it names (a wallet without read indexes). The read model counts the
  * corrections it applied: none means only the unapplied tail (lane k after `view.lanes[k]`) can
  * hold one, so only the tail is read. Otherwise the whole log is read once (corrections are rare;
- * an index of them is the next step, see the README).
+ * wallets with read indexes use the corrections index instead: docs/how-it-works.md, "Read indexes").
  */
 async function correctionsOf(
   store: EventStore,

@@ -22,7 +22,7 @@ export interface RouteContract {
     contentTypes?: readonly string[];
     /** @default true */
     required?: boolean;
-    /** README examples live in README.md itself; this one is shown on the reference page. */
+    /** README examples live in README.md and docs/api.md themselves; this one is shown on the reference page. */
     example?: unknown;
   };
   /** Query parameters: each a zod schema of the string the route reads, with what it means. */

@@ -5,7 +5,7 @@ import type { WalletEvent } from '#domain/wallet.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /**
- * The README's worked example of bitemporal reads: a deposit at 10:00, a late deposit that
+ * The worked example (docs/api.md, "Bitemporal reads") of bitemporal reads: a deposit at 10:00, a late deposit that
  * happened at 09:30 but was recorded at 11:00, and at 12:00 a correction voiding the first.
  * `asOf` is effective time, `knownAt` record time.
  */

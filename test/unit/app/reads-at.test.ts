@@ -6,7 +6,7 @@ import type { RecordedEvent, WalletEvent } from '#domain/wallet.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /**
- * The listings at a bitemporal cut, on the README's worked example: a deposit at 10:00, a late
+ * The listings at a bitemporal cut, on the worked example of docs/api.md ("Bitemporal reads"): a deposit at 10:00, a late
  * deposit that happened at 09:30 but was recorded at 11:00, a correction at 12:00 voiding the first;
  * plus a liked answer (a fact and its award) that happened at 10:45 and was recorded at 11:15.
  */

@@ -1,5 +1,5 @@
 /**
- * What a cold start does NOT do, pinned so it cannot creep back (README "Cold starts"): read source
+ * What a cold start does NOT do, pinned so it cannot creep back (docs/benchmarks.md, "Cold starts"): read source
  * maps (they are read on the first formatted stack instead, functions/observability/source-maps.ts),
  * or load an AWS SDK client package that its first call may not use (composition/queued.ts: SQS with
  * the first send; publisher-from-env.ts: the Kafka management client with the first decision).

@@ -12,7 +12,7 @@ import { functionBundle } from '../../support/function-bundles.ts';
 
 /**
  * The AWS SDK v3 packages the code may import: all of them ship with the Lambda Node.js 24 runtime.
- * A new one here must be checked against the runtime's SDK (README, "Bundling") before it is added.
+ * A new one here must be checked against the runtime's SDK (docs/benchmarks.md, "Bundling") before it is added.
  */
 const RUNTIME_SDK_PACKAGES = [
   '@aws-sdk/client-dynamodb',

@@ -10,7 +10,7 @@
  * Two-wallet group commit's batch path (app/group-commit-two-batch.ts, with the batch decision and
  * the remembered states) is loaded with `import()` the first time two commands wait at once: a
  * command alone, which is every command of a Lambda instance, runs alone and never needs it
- * (README "Bundling"). Pinned on the bundles the stack deploys: the two-wallet writers carry the
+ * (docs/benchmarks.md, "Bundling"). Pinned on the bundles the stack deploys: the two-wallet writers carry the
  * queue in their cold start and the batch path in a lazy chunk; the one-wallet payment functions,
  * which name offers by id only (app/offer-id.ts), reach no two-wallet code at all.
  */

@@ -1,6 +1,6 @@
 /**
  * What the two ingest functions load only on a path their typical message does not take, pinned on
- * the bundles the stack deploys (README "Bundling"):
+ * the bundles the stack deploys (docs/benchmarks.md, "Bundling"):
  * - card accounts' events (`account.*`, `payment.*`): their ingest (app/card-ingest.ts), the card
  *   decider, the account log and the trading index's changes, loaded with the first such event
  *   (composition/card-ingest.ts); a points or deposit event never runs them;

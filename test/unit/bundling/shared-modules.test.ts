@@ -2,7 +2,7 @@
  * esbuild places code in chunks module by module: a module that a function's cold start and one of
  * its lazy chunks both reach is loaded at the cold start whole, with the parts only the lazy chunk
  * uses; and a module-level zod schema built with `.check()` is kept wherever its module is imported.
- * So a few modules are split where a cold start needs one half (README "Bundling"):
+ * So a few modules are split where a cold start needs one half (docs/benchmarks.md, "Bundling"):
  * - the built-in rule set's stored form (app/default-rules-form.ts) apart from its text: functions
  *   that fold views read the flag from the form; the text is read only where rules compile;
  * - the stored form's writer (rules/stored-form-writer.ts) apart from its reader;

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Transaction } from './types.ts';
 
-/** What changes the held amount, not the balance (README: for hold/release the amount is what is held). */
+/** What changes the held amount, not the balance (docs/api.md, the transactions listing: for hold/release the amount is what is held). */
 const HELD_ONLY = new Set(['hold', 'release']);
 
 export interface BalancePoint {
