@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../support/contract.ts';
+import { routeKeysIn } from '../../support/route-keys.ts';
 
 /**
  * The README's route table is how a new user finds a route: it must name every operation of the
@@ -12,12 +13,7 @@ const LOCAL_ONLY = ['GET /events/stream'];
 function routeTable(readme: string): string[] {
   const section = readme.slice(readme.indexOf('\n## The HTTP API\n'), readme.indexOf('\n## Authorization\n'));
   const rows = section.split('\n').filter((line) => line.startsWith('| `'));
-  return rows.flatMap((row) => {
-    const routes = row.split(' | ')[0] ?? '';
-    return [...routes.matchAll(/`((?:GET|POST|PUT|PATCH|DELETE) \/[^`\s]*)`/g)].map(
-      (match) => match[1] ?? '',
-    );
-  });
+  return rows.flatMap((row) => routeKeysIn(row.split(' | ')[0] ?? ''));
 }
 
 const operations = Object.entries(OPENAPI_DOCUMENT.paths).flatMap(([path, item]) =>
