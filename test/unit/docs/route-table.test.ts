@@ -5,31 +5,56 @@ import { routeKeysIn } from '../../support/route-keys.ts';
 
 /**
  * The README's route table is how a new user finds a route: it must name every operation of the
- * OpenAPI document (generated from the wiring table), and nothing that is not one. `GET
- * /events/stream` is the local runtime's own route (no Lambda, so not in the document).
+ * OpenAPI document (generated from the wiring table) with the scopes its token needs, and nothing
+ * that is not one. `GET /events/stream` is the local runtime's own route (no Lambda, so not in the
+ * document).
  */
 const LOCAL_ONLY = ['GET /events/stream'];
 
-function routeTable(readme: string): string[] {
+function routeTable(readme: string): { route: string; scopes: string }[] {
   const section = readme.slice(readme.indexOf('\n## The HTTP API\n'), readme.indexOf('\n## Authorization\n'));
   const rows = section.split('\n').filter((line) => line.startsWith('| `'));
-  return rows.flatMap((row) => routeKeysIn(row.split(' | ')[0] ?? ''));
+  return rows.flatMap((row) => {
+    const [routes = '', scopes = ''] = row.slice(2).split(' | ');
+    return routeKeysIn(routes).map((route) => ({ route, scopes }));
+  });
 }
 
+type Operation = { security?: Record<string, string[]>[] };
 const operations = Object.entries(OPENAPI_DOCUMENT.paths).flatMap(([path, item]) =>
-  Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+  Object.entries(item).map(([method, operation]) => ({
+    key: `${method.toUpperCase()} ${path}`,
+    scopes: ((operation as Operation).security ?? []).flatMap((requirement) =>
+      Object.values(requirement).flat(),
+    ),
+  })),
 );
 
 describe('the README route table', () => {
   const listed = routeTable(readFileSync('README.md', 'utf8'));
+  const routes = listed.map(({ route }) => route);
 
   it('names every operation of the OpenAPI document', () => {
     expect(operations.length).toBeGreaterThan(50);
-    expect(operations.filter((operation) => !listed.includes(operation))).toEqual([]);
+    expect(operations.filter(({ key }) => !routes.includes(key)).map(({ key }) => key)).toEqual([]);
+  });
+
+  it('gives each the scopes its token needs, or says it is public', () => {
+    const wrong = operations.flatMap(({ key, scopes }) => {
+      const row = listed.find(({ route }) => route === key);
+      if (row === undefined) return [];
+      const fits =
+        scopes.length === 0
+          ? row.scopes.startsWith('public')
+          : scopes.every((scope) => row.scopes.includes(`\`${scope}\``));
+      return fits ? [] : [`${key}: ${row.scopes}, the document says ${scopes.join(', ') || 'public'}`];
+    });
+    expect(wrong).toEqual([]);
   });
 
   it('names nothing that is not a route', () => {
-    expect(listed.filter((route) => !operations.includes(route) && !LOCAL_ONLY.includes(route))).toEqual([]);
-    expect(new Set(listed).size).toBe(listed.length);
+    const known = operations.map(({ key }) => key);
+    expect(routes.filter((route) => !known.includes(route) && !LOCAL_ONLY.includes(route))).toEqual([]);
+    expect(new Set(routes).size).toBe(routes.length);
   });
 });
