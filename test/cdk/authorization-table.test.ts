@@ -22,7 +22,7 @@ function tableRows(markdown: string): { routes: string[]; scopes: string; thrott
 }
 
 describe('the scopes and throttles table (docs/authorization.md)', () => {
-  const rows = tableRows(readFileSync('docs/authorization.md', 'utf8'));
+  const rows = tableRows(readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8'));
 
   it('has each wiring route in one row, with its scopes and its throttle', () => {
     expect(rows.length).toBeGreaterThan(20);

@@ -31,7 +31,7 @@ const operations = Object.entries(OPENAPI_DOCUMENT.paths).flatMap(([path, item])
 );
 
 describe('the README route table', () => {
-  const listed = routeTable(readFileSync('README.md', 'utf8'));
+  const listed = routeTable(readFileSync(new URL('../../../README.md', import.meta.url), 'utf8'));
   const routes = listed.map(({ route }) => route);
 
   it('names every operation of the OpenAPI document', () => {
