@@ -26,7 +26,9 @@ const SDK_COMMONJS_WRAPPER = /\.exports\s*=\s*[\w$]+\(\s*"@aws-sdk\//;
 const SDK_REQUIRE = /(?<![\w$])(?!import\()[\w$]+\(\s*"(@aws-sdk\/[^"]+)"\s*\)/g;
 
 // Under the project, so that the fixtures resolve the SDK from its node_modules as the functions do.
-const work = mkdtempSync(path.join(ROOT, 'node_modules', '.cache', 'tally-runtime-names-'));
+const CACHE = path.join(ROOT, 'node_modules', '.cache');
+mkdirSync(CACHE, { recursive: true });
+const work = mkdtempSync(path.join(CACHE, 'tally-runtime-names-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Bundles `files` (entry `entry.ts`) with the plugin, as the functions are; the output's code. */
