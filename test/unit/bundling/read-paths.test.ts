@@ -3,7 +3,10 @@
  * the 150 KB line), pinned on the bundles the stack deploys:
  * - the event item schema (every stored shape, with the card and payment item schemas) loads with
  *   the first item the fast path does not read (adapters/dynamodb/table-layout/event-item.ts), not
- *   at a cold start: about 4.5 KB of every event-store function's.
+ *   at a cold start: about 4.5 KB of every event-store function's;
+ * - the functions that read rule sets and never publish (ingest, the views' thresholds,
+ *   corrections, jobs, card decisions) take the reader (adapters/dynamodb/rule-set-reader.ts) and
+ *   bundle no publish (adapters/dynamodb/rule-sets.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../../lib/wiring.ts';
@@ -26,6 +29,41 @@ describe('the event item schema', () => {
       expect(SCHEMA_PATH.filter((file) => (eagerInputs[file] ?? 0) > 0)).toEqual([]);
       // Still shipped: an item of another shape is read by the chunk beside index.mjs.
       expect(inputs).toContain(SCHEMA_PATH[0]);
+    },
+    120_000,
+  );
+});
+
+const READER = 'functions/adapters/dynamodb/rule-set-reader.ts';
+const PUBLISHER = 'functions/adapters/dynamodb/rule-sets.ts';
+
+describe('the rule-set store', () => {
+  it.each([
+    'ingest-queue',
+    'ingest-kafka',
+    'corrections',
+    'run-jobs',
+    'backtest',
+    'wallets',
+    'details',
+    'replay',
+    'project-streams',
+    'accounts',
+  ])(
+    '%s reads rule sets and never publishes: the reader, no publish',
+    async (name) => {
+      const { inputs } = await functionBundle(name);
+      expect(inputs).toContain(READER);
+      expect(inputs).not.toContain(PUBLISHER);
+    },
+    120_000,
+  );
+
+  it.each(['rules', 'decision-rules'])(
+    '%s publishes: it bundles the store that does',
+    async (name) => {
+      const { eagerInputs } = await functionBundle(name);
+      expect(eagerInputs[PUBLISHER] ?? 0).toBeGreaterThan(0);
     },
     120_000,
   );
