@@ -52,12 +52,15 @@ function withTrace<E extends StoredEvent>(event: E, traceparent: unknown, traces
  * The schema path (event-item-schema.ts: every stored shape, with the card and payment items),
  * loaded with the first item the fast path does not read. Not at a cold start: the fast path
  * reads deposits, facts and awards, which are what a credit's head and a points wallet's log hold,
- * so a cold start that meets only those reads no schema (about 4.5 KB of the cold start of every
- * payment function's).
+ * so a cold start that meets only those reads no schema (about 4.5 KB of every cold start that
+ * reads events). A failed load is tried again by the next item that needs it.
  */
 let schemaPath: Promise<typeof import('./event-item-schema.ts')> | undefined;
 const loadSchemaPath = () => {
-  schemaPath ??= import('./event-item-schema.ts');
+  schemaPath ??= import('./event-item-schema.ts').catch((error: unknown) => {
+    schemaPath = undefined;
+    throw error;
+  });
   return schemaPath;
 };
 
