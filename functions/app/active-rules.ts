@@ -1,6 +1,6 @@
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { Clock } from '#ports/clock.ts';
-import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
+import type { RuleSetReader, StoredRuleSet } from '#ports/rule-sets.ts';
 import { formFromJson } from '#rules/stored-form.ts';
 import { storedRuleSet } from '#rules/stored-runtime.ts';
 import type { CompiledRuleSet, CompileResult } from '#rules/types.ts';
@@ -98,7 +98,7 @@ export class ActiveRuleSets {
   private pending: Promise<ActiveRules> | undefined;
 
   constructor(
-    private readonly store: RuleSetStore,
+    private readonly store: RuleSetReader,
     private readonly clock: Clock,
     private readonly hash: (text: string) => string,
     private readonly refreshMs: number = RULES_REFRESH_MS,
@@ -136,7 +136,7 @@ export class RuleSetVersions {
   private readonly compiled = new Map<number, Promise<CompiledRuleSet | undefined>>();
 
   constructor(
-    private readonly store: RuleSetStore,
+    private readonly store: RuleSetReader,
     private readonly hash: (text: string) => string,
     private readonly compiler: FormCompiler = celCompilerOnDemand,
   ) {}

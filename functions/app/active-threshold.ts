@@ -1,7 +1,7 @@
 import { RETAINED_DEPOSITS_MAX } from '#app/config.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { Clock } from '#ports/clock.ts';
-import type { RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
+import type { RuleSetReader, StoredRuleSet } from '#ports/rule-sets.ts';
 import { formFromJson } from '#rules/stored-form.ts';
 import { DEFAULT_THRESHOLD_FLAG, type ThresholdFlagRule } from '#rules/types.ts';
 import { DEFAULT_RULES_FORM } from './default-rules-form.ts';
@@ -42,7 +42,7 @@ export class ActiveThresholds {
   private pending: Promise<ThresholdConfig> | undefined;
 
   constructor(
-    private readonly store: RuleSetStore,
+    private readonly store: RuleSetReader,
     private readonly clock: Clock,
     private readonly refreshMs: number = RULES_REFRESH_MS,
   ) {}

@@ -5,7 +5,7 @@
  * it. Version 0 is the built-in text (default-decision-rules.ts), in force until a first publish.
  */
 import type { Clock } from '#ports/clock.ts';
-import type { RuleSetStore } from '#ports/rule-sets.ts';
+import type { RuleSetReader } from '#ports/rule-sets.ts';
 import { type CompiledDecisionRules, compileDecisionRules } from '#rules/decision-rules.ts';
 import { RULES_REFRESH_MS } from './active-threshold.ts';
 import type { DecisionRuleSource } from './cards.ts';
@@ -31,7 +31,7 @@ export class ActiveDecisionRules implements DecisionRuleSource {
   private pending: Promise<{ version: number; ruleSet: CompiledDecisionRules }> | undefined;
 
   constructor(
-    private readonly store: RuleSetStore,
+    private readonly store: RuleSetReader,
     private readonly clock: Clock,
     private readonly refreshMs: number = RULES_REFRESH_MS,
   ) {}

@@ -6,7 +6,6 @@ import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
 import { headAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
-import { writePaymentListing, writeTradingIndex } from '#adapters/dynamodb/index-item-writers.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
@@ -88,13 +87,6 @@ export type WriteKinds = AppendKinds;
  * register a lane they open in its append's transaction.
  */
 export const LANE_DISCOVERY: AppendKinds = { headAndLanes, registerFirst };
-/**
- * The index items of trading writes (holds, offers, transfers, orders, cards, the sweep: their
- * writes name app/trading-index.ts indexChangesOf): expiries, the offer book, payment listings.
- */
-export const TRADING_INDEX_WRITES: AppendKinds = { indexItems: writeTradingIndex };
-/** A payment's own writes (purchases, refunds, the webhook: app/payment-index.ts paymentListingChangesOf). */
-export const PAYMENT_LISTING_WRITES: AppendKinds = { indexItems: writePaymentListing };
 /**
  * Ingest appends a batch's wallets together and looks up the batch's idempotency keys in one read
  * (app/ingest-batch.ts → `appendGroups`, `findIdempotencies`).

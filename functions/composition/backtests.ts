@@ -7,14 +7,14 @@
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { RuleSetVersions } from '#app/active-rules.ts';
 import { eventStoreFromEnv, jobStoreFromEnv, perTable } from './adapters.ts';
+import { jobQueueFromEnv } from './job-queue.ts';
 import { clockAndIds } from './lambda.ts';
 import { GROUP_ON_FIRST_BATCH } from './lazy-group.ts';
-import { jobQueueFromEnv } from './queued.ts';
-import { ruleSetsFromEnv } from './rule-set-stores.ts';
+import { ruleSetReaderFromEnv } from './rule-set-stores.ts';
 
 /** Every published rule set version, compiled on first use, with the compiler loaded then. */
 const ruleSetVersions = /* @__PURE__ */ perTable(
-  () => new RuleSetVersions(ruleSetsFromEnv(), sha256Hex, () => import('#rules/compile-form.ts')),
+  () => new RuleSetVersions(ruleSetReaderFromEnv(), sha256Hex, () => import('#rules/compile-form.ts')),
 );
 
 export async function backtestDeps() {

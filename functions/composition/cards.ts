@@ -1,6 +1,7 @@
 import type { CardDeps, DecisionRuleSource } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
-import { accountSnapshotsFromEnv, eventStoreFromEnv, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
+import { accountSnapshotsFromEnv, eventStoreFromEnv, perTable } from './adapters.ts';
+import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './instance.ts';
 import { ONE_WALLET_WRITES } from './lane-zero.ts';
 

@@ -5,7 +5,8 @@
  */
 import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
 import type { HoldDeps } from '#app/holds.ts';
-import { eventStoreFromEnv, perTable, TRADING_INDEX_WRITES } from './adapters.ts';
+import { eventStoreFromEnv, perTable } from './adapters.ts';
+import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './lambda.ts';
 import { ONE_WALLET_WRITES } from './lane-zero.ts';
 import { TWO_WALLET_WRITES } from './two-wallet.ts';

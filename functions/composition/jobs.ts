@@ -7,10 +7,10 @@ import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
 import { eventStoreFromEnv, jobStoreFromEnv, perTable, readModelsFromEnv } from './adapters.ts';
+import { jobQueueFromEnv } from './job-queue.ts';
 import { clockAndIds, threshold } from './lambda.ts';
 import { GROUP_ON_FIRST_BATCH } from './lazy-group.ts';
 import { lazyRuleSetVersions } from './lazy-rules.ts';
-import { jobQueueFromEnv } from './queued.ts';
 import type { Publisher } from './republish.ts';
 
 const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> => {

@@ -18,7 +18,7 @@ import {
   snapshotsFromEnv,
 } from './adapters.ts';
 import { checkpointKeySecretArnFromEnv, checkpointSigningFromEnv, configFromEnv } from './config.ts';
-import { ruleSetsFromEnv } from './rule-set-stores.ts';
+import { ruleSetReaderFromEnv, ruleSetsFromEnv } from './rule-set-stores.ts';
 
 export { clockAndIds, hashing } from './instance.ts';
 
@@ -55,7 +55,9 @@ export const stores = (): Stores => storesFromEnv();
 /** Read on every call: the local runtime may set it after a handler module loaded. */
 export const adminToken = (): string | undefined => configFromEnv().adminToken;
 
-const activeThresholds = /* @__PURE__ */ perTable(() => new ActiveThresholds(ruleSetsFromEnv(), systemClock));
+const activeThresholds = /* @__PURE__ */ perTable(
+  () => new ActiveThresholds(ruleSetReaderFromEnv(), systemClock),
+);
 
 /**
  * The threshold of the active rule set (the wallet view's flag), read without compiling a rule:

@@ -10,7 +10,8 @@ import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 // Group commit's batch path, statically: in these functions' cold start (app/group-commit.ts).
 import '#app/group-commit-batch.ts';
-import { eventStoreFromEnv, TRADING_INDEX_WRITES, tradingIndexFromEnv, type WriteKinds } from './adapters.ts';
+import { eventStoreFromEnv, tradingIndexFromEnv, type WriteKinds } from './adapters.ts';
+import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './instance.ts';
 
 /** One wallet's lane-0 writes: the group append (the batch path is imported above). */

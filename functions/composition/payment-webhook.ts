@@ -4,7 +4,7 @@
  * `import()`, which would otherwise be in the module graph of every payment function.
  */
 import type { PaymentDeps } from '#app/payments.ts';
-import { PAYMENT_LISTING_WRITES } from './adapters.ts';
+import { PAYMENT_LISTING_WRITES } from './index-writes.ts';
 import { ONE_WALLET_WRITES } from './lane-zero.ts';
 import { paymentDepsWith } from './payments.ts';
 import { TWO_WALLET_WRITES } from './two-wallet.ts';

@@ -6,13 +6,9 @@ import { loadSecretString } from '#adapters/payments/secrets.ts';
 import type { PaymentDeps, PaymentListDeps } from '#app/payments.ts';
 import { logger } from '#observability/powertools.ts';
 import type { PaymentProvider } from '#ports/payment-provider.ts';
-import {
-  eventStoreFromEnv,
-  PAYMENT_LISTING_WRITES,
-  paymentIndexFromEnv,
-  TRADING_INDEX_WRITES,
-} from './adapters.ts';
+import { eventStoreFromEnv, paymentIndexFromEnv } from './adapters.ts';
 import { paymentSettings } from './config.ts';
+import { PAYMENT_LISTING_WRITES, TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './lambda.ts';
 import { ONE_WALLET_WRITES } from './lane-zero.ts';
 

@@ -1,6 +1,7 @@
 /**
- * The compositions of the functions that send to SQS: the events API, ingest (dead letters), the
- * job runner and the job-starting routes (replay, backtest). In a module of its own because the
+ * The compositions of the functions that send to SQS: the events API and ingest (dead letters); the
+ * job runner and the job-starting routes (replay, backtest) send through job-queue.ts. In a module
+ * of its own because the
  * SQS client is loaded by `import('./sqs.ts')` on the first send, and esbuild writes that chunk,
  * and moves into the eager chunks what it shares with the entry, for every bundle whose module
  * graph holds the `import()` — even where the calling code is shaken out. Here, only these
@@ -14,10 +15,7 @@ import { toMessageBody } from '#adapters/sqs/message-body.ts';
 import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
-import type { JobQueue } from '#ports/jobs.ts';
-import { eventStoreFromEnv, jobStoreFromEnv, readModelsFromEnv, snapshotsFromEnv } from './adapters.ts';
 import { queueUrlFromEnv } from './config.ts';
-import { clockAndIds, threshold } from './lambda.ts';
 
 const sqs = () => import('./sqs.ts');
 
@@ -39,23 +37,6 @@ export function deadLettersFromEnv(): DeadLetterSink {
   return { send: async (letter) => (await sqs()).deadLettersOn(queueUrl).send(letter) };
 }
 
-let jobs: { queueUrl: string; queue: JobQueue } | undefined;
-
-/**
- * This function instance's jobs queue (ENV.jobsQueueUrl, read now), one per URL; the SQS client
- * loads with the first send (composition/sqs.ts says why).
- */
-export function jobQueueFromEnv(): JobQueue {
-  const queueUrl = queueUrlFromEnv('jobsQueueUrl');
-  if (jobs === undefined || jobs.queueUrl !== queueUrl) {
-    jobs = {
-      queueUrl,
-      queue: { send: async (messages) => (await sqs()).jobQueueOn(queueUrl).send(messages) },
-    };
-  }
-  return jobs.queue;
-}
-
 /** `POST /events`: the events queue, and how a queued message body is written. */
 export const eventsDeps = () => ({ queue: eventsQueueFromEnv(), log: logger, clock: systemClock });
 export const eventFormats = {
@@ -63,14 +44,3 @@ export const eventFormats = {
   // The queued CloudEvent carries the request's traceparent (unless it has its own): ingest continues it.
   messageBody: (event: unknown) => toMessageBody(withRequestTrace(event)),
 } as const;
-
-export async function replayDeps() {
-  const stores = {
-    events: eventStoreFromEnv(),
-    readModels: readModelsFromEnv(),
-    snapshots: snapshotsFromEnv(),
-    jobs: jobStoreFromEnv(),
-  };
-  // Read by a one-wallet replay only: a job's start and its report never fold a view.
-  return { stores, config: threshold, queue: jobQueueFromEnv, ...clockAndIds() };
-}

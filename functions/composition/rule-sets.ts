@@ -10,13 +10,13 @@ import { systemClock } from '#adapters/clock.ts';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { perTable } from './adapters.ts';
-import { ruleSetsFromEnv } from './rule-set-stores.ts';
+import { ruleSetReaderFromEnv } from './rule-set-stores.ts';
 
 export const activeRulesFromEnv = /* @__PURE__ */ perTable(
-  () => new ActiveRuleSets(ruleSetsFromEnv(), systemClock, sha256Hex),
+  () => new ActiveRuleSets(ruleSetReaderFromEnv(), systemClock, sha256Hex),
 );
 
 /** Every published rule set version, compiled on first use (corrections and backtests). */
 export const ruleSetVersionsFromEnv = /* @__PURE__ */ perTable(
-  () => new RuleSetVersions(ruleSetsFromEnv(), sha256Hex),
+  () => new RuleSetVersions(ruleSetReaderFromEnv(), sha256Hex),
 );

@@ -4,15 +4,15 @@
  * to load, and most functions that can send (ingest's dead letters, the job runners' next pages,
  * replay and backtest starting a job) do not on most invocations — GET /replay/{id} never does. A
  * function loads it with its first send. A bundle test keeps `@aws-sdk/client-sqs` out of their
- * cold starts (test/unit/bundling/cold-path.test.ts).
+ * cold starts (test/unit/bundling/cold-path.test.ts). The jobs queue is in sqs-jobs.ts: ingest's
+ * dead letters load this chunk, and what a lazy chunk holds of a shared module (zod) is in the cold
+ * start of every function whose graph reaches it.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '#adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letters.ts';
 import { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
-import { SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
-import type { JobQueue } from '#ports/jobs.ts';
 import { sqsEndpointFromEnv } from './config.ts';
 
 let sqs: { endpoint: string | undefined; client: SQSClient } | undefined;
@@ -34,14 +34,3 @@ export const eventsQueueOn = (queueUrl: string): SqsEventsQueue =>
 
 export const deadLettersOn = (queueUrl: string): DeadLetterSink =>
   new SqsDeadLetterQueue(sqsClientFromEnv(), queueUrl);
-
-let jobs: { client: SQSClient; queueUrl: string; queue: SqsJobQueue } | undefined;
-
-/** The jobs queue at `queueUrl`, one per client and URL (tests start one local runtime after another). */
-export function jobQueueOn(queueUrl: string): JobQueue {
-  const client = sqsClientFromEnv();
-  if (jobs === undefined || jobs.client !== client || jobs.queueUrl !== queueUrl) {
-    jobs = { client, queueUrl, queue: new SqsJobQueue(client, queueUrl) };
-  }
-  return jobs.queue;
-}

@@ -10,7 +10,8 @@ import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { appendTogether } from '#adapters/dynamodb/append-together.ts';
 import type { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
 import type { TransferDeps } from '#app/transfer.ts';
-import { eventStoreFromEnv, TRADING_INDEX_WRITES } from './adapters.ts';
+import { eventStoreFromEnv } from './adapters.ts';
+import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './lambda.ts';
 
 /**

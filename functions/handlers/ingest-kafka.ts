@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
-import { mskEventSchema, recordsByPartition } from '#composition/formats.ts';
+import { mskEventSchema, recordsByPartition } from '#composition/kafka-formats.ts';
 import { kafkaIngestDeps } from '#composition/rules-engine.ts';
 import { flushMetrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';

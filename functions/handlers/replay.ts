@@ -1,8 +1,8 @@
 import { startJob, startRepublishJob } from '#app/jobs.ts';
 import { replayOneWallet } from '#app/replay.ts';
 import type { ThresholdSource } from '#app/wallet-projection.ts';
+import { replayDeps } from '#composition/job-queue.ts';
 import { adminToken } from '#composition/lambda.ts';
-import { replayDeps } from '#composition/queued.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { authorizeAdmin } from '#http/admin.ts';
 import { type HttpRequest, httpHandler, httpRoute } from '#http/handler.ts';

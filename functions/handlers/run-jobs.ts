@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type JobDeps, runJobPage } from '#app/jobs.ts';
-import { parseJobMessage } from '#composition/formats.ts';
+import { parseJobMessage } from '#composition/job-formats.ts';
 import { jobDeps } from '#composition/jobs.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/powertools.ts';

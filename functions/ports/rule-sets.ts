@@ -30,14 +30,21 @@ export type PublishOutcome =
   /** Another publish won the race for the next version: nothing was written. Retry. */
   | { kind: 'conflict' };
 
-/** Where rule sets live: the active one and every earlier version, never deleted. */
-export interface RuleSetStore {
+/**
+ * The published rule sets, read: what the rules engine, the thresholds and the card decisions
+ * need (they never publish).
+ */
+export interface RuleSetReader {
   /** The rule set in force, or undefined before the first publish. */
   active(): Promise<StoredRuleSet | undefined>;
   /** One published version, or undefined if there is no such version. */
   version(version: number): Promise<StoredRuleSet | undefined>;
   /** Up to `limit` published versions from `fromVersion` on, oldest first. */
   versions(fromVersion: number, limit: number): Promise<StoredRuleSet[]>;
+}
+
+/** Where rule sets live: the active one and every earlier version, never deleted. */
+export interface RuleSetStore extends RuleSetReader {
   /**
    * Makes `text` the active rule set as version `active + 1`, writing the version item and the
    * ACTIVE pointer in one transaction.

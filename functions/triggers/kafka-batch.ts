@@ -5,7 +5,7 @@ import {
   type MessageOrigin,
   type MessageOutcome,
 } from '#app/ingest-message.ts';
-import { decodeRecord, type PartitionRecord } from '#composition/formats.ts';
+import { decodeRecord, type PartitionRecord } from '#composition/kafka-formats.ts';
 import { ingestBusEvents } from './cloud-event-batch.ts';
 
 /** How a dead letter from Kafka carries its record: the MSK record as JSON, value still base64. */

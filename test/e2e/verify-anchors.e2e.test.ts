@@ -122,7 +122,7 @@ describe('GET /wallets/{id}/verify anchors each lane head outside its chain', { 
           Key: { pk: walletPk('rehashed'), sk: eventSk(0, version) },
         }),
       );
-      const { hash: _hash, prevHash: storedPrev, ...event } = fromEventItem(Item);
+      const { hash: _hash, prevHash: storedPrev, ...event } = await fromEventItem(Item);
       const edited =
         version === 2 && event.type === 'Deposited'
           ? { ...event, data: { ...event.data, amountMinor: 999_900n } }

@@ -15,7 +15,7 @@ import { randomIds, systemClock } from '../../functions/adapters/clock.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { eventHash } from '../../functions/adapters/dynamodb/event-hash.ts';
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
-import { fromEventItem } from '../../functions/adapters/dynamodb/table-layout/event-item.ts';
+import { fromEventItems } from '../../functions/adapters/dynamodb/table-layout/event-item.ts';
 import {
   eventSk,
   IDEMPOTENCY_SK,
@@ -107,9 +107,7 @@ async function walletItems(walletId: string): Promise<Record<string, unknown>[]>
 }
 
 async function eventItems(walletId: string) {
-  return (await walletItems(walletId))
-    .filter((item) => String(item.sk).startsWith('EVENT#'))
-    .map((item) => fromEventItem(item));
+  return fromEventItems((await walletItems(walletId)).filter((item) => String(item.sk).startsWith('EVENT#')));
 }
 
 async function rawIdempotencyItem(key: string): Promise<Record<string, unknown> | undefined> {

@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../functions/adapters/sqs/client.ts';
 import { parseJobMessage } from '../../functions/adapters/sqs/jobs-queue.ts';
-import { jobQueueFromEnv } from '../../functions/composition/queued.ts';
+import { jobQueueFromEnv } from '../../functions/composition/job-queue.ts';
 import type { LocalRuntime } from '../../functions/local/runtime.ts';
 import type { JobMessage } from '../../functions/ports/jobs.ts';
 import { ENV, type FunctionSpec } from '../../lib/wiring.ts';

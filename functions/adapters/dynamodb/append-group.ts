@@ -49,7 +49,7 @@ export async function appendGroup(
     if (taken.length > 0) return { kind: 'keys-taken', taken };
     if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
       const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-      throw versionTaken(walletId, lane, expected.version, winner);
+      throw await versionTaken(walletId, lane, expected.version, winner);
     }
     if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
       throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');

@@ -88,7 +88,7 @@ export async function appendTogetherGroup(
     if (failed >= 0) {
       const walletId = eventOwners[failed] as string;
       const expected = request.heads.find((head) => head.walletId === walletId)?.expected.version ?? 0;
-      throw versionTaken(walletId, 0, expected, reasons[failed]?.Item);
+      throw await versionTaken(walletId, 0, expected, reasons[failed]?.Item);
     }
     if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
       const first = request.heads[0];

@@ -80,7 +80,7 @@ export async function appendTogether(
     );
     if (failed >= 0) {
       const append = appends[owners[failed] as number] as AppendTogetherRequest['appends'][number];
-      throw versionTaken(append.walletId, 0, append.expected.version, reasons[failed]?.Item);
+      throw await versionTaken(append.walletId, 0, append.expected.version, reasons[failed]?.Item);
     }
     const conflicted = reasons.findIndex((reason) => reason.Code === 'TransactionConflict');
     if (conflicted >= 0) {

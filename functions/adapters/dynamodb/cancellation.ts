@@ -28,15 +28,18 @@ export async function usedKeyRecord(
   return record;
 }
 
-/** A lane-0 (or lane) version another writer took: with the winner's head when its event came back. */
-export function versionTaken(
+/**
+ * A lane-0 (or lane) version another writer took: with the winner's head when its event came back
+ * (read as any event item is, so a winner of an uncommon shape may load the schema path).
+ */
+export async function versionTaken(
   walletId: string,
   lane: number,
   expectedVersion: number,
   winner: CancellationReason['Item'],
   registered?: readonly number[],
-): VersionConflictError {
-  const event = winner ? fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
+): Promise<VersionConflictError> {
+  const event = winner ? await fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
   return new VersionConflictError(
     walletId,
     lane,

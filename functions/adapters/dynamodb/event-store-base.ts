@@ -26,7 +26,7 @@ import { usedKeyRecord, versionTaken } from './cancellation.ts';
 import { type IndexItems, type IndexItemWriter, indexItemCount, indexTransactItems } from './index-items.ts';
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
-import { fromEventItem } from './table-layout/event-item.ts';
+import { fromEventItem, fromEventItems } from './table-layout/event-item.ts';
 import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
   eventSk,
@@ -137,7 +137,7 @@ export class DynamoEventStoreBase implements EventStore {
     );
     const item = result.Items?.[0];
     if (item === undefined) return { version: 0, hash: '' };
-    const last = fromEventItem(item);
+    const last = await fromEventItem(item);
     return { version: last.version, hash: last.hash };
   }
 
@@ -208,7 +208,7 @@ export class DynamoEventStoreBase implements EventStore {
       }
       if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
         const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-        throw versionTaken(walletId, lane, expected.version, winner, registered);
+        throw await versionTaken(walletId, lane, expected.version, winner, registered);
       }
       if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
         throw new VersionConflictError(walletId, lane, expected.version, 'transaction-conflict');
@@ -256,7 +256,7 @@ export class DynamoEventStoreBase implements EventStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      const page = (result.Items ?? []).map(fromEventItem);
+      const page = await fromEventItems(result.Items ?? []);
       for (const event of page) {
         // Versions are dense by construction (each append claims the next sort key); a hole
         // here means the table was edited by hand.

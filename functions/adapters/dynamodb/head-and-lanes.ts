@@ -34,7 +34,7 @@ export async function headAndLanes(
   const lanes = fromLanesItem(items.find((item) => item.sk === LANES_SK));
   const first = items.find((item) => typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX));
   if (first !== undefined && laneFromEventSk(first.sk as string) === 0) {
-    const last = fromEventItem(first);
+    const last = await fromEventItem(first);
     return { head: { version: last.version, hash: last.hash }, lanes };
   }
   // No event in the whole range (the page was not cut short): lane 0 is empty.

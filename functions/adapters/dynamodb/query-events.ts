@@ -2,7 +2,7 @@ import { type AttributeValue, QueryCommand as LowLevelQueryCommand } from '@aws-
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { fromEventAttributes } from './table-layout/event-item.ts';
+import { fastEventAttributes, fromEventItem } from './table-layout/event-item.ts';
 import { EVENT_SK_PREFIX, LANES_SK } from './table-layout/keys.ts';
 
 /** Events per Query page of a read (DynamoDB stops a page at 1 MB anyway). */
@@ -26,7 +26,8 @@ export async function queryEvents(
   let expectedVersion = 1;
   do {
     // The low-level command on the same client: items come in DynamoDB's wire form and are
-    // parsed straight from it (fromEventAttributes), skipping the generic unmarshalling.
+    // parsed straight from it (fastEventAttributes), skipping the generic unmarshalling; an item
+    // the fast path does not read is unmarshalled and read by the schema (fromEventItem).
     const result = (await client.send(
       new LowLevelQueryCommand({
         TableName: tableName,
@@ -41,9 +42,9 @@ export async function queryEvents(
       const sk = item.sk?.S ?? '';
       if (sk === LANES_SK) registry = unmarshall(item, { wrapNumbers: (text: string) => text });
       if (!sk.startsWith(EVENT_SK_PREFIX)) continue;
-      const event = fromEventAttributes(item as never, () =>
-        unmarshall(item, { wrapNumbers: (text: string) => text }),
-      );
+      const event =
+        fastEventAttributes(item as never) ??
+        (await fromEventItem(unmarshall(item, { wrapNumbers: (text: string) => text })));
       if (event.lane !== lane) {
         lane = event.lane;
         expectedVersion = 1;

@@ -3,7 +3,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import type { EventRef } from '#ports/event-store.ts';
-import { fromEventItem } from './table-layout/event-item.ts';
+import { fromEventItem, fromEventItems } from './table-layout/event-item.ts';
 import { eventSk, lanePk } from './table-layout/keys.ts';
 
 /** BatchGetItem takes 100 keys a request. */
@@ -32,7 +32,7 @@ export async function readEventRefs(
     const key = { pk: lanePk(ref.walletId, ref.lane), sk: eventSk(ref.lane, ref.version) };
     const keyText = `${key.pk}|${key.sk}`;
     if (fromImages.has(keyText)) continue;
-    const event = ref.image === undefined ? undefined : eventFromImage(ref, key, ref.image);
+    const event = ref.image === undefined ? undefined : await eventFromImage(ref, key, ref.image);
     if (event !== undefined) {
       fromImages.set(keyText, event);
       keys.delete(keyText);
@@ -58,7 +58,7 @@ async function batchGetEvents(
     const result = await client.send(
       new BatchGetCommand({ RequestItems: { [tableName]: { Keys: left, ConsistentRead: true } } }),
     );
-    for (const item of result.Responses?.[tableName] ?? []) events.push(fromEventItem(item));
+    events.push(...(await fromEventItems(result.Responses?.[tableName] ?? [])));
     left = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
   }
   if (left.length > 0) throw new Error(`readEvents: ${left.length} keys left unread by DynamoDB`);
@@ -72,11 +72,11 @@ const wrapNumbers = (text: string) => text;
  * The event in a stream record's new image (DynamoDB attribute values, as Lambda's event carries
  * them), or undefined when it is not exactly the event item at `ref`'s place.
  */
-function eventFromImage(
+async function eventFromImage(
   ref: EventRef,
   key: { pk: string; sk: string },
   image: unknown,
-): RecordedEvent | undefined {
+): Promise<RecordedEvent | undefined> {
   if (typeof image !== 'object' || image === null) return undefined;
   try {
     const item = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers }) as Record<
@@ -84,7 +84,7 @@ function eventFromImage(
       unknown
     >;
     if (item.pk !== key.pk || item.sk !== key.sk) return undefined;
-    const event = fromEventItem(item);
+    const event = await fromEventItem(item);
     return event.walletId === ref.walletId && event.lane === ref.lane && event.version === ref.version
       ? event
       : undefined;

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedEvents, RecordedPage, RecordedPageRequest } from '#ports/event-store.ts';
-import { fromEventItem } from './table-layout/event-item.ts';
+import { fromEventItems } from './table-layout/event-item.ts';
 import { EVENT_SK_PREFIX } from './table-layout/keys.ts';
 
 /**
@@ -14,7 +14,7 @@ export const RECORDED_SCAN_LIMIT = 1000;
  * `RecordedEvents.recordedBetween`: a parallel Scan segment filtered to the event items recorded in
  * [fromMs, toMs). No index orders events by recording time, so the walk reads every item of the
  * table (the filter saves bytes on the wire, not read units). Items are decoded as every read of
- * an event decodes them (fromEventItem, also the outbox relay's). Eventually consistent: an event
+ * an event decodes them (fromEventItems, also the outbox relay's). Eventually consistent: an event
  * item is written once and never changed, and the window is over when the job starts.
  * Its own module and port: only the re-publish job's page work (loaded with its first page) reads it.
  */
@@ -38,7 +38,7 @@ export async function scanRecordedEvents(
     }),
   );
   return {
-    events: (result.Items ?? []).map(fromEventItem),
+    events: await fromEventItems(result.Items ?? []),
     scanned: result.ScannedCount ?? 0,
     nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
   };

@@ -1,13 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PublishOutcome, RuleSetStore, StoredRuleSet } from '#ports/rule-sets.ts';
-import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './table-layout/keys.ts';
-import { fromRuleSetItem, toRuleSetItem } from './table-layout/rule-set-item.ts';
+import { DynamoRuleSetReader } from './rule-set-reader.ts';
+import { RULESET_ACTIVE_SK, ruleSetVersionSk } from './table-layout/keys.ts';
+import { toRuleSetItem } from './table-layout/rule-set-item.ts';
 
 /** DynamoDB items stop at 400 KB; a rule set is text, so this leaves room for the attributes. */
 export const RULE_SET_TEXT_BYTES_MAX = 300 * 1024;
@@ -18,43 +14,12 @@ export const RULE_SET_TEXT_BYTES_MAX = 300 * 1024;
 const RULE_SET_WITH_FORM_BYTES_MAX = 340 * 1024;
 
 /**
- * Rule sets in the event-store table (items: table-layout/rule-set-item.ts). `pk` is the partition
- * of one family of rule sets: the points rules (RULESET), or the card decision rules
- * (DECISION_RULES_PK), versioned the same way in a partition of their own.
+ * Rule sets in the event-store table (items: table-layout/rule-set-item.ts), read (the reader it
+ * extends) and published. `pk` is the partition of one family of rule sets: the points rules
+ * (RULESET), or the card decision rules (DECISION_RULES_PK), versioned the same way in a partition
+ * of their own.
  */
-export class DynamoRuleSetStore implements RuleSetStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly pk: string = RULESET_PK,
-  ) {}
-
-  async active(): Promise<StoredRuleSet | undefined> {
-    return this.get(RULESET_ACTIVE_SK);
-  }
-
-  async version(version: number): Promise<StoredRuleSet | undefined> {
-    return this.get(ruleSetVersionSk(version));
-  }
-
-  async versions(fromVersion: number, limit: number): Promise<StoredRuleSet[]> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        // Version sort keys are zero-padded, so their order is the versions' order; ACTIVE sorts first.
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': this.pk,
-          ':from': ruleSetVersionSk(Math.max(1, fromVersion)),
-          ':to': 'VERSION#~',
-        },
-        Limit: limit,
-        ConsistentRead: true,
-      }),
-    );
-    return (result.Items ?? []).map(fromRuleSetItem);
-  }
-
+export class DynamoRuleSetStore extends DynamoRuleSetReader implements RuleSetStore {
   async publish(input: Omit<StoredRuleSet, 'version'>): Promise<PublishOutcome> {
     if (Buffer.byteLength(input.text, 'utf8') > RULE_SET_TEXT_BYTES_MAX) {
       throw new Error(`publish: rule set text over ${RULE_SET_TEXT_BYTES_MAX} bytes`);
@@ -133,12 +98,5 @@ export class DynamoRuleSetStore implements RuleSetStore {
       if (error instanceof TransactionCanceledException) return current;
       throw error;
     }
-  }
-
-  private async get(sk: string): Promise<StoredRuleSet | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: this.pk, sk }, ConsistentRead: true }),
-    );
-    return result.Item === undefined ? undefined : fromRuleSetItem(result.Item);
   }
 }

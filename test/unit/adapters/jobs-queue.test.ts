@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobMessage, SqsJobQueue } from '#adapters/sqs/jobs-queue.ts';
-import { jobQueueFromEnv } from '#composition/queued.ts';
+import { jobQueueFromEnv } from '#composition/job-queue.ts';
 import { ENV } from '#lib/wiring.ts';
 import type { JobMessage } from '#ports/jobs.ts';
 

@@ -29,6 +29,12 @@ const CARD_INGEST = [
   'functions/domain/card/decide.ts',
   'functions/app/trading-index.ts',
   'functions/app/payment-index.ts',
+  // The trading index's item writers and items (composition/index-writes.ts): they were in the cold
+  // start while composition/adapters.ts, which every composition imports, named them.
+  'functions/adapters/dynamodb/index-item-writers.ts',
+  'functions/adapters/dynamodb/table-layout/offer-item.ts',
+  'functions/adapters/dynamodb/table-layout/expiry-item.ts',
+  'functions/adapters/dynamodb/table-layout/payment-item.ts',
 ];
 
 /** The wallet fold: what a lane-0 write decides on, never a credit. */

@@ -20,7 +20,8 @@ const CEL = 'node_modules/@marcbachmann/cel-js/';
 const isCel = (file: string) => file.includes(CEL);
 const COMPILER = 'functions/rules/compile-form.ts';
 const DECISION_RULES = 'functions/rules/decision-rules.ts';
-const RULE_SET_STORE = 'functions/adapters/dynamodb/rule-sets.ts';
+/** What card decisions read their rules with (they never publish). */
+const RULE_SET_STORE = 'functions/adapters/dynamodb/rule-set-reader.ts';
 /** Bytes of CEL's code that a cold start loads. */
 const eagerCel = (bundle: BuiltBundle) =>
   Object.entries(bundle.eagerInputs)

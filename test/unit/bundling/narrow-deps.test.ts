@@ -60,23 +60,29 @@ it.each(['offers', 'sweep-expiries'])(
   120_000,
 );
 
-/** The stores each function that evaluates rules uses; the others' code is not in its bundle. */
+/**
+ * The stores each function that evaluates rules uses; the others' code is not in its bundle. They
+ * read rule sets and never publish: the reader (rule-set-reader.ts), not the store that publishes
+ * (rule-sets.ts).
+ */
 const STORES_USED: Record<string, readonly string[]> = {
-  'ingest-queue': ['rule-sets'],
-  'ingest-kafka': ['rule-sets'],
+  'ingest-queue': ['rule-set-reader'],
+  'ingest-kafka': ['rule-set-reader'],
   // The card decision rules' store loads with the first authorization (lazy-rules.test.ts).
   accounts: [],
-  corrections: ['rule-sets', 'read-models'],
-  backtest: ['rule-sets', 'jobs'],
-  'run-jobs': ['rule-sets', 'read-models', 'jobs'],
+  corrections: ['rule-set-reader', 'read-models'],
+  backtest: ['rule-set-reader', 'jobs'],
+  'run-jobs': ['rule-set-reader', 'read-models', 'jobs'],
 };
-const OTHER_STORES = ['read-models', 'jobs', 'snapshots'];
+const OTHER_STORES = ['read-models', 'jobs', 'snapshots', 'rule-sets', 'rule-set-reader'];
 
 describe.each(Object.entries(STORES_USED))('the %s bundle', (name, used) => {
   it('carries only the stores it uses', async () => {
     const inputs = await eagerInputs(name);
+    // A store it uses is there (the rule-set reader is one small class, about 650 bytes); another
+    // store's code is not (a constant borrowed from its module aside).
     const present = [...new Set([...used, ...OTHER_STORES])].filter((store) =>
-      carries(inputs, dynamo(store)),
+      used.includes(store) ? (inputs[dynamo(store)] ?? 0) > 0 : carries(inputs, dynamo(store)),
     );
     expect(present.sort()).toEqual([...used].sort());
   }, 120_000);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { correctionsDeps } from '#composition/corrections.ts';
+import { replayDeps } from '#composition/job-queue.ts';
 import { projectorDeps, walletReadDeps } from '#composition/lambda.ts';
-import { replayDeps } from '#composition/queued.ts';
 import { ENV } from '#lib/wiring.ts';
 
 /**
