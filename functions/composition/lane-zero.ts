@@ -10,6 +10,11 @@ import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import type { SweepDeps } from '#app/expiry-sweep.ts';
 // Group commit's batch path, statically: in these functions' cold start (app/group-commit.ts).
 import '#app/group-commit-batch.ts';
+// The stored events' full schema, statically: the fast path (event-item-fast.ts) reads deposits,
+// facts and awards only, and these writers' own events (holds, offers, payments, card accounts)
+// are what their wallets hold, so nearly every call reads one. Credit-only writers and readers
+// load it with the first such item (event-item.ts).
+import '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { eventStoreFromEnv, tradingIndexFromEnv, type WriteKinds } from './adapters.ts';
 import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './instance.ts';

@@ -10,6 +10,9 @@ import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { appendTogether } from '#adapters/dynamodb/append-together.ts';
 import type { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
 import type { TransferDeps } from '#app/transfer.ts';
+// The stored events' full schema, statically: transfers and settlements write and read events
+// the fast path does not (composition/lane-zero.ts says why).
+import '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { eventStoreFromEnv } from './adapters.ts';
 import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './lambda.ts';
