@@ -114,8 +114,10 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
         await runAlone(only, alone);
       } else {
         await commitBatch(batch, group, alone).catch((error: unknown) => {
-          // A bug in the batch itself, or its module failed to load: no caller waits forever.
-          for (const entry of batch) entry.reject(error);
+          // A bug in the batch itself, its module failed to load, or a read failed: no caller waits
+          // forever. What the batch deferred is back in the queue, not in the failed batch: it runs
+          // in the next one and hears its own answer, not this error.
+          for (const entry of batch) if (!group.waiting.includes(entry)) entry.reject(error);
         });
       }
       await nextTurn();
