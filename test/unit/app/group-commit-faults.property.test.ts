@@ -3,12 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { HeadCache } from '#app/head-cache.ts';
-import { indexChangesOf } from '#app/trading-index.ts';
 import type { WalletWrite, WriteOutcome } from '#app/write-outcome.ts';
-import { decide, foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
+import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { prng } from '../../../bench/prng.ts';
 import { FaultyGroupStore, type GroupFaults } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import {
+  type CallOp,
+  commandOfOp,
+  depositArb,
+  holdArb,
+  type Call as OneWalletCall,
+  releaseArb,
+  writeOfCall,
+} from '../../support/one-wallet-calls.ts';
 
 /**
  * One wallet's writers in two processes (each its own group commit, queue and carried state) and
@@ -33,30 +41,17 @@ import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 const WALLET = 'w1';
 const START = 500n;
 
-type Op =
-  | { kind: 'deposit'; amount: number; anyLane: boolean }
-  | { kind: 'hold'; amount: number }
-  | { kind: 'release'; of: number }
-  /** A fact with many awards (a fact and `awards` events): two may not share a transaction, so later commands wait. */
-  | { kind: 'fact'; awards: number };
-
-interface Call {
-  op: Op;
-  key?: string;
-  payload: string;
+interface Call extends OneWalletCall {
   /** Which writer sends it: process 0 or 1 (group commit), or 2 (alone). */
   writer: number;
 }
 
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    kind: fc.constant('deposit' as const),
-    amount: fc.integer({ min: 1, max: 300 }),
-    anyLane: fc.boolean(),
-  }),
-  fc.record({ kind: fc.constant('hold' as const), amount: fc.integer({ min: 1, max: 400 }) }),
+const opArb: fc.Arbitrary<CallOp> = fc.oneof(
+  depositArb,
+  holdArb,
   // The hold of a call shortly before (often in the same batch: its expiry item defers the release).
-  fc.record({ kind: fc.constant('release' as const), of: fc.nat(3) }),
+  releaseArb(3),
+  // Two may not share a transaction: later commands wait for the next batch.
   fc.record({ kind: fc.constant('fact' as const), awards: fc.integer({ min: 40, max: 60 }) }),
 );
 
@@ -87,64 +82,14 @@ const callsArb = fc
     return calls;
   });
 
-function commandOf(op: Op, index: number, holdId: string): WalletCommand {
-  switch (op.kind) {
-    case 'deposit':
-      return { type: 'Deposit', walletId: WALLET, amountMinor: BigInt(op.amount), occurredAtMs: 10 };
-    case 'hold':
-      return {
-        type: 'PlaceHold',
-        walletId: WALLET,
-        asset: 'money',
-        amount: BigInt(op.amount),
-        holdId,
-        expiresAtMs: 10_000_000,
-        occurredAtMs: 10,
-      };
-    case 'release':
-      return { type: 'ReleaseHold', walletId: WALLET, holdId: `h${index - 1 - op.of}.0`, occurredAtMs: 10 };
-    case 'fact':
-      return {
-        type: 'RecordFact',
-        walletId: WALLET,
-        fact: { id: `f${index}`, source: 's', type: 't', occurredAtMs: 10, dataJson: '{}' },
-        ruleSetVersion: 1,
-        awards: Array.from({ length: op.awards }, (_, i) => ({
-          ruleId: `r${i}`,
-          ruleTextHash: 'h',
-          points: 1n,
-        })),
-      };
-  }
-}
-
 /**
- * Call `index`'s write: its events are e<index>, e<index>-1, … whichever attempt writes them. A
- * hold's id is new with each request, as holds.ts makes it (h<index>.<attempt>): a retry is a new
- * request with the same key.
+ * Call `index`'s write. A hold's id is new with each request, as holds.ts makes it
+ * (h<index>.<attempt>): a retry is a new request with the same key.
  */
-function writeOf(call: Call, index: number, attempt: number): WalletWrite {
-  const eventId = `e${index}`;
-  const placement =
-    call.op.kind === 'deposit' && call.op.anyLane
-      ? { placement: 'any-lane' as const, startedAtMs: Date.now() }
-      : { placement: 'lane-0' as const, fold: foldWallet };
-  return {
-    walletId: WALLET,
-    ...placement,
-    indexes: indexChangesOf,
-    decide,
-    command: () => commandOf(call.op, index, `h${index}.${attempt}`),
-    stamp: (events) =>
-      events.map((event, offset) => ({
-        ...event,
-        eventId: offset === 0 ? eventId : `${eventId}-${offset}`,
-        recordedAtMs: 10,
-      })),
-    ...(call.key === undefined ? {} : { idempotency: { key: call.key, payloadHash: call.payload } }),
-    respond: (events) => ({ statusCode: 201, body: JSON.stringify({ id: eventId, n: events.length }) }),
-  };
-}
+const writeOf = (call: Call, index: number, attempt: number): WalletWrite =>
+  writeOfCall(WALLET, call, index, () =>
+    commandOfOp(WALLET, call.op, `h${index}.${attempt}`, (of) => `h${index - 1 - of}.0`),
+  );
 
 const noPause = (seed: number) => ({
   attemptsMax: 30,
