@@ -7,16 +7,19 @@ import {
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendGroup } from '#adapters/dynamodb/append-group.ts';
 import { appendGroups } from '#adapters/dynamodb/append-groups.ts';
 import type { AppendGroupRequest } from '#ports/event-store.ts';
 
 /**
- * The cross-wallet group append (append-groups.ts, ingest's batches) on faults DynamoDB Local
- * does not produce: a TransactionConflict on one group's lane registration (a writer registering
- * the same wallet's lane at that moment), a retry round after a partial cancellation that is
- * throttled, a cancellation with no reasons. Each group comes back appended, failed (its own
- * items failed: its caller takes it event by event) or unknown (it may have committed: its caller
- * finds it by its keys), never appended when it was not sent in a transaction that committed.
+ * The group appends (append-groups.ts: ingest's batches across wallets; append-group.ts: one
+ * wallet's group commit) on faults DynamoDB Local does not produce: a TransactionConflict (on one
+ * group's lane registration, or anywhere in a group commit), a retry round after a partial
+ * cancellation that is throttled, a cancellation with no reasons, one for throttling. Each group
+ * comes back appended, failed (its own items failed: its caller takes it event by event) or
+ * unknown (it may have committed: its caller finds it by its keys), never appended when it was not
+ * sent in a transaction that committed; a group commit's lost race is a VersionConflictError and
+ * anything else its callers' error.
  */
 
 const TABLE = 'tally-test';
@@ -155,5 +158,72 @@ describe('appendGroups on DynamoDB faults', () => {
     expect(sentWallets().map((wallets) => [...new Set(wallets)])).toEqual([['w1'], ['w2']]);
     expect(first).toEqual({ kind: 'failed', reason: 'condition' });
     expect(second).toMatchObject({ kind: 'appended', head: { version: 40 } });
+  });
+});
+
+describe('appendGroup (one wallet’s group commit) on DynamoDB faults', () => {
+  // Two parts on lane 0: items [event, event, key, key].
+  const request: AppendGroupRequest = {
+    walletId: 'wa',
+    lane: 0,
+    expected: { version: 3, hash: 'h3' },
+    parts: ['k1', 'k2'].map((key) => ({
+      events: [
+        {
+          type: 'Deposited',
+          data: { amountMinor: 1n, occurredAtMs: 1 },
+          eventId: `e-${key}`,
+          recordedAtMs: 1,
+        },
+      ],
+      idempotency: { key, payloadHash: `ph-${key}`, response: { statusCode: 201, body: key } },
+    })),
+  };
+  const noRecord = async () => undefined;
+
+  it('a TransactionConflict is a lost race (decided again), not an error its callers hear', async () => {
+    ddbMock.on(TransactWriteCommand).rejects(cancelled([{ Code: 'TransactionConflict' }, NONE, NONE, NONE]));
+    await expect(appendGroup(client, TABLE, request, noRecord, noIndex)).rejects.toMatchObject({
+      name: 'VersionConflictError',
+      reason: 'transaction-conflict',
+    });
+  });
+
+  it('a used key wins over a taken version: that caller is answered from its record, the rest decided again', async () => {
+    const item = {
+      pk: { S: 'IDEMPOTENCY#k2' },
+      sk: { S: 'IDEMPOTENCY' },
+      kind: { S: 'idempotency' },
+      key: { S: 'k2' },
+      payloadHash: { S: 'ph-k2' },
+      walletId: { S: 'wa' },
+      versions: { L: [{ N: '2' }] },
+      eventIds: { L: [{ S: 'e-before' }] },
+      statusCode: { N: '201' },
+      body: { S: 'before' },
+      recordedAtMs: { N: '1' },
+    };
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        cancelled([
+          { Code: 'ConditionalCheckFailed' },
+          NONE,
+          NONE,
+          { Code: 'ConditionalCheckFailed', Item: item },
+        ]),
+      );
+    await expect(appendGroup(client, TABLE, request, noRecord, noIndex)).resolves.toMatchObject({
+      kind: 'keys-taken',
+      taken: [{ part: 1, record: { key: 'k2', eventIds: ['e-before'] } }],
+    });
+  });
+
+  it('a cancellation for throttling reaches the callers as an error, as a single append’s does (not as a lost race)', async () => {
+    ddbMock.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ThrottlingError' }, NONE, NONE, NONE]));
+    const error = await appendGroup(client, TABLE, request, noRecord, noIndex).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TransactionCanceledException);
   });
 });
