@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { correctEvent } from '#app/corrections.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
-import { indexChangesOf } from '#app/trading-index.ts';
-import type { WalletWrite } from '#app/write-outcome.ts';
-import { decide, foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
+import { foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
 
 /**
  * A correction is appended alone (app/corrections.ts: the corrections function bundles no group
@@ -38,64 +37,33 @@ class OneTurnStore extends InMemoryEventStore {
   }
 }
 
-const write = (id: string, command: WalletCommand): WalletWrite => ({
-  walletId: 'w1',
-  placement: 'lane-0',
-  fold: foldWallet,
-  indexes: indexChangesOf,
-  decide,
-  command: () => command,
-  stamp: (events) => events.map((event, index) => ({ ...event, eventId: `${id}.${index}`, recordedAtMs: 1 })),
-});
+const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
 
 describe('a correction on a wallet kept busy by group-committed commands in the same process', () => {
   it('is recorded, not contended, and every hold around it too', async () => {
     for (let trial = 0; trial < 3; trial++) {
       const store = new OneTurnStore();
       enableGroupCommit(store);
-      await handleCommand(
-        { store },
-        write('d', { type: 'Deposit', walletId: 'w1', amountMinor: 100_000n, occurredAtMs: 1 }),
-      );
+      await handleCommand({ store }, write('d', depositOf('w1', 100_000n)));
       let busy = true;
       let sent = 0;
       const client = async (name: string) => {
         while (busy) {
           const id = `${name}-${sent++}`;
-          const outcome = await handleCommand(
-            { store },
-            write(id, {
-              type: 'PlaceHold',
-              walletId: 'w1',
-              asset: 'money',
-              amount: 1n,
-              holdId: id,
-              expiresAtMs: 1e12,
-              occurredAtMs: 1,
-            }),
-          );
+          const outcome = await handleCommand({ store }, write(id, moneyHold('w1', id, 1n)));
           expect(outcome.kind).toBe('recorded');
         }
       };
       const clients = ['a', 'b', 'c', 'd'].map(client);
       // The clients' batches are in full flow before the correction starts.
       await new Promise((resolve) => setTimeout(resolve, 5));
-      const corrected = await correctEvent(
-        {
-          store,
-          ruleSets: { get: async () => undefined },
-          activeVersion: async () => 0,
-          clock: { nowMs: () => 1 },
-          ids: { newId: () => `c-${trial}` },
-        },
-        {
-          walletId: 'w1',
-          reference: 'd.0',
-          action: 'amend',
-          reason: 'typo',
-          amend: { amountMinor: 90_000n },
-        },
-      );
+      const corrected = await correctEvent(correctionsOn(store), {
+        walletId: 'w1',
+        reference: 'd',
+        action: 'amend',
+        reason: 'typo',
+        amend: { amountMinor: 90_000n },
+      });
       busy = false;
       await Promise.all(clients);
       expect(corrected.kind).toBe('recorded');

@@ -1,16 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
-import { type CorrectionDeps, correctEvent } from '#app/corrections.ts';
+import { correctEvent } from '#app/corrections.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { HeadCache } from '#app/head-cache.ts';
-import { indexChangesOf } from '#app/trading-index.ts';
-import type { WalletWrite } from '#app/write-outcome.ts';
-import { decide, foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
+import { foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { prng } from '../../../bench/prng.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
 
 /**
  * A correction is appended alone (command-alone.ts: never in a group), while holds in the same
@@ -23,49 +22,10 @@ import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 const WALLET = 'w1';
 
-function correctionDeps(store: EventStore): CorrectionDeps {
-  let ids = 0;
-  return {
-    store,
-    // Deposits only: no rule set is asked for.
-    ruleSets: { get: async () => undefined },
-    activeVersion: async () => 0,
-    clock: { nowMs: () => 20 },
-    ids: { newId: () => `c${++ids}` },
-  };
-}
-
-const lane0 = (id: string, command: WalletCommand): WalletWrite => ({
-  walletId: WALLET,
-  placement: 'lane-0',
-  fold: foldWallet,
-  indexes: indexChangesOf,
-  decide,
-  command: () => command,
-  stamp: (events) =>
-    events.map((event, offset) => ({
-      ...event,
-      eventId: offset === 0 ? id : `${id}-${offset}`,
-      recordedAtMs: 10,
-    })),
-});
-
-const deposit = (amount: bigint): WalletCommand => ({
-  type: 'Deposit',
-  walletId: WALLET,
-  amountMinor: amount,
-  occurredAtMs: 10,
-});
-
-const hold = (holdId: string, amount: bigint): WalletCommand => ({
-  type: 'PlaceHold',
-  walletId: WALLET,
-  asset: 'money',
-  amount,
-  holdId,
-  expiresAtMs: 10_000_000,
-  occurredAtMs: 10,
-});
+const lane0 = (id: string, command: WalletCommand) => laneZeroWrite(WALLET, id, command);
+const deposit = (amount: bigint) => depositOf(WALLET, amount);
+const hold = (holdId: string, amount: bigint) => moneyHold(WALLET, holdId, amount);
+const correctionDeps = correctionsOn;
 
 const money = (store: InMemoryEventStore) =>
   foldWallet(store.storedEvents(WALLET), initialWalletState()).balances.money;

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
-import { type CorrectionDeps, correctEvent } from '#app/corrections.ts';
+import { correctEvent } from '#app/corrections.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
-import type { WalletWrite } from '#app/write-outcome.ts';
 import { decide, foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
-import type { EventStore } from '#ports/event-store.ts';
 import { processStores } from '../../sim/process-stores.ts';
 import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { correctionsOn, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
 
 /**
  * A hot-wallet writer registers a lane before its version 1 (LANE_DISCOVERY), so the registry may
@@ -18,44 +17,14 @@ import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
  * correction let below the floor because it missed a credit there, would break the spend rules.
  */
 
-const lane0 = (id: string, command: WalletCommand): WalletWrite => ({
-  walletId: 'w1',
-  placement: 'lane-0',
-  fold: foldWallet,
-  indexes: indexChangesOf,
-  decide,
-  command: () => command,
-  stamp: (events) =>
-    events.map((event, offset) => ({
-      ...event,
-      eventId: offset === 0 ? id : `${id}-${offset}`,
-      recordedAtMs: 10,
-    })),
-});
-
-const hold = (holdId: string, amount: bigint): WalletCommand => ({
-  type: 'PlaceHold',
-  walletId: 'w1',
-  asset: 'money',
-  amount,
-  holdId,
-  expiresAtMs: 10_000_000,
-  occurredAtMs: 10,
-});
+const lane0 = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
+const hold = (holdId: string, amount: bigint) => moneyHold('w1', holdId, amount);
 
 const deposited = (eventId: string, amount: bigint) => ({
   type: 'Deposited' as const,
   data: { amountMinor: amount, occurredAtMs: 10 },
   eventId,
   recordedAtMs: 10,
-});
-
-const correctionDeps = (store: EventStore): CorrectionDeps => ({
-  store,
-  ruleSets: { get: async () => undefined },
-  activeVersion: async () => 0,
-  clock: { nowMs: () => 20 },
-  ids: { newId: () => `c-${Math.random().toString(36).slice(2)}` },
 });
 
 describe('a registered lane with no events yet', () => {
@@ -99,7 +68,7 @@ describe('a registered lane with no events yet', () => {
     // A's next hold counts it: 100 + 50 − 60 = 90 available.
     expect(await handleCommand(a, lane0('h3', hold('h3', 90n)))).toMatchObject({ kind: 'recorded' });
     // Nothing is available now: a correction taking 1 back from the lane-40 deposit is refused.
-    const corrections = correctionDeps(stores(1));
+    const corrections = correctionsOn(stores(1));
     expect(
       await correctEvent(corrections, {
         walletId: 'w1',
