@@ -1,5 +1,6 @@
 import type { CorrectionDeps } from '#app/corrections.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
+import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import { decide, foldWallet, type WalletCommand } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
@@ -52,3 +53,22 @@ export function correctionsOn(store: EventStore): CorrectionDeps {
     ids: { newId: () => `c${++ids}` },
   };
 }
+
+/**
+ * A two-wallet command that deposits 1 `deposits` times into each of wallets a and b (events
+ * <id>.0, <id>.1, …): its size is chosen, so a test can fill a two-wallet batch's transaction.
+ */
+export const twoWalletDeposits = (store: EventStore, id: string, deposits: number) =>
+  handleTwoWalletCommand(
+    { store, groupCommit: true },
+    {
+      indexes: indexChangesOf,
+      decide,
+      wallets: [
+        { walletId: 'a', command: () => Array.from({ length: deposits }, () => depositOf('a', 1n)) },
+        { walletId: 'b', command: () => Array.from({ length: deposits }, () => depositOf('b', 1n)) },
+      ],
+      stamp: (events) =>
+        events.map((event, index) => ({ ...event, eventId: `${id}.${index}`, recordedAtMs: 1 })),
+    },
+  );

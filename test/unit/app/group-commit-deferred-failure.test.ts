@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
-import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
-import { decide, foldWallet, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
+import { foldWallet, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import {
   type AppendGroupRequest,
   type AppendTogetherGroupRequest,
@@ -11,6 +10,7 @@ import {
   VersionConflictError,
 } from '#ports/event-store.ts';
 import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { twoWalletDeposits } from '../../support/lane-zero-writes.ts';
 
 /**
  * A group-commit batch defers what does not fit its transaction to the next batch (back into the
@@ -145,19 +145,7 @@ describe('group commit: a batch that fails after deferring a command', () => {
   it('two wallets: the deferred transfer is not told of the batch’s error, and runs in the next batch', async () => {
     // 'first' runs alone (no group append); the batch t1 (t2, t3 deferred) is the 1st and loses.
     const store = new FailingAfterLostRace(1);
-    const transfer = (id: string, deposits: number) =>
-      handleTwoWalletCommand(
-        { store, groupCommit: true },
-        {
-          indexes: indexChangesOf,
-          decide,
-          wallets: [
-            { walletId: 'a', command: () => Array.from({ length: deposits }, () => deposit('a')) },
-            { walletId: 'b', command: () => Array.from({ length: deposits }, () => deposit('b')) },
-          ],
-          stamp: stampAs(id),
-        },
-      );
+    const transfer = (id: string, deposits: number) => twoWalletDeposits(store, id, deposits);
     const ids = ['first', 't1', 't2', 't3'];
     // 'first' runs alone; t1 and t2 (60 events each) cannot share the next batch: t2 and t3 are deferred.
     const outcomes = await Promise.allSettled([
