@@ -8,6 +8,7 @@
 import { isDomainError } from '#domain/errors.ts';
 import type { WalletCommand } from '#domain/wallet.ts';
 import { isVersionConflict, type VersionConflictError } from '#ports/event-store.ts';
+import { joinRunningGroup } from './group-commit-join.ts';
 import { hasLegacyKey, legacyReplay } from './idempotency.ts';
 import { firstReadEarly, type Position, placementOf } from './placement.ts';
 import {
@@ -38,11 +39,19 @@ export async function handleCommandWith<C extends WalletCommand>(
   return run(deps, placed);
 }
 
-/** handleCommand (command-handler.ts) for a use case whose commands never commit in groups. */
+/**
+ * handleCommand (command-handler.ts) for a use case whose commands never commit in groups: alone,
+ * unless this process is group-committing the wallet's lane 0 right now (group-commit-join.ts).
+ */
 export const handleCommandAlone = <C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
-): Promise<WriteOutcome<C>> => handleCommandWith(deps, write, handleAlone);
+): Promise<WriteOutcome<C>> =>
+  handleCommandWith(
+    deps,
+    write,
+    (deps, placed) => joinRunningGroup(deps, placed) ?? handleAlone(deps, placed),
+  );
 
 /** One command on its own: decided, appended, and on a lost race placed and decided again. */
 export async function handleAlone<C extends WalletCommand>(

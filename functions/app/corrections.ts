@@ -70,7 +70,9 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   // not one of many concurrent commands on a wallet that a shared transaction would save requests
   // for, and a group's carried state would only be carried for the next correction. Two at once on
   // one wallet are still safe: the append is conditioned on lane 0's head, and the loser decides
-  // again (LANE0_ATTEMPTS_MAX). So the corrections function bundles no group commit.
+  // again (LANE0_ATTEMPTS_MAX). So the corrections function bundles no group commit. In a process
+  // that group-commits the wallet at that moment (npm start), it joins the wallet's queue instead
+  // (group-commit-join.ts): alone it would lose every race to the batches.
   const outcome = await handleCommandAlone(deps, {
     walletId: input.walletId,
     placement: 'lane-0',

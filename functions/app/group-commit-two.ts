@@ -112,7 +112,8 @@ function pump(queue: Queue, alone: TwoAlone): void {
             .then((path) => path.commitBatch(batch, queue, alone))
             .catch((error: unknown) => {
               queue.known?.forget(wallets);
-              for (const entry of batch) entry.reject(error);
+              // What the batch deferred is back in the queue: it runs next, with its own answer.
+              for (const entry of batch) if (!queue.waiting.includes(entry)) entry.reject(error);
             });
     void run.finally(() => {
       for (const id of wallets) queue.busy.delete(id);

@@ -27,6 +27,7 @@
 import type { WalletCommand } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { isGroupEnabled } from './group-commit-enabled.ts';
+import { registerJoin } from './group-commit-join.ts';
 import {
   type Alone,
   type AnyOutcome,
@@ -65,8 +66,20 @@ function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promise<void
   );
 }
 
+/** A wallet's queue, with the single path its commands take alone (command-alone.ts, handed in). */
+type Queue = Group & { alone: Alone };
+
 /** Per store (a batch commits through one store), per wallet and placement. */
-const groupsByStore = new WeakMap<EventStore, Map<string, Group>>();
+const groupsByStore = new WeakMap<EventStore, Map<string, Queue>>();
+
+const keyOf = (write: { placement: string; walletId: string }) => `${write.placement}\u0000${write.walletId}`;
+
+// A write that never groups by itself (a correction) joins its wallet's lane-0 queue while one
+// runs in this process: alone it would lose every race to batches that follow each other.
+registerJoin((deps, write) => {
+  const queue = groupsByStore.get(deps.store)?.get(keyOf(write));
+  return queue?.running ? commitInGroup(deps, write, queue.alone) : undefined;
+});
 
 /** deps.groupCommit decides; else whether the store was enabled. Needs EventStore.appendGroup. */
 export const groupCommitOn = (deps: CommandHandlerDeps): boolean =>
@@ -77,12 +90,12 @@ export function commitInGroup<C extends WalletCommand>(
   write: WalletWrite<C>,
   alone: Alone,
 ): Promise<WriteOutcome<C>> {
-  const groups = groupsByStore.get(deps.store) ?? new Map<string, Group>();
+  const groups = groupsByStore.get(deps.store) ?? new Map<string, Queue>();
   groupsByStore.set(deps.store, groups);
-  const key = `${write.placement}\u0000${write.walletId}`;
+  const key = keyOf(write);
   let group = groups.get(key);
   if (group === undefined) {
-    group = { running: false, waiting: [] };
+    group = { running: false, waiting: [], alone };
     groups.set(key, group);
   }
   const joined = group;
@@ -102,7 +115,7 @@ export function commitInGroup<C extends WalletCommand>(
   return answer.finally(() => taint(write.walletId)) as Promise<WriteOutcome<C>>;
 }
 
-async function drain(groups: Map<string, Group>, key: string, group: Group, alone: Alone): Promise<void> {
+async function drain(groups: Map<string, Queue>, key: string, group: Queue, alone: Alone): Promise<void> {
   group.running = true;
   try {
     while (group.waiting.length > 0) {
@@ -114,8 +127,10 @@ async function drain(groups: Map<string, Group>, key: string, group: Group, alon
         await runAlone(only, alone);
       } else {
         await commitBatch(batch, group, alone).catch((error: unknown) => {
-          // A bug in the batch itself, or its module failed to load: no caller waits forever.
-          for (const entry of batch) entry.reject(error);
+          // A bug in the batch itself, its module failed to load, or a read failed: no caller waits
+          // forever. What the batch deferred is back in the queue, not in the failed batch: it runs
+          // in the next one and hears its own answer, not this error.
+          for (const entry of batch) if (!group.waiting.includes(entry)) entry.reject(error);
         });
       }
       await nextTurn();

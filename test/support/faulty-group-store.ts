@@ -35,6 +35,14 @@ export interface GroupFaults {
    */
   crashAfterCommit?: number;
   /**
+   * Chance any other append (single, one-wallet group, two-wallet, two-wallet group) commits and
+   * then fails to answer. The event ids it wrote are kept in `crashed`: its callers heard an error
+   * for something that took effect, as a client does after a timeout.
+   */
+  crashAfterAnyCommit?: number;
+  /** Chance a read (head, lanes, a page of events, a key look-up) fails throttled, reading nothing. */
+  readThrottle?: number;
+  /**
    * Key look-ups answer without yielding first: callers that look their key up before queueing
    * (transfers) then queue in the order they were called, so a serial run in that order compares.
    */
@@ -49,6 +57,8 @@ export interface GroupFaults {
 export class FaultyGroupStore implements EventStore {
   groupAppends = 0;
   groupParts = 0;
+  /** The event ids of commits whose answer was lost (crashAfterAnyCommit). */
+  readonly crashed = new Set<string>();
 
   constructor(
     private readonly inner: EventStore & Required<Pick<EventStore, 'appendGroup'>>,
@@ -63,24 +73,41 @@ export class FaultyGroupStore implements EventStore {
     }
   }
 
+  /** After a commit: with crashAfterAnyCommit's chance, its answer is lost (the events stay written). */
+  private afterCommit<T>(outcome: T, eventIds: () => string[]): T {
+    // Drawn only when asked for: the other tests' random streams stay as they were.
+    const chance = this.faults.crashAfterAnyCommit;
+    if (chance === undefined || this.faults.random() >= chance) return outcome;
+    for (const id of eventIds()) this.crashed.add(id);
+    throw Object.assign(new Error('the answer was lost after the commit'), { name: 'TimeoutError' });
+  }
+
+  private async beforeRead(): Promise<void> {
+    await this.pause();
+    const chance = this.faults.readThrottle;
+    if (chance !== undefined && this.faults.random() < chance) throw new Throttled('rate exceeded');
+  }
+
   private async pause(): Promise<void> {
     const turns = Math.floor(this.faults.random() * 3);
     for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
   }
 
   async head(walletId: string, lane: number): Promise<StreamHead> {
-    await this.pause();
+    await this.beforeRead();
     return this.inner.head(walletId, lane);
   }
 
   async lanes(walletId: string): Promise<number[]> {
-    await this.pause();
+    await this.beforeRead();
     return this.inner.lanes(walletId);
   }
 
   async append(request: AppendRequest): Promise<AppendOutcome> {
     await this.beforeWrite(request.walletId, request.lane, request.expected);
-    return this.inner.append(request);
+    const outcome = await this.inner.append(request);
+    if (outcome.kind !== 'appended') return outcome;
+    return this.afterCommit(outcome, () => outcome.events.map((event) => event.eventId));
   }
 
   async appendGroup(request: AppendGroupRequest): Promise<AppendGroupOutcome> {
@@ -88,7 +115,9 @@ export class FaultyGroupStore implements EventStore {
     this.groupAppends++;
     this.groupParts += request.parts.length;
     await this.beforeWrite(request.walletId, request.lane, request.expected);
-    return this.inner.appendGroup(request);
+    const outcome = await this.inner.appendGroup(request);
+    if (outcome.kind !== 'appended') return outcome;
+    return this.afterCommit(outcome, () => outcome.parts.flat().map((event) => event.eventId));
   }
 
   /**
@@ -132,7 +161,11 @@ export class FaultyGroupStore implements EventStore {
   async appendTogether(request: AppendTogetherRequest): Promise<AppendTogetherOutcome> {
     const first = request.appends[0];
     if (first) await this.beforeWrite(first.walletId, 0, first.expected);
-    return this.inner.appendTogether(request);
+    const outcome = await this.inner.appendTogether(request);
+    if (outcome.kind !== 'appended') return outcome;
+    return this.afterCommit(outcome, () =>
+      request.appends.flatMap((one) => one.events.map((e) => e.eventId)),
+    );
   }
 
   async appendTogetherGroup(request: AppendTogetherGroupRequest): Promise<AppendTogetherGroupOutcome> {
@@ -142,7 +175,9 @@ export class FaultyGroupStore implements EventStore {
     this.groupParts += request.parts.length;
     const first = request.heads[0];
     if (first) await this.beforeWrite(first.walletId, 0, first.expected);
-    return this.inner.appendTogetherGroup(request);
+    const outcome = await this.inner.appendTogetherGroup(request);
+    if (outcome.kind !== 'appended') return outcome;
+    return this.afterCommit(outcome, () => outcome.parts.flat(2).map((event) => event.eventId));
   }
 
   async *read(
@@ -150,12 +185,12 @@ export class FaultyGroupStore implements EventStore {
     lane: number,
     range?: { fromVersion?: number; toVersion?: number },
   ): AsyncGenerator<RecordedEvent[]> {
-    await this.pause();
+    await this.beforeRead();
     yield* this.inner.read(walletId, lane, range);
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    if (!this.faults.steadyKeyReads) await this.pause();
+    if (!this.faults.steadyKeyReads) await this.beforeRead();
     return this.inner.findIdempotency(key);
   }
 

@@ -2,13 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
-import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import { decide, foldWallet, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
 import { useTracing } from '#observability/tracing.ts';
 import type { AppendGroupRequest, AppendTogetherGroupRequest } from '#ports/event-store.ts';
 import { noTracing, type TraceContext, type Tracing } from '#ports/tracing.ts';
 import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { twoWalletDeposits } from '../../support/lane-zero-writes.ts';
 
 /** Review mends of group commit (group-commit.ts, group-commit-two.ts), one case each. */
 
@@ -90,19 +90,7 @@ describe('group commit mends', () => {
 
   it('keeps arrival order in a two-wallet batch: once one command is deferred, every later one is too', async () => {
     const store = new RecordingStore();
-    const transfer = (id: string, deposits: number) =>
-      handleTwoWalletCommand(
-        { store, groupCommit: true },
-        {
-          indexes: indexChangesOf,
-          decide,
-          wallets: [
-            { walletId: 'a', command: () => Array.from({ length: deposits }, () => deposit('a')) },
-            { walletId: 'b', command: () => Array.from({ length: deposits }, () => deposit('b')) },
-          ],
-          stamp: stampAs(id),
-        },
-      );
+    const transfer = (id: string, deposits: number) => twoWalletDeposits(store, id, deposits);
     // 'first' runs alone; t1 (60 events) fills the next batch so t2 (60) waits; t3 (2) would fit.
     const outcomes = await within(
       5_000,

@@ -2,18 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { HeadCache } from '#app/head-cache.ts';
-import { indexChangesOf } from '#app/trading-index.ts';
 import type { WalletWrite, WriteOutcome } from '#app/write-outcome.ts';
-import {
-  decide,
-  foldWallet,
-  initialWalletState,
-  type WalletCommand,
-  type WalletEvent,
-} from '#domain/wallet.ts';
+import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { prng } from '../../../bench/prng.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import {
+  type Call,
+  type CallOp,
+  commandOfOp,
+  depositArb,
+  holdArb,
+  releaseArb,
+  writeOfCall,
+} from '../../support/one-wallet-calls.ts';
 
 /**
  * Group commit never overdraws nor applies a request twice, whatever the interleaving and the
@@ -24,27 +26,7 @@ import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 const WALLET = 'w1';
 const START_MINOR = 500n;
 
-type Op =
-  | { kind: 'deposit'; amount: number; anyLane: boolean }
-  | { kind: 'hold'; amount: number }
-  | { kind: 'release'; of: number };
-
-interface Call {
-  op: Op;
-  /** The Idempotency-Key and the payload it stands for (same key + other payload: reuse). */
-  key?: string;
-  payload: string;
-}
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    kind: fc.constant('deposit' as const),
-    amount: fc.integer({ min: 1, max: 300 }),
-    anyLane: fc.boolean(),
-  }),
-  fc.record({ kind: fc.constant('hold' as const), amount: fc.integer({ min: 1, max: 400 }) }),
-  fc.record({ kind: fc.constant('release' as const), of: fc.nat(20) }),
-);
+const opArb: fc.Arbitrary<CallOp> = fc.oneof(depositArb, holdArb, releaseArb(20));
 
 /** Distinct keys (or none): the serial comparison holds exactly. */
 const distinctCalls = fc
@@ -80,48 +62,8 @@ const racingCalls = fc
     return calls;
   });
 
-function writeOf(call: Call, index: number): WalletWrite {
-  const eventId = `e${index}`;
-  const { op } = call;
-  const command = (): WalletCommand => {
-    switch (op.kind) {
-      case 'deposit':
-        return { type: 'Deposit', walletId: WALLET, amountMinor: BigInt(op.amount), occurredAtMs: 10 };
-      case 'hold':
-        return {
-          type: 'PlaceHold',
-          walletId: WALLET,
-          asset: 'money',
-          amount: BigInt(op.amount),
-          holdId: eventId,
-          expiresAtMs: 10_000_000,
-          occurredAtMs: 10,
-        };
-      case 'release':
-        return { type: 'ReleaseHold', walletId: WALLET, holdId: `e${op.of}`, occurredAtMs: 10 };
-    }
-  };
-  return {
-    walletId: WALLET,
-    ...(op.kind === 'deposit' && op.anyLane
-      ? { placement: 'any-lane' as const, startedAtMs: Date.now() }
-      : { placement: 'lane-0' as const, fold: foldWallet }),
-    indexes: indexChangesOf,
-    decide,
-    command,
-    stamp: (events: readonly WalletEvent[]) =>
-      events.map((event, offset) => ({
-        ...event,
-        eventId: offset === 0 ? eventId : `${eventId}-${offset}`,
-        recordedAtMs: 10,
-      })),
-    ...(call.key === undefined ? {} : { idempotency: { key: call.key, payloadHash: call.payload } }),
-    respond: (events) => ({
-      statusCode: 201,
-      body: JSON.stringify({ id: eventId, at: events.map((e) => [e.lane, e.version]) }),
-    }),
-  };
-}
+const writeOf = (call: Call, index: number): WalletWrite =>
+  writeOfCall(WALLET, call, index, () => commandOfOp(WALLET, call.op, `e${index}`, (of) => `e${of}`));
 
 async function seeded(): Promise<InMemoryEventStore> {
   const store = new InMemoryEventStore();

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { handleCommand } from '#app/command-handler.ts';
+import { correctEvent } from '#app/corrections.ts';
+import { enableGroupCommit } from '#app/group-commit.ts';
+import { foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
+import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+
+/**
+ * A correction is appended alone (app/corrections.ts: the corrections function bundles no group
+ * commit). In a process that also group-commits the wallet's lane-0 commands (`npm start`, any
+ * long-lived host), a wallet kept busy by clients sending back to back has a batch in flight at
+ * every moment, each appending on the state the last one left without a read. A correction that
+ * reads the log and then appends alone loses every race to them: on `4e54c62` it answered
+ * `contended` (503) in every trial, where joining the wallet's queue (as before stop 19) it is
+ * recorded. A number must stay correctable on a busy wallet.
+ */
+
+/** Every store call takes a turn of the event loop, as a request to DynamoDB does. */
+class OneTurnStore extends InMemoryEventStore {
+  private readonly turn = () => new Promise((resolve) => setImmediate(resolve));
+  override async head(...args: Parameters<InMemoryEventStore['head']>) {
+    await this.turn();
+    return super.head(...args);
+  }
+  override async lanes(...args: Parameters<InMemoryEventStore['lanes']>) {
+    await this.turn();
+    return super.lanes(...args);
+  }
+  override async append(...args: Parameters<InMemoryEventStore['append']>) {
+    await this.turn();
+    return super.append(...args);
+  }
+  override async appendGroup(...args: Parameters<InMemoryEventStore['appendGroup']>) {
+    await this.turn();
+    return super.appendGroup(...args);
+  }
+}
+
+const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
+
+describe('a correction on a wallet kept busy by group-committed commands in the same process', () => {
+  it('is recorded, not contended, and every hold around it too', async () => {
+    for (let trial = 0; trial < 3; trial++) {
+      const store = new OneTurnStore();
+      enableGroupCommit(store);
+      await handleCommand({ store }, write('d', depositOf('w1', 100_000n)));
+      let busy = true;
+      let sent = 0;
+      const client = async (name: string) => {
+        while (busy) {
+          const id = `${name}-${sent++}`;
+          const outcome = await handleCommand({ store }, write(id, moneyHold('w1', id, 1n)));
+          expect(outcome.kind).toBe('recorded');
+        }
+      };
+      const clients = ['a', 'b', 'c', 'd'].map(client);
+      // The clients' batches are in full flow before the correction starts.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const corrected = await correctEvent(correctionsOn(store), {
+        walletId: 'w1',
+        reference: 'd',
+        action: 'amend',
+        reason: 'typo',
+        amend: { amountMinor: 90_000n },
+      });
+      busy = false;
+      await Promise.all(clients);
+      expect(corrected.kind).toBe('recorded');
+      const { balance, held } = foldWallet(store.storedEvents('w1'), initialWalletState()).balances.money;
+      expect(balance).toBe(90_000n);
+      expect(held).toBe(
+        BigInt(store.storedEvents('w1').filter((event) => event.type === 'HoldPlaced').length),
+      );
+      expect((await store.verify('w1')).ok).toBe(true);
+    }
+  });
+});
