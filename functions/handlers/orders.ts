@@ -5,7 +5,6 @@ import { orderDeps } from '#composition/payments.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
 import { orderRequest } from '#http/order-body.ts';
-import { listPayments } from '#http/payment-list-json.ts';
 import { orderWithHistoryJson, paymentAnswer } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
 import { jsonResult } from '#http/problem.ts';
@@ -24,7 +23,8 @@ function orderWallets(request: HttpRequest): WalletReach {
 /**
  * `POST /orders`: pay a merchant with points plus cash (the points held, the cash an intent);
  * `GET /orders/{order_id}`: the order, its status and its story. `GET /wallets/{wallet_id}/orders`:
- * the wallet's orders, newest first, from its listing.
+ * the wallet's orders, newest first, from its listing (loaded with that route's first call: a cold
+ * start that places or reads an order does not run it).
  */
 export const makeOrdersHandler = (
   deps: () => PaymentListDeps | Promise<PaymentListDeps>,
@@ -35,7 +35,13 @@ export const makeOrdersHandler = (
     deps,
     run: async (request, deps) => {
       const walletId = request.param('wallet_id');
-      if (walletId !== undefined) return listPayments(deps, parseWalletId(walletId), 'order', request);
+      if (walletId !== undefined)
+        return (await import('#http/payment-list-json.ts')).listPayments(
+          deps,
+          parseWalletId(walletId),
+          'order',
+          request,
+        );
       const orderId = request.param('order_id');
       const nowMs = deps.clock.nowMs();
       if (orderId !== undefined) {

@@ -10,7 +10,6 @@ import { hashing } from '#composition/lambda.ts';
 import { paymentDeps } from '#composition/payments.ts';
 import { parseWalletId } from '#domain/wallet-id.ts';
 import { type HttpRequest, httpHandler, httpRoute, walletInBody } from '#http/handler.ts';
-import { listPayments } from '#http/payment-list-json.ts';
 import { purchaseRequest, refundRequest } from '#http/payment-requests.ts';
 import { paymentAnswer, paymentWithHistoryJson } from '#http/payments-json.ts';
 import type { WalletReach } from '#http/principal.ts';
@@ -30,7 +29,8 @@ function paymentWallets(request: HttpRequest): WalletReach {
 /**
  * `POST /payments`: buy points with cash (an intent at the provider, the payment recorded as
  * pending; the points come with the provider's webhook). `GET /payments/{payment_id}`: its story.
- * `GET /wallets/{wallet_id}/payments`: the wallet's purchases, newest first, from its listing.
+ * `GET /wallets/{wallet_id}/payments`: the wallet's purchases, newest first, from its listing
+ * (loaded with that route's first call).
  * `POST /payments/{payment_id}/refund`: what is left of it given back (app/refunds.ts).
  */
 export const makePaymentsHandler = (
@@ -43,7 +43,12 @@ export const makePaymentsHandler = (
     run: async (request, deps) => {
       const walletId = request.param('wallet_id');
       if (walletId !== undefined)
-        return listPayments(deps, parseWalletId(walletId), 'points-purchase', request);
+        return (await import('#http/payment-list-json.ts')).listPayments(
+          deps,
+          parseWalletId(walletId),
+          'points-purchase',
+          request,
+        );
       const paymentId = request.param('payment_id');
       if (paymentId !== undefined && request.method === 'POST')
         return paymentAnswer(await requestRefund(deps, refundRequest(request, paymentId, fingerprint)));

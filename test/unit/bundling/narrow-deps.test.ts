@@ -240,3 +240,16 @@ it('accounts loads the statement, reads at a cut and the debug lines with their 
   expect(lazy.filter((input) => (bundle.eagerInputs[input] ?? 0) > 0)).toEqual([]);
   expect(lazy.filter((input) => !bundle.inputs.includes(input))).toEqual([]);
 }, 120_000);
+
+it.each(['orders', 'payments'])(
+  '%s loads the wallet listing with that route’s first call, not at its cold start',
+  async (name) => {
+    // handlers/orders.ts and payments.ts reach http/payment-list-json.ts by import() alone: placing,
+    // reading and refunding a payment do not run it.
+    const bundle = await functionBundle(name);
+    const listing = 'functions/http/payment-list-json.ts';
+    expect(bundle.eagerInputs[listing] ?? 0).toBe(0);
+    expect(bundle.inputs).toContain(listing);
+  },
+  120_000,
+);
