@@ -40,7 +40,16 @@ const exportsOf = (code: string) =>
   );
 
 describe('a function bundle', () => {
-  it.each(['deposit', 'details', 'checkpoint-wallets', 'ingest-queue', 'accounts', 'backtest'])(
+  it.each([
+    'deposit',
+    'details',
+    'checkpoint-wallets',
+    'ingest-queue',
+    'accounts',
+    'backtest',
+    'orders',
+    'payments',
+  ])(
     '%s: index.mjs imports no chunk, and each lazy chunk imports only what index.mjs or another chunk exports',
     async (name) => {
       const bundle = await functionBundle(name);
