@@ -39,7 +39,11 @@ export async function versionTaken(
   winner: CancellationReason['Item'],
   registered?: readonly number[],
 ): Promise<VersionConflictError> {
-  const event = winner ? await fromEventItem(unmarshall(winner, { wrapNumbers })) : undefined;
+  // The winner's head is a hint (the loser reads again without it): a winner that cannot be read,
+  // or a schema path that fails to load, still makes this the lost race it is, never an error.
+  const event = winner
+    ? await fromEventItem(unmarshall(winner, { wrapNumbers })).catch(() => undefined)
+    : undefined;
   return new VersionConflictError(
     walletId,
     lane,

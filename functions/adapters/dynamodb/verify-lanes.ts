@@ -3,7 +3,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChainWalk, StreamHead } from '#ports/event-store.ts';
 import { chainProblem } from './chain-check.ts';
 import { READ_PAGE_SIZE } from './query-events.ts';
-import { fastStoredEvent, fromEventItem } from './table-layout/event-item.ts';
+import { parsedEventItem } from './table-layout/event-item.ts';
 import { eventSk, lanePk, VERSION_MAX } from './table-layout/keys.ts';
 
 /**
@@ -54,10 +54,9 @@ export async function verifyLanes(
           reason,
           eventsChecked: events,
         });
-        let event: Awaited<ReturnType<typeof fromEventItem>>;
-        try {
-          event = fastStoredEvent(item) ?? (await fromEventItem(item));
-        } catch {
+        // A schema path that fails to load throws here (an error of this process, not of the log).
+        const event = await parsedEventItem(item);
+        if (event === undefined) {
           return broken('the stored event does not parse (an attribute was edited or removed)');
         }
         if (event.version !== expectedVersion || event.lane !== lane) {

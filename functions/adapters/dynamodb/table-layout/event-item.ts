@@ -89,6 +89,25 @@ export async function fromEventItem(item: unknown): Promise<StoredEvent> {
   return withTrace(event, traceparent, tracestate);
 }
 
+/**
+ * The stored event, or `undefined` when the schema refuses the item (an attribute edited or
+ * removed): for verify, which reports such an item as a broken chain. A schema path that fails to
+ * load throws instead: that says nothing about the item, and must not read as tampering.
+ */
+export async function parsedEventItem(item: unknown): Promise<StoredEvent | undefined> {
+  const fast = fastStoredEvent(item);
+  if (fast !== undefined) return fast;
+  const { fromEventItemSchema } = await loadSchemaPath();
+  let event: StoredEvent;
+  try {
+    event = fromEventItemSchema(item);
+  } catch {
+    return undefined;
+  }
+  const { traceparent, tracestate } = traceOf(item);
+  return withTrace(event, traceparent, tracestate);
+}
+
 /** The stored events of `items`, in order (a page of a read): a refused item throws, as fromEventItem. */
 export async function fromEventItems(items: readonly unknown[]): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
