@@ -851,7 +851,7 @@ export type paths = {
         put?: never;
         /**
          * Publish again every event recorded in a window, as the outbox relay did (a job)
-         * @description Every event recorded in [from, to) goes out again through the outbox relay's publisher: the same CloudEvents, with the same ids, so consumers that dedupe by id see no change. For a window the relay missed (a stream switch, a relay outage). The window must be over and at most 7 days wide. The job walks every item of the table (a Scan): see the README for what it costs.
+         * @description Every event recorded in [from, to) goes out again through the outbox relay's publisher: the same CloudEvents, with the same ids, so consumers that dedupe by id see no change. For a window the relay missed (a stream switch, a relay outage). The window must be over and at most 7 days wide. The job walks every item of the table (a Scan): see docs/api.md (republish, What it costs).
          */
         post: operations["postRepublish"];
         delete?: never;

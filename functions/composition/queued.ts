@@ -1,8 +1,7 @@
 /**
  * The compositions of the functions that send to SQS: the events API and ingest (dead letters); the
  * job runner and the job-starting routes (replay, backtest) send through job-queue.ts. In a module
- * of its own because the
- * SQS client is loaded by `import('./sqs.ts')` on the first send, and esbuild writes that chunk,
+ * of its own because the SQS client is loaded by `import('./sqs.ts')` on the first send, and esbuild writes that chunk,
  * and moves into the eager chunks what it shares with the entry, for every bundle whose module
  * graph holds the `import()` — even where the calling code is shaken out. Here, only these
  * functions' bundles hold it (a bundle test checks the others' cold starts carry no SQS path).

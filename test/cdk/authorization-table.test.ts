@@ -32,9 +32,19 @@ describe('the scopes and throttles table (docs/authorization.md)', () => {
       const [row] = found as [(typeof rows)[number]];
       const scopes = 'public' in route.auth ? ['public'] : route.auth.scopes.map((scope) => `\`${scope}\``);
       const missing = scopes.filter((scope) => !row.scopes.includes(scope));
+      // …and no scope the route does not take (a row naming `admin` for a wallets:read route fails).
+      const extra =
+        'public' in route.auth
+          ? []
+          : [...row.scopes.matchAll(/`[^`]+`/g)]
+              .map((match) => match[0])
+              .filter((scope) => !scopes.includes(scope));
       const { rateLimit, burstLimit } = routeThrottle(route);
       return [
         ...(missing.length > 0 ? [`${routeKey}: scope ${missing.join(', ')} not in "${row.scopes}"`] : []),
+        ...(extra.length > 0
+          ? [`${routeKey}: scope ${extra.join(', ')} in "${row.scopes}", not the route's`]
+          : []),
         ...(row.throttle === `${rateLimit} / ${burstLimit}`
           ? []
           : [`${routeKey}: throttle "${row.throttle}"`]),

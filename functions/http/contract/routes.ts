@@ -286,7 +286,7 @@ export const ROUTE_CONTRACTS: Readonly<Partial<Record<RouteKey, RouteContract>>>
     tag: 'admin',
     summary: 'Publish again every event recorded in a window, as the outbox relay did (a job)',
     description:
-      "Every event recorded in [from, to) goes out again through the outbox relay's publisher: the same CloudEvents, with the same ids, so consumers that dedupe by id see no change. For a window the relay missed (a stream switch, a relay outage). The window must be over and at most 7 days wide. The job walks every item of the table (a Scan): see the README for what it costs.",
+      "Every event recorded in [from, to) goes out again through the outbox relay's publisher: the same CloudEvents, with the same ids, so consumers that dedupe by id see no change. For a window the relay missed (a stream switch, a relay outage). The window must be over and at most 7 days wide. The job walks every item of the table (a Scan): see docs/api.md (republish, What it costs).",
     body: { schema: republishBody, example: { from: '2026-12-07T05:00:00Z', to: '2026-12-07T05:20:00Z' } },
     responses: {
       202: {

@@ -12,8 +12,10 @@ import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
 
 /**
- * A correction is appended alone (command-alone.ts: never in a group), while holds in the same
- * process go through group commit, which decides on the state the wallet's last batch left
+ * A correction is appended alone (command-alone.ts), or, since stop 20, joins its wallet's queue
+ * when this process is group-committing that wallet at that moment (group-commit-join.ts; in the
+ * property below about 6 corrections in 10 join, the rest run alone: both paths are exercised).
+ * Holds in the same process go through group commit, which decides on the state the wallet's last batch left
  * (group-commit-carry.ts) without reading. A correction that takes money back must never let a
  * spend decided on the state before it through, and a spend must never let a correction take the
  * wallet below its floor (correction_below_floor): both are lane 0, so the later one's append fails

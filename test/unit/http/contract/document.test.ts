@@ -133,16 +133,19 @@ describe('problem types', () => {
 });
 
 /** README.md and the pages it links to for the details (docs/api.md holds most examples). */
+const REPOSITORY = new URL('../../../../', import.meta.url);
 const DOC_FILES = [
   'README.md',
-  ...readdirSync('docs').flatMap((name) => (name.endsWith('.md') ? [`docs/${name}`] : [])),
+  ...readdirSync(new URL('docs/', REPOSITORY)).flatMap((name) =>
+    name.endsWith('.md') ? [`docs/${name}`] : [],
+  ),
 ];
 
 type Example = { method: string; path: string; body: unknown; line: string; file: string };
 
 /** `curl … -d '<json>' http://localhost:8080/<path>` lines of a file, joined across `\` continuations. */
 function examplesIn(file: string): Example[] {
-  const text = readFileSync(file, 'utf8').replace(/\\\n\s*/g, ' ');
+  const text = readFileSync(new URL(file, REPOSITORY), 'utf8').replace(/\\\n\s*/g, ' ');
   const examples: Example[] = [];
   for (const line of text.split('\n')) {
     const match = /curl .*?-d '(\{[^']*\})'.*?http:\/\/localhost:8080(\/\S*)/.exec(line);
