@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type CardAction, cardAction } from '#app/cards.ts';
 import { builtInDecisionRules } from '#app/default-decision-rules.ts';
 import { sweepExpiries } from '#app/expiry-sweep.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { processStores } from '../../sim/process-stores.ts';
+import { cardActor } from '../../support/card-actor.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /**
@@ -30,16 +30,7 @@ function cardProcess(store: EventStore) {
     decisionRules: builtInDecisionRules,
     authorizationTtlMs: TTL,
   };
-  const act = (action: CardAction, key: string) =>
-    cardAction(
-      deps,
-      {
-        accountId: 'a1',
-        idempotency: { key, payloadHash: key },
-        respond: (_events, { authorizationId }) => ({ statusCode: 201, body: authorizationId ?? '' }),
-      },
-      action,
-    );
+  const act = cardActor(deps);
   return { deps, clock, act };
 }
 
@@ -74,13 +65,13 @@ describe('a card approval captured as it expires, with group commit on', () => {
       const stores = processStores(shared, true);
       const cards = cardProcess(stores(0));
       const sweeper = apart ? stores(1) : stores(0);
-      expect((await cards.act({ kind: 'open', creditLimit: 100_000n, currency: 'EUR' }, 'open')).kind).toBe(
+      expect((await cards.act('open', { kind: 'open', creditLimit: 100_000n, currency: 'EUR' })).kind).toBe(
         'recorded',
       );
       // Two approvals: the second leaves the account's state carried by the cards process.
       const approved = [];
       for (const key of ['auth-1', 'auth-2']) {
-        const outcome = await cards.act({ kind: 'authorize', amount: 1_000n, merchant }, key);
+        const outcome = await cards.act(key, { kind: 'authorize', amount: 1_000n, merchant });
         if (outcome.kind !== 'recorded') throw new Error(outcome.kind);
         approved.push(outcome.response.body);
       }
@@ -96,7 +87,7 @@ describe('a card approval captured as it expires, with group commit on', () => {
       // The capture is sent a millisecond before the expiry, the sweep runs at it; the order in
       // which they reach the store varies with the round.
       cards.clock.now = T0 + TTL - 1;
-      const capture = cards.act({ kind: 'capture', authorizationId: target }, `capture-${round}`);
+      const capture = cards.act(`capture-${round}`, { kind: 'capture', authorizationId: target });
       const sweep = (async () => {
         for (let turn = 0; turn < round % 4; turn++) await new Promise((resolve) => setImmediate(resolve));
         return sweepAt(sweeper, shared.tradingIndex, T0 + TTL);

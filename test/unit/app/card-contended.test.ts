@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type CardAction, type CardDeps, CONTENDED_BUDGET, cardAction } from '#app/cards.ts';
+import { type CardDeps, CONTENDED_BUDGET } from '#app/cards.ts';
 import { builtInDecisionRules } from '#app/default-decision-rules.ts';
 import { readWallet } from '#app/read-events.ts';
 import type { AppendOutcome, AppendRequest } from '#ports/event-store.ts';
+import { cardActor } from '../../support/card-actor.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 
 /**
@@ -60,16 +61,7 @@ function world(budget = CONTENDED_BUDGET) {
       },
     },
   };
-  const act = (key: string, action: CardAction) =>
-    cardAction(
-      deps,
-      {
-        accountId: 'a1',
-        idempotency: { key, payloadHash: key },
-        respond: (_events, { authorizationId }) => ({ statusCode: 201, body: authorizationId ?? '' }),
-      },
-      action,
-    );
+  const act = cardActor(deps);
   return { store, clock, pauses, act };
 }
 
