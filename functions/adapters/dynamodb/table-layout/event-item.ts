@@ -64,29 +64,31 @@ const loadSchemaPath = () => {
   return schemaPath;
 };
 
-const traceOf = (item: unknown) => (item ?? {}) as { traceparent?: unknown; tracestate?: unknown };
+/** `event` with the trace context its item carries (both read paths). */
+function traced(item: unknown, event: StoredEvent): StoredEvent {
+  const { traceparent, tracestate } = (item ?? {}) as { traceparent?: unknown; tracestate?: unknown };
+  return withTrace(event, traceparent, tracestate);
+}
 
 /**
  * The stored event when the fast path reads it: the common shapes (deposits, facts, awards, as
  * every read of a log meets them by the thousand), checked field by field, 5–7× faster than the
  * schema. `undefined`: anything else, and anything that does not check out; `fromEventItem` then
  * takes it through the schema, which accepts or explains it. A read of many items calls this first
- * and awaits `fromEventItem` only for those it leaves (no await per common item).
+ * and awaits the schema only for those it leaves (no await per common item).
  */
 export function fastStoredEvent(item: unknown): StoredEvent | undefined {
   const event = fastEventItem(item);
-  if (event === undefined) return undefined;
-  const { traceparent, tracestate } = traceOf(item);
-  return withTrace(event, traceparent, tracestate);
+  return event === undefined ? undefined : traced(item, event);
 }
 
-/** The stored event: the fast path, else the schema (loaded with the first item that needs it). */
+/** An item the fast path left, read by the schema (loaded with the first item that needs it). */
+const viaSchema = async (item: unknown): Promise<StoredEvent> =>
+  traced(item, (await loadSchemaPath()).fromEventItemSchema(item));
+
+/** The stored event: the fast path, else the schema. */
 export async function fromEventItem(item: unknown): Promise<StoredEvent> {
-  const fast = fastStoredEvent(item);
-  if (fast !== undefined) return fast;
-  const event = (await loadSchemaPath()).fromEventItemSchema(item);
-  const { traceparent, tracestate } = traceOf(item);
-  return withTrace(event, traceparent, tracestate);
+  return fastStoredEvent(item) ?? viaSchema(item);
 }
 
 /**
@@ -104,14 +106,13 @@ export async function parsedEventItem(item: unknown): Promise<StoredEvent | unde
   } catch {
     return undefined;
   }
-  const { traceparent, tracestate } = traceOf(item);
-  return withTrace(event, traceparent, tracestate);
+  return traced(item, event);
 }
 
 /** The stored events of `items`, in order (a page of a read): a refused item throws, as fromEventItem. */
 export async function fromEventItems(items: readonly unknown[]): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
-  for (const item of items) events.push(fastStoredEvent(item) ?? (await fromEventItem(item)));
+  for (const item of items) events.push(fastStoredEvent(item) ?? (await viaSchema(item)));
   return events;
 }
 
