@@ -50,13 +50,20 @@ export const handleCommandAlone = <C extends WalletCommand>(
   handleCommandWith(
     deps,
     write,
-    (deps, placed) => joinRunningGroup(deps, placed) ?? handleAlone(deps, placed),
+    (deps, placed) =>
+      joinRunningGroup(deps, placed) ?? handleAlone(deps, placed, () => joinRunningGroup(deps, placed)),
   );
 
-/** One command on its own: decided, appended, and on a lost race placed and decided again. */
+/**
+ * One command on its own: decided, appended, and on a lost race placed and decided again.
+ * `afterLost`, asked after each lost race, may hand the command to a group that now runs for the
+ * wallet (handleCommandAlone: the race was most likely lost to that group's batches, which follow
+ * each other without a gap; it is not offered where the caller is a batch itself).
+ */
 export async function handleAlone<C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
+  afterLost?: () => Promise<WriteOutcome<C>> | undefined,
 ): Promise<WriteOutcome<C>> {
   const placement = placementOf(deps, write);
   let position: Position = await placement.start();
@@ -112,6 +119,8 @@ export async function handleAlone<C extends WalletCommand>(
       if (!isVersionConflict(error)) throw error;
       conflicts++;
       lastConflict = error;
+      const joined = afterLost?.();
+      if (joined !== undefined) return joined;
       if (attempt + 1 >= placement.attemptsMax) break;
       position = await placement.next(position, error, attempt);
       placement.remember(position.at);

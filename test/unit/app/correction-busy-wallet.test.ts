@@ -37,6 +37,43 @@ class OneTurnStore extends InMemoryEventStore {
   }
 }
 
+/** The first read after `hold()` waits for `release()`: a reader caught between its join check and its append. */
+class GatedStore extends OneTurnStore {
+  private gate: Promise<void> | undefined;
+  release: () => void = () => {};
+  private reach: () => void = () => {};
+  /** Resolves when the held read has begun. */
+  reached: Promise<void> = Promise.resolve();
+  hold(): void {
+    this.gate = new Promise((resolve) => {
+      this.release = resolve;
+    });
+    this.reached = new Promise((resolve) => {
+      this.reach = resolve;
+    });
+  }
+  private async pass(): Promise<void> {
+    const gate = this.gate;
+    this.gate = undefined;
+    if (gate !== undefined) {
+      this.reach();
+      await gate;
+    }
+  }
+  override async head(...args: Parameters<InMemoryEventStore['head']>) {
+    await this.pass();
+    return super.head(...args);
+  }
+  override async lanes(...args: Parameters<InMemoryEventStore['lanes']>) {
+    await this.pass();
+    return super.lanes(...args);
+  }
+  override async *read(...args: Parameters<InMemoryEventStore['read']>) {
+    await this.pass();
+    yield* super.read(...args);
+  }
+}
+
 const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
 
 describe('a correction on a wallet kept busy by group-committed commands in the same process', () => {
@@ -72,6 +109,47 @@ describe('a correction on a wallet kept busy by group-committed commands in the 
       expect(held).toBe(
         BigInt(store.storedEvents('w1').filter((event) => event.type === 'HoldPlaced').length),
       );
+      expect((await store.verify('w1')).ok).toBe(true);
+    }
+  });
+
+  it('is recorded when it starts while no batch runs, and the clients’ batches start before it appends', async () => {
+    for (let trial = 0; trial < 3; trial++) {
+      const store = new GatedStore();
+      enableGroupCommit(store);
+      await handleCommand({ store }, write('d', depositOf('w1', 100_000n)));
+      // The deposit's queue has ended: nothing runs for the wallet.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      let busy = true;
+      let sent = 0;
+      const client = async (name: string) => {
+        while (busy) {
+          const id = `${name}-${sent++}`;
+          const outcome = await handleCommand({ store }, write(id, moneyHold('w1', id, 1n)));
+          expect(outcome.kind).toBe('recorded');
+        }
+      };
+      // The correction starts while the wallet's queue is idle (nothing to join: it goes alone) and
+      // its head read is held until the clients' batches are in full flow: from its first lost
+      // race on, it must join them.
+      store.hold();
+      const correcting = correctEvent(correctionsOn(store), {
+        walletId: 'w1',
+        reference: 'd',
+        action: 'amend',
+        reason: 'typo',
+        amend: { amountMinor: 90_000n },
+      });
+      await store.reached;
+      const clients = ['a', 'b', 'c', 'd'].map(client);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      store.release();
+      const corrected = await correcting;
+      busy = false;
+      await Promise.all(clients);
+      expect(corrected.kind).toBe('recorded');
+      const { balance } = foldWallet(store.storedEvents('w1'), initialWalletState()).balances.money;
+      expect(balance).toBe(90_000n);
       expect((await store.verify('w1')).ok).toBe(true);
     }
   });
