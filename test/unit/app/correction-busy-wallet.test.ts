@@ -74,6 +74,11 @@ class GatedStore extends OneTurnStore {
   }
 }
 
+/** `count` turns of the event loop: a queue that answered its last caller ends within one. */
+const turns = async (count: number): Promise<void> => {
+  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+};
+
 const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
 
 describe('a correction on a wallet kept busy by group-committed commands in the same process', () => {
@@ -118,8 +123,11 @@ describe('a correction on a wallet kept busy by group-committed commands in the 
       const store = new GatedStore();
       enableGroupCommit(store);
       await handleCommand({ store }, write('d', depositOf('w1', 100_000n)));
-      // The deposit's queue has ended: nothing runs for the wallet.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The deposit's queue has ended: nothing runs for the wallet. Counted in turns of the event
+      // loop, not milliseconds: a 5 ms sleep could end before the deposit's drain took its last
+      // turn on a loaded machine (CI, beside the simulations), and the correction then joined that
+      // queue, never reached its held read, and the trial hung.
+      await turns(20);
       let busy = true;
       let sent = 0;
       const client = async (name: string) => {
@@ -140,7 +148,12 @@ describe('a correction on a wallet kept busy by group-committed commands in the 
         reason: 'typo',
         amend: { amountMinor: 90_000n },
       });
-      await store.reached;
+      // The trial's premise: the correction read alone (it did not join a queue and skip the read).
+      const first = await Promise.race([
+        store.reached.then(() => 'read' as const),
+        correcting.then(() => 'answered without its read' as const),
+      ]);
+      expect(first).toBe('read');
       const clients = ['a', 'b', 'c', 'd'].map(client);
       await new Promise((resolve) => setTimeout(resolve, 5));
       store.release();
