@@ -45,16 +45,23 @@ const scheduled = {
   detail: {},
 };
 
-const cloudEvent = {
+/**
+ * The first calls that carry an id the table remembers (a CloudEvent's id, an Idempotency-Key) carry
+ * a new one every cold start (`coldStart`), so every run measures a first delivery, as
+ * stream-event.ts does for the stream's consumers: the same id every run would measure a
+ * redelivery from the second run on (a refused write, the stored answer read and parsed), which is
+ * not what a function's first call after a deploy or a scale-out usually is.
+ */
+const cloudEvent = (coldStart: number) => ({
   specversion: '1.0',
-  id: 'cold-bench-1',
+  id: `cold-bench-${coldStart}`,
   source: 'bench',
   type: 'wallet.deposit',
   subject: BENCH_WALLET,
   time: '2026-01-01T00:00:00Z',
   datacontenttype: 'application/json',
   data: { amount: '1.00' },
-};
+});
 
 const sqsRecord = (body: string) => ({
   messageId: 'cold-bench-message',
@@ -74,8 +81,12 @@ const sqsRecord = (body: string) => ({
 });
 
 const withWallet = { pathParameters: { wallet_id: BENCH_WALLET } };
-const keyed = (body: unknown) => ({
-  headers: { 'content-type': 'application/json', host: 'localhost', 'idempotency-key': 'cold-bench-key' },
+const keyed = (body: unknown, coldStart: number) => ({
+  headers: {
+    'content-type': 'application/json',
+    host: 'localhost',
+    'idempotency-key': `cold-bench-key-${coldStart}`,
+  },
   body: JSON.stringify(body),
 });
 
@@ -104,13 +115,13 @@ const streamEvent = {
 };
 
 /** Per function name: its first event. A wiring function missing here fails the bench (see cold.ts). */
-export const FIRST_EVENTS: Record<string, unknown> = {
+const firstEvents = (coldStart: number): Record<string, unknown> => ({
   transfers: http('POST', '/transfers', 'POST /transfers', {
-    ...keyed({ from: BENCH_WALLET, to: 'coldbench002', asset: 'money', amount: '1.00' }),
+    ...keyed({ from: BENCH_WALLET, to: 'coldbench002', asset: 'money', amount: '1.00' }, coldStart),
   }),
   holds: http('POST', `/wallets/${BENCH_WALLET}/holds`, 'POST /wallets/{wallet_id}/holds', {
     ...withWallet,
-    ...keyed({ asset: 'money', amount: '1.00' }),
+    ...keyed({ asset: 'money', amount: '1.00' }, coldStart),
   }),
   offers: http('GET', '/offers', 'GET /offers'),
   transactions: http(
@@ -145,8 +156,8 @@ export const FIRST_EVENTS: Record<string, unknown> = {
     pathParameters: { wallet_id: BENCH_WALLET },
   }),
   health: http('GET', '/health', 'GET /health'),
-  events: http('POST', '/events', 'POST /events', { body: JSON.stringify([cloudEvent]) }),
-  'ingest-queue': { Records: [sqsRecord(JSON.stringify(cloudEvent))] },
+  events: http('POST', '/events', 'POST /events', { body: JSON.stringify([cloudEvent(coldStart)]) }),
+  'ingest-queue': { Records: [sqsRecord(JSON.stringify(cloudEvent(coldStart)))] },
   'ingest-kafka': {
     eventSource: 'aws:kafka',
     eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/tally/cold-bench',
@@ -160,7 +171,9 @@ export const FIRST_EVENTS: Record<string, unknown> = {
           timestamp: NOW_MS,
           timestampType: 'CREATE_TIME',
           key: Buffer.from(BENCH_WALLET).toString('base64'),
-          value: Buffer.from(JSON.stringify({ ...cloudEvent, id: 'cold-bench-kafka' })).toString('base64'),
+          value: Buffer.from(
+            JSON.stringify({ ...cloudEvent(coldStart), id: `cold-bench-kafka-${coldStart}` }),
+          ).toString('base64'),
           headers: [{ 'content-type': [...Buffer.from('application/cloudevents+json')] }],
         },
       ],
@@ -184,10 +197,11 @@ export const FIRST_EVENTS: Record<string, unknown> = {
     Records: [sqsRecord(JSON.stringify({ jobId: 'cold-bench-job', segment: 0, page: 0, cursor: null }))],
   },
   'project-streams': streamEvent,
-};
+});
 
-export function firstEvent(spec: Pick<FunctionSpec, 'name'>): unknown {
-  const event = FIRST_EVENTS[spec.name];
+/** A function's first event for the cold start numbered `coldStart` (each cold start its own number). */
+export function firstEvent(spec: Pick<FunctionSpec, 'name'>, coldStart = 0): unknown {
+  const event = firstEvents(coldStart)[spec.name];
   if (event === undefined) throw new Error(`bench:cold has no first event for the function "${spec.name}"`);
   return event;
 }
