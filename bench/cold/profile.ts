@@ -7,6 +7,7 @@
  * CPU profile per cold start (open in Chrome DevTools or speedscope), with its timing next to it;
  * `--cpu-prof-interval US` samples every US microseconds (V8's default is 1,000: too coarse for a
  * first call of 30 ms); `bench/cold/cpu-summary.ts DIR name…` sums them by package, file or function.
+ * `--unprojected` leaves the views unprojected between cold starts (bench/cold.ts says why it projects).
  * `--before GIT_REF` also profiles each function built from that commit (`<name>@before`), its cold
  * starts interleaved with these, so a change's CPU and requests compare under the same load.
  */
@@ -26,6 +27,7 @@ const { values: args, positionals } = parseArgs({
     'cpu-prof': { type: 'string' },
     'cpu-prof-interval': { type: 'string' },
     before: { type: 'string' },
+    unprojected: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -104,6 +106,8 @@ try {
       const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
       if (line === undefined) throw new Error(`${target.name}: no timing\n${stdout}`);
       results.get(target.name)?.push(JSON.parse(line.slice(5)) as Timing);
+      // As bench:cold does: the views as a deployment's projector leaves them (`--unprojected`: not).
+      if (!args.unprojected) await world.projectViews();
       // Next to each profile, its timing: `importedUs` splits the profile into import and first call.
       if (args['cpu-prof'] !== undefined)
         await writeFile(path.join(args['cpu-prof'], `${target.name}-${run}.json`), line.slice(5));

@@ -7,11 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { CHECKPOINT_KEY_ENV } from '#adapters/hmac-signer.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
 import { ENV } from '#lib/wiring.ts';
 import { ensureTable } from '#local/table.ts';
+import { BENCH_WALLET } from './events.ts';
 import { startFakeEventBridge } from './fake-eventbridge.ts';
 
 const TABLE = 'tally-cold-bench';
@@ -21,6 +24,13 @@ export interface ColdWorld {
   env: NodeJS.ProcessEnv;
   /** PutEvents entries the stand-in EventBridge took. */
   publishedEntries(): number;
+  /**
+   * Brings every wallet's view up to its log, as the deployed stack's stream projector does within
+   * about 100 ms of each write (project-streams: `projectWallet` per wallet the stream names). The
+   * bench calls it between cold starts, so a read's first call meets the table a deployment has,
+   * not one whose views were never projected; it runs in this process, never during a cold start.
+   */
+  projectViews(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +50,7 @@ export async function startColdWorld(log: (line: string) => void): Promise<ColdW
       credentials: LOCAL_CREDENTIALS,
     });
     await ensureTable(raw, TABLE);
+    await seedBenchWallet(ddb.endpoint);
     const sqsClient = new SQSClient({
       endpoint: sqs.endpoint,
       region: LOCAL_REGION,
@@ -74,9 +85,66 @@ export async function startColdWorld(log: (line: string) => void): Promise<ColdW
       [ENV.eventBusName]: 'tally-cold-bench',
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
     };
-    return { env, publishedEntries: () => eventBridge.entries(), stop };
+    return { env, publishedEntries: () => eventBridge.entries(), projectViews: viewProjector(env), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * ColdWorld.projectViews: the projector's own code (composition/lambda.ts `projectorDeps`,
+ * app/wallet-projection.ts `projectWallet`) over every wallet of the table, with the environment a
+ * function's process gets. Loaded on first use, so a bench that never projects loads none of it.
+ */
+function viewProjector(env: NodeJS.ProcessEnv): () => Promise<void> {
+  let loaded: Promise<() => Promise<void>> | undefined;
+  const load = async () => {
+    // The composition reads its table from the environment, as in a function's process; this
+    // process only spawns the cold starts (each with `env` of its own), so it takes it over.
+    for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
+    const [{ projectorDeps }, { projectWallet }] = await Promise.all([
+      import('#composition/lambda.ts'),
+      import('#app/wallet-projection.ts'),
+    ]);
+    const { stores, config } = await projectorDeps();
+    return async () => {
+      const threshold = await config;
+      let cursor: string | null = null;
+      do {
+        const page = await stores.events.walletIds({ segment: 0, segments: 1, cursor });
+        for (const walletId of page.walletIds)
+          await projectWallet(stores.events, stores.readModels, walletId, threshold);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    };
+  };
+  return async () => {
+    loaded ??= load();
+    await (await loaded)();
+  };
+}
+
+/**
+ * The bench wallet starts with funds, as a wallet that clients spend from has: every cold start of
+ * holds and transfers takes 1.00 from it and never gives it back, and without funds their first
+ * call would be a refusal (409) whenever it runs before enough deposits, not the spend it is.
+ */
+async function seedBenchWallet(endpoint: string): Promise<void> {
+  const store = new DynamoEventStore(createDocumentClient({ endpoint, region: LOCAL_REGION }), TABLE);
+  const nowMs = Date.now();
+  const outcome = await store.append({
+    walletId: BENCH_WALLET,
+    lane: 0,
+    expected: { version: 0, hash: '' },
+    events: [
+      {
+        type: 'Deposited',
+        data: { amountMinor: 100_000_000n, occurredAtMs: nowMs },
+        eventId: `${BENCH_WALLET}-seed`,
+        recordedAtMs: nowMs,
+      },
+    ],
+  });
+  if (outcome.kind !== 'appended') throw new Error('bench: the bench wallet was not seeded');
 }
