@@ -41,8 +41,9 @@ export async function catchUpView(
  * Folds `tail` — for each lane, the events after `view.lanes[k]`, contiguous — into `view`, in
  * event-time order (see eventTimeRuns). A deposit older than the view's window cache covers (or a
  * correction of a deposit already folded) is decided from the wallet's whole log, read once and
- * read again only if a lane grew past it (a fold from nothing has it in hand: the tail); so is a view stored before the evicted buckets existed,
- * once, to get them. Returns how many events the history reads took.
+ * read again only if a lane grew past it (a fold from nothing has it in hand: the tail); so is a
+ * view stored before the evicted buckets existed, once, to get them. Returns how many events the
+ * history reads took.
  */
 export async function foldTail(
   store: EventStore,
