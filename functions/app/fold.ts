@@ -2,7 +2,7 @@ import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
 import { eventTimeRuns, projectEvents, type WalletView, withKnownBuckets } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { readAll, readWallet } from './read-events.ts';
+import { knownRun, readAll, readWallet } from './read-events.ts';
 
 /**
  * Events already in hand for some lanes (a projector's doorbells, read by their keys): lane →
@@ -27,7 +27,7 @@ export async function catchUpView(
   const tails = await Promise.all(
     (lanes ?? (await store.lanes(view.walletId))).map((lane) => {
       const fromVersion = (view.lanes[lane] ?? 0) + 1;
-      const ready = known?.has(lane) ? runFrom(known.get(lane), fromVersion) : undefined;
+      const ready = known?.has(lane) ? knownRun(known.get(lane), fromVersion) : undefined;
       return ready ?? readAll(store, view.walletId, lane, { fromVersion });
     }),
   );
@@ -41,8 +41,9 @@ export async function catchUpView(
  * Folds `tail` — for each lane, the events after `view.lanes[k]`, contiguous — into `view`, in
  * event-time order (see eventTimeRuns). A deposit older than the view's window cache covers (or a
  * correction of a deposit already folded) is decided from the wallet's whole log, read once and
- * read again only if a lane grew past it; so is a view stored before the evicted buckets existed,
- * once, to get them. Returns how many events the history reads took.
+ * read again only if a lane grew past it (a fold from nothing has it in hand: the tail); so is a
+ * view stored before the evicted buckets existed, once, to get them. Returns how many events the
+ * history reads took.
  */
 export async function foldTail(
   store: EventStore,
@@ -50,7 +51,11 @@ export async function foldTail(
   tail: readonly RecordedEvent[],
   config: ThresholdConfig,
 ): Promise<{ view: WalletView; historyRead: number }> {
-  let history: RecordedEvent[] | undefined;
+  // Folded from nothing (every lane from version 1), the tail holds every event the fold will have
+  // applied at each step, which is all a decision needs of the history (more is fine: projectEvents).
+  let history: readonly RecordedEvent[] | undefined = view.lanes.every((version) => version === 0)
+    ? tail
+    : undefined;
   let historyRead = 0;
   let folded = view;
   if (view.threshold.evicted === null) {
@@ -73,17 +78,6 @@ export async function foldTail(
     folded = result.view;
   }
   return { view: folded, historyRead };
-}
-
-/**
- * The known events from `fromVersion` on, ascending, when they are dense from it (none at all is
- * dense too: nothing the doorbells named is new); undefined when a version is missing in between
- * (or the lane's events were not all found), so the caller reads the lane instead.
- */
-function runFrom(events: readonly RecordedEvent[] | undefined, fromVersion: number) {
-  if (events === undefined) return undefined;
-  const run = events.filter((event) => event.version >= fromVersion).sort((a, b) => a.version - b.version);
-  return run.every((event, index) => event.version === fromVersion + index) ? run : undefined;
 }
 
 /** True when `history` holds every event `view` has applied (each lane up to `view.lanes[k]`). */

@@ -4,6 +4,7 @@ import { emptyView, viewMatchesConfig, type WalletView } from '#domain/wallet-vi
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 import { catchUpView, type KnownEvents } from './fold.ts';
+import { lanesAndLaneZero, laneZeroFrom } from './read-events.ts';
 import { type SnapshotPolicy, shouldSnapshot } from './snapshots.ts';
 
 /**
@@ -36,21 +37,22 @@ export async function currentView(
   walletId: string,
   config: ThresholdSource,
 ): Promise<WalletView> {
-  // The threshold (when it is still to be read) with the view, the lanes and lane 0's head: one
-  // wait, and a second only for a lane the view has not caught up with. Lane 0's head is read with
-  // the view, not after it: any write acknowledged before this read began is at or below that head
-  // (a consistent read), so a view that applied lane 0 up to the head (or past it: the projector
-  // wrote in between) holds every acknowledged event of lane 0, and lane 0's catch-up Query, which
-  // would find nothing, is not sent.
-  const [threshold, stored, lanes, laneZero] = await Promise.all([
+  // The threshold (when it is still to be read) with the view, the lanes and lane 0's newest
+  // events (or, from a store that cannot read those with the registry, its head): one wait, and a
+  // second only for a lane the view has not caught up with and the first did not bring. Lane 0 is
+  // read with the view, not after it: any write acknowledged before this read began is at or below
+  // the head that read found (a consistent read), so a view that applied lane 0 up to it (or past
+  // it: the projector wrote in between) holds every acknowledged event of lane 0, and one a few
+  // events behind finds them in the tail; only a view further behind reads lane 0 again.
+  const [threshold, stored, read] = await Promise.all([
     thresholdNow(config),
     readModels.getView(walletId),
-    store.lanes(walletId),
-    store.head(walletId, 0),
+    lanesAndLaneZero(store, walletId, { withHead: true }),
   ]);
   const applied = stored !== undefined && viewMatchesConfig(stored, threshold) ? (stored.lanes[0] ?? 0) : 0;
-  const behind = lanes.filter((lane) => lane !== 0 || applied < laneZero.version);
-  return (await catchUp(store, walletId, stored, threshold, behind)).view;
+  const laneZero = laneZeroFrom(read, applied + 1);
+  const known = laneZero === undefined ? undefined : new Map([[0, laneZero]]);
+  return (await catchUp(store, walletId, stored, threshold, read.lanes, known)).view;
 }
 
 /**

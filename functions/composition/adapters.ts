@@ -5,7 +5,7 @@ import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { DynamoCheckpointStore } from '#adapters/dynamodb/checkpoints.ts';
 import { createDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoEventStoreBase } from '#adapters/dynamodb/event-store-base.ts';
-import { headAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
+import { headAndLanes, tailAndLanes } from '#adapters/dynamodb/head-and-lanes.ts';
 import { DynamoJobStore } from '#adapters/dynamodb/jobs.ts';
 import { DynamoPaymentIndex } from '#adapters/dynamodb/payment-index.ts';
 import { readEventRefs } from '#adapters/dynamodb/read-event-refs.ts';
@@ -87,6 +87,13 @@ export type WriteKinds = AppendKinds;
  * register a lane they open in its append's transaction.
  */
 export const LANE_DISCOVERY: AppendKinds = { headAndLanes, registerFirst };
+/**
+ * A read that catches a wallet's view or an account's state up from the log reads the lane
+ * registry with lane 0's newest events, in one Query (app/read-events.ts lanesAndLaneZero): named
+ * by the reads that fold (details, wallets, accounts), so a view or state a few events behind in
+ * lane 0 (or none yet, on a short log) is answered after one wait.
+ */
+export const LANE_ZERO_READS: AppendKinds = { tailAndLanes };
 /**
  * Ingest appends a batch's wallets together and looks up the batch's idempotency keys in one read
  * (app/ingest-batch.ts → `appendGroups`, `findIdempotencies`).

@@ -1,6 +1,6 @@
 import type { CardDeps, DecisionRuleSource } from '#app/cards.ts';
 import { logger } from '#observability/powertools.ts';
-import { accountSnapshotsFromEnv, eventStoreFromEnv, perTable } from './adapters.ts';
+import { accountSnapshotsFromEnv, eventStoreFromEnv, LANE_ZERO_READS, perTable } from './adapters.ts';
 import { TRADING_INDEX_WRITES } from './index-writes.ts';
 import { clockAndIds } from './instance.ts';
 import { ONE_WALLET_WRITES } from './lane-zero.ts';
@@ -38,7 +38,8 @@ export const cardDeps = (): CardDeps => {
   const ttlSeconds = Number(process.env.TALLY_AUTHORIZATION_TTL_SECONDS ?? '');
   return {
     // Card commands write one account (a wallet) each: app/cards.ts → command-handler.ts.
-    store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES),
+    // The balance read catches the account up with the registry and lane 0's newest events.
+    store: eventStoreFromEnv(ONE_WALLET_WRITES, TRADING_INDEX_WRITES, LANE_ZERO_READS),
     ...clockAndIds(),
     decisionRules: decisionRulesFromEnv(),
     accountLog: logger,

@@ -12,6 +12,7 @@ import {
   checkpointStoreFromEnv,
   eventStoreFromEnv,
   jobStoreFromEnv,
+  LANE_ZERO_READS,
   perTable,
   readModelsFromEnv,
   STREAM_READS,
@@ -72,7 +73,11 @@ export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() }
 
 export async function walletReadDeps(): Promise<WalletViewDeps> {
   return {
-    stores: { events: eventStoreFromEnv(), readModels: readModelsFromEnv(), snapshots: snapshotsFromEnv() },
+    stores: {
+      events: eventStoreFromEnv(LANE_ZERO_READS),
+      readModels: readModelsFromEnv(),
+      snapshots: snapshotsFromEnv(),
+    },
     // Read by the routes that fold a view, with their first reads (app/queries/wallet-view.ts).
     config: threshold,
     clock: systemClock,

@@ -204,6 +204,18 @@ export interface EventStore {
    */
   headAndLanes?(walletId: string): Promise<{ head: StreamHead; lanes: number[] }>;
   /**
+   * `lanes(walletId)` and lane 0's last `count` events together, in one request where the store
+   * can (a read that catches a view or an account up: app/read-events.ts lanesAndLaneZero).
+   * `tail`: lane 0's events ascending, ending at its head as the read found it — its last `count`
+   * or more, or all of them (from version 1; `[]` for none) when it has fewer; undefined when the
+   * store could not tell in that request (the caller reads lane 0). Optional: without it the
+   * caller reads the registry and lane 0's head.
+   */
+  tailAndLanes?(
+    walletId: string,
+    count: number,
+  ): Promise<{ tail: RecordedEvent[] | undefined; lanes: number[] }>;
+  /**
    * Appends `events` at `expected.version + 1 …` of the lane, together with the idempotency record,
    * in one transaction. Version 1 of a lane other than 0 registers the lane, in the transaction
    * or just before it (so `lanes` may name a lane with no events yet, or none ever: readers take

@@ -8,13 +8,14 @@ import { createDocumentClient } from '../../functions/adapters/dynamodb/client.t
 import { DynamoEventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { walletPk } from '../../functions/adapters/dynamodb/table-layout/keys.ts';
 import { LOCAL_REGION } from '../../functions/adapters/local/dynamodb-local.ts';
-import { readWallet } from '../../functions/app/read-events.ts';
+import { LANE_ZERO_TAIL, readAll, readWallet } from '../../functions/app/read-events.ts';
 import { HOT_LANES_FROM, isVersionConflict, type NewEvent } from '../../functions/ports/event-store.ts';
 import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
 /**
  * `headAndLanes` on DynamoDB Local: lane 0's head and the lane registry in one Query, equal to
  * `head(walletId, 0)` and `lanes(walletId)` asked apart, whatever else the wallet's partition holds;
+ * `tailAndLanes`: the registry and lane 0's newest events in one Query, equal to lane 0 read apart;
  * and 16 separate producers new to one wallet on the real store, their lost races counted.
  */
 
@@ -81,7 +82,7 @@ describe('headAndLanes', () => {
     expect(answer.sent).toBe(1);
   });
 
-  it('reads lane 0 head on its own when a lane written before shards sits under the wallet key', async () => {
+  it('finds lane 0 head past a short lane written before shards under the wallet key, in one Query', async () => {
     const walletId = newWallet('legacy');
     await append(walletId, 0);
     await append(walletId, 0);
@@ -89,7 +90,71 @@ describe('headAndLanes', () => {
     const answer = await both(walletId);
     expect(answer.together).toEqual(answer.apart);
     expect(answer.together).toMatchObject({ head: { version: 2 }, lanes: [0, 5] });
+    expect(answer.sent).toBe(1);
+  });
+
+  it('reads lane 0 head on its own when a lane written before shards fills the page', async () => {
+    const walletId = newWallet('legacy-long');
+    await append(walletId, 0);
+    await append(walletId, 0);
+    for (let i = 0; i < 3; i++) await append(walletId, 5);
+    const answer = await both(walletId);
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.together).toMatchObject({ head: { version: 2 }, lanes: [0, 5] });
     expect(answer.sent).toBe(2);
+  });
+});
+
+describe('tailAndLanes', () => {
+  /** tailAndLanes with the Queries it sent, beside lane 0 and the registry read apart. */
+  async function tail(walletId: string, count = LANE_ZERO_TAIL) {
+    const before = table.sent('QueryCommand');
+    const together = await store.tailAndLanes(walletId, count);
+    const sent = table.sent('QueryCommand') - before;
+    const lane0 = await readAll(store, walletId, 0);
+    return { together, sent, lane0, lanes: await store.lanes(walletId) };
+  }
+
+  it('answers a new wallet: lane 0 empty, no other lane, in one Query', async () => {
+    const { together, sent } = await tail(newWallet('tail-empty'));
+    expect(together).toEqual({ tail: [], lanes: [0] });
+    expect(sent).toBe(1);
+  });
+
+  it('hands a short lane 0 whole, from version 1, past the registry and the legacy marker', async () => {
+    const walletId = newWallet('tail-short');
+    for (let i = 0; i < 3; i++) await append(walletId, 0);
+    await append(walletId, HOT_LANES_FROM + 1);
+    await documents.send(
+      new PutCommand({ TableName: tableName, Item: { pk: walletPk(walletId), sk: 'INDEXED' } }),
+    );
+    const { together, sent, lane0, lanes } = await tail(walletId);
+    expect(together.lanes).toEqual(lanes);
+    expect(together.tail).toEqual(lane0.map((event) => expect.objectContaining(event)));
+    expect(together.tail?.map((event) => event.version)).toEqual([1, 2, 3]);
+    expect(sent).toBe(1);
+  });
+
+  it('hands the newest events of a long lane 0, ascending, ending at its head', async () => {
+    const walletId = newWallet('tail-long');
+    for (let i = 0; i < LANE_ZERO_TAIL + 5; i++) await append(walletId, 0);
+    const { together, sent, lane0 } = await tail(walletId);
+    const versions = together.tail?.map((event) => event.version) ?? [];
+    expect(versions.length).toBeGreaterThanOrEqual(LANE_ZERO_TAIL);
+    expect(versions.at(-1)).toBe(LANE_ZERO_TAIL + 5);
+    expect(versions).toEqual(versions.map((_, index) => (versions[0] ?? 0) + index));
+    expect(together.tail).toEqual(
+      lane0.slice(-versions.length).map((event) => expect.objectContaining(event)),
+    );
+    expect(sent).toBe(1);
+  });
+
+  it('cannot tell lane 0 when a lane written before shards fills the page: undefined, not a wrong tail', async () => {
+    const walletId = newWallet('tail-legacy');
+    await append(walletId, 0);
+    for (let i = 0; i < 4; i++) await append(walletId, 7);
+    const { together, lanes } = await tail(walletId, 2);
+    expect(together).toEqual({ tail: undefined, lanes });
   });
 });
 

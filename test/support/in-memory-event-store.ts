@@ -72,6 +72,14 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     return { head: await this.head(walletId, 0), lanes: await this.lanes(walletId) };
   }
 
+  /** As DynamoDB's with LANE_ZERO_READS (what the folding reads are handed): the registry and lane 0's last `count` events in one call. */
+  async tailAndLanes(walletId: string, count: number): Promise<{ tail: RecordedEvent[]; lanes: number[] }> {
+    return {
+      tail: this.lane(walletId, 0).slice(-count).map(withoutHashes),
+      lanes: await this.lanes(walletId),
+    };
+  }
+
   async lanes(walletId: string): Promise<number[]> {
     const lanes = new Set([0, ...(this.wallets.get(walletId)?.keys() ?? [])]);
     return [...lanes].sort((a, b) => a - b);

@@ -2,7 +2,7 @@ import type { appendGroup } from './append-group.ts';
 import type { appendGroups, findIdempotencies } from './append-groups.ts';
 import type { appendTogether } from './append-together.ts';
 import type { appendTogetherGroup } from './append-together-group.ts';
-import type { headAndLanes } from './head-and-lanes.ts';
+import type { headAndLanes, tailAndLanes } from './head-and-lanes.ts';
 import type { IndexItemWriter } from './index-items.ts';
 import type { readEventRefs } from './read-event-refs.ts';
 import type { registerFirst } from './register-first.ts';
@@ -19,7 +19,9 @@ import type { scanWalletIds } from './wallet-ids.ts';
  * keys), which only the stream consumers call (the projector and the outbox relay), and
  * `headAndLanes` (lane 0's head and the lane registry in one Query), which a writer new to a wallet
  * calls before a credit: the hot-wallet producers (deposit, ingest) name it; other writers read
- * lane 0's head alone (app/placement.ts). The same writers name `registerFirst`: a lane they open
+ * lane 0's head alone (app/placement.ts). Reads that catch a view or an account up from the log
+ * (details, wallets, accounts) name `tailAndLanes`: the registry and lane 0's last events in one
+ * Query (app/read-events.ts lanesAndLaneZero). The hot-wallet producers name `registerFirst`: a lane they open
  * is registered by a plain UpdateItem before its version 1 (no transaction for a keyless credit,
  * and a lost race answers the registry); without it the registration rides in the append's
  * transaction. The listing of wallets (`scanWalletIds`) and the chain
@@ -35,6 +37,7 @@ export interface AppendKinds {
   appendTogetherGroup?: typeof appendTogetherGroup;
   readEvents?: typeof readEventRefs;
   headAndLanes?: typeof headAndLanes;
+  tailAndLanes?: typeof tailAndLanes;
   registerFirst?: typeof registerFirst;
   scanWalletIds?: typeof scanWalletIds;
   verifyLanes?: typeof verifyLanes;

@@ -70,6 +70,11 @@ export class DynamoEventStoreBase implements EventStore {
   readEvents?: (refs: readonly EventRef[]) => Promise<RecordedEvent[]>;
   /** Lane 0's head and the lane registry in one Query (head-and-lanes.ts), when handed in. */
   headAndLanes?: (walletId: string) => Promise<{ head: StreamHead; lanes: number[] }>;
+  /** The lane registry and lane 0's last events in one Query (head-and-lanes.ts), when handed in. */
+  tailAndLanes?: (
+    walletId: string,
+    count: number,
+  ) => Promise<{ tail: RecordedEvent[] | undefined; lanes: number[] }>;
   /** A lane's registration before its version 1 (register-first.ts), when handed in. */
   private registerFirst: AppendKinds['registerFirst'];
   private together: AppendKinds['appendTogether'];
@@ -121,6 +126,9 @@ export class DynamoEventStoreBase implements EventStore {
     if (headAndLanes !== undefined)
       this.headAndLanes = (walletId) =>
         headAndLanes(client, tableName, walletId, () => this.head(walletId, 0));
+    const { tailAndLanes } = kinds;
+    if (tailAndLanes !== undefined)
+      this.tailAndLanes = (walletId, count) => tailAndLanes(client, tableName, walletId, count);
     this.registerFirst = kinds.registerFirst ?? this.registerFirst;
   }
 

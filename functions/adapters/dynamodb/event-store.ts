@@ -5,7 +5,7 @@ import type { AppendKinds } from './append-kinds.ts';
 import { appendTogether } from './append-together.ts';
 import { appendTogetherGroup } from './append-together-group.ts';
 import { DynamoEventStoreBase } from './event-store-base.ts';
-import { headAndLanes } from './head-and-lanes.ts';
+import { headAndLanes, tailAndLanes } from './head-and-lanes.ts';
 import { writeTradingIndex } from './index-item-writers.ts';
 import { readEventRefs } from './read-event-refs.ts';
 import { registerFirst } from './register-first.ts';
@@ -25,6 +25,7 @@ export const ALL_APPEND_KINDS: Required<Omit<AppendKinds, 'scanWalletIds' | 'ver
   appendTogetherGroup,
   readEvents: readEventRefs,
   headAndLanes,
+  tailAndLanes,
   registerFirst,
   indexItems: writeTradingIndex,
 };
@@ -38,6 +39,7 @@ export class DynamoEventStore extends DynamoEventStoreBase {
   declare appendTogetherGroup: NonNullable<DynamoEventStoreBase['appendTogetherGroup']>;
   declare readEvents: NonNullable<DynamoEventStoreBase['readEvents']>;
   declare headAndLanes: NonNullable<DynamoEventStoreBase['headAndLanes']>;
+  declare tailAndLanes: NonNullable<DynamoEventStoreBase['tailAndLanes']>;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName, ALL_APPEND_KINDS);

@@ -4,7 +4,7 @@ import { foldWallet, initialWalletState, type WalletState } from '#domain/wallet
 import type { AccountSnapshotStore } from '#ports/account-snapshots.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { CardDeps } from '../cards.ts';
-import { readAll } from '../read-events.ts';
+import { lanesAndLaneZero, laneZeroFrom, readAll } from '../read-events.ts';
 
 /** Persist the folded state once it is this many events past the stored snapshot. */
 export const ACCOUNT_SNAPSHOT_EVERY = 100;
@@ -18,7 +18,8 @@ interface Held {
 /**
  * Account reads from a snapshot: the account's folded state as this function instance last saw
  * it, with each lane's head (`state.lanes`). A read asks the store only for the events after those
- * heads (usually none: one empty Query per lane) and folds them in, so a GET costs the account's
+ * heads (usually none, or a few in lane 0, which come with the lane registry: lanesAndLaneZero;
+ * other lanes: one Query each) and folds them in, so a GET costs the account's
  * new events, not its whole log. The result equals a fold of the whole log: the state is a fold
  * of a prefix of every lane, and the card position (owed, pending, the account's terms and
  * approvals) is a function of the set of events folded (test/unit/app/account-reads.test.ts).
@@ -40,17 +41,22 @@ export class AccountSnapshots {
 
   /** The account's state at the heads of all its lanes now. */
   async state(store: EventStore, accountId: string, persisted?: AccountSnapshotStore): Promise<WalletState> {
-    // The starting state and the lane registry at once, then every lane's tail at once: a read
-    // waits on the table twice, whatever it holds. Any starting state is a fold of a prefix of each
-    // lane, so its tails complete it; a lane written before this read began is in the registry.
-    const [held, lanes] = await Promise.all([
+    // The starting state with the lane registry and lane 0's newest events at once, then the tail
+    // of every lane those did not bring, at once: a read waits on the table once when its state is
+    // at most LANE_ZERO_TAIL events behind in lane 0 and no other lane moved (an account never
+    // opened, too), twice otherwise. Any starting state is a fold of a prefix of each lane, so its
+    // tails complete it; a lane written before this read began is in the registry, and lane 0's
+    // events acknowledged before it began are at or below the head that read found.
+    const [held, read] = await Promise.all([
       this.states.get(accountId) ?? this.stored(persisted, accountId),
-      store.lanes(accountId),
+      lanesAndLaneZero(store, accountId),
     ]);
     const tails = await Promise.all(
-      lanes.map((lane) =>
-        readAll(store, accountId, lane, { fromVersion: (held.state.lanes[lane] ?? 0) + 1 }),
-      ),
+      read.lanes.map((lane) => {
+        const fromVersion = (held.state.lanes[lane] ?? 0) + 1;
+        const known = lane === 0 ? laneZeroFrom(read, fromVersion) : undefined;
+        return known ?? readAll(store, accountId, lane, { fromVersion });
+      }),
     );
     const tail = tails.flat();
     if (tail.length === 0) {

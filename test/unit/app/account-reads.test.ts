@@ -2,17 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { type CardAction, cardAction } from '#app/cards.ts';
 import { builtInDecisionRules } from '#app/default-decision-rules.ts';
 import { AccountSnapshots, accountNow } from '#app/queries/account.ts';
-import { readWallet } from '#app/read-events.ts';
+import { LANE_ZERO_TAIL, readWallet } from '#app/read-events.ts';
 import { accountBalance } from '#domain/card/statement.ts';
 import { foldWallet, initialWalletState, type RecordedEvent } from '#domain/wallet.ts';
+import type { EventStore } from '#ports/event-store.ts';
 import { prng } from '../../../bench/prng.ts';
 import { InMemoryAccountSnapshotStore } from '../../support/in-memory-account-snapshot-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { Rounds } from '../../support/rounds.ts';
 
-/** Counts the events reads hand out, so a test can tell a tail read from a whole-log read. */
+/**
+ * Counts the events reads hand out, so a test can tell a tail read from a whole-log read:
+ * `eventsRead` by lane reads (Queries after the first wait), `tailEvents` with the registry.
+ */
 class CountingStore extends InMemoryEventStore {
   eventsRead = 0;
+  tailEvents = 0;
+  override async tailAndLanes(walletId: string, count: number) {
+    const read = await super.tailAndLanes(walletId, count);
+    this.tailEvents += read.tail.length;
+    return read;
+  }
   override async *read(
     walletId: string,
     lane: number,
@@ -138,7 +148,8 @@ describe('account reads from a snapshot', () => {
     );
     store.eventsRead = 0;
     const read = await accountNow({ store, clock, snapshots }, 'a1');
-    expect(store.eventsRead).toBe(1);
+    // The one new event (lane 0) came with the registry: no lane read.
+    expect(store.eventsRead).toBe(0);
     const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
     expect(read?.balance).toEqual(full);
   });
@@ -161,13 +172,16 @@ describe('account reads from a snapshot', () => {
       },
       { kind: 'pay', paymentId: 'after-snap', amount: 1n },
     );
-    // A cold instance reads the snapshot and the one event after it, not the whole log.
+    // A cold instance reads the snapshot and the one event after it, not the whole log: that
+    // event with the registry (lane 0's newest), no lane read.
     store.eventsRead = 0;
+    store.tailEvents = 0;
     const cold = await accountNow(
       { store, clock, snapshots: new AccountSnapshots(1_000, 10), accountSnapshots },
       'a1',
     );
-    expect(store.eventsRead).toBe(1);
+    expect(store.eventsRead).toBe(0);
+    expect(store.tailEvents).toBeLessThanOrEqual(LANE_ZERO_TAIL);
     const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
     expect(cold?.balance).toEqual(full);
     // Without the stored snapshot, a cold instance folds everything.
@@ -176,13 +190,13 @@ describe('account reads from a snapshot', () => {
     expect(store.eventsRead).toBe(events + 1);
   });
 
-  it('a cold read waits on the table twice: the stored snapshot with the registry, then every lane’s tail together', async () => {
+  it('a cold read waits on the table twice: the stored snapshot with the registry and lane 0’s newest events, then every other lane’s tail together', async () => {
     const { store, clock } = await scenario(7);
     expect((await store.lanes('a1')).length).toBeGreaterThan(1);
     const accountSnapshots = new InMemoryAccountSnapshotStore();
     await accountNow({ store, clock, snapshots: new AccountSnapshots(1_000, 1), accountSnapshots }, 'a1');
     const rounds = new Rounds();
-    const tailReads = (await store.lanes('a1')).map(() => 'read');
+    const tailReads = (await store.lanes('a1')).filter((lane) => lane !== 0).map(() => 'read');
     const deps = {
       store: rounds.remote(store),
       clock,
@@ -190,15 +204,48 @@ describe('account reads from a snapshot', () => {
       accountSnapshots: rounds.remote(accountSnapshots),
     };
     const read = await accountNow(deps, 'a1');
-    expect(rounds.list()).toEqual([['lanes', 'latest'], tailReads]);
+    expect(rounds.list()).toEqual([['latest', 'tailAndLanes'], tailReads]);
     const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
     expect(read?.balance).toEqual(full);
   });
 
-  it('an account never opened reads as none', async () => {
-    const store = new InMemoryEventStore();
-    expect(
-      await accountNow({ store, clock: { nowMs: () => T0 }, snapshots: new AccountSnapshots() }, 'nobody'),
-    ).toBeUndefined();
+  it('an account never opened reads as none, after one wait (no lane read)', async () => {
+    const rounds = new Rounds();
+    const store = rounds.remote(new InMemoryEventStore() as EventStore);
+    const accountSnapshots = rounds.remote(new InMemoryAccountSnapshotStore());
+    const deps = { store, clock: { nowMs: () => T0 }, snapshots: new AccountSnapshots(), accountSnapshots };
+    expect(await accountNow(deps, 'nobody')).toBeUndefined();
+    expect(rounds.list()).toEqual([['latest', 'tailAndLanes']]);
+  });
+
+  it('a state further behind in lane 0 than the newest events reach reads lane 0 from it, equal to the whole fold', async () => {
+    const { store, clock } = await scenario(7);
+    const lane0 = (await readWallet(store, 'a1')).filter((event) => event.lane === 0).length;
+    expect(lane0).toBeGreaterThan(LANE_ZERO_TAIL);
+    const rounds = new Rounds();
+    const read = await accountNow(
+      { store: rounds.remote(store as EventStore), clock, snapshots: new AccountSnapshots() },
+      'a1',
+    );
+    const lanes = await store.lanes('a1');
+    expect(rounds.list()).toEqual([['tailAndLanes'], lanes.map(() => 'read')]);
+    const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
+    expect(read?.balance).toEqual(full);
+  });
+
+  it('without the store’s tail read, reads the registry, then every lane', async () => {
+    const { store, clock } = await scenario(3);
+    const rounds = new Rounds();
+    const plain = new Proxy(store as EventStore, {
+      get: (target, name) => (name === 'tailAndLanes' ? undefined : Reflect.get(target, name)),
+    });
+    const read = await accountNow(
+      { store: rounds.remote(plain), clock, snapshots: new AccountSnapshots() },
+      'a1',
+    );
+    const lanes = await store.lanes('a1');
+    expect(rounds.list()).toEqual([['lanes'], lanes.map(() => 'read')]);
+    const full = accountBalance(foldWallet(await readWallet(store, 'a1'), initialWalletState()), clock.now);
+    expect(read?.balance).toEqual(full);
   });
 });

@@ -122,6 +122,7 @@ describe('GET /details/{wallet_id}', () => {
     };
     store.read = fail;
     store.head = fail;
+    store.tailAndLanes = fail;
     const response = await get('w1');
     expect(response.statusCode).toBe(500);
     expect(problemOf(response).type).toBe('/problems/internal');
@@ -160,6 +161,6 @@ describe('GET /details/{wallet_id}', () => {
       lambdaContext,
     );
     expect(JSON.parse(response.body)).toEqual({ WalletID: 'w-one-wait', Balance: 5, AboveThreshold: true });
-    expect(sent.slice(0, 2).sort()).toEqual(['getView', 'lanes']);
+    expect(sent.slice(0, 2).sort()).toEqual(['getView', 'tailAndLanes']);
   });
 });
