@@ -2,19 +2,24 @@ import * as z from 'zod/mini';
 import type { IdempotencyRecord } from '#ports/event-store.ts';
 import { numberAttr } from './attributes.ts';
 import { IDEMPOTENCY_SK, idempotencyPk } from './keys.ts';
+import { onFirstUse } from './on-first-use.ts';
 
-/** The idempotency record: one item per key, written in the same transaction as its events. */
-
-const idempotencyItemSchema = z.object({
-  key: z.string(),
-  payloadHash: z.string(),
-  walletId: z.string(),
-  versions: z.array(numberAttr),
-  eventIds: z.array(z.string()),
-  statusCode: numberAttr,
-  body: z.string(),
-  recordedAtMs: numberAttr,
-});
+/**
+ * The idempotency record: one item per key, written in the same transaction as its events. Read
+ * back only on a replay or a reused key, so its schema is built then (./on-first-use.ts).
+ */
+const idempotencyItemSchema = /* @__PURE__ */ onFirstUse(() =>
+  z.object({
+    key: z.string(),
+    payloadHash: z.string(),
+    walletId: z.string(),
+    versions: z.array(numberAttr),
+    eventIds: z.array(z.string()),
+    statusCode: numberAttr,
+    body: z.string(),
+    recordedAtMs: numberAttr,
+  }),
+);
 
 export function toIdempotencyItem(record: IdempotencyRecord): Record<string, unknown> {
   return {
@@ -33,7 +38,7 @@ export function toIdempotencyItem(record: IdempotencyRecord): Record<string, unk
 }
 
 export function fromIdempotencyItem(item: unknown): IdempotencyRecord {
-  const parsed = idempotencyItemSchema.parse(item);
+  const parsed = idempotencyItemSchema().parse(item);
   return {
     key: parsed.key,
     payloadHash: parsed.payloadHash,

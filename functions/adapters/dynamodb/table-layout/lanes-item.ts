@@ -1,17 +1,21 @@
 import * as z from 'zod/mini';
 import { intText } from './attributes.ts';
 import { LANES_SK, walletPk } from './keys.ts';
+import { onFirstUse } from './on-first-use.ts';
 
 /**
  * The lane registry: one LANES item per wallet holding the number set of the lanes opened besides
  * lane 0 (DynamoDB's ADD to a set, so writers opening different lanes commute).
  */
 
-const lanesItemSchema = z.object({ lanes: z.optional(z.union([z.set(intText), z.array(intText)])) });
+// Only a wallet with shard lanes has a registry item: its schema is built with the first one read.
+const lanesItemSchema = /* @__PURE__ */ onFirstUse(() =>
+  z.object({ lanes: z.optional(z.union([z.set(intText), z.array(intText)])) }),
+);
 
 /** Lane 0 plus the lanes registered in the LANES item, ascending. */
 export function fromLanesItem(item: unknown): number[] {
-  const parsed = item === undefined ? {} : lanesItemSchema.parse(item);
+  const parsed = item === undefined ? {} : lanesItemSchema().parse(item);
   const lanes = new Set<number>([0]);
   for (const lane of parsed.lanes ?? []) lanes.add(Number(lane));
   return [...lanes].sort((a, b) => a - b);

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { AwardRange, CorrectionLink } from '#ports/read-indexes.ts';
 import { numberAttr } from './attributes.ts';
 import { lanePk, VERSION_DIGITS, walletPk } from './keys.ts';
+import { onFirstUse } from './on-first-use.ts';
 
 /**
  * The read indexes (ports/read-indexes.ts). None of their sort keys starts with EVENT#, so event
@@ -32,19 +33,24 @@ export const INDEXED_SK = 'INDEXED';
 /** The marker now: an attribute of the wallet's first event item (lane 0, version 1). */
 export const INDEXED_ATTRIBUTE = 'indexed';
 
-const placeSchema = z.object({ factId: z.string(), lane: numberAttr, version: numberAttr });
-const awardRangeSchema = z.object({
-  lane: numberAttr,
-  fromVersion: numberAttr,
-  toVersion: numberAttr,
-  facts: z.optional(z.array(placeSchema)),
-});
-const correctionSchema = z.object({
-  targetLane: numberAttr,
-  targetVersion: numberAttr,
-  correctionVersion: numberAttr,
-  correctionId: z.string(),
-});
+// Read by the queries and corrections, not by the writers that load this module for its keys and
+// item shapes: built on first use (./on-first-use.ts).
+const awardRangeSchema = /* @__PURE__ */ onFirstUse(() =>
+  z.object({
+    lane: numberAttr,
+    fromVersion: numberAttr,
+    toVersion: numberAttr,
+    facts: z.optional(z.array(z.object({ factId: z.string(), lane: numberAttr, version: numberAttr }))),
+  }),
+);
+const correctionSchema = /* @__PURE__ */ onFirstUse(() =>
+  z.object({
+    targetLane: numberAttr,
+    targetVersion: numberAttr,
+    correctionVersion: numberAttr,
+    correctionId: z.string(),
+  }),
+);
 
 export const toAwardRangeItem = (walletId: string, range: AwardRange) => ({
   pk: lanePk(walletId, range.lane),
@@ -57,7 +63,7 @@ export const toAwardRangeItem = (walletId: string, range: AwardRange) => ({
 });
 
 export function fromAwardRangeItem(item: unknown): AwardRange {
-  const parsed = awardRangeSchema.parse(item);
+  const parsed = awardRangeSchema().parse(item);
   return { ...parsed, facts: parsed.facts ?? [] };
 }
 
@@ -72,7 +78,7 @@ export const toCorrectionItem = (walletId: string, link: CorrectionLink) => ({
 });
 
 export function fromCorrectionItem(item: unknown): CorrectionLink {
-  const parsed = correctionSchema.parse(item);
+  const parsed = correctionSchema().parse(item);
   return {
     target: { lane: parsed.targetLane, version: parsed.targetVersion },
     correctionVersion: parsed.correctionVersion,
