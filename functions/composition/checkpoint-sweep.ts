@@ -2,6 +2,7 @@ import { systemClock } from '#adapters/clock.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { verifyLanes } from '#adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '#adapters/dynamodb/wallet-ids.ts';
+import { walletLanes } from '#adapters/dynamodb/wallet-lanes.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
 import { checkpointStoreFromEnv, eventStoreFromEnv, readModelsFromEnv } from './adapters.ts';
 import { checkpointsOnce } from './lambda.ts';
@@ -10,11 +11,12 @@ import { checkpointsOnce } from './lambda.ts';
  * The scheduled checkpoint pass's composition (app/checkpoint-sweep.ts), in a module of its own:
  * every tick lists wallets and walks their chains, so this function hands the event store both
  * (AppendKinds) and carries them in its bundle, and its first Scan goes out with the pass mark's
- * read instead of after a chunk loads. Imported only by the checkpoint-wallets handler: a static
+ * read instead of after a chunk loads. It also hands in the read of a slice of wallets' lane
+ * registries in one request (walletLanes), which no other function makes. Imported only by the checkpoint-wallets handler: a static
  * import of them from a module every function loads (lambda.ts, adapters.ts) would put them, and
  * the chunk the other functions load them from, into every cold start.
  */
-const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes };
+const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes, walletLanes };
 
 /** The scheduled checkpoint pass: it needs the key. */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {

@@ -1,10 +1,11 @@
+import type { WalletView } from '#domain/wallet-view.ts';
 import {
   type CheckpointSigner,
   type CheckpointStore,
   checkpointText,
   type LaneCheckpoint,
 } from '#ports/checkpoints.ts';
-import type { EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
+import type { ChainWalk, EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 
 export interface VerifyDeps {
@@ -42,22 +43,100 @@ export async function verifyWallet(
   walletId: string,
   options: { full?: boolean } = {},
 ): Promise<VerifyResult | undefined> {
+  const [result] = await verifyEach(deps, [walletId], apart(deps), options);
+  return result;
+}
+
+/**
+ * `verifyWallet` for each of several wallets (the checkpoint sweep's slice), answers in order. Each
+ * wallet's reads keep their order (its view and checkpoints, then its registry and walk); the
+ * slice's views are asked in one read (ReadModelStore.getViews) and its registries in one where the
+ * store can (EventStore.lanesOf), instead of one request per wallet for each.
+ */
+export function verifyWallets(
+  deps: VerifyDeps,
+  walletIds: readonly string[],
+): Promise<(VerifyResult | undefined)[]> {
+  return verifyEach(deps, walletIds, together(deps), {});
+}
+
+/** How a verify reads its wallets' views and lane registries: a request per wallet, or a slice's at once. */
+interface SliceReads {
+  views(walletIds: readonly string[]): Promise<ReadonlyMap<string, WalletView | undefined>>;
+  lanes(walletIds: readonly string[]): Promise<ReadonlyMap<string, number[]>>;
+}
+
+const apart = ({ events, readModels }: VerifyDeps): SliceReads => ({
+  views: async (walletIds) =>
+    new Map(await Promise.all(walletIds.map(async (id) => [id, await readModels.getView(id)] as const))),
+  lanes: async (walletIds) =>
+    new Map(await Promise.all(walletIds.map(async (id) => [id, await events.lanes(id)] as const))),
+});
+
+const together = (deps: VerifyDeps): SliceReads => ({
+  views: (walletIds) => deps.readModels.getViews(walletIds),
+  lanes: (walletIds) => deps.events.lanesOf?.(walletIds) ?? apart(deps).lanes(walletIds),
+});
+
+async function verifyEach(
+  deps: VerifyDeps,
+  walletIds: readonly string[],
+  reads: SliceReads,
+  options: { full?: boolean },
+): Promise<(VerifyResult | undefined)[]> {
   const { events: store } = deps;
-  // The view and the signed checkpoints first, then the lanes and the walk: anything the view
+  // The views and the signed checkpoints first, then the lanes and the walk: anything a view
   // applied was stored before the walk reads the heads, and a checkpoint (signed only over an event
   // that was stored, in a lane that was listed) is never above a head the walk reaches after it,
   // nor of a lane registered after the registry was read. The walk reports the head each lane ended
   // at, so no head is read apart, and lane 0 (always listed: EventStore.lanes) is walked while the
   // registry is read: a verify waits on the table twice (three times for a hot wallet).
-  const [view, signed] = await Promise.all([
-    deps.readModels.getView(walletId),
-    deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
+  const [views, signed] = await Promise.all([
+    reads.views(walletIds),
+    Promise.all(
+      walletIds.map((walletId) =>
+        deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
+      ),
+    ),
   ]);
   // Lane → the checkpoint to walk from; a checkpoint is trusted only once it is checked below.
-  const from = new Map<number, StreamHead>(
-    signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+  const anchors = walletIds.map((walletId, index) => {
+    const checkpoints = signed[index] ?? [];
+    const from = new Map<number, StreamHead>(
+      checkpoints.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+    );
+    return { walletId, view: views.get(walletId), signed: checkpoints, from };
+  });
+  const [lanes, laneZeros] = await Promise.all([
+    reads.lanes(walletIds),
+    Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0]))),
+  ]);
+  return Promise.all(
+    anchors.map((anchor, index) => {
+      const listed = lanes.get(anchor.walletId);
+      const laneZero = laneZeros[index];
+      if (listed === undefined || laneZero === undefined)
+        throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
+      return verifyFromAnchors(deps, { ...anchor, lanes: listed, laneZero }, options);
+    }),
   );
-  const [lanes, laneZero] = await Promise.all([store.lanes(walletId), store.verify(walletId, from, [0])]);
+}
+
+/** One wallet's verify once its view, checkpoints, registry and lane 0's walk are in. */
+async function verifyFromAnchors(
+  deps: VerifyDeps,
+  read: {
+    walletId: string;
+    view: WalletView | undefined;
+    signed: readonly LaneCheckpoint[];
+    from: ReadonlyMap<number, StreamHead>;
+    lanes: readonly number[];
+    laneZero: ChainWalk;
+  },
+  options: { full?: boolean },
+): Promise<VerifyResult | undefined> {
+  const { events: store } = deps;
+  const { walletId, view, signed, from, lanes, laneZero } = read;
   const others = lanes.filter((lane) => lane !== 0);
   // The checkpoints are checked before any walk's answer counts, as when they came before the walk.
   const [problem, rest] = await Promise.all([
