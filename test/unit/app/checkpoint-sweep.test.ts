@@ -68,17 +68,19 @@ async function slicedWallets(count: number): Promise<SliceStore> {
 
 describe('the scheduled checkpoint pass', () => {
   const signer = new HmacCheckpointSigner(Buffer.alloc(32, 9));
+  /** A tick's deps on one in-memory store, its checkpoints and mark in `checkpoints`, the clock still. */
+  const depsOn = (store: InMemoryEventStore, checkpoints: MemoryCheckpoints) => ({
+    events: store,
+    readModels: store,
+    checkpoints: { store: checkpoints, signer },
+    marks: checkpoints,
+    clock: { nowMs: () => 0 },
+  });
 
   it('signs every wallet over as many ticks as its limit needs, then starts a new pass', async () => {
     const store = await walletsOf(7);
     const checkpoints = new MemoryCheckpoints();
-    const deps = {
-      events: store,
-      readModels: store,
-      checkpoints: { store: checkpoints, signer },
-      marks: checkpoints,
-      clock: { nowMs: () => 0 },
-    };
+    const deps = depsOn(store, checkpoints);
     const reports = [];
     for (let tick = 0; tick < 3; tick++)
       reports.push(await checkpointWallets(deps, { walletsMax: 3, budgetMs: 1_000 }));
@@ -231,13 +233,7 @@ describe('the scheduled checkpoint pass', () => {
     const store = await slicedWallets(3);
     await opened(store, 'w2', 3, 'hot');
     const checkpoints = new MemoryCheckpoints();
-    const deps = {
-      events: store,
-      readModels: store,
-      checkpoints: { store: checkpoints, signer },
-      marks: checkpoints,
-      clock: { nowMs: () => 0 },
-    };
+    const deps = depsOn(store, checkpoints);
     const limits = { walletsMax: 10, budgetMs: 1_000 };
     expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 3, broken: [] });
     // Every wallet moves on in lane 0; then w1's checkpoint is forged and w2's registry loses lane 3.
