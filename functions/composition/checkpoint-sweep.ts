@@ -1,10 +1,11 @@
 import { systemClock } from '#adapters/clock.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
+import { DynamoCheckpointSweepStore } from '#adapters/dynamodb/checkpoint-saves.ts';
 import { verifyLanes } from '#adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '#adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '#adapters/dynamodb/wallet-lanes.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
-import { checkpointStoreFromEnv, eventStoreFromEnv, readModelsFromEnv } from './adapters.ts';
+import { eventStoreFromEnv, readModelsFromEnv, storeOnTable } from './adapters.ts';
 import { checkpointsOnce } from './lambda.ts';
 
 /**
@@ -17,6 +18,8 @@ import { checkpointsOnce } from './lambda.ts';
  * the chunk the other functions load them from, into every cold start.
  */
 const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes, walletLanes };
+/** The checkpoint store with the slice-wide save (checkpoint-saves.ts), and the pass mark. */
+const sweepCheckpointsFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointSweepStore);
 
 /** The scheduled checkpoint pass: it needs the key. */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
@@ -25,11 +28,12 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
     throw new Error(
       'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
     );
+  const store = sweepCheckpointsFromEnv();
   return {
     events: eventStoreFromEnv(CHAIN_WALKS),
     readModels: readModelsFromEnv(),
-    checkpoints: found,
-    marks: checkpointStoreFromEnv(),
+    checkpoints: { ...found, store },
+    marks: store,
     clock: systemClock,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
-import { DynamoCheckpointStore } from '../../functions/adapters/dynamodb/checkpoints.ts';
+import { DynamoCheckpointSweepStore } from '../../functions/adapters/dynamodb/checkpoint-saves.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { registerLane } from '../../functions/adapters/dynamodb/table-layout/lanes-item.ts';
 import { verifyLanes } from '../../functions/adapters/dynamodb/verify-lanes.ts';
@@ -43,7 +43,14 @@ const append = async (walletId: string, lane: number) =>
   });
 
 /** The commands as the client's middleware names them (the document client's commands send these). */
-const COMMANDS = ['ScanCommand', 'GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'PutItemCommand'];
+const COMMANDS = [
+  'ScanCommand',
+  'GetItemCommand',
+  'BatchGetItemCommand',
+  'QueryCommand',
+  'PutItemCommand',
+  'TransactWriteItemsCommand',
+];
 const sentNow = () => COMMANDS.map((command) => table.sent(command));
 
 describe('the checkpoint sweep on DynamoDB', () => {
@@ -54,7 +61,7 @@ describe('the checkpoint sweep on DynamoDB', () => {
     // A hot wallet: a shard lane of its own partition, which the registry names.
     await append(walletIds[2] as string, 40);
     const { documents, tableName } = table;
-    const checkpoints = new DynamoCheckpointStore(documents, tableName);
+    const checkpoints = new DynamoCheckpointSweepStore(documents, tableName);
     const deps = {
       events: table.store,
       readModels: new DynamoReadModelStore(documents, tableName),
@@ -67,14 +74,16 @@ describe('the checkpoint sweep on DynamoDB', () => {
     const sent = sentNow().map((count, index) => count - (before[index] ?? 0));
     expect(report).toEqual({ signed: 5, broken: [], passEnded: true });
     // One Scan and the mark; the five views, then the five registries, in one BatchGetItem each;
-    // five checkpoint Queries, five lane-0 walks and the shard lane's; six checkpoints put (the
-    // mark the table holds is not put again). Wallet by wallet it was 11 GetItems and 11 Queries.
+    // five checkpoint Queries, five lane-0 walks and the shard lane's; six checkpoints in one
+    // transaction (the mark the table holds is not put again). Wallet by wallet it was 11 GetItems,
+    // 11 Queries and 6 PutItems.
     expect(Object.fromEntries(COMMANDS.map((command, index) => [command, sent[index]]))).toEqual({
       ScanCommand: 1,
       GetItemCommand: 1,
       BatchGetItemCommand: 2,
       QueryCommand: 11,
-      PutItemCommand: 6,
+      PutItemCommand: 0,
+      TransactWriteItemsCommand: 1,
     });
     for (const walletId of walletIds) {
       const lanes = (await checkpoints.checkpoints(walletId)).map(({ lane, version }) => [lane, version]);
@@ -95,6 +104,31 @@ describe('the checkpoint sweep on DynamoDB', () => {
       broken: [],
       passEnded: true,
     });
+  });
+
+  it('saveAll saves each checkpoint only forward: one a later checkpoint holds is refused, the others saved', async () => {
+    const { documents, tableName } = table;
+    const store = new DynamoCheckpointSweepStore(documents, tableName);
+    const [x, y, z] = ['x', 'y', 'z'].map((name) => `${name}-${randomUUID().slice(0, 8)}`) as [
+      string,
+      string,
+      string,
+    ];
+    const checkpoint = (walletId: string, lane: number, version: number) => ({
+      walletId,
+      lane,
+      version,
+      hash: `${walletId}-${version}`,
+      signature: 's'.repeat(64),
+    });
+    await store.save(checkpoint(x, 0, 5));
+    const before = table.sent('TransactWriteItemsCommand');
+    await store.saveAll([checkpoint(x, 0, 3), checkpoint(y, 0, 1), checkpoint(z, 40, 2)]);
+    // The transaction was refused as a whole (x's condition); each was then put on its own.
+    expect(table.sent('TransactWriteItemsCommand') - before).toBe(1);
+    expect((await store.checkpoints(x)).map(({ version }) => version)).toEqual([5]);
+    expect((await store.checkpoints(y)).map(({ version }) => version)).toEqual([1]);
+    expect((await store.checkpoints(z)).map(({ lane, version }) => [lane, version])).toEqual([[40, 2]]);
   });
 
   it('lanesOf answers each wallet’s lanes as lanes does, over more wallets than one BatchGetItem takes', async () => {

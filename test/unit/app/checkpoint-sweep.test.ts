@@ -25,6 +25,16 @@ class MemoryCheckpoints implements CheckpointStore {
   }
 }
 
+/** Checkpoints saved a slice at a time (CheckpointStore.saveAll), as the sweep's DynamoDB store saves them. */
+class SliceCheckpoints extends MemoryCheckpoints {
+  /** Each saveAll call's count. */
+  readonly savedTogether: number[] = [];
+  async saveAll(checkpoints: readonly LaneCheckpoint[]) {
+    this.savedTogether.push(checkpoints.length);
+    for (const checkpoint of checkpoints) await this.save(checkpoint);
+  }
+}
+
 /** A first deposit to a lane of a wallet. */
 async function opened(store: InMemoryEventStore, walletId: string, lane: number, eventId: string) {
   const outcome = await store.append({
@@ -203,7 +213,7 @@ describe('the scheduled checkpoint pass', () => {
   it('reads a slice of wallets’ views in one request and their registries in one, each wallet’s checkpoints before its registry and its walk', async () => {
     const store = await slicedWallets(3);
     await opened(store, 'w1', 3, 'hot');
-    const checkpoints = new MemoryCheckpoints();
+    const checkpoints = new SliceCheckpoints();
     const rounds = new Rounds();
     const report = await checkpointWallets(
       {
@@ -216,23 +226,25 @@ describe('the scheduled checkpoint pass', () => {
       { walletsMax: 10, budgetMs: 1_000 },
     );
     expect(report).toMatchObject({ signed: 3, broken: [], passEnded: true });
-    // One getViews and one lanesOf for the three wallets (a getView and a lanes each before).
+    // One getViews and one lanesOf for the three wallets (a getView and a lanes each before), and
+    // one saveAll for their four checkpoints (a save each before).
     expect(rounds.list()).toEqual([
       ['mark', 'walletIds'],
       ['checkpoints', 'checkpoints', 'checkpoints', 'getViews'],
       ['lanesOf', 'verify', 'verify', 'verify'],
-      // w1's lane 3, which its registry names, walked while w0 and w2 sign.
-      ['save', 'save', 'verify'],
-      ['save', 'save'],
+      // w1's lane 3, which its registry names.
+      ['verify'],
+      ['saveAll'],
     ]);
     expect(store.lanesAsked).toEqual([['w0', 'w1', 'w2']]);
+    expect(checkpoints.savedTogether).toEqual([4]);
     expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w1|0', 'w1|3', 'w2|0']);
   });
 
   it('in a slice, reports and leaves unsigned a wallet with a forged checkpoint and one whose registry lost a checkpointed lane, and signs the others', async () => {
     const store = await slicedWallets(3);
     await opened(store, 'w2', 3, 'hot');
-    const checkpoints = new MemoryCheckpoints();
+    const checkpoints = new SliceCheckpoints();
     const deps = depsOn(store, checkpoints);
     const limits = { walletsMax: 10, budgetMs: 1_000 };
     expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 3, broken: [] });
@@ -266,6 +278,8 @@ describe('the scheduled checkpoint pass', () => {
       ['w0', 'w1', 'w2'],
       ['w0', 'w1', 'w2'],
     ]);
+    // Four checkpoints in the first tick; only w0's moved head in the second.
+    expect(checkpoints.savedTogether).toEqual([4, 1]);
     expect(checkpoints.saved.get('w0|0')?.version).toBe(2);
     expect(checkpoints.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
     expect(checkpoints.saved.get('w2|0')?.version).toBe(1);
