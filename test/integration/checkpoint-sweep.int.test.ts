@@ -73,14 +73,15 @@ describe('the checkpoint sweep on DynamoDB', () => {
     const report = await checkpointWallets(deps, { walletsMax: 100, budgetMs: 60_000 });
     const sent = sentNow().map((count, index) => count - (before[index] ?? 0));
     expect(report).toEqual({ signed: 5, broken: [], passEnded: true });
-    // One Scan and the mark; the five views, then the five registries, in one BatchGetItem each;
+    // One Scan and the mark (a one-key BatchGetItem); the five views, then the five registries, in
+    // one BatchGetItem each;
     // five checkpoint Queries, five lane-0 walks and the shard lane's; six checkpoints in one
-    // transaction (the mark the table holds is not put again). Wallet by wallet it was 11 GetItems,
-    // 11 Queries and 6 PutItems.
+    // transaction (the mark the table holds is not put again). Wallet by wallet it was 11 GetItems
+    // (the mark's among them), 11 Queries and 6 PutItems.
     expect(Object.fromEntries(COMMANDS.map((command, index) => [command, sent[index]]))).toEqual({
       ScanCommand: 1,
-      GetItemCommand: 1,
-      BatchGetItemCommand: 2,
+      GetItemCommand: 0,
+      BatchGetItemCommand: 3,
       QueryCommand: 11,
       PutItemCommand: 0,
       TransactWriteItemsCommand: 1,
@@ -129,6 +130,16 @@ describe('the checkpoint sweep on DynamoDB', () => {
     expect((await store.checkpoints(x)).map(({ version }) => version)).toEqual([5]);
     expect((await store.checkpoints(y)).map(({ version }) => version)).toEqual([1]);
     expect((await store.checkpoints(z)).map(({ lane, version }) => [lane, version])).toEqual([[40, 2]]);
+  });
+
+  it('reads back the pass mark it saved, and the start of a pass where there is none', async () => {
+    const store = new DynamoCheckpointSweepStore(table.documents, table.tableName);
+    const before = table.sent('BatchGetItemCommand');
+    await store.saveMark({ scan: '{"pk":"WALLET#m"}', done: 3 });
+    expect(await store.mark()).toEqual({ scan: '{"pk":"WALLET#m"}', done: 3 });
+    await store.saveMark({ scan: null, done: 0 });
+    expect(await store.mark()).toEqual({ scan: null, done: 0 });
+    expect(table.sent('BatchGetItemCommand') - before).toBe(2);
   });
 
   it('lanesOf answers each wallet’s lanes as lanes does, over more wallets than one BatchGetItem takes', async () => {
