@@ -89,7 +89,8 @@ export async function checkpointWallets(
         slice.push(todo[next++] as string);
       }
       if (slice.length === 0) break;
-      // The slice's views, and then its lane registries, are read in one request each.
+      // The slice's views, then its lane registries, then the checkpoints it signs: one request
+      // each where the stores can (queries/verify.ts verifyWallets), each wallet read in its order.
       const verified = await verifyWallets(deps, slice);
       for (const [index, result] of verified.entries()) {
         if (result?.ok === true) report.signed++;
