@@ -10,7 +10,7 @@ import type { CheckpointPassMarks, CheckpointSigner, CheckpointStore } from '#po
 import type { Clock } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
-import { verifyWallet } from './queries/verify.ts';
+import { verifyWallets } from './queries/verify.ts';
 
 export interface CheckpointSweepDeps {
   events: EventStore;
@@ -89,12 +89,13 @@ export async function checkpointWallets(
         slice.push(todo[next++] as string);
       }
       if (slice.length === 0) break;
-      const verified = await Promise.all(
-        slice.map(async (walletId) => ({ walletId, result: await verifyWallet(deps, walletId) })),
-      );
-      for (const { walletId, result } of verified) {
+      // The slice's views, then its lane registries, then the checkpoints it signs: one request
+      // each where the stores can (queries/verify.ts verifyWallets), each wallet read in its order.
+      const verified = await verifyWallets(deps, slice);
+      for (const [index, result] of verified.entries()) {
         if (result?.ok === true) report.signed++;
-        else if (result?.ok === false) report.broken.push({ walletId, ...pick(result) });
+        else if (result?.ok === false)
+          report.broken.push({ walletId: slice[index] as string, ...pick(result) });
       }
       const before = visited;
       visited += slice.length;

@@ -1,20 +1,27 @@
 import { systemClock } from '#adapters/clock.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
+import { DynamoCheckpointSweepStore } from '#adapters/dynamodb/checkpoint-saves.ts';
 import { verifyLanes } from '#adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '#adapters/dynamodb/wallet-ids.ts';
+import { walletLanes } from '#adapters/dynamodb/wallet-lanes.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
-import { checkpointStoreFromEnv, eventStoreFromEnv, readModelsFromEnv } from './adapters.ts';
+import { eventStoreFromEnv, readModelsFromEnv, storeOnTable } from './adapters.ts';
 import { checkpointsOnce } from './lambda.ts';
 
 /**
  * The scheduled checkpoint pass's composition (app/checkpoint-sweep.ts), in a module of its own:
  * every tick lists wallets and walks their chains, so this function hands the event store both
  * (AppendKinds) and carries them in its bundle, and its first Scan goes out with the pass mark's
- * read instead of after a chunk loads. Imported only by the checkpoint-wallets handler: a static
- * import of them from a module every function loads (lambda.ts, adapters.ts) would put them, and
- * the chunk the other functions load them from, into every cold start.
+ * read instead of after a chunk loads. It also hands in what no other function does: a slice of
+ * wallets' lane registries in one read (walletLanes), and a checkpoint store that saves a slice's
+ * checkpoints in one transaction and reads the pass mark by BatchGetItem (checkpoint-saves.ts).
+ * Imported only by the checkpoint-wallets handler: a static import of them from a module every
+ * function loads (lambda.ts, adapters.ts) would put them, and the chunk the other functions load
+ * them from, into every cold start.
  */
-const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes };
+const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes, walletLanes };
+/** The checkpoint store with the slice-wide save (checkpoint-saves.ts), and the pass mark. */
+const sweepCheckpointsFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointSweepStore);
 
 /** The scheduled checkpoint pass: it needs the key. */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
@@ -23,11 +30,12 @@ export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
     throw new Error(
       'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
     );
+  const store = sweepCheckpointsFromEnv();
   return {
     events: eventStoreFromEnv(CHAIN_WALKS),
     readModels: readModelsFromEnv(),
-    checkpoints: found,
-    marks: checkpointStoreFromEnv(),
+    checkpoints: { ...found, store },
+    marks: store,
     clock: systemClock,
   };
 }

@@ -216,6 +216,11 @@ export interface EventStore {
     count: number,
   ): Promise<{ tail: RecordedEvent[] | undefined; lanes: number[] }>;
   /**
+   * `lanes` of several wallets, each in the answer, in one read where the store can (the
+   * checkpoint sweep's slice of wallets). Optional: without it each wallet's `lanes` is asked.
+   */
+  lanesOf?(walletIds: readonly string[]): Promise<Map<string, number[]>>;
+  /**
    * Appends `events` at `expected.version + 1 …` of the lane, together with the idempotency record,
    * in one transaction. Version 1 of a lane other than 0 registers the lane, in the transaction
    * or just before it (so `lanes` may name a lane with no events yet, or none ever: readers take

@@ -8,6 +8,7 @@ import type { readEventRefs } from './read-event-refs.ts';
 import type { registerFirst } from './register-first.ts';
 import type { verifyLanes } from './verify-lanes.ts';
 import type { scanWalletIds } from './wallet-ids.ts';
+import type { walletLanes } from './wallet-lanes.ts';
 
 /**
  * The event store's append kinds beyond the single-lane append, each in a module of its own
@@ -27,6 +28,7 @@ import type { scanWalletIds } from './wallet-ids.ts';
  * transaction. The listing of wallets (`scanWalletIds`) and the chain
  * walk (`verifyLanes`) are loaded on their first call unless handed in: the checkpoint sweep, whose
  * every tick lists wallets and walks chains, names both, so its first requests wait on no chunk.
+ * It also names `walletLanes` (`lanesOf`: a slice of wallets' lane registries in one BatchGetItem).
  * Type-only imports: naming a kind here bundles nothing.
  */
 export interface AppendKinds {
@@ -41,6 +43,7 @@ export interface AppendKinds {
   registerFirst?: typeof registerFirst;
   scanWalletIds?: typeof scanWalletIds;
   verifyLanes?: typeof verifyLanes;
+  walletLanes?: typeof walletLanes;
   /**
    * The offer, expiry and payment item writer of the index changes the function's writes make
    * (index-item-writers.ts): none for the ledger's writes, the listing's for a payment's own.

@@ -15,6 +15,14 @@ import {
 } from './table-layout/checkpoint-item.ts';
 import { walletPk } from './table-layout/keys.ts';
 
+/** Only forward: a checkpoint never replaces one of a later version (two verifies racing). */
+export const forwardPut = (tableName: string, checkpoint: LaneCheckpoint) => ({
+  TableName: tableName,
+  Item: toCheckpointItem(checkpoint),
+  ConditionExpression: 'attribute_not_exists(pk) OR version <= :version',
+  ExpressionAttributeValues: { ':version': checkpoint.version },
+});
+
 /**
  * Signed checkpoints in the wallet's partition. Keeping them in the same table is safe against
  * forgery (a writer without the key cannot sign one) but not against deletion: a writer can remove
@@ -22,8 +30,8 @@ import { walletPk } from './table-layout/keys.ts';
  */
 export class DynamoCheckpointStore implements CheckpointStore, CheckpointPassMarks {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   async checkpoints(walletId: string): Promise<LaneCheckpoint[]> {
@@ -39,19 +47,9 @@ export class DynamoCheckpointStore implements CheckpointStore, CheckpointPassMar
   }
 
   async save(checkpoint: LaneCheckpoint): Promise<void> {
-    // Only forward: a checkpoint never replaces one of a later version (two verifies racing).
-    await this.client
-      .send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toCheckpointItem(checkpoint),
-          ConditionExpression: 'attribute_not_exists(pk) OR version <= :version',
-          ExpressionAttributeValues: { ':version': checkpoint.version },
-        }),
-      )
-      .catch((error: unknown) => {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      });
+    await this.client.send(new PutCommand(forwardPut(this.tableName, checkpoint))).catch((error: unknown) => {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    });
   }
 
   async mark(): Promise<CheckpointPassMark> {

@@ -68,6 +68,8 @@ export class DynamoEventStoreBase implements EventStore {
   appendTogetherGroup?: (request: AppendTogetherGroupRequest) => Promise<AppendTogetherGroupOutcome>;
   /** Events by their exact keys, in BatchGetItem requests (see read-event-refs.ts). */
   readEvents?: (refs: readonly EventRef[]) => Promise<RecordedEvent[]>;
+  /** Several wallets' lane registries in BatchGetItem requests (wallet-lanes.ts), when handed in. */
+  lanesOf?: (walletIds: readonly string[]) => Promise<Map<string, number[]>>;
   /** Lane 0's head and the lane registry in one Query (head-and-lanes.ts), when handed in. */
   headAndLanes?: (walletId: string) => Promise<{ head: StreamHead; lanes: number[] }>;
   /** The lane registry and lane 0's last events in one Query (head-and-lanes.ts), when handed in. */
@@ -122,6 +124,8 @@ export class DynamoEventStoreBase implements EventStore {
       this.appendTogetherGroup = (request) =>
         appendTogetherGroup(client, tableName, request, find, indexItems);
     if (readEvents !== undefined) this.readEvents = (refs) => readEvents(client, tableName, refs);
+    const { walletLanes } = kinds;
+    if (walletLanes !== undefined) this.lanesOf = (walletIds) => walletLanes(client, tableName, walletIds);
     const { headAndLanes } = kinds;
     if (headAndLanes !== undefined)
       this.headAndLanes = (walletId) =>

@@ -15,20 +15,21 @@ export { EVENTS_PER_APPEND_MAX, READ_PAGE_SIZE } from './event-store-base.ts';
 /**
  * Every append kind, bundled eagerly: what a store that may be asked anything carries. The wallet
  * listing and the chain walk stay loaded on first use (no function that takes every store calls
- * them on its main path).
+ * them on its main path), and the slice-wide registry read is the checkpoint sweep's alone.
  */
-export const ALL_APPEND_KINDS: Required<Omit<AppendKinds, 'scanWalletIds' | 'verifyLanes'>> = {
-  appendTogether,
-  appendGroup,
-  appendGroups,
-  findIdempotencies,
-  appendTogetherGroup,
-  readEvents: readEventRefs,
-  headAndLanes,
-  tailAndLanes,
-  registerFirst,
-  indexItems: writeTradingIndex,
-};
+export const ALL_APPEND_KINDS: Required<Omit<AppendKinds, 'scanWalletIds' | 'verifyLanes' | 'walletLanes'>> =
+  {
+    appendTogether,
+    appendGroup,
+    appendGroups,
+    findIdempotencies,
+    appendTogetherGroup,
+    readEvents: readEventRefs,
+    headAndLanes,
+    tailAndLanes,
+    registerFirst,
+    indexItems: writeTradingIndex,
+  };
 
 /** The DynamoDB event store with every append kind (tests, benches, the CLI, the functions that use all). */
 export class DynamoEventStore extends DynamoEventStoreBase {

@@ -1,10 +1,11 @@
+import type { WalletView } from '#domain/wallet-view.ts';
 import {
   type CheckpointSigner,
   type CheckpointStore,
   checkpointText,
   type LaneCheckpoint,
 } from '#ports/checkpoints.ts';
-import type { EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
+import type { ChainWalk, EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
 
 export interface VerifyDeps {
@@ -42,45 +43,156 @@ export async function verifyWallet(
   walletId: string,
   options: { full?: boolean } = {},
 ): Promise<VerifyResult | undefined> {
+  const [result] = await verifyEach(deps, [walletId], apart(deps), options);
+  return result;
+}
+
+/**
+ * `verifyWallet` for each of several wallets (the checkpoint sweep's slice), answers in order. Each
+ * wallet's reads keep their order (its view and checkpoints, then its registry and walk); the
+ * slice's views are asked in one read (ReadModelStore.getViews) and its registries in one where the
+ * store can (EventStore.lanesOf), instead of one request per wallet for each.
+ */
+export function verifyWallets(
+  deps: VerifyDeps,
+  walletIds: readonly string[],
+): Promise<(VerifyResult | undefined)[]> {
+  return verifyEach(deps, walletIds, together(deps), {});
+}
+
+/**
+ * How a verify reads its wallets' views and lane registries, and saves the checkpoints it signs: a
+ * request per wallet (and per checkpoint), or a slice's at once.
+ */
+interface SliceReads {
+  views(walletIds: readonly string[]): Promise<ReadonlyMap<string, WalletView | undefined>>;
+  lanes(walletIds: readonly string[]): Promise<ReadonlyMap<string, number[]>>;
+  saves(store: CheckpointStore, checkpoints: readonly LaneCheckpoint[]): Promise<unknown>;
+}
+
+const apart = ({ events, readModels }: VerifyDeps): SliceReads => ({
+  views: async (walletIds) =>
+    new Map(await Promise.all(walletIds.map(async (id) => [id, await readModels.getView(id)] as const))),
+  lanes: async (walletIds) =>
+    new Map(await Promise.all(walletIds.map(async (id) => [id, await events.lanes(id)] as const))),
+  saves: (store, checkpoints) => Promise.all(checkpoints.map((checkpoint) => store.save(checkpoint))),
+});
+
+const together = (deps: VerifyDeps): SliceReads => ({
+  views: (walletIds) => deps.readModels.getViews(walletIds),
+  lanes: (walletIds) => deps.events.lanesOf?.(walletIds) ?? apart(deps).lanes(walletIds),
+  saves: (store, checkpoints) => store.saveAll?.(checkpoints) ?? apart(deps).saves(store, checkpoints),
+});
+
+async function verifyEach(
+  deps: VerifyDeps,
+  walletIds: readonly string[],
+  reads: SliceReads,
+  options: { full?: boolean },
+): Promise<(VerifyResult | undefined)[]> {
   const { events: store } = deps;
-  // The view and the signed checkpoints first, then the lanes and the walk: anything the view
+  // The views and the signed checkpoints first, then the lanes and the walk: anything a view
   // applied was stored before the walk reads the heads, and a checkpoint (signed only over an event
   // that was stored, in a lane that was listed) is never above a head the walk reaches after it,
   // nor of a lane registered after the registry was read. The walk reports the head each lane ended
   // at, so no head is read apart, and lane 0 (always listed: EventStore.lanes) is walked while the
   // registry is read: a verify waits on the table twice (three times for a hot wallet).
-  const [view, signed] = await Promise.all([
-    deps.readModels.getView(walletId),
-    deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
+  const [views, signed] = await Promise.all([
+    reads.views(walletIds),
+    Promise.all(
+      walletIds.map((walletId) =>
+        deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
+      ),
+    ),
   ]);
   // Lane → the checkpoint to walk from; a checkpoint is trusted only once it is checked below.
-  const from = new Map<number, StreamHead>(
-    signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+  const anchors = walletIds.map((walletId, index) => {
+    const checkpoints = signed[index] ?? [];
+    const from = new Map<number, StreamHead>(
+      checkpoints.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+    );
+    return { walletId, view: views.get(walletId), signed: checkpoints, from };
+  });
+  const [lanes, laneZeros] = await Promise.all([
+    reads.lanes(walletIds),
+    Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0]))),
+  ]);
+  const verified = await Promise.all(
+    anchors.map((anchor, index) => {
+      const listed = lanes.get(anchor.walletId);
+      const laneZero = laneZeros[index];
+      if (listed === undefined || laneZero === undefined)
+        throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
+      return verifyFromAnchors(deps, { ...anchor, lanes: listed, laneZero }, options);
+    }),
   );
-  const [lanes, laneZero] = await Promise.all([store.lanes(walletId), store.verify(walletId, from, [0])]);
+  // The heads of the wallets found intact, signed and saved together (none of a broken wallet).
+  const { checkpoints } = deps;
+  const moved = verified.flatMap(({ moved }) => moved);
+  if (checkpoints !== undefined && checkpoints.sign !== false && moved.length > 0)
+    await reads.saves(checkpoints.store, await Promise.all(moved.map((head) => signHead(checkpoints, head))));
+  return verified.map(({ result }) => result);
+}
+
+/** A lane's head, walked and found intact, to sign. */
+type MovedHead = { walletId: string; lane: number } & StreamHead;
+
+const signHead = async (
+  checkpoints: NonNullable<VerifyDeps['checkpoints']>,
+  { walletId, lane, version, hash }: MovedHead,
+): Promise<LaneCheckpoint> => ({
+  walletId,
+  lane,
+  version,
+  hash,
+  signature: await checkpoints.signer.sign(checkpointText(walletId, lane, version, hash)),
+});
+
+/**
+ * One wallet's verify once its view, checkpoints, registry and lane 0's walk are in; intact, with
+ * each lane's head that moved past its checkpoint (the walk has just covered it), to sign.
+ */
+async function verifyFromAnchors(
+  deps: VerifyDeps,
+  read: {
+    walletId: string;
+    view: WalletView | undefined;
+    signed: readonly LaneCheckpoint[];
+    from: ReadonlyMap<number, StreamHead>;
+    lanes: readonly number[];
+    laneZero: ChainWalk;
+  },
+  options: { full?: boolean },
+): Promise<{ result: VerifyResult | undefined; moved: MovedHead[] }> {
+  const { events: store } = deps;
+  const { walletId, view, signed, from, lanes, laneZero } = read;
+  const answer = (result: VerifyResult | undefined) => ({ result, moved: [] });
   const others = lanes.filter((lane) => lane !== 0);
   // The checkpoints are checked before any walk's answer counts, as when they came before the walk.
   const [problem, rest] = await Promise.all([
     checkpointProblem(deps, walletId, signed, lanes),
     others.length === 0 ? undefined : store.verify(walletId, from, others),
   ]);
-  if (problem !== undefined) return problem;
-  if (!laneZero.ok) return laneZero;
-  if (rest !== undefined && !rest.ok) return { ...rest, eventsChecked: rest.eventsChecked + laneZero.events };
+  if (problem !== undefined) return answer(problem);
+  if (!laneZero.ok) return answer(laneZero);
+  if (rest !== undefined && !rest.ok)
+    return answer({ ...rest, eventsChecked: rest.eventsChecked + laneZero.events });
   const heads = new Map<number, StreamHead>([...laneZero.heads, ...(rest?.heads ?? [])]);
   const walked = laneZero.events + (rest?.events ?? 0);
   if (options.full === true && from.size > 0) {
     const whole = await store.verify(walletId, undefined, lanes);
-    if (!whole.ok) return whole;
+    if (!whole.ok) return answer(whole);
   }
   const anchored = readModelProblem(view?.lanes ?? [], heads, walked);
-  if (anchored !== undefined) return anchored;
+  if (anchored !== undefined) return answer(anchored);
   const total = [...heads.values()].reduce((sum, head) => sum + head.version, 0);
-  if (total === 0) return undefined;
-  if (deps.checkpoints !== undefined && deps.checkpoints.sign !== false)
-    await signHeads(deps.checkpoints, walletId, heads, signed);
+  if (total === 0) return answer(undefined);
+  const before = new Map(signed.map((checkpoint) => [checkpoint.lane, checkpoint.version]));
+  const moved = [...heads]
+    .filter(([lane, head]) => head.version > (before.get(lane) ?? 0))
+    .map(([lane, head]) => ({ walletId, lane, ...head }));
   // `events` is the log's size (what the whole walk would count), however little this walk read.
-  return { ok: true, lanes: lanes.length, events: total };
+  return { result: { ok: true, lanes: lanes.length, events: total }, moved };
 }
 
 const broken = (lane: number, version: number, reason: string, eventsChecked = 0): Broken => ({
@@ -149,23 +261,4 @@ function readModelProblem(
     }
   }
   return undefined;
-}
-
-/** Signs each lane's head that moved past its checkpoint (the walk has just covered it), all lanes at once. */
-async function signHeads(
-  checkpoints: NonNullable<VerifyDeps['checkpoints']>,
-  walletId: string,
-  heads: ReadonlyMap<number, StreamHead>,
-  signed: readonly LaneCheckpoint[],
-): Promise<void> {
-  const before = new Map(signed.map((checkpoint) => [checkpoint.lane, checkpoint.version]));
-  const moved = [...heads].filter(([lane, head]) => head.version > (before.get(lane) ?? 0));
-  await Promise.all(
-    moved.map(async ([lane, head]) => {
-      const signature = await checkpoints.signer.sign(
-        checkpointText(walletId, lane, head.version, head.hash),
-      );
-      await checkpoints.store.save({ walletId, lane, version: head.version, hash: head.hash, signature });
-    }),
-  );
 }

@@ -25,6 +25,16 @@ class MemoryCheckpoints implements CheckpointStore {
   }
 }
 
+/** Checkpoints saved a slice at a time (CheckpointStore.saveAll), as the sweep's DynamoDB store saves them. */
+class SliceCheckpoints extends MemoryCheckpoints {
+  /** Each saveAll call's count. */
+  readonly savedTogether: number[] = [];
+  async saveAll(checkpoints: readonly LaneCheckpoint[]) {
+    this.savedTogether.push(checkpoints.length);
+    for (const checkpoint of checkpoints) await this.save(checkpoint);
+  }
+}
+
 /** A first deposit to a lane of a wallet. */
 async function opened(store: InMemoryEventStore, walletId: string, lane: number, eventId: string) {
   const outcome = await store.append({
@@ -42,19 +52,45 @@ async function walletsOf(count: number, pageSize?: number): Promise<InMemoryEven
   return store;
 }
 
+/** A store that reads a slice of wallets' registries at once (EventStore.lanesOf), as the DynamoDB one does. */
+class SliceStore extends InMemoryEventStore {
+  /** Each lanesOf call's wallets. */
+  readonly lanesAsked: string[][] = [];
+  /** Wallet → a lane its registry no longer lists (an edited registry; the events stay). */
+  readonly hiddenLanes = new Map<string, number>();
+  async lanesOf(walletIds: readonly string[]): Promise<Map<string, number[]>> {
+    this.lanesAsked.push([...walletIds]);
+    const lanes = await Promise.all(walletIds.map((walletId) => this.lanes(walletId)));
+    return new Map(
+      walletIds.map((walletId, index) => [
+        walletId,
+        (lanes[index] ?? []).filter((lane) => lane !== this.hiddenLanes.get(walletId)),
+      ]),
+    );
+  }
+}
+
+async function slicedWallets(count: number): Promise<SliceStore> {
+  const store = new SliceStore();
+  for (let index = 0; index < count; index++) await opened(store, `w${index}`, 0, `e${index}`);
+  return store;
+}
+
 describe('the scheduled checkpoint pass', () => {
   const signer = new HmacCheckpointSigner(Buffer.alloc(32, 9));
+  /** A tick's deps on one in-memory store, its checkpoints and mark in `checkpoints`, the clock still. */
+  const depsOn = (store: InMemoryEventStore, checkpoints: MemoryCheckpoints) => ({
+    events: store,
+    readModels: store,
+    checkpoints: { store: checkpoints, signer },
+    marks: checkpoints,
+    clock: { nowMs: () => 0 },
+  });
 
   it('signs every wallet over as many ticks as its limit needs, then starts a new pass', async () => {
     const store = await walletsOf(7);
     const checkpoints = new MemoryCheckpoints();
-    const deps = {
-      events: store,
-      readModels: store,
-      checkpoints: { store: checkpoints, signer },
-      marks: checkpoints,
-      clock: { nowMs: () => 0 },
-    };
+    const deps = depsOn(store, checkpoints);
     const reports = [];
     for (let tick = 0; tick < 3; tick++)
       reports.push(await checkpointWallets(deps, { walletsMax: 3, budgetMs: 1_000 }));
@@ -99,20 +135,21 @@ describe('the scheduled checkpoint pass', () => {
     const checkpoints = new MemoryCheckpoints();
     let reading = 0;
     let mostAtOnce = 0;
-    // Every wallet's first read (its view) waits a turn, so overlapping wallets overlap here.
-    const readModels = {
-      getView: async (walletId: string) => {
+    // Every wallet's first read (its checkpoints) waits a turn, so overlapping wallets overlap here.
+    const slow = {
+      checkpoints: async (walletId: string) => {
         reading++;
         mostAtOnce = Math.max(mostAtOnce, reading);
         await new Promise((resolve) => setTimeout(resolve, 5));
         reading--;
-        return store.getView(walletId);
+        return checkpoints.checkpoints(walletId);
       },
-    } as unknown as InMemoryEventStore;
+      save: (checkpoint: LaneCheckpoint) => checkpoints.save(checkpoint),
+    };
     const deps = {
       events: store,
-      readModels,
-      checkpoints: { store: checkpoints, signer },
+      readModels: store,
+      checkpoints: { store: slow, signer },
       marks: checkpoints,
       clock: { nowMs: () => 0 },
     };
@@ -148,7 +185,7 @@ describe('the scheduled checkpoint pass', () => {
     const { rounds, walked } = await tickRounds(await walletsOf(1), checkpoints);
     expect(rounds).toEqual([
       ['mark', 'walletIds'],
-      ['checkpoints', 'getView'],
+      ['checkpoints', 'getViews'],
       ['lanes', 'verify'],
       ['save'],
     ]);
@@ -164,13 +201,88 @@ describe('the scheduled checkpoint pass', () => {
     const { rounds, walked } = await tickRounds(store, checkpoints);
     expect(rounds).toEqual([
       ['mark', 'walletIds'],
-      ['checkpoints', 'getView'],
+      ['checkpoints', 'getViews'],
       ['lanes', 'verify'],
       ['verify'],
       ['save', 'save'],
     ]);
     expect(walked).toEqual([[0], [3]]);
     expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w0|3']);
+  });
+
+  it('reads a slice of wallets’ views in one request and their registries in one, each wallet’s checkpoints before its registry and its walk', async () => {
+    const store = await slicedWallets(3);
+    await opened(store, 'w1', 3, 'hot');
+    const checkpoints = new SliceCheckpoints();
+    const rounds = new Rounds();
+    const report = await checkpointWallets(
+      {
+        events: rounds.remote(store),
+        readModels: rounds.remote(store),
+        checkpoints: { store: rounds.remote(checkpoints), signer },
+        marks: rounds.remote(checkpoints),
+        clock: { nowMs: () => 0 },
+      },
+      { walletsMax: 10, budgetMs: 1_000 },
+    );
+    expect(report).toMatchObject({ signed: 3, broken: [], passEnded: true });
+    // One getViews and one lanesOf for the three wallets (a getView and a lanes each before), and
+    // one saveAll for their four checkpoints (a save each before).
+    expect(rounds.list()).toEqual([
+      ['mark', 'walletIds'],
+      ['checkpoints', 'checkpoints', 'checkpoints', 'getViews'],
+      ['lanesOf', 'verify', 'verify', 'verify'],
+      // w1's lane 3, which its registry names.
+      ['verify'],
+      ['saveAll'],
+    ]);
+    expect(store.lanesAsked).toEqual([['w0', 'w1', 'w2']]);
+    expect(checkpoints.savedTogether).toEqual([4]);
+    expect([...checkpoints.saved.keys()].sort()).toEqual(['w0|0', 'w1|0', 'w1|3', 'w2|0']);
+  });
+
+  it('in a slice, reports and leaves unsigned a wallet with a forged checkpoint and one whose registry lost a checkpointed lane, and signs the others', async () => {
+    const store = await slicedWallets(3);
+    await opened(store, 'w2', 3, 'hot');
+    const checkpoints = new SliceCheckpoints();
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 3, broken: [] });
+    // Every wallet moves on in lane 0; then w1's checkpoint is forged and w2's registry loses lane 3.
+    for (const walletId of ['w0', 'w1', 'w2']) {
+      const head = await store.head(walletId, 0);
+      await store.append({
+        walletId,
+        lane: 0,
+        expected: head,
+        events: [
+          {
+            type: 'Deposited',
+            data: { amountMinor: 100n, occurredAtMs: 2 },
+            eventId: `${walletId}-2`,
+            recordedAtMs: 2,
+          },
+        ],
+      });
+    }
+    const w1 = checkpoints.saved.get('w1|0') as LaneCheckpoint;
+    checkpoints.saved.set('w1|0', { ...w1, signature: '0'.repeat(64) });
+    store.hiddenLanes.set('w2', 3);
+    const report = await checkpointWallets(deps, limits);
+    expect(report.signed).toBe(1);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
+      expect.objectContaining({ walletId: 'w2', lane: 3, reason: expect.stringContaining('registry') }),
+    ]);
+    expect(store.lanesAsked).toEqual([
+      ['w0', 'w1', 'w2'],
+      ['w0', 'w1', 'w2'],
+    ]);
+    // Four checkpoints in the first tick; only w0's moved head in the second.
+    expect(checkpoints.savedTogether).toEqual([4, 1]);
+    expect(checkpoints.saved.get('w0|0')?.version).toBe(2);
+    expect(checkpoints.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
+    expect(checkpoints.saved.get('w2|0')?.version).toBe(1);
   });
 
   it('reads the page a mark further on points at, not the first page read with the mark', async () => {

@@ -82,13 +82,16 @@ it('the stream consumers carry the read by key; writers carry neither it nor the
   }
 }, 120_000);
 
-it('the checkpoint sweep carries the wallet listing and the chain walk; /verify (wallets) loads them on use', async () => {
+it('the checkpoint sweep carries the wallet listing, the chain walk and its slice-wide reads and saves; /verify (wallets) loads the first two on use, and carries none of the rest, nor does deposit', async () => {
+  const sweepOnly = [kind('wallet-lanes'), kind('batch-get'), kind('checkpoint-saves')];
   const eager = async (name: string) => {
     const { eagerInputs } = await functionBundle(name);
-    return [kind('wallet-ids'), kind('verify-lanes')].filter((input) => (eagerInputs[input] ?? 0) > 0);
+    return [kind('wallet-ids'), kind('verify-lanes'), ...sweepOnly].filter(
+      (input) => (eagerInputs[input] ?? 0) > 0,
+    );
   };
   // Every tick lists wallets and walks chains: its first Scan waits on no chunk.
-  expect(await eager('checkpoint-wallets')).toEqual([kind('wallet-ids'), kind('verify-lanes')]);
+  expect(await eager('checkpoint-wallets')).toEqual([kind('wallet-ids'), kind('verify-lanes'), ...sweepOnly]);
   expect(await eager('wallets')).toEqual([]);
   expect(await eager('deposit')).toEqual([]);
 }, 120_000);
