@@ -25,11 +25,6 @@ export interface CheckpointStore {
   /** The wallet's checkpoints, one per lane that has one (strongly consistent). */
   checkpoints(walletId: string): Promise<LaneCheckpoint[]>;
   save(checkpoint: LaneCheckpoint): Promise<void>;
-  /**
-   * Each checkpoint as `save` (only forward), in as few requests as the store can (the checkpoint
-   * sweep's slice; at most one per wallet and lane). Optional: without it each is saved on its own.
-   */
-  saveAll?(checkpoints: readonly LaneCheckpoint[]): Promise<void>;
 }
 
 /** The exact text a checkpoint's signature covers: fields separated by newlines, none may hold one. */

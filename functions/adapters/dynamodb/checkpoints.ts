@@ -16,7 +16,7 @@ import {
 import { walletPk } from './table-layout/keys.ts';
 
 /** Only forward: a checkpoint never replaces one of a later version (two verifies racing). */
-export const forwardPut = (tableName: string, checkpoint: LaneCheckpoint) => ({
+const forwardPut = (tableName: string, checkpoint: LaneCheckpoint) => ({
   TableName: tableName,
   Item: toCheckpointItem(checkpoint),
   ConditionExpression: 'attribute_not_exists(pk) OR version <= :version',
