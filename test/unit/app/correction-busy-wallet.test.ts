@@ -5,6 +5,7 @@ import { enableGroupCommit } from '#app/group-commit.ts';
 import { foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+import { turns } from '../../support/turns.ts';
 
 /**
  * A correction is appended alone (app/corrections.ts: the corrections function bundles no group
@@ -73,11 +74,6 @@ class GatedStore extends OneTurnStore {
     yield* super.read(...args);
   }
 }
-
-/** `count` turns of the event loop: a queue that answered its last caller ends within one. */
-const turns = async (count: number): Promise<void> => {
-  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
 

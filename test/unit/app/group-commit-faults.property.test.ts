@@ -17,6 +17,7 @@ import {
   releaseArb,
   writeOfCall,
 } from '../../support/one-wallet-calls.ts';
+import { turns } from '../../support/turns.ts';
 
 /**
  * One wallet's writers in two processes (each its own group commit, queue and carried state) and
@@ -155,8 +156,10 @@ describe('group commit when reads fail and answers are lost', () => {
         const answers: (WriteOutcome | Error)[] = await Promise.all(
           calls.map((call, index) => send(call, index, 0)),
         );
-        // Whatever is still queued runs now (every store call takes a turn or two, never a timer).
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        // Whatever is still queued runs now: every store call takes a turn or two, never a timer,
+        // and a queue ends a turn after its last batch. Counted in turns, not a 10 ms sleep: on a
+        // loaded machine a sleep is fewer turns, and 200 sleeps cost 2 s of this test's time.
+        await turns(20);
 
         const check = async () => {
           const log = inner.storedEvents(WALLET);
@@ -232,5 +235,8 @@ describe('group commit when reads fail and answers are lost', () => {
     // The faults this property is about did happen.
     expect(crashes).toBeGreaterThan(10);
     expect(readFailures).toBeGreaterThan(20);
-  });
+    // 200 runs of CPU work: 4.5–4.7 s at a load of 7 on 2 cores, but 12–22 s with two busy loops
+    // beside other runs (stop 21), where the default 20 s timed out. The timeout is no hang guard
+    // here: each run waits only on calls that are all answered, or the property fails.
+  }, 120_000);
 });

@@ -17,8 +17,7 @@ function fakeEmulator(dbPath: string, lifeMs: number) {
     ['-e', `setTimeout(() => {}, ${lifeMs})`, '--', '-jar', '/x/DynamoDBLocal.jar', '-dbPath', dbPath],
     { stdio: 'ignore' },
   );
-  const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(Date.now())));
-  return { pid: child.pid ?? -1, exited, kill: () => child.kill('SIGKILL') };
+  return { pid: child.pid ?? -1, kill: () => child.kill('SIGKILL') };
 }
 
 let dbPath: string;
@@ -31,12 +30,24 @@ afterEach(async () => {
 
 describe.runIf(process.platform === 'linux')('waitForPreviousEmulator', () => {
   it('waits until the previous emulator on this data dir has exited', async () => {
-    const previous = fakeEmulator(dbPath, 1_200);
+    // It is stopped a while after the wait has begun, not at the end of a fixed life: on a loaded
+    // machine a life of 1.2 s could end before the wait began (nothing was waited for). The wait must
+    // end after the stop was sent; not measured against the child's exit event, which this process
+    // can take later than the wait sees the process gone (its /proc entry goes first).
+    const previous = fakeEmulator(dbPath, 30_000);
     await rememberEmulator(dbPath, previous.pid);
     const lines: string[] = [];
-    await waitForPreviousEmulator(dbPath, { log: (line) => lines.push(line) });
-    const doneAt = Date.now();
-    expect(doneAt).toBeGreaterThanOrEqual(await previous.exited);
+    let stoppedAt = Number.POSITIVE_INFINITY;
+    await waitForPreviousEmulator(dbPath, {
+      log: (line) => {
+        lines.push(line);
+        setTimeout(() => {
+          stoppedAt = Date.now();
+          previous.kill();
+        }, 300);
+      },
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(stoppedAt);
     expect(lines.join('\n')).toMatch(new RegExp(`previous emulator \\(pid ${previous.pid}\\)`));
   });
 
@@ -53,13 +64,16 @@ describe.runIf(process.platform === 'linux')('waitForPreviousEmulator', () => {
 
   it('ignores a pid that now belongs to another process, and one for another data dir', async () => {
     await rememberEmulator(dbPath, process.pid); // alive, but not an emulator
-    const startedAt = Date.now();
-    await waitForPreviousEmulator(dbPath, { waitMs: 5_000 });
+    // Neither is waited for: no wait begins (it would say so, and end in EmulatorBusyError when the
+    // process outlives waitMs). Not timed: 4 s for two checks and a spawn is short on a loaded machine.
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    await waitForPreviousEmulator(dbPath, { waitMs: 5_000, log });
     const elsewhere = fakeEmulator(`${dbPath}-other`, 30_000);
     try {
       await rememberEmulator(dbPath, elsewhere.pid);
-      await waitForPreviousEmulator(dbPath, { waitMs: 5_000 });
-      expect(Date.now() - startedAt).toBeLessThan(4_000);
+      await waitForPreviousEmulator(dbPath, { waitMs: 5_000, log });
+      expect(lines).toEqual([]);
     } finally {
       elsewhere.kill();
     }
