@@ -6,7 +6,7 @@
  * as `index.mjs`. The phases split each profile by its timing file (`<name>-<run>.json`):
  * `import` is the process up to the handler's module being loaded (Node's start included), `call`
  * the first invocation, `gap` the part of it before its first request is sent (what runs between
- * the import and the table).
+ * the import and the table), `between:K` what it does between request K's answer and request K+1.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -39,7 +39,7 @@ interface Profile {
 }
 interface Timing {
   importedUs: number;
-  requests: { at: number }[];
+  requests: { at: number; ms: number }[];
 }
 
 const maps = new Map<string, SourceMap | null>();
@@ -75,6 +75,23 @@ const keyOf = ({ source, fn }: { source: string; fn: string }): string => {
   return parts.slice(0, source.startsWith('@') ? 2 : 1).join('/');
 };
 
+/**
+ * The part of a cold start a phase names, in the profile's µs. `between:K` is the CPU from the end
+ * of request K's response to the start of request K+1 (counted from 0): what the function does
+ * with one answer before it asks again.
+ */
+function window(phase: string, timing: Timing, firstRequestUs: number): [number, number] {
+  if (phase === 'import') return [0, timing.importedUs];
+  if (phase === 'gap') return [timing.importedUs, firstRequestUs];
+  if (phase === 'call') return [timing.importedUs, Number.POSITIVE_INFINITY];
+  const between = /^between:(\d+)$/.exec(phase);
+  const [answered, next] = [timing.requests[Number(between?.[1])], timing.requests[Number(between?.[1]) + 1]];
+  if (between === null) throw new Error(`unknown phase ${phase}: import, gap, call or between:K`);
+  if (answered === undefined || next === undefined) return [0, 0];
+  const at = (ms: number) => timing.importedUs + ms * 1000;
+  return [at(answered.at + answered.ms), at(next.at)];
+}
+
 for (const name of names) {
   const runs = readdirSync(dir).filter((file) => new RegExp(`^${name}-\\d+\\.cpuprofile$`).test(file));
   const spent = new Map<string, number>();
@@ -85,10 +102,7 @@ for (const name of names) {
       readFileSync(path.join(dir, file.replace('.cpuprofile', '.json')), 'utf8'),
     ) as Timing;
     const firstRequestUs = timing.importedUs + (timing.requests[0]?.at ?? Number.POSITIVE_INFINITY) * 1000;
-    const [from, to] =
-      args.phase === 'import'
-        ? [0, timing.importedUs]
-        : [timing.importedUs, args.phase === 'gap' ? firstRequestUs : Number.POSITIVE_INFINITY];
+    const [from, to] = window(args.phase, timing, firstRequestUs);
     const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
     const keys = new Map<number, string>();
     let at = profile.startTime;
