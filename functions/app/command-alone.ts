@@ -9,8 +9,8 @@ import { isDomainError } from '#domain/errors.ts';
 import type { WalletCommand } from '#domain/wallet.ts';
 import { isVersionConflict, type VersionConflictError } from '#ports/event-store.ts';
 import { joinRunningGroup } from './group-commit-join.ts';
-import { hasLegacyKey, legacyReplay } from './idempotency.ts';
-import { firstReadEarly, type Position, placementOf } from './placement.ts';
+import { checkedKey, hasLegacyKey, legacyReplay, priorUse } from './idempotency.ts';
+import { type Position, placementOf, withFirstReadSent } from './placement.ts';
 import {
   appendIndexOf,
   type CommandHandlerDeps,
@@ -22,21 +22,27 @@ import {
 
 /**
  * A command, run by `run` (alone, or in a group: command-handler.ts): a request answered before
- * keys were scoped is answered the same, not recorded again. A writer new to the wallet sends its
- * first read with that look-up: one wait before the append, not two.
+ * keys were scoped is answered the same, not recorded again; with `keyFirst`, a used key answers
+ * as it did (priorUse). A writer new to the wallet sends its first read with that look-up: one
+ * wait before the append, not two. The key looked up is not looked up again (its legacy item: see
+ * idempotency.ts checkedKey).
  */
 export async function handleCommandWith<C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
   run: (deps: CommandHandlerDeps, write: WalletWrite<C>) => Promise<WriteOutcome<C>>,
 ): Promise<WriteOutcome<C>> {
-  if (write.idempotency && !write.respond)
+  const { idempotency } = write;
+  if (idempotency && !write.respond)
     throw new Error('handleCommand: an idempotent write stores a response: pass respond');
-  const firstRead = hasLegacyKey(write.idempotency) ? firstReadEarly(deps, write) : undefined;
-  const legacy = await legacyReplay(deps.store, write.idempotency);
-  if (legacy) return legacy;
-  const placed = firstRead === undefined ? write : { ...write, firstRead };
-  return run(deps, placed);
+  const keyFirst = write.keyFirst === true && idempotency !== undefined;
+  if (!keyFirst && !hasLegacyKey(idempotency)) return run(deps, write);
+  const sent = withFirstReadSent(deps, write);
+  const prior = keyFirst
+    ? await priorUse(deps.store, idempotency)
+    : await legacyReplay(deps.store, idempotency);
+  if (prior) return prior;
+  return run(deps, idempotency === undefined ? sent : { ...sent, idempotency: checkedKey(idempotency) });
 }
 
 /**

@@ -32,25 +32,37 @@ type StateCache = Map<string, { state: WalletState; lanes: Record<number, number
 /** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
 const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
 
-/** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
-export async function exactState(
-  store: EventStore,
-  walletId: string,
-  fold: WalletFold,
-): Promise<{ head: StreamHead; state: WalletState }> {
+/** A wallet's exact state for a lane-0 decision, and lane 0's head it stands on (the append's condition). */
+export interface ExactState {
+  head: StreamHead;
+  state: WalletState;
+}
+
+/**
+ * The wallet's state as of lane 0's head (later lane-0 events make the append fail). Folded from
+ * nothing, it is ONE whole-log read with lane 0's head as that read found it
+ * (EventStore.walletAndHead: one Query on DynamoDB): a lane-0 event appended meanwhile is not in
+ * the state and makes the append conditioned on that head fail, as one after a head read first
+ * would. Before, lane 0's head was read first, then the log: two waits (still so for a store
+ * without walletAndHead). With a state cached, lane 0's head is read first, then each lane's tail.
+ */
+export async function exactState(store: EventStore, walletId: string, fold: WalletFold): Promise<ExactState> {
   let cachedStates = cachedStatesByStore.get(store);
   if (cachedStates === undefined) {
     cachedStates = new Map();
     cachedStatesByStore.set(store, cachedStates);
   }
-  const head = await store.head(walletId, 0);
   const cached = cachedStates.get(walletId);
+  let head: StreamHead;
   let events: RecordedEvent[];
-  if (cached === undefined) {
-    events = (await readWallet(store, walletId)).filter(
-      (event) => event.lane !== 0 || event.version <= head.version,
-    );
+  if (cached === undefined && store.walletAndHead !== undefined) {
+    ({ events, head } = await store.walletAndHead(walletId));
+  } else if (cached === undefined) {
+    head = await store.head(walletId, 0);
+    const read = head.version;
+    events = (await readWallet(store, walletId)).filter((event) => event.lane !== 0 || event.version <= read);
   } else {
+    head = await store.head(walletId, 0);
     events = [];
     for (const lane of await store.lanes(walletId)) {
       const fromVersion = (cached.lanes[lane] ?? 0) + 1;
@@ -69,6 +81,32 @@ export async function exactState(
   cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
   if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
   return { head, state };
+}
+
+/** A read sent before its caller needs it: the first to ask takes it, later ones read afresh. */
+export type SentRead<T> = () => Promise<T> | undefined;
+
+/**
+ * The wallet's exact state, read now, when this instance has none folded (a writer new to the
+ * wallet): sent with a read the write waits on before (its key's look-up), it costs no wait of its
+ * own. Undefined when a state is cached (the read then starts from it, and may not be needed at
+ * all: group-commit-carry.ts). A read never taken (the key answered) was sent for nothing: its
+ * failure is then nobody's; it still leaves its state cached, true for good (the log is append-only).
+ */
+export function exactStateEarly(
+  store: EventStore,
+  walletId: string,
+  fold: WalletFold,
+): SentRead<ExactState> | undefined {
+  if (cachedStatesByStore.get(store)?.has(walletId) === true) return undefined;
+  const read = exactState(store, walletId, fold);
+  read.catch(() => undefined);
+  let left: Promise<ExactState> | undefined = read;
+  return () => {
+    const taken = left;
+    left = undefined;
+    return taken;
+  };
 }
 
 /** Decides each command against the state after the events of the ones before (placed where they will land). */

@@ -2,7 +2,8 @@
  * Holds over the API: place, capture (in part or whole; the captured amount may go to another
  * wallet, in the same transaction), release. Each is a lane-0 command decided against the
  * wallet's exact state (command-handler.ts), or two wallets' (two-wallet-command.ts) for a
- * capture to a wallet. A used Idempotency-Key answers as it did before anything is decided.
+ * capture to a wallet. A used Idempotency-Key answers as it did before anything is decided, looked
+ * up with the first read of the wallet's state.
  */
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -19,7 +20,7 @@ import {
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
-import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import type { IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
@@ -55,8 +56,8 @@ export async function holdAction(
   request: HoldRequest,
   action: HoldAction,
 ): Promise<HoldResult> {
-  const used = await priorUse(deps.store, request.idempotency);
-  if (used !== undefined) return used;
+  // A used key answers as it did before anything is decided: the handlers look it up (priorUse)
+  // with their first read of the wallet (holds have keyFirst, two-wallet commands always do).
   const occurredAtMs = deps.clock.nowMs();
   const eventId = deps.ids.newId();
   const holdId = action.kind === 'place' ? eventId : action.holdId;
@@ -136,6 +137,7 @@ export async function holdAction(
     command,
     stamp,
     idempotency: request.idempotency,
+    keyFirst: true,
     respond: (events) => request.respond(events, context),
   });
   switch (outcome.kind) {

@@ -13,7 +13,13 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import { exactState, type WalletFold } from './exact-state.ts';
+import {
+  type ExactState,
+  exactState,
+  exactStateEarly,
+  type SentRead,
+  type WalletFold,
+} from './exact-state.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 
 export interface RetryPolicy {
@@ -102,31 +108,46 @@ export type PlacementRequest = { walletId: string } & (
   | {
       placement: 'any-lane';
       startedAtMs: number;
-      /** The read a writer new to the wallet starts from, already sent (firstReadEarly). */
+      /** The read a writer new to the wallet starts from, already sent (withFirstReadSent). */
       firstRead?: FirstRead;
     }
-  | { placement: 'lane-0'; fold: WalletFold }
+  | {
+      placement: 'lane-0';
+      fold: WalletFold;
+      /** The exact state a writer new to the wallet starts from, already sent (withFirstReadSent). */
+      firstState?: SentRead<ExactState>;
+    }
 );
 
-/** Where a write's events go: `anyLane` or `lane0` below. */
-export function placementOf(deps: PlacementDeps, write: PlacementRequest): Placement {
+/**
+ * Where a write's events go: `anyLane` or `lane0` below. `forOthers`: the placement decides other
+ * commands too (a group commit batch of several), so a lane-0 start reads now: the state sent with
+ * this write's key look-up was read before they were asked for, and a refusal of theirs must stand
+ * on a state read after.
+ */
+export function placementOf(deps: PlacementDeps, write: PlacementRequest, forOthers = false): Placement {
   return write.placement === 'any-lane'
     ? anyLane(deps, write.walletId, write.startedAtMs, write.firstRead)
-    : lane0(deps.store, write.walletId, write.fold);
+    : lane0(deps.store, write.walletId, write.fold, forOthers ? undefined : write.firstState);
 }
 
 /**
- * An `any-lane` write's first read, sent now, when its placement will start with one (no head
- * cached for the wallet): so it goes out with a read the write waits on before (the command
- * handler's legacy key), not after it. Undefined when the start reads nothing. A read never used
- * (the key answered) was sent for nothing; its failure is then nobody's.
+ * A write's first read, sent now, when its placement will start with one: so it goes out with a
+ * read the write waits on before (the command handler's key look-up), not after it. An `any-lane`
+ * write's when no head is cached for the wallet (`firstRead`); a `lane-0` write's exact state when
+ * none is folded (`firstState`, exact-state.ts exactStateEarly). The write with it, or as it is
+ * when the start reads nothing (or from what this instance holds). A read never used (the key
+ * answered) was sent for nothing; its failure is then nobody's.
  */
-export function firstReadEarly(deps: PlacementDeps, write: PlacementRequest): FirstRead | undefined {
-  if (write.placement !== 'any-lane' || (deps.heads ?? instanceHeads).get(write.walletId) !== undefined)
-    return undefined;
-  const read = headAndLanes(deps.store, write.walletId);
-  read.catch(() => undefined);
-  return read;
+export function withFirstReadSent<W extends PlacementRequest>(deps: PlacementDeps, write: W): W {
+  if (write.placement === 'lane-0') {
+    const firstState = exactStateEarly(deps.store, write.walletId, write.fold);
+    return firstState === undefined ? write : { ...write, firstState };
+  }
+  if ((deps.heads ?? instanceHeads).get(write.walletId) !== undefined) return write;
+  const firstRead = headAndLanes(deps.store, write.walletId);
+  firstRead.catch(() => undefined);
+  return { ...write, firstRead };
 }
 
 /**
@@ -160,7 +181,7 @@ export function anyLane(
   let lostInARow = 0;
   /** The lanes known open, when this command read the registry (a writer new to the wallet). */
   let open: Set<number> | undefined;
-  /** Sent before the start (firstReadEarly); used by the first start that reads, at most. */
+  /** Sent before the start (withFirstReadSent); used by the first start that reads, at most. */
   let sent = firstRead;
   return {
     attemptsMax: retry.attemptsMax,
@@ -243,11 +264,18 @@ async function headAndLanes(
  * Decided against the wallet's whole log, appended to lane 0 after the head read first: lane-0
  * events past it are left out of the state, so the append fails on them and the command is
  * decided again against a fresh read. The state is exactState's: folded once per instance, then
- * only the tail is read.
+ * only the tail is read; the first, when sent early (`firstState`), is the one that went out with
+ * the key's look-up.
  */
-export function lane0(store: EventStore, walletId: string, fold: WalletFold): Placement {
+export function lane0(
+  store: EventStore,
+  walletId: string,
+  fold: WalletFold,
+  firstState?: SentRead<ExactState>,
+): Placement {
   const read = async (): Promise<Position> => {
-    const { head, state } = await exactState(store, walletId, fold);
+    // The read sent early (withFirstReadSent) serves the first start that takes it; every other reads now.
+    const { head, state } = await (firstState?.() ?? exactState(store, walletId, fold));
     return { at: { lane: 0, head }, state };
   };
   return { attemptsMax: LANE0_ATTEMPTS_MAX, start: read, next: read, remember: () => {} };

@@ -1,0 +1,134 @@
+/**
+ * A spend's first call in an instance new to its wallets (a cold start), its calls counted in the
+ * rounds it waits on (as against a remote table): the key's look-up (the scoped item and the legacy
+ * one) and each wallet's exact state (the whole log with lane 0's head, EventStore.walletAndHead)
+ * go out together, then the append: two waits. Before: the key, the legacy key again, lane 0's
+ * head, then the log (a hold: five waits; a transfer: five or six).
+ *
+ * The guarantees stay: a used key answers as it did, a reused one with another body is refused, a
+ * lane-0 event appended after the state was read makes the append fail and the command is decided
+ * again (no overdraw), and a key's twin that committed first is answered from its record.
+ */
+import { describe, expect, it } from 'vitest';
+import { type HoldAction, holdAction } from '#app/holds.ts';
+import { type IdempotencyInput, scopeIdempotency } from '#app/idempotency.ts';
+import { transfer } from '#app/transfer.ts';
+import type { EventStore } from '#ports/event-store.ts';
+import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { Rounds } from '../../support/rounds.ts';
+
+/** A table with w1 funded (100), seen through a fresh instance (its own caches) counting rounds. */
+async function funded() {
+  const table = new InMemoryGroupStore();
+  await table.append({
+    walletId: 'w1',
+    lane: 0,
+    expected: { version: 0, hash: '' },
+    events: [
+      { type: 'Deposited', data: { amountMinor: 100n, occurredAtMs: 1 }, eventId: 'd1', recordedAtMs: 1 },
+    ],
+  });
+  return table;
+}
+
+/** Another process on `table`: a store object of its own (the states it folds are its own). */
+function instance(table: InMemoryGroupStore) {
+  const rounds = new Rounds();
+  return { store: rounds.remote(table as EventStore), rounds: () => rounds.list() };
+}
+
+const key = (text: string, payloadHash = 'h1'): IdempotencyInput =>
+  scopeIdempotency({ namespace: 'holds', owner: 'client' }, text, payloadHash);
+
+const place = (amount: bigint): HoldAction => ({
+  kind: 'place',
+  asset: 'money',
+  amount,
+  expiresInMs: 60_000,
+});
+
+function hold(store: EventStore, groupCommit: boolean, idempotency: IdempotencyInput, action: HoldAction) {
+  const deps = {
+    store,
+    clock: { nowMs: () => 5 },
+    ids: { newId: () => `h-${idempotency.key}` },
+    groupCommit,
+  };
+  return holdAction(
+    deps,
+    { walletId: 'w1', idempotency, respond: (_events, { holdId }) => ({ statusCode: 201, body: holdId }) },
+    action,
+  );
+}
+
+function send(store: EventStore, groupCommit: boolean, idempotency: IdempotencyInput, amount = 10n) {
+  const deps = { store, clock: { nowMs: () => 5 }, ids: { newId: () => 't1' }, groupCommit };
+  return transfer(deps, {
+    from: 'w1',
+    to: 'w2',
+    asset: 'money',
+    amount,
+    idempotency,
+    respond: (transferId) => ({ statusCode: 201, body: transferId }),
+  });
+}
+
+describe.each([true, false])('a spend’s first call (group commit %s)', (groupCommit) => {
+  // A lone lane-0 command takes group commit's batch path (appendGroup); a lone two-wallet one
+  // runs alone (group-commit-two.ts).
+  const append = groupCommit ? 'appendGroup' : 'append';
+
+  it('places a hold in two waits: the key and the state together, then the append', async () => {
+    const table = await funded();
+    const { store, rounds } = instance(table);
+    expect(await hold(store, groupCommit, key('k1'), place(60n))).toMatchObject({ kind: 'recorded' });
+    expect(rounds()).toEqual([['findIdempotency', 'findIdempotency', 'walletAndHead'], [append]]);
+    // A retry answers as the first did, from the key (the state is this instance's now: not read).
+    const again = instance(table);
+    expect(await hold(again.store, groupCommit, key('k1'), place(60n))).toEqual({
+      kind: 'replayed',
+      response: { statusCode: 201, body: `h-${key('k1').key}` },
+    });
+    expect(again.rounds()).toEqual([['findIdempotency', 'findIdempotency', 'walletAndHead']]);
+    expect(await hold(store, groupCommit, key('k1', 'other body'), place(60n))).toEqual({
+      kind: 'key-reused',
+    });
+  });
+
+  it('sends a transfer’s two state reads with its key, then appends both: two waits', async () => {
+    const table = await funded();
+    const { store, rounds } = instance(table);
+    expect(await send(store, groupCommit, key('t1'))).toMatchObject({ kind: 'recorded' });
+    expect(rounds()).toEqual([
+      ['findIdempotency', 'findIdempotency', 'walletAndHead', 'walletAndHead'],
+      ['appendTogether'],
+    ]);
+    const again = instance(table);
+    expect(await send(again.store, groupCommit, key('t1'))).toMatchObject({ kind: 'replayed' });
+    expect((await table.head('w1', 0)).version).toBe(2);
+  });
+
+  it('decides again when lane 0 moved after the state was read: two holds of 60 on 100, one refused', async () => {
+    const table = await funded();
+    const [a, b] = [instance(table), instance(table)];
+    const results = await Promise.all([
+      hold(a.store, groupCommit, key('a'), place(60n)),
+      hold(b.store, groupCommit, key('b'), place(60n)),
+    ]);
+    expect(results.map((result) => result.kind).sort()).toEqual(['recorded', 'rejected']);
+    // Both read version 1 with their keys; the loser's append failed on it and it read again.
+    expect((await table.head('w1', 0)).version).toBe(2);
+  });
+
+  it('never overdraws with transfers racing a hold from other instances', async () => {
+    const table = await funded();
+    const [a, b, c] = [instance(table), instance(table), instance(table)];
+    const results = await Promise.all([
+      send(a.store, groupCommit, key('x'), 50n),
+      send(b.store, groupCommit, key('y'), 50n),
+      hold(c.store, groupCommit, key('z'), place(50n)),
+    ]);
+    expect(results.filter((result) => result.kind === 'recorded')).toHaveLength(2);
+    expect(results.filter((result) => result.kind === 'rejected')).toHaveLength(1);
+  });
+});
