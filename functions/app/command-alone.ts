@@ -9,7 +9,7 @@ import { isDomainError } from '#domain/errors.ts';
 import type { WalletCommand } from '#domain/wallet.ts';
 import { isVersionConflict, type VersionConflictError } from '#ports/event-store.ts';
 import { joinRunningGroup } from './group-commit-join.ts';
-import { checkedKey, hasLegacyKey, legacyReplay, priorUse } from './idempotency.ts';
+import { checkedKey, hasLegacyKey, legacyReplay } from './idempotency.ts';
 import { type Position, placementOf, withFirstReadSent } from './placement.ts';
 import {
   appendIndexOf,
@@ -22,10 +22,9 @@ import {
 
 /**
  * A command, run by `run` (alone, or in a group: command-handler.ts): a request answered before
- * keys were scoped is answered the same, not recorded again; with `keyFirst`, a used key answers
- * as it did (priorUse). A writer new to the wallet sends its first read with that look-up: one
- * wait before the append, not two. The key looked up is not looked up again (its legacy item: see
- * idempotency.ts checkedKey).
+ * keys were scoped is answered the same, not recorded again. A writer new to the wallet sends its
+ * first read with that look-up: one wait before the append, not two. The legacy item is not looked
+ * up again (idempotency.ts checkedKey).
  */
 export async function handleCommandWith<C extends WalletCommand>(
   deps: CommandHandlerDeps,
@@ -35,14 +34,11 @@ export async function handleCommandWith<C extends WalletCommand>(
   const { idempotency } = write;
   if (idempotency && !write.respond)
     throw new Error('handleCommand: an idempotent write stores a response: pass respond');
-  const keyFirst = write.keyFirst === true && idempotency !== undefined;
-  if (!keyFirst && !hasLegacyKey(idempotency)) return run(deps, write);
+  if (!hasLegacyKey(idempotency)) return run(deps, write);
   const sent = withFirstReadSent(deps, write);
-  const prior = keyFirst
-    ? await priorUse(deps.store, idempotency)
-    : await legacyReplay(deps.store, idempotency);
-  if (prior) return prior;
-  return run(deps, idempotency === undefined ? sent : { ...sent, idempotency: checkedKey(idempotency) });
+  const legacy = await legacyReplay(deps.store, idempotency);
+  if (legacy) return legacy;
+  return run(deps, { ...sent, idempotency: checkedKey(idempotency) });
 }
 
 /**

@@ -2,8 +2,7 @@
  * Holds over the API: place, capture (in part or whole; the captured amount may go to another
  * wallet, in the same transaction), release. Each is a lane-0 command decided against the
  * wallet's exact state (command-handler.ts), or two wallets' (two-wallet-command.ts) for a
- * capture to a wallet. A used Idempotency-Key answers as it did before anything is decided, looked
- * up with the first read of the wallet's state.
+ * capture to a wallet. A used Idempotency-Key answers as it did (see holdAction).
  */
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -56,8 +55,9 @@ export async function holdAction(
   request: HoldRequest,
   action: HoldAction,
 ): Promise<HoldResult> {
-  // A used key answers as it did before anything is decided: the handlers look it up (priorUse)
-  // with their first read of the wallet (holds have keyFirst, two-wallet commands always do).
+  // A used key answers as it did: from its record where the append writes it (its create-only
+  // item), or before a refusal (refusal(): a retry whose funds the first try took hears that
+  // answer). Only the legacy item is looked up first, with the first read of the wallet's state.
   const occurredAtMs = deps.clock.nowMs();
   const eventId = deps.ids.newId();
   const holdId = action.kind === 'place' ? eventId : action.holdId;
@@ -137,7 +137,6 @@ export async function holdAction(
     command,
     stamp,
     idempotency: request.idempotency,
-    keyFirst: true,
     respond: (events) => request.respond(events, context),
   });
   switch (outcome.kind) {

@@ -22,7 +22,7 @@ import {
 import type { IndexChange } from '#ports/trading-index.ts';
 import { decideInTurn, exactState, exactStateEarly } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
-import { checkedKey, priorUse } from './idempotency.ts';
+import { checkedKey, hasLegacyKey, legacyReplay } from './idempotency.ts';
 import {
   defaultRetryPolicy,
   type RetryPolicy,
@@ -59,22 +59,24 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   if (idempotency && !write.respond) {
     throw new Error('handleTwoWalletCommand: an idempotent write stores a response: pass respond');
   }
-  // A wallet this instance has no state of is read with the key's look-up: one wait, not two.
-  const firstStates = [
-    exactStateEarly(deps.store, first.walletId, foldWallet),
-    exactStateEarly(deps.store, second.walletId, foldWallet),
-  ] as const;
-  // Before anything is decided: the funds the original request spent are gone, so deciding
-  // again would refuse what already succeeded. The key is then not looked up again, alone or in
-  // a batch: a twin that commits meanwhile is caught where the key is written (its create-only
-  // item in the transaction answers from its record), and before any answer that writes nothing
-  // (refusal(), group-commit-two-decide.ts unlessKeyUsed).
-  const used = idempotency && (await priorUse(deps.store, idempotency));
-  if (used) return used;
+  // A request answered before keys were scoped is answered the same, not recorded again. The
+  // scoped key is not read first, alone or in a batch: the transaction's create-only key item
+  // answers a used one from its record, and an answer that writes nothing checks it first
+  // (refusal(), group-commit-two-decide.ts unlessKeyUsed), so a retry whose funds the first try
+  // spent hears that answer, not a refusal. A wallet this instance has no state of is read with
+  // the legacy look-up: one wait before the append, not two.
+  const firstStates = hasLegacyKey(idempotency)
+    ? ([
+        exactStateEarly(deps.store, first.walletId, foldWallet),
+        exactStateEarly(deps.store, second.walletId, foldWallet),
+      ] as const)
+    : undefined;
+  const legacy = await legacyReplay(deps.store, idempotency);
+  if (legacy) return legacy;
   const checked = {
     ...write,
     ...(idempotency === undefined ? {} : { idempotency: checkedKey(idempotency) }),
-    firstStates,
+    ...(firstStates === undefined ? {} : { firstStates }),
   };
   return twoGroupOn(deps) ? commitTwoInGroup(deps, checked, handleTwoAlone) : handleTwoAlone(deps, checked);
 }

@@ -41,7 +41,7 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
        * bundle no fold.
        */
       fold: WalletFold;
-      /** The first read, already sent (the command handler sends it with the key's look-up). */
+      /** The first read, already sent (the command handler sends it with the legacy key's look-up). */
       firstState?: SentRead<ExactState>;
     }
 ) & {
@@ -62,12 +62,6 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
    */
   indexes: IndexChangesOf;
   idempotency?: IdempotencyInput;
-  /**
-   * true: a used key answers as it did before anything is decided (priorUse: the scoped item and
-   * the legacy one), its look-up sent with the first read. Else only the legacy item is looked up
-   * first: the append's create-only key item, and refusal(), guard the scoped one.
-   */
-  keyFirst?: boolean;
   /** The response to store with the idempotency record; it may mention the versions the events take. */
   respond?: (events: RecordedEvent[]) => StoredResponse;
 };

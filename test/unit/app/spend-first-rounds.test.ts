@@ -1,11 +1,13 @@
 /**
  * A spend's first call in an instance new to its wallets (a cold start), its calls counted in the
- * rounds it waits on (as against a remote table): the key's look-up (the scoped item and the legacy
- * one) and each wallet's exact state (the whole log with lane 0's head, EventStore.walletAndHead)
- * go out together, then the append: two waits. Before: the key, the legacy key again, lane 0's
- * head, then the log (a hold: five waits; a transfer: five or six).
+ * rounds it waits on (as against a remote table): the legacy key's look-up and each wallet's exact
+ * state (the whole log with lane 0's head, EventStore.walletAndHead) go out together, then the
+ * append, which writes the scoped key item create-only: two waits, no scoped look-up first. Before:
+ * the scoped and legacy keys, the legacy key again (a hold), lane 0's head, then the log (a hold:
+ * five waits; a transfer: five or six).
  *
- * The guarantees stay: a used key answers as it did, a reused one with another body is refused, a
+ * The guarantees stay: a used key answers as it did (from the key item the append meets, or before
+ * a refusal: the funds the first try spent), a reused one with another body is refused, a
  * lane-0 event appended after the state was read makes the append fail and the command is decided
  * again (no overdraw), and a key's twin that committed first is answered from its record.
  */
@@ -47,11 +49,14 @@ const place = (amount: bigint): HoldAction => ({
   expiresInMs: 60_000,
 });
 
+let requests = 0;
+
 function hold(store: EventStore, groupCommit: boolean, idempotency: IdempotencyInput, action: HoldAction) {
   const deps = {
     store,
     clock: { nowMs: () => 5 },
-    ids: { newId: () => `h-${idempotency.key}` },
+    // A fresh id per request, as in production: a retry decides a hold of another id.
+    ids: { newId: () => `h${++requests}` },
     groupCommit,
   };
   return holdAction(
@@ -62,7 +67,7 @@ function hold(store: EventStore, groupCommit: boolean, idempotency: IdempotencyI
 }
 
 function send(store: EventStore, groupCommit: boolean, idempotency: IdempotencyInput, amount = 10n) {
-  const deps = { store, clock: { nowMs: () => 5 }, ids: { newId: () => 't1' }, groupCommit };
+  const deps = { store, clock: { nowMs: () => 5 }, ids: { newId: () => `t${++requests}` }, groupCommit };
   return transfer(deps, {
     from: 'w1',
     to: 'w2',
@@ -81,30 +86,36 @@ describe.each([true, false])('a spend’s first call (group commit %s)', (groupC
   it('places a hold in two waits: the key and the state together, then the append', async () => {
     const table = await funded();
     const { store, rounds } = instance(table);
-    expect(await hold(store, groupCommit, key('k1'), place(60n))).toMatchObject({ kind: 'recorded' });
-    expect(rounds()).toEqual([['findIdempotency', 'findIdempotency', 'walletAndHead'], [append]]);
-    // A retry answers as the first did, from the key (the state is this instance's now: not read).
-    const again = instance(table);
-    expect(await hold(again.store, groupCommit, key('k1'), place(60n))).toEqual({
-      kind: 'replayed',
-      response: { statusCode: 201, body: `h-${key('k1').key}` },
-    });
-    expect(again.rounds()).toEqual([['findIdempotency', 'findIdempotency', 'walletAndHead']]);
-    expect(await hold(store, groupCommit, key('k1', 'other body'), place(60n))).toEqual({
+    const first = await hold(store, groupCommit, key('k1'), place(60n));
+    if (first.kind !== 'recorded') throw new Error(`recorded, not ${first.kind}`);
+    expect(rounds()).toEqual([['findIdempotency', 'walletAndHead'], [append]]);
+    // A retry answers as the first did: the funds are gone (40 left), so the key is looked up
+    // before the refusal; with the funds there (a smaller hold), the append meets the key item.
+    const replayed = { kind: 'replayed', response: first.response };
+    expect(await hold(instance(table).store, groupCommit, key('k1'), place(60n))).toEqual(replayed);
+    expect(await hold(instance(table).store, groupCommit, key('k1'), place(10n))).toEqual(replayed);
+    expect(await hold(instance(table).store, groupCommit, key('k1', 'other body'), place(60n))).toEqual({
       kind: 'key-reused',
     });
+    expect(await hold(store, groupCommit, key('k1', 'other body'), place(10n))).toEqual({
+      kind: 'key-reused',
+    });
+    expect((await table.head('w1', 0)).version).toBe(2);
   });
 
   it('sends a transfer’s two state reads with its key, then appends both: two waits', async () => {
     const table = await funded();
     const { store, rounds } = instance(table);
     expect(await send(store, groupCommit, key('t1'))).toMatchObject({ kind: 'recorded' });
-    expect(rounds()).toEqual([
-      ['findIdempotency', 'findIdempotency', 'walletAndHead', 'walletAndHead'],
-      ['appendTogether'],
-    ]);
-    const again = instance(table);
-    expect(await send(again.store, groupCommit, key('t1'))).toMatchObject({ kind: 'replayed' });
+    expect(rounds()).toEqual([['findIdempotency', 'walletAndHead', 'walletAndHead'], ['appendTogether']]);
+    // Retried: with the funds there (the append meets the key item), and without (looked up before the refusal).
+    expect(await send(instance(table).store, groupCommit, key('t1'))).toMatchObject({ kind: 'replayed' });
+    expect(await send(instance(table).store, groupCommit, key('t1'), 95n)).toMatchObject({
+      kind: 'replayed',
+    });
+    expect(await send(instance(table).store, groupCommit, key('t1', 'other body'), 5n)).toMatchObject({
+      kind: 'key-reused',
+    });
     expect((await table.head('w1', 0)).version).toBe(2);
   });
 
