@@ -215,6 +215,13 @@ export class FaultyEventStore implements EventStore {
     }
   }
 
+  /** As DynamoDB's (every function's store has it): a lane-0 decision folded from nothing reads once. */
+  async walletAndHead(walletId: string): Promise<{ events: RecordedEvent[]; head: StreamHead }> {
+    this.faults.beforeCall();
+    if (this.inner.walletAndHead === undefined) throw new Error('walletAndHead: the inner store has none');
+    return this.inner.walletAndHead(walletId);
+  }
+
   async readEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]> {
     this.faults.beforeCall();
     if (this.inner.readEvents === undefined) throw new Error('readEvents: the inner store has none');
