@@ -16,22 +16,11 @@ import { type HoldAction, holdAction } from '#app/holds.ts';
 import { type IdempotencyInput, scopeIdempotency } from '#app/idempotency.ts';
 import { transfer } from '#app/transfer.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { funded, InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
 import { Rounds } from '../../support/rounds.ts';
 
-/** A table with w1 funded (100), seen through a fresh instance (its own caches) counting rounds. */
-async function funded() {
-  const table = new InMemoryGroupStore();
-  await table.append({
-    walletId: 'w1',
-    lane: 0,
-    expected: { version: 0, hash: '' },
-    events: [
-      { type: 'Deposited', data: { amountMinor: 100n, occurredAtMs: 1 }, eventId: 'd1', recordedAtMs: 1 },
-    ],
-  });
-  return table;
-}
+/** A table with w1 funded (100). */
+const fundedTable = () => funded(new InMemoryGroupStore());
 
 /** Another process on `table`: a store object of its own (the states it folds are its own). */
 function instance(table: InMemoryGroupStore) {
@@ -84,7 +73,7 @@ describe.each([true, false])('a spend’s first call (group commit %s)', (groupC
   const append = groupCommit ? 'appendGroup' : 'append';
 
   it('places a hold in two waits: the key and the state together, then the append', async () => {
-    const table = await funded();
+    const table = await fundedTable();
     const { store, rounds } = instance(table);
     const first = await hold(store, groupCommit, key('k1'), place(60n));
     if (first.kind !== 'recorded') throw new Error(`recorded, not ${first.kind}`);
@@ -104,7 +93,7 @@ describe.each([true, false])('a spend’s first call (group commit %s)', (groupC
   });
 
   it('sends a transfer’s two state reads with its key, then appends both: two waits', async () => {
-    const table = await funded();
+    const table = await fundedTable();
     const { store, rounds } = instance(table);
     expect(await send(store, groupCommit, key('t1'))).toMatchObject({ kind: 'recorded' });
     expect(rounds()).toEqual([['findIdempotency', 'walletAndHead', 'walletAndHead'], ['appendTogether']]);
@@ -120,7 +109,7 @@ describe.each([true, false])('a spend’s first call (group commit %s)', (groupC
   });
 
   it('decides again when lane 0 moved after the state was read: two holds of 60 on 100, one refused', async () => {
-    const table = await funded();
+    const table = await fundedTable();
     const [a, b] = [instance(table), instance(table)];
     const results = await Promise.all([
       hold(a.store, groupCommit, key('a'), place(60n)),
@@ -132,7 +121,7 @@ describe.each([true, false])('a spend’s first call (group commit %s)', (groupC
   });
 
   it('never overdraws with transfers racing a hold from other instances', async () => {
-    const table = await funded();
+    const table = await fundedTable();
     const [a, b, c] = [instance(table), instance(table), instance(table)];
     const results = await Promise.all([
       send(a.store, groupCommit, key('x'), 50n),

@@ -8,7 +8,7 @@ import { enableGroupCommit } from '#app/group-commit.ts';
 import { scopeIdempotency } from '#app/idempotency.ts';
 import { transfer } from '#app/transfer.ts';
 import type { EventStore } from '#ports/event-store.ts';
-import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { funded, InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
 
 class CountingStore extends InMemoryGroupStore {
   readonly keysRead: string[] = [];
@@ -22,14 +22,7 @@ describe('a transfer’s key reads', () => {
   it('reads the legacy item once, new key or used; the scoped one only before a refusal', async () => {
     const store = new CountingStore();
     enableGroupCommit(store);
-    await store.append({
-      walletId: 'w1',
-      lane: 0,
-      expected: { version: 0, hash: '' },
-      events: [
-        { type: 'Deposited', data: { amountMinor: 100n, occurredAtMs: 1 }, eventId: 'd1', recordedAtMs: 1 },
-      ],
-    });
+    await funded(store);
     const idempotency = scopeIdempotency({ namespace: 'transfers', owner: 'client' }, 'k1', 'h1');
     const send = (amount = 10n) =>
       transfer(
