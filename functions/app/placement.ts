@@ -261,11 +261,11 @@ async function headAndLanes(
 }
 
 /**
- * Decided against the wallet's whole log, appended to lane 0 after the head read first: lane-0
- * events past it are left out of the state, so the append fails on them and the command is
+ * Decided against the wallet's whole log, appended to lane 0 after the head the read stands on:
+ * lane-0 events past it are left out of the state, so the append fails on them and the command is
  * decided again against a fresh read. The state is exactState's: folded once per instance, then
  * only the tail is read; the first, when sent early (`firstState`), is the one that went out with
- * the key's look-up.
+ * the legacy key's look-up.
  */
 export function lane0(
   store: EventStore,

@@ -1,6 +1,6 @@
 /**
  * The command handler's two-wallet path (a transfer, an offer accepted): each wallet's command is
- * decided against that wallet's exact state (lane 0 up to the head read first, plus its credit
+ * decided against that wallet's exact state (lane 0 up to the head its read found, plus its credit
  * lanes), and both wallets' events are appended in ONE transaction conditioned on both lane-0
  * heads (EventStore.appendTogether). If either head moved, nothing is written and both are read
  * and decided again, a bounded number of times, with a jittered pause between attempts.
