@@ -9,8 +9,8 @@ import { isDomainError } from '#domain/errors.ts';
 import type { WalletCommand } from '#domain/wallet.ts';
 import { isVersionConflict, type VersionConflictError } from '#ports/event-store.ts';
 import { joinRunningGroup } from './group-commit-join.ts';
-import { checkedKey, hasLegacyKey, legacyReplay } from './idempotency.ts';
-import { type Position, placementOf, withFirstReadSent } from './placement.ts';
+import { hasLegacyKey, legacyReplay } from './idempotency.ts';
+import { firstReadEarly, type Position, placementOf } from './placement.ts';
 import {
   appendIndexOf,
   type CommandHandlerDeps,
@@ -23,22 +23,20 @@ import {
 /**
  * A command, run by `run` (alone, or in a group: command-handler.ts): a request answered before
  * keys were scoped is answered the same, not recorded again. A writer new to the wallet sends its
- * first read with that look-up: one wait before the append, not two. The legacy item is not looked
- * up again (idempotency.ts checkedKey).
+ * first read with that look-up: one wait before the append, not two.
  */
 export async function handleCommandWith<C extends WalletCommand>(
   deps: CommandHandlerDeps,
   write: WalletWrite<C>,
   run: (deps: CommandHandlerDeps, write: WalletWrite<C>) => Promise<WriteOutcome<C>>,
 ): Promise<WriteOutcome<C>> {
-  const { idempotency } = write;
-  if (idempotency && !write.respond)
+  if (write.idempotency && !write.respond)
     throw new Error('handleCommand: an idempotent write stores a response: pass respond');
-  if (!hasLegacyKey(idempotency)) return run(deps, write);
-  const sent = withFirstReadSent(deps, write);
-  const legacy = await legacyReplay(deps.store, idempotency);
+  const firstRead = hasLegacyKey(write.idempotency) ? firstReadEarly(deps, write) : undefined;
+  const legacy = await legacyReplay(deps.store, write.idempotency);
   if (legacy) return legacy;
-  return run(deps, { ...sent, idempotency: checkedKey(idempotency) });
+  const placed = firstRead === undefined ? write : { ...write, firstRead };
+  return run(deps, placed);
 }
 
 /**

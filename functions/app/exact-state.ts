@@ -38,31 +38,21 @@ export interface ExactState {
   state: WalletState;
 }
 
-/**
- * The wallet's state as of lane 0's head (later lane-0 events make the append fail). Folded from
- * nothing, it is ONE whole-log read with lane 0's head as that read found it
- * (EventStore.walletAndHead: one Query on DynamoDB): a lane-0 event appended meanwhile is not in
- * the state and makes the append conditioned on that head fail, as one after a head read first
- * would. Before, lane 0's head was read first, then the log: two waits (still so for a store
- * without walletAndHead). With a state cached, lane 0's head is read first, then each lane's tail.
- */
+/** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
 export async function exactState(store: EventStore, walletId: string, fold: WalletFold): Promise<ExactState> {
   let cachedStates = cachedStatesByStore.get(store);
   if (cachedStates === undefined) {
     cachedStates = new Map();
     cachedStatesByStore.set(store, cachedStates);
   }
+  const head = await store.head(walletId, 0);
   const cached = cachedStates.get(walletId);
-  let head: StreamHead;
   let events: RecordedEvent[];
-  if (cached === undefined && store.walletAndHead !== undefined) {
-    ({ events, head } = await store.walletAndHead(walletId));
-  } else if (cached === undefined) {
-    head = await store.head(walletId, 0);
-    const read = head.version;
-    events = (await readWallet(store, walletId)).filter((event) => event.lane !== 0 || event.version <= read);
+  if (cached === undefined) {
+    events = (await readWallet(store, walletId)).filter(
+      (event) => event.lane !== 0 || event.version <= head.version,
+    );
   } else {
-    head = await store.head(walletId, 0);
     events = [];
     for (const lane of await store.lanes(walletId)) {
       const fromVersion = (cached.lanes[lane] ?? 0) + 1;
@@ -88,10 +78,14 @@ export type SentRead<T> = () => Promise<T> | undefined;
 
 /**
  * The wallet's exact state, read now, when this instance has none folded (a writer new to the
- * wallet): sent with a read the write waits on before (its key's look-up), it costs no wait of its
- * own. Undefined when a state is cached (the read then starts from it, and may not be needed at
- * all: group-commit-carry.ts). A read never taken (the key answered) was sent for nothing: its
- * failure is then nobody's; it still leaves its state cached, true for good (the log is append-only).
+ * wallet): sent with a read the write waits on before (its legacy key's look-up), it costs no
+ * wait of its own. Where the store reads the whole log with lane 0's head (EventStore.walletAndHead:
+ * one Query on DynamoDB), that is the one read: a lane-0 event appended meanwhile is not in the
+ * state and makes the append conditioned on that head fail, as one after a head read first would
+ * (else exactState: the head, then the log). Undefined when a state is cached (the read then starts
+ * from it, and may not be needed at all: group-commit-carry.ts). A read never taken (the key
+ * answered) was sent for nothing: its failure is then nobody's; the state it leaves cached stays
+ * true (the log is append-only). Only the writers that send it bundle it (holds, two-wallet commands).
  */
 export function exactStateEarly(
   store: EventStore,
@@ -99,7 +93,18 @@ export function exactStateEarly(
   fold: WalletFold,
 ): SentRead<ExactState> | undefined {
   if (cachedStatesByStore.get(store)?.has(walletId) === true) return undefined;
-  const read = exactState(store, walletId, fold);
+  const { walletAndHead } = store;
+  const read =
+    walletAndHead === undefined
+      ? exactState(store, walletId, fold)
+      : walletAndHead.call(store, walletId).then(({ events, head }) => {
+          const state = fold(events, initialWalletState());
+          const cached = cachedStatesByStore.get(store) ?? new Map();
+          cachedStatesByStore.set(store, cached);
+          cached.set(walletId, { state, lanes: { ...state.lanes } });
+          if (cached.size > STATES_CACHED_MAX) cached.delete(cached.keys().next().value as string);
+          return { head, state };
+        });
   read.catch(() => undefined);
   let left: Promise<ExactState> | undefined = read;
   return () => {

@@ -19,7 +19,8 @@ import {
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
-import type { IdempotencyInput } from './idempotency.ts';
+import { exactStateEarly } from './exact-state.ts';
+import { hasLegacyKey, type IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
@@ -128,9 +129,14 @@ export async function holdAction(
       : action.kind === 'capture'
         ? capture(state, walletId, action, occurredAtMs)
         : { type: 'ReleaseHold', walletId, holdId, occurredAtMs };
+  // A wallet new to this instance: its state goes out with the legacy key's look-up (handleCommand).
+  const firstState = hasLegacyKey(request.idempotency)
+    ? exactStateEarly(deps.store, walletId, foldWallet)
+    : undefined;
   const outcome = await handleCommand(deps, {
     walletId,
     placement: 'lane-0',
+    ...(firstState === undefined ? {} : { firstState }),
     fold: foldWallet,
     decide: decideTrading,
     indexes: indexChangesOf,

@@ -13,13 +13,7 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import {
-  type ExactState,
-  exactState,
-  exactStateEarly,
-  type SentRead,
-  type WalletFold,
-} from './exact-state.ts';
+import { type ExactState, exactState, type SentRead, type WalletFold } from './exact-state.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 
 export interface RetryPolicy {
@@ -108,13 +102,13 @@ export type PlacementRequest = { walletId: string } & (
   | {
       placement: 'any-lane';
       startedAtMs: number;
-      /** The read a writer new to the wallet starts from, already sent (withFirstReadSent). */
+      /** The read a writer new to the wallet starts from, already sent (firstReadEarly). */
       firstRead?: FirstRead;
     }
   | {
       placement: 'lane-0';
       fold: WalletFold;
-      /** The exact state a writer new to the wallet starts from, already sent (withFirstReadSent). */
+      /** The exact state a writer new to the wallet starts from, already sent (exactStateEarly). */
       firstState?: SentRead<ExactState>;
     }
 );
@@ -132,22 +126,18 @@ export function placementOf(deps: PlacementDeps, write: PlacementRequest, forOth
 }
 
 /**
- * A write's first read, sent now, when its placement will start with one: so it goes out with a
- * read the write waits on before (the command handler's key look-up), not after it. An `any-lane`
- * write's when no head is cached for the wallet (`firstRead`); a `lane-0` write's exact state when
- * none is folded (`firstState`, exact-state.ts exactStateEarly). The write with it, or as it is
- * when the start reads nothing (or from what this instance holds). A read never used (the key
- * answered) was sent for nothing; its failure is then nobody's.
+ * An `any-lane` write's first read, sent now, when its placement will start with one (no head
+ * cached for the wallet): so it goes out with a read the write waits on before (the command
+ * handler's legacy key), not after it. Undefined when the start reads nothing. A read never used
+ * (the key answered) was sent for nothing; its failure is then nobody's. (A `lane-0` write's, its
+ * exact state, is sent by the use case that wants it: exact-state.ts exactStateEarly, `firstState`.)
  */
-export function withFirstReadSent<W extends PlacementRequest>(deps: PlacementDeps, write: W): W {
-  if (write.placement === 'lane-0') {
-    const firstState = exactStateEarly(deps.store, write.walletId, write.fold);
-    return firstState === undefined ? write : { ...write, firstState };
-  }
-  if ((deps.heads ?? instanceHeads).get(write.walletId) !== undefined) return write;
-  const firstRead = headAndLanes(deps.store, write.walletId);
-  firstRead.catch(() => undefined);
-  return { ...write, firstRead };
+export function firstReadEarly(deps: PlacementDeps, write: PlacementRequest): FirstRead | undefined {
+  if (write.placement !== 'any-lane' || (deps.heads ?? instanceHeads).get(write.walletId) !== undefined)
+    return undefined;
+  const read = headAndLanes(deps.store, write.walletId);
+  read.catch(() => undefined);
+  return read;
 }
 
 /**
@@ -181,7 +171,7 @@ export function anyLane(
   let lostInARow = 0;
   /** The lanes known open, when this command read the registry (a writer new to the wallet). */
   let open: Set<number> | undefined;
-  /** Sent before the start (withFirstReadSent); used by the first start that reads, at most. */
+  /** Sent before the start (firstReadEarly); used by the first start that reads, at most. */
   let sent = firstRead;
   return {
     attemptsMax: retry.attemptsMax,
@@ -274,7 +264,7 @@ export function lane0(
   firstState?: SentRead<ExactState>,
 ): Placement {
   const read = async (): Promise<Position> => {
-    // The read sent early (withFirstReadSent) serves the first start that takes it; every other reads now.
+    // The state sent early (exactStateEarly) serves the first start that takes it; every other reads now.
     const { head, state } = await (firstState?.() ?? exactState(store, walletId, fold));
     return { at: { lane: 0, head }, state };
   };

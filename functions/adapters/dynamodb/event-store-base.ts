@@ -27,7 +27,6 @@ import { type IndexItems, type IndexItemWriter, indexItemCount, indexTransactIte
 import { queryEvents, READ_PAGE_SIZE } from './query-events.ts';
 import { DynamoReadIndexes, markIndexed } from './read-indexes.ts';
 import { fromEventItem, fromEventItems } from './table-layout/event-item.ts';
-import type { StoredEvent } from './table-layout/event-item-fast.ts';
 import { fromIdempotencyItem } from './table-layout/idempotency-item.ts';
 import {
   eventSk,
@@ -293,24 +292,6 @@ export class DynamoEventStoreBase implements EventStore {
    * Each lane must be dense from version 1.
    */
   async readWallet(walletId: string): Promise<RecordedEvent[]> {
-    return this.storedWallet(walletId);
-  }
-
-  /**
-   * readWallet, and lane 0's head from the same Query: lane 0 is the first lane of the wallet's own
-   * partition, read dense from version 1, so its last event read is its head as the read found it
-   * (a page boundary inside lane 0 only moves that head later, never leaves a hole).
-   */
-  async walletAndHead(walletId: string): Promise<{ events: RecordedEvent[]; head: StreamHead }> {
-    const events = await this.storedWallet(walletId);
-    const last = events.findLast((event) => event.lane === 0);
-    return {
-      events,
-      head: last === undefined ? { version: 0, hash: '' } : { version: last.version, hash: last.hash },
-    };
-  }
-
-  private async storedWallet(walletId: string): Promise<StoredEvent[]> {
     const own = await queryEvents(this.client, this.tableName, walletId, walletPk(walletId), LANES_SK);
     const shards = fromLanesItem(own.registry).filter(isShardLane);
     if (shards.length === 0) return own.events;
