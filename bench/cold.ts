@@ -27,7 +27,6 @@ import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
 import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT, unpackCommit } from './cold/build.ts';
 import { firstEvent } from './cold/events.ts';
-import { freshStreamEvents, STREAM_CONSUMERS } from './cold/stream-event.ts';
 import { startColdWorld } from './cold/world.ts';
 import { printTable } from './support.ts';
 
@@ -52,7 +51,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 interface Target {
   name: string;
   bundle: BuiltBundle;
-  event: string;
   /** Environment the stack of that commit adds (a `--before` commit's own NODE_OPTIONS). */
   extraEnv?: NodeJS.ProcessEnv;
 }
@@ -82,8 +80,11 @@ log(
 );
 const targets: Target[] = [];
 for (const spec of FUNCTIONS) {
-  const bundle = await buildBundle(spec.name, spec.entry, { bundleSdk: BUNDLE_SDK });
-  targets.push({ name: spec.name, bundle, event: JSON.stringify(firstEvent(spec)) });
+  firstEvent(spec); // A function with no first event fails the bench here, before any build.
+  targets.push({
+    name: spec.name,
+    bundle: await buildBundle(spec.name, spec.entry, { bundleSdk: BUNDLE_SDK }),
+  });
 }
 /** `--before`: the same functions built from another commit, named `<function>@before`. */
 const BEFORE_SUFFIX = '@before';
@@ -106,34 +107,22 @@ if (args.before !== undefined) {
     targets.push({
       name: `${spec.name}${BEFORE_SUFFIX}`,
       bundle,
-      event: JSON.stringify(firstEvent(spec)),
       ...(extraEnv === undefined ? {} : { extraEnv }),
     });
   }
   targets.push({
     name: `${BASELINE}${BEFORE_SUFFIX}`,
     bundle: await buildBundle(BASELINE, 'bench/cold/baseline.ts', { bundleSdk: BUNDLE_SDK, sourceRoot }),
-    event: '{}',
     ...(extraEnv === undefined ? {} : { extraEnv }),
   });
 }
 targets.push({
   name: BASELINE,
   bundle: await buildBundle(BASELINE, 'bench/cold/baseline.ts', { bundleSdk: BUNDLE_SDK }),
-  event: '{}',
 });
 
 const world = await startColdWorld(log);
 const env = world.env;
-// The table stream's consumers get a new wallet's first event, with its image, every cold start.
-const streamEvent = freshStreamEvents(env);
-// The others get their first event with ids of this cold start's own (events.ts says why).
-let coldStarts = 0;
-const eventOf = (target: Target) => {
-  const name = target.name.replace(BEFORE_SUFFIX, '');
-  if (STREAM_CONSUMERS.has(name)) return streamEvent(target.name);
-  return name === BASELINE ? target.event : JSON.stringify(firstEvent({ name }, ++coldStarts));
-};
 try {
   const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
   const importSamples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
@@ -141,7 +130,10 @@ try {
   for (let run = 0; run < RUNS; run++) {
     log(`Run ${run + 1}/${RUNS} …`);
     for (const target of targets) {
-      const result = await coldStart(target, await eventOf(target), { ...env, ...target.extraEnv });
+      const result = await coldStart(target, await world.firstEventOf(target.name), {
+        ...env,
+        ...target.extraEnv,
+      });
       samples.get(target.name)?.push(result.importMs + result.invokeMs);
       importSamples.get(target.name)?.push(result.importMs);
       statuses.set(target.name, String(result.status));

@@ -18,7 +18,6 @@ import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
 import { BUNDLE_ROOT, buildBundle, PROJECT_ROOT, unpackCommit } from './build.ts';
 import { firstEvent } from './events.ts';
-import { freshStreamEvents, STREAM_CONSUMERS } from './stream-event.ts';
 import { startColdWorld } from './world.ts';
 
 const { values: args, positionals } = parseArgs({
@@ -51,11 +50,10 @@ const median = (values: number[]) => {
 };
 
 const specs = FUNCTIONS.filter((spec) => positionals.length === 0 || positionals.includes(spec.name));
-const targets: { name: string; entry: string; event: string; sourceRoot?: string }[] = [
-  { name: 'baseline', entry: 'bench/cold/baseline.ts', event: '{}' },
-].concat(
-  specs.map((spec) => ({ name: spec.name, entry: spec.entry, event: JSON.stringify(firstEvent(spec)) })),
-);
+for (const spec of specs) firstEvent(spec); // A function with no first event fails here, before any build.
+const targets: { name: string; entry: string; sourceRoot?: string }[] = [
+  { name: 'baseline', entry: 'bench/cold/baseline.ts' },
+].concat(specs.map((spec) => ({ name: spec.name, entry: spec.entry })));
 if (args.before !== undefined) {
   const sourceRoot = path.join(BUNDLE_ROOT, 'profile-before-src');
   await unpackCommit(args.before, sourceRoot);
@@ -68,14 +66,6 @@ for (const target of targets) {
   bundles.set(target.name, (await buildBundle(target.name, target.entry, options)).file);
 }
 const world = await startColdWorld(log);
-const streamEvent = freshStreamEvents(world.env);
-// As in bench/cold.ts: a stream consumer gets a new event with its image, the others ids of their own.
-let coldStarts = 0;
-const eventOf = (target: { name: string; event: string }) => {
-  const name = target.name.replace('@before', '');
-  if (STREAM_CONSUMERS.has(name)) return streamEvent(name);
-  return name === 'baseline' ? target.event : JSON.stringify(firstEvent({ name }, ++coldStarts));
-};
 try {
   const results = new Map<string, Timing[]>(targets.map((target) => [target.name, []]));
   for (let run = 0; run < RUNS; run++) {
@@ -99,7 +89,7 @@ try {
           ...flags,
           path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs'),
           bundles.get(target.name) ?? '',
-          await eventOf(target),
+          await world.firstEventOf(target.name),
         ],
         { env: { ...world.env, TALLY_COLD_TRACE: '1' }, maxBuffer: 16 * 1024 * 1024 },
       );

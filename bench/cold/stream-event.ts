@@ -30,22 +30,9 @@ export function freshStreamEvents(env: NodeJS.ProcessEnv): (target: string) => P
     const walletId = `coldstream-${target.startsWith('project-streams') ? target : 'publish'}`;
     const expected = heads.get(walletId) ?? { version: 0, hash: '' };
     const nowMs = Date.now();
-    const outcome = await store.append({
-      walletId,
-      lane: 0,
-      expected,
-      events: [
-        {
-          type: 'Deposited',
-          data: { amountMinor: 100n, occurredAtMs: nowMs },
-          eventId: `${walletId}-${expected.version + 1}`,
-          recordedAtMs: nowMs,
-        },
-      ],
-    });
-    if (outcome.kind !== 'appended') throw new Error(`bench: ${walletId}'s next event was not appended`);
-    heads.set(walletId, outcome.head);
-    const Keys = { pk: { S: lanePk(walletId, 0) }, sk: { S: eventSk(0, outcome.head.version) } };
+    const head = await appendDeposit(store, walletId, expected, 100n, `${walletId}-${expected.version + 1}`);
+    heads.set(walletId, head);
+    const Keys = { pk: { S: lanePk(walletId, 0) }, sk: { S: eventSk(0, head.version) } };
     const { Item } = await raw.send(
       new GetItemCommand({ TableName: tableName, Key: Keys, ConsistentRead: true }),
     );
@@ -54,7 +41,7 @@ export function freshStreamEvents(env: NodeJS.ProcessEnv): (target: string) => P
     return JSON.stringify({
       Records: [
         {
-          eventID: `${walletId}-${outcome.head.version}`,
+          eventID: `${walletId}-${head.version}`,
           eventName: 'INSERT',
           eventVersion: '1.1',
           eventSource: 'aws:dynamodb',
@@ -72,6 +59,25 @@ export function freshStreamEvents(env: NodeJS.ProcessEnv): (target: string) => P
       ],
     });
   };
+}
+
+/** A deposit appended to lane 0 of `walletId` at `expected` (the bench's own writes): the new head. */
+export async function appendDeposit(
+  store: DynamoEventStore,
+  walletId: string,
+  expected: StreamHead,
+  amountMinor: bigint,
+  eventId: string,
+): Promise<StreamHead> {
+  const nowMs = Date.now();
+  const outcome = await store.append({
+    walletId,
+    lane: 0,
+    expected,
+    events: [{ type: 'Deposited', data: { amountMinor, occurredAtMs: nowMs }, eventId, recordedAtMs: nowMs }],
+  });
+  if (outcome.kind !== 'appended') throw new Error(`bench: ${walletId}'s next event was not appended`);
+  return outcome.head;
 }
 
 /** The functions whose first event is a fresh stream record (the table stream's consumers). */

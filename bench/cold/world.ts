@@ -14,8 +14,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/l
 import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
 import { ENV } from '#lib/wiring.ts';
 import { ensureTable } from '#local/table.ts';
-import { BENCH_WALLET } from './events.ts';
+import { BENCH_WALLET, firstEvent } from './events.ts';
 import { startFakeEventBridge } from './fake-eventbridge.ts';
+import { appendDeposit, freshStreamEvents, STREAM_CONSUMERS } from './stream-event.ts';
 
 const TABLE = 'tally-cold-bench';
 
@@ -31,6 +32,13 @@ export interface ColdWorld {
    * not one whose views were never projected; it runs in this process, never during a cold start.
    */
   projectViews(): Promise<void>;
+  /**
+   * The event the next cold start of `target` is handed (a wiring function's name, `<name>@before`,
+   * or `baseline`): a stream consumer a new record with its image (stream-event.ts; a twin a wallet
+   * of its own), any other function its first event with ids of this cold start's own (events.ts),
+   * the baseline none.
+   */
+  firstEventOf(target: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +93,20 @@ export async function startColdWorld(log: (line: string) => void): Promise<ColdW
       [ENV.eventBusName]: 'tally-cold-bench',
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
     };
-    return { env, publishedEntries: () => eventBridge.entries(), projectViews: viewProjector(env), stop };
+    const streamEvent = freshStreamEvents(env);
+    let coldStarts = 0;
+    const firstEventOf = async (target: string) => {
+      const name = target.replace(/@before$/, '');
+      if (STREAM_CONSUMERS.has(name)) return streamEvent(target);
+      return name === 'baseline' ? '{}' : JSON.stringify(firstEvent({ name }, ++coldStarts));
+    };
+    return {
+      env,
+      publishedEntries: () => eventBridge.entries(),
+      projectViews: viewProjector(env),
+      firstEventOf,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -132,19 +153,5 @@ function viewProjector(env: NodeJS.ProcessEnv): () => Promise<void> {
  */
 async function seedBenchWallet(endpoint: string): Promise<void> {
   const store = new DynamoEventStore(createDocumentClient({ endpoint, region: LOCAL_REGION }), TABLE);
-  const nowMs = Date.now();
-  const outcome = await store.append({
-    walletId: BENCH_WALLET,
-    lane: 0,
-    expected: { version: 0, hash: '' },
-    events: [
-      {
-        type: 'Deposited',
-        data: { amountMinor: 100_000_000n, occurredAtMs: nowMs },
-        eventId: `${BENCH_WALLET}-seed`,
-        recordedAtMs: nowMs,
-      },
-    ],
-  });
-  if (outcome.kind !== 'appended') throw new Error('bench: the bench wallet was not seeded');
+  await appendDeposit(store, BENCH_WALLET, { version: 0, hash: '' }, 100_000_000n, `${BENCH_WALLET}-seed`);
 }

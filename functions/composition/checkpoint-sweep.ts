@@ -1,6 +1,6 @@
 import { systemClock } from '#adapters/clock.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
-import { DynamoCheckpointSweepStore } from '#adapters/dynamodb/checkpoint-saves.ts';
+import { DynamoCheckpointSweepStore } from '#adapters/dynamodb/checkpoint-sweep-store.ts';
 import { verifyLanes } from '#adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '#adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '#adapters/dynamodb/wallet-lanes.ts';
@@ -13,14 +13,14 @@ import { checkpointsOnce } from './lambda.ts';
  * every tick lists wallets and walks their chains, so this function hands the event store both
  * (AppendKinds) and carries them in its bundle, and its first Scan goes out with the pass mark's
  * read instead of after a chunk loads. It also hands in what no other function does: a slice of
- * wallets' lane registries in one read (walletLanes), and a checkpoint store that saves a slice's
- * checkpoints in one transaction and reads the pass mark by BatchGetItem (checkpoint-saves.ts).
+ * wallets' lane registries in one read (walletLanes), and a checkpoint store that reads the pass
+ * mark by BatchGetItem (checkpoint-sweep-store.ts).
  * Imported only by the checkpoint-wallets handler: a static import of them from a module every
  * function loads (lambda.ts, adapters.ts) would put them, and the chunk the other functions load
  * them from, into every cold start.
  */
 const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes, walletLanes };
-/** The checkpoint store with the slice-wide save (checkpoint-saves.ts), and the pass mark. */
+/** The checkpoint store with the pass mark read by BatchGetItem (checkpoint-sweep-store.ts). */
 const sweepCheckpointsFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointSweepStore);
 
 /** The scheduled checkpoint pass: it needs the key. */

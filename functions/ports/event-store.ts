@@ -206,10 +206,12 @@ export interface EventStore {
   /**
    * `lanes(walletId)` and lane 0's last `count` events together, in one request where the store
    * can (a read that catches a view or an account up: app/read-events.ts lanesAndLaneZero).
-   * `tail`: lane 0's events ascending, ending at its head as the read found it — its last `count`
-   * or more, or all of them (from version 1; `[]` for none) when it has fewer; undefined when the
-   * store could not tell in that request (the caller reads lane 0). Optional: without it the
-   * caller reads the registry and lane 0's head.
+   * `tail`: a run of lane 0's newest events, ascending, ending at its head as the read found it:
+   * at most `count` of them (fewer when other items share the request's page), starting at version
+   * 1 only when the lane holds no earlier event (`[]` for none); undefined when the store could not
+   * tell in that request (the caller reads lane 0). A caller checks that the run reaches back as
+   * far as it needs (app/read-events.ts laneZeroFrom). Optional: without it the caller reads the
+   * registry and lane 0's head.
    */
   tailAndLanes?(
     walletId: string,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
-import { DynamoCheckpointSweepStore } from '../../functions/adapters/dynamodb/checkpoint-saves.ts';
+import { DynamoCheckpointSweepStore } from '../../functions/adapters/dynamodb/checkpoint-sweep-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { registerLane } from '../../functions/adapters/dynamodb/table-layout/lanes-item.ts';
 import { verifyLanes } from '../../functions/adapters/dynamodb/verify-lanes.ts';

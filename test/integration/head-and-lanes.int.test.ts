@@ -124,7 +124,7 @@ describe('tailAndLanes', () => {
 
   it('hands a short lane 0 whole, from version 1, past the registry and the legacy marker', async () => {
     const walletId = newWallet('tail-short');
-    for (let i = 0; i < 3; i++) await append(walletId, 0);
+    for (let i = 0; i < LANE_ZERO_TAIL; i++) await append(walletId, 0);
     await append(walletId, HOT_LANES_FROM + 1);
     await documents.send(
       new PutCommand({ TableName: tableName, Item: { pk: walletPk(walletId), sk: 'INDEXED' } }),
@@ -132,7 +132,9 @@ describe('tailAndLanes', () => {
     const { together, sent, lane0, lanes } = await tail(walletId);
     expect(together.lanes).toEqual(lanes);
     expect(together.tail).toEqual(lane0.map((event) => expect.objectContaining(event)));
-    expect(together.tail?.map((event) => event.version)).toEqual([1, 2, 3]);
+    expect(together.tail?.map((event) => event.version)).toEqual(
+      Array.from({ length: LANE_ZERO_TAIL }, (_, index) => index + 1),
+    );
     expect(sent).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectWallet } from '#app/wallet-projection.ts';
 import { canDecideFromCache, type ThresholdConfig } from '#domain/threshold.ts';
@@ -236,6 +236,14 @@ describe('projectWallet against DynamoDB', () => {
     );
     // A repair may write a view over an equal one.
     expect(await views.putViews([whole(a), whole(b)])).toEqual(['written', 'written']);
+    // A view item under a's key that names c (tampered) stands for a, as getView reads it.
+    const item = await documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk: `WALLET#${a}`, sk: 'VIEW#WALLET' } }),
+    );
+    await documents.send(new PutCommand({ TableName: tableName, Item: { ...item.Item, walletId: c } }));
+    const read = await views.getViews([a]);
+    expect([...read.keys()]).toEqual([a]);
+    expect(read.get(a)).toEqual(await views.getView(a));
   });
 
   it('rebuilds a view stored under another threshold rule', async () => {

@@ -12,12 +12,13 @@ import { fromLanesItem } from './table-layout/lanes-item.ts';
  * (`INDEXED`) if the wallet has one, then the events from the highest lane kept there down:
  * lane 0's, newest first, since lanes 1–31 (the only other lanes under the wallet's own key) hold
  * only logs written before lane shards. A page of `count` + 2 items therefore holds lane 0's last
- * `count` events, or all of them when it has fewer (the page then ends the range).
+ * `count` events, or all of them when it has fewer (the page then ends the range), unless a legacy
+ * lane's events share the page: then fewer.
  *
  * `tail`: lane 0's events the page met, ascending: a run that ends at lane 0's head as the
- * (consistent) read found it, and starts at version 1 when lane 0 has no more; `[]` when the
- * whole range holds no event of lane 0. Undefined when the page ended before lane 0 (events of a
- * legacy lane filled it): the caller reads lane 0 itself.
+ * (consistent) read found it, and starts at version 1 only when lane 0 has no earlier event; `[]`
+ * when the whole range holds no event of lane 0. Undefined when the page ended before lane 0
+ * (events of a legacy lane filled it): the caller reads lane 0 itself.
  */
 export async function tailAndLanes(
   client: DynamoDBDocumentClient,

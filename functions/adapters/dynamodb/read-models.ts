@@ -45,6 +45,7 @@ export class DynamoReadModelStore implements ReadModelStore {
 
   async getViews(walletIds: readonly string[]): Promise<Map<string, WalletView>> {
     const found = new Map<string, WalletView>();
+    const byPartition = new Map(walletIds.map((walletId) => [walletPk(walletId), walletId]));
     for (let start = 0; start < walletIds.length; start += BATCH_GET_MAX) {
       let keys: Record<string, unknown>[] | undefined = walletIds
         .slice(start, start + BATCH_GET_MAX)
@@ -57,8 +58,11 @@ export class DynamoReadModelStore implements ReadModelStore {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const view = fromViewItem(item);
-          found.set(view.walletId, view);
+          // Under the key it was asked for, not the wallet its attribute names: a view item that
+          // names another wallet (tampered) still stands for the wallet whose key holds it, as
+          // `getView` reads it, and a verify compares it with that wallet's log.
+          const asked = byPartition.get(String(item.pk));
+          if (asked !== undefined) found.set(asked, fromViewItem(item));
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
       }

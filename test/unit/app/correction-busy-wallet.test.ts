@@ -17,23 +17,32 @@ import { turns } from '../../support/turns.ts';
  * recorded. A number must stay correctable on a busy wallet.
  */
 
-/** Every store call takes a turn of the event loop, as a request to DynamoDB does. */
+/**
+ * Every store call takes a turn of the event loop, as a request to DynamoDB does; `enter` is where
+ * a call waits before it runs (a subclass may hold reads there).
+ */
 class OneTurnStore extends InMemoryEventStore {
-  private readonly turn = () => new Promise((resolve) => setImmediate(resolve));
+  protected async enter(_kind: 'read' | 'write'): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   override async head(...args: Parameters<InMemoryEventStore['head']>) {
-    await this.turn();
+    await this.enter('read');
     return super.head(...args);
   }
   override async lanes(...args: Parameters<InMemoryEventStore['lanes']>) {
-    await this.turn();
+    await this.enter('read');
     return super.lanes(...args);
   }
+  override async *read(...args: Parameters<InMemoryEventStore['read']>) {
+    await this.enter('read');
+    yield* super.read(...args);
+  }
   override async append(...args: Parameters<InMemoryEventStore['append']>) {
-    await this.turn();
+    await this.enter('write');
     return super.append(...args);
   }
   override async appendGroup(...args: Parameters<InMemoryEventStore['appendGroup']>) {
-    await this.turn();
+    await this.enter('write');
     return super.appendGroup(...args);
   }
 }
@@ -53,25 +62,14 @@ class GatedStore extends OneTurnStore {
       this.reach = resolve;
     });
   }
-  private async pass(): Promise<void> {
-    const gate = this.gate;
-    this.gate = undefined;
+  protected override async enter(kind: 'read' | 'write'): Promise<void> {
+    const gate = kind === 'read' ? this.gate : undefined;
     if (gate !== undefined) {
+      this.gate = undefined;
       this.reach();
       await gate;
     }
-  }
-  override async head(...args: Parameters<InMemoryEventStore['head']>) {
-    await this.pass();
-    return super.head(...args);
-  }
-  override async lanes(...args: Parameters<InMemoryEventStore['lanes']>) {
-    await this.pass();
-    return super.lanes(...args);
-  }
-  override async *read(...args: Parameters<InMemoryEventStore['read']>) {
-    await this.pass();
-    yield* super.read(...args);
+    await super.enter(kind);
   }
 }
 

@@ -82,8 +82,8 @@ it('the stream consumers carry the read by key; writers carry neither it nor the
   }
 }, 120_000);
 
-it('the checkpoint sweep carries the wallet listing, the chain walk and its slice-wide reads and saves; /verify (wallets) loads the first two on use, and carries none of the rest, nor does deposit', async () => {
-  const sweepOnly = [kind('wallet-lanes'), kind('batch-get'), kind('checkpoint-saves')];
+it('the checkpoint sweep carries the wallet listing, the chain walk and its slice-wide reads; /verify (wallets) loads the first two on use, and carries none of the rest, nor does deposit', async () => {
+  const sweepOnly = [kind('wallet-lanes'), kind('batch-get'), kind('checkpoint-sweep-store')];
   const eager = async (name: string) => {
     const { eagerInputs } = await functionBundle(name);
     return [kind('wallet-ids'), kind('verify-lanes'), ...sweepOnly].filter(
