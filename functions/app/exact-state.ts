@@ -13,6 +13,7 @@ import type {
   WalletState,
 } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StreamHead } from '#ports/event-store.ts';
+import { type Token, tokenNow } from './group-commit-taint.ts';
 import { readAll, readWallet } from './read-events.ts';
 
 /**
@@ -36,6 +37,12 @@ const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
 export interface ExactState {
   head: StreamHead;
   state: WalletState;
+  /**
+   * For a read sent early (exactStateEarly): the taint token taken before it went out, what the
+   * state can be trusted to include (group-commit-carry.ts). A token taken when it is taken would
+   * be later than the read: a credit this process wrote between the two would seem included.
+   */
+  sentAt?: Token;
 }
 
 /** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
@@ -94,7 +101,8 @@ export function exactStateEarly(
 ): SentRead<ExactState> | undefined {
   if (cachedStatesByStore.get(store)?.has(walletId) === true) return undefined;
   const { walletAndHead } = store;
-  const read =
+  const sentAt = tokenNow();
+  const read = (
     walletAndHead === undefined
       ? exactState(store, walletId, fold)
       : walletAndHead.call(store, walletId).then(({ events, head }) => {
@@ -104,7 +112,8 @@ export function exactStateEarly(
           cached.set(walletId, { state, lanes: { ...state.lanes } });
           if (cached.size > STATES_CACHED_MAX) cached.delete(cached.keys().next().value as string);
           return { head, state };
-        });
+        })
+  ).then((exact): ExactState => ({ ...exact, sentAt }));
   read.catch(() => undefined);
   let left: Promise<ExactState> | undefined = read;
   return () => {

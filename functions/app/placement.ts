@@ -14,6 +14,7 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import { type ExactState, exactState, type SentRead, type WalletFold } from './exact-state.ts';
+import type { Token } from './group-commit-taint.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 
 export interface RetryPolicy {
@@ -84,6 +85,8 @@ export interface PlacementDeps {
 export interface Position {
   at: LaneHead;
   state: WalletState;
+  /** The taint token taken before the read was sent, for a state sent early (ExactState's `sentAt`). */
+  sentAt?: Token;
 }
 
 export interface Placement {
@@ -265,8 +268,8 @@ export function lane0(
 ): Placement {
   const read = async (): Promise<Position> => {
     // The state sent early (exactStateEarly) serves the first start that takes it; every other reads now.
-    const { head, state } = await (firstState?.() ?? exactState(store, walletId, fold));
-    return { at: { lane: 0, head }, state };
+    const { head, state, sentAt } = await (firstState?.() ?? exactState(store, walletId, fold));
+    return { at: { lane: 0, head }, state, ...(sentAt === undefined ? {} : { sentAt }) };
   };
   return { attemptsMax: LANE0_ATTEMPTS_MAX, start: read, next: read, remember: () => {} };
 }
