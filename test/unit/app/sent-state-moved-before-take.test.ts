@@ -96,7 +96,7 @@ describe.each([true, false])(
       const table = await funded();
       const a = gated(table, groupCommit);
       const pending = holdAction(
-        { store: a.store, clock: { nowMs: () => 5 }, ids: { newId: () => 'a' }, groupCommit },
+        { store: a.store, clock: { nowMs: () => 5 }, ids: { newId: () => 'a' } },
         {
           walletId: 'w1',
           idempotency: { key: 'holds#k-a', payloadHash: 'p', reference: 'k-a', legacyKey: 'k-a' },
@@ -116,7 +116,7 @@ describe.each([true, false])(
       const table = await funded();
       const a = gated(table, groupCommit);
       const pending = transfer(
-        { store: a.store, clock: { nowMs: () => 5 }, ids: { newId: () => 't-a' }, groupCommit },
+        { store: a.store, clock: { nowMs: () => 5 }, ids: { newId: () => 't-a' } },
         {
           from: 'w1',
           to: 'w2',
