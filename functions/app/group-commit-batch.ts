@@ -39,9 +39,9 @@ import {
   settle,
   type Waiting,
 } from './group-commit-queue.ts';
-import { type Token, tokenNow } from './group-commit-taint.ts';
+import { tokenNow } from './group-commit-taint.ts';
 import { inCallerTrace, withTrace } from './group-commit-trace.ts';
-import { type Placement, type Position, placementOf } from './placement.ts';
+import { placementOf } from './placement.ts';
 import { appendIndexOf, outOfAttempts, refusal } from './write-outcome.ts';
 
 /** One command's share of a batch: what it was decided against and what it will be answered. */
@@ -56,16 +56,6 @@ type Decided =
     }
   | { kind: 'answer'; entry: Waiting; answer: () => Promise<AnyOutcome> };
 
-/**
- * A position read for a batch, and the taint token taken before that read: so a state sent early
- * (exactStateEarly, before this batch started) stands on the token taken when it was sent.
- */
-async function readFrom(placement: Placement): Promise<{ position: Position; base: Token }> {
-  const base = tokenNow();
-  const position = await placement.start();
-  return { position, base: position.sentAt ?? base };
-}
-
 /** A batch (group-commit.ts drain): decided in order, appended in one transaction, then answered. */
 export async function commitBatch(batch: Waiting[], group: Group, alone: Alone): Promise<void> {
   const leader = batch[0] as Waiting;
@@ -79,7 +69,10 @@ export async function commitBatch(batch: Waiting[], group: Group, alone: Alone):
   const carried = lane0 ? await carriedPosition(deps.store, walletId, lane0) : undefined;
   /** Whether `from` was read for this batch (else carried: only a committed append proves it current). */
   let read = carried === undefined;
-  let from = carried ?? (await readFrom(placement));
+  let from = carried ?? {
+    base: tokenNow(),
+    position: await placement.start(),
+  };
   let position = from.position;
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
@@ -99,7 +92,7 @@ export async function commitBatch(batch: Waiting[], group: Group, alone: Alone):
     if (parts.length === 0 && !read) {
       // Refusals only, on a carried state: no append will prove it current, and another writer
       // may have appended since. Read, and decide again, as alone (found by npm run sim).
-      from = await readFrom(placement);
+      from = { base: tokenNow(), position: await placement.start() };
       position = from.position;
       read = true;
       continue;

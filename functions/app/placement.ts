@@ -85,8 +85,8 @@ export interface PlacementDeps {
 export interface Position {
   at: LaneHead;
   state: WalletState;
-  /** The taint token taken before the read was sent, for a state sent early (ExactState's `sentAt`). */
-  sentAt?: Token;
+  /** For a state sent early, the taint token taken before it was sent (ExactState's; group-commit-carry.ts). */
+  sentAt?: Token | undefined;
 }
 
 export interface Placement {
@@ -268,8 +268,8 @@ export function lane0(
 ): Placement {
   const read = async (): Promise<Position> => {
     // The state sent early (exactStateEarly) serves the first start that takes it; every other reads now.
-    const { head, state, sentAt } = await (firstState?.() ?? exactState(store, walletId, fold));
-    return { at: { lane: 0, head }, state, ...(sentAt === undefined ? {} : { sentAt }) };
+    const exact = await (firstState?.() ?? exactState(store, walletId, fold));
+    return { at: { lane: 0, head: exact.head }, state: exact.state, sentAt: exact.sentAt };
   };
   return { attemptsMax: LANE0_ATTEMPTS_MAX, start: read, next: read, remember: () => {} };
 }

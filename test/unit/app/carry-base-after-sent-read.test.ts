@@ -5,8 +5,8 @@
  * the two would then seem "before the base", carryAfterCommit would keep a carry that misses it,
  * and the next batch would decide on it: a spend sent after the deposit was acknowledged, in the
  * same process, refused (group-commit-carry.ts promises "deposit, then spend" in one process always
- * sees the deposit). Fails when commitBatch takes its own token for a sent read (group-commit-batch.ts
- * readFrom): ['recorded', 'rejected', 'recorded'].
+ * sees the deposit). Fails when the carry stands on the batch's own token for a sent read
+ * (group-commit-carry.ts carryAfterCommit ignoring `sentAt`): ['recorded', 'rejected', 'recorded'].
  */
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
