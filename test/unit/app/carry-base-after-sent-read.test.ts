@@ -11,65 +11,21 @@
 import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { recordDeposit } from '#app/deposit.ts';
-import { enableGroupCommit } from '#app/group-commit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { holdAction } from '#app/holds.ts';
-import { indexChangesOf } from '#app/trading-index.ts';
-import type { WalletWrite } from '#app/write-outcome.ts';
-import { decide, foldWallet, type WalletCommand, type WalletEvent } from '#domain/wallet.ts';
-import type { EventStore } from '#ports/event-store.ts';
+import { gatedKeyLookups } from '../../support/gated-key-lookups.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-
-const hold = (holdId: string, amount: bigint): WalletCommand => ({
-  type: 'PlaceHold',
-  walletId: 'w1',
-  asset: 'money',
-  amount,
-  holdId,
-  expiresAtMs: 1e12,
-  occurredAtMs: 1,
-});
-
-const write = (id: string, command: WalletCommand): WalletWrite => ({
-  walletId: 'w1',
-  placement: 'lane-0',
-  fold: foldWallet,
-  indexes: indexChangesOf,
-  decide,
-  command: () => command,
-  stamp: (events: readonly WalletEvent[]) =>
-    events.map((event) => ({ ...event, eventId: id, recordedAtMs: 1 })),
-});
+import { funded } from '../../support/in-memory-group-store.ts';
+import { laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
 
 describe('review2: carry base vs a state sent early', () => {
   it('a spend after an acknowledged deposit in the same process is not refused on a carry that misses it', async () => {
     const shared = new InMemoryEventStore();
     // Funded 100 in lane 0, by another process.
-    const seed: WalletCommand = { type: 'Deposit', walletId: 'w1', amountMinor: 100n, occurredAtMs: 1 };
-    expect((await handleCommand({ store: shared, groupCommit: false }, write('seed', seed))).kind).toBe(
-      'recorded',
-    );
+    await funded(shared);
 
-    // This process: its key look-ups wait on `gate` (a slow key read, as against a remote table).
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    let sentReads = 0;
-    const proc = new Proxy(shared as EventStore, {
-      get(target, property) {
-        const value: unknown = Reflect.get(target, property);
-        if (typeof value !== 'function') return value;
-        if (property === 'findIdempotency')
-          return async (...args: unknown[]) => {
-            await gate;
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        if (property === 'walletAndHead') sentReads++;
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-    enableGroupCommit(proc);
+    // This process: its key look-ups wait (a slow key read, as against a remote table).
+    const { store: proc, open, calls } = gatedKeyLookups(shared, true);
 
     // H1: a keyed hold (a scoped key with its legacy key, as the API sends it): its state read goes out with its key's look-up.
     const h1 = holdAction(
@@ -96,13 +52,13 @@ describe('review2: carry base vs a state sent early', () => {
     open();
     expect((await h1).kind).toBe('recorded');
     // H1's state was the one sent with its key's look-up (the path under test).
-    expect(sentReads).toBe(1);
+    expect(calls.walletAndHead).toBe(1);
 
     // After the deposit's acknowledgement: 100 + 500 − 60 = 540 free. x (10) runs, then h2 (500)
     // and h3 (10) go in one batch.
-    const x = handleCommand({ store: proc }, write('x', hold('x', 10n)));
-    const h2 = handleCommand({ store: proc }, write('h2', hold('h2', 500n)));
-    const h3 = handleCommand({ store: proc }, write('h3', hold('h3', 10n)));
+    const x = handleCommand({ store: proc }, laneZeroWrite('w1', 'x', moneyHold('w1', 'x', 10n)));
+    const h2 = handleCommand({ store: proc }, laneZeroWrite('w1', 'h2', moneyHold('w1', 'h2', 500n)));
+    const h3 = handleCommand({ store: proc }, laneZeroWrite('w1', 'h3', moneyHold('w1', 'h3', 10n)));
     const kinds = (await Promise.all([x, h2, h3])).map((outcome) => outcome.kind);
     expect(kinds).toEqual(['recorded', 'recorded', 'recorded']);
   });

@@ -14,9 +14,9 @@
 import { describe, expect, it } from 'vitest';
 import { type HoldAction, holdAction } from '#app/holds.ts';
 import { type IdempotencyInput, scopeIdempotency } from '#app/idempotency.ts';
-import { transfer } from '#app/transfer.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { funded, InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { moneyTransfer } from '../../support/lane-zero-writes.ts';
 import { Rounds } from '../../support/rounds.ts';
 
 /** A table with w1 funded (100). */
@@ -57,14 +57,7 @@ function hold(store: EventStore, groupCommit: boolean, idempotency: IdempotencyI
 
 function send(store: EventStore, groupCommit: boolean, idempotency: IdempotencyInput, amount = 10n) {
   const deps = { store, clock: { nowMs: () => 5 }, ids: { newId: () => `t${++requests}` }, groupCommit };
-  return transfer(deps, {
-    from: 'w1',
-    to: 'w2',
-    asset: 'money',
-    amount,
-    idempotency,
-    respond: (transferId) => ({ statusCode: 201, body: transferId }),
-  });
+  return moneyTransfer(deps, idempotency, amount);
 }
 
 describe.each([true, false])('a spend’s first call (group commit %s)', (groupCommit) => {

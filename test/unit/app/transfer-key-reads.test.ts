@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import { scopeIdempotency } from '#app/idempotency.ts';
-import { transfer } from '#app/transfer.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { funded, InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
+import { moneyTransfer } from '../../support/lane-zero-writes.ts';
 
 class CountingStore extends InMemoryGroupStore {
   readonly keysRead: string[] = [];
@@ -25,16 +25,10 @@ describe('a transfer’s key reads', () => {
     await funded(store);
     const idempotency = scopeIdempotency({ namespace: 'transfers', owner: 'client' }, 'k1', 'h1');
     const send = (amount = 10n) =>
-      transfer(
+      moneyTransfer(
         { store: store as EventStore, clock: { nowMs: () => 5 }, ids: { newId: () => 't1' } },
-        {
-          from: 'w1',
-          to: 'w2',
-          asset: 'money',
-          amount,
-          idempotency,
-          respond: (transferId) => ({ statusCode: 201, body: transferId }),
-        },
+        idempotency,
+        amount,
       );
     expect(await send()).toMatchObject({ kind: 'recorded' });
     expect(store.keysRead).toEqual(['k1']);
