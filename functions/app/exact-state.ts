@@ -13,6 +13,7 @@ import type {
   WalletState,
 } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StreamHead } from '#ports/event-store.ts';
+import { type Token, tokenNow } from './group-commit-taint.ts';
 import { readAll, readWallet } from './read-events.ts';
 
 /**
@@ -32,12 +33,20 @@ type StateCache = Map<string, { state: WalletState; lanes: Record<number, number
 /** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
 const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
 
+/** A wallet's exact state for a lane-0 decision, and lane 0's head it stands on (the append's condition). */
+export interface ExactState {
+  head: StreamHead;
+  state: WalletState;
+  /**
+   * For a read sent early (exactStateEarly): the taint token taken before it went out, what the
+   * state can be trusted to include (group-commit-carry.ts). A token taken when it is taken would
+   * be later than the read: a credit this process wrote between the two would seem included.
+   */
+  sentAt?: Token;
+}
+
 /** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
-export async function exactState(
-  store: EventStore,
-  walletId: string,
-  fold: WalletFold,
-): Promise<{ head: StreamHead; state: WalletState }> {
+export async function exactState(store: EventStore, walletId: string, fold: WalletFold): Promise<ExactState> {
   let cachedStates = cachedStatesByStore.get(store);
   if (cachedStates === undefined) {
     cachedStates = new Map();
@@ -69,6 +78,49 @@ export async function exactState(
   cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
   if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
   return { head, state };
+}
+
+/** A read sent before its caller needs it: the first to ask takes it, later ones read afresh. */
+export type SentRead<T> = () => Promise<T> | undefined;
+
+/**
+ * The wallet's exact state, read now, when this instance has none folded (a writer new to the
+ * wallet): sent with a read the write waits on before (its legacy key's look-up), it costs no
+ * wait of its own. Where the store reads the whole log with lane 0's head (EventStore.walletAndHead:
+ * one Query on DynamoDB), that is the one read: a lane-0 event appended meanwhile is not in the
+ * state and makes the append conditioned on that head fail, as one after a head read first would
+ * (else exactState: the head, then the log). Undefined when a state is cached (the read then starts
+ * from it, and may not be needed at all: group-commit-carry.ts). A read never taken (the key
+ * answered) was sent for nothing: its failure is then nobody's; the state it leaves cached stays
+ * true (the log is append-only). Only the writers that send it bundle it (holds, two-wallet commands).
+ */
+export function exactStateEarly(
+  store: EventStore,
+  walletId: string,
+  fold: WalletFold,
+): SentRead<ExactState> | undefined {
+  if (cachedStatesByStore.get(store)?.has(walletId) === true) return undefined;
+  const { walletAndHead } = store;
+  const sentAt = tokenNow();
+  const read = (
+    walletAndHead === undefined
+      ? exactState(store, walletId, fold)
+      : walletAndHead.call(store, walletId).then(({ events, head }) => {
+          const state = fold(events, initialWalletState());
+          const cached = cachedStatesByStore.get(store) ?? new Map();
+          cachedStatesByStore.set(store, cached);
+          cached.set(walletId, { state, lanes: { ...state.lanes } });
+          if (cached.size > STATES_CACHED_MAX) cached.delete(cached.keys().next().value as string);
+          return { head, state };
+        })
+  ).then((exact): ExactState => ({ ...exact, sentAt }));
+  read.catch(() => undefined);
+  let left: Promise<ExactState> | undefined = read;
+  return () => {
+    const taken = left;
+    left = undefined;
+    return taken;
+  };
 }
 
 /** Decides each command against the state after the events of the ones before (placed where they will land). */

@@ -61,7 +61,7 @@ export async function commitBatch(batch: Waiting[], group: Group, alone: Alone):
   const leader = batch[0] as Waiting;
   const { deps } = leader;
   const { walletId } = leader.write;
-  const placement = placementOf(deps, leader.write);
+  const placement = placementOf(deps, leader.write, batch.length > 1);
   let pending = batch;
   /** A lane-0 batch's fold (the writes of one group share a placement); a credit batch folds nothing. */
   const lane0 = leader.write.placement === 'lane-0' ? leader.write.fold : undefined;

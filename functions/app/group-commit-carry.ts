@@ -124,7 +124,10 @@ async function stillLaneZeroOnly(store: EventStore, walletId: string, base: Toke
 
 /**
  * After a committed lane-0 batch: the state it decided on with its recorded events folded in,
- * at the head the append returned. Not kept if a credit came after the read it stands on.
+ * at the head the append returned. Not kept if a credit came after the read it stands on. `base`
+ * is the token the batch took before its read; a state sent early (exactStateEarly, before the
+ * batch began) stands on the one taken before it was sent (`sentAt`): a credit this process wrote
+ * in between would otherwise seem included, and the carry could miss it.
  */
 export function carryAfterCommit(
   store: EventStore,
@@ -134,12 +137,13 @@ export function carryAfterCommit(
   head: StreamHead,
   fold: WalletFold,
 ): void {
-  if (lastTaint(walletId) > from.base.seq || !laneZeroOnly(from.position)) {
+  const base = from.position.sentAt ?? from.base;
+  if (lastTaint(walletId) > base.seq || !laneZeroOnly(from.position)) {
     carriedOf(store).delete(walletId);
     return;
   }
   carriedOf(store).set(walletId, {
-    base: from.base,
+    base,
     position: { at: { lane: 0, head }, state: fold(recorded, from.position.state) },
   });
 }

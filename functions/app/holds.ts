@@ -2,7 +2,7 @@
  * Holds over the API: place, capture (in part or whole; the captured amount may go to another
  * wallet, in the same transaction), release. Each is a lane-0 command decided against the
  * wallet's exact state (command-handler.ts), or two wallets' (two-wallet-command.ts) for a
- * capture to a wallet. A used Idempotency-Key answers as it did before anything is decided.
+ * capture to a wallet. A used Idempotency-Key answers as it did (see holdAction).
  */
 import { DomainError, isDomainError } from '#domain/errors.ts';
 import {
@@ -19,7 +19,8 @@ import {
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { EventStore, StoredResponse } from '#ports/event-store.ts';
 import { handleCommand, type RetryPolicy } from './command-handler.ts';
-import { type IdempotencyInput, priorUse } from './idempotency.ts';
+import { exactStateEarly } from './exact-state.ts';
+import { hasLegacyKey, type IdempotencyInput } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
 import { indexChangesOf } from './trading-index.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
@@ -55,8 +56,9 @@ export async function holdAction(
   request: HoldRequest,
   action: HoldAction,
 ): Promise<HoldResult> {
-  const used = await priorUse(deps.store, request.idempotency);
-  if (used !== undefined) return used;
+  // A used key answers as it did: from its record where the append writes it (its create-only
+  // item), or before a refusal (refusal(): a retry whose funds the first try took hears that
+  // answer). Only the legacy item is looked up first, with the first read of the wallet's state.
   const occurredAtMs = deps.clock.nowMs();
   const eventId = deps.ids.newId();
   const holdId = action.kind === 'place' ? eventId : action.holdId;
@@ -127,9 +129,14 @@ export async function holdAction(
       : action.kind === 'capture'
         ? capture(state, walletId, action, occurredAtMs)
         : { type: 'ReleaseHold', walletId, holdId, occurredAtMs };
+  // A wallet new to this instance: its state goes out with the legacy key's look-up (handleCommand).
+  const firstState = hasLegacyKey(request.idempotency)
+    ? exactStateEarly(deps.store, walletId, foldWallet)
+    : undefined;
   const outcome = await handleCommand(deps, {
     walletId,
     placement: 'lane-0',
+    ...(firstState === undefined ? {} : { firstState }),
     fold: foldWallet,
     decide: decideTrading,
     indexes: indexChangesOf,

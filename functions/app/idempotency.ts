@@ -88,6 +88,14 @@ export const hasLegacyKey = (
 ): idempotency is IdempotencyInput & { legacyKey: string } =>
   idempotency?.legacyKey !== undefined && idempotency.legacyKey !== idempotency.key;
 
+/**
+ * A key whose legacy item was looked up and found not to answer: not looked up again (priorUse and
+ * legacyReplay then read the scoped item alone). Legacy items were written before keys were
+ * scoped and never are now, so a later look-up finds the same.
+ */
+export const checkedKey = <I extends IdempotencyInput>(idempotency: I): I =>
+  hasLegacyKey(idempotency) ? { ...idempotency, legacyKey: idempotency.key } : idempotency;
+
 /** Only the legacy half of priorUse: for writes whose conditional append already guards the scoped key. */
 export async function legacyReplay(
   store: Pick<EventStore, 'findIdempotency'>,

@@ -13,7 +13,8 @@ import {
   type StreamHead,
   type VersionConflictError,
 } from '#ports/event-store.ts';
-import { exactState, type WalletFold } from './exact-state.ts';
+import { type ExactState, exactState, type SentRead, type WalletFold } from './exact-state.ts';
+import type { Token } from './group-commit-taint.ts';
 import { HeadCache, type LaneHead } from './head-cache.ts';
 
 export interface RetryPolicy {
@@ -84,6 +85,8 @@ export interface PlacementDeps {
 export interface Position {
   at: LaneHead;
   state: WalletState;
+  /** For a state sent early, the taint token taken before it was sent (ExactState's; group-commit-carry.ts). */
+  sentAt?: Token | undefined;
 }
 
 export interface Placement {
@@ -105,21 +108,32 @@ export type PlacementRequest = { walletId: string } & (
       /** The read a writer new to the wallet starts from, already sent (firstReadEarly). */
       firstRead?: FirstRead;
     }
-  | { placement: 'lane-0'; fold: WalletFold }
+  | {
+      placement: 'lane-0';
+      fold: WalletFold;
+      /** The exact state a writer new to the wallet starts from, already sent (exactStateEarly). */
+      firstState?: SentRead<ExactState>;
+    }
 );
 
-/** Where a write's events go: `anyLane` or `lane0` below. */
-export function placementOf(deps: PlacementDeps, write: PlacementRequest): Placement {
+/**
+ * Where a write's events go: `anyLane` or `lane0` below. `forOthers`: the placement decides other
+ * commands too (a group commit batch of several), so a lane-0 start reads now: the state sent with
+ * this write's key look-up was read before they were asked for, and a refusal of theirs must stand
+ * on a state read after.
+ */
+export function placementOf(deps: PlacementDeps, write: PlacementRequest, forOthers = false): Placement {
   return write.placement === 'any-lane'
     ? anyLane(deps, write.walletId, write.startedAtMs, write.firstRead)
-    : lane0(deps.store, write.walletId, write.fold);
+    : lane0(deps.store, write.walletId, write.fold, forOthers ? undefined : write.firstState);
 }
 
 /**
  * An `any-lane` write's first read, sent now, when its placement will start with one (no head
  * cached for the wallet): so it goes out with a read the write waits on before (the command
  * handler's legacy key), not after it. Undefined when the start reads nothing. A read never used
- * (the key answered) was sent for nothing; its failure is then nobody's.
+ * (the key answered) was sent for nothing; its failure is then nobody's. (A `lane-0` write's, its
+ * exact state, is sent by the use case that wants it: exact-state.ts exactStateEarly, `firstState`.)
  */
 export function firstReadEarly(deps: PlacementDeps, write: PlacementRequest): FirstRead | undefined {
   if (write.placement !== 'any-lane' || (deps.heads ?? instanceHeads).get(write.walletId) !== undefined)
@@ -240,15 +254,22 @@ async function headAndLanes(
 }
 
 /**
- * Decided against the wallet's whole log, appended to lane 0 after the head read first: lane-0
- * events past it are left out of the state, so the append fails on them and the command is
+ * Decided against the wallet's whole log, appended to lane 0 after the head the read stands on:
+ * lane-0 events past it are left out of the state, so the append fails on them and the command is
  * decided again against a fresh read. The state is exactState's: folded once per instance, then
- * only the tail is read.
+ * only the tail is read; the first, when sent early (`firstState`), is the one that went out with
+ * the legacy key's look-up.
  */
-export function lane0(store: EventStore, walletId: string, fold: WalletFold): Placement {
+export function lane0(
+  store: EventStore,
+  walletId: string,
+  fold: WalletFold,
+  firstState?: SentRead<ExactState>,
+): Placement {
   const read = async (): Promise<Position> => {
-    const { head, state } = await exactState(store, walletId, fold);
-    return { at: { lane: 0, head }, state };
+    // The state sent early (exactStateEarly) serves the first start that takes it; every other reads now.
+    const exact = await (firstState?.() ?? exactState(store, walletId, fold));
+    return { at: { lane: 0, head: exact.head }, state: exact.state, sentAt: exact.sentAt };
   };
   return { attemptsMax: LANE0_ATTEMPTS_MAX, start: read, next: read, remember: () => {} };
 }

@@ -1,6 +1,6 @@
 /**
  * The command handler's two-wallet path (a transfer, an offer accepted): each wallet's command is
- * decided against that wallet's exact state (lane 0 up to the head read first, plus its credit
+ * decided against that wallet's exact state (lane 0 up to the head its read found, plus its credit
  * lanes), and both wallets' events are appended in ONE transaction conditioned on both lane-0
  * heads (EventStore.appendTogether). If either head moved, nothing is written and both are read
  * and decided again, a bounded number of times, with a jittered pause between attempts.
@@ -20,9 +20,9 @@ import {
   type VersionConflictError,
 } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
-import { decideInTurn, exactState } from './exact-state.ts';
+import { decideInTurn, exactState, exactStateEarly } from './exact-state.ts';
 import { commitTwoInGroup, twoGroupOn } from './group-commit-two.ts';
-import { legacyReplay, priorUse } from './idempotency.ts';
+import { checkedKey, hasLegacyKey, legacyReplay } from './idempotency.ts';
 import {
   defaultRetryPolicy,
   type RetryPolicy,
@@ -51,40 +51,34 @@ export async function handleTwoWalletCommand<C extends WalletCommand>(
   deps: TwoWalletDeps,
   write: TwoWalletWrite<C>,
 ): Promise<TwoWalletOutcome> {
-  if (write.wallets[0].walletId === write.wallets[1].walletId) {
+  const [first, second] = write.wallets;
+  if (first.walletId === second.walletId) {
     throw new Error('handleTwoWalletCommand: two distinct wallets');
   }
-  if (write.idempotency && !write.respond) {
+  const { idempotency } = write;
+  if (idempotency && !write.respond) {
     throw new Error('handleTwoWalletCommand: an idempotent write stores a response: pass respond');
   }
-  if (twoGroupOn(deps)) {
-    // In a batch the key is checked where it is written: its create-only item in the batch's
-    // transaction (a used one answers from its record, and the rest are decided again without
-    // it), and before any answer that writes nothing (refusal()). Only the pre-namespace item
-    // the transaction does not guard is read first. A command run alone reads its key first.
-    const legacy = await legacyReplay(deps.store, write.idempotency);
-    if (legacy) return legacy;
-    // Read: not again where the key is checked (priorUse, alone or in a batch), as ingest's batch does.
-    const { idempotency } = write;
-    const read =
-      idempotency === undefined
-        ? write
-        : { ...write, idempotency: { ...idempotency, legacyKey: idempotency.key } };
-    return commitTwoInGroup(deps, read, handleTwoKeyed);
-  }
-  return handleTwoKeyed(deps, write);
-}
-
-/** A key used before answers as it did, then the command alone. */
-async function handleTwoKeyed<C extends WalletCommand>(
-  deps: TwoWalletDeps,
-  write: TwoWalletWrite<C>,
-): Promise<TwoWalletOutcome> {
-  // Before anything is decided: the funds the original request spent are gone, so deciding
-  // again would refuse what already succeeded.
-  const used = write.idempotency && (await priorUse(deps.store, write.idempotency));
-  if (used) return used;
-  return handleTwoAlone(deps, write);
+  // A request answered before keys were scoped is answered the same, not recorded again. The
+  // scoped key is not read first, alone or in a batch: the transaction's create-only key item
+  // answers a used one from its record, and an answer that writes nothing checks it first
+  // (refusal(), group-commit-two-decide.ts unlessKeyUsed), so a retry whose funds the first try
+  // spent hears that answer, not a refusal. A wallet this instance has no state of is read with
+  // the legacy look-up: one wait before the append, not two.
+  const firstStates = hasLegacyKey(idempotency)
+    ? ([
+        exactStateEarly(deps.store, first.walletId, foldWallet),
+        exactStateEarly(deps.store, second.walletId, foldWallet),
+      ] as const)
+    : undefined;
+  const legacy = await legacyReplay(deps.store, idempotency);
+  if (legacy) return legacy;
+  const checked = {
+    ...write,
+    ...(idempotency === undefined ? {} : { idempotency: checkedKey(idempotency) }),
+    ...(firstStates === undefined ? {} : { firstStates }),
+  };
+  return twoGroupOn(deps) ? commitTwoInGroup(deps, checked, handleTwoAlone) : handleTwoAlone(deps, checked);
 }
 
 /** One two-wallet command on its own: read both, decide, append together; on a lost race again. */
@@ -96,8 +90,11 @@ export async function handleTwoAlone<C extends WalletCommand>(
   let conflicts = 0;
   let lastConflict: VersionConflictError | undefined;
   for (let attempt = 0; attempt < TWO_WALLET_ATTEMPTS_MAX; attempt++) {
+    // The states sent with the key's look-up serve the first attempt; later ones read again.
     const read = await Promise.all(
-      write.wallets.map((part) => exactState(deps.store, part.walletId, foldWallet)),
+      write.wallets.map(
+        (part, index) => write.firstStates?.[index]?.() ?? exactState(deps.store, part.walletId, foldWallet),
+      ),
     );
     const decided: { walletId: string; expected: StreamHead; events: NewEvent[] }[] = [];
     const indexChanges: IndexChange[] = [];

@@ -6,7 +6,7 @@ import type { DomainError } from '#domain/errors.ts';
 import type { Decider, RecordedEvent, WalletCommand, WalletEvent, WalletState } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StoredResponse, VersionConflictError } from '#ports/event-store.ts';
 import type { IndexChange } from '#ports/trading-index.ts';
-import type { WalletFold } from './exact-state.ts';
+import type { ExactState, SentRead, WalletFold } from './exact-state.ts';
 import type { HeadCache } from './head-cache.ts';
 import { type IdempotencyInput, type PriorUse, priorUse } from './idempotency.ts';
 import type { FirstRead, RetryPolicy } from './placement.ts';
@@ -41,6 +41,8 @@ export type WalletWrite<C extends WalletCommand = WalletCommand> = (
        * bundle no fold.
        */
       fold: WalletFold;
+      /** The first read, already sent (the command handler sends it with the legacy key's look-up). */
+      firstState?: SentRead<ExactState>;
     }
 ) & {
   walletId: string;
@@ -162,6 +164,8 @@ export interface TwoWalletWrite<C extends WalletCommand> {
   idempotency?: IdempotencyInput;
   /** The response stored with the idempotency record, from the events as they will be recorded. */
   respond?: (events: readonly [RecordedEvent[], RecordedEvent[]]) => StoredResponse;
+  /** Each wallet's exact state, already sent with the key's look-up (two-wallet-command.ts), where it was. */
+  firstStates?: readonly [SentRead<ExactState> | undefined, SentRead<ExactState> | undefined];
 }
 
 export interface WalletPart<C extends WalletCommand> {

@@ -4,6 +4,7 @@
  * two-wallet.ts so that transfers, which writes two wallets only, carries no lane-0 group commit.
  */
 import { DynamoOfferBook } from '#adapters/dynamodb/trading-index.ts';
+import { withWalletAndHead } from '#adapters/dynamodb/wallet-and-head.ts';
 import type { HoldDeps } from '#app/holds.ts';
 import { eventStoreFromEnv, perTable } from './adapters.ts';
 import { TRADING_INDEX_WRITES } from './index-writes.ts';
@@ -13,7 +14,8 @@ import { TWO_WALLET_WRITES } from './two-wallet.ts';
 
 /** Holds (and offers) write one wallet (place, release) and two (settle). */
 export const holdDeps = (): HoldDeps => ({
-  store: eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
+  // A state folded from nothing is one read, lane 0's head with it (app/exact-state.ts exactStateEarly).
+  store: withWalletAndHead(eventStoreFromEnv(ONE_WALLET_WRITES, TWO_WALLET_WRITES, TRADING_INDEX_WRITES)),
   ...clockAndIds(),
 });
 /** The offer book alone (the offers function lists it; only the sweep reads the expiry index). */

@@ -9,6 +9,7 @@
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { appendTogether } from '#adapters/dynamodb/append-together.ts';
 import type { appendTogetherGroup } from '#adapters/dynamodb/append-together-group.ts';
+import { withWalletAndHead } from '#adapters/dynamodb/wallet-and-head.ts';
 import type { TransferDeps } from '#app/transfer.ts';
 // The stored events' full schema, statically: transfers and settlements write and read events
 // the fast path does not (composition/lane-zero.ts says why).
@@ -36,6 +37,7 @@ export const TWO_WALLET_WRITES: AppendKinds = {
 
 /** Transfers: the event store (two wallets in one transaction), clock, ids. */
 export const transferDeps = (): TransferDeps => ({
-  store: eventStoreFromEnv(TWO_WALLET_WRITES, TRADING_INDEX_WRITES),
+  // A state folded from nothing is one read, lane 0's head with it (app/exact-state.ts exactStateEarly).
+  store: withWalletAndHead(eventStoreFromEnv(TWO_WALLET_WRITES, TRADING_INDEX_WRITES)),
   ...clockAndIds(),
 });

@@ -311,6 +311,13 @@ export interface EventStore {
    * falls back to lanes + read.
    */
   readWallet?(walletId: string): Promise<RecordedEvent[]>;
+  /**
+   * `readWallet` and lane 0's head as that read found it (its last event's version and hash;
+   * version 0 when lane 0 has none), from the same requests: a lane-0 decision folded from nothing
+   * (app/exact-state.ts) reads once, not lane 0's head first and then the log. Optional: callers
+   * then read the head, then the log.
+   */
+  walletAndHead?(walletId: string): Promise<{ events: RecordedEvent[]; head: StreamHead }>;
   /** The award and correction indexes written with the events (read-indexes.ts); optional: listings then read the log. */
   readonly indexes?: ReadIndexes;
   /** Resolves when the store answers; rejects otherwise. */

@@ -16,6 +16,7 @@ import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
  * `headAndLanes` on DynamoDB Local: lane 0's head and the lane registry in one Query, equal to
  * `head(walletId, 0)` and `lanes(walletId)` asked apart, whatever else the wallet's partition holds;
  * `tailAndLanes`: the registry and lane 0's newest events in one Query, equal to lane 0 read apart;
+ * `walletAndHead`: the whole log and lane 0's head, equal to readWallet and head asked apart;
  * and 16 separate producers new to one wallet on the real store, their lost races counted.
  */
 
@@ -157,6 +158,52 @@ describe('tailAndLanes', () => {
     for (let i = 0; i < 4; i++) await append(walletId, 7);
     const { together, lanes } = await tail(walletId, 2);
     expect(together).toEqual({ tail: undefined, lanes });
+  });
+});
+
+describe('walletAndHead', () => {
+  /** walletAndHead, with the Queries it sent, beside readWallet and lane 0's head asked apart. */
+  async function read(walletId: string) {
+    const before = table.sent('QueryCommand');
+    const together = await store.walletAndHead(walletId);
+    const sent = table.sent('QueryCommand') - before;
+    return {
+      together,
+      sent,
+      apart: { events: await readWallet(store, walletId), head: await store.head(walletId, 0) },
+    };
+  }
+
+  it('answers a new wallet: no events, lane 0 at version 0, in one Query', async () => {
+    const answer = await read(newWallet('empty'));
+    expect(answer.together).toEqual({ events: [], head: { version: 0, hash: '' } });
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.sent).toBe(1);
+  });
+
+  it('reads the log and lane 0 head, hash included, in one Query: with a lane before shards, past the marker', async () => {
+    const walletId = newWallet('log');
+    for (let i = 0; i < 3; i++) await append(walletId, 0);
+    await append(walletId, 5);
+    await documents.send(
+      new PutCommand({ TableName: tableName, Item: { pk: walletPk(walletId), sk: 'INDEXED' } }),
+    );
+    const answer = await read(walletId);
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.together.head.version).toBe(3);
+    expect(answer.together.events).toHaveLength(4);
+    expect(answer.sent).toBe(1);
+  });
+
+  it('reads a wallet with shard lanes: lane 0 head from its own partition, each shard Queried at once', async () => {
+    const walletId = newWallet('sharded');
+    await append(walletId, 0);
+    await append(walletId, HOT_LANES_FROM + 3);
+    await append(walletId, 0);
+    const answer = await read(walletId);
+    expect(answer.together).toEqual(answer.apart);
+    expect(answer.together.head.version).toBe(2);
+    expect(answer.together.events).toHaveLength(3);
   });
 });
 

@@ -186,6 +186,7 @@ async function play(world: World, seed: number, options: EpisodeOptions): Promis
     }
   }
   for (const [kind, times] of world.answers) stats.set(`answered ${kind}`, times);
+  for (const [call, times] of world.faults.calls) stats.set(`${call} calls`, times);
   return done(violation, records.length);
 }
 

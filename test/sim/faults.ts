@@ -99,6 +99,8 @@ export class Faults {
   /** Answers lost to crashes since the op started; the op reads them to learn what took effect. */
   lostAnswers: LostAnswer[] = [];
   lostTogetherAnswers: LostTogetherAnswer[] = [];
+  /** Store calls counted for the report (not faults): a path a run never takes, it does not test. */
+  readonly calls = new Map<string, number>();
 
   arm(rng: Rng, rates: FaultRates): void {
     this.rng = rng;
@@ -213,6 +215,14 @@ export class FaultyEventStore implements EventStore {
       yield page;
       this.faults.beforeCall();
     }
+  }
+
+  /** As DynamoDB's (every function's store has it): a lane-0 decision folded from nothing reads once. */
+  async walletAndHead(walletId: string): Promise<{ events: RecordedEvent[]; head: StreamHead }> {
+    this.faults.calls.set('walletAndHead', (this.faults.calls.get('walletAndHead') ?? 0) + 1);
+    this.faults.beforeCall();
+    if (this.inner.walletAndHead === undefined) throw new Error('walletAndHead: the inner store has none');
+    return this.inner.walletAndHead(walletId);
   }
 
   async readEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]> {

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../support/in-memory-event-store.ts';
 import { registerInvariant, type WalletFacts } from './invariants.ts';
-import { ASSETS } from './model-trading.ts';
-import type { Asset } from './system.ts';
+import { ASSETS, type TradeKeyEffect } from './model-trading.ts';
+import { type Asset, tradeIdempotency } from './system.ts';
 import type { World } from './world.ts';
 
 /**
@@ -81,7 +81,8 @@ registerInvariant({
         );
         continue;
       }
-      const record = await world.inner.findIdempotency(key);
+      const effect = world.trading.keys.get(key) as TradeKeyEffect;
+      const record = await world.inner.findIdempotency(tradeIdempotency(effect.request, key).key);
       const named = new Set(record?.eventIds ?? []);
       const stray = log.filter((event) => tradingKeyOf(event) === key && !named.has(event.eventId));
       if (stray.length > 0)

@@ -216,21 +216,27 @@ export interface LostTrade {
   body: string;
 }
 
+/** The client's key of an append's idempotency (its item's key is scoped: system.ts tradeIdempotency). */
+const clientKeyOf = (idempotency: { key: string; reference?: string } | undefined): string | undefined =>
+  idempotency && (idempotency.reference ?? idempotency.key);
+
 /** The trading commits this op made whose answers were lost, taken off the fault injector's lists. */
 export function takeLostTrades(world: World): LostTrade[] {
   const prefix = `o${world.opIndex}.`;
   const lost: LostTrade[] = [];
   const { faults } = world;
   faults.lostAnswers = faults.lostAnswers.filter(({ request, outcome }) => {
-    const mine = request.events[0]?.eventId.startsWith(prefix) && request.idempotency?.key.startsWith('t-');
-    if (mine && outcome.kind === 'appended' && request.idempotency)
-      lost.push({ key: request.idempotency.key, body: request.idempotency.response.body });
+    const key = clientKeyOf(request.idempotency);
+    const mine = request.events[0]?.eventId.startsWith(prefix) && key?.startsWith('t-');
+    if (mine && outcome.kind === 'appended' && request.idempotency && key !== undefined)
+      lost.push({ key, body: request.idempotency.response.body });
     return !mine;
   });
   faults.lostTogetherAnswers = faults.lostTogetherAnswers.filter(({ request, outcome }) => {
     const mine = request.appends[0]?.events[0]?.eventId.startsWith(prefix);
-    if (mine && outcome.kind === 'appended' && request.idempotency)
-      lost.push({ key: request.idempotency.key, body: request.idempotency.response.body });
+    const key = clientKeyOf(request.idempotency);
+    if (mine && outcome.kind === 'appended' && request.idempotency && key !== undefined)
+      lost.push({ key, body: request.idempotency.response.body });
     return !mine;
   });
   return lost;

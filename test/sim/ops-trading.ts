@@ -9,7 +9,7 @@ import {
 } from './model-trading.ts';
 import { registerOp } from './ops.ts';
 import type { Rng } from './rng.ts';
-import type { Asset, TradeAnswer, TradeRequest } from './system.ts';
+import { type Asset, type TradeAnswer, type TradeRequest, tradeNamespace } from './system.ts';
 import type { World } from './world.ts';
 
 /**
@@ -34,7 +34,12 @@ function spendAmount(rng: Rng, world: World, walletId: string, asset: Asset): bi
 const expiresInMs = (rng: Rng): number =>
   rng.pick([rng.int(1_000, 10_000), rng.int(60_000, 3_600_000), 86_400_000]);
 
-/** The key: fresh mostly; sometimes a used one with its own request (a retry), or with this one. */
+/**
+ * The key: fresh mostly; sometimes a used one with its own request (a retry), or with this one.
+ * Keys are scoped by route (system.ts tradeIdempotency), so "this one" is another request to the
+ * same route (a used key's text sent to another route is a new key there, not a reuse); thus a
+ * client key names one request in the model.
+ */
 function keyed(rng: Rng, world: World, request: TradeRequest): { request: TradeRequest; key: string } {
   const used = [...world.trading.keys.keys()];
   const roll = rng.float();
@@ -42,7 +47,10 @@ function keyed(rng: Rng, world: World, request: TradeRequest): { request: TradeR
     const key = rng.pick(used);
     return { request: world.trading.keys.get(key)?.request ?? request, key };
   }
-  if (used.length > 0 && roll < 0.12) return { request, key: rng.pick(used) };
+  const sameRoute = [...world.trading.keys]
+    .filter(([, effect]) => tradeNamespace(effect.request) === tradeNamespace(request))
+    .map(([key]) => key);
+  if (sameRoute.length > 0 && roll < 0.12) return { request, key: rng.pick(sameRoute) };
   return { request, key: `t-${world.opIndex}-${rng.int(0, 1e6)}` };
 }
 

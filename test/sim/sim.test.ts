@@ -130,6 +130,9 @@ describe('the fault simulation', () => {
       'key-reused',
     ])
       expect(result.stats.get(`answered ${answer}`) ?? 0, answer).toBeGreaterThan(0);
+    // Holds and transfers keyed as the API keys them send a wallet's first state read early, as one
+    // read (exact-state.ts exactStateEarly, EventStore.walletAndHead): the run takes that path.
+    expect(result.stats.get('walletAndHead calls') ?? 0).toBeGreaterThan(10);
   }, 120_000);
 
   it('gives a commit whose answer was lost to the twin whose payload it wrote (one CloudEvent id, other data)', async () => {

@@ -9,6 +9,7 @@ import { correctEvent } from '#app/corrections.ts';
 import { type RetryPolicy, recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { type HoldAction, holdAction } from '#app/holds.ts';
+import { type KeyNamespace, type ScopedIdempotency, scopeIdempotency } from '#app/idempotency.ts';
 import { type IngestDeps, ingestEvent } from '#app/ingest.ts';
 import { ingestEvents } from '#app/ingest-batch.ts';
 import { makeJobPageWork } from '#app/job-work.ts';
@@ -101,6 +102,34 @@ export type TradeAnswer =
 /** The request as canonical text (bigints as strings): its payload hash, and its answer's body. */
 export const tradeText = (request: TradeRequest): string =>
   canonicalJson(JSON.parse(JSON.stringify(request, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))));
+
+/** The route a trading request goes to, whose namespace its key is scoped in (handlers/*.ts). */
+const TRADE_NAMESPACES: Record<TradeRequest['op'], KeyNamespace> = {
+  transfer: 'transfers',
+  'place-hold': 'holds',
+  'capture-hold': 'holds',
+  'release-hold': 'holds',
+  'open-offer': 'offers',
+  'accept-offer': 'offers',
+  'cancel-offer': 'offers',
+};
+
+/** The namespace a trading request's key lives in: one client key names one request per namespace. */
+export const tradeNamespace = (request: TradeRequest): KeyNamespace => TRADE_NAMESPACES[request.op];
+
+/**
+ * A trading request's idempotency as the API builds it (http/idempotency-scope.ts
+ * requestIdempotency, local runs with auth off: the owner `service`): the item under the route's
+ * scoped key, with the client's key as reference and legacy key. So the writers take the path a
+ * request through the API takes (holds and transfers send the wallet's state read with the
+ * legacy key's look-up: exact-state.ts exactStateEarly).
+ */
+export const tradeIdempotency = (request: TradeRequest, key: string): ScopedIdempotency =>
+  scopeIdempotency(
+    { namespace: tradeNamespace(request), owner: 'service' },
+    key,
+    sha256Hex(`trade:${tradeText(request)}`),
+  );
 
 const tradeBody = (request: TradeRequest, id: string) =>
   `{"id":${JSON.stringify(id)},"request":${tradeText(request)}}`;
@@ -332,7 +361,7 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
       return state === undefined ? undefined : jobReport(state.job, state.segments);
     },
     async trade(ids, request, key) {
-      const idempotency = { key, payloadHash: sha256Hex(`trade:${tradeText(request)}`) };
+      const idempotency = tradeIdempotency(request, key);
       const respond = (id: string) => ({ statusCode: 201, body: tradeBody(request, id) });
       const tradeDeps = { store: storeOf(TRADING_PROCESS), clock: deps.clock, ids, retry };
       const decimal = (asset: Asset, amount: bigint) =>

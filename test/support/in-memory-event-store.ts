@@ -80,6 +80,23 @@ export class InMemoryEventStore implements EventStore, ReadModelStore {
     };
   }
 
+  /**
+   * As DynamoDB's: every lane's events and lane 0's head as this read found it. Lane by lane, each
+   * a turn apart (another writer may append between them, as between DynamoDB's pages).
+   */
+  async walletAndHead(walletId: string): Promise<{ events: RecordedEvent[]; head: StreamHead }> {
+    const events: RecordedEvent[] = [];
+    let head: StreamHead = { version: 0, hash: '' };
+    for (const lane of await this.lanes(walletId)) {
+      await Promise.resolve();
+      const stored = this.lane(walletId, lane);
+      const last = stored.at(-1);
+      if (lane === 0 && last !== undefined) head = { version: last.version, hash: last.hash };
+      events.push(...stored.map(withoutHashes));
+    }
+    return { events, head };
+  }
+
   async lanes(walletId: string): Promise<number[]> {
     const lanes = new Set([0, ...(this.wallets.get(walletId)?.keys() ?? [])]);
     return [...lanes].sort((a, b) => a - b);

@@ -71,3 +71,18 @@ export class InMemoryGroupStore extends InMemoryEventStore {
     };
   }
 }
+
+/** `store` with `walletId`'s first event: a deposit of `amountMinor` in lane 0 (a funded wallet). */
+export async function funded<S extends InMemoryEventStore>(
+  store: S,
+  walletId = 'w1',
+  amountMinor = 100n,
+): Promise<S> {
+  await store.append({
+    walletId,
+    lane: 0,
+    expected: { version: 0, hash: '' },
+    events: [{ type: 'Deposited', data: { amountMinor, occurredAtMs: 1 }, eventId: 'd1', recordedAtMs: 1 }],
+  });
+  return store;
+}

@@ -1,5 +1,7 @@
 import type { CorrectionDeps } from '#app/corrections.ts';
+import type { IdempotencyInput } from '#app/idempotency.ts';
 import { indexChangesOf } from '#app/trading-index.ts';
+import { type TransferDeps, transfer } from '#app/transfer.ts';
 import { handleTwoWalletCommand } from '#app/two-wallet-command.ts';
 import type { WalletWrite } from '#app/write-outcome.ts';
 import { decide, foldWallet, type WalletCommand } from '#domain/wallet.ts';
@@ -41,6 +43,21 @@ export const moneyHold = (walletId: string, holdId: string, amount: bigint): Wal
   expiresAtMs: 1e12,
   occurredAtMs: 10,
 });
+
+/** A keyed transfer of money from w1 to w2, answered with its transfer id. */
+export const moneyTransfer = (
+  deps: TransferDeps & { groupCommit?: boolean },
+  idempotency: IdempotencyInput,
+  amount = 10n,
+) =>
+  transfer(deps, {
+    from: 'w1',
+    to: 'w2',
+    asset: 'money',
+    amount,
+    idempotency,
+    respond: (transferId) => ({ statusCode: 201, body: transferId }),
+  });
 
 /** The corrections use case on `store`, for deposits (no rule set is asked for). */
 export function correctionsOn(store: EventStore): CorrectionDeps {

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventStore } from '#ports/event-store.ts';
 import { appendGroup } from './append-group.ts';
 import { appendGroups, findIdempotencies } from './append-groups.ts';
 import type { AppendKinds } from './append-kinds.ts';
@@ -9,6 +10,7 @@ import { headAndLanes, tailAndLanes } from './head-and-lanes.ts';
 import { writeTradingIndex } from './index-item-writers.ts';
 import { readEventRefs } from './read-event-refs.ts';
 import { registerFirst } from './register-first.ts';
+import { withWalletAndHead } from './wallet-and-head.ts';
 
 export { EVENTS_PER_APPEND_MAX, READ_PAGE_SIZE } from './event-store-base.ts';
 
@@ -41,8 +43,10 @@ export class DynamoEventStore extends DynamoEventStoreBase {
   declare readEvents: NonNullable<DynamoEventStoreBase['readEvents']>;
   declare headAndLanes: NonNullable<DynamoEventStoreBase['headAndLanes']>;
   declare tailAndLanes: NonNullable<DynamoEventStoreBase['tailAndLanes']>;
+  declare walletAndHead: NonNullable<EventStore['walletAndHead']>;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName, ALL_APPEND_KINDS);
+    withWalletAndHead(this);
   }
 }

@@ -1,8 +1,8 @@
 import { type AttributeValue, QueryCommand as LowLevelQueryCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { RecordedEvent } from '#domain/wallet.ts';
 import { fastEventAttributes, fromEventItem } from './table-layout/event-item.ts';
+import type { StoredEvent } from './table-layout/event-item-fast.ts';
 import { EVENT_SK_PREFIX, LANES_SK } from './table-layout/keys.ts';
 
 /** Events per Query page of a read (DynamoDB stops a page at 1 MB anyway). */
@@ -18,8 +18,8 @@ export async function queryEvents(
   walletId: string,
   pk: string,
   upTo: string,
-): Promise<{ events: RecordedEvent[]; registry: Record<string, unknown> | undefined }> {
-  const events: RecordedEvent[] = [];
+): Promise<{ events: StoredEvent[]; registry: Record<string, unknown> | undefined }> {
+  const events: StoredEvent[] = [];
   let registry: Record<string, unknown> | undefined;
   let startKey: Record<string, AttributeValue> | undefined;
   let lane = -1;
