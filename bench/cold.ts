@@ -9,7 +9,11 @@
  * Between cold starts the world brings every wallet's view up to its log, as the deployed stack's
  * stream projector does within about 100 ms of a write (cold/world.ts `projectViews`), and every
  * first call carries ids of its own (cold/events.ts): each function's first call meets the table a
- * deployment has and is a first delivery. `--unprojected` leaves the views as the cold starts left
+ * deployment has and is a first delivery. What a first call reads or acts on exists and is valid
+ * (cold/seed.ts makes it through the app's routes: a payment, an order, a card account, jobs, a
+ * signed webhook, a deposit to correct), so each takes its function's working path, as a
+ * deployment's does, not a refusal (before stop 22, eight were a 404, 401, 400 or a job not
+ * found). `--unprojected` leaves the views as the cold starts left
  * them (before stop 21 the bench always did: a read then caught the bench wallet's whole log up).
  * `--bundle-sdk` bundles the AWS SDK into every function (the bundling before it was made
  * external), to measure what the externals buy on the same machine.

@@ -8,7 +8,7 @@ import type { FunctionSpec } from '#lib/wiring.ts';
 export const BENCH_WALLET = 'coldbench001';
 const NOW_MS = Date.UTC(2026, 0, 1);
 
-function http(method: string, rawPath: string, routeKey: string, extra: Record<string, unknown> = {}) {
+export function http(method: string, rawPath: string, routeKey: string, extra: Record<string, unknown> = {}) {
   return {
     version: '2.0',
     routeKey,
@@ -81,14 +81,48 @@ const sqsRecord = (body: string) => ({
 });
 
 const withWallet = { pathParameters: { wallet_id: BENCH_WALLET } };
+/** A JSON request's headers with an Idempotency-Key. */
+export const keyedHeaders = (key: string) => ({
+  headers: { 'content-type': 'application/json', host: 'localhost', 'idempotency-key': key },
+});
 const keyed = (body: unknown, coldStart: number) => ({
-  headers: {
-    'content-type': 'application/json',
-    host: 'localhost',
-    'idempotency-key': `cold-bench-key-${coldStart}`,
-  },
+  ...keyedHeaders(`cold-bench-key-${coldStart}`),
   body: JSON.stringify(body),
 });
+
+/**
+ * What the first calls that read something, or act on something, are handed (bench/cold/seed.ts
+ * makes them through the app's routes): ids made once, and per cold start the webhook of a payment
+ * made just now, the deposit a correction voids and the job whose first page runs. {@link UNSEEDED} names nothing that exists:
+ * with it those calls are refused (a 404, a 401); it serves only to check that every function has
+ * a first event.
+ */
+export interface Seeded {
+  paymentId: string;
+  orderId: string;
+  accountId: string;
+  replayJobId: string;
+  backtestJobId: string;
+  /** The provider's signed delivery: its headers and the exact body they sign. */
+  webhook: { body: string; headers: Record<string, string> };
+  /** The event id of a deposit of {@link Seeded.correctedWallet} that no correction names yet. */
+  correctionTarget: string;
+  correctedWallet: string;
+  /** A job whose segment 0 has not run its first page. */
+  runJobId: string;
+}
+
+export const UNSEEDED: Seeded = {
+  paymentId: 'cold-bench-payment',
+  orderId: 'cold-bench-order',
+  accountId: 'coldbench-acct',
+  replayJobId: 'cold-bench-job',
+  backtestJobId: 'cold-bench-job',
+  webhook: { body: JSON.stringify({ id: 'evt_cold_bench', type: 'payment_intent.succeeded' }), headers: {} },
+  correctionTarget: 'cold-bench-deposit',
+  correctedWallet: BENCH_WALLET,
+  runJobId: 'cold-bench-job',
+};
 
 /**
  * A DynamoDB stream record naming the bench wallet's first event (keys only). The bench and the
@@ -115,7 +149,7 @@ const streamEvent = {
 };
 
 /** Per function name: its first event. A wiring function missing here fails the bench (see cold.ts). */
-const firstEvents = (coldStart: number): Record<string, unknown> => ({
+const firstEvents = (coldStart: number, seeded: Seeded): Record<string, unknown> => ({
   transfers: http('POST', '/transfers', 'POST /transfers', {
     ...keyed({ from: BENCH_WALLET, to: 'coldbench002', asset: 'money', amount: '1.00' }, coldStart),
   }),
@@ -137,17 +171,24 @@ const firstEvents = (coldStart: number): Record<string, unknown> => ({
   'checkpoint-wallets': scheduled,
   'decision-rules': http('GET', '/decision-rules', 'GET /decision-rules'),
   'publish-events': streamEvent,
-  payments: http('GET', '/payments/cold-bench-payment', 'GET /payments/{payment_id}', {
-    pathParameters: { payment_id: 'cold-bench-payment' },
+  payments: http('GET', `/payments/${seeded.paymentId}`, 'GET /payments/{payment_id}', {
+    pathParameters: { payment_id: seeded.paymentId },
   }),
-  orders: http('GET', '/orders/cold-bench-order', 'GET /orders/{order_id}', {
-    pathParameters: { order_id: 'cold-bench-order' },
+  orders: http('GET', `/orders/${seeded.orderId}`, 'GET /orders/{order_id}', {
+    pathParameters: { order_id: seeded.orderId },
   }),
   'payment-webhook': http('POST', '/payments/webhook', 'POST /payments/webhook', {
-    body: JSON.stringify({ id: 'evt_cold_bench', type: 'payment_intent.succeeded' }),
+    // As API Gateway hands headers over: names in lower case.
+    headers: Object.fromEntries(
+      Object.entries({ host: 'localhost', ...seeded.webhook.headers }).map(([name, value]) => [
+        name.toLowerCase(),
+        value,
+      ]),
+    ),
+    body: seeded.webhook.body,
   }),
-  accounts: http('GET', '/accounts/coldbench-acct/balance', 'GET /accounts/{account_id}/balance', {
-    pathParameters: { account_id: 'coldbench-acct' },
+  accounts: http('GET', `/accounts/${seeded.accountId}/balance`, 'GET /accounts/{account_id}/balance', {
+    pathParameters: { account_id: seeded.accountId },
   }),
   deposit: http('POST', '/deposit', 'POST /deposit', {
     body: JSON.stringify({ WalletID: BENCH_WALLET, Amount: '1.00' }),
@@ -183,25 +224,38 @@ const firstEvents = (coldStart: number): Record<string, unknown> => ({
   wallets: http('GET', `/wallets/${BENCH_WALLET}`, 'GET /wallets/{wallet_id}', {
     pathParameters: { wallet_id: BENCH_WALLET },
   }),
-  replay: http('GET', '/replay/cold-bench-job', 'GET /replay/{jobId}', {
-    pathParameters: { jobId: 'cold-bench-job' },
+  replay: http('GET', `/replay/${seeded.replayJobId}`, 'GET /replay/{jobId}', {
+    pathParameters: { jobId: seeded.replayJobId },
   }),
-  corrections: http('POST', `/wallets/${BENCH_WALLET}/corrections`, 'POST /wallets/{wallet_id}/corrections', {
-    pathParameters: { wallet_id: BENCH_WALLET },
-    body: JSON.stringify({ reason: 'cold bench', dryRun: true }),
-  }),
-  backtest: http('GET', '/rules/backtest/cold-bench-job', 'GET /rules/backtest/{jobId}', {
-    pathParameters: { jobId: 'cold-bench-job' },
+  // A real correction (the API has no dry run): a deposit recorded in error, voided.
+  corrections: http(
+    'POST',
+    `/wallets/${seeded.correctedWallet}/corrections`,
+    'POST /wallets/{wallet_id}/corrections',
+    {
+      pathParameters: { wallet_id: seeded.correctedWallet },
+      body: JSON.stringify({
+        eventId: seeded.correctionTarget,
+        action: 'void',
+        reason: 'deposited to the wrong wallet',
+      }),
+    },
+  ),
+  backtest: http('GET', `/rules/backtest/${seeded.backtestJobId}`, 'GET /rules/backtest/{jobId}', {
+    pathParameters: { jobId: seeded.backtestJobId },
   }),
   'run-jobs': {
-    Records: [sqsRecord(JSON.stringify({ jobId: 'cold-bench-job', segment: 0, page: 0, cursor: null }))],
+    Records: [sqsRecord(JSON.stringify({ jobId: seeded.runJobId, segment: 0, page: 0, cursor: null }))],
   },
   'project-streams': streamEvent,
 });
 
-/** A function's first event for the cold start numbered `coldStart` (each cold start its own number). */
-export function firstEvent(spec: Pick<FunctionSpec, 'name'>, coldStart = 0): unknown {
-  const event = firstEvents(coldStart)[spec.name];
+/**
+ * A function's first event for the cold start numbered `coldStart` (each cold start its own
+ * number), naming what the world seeded (`seeded`; see {@link Seeded}).
+ */
+export function firstEvent(spec: Pick<FunctionSpec, 'name'>, coldStart = 0, seeded = UNSEEDED): unknown {
+  const event = firstEvents(coldStart, seeded)[spec.name];
   if (event === undefined) throw new Error(`bench:cold has no first event for the function "${spec.name}"`);
   return event;
 }

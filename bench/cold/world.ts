@@ -1,8 +1,9 @@
 /**
  * What a cold start in `npm run bench:cold` (and `bench/cold/profile.ts`) runs against: DynamoDB
  * Local with the table, local SQS with the events and jobs queues, the stand-in EventBridge, and
- * the environment the stack sets, pointed at them. One definition, so the profiler measures the
- * very set-up the bench does.
+ * the environment the stack sets, pointed at them, and what a deployment's first calls find there
+ * (a funded wallet; payments, an order, a card account and jobs made through the app's routes:
+ * seed.ts). One definition, so the profiler and the floor measure the very set-up the bench does.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,10 +13,12 @@ import { DynamoEventStore } from '#adapters/dynamodb/event-store.ts';
 import { CHECKPOINT_KEY_ENV } from '#adapters/hmac-signer.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#adapters/local/dynamodb-local.ts';
 import { ensureEventsQueues, startLocalSqs } from '#adapters/local/sqs-local.ts';
+import { PAYMENT_ENV } from '#adapters/payments/config.ts';
 import { ENV } from '#lib/wiring.ts';
 import { ensureTable } from '#local/table.ts';
-import { BENCH_WALLET, firstEvent } from './events.ts';
+import { BENCH_WALLET, firstEvent, UNSEEDED } from './events.ts';
 import { startFakeEventBridge } from './fake-eventbridge.ts';
+import { adoptEnv, seedWorld } from './seed.ts';
 import { appendDeposit, freshStreamEvents, STREAM_CONSUMERS } from './stream-event.ts';
 
 const TABLE = 'tally-cold-bench';
@@ -36,7 +39,11 @@ export interface ColdWorld {
    * The event the next cold start of `target` is handed (a wiring function's name, `<name>@before`,
    * or `baseline`): a stream consumer a new record with its image (stream-event.ts; a twin a wallet
    * of its own), any other function its first event with ids of this cold start's own (events.ts),
-   * the baseline none.
+   * naming what the world seeded (seed.ts), the baseline none. Where the call consumes what it is
+   * handed, it is made here, before the cold start: the signed webhook of a payment requested just
+   * now (payment-webhook), a replay job just started (run-jobs), and a deposit just made, its view
+   * projected (corrections: even under profile.ts `--unprojected`, as a correction names a deposit
+   * made before, not one still on its way to the view).
    */
   firstEventOf(target: string): Promise<string>;
   stop(): Promise<void>;
@@ -92,18 +99,33 @@ export async function startColdWorld(log: (line: string) => void): Promise<ColdW
       // (cold/fake-eventbridge.ts): its first call publishes instead of throwing for want of a bus.
       [ENV.eventBusName]: 'tally-cold-bench',
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      // The payment provider the local runtime runs (the sandbox), with a webhook secret of this
+      // world's: the webhook's first call verifies what the provider signed (seed.ts) with it.
+      [PAYMENT_ENV.sandboxWebhookSecret]: `whsec_coldbench_${randomBytes(24).toString('hex')}`,
     };
     const streamEvent = freshStreamEvents(env);
+    const projectViews = viewProjector(env);
+    const seeds = await seedWorld(env);
+    await projectViews();
     let coldStarts = 0;
     const firstEventOf = async (target: string) => {
       const name = target.replace(/@before$/, '');
       if (STREAM_CONSUMERS.has(name)) return streamEvent(target);
-      return name === 'baseline' ? '{}' : JSON.stringify(firstEvent({ name }, ++coldStarts));
+      if (name === 'baseline') return '{}';
+      const seeded = { ...UNSEEDED, ...seeds.seeded };
+      if (name === 'payment-webhook') seeded.webhook = await seeds.freshWebhook();
+      if (name === 'run-jobs') seeded.runJobId = await seeds.freshReplayJob();
+      if (name === 'corrections') {
+        // The deposit it voids, made before it and projected as a deployment's projector would.
+        seeded.correctionTarget = await seeds.freshDeposit();
+        await projectViews();
+      }
+      return JSON.stringify(firstEvent({ name }, ++coldStarts, seeded));
     };
     return {
       env,
       publishedEntries: () => eventBridge.entries(),
-      projectViews: viewProjector(env),
+      projectViews,
       firstEventOf,
       stop,
     };
@@ -116,14 +138,13 @@ export async function startColdWorld(log: (line: string) => void): Promise<ColdW
 /**
  * ColdWorld.projectViews: the projector's own code (composition/lambda.ts `projectorDeps`,
  * app/wallet-projection.ts `projectWallet`) over every wallet of the table, with the environment a
- * function's process gets. Loaded on first use, so a bench that never projects loads none of it.
+ * function's process gets. Loaded on first use (the world's set-up projects what it seeded).
  */
 function viewProjector(env: NodeJS.ProcessEnv): () => Promise<void> {
   let loaded: Promise<() => Promise<void>> | undefined;
   const load = async () => {
-    // The composition reads its table from the environment, as in a function's process; this
-    // process only spawns the cold starts (each with `env` of its own), so it takes it over.
-    for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
+    // This process only spawns the cold starts (each with `env` of its own), so it takes it over.
+    adoptEnv(env);
     const [{ projectorDeps }, { projectWallet }] = await Promise.all([
       import('#composition/lambda.ts'),
       import('#app/wallet-projection.ts'),
