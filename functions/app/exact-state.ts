@@ -52,8 +52,14 @@ export async function exactState(store: EventStore, walletId: string, fold: Wall
     cachedStates = new Map();
     cachedStatesByStore.set(store, cachedStates);
   }
+  // The cache as it was before the head read went out: a state folded by a read that ended
+  // before then cannot be past that head. One cached while the head read was out may be, and it
+  // would come back with lane 0's events past the head it stands on: group commit's readTail then
+  // folds them a second time (a credit counted twice). Past the head all the same: read afresh.
+  const cachedBefore = cachedStates.get(walletId);
   const head = await store.head(walletId, 0);
-  const cached = cachedStates.get(walletId);
+  const cached =
+    cachedBefore !== undefined && (cachedBefore.lanes[0] ?? 0) <= head.version ? cachedBefore : undefined;
   let events: RecordedEvent[];
   if (cached === undefined) {
     events = (await readWallet(store, walletId)).filter(

@@ -61,12 +61,14 @@ export async function commitBatch(batch: Waiting[], group: Group, alone: Alone):
   const leader = batch[0] as Waiting;
   const { deps } = leader;
   const { walletId } = leader.write;
-  const placement = placementOf(deps, leader.write, batch.length > 1);
   let pending = batch;
   /** A lane-0 batch's fold (the writes of one group share a placement); a credit batch folds nothing. */
   const lane0 = leader.write.placement === 'lane-0' ? leader.write.fold : undefined;
   /** The state decided on and the read it stands on: lane 0's carried one when good (no read). */
   const carried = lane0 ? await carriedPosition(deps.store, walletId, lane0) : undefined;
+  // A batch of several, or one starting from a carried state (newer than any read its leader sent
+  // on arrival), reads afresh when it reads: the leader's early read is not taken.
+  const placement = placementOf(deps, leader.write, batch.length > 1 || carried !== undefined);
   /** Whether `from` was read for this batch (else carried: only a committed append proves it current). */
   let read = carried === undefined;
   let from = carried ?? {

@@ -175,9 +175,15 @@ export async function readTail(
   from: { position: Position },
   fold: WalletFold,
 ): Promise<{ position: Position; base: Token } | undefined> {
-  if (!laneZeroOnly(from.position) || from.position.at.lane !== 0) return undefined;
-  const base = tokenNow();
   const known = from.position.at.head.version;
+  // Folded onto only if the state is exactly as of its head: events past it would be folded twice.
+  if (
+    !laneZeroOnly(from.position) ||
+    from.position.at.lane !== 0 ||
+    (from.position.state.lanes[0] ?? 0) !== known
+  )
+    return undefined;
+  const base = tokenNow();
   const [head, lanes, tail] = await Promise.all([
     store.head(walletId, 0),
     store.lanes(walletId),
