@@ -6,7 +6,12 @@
  * mark where it stopped. A tick cut short (a Lambda timeout, a crash) loses nothing: its wallets
  * are verified again, which reads only what was appended since their checkpoints.
  */
-import type { CheckpointPassMarks, CheckpointSigner, CheckpointStore } from '#ports/checkpoints.ts';
+import type {
+  CheckpointedWalletPage,
+  CheckpointPassMarks,
+  CheckpointSigner,
+  CheckpointStore,
+} from '#ports/checkpoints.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -54,10 +59,12 @@ export async function checkpointWallets(
   // wallet's verify order depends on it. A tick whose mark is further on (the last tick stopped at
   // its wallet or time limit) does not use it: one page read for nothing, up to 1 MB (128 read
   // units), beside a tick that reads at least 4 units per wallet for thousands of wallets.
-  const firstPage =
-    limits.walletsMax > 0 && limits.budgetMs > 0
-      ? deps.events.walletIds({ segment: 0, segments: 1, cursor: null })
-      : undefined;
+  // A page comes with its wallets' checkpoints where the store can (CheckpointPassMarks.walletPage).
+  const pageAt = (cursor: string | null): Promise<WalletPage> => {
+    const request = { segment: 0, segments: 1, cursor };
+    return deps.marks.walletPage?.(request) ?? deps.events.walletIds(request);
+  };
+  const firstPage = limits.walletsMax > 0 && limits.budgetMs > 0 ? pageAt(null) : undefined;
   // Unused (or failed and unused): no unhandled rejection. Used, it throws where it is awaited.
   firstPage?.catch(() => undefined);
   let mark = await deps.marks.mark();
@@ -69,10 +76,7 @@ export async function checkpointWallets(
   };
   let visited = 0;
   while (visited < limits.walletsMax && deps.clock.nowMs() < deadlineMs) {
-    const page =
-      mark.scan === null && firstPage !== undefined
-        ? await firstPage
-        : await deps.events.walletIds({ segment: 0, segments: 1, cursor: mark.scan });
+    const page = mark.scan === null && firstPage !== undefined ? await firstPage : await pageAt(mark.scan);
     const todo = page.walletIds.slice(mark.done);
     // Wallets are independent: a few at a time, so a tick waits on the table once per slice, not
     // once per wallet. The mark still moves over whole slices in page order.
@@ -91,7 +95,8 @@ export async function checkpointWallets(
       if (slice.length === 0) break;
       // The slice's views, then its lane registries, then the checkpoints it signs: one request
       // each where the stores can (queries/verify.ts verifyWallets), each wallet read in its order.
-      const verified = await verifyWallets(deps, slice);
+      // The checkpoints the page came with are read already (before the registries and walks).
+      const verified = await verifyWallets(deps, slice, page.checkpoints);
       for (const [index, result] of verified.entries()) {
         if (result?.ok === true) report.signed++;
         else if (result?.ok === false)
@@ -117,6 +122,10 @@ export async function checkpointWallets(
   if (mark.scan !== stored.scan || mark.done !== stored.done) await save();
   return report;
 }
+
+/** A page of wallets, with their checkpoints when the store read them with it. */
+type WalletPage = Awaited<ReturnType<EventStore['walletIds']>> &
+  Partial<Pick<CheckpointedWalletPage, 'checkpoints'>>;
 
 const pick = ({ lane, version, reason }: { lane: number; version: number; reason: string }) => ({
   lane,

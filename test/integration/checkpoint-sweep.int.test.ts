@@ -9,6 +9,7 @@ import { verifyLanes } from '../../functions/adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '../../functions/adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '../../functions/adapters/dynamodb/wallet-lanes.ts';
 import { HmacCheckpointSigner } from '../../functions/adapters/hmac-signer.ts';
+import type { LaneCheckpoint } from '../../functions/ports/checkpoints.ts';
 import type { NewEvent } from '../../functions/ports/event-store.ts';
 import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
@@ -73,19 +74,20 @@ describe('the checkpoint sweep on DynamoDB', () => {
     const report = await checkpointWallets(deps, { walletsMax: 100, budgetMs: 60_000 });
     const sent = sentNow().map((count, index) => count - (before[index] ?? 0));
     expect(report).toEqual({ signed: 5, broken: [], passEnded: true });
-    // One Scan and the mark (a one-key BatchGetItem); the five views, then the five registries, in
-    // one BatchGetItem each;
-    // five checkpoint Queries, five lane-0 walks and the shard lane's; six checkpoints, a PutItem
-    // each (the mark the table holds is not put again). Wallet by wallet it was 11 GetItems (the
-    // mark's among them), 11 Queries and 6 PutItems.
-    expect(Object.fromEntries(COMMANDS.map((command, index) => [command, sent[index]]))).toEqual({
+    // One Scan (the wallets, with their checkpoints) and the mark (a one-key BatchGetItem); the
+    // five views, then the five registries, in one BatchGetItem each; five lane-0 walks and the
+    // shard lane's; six checkpoints, a PutItem each (the mark the table holds is not put again).
+    // With a Query per wallet for its checkpoints it was 11 Queries; wallet by wallet, 11 GetItems
+    // (the mark's among them), 11 Queries and 6 PutItems.
+    const expected = {
       ScanCommand: 1,
       GetItemCommand: 0,
       BatchGetItemCommand: 3,
-      QueryCommand: 11,
+      QueryCommand: 6,
       PutItemCommand: 6,
       TransactWriteItemsCommand: 0,
-    });
+    };
+    expect(Object.fromEntries(COMMANDS.map((command, index) => [command, sent[index]]))).toEqual(expected);
     for (const walletId of walletIds) {
       const lanes = (await checkpoints.checkpoints(walletId)).map(({ lane, version }) => [lane, version]);
       expect(lanes).toEqual(
@@ -99,11 +101,18 @@ describe('the checkpoint sweep on DynamoDB', () => {
             : [[0, 1]],
       );
     }
-    // The next tick finds every wallet intact again, and signs nothing new.
+    // The next tick finds every wallet intact again, from the checkpoints the Scan brought (no
+    // Query for them), and signs nothing new.
+    const again = sentNow();
     expect(await checkpointWallets(deps, { walletsMax: 100, budgetMs: 60_000 })).toEqual({
       signed: 5,
       broken: [],
       passEnded: true,
+    });
+    const sentAgain = sentNow().map((count, index) => count - (again[index] ?? 0));
+    expect(Object.fromEntries(COMMANDS.map((command, index) => [command, sentAgain[index]]))).toEqual({
+      ...expected,
+      PutItemCommand: 0,
     });
   });
 
@@ -138,5 +147,110 @@ describe('the checkpoint sweep on DynamoDB', () => {
     expect(together).toEqual(apart);
     expect(together?.get(walletIds[3] as string)).toEqual([0, 6, 40]);
     expect(together?.get(walletIds[1] as string)).toEqual([0]);
+  });
+});
+
+describe('a page of wallets with their checkpoints (DynamoCheckpointSweepStore.walletPage)', () => {
+  let split: CountedStoreTable;
+  const signer = new HmacCheckpointSigner(Buffer.alloc(32, 5));
+  const walletIds = ['p', 'q', 'r', 's', 't', 'u'].map((name) => `${name}-${randomUUID().slice(0, 8)}`);
+  const depsOn = (store: DynamoCheckpointSweepStore) => ({
+    events: split.store,
+    readModels: new DynamoReadModelStore(split.documents, split.tableName),
+    checkpoints: { store, signer },
+    marks: store,
+    clock: { nowMs: () => 0 },
+  });
+
+  beforeAll(async () => {
+    split = await countedStoreTable('tally-int-sweep-pages');
+    split.store.plug({ scanWalletIds, verifyLanes, walletLanes });
+    const append = async (walletId: string, lane: number) =>
+      split.store.append({
+        walletId,
+        lane,
+        expected: await split.store.head(walletId, lane),
+        events: [deposit()],
+      });
+    for (const [index, walletId] of walletIds.entries()) {
+      await append(walletId, 0);
+      if (index % 2 === 0) await append(walletId, 0);
+      // Two lanes of its own partition (a legacy one) and a shard: checkpoints for three lanes.
+      if (index % 3 === 0) {
+        await append(walletId, 40);
+        await append(walletId, 5);
+      }
+    }
+    const store = new DynamoCheckpointSweepStore(split.documents, split.tableName);
+    expect(await checkpointWallets(depsOn(store), { walletsMax: 100, budgetMs: 60_000 })).toEqual({
+      signed: walletIds.length,
+      broken: [],
+      passEnded: true,
+    });
+  });
+
+  afterAll(() => split?.drop());
+
+  it('answers each wallet’s checkpoints as CheckpointStore.checkpoints does, however the pages fall, and leaves out a wallet whose partition a page starts in', async () => {
+    const store = new DynamoCheckpointSweepStore(split.documents, split.tableName);
+    const expected = new Map(
+      await Promise.all(
+        walletIds.map(async (walletId) => [walletId, await store.checkpoints(walletId)] as const),
+      ),
+    );
+    const byLane = (checkpoints: readonly LaneCheckpoint[]) =>
+      [...checkpoints].sort((a, b) => a.lane - b.lane);
+    // Every item of the table (events, registries, checkpoints) in one page, and pages of 1 … 40.
+    for (const limit of [undefined, ...Array.from({ length: 40 }, (_, index) => index + 1)]) {
+      store.pageLimit = limit;
+      const listed: string[] = [];
+      let leftOut = 0;
+      let cursor: string | null = null;
+      do {
+        const page = await store.walletPage({ segment: 0, segments: 1, cursor });
+        const startPk = cursor === null ? undefined : String(JSON.parse(cursor).pk);
+        for (const walletId of page.walletIds) {
+          const known = page.checkpoints.get(walletId);
+          if (known === undefined) {
+            // Only the wallet whose partition the page started in: its checkpoints may be behind.
+            expect(startPk, `limit ${limit}`).toBe(`WALLET#${walletId}`);
+            leftOut++;
+          } else
+            expect(byLane(known), `limit ${limit}, ${walletId}`).toEqual(
+              byLane(expected.get(walletId) ?? []),
+            );
+        }
+        listed.push(...page.walletIds);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect([...listed].sort(), `limit ${limit}`).toEqual([...walletIds].sort());
+      if (limit === undefined) expect(leftOut).toBe(0);
+    }
+  });
+
+  it('over pages of a few items, checks every wallet from the checkpoints the pages brought: a forged one is reported and left unsigned, the others pass', async () => {
+    const forged = walletIds[3] as string;
+    await split.documents.send(
+      new UpdateCommand({
+        TableName: split.tableName,
+        Key: { pk: `WALLET#${forged}`, sk: 'CHECKPOINT#05' },
+        UpdateExpression: 'SET version = :version',
+        ExpressionAttributeValues: { ':version': 2 },
+      }),
+    );
+    for (const limit of [undefined, 2, 3, 5]) {
+      const store = new DynamoCheckpointSweepStore(split.documents, split.tableName);
+      store.pageLimit = limit;
+      const report = await checkpointWallets(depsOn(store), { walletsMax: 100, budgetMs: 60_000 });
+      expect(report.signed, `limit ${limit}`).toBe(walletIds.length - 1);
+      expect(report.broken, `limit ${limit}`).toEqual([
+        {
+          walletId: forged,
+          lane: 5,
+          version: 2,
+          reason: 'the signed checkpoint of lane 5 does not verify: it was forged or edited',
+        },
+      ]);
+    }
   });
 });

@@ -56,8 +56,10 @@ export async function verifyWallet(
 export function verifyWallets(
   deps: VerifyDeps,
   walletIds: readonly string[],
+  /** Checkpoints read already (the sweep's page: CheckpointedWalletPage); the others are asked. */
+  known?: ReadonlyMap<string, readonly LaneCheckpoint[]>,
 ): Promise<(VerifyResult | undefined)[]> {
-  return verifyEach(deps, walletIds, together(deps), {});
+  return verifyEach(deps, walletIds, together(deps), {}, known);
 }
 
 /**
@@ -87,6 +89,7 @@ async function verifyEach(
   walletIds: readonly string[],
   reads: SliceReads,
   options: { full?: boolean },
+  known?: ReadonlyMap<string, readonly LaneCheckpoint[]>,
 ): Promise<(VerifyResult | undefined)[]> {
   const { events: store } = deps;
   // The views and the signed checkpoints first, then the lanes and the walk: anything a view
@@ -99,7 +102,9 @@ async function verifyEach(
     reads.views(walletIds),
     Promise.all(
       walletIds.map((walletId) =>
-        deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
+        deps.checkpoints === undefined
+          ? []
+          : (known?.get(walletId) ?? deps.checkpoints.store.checkpoints(walletId)),
       ),
     ),
   ]);

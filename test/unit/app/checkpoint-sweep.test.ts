@@ -3,6 +3,7 @@ import { HmacCheckpointSigner } from '#adapters/hmac-signer.ts';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { verifyWallet } from '#app/queries/verify.ts';
 import type { CheckpointPassMark, CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
+import type { WalletPageRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { Rounds } from '../../support/rounds.ts';
 
@@ -31,6 +32,32 @@ class SliceCheckpoints extends MemoryCheckpoints {
   override async save(checkpoint: LaneCheckpoint) {
     this.saves++;
     return super.save(checkpoint);
+  }
+}
+
+/** Checkpoints that come with a page of wallets (CheckpointPassMarks.walletPage), as the DynamoDB sweep store's do. */
+class PagedCheckpoints extends SliceCheckpoints {
+  /** A wallet the page leaves out of its checkpoints (its partition is where the page starts). */
+  leftOut: string | undefined;
+  /** The wallets whose checkpoints were asked apart. */
+  readonly asked: string[] = [];
+  constructor(private readonly events: InMemoryEventStore) {
+    super();
+  }
+  override async checkpoints(walletId: string) {
+    this.asked.push(walletId);
+    return super.checkpoints(walletId);
+  }
+  async walletPage(request: WalletPageRequest) {
+    const page = await this.events.walletIds(request);
+    const known = page.walletIds.filter((walletId) => walletId !== this.leftOut);
+    const all = [...this.saved.values()];
+    return {
+      ...page,
+      checkpoints: new Map(
+        known.map((walletId) => [walletId, all.filter((each) => each.walletId === walletId)]),
+      ),
+    };
   }
 }
 
@@ -282,6 +309,39 @@ describe('the scheduled checkpoint pass', () => {
     expect(checkpoints.saved.get('w0|0')?.version).toBe(2);
     expect(checkpoints.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
     expect(checkpoints.saved.get('w2|0')?.version).toBe(1);
+  });
+
+  it('takes the checkpoints a page of wallets came with (CheckpointPassMarks.walletPage) before the registries and walks, reads apart those of a wallet the page left out, and still reports a forged one', async () => {
+    const store = await slicedWallets(3);
+    const checkpoints = new PagedCheckpoints(store);
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 3, broken: [] });
+    const w1 = checkpoints.saved.get('w1|0') as LaneCheckpoint;
+    checkpoints.saved.set('w1|0', { ...w1, signature: '0'.repeat(64) });
+    // The page leaves w2 out (as a page that starts inside w2's partition does).
+    checkpoints.leftOut = 'w2';
+    const rounds = new Rounds();
+    const report = await checkpointWallets(
+      {
+        events: rounds.remote(store),
+        readModels: rounds.remote(store),
+        checkpoints: { store: rounds.remote(checkpoints), signer },
+        marks: rounds.remote(checkpoints),
+        clock: { nowMs: () => 0 },
+      },
+      limits,
+    );
+    expect(report.signed).toBe(2);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
+    ]);
+    expect(rounds.list()).toEqual([
+      ['mark', 'walletPage'],
+      ['checkpoints', 'getViews'],
+      ['lanesOf', 'verify', 'verify', 'verify'],
+    ]);
+    expect(checkpoints.asked).toEqual(['w2']);
   });
 
   it('reads the page a mark further on points at, not the first page read with the mark', async () => {
