@@ -93,10 +93,13 @@ export async function checkpointWallets(
         slice.push(todo[next++] as string);
       }
       if (slice.length === 0) break;
-      // The slice's views, then its lane registries, then the checkpoints it signs: one request
-      // each where the stores can (queries/verify.ts verifyWallets), each wallet read in its order.
-      // The checkpoints the page came with are read already (before the registries and walks).
-      const verified = await verifyWallets(deps, slice, page.checkpoints);
+      // The checkpoints came with the page (read before the rest); the slice's views and lane
+      // registries in one request where the store can, with lane 0's walks; then the checkpoints it
+      // signs (queries/verify.ts verifyWallets, which reads a wallet the page left out in order).
+      const verified = await verifyWallets(deps, slice, {
+        known: page.checkpoints,
+        viewsAndLanes: deps.marks.viewsAndLanes?.bind(deps.marks),
+      });
       for (const [index, result] of verified.entries()) {
         if (result?.ok === true) report.signed++;
         else if (result?.ok === false)

@@ -1,3 +1,4 @@
+import type { WalletView } from '#domain/wallet-view.ts';
 import type { WalletPageRequest } from './event-store.ts';
 
 /**
@@ -52,6 +53,18 @@ export interface CheckpointPassMarks {
    * and reads each wallet's checkpoints apart (CheckpointStore.checkpoints).
    */
   walletPage?(request: WalletPageRequest): Promise<CheckpointedWalletPage>;
+  /**
+   * A slice of wallets' views (ReadModelStore.getViews) and lane registries (EventStore.lanesOf),
+   * every wallet asked in both maps, in one request where the store can. Optional: without it the
+   * pass asks the two stores at once.
+   */
+  viewsAndLanes?(walletIds: readonly string[]): Promise<ViewsAndLanes>;
+}
+
+/** A slice's views (a wallet without one: undefined or absent) and lane registries (each asked). */
+export interface ViewsAndLanes {
+  views: ReadonlyMap<string, WalletView | undefined>;
+  lanes: ReadonlyMap<string, number[]>;
 }
 
 /** A page of the store's wallets (EventStore.walletIds) and the checkpoints the same read found. */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
+import { projectWallet } from '#app/wallet-projection.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
 import { DynamoCheckpointSweepStore } from '../../functions/adapters/dynamodb/checkpoint-sweep-store.ts';
 import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
 import { registerLane } from '../../functions/adapters/dynamodb/table-layout/lanes-item.ts';
@@ -20,6 +22,7 @@ import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
  */
 
 let table: CountedStoreTable;
+const THRESHOLD: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 200 };
 
 beforeAll(async () => {
   table = await countedStoreTable('tally-int-sweep');
@@ -55,7 +58,7 @@ const COMMANDS = [
 const sentNow = () => COMMANDS.map((command) => table.sent(command));
 
 describe('the checkpoint sweep on DynamoDB', () => {
-  it('reads a slice’s views in one BatchGetItem and its lane registries in one, and signs every lane', async () => {
+  it('reads a slice’s checkpoints with the Scan, its views and lane registries in one BatchGetItem, and signs every lane', async () => {
     const walletIds = ['a', 'b', 'c', 'd', 'e'].map((name) => `${name}-${randomUUID().slice(0, 8)}`);
     for (const walletId of walletIds) await append(walletId, 0);
     await append(walletIds[1] as string, 0);
@@ -75,14 +78,14 @@ describe('the checkpoint sweep on DynamoDB', () => {
     const sent = sentNow().map((count, index) => count - (before[index] ?? 0));
     expect(report).toEqual({ signed: 5, broken: [], passEnded: true });
     // One Scan (the wallets, with their checkpoints) and the mark (a one-key BatchGetItem); the
-    // five views, then the five registries, in one BatchGetItem each; five lane-0 walks and the
-    // shard lane's; six checkpoints, a PutItem each (the mark the table holds is not put again).
-    // With a Query per wallet for its checkpoints it was 11 Queries; wallet by wallet, 11 GetItems
-    // (the mark's among them), 11 Queries and 6 PutItems.
+    // five views and the five registries in one BatchGetItem, with five lane-0 walks; the shard
+    // lane's walk; six checkpoints, a PutItem each (the mark the table holds is not put again).
+    // With a Query per wallet for its checkpoints it was 3 BatchGetItems and 11 Queries; wallet by
+    // wallet, 11 GetItems (the mark's among them), 11 Queries and 6 PutItems.
     const expected = {
       ScanCommand: 1,
       GetItemCommand: 0,
-      BatchGetItemCommand: 3,
+      BatchGetItemCommand: 2,
       QueryCommand: 6,
       PutItemCommand: 6,
       TransactWriteItemsCommand: 0,
@@ -226,6 +229,22 @@ describe('a page of wallets with their checkpoints (DynamoCheckpointSweepStore.w
       expect([...listed].sort(), `limit ${limit}`).toEqual([...walletIds].sort());
       if (limit === undefined) expect(leftOut).toBe(0);
     }
+  });
+
+  it('viewsAndLanes answers each wallet’s view as getViews does and its lanes as lanesOf does, in one BatchGetItem', async () => {
+    const readModels = new DynamoReadModelStore(split.documents, split.tableName);
+    // Views for half of the wallets (the others have none).
+    for (const walletId of walletIds.filter((_, index) => index % 2 === 1))
+      await projectWallet(split.store, readModels, walletId, THRESHOLD);
+    const store = new DynamoCheckpointSweepStore(split.documents, split.tableName);
+    const before = split.sent('BatchGetItemCommand');
+    const both = await store.viewsAndLanes(walletIds);
+    expect(split.sent('BatchGetItemCommand') - before).toBe(1);
+    const views = await readModels.getViews(walletIds);
+    expect(views.size).toBe(3);
+    for (const walletId of walletIds) expect(both.views.get(walletId)).toEqual(views.get(walletId));
+    expect(both.lanes).toEqual(await split.store.lanesOf?.(walletIds));
+    expect(both.lanes.get(walletIds[0] as string)).toEqual([0, 5, 40]);
   });
 
   it('over pages of a few items, checks every wallet from the checkpoints the pages brought: a forged one is reported and left unsigned, the others pass', async () => {

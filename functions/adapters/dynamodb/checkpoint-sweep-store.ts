@@ -1,4 +1,10 @@
-import type { CheckpointedWalletPage, CheckpointPassMark, LaneCheckpoint } from '#ports/checkpoints.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
+import type {
+  CheckpointedWalletPage,
+  CheckpointPassMark,
+  LaneCheckpoint,
+  ViewsAndLanes,
+} from '#ports/checkpoints.ts';
 import type { WalletPageRequest } from '#ports/event-store.ts';
 import { batchGetItems } from './batch-get.ts';
 import { DynamoCheckpointStore } from './checkpoints.ts';
@@ -8,7 +14,9 @@ import {
   fromCheckpointItem,
   fromPassMarkItem,
 } from './table-layout/checkpoint-item.ts';
-import { walletIdFromPk, walletPk } from './table-layout/keys.ts';
+import { LANES_SK, VIEW_SK, walletIdFromPk, walletPk } from './table-layout/keys.ts';
+import { fromLanesItem } from './table-layout/lanes-item.ts';
+import { fromViewItem } from './table-layout/view-item.ts';
 import { scanWalletPage } from './wallet-ids.ts';
 
 /** A checkpoint item's attributes (table-layout/checkpoint-item.ts), all the pass reads of it. */
@@ -52,5 +60,31 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
         checkpoints.get(walletId)?.push(fromCheckpointItem(item));
     }
     return { walletIds: page.walletIds, nextCursor: page.nextCursor, checkpoints };
+  }
+
+  /**
+   * The slice's views and lane registries in one BatchGetItem (two keys a wallet, strongly
+   * consistent), each by the key it was asked under (as getViews and lanesOf read them): a wallet
+   * without a registry item has lane 0 only.
+   */
+  async viewsAndLanes(walletIds: readonly string[]): Promise<ViewsAndLanes> {
+    const unique = [...new Set(walletIds)];
+    const keys = unique.flatMap((walletId) => [
+      { pk: walletPk(walletId), sk: VIEW_SK },
+      { pk: walletPk(walletId), sk: LANES_SK },
+    ]);
+    const items = await batchGetItems(this.client, this.tableName, keys, 'viewsAndLanes');
+    const views = new Map<string, WalletView | undefined>();
+    const registries = new Map<string, Record<string, unknown>>();
+    for (const item of items) {
+      const walletId = walletIdFromPk(String(item.pk));
+      if (walletId === undefined || String(item.pk) !== walletPk(walletId)) continue;
+      if (item.sk === VIEW_SK) views.set(walletId, fromViewItem(item));
+      else if (item.sk === LANES_SK) registries.set(walletId, item);
+    }
+    return {
+      views,
+      lanes: new Map(unique.map((walletId) => [walletId, fromLanesItem(registries.get(walletId))])),
+    };
   }
 }

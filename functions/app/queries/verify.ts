@@ -4,6 +4,7 @@ import {
   type CheckpointStore,
   checkpointText,
   type LaneCheckpoint,
+  type ViewsAndLanes,
 } from '#ports/checkpoints.ts';
 import type { ChainWalk, EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -52,14 +53,42 @@ export async function verifyWallet(
  * wallet's reads keep their order (its view and checkpoints, then its registry and walk); the
  * slice's views are asked in one read (ReadModelStore.getViews) and its registries in one where the
  * store can (EventStore.lanesOf), instead of one request per wallet for each.
+ *
+ * `known`: checkpoints read already (the sweep's page, CheckpointedWalletPage), before anything
+ * else of their wallets. Those wallets read their views, their registries and lane 0's walk at once
+ * (`viewsAndLanes`: the views and registries in one request where the store can), a wait fewer.
+ * That read has no order between the view and the registry and walk, so a view may name a lane or
+ * an event they came too early for: a wallet found broken that way is verified again with its
+ * reads in order (as `verifyWallet`), and only that answer counts. Nothing is missed by it: a view
+ * and a registry only grow, so read later they can only show more to hold the log against.
  */
-export function verifyWallets(
+export async function verifyWallets(
   deps: VerifyDeps,
   walletIds: readonly string[],
-  /** Checkpoints read already (the sweep's page: CheckpointedWalletPage); the others are asked. */
-  known?: ReadonlyMap<string, readonly LaneCheckpoint[]>,
+  read: {
+    known?: ReadonlyMap<string, readonly LaneCheckpoint[]>;
+    viewsAndLanes?: (walletIds: readonly string[]) => Promise<ViewsAndLanes>;
+  } = {},
 ): Promise<(VerifyResult | undefined)[]> {
-  return verifyEach(deps, walletIds, together(deps), {}, known);
+  const reads = together(deps);
+  const { known } = read;
+  if (known === undefined) return verifyEach(deps, walletIds, reads, {});
+  const inHand = walletIds.filter((walletId) => known.has(walletId));
+  const apartIds = walletIds.filter((walletId) => !known.has(walletId));
+  const both =
+    read.viewsAndLanes ??
+    (async (ids: readonly string[]) => {
+      const [views, lanes] = await Promise.all([reads.views(ids), reads.lanes(ids)]);
+      return { views, lanes };
+    });
+  const [fast, ordered] = await Promise.all([
+    inHand.length === 0 ? [] : verifyInHand(deps, inHand, known, both),
+    apartIds.length === 0 ? [] : verifyEach(deps, apartIds, reads, {}),
+  ]);
+  const answers = new Map<string, VerifyResult | undefined>();
+  for (const [index, walletId] of inHand.entries()) answers.set(walletId, fast[index]);
+  for (const [index, walletId] of apartIds.entries()) answers.set(walletId, ordered[index]);
+  return walletIds.map((walletId) => answers.get(walletId));
 }
 
 /**
@@ -89,7 +118,6 @@ async function verifyEach(
   walletIds: readonly string[],
   reads: SliceReads,
   options: { full?: boolean },
-  known?: ReadonlyMap<string, readonly LaneCheckpoint[]>,
 ): Promise<(VerifyResult | undefined)[]> {
   const { events: store } = deps;
   // The views and the signed checkpoints first, then the lanes and the walk: anything a view
@@ -102,9 +130,7 @@ async function verifyEach(
     reads.views(walletIds),
     Promise.all(
       walletIds.map((walletId) =>
-        deps.checkpoints === undefined
-          ? []
-          : (known?.get(walletId) ?? deps.checkpoints.store.checkpoints(walletId)),
+        deps.checkpoints === undefined ? [] : deps.checkpoints.store.checkpoints(walletId),
       ),
     ),
   ]);
@@ -129,12 +155,56 @@ async function verifyEach(
       return verifyFromAnchors(deps, { ...anchor, lanes: listed, laneZero }, options);
     }),
   );
-  // The heads of the wallets found intact, signed and saved together (none of a broken wallet).
+  await signMoved(deps, verified);
+  return verified.map(({ result }) => result);
+}
+
+/** The wallets whose checkpoints are in hand (verifyWallets' `known`). */
+async function verifyInHand(
+  deps: VerifyDeps,
+  walletIds: readonly string[],
+  known: ReadonlyMap<string, readonly LaneCheckpoint[]>,
+  viewsAndLanes: (walletIds: readonly string[]) => Promise<ViewsAndLanes>,
+): Promise<(VerifyResult | undefined)[]> {
+  const { events: store } = deps;
+  const anchors = walletIds.map((walletId) => {
+    const signed = known.get(walletId) ?? [];
+    const from = new Map<number, StreamHead>(
+      signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+    );
+    return { walletId, signed, from };
+  });
+  // The checkpoints were read before: the views, the registries and lane 0's walks now, at once.
+  const [{ views, lanes }, laneZeros] = await Promise.all([
+    viewsAndLanes(walletIds),
+    Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0]))),
+  ]);
+  const verified = await Promise.all(
+    anchors.map((anchor, index) => {
+      const listed = lanes.get(anchor.walletId);
+      const laneZero = laneZeros[index];
+      if (listed === undefined || laneZero === undefined)
+        throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
+      const view = views.get(anchor.walletId);
+      return verifyFromAnchors(deps, { ...anchor, view, lanes: listed, laneZero }, {});
+    }),
+  );
+  // A wallet found broken: again, its reads in order; that answer counts (and signs if intact).
+  const again = await Promise.all(
+    verified.map(({ result }, index) =>
+      result?.ok === false ? verifyEach(deps, [walletIds[index] as string], apart(deps), {}) : undefined,
+    ),
+  );
+  await signMoved(deps, verified);
+  return verified.map(({ result }, index) => (again[index] === undefined ? result : again[index][0]));
+}
+
+/** The heads of the wallets found intact, signed and saved together (none of a broken wallet). */
+async function signMoved(deps: VerifyDeps, verified: readonly { moved: readonly MovedHead[] }[]) {
   const { checkpoints } = deps;
   const moved = verified.flatMap(({ moved }) => moved);
   if (checkpoints !== undefined && checkpoints.sign !== false && moved.length > 0)
     await Promise.all(moved.map(async (head) => checkpoints.store.save(await signHead(checkpoints, head))));
-  return verified.map(({ result }) => result);
 }
 
 /** A lane's head, walked and found intact, to sign. */

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { HmacCheckpointSigner } from '#adapters/hmac-signer.ts';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { verifyWallet } from '#app/queries/verify.ts';
-import type { CheckpointPassMark, CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
+import { projectWallet } from '#app/wallet-projection.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type {
+  CheckpointPassMark,
+  CheckpointStore,
+  LaneCheckpoint,
+  ViewsAndLanes,
+} from '#ports/checkpoints.ts';
 import type { WalletPageRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { Rounds } from '../../support/rounds.ts';
@@ -35,6 +42,8 @@ class SliceCheckpoints extends MemoryCheckpoints {
   }
 }
 
+const THRESHOLD: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 200 };
+
 /** Checkpoints that come with a page of wallets (CheckpointPassMarks.walletPage), as the DynamoDB sweep store's do. */
 class PagedCheckpoints extends SliceCheckpoints {
   /** A wallet the page leaves out of its checkpoints (its partition is where the page starts). */
@@ -48,6 +57,7 @@ class PagedCheckpoints extends SliceCheckpoints {
     this.asked.push(walletId);
     return super.checkpoints(walletId);
   }
+  viewsAndLanes: ((walletIds: readonly string[]) => Promise<ViewsAndLanes>) | undefined;
   async walletPage(request: WalletPageRequest) {
     const page = await this.events.walletIds(request);
     const known = page.walletIds.filter((walletId) => walletId !== this.leftOut);
@@ -336,12 +346,45 @@ describe('the scheduled checkpoint pass', () => {
     expect(report.broken).toEqual([
       expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
     ]);
+    // w0 and w1 (their checkpoints in hand): views, registries and lane 0's walks at once; w2 (left
+    // out): its checkpoints and view, then its registry and walk. w1, found forged, is verified
+    // again with its reads in order, and is still reported.
     expect(rounds.list()).toEqual([
       ['mark', 'walletPage'],
-      ['checkpoints', 'getViews'],
-      ['lanesOf', 'verify', 'verify', 'verify'],
+      ['checkpoints', 'getViews', 'getViews', 'lanesOf', 'verify', 'verify'],
+      ['checkpoints', 'getView', 'lanesOf', 'verify'],
+      ['lanes', 'verify'],
     ]);
-    expect(checkpoints.asked).toEqual(['w2']);
+    expect(checkpoints.asked).toEqual(['w2', 'w1']);
+  });
+
+  it('with the checkpoints in hand, verifies again in order a wallet whose view its walk came too early for (an event appended and projected meanwhile), and signs it: no false report', async () => {
+    const store = await slicedWallets(2);
+    const checkpoints = new PagedCheckpoints(store);
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 2, broken: [] });
+    for (const walletId of ['w0', 'w1']) await projectWallet(store, store, walletId, THRESHOLD);
+    // The views and registries answer after the walks have read lane 0, with w1's next event
+    // appended and projected in between.
+    checkpoints.viewsAndLanes = async (walletIds: readonly string[]) => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await store.append({
+        walletId: 'w1',
+        lane: 0,
+        expected: await store.head('w1', 0),
+        events: [
+          { type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId: 'late', recordedAtMs: 3 },
+        ],
+      });
+      await projectWallet(store, store, 'w1', THRESHOLD);
+      const [views, lanes] = await Promise.all([store.getViews(walletIds), store.lanesOf(walletIds)]);
+      return { views, lanes };
+    };
+    expect(await checkpointWallets(deps, limits)).toEqual({ signed: 2, broken: [], passEnded: true });
+    // Only w1 was verified again (its checkpoints read apart), and its new head is signed.
+    expect(checkpoints.asked).toEqual(['w1']);
+    expect(checkpoints.saved.get('w1|0')?.version).toBe(2);
   });
 
   it('reads the page a mark further on points at, not the first page read with the mark', async () => {
