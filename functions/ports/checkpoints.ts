@@ -61,9 +61,12 @@ export interface CheckpointPassMarks {
   viewsAndLanes?(walletIds: readonly string[]): Promise<ViewsAndLanes>;
 }
 
-/** A slice's views (a wallet without one: undefined or absent) and lane registries (each asked). */
+/**
+ * A slice's views (a wallet without one: undefined or absent), of each only the versions it
+ * applied (`WalletView.lanes`: what a verify holds the log against), and lane registries (each asked).
+ */
 export interface ViewsAndLanes {
-  views: ReadonlyMap<string, WalletView | undefined>;
+  views: ReadonlyMap<string, Pick<WalletView, 'lanes'> | undefined>;
   lanes: ReadonlyMap<string, number[]>;
 }
 

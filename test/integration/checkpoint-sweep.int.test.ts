@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
@@ -231,7 +231,7 @@ describe('a page of wallets with their checkpoints (DynamoCheckpointSweepStore.w
     }
   });
 
-  it('viewsAndLanes answers each wallet’s view as getViews does and its lanes as lanesOf does, in one BatchGetItem', async () => {
+  it('viewsAndLanes answers each wallet’s applied versions as getViews’ view holds them and its lanes as lanesOf does, in one BatchGetItem', async () => {
     const readModels = new DynamoReadModelStore(split.documents, split.tableName);
     // Views for half of the wallets (the others have none).
     for (const walletId of walletIds.filter((_, index) => index % 2 === 1))
@@ -242,7 +242,11 @@ describe('a page of wallets with their checkpoints (DynamoCheckpointSweepStore.w
     expect(split.sent('BatchGetItemCommand') - before).toBe(1);
     const views = await readModels.getViews(walletIds);
     expect(views.size).toBe(3);
-    for (const walletId of walletIds) expect(both.views.get(walletId)).toEqual(views.get(walletId));
+    // Of a view, only the versions it applied.
+    for (const walletId of walletIds) {
+      const view = views.get(walletId);
+      expect(both.views.get(walletId)).toEqual(view === undefined ? undefined : { lanes: view.lanes });
+    }
     expect(both.lanes).toEqual(await split.store.lanesOf?.(walletIds));
     expect(both.lanes.get(walletIds[0] as string)).toEqual([0, 5, 40]);
   });
@@ -271,5 +275,38 @@ describe('a page of wallets with their checkpoints (DynamoCheckpointSweepStore.w
         },
       ]);
     }
+  });
+
+  it('reports a wallet whose lane lost the tail its view applied, from the view’s versions read with the registry, and signs nothing for it', async () => {
+    const cut = walletIds[5] as string;
+    await split.store.append({
+      walletId: cut,
+      lane: 0,
+      expected: await split.store.head(cut, 0),
+      events: [deposit()],
+    });
+    await projectWallet(
+      split.store,
+      new DynamoReadModelStore(split.documents, split.tableName),
+      cut,
+      THRESHOLD,
+    );
+    await split.documents.send(
+      new DeleteCommand({
+        TableName: split.tableName,
+        Key: { pk: `WALLET#${cut}`, sk: 'EVENT#00#000000000002' },
+      }),
+    );
+    const store = new DynamoCheckpointSweepStore(split.documents, split.tableName);
+    const report = await checkpointWallets(depsOn(store), { walletsMax: 100, budgetMs: 60_000 });
+    const broken = report.broken.map(({ walletId, lane, version }) => [walletId, lane, version]);
+    expect(broken.sort()).toEqual(
+      [
+        [walletIds[3], 5, 2],
+        [cut, 0, 2],
+      ].sort(),
+    );
+    expect(report.broken.find(({ walletId }) => walletId === cut)?.reason).toContain('removed from its tail');
+    expect((await store.checkpoints(cut)).find(({ lane }) => lane === 0)?.version).toBe(1);
   });
 });

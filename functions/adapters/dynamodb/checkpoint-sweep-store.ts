@@ -1,4 +1,3 @@
-import type { WalletView } from '#domain/wallet-view.ts';
 import type {
   CheckpointedWalletPage,
   CheckpointPassMark,
@@ -16,8 +15,14 @@ import {
 } from './table-layout/checkpoint-item.ts';
 import { LANES_SK, VIEW_SK, walletIdFromPk, walletPk } from './table-layout/keys.ts';
 import { fromLanesItem } from './table-layout/lanes-item.ts';
-import { fromViewItem } from './table-layout/view-item.ts';
+import { fromViewItemLanes } from './table-layout/view-item.ts';
 import { scanWalletPage } from './wallet-ids.ts';
+
+/** A view's and a registry's keys and `lanes` (the view's applied versions, the registry's lanes). */
+const LANES_ONLY = {
+  ProjectionExpression: '#pk, #sk, #lanes',
+  ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#lanes': 'lanes' },
+};
 
 /** A checkpoint item's attributes (table-layout/checkpoint-item.ts), all the pass reads of it. */
 const CHECKPOINT_ATTRIBUTES = ['walletId', 'lane', 'version', 'hash', 'signature'] as const;
@@ -65,7 +70,8 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
   /**
    * The slice's views and lane registries in one BatchGetItem (two keys a wallet, strongly
    * consistent), each by the key it was asked under (as getViews and lanesOf read them): a wallet
-   * without a registry item has lane 0 only.
+   * without a registry item has lane 0 only. Of a view only its `lanes` (the versions it applied:
+   * all a verify holds the log against) is asked and parsed; the registry's is also `lanes`.
    */
   async viewsAndLanes(walletIds: readonly string[]): Promise<ViewsAndLanes> {
     const unique = [...new Set(walletIds)];
@@ -73,13 +79,13 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
       { pk: walletPk(walletId), sk: VIEW_SK },
       { pk: walletPk(walletId), sk: LANES_SK },
     ]);
-    const items = await batchGetItems(this.client, this.tableName, keys, 'viewsAndLanes');
-    const views = new Map<string, WalletView | undefined>();
+    const items = await batchGetItems(this.client, this.tableName, keys, 'viewsAndLanes', LANES_ONLY);
+    const views = new Map<string, { lanes: number[] }>();
     const registries = new Map<string, Record<string, unknown>>();
     for (const item of items) {
       const walletId = walletIdFromPk(String(item.pk));
       if (walletId === undefined || String(item.pk) !== walletPk(walletId)) continue;
-      if (item.sk === VIEW_SK) views.set(walletId, fromViewItem(item));
+      if (item.sk === VIEW_SK) views.set(walletId, { lanes: fromViewItemLanes(item) });
       else if (item.sk === LANES_SK) registries.set(walletId, item);
     }
     return {

@@ -229,7 +229,8 @@ async function verifyFromAnchors(
   deps: VerifyDeps,
   read: {
     walletId: string;
-    view: WalletView | undefined;
+    /** The view's applied versions (all a verify holds against the log). */
+    view: Pick<WalletView, 'lanes'> | undefined;
     signed: readonly LaneCheckpoint[];
     from: ReadonlyMap<number, StreamHead>;
     lanes: readonly number[];
