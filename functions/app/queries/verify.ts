@@ -134,27 +134,9 @@ async function verifyEach(
       ),
     ),
   ]);
-  // Lane → the checkpoint to walk from; a checkpoint is trusted only once it is checked below.
-  const anchors = walletIds.map((walletId, index) => {
-    const checkpoints = signed[index] ?? [];
-    const from = new Map<number, StreamHead>(
-      checkpoints.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
-    );
-    return { walletId, view: views.get(walletId), signed: checkpoints, from };
-  });
-  const [lanes, laneZeros] = await Promise.all([
-    reads.lanes(walletIds),
-    Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0]))),
-  ]);
-  const verified = await Promise.all(
-    anchors.map((anchor, index) => {
-      const listed = lanes.get(anchor.walletId);
-      const laneZero = laneZeros[index];
-      if (listed === undefined || laneZero === undefined)
-        throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
-      return verifyFromAnchors(deps, { ...anchor, lanes: listed, laneZero }, options);
-    }),
-  );
+  const anchors = walletIds.map((walletId, index) => anchorOf(walletId, signed[index] ?? []));
+  const [lanes, laneZeros] = await Promise.all([reads.lanes(walletIds), laneZeroWalks(store, anchors)]);
+  const verified = await verifyAll(deps, anchors, { views, lanes }, laneZeros, options);
   await signMoved(deps, verified);
   return verified.map(({ result }) => result);
 }
@@ -166,29 +148,13 @@ async function verifyInHand(
   known: ReadonlyMap<string, readonly LaneCheckpoint[]>,
   viewsAndLanes: (walletIds: readonly string[]) => Promise<ViewsAndLanes>,
 ): Promise<(VerifyResult | undefined)[]> {
-  const { events: store } = deps;
-  const anchors = walletIds.map((walletId) => {
-    const signed = known.get(walletId) ?? [];
-    const from = new Map<number, StreamHead>(
-      signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
-    );
-    return { walletId, signed, from };
-  });
+  const anchors = walletIds.map((walletId) => anchorOf(walletId, known.get(walletId) ?? []));
   // The checkpoints were read before: the views, the registries and lane 0's walks now, at once.
-  const [{ views, lanes }, laneZeros] = await Promise.all([
+  const [read, laneZeros] = await Promise.all([
     viewsAndLanes(walletIds),
-    Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0]))),
+    laneZeroWalks(deps.events, anchors),
   ]);
-  const verified = await Promise.all(
-    anchors.map((anchor, index) => {
-      const listed = lanes.get(anchor.walletId);
-      const laneZero = laneZeros[index];
-      if (listed === undefined || laneZero === undefined)
-        throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
-      const view = views.get(anchor.walletId);
-      return verifyFromAnchors(deps, { ...anchor, view, lanes: listed, laneZero }, {});
-    }),
-  );
+  const verified = await verifyAll(deps, anchors, read, laneZeros, {});
   // A wallet found broken: again, its reads in order; that answer counts (and signs if intact).
   const again = await Promise.all(
     verified.map(({ result }, index) =>
@@ -197,6 +163,40 @@ async function verifyInHand(
   );
   await signMoved(deps, verified);
   return verified.map(({ result }, index) => (again[index] === undefined ? result : again[index][0]));
+}
+
+/** A wallet's checkpoints, and lane → the head to walk from (trusted only once they are checked). */
+function anchorOf(walletId: string, signed: readonly LaneCheckpoint[]) {
+  const from = new Map<number, StreamHead>(
+    signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+  );
+  return { walletId, signed, from };
+}
+
+type Anchor = ReturnType<typeof anchorOf>;
+
+/** Lane 0's walk of each wallet, from its checkpoint (it reports the head it reached). */
+const laneZeroWalks = (store: EventStore, anchors: readonly Anchor[]) =>
+  Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0])));
+
+/** Each wallet's verify once its view, registry and lane 0's walk are in. */
+function verifyAll(
+  deps: VerifyDeps,
+  anchors: readonly Anchor[],
+  { views, lanes }: ViewsAndLanes,
+  laneZeros: readonly ChainWalk[],
+  options: { full?: boolean },
+) {
+  return Promise.all(
+    anchors.map((anchor, index) => {
+      const listed = lanes.get(anchor.walletId);
+      const laneZero = laneZeros[index];
+      if (listed === undefined || laneZero === undefined)
+        throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
+      const view = views.get(anchor.walletId);
+      return verifyFromAnchors(deps, { ...anchor, view, lanes: listed, laneZero }, options);
+    }),
+  );
 }
 
 /** The heads of the wallets found intact, signed and saved together (none of a broken wallet). */

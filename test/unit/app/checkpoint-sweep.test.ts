@@ -123,6 +123,15 @@ describe('the scheduled checkpoint pass', () => {
     clock: { nowMs: () => 0 },
   });
 
+  /** depsOn's, each store call counted in `rounds`. */
+  const remoteDeps = (rounds: Rounds, store: InMemoryEventStore, checkpoints: MemoryCheckpoints) => ({
+    events: rounds.remote(store),
+    readModels: rounds.remote(store),
+    checkpoints: { store: rounds.remote(checkpoints), signer },
+    marks: rounds.remote(checkpoints),
+    clock: { nowMs: () => 0 },
+  });
+
   it('signs every wallet over as many ticks as its limit needs, then starts a new pass', async () => {
     const store = await walletsOf(7);
     const checkpoints = new MemoryCheckpoints();
@@ -251,16 +260,10 @@ describe('the scheduled checkpoint pass', () => {
     await opened(store, 'w1', 3, 'hot');
     const checkpoints = new SliceCheckpoints();
     const rounds = new Rounds();
-    const report = await checkpointWallets(
-      {
-        events: rounds.remote(store),
-        readModels: rounds.remote(store),
-        checkpoints: { store: rounds.remote(checkpoints), signer },
-        marks: rounds.remote(checkpoints),
-        clock: { nowMs: () => 0 },
-      },
-      { walletsMax: 10, budgetMs: 1_000 },
-    );
+    const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), {
+      walletsMax: 10,
+      budgetMs: 1_000,
+    });
     expect(report).toMatchObject({ signed: 3, broken: [], passEnded: true });
     // One getViews and one lanesOf for the three wallets (a getView and a lanes each before), and
     // then their four checkpoints saved at once.
@@ -332,16 +335,7 @@ describe('the scheduled checkpoint pass', () => {
     // The page leaves w2 out (as a page that starts inside w2's partition does).
     checkpoints.leftOut = 'w2';
     const rounds = new Rounds();
-    const report = await checkpointWallets(
-      {
-        events: rounds.remote(store),
-        readModels: rounds.remote(store),
-        checkpoints: { store: rounds.remote(checkpoints), signer },
-        marks: rounds.remote(checkpoints),
-        clock: { nowMs: () => 0 },
-      },
-      limits,
-    );
+    const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), limits);
     expect(report.signed).toBe(2);
     expect(report.broken).toEqual([
       expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
