@@ -309,4 +309,20 @@ describe('a page of wallets with their checkpoints (DynamoCheckpointSweepStore.w
     expect(report.broken.find(({ walletId }) => walletId === cut)?.reason).toContain('removed from its tail');
     expect((await store.checkpoints(cut)).find(({ lane }) => lane === 0)?.version).toBe(1);
   });
+
+  it('leaves out of a page’s checkpoints a wallet with one that does not parse (read apart, it fails as before), and answers the others', async () => {
+    const odd = walletIds[0] as string;
+    await split.documents.send(
+      new UpdateCommand({
+        TableName: split.tableName,
+        Key: { pk: `WALLET#${odd}`, sk: 'CHECKPOINT#00' },
+        UpdateExpression: 'REMOVE signature',
+      }),
+    );
+    const store = new DynamoCheckpointSweepStore(split.documents, split.tableName);
+    const page = await store.walletPage({ segment: 0, segments: 1, cursor: null });
+    expect(page.checkpoints.has(odd)).toBe(false);
+    expect([...page.checkpoints.keys()].sort()).toEqual(walletIds.filter((id) => id !== odd).sort());
+    await expect(store.checkpoints(odd)).rejects.toThrow();
+  });
 });

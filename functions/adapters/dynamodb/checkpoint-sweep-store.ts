@@ -61,8 +61,14 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
     for (const item of page.alsoItems) {
       // By the partition the item is in, not the wallet it names (the verify checks that they agree).
       const walletId = walletIdFromPk(String(item.pk));
-      if (walletId !== undefined && String(item.pk) === walletPk(walletId))
-        checkpoints.get(walletId)?.push(fromCheckpointItem(item));
+      const found = walletId === undefined ? undefined : checkpoints.get(walletId);
+      if (walletId === undefined || found === undefined || String(item.pk) !== walletPk(walletId)) continue;
+      try {
+        found.push(fromCheckpointItem(item));
+      } catch {
+        // One that does not parse: the wallet's are read apart, which fails as it always did.
+        checkpoints.delete(walletId);
+      }
     }
     return { walletIds: page.walletIds, nextCursor: page.nextCursor, checkpoints };
   }

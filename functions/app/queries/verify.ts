@@ -72,7 +72,8 @@ export async function verifyWallets(
 ): Promise<(VerifyResult | undefined)[]> {
   const reads = together(deps);
   const { known } = read;
-  if (known === undefined) return verifyEach(deps, walletIds, reads, {});
+  // Checkpoints in hand count only where checkpoints are checked (deps.checkpoints' signer).
+  if (known === undefined || deps.checkpoints === undefined) return verifyEach(deps, walletIds, reads, {});
   const inHand = walletIds.filter((walletId) => known.has(walletId));
   const apartIds = walletIds.filter((walletId) => !known.has(walletId));
   const both =
