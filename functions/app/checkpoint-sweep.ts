@@ -20,9 +20,17 @@ import { verifyWallets } from './queries/verify.ts';
 export interface CheckpointSweepDeps {
   events: EventStore;
   readModels: ReadModelStore;
-  checkpoints: { store: CheckpointStore; signer: CheckpointSigner };
+  /** `sign: false`: check the checkpoints, sign none (VerifyDeps.checkpoints). */
+  checkpoints: { store: CheckpointStore; signer: CheckpointSigner; sign?: boolean };
   marks: CheckpointPassMarks;
   clock: Clock;
+  /**
+   * What the tick must have before it reads any answer (the composition's checkpoint key, which in
+   * AWS is a Secrets Manager read): awaited once the pass's first requests are sent, so that read
+   * overlaps them instead of coming before them. A tick whose `ready` rejects reads nothing more
+   * and writes nothing.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface CheckpointSweepLimits {
@@ -67,7 +75,10 @@ export async function checkpointWallets(
   const firstPage = limits.walletsMax > 0 && limits.budgetMs > 0 ? pageAt(null) : undefined;
   // Unused (or failed and unused): no unhandled rejection. Used, it throws where it is awaited.
   firstPage?.catch(() => undefined);
-  let mark = await deps.marks.mark();
+  const markRead = deps.marks.mark();
+  markRead.catch(() => undefined);
+  await deps.ready;
+  let mark = await markRead;
   /** The mark as the table holds it (read, or last saved by this tick). */
   let stored = mark;
   const save = async () => {

@@ -132,6 +132,54 @@ describe('the scheduled checkpoint pass', () => {
     clock: { nowMs: () => 0 },
   });
 
+  it('sends its first requests before what it waits for is ready (the key), reads no answer before, and writes nothing when it fails', async () => {
+    const store = await walletsOf(2);
+    const checkpoints = new SliceCheckpoints();
+    const sent: string[] = [];
+    const events = new Proxy(store, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'walletIds' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          sent.push('walletIds');
+          return value.apply(target, args);
+        };
+      },
+    });
+    const marks = {
+      mark: async () => {
+        sent.push('mark');
+        return checkpoints.mark();
+      },
+      saveMark: async (mark: CheckpointPassMark) => checkpoints.saveMark(mark),
+    };
+    let loaded!: (value: unknown) => void;
+    let failed!: (error: Error) => void;
+    const ready = new Promise((resolve, reject) => {
+      loaded = resolve;
+      failed = reject;
+    });
+    const deps = { ...depsOn(events, checkpoints), marks, ready };
+    const tick = checkpointWallets(deps, { walletsMax: 10, budgetMs: 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Both first requests are out while the key still loads; nothing else was asked.
+    expect(sent).toEqual(['walletIds', 'mark']);
+    expect(checkpoints.saves).toBe(0);
+    loaded(undefined);
+    expect(await tick).toMatchObject({ signed: 2, broken: [], passEnded: true });
+    // A key that fails: the tick fails, after the same two requests, and writes nothing.
+    sent.length = 0;
+    const saves = checkpoints.saves;
+    const noKey = new Promise((_, reject) => {
+      failed = reject;
+    });
+    const failing = checkpointWallets({ ...deps, ready: noKey }, { walletsMax: 10, budgetMs: 1_000 });
+    failed(new Error('no checkpoint key'));
+    await expect(failing).rejects.toThrow('no checkpoint key');
+    expect(sent).toEqual(['walletIds', 'mark']);
+    expect(checkpoints.saves).toBe(saves);
+  });
+
   it('signs every wallet over as many ticks as its limit needs, then starts a new pass', async () => {
     const store = await walletsOf(7);
     const checkpoints = new MemoryCheckpoints();
