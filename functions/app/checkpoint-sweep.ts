@@ -6,7 +6,12 @@
  * mark where it stopped. A tick cut short (a Lambda timeout, a crash) loses nothing: its wallets
  * are verified again, which reads only what was appended since their checkpoints.
  */
-import type { CheckpointPassMarks, CheckpointSigner, CheckpointStore } from '#ports/checkpoints.ts';
+import type {
+  CheckpointedWalletPage,
+  CheckpointPassMarks,
+  CheckpointSigner,
+  CheckpointStore,
+} from '#ports/checkpoints.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -15,9 +20,17 @@ import { verifyWallets } from './queries/verify.ts';
 export interface CheckpointSweepDeps {
   events: EventStore;
   readModels: ReadModelStore;
-  checkpoints: { store: CheckpointStore; signer: CheckpointSigner };
+  /** `sign: false`: check the checkpoints, sign none (VerifyDeps.checkpoints). */
+  checkpoints: { store: CheckpointStore; signer: CheckpointSigner; sign?: boolean };
   marks: CheckpointPassMarks;
   clock: Clock;
+  /**
+   * What the tick must have before it reads any answer (the composition's checkpoint key, which in
+   * AWS is a Secrets Manager read): awaited once the pass's first requests are sent, so that read
+   * overlaps them instead of coming before them. A tick whose `ready` rejects reads nothing more
+   * and writes nothing.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface CheckpointSweepLimits {
@@ -54,13 +67,18 @@ export async function checkpointWallets(
   // wallet's verify order depends on it. A tick whose mark is further on (the last tick stopped at
   // its wallet or time limit) does not use it: one page read for nothing, up to 1 MB (128 read
   // units), beside a tick that reads at least 4 units per wallet for thousands of wallets.
-  const firstPage =
-    limits.walletsMax > 0 && limits.budgetMs > 0
-      ? deps.events.walletIds({ segment: 0, segments: 1, cursor: null })
-      : undefined;
+  // A page comes with its wallets' checkpoints where the store can (CheckpointPassMarks.walletPage).
+  const pageAt = (cursor: string | null): Promise<WalletPage> => {
+    const request = { segment: 0, segments: 1, cursor };
+    return deps.marks.walletPage?.(request) ?? deps.events.walletIds(request);
+  };
+  const firstPage = limits.walletsMax > 0 && limits.budgetMs > 0 ? pageAt(null) : undefined;
   // Unused (or failed and unused): no unhandled rejection. Used, it throws where it is awaited.
   firstPage?.catch(() => undefined);
-  let mark = await deps.marks.mark();
+  const markRead = deps.marks.mark();
+  markRead.catch(() => undefined);
+  await deps.ready;
+  let mark = await markRead;
   /** The mark as the table holds it (read, or last saved by this tick). */
   let stored = mark;
   const save = async () => {
@@ -69,10 +87,7 @@ export async function checkpointWallets(
   };
   let visited = 0;
   while (visited < limits.walletsMax && deps.clock.nowMs() < deadlineMs) {
-    const page =
-      mark.scan === null && firstPage !== undefined
-        ? await firstPage
-        : await deps.events.walletIds({ segment: 0, segments: 1, cursor: mark.scan });
+    const page = mark.scan === null && firstPage !== undefined ? await firstPage : await pageAt(mark.scan);
     const todo = page.walletIds.slice(mark.done);
     // Wallets are independent: a few at a time, so a tick waits on the table once per slice, not
     // once per wallet. The mark still moves over whole slices in page order.
@@ -89,9 +104,13 @@ export async function checkpointWallets(
         slice.push(todo[next++] as string);
       }
       if (slice.length === 0) break;
-      // The slice's views, then its lane registries, then the checkpoints it signs: one request
-      // each where the stores can (queries/verify.ts verifyWallets), each wallet read in its order.
-      const verified = await verifyWallets(deps, slice);
+      // The checkpoints came with the page (read before the rest); the slice's views and lane
+      // registries in one request where the store can, with lane 0's walks; then the checkpoints it
+      // signs (queries/verify.ts verifyWallets, which reads a wallet the page left out in order).
+      const verified = await verifyWallets(deps, slice, {
+        known: page.checkpoints,
+        viewsAndLanes: deps.marks.viewsAndLanes?.bind(deps.marks),
+      });
       for (const [index, result] of verified.entries()) {
         if (result?.ok === true) report.signed++;
         else if (result?.ok === false)
@@ -117,6 +136,10 @@ export async function checkpointWallets(
   if (mark.scan !== stored.scan || mark.done !== stored.done) await save();
   return report;
 }
+
+/** A page of wallets, with their checkpoints when the store read them with it. */
+type WalletPage = Awaited<ReturnType<EventStore['walletIds']>> &
+  Partial<Pick<CheckpointedWalletPage, 'checkpoints'>>;
 
 const pick = ({ lane, version, reason }: { lane: number; version: number; reason: string }) => ({
   lane,

@@ -5,7 +5,9 @@ import { verifyLanes } from '#adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '#adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '#adapters/dynamodb/wallet-lanes.ts';
 import type { CheckpointSweepDeps } from '#app/checkpoint-sweep.ts';
+import type { CheckpointSigner } from '#ports/checkpoints.ts';
 import { eventStoreFromEnv, readModelsFromEnv, storeOnTable } from './adapters.ts';
+import { checkpointSigningFromEnv } from './config.ts';
 import { checkpointsOnce } from './lambda.ts';
 
 /**
@@ -23,19 +25,32 @@ const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes, walletLanes };
 /** The checkpoint store with the pass mark read by BatchGetItem (checkpoint-sweep-store.ts). */
 const sweepCheckpointsFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointSweepStore);
 
-/** The scheduled checkpoint pass: it needs the key. */
+/**
+ * The scheduled checkpoint pass: it needs the key. The key is loaded while the pass sends its
+ * first requests (`ready`, awaited before the pass reads an answer), not before them: in AWS it is
+ * a Secrets Manager read, with a client and a connection of its own.
+ */
 export async function checkpointSweepDeps(): Promise<CheckpointSweepDeps> {
-  const found = await checkpointsOnce();
-  if (found === undefined)
-    throw new Error(
-      'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
-    );
+  const key = checkpointsOnce().then((found) => {
+    if (found === undefined)
+      throw new Error(
+        'checkpoint pass: no checkpoint key (TALLY_CHECKPOINT_KEY_SECRET_ARN, TALLY_CHECKPOINT_KEY or …_FILE)',
+      );
+    return found.signer;
+  });
+  // Awaited by the pass (ready) before any use of the signer.
+  key.catch(() => undefined);
+  const signer: CheckpointSigner = {
+    sign: async (text) => (await key).sign(text),
+    verify: async (text, signature) => (await key).verify(text, signature),
+  };
   const store = sweepCheckpointsFromEnv();
   return {
     events: eventStoreFromEnv(CHAIN_WALKS),
     readModels: readModelsFromEnv(),
-    checkpoints: { ...found, store },
+    checkpoints: { store, signer, sign: checkpointSigningFromEnv() },
     marks: store,
     clock: systemClock,
+    ready: key,
   };
 }

@@ -1,3 +1,6 @@
+import type { WalletView } from '#domain/wallet-view.ts';
+import type { WalletPageRequest } from './event-store.ts';
+
 /**
  * Signed checkpoints: "lane L of wallet W was verified up to version V, whose hash was H", signed
  * with a key the table does not hold. Whoever can write the table can recompute every hash of a
@@ -44,4 +47,40 @@ export interface CheckpointPassMark {
 export interface CheckpointPassMarks {
   mark(): Promise<CheckpointPassMark>;
   saveMark(mark: CheckpointPassMark): Promise<void>;
+  /**
+   * `EventStore.walletIds`' page, with the checkpoints of its wallets read by the same request
+   * where the store can. Optional: without it the pass lists wallets with `EventStore.walletIds`
+   * and reads each wallet's checkpoints apart (CheckpointStore.checkpoints).
+   */
+  walletPage?(request: WalletPageRequest): Promise<CheckpointedWalletPage>;
+  /**
+   * A slice of wallets' views (ReadModelStore.getViews) and lane registries (EventStore.lanesOf),
+   * every wallet asked in both maps, in one request where the store can. Optional: without it the
+   * pass asks the two stores at once.
+   */
+  viewsAndLanes?(walletIds: readonly string[]): Promise<ViewsAndLanes>;
+}
+
+/**
+ * A slice's views (a wallet without one: undefined or absent), of each only the versions it
+ * applied (`WalletView.lanes`: what a verify holds the log against), and lane registries (each asked).
+ */
+export interface ViewsAndLanes {
+  views: ReadonlyMap<string, Pick<WalletView, 'lanes'> | undefined>;
+  lanes: ReadonlyMap<string, number[]>;
+}
+
+/** A page of the store's wallets (EventStore.walletIds) and the checkpoints the same read found. */
+export interface CheckpointedWalletPage {
+  walletIds: string[];
+  nextCursor: string | null;
+  /**
+   * Wallet → its checkpoints (one per lane that has one, none for `[]`), for each wallet of the page
+   * whose checkpoints were all within the read; a wallet left out has them read apart. Not strongly
+   * consistent, unlike CheckpointStore.checkpoints: one saved just before the read may be missing,
+   * or an older one of its lane be there instead. Either is a checkpoint that was signed; a verify
+   * from it walks from further back (and checks more links), and one missing is what a deleted one
+   * is, which a writer of the table can do anyway (docs/api.md, "GET /wallets/{wallet_id}/verify").
+   */
+  checkpoints: ReadonlyMap<string, LaneCheckpoint[]>;
 }

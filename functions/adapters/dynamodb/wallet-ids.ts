@@ -13,25 +13,82 @@ export async function scanWalletIds(
   tableName: string,
   page: WalletPageRequest,
 ): Promise<{ walletIds: string[]; nextCursor: string | null }> {
+  const { walletIds, nextCursor } = await scanWalletPage(client, tableName, page);
+  return { walletIds, nextCursor };
+}
+
+/** A page of wallets, and the other items the same Scan kept (none unless asked). */
+export interface ScannedWalletPage {
+  walletIds: string[];
+  nextCursor: string | null;
+  /** The items whose sort key starts with `also.skPrefix`, with `also.attributes`. */
+  alsoItems: Record<string, unknown>[];
+  /** The partition key the page started in (its cursor's), undefined for a segment's first page. */
+  startPk: string | undefined;
+}
+
+/**
+ * One Scan page of the wallets (each wallet's first lane-0 event), and with `also` the items of
+ * another kind the page met (the checkpoint sweep's signed checkpoints: checkpoint-sweep-store.ts):
+ * a Scan is billed for every item it reads, kept or not, so keeping them costs no read unit, only
+ * bytes of the answer. `limit`: items read per page (tests split pages with it; else DynamoDB's 1 MB).
+ */
+export async function scanWalletPage(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  page: WalletPageRequest,
+  also?: { skPrefix: string; attributes: readonly string[] },
+  limit?: number,
+): Promise<ScannedWalletPage> {
+  const startKey = page.cursor === null ? undefined : (JSON.parse(page.cursor) as Record<string, unknown>);
   const result = await client.send(
     new ScanCommand({
       TableName: tableName,
       Segment: page.segment,
       TotalSegments: page.segments,
-      FilterExpression: 'sk = :first',
-      ExpressionAttributeValues: { ':first': eventSk(0, 1) },
-      ProjectionExpression: 'pk',
-      ...(page.cursor === null
-        ? {}
-        : { ExclusiveStartKey: JSON.parse(page.cursor) as Record<string, unknown> }),
+      ...(also !== undefined
+        ? {
+            FilterExpression: '#a0 = :first OR begins_with(#a0, :also)',
+            ExpressionAttributeValues: { ':first': eventSk(0, 1), ':also': also.skPrefix },
+            // Every attribute by a name: some (`hash`) are reserved words.
+            ProjectionExpression: ATTRIBUTES(also.attributes)
+              .map((_, index) => `#a${index}`)
+              .join(', '),
+            ExpressionAttributeNames: Object.fromEntries(
+              ATTRIBUTES(also.attributes).map((name, index) => [`#a${index}`, name]),
+            ),
+          }
+        : {
+            FilterExpression: 'sk = :first',
+            ExpressionAttributeValues: { ':first': eventSk(0, 1) },
+            ProjectionExpression: 'pk',
+          }),
+      ...(limit === undefined ? {} : { Limit: limit }),
+      ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
     }),
   );
-  const walletIds = (result.Items ?? []).flatMap((item) => {
+  const first = eventSk(0, 1);
+  const walletIds: string[] = [];
+  const alsoItems: Record<string, unknown>[] = [];
+  for (const item of result.Items ?? []) {
+    if (also !== undefined && item.sk !== first) {
+      alsoItems.push(item);
+      continue;
+    }
     const walletId = walletIdFromPk(String(item.pk));
-    return walletId === undefined ? [] : [walletId];
-  });
+    if (walletId !== undefined) walletIds.push(walletId);
+  }
   return {
     walletIds,
     nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
+    alsoItems,
+    startPk: startKey === undefined ? undefined : String(startKey.pk),
   };
 }
+
+/** The key attributes first (`#a0` is `sk`, which the filter names), then the others asked. */
+const ATTRIBUTES = (others: readonly string[]): string[] => [
+  'sk',
+  'pk',
+  ...others.filter((name) => name !== 'sk' && name !== 'pk'),
+];

@@ -4,6 +4,7 @@ import {
   type CheckpointStore,
   checkpointText,
   type LaneCheckpoint,
+  type ViewsAndLanes,
 } from '#ports/checkpoints.ts';
 import type { ChainWalk, EventStore, StreamHead, VerifyResult } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -52,12 +53,43 @@ export async function verifyWallet(
  * wallet's reads keep their order (its view and checkpoints, then its registry and walk); the
  * slice's views are asked in one read (ReadModelStore.getViews) and its registries in one where the
  * store can (EventStore.lanesOf), instead of one request per wallet for each.
+ *
+ * `known`: checkpoints read already (the sweep's page, CheckpointedWalletPage), before anything
+ * else of their wallets. Those wallets read their views, their registries and lane 0's walk at once
+ * (`viewsAndLanes`: the views and registries in one request where the store can), a wait fewer.
+ * That read has no order between the view and the registry and walk, so a view may name a lane or
+ * an event they came too early for: a wallet found broken that way is verified again with its
+ * reads in order (as `verifyWallet`), and only that answer counts. Nothing is missed by it: a view
+ * and a registry only grow, so read later they can only show more to hold the log against.
  */
-export function verifyWallets(
+export async function verifyWallets(
   deps: VerifyDeps,
   walletIds: readonly string[],
+  read: {
+    known?: ReadonlyMap<string, readonly LaneCheckpoint[]>;
+    viewsAndLanes?: (walletIds: readonly string[]) => Promise<ViewsAndLanes>;
+  } = {},
 ): Promise<(VerifyResult | undefined)[]> {
-  return verifyEach(deps, walletIds, together(deps), {});
+  const reads = together(deps);
+  const { known } = read;
+  // Checkpoints in hand count only where checkpoints are checked (deps.checkpoints' signer).
+  if (known === undefined || deps.checkpoints === undefined) return verifyEach(deps, walletIds, reads, {});
+  const inHand = walletIds.filter((walletId) => known.has(walletId));
+  const apartIds = walletIds.filter((walletId) => !known.has(walletId));
+  const both =
+    read.viewsAndLanes ??
+    (async (ids: readonly string[]) => {
+      const [views, lanes] = await Promise.all([reads.views(ids), reads.lanes(ids)]);
+      return { views, lanes };
+    });
+  const [fast, ordered] = await Promise.all([
+    inHand.length === 0 ? [] : verifyInHand(deps, inHand, known, both),
+    apartIds.length === 0 ? [] : verifyEach(deps, apartIds, reads, {}),
+  ]);
+  const answers = new Map<string, VerifyResult | undefined>();
+  for (const [index, walletId] of inHand.entries()) answers.set(walletId, fast[index]);
+  for (const [index, walletId] of apartIds.entries()) answers.set(walletId, ordered[index]);
+  return walletIds.map((walletId) => answers.get(walletId));
 }
 
 /**
@@ -103,33 +135,77 @@ async function verifyEach(
       ),
     ),
   ]);
-  // Lane → the checkpoint to walk from; a checkpoint is trusted only once it is checked below.
-  const anchors = walletIds.map((walletId, index) => {
-    const checkpoints = signed[index] ?? [];
-    const from = new Map<number, StreamHead>(
-      checkpoints.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
-    );
-    return { walletId, view: views.get(walletId), signed: checkpoints, from };
-  });
-  const [lanes, laneZeros] = await Promise.all([
-    reads.lanes(walletIds),
-    Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0]))),
+  const anchors = walletIds.map((walletId, index) => anchorOf(walletId, signed[index] ?? []));
+  const [lanes, laneZeros] = await Promise.all([reads.lanes(walletIds), laneZeroWalks(store, anchors)]);
+  const verified = await verifyAll(deps, anchors, { views, lanes }, laneZeros, options);
+  await signMoved(deps, verified);
+  return verified.map(({ result }) => result);
+}
+
+/** The wallets whose checkpoints are in hand (verifyWallets' `known`). */
+async function verifyInHand(
+  deps: VerifyDeps,
+  walletIds: readonly string[],
+  known: ReadonlyMap<string, readonly LaneCheckpoint[]>,
+  viewsAndLanes: (walletIds: readonly string[]) => Promise<ViewsAndLanes>,
+): Promise<(VerifyResult | undefined)[]> {
+  const anchors = walletIds.map((walletId) => anchorOf(walletId, known.get(walletId) ?? []));
+  // The checkpoints were read before: the views, the registries and lane 0's walks now, at once.
+  const [read, laneZeros] = await Promise.all([
+    viewsAndLanes(walletIds),
+    laneZeroWalks(deps.events, anchors),
   ]);
-  const verified = await Promise.all(
+  const verified = await verifyAll(deps, anchors, read, laneZeros, {});
+  // A wallet found broken: again, its reads in order; that answer counts (and signs if intact).
+  const again = await Promise.all(
+    verified.map(({ result }, index) =>
+      result?.ok === false ? verifyEach(deps, [walletIds[index] as string], apart(deps), {}) : undefined,
+    ),
+  );
+  await signMoved(deps, verified);
+  return verified.map(({ result }, index) => (again[index] === undefined ? result : again[index][0]));
+}
+
+/** A wallet's checkpoints, and lane → the head to walk from (trusted only once they are checked). */
+function anchorOf(walletId: string, signed: readonly LaneCheckpoint[]) {
+  const from = new Map<number, StreamHead>(
+    signed.map(({ lane, version, hash }) => [lane, { version, hash }] as const),
+  );
+  return { walletId, signed, from };
+}
+
+type Anchor = ReturnType<typeof anchorOf>;
+
+/** Lane 0's walk of each wallet, from its checkpoint (it reports the head it reached). */
+const laneZeroWalks = (store: EventStore, anchors: readonly Anchor[]) =>
+  Promise.all(anchors.map(({ walletId, from }) => store.verify(walletId, from, [0])));
+
+/** Each wallet's verify once its view, registry and lane 0's walk are in. */
+function verifyAll(
+  deps: VerifyDeps,
+  anchors: readonly Anchor[],
+  { views, lanes }: ViewsAndLanes,
+  laneZeros: readonly ChainWalk[],
+  options: { full?: boolean },
+) {
+  return Promise.all(
     anchors.map((anchor, index) => {
       const listed = lanes.get(anchor.walletId);
       const laneZero = laneZeros[index];
       if (listed === undefined || laneZero === undefined)
         throw new Error(`verify: the store answered no lanes for wallet ${anchor.walletId}`);
-      return verifyFromAnchors(deps, { ...anchor, lanes: listed, laneZero }, options);
+      const view = views.get(anchor.walletId);
+      return verifyFromAnchors(deps, { ...anchor, view, lanes: listed, laneZero }, options);
     }),
   );
-  // The heads of the wallets found intact, signed and saved together (none of a broken wallet).
+}
+
+/** The heads of the wallets found intact, signed and saved together (none of a broken wallet). */
+async function signMoved(deps: VerifyDeps, verified: readonly { moved: readonly MovedHead[] }[]) {
   const { checkpoints } = deps;
   const moved = verified.flatMap(({ moved }) => moved);
   if (checkpoints !== undefined && checkpoints.sign !== false && moved.length > 0)
     await Promise.all(moved.map(async (head) => checkpoints.store.save(await signHead(checkpoints, head))));
-  return verified.map(({ result }) => result);
 }
 
 /** A lane's head, walked and found intact, to sign. */
@@ -154,7 +230,8 @@ async function verifyFromAnchors(
   deps: VerifyDeps,
   read: {
     walletId: string;
-    view: WalletView | undefined;
+    /** The view's applied versions (all a verify holds against the log). */
+    view: Pick<WalletView, 'lanes'> | undefined;
     signed: readonly LaneCheckpoint[];
     from: ReadonlyMap<number, StreamHead>;
     lanes: readonly number[];

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { HmacCheckpointSigner } from '#adapters/hmac-signer.ts';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { verifyWallet } from '#app/queries/verify.ts';
-import type { CheckpointPassMark, CheckpointStore, LaneCheckpoint } from '#ports/checkpoints.ts';
+import { projectWallet } from '#app/wallet-projection.ts';
+import type { ThresholdConfig } from '#domain/threshold.ts';
+import type {
+  CheckpointPassMark,
+  CheckpointStore,
+  LaneCheckpoint,
+  ViewsAndLanes,
+} from '#ports/checkpoints.ts';
+import type { WalletPageRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { Rounds } from '../../support/rounds.ts';
 
@@ -31,6 +39,35 @@ class SliceCheckpoints extends MemoryCheckpoints {
   override async save(checkpoint: LaneCheckpoint) {
     this.saves++;
     return super.save(checkpoint);
+  }
+}
+
+const THRESHOLD: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 200 };
+
+/** Checkpoints that come with a page of wallets (CheckpointPassMarks.walletPage), as the DynamoDB sweep store's do. */
+class PagedCheckpoints extends SliceCheckpoints {
+  /** A wallet the page leaves out of its checkpoints (its partition is where the page starts). */
+  leftOut: string | undefined;
+  /** The wallets whose checkpoints were asked apart. */
+  readonly asked: string[] = [];
+  constructor(private readonly events: InMemoryEventStore) {
+    super();
+  }
+  override async checkpoints(walletId: string) {
+    this.asked.push(walletId);
+    return super.checkpoints(walletId);
+  }
+  viewsAndLanes: ((walletIds: readonly string[]) => Promise<ViewsAndLanes>) | undefined;
+  async walletPage(request: WalletPageRequest) {
+    const page = await this.events.walletIds(request);
+    const known = page.walletIds.filter((walletId) => walletId !== this.leftOut);
+    const all = [...this.saved.values()];
+    return {
+      ...page,
+      checkpoints: new Map(
+        known.map((walletId) => [walletId, all.filter((each) => each.walletId === walletId)]),
+      ),
+    };
   }
 }
 
@@ -84,6 +121,63 @@ describe('the scheduled checkpoint pass', () => {
     checkpoints: { store: checkpoints, signer },
     marks: checkpoints,
     clock: { nowMs: () => 0 },
+  });
+
+  /** depsOn's, each store call counted in `rounds`. */
+  const remoteDeps = (rounds: Rounds, store: InMemoryEventStore, checkpoints: MemoryCheckpoints) => ({
+    events: rounds.remote(store),
+    readModels: rounds.remote(store),
+    checkpoints: { store: rounds.remote(checkpoints), signer },
+    marks: rounds.remote(checkpoints),
+    clock: { nowMs: () => 0 },
+  });
+
+  it('sends its first requests before what it waits for is ready (the key), reads no answer before, and writes nothing when it fails', async () => {
+    const store = await walletsOf(2);
+    const checkpoints = new SliceCheckpoints();
+    const sent: string[] = [];
+    const events = new Proxy(store, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'walletIds' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          sent.push('walletIds');
+          return value.apply(target, args);
+        };
+      },
+    });
+    const marks = {
+      mark: async () => {
+        sent.push('mark');
+        return checkpoints.mark();
+      },
+      saveMark: async (mark: CheckpointPassMark) => checkpoints.saveMark(mark),
+    };
+    let loaded!: (value: unknown) => void;
+    let failed!: (error: Error) => void;
+    const ready = new Promise((resolve, reject) => {
+      loaded = resolve;
+      failed = reject;
+    });
+    const deps = { ...depsOn(events, checkpoints), marks, ready };
+    const tick = checkpointWallets(deps, { walletsMax: 10, budgetMs: 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Both first requests are out while the key still loads; nothing else was asked.
+    expect(sent).toEqual(['walletIds', 'mark']);
+    expect(checkpoints.saves).toBe(0);
+    loaded(undefined);
+    expect(await tick).toMatchObject({ signed: 2, broken: [], passEnded: true });
+    // A key that fails: the tick fails, after the same two requests, and writes nothing.
+    sent.length = 0;
+    const saves = checkpoints.saves;
+    const noKey = new Promise((_, reject) => {
+      failed = reject;
+    });
+    const failing = checkpointWallets({ ...deps, ready: noKey }, { walletsMax: 10, budgetMs: 1_000 });
+    failed(new Error('no checkpoint key'));
+    await expect(failing).rejects.toThrow('no checkpoint key');
+    expect(sent).toEqual(['walletIds', 'mark']);
+    expect(checkpoints.saves).toBe(saves);
   });
 
   it('signs every wallet over as many ticks as its limit needs, then starts a new pass', async () => {
@@ -214,16 +308,10 @@ describe('the scheduled checkpoint pass', () => {
     await opened(store, 'w1', 3, 'hot');
     const checkpoints = new SliceCheckpoints();
     const rounds = new Rounds();
-    const report = await checkpointWallets(
-      {
-        events: rounds.remote(store),
-        readModels: rounds.remote(store),
-        checkpoints: { store: rounds.remote(checkpoints), signer },
-        marks: rounds.remote(checkpoints),
-        clock: { nowMs: () => 0 },
-      },
-      { walletsMax: 10, budgetMs: 1_000 },
-    );
+    const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), {
+      walletsMax: 10,
+      budgetMs: 1_000,
+    });
     expect(report).toMatchObject({ signed: 3, broken: [], passEnded: true });
     // One getViews and one lanesOf for the three wallets (a getView and a lanes each before), and
     // then their four checkpoints saved at once.
@@ -282,6 +370,63 @@ describe('the scheduled checkpoint pass', () => {
     expect(checkpoints.saved.get('w0|0')?.version).toBe(2);
     expect(checkpoints.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
     expect(checkpoints.saved.get('w2|0')?.version).toBe(1);
+  });
+
+  it('takes the checkpoints a page of wallets came with (CheckpointPassMarks.walletPage) before the registries and walks, reads apart those of a wallet the page left out, and still reports a forged one', async () => {
+    const store = await slicedWallets(3);
+    const checkpoints = new PagedCheckpoints(store);
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 3, broken: [] });
+    const w1 = checkpoints.saved.get('w1|0') as LaneCheckpoint;
+    checkpoints.saved.set('w1|0', { ...w1, signature: '0'.repeat(64) });
+    // The page leaves w2 out (as a page that starts inside w2's partition does).
+    checkpoints.leftOut = 'w2';
+    const rounds = new Rounds();
+    const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), limits);
+    expect(report.signed).toBe(2);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
+    ]);
+    // w0 and w1 (their checkpoints in hand): views, registries and lane 0's walks at once; w2 (left
+    // out): its checkpoints and view, then its registry and walk. w1, found forged, is verified
+    // again with its reads in order, and is still reported.
+    expect(rounds.list()).toEqual([
+      ['mark', 'walletPage'],
+      ['checkpoints', 'getViews', 'getViews', 'lanesOf', 'verify', 'verify'],
+      ['checkpoints', 'getView', 'lanesOf', 'verify'],
+      ['lanes', 'verify'],
+    ]);
+    expect(checkpoints.asked).toEqual(['w2', 'w1']);
+  });
+
+  it('with the checkpoints in hand, verifies again in order a wallet whose view its walk came too early for (an event appended and projected meanwhile), and signs it: no false report', async () => {
+    const store = await slicedWallets(2);
+    const checkpoints = new PagedCheckpoints(store);
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    expect(await checkpointWallets(deps, limits)).toMatchObject({ signed: 2, broken: [] });
+    for (const walletId of ['w0', 'w1']) await projectWallet(store, store, walletId, THRESHOLD);
+    // The views and registries answer after the walks have read lane 0, with w1's next event
+    // appended and projected in between.
+    checkpoints.viewsAndLanes = async (walletIds: readonly string[]) => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await store.append({
+        walletId: 'w1',
+        lane: 0,
+        expected: await store.head('w1', 0),
+        events: [
+          { type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId: 'late', recordedAtMs: 3 },
+        ],
+      });
+      await projectWallet(store, store, 'w1', THRESHOLD);
+      const [views, lanes] = await Promise.all([store.getViews(walletIds), store.lanesOf(walletIds)]);
+      return { views, lanes };
+    };
+    expect(await checkpointWallets(deps, limits)).toEqual({ signed: 2, broken: [], passEnded: true });
+    // Only w1 was verified again (its checkpoints read apart), and its new head is signed.
+    expect(checkpoints.asked).toEqual(['w1']);
+    expect(checkpoints.saved.get('w1|0')?.version).toBe(2);
   });
 
   it('reads the page a mark further on points at, not the first page read with the mark', async () => {

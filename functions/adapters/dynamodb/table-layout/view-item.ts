@@ -22,9 +22,12 @@ const breachSchema = z.object({
   deposits: z.array(windowDepositSchema),
 });
 
+/** `lanes[k]`: the last version of lane k the view applied. */
+const appliedLanesSchema = z.array(numberAttr).check(z.minLength(1));
+
 const viewItemSchema = z.object({
   walletId: z.string(),
-  lanes: z.array(numberAttr).check(z.minLength(1)),
+  lanes: appliedLanesSchema,
   eventCount: numberAttr,
   balanceMinor: bigintAttr,
   depositCount: numberAttr,
@@ -136,6 +139,13 @@ function evictedBuckets(tuple: readonly bigint[], widthMs: number): EvictedBucke
     sumMinor === 0n ? [] : [{ fromMs: Number(first) + index * widthMs, sumMinor }],
   );
 }
+
+/**
+ * Only a view item's `lanes` (the versions it applied), the part a verify holds the log against:
+ * the checkpoint sweep reads no other attribute of it (checkpoint-sweep-store.ts).
+ */
+export const fromViewItemLanes = (item: { lanes?: unknown }): number[] =>
+  appliedLanesSchema.parse(item.lanes);
 
 export function fromViewItem(item: unknown): WalletView {
   const parsed = viewItemSchema.parse(item);
