@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { WalletPageRequest } from '#ports/event-store.ts';
-import { eventSk, walletIdFromPk } from './table-layout/keys.ts';
+import { eventSk, walletIdFromPk, walletPk } from './table-layout/keys.ts';
 
 /**
  * `EventStore.walletIds`: a parallel Scan segment, keeping only each wallet's first lane-0 event:
@@ -76,7 +76,10 @@ export async function scanWalletPage(
       continue;
     }
     const walletId = walletIdFromPk(String(item.pk));
-    if (walletId !== undefined) walletIds.push(walletId);
+    // Only a wallet's own partition lists it (lane 0 lives there): an item of another partition
+    // (a shard's, or one put there to pose as the wallet) would make a page answer the wallet's
+    // checkpoints from a partition that has none, and the sweep sign over a rewrite.
+    if (walletId !== undefined && String(item.pk) === walletPk(walletId)) walletIds.push(walletId);
   }
   return {
     walletIds,
