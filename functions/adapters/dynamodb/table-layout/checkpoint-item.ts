@@ -30,7 +30,19 @@ export const toCheckpointItem = (checkpoint: LaneCheckpoint) => ({
   signature: checkpoint.signature,
 });
 
-export const fromCheckpointItem = (item: unknown): LaneCheckpoint => checkpointItemSchema.parse(item);
+const CHECKPOINT_SK = /^CHECKPOINT#(\d+)$/;
+
+/**
+ * A checkpoint as its item says, of the lane its key names: a lane's item overwritten with another
+ * lane's signed checkpoint (PutItem is enough) is then a checkpoint of the wrong lane, whose
+ * signature fails, and the wallet is reported, where trusting the `lane` attribute took the lane's
+ * own checkpoint out of play and let its walk start at version 1, over a rewrite.
+ */
+export const fromCheckpointItem = (item: unknown): LaneCheckpoint => {
+  const checkpoint = checkpointItemSchema.parse(item);
+  const keyed = CHECKPOINT_SK.exec(String((item as { sk?: unknown }).sk ?? ''))?.[1];
+  return keyed === undefined ? checkpoint : { ...checkpoint, lane: Number(keyed) };
+};
 
 /** Where the scheduled checkpoint pass stands (app/checkpoint-sweep.ts): one item for the table. */
 export const CHECKPOINT_PASS_KEY = { pk: 'CHECKPOINTS', sk: 'PASS' } as const;
