@@ -34,7 +34,12 @@ const deposit = (amount = 100n): NewEvent => ({
   recordedAtMs: 1_700_000_000_000 + counter,
 });
 const append = async (walletId: string, lane: number, amount?: bigint) =>
-  table.store.append({ walletId, lane, expected: await table.store.head(walletId, lane), events: [deposit(amount)] });
+  table.store.append({
+    walletId,
+    lane,
+    expected: await table.store.head(walletId, lane),
+    events: [deposit(amount)],
+  });
 
 const depsOn = (store: DynamoCheckpointSweepStore) => ({
   events: table.store,
@@ -80,7 +85,10 @@ async function rewrittenWithDecoy(): Promise<{ victim: string; hashBefore: strin
     }),
   );
   // The Query path (main's) sees the rewrite.
-  const ordered = await verifyWallet({ ...depsOn(store), checkpoints: { store, signer, sign: false } }, victim);
+  const ordered = await verifyWallet(
+    { ...depsOn(store), checkpoints: { store, signer, sign: false } },
+    victim,
+  );
   expect(ordered).toMatchObject({ ok: false, lane: 0, version: 2 });
   return { victim, hashBefore: checkpoint?.hash as string, others };
 }
@@ -117,7 +125,9 @@ describe('review4: checkpoints from the page', () => {
         const page = await store.walletPage({ segment: 0, segments: 1, cursor });
         const known = page.checkpoints.get(victim);
         if (page.walletIds.includes(victim) && known !== undefined && known.length !== expected.length)
-          wrong.push(`limit ${limit}: page lists ${victim} with ${known.length} checkpoints, it has ${expected.length}`);
+          wrong.push(
+            `limit ${limit}: page lists ${victim} with ${known.length} checkpoints, it has ${expected.length}`,
+          );
         cursor = page.nextCursor;
       } while (cursor !== null);
     }
