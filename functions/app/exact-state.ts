@@ -98,7 +98,8 @@ export type SentRead<T> = () => Promise<T> | undefined;
  * (else exactState: the head, then the log). Undefined when a state is cached (the read then starts
  * from it, and may not be needed at all: group-commit-carry.ts). A read never taken (the key
  * answered) was sent for nothing: its failure is then nobody's; the state it leaves cached stays
- * true (the log is append-only). Only the writers that send it bundle it (holds, two-wallet commands).
+ * true (the log is append-only). Only the writers that send it bundle it (holds, two-wallet commands,
+ * the payment webhook: exactStateNow).
  */
 export function exactStateEarly(
   store: EventStore,
@@ -121,12 +122,33 @@ export function exactStateEarly(
         })
   ).then((exact): ExactState => ({ ...exact, sentAt }));
   read.catch(() => undefined);
-  let left: Promise<ExactState> | undefined = read;
+  return takenOnce(read);
+}
+
+/** `read` for the first to ask, undefined after: a later start reads afresh. */
+export function takenOnce<T>(read: Promise<T>): SentRead<T> {
+  let left: Promise<T> | undefined = read;
   return () => {
     const taken = left;
     left = undefined;
     return taken;
   };
+}
+
+/**
+ * The wallet's exact state, read now, for a writer that looks at it before it decides (the payment
+ * webhook: which payment, which order) and then decides on it (`takenOnce` as its `firstState`):
+ * from nothing in one read (exactStateEarly), else from the state cached (exactState: the head,
+ * then the tails). With the taint token taken before the read (`sentAt`), as a state sent early.
+ */
+export function exactStateNow(store: EventStore, walletId: string, fold: WalletFold): Promise<ExactState> {
+  const early = exactStateEarly(store, walletId, fold)?.();
+  if (early !== undefined) return early;
+  const sentAt = tokenNow();
+  const read = exactState(store, walletId, fold).then((exact): ExactState => ({ ...exact, sentAt }));
+  // Sent with a look-up that may answer first (a used key): then its failure is nobody's.
+  read.catch(() => undefined);
+  return read;
 }
 
 /** Decides each command against the state after the events of the ones before (placed where they will land). */

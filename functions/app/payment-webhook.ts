@@ -10,7 +10,6 @@ import {
   decideSettlement,
   decideSettlementOrTransferIn,
   foldWallet,
-  initialWalletState,
   type PaymentOutcome,
   type PaymentStatus,
   type TradingCommand,
@@ -20,9 +19,9 @@ import {
 import type { StoredResponse } from '#ports/event-store.ts';
 import type { ProviderEvent, WebhookHeaders, WebhookRejectionReason } from '#ports/payment-provider.ts';
 import { handleCommand } from './command-handler.ts';
+import { type ExactState, exactStateEarly, exactStateNow, takenOnce } from './exact-state.ts';
 import { paymentListingChangesOf } from './payment-index.ts';
 import { cancelQuietly, type PaymentDeps, stampWith, walletOfPayment } from './payments.ts';
-import { readWallet } from './read-events.ts';
 import { applyRefund, refundCommandOf } from './refunds.ts';
 import { handleTwoWalletCommand } from './two-wallet-command.ts';
 
@@ -135,6 +134,12 @@ async function settlePayment(
   command: Settle,
   idempotency: { key: string; payloadHash: string },
 ): Promise<WebhookResult> {
+  // The wallet's exact state goes out with the provider event's key look-up: one wait, not three
+  // (the key, then the log, then lane 0's head and the log again). It is both what is looked at
+  // here (the payment, its order) and what the lane-0 decision starts from (its append is
+  // conditioned on the head this read found). A redelivery is answered by the key and the read
+  // was for nothing; one racing this delivery meets the key item the append creates.
+  const read = exactStateNow(deps.store, command.walletId, foldWallet);
   const used = await deps.store.findIdempotency(idempotency.key);
   if (used !== undefined) {
     // Same provider event id: a redelivery. Its payload cannot differ unless the provider lies.
@@ -142,13 +147,17 @@ async function settlePayment(
       ? { kind: 'replayed', response: used.response }
       : { kind: 'ignored', reason: 'a provider event id seen before with another payload' };
   }
-  const state = foldWallet(await readWallet(deps.store, command.walletId), initialWalletState());
-  const payment = state.payments.get(command.paymentId);
+  const exact = await read;
+  const payment = exact.state.payments.get(command.paymentId);
   const merchant = payment?.order?.merchant;
   const stamp = stampWith(`${command.paymentId}-${command.providerEventId}`, command.occurredAtMs);
+  // What the lane-0 decision starts from: the state read with the key, unless an order's capture
+  // (which takes it) found nothing to capture, perhaps on a later read: then a fresh one.
+  let firstState: ExactState | undefined = exact;
   if (merchant !== undefined && command.outcome === 'succeeded') {
+    firstState = undefined;
     try {
-      return await settleWithMerchant(deps, command, merchant, idempotency, stamp);
+      return await settleWithMerchant(deps, command, merchant, idempotency, stamp, exact);
     } catch (error) {
       if (!(error instanceof NothingToCapture)) throw error;
     }
@@ -157,6 +166,7 @@ async function settlePayment(
   const outcome = await handleCommand(deps, {
     walletId: command.walletId,
     placement: 'lane-0',
+    ...(firstState === undefined ? {} : { firstState: takenOnce(Promise.resolve(firstState)) }),
     fold: foldWallet,
     decide: decideSettlement,
     indexes: paymentListingChangesOf,
@@ -197,9 +207,12 @@ async function settleWithMerchant(
   merchant: string,
   idempotency: { key: string; payloadHash: string },
   stamp: (events: readonly WalletEvent[], command: WalletCommand) => ReturnType<ReturnType<typeof stampWith>>,
+  buyer: ExactState,
 ): Promise<WebhookResult> {
   let captured: bigint | undefined;
   const outcome = await handleTwoWalletCommand<Settle | (TradingCommand & { type: 'TransferIn' })>(deps, {
+    // The buyer's state as settlePayment read it; the merchant's, sent now, where this instance has none.
+    firstStates: [takenOnce(Promise.resolve(buyer)), exactStateEarly(deps.store, merchant, foldWallet)],
     decide: decideSettlementOrTransferIn,
     indexes: paymentListingChangesOf,
     wallets: [

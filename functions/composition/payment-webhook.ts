@@ -3,6 +3,7 @@
  * it takes the two-wallet append kinds (composition/two-wallet.ts), one of them loaded with
  * `import()`, which would otherwise be in the module graph of every payment function.
  */
+import { withWalletAndHead } from '#adapters/dynamodb/wallet-and-head.ts';
 import type { PaymentDeps } from '#app/payments.ts';
 import { PAYMENT_LISTING_WRITES } from './index-writes.ts';
 import { ONE_WALLET_WRITES } from './lane-zero.ts';
@@ -14,5 +15,8 @@ import { TWO_WALLET_WRITES } from './two-wallet.ts';
  * write (app/payment-webhook.ts → two-wallet-command.ts), so it takes the two-wallet kinds too.
  * It lists nothing: no listing reader.
  */
-export const paymentWebhookDeps = (): Promise<PaymentDeps> =>
-  paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES, PAYMENT_LISTING_WRITES);
+export async function paymentWebhookDeps(): Promise<PaymentDeps> {
+  const deps = await paymentDepsWith(ONE_WALLET_WRITES, TWO_WALLET_WRITES, PAYMENT_LISTING_WRITES);
+  // A state folded from nothing is one read, lane 0's head with it (app/exact-state.ts exactStateNow).
+  return { ...deps, store: withWalletAndHead(deps.store) };
+}

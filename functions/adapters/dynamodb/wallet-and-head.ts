@@ -6,8 +6,9 @@ import type { StoredEvent } from './table-layout/event-item-fast.ts';
  * one paged Query of the wallet's own partition, then its shard lanes, each event with its hash):
  * lane 0 comes first there, read dense from version 1, so its last event read is its head as the
  * read found it (a page boundary inside lane 0 only moves that head later, never leaves a hole).
- * Given by the compositions of the writers that send a state early (holds, two-wallet commands:
- * app/exact-state.ts exactStateEarly), not by the store's class, so no other bundle carries it.
+ * Given by the compositions of the writers that send a state early (holds, two-wallet commands,
+ * the payment webhook: app/exact-state.ts exactStateEarly), not by the store's class, so no other
+ * bundle carries it.
  */
 export function withWalletAndHead<S extends EventStore>(store: S): S {
   const { readWallet } = store;
