@@ -24,7 +24,7 @@ import { type AccountLog, accountLogOn } from './account-log-level.ts';
 import { defaultRetryPolicy, handleCommand, type RetryPolicy } from './command-handler.ts';
 import { type IdempotencyInput, priorUse } from './idempotency.ts';
 import type { Outcome } from './outcomes.ts';
-import { indexChangesOf } from './trading-index.ts';
+import { cardIndexChangesOf } from './trading-index.ts';
 
 /** The decision rule set in force, and its version (0: the built-in one; card-decision-rules.ts serves the published ones). */
 export interface DecisionRuleSource {
@@ -167,7 +167,7 @@ export async function cardAction(
       placement: 'lane-0',
       fold: foldWallet,
       decide: decideAccount,
-      indexes: indexChangesOf,
+      indexes: cardIndexChangesOf,
       command,
       stamp,
       idempotency: request.idempotency,

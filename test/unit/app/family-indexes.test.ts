@@ -1,13 +1,16 @@
 /**
  * A write names the index changes of its family (WalletWrite.indexes), as it names its decider:
  * the ledger's writes ledgerIndexChanges (none), a payment's own writes paymentListingChangesOf
- * (its listing), the rest indexChangesOf (offer book, expiries, listings). A narrower one refuses
+ * (its listing), a card account's cardIndexChangesOf (an approval's expiry), the rest indexChangesOf
+ * (offer book, expiries, listings). A narrower one refuses
  * an event whose index entries it would leave out, rather than append the event without them.
  */
 import { describe, expect, it } from 'vitest';
 import { ledgerIndexChanges } from '#app/ledger-indexes.ts';
 import { paymentIndexChangesOf, paymentListingChangesOf } from '#app/payment-index.ts';
-import { indexChangesOf } from '#app/trading-index.ts';
+import { cardIndexChangesOf, indexChangesOf } from '#app/trading-index.ts';
+import { type AccountCommand, decideAccount } from '#domain/card/decide.ts';
+import { isDomainError } from '#domain/errors.ts';
 import { foldWallet, initialWalletState, type WalletEvent } from '#domain/wallet.ts';
 import { deposited, log } from '../domain/wallet/spec.ts';
 
@@ -75,5 +78,52 @@ describe('paymentListingChangesOf', () => {
   ])('refuses %s', (_what, events) => {
     expect(indexChangesOf('w1', state, events).length).toBeGreaterThan(0);
     expect(() => paymentListingChangesOf('w1', state, events)).toThrow(/trading index/);
+  });
+});
+
+describe('cardIndexChangesOf', () => {
+  it('is all indexChangesOf finds for every write of a card account (an approval’s expiry entry)', () => {
+    let account = initialWalletState();
+    const kinds: string[] = [];
+    const write = (command: AccountCommand) => {
+      const events = decideAccount(command, account);
+      if (isDomainError(events)) throw events;
+      const changes = cardIndexChangesOf('a1', account, events);
+      expect(changes).toEqual(indexChangesOf('a1', account, events));
+      kinds.push(...changes.map((change) => change.kind));
+      account = foldWallet(log(...events), account);
+    };
+    const at = { walletId: 'a1', occurredAtMs: T };
+    const authorize = (authorizationId: string, amount: bigint) =>
+      write({
+        type: 'Authorize',
+        ...at,
+        authorizationId,
+        amount,
+        currency: 'EUR',
+        merchant: { id: 'm', mcc: '5942' },
+        expiresAtMs: T + 60_000,
+        ruleSetVersion: 0,
+        ruleDeclines: [],
+      });
+    write({ type: 'OpenAccount', ...at, creditLimit: 10_000n, currency: 'EUR' });
+    authorize('x1', 2_500n);
+    authorize('x2', 2_500n);
+    authorize('x3', 50_000n); // declined: over the limit
+    write({ type: 'CaptureHold', ...at, holdId: 'x1', amount: 1_000n });
+    write({ type: 'ReleaseHold', ...at, holdId: 'x2' });
+    write({ type: 'SubmitPayment', ...at, paymentId: 'p1', amount: 700n });
+    write({ type: 'ReturnPayment', ...at, paymentId: 'p1', reason: 'nsf' });
+    write({ type: 'ChangeCreditLimit', ...at, creditLimit: 5_000n });
+    expect(kinds).toEqual(['expiry', 'expiry']);
+  });
+
+  it.each([
+    ['a hold placed (its expiry entry)', [placed('h3')]],
+    ['an offer’s hold ended (its place in the book)', [released('offer-1')]],
+    ['a payment’s own event (its listing)', [requested]],
+  ])('refuses %s', (_what, events) => {
+    expect(indexChangesOf('w1', state, events).length).toBeGreaterThan(0);
+    expect(() => cardIndexChangesOf('w1', state, events)).toThrow(/changes a listing/);
   });
 });

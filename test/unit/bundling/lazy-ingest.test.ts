@@ -28,7 +28,7 @@ const CARD_INGEST = [
   'functions/app/account-log.ts',
   'functions/domain/card/decide.ts',
   'functions/app/trading-index.ts',
-  'functions/app/payment-index.ts',
+  // Not the payment listing's changes (app/payment-index.ts): a card write's are cardIndexChangesOf.
   // The trading index's item writers and items (composition/index-writes.ts): they were in the cold
   // start while composition/adapters.ts, which every composition imports, named them.
   'functions/adapters/dynamodb/index-item-writers.ts',
