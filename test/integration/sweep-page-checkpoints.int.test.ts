@@ -1,9 +1,12 @@
 /**
- * The checkpoint sweep's page-borne checkpoints against a decoy item (review4, stop 22): a wallet is
- * listed only from its own partition, so a page never answers "no checkpoints" for one that has them.
+ * The checkpoint sweep against a writer of the table who rewrites a wallet's lane 0 and hides the
+ * checkpoint that proves it (review4, stop 22): a decoy item posing as the wallet's first event in
+ * another partition (a wallet is listed only from its own partition, so a page never answers "no
+ * checkpoints" for one that has them), or a lane's checkpoint item overwritten with another lane's
+ * (a checkpoint is of the lane its sort key names).
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkpointWallets } from '#app/checkpoint-sweep.ts';
 import { verifyWallet } from '#app/queries/verify.ts';
@@ -49,6 +52,19 @@ const depsOn = (store: DynamoCheckpointSweepStore) => ({
   clock: { nowMs: () => 0 },
 });
 
+/** A writer of the table replaces lane 0's two events by two others (the store recomputes the hashes). */
+async function rewriteLaneZero(walletId: string): Promise<void> {
+  for (const version of [1, 2])
+    await table.documents.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: { pk: `WALLET#${walletId}`, sk: `EVENT#00#${String(version).padStart(12, '0')}` },
+      }),
+    );
+  await append(walletId, 0, 1n);
+  await append(walletId, 0, 999_999n);
+}
+
 /**
  * A wallet whose lane 0 (two events) was checkpointed, then rewritten by a writer of the table:
  * both events deleted and two others appended in their place (the store recomputes the hashes), so
@@ -67,16 +83,7 @@ async function rewrittenWithDecoy(): Promise<{ victim: string; hashBefore: strin
   expect(first.broken).toEqual([]);
   const [checkpoint] = await store.checkpoints(victim);
   expect(checkpoint?.version).toBe(2);
-  // The rewrite.
-  for (const version of [1, 2])
-    await table.documents.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: { pk: `WALLET#${victim}`, sk: `EVENT#00#${String(version).padStart(12, '0')}` },
-      }),
-    );
-  await append(victim, 0, 1n);
-  await append(victim, 0, 999_999n);
+  await rewriteLaneZero(victim);
   // The decoy listing.
   await table.documents.send(
     new PutCommand({
@@ -150,4 +157,23 @@ describe('review4: checkpoints from the page', () => {
       expect(mine.length, JSON.stringify(report)).toBeGreaterThan(0);
     },
   );
+
+  it('a lane’s checkpoint item overwritten with another lane’s signed checkpoint (PutItem only) is reported', async () => {
+    const w = `w-${randomUUID().slice(0, 8)}`;
+    for (const lane of [0, 0, 5, 5, 5]) await append(w, lane);
+    const store = new DynamoCheckpointSweepStore(table.documents, table.tableName);
+    const sweep = () => checkpointWallets(depsOn(store), { walletsMax: 100, budgetMs: 60_000 });
+    expect(await sweep()).toMatchObject({ broken: [] });
+    expect((await store.checkpoints(w)).find(({ lane }) => lane === 0)?.version).toBe(2);
+    await rewriteLaneZero(w);
+    // CHECKPOINT#00 overwritten with lane 5's: the checkpoint is of the lane its key names (lane 0),
+    // so its signature fails, where trusting its `lane` left lane 0 with none and signed the rewrite.
+    const lane5 = await table.documents.send(
+      new GetCommand({ TableName: table.tableName, Key: { pk: `WALLET#${w}`, sk: 'CHECKPOINT#05' } }),
+    );
+    await table.documents.send(
+      new PutCommand({ TableName: table.tableName, Item: { ...lane5.Item, sk: 'CHECKPOINT#00' } }),
+    );
+    expect((await sweep()).broken.map(({ walletId }) => walletId)).toContain(w);
+  });
 });

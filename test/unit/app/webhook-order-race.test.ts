@@ -5,84 +5,8 @@
  * after a failure), the buyer's hold is captured once, and the first delivery answers sensibly.
  */
 import { describe, expect, it } from 'vitest';
-import { SandboxPaymentProvider, type SignedWebhook } from '#adapters/payments/sandbox.ts';
-import { signatureHeader } from '#adapters/payments/webhook-signature.ts';
-import { createOrder } from '#app/orders.ts';
-import { applyWebhook } from '#app/payment-webhook.ts';
-import { type PaymentDeps, requestPayment } from '#app/payments.ts';
-import { defaultRetryPolicy } from '#app/placement.ts';
-import { readWallet } from '#app/read-events.ts';
-import { DEFAULT_POINT_RATE } from '#domain/pricing.ts';
-import { foldWallet, initialWalletState } from '#domain/wallet.ts';
-import type { EventStore } from '#ports/event-store.ts';
 import { gatedKeyLookups } from '../../support/gated-key-lookups.ts';
-import { InMemoryGroupStore } from '../../support/in-memory-group-store.ts';
-import { SANDBOX_SECRET } from '../../support/payment-deps.ts';
-
-const clock = { nowMs: () => 1_700_000_000_000 };
-let ids = 0;
-const idGen = { newId: () => `r5id${++ids}` };
-const fingerprint = (value: unknown) => JSON.stringify(value);
-
-function world() {
-  const table = new InMemoryGroupStore();
-  const provider = new SandboxPaymentProvider({ secrets: [SANDBOX_SECRET], clock, ids: idGen });
-  const depsOn = (store: EventStore, groupCommit: boolean): PaymentDeps & { groupCommit: boolean } => ({
-    store,
-    clock,
-    ids: idGen,
-    retry: { ...defaultRetryPolicy, sleep: async () => {} },
-    provider,
-    pricing: { currency: 'EUR', pointRate: DEFAULT_POINT_RATE },
-    hash: (text) => Buffer.from(text).toString('hex').padEnd(24, '0'),
-    groupCommit,
-  });
-  const deliver = (deps: PaymentDeps, webhook: Pick<SignedWebhook, 'body' | 'headers'>) =>
-    applyWebhook(deps, webhook.body, webhook.headers, fingerprint);
-  const orderIntent = async () => {
-    const created = await requestPayment(depsOn(table, false), {
-      wallet: 'w1',
-      points: 800n,
-      idempotency: { key: 'k-buy', payloadHash: 'k-buy' },
-      respond: (payment) => ({ statusCode: 201, body: payment.paymentId }),
-    });
-    if (created.kind !== 'recorded') throw new Error(created.kind);
-    const buyIntent = provider.intentOfPayment(created.response.body);
-    if (buyIntent === undefined) throw new Error('no intent');
-    await deliver(depsOn(table, false), provider.settle(buyIntent.paymentIntentId, 'succeed'));
-    const order = await createOrder(depsOn(table, false), {
-      wallet: 'w1',
-      merchant: 'm1',
-      priceMinor: 1_200n,
-      points: 500n,
-      expiresInMs: 60_000,
-      idempotency: { key: 'k-order', payloadHash: 'k-order' },
-      respond: (payment) => ({ statusCode: 201, body: payment.paymentId }),
-    });
-    if (order.kind !== 'recorded') throw new Error(order.kind);
-    const intent = provider.intentOfPayment(order.response.body);
-    if (intent === undefined) throw new Error('no intent');
-    return intent.paymentIntentId;
-  };
-  const balance = async (wallet: string) =>
-    foldWallet(await readWallet(table, wallet), initialWalletState()).balances.points;
-  const count = async (wallet: string, type: string) =>
-    (await readWallet(table, wallet)).filter((event) => event.type === type).length;
-  return { table, provider, depsOn, deliver, orderIntent, balance, count };
-}
-
-const settle = async () => {
-  for (let i = 0; i < 50; i++) await Promise.resolve();
-  await new Promise((resolve) => setTimeout(resolve, 5));
-};
-
-function resigned(webhook: SignedWebhook, change: (payload: Record<string, unknown>) => void) {
-  const payload = JSON.parse(webhook.body) as Record<string, unknown>;
-  change(payload);
-  const body = JSON.stringify(payload);
-  const seconds = Math.floor(clock.nowMs() / 1000);
-  return { body, headers: { 'Tally-Signature': signatureHeader(SANDBOX_SECRET, seconds, body) } };
-}
+import { resigned, settle, webhookWorld as world } from '../../support/webhook-world.ts';
 
 describe.each([true, false])(
   'review5: an order success overtaken after its read (group commit %s)',
