@@ -36,12 +36,25 @@ const CHECKPOINT_SK = /^CHECKPOINT#(\d+)$/;
  * A checkpoint as its item says, of the lane its key names: a lane's item overwritten with another
  * lane's signed checkpoint (PutItem is enough) is then a checkpoint of the wrong lane, whose
  * signature fails, and the wallet is reported, where trusting the `lane` attribute took the lane's
- * own checkpoint out of play and let its walk start at version 1, over a rewrite.
+ * own checkpoint out of play and let its walk start at version 1, over a rewrite. An item that does
+ * not parse (edited, or written by something else) is a checkpoint that cannot verify, so the
+ * wallet is reported as one whose checkpoint was edited, instead of every read and every sweep tick
+ * of that wallet failing (the sweep stopped at that wallet's slice, tick after tick).
  */
 export const fromCheckpointItem = (item: unknown): LaneCheckpoint => {
-  const checkpoint = checkpointItemSchema.parse(item);
   const keyed = CHECKPOINT_SK.exec(String((item as { sk?: unknown }).sk ?? ''))?.[1];
-  return keyed === undefined ? checkpoint : { ...checkpoint, lane: Number(keyed) };
+  const parsed = checkpointItemSchema.safeParse(item);
+  if (!parsed.success) {
+    const walletId = (item as { walletId?: unknown }).walletId;
+    return {
+      walletId: typeof walletId === 'string' ? walletId : '',
+      lane: keyed === undefined ? -1 : Number(keyed),
+      version: 0,
+      hash: '',
+      signature: '',
+    };
+  }
+  return keyed === undefined ? parsed.data : { ...parsed.data, lane: Number(keyed) };
 };
 
 /** Where the scheduled checkpoint pass stands (app/checkpoint-sweep.ts): one item for the table. */
