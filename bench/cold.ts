@@ -23,13 +23,13 @@
  * that commit too (`baseline@before`, its own bundling options): a bundling change moves the
  * baseline as well, and each column's ratio is taken against its own baseline.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
-import { BUNDLE_ROOT, type BuiltBundle, buildBundle, PROJECT_ROOT, unpackCommit } from './cold/build.ts';
+import { BUNDLE_ROOT, type BuiltBundle, buildBundle, unpackCommit } from './cold/build.ts';
+import { median, runColdStart } from './cold/cold-start.ts';
 import { firstEvent } from './cold/events.ts';
 import { startColdWorld } from './cold/world.ts';
 import { printTable } from './support.ts';
@@ -49,7 +49,6 @@ const BUNDLE_SDK = args['bundle-sdk'] === true;
 const BASELINE = 'baseline';
 export const GOAL = { maxBundleBytes: 150 * 1024, maxInitRatio: 1.3 } as const;
 
-const execFileAsync = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Target {
@@ -59,24 +58,15 @@ interface Target {
   extraEnv?: NodeJS.ProcessEnv;
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
-
 /** One cold start: a fresh `node` (no tsx loader) imports the bundle and calls its handler once. */
 async function coldStart(target: Target, event: string, env: NodeJS.ProcessEnv) {
-  const child = path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs');
-  const { stdout } = await execFileAsync(process.execPath, [child, target.bundle.file, event], {
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
-  if (line === undefined) throw new Error(`${target.name}: the child printed no timing\n${stdout}`);
-  return JSON.parse(line.slice(5)) as { importMs: number; invokeMs: number; status: string | number };
+  return (
+    await runColdStart<{ importMs: number; invokeMs: number; status: string | number }>(
+      target.bundle.file,
+      event,
+      env,
+    )
+  ).timing;
 }
 
 log(

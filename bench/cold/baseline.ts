@@ -2,21 +2,8 @@
  * The bench:cold baseline: the least a DynamoDB-backed function can do. It builds a document
  * client and reads one item, nothing else; built and measured exactly as the wiring functions are.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-
-const endpoint = process.env.TALLY_DYNAMODB_ENDPOINT;
-const documents = DynamoDBDocumentClient.from(
-  new DynamoDBClient(
-    endpoint
-      ? {
-          endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'tallylocal', secretAccessKey: 'tallylocal' },
-        }
-      : {},
-  ),
-);
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from './bare-client.ts';
 
 export const handler = async (): Promise<{ statusCode: number }> => {
   const result = await documents.send(

@@ -6,10 +6,8 @@
  * The event is the plan: `{ waves: [["Query"], ["PutItem"]], pk }`, each wave sent at once.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,19 +15,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-
-const endpoint = process.env.TALLY_DYNAMODB_ENDPOINT;
-const documents = DynamoDBDocumentClient.from(
-  new DynamoDBClient(
-    endpoint
-      ? {
-          endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'tallylocal', secretAccessKey: 'tallylocal' },
-        }
-      : {},
-  ),
-);
+import { documents } from './bare-client.ts';
 
 const TableName = process.env.TALLY_TABLE_NAME;
 /** A new item, as a write of an event or a record is: keyed fresh, created only if absent. */

@@ -9,12 +9,12 @@
  * function with that I/O would cost with no code of ours; the rest is ours. Requests to other
  * services (SQS, EventBridge) have no stand-in and are named, not counted.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
-import { buildBundle, PROJECT_ROOT } from './build.ts';
+import { BUNDLE_ROOT, buildBundle } from './build.ts';
+import { median, runColdStart } from './cold-start.ts';
 import { BENCH_WALLET, firstEvent } from './events.ts';
 import { wavesOf } from './waves.ts';
 import { startColdWorld } from './world.ts';
@@ -25,7 +25,6 @@ const { values: args, positionals } = parseArgs({
 });
 const RUNS = Number(args.runs);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const execFileAsync = promisify(execFile);
 const DYNAMODB = 'DynamoDB_20120810.';
 
 interface Cold {
@@ -35,17 +34,9 @@ interface Cold {
   requests?: { target: string; at: number; ms: number }[];
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
-
 const specs = FUNCTIONS.filter((spec) => positionals.length === 0 || positionals.includes(spec.name));
 for (const spec of specs) firstEvent(spec);
-const outRoot = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tally-bench-cold', 'floor');
+const outRoot = path.join(BUNDLE_ROOT, 'floor');
 const bundleOf = new Map<string, string>();
 bundleOf.set('baseline', (await buildBundle('baseline', 'bench/cold/baseline.ts', { outRoot })).file);
 bundleOf.set('floor', (await buildBundle('floor', 'bench/cold/floor-handler.ts', { outRoot })).file);
@@ -53,16 +44,9 @@ for (const spec of specs)
   bundleOf.set(spec.name, (await buildBundle(spec.name, spec.entry, { outRoot })).file);
 
 const world = await startColdWorld(log);
-async function coldStart(bundle: string, event: string, trace = false): Promise<Cold> {
-  const child = path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs');
-  const { stdout } = await execFileAsync(process.execPath, [child, bundle, event], {
-    env: { ...world.env, ...(trace ? { TALLY_COLD_TRACE: '1' } : {}) },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
-  if (line === undefined) throw new Error(`no timing\n${stdout}`);
-  return JSON.parse(line.slice(5)) as Cold;
-}
+const coldStart = async (bundle: string, event: string, trace = false): Promise<Cold> =>
+  (await runColdStart<Cold>(bundle, event, { ...world.env, ...(trace ? { TALLY_COLD_TRACE: '1' } : {}) }))
+    .timing;
 
 try {
   const plans = new Map<string, { waves: string[][]; others: string[] }>();

@@ -11,12 +11,12 @@
  * `--before GIT_REF` also profiles each function built from that commit (`<name>@before`), its cold
  * starts interleaved with these, so a change's CPU and requests compare under the same load.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FUNCTIONS } from '#lib/wiring.ts';
-import { BUNDLE_ROOT, buildBundle, PROJECT_ROOT, unpackCommit } from './build.ts';
+import { BUNDLE_ROOT, buildBundle, unpackCommit } from './build.ts';
+import { median, runColdStart } from './cold-start.ts';
 import { firstEvent } from './events.ts';
 import { startColdWorld } from './world.ts';
 
@@ -32,7 +32,6 @@ const { values: args, positionals } = parseArgs({
 });
 const RUNS = Number(args.runs);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const execFileAsync = promisify(execFile);
 
 interface Timing {
   importMs: number;
@@ -43,11 +42,6 @@ interface Timing {
   requests: { target: string; at: number; ms: number }[];
   builtins: string[];
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
 
 const specs = FUNCTIONS.filter((spec) => positionals.length === 0 || positionals.includes(spec.name));
 for (const spec of specs) firstEvent(spec); // A function with no first event fails here, before any build.
@@ -83,24 +77,18 @@ try {
                 ? []
                 : ['--cpu-prof-interval', args['cpu-prof-interval']]),
             ];
-      const { stdout } = await execFileAsync(
-        process.execPath,
-        [
-          ...flags,
-          path.join(PROJECT_ROOT, 'bench', 'cold', 'child.mjs'),
-          bundles.get(target.name) ?? '',
-          await world.firstEventOf(target.name),
-        ],
-        { env: { ...world.env, TALLY_COLD_TRACE: '1' }, maxBuffer: 16 * 1024 * 1024 },
+      const { timing, json } = await runColdStart<Timing>(
+        bundles.get(target.name) ?? '',
+        await world.firstEventOf(target.name),
+        { ...world.env, TALLY_COLD_TRACE: '1' },
+        flags,
       );
-      const line = stdout.split('\n').findLast((text) => text.startsWith('COLD '));
-      if (line === undefined) throw new Error(`${target.name}: no timing\n${stdout}`);
-      results.get(target.name)?.push(JSON.parse(line.slice(5)) as Timing);
+      results.get(target.name)?.push(timing);
       // As bench:cold does: the views as a deployment's projector leaves them (`--unprojected`: not).
       if (!args.unprojected) await world.projectViews();
       // Next to each profile, its timing: `importedUs` splits the profile into import and first call.
       if (args['cpu-prof'] !== undefined)
-        await writeFile(path.join(args['cpu-prof'], `${target.name}-${run}.json`), line.slice(5));
+        await writeFile(path.join(args['cpu-prof'], `${target.name}-${run}.json`), json);
     }
   }
   const baseBuiltins = new Set(results.get('baseline')?.[0]?.builtins ?? []);
