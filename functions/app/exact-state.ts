@@ -13,6 +13,7 @@ import type {
   WalletState,
 } from '#domain/wallet.ts';
 import type { EventStore, NewEvent, StreamHead } from '#ports/event-store.ts';
+import { LRUCache } from './bounded-cache.ts';
 import { type Token, tokenNow } from './group-commit-taint.ts';
 import { readAll, readWallet } from './read-events.ts';
 
@@ -29,9 +30,23 @@ export type WalletFold = typeof foldWallet;
  * (the tail), not the whole log again. Bounded; the oldest entry goes first.
  */
 const STATES_CACHED_MAX = 1_000;
-type StateCache = Map<string, { state: WalletState; lanes: Record<number, number> }>;
+type StateCache = LRUCache<string, { state: WalletState; lanes: Record<number, number> }>;
 /** Per store: two stores (tables, test fakes) may hold wallets of the same id. */
 const cachedStatesByStore = new WeakMap<EventStore, StateCache>();
+
+function statesOf(store: EventStore): StateCache {
+  let states = cachedStatesByStore.get(store);
+  if (states === undefined) {
+    states = new LRUCache({ max: STATES_CACHED_MAX });
+    cachedStatesByStore.set(store, states);
+  }
+  return states;
+}
+
+/** A state folded from the log, kept for the wallet's next read (the most recent one). */
+const remember = (store: EventStore, walletId: string, state: WalletState): void => {
+  statesOf(store).set(walletId, { state, lanes: { ...state.lanes } });
+};
 
 /** A wallet's exact state for a lane-0 decision, and lane 0's head it stands on (the append's condition). */
 export interface ExactState {
@@ -47,16 +62,11 @@ export interface ExactState {
 
 /** The wallet's state as of lane 0's head read first (later lane-0 events make the append fail). */
 export async function exactState(store: EventStore, walletId: string, fold: WalletFold): Promise<ExactState> {
-  let cachedStates = cachedStatesByStore.get(store);
-  if (cachedStates === undefined) {
-    cachedStates = new Map();
-    cachedStatesByStore.set(store, cachedStates);
-  }
   // The cache as it was before the head read went out: a state folded by a read that ended
   // before then cannot be past that head. One cached while the head read was out may be, and it
   // would come back with lane 0's events past the head it stands on: group commit's readTail then
   // folds them a second time (a credit counted twice). Past the head all the same: read afresh.
-  const cachedBefore = cachedStates.get(walletId);
+  const cachedBefore = statesOf(store).peek(walletId);
   const head = await store.head(walletId, 0);
   const cached =
     cachedBefore !== undefined && (cachedBefore.lanes[0] ?? 0) <= head.version ? cachedBefore : undefined;
@@ -80,9 +90,7 @@ export async function exactState(store: EventStore, walletId: string, fold: Wall
     }
   }
   const state = fold(events, cached?.state ?? initialWalletState());
-  cachedStates.delete(walletId);
-  cachedStates.set(walletId, { state, lanes: { ...state.lanes } });
-  if (cachedStates.size > STATES_CACHED_MAX) cachedStates.delete(cachedStates.keys().next().value as string);
+  remember(store, walletId, state);
   return { head, state };
 }
 
@@ -106,7 +114,7 @@ export function exactStateEarly(
   walletId: string,
   fold: WalletFold,
 ): SentRead<ExactState> | undefined {
-  if (cachedStatesByStore.get(store)?.has(walletId) === true) return undefined;
+  if (cachedStatesByStore.get(store)?.peek(walletId) !== undefined) return undefined;
   const { walletAndHead } = store;
   const sentAt = tokenNow();
   const read = (
@@ -114,10 +122,7 @@ export function exactStateEarly(
       ? exactState(store, walletId, fold)
       : walletAndHead.call(store, walletId).then(({ events, head }) => {
           const state = fold(events, initialWalletState());
-          const cached = cachedStatesByStore.get(store) ?? new Map();
-          cachedStatesByStore.set(store, cached);
-          cached.set(walletId, { state, lanes: { ...state.lanes } });
-          if (cached.size > STATES_CACHED_MAX) cached.delete(cached.keys().next().value as string);
+          remember(store, walletId, state);
           return { head, state };
         })
   ).then((exact): ExactState => ({ ...exact, sentAt }));
