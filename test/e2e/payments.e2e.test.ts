@@ -173,10 +173,19 @@ describe('buying points with cash', () => {
     const failed = await payHere('fail', paymentId);
     expect(failed.code, failed.stdout).toBe(0);
     expect((await call('GET', `/payments/${paymentId}`)).body.status).toBe('failed');
-    // A failed intent cannot succeed afterwards at the sandbox, as at a real provider.
-    expect((await payHere('succeed', paymentId)).code).not.toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await points(wallet))?.balance ?? 0).toBe(0);
+    // As at Stripe, a failed attempt is not final: the buyer pays with another card. The points
+    // arrive then, once, however often the provider sends the success.
+    const paid = await payHere('succeed', paymentId);
+    expect(paid.code, paid.stdout).toBe(0);
+    expect((await payHere('succeed', paymentId)).code).toBe(0);
+    expect((await call('GET', `/payments/${paymentId}`)).body.status).toBe('succeeded');
+    expect(await settledPoints(wallet, { balance: 250, held: 0, available: 250 })).toEqual({
+      balance: 250,
+      held: 0,
+      available: 250,
+    });
   });
 });
 
@@ -249,6 +258,11 @@ describe('paying an order with points plus cash', () => {
       held: 0,
       available: 1000,
     });
+    // Its points are released, so Tally cancelled the intent: the buyer cannot pay it afterwards
+    // (a failed attempt alone is not final at the provider).
+    const late = await payHere('succeed', orderId);
+    expect(late.code, late.stdout).not.toBe(0);
+    expect(late.stdout).toContain('already canceled');
     expect(await points(merchant)).toBeUndefined();
   });
 });

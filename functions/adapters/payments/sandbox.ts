@@ -70,12 +70,16 @@ export interface SandboxOptions {
   toleranceSeconds?: number;
 }
 
-/** Intent states from which each kind of event may still happen (the rest are final). */
+/**
+ * Intent states from which each kind of event may still happen (the rest are final). As at Stripe,
+ * a failed attempt is not final: the intent goes back to waiting for a payment method
+ * (`requires_payment_method`), so the buyer may try again and pay, or it may be cancelled.
+ */
 const NEXT: Record<IntentStatus, readonly ProviderEventKind[]> = {
   pending: ['processing', 'succeeded', 'failed', 'canceled'],
   processing: ['succeeded', 'failed', 'canceled'],
+  failed: ['processing', 'succeeded', 'canceled'],
   succeeded: [],
-  failed: [],
   canceled: [],
 };
 const KIND_STATUS: Record<ProviderEventKind, IntentStatus> = {
@@ -173,8 +177,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
    * Acts as the buyer and the provider: moves the intent (`succeed`, `fail`, `cancel`, `process`)
    * and answers the webhook the provider sends for it. Asking again for the outcome an intent
    * already has answers the SAME event again (same id, a fresh signature) — a redelivery, which
-   * Tally must apply only once. Asking for another outcome of a final intent is refused, as a real
-   * provider would (a failed intent never succeeds later).
+   * Tally must apply only once. Asking for another outcome of a final intent (succeeded or
+   * cancelled) is refused, as a real provider would; a failed one may still be paid or cancelled.
    * @throws PaymentProviderError
    */
   settle(paymentIntentId: string, outcome: SandboxOutcome): SignedWebhook {

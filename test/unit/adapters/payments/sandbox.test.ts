@@ -138,6 +138,23 @@ describe('sandbox provider: lifecycle and webhooks', () => {
     expect(() => provider.settle(intentId, 'cancel')).toThrow(/already succeeded/);
   });
 
+  it('a failed attempt is not final, as at Stripe: the buyer may pay later, or it may be cancelled', async () => {
+    const failed = provider.settle(intentId, 'fail');
+    expect(provider.settle(intentId, 'fail')).toMatchObject({
+      providerEventId: failed.providerEventId,
+      redelivery: true,
+    });
+    const paid = provider.settle(intentId, 'succeed');
+    expect(paid.redelivery).toBe(false);
+    expect(await verify(provider, paid)).toMatchObject({ event: { kind: 'succeeded', amountMinor: 1000n } });
+    expect(() => provider.settle(intentId, 'cancel')).toThrow(/already succeeded/);
+
+    const other = await provider.createIntent(request({ idempotencyKey: 'k2' }));
+    provider.settle(other.paymentIntentId, 'fail');
+    expect(await provider.cancel(other.paymentIntentId)).toEqual({ status: 'canceled' });
+    expect(() => provider.settle(other.paymentIntentId, 'succeed')).toThrow(/already canceled/);
+  });
+
   it('cancel: ends a pending intent (twice is fine), refuses a succeeded one, and its event can be sent', async () => {
     expect(await provider.cancel(intentId)).toEqual({ status: 'canceled' });
     expect(await provider.cancel(intentId)).toEqual({ status: 'canceled' });
