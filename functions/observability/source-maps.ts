@@ -28,8 +28,13 @@ function mapOf(fileUrl: string): SourceMap | null {
     try {
       const mapUrl = new URL(`${fileUrl}.map`);
       const payload = JSON.parse(readFileSync(mapUrl, 'utf8')) as { sources: string[] };
-      // As Node prints them: sources resolved against the map's own location, as paths.
-      payload.sources = payload.sources.map((source) => fileURLToPath(new URL(source, mapUrl)));
+      // As Node prints them: sources resolved against the map's own location, as paths. A source
+      // that is no file (esbuild's virtual modules: `require-runtime-module:@aws-sdk/lib-dynamodb`, in every
+      // function's map) stays as named; converting it threw, and no stack of any function was mapped.
+      payload.sources = payload.sources.map((source) => {
+        const url = new URL(source, mapUrl);
+        return url.protocol === 'file:' ? fileURLToPath(url) : source;
+      });
       map = new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
     } catch {
       map = null;

@@ -5,6 +5,7 @@
  * loads it without CDK.
  */
 import { mergeEagerChunksPlugin } from './merge-eager-chunks.mjs';
+import { middyLazyWebStreams } from './middy-lazy-web-streams.mjs';
 import { requireRuntimeModules } from './require-runtime-modules.mjs';
 
 /** esbuild target matching the Lambda runtime (`TALLY_RUNTIME`, Node.js 24); the local Node 20 never runs it. */
@@ -65,9 +66,10 @@ export const TALLY_ESBUILD_OPTIONS = {
   // resolution), ~100 ms more CPU per cold start. In Lambda, `require` finds the runtime's SDK
   // through NODE_PATH (docs/benchmarks.md, "Bundling"). Then the chunks the entry imports statically are
   // folded into `index.mjs` (./merge-eager-chunks.mjs): a cold start loads one file, not 6 to 18
-  // (the entry and its shared chunks). split-build.mjs re-creates both plugins (in this order: the merge reads the files the
-  // first one finished).
-  plugins: [requireRuntimeModules(RUNTIME_PROVIDED_MODULES), mergeEagerChunksPlugin()],
+  // (the entry and its shared chunks). @middy/core is loaded without its imports of `node:stream/web`
+  // and `node:timers` (./middy-lazy-web-streams.mjs). split-build.mjs re-creates the plugins (in this
+  // order: the merge reads the files the first one finished).
+  plugins: [requireRuntimeModules(RUNTIME_PROVIDED_MODULES), middyLazyWebStreams(), mergeEagerChunksPlugin()],
   // Code splitting: what a function loads only with `await import(…)` (the X-Ray tracer, the YAML
   // reader of old rule sets, the Kafka protobuf codec) lands in a chunk of its own, read from disk
   // and parsed only when that path runs — not at every cold start. The entry stays `index.mjs`.

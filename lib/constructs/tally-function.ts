@@ -171,14 +171,15 @@ export function splitBuildCommand(inputDir: string, outputDir: string, entry: st
   // A plugin is code, not JSON: the split build re-creates it from the module list it is made of.
   const { plugins, ...data } = TALLY_ESBUILD_OPTIONS;
   const names = plugins.map((plugin) => plugin.name).join(' ');
-  if (names !== 'require-runtime-modules merge-eager-chunks') {
+  if (names !== 'require-runtime-modules middy-lazy-web-streams merge-eager-chunks') {
     throw new Error(
-      `split-build.mjs knows only the require-runtime-modules and merge-eager-chunks plugins: ${names}`,
+      `split-build.mjs knows only the require-runtime-modules, middy-lazy-web-streams and merge-eager-chunks plugins: ${names}`,
     );
   }
   const options = {
     ...data,
     requireRuntimeModules: RUNTIME_PROVIDED_MODULES,
+    middyLazyWebStreams: true,
     mergeEagerChunks: true,
     absWorkingDir: inputDir,
     entryPoints: [path.join(inputDir, entry)],

@@ -51,10 +51,15 @@ describe('the bundling props of every Tally function', () => {
     const encoded = command?.split(' ').at(-1) ?? '';
     // The plugins go as what they are made of (split-build.mjs re-creates them, in this order).
     const { plugins, ...data } = TALLY_ESBUILD_OPTIONS;
-    expect(plugins.map((plugin) => plugin.name)).toEqual(['require-runtime-modules', 'merge-eager-chunks']);
+    expect(plugins.map((plugin) => plugin.name)).toEqual([
+      'require-runtime-modules',
+      'middy-lazy-web-streams',
+      'merge-eager-chunks',
+    ]);
     expect(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'))).toEqual({
       ...data,
       requireRuntimeModules: RUNTIME_PROVIDED_MODULES,
+      middyLazyWebStreams: true,
       mergeEagerChunks: true,
       absWorkingDir: '/in',
       entryPoints: ['/in/functions/handlers/deposit.ts'],

@@ -35,6 +35,27 @@ describe('the event item schema', () => {
     const deposit = item(1, 'Deposited', { amountMinor: '100', occurredAtMs: '1' });
     expect(await fromEventItem(deposit)).toMatchObject({ type: 'Deposited', data: { amountMinor: 100n } });
     expect(unionsBuilt()).toBe(0);
+    // A hold (any wallet that places orders has them) is a common shape too: no schema for it.
+    const hold = item(2, 'HoldPlaced', {
+      holdId: 'h',
+      asset: 'points',
+      amount: '5',
+      expiresAtMs: '9',
+      occurredAtMs: '2',
+      memo: 'm',
+    });
+    expect(await fromEventItem(hold)).toStrictEqual({
+      walletId: 'w1',
+      lane: 0,
+      version: 2,
+      eventId: 'e2',
+      recordedAtMs: 5,
+      hash: 'h2',
+      prevHash: 'h1',
+      type: 'HoldPlaced',
+      data: { holdId: 'h', asset: 'points', amount: 5n, expiresAtMs: 9, occurredAtMs: 2, memo: 'm' },
+    });
+    expect(unionsBuilt()).toBe(0);
     const released = item(2, 'HoldReleased', {
       holdId: 'h',
       asset: 'money',

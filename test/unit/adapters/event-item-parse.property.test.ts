@@ -82,6 +82,25 @@ const item = fc.oneof(
       ruleTextHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
     }),
   }),
+  fc.record({
+    ...base,
+    type: fc.constant('HoldPlaced'),
+    data: fc.record(
+      {
+        holdId: fc.string(),
+        asset: fc.constantFrom('money', 'points'),
+        amount: intText,
+        expiresAtMs: safeText,
+        occurredAtMs: safeText,
+        memo: fc.string(),
+        // An offer's hold (nested price): the schema's alone.
+        offer: fc.record({
+          price: fc.record({ asset: fc.constantFrom('money', 'points'), amount: intText }),
+        }),
+      },
+      { requiredKeys: ['holdId', 'asset', 'amount', 'expiresAtMs', 'occurredAtMs'] },
+    ),
+  }),
 );
 
 describe('fromEventItem: the fast path and the schema agree', () => {
@@ -102,7 +121,19 @@ describe('fromEventItem: the fast path and the schema agree', () => {
         item,
         fc.boolean(),
         fc.oneof(
-          fc.constantFrom('amountMinor', 'occurredAtMs', 'points', 'factId', 'ruleSetVersion', 'x'),
+          fc.constantFrom(
+            'amountMinor',
+            'occurredAtMs',
+            'points',
+            'factId',
+            'ruleSetVersion',
+            'asset',
+            'amount',
+            'expiresAtMs',
+            'memo',
+            'offer',
+            'x',
+          ),
           fc.string(),
         ),
         fc.constantFrom(

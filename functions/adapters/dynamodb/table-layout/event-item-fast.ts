@@ -1,8 +1,10 @@
 import type { RecordedEvent } from '#domain/wallet.ts';
 
 /**
- * The fast path of the event item's parse: the common shapes (deposits, facts, awards), which
- * every read of a log meets by the thousand, checked field by field without the schema.
+ * The fast path of the event item's parse: the common shapes (deposits, facts, awards, holds),
+ * which every read of a log meets by the thousand, checked field by field without the schema. A
+ * hold is here because one is enough to send a cold start's first read down the schema path
+ * (its lazy chunk and ~140 schemas built, 5-7 ms CPU): every wallet that places orders has them.
  * `undefined` means "not checked here": the caller then takes the schema path (event-item.ts).
  */
 
@@ -29,6 +31,8 @@ export const FAST_DATA_KEYS: Record<string, ReadonlySet<string>> = {
   Deposited: new Set(['amountMinor', 'occurredAtMs', 'factId']),
   FactRecorded: new Set(['factId', 'source', 'factType', 'occurredAtMs', 'dataJson', 'ruleSetVersion']),
   PointsAwarded: new Set(['points', 'factId', 'ruleId', 'ruleSetVersion', 'ruleTextHash']),
+  // A hold without an offer (an offer's hold, nested price, takes the schema).
+  HoldPlaced: new Set(['holdId', 'asset', 'amount', 'expiresAtMs', 'occurredAtMs', 'memo']),
 };
 
 /** A DynamoDB AttributeValue, as the low-level client returns it. */
@@ -108,6 +112,32 @@ export function fastEventItem(item: unknown): StoredEvent | undefined {
     };
     if (ruleSetVersion !== undefined) fact.ruleSetVersion = ruleSetVersion;
     event = { walletId, lane, version, eventId, recordedAtMs, hash, prevHash, type, data: fact };
+  } else if (type === 'HoldPlaced') {
+    const holdId = text(data.holdId);
+    const asset = data.asset;
+    const amount = bigInt(data.amount);
+    const expiresAtMs = safeInt(data.expiresAtMs);
+    const occurredAtMs = safeInt(data.occurredAtMs);
+    const memo = data.memo;
+    if (
+      holdId === undefined ||
+      (asset !== 'money' && asset !== 'points') ||
+      amount === undefined ||
+      expiresAtMs === undefined ||
+      occurredAtMs === undefined ||
+      (memo !== undefined && typeof memo !== 'string')
+    ) {
+      return undefined;
+    }
+    const hold: Extract<RecordedEvent, { type: 'HoldPlaced' }>['data'] = {
+      holdId,
+      asset,
+      amount,
+      expiresAtMs,
+      occurredAtMs,
+    };
+    if (memo !== undefined) hold.memo = memo;
+    event = { walletId, lane, version, eventId, recordedAtMs, hash, prevHash, type, data: hold };
   } else {
     const points = bigInt(data.points);
     const factId = text(data.factId);
