@@ -18,7 +18,13 @@ import { EXCLUSIVE, GROUP_ITEMS_MAX, indexItemOf } from './group-commit-items.ts
 import { withTrace } from './group-commit-trace.ts';
 import { priorUse } from './idempotency.ts';
 import type { RetryPolicy } from './placement.ts';
-import { appendIndexOf, refusal, type TwoWalletOutcome, type TwoWalletWrite } from './write-outcome.ts';
+import {
+  appendIndexOf,
+  refusal,
+  type TwoWalletOutcome,
+  type TwoWalletWrite,
+  unchanged,
+} from './write-outcome.ts';
 
 export type Deps = { store: EventStore; retry?: RetryPolicy; groupCommit?: boolean };
 export type AnyWrite = TwoWalletWrite<WalletCommand>;
@@ -116,7 +122,7 @@ export function decideInOrder(
       decided.push({
         kind: 'answer',
         entry,
-        answer: () => unlessKeyUsed(entry, async () => ({ kind: 'unchanged' })),
+        answer: () => unchanged(entry.deps.store, write.idempotency),
       });
       continue;
     }

@@ -35,6 +35,7 @@ import {
   refusal,
   type TwoWalletOutcome,
   type TwoWalletWrite,
+  unchanged,
 } from './write-outcome.ts';
 
 export { TWO_WALLET_ATTEMPTS_MAX } from './placement.ts';
@@ -116,7 +117,7 @@ export async function handleTwoAlone<C extends WalletCommand>(
       indexChanges.push(...appendIndexOf(part.walletId, state, 0, head.version, events, write.indexes));
     }
     const empty = decided.filter((part) => part.events.length === 0).length;
-    if (empty === decided.length) return { kind: 'unchanged' };
+    if (empty === decided.length) return unchanged(deps.store, write.idempotency);
     if (empty > 0) throw new Error('handleTwoWalletCommand: one wallet decided events, the other none');
     const recorded = decided.map(({ walletId, expected, events }) =>
       events.map((event, index) => ({

@@ -134,6 +134,19 @@ export async function refusal(
 }
 
 /**
+ * Nothing to write (every part decided no events): unchanged, unless the key says the request
+ * already took effect, as refusal() answers a refusal. A retry whose first try took effect hears
+ * that answer, alone (two-wallet-command.ts) or in a batch (group-commit-two-decide.ts).
+ */
+export async function unchanged(
+  store: Pick<EventStore, 'findIdempotency'>,
+  idempotency: IdempotencyInput | undefined,
+): Promise<{ kind: 'unchanged' } | NonNullable<PriorUse>> {
+  const prior = idempotency && (await priorUse(store, idempotency));
+  return prior ?? { kind: 'unchanged' };
+}
+
+/**
  * Out of attempts, every write path answers alike: a keyed caller whose own twin (the same key)
  * won hears that (replayed, or key-reused); else it is contended, with the last conflict.
  */

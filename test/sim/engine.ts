@@ -118,6 +118,9 @@ async function play(world: World, seed: number, options: EpisodeOptions): Promis
   const total = options.replay?.length ?? options.ops ?? 0;
   const generated = ops.filter((spec) => spec.weight > 0);
   const stats = new Map<string, number>();
+  const rates = options.quiet
+    ? NO_FAULTS
+    : { ...DEFAULT_RATES, ...(options.holdRate === undefined ? {} : { holdAnswer: options.holdRate }) };
   const done = (violation: Violation | undefined, atOp: number): EpisodeResult => ({
     stats,
     seed,
@@ -145,7 +148,9 @@ async function play(world: World, seed: number, options: EpisodeOptions): Promis
     world.newStep();
     world.nowMs += record.dtMs;
     const opRng = new Rng(record.seed);
-    world.faults.arm(opRng.fork(), options.quiet ? NO_FAULTS : DEFAULT_RATES);
+    // Held answers roll on a stream of their own (the op's seed mixed): the other faults' rolls
+    // are as they were without them.
+    world.faults.arm(opRng.fork(), rates, new Rng(mixSeed(record.seed, 0x401d)));
     // Injected faults are thrown by the thousand; their stack traces cost more than the op itself.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = options.stackTraces ? stackTraceLimit : 0;

@@ -26,7 +26,7 @@ export class FaultyGroupEventStore extends FaultyEventStore {
     }
     const inner = this.inner.appendGroup?.bind(this.inner);
     if (inner === undefined) throw new Error('FaultyEventStore: the inner store has no appendGroup');
-    const outcome = await inner(request);
+    const outcome = await this.held([request.walletId], () => inner(request), 'write');
     if (outcome.kind !== 'appended') return outcome;
     // Not a fault: counted so a run shows group commit was exercised (fresh-seed.ts checks it).
     this.faults.count('group-commit', request.parts.length);
@@ -57,7 +57,8 @@ export class FaultyGroupEventStore extends FaultyEventStore {
     }
     const inner = this.inner.appendTogetherGroup?.bind(this.inner);
     if (inner === undefined) throw new Error('FaultyEventStore: the inner store has no appendTogetherGroup');
-    const outcome = await inner(request);
+    const wallets = request.heads.map(({ walletId }) => walletId);
+    const outcome = await this.held(wallets, () => inner(request), 'write');
     if (outcome.kind !== 'appended') return outcome;
     this.faults.count('group-commit-two', request.parts.length);
     for (const part of outcome.parts) for (const events of part) this.onCommit(events);
@@ -103,7 +104,8 @@ export class FaultyGroupEventStore extends FaultyEventStore {
       this.faults.roll('transaction-conflict', this.faults.rates.transactionConflict),
     );
     const sent = requests.filter((_, index) => !conflicted[index]);
-    const results = await inner(sent);
+    const wallets = [...new Set(sent.map(({ walletId }) => walletId))];
+    const results = await this.held(wallets, () => inner(sent), 'write');
     for (const [index, result] of results.entries()) {
       if (result.kind !== 'appended') continue;
       // Not a fault: counted (while faults may happen, so a quiet run counts nothing) to show the
@@ -140,6 +142,6 @@ export class FaultyGroupEventStore extends FaultyEventStore {
     this.faults.beforeCall();
     const inner = this.inner.findIdempotencies?.bind(this.inner);
     if (inner === undefined) throw new Error('FaultyEventStore: the inner store has no findIdempotencies');
-    return inner(keys);
+    return this.held([], () => inner(keys));
   }
 }

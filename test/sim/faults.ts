@@ -15,6 +15,7 @@ import type {
 import { VersionConflictError } from '#ports/event-store.ts';
 import type { JobMessage, JobQueue } from '#ports/jobs.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
+import { AnswerHolds, type CallKind } from './faults-hold.ts';
 import type { Rng } from './rng.ts';
 
 /** What DynamoDB answers when a table is over its capacity: nothing was done; retry later. */
@@ -45,6 +46,8 @@ export interface FaultRates {
   duplicate: number;
   reorder: number;
   delay: number;
+  /** Per store call: its answer held back until a later call's (faults-hold.ts). */
+  holdAnswer: number;
 }
 
 export const DEFAULT_RATES: FaultRates = {
@@ -55,6 +58,7 @@ export const DEFAULT_RATES: FaultRates = {
   duplicate: 0.15,
   reorder: 0.5,
   delay: 0.2,
+  holdAnswer: 0.03,
 };
 
 export const NO_FAULTS: FaultRates = {
@@ -65,6 +69,7 @@ export const NO_FAULTS: FaultRates = {
   duplicate: 0,
   reorder: 0,
   delay: 0,
+  holdAnswer: 0,
 };
 
 /** A commit whose answer was lost (crash after commit): the environment knows it happened. */
@@ -101,16 +106,21 @@ export class Faults {
   lostTogetherAnswers: LostTogetherAnswer[] = [];
   /** Store calls counted for the report (not faults): a path a run never takes, it does not test. */
   readonly calls = new Map<string, number>();
+  /** Store answers held back and handed over after later ones (faults-hold.ts). */
+  readonly holds = new AnswerHolds((kind) => this.count(kind));
 
-  arm(rng: Rng, rates: FaultRates): void {
+  /** `holdRng`: the held answers' own stream, so they move no other fault's rolls. */
+  arm(rng: Rng, rates: FaultRates, holdRng?: Rng): void {
     this.rng = rng;
     this.rates = rates;
+    if (holdRng !== undefined) this.holds.arm(holdRng, rates.holdAnswer);
   }
 
   disarm(): void {
     this.rng = undefined;
     this.rates = NO_FAULTS;
     this.inJob = false;
+    this.holds.disarm();
   }
 
   count(kind: string, by = 1): void {
@@ -154,12 +164,14 @@ export class FaultyEventStore implements EventStore {
 
   async head(walletId: string, lane: number): Promise<StreamHead> {
     this.faults.beforeCall();
-    return this.inner.head(walletId, lane);
+    return this.faults.holds.answer([walletId], lane === 0 ? 'head' : 'read', () =>
+      this.inner.head(walletId, lane),
+    );
   }
 
   async lanes(walletId: string): Promise<number[]> {
     this.faults.beforeCall();
-    return this.inner.lanes(walletId);
+    return this.held([walletId], () => this.inner.lanes(walletId));
   }
 
   async append(request: AppendRequest): Promise<AppendOutcome> {
@@ -176,7 +188,7 @@ export class FaultyEventStore implements EventStore {
       const existing = request.idempotency && (await this.inner.findIdempotency(request.idempotency.key));
       if (!existing) return fakeAppend(request);
     }
-    const outcome = await this.inner.append(request);
+    const outcome = await this.held([request.walletId], () => this.inner.append(request), 'write');
     if (outcome.kind === 'appended') this.onCommit(outcome.events);
     if (this.faults.roll('crash-after-commit', this.faults.rates.crashAfterCommit)) {
       this.faults.lostAnswers.push({ request, outcome });
@@ -195,12 +207,12 @@ export class FaultyEventStore implements EventStore {
     ) {
       throw new VersionConflictError(first.walletId, 0, first.expected.version, 'transaction-conflict');
     }
-    const outcome = await this.inner.appendTogether(request);
+    const wallets = request.appends.map(({ walletId }) => walletId);
+    const outcome = await this.held(wallets, () => this.inner.appendTogether(request), 'write');
     if (outcome.kind === 'appended') for (const { events } of outcome.appended) this.onCommit(events);
     if (this.faults.roll('crash-after-commit', this.faults.rates.crashAfterCommit)) {
       this.faults.lostTogetherAnswers.push({ request, outcome });
-      const wallets = request.appends.map(({ walletId }) => walletId).join(' and ');
-      throw new CrashedAfterCommit(`append to ${wallets} committed`);
+      throw new CrashedAfterCommit(`append to ${wallets.join(' and ')} committed`);
     }
     return outcome;
   }
@@ -211,9 +223,21 @@ export class FaultyEventStore implements EventStore {
     range?: { fromVersion?: number; toVersion?: number },
   ): AsyncGenerator<RecordedEvent[]> {
     this.faults.beforeCall();
-    for await (const page of this.inner.read(walletId, lane, range)) {
-      yield page;
-      this.faults.beforeCall();
+    // Each page's answer may be held back; a reader that stops early closes the inner read.
+    const pages = this.inner.read(walletId, lane, range);
+    try {
+      for (;;) {
+        const next = await this.faults.holds.answer(
+          [walletId],
+          (page) => (page.done === true ? 'state' : 'read'),
+          () => pages.next(),
+        );
+        if (next.done === true) return;
+        yield next.value;
+        this.faults.beforeCall();
+      }
+    } finally {
+      await pages.return(undefined);
     }
   }
 
@@ -222,18 +246,20 @@ export class FaultyEventStore implements EventStore {
     this.faults.calls.set('walletAndHead', (this.faults.calls.get('walletAndHead') ?? 0) + 1);
     this.faults.beforeCall();
     if (this.inner.walletAndHead === undefined) throw new Error('walletAndHead: the inner store has none');
-    return this.inner.walletAndHead(walletId);
+    const walletAndHead = this.inner.walletAndHead.bind(this.inner);
+    return this.held([walletId], () => walletAndHead(walletId), 'state');
   }
 
   async readEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]> {
     this.faults.beforeCall();
     if (this.inner.readEvents === undefined) throw new Error('readEvents: the inner store has none');
-    return this.inner.readEvents(refs);
+    const readEvents = this.inner.readEvents.bind(this.inner);
+    return this.held([...new Set(refs.map(({ walletId }) => walletId))], () => readEvents(refs));
   }
 
   async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
     this.faults.beforeCall();
-    return this.inner.findIdempotency(key);
+    return this.held([], () => this.inner.findIdempotency(key));
   }
 
   async verify(walletId: string): Promise<ChainWalk> {
@@ -242,10 +268,15 @@ export class FaultyEventStore implements EventStore {
 
   async walletIds(page: WalletPageRequest): Promise<{ walletIds: string[]; nextCursor: string | null }> {
     this.faults.beforeCall();
-    return this.inner.walletIds(page);
+    return this.held([], () => this.inner.walletIds(page));
   }
 
   async ping(): Promise<void> {}
+
+  /** The inner store's answer to a call about `wallets`, perhaps held back (faults-hold.ts). */
+  protected held<T>(wallets: readonly string[], call: () => Promise<T>, kind: CallKind = 'read'): Promise<T> {
+    return this.faults.holds.answer(wallets, kind, call);
+  }
 }
 
 function fakeAppend(request: AppendRequest): AppendOutcome {

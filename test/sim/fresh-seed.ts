@@ -14,6 +14,9 @@ const FAULT_KINDS = [
   'queue-duplicate',
   'queue-reorder',
   'queue-delay',
+  // Store answers held back past later ones (faults-hold.ts), and one wallet's reordered so.
+  'answer-held',
+  'answer-reordered-one-wallet',
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { isInjected } from './faults.ts';
+import { observeDeposits, takeLostAnswers } from './model.ts';
 import {
   ASSETS,
   expectTrade,
@@ -7,10 +8,11 @@ import {
   type TradeCall,
   takeLostTrades,
 } from './model-trading.ts';
-import { registerOp } from './ops.ts';
+import { amount, depositClient, registerOp } from './ops.ts';
+import { TRADING_PROCESS } from './process-stores.ts';
 import type { Rng } from './rng.ts';
 import { type Asset, type TradeAnswer, type TradeRequest, tradeNamespace } from './system.ts';
-import type { World } from './world.ts';
+import { API_INSTANCES, type World } from './world.ts';
 
 /**
  * Trading ops: transfers (alone and racing out of one wallet), holds placed, captured (in part,
@@ -200,5 +202,114 @@ registerOp<{ transfers: Params[] }>({
       ({ request, key }, index): TradeCall => ({ request, key, answer: answers[index] }),
     );
     observeTrades(world, calls, takeLostTrades(world));
+  },
+});
+
+/**
+ * Arrivals in stages: the first transfer at once (its reads fill the process's cached state), the
+ * holds while they are out (no early read of their own: they read the head, then the cache), the
+ * deposit while those are out, the other transfers after it committed (they read the newer state).
+ */
+function staged(rng: Rng, trades: Params[]): number[] {
+  let first = true;
+  return [
+    ...trades.map(({ request }) => {
+      if (request.op === 'place-hold') return rng.int(15, 30);
+      if (first) {
+        first = false;
+        return 0;
+      }
+      return rng.int(60, 150);
+    }),
+    rng.int(30, 50),
+  ];
+}
+
+/** The latest a request of concurrent-spends arrives, in microtask turns (a few store calls). */
+const ARRIVAL_TURNS_MAX = 120;
+
+/**
+ * Everything that moves one wallet's lane 0 at once: holds placed on it and transfers out of and
+ * into it through the trading process, with a deposit through an API instance. In one process a
+ * hold's lane-0 batch, a transfer's state read and a cold hold's early read meet on the wallet's
+ * cached state; with answers held back (faults-hold.ts), a read's answer comes after a later one's
+ * and after other writers' commits: the shape of review3's double count (stop 22, ed3b841).
+ */
+registerOp<{
+  walletId: string;
+  trades: Params[];
+  deposit?: { instance: number; amountMinor: bigint };
+  arrivals: number[];
+  /** A new trading instance takes them (no state cached, none carried): each request reads. */
+  cold: boolean;
+}>({
+  name: 'concurrent-spends',
+  weight: 3,
+  generate(rng, world) {
+    const walletId = rng.pick(world.walletIds);
+    const asset = rng.pick(ASSETS);
+    const trades: Params[] = Array.from({ length: rng.int(2, 5) }, (_, index): Params => {
+      const key = `t-${world.opIndex}-${index}-${rng.int(0, 1e6)}`;
+      const kind = rng.int(0, 2);
+      if (kind === 0) {
+        const request: TradeRequest = {
+          op: 'place-hold',
+          walletId,
+          asset,
+          // Sometimes more than is free: enough only with a concurrent credit (once, never twice).
+          amount: rng.chance(0.5)
+            ? freeOf(world, walletId, asset, world.nowMs) + BigInt(rng.int(1, 150_000))
+            : spendAmount(rng, world, walletId, asset),
+          expiresInMs: expiresInMs(rng),
+        };
+        return { request, key };
+      }
+      const from = kind === 1 ? walletId : other(rng, world, walletId);
+      const to = kind === 1 ? other(rng, world, walletId) : walletId;
+      return {
+        request: { op: 'transfer', from, to, asset, amount: spendAmount(rng, world, from, asset) },
+        key,
+      };
+    });
+    return {
+      walletId,
+      trades,
+      ...(asset === 'money' && rng.chance(0.6)
+        ? { deposit: { instance: rng.int(0, API_INSTANCES - 1), amountMinor: amount(rng) } }
+        : {}),
+      // Each request arrives this many microtask turns in: some read after others committed.
+      arrivals: rng.chance(0.5)
+        ? staged(rng, trades)
+        : Array.from({ length: trades.length + 1 }, () => rng.int(0, ARRIVAL_TURNS_MAX)),
+      cold: rng.chance(0.5),
+    };
+  },
+  async apply(world, { walletId, trades, deposit, arrivals, cold }) {
+    if (cold) world.system.coldStart(TRADING_PROCESS);
+    const arrive = async (index: number) => {
+      for (let turn = 0; turn < (arrivals[index] ?? 0); turn++) await Promise.resolve();
+    };
+    const [answers, credit] = await Promise.all([
+      Promise.all(
+        trades.map(async ({ request, key }, index) => {
+          await arrive(index);
+          return tradeClient(world, `s${index}`, request, key);
+        }),
+      ),
+      deposit === undefined
+        ? undefined
+        : arrive(trades.length).then(() =>
+            depositClient(world, deposit.instance, 'd', { walletId, amountMinor: deposit.amountMinor }),
+          ),
+    ]);
+    const calls = trades.map(
+      ({ request, key }, index): TradeCall => ({ request, key, answer: answers[index] }),
+    );
+    // The trades' lost answers first (their keys), then the deposit's (the rest of this op's).
+    observeTrades(world, calls, takeLostTrades(world));
+    if (credit !== undefined) {
+      const { amountMinor, answer } = credit;
+      observeDeposits(world, [{ walletId, amountMinor, answer }], takeLostAnswers(world));
+    }
   },
 });

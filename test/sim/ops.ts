@@ -34,7 +34,7 @@ export const opNamed = (name: string): OpSpec => {
   return spec;
 };
 
-const amount = (rng: Rng): bigint =>
+export const amount = (rng: Rng): bigint =>
   rng.chance(0.05) ? BigInt(rng.int(500_000, 2_000_000)) : BigInt(rng.int(1, 100_000));
 
 /** A deposit's key: none, fresh, one the model knows (same payload), or one it knows with another payload. */
@@ -59,7 +59,7 @@ function depositInput(
 }
 
 /** A client: retries a throttled request; after a lost answer, retries only when it sent a key. */
-async function depositClient(
+export async function depositClient(
   world: World,
   instance: number,
   call: string,

@@ -3,11 +3,16 @@ import type { EventStore } from '#ports/event-store.ts';
 
 /**
  * The store one process writes through: with group commit, a handle of its own (group commit
- * queues per store object), enabled as composition enables the process's store.
+ * queues per store object), enabled as composition enables the process's store. `coldStart`: the
+ * instance's next call gets a new handle, with nothing cached (states, carries, queues), as a new
+ * Lambda instance taking over has (without group commit, processes share the store's caches).
  */
-export function processStores(store: EventStore, groupCommit: boolean): (instance: number) => EventStore {
+export function processStores(
+  store: EventStore,
+  groupCommit: boolean,
+): ((instance: number) => EventStore) & { coldStart(instance: number): void } {
   const stores = new Map<number, EventStore>();
-  return (instance) => {
+  const storeOf = (instance: number): EventStore => {
     if (!groupCommit) return store;
     let mine = stores.get(instance);
     if (mine === undefined) {
@@ -22,6 +27,7 @@ export function processStores(store: EventStore, groupCommit: boolean): (instanc
     }
     return mine;
   };
+  return Object.assign(storeOf, { coldStart: (instance: number) => void stores.delete(instance) });
 }
 
 /** The trading process's instance number in processStores (API instances are 0 …). */

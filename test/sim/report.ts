@@ -17,6 +17,10 @@ export function formatResult(result: SimulationResult, elapsedMs: number): strin
         .map(([kind, n]) => `${kind} ${n}`)
         .join(', ') || 'none'
     }`,
+    // The reorder fault (faults-hold.ts) apart: how often it fired, how often it reordered one wallet's answers.
+    `answers held back: ${result.faults.get('answer-held') ?? 0}, of which overtaken by a later answer of the same wallet: ${
+      result.faults.get('answer-reordered-one-wallet') ?? 0
+    }`,
   ];
   for (const [name, { count, example }] of result.known) {
     lines.push(

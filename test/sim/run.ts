@@ -1,5 +1,7 @@
 /**
- * `npm run sim -- [--seed N] [--ops M] [--episode-ops K]`: the deterministic fault simulation.
+ * `npm run sim -- [--seed N] [--ops M] [--episode-ops K] [--group-commit] [--hold-rate P]`: the
+ * deterministic fault simulation (`--hold-rate`: how often a store answer is held back past a
+ * later one, faults-hold.ts; 0 turns that off).
  * Prints the seed first, then the ops run, the faults injected by kind and the violations; on a
  * violation, the seed and the shortest op sequence that reproduces it, and exits 1.
  */
@@ -42,17 +44,20 @@ async function main(): Promise<void> {
       strict: { type: 'boolean', default: false },
       shard: { type: 'string' },
       'group-commit': { type: 'boolean', default: false },
+      'hold-rate': { type: 'string' },
     },
   });
   // A fresh seed when none is given: the only entropy the sim takes, printed first so any run can be repeated.
   const seed =
     values.seed === undefined ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) : Number(values.seed);
   console.log(`seed: ${seed}`);
+  const holdRate = values['hold-rate'] === undefined ? {} : { holdRate: Number(values['hold-rate']) };
   if (values.replay !== undefined) {
     const { replayFile } = await import('./replay-file.ts');
     process.exitCode = await replayFile(Number(values['episode-seed'] ?? seed), values.replay, {
       strict: values.strict ?? false,
       groupCommit: values['group-commit'] ?? false,
+      ...holdRate,
       ...(values.plant === undefined ? {} : { bugs: plantedBug(values.plant) }),
     });
     return;
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
     episodeOps: Number(values['episode-ops']),
     strict: values.strict ?? false,
     groupCommit: values['group-commit'] ?? false,
+    ...holdRate,
     ...(values.shard === undefined ? {} : { shard: parseShard(values.shard) }),
     // A line on stderr every 50,000 ops, so a long run shows it is moving.
     onEpisode: (_episode, episode) => {

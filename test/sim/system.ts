@@ -157,7 +157,10 @@ function depositBody(event: RecordedEvent): string {
 
 export interface System {
   config: ThresholdConfig;
-  /** One API Lambda instance's head cache; `coldStart` forgets them (a new instance). */
+  /**
+   * A new Lambda instance in place of `instance` (an API instance, or TRADING_PROCESS): its head
+   * and view caches, and with group commit its store handle (states, carries, queues), are gone.
+   */
   coldStart(instance: number): void;
   deposit(
     instance: number,
@@ -251,6 +254,7 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
     coldStart(instance) {
       heads.delete(instance);
       views.delete(instance);
+      storeOf.coldStart(instance);
     },
     async deposit(instance, ids, input) {
       const result = await recordDeposit(

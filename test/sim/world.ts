@@ -100,6 +100,8 @@ export interface WorldOptions {
   pageSize?: number;
   /** Concurrent commands of one process commit in groups (system.ts, processStores). */
   groupCommit?: boolean;
+  /** How often a store call's answer is held back past a later one's (faults-hold.ts); else DEFAULT_RATES'. */
+  holdRate?: number;
 }
 
 /** The projector Lambda: one wallet's doorbells. Replaceable, so a test can plant a broken one. */
