@@ -299,9 +299,43 @@ registerOp<CorrectionRequest>({
         `${request.action} of ${request.reference} on ${request.walletId} answered ${JSON.stringify(answer)}, model expected ${want} ${expected.code ?? ''}`,
       );
     }
+    if (answer?.kind === 'corrected' || answer?.kind === 'unchanged')
+      correctionViewsAreFolds(world, request, answer);
     if (expected.kind === 'corrected' && (committed || answer?.kind === 'corrected')) expected.apply?.();
   },
 });
+
+/**
+ * The wallet's views a correction answers (before and after, folded from the log it decided on:
+ * app/corrections.ts correctAndShow) are each the fold of the log's events they claim, lane by lane
+ * (read models = fold of the log); a recorded correction's after holds lane 0 up to it at least.
+ */
+function correctionViewsAreFolds(
+  world: World,
+  request: CorrectionRequest,
+  answer: Extract<CorrectionAnswer, { kind: 'corrected' | 'unchanged' }>,
+): void {
+  const log = world.log(request.walletId);
+  for (const [name, view] of [
+    ['before', answer.before],
+    ['after', answer.after],
+  ] as const) {
+    const fold = world.system.fold(
+      request.walletId,
+      log.filter((event) => event.version <= (view.lanes[event.lane] ?? 0)),
+    );
+    if (!sameView(view, fold))
+      world.violation(
+        'correction-views-are-folds',
+        `${request.action} of ${request.reference} on ${request.walletId}: ${name} is not the fold of the events it claims: ${viewDiff(view, fold)}`,
+      );
+  }
+  if (answer.kind === 'corrected' && (answer.after.lanes[0] ?? 0) < answer.version)
+    world.violation(
+      'correction-views-are-folds',
+      `${request.reference} on ${request.walletId}: after (lane 0 at ${answer.after.lanes[0] ?? 0}) misses the correction`,
+    );
+}
 
 registerOp<{ walletId: string }>({
   name: 'replay-wallet',
