@@ -182,7 +182,8 @@ export type ShownCorrection =
  * - after: that fold with the appended events, when they went in right after the head read (the
  *   append's condition: no lane-0 event came in between). Other lanes are as the read found them,
  *   so after less before is the correction's effect alone; a credit another lane took meanwhile
- *   is in the next read of the wallet, as it is in a view whose projector has not reached it yet.
+ *   is not in this answer (each view is still the fold of a prefix of every lane), and is in the
+ *   next read of the wallet.
  * A correction decided on a later state (it lost lane 0's race and decided again, or joined a
  * running group commit) reads the view after, as a read of the wallet would (currentView).
  */
