@@ -320,6 +320,20 @@ function correctionViewsAreFolds(
     ['before', answer.before],
     ['after', answer.after],
   ] as const) {
+    const missing = view.lanes.flatMap((version, lane) =>
+      version > 0 && !log.some((event) => event.lane === lane && event.version === version)
+        ? [`${lane}/${version}`]
+        : [],
+    );
+    if (missing.length > 0) {
+      // The answer stands on events the log does not hold: a write acknowledged (the correction's
+      // own, or one the read found) is gone.
+      world.violation(
+        'no-acknowledged-write-lost',
+        `${request.action} of ${request.reference} on ${request.walletId} answered ${name} with ${missing.join(', ')} (lane/version), not in the log`,
+      );
+      return;
+    }
     const fold = world.system.fold(
       request.walletId,
       log.filter((event) => event.version <= (view.lanes[event.lane] ?? 0)),
