@@ -116,6 +116,15 @@ const now = async () => viewSummaryJson(await currentView(store, store, WALLET, 
 
 const body = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
 
+/** Deposit d1 of `depositMinor`, then amend it to `amount`: a hold of `holdMinor` lands between the correction's read and its append. */
+async function amendWithAHoldBetween(depositMinor: bigint, holdMinor: bigint, amount: number) {
+  await lane0('d1', depositOf(WALLET, depositMinor));
+  beforeAppend = async () => {
+    expect((await lane0('h1', moneyHold(WALLET, 'h1', holdMinor))).kind).toBe('recorded');
+  };
+  return correct({ eventId: 'd1', action: 'amend', reason: `was ${amount}`, data: { amount } });
+}
+
 /** 8,000.00 in lane 0 and 3,000.00 a minute later in hot lane 33: the flag is on. */
 async function overTheThresholdInTwoLanes() {
   await depositIn(0, 'd1', 800_000n, T0);
@@ -154,19 +163,9 @@ describe('POST /wallets/{id}/corrections answers from the log it decided on', ()
   });
 
   it('a hold that lands between the read and the append: the correction decides again and is refused below the floor', async () => {
-    await lane0('d1', depositOf(WALLET, 100n));
     // Read on 100 free; by its append 80 of it is held, and amending the deposit to 30 would leave
     // −50 available.
-    beforeAppend = async () => {
-      expect((await lane0('h1', moneyHold(WALLET, 'h1', 80n))).kind).toBe('recorded');
-    };
-
-    const response = await correct({
-      eventId: 'd1',
-      action: 'amend',
-      reason: 'was 0.30',
-      data: { amount: 0.3 },
-    });
+    const response = await amendWithAHoldBetween(100n, 80n, 0.3);
 
     expect(response.statusCode, response.body).toBe(409);
     expect(body(response)).toMatchObject({ type: 'https://tally.dev/problems/correction-below-floor' });
@@ -174,17 +173,7 @@ describe('POST /wallets/{id}/corrections answers from the log it decided on', ()
   });
 
   it('a hold that lands between the read and the append: the answer after shows the hold and the correction', async () => {
-    await lane0('d1', depositOf(WALLET, 10_000n));
-    beforeAppend = async () => {
-      expect((await lane0('h1', moneyHold(WALLET, 'h1', 1_000n))).kind).toBe('recorded');
-    };
-
-    const response = await correct({
-      eventId: 'd1',
-      action: 'amend',
-      reason: 'was 50',
-      data: { amount: 50 },
-    });
+    const response = await amendWithAHoldBetween(10_000n, 1_000n, 50);
 
     expect(response.statusCode, response.body).toBe(201);
     // Lost lane 0's race at version 2 (the hold's), decided again on version 2: the correction is version 3.
