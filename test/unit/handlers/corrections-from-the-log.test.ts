@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
+import { correctEvent } from '#app/corrections.ts';
 import { viewSummaryJson } from '#app/replay.ts';
 import { currentView } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
@@ -12,7 +13,7 @@ import type { EventStore, NewEvent } from '#ports/event-store.ts';
 import { apiRequest } from '../../support/api-request.ts';
 import { lambdaContext } from '../../support/http.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
 
 /**
  * The corrections route answers from the wallet's log it decided on (app/corrections.ts
@@ -180,6 +181,26 @@ describe('POST /wallets/{id}/corrections answers from the log it decided on', ()
     expect(body(response)).toMatchObject({ correction: { lane: 0, version: 3 } });
     expect(body(response).after).toEqual(await now());
     expect(body(response).after).toMatchObject({ balance: 50, version: 3 });
+  });
+
+  it('a twin correction that lands between the read and the append: 200 unchanged, with the wallet as it is now', async () => {
+    await overTheThresholdInTwoLanes();
+    beforeAppend = async () => {
+      const twin = await correctEvent(correctionsOn(store), {
+        walletId: WALLET,
+        reference: 'd1',
+        action: 'void',
+        reason: 'the twin',
+      });
+      expect(twin.kind).toBe('recorded');
+    };
+
+    const response = await correct({ eventId: 'd1', action: 'void', reason: 'keyed twice' });
+
+    expect(response.statusCode, response.body).toBe(200);
+    expect(store.storedEvents(WALLET).filter((event) => event.type === 'EventCorrected')).toHaveLength(1);
+    expect(body(response)).toMatchObject({ changed: false, before: await now(), after: await now() });
+    expect(await now()).toMatchObject({ balance: 3000, aboveThreshold: false, version: 3 });
   });
 
   it('a deposit another lane takes between the read and the append is in the next read, not in after − before', async () => {
