@@ -6,19 +6,25 @@ import {
   factToCorrect,
   findByReference,
   foldWallet,
+  lane0Version,
   type RecordedEvent,
   type WalletCommand,
   type WalletEvent,
   type WalletState,
 } from '#domain/wallet.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
+import type { ReadModelStore } from '#ports/read-models.ts';
 import type { RuleSetVersions } from './active-rules.ts';
 import { handleCommandAlone } from './command-alone.ts';
+import { type ExactState, type SentRead, takenOnce, wholeLogState } from './exact-state.ts';
+import { catchUpView } from './fold.ts';
 import { ledgerIndexChanges } from './ledger-indexes.ts';
 import type { Outcome } from './outcomes.ts';
 import { evaluateFact } from './rule-facts.ts';
-import type { CommandHandlerDeps } from './write-outcome.ts';
+import { catchUp, currentView, type ThresholdSource, thresholdNow } from './wallet-projection.ts';
+import type { CommandHandlerDeps, WriteOutcome } from './write-outcome.ts';
 
 export interface CorrectionDeps extends Pick<CommandHandlerDeps, 'store'> {
   ruleSets: Pick<RuleSetVersions, 'get'>;
@@ -66,6 +72,15 @@ export type CorrectionResult = Exclude<
  * AboveThreshold flag follow in the read model.
  */
 export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput): Promise<CorrectionResult> {
+  return resultOf(await correctOutcome(deps, input), input);
+}
+
+/** The command handler's outcome of a correction, decided first on `firstState` when given (correctAndShow). */
+function correctOutcome(
+  deps: CorrectionDeps,
+  input: CorrectionInput,
+  firstState?: SentRead<ExactState>,
+): Promise<WriteOutcome<Correct>> {
   // Alone, never in a group (group-commit.ts): a correction is an administrator's, one at a time,
   // not one of many concurrent commands on a wallet that a shared transaction would save requests
   // for, and a group's carried state would only be carried for the next correction. Two at once on
@@ -73,10 +88,11 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
   // again (LANE0_ATTEMPTS_MAX). So the corrections function bundles no group commit. In a process
   // that group-commits the wallet at that moment (npm start), it joins the wallet's queue instead
   // (group-commit-join.ts): alone it would lose every race to the batches.
-  const outcome = await handleCommandAlone(deps, {
+  return handleCommandAlone(deps, {
     walletId: input.walletId,
     placement: 'lane-0',
     fold: foldWallet,
+    ...(firstState === undefined ? {} : { firstState }),
     decide: decideCorrection,
     indexes: ledgerIndexChanges,
     command: async (state): Promise<Correct | DomainError> => {
@@ -112,6 +128,9 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
       );
     },
   });
+}
+
+function resultOf(outcome: WriteOutcome<Correct>, input: CorrectionInput): CorrectionResult {
   switch (outcome.kind) {
     case 'recorded': {
       const [correction, ...adjustments] = outcome.events;
@@ -137,6 +156,81 @@ export async function correctEvent(deps: CorrectionDeps, input: CorrectionInput)
     case 'key-reused':
       throw new Error(`correctEvent: a write without a key was ${outcome.kind}`);
   }
+}
+
+export interface ShownCorrectionDeps extends CorrectionDeps {
+  readModels: ReadModelStore;
+  /** The threshold the wallet's view is folded under, read with the wallet's log. */
+  config: ThresholdSource;
+}
+
+/** A correction's result, and when it stands (recorded or unchanged) the wallet's view before and after it. */
+export type ShownCorrection =
+  | (Extract<CorrectionResult, { kind: 'recorded' | 'unchanged' }> & {
+      before: WalletView;
+      after: WalletView;
+    })
+  | Extract<CorrectionResult, { kind: 'rejected' | 'contended' }>;
+
+/**
+ * correctEvent, with the wallet's view before and after (`POST /wallets/{id}/corrections`), in two
+ * waits: the wallet's whole log with lane 0's head (one Query on DynamoDB: EventStore.walletAndHead)
+ * and the threshold, then the append conditioned on that head. The log is what the correction is
+ * decided on (its exact state, handed to the command handler as its first state) and what both
+ * views are folded from, so nothing is read after the append:
+ * - before: the fold of the log as read (read models = fold of the log);
+ * - after: that fold with the appended events, when they went in right after the head read (the
+ *   append's condition: no lane-0 event came in between). Other lanes are as the read found them,
+ *   so after less before is the correction's effect alone; a credit another lane took meanwhile
+ *   is not in this answer (each view is still the fold of a prefix of every lane), and is in the
+ *   next read of the wallet.
+ * A correction decided on a later state (it lost lane 0's race and decided again, or joined a
+ * running group commit) reads the view after, as a read of the wallet would (currentView).
+ */
+export async function correctAndShow(
+  deps: ShownCorrectionDeps,
+  input: CorrectionInput,
+): Promise<ShownCorrection> {
+  const { store } = deps;
+  const { walletId } = input;
+  const [threshold, read] = await Promise.all([
+    thresholdNow(deps.config),
+    wholeLogState(store, walletId, foldWallet),
+  ]);
+  const { head, state, sentAt, events } = read;
+  const outcome = await correctOutcome(deps, input, takenOnce(Promise.resolve({ head, state, sentAt })));
+  const result = resultOf(outcome, input);
+  if (result.kind === 'rejected' || result.kind === 'contended') return result;
+  const now = () => currentView(store, deps.readModels, walletId, threshold);
+  const byLane = eventsByLane(events);
+  const lanes = [...byLane.keys()].sort((a, b) => a - b);
+  const asRead = async () => (await catchUp(store, walletId, undefined, threshold, lanes, byLane)).view;
+  if (outcome.kind === 'recorded') {
+    const before = await asRead();
+    const appended = outcome.events;
+    const onTheRead = appended[0]?.lane === 0 && appended[0].version === head.version + 1;
+    const after = onTheRead
+      ? (await catchUpView(store, before, threshold, [0], new Map([[0, appended]]), [...events, ...appended]))
+          .view
+      : await now();
+    return { ...result, before, after };
+  }
+  // Unchanged: the correction stands already, and on the log as read that is the wallet now.
+  const view =
+    outcome.kind === 'unchanged' && lane0Version(outcome.state) === head.version
+      ? await asRead()
+      : await now();
+  return { ...result, before: view, after: view };
+}
+
+function eventsByLane(events: readonly RecordedEvent[]): Map<number, RecordedEvent[]> {
+  const byLane = new Map<number, RecordedEvent[]>();
+  for (const event of events) {
+    const lane = byLane.get(event.lane);
+    if (lane === undefined) byLane.set(event.lane, [event]);
+    else lane.push(event);
+  }
+  return byLane;
 }
 
 /** The deposit or fact a decided correction named. */

@@ -72,9 +72,7 @@ export async function exactState(store: EventStore, walletId: string, fold: Wall
     cachedBefore !== undefined && (cachedBefore.lanes[0] ?? 0) <= head.version ? cachedBefore : undefined;
   let events: RecordedEvent[];
   if (cached === undefined) {
-    events = (await readWallet(store, walletId)).filter(
-      (event) => event.lane !== 0 || event.version <= head.version,
-    );
+    events = await logUpTo(store, walletId, head);
   } else {
     events = [];
     for (const lane of await store.lanes(walletId)) {
@@ -120,15 +118,55 @@ export function exactStateEarly(
   const read = (
     walletAndHead === undefined
       ? exactState(store, walletId, fold)
-      : walletAndHead.call(store, walletId).then(({ events, head }) => {
-          const state = fold(events, initialWalletState());
-          remember(store, walletId, state);
-          return { head, state };
-        })
-  ).then((exact): ExactState => ({ ...exact, sentAt }));
+      : foldLog(store, walletId, fold, walletAndHead.call(store, walletId))
+  ).then(({ head, state }): ExactState => ({ head, state, sentAt }));
   read.catch(() => undefined);
   return takenOnce(read);
 }
+
+/**
+ * The wallet's whole log, lane 0's head it stands on, and the exact state folded from it from
+ * nothing (kept for the wallet's next read), with the taint token taken before the read went out.
+ * One Query where the store reads the log with the head (EventStore.walletAndHead); else the head,
+ * then the log with lane 0 cut at that head (exactState's read of a wallet not folded here). For a
+ * writer that answers from the log too (corrections: the wallet's view before and after).
+ */
+export async function wholeLogState(
+  store: EventStore,
+  walletId: string,
+  fold: WalletFold,
+): Promise<ExactState & { events: RecordedEvent[]; sentAt: Token }> {
+  const { walletAndHead } = store;
+  const sentAt = tokenNow();
+  const read =
+    walletAndHead === undefined ? headThenLog(store, walletId) : walletAndHead.call(store, walletId);
+  return { ...(await foldLog(store, walletId, fold, read)), sentAt };
+}
+
+/** The state folded from nothing from a whole-log read, kept for the wallet's next read. */
+async function foldLog(
+  store: EventStore,
+  walletId: string,
+  fold: WalletFold,
+  read: Promise<{ events: RecordedEvent[]; head: StreamHead }>,
+): Promise<ExactState & { events: RecordedEvent[] }> {
+  const { events, head } = await read;
+  const state = fold(events, initialWalletState());
+  remember(store, walletId, state);
+  return { head, state, events };
+}
+
+async function headThenLog(
+  store: EventStore,
+  walletId: string,
+): Promise<{ events: RecordedEvent[]; head: StreamHead }> {
+  const head = await store.head(walletId, 0);
+  return { events: await logUpTo(store, walletId, head), head };
+}
+
+/** The whole log with lane 0 cut at `head` (read after it: later lane-0 events make the append fail). */
+const logUpTo = async (store: EventStore, walletId: string, head: StreamHead): Promise<RecordedEvent[]> =>
+  (await readWallet(store, walletId)).filter((event) => event.lane !== 0 || event.version <= head.version);
 
 /** `read` for the first to ask, undefined after: a later start reads afresh. */
 export function takenOnce<T>(read: Promise<T>): SentRead<T> {

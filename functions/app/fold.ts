@@ -15,7 +15,7 @@ export type KnownEvents = ReadonlyMap<number, readonly RecordedEvent[] | undefin
  * lane's events after the version the view has applied, then folds them with foldTail. A lane in
  * `known` is not read when its known events are exactly the ones after the view's version (or
  * none are after it); a gap sends it to the store, which reads it to its head. The lanes are read
- * at once: one round trip, not one per lane.
+ * at once: one round trip, not one per lane. `history`: the wallet's log in hand, for foldTail.
  */
 export async function catchUpView(
   store: EventStore,
@@ -23,6 +23,7 @@ export async function catchUpView(
   config: ThresholdConfig,
   lanes?: readonly number[],
   known?: KnownEvents,
+  history?: readonly RecordedEvent[],
 ): Promise<{ view: WalletView; eventsRead: number }> {
   const tails = await Promise.all(
     (lanes ?? (await store.lanes(view.walletId))).map((lane) => {
@@ -33,7 +34,7 @@ export async function catchUpView(
   );
   const tail = tails.flat();
   if (tail.length === 0) return { view, eventsRead: 0 };
-  const folded = await foldTail(store, view, tail, config);
+  const folded = await foldTail(store, view, tail, config, history);
   return { view: folded.view, eventsRead: tail.length + folded.historyRead };
 }
 
@@ -42,20 +43,21 @@ export async function catchUpView(
  * event-time order (see eventTimeRuns). A deposit older than the view's window cache covers (or a
  * correction of a deposit already folded) is decided from the wallet's whole log, read once and
  * read again only if a lane grew past it (a fold from nothing has it in hand: the tail); so is a
- * view stored before the evicted buckets existed, once, to get them. Returns how many events the
- * history reads took.
+ * view stored before the evicted buckets existed, once, to get them. `inHand`: the log as the
+ * caller read it (a correction's, with what it appended), used like a history read when it covers
+ * the view. Returns how many events the history reads took.
  */
 export async function foldTail(
   store: EventStore,
   view: WalletView,
   tail: readonly RecordedEvent[],
   config: ThresholdConfig,
+  inHand?: readonly RecordedEvent[],
 ): Promise<{ view: WalletView; historyRead: number }> {
   // Folded from nothing (every lane from version 1), the tail holds every event the fold will have
   // applied at each step, which is all a decision needs of the history (more is fine: projectEvents).
-  let history: readonly RecordedEvent[] | undefined = view.lanes.every((version) => version === 0)
-    ? tail
-    : undefined;
+  let history: readonly RecordedEvent[] | undefined =
+    inHand ?? (view.lanes.every((version) => version === 0) ? tail : undefined);
   let historyRead = 0;
   let folded = view;
   if (view.threshold.evicted === null) {

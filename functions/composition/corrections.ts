@@ -3,18 +3,23 @@
  * `import()` (composition/lazy-rules.ts), and any function whose module graph holds that
  * `import()` would load at its cold start what it shares with the lazy chunk.
  */
+import { withWalletAndHead } from '#adapters/dynamodb/wallet-and-head.ts';
 import { eventStoreFromEnv, LANE_ZERO_READS, readModelsFromEnv } from './adapters.ts';
 import { clockAndIds, threshold } from './lambda.ts';
 import { lazyActiveVersion, lazyRuleSetVersions } from './lazy-rules.ts';
 
 // Corrections take only the stores they use (not storesFromEnv, which bundles every store and every
 // append kind), and no append kind: a correction is appended alone (app/corrections.ts), with the
-// store's own `append`, never in a group (appendGroup). The one read kind it names, LANE_ZERO_READS,
-// brings lane 0's newest events with the registry to the view read before and after the correction
-// (currentView): the read after finds the correction there, with no lane read after the first wait.
+// store's own `append`, never in a group (appendGroup). It reads the wallet's whole log with lane
+// 0's head in one Query (withWalletAndHead), decides on it and folds the views before and after from
+// it (correctAndShow). The one read kind it names, LANE_ZERO_READS, brings lane 0's newest events
+// with the registry to the view read after a correction that lost lane 0's race (currentView).
 export async function correctionsDeps() {
   return {
-    stores: { events: eventStoreFromEnv(LANE_ZERO_READS), readModels: readModelsFromEnv() },
+    stores: {
+      events: withWalletAndHead(eventStoreFromEnv(LANE_ZERO_READS)),
+      readModels: readModelsFromEnv(),
+    },
     // Only amending a fact evaluates rules: the CEL engine loads with the first such correction.
     ruleSets: lazyRuleSetVersions(),
     activeVersion: lazyActiveVersion,

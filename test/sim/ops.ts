@@ -299,9 +299,57 @@ registerOp<CorrectionRequest>({
         `${request.action} of ${request.reference} on ${request.walletId} answered ${JSON.stringify(answer)}, model expected ${want} ${expected.code ?? ''}`,
       );
     }
+    if (answer?.kind === 'corrected' || answer?.kind === 'unchanged')
+      correctionViewsAreFolds(world, request, answer);
     if (expected.kind === 'corrected' && (committed || answer?.kind === 'corrected')) expected.apply?.();
   },
 });
+
+/**
+ * The wallet's views a correction answers (before and after, folded from the log it decided on:
+ * app/corrections.ts correctAndShow) are each the fold of the log's events they claim, lane by lane
+ * (read models = fold of the log); a recorded correction's after holds lane 0 up to it at least.
+ */
+function correctionViewsAreFolds(
+  world: World,
+  request: CorrectionRequest,
+  answer: Extract<CorrectionAnswer, { kind: 'corrected' | 'unchanged' }>,
+): void {
+  const log = world.log(request.walletId);
+  for (const [name, view] of [
+    ['before', answer.before],
+    ['after', answer.after],
+  ] as const) {
+    const missing = view.lanes.flatMap((version, lane) =>
+      version > 0 && !log.some((event) => event.lane === lane && event.version === version)
+        ? [`${lane}/${version}`]
+        : [],
+    );
+    if (missing.length > 0) {
+      // The answer stands on events the log does not hold: a write acknowledged (the correction's
+      // own, or one the read found) is gone.
+      world.violation(
+        'no-acknowledged-write-lost',
+        `${request.action} of ${request.reference} on ${request.walletId} answered ${name} with ${missing.join(', ')} (lane/version), not in the log`,
+      );
+      return;
+    }
+    const fold = world.system.fold(
+      request.walletId,
+      log.filter((event) => event.version <= (view.lanes[event.lane] ?? 0)),
+    );
+    if (!sameView(view, fold))
+      world.violation(
+        'correction-views-are-folds',
+        `${request.action} of ${request.reference} on ${request.walletId}: ${name} is not the fold of the events it claims: ${viewDiff(view, fold)}`,
+      );
+  }
+  if (answer.kind === 'corrected' && (answer.after.lanes[0] ?? 0) < answer.version)
+    world.violation(
+      'correction-views-are-folds',
+      `${request.reference} on ${request.walletId}: after (lane 0 at ${answer.after.lanes[0] ?? 0}) misses the correction`,
+    );
+}
 
 registerOp<{ walletId: string }>({
   name: 'replay-wallet',

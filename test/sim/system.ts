@@ -5,7 +5,7 @@
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import type { CloudEvent } from '#app/cloud-event.ts';
-import { correctEvent } from '#app/corrections.ts';
+import { correctAndShow } from '#app/corrections.ts';
 import { type RetryPolicy, recordDeposit } from '#app/deposit.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { type HoldAction, holdAction } from '#app/holds.ts';
@@ -67,9 +67,10 @@ export type IngestAnswer =
   | { kind: 'rejected'; code: string }
   | { kind: 'contended' };
 
+/** A correction's answer; a standing one with the wallet's views it answers before and after (the route's). */
 export type CorrectionAnswer =
-  | { kind: 'corrected' }
-  | { kind: 'unchanged' }
+  | { kind: 'corrected'; before: WalletView; after: WalletView; version: number }
+  | { kind: 'unchanged'; before: WalletView; after: WalletView }
   | { kind: 'rejected'; code: string }
   | { kind: 'contended' };
 
@@ -302,8 +303,16 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
       });
     },
     async correct(ids, request) {
-      const result = await correctEvent(
-        { store: deps.store, ruleSets: versions, activeVersion: async () => 0, clock: deps.clock, ids },
+      const result = await correctAndShow(
+        {
+          store: deps.store,
+          readModels: deps.readModels,
+          config,
+          ruleSets: versions,
+          activeVersion: async () => 0,
+          clock: deps.clock,
+          ids,
+        },
         {
           walletId: request.walletId,
           reference: request.reference,
@@ -321,11 +330,18 @@ export async function makeSystem(deps: SystemDeps): Promise<System> {
       );
       switch (result.kind) {
         case 'recorded':
-          return { kind: 'corrected' };
+          return {
+            kind: 'corrected',
+            before: result.before,
+            after: result.after,
+            version: result.correction.version,
+          };
+        case 'unchanged':
+          return { kind: 'unchanged', before: result.before, after: result.after };
         case 'rejected':
           return { kind: 'rejected', code: DOMAIN_ERROR_OUTCOMES[result.error.code].code };
-        default:
-          return { kind: result.kind };
+        case 'contended':
+          return { kind: 'contended' };
       }
     },
     async project(instance, walletId, records) {
