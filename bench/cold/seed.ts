@@ -11,12 +11,15 @@
  * webhook of a payment made just now (the app applies each provider event once: the same one again
  * would be a redelivery); the deposit a correction voids (a deposit is voided once: the same
  * correction again answers 200 and writes nothing); the replay job whose first page run-jobs
- * runs (a page is run once: the same page again is a duplicate, answered without its work).
+ * runs (a page is run once: the same page again is a duplicate, answered without its work), the
+ * page's message taken as the route queued it.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PAYMENT_ENV } from '#adapters/payments/config.ts';
 import { SandboxPaymentProvider, type SignedWebhook } from '#adapters/payments/sandbox.ts';
+import { toJobBody } from '#adapters/sqs/job-message.ts';
 import type { HttpCore } from '#http/handler.ts';
+import type { JobMessage, JobQueue } from '#ports/jobs.ts';
 import { http, keyedHeaders, type Seeded } from './events.ts';
 
 /** The buyer of points, whose order holds some; the merchant it pays; the card account; corrections' wallet. */
@@ -29,13 +32,16 @@ export const SEED_WALLETS = {
 
 export interface WorldSeeds {
   /** The ids the world made once. */
-  seeded: Omit<Seeded, 'webhook' | 'correctionTarget' | 'runJobId'>;
+  seeded: Omit<Seeded, 'webhook' | 'correctionTarget' | 'runJobPage'>;
   /** The signed webhook (provider's headers, raw body) of a payment requested just now. */
   freshWebhook(): Promise<Pick<SignedWebhook, 'body' | 'headers'>>;
   /** A deposit to the corrected wallet made just now (POST /deposit): its event id. */
   freshDeposit(): Promise<string>;
-  /** A replay job over every wallet started just now (POST /replay): its id. */
-  freshReplayJob(): Promise<string>;
+  /**
+   * A replay job over every wallet started just now (POST /replay): the message body the route
+   * queued for its first page of segment 0.
+   */
+  freshJobPage(): Promise<string>;
 }
 
 /** The composition reads its table (and the rest) from the environment, as in a function's process. */
@@ -68,13 +74,17 @@ export async function seedWorld(env: NodeJS.ProcessEnv): Promise<WorldSeeds> {
   const withProvider =
     <D>(deps: () => Promise<D>) =>
     async () => ({ ...(await deps()), provider });
+  const queuedPages: JobMessage[] = [];
   const routes = {
     deposit: deposit.makeDepositHandler(composition.depositDeps),
     payments: payments.makePaymentsHandler(withProvider(composition.paymentDeps)),
     orders: orders.makeOrdersHandler(withProvider(composition.orderDeps)),
     webhook: webhook.makePaymentWebhookHandler(withProvider(composition.paymentWebhookDeps)),
     accounts: accounts.makeAccountsHandler(composition.cardDeps),
-    replay: replay.makeReplayHandler(composition.replayDeps),
+    replay: replay.makeReplayHandler(async () => {
+      const deps = await composition.replayDeps();
+      return { ...deps, queue: () => recordingQueue(deps.queue(), queuedPages) };
+    }),
     backtest: backtest.makeBacktestHandler(composition.backtestDeps),
   };
   let keys = 0;
@@ -155,14 +165,26 @@ export async function seedWorld(env: NodeJS.ProcessEnv): Promise<WorldSeeds> {
       const { signed } = await paidWebhook(100);
       return { body: signed.body, headers: signed.headers };
     },
-    freshReplayJob: async () =>
-      text((await post(routes.replay, '/replay', 'POST /replay', {}, 202)).jobId, 'jobId'),
+    freshJobPage: async () => {
+      const jobId = text((await post(routes.replay, '/replay', 'POST /replay', {}, 202)).jobId, 'jobId');
+      const first = queuedPages.find((message) => message.jobId === jobId && message.segment === 0);
+      if (first === undefined) throw new Error(`bench seed: POST /replay queued no first page for ${jobId}`);
+      return toJobBody(first);
+    },
     freshDeposit: async () => {
       const body = { WalletID: SEED_WALLETS.corrected, Amount: '1.00' };
       return text((await post(routes.deposit, '/deposit', 'POST /deposit', body, 201)).EventID, 'EventID');
     },
   };
 }
+
+/** `queue`, keeping in `sent` every message it accepted. */
+const recordingQueue = (queue: JobQueue, sent: JobMessage[]): JobQueue => ({
+  send: async (messages) => {
+    await queue.send(messages);
+    sent.push(...messages);
+  },
+});
 
 /** The compositions the seeding routes take their dependencies from (the functions' own). */
 async function loadCompositions() {

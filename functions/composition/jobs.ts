@@ -4,7 +4,7 @@
  * `import()` would load at its cold start what it shares with the lazy chunk.
  */
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
-import { makeJobPageWork, makeJobWork } from '#app/job-work.ts';
+import { makeJobPageWork, makeJobPrefetch, makeJobWork } from '#app/job-work.ts';
 import type { JobDeps } from '#app/jobs.ts';
 import { eventStoreFromEnv, jobStoreFromEnv, perTable, readModelsFromEnv } from './adapters.ts';
 import { jobQueueFromEnv } from './job-queue.ts';
@@ -13,7 +13,7 @@ import { GROUP_ON_FIRST_BATCH } from './lazy-group.ts';
 import { lazyRuleSetVersions } from './lazy-rules.ts';
 import type { Publisher } from './republish.ts';
 
-const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> => {
+const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage' | 'prefetch'> => {
   const workDeps = {
     events: eventStoreFromEnv(GROUP_ON_FIRST_BATCH),
     readModels: readModelsFromEnv(),
@@ -23,7 +23,11 @@ const jobWork = /* @__PURE__ */ perTable((): Pick<JobDeps, 'work' | 'workPage'> 
     hash: sha256Hex,
     ...clockAndIds(),
   };
-  return { work: makeJobWork(workDeps), workPage: makeJobPageWork(workDeps) };
+  return {
+    work: makeJobWork(workDeps),
+    workPage: makeJobPageWork(workDeps),
+    prefetch: makeJobPrefetch(workDeps),
+  };
 });
 
 /**
