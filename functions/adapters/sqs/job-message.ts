@@ -49,14 +49,8 @@ export function toJobBody(message: JobMessage): string {
     );
   }
   const { jobId, segment, page, cursor, kind, segments } = parsed.data;
-  return toMessageBody({
-    jobId,
-    segment,
-    page,
-    cursor,
-    ...(kind === undefined ? {} : { kind }),
-    ...(segments === undefined ? {} : { segments }),
-  });
+  // JSON leaves out the fields that are undefined (a page queued without its job's kind).
+  return toMessageBody({ jobId, segment, page, cursor, kind, segments });
 }
 
 export const pageName = (message: JobMessage): string =>

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
@@ -506,6 +506,26 @@ describe("a page whose message says what its job is: the page's reads start with
     deps.prefetch = makeJobPrefetch(workDeps);
   });
 
+  /**
+   * Holds the answers of the job reads `held` names (counted from 1) until `release()`: each reads
+   * the job when released, or, `readFirst`, reads it at once and answers that when released.
+   */
+  const holdJobReads = (held: (read: number) => boolean, readFirst = false) => {
+    const get = jobs.get;
+    let release = () => {};
+    const open = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reads = 0;
+    jobs.get = async (jobId) => {
+      if (!held(++reads)) return get(jobId);
+      const state = readFirst ? await get(jobId) : undefined;
+      await open;
+      return readFirst ? state : get(jobId);
+    };
+    return { release: () => release() };
+  };
+
   const precedes = (first: string, second: string) => {
     expect(log).toContain(first);
     expect(log.indexOf(first)).toBeLessThan(log.indexOf(second));
@@ -570,22 +590,13 @@ describe("a page whose message says what its job is: the page's reads start with
   it('two workers race one page: the one whose job read answers after the other recorded works nothing', async () => {
     const job = await startJob(deps, REPLAY);
     const first = queue.take() as JobMessage;
-    const get = jobs.get;
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reads = 0;
-    jobs.get = async (jobId) => {
-      if (++reads === 1) await held;
-      return get(jobId);
-    };
+    const gate = holdJobReads((read) => read === 1);
     // Two copies of the message (a duplicate send), each a first delivery.
     const late = runJobPage(deps, first, false);
     // The late worker's Scan is out before the other worker starts.
     expect(log).toContain('scan 0/8');
     expect(await runJobPage(deps, { ...first }, false)).toBe('done');
-    release();
+    gate.release();
     expect(await late).toBe('duplicate');
     // Its Scan was read and dropped: no wallet worked twice, the page counted once, queued on once.
     expect(log.filter((entry) => entry.startsWith('scan'))).toEqual(['scan 0/8', 'scan 0/8']);
@@ -598,23 +609,12 @@ describe("a page whose message says what its job is: the page's reads start with
   it('two workers race one page, both past the job read: one records, the other is stale and queues nothing', async () => {
     const job = await startJob(deps, REPLAY);
     const first = queue.take() as JobMessage;
-    // Each read answers what it read once both workers have read: both see the page to do.
-    const get = jobs.get;
-    let both = () => {};
-    const bothRead = new Promise<void>((resolve) => {
-      both = resolve;
-    });
-    let reads = 0;
-    jobs.get = async (jobId) => {
-      const state = await get(jobId);
-      if (++reads === 2) both();
-      await bothRead;
-      return state;
-    };
-    const outcomes = await Promise.all([
-      runJobPage(deps, first, false),
-      runJobPage(deps, { ...first }, false),
-    ]);
+    const gate = holdJobReads(() => true, true);
+    const racing = [runJobPage(deps, first, false), runJobPage(deps, { ...first }, false)];
+    // Both have read the job (at page 0) before either is answered.
+    await vi.waitFor(() => expect(log.filter((entry) => entry === 'job answered')).toHaveLength(2));
+    gate.release();
+    const outcomes = await Promise.all(racing);
     expect([...outcomes].sort()).toEqual(['done', 'duplicate']);
     // Both read the job at page 0 before either recorded: both worked the page, one counted it.
     expect(sorted(worked)).toEqual(['w00', 'w00', 'w08', 'w08']);
