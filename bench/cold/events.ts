@@ -108,8 +108,11 @@ export interface Seeded {
   /** The event id of a deposit of {@link Seeded.correctedWallet} that no correction names yet. */
   correctionTarget: string;
   correctedWallet: string;
-  /** A job whose segment 0 has not run its first page. */
-  runJobId: string;
+  /**
+   * The jobs-queue message body of a job's first page of segment 0, not run yet: the message the
+   * app queued for it (as the queue's consumer receives it).
+   */
+  runJobPage: string;
 }
 
 export const UNSEEDED: Seeded = {
@@ -121,7 +124,7 @@ export const UNSEEDED: Seeded = {
   webhook: { body: JSON.stringify({ id: 'evt_cold_bench', type: 'payment_intent.succeeded' }), headers: {} },
   correctionTarget: 'cold-bench-deposit',
   correctedWallet: BENCH_WALLET,
-  runJobId: 'cold-bench-job',
+  runJobPage: JSON.stringify({ jobId: 'cold-bench-job', segment: 0, page: 0, cursor: null }),
 };
 
 /**
@@ -245,7 +248,7 @@ const firstEvents = (coldStart: number, seeded: Seeded): Record<string, unknown>
     pathParameters: { jobId: seeded.backtestJobId },
   }),
   'run-jobs': {
-    Records: [sqsRecord(JSON.stringify({ jobId: seeded.runJobId, segment: 0, page: 0, cursor: null }))],
+    Records: [sqsRecord(seeded.runJobPage)],
   },
   'project-streams': streamEvent,
 });

@@ -114,7 +114,7 @@ export async function startColdWorld(log: (line: string) => void): Promise<ColdW
       if (name === 'baseline') return '{}';
       const seeded = { ...UNSEEDED, ...seeds.seeded };
       if (name === 'payment-webhook') seeded.webhook = await seeds.freshWebhook();
-      if (name === 'run-jobs') seeded.runJobId = await seeds.freshReplayJob();
+      if (name === 'run-jobs') seeded.runJobPage = await seeds.freshJobPage();
       if (name === 'corrections') {
         // The deposit it voids, made before it and projected as a deployment's projector would.
         seeded.correctionTarget = await seeds.freshDeposit();

@@ -83,6 +83,17 @@ export function makeJobPageWork(deps: JobWorkDeps): NonNullable<JobDeps['workPag
   };
 }
 
+/**
+ * What a page reads whatever its wallets, started early (JobDeps.prefetch): a replay's threshold.
+ * Its answer is kept by `config` (ActiveThresholds, within its refresh), which the page's work then
+ * asks for; a failure here is the work's to meet when it asks again.
+ */
+export function makeJobPrefetch(deps: Pick<JobWorkDeps, 'config'>): NonNullable<JobDeps['prefetch']> {
+  return (kind) => {
+    if (kind === 'replay') deps.config().catch(() => undefined);
+  };
+}
+
 export function makeJobWork(deps: JobWorkDeps) {
   const candidates = new Map<string, Promise<Candidate | undefined>>();
   return async (

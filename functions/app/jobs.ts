@@ -52,6 +52,11 @@ export interface JobDeps {
     jobId: string,
   ) => Promise<(WalletOutcome | undefined)[]>;
   /**
+   * Starts what every page of a job of this kind reads whatever its wallets (a replay: the
+   * threshold in force), so that it is read with the page's other reads, not after them.
+   */
+  prefetch?: (kind: WalletJobParams['kind']) => void;
+  /**
    * A re-publish job's page (app/republish.ts): its pages walk the events recorded in its window,
    * not the wallets. Absent where jobs cannot publish; such a job's pages then fail (and park).
    */
@@ -80,15 +85,20 @@ export async function startJob(deps: Omit<JobDeps, 'work' | 'store'>, params: Jo
   };
   await deps.jobs.create(job);
   await deps.queue.send(
-    Array.from({ length: job.segments }, (_, segment) => ({
-      jobId: job.jobId,
-      segment,
-      page: 0,
-      cursor: null,
-    })),
+    Array.from({ length: job.segments }, (_, segment) => pageMessage(job, segment, 0, null)),
   );
   return job;
 }
+
+/** The message of one page of a job: the page, and what the job is (JobMessage's `kind`, `segments`). */
+export const pageMessage = (job: Job, segment: number, page: number, cursor: string | null): JobMessage => ({
+  jobId: job.jobId,
+  segment,
+  page,
+  cursor,
+  kind: job.params.kind,
+  segments: job.segments,
+});
 
 export type PageOutcome = 'done' | 'duplicate' | 'not-found';
 
@@ -102,6 +112,10 @@ export class PageNotReady extends Error {
  * once: the segment moves from page n to n + 1 only if it is at n) and queues the next one.
  * A redelivered message finds its page recorded and changes nothing; if the next page's message
  * was lost after the record, the redelivery queues it again.
+ *
+ * A message that says what its job is (a wallet job, its segments) has its wallets' Scan started
+ * with the job's read: read-only, so nothing but the job's state decides what the page does; a
+ * page that turns out a duplicate, or whose job is not what the message says, drops it.
  */
 export async function runJobPage(
   deps: JobDeps,
@@ -113,12 +127,13 @@ export async function runJobPage(
    */
   redelivered = true,
 ): Promise<PageOutcome> {
+  const early = startWalletPage(deps, message);
   const state = await deps.jobs.get(message.jobId);
   const segment = state?.segments.find((candidate) => candidate.segment === message.segment);
   if (state === undefined || segment === undefined) return 'not-found';
   if (segment.page > message.page) {
     if (redelivered && segment.page === message.page + 1 && !segment.done) {
-      await queueNext(deps, message.jobId, segment);
+      await queueNext(deps, state.job, segment);
     }
     return 'duplicate';
   }
@@ -131,7 +146,10 @@ export async function runJobPage(
     if (deps.republish === undefined) throw new Error(`job ${message.jobId}: this runner cannot re-publish`);
     page = await deps.republish(params, request);
   } else {
-    page = await workWalletPage(deps, params, request, message.jobId);
+    // The Scan depends on the segment, the segments and the cursor alone: it serves if the
+    // message's segments are the job's.
+    const scanned = early?.segments === state.job.segments ? early.page : undefined;
+    page = await workWalletPage(deps, params, request, message.jobId, scanned);
   }
   const counters = zeroCounters();
   addCounters(counters, page.counters);
@@ -146,21 +164,46 @@ export async function runJobPage(
   });
   if (recorded === 'stale') return 'duplicate';
   if (page.nextCursor !== null) {
-    await deps.queue.send([
-      { jobId: message.jobId, segment: message.segment, page: message.page + 1, cursor: page.nextCursor },
-    ]);
+    await deps.queue.send([pageMessage(state.job, message.segment, message.page + 1, page.nextCursor)]);
   }
   return 'done';
 }
 
-/** One page of a job over every wallet: the wallets of one Scan page, each worked by the job's kind. */
+type WalletPage = Awaited<ReturnType<JobDeps['store']['walletIds']>>;
+
+/**
+ * The Scan of a wallet job's page and the reads of its kind, started from what the message says
+ * the job is, before the job is read; undefined unless the message says it is a page of a job
+ * over every wallet, and in how many segments.
+ */
+function startWalletPage(
+  deps: JobDeps,
+  message: JobMessage,
+): { segments: number; page: Promise<WalletPage> } | undefined {
+  const { kind, segments } = message;
+  if ((kind !== 'replay' && kind !== 'backtest') || segments === undefined) return undefined;
+  deps.prefetch?.(kind);
+  const page = deps.store.walletIds({ segment: message.segment, segments, cursor: message.cursor });
+  // Awaited only if the job read finds the page to run; otherwise its failure concerns no one.
+  page.catch(() => undefined);
+  return { segments, page };
+}
+
+/**
+ * One page of a job over every wallet: the wallets of one Scan page (`scanned` when it was started
+ * before the job was read), each worked by the job's kind.
+ */
 async function workWalletPage(
   deps: JobDeps,
   params: WalletJobParams,
   request: WalletPageRequest,
   jobId: string,
+  scanned?: Promise<WalletPage>,
 ): Promise<JobPageWork> {
-  const page = await deps.store.walletIds(request);
+  // Again when the message said it already: the kind's reads are kept where they are made
+  // (makeJobPrefetch), and the message may not have named this kind.
+  deps.prefetch?.(params.kind);
+  const page = await (scanned ?? deps.store.walletIds(request));
   const counters = zeroCounters();
   const changes: JobChange[] = [];
   const collect = (outcome: WalletOutcome | undefined) => {
@@ -185,12 +228,12 @@ async function workWalletPage(
  */
 export async function resumeJobs(deps: Pick<JobDeps, 'jobs' | 'queue'>): Promise<number> {
   const unfinished = await deps.jobs.unfinishedSegments();
-  for (const { jobId, segment } of unfinished) await queueNext(deps, jobId, segment);
+  for (const { job, segment } of unfinished) await queueNext(deps, job, segment);
   return unfinished.length;
 }
 
-async function queueNext(deps: Pick<JobDeps, 'queue'>, jobId: string, segment: JobSegment): Promise<void> {
-  await deps.queue.send([{ jobId, segment: segment.segment, page: segment.page, cursor: segment.cursor }]);
+async function queueNext(deps: Pick<JobDeps, 'queue'>, job: Job, segment: JobSegment): Promise<void> {
+  await deps.queue.send([pageMessage(job, segment.segment, segment.page, segment.cursor)]);
 }
 
 /** The job as a whole: counters summed over segments, done when every segment is. */

@@ -112,6 +112,15 @@ export interface JobMessage {
   segment: number;
   page: number;
   cursor: string | null;
+  /**
+   * What the job is, copied from it when the page is queued (a job's kind and segments never
+   * change): with them the runner starts the page's own reads (the Scan of a wallet job, a
+   * replay's threshold) while it reads the job, instead of after. Only a hint: the page runs as
+   * the job it reads says, and a page whose hint differs from it reads again. Absent from
+   * messages queued before they were added (their pages read the job first).
+   */
+  kind?: string;
+  segments?: number;
 }
 
 /** What working one page of a segment gave, recorded by `completePage`. */
@@ -144,7 +153,7 @@ export interface JobStore {
    * (the local runtime's in-process SQS keeps nothing), never on a request path. Reads grow with
    * the unfinished jobs, not with the table (the DynamoDB store keeps a registry of them).
    */
-  unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]>;
+  unfinishedSegments(): Promise<{ jobId: string; job: Job; segment: JobSegment }[]>;
 }
 
 /** Where job pages are queued (SQS in AWS; the local SQS on a laptop). */

@@ -41,11 +41,15 @@ export class InMemoryJobStore implements JobStore {
     return stored === undefined ? undefined : structuredClone(stored);
   }
 
-  async unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]> {
+  async unfinishedSegments(): Promise<{ jobId: string; job: Job; segment: JobSegment }[]> {
     return [...this.jobs.values()].flatMap(({ job, segments }) =>
       segments
         .filter((segment) => !segment.done)
-        .map((segment) => ({ jobId: job.jobId, segment: structuredClone(segment) })),
+        .map((segment) => ({
+          jobId: job.jobId,
+          job: structuredClone(job),
+          segment: structuredClone(segment),
+        })),
     );
   }
 

@@ -76,17 +76,18 @@ export class DynamoJobStore implements JobStore {
    * running jobs, not the table. An entry whose segment is done or whose job expired (the Scan
    * below raced a finishing page) names nothing to resume.
    */
-  async unfinishedSegments(): Promise<{ jobId: string; segment: JobSegment }[]> {
+  async unfinishedSegments(): Promise<{ jobId: string; job: Job; segment: JobSegment }[]> {
     const registry = await this.partition(JOBS_RUNNING_PK);
     const complete = registry.some((item) => item.sk === JOBS_RUNNING_COMPLETE_SK);
     const entries = registry
       .filter((item) => item.sk !== JOBS_RUNNING_COMPLETE_SK)
       .map(fromRunningSegmentItem);
     if (!complete) entries.push(...(await this.enterOlderJobs()));
-    const found: { jobId: string; segment: JobSegment }[] = [];
+    const found: { jobId: string; job: Job; segment: JobSegment }[] = [];
     for (const jobId of new Set(entries.map((entry) => entry.jobId))) {
       const state = await this.get(jobId);
-      for (const segment of state?.segments ?? []) if (!segment.done) found.push({ jobId, segment });
+      if (state === undefined) continue;
+      for (const segment of state.segments) if (!segment.done) found.push({ jobId, job: state.job, segment });
     }
     return found;
   }

@@ -13,6 +13,10 @@ const jobMessageSchema = z.object({
   segment: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
   page: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
   cursor: z.nullable(z.string()),
+  // The job's kind and segments (JobMessage says why). A kind this version does not know is kept
+  // as text: the job read decides what the page is.
+  kind: z.optional(z.string().check(z.maxLength(64))),
+  segments: z.optional(z.int().check(z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
 });
 
 function problems(error: z.core.$ZodError): string {
@@ -36,7 +40,7 @@ export function parseJobMessage(body: string): JobMessage {
   return parsed.data;
 }
 
-/** The body of one message: exactly the four fields, whatever else the object carries. */
+/** The body of one message: exactly the fields above, whatever else the object carries. */
 export function toJobBody(message: JobMessage): string {
   const parsed = jobMessageSchema.safeParse(message, { error: zodEnglish });
   if (!parsed.success) {
@@ -44,8 +48,9 @@ export function toJobBody(message: JobMessage): string {
       `refusing to queue an invalid job page (${pageName(message)}): ${problems(parsed.error)}`,
     );
   }
-  const { jobId, segment, page, cursor } = parsed.data;
-  return toMessageBody({ jobId, segment, page, cursor });
+  const { jobId, segment, page, cursor, kind, segments } = parsed.data;
+  // JSON leaves out the fields that are undefined (a page queued without its job's kind).
+  return toMessageBody({ jobId, segment, page, cursor, kind, segments });
 }
 
 export const pageName = (message: JobMessage): string =>

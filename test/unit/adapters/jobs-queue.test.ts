@@ -57,7 +57,16 @@ describe('SqsJobQueue.send', () => {
     }
   });
 
-  it('puts only the four JobMessage fields in the body, and what it sends parses back', async () => {
+  it("keeps the job's kind and segments in the body (the runner starts the page's reads from them)", async () => {
+    acceptAll();
+    const hinted = page(5, { kind: 'replay', segments: 8 });
+    await new SqsJobQueue(new SQSClient({}), QUEUE_URL, noSleep).send([hinted]);
+    const body = sentInputs()[0]?.Entries?.[0]?.MessageBody ?? '';
+    expect(JSON.parse(body)).toEqual(hinted);
+    expect(parseJobMessage(body)).toEqual(hinted);
+  });
+
+  it('puts only the JobMessage fields in the body, and what it sends parses back', async () => {
     acceptAll();
     const withExtra = { ...page(3), secret: 'not for the queue' } as JobMessage;
     await new SqsJobQueue(new SQSClient({}), QUEUE_URL, noSleep).send([withExtra]);
@@ -160,6 +169,19 @@ describe('parseJobMessage', () => {
     });
   });
 
+  it("reads the job's kind and segments when the page carries them, and a kind it does not know as text", () => {
+    expect(
+      parseJobMessage('{"jobId":"j","segment":1,"page":0,"cursor":null,"kind":"backtest","segments":8}'),
+    ).toEqual({ jobId: 'j', segment: 1, page: 0, cursor: null, kind: 'backtest', segments: 8 });
+    expect(parseJobMessage('{"jobId":"j","segment":1,"page":0,"cursor":null,"kind":"later-kind"}')).toEqual({
+      jobId: 'j',
+      segment: 1,
+      page: 0,
+      cursor: null,
+      kind: 'later-kind',
+    });
+  });
+
   it('drops fields it does not know (a page from a newer runner is still taken up)', () => {
     expect(parseJobMessage('{"jobId":"j","segment":1,"page":2,"cursor":null,"hint":1}')).toEqual({
       jobId: 'j',
@@ -183,6 +205,8 @@ describe('parseJobMessage', () => {
     ['a page as text', '{"jobId":"j","segment":0,"page":"1","cursor":null}', /page: /],
     ['no cursor', '{"jobId":"j","segment":0,"page":0}', /cursor: /],
     ['an object cursor', '{"jobId":"j","segment":0,"page":0,"cursor":{"pk":"x"}}', /cursor: /],
+    ['no segments', '{"jobId":"j","segment":0,"page":0,"cursor":null,"segments":0}', /segments: /],
+    ['a kind that is not text', '{"jobId":"j","segment":0,"page":0,"cursor":null,"kind":1}', /kind: /],
   ])('throws, naming the field, for %s', (_label, body, field) => {
     let thrown: unknown;
     try {

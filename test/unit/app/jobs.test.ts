@@ -1,10 +1,10 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { canonicalJson, sha256Hex } from '#adapters/dynamodb/event-hash.ts';
 import { ActiveRuleSets, RuleSetVersions } from '#app/active-rules.ts';
 import { HeadCache } from '#app/head-cache.ts';
 import { ingestEvent } from '#app/ingest.ts';
 import { zeroCounters } from '#app/job-counters.ts';
-import { type JobWorkDeps, makeJobPageWork, makeJobWork } from '#app/job-work.ts';
+import { type JobWorkDeps, makeJobPageWork, makeJobPrefetch, makeJobWork } from '#app/job-work.ts';
 import {
   CHANGES_PER_SEGMENT,
   JOB_SEGMENTS,
@@ -20,6 +20,7 @@ import { readWallet } from '#app/read-events.ts';
 import { projectWallet } from '#app/wallet-projection.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import { rebuildView } from '#domain/wallet-view.ts';
+import type { WalletPageRequest } from '#ports/event-store.ts';
 import type { Job, JobMessage, JobParams, JobSegment } from '#ports/jobs.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
@@ -157,6 +158,8 @@ describe('a replay job over every wallet', () => {
         segment,
         page: 0,
         cursor: null,
+        kind: 'replay',
+        segments: JOB_SEGMENTS,
       })),
     );
     const outcomes = await drain();
@@ -307,7 +310,14 @@ describe('page messages delivered more than once, early, or lost', () => {
     const first = queue.take() as JobMessage;
     expect(await runJobPage(deps, first)).toBe('done');
     const next = queue.pending.find((message) => message.segment === 0);
-    expect(next).toEqual({ jobId: job.jobId, segment: 0, page: 1, cursor: '2' });
+    expect(next).toEqual({
+      jobId: job.jobId,
+      segment: 0,
+      page: 1,
+      cursor: '2',
+      kind: 'replay',
+      segments: JOB_SEGMENTS,
+    });
     // Lost (say, the send failed after the page was recorded).
     queue.pending = queue.pending.filter((message) => message !== next);
     await drain();
@@ -461,5 +471,175 @@ describe('jobReport', () => {
     expect(state).toMatchObject({ status: 'running', segmentsDone: 0, finishedAtMs: null, changes: [] });
     expect(state.counters).toEqual(zeroCounters());
     await expect(jobs.create(fresh)).rejects.toThrow(/exists/);
+  });
+});
+
+describe("a page whose message says what its job is: the page's reads start with the job's", () => {
+  /** What the page asked for, in order: the job read and its answer, the Scan, the threshold. */
+  let log: string[];
+
+  beforeEach(() => {
+    log = [];
+    const get = jobs.get.bind(jobs);
+    jobs.get = async (jobId) => {
+      log.push('job read');
+      // Answers a macrotask later, as a request does: whatever starts meanwhile waits with it.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const state = await get(jobId);
+      log.push('job answered');
+      return state;
+    };
+    const walletIdsOf = store.walletIds.bind(store);
+    store.walletIds = async (request) => {
+      log.push(`scan ${request.segment}/${request.segments}`);
+      return walletIdsOf(request);
+    };
+    workDeps.config = async () => {
+      log.push('threshold');
+      return CONFIG;
+    };
+    const pageWork = makeJobPageWork(workDeps);
+    deps.workPage = async (params, ids, jobId) => {
+      worked.push(...ids);
+      return pageWork(params, ids, jobId);
+    };
+    deps.prefetch = makeJobPrefetch(workDeps);
+  });
+
+  /**
+   * Holds the answers of the job reads `held` names (counted from 1) until `release()`: each reads
+   * the job when released, or, `readFirst`, reads it at once and answers that when released.
+   */
+  const holdJobReads = (held: (read: number) => boolean, readFirst = false) => {
+    const get = jobs.get;
+    let release = () => {};
+    const open = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reads = 0;
+    jobs.get = async (jobId) => {
+      if (!held(++reads)) return get(jobId);
+      const state = readFirst ? await get(jobId) : undefined;
+      await open;
+      return readFirst ? state : get(jobId);
+    };
+    return { release: () => release() };
+  };
+
+  const precedes = (first: string, second: string) => {
+    expect(log).toContain(first);
+    expect(log.indexOf(first)).toBeLessThan(log.indexOf(second));
+  };
+
+  it("starts the Scan and a replay's threshold before the job read answers (one wait for the three)", async () => {
+    const job = await startJob(deps, REPLAY);
+    const first = queue.take() as JobMessage;
+    expect(first).toMatchObject({ kind: 'replay', segments: JOB_SEGMENTS });
+    expect(await runJobPage(deps, first)).toBe('done');
+    precedes('scan 0/8', 'job answered');
+    precedes('threshold', 'job answered');
+    expect(log.filter((entry) => entry.startsWith('scan'))).toEqual(['scan 0/8']);
+    expect(worked).toEqual(['w00', 'w08']);
+    expect((await jobs.get(job.jobId))?.segments[0]).toMatchObject({ page: 1, cursor: '2' });
+  });
+
+  it('a message queued before messages said what their job is: the same page, its reads after the job read', async () => {
+    const job = await startJob(deps, REPLAY);
+    const { kind: _kind, segments: _segments, ...bare } = queue.take() as JobMessage;
+    expect(await runJobPage(deps, bare)).toBe('done');
+    precedes('job answered', 'scan 0/8');
+    // The threshold is read with the Scan, not after it.
+    expect(log.indexOf('threshold')).toBeGreaterThan(log.indexOf('job answered'));
+    expect(worked).toEqual(['w00', 'w08']);
+    expect((await jobs.get(job.jobId))?.segments[0]).toMatchObject({ page: 1, cursor: '2' });
+  });
+
+  it("a message whose segments are not the job's: its early Scan is dropped, the page is the job's", async () => {
+    const job = await startJob(deps, REPLAY);
+    const first = queue.take() as JobMessage;
+    // Segment 0 of 1 would be w00, w01: not this job's segment 0.
+    expect(await runJobPage(deps, { ...first, segments: 1 })).toBe('done');
+    expect(log.filter((entry) => entry.startsWith('scan'))).toEqual(['scan 0/1', 'scan 0/8']);
+    expect(worked).toEqual(['w00', 'w08']);
+    await drain();
+    const done = await report(job.jobId);
+    expect(done.counters.wallets).toBe(WALLET_COUNT);
+    expect(sorted(worked)).toEqual(walletIds);
+  });
+
+  it('a message that says replay for a re-publish job: the re-publish page runs, the Scan is dropped', async () => {
+    const pages: WalletPageRequest[] = [];
+    deps.republish = async (_params, request) => {
+      pages.push(request);
+      return { counters: { events: 0 }, changes: [], nextCursor: null };
+    };
+    const job: Job = {
+      jobId: 'republish-1',
+      params: { kind: 'republish', fromMs: T0, toMs: T0 + 1 },
+      segments: 2,
+      createdAtMs: nowMs,
+    };
+    await jobs.create(job);
+    const message = { jobId: job.jobId, segment: 1, page: 0, cursor: null, kind: 'replay', segments: 2 };
+    expect(await runJobPage(deps, message)).toBe('done');
+    expect(pages).toEqual([{ segment: 1, segments: 2, cursor: null }]);
+    expect(worked).toEqual([]);
+    expect((await jobs.get(job.jobId))?.segments[1]).toMatchObject({ page: 1, done: true });
+  });
+
+  it('two workers race one page: the one whose job read answers after the other recorded works nothing', async () => {
+    const job = await startJob(deps, REPLAY);
+    const first = queue.take() as JobMessage;
+    const gate = holdJobReads((read) => read === 1);
+    // Two copies of the message (a duplicate send), each a first delivery.
+    const late = runJobPage(deps, first, false);
+    // The late worker's Scan is out before the other worker starts.
+    expect(log).toContain('scan 0/8');
+    expect(await runJobPage(deps, { ...first }, false)).toBe('done');
+    gate.release();
+    expect(await late).toBe('duplicate');
+    // Its Scan was read and dropped: no wallet worked twice, the page counted once, queued on once.
+    expect(log.filter((entry) => entry.startsWith('scan'))).toEqual(['scan 0/8', 'scan 0/8']);
+    expect(worked).toEqual(['w00', 'w08']);
+    expect(jobs.completions.map((entry) => entry.outcome)).toEqual(['recorded']);
+    expect((await jobs.get(job.jobId))?.segments[0]?.counters.wallets).toBe(2);
+    expect(queue.pending.filter((message) => message.segment === 0)).toHaveLength(1);
+  });
+
+  it('two workers race one page, both past the job read: one records, the other is stale and queues nothing', async () => {
+    const job = await startJob(deps, REPLAY);
+    const first = queue.take() as JobMessage;
+    const gate = holdJobReads(() => true, true);
+    const racing = [runJobPage(deps, first, false), runJobPage(deps, { ...first }, false)];
+    // Both have read the job (at page 0) before either is answered.
+    await vi.waitFor(() => expect(log.filter((entry) => entry === 'job answered')).toHaveLength(2));
+    gate.release();
+    const outcomes = await Promise.all(racing);
+    expect([...outcomes].sort()).toEqual(['done', 'duplicate']);
+    // Both read the job at page 0 before either recorded: both worked the page, one counted it.
+    expect(sorted(worked)).toEqual(['w00', 'w00', 'w08', 'w08']);
+    expect(jobs.completions.map((entry) => entry.outcome).sort()).toEqual(['recorded', 'stale']);
+    expect((await jobs.get(job.jobId))?.segments[0]?.counters.wallets).toBe(2);
+    expect(queue.pending.filter((message) => message.segment === 0)).toHaveLength(1);
+  });
+
+  it('an early Scan that fails: nothing is recorded, the page fails (and comes back); unasked by a duplicate, it is harmless', async () => {
+    const job = await startJob(deps, REPLAY);
+    const first = queue.take() as JobMessage;
+    const walletIdsOf = store.walletIds;
+    let failing = true;
+    store.walletIds = async (request) => {
+      if (failing) throw new Error('scan throttled');
+      return walletIdsOf(request);
+    };
+    await expect(runJobPage(deps, first)).rejects.toThrow('scan throttled');
+    expect(jobs.completions).toEqual([]);
+    failing = false;
+    expect(await runJobPage(deps, first)).toBe('done');
+    // A redelivery: its Scan fails, and the job read says the page is done; no unhandled rejection.
+    failing = true;
+    expect(await runJobPage(deps, first)).toBe('duplicate');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await jobs.get(job.jobId))?.segments[0]?.counters.wallets).toBe(2);
   });
 });

@@ -96,6 +96,13 @@ it('the checkpoint sweep carries the wallet listing, the chain walk and its slic
   expect(await eager('deposit')).toEqual([]);
 }, 120_000);
 
+it('the job runner carries the wallet listing: a replay or backtest page sends its Scan with its job read', async () => {
+  const { eagerInputs } = await functionBundle('run-jobs');
+  expect(eagerInputs[kind('wallet-ids')] ?? 0).toBeGreaterThan(0);
+  // Not the chain walk: no job verifies a chain.
+  expect(eagerInputs[kind('verify-lanes')] ?? 0).toBe(0);
+}, 120_000);
+
 it.each(FUNCTIONS.map((spec) => spec.name))(
   '%s carries the item writers of the index changes its writes derive',
   async (name) => {

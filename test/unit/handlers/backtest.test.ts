@@ -330,7 +330,14 @@ describe('POST /rules/backtest over every wallet: a job', () => {
       location: `/rules/backtest/${jobId}`,
     });
     expect(queue.sent).toEqual(
-      Array.from({ length: JOB_SEGMENTS }, (_, segment) => ({ jobId, segment, page: 0, cursor: null })),
+      Array.from({ length: JOB_SEGMENTS }, (_, segment) => ({
+        jobId,
+        segment,
+        page: 0,
+        cursor: null,
+        kind: 'backtest',
+        segments: JOB_SEGMENTS,
+      })),
     );
 
     const running = await getJob(jobId);

@@ -199,7 +199,14 @@ describe('POST /replay without a walletId: a job', () => {
     expect(json(response)).toEqual({ jobId, kind: 'replay', status: 'running', href: `/replay/${jobId}` });
     expect(response.headers).toEqual({ 'content-type': 'application/json', location: `/replay/${jobId}` });
     expect(queue.sent).toEqual(
-      Array.from({ length: JOB_SEGMENTS }, (_, segment) => ({ jobId, segment, page: 0, cursor: null })),
+      Array.from({ length: JOB_SEGMENTS }, (_, segment) => ({
+        jobId,
+        segment,
+        page: 0,
+        cursor: null,
+        kind: 'replay',
+        segments: JOB_SEGMENTS,
+      })),
     );
 
     const running = await getJob(jobId);
