@@ -95,7 +95,7 @@ async function activeRuleSetOf(
 export class ActiveRuleSets {
   private held: ActiveRules | undefined;
   private checkedAtMs = Number.NEGATIVE_INFINITY;
-  private pending: Promise<ActiveRules> | undefined;
+  private pending: { sentAtMs: number; rules: Promise<ActiveRules> } | undefined;
 
   constructor(
     private readonly store: RuleSetReader,
@@ -104,26 +104,40 @@ export class ActiveRuleSets {
     private readonly refreshMs: number = RULES_REFRESH_MS,
   ) {}
 
+  /** As ActiveThresholds.current (active-threshold.ts): a read is as fresh as when it was sent. */
   current(): Promise<ActiveRules> {
-    if (this.held !== undefined && this.clock.nowMs() - this.checkedAtMs < this.refreshMs) {
+    const now = this.clock.nowMs();
+    if (this.held !== undefined && now - this.checkedAtMs < this.refreshMs) {
       return Promise.resolve(this.held);
     }
-    this.pending ??= this.refresh().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    if (this.pending === undefined || now - this.pending.sentAtMs >= this.refreshMs) {
+      const pending = { sentAtMs: now, rules: this.refresh(now) };
+      this.pending = pending;
+      pending.rules
+        .finally(() => {
+          if (this.pending === pending) this.pending = undefined;
+        })
+        .catch(() => undefined);
+    }
+    return this.pending.rules;
   }
 
-  private async refresh(): Promise<ActiveRules> {
+  private async refresh(sentAtMs: number): Promise<ActiveRules> {
     const stored = await this.store.active();
-    this.checkedAtMs = this.clock.nowMs();
     const version = stored?.version ?? 0;
-    if (this.held?.version === version) return this.held;
-    const ruleSet = stored
-      ? await activeRuleSetOf(stored, this.hash, stored.source ?? `version ${stored.version}`)
-      : await activeRuleSetOf(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE);
-    this.held = { version, ruleSet, threshold: thresholdOf(ruleSet) };
-    return this.held;
+    let active = this.held;
+    if (active?.version !== version) {
+      const ruleSet = stored
+        ? await activeRuleSetOf(stored, this.hash, stored.source ?? `version ${stored.version}`)
+        : await activeRuleSetOf(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE);
+      active = { version, ruleSet, threshold: thresholdOf(ruleSet) };
+    }
+    // Held and stamped together, and never over a read sent later that answered first.
+    if (sentAtMs >= this.checkedAtMs) {
+      this.held = active;
+      this.checkedAtMs = sentAtMs;
+    }
+    return active;
   }
 }
 

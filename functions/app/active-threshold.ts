@@ -39,7 +39,7 @@ async function flagOf(stored: Pick<StoredRuleSet, 'text' | 'form'> | undefined):
 export class ActiveThresholds {
   private held: { version: number; threshold: ThresholdConfig } | undefined;
   private checkedAtMs = Number.NEGATIVE_INFINITY;
-  private pending: Promise<ThresholdConfig> | undefined;
+  private pending: { sentAtMs: number; threshold: Promise<ThresholdConfig> } | undefined;
 
   constructor(
     private readonly store: RuleSetReader,
@@ -47,23 +47,40 @@ export class ActiveThresholds {
     private readonly refreshMs: number = RULES_REFRESH_MS,
   ) {}
 
+  /**
+   * A read is as fresh as the moment it was SENT: one left in flight when Lambda froze the
+   * process answers at the next thaw, maybe minutes later, and must not count as just checked
+   * (stop 23, review7). For the same reason a read in flight is shared only while it is younger
+   * than the refresh time.
+   */
   current(): Promise<ThresholdConfig> {
-    if (this.held !== undefined && this.clock.nowMs() - this.checkedAtMs < this.refreshMs) {
+    const now = this.clock.nowMs();
+    if (this.held !== undefined && now - this.checkedAtMs < this.refreshMs) {
       return Promise.resolve(this.held.threshold);
     }
-    this.pending ??= this.refresh().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    if (this.pending === undefined || now - this.pending.sentAtMs >= this.refreshMs) {
+      const pending = { sentAtMs: now, threshold: this.refresh(now) };
+      this.pending = pending;
+      pending.threshold
+        .finally(() => {
+          if (this.pending === pending) this.pending = undefined;
+        })
+        .catch(() => undefined);
+    }
+    return this.pending.threshold;
   }
 
-  private async refresh(): Promise<ThresholdConfig> {
+  private async refresh(sentAtMs: number): Promise<ThresholdConfig> {
     const stored = await this.store.active();
-    this.checkedAtMs = this.clock.nowMs();
     const version = stored?.version ?? 0;
-    if (this.held?.version === version) return this.held.threshold;
-    const threshold = thresholdOf({ flag: await flagOf(stored) });
-    this.held = { version, threshold };
+    const threshold =
+      this.held?.version === version ? this.held.threshold : thresholdOf({ flag: await flagOf(stored) });
+    // Held and stamped together (a concurrent current() never sees the stamp with the old value),
+    // and never over a read sent later that answered first.
+    if (sentAtMs >= this.checkedAtMs) {
+      this.held = { version, threshold };
+      this.checkedAtMs = sentAtMs;
+    }
     return threshold;
   }
 }

@@ -89,9 +89,13 @@ export function makeJobPageWork(deps: JobWorkDeps): NonNullable<JobDeps['workPag
  * asks for; a failure here is the work's to meet when it asks again.
  */
 export function makeJobPrefetch(deps: Pick<JobWorkDeps, 'config'>): NonNullable<JobDeps['prefetch']> {
-  return (kind) => {
-    if (kind === 'replay') deps.config().catch(() => undefined);
-  };
+  return (kind) =>
+    kind === 'replay'
+      ? deps.config().then(
+          () => undefined,
+          () => undefined,
+        )
+      : undefined;
 }
 
 export function makeJobWork(deps: JobWorkDeps) {

@@ -55,7 +55,7 @@ export interface JobDeps {
    * Starts what every page of a job of this kind reads whatever its wallets (a replay: the
    * threshold in force), so that it is read with the page's other reads, not after them.
    */
-  prefetch?: (kind: WalletJobParams['kind']) => void;
+  prefetch?: (kind: WalletJobParams['kind']) => Promise<void> | undefined;
   /**
    * A re-publish job's page (app/republish.ts): its pages walk the events recorded in its window,
    * not the wallets. Absent where jobs cannot publish; such a job's pages then fail (and park).
@@ -128,6 +128,20 @@ export async function runJobPage(
   redelivered = true,
 ): Promise<PageOutcome> {
   const early = startWalletPage(deps, message);
+  try {
+    return await runStartedPage(deps, message, redelivered, early);
+  } finally {
+    // Not left in flight past the answer: a frozen instance would stamp it fresh when thawed.
+    await early?.settled;
+  }
+}
+
+async function runStartedPage(
+  deps: JobDeps,
+  message: JobMessage,
+  redelivered: boolean,
+  early: ReturnType<typeof startWalletPage>,
+): Promise<PageOutcome> {
   const state = await deps.jobs.get(message.jobId);
   const segment = state?.segments.find((candidate) => candidate.segment === message.segment);
   if (state === undefined || segment === undefined) return 'not-found';
@@ -179,14 +193,14 @@ type WalletPage = Awaited<ReturnType<JobDeps['store']['walletIds']>>;
 function startWalletPage(
   deps: JobDeps,
   message: JobMessage,
-): { segments: number; page: Promise<WalletPage> } | undefined {
+): { segments: number; page: Promise<WalletPage>; settled: Promise<unknown> } | undefined {
   const { kind, segments } = message;
   if ((kind !== 'replay' && kind !== 'backtest') || segments === undefined) return undefined;
-  deps.prefetch?.(kind);
+  const settled = deps.prefetch?.(kind) ?? Promise.resolve();
   const page = deps.store.walletIds({ segment: message.segment, segments, cursor: message.cursor });
   // Awaited only if the job read finds the page to run; otherwise its failure concerns no one.
   page.catch(() => undefined);
-  return { segments, page };
+  return { segments, page, settled };
 }
 
 /**
@@ -202,8 +216,13 @@ async function workWalletPage(
 ): Promise<JobPageWork> {
   // Again when the message said it already: the kind's reads are kept where they are made
   // (makeJobPrefetch), and the message may not have named this kind.
-  deps.prefetch?.(params.kind);
-  const page = await (scanned ?? deps.store.walletIds(request));
+  const settled = deps.prefetch?.(params.kind);
+  let page: WalletPage;
+  try {
+    page = await (scanned ?? deps.store.walletIds(request));
+  } finally {
+    await settled;
+  }
   const counters = zeroCounters();
   const changes: JobChange[] = [];
   const collect = (outcome: WalletOutcome | undefined) => {
