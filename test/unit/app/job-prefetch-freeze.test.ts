@@ -101,10 +101,8 @@ beforeEach(async () => {
     ids: idGenerator,
     work: async () => undefined,
     workPage: pageWork,
-    // As composition/jobs.ts wires it (absent on main: the test then checks the same outcome).
-    ...('makeJobPrefetch' in jobWork
-      ? { prefetch: (jobWork as { makeJobPrefetch: (d: unknown) => JobDeps['prefetch'] }).makeJobPrefetch(workDeps) }
-      : {}),
+    // As composition/jobs.ts wires it.
+    prefetch: jobWork.makeJobPrefetch(workDeps),
   } as JobDeps;
 });
 
