@@ -223,7 +223,8 @@ describe('fromViewItem: the fast path and the schema agree', () => {
     fc.assert(
       fc.property(
         places,
-        junk,
+        // Removed (a quarter of the time), else another value.
+        fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: junk }),
         // Mostly an edit in place; sometimes a key (or list element) added beside it.
         fc.oneof(
           { weight: 3, arbitrary: fc.constant(undefined) },
@@ -236,8 +237,8 @@ describe('fromViewItem: the fast path and the schema agree', () => {
       { numRuns: 5_000 },
     );
     // The edits are not all read alike by luck: many are refused (or left) by the fast path.
-    expect(left).toBeGreaterThan(300);
-  });
+    expect(left).toBeGreaterThan(500);
+  }, 60_000);
 
   it('on lanes alone (the checkpoint sweep), edited or not', () => {
     fc.assert(

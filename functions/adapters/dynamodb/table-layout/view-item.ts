@@ -4,7 +4,7 @@ import type { WalletView } from '#domain/wallet-view.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
 import { snapshotSk, VIEW_SK, walletPk } from './keys.ts';
 import { onFirstUse } from './on-first-use.ts';
-import { fastLanes, fastViewItem, type ViewItemFields, type WindowEntry } from './view-item-fast.ts';
+import { fastLanes, fastViewItem } from './view-item-fast.ts';
 
 /**
  * The wallet's read model (its view) item. A snapshot is the same item under a SNAPSHOT# sort key
@@ -72,6 +72,11 @@ const buildViewItemSchema = () =>
     evicted: z.optional(z.nullable(z.array(bigintAttr))),
   });
 const viewItemSchema = onFirstUse(buildViewItemSchema);
+
+/** The view item's attributes as read (the schema's output; the fast path gives the same). */
+export type ViewItemFields = z.output<ReturnType<typeof buildViewItemSchema>>;
+
+type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
 
 const entryTuple = (entry: WindowEntry) => [entry.atMs, entry.amountMinor, entry.lane, entry.version];
 
@@ -160,7 +165,7 @@ export const fromViewItemLanes = (item: { lanes?: unknown }): number[] =>
 
 /** The view of an item the fast path reads (view-item-fast.ts), else `undefined`. */
 export function fastViewOfItem(item: unknown): WalletView | undefined {
-  const parsed = fastViewItem(item);
+  const parsed = fastViewItem(item) as ViewItemFields | undefined;
   return parsed === undefined ? undefined : viewOf(parsed);
 }
 
