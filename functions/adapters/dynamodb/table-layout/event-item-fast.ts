@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '#domain/wallet.ts';
+import { bigInt, safeInt, text } from './fast-attributes.ts';
 
 /**
  * The fast path of the event item's parse: the common shapes (deposits, facts, awards, holds),
@@ -9,22 +10,6 @@ import type { RecordedEvent } from '#domain/wallet.ts';
  */
 
 export type StoredEvent = RecordedEvent & { hash: string; prevHash: string };
-
-const INT_TEXT = /^-?\d+$/;
-
-function safeInt(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
-  if (typeof value !== 'string' || !INT_TEXT.test(value)) return undefined;
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) ? parsed : undefined;
-}
-
-function bigInt(value: unknown): bigint | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
-  return typeof value === 'string' && INT_TEXT.test(value) ? BigInt(value) : undefined;
-}
-
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Keys the fast path knows for each type's `data`; any other key sends the item to the schema. */
 export const FAST_DATA_KEYS: Record<string, ReadonlySet<string>> = {

@@ -3,65 +3,81 @@ import { bucketMs, type EvictedBucket } from '#domain/threshold.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
 import { snapshotSk, VIEW_SK, walletPk } from './keys.ts';
+import { onFirstUse } from './on-first-use.ts';
+import { fastLanes, fastViewItem } from './view-item-fast.ts';
 
 /**
  * The wallet's read model (its view) item. A snapshot is the same item under a SNAPSHOT# sort key
  * (keys.ts), so both are written and read back here.
  */
 
-const windowDepositSchema = z.pipe(
-  z.tuple([numberAttr, bigintAttr, numberAttr, numberAttr]),
-  z.transform(([atMs, amountMinor, lane, version]) => ({ atMs, amountMinor, lane, version })),
-);
-
-const breachSchema = z.object({
-  atMs: numberAttr,
-  windowStartMs: numberAttr,
-  sumMinor: bigintAttr,
-  depositCount: numberAttr,
-  deposits: z.array(windowDepositSchema),
-});
+/**
+ * The view item's schema: the one definition of a valid item. Built on first use (on-first-use.ts):
+ * the fast path (view-item-fast.ts) reads the items toViewItem writes without it, so a cold start
+ * that reads only those builds none of it (~3 ms CPU with a first parse, measured).
+ */
+const windowDepositSchema = () =>
+  z.pipe(
+    z.tuple([numberAttr, bigintAttr, numberAttr, numberAttr]),
+    z.transform(([atMs, amountMinor, lane, version]) => ({ atMs, amountMinor, lane, version })),
+  );
 
 /** `lanes[k]`: the last version of lane k the view applied. */
-const appliedLanesSchema = z.array(numberAttr).check(z.minLength(1));
+const appliedLanesSchema = onFirstUse(() => z.array(numberAttr).check(z.minLength(1)));
 
-const viewItemSchema = z.object({
-  walletId: z.string(),
-  lanes: appliedLanesSchema,
-  eventCount: numberAttr,
-  balanceMinor: bigintAttr,
-  depositCount: numberAttr,
-  points: bigintAttr,
-  awardCount: numberAttr,
-  factCount: numberAttr,
-  correctionCount: z.optional(numberAttr),
-  adjustmentCount: z.optional(numberAttr),
-  /** [lane, version, byVersion, amountMinor | null, atMs | null] per corrected deposit. */
-  corrections: z.optional(
-    z.array(z.tuple([numberAttr, numberAttr, numberAttr, z.nullable(bigintAttr), z.nullable(numberAttr)])),
-  ),
-  // Absent on views stored before trading existed: nothing moved or held then.
-  moneyMovedMinor: z.optional(bigintAttr),
-  moneyHeldMinor: z.optional(bigintAttr),
-  pointsHeld: z.optional(bigintAttr),
-  tradeCount: z.optional(numberAttr),
-  /** [holdId, asset, amount, expiresAtMs] per active hold; absent when none (or stored before it existed). */
-  holds: z.optional(z.array(z.tuple([z.string(), z.enum(['money', 'points']), bigintAttr, numberAttr]))),
-  updatedAtMs: numberAttr,
-  thresholdMinor: bigintAttr,
-  windowMs: numberAttr,
-  breach: z.optional(z.nullable(breachSchema)),
-  maxAtMs: z.optional(z.nullable(numberAttr)),
-  coverFromMs: z.optional(z.nullable(numberAttr)),
-  retained: z.array(windowDepositSchema),
-  /**
-   * [first bucket's fromMs, its sum, the next bucket's sum, …] (0 for an empty bucket between), or
-   * [] — absent on views stored before it existed (see fromViewItem).
-   */
-  evicted: z.optional(z.nullable(z.array(bigintAttr))),
-});
+const buildViewItemSchema = () =>
+  z.object({
+    walletId: z.string(),
+    lanes: appliedLanesSchema(),
+    eventCount: numberAttr,
+    balanceMinor: bigintAttr,
+    depositCount: numberAttr,
+    points: bigintAttr,
+    awardCount: numberAttr,
+    factCount: numberAttr,
+    correctionCount: z.optional(numberAttr),
+    adjustmentCount: z.optional(numberAttr),
+    /** [lane, version, byVersion, amountMinor | null, atMs | null] per corrected deposit. */
+    corrections: z.optional(
+      z.array(z.tuple([numberAttr, numberAttr, numberAttr, z.nullable(bigintAttr), z.nullable(numberAttr)])),
+    ),
+    // Absent on views stored before trading existed: nothing moved or held then.
+    moneyMovedMinor: z.optional(bigintAttr),
+    moneyHeldMinor: z.optional(bigintAttr),
+    pointsHeld: z.optional(bigintAttr),
+    tradeCount: z.optional(numberAttr),
+    /** [holdId, asset, amount, expiresAtMs] per active hold; absent when none (or stored before it existed). */
+    holds: z.optional(z.array(z.tuple([z.string(), z.enum(['money', 'points']), bigintAttr, numberAttr]))),
+    updatedAtMs: numberAttr,
+    thresholdMinor: bigintAttr,
+    windowMs: numberAttr,
+    breach: z.optional(
+      z.nullable(
+        z.object({
+          atMs: numberAttr,
+          windowStartMs: numberAttr,
+          sumMinor: bigintAttr,
+          depositCount: numberAttr,
+          deposits: z.array(windowDepositSchema()),
+        }),
+      ),
+    ),
+    maxAtMs: z.optional(z.nullable(numberAttr)),
+    coverFromMs: z.optional(z.nullable(numberAttr)),
+    retained: z.array(windowDepositSchema()),
+    /**
+     * [first bucket's fromMs, its sum, the next bucket's sum, …] (0 for an empty bucket between), or
+     * [] — absent on views stored before it existed (see fromViewItem).
+     */
+    evicted: z.optional(z.nullable(z.array(bigintAttr))),
+  });
+const viewItemSchema = onFirstUse(buildViewItemSchema);
+
+/** The view item's attributes as read (the schema's output; the fast path gives the same). */
+export type ViewItemFields = z.output<ReturnType<typeof buildViewItemSchema>>;
 
 type WindowEntry = { atMs: number; amountMinor: bigint; lane: number; version: number };
+
 const entryTuple = (entry: WindowEntry) => [entry.atMs, entry.amountMinor, entry.lane, entry.version];
 
 export function toViewItem(view: WalletView): Record<string, unknown> {
@@ -145,10 +161,24 @@ function evictedBuckets(tuple: readonly bigint[], widthMs: number): EvictedBucke
  * the checkpoint sweep reads no other attribute of it (checkpoint-sweep-store.ts).
  */
 export const fromViewItemLanes = (item: { lanes?: unknown }): number[] =>
-  appliedLanesSchema.parse(item.lanes);
+  fastLanes(item.lanes) ?? appliedLanesSchema().parse(item.lanes);
 
-export function fromViewItem(item: unknown): WalletView {
-  const parsed = viewItemSchema.parse(item);
+/** The view of an item the fast path reads (view-item-fast.ts), else `undefined`. */
+export function fastViewOfItem(item: unknown): WalletView | undefined {
+  const parsed = fastViewItem(item) as ViewItemFields | undefined;
+  return parsed === undefined ? undefined : viewOf(parsed);
+}
+
+/** The view of an item read by the schema alone: it accepts or explains any item. */
+export function fromViewItemSchema(item: unknown): WalletView {
+  const parsed: ViewItemFields = viewItemSchema().parse(item);
+  return viewOf(parsed);
+}
+
+/** The view (or snapshot) an item holds: the fast path, else the schema. */
+export const fromViewItem = (item: unknown): WalletView => fastViewOfItem(item) ?? fromViewItemSchema(item);
+
+function viewOf(parsed: ViewItemFields): WalletView {
   return {
     walletId: parsed.walletId,
     lanes: parsed.lanes,
