@@ -23,7 +23,7 @@ export async function correctionsDeps() {
     // Only amending a fact evaluates rules: the CEL engine loads with the first such correction.
     ruleSets: lazyRuleSetVersions(),
     activeVersion: lazyActiveVersion,
-    // Read with the wallet's view, by a request that gets that far (handlers/corrections.ts).
+    // Read with the wallet's whole log and lane 0's head (app/corrections.ts correctAndShow).
     config: threshold,
     ...clockAndIds(),
   };
