@@ -127,3 +127,13 @@ describe('the event item schema', () => {
     expect(unionsBuilt()).toBe(1);
   });
 });
+
+describe("the fast path's readers", () => {
+  it("answer nothing for a type named like an Object's own property (the schema refuses it)", async () => {
+    const { fastStoredEvent } = await import('#adapters/dynamodb/table-layout/event-item.ts');
+    for (const type of ['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty']) {
+      expect(fastStoredEvent(item(1, type, {}))).toBeUndefined();
+      await expect(fromEventItem(item(1, type, {}))).rejects.toThrow();
+    }
+  });
+});
