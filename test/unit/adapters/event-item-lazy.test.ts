@@ -9,11 +9,12 @@ vi.mock('zod/mini', async (importOriginal) => {
 });
 const z = await import('zod/mini');
 const { fromEventItem } = await import('#adapters/dynamodb/table-layout/event-item.ts');
+const { readPaymentEventsFast } = await import('#adapters/dynamodb/table-layout/payment-event-fast.ts');
 
 const unionsBuilt = () => vi.mocked(z.discriminatedUnion).mock.calls.length;
 
 /** An event item as the document client reads it back (numbers as their decimal text). */
-const item = (version: number, type: string, data: Record<string, string>) => ({
+const item = (version: number, type: string, data: Record<string, unknown>) => ({
   pk: 'WALLET#w1',
   sk: `EVENT#0#${version}`,
   kind: 'event',
@@ -56,6 +57,62 @@ describe('the event item schema', () => {
       data: { holdId: 'h', asset: 'points', amount: 5n, expiresAtMs: 9, occurredAtMs: 2, memo: 'm' },
     });
     expect(unionsBuilt()).toBe(0);
+    // The payment webhook adds the payment events (a payment's wallet holds them): no schema either.
+    readPaymentEventsFast();
+    const order = {
+      merchant: 'm',
+      priceMinor: '900',
+      pointsValueMinor: '400',
+      holdId: 'p',
+      expiresAtMs: '9',
+    };
+    const requested = item(3, 'PaymentRequested', {
+      paymentId: 'p',
+      purpose: 'order',
+      points: '40',
+      amountMinor: '500',
+      currency: 'EUR',
+      provider: 'sandbox',
+      paymentIntentId: 'pi',
+      occurredAtMs: '3',
+      order,
+    });
+    expect(await fromEventItem(requested)).toStrictEqual({
+      walletId: 'w1',
+      lane: 0,
+      version: 3,
+      eventId: 'e3',
+      recordedAtMs: 5,
+      hash: 'h3',
+      prevHash: 'h2',
+      type: 'PaymentRequested',
+      data: {
+        paymentId: 'p',
+        purpose: 'order',
+        points: 40n,
+        amountMinor: 500n,
+        currency: 'EUR',
+        provider: 'sandbox',
+        paymentIntentId: 'pi',
+        occurredAtMs: 3,
+        order: { merchant: 'm', priceMinor: 900n, pointsValueMinor: 400n, holdId: 'p', expiresAtMs: 9 },
+      },
+    });
+    const succeeded = item(4, 'PaymentSucceeded', {
+      paymentId: 'p',
+      provider: 'sandbox',
+      providerEventId: 'ev',
+      amountMinor: '500',
+      currency: 'EUR',
+      points: '0',
+      occurredAtMs: '4',
+      refundDue: false,
+    });
+    expect(await fromEventItem(succeeded)).toMatchObject({
+      type: 'PaymentSucceeded',
+      data: { amountMinor: 500n, points: 0n, refundDue: false },
+    });
+    expect(unionsBuilt()).toBe(0);
     const released = item(2, 'HoldReleased', {
       holdId: 'h',
       asset: 'money',
@@ -68,5 +125,18 @@ describe('the event item schema', () => {
     // Refusals come from the same schema, built once.
     await expect(fromEventItem({ ...released, data: { holdId: 'h' } })).rejects.toThrow();
     expect(unionsBuilt()).toBe(1);
+  });
+});
+
+describe("the fast path's readers", () => {
+  it("answer nothing for a type named like an Object's own property (the schema refuses it)", async () => {
+    const { fastStoredEvent } = await import('#adapters/dynamodb/table-layout/event-item.ts');
+    for (const type of ['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty']) {
+      for (const data of [{}, { amountMinor: '5' }]) {
+        // Never a TypeError from the fast path: verify reports such an item as broken, not as an error.
+        expect(fastStoredEvent(item(1, type, data))).toBeUndefined();
+        await expect(fromEventItem(item(1, type, data))).rejects.toThrow(/./);
+      }
+    }
   });
 });

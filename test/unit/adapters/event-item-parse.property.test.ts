@@ -3,6 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fastEventAttributes, fromEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { fromEventItemSchema } from '#adapters/dynamodb/table-layout/event-item-schema.ts';
+import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
+
+// The payment webhook's fast path for payment events (composition/payment-webhook.ts adds it).
+readPaymentEventsFast();
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 async function outcome(parse: (item: unknown) => unknown, item: unknown): Promise<unknown> {
@@ -101,6 +105,68 @@ const item = fc.oneof(
       { requiredKeys: ['holdId', 'asset', 'amount', 'expiresAtMs', 'occurredAtMs'] },
     ),
   }),
+  fc.record({
+    ...base,
+    type: fc.constant('PaymentRequested'),
+    data: fc.record(
+      {
+        paymentId: fc.string(),
+        purpose: fc.constantFrom('points-purchase', 'order'),
+        points: intText,
+        amountMinor: intText,
+        currency: fc.string(),
+        provider: fc.string(),
+        paymentIntentId: fc.string(),
+        occurredAtMs: safeText,
+        order: fc.record({
+          merchant: fc.string(),
+          priceMinor: intText,
+          pointsValueMinor: intText,
+          holdId: fc.string(),
+          expiresAtMs: safeText,
+        }),
+      },
+      {
+        requiredKeys: [
+          'paymentId',
+          'purpose',
+          'points',
+          'amountMinor',
+          'currency',
+          'provider',
+          'paymentIntentId',
+          'occurredAtMs',
+        ],
+      },
+    ),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('PaymentSucceeded'),
+    data: fc.record(
+      {
+        paymentId: fc.string(),
+        provider: fc.string(),
+        providerEventId: fc.string(),
+        amountMinor: intText,
+        currency: fc.string(),
+        points: intText,
+        occurredAtMs: safeText,
+        refundDue: fc.boolean(),
+      },
+      {
+        requiredKeys: [
+          'paymentId',
+          'provider',
+          'providerEventId',
+          'amountMinor',
+          'currency',
+          'points',
+          'occurredAtMs',
+        ],
+      },
+    ),
+  }),
 );
 
 describe('fromEventItem: the fast path and the schema agree', () => {
@@ -132,6 +198,10 @@ describe('fromEventItem: the fast path and the schema agree', () => {
             'expiresAtMs',
             'memo',
             'offer',
+            'purpose',
+            'order',
+            'refundDue',
+            'currency',
             'x',
           ),
           fc.string(),
