@@ -10,6 +10,7 @@ vi.mock('zod/mini', async (importOriginal) => {
 const z = await import('zod/mini');
 const { fromEventItem } = await import('#adapters/dynamodb/table-layout/event-item.ts');
 const { readPaymentEventsFast } = await import('#adapters/dynamodb/table-layout/payment-event-fast.ts');
+const { readCardEventsFast } = await import('#adapters/dynamodb/table-layout/card-event-fast.ts');
 
 const unionsBuilt = () => vi.mocked(z.discriminatedUnion).mock.calls.length;
 
@@ -112,6 +113,32 @@ describe('the event item schema', () => {
       type: 'PaymentSucceeded',
       data: { amountMinor: 500n, points: 0n, refundDue: false },
     });
+    expect(unionsBuilt()).toBe(0);
+    // The checkpoint pass adds the card events (a card account's head is usually one): no schema.
+    readCardEventsFast();
+    const card = [
+      item(5, 'AccountOpened', { creditLimit: '10000', currency: 'EUR', occurredAtMs: '5' }),
+      item(6, 'CreditLimitChanged', { creditLimit: '20000', previous: '10000', occurredAtMs: '6' }),
+      item(7, 'AuthorizationDecided', {
+        authorizationId: 'a',
+        amount: '3000',
+        currency: 'EUR',
+        merchant: { id: 'm', mcc: '5411' },
+        decision: 'approved',
+        reasons: [],
+        ruleSetVersion: '0',
+        available: '17000',
+        expiresAtMs: '9',
+        occurredAtMs: '7',
+      }),
+      item(8, 'PaymentSubmitted', { paymentId: 'cp', amount: '3000', occurredAtMs: '8' }),
+    ];
+    expect((await Promise.all(card.map(fromEventItem))).map((event) => event.type)).toEqual([
+      'AccountOpened',
+      'CreditLimitChanged',
+      'AuthorizationDecided',
+      'PaymentSubmitted',
+    ]);
     expect(unionsBuilt()).toBe(0);
     const released = item(2, 'HoldReleased', {
       holdId: 'h',

@@ -1,12 +1,15 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readCardEventsFast } from '#adapters/dynamodb/table-layout/card-event-fast.ts';
 import { fastEventAttributes, fromEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { fromEventItemSchema } from '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
 
-// The payment webhook's fast path for payment events (composition/payment-webhook.ts adds it).
+// The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it)
+// and card events (checkpoint-sweep.ts).
 readPaymentEventsFast();
+readCardEventsFast();
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 async function outcome(parse: (item: unknown) => unknown, item: unknown): Promise<unknown> {
@@ -167,6 +170,40 @@ const item = fc.oneof(
       },
     ),
   }),
+  fc.record({
+    ...base,
+    type: fc.constant('AccountOpened'),
+    data: fc.record({ creditLimit: intText, currency: fc.string(), occurredAtMs: safeText }),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('CreditLimitChanged'),
+    data: fc.record({ creditLimit: intText, previous: intText, occurredAtMs: safeText }),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('AuthorizationDecided'),
+    data: fc.record({
+      authorizationId: fc.string(),
+      amount: intText,
+      currency: fc.string(),
+      merchant: fc.record(
+        { id: fc.string(), name: fc.string(), mcc: fc.string() },
+        { requiredKeys: ['id', 'mcc'] },
+      ),
+      decision: fc.constantFrom('approved', 'declined'),
+      reasons: fc.array(fc.string(), { maxLength: 3 }),
+      ruleSetVersion: fc.nat().map(String),
+      available: intText,
+      expiresAtMs: safeText,
+      occurredAtMs: safeText,
+    }),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('PaymentSubmitted'),
+    data: fc.record({ paymentId: fc.string(), amount: intText, occurredAtMs: safeText }),
+  }),
 );
 
 describe('fromEventItem: the fast path and the schema agree', () => {
@@ -202,6 +239,12 @@ describe('fromEventItem: the fast path and the schema agree', () => {
             'order',
             'refundDue',
             'currency',
+            'creditLimit',
+            'previous',
+            'merchant',
+            'decision',
+            'reasons',
+            'available',
             'x',
           ),
           fc.string(),
@@ -230,6 +273,32 @@ describe('fromEventItem: the fast path and the schema agree', () => {
         },
       ),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('on a card authorization with one reason or one merchant field edited (the nested readers)', async () => {
+    const authorization = item.filter((stored) => stored.type === 'AuthorizationDecided');
+    await fc.assert(
+      fc.asyncProperty(
+        authorization,
+        fc.boolean(),
+        fc.nat(),
+        fc.constantFrom('id', 'name', 'mcc', 'x'),
+        junk,
+        async (stored, inReasons, at, field, value) => {
+          const data = { ...(stored.data as Record<string, unknown>) };
+          if (inReasons) {
+            const reasons = [...(data.reasons as unknown[])];
+            reasons[at % (reasons.length + 1)] = value;
+            data.reasons = reasons;
+          } else data.merchant = { ...(data.merchant as Record<string, unknown>), [field]: value };
+          const edited = { ...stored, data };
+          expect(await outcome(fromEventItem, edited)).toStrictEqual(
+            await outcome(fromEventItemSchema, edited),
+          );
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
