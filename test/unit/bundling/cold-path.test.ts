@@ -5,7 +5,7 @@
  * the first send; publisher-from-env.ts: the Kafka management client with the first decision).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,7 +16,10 @@ import { functionBundle } from '../../support/function-bundles.ts';
 
 const execFileAsync = promisify(execFile);
 // Under node_modules, as the bench's bundles: the fixture's bundle requires a runtime SDK package.
-const outRoot = mkdtempSync(path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tally-cold-path-'));
+// A fresh clone has no node_modules/.cache until something builds there.
+const cacheRoot = path.join(PROJECT_ROOT, 'node_modules', '.cache');
+mkdirSync(cacheRoot, { recursive: true });
+const outRoot = mkdtempSync(path.join(cacheRoot, 'tally-cold-path-'));
 afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
 
 const FIXTURE = 'test/unit/bundling/fixtures/throws.ts';
