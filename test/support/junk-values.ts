@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 /** Integers as decimal text, safe or not. */
-const intText = fc.oneof(
+export const intText = fc.oneof(
   fc.integer().map(String),
   fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
 );
@@ -15,8 +15,9 @@ export const junk = fc.oneof(
   fc.integer(),
   fc.boolean(),
   intText,
-  fc.constant('1.5'),
-  fc.constant('9007199254740993'),
+  fc.constantFrom('-1', '-12345678901234567890', '1.5', '9007199254740993', '1e3', ' 1', ''),
   fc.constant({}),
   fc.constant([]),
+  fc.constantFrom('money', 'points', 'stocks'),
+  fc.array(fc.oneof(fc.constant(null), fc.integer().map(String), fc.string()), { maxLength: 6 }),
 );

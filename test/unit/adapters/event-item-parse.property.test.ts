@@ -5,6 +5,7 @@ import { readCardEventsFast } from '#adapters/dynamodb/table-layout/card-event-f
 import { fastEventAttributes, fromEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { fromEventItemSchema } from '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
+import { intText, junk } from '../../support/junk-values.ts';
 
 // The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it)
 // and card events (checkpoint-sweep.ts).
@@ -21,25 +22,6 @@ async function outcome(parse: (item: unknown) => unknown, item: unknown): Promis
 }
 
 const safeText = fc.integer({ min: 0, max: 2 ** 50 }).map(String);
-const intText = fc.oneof(
-  fc.integer().map(String),
-  fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
-);
-/** Values a tampered or foreign attribute might hold. */
-const junk = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.string(),
-  fc.double(),
-  fc.integer(),
-  fc.boolean(),
-  intText,
-  fc.constant('1.5'),
-  fc.constant('9007199254740993'),
-  fc.constant({}),
-  fc.constant([]),
-);
-
 const base = {
   pk: fc.constant('WALLET#w1'),
   sk: fc.constant('EVENT#00#000000000001'),

@@ -11,6 +11,7 @@ import {
 } from '#adapters/dynamodb/table-layout/view-item.ts';
 import { bucketMs } from '#domain/threshold.ts';
 import type { WalletView } from '#domain/wallet-view.ts';
+import { junk } from '../../support/junk-values.ts';
 
 /** What a read gives: the value, or that it refused (compared with toStrictEqual). */
 function outcome(read: (item: unknown) => unknown, item: unknown): unknown {
@@ -116,22 +117,6 @@ const stored = fc.tuple(views, fc.boolean(), fc.boolean()).map(([view, snapshot,
   const item = asRead(snapshot ? toSnapshotItem(view) : toViewItem(view));
   return numbers ? asNumbers(item) : item;
 });
-
-/** Values a tampered or foreign attribute might hold. */
-const junk = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.string(),
-  fc.double(),
-  fc.integer(),
-  fc.boolean(),
-  fc.constantFrom('-1', '-12345678901234567890', '1.5', '9007199254740993', '1e3', ' 1', ''),
-  fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
-  fc.constant({}),
-  fc.constant([]),
-  fc.constantFrom('money', 'points', 'stocks'),
-  fc.array(fc.oneof(fc.constant(null), fc.integer().map(String), fc.string()), { maxLength: 6 }),
-);
 
 const KEYS = [
   'walletId',
