@@ -4,7 +4,7 @@ import type { RuleSetReader, StoredRuleSet } from '#ports/rule-sets.ts';
 import { formFromJson } from '#rules/stored-form.ts';
 import { storedRuleSet } from '#rules/stored-runtime.ts';
 import type { CompiledRuleSet, CompileResult } from '#rules/types.ts';
-import { RULES_REFRESH_MS, thresholdOf } from './active-threshold.ts';
+import { ActiveVersion, RULES_REFRESH_MS, thresholdOf } from './active-threshold.ts';
 import { DEFAULT_RULES_FORM, DEFAULT_RULES_SOURCE, DEFAULT_RULES_TEXT } from './default-rules.ts';
 
 /**
@@ -92,52 +92,24 @@ async function activeRuleSetOf(
  * RULES_REFRESH_MS, compiled once per version. Its rules that need CEL are compiled on demand:
  * await `ruleSet.prepare([fact type])` before `evaluate` (app/ingest.ts does).
  */
-export class ActiveRuleSets {
-  private held: ActiveRules | undefined;
-  private checkedAtMs = Number.NEGATIVE_INFINITY;
-  private pending: { sentAtMs: number; rules: Promise<ActiveRules> } | undefined;
-
+export class ActiveRuleSets extends ActiveVersion<ActiveRules> {
   constructor(
-    private readonly store: RuleSetReader,
-    private readonly clock: Clock,
-    private readonly hash: (text: string) => string,
-    private readonly refreshMs: number = RULES_REFRESH_MS,
-  ) {}
-
-  /** As ActiveThresholds.current (active-threshold.ts): a read is as fresh as when it was sent. */
-  current(): Promise<ActiveRules> {
-    const now = this.clock.nowMs();
-    if (this.held !== undefined && now - this.checkedAtMs < this.refreshMs) {
-      return Promise.resolve(this.held);
-    }
-    if (this.pending === undefined || now - this.pending.sentAtMs >= this.refreshMs) {
-      const pending = { sentAtMs: now, rules: this.refresh(now) };
-      this.pending = pending;
-      pending.rules
-        .finally(() => {
-          if (this.pending === pending) this.pending = undefined;
-        })
-        .catch(() => undefined);
-    }
-    return this.pending.rules;
-  }
-
-  private async refresh(sentAtMs: number): Promise<ActiveRules> {
-    const stored = await this.store.active();
-    const version = stored?.version ?? 0;
-    let active = this.held;
-    if (active?.version !== version) {
-      const ruleSet = stored
-        ? await activeRuleSetOf(stored, this.hash, stored.source ?? `version ${stored.version}`)
-        : await activeRuleSetOf(DEFAULT_STORED, this.hash, DEFAULT_RULES_SOURCE);
-      active = { version, ruleSet, threshold: thresholdOf(ruleSet) };
-    }
-    // Held and stamped together, and never over a read sent later that answered first.
-    if (sentAtMs >= this.checkedAtMs) {
-      this.held = active;
-      this.checkedAtMs = sentAtMs;
-    }
-    return active;
+    store: RuleSetReader,
+    clock: Clock,
+    hash: (text: string) => string,
+    refreshMs: number = RULES_REFRESH_MS,
+  ) {
+    super(
+      store,
+      clock,
+      async (stored, version) => {
+        const ruleSet = stored
+          ? await activeRuleSetOf(stored, hash, stored.source ?? `version ${stored.version}`)
+          : await activeRuleSetOf(DEFAULT_STORED, hash, DEFAULT_RULES_SOURCE);
+        return { version, ruleSet, threshold: thresholdOf(ruleSet) };
+      },
+      refreshMs,
+    );
   }
 }
 

@@ -32,55 +32,62 @@ async function flagOf(stored: Pick<StoredRuleSet, 'text' | 'form'> | undefined):
 }
 
 /**
- * The windowed flag of the active rule set, for the functions that fold wallet views but never
- * evaluate rules (reads, the projector, replays): the same refresh as ActiveRuleSets
- * (active-rules.ts), without compiling a rule, so their bundles carry no CEL engine.
+ * What a function instance holds of the active rule set, read from the table at most every
+ * `refreshMs` and made (`make`) once per version: ActiveThresholds here, ActiveRuleSets
+ * (active-rules.ts) compiled. Publishing therefore takes effect everywhere within that time.
+ * A read is as fresh as the moment it was SENT: one left in flight when Lambda froze the process
+ * answers at the next thaw, maybe minutes later, and must not count as just checked (stop 23,
+ * review7). For the same reason a read in flight is shared only while it is younger than the
+ * refresh time; and the value and its stamp change together, never over a read sent later.
  */
-export class ActiveThresholds {
-  private held: { version: number; threshold: ThresholdConfig } | undefined;
+export class ActiveVersion<T> {
+  private held: { version: number; value: T } | undefined;
   private checkedAtMs = Number.NEGATIVE_INFINITY;
-  private pending: { sentAtMs: number; threshold: Promise<ThresholdConfig> } | undefined;
+  private pending: { sentAtMs: number; value: Promise<T> } | undefined;
 
   constructor(
     private readonly store: RuleSetReader,
     private readonly clock: Clock,
+    private readonly make: (stored: StoredRuleSet | undefined, version: number) => Promise<T>,
     private readonly refreshMs: number = RULES_REFRESH_MS,
   ) {}
 
-  /**
-   * A read is as fresh as the moment it was SENT: one left in flight when Lambda froze the
-   * process answers at the next thaw, maybe minutes later, and must not count as just checked
-   * (stop 23, review7). For the same reason a read in flight is shared only while it is younger
-   * than the refresh time.
-   */
-  current(): Promise<ThresholdConfig> {
+  current(): Promise<T> {
     const now = this.clock.nowMs();
     if (this.held !== undefined && now - this.checkedAtMs < this.refreshMs) {
-      return Promise.resolve(this.held.threshold);
+      return Promise.resolve(this.held.value);
     }
     if (this.pending === undefined || now - this.pending.sentAtMs >= this.refreshMs) {
-      const pending = { sentAtMs: now, threshold: this.refresh(now) };
+      const pending = { sentAtMs: now, value: this.refresh(now) };
       this.pending = pending;
-      pending.threshold
+      pending.value
         .finally(() => {
           if (this.pending === pending) this.pending = undefined;
         })
         .catch(() => undefined);
     }
-    return this.pending.threshold;
+    return this.pending.value;
   }
 
-  private async refresh(sentAtMs: number): Promise<ThresholdConfig> {
+  private async refresh(sentAtMs: number): Promise<T> {
     const stored = await this.store.active();
     const version = stored?.version ?? 0;
-    const threshold =
-      this.held?.version === version ? this.held.threshold : thresholdOf({ flag: await flagOf(stored) });
-    // Held and stamped together (a concurrent current() never sees the stamp with the old value),
-    // and never over a read sent later that answered first.
+    const value = this.held?.version === version ? this.held.value : await this.make(stored, version);
     if (sentAtMs >= this.checkedAtMs) {
-      this.held = { version, threshold };
+      this.held = { version, value };
       this.checkedAtMs = sentAtMs;
     }
-    return threshold;
+    return value;
+  }
+}
+
+/**
+ * The windowed flag of the active rule set, for the functions that fold wallet views but never
+ * evaluate rules (reads, the projector, replays): the same refresh as ActiveRuleSets
+ * (active-rules.ts), without compiling a rule, so their bundles carry no CEL engine.
+ */
+export class ActiveThresholds extends ActiveVersion<ThresholdConfig> {
+  constructor(store: RuleSetReader, clock: Clock, refreshMs: number = RULES_REFRESH_MS) {
+    super(store, clock, async (stored) => thresholdOf({ flag: await flagOf(stored) }), refreshMs);
   }
 }
