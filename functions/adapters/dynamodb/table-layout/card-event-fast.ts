@@ -1,4 +1,4 @@
-import { type Fields, readFast } from './payment-event-fast.ts';
+import { type Fields, readFast } from './event-data-specs.ts';
 
 /**
  * The card events most card-account logs hold (card-event-items.ts's shapes, checked field by field
