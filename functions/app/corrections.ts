@@ -12,7 +12,7 @@ import {
   type WalletEvent,
   type WalletState,
 } from '#domain/wallet.ts';
-import type { WalletView } from '#domain/wallet-view.ts';
+import { eventsByLane, type WalletView } from '#domain/wallet-view.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';
@@ -221,16 +221,6 @@ export async function correctAndShow(
       ? await asRead()
       : await now();
   return { ...result, before: view, after: view };
-}
-
-function eventsByLane(events: readonly RecordedEvent[]): Map<number, RecordedEvent[]> {
-  const byLane = new Map<number, RecordedEvent[]>();
-  for (const event of events) {
-    const lane = byLane.get(event.lane);
-    if (lane === undefined) byLane.set(event.lane, [event]);
-    else lane.push(event);
-  }
-  return byLane;
 }
 
 /** The deposit or fact a decided correction named. */

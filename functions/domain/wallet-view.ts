@@ -215,6 +215,17 @@ function applyCorrection(
   return 'applied';
 }
 
+/** The events of each lane, in the order given. */
+export function eventsByLane(events: readonly RecordedEvent[]): Map<number, RecordedEvent[]> {
+  const byLane = new Map<number, RecordedEvent[]>();
+  for (const event of events) {
+    const lane = byLane.get(event.lane);
+    if (lane === undefined) byLane.set(event.lane, [event]);
+    else lane.push(event);
+  }
+  return byLane;
+}
+
 /**
  * The order to fold a set of events in: runs of one lane each (contiguous, ascending), the lanes
  * interleaved by the deposits' event time. Any order gives the same view (it is a function of the
@@ -224,12 +235,7 @@ function applyCorrection(
  * in event-time order: 50 ms). Events other than deposits never hold their lane back.
  */
 export function eventTimeRuns(events: readonly RecordedEvent[]): RecordedEvent[][] {
-  const byLane = new Map<number, RecordedEvent[]>();
-  for (const event of events) {
-    const lane = byLane.get(event.lane);
-    if (lane === undefined) byLane.set(event.lane, [event]);
-    else lane.push(event);
-  }
+  const byLane = eventsByLane(events);
   const cursors = [...byLane.keys()]
     .sort((a, b) => a - b)
     .map((lane) => ({ events: (byLane.get(lane) ?? []).sort((a, b) => a.version - b.version), at: 0 }));
