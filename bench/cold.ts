@@ -115,6 +115,32 @@ targets.push({
   bundle: await buildBundle(BASELINE, 'bench/cold/baseline.ts', { bundleSdk: BUNDLE_SDK }),
 });
 
+/**
+ * One round's cold starts. Every function runs once (with `--before`, beside its `@before`, which
+ * of the two first alternating by round), the pairs' places rotated from round to round, and the baseline (each column's) runs once
+ * per `BASELINE_EVERY` functions, spread through the round. A ratio divides by the baseline's
+ * median, so the baseline gets several samples a round: with one a round, the two columns of one
+ * `--before` run had baselines up to 25% apart (stop 23). A load that drifts within a round reaches
+ * the baseline as it reaches the functions around it.
+ */
+const BASELINE_EVERY = 7;
+function roundOrder(all: readonly Target[], run: number): Target[] {
+  const isBaseline = (target: Target) => target.name.replace(BEFORE_SUFFIX, '') === BASELINE;
+  const baselines = all.filter(isBaseline);
+  const groups = all
+    .filter((target) => !isBaseline(target) && !target.name.endsWith(BEFORE_SUFFIX))
+    .map((target) => [target, ...all.filter((other) => other.name === `${target.name}${BEFORE_SUFFIX}`)])
+    .map((pair) => (run % 2 === 0 ? pair : pair.reverse()));
+  // Shifted by one more than the baseline's spacing: each round, a function sits at another
+  // distance from the baseline before it.
+  const shift = groups.length === 0 ? 0 : (run * (BASELINE_EVERY + 1)) % groups.length;
+  const rotated = [...groups.slice(shift), ...groups.slice(0, shift)];
+  const order: Target[] = [];
+  for (let next = 0; next < rotated.length; next += BASELINE_EVERY)
+    order.push(...baselines, ...rotated.slice(next, next + BASELINE_EVERY).flat());
+  return order.length === 0 ? baselines : order;
+}
+
 const world = await startColdWorld(log);
 const env = world.env;
 try {
@@ -123,7 +149,7 @@ try {
   const statuses = new Map<string, string>();
   for (let run = 0; run < RUNS; run++) {
     log(`Run ${run + 1}/${RUNS} …`);
-    for (const target of targets) {
+    for (const target of roundOrder(targets, run)) {
       const result = await coldStart(target, await world.firstEventOf(target.name), {
         ...env,
         ...target.extraEnv,
