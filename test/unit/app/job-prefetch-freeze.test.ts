@@ -5,6 +5,7 @@
  * fresh then (checkedAtMs = answer time), so the next replay page, maybe minutes later, folds under
  * the threshold of minutes ago although another rule set was published meanwhile.
  * On main the duplicate reads no threshold, and the later page reads the one in force.
+ * And (review7, low): the early Scan of a page that then does not run leaves no rejection unhandled.
  */
 import { beforeEach, expect, it } from 'vitest';
 import { sha256Hex } from '#adapters/dynamodb/event-hash.ts';
@@ -144,4 +145,35 @@ it('a duplicate page left no threshold read in flight that a later page folds un
   expect(await runJobPage(deps, seg1)).toBe('done');
   expect(used.at(-1)?.thresholdMinor).toBe(5_000n);
   expect(job.jobId).toBeDefined();
+});
+
+it('a duplicate page whose early Scan fails answers duplicate, with no rejection left unhandled', async () => {
+  await startJob(deps, { kind: 'replay', dryRun: true });
+  const messages: JobMessage[] = [];
+  for (let m = queue.take(); m !== undefined; m = queue.take()) messages.push(m);
+  const seg0 = messages.find((m) => m.segment === 0) as JobMessage;
+  expect(await runJobPage(deps, seg0)).toBe('done');
+
+  // Delivered again; its early Scan (started before the job read says it is a duplicate) fails.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    let scans = 0;
+    const failing = {
+      ...deps,
+      store: Object.assign(Object.create(deps.store), {
+        walletIds: () => {
+          scans++;
+          return Promise.reject(new Error('throttled'));
+        },
+      }),
+    } as JobDeps;
+    expect(await runJobPage(failing, seg0)).toBe('duplicate');
+    expect(scans).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  expect(unhandled).toEqual([]);
 });
