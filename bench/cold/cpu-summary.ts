@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/cold/cpu-summary.ts DIR name… [--phase import|gap|call] [--by package|file|function] [--top 25]`:
+ * `npx tsx bench/cold/cpu-summary.ts DIR name… [--phase import|gap|call] [--by package|file|function|ours] [--top 25]`:
  * where the CPU of the cold starts that `profile.ts --cpu-prof DIR` recorded went, per run, summed
  * by who spent it (self time, idle left out). Bundle frames are mapped through the bundle's source
  * maps (`node:module`'s SourceMap), so zod, Powertools or `functions/app/…` show by name instead of
@@ -7,6 +7,8 @@
  * `import` is the process up to the handler's module being loaded (Node's start included), `call`
  * the first invocation, `gap` the part of it before its first request is sent (what runs between
  * the import and the table), `between:K` what it does between request K's answer and request K+1.
+ * `--by ours` charges each sample to the innermost function of ours (`functions/…`) on its stack,
+ * so the SDK's or zod's work shows under the call of ours that asked for it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -32,7 +34,7 @@ interface CallFrame {
   columnNumber: number;
 }
 interface Profile {
-  nodes: { id: number; callFrame: CallFrame }[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
   startTime: number;
@@ -104,6 +106,18 @@ for (const name of names) {
     const firstRequestUs = timing.importedUs + (timing.requests[0]?.at ?? Number.POSITIVE_INFINITY) * 1000;
     const [from, to] = window(args.phase, timing, firstRequestUs);
     const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+    const parents = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+    /** `--by ours`: the innermost frame of ours on the sample's stack, or where the sample is. */
+    const oursOf = (id: number): string => {
+      for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+        const frame = frames.get(at);
+        const place = frame === undefined ? undefined : where(frame);
+        if (place?.source.startsWith('functions/')) return `${place.fn}  ${place.source}`;
+      }
+      const frame = frames.get(id);
+      return `(not under ours)  ${frame === undefined ? '' : keyOf({ ...where(frame), fn: '' })}`;
+    };
     const keys = new Map<number, string>();
     let at = profile.startTime;
     profile.samples.forEach((id, index) => {
@@ -114,7 +128,7 @@ for (const name of names) {
       if (at < from || at >= to || frame === undefined || frame.functionName === '(idle)') return;
       let key = keys.get(id);
       if (key === undefined) {
-        key = keyOf(where(frame));
+        key = args.by === 'ours' ? oursOf(id) : keyOf(where(frame));
         keys.set(id, key);
       }
       spent.set(key, (spent.get(key) ?? 0) + us);
