@@ -89,3 +89,28 @@ export const twoWalletDeposits = (store: EventStore, id: string, deposits: numbe
         events.map((event, index) => ({ ...event, eventId: `${id}.${index}`, recordedAtMs: 1 })),
     },
   );
+
+/**
+ * A deposit appended straight to the store on lane 0 (no command, no key): a wallet's starting
+ * money for tests of what reads or spends it. Recorded at `recordedAtMs` (default: when it occurred).
+ */
+export async function appendDeposit(
+  store: EventStore,
+  walletId: string,
+  amountMinor: bigint,
+  at: { eventId: string; occurredAtMs: number; recordedAtMs?: number },
+): Promise<void> {
+  await store.append({
+    walletId,
+    lane: 0,
+    expected: await store.head(walletId, 0),
+    events: [
+      {
+        type: 'Deposited',
+        data: { amountMinor, occurredAtMs: at.occurredAtMs },
+        eventId: at.eventId,
+        recordedAtMs: at.recordedAtMs ?? at.occurredAtMs,
+      },
+    ],
+  });
+}

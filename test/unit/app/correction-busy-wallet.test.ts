@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { handleCommand } from '#app/command-handler.ts';
 import { correctEvent } from '#app/corrections.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
-import { foldWallet, initialWalletState, type WalletCommand } from '#domain/wallet.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+import { foldWallet, initialWalletState } from '#domain/wallet.ts';
+import { correctionsOn, depositOf, moneyHold } from '../../support/lane-zero-writes.ts';
+import {
+  AMEND_THE_DEPOSIT,
+  OneTurnStore,
+  whileHoldsFlow,
+  writeW1 as write,
+} from '../../support/one-turn-store.ts';
 import { turns } from '../../support/turns.ts';
 
 /**
@@ -16,36 +21,6 @@ import { turns } from '../../support/turns.ts';
  * `contended` (503) in every trial, where joining the wallet's queue (as before stop 19) it is
  * recorded. A number must stay correctable on a busy wallet.
  */
-
-/**
- * Every store call takes a turn of the event loop, as a request to DynamoDB does; `enter` is where
- * a call waits before it runs (a subclass may hold reads there).
- */
-class OneTurnStore extends InMemoryEventStore {
-  protected async enter(_kind: 'read' | 'write'): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  override async head(...args: Parameters<InMemoryEventStore['head']>) {
-    await this.enter('read');
-    return super.head(...args);
-  }
-  override async lanes(...args: Parameters<InMemoryEventStore['lanes']>) {
-    await this.enter('read');
-    return super.lanes(...args);
-  }
-  override async *read(...args: Parameters<InMemoryEventStore['read']>) {
-    await this.enter('read');
-    yield* super.read(...args);
-  }
-  override async append(...args: Parameters<InMemoryEventStore['append']>) {
-    await this.enter('write');
-    return super.append(...args);
-  }
-  override async appendGroup(...args: Parameters<InMemoryEventStore['appendGroup']>) {
-    await this.enter('write');
-    return super.appendGroup(...args);
-  }
-}
 
 /** The first read after `hold()` waits for `release()`: a reader caught between its join check and its append. */
 class GatedStore extends OneTurnStore {
@@ -73,35 +48,15 @@ class GatedStore extends OneTurnStore {
   }
 }
 
-const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
-
 describe('a correction on a wallet kept busy by group-committed commands in the same process', () => {
   it('is recorded, not contended, and every hold around it too', async () => {
     for (let trial = 0; trial < 3; trial++) {
       const store = new OneTurnStore();
       enableGroupCommit(store);
-      await handleCommand({ store }, write('d', depositOf('w1', 100_000n)));
-      let busy = true;
-      let sent = 0;
-      const client = async (name: string) => {
-        while (busy) {
-          const id = `${name}-${sent++}`;
-          const outcome = await handleCommand({ store }, write(id, moneyHold('w1', id, 1n)));
-          expect(outcome.kind).toBe('recorded');
-        }
-      };
-      const clients = ['a', 'b', 'c', 'd'].map(client);
       // The clients' batches are in full flow before the correction starts.
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const corrected = await correctEvent(correctionsOn(store), {
-        walletId: 'w1',
-        reference: 'd',
-        action: 'amend',
-        reason: 'typo',
-        amend: { amountMinor: 90_000n },
-      });
-      busy = false;
-      await Promise.all(clients);
+      const corrected = await whileHoldsFlow(store, () =>
+        correctEvent(correctionsOn(store), AMEND_THE_DEPOSIT),
+      );
       expect(corrected.kind).toBe('recorded');
       const { balance, held } = foldWallet(store.storedEvents('w1'), initialWalletState()).balances.money;
       expect(balance).toBe(90_000n);
@@ -135,13 +90,7 @@ describe('a correction on a wallet kept busy by group-committed commands in the 
       // its head read is held until the clients' batches are in full flow: from its first lost
       // race on, it must join them.
       store.hold();
-      const correcting = correctEvent(correctionsOn(store), {
-        walletId: 'w1',
-        reference: 'd',
-        action: 'amend',
-        reason: 'typo',
-        amend: { amountMinor: 90_000n },
-      });
+      const correcting = correctEvent(correctionsOn(store), AMEND_THE_DEPOSIT);
       // The trial's premise: the correction read alone (it did not join a queue and skip the read).
       const first = await Promise.race([
         store.reached.then(() => 'read' as const),

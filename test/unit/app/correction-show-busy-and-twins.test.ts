@@ -3,47 +3,21 @@ import { handleCommand } from '#app/command-handler.ts';
 import { correctAndShow, type ShownCorrection } from '#app/corrections.ts';
 import { enableGroupCommit } from '#app/group-commit.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
-import { foldWallet, initialWalletState, type RecordedEvent, type WalletCommand } from '#domain/wallet.ts';
+import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { rebuildView, type WalletView } from '#domain/wallet-view.ts';
-import type { StreamHead } from '#ports/event-store.ts';
 import { sameView, viewDiff } from '../../sim/ops.ts';
-import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+import type { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { correctionsOn, depositOf } from '../../support/lane-zero-writes.ts';
+import {
+  AMEND_THE_DEPOSIT,
+  OneTurnStore,
+  whileHoldsFlow,
+  writeW1 as write,
+} from '../../support/one-turn-store.ts';
 
 /** review6: correctAndShow on a busy wallet (group commit join) and two identical corrections at once. */
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
 
-class OneTurnStore extends InMemoryEventStore {
-  private async turn() {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  override async head(...args: Parameters<InMemoryEventStore['head']>) {
-    await this.turn();
-    return super.head(...args);
-  }
-  override async lanes(...args: Parameters<InMemoryEventStore['lanes']>) {
-    await this.turn();
-    return super.lanes(...args);
-  }
-  override async *read(...args: Parameters<InMemoryEventStore['read']>) {
-    await this.turn();
-    yield* super.read(...args);
-  }
-  override async walletAndHead(walletId: string): Promise<{ events: RecordedEvent[]; head: StreamHead }> {
-    await this.turn();
-    return super.walletAndHead(walletId);
-  }
-  override async append(...args: Parameters<InMemoryEventStore['append']>) {
-    await this.turn();
-    return super.append(...args);
-  }
-  override async appendGroup(...args: Parameters<InMemoryEventStore['appendGroup']>) {
-    await this.turn();
-    return super.appendGroup(...args);
-  }
-}
-
-const write = (id: string, command: WalletCommand) => laneZeroWrite('w1', id, command);
 const shown = (store: InMemoryEventStore) => ({ ...correctionsOn(store), readModels: store, config: CONFIG });
 
 function expectFolds(store: InMemoryEventStore, outcome: ShownCorrection) {
@@ -64,27 +38,7 @@ describe('review6: correctAndShow', () => {
     for (let trial = 0; trial < 3; trial++) {
       const store = new OneTurnStore();
       enableGroupCommit(store);
-      await handleCommand({ store }, write('d', depositOf('w1', 100_000n)));
-      let busy = true;
-      let sent = 0;
-      const client = async (name: string) => {
-        while (busy) {
-          const id = `${name}-${sent++}`;
-          const outcome = await handleCommand({ store }, write(id, moneyHold('w1', id, 1n)));
-          expect(outcome.kind).toBe('recorded');
-        }
-      };
-      const clients = ['a', 'b', 'c', 'd'].map(client);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const corrected = await correctAndShow(shown(store), {
-        walletId: 'w1',
-        reference: 'd',
-        action: 'amend',
-        reason: 'typo',
-        amend: { amountMinor: 90_000n },
-      });
-      busy = false;
-      await Promise.all(clients);
+      const corrected = await whileHoldsFlow(store, () => correctAndShow(shown(store), AMEND_THE_DEPOSIT));
       expect(corrected.kind).toBe('recorded');
       expectFolds(store, corrected);
       const { balance } = foldWallet(store.storedEvents('w1'), initialWalletState()).balances.money;

@@ -20,6 +20,7 @@ import { DEFAULT_THRESHOLD_FLAG } from '#rules/types.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { appendDeposit } from '../../support/lane-zero-writes.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 /** A published version with its stored form (as every publish stores it): the flag's threshold in minor units. */
@@ -47,21 +48,8 @@ beforeEach(async () => {
   used = [];
   const clock = { nowMs: () => nowMs };
   const store = new InMemoryEventStore({ pageSize: 2 });
-  for (const walletId of ['w0', 'w1', 'w2', 'w3']) {
-    await store.append({
-      walletId,
-      lane: 0,
-      expected: await store.head(walletId, 0),
-      events: [
-        {
-          type: 'Deposited',
-          data: { amountMinor: 1_000n, occurredAtMs: T0 },
-          eventId: `${walletId}-d`,
-          recordedAtMs: T0,
-        },
-      ],
-    });
-  }
+  for (const walletId of ['w0', 'w1', 'w2', 'w3'])
+    await appendDeposit(store, walletId, 1_000n, { eventId: `${walletId}-d`, occurredAtMs: T0 });
   // The rule set table: read when asked, answered when `hold` lets it (a request in flight).
   const reader = {
     active: async () => {

@@ -25,6 +25,7 @@ import type { Job, JobMessage, JobParams, JobSegment } from '#ports/jobs.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { InMemoryJobQueue, InMemoryJobStore } from '../../support/in-memory-job-store.ts';
 import { InMemoryRuleSetStore } from '../../support/in-memory-rule-set-store.ts';
+import { appendDeposit } from '../../support/lane-zero-writes.ts';
 
 const CONFIG: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 16 };
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -89,18 +90,10 @@ beforeEach(async () => {
   walletIds = Array.from({ length: WALLET_COUNT }, (_, i) => `w${String(i).padStart(2, '0')}`);
   for (const [i, walletId] of walletIds.entries()) {
     for (let d = 0; d < (i % 3) + 1; d++) {
-      await store.append({
-        walletId,
-        lane: 0,
-        expected: await store.head(walletId, 0),
-        events: [
-          {
-            type: 'Deposited',
-            data: { amountMinor: 1_000n * BigInt(d + 1), occurredAtMs: T0 + d * 1_000 },
-            eventId: `${walletId}-d${d}`,
-            recordedAtMs: T0 + d,
-          },
-        ],
+      await appendDeposit(store, walletId, 1_000n * BigInt(d + 1), {
+        eventId: `${walletId}-d${d}`,
+        occurredAtMs: T0 + d * 1_000,
+        recordedAtMs: T0 + d,
       });
     }
     if (i >= 10) {

@@ -4,6 +4,7 @@ import { type TransferInput, transfer } from '#app/transfer.ts';
 import { foldWallet, initialWalletState } from '#domain/wallet.ts';
 import { type AppendTogetherRequest, VersionConflictError } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
+import { appendDeposit } from '../../support/lane-zero-writes.ts';
 
 let ids = 0;
 const deps = (store: InMemoryEventStore) => ({
@@ -13,21 +14,8 @@ const deps = (store: InMemoryEventStore) => ({
   retry: { ...defaultRetryPolicy, sleep: async () => {} },
 });
 
-async function funded(store: InMemoryEventStore, walletId: string, amountMinor: bigint) {
-  await store.append({
-    walletId,
-    lane: 0,
-    expected: await store.head(walletId, 0),
-    events: [
-      {
-        type: 'Deposited',
-        data: { amountMinor, occurredAtMs: 1 },
-        eventId: `d-${walletId}`,
-        recordedAtMs: 1,
-      },
-    ],
-  });
-}
+const funded = (store: InMemoryEventStore, walletId: string, amountMinor: bigint) =>
+  appendDeposit(store, walletId, amountMinor, { eventId: `d-${walletId}`, occurredAtMs: 1 });
 
 const balance = (store: InMemoryEventStore, walletId: string) =>
   foldWallet(store.storedEvents(walletId), initialWalletState()).balances.money.balance;
