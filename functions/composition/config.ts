@@ -65,9 +65,9 @@ export const sqsEndpointFromEnv = (env: Env = process.env): string | undefined =
 
 /** The URL of one of the function's queues; only functions that use a queue are given its URL. */
 export const queueUrlFromEnv = (
-  queue: 'eventsQueueUrl' | 'eventsDlqUrl' | 'jobsQueueUrl',
+  queue: ENV.eventsQueueUrl | ENV.eventsDlqUrl | ENV.jobsQueueUrl,
   env: Env = process.env,
-): string => required(env, ENV[queue]);
+): string => required(env, queue);
 
 /**
  * The payment provider and prices (TALLY_PAYMENT_PROVIDER, TALLY_STRIPE_SECRET_ARN,

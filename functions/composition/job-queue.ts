@@ -6,6 +6,8 @@
  * integer and nullable schemas, which only the jobs message uses). The SQS client and the queue
  * load with the first send (sqs.ts, sqs-jobs.ts).
  */
+
+import { ENV } from '#lib/wiring.ts';
 import type { JobQueue } from '#ports/jobs.ts';
 import { eventStoreFromEnv, jobStoreFromEnv, readModelsFromEnv, snapshotsFromEnv } from './adapters.ts';
 import { queueUrlFromEnv } from './config.ts';
@@ -18,7 +20,7 @@ let jobs: { queueUrl: string; queue: JobQueue } | undefined;
  * loads with the first send (composition/sqs.ts says why).
  */
 export function jobQueueFromEnv(): JobQueue {
-  const queueUrl = queueUrlFromEnv('jobsQueueUrl');
+  const queueUrl = queueUrlFromEnv(ENV.jobsQueueUrl);
   if (jobs === undefined || jobs.queueUrl !== queueUrl) {
     jobs = {
       queueUrl,

@@ -11,6 +11,7 @@ import { systemClock } from '#adapters/clock.ts';
 import { canonicalJson } from '#adapters/dynamodb/event-hash.ts';
 import type { SqsEventsQueue } from '#adapters/sqs/events-queue.ts';
 import { toMessageBody } from '#adapters/sqs/message-body.ts';
+import { ENV } from '#lib/wiring.ts';
 import { logger } from '#observability/powertools.ts';
 import { withRequestTrace } from '#observability/traced-ports.ts';
 import type { DeadLetterSink } from '#ports/dead-letters.ts';
@@ -23,7 +24,7 @@ const sqs = () => import('./sqs.ts');
  * with the first send (composition/sqs.ts says why).
  */
 export function eventsQueueFromEnv(): Pick<SqsEventsQueue, 'send'> {
-  const queueUrl = queueUrlFromEnv('eventsQueueUrl');
+  const queueUrl = queueUrlFromEnv(ENV.eventsQueueUrl);
   return { send: async (events) => (await sqs()).eventsQueueOn(queueUrl).send(events) };
 }
 
@@ -32,7 +33,7 @@ export function eventsQueueFromEnv(): Pick<SqsEventsQueue, 'send'> {
  * at once). The SQS client loads with the first dead letter (composition/sqs.ts says why).
  */
 export function deadLettersFromEnv(): DeadLetterSink {
-  const queueUrl = queueUrlFromEnv('eventsDlqUrl');
+  const queueUrl = queueUrlFromEnv(ENV.eventsDlqUrl);
   return { send: async (letter) => (await sqs()).deadLettersOn(queueUrl).send(letter) };
 }
 

@@ -27,6 +27,25 @@ export const QUIET_LOGGER = {
 } as unknown as NonNullable<DynamoDBClientConfig['logger']>;
 
 /**
+ * The SDK's own defaults, given here so that the first request does not look each one up: the
+ * client reads every setting it is not given from an AWS_* variable, then from ~/.aws/config and
+ * ~/.aws/credentials (files a Lambda does not have), each miss a thrown and caught error, and all
+ * of it on the first request's path. The stack sets none of these variables; the endpoint is
+ * ours to give (`endpoint` above) or the region's, never AWS_ENDPOINT_URL_DYNAMODB.
+ */
+const SDK_DEFAULTS = {
+  accountIdEndpointMode: 'preferred',
+  authSchemePreference: [],
+  defaultsMode: 'legacy',
+  disableClockSkewCorrection: false,
+  ignoreConfiguredEndpointUrls: true,
+  retryMode: 'standard',
+  useDualstackEndpoint: false,
+  useFipsEndpoint: false,
+  userAgentAppId: 'tally',
+} satisfies DynamoDBClientConfig;
+
+/**
  * The document client every adapter uses. Numbers come back as their decimal text (never a float)
  * so the item schemas can turn them into exact integers; empty values are removed on write.
  * `endpoint` is DynamoDB Local's (the composition root reads it from the environment); without
@@ -47,6 +66,7 @@ export function createDocumentClient(
       : {}),
     maxAttempts: 4,
     logger: QUIET_LOGGER,
+    ...SDK_DEFAULTS,
   });
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
