@@ -31,19 +31,23 @@ export const QUIET_LOGGER = {
  * client reads every setting it is not given from an AWS_* variable, then from ~/.aws/config and
  * ~/.aws/credentials (files a Lambda does not have), each miss a thrown and caught error, and all
  * of it on the first request's path. The stack sets none of these variables; the endpoint is
- * ours to give (`endpoint` above) or the region's, never AWS_ENDPOINT_URL_DYNAMODB.
+ * ours to give (`endpoint` above) or the region's, never AWS_ENDPOINT_URL_DYNAMODB. The FIPS and
+ * dual-stack endpoints and the retry mode still follow their variables where an operator sets
+ * them on a function (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_RETRY_MODE): a
+ * deployment that must use FIPS endpoints keeps them. Only the files are never read.
  */
-const SDK_DEFAULTS = {
-  accountIdEndpointMode: 'preferred',
-  authSchemePreference: [],
-  defaultsMode: 'legacy',
-  disableClockSkewCorrection: false,
-  ignoreConfiguredEndpointUrls: true,
-  retryMode: 'standard',
-  useDualstackEndpoint: false,
-  useFipsEndpoint: false,
-  userAgentAppId: 'tally',
-} satisfies DynamoDBClientConfig;
+const sdkSettings = (env: NodeJS.ProcessEnv) =>
+  ({
+    accountIdEndpointMode: 'preferred',
+    authSchemePreference: [],
+    defaultsMode: 'legacy',
+    disableClockSkewCorrection: false,
+    ignoreConfiguredEndpointUrls: true,
+    retryMode: env.AWS_RETRY_MODE === 'adaptive' ? 'adaptive' : 'standard',
+    useDualstackEndpoint: env.AWS_USE_DUALSTACK_ENDPOINT === 'true',
+    useFipsEndpoint: env.AWS_USE_FIPS_ENDPOINT === 'true',
+    userAgentAppId: 'tally',
+  }) satisfies DynamoDBClientConfig;
 
 /**
  * The document client every adapter uses. Numbers come back as their decimal text (never a float)
@@ -66,7 +70,7 @@ export function createDocumentClient(
       : {}),
     maxAttempts: 4,
     logger: QUIET_LOGGER,
-    ...SDK_DEFAULTS,
+    ...sdkSettings(process.env),
   });
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

@@ -36,6 +36,9 @@ const VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'AWS_PROFILE',
+  'AWS_USE_FIPS_ENDPOINT',
+  'AWS_USE_DUALSTACK_ENDPOINT',
+  'AWS_RETRY_MODE',
 ] as const;
 
 describe('createDocumentClient: settings from code, not from shared config files', () => {
@@ -57,6 +60,9 @@ describe('createDocumentClient: settings from code, not from shared config files
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
+    delete process.env.AWS_USE_FIPS_ENDPOINT;
+    delete process.env.AWS_USE_DUALSTACK_ENDPOINT;
+    delete process.env.AWS_RETRY_MODE;
   });
 
   afterEach(() => {
@@ -67,7 +73,8 @@ describe('createDocumentClient: settings from code, not from shared config files
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("sends the first request to the region's endpoint with the SDK's defaults, whatever the files say", async () => {
+  /** The first request a client built as a deployed function builds it (no endpoint), stopped before it is sent. */
+  async function firstRequest(): Promise<{ hostname?: string; headers?: Record<string, string> }> {
     const client = createDocumentClient();
     const stop = new Error('stop before sending');
     const sent: { hostname?: string; headers?: Record<string, string> } = {};
@@ -83,6 +90,12 @@ describe('createDocumentClient: settings from code, not from shared config files
     await expect(
       client.send(new GetCommand({ TableName: 'tally', Key: { pk: 'HEALTH', sk: 'HEALTH' } })),
     ).rejects.toBe(stop);
+    client.destroy();
+    return sent;
+  }
+
+  it("sends the first request to the region's endpoint with the SDK's defaults, whatever the files say", async () => {
+    const sent = await firstRequest();
     expect(sent.hostname).toBe('dynamodb.eu-west-1.amazonaws.com');
     const userAgent = sent.headers?.['user-agent'] ?? '';
     expect(userAgent).toContain('app/tally');
@@ -93,6 +106,15 @@ describe('createDocumentClient: settings from code, not from shared config files
     expect(features).not.toContain('F');
     // The SigV4 signature, not SigV4a (auth_scheme_preference), with the standard retry mode.
     expect(sent.headers?.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
-    client.destroy();
+  });
+
+  it('still follows the FIPS, dual-stack and retry-mode variables an operator sets on a function', async () => {
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+    process.env.AWS_USE_DUALSTACK_ENDPOINT = 'true';
+    process.env.AWS_RETRY_MODE = 'adaptive';
+    const sent = await firstRequest();
+    expect(sent.hostname).toBe('dynamodb-fips.eu-west-1.api.aws');
+    const features = sent.headers?.['user-agent']?.match(/ m\/([^ ]*)/)?.[1]?.split(',') ?? [];
+    expect(features).toContain('F');
   });
 });
