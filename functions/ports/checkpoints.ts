@@ -76,11 +76,12 @@ export interface CheckpointedWalletPage {
   nextCursor: string | null;
   /**
    * Wallet → its checkpoints (one per lane that has one, none for `[]`), for each wallet of the page
-   * whose checkpoints were all within the read; a wallet left out has them read apart. Not strongly
-   * consistent, unlike CheckpointStore.checkpoints: one saved just before the read may be missing,
-   * or an older one of its lane be there instead. Either is a checkpoint that was signed; a verify
-   * from it walks from further back (and checks more links), and one missing is what a deleted one
-   * is, which a writer of the table can do anyway (docs/api.md, "GET /wallets/{wallet_id}/verify").
+   * whose checkpoints were all within the read; a wallet left out has them read apart. A store may
+   * read them less consistently than CheckpointStore.checkpoints (without `inHand`): one saved just
+   * before the read may then be missing, or an older one of its lane be there instead. Either is a
+   * checkpoint that was signed; a verify from it walks from further back (and checks more links),
+   * and one missing is what a deleted one is, which a writer of the table can do anyway
+   * (docs/api.md, "GET /wallets/{wallet_id}/verify"). The DynamoDB store reads them strongly.
    */
   checkpoints: ReadonlyMap<string, LaneCheckpoint[]>;
   /**

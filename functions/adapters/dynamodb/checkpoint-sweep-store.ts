@@ -58,8 +58,14 @@ interface Held {
  *
  * A page of wallets comes with their checkpoints (`walletPage`): the Scan that lists the wallets
  * reads every item of their partitions anyway (it is billed for them), and keeps the checkpoint
- * items too, so the pass sends no Query per wallet for them. `pageLimit`: items a Scan page reads
- * (tests split pages with it; DynamoDB's 1 MB otherwise).
+ * items too, so the pass sends no Query per wallet for them. Of a wallet whose partition the page
+ * read whole (not the one it started in, nor the one it ended in) and that has no lane registry
+ * item (lane 0 only), it also keeps lane 0's events from its checkpoint on and its view's applied
+ * versions, and answers its verify's reads from them (`inHand`): no BatchGetItem and no Query for
+ * it before the checkpoints the pass signs. Everything else of the page is dropped as it is read.
+ * That Scan is strongly consistent, as the reads it stands for are: its read units are twice an
+ * eventually consistent Scan's (a table's bytes / 4 KB a pass instead of / 8 KB), and each wallet
+ * it holds whole saves a BatchGetItem's two keys and a Query (about 3 strongly consistent units). `pageLimit`: items a Scan page reads (tests split pages with it; DynamoDB's 1 MB otherwise).
  */
 export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
   pageLimit: number | undefined;

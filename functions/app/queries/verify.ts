@@ -62,6 +62,12 @@ export async function verifyWallet(
  * an event they came too early for: a wallet found broken that way is verified again with its
  * reads in order (as `verifyWallet`), and only that answer counts. Nothing is missed by it: a view
  * and a registry only grow, so read later they can only show more to hold the log against.
+ *
+ * `inHand`: of those wallets, the ones the same read holds whole (CheckpointedWalletPage.inHand:
+ * the sweep's Scan page, which reads a partition's checkpoints, lane 0's events, registry and view
+ * in that order, strongly consistent) take their view, registry and lane 0's walk from it, as if
+ * `viewsAndLanes` and the walk had answered: no order between them either (a view read after the
+ * walk may name an event the walk came too early for: found broken, verified again in order).
  */
 export async function verifyWallets(
   deps: VerifyDeps,

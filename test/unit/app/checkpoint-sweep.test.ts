@@ -9,8 +9,9 @@ import type {
   CheckpointStore,
   LaneCheckpoint,
   ViewsAndLanes,
+  WalletInHand,
 } from '#ports/checkpoints.ts';
-import type { WalletPageRequest } from '#ports/event-store.ts';
+import type { StreamHead, WalletPageRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { Rounds } from '../../support/rounds.ts';
 
@@ -50,7 +51,7 @@ class PagedCheckpoints extends SliceCheckpoints {
   leftOut: string | undefined;
   /** The wallets whose checkpoints were asked apart. */
   readonly asked: string[] = [];
-  constructor(private readonly events: InMemoryEventStore) {
+  constructor(protected readonly events: InMemoryEventStore) {
     super();
   }
   override async checkpoints(walletId: string) {
@@ -67,6 +68,30 @@ class PagedCheckpoints extends SliceCheckpoints {
       checkpoints: new Map(
         known.map((walletId) => [walletId, all.filter((each) => each.walletId === walletId)]),
       ),
+    };
+  }
+}
+
+/**
+ * A page that also holds its one-lane wallets whole (CheckpointedWalletPage.inHand), as the
+ * DynamoDB sweep store's does for a partition its Scan read whole: their views and registries as
+ * the page was read, lane 0's walk when asked.
+ */
+class WholePages extends PagedCheckpoints {
+  override async walletPage(request: WalletPageRequest) {
+    const page = await super.walletPage(request);
+    const held = new Map<string, Omit<WalletInHand, 'laneZero'>>();
+    for (const walletId of page.checkpoints.keys()) {
+      const [view, lanes] = await Promise.all([this.events.getView(walletId), this.events.lanes(walletId)]);
+      if (lanes.length === 1) held.set(walletId, { view: view && { lanes: view.lanes }, lanes });
+    }
+    return {
+      ...page,
+      inHand: (walletId: string, from: StreamHead | undefined): WalletInHand | undefined => {
+        const wallet = held.get(walletId);
+        const fromHeads = from === undefined ? undefined : new Map([[0, from]]);
+        return wallet && { ...wallet, laneZero: this.events.verify(walletId, fromHeads, [0]) };
+      },
     };
   }
 }
@@ -427,6 +452,55 @@ describe('the scheduled checkpoint pass', () => {
     // Only w1 was verified again (its checkpoints read apart), and its new head is signed.
     expect(checkpoints.asked).toEqual(['w1']);
     expect(checkpoints.saved.get('w1|0')?.version).toBe(2);
+  });
+
+  it('verifies the wallets a page holds whole from it (no read before the heads it signs), the others as before, and again in order one found broken from it', async () => {
+    const store = await slicedWallets(3);
+    await opened(store, 'w2', 4, 'hot');
+    const checkpoints = new WholePages(store);
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    const first = new Rounds();
+    expect(await checkpointWallets(remoteDeps(first, store, checkpoints), limits)).toMatchObject({
+      signed: 3,
+      broken: [],
+    });
+    // w0 and w1 from the page; w2 (lane 4 listed) its view, registry and walks read.
+    expect(first.list()).toEqual([
+      ['mark', 'walletPage'],
+      ['getViews', 'lanesOf', 'verify'],
+      ['verify'],
+      ['save', 'save', 'save', 'save'],
+    ]);
+    // w1's checkpoint forged: found from the page, then verified again in order, and reported.
+    const w1 = checkpoints.saved.get('w1|0') as LaneCheckpoint;
+    checkpoints.saved.set('w1|0', { ...w1, signature: '0'.repeat(64) });
+    for (const walletId of ['w0', 'w1']) await projectWallet(store, store, walletId, THRESHOLD);
+    await store.append({
+      walletId: 'w0',
+      lane: 0,
+      expected: await store.head('w0', 0),
+      events: [
+        { type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId: 'w0-2', recordedAtMs: 3 },
+      ],
+    });
+    const rounds = new Rounds();
+    const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), limits);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
+    ]);
+    expect(report.signed).toBe(2);
+    // w0 (its new head) and w1 from the page, w2 read as before; then w1 again, in order.
+    expect(rounds.list()).toEqual([
+      ['mark', 'walletPage'],
+      ['getViews', 'lanesOf', 'verify'],
+      ['verify'],
+      ['checkpoints', 'getView'],
+      ['lanes', 'verify'],
+      ['save'],
+    ]);
+    expect(checkpoints.saved.get('w0|0')?.version).toBe(2);
+    expect(deps.checkpoints.store.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
   });
 
   it('reads the page a mark further on points at, not the first page read with the mark', async () => {
