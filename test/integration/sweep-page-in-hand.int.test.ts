@@ -20,6 +20,7 @@ import { scanWalletIds } from '../../functions/adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '../../functions/adapters/dynamodb/wallet-lanes.ts';
 import { HmacCheckpointSigner } from '../../functions/adapters/hmac-signer.ts';
 import type { NewEvent } from '../../functions/ports/event-store.ts';
+import { withDocumentMiddleware } from '../support/document-middleware.ts';
 import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
 let table: CountedStoreTable;
@@ -91,28 +92,22 @@ const laneZeroFrom = (
   return checkpoint === undefined ? undefined : { version: checkpoint.version, hash: checkpoint.hash };
 };
 
-/** The Scan's answers edited by `edit` (a middleware on the document client, after the answer is unmarshalled). */
-async function withScanAnswer<T>(
+/** The Scan's answers edited by `edit` (after the answer is unmarshalled). */
+const withScanAnswer = <T>(
   edit: (items: Record<string, unknown>[]) => Record<string, unknown>[],
   run: () => Promise<T>,
-): Promise<T> {
-  const name = 'inHandScanAnswer';
-  table.documents.middlewareStack.add(
-    (next, context) => async (args) => {
+) =>
+  withDocumentMiddleware(
+    table.documents,
+    'inHandScanAnswer',
+    async (commandName, args, next) => {
       const answer = await next(args);
       const output = answer.output as { Items?: Record<string, unknown>[] };
-      if (context.commandName === 'ScanCommand' && output.Items !== undefined)
-        output.Items = edit(output.Items);
+      if (commandName === 'ScanCommand' && output.Items !== undefined) output.Items = edit(output.Items);
       return answer;
     },
-    { step: 'initialize', name },
+    run,
   );
-  try {
-    return await run();
-  } finally {
-    table.documents.middlewareStack.remove(name);
-  }
-}
 
 describe('a wallet verified from the page that lists it', () => {
   it('answers, for every wallet the page read whole, what the reads apart answer (view, registry, lane 0’s walk), however the pages fall; none for a wallet the page cut or with other lanes', async () => {

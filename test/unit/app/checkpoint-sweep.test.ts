@@ -107,6 +107,16 @@ async function opened(store: InMemoryEventStore, walletId: string, lane: number,
   expect(outcome.kind).toBe('appended');
 }
 
+/** A deposit appended to lane 0 of a wallet, at its head. */
+async function depositedNext(store: InMemoryEventStore, walletId: string, eventId: string) {
+  await store.append({
+    walletId,
+    lane: 0,
+    expected: await store.head(walletId, 0),
+    events: [{ type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId, recordedAtMs: 3 }],
+  });
+}
+
 async function walletsOf(count: number, pageSize?: number): Promise<InMemoryEventStore> {
   const store = new InMemoryEventStore(pageSize === undefined ? {} : { pageSize });
   for (let index = 0; index < count; index++) await opened(store, `w${index}`, 0, `e${index}`);
@@ -436,14 +446,7 @@ describe('the scheduled checkpoint pass', () => {
     // appended and projected in between.
     checkpoints.viewsAndLanes = async (walletIds: readonly string[]) => {
       await new Promise((resolve) => setTimeout(resolve, 0));
-      await store.append({
-        walletId: 'w1',
-        lane: 0,
-        expected: await store.head('w1', 0),
-        events: [
-          { type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId: 'late', recordedAtMs: 3 },
-        ],
-      });
+      await depositedNext(store, 'w1', 'late');
       await projectWallet(store, store, 'w1', THRESHOLD);
       const [views, lanes] = await Promise.all([store.getViews(walletIds), store.lanesOf(walletIds)]);
       return { views, lanes };
@@ -476,14 +479,7 @@ describe('the scheduled checkpoint pass', () => {
     const w1 = checkpoints.saved.get('w1|0') as LaneCheckpoint;
     checkpoints.saved.set('w1|0', { ...w1, signature: '0'.repeat(64) });
     for (const walletId of ['w0', 'w1']) await projectWallet(store, store, walletId, THRESHOLD);
-    await store.append({
-      walletId: 'w0',
-      lane: 0,
-      expected: await store.head('w0', 0),
-      events: [
-        { type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId: 'w0-2', recordedAtMs: 3 },
-      ],
-    });
+    await depositedNext(store, 'w0', 'w0-2');
     const rounds = new Rounds();
     const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), limits);
     expect(report.broken).toEqual([
