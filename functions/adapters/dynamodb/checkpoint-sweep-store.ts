@@ -65,7 +65,8 @@ interface Held {
  * it before the checkpoints the pass signs. Everything else of the page is dropped as it is read.
  * That Scan is strongly consistent, as the reads it stands for are: its read units are twice an
  * eventually consistent Scan's (a table's bytes / 4 KB a pass instead of / 8 KB), and each wallet
- * it holds whole saves a BatchGetItem's two keys and a Query (about 3 strongly consistent units). `pageLimit`: items a Scan page reads (tests split pages with it; DynamoDB's 1 MB otherwise).
+ * it holds whole saves a BatchGetItem's two keys and a Query (about 3 strongly consistent units).
+ * `pageLimit`: items a Scan page reads (tests split pages with it; DynamoDB's 1 MB otherwise).
  */
 export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
   pageLimit: number | undefined;
