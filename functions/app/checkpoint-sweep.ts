@@ -104,12 +104,15 @@ export async function checkpointWallets(
         slice.push(todo[next++] as string);
       }
       if (slice.length === 0) break;
-      // The checkpoints came with the page (read before the rest); the slice's views and lane
-      // registries in one request where the store can, with lane 0's walks; then the checkpoints it
-      // signs (queries/verify.ts verifyWallets, which reads a wallet the page left out in order).
+      // The checkpoints came with the page (read before the rest), and where the page read a
+      // wallet's partition whole, its view, registry and lane 0's events too; the other wallets'
+      // views and lane registries in one request where the store can, with lane 0's walks; then
+      // the checkpoints it signs (queries/verify.ts verifyWallets, which reads a wallet the page
+      // left out in order).
       const verified = await verifyWallets(deps, slice, {
         known: page.checkpoints,
         viewsAndLanes: deps.marks.viewsAndLanes?.bind(deps.marks),
+        inHand: page.inHand?.bind(page),
       });
       for (const [index, result] of verified.entries()) {
         if (result?.ok === true) report.signed++;
@@ -137,9 +140,9 @@ export async function checkpointWallets(
   return report;
 }
 
-/** A page of wallets, with their checkpoints when the store read them with it. */
+/** A page of wallets, with their checkpoints (and what else it holds of them) when the store read them with it. */
 type WalletPage = Awaited<ReturnType<EventStore['walletIds']>> &
-  Partial<Pick<CheckpointedWalletPage, 'checkpoints'>>;
+  Partial<Pick<CheckpointedWalletPage, 'checkpoints' | 'inHand'>>;
 
 const pick = ({ lane, version, reason }: { lane: number; version: number; reason: string }) => ({
   lane,

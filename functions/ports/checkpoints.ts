@@ -1,5 +1,5 @@
 import type { WalletView } from '#domain/wallet-view.ts';
-import type { WalletPageRequest } from './event-store.ts';
+import type { ChainWalk, StreamHead, WalletPageRequest } from './event-store.ts';
 
 /**
  * Signed checkpoints: "lane L of wallet W was verified up to version V, whose hash was H", signed
@@ -76,11 +76,34 @@ export interface CheckpointedWalletPage {
   nextCursor: string | null;
   /**
    * Wallet → its checkpoints (one per lane that has one, none for `[]`), for each wallet of the page
-   * whose checkpoints were all within the read; a wallet left out has them read apart. Not strongly
-   * consistent, unlike CheckpointStore.checkpoints: one saved just before the read may be missing,
-   * or an older one of its lane be there instead. Either is a checkpoint that was signed; a verify
-   * from it walks from further back (and checks more links), and one missing is what a deleted one
-   * is, which a writer of the table can do anyway (docs/api.md, "GET /wallets/{wallet_id}/verify").
+   * whose checkpoints were all within the read; a wallet left out has them read apart. A store may
+   * read them less consistently than CheckpointStore.checkpoints (without `inHand`): one saved just
+   * before the read may then be missing, or an older one of its lane be there instead. Either is a
+   * checkpoint that was signed; a verify from it walks from further back (and checks more links),
+   * and one missing is what a deleted one is, which a writer of the table can do anyway
+   * (docs/api.md, "GET /wallets/{wallet_id}/verify"). The DynamoDB store reads them strongly.
    */
   checkpoints: ReadonlyMap<string, LaneCheckpoint[]>;
+  /**
+   * What the same read holds of a wallet of the page for its verify, where it holds all of it: the
+   * wallet's view (its applied versions), its lane registry and lane 0's walk from `laneZeroFrom`
+   * (the head its lane-0 checkpoint in `checkpoints` names; undefined: from version 1), as
+   * ViewsAndLanes and EventStore.verify answer them. Undefined for a wallet the read did not cover
+   * whole (its partition cut by the page, other lanes listed, events before `laneZeroFrom` not
+   * kept): that wallet is read apart. Optional, as is what it answers.
+   *
+   * The read has no order between the checkpoints, the walk, the registry and the view, as
+   * ViewsAndLanes has none beside the walks (queries/verify.ts verifyWallets): it must be as
+   * consistent as those reads are (a strongly consistent read), and a wallet found broken from it
+   * is verified again with its reads in order.
+   */
+  inHand?(walletId: string, laneZeroFrom: StreamHead | undefined): WalletInHand | undefined;
+}
+
+/** A wallet as a read of all its items found it: what a verify holds its checkpoints against. */
+export interface WalletInHand {
+  view: Pick<WalletView, 'lanes'> | undefined;
+  lanes: number[];
+  /** Walked when asked (the hashes are computed then): awaited with the requests of the wallets read apart. */
+  laneZero: Promise<ChainWalk>;
 }

@@ -17,6 +17,7 @@ import { scanWalletIds } from '../../functions/adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '../../functions/adapters/dynamodb/wallet-lanes.ts';
 import { HmacCheckpointSigner } from '../../functions/adapters/hmac-signer.ts';
 import type { NewEvent } from '../../functions/ports/event-store.ts';
+import { withDocumentMiddleware } from '../support/document-middleware.ts';
 import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
 
 let table: CountedStoreTable;
@@ -103,19 +104,15 @@ async function rewrittenWithDecoy(): Promise<{ victim: string; hashBefore: strin
 /** Scan pages of `limit` items (a middleware on the document client, so it runs on main's code too). */
 async function withScanLimit<T>(limit: number | undefined, run: () => Promise<T>): Promise<T> {
   if (limit === undefined) return run();
-  const name = 'review4ScanLimit';
-  table.documents.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === 'ScanCommand') (args.input as { Limit?: number }).Limit = limit;
+  return withDocumentMiddleware(
+    table.documents,
+    'review4ScanLimit',
+    (commandName, args, next) => {
+      if (commandName === 'ScanCommand') (args.input as { Limit?: number }).Limit = limit;
       return next(args);
     },
-    { step: 'initialize', name },
+    run,
   );
-  try {
-    return await run();
-  } finally {
-    table.documents.middlewareStack.remove(name);
-  }
 }
 
 describe('review4: checkpoints from the page', () => {

@@ -13,9 +13,10 @@ import {
   fromCheckpointItem,
   fromPassMarkItem,
 } from './table-layout/checkpoint-item.ts';
-import { LANES_SK, VIEW_SK, walletIdFromPk, walletPk } from './table-layout/keys.ts';
+import { eventSk, LANES_SK, laneSkPrefix, VIEW_SK, walletIdFromPk, walletPk } from './table-layout/keys.ts';
 import { fromLanesItem } from './table-layout/lanes-item.ts';
 import { fromViewItemLanes } from './table-layout/view-item.ts';
+import { walkLaneItems } from './verify-lanes.ts';
 import { scanWalletPage } from './wallet-ids.ts';
 
 /** A view's and a registry's keys and `lanes` (the view's applied versions, the registry's lanes). */
@@ -24,8 +25,28 @@ const LANES_ONLY = {
   ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#lanes': 'lanes' },
 };
 
-/** A checkpoint item's attributes (table-layout/checkpoint-item.ts), all the pass reads of it. */
-const CHECKPOINT_ATTRIBUTES = ['walletId', 'lane', 'version', 'hash', 'signature'] as const;
+/**
+ * What a page of wallets keeps besides each wallet's first event: its signed checkpoints, lane 0's
+ * events, its lane registry and its view. Of each, the attributes the pass reads: a checkpoint's
+ * (table-layout/checkpoint-item.ts), an event's that its parse and hash read (event-item.ts, not
+ * its trace context), and the registry's and the view's `lanes`.
+ */
+const PAGE_ITEMS = {
+  skPrefixes: [CHECKPOINT_SK_PREFIX, laneSkPrefix(0)],
+  sks: [LANES_SK, VIEW_SK],
+  attributes: [
+    ...['walletId', 'lane', 'version', 'hash', 'signature'],
+    ...['eventId', 'type', 'data', 'recordedAtMs', 'idempotencyKey', 'prevHash'],
+    'lanes',
+  ],
+};
+
+/** What a page holds of a wallet whose partition it read whole (lane 0's events from `from`, a sort key). */
+interface Held {
+  from: string;
+  events: Record<string, unknown>[];
+  view: { lanes: unknown } | undefined;
+}
 
 /**
  * The checkpoint store of the checkpoint sweep (composition/checkpoint-sweep.ts). The pass mark is
@@ -37,8 +58,15 @@ const CHECKPOINT_ATTRIBUTES = ['walletId', 'lane', 'version', 'hash', 'signature
  *
  * A page of wallets comes with their checkpoints (`walletPage`): the Scan that lists the wallets
  * reads every item of their partitions anyway (it is billed for them), and keeps the checkpoint
- * items too, so the pass sends no Query per wallet for them. `pageLimit`: items a Scan page reads
- * (tests split pages with it; DynamoDB's 1 MB otherwise).
+ * items too, so the pass sends no Query per wallet for them. Of a wallet whose partition the page
+ * read whole (not the one it started in, nor the one it ended in) and that has no lane registry
+ * item (lane 0 only), it also keeps lane 0's events from its checkpoint on and its view's applied
+ * versions, and answers its verify's reads from them (`inHand`): no BatchGetItem and no Query for
+ * it before the checkpoints the pass signs. Everything else of the page is dropped as it is read.
+ * That Scan is strongly consistent, as the reads it stands for are: its read units are twice an
+ * eventually consistent Scan's (a table's bytes / 4 KB a pass instead of / 8 KB), and each wallet
+ * it holds whole saves a BatchGetItem's two keys and a Query (about 3 strongly consistent units).
+ * `pageLimit`: items a Scan page reads (tests split pages with it; DynamoDB's 1 MB otherwise).
  */
 export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
   pageLimit: number | undefined;
@@ -49,24 +77,64 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
   }
 
   async walletPage(request: WalletPageRequest): Promise<CheckpointedWalletPage> {
-    const also = { skPrefix: CHECKPOINT_SK_PREFIX, attributes: CHECKPOINT_ATTRIBUTES };
-    const page = await scanWalletPage(this.client, this.tableName, request, also, this.pageLimit);
+    const page = await scanWalletPage(this.client, this.tableName, request, {
+      also: PAGE_ITEMS,
+      limit: this.pageLimit,
+      consistent: true,
+    });
     const checkpoints = new Map<string, LaneCheckpoint[]>();
+    /** The wallets whose partition the page read whole: what it holds of each for a verify. */
+    const held = new Map<string, Held>();
     for (const walletId of page.walletIds) {
+      const pk = walletPk(walletId);
       // A wallet's checkpoints sort before its first event (CHECKPOINT# < EVENT#) in its own
       // partition, whose items a Scan reads in a row: a page that lists the wallet read them all,
       // unless it started inside that partition (the page before may have read some).
-      if (page.startPk !== walletPk(walletId)) checkpoints.set(walletId, []);
+      if (page.startPk === pk) continue;
+      checkpoints.set(walletId, []);
+      // Its registry and view sort after its events (LANES, VIEW#WALLET): read too, unless the
+      // page ended inside the partition (the next page may hold them, or more events).
+      if (page.endPk !== pk) held.set(walletId, { from: eventSk(0, 1), events: [], view: undefined });
     }
     for (const item of page.alsoItems) {
       // By the partition the item is in, not the wallet it names (the verify checks that they agree).
       const walletId = walletIdFromPk(String(item.pk));
       const found = walletId === undefined ? undefined : checkpoints.get(walletId);
       if (walletId === undefined || found === undefined || String(item.pk) !== walletPk(walletId)) continue;
-      // One that does not parse cannot verify: the wallet is reported (table-layout/checkpoint-item.ts).
-      found.push(fromCheckpointItem(item));
+      const sk = String(item.sk);
+      const wallet = held.get(walletId);
+      if (sk.startsWith(CHECKPOINT_SK_PREFIX)) {
+        // One that does not parse cannot verify: the wallet is reported (table-layout/checkpoint-item.ts).
+        const checkpoint = fromCheckpointItem(item);
+        found.push(checkpoint);
+        // Lane 0's walk starts at its checkpoint: the events before it are not kept.
+        if (wallet !== undefined && checkpoint.lane === 0 && checkpoint.version > 0)
+          wallet.from = eventSk(0, checkpoint.version);
+        continue;
+      }
+      if (wallet === undefined) continue;
+      // A registry item: the wallet may have other lanes, which the page does not hold (a shard's
+      // partition is elsewhere), so it is read apart.
+      if (sk === LANES_SK) held.delete(walletId);
+      else if (sk === VIEW_SK) wallet.view = { lanes: item.lanes };
+      else if (sk >= wallet.from) wallet.events.push(item);
     }
-    return { walletIds: page.walletIds, nextCursor: page.nextCursor, checkpoints };
+    return {
+      walletIds: page.walletIds,
+      nextCursor: page.nextCursor,
+      checkpoints,
+      inHand: (walletId, laneZeroFrom) => {
+        const wallet = held.get(walletId);
+        // Events from before the head asked for were not kept (a head other than the page's).
+        if (wallet === undefined || eventSk(0, Math.max(1, laneZeroFrom?.version ?? 0)) < wallet.from)
+          return undefined;
+        return {
+          view: wallet.view === undefined ? undefined : { lanes: fromViewItemLanes(wallet.view) },
+          lanes: [0],
+          laneZero: walkLaneItems(walletId, 0, wallet.events, laneZeroFrom),
+        };
+      },
+    };
   }
 
   /**

@@ -18,15 +18,9 @@ export async function verifyLanes(
   lanes: readonly number[],
   from?: ReadonlyMap<number, StreamHead>,
 ): Promise<ChainWalk> {
-  let events = 0;
-  const heads = new Map<number, StreamHead>();
+  const walked: Walked = { events: 0, heads: new Map() };
   for (const lane of lanes) {
-    // With a head verified before, the walk starts at that event (its hash must still be the
-    // one verified: a rewrite shows even at the head) and goes on from there.
-    const start = from?.get(lane) ?? { version: 0, hash: '' };
-    const firstVersion = Math.max(1, start.version);
-    let expectedVersion = firstVersion;
-    let prevHash = start.version > 0 ? undefined : '';
+    const walk = new LaneWalk(lane, from?.get(lane), walked);
     let startKey: Record<string, unknown> | undefined;
     do {
       // A sort-key range from the first unverified version: an incremental verify reads only
@@ -38,51 +32,120 @@ export async function verifyLanes(
           ExpressionAttributeValues: {
             ':pk': lanePk(walletId, lane),
             // Fixed for the whole walk: a later page's start key must match the same condition.
-            ':from': eventSk(lane, firstVersion),
-            ':to': eventSk(lane, VERSION_MAX),
+            ':from': walk.range.from,
+            ':to': walk.range.to,
           },
           ConsistentRead: true,
           Limit: READ_PAGE_SIZE,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of result.Items ?? []) {
-        const broken = (reason: string): ChainWalk => ({
-          ok: false,
-          lane,
-          version: expectedVersion,
-          reason,
-          eventsChecked: events,
-        });
-        // A schema path that fails to load throws here (an error of this process, not of the log).
-        const event = await parsedEventItem(item);
-        if (event === undefined) {
-          return broken('the stored event does not parse (an attribute was edited or removed)');
-        }
-        if (event.version !== expectedVersion || event.lane !== lane) {
-          return broken(
-            `version ${expectedVersion} is missing (found lane ${event.lane} version ${event.version})`,
-          );
-        }
-        const problem = chainProblem(event, prevHash, start);
-        if (problem !== undefined) return broken(problem);
-        prevHash = event.hash;
-        heads.set(lane, { version: event.version, hash: event.hash });
-        expectedVersion++;
-        events++;
-      }
+      const broken = await walk.next(result.Items ?? []);
+      if (broken !== undefined) return broken;
       startKey = result.LastEvaluatedKey;
     } while (startKey !== undefined);
-    if (prevHash === undefined) {
+    const broken = walk.end();
+    if (broken !== undefined) return broken;
+  }
+  return { ok: true, lanes: lanes.length, events: walked.events, heads: walked.heads };
+}
+
+/**
+ * `verifyLanes` of one lane over items already read (the checkpoint sweep's Scan page, which reads
+ * a wallet's partition in sort-key order): of `items`, the walk takes exactly those the Query of
+ * `verifyLanes` would answer (the lane's partition and sort-key range from `from`'s version), in
+ * the order given, and judges them as that walk does. `items` must hold every item of that range
+ * as one read found it: the caller answers only for a partition the read covered whole.
+ */
+export async function walkLaneItems(
+  walletId: string,
+  lane: number,
+  items: readonly Record<string, unknown>[],
+  from: StreamHead | undefined,
+): Promise<ChainWalk> {
+  const walked: Walked = { events: 0, heads: new Map() };
+  const walk = new LaneWalk(lane, from, walked);
+  const pk = lanePk(walletId, lane);
+  const { range } = walk;
+  const inRange = items.filter(({ pk: itemPk, sk }) => {
+    if (itemPk !== pk || typeof sk !== 'string') return false;
+    return sk >= range.from && sk <= range.to;
+  });
+  const broken = (await walk.next(inRange)) ?? walk.end();
+  return broken ?? { ok: true, lanes: 1, events: walked.events, heads: walked.heads };
+}
+
+/** What a walk over lanes has read so far: the events it checked, the head each lane reached. */
+interface Walked {
+  events: number;
+  heads: Map<number, StreamHead>;
+}
+
+type Broken = Extract<ChainWalk, { ok: false }>;
+
+/** One lane's walk, handed its items in version order (a page at a time), stopping at the first broken link. */
+class LaneWalk {
+  /** The sort-key range the walk reads (from the first unverified version). */
+  readonly range: { from: string; to: string };
+  private readonly start: StreamHead;
+  private expectedVersion: number;
+  private prevHash: string | undefined;
+
+  constructor(
+    private readonly lane: number,
+    from: StreamHead | undefined,
+    private readonly walked: Walked,
+  ) {
+    // With a head verified before, the walk starts at that event (its hash must still be the
+    // one verified: a rewrite shows even at the head) and goes on from there.
+    this.start = from ?? { version: 0, hash: '' };
+    this.expectedVersion = Math.max(1, this.start.version);
+    this.prevHash = this.start.version > 0 ? undefined : '';
+    this.range = { from: eventSk(lane, this.expectedVersion), to: eventSk(lane, VERSION_MAX) };
+  }
+
+  /** The lane's next items: the first broken link among them, or undefined. */
+  async next(items: readonly Record<string, unknown>[]): Promise<Broken | undefined> {
+    const { lane, walked } = this;
+    for (const item of items) {
+      // A schema path that fails to load throws here (an error of this process, not of the log).
+      const event = await parsedEventItem(item);
+      if (event === undefined) {
+        return this.broken('the stored event does not parse (an attribute was edited or removed)');
+      }
+      if (event.version !== this.expectedVersion || event.lane !== lane) {
+        return this.broken(
+          `version ${this.expectedVersion} is missing (found lane ${event.lane} version ${event.version})`,
+        );
+      }
+      const problem = chainProblem(event, this.prevHash, this.start);
+      if (problem !== undefined) return this.broken(problem);
+      this.prevHash = event.hash;
+      walked.heads.set(lane, { version: event.version, hash: event.hash });
+      this.expectedVersion++;
+      walked.events++;
+    }
+    return undefined;
+  }
+
+  /** The lane read to its end: broken when the head verified before was not reached. */
+  end(): Broken | undefined {
+    const { lane, start, walked } = this;
+    if (this.prevHash === undefined) {
       return {
         ok: false,
         lane,
         version: start.version,
         reason: `version ${start.version}, verified before, is missing (the lane's tail was removed)`,
-        eventsChecked: events,
+        eventsChecked: walked.events,
       };
     }
-    if (!heads.has(lane)) heads.set(lane, { version: 0, hash: '' });
+    if (!walked.heads.has(lane)) walked.heads.set(lane, { version: 0, hash: '' });
+    return undefined;
   }
-  return { ok: true, lanes: lanes.length, events, heads };
+
+  private broken(reason: string): Broken {
+    const { lane, expectedVersion: version, walked } = this;
+    return { ok: false, lane, version, reason, eventsChecked: walked.events };
+  }
 }

@@ -21,25 +21,36 @@ export async function scanWalletIds(
 export interface ScannedWalletPage {
   walletIds: string[];
   nextCursor: string | null;
-  /** The items whose sort key starts with `also.skPrefix`, with `also.attributes`. */
+  /** The items whose sort key `also` names (a prefix or a whole key), with `also.attributes`, in the Scan's order. */
   alsoItems: Record<string, unknown>[];
   /** The partition key the page started in (its cursor's), undefined for a segment's first page. */
   startPk: string | undefined;
+  /** The partition key the page ended in (its next cursor's), undefined for a segment's last page. */
+  endPk: string | undefined;
+}
+
+/** Other items a wallet page keeps: those whose sort key starts with one of `skPrefixes` or is one of `sks`. */
+export interface AlsoKept {
+  skPrefixes: readonly string[];
+  sks?: readonly string[];
+  attributes: readonly string[];
 }
 
 /**
  * One Scan page of the wallets (each wallet's first lane-0 event), and with `also` the items of
- * another kind the page met (the checkpoint sweep's signed checkpoints: checkpoint-sweep-store.ts):
- * a Scan is billed for every item it reads, kept or not, so keeping them costs no read unit, only
- * bytes of the answer. `limit`: items read per page (tests split pages with it; else DynamoDB's 1 MB).
+ * other kinds the page met (the checkpoint sweep's signed checkpoints, and the items it verifies a
+ * wallet from: checkpoint-sweep-store.ts): a Scan is billed for every item it reads, kept or not,
+ * so keeping them costs no read unit, only bytes of the answer. A Scan reads each partition's items
+ * in sort-key order. `limit`: items read per page (tests split pages with it; else DynamoDB's 1 MB).
+ * `consistent`: a strongly consistent Scan (twice the read units).
  */
 export async function scanWalletPage(
   client: DynamoDBDocumentClient,
   tableName: string,
   page: WalletPageRequest,
-  also?: { skPrefix: string; attributes: readonly string[] },
-  limit?: number,
+  options: { also?: AlsoKept; limit?: number; consistent?: boolean } = {},
 ): Promise<ScannedWalletPage> {
+  const { also, limit, consistent } = options;
   const startKey = page.cursor === null ? undefined : (JSON.parse(page.cursor) as Record<string, unknown>);
   const result = await client.send(
     new ScanCommand({
@@ -48,9 +59,17 @@ export async function scanWalletPage(
       TotalSegments: page.segments,
       ...(also !== undefined
         ? {
-            FilterExpression: '#a0 = :first OR begins_with(#a0, :also)',
-            ExpressionAttributeValues: { ':first': eventSk(0, 1), ':also': also.skPrefix },
-            // Every attribute by a name: some (`hash`) are reserved words.
+            FilterExpression: [
+              '#a0 = :first',
+              ...also.skPrefixes.map((_, index) => `begins_with(#a0, :p${index})`),
+              ...(also.sks ?? []).map((_, index) => `#a0 = :k${index}`),
+            ].join(' OR '),
+            ExpressionAttributeValues: {
+              ':first': eventSk(0, 1),
+              ...Object.fromEntries(also.skPrefixes.map((prefix, index) => [`:p${index}`, prefix])),
+              ...Object.fromEntries((also.sks ?? []).map((sk, index) => [`:k${index}`, sk])),
+            },
+            // Every attribute by a name: some (`hash`, `data`) are reserved words.
             ProjectionExpression: ATTRIBUTES(also.attributes)
               .map((_, index) => `#a${index}`)
               .join(', '),
@@ -64,6 +83,7 @@ export async function scanWalletPage(
             ProjectionExpression: 'pk',
           }),
       ...(limit === undefined ? {} : { Limit: limit }),
+      ...(consistent === true ? { ConsistentRead: true } : {}),
       ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
     }),
   );
@@ -71,9 +91,11 @@ export async function scanWalletPage(
   const walletIds: string[] = [];
   const alsoItems: Record<string, unknown>[] = [];
   for (const item of result.Items ?? []) {
-    if (also !== undefined && item.sk !== first) {
-      alsoItems.push(item);
-      continue;
+    if (also !== undefined) {
+      const sk = String(item.sk);
+      if (also.skPrefixes.some((prefix) => sk.startsWith(prefix)) || also.sks?.includes(sk) === true)
+        alsoItems.push(item);
+      if (sk !== first) continue;
     }
     const walletId = walletIdFromPk(String(item.pk));
     // Only a wallet's own partition lists it (lane 0 lives there): an item of another partition
@@ -81,11 +103,13 @@ export async function scanWalletPage(
     // checkpoints from a partition that has none, and the sweep sign over a rewrite.
     if (walletId !== undefined && String(item.pk) === walletPk(walletId)) walletIds.push(walletId);
   }
+  const endKey = result.LastEvaluatedKey;
   return {
     walletIds,
-    nextCursor: result.LastEvaluatedKey === undefined ? null : JSON.stringify(result.LastEvaluatedKey),
+    nextCursor: endKey === undefined ? null : JSON.stringify(endKey),
     alsoItems,
     startPk: startKey === undefined ? undefined : String(startKey.pk),
+    endPk: endKey === undefined ? undefined : String(endKey.pk),
   };
 }
 

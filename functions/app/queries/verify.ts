@@ -1,5 +1,6 @@
 import type { WalletView } from '#domain/wallet-view.ts';
 import {
+  type CheckpointedWalletPage,
   type CheckpointSigner,
   type CheckpointStore,
   checkpointText,
@@ -61,6 +62,12 @@ export async function verifyWallet(
  * an event they came too early for: a wallet found broken that way is verified again with its
  * reads in order (as `verifyWallet`), and only that answer counts. Nothing is missed by it: a view
  * and a registry only grow, so read later they can only show more to hold the log against.
+ *
+ * `inHand`: of those wallets, the ones the same read holds whole (CheckpointedWalletPage.inHand:
+ * the sweep's Scan page, which reads a partition's checkpoints, lane 0's events, registry and view
+ * in that order, strongly consistent) take their view, registry and lane 0's walk from it, as if
+ * `viewsAndLanes` and the walk had answered: no order between them either (a view read after the
+ * walk may name an event the walk came too early for: found broken, verified again in order).
  */
 export async function verifyWallets(
   deps: VerifyDeps,
@@ -68,6 +75,7 @@ export async function verifyWallets(
   read: {
     known?: ReadonlyMap<string, readonly LaneCheckpoint[]>;
     viewsAndLanes?: (walletIds: readonly string[]) => Promise<ViewsAndLanes>;
+    inHand?: CheckpointedWalletPage['inHand'];
   } = {},
 ): Promise<(VerifyResult | undefined)[]> {
   const reads = together(deps);
@@ -83,7 +91,7 @@ export async function verifyWallets(
       return { views, lanes };
     });
   const [fast, ordered] = await Promise.all([
-    inHand.length === 0 ? [] : verifyInHand(deps, inHand, known, both),
+    inHand.length === 0 ? [] : verifyInHand(deps, inHand, known, both, read.inHand),
     apartIds.length === 0 ? [] : verifyEach(deps, apartIds, reads, {}),
   ]);
   const answers = new Map<string, VerifyResult | undefined>();
@@ -142,20 +150,41 @@ async function verifyEach(
   return verified.map(({ result }) => result);
 }
 
-/** The wallets whose checkpoints are in hand (verifyWallets' `known`). */
+/**
+ * The wallets whose checkpoints are in hand (verifyWallets' `known`), and those of them that the
+ * same read holds whole (`scanned`: CheckpointedWalletPage.inHand, their view, registry and lane
+ * 0's walk from the checkpoint in hand), which send no request before their signed heads.
+ */
 async function verifyInHand(
   deps: VerifyDeps,
   walletIds: readonly string[],
   known: ReadonlyMap<string, readonly LaneCheckpoint[]>,
   viewsAndLanes: (walletIds: readonly string[]) => Promise<ViewsAndLanes>,
+  scanned: CheckpointedWalletPage['inHand'],
 ): Promise<(VerifyResult | undefined)[]> {
   const anchors = walletIds.map((walletId) => anchorOf(walletId, known.get(walletId) ?? []));
-  // The checkpoints were read before: the views, the registries and lane 0's walks now, at once.
-  const [read, laneZeros] = await Promise.all([
-    viewsAndLanes(walletIds),
-    laneZeroWalks(deps.events, anchors),
+  // The checkpoints were read before: the views, the registries and lane 0's walks now, at once,
+  // of the wallets the read did not hold whole (sent first, the walks in hand walked meanwhile).
+  const held = anchors.map(({ walletId, from }) => scanned?.(walletId, from.get(0)));
+  const apartAnchors = anchors.filter((_, index) => held[index] === undefined);
+  const [read, laneZeros, heldZeros] = await Promise.all([
+    apartAnchors.length === 0
+      ? { views: new Map(), lanes: new Map() }
+      : viewsAndLanes(apartAnchors.map(({ walletId }) => walletId)),
+    laneZeroWalks(deps.events, apartAnchors),
+    Promise.all(held.map((wallet) => wallet?.laneZero)),
   ]);
-  const verified = await verifyAll(deps, anchors, read, laneZeros, {});
+  const views = new Map(read.views);
+  const lanes = new Map(read.lanes);
+  let next = 0;
+  const walks = anchors.map(({ walletId }, index) => {
+    const wallet = held[index];
+    if (wallet === undefined) return laneZeros[next++];
+    views.set(walletId, wallet.view);
+    lanes.set(walletId, wallet.lanes);
+    return heldZeros[index];
+  });
+  const verified = await verifyAll(deps, anchors, { views, lanes }, walks, {});
   // A wallet found broken: again, its reads in order; that answer counts (and signs if intact).
   const again = await Promise.all(
     verified.map(({ result }, index) =>
@@ -185,7 +214,7 @@ function verifyAll(
   deps: VerifyDeps,
   anchors: readonly Anchor[],
   { views, lanes }: ViewsAndLanes,
-  laneZeros: readonly ChainWalk[],
+  laneZeros: readonly (ChainWalk | undefined)[],
   options: { full?: boolean },
 ) {
   return Promise.all(

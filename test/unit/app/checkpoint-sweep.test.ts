@@ -9,8 +9,9 @@ import type {
   CheckpointStore,
   LaneCheckpoint,
   ViewsAndLanes,
+  WalletInHand,
 } from '#ports/checkpoints.ts';
-import type { WalletPageRequest } from '#ports/event-store.ts';
+import type { StreamHead, WalletPageRequest } from '#ports/event-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
 import { Rounds } from '../../support/rounds.ts';
 
@@ -50,7 +51,7 @@ class PagedCheckpoints extends SliceCheckpoints {
   leftOut: string | undefined;
   /** The wallets whose checkpoints were asked apart. */
   readonly asked: string[] = [];
-  constructor(private readonly events: InMemoryEventStore) {
+  constructor(protected readonly events: InMemoryEventStore) {
     super();
   }
   override async checkpoints(walletId: string) {
@@ -71,6 +72,30 @@ class PagedCheckpoints extends SliceCheckpoints {
   }
 }
 
+/**
+ * A page that also holds its one-lane wallets whole (CheckpointedWalletPage.inHand), as the
+ * DynamoDB sweep store's does for a partition its Scan read whole: their views and registries as
+ * the page was read, lane 0's walk when asked.
+ */
+class WholePages extends PagedCheckpoints {
+  override async walletPage(request: WalletPageRequest) {
+    const page = await super.walletPage(request);
+    const held = new Map<string, Omit<WalletInHand, 'laneZero'>>();
+    for (const walletId of page.checkpoints.keys()) {
+      const [view, lanes] = await Promise.all([this.events.getView(walletId), this.events.lanes(walletId)]);
+      if (lanes.length === 1) held.set(walletId, { view: view && { lanes: view.lanes }, lanes });
+    }
+    return {
+      ...page,
+      inHand: (walletId: string, from: StreamHead | undefined): WalletInHand | undefined => {
+        const wallet = held.get(walletId);
+        const fromHeads = from === undefined ? undefined : new Map([[0, from]]);
+        return wallet && { ...wallet, laneZero: this.events.verify(walletId, fromHeads, [0]) };
+      },
+    };
+  }
+}
+
 /** A first deposit to a lane of a wallet. */
 async function opened(store: InMemoryEventStore, walletId: string, lane: number, eventId: string) {
   const outcome = await store.append({
@@ -80,6 +105,16 @@ async function opened(store: InMemoryEventStore, walletId: string, lane: number,
     events: [{ type: 'Deposited', data: { amountMinor: 100n, occurredAtMs: 1 }, eventId, recordedAtMs: 1 }],
   });
   expect(outcome.kind).toBe('appended');
+}
+
+/** A deposit appended to lane 0 of a wallet, at its head. */
+async function depositedNext(store: InMemoryEventStore, walletId: string, eventId: string) {
+  await store.append({
+    walletId,
+    lane: 0,
+    expected: await store.head(walletId, 0),
+    events: [{ type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId, recordedAtMs: 3 }],
+  });
 }
 
 async function walletsOf(count: number, pageSize?: number): Promise<InMemoryEventStore> {
@@ -411,14 +446,7 @@ describe('the scheduled checkpoint pass', () => {
     // appended and projected in between.
     checkpoints.viewsAndLanes = async (walletIds: readonly string[]) => {
       await new Promise((resolve) => setTimeout(resolve, 0));
-      await store.append({
-        walletId: 'w1',
-        lane: 0,
-        expected: await store.head('w1', 0),
-        events: [
-          { type: 'Deposited', data: { amountMinor: 5n, occurredAtMs: 3 }, eventId: 'late', recordedAtMs: 3 },
-        ],
-      });
+      await depositedNext(store, 'w1', 'late');
       await projectWallet(store, store, 'w1', THRESHOLD);
       const [views, lanes] = await Promise.all([store.getViews(walletIds), store.lanesOf(walletIds)]);
       return { views, lanes };
@@ -427,6 +455,48 @@ describe('the scheduled checkpoint pass', () => {
     // Only w1 was verified again (its checkpoints read apart), and its new head is signed.
     expect(checkpoints.asked).toEqual(['w1']);
     expect(checkpoints.saved.get('w1|0')?.version).toBe(2);
+  });
+
+  it('verifies the wallets a page holds whole from it (no read before the heads it signs), the others as before, and again in order one found broken from it', async () => {
+    const store = await slicedWallets(3);
+    await opened(store, 'w2', 4, 'hot');
+    const checkpoints = new WholePages(store);
+    const deps = depsOn(store, checkpoints);
+    const limits = { walletsMax: 10, budgetMs: 1_000 };
+    const first = new Rounds();
+    expect(await checkpointWallets(remoteDeps(first, store, checkpoints), limits)).toMatchObject({
+      signed: 3,
+      broken: [],
+    });
+    // w0 and w1 from the page; w2 (lane 4 listed) its view, registry and walks read.
+    expect(first.list()).toEqual([
+      ['mark', 'walletPage'],
+      ['getViews', 'lanesOf', 'verify'],
+      ['verify'],
+      ['save', 'save', 'save', 'save'],
+    ]);
+    // w1's checkpoint forged: found from the page, then verified again in order, and reported.
+    const w1 = checkpoints.saved.get('w1|0') as LaneCheckpoint;
+    checkpoints.saved.set('w1|0', { ...w1, signature: '0'.repeat(64) });
+    for (const walletId of ['w0', 'w1']) await projectWallet(store, store, walletId, THRESHOLD);
+    await depositedNext(store, 'w0', 'w0-2');
+    const rounds = new Rounds();
+    const report = await checkpointWallets(remoteDeps(rounds, store, checkpoints), limits);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ walletId: 'w1', lane: 0, reason: expect.stringContaining('forged') }),
+    ]);
+    expect(report.signed).toBe(2);
+    // w0 (its new head) and w1 from the page, w2 read as before; then w1 again, in order.
+    expect(rounds.list()).toEqual([
+      ['mark', 'walletPage'],
+      ['getViews', 'lanesOf', 'verify'],
+      ['verify'],
+      ['checkpoints', 'getView'],
+      ['lanes', 'verify'],
+      ['save'],
+    ]);
+    expect(checkpoints.saved.get('w0|0')?.version).toBe(2);
+    expect(deps.checkpoints.store.saved.get('w1|0')?.signature).toBe('0'.repeat(64));
   });
 
   it('reads the page a mark further on points at, not the first page read with the mark', async () => {
