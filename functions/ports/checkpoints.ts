@@ -81,7 +81,7 @@ export interface CheckpointedWalletPage {
    * before the read may then be missing, or an older one of its lane be there instead. Either is a
    * checkpoint that was signed; a verify from it walks from further back (and checks more links),
    * and one missing is what a deleted one is, which a writer of the table can do anyway
-   * (docs/api.md, "GET /wallets/{wallet_id}/verify"). The DynamoDB store reads them strongly.
+   * (docs/api.md, "GET /wallets/{wallet_id}/verify").
    */
   checkpoints: ReadonlyMap<string, LaneCheckpoint[]>;
   /**
@@ -93,9 +93,11 @@ export interface CheckpointedWalletPage {
    * kept): that wallet is read apart. Optional, as is what it answers.
    *
    * The read has no order between the checkpoints, the walk, the registry and the view, as
-   * ViewsAndLanes has none beside the walks (queries/verify.ts verifyWallets): it must be as
-   * consistent as those reads are (a strongly consistent read), and a wallet found broken from it
-   * is verified again with its reads in order.
+   * ViewsAndLanes has none beside the walks (queries/verify.ts verifyWallets), and may be
+   * eventually consistent: every item it holds is a value the item held within about a second, so
+   * a walk it passes is of a chain that existed, and a stale view, registry or checkpoint is one
+   * read earlier or one deleted (DynamoCheckpointSweepStore says why that signs nothing untrue). A
+   * wallet found broken from it is verified again with its reads in order, and only that counts.
    */
   inHand?(walletId: string, laneZeroFrom: StreamHead | undefined): WalletInHand | undefined;
 }

@@ -63,9 +63,14 @@ interface Held {
  * item (lane 0 only), it also keeps lane 0's events from its checkpoint on and its view's applied
  * versions, and answers its verify's reads from them (`inHand`): no BatchGetItem and no Query for
  * it before the checkpoints the pass signs. Everything else of the page is dropped as it is read.
- * That Scan is strongly consistent, as the reads it stands for are: its read units are twice an
- * eventually consistent Scan's (a table's bytes / 4 KB a pass instead of / 8 KB), and each wallet
- * it holds whole saves a BatchGetItem's two keys and a Query (about 3 strongly consistent units).
+ * That Scan is eventually consistent (review8): each item it returns is a value the item really
+ * held within about a second, and a head is signed only over a chain whose every link and hash the
+ * walk checked from its checkpoint, so a signed head belongs to a chain that existed (a mix of old
+ * and new events fails a `prevHash`). A stale view or registry is one read earlier, as the in-order
+ * verify reads them; a stale or missing checkpoint is one deleted, which a writer can do anyway.
+ * The worst a stale page does is sign the genuine head just before a tamper of the last second,
+ * which the next pass reports. A strongly consistent Scan would double the read units of the
+ * whole table every pass (a table's bytes / 4 KB instead of / 8 KB), for none of that.
  * `pageLimit`: items a Scan page reads (tests split pages with it; DynamoDB's 1 MB otherwise).
  */
 export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
@@ -80,7 +85,6 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
     const page = await scanWalletPage(this.client, this.tableName, request, {
       also: PAGE_ITEMS,
       limit: this.pageLimit,
-      consistent: true,
     });
     const checkpoints = new Map<string, LaneCheckpoint[]>();
     /** The wallets whose partition the page read whole: what it holds of each for a verify. */
@@ -125,11 +129,14 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
       checkpoints,
       inHand: (walletId, laneZeroFrom) => {
         const wallet = held.get(walletId);
+        // Handed over once: the page (kept for the tick as its first) then holds no events of it.
+        held.delete(walletId);
         // Events from before the head asked for were not kept (a head other than the page's).
         if (wallet === undefined || eventSk(0, Math.max(1, laneZeroFrom?.version ?? 0)) < wallet.from)
           return undefined;
+        const viewLanes = wallet.view === undefined ? undefined : fromViewItemLanes(wallet.view);
         return {
-          view: wallet.view === undefined ? undefined : { lanes: fromViewItemLanes(wallet.view) },
+          view: viewLanes === undefined ? undefined : { lanes: viewLanes },
           lanes: [0],
           laneZero: walkLaneItems(walletId, 0, wallet.events, laneZeroFrom),
         };
@@ -155,7 +162,8 @@ export class DynamoCheckpointSweepStore extends DynamoCheckpointStore {
     for (const item of items) {
       const walletId = walletIdFromPk(String(item.pk));
       if (walletId === undefined || String(item.pk) !== walletPk(walletId)) continue;
-      if (item.sk === VIEW_SK) views.set(walletId, { lanes: fromViewItemLanes(item) });
+      const viewLanes = item.sk === VIEW_SK ? fromViewItemLanes(item) : undefined;
+      if (viewLanes !== undefined) views.set(walletId, { lanes: viewLanes });
       else if (item.sk === LANES_SK) registries.set(walletId, item);
     }
     return {

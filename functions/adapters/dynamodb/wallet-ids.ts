@@ -42,15 +42,14 @@ export interface AlsoKept {
  * wallet from: checkpoint-sweep-store.ts): a Scan is billed for every item it reads, kept or not,
  * so keeping them costs no read unit, only bytes of the answer. A Scan reads each partition's items
  * in sort-key order. `limit`: items read per page (tests split pages with it; else DynamoDB's 1 MB).
- * `consistent`: a strongly consistent Scan (twice the read units).
  */
 export async function scanWalletPage(
   client: DynamoDBDocumentClient,
   tableName: string,
   page: WalletPageRequest,
-  options: { also?: AlsoKept; limit?: number; consistent?: boolean } = {},
+  options: { also?: AlsoKept; limit?: number } = {},
 ): Promise<ScannedWalletPage> {
-  const { also, limit, consistent } = options;
+  const { also, limit } = options;
   const startKey = page.cursor === null ? undefined : (JSON.parse(page.cursor) as Record<string, unknown>);
   const result = await client.send(
     new ScanCommand({
@@ -83,7 +82,6 @@ export async function scanWalletPage(
             ProjectionExpression: 'pk',
           }),
       ...(limit === undefined ? {} : { Limit: limit }),
-      ...(consistent === true ? { ConsistentRead: true } : {}),
       ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
     }),
   );

@@ -164,7 +164,7 @@ async function verifyInHand(
 ): Promise<(VerifyResult | undefined)[]> {
   const anchors = walletIds.map((walletId) => anchorOf(walletId, known.get(walletId) ?? []));
   // The checkpoints were read before: the views, the registries and lane 0's walks now, at once,
-  // of the wallets the read did not hold whole (sent first, the walks in hand walked meanwhile).
+  // of the wallets the read did not hold whole (the walks in hand start first, sending nothing).
   const held = anchors.map(({ walletId, from }) => scanned?.(walletId, from.get(0)));
   const apartAnchors = anchors.filter((_, index) => held[index] === undefined);
   const [read, laneZeros, heldZeros] = await Promise.all([
