@@ -63,13 +63,22 @@ function fastCheckpoint(item: unknown): { success: true; data: LaneCheckpoint } 
  * lane's signed checkpoint (PutItem is enough) is then a checkpoint of the wrong lane, whose
  * signature fails, and the wallet is reported, where trusting the `lane` attribute took the lane's
  * own checkpoint out of play and let its walk start at version 1, over a rewrite. An item that does
- * not parse (edited, or written by something else) is a checkpoint that cannot verify, so the
- * wallet is reported as one whose checkpoint was edited, instead of every read and every sweep tick
- * of that wallet failing (the sweep stopped at that wallet's slice, tick after tick).
+ * not parse (edited, or written by something else), or under a key that is not its lane's own, is
+ * a checkpoint that cannot verify, so the wallet is reported as one whose checkpoint was edited,
+ * instead of every read and every sweep tick of that wallet failing (the sweep stopped at that
+ * wallet's slice, tick after tick).
  */
 export const fromCheckpointItem = (item: unknown): LaneCheckpoint => {
-  const keyed = CHECKPOINT_SK.exec(String((item as { sk?: unknown }).sk ?? ''))?.[1];
-  const parsed = fastCheckpoint(item) ?? checkpointItemSchema.safeParse(item);
+  const sk = String((item as { sk?: unknown }).sk ?? '');
+  const keyed = CHECKPOINT_SK.exec(sk)?.[1];
+  // Only a lane's own key holds its checkpoint (review8): `CHECKPOINT#000` also names lane 0 and
+  // sorts after `CHECKPOINT#00`, so an older signed checkpoint copied there took the walk's start
+  // (the last one of a lane read wins) and a rewrite after it went unseen. Such an item is one that
+  // cannot verify: the wallet is reported.
+  const misplaced = keyed !== undefined && sk !== checkpointSk(Number(keyed));
+  const parsed = misplaced
+    ? { success: false as const }
+    : (fastCheckpoint(item) ?? checkpointItemSchema.safeParse(item));
   if (!parsed.success) {
     const walletId = (item as { walletId?: unknown }).walletId;
     return {
