@@ -2,15 +2,17 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCardEventsFast } from '#adapters/dynamodb/table-layout/card-event-fast.ts';
+import { readCorrectionEventsFast } from '#adapters/dynamodb/table-layout/correction-event-fast.ts';
 import { fastEventAttributes, fromEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { fromEventItemSchema } from '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
 import { intText, junk } from '../../support/junk-values.ts';
 
-// The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it)
-// and card events (checkpoint-sweep.ts).
+// The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it),
+// card events (checkpoint-sweep.ts) and a correction's events (composition/corrections.ts).
 readPaymentEventsFast();
 readCardEventsFast();
+readCorrectionEventsFast();
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 async function outcome(parse: (item: unknown) => unknown, item: unknown): Promise<unknown> {
@@ -183,6 +185,38 @@ const item = fc.oneof(
   }),
   fc.record({
     ...base,
+    type: fc.constant('EventCorrected'),
+    data: fc.record(
+      {
+        target: fc.record({
+          eventId: fc.uuid(),
+          lane: fc.integer({ min: 0, max: 31 }).map(String),
+          version: safeText,
+          type: fc.constantFrom('Deposited', 'FactRecorded'),
+        }),
+        action: fc.constantFrom('void', 'amend'),
+        reason: fc.string(),
+        deposit: fc.record({ amountMinor: intText, occurredAtMs: safeText }),
+        fact: fc.record({ occurredAtMs: safeText, dataJson: fc.json() }),
+      },
+      { requiredKeys: ['target', 'action', 'reason'] },
+    ),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('PointsAdjusted'),
+    data: fc.record({
+      points: intText,
+      factId: fc.string(),
+      ruleId: fc.string(),
+      ruleSetVersion: fc.nat().map(String),
+      ruleTextHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
+      cause: fc.constantFrom('correction', 'backtest'),
+      causeId: fc.string(),
+    }),
+  }),
+  fc.record({
+    ...base,
     type: fc.constant('PaymentSubmitted'),
     data: fc.record({ paymentId: fc.string(), amount: intText, occurredAtMs: safeText }),
   }),
@@ -227,6 +261,11 @@ describe('fromEventItem: the fast path and the schema agree', () => {
             'decision',
             'reasons',
             'available',
+            'target',
+            'action',
+            'deposit',
+            'fact',
+            'cause',
             'x',
           ),
           fc.string(),
@@ -274,6 +313,27 @@ describe('fromEventItem: the fast path and the schema agree', () => {
             reasons[at % (reasons.length + 1)] = value;
             data.reasons = reasons;
           } else data.merchant = { ...(data.merchant as Record<string, unknown>), [field]: value };
+          const edited = { ...stored, data };
+          expect(await outcome(fromEventItem, edited)).toStrictEqual(
+            await outcome(fromEventItemSchema, edited),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('on a correction with one field of its target, deposit or fact edited (the nested readers)', async () => {
+    const correction = item.filter((stored) => stored.type === 'EventCorrected');
+    await fc.assert(
+      fc.asyncProperty(
+        correction,
+        fc.constantFrom('target', 'deposit', 'fact'),
+        fc.constantFrom('eventId', 'lane', 'version', 'type', 'amountMinor', 'occurredAtMs', 'dataJson', 'x'),
+        junk,
+        async (stored, part, field, value) => {
+          const data = { ...(stored.data as Record<string, unknown>) };
+          data[part] = { ...(data[part] as Record<string, unknown> | undefined), [field]: value };
           const edited = { ...stored, data };
           expect(await outcome(fromEventItem, edited)).toStrictEqual(
             await outcome(fromEventItemSchema, edited),
