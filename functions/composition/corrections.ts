@@ -3,10 +3,15 @@
  * `import()` (composition/lazy-rules.ts), and any function whose module graph holds that
  * `import()` would load at its cold start what it shares with the lazy chunk.
  */
+import { readCorrectionEventsFast } from '#adapters/dynamodb/table-layout/correction-event-fast.ts';
 import { withWalletAndHead } from '#adapters/dynamodb/wallet-and-head.ts';
 import { eventStoreFromEnv, LANE_ZERO_READS, readModelsFromEnv } from './adapters.ts';
 import { clockAndIds, threshold } from './lambda.ts';
 import { lazyActiveVersion, lazyRuleSetVersions } from './lazy-rules.ts';
+
+// A correction reads its wallet's whole log, which holds the wallet's earlier corrections: the event
+// item's fast path reads those too, so that no schema is built for them (correction-event-fast.ts).
+readCorrectionEventsFast();
 
 // Corrections take only the stores they use (not storesFromEnv, which bundles every store and every
 // append kind), and no append kind: a correction is appended alone (app/corrections.ts), with the

@@ -5,7 +5,7 @@
 
 export {
   decodeRecord,
-  mskEventSchema,
   type PartitionRecord,
+  parseMskEvent,
   recordsByPartition,
 } from '#adapters/kafka/msk-record.ts';

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { BusIngestDeps } from '#app/ingest-message.ts';
-import { mskEventSchema, recordsByPartition } from '#composition/kafka-formats.ts';
+import { parseMskEvent, recordsByPartition } from '#composition/kafka-formats.ts';
 import { kafkaIngestDeps } from '#composition/rules-engine.ts';
 import { flushMetrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
@@ -23,7 +23,7 @@ export { KafkaBatchRetryError, MSK_RECORD_CONTENT_TYPE } from '#triggers/kafka-b
  */
 export function makeIngestKafkaHandler(deps: () => BusIngestDeps) {
   return async (event: unknown, _context: Context): Promise<void> => {
-    const parsed = mskEventSchema.safeParse(event);
+    const parsed = parseMskEvent(event);
     // Not a record's fault: the function is wired to something other than MSK.
     if (!parsed.success)
       throw new Error('ingest-kafka: the event is not an MSK event (eventSource aws:kafka)');

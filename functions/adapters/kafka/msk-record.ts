@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { onFirstUse } from '#adapters/dynamodb/table-layout/on-first-use.ts';
 import { zodEnglish } from '#app/zod-wording.ts';
 import { type DecodedRecord, fail, isJsonMediaType, mediaType, textData, utf8 } from './msk-values.ts';
 
@@ -18,27 +19,95 @@ export { type DecodedRecord, isJsonMediaType } from './msk-values.ts';
  * batch, anything else protobuf (a CloudEvent message starts with a field tag, never `{` or `[`).
  */
 
-/** One record as the MSK event source delivers it: key and value base64, header values as bytes. */
-export const mskRecordSchema = z.object({
-  topic: z.string(),
-  partition: z.int(),
-  offset: z.int(),
-  timestamp: z.optional(z.number()),
-  timestampType: z.optional(z.string()),
-  key: z.nullish(z.string()),
-  value: z.nullish(z.string()),
-  headers: z.nullish(z.array(z.record(z.string(), z.array(z.int().check(z.gte(0), z.lte(255)))))),
-});
+/**
+ * One record as the MSK event source delivers it: key and value base64, header values as bytes.
+ * The schemas below are the one definition of a valid event and record, built on first use: what
+ * the event source delivers is read field by field (`fast…`), which accepts only what they accept,
+ * read to the same values (test/unit/ingest/msk-record-parse.property.test.ts); anything else
+ * takes the schema, which accepts or explains it. Their first parse cost a cold start ~2-3 ms CPU.
+ */
+export const mskRecordSchema = onFirstUse(() =>
+  z.object({
+    topic: z.string(),
+    partition: z.int(),
+    offset: z.int(),
+    timestamp: z.optional(z.number()),
+    timestampType: z.optional(z.string()),
+    key: z.nullish(z.string()),
+    value: z.nullish(z.string()),
+    headers: z.nullish(z.array(z.record(z.string(), z.array(z.int().check(z.gte(0), z.lte(255)))))),
+  }),
+);
 
-export type MskRecord = z.infer<typeof mskRecordSchema>;
+export type MskRecord = z.infer<ReturnType<typeof mskRecordSchema>>;
 
 /** The MSK event: records grouped by `topic-partition`, each group in offset order. */
-export const mskEventSchema = z.object({
-  eventSource: z.literal('aws:kafka'),
-  eventSourceArn: z.optional(z.string()),
-  bootstrapServers: z.optional(z.string()),
-  records: z.record(z.string(), z.array(z.unknown())),
-});
+export const mskEventSchema = onFirstUse(() =>
+  z.object({
+    eventSource: z.literal('aws:kafka'),
+    eventSourceArn: z.optional(z.string()),
+    bootstrapServers: z.optional(z.string()),
+    records: z.record(z.string(), z.array(z.unknown())),
+  }),
+);
+
+export type MskEvent = z.infer<ReturnType<typeof mskEventSchema>>;
+
+/** A plain object the schemas' z.record reads as it is (it skips a `__proto__` key: left to it). */
+const isRecordOf = (value: unknown, each: (value: unknown) => boolean): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (Object.getPrototypeOf(value) !== Object.prototype || Object.hasOwn(value, '__proto__')) return false;
+  for (const key in value) if (!each((value as Record<string, unknown>)[key])) return false;
+  return true;
+};
+const isByte = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255;
+const isHeader = (value: unknown): boolean =>
+  isRecordOf(value, (bytes) => Array.isArray(bytes) && bytes.every(isByte));
+const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
+const isNullishText = (value: unknown): boolean =>
+  value === undefined || value === null || typeof value === 'string';
+
+/** mskEventSchema's answer for an event it accepts, without it; undefined: anything else. */
+function fastEvent(event: unknown): MskEvent | undefined {
+  if (!isRecordOf(event, () => true)) return undefined;
+  const { eventSource, eventSourceArn, bootstrapServers, records } = event;
+  if (eventSource !== 'aws:kafka' || !isRecordOf(records, Array.isArray)) return undefined;
+  if (eventSourceArn !== undefined && typeof eventSourceArn !== 'string') return undefined;
+  if (bootstrapServers !== undefined && typeof bootstrapServers !== 'string') return undefined;
+  // An optional attribute present as undefined stays present, as the schema leaves it.
+  return {
+    eventSource,
+    ...('eventSourceArn' in event ? { eventSourceArn } : {}),
+    ...('bootstrapServers' in event ? { bootstrapServers } : {}),
+    records: records as Record<string, unknown[]>,
+  };
+}
+
+/** mskRecordSchema's answer for a record it accepts, without it; undefined: anything else. */
+function fastRecord(raw: unknown): MskRecord | undefined {
+  if (!isRecordOf(raw, () => true)) return undefined;
+  const { topic, partition, offset, timestamp, timestampType, key, value, headers } = raw;
+  if (typeof topic !== 'string' || !isInt(partition) || !isInt(offset)) return undefined;
+  if (timestamp !== undefined && !(typeof timestamp === 'number' && Number.isFinite(timestamp)))
+    return undefined;
+  if (timestampType !== undefined && typeof timestampType !== 'string') return undefined;
+  if (!isNullishText(key) || !isNullishText(value)) return undefined;
+  if (headers !== undefined && headers !== null && !(Array.isArray(headers) && headers.every(isHeader)))
+    return undefined;
+  const record: Record<string, unknown> = { topic, partition, offset };
+  for (const [name, field] of Object.entries({ timestamp, timestampType, key, value, headers }))
+    if (name in raw) record[name] = field;
+  return record as MskRecord;
+}
+
+/** The MSK event, or that the event is not one (the handler then throws: not a record's fault). */
+export function parseMskEvent(event: unknown): { success: true; data: MskEvent } | { success: false } {
+  const fast = fastEvent(event);
+  if (fast !== undefined) return { success: true, data: fast };
+  const parsed = mskEventSchema().safeParse(event);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false };
+}
 
 const MEDIA_JSON = 'application/cloudevents+json';
 const MEDIA_PROTOBUF = 'application/cloudevents+protobuf';
@@ -168,8 +237,10 @@ export function recordsByPartition(
 ): { partition: string; records: PartitionRecord[] }[] {
   return Object.entries(records).map(([partition, list]) => {
     const parsed = list.map((raw): PartitionRecord => {
+      const fast = fastRecord(raw);
+      if (fast !== undefined) return { ok: true, record: fast };
       // zod/mini installs no messages: zod's English in the reason an operator reads.
-      const result = z.safeParse(mskRecordSchema, raw, { error: zodEnglish });
+      const result = z.safeParse(mskRecordSchema(), raw, { error: zodEnglish });
       if (result.success) return { ok: true, record: result.data };
       const reason = result.error.issues
         .map((issue) => `${issue.path.map(String).join('.') || 'record'}: ${issue.message}`)

@@ -11,6 +11,7 @@ const z = await import('zod/mini');
 const { fromEventItem } = await import('#adapters/dynamodb/table-layout/event-item.ts');
 const { readPaymentEventsFast } = await import('#adapters/dynamodb/table-layout/payment-event-fast.ts');
 const { readCardEventsFast } = await import('#adapters/dynamodb/table-layout/card-event-fast.ts');
+const { readCorrectionEventsFast } = await import('#adapters/dynamodb/table-layout/correction-event-fast.ts');
 
 const unionsBuilt = () => vi.mocked(z.discriminatedUnion).mock.calls.length;
 
@@ -138,6 +139,54 @@ describe('the event item schema', () => {
       'CreditLimitChanged',
       'AuthorizationDecided',
       'PaymentSubmitted',
+    ]);
+    expect(unionsBuilt()).toBe(0);
+    // The corrections function adds a correction's events (a corrected wallet holds them): no schema.
+    readCorrectionEventsFast();
+    const corrections = [
+      item(9, 'EventCorrected', {
+        target: { eventId: 'e1', lane: '0', version: '1', type: 'Deposited' },
+        action: 'void',
+        reason: 'wrong wallet',
+      }),
+      item(10, 'EventCorrected', {
+        target: { eventId: 'e1', lane: '0', version: '1', type: 'Deposited' },
+        action: 'amend',
+        reason: 'typo',
+        deposit: { amountMinor: '90', occurredAtMs: '1' },
+      }),
+      item(11, 'PointsAdjusted', {
+        points: '-5',
+        factId: 'f',
+        ruleId: 'r',
+        ruleSetVersion: '1',
+        ruleTextHash: 'ab',
+        cause: 'correction',
+        causeId: 'c',
+      }),
+    ];
+    const read = await Promise.all(corrections.map(fromEventItem));
+    expect(read.map((event) => event.data)).toStrictEqual([
+      {
+        target: { eventId: 'e1', lane: 0, version: 1, type: 'Deposited' },
+        action: 'void',
+        reason: 'wrong wallet',
+      },
+      {
+        target: { eventId: 'e1', lane: 0, version: 1, type: 'Deposited' },
+        action: 'amend',
+        reason: 'typo',
+        deposit: { amountMinor: 90n, occurredAtMs: 1 },
+      },
+      {
+        points: -5n,
+        factId: 'f',
+        ruleId: 'r',
+        ruleSetVersion: 1,
+        ruleTextHash: 'ab',
+        cause: 'correction',
+        causeId: 'c',
+      },
     ]);
     expect(unionsBuilt()).toBe(0);
     const released = item(2, 'HoldReleased', {

@@ -2,15 +2,17 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCardEventsFast } from '#adapters/dynamodb/table-layout/card-event-fast.ts';
+import { readCorrectionEventsFast } from '#adapters/dynamodb/table-layout/correction-event-fast.ts';
 import { fastEventAttributes, fromEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { fromEventItemSchema } from '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
 import { intText, junk } from '../../support/junk-values.ts';
 
-// The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it)
-// and card events (checkpoint-sweep.ts).
+// The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it),
+// card events (checkpoint-sweep.ts) and a correction's events (composition/corrections.ts).
 readPaymentEventsFast();
 readCardEventsFast();
+readCorrectionEventsFast();
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 async function outcome(parse: (item: unknown) => unknown, item: unknown): Promise<unknown> {
@@ -19,6 +21,11 @@ async function outcome(parse: (item: unknown) => unknown, item: unknown): Promis
   } catch {
     return 'refused';
   }
+}
+
+/** The fast path and the schema answer the item alike. */
+async function agree(item: unknown): Promise<void> {
+  expect(await outcome(fromEventItem, item)).toStrictEqual(await outcome(fromEventItemSchema, item));
 }
 
 const safeText = fc.integer({ min: 0, max: 2 ** 50 }).map(String);
@@ -34,6 +41,15 @@ const base = {
   idempotencyKey: fc.option(fc.string(), { nil: undefined }),
   hash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
   prevHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
+};
+
+/** What an award says, and an adjustment too (with its cause). */
+const award = {
+  points: intText,
+  factId: fc.string(),
+  ruleId: fc.string(),
+  ruleSetVersion: fc.nat().map(String),
+  ruleTextHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
 };
 
 const item = fc.oneof(
@@ -63,13 +79,7 @@ const item = fc.oneof(
   fc.record({
     ...base,
     type: fc.constant('PointsAwarded'),
-    data: fc.record({
-      points: intText,
-      factId: fc.string(),
-      ruleId: fc.string(),
-      ruleSetVersion: fc.nat().map(String),
-      ruleTextHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }),
-    }),
+    data: fc.record(award),
   }),
   fc.record({
     ...base,
@@ -183,6 +193,34 @@ const item = fc.oneof(
   }),
   fc.record({
     ...base,
+    type: fc.constant('EventCorrected'),
+    data: fc.record(
+      {
+        target: fc.record({
+          eventId: fc.uuid(),
+          lane: fc.integer({ min: 0, max: 31 }).map(String),
+          version: safeText,
+          type: fc.constantFrom('Deposited', 'FactRecorded'),
+        }),
+        action: fc.constantFrom('void', 'amend'),
+        reason: fc.string(),
+        deposit: fc.record({ amountMinor: intText, occurredAtMs: safeText }),
+        fact: fc.record({ occurredAtMs: safeText, dataJson: fc.json() }),
+      },
+      { requiredKeys: ['target', 'action', 'reason'] },
+    ),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('PointsAdjusted'),
+    data: fc.record({
+      ...award,
+      cause: fc.constantFrom('correction', 'backtest'),
+      causeId: fc.string(),
+    }),
+  }),
+  fc.record({
+    ...base,
     type: fc.constant('PaymentSubmitted'),
     data: fc.record({ paymentId: fc.string(), amount: intText, occurredAtMs: safeText }),
   }),
@@ -227,6 +265,11 @@ describe('fromEventItem: the fast path and the schema agree', () => {
             'decision',
             'reasons',
             'available',
+            'target',
+            'action',
+            'deposit',
+            'fact',
+            'cause',
             'x',
           ),
           fc.string(),
@@ -249,39 +292,45 @@ describe('fromEventItem: the fast path and the schema agree', () => {
           const edited: Record<string, unknown> = { ...stored, data: { ...stored.data } };
           if (inData) (edited.data as Record<string, unknown>)[dataKey] = value;
           else edited[key] = value;
-          expect(await outcome(fromEventItem, edited)).toStrictEqual(
-            await outcome(fromEventItemSchema, edited),
-          );
+          await agree(edited);
         },
       ),
       { numRuns: 2_000 },
     );
   });
 
-  it('on a card authorization with one reason or one merchant field edited (the nested readers)', async () => {
-    const authorization = item.filter((stored) => stored.type === 'AuthorizationDecided');
-    await fc.assert(
-      fc.asyncProperty(
-        authorization,
+  it('on a card authorization or a correction with one nested field edited (the nested readers)', async () => {
+    const authorization = fc
+      .tuple(
+        item.filter((stored) => stored.type === 'AuthorizationDecided'),
         fc.boolean(),
         fc.nat(),
         fc.constantFrom('id', 'name', 'mcc', 'x'),
         junk,
-        async (stored, inReasons, at, field, value) => {
-          const data = { ...(stored.data as Record<string, unknown>) };
-          if (inReasons) {
-            const reasons = [...(data.reasons as unknown[])];
-            reasons[at % (reasons.length + 1)] = value;
-            data.reasons = reasons;
-          } else data.merchant = { ...(data.merchant as Record<string, unknown>), [field]: value };
-          const edited = { ...stored, data };
-          expect(await outcome(fromEventItem, edited)).toStrictEqual(
-            await outcome(fromEventItemSchema, edited),
-          );
-        },
-      ),
-      { numRuns: 500 },
-    );
+      )
+      .map(([stored, inReasons, at, field, value]) => {
+        const data = { ...(stored.data as Record<string, unknown>) };
+        if (inReasons) {
+          const reasons = [...(data.reasons as unknown[])];
+          reasons[at % (reasons.length + 1)] = value;
+          data.reasons = reasons;
+        } else data.merchant = { ...(data.merchant as Record<string, unknown>), [field]: value };
+        return { ...stored, data };
+      });
+    // A correction's target, deposit or fact (correction-event-fast.ts).
+    const correction = fc
+      .tuple(
+        item.filter((stored) => stored.type === 'EventCorrected'),
+        fc.constantFrom('target', 'deposit', 'fact'),
+        fc.constantFrom('eventId', 'lane', 'version', 'type', 'amountMinor', 'occurredAtMs', 'dataJson', 'x'),
+        junk,
+      )
+      .map(([stored, part, field, value]) => {
+        const data = { ...(stored.data as Record<string, unknown>) };
+        data[part] = { ...(data[part] as Record<string, unknown> | undefined), [field]: value };
+        return { ...stored, data };
+      });
+    await fc.assert(fc.asyncProperty(fc.oneof(authorization, correction), agree), { numRuns: 1_000 });
   });
 
   it('from the wire form (the low-level client) as from the unmarshalled item, edited or not', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 
 // A pass-through spy: the real zod/mini, its objects counted. The idempotency item, the lane
 // registry and the read index items are loaded by every writer (for their keys and item shapes)
-// but read back only on a replay, on a wallet with shard lanes, or by the queries: their schemas
+// but read back only on a replay, on a wallet with shard lanes, or by the queries (and the rule set
+// item by most functions, read only where a rule set is published): their schemas
 // are built on first use (table-layout/on-first-use.ts), not when a cold start loads them.
 vi.mock('zod/mini', async (importOriginal) => {
   const original = await importOriginal<typeof import('zod/mini')>();
@@ -14,6 +15,7 @@ const { fromLanesItem } = await import('#adapters/dynamodb/table-layout/lanes-it
 const { fromAwardRangeItem, fromCorrectionItem } = await import(
   '#adapters/dynamodb/table-layout/read-index-items.ts'
 );
+const { fromRuleSetItem } = await import('#adapters/dynamodb/table-layout/rule-set-item.ts');
 
 const objectsBuilt = () => vi.mocked(z.object).mock.calls.length;
 
@@ -63,11 +65,23 @@ describe('the item schemas a writer seldom reads', () => {
     });
     expect(objectsBuilt()).toBe(5);
 
+    // A rule set item (a cold start on the built-in rules reads none).
+    const ruleSet = { version: '2', text: 'r', textHash: 'ab', publishedAtMs: '5', form: '{}' };
+    expect(fromRuleSetItem(ruleSet)).toEqual({
+      version: 2,
+      text: 'r',
+      textHash: 'ab',
+      publishedAtMs: 5,
+      form: '{}',
+    });
+    expect(objectsBuilt()).toBe(6);
+
     // Read again: nothing more is built.
     fromIdempotencyItem(idempotency);
     fromLanesItem({ lanes: ['1'] });
     fromAwardRangeItem(range);
     fromCorrectionItem(link);
-    expect(objectsBuilt()).toBe(5);
+    fromRuleSetItem(ruleSet);
+    expect(objectsBuilt()).toBe(6);
   });
 });

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { StoredRuleSet } from '#ports/rule-sets.ts';
 import { numberAttr } from './attributes.ts';
 import { RULESET_ACTIVE_SK, RULESET_PK, ruleSetVersionSk } from './keys.ts';
+import { onFirstUse } from './on-first-use.ts';
 
 /**
  * A rule set item: each version under its own sort key, and the active one copied (with its
@@ -20,20 +21,24 @@ export function toRuleSetItem(
   };
 }
 
-const ruleSetItemSchema = z.object({
-  version: numberAttr,
-  text: z.string(),
-  textHash: z.string(),
-  publishedAtMs: numberAttr,
-  source: z.optional(z.string()),
-  // Absent on versions published before the publisher was kept.
-  publishedBy: z.optional(z.string()),
-  // Absent on versions published before the stored form was kept.
-  form: z.optional(z.string()),
-});
+// Built on first use: most functions bundle the reader for the views' threshold, and a cold start
+// on the built-in rules (no rule set published) reads no item.
+const ruleSetItemSchema = /* @__PURE__ */ onFirstUse(() =>
+  z.object({
+    version: numberAttr,
+    text: z.string(),
+    textHash: z.string(),
+    publishedAtMs: numberAttr,
+    source: z.optional(z.string()),
+    // Absent on versions published before the publisher was kept.
+    publishedBy: z.optional(z.string()),
+    // Absent on versions published before the stored form was kept.
+    form: z.optional(z.string()),
+  }),
+);
 
 export function fromRuleSetItem(item: unknown): StoredRuleSet {
-  const parsed = ruleSetItemSchema.parse(item);
+  const parsed = ruleSetItemSchema().parse(item);
   return {
     version: parsed.version,
     text: parsed.text,
