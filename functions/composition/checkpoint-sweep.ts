@@ -2,7 +2,9 @@ import { systemClock } from '#adapters/clock.ts';
 import type { AppendKinds } from '#adapters/dynamodb/append-kinds.ts';
 import { DynamoCheckpointSweepStore } from '#adapters/dynamodb/checkpoint-sweep-store.ts';
 import { readCardEventsFast } from '#adapters/dynamodb/table-layout/card-event-fast.ts';
+import { readCorrectionEventsFast } from '#adapters/dynamodb/table-layout/correction-event-fast.ts';
 import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
+import { readTransferEventsFast } from '#adapters/dynamodb/table-layout/transfer-event-fast.ts';
 import { verifyLanes } from '#adapters/dynamodb/verify-lanes.ts';
 import { scanWalletIds } from '#adapters/dynamodb/wallet-ids.ts';
 import { walletLanes } from '#adapters/dynamodb/wallet-lanes.ts';
@@ -24,10 +26,13 @@ import { checkpointsOnce } from './lambda.ts';
  * them from, into every cold start.
  */
 const CHAIN_WALKS: AppendKinds = { scanWalletIds, verifyLanes, walletLanes };
-// A pass reads every kind of wallet's checkpointed head: a paying wallet's and a card account's
-// usual events too without the schema (its lazy chunk and ~140 schemas at a cold pass).
+// A pass reads every kind of wallet's checkpointed head: a paying, trading or corrected wallet's
+// and a card account's usual events too without the schema (its lazy chunk and ~140 schemas at a
+// cold pass).
 readPaymentEventsFast();
 readCardEventsFast();
+readTransferEventsFast();
+readCorrectionEventsFast();
 /** The checkpoint store with the pass mark read by BatchGetItem (checkpoint-sweep-store.ts). */
 const sweepCheckpointsFromEnv = /* @__PURE__ */ storeOnTable(DynamoCheckpointSweepStore);
 

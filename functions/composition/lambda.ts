@@ -3,6 +3,7 @@ import { systemClock } from '#adapters/clock.ts';
 import { ALL_APPEND_KINDS } from '#adapters/dynamodb/event-store.ts';
 import { RULE_SET_TEXT_BYTES_MAX } from '#adapters/dynamodb/rule-sets.ts';
 import type { Stores } from '#adapters/dynamodb/stores.ts';
+import { readTransferEventsFast } from '#adapters/dynamodb/table-layout/transfer-event-fast.ts';
 import { signerFromEnvOrSecret } from '#adapters/hmac-signer.ts';
 import { ActiveThresholds } from '#app/active-threshold.ts';
 import type { VerifyDeps } from '#app/queries/verify.ts';
@@ -69,9 +70,17 @@ export const threshold = (): Promise<ThresholdConfig> => activeThresholds().curr
 export { RULE_SET_TEXT_BYTES_MAX };
 
 /** `GET /wallets/{wallet_id}/transactions`: the wallet's log is all it reads. */
-export const transactionsDeps = () => ({ stores: { events: eventStoreFromEnv() } });
+export const transactionsDeps = () => {
+  readTransferEventsFast();
+  return { stores: { events: eventStoreFromEnv() } };
+};
 
+/**
+ * The routes that read a wallet's view, log or verify. A trading wallet's log holds transfers: they
+ * read those without the event item's schema (transfer-event-fast.ts), in these functions only.
+ */
 export async function walletReadDeps(): Promise<WalletViewDeps> {
+  readTransferEventsFast();
   return {
     stores: {
       events: eventStoreFromEnv(LANE_ZERO_READS),

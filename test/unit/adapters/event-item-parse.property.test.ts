@@ -6,13 +6,16 @@ import { readCorrectionEventsFast } from '#adapters/dynamodb/table-layout/correc
 import { fastEventAttributes, fromEventItem } from '#adapters/dynamodb/table-layout/event-item.ts';
 import { fromEventItemSchema } from '#adapters/dynamodb/table-layout/event-item-schema.ts';
 import { readPaymentEventsFast } from '#adapters/dynamodb/table-layout/payment-event-fast.ts';
+import { readTransferEventsFast } from '#adapters/dynamodb/table-layout/transfer-event-fast.ts';
 import { intText, junk } from '../../support/junk-values.ts';
 
 // The fast path for payment events (composition/payment-webhook.ts and checkpoint-sweep.ts add it),
-// card events (checkpoint-sweep.ts) and a correction's events (composition/corrections.ts).
+// card events (checkpoint-sweep.ts), a correction's events (composition/corrections.ts) and a
+// transfer's (the log readers' compositions, transfer-event-fast.ts).
 readPaymentEventsFast();
 readCardEventsFast();
 readCorrectionEventsFast();
+readTransferEventsFast();
 
 /** What a parse gives: the event, or that it refused (compared with toStrictEqual: key order aside). */
 async function outcome(parse: (item: unknown) => unknown, item: unknown): Promise<unknown> {
@@ -219,6 +222,31 @@ const item = fc.oneof(
       causeId: fc.string(),
     }),
   }),
+  ...(['TransferredOut', 'TransferredIn'] as const).map((type) =>
+    fc.record({
+      ...base,
+      type: fc.constant(type),
+      data: fc.record(
+        {
+          transferId: fc.string(),
+          asset: fc.constantFrom('money', 'points'),
+          amount: intText,
+          [type === 'TransferredOut' ? 'to' : 'from']: fc.string(),
+          occurredAtMs: safeText,
+          memo: fc.string(),
+        },
+        {
+          requiredKeys: [
+            'transferId',
+            'asset',
+            'amount',
+            type === 'TransferredOut' ? 'to' : 'from',
+            'occurredAtMs',
+          ],
+        },
+      ),
+    }),
+  ),
   fc.record({
     ...base,
     type: fc.constant('PaymentSubmitted'),
