@@ -3,65 +3,20 @@
  * an older genuine checkpoint planted under another lane-0 key, a deleted registry, a truncated
  * tail with decoy partitions, a deleted checkpointed head, and a view item that does not read.
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointWallets } from '#app/checkpoint-sweep.ts';
-import { projectWallet } from '#app/wallet-projection.ts';
-import type { ThresholdConfig } from '#domain/threshold.ts';
-import { DynamoCheckpointSweepStore } from '../../functions/adapters/dynamodb/checkpoint-sweep-store.ts';
-import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
-import { verifyLanes } from '../../functions/adapters/dynamodb/verify-lanes.ts';
-import { scanWalletIds } from '../../functions/adapters/dynamodb/wallet-ids.ts';
-import { walletLanes } from '../../functions/adapters/dynamodb/wallet-lanes.ts';
-import { HmacCheckpointSigner } from '../../functions/adapters/hmac-signer.ts';
-import type { NewEvent } from '../../functions/ports/event-store.ts';
-import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CountedStoreTable } from '../support/local.ts';
+import { useSweepTable } from '../support/sweep-table.ts';
 
+const sweepTable = useSweepTable('tally-int-review8');
+const { append, project, named, sweepStore } = sweepTable;
 let table: CountedStoreTable;
-const signer = new HmacCheckpointSigner(Buffer.alloc(32, 3));
-const THRESHOLD: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 200 };
-beforeEach(async () => {
-  table = await countedStoreTable('tally-int-review8');
-  table.store.plug({ scanWalletIds, verifyLanes, walletLanes });
+beforeEach(() => {
+  table = sweepTable.table();
 });
-afterEach(() => table?.drop());
-let counter = 0;
-const deposit = (): NewEvent => ({
-  type: 'Deposited',
-  data: { amountMinor: 100n, occurredAtMs: 1_700_000_000_000 + counter },
-  eventId: `r8-${++counter}-${randomUUID().slice(0, 6)}`,
-  recordedAtMs: 1_700_000_000_000 + counter,
-});
-const append = async (walletId: string, lane: number, count = 1) => {
-  for (let i = 0; i < count; i++)
-    await table.store.append({
-      walletId,
-      lane,
-      expected: await table.store.head(walletId, lane),
-      events: [deposit()],
-    });
-};
-const readModels = () => new DynamoReadModelStore(table.documents, table.tableName);
-const project = (walletId: string) => projectWallet(table.store, readModels(), walletId, THRESHOLD);
 const key = (pk: string, sk: string) => ({ TableName: table.tableName, Key: { pk, sk } });
-const eventSk = (lane: number, v: number) =>
-  `EVENT#${String(lane).padStart(2, '0')}#${String(v).padStart(12, '0')}`;
-const named = (n: string) => `${n}-${randomUUID().slice(0, 8)}`;
-const sweep = (limit?: number) => {
-  const store = new DynamoCheckpointSweepStore(table.documents, table.tableName);
-  store.pageLimit = limit;
-  return checkpointWallets(
-    {
-      events: table.store,
-      readModels: readModels(),
-      checkpoints: { store, signer },
-      marks: store,
-      clock: { nowMs: () => 0 },
-    },
-    { walletsMax: 10_000, budgetMs: 60_000 },
-  );
-};
+const eventSk = (lane: number, v: number) => sweepTable.eventKey('', lane, v).sk;
+const sweep = (limit?: number) => sweepTable.sweep(sweepStore(limit));
 const resetMark = () => table.documents.send(new DeleteCommand(key('CHECKPOINTS', 'PASS')));
 
 describe('the checkpoint sweep against a forger (review8)', () => {

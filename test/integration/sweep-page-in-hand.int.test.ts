@@ -6,68 +6,20 @@
  * lane, one that lets the in-hand answer stand when the view is newer than the events the page
  * read, or one that misses a rewrite after a checkpoint.
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointWallets } from '#app/checkpoint-sweep.ts';
-import { projectWallet } from '#app/wallet-projection.ts';
-import type { ThresholdConfig } from '#domain/threshold.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StreamHead } from '#ports/event-store.ts';
 import { DynamoCheckpointSweepStore } from '../../functions/adapters/dynamodb/checkpoint-sweep-store.ts';
-import { DynamoReadModelStore } from '../../functions/adapters/dynamodb/read-models.ts';
-import { verifyLanes } from '../../functions/adapters/dynamodb/verify-lanes.ts';
-import { scanWalletIds } from '../../functions/adapters/dynamodb/wallet-ids.ts';
-import { walletLanes } from '../../functions/adapters/dynamodb/wallet-lanes.ts';
-import { HmacCheckpointSigner } from '../../functions/adapters/hmac-signer.ts';
-import type { NewEvent } from '../../functions/ports/event-store.ts';
 import { withDocumentMiddleware } from '../support/document-middleware.ts';
-import { type CountedStoreTable, countedStoreTable } from '../support/local.ts';
+import type { CountedStoreTable } from '../support/local.ts';
+import { useSweepTable } from '../support/sweep-table.ts';
 
+const sweepTable = useSweepTable('tally-int-in-hand');
+const { append, project, eventKey, named, sweep } = sweepTable;
 let table: CountedStoreTable;
-const signer = new HmacCheckpointSigner(Buffer.alloc(32, 3));
-const THRESHOLD: ThresholdConfig = { thresholdMinor: 1_000_000n, windowMs: 120_000, retainMax: 200 };
-
-beforeEach(async () => {
-  table = await countedStoreTable('tally-int-in-hand');
-  table.store.plug({ scanWalletIds, verifyLanes, walletLanes });
+beforeEach(() => {
+  table = sweepTable.table();
 });
-afterEach(() => table?.drop());
-
-let counter = 0;
-const deposit = (): NewEvent => ({
-  type: 'Deposited',
-  data: { amountMinor: 100n, occurredAtMs: 1_700_000_000_000 + counter },
-  eventId: `ih-${++counter}-${randomUUID().slice(0, 6)}`,
-  recordedAtMs: 1_700_000_000_000 + counter,
-});
-const append = async (walletId: string, lane: number, count = 1) => {
-  for (let index = 0; index < count; index++)
-    await table.store.append({
-      walletId,
-      lane,
-      expected: await table.store.head(walletId, lane),
-      events: [deposit()],
-    });
-};
-const readModels = () => new DynamoReadModelStore(table.documents, table.tableName);
-const project = (walletId: string) => projectWallet(table.store, readModels(), walletId, THRESHOLD);
-const eventKey = (walletId: string, lane: number, version: number) => ({
-  pk: `WALLET#${walletId}`,
-  sk: `EVENT#${String(lane).padStart(2, '0')}#${String(version).padStart(12, '0')}`,
-});
-const named = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
-
-const sweep = (store = new DynamoCheckpointSweepStore(table.documents, table.tableName)) =>
-  checkpointWallets(
-    {
-      events: table.store,
-      readModels: readModels(),
-      checkpoints: { store, signer },
-      marks: store,
-      clock: { nowMs: () => 0 },
-    },
-    { walletsMax: 10_000, budgetMs: 60_000 },
-  );
 
 /** Every page of a pass, pages of `limit` items (DynamoDB's 1 MB without). */
 async function pagesOf(limit: number | undefined) {
