@@ -1,4 +1,5 @@
 import { DomainError, isDomainError } from '#domain/errors.ts';
+import { eventsByLane } from '#domain/fold-order.ts';
 import {
   correctionOf,
   decideCorrection,
@@ -12,7 +13,7 @@ import {
   type WalletEvent,
   type WalletState,
 } from '#domain/wallet.ts';
-import { eventsByLane, type WalletView } from '#domain/wallet-view.ts';
+import type { WalletView } from '#domain/wallet-view.ts';
 import type { Clock, IdGenerator } from '#ports/clock.ts';
 import type { NewEvent } from '#ports/event-store.ts';
 import type { ReadModelStore } from '#ports/read-models.ts';

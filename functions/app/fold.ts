@@ -1,6 +1,7 @@
+import { eventTimeRuns } from '#domain/fold-order.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { eventTimeRuns, projectEvents, type WalletView, withKnownBuckets } from '#domain/wallet-view.ts';
+import { projectEvents, type WalletView, withKnownBuckets } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import { knownRun, readAll, readWallet } from './read-events.ts';
 

@@ -1,6 +1,7 @@
+import { eventTimeRuns } from '#domain/fold-order.ts';
 import type { ThresholdConfig } from '#domain/threshold.ts';
 import type { RecordedEvent } from '#domain/wallet.ts';
-import { eventTimeRuns, projectEvents, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
+import { projectEvents, viewMatchesConfig, type WalletView } from '#domain/wallet-view.ts';
 import type { EventStore } from '#ports/event-store.ts';
 import type { SnapshotStore } from '#ports/snapshots.ts';
 
