@@ -8,10 +8,11 @@ import {
   type PutCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { WalletView } from '#domain/wallet-view.ts';
 import type { PutViewOptions, ReadModelStore } from '#ports/read-models.ts';
 import { VIEW_SK, walletPk } from './table-layout/keys.ts';
-import { fromViewItem, toViewItem } from './table-layout/view-item.ts';
+import { readableViewItem, toViewItem } from './table-layout/view-item.ts';
 
 /** BatchGetItem takes 100 keys; TransactWriteItems 100 actions. */
 const BATCH_GET_MAX = 100;
@@ -30,12 +31,55 @@ export class DynamoReadModelStore implements ReadModelStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: walletPk(walletId), sk: VIEW_SK } }),
     );
-    return result.Item === undefined ? undefined : fromViewItem(result.Item);
+    return result.Item === undefined ? undefined : readableViewItem(result.Item);
   }
 
+  /**
+   * A view item that does not read (edited, or written by something else) is a view not there to
+   * every reader (getView, getViews: the reads fold the log instead), and the next write of the
+   * wallet's view replaces it: the projector's or a replay's. Before, every read of the wallet, its
+   * projection and its replay threw on it (500s), and nothing could repair it. The replacement is
+   * conditioned on the item as it was refused (its `updatedAtMs`, or its lack of one), so a view
+   * written meanwhile is kept.
+   */
   async putView(view: WalletView, options: PutViewOptions = {}): Promise<'written' | 'stale'> {
     try {
-      await this.client.send(new PutCommand(this.conditionalPut(view, options)));
+      await this.client.send(
+        new PutCommand({
+          ...this.conditionalPut(view, options),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // As the document client reads items (numbers as their text), to judge it as getView does.
+      const stored =
+        error.Item === undefined ? undefined : unmarshall(error.Item, { wrapNumbers: (text) => text });
+      if (stored === undefined || readableViewItem(stored) !== undefined) return 'stale';
+      // Its `updatedAtMs` as stored (a number stays a number, as a NumberValue), for the condition.
+      const seen = error.Item?.updatedAtMs;
+      return this.replaceUnreadable(
+        view,
+        seen === undefined ? undefined : unmarshall({ seen }, { wrapNumbers: true }).seen,
+      );
+    }
+  }
+
+  private async replaceUnreadable(view: WalletView, seen: unknown): Promise<'written' | 'stale'> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toViewItem(view),
+          ...(seen === undefined
+            ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(updatedAtMs)' }
+            : {
+                ConditionExpression: 'updatedAtMs = :seen',
+                ExpressionAttributeValues: { ':seen': seen },
+              }),
+        }),
+      );
       return 'written';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'stale';
@@ -62,7 +106,8 @@ export class DynamoReadModelStore implements ReadModelStore {
           // names another wallet (tampered) still stands for the wallet whose key holds it, as
           // `getView` reads it, and a verify compares it with that wallet's log.
           const asked = byPartition.get(String(item.pk));
-          if (asked !== undefined) found.set(asked, fromViewItem(item));
+          const view = asked === undefined ? undefined : readableViewItem(item);
+          if (asked !== undefined && view !== undefined) found.set(asked, view);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
       }

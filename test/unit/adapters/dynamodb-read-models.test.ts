@@ -4,6 +4,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoReadModelStore } from '#adapters/dynamodb/read-models.ts';
@@ -123,6 +124,8 @@ describe('DynamoReadModelStore.putView', () => {
         ':threshold': 1_000_000n,
         ':window': 120_000,
       },
+      // A refused put answers with the stored item: one that does not read is then replaced.
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
@@ -133,6 +136,28 @@ describe('DynamoReadModelStore.putView', () => {
         new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
       );
     await expect(readModels.putView(VIEW)).resolves.toBe('stale');
+  });
+
+  it('answers stale when the refused put met a view that reads, and replaces one that does not, on its updatedAtMs', async () => {
+    const refused = (item: Record<string, unknown>) =>
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(item, { convertClassInstanceToMap: true }),
+      });
+    ddbMock.on(PutCommand).rejectsOnce(refused(toViewItem(VIEW)));
+    await expect(readModels.putView(VIEW)).resolves.toBe('stale');
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
+
+    ddbMock.reset();
+    ddbMock
+      .on(PutCommand)
+      .rejectsOnce(refused({ pk: 'WALLET#w1', sk: 'VIEW#WALLET', lanes: 'junk', updatedAtMs: 7 }))
+      .resolves({});
+    await expect(readModels.putView(VIEW)).resolves.toBe('written');
+    const replaced = ddbMock.commandCalls(PutCommand)[1]?.args[0].input;
+    expect(replaced?.ConditionExpression).toBe('updatedAtMs = :seen');
+    expect(String(replaced?.ExpressionAttributeValues?.[':seen'])).toBe('7');
   });
 
   it('lets any other error propagate', async () => {
@@ -206,8 +231,8 @@ describe('DynamoReadModelStore.getView', () => {
     await expect(readModels.getView('w1')).resolves.toBeUndefined();
   });
 
-  it('refuses an item that does not parse', async () => {
+  it('answers an item that does not parse as no view (the next write replaces it)', async () => {
     ddbMock.on(GetCommand).resolves({ Item: { walletId: 'w1', lanes: [], eventCount: 'three' } });
-    await expect(readModels.getView('w1')).rejects.toThrow();
+    await expect(readModels.getView('w1')).resolves.toBeUndefined();
   });
 });

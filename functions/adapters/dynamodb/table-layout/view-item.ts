@@ -165,7 +165,7 @@ export const fromViewItemLanes = (item: { lanes?: unknown }): number[] | undefin
   if (fast !== undefined) return fast;
   // One that does not read (edited, or written by something else) anchors nothing, as a view that
   // is not there: the sweep verifies the log against its checkpoints (review8: it threw, and the
-  // sweep stopped at that wallet's slice, tick after tick). The API's reads of it still refuse it.
+  // sweep stopped at that wallet's slice, tick after tick), as it is to the read model's readers.
   const parsed = appliedLanesSchema().safeParse(item.lanes);
   return parsed.success ? parsed.data : undefined;
 };
@@ -180,6 +180,18 @@ export function fastViewOfItem(item: unknown): WalletView | undefined {
 export function fromViewItemSchema(item: unknown): WalletView {
   const parsed: ViewItemFields = viewItemSchema().parse(item);
   return viewOf(parsed);
+}
+
+/**
+ * The view an item holds, or `undefined` for an item that does not read as one (edited, or written
+ * by something else): the read model store answers it as a view not there, and a write replaces it
+ * (read-models.ts).
+ */
+export function readableViewItem(item: unknown): WalletView | undefined {
+  const fast = fastViewOfItem(item);
+  if (fast !== undefined) return fast;
+  const parsed = viewItemSchema().safeParse(item);
+  return parsed.success ? viewOf(parsed.data as ViewItemFields) : undefined;
 }
 
 /** The view (or snapshot) an item holds: the fast path, else the schema. */
