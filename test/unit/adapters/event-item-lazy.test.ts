@@ -215,4 +215,17 @@ describe("the fast path's readers", () => {
       }
     }
   });
+
+  it('are added once: a composition that asks again per request (walletReadDeps, holdDeps) builds nothing', async () => {
+    const { FAST_READERS, FAST_DATA_KEYS } = await import(
+      '#adapters/dynamodb/table-layout/event-item-fast.ts'
+    );
+    const { readTransferEventsFast } = await import('#adapters/dynamodb/table-layout/transfer-event-fast.ts');
+    readTransferEventsFast();
+    const [reader, keys] = [FAST_READERS.TransferredOut, FAST_DATA_KEYS.TransferredOut];
+    expect(reader).toBeDefined();
+    readTransferEventsFast();
+    expect(FAST_READERS.TransferredOut).toBe(reader);
+    expect(FAST_DATA_KEYS.TransferredOut).toBe(keys);
+  });
 });

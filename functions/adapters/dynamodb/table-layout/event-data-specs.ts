@@ -43,8 +43,13 @@ function fields(data: Record<string, unknown>, spec: Fields): Record<string, unk
   return read;
 }
 
-/** Adds these events to the event item's fast path (once is enough; again changes nothing). */
+/** The spec tables added already: a composition may ask again per request (walletReadDeps, holdDeps). */
+const added = new WeakSet<object>();
+
+/** Adds these events to the event item's fast path (once is enough; again does nothing). */
 export function readFast(specs: Record<string, Fields>): void {
+  if (added.has(specs)) return;
+  added.add(specs);
   for (const type in specs) {
     const spec = specs[type] as Fields;
     FAST_READERS[type] = (data) => fields(data, spec);
