@@ -114,3 +114,13 @@ export async function appendDeposit(
     ],
   });
 }
+
+/** The correction racing tests send: of deposit `d<target>`, void (`amount` null) or amended to `amount`. */
+export const voidOrAmend = (walletId: string, target: number, amount: number | null) => ({
+  walletId,
+  reference: `d${target}`,
+  reason: 'r',
+  ...(amount === null
+    ? { action: 'void' as const }
+    : { action: 'amend' as const, amend: { amountMinor: BigInt(amount) } }),
+});

@@ -9,7 +9,13 @@ import type { EventStore } from '#ports/event-store.ts';
 import { prng } from '../../../bench/prng.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+import {
+  correctionsOn,
+  depositOf,
+  laneZeroWrite,
+  moneyHold,
+  voidOrAmend,
+} from '../../support/lane-zero-writes.ts';
 
 /**
  * A correction is appended alone (command-alone.ts), or, since stop 20, joins its wallet's queue
@@ -126,14 +132,7 @@ describe('a correction (alone) racing holds (group commit, carried state) in one
                   processes[op.process] as (typeof processes)[0],
                   lane0(`h${index}`, hold(`h${index}`, BigInt(op.amount))),
                 )
-              : correctEvent(corrections, {
-                  walletId: WALLET,
-                  reference: `d${op.target}`,
-                  reason: 'r',
-                  ...(op.amount === null
-                    ? { action: 'void' as const }
-                    : { action: 'amend' as const, amend: { amountMinor: BigInt(op.amount) } }),
-                }),
+              : correctEvent(corrections, voidOrAmend(WALLET, op.target, op.amount)),
           ),
         );
         for (const outcome of outcomes) {

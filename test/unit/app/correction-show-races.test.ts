@@ -12,7 +12,13 @@ import { prng } from '../../../bench/prng.ts';
 import { sameView, viewDiff } from '../../sim/ops.ts';
 import { FaultyGroupStore } from '../../support/faulty-group-store.ts';
 import { InMemoryEventStore } from '../../support/in-memory-event-store.ts';
-import { correctionsOn, depositOf, laneZeroWrite, moneyHold } from '../../support/lane-zero-writes.ts';
+import {
+  correctionsOn,
+  depositOf,
+  laneZeroWrite,
+  moneyHold,
+  voidOrAmend,
+} from '../../support/lane-zero-writes.ts';
 
 /**
  * review6: the property of correction-races-spends.test.ts, with the route's use case
@@ -143,14 +149,7 @@ describe('review6: correctAndShow racing holds (group commit) and hot-lane credi
                 await hotDeposit(inner, op.lane, `c${index}`, BigInt(op.amount), 10 + index);
                 return undefined;
               }
-              return correctAndShow(corrections, {
-                walletId: WALLET,
-                reference: `d${op.target}`,
-                reason: 'r',
-                ...(op.amount === null
-                  ? { action: 'void' as const }
-                  : { action: 'amend' as const, amend: { amountMinor: BigInt(op.amount) } }),
-              });
+              return correctAndShow(corrections, voidOrAmend(WALLET, op.target, op.amount));
             },
           ),
         );
