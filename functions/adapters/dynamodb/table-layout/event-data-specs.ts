@@ -1,5 +1,5 @@
 import { FAST_DATA_KEYS, FAST_READERS } from './event-item-fast.ts';
-import { bigInt, safeInt, text } from './fast-attributes.ts';
+import { bigInt, isRecord, safeInt, text } from './fast-attributes.ts';
 
 /**
  * Readers of an event's `data` from a spec of its fields, for the event item's fast path
@@ -24,9 +24,7 @@ function field(value: unknown, kind: Kind): unknown {
   if (kind === 'f') return typeof value === 'boolean' ? value : undefined;
   if (typeof kind[0] === 'string')
     return (kind as readonly string[]).includes(value as string) ? value : undefined;
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? fields(value as Record<string, unknown>, kind as Fields)
-    : undefined;
+  return isRecord(value) ? fields(value, kind as Fields) : undefined;
 }
 
 /** `data` read by `spec`; undefined for a key it does not name or a field that does not check out. */

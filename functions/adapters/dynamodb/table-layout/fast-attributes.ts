@@ -1,5 +1,6 @@
 /**
- * The attribute checks of the item fast paths (event-item-fast.ts, view-item-fast.ts): what
+ * The attribute checks of the item fast paths (event-item-fast.ts, view-item-fast.ts, event-data-specs.ts,
+ * job-items.ts): what
  * attributes.ts's intText, numberAttr and bigintAttr accept, read without zod. `undefined` means
  * "not this", and the caller then leaves the item to its schema.
  */
@@ -21,3 +22,7 @@ export function bigInt(value: unknown): bigint | undefined {
 }
 
 export const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** z.object's input: an object, not null, not an array. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

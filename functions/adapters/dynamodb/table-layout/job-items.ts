@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { TABLE } from '#lib/wiring.ts';
 import type { Job, JobChange, JobCounters, JobParams, JobSegment } from '#ports/jobs.ts';
 import { bigintAttr, numberAttr } from './attributes.ts';
-import { bigInt, safeInt, text } from './fast-attributes.ts';
+import { bigInt, isRecord, safeInt, text } from './fast-attributes.ts';
 import {
   JOB_PK_PREFIX,
   JOB_SK,
@@ -85,8 +85,6 @@ export function jobBySchema(item: unknown): Job {
   };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 /** z.number(): a finite number. */
 const finite = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;

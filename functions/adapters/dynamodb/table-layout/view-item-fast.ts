@@ -1,4 +1,4 @@
-import { bigInt, safeInt, text } from './fast-attributes.ts';
+import { bigInt, isRecord, safeInt, text } from './fast-attributes.ts';
 
 /**
  * The fast path of the view item's read (a wallet's view, or a snapshot: view-item.ts): the item
@@ -13,9 +13,6 @@ import { bigInt, safeInt, text } from './fast-attributes.ts';
 
 /** A read of one value: `undefined` when it is not of the shape. */
 type Read = (value: unknown) => unknown;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The elements of `value` read, the one at `index` by `readAt(index)`; undefined if one is not. */
 function readEach(value: unknown[], readAt: (index: number) => Read | undefined): unknown[] | undefined {
